@@ -1,0 +1,29 @@
+//! The emulator's settings, shared by every service (the binary fills them from its
+//! command line).
+
+use std::net::SocketAddr;
+
+/// Settings that apply to the whole emulator.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the one HTTP listener binds.
+    pub listen: SocketAddr,
+    /// The region used when a request carries no signature scope, and for fixtures.
+    pub default_region: String,
+    /// The AWS account id every resource belongs to.
+    pub account: String,
+    /// The largest request body accepted, in bytes (Lambda's 6 MB synchronous payload
+    /// plus room for its envelope).
+    pub body_limit: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4566)),
+            default_region: "us-east-1".to_owned(),
+            account: "123456789012".to_owned(),
+            body_limit: 7 * 1024 * 1024,
+        }
+    }
+}

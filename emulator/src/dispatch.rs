@@ -1,0 +1,135 @@
+//! Operation dispatch: one table per service, keyed by the full operation name as it
+//! arrives in `X-Amz-Target` (`AmazonSSM.GetParameter`).
+
+use crate::context::RequestContext;
+use crate::protocol::json;
+use crate::state::EmulatorState;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// An input that could not be decoded (answered as `SerializationException`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError(pub String);
+
+/// An operation as the table holds it: raw body in, encoded output or typed error out.
+pub type Handler<E> = fn(&EmulatorState, &RequestContext, &[u8]) -> Result<Vec<u8>, E>;
+
+/// A service's operations.
+pub struct DispatchTable<E: 'static> {
+    /// The implemented operations, sorted by full name so lookups are a binary search.
+    pub operations: &'static [(&'static str, Handler<E>)],
+    /// Every operation of the service (short names), so that a real but unimplemented
+    /// operation is told apart from a name that does not exist.
+    pub all_operations: &'static [&'static str],
+    /// The `X-Amz-Target` prefix, e.g. `AmazonSSM`.
+    pub prefix: &'static str,
+}
+
+/// What a target names in a table.
+pub enum Lookup<E: 'static> {
+    /// An implemented operation.
+    Found(Handler<E>),
+    /// A real operation of the service that the emulator does not implement.
+    NotImplemented,
+    /// No such operation.
+    Unknown,
+}
+
+impl<E> DispatchTable<E> {
+    /// Finds the operation named by a full target such as `AmazonSSM.GetParameter`.
+    pub fn lookup(&self, target: &str) -> Lookup<E> {
+        if let Ok(i) = self
+            .operations
+            .binary_search_by(|(name, _)| (*name).cmp(target))
+        {
+            return Lookup::Found(self.operations[i].1);
+        }
+        match target
+            .strip_prefix(self.prefix)
+            .and_then(|t| t.strip_prefix('.'))
+        {
+            Some(op) if self.all_operations.contains(&op) => Lookup::NotImplemented,
+            _ => Lookup::Unknown,
+        }
+    }
+}
+
+/// Runs a typed operation on a raw body: decode the input, apply, encode the output.
+pub fn run<I, O, E>(
+    op: fn(&EmulatorState, &RequestContext, I) -> Result<O, E>,
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    body: &[u8],
+) -> Result<Vec<u8>, E>
+where
+    I: DeserializeOwned,
+    O: Serialize,
+    E: From<DecodeError>,
+{
+    let input = json::decode(body).map_err(|e| E::from(DecodeError(e)))?;
+    op(state, ctx, input).map(|out| json::encode(&out))
+}
+
+/// Builds a table entry from an operation function: `operation!("AmazonSSM.GetParameter",
+/// get::get_parameter)`.
+#[macro_export]
+macro_rules! operation {
+    ($name:literal, $op:path) => {
+        (
+            $name,
+            (|state, ctx, body| $crate::dispatch::run($op, state, ctx, body))
+                as $crate::dispatch::Handler<_>,
+        )
+    };
+}
+
+/// Answers an awsJson1.1 request: finds the service by the target's prefix, the
+/// operation in that service's table, and runs it.
+pub fn aws_json(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    target: Option<&str>,
+    body: &[u8],
+) -> axum::response::Response {
+    use crate::protocol::ProtocolError;
+    let Some(target) = target else {
+        return json::error(
+            &ctx.request_id,
+            &ProtocolError::UnknownOperation("(no X-Amz-Target header)".to_owned()),
+        );
+    };
+    match target.split_once('.').map(|(prefix, _)| prefix) {
+        Some(crate::ssm::TARGET_PREFIX) => run_table(&crate::ssm::TABLE, state, ctx, target, body),
+        _ => json::error(
+            &ctx.request_id,
+            &ProtocolError::UnknownOperation(target.to_owned()),
+        ),
+    }
+}
+
+fn run_table<E: crate::protocol::AwsError>(
+    table: &DispatchTable<E>,
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    target: &str,
+    body: &[u8],
+) -> axum::response::Response {
+    use crate::protocol::ProtocolError;
+    match table.lookup(target) {
+        Lookup::Found(handler) => match handler(state, ctx, body) {
+            Ok(output) => json::success(&ctx.request_id, output),
+            Err(err) => {
+                tracing::debug!(target, code = err.code(), request_id = %ctx.request_id, "operation failed");
+                json::error(&ctx.request_id, &err)
+            }
+        },
+        Lookup::NotImplemented => json::error(
+            &ctx.request_id,
+            &ProtocolError::NotImplemented(target.to_owned()),
+        ),
+        Lookup::Unknown => json::error(
+            &ctx.request_id,
+            &ProtocolError::UnknownOperation(target.to_owned()),
+        ),
+    }
+}

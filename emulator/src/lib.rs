@@ -1,0 +1,28 @@
+//! An offline emulator of AWS Systems Manager Parameter Store (and, as it grows, KMS and
+//! Lambda) that speaks the real wire protocols, for testing services against it.
+//!
+//! The components, in the order a request meets them:
+//! - [`server`]: the one HTTP listener for every service (`app` builds the router,
+//!   `serve` runs it until shutdown), the health endpoint and the body limit.
+//! - [`auth`]: reads the caller's SigV4 credential scope (access key, region, service).
+//! - [`context`]: the [`context::RequestContext`] every operation receives: request id,
+//!   region, account and caller.
+//! - [`protocol`]: the only module that knows the wire formats (awsJson1.1 today): it
+//!   decodes operation inputs, encodes outputs and writes errors in AWS's shape.
+//! - [`dispatch`]: one table per service, keyed by the full operation name
+//!   (`AmazonSSM.GetParameter`), from which every operation is reached.
+//! - [`ssm`]: Parameter Store: its operations, its error type and its store.
+//! - [`state`]: state kept separately per region, created on first use.
+
+pub mod auth;
+pub mod config;
+pub mod context;
+pub mod dispatch;
+pub mod protocol;
+pub mod server;
+pub mod ssm;
+pub mod state;
+pub mod time;
+
+pub use config::Config;
+pub use server::{app, serve, AppState};

@@ -1,0 +1,68 @@
+//! The wire formats. This is the only module that knows how AWS encodes requests,
+//! responses and errors; services deal in typed inputs, outputs and errors.
+
+pub mod json;
+pub mod validation;
+
+use axum::http::StatusCode;
+
+/// An error an AWS service answers: the `__type` code, the HTTP status and the message.
+/// Each service's error type implements it in one place.
+pub trait AwsError {
+    /// The error code clients match on, e.g. `ParameterNotFound`.
+    fn code(&self) -> &str;
+    /// The HTTP status the error is sent with.
+    fn status(&self) -> StatusCode;
+    /// The human-readable message (may be empty, as some real AWS errors are).
+    fn message(&self) -> String;
+}
+
+/// Errors raised before a request reaches a service operation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    /// The `X-Amz-Target` names no operation of any service.
+    #[error("unknown operation {0}")]
+    UnknownOperation(String),
+    /// A real operation of the service that this emulator does not implement.
+    #[error("{0} is not implemented by this emulator")]
+    NotImplemented(String),
+    /// The request body is too large.
+    #[error("request body larger than {0} bytes")]
+    RequestTooLarge(usize),
+    /// Nothing at this path and method.
+    #[error("no route for {0}")]
+    NotFound(String),
+}
+
+impl AwsError for ProtocolError {
+    fn code(&self) -> &str {
+        match self {
+            ProtocolError::UnknownOperation(_) => "UnknownOperationException",
+            ProtocolError::NotImplemented(_) => "NotImplementedException",
+            ProtocolError::RequestTooLarge(_) => "RequestEntityTooLargeException",
+            ProtocolError::NotFound(_) => "UnknownOperationException",
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            ProtocolError::UnknownOperation(_) => StatusCode::BAD_REQUEST,
+            ProtocolError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            ProtocolError::RequestTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ProtocolError::NotFound(_) => StatusCode::NOT_FOUND,
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            ProtocolError::UnknownOperation(op) => format!("Operation {op} is not recognized."),
+            ProtocolError::NotImplemented(op) => {
+                format!("The operation {op} exists in AWS but is not implemented by this emulator.")
+            }
+            ProtocolError::RequestTooLarge(limit) => {
+                format!("Request body is larger than the {limit} bytes this endpoint accepts.")
+            }
+            ProtocolError::NotFound(what) => format!("No operation is served at {what}."),
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Constraint checks on operation inputs, reported as AWS reports them:
+//! `1 validation error detected: Value 'x' at 'name' failed to satisfy constraint: ...`.
+
+use std::fmt::Display;
+
+/// Collects constraint violations of one request, in the order they are checked.
+#[derive(Debug, Default)]
+pub struct Validator {
+    errors: Vec<String>,
+}
+
+/// How a value is quoted in a validation message.
+fn quoted(value: &str) -> String {
+    format!("'{value}'")
+}
+
+impl Validator {
+    /// A new, empty validator.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a violation of `constraint` by `value` (already formatted) at `field`.
+    pub fn violation(&mut self, field: &str, value: &str, constraint: &str) {
+        self.errors.push(format!(
+            "Value {value} at '{field}' failed to satisfy constraint: {constraint}"
+        ));
+    }
+
+    /// The member must be present; returns the value when it is.
+    pub fn required<'a, T>(&mut self, field: &str, value: &'a Option<T>) -> Option<&'a T> {
+        if value.is_none() {
+            self.violation(field, "null", "Member must not be null");
+        }
+        value.as_ref()
+    }
+
+    /// A string's length (in characters) must lie in `min..=max`.
+    pub fn length(&mut self, field: &str, value: &str, min: usize, max: usize) {
+        let len = value.chars().count();
+        if len < min {
+            self.violation(
+                field,
+                &quoted(value),
+                &format!("Member must have length greater than or equal to {min}"),
+            );
+        } else if len > max {
+            self.violation(
+                field,
+                &quoted(value),
+                &format!("Member must have length less than or equal to {max}"),
+            );
+        }
+    }
+
+    /// An optional string's length, when present.
+    pub fn opt_length(&mut self, field: &str, value: &Option<String>, min: usize, max: usize) {
+        if let Some(v) = value {
+            self.length(field, v, min, max);
+        }
+    }
+
+    /// A list's length must lie in `min..=max`.
+    pub fn list_length<T: Display>(&mut self, field: &str, list: &[T], min: usize, max: usize) {
+        let rendered = || {
+            let items: Vec<String> = list.iter().map(|i| i.to_string()).collect();
+            format!("[{}]", items.join(", "))
+        };
+        if list.len() < min {
+            self.violation(
+                field,
+                &rendered(),
+                &format!("Member must have length greater than or equal to {min}"),
+            );
+        } else if list.len() > max {
+            self.violation(
+                field,
+                &rendered(),
+                &format!("Member must have length less than or equal to {max}"),
+            );
+        }
+    }
+
+    /// A number must lie in `min..=max`.
+    pub fn range(&mut self, field: &str, value: Option<i64>, min: i64, max: i64) {
+        if let Some(v) = value {
+            if v < min {
+                self.violation(
+                    field,
+                    &v.to_string(),
+                    &format!("Member must have value greater than or equal to {min}"),
+                );
+            } else if v > max {
+                self.violation(
+                    field,
+                    &v.to_string(),
+                    &format!("Member must have value less than or equal to {max}"),
+                );
+            }
+        }
+    }
+
+    /// An optional string must be one of `allowed`.
+    pub fn one_of(&mut self, field: &str, value: Option<&str>, allowed: &[&str]) {
+        if let Some(v) = value {
+            if !allowed.contains(&v) {
+                self.violation(
+                    field,
+                    &quoted(v),
+                    &format!(
+                        "Member must satisfy enum value set: [{}]",
+                        allowed.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+
+    /// An optional string must match `pattern` (shown as `shown` in the message).
+    pub fn pattern(&mut self, field: &str, value: Option<&str>, ok: bool, shown: &str) {
+        if let Some(v) = value {
+            if !ok {
+                self.violation(
+                    field,
+                    &quoted(v),
+                    &format!("Member must satisfy regular expression pattern: {shown}"),
+                );
+            }
+        }
+    }
+
+    /// `Ok` when nothing was violated, otherwise the whole message AWS would send.
+    pub fn finish(self) -> Result<(), String> {
+        match self.errors.len() {
+            0 => Ok(()),
+            1 => Err(format!("1 validation error detected: {}", self.errors[0])),
+            n => Err(format!(
+                "{n} validation errors detected: {}",
+                self.errors.join("; ")
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_error_reads_as_aws_writes_it() {
+        let mut v = Validator::new();
+        v.length("name", "", 1, 2048);
+        assert_eq!(
+            v.finish().unwrap_err(),
+            "1 validation error detected: Value '' at 'name' failed to satisfy constraint: Member must have length greater than or equal to 1"
+        );
+    }
+
+    #[test]
+    fn several_errors_are_counted_and_joined() {
+        let mut v = Validator::new();
+        v.range("maxResults", Some(11), 1, 10);
+        v.one_of(
+            "type",
+            Some("Foo"),
+            &["String", "StringList", "SecureString"],
+        );
+        v.required::<String>("value", &None);
+        let msg = v.finish().unwrap_err();
+        assert!(msg.starts_with("3 validation errors detected: Value 11 at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 10; "));
+        assert!(
+            msg.contains("Member must satisfy enum value set: [String, StringList, SecureString]")
+        );
+        assert!(msg.ends_with(
+            "Value null at 'value' failed to satisfy constraint: Member must not be null"
+        ));
+    }
+
+    #[test]
+    fn nothing_violated_is_ok() {
+        let mut v = Validator::new();
+        v.length("name", "abc", 1, 2048);
+        v.range("maxResults", None, 1, 10);
+        assert!(v.finish().is_ok());
+    }
+}

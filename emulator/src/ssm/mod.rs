@@ -1,0 +1,190 @@
+//! AWS Systems Manager Parameter Store over awsJson1.1 (`X-Amz-Target: AmazonSSM.*`).
+//!
+//! Each operation is a function from its typed input to its typed output or an
+//! [`SsmError`]; [`TABLE`] is the one place operations are reached from.
+
+pub mod error;
+pub mod filters;
+pub mod labels;
+pub mod model;
+pub mod names;
+pub mod params;
+pub mod put;
+pub mod query;
+pub mod store;
+pub mod tags;
+
+pub use error::SsmError;
+
+use crate::dispatch::DispatchTable;
+use crate::operation;
+use store::ParameterVersion;
+
+/// The `X-Amz-Target` prefix of Parameter Store.
+pub const TARGET_PREFIX: &str = "AmazonSSM";
+
+/// Every implemented operation, sorted by full name.
+pub static TABLE: DispatchTable<SsmError> = DispatchTable {
+    prefix: TARGET_PREFIX,
+    operations: &[
+        operation!("AmazonSSM.AddTagsToResource", tags::add_tags_to_resource),
+        operation!("AmazonSSM.DeleteParameter", params::delete_parameter),
+        operation!("AmazonSSM.DeleteParameters", params::delete_parameters),
+        operation!("AmazonSSM.DescribeParameters", query::describe_parameters),
+        operation!("AmazonSSM.GetParameter", params::get_parameter),
+        operation!(
+            "AmazonSSM.GetParameterHistory",
+            params::get_parameter_history
+        ),
+        operation!("AmazonSSM.GetParameters", params::get_parameters),
+        operation!(
+            "AmazonSSM.GetParametersByPath",
+            query::get_parameters_by_path
+        ),
+        operation!(
+            "AmazonSSM.LabelParameterVersion",
+            labels::label_parameter_version
+        ),
+        operation!(
+            "AmazonSSM.ListTagsForResource",
+            tags::list_tags_for_resource
+        ),
+        operation!("AmazonSSM.PutParameter", put::put_parameter),
+        operation!(
+            "AmazonSSM.RemoveTagsFromResource",
+            tags::remove_tags_from_resource
+        ),
+        operation!(
+            "AmazonSSM.UnlabelParameterVersion",
+            labels::unlabel_parameter_version
+        ),
+    ],
+    all_operations: ALL_OPERATIONS,
+};
+
+/// A parameter version as the read operations return it.
+pub(crate) fn to_parameter(
+    name: &str,
+    version: &ParameterVersion,
+    region: &str,
+    account: &str,
+    selector: Option<String>,
+) -> model::Parameter {
+    model::Parameter {
+        name: name.to_owned(),
+        kind: version.kind.as_str(),
+        value: version.value.clone(),
+        version: version.version,
+        selector,
+        last_modified_date: version.last_modified,
+        arn: names::arn(region, account, name),
+        data_type: version.data_type.clone(),
+    }
+}
+
+/// A version's policies as DescribeParameters and GetParameterHistory show them.
+pub(crate) fn inline_policies(version: &ParameterVersion) -> Vec<model::ParameterInlinePolicy> {
+    version
+        .policies
+        .iter()
+        .map(|text| model::ParameterInlinePolicy {
+            policy_type: serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| v.get("Type").and_then(|t| t.as_str()).map(str::to_owned))
+                .unwrap_or_default(),
+            policy_text: text.clone(),
+            policy_status: "Pending",
+        })
+        .collect()
+}
+
+/// Every operation of the SSM API (botocore `ssm/2014-11-06`), implemented or not.
+#[rustfmt::skip]
+pub const ALL_OPERATIONS: &[&str] = &[
+    "AddTagsToResource", "AssociateOpsItemRelatedItem", "CancelCommand",
+    "CancelMaintenanceWindowExecution", "CreateActivation", "CreateAssociation",
+    "CreateAssociationBatch", "CreateCloudConnector", "CreateDocument",
+    "CreateMaintenanceWindow", "CreateOpsItem", "CreateOpsMetadata", "CreatePatchBaseline",
+    "CreateResourceDataSync", "DeleteActivation", "DeleteAssociation", "DeleteCloudConnector",
+    "DeleteDocument", "DeleteInventory", "DeleteMaintenanceWindow", "DeleteOpsItem",
+    "DeleteOpsMetadata", "DeleteParameter", "DeleteParameters", "DeletePatchBaseline",
+    "DeleteResourceDataSync", "DeleteResourcePolicy",
+    "DeregisterDefaultHostManagementConfiguration", "DeregisterManagedInstance",
+    "DeregisterPatchBaselineForPatchGroup", "DeregisterTargetFromMaintenanceWindow",
+    "DeregisterTaskFromMaintenanceWindow", "DescribeActivations", "DescribeAssociation",
+    "DescribeAssociationExecutionTargets", "DescribeAssociationExecutions",
+    "DescribeAutomationExecutions", "DescribeAutomationStepExecutions",
+    "DescribeAvailablePatches", "DescribeDocument", "DescribeDocumentPermission",
+    "DescribeEffectiveInstanceAssociations", "DescribeEffectivePatchesForPatchBaseline",
+    "DescribeInstanceAssociationsStatus", "DescribeInstanceInformation",
+    "DescribeInstancePatchStates", "DescribeInstancePatchStatesForPatchGroup",
+    "DescribeInstancePatches", "DescribeInstanceProperties", "DescribeInventoryDeletions",
+    "DescribeMaintenanceWindowExecutionTaskInvocations",
+    "DescribeMaintenanceWindowExecutionTasks", "DescribeMaintenanceWindowExecutions",
+    "DescribeMaintenanceWindowSchedule", "DescribeMaintenanceWindowTargets",
+    "DescribeMaintenanceWindowTasks", "DescribeMaintenanceWindows",
+    "DescribeMaintenanceWindowsForTarget", "DescribeOpsItems", "DescribeParameters",
+    "DescribePatchBaselines", "DescribePatchGroupState", "DescribePatchGroups",
+    "DescribePatchProperties", "DescribeSessions", "DisassociateOpsItemRelatedItem",
+    "GetAccessToken", "GetAutomationExecution", "GetCalendarState", "GetCloudConnector",
+    "GetCommandInvocation", "GetConnectionStatus", "GetDefaultPatchBaseline",
+    "GetDeployablePatchSnapshotForInstance", "GetDocument", "GetExecutionPreview",
+    "GetInventory", "GetInventorySchema", "GetMaintenanceWindow",
+    "GetMaintenanceWindowExecution", "GetMaintenanceWindowExecutionTask",
+    "GetMaintenanceWindowExecutionTaskInvocation", "GetMaintenanceWindowTask", "GetOpsItem",
+    "GetOpsMetadata", "GetOpsSummary", "GetParameter", "GetParameterHistory", "GetParameters",
+    "GetParametersByPath", "GetPatchBaseline", "GetPatchBaselineForPatchGroup",
+    "GetResourcePolicies", "GetServiceSetting", "LabelParameterVersion",
+    "ListAssociationVersions", "ListAssociations", "ListCloudConnectors",
+    "ListCommandInvocations", "ListCommands", "ListComplianceItems",
+    "ListComplianceSummaries", "ListDocumentMetadataHistory", "ListDocumentVersions",
+    "ListDocuments", "ListInventoryEntries", "ListNodes", "ListNodesSummary",
+    "ListOpsItemEvents", "ListOpsItemRelatedItems", "ListOpsMetadata",
+    "ListResourceComplianceSummaries", "ListResourceDataSync", "ListTagsForResource",
+    "ModifyDocumentPermission", "PutComplianceItems", "PutInventory", "PutParameter",
+    "PutResourcePolicy", "RegisterDefaultHostManagementConfiguration",
+    "RegisterDefaultPatchBaseline", "RegisterPatchBaselineForPatchGroup",
+    "RegisterTargetWithMaintenanceWindow", "RegisterTaskWithMaintenanceWindow",
+    "RemoveTagsFromResource", "ResetServiceSetting", "ResumeSession", "SendAutomationSignal",
+    "SendCommand", "StartAccessRequest", "StartAssociationsOnce", "StartAutomationExecution",
+    "StartChangeRequestExecution", "StartExecutionPreview", "StartSession",
+    "StopAutomationExecution", "TerminateSession", "UnlabelParameterVersion",
+    "UpdateAssociation", "UpdateAssociationStatus", "UpdateCloudConnector", "UpdateDocument",
+    "UpdateDocumentDefaultVersion", "UpdateDocumentMetadata", "UpdateMaintenanceWindow",
+    "UpdateMaintenanceWindowTarget", "UpdateMaintenanceWindowTask",
+    "UpdateManagedInstanceRole", "UpdateOpsItem", "UpdateOpsMetadata", "UpdatePatchBaseline",
+    "UpdateResourceDataSync", "UpdateServiceSetting", "ValidateCloudConnector",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dispatch::Lookup;
+
+    #[test]
+    fn table_is_sorted_and_names_real_operations() {
+        let names: Vec<&str> = TABLE.operations.iter().map(|(n, _)| *n).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted, "TABLE must stay sorted for binary search");
+        for name in names {
+            let short = name.strip_prefix("AmazonSSM.").unwrap();
+            assert!(ALL_OPERATIONS.contains(&short), "{name}");
+        }
+        assert_eq!(ALL_OPERATIONS.len(), 154);
+    }
+
+    #[test]
+    fn lookups_tell_implemented_unimplemented_and_unknown_apart() {
+        assert!(matches!(
+            TABLE.lookup("AmazonSSM.GetParameter"),
+            Lookup::Found(_)
+        ));
+        assert!(matches!(
+            TABLE.lookup("AmazonSSM.SendCommand"),
+            Lookup::NotImplemented
+        ));
+        assert!(matches!(TABLE.lookup("AmazonSSM.Nope"), Lookup::Unknown));
+        assert!(matches!(TABLE.lookup("GetParameter"), Lookup::Unknown));
+    }
+}

@@ -1,0 +1,155 @@
+//! Queries over the name space: GetParametersByPath and DescribeParameters, paged with
+//! opaque tokens that name the last key returned.
+
+use super::error::{validated, SsmError};
+use super::filters::{
+    is_valid_path, parse_legacy_filters, parse_string_filters, Filter, FilterKey, FilterUse,
+    INVALID_PATH,
+};
+use super::model::*;
+use super::names::{self, MAX_LEVELS};
+use super::store::PathScope;
+use super::{inline_policies, to_parameter};
+use crate::context::RequestContext;
+use crate::protocol::validation::Validator;
+use crate::state::EmulatorState;
+use base64::Engine;
+
+/// Encodes the key a page ended at as an opaque NextToken.
+fn key_token(key: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("key:{key}"))
+}
+
+/// Decodes a token made by [`key_token`], which must lie within `scope`.
+fn parse_key_token(token: &str, scope: &PathScope) -> Result<String, SsmError> {
+    base64::engine::general_purpose::STANDARD
+        .decode(token)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix("key:").map(str::to_owned))
+        .filter(|key| key.starts_with(&scope.prefix))
+        .ok_or_else(|| SsmError::InvalidNextToken("The specified token isn't valid.".to_owned()))
+}
+
+/// GetParametersByPath: the parameters under a path (direct children, or all
+/// descendants when `Recursive`), in name order, ten at most per page.
+pub fn get_parameters_by_path(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: GetParametersByPathInput,
+) -> Result<GetParametersByPathOutput, SsmError> {
+    let mut v = Validator::new();
+    if let Some(path) = v.required("path", &input.path) {
+        v.length("path", path, 1, 2048);
+    }
+    v.range("maxResults", input.max_results, 1, 10);
+    validated(v.finish())?;
+    let path = input.path.unwrap_or_default();
+    if !is_valid_path(&path) {
+        return Err(SsmError::Validation(INVALID_PATH.to_owned()));
+    }
+    if path != "/" && names::levels(path.trim_end_matches('/')) > MAX_LEVELS {
+        return Err(SsmError::HierarchyLevelLimitExceeded(format!(
+            "A path can't contain more than {MAX_LEVELS} levels of hierarchy. Path: {path}"
+        )));
+    }
+    let filters = parse_string_filters(
+        input.parameter_filters.as_deref().unwrap_or_default(),
+        FilterUse::ByPath,
+    )?;
+    let scope = PathScope::of_path(&path, input.recursive.unwrap_or(false));
+    let after = input
+        .next_token
+        .as_deref()
+        .map(|t| parse_key_token(t, &scope))
+        .transpose()?;
+    let limit = input.max_results.unwrap_or(10) as usize;
+    let label_filter: Option<&Filter> = filters.iter().find(|f| f.key == FilterKey::Label);
+    let (region, account) = (ctx.region.as_str(), ctx.account.as_str());
+    let page = state.region(region).ssm.page(
+        &scope,
+        after.as_deref(),
+        limit,
+        |p| filters.iter().all(|f| f.matches(p)),
+        |p| {
+            // A Label filter selects the labelled version rather than the newest.
+            let version = label_filter
+                .and_then(|f| f.labelled_version(p))
+                .map_or_else(|| p.latest(), |i| &p.versions[i]);
+            to_parameter(&p.name, version, region, account, None)
+        },
+    );
+    let next_token = page.next_after.as_deref().map(key_token);
+    Ok(GetParametersByPathOutput {
+        parameters: page.items,
+        next_token,
+    })
+}
+
+/// DescribeParameters: metadata of the newest version of each matching parameter, in
+/// name order, 50 at most per page.
+pub fn describe_parameters(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: DescribeParametersInput,
+) -> Result<DescribeParametersOutput, SsmError> {
+    let mut v = Validator::new();
+    v.range("maxResults", input.max_results, 1, 50);
+    validated(v.finish())?;
+    let filters = match (&input.filters, &input.parameter_filters) {
+        (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => {
+            return Err(SsmError::Validation(
+                "You can use either Filters or ParameterFilters in a single request.".to_owned(),
+            ))
+        }
+        (Some(legacy), _) if !legacy.is_empty() => parse_legacy_filters(legacy)?,
+        (_, Some(filters)) => parse_string_filters(filters, FilterUse::Describe)?,
+        _ => Vec::new(),
+    };
+    // A single Path filter with a single value narrows the scan to that subtree.
+    let scope = match filters.iter().find(|f| f.key == FilterKey::Path) {
+        Some(f) if f.values.len() == 1 => PathScope::of_path(&f.values[0], f.option == "Recursive"),
+        _ => PathScope::of_path("/", true),
+    };
+    let after = input
+        .next_token
+        .as_deref()
+        .map(|t| parse_key_token(t, &scope))
+        .transpose()?;
+    if input.shared == Some(true) {
+        // No parameters are shared with this account by others.
+        return Ok(DescribeParametersOutput {
+            parameters: Vec::new(),
+            next_token: None,
+        });
+    }
+    let limit = input.max_results.unwrap_or(10) as usize;
+    let (region, account) = (ctx.region.as_str(), ctx.account.as_str());
+    let page = state.region(region).ssm.page(
+        &scope,
+        after.as_deref(),
+        limit,
+        |p| filters.iter().all(|f| f.matches(p)),
+        |p| {
+            let latest = p.latest();
+            ParameterMetadata {
+                name: p.name.clone(),
+                arn: names::arn(region, account, &p.name),
+                kind: latest.kind.as_str(),
+                key_id: latest.key_id.clone(),
+                last_modified_date: latest.last_modified,
+                last_modified_user: latest.last_modified_user.clone(),
+                description: latest.description.clone(),
+                allowed_pattern: latest.allowed_pattern.clone(),
+                version: latest.version,
+                tier: latest.tier.as_str(),
+                policies: inline_policies(latest),
+                data_type: latest.data_type.clone(),
+            }
+        },
+    );
+    Ok(DescribeParametersOutput {
+        parameters: page.items,
+        next_token: page.next_after.as_deref().map(key_token),
+    })
+}

@@ -1,0 +1,150 @@
+//! Shared test helpers: one emulator for the whole test binary, SDK clients configured the
+//! way users configure them (only through the standard environment variables), and error
+//! code extraction.
+
+use aws_sdk_ssm::error::{ProvideErrorMetadata, SdkError};
+use std::fmt::Debug;
+use std::sync::OnceLock;
+
+/// The endpoint of the emulator under test.
+///
+/// When `AWS_ENDPOINT_URL` is set, that running emulator is used. Otherwise one is
+/// started on `127.0.0.1:0` on a runtime of its own (so it outlives every test's
+/// runtime), and the standard variables are set so that SDK clients find it exactly as a
+/// user's code would: `AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_REGION`.
+pub fn endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| {
+        if let Ok(url) = std::env::var("AWS_ENDPOINT_URL") {
+            return url;
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("test runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind 127.0.0.1:0");
+                let address = listener.local_addr().expect("local address");
+                let state = std::sync::Arc::new(emulator::state::EmulatorState::new(
+                    emulator::Config::default(),
+                ));
+                tx.send(address).expect("report address");
+                emulator::serve(listener, state, std::future::pending())
+                    .await
+                    .expect("serve");
+            });
+        });
+        let address = rx.recv().expect("emulator started");
+        let url = format!("http://{address}");
+        // Set once, before any client reads them; std serialises environment access.
+        std::env::set_var("AWS_ENDPOINT_URL", &url);
+        std::env::set_var("AWS_ACCESS_KEY_ID", "test");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
+        std::env::set_var("AWS_REGION", "us-east-1");
+        std::env::remove_var("AWS_PROFILE");
+        url
+    })
+}
+
+/// An SSM client configured only from the environment, as a user's code would be.
+pub async fn ssm() -> aws_sdk_ssm::Client {
+    endpoint();
+    let config = aws_config::load_from_env().await;
+    aws_sdk_ssm::Client::new(&config)
+}
+
+/// An SSM client for another region (the region selects the emulator's state).
+pub async fn ssm_in(region: &'static str) -> aws_sdk_ssm::Client {
+    endpoint();
+    let config = aws_config::from_env()
+        .region(aws_config::Region::new(region))
+        .load()
+        .await;
+    aws_sdk_ssm::Client::new(&config)
+}
+
+/// A name unique to this test run, so tests sharing one emulator never collide.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{prefix}{n}x{nanos}")
+}
+
+/// The AWS error code and message of a failed call; panics if the call succeeded.
+pub fn error_of<T: Debug, E: ProvideErrorMetadata + Debug, R: Debug>(
+    result: Result<T, SdkError<E, R>>,
+) -> (String, String) {
+    match result {
+        Ok(value) => panic!("expected an error, got {value:?}"),
+        Err(err) => {
+            let service = err
+                .as_service_error()
+                .unwrap_or_else(|| panic!("not a service error: {err:?}"));
+            (
+                service.code().unwrap_or_default().to_owned(),
+                service.message().unwrap_or_default().to_owned(),
+            )
+        }
+    }
+}
+
+/// The AWS error code of a failed call.
+pub fn code_of<T: Debug, E: ProvideErrorMetadata + Debug, R: Debug>(
+    result: Result<T, SdkError<E, R>>,
+) -> String {
+    error_of(result).0
+}
+
+/// A raw HTTP/1.1 exchange with the emulator, for what SDKs cannot send (bad JSON,
+/// unknown targets). Returns the status, the headers (lower-cased names) and the body.
+pub async fn raw(
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<(String, String)>, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = endpoint()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    stream.write_all(body).await.expect("write body");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    (status, headers, body.to_owned())
+}

@@ -1,0 +1,6 @@
+//! End-to-end tests: the official AWS SDK clients against the emulator, started in this
+//! process on `127.0.0.1:0` unless `AWS_ENDPOINT_URL` names a running one.
+
+mod common;
+mod protocol;
+mod ssm;
