@@ -88,3 +88,47 @@ async fn fallback(method: Method, uri: Uri) -> Response {
         &ProtocolError::NotFound(format!("{method} {}", uri.path())),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Config;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn serve_returns_once_shutdown_completes() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let state = Arc::new(EmulatorState::new(Config::default()));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), server)
+            .await
+            .expect("server stops within 5 s")
+            .unwrap()
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn oversized_bodies_are_refused_with_an_aws_shaped_413() {
+        use tower::ServiceExt;
+        let config = Config {
+            body_limit: 1024,
+            ..Config::default()
+        };
+        let router = app(Arc::new(EmulatorState::new(config)));
+        let request = axum::http::Request::post("/")
+            .header("x-amz-target", "AmazonSSM.GetParameter")
+            .body(Body::from(vec![b' '; 2048]))
+            .unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), axum::http::StatusCode::PAYLOAD_TOO_LARGE);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["__type"], "RequestEntityTooLargeException");
+    }
+}
