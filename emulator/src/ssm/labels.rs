@@ -3,6 +3,7 @@
 use super::error::{validated, SsmError};
 use super::model::*;
 use super::names::parse_reference;
+use super::params::required_name;
 use super::store::not_found;
 use crate::context::RequestContext;
 use crate::protocol::validation::Validator;
@@ -11,30 +12,25 @@ use crate::state::EmulatorState;
 /// Checks the members both label operations share and returns the parameter's key,
 /// name and labels.
 fn check(
-    name: &Option<String>,
-    version: Option<i64>,
-    labels: &Option<Vec<String>>,
+    input: &ParameterLabelsInput,
     version_required: bool,
 ) -> Result<(String, String, Vec<String>), SsmError> {
+    let name = required_name(&input.name)?;
     let mut v = Validator::new();
-    if let Some(name) = v.required("name", name) {
-        v.length("name", name, 1, 2048);
-    }
     if version_required {
-        v.required("parameterVersion", &version);
+        v.required("parameterVersion", &input.parameter_version);
     }
-    if let Some(list) = v.required("labels", labels) {
+    if let Some(list) = v.required("labels", &input.labels) {
         v.list_length("labels", list, 1, 10);
         for label in list {
             v.length("labels", label, 1, 100);
         }
     }
     validated(v.finish())?;
-    let name = name.clone().unwrap_or_default();
     let r = parse_reference(&name)?
         .filter(|r| r.selector.is_none())
         .ok_or_else(|| not_found(&name))?;
-    Ok((r.key, name, labels.clone().unwrap_or_default()))
+    Ok((r.key, name, input.labels.clone().unwrap_or_default()))
 }
 
 /// A version number from the request; one that cannot exist is a missing version.
@@ -53,7 +49,7 @@ pub fn label_parameter_version(
     ctx: &RequestContext,
     input: LabelParameterVersionInput,
 ) -> Result<LabelParameterVersionOutput, SsmError> {
-    let (key, name, labels) = check(&input.name, input.parameter_version, &input.labels, false)?;
+    let (key, name, labels) = check(&input, false)?;
     let version = input
         .parameter_version
         .map(|v| version_number(v, &name))
@@ -75,7 +71,7 @@ pub fn unlabel_parameter_version(
     ctx: &RequestContext,
     input: UnlabelParameterVersionInput,
 ) -> Result<UnlabelParameterVersionOutput, SsmError> {
-    let (key, name, labels) = check(&input.name, input.parameter_version, &input.labels, true)?;
+    let (key, name, labels) = check(&input, true)?;
     let version = version_number(input.parameter_version.unwrap_or_default(), &name)?;
     let (removed_labels, invalid_labels) = state
         .region(&ctx.region)

@@ -13,6 +13,7 @@ pub mod put;
 pub mod query;
 pub mod store;
 pub mod tags;
+pub mod token;
 
 pub use error::SsmError;
 

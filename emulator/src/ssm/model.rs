@@ -224,9 +224,10 @@ pub struct GetParameterHistoryOutput {
     pub next_token: Option<String>,
 }
 
+/// The input of LabelParameterVersion and UnlabelParameterVersion (the same members).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct LabelParameterVersionInput {
+pub struct ParameterLabelsInput {
     pub name: Option<String>,
     pub parameter_version: Option<i64>,
     pub labels: Option<Vec<String>>,
@@ -239,13 +240,8 @@ pub struct LabelParameterVersionOutput {
     pub parameter_version: u64,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UnlabelParameterVersionInput {
-    pub name: Option<String>,
-    pub parameter_version: Option<i64>,
-    pub labels: Option<Vec<String>>,
-}
+pub type LabelParameterVersionInput = ParameterLabelsInput;
+pub type UnlabelParameterVersionInput = ParameterLabelsInput;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]

@@ -5,11 +5,11 @@ use super::error::{validated, SsmError};
 use super::model::*;
 use super::names::{parse_reference, ParameterRef};
 use super::store::not_found;
+use super::token;
 use super::{inline_policies, to_parameter};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validator;
 use crate::state::EmulatorState;
-use base64::Engine;
 
 /// Resolves a name (or ARN, with selector) that must exist, answering a reference that
 /// cannot name a parameter as `ParameterNotFound`.
@@ -23,12 +23,7 @@ pub fn get_parameter(
     ctx: &RequestContext,
     input: GetParameterInput,
 ) -> Result<GetParameterOutput, SsmError> {
-    let mut v = Validator::new();
-    if let Some(name) = v.required("name", &input.name) {
-        v.length("name", name, 1, 2048);
-    }
-    validated(v.finish())?;
-    let name = input.name.unwrap_or_default();
+    let name = required_name(&input.name)?;
     // AWS answers a GetParameter miss with an empty message.
     let blank = |e: SsmError| match e {
         SsmError::ParameterNotFound(_) => SsmError::ParameterNotFound(String::new()),
@@ -49,6 +44,16 @@ pub fn get_parameter(
             r.selector.map(|s| s.as_suffix()),
         ),
     })
+}
+
+/// Checks a required `Name` member and returns it.
+pub(crate) fn required_name(name: &Option<String>) -> Result<String, SsmError> {
+    let mut v = Validator::new();
+    if let Some(name) = v.required("name", name) {
+        v.length("name", name, 1, 2048);
+    }
+    validated(v.finish())?;
+    Ok(name.clone().unwrap_or_default())
 }
 
 fn check_names(field: &str, names: &Option<Vec<String>>) -> Result<Vec<String>, SsmError> {
@@ -106,12 +111,7 @@ pub fn delete_parameter(
     ctx: &RequestContext,
     input: DeleteParameterInput,
 ) -> Result<Empty, SsmError> {
-    let mut v = Validator::new();
-    if let Some(name) = v.required("name", &input.name) {
-        v.length("name", name, 1, 2048);
-    }
-    validated(v.finish())?;
-    let name = input.name.unwrap_or_default();
+    let name = required_name(&input.name)?;
     let r = reference(&name)?;
     if r.selector.is_some() || !state.region(&ctx.region).ssm.delete(&r.key) {
         return Err(not_found(&name));
@@ -147,44 +147,26 @@ pub fn delete_parameters(
     Ok(output)
 }
 
-/// Encodes a position in a list as an opaque NextToken.
-pub(crate) fn index_token(index: usize) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("idx:{index}"))
-}
-
-/// Decodes a token made by [`index_token`].
-pub(crate) fn parse_index_token(token: &str) -> Result<usize, SsmError> {
-    base64::engine::general_purpose::STANDARD
-        .decode(token)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.strip_prefix("idx:").and_then(|n| n.parse().ok()))
-        .ok_or_else(|| SsmError::InvalidNextToken("The specified token isn't valid.".to_owned()))
-}
-
 /// GetParameterHistory: every kept version, oldest first, in pages of up to 50.
 pub fn get_parameter_history(
     state: &EmulatorState,
     ctx: &RequestContext,
     input: GetParameterHistoryInput,
 ) -> Result<GetParameterHistoryOutput, SsmError> {
+    let name = required_name(&input.name)?;
     let mut v = Validator::new();
-    if let Some(name) = v.required("name", &input.name) {
-        v.length("name", name, 1, 2048);
-    }
     v.range("maxResults", input.max_results, 1, 50);
     validated(v.finish())?;
-    let name = input.name.unwrap_or_default();
     let r = reference(&name)?;
     if r.selector.is_some() {
         return Err(not_found(&name));
     }
-    let start = input
-        .next_token
-        .as_deref()
-        .map(parse_index_token)
-        .transpose()?
-        .unwrap_or(0);
+    let start = match input.next_token.as_deref() {
+        Some(t) => token::decode("idx", t)?.parse().map_err(|_| {
+            SsmError::InvalidNextToken("The specified token isn't valid.".to_owned())
+        })?,
+        None => 0,
+    };
     let limit = input.max_results.unwrap_or(50) as usize;
     let (parameters, total) = state
         .region(&ctx.region)
@@ -217,6 +199,6 @@ pub fn get_parameter_history(
     let end = start + parameters.len();
     Ok(GetParameterHistoryOutput {
         parameters,
-        next_token: (end < total).then(|| index_token(end)),
+        next_token: (end < total).then(|| token::encode("idx", &end.to_string())),
     })
 }

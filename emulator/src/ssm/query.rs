@@ -9,25 +9,17 @@ use super::filters::{
 use super::model::*;
 use super::names::{self, MAX_LEVELS};
 use super::store::PathScope;
+use super::token;
 use super::{inline_policies, to_parameter};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validator;
 use crate::state::EmulatorState;
-use base64::Engine;
 
-/// Encodes the key a page ended at as an opaque NextToken.
-fn key_token(key: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(format!("key:{key}"))
-}
-
-/// Decodes a token made by [`key_token`], which must lie within `scope`.
-fn parse_key_token(token: &str, scope: &PathScope) -> Result<String, SsmError> {
-    base64::engine::general_purpose::STANDARD
-        .decode(token)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.strip_prefix("key:").map(str::to_owned))
-        .filter(|key| key.starts_with(&scope.prefix))
+/// Decodes a page token, whose key must lie within `scope`.
+fn parse_key_token(t: &str, scope: &PathScope) -> Result<String, SsmError> {
+    token::decode("key", t)?
+        .strip_prefix(&scope.prefix)
+        .map(|rest| format!("{}{rest}", scope.prefix))
         .ok_or_else(|| SsmError::InvalidNextToken("The specified token isn't valid.".to_owned()))
 }
 
@@ -79,7 +71,7 @@ pub fn get_parameters_by_path(
             to_parameter(&p.name, version, region, account, None)
         },
     );
-    let next_token = page.next_after.as_deref().map(key_token);
+    let next_token = page.next_after.as_deref().map(|k| token::encode("key", k));
     Ok(GetParametersByPathOutput {
         parameters: page.items,
         next_token,
@@ -150,6 +142,6 @@ pub fn describe_parameters(
     );
     Ok(DescribeParametersOutput {
         parameters: page.items,
-        next_token: page.next_after.as_deref().map(key_token),
+        next_token: page.next_after.as_deref().map(|k| token::encode("key", k)),
     })
 }
