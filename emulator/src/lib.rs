@@ -18,6 +18,7 @@ pub mod auth;
 pub mod config;
 pub mod context;
 pub mod dispatch;
+pub mod iam;
 pub mod protocol;
 pub mod server;
 pub mod ssm;

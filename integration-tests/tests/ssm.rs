@@ -1045,3 +1045,54 @@ async fn concurrent_overwrites_never_lose_a_version() {
     values.dedup();
     assert_eq!(values.len(), writers as usize);
 }
+
+#[tokio::test]
+async fn describe_filters_on_tier_data_type_and_key_id() {
+    let client = ssm().await;
+    let root = unique("/e2e/desc2");
+    client
+        .put_parameter()
+        .name(format!("{root}/adv"))
+        .value("v")
+        .r#type(ParameterType::String)
+        .tier(ParameterTier::Advanced)
+        .send()
+        .await
+        .unwrap();
+    client
+        .put_parameter()
+        .name(format!("{root}/ami"))
+        .value("ami-0123456789abcdef0")
+        .r#type(ParameterType::String)
+        .data_type("aws:ec2:image")
+        .send()
+        .await
+        .unwrap();
+    let names = |extra: ParameterStringFilter| {
+        let client = client.clone();
+        let root = root.clone();
+        async move {
+            let out = client
+                .describe_parameters()
+                .parameter_filters(filter("Path", None, &[&root]))
+                .parameter_filters(extra)
+                .send()
+                .await
+                .unwrap();
+            out.parameters()
+                .iter()
+                .map(|p| p.name().unwrap().rsplit('/').next().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(names(filter("Tier", None, &["Advanced"])).await, ["adv"]);
+    assert_eq!(names(filter("Tier", None, &["Standard"])).await, ["ami"]);
+    assert_eq!(
+        names(filter("DataType", None, &["aws:ec2:image"])).await,
+        ["ami"]
+    );
+    assert!(names(filter("KeyId", None, &["alias/aws/ssm"]))
+        .await
+        .is_empty());
+    assert_eq!(names(filter("Type", None, &["String"])).await.len(), 2);
+}

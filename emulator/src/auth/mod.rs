@@ -4,5 +4,6 @@
 //! signature; signature verification and principals build on it.
 
 pub mod scope;
+pub mod sigv4;
 
 pub use scope::CredentialScope;
