@@ -15,6 +15,9 @@ pub struct Config {
     /// The largest request body accepted, in bytes (Lambda's 6 MB synchronous payload
     /// plus room for its envelope).
     pub body_limit: usize,
+    /// Refuse access keys the emulator does not know, instead of treating them as the
+    /// account root.
+    pub strict: bool,
 }
 
 impl Default for Config {
@@ -24,6 +27,7 @@ impl Default for Config {
             default_region: "us-east-1".to_owned(),
             account: "123456789012".to_owned(),
             body_limit: 7 * 1024 * 1024,
+            strict: false,
         }
     }
 }

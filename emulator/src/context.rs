@@ -1,14 +1,36 @@
 //! The per-request context every operation receives, so that region, account and caller
 //! reach each operation without any operation reading headers itself.
 
-use crate::auth::CredentialScope;
+use std::net::IpAddr;
 
-/// Who made a request.
+/// What kind of principal made a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallerKind {
+    /// The account's root user.
+    Root,
+    /// An IAM user.
+    User { name: String },
+    /// A session of an IAM role (from AssumeRole, or a Lambda function's execution role).
+    AssumedRole {
+        role_name: String,
+        role_arn: String,
+        session_name: String,
+    },
+}
+
+/// Who made a request, as authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     /// The principal's ARN as AWS reports it (`arn:aws:iam::ACCOUNT:root`,
     /// `arn:aws:iam::ACCOUNT:user/NAME`, `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION`).
     pub arn: String,
+    /// The principal's account.
+    pub account: String,
+    /// The unique id AWS reports as `UserId` (`AIDA...` for a user, `AROA...:SESSION` for
+    /// a role session, the account id for root).
+    pub user_id: String,
+    /// What kind of principal this is.
+    pub kind: CallerKind,
     /// The access key the request was signed with, when it was signed.
     pub access_key_id: Option<String>,
 }
@@ -18,8 +40,16 @@ impl Caller {
     pub fn account_root(account: &str, access_key_id: Option<String>) -> Self {
         Caller {
             arn: format!("arn:aws:iam::{account}:root"),
+            account: account.to_owned(),
+            user_id: account.to_owned(),
+            kind: CallerKind::Root,
             access_key_id,
         }
+    }
+
+    /// Whether this is the account's root user.
+    pub fn is_root(&self) -> bool {
+        self.kind == CallerKind::Root
     }
 }
 
@@ -32,22 +62,21 @@ pub struct RequestContext {
     pub region: String,
     /// The account the request acts in.
     pub account: String,
-    /// The caller.
+    /// The authenticated caller.
     pub caller: Caller,
+    /// The client's address (`aws:SourceIp`), when known.
+    pub source_ip: Option<IpAddr>,
 }
 
 impl RequestContext {
-    /// Builds the context for a request signed with `scope` (or unsigned), falling back to
-    /// `default_region` when the request names none.
-    pub fn new(scope: Option<&CredentialScope>, default_region: &str, account: &str) -> Self {
-        let region = scope
-            .map(|s| s.region.clone())
-            .unwrap_or_else(|| default_region.to_owned());
+    /// A context for `caller` in `region`.
+    pub fn new(region: &str, account: &str, caller: Caller, source_ip: Option<IpAddr>) -> Self {
         RequestContext {
             request_id: uuid::Uuid::new_v4().to_string(),
-            region,
+            region: region.to_owned(),
             account: account.to_owned(),
-            caller: Caller::account_root(account, scope.map(|s| s.access_key_id.clone())),
+            caller,
+            source_ip,
         }
     }
 }

@@ -18,11 +18,13 @@ pub mod auth;
 pub mod config;
 pub mod context;
 pub mod dispatch;
+pub mod fixtures;
 pub mod iam;
 pub mod protocol;
 pub mod server;
 pub mod ssm;
 pub mod state;
+pub mod sts;
 pub mod time;
 
 pub use config::Config;

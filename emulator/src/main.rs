@@ -25,6 +25,13 @@ struct Cli {
     /// The AWS account id of every resource.
     #[arg(long, env = "EMULATOR_ACCOUNT", default_value = "123456789012")]
     account: String,
+    /// Fixture files or directories to load (YAML or JSON; repeat or separate with ',').
+    #[arg(long, env = "EMULATOR_FIXTURES", value_delimiter = ',')]
+    fixtures: Vec<std::path::PathBuf>,
+    /// Refuse access keys the emulator does not know (UnrecognizedClientException)
+    /// instead of treating them as the account root.
+    #[arg(long, env = "EMULATOR_STRICT")]
+    strict: bool,
 }
 
 async fn shutdown_signal() {
@@ -66,8 +73,14 @@ async fn main() -> anyhow::Result<()> {
         listen: cli.listen,
         default_region: cli.region,
         account: cli.account,
+        strict: cli.strict,
         ..Config::default()
     };
+    let fixtures = emulator::fixtures::load(&cli.fixtures, &config.account)
+        .context("refusing to start on a broken fixture")?;
+    let state = EmulatorState::from_fixtures(config, &fixtures)
+        .context("refusing to start on a broken fixture")?;
+    let config = &state.config;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -78,7 +91,12 @@ async fn main() -> anyhow::Result<()> {
         account = %config.account,
         "emulator listening; set AWS_ENDPOINT_URL=http://{address}"
     );
-    let state = Arc::new(EmulatorState::new(config));
-    emulator::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!(
+        users = state.iam.directory().users.len(),
+        roles = state.iam.directory().roles.len(),
+        strict = state.iam.strict,
+        "principals loaded"
+    );
+    emulator::serve(listener, Arc::new(state), shutdown_signal()).await?;
     Ok(())
 }

@@ -3,6 +3,9 @@
 //! replaces: services reach their data only through [`RegionState`].
 
 use crate::config::Config;
+use crate::fixtures::{FixtureError, Fixtures};
+use crate::iam::principals::Directory;
+use crate::iam::Iam;
 use crate::ssm::store::ParameterStore;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -19,17 +22,32 @@ pub struct RegionState {
 pub struct EmulatorState {
     /// Settings.
     pub config: Config,
+    /// Principals and authorisation (IAM is global, not regional).
+    pub iam: Iam,
     /// Per-region state.
     pub regions: Regions<RegionState>,
 }
 
 impl EmulatorState {
-    /// A new, empty emulator.
+    /// A new emulator with no principals but the account root.
     pub fn new(config: Config) -> Self {
+        let iam = Iam::new(&config.account, config.strict, Directory::new());
         EmulatorState {
             config,
+            iam,
             regions: Regions::default(),
         }
+    }
+
+    /// A new emulator holding the world described by `fixtures`.
+    pub fn from_fixtures(config: Config, fixtures: &Fixtures) -> Result<Self, FixtureError> {
+        let directory = Directory::from_fixtures(fixtures, &config.account)?;
+        let iam = Iam::new(&config.account, config.strict || fixtures.strict, directory);
+        Ok(EmulatorState {
+            config,
+            iam,
+            regions: Regions::default(),
+        })
     }
 
     /// The state of one region.

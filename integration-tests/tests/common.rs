@@ -19,29 +19,7 @@ pub fn endpoint() -> &'static str {
         if let Ok(url) = std::env::var("AWS_ENDPOINT_URL") {
             return url;
         }
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("test runtime");
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind 127.0.0.1:0");
-                let address = listener.local_addr().expect("local address");
-                let state = std::sync::Arc::new(emulator::state::EmulatorState::new(
-                    emulator::Config::default(),
-                ));
-                tx.send(address).expect("report address");
-                emulator::serve(listener, state, std::future::pending())
-                    .await
-                    .expect("serve");
-            });
-        });
-        let address = rx.recv().expect("emulator started");
-        let url = format!("http://{address}");
+        let url = start_emulator(false);
         // Set once, before any client reads them; std serialises environment access.
         std::env::set_var("AWS_ENDPOINT_URL", &url);
         std::env::set_var("AWS_ACCESS_KEY_ID", "test");
@@ -50,6 +28,76 @@ pub fn endpoint() -> &'static str {
         std::env::remove_var("AWS_PROFILE");
         url
     })
+}
+
+/// The endpoint of a second, strict emulator (unknown access keys refused), always
+/// started in this process.
+pub fn strict_endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| start_emulator(true))
+}
+
+/// The directory of the test fixtures.
+pub fn fixtures_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// Starts an emulator with the test fixtures on `127.0.0.1:0`, on a runtime of its own (so
+/// it outlives every test's runtime), and returns its URL.
+fn start_emulator(strict: bool) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("test runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind 127.0.0.1:0");
+            let address = listener.local_addr().expect("local address");
+            let config = emulator::Config {
+                strict,
+                ..emulator::Config::default()
+            };
+            let fixtures = emulator::fixtures::load(&[fixtures_dir()], &config.account)
+                .expect("test fixtures load");
+            let state = emulator::state::EmulatorState::from_fixtures(config, &fixtures)
+                .expect("test fixtures are valid");
+            tx.send(address).expect("report address");
+            emulator::serve(listener, std::sync::Arc::new(state), std::future::pending())
+                .await
+                .expect("serve");
+        });
+    });
+    let address = rx.recv().expect("emulator started");
+    format!("http://{address}")
+}
+
+/// SDK configuration from the environment, with other credentials (a fixture
+/// principal's, or a role session's).
+pub async fn config_as(
+    access_key_id: &str,
+    secret: &str,
+    session_token: Option<&str>,
+) -> aws_config::SdkConfig {
+    endpoint();
+    aws_config::from_env()
+        .credentials_provider(aws_sdk_ssm::config::Credentials::new(
+            access_key_id,
+            secret,
+            session_token.map(str::to_owned),
+            None,
+            "test",
+        ))
+        .load()
+        .await
+}
+
+/// An SSM client signing as the given credentials.
+pub async fn ssm_as(access_key_id: &str, secret: &str) -> aws_sdk_ssm::Client {
+    aws_sdk_ssm::Client::new(&config_as(access_key_id, secret, None).await)
 }
 
 /// An SSM client configured only from the environment, as a user's code would be.

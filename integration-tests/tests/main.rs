@@ -2,5 +2,6 @@
 //! process on `127.0.0.1:0` unless `AWS_ENDPOINT_URL` names a running one.
 
 mod common;
+mod identity;
 mod protocol;
 mod ssm;

@@ -1,4 +1,321 @@
 //! Identity and access management: principals, their credentials, and the policy engine
 //! that decides, as AWS does, whether a principal may perform an action on a resource.
+//!
+//! - [`policy`]: the pure engine (documents, matching, conditions, decisions).
+//! - [`principals`]: users, roles, access keys, built from fixtures.
+//! - [`managed`]: the AWS managed policies the emulator knows.
+//! - [`decisions`]: the log of recent decisions behind `/_emulator/decisions`.
+//!
+//! [`Iam`] ties them together for the request path: it finds who owns an access key, and
+//! answers "may this caller do this?" for the services, recording each decision.
 
+pub mod decisions;
+pub mod managed;
 pub mod policy;
+pub mod principals;
+
+use crate::context::{Caller, CallerKind, RequestContext};
+use decisions::{DecisionLog, DecisionRecord};
+use policy::{ContextKeys, Decision, NamedPolicy, Outcome, PolicyDocument, PolicyKind, Request};
+use principals::{random_string, AccessKey, Directory, KeyOwner, Role};
+use std::collections::HashMap;
+use std::sync::RwLock;
+use time::OffsetDateTime;
+
+/// A refusal, with the message AWS sends
+/// (`User: ARN is not authorized to perform: ACTION on resource: ARN because ...`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Denied {
+    pub message: String,
+}
+
+/// The account's principals and the authorisation service built on them.
+#[derive(Debug)]
+pub struct Iam {
+    /// The account every principal belongs to.
+    pub account: String,
+    /// Whether access keys the emulator does not know are refused (otherwise they act as
+    /// the account root, as users of other emulators expect of `AWS_ACCESS_KEY_ID=test`).
+    pub strict: bool,
+    /// Users, roles, long-term keys and managed policies (fixed after start).
+    directory: Directory,
+    /// Temporary keys of role sessions, by access key id.
+    sessions: RwLock<HashMap<String, AccessKey>>,
+    /// Recent decisions.
+    pub decisions: DecisionLog,
+}
+
+const KEY_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn outcome_name(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Allow => "Allow",
+        Outcome::ExplicitDeny => "ExplicitDeny",
+        Outcome::ImplicitDeny => "ImplicitDeny",
+    }
+}
+
+/// The message AWS sends for a refusal.
+pub fn denial_message(caller: &str, action: &str, resource: &str, decision: &Decision) -> String {
+    let why = match (&decision.outcome, &decision.kind) {
+        (Outcome::ExplicitDeny, PolicyKind::Identity) => {
+            "with an explicit deny in a identity-based policy".to_owned()
+        }
+        (Outcome::ExplicitDeny, PolicyKind::Resource) => {
+            "with an explicit deny in a resource-based policy".to_owned()
+        }
+        (_, PolicyKind::Identity) => {
+            format!("because no identity-based policy allows the {action} action")
+        }
+        (_, PolicyKind::Resource) => {
+            format!("because no resource-based policy allows the {action} action")
+        }
+    };
+    format!("User: {caller} is not authorized to perform: {action} on resource: {resource} {why}")
+}
+
+/// The reason of a decision, in words, for the decision log.
+fn reason_text(action: &str, decision: &Decision) -> String {
+    match &decision.reason {
+        Some(reason) => {
+            let statement = reason
+                .sid
+                .clone()
+                .unwrap_or_else(|| format!("#{}", reason.index));
+            let verb = match decision.outcome {
+                Outcome::Allow => "allowed by",
+                _ => "denied by",
+            };
+            format!("{verb} policy {:?}, statement {statement:?}", reason.policy)
+        }
+        None => match decision.kind {
+            PolicyKind::Identity => format!("no identity-based policy allows {action}"),
+            PolicyKind::Resource => format!("no resource-based policy allows {action}"),
+        },
+    }
+}
+
+impl Iam {
+    /// The authorisation service of `account` over `directory`.
+    pub fn new(account: &str, strict: bool, directory: Directory) -> Self {
+        Iam {
+            account: account.to_owned(),
+            strict,
+            directory,
+            sessions: RwLock::new(HashMap::new()),
+            decisions: DecisionLog::default(),
+        }
+    }
+
+    /// The users, roles and policies.
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    /// The key with this id: a long-term key, or a session's temporary key.
+    pub fn lookup_key(&self, id: &str) -> Option<AccessKey> {
+        if let Some(key) = self.directory.keys.get(id) {
+            return Some(key.clone());
+        }
+        self.sessions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()
+    }
+
+    /// The caller a key authenticates as.
+    pub fn caller_for(&self, key: &AccessKey) -> Option<Caller> {
+        self.directory.caller_for(key, &self.account)
+    }
+
+    /// Starts a session of `role` and returns its temporary credentials.
+    pub fn start_session(
+        &self,
+        role: &Role,
+        session_name: &str,
+        duration_seconds: u32,
+        now: OffsetDateTime,
+    ) -> AccessKey {
+        let key = AccessKey {
+            id: format!("ASIA{}", random_string(KEY_ALPHABET, 16)),
+            secret: random_string(SECRET_ALPHABET, 40),
+            owner: KeyOwner::RoleSession {
+                role: role.name.clone(),
+                session: session_name.to_owned(),
+            },
+            session_token: Some(format!(
+                "IQoJb3JpZ2luX2VjE{}",
+                random_string(SECRET_ALPHABET, 300)
+            )),
+            expires: Some(now + time::Duration::seconds(i64::from(duration_seconds))),
+        };
+        let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
+        sessions.retain(|_, k| k.expires.is_none_or(|e| e > now));
+        sessions.insert(key.id.clone(), key.clone());
+        key
+    }
+
+    /// The condition keys every request carries.
+    fn context_keys(&self, ctx: &RequestContext, extra: &[(&str, &str)]) -> ContextKeys {
+        let caller = &ctx.caller;
+        let mut keys = ContextKeys::new();
+        let principal_arn = match &caller.kind {
+            CallerKind::AssumedRole { role_arn, .. } => role_arn.clone(),
+            _ => caller.arn.clone(),
+        };
+        keys.insert("aws:PrincipalArn", principal_arn);
+        keys.insert("aws:PrincipalAccount", caller.account.clone());
+        keys.insert("aws:userid", caller.user_id.clone());
+        keys.insert(
+            "aws:PrincipalType",
+            match caller.kind {
+                CallerKind::Root => "Account",
+                CallerKind::User { .. } => "User",
+                CallerKind::AssumedRole { .. } => "AssumedRole",
+            },
+        );
+        if let CallerKind::User { name } = &caller.kind {
+            keys.insert("aws:username", name.clone());
+        }
+        if let Some(ip) = ctx.source_ip {
+            keys.insert("aws:SourceIp", ip.to_string());
+        }
+        let now = OffsetDateTime::now_utc();
+        if let Ok(text) = now.format(&time::format_description::well_known::Rfc3339) {
+            keys.insert("aws:CurrentTime", text);
+        }
+        keys.insert("aws:EpochTime", now.unix_timestamp().to_string());
+        keys.insert("aws:SecureTransport", "false");
+        keys.insert("aws:RequestedRegion", ctx.region.clone());
+        for (key, value) in extra {
+            keys.insert(key, *value);
+        }
+        keys
+    }
+
+    fn principal_of(caller: &Caller) -> policy::Principal {
+        policy::Principal {
+            arn: caller.arn.clone(),
+            account: caller.account.clone(),
+            role_arn: match &caller.kind {
+                CallerKind::AssumedRole { role_arn, .. } => Some(role_arn.clone()),
+                _ => None,
+            },
+            service: None,
+        }
+    }
+
+    fn conclude(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        resource: &str,
+        decision: Decision,
+    ) -> Result<(), Denied> {
+        let allowed = matches!(decision.outcome, Outcome::Allow);
+        let reason = reason_text(action, &decision);
+        if !allowed {
+            tracing::info!(
+                principal = %ctx.caller.arn,
+                action,
+                resource,
+                decision = outcome_name(&decision.outcome),
+                %reason,
+                request_id = %ctx.request_id,
+                "access denied"
+            );
+        }
+        self.decisions.record(DecisionRecord {
+            time: OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            request_id: ctx.request_id.clone(),
+            principal: ctx.caller.arn.clone(),
+            action: action.to_owned(),
+            resource: resource.to_owned(),
+            decision: outcome_name(&decision.outcome),
+            reason,
+        });
+        if allowed {
+            Ok(())
+        } else {
+            Err(Denied {
+                message: denial_message(&ctx.caller.arn, action, resource, &decision),
+            })
+        }
+    }
+
+    /// May the caller perform `action` on `resource`, by its identity policies alone (the
+    /// rule of services without resource policies, such as SSM)? `extra` adds
+    /// service-specific condition keys.
+    pub fn authorize(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        resource: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<(), Denied> {
+        let keys = self.context_keys(ctx, extra);
+        let principal = Self::principal_of(&ctx.caller);
+        let request = Request {
+            action,
+            resource,
+            principal: &principal,
+            context: &keys,
+        };
+        let named = self.directory.identity_policies(&ctx.caller);
+        let policies: Vec<NamedPolicy<'_>> = named
+            .iter()
+            .map(|p| NamedPolicy {
+                name: &p.name,
+                document: &p.document,
+            })
+            .collect();
+        let decision = policy::decide_identity(&policies, &request, ctx.caller.is_root());
+        self.conclude(ctx, action, resource, decision)
+    }
+
+    /// May the caller perform `action` on `resource`, where the resource's own policy is
+    /// mandatory (a KMS key policy, a role's trust policy): the resource policy must allow,
+    /// directly or by delegating to the account's identity policies.
+    pub fn authorize_with_resource_policy(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        resource: &str,
+        resource_policy_name: &str,
+        resource_policy: &PolicyDocument,
+        extra: &[(&str, &str)],
+    ) -> Result<(), Denied> {
+        let keys = self.context_keys(ctx, extra);
+        let principal = Self::principal_of(&ctx.caller);
+        let request = Request {
+            action,
+            resource,
+            principal: &principal,
+            context: &keys,
+        };
+        let named = self.directory.identity_policies(&ctx.caller);
+        let policies: Vec<NamedPolicy<'_>> = named
+            .iter()
+            .map(|p| NamedPolicy {
+                name: &p.name,
+                document: &p.document,
+            })
+            .collect();
+        let resource_policy = NamedPolicy {
+            name: resource_policy_name,
+            document: resource_policy,
+        };
+        let decision = policy::decide_with_resource_policy(
+            &policies,
+            &resource_policy,
+            &request,
+            ctx.caller.is_root(),
+        );
+        self.conclude(ctx, action, resource, decision)
+    }
+}

@@ -2,6 +2,7 @@
 //! responses and errors; services deal in typed inputs, outputs and errors.
 
 pub mod json;
+pub mod query;
 pub mod validation;
 
 use axum::http::StatusCode;

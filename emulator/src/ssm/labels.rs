@@ -50,6 +50,7 @@ pub fn label_parameter_version(
     input: LabelParameterVersionInput,
 ) -> Result<LabelParameterVersionOutput, SsmError> {
     let (key, name, labels) = check(&input, false)?;
+    super::authorize_parameter(state, ctx, "ssm:LabelParameterVersion", &name)?;
     let version = input
         .parameter_version
         .map(|v| version_number(v, &name))
@@ -72,6 +73,7 @@ pub fn unlabel_parameter_version(
     input: UnlabelParameterVersionInput,
 ) -> Result<UnlabelParameterVersionOutput, SsmError> {
     let (key, name, labels) = check(&input, true)?;
+    super::authorize_parameter(state, ctx, "ssm:UnlabelParameterVersion", &name)?;
     let version = version_number(input.parameter_version.unwrap_or_default(), &name)?;
     let (removed_labels, invalid_labels) = state
         .region(&ctx.region)

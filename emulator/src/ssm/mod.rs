@@ -63,6 +63,40 @@ pub static TABLE: DispatchTable<SsmError> = DispatchTable {
     all_operations: ALL_OPERATIONS,
 };
 
+/// Asks IAM whether the caller may perform `action` on `resource`, answering a refusal
+/// as SSM does (`AccessDeniedException` with AWS's message).
+pub(crate) fn authorize(
+    state: &crate::state::EmulatorState,
+    ctx: &crate::context::RequestContext,
+    action: &str,
+    resource: &str,
+) -> Result<(), SsmError> {
+    state
+        .iam
+        .authorize(ctx, action, resource, &[])
+        .map_err(|denied| SsmError::AccessDenied(denied.message))
+}
+
+/// Authorises `action` on the parameter `name` (its ARN, selector stripped).
+pub(crate) fn authorize_parameter(
+    state: &crate::state::EmulatorState,
+    ctx: &crate::context::RequestContext,
+    action: &str,
+    name: &str,
+) -> Result<(), SsmError> {
+    let bare = name.split(':').next().unwrap_or(name);
+    let arn = if name.starts_with("arn:") {
+        // An ARN names its parameter already; drop a selector after the resource.
+        match name.rsplit_once(':') {
+            Some((head, _)) if head.contains(":parameter/") => head.to_owned(),
+            _ => name.to_owned(),
+        }
+    } else {
+        names::arn(&ctx.region, &ctx.account, bare)
+    };
+    authorize(state, ctx, action, &arn)
+}
+
 /// A parameter version as the read operations return it.
 pub(crate) fn to_parameter(
     name: &str,

@@ -24,6 +24,7 @@ pub fn get_parameter(
     input: GetParameterInput,
 ) -> Result<GetParameterOutput, SsmError> {
     let name = required_name(&input.name)?;
+    super::authorize_parameter(state, ctx, "ssm:GetParameter", &name)?;
     // AWS answers a GetParameter miss with an empty message.
     let blank = |e: SsmError| match e {
         SsmError::ParameterNotFound(_) => SsmError::ParameterNotFound(String::new()),
@@ -75,6 +76,9 @@ pub fn get_parameters(
     input: GetParametersInput,
 ) -> Result<GetParametersOutput, SsmError> {
     let requested = check_names("names", &input.names)?;
+    for name in &requested {
+        super::authorize_parameter(state, ctx, "ssm:GetParameters", name)?;
+    }
     let region = state.region(&ctx.region);
     let mut output = GetParametersOutput {
         parameters: Vec::new(),
@@ -112,6 +116,7 @@ pub fn delete_parameter(
     input: DeleteParameterInput,
 ) -> Result<Empty, SsmError> {
     let name = required_name(&input.name)?;
+    super::authorize_parameter(state, ctx, "ssm:DeleteParameter", &name)?;
     let r = reference(&name)?;
     if r.selector.is_some() || !state.region(&ctx.region).ssm.delete(&r.key) {
         return Err(not_found(&name));
@@ -126,6 +131,9 @@ pub fn delete_parameters(
     input: DeleteParametersInput,
 ) -> Result<DeleteParametersOutput, SsmError> {
     let requested = check_names("names", &input.names)?;
+    for name in &requested {
+        super::authorize_parameter(state, ctx, "ssm:DeleteParameters", name)?;
+    }
     let region = state.region(&ctx.region);
     let mut output = DeleteParametersOutput {
         deleted_parameters: Vec::new(),
@@ -157,6 +165,7 @@ pub fn get_parameter_history(
     let mut v = Validator::new();
     v.range("maxResults", input.max_results, 1, 50);
     validated(v.finish())?;
+    super::authorize_parameter(state, ctx, "ssm:GetParameterHistory", &name)?;
     let r = reference(&name)?;
     if r.selector.is_some() {
         return Err(not_found(&name));

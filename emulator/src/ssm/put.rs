@@ -142,6 +142,10 @@ pub fn put_parameter(
             "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.".to_owned(),
         ));
     }
+    super::authorize_parameter(state, ctx, "ssm:PutParameter", &name)?;
+    if !tags.is_empty() {
+        super::authorize_parameter(state, ctx, "ssm:AddTagsToResource", &name)?;
+    }
     names::validate_new_name(&name, &ctx.region, &ctx.account)?;
     let kind = input.kind.as_deref().and_then(ParameterType::parse);
     if let Some(data_type) = &input.data_type {

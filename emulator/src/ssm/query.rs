@@ -45,6 +45,12 @@ pub fn get_parameters_by_path(
             "A path can't contain more than {MAX_LEVELS} levels of hierarchy. Path: {path}"
         )));
     }
+    super::authorize(
+        state,
+        ctx,
+        "ssm:GetParametersByPath",
+        &names::arn(&ctx.region, &ctx.account, &path),
+    )?;
     let filters = parse_string_filters(
         input.parameter_filters.as_deref().unwrap_or_default(),
         FilterUse::ByPath,
@@ -88,6 +94,12 @@ pub fn describe_parameters(
     let mut v = Validator::new();
     v.range("maxResults", input.max_results, 1, 50);
     validated(v.finish())?;
+    super::authorize(
+        state,
+        ctx,
+        "ssm:DescribeParameters",
+        &format!("arn:aws:ssm:{}:{}:*", ctx.region, ctx.account),
+    )?;
     let filters = match (&input.filters, &input.parameter_filters) {
         (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => {
             return Err(SsmError::Validation(

@@ -32,6 +32,9 @@ fn invalid_resource_id() -> SsmError {
 /// Checks the resource members and returns the store key of the parameter they name.
 /// Only parameters exist in this emulator, so any other resource is not found.
 fn resource_key(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    action: &str,
     v: &mut Validator,
     resource_type: &Option<String>,
     resource_id: &Option<String>,
@@ -44,6 +47,7 @@ fn resource_key(
         return Err(invalid_resource_id());
     }
     let id = id.unwrap_or_default();
+    super::authorize_parameter(state, ctx, action, &id)?;
     match parse_reference(&id) {
         Ok(Some(r)) if r.selector.is_none() => Ok(r.key),
         _ => Err(invalid_resource_id()),
@@ -60,7 +64,14 @@ pub fn add_tags_to_resource(
     if let Some(tags) = v.required("tags", &input.tags) {
         check_tags(&mut v, tags);
     }
-    let key = resource_key(&mut v, &input.resource_type, &input.resource_id)?;
+    let key = resource_key(
+        state,
+        ctx,
+        "ssm:AddTagsToResource",
+        &mut v,
+        &input.resource_type,
+        &input.resource_id,
+    )?;
     let tags: Vec<(String, String)> = input
         .tags
         .unwrap_or_default()
@@ -86,7 +97,14 @@ pub fn remove_tags_from_resource(
             v.length("tagKeys", key, 1, 128);
         }
     }
-    let key = resource_key(&mut v, &input.resource_type, &input.resource_id)?;
+    let key = resource_key(
+        state,
+        ctx,
+        "ssm:RemoveTagsFromResource",
+        &mut v,
+        &input.resource_type,
+        &input.resource_id,
+    )?;
     state
         .region(&ctx.region)
         .ssm
@@ -101,7 +119,14 @@ pub fn list_tags_for_resource(
     input: ListTagsForResourceInput,
 ) -> Result<ListTagsForResourceOutput, SsmError> {
     let mut v = Validator::new();
-    let key = resource_key(&mut v, &input.resource_type, &input.resource_id)?;
+    let key = resource_key(
+        state,
+        ctx,
+        "ssm:ListTagsForResource",
+        &mut v,
+        &input.resource_type,
+        &input.resource_id,
+    )?;
     let tag_list = state
         .region(&ctx.region)
         .ssm

@@ -1,0 +1,377 @@
+//! The principals of the account: users, roles and their policies, and the access keys
+//! that authenticate as them (long-term keys from fixtures, temporary keys of role
+//! sessions).
+
+use super::managed::MANAGED_POLICIES;
+use super::policy::PolicyDocument;
+use crate::context::{Caller, CallerKind};
+use crate::fixtures::{FixtureError, Fixtures, PolicyFixture};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+/// A policy with its name.
+#[derive(Debug, Clone)]
+pub struct Named {
+    pub name: String,
+    pub document: Arc<PolicyDocument>,
+}
+
+/// An IAM user.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub name: String,
+    pub arn: String,
+    /// `AIDA...`
+    pub id: String,
+    /// Inline and attached managed policies.
+    pub policies: Vec<Named>,
+}
+
+/// An IAM role.
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub name: String,
+    pub arn: String,
+    /// `AROA...`
+    pub id: String,
+    pub trust_policy: Arc<PolicyDocument>,
+    pub policies: Vec<Named>,
+    /// The longest session, in seconds.
+    pub max_session_duration: u32,
+}
+
+/// Whom an access key authenticates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyOwner {
+    Root,
+    User(String),
+    RoleSession { role: String, session: String },
+}
+
+/// An access key and what it authenticates as.
+#[derive(Debug, Clone)]
+pub struct AccessKey {
+    pub id: String,
+    pub secret: String,
+    pub owner: KeyOwner,
+    /// The session token a temporary key must be presented with.
+    pub session_token: Option<String>,
+    /// When a temporary key stops working.
+    pub expires: Option<OffsetDateTime>,
+}
+
+/// A stable, AWS-looking unique id (`AIDA` + 17 characters) derived from an ARN.
+pub fn unique_id(prefix: &str, arn: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let digest = Sha256::digest(arn.as_bytes());
+    let tail: String = digest
+        .iter()
+        .take(17)
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect();
+    format!("{prefix}{tail}")
+}
+
+/// Random characters from `alphabet`, from the OS random source.
+pub fn random_string(alphabet: &[u8], len: usize) -> String {
+    let mut out = String::with_capacity(len);
+    while out.len() < len {
+        for b in uuid::Uuid::new_v4().as_bytes() {
+            if out.len() == len {
+                break;
+            }
+            out.push(alphabet[(*b as usize) % alphabet.len()] as char);
+        }
+    }
+    out
+}
+
+fn iam_path(path: &Option<String>) -> Result<String, String> {
+    let path = path.clone().unwrap_or_else(|| "/".to_owned());
+    if !path.starts_with('/') || !path.ends_with('/') {
+        return Err(format!("path {path:?} must begin and end with '/'"));
+    }
+    Ok(path)
+}
+
+fn check_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "name {name:?} must be 1-64 letters, digits or +=,.@_-"
+        ))
+    }
+}
+
+/// Parses a policy document from a fixture value (a mapping, or JSON text).
+pub fn document_of(value: &serde_json::Value) -> Result<PolicyDocument, String> {
+    let result = match value {
+        serde_json::Value::String(text) => PolicyDocument::parse(text),
+        other => PolicyDocument::from_value(other),
+    };
+    result.map_err(|e| e.to_string())
+}
+
+/// The principals of one account.
+#[derive(Debug, Default)]
+pub struct Directory {
+    pub users: HashMap<String, User>,
+    pub roles: HashMap<String, Role>,
+    /// Long-term access keys, by id.
+    pub keys: HashMap<String, AccessKey>,
+    /// Managed policies, by ARN.
+    pub managed: HashMap<String, Named>,
+}
+
+impl Directory {
+    /// The built-in managed policies only.
+    pub fn new() -> Self {
+        let mut directory = Directory::default();
+        for def in MANAGED_POLICIES {
+            // The built-in documents are fixed text and are checked by a test.
+            if let Ok(document) = PolicyDocument::parse(def.document) {
+                directory.managed.insert(
+                    def.arn.to_owned(),
+                    Named {
+                        name: def.name.to_owned(),
+                        document: Arc::new(document),
+                    },
+                );
+            }
+        }
+        directory
+    }
+
+    fn policies(
+        &self,
+        file: &Path,
+        entry: &str,
+        inline: &[PolicyFixture],
+        managed: &[String],
+    ) -> Result<Vec<Named>, FixtureError> {
+        let mut policies = Vec::new();
+        for p in inline {
+            let document = document_of(&p.document)
+                .map_err(|e| FixtureError::new(file, format!("{entry}: policy {:?}", p.name), e))?;
+            policies.push(Named {
+                name: p.name.clone(),
+                document: Arc::new(document),
+            });
+        }
+        for arn in managed {
+            let policy = self.managed.get(arn).ok_or_else(|| {
+                FixtureError::new(
+                    file,
+                    entry,
+                    format!(
+                        "unknown managed policy {arn}; known: {}",
+                        MANAGED_POLICIES
+                            .iter()
+                            .map(|d| d.arn)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
+            policies.push(policy.clone());
+        }
+        Ok(policies)
+    }
+
+    fn add_key(
+        &mut self,
+        file: &Path,
+        entry: &str,
+        id: &str,
+        secret: &str,
+        owner: KeyOwner,
+    ) -> Result<(), FixtureError> {
+        let valid = (16..=128).contains(&id.len())
+            && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(FixtureError::new(
+                file,
+                entry,
+                format!("access key id {id:?} must be 16-128 letters or digits"),
+            ));
+        }
+        if secret.is_empty() {
+            return Err(FixtureError::new(file, entry, "empty secret access key"));
+        }
+        if self.keys.contains_key(id) {
+            return Err(FixtureError::new(
+                file,
+                entry,
+                format!("access key id {id} is declared twice"),
+            ));
+        }
+        self.keys.insert(
+            id.to_owned(),
+            AccessKey {
+                id: id.to_owned(),
+                secret: secret.to_owned(),
+                owner,
+                session_token: None,
+                expires: None,
+            },
+        );
+        Ok(())
+    }
+
+    /// Builds the directory of `account` from fixtures.
+    pub fn from_fixtures(fixtures: &Fixtures, account: &str) -> Result<Self, FixtureError> {
+        let mut directory = Directory::new();
+        for (file, key) in &fixtures.root_keys {
+            directory.add_key(file, "root", &key.id, &key.secret, KeyOwner::Root)?;
+        }
+        for (i, (file, user)) in fixtures.users.iter().enumerate() {
+            let entry = format!("users[{i}] ({})", user.name);
+            check_name(&user.name).map_err(|e| FixtureError::new(file, &entry, e))?;
+            let path = iam_path(&user.path).map_err(|e| FixtureError::new(file, &entry, e))?;
+            if directory.users.contains_key(&user.name) {
+                return Err(FixtureError::new(file, &entry, "user declared twice"));
+            }
+            let arn = format!("arn:aws:iam::{account}:user{path}{}", user.name);
+            let policies =
+                directory.policies(file, &entry, &user.policies, &user.managed_policies)?;
+            for key in &user.access_keys {
+                directory.add_key(
+                    file,
+                    &entry,
+                    &key.id,
+                    &key.secret,
+                    KeyOwner::User(user.name.clone()),
+                )?;
+            }
+            directory.users.insert(
+                user.name.clone(),
+                User {
+                    name: user.name.clone(),
+                    id: unique_id("AIDA", &arn),
+                    arn,
+                    policies,
+                },
+            );
+        }
+        for (i, (file, role)) in fixtures.roles.iter().enumerate() {
+            let entry = format!("roles[{i}] ({})", role.name);
+            check_name(&role.name).map_err(|e| FixtureError::new(file, &entry, e))?;
+            let path = iam_path(&role.path).map_err(|e| FixtureError::new(file, &entry, e))?;
+            if directory.roles.contains_key(&role.name) {
+                return Err(FixtureError::new(file, &entry, "role declared twice"));
+            }
+            let trust = document_of(&role.trust_policy)
+                .map_err(|e| FixtureError::new(file, format!("{entry}: trust_policy"), e))?;
+            let max = role.max_session_duration.unwrap_or(3600);
+            if !(3600..=43200).contains(&max) {
+                return Err(FixtureError::new(
+                    file,
+                    &entry,
+                    format!("max_session_duration {max} must be between 3600 and 43200"),
+                ));
+            }
+            let arn = format!("arn:aws:iam::{account}:role{path}{}", role.name);
+            let policies =
+                directory.policies(file, &entry, &role.policies, &role.managed_policies)?;
+            directory.roles.insert(
+                role.name.clone(),
+                Role {
+                    name: role.name.clone(),
+                    id: unique_id("AROA", &arn),
+                    arn,
+                    trust_policy: Arc::new(trust),
+                    policies,
+                    max_session_duration: max,
+                },
+            );
+        }
+        Ok(directory)
+    }
+
+    /// The role an ARN names.
+    pub fn role_by_arn(&self, arn: &str) -> Option<&Role> {
+        let name = arn.rsplit('/').next()?;
+        self.roles.get(name).filter(|r| r.arn == arn)
+    }
+
+    /// The caller an access key authenticates as (`None` if its user or role is gone).
+    pub fn caller_for(&self, key: &AccessKey, account: &str) -> Option<Caller> {
+        let access_key_id = Some(key.id.clone());
+        Some(match &key.owner {
+            KeyOwner::Root => Caller::account_root(account, access_key_id),
+            KeyOwner::User(name) => {
+                let user = self.users.get(name)?;
+                Caller {
+                    arn: user.arn.clone(),
+                    account: account.to_owned(),
+                    user_id: user.id.clone(),
+                    kind: CallerKind::User { name: name.clone() },
+                    access_key_id,
+                }
+            }
+            KeyOwner::RoleSession { role, session } => {
+                let role = self.roles.get(role)?;
+                Caller {
+                    arn: format!(
+                        "arn:aws:sts::{account}:assumed-role/{}/{session}",
+                        role.name
+                    ),
+                    account: account.to_owned(),
+                    user_id: format!("{}:{session}", role.id),
+                    kind: CallerKind::AssumedRole {
+                        role_name: role.name.clone(),
+                        role_arn: role.arn.clone(),
+                        session_name: session.clone(),
+                    },
+                    access_key_id,
+                }
+            }
+        })
+    }
+
+    /// The identity policies of a caller (none for root, which IAM allows everything).
+    pub fn identity_policies(&self, caller: &Caller) -> &[Named] {
+        match &caller.kind {
+            CallerKind::Root => &[],
+            CallerKind::User { name } => self
+                .users
+                .get(name)
+                .map_or(&[][..], |u| u.policies.as_slice()),
+            CallerKind::AssumedRole { role_name, .. } => self
+                .roles
+                .get(role_name)
+                .map_or(&[][..], |r| r.policies.as_slice()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_managed_policies_all_parse() {
+        let directory = Directory::new();
+        assert_eq!(directory.managed.len(), MANAGED_POLICIES.len());
+    }
+
+    #[test]
+    fn unique_ids_are_stable_and_aws_shaped() {
+        let a = unique_id("AIDA", "arn:aws:iam::1:user/a");
+        assert_eq!(a, unique_id("AIDA", "arn:aws:iam::1:user/a"));
+        assert_ne!(a, unique_id("AIDA", "arn:aws:iam::1:user/b"));
+        assert_eq!(a.len(), 21);
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+    }
+}

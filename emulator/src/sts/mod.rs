@@ -1,0 +1,264 @@
+//! AWS STS over awsQuery: GetCallerIdentity and AssumeRole (trust policy and
+//! `sts:AssumeRole` permission checked; the temporary credentials then authenticate).
+
+use crate::context::RequestContext;
+use crate::dispatch::{DispatchTable, Lookup};
+use crate::protocol::query::{self, Xml};
+use crate::protocol::AwsError;
+use crate::state::EmulatorState;
+use axum::http::StatusCode;
+use axum::response::Response;
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+/// The XML namespace of STS answers.
+pub const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
+/// The prefix of STS's full operation names.
+pub const TARGET_PREFIX: &str = "AWSSecurityTokenServiceV20110615";
+
+/// STS's errors; this is the one place codes and statuses are assigned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StsError {
+    #[error("AccessDenied: {0}")]
+    AccessDenied(String),
+    #[error("ValidationError: {0}")]
+    Validation(String),
+    #[error("MissingAction: {0}")]
+    MissingAction(String),
+    #[error("InvalidAction: {0}")]
+    InvalidAction(String),
+    #[error("NotImplemented: {0}")]
+    NotImplemented(String),
+}
+
+impl AwsError for StsError {
+    fn code(&self) -> &str {
+        match self {
+            StsError::AccessDenied(_) => "AccessDenied",
+            StsError::Validation(_) => "ValidationError",
+            StsError::MissingAction(_) => "MissingAction",
+            StsError::InvalidAction(_) => "InvalidAction",
+            StsError::NotImplemented(_) => "NotImplemented",
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            StsError::AccessDenied(_) => StatusCode::FORBIDDEN,
+            StsError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            StsError::AccessDenied(m)
+            | StsError::Validation(m)
+            | StsError::MissingAction(m)
+            | StsError::InvalidAction(m)
+            | StsError::NotImplemented(m) => m.clone(),
+        }
+    }
+}
+
+impl From<crate::dispatch::DecodeError> for StsError {
+    fn from(e: crate::dispatch::DecodeError) -> Self {
+        StsError::Validation(e.0)
+    }
+}
+
+/// An operation's parameters, decoded from the form.
+type Params = HashMap<String, String>;
+
+/// Every implemented operation, sorted by full name. Handlers answer the XML of their
+/// `...Result` element.
+pub static TABLE: DispatchTable<StsError> = DispatchTable {
+    prefix: TARGET_PREFIX,
+    operations: &[
+        (
+            "AWSSecurityTokenServiceV20110615.AssumeRole",
+            |state, ctx, body| assume_role(state, ctx, &query::decode(body)),
+        ),
+        (
+            "AWSSecurityTokenServiceV20110615.GetCallerIdentity",
+            |_, ctx, _| Ok(get_caller_identity(ctx)),
+        ),
+    ],
+    all_operations: &[
+        "AssumeRole",
+        "AssumeRoleWithSAML",
+        "AssumeRoleWithWebIdentity",
+        "AssumeRoot",
+        "DecodeAuthorizationMessage",
+        "GetAccessKeyInfo",
+        "GetCallerIdentity",
+        "GetDelegatedAccessToken",
+        "GetFederationToken",
+        "GetScopedCredentials",
+        "GetSessionToken",
+        "GetWebIdentityToken",
+    ],
+};
+
+/// Answers an awsQuery request to STS.
+pub fn handle(state: &EmulatorState, ctx: &RequestContext, body: &[u8]) -> Response {
+    let params = query::decode(body);
+    let Some(action) = params.get("Action").filter(|a| !a.is_empty()) else {
+        return error(
+            ctx,
+            &StsError::MissingAction("Missing Action parameter.".to_owned()),
+        );
+    };
+    let target = format!("{TARGET_PREFIX}.{action}");
+    match TABLE.lookup(&target) {
+        Lookup::Found(handler) => match handler(state, ctx, body) {
+            Ok(result) => query::success(
+                NAMESPACE,
+                action,
+                &ctx.request_id,
+                &String::from_utf8_lossy(&result),
+            ),
+            Err(err) => error(ctx, &err),
+        },
+        Lookup::NotImplemented => error(
+            ctx,
+            &StsError::NotImplemented(format!(
+                "The operation {action} exists in STS but is not implemented by this emulator."
+            )),
+        ),
+        Lookup::Unknown => error(
+            ctx,
+            &StsError::InvalidAction(format!(
+                "Could not find operation {action} for version 2011-06-15"
+            )),
+        ),
+    }
+}
+
+/// An STS error as XML.
+pub fn error(ctx: &RequestContext, err: &dyn AwsError) -> Response {
+    query::error(NAMESPACE, &ctx.request_id, err)
+}
+
+fn get_caller_identity(ctx: &RequestContext) -> Vec<u8> {
+    let mut xml = Xml::default();
+    xml.leaf("Arn", &ctx.caller.arn)
+        .leaf("UserId", &ctx.caller.user_id)
+        .leaf("Account", &ctx.caller.account);
+    xml.finish().into_bytes()
+}
+
+fn validation(field: &str, value: &str, constraint: &str) -> StsError {
+    StsError::Validation(format!(
+        "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}"
+    ))
+}
+
+fn assume_role(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Vec<u8>, StsError> {
+    let role_arn = params.get("RoleArn").map(String::as_str).unwrap_or("");
+    let session = params
+        .get("RoleSessionName")
+        .map(String::as_str)
+        .unwrap_or("");
+    if role_arn.is_empty() {
+        return Err(validation("roleArn", "null", "Member must not be null"));
+    }
+    if session.is_empty() {
+        return Err(validation(
+            "roleSessionName",
+            "null",
+            "Member must not be null",
+        ));
+    }
+    if !(2..=64).contains(&session.len())
+        || !session
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
+    {
+        return Err(validation(
+            "roleSessionName",
+            session,
+            "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
+        ));
+    }
+    if params.contains_key("Policy") || params.keys().any(|k| k.starts_with("PolicyArns")) {
+        return Err(StsError::Validation(
+            "Session policies (Policy, PolicyArns) are not supported by this emulator.".to_owned(),
+        ));
+    }
+    let duration: u32 = match params.get("DurationSeconds") {
+        None => 3600,
+        Some(text) => text
+            .parse()
+            .map_err(|_| validation("durationSeconds", text, "Member must be an integer"))?,
+    };
+    if duration < 900 {
+        return Err(validation(
+            "durationSeconds",
+            &duration.to_string(),
+            "Member must have value greater than or equal to 900",
+        ));
+    }
+    if ctx.caller.is_root() {
+        return Err(StsError::AccessDenied(
+            "Roles may not be assumed by root accounts.".to_owned(),
+        ));
+    }
+    let iam = &state.iam;
+    let Some(role) = iam.directory().role_by_arn(role_arn) else {
+        return Err(StsError::AccessDenied(format!(
+            "User: {} is not authorized to perform: sts:AssumeRole on resource: {role_arn}",
+            ctx.caller.arn
+        )));
+    };
+    iam.authorize_with_resource_policy(
+        ctx,
+        "sts:AssumeRole",
+        &role.arn,
+        "trust policy",
+        &role.trust_policy,
+        &[("sts:RoleSessionName", session)],
+    )
+    .map_err(|denied| StsError::AccessDenied(denied.message))?;
+    if duration > role.max_session_duration {
+        return Err(StsError::Validation(
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+                .to_owned(),
+        ));
+    }
+    let now = OffsetDateTime::now_utc();
+    let key = iam.start_session(role, session, duration, now);
+    let expiration = key
+        .expires
+        .and_then(|e| e.replace_nanosecond(0).ok())
+        .and_then(|e| {
+            e.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default();
+    let mut xml = Xml::default();
+    xml.open("AssumedRoleUser")
+        .leaf("AssumedRoleId", &format!("{}:{session}", role.id))
+        .leaf(
+            "Arn",
+            &format!(
+                "arn:aws:sts::{}:assumed-role/{}/{session}",
+                iam.account, role.name
+            ),
+        )
+        .close("AssumedRoleUser")
+        .open("Credentials")
+        .leaf("AccessKeyId", &key.id)
+        .leaf("SecretAccessKey", &key.secret)
+        .leaf(
+            "SessionToken",
+            key.session_token.as_deref().unwrap_or_default(),
+        )
+        .leaf("Expiration", &expiration)
+        .close("Credentials");
+    Ok(xml.finish().into_bytes())
+}
