@@ -100,6 +100,7 @@ pub fn aws_json(
     };
     match target.split_once('.').map(|(prefix, _)| prefix) {
         Some(crate::ssm::TARGET_PREFIX) => run_table(&crate::ssm::TABLE, state, ctx, target, body),
+        Some(crate::kms::TARGET_PREFIX) => run_table(&crate::kms::TABLE, state, ctx, target, body),
         _ => json::error(
             &ctx.request_id,
             &ProtocolError::UnknownOperation(target.to_owned()),

@@ -20,6 +20,7 @@ pub mod context;
 pub mod dispatch;
 pub mod fixtures;
 pub mod iam;
+pub mod kms;
 pub mod protocol;
 pub mod server;
 pub mod ssm;

@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::fixtures::{FixtureError, Fixtures};
 use crate::iam::principals::Directory;
 use crate::iam::Iam;
+use crate::kms::store::KeyStore;
 use crate::ssm::store::ParameterStore;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -15,6 +16,8 @@ use std::sync::{Arc, RwLock};
 pub struct RegionState {
     /// The region's Parameter Store.
     pub ssm: ParameterStore,
+    /// The region's KMS keys, aliases and grants.
+    pub kms: KeyStore,
 }
 
 /// The whole emulator's state, shared by every request.

@@ -3,5 +3,6 @@
 
 mod common;
 mod identity;
+mod kms;
 mod protocol;
 mod ssm;

@@ -28,6 +28,8 @@ use time::OffsetDateTime;
 #[error("{message}")]
 pub struct Denied {
     pub message: String,
+    /// Whether a policy denied explicitly (nothing can then allow, not even a grant).
+    pub explicit: bool,
 }
 
 /// The account's principals and the authorisation service built on them.
@@ -191,7 +193,8 @@ impl Iam {
         keys.insert("aws:SecureTransport", "false");
         keys.insert("aws:RequestedRegion", ctx.region.clone());
         for (key, value) in extra {
-            keys.insert(key, *value);
+            // Repeated keys accumulate: `kms:EncryptionContextKeys` is multi-valued.
+            keys.push(key, *value);
         }
         keys
     }
@@ -244,6 +247,7 @@ impl Iam {
         } else {
             Err(Denied {
                 message: denial_message(&ctx.caller.arn, action, resource, &decision),
+                explicit: matches!(decision.outcome, Outcome::ExplicitDeny),
             })
         }
     }
@@ -278,10 +282,9 @@ impl Iam {
         self.conclude(ctx, action, resource, decision)
     }
 
-    /// May the caller perform `action` on `resource`, where the resource's own policy is
-    /// mandatory (a KMS key policy, a role's trust policy): the resource policy must allow,
-    /// directly or by delegating to the account's identity policies.
-    pub fn authorize_with_resource_policy(
+    /// The decision for `action` on `resource` where the resource's own policy is
+    /// mandatory, without recording it.
+    fn decide_with_resource_policy(
         &self,
         ctx: &RequestContext,
         action: &str,
@@ -289,7 +292,7 @@ impl Iam {
         resource_policy_name: &str,
         resource_policy: &PolicyDocument,
         extra: &[(&str, &str)],
-    ) -> Result<(), Denied> {
+    ) -> Decision {
         let keys = self.context_keys(ctx, extra);
         let principal = Self::principal_of(&ctx.caller);
         let request = Request {
@@ -310,12 +313,67 @@ impl Iam {
             name: resource_policy_name,
             document: resource_policy,
         };
-        let decision = policy::decide_with_resource_policy(
+        policy::decide_with_resource_policy(
             &policies,
             &resource_policy,
             &request,
             ctx.caller.is_root(),
+        )
+    }
+
+    /// May the caller perform `action` on `resource`, where the resource's own policy is
+    /// mandatory (a KMS key policy, a role's trust policy): the resource policy must allow,
+    /// directly or by delegating to the account's identity policies.
+    pub fn authorize_with_resource_policy(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        resource: &str,
+        resource_policy_name: &str,
+        resource_policy: &PolicyDocument,
+        extra: &[(&str, &str)],
+    ) -> Result<(), Denied> {
+        let decision = self.decide_with_resource_policy(
+            ctx,
+            action,
+            resource,
+            resource_policy_name,
+            resource_policy,
+            extra,
         );
         self.conclude(ctx, action, resource, decision)
+    }
+
+    /// Whether the caller would be allowed `action` under a resource policy that is not
+    /// in force yet (KMS's lockout check of a new key policy). Nothing is recorded.
+    pub fn would_allow_with_resource_policy(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        resource: &str,
+        resource_policy: &PolicyDocument,
+    ) -> bool {
+        self.decide_with_resource_policy(ctx, action, resource, "new policy", resource_policy, &[])
+            .is_allowed()
+    }
+
+    /// Whether a principal ARN named in a policy exists: the account root, a user or a
+    /// role of this account (principals of other accounts are taken on trust).
+    pub fn principal_exists(&self, arn: &str) -> bool {
+        let prefix = format!("arn:aws:iam::{}:", self.account);
+        match arn.strip_prefix(&prefix) {
+            None => true,
+            Some("root") => true,
+            Some(rest) => {
+                let name = rest.rsplit('/').next().unwrap_or(rest);
+                if rest.starts_with("user/") {
+                    self.directory.users.contains_key(name)
+                } else if rest.starts_with("role/") {
+                    self.directory.roles.contains_key(name)
+                } else {
+                    false
+                }
+            }
+        }
     }
 }

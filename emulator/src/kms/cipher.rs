@@ -1,0 +1,267 @@
+//! Encrypt and Decrypt, and the same two as another service (SSM) performs them on the
+//! caller's behalf (`kms:ViaService`).
+
+use super::access::{authorize, Via};
+use super::crypto::{self, BlobHeader};
+use super::error::{validated, KmsError};
+use super::keys::required_key_id;
+use super::model::*;
+use super::store::KeySnapshot;
+use crate::context::RequestContext;
+use crate::protocol::validation::Validator;
+use crate::state::EmulatorState;
+
+/// Checks the `EncryptionAlgorithm` member of a symmetric operation.
+pub(crate) fn check_algorithm(algorithm: &Option<String>) -> Result<(), KmsError> {
+    match algorithm.as_deref() {
+        None | Some("SYMMETRIC_DEFAULT") => Ok(()),
+        Some(other) => Err(KmsError::InvalidKeyUsage(format!(
+            "The encryption algorithm {other} is not valid for a SYMMETRIC_DEFAULT key."
+        ))),
+    }
+}
+
+/// Answers a DryRun request that passed every check.
+pub(crate) fn dry_run(dry_run: Option<bool>) -> Result<(), KmsError> {
+    if dry_run == Some(true) {
+        return Err(KmsError::DryRunOperation(
+            "The request would have succeeded, but the DryRun option is set.".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Encrypts under a key the caller may use: authorisation, key state, then AES-GCM.
+pub(crate) fn seal(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    key: &KeySnapshot,
+    action: &str,
+    plaintext: &[u8],
+    context: &EncryptionContext,
+    via: Via<'_>,
+) -> Result<Vec<u8>, KmsError> {
+    authorize(state, ctx, key, action, Some(context), via)?;
+    key.check_usable()?;
+    let version = key.materials.len();
+    let material = key
+        .materials
+        .last()
+        .ok_or_else(|| KmsError::Internal("key has no material".to_owned()))?;
+    let header = BlobHeader {
+        key_id: key.id.clone(),
+        material_version: version as u32,
+    };
+    Ok(crypto::encrypt(material, &header, plaintext, context))
+}
+
+/// Where a ciphertext's sealed part starts and which material version made it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BlobInfo {
+    pub offset: usize,
+    pub material_version: u32,
+}
+
+/// The key a ciphertext names, checked against an optional `KeyId` from the request.
+pub(crate) fn key_of_blob(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    blob: &[u8],
+    key_id: Option<&str>,
+) -> Result<(KeySnapshot, BlobInfo), KmsError> {
+    let invalid = || KmsError::InvalidCiphertext(String::new());
+    let (header, offset) = crypto::read_header(blob).ok_or_else(invalid)?;
+    let region = state.region(&ctx.region);
+    let key = region
+        .kms
+        .snapshot_by_id(&header.key_id)
+        .ok_or_else(invalid)?;
+    if let Some(requested) = key_id {
+        let requested = region.kms.snapshot(requested, &ctx.region, &ctx.account)?;
+        if requested.id != key.id {
+            return Err(KmsError::IncorrectKey(
+                "The key ID in the request does not identify a CMK that can perform this operation."
+                    .to_owned(),
+            ));
+        }
+    }
+    Ok((
+        key,
+        BlobInfo {
+            offset,
+            material_version: header.material_version,
+        },
+    ))
+}
+
+/// Decrypts a ciphertext made by a key the caller may use.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn open(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    key: &KeySnapshot,
+    action: &str,
+    blob: &[u8],
+    info: BlobInfo,
+    context: &EncryptionContext,
+    via: Via<'_>,
+) -> Result<Vec<u8>, KmsError> {
+    authorize(state, ctx, key, action, Some(context), via)?;
+    key.check_usable()?;
+    let material = (info.material_version as usize)
+        .checked_sub(1)
+        .and_then(|i| key.materials.get(i))
+        .ok_or_else(|| KmsError::InvalidCiphertext(String::new()))?;
+    crypto::decrypt(material, blob, info.offset, context)
+        .ok_or_else(|| KmsError::InvalidCiphertext(String::new()))
+}
+
+/// Encrypt.
+pub fn encrypt(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: EncryptInput,
+) -> Result<EncryptOutput, KmsError> {
+    let key_id = required_key_id(&input.key_id)?;
+    let mut v = Validator::new();
+    if let Some(plaintext) = v.required("plaintext", &input.plaintext) {
+        if plaintext.0.is_empty() || plaintext.0.len() > 4096 {
+            v.violation(
+                "plaintext",
+                "'**Sensitive Data Redacted**'",
+                if plaintext.0.is_empty() {
+                    "Member must have length greater than or equal to 1"
+                } else {
+                    "Member must have length less than or equal to 4096"
+                },
+            );
+        }
+    }
+    validated(v.finish())?;
+    check_algorithm(&input.encryption_algorithm)?;
+    let key = state
+        .region(&ctx.region)
+        .kms
+        .snapshot(&key_id, &ctx.region, &ctx.account)?;
+    let context = input.encryption_context.unwrap_or_default();
+    if input.dry_run == Some(true) {
+        authorize(state, ctx, &key, "kms:Encrypt", Some(&context), Via::Direct)?;
+        key.check_usable()?;
+        dry_run(input.dry_run)?;
+    }
+    let plaintext = input.plaintext.unwrap_or_default();
+    let blob = seal(
+        state,
+        ctx,
+        &key,
+        "kms:Encrypt",
+        &plaintext.0,
+        &context,
+        Via::Direct,
+    )?;
+    Ok(EncryptOutput {
+        ciphertext_blob: Blob(blob),
+        key_id: key.arn,
+        encryption_algorithm: "SYMMETRIC_DEFAULT",
+    })
+}
+
+/// Decrypt: the ciphertext names its key, so `KeyId` is optional (and must match).
+pub fn decrypt(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: DecryptInput,
+) -> Result<DecryptOutput, KmsError> {
+    let mut v = Validator::new();
+    if let Some(blob) = v.required("ciphertextBlob", &input.ciphertext_blob) {
+        if blob.0.is_empty() || blob.0.len() > 6144 {
+            v.violation(
+                "ciphertextBlob",
+                "'java.nio.HeapByteBuffer'",
+                "Member must have length less than or equal to 6144",
+            );
+        }
+    }
+    v.opt_length("keyId", &input.key_id, 1, 2048);
+    validated(v.finish())?;
+    check_algorithm(&input.encryption_algorithm)?;
+    let blob = input.ciphertext_blob.unwrap_or_default();
+    let (key, info) = key_of_blob(state, ctx, &blob.0, input.key_id.as_deref())?;
+    let context = input.encryption_context.unwrap_or_default();
+    if input.dry_run == Some(true) {
+        authorize(state, ctx, &key, "kms:Decrypt", Some(&context), Via::Direct)?;
+        key.check_usable()?;
+        dry_run(input.dry_run)?;
+    }
+    let plaintext = open(
+        state,
+        ctx,
+        &key,
+        "kms:Decrypt",
+        &blob.0,
+        info,
+        &context,
+        Via::Direct,
+    )?;
+    let material_id = super::store::material_id(&key.id, info.material_version as usize);
+    Ok(DecryptOutput {
+        key_id: key.arn,
+        plaintext: Blob(plaintext),
+        encryption_algorithm: "SYMMETRIC_DEFAULT",
+        key_material_id: material_id,
+    })
+}
+
+/// Encrypts as the caller, through `service` (`kms:ViaService` =
+/// `{service}.{region}.amazonaws.com`), under the key `key_id` names. The key
+/// `alias/aws/{service}` is created on first use, as AWS does. Returns the ciphertext and
+/// the key's ARN.
+pub fn encrypt_as_caller(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    service: &str,
+    key_id: &str,
+    plaintext: &[u8],
+    context: &EncryptionContext,
+) -> Result<(Vec<u8>, String), KmsError> {
+    let region = state.region(&ctx.region);
+    if key_id == format!("alias/aws/{service}") {
+        region.kms.write(|data| {
+            super::ensure_aws_managed_key(data, &ctx.region, &ctx.account, service)
+        })?;
+    }
+    let key = region.kms.snapshot(key_id, &ctx.region, &ctx.account)?;
+    let via = format!("{service}.{}.amazonaws.com", ctx.region);
+    let blob = seal(
+        state,
+        ctx,
+        &key,
+        "kms:Encrypt",
+        plaintext,
+        context,
+        Via::Service(&via),
+    )?;
+    Ok((blob, key.arn))
+}
+
+/// Decrypts as the caller, through `service`.
+pub fn decrypt_as_caller(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    service: &str,
+    blob: &[u8],
+    context: &EncryptionContext,
+) -> Result<Vec<u8>, KmsError> {
+    let (key, info) = key_of_blob(state, ctx, blob, None)?;
+    let via = format!("{service}.{}.amazonaws.com", ctx.region);
+    open(
+        state,
+        ctx,
+        &key,
+        "kms:Decrypt",
+        blob,
+        info,
+        context,
+        Via::Service(&via),
+    )
+}

@@ -1,0 +1,250 @@
+//! Key lifecycle operations: CreateKey, DescribeKey, ListKeys, and the checks every new
+//! key policy passes (syntax, existing principals, no lockout).
+
+use super::access::{authorize, authorize_iam, Via};
+use super::crypto::KeyMaterial;
+use super::error::{validated, KmsError};
+use super::model::*;
+use super::store::KeyManager;
+use super::{default_key_policy, marker, new_key, parse_marker};
+use crate::context::RequestContext;
+use crate::iam::policy::PolicyDocument;
+use crate::protocol::validation::Validator;
+use crate::state::EmulatorState;
+
+/// The AWS principal ARNs a policy document names (`Principal.AWS`, string or list).
+fn named_principals(policy: &serde_json::Value) -> Vec<String> {
+    let statements = match policy.get("Statement") {
+        Some(serde_json::Value::Array(list)) => list.clone(),
+        Some(single) => vec![single.clone()],
+        None => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for statement in statements {
+        for element in ["Principal", "NotPrincipal"] {
+            match statement.get(element).and_then(|p| p.get("AWS")) {
+                Some(serde_json::Value::String(arn)) => out.push(arn.clone()),
+                Some(serde_json::Value::Array(arns)) => {
+                    out.extend(arns.iter().filter_map(|a| a.as_str().map(str::to_owned)))
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Checks a key policy about to take effect on the key `key_arn`: it parses, the
+/// principals it names exist, and (unless `bypass`) the caller could still change it
+/// afterwards. Returns the parsed document.
+pub(crate) fn check_new_policy(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    key_arn: &str,
+    text: &str,
+    bypass: bool,
+) -> Result<PolicyDocument, KmsError> {
+    let malformed = || {
+        KmsError::MalformedPolicyDocument(
+            "The new key policy will not allow you to update the key policy in the future."
+                .to_owned(),
+        )
+    };
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| {
+        KmsError::MalformedPolicyDocument("The policy is not valid JSON.".to_owned())
+    })?;
+    let document = PolicyDocument::from_value(&value)
+        .map_err(|e| KmsError::MalformedPolicyDocument(format!("The policy is not valid: {e}")))?;
+    if named_principals(&value)
+        .iter()
+        .any(|arn| arn != "*" && !state.iam.principal_exists(arn))
+    {
+        return Err(KmsError::MalformedPolicyDocument(
+            "Policy contains a statement with one or more invalid principals.".to_owned(),
+        ));
+    }
+    if !bypass
+        && !state
+            .iam
+            .would_allow_with_resource_policy(ctx, "kms:PutKeyPolicy", key_arn, &document)
+    {
+        return Err(malformed());
+    }
+    Ok(document)
+}
+
+/// Checks tags against the model's constraints.
+pub(crate) fn check_tags(v: &mut Validator, tags: &[Tag]) {
+    for (i, tag) in tags.iter().enumerate() {
+        let key_field = format!("tags.{}.member.tagKey", i + 1);
+        let value_field = format!("tags.{}.member.tagValue", i + 1);
+        if let Some(key) = v.required(&key_field, &tag.key) {
+            v.length(&key_field, key, 1, 128);
+        }
+        if let Some(value) = v.required(&value_field, &tag.value) {
+            v.length(&value_field, value, 0, 256);
+        }
+    }
+}
+
+/// CreateKey: a symmetric encryption key with the given (or the default) policy.
+pub fn create_key(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: CreateKeyInput,
+) -> Result<KeyMetadataOutput, KmsError> {
+    let mut v = Validator::new();
+    v.opt_length("policy", &input.policy, 1, 131_072);
+    v.opt_length("description", &input.description, 0, 8192);
+    v.one_of(
+        "keyUsage",
+        input.key_usage.as_deref(),
+        &[
+            "SIGN_VERIFY",
+            "ENCRYPT_DECRYPT",
+            "GENERATE_VERIFY_MAC",
+            "KEY_AGREEMENT",
+            "ENCAPSULATE_DECAPSULATE",
+        ],
+    );
+    v.one_of(
+        "origin",
+        input.origin.as_deref(),
+        &["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"],
+    );
+    if let Some(tags) = &input.tags {
+        check_tags(&mut v, tags);
+    }
+    validated(v.finish())?;
+    authorize_iam(state, ctx, "kms:CreateKey", "*")?;
+    if input.tags.as_ref().is_some_and(|t| !t.is_empty()) {
+        authorize_iam(state, ctx, "kms:TagResource", "*")?;
+    }
+    let spec = input
+        .key_spec
+        .as_deref()
+        .or(input.customer_master_key_spec.as_deref())
+        .unwrap_or("SYMMETRIC_DEFAULT");
+    if spec != "SYMMETRIC_DEFAULT" {
+        return Err(KmsError::UnsupportedOperation(format!(
+            "KeySpec {spec} is not supported by this emulator; only SYMMETRIC_DEFAULT keys are."
+        )));
+    }
+    if input
+        .key_usage
+        .as_deref()
+        .is_some_and(|u| u != "ENCRYPT_DECRYPT")
+    {
+        return Err(KmsError::Validation(
+            "KeyUsage must be ENCRYPT_DECRYPT for a SYMMETRIC_DEFAULT key.".to_owned(),
+        ));
+    }
+    if input.origin.as_deref().is_some_and(|o| o != "AWS_KMS")
+        || input.custom_key_store_id.is_some()
+    {
+        return Err(KmsError::UnsupportedOperation(
+            "Only keys with Origin AWS_KMS are supported by this emulator.".to_owned(),
+        ));
+    }
+    if input.multi_region == Some(true) {
+        return Err(KmsError::UnsupportedOperation(
+            "Multi-Region keys are not supported by this emulator.".to_owned(),
+        ));
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let arn = format!("arn:aws:kms:{}:{}:key/{id}", ctx.region, ctx.account);
+    let policy_text = input
+        .policy
+        .unwrap_or_else(|| default_key_policy(&ctx.account));
+    let bypass = input.bypass_policy_lockout_safety_check.unwrap_or(false);
+    let policy = check_new_policy(state, ctx, &arn, &policy_text, bypass)?;
+    let mut key = new_key(
+        id.clone(),
+        &ctx.region,
+        &ctx.account,
+        input.description.unwrap_or_default(),
+        policy_text,
+        policy,
+        KeyManager::Customer,
+        KeyMaterial::generate(),
+    );
+    for tag in input.tags.unwrap_or_default() {
+        key.tags
+            .insert(tag.key.unwrap_or_default(), tag.value.unwrap_or_default());
+    }
+    let metadata = KeyMetadata::of(&key);
+    state
+        .region(&ctx.region)
+        .kms
+        .write(|data| data.keys.insert(id, key));
+    Ok(KeyMetadataOutput {
+        key_metadata: metadata,
+    })
+}
+
+/// Checks a required `KeyId` member and returns it.
+pub(crate) fn required_key_id(key_id: &Option<String>) -> Result<String, KmsError> {
+    let mut v = Validator::new();
+    if let Some(id) = v.required("keyId", key_id) {
+        v.length("keyId", id, 1, 2048);
+    }
+    validated(v.finish())?;
+    Ok(key_id.clone().unwrap_or_default())
+}
+
+/// DescribeKey: works in every key state.
+pub fn describe_key(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: KeyIdInput,
+) -> Result<KeyMetadataOutput, KmsError> {
+    let key_id = required_key_id(&input.key_id)?;
+    let region = state.region(&ctx.region);
+    let snapshot = region.kms.snapshot(&key_id, &ctx.region, &ctx.account)?;
+    authorize(state, ctx, &snapshot, "kms:DescribeKey", None, Via::Direct)?;
+    region.kms.read(|data| {
+        data.keys
+            .get(&snapshot.id)
+            .map(|key| KeyMetadataOutput {
+                key_metadata: KeyMetadata::of(key),
+            })
+            .ok_or_else(|| KmsError::NotFound(format!("Key '{}' does not exist", snapshot.arn)))
+    })
+}
+
+/// ListKeys: every key of the region, in pages (IAM alone decides).
+pub fn list_keys(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: ListInput,
+) -> Result<ListKeysOutput, KmsError> {
+    let mut v = Validator::new();
+    v.range("limit", input.limit, 1, 1000);
+    validated(v.finish())?;
+    authorize_iam(state, ctx, "kms:ListKeys", "*")?;
+    let after = input.marker.as_deref().map(parse_marker).transpose()?;
+    let limit = input.limit.unwrap_or(100) as usize;
+    state.region(&ctx.region).kms.read(|data| {
+        let range = match &after {
+            Some(after) => data
+                .keys
+                .range::<String, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded)),
+            None => data.keys.range::<String, _>(..),
+        };
+        let mut keys: Vec<KeyListEntry> = range
+            .take(limit + 1)
+            .map(|(id, key)| KeyListEntry {
+                key_id: id.clone(),
+                key_arn: key.arn.clone(),
+            })
+            .collect();
+        let truncated = keys.len() > limit;
+        keys.truncate(limit);
+        let next_marker = truncated.then(|| marker(&keys[keys.len() - 1].key_id));
+        Ok(ListKeysOutput {
+            keys,
+            next_marker,
+            truncated,
+        })
+    })
+}

@@ -1,0 +1,296 @@
+//! The KMS keys, aliases and grants of one region, behind one lock. Operations take a
+//! [`KeySnapshot`] (policy, state, material) out of the lock, authorise and compute
+//! outside it, and come back only to change state.
+
+use super::crypto::KeyMaterial;
+use super::error::KmsError;
+use crate::iam::policy::PolicyDocument;
+use crate::time::Timestamp;
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+/// A key's lifecycle state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyState {
+    Enabled,
+    Disabled,
+    /// Deleted at `deletion_date` (checked whenever the key is looked up).
+    PendingDeletion {
+        deletion_date: Timestamp,
+        window_days: u32,
+    },
+}
+
+impl KeyState {
+    /// The model's name of the state.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            KeyState::Enabled => "Enabled",
+            KeyState::Disabled => "Disabled",
+            KeyState::PendingDeletion { .. } => "PendingDeletion",
+        }
+    }
+}
+
+/// Who manages a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyManager {
+    /// Created by a customer (API or fixture).
+    Customer,
+    /// An AWS managed key such as `aws/ssm`: its policy, state and aliases are fixed.
+    Aws,
+}
+
+/// Conditions under which a grant applies.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GrantConstraints {
+    /// The request's encryption context must contain these pairs.
+    pub subset: Option<BTreeMap<String, String>>,
+    /// The request's encryption context must be exactly this.
+    pub equals: Option<BTreeMap<String, String>>,
+}
+
+/// A grant: permission for a principal to perform some operations with a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub id: String,
+    pub token: String,
+    pub name: Option<String>,
+    /// The principal ARN the grant is for (a role ARN covers its sessions).
+    pub grantee: String,
+    pub retiring: Option<String>,
+    /// Operation names (`Decrypt`, `Encrypt`, ...).
+    pub operations: Vec<String>,
+    pub constraints: Option<GrantConstraints>,
+    pub creation_date: Timestamp,
+    /// The account that created the grant.
+    pub issuing_account: String,
+}
+
+/// A KMS key.
+#[derive(Debug, Clone)]
+pub struct Key {
+    pub id: String,
+    pub arn: String,
+    pub account: String,
+    pub description: String,
+    /// The policy as written (GetKeyPolicy returns it verbatim).
+    pub policy_text: String,
+    pub policy: Arc<PolicyDocument>,
+    pub state: KeyState,
+    pub creation_date: Timestamp,
+    pub manager: KeyManager,
+    /// Key material versions, oldest first; the last encrypts. A blob names the version
+    /// (1-based) that made it, so older ciphertexts still decrypt after a rotation.
+    pub materials: Vec<KeyMaterial>,
+    pub rotation_enabled: bool,
+    pub rotation_period_days: u32,
+    /// When each on-demand or automatic rotation happened.
+    pub rotations: Vec<Timestamp>,
+    pub tags: BTreeMap<String, String>,
+    pub grants: Vec<Grant>,
+}
+
+impl Key {
+    /// The id of the current key material, as `CurrentKeyMaterialId` shows it.
+    pub fn current_material_id(&self) -> String {
+        material_id(&self.id, self.materials.len())
+    }
+}
+
+/// The id (64 hex digits) of a key's material version, as KMS shows it in
+/// `CurrentKeyMaterialId` and `KeyMaterialId`; derived, never the material itself.
+pub fn material_id(key_id: &str, version: usize) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(key_id.as_bytes());
+    hasher.update(version.to_be_bytes());
+    hex::encode(hasher.finalize())
+}
+
+/// What an operation needs of a key, taken out of the lock.
+#[derive(Debug, Clone)]
+pub struct KeySnapshot {
+    pub id: String,
+    pub arn: String,
+    pub state: KeyState,
+    pub manager: KeyManager,
+    pub policy: Arc<PolicyDocument>,
+    pub materials: Vec<KeyMaterial>,
+    pub grants: Vec<Grant>,
+}
+
+impl KeySnapshot {
+    fn of(key: &Key) -> Self {
+        KeySnapshot {
+            id: key.id.clone(),
+            arn: key.arn.clone(),
+            state: key.state,
+            manager: key.manager,
+            policy: Arc::clone(&key.policy),
+            materials: key.materials.clone(),
+            grants: key.grants.clone(),
+        }
+    }
+
+    /// Refuses a key that cannot be used for cryptography now.
+    pub fn check_usable(&self) -> Result<(), KmsError> {
+        match self.state {
+            KeyState::Enabled => Ok(()),
+            KeyState::Disabled => Err(KmsError::Disabled(format!("{} is disabled.", self.arn))),
+            KeyState::PendingDeletion { .. } => Err(KmsError::InvalidState(format!(
+                "{} is pending deletion.",
+                self.arn
+            ))),
+        }
+    }
+}
+
+/// An alias.
+#[derive(Debug, Clone)]
+pub struct Alias {
+    pub target: String,
+    pub creation_date: Timestamp,
+    pub last_updated: Timestamp,
+}
+
+/// Everything KMS keeps for one region.
+#[derive(Debug, Default)]
+pub struct KmsData {
+    /// Keys by id, ordered so that listing pages are stable.
+    pub keys: BTreeMap<String, Key>,
+    /// Aliases by full name (`alias/NAME`).
+    pub aliases: BTreeMap<String, Alias>,
+    /// The earliest deletion date of a key pending deletion, so that a lookup learns in
+    /// one comparison whether a deletion is due. Call [`KmsData::refresh_deletions`]
+    /// after changing any key's state.
+    pub earliest_deletion: Option<Timestamp>,
+}
+
+/// Where a KeyId points, before the key itself is looked up.
+enum KeyRef<'a> {
+    Id(&'a str),
+    Alias(String),
+}
+
+impl KmsData {
+    /// Recomputes [`KmsData::earliest_deletion`].
+    pub fn refresh_deletions(&mut self) {
+        self.earliest_deletion = self
+            .keys
+            .values()
+            .filter_map(|k| match k.state {
+                KeyState::PendingDeletion { deletion_date, .. } => Some(deletion_date),
+                _ => None,
+            })
+            .min();
+    }
+
+    /// Deletes keys whose deletion date has passed (and their aliases).
+    fn expire(&mut self, now: Timestamp) {
+        if self.earliest_deletion.is_none_or(|t| t > now) {
+            return;
+        }
+        let expired: Vec<String> = self
+            .keys
+            .values()
+            .filter(|k| matches!(k.state, KeyState::PendingDeletion { deletion_date, .. } if deletion_date <= now))
+            .map(|k| k.id.clone())
+            .collect();
+        for id in expired {
+            self.keys.remove(&id);
+            self.aliases.retain(|_, a| a.target != id);
+        }
+        self.refresh_deletions();
+    }
+
+    /// The id of the key a KeyId names: key id, key ARN, `alias/NAME` or alias ARN.
+    pub fn resolve(&self, input: &str, region: &str, account: &str) -> Result<String, KmsError> {
+        let key_ref = if let Some(rest) = input.strip_prefix("arn:") {
+            let parts: Vec<&str> = rest.splitn(5, ':').collect();
+            let [_partition, service, arn_region, arn_account, resource] = parts[..] else {
+                return Err(KmsError::NotFound(format!("Invalid arn {input}")));
+            };
+            if service != "kms" || arn_region != region || arn_account != account {
+                return Err(KmsError::NotFound(format!("Key '{input}' does not exist")));
+            }
+            if let Some(id) = resource.strip_prefix("key/") {
+                KeyRef::Id(id)
+            } else if resource.starts_with("alias/") {
+                KeyRef::Alias(resource.to_owned())
+            } else {
+                return Err(KmsError::NotFound(format!("Invalid arn {input}")));
+            }
+        } else if input.starts_with("alias/") {
+            KeyRef::Alias(input.to_owned())
+        } else {
+            KeyRef::Id(input)
+        };
+        let id = match key_ref {
+            KeyRef::Id(id) => id.to_owned(),
+            KeyRef::Alias(name) => self
+                .aliases
+                .get(&name)
+                .map(|a| a.target.clone())
+                .ok_or_else(|| {
+                    KmsError::NotFound(format!(
+                        "Alias arn:aws:kms:{region}:{account}:{name} is not found."
+                    ))
+                })?,
+        };
+        if self.keys.contains_key(&id) {
+            Ok(id)
+        } else {
+            Err(KmsError::NotFound(format!(
+                "Key 'arn:aws:kms:{region}:{account}:key/{id}' does not exist"
+            )))
+        }
+    }
+}
+
+/// A region's KMS state.
+#[derive(Debug, Default)]
+pub struct KeyStore {
+    data: RwLock<KmsData>,
+}
+
+impl KeyStore {
+    /// Reads under the lock (after retiring keys whose deletion date has passed).
+    pub fn read<T>(&self, f: impl FnOnce(&KmsData) -> T) -> T {
+        let now = Timestamp::now();
+        {
+            let data = self.data.read().unwrap_or_else(|e| e.into_inner());
+            if data.earliest_deletion.is_none_or(|t| t > now) {
+                return f(&data);
+            }
+        }
+        let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
+        data.expire(now);
+        f(&data)
+    }
+
+    /// Changes under the lock.
+    pub fn write<T>(&self, f: impl FnOnce(&mut KmsData) -> T) -> T {
+        let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
+        data.expire(Timestamp::now());
+        f(&mut data)
+    }
+
+    /// The snapshot of the key a KeyId names.
+    pub fn snapshot(
+        &self,
+        input: &str,
+        region: &str,
+        account: &str,
+    ) -> Result<KeySnapshot, KmsError> {
+        self.read(|data| {
+            let id = data.resolve(input, region, account)?;
+            Ok(KeySnapshot::of(&data.keys[&id]))
+        })
+    }
+
+    /// The snapshot of a key by id, if it exists.
+    pub fn snapshot_by_id(&self, id: &str) -> Option<KeySnapshot> {
+        self.read(|data| data.keys.get(id).map(KeySnapshot::of))
+    }
+}

@@ -1,0 +1,1 @@
+//! KMS end to end through the official aws-sdk-kms client.
