@@ -69,6 +69,20 @@ pub struct UserFixture {
     pub managed_policies: Vec<String>,
 }
 
+/// Fixed temporary credentials of a role session (an emulator extension, so that tests
+/// can act as a role that only a service may assume). They never expire.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionFixture {
+    /// The role's name.
+    pub role: String,
+    /// The session name (`arn:aws:sts::ACCOUNT:assumed-role/ROLE/NAME`).
+    pub name: String,
+    pub access_key_id: String,
+    pub secret: String,
+    pub session_token: String,
+}
+
 /// An IAM role.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -87,6 +101,59 @@ pub struct RoleFixture {
     pub max_session_duration: Option<u32>,
 }
 
+/// A KMS key (symmetric).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyFixture {
+    /// The key id (a UUID); generated when absent.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The region of the key (the emulator's `--region` when absent).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Aliases (`alias/NAME`).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The key policy (a mapping, or JSON text); the default key policy when absent.
+    #[serde(default)]
+    pub policy: Option<serde_json::Value>,
+    /// `false` creates the key disabled.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// Fixed key material, 32 bytes in base64, so that ciphertexts made with it (and
+    /// committed to a repository) stay decryptable across restarts. Random when absent.
+    #[serde(default)]
+    pub key_material: Option<String>,
+}
+
+/// A parameter (its current version).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterFixture {
+    pub name: String,
+    /// `String` (default), `StringList` or `SecureString`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// The value in plain text; a SecureString is encrypted at load under its key.
+    pub value: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The key of a SecureString (`alias/aws/ssm` when absent).
+    #[serde(default)]
+    pub key_id: Option<String>,
+    /// `Standard` (default), `Advanced` or `Intelligent-Tiering`.
+    #[serde(default)]
+    pub tier: Option<String>,
+    #[serde(default)]
+    pub data_type: Option<String>,
+    #[serde(default)]
+    pub allowed_pattern: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
 /// One fixture file as written.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -103,6 +170,13 @@ pub struct FixtureFile {
     pub users: Vec<UserFixture>,
     #[serde(default)]
     pub roles: Vec<RoleFixture>,
+    /// Fixed session credentials of roles, for tests.
+    #[serde(default)]
+    pub role_sessions: Vec<SessionFixture>,
+    #[serde(default)]
+    pub keys: Vec<KeyFixture>,
+    #[serde(default)]
+    pub parameters: Vec<ParameterFixture>,
 }
 
 /// Everything loaded from all fixture files, each entry with the file it came from.
@@ -112,6 +186,9 @@ pub struct Fixtures {
     pub root_keys: Vec<(PathBuf, AccessKeyFixture)>,
     pub users: Vec<(PathBuf, UserFixture)>,
     pub roles: Vec<(PathBuf, RoleFixture)>,
+    pub role_sessions: Vec<(PathBuf, SessionFixture)>,
+    pub keys: Vec<(PathBuf, KeyFixture)>,
+    pub parameters: Vec<(PathBuf, ParameterFixture)>,
 }
 
 fn is_fixture_file(path: &Path) -> bool {
@@ -142,8 +219,67 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FixtureError> {
     Ok(files)
 }
 
-/// Parses one fixture file's text.
+/// One parameter of a replayed `aws ssm get-parameters-by-path` answer.
+#[derive(Debug, Deserialize)]
+struct ReplayedParameter {
+    #[serde(rename = "Name")]
+    name: String,
+    #[serde(rename = "Type")]
+    kind: Option<String>,
+    #[serde(rename = "Value")]
+    value: String,
+    #[serde(rename = "DataType")]
+    data_type: Option<String>,
+}
+
+/// The JSON that `aws ssm get-parameters-by-path --path / --recursive
+/// --with-decryption` prints (other members, such as `NextToken`, are ignored).
+#[derive(Debug, Deserialize)]
+struct Replay {
+    #[serde(rename = "Parameters")]
+    parameters: Vec<ReplayedParameter>,
+}
+
+/// Whether a text is a replayed `get-parameters-by-path` answer rather than a fixture.
+fn is_replay(text: &str) -> bool {
+    let trimmed = text.trim_start();
+    trimmed.starts_with('{')
+        && serde_json::from_str::<serde_json::Value>(trimmed)
+            .ok()
+            .is_some_and(|v| v.get("Parameters").is_some())
+}
+
+/// Parses one fixture file's text: the YAML (or JSON) fixture format, or the JSON of
+/// `aws ssm get-parameters-by-path --with-decryption`, whose parameters become fixture
+/// parameters (SecureStrings under `alias/aws/ssm`, in plain text until loaded).
 pub fn parse(file: &Path, text: &str) -> Result<FixtureFile, FixtureError> {
+    if is_replay(text) {
+        let replay: Replay = serde_json::from_str(text).map_err(|e| {
+            FixtureError::new(
+                file,
+                format!("line {}, column {}", e.line(), e.column()),
+                e.to_string(),
+            )
+        })?;
+        return Ok(FixtureFile {
+            parameters: replay
+                .parameters
+                .into_iter()
+                .map(|p| ParameterFixture {
+                    name: p.name,
+                    kind: p.kind,
+                    value: p.value,
+                    description: None,
+                    key_id: None,
+                    tier: None,
+                    data_type: p.data_type,
+                    allowed_pattern: None,
+                    region: None,
+                })
+                .collect(),
+            ..FixtureFile::default()
+        });
+    }
     serde_yaml_ng::from_str::<FixtureFile>(text).map_err(|e| {
         let entry = e
             .location()
@@ -193,6 +329,18 @@ pub fn merge(
     fixtures
         .roles
         .extend(parsed.roles.into_iter().map(|r| (file.to_owned(), r)));
+    fixtures.role_sessions.extend(
+        parsed
+            .role_sessions
+            .into_iter()
+            .map(|r| (file.to_owned(), r)),
+    );
+    fixtures
+        .keys
+        .extend(parsed.keys.into_iter().map(|k| (file.to_owned(), k)));
+    fixtures
+        .parameters
+        .extend(parsed.parameters.into_iter().map(|p| (file.to_owned(), p)));
     Ok(())
 }
 
@@ -229,6 +377,26 @@ roles:
             "Allow"
         );
         assert_eq!(parsed.roles[0].name, "app");
+    }
+
+    #[test]
+    fn replays_the_cli_json_of_a_parameter_tree() {
+        let text = r#"{
+    "Parameters": [
+        {"Name": "/dev/a", "Type": "String", "Value": "1", "Version": 3,
+         "LastModifiedDate": "2024-01-01T00:00:00.000000+00:00",
+         "ARN": "arn:aws:ssm:us-east-1:123456789012:parameter/dev/a", "DataType": "text"},
+        {"Name": "/dev/s", "Type": "SecureString", "Value": "plain", "Version": 1,
+         "ARN": "arn:aws:ssm:us-east-1:123456789012:parameter/dev/s", "DataType": "text"}
+    ],
+    "NextToken": "abc"
+}"#;
+        let parsed = parse(Path::new("tree.json"), text).unwrap();
+        assert_eq!(parsed.parameters.len(), 2);
+        assert_eq!(parsed.parameters[1].kind.as_deref(), Some("SecureString"));
+        assert_eq!(parsed.parameters[1].value, "plain");
+        let err = parse(Path::new("bad.json"), r#"{"Parameters": [{"Name": 1}]}"#).unwrap_err();
+        assert!(err.to_string().starts_with("bad.json: line 1"), "{err}");
     }
 
     #[test]

@@ -42,15 +42,40 @@ impl EmulatorState {
         }
     }
 
-    /// A new emulator holding the world described by `fixtures`.
+    /// A new emulator holding the world described by `fixtures`: principals, then keys,
+    /// then parameters (whose SecureStrings are encrypted under those keys). Keys and
+    /// parameters go to their own `region`, or the default region.
     pub fn from_fixtures(config: Config, fixtures: &Fixtures) -> Result<Self, FixtureError> {
         let directory = Directory::from_fixtures(fixtures, &config.account)?;
         let iam = Iam::new(&config.account, config.strict || fixtures.strict, directory);
-        Ok(EmulatorState {
+        let state = EmulatorState {
             config,
             iam,
             regions: Regions::default(),
-        })
+        };
+        let default_region = state.config.default_region.clone();
+        for (i, (file, key)) in fixtures.keys.iter().enumerate() {
+            let region = key.region.as_deref().unwrap_or(&default_region);
+            state.region(region).kms.write(|data| {
+                crate::kms::fixture::load_key(data, &state.iam, region, file, i, key)
+            })?;
+        }
+        for (i, (file, parameter)) in fixtures.parameters.iter().enumerate() {
+            let region_name = parameter.region.as_deref().unwrap_or(&default_region);
+            let region = state.region(region_name);
+            region.kms.write(|kms| {
+                crate::ssm::fixture::load_parameter(
+                    &region.ssm,
+                    kms,
+                    region_name,
+                    &state.config.account,
+                    file,
+                    i,
+                    parameter,
+                )
+            })?;
+        }
+        Ok(state)
     }
 
     /// The state of one region.

@@ -17,6 +17,7 @@ pub fn endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
     ENDPOINT.get_or_init(|| {
         if let Ok(url) = std::env::var("AWS_ENDPOINT_URL") {
+            EXTERNAL.store(true, std::sync::atomic::Ordering::Relaxed);
             return url;
         }
         let url = start_emulator(false);
@@ -30,6 +31,9 @@ pub fn endpoint() -> &'static str {
     })
 }
 
+/// Whether the tests target an emulator this process did not start.
+static EXTERNAL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// The endpoint of a second, strict emulator (unknown access keys refused), always
 /// started in this process.
 pub fn strict_endpoint() -> &'static str {
@@ -37,14 +41,20 @@ pub fn strict_endpoint() -> &'static str {
     ENDPOINT.get_or_init(|| start_emulator(true))
 }
 
-/// The directory of the test fixtures.
-pub fn fixtures_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+/// The fixtures the in-process emulator loads: the reference scenario's world (the
+/// emulator's default) and the test principals.
+pub fn fixture_paths() -> Vec<std::path::PathBuf> {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    vec![
+        here.join("../fixtures/parameter-store-blog"),
+        here.join("fixtures"),
+    ]
 }
 
 /// Starts an emulator with the test fixtures on `127.0.0.1:0`, on a runtime of its own (so
 /// it outlives every test's runtime), and returns its URL.
 fn start_emulator(strict: bool) -> String {
+    capture_logs();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -61,7 +71,7 @@ fn start_emulator(strict: bool) -> String {
                 strict,
                 ..emulator::Config::default()
             };
-            let fixtures = emulator::fixtures::load(&[fixtures_dir()], &config.account)
+            let fixtures = emulator::fixtures::load(&fixture_paths(), &config.account)
                 .expect("test fixtures load");
             let state = emulator::state::EmulatorState::from_fixtures(config, &fixtures)
                 .expect("test fixtures are valid");
@@ -195,4 +205,44 @@ pub async fn raw(
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
     (status, headers, body.to_owned())
+}
+
+/// Everything the in-process emulators have logged (at debug level and above).
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+/// A log writer appending to [`LOGS`].
+struct Capture;
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Routes the emulator's logs (debug and above) into [`LOGS`], once per test binary.
+fn capture_logs() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("emulator=debug"))
+            .with_ansi(false)
+            .with_writer(|| Capture)
+            .try_init();
+    });
+}
+
+/// The logs captured so far; `None` when the tests target an external emulator, whose
+/// logs this process cannot see.
+pub fn captured_logs() -> Option<String> {
+    endpoint();
+    if EXTERNAL.load(std::sync::atomic::Ordering::Relaxed) {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|e| e.into_inner())).into_owned())
 }

@@ -5,4 +5,5 @@ mod common;
 mod identity;
 mod kms;
 mod protocol;
+mod securestring;
 mod ssm;

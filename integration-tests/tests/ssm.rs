@@ -948,22 +948,6 @@ async fn allowed_pattern_and_data_type_are_enforced() {
 }
 
 #[tokio::test]
-async fn secure_string_waits_for_kms_with_a_clear_error() {
-    let client = ssm().await;
-    let (code, message) = error_of(
-        client
-            .put_parameter()
-            .name(unique("/e2e/secure/p"))
-            .value("secret")
-            .r#type(ParameterType::SecureString)
-            .send()
-            .await,
-    );
-    assert_eq!(code, "UnsupportedParameterType");
-    assert!(message.contains("KMS"), "{message}");
-}
-
-#[tokio::test]
 async fn string_list_keeps_its_type() {
     let client = ssm().await;
     let name = unique("/e2e/list/p");

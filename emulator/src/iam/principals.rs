@@ -282,6 +282,7 @@ impl Directory {
             let arn = format!("arn:aws:iam::{account}:role{path}{}", role.name);
             let policies =
                 directory.policies(file, &entry, &role.policies, &role.managed_policies)?;
+
             directory.roles.insert(
                 role.name.clone(),
                 Role {
@@ -293,6 +294,36 @@ impl Directory {
                     max_session_duration: max,
                 },
             );
+        }
+        for (i, (file, session)) in fixtures.role_sessions.iter().enumerate() {
+            let entry = format!("role_sessions[{i}] ({}/{})", session.role, session.name);
+            if !directory.roles.contains_key(&session.role) {
+                return Err(FixtureError::new(
+                    file,
+                    &entry,
+                    format!("no role named {:?} in the fixtures", session.role),
+                ));
+            }
+            if !(2..=64).contains(&session.name.len()) || session.session_token.is_empty() {
+                return Err(FixtureError::new(
+                    file,
+                    &entry,
+                    "a session needs a 2-64 character name and a session token",
+                ));
+            }
+            directory.add_key(
+                file,
+                &entry,
+                &session.access_key_id,
+                &session.secret,
+                KeyOwner::RoleSession {
+                    role: session.role.clone(),
+                    session: session.name.clone(),
+                },
+            )?;
+            if let Some(key) = directory.keys.get_mut(&session.access_key_id) {
+                key.session_token = Some(session.session_token.clone());
+            }
         }
         Ok(directory)
     }

@@ -1,18 +1,36 @@
-//! Aliases: CreateAlias and ListAliases, and the rules every alias name follows.
+//! Aliases: CreateAlias, UpdateAlias, DeleteAlias and ListAliases, and the rules every
+//! alias name follows.
 
 use super::access::{authorize, authorize_iam, Via};
 use super::error::{validated, KmsError};
 use super::model::*;
-use super::store::{Alias, KeyManager, KeyState};
+use super::store::{Alias, KeyManager, KeySnapshot, KeyState};
 use super::{marker, parse_marker};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validator;
 use crate::state::EmulatorState;
 use crate::time::Timestamp;
+use serde::Deserialize;
 
 /// Checks an alias name: `alias/` followed by letters, digits, `/`, `_`, `-` (and `:`
 /// as the model allows), not in the reserved `alias/aws/` space.
 pub(crate) fn check_alias_name(name: &str) -> Result<(), KmsError> {
+    check_alias_syntax(name)?;
+    if name.starts_with(AWS_ALIAS_PREFIX) {
+        return Err(KmsError::InvalidAliasName(
+            "Alias names beginning with alias/aws/ are reserved for AWS managed keys.".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// The prefix of the aliases of AWS managed keys.
+pub(crate) const AWS_ALIAS_PREFIX: &str = "alias/aws/";
+
+/// Checks the form of an alias name (as [`check_alias_name`], but a name in the reserved
+/// `alias/aws/` space passes: operations on existing aliases find those and refuse them
+/// later, as AWS does).
+fn check_alias_syntax(name: &str) -> Result<(), KmsError> {
     let mut v = Validator::new();
     v.length("aliasName", name, 1, 256);
     v.pattern(
@@ -31,11 +49,6 @@ pub(crate) fn check_alias_name(name: &str) -> Result<(), KmsError> {
     if rest.is_empty() {
         return Err(KmsError::InvalidAliasName(
             "Alias name must have at least one character after \"alias/\".".to_owned(),
-        ));
-    }
-    if rest.starts_with("aws/") {
-        return Err(KmsError::InvalidAliasName(
-            "Alias names beginning with alias/aws/ are reserved for AWS managed keys.".to_owned(),
         ));
     }
     Ok(())
@@ -97,6 +110,121 @@ pub fn create_alias(
             },
         );
         Ok(Empty {})
+    })
+}
+
+/// DeleteAlias's input.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteAliasInput {
+    pub alias_name: Option<String>,
+}
+
+/// The message of an alias that does not exist.
+fn alias_not_found(ctx: &RequestContext, name: &str) -> KmsError {
+    KmsError::NotFound(format!("Alias {} is not found.", alias_arn(ctx, name)))
+}
+
+/// Refuses to move or delete an alias of an AWS managed key. The managed key's policy
+/// refuses these actions first, so this only guards the rule itself.
+fn refuse_aws_managed(name: &str, key: &KeySnapshot) -> Result<(), KmsError> {
+    if name.starts_with(AWS_ALIAS_PREFIX) || key.manager == KeyManager::Aws {
+        return Err(KmsError::UnsupportedOperation(format!(
+            "{name} is the alias of an AWS managed key ({}); it cannot be changed or deleted.",
+            key.arn
+        )));
+    }
+    Ok(())
+}
+
+/// UpdateAlias: points an existing alias at another customer managed key. Needs
+/// `kms:UpdateAlias` on the alias (IAM) and on both the current and the new key (key
+/// policies). The current key may be in any state; the new one must not be pending
+/// deletion.
+pub fn update_alias(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: AliasInput,
+) -> Result<Empty, KmsError> {
+    let mut v = Validator::new();
+    let name = v.required("aliasName", &input.alias_name).cloned();
+    if let Some(target) = v.required("targetKeyId", &input.target_key_id) {
+        v.length("targetKeyId", target, 1, 2048);
+    }
+    validated(v.finish())?;
+    let name = name.unwrap_or_default();
+    let target = input.target_key_id.unwrap_or_default();
+    check_alias_syntax(&name)?;
+    authorize_iam(state, ctx, "kms:UpdateAlias", &alias_arn(ctx, &name))?;
+    if target.starts_with("alias/") || target.contains(":alias/") {
+        return Err(KmsError::Validation(
+            "TargetKeyId must be a key id or key ARN, not an alias.".to_owned(),
+        ));
+    }
+    let region = state.region(&ctx.region);
+    let current_id = region
+        .kms
+        .read(|data| data.aliases.get(&name).map(|a| a.target.clone()))
+        .ok_or_else(|| alias_not_found(ctx, &name))?;
+    let current = region
+        .kms
+        .snapshot(&current_id, &ctx.region, &ctx.account)
+        .map_err(|_| alias_not_found(ctx, &name))?;
+    let new = region.kms.snapshot(&target, &ctx.region, &ctx.account)?;
+    authorize(state, ctx, &current, "kms:UpdateAlias", None, Via::Direct)?;
+    authorize(state, ctx, &new, "kms:UpdateAlias", None, Via::Direct)?;
+    refuse_aws_managed(&name, &current)?;
+    refuse_aws_managed(&name, &new)?;
+    region.kms.write(|data| {
+        let new_key = data
+            .keys
+            .get(&new.id)
+            .ok_or_else(|| KmsError::NotFound(format!("Key '{}' does not exist", new.arn)))?;
+        if matches!(new_key.state, KeyState::PendingDeletion { .. }) {
+            return Err(KmsError::InvalidState(format!(
+                "{} is pending deletion.",
+                new.arn
+            )));
+        }
+        let alias = data
+            .aliases
+            .get_mut(&name)
+            .ok_or_else(|| alias_not_found(ctx, &name))?;
+        alias.target = new.id.clone();
+        alias.last_updated = Timestamp::now();
+        Ok(Empty {})
+    })
+}
+
+/// DeleteAlias: removes an alias (its key is untouched), in any key state. Needs
+/// `kms:DeleteAlias` on the alias (IAM) and on its key (key policy).
+pub fn delete_alias(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: DeleteAliasInput,
+) -> Result<Empty, KmsError> {
+    let mut v = Validator::new();
+    let name = v.required("aliasName", &input.alias_name).cloned();
+    validated(v.finish())?;
+    let name = name.unwrap_or_default();
+    check_alias_syntax(&name)?;
+    authorize_iam(state, ctx, "kms:DeleteAlias", &alias_arn(ctx, &name))?;
+    let region = state.region(&ctx.region);
+    let target = region
+        .kms
+        .read(|data| data.aliases.get(&name).map(|a| a.target.clone()))
+        .ok_or_else(|| alias_not_found(ctx, &name))?;
+    let key = region
+        .kms
+        .snapshot(&target, &ctx.region, &ctx.account)
+        .map_err(|_| alias_not_found(ctx, &name))?;
+    authorize(state, ctx, &key, "kms:DeleteAlias", None, Via::Direct)?;
+    refuse_aws_managed(&name, &key)?;
+    region.kms.write(|data| {
+        data.aliases
+            .remove(&name)
+            .map(|_| Empty {})
+            .ok_or_else(|| alias_not_found(ctx, &name))
     })
 }
 
@@ -176,5 +304,103 @@ mod tests {
             check_alias_name("alias/sp ace"),
             Err(KmsError::Validation(_))
         ));
+        // Existing aliases of AWS managed keys are named, and refused later.
+        assert!(check_alias_syntax("alias/aws/ssm").is_ok());
+    }
+
+    use super::super::lifecycle::testing::{aws_managed_key, key, root, state};
+
+    fn alias(name: &str, target: &str) -> AliasInput {
+        AliasInput {
+            alias_name: Some(name.to_owned()),
+            target_key_id: Some(target.to_owned()),
+        }
+    }
+
+    fn target_of(state: &EmulatorState, name: &str) -> Option<String> {
+        state
+            .region("us-east-1")
+            .kms
+            .read(|d| d.aliases.get(name).map(|a| a.target.clone()))
+    }
+
+    #[test]
+    fn aliases_move_between_keys_and_are_deleted() {
+        let (state, ctx) = (state(), root());
+        let (a, b) = (key(&state, &ctx), key(&state, &ctx));
+        create_alias(&state, &ctx, alias("alias/moving", &a)).unwrap();
+        update_alias(&state, &ctx, alias("alias/moving", &b)).unwrap();
+        assert_eq!(target_of(&state, "alias/moving"), Some(b.clone()));
+        assert!(matches!(
+            update_alias(&state, &ctx, alias("alias/absent", &b)),
+            Err(KmsError::NotFound(m)) if m == "Alias arn:aws:kms:us-east-1:123456789012:alias/absent is not found."
+        ));
+        delete_alias(
+            &state,
+            &ctx,
+            DeleteAliasInput {
+                alias_name: Some("alias/moving".into()),
+            },
+        )
+        .unwrap();
+        assert_eq!(target_of(&state, "alias/moving"), None);
+        assert!(matches!(
+            delete_alias(
+                &state,
+                &ctx,
+                DeleteAliasInput {
+                    alias_name: Some("alias/moving".into())
+                }
+            ),
+            Err(KmsError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn aliases_of_aws_managed_keys_stay_put() {
+        let (state, ctx) = (state(), root());
+        let managed = aws_managed_key(&state, &ctx);
+        let mine = key(&state, &ctx);
+        assert!(matches!(
+            delete_alias(
+                &state,
+                &ctx,
+                DeleteAliasInput {
+                    alias_name: Some("alias/aws/ssm".into())
+                }
+            ),
+            Err(KmsError::AccessDenied(m)) if m.contains("kms:DeleteAlias")
+        ));
+        assert!(matches!(
+            update_alias(&state, &ctx, alias("alias/aws/ssm", &mine)),
+            Err(KmsError::AccessDenied(_))
+        ));
+        create_alias(&state, &ctx, alias("alias/mine", &mine)).unwrap();
+        assert!(matches!(
+            update_alias(&state, &ctx, alias("alias/mine", &managed)),
+            Err(KmsError::AccessDenied(_))
+        ));
+        assert_eq!(target_of(&state, "alias/aws/ssm"), Some(managed));
+    }
+
+    #[test]
+    fn an_alias_cannot_move_to_a_key_pending_deletion() {
+        let (state, ctx) = (state(), root());
+        let (a, b) = (key(&state, &ctx), key(&state, &ctx));
+        create_alias(&state, &ctx, alias("alias/stay", &a)).unwrap();
+        super::super::lifecycle::schedule_key_deletion(
+            &state,
+            &ctx,
+            super::super::lifecycle::ScheduleKeyDeletionInput {
+                key_id: Some(b.clone()),
+                pending_window_in_days: None,
+            },
+        )
+        .unwrap();
+        assert!(matches!(
+            update_alias(&state, &ctx, alias("alias/stay", &b)),
+            Err(KmsError::InvalidState(m)) if m.ends_with("is pending deletion.")
+        ));
+        assert_eq!(target_of(&state, "alias/stay"), Some(a));
     }
 }

@@ -43,6 +43,8 @@ pub enum KmsError {
     Tag(String),
     #[error("UnsupportedOperationException: {0}")]
     UnsupportedOperation(String),
+    #[error("CustomKeyStoreNotFoundException: {0}")]
+    CustomKeyStoreNotFound(String),
     #[error("DryRunOperationException: {0}")]
     DryRunOperation(String),
     #[error("AccessDeniedException: {0}")]
@@ -72,6 +74,7 @@ impl AwsError for KmsError {
             KmsError::MalformedPolicyDocument(_) => "MalformedPolicyDocumentException",
             KmsError::Tag(_) => "TagException",
             KmsError::UnsupportedOperation(_) => "UnsupportedOperationException",
+            KmsError::CustomKeyStoreNotFound(_) => "CustomKeyStoreNotFoundException",
             KmsError::DryRunOperation(_) => "DryRunOperationException",
             KmsError::AccessDenied(_) => "AccessDeniedException",
             KmsError::Internal(_) => "KMSInternalException",
@@ -110,6 +113,7 @@ impl AwsError for KmsError {
             | KmsError::MalformedPolicyDocument(m)
             | KmsError::Tag(m)
             | KmsError::UnsupportedOperation(m)
+            | KmsError::CustomKeyStoreNotFound(m)
             | KmsError::DryRunOperation(m)
             | KmsError::AccessDenied(m)
             | KmsError::Internal(m) => m.clone(),

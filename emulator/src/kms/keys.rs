@@ -13,7 +13,7 @@ use crate::protocol::validation::Validator;
 use crate::state::EmulatorState;
 
 /// The AWS principal ARNs a policy document names (`Principal.AWS`, string or list).
-fn named_principals(policy: &serde_json::Value) -> Vec<String> {
+pub(crate) fn named_principals(policy: &serde_json::Value) -> Vec<String> {
     let statements = match policy.get("Statement") {
         Some(serde_json::Value::Array(list)) => list.clone(),
         Some(single) => vec![single.clone()],

@@ -10,10 +10,17 @@ pub mod access;
 pub mod aliases;
 pub mod cipher;
 pub mod crypto;
+pub mod datakeys;
 pub mod error;
+pub mod fixture;
+pub mod grants;
 pub mod keys;
+pub mod lifecycle;
 pub mod model;
+pub mod policies;
+pub mod rotation;
 pub mod store;
+pub mod tags;
 
 pub use error::KmsError;
 
@@ -31,13 +38,66 @@ pub const TARGET_PREFIX: &str = "TrentService";
 pub static TABLE: DispatchTable<KmsError> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
+        operation!(
+            "TrentService.CancelKeyDeletion",
+            lifecycle::cancel_key_deletion
+        ),
         operation!("TrentService.CreateAlias", aliases::create_alias),
+        operation!("TrentService.CreateGrant", grants::create_grant),
         operation!("TrentService.CreateKey", keys::create_key),
         operation!("TrentService.Decrypt", cipher::decrypt),
+        operation!("TrentService.DeleteAlias", aliases::delete_alias),
         operation!("TrentService.DescribeKey", keys::describe_key),
+        operation!("TrentService.DisableKey", lifecycle::disable_key),
+        operation!(
+            "TrentService.DisableKeyRotation",
+            rotation::disable_key_rotation
+        ),
+        operation!("TrentService.EnableKey", lifecycle::enable_key),
+        operation!(
+            "TrentService.EnableKeyRotation",
+            rotation::enable_key_rotation
+        ),
         operation!("TrentService.Encrypt", cipher::encrypt),
+        operation!("TrentService.GenerateDataKey", datakeys::generate_data_key),
+        operation!(
+            "TrentService.GenerateDataKeyWithoutPlaintext",
+            datakeys::generate_data_key_without_plaintext
+        ),
+        operation!("TrentService.GenerateRandom", datakeys::generate_random),
+        operation!("TrentService.GetKeyPolicy", policies::get_key_policy),
+        operation!(
+            "TrentService.GetKeyRotationStatus",
+            rotation::get_key_rotation_status
+        ),
         operation!("TrentService.ListAliases", aliases::list_aliases),
+        operation!("TrentService.ListGrants", grants::list_grants),
+        operation!("TrentService.ListKeyPolicies", policies::list_key_policies),
+        operation!(
+            "TrentService.ListKeyRotations",
+            rotation::list_key_rotations
+        ),
         operation!("TrentService.ListKeys", keys::list_keys),
+        operation!("TrentService.ListResourceTags", tags::list_resource_tags),
+        operation!("TrentService.PutKeyPolicy", policies::put_key_policy),
+        operation!("TrentService.ReEncrypt", datakeys::re_encrypt),
+        operation!("TrentService.RetireGrant", grants::retire_grant),
+        operation!("TrentService.RevokeGrant", grants::revoke_grant),
+        operation!(
+            "TrentService.RotateKeyOnDemand",
+            rotation::rotate_key_on_demand
+        ),
+        operation!(
+            "TrentService.ScheduleKeyDeletion",
+            lifecycle::schedule_key_deletion
+        ),
+        operation!("TrentService.TagResource", tags::tag_resource),
+        operation!("TrentService.UntagResource", tags::untag_resource),
+        operation!("TrentService.UpdateAlias", aliases::update_alias),
+        operation!(
+            "TrentService.UpdateKeyDescription",
+            lifecycle::update_key_description
+        ),
     ],
     all_operations: ALL_OPERATIONS,
 };

@@ -3,6 +3,7 @@
 
 pub mod json;
 pub mod query;
+pub mod rest_json;
 pub mod validation;
 
 use axum::http::StatusCode;
@@ -16,6 +17,23 @@ pub trait AwsError {
     fn status(&self) -> StatusCode;
     /// The human-readable message (may be empty, as some real AWS errors are).
     fn message(&self) -> String;
+}
+
+/// The error code of an error answer, kept in the response's extensions (never sent) so
+/// that the request path can record what a call came to without parsing its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorCode(pub String);
+
+/// The error code of a response: its extension, else its `X-Amzn-ErrorType` header.
+pub fn error_code_of(response: &axum::response::Response) -> Option<String> {
+    if let Some(ErrorCode(code)) = response.extensions().get::<ErrorCode>() {
+        return Some(code.clone());
+    }
+    response
+        .headers()
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(':').next().unwrap_or(v).to_owned())
 }
 
 /// Errors raised before a request reaches a service operation.

@@ -88,7 +88,11 @@ pub fn error(namespace: &str, request_id: &str, err: &dyn AwsError) -> Response 
         escape(&err.message()),
         escape(request_id)
     );
-    xml_response(err.status(), request_id, body)
+    let mut response = xml_response(err.status(), request_id, body);
+    response
+        .extensions_mut()
+        .insert(super::ErrorCode(err.code().to_owned()));
+    response
 }
 
 #[cfg(test)]

@@ -5,12 +5,14 @@
 
 pub mod error;
 pub mod filters;
+pub mod fixture;
 pub mod labels;
 pub mod model;
 pub mod names;
 pub mod params;
 pub mod put;
 pub mod query;
+pub mod secure;
 pub mod store;
 pub mod tags;
 pub mod token;

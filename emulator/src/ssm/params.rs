@@ -4,6 +4,7 @@
 use super::error::{validated, SsmError};
 use super::model::*;
 use super::names::{parse_reference, ParameterRef};
+use super::secure;
 use super::store::not_found;
 use super::token;
 use super::{inline_policies, to_parameter};
@@ -36,15 +37,20 @@ pub fn get_parameter(
         .ssm
         .get(&r.key, &r.name, r.selector.as_ref())
         .map_err(blank)?;
-    Ok(GetParameterOutput {
-        parameter: to_parameter(
-            &stored_name,
-            &version,
-            &ctx.region,
-            &ctx.account,
-            r.selector.map(|s| s.as_suffix()),
-        ),
-    })
+    let mut parameter = to_parameter(
+        &stored_name,
+        &version,
+        &ctx.region,
+        &ctx.account,
+        r.selector.map(|s| s.as_suffix()),
+    );
+    secure::reveal(
+        state,
+        ctx,
+        &mut parameter,
+        input.with_decryption.unwrap_or(false),
+    )?;
+    Ok(GetParameterOutput { parameter })
 }
 
 /// Checks a required `Name` member and returns it.
@@ -106,6 +112,10 @@ pub fn get_parameters(
         }
     }
     output.parameters.sort_by(|a, b| a.name.cmp(&b.name));
+    let decrypt = input.with_decryption.unwrap_or(false);
+    for parameter in &mut output.parameters {
+        secure::reveal(state, ctx, parameter, decrypt)?;
+    }
     Ok(output)
 }
 
@@ -177,7 +187,7 @@ pub fn get_parameter_history(
         None => 0,
     };
     let limit = input.max_results.unwrap_or(50) as usize;
-    let (parameters, total) = state
+    let (mut parameters, total) = state
         .region(&ctx.region)
         .ssm
         .with(&r.key, |p| {
@@ -205,6 +215,14 @@ pub fn get_parameter_history(
             (page, p.versions.len())
         })
         .ok_or_else(|| not_found(&name))?;
+    if input.with_decryption.unwrap_or(false) {
+        let arn = super::names::arn(&ctx.region, &ctx.account, &name);
+        for entry in &mut parameters {
+            if entry.kind == super::store::ParameterType::SecureString.as_str() {
+                entry.value = secure::decrypt(state, ctx, &arn, &entry.value)?;
+            }
+        }
+    }
     let end = start + parameters.len();
     Ok(GetParameterHistoryOutput {
         parameters,

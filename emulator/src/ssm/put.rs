@@ -155,12 +155,17 @@ pub fn put_parameter(
             )));
         }
     }
-    if kind == Some(ParameterType::SecureString) {
-        return Err(SsmError::UnsupportedParameterType(
-            "SecureString parameters are encrypted through KMS, which this emulator does not provide yet; use String or StringList.".to_owned(),
+    let key = names::key_of(&name);
+    let region = state.region(&ctx.region);
+    // The type and key a SecureString overwrite keeps come from the newest version.
+    let previous = region.ssm.latest(&key);
+    if previous.is_some() && !overwrite {
+        return Err(SsmError::ParameterAlreadyExists(
+            "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.".to_owned(),
         ));
     }
-    if input.key_id.is_some() {
+    let final_kind = kind.or(previous.as_ref().map(|p| p.kind));
+    if input.key_id.is_some() && final_kind != Some(ParameterType::SecureString) {
         return Err(SsmError::Validation(
             "KeyId is required for SecureString type parameter only.".to_owned(),
         ));
@@ -178,10 +183,24 @@ pub fn put_parameter(
         .into_iter()
         .map(|t| (t.key.unwrap_or_default(), t.value.unwrap_or_default()))
         .collect();
+    let (encrypted, key_id) = if final_kind == Some(ParameterType::SecureString) {
+        let key_id = input
+            .key_id
+            .clone()
+            .or_else(|| previous.as_ref().and_then(|p| p.key_id.clone()))
+            .unwrap_or_else(|| super::secure::DEFAULT_KEY.to_owned());
+        let arn = names::arn(&ctx.region, &ctx.account, &name);
+        let ciphertext = super::secure::encrypt(state, ctx, &key_id, &arn, &value)?;
+        (Some(ciphertext), Some(key_id))
+    } else {
+        (None, None)
+    };
     let new = NewVersion {
         value,
-        kind,
-        key_id: None,
+        encrypted,
+        // An encrypted value is only ever stored as a SecureString.
+        kind: kind.or(final_kind.filter(|k| *k == ParameterType::SecureString)),
+        key_id,
         description: input.description,
         allowed_pattern,
         data_type: input.data_type,
@@ -192,8 +211,7 @@ pub fn put_parameter(
         user: ctx.caller.arn.clone(),
         now: Timestamp::now(),
     };
-    let region = state.region(&ctx.region);
-    let (version, tier) = region.ssm.put(&names::key_of(&name), &name, new)?;
+    let (version, tier) = region.ssm.put(&key, &name, new)?;
     Ok(PutParameterOutput {
         version,
         tier: tier.as_str(),

@@ -78,8 +78,13 @@ pub fn get_parameters_by_path(
         },
     );
     let next_token = page.next_after.as_deref().map(|k| token::encode("key", k));
+    let mut parameters = page.items;
+    let decrypt = input.with_decryption.unwrap_or(false);
+    for parameter in &mut parameters {
+        super::secure::reveal(state, ctx, parameter, decrypt)?;
+    }
     Ok(GetParametersByPathOutput {
-        parameters: page.items,
+        parameters,
         next_token,
     })
 }

@@ -165,9 +165,12 @@ pub fn not_found(name: &str) -> SsmError {
 }
 
 /// What a PutParameter writes, after the request's own checks.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewVersion {
+    /// The value as given: the rules (length, allowed pattern) apply to it.
     pub value: String,
+    /// For a SecureString, the ciphertext (base64) stored instead of `value`.
+    pub encrypted: Option<String>,
     pub kind: Option<ParameterType>,
     pub key_id: Option<String>,
     pub description: Option<String>,
@@ -179,6 +182,17 @@ pub struct NewVersion {
     pub tags: BTreeMap<String, String>,
     pub user: String,
     pub now: Timestamp,
+}
+
+impl std::fmt::Debug for NewVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The value may be a SecureString plaintext: never print it.
+        f.debug_struct("NewVersion")
+            .field("kind", &self.kind)
+            .field("key_id", &self.key_id)
+            .field("overwrite", &self.overwrite)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One page of a range query, and where the next page starts.
@@ -345,7 +359,7 @@ impl ParameterStore {
         let version = previous.map_or(1, |p| p.version + 1);
         let entry = ParameterVersion {
             version,
-            value: new.value,
+            value: new.encrypted.unwrap_or(new.value),
             kind,
             key_id,
             description,
@@ -581,6 +595,7 @@ mod tests {
     fn new_version(value: &str) -> NewVersion {
         NewVersion {
             value: value.to_owned(),
+            encrypted: None,
             kind: Some(ParameterType::String),
             key_id: None,
             description: None,

@@ -1,0 +1,120 @@
+//! Loading KMS keys (and their aliases) from fixtures, and encrypting at load, without a
+//! caller, under a fixture key.
+
+use super::crypto::{self, BlobHeader, KeyMaterial};
+use super::store::{Alias, KeyManager, KeyState, KmsData};
+use super::{default_key_policy, ensure_aws_managed_key, new_key, KmsError};
+use crate::fixtures::{FixtureError, KeyFixture};
+use crate::iam::principals::document_of;
+use crate::iam::Iam;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Adds a fixture key to a region's KMS data.
+pub fn load_key(
+    data: &mut KmsData,
+    iam: &Iam,
+    region: &str,
+    file: &Path,
+    index: usize,
+    fixture: &KeyFixture,
+) -> Result<(), FixtureError> {
+    let id = fixture
+        .id
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let entry = format!("keys[{index}] ({id})");
+    let fail = |problem: String| FixtureError::new(file, &entry, problem);
+    if uuid::Uuid::parse_str(&id).is_err() {
+        return Err(fail(format!("key id {id:?} is not a UUID")));
+    }
+    if data.keys.contains_key(&id) {
+        return Err(fail("key declared twice".to_owned()));
+    }
+    let policy_text = match &fixture.policy {
+        None => default_key_policy(&iam.account),
+        Some(serde_json::Value::String(text)) => text.clone(),
+        Some(value) => value.to_string(),
+    };
+    let value: serde_json::Value = serde_json::from_str(&policy_text)
+        .map_err(|e| fail(format!("policy is not valid JSON: {e}")))?;
+    let policy = document_of(&value).map_err(|e| fail(format!("policy: {e}")))?;
+    for arn in super::keys::named_principals(&value) {
+        if arn != "*" && !iam.principal_exists(&arn) {
+            return Err(fail(format!(
+                "policy names {arn}, which is no principal of the fixtures"
+            )));
+        }
+    }
+    let material = match &fixture.key_material {
+        None => KeyMaterial::generate(),
+        Some(text) => {
+            let bytes = STANDARD
+                .decode(text.trim())
+                .map_err(|_| fail("key_material is not base64".to_owned()))?;
+            let bytes: [u8; 32] = bytes
+                .try_into()
+                .map_err(|_| fail("key_material must be exactly 32 bytes".to_owned()))?;
+            KeyMaterial(bytes)
+        }
+    };
+    let mut key = new_key(
+        id.clone(),
+        region,
+        &iam.account,
+        fixture.description.clone().unwrap_or_default(),
+        policy_text,
+        policy,
+        KeyManager::Customer,
+        material,
+    );
+    if fixture.enabled == Some(false) {
+        key.state = KeyState::Disabled;
+    }
+    let now = key.creation_date;
+    for alias in &fixture.aliases {
+        super::aliases::check_alias_name(alias).map_err(|e| fail(format!("alias {alias}: {e}")))?;
+        if data.aliases.contains_key(alias) {
+            return Err(fail(format!("alias {alias} is declared twice")));
+        }
+        data.aliases.insert(
+            alias.clone(),
+            Alias {
+                target: id.clone(),
+                creation_date: now,
+                last_updated: now,
+            },
+        );
+    }
+    data.keys.insert(id, key);
+    Ok(())
+}
+
+/// Encrypts at load, as no caller, under the key `key_id` names (creating the AWS
+/// managed key of `service` on first use). Returns the blob.
+pub fn encrypt_unchecked(
+    data: &mut KmsData,
+    region: &str,
+    account: &str,
+    service: &str,
+    key_id: &str,
+    plaintext: &[u8],
+    context: &BTreeMap<String, String>,
+) -> Result<Vec<u8>, KmsError> {
+    if key_id == format!("alias/aws/{service}") {
+        ensure_aws_managed_key(data, region, account, service)?;
+    }
+    let id = data.resolve(key_id, region, account)?;
+    let key = &data.keys[&id];
+    let material = key
+        .materials
+        .last()
+        .ok_or_else(|| KmsError::Internal("key has no material".to_owned()))?;
+    let header = BlobHeader {
+        key_id: id.clone(),
+        material_version: key.materials.len() as u32,
+    };
+    Ok(crypto::encrypt(material, &header, plaintext, context))
+}

@@ -1,0 +1,834 @@
+//! Grants: CreateGrant, ListGrants, RetireGrant and RevokeGrant.
+//!
+//! A grant lets its grantee perform some operations with one key; `access::authorize`
+//! honours it whenever no policy denies explicitly. Grants take effect at once here (AWS
+//! is eventually consistent and offers grant tokens to bridge the delay), so grant tokens
+//! given to other operations are accepted and need not be presented.
+
+use super::access::{authorize, Via};
+use super::crypto::random_bytes;
+use super::error::{validated, KmsError};
+use super::keys::required_key_id;
+use super::lifecycle::{key_by_id, refuse_alias, refuse_unless_enabled};
+use super::model::{Empty, EncryptionContext};
+use super::store::{Grant, GrantConstraints, KeySnapshot};
+use super::{marker, parse_marker};
+use crate::context::{CallerKind, RequestContext};
+use crate::protocol::validation::Validator;
+use crate::state::EmulatorState;
+use crate::time::Timestamp;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+/// Every operation a grant may allow (the model's `GrantOperation`).
+pub const GRANT_OPERATIONS: &[&str] = &[
+    "Decrypt",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "Sign",
+    "Verify",
+    "GetPublicKey",
+    "CreateGrant",
+    "RetireGrant",
+    "DescribeKey",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "GenerateMac",
+    "VerifyMac",
+    "DeriveSharedSecret",
+    "Encapsulate",
+    "Decapsulate",
+];
+
+/// Grant operations a symmetric encryption key does not support.
+const NOT_FOR_SYMMETRIC_KEYS: &[&str] = &[
+    "Sign",
+    "Verify",
+    "GetPublicKey",
+    "GenerateMac",
+    "VerifyMac",
+    "DeriveSharedSecret",
+    "Encapsulate",
+    "Decapsulate",
+];
+
+/// The most grants one key may hold.
+pub const MAX_GRANTS_PER_KEY: usize = 50_000;
+
+/// ListGrants answers at most this many grants a page (50 by default).
+const PAGE_MAX: usize = 100;
+const PAGE_DEFAULT: usize = 50;
+
+/// `GrantConstraints` on the wire.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GrantConstraintsShape {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption_context_subset: Option<EncryptionContext>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption_context_equals: Option<EncryptionContext>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_arn: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateGrantInput {
+    pub key_id: Option<String>,
+    pub grantee_principal: Option<String>,
+    pub retiring_principal: Option<String>,
+    pub operations: Option<Vec<String>>,
+    pub constraints: Option<GrantConstraintsShape>,
+    pub grant_tokens: Option<Vec<String>>,
+    pub name: Option<String>,
+    pub dry_run: Option<bool>,
+    pub grantee_service_principal: Option<String>,
+    pub retiring_service_principal: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateGrantOutput {
+    pub grant_token: String,
+    pub grant_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListGrantsInput {
+    pub limit: Option<i64>,
+    pub marker: Option<String>,
+    pub key_id: Option<String>,
+    pub grant_id: Option<String>,
+    pub grantee_principal: Option<String>,
+    pub grantee_service_principal: Option<String>,
+}
+
+/// One `GrantListEntry`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GrantListEntry {
+    pub key_id: String,
+    pub grant_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub creation_date: Timestamp,
+    pub grantee_principal: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retiring_principal: Option<String>,
+    pub issuing_account: String,
+    pub operations: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constraints: Option<GrantConstraintsShape>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListGrantsOutput {
+    pub grants: Vec<GrantListEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    pub truncated: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RetireGrantInput {
+    pub grant_token: Option<String>,
+    pub key_id: Option<String>,
+    pub grant_id: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RevokeGrantInput {
+    pub key_id: Option<String>,
+    pub grant_id: Option<String>,
+    pub dry_run: Option<bool>,
+}
+
+/// Checks a `GrantTokens` member: at most 10 tokens of 1–8192 characters.
+pub(crate) fn check_grant_tokens(v: &mut Validator, tokens: &Option<Vec<String>>) {
+    if let Some(tokens) = tokens {
+        v.list_length("grantTokens", tokens, 0, 10);
+        for (i, token) in tokens.iter().enumerate() {
+            v.length(&format!("grantTokens.{}.member", i + 1), token, 1, 8192);
+        }
+    }
+}
+
+/// Checks a principal member: 1–256 characters of `[\w+=,.@:/-]`.
+fn check_principal(v: &mut Validator, field: &str, principal: &Option<String>) {
+    if let Some(p) = principal {
+        v.length(field, p, 1, 256);
+        v.pattern(
+            field,
+            Some(p),
+            p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c)),
+            "^[\\w+=,.@:/-]+$",
+        );
+    }
+}
+
+/// Checks a `GrantId` member: 1–128 characters.
+fn check_grant_id(v: &mut Validator, grant_id: &Option<String>) {
+    v.opt_length("grantId", grant_id, 1, 128);
+}
+
+/// Checks the encryption context constraints: at most 8 pairs each, values of at most
+/// 384 characters.
+fn check_constraints(constraints: &GrantConstraintsShape) -> Result<(), KmsError> {
+    for (name, map) in [
+        (
+            "EncryptionContextSubset",
+            &constraints.encryption_context_subset,
+        ),
+        (
+            "EncryptionContextEquals",
+            &constraints.encryption_context_equals,
+        ),
+    ] {
+        let Some(map) = map else { continue };
+        if map.len() > 8 {
+            return Err(KmsError::Validation(format!(
+                "{name} can include at most 8 encryption context pairs."
+            )));
+        }
+        if map.values().any(|value| value.chars().count() > 384) {
+            return Err(KmsError::Validation(format!(
+                "The encryption context values in {name} cannot exceed 384 characters."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `principal` (as a grant names it) is the caller: the caller's ARN, the role
+/// of a role session, or for the account root its account (id or root ARN).
+fn names_caller(principal: &str, ctx: &RequestContext) -> bool {
+    principal == ctx.caller.arn
+        || matches!(&ctx.caller.kind, CallerKind::AssumedRole { role_arn, .. } if role_arn == principal)
+        || (ctx.caller.is_root() && principal == ctx.caller.account)
+}
+
+/// A new grant token: the key id and 32 random bytes, base64url. Only its key id is
+/// ever read back; the whole token must equal the stored one.
+fn new_token(key_id: &str) -> String {
+    let mut bytes = key_id.as_bytes().to_vec();
+    bytes.push(0);
+    bytes.extend(random_bytes(32));
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The key id a grant token carries.
+fn key_of_token(token: &str) -> Option<String> {
+    let bytes = URL_SAFE_NO_PAD.decode(token.trim_end_matches('=')).ok()?;
+    let end = bytes.iter().position(|b| *b == 0)?;
+    String::from_utf8(bytes[..end].to_vec()).ok()
+}
+
+fn invalid_token() -> KmsError {
+    KmsError::InvalidGrantToken("Invalid grant token.".to_owned())
+}
+
+fn grant_not_found(grant_id: &str) -> KmsError {
+    KmsError::NotFound(format!("Grant ID {grant_id} not found"))
+}
+
+/// The wire shape of stored constraints.
+fn constraints_shape(constraints: &Option<GrantConstraints>) -> Option<GrantConstraintsShape> {
+    constraints.as_ref().map(|c| GrantConstraintsShape {
+        encryption_context_subset: c.subset.clone(),
+        encryption_context_equals: c.equals.clone(),
+        source_arn: None,
+    })
+}
+
+/// Whether an existing grant has the same properties as a new one (CreateGrant with a
+/// `Name` is idempotent: the same request answers the existing grant).
+fn same_grant(existing: &Grant, new: &Grant) -> bool {
+    let mut a = existing.operations.clone();
+    let mut b = new.operations.clone();
+    a.sort();
+    b.sort();
+    existing.name == new.name
+        && existing.grantee == new.grantee
+        && existing.retiring == new.retiring
+        && existing.constraints == new.constraints
+        && a == b
+}
+
+/// CreateGrant: lets a principal perform some operations with an enabled key.
+pub fn create_grant(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: CreateGrantInput,
+) -> Result<CreateGrantOutput, KmsError> {
+    let key_id = required_key_id(&input.key_id)?;
+    let mut v = Validator::new();
+    check_principal(&mut v, "granteePrincipal", &input.grantee_principal);
+    check_principal(&mut v, "retiringPrincipal", &input.retiring_principal);
+    if let Some(operations) = v.required("operations", &input.operations) {
+        if operations
+            .iter()
+            .any(|op| !GRANT_OPERATIONS.contains(&op.as_str()))
+        {
+            v.violation(
+                "operations",
+                &format!("[{}]", operations.join(", ")),
+                &format!(
+                    "Member must satisfy constraint: [Member must satisfy enum value set: [{}]]",
+                    GRANT_OPERATIONS.join(", ")
+                ),
+            );
+        }
+    }
+    if let Some(name) = &input.name {
+        v.length("name", name, 1, 256);
+        v.pattern(
+            "name",
+            Some(name),
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ":/_-".contains(c)),
+            "^[a-zA-Z0-9:/_-]+$",
+        );
+    }
+    check_grant_tokens(&mut v, &input.grant_tokens);
+    validated(v.finish())?;
+    refuse_alias(&key_id)?;
+    if input.grantee_service_principal.is_some() || input.retiring_service_principal.is_some() {
+        return Err(KmsError::UnsupportedOperation(
+            "Grants for AWS service principals are not supported by this emulator.".to_owned(),
+        ));
+    }
+    let Some(grantee) = input.grantee_principal.clone() else {
+        return Err(KmsError::Validation(
+            "You must specify either GranteePrincipal or GranteeServicePrincipal.".to_owned(),
+        ));
+    };
+    let operations = input.operations.clone().unwrap_or_default();
+    if operations.is_empty() {
+        return Err(KmsError::Validation(
+            "A grant must allow at least one operation.".to_owned(),
+        ));
+    }
+    let constraints = input.constraints.clone().unwrap_or_default();
+    check_constraints(&constraints)?;
+    let key = state
+        .region(&ctx.region)
+        .kms
+        .snapshot(&key_id, &ctx.region, &ctx.account)?;
+    authorize(state, ctx, &key, "kms:CreateGrant", None, Via::Direct)?;
+    let unsupported: Vec<&str> = operations
+        .iter()
+        .map(String::as_str)
+        .filter(|op| NOT_FOR_SYMMETRIC_KEYS.contains(op))
+        .collect();
+    if !unsupported.is_empty() {
+        return Err(KmsError::Validation(format!(
+            "Grant operations {} are not valid for a KMS key with KeyUsage ENCRYPT_DECRYPT and KeySpec SYMMETRIC_DEFAULT.",
+            unsupported.join(", ")
+        )));
+    }
+    for principal in std::iter::once(&grantee).chain(input.retiring_principal.as_ref()) {
+        if !state.iam.principal_exists(principal) {
+            return Err(KmsError::InvalidArn(format!(
+                "{principal} is not a valid principal."
+            )));
+        }
+    }
+    if constraints.source_arn.is_some() {
+        return Err(KmsError::UnsupportedOperation(
+            "The SourceArn grant constraint is not supported by this emulator.".to_owned(),
+        ));
+    }
+    key.check_usable()?;
+    super::cipher::dry_run(input.dry_run)?;
+    let stored_constraints = (constraints.encryption_context_subset.is_some()
+        || constraints.encryption_context_equals.is_some())
+    .then_some(GrantConstraints {
+        subset: constraints.encryption_context_subset,
+        equals: constraints.encryption_context_equals,
+    });
+    let grant = Grant {
+        id: hex::encode(random_bytes(32)),
+        token: new_token(&key.id),
+        name: input.name,
+        grantee,
+        retiring: input.retiring_principal,
+        operations,
+        constraints: stored_constraints,
+        creation_date: Timestamp::now(),
+        issuing_account: ctx.account.clone(),
+    };
+    super::lifecycle::change_key(state, ctx, &key, |stored| {
+        refuse_unless_enabled(stored)?;
+        if grant.name.is_some() {
+            if let Some(existing) = stored.grants.iter().find(|g| same_grant(g, &grant)) {
+                return Ok(CreateGrantOutput {
+                    grant_token: existing.token.clone(),
+                    grant_id: existing.id.clone(),
+                });
+            }
+        }
+        if stored.grants.len() >= MAX_GRANTS_PER_KEY {
+            return Err(KmsError::LimitExceeded(format!(
+                "The key {} already has {MAX_GRANTS_PER_KEY} grants.",
+                stored.arn
+            )));
+        }
+        let out = CreateGrantOutput {
+            grant_token: grant.token.clone(),
+            grant_id: grant.id.clone(),
+        };
+        stored.grants.push(grant);
+        Ok(out)
+    })
+}
+
+/// A grant as ListGrants shows it.
+fn entry(key: &KeySnapshot, grant: &Grant) -> GrantListEntry {
+    GrantListEntry {
+        key_id: key.arn.clone(),
+        grant_id: grant.id.clone(),
+        name: grant.name.clone(),
+        creation_date: grant.creation_date,
+        grantee_principal: grant.grantee.clone(),
+        retiring_principal: grant.retiring.clone(),
+        issuing_account: format!("arn:aws:iam::{}:root", grant.issuing_account),
+        operations: grant.operations.clone(),
+        constraints: constraints_shape(&grant.constraints),
+    }
+}
+
+/// The listing position of a grant (grants are listed in creation order): its creation
+/// time and id.
+fn position(grant: &Grant) -> String {
+    format!("{}:{}", grant.creation_date.0, grant.id)
+}
+
+/// Where the page after `marker` starts in `grants` (in creation order): after the grant
+/// the marker names or, if that grant has gone since, after every grant created no later
+/// than it.
+fn page_start(grants: &[&Grant], marker: &str) -> Result<usize, KmsError> {
+    let invalid = || KmsError::InvalidMarker("The request contains an invalid marker.".to_owned());
+    let (millis, id) = marker.split_once(':').ok_or_else(invalid)?;
+    let millis: i64 = millis.parse().map_err(|_| invalid())?;
+    Ok(match grants.iter().position(|g| g.id == id) {
+        Some(i) => i + 1,
+        None => grants
+            .iter()
+            .position(|g| g.creation_date.0 > millis)
+            .unwrap_or(grants.len()),
+    })
+}
+
+/// ListGrants: the grants of one key, oldest first, in pages; optionally only one grant
+/// id or one grantee.
+pub fn list_grants(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: ListGrantsInput,
+) -> Result<ListGrantsOutput, KmsError> {
+    let key_id = required_key_id(&input.key_id)?;
+    let mut v = Validator::new();
+    v.range("limit", input.limit, 1, 1000);
+    v.opt_length("marker", &input.marker, 1, 1024);
+    check_grant_id(&mut v, &input.grant_id);
+    check_principal(&mut v, "granteePrincipal", &input.grantee_principal);
+    validated(v.finish())?;
+    let key = key_by_id(state, ctx, &Some(key_id))?;
+    authorize(state, ctx, &key, "kms:ListGrants", None, Via::Direct)?;
+    let after = input.marker.as_deref().map(parse_marker).transpose()?;
+    // KMS documents 1–100 (default 50) while the model allows 1000: larger limits are
+    // answered with at most 100, as "might return fewer" permits.
+    let limit = input
+        .limit
+        .map_or(PAGE_DEFAULT, |l| (l as usize).min(PAGE_MAX));
+    let grants = state
+        .region(&ctx.region)
+        .kms
+        .read(|data| data.keys.get(&key.id).map(|k| k.grants.clone()))
+        .ok_or_else(|| super::lifecycle::key_gone(&key.arn))?;
+    let matching: Vec<&Grant> = grants
+        .iter()
+        .filter(|g| input.grant_id.as_ref().is_none_or(|id| *id == g.id))
+        .filter(|g| {
+            input
+                .grantee_principal
+                .as_ref()
+                .is_none_or(|p| *p == g.grantee)
+        })
+        // Grants for service principals do not exist here.
+        .filter(|_| input.grantee_service_principal.is_none())
+        .collect();
+    let start = match &after {
+        Some(after) => page_start(&matching, after)?,
+        None => 0,
+    };
+    let mut page: Vec<&Grant> = matching.into_iter().skip(start).take(limit + 1).collect();
+    let truncated = page.len() > limit;
+    page.truncate(limit);
+    let next_marker = if truncated {
+        page.last().map(|g| marker(&position(g)))
+    } else {
+        None
+    };
+    Ok(ListGrantsOutput {
+        grants: page.iter().map(|g| entry(&key, g)).collect(),
+        next_marker,
+        truncated,
+    })
+}
+
+/// RetireGrant: deletes a grant, named by its token or by key and grant id. Allowed to
+/// the grant's retiring principal, to its grantee when the grant allows RetireGrant, to
+/// the account that issued it (its root), and to principals of that account whom IAM
+/// allows `kms:RetireGrant` on the key (the delegation AWS describes).
+pub fn retire_grant(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: RetireGrantInput,
+) -> Result<Empty, KmsError> {
+    let mut v = Validator::new();
+    v.opt_length("grantToken", &input.grant_token, 1, 8192);
+    v.opt_length("keyId", &input.key_id, 1, 2048);
+    check_grant_id(&mut v, &input.grant_id);
+    validated(v.finish())?;
+    let region = state.region(&ctx.region);
+    let (key, grant) = match (&input.grant_token, &input.key_id, &input.grant_id) {
+        (Some(token), _, _) => {
+            let key_id = key_of_token(token).ok_or_else(invalid_token)?;
+            let key = region
+                .kms
+                .snapshot_by_id(&key_id)
+                .ok_or_else(invalid_token)?;
+            let grant = key
+                .grants
+                .iter()
+                .find(|g| g.token == *token)
+                .cloned()
+                .ok_or_else(invalid_token)?;
+            if input.grant_id.as_ref().is_some_and(|id| *id != grant.id) {
+                return Err(KmsError::InvalidGrantId(
+                    "The grant ID does not match the grant token.".to_owned(),
+                ));
+            }
+            (key, grant)
+        }
+        (None, Some(key_id), Some(grant_id)) => {
+            refuse_alias(key_id)?;
+            let key = region.kms.snapshot(key_id, &ctx.region, &ctx.account)?;
+            let grant = key
+                .grants
+                .iter()
+                .find(|g| g.id == *grant_id)
+                .cloned()
+                .ok_or_else(|| grant_not_found(grant_id))?;
+            (key, grant)
+        }
+        _ => {
+            return Err(KmsError::Validation(
+                "Specify either GrantToken, or both KeyId and GrantId.".to_owned(),
+            ))
+        }
+    };
+    let by_grant = grant
+        .retiring
+        .as_deref()
+        .is_some_and(|r| names_caller(r, ctx))
+        || (names_caller(&grant.grantee, ctx)
+            && grant.operations.iter().any(|o| o == "RetireGrant"))
+        || (ctx.caller.is_root() && ctx.caller.account == grant.issuing_account);
+    if !by_grant {
+        if ctx.caller.account != grant.issuing_account {
+            return Err(KmsError::AccessDenied(format!(
+                "User: {} is not authorized to perform: kms:RetireGrant on resource: {}",
+                ctx.caller.arn, key.arn
+            )));
+        }
+        state
+            .iam
+            .authorize(ctx, "kms:RetireGrant", &key.arn, &[])
+            .map_err(|denied| KmsError::AccessDenied(denied.message))?;
+    }
+    super::cipher::dry_run(input.dry_run)?;
+    remove_grant(state, ctx, &key, &grant.id)
+}
+
+/// Deletes a grant from its key under the write lock.
+fn remove_grant(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    key: &KeySnapshot,
+    grant_id: &str,
+) -> Result<Empty, KmsError> {
+    super::lifecycle::change_key(state, ctx, key, |stored| {
+        let before = stored.grants.len();
+        stored.grants.retain(|g| g.id != grant_id);
+        if stored.grants.len() == before {
+            return Err(grant_not_found(grant_id));
+        }
+        Ok(Empty {})
+    })
+}
+
+/// RevokeGrant: a key administrator deletes a grant (`kms:RevokeGrant` on the key).
+pub fn revoke_grant(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: RevokeGrantInput,
+) -> Result<Empty, KmsError> {
+    let key_id = required_key_id(&input.key_id)?;
+    let mut v = Validator::new();
+    if let Some(grant_id) = v.required("grantId", &input.grant_id) {
+        v.length("grantId", grant_id, 1, 128);
+    }
+    validated(v.finish())?;
+    let key = key_by_id(state, ctx, &Some(key_id))?;
+    authorize(state, ctx, &key, "kms:RevokeGrant", None, Via::Direct)?;
+    let grant_id = input.grant_id.unwrap_or_default();
+    if !key.grants.iter().any(|g| g.id == grant_id) {
+        return Err(grant_not_found(&grant_id));
+    }
+    super::cipher::dry_run(input.dry_run)?;
+    remove_grant(state, ctx, &key, &grant_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::lifecycle::testing::*;
+    use super::*;
+
+    fn grant_input(key: &str, grantee: &str, ops: &[&str]) -> CreateGrantInput {
+        CreateGrantInput {
+            key_id: Some(key.to_owned()),
+            grantee_principal: Some(grantee.to_owned()),
+            retiring_principal: None,
+            operations: Some(ops.iter().map(|s| (*s).to_owned()).collect()),
+            constraints: None,
+            grant_tokens: None,
+            name: None,
+            dry_run: None,
+            grantee_service_principal: None,
+            retiring_service_principal: None,
+        }
+    }
+
+    fn list(
+        state: &EmulatorState,
+        ctx: &RequestContext,
+        key: &str,
+        limit: Option<i64>,
+        marker: Option<String>,
+    ) -> ListGrantsOutput {
+        list_grants(
+            state,
+            ctx,
+            ListGrantsInput {
+                limit,
+                marker,
+                key_id: Some(key.to_owned()),
+                grant_id: None,
+                grantee_principal: None,
+                grantee_service_principal: None,
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn pages_resume_after_the_marker_even_when_its_grant_is_gone() {
+        let grant = |id: &str, millis: i64| Grant {
+            id: id.to_owned(),
+            token: String::new(),
+            name: None,
+            grantee: String::new(),
+            retiring: None,
+            operations: Vec::new(),
+            constraints: None,
+            creation_date: Timestamp(millis),
+            issuing_account: String::new(),
+        };
+        let (a, b, c) = (grant("a", 1), grant("b", 1), grant("c", 2));
+        let all = vec![&a, &b, &c];
+        assert_eq!(page_start(&all, "1:a").unwrap(), 1);
+        assert_eq!(page_start(&all, "1:b").unwrap(), 2);
+        let without_b = vec![&a, &c];
+        assert_eq!(page_start(&without_b, "1:b").unwrap(), 1);
+        assert_eq!(page_start(&without_b, "9:z").unwrap(), 2);
+        assert!(matches!(
+            page_start(&all, "nonsense"),
+            Err(KmsError::InvalidMarker(_))
+        ));
+    }
+
+    #[test]
+    fn tokens_carry_their_key() {
+        let token = new_token("1234abcd-12ab-34cd-56ef-1234567890ab");
+        assert_eq!(
+            key_of_token(&token).as_deref(),
+            Some("1234abcd-12ab-34cd-56ef-1234567890ab")
+        );
+        assert_ne!(token, new_token("1234abcd-12ab-34cd-56ef-1234567890ab"));
+        assert!(key_of_token("not a token!").is_none());
+        assert!(key_of_token("").is_none());
+    }
+
+    #[test]
+    fn grants_are_created_listed_in_pages_and_revoked() {
+        let (state, ctx) = (state(), root());
+        let key = key(&state, &ctx);
+        let root_arn = "arn:aws:iam::123456789012:root";
+        let a = create_grant(&state, &ctx, grant_input(&key, root_arn, &["Decrypt"])).unwrap();
+        let b = create_grant(
+            &state,
+            &ctx,
+            grant_input(&key, root_arn, &["Encrypt", "RetireGrant"]),
+        )
+        .unwrap();
+        assert_eq!(a.grant_id.len(), 64);
+        let first = list(&state, &ctx, &key, Some(1), None);
+        assert!(first.truncated);
+        assert_eq!(first.grants[0].grant_id, a.grant_id);
+        assert_eq!(first.grants[0].issuing_account, root_arn);
+        assert!(first.grants[0].key_id.starts_with("arn:aws:kms:"));
+        let second = list(&state, &ctx, &key, Some(1), first.next_marker);
+        assert!(!second.truncated);
+        assert_eq!(second.grants[0].grant_id, b.grant_id);
+        revoke_grant(
+            &state,
+            &ctx,
+            RevokeGrantInput {
+                key_id: Some(key.clone()),
+                grant_id: Some(a.grant_id.clone()),
+                dry_run: None,
+            },
+        )
+        .unwrap();
+        assert!(matches!(
+            revoke_grant(
+                &state,
+                &ctx,
+                RevokeGrantInput {
+                    key_id: Some(key.clone()),
+                    grant_id: Some(a.grant_id),
+                    dry_run: None
+                }
+            ),
+            Err(KmsError::NotFound(_))
+        ));
+        retire_grant(
+            &state,
+            &ctx,
+            RetireGrantInput {
+                grant_token: Some(b.grant_token.clone()),
+                key_id: None,
+                grant_id: None,
+                dry_run: None,
+            },
+        )
+        .unwrap();
+        assert!(matches!(
+            retire_grant(
+                &state,
+                &ctx,
+                RetireGrantInput {
+                    grant_token: Some(b.grant_token),
+                    key_id: None,
+                    grant_id: None,
+                    dry_run: None
+                }
+            ),
+            Err(KmsError::InvalidGrantToken(_))
+        ));
+        assert!(list(&state, &ctx, &key, None, None).grants.is_empty());
+    }
+
+    #[test]
+    fn named_grants_are_idempotent() {
+        let (state, ctx) = (state(), root());
+        let key = key(&state, &ctx);
+        let mut input = grant_input(&key, "arn:aws:iam::123456789012:root", &["Decrypt"]);
+        input.name = Some("once".into());
+        let first = create_grant(&state, &ctx, input).unwrap();
+        let mut again = grant_input(&key, "arn:aws:iam::123456789012:root", &["Decrypt"]);
+        again.name = Some("once".into());
+        assert_eq!(
+            create_grant(&state, &ctx, again).unwrap().grant_id,
+            first.grant_id
+        );
+        assert_eq!(list(&state, &ctx, &key, None, None).grants.len(), 1);
+    }
+
+    #[test]
+    fn invalid_grants_are_refused_as_aws_refuses_them() {
+        let (state, ctx) = (state(), root());
+        let key = key(&state, &ctx);
+        let root_arn = "arn:aws:iam::123456789012:root";
+        assert!(matches!(
+            create_grant(&state, &ctx, grant_input(&key, root_arn, &["Sign"])),
+            Err(KmsError::Validation(_))
+        ));
+        assert!(matches!(
+            create_grant(&state, &ctx, grant_input(&key, root_arn, &["Fly"])),
+            Err(KmsError::Validation(m)) if m.contains("enum value set")
+        ));
+        assert!(matches!(
+            create_grant(&state, &ctx, grant_input("alias/x", root_arn, &["Decrypt"])),
+            Err(KmsError::InvalidArn(_))
+        ));
+        assert!(matches!(
+            create_grant(
+                &state,
+                &ctx,
+                grant_input(&key, "arn:aws:iam::123456789012:user/ghost", &["Decrypt"])
+            ),
+            Err(KmsError::InvalidArn(_))
+        ));
+        super::super::lifecycle::disable_key(
+            &state,
+            &ctx,
+            super::super::lifecycle::KeyIdOnlyInput {
+                key_id: Some(key.clone()),
+            },
+        )
+        .unwrap();
+        assert!(matches!(
+            create_grant(&state, &ctx, grant_input(&key, root_arn, &["Decrypt"])),
+            Err(KmsError::Disabled(_))
+        ));
+    }
+
+    #[test]
+    fn constraints_are_limited_and_listed() {
+        let (state, ctx) = (state(), root());
+        let key = key(&state, &ctx);
+        let mut input = grant_input(&key, "arn:aws:iam::123456789012:root", &["Decrypt"]);
+        input.constraints = Some(GrantConstraintsShape {
+            encryption_context_subset: Some(
+                (0..9).map(|i| (format!("k{i}"), "v".into())).collect(),
+            ),
+            ..Default::default()
+        });
+        assert!(matches!(
+            create_grant(&state, &ctx, input),
+            Err(KmsError::Validation(_))
+        ));
+        let mut input = grant_input(&key, "arn:aws:iam::123456789012:root", &["Decrypt"]);
+        input.constraints = Some(GrantConstraintsShape {
+            encryption_context_equals: Some([("app".to_owned(), "x".to_owned())].into()),
+            ..Default::default()
+        });
+        create_grant(&state, &ctx, input).unwrap();
+        let listed = list(&state, &ctx, &key, None, None);
+        let constraints = listed.grants[0].constraints.clone().unwrap();
+        assert_eq!(constraints.encryption_context_equals.unwrap()["app"], "x");
+    }
+}

@@ -1,0 +1,488 @@
+//! Key states: EnableKey, DisableKey, ScheduleKeyDeletion, CancelKeyDeletion and
+//! UpdateKeyDescription, and what every key-management operation shares: a key named by
+//! key id or key ARN only, AWS managed keys left alone, and AWS's state messages.
+//!
+//! AWS managed keys: their fixed policy allows the account only `kms:Describe*`,
+//! `kms:Get*`, `kms:List*` and `kms:RevokeGrant`, so a state change is refused by the key
+//! policy with `AccessDeniedException` ("... because no resource-based policy allows the
+//! kms:DisableKey action"), which is what AWS answers. Should a caller ever pass that
+//! check, [`refuse_aws_managed`] answers `UnsupportedOperationException`.
+
+use super::access::{authorize, Via};
+use super::error::{validated, KmsError};
+use super::keys::required_key_id;
+use super::store::{Key, KeyManager, KeySnapshot, KeyState};
+use crate::context::RequestContext;
+use crate::protocol::validation::Validator;
+use crate::state::EmulatorState;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds in a day.
+pub(crate) const DAY_MS: i64 = 86_400_000;
+
+/// The input of operations that take only a `KeyId`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyIdOnlyInput {
+    pub key_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScheduleKeyDeletionInput {
+    pub key_id: Option<String>,
+    pub pending_window_in_days: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScheduleKeyDeletionOutput {
+    pub key_id: String,
+    pub deletion_date: Timestamp,
+    pub key_state: &'static str,
+    pub pending_window_in_days: u32,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CancelKeyDeletionOutput {
+    pub key_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateKeyDescriptionInput {
+    pub key_id: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Refuses an alias where an operation takes only a key id or key ARN, as AWS does for
+/// key-management and grant operations.
+pub(crate) fn refuse_alias(key_id: &str) -> Result<(), KmsError> {
+    if key_id.starts_with("alias/") || (key_id.starts_with("arn:") && key_id.contains(":alias/")) {
+        return Err(KmsError::InvalidArn(
+            "Key Aliases are not supported for this operation.".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// The snapshot of the key a required `KeyId` (key id or key ARN) names.
+pub(crate) fn key_by_id(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    key_id: &Option<String>,
+) -> Result<KeySnapshot, KmsError> {
+    let key_id = required_key_id(key_id)?;
+    refuse_alias(&key_id)?;
+    state
+        .region(&ctx.region)
+        .kms
+        .snapshot(&key_id, &ctx.region, &ctx.account)
+}
+
+/// Refuses to change an AWS managed key (see the module documentation).
+pub(crate) fn refuse_aws_managed(key: &KeySnapshot) -> Result<(), KmsError> {
+    if key.manager == KeyManager::Aws {
+        return Err(KmsError::UnsupportedOperation(format!(
+            "{} is an AWS managed key; it cannot be changed.",
+            key.arn
+        )));
+    }
+    Ok(())
+}
+
+/// The error of a key deleted while a request was under way.
+pub(crate) fn key_gone(arn: &str) -> KmsError {
+    KmsError::NotFound(format!("Key '{arn}' does not exist"))
+}
+
+/// `<ARN> is pending deletion.`
+pub(crate) fn pending_deletion(arn: &str) -> KmsError {
+    KmsError::InvalidState(format!("{arn} is pending deletion."))
+}
+
+/// Refuses a key pending deletion (operations that work on enabled and disabled keys).
+pub(crate) fn refuse_pending_deletion(key: &Key) -> Result<(), KmsError> {
+    match key.state {
+        KeyState::PendingDeletion { .. } => Err(pending_deletion(&key.arn)),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a key that is not enabled: `DisabledException` or `KMSInvalidStateException`
+/// (rotation changes, grants).
+pub(crate) fn refuse_unless_enabled(key: &Key) -> Result<(), KmsError> {
+    match key.state {
+        KeyState::Enabled => Ok(()),
+        KeyState::Disabled => Err(KmsError::Disabled(format!("{} is disabled.", key.arn))),
+        KeyState::PendingDeletion { .. } => Err(pending_deletion(&key.arn)),
+    }
+}
+
+/// Applies `change` to the key under the write lock (the key's state is checked there,
+/// so that concurrent requests never act on a stale state).
+pub(crate) fn change_key<T>(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    key: &KeySnapshot,
+    change: impl FnOnce(&mut Key) -> Result<T, KmsError>,
+) -> Result<T, KmsError> {
+    state.region(&ctx.region).kms.write(|data| {
+        let stored = data
+            .keys
+            .get_mut(&key.id)
+            .ok_or_else(|| key_gone(&key.arn))?;
+        change(stored)
+    })
+}
+
+/// The common steps of a state change: the key by id, the key policy, not AWS managed.
+fn managed_customer_key(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    key_id: &Option<String>,
+    action: &str,
+) -> Result<KeySnapshot, KmsError> {
+    let key = key_by_id(state, ctx, key_id)?;
+    authorize(state, ctx, &key, action, None, Via::Direct)?;
+    refuse_aws_managed(&key)?;
+    Ok(key)
+}
+
+/// EnableKey: an enabled or disabled key becomes enabled.
+pub fn enable_key(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: KeyIdOnlyInput,
+) -> Result<super::model::Empty, KmsError> {
+    let key = managed_customer_key(state, ctx, &input.key_id, "kms:EnableKey")?;
+    change_key(state, ctx, &key, |stored| {
+        refuse_pending_deletion(stored)?;
+        stored.state = KeyState::Enabled;
+        Ok(super::model::Empty {})
+    })
+}
+
+/// DisableKey: an enabled or disabled key becomes disabled.
+pub fn disable_key(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: KeyIdOnlyInput,
+) -> Result<super::model::Empty, KmsError> {
+    let key = managed_customer_key(state, ctx, &input.key_id, "kms:DisableKey")?;
+    change_key(state, ctx, &key, |stored| {
+        refuse_pending_deletion(stored)?;
+        stored.state = KeyState::Disabled;
+        Ok(super::model::Empty {})
+    })
+}
+
+/// ScheduleKeyDeletion: the key is deleted (with its aliases) after 7–30 days (30 by
+/// default); until then it is `PendingDeletion` and unusable.
+pub fn schedule_key_deletion(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: ScheduleKeyDeletionInput,
+) -> Result<ScheduleKeyDeletionOutput, KmsError> {
+    let key_id = required_key_id(&input.key_id)?;
+    let mut v = Validator::new();
+    v.range("pendingWindowInDays", input.pending_window_in_days, 7, 30);
+    validated(v.finish())?;
+    let key = managed_customer_key(state, ctx, &Some(key_id), "kms:ScheduleKeyDeletion")?;
+    let window_days = input.pending_window_in_days.unwrap_or(30) as u32;
+    state.region(&ctx.region).kms.write(|data| {
+        let stored = data
+            .keys
+            .get_mut(&key.id)
+            .ok_or_else(|| key_gone(&key.arn))?;
+        refuse_pending_deletion(stored)?;
+        let deletion_date = Timestamp(Timestamp::now().0 + i64::from(window_days) * DAY_MS);
+        stored.state = KeyState::PendingDeletion {
+            deletion_date,
+            window_days,
+        };
+        data.refresh_deletions();
+        Ok(ScheduleKeyDeletionOutput {
+            key_id: key.arn.clone(),
+            deletion_date,
+            key_state: "PendingDeletion",
+            pending_window_in_days: window_days,
+        })
+    })
+}
+
+/// CancelKeyDeletion: a key pending deletion becomes disabled (not enabled).
+pub fn cancel_key_deletion(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: KeyIdOnlyInput,
+) -> Result<CancelKeyDeletionOutput, KmsError> {
+    let key = managed_customer_key(state, ctx, &input.key_id, "kms:CancelKeyDeletion")?;
+    state.region(&ctx.region).kms.write(|data| {
+        let stored = data
+            .keys
+            .get_mut(&key.id)
+            .ok_or_else(|| key_gone(&key.arn))?;
+        if !matches!(stored.state, KeyState::PendingDeletion { .. }) {
+            return Err(KmsError::InvalidState(format!(
+                "{} is not pending deletion.",
+                key.arn
+            )));
+        }
+        stored.state = KeyState::Disabled;
+        data.refresh_deletions();
+        Ok(CancelKeyDeletionOutput {
+            key_id: key.arn.clone(),
+        })
+    })
+}
+
+/// UpdateKeyDescription: enabled and disabled keys.
+pub fn update_key_description(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: UpdateKeyDescriptionInput,
+) -> Result<super::model::Empty, KmsError> {
+    let key_id = required_key_id(&input.key_id)?;
+    let mut v = Validator::new();
+    if let Some(description) = v.required("description", &input.description) {
+        v.length("description", description, 0, 8192);
+    }
+    validated(v.finish())?;
+    let key = managed_customer_key(state, ctx, &Some(key_id), "kms:UpdateKeyDescription")?;
+    let description = input.description.unwrap_or_default();
+    change_key(state, ctx, &key, |stored| {
+        refuse_pending_deletion(stored)?;
+        stored.description = description;
+        Ok(super::model::Empty {})
+    })
+}
+
+/// Shared by the unit tests of the KMS operations: an emulator with no fixtures, and
+/// requests from the account root.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::config::Config;
+    use crate::context::{Caller, RequestContext};
+    use crate::kms::model::{CreateKeyInput, KeyIdInput};
+    use crate::state::EmulatorState;
+
+    /// A fresh emulator.
+    pub fn state() -> EmulatorState {
+        EmulatorState::new(Config::default())
+    }
+
+    /// A request from the account root in us-east-1.
+    pub fn root() -> RequestContext {
+        RequestContext::new(
+            "us-east-1",
+            "123456789012",
+            Caller::account_root("123456789012", None),
+            None,
+        )
+    }
+
+    /// A customer managed key with the default policy; returns its id.
+    pub fn key(state: &EmulatorState, ctx: &RequestContext) -> String {
+        crate::kms::keys::create_key(
+            state,
+            ctx,
+            CreateKeyInput {
+                policy: None,
+                description: None,
+                key_usage: None,
+                customer_master_key_spec: None,
+                key_spec: None,
+                origin: None,
+                custom_key_store_id: None,
+                bypass_policy_lockout_safety_check: None,
+                tags: None,
+                multi_region: None,
+            },
+        )
+        .unwrap()
+        .key_metadata
+        .key_id
+    }
+
+    /// The AWS managed key of SSM; returns its id.
+    pub fn aws_managed_key(state: &EmulatorState, ctx: &RequestContext) -> String {
+        state
+            .region(&ctx.region)
+            .kms
+            .write(|data| {
+                crate::kms::ensure_aws_managed_key(data, &ctx.region, &ctx.account, "ssm")
+            })
+            .unwrap()
+    }
+
+    /// The state of a key, as DescribeKey shows it.
+    pub fn key_state(state: &EmulatorState, ctx: &RequestContext, id: &str) -> &'static str {
+        crate::kms::keys::describe_key(
+            state,
+            ctx,
+            KeyIdInput {
+                key_id: Some(id.to_owned()),
+                grant_tokens: None,
+            },
+        )
+        .unwrap()
+        .key_metadata
+        .key_state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::*;
+    use super::*;
+
+    fn id(key: &str) -> KeyIdOnlyInput {
+        KeyIdOnlyInput {
+            key_id: Some(key.to_owned()),
+        }
+    }
+
+    #[test]
+    fn states_move_as_aws_moves_them() {
+        let (state, ctx) = (state(), root());
+        let key = key(&state, &ctx);
+        disable_key(&state, &ctx, id(&key)).unwrap();
+        assert_eq!(key_state(&state, &ctx, &key), "Disabled");
+        disable_key(&state, &ctx, id(&key)).unwrap();
+        enable_key(&state, &ctx, id(&key)).unwrap();
+        assert_eq!(key_state(&state, &ctx, &key), "Enabled");
+        let scheduled = schedule_key_deletion(
+            &state,
+            &ctx,
+            ScheduleKeyDeletionInput {
+                key_id: Some(key.clone()),
+                pending_window_in_days: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(scheduled.pending_window_in_days, 30);
+        assert_eq!(scheduled.key_state, "PendingDeletion");
+        assert!(scheduled.key_id.ends_with(&format!(":key/{key}")));
+        assert!(
+            state
+                .region("us-east-1")
+                .kms
+                .read(|d| d.earliest_deletion)
+                .is_some(),
+            "the store learns of the deletion date"
+        );
+        for result in [
+            enable_key(&state, &ctx, id(&key)),
+            disable_key(&state, &ctx, id(&key)),
+        ] {
+            assert_eq!(
+                result.unwrap_err(),
+                KmsError::InvalidState(format!("{} is pending deletion.", scheduled.key_id))
+            );
+        }
+        cancel_key_deletion(&state, &ctx, id(&key)).unwrap();
+        assert_eq!(key_state(&state, &ctx, &key), "Disabled");
+        assert!(matches!(
+            cancel_key_deletion(&state, &ctx, id(&key)),
+            Err(KmsError::InvalidState(m)) if m.ends_with("is not pending deletion.")
+        ));
+    }
+
+    #[test]
+    fn deletion_window_is_7_to_30_days() {
+        let (state, ctx) = (state(), root());
+        let key = key(&state, &ctx);
+        for days in [6, 31] {
+            let result = schedule_key_deletion(
+                &state,
+                &ctx,
+                ScheduleKeyDeletionInput {
+                    key_id: Some(key.clone()),
+                    pending_window_in_days: Some(days),
+                },
+            );
+            assert!(matches!(result, Err(KmsError::Validation(_))), "{days}");
+        }
+        let out = schedule_key_deletion(
+            &state,
+            &ctx,
+            ScheduleKeyDeletionInput {
+                key_id: Some(key),
+                pending_window_in_days: Some(7),
+            },
+        )
+        .unwrap();
+        let days = (out.deletion_date.0 - Timestamp::now().0) as f64 / DAY_MS as f64;
+        assert!((6.99..=7.0).contains(&days), "{days}");
+    }
+
+    #[test]
+    fn aliases_are_refused_where_only_a_key_will_do() {
+        assert!(refuse_alias("alias/x").is_err());
+        assert!(refuse_alias("arn:aws:kms:us-east-1:123456789012:alias/x").is_err());
+        assert!(refuse_alias("1234abcd-12ab-34cd-56ef-1234567890ab").is_ok());
+        assert!(refuse_alias("arn:aws:kms:us-east-1:123456789012:key/1234").is_ok());
+    }
+
+    #[test]
+    fn aws_managed_keys_refuse_state_changes_through_their_policy() {
+        let (state, ctx) = (state(), root());
+        let key = aws_managed_key(&state, &ctx);
+        assert!(matches!(
+            disable_key(&state, &ctx, id(&key)),
+            Err(KmsError::AccessDenied(m)) if m.contains("kms:DisableKey")
+        ));
+        assert!(matches!(
+            schedule_key_deletion(
+                &state,
+                &ctx,
+                ScheduleKeyDeletionInput {
+                    key_id: Some(key.clone()),
+                    pending_window_in_days: None
+                }
+            ),
+            Err(KmsError::AccessDenied(_))
+        ));
+        assert_eq!(key_state(&state, &ctx, &key), "Enabled");
+    }
+
+    #[test]
+    fn description_changes_unless_pending_deletion() {
+        let (state, ctx) = (state(), root());
+        let key = key(&state, &ctx);
+        let update = |d: &str| {
+            update_key_description(
+                &state,
+                &ctx,
+                UpdateKeyDescriptionInput {
+                    key_id: Some(key.clone()),
+                    description: Some(d.to_owned()),
+                },
+            )
+        };
+        update("new words").unwrap();
+        let described = crate::kms::keys::describe_key(
+            &state,
+            &ctx,
+            crate::kms::model::KeyIdInput {
+                key_id: Some(key.clone()),
+                grant_tokens: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(described.key_metadata.description, "new words");
+        schedule_key_deletion(
+            &state,
+            &ctx,
+            ScheduleKeyDeletionInput {
+                key_id: Some(key.clone()),
+                pending_window_in_days: None,
+            },
+        )
+        .unwrap();
+        assert!(matches!(update("x"), Err(KmsError::InvalidState(_))));
+    }
+}

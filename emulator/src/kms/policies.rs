@@ -1,0 +1,302 @@
+//! Key policies: GetKeyPolicy, PutKeyPolicy and ListKeyPolicies. A key has one policy,
+//! named `default`; all three work in every key state.
+
+use super::access::{authorize, Via};
+use super::error::{validated, KmsError};
+use super::keys::{check_new_policy, required_key_id};
+use super::lifecycle::{change_key, key_by_id, refuse_aws_managed};
+use super::model::Empty;
+use super::parse_marker;
+use crate::context::RequestContext;
+use crate::protocol::validation::Validator;
+use crate::state::EmulatorState;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// The name of the only key policy a key has.
+pub const DEFAULT_POLICY_NAME: &str = "default";
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetKeyPolicyInput {
+    pub key_id: Option<String>,
+    pub policy_name: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetKeyPolicyOutput {
+    pub policy: String,
+    pub policy_name: &'static str,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PutKeyPolicyInput {
+    pub key_id: Option<String>,
+    pub policy_name: Option<String>,
+    pub policy: Option<String>,
+    pub bypass_policy_lockout_safety_check: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListKeyPoliciesInput {
+    pub key_id: Option<String>,
+    pub limit: Option<i64>,
+    pub marker: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListKeyPoliciesOutput {
+    pub policy_names: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    pub truncated: bool,
+}
+
+/// Checks an optional `PolicyName` against the model (`[\w]+`, 1–128 characters).
+fn check_policy_name(v: &mut Validator, name: &Option<String>) {
+    if let Some(name) = name {
+        v.length("policyName", name, 1, 128);
+        v.pattern(
+            "policyName",
+            Some(name),
+            name.chars().all(|c| c.is_alphanumeric() || c == '_'),
+            "[\\w]+",
+        );
+    }
+}
+
+/// Checks a policy document's characters against the model
+/// (`[\u0009\u000A\u000D\u0020-\u00FF]+`, 1–131072 characters).
+fn check_policy_text(v: &mut Validator, policy: &str) {
+    v.length("policy", policy, 1, 131_072);
+    let ok = policy
+        .chars()
+        .all(|c| matches!(c, '\u{09}' | '\u{0A}' | '\u{0D}' | '\u{20}'..='\u{FF}'));
+    if !ok {
+        v.violation(
+            "policy",
+            "'**Redacted**'",
+            "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+        );
+    }
+}
+
+/// The only policy name that exists; any other is `NotFoundException`.
+fn require_default(name: Option<&str>) -> Result<(), KmsError> {
+    match name {
+        None | Some(DEFAULT_POLICY_NAME) => Ok(()),
+        Some(other) => Err(KmsError::NotFound(format!(
+            "No such policy exists: {other}. The only key policy of this key is \"default\"."
+        ))),
+    }
+}
+
+/// GetKeyPolicy: the policy as it was written.
+pub fn get_key_policy(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: GetKeyPolicyInput,
+) -> Result<GetKeyPolicyOutput, KmsError> {
+    let key_id = required_key_id(&input.key_id)?;
+    let mut v = Validator::new();
+    check_policy_name(&mut v, &input.policy_name);
+    validated(v.finish())?;
+    let key = key_by_id(state, ctx, &Some(key_id))?;
+    authorize(state, ctx, &key, "kms:GetKeyPolicy", None, Via::Direct)?;
+    require_default(input.policy_name.as_deref())?;
+    let policy = state
+        .region(&ctx.region)
+        .kms
+        .read(|data| data.keys.get(&key.id).map(|k| k.policy_text.clone()))
+        .ok_or_else(|| super::lifecycle::key_gone(&key.arn))?;
+    Ok(GetKeyPolicyOutput {
+        policy,
+        policy_name: DEFAULT_POLICY_NAME,
+    })
+}
+
+/// PutKeyPolicy: replaces the policy of a customer managed key, after the checks every
+/// new key policy passes (syntax, principals that exist, and, unless bypassed, that the
+/// caller could still change the policy afterwards).
+pub fn put_key_policy(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: PutKeyPolicyInput,
+) -> Result<Empty, KmsError> {
+    let key_id = required_key_id(&input.key_id)?;
+    let mut v = Validator::new();
+    check_policy_name(&mut v, &input.policy_name);
+    if let Some(policy) = v.required("policy", &input.policy) {
+        check_policy_text(&mut v, policy);
+    }
+    validated(v.finish())?;
+    if input.policy_name.as_deref() == Some("AWS_RAM") {
+        return Err(KmsError::Validation(
+            "The AWS_RAM policy can only be managed by the RAM service.".to_owned(),
+        ));
+    }
+    let key = key_by_id(state, ctx, &Some(key_id))?;
+    authorize(state, ctx, &key, "kms:PutKeyPolicy", None, Via::Direct)?;
+    refuse_aws_managed(&key)?;
+    require_default(input.policy_name.as_deref())?;
+    let text = input.policy.unwrap_or_default();
+    let bypass = input.bypass_policy_lockout_safety_check.unwrap_or(false);
+    let document = check_new_policy(state, ctx, &key.arn, &text, bypass)?;
+    change_key(state, ctx, &key, |stored| {
+        stored.policy_text = text;
+        stored.policy = Arc::new(document);
+        Ok(Empty {})
+    })
+}
+
+/// ListKeyPolicies: `["default"]`.
+pub fn list_key_policies(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: ListKeyPoliciesInput,
+) -> Result<ListKeyPoliciesOutput, KmsError> {
+    let key_id = required_key_id(&input.key_id)?;
+    let mut v = Validator::new();
+    v.range("limit", input.limit, 1, 1000);
+    v.opt_length("marker", &input.marker, 1, 1024);
+    validated(v.finish())?;
+    let key = key_by_id(state, ctx, &Some(key_id))?;
+    authorize(state, ctx, &key, "kms:ListKeyPolicies", None, Via::Direct)?;
+    // The one name is on the first page; a marker can only point past it.
+    let after = input.marker.as_deref().map(parse_marker).transpose()?;
+    let policy_names = match after {
+        None => vec![DEFAULT_POLICY_NAME],
+        Some(_) => Vec::new(),
+    };
+    Ok(ListKeyPoliciesOutput {
+        policy_names,
+        next_marker: None,
+        truncated: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::lifecycle::testing::*;
+    use super::*;
+
+    fn get(
+        state: &EmulatorState,
+        ctx: &RequestContext,
+        key: &str,
+        name: Option<&str>,
+    ) -> Result<GetKeyPolicyOutput, KmsError> {
+        get_key_policy(
+            state,
+            ctx,
+            GetKeyPolicyInput {
+                key_id: Some(key.to_owned()),
+                policy_name: name.map(str::to_owned),
+            },
+        )
+    }
+
+    fn put(
+        state: &EmulatorState,
+        ctx: &RequestContext,
+        key: &str,
+        policy: &str,
+        bypass: bool,
+    ) -> Result<Empty, KmsError> {
+        put_key_policy(
+            state,
+            ctx,
+            PutKeyPolicyInput {
+                key_id: Some(key.to_owned()),
+                policy_name: None,
+                policy: Some(policy.to_owned()),
+                bypass_policy_lockout_safety_check: Some(bypass),
+            },
+        )
+    }
+
+    #[test]
+    fn only_the_default_policy_exists_and_comes_back_verbatim() {
+        let (state, ctx) = (state(), root());
+        let key = key(&state, &ctx);
+        let got = get(&state, &ctx, &key, None).unwrap();
+        assert_eq!(got.policy_name, "default");
+        assert_eq!(got.policy, crate::kms::default_key_policy("123456789012"));
+        assert!(get(&state, &ctx, &key, Some("default")).is_ok());
+        assert!(matches!(
+            get(&state, &ctx, &key, Some("other")),
+            Err(KmsError::NotFound(_))
+        ));
+        let text = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:root\"}, \"Action\": \"kms:*\", \"Resource\": \"*\"}]\n}";
+        put(&state, &ctx, &key, text, false).unwrap();
+        assert_eq!(get(&state, &ctx, &key, None).unwrap().policy, text);
+        let listed = list_key_policies(
+            &state,
+            &ctx,
+            ListKeyPoliciesInput {
+                key_id: Some(key),
+                limit: None,
+                marker: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(listed.policy_names, vec!["default"]);
+        assert!(!listed.truncated);
+    }
+
+    #[test]
+    fn lockout_is_refused_unless_bypassed_and_then_binds() {
+        let (state, ctx) = (state(), root());
+        let key = key(&state, &ctx);
+        let only_describe = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:DescribeKey","Resource":"*"}]}"#;
+        assert!(matches!(
+            put(&state, &ctx, &key, only_describe, false),
+            Err(KmsError::MalformedPolicyDocument(_))
+        ));
+        put(&state, &ctx, &key, only_describe, true).unwrap();
+        assert!(matches!(
+            put(&state, &ctx, &key, only_describe, true),
+            Err(KmsError::AccessDenied(_))
+        ));
+    }
+
+    #[test]
+    fn unknown_principals_and_bad_documents_are_malformed() {
+        let (state, ctx) = (state(), root());
+        let key = key(&state, &ctx);
+        let ghost = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/ghost"},"Action":"kms:*","Resource":"*"}]}"#;
+        assert!(matches!(
+            put(&state, &ctx, &key, ghost, true),
+            Err(KmsError::MalformedPolicyDocument(m)) if m.contains("invalid principals")
+        ));
+        assert!(matches!(
+            put(&state, &ctx, &key, "{not json", true),
+            Err(KmsError::MalformedPolicyDocument(_))
+        ));
+        assert!(matches!(
+            put(&state, &ctx, &key, "{\"x\": \"\u{0100}\"}", true),
+            Err(KmsError::Validation(_))
+        ));
+    }
+
+    #[test]
+    fn aws_managed_key_policies_are_read_only() {
+        let (state, ctx) = (state(), root());
+        let key = aws_managed_key(&state, &ctx);
+        assert!(get(&state, &ctx, &key, None).is_ok());
+        assert!(matches!(
+            put(
+                &state,
+                &ctx,
+                &key,
+                &crate::kms::default_key_policy("123456789012"),
+                true
+            ),
+            Err(KmsError::AccessDenied(_))
+        ));
+    }
+}

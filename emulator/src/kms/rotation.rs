@@ -1,0 +1,471 @@
+//! Key material rotation: EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus,
+//! RotateKeyOnDemand and ListKeyRotations.
+//!
+//! A rotation adds a new material version to the key; the newest encrypts, and every
+//! ciphertext names the version that made it, so older ciphertexts still decrypt. The
+//! emulator performs on-demand rotations only: automatic rotation is recorded (enabled,
+//! period, next date) but never happens, since the shortest period is 90 days.
+
+use super::access::{authorize, Via};
+use super::crypto::KeyMaterial;
+use super::error::{validated, KmsError};
+use super::keys::required_key_id;
+use super::lifecycle::{
+    change_key, key_by_id, refuse_aws_managed, refuse_unless_enabled, KeyIdOnlyInput, DAY_MS,
+};
+use super::model::Empty;
+use super::store::{material_id, KeyManager, KeyState};
+use super::{marker, parse_marker};
+use crate::context::RequestContext;
+use crate::protocol::validation::Validator;
+use crate::state::EmulatorState;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// The automatic rotation period a key gets when none is given.
+pub const DEFAULT_PERIOD_DAYS: u32 = 365;
+
+/// How many on-demand rotations a key allows.
+pub const MAX_ON_DEMAND_ROTATIONS: usize = 25;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EnableKeyRotationInput {
+    pub key_id: Option<String>,
+    pub rotation_period_in_days: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetKeyRotationStatusOutput {
+    pub key_rotation_enabled: bool,
+    pub key_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_period_in_days: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_rotation_date: Option<Timestamp>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RotateKeyOnDemandOutput {
+    pub key_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListKeyRotationsInput {
+    pub key_id: Option<String>,
+    pub include_key_material: Option<String>,
+    pub limit: Option<i64>,
+    pub marker: Option<String>,
+}
+
+/// One `RotationsListEntry`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RotationsListEntry {
+    pub key_id: String,
+    pub key_material_id: String,
+    pub key_material_state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_date: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_type: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListKeyRotationsOutput {
+    pub rotations: Vec<RotationsListEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+    pub truncated: bool,
+}
+
+/// The next automatic rotation after `now` of a key created at `created` that rotates
+/// every `period_days`. The emulator keeps no record of when rotation was enabled, so the
+/// schedule counts whole periods from the key's creation: the date is always in the
+/// future and at most one period away.
+pub fn next_rotation(created: Timestamp, period_days: u32, now: Timestamp) -> Timestamp {
+    let period = i64::from(period_days.max(1)) * DAY_MS;
+    let elapsed = (now.0 - created.0).max(0);
+    Timestamp(created.0 + (elapsed / period + 1) * period)
+}
+
+/// EnableKeyRotation: automatic rotation every 90–2560 days (365 by default).
+pub fn enable_key_rotation(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: EnableKeyRotationInput,
+) -> Result<Empty, KmsError> {
+    let key_id = required_key_id(&input.key_id)?;
+    let mut v = Validator::new();
+    v.range(
+        "rotationPeriodInDays",
+        input.rotation_period_in_days,
+        90,
+        2560,
+    );
+    validated(v.finish())?;
+    let key = key_by_id(state, ctx, &Some(key_id))?;
+    authorize(state, ctx, &key, "kms:EnableKeyRotation", None, Via::Direct)?;
+    refuse_aws_managed(&key)?;
+    let period = input
+        .rotation_period_in_days
+        .map_or(DEFAULT_PERIOD_DAYS, |p| p as u32);
+    change_key(state, ctx, &key, |stored| {
+        refuse_unless_enabled(stored)?;
+        stored.rotation_enabled = true;
+        stored.rotation_period_days = period;
+        Ok(Empty {})
+    })
+}
+
+/// DisableKeyRotation.
+pub fn disable_key_rotation(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: KeyIdOnlyInput,
+) -> Result<Empty, KmsError> {
+    let key = key_by_id(state, ctx, &input.key_id)?;
+    authorize(
+        state,
+        ctx,
+        &key,
+        "kms:DisableKeyRotation",
+        None,
+        Via::Direct,
+    )?;
+    refuse_aws_managed(&key)?;
+    change_key(state, ctx, &key, |stored| {
+        refuse_unless_enabled(stored)?;
+        stored.rotation_enabled = false;
+        Ok(Empty {})
+    })
+}
+
+/// GetKeyRotationStatus: works in every state. AWS managed keys always rotate (yearly);
+/// a key pending deletion reports rotation off (its setting returns if deletion is
+/// cancelled).
+pub fn get_key_rotation_status(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: KeyIdOnlyInput,
+) -> Result<GetKeyRotationStatusOutput, KmsError> {
+    let key = key_by_id(state, ctx, &input.key_id)?;
+    authorize(
+        state,
+        ctx,
+        &key,
+        "kms:GetKeyRotationStatus",
+        None,
+        Via::Direct,
+    )?;
+    let (created, enabled, period) = state
+        .region(&ctx.region)
+        .kms
+        .read(|data| {
+            data.keys.get(&key.id).map(|k| match k.manager {
+                KeyManager::Aws => (k.creation_date, true, DEFAULT_PERIOD_DAYS),
+                KeyManager::Customer => (
+                    k.creation_date,
+                    k.rotation_enabled && !matches!(k.state, KeyState::PendingDeletion { .. }),
+                    k.rotation_period_days,
+                ),
+            })
+        })
+        .ok_or_else(|| super::lifecycle::key_gone(&key.arn))?;
+    Ok(GetKeyRotationStatusOutput {
+        key_rotation_enabled: enabled,
+        key_id: key.arn.clone(),
+        rotation_period_in_days: enabled.then_some(period),
+        next_rotation_date: enabled.then(|| next_rotation(created, period, Timestamp::now())),
+    })
+}
+
+/// RotateKeyOnDemand: a new material version, now; at most 25 per key.
+pub fn rotate_key_on_demand(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: KeyIdOnlyInput,
+) -> Result<RotateKeyOnDemandOutput, KmsError> {
+    let key = key_by_id(state, ctx, &input.key_id)?;
+    authorize(state, ctx, &key, "kms:RotateKeyOnDemand", None, Via::Direct)?;
+    refuse_aws_managed(&key)?;
+    change_key(state, ctx, &key, |stored| {
+        refuse_unless_enabled(stored)?;
+        if stored.rotations.len() >= MAX_ON_DEMAND_ROTATIONS {
+            return Err(KmsError::LimitExceeded(format!(
+                "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: {}",
+                stored.arn
+            )));
+        }
+        stored.materials.push(KeyMaterial::generate());
+        stored.rotations.push(Timestamp::now());
+        Ok(RotateKeyOnDemandOutput {
+            key_id: stored.id.clone(),
+        })
+    })
+}
+
+/// The entries ListKeyRotations shows for a key: one per rotation (material versions 2
+/// and later), preceded by the first material when `all_material`.
+fn rotation_entries(
+    key_id: &str,
+    material_count: usize,
+    rotations: &[Timestamp],
+    all_material: bool,
+) -> Vec<RotationsListEntry> {
+    let state_of = |version: usize| {
+        if version == material_count {
+            "CURRENT"
+        } else {
+            "NON_CURRENT"
+        }
+    };
+    let mut entries = Vec::new();
+    if all_material {
+        entries.push(RotationsListEntry {
+            key_id: key_id.to_owned(),
+            key_material_id: material_id(key_id, 1),
+            key_material_state: state_of(1),
+            rotation_date: None,
+            rotation_type: None,
+        });
+    }
+    for (i, date) in rotations.iter().enumerate() {
+        let version = i + 2;
+        entries.push(RotationsListEntry {
+            key_id: key_id.to_owned(),
+            key_material_id: material_id(key_id, version),
+            key_material_state: state_of(version),
+            rotation_date: Some(*date),
+            rotation_type: Some("ON_DEMAND"),
+        });
+    }
+    entries
+}
+
+/// ListKeyRotations: completed rotations, oldest first, in pages.
+pub fn list_key_rotations(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: ListKeyRotationsInput,
+) -> Result<ListKeyRotationsOutput, KmsError> {
+    let key_id = required_key_id(&input.key_id)?;
+    let mut v = Validator::new();
+    v.one_of(
+        "includeKeyMaterial",
+        input.include_key_material.as_deref(),
+        &["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"],
+    );
+    v.range("limit", input.limit, 1, 1000);
+    v.opt_length("marker", &input.marker, 1, 1024);
+    validated(v.finish())?;
+    let key = key_by_id(state, ctx, &Some(key_id))?;
+    authorize(state, ctx, &key, "kms:ListKeyRotations", None, Via::Direct)?;
+    let skip = match input.marker.as_deref().map(parse_marker).transpose()? {
+        None => 0,
+        Some(position) => position.parse::<usize>().map_err(|_| {
+            KmsError::InvalidMarker("The request contains an invalid marker.".to_owned())
+        })?,
+    };
+    let limit = input.limit.unwrap_or(100) as usize;
+    let all = input.include_key_material.as_deref() == Some("ALL_KEY_MATERIAL");
+    let entries = state
+        .region(&ctx.region)
+        .kms
+        .read(|data| {
+            data.keys
+                .get(&key.id)
+                .map(|k| rotation_entries(&k.id, k.materials.len(), &k.rotations, all))
+        })
+        .ok_or_else(|| super::lifecycle::key_gone(&key.arn))?;
+    let mut rotations: Vec<RotationsListEntry> =
+        entries.into_iter().skip(skip).take(limit + 1).collect();
+    let truncated = rotations.len() > limit;
+    rotations.truncate(limit);
+    let next_marker = truncated.then(|| marker(&(skip + limit).to_string()));
+    Ok(ListKeyRotationsOutput {
+        rotations,
+        next_marker,
+        truncated,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::lifecycle::testing::*;
+    use super::super::lifecycle::{disable_key, schedule_key_deletion, ScheduleKeyDeletionInput};
+    use super::*;
+
+    fn id(key: &str) -> KeyIdOnlyInput {
+        KeyIdOnlyInput {
+            key_id: Some(key.to_owned()),
+        }
+    }
+
+    #[test]
+    fn next_rotation_is_a_whole_number_of_periods_after_creation() {
+        let created = Timestamp(1_000);
+        let period = 90 * DAY_MS;
+        assert_eq!(next_rotation(created, 90, created).0, 1_000 + period);
+        assert_eq!(
+            next_rotation(created, 90, Timestamp(1_000 + period)).0,
+            1_000 + 2 * period
+        );
+        assert_eq!(
+            next_rotation(created, 90, Timestamp(1_000 + period - 1)).0,
+            1_000 + period
+        );
+    }
+
+    #[test]
+    fn rotation_is_enabled_with_a_period_and_reported() {
+        let (state, ctx) = (state(), root());
+        let key = key(&state, &ctx);
+        let off = get_key_rotation_status(&state, &ctx, id(&key)).unwrap();
+        assert!(!off.key_rotation_enabled);
+        assert!(off.next_rotation_date.is_none() && off.rotation_period_in_days.is_none());
+        for bad in [89, 2561] {
+            assert!(matches!(
+                enable_key_rotation(
+                    &state,
+                    &ctx,
+                    EnableKeyRotationInput {
+                        key_id: Some(key.clone()),
+                        rotation_period_in_days: Some(bad)
+                    }
+                ),
+                Err(KmsError::Validation(_))
+            ));
+        }
+        enable_key_rotation(
+            &state,
+            &ctx,
+            EnableKeyRotationInput {
+                key_id: Some(key.clone()),
+                rotation_period_in_days: Some(180),
+            },
+        )
+        .unwrap();
+        let on = get_key_rotation_status(&state, &ctx, id(&key)).unwrap();
+        assert!(on.key_rotation_enabled);
+        assert_eq!(on.rotation_period_in_days, Some(180));
+        let next = on.next_rotation_date.unwrap();
+        assert!(next > Timestamp::now());
+        disable_key_rotation(&state, &ctx, id(&key)).unwrap();
+        assert!(
+            !get_key_rotation_status(&state, &ctx, id(&key))
+                .unwrap()
+                .key_rotation_enabled
+        );
+    }
+
+    #[test]
+    fn disabled_and_deleted_keys_refuse_rotation_changes() {
+        let (state, ctx) = (state(), root());
+        let key = key(&state, &ctx);
+        disable_key(&state, &ctx, id(&key)).unwrap();
+        assert!(matches!(
+            rotate_key_on_demand(&state, &ctx, id(&key)),
+            Err(KmsError::Disabled(m)) if m.ends_with("is disabled.")
+        ));
+        assert!(matches!(
+            disable_key_rotation(&state, &ctx, id(&key)),
+            Err(KmsError::Disabled(_))
+        ));
+        schedule_key_deletion(
+            &state,
+            &ctx,
+            ScheduleKeyDeletionInput {
+                key_id: Some(key.clone()),
+                pending_window_in_days: None,
+            },
+        )
+        .unwrap();
+        assert!(matches!(
+            enable_key_rotation(
+                &state,
+                &ctx,
+                EnableKeyRotationInput {
+                    key_id: Some(key.clone()),
+                    rotation_period_in_days: None
+                }
+            ),
+            Err(KmsError::InvalidState(_))
+        ));
+        assert!(get_key_rotation_status(&state, &ctx, id(&key)).is_ok());
+    }
+
+    #[test]
+    fn on_demand_rotations_add_material_are_listed_and_limited() {
+        let (state, ctx) = (state(), root());
+        let key = key(&state, &ctx);
+        for _ in 0..MAX_ON_DEMAND_ROTATIONS {
+            rotate_key_on_demand(&state, &ctx, id(&key)).unwrap();
+        }
+        assert!(matches!(
+            rotate_key_on_demand(&state, &ctx, id(&key)),
+            Err(KmsError::LimitExceeded(_))
+        ));
+        let list = |include: Option<&str>, limit, marker| {
+            list_key_rotations(
+                &state,
+                &ctx,
+                ListKeyRotationsInput {
+                    key_id: Some(key.clone()),
+                    include_key_material: include.map(str::to_owned),
+                    limit,
+                    marker,
+                },
+            )
+            .unwrap()
+        };
+        let all = list(None, None, None);
+        assert_eq!(all.rotations.len(), MAX_ON_DEMAND_ROTATIONS);
+        assert!(all
+            .rotations
+            .iter()
+            .all(|r| r.rotation_type == Some("ON_DEMAND")));
+        assert_eq!(
+            all.rotations
+                .iter()
+                .filter(|r| r.key_material_state == "CURRENT")
+                .count(),
+            1
+        );
+        let with_first = list(Some("ALL_KEY_MATERIAL"), Some(1), None);
+        assert!(with_first.truncated);
+        assert!(with_first.rotations[0].rotation_date.is_none());
+        let second = list(Some("ALL_KEY_MATERIAL"), Some(1), with_first.next_marker);
+        assert_eq!(second.rotations[0].key_material_id, material_id(&key, 2));
+        let metadata = crate::kms::keys::describe_key(
+            &state,
+            &ctx,
+            crate::kms::model::KeyIdInput {
+                key_id: Some(key.clone()),
+                grant_tokens: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            metadata.key_metadata.current_key_material_id,
+            material_id(&key, MAX_ON_DEMAND_ROTATIONS + 1)
+        );
+    }
+
+    #[test]
+    fn aws_managed_keys_always_rotate_and_cannot_be_changed() {
+        let (state, ctx) = (state(), root());
+        let key = aws_managed_key(&state, &ctx);
+        let status = get_key_rotation_status(&state, &ctx, id(&key)).unwrap();
+        assert!(status.key_rotation_enabled);
+        assert_eq!(status.rotation_period_in_days, Some(365));
+        assert!(matches!(
+            rotate_key_on_demand(&state, &ctx, id(&key)),
+            Err(KmsError::AccessDenied(_))
+        ));
+    }
+}

@@ -1,0 +1,182 @@
+//! A Lambda request, once routed and authenticated: its members read from path, query,
+//! headers and body, the operation run, and its answer written in restJson1.
+
+use super::error::LambdaError;
+use super::functions::{self, ListInput};
+use super::invoke::{self, InvokeInput};
+use super::routes::{Matched, Operation};
+use crate::context::RequestContext;
+use crate::protocol::rest_json;
+use crate::state::EmulatorState;
+use axum::body::Bytes;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The largest CreateFunction or UpdateFunctionCode request (a 50 MB package, base64).
+pub const MAX_CODE_REQUEST: usize = 69_905_067;
+
+/// How large a request for `operation` may be: code uploads are larger than other bodies.
+pub fn body_limit(operation: Option<Operation>, default: usize) -> usize {
+    match operation {
+        Some(Operation::CreateFunction | Operation::UpdateFunctionCode) => MAX_CODE_REQUEST,
+        _ => default,
+    }
+}
+
+/// The error for a body over `body_limit`.
+pub fn too_large(matched: &Matched, limit: usize) -> LambdaError {
+    match matched.operation {
+        Some(Operation::Invoke) => LambdaError::RequestTooLarge(format!(
+            "Request must be smaller than {} bytes for the InvokeFunction operation",
+            invoke::MAX_SYNC_PAYLOAD
+        )),
+        _ => LambdaError::RequestEntityTooLarge(format!(
+            "Request must be smaller than {limit} bytes for the {} operation",
+            matched.name
+        )),
+    }
+}
+
+/// A Lambda request's members besides the path.
+#[derive(Debug)]
+pub struct LambdaRequest<'a> {
+    pub query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub body: Bytes,
+}
+
+fn query_members(query: Option<&str>) -> HashMap<String, String> {
+    query
+        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default()
+}
+
+/// Decodes a JSON body, refusing other media types.
+fn json_body<I: DeserializeOwned>(request: &LambdaRequest<'_>) -> Result<I, LambdaError> {
+    let content_type = request
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    if !rest_json::accepts_json_content_type(content_type) {
+        return Err(LambdaError::UnsupportedMediaType(format!(
+            "The content type {} is not supported: send application/json.",
+            content_type.unwrap_or("")
+        )));
+    }
+    rest_json::decode(&request.body).map_err(|e| {
+        LambdaError::InvalidRequestContent(format!(
+            "Could not parse request body into json: Could not parse payload into json: {e}"
+        ))
+    })
+}
+
+fn json<O: serde::Serialize>(ctx: &RequestContext, status: StatusCode, output: &O) -> Response {
+    rest_json::success(&ctx.request_id, status, rest_json::encode(output))
+}
+
+/// Runs the operation a request was matched to and writes its answer.
+pub async fn handle(
+    state: &Arc<EmulatorState>,
+    ctx: &RequestContext,
+    matched: &Matched,
+    request: LambdaRequest<'_>,
+) -> Response {
+    match run(state, ctx, matched, request).await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::debug!(
+                operation = matched.name,
+                code = crate::protocol::AwsError::code(&error),
+                request_id = %ctx.request_id,
+                "operation failed"
+            );
+            rest_json::error(&ctx.request_id, &error)
+        }
+    }
+}
+
+async fn run(
+    state: &Arc<EmulatorState>,
+    ctx: &RequestContext,
+    matched: &Matched,
+    request: LambdaRequest<'_>,
+) -> Result<Response, LambdaError> {
+    let Some(operation) = matched.operation else {
+        return Err(LambdaError::NotImplemented(format!(
+            "The operation {} exists in AWS Lambda but is not implemented by this emulator.",
+            matched.name
+        )));
+    };
+    let query = query_members(request.query);
+    let name = matched.member("FunctionName").unwrap_or("");
+    let qualifier = query.get("Qualifier").map(String::as_str);
+    Ok(match operation {
+        Operation::CreateFunction => {
+            let input = json_body(&request)?;
+            let output = functions::create(state, ctx, input).await?;
+            json(ctx, StatusCode::CREATED, &output)
+        }
+        Operation::GetFunction => {
+            let output = functions::get(state, ctx, name, qualifier)?;
+            json(ctx, StatusCode::OK, &output)
+        }
+        Operation::GetFunctionConfiguration => {
+            let output = functions::get_configuration(state, ctx, name, qualifier)?;
+            json(ctx, StatusCode::OK, &output)
+        }
+        Operation::ListFunctions => {
+            let output = functions::list(
+                state,
+                ctx,
+                ListInput {
+                    marker: query.get("Marker").cloned(),
+                    max_items: query.get("MaxItems").cloned(),
+                    master_region: query.get("MasterRegion").cloned(),
+                    function_version: query.get("FunctionVersion").cloned(),
+                },
+            )?;
+            json(ctx, StatusCode::OK, &output)
+        }
+        Operation::UpdateFunctionConfiguration => {
+            let input = json_body(&request)?;
+            let output = functions::update_configuration(state, ctx, name, input)?;
+            json(ctx, StatusCode::OK, &output)
+        }
+        Operation::UpdateFunctionCode => {
+            let input = json_body(&request)?;
+            let output = functions::update_code(state, ctx, name, input).await?;
+            json(ctx, StatusCode::OK, &output)
+        }
+        Operation::DeleteFunction => {
+            functions::delete(state, ctx, name, qualifier)?;
+            rest_json::empty(&ctx.request_id, StatusCode::NO_CONTENT)
+        }
+        Operation::Invoke => {
+            let output = invoke::invoke(
+                state,
+                ctx,
+                InvokeInput {
+                    function_name: name,
+                    qualifier,
+                    headers: request.headers,
+                    payload: request.body,
+                },
+            )
+            .await?;
+            let mut headers: Vec<(&str, String)> = Vec::new();
+            if let Some(error) = output.function_error {
+                headers.push(("x-amz-function-error", error.to_owned()));
+            }
+            if let Some(log) = output.log_result {
+                headers.push(("x-amz-log-result", log));
+            }
+            if let Some(version) = output.executed_version {
+                headers.push(("x-amz-executed-version", version.to_owned()));
+            }
+            rest_json::payload(&ctx.request_id, output.status, &headers, output.payload)
+        }
+    })
+}

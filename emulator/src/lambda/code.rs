@@ -1,0 +1,709 @@
+//! Function code: deployment packages (zip archives holding an executable `bootstrap` at
+//! their root) unpacked into a directory the emulator owns, local executables (an
+//! emulator extension), and cargo packages built on first use.
+
+use super::error::LambdaError;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The `S3Bucket` value that names a local path in `S3Key` (the emulator's extension).
+pub const LOCAL_BUCKET: &str = "__local__";
+/// The largest unzipped package Lambda accepts.
+pub const MAX_UNZIPPED_BYTES: u64 = 262_144_000;
+/// The name of the executable an OS-only runtime starts.
+pub const BOOTSTRAP: &str = "bootstrap";
+
+/// The message Lambda sends for an archive it cannot read.
+const UNZIP_FAILED: &str =
+    "Could not unzip uploaded file. Please check your file, then try to upload again.";
+
+/// A directory under the system's temporary directory where the emulator unpacks
+/// packages; removed with everything in it when dropped.
+#[derive(Debug)]
+pub struct WorkDir {
+    pub path: PathBuf,
+}
+
+impl WorkDir {
+    /// Creates a new, private work directory.
+    pub fn create() -> std::io::Result<WorkDir> {
+        let path = std::env::temp_dir().join(format!(
+            "aws-emulator-lambda-{}-{}",
+            std::process::id(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        ));
+        std::fs::create_dir_all(&path)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(WorkDir { path })
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// A cargo package whose binary is the function (built the first time it is needed, as
+/// `cargo lambda watch` does).
+#[derive(Debug)]
+pub struct CargoPackage {
+    /// The package name (`cargo build -p NAME`).
+    pub package: String,
+    /// The binary target, when the package has several.
+    pub bin: Option<String>,
+    /// Where cargo runs (a directory of the workspace).
+    pub directory: PathBuf,
+    /// `--release` (otherwise the dev profile, as `cargo lambda watch` builds).
+    pub release: bool,
+    /// The executable once built.
+    built: tokio::sync::Mutex<Option<PathBuf>>,
+}
+
+/// Where a function's code lives.
+#[derive(Debug)]
+pub enum CodeSource {
+    /// Unpacked from a zip archive into `dir` (kept as `archive` for GetFunction).
+    Zip {
+        dir: PathBuf,
+        archive: PathBuf,
+        /// Keeps the work directory alive while the package is.
+        _workdir: Arc<WorkDir>,
+    },
+    /// A local executable, run in place (emulator extension).
+    Local { executable: PathBuf },
+    /// A cargo package, built on first use.
+    Cargo(CargoPackage),
+}
+
+/// A function's code and what Lambda reports of it.
+#[derive(Debug)]
+pub struct CodePackage {
+    pub source: CodeSource,
+    /// Base64 SHA-256 of the package (`CodeSha256`).
+    pub sha256: String,
+    /// Its size in bytes (`CodeSize`).
+    pub size: u64,
+}
+
+impl Drop for CodePackage {
+    fn drop(&mut self) {
+        if let CodeSource::Zip { dir, archive, .. } = &self.source {
+            let _ = std::fs::remove_dir_all(dir);
+            let _ = std::fs::remove_file(archive);
+        }
+    }
+}
+
+/// How a function's code is given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeSpec {
+    /// Zip bytes.
+    Zip(Vec<u8>),
+    /// A local path: an executable, a directory holding `bootstrap`, or a `.zip` file.
+    Path(PathBuf),
+    /// A cargo package.
+    Cargo {
+        package: String,
+        bin: Option<String>,
+        directory: PathBuf,
+        release: bool,
+    },
+}
+
+fn sha256_base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+}
+
+fn invalid(message: impl Into<String>) -> LambdaError {
+    LambdaError::InvalidParameterValue(message.into())
+}
+
+#[cfg(unix)]
+fn is_executable(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_meta: &std::fs::Metadata) -> bool {
+    true
+}
+
+/// Unpacks a zip archive into a new directory under `workdir`. The archive must hold a
+/// `bootstrap` file at its root; file modes (the executable bit) are kept; entries that
+/// would land outside the directory, and archives larger unzipped than Lambda allows,
+/// are refused.
+pub fn unpack_zip(workdir: &Arc<WorkDir>, bytes: &[u8]) -> Result<CodePackage, LambdaError> {
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| invalid(UNZIP_FAILED))?;
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let dir = workdir.path.join(&id);
+    let archive_path = workdir.path.join(format!("{id}.zip"));
+    let package = CodePackage {
+        source: CodeSource::Zip {
+            dir: dir.clone(),
+            archive: archive_path.clone(),
+            _workdir: Arc::clone(workdir),
+        },
+        sha256: sha256_base64(bytes),
+        size: bytes.len() as u64,
+    };
+    // From here on, dropping `package` removes whatever was written.
+    let io_error = |e: std::io::Error| {
+        LambdaError::Service(format!("Could not store the deployment package: {e}"))
+    };
+    std::fs::create_dir_all(&dir).map_err(io_error)?;
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(|_| invalid(UNZIP_FAILED))?;
+        let Some(relative) = entry.enclosed_name() else {
+            return Err(invalid(format!(
+                "{UNZIP_FAILED} The entry {:?} points outside the package.",
+                entry.name()
+            )));
+        };
+        let target = dir.join(&relative);
+        if entry.is_dir() {
+            std::fs::create_dir_all(&target).map_err(io_error)?;
+            continue;
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(io_error)?;
+        }
+        if entry.is_symlink() {
+            let mut link = String::new();
+            entry
+                .by_ref()
+                .take(4096)
+                .read_to_string(&mut link)
+                .map_err(|_| invalid(UNZIP_FAILED))?;
+            let resolved = relative
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join(&link);
+            let escapes = Path::new(&link).is_absolute()
+                || resolved
+                    .components()
+                    .try_fold(0i32, |depth, c| match c {
+                        std::path::Component::ParentDir if depth == 0 => None,
+                        std::path::Component::ParentDir => Some(depth - 1),
+                        std::path::Component::Normal(_) => Some(depth + 1),
+                        _ => Some(depth),
+                    })
+                    .is_none();
+            if escapes {
+                return Err(invalid(format!(
+                    "{UNZIP_FAILED} The link {:?} points outside the package.",
+                    entry.name()
+                )));
+            }
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(&link, &target).map_err(io_error)?;
+            continue;
+        }
+        let mut file = std::fs::File::create(&target).map_err(io_error)?;
+        let budget = MAX_UNZIPPED_BYTES - total;
+        let written = std::io::copy(&mut entry.by_ref().take(budget + 1), &mut file)
+            .map_err(|_| invalid(UNZIP_FAILED))?;
+        total += written;
+        if total > MAX_UNZIPPED_BYTES {
+            return Err(invalid(format!(
+                "Unzipped size must be smaller than {MAX_UNZIPPED_BYTES} bytes"
+            )));
+        }
+        #[cfg(unix)]
+        if let Some(mode) = entry.unix_mode() {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode & 0o777))
+                .map_err(io_error)?;
+        }
+    }
+    let bootstrap = dir.join(BOOTSTRAP);
+    match std::fs::symlink_metadata(&bootstrap) {
+        Ok(meta) if meta.is_file() || meta.file_type().is_symlink() => {}
+        _ => {
+            return Err(invalid(
+                "The deployment package has no file named bootstrap at its root. An OS-only runtime (provided.al2023, provided.al2) starts the executable bootstrap; build it with `cargo lambda build --output-format zip`, or zip your binary as bootstrap.",
+            ))
+        }
+    }
+    let mut saved = std::fs::File::create(&archive_path).map_err(io_error)?;
+    saved.write_all(bytes).map_err(io_error)?;
+    Ok(package)
+}
+
+/// A package from a local path (the `__local__` extension and fixtures): an executable
+/// file, a directory holding an executable `bootstrap`, or a `.zip` archive.
+pub fn from_path(workdir: &Arc<WorkDir>, path: &Path) -> Result<CodePackage, LambdaError> {
+    if !path.is_absolute() {
+        return Err(invalid(format!(
+            "The local code path {} must be absolute.",
+            path.display()
+        )));
+    }
+    let meta = std::fs::metadata(path)
+        .map_err(|e| invalid(format!("Cannot read the local code path {}: {e}", path.display())))?;
+    if meta.is_file() && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
+        let bytes = std::fs::read(path)
+            .map_err(|e| invalid(format!("Cannot read {}: {e}", path.display())))?;
+        return unpack_zip(workdir, &bytes);
+    }
+    let executable = if meta.is_dir() {
+        path.join(BOOTSTRAP)
+    } else {
+        path.to_owned()
+    };
+    let exe_meta = std::fs::metadata(&executable).map_err(|_| {
+        invalid(format!(
+            "The local code directory {} holds no file named bootstrap.",
+            path.display()
+        ))
+    })?;
+    if !exe_meta.is_file() || !is_executable(&exe_meta) {
+        return Err(invalid(format!(
+            "The local code path {} is not an executable file.",
+            executable.display()
+        )));
+    }
+    let mut hasher = Sha256::new();
+    let mut file = std::fs::File::open(&executable)
+        .map_err(|e| invalid(format!("Cannot read {}: {e}", executable.display())))?;
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let n = file
+            .read(&mut buffer)
+            .map_err(|e| invalid(format!("Cannot read {}: {e}", executable.display())))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(CodePackage {
+        source: CodeSource::Local { executable },
+        sha256: base64::engine::general_purpose::STANDARD.encode(hasher.finalize()),
+        size: exe_meta.len(),
+    })
+}
+
+/// A package naming a cargo package, built when first needed.
+pub fn cargo(package: &str, bin: Option<&str>, directory: &Path, release: bool) -> CodePackage {
+    let identity = format!(
+        "cargo:{package}:{}:{}:{release}",
+        bin.unwrap_or(""),
+        directory.display()
+    );
+    CodePackage {
+        source: CodeSource::Cargo(CargoPackage {
+            package: package.to_owned(),
+            bin: bin.map(str::to_owned),
+            directory: directory.to_owned(),
+            release,
+            built: tokio::sync::Mutex::new(None),
+        }),
+        sha256: sha256_base64(identity.as_bytes()),
+        size: 0,
+    }
+}
+
+/// Builds a package from its spec (blocking: unpacks and hashes files).
+pub fn build(workdir: &Arc<WorkDir>, spec: &CodeSpec) -> Result<CodePackage, LambdaError> {
+    match spec {
+        CodeSpec::Zip(bytes) => unpack_zip(workdir, bytes),
+        CodeSpec::Path(path) => from_path(workdir, path),
+        CodeSpec::Cargo {
+            package,
+            bin,
+            directory,
+            release,
+        } => Ok(cargo(package, bin.as_deref(), directory, *release)),
+    }
+}
+
+/// Reads the code members of a request (`FunctionCode` or UpdateFunctionCode's) into a
+/// spec: `ZipFile`, or the `__local__` bucket with a local path in `S3Key`.
+pub fn spec_from_request(
+    zip_file: Option<&str>,
+    s3_bucket: Option<&str>,
+    s3_key: Option<&str>,
+    image_uri: Option<&str>,
+) -> Result<CodeSpec, LambdaError> {
+    if image_uri.is_some() {
+        return Err(invalid(
+            "Container images (ImageUri) are not supported by this emulator; give ZipFile, or the local path extension (S3Bucket \"__local__\", S3Key an absolute path).",
+        ));
+    }
+    match (zip_file, s3_bucket) {
+        (Some(_), Some(_)) => Err(invalid(
+            "Please do not provide other FunctionCode parameters when providing a ZipFile.",
+        )),
+        (Some(zip), None) => base64::engine::general_purpose::STANDARD
+            .decode(zip.trim())
+            .map(CodeSpec::Zip)
+            .map_err(|_| {
+                LambdaError::InvalidRequestContent(
+                    "Could not parse request body into json: Could not parse payload into json: ZipFile is not valid base64.".to_owned(),
+                )
+            }),
+        (None, Some(LOCAL_BUCKET)) => match s3_key {
+            Some(key) if !key.is_empty() => Ok(CodeSpec::Path(PathBuf::from(key))),
+            _ => Err(invalid(
+                "With S3Bucket \"__local__\", S3Key must be the absolute path of the function's executable.",
+            )),
+        },
+        (None, Some(bucket)) => Err(invalid(format!(
+            "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist ({bucket}): this emulator has no S3; give ZipFile, or S3Bucket \"__local__\" with S3Key an absolute local path."
+        ))),
+        (None, None) => Err(invalid(
+            "Please provide a source for function code (ZipFile, or S3Bucket \"__local__\" with S3Key a local path).",
+        )),
+    }
+}
+
+impl CodePackage {
+    /// Where GetFunction says the code is.
+    pub fn location(&self) -> String {
+        match &self.source {
+            CodeSource::Zip { archive, .. } => format!("file://{}", archive.display()),
+            CodeSource::Local { executable } => format!("file://{}", executable.display()),
+            CodeSource::Cargo(c) => format!("file://{}", c.directory.display()),
+        }
+    }
+
+    /// What the code is, for logs: never the contents.
+    pub fn describe(&self) -> String {
+        match &self.source {
+            CodeSource::Zip { .. } => format!("zip ({} bytes)", self.size),
+            CodeSource::Local { executable } => format!("local {}", executable.display()),
+            CodeSource::Cargo(c) => format!("cargo package {}", c.package),
+        }
+    }
+
+    /// The executable to start and the task root it runs in, building a cargo package
+    /// first if it has not been built yet.
+    pub async fn entrypoint(&self) -> Result<(PathBuf, PathBuf), String> {
+        let executable = match &self.source {
+            CodeSource::Zip { dir, .. } => dir.join(BOOTSTRAP),
+            CodeSource::Local { executable } => executable.clone(),
+            CodeSource::Cargo(package) => package.executable().await?,
+        };
+        let root = match &self.source {
+            CodeSource::Zip { dir, .. } => dir.clone(),
+            _ => executable
+                .parent()
+                .map(Path::to_owned)
+                .unwrap_or_else(|| PathBuf::from("/")),
+        };
+        Ok((executable, root))
+    }
+}
+
+/// The package name in a cargo package id: `path+file:///w/dir#name@0.1.0`,
+/// `path+file:///w/name#0.1.0`, or the older `name 0.1.0 (path+file:///w/name)`.
+fn package_name_of(id: &str) -> &str {
+    match id.split_once('#') {
+        Some((_, fragment)) if fragment.contains('@') => fragment.split('@').next().unwrap_or(""),
+        Some((url, _)) => url.rsplit('/').next().unwrap_or(""),
+        None => id.split(' ').next().unwrap_or(""),
+    }
+}
+
+impl CargoPackage {
+    /// The built executable: builds the package on first use (one build at a time; a
+    /// failed build is tried again next time).
+    pub async fn executable(&self) -> Result<PathBuf, String> {
+        let mut built = self.built.lock().await;
+        if let Some(path) = built.as_ref() {
+            return Ok(path.clone());
+        }
+        let path = self.build().await?;
+        *built = Some(path.clone());
+        Ok(path)
+    }
+
+    /// The `cargo build` arguments.
+    pub fn arguments(&self) -> Vec<String> {
+        let mut args = vec![
+            "build".to_owned(),
+            "--message-format=json-render-diagnostics".to_owned(),
+            "-p".to_owned(),
+            self.package.clone(),
+        ];
+        if let Some(bin) = &self.bin {
+            args.push("--bin".to_owned());
+            args.push(bin.clone());
+        }
+        if self.release {
+            args.push("--release".to_owned());
+        }
+        args
+    }
+
+    async fn build(&self) -> Result<PathBuf, String> {
+        use tokio::io::AsyncBufReadExt;
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let args = self.arguments();
+        tracing::info!(
+            package = %self.package,
+            directory = %self.directory.display(),
+            "building the function: cargo {}",
+            args.join(" ")
+        );
+        let mut command = tokio::process::Command::new(&cargo);
+        command
+            .args(&args)
+            .current_dir(&self.directory)
+            .env_remove("CARGO_MAKEFLAGS")
+            .env_remove("MAKEFLAGS")
+            .env_remove("MFLAGS")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("cannot run cargo ({}): {e}", cargo.to_string_lossy()))?;
+        let stdout = child.stdout.take();
+        let stderr = child.stderr.take();
+        let package = self.package.clone();
+        let stderr_task = tokio::spawn(async move {
+            let Some(stderr) = stderr else { return };
+            let mut lines = tokio::io::BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                tracing::info!(target: "emulator::lambda::build", package = %package, "{line}");
+            }
+        });
+        let mut messages = Vec::new();
+        if let Some(stdout) = stdout {
+            let mut lines = tokio::io::BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                messages.push(line);
+            }
+        }
+        let status = child
+            .wait()
+            .await
+            .map_err(|e| format!("cargo did not finish: {e}"))?;
+        let _ = stderr_task.await;
+        if !status.success() {
+            return Err(format!(
+                "cargo build -p {} failed ({status}); see the emulator's log for cargo's output",
+                self.package
+            ));
+        }
+        self.pick_executable(&messages)
+    }
+
+    /// The executable among cargo's JSON messages: the package's binary named as asked
+    /// (or its only binary, or the one named after the package or `bootstrap`).
+    pub fn pick_executable(&self, messages: &[String]) -> Result<PathBuf, String> {
+        let mut binaries: Vec<(String, PathBuf)> = Vec::new();
+        for line in messages {
+            let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            if message["reason"] != "compiler-artifact" {
+                continue;
+            }
+            let is_bin = message["target"]["kind"]
+                .as_array()
+                .is_some_and(|kinds| kinds.iter().any(|k| k == "bin"));
+            let package_id = message["package_id"].as_str().unwrap_or("");
+            let of_package = package_name_of(package_id) == self.package;
+            if let (true, true, Some(exe), Some(name)) = (
+                is_bin,
+                of_package,
+                message["executable"].as_str(),
+                message["target"]["name"].as_str(),
+            ) {
+                binaries.push((name.to_owned(), PathBuf::from(exe)));
+            }
+        }
+        let wanted = |name: &str| match &self.bin {
+            Some(bin) => name == bin,
+            None => true,
+        };
+        let candidates: Vec<&(String, PathBuf)> =
+            binaries.iter().filter(|(n, _)| wanted(n)).collect();
+        match candidates.as_slice() {
+            [] => Err(format!(
+                "cargo built no binary of package {}{}",
+                self.package,
+                self.bin
+                    .as_ref()
+                    .map(|b| format!(" named {b}"))
+                    .unwrap_or_default()
+            )),
+            [(_, path)] => Ok(path.clone()),
+            several => several
+                .iter()
+                .find(|(n, _)| *n == self.package || n == BOOTSTRAP)
+                .map(|(_, p)| p.clone())
+                .ok_or_else(|| {
+                    format!(
+                        "package {} has several binaries ({}); name one with `bin`",
+                        self.package,
+                        several
+                            .iter()
+                            .map(|(n, _)| n.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zip::write::SimpleFileOptions;
+
+    fn zip_of(entries: &[(&str, &[u8], u32)]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, content, mode) in entries {
+            writer
+                .start_file(
+                    *name,
+                    SimpleFileOptions::default().unix_permissions(*mode),
+                )
+                .unwrap();
+            writer.write_all(content).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_package_with_bootstrap_unpacks_keeping_modes_and_is_removed_when_dropped() {
+        let workdir = Arc::new(WorkDir::create().unwrap());
+        let bytes = zip_of(&[
+            ("bootstrap", b"#!/bin/sh\n", 0o755),
+            ("data/config.json", b"{}", 0o644),
+        ]);
+        let package = unpack_zip(&workdir, &bytes).unwrap();
+        let CodeSource::Zip { dir, archive, .. } = &package.source else {
+            panic!("not a zip package");
+        };
+        let (dir, archive) = (dir.clone(), archive.clone());
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("bootstrap"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o755);
+        assert_eq!(std::fs::read(dir.join("data/config.json")).unwrap(), b"{}");
+        assert_eq!(package.size, bytes.len() as u64);
+        assert_eq!(package.sha256, sha256_base64(&bytes));
+        assert!(archive.exists());
+        drop(package);
+        assert!(!dir.exists());
+        assert!(!archive.exists());
+        let root = workdir.path.clone();
+        drop(workdir);
+        assert!(!root.exists());
+    }
+
+    #[test]
+    fn bad_archives_and_missing_bootstrap_are_invalid_parameters() {
+        let workdir = Arc::new(WorkDir::create().unwrap());
+        let err = unpack_zip(&workdir, b"not a zip at all").unwrap_err();
+        assert_eq!(err, invalid(UNZIP_FAILED));
+        let err = unpack_zip(&workdir, &zip_of(&[("main", b"x", 0o755)])).unwrap_err();
+        assert!(matches!(err, LambdaError::InvalidParameterValue(_)));
+        assert!(err.to_string().contains("bootstrap"), "{err}");
+        let nested = zip_of(&[("dir/bootstrap", b"x", 0o755)]);
+        assert!(unpack_zip(&workdir, &nested).is_err());
+        // Nothing is left behind by refused packages.
+        assert_eq!(std::fs::read_dir(&workdir.path).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn entries_escaping_the_package_are_refused() {
+        let workdir = Arc::new(WorkDir::create().unwrap());
+        let evil = zip_of(&[("bootstrap", b"x", 0o755), ("../escape", b"x", 0o644)]);
+        let err = unpack_zip(&workdir, &evil).unwrap_err();
+        assert!(err.to_string().contains("outside"), "{err}");
+        assert!(!workdir.path.parent().unwrap().join("escape").exists());
+    }
+
+    #[test]
+    fn local_paths_must_be_absolute_executables() {
+        let workdir = Arc::new(WorkDir::create().unwrap());
+        assert!(from_path(&workdir, Path::new("relative/bin")).is_err());
+        assert!(from_path(&workdir, Path::new("/nonexistent/bootstrap")).is_err());
+        let file = workdir.path.join("tool");
+        std::fs::write(&file, b"#!/bin/sh\n").unwrap();
+        assert!(from_path(&workdir, &file).is_err());
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let package = from_path(&workdir, &file).unwrap();
+        assert_eq!(package.size, 10);
+        assert_eq!(package.location(), format!("file://{}", file.display()));
+    }
+
+    #[test]
+    fn code_members_choose_the_source() {
+        let zip = base64::engine::general_purpose::STANDARD.encode(b"PK");
+        assert_eq!(
+            spec_from_request(Some(&zip), None, None, None).unwrap(),
+            CodeSpec::Zip(b"PK".to_vec())
+        );
+        assert_eq!(
+            spec_from_request(None, Some(LOCAL_BUCKET), Some("/bin/f"), None).unwrap(),
+            CodeSpec::Path(PathBuf::from("/bin/f"))
+        );
+        assert!(matches!(
+            spec_from_request(Some("***"), None, None, None),
+            Err(LambdaError::InvalidRequestContent(_))
+        ));
+        for (bucket, image) in [(Some("real-bucket"), None), (None, Some("repo:tag"))] {
+            assert!(matches!(
+                spec_from_request(None, bucket, Some("k"), image),
+                Err(LambdaError::InvalidParameterValue(_))
+            ));
+        }
+        assert!(spec_from_request(None, None, None, None).is_err());
+    }
+
+    #[test]
+    fn cargo_artifacts_name_the_executable() {
+        let package = CargoPackage {
+            package: "my-fn".to_owned(),
+            bin: None,
+            directory: PathBuf::from("/w"),
+            release: false,
+            built: tokio::sync::Mutex::new(None),
+        };
+        assert_eq!(
+            package.arguments(),
+            ["build", "--message-format=json-render-diagnostics", "-p", "my-fn"]
+        );
+        let messages = vec![
+            r#"{"reason":"compiler-artifact","package_id":"registry+https://github.com/rust-lang/crates.io-index#serde@1.0.0","target":{"kind":["lib"],"name":"serde"},"executable":null}"#.to_owned(),
+            r#"{"reason":"compiler-artifact","package_id":"path+file:///w/my-fn#0.1.0","target":{"kind":["bin"],"name":"my-fn"},"executable":"/w/target/debug/my-fn"}"#.to_owned(),
+            r#"{"reason":"build-finished","success":true}"#.to_owned(),
+        ];
+        assert_eq!(
+            package.pick_executable(&messages).unwrap(),
+            PathBuf::from("/w/target/debug/my-fn")
+        );
+        let older = vec![
+            r#"{"reason":"compiler-artifact","package_id":"my-fn 0.1.0 (path+file:///w/my-fn)","target":{"kind":["bin"],"name":"other"},"executable":"/w/target/debug/other"}"#.to_owned(),
+        ];
+        assert_eq!(
+            package.pick_executable(&older).unwrap(),
+            PathBuf::from("/w/target/debug/other")
+        );
+        assert!(package.pick_executable(&[]).is_err());
+        assert_eq!(package_name_of("path+file:///w/dir#my-fn@0.1.0"), "my-fn");
+        assert_eq!(package_name_of("path+file:///w/my-fn#0.1.0"), "my-fn");
+        assert_eq!(package_name_of("path+file:///w/my-fn#other@0.1.0"), "other");
+    }
+}

@@ -1,0 +1,608 @@
+//! A function's configuration: what CreateFunction and UpdateFunctionConfiguration may
+//! set, checked as Lambda checks it (model constraints as `ValidationException`, the
+//! service's own rules as `InvalidParameterValueException`), and its `FunctionConfiguration`
+//! answer.
+
+use super::code::CodePackage;
+use super::error::LambdaError;
+use super::model::{
+    self, EnvironmentResponse, EphemeralStorageResponse, FunctionConfiguration,
+    LoggingConfigResponse, SnapStartResponse, TracingConfigResponse,
+};
+use super::names::LATEST;
+use crate::protocol::validation::Validator;
+use std::collections::BTreeMap;
+
+/// The runtimes the emulator runs: OS-only runtimes whose code is a `bootstrap` executable.
+pub const SUPPORTED_RUNTIMES: &[&str] = &["provided.al2023", "provided.al2", "provided"];
+
+/// Every value of the model's `Runtime` enum.
+pub const ALL_RUNTIMES: &[&str] = &[
+    "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x",
+    "nodejs14.x", "nodejs16.x", "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x",
+    "java8", "java8.al2", "java11", "java17", "java21", "java25", "python2.7", "python3.6",
+    "python3.7", "python3.8", "python3.9", "python3.10", "python3.11", "python3.12",
+    "python3.13", "python3.14", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1",
+    "dotnetcore3.1", "dotnet6", "dotnet8", "dotnet10", "nodejs4.3-edge", "go1.x", "ruby2.5",
+    "ruby2.7", "ruby3.2", "ruby3.3", "ruby3.4", "ruby4.0", "provided", "provided.al2",
+    "provided.al2023", "nodejs26.x", "python3.15", "java8.al2023", "java11.al2023",
+    "java17.al2023", "custom",
+];
+
+/// Variables Lambda sets itself, which a function's configuration may not.
+pub const RESERVED_VARIABLES: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+/// The defaults of a new function.
+pub const DEFAULT_TIMEOUT: u32 = 3;
+pub const DEFAULT_MEMORY: u32 = 128;
+const MAX_TIMEOUT: i64 = 900;
+const MAX_MEMORY: i64 = 10240;
+const ROLE_PATTERN: &str = "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+";
+
+/// A function's configuration (its code is kept beside it, in a [`CodePackage`]).
+#[derive(Clone)]
+pub struct FunctionConfig {
+    pub name: String,
+    pub arn: String,
+    pub region: String,
+    pub runtime: String,
+    /// The execution role's ARN.
+    pub role: String,
+    pub handler: Option<String>,
+    pub description: String,
+    pub timeout: u32,
+    pub memory_size: u32,
+    /// The function's own environment variables.
+    pub environment: BTreeMap<String, String>,
+    pub architectures: Vec<String>,
+    pub tracing_mode: String,
+    pub ephemeral_storage: u32,
+    pub log_format: String,
+    pub log_group: String,
+    pub kms_key_arn: Option<String>,
+    pub dead_letter_target: Option<String>,
+    pub tags: BTreeMap<String, String>,
+    /// `2024-01-02T03:04:05.678+0000`.
+    pub last_modified: String,
+    /// Changes with every change of configuration or code.
+    pub revision_id: String,
+}
+
+impl std::fmt::Debug for FunctionConfig {
+    // Environment values may be secrets: only their names are shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FunctionConfig")
+            .field("arn", &self.arn)
+            .field("runtime", &self.runtime)
+            .field("role", &self.role)
+            .field("timeout", &self.timeout)
+            .field("memory_size", &self.memory_size)
+            .field("environment", &self.environment.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checked changes to a configuration, from CreateFunction, UpdateFunctionConfiguration
+/// or a fixture. `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigChanges {
+    pub runtime: Option<String>,
+    pub role: Option<String>,
+    pub handler: Option<String>,
+    pub description: Option<String>,
+    pub timeout: Option<u32>,
+    pub memory_size: Option<u32>,
+    pub environment: Option<BTreeMap<String, String>>,
+    pub architectures: Option<Vec<String>>,
+    pub tracing_mode: Option<String>,
+    pub ephemeral_storage: Option<u32>,
+    pub log_format: Option<String>,
+    pub log_group: Option<String>,
+    pub kms_key_arn: Option<String>,
+    pub dead_letter_target: Option<String>,
+}
+
+/// The members of a create or update request that configure a function.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigInput<'a> {
+    pub runtime: Option<&'a str>,
+    pub role: Option<&'a str>,
+    pub handler: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub timeout: Option<i64>,
+    pub memory_size: Option<i64>,
+    pub environment: Option<&'a model::Environment>,
+    pub architectures: Option<&'a [String]>,
+    pub tracing_config: Option<&'a model::TracingConfig>,
+    pub ephemeral_storage: Option<&'a model::EphemeralStorage>,
+    pub logging_config: Option<&'a model::LoggingConfig>,
+    pub kms_key_arn: Option<&'a str>,
+    pub dead_letter_config: Option<&'a model::DeadLetterConfig>,
+    pub layers: Option<&'a [String]>,
+    pub file_system_configs: Option<&'a [serde_json::Value]>,
+    pub image_config: Option<&'a serde_json::Value>,
+    pub snap_start: Option<&'a serde_json::Value>,
+}
+
+fn number_violation(v: &mut Validator, field: &str, value: Option<i64>, min: i64, max: i64) {
+    if let Some(n) = value {
+        let quoted = format!("'{n}'");
+        if n < min {
+            v.violation(
+                field,
+                &quoted,
+                &format!("Member must have value greater than or equal to {min}"),
+            );
+        } else if n > max {
+            v.violation(
+                field,
+                &quoted,
+                &format!("Member must have value less than or equal to {max}"),
+            );
+        }
+    }
+}
+
+fn valid_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.len() >= 2
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn valid_role_arn(arn: &str) -> bool {
+    let Some(rest) = arn.strip_prefix("arn:") else {
+        return false;
+    };
+    let mut parts = rest.splitn(5, ':');
+    let (Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return false;
+    };
+    let Some(name) = resource.strip_prefix("role") else {
+        return false;
+    };
+    let name = name.strip_prefix('/').unwrap_or(name);
+    (partition.is_empty() || partition.starts_with("aws"))
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-/".contains(c))
+}
+
+/// The environment variables' size as Lambda measures it: their JSON text.
+fn measured(variables: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(variables).unwrap_or_default()
+}
+
+/// Checks the configuring members of a request. Model constraints come first, all of
+/// them in one `ValidationException`; then Lambda's own rules.
+pub fn check(input: &ConfigInput<'_>) -> Result<ConfigChanges, LambdaError> {
+    let mut v = Validator::new();
+    if let Some(description) = input.description {
+        v.length("description", description, 0, 256);
+    }
+    number_violation(&mut v, "timeout", input.timeout, 1, MAX_TIMEOUT);
+    number_violation(&mut v, "memorySize", input.memory_size, 128, MAX_MEMORY);
+    if let Some(handler) = input.handler {
+        v.length("handler", handler, 0, 128);
+        v.pattern(
+            "handler",
+            Some(handler),
+            !handler.chars().any(char::is_whitespace),
+            "[^\\s]+",
+        );
+    }
+    v.one_of("runtime", input.runtime, ALL_RUNTIMES);
+    if let Some(role) = input.role {
+        v.pattern("role", Some(role), valid_role_arn(role), ROLE_PATTERN);
+    }
+    if let Some(architectures) = input.architectures {
+        v.list_length(
+            "architectures",
+            &architectures
+                .iter()
+                .map(|a| format!("'{a}'"))
+                .collect::<Vec<_>>(),
+            1,
+            1,
+        );
+        for architecture in architectures {
+            v.one_of(
+                "architectures",
+                Some(architecture),
+                &["x86_64", "arm64"],
+            );
+        }
+    }
+    if let Some(mode) = input.tracing_config.and_then(|t| t.mode.as_deref()) {
+        v.one_of("tracingConfig.mode", Some(mode), &["Active", "PassThrough"]);
+    }
+    if let Some(storage) = input.ephemeral_storage {
+        v.required("ephemeralStorage.size", &storage.size);
+        number_violation(&mut v, "ephemeralStorage.size", storage.size, 512, 10240);
+    }
+    if let Some(logging) = input.logging_config {
+        v.one_of(
+            "loggingConfig.logFormat",
+            logging.log_format.as_deref(),
+            &["JSON", "Text"],
+        );
+        if let Some(group) = logging.log_group.as_deref() {
+            v.length("loggingConfig.logGroup", group, 1, 512);
+        }
+    }
+    let variables = input
+        .environment
+        .map(|e| e.variables.clone().unwrap_or_default());
+    if let Some(variables) = &variables {
+        if variables.keys().any(|k| !valid_variable_name(k)) {
+            v.violation(
+                "environment.variables",
+                "",
+                "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]",
+            );
+        }
+    }
+    v.finish().map_err(LambdaError::Validation)?;
+
+    // Lambda's own rules.
+    if let Some(runtime) = input.runtime {
+        if !SUPPORTED_RUNTIMES.contains(&runtime) {
+            return Err(LambdaError::InvalidParameterValue(format!(
+                "The runtime parameter of {runtime} is not supported by this emulator, which runs OS-only runtimes ({}): a deployment package with an executable named bootstrap at its root, such as `cargo lambda build --output-format zip` makes.",
+                SUPPORTED_RUNTIMES.join(", ")
+            )));
+        }
+    }
+    if input.layers.is_some_and(|l| !l.is_empty()) {
+        return Err(LambdaError::InvalidParameterValue(
+            "Layers are not supported by this emulator.".to_owned(),
+        ));
+    }
+    if input.file_system_configs.is_some_and(|f| !f.is_empty()) {
+        return Err(LambdaError::InvalidParameterValue(
+            "File system configurations are not supported by this emulator.".to_owned(),
+        ));
+    }
+    if input.image_config.is_some_and(|c| !c.is_null()) {
+        return Err(LambdaError::InvalidParameterValue(
+            "ImageConfig applies to container images, which this emulator does not run."
+                .to_owned(),
+        ));
+    }
+    let snap_start_on = input
+        .snap_start
+        .and_then(|s| s.get("ApplyOn"))
+        .and_then(|a| a.as_str())
+        .is_some_and(|a| a != "None");
+    if snap_start_on {
+        return Err(LambdaError::InvalidParameterValue(
+            "SnapStart is not supported by this emulator.".to_owned(),
+        ));
+    }
+    if let Some(variables) = &variables {
+        let reserved: Vec<&str> = variables
+            .keys()
+            .map(String::as_str)
+            .filter(|k| RESERVED_VARIABLES.contains(k))
+            .collect();
+        if !reserved.is_empty() {
+            return Err(LambdaError::InvalidParameterValue(format!(
+                "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {}",
+                reserved.join(", ")
+            )));
+        }
+        let text = measured(variables);
+        if text.len() > 4096 {
+            return Err(LambdaError::InvalidParameterValue(format!(
+                "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {text}"
+            )));
+        }
+    }
+    let to_u32 = |n: Option<i64>| n.and_then(|n| u32::try_from(n).ok());
+    Ok(ConfigChanges {
+        runtime: input.runtime.map(str::to_owned),
+        role: input.role.map(str::to_owned),
+        handler: input.handler.map(str::to_owned),
+        description: input.description.map(str::to_owned),
+        timeout: to_u32(input.timeout),
+        memory_size: to_u32(input.memory_size),
+        environment: variables,
+        architectures: input.architectures.map(<[String]>::to_vec),
+        tracing_mode: input
+            .tracing_config
+            .and_then(|t| t.mode.clone()),
+        ephemeral_storage: to_u32(input.ephemeral_storage.and_then(|s| s.size)),
+        log_format: input.logging_config.and_then(|l| l.log_format.clone()),
+        log_group: input.logging_config.and_then(|l| l.log_group.clone()),
+        kms_key_arn: input.kms_key_arn.map(str::to_owned),
+        dead_letter_target: input
+            .dead_letter_config
+            .and_then(|d| d.target_arn.clone()),
+    })
+}
+
+/// `2024-01-02T03:04:05.678+0000`, as Lambda writes `LastModified`.
+pub fn last_modified_now() -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]+0000"
+    );
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .unwrap_or_default()
+}
+
+impl FunctionConfig {
+    /// A new function's configuration: `changes` over Lambda's defaults. The runtime,
+    /// role and handler must have been checked present.
+    pub fn new(name: &str, arn: &str, region: &str, changes: ConfigChanges) -> Self {
+        let mut config = FunctionConfig {
+            name: name.to_owned(),
+            arn: arn.to_owned(),
+            region: region.to_owned(),
+            runtime: String::new(),
+            role: String::new(),
+            handler: None,
+            description: String::new(),
+            timeout: DEFAULT_TIMEOUT,
+            memory_size: DEFAULT_MEMORY,
+            environment: BTreeMap::new(),
+            architectures: vec!["x86_64".to_owned()],
+            tracing_mode: "PassThrough".to_owned(),
+            ephemeral_storage: 512,
+            log_format: "Text".to_owned(),
+            log_group: format!("/aws/lambda/{name}"),
+            kms_key_arn: None,
+            dead_letter_target: None,
+            tags: BTreeMap::new(),
+            last_modified: String::new(),
+            revision_id: String::new(),
+        };
+        config.apply(changes);
+        config
+    }
+
+    /// Applies checked changes, and marks the configuration modified.
+    pub fn apply(&mut self, changes: ConfigChanges) {
+        let ConfigChanges {
+            runtime,
+            role,
+            handler,
+            description,
+            timeout,
+            memory_size,
+            environment,
+            architectures,
+            tracing_mode,
+            ephemeral_storage,
+            log_format,
+            log_group,
+            kms_key_arn,
+            dead_letter_target,
+        } = changes;
+        if let Some(v) = runtime {
+            self.runtime = v;
+        }
+        if let Some(v) = role {
+            self.role = v;
+        }
+        if let Some(v) = handler {
+            self.handler = Some(v);
+        }
+        if let Some(v) = description {
+            self.description = v;
+        }
+        if let Some(v) = timeout {
+            self.timeout = v;
+        }
+        if let Some(v) = memory_size {
+            self.memory_size = v;
+        }
+        if let Some(v) = environment {
+            self.environment = v;
+        }
+        if let Some(v) = architectures {
+            self.architectures = v;
+        }
+        if let Some(v) = tracing_mode {
+            self.tracing_mode = v;
+        }
+        if let Some(v) = ephemeral_storage {
+            self.ephemeral_storage = v;
+        }
+        if let Some(v) = log_format {
+            self.log_format = v;
+        }
+        if let Some(v) = log_group {
+            self.log_group = v;
+        }
+        if let Some(v) = kms_key_arn {
+            self.kms_key_arn = (!v.is_empty()).then_some(v);
+        }
+        if let Some(v) = dead_letter_target {
+            self.dead_letter_target = (!v.is_empty()).then_some(v);
+        }
+        self.touch();
+    }
+
+    /// Marks the configuration (or code) changed: a new `LastModified` and `RevisionId`.
+    pub fn touch(&mut self) {
+        self.last_modified = last_modified_now();
+        self.revision_id = uuid::Uuid::new_v4().to_string();
+    }
+
+    /// The `FunctionConfiguration` answer.
+    pub fn output(&self, code: &CodePackage) -> FunctionConfiguration {
+        FunctionConfiguration {
+            function_name: self.name.clone(),
+            function_arn: self.arn.clone(),
+            runtime: self.runtime.clone(),
+            role: self.role.clone(),
+            handler: self.handler.clone(),
+            code_size: code.size,
+            description: self.description.clone(),
+            timeout: self.timeout,
+            memory_size: self.memory_size,
+            last_modified: self.last_modified.clone(),
+            code_sha256: code.sha256.clone(),
+            version: LATEST.to_owned(),
+            environment: (!self.environment.is_empty()).then(|| EnvironmentResponse {
+                variables: self.environment.clone(),
+            }),
+            kms_key_arn: self.kms_key_arn.clone(),
+            dead_letter_config: self
+                .dead_letter_target
+                .clone()
+                .map(|target| model::DeadLetterConfig {
+                    target_arn: Some(target),
+                }),
+            tracing_config: TracingConfigResponse {
+                mode: self.tracing_mode.clone(),
+            },
+            revision_id: self.revision_id.clone(),
+            state: "Active",
+            last_update_status: "Successful",
+            package_type: "Zip",
+            architectures: self.architectures.clone(),
+            ephemeral_storage: EphemeralStorageResponse {
+                size: self.ephemeral_storage,
+            },
+            snap_start: SnapStartResponse {
+                apply_on: "None",
+                optimization_status: "Off",
+            },
+            logging_config: LoggingConfigResponse {
+                log_format: self.log_format.clone(),
+                log_group: self.log_group.clone(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(input: ConfigInput<'_>) -> LambdaError {
+        check(&input).unwrap_err()
+    }
+
+    #[test]
+    fn model_constraints_are_validation_errors_in_aws_words() {
+        let e = err(ConfigInput {
+            timeout: Some(901),
+            ..ConfigInput::default()
+        });
+        assert_eq!(
+            e,
+            LambdaError::Validation("1 validation error detected: Value '901' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900".into())
+        );
+        let e = err(ConfigInput {
+            timeout: Some(0),
+            memory_size: Some(127),
+            ..ConfigInput::default()
+        });
+        assert!(e
+            .to_string()
+            .starts_with("2 validation errors detected: Value '0' at 'timeout'"));
+        assert!(e.to_string().contains(
+            "Value '127' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128"
+        ));
+        let e = err(ConfigInput {
+            role: Some("not-an-arn"),
+            ..ConfigInput::default()
+        });
+        assert!(matches!(e, LambdaError::Validation(_)), "{e}");
+        let e = err(ConfigInput {
+            runtime: Some("cobol"),
+            ..ConfigInput::default()
+        });
+        assert!(e.to_string().contains("Member must satisfy enum value set"));
+    }
+
+    #[test]
+    fn unsupported_runtimes_and_reserved_variables_are_invalid_parameters() {
+        let e = err(ConfigInput {
+            runtime: Some("python3.12"),
+            ..ConfigInput::default()
+        });
+        assert!(matches!(e, LambdaError::InvalidParameterValue(_)));
+        assert!(e.to_string().contains("python3.12"), "{e}");
+        let env = model::Environment {
+            variables: Some(BTreeMap::from([
+                ("AWS_REGION".to_owned(), "x".to_owned()),
+                ("OK".to_owned(), "y".to_owned()),
+            ])),
+        };
+        let e = err(ConfigInput {
+            environment: Some(&env),
+            ..ConfigInput::default()
+        });
+        assert!(e
+            .to_string()
+            .ends_with("Reserved keys used in this request: AWS_REGION"));
+        let big = model::Environment {
+            variables: Some(BTreeMap::from([("BIG".to_owned(), "x".repeat(5000))])),
+        };
+        let e = err(ConfigInput {
+            environment: Some(&big),
+            ..ConfigInput::default()
+        });
+        assert!(e.to_string().contains("exceeded the 4KB limit"));
+    }
+
+    #[test]
+    fn valid_changes_apply_over_the_defaults() {
+        let env = model::Environment {
+            variables: Some(BTreeMap::from([("STAGE".to_owned(), "dev".to_owned())])),
+        };
+        let changes = check(&ConfigInput {
+            runtime: Some("provided.al2023"),
+            role: Some("arn:aws:iam::123456789012:role/service-role/r"),
+            handler: Some("bootstrap"),
+            timeout: Some(30),
+            environment: Some(&env),
+            ..ConfigInput::default()
+        })
+        .unwrap();
+        let config = FunctionConfig::new(
+            "f",
+            "arn:aws:lambda:us-east-1:123456789012:function:f",
+            "us-east-1",
+            changes,
+        );
+        assert_eq!(config.timeout, 30);
+        assert_eq!(config.memory_size, DEFAULT_MEMORY);
+        assert_eq!(config.log_group, "/aws/lambda/f");
+        assert_eq!(config.environment["STAGE"], "dev");
+        assert_eq!(config.last_modified.len(), 28, "{}", config.last_modified);
+        assert!(!format!("{config:?}").contains("dev"));
+    }
+}

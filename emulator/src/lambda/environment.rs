@@ -1,0 +1,529 @@
+//! An execution environment: one child process running the function's runtime, in a
+//! process group of its own, with its own Runtime API, the environment a real Lambda
+//! gives (function settings, role session credentials, `AWS_ENDPOINT_URL` pointing back
+//! at the emulator), its output captured into invocation logs, and a supervisor that
+//! notices when it exits and kills the whole group when told to.
+
+use super::code::CodePackage;
+use super::config::{FunctionConfig, RESERVED_VARIABLES};
+use super::logs::{InvocationLog, LogSink, OutputPipes};
+use super::names::LATEST;
+use super::records::{CallTracker, InvocationRecords};
+use super::runtime_api::{self, Dispatch, Dispatched, InitError, Reply};
+use axum::body::Bytes;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{oneshot, watch};
+
+/// How long a new environment's runtime may take to ask for its first event (Lambda's
+/// initialisation limit).
+pub const INIT_LIMIT: Duration = Duration::from_secs(10);
+
+/// Kills every process of the group whose leader is `pid`.
+#[cfg(unix)]
+pub fn kill_group(pid: u32) {
+    if let Ok(pid) = i32::try_from(pid) {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+}
+
+#[cfg(not(unix))]
+pub fn kill_group(_pid: u32) {}
+
+/// The peak resident memory of a process, in MB (from `/proc/PID/status`, `VmHWM`).
+pub fn max_memory_mb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb.div_ceil(1024))
+}
+
+/// How an exit reads in Lambda's messages (`exit status 1`, `signal: killed`).
+pub fn describe_exit(status: &std::process::ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exit status {code}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            let name = match signal {
+                1 => "hangup".to_owned(),
+                2 => "interrupt".to_owned(),
+                6 => "aborted".to_owned(),
+                9 => "killed".to_owned(),
+                11 => "segmentation fault".to_owned(),
+                15 => "terminated".to_owned(),
+                other => other.to_string(),
+            };
+            return format!("signal: {name}");
+        }
+    }
+    status.to_string()
+}
+
+/// What the supervisor saw: the process's end, described as Lambda describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exit {
+    /// `exit status 3`, `signal: killed`.
+    pub description: String,
+    /// Whether it exited with status 0.
+    pub success: bool,
+}
+
+/// The handle through which an environment's process is stopped; shared between the
+/// environment and its function's pool (so that shutdown reaches busy environments too).
+#[derive(Debug)]
+pub struct EnvironmentControl {
+    pub id: String,
+    pub pid: u32,
+    kill: Mutex<Option<oneshot::Sender<()>>>,
+    exit: watch::Receiver<Option<Exit>>,
+}
+
+impl EnvironmentControl {
+    /// Kills the process group (at once) and has the supervisor reap the process.
+    pub fn kill(&self) {
+        if self.exit.borrow().is_none() {
+            kill_group(self.pid);
+        }
+        if let Some(kill) = self.kill.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = kill.send(());
+        }
+    }
+
+    /// How the process ended, once it has.
+    pub fn exited(&self) -> Option<Exit> {
+        self.exit.borrow().clone()
+    }
+
+    /// Waits until the process has ended and been reaped.
+    pub async fn wait(&self) -> Option<Exit> {
+        let mut exit = self.exit.clone();
+        exit.wait_for(Option::is_some).await.ok().and_then(|e| e.clone())
+    }
+
+    /// Kills and waits, at most `limit`.
+    pub async fn stop(&self, limit: Duration) {
+        self.kill();
+        let _ = tokio::time::timeout(limit, self.wait()).await;
+    }
+}
+
+/// Everything a new environment needs.
+pub struct Launch<'a> {
+    pub config: &'a FunctionConfig,
+    pub code: Arc<CodePackage>,
+    pub executable: PathBuf,
+    pub task_root: PathBuf,
+    pub generation: u64,
+    /// `http://127.0.0.1:PORT` of the emulator.
+    pub endpoint: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    /// When the credentials stop working (the environment is retired before).
+    pub expires: Instant,
+    /// Where output goes from the start (the log of the invocation that starts it).
+    pub log: Arc<InvocationLog>,
+    pub records: Arc<InvocationRecords>,
+}
+
+/// Why an environment could not be started.
+#[derive(Debug)]
+pub enum LaunchError {
+    /// The executable could not be started (`fork/exec PATH: permission denied`).
+    Spawn(String),
+    /// The emulator could not set it up (a port, pipes).
+    Setup(String),
+}
+
+/// A running execution environment.
+pub struct Environment {
+    pub control: Arc<EnvironmentControl>,
+    /// The configuration generation it was started for.
+    pub generation: u64,
+    /// When its process was started.
+    pub started: Instant,
+    /// When it must be retired (its credentials expire soon after).
+    pub retire_at: Instant,
+    pub sink: Arc<LogSink>,
+    pub tracker: Arc<CallTracker>,
+    api: runtime_api::RuntimeApi,
+    pipes: Arc<OutputPipes>,
+    pumps: Vec<tokio::task::JoinHandle<()>>,
+    access_key_id: String,
+    records: Arc<InvocationRecords>,
+    /// The last peak memory read, in MB.
+    max_memory: AtomicU64,
+    /// Keeps the code on disk while the process runs.
+    _code: Arc<CodePackage>,
+}
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Environment")
+            .field("id", &self.control.id)
+            .field("pid", &self.control.pid)
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Environment {
+    fn drop(&mut self) {
+        self.control.kill();
+        for pump in &self.pumps {
+            pump.abort();
+        }
+        self.records.unregister(&self.access_key_id);
+    }
+}
+
+/// `Root=1-XXXXXXXX-YYYYYYYYYYYYYYYYYYYYYYYY;Parent=ZZZZZZZZZZZZZZZZ;Sampled=0`, a new X-Ray
+/// trace header.
+pub fn new_trace_id() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    let parent = uuid::Uuid::new_v4().simple().to_string();
+    format!(
+        "Root=1-{seconds:08x}-{};Parent={};Sampled=0",
+        &random[..24],
+        &parent[..16]
+    )
+}
+
+/// `2024/01/02/[$LATEST]0123456789abcdef0123456789abcdef`.
+fn log_stream_name() -> String {
+    let format = time::macros::format_description!("[year]/[month]/[day]");
+    let date = time::OffsetDateTime::now_utc()
+        .format(&format)
+        .unwrap_or_default();
+    format!("{date}/[{LATEST}]{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Whether a variable of the emulator's own environment must not reach a function: AWS
+/// settings (credentials, region, endpoints, profiles) and what Lambda sets itself.
+fn withheld(name: &str) -> bool {
+    name.starts_with("AWS_") || RESERVED_VARIABLES.contains(&name)
+}
+
+/// Starts an environment: its Runtime API, then its process.
+pub async fn launch(launch: Launch<'_>) -> Result<Environment, LaunchError> {
+    let config = launch.config;
+    let api = runtime_api::start()
+        .await
+        .map_err(|e| LaunchError::Setup(format!("cannot open a Runtime API port: {e}")))?;
+    let mut command = tokio::process::Command::new(&launch.executable);
+    command.env_clear();
+    command.envs(std::env::vars_os().filter(|(name, _)| !withheld(&name.to_string_lossy())));
+    let region = config.region.as_str();
+    let task_root = launch.task_root.to_string_lossy().into_owned();
+    let memory = config.memory_size.to_string();
+    let runtime_api = api.address.to_string();
+    let log_stream = log_stream_name();
+    let mut platform: Vec<(&str, &str)> = vec![
+        ("AWS_LAMBDA_FUNCTION_NAME", &config.name),
+        ("AWS_LAMBDA_FUNCTION_VERSION", LATEST),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", &memory),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", &config.log_group),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", &log_stream),
+        ("AWS_LAMBDA_RUNTIME_API", &runtime_api),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"),
+        ("AWS_REGION", region),
+        ("AWS_DEFAULT_REGION", region),
+        ("LAMBDA_TASK_ROOT", &task_root),
+        ("LAMBDA_RUNTIME_DIR", &task_root),
+        ("TZ", ":UTC"),
+        ("AWS_ACCESS_KEY_ID", &launch.access_key_id),
+        ("AWS_SECRET_ACCESS_KEY", &launch.secret_access_key),
+        ("AWS_SESSION_TOKEN", &launch.session_token),
+        ("AWS_ENDPOINT_URL", &launch.endpoint),
+    ];
+    if let Some(handler) = &config.handler {
+        platform.push(("_HANDLER", handler));
+    }
+    if config.log_format == "JSON" {
+        platform.push(("AWS_LAMBDA_LOG_FORMAT", "JSON"));
+    }
+    command.envs(platform);
+    // The function's own variables come last: they may override AWS_ENDPOINT_URL (the
+    // reserved names were refused when they were configured).
+    command.envs(&config.environment);
+    command
+        .current_dir(&launch.task_root)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    command.process_group(0);
+    let sink = Arc::new(LogSink::new(&config.name));
+    sink.attach(Arc::clone(&launch.log));
+    let started = Instant::now();
+    let mut child = command.spawn().map_err(|e| {
+        let reason = match e.kind() {
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
+            _ => e.to_string(),
+        };
+        LaunchError::Spawn(format!(
+            "fork/exec {}: {reason}",
+            launch.executable.display()
+        ))
+    })?;
+    let Some(pid) = child.id() else {
+        return Err(LaunchError::Setup("the runtime exited at once".to_owned()));
+    };
+    let pipes = OutputPipes::new(Arc::clone(&sink), child.stdout.take(), child.stderr.take())
+        .map_err(|e| {
+            kill_group(pid);
+            LaunchError::Setup(format!("cannot read the runtime's output: {e}"))
+        })?;
+    let pumps = (0..pipes.len())
+        .map(|i| tokio::spawn(Arc::clone(&pipes).pump(i)))
+        .collect();
+    let (kill_tx, kill_rx) = oneshot::channel::<()>();
+    let (exit_tx, exit_rx) = watch::channel(None);
+    tokio::spawn(async move {
+        let status = tokio::select! {
+            status = child.wait() => status.ok(),
+            _ = kill_rx => {
+                kill_group(pid);
+                let _ = child.start_kill();
+                child.wait().await.ok()
+            }
+        };
+        // Whatever the runtime left behind in its group goes with it.
+        kill_group(pid);
+        let exit = match status {
+            Some(status) => Exit {
+                description: describe_exit(&status),
+                success: status.success(),
+            },
+            None => Exit {
+                description: "signal: killed".to_owned(),
+                success: false,
+            },
+        };
+        let _ = exit_tx.send(Some(exit));
+    });
+    let control = Arc::new(EnvironmentControl {
+        id: uuid::Uuid::new_v4().simple().to_string()[..12].to_owned(),
+        pid,
+        kill: Mutex::new(Some(kill_tx)),
+        exit: exit_rx,
+    });
+    let tracker = Arc::new(CallTracker::default());
+    launch
+        .records
+        .register(&launch.access_key_id, Arc::clone(&tracker));
+    tracing::debug!(
+        function = %config.name,
+        environment = %control.id,
+        pid,
+        code = %launch.code.describe(),
+        "execution environment started"
+    );
+    Ok(Environment {
+        control,
+        generation: launch.generation,
+        started,
+        retire_at: launch.expires,
+        sink,
+        tracker,
+        api,
+        pipes,
+        pumps,
+        access_key_id: launch.access_key_id,
+        records: launch.records,
+        max_memory: AtomicU64::new(0),
+        _code: launch.code,
+    })
+}
+
+/// One invocation, as the environment runs it.
+#[derive(Debug)]
+pub struct Invocation {
+    pub request_id: String,
+    pub payload: Bytes,
+    pub timeout: Duration,
+    pub function_arn: String,
+    pub trace_id: String,
+    pub client_context: Option<String>,
+}
+
+/// What became of an invocation in an environment.
+#[derive(Debug)]
+pub enum Run {
+    /// The runtime answered.
+    Replied {
+        reply: Reply,
+        dispatched: Dispatched,
+        finished: Instant,
+    },
+    /// The runtime did not answer in time (the environment must be killed).
+    TimedOut { dispatched: Dispatched },
+    /// The process exited while it held the invocation.
+    Exited { exit: Exit, dispatched: Dispatched },
+    /// The process exited before it took the invocation (initialisation failed).
+    InitExited { exit: Exit },
+    /// The runtime reported a failed initialisation.
+    InitFailed { error: InitError },
+    /// The runtime did not ask for the event within the initialisation limit.
+    InitTimedOut,
+}
+
+impl Environment {
+    /// Whether the process is still running.
+    pub fn alive(&self) -> bool {
+        self.control.exited().is_none()
+    }
+
+    /// The peak memory of the runtime process so far, in MB.
+    pub fn max_memory_mb(&self) -> u64 {
+        if let Some(mb) = max_memory_mb(self.control.pid) {
+            self.max_memory.fetch_max(mb, Ordering::Relaxed);
+        }
+        self.max_memory.load(Ordering::Relaxed)
+    }
+
+    /// Reads all output the process has written so far into the logs.
+    pub fn drain_output(&self) {
+        self.pipes.drain();
+    }
+
+    /// Runs one invocation: hands it to the runtime, then waits for its answer, the
+    /// process's exit or the deadline. `cold` applies the initialisation limit to the
+    /// wait for the runtime to take the event; `on_dispatch` runs when it takes it.
+    pub async fn run(&self, invocation: Invocation, cold: bool, on_dispatch: impl FnOnce()) -> Run {
+        let (dispatched_tx, dispatched_rx) = oneshot::channel();
+        let (reply_tx, reply_rx) = oneshot::channel();
+        let timeout = invocation.timeout;
+        let dispatch = Dispatch {
+            request_id: invocation.request_id,
+            payload: invocation.payload,
+            timeout,
+            function_arn: invocation.function_arn,
+            trace_id: invocation.trace_id,
+            client_context: invocation.client_context,
+            cognito_identity: None,
+            dispatched: dispatched_tx,
+            reply: reply_tx,
+        };
+        let mut exit = self.control.exit.clone();
+        let mut init_error = self.api.init_error.clone();
+        if self.api.queue.send(dispatch).await.is_err() {
+            return Run::InitExited {
+                exit: Exit {
+                    description: "the Runtime API stopped".to_owned(),
+                    success: false,
+                },
+            };
+        }
+        let waiting_since = Instant::now();
+        let first_wait = if cold { INIT_LIMIT } else { timeout };
+        let dispatched = tokio::select! {
+            biased;
+            dispatched = dispatched_rx => match dispatched {
+                Ok(dispatched) => dispatched,
+                Err(_) => return Run::InitExited { exit: wait_exit(&mut exit).await },
+            },
+            error = init_error.wait_for(Option::is_some) => {
+                let error = error.ok().and_then(|e| e.clone()).unwrap_or(InitError {
+                    error_type: None,
+                    body: Bytes::new(),
+                });
+                return Run::InitFailed { error };
+            }
+            exit = wait_exit(&mut exit) => return Run::InitExited { exit },
+            () = tokio::time::sleep(first_wait) => {
+                return if cold {
+                    Run::InitTimedOut
+                } else {
+                    Run::TimedOut {
+                        dispatched: Dispatched { at: waiting_since, deadline_ms: 0 },
+                    }
+                };
+            }
+        };
+        on_dispatch();
+        let deadline = tokio::time::Instant::from_std(dispatched.at + timeout);
+        tokio::select! {
+            biased;
+            reply = reply_rx => match reply {
+                Ok(reply) => Run::Replied { reply, dispatched, finished: Instant::now() },
+                Err(_) => Run::Exited { exit: wait_exit(&mut exit).await, dispatched },
+            },
+            exit = wait_exit(&mut exit) => Run::Exited { exit, dispatched },
+            () = tokio::time::sleep_until(deadline) => Run::TimedOut { dispatched },
+        }
+    }
+}
+
+async fn wait_exit(exit: &mut watch::Receiver<Option<Exit>>) -> Exit {
+    match exit.wait_for(Option::is_some).await {
+        Ok(exit) => exit.clone().unwrap_or_else(|| Exit {
+            description: "signal: killed".to_owned(),
+            success: false,
+        }),
+        // The supervisor is gone: the process was killed with the emulator's runtime.
+        Err(_) => Exit {
+            description: "signal: killed".to_owned(),
+            success: false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exits_read_as_lambda_words_them() {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            describe_exit(&std::process::ExitStatus::from_raw(3 << 8)),
+            "exit status 3"
+        );
+        assert_eq!(
+            describe_exit(&std::process::ExitStatus::from_raw(9)),
+            "signal: killed"
+        );
+    }
+
+    #[test]
+    fn the_emulators_aws_settings_never_reach_a_function() {
+        for name in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_PROFILE",
+            "AWS_ENDPOINT_URL_SSM",
+            "_HANDLER",
+            "LAMBDA_TASK_ROOT",
+        ] {
+            assert!(withheld(name), "{name}");
+        }
+        for name in ["PATH", "HOME", "RUST_LOG"] {
+            assert!(!withheld(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn trace_ids_and_log_streams_are_shaped_as_lambdas() {
+        let trace = new_trace_id();
+        assert!(trace.starts_with("Root=1-"), "{trace}");
+        assert_eq!(trace.split(';').count(), 3);
+        let stream = log_stream_name();
+        assert!(stream.contains("/[$LATEST]"), "{stream}");
+        assert_eq!(max_memory_mb(u32::MAX), None);
+        assert!(max_memory_mb(std::process::id()).is_some_and(|mb| mb > 0));
+    }
+}

@@ -1,0 +1,204 @@
+//! `LambdaError`: every error the Lambda API answers, and the one place each is given its
+//! code, HTTP status and body shape (as the botocore model and real Lambda answers have
+//! them).
+
+use crate::protocol::rest_json::RestJsonError;
+use crate::protocol::AwsError;
+use axum::http::StatusCode;
+
+/// An error of the Lambda API.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LambdaError {
+    /// `ResourceNotFoundException` (404): `Function not found: ARN`.
+    #[error("{0}")]
+    ResourceNotFound(String),
+    /// `ResourceConflictException` (409): the function already exists.
+    #[error("{0}")]
+    ResourceConflict(String),
+    /// `InvalidParameterValueException` (400): a value the service refuses (role, code,
+    /// runtime, environment variables).
+    #[error("{0}")]
+    InvalidParameterValue(String),
+    /// `InvalidRequestContentException` (400): a body that is not the JSON expected.
+    #[error("{0}")]
+    InvalidRequestContent(String),
+    /// `ValidationException` (400): a member outside the model's constraints. Real Lambda
+    /// answers this code (not in the model) for constraint violations.
+    #[error("{0}")]
+    Validation(String),
+    /// `RequestTooLargeException` (413).
+    #[error("{0}")]
+    RequestTooLarge(String),
+    /// `RequestEntityTooLargeException` (413): a CreateFunction or UpdateFunctionCode
+    /// request larger than Lambda accepts.
+    #[error("{0}")]
+    RequestEntityTooLarge(String),
+    /// `PreconditionFailedException` (412): the `RevisionId` given is not the current one.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// `UnsupportedMediaTypeException` (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// `TooManyRequestsException` (429) with `Retry-After` and the throttling reason.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_seconds: u32,
+        reason: &'static str,
+    },
+    /// `AccessDeniedException` (403): IAM refused the caller.
+    #[error("{0}")]
+    AccessDenied(String),
+    /// The request's signature or credentials were refused (403), with the code
+    /// authentication chose (`UnrecognizedClientException`, `InvalidSignatureException`,
+    /// ...).
+    #[error("{message}")]
+    Unauthenticated { code: &'static str, message: String },
+    /// `ServiceException` (500): a fault of the emulator itself.
+    #[error("{0}")]
+    Service(String),
+    /// A real Lambda operation this emulator does not implement (501).
+    #[error("{0}")]
+    NotImplemented(String),
+}
+
+impl LambdaError {
+    /// `Function not found: ARN`, as Lambda words a missing function.
+    pub fn function_not_found(arn: &str) -> Self {
+        LambdaError::ResourceNotFound(format!("Function not found: {arn}"))
+    }
+}
+
+impl AwsError for LambdaError {
+    fn code(&self) -> &str {
+        match self {
+            LambdaError::ResourceNotFound(_) => "ResourceNotFoundException",
+            LambdaError::ResourceConflict(_) => "ResourceConflictException",
+            LambdaError::InvalidParameterValue(_) => "InvalidParameterValueException",
+            LambdaError::InvalidRequestContent(_) => "InvalidRequestContentException",
+            LambdaError::Validation(_) => "ValidationException",
+            LambdaError::RequestTooLarge(_) => "RequestTooLargeException",
+            LambdaError::RequestEntityTooLarge(_) => "RequestEntityTooLargeException",
+            LambdaError::PreconditionFailed(_) => "PreconditionFailedException",
+            LambdaError::UnsupportedMediaType(_) => "UnsupportedMediaTypeException",
+            LambdaError::TooManyRequests { .. } => "TooManyRequestsException",
+            LambdaError::AccessDenied(_) => "AccessDeniedException",
+            LambdaError::Unauthenticated { code, .. } => code,
+            LambdaError::Service(_) => "ServiceException",
+            LambdaError::NotImplemented(_) => "NotImplementedException",
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            LambdaError::ResourceNotFound(_) => StatusCode::NOT_FOUND,
+            LambdaError::ResourceConflict(_) => StatusCode::CONFLICT,
+            LambdaError::InvalidParameterValue(_)
+            | LambdaError::InvalidRequestContent(_)
+            | LambdaError::Validation(_) => StatusCode::BAD_REQUEST,
+            LambdaError::RequestTooLarge(_) | LambdaError::RequestEntityTooLarge(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            LambdaError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            LambdaError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            LambdaError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            LambdaError::AccessDenied(_) | LambdaError::Unauthenticated { .. } => {
+                StatusCode::FORBIDDEN
+            }
+            LambdaError::Service(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            LambdaError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+        }
+    }
+
+    fn message(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl RestJsonError for LambdaError {
+    fn message_member(&self) -> &'static str {
+        // The model spells it `Message` for these, `message` for the others.
+        match self {
+            LambdaError::ResourceNotFound(_)
+            | LambdaError::Service(_)
+            | LambdaError::AccessDenied(_) => "Message",
+            _ => "message",
+        }
+    }
+
+    fn extra_members(&self) -> Vec<(&'static str, String)> {
+        match self {
+            LambdaError::TooManyRequests { reason, .. } => vec![("Reason", (*reason).to_owned())],
+            _ => Vec::new(),
+        }
+    }
+
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        match self {
+            LambdaError::TooManyRequests {
+                retry_after_seconds,
+                ..
+            } => vec![("Retry-After", retry_after_seconds.to_string())],
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_statuses_and_message_members_follow_the_model() {
+        let cases: Vec<(LambdaError, &str, u16, &str)> = vec![
+            (
+                LambdaError::function_not_found("arn:aws:lambda:us-east-1:1:function:f"),
+                "ResourceNotFoundException",
+                404,
+                "Message",
+            ),
+            (
+                LambdaError::ResourceConflict("x".into()),
+                "ResourceConflictException",
+                409,
+                "message",
+            ),
+            (
+                LambdaError::InvalidParameterValue("x".into()),
+                "InvalidParameterValueException",
+                400,
+                "message",
+            ),
+            (
+                LambdaError::RequestTooLarge("x".into()),
+                "RequestTooLargeException",
+                413,
+                "message",
+            ),
+            (
+                LambdaError::UnsupportedMediaType("x".into()),
+                "UnsupportedMediaTypeException",
+                415,
+                "message",
+            ),
+            (
+                LambdaError::Service("x".into()),
+                "ServiceException",
+                500,
+                "Message",
+            ),
+        ];
+        for (err, code, status, member) in cases {
+            assert_eq!(err.code(), code);
+            assert_eq!(err.status().as_u16(), status);
+            assert_eq!(err.message_member(), member);
+        }
+        let throttled = LambdaError::TooManyRequests {
+            message: "Rate Exceeded.".into(),
+            retry_after_seconds: 1,
+            reason: "ConcurrentInvocationLimitExceeded",
+        };
+        assert_eq!(throttled.status().as_u16(), 429);
+        assert_eq!(throttled.headers(), vec![("Retry-After", "1".to_owned())]);
+    }
+}

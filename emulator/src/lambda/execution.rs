@@ -1,0 +1,461 @@
+//! One invocation, run as Lambda runs it: in a warm environment of the function's current
+//! configuration if one is idle, otherwise in a new one (a cold start: the code built if
+//! it is a cargo package, the execution role re-checked and a session started for it);
+//! framed in the log by `START`, `END` and `REPORT`; timeouts, crashes and failed
+//! initialisations answered with the error documents Lambda sends.
+
+use super::environment::{self, Environment, Exit, Invocation, Launch, LaunchError, Run};
+use super::error::LambdaError;
+use super::functions::{role_trusts_lambda, ROLE_NOT_ASSUMABLE};
+use super::logs::{self, InvocationLog, Report};
+use super::names::LATEST;
+use super::records::{InvocationRecord, SharedRecord};
+use super::runtime_api::{Reply, MAX_RESPONSE_BYTES};
+use super::store::{Function, FunctionVersion};
+use crate::state::EmulatorState;
+use axum::body::Bytes;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// An environment is retired this long before its credentials expire.
+const RETIRE_MARGIN: Duration = Duration::from_secs(300);
+
+/// An invocation to run.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub request_id: String,
+    pub payload: Bytes,
+    /// `RequestResponse` or `Event`.
+    pub invocation_type: &'static str,
+    /// Raw JSON.
+    pub client_context: Option<String>,
+    pub trace_id: String,
+}
+
+/// How an invocation ended.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The function's result, or the error document.
+    pub payload: Bytes,
+    /// `Some("Unhandled")` for a function error.
+    pub function_error: Option<&'static str>,
+    /// The invocation's log.
+    pub log: Arc<InvocationLog>,
+}
+
+/// Why a cold start failed.
+enum ColdStartError {
+    /// The API answers an error (the role cannot be assumed, the emulator is stopping).
+    Api(LambdaError),
+    /// The runtime cannot be started: a function error `Runtime.InvalidEntrypoint`.
+    Entrypoint(String),
+}
+
+fn error_document(error_type: &str, message: &str) -> Bytes {
+    Bytes::from(
+        serde_json::json!({"errorMessage": message, "errorType": error_type}).to_string(),
+    )
+}
+
+/// The error document of an `/error` post: the runtime's own when it is JSON, else one
+/// built from what it sent.
+fn posted_error(error_type: Option<&str>, body: &Bytes) -> (Bytes, String) {
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(body) {
+        let kind = map
+            .get("errorType")
+            .and_then(|t| t.as_str())
+            .or(error_type)
+            .unwrap_or("Unhandled")
+            .to_owned();
+        return (body.clone(), kind);
+    }
+    let kind = error_type.unwrap_or("Unhandled").to_owned();
+    (
+        error_document(&kind, &String::from_utf8_lossy(body)),
+        kind,
+    )
+}
+
+/// `2024-01-02T03:04:05.678Z`.
+fn timestamp() -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .unwrap_or_default()
+}
+
+fn millis(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// The message of a runtime that exited.
+fn exit_message(request_id: &str, exit: &Exit) -> String {
+    if exit.success {
+        format!("RequestId: {request_id} Error: Runtime exited without providing a reason")
+    } else {
+        format!(
+            "RequestId: {request_id} Error: Runtime exited with error: {}",
+            exit.description
+        )
+    }
+}
+
+/// Starts a new environment for `version`.
+async fn cold_start(
+    state: &EmulatorState,
+    function: &Function,
+    version: &FunctionVersion,
+    log: &Arc<InvocationLog>,
+) -> Result<Arc<Environment>, ColdStartError> {
+    if state.lambda.is_stopping() {
+        return Err(ColdStartError::Api(LambdaError::Service(
+            "The emulator is stopping.".to_owned(),
+        )));
+    }
+    let config = &version.config;
+    let (executable, task_root) = version
+        .code
+        .entrypoint()
+        .await
+        .map_err(ColdStartError::Entrypoint)?;
+    // Lambda assumes the role for every new environment: it must still trust Lambda.
+    role_trusts_lambda(state, &config.role, &config.arn).map_err(ColdStartError::Api)?;
+    let Some(role) = state.iam.directory().role_by_arn(&config.role) else {
+        return Err(ColdStartError::Api(LambdaError::InvalidParameterValue(
+            ROLE_NOT_ASSUMABLE.to_owned(),
+        )));
+    };
+    let duration = role.max_session_duration;
+    let key = state.iam.start_session(
+        role,
+        &config.name,
+        duration,
+        time::OffsetDateTime::now_utc(),
+    );
+    let expires = Instant::now() + Duration::from_secs(u64::from(duration));
+    let retire_at = expires.checked_sub(RETIRE_MARGIN).unwrap_or(expires);
+    let env = environment::launch(Launch {
+        config,
+        code: Arc::clone(&version.code),
+        executable,
+        task_root,
+        generation: version.generation,
+        endpoint: state.lambda.endpoint_url(&state.config),
+        access_key_id: key.id.clone(),
+        secret_access_key: key.secret.clone(),
+        session_token: key.session_token.clone().unwrap_or_default(),
+        expires: retire_at,
+        log: Arc::clone(log),
+        records: Arc::clone(&state.lambda.records),
+    })
+    .await
+    .map_err(|e| match e {
+        LaunchError::Spawn(message) => ColdStartError::Entrypoint(message),
+        LaunchError::Setup(message) => ColdStartError::Api(LambdaError::Service(message)),
+    })?;
+    function.pool.track(Arc::clone(&env.control));
+    Ok(Arc::new(env))
+}
+
+fn update(record: &SharedRecord, change: impl FnOnce(&mut InvocationRecord)) {
+    change(&mut record.lock().unwrap_or_else(|e| e.into_inner()));
+}
+
+/// What the log and the record say of a finished invocation.
+struct Finish<'a> {
+    request_id: &'a str,
+    memory_mb: u32,
+    duration: Duration,
+    init: Option<Duration>,
+    max_memory_mb: u64,
+}
+
+fn report(sink_line: &dyn Fn(&str), record: &SharedRecord, finish: &Finish<'_>) {
+    let duration_ms = millis(finish.duration);
+    let init_ms = finish.init.map(millis);
+    let billed = logs::billed_ms(duration_ms, init_ms);
+    sink_line(&logs::end_line(finish.request_id));
+    sink_line(&logs::report_line(&Report {
+        request_id: finish.request_id,
+        duration_ms,
+        billed_ms: billed,
+        memory_mb: finish.memory_mb,
+        max_memory_used_mb: finish.max_memory_mb,
+        init_duration_ms: init_ms,
+    }));
+    update(record, |r| {
+        r.duration_ms = Some((duration_ms * 100.0).round() / 100.0);
+        r.init_duration_ms = init_ms.map(|ms| (ms * 100.0).round() / 100.0);
+        r.billed_duration_ms = Some(billed);
+        r.max_memory_used_mb = Some(finish.max_memory_mb);
+    });
+}
+
+/// Runs one invocation of `function` (the caller holds a concurrency permit).
+pub async fn execute(
+    state: &EmulatorState,
+    function: &Arc<Function>,
+    request: Request,
+) -> Result<Outcome, LambdaError> {
+    let version = function.current();
+    let config = &version.config;
+    let log = Arc::new(InvocationLog::default());
+    let record = state.lambda.records.begin(InvocationRecord {
+        request_id: request.request_id.clone(),
+        function_name: config.name.clone(),
+        function_arn: config.arn.clone(),
+        region: config.region.clone(),
+        invocation_type: request.invocation_type.to_owned(),
+        start_time: timestamp(),
+        cold_start: false,
+        environment_id: None,
+        pid: None,
+        init_duration_ms: None,
+        duration_ms: None,
+        billed_duration_ms: None,
+        max_memory_used_mb: None,
+        outcome: "Pending".to_owned(),
+        error_type: None,
+        aws_calls: Vec::new(),
+    });
+    let request_id = request.request_id.as_str();
+    let started = Instant::now();
+    let warm = function.pool.take_idle(version.generation);
+    let cold = warm.is_none();
+    let env = match warm {
+        Some(env) => {
+            env.sink.attach(Arc::clone(&log));
+            env
+        }
+        None => match cold_start(state, function, &version, &log).await {
+            Ok(env) => env,
+            Err(ColdStartError::Api(error)) => {
+                update(&record, |r| {
+                    r.cold_start = true;
+                    r.outcome = "Failed".to_owned();
+                    r.error_type = Some(crate::protocol::AwsError::code(&error).to_owned());
+                });
+                return Err(error);
+            }
+            Err(ColdStartError::Entrypoint(message)) => {
+                // Nothing ran: the platform's lines alone.
+                let line = |text: &str| {
+                    tracing::info!(target: "emulator::lambda::function", function = %config.name, "{text}");
+                    log.push_line(text);
+                };
+                let message = format!("RequestId: {request_id} Error: {message}");
+                line(&logs::start_line(request_id, LATEST));
+                line(&message);
+                line("Runtime.InvalidEntrypoint");
+                report(
+                    &line,
+                    &record,
+                    &Finish {
+                        request_id,
+                        memory_mb: config.memory_size,
+                        duration: started.elapsed(),
+                        init: None,
+                        max_memory_mb: 0,
+                    },
+                );
+                update(&record, |r| {
+                    r.cold_start = true;
+                    r.outcome = "Unhandled".to_owned();
+                    r.error_type = Some("Runtime.InvalidEntrypoint".to_owned());
+                });
+                return Ok(Outcome {
+                    payload: error_document("Runtime.InvalidEntrypoint", &message),
+                    function_error: Some("Unhandled"),
+                    log,
+                });
+            }
+        },
+    };
+    env.tracker.set(Arc::clone(&record));
+    update(&record, |r| {
+        r.cold_start = cold;
+        r.environment_id = Some(env.control.id.clone());
+        r.pid = Some(env.control.pid);
+    });
+    let sink = Arc::clone(&env.sink);
+    let line = |text: &str| sink.platform_line(text);
+    let timeout = Duration::from_secs(u64::from(config.timeout));
+    let start_line = logs::start_line(request_id, LATEST);
+    let run = env
+        .run(
+            Invocation {
+                request_id: request.request_id.clone(),
+                payload: request.payload,
+                timeout,
+                function_arn: config.arn.clone(),
+                trace_id: request.trace_id,
+                client_context: request.client_context,
+            },
+            cold,
+            || {
+                // What the runtime wrote while initialising comes before START.
+                env.drain_output();
+                line(&start_line);
+            },
+        )
+        .await;
+    env.drain_output();
+    let now = Instant::now();
+    let memory = env.max_memory_mb();
+    let finish = |duration: Duration, init: Option<Duration>| Finish {
+        request_id,
+        memory_mb: config.memory_size,
+        duration,
+        init,
+        max_memory_mb: memory,
+    };
+    let init_report = |status: &str, error_type: Option<&str>| {
+        let mut text = format!(
+            "INIT_REPORT Init Duration: {} ms\tPhase: init\tStatus: {status}",
+            logs::millis(millis(now.duration_since(env.started)))
+        );
+        if let Some(kind) = error_type {
+            text.push_str(&format!("\tError Type: {kind}"));
+        }
+        line(&text);
+        line(&start_line);
+    };
+    let (payload, error_type, keep) = match run {
+        Run::Replied {
+            reply,
+            dispatched,
+            finished,
+        } => {
+            let init = cold.then(|| dispatched.at.duration_since(env.started));
+            let (payload, error_type) = match reply {
+                Reply::Response(body) => (body, None),
+                Reply::Error { error_type, body } => {
+                    let (document, kind) = posted_error(error_type.as_deref(), &body);
+                    (document, Some(kind))
+                }
+                Reply::ResponseTooLarge => {
+                    let kind = "Function.ResponseSizeTooLarge";
+                    (
+                        error_document(
+                            kind,
+                            &format!("Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."),
+                        ),
+                        Some(kind.to_owned()),
+                    )
+                }
+            };
+            report(&line, &record, &finish(finished.duration_since(dispatched.at), init));
+            (payload, error_type, true)
+        }
+        Run::TimedOut { dispatched } => {
+            let seconds = format!("{:.2}", timeout.as_secs_f64());
+            line(&format!(
+                "{} {request_id} Task timed out after {seconds} seconds",
+                timestamp()
+            ));
+            let init = cold.then(|| dispatched.at.duration_since(env.started));
+            report(&line, &record, &finish(now.duration_since(dispatched.at), init));
+            let kind = "Sandbox.Timedout";
+            let message = format!("RequestId: {request_id} Error: Task timed out after {seconds} seconds");
+            (error_document(kind, &message), Some(kind.to_owned()), false)
+        }
+        Run::Exited { exit, dispatched } => {
+            let message = exit_message(request_id, &exit);
+            let kind = "Runtime.ExitError";
+            line(&message);
+            line(kind);
+            let init = cold.then(|| dispatched.at.duration_since(env.started));
+            report(&line, &record, &finish(now.duration_since(dispatched.at), init));
+            (error_document(kind, &message), Some(kind.to_owned()), false)
+        }
+        Run::InitExited { exit } => {
+            let message = exit_message(request_id, &exit);
+            let kind = "Runtime.ExitError";
+            init_report("error", Some(kind));
+            line(&message);
+            line(kind);
+            report(&line, &record, &finish(now.duration_since(started), None));
+            (error_document(kind, &message), Some(kind.to_owned()), false)
+        }
+        Run::InitFailed { error } => {
+            let (document, kind) = posted_error(error.error_type.as_deref(), &error.body);
+            init_report("error", Some(&kind));
+            report(&line, &record, &finish(now.duration_since(started), None));
+            (document, Some(kind), false)
+        }
+        Run::InitTimedOut => {
+            let seconds = format!("{:.2}", environment::INIT_LIMIT.as_secs_f64());
+            init_report("timeout", None);
+            line(&format!(
+                "{} {request_id} Task timed out after {seconds} seconds",
+                timestamp()
+            ));
+            report(&line, &record, &finish(now.duration_since(started), None));
+            let kind = "Sandbox.Timedout";
+            let message =
+                format!("RequestId: {request_id} Error: Task timed out after {seconds} seconds");
+            (error_document(kind, &message), Some(kind.to_owned()), false)
+        }
+    };
+    env.sink.detach();
+    update(&record, |r| {
+        r.outcome = if error_type.is_some() {
+            "Unhandled".to_owned()
+        } else {
+            "Success".to_owned()
+        };
+        r.error_type = error_type.clone();
+    });
+    if keep {
+        function.pool.release(env, function.current().generation);
+    } else {
+        // Dropping the last handle kills the process group.
+        drop(env);
+    }
+    Ok(Outcome {
+        payload,
+        function_error: error_type.map(|_| "Unhandled"),
+        log,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_documents_follow_the_runtime_or_are_built() {
+        let (doc, kind) = posted_error(
+            Some("Header"),
+            &Bytes::from_static(br#"{"errorType":"Body","errorMessage":"m"}"#),
+        );
+        assert_eq!(kind, "Body");
+        assert_eq!(&doc[..], br#"{"errorType":"Body","errorMessage":"m"}"#);
+        let (doc, kind) = posted_error(Some("Header"), &Bytes::from_static(b"plain text"));
+        assert_eq!(kind, "Header");
+        let doc: serde_json::Value = serde_json::from_slice(&doc).unwrap();
+        assert_eq!(doc["errorMessage"], "plain text");
+        assert_eq!(
+            exit_message(
+                "id",
+                &Exit {
+                    description: "exit status 101".into(),
+                    success: false
+                }
+            ),
+            "RequestId: id Error: Runtime exited with error: exit status 101"
+        );
+        assert_eq!(
+            exit_message(
+                "id",
+                &Exit {
+                    description: "exit status 0".into(),
+                    success: true
+                }
+            ),
+            "RequestId: id Error: Runtime exited without providing a reason"
+        );
+    }
+}

@@ -1,0 +1,530 @@
+//! The function operations: CreateFunction, GetFunction, GetFunctionConfiguration,
+//! ListFunctions, UpdateFunctionConfiguration, UpdateFunctionCode and DeleteFunction.
+//! Each checks its input, then authorises with the action and resource Lambda uses
+//! (before it looks at the function), then applies Lambda's rules.
+
+use super::code::{self, CodePackage, CodeSpec};
+use super::config::{self, ConfigInput, FunctionConfig};
+use super::error::LambdaError;
+use super::model::{
+    CreateFunctionInput, FunctionCodeLocation, FunctionConfiguration, GetFunctionOutput,
+    ListFunctionsOutput, UpdateFunctionCodeInput, UpdateFunctionConfigurationInput,
+};
+use super::names::{self, FunctionRef, LATEST};
+use super::pool::EnvironmentPool;
+use super::store::Function;
+use super::SERVICE_PRINCIPAL;
+use crate::context::RequestContext;
+use crate::protocol::validation::Validator;
+use crate::state::EmulatorState;
+use base64::Engine;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What Lambda says when the execution role does not trust it.
+pub const ROLE_NOT_ASSUMABLE: &str = "The role defined for the function cannot be assumed by Lambda.";
+
+/// A function named in a request: parsed, in the request's region, with its ARN.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub reference: FunctionRef,
+    /// The account the name points into.
+    pub account: String,
+    /// The unqualified function ARN.
+    pub arn: String,
+}
+
+impl Target {
+    /// The ARN with the qualifier, if one was given: what is authorised and reported.
+    pub fn qualified_arn(&self) -> String {
+        match &self.reference.qualifier {
+            Some(q) => format!("{}:{q}", self.arn),
+            None => self.arn.clone(),
+        }
+    }
+}
+
+/// Parses a function name member (`max_len` as the operation's model states).
+pub fn target(ctx: &RequestContext, value: &str, max_len: usize) -> Result<Target, LambdaError> {
+    let reference = names::parse("functionName", value, max_len)?;
+    reference.check_region(&ctx.region)?;
+    let account = reference.account_or(&ctx.account).to_owned();
+    let arn = names::function_arn(&ctx.region, &account, &reference.name);
+    Ok(Target {
+        reference,
+        account,
+        arn,
+    })
+}
+
+/// Authorises `action` on `resource` for the caller. A function of another account needs
+/// a resource policy, which the emulator's functions never have.
+pub fn authorize(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    action: &str,
+    resource: &str,
+    account: &str,
+) -> Result<(), LambdaError> {
+    if account != ctx.account {
+        return Err(LambdaError::AccessDenied(format!(
+            "User: {} is not authorized to perform: {action} on resource: {resource} because no resource-based policy allows the {action} action",
+            ctx.caller.arn
+        )));
+    }
+    state
+        .iam
+        .authorize(ctx, action, resource, &[])
+        .map_err(|denied| LambdaError::AccessDenied(denied.message))
+}
+
+/// Checks that the caller may pass `role` to Lambda (`iam:PassRole`) and that the role
+/// exists and trusts Lambda.
+fn check_role(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    role: &str,
+    function_arn: &str,
+) -> Result<(), LambdaError> {
+    state
+        .iam
+        .authorize(
+            ctx,
+            "iam:PassRole",
+            role,
+            &[("iam:PassedToService", SERVICE_PRINCIPAL)],
+        )
+        .map_err(|denied| LambdaError::AccessDenied(denied.message))?;
+    role_trusts_lambda(state, role, function_arn)
+}
+
+/// Whether the role exists and its trust policy lets Lambda assume it for this function.
+pub fn role_trusts_lambda(
+    state: &EmulatorState,
+    role: &str,
+    function_arn: &str,
+) -> Result<(), LambdaError> {
+    let trusted = state.iam.directory().role_by_arn(role).is_some_and(|role| {
+        state.iam.service_may_assume(
+            role,
+            SERVICE_PRINCIPAL,
+            function_arn,
+            &state.config.account,
+        )
+    });
+    if trusted {
+        Ok(())
+    } else {
+        Err(LambdaError::InvalidParameterValue(
+            ROLE_NOT_ASSUMABLE.to_owned(),
+        ))
+    }
+}
+
+fn not_found(target: &Target) -> LambdaError {
+    LambdaError::function_not_found(&target.qualified_arn())
+}
+
+/// The function a target names, at `$LATEST` (the only version the emulator keeps).
+fn find(state: &EmulatorState, ctx: &RequestContext, target: &Target) -> Result<Arc<Function>, LambdaError> {
+    let function = state
+        .region(&ctx.region)
+        .lambda
+        .get(&target.reference.name)
+        .ok_or_else(|| not_found(target))?;
+    match target.reference.qualifier.as_deref() {
+        None | Some(LATEST) => Ok(function),
+        Some(_) => Err(not_found(target)),
+    }
+}
+
+/// Builds a code package off the request's thread (unpacking and hashing block).
+async fn package(state: &EmulatorState, spec: CodeSpec) -> Result<CodePackage, LambdaError> {
+    let workdir = state.lambda.workdir()?;
+    tokio::task::spawn_blocking(move || code::build(&workdir, &spec))
+        .await
+        .map_err(|e| LambdaError::Service(format!("Unpacking the code failed: {e}")))?
+}
+
+fn check_revision(given: Option<&str>, current: &FunctionConfig) -> Result<(), LambdaError> {
+    match given {
+        Some(revision) if revision != current.revision_id => Err(LambdaError::PreconditionFailed(
+            "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id".to_owned(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// CreateFunction.
+pub async fn create(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: CreateFunctionInput,
+) -> Result<FunctionConfiguration, LambdaError> {
+    let mut v = Validator::new();
+    v.required("functionName", &input.function_name);
+    v.required("role", &input.role);
+    v.required("code", &input.code);
+    v.one_of(
+        "packageType",
+        input.package_type.as_deref(),
+        &["Zip", "Image"],
+    );
+    v.finish().map_err(LambdaError::Validation)?;
+    let (Some(name), Some(role), Some(code_input)) = (&input.function_name, &input.role, &input.code)
+    else {
+        return Err(LambdaError::Service("required members were checked".to_owned()));
+    };
+    let target = target(ctx, name, 140)?;
+    if target.reference.qualifier.is_some() {
+        return Err(LambdaError::InvalidParameterValue(
+            "A function name given to CreateFunction cannot have a qualifier.".to_owned(),
+        ));
+    }
+    if input.package_type.as_deref() == Some("Image") {
+        return Err(LambdaError::InvalidParameterValue(
+            "Container image functions (PackageType Image) are not supported by this emulator; use a Zip package."
+                .to_owned(),
+        ));
+    }
+    let changes = config::check(&ConfigInput {
+        runtime: input.runtime.as_deref(),
+        role: Some(role),
+        handler: input.handler.as_deref(),
+        description: input.description.as_deref(),
+        timeout: input.timeout,
+        memory_size: input.memory_size,
+        environment: input.environment.as_ref(),
+        architectures: input.architectures.as_deref(),
+        tracing_config: input.tracing_config.as_ref(),
+        ephemeral_storage: input.ephemeral_storage.as_ref(),
+        logging_config: input.logging_config.as_ref(),
+        kms_key_arn: input.kms_key_arn.as_deref(),
+        dead_letter_config: input.dead_letter_config.as_ref(),
+        layers: input.layers.as_deref(),
+        file_system_configs: input.file_system_configs.as_deref(),
+        image_config: input.image_config.as_ref(),
+        snap_start: input.snap_start.as_ref(),
+    })?;
+    if input.runtime.is_none() || input.handler.is_none() {
+        return Err(LambdaError::InvalidParameterValue(
+            "Runtime and Handler are mandatory parameters for functions created with deployment packages."
+                .to_owned(),
+        ));
+    }
+    let spec = code::spec_from_request(
+        code_input.zip_file.as_deref(),
+        code_input.s3_bucket.as_deref(),
+        code_input.s3_key.as_deref(),
+        code_input.image_uri.as_deref(),
+    )?;
+    authorize(state, ctx, "lambda:CreateFunction", &target.arn, &target.account)?;
+    check_role(state, ctx, role, &target.arn)?;
+    let region = state.region(&ctx.region);
+    let exists = || {
+        LambdaError::ResourceConflict(format!(
+            "Function already exist: {}",
+            target.reference.name
+        ))
+    };
+    if region.lambda.get(&target.reference.name).is_some() {
+        return Err(exists());
+    }
+    let package = package(state, spec).await?;
+    let mut config = FunctionConfig::new(&target.reference.name, &target.arn, &ctx.region, changes);
+    config.tags = input.tags.clone().unwrap_or_default();
+    let output = config.output(&package);
+    let function = Arc::new(Function::new(
+        config,
+        Arc::new(package),
+        new_pool(state),
+    ));
+    if !region.lambda.insert(function) {
+        return Err(exists());
+    }
+    tracing::debug!(function = %target.arn, request_id = %ctx.request_id, "function created");
+    Ok(output)
+}
+
+/// A new function's environment pool, with the emulator's limits.
+pub fn new_pool(state: &EmulatorState) -> EnvironmentPool {
+    EnvironmentPool::new(
+        state.config.lambda_max_environments,
+        Duration::from_secs(state.config.lambda_idle_seconds),
+    )
+}
+
+/// GetFunction.
+pub fn get(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    name: &str,
+    qualifier: Option<&str>,
+) -> Result<GetFunctionOutput, LambdaError> {
+    let target = target(ctx, name, 256)?;
+    let target = Target {
+        reference: target.reference.clone().with_qualifier(qualifier)?,
+        ..target
+    };
+    authorize(state, ctx, "lambda:GetFunction", &target.qualified_arn(), &target.account)?;
+    let current = find(state, ctx, &target)?.current();
+    Ok(GetFunctionOutput {
+        configuration: current.config.output(&current.code),
+        code: FunctionCodeLocation {
+            repository_type: "S3",
+            location: current.code.location(),
+        },
+        tags: (!current.config.tags.is_empty()).then(|| current.config.tags.clone()),
+    })
+}
+
+/// GetFunctionConfiguration.
+pub fn get_configuration(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    name: &str,
+    qualifier: Option<&str>,
+) -> Result<FunctionConfiguration, LambdaError> {
+    let target = target(ctx, name, 256)?;
+    let target = Target {
+        reference: target.reference.clone().with_qualifier(qualifier)?,
+        ..target
+    };
+    authorize(
+        state,
+        ctx,
+        "lambda:GetFunctionConfiguration",
+        &target.qualified_arn(),
+        &target.account,
+    )?;
+    let current = find(state, ctx, &target)?.current();
+    Ok(current.config.output(&current.code))
+}
+
+/// ListFunctions's query members.
+#[derive(Debug, Default)]
+pub struct ListInput {
+    pub marker: Option<String>,
+    pub max_items: Option<String>,
+    pub master_region: Option<String>,
+    pub function_version: Option<String>,
+}
+
+/// ListFunctions: the region's functions in name order, `MaxItems` (1-10000, default 50) at
+/// a time, with an opaque `NextMarker`.
+pub fn list(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: ListInput,
+) -> Result<ListFunctionsOutput, LambdaError> {
+    let mut v = Validator::new();
+    let max_items = match input.max_items.as_deref() {
+        None => None,
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                return Err(LambdaError::InvalidRequestContent(format!(
+                    "Could not parse request: MaxItems '{text}' is not an integer."
+                )))
+            }
+        },
+    };
+    if let Some(n) = max_items {
+        if !(1..=10000).contains(&n) {
+            let constraint = if n < 1 {
+                "Member must have value greater than or equal to 1"
+            } else {
+                "Member must have value less than or equal to 10000"
+            };
+            v.violation("maxItems", &format!("'{n}'"), constraint);
+        }
+    }
+    v.one_of(
+        "functionVersion",
+        input.function_version.as_deref(),
+        &["ALL"],
+    );
+    v.finish().map_err(LambdaError::Validation)?;
+    if input.master_region.is_some() {
+        return Err(LambdaError::InvalidParameterValue(
+            "MasterRegion applies to Lambda@Edge replicas, which this emulator does not have."
+                .to_owned(),
+        ));
+    }
+    authorize(state, ctx, "lambda:ListFunctions", "*", &ctx.account)?;
+    let from = match input.marker.as_deref() {
+        None | Some("") => None,
+        Some(marker) => Some(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(marker)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| {
+                    LambdaError::InvalidParameterValue(format!("Invalid marker: {marker}"))
+                })?,
+        ),
+    };
+    let max = max_items.map_or(50, |n| n as usize);
+    let (page, next) = state
+        .region(&ctx.region)
+        .lambda
+        .page(from.as_deref(), max);
+    Ok(ListFunctionsOutput {
+        functions: page
+            .iter()
+            .map(|f| {
+                let current = f.current();
+                current.config.output(&current.code)
+            })
+            .collect(),
+        next_marker: next
+            .map(|name| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(name)),
+    })
+}
+
+/// UpdateFunctionConfiguration. A change retires the warm environments: the next
+/// invocation starts cold with the new configuration.
+pub fn update_configuration(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    name: &str,
+    input: UpdateFunctionConfigurationInput,
+) -> Result<FunctionConfiguration, LambdaError> {
+    let target = target(ctx, name, 140)?;
+    let changes = config::check(&ConfigInput {
+        runtime: input.runtime.as_deref(),
+        role: input.role.as_deref(),
+        handler: input.handler.as_deref(),
+        description: input.description.as_deref(),
+        timeout: input.timeout,
+        memory_size: input.memory_size,
+        environment: input.environment.as_ref(),
+        architectures: None,
+        tracing_config: input.tracing_config.as_ref(),
+        ephemeral_storage: input.ephemeral_storage.as_ref(),
+        logging_config: input.logging_config.as_ref(),
+        kms_key_arn: input.kms_key_arn.as_deref(),
+        dead_letter_config: input.dead_letter_config.as_ref(),
+        layers: input.layers.as_deref(),
+        file_system_configs: input.file_system_configs.as_deref(),
+        image_config: input.image_config.as_ref(),
+        snap_start: input.snap_start.as_ref(),
+    })?;
+    authorize(
+        state,
+        ctx,
+        "lambda:UpdateFunctionConfiguration",
+        &target.qualified_arn(),
+        &target.account,
+    )?;
+    let function = find(state, ctx, &target)?;
+    if target.reference.qualifier.is_some() {
+        return Err(LambdaError::InvalidParameterValue(
+            "Only the unqualified function can be configured.".to_owned(),
+        ));
+    }
+    if let Some(role) = &input.role {
+        check_role(state, ctx, role, &target.arn)?;
+    }
+    let next = function.update(|current| {
+        check_revision(input.revision_id.as_deref(), &current.config)?;
+        let mut config = current.config.clone();
+        config.apply(changes);
+        Ok((config, Arc::clone(&current.code)))
+    })?;
+    tracing::debug!(function = %target.arn, request_id = %ctx.request_id, "function configuration updated");
+    Ok(next.config.output(&next.code))
+}
+
+/// UpdateFunctionCode. With `DryRun`, the package is checked and nothing changes.
+pub async fn update_code(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    name: &str,
+    input: UpdateFunctionCodeInput,
+) -> Result<FunctionConfiguration, LambdaError> {
+    let target = target(ctx, name, 140)?;
+    let mut v = Validator::new();
+    if let Some(architectures) = &input.architectures {
+        v.list_length(
+            "architectures",
+            &architectures.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>(),
+            1,
+            1,
+        );
+        for architecture in architectures {
+            v.one_of("architectures", Some(architecture), &["x86_64", "arm64"]);
+        }
+    }
+    v.finish().map_err(LambdaError::Validation)?;
+    let spec = code::spec_from_request(
+        input.zip_file.as_deref(),
+        input.s3_bucket.as_deref(),
+        input.s3_key.as_deref(),
+        input.image_uri.as_deref(),
+    )?;
+    authorize(
+        state,
+        ctx,
+        "lambda:UpdateFunctionCode",
+        &target.qualified_arn(),
+        &target.account,
+    )?;
+    let function = find(state, ctx, &target)?;
+    if target.reference.qualifier.is_some() {
+        return Err(LambdaError::InvalidParameterValue(
+            "Only the unqualified function's code can be updated.".to_owned(),
+        ));
+    }
+    check_revision(input.revision_id.as_deref(), &function.current().config)?;
+    let package = package(state, spec).await?;
+    if input.dry_run == Some(true) {
+        let current = function.current();
+        return Ok(current.config.output(&package));
+    }
+    let package = Arc::new(package);
+    let next = function.update(|current| {
+        check_revision(input.revision_id.as_deref(), &current.config)?;
+        let mut config = current.config.clone();
+        if let Some(architectures) = &input.architectures {
+            config.architectures = architectures.clone();
+        }
+        config.touch();
+        Ok((config, Arc::clone(&package)))
+    })?;
+    tracing::debug!(function = %target.arn, request_id = %ctx.request_id, "function code updated");
+    Ok(next.config.output(&next.code))
+}
+
+/// DeleteFunction: the function goes at once; its idle environments are stopped, busy
+/// ones when their invocation ends.
+pub fn delete(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    name: &str,
+    qualifier: Option<&str>,
+) -> Result<(), LambdaError> {
+    let target = target(ctx, name, 256)?;
+    let target = Target {
+        reference: target.reference.clone().with_qualifier(qualifier)?,
+        ..target
+    };
+    authorize(state, ctx, "lambda:DeleteFunction", &target.qualified_arn(), &target.account)?;
+    match target.reference.qualifier.as_deref() {
+        None => {}
+        Some(LATEST) => {
+            return Err(LambdaError::InvalidParameterValue(
+                "$LATEST version cannot be deleted without deleting the function.".to_owned(),
+            ))
+        }
+        Some(_) => return Err(not_found(&target)),
+    }
+    let function = state
+        .region(&ctx.region)
+        .lambda
+        .remove(&target.reference.name)
+        .ok_or_else(|| not_found(&target))?;
+    function.pool.close();
+    tracing::debug!(function = %target.arn, request_id = %ctx.request_id, "function deleted");
+    Ok(())
+}

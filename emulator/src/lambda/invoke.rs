@@ -1,0 +1,254 @@
+//! Invoke: `POST /2015-03-31/functions/{FunctionName}/invocations[?Qualifier=]` with
+//! `X-Amz-Invocation-Type` RequestResponse (200, the function's answer), Event (202, run
+//! in the background, queued while the function is at its concurrency limit) or DryRun
+//! (204), `X-Amz-Log-Type: Tail`, `X-Amz-Client-Context`, Lambda's payload limits, and
+//! `TooManyRequestsException` when a synchronous invocation finds every environment busy.
+
+use super::error::LambdaError;
+use super::execution::{self, Request};
+use super::functions::{authorize, target, Target};
+use super::names::LATEST;
+use crate::context::RequestContext;
+use crate::state::EmulatorState;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use base64::Engine;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// The largest synchronous payload.
+pub const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
+/// The largest asynchronous (Event) payload.
+pub const MAX_EVENT_PAYLOAD: usize = 256 * 1024;
+/// The longest `X-Amz-Client-Context`.
+pub const MAX_CLIENT_CONTEXT: usize = 3583;
+/// How many Event invocations may wait for an environment, emulator-wide.
+const MAX_QUEUED_EVENTS: usize = 10_000;
+
+/// Event invocations waiting for an environment.
+static QUEUED_EVENTS: AtomicUsize = AtomicUsize::new(0);
+
+/// Invoke's answer: a status, the payload and the output headers.
+#[derive(Debug)]
+pub struct InvokeOutput {
+    pub status: StatusCode,
+    pub payload: Bytes,
+    /// `X-Amz-Function-Error`.
+    pub function_error: Option<&'static str>,
+    /// `X-Amz-Log-Result`: the last 4 KB of the log, base64.
+    pub log_result: Option<String>,
+    /// `X-Amz-Executed-Version`.
+    pub executed_version: Option<&'static str>,
+}
+
+/// Invoke's input, from the path, query and headers.
+#[derive(Debug)]
+pub struct InvokeInput<'a> {
+    pub function_name: &'a str,
+    pub qualifier: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub payload: Bytes,
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The client context as the runtime receives it: the decoded JSON object, compact.
+fn client_context(encoded: &str) -> Result<String, LambdaError> {
+    if encoded.len() > MAX_CLIENT_CONTEXT {
+        return Err(LambdaError::InvalidParameterValue(format!(
+            "Client context must be at most {MAX_CLIENT_CONTEXT} bytes of base64."
+        )));
+    }
+    let invalid = || {
+        LambdaError::InvalidRequestContent(
+            "Client context must be a valid Base64-encoded JSON object.".to_owned(),
+        )
+    };
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| invalid())?;
+    match serde_json::from_slice::<serde_json::Value>(&decoded) {
+        Ok(value @ serde_json::Value::Object(_)) => Ok(value.to_string()),
+        _ => Err(invalid()),
+    }
+}
+
+/// The function an Invoke names, after authorisation.
+fn resolve(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: &InvokeInput<'_>,
+) -> Result<(Target, Arc<super::store::Function>), LambdaError> {
+    let target = target(ctx, input.function_name, 256)?;
+    let target = Target {
+        reference: target.reference.clone().with_qualifier(input.qualifier)?,
+        ..target
+    };
+    authorize(
+        state,
+        ctx,
+        "lambda:InvokeFunction",
+        &target.qualified_arn(),
+        &target.account,
+    )?;
+    let not_found = || LambdaError::function_not_found(&target.qualified_arn());
+    let function = state
+        .region(&ctx.region)
+        .lambda
+        .get(&target.reference.name)
+        .ok_or_else(not_found)?;
+    match target.reference.qualifier.as_deref() {
+        None | Some(LATEST) => Ok((target, function)),
+        Some(_) => Err(not_found()),
+    }
+}
+
+/// Invoke.
+pub async fn invoke(
+    state: &Arc<EmulatorState>,
+    ctx: &RequestContext,
+    input: InvokeInput<'_>,
+) -> Result<InvokeOutput, LambdaError> {
+    let mut v = crate::protocol::validation::Validator::new();
+    let invocation_type = header(input.headers, "x-amz-invocation-type");
+    v.one_of(
+        "invocationType",
+        invocation_type,
+        &["Event", "RequestResponse", "DryRun"],
+    );
+    let log_type = header(input.headers, "x-amz-log-type");
+    v.one_of("logType", log_type, &["None", "Tail"]);
+    v.finish().map_err(LambdaError::Validation)?;
+    let context = header(input.headers, "x-amz-client-context")
+        .filter(|c| !c.is_empty())
+        .map(client_context)
+        .transpose()?;
+    let (_, function) = resolve(state, ctx, &input)?;
+    let invocation_type = invocation_type.unwrap_or("RequestResponse");
+    let (limit, operation) = if invocation_type == "Event" {
+        (MAX_EVENT_PAYLOAD, "InvokeAsync")
+    } else {
+        (MAX_SYNC_PAYLOAD, "InvokeFunction")
+    };
+    if input.payload.len() > limit {
+        return Err(LambdaError::RequestTooLarge(format!(
+            "Request must be smaller than {limit} bytes for the {operation} operation"
+        )));
+    }
+    let payload = if input.payload.iter().all(u8::is_ascii_whitespace) {
+        Bytes::from_static(b"{}")
+    } else {
+        if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&input.payload) {
+            return Err(LambdaError::InvalidRequestContent(format!(
+                "Could not parse request body into json: Could not parse payload into json: {e}"
+            )));
+        }
+        input.payload
+    };
+    let trace_id = header(input.headers, "x-amzn-trace-id")
+        .filter(|t| t.starts_with("Root="))
+        .map(str::to_owned)
+        .unwrap_or_else(super::environment::new_trace_id);
+    let request = Request {
+        request_id: ctx.request_id.clone(),
+        payload,
+        invocation_type: if invocation_type == "Event" {
+            "Event"
+        } else {
+            "RequestResponse"
+        },
+        client_context: context,
+        trace_id,
+    };
+    match invocation_type {
+        "DryRun" => Ok(InvokeOutput {
+            status: StatusCode::NO_CONTENT,
+            payload: Bytes::new(),
+            function_error: None,
+            log_result: None,
+            executed_version: None,
+        }),
+        "Event" => {
+            if QUEUED_EVENTS.fetch_add(1, Ordering::AcqRel) >= MAX_QUEUED_EVENTS {
+                QUEUED_EVENTS.fetch_sub(1, Ordering::AcqRel);
+                return Err(throttled());
+            }
+            let state = Arc::clone(state);
+            tokio::spawn(async move {
+                let permit = function.pool.permit().await;
+                QUEUED_EVENTS.fetch_sub(1, Ordering::AcqRel);
+                let Some(_permit) = permit else {
+                    tracing::info!(function = %function.arn, request_id = %request.request_id, "event dropped: the function was deleted");
+                    return;
+                };
+                let request_id = request.request_id.clone();
+                match execution::execute(&state, &function, request).await {
+                    Ok(outcome) => {
+                        if outcome.function_error.is_some() {
+                            tracing::info!(function = %function.arn, request_id = %request_id, "event invocation failed with a function error");
+                        }
+                    }
+                    Err(error) => {
+                        tracing::info!(function = %function.arn, request_id = %request_id, error = %error, "event invocation could not run");
+                    }
+                }
+            });
+            Ok(InvokeOutput {
+                status: StatusCode::ACCEPTED,
+                payload: Bytes::new(),
+                function_error: None,
+                log_result: None,
+                executed_version: None,
+            })
+        }
+        _ => {
+            let Some(_permit) = function.pool.try_permit() else {
+                return Err(throttled());
+            };
+            let outcome = execution::execute(state, &function, request).await?;
+            let log_result = (log_type == Some("Tail"))
+                .then(|| base64::engine::general_purpose::STANDARD.encode(outcome.log.tail()));
+            Ok(InvokeOutput {
+                status: StatusCode::OK,
+                payload: outcome.payload,
+                function_error: outcome.function_error,
+                log_result,
+                executed_version: Some(LATEST),
+            })
+        }
+    }
+}
+
+fn throttled() -> LambdaError {
+    LambdaError::TooManyRequests {
+        message: "Rate Exceeded.".to_owned(),
+        retry_after_seconds: 1,
+        reason: "ConcurrentInvocationLimitExceeded",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_contexts_must_be_base64_json_objects_within_the_limit() {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(r#"{ "custom": {"k": "v"} }"#);
+        assert_eq!(
+            client_context(&encoded).unwrap(),
+            r#"{"custom":{"k":"v"}}"#
+        );
+        assert!(matches!(
+            client_context("%%%"),
+            Err(LambdaError::InvalidRequestContent(_))
+        ));
+        let array = base64::engine::general_purpose::STANDARD.encode("[1]");
+        assert!(client_context(&array).is_err());
+        assert!(matches!(
+            client_context(&"A".repeat(MAX_CLIENT_CONTEXT + 1)),
+            Err(LambdaError::InvalidParameterValue(_))
+        ));
+    }
+}

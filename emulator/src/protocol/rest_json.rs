@@ -1,0 +1,202 @@
+//! The restJson1 protocol (Lambda): operations chosen by method and path, JSON bodies
+//! (or raw payloads), input members in the path, query string and headers, and errors
+//! as `{"Type": "User", "message": text}` with the code in `X-Amzn-ErrorType`.
+
+use super::{AwsError, ErrorCode};
+use axum::body::Bytes;
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// The content type of JSON bodies.
+pub const CONTENT_TYPE: &str = "application/json";
+
+/// An error of a restJson1 service: besides its code, status and message, the name of
+/// the body member holding the message (`message` or `Message`, as the service's model
+/// spells it for that error), extra body members and extra headers (`Retry-After`).
+pub trait RestJsonError: AwsError {
+    /// `message` or `Message`.
+    fn message_member(&self) -> &'static str {
+        "message"
+    }
+    /// Further members of the error body, such as a throttling `Reason`.
+    fn extra_members(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+    /// Headers the error carries, such as `Retry-After`.
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+}
+
+/// Decodes a JSON body into an operation's input. An empty body is an empty object.
+pub fn decode<I: DeserializeOwned>(body: &[u8]) -> Result<I, String> {
+    super::json::decode(body)
+}
+
+/// Encodes an output as JSON.
+pub fn encode<O: Serialize>(output: &O) -> Vec<u8> {
+    super::json::encode(output)
+}
+
+/// Whether a request's `Content-Type` can carry a JSON body: absent, or a JSON type (SDKs
+/// send `application/json`), or a generic binary type some clients send.
+pub fn accepts_json_content_type(content_type: Option<&str>) -> bool {
+    let Some(content_type) = content_type else {
+        return true;
+    };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence.is_empty()
+        || essence.ends_with("/json")
+        || essence.ends_with("+json")
+        || essence.starts_with("application/x-amz-json")
+        || essence == "application/octet-stream"
+        || essence == "binary/octet-stream"
+}
+
+fn with_request_id(mut response: Response, request_id: &str) -> Response {
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-amzn-requestid", id);
+    }
+    response
+}
+
+/// A successful answer with a JSON body.
+pub fn success(request_id: &str, status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    with_request_id(response, request_id)
+}
+
+/// A successful answer without a body (204 and the like).
+pub fn empty(request_id: &str, status: StatusCode) -> Response {
+    with_request_id(status.into_response(), request_id)
+}
+
+/// A successful answer whose body is a raw payload, with output members in headers
+/// (header names and values that cannot be sent are left out).
+pub fn payload(
+    request_id: &str,
+    status: StatusCode,
+    headers: &[(&str, String)],
+    body: Bytes,
+) -> Response {
+    let mut response = (status, body).into_response();
+    let map = response.headers_mut();
+    map.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            map.insert(name, value);
+        }
+    }
+    with_request_id(response, request_id)
+}
+
+/// An error answer: `{"Type": "User"|"Service", <message member>: text, ...}`, the code in
+/// `X-Amzn-ErrorType`, and the error's own headers.
+pub fn error(request_id: &str, err: &dyn RestJsonError) -> Response {
+    let mut body = serde_json::Map::new();
+    let kind = if err.status().is_server_error() {
+        "Service"
+    } else {
+        "User"
+    };
+    body.insert("Type".to_owned(), kind.into());
+    body.insert(err.message_member().to_owned(), err.message().into());
+    for (name, value) in err.extra_members() {
+        body.insert(name.to_owned(), value.into());
+    }
+    let body = serde_json::Value::Object(body).to_string();
+    let mut response = success(request_id, err.status(), body.into_bytes());
+    let headers = response.headers_mut();
+    if let Ok(code) = HeaderValue::from_str(err.code()) {
+        headers.insert("x-amzn-errortype", code);
+    }
+    for (name, value) in err.headers() {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            headers.insert(name, value);
+        }
+    }
+    response
+        .extensions_mut()
+        .insert(ErrorCode(err.code().to_owned()));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Throttled;
+    impl AwsError for Throttled {
+        fn code(&self) -> &str {
+            "TooManyRequestsException"
+        }
+        fn status(&self) -> StatusCode {
+            StatusCode::TOO_MANY_REQUESTS
+        }
+        fn message(&self) -> String {
+            "Rate Exceeded.".to_owned()
+        }
+    }
+    impl RestJsonError for Throttled {
+        fn extra_members(&self) -> Vec<(&'static str, String)> {
+            vec![("Reason", "ConcurrentInvocationLimitExceeded".to_owned())]
+        }
+        fn headers(&self) -> Vec<(&'static str, String)> {
+            vec![("Retry-After", "1".to_owned())]
+        }
+    }
+
+    #[tokio::test]
+    async fn errors_carry_type_message_code_and_their_headers() {
+        let response = error("req-1", &Throttled);
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        let headers = response.headers();
+        assert_eq!(headers["x-amzn-errortype"], "TooManyRequestsException");
+        assert_eq!(headers["retry-after"], "1");
+        assert_eq!(headers["x-amzn-requestid"], "req-1");
+        assert_eq!(
+            super::super::error_code_of(&response).as_deref(),
+            Some("TooManyRequestsException")
+        );
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({"Type": "User", "message": "Rate Exceeded.", "Reason": "ConcurrentInvocationLimitExceeded"})
+        );
+    }
+
+    #[test]
+    fn json_content_types_are_told_from_others() {
+        assert!(accepts_json_content_type(None));
+        assert!(accepts_json_content_type(Some("application/json")));
+        assert!(accepts_json_content_type(Some(
+            "application/json; charset=utf-8"
+        )));
+        assert!(accepts_json_content_type(Some(
+            "application/x-amz-json-1.1"
+        )));
+        assert!(!accepts_json_content_type(Some("text/plain")));
+        assert!(!accepts_json_content_type(Some(
+            "application/x-www-form-urlencoded"
+        )));
+    }
+}

@@ -1,0 +1,94 @@
+//! SecureString values: encrypted and decrypted through KMS as the caller, with the
+//! encryption context `{"PARAMETER_ARN": ARN}` and `kms:ViaService =
+//! ssm.REGION.amazonaws.com`, and KMS's refusals answered as SSM answers them.
+
+use super::error::SsmError;
+use super::model::Parameter;
+use super::store::ParameterType;
+use crate::context::RequestContext;
+use crate::kms::{self, KmsError};
+use crate::protocol::AwsError;
+use crate::state::EmulatorState;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use std::collections::BTreeMap;
+
+/// The key of a SecureString created without a `KeyId`: the AWS managed key of SSM.
+pub const DEFAULT_KEY: &str = "alias/aws/ssm";
+
+fn context(arn: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([("PARAMETER_ARN".to_owned(), arn.to_owned())])
+}
+
+/// A KMS error as SSM reports it: a key that is missing, disabled or pending deletion
+/// is `InvalidKeyId`; a refusal is `AccessDeniedException` carrying KMS's reason.
+fn from_kms(ctx: &RequestContext, err: KmsError) -> SsmError {
+    let detail = format!(
+        "{} (Service: AWSKMS; Status Code: {}; Error Code: {}; Request ID: {}; Proxy: null)",
+        err.message(),
+        err.status().as_u16(),
+        err.code(),
+        ctx.request_id
+    );
+    match err {
+        KmsError::AccessDenied(_) => SsmError::AccessDenied(detail),
+        KmsError::NotFound(_)
+        | KmsError::Disabled(_)
+        | KmsError::InvalidState(_)
+        | KmsError::InvalidKeyUsage(_)
+        | KmsError::IncorrectKey(_)
+        | KmsError::InvalidCiphertext(_) => SsmError::InvalidKeyId(detail),
+        _ => SsmError::Internal(detail),
+    }
+}
+
+/// Encrypts a SecureString value for the parameter `arn` under `key_id`, as the caller.
+/// Returns the ciphertext as stored (base64).
+pub fn encrypt(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    key_id: &str,
+    arn: &str,
+    plaintext: &str,
+) -> Result<String, SsmError> {
+    let (blob, _key_arn) = kms::cipher::encrypt_as_caller(
+        state,
+        ctx,
+        "ssm",
+        key_id,
+        plaintext.as_bytes(),
+        &context(arn),
+    )
+    .map_err(|e| from_kms(ctx, e))?;
+    Ok(STANDARD.encode(blob))
+}
+
+/// Decrypts a stored SecureString value of the parameter `arn`, as the caller.
+pub fn decrypt(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    arn: &str,
+    stored: &str,
+) -> Result<String, SsmError> {
+    let blob = STANDARD
+        .decode(stored)
+        .map_err(|_| SsmError::Internal("The stored SecureString value is damaged.".to_owned()))?;
+    let plaintext = kms::cipher::decrypt_as_caller(state, ctx, "ssm", &blob, &context(arn))
+        .map_err(|e| from_kms(ctx, e))?;
+    String::from_utf8(plaintext)
+        .map_err(|_| SsmError::Internal("The decrypted value is not UTF-8.".to_owned()))
+}
+
+/// Replaces a SecureString parameter's ciphertext by its plaintext, when the caller asked
+/// for decryption (and may decrypt).
+pub fn reveal(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    parameter: &mut Parameter,
+    with_decryption: bool,
+) -> Result<(), SsmError> {
+    if with_decryption && parameter.kind == ParameterType::SecureString.as_str() {
+        parameter.value = decrypt(state, ctx, &parameter.arn, &parameter.value)?;
+    }
+    Ok(())
+}
