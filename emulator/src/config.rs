@@ -18,6 +18,11 @@ pub struct Config {
     /// Refuse access keys the emulator does not know, instead of treating them as the
     /// account root.
     pub strict: bool,
+    /// The most execution environments one Lambda function may have at once (its
+    /// concurrency limit).
+    pub lambda_max_environments: usize,
+    /// How long an idle execution environment is kept warm, in seconds.
+    pub lambda_idle_seconds: u64,
 }
 
 impl Default for Config {
@@ -28,6 +33,8 @@ impl Default for Config {
             account: "123456789012".to_owned(),
             body_limit: 7 * 1024 * 1024,
             strict: false,
+            lambda_max_environments: 4,
+            lambda_idle_seconds: 300,
         }
     }
 }

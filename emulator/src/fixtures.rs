@@ -154,6 +154,61 @@ pub struct ParameterFixture {
     pub region: Option<String>,
 }
 
+/// Where a fixture function's code comes from: exactly one of `zip`, `path` or
+/// `cargo_package`. Relative paths are relative to the fixture file's directory.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionCodeFixture {
+    /// A deployment package (a zip holding an executable `bootstrap` at its root).
+    #[serde(default)]
+    pub zip: Option<PathBuf>,
+    /// A local executable (or a directory holding `bootstrap`), run in place.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    /// A cargo package, built with `cargo build -p NAME` on the first invocation.
+    #[serde(default)]
+    pub cargo_package: Option<String>,
+    /// The package's binary target, when it has several.
+    #[serde(default)]
+    pub bin: Option<String>,
+    /// Where cargo runs (the fixture file's directory by default).
+    #[serde(default)]
+    pub directory: Option<PathBuf>,
+    /// Build with `--release` (the dev profile otherwise, as `cargo lambda watch`).
+    #[serde(default)]
+    pub release: bool,
+}
+
+/// A Lambda function.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionFixture {
+    pub name: String,
+    /// The execution role: a role name, or its ARN.
+    pub role: String,
+    /// `provided.al2023` by default.
+    #[serde(default)]
+    pub runtime: Option<String>,
+    pub code: FunctionCodeFixture,
+    /// `bootstrap` by default.
+    #[serde(default)]
+    pub handler: Option<String>,
+    /// The function's environment variables.
+    #[serde(default)]
+    pub environment: std::collections::BTreeMap<String, String>,
+    /// Seconds, 1-900 (3 by default).
+    #[serde(default)]
+    pub timeout: Option<i64>,
+    /// MB, 128-10240 (128 by default).
+    #[serde(default)]
+    pub memory_size: Option<i64>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The function's region (the emulator's `--region` when absent).
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
 /// One fixture file as written.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -177,6 +232,8 @@ pub struct FixtureFile {
     pub keys: Vec<KeyFixture>,
     #[serde(default)]
     pub parameters: Vec<ParameterFixture>,
+    #[serde(default)]
+    pub functions: Vec<FunctionFixture>,
 }
 
 /// Everything loaded from all fixture files, each entry with the file it came from.
@@ -189,6 +246,7 @@ pub struct Fixtures {
     pub role_sessions: Vec<(PathBuf, SessionFixture)>,
     pub keys: Vec<(PathBuf, KeyFixture)>,
     pub parameters: Vec<(PathBuf, ParameterFixture)>,
+    pub functions: Vec<(PathBuf, FunctionFixture)>,
 }
 
 fn is_fixture_file(path: &Path) -> bool {
@@ -341,6 +399,9 @@ pub fn merge(
     fixtures
         .parameters
         .extend(parsed.parameters.into_iter().map(|p| (file.to_owned(), p)));
+    fixtures
+        .functions
+        .extend(parsed.functions.into_iter().map(|f| (file.to_owned(), f)));
     Ok(())
 }
 

@@ -12,8 +12,11 @@
 //! - [`dispatch`]: one table per service, keyed by the full operation name
 //!   (`AmazonSSM.GetParameter`), from which every operation is reached.
 //! - [`ssm`]: Parameter Store: its operations, its error type and its store.
+//! - [`lambda`]: Lambda over restJson1, and the execution environments (child processes
+//!   speaking the Runtime API) that run functions.
 //! - [`state`]: state kept separately per region, created on first use.
 
+pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod context;
@@ -21,6 +24,7 @@ pub mod dispatch;
 pub mod fixtures;
 pub mod iam;
 pub mod kms;
+pub mod lambda;
 pub mod protocol;
 pub mod server;
 pub mod ssm;

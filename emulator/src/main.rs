@@ -9,7 +9,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
-/// An offline emulator of AWS SSM Parameter Store that speaks the real wire protocol.
+/// An offline emulator of AWS SSM Parameter Store, KMS, STS and Lambda that speaks the
+/// real wire protocols.
 ///
 /// Point an SDK at it with AWS_ENDPOINT_URL=http://127.0.0.1:4566.
 #[derive(Debug, Parser)]
@@ -26,12 +27,73 @@ struct Cli {
     #[arg(long, env = "EMULATOR_ACCOUNT", default_value = "123456789012")]
     account: String,
     /// Fixture files or directories to load (YAML or JSON; repeat or separate with ',').
+    /// Without any, the reference scenario's world is served.
     #[arg(long, env = "EMULATOR_FIXTURES", value_delimiter = ',')]
     fixtures: Vec<std::path::PathBuf>,
+    /// Start empty instead of with the reference scenario when no --fixtures are given.
+    #[arg(long)]
+    no_default_fixtures: bool,
     /// Refuse access keys the emulator does not know (UnrecognizedClientException)
     /// instead of treating them as the account root.
     #[arg(long, env = "EMULATOR_STRICT")]
     strict: bool,
+    /// The most execution environments one Lambda function may run at once; a
+    /// synchronous invocation beyond it is refused with TooManyRequestsException (429),
+    /// an Event invocation waits for a free one.
+    #[arg(long, env = "EMULATOR_LAMBDA_MAX_ENVIRONMENTS", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    lambda_max_environments: u32,
+    /// Seconds an idle execution environment is kept warm before it is stopped.
+    #[arg(long, env = "EMULATOR_LAMBDA_IDLE_SECONDS", default_value_t = 300)]
+    lambda_idle_seconds: u64,
+}
+
+/// The reference scenario's world: the repository's `fixtures/parameter-store-blog`
+/// (whose function is built from the `handler` package) when the emulator runs from its
+/// source tree, else the embedded copy of its principals, key and parameter.
+fn default_fixtures(account: &str) -> anyhow::Result<emulator::fixtures::Fixtures> {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("fixtures")
+        .join("parameter-store-blog");
+    if source.is_dir() {
+        return emulator::fixtures::load(&[source], account)
+            .context("refusing to start on a broken fixture");
+    }
+    let file = std::path::Path::new("(embedded)/parameter-store-blog/world.yaml");
+    let text = include_str!("../../fixtures/parameter-store-blog/world.yaml");
+    let mut fixtures = emulator::fixtures::Fixtures::default();
+    let parsed = emulator::fixtures::parse(file, text)?;
+    emulator::fixtures::merge(&mut fixtures, file, parsed, account)?;
+    Ok(fixtures)
+}
+
+/// What a newcomer needs: the endpoint, each principal's credentials, and an example
+/// command for each (`{endpoint}` is filled in once the listener is bound). These are the
+/// fixtures' own test credentials, printed on standard output, never logged.
+fn welcome(fixtures: &emulator::fixtures::Fixtures) -> String {
+    let mut out = String::from("\nEmulator ready at {endpoint}\n  export AWS_ENDPOINT_URL={endpoint} AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1\n");
+    out.push_str("  Unknown access keys act as the account root:\n    AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws sts get-caller-identity\n");
+    for (_, user) in &fixtures.users {
+        for key in &user.access_keys {
+            out.push_str(&format!(
+                "  User {}:\n    AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} aws sts get-caller-identity\n",
+                user.name, key.id, key.secret
+            ));
+        }
+    }
+    for (_, session) in &fixtures.role_sessions {
+        out.push_str(&format!(
+            "  Role {} (session {}):\n    AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_SESSION_TOKEN={} aws sts get-caller-identity\n",
+            session.role, session.name, session.access_key_id, session.secret, session.session_token
+        ));
+    }
+    for (_, function) in &fixtures.functions {
+        out.push_str(&format!(
+            "  Function {}:\n    aws lambda invoke --function-name {} --payload '{{}}' out.json && cat out.json   (AWS CLI v2: add --cli-binary-format raw-in-base64-out)\n",
+            function.name, function.name
+        ));
+    }
+    out
 }
 
 async fn shutdown_signal() {
@@ -74,10 +136,17 @@ async fn main() -> anyhow::Result<()> {
         default_region: cli.region,
         account: cli.account,
         strict: cli.strict,
+        lambda_max_environments: cli.lambda_max_environments as usize,
+        lambda_idle_seconds: cli.lambda_idle_seconds,
         ..Config::default()
     };
-    let fixtures = emulator::fixtures::load(&cli.fixtures, &config.account)
-        .context("refusing to start on a broken fixture")?;
+    let fixtures = if cli.fixtures.is_empty() && !cli.no_default_fixtures {
+        default_fixtures(&config.account)?
+    } else {
+        emulator::fixtures::load(&cli.fixtures, &config.account)
+            .context("refusing to start on a broken fixture")?
+    };
+    let banner = welcome(&fixtures);
     let state = EmulatorState::from_fixtures(config, &fixtures)
         .context("refusing to start on a broken fixture")?;
     let config = &state.config;
@@ -97,6 +166,31 @@ async fn main() -> anyhow::Result<()> {
         strict = state.iam.strict,
         "principals loaded"
     );
+    let functions: Vec<_> = state
+        .regions
+        .all()
+        .iter()
+        .flat_map(|region| region.lambda.all())
+        .collect();
+    if !functions.is_empty() {
+        tracing::info!(functions = functions.len(), "lambda functions loaded");
+    }
+    // Functions built from a cargo package start building now, in the background, so that
+    // the first invocation finds them ready (the build's output is in the log).
+    for function in functions {
+        let code = std::sync::Arc::clone(&function.current().code);
+        tokio::spawn(async move {
+            if let Err(e) = code.entrypoint().await {
+                tracing::warn!(function = %function.name, "function code not ready: {e}");
+            }
+        });
+    }
+    println!(
+        "{}",
+        banner.replace("{endpoint}", &format!("http://{address}"))
+    );
+    // Returns once the requests in flight are finished and every Lambda execution
+    // environment's process is gone.
     emulator::serve(listener, Arc::new(state), shutdown_signal()).await?;
     Ok(())
 }

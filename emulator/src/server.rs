@@ -5,17 +5,21 @@ use crate::auth::sigv4::SignedRequest;
 use crate::auth::{self, AuthError};
 use crate::context::RequestContext;
 use crate::dispatch;
-use crate::protocol::{json, AwsError, ProtocolError};
+use crate::lambda::records::{service_of_target, AwsCall, CallTracker};
+use crate::lambda::{self, LambdaError};
+use crate::protocol::{json, rest_json, AwsError, ProtocolError};
 use crate::state::EmulatorState;
 use axum::extract::{ConnectInfo, Query, Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::net::TcpListener;
 
 /// The state every handler shares.
@@ -25,25 +29,42 @@ pub type AppState = Arc<EmulatorState>;
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", post(aws_post))
+        .route("/2015-03-31/functions", any(lambda_request))
+        .route("/2015-03-31/functions/{*rest}", any(lambda_request))
         .route("/_emulator/health", get(health))
         .route("/_emulator/decisions", get(decisions))
+        .route("/_emulator/reset", post(reset))
+        .route("/_emulator/export", get(export))
+        .route("/_emulator/lambda/invocations", get(lambda_invocations))
         .fallback(fallback)
         .with_state(state)
 }
 
 /// Serves `app(state)` on `listener` until `shutdown` completes, then finishes the
-/// requests in flight.
+/// requests in flight. Lambda functions are told the listener's address; when `shutdown`
+/// completes their execution environments are stopped (so invocations in flight end at
+/// once), and every one of their processes is gone when this returns.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    if let Ok(address) = listener.local_addr() {
+        state.lambda.set_endpoint(address);
+    }
+    let stopping = Arc::clone(&state);
+    let shutdown = async move {
+        shutdown.await;
+        lambda::stop_all(&stopping).await;
+    };
+    let served = axum::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        app(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    lambda::stop_all(&state).await;
+    served
 }
 
 fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
@@ -68,6 +89,63 @@ impl AwsError for AuthFailure<'_> {
     }
 }
 
+/// Authenticates a request (its SigV4 signature over the body) and builds the context
+/// every operation receives: request id, region (from the signature scope), account,
+/// caller and source address.
+fn authenticate_request(
+    state: &EmulatorState,
+    parts: &Parts,
+    body: &[u8],
+    request_id: String,
+) -> Result<RequestContext, AuthError> {
+    let signed = SignedRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &parts.headers,
+        body,
+    };
+    let authenticated = auth::authenticate(&state.iam, &signed, time::OffsetDateTime::now_utc())?;
+    let region = authenticated
+        .scope
+        .as_ref()
+        .map_or(state.config.default_region.as_str(), |s| s.region.as_str());
+    let source_ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let mut ctx = RequestContext::new(
+        region,
+        &state.config.account,
+        authenticated.caller,
+        source_ip,
+    );
+    ctx.request_id = request_id;
+    Ok(ctx)
+}
+
+/// Records a call a Lambda function made back into the emulator (its caller is the
+/// session of a live execution environment).
+fn record_call(
+    tracker: Option<Arc<CallTracker>>,
+    ctx: &RequestContext,
+    service: impl FnOnce() -> (String, String),
+    started: Instant,
+    response: &Response,
+) {
+    if let Some(tracker) = tracker {
+        let (service, operation) = service();
+        tracker.record(AwsCall {
+            service,
+            operation,
+            status: response.status().as_u16(),
+            error_code: crate::protocol::error_code_of(response),
+            duration_ms: (started.elapsed().as_secs_f64() * 100_000.0).round() / 100.0,
+            request_id: ctx.request_id.clone(),
+        });
+    }
+}
+
 /// `POST /`: the awsJson1.1 services (routed by `X-Amz-Target`) and STS (awsQuery,
 /// form-encoded). Every request is authenticated first.
 async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
@@ -88,45 +166,97 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
     let Ok(body) = axum::body::to_bytes(body, limit).await else {
         return write_error(&ProtocolError::RequestTooLarge(limit));
     };
-    let signed = SignedRequest {
-        method: parts.method.as_str(),
-        path: parts.uri.path(),
-        query: parts.uri.query().unwrap_or(""),
-        headers: &parts.headers,
-        body: &body,
+    let ctx = match authenticate_request(&state, &parts, &body, request_id.clone()) {
+        Ok(ctx) => ctx,
+        Err(error) => {
+            tracing::debug!(code = error.code(query_protocol), "authentication failed");
+            return write_error(&AuthFailure {
+                error: &error,
+                query_protocol,
+            });
+        }
     };
-    let authenticated =
-        match auth::authenticate(&state.iam, &signed, time::OffsetDateTime::now_utc()) {
-            Ok(authenticated) => authenticated,
-            Err(error) => {
-                tracing::debug!(code = error.code(query_protocol), "authentication failed");
-                return write_error(&AuthFailure {
-                    error: &error,
-                    query_protocol,
-                });
-            }
-        };
-    let region = authenticated
-        .scope
-        .as_ref()
-        .map_or(state.config.default_region.as_str(), |s| s.region.as_str());
-    let source_ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    let mut ctx = RequestContext::new(
-        region,
-        &state.config.account,
-        authenticated.caller,
-        source_ip,
-    );
-    ctx.request_id = request_id.clone();
     tracing::debug!(target, region = %ctx.region, caller = %ctx.caller.arn, request_id = %ctx.request_id, "request");
-    if query_protocol {
+    let tracker = state.lambda.records.tracker_for(&ctx.caller);
+    let started = Instant::now();
+    let response = if query_protocol {
         crate::sts::handle(&state, &ctx, &body)
     } else {
         dispatch::aws_json(&state, &ctx, target, &body)
-    }
+    };
+    record_call(
+        tracker,
+        &ctx,
+        || match target {
+            Some(target) => service_of_target(target),
+            None => (
+                "sts".to_owned(),
+                crate::protocol::query::decode(&body)
+                    .remove("Action")
+                    .unwrap_or_default(),
+            ),
+        },
+        started,
+        &response,
+    );
+    response
+}
+
+/// Lambda's restJson1 routes (`/2015-03-31/functions...` and every other path of the
+/// Lambda API): the route is found by method and path, the body read within the
+/// operation's limit, the request authenticated, then the operation run.
+async fn lambda_request(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let Some(matched) = lambda::routes::lookup(parts.method.as_str(), parts.uri.path()) else {
+        return rest_json::error(
+            &request_id,
+            &LambdaError::UnknownOperation(format!(
+                "No Lambda operation is served at {} {}.",
+                parts.method,
+                parts.uri.path()
+            )),
+        );
+    };
+    let limit = lambda::api::body_limit(matched.operation, state.config.body_limit);
+    let Ok(body) = axum::body::to_bytes(body, limit).await else {
+        return rest_json::error(&request_id, &lambda::api::too_large(&matched, limit));
+    };
+    let ctx = match authenticate_request(&state, &parts, &body, request_id.clone()) {
+        Ok(ctx) => ctx,
+        Err(error) => {
+            tracing::debug!(code = error.code(false), "authentication failed");
+            return rest_json::error(
+                &request_id,
+                &LambdaError::Unauthenticated {
+                    code: error.code(false),
+                    message: error.message(),
+                },
+            );
+        }
+    };
+    tracing::debug!(operation = matched.name, region = %ctx.region, caller = %ctx.caller.arn, request_id = %ctx.request_id, "request");
+    let tracker = state.lambda.records.tracker_for(&ctx.caller);
+    let started = Instant::now();
+    let response = lambda::api::handle(
+        &state,
+        &ctx,
+        &matched,
+        lambda::api::LambdaRequest {
+            query: parts.uri.query(),
+            headers: &parts.headers,
+            body,
+        },
+    )
+    .await;
+    record_call(
+        tracker,
+        &ctx,
+        || ("lambda".to_owned(), matched.name.to_owned()),
+        started,
+        &response,
+    );
+    response
 }
 
 fn json_response(body: serde_json::Value) -> Response {
@@ -137,14 +267,44 @@ fn json_response(body: serde_json::Value) -> Response {
         .into_response()
 }
 
+/// `POST /_emulator/reset`: back to the fixtures, in milliseconds.
+async fn reset(State(state): State<AppState>) -> Response {
+    let started = std::time::Instant::now();
+    match crate::admin::reset(&state) {
+        Ok(()) => json_response(serde_json::json!({
+            "status": "reset",
+            "elapsedMs": started.elapsed().as_secs_f64() * 1000.0,
+        })),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::json!({"status": "error", "message": e.to_string()}).to_string(),
+        )
+            .into_response(),
+    }
+}
+
+/// `GET /_emulator/export`: the current keys and parameters in the fixture format (YAML).
+async fn export(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/yaml")],
+        crate::admin::export(&state),
+    )
+        .into_response()
+}
+
 /// `GET /_emulator/health`: whether the emulator is up, and what it serves.
 async fn health(State(state): State<AppState>) -> Response {
     json_response(serde_json::json!({
         "status": "ok",
-        "services": { "ssm": "available", "sts": "available" },
+        "services": { "ssm": "available", "sts": "available", "kms": "available", "lambda": "available" },
         "defaultRegion": state.config.default_region,
         "account": state.config.account,
         "strict": state.iam.strict,
+        "lambda": {
+            "maxEnvironments": state.config.lambda_max_environments,
+            "idleSeconds": state.config.lambda_idle_seconds,
+        },
     }))
 }
 
@@ -160,10 +320,26 @@ async fn decisions(
     }))
 }
 
-async fn fallback(method: Method, uri: Uri) -> Response {
+/// `GET /_emulator/lambda/invocations[?function=NAME]`: the recent invocations, oldest
+/// first, with cold or warm start, durations, outcome and the AWS calls each made.
+async fn lambda_invocations(
+    State(state): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    json_response(serde_json::json!({
+        "invocations": state.lambda.records.list(params.get("function").map(String::as_str)),
+    }))
+}
+
+/// Anything else: the other paths of the Lambda API go to Lambda (which names the
+/// operation it does not implement); the rest is an AWS-shaped 404.
+async fn fallback(state: State<AppState>, request: Request) -> Response {
+    if lambda::routes::is_lambda_path(request.uri().path()) {
+        return lambda_request(state, request).await;
+    }
     json::error(
         &uuid::Uuid::new_v4().to_string(),
-        &ProtocolError::NotFound(format!("{method} {}", uri.path())),
+        &ProtocolError::NotFound(format!("{} {}", request.method(), request.uri().path())),
     )
 }
 
@@ -209,5 +385,65 @@ mod tests {
             .unwrap();
         let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(body["__type"], "RequestEntityTooLargeException");
+    }
+
+    #[tokio::test]
+    async fn lambda_paths_answer_in_rest_json_shape() {
+        use tower::ServiceExt;
+        let config = Config {
+            body_limit: 1024,
+            ..Config::default()
+        };
+        let router = app(Arc::new(EmulatorState::new(config)));
+        let cases = [
+            (
+                "POST",
+                "/2015-03-31/functions/f/invocations",
+                vec![b' '; 2048],
+                413,
+                "RequestTooLargeException",
+            ),
+            (
+                "GET",
+                "/2015-03-31/functions/f/nothing-here",
+                Vec::new(),
+                404,
+                "UnknownOperationException",
+            ),
+            (
+                "GET",
+                "/2016-08-19/account-settings",
+                Vec::new(),
+                501,
+                "NotImplementedException",
+            ),
+            (
+                "GET",
+                "/2015-03-31/functions/f",
+                Vec::new(),
+                404,
+                "ResourceNotFoundException",
+            ),
+        ];
+        for (method, path, body, status, code) in cases {
+            let request = axum::http::Request::builder()
+                .method(method)
+                .uri(path)
+                .body(Body::from(body))
+                .unwrap();
+            let response = router.clone().oneshot(request).await.unwrap();
+            assert_eq!(response.status().as_u16(), status, "{method} {path}");
+            assert_eq!(
+                response.headers()["x-amzn-errortype"],
+                code,
+                "{method} {path}"
+            );
+            let body = axum::body::to_bytes(response.into_body(), 4096)
+                .await
+                .unwrap();
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            let kind = if status >= 500 { "Service" } else { "User" };
+            assert_eq!(body["Type"], kind, "{method} {path}");
+        }
     }
 }

@@ -7,6 +7,7 @@ use crate::fixtures::{FixtureError, Fixtures};
 use crate::iam::principals::Directory;
 use crate::iam::Iam;
 use crate::kms::store::KeyStore;
+use crate::lambda::store::FunctionStore;
 use crate::ssm::store::ParameterStore;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -18,6 +19,8 @@ pub struct RegionState {
     pub ssm: ParameterStore,
     /// The region's KMS keys, aliases and grants.
     pub kms: KeyStore,
+    /// The region's Lambda functions and their execution environments.
+    pub lambda: FunctionStore,
 }
 
 /// The whole emulator's state, shared by every request.
@@ -29,6 +32,11 @@ pub struct EmulatorState {
     pub iam: Iam,
     /// Per-region state.
     pub regions: Regions<RegionState>,
+    /// Lambda's emulator-wide state: the listening address functions call back to, the
+    /// work directory of deployment packages, invocation records.
+    pub lambda: crate::lambda::Lambda,
+    /// The fixtures the emulator started from, loaded again by a reset.
+    pub fixtures: Fixtures,
 }
 
 impl EmulatorState {
@@ -39,12 +47,15 @@ impl EmulatorState {
             config,
             iam,
             regions: Regions::default(),
+            lambda: crate::lambda::Lambda::default(),
+            fixtures: Fixtures::default(),
         }
     }
 
     /// A new emulator holding the world described by `fixtures`: principals, then keys,
-    /// then parameters (whose SecureStrings are encrypted under those keys). Keys and
-    /// parameters go to their own `region`, or the default region.
+    /// then parameters (whose SecureStrings are encrypted under those keys), then Lambda
+    /// functions. Keys, parameters and functions go to their own `region`, or the default
+    /// region.
     pub fn from_fixtures(config: Config, fixtures: &Fixtures) -> Result<Self, FixtureError> {
         let directory = Directory::from_fixtures(fixtures, &config.account)?;
         let iam = Iam::new(&config.account, config.strict || fixtures.strict, directory);
@@ -52,7 +63,18 @@ impl EmulatorState {
             config,
             iam,
             regions: Regions::default(),
+            lambda: crate::lambda::Lambda::default(),
+            fixtures: fixtures.clone(),
         };
+        state.load_regional_fixtures()?;
+        Ok(state)
+    }
+
+    /// Loads the regional part of the fixtures (keys, parameters, functions) into the
+    /// regions; at start, and again after a reset.
+    pub fn load_regional_fixtures(&self) -> Result<(), FixtureError> {
+        let state = self;
+        let fixtures = &self.fixtures;
         let default_region = state.config.default_region.clone();
         for (i, (file, key)) in fixtures.keys.iter().enumerate() {
             let region = key.region.as_deref().unwrap_or(&default_region);
@@ -75,7 +97,11 @@ impl EmulatorState {
                 )
             })?;
         }
-        Ok(state)
+        for (i, (file, function)) in fixtures.functions.iter().enumerate() {
+            let region = function.region.as_deref().unwrap_or(&default_region);
+            crate::lambda::fixture::load_function(state, region, file, i, function)?;
+        }
+        Ok(())
     }
 
     /// The state of one region.
@@ -104,6 +130,37 @@ impl<T: Default> Regions<T> {
         }
         let mut regions = self.regions.write().unwrap_or_else(|e| e.into_inner());
         Arc::clone(regions.entry(region.to_owned()).or_default())
+    }
+}
+
+impl<T> Regions<T> {
+    /// Forgets every region (their state is dropped once no request holds it).
+    pub fn clear(&self) {
+        let old = std::mem::take(&mut *self.regions.write().unwrap_or_else(|e| e.into_inner()));
+        drop(old);
+    }
+
+    /// Every region used so far, with its name, sorted by name.
+    pub fn all_named(&self) -> Vec<(String, Arc<T>)> {
+        let mut all: Vec<(String, Arc<T>)> = self
+            .regions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(name, state)| (name.clone(), Arc::clone(state)))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        all
+    }
+
+    /// The state of every region used so far.
+    pub fn all(&self) -> Vec<Arc<T>> {
+        self.regions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
     }
 }
 

@@ -46,14 +46,38 @@ pub fn strict_endpoint() -> &'static str {
 pub fn fixture_paths() -> Vec<std::path::PathBuf> {
     let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     vec![
-        here.join("../fixtures/parameter-store-blog"),
+        here.join("../fixtures/parameter-store-blog/world.yaml"),
+        scenario_function_fixture(),
         here.join("fixtures"),
     ]
 }
 
+/// A fixture declaring the scenario's function exactly as
+/// `fixtures/parameter-store-blog/function.yaml` does, but running the handler binary
+/// this test build made (instead of building the `handler` package on first use).
+fn scenario_function_fixture() -> std::path::PathBuf {
+    let declared = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/parameter-store-blog/function.yaml"),
+    )
+    .expect("the scenario's function fixture");
+    let text = declared.replace(
+        "cargo_package: handler",
+        &format!("path: {}", env!("CARGO_BIN_EXE_scenario-handler")),
+    );
+    assert_ne!(text, declared, "function.yaml names the handler package");
+    let path = std::env::temp_dir().join(format!(
+        "emulator-tests-{}-scenario-function.yaml",
+        std::process::id()
+    ));
+    std::fs::write(&path, text).expect("write the function fixture");
+    path
+}
+
 /// Starts an emulator with the test fixtures on `127.0.0.1:0`, on a runtime of its own (so
-/// it outlives every test's runtime), and returns its URL.
-fn start_emulator(strict: bool) -> String {
+/// it outlives every test's runtime), and returns its URL. Tests that change the whole
+/// emulator (a reset) start one of their own with this.
+pub fn start_emulator(strict: bool) -> String {
     capture_logs();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

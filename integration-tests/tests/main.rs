@@ -1,9 +1,13 @@
 //! End-to-end tests: the official AWS SDK clients against the emulator, started in this
 //! process on `127.0.0.1:0` unless `AWS_ENDPOINT_URL` names a running one.
 
+mod admin;
 mod common;
+mod compose;
 mod identity;
 mod kms;
+mod lambda;
 mod protocol;
+mod scenario;
 mod securestring;
 mod ssm;

@@ -47,7 +47,7 @@ async fn admin_puts_secret(name: &str, secret: &str, key: &str) {
 
 #[tokio::test]
 async fn rows_1_to_4_the_admin_encrypts_but_cannot_decrypt() {
-    let name = unique("/dev/parameterStoreBlog/appSecrets");
+    let name = unique("/dev/parameterStoreBlogTests/appSecrets");
     let secret = format!("{{\"secretKey\": \"{}\"}}", unique("secretValue"));
     admin_puts_secret(&name, &secret, KEY_ALIAS).await;
     let admin = ssm_as(ADMIN.0, ADMIN.1).await;
@@ -136,7 +136,7 @@ async fn row_6_the_role_is_confined_to_its_path_and_may_not_write() {
         message,
         format!("User: {ROLE_SESSION_ARN} is not authorized to perform: ssm:GetParameter on resource: {} because no identity-based policy allows the ssm:GetParameter action", parameter_arn(&outside))
     );
-    let inside = unique("/dev/parameterStoreBlog/new");
+    let inside = unique("/dev/parameterStoreBlogTests/new");
     let (code, message) = error_of(
         role.put_parameter()
             .name(&inside)
@@ -178,7 +178,7 @@ async fn row_9_a_disabled_key_is_invalid_key_id_in_ssm_and_disabled_in_kms() {
         .await
         .unwrap();
     let key_id = key.key_metadata().unwrap().key_id().to_owned();
-    let name = unique("/dev/parameterStoreBlog/row9");
+    let name = unique("/dev/parameterStoreBlogTests/row9");
     admin_puts_secret(&name, "row-nine-secret", &key_id).await;
     let role = aws_sdk_ssm::Client::new(&role_config().await);
     let before = role
@@ -226,7 +226,7 @@ async fn row_9_a_disabled_key_is_invalid_key_id_in_ssm_and_disabled_in_kms() {
         ssm_as(ADMIN.0, ADMIN.1)
             .await
             .put_parameter()
-            .name(unique("/dev/parameterStoreBlog/row9b"))
+            .name(unique("/dev/parameterStoreBlogTests/row9b"))
             .value("x")
             .r#type(ParameterType::SecureString)
             .key_id(&key_id)
@@ -262,7 +262,7 @@ async fn stored_value(client: &aws_sdk_ssm::Client, name: &str) -> String {
 
 #[tokio::test]
 async fn row_10_a_flipped_byte_or_another_context_is_an_invalid_ciphertext() {
-    let name = unique("/dev/parameterStoreBlog/row10");
+    let name = unique("/dev/parameterStoreBlogTests/row10");
     admin_puts_secret(&name, "row-ten-secret", KEY_ALIAS).await;
     let role = aws_sdk_ssm::Client::new(&role_config().await);
     let blob = b64(&stored_value(&role, &name).await);
@@ -434,7 +434,7 @@ async fn history_and_by_path_decrypt_and_overwrites_keep_the_type_and_key() {
 
 #[tokio::test]
 async fn no_plaintext_reaches_logs_or_refusals() {
-    let name = unique("/dev/parameterStoreBlog/logcheck");
+    let name = unique("/dev/parameterStoreBlogTests/logcheck");
     let secret = unique("never-logged-plaintext-");
     admin_puts_secret(&name, &secret, KEY_ALIAS).await;
     let admin = ssm_as(ADMIN.0, ADMIN.1).await;

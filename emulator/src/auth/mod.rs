@@ -86,7 +86,7 @@ pub fn authenticate(
         Err(e) => return Err(AuthError::Signature(e)),
     };
     let key_id = &parts.scope.access_key_id;
-    let Some(key) = iam.lookup_key(key_id) else {
+    let Some(key) = iam.find_key(key_id) else {
         return if iam.strict {
             Err(AuthError::InvalidToken)
         } else {

@@ -226,7 +226,7 @@ pub fn verify(
     check_scope_date(parts)?;
     let (payload_hash, alternate_payload_hash) = payload_hashes(request, parts)?;
 
-    let key = signing_key(
+    let key = cached_signing_key(
         secret_access_key,
         &parts.scope.date,
         &parts.scope.region,
@@ -340,7 +340,7 @@ pub fn canonical_query(query: &str, presigned: bool) -> String {
 /// The string to sign: algorithm, signing time, credential scope and the hex SHA-256
 /// of the canonical request, one a line.
 pub fn string_to_sign(amz_date: &str, scope: &CredentialScope, canonical_request: &str) -> String {
-    let hash = hex::encode(Sha256::digest(canonical_request.as_bytes()));
+    let hash = lower_hex(&Sha256::digest(canonical_request.as_bytes()));
     let mut out = String::with_capacity(
         ALGORITHM.len()
             + amz_date.len()
@@ -375,6 +375,66 @@ pub fn signing_key(secret_access_key: &str, date: &str, region: &str, service: &
     let k_region = hmac_sha256(&[&k_date], region.as_bytes());
     let k_service = hmac_sha256(&[&k_region], service.as_bytes());
     hmac_sha256(&[&k_service], b"aws4_request")
+}
+
+/// [`signing_key`], derived once per secret, day, region and service and then reused:
+/// an SDK signs every request of a day with the same key, and deriving it costs four
+/// HMACs. Each thread keeps the last few keys it derived (in memory only).
+fn cached_signing_key(
+    secret_access_key: &str,
+    date: &str,
+    region: &str,
+    service: &str,
+) -> [u8; 32] {
+    struct Derived {
+        secret: String,
+        date: String,
+        region: String,
+        service: String,
+        key: [u8; 32],
+    }
+    const KEPT: usize = 16;
+    thread_local! {
+        static DERIVED: std::cell::RefCell<(Vec<Derived>, usize)> =
+            const { std::cell::RefCell::new((Vec::new(), 0)) };
+    }
+    DERIVED.with(|cell| {
+        let (derived, next) = &mut *cell.borrow_mut();
+        if let Some(found) = derived.iter().find(|d| {
+            d.date == date
+                && d.region == region
+                && d.service == service
+                && d.secret == secret_access_key
+        }) {
+            return found.key;
+        }
+        let key = signing_key(secret_access_key, date, region, service);
+        let entry = Derived {
+            secret: secret_access_key.to_owned(),
+            date: date.to_owned(),
+            region: region.to_owned(),
+            service: service.to_owned(),
+            key,
+        };
+        if derived.len() < KEPT {
+            derived.push(entry);
+        } else {
+            derived[*next % KEPT] = entry;
+            *next = (*next + 1) % KEPT;
+        }
+        key
+    })
+}
+
+/// Lower-case hex of a digest (as `hex::encode`, by table: this runs twice a request).
+fn lower_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
 }
 
 /// The hex signature of `string_to_sign` with `signing_key`.
@@ -772,11 +832,11 @@ fn payload_hashes<'r>(
     if parts.presigned {
         return Ok((
             Cow::Borrowed(UNSIGNED_PAYLOAD),
-            Some(hex::encode(Sha256::digest(request.body))),
+            Some(lower_hex(&Sha256::digest(request.body))),
         ));
     }
     let Some(declared) = request.headers.get(CONTENT_SHA256_HEADER) else {
-        return Ok((Cow::Owned(hex::encode(Sha256::digest(request.body))), None));
+        return Ok((Cow::Owned(lower_hex(&Sha256::digest(request.body))), None));
     };
     let declared = declared
         .to_str()
@@ -1696,6 +1756,39 @@ mod tests {
         assert_eq!(error.code(true), "SignatureDoesNotMatch");
         let debug = format!("{error:?}");
         assert!(!debug.contains("not-the-secret") && !debug.contains(SECRET));
+    }
+
+    #[test]
+    fn lower_hex_is_hex_encode() {
+        for bytes in [
+            &b""[..],
+            &[0u8, 1, 0x7f, 0x80, 0xab, 0xff][..],
+            &[0x5au8; 32][..],
+        ] {
+            assert_eq!(lower_hex(bytes), hex::encode(bytes));
+        }
+    }
+
+    #[test]
+    fn cached_signing_keys_are_the_derived_ones() {
+        // More combinations than the cache keeps, each asked twice, interleaved.
+        for round in 0..2 {
+            for i in 0..40 {
+                let secret = format!("secret-{}", i % 7);
+                let region = if i % 2 == 0 { "us-east-1" } else { "eu-west-1" };
+                let service = if i % 3 == 0 { "ssm" } else { "kms" };
+                let date = if i % 5 == 0 { "20150830" } else { "20150831" };
+                assert_eq!(
+                    cached_signing_key(&secret, date, region, service),
+                    signing_key(&secret, date, region, service),
+                    "round {round}, combination {i}"
+                );
+            }
+        }
+        assert_ne!(
+            cached_signing_key("a", "20150830", "us-east-1", "ssm"),
+            cached_signing_key("b", "20150830", "us-east-1", "ssm")
+        );
     }
 
     #[test]

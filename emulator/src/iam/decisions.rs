@@ -1,43 +1,137 @@
 //! The log of recent authorisation decisions, readable at `/_emulator/decisions` so a user
 //! can see why a call was allowed or refused.
+//!
+//! Recording is on every request's path, so a record keeps the decision as the engine
+//! gave it (outcome, kind, deciding statement) and the clock reading; its time and reason
+//! are put in words only when the log is read.
 
-use serde::Serialize;
+use super::policy::{Outcome, PolicyKind, Reason};
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use time::OffsetDateTime;
 
 /// How many decisions are kept.
 pub const CAPACITY: usize = 500;
 
-/// One decision, as the endpoint shows it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One decision.
+#[derive(Debug, Clone)]
 pub struct DecisionRecord {
-    /// When, in RFC 3339.
-    pub time: String,
+    /// When (shown in RFC 3339).
+    pub time: OffsetDateTime,
     pub request_id: String,
     pub principal: String,
     pub action: String,
     pub resource: String,
+    pub outcome: Outcome,
+    /// Which kind of policy decided (or was missing).
+    pub kind: PolicyKind,
+    /// The statement that decided; `None` when nothing allowed.
+    pub reason: Option<Reason>,
+}
+
+impl DecisionRecord {
     /// `Allow`, `ExplicitDeny` or `ImplicitDeny`.
-    pub decision: &'static str,
-    /// Which policy and statement decided, or what was missing.
-    pub reason: String,
+    pub fn decision(&self) -> &'static str {
+        outcome_name(self.outcome)
+    }
+
+    /// Which policy and statement decided, or what was missing, in words.
+    pub fn reason_text(&self) -> String {
+        reason_text(&self.action, self.outcome, self.kind, self.reason.as_ref())
+    }
+}
+
+/// The name of an outcome, as the log and the refusal log line show it.
+pub fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Allow => "Allow",
+        Outcome::ExplicitDeny => "ExplicitDeny",
+        Outcome::ImplicitDeny => "ImplicitDeny",
+    }
+}
+
+/// The reason of a decision, in words.
+pub fn reason_text(
+    action: &str,
+    outcome: Outcome,
+    kind: PolicyKind,
+    reason: Option<&Reason>,
+) -> String {
+    match reason {
+        Some(reason) => {
+            let statement = reason
+                .sid
+                .clone()
+                .unwrap_or_else(|| format!("#{}", reason.index));
+            let verb = match outcome {
+                Outcome::Allow => "allowed by",
+                _ => "denied by",
+            };
+            format!("{verb} policy {:?}, statement {statement:?}", reason.policy)
+        }
+        None => match kind {
+            PolicyKind::Identity => format!("no identity-based policy allows {action}"),
+            PolicyKind::Resource => format!("no resource-based policy allows {action}"),
+        },
+    }
+}
+
+impl Serialize for DecisionRecord {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let time = self
+            .time
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let mut record = serializer.serialize_struct("DecisionRecord", 7)?;
+        record.serialize_field("time", &time)?;
+        record.serialize_field("requestId", &self.request_id)?;
+        record.serialize_field("principal", &self.principal)?;
+        record.serialize_field("action", &self.action)?;
+        record.serialize_field("resource", &self.resource)?;
+        record.serialize_field("decision", self.decision())?;
+        record.serialize_field("reason", &self.reason_text())?;
+        record.end()
+    }
 }
 
 /// A bounded log of decisions, newest last.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct DecisionLog {
     entries: Mutex<VecDeque<DecisionRecord>>,
+}
+
+impl Default for DecisionLog {
+    fn default() -> Self {
+        DecisionLog {
+            // Allocated once: recording never grows the log.
+            entries: Mutex::new(VecDeque::with_capacity(CAPACITY)),
+        }
+    }
 }
 
 impl DecisionLog {
     /// Records a decision, dropping the oldest past [`CAPACITY`].
     pub fn record(&self, record: DecisionRecord) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() == CAPACITY {
-            entries.pop_front();
-        }
+        let dropped = if entries.len() == CAPACITY {
+            entries.pop_front()
+        } else {
+            None
+        };
         entries.push_back(record);
+        drop(entries);
+        // The oldest record's strings are freed outside the lock.
+        drop(dropped);
+    }
+
+    /// Forgets every decision.
+    pub fn clear(&self) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// The recent decisions, oldest first; only refusals when `denied_only`.
@@ -45,7 +139,7 @@ impl DecisionLog {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .iter()
-            .filter(|r| !denied_only || r.decision != "Allow")
+            .filter(|r| !denied_only || r.outcome != Outcome::Allow)
             .cloned()
             .collect()
     }
@@ -55,15 +149,16 @@ impl DecisionLog {
 mod tests {
     use super::*;
 
-    fn record(n: usize, decision: &'static str) -> DecisionRecord {
+    fn record(n: usize, outcome: Outcome) -> DecisionRecord {
         DecisionRecord {
-            time: String::new(),
+            time: OffsetDateTime::UNIX_EPOCH,
             request_id: n.to_string(),
             principal: String::new(),
-            action: String::new(),
+            action: "ssm:GetParameter".to_owned(),
             resource: String::new(),
-            decision,
-            reason: String::new(),
+            outcome,
+            kind: PolicyKind::Identity,
+            reason: None,
         }
     }
 
@@ -71,11 +166,48 @@ mod tests {
     fn keeps_the_newest_and_filters_refusals() {
         let log = DecisionLog::default();
         for n in 0..CAPACITY + 3 {
-            log.record(record(n, if n % 2 == 0 { "Allow" } else { "ImplicitDeny" }));
+            let outcome = if n % 2 == 0 {
+                Outcome::Allow
+            } else {
+                Outcome::ImplicitDeny
+            };
+            log.record(record(n, outcome));
         }
         let all = log.recent(false);
         assert_eq!(all.len(), CAPACITY);
         assert_eq!(all[0].request_id, "3");
-        assert!(log.recent(true).iter().all(|r| r.decision != "Allow"));
+        assert!(log.recent(true).iter().all(|r| r.decision() != "Allow"));
+    }
+
+    #[test]
+    fn records_are_shown_in_words() {
+        let mut allowed = record(1, Outcome::Allow);
+        allowed.time =
+            OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_789).unwrap();
+        allowed.reason = Some(Reason {
+            policy: "ReadDev".to_owned(),
+            sid: None,
+            index: 2,
+            principal_match: None,
+        });
+        let shown = serde_json::to_value(&allowed).unwrap();
+        assert_eq!(
+            shown,
+            serde_json::json!({
+                "time": "2023-11-14T22:13:20.123456789Z",
+                "requestId": "1",
+                "principal": "",
+                "action": "ssm:GetParameter",
+                "resource": "",
+                "decision": "Allow",
+                "reason": "allowed by policy \"ReadDev\", statement \"#2\"",
+            })
+        );
+        let mut refused = record(2, Outcome::ImplicitDeny);
+        refused.kind = PolicyKind::Resource;
+        assert_eq!(
+            serde_json::to_value(&refused).unwrap()["reason"],
+            "no resource-based policy allows ssm:GetParameter"
+        );
     }
 }

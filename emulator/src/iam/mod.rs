@@ -18,6 +18,7 @@ use crate::context::{Caller, CallerKind, RequestContext};
 use decisions::{DecisionLog, DecisionRecord};
 use policy::{ContextKeys, Decision, NamedPolicy, Outcome, PolicyDocument, PolicyKind, Request};
 use principals::{random_string, AccessKey, Directory, KeyOwner, Role};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::RwLock;
 use time::OffsetDateTime;
@@ -51,14 +52,6 @@ pub struct Iam {
 const KEY_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-fn outcome_name(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Allow => "Allow",
-        Outcome::ExplicitDeny => "ExplicitDeny",
-        Outcome::ImplicitDeny => "ImplicitDeny",
-    }
-}
-
 /// The message AWS sends for a refusal.
 pub fn denial_message(caller: &str, action: &str, resource: &str, decision: &Decision) -> String {
     let why = match (&decision.outcome, &decision.kind) {
@@ -78,25 +71,39 @@ pub fn denial_message(caller: &str, action: &str, resource: &str, decision: &Dec
     format!("User: {caller} is not authorized to perform: {action} on resource: {resource} {why}")
 }
 
-/// The reason of a decision, in words, for the decision log.
-fn reason_text(action: &str, decision: &Decision) -> String {
-    match &decision.reason {
-        Some(reason) => {
-            let statement = reason
-                .sid
-                .clone()
-                .unwrap_or_else(|| format!("#{}", reason.index));
-            let verb = match decision.outcome {
-                Outcome::Allow => "allowed by",
-                _ => "denied by",
-            };
-            format!("{verb} policy {:?}, statement {statement:?}", reason.policy)
-        }
-        None => match decision.kind {
-            PolicyKind::Identity => format!("no identity-based policy allows {action}"),
-            PolicyKind::Resource => format!("no resource-based policy allows {action}"),
-        },
+/// `aws:CurrentTime` (RFC 3339, whole seconds) and `aws:EpochTime` of the current
+/// second. Both keys have one-second resolution, so each thread formats them once a
+/// second rather than on every decision.
+fn current_time_keys() -> (String, String) {
+    thread_local! {
+        static CURRENT: std::cell::RefCell<Option<(i64, String, String)>> =
+            const { std::cell::RefCell::new(None) };
     }
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    CURRENT.with(|cell| {
+        let mut cached = cell.borrow_mut();
+        match cached.as_ref() {
+            Some((second, text, epoch)) if *second == now => (text.clone(), epoch.clone()),
+            _ => {
+                let text = OffsetDateTime::from_unix_timestamp(now)
+                    .ok()
+                    .and_then(|t| {
+                        t.format(&time::format_description::well_known::Rfc3339)
+                            .ok()
+                    })
+                    .unwrap_or_default();
+                let epoch = now.to_string();
+                *cached = Some((now, text.clone(), epoch.clone()));
+                (text, epoch)
+            }
+        }
+    })
+}
+
+/// Whether evaluating any of these policies may read the request's condition keys; when
+/// none does, the decision cannot depend on them and they need not be gathered.
+fn read_context<'a>(mut documents: impl Iterator<Item = &'a PolicyDocument>) -> bool {
+    documents.any(PolicyDocument::reads_context)
 }
 
 impl Iam {
@@ -118,14 +125,21 @@ impl Iam {
 
     /// The key with this id: a long-term key, or a session's temporary key.
     pub fn lookup_key(&self, id: &str) -> Option<AccessKey> {
+        self.find_key(id).map(Cow::into_owned)
+    }
+
+    /// The key with this id, borrowed when it is a long-term key (the request path:
+    /// nothing is copied for the keys of the fixtures).
+    pub fn find_key(&self, id: &str) -> Option<Cow<'_, AccessKey>> {
         if let Some(key) = self.directory.keys.get(id) {
-            return Some(key.clone());
+            return Some(Cow::Borrowed(key));
         }
         self.sessions
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(id)
             .cloned()
+            .map(Cow::Owned)
     }
 
     /// The caller a key authenticates as.
@@ -160,6 +174,15 @@ impl Iam {
         key
     }
 
+    /// Forgets every role session started since the emulator started (fixture sessions
+    /// remain).
+    pub fn clear_sessions(&self) {
+        self.sessions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     /// The condition keys every request carries.
     fn context_keys(&self, ctx: &RequestContext, extra: &[(&str, &str)]) -> ContextKeys {
         let caller = &ctx.caller;
@@ -185,11 +208,11 @@ impl Iam {
         if let Some(ip) = ctx.source_ip {
             keys.insert("aws:SourceIp", ip.to_string());
         }
-        let now = OffsetDateTime::now_utc();
-        if let Ok(text) = now.format(&time::format_description::well_known::Rfc3339) {
-            keys.insert("aws:CurrentTime", text);
+        let (current_time, epoch_time) = current_time_keys();
+        if !current_time.is_empty() {
+            keys.insert("aws:CurrentTime", current_time);
         }
-        keys.insert("aws:EpochTime", now.unix_timestamp().to_string());
+        keys.insert("aws:EpochTime", epoch_time);
         keys.insert("aws:SecureTransport", "false");
         keys.insert("aws:RequestedRegion", ctx.region.clone());
         for (key, value) in extra {
@@ -218,37 +241,44 @@ impl Iam {
         resource: &str,
         decision: Decision,
     ) -> Result<(), Denied> {
-        let allowed = matches!(decision.outcome, Outcome::Allow);
-        let reason = reason_text(action, &decision);
-        if !allowed {
-            tracing::info!(
-                principal = %ctx.caller.arn,
-                action,
-                resource,
-                decision = outcome_name(&decision.outcome),
-                %reason,
-                request_id = %ctx.request_id,
-                "access denied"
-            );
-        }
+        let refusal = match decision.outcome {
+            Outcome::Allow => None,
+            outcome => {
+                let reason = decisions::reason_text(
+                    action,
+                    outcome,
+                    decision.kind,
+                    decision.reason.as_ref(),
+                );
+                tracing::info!(
+                    principal = %ctx.caller.arn,
+                    action,
+                    resource,
+                    decision = decisions::outcome_name(outcome),
+                    %reason,
+                    request_id = %ctx.request_id,
+                    "access denied"
+                );
+                Some(Denied {
+                    message: denial_message(&ctx.caller.arn, action, resource, &decision),
+                    explicit: outcome == Outcome::ExplicitDeny,
+                })
+            }
+        };
+        // The record keeps the decision as it is; it is put in words when the log is read.
         self.decisions.record(DecisionRecord {
-            time: OffsetDateTime::now_utc()
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
+            time: OffsetDateTime::now_utc(),
             request_id: ctx.request_id.clone(),
             principal: ctx.caller.arn.clone(),
             action: action.to_owned(),
             resource: resource.to_owned(),
-            decision: outcome_name(&decision.outcome),
-            reason,
+            outcome: decision.outcome,
+            kind: decision.kind,
+            reason: decision.reason,
         });
-        if allowed {
-            Ok(())
-        } else {
-            Err(Denied {
-                message: denial_message(&ctx.caller.arn, action, resource, &decision),
-                explicit: matches!(decision.outcome, Outcome::ExplicitDeny),
-            })
+        match refusal {
+            None => Ok(()),
+            Some(denied) => Err(denied),
         }
     }
 
@@ -262,7 +292,12 @@ impl Iam {
         resource: &str,
         extra: &[(&str, &str)],
     ) -> Result<(), Denied> {
-        let keys = self.context_keys(ctx, extra);
+        let named = self.directory.identity_policies(&ctx.caller);
+        let keys = if read_context(named.iter().map(|p| &*p.document)) {
+            self.context_keys(ctx, extra)
+        } else {
+            ContextKeys::new()
+        };
         let principal = Self::principal_of(&ctx.caller);
         let request = Request {
             action,
@@ -270,7 +305,6 @@ impl Iam {
             principal: &principal,
             context: &keys,
         };
-        let named = self.directory.identity_policies(&ctx.caller);
         let policies: Vec<NamedPolicy<'_>> = named
             .iter()
             .map(|p| NamedPolicy {
@@ -293,7 +327,13 @@ impl Iam {
         resource_policy: &PolicyDocument,
         extra: &[(&str, &str)],
     ) -> Decision {
-        let keys = self.context_keys(ctx, extra);
+        let named = self.directory.identity_policies(&ctx.caller);
+        let documents = named.iter().map(|p| &*p.document);
+        let keys = if read_context(documents.chain(std::iter::once(resource_policy))) {
+            self.context_keys(ctx, extra)
+        } else {
+            ContextKeys::new()
+        };
         let principal = Self::principal_of(&ctx.caller);
         let request = Request {
             action,
@@ -301,7 +341,6 @@ impl Iam {
             principal: &principal,
             context: &keys,
         };
-        let named = self.directory.identity_policies(&ctx.caller);
         let policies: Vec<NamedPolicy<'_>> = named
             .iter()
             .map(|p| NamedPolicy {
@@ -355,6 +394,40 @@ impl Iam {
     ) -> bool {
         self.decide_with_resource_policy(ctx, action, resource, "new policy", resource_policy, &[])
             .is_allowed()
+    }
+
+    /// Whether `service` (a service principal such as `lambda.amazonaws.com`) may assume
+    /// `role` under its trust policy, on behalf of resource `source_arn` of
+    /// `source_account` (the `aws:SourceArn` and `aws:SourceAccount` condition keys a
+    /// confused-deputy guard tests). Nothing is recorded: no caller is involved.
+    pub fn service_may_assume(
+        &self,
+        role: &Role,
+        service: &str,
+        source_arn: &str,
+        source_account: &str,
+    ) -> bool {
+        let principal = policy::Principal {
+            arn: service.to_owned(),
+            account: String::new(),
+            role_arn: None,
+            service: Some(service.to_owned()),
+        };
+        let mut keys = ContextKeys::new();
+        keys.insert("aws:SourceArn", source_arn);
+        keys.insert("aws:SourceAccount", source_account);
+        keys.insert("aws:PrincipalServiceName", service);
+        let request = Request {
+            action: "sts:AssumeRole",
+            resource: &role.arn,
+            principal: &principal,
+            context: &keys,
+        };
+        let trust = NamedPolicy {
+            name: "trust policy",
+            document: &role.trust_policy,
+        };
+        policy::decide_with_resource_policy(&[], &trust, &request, false).is_allowed()
     }
 
     /// Whether a principal ARN named in a policy exists: the account root, a user or a

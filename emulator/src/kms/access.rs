@@ -54,21 +54,21 @@ pub fn authorize(
     context: Option<&EncryptionContext>,
     via: Via<'_>,
 ) -> Result<(), KmsError> {
-    let mut extra: Vec<(String, String)> =
-        vec![("kms:CallerAccount".into(), ctx.caller.account.clone())];
-    if let Via::Service(service) = via {
-        extra.push(("kms:ViaService".into(), service.to_owned()));
-    }
-    if let Some(context) = context {
-        for (k, v) in context {
-            extra.push((format!("kms:EncryptionContext:{k}"), v.clone()));
-            extra.push(("kms:EncryptionContextKeys".into(), k.clone()));
-        }
-    }
-    let extra_refs: Vec<(&str, &str)> = extra
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
+    // Only the `kms:EncryptionContext:KEY` names are built; every value is borrowed.
+    let context_names: Vec<String> = context
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| format!("kms:EncryptionContext:{k}"))
         .collect();
+    let mut extra_refs: Vec<(&str, &str)> = Vec::with_capacity(2 + 2 * context_names.len());
+    extra_refs.push(("kms:CallerAccount", ctx.caller.account.as_str()));
+    if let Via::Service(service) = via {
+        extra_refs.push(("kms:ViaService", service));
+    }
+    for (name, (k, v)) in context_names.iter().zip(context.into_iter().flatten()) {
+        extra_refs.push((name.as_str(), v.as_str()));
+        extra_refs.push(("kms:EncryptionContextKeys", k.as_str()));
+    }
     match state.iam.authorize_with_resource_policy(
         ctx,
         action,

@@ -27,11 +27,38 @@ pub struct WorkDir {
     pub path: PathBuf,
 }
 
+/// The prefix of work directories' names, followed by the owning process's id.
+const WORKDIR_PREFIX: &str = "aws-emulator-lambda-";
+
+/// Removes the work directories of emulator processes that no longer run (one killed
+/// before it could clean up).
+fn remove_stale_workdirs(temp: &Path) {
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(WORKDIR_PREFIX)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let running = Path::new(&format!("/proc/{pid}")).exists();
+        if !running && Path::new("/proc/self").exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 impl WorkDir {
-    /// Creates a new, private work directory.
+    /// Creates a new, private work directory (and removes those of emulators that have
+    /// gone).
     pub fn create() -> std::io::Result<WorkDir> {
-        let path = std::env::temp_dir().join(format!(
-            "aws-emulator-lambda-{}-{}",
+        let temp = std::env::temp_dir();
+        remove_stale_workdirs(&temp);
+        let path = temp.join(format!(
+            "{WORKDIR_PREFIX}{}-{}",
             std::process::id(),
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         ));
@@ -185,10 +212,7 @@ pub fn unpack_zip(workdir: &Arc<WorkDir>, bytes: &[u8]) -> Result<CodePackage, L
                 .take(4096)
                 .read_to_string(&mut link)
                 .map_err(|_| invalid(UNZIP_FAILED))?;
-            let resolved = relative
-                .parent()
-                .unwrap_or(Path::new(""))
-                .join(&link);
+            let resolved = relative.parent().unwrap_or(Path::new("")).join(&link);
             let escapes = Path::new(&link).is_absolute()
                 || resolved
                     .components()
@@ -249,9 +273,17 @@ pub fn from_path(workdir: &Arc<WorkDir>, path: &Path) -> Result<CodePackage, Lam
             path.display()
         )));
     }
-    let meta = std::fs::metadata(path)
-        .map_err(|e| invalid(format!("Cannot read the local code path {}: {e}", path.display())))?;
-    if meta.is_file() && path.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        invalid(format!(
+            "Cannot read the local code path {}: {e}",
+            path.display()
+        ))
+    })?;
+    if meta.is_file()
+        && path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+    {
         let bytes = std::fs::read(path)
             .map_err(|e| invalid(format!("Cannot read {}: {e}", path.display())))?;
         return unpack_zip(workdir, &bytes);
@@ -570,10 +602,7 @@ mod tests {
         let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         for (name, content, mode) in entries {
             writer
-                .start_file(
-                    *name,
-                    SimpleFileOptions::default().unix_permissions(*mode),
-                )
+                .start_file(*name, SimpleFileOptions::default().unix_permissions(*mode))
                 .unwrap();
             writer.write_all(content).unwrap();
         }
@@ -608,6 +637,15 @@ mod tests {
         let root = workdir.path.clone();
         drop(workdir);
         assert!(!root.exists());
+    }
+
+    #[test]
+    fn work_directories_of_gone_processes_are_removed() {
+        let stale = std::env::temp_dir().join(format!("{WORKDIR_PREFIX}{}-deadbeef", u32::MAX - 7));
+        std::fs::create_dir_all(stale.join("inner")).unwrap();
+        let live = WorkDir::create().unwrap();
+        assert!(!stale.exists());
+        assert!(live.path.exists());
     }
 
     #[test]
@@ -683,7 +721,12 @@ mod tests {
         };
         assert_eq!(
             package.arguments(),
-            ["build", "--message-format=json-render-diagnostics", "-p", "my-fn"]
+            [
+                "build",
+                "--message-format=json-render-diagnostics",
+                "-p",
+                "my-fn"
+            ]
         );
         let messages = vec![
             r#"{"reason":"compiler-artifact","package_id":"registry+https://github.com/rust-lang/crates.io-index#serde@1.0.0","target":{"kind":["lib"],"name":"serde"},"executable":null}"#.to_owned(),

@@ -18,15 +18,58 @@ pub const SUPPORTED_RUNTIMES: &[&str] = &["provided.al2023", "provided.al2", "pr
 
 /// Every value of the model's `Runtime` enum.
 pub const ALL_RUNTIMES: &[&str] = &[
-    "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x",
-    "nodejs14.x", "nodejs16.x", "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x",
-    "java8", "java8.al2", "java11", "java17", "java21", "java25", "python2.7", "python3.6",
-    "python3.7", "python3.8", "python3.9", "python3.10", "python3.11", "python3.12",
-    "python3.13", "python3.14", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1",
-    "dotnetcore3.1", "dotnet6", "dotnet8", "dotnet10", "nodejs4.3-edge", "go1.x", "ruby2.5",
-    "ruby2.7", "ruby3.2", "ruby3.3", "ruby3.4", "ruby4.0", "provided", "provided.al2",
-    "provided.al2023", "nodejs26.x", "python3.15", "java8.al2023", "java11.al2023",
-    "java17.al2023", "custom",
+    "nodejs",
+    "nodejs4.3",
+    "nodejs6.10",
+    "nodejs8.10",
+    "nodejs10.x",
+    "nodejs12.x",
+    "nodejs14.x",
+    "nodejs16.x",
+    "nodejs18.x",
+    "nodejs20.x",
+    "nodejs22.x",
+    "nodejs24.x",
+    "java8",
+    "java8.al2",
+    "java11",
+    "java17",
+    "java21",
+    "java25",
+    "python2.7",
+    "python3.6",
+    "python3.7",
+    "python3.8",
+    "python3.9",
+    "python3.10",
+    "python3.11",
+    "python3.12",
+    "python3.13",
+    "python3.14",
+    "dotnetcore1.0",
+    "dotnetcore2.0",
+    "dotnetcore2.1",
+    "dotnetcore3.1",
+    "dotnet6",
+    "dotnet8",
+    "dotnet10",
+    "nodejs4.3-edge",
+    "go1.x",
+    "ruby2.5",
+    "ruby2.7",
+    "ruby3.2",
+    "ruby3.3",
+    "ruby3.4",
+    "ruby4.0",
+    "provided",
+    "provided.al2",
+    "provided.al2023",
+    "nodejs26.x",
+    "python3.15",
+    "java8.al2023",
+    "java11.al2023",
+    "java17.al2023",
+    "custom",
 ];
 
 /// Variables Lambda sets itself, which a function's configuration may not.
@@ -234,11 +277,7 @@ pub fn check(input: &ConfigInput<'_>) -> Result<ConfigChanges, LambdaError> {
             1,
         );
         for architecture in architectures {
-            v.one_of(
-                "architectures",
-                Some(architecture),
-                &["x86_64", "arm64"],
-            );
+            v.one_of("architectures", Some(architecture), &["x86_64", "arm64"]);
         }
     }
     if let Some(mode) = input.tracing_config.and_then(|t| t.mode.as_deref()) {
@@ -293,8 +332,7 @@ pub fn check(input: &ConfigInput<'_>) -> Result<ConfigChanges, LambdaError> {
     }
     if input.image_config.is_some_and(|c| !c.is_null()) {
         return Err(LambdaError::InvalidParameterValue(
-            "ImageConfig applies to container images, which this emulator does not run."
-                .to_owned(),
+            "ImageConfig applies to container images, which this emulator does not run.".to_owned(),
         ));
     }
     let snap_start_on = input
@@ -336,16 +374,12 @@ pub fn check(input: &ConfigInput<'_>) -> Result<ConfigChanges, LambdaError> {
         memory_size: to_u32(input.memory_size),
         environment: variables,
         architectures: input.architectures.map(<[String]>::to_vec),
-        tracing_mode: input
-            .tracing_config
-            .and_then(|t| t.mode.clone()),
+        tracing_mode: input.tracing_config.and_then(|t| t.mode.clone()),
         ephemeral_storage: to_u32(input.ephemeral_storage.and_then(|s| s.size)),
         log_format: input.logging_config.and_then(|l| l.log_format.clone()),
         log_group: input.logging_config.and_then(|l| l.log_group.clone()),
         kms_key_arn: input.kms_key_arn.map(str::to_owned),
-        dead_letter_target: input
-            .dead_letter_config
-            .and_then(|d| d.target_arn.clone()),
+        dead_letter_target: input.dead_letter_config.and_then(|d| d.target_arn.clone()),
     })
 }
 
@@ -477,12 +511,11 @@ impl FunctionConfig {
                 variables: self.environment.clone(),
             }),
             kms_key_arn: self.kms_key_arn.clone(),
-            dead_letter_config: self
-                .dead_letter_target
-                .clone()
-                .map(|target| model::DeadLetterConfig {
+            dead_letter_config: self.dead_letter_target.clone().map(|target| {
+                model::DeadLetterConfig {
                     target_arn: Some(target),
-                }),
+                }
+            }),
             tracing_config: TracingConfigResponse {
                 mode: self.tracing_mode.clone(),
             },

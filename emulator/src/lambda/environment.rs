@@ -8,7 +8,7 @@ use super::code::CodePackage;
 use super::config::{FunctionConfig, RESERVED_VARIABLES};
 use super::logs::{InvocationLog, LogSink, OutputPipes};
 use super::names::LATEST;
-use super::records::{CallTracker, InvocationRecords};
+use super::records::{CallTracker, InvocationRecords, SharedRecord};
 use super::runtime_api::{self, Dispatch, Dispatched, InitError, Reply};
 use axum::body::Bytes;
 use std::path::PathBuf;
@@ -105,7 +105,10 @@ impl EnvironmentControl {
     /// Waits until the process has ended and been reaped.
     pub async fn wait(&self) -> Option<Exit> {
         let mut exit = self.exit.clone();
-        exit.wait_for(Option::is_some).await.ok().and_then(|e| e.clone())
+        exit.wait_for(Option::is_some)
+            .await
+            .ok()
+            .and_then(|e| e.clone())
     }
 
     /// Kills and waits, at most `limit`.
@@ -131,6 +134,9 @@ pub struct Launch<'a> {
     pub expires: Instant,
     /// Where output goes from the start (the log of the invocation that starts it).
     pub log: Arc<InvocationLog>,
+    /// The record of the invocation that starts it: calls made while initialising are
+    /// attributed to it.
+    pub record: SharedRecord,
     pub records: Arc<InvocationRecords>,
 }
 
@@ -211,9 +217,14 @@ fn log_stream_name() -> String {
 }
 
 /// Whether a variable of the emulator's own environment must not reach a function: AWS
-/// settings (credentials, region, endpoints, profiles) and what Lambda sets itself.
+/// settings (credentials, region, endpoints, profiles), what Lambda sets itself, and the
+/// emulator's own settings (`EMULATOR_*`, its `RUST_LOG`); a function that wants
+/// `RUST_LOG` gets it from its configuration, as on AWS.
 fn withheld(name: &str) -> bool {
-    name.starts_with("AWS_") || RESERVED_VARIABLES.contains(&name)
+    name.starts_with("AWS_")
+        || name.starts_with("EMULATOR_")
+        || name == "RUST_LOG"
+        || RESERVED_VARIABLES.contains(&name)
 }
 
 /// Starts an environment: its Runtime API, then its process.
@@ -268,8 +279,20 @@ pub async fn launch(launch: Launch<'_>) -> Result<Environment, LaunchError> {
     command.process_group(0);
     let sink = Arc::new(LogSink::new(&config.name));
     sink.attach(Arc::clone(&launch.log));
+    // Calls the runtime makes from its first instant are attributed to the invocation
+    // that started it.
+    let tracker = Arc::new(CallTracker::default());
+    tracker.set(Arc::clone(&launch.record));
+    launch
+        .records
+        .register(&launch.access_key_id, Arc::clone(&tracker));
+    let unregister = |records: &InvocationRecords| records.unregister(&launch.access_key_id);
     let started = Instant::now();
-    let mut child = command.spawn().map_err(|e| {
+    let spawned = command.spawn();
+    if spawned.is_err() {
+        unregister(&launch.records);
+    }
+    let mut child = spawned.map_err(|e| {
         let reason = match e.kind() {
             std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
             std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
@@ -281,11 +304,13 @@ pub async fn launch(launch: Launch<'_>) -> Result<Environment, LaunchError> {
         ))
     })?;
     let Some(pid) = child.id() else {
+        unregister(&launch.records);
         return Err(LaunchError::Setup("the runtime exited at once".to_owned()));
     };
     let pipes = OutputPipes::new(Arc::clone(&sink), child.stdout.take(), child.stderr.take())
         .map_err(|e| {
             kill_group(pid);
+            unregister(&launch.records);
             LaunchError::Setup(format!("cannot read the runtime's output: {e}"))
         })?;
     let pumps = (0..pipes.len())
@@ -322,10 +347,6 @@ pub async fn launch(launch: Launch<'_>) -> Result<Environment, LaunchError> {
         kill: Mutex::new(Some(kill_tx)),
         exit: exit_rx,
     });
-    let tracker = Arc::new(CallTracker::default());
-    launch
-        .records
-        .register(&launch.access_key_id, Arc::clone(&tracker));
     tracing::debug!(
         function = %config.name,
         environment = %control.id,
@@ -403,8 +424,10 @@ impl Environment {
 
     /// Runs one invocation: hands it to the runtime, then waits for its answer, the
     /// process's exit or the deadline. `cold` applies the initialisation limit to the
-    /// wait for the runtime to take the event; `on_dispatch` runs when it takes it.
-    pub async fn run(&self, invocation: Invocation, cold: bool, on_dispatch: impl FnOnce()) -> Run {
+    /// wait for the runtime to take the event. When it takes it, the output written so
+    /// far (its initialisation's) is read into the log, then `start_line`: whatever the
+    /// function writes while handling the event comes after it.
+    pub async fn run(&self, invocation: Invocation, cold: bool, start_line: String) -> Run {
         let (dispatched_tx, dispatched_rx) = oneshot::channel();
         let (reply_tx, reply_rx) = oneshot::channel();
         let timeout = invocation.timeout;
@@ -418,6 +441,14 @@ impl Environment {
             cognito_identity: None,
             dispatched: dispatched_tx,
             reply: reply_tx,
+            on_take: Some(Box::new({
+                let pipes = Arc::clone(&self.pipes);
+                let sink = Arc::clone(&self.sink);
+                move || {
+                    pipes.drain();
+                    sink.platform_line(&start_line);
+                }
+            })),
         };
         let mut exit = self.control.exit.clone();
         let mut init_error = self.api.init_error.clone();
@@ -437,13 +468,7 @@ impl Environment {
                 Ok(dispatched) => dispatched,
                 Err(_) => return Run::InitExited { exit: wait_exit(&mut exit).await },
             },
-            error = init_error.wait_for(Option::is_some) => {
-                let error = error.ok().and_then(|e| e.clone()).unwrap_or(InitError {
-                    error_type: None,
-                    body: Bytes::new(),
-                });
-                return Run::InitFailed { error };
-            }
+            error = wait_init_error(&mut init_error) => return Run::InitFailed { error },
             exit = wait_exit(&mut exit) => return Run::InitExited { exit },
             () = tokio::time::sleep(first_wait) => {
                 return if cold {
@@ -455,7 +480,6 @@ impl Environment {
                 };
             }
         };
-        on_dispatch();
         let deadline = tokio::time::Instant::from_std(dispatched.at + timeout);
         tokio::select! {
             biased;
@@ -466,6 +490,19 @@ impl Environment {
             exit = wait_exit(&mut exit) => Run::Exited { exit, dispatched },
             () = tokio::time::sleep_until(deadline) => Run::TimedOut { dispatched },
         }
+    }
+}
+
+/// Waits for an initialisation error to be posted (forever if the Runtime API is gone:
+/// its process's exit is noticed instead).
+async fn wait_init_error(posted: &mut watch::Receiver<Option<InitError>>) -> InitError {
+    let error = match posted.wait_for(Option::is_some).await {
+        Ok(error) => error.clone(),
+        Err(_) => None,
+    };
+    match error {
+        Some(error) => error,
+        None => std::future::pending().await,
     }
 }
 
@@ -508,10 +545,12 @@ mod tests {
             "AWS_ENDPOINT_URL_SSM",
             "_HANDLER",
             "LAMBDA_TASK_ROOT",
+            "EMULATOR_FIXTURES",
+            "RUST_LOG",
         ] {
             assert!(withheld(name), "{name}");
         }
-        for name in ["PATH", "HOME", "RUST_LOG"] {
+        for name in ["PATH", "HOME", "RUST_BACKTRACE"] {
             assert!(!withheld(name), "{name}");
         }
     }

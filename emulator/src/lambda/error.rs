@@ -60,6 +60,9 @@ pub enum LambdaError {
     /// A real Lambda operation this emulator does not implement (501).
     #[error("{0}")]
     NotImplemented(String),
+    /// No Lambda operation has this method and path (404).
+    #[error("{0}")]
+    UnknownOperation(String),
 }
 
 impl LambdaError {
@@ -86,6 +89,7 @@ impl AwsError for LambdaError {
             LambdaError::Unauthenticated { code, .. } => code,
             LambdaError::Service(_) => "ServiceException",
             LambdaError::NotImplemented(_) => "NotImplementedException",
+            LambdaError::UnknownOperation(_) => "UnknownOperationException",
         }
     }
 
@@ -107,6 +111,7 @@ impl AwsError for LambdaError {
             }
             LambdaError::Service(_) => StatusCode::INTERNAL_SERVER_ERROR,
             LambdaError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            LambdaError::UnknownOperation(_) => StatusCode::NOT_FOUND,
         }
     }
 

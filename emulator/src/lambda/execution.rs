@@ -52,9 +52,7 @@ enum ColdStartError {
 }
 
 fn error_document(error_type: &str, message: &str) -> Bytes {
-    Bytes::from(
-        serde_json::json!({"errorMessage": message, "errorType": error_type}).to_string(),
-    )
+    Bytes::from(serde_json::json!({"errorMessage": message, "errorType": error_type}).to_string())
 }
 
 /// The error document of an `/error` post: the runtime's own when it is JSON, else one
@@ -70,10 +68,7 @@ fn posted_error(error_type: Option<&str>, body: &Bytes) -> (Bytes, String) {
         return (body.clone(), kind);
     }
     let kind = error_type.unwrap_or("Unhandled").to_owned();
-    (
-        error_document(&kind, &String::from_utf8_lossy(body)),
-        kind,
-    )
+    (error_document(&kind, &String::from_utf8_lossy(body)), kind)
 }
 
 /// `2024-01-02T03:04:05.678Z`.
@@ -108,6 +103,7 @@ async fn cold_start(
     function: &Function,
     version: &FunctionVersion,
     log: &Arc<InvocationLog>,
+    record: &SharedRecord,
 ) -> Result<Arc<Environment>, ColdStartError> {
     if state.lambda.is_stopping() {
         return Err(ColdStartError::Api(LambdaError::Service(
@@ -148,6 +144,7 @@ async fn cold_start(
         session_token: key.session_token.clone().unwrap_or_default(),
         expires: retire_at,
         log: Arc::clone(log),
+        record: Arc::clone(record),
         records: Arc::clone(&state.lambda.records),
     })
     .await
@@ -229,7 +226,7 @@ pub async fn execute(
             env.sink.attach(Arc::clone(&log));
             env
         }
-        None => match cold_start(state, function, &version, &log).await {
+        None => match cold_start(state, function, &version, &log, &record).await {
             Ok(env) => env,
             Err(ColdStartError::Api(error)) => {
                 update(&record, |r| {
@@ -294,11 +291,7 @@ pub async fn execute(
                 client_context: request.client_context,
             },
             cold,
-            || {
-                // What the runtime wrote while initialising comes before START.
-                env.drain_output();
-                line(&start_line);
-            },
+            start_line.clone(),
         )
         .await;
     env.drain_output();
@@ -311,15 +304,19 @@ pub async fn execute(
         init,
         max_memory_mb: memory,
     };
+    // A failed initialisation is reported before START; a warm environment that died
+    // while idle has no initialisation to report.
     let init_report = |status: &str, error_type: Option<&str>| {
-        let mut text = format!(
-            "INIT_REPORT Init Duration: {} ms\tPhase: init\tStatus: {status}",
-            logs::millis(millis(now.duration_since(env.started)))
-        );
-        if let Some(kind) = error_type {
-            text.push_str(&format!("\tError Type: {kind}"));
+        if cold {
+            let mut text = format!(
+                "INIT_REPORT Init Duration: {} ms\tPhase: init\tStatus: {status}",
+                logs::millis(millis(now.duration_since(env.started)))
+            );
+            if let Some(kind) = error_type {
+                text.push_str(&format!("\tError Type: {kind}"));
+            }
+            line(&text);
         }
-        line(&text);
         line(&start_line);
     };
     let (payload, error_type, keep) = match run {
@@ -346,7 +343,11 @@ pub async fn execute(
                     )
                 }
             };
-            report(&line, &record, &finish(finished.duration_since(dispatched.at), init));
+            report(
+                &line,
+                &record,
+                &finish(finished.duration_since(dispatched.at), init),
+            );
             (payload, error_type, true)
         }
         Run::TimedOut { dispatched } => {
@@ -356,9 +357,14 @@ pub async fn execute(
                 timestamp()
             ));
             let init = cold.then(|| dispatched.at.duration_since(env.started));
-            report(&line, &record, &finish(now.duration_since(dispatched.at), init));
+            report(
+                &line,
+                &record,
+                &finish(now.duration_since(dispatched.at), init),
+            );
             let kind = "Sandbox.Timedout";
-            let message = format!("RequestId: {request_id} Error: Task timed out after {seconds} seconds");
+            let message =
+                format!("RequestId: {request_id} Error: Task timed out after {seconds} seconds");
             (error_document(kind, &message), Some(kind.to_owned()), false)
         }
         Run::Exited { exit, dispatched } => {
@@ -367,7 +373,11 @@ pub async fn execute(
             line(&message);
             line(kind);
             let init = cold.then(|| dispatched.at.duration_since(env.started));
-            report(&line, &record, &finish(now.duration_since(dispatched.at), init));
+            report(
+                &line,
+                &record,
+                &finish(now.duration_since(dispatched.at), init),
+            );
             (error_document(kind, &message), Some(kind.to_owned()), false)
         }
         Run::InitExited { exit } => {

@@ -22,7 +22,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// What Lambda says when the execution role does not trust it.
-pub const ROLE_NOT_ASSUMABLE: &str = "The role defined for the function cannot be assumed by Lambda.";
+pub const ROLE_NOT_ASSUMABLE: &str =
+    "The role defined for the function cannot be assumed by Lambda.";
 
 /// A function named in a request: parsed, in the request's region, with its ARN.
 #[derive(Debug, Clone)]
@@ -105,12 +106,9 @@ pub fn role_trusts_lambda(
     function_arn: &str,
 ) -> Result<(), LambdaError> {
     let trusted = state.iam.directory().role_by_arn(role).is_some_and(|role| {
-        state.iam.service_may_assume(
-            role,
-            SERVICE_PRINCIPAL,
-            function_arn,
-            &state.config.account,
-        )
+        state
+            .iam
+            .service_may_assume(role, SERVICE_PRINCIPAL, function_arn, &state.config.account)
     });
     if trusted {
         Ok(())
@@ -126,7 +124,11 @@ fn not_found(target: &Target) -> LambdaError {
 }
 
 /// The function a target names, at `$LATEST` (the only version the emulator keeps).
-fn find(state: &EmulatorState, ctx: &RequestContext, target: &Target) -> Result<Arc<Function>, LambdaError> {
+fn find(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    target: &Target,
+) -> Result<Arc<Function>, LambdaError> {
     let function = state
         .region(&ctx.region)
         .lambda
@@ -171,9 +173,12 @@ pub async fn create(
         &["Zip", "Image"],
     );
     v.finish().map_err(LambdaError::Validation)?;
-    let (Some(name), Some(role), Some(code_input)) = (&input.function_name, &input.role, &input.code)
+    let (Some(name), Some(role), Some(code_input)) =
+        (&input.function_name, &input.role, &input.code)
     else {
-        return Err(LambdaError::Service("required members were checked".to_owned()));
+        return Err(LambdaError::Service(
+            "required members were checked".to_owned(),
+        ));
     };
     let target = target(ctx, name, 140)?;
     if target.reference.qualifier.is_some() {
@@ -218,14 +223,17 @@ pub async fn create(
         code_input.s3_key.as_deref(),
         code_input.image_uri.as_deref(),
     )?;
-    authorize(state, ctx, "lambda:CreateFunction", &target.arn, &target.account)?;
+    authorize(
+        state,
+        ctx,
+        "lambda:CreateFunction",
+        &target.arn,
+        &target.account,
+    )?;
     check_role(state, ctx, role, &target.arn)?;
     let region = state.region(&ctx.region);
     let exists = || {
-        LambdaError::ResourceConflict(format!(
-            "Function already exist: {}",
-            target.reference.name
-        ))
+        LambdaError::ResourceConflict(format!("Function already exist: {}", target.reference.name))
     };
     if region.lambda.get(&target.reference.name).is_some() {
         return Err(exists());
@@ -234,11 +242,7 @@ pub async fn create(
     let mut config = FunctionConfig::new(&target.reference.name, &target.arn, &ctx.region, changes);
     config.tags = input.tags.clone().unwrap_or_default();
     let output = config.output(&package);
-    let function = Arc::new(Function::new(
-        config,
-        Arc::new(package),
-        new_pool(state),
-    ));
+    let function = Arc::new(Function::new(config, Arc::new(package), new_pool(state)));
     if !region.lambda.insert(function) {
         return Err(exists());
     }
@@ -266,7 +270,13 @@ pub fn get(
         reference: target.reference.clone().with_qualifier(qualifier)?,
         ..target
     };
-    authorize(state, ctx, "lambda:GetFunction", &target.qualified_arn(), &target.account)?;
+    authorize(
+        state,
+        ctx,
+        "lambda:GetFunction",
+        &target.qualified_arn(),
+        &target.account,
+    )?;
     let current = find(state, ctx, &target)?.current();
     Ok(GetFunctionOutput {
         configuration: current.config.output(&current.code),
@@ -365,10 +375,7 @@ pub fn list(
         ),
     };
     let max = max_items.map_or(50, |n| n as usize);
-    let (page, next) = state
-        .region(&ctx.region)
-        .lambda
-        .page(from.as_deref(), max);
+    let (page, next) = state.region(&ctx.region).lambda.page(from.as_deref(), max);
     Ok(ListFunctionsOutput {
         functions: page
             .iter()
@@ -377,8 +384,7 @@ pub fn list(
                 current.config.output(&current.code)
             })
             .collect(),
-        next_marker: next
-            .map(|name| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(name)),
+        next_marker: next.map(|name| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(name)),
     })
 }
 
@@ -448,7 +454,10 @@ pub async fn update_code(
     if let Some(architectures) = &input.architectures {
         v.list_length(
             "architectures",
-            &architectures.iter().map(|a| format!("'{a}'")).collect::<Vec<_>>(),
+            &architectures
+                .iter()
+                .map(|a| format!("'{a}'"))
+                .collect::<Vec<_>>(),
             1,
             1,
         );
@@ -509,7 +518,13 @@ pub fn delete(
         reference: target.reference.clone().with_qualifier(qualifier)?,
         ..target
     };
-    authorize(state, ctx, "lambda:DeleteFunction", &target.qualified_arn(), &target.account)?;
+    authorize(
+        state,
+        ctx,
+        "lambda:DeleteFunction",
+        &target.qualified_arn(),
+        &target.account,
+    )?;
     match target.reference.qualifier.as_deref() {
         None => {}
         Some(LATEST) => {

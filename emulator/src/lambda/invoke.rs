@@ -204,10 +204,17 @@ pub async fn invoke(
             })
         }
         _ => {
-            let Some(_permit) = function.pool.try_permit() else {
+            let Some(permit) = function.pool.try_permit() else {
                 return Err(throttled());
             };
-            let outcome = execution::execute(state, &function, request).await?;
+            // As on AWS, an invocation runs to its end even if the caller hangs up.
+            let state = Arc::clone(state);
+            let outcome = tokio::spawn(async move {
+                let _permit = permit;
+                execution::execute(&state, &function, request).await
+            })
+            .await
+            .map_err(|e| LambdaError::Service(format!("The invocation failed: {e}")))??;
             let log_result = (log_type == Some("Tail"))
                 .then(|| base64::engine::general_purpose::STANDARD.encode(outcome.log.tail()));
             Ok(InvokeOutput {
@@ -235,11 +242,9 @@ mod tests {
 
     #[test]
     fn client_contexts_must_be_base64_json_objects_within_the_limit() {
-        let encoded = base64::engine::general_purpose::STANDARD.encode(r#"{ "custom": {"k": "v"} }"#);
-        assert_eq!(
-            client_context(&encoded).unwrap(),
-            r#"{"custom":{"k":"v"}}"#
-        );
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(r#"{ "custom": {"k": "v"} }"#);
+        assert_eq!(client_context(&encoded).unwrap(), r#"{"custom":{"k":"v"}}"#);
         assert!(matches!(
             client_context("%%%"),
             Err(LambdaError::InvalidRequestContent(_))

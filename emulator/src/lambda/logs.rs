@@ -206,10 +206,16 @@ impl OutputPipes {
         use tokio::net::unix::pipe::Receiver;
         let mut pipes = Vec::new();
         if let Some(out) = stdout {
-            pipes.push((Stream::Stdout, Receiver::from_owned_fd(out.into_owned_fd()?)?));
+            pipes.push((
+                Stream::Stdout,
+                Receiver::from_owned_fd(out.into_owned_fd()?)?,
+            ));
         }
         if let Some(err) = stderr {
-            pipes.push((Stream::Stderr, Receiver::from_owned_fd(err.into_owned_fd()?)?));
+            pipes.push((
+                Stream::Stderr,
+                Receiver::from_owned_fd(err.into_owned_fd()?)?,
+            ));
         }
         Ok(Arc::new(OutputPipes {
             pipes,
@@ -299,7 +305,10 @@ mod tests {
         assert!(warm.ends_with("Max Memory Used: 21 MB\t"), "{warm}");
         assert!(!warm.contains("Init Duration"));
         assert_eq!(billed_ms(0.2, None), 1);
-        assert_eq!(start_line("abc", "$LATEST"), "START RequestId: abc Version: $LATEST");
+        assert_eq!(
+            start_line("abc", "$LATEST"),
+            "START RequestId: abc Version: $LATEST"
+        );
         assert_eq!(end_line("abc"), "END RequestId: abc");
     }
 

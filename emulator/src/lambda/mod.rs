@@ -94,7 +94,9 @@ impl Lambda {
             return Ok(Arc::clone(dir));
         }
         let dir = Arc::new(WorkDir::create().map_err(|e| {
-            LambdaError::Service(format!("Cannot create the emulator's Lambda work directory: {e}"))
+            LambdaError::Service(format!(
+                "Cannot create the emulator's Lambda work directory: {e}"
+            ))
         })?);
         *workdir = Some(Arc::clone(&dir));
         Ok(dir)
@@ -120,7 +122,10 @@ pub async fn stop_all(state: &EmulatorState) {
         function.pool.stop_all().await;
     }
     if !functions.is_empty() {
-        tracing::debug!(functions = functions.len(), "execution environments stopped");
+        tracing::debug!(
+            functions = functions.len(),
+            "execution environments stopped"
+        );
     }
 }
 

@@ -208,7 +208,11 @@ mod tests {
         assert!(ok("f").check_region("us-east-1").is_ok());
         assert!(ok("f:a").with_qualifier(Some("b")).is_err());
         assert_eq!(
-            ok("f").with_qualifier(Some("$LATEST")).unwrap().qualifier.as_deref(),
+            ok("f")
+                .with_qualifier(Some("$LATEST"))
+                .unwrap()
+                .qualifier
+                .as_deref(),
             Some("$LATEST")
         );
     }

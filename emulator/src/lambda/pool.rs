@@ -138,9 +138,8 @@ impl EnvironmentPool {
     pub async fn stop_all(&self) {
         let idle = std::mem::take(&mut *self.inner.idle.lock().unwrap_or_else(|e| e.into_inner()));
         drop(idle);
-        let live: Vec<Arc<EnvironmentControl>> = std::mem::take(
-            &mut *self.inner.live.lock().unwrap_or_else(|e| e.into_inner()),
-        );
+        let live: Vec<Arc<EnvironmentControl>> =
+            std::mem::take(&mut *self.inner.live.lock().unwrap_or_else(|e| e.into_inner()));
         for control in &live {
             control.kill();
         }
@@ -166,13 +165,14 @@ impl PoolInner {
         let now = Instant::now();
         let expired: Vec<(Arc<Environment>, Instant)> = {
             let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-            let (expired, keep) = std::mem::take(&mut *idle).into_iter().partition(
-                |(env, since)| {
-                    now.duration_since(*since) >= self.idle_timeout
-                        || env.retire_at <= now
-                        || !env.alive()
-                },
-            );
+            let (expired, keep) =
+                std::mem::take(&mut *idle)
+                    .into_iter()
+                    .partition(|(env, since)| {
+                        now.duration_since(*since) >= self.idle_timeout
+                            || env.retire_at <= now
+                            || !env.alive()
+                    });
             *idle = keep;
             expired
         };

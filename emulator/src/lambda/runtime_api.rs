@@ -18,7 +18,6 @@ use tokio::sync::{mpsc, oneshot, watch};
 pub const MAX_RESPONSE_BYTES: usize = 6_291_556;
 
 /// An invocation handed to the runtime.
-#[derive(Debug)]
 pub struct Dispatch {
     pub request_id: String,
     pub payload: Bytes,
@@ -34,6 +33,9 @@ pub struct Dispatch {
     pub dispatched: oneshot::Sender<Dispatched>,
     /// Told the runtime's answer.
     pub reply: oneshot::Sender<Reply>,
+    /// Runs when the runtime takes the event, before it receives it (so that what the
+    /// function writes while handling it comes after what this writes).
+    pub on_take: Option<Box<dyn FnOnce() + Send>>,
 }
 
 /// When the runtime took an event.
@@ -179,6 +181,7 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
             cognito_identity,
             dispatched,
             reply,
+            on_take,
         } = dispatch;
         let now = SystemTime::now();
         let deadline_ms = epoch_ms(now + timeout);
@@ -194,6 +197,9 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
         }
         *shared.current.lock().unwrap_or_else(|e| e.into_inner()) =
             Some((request_id.clone(), reply));
+        if let Some(on_take) = on_take {
+            on_take();
+        }
         let mut response = Response::new(Body::from(payload));
         let headers = response.headers_mut();
         let mut set = |name: &'static str, value: &str| {
@@ -292,9 +298,7 @@ async fn init_error(State(shared): State<Arc<Shared>>, request: Request) -> Resp
     let body = axum::body::to_bytes(request.into_body(), MAX_RESPONSE_BYTES)
         .await
         .unwrap_or_default();
-    let _ = shared
-        .init_error
-        .send(Some(InitError { error_type, body }));
+    let _ = shared.init_error.send(Some(InitError { error_type, body }));
     accepted()
 }
 
@@ -327,6 +331,7 @@ mod tests {
                 cognito_identity: None,
                 dispatched: dispatched_tx,
                 reply: reply_tx,
+                on_take: None,
             })
             .await
             .unwrap();

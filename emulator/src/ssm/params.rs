@@ -33,17 +33,22 @@ pub fn get_parameter(
     };
     let r = reference(&name).map_err(blank)?;
     let region = state.region(&ctx.region);
-    let (stored_name, version) = region
+    let suffix = r.selector.as_ref().map(|s| s.as_suffix());
+    // The answer is built under the read lock from the stored version (no copy of it).
+    let mut parameter = region
         .ssm
-        .get(&r.key, &r.name, r.selector.as_ref())
+        .with(&r.key, |p| {
+            let version = p.select(r.selector.as_ref())?;
+            Ok(to_parameter(
+                &p.name,
+                version,
+                &ctx.region,
+                &ctx.account,
+                suffix,
+            ))
+        })
+        .unwrap_or_else(|| Err(not_found(&r.name)))
         .map_err(blank)?;
-    let mut parameter = to_parameter(
-        &stored_name,
-        &version,
-        &ctx.region,
-        &ctx.account,
-        r.selector.map(|s| s.as_suffix()),
-    );
     secure::reveal(
         state,
         ctx,

@@ -430,6 +430,18 @@ impl Statement {
 }
 
 impl PolicyDocument {
+    /// Whether evaluating this policy may read the request's condition keys: some
+    /// statement has a condition, or a policy variable in its `Resource`. A policy that
+    /// does not decides the same whatever the keys are.
+    pub fn reads_context(&self) -> bool {
+        self.statements.iter().any(|s| {
+            !s.conditions.is_empty()
+                || s.resources
+                    .as_ref()
+                    .is_some_and(|r| r.patterns.iter().any(Template::is_dynamic))
+        })
+    }
+
     /// Parses a policy document from JSON text.
     pub fn parse(json: &str) -> Result<Self, PolicyError> {
         let value: Value =

@@ -503,6 +503,31 @@ proptest! {
     }
 
     /// (c) Parsing and evaluating never panic on arbitrary JSON values.
+    /// Policies that do not read the request's condition keys (the emulator then skips
+    /// gathering them) decide the same whatever the keys are; ones that do, read them.
+    #[test]
+    fn policies_that_read_no_context_ignore_it(
+        identity in proptest::collection::vec(policy(false), 0..3),
+        resource in proptest::option::of(policy(true)),
+        s in scenario(),
+    ) {
+        let reads = identity
+            .iter()
+            .chain(resource.iter())
+            .any(|statements| to_document(statements).reads_context());
+        let without_keys = Scenario { keys: ContextKeys::new(), ..s.clone() };
+        let with_keys = evaluate(&identity, resource.as_deref(), &s);
+        if !reads {
+            prop_assert_eq!(with_keys, evaluate(&identity, resource.as_deref(), &without_keys));
+        }
+        for statements in identity.iter().chain(resource.iter()) {
+            let has_condition = statements.iter().any(|st| st.get("Condition").is_some());
+            if has_condition {
+                prop_assert!(to_document(statements).reads_context());
+            }
+        }
+    }
+
     #[test]
     fn arbitrary_json_never_panics(value in json_value(), s in scenario()) {
         exercise(&value, &s);

@@ -165,7 +165,6 @@ impl Template {
     }
 
     /// Whether the template has variables to substitute.
-    #[cfg(test)]
     pub(crate) fn is_dynamic(&self) -> bool {
         matches!(self, Template::Dynamic(_))
     }

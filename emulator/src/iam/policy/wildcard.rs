@@ -103,6 +103,11 @@ pub(crate) fn matches<P: Pattern + ?Sized>(pattern: &P, text: &str, case: Case) 
         if let Some((tok, next)) = pattern.tok_at(p) {
             match tok {
                 Tok::Star => {
+                    if pattern.tok_at(next).is_none() {
+                        // A star ending the pattern takes the rest of the text (`*`,
+                        // `ssm:*`, `arn:...:parameter/dev/*`): no need to walk it.
+                        return true;
+                    }
                     backtrack = Some((next, t));
                     p = next;
                     continue;

@@ -1,0 +1,198 @@
+//! The bench's world: fixture files it writes to a temporary directory (principals, a key
+//! with a key policy, the parameters it reads) and the same world created through the
+//! API for servers that take no fixtures (moto).
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The account of every principal.
+pub const ACCOUNT: &str = "123456789012";
+/// The user allowed `ssm:*` and `kms:*` on everything.
+pub const USER_KEY_ID: &str = "AKIABENCHUSER0000001";
+pub const USER_SECRET: &str = "bench-user-secret-access-key";
+/// The user with no permission at all (the AccessDeniedException path).
+pub const DENIED_KEY_ID: &str = "AKIABENCHDENIED00001";
+pub const DENIED_SECRET: &str = "bench-denied-secret-access-key";
+/// The key (its policy names the bench user) SecureStrings and KMS calls use.
+pub const KEY_ID: &str = "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b";
+pub const KEY_ALIAS: &str = "alias/bench";
+
+/// The String parameter GetParameter reads.
+pub const STRING_PARAMETER: &str = "/bench/string";
+/// The SecureString parameter GetParameter decrypts.
+pub const SECURE_PARAMETER: &str = "/bench/secure";
+/// The path holding exactly ten parameters (direct children).
+pub const PATH10: &str = "/bench/path10";
+/// The value of the String parameter (a typical small configuration value).
+pub const STRING_VALUE: &str = r#"{"host":"db.internal","port":5432,"pool":16}"#;
+pub const SECURE_VALUE: &str = "correct-horse-battery-staple";
+
+/// The principals and the key, as YAML.
+pub fn principals_yaml() -> String {
+    format!(
+        r#"# Written by the bench: its principals and its key.
+account: "{ACCOUNT}"
+users:
+  - name: bench
+    access_keys:
+      - {{ id: {USER_KEY_ID}, secret: {USER_SECRET} }}
+    policies:
+      - name: BenchEverything
+        document:
+          Version: "2012-10-17"
+          Statement:
+            - Effect: Allow
+              Action: ["ssm:*", "kms:*"]
+              Resource: "*"
+  - name: bench-denied
+    access_keys:
+      - {{ id: {DENIED_KEY_ID}, secret: {DENIED_SECRET} }}
+keys:
+  - id: {KEY_ID}
+    aliases: [{KEY_ALIAS}]
+    description: The bench key; its policy names the bench user
+    policy:
+      Version: "2012-10-17"
+      Statement:
+        - Sid: BenchUserUsesTheKey
+          Effect: Allow
+          Principal: {{ AWS: "arn:aws:iam::{ACCOUNT}:user/bench" }}
+          Action: ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*"]
+          Resource: "*"
+"#
+    )
+}
+
+/// The parameters every measurement reads, as YAML.
+pub fn base_parameters_yaml() -> String {
+    let mut out = String::from("parameters:\n");
+    let _ = writeln!(
+        out,
+        "  - {{ name: {STRING_PARAMETER}, type: String, value: '{STRING_VALUE}' }}"
+    );
+    let _ = writeln!(
+        out,
+        "  - {{ name: {SECURE_PARAMETER}, type: SecureString, key_id: {KEY_ALIAS}, value: {SECURE_VALUE} }}"
+    );
+    for i in 0..10 {
+        let _ = writeln!(
+            out,
+            "  - {{ name: {PATH10}/p{i}, type: String, value: value-{i} }}"
+        );
+    }
+    out
+}
+
+/// Writes `count` more parameters as a YAML fixture (every tenth a SecureString under the
+/// bench key), spread over 100-parameter paths under `/load`.
+pub fn write_load_yaml(path: &Path, count: usize) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(out, "parameters:")?;
+    for i in 0..count {
+        let (group, item) = (i / 100, i % 100);
+        if i % 10 == 0 {
+            writeln!(
+                out,
+                "  - {{ name: /load/g{group}/p{item}, type: SecureString, key_id: {KEY_ALIAS}, value: secret-{i} }}"
+            )?;
+        } else {
+            writeln!(
+                out,
+                "  - {{ name: /load/g{group}/p{item}, type: String, value: value-{i} }}"
+            )?;
+        }
+    }
+    out.flush()
+}
+
+/// Writes `count` filler parameters in the replay JSON format (what `aws ssm
+/// get-parameters-by-path --recursive` prints): 99% under `/fill`, and 1% in ten
+/// subtrees of the ten-result path, so that a direct-children query there has subtrees to
+/// skip.
+pub fn write_filler_json(path: &Path, count: usize) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    write!(out, "{{\"Parameters\": [")?;
+    for i in 0..count {
+        if i > 0 {
+            write!(out, ",")?;
+        }
+        let name = if i % 100 == 0 {
+            format!("{PATH10}/sub{}/f{}", (i / 100) % 10, i)
+        } else {
+            format!("/fill/g{}/p{}", i / 1000, i % 1000)
+        };
+        write!(
+            out,
+            "\n{{\"Name\": \"{name}\", \"Type\": \"String\", \"Value\": \"filler-{i}\", \"DataType\": \"text\"}}"
+        )?;
+    }
+    writeln!(out, "\n]}}")?;
+    out.flush()
+}
+
+/// A temporary directory, removed when dropped.
+pub struct TempDir {
+    pub path: PathBuf,
+}
+
+impl TempDir {
+    pub fn new() -> std::io::Result<Self> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let path =
+            std::env::temp_dir().join(format!("emulator-bench-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&path)?;
+        Ok(TempDir { path })
+    }
+
+    /// A fresh subdirectory (one fixture set).
+    pub fn subdir(&self, name: &str) -> std::io::Result<PathBuf> {
+        let path = self.path.join(name);
+        std::fs::create_dir_all(&path)?;
+        Ok(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Writes the base world (principals, key, the parameters the operations read) to `dir`.
+pub fn write_base(dir: &Path) -> std::io::Result<()> {
+    std::fs::write(dir.join("00-principals.yaml"), principals_yaml())?;
+    std::fs::write(dir.join("01-parameters.yaml"), base_parameters_yaml())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_json_is_valid_and_counted() {
+        let dir = TempDir::new().unwrap();
+        let file = dir.path.join("f.json");
+        write_filler_json(&file, 250).unwrap();
+        let value: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let parameters = value["Parameters"].as_array().unwrap();
+        assert_eq!(parameters.len(), 250);
+        assert_eq!(parameters[100]["Name"], "/bench/path10/sub1/f100");
+    }
+
+    #[test]
+    fn generated_yaml_has_one_line_per_parameter() {
+        let dir = TempDir::new().unwrap();
+        let file = dir.path.join("p.yaml");
+        write_load_yaml(&file, 25).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(text.lines().count(), 26);
+        assert_eq!(text.matches("SecureString").count(), 3);
+        assert!(base_parameters_yaml().contains("/bench/path10/p9"));
+        assert!(principals_yaml().contains(USER_KEY_ID));
+    }
+}

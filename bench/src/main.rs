@@ -1,0 +1,370 @@
+//! `bench`: drives an emulator (started here, or already running) or moto over loopback
+//! with SigV4-signed requests, and reports throughput, latency, start-up time, memory,
+//! path-query scaling and server CPU per request. See `BENCHMARKS.md`.
+
+mod client;
+mod fixture;
+mod load;
+mod options;
+mod process;
+mod report;
+
+use client::{call_once, Call, Endpoint, Signer};
+use load::{Op, PhaseSpec, World};
+use options::{Options, Target};
+use process::Emulator;
+use report::{Measurements, Scale, Startup};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn main() {
+    let options = match options::parse(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(problem) => {
+            eprintln!("bench: {problem}\n\n{}", options::USAGE);
+            std::process::exit(2);
+        }
+    };
+    if options.help {
+        println!("{}", options::USAGE);
+        return;
+    }
+    if options.lambda {
+        // The hook for the Lambda service's bench (cold start, warm Invoke, concurrent
+        // environments) once the service is complete; see BENCHMARKS.md.
+        eprintln!(
+            "bench: --lambda is not implemented yet: Lambda is not measured (see BENCHMARKS.md)"
+        );
+        std::process::exit(2);
+    }
+    if let Some(dir) = &options.write_fixtures {
+        if let Err(e) = std::fs::create_dir_all(dir).and_then(|()| fixture::write_base(dir)) {
+            eprintln!("bench: cannot write fixtures to {}: {e}", dir.display());
+            std::process::exit(1);
+        }
+        println!("bench fixtures written to {}", dir.display());
+        return;
+    }
+    let runtime = if options.client_threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(options.client_threads)
+            .enable_all()
+            .build()
+    };
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("bench: cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    match runtime.block_on(run(&options)) {
+        Ok(measurements) => {
+            let failed = measurements.request_errors();
+            report::print(&options, &measurements);
+            if let Some(path) = &options.json {
+                if let Err(e) = std::fs::write(path, report::json(&options, &measurements)) {
+                    eprintln!("bench: cannot write {}: {e}", path.display());
+                    std::process::exit(1);
+                }
+            }
+            if failed > 0 {
+                eprintln!("bench: {failed} requests had unexpected answers");
+                std::process::exit(1);
+            }
+        }
+        Err(problem) => {
+            eprintln!("bench: {problem}");
+            std::process::exit(1);
+        }
+    }
+}
+
+fn user() -> Signer {
+    Signer::new(fixture::USER_KEY_ID, fixture::USER_SECRET)
+}
+
+fn denied_user() -> Signer {
+    Signer::new(fixture::DENIED_KEY_ID, fixture::DENIED_SECRET)
+}
+
+/// Calls once and insists on a 200.
+async fn must(
+    endpoint: &Endpoint,
+    signer: &Signer,
+    call: &Call,
+) -> Result<serde_json::Value, String> {
+    let answer = call_once(endpoint, signer, call).await?;
+    if answer.status.is_success() {
+        Ok(answer.json())
+    } else {
+        Err(format!(
+            "setup call {} failed: {}",
+            call.target,
+            answer.describe()
+        ))
+    }
+}
+
+/// Creates what the operations read through the API (for servers without our fixtures),
+/// or only the ciphertext Decrypt needs (when the fixtures made the rest).
+async fn setup(endpoint: &Endpoint, through_api: bool) -> Result<World, String> {
+    let user = user();
+    let key_id = if through_api {
+        let created = must(
+            endpoint,
+            &user,
+            &Call {
+                service: "kms",
+                target: "TrentService.CreateKey",
+                body: hyper::body::Bytes::from_static(b"{\"Description\":\"bench key\"}"),
+            },
+        )
+        .await?;
+        let key_id = created["KeyMetadata"]["KeyId"]
+            .as_str()
+            .ok_or("CreateKey answered no KeyId")?
+            .to_owned();
+        let parameters = [
+            (
+                fixture::STRING_PARAMETER.to_owned(),
+                fixture::STRING_VALUE.to_owned(),
+                "String",
+            ),
+            (
+                fixture::SECURE_PARAMETER.to_owned(),
+                fixture::SECURE_VALUE.to_owned(),
+                "SecureString",
+            ),
+        ]
+        .into_iter()
+        .chain((0..10).map(|i| {
+            (
+                format!("{}/p{i}", fixture::PATH10),
+                format!("value-{i}"),
+                "String",
+            )
+        }));
+        for (name, value, kind) in parameters {
+            let key = (kind == "SecureString").then_some(key_id.as_str());
+            must(endpoint, &user, &load::put_call(&name, &value, kind, key)).await?;
+        }
+        key_id
+    } else {
+        fixture::KEY_ID.to_owned()
+    };
+    let encrypted = must(endpoint, &user, &load::encrypt_call(&key_id)).await?;
+    let ciphertext = encrypted["CiphertextBlob"]
+        .as_str()
+        .ok_or("Encrypt answered no CiphertextBlob")?
+        .to_owned();
+    Ok(World { key_id, ciphertext })
+}
+
+/// Runs each operation at each concurrency against `endpoint`.
+async fn throughput(
+    options: &Options,
+    endpoint: &Endpoint,
+    world: &World,
+    pid: Option<u32>,
+    measurements: &mut Measurements,
+) -> Result<(), String> {
+    let (user, denied) = (user(), denied_user());
+    for &op in &options.ops {
+        if op.denied() && options.target == Target::Moto {
+            continue; // moto does not enforce IAM
+        }
+        let signer = if op.denied() { &denied } else { &user };
+        let answer = call_once(endpoint, signer, &load::call_for(op, world, 0)).await?;
+        load::check_content(op, &answer).map_err(|e| format!("{}: {e}", op.label()))?;
+        for &concurrency in &options.concurrency {
+            let spec = PhaseSpec {
+                op,
+                concurrency,
+                warmup: options.warmup,
+                duration: options.duration,
+                max_requests: options.max_requests,
+            };
+            let result = load::run_phase(endpoint, &user, &denied, world, &spec, pid).await?;
+            report::print_phase(op, concurrency, &result);
+            measurements.phases.push((op, concurrency, result));
+        }
+    }
+    Ok(())
+}
+
+/// Starts the emulator with `fixtures` and times it to its first successful answer to
+/// `probe` (signed by `signer`). The emulator is returned running.
+async fn start_and_probe(
+    options: &Options,
+    fixtures: &[PathBuf],
+    signer: &Signer,
+    probe: &Call,
+) -> Result<(Duration, Emulator), String> {
+    let emulator = Emulator::start(&options.emulator, fixtures, Duration::from_secs(120))?;
+    let endpoint = Endpoint::at(emulator.addr);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match call_once(&endpoint, signer, probe).await {
+            Ok(answer) if answer.status.is_success() => {
+                return Ok((emulator.started.elapsed(), emulator));
+            }
+            Ok(answer) if Instant::now() > deadline => {
+                return Err(format!("the emulator answered {}", answer.describe()))
+            }
+            Err(e) if Instant::now() > deadline => return Err(e),
+            _ => tokio::time::sleep(Duration::from_micros(200)).await,
+        }
+    }
+}
+
+/// Times `runs` starts; returns the times (sorted) and the RSS of the last one once idle.
+async fn startups(
+    options: &Options,
+    fixtures: &[PathBuf],
+    signer: &Signer,
+    probe: &Call,
+    runs: usize,
+) -> Result<Startup, String> {
+    let mut times = Vec::new();
+    let mut rss = None;
+    for run in 0..runs {
+        let (time, emulator) = start_and_probe(options, fixtures, signer, probe).await?;
+        times.push(time);
+        if run + 1 == runs {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            rss = process::rss_bytes(emulator.pid());
+        }
+    }
+    times.sort();
+    Ok(Startup { times, rss })
+}
+
+/// The whole run: what the options ask for.
+async fn run(options: &Options) -> Result<Measurements, String> {
+    let mut measurements = Measurements::default();
+    let temp = fixture::TempDir::new().map_err(|e| format!("temporary directory: {e}"))?;
+    let base = temp.subdir("base").map_err(|e| e.to_string())?;
+    fixture::write_base(&base).map_err(|e| e.to_string())?;
+    let user = user();
+    let probe_bench = load::get_call(fixture::STRING_PARAMETER, false);
+
+    if let Some(endpoint) = &options.endpoint {
+        let world = setup(endpoint, options.target == Target::Moto).await?;
+        throughput(options, endpoint, &world, options.pid, &mut measurements).await?;
+        return Ok(measurements);
+    }
+
+    if options.startup {
+        // The repository's default world, as a user starts it (any unknown key is root).
+        if options.default_fixtures.is_dir() {
+            let root = Signer::new("test", "test");
+            let probe = load::get_call("/dev/parameterStoreBlog/appConfig", false);
+            let startup = startups(
+                options,
+                std::slice::from_ref(&options.default_fixtures),
+                &root,
+                &probe,
+                options.startup_runs,
+            )
+            .await?;
+            measurements.startup_default = Some(startup);
+        }
+        let startup = startups(
+            options,
+            &[],
+            &Signer::new("test", "test"),
+            &load::by_path_call("/"),
+            options.startup_runs,
+        )
+        .await?;
+        measurements.startup_empty = Some(startup);
+        let startup = startups(
+            options,
+            std::slice::from_ref(&base),
+            &user,
+            &probe_bench,
+            options.startup_runs,
+        )
+        .await?;
+        measurements.startup_bench = Some(startup);
+    }
+
+    if !options.ops.is_empty() && !options.concurrency.is_empty() {
+        let emulator = Emulator::start(
+            &options.emulator,
+            std::slice::from_ref(&base),
+            Duration::from_secs(60),
+        )?;
+        let endpoint = Endpoint::at(emulator.addr);
+        let world = setup(&endpoint, false).await?;
+        throughput(
+            options,
+            &endpoint,
+            &world,
+            Some(emulator.pid()),
+            &mut measurements,
+        )
+        .await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        measurements.rss_after_load = process::rss_bytes(emulator.pid());
+    }
+
+    if options.load_params > 0 {
+        let dir = temp.subdir("load").map_err(|e| e.to_string())?;
+        fixture::write_load_yaml(&dir.join("load.yaml"), options.load_params)
+            .map_err(|e| e.to_string())?;
+        let fixtures = [base.clone(), dir];
+        let startup = startups(options, &fixtures, &user, &probe_bench, options.load_runs).await?;
+        measurements.load = Some((options.load_params, startup));
+    }
+
+    if options.scale_small > 0 && options.scale_large > 0 {
+        let mut scales = Vec::new();
+        for (name, count) in [
+            ("small", options.scale_small),
+            ("large", options.scale_large),
+        ] {
+            let dir = temp.subdir(name).map_err(|e| e.to_string())?;
+            fixture::write_filler_json(&dir.join("filler.json"), count)
+                .map_err(|e| e.to_string())?;
+            let fixtures = [base.clone(), dir];
+            let (load_time, emulator) =
+                start_and_probe(options, &fixtures, &user, &probe_bench).await?;
+            let endpoint = Endpoint::at(emulator.addr);
+            let world = setup(&endpoint, false).await?;
+            let spec = PhaseSpec {
+                op: Op::ByPath,
+                concurrency: 1,
+                warmup: options.warmup,
+                duration: options.duration,
+                max_requests: options.max_requests,
+            };
+            let answer =
+                call_once(&endpoint, &user, &load::call_for(Op::ByPath, &world, 0)).await?;
+            load::check_content(Op::ByPath, &answer)?;
+            let result = load::run_phase(
+                &endpoint,
+                &user,
+                &denied_user(),
+                &world,
+                &spec,
+                Some(emulator.pid()),
+            )
+            .await?;
+            let rss = process::rss_bytes(emulator.pid());
+            scales.push(Scale {
+                parameters: count + 12,
+                load_time,
+                rss,
+                result,
+            });
+        }
+        measurements.scale = scales;
+    }
+    Ok(measurements)
+}

@@ -1,0 +1,249 @@
+//! Functions declared in fixture files: checked by CreateFunction's rules (the role must
+//! exist and trust Lambda), their code unpacked or located at load, cargo packages built
+//! on their first invocation.
+
+use super::code::{self, CodeSpec};
+use super::config::{self, ConfigInput, FunctionConfig};
+use super::functions::new_pool;
+use super::model;
+use super::names;
+use super::store::Function;
+use super::SERVICE_PRINCIPAL;
+use crate::fixtures::{FixtureError, FunctionFixture};
+use crate::state::EmulatorState;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn relative_to(file: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        return path.to_owned();
+    }
+    let base = file.parent().unwrap_or(Path::new("."));
+    let joined = base.join(path);
+    std::fs::canonicalize(&joined).unwrap_or(joined)
+}
+
+/// The code spec of a fixture function.
+fn code_spec(file: &Path, fixture: &FunctionFixture) -> Result<CodeSpec, String> {
+    let code = &fixture.code;
+    let given = [
+        code.zip.is_some(),
+        code.path.is_some(),
+        code.cargo_package.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() != 1 {
+        return Err("code must give exactly one of zip, path or cargo_package".to_owned());
+    }
+    if let Some(zip) = &code.zip {
+        let path = relative_to(file, zip);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| format!("cannot read the zip {}: {e}", path.display()))?;
+        return Ok(CodeSpec::Zip(bytes));
+    }
+    if let Some(path) = &code.path {
+        return Ok(CodeSpec::Path(relative_to(file, path)));
+    }
+    let package = code.cargo_package.clone().unwrap_or_default();
+    let directory = match &code.directory {
+        Some(dir) => relative_to(file, dir),
+        None => relative_to(file, Path::new(".")),
+    };
+    Ok(CodeSpec::Cargo {
+        package,
+        bin: code.bin.clone(),
+        directory,
+        release: code.release,
+    })
+}
+
+/// Loads fixture function `index` of `file` into `region`.
+pub fn load_function(
+    state: &EmulatorState,
+    region: &str,
+    file: &Path,
+    index: usize,
+    fixture: &FunctionFixture,
+) -> Result<(), FixtureError> {
+    let entry = format!("functions[{index}] ({})", fixture.name);
+    let fail = |problem: String| FixtureError::new(file, &entry, problem);
+    if !names::valid_name(&fixture.name) {
+        return Err(fail(
+            "name must be 1-64 letters, digits, hyphens or underscores".to_owned(),
+        ));
+    }
+    let account = &state.config.account;
+    let role_arn = if fixture.role.starts_with("arn:") {
+        fixture.role.clone()
+    } else {
+        state
+            .iam
+            .directory()
+            .roles
+            .get(&fixture.role)
+            .map(|r| r.arn.clone())
+            .ok_or_else(|| fail(format!("no role named {:?} in the fixtures", fixture.role)))?
+    };
+    let arn = names::function_arn(region, account, &fixture.name);
+    let trusted = state
+        .iam
+        .directory()
+        .role_by_arn(&role_arn)
+        .is_some_and(|role| {
+            state
+                .iam
+                .service_may_assume(role, SERVICE_PRINCIPAL, &arn, account)
+        });
+    if !trusted {
+        return Err(fail(format!(
+            "the role {role_arn} does not exist or its trust policy does not let {SERVICE_PRINCIPAL} assume it"
+        )));
+    }
+    let environment = model::Environment {
+        variables: Some(fixture.environment.clone()),
+    };
+    let runtime = fixture.runtime.as_deref().unwrap_or("provided.al2023");
+    let handler = fixture.handler.as_deref().unwrap_or(code::BOOTSTRAP);
+    let changes = config::check(&ConfigInput {
+        runtime: Some(runtime),
+        role: Some(&role_arn),
+        handler: Some(handler),
+        description: fixture.description.as_deref(),
+        timeout: fixture.timeout,
+        memory_size: fixture.memory_size,
+        environment: Some(&environment),
+        ..ConfigInput::default()
+    })
+    .map_err(|e| fail(e.to_string()))?;
+    let spec = code_spec(file, fixture).map_err(fail)?;
+    let workdir = state.lambda.workdir().map_err(|e| fail(e.to_string()))?;
+    let package = code::build(&workdir, &spec).map_err(|e| fail(e.to_string()))?;
+    let config = FunctionConfig::new(&fixture.name, &arn, region, changes);
+    let function = Function::new(config, Arc::new(package), new_pool(state));
+    if !state.region(region).lambda.insert(Arc::new(function)) {
+        return Err(fail(format!(
+            "a function named {} is declared twice in region {region}",
+            fixture.name
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use crate::fixtures::{merge, parse, Fixtures};
+    use crate::state::EmulatorState;
+    use std::path::Path;
+
+    const ROLES: &str = r#"
+roles:
+  - name: fn-role
+    trust_policy:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Principal: { Service: lambda.amazonaws.com }
+          Action: sts:AssumeRole
+          Condition:
+            ArnLike: { "aws:SourceArn": "arn:aws:lambda:*:123456789012:function:allowed-*" }
+  - name: user-role
+    trust_policy:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Principal: { AWS: "arn:aws:iam::123456789012:root" }
+          Action: sts:AssumeRole
+"#;
+
+    fn load(functions: &str) -> Result<EmulatorState, String> {
+        let mut fixtures = Fixtures::default();
+        let file = Path::new("/fixtures/world.yaml");
+        let text = format!("{ROLES}\n{functions}");
+        let parsed = parse(file, &text).map_err(|e| e.to_string())?;
+        merge(&mut fixtures, file, parsed, "123456789012").map_err(|e| e.to_string())?;
+        EmulatorState::from_fixtures(Config::default(), &fixtures).map_err(|e| e.to_string())
+    }
+
+    fn function(name: &str, role: &str, code: &str) -> String {
+        format!("functions:\n  - name: {name}\n    role: {role}\n    code: {code}\n")
+    }
+
+    #[test]
+    fn fixture_functions_load_with_their_defaults() {
+        let state = load(&function(
+            "allowed-one",
+            "fn-role",
+            "{ cargo_package: my-fn, release: true }",
+        ))
+        .unwrap();
+        let function = state.region("us-east-1").lambda.get("allowed-one").unwrap();
+        let current = function.current();
+        assert_eq!(current.config.runtime, "provided.al2023");
+        assert_eq!(current.config.handler.as_deref(), Some("bootstrap"));
+        assert_eq!(current.config.timeout, 3);
+        assert_eq!(
+            current.config.role,
+            "arn:aws:iam::123456789012:role/fn-role"
+        );
+        assert!(current.code.location().starts_with("file:///fixtures"));
+    }
+
+    #[test]
+    fn fixture_functions_are_checked_as_create_function_checks() {
+        let cases = [
+            (
+                function("allowed-x", "user-role", "{ cargo_package: p }"),
+                "does not let lambda.amazonaws.com assume it",
+            ),
+            (
+                // The trust policy's aws:SourceArn condition names other functions.
+                function("other", "fn-role", "{ cargo_package: p }"),
+                "does not let lambda.amazonaws.com assume it",
+            ),
+            (
+                function("allowed-x", "nobody", "{ cargo_package: p }"),
+                "no role named \"nobody\"",
+            ),
+            (
+                function(
+                    "allowed-x",
+                    "fn-role",
+                    "{ cargo_package: p, path: /bin/true }",
+                ),
+                "exactly one of zip, path or cargo_package",
+            ),
+            (
+                function("allowed-x", "fn-role", "{ path: relative/missing }"),
+                "Cannot read the local code path",
+            ),
+            (
+                format!(
+                    "{}    runtime: python3.12\n",
+                    function("allowed-x", "fn-role", "{ cargo_package: p }")
+                ),
+                "python3.12",
+            ),
+            (
+                format!(
+                    "{}    timeout: 901\n",
+                    function("allowed-x", "fn-role", "{ cargo_package: p }")
+                ),
+                "Member must have value less than or equal to 900",
+            ),
+            (
+                format!(
+                    "{}  - name: allowed-x\n    role: fn-role\n    code: {{ cargo_package: q }}\n",
+                    function("allowed-x", "fn-role", "{ cargo_package: p }")
+                ),
+                "declared twice",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = load(&text)
+                .err()
+                .unwrap_or_else(|| panic!("loaded: {text}"));
+            assert!(err.starts_with("/fixtures/world.yaml: functions["), "{err}");
+            assert!(err.contains(expected), "{err}\nexpected: {expected}");
+        }
+    }
+}
