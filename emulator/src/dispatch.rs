@@ -54,6 +54,26 @@ impl<E> DispatchTable<E> {
     }
 }
 
+impl<E> DispatchTable<E> {
+    /// Checks the table's own invariants: sorted (lookups are a binary search), and every
+    /// entry a real operation of the service. Returns what is wrong.
+    pub fn check(&self) -> Result<(), String> {
+        let names: Vec<&str> = self.operations.iter().map(|(n, _)| *n).collect();
+        if let Some(pair) = names.windows(2).find(|pair| pair[0] >= pair[1]) {
+            return Err(format!("{} is not sorted before {}", pair[0], pair[1]));
+        }
+        for name in names {
+            let short = name
+                .strip_prefix(self.prefix)
+                .and_then(|n| n.strip_prefix('.'));
+            if !short.is_some_and(|op| self.all_operations.contains(&op)) {
+                return Err(format!("{name} is no operation of {}", self.prefix));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Runs a typed operation on a raw body: decode the input, apply, encode the output.
 pub fn run<I, O, E>(
     op: fn(&EmulatorState, &RequestContext, I) -> Result<O, E>,

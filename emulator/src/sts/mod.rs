@@ -262,3 +262,17 @@ fn assume_role(
         .close("Credentials");
     Ok(xml.finish().into_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_names_real_operations() {
+        TABLE.check().unwrap();
+        assert!(matches!(
+            TABLE.lookup("AWSSecurityTokenServiceV20110615.GetSessionToken"),
+            Lookup::NotImplemented
+        ));
+    }
+}
