@@ -394,6 +394,21 @@ async fn functions_are_created_read_listed_updated_and_deleted() {
 async fn creation_refuses_what_lambda_refuses() {
     let client = lambda().await;
     let name = unique("refused-");
+    // Versions are not emulated: publishing is refused, never silently ignored.
+    let (code, message) = error_of(
+        client
+            .create_function()
+            .function_name(&name)
+            .runtime(Runtime::Providedal2023)
+            .role(ROLE)
+            .handler("bootstrap")
+            .code(local(ECHO))
+            .publish(true)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidParameterValueException");
+    assert!(message.contains("Publish"), "{message}");
     let (code, message) = error_of(
         client
             .create_function()

@@ -157,6 +157,17 @@ fn check_revision(given: Option<&str>, current: &FunctionConfig) -> Result<(), L
     }
 }
 
+/// Versions are not emulated: `Publish: true` is refused rather than silently answering
+/// `$LATEST` where AWS would have published version 1.
+fn refuse_publish(publish: Option<bool>) -> Result<(), LambdaError> {
+    if publish == Some(true) {
+        return Err(LambdaError::InvalidParameterValue(
+            "Publish is not supported by this emulator: it serves $LATEST only (PublishVersion is not implemented either).".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 /// CreateFunction.
 pub async fn create(
     state: &EmulatorState,
@@ -192,6 +203,7 @@ pub async fn create(
                 .to_owned(),
         ));
     }
+    refuse_publish(input.publish)?;
     let changes = config::check(&ConfigInput {
         runtime: input.runtime.as_deref(),
         role: Some(role),
@@ -466,6 +478,7 @@ pub async fn update_code(
         }
     }
     v.finish().map_err(LambdaError::Validation)?;
+    refuse_publish(input.publish)?;
     let spec = code::spec_from_request(
         input.zip_file.as_deref(),
         input.s3_bucket.as_deref(),
