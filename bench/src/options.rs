@@ -172,7 +172,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
         (1_000, 1_000_000)
     });
     if smoke {
-        options.startup_runs = 2;
+        options.startup_runs = 1;
         options.load_runs = 1;
     }
     if options.target == Target::Moto && options.endpoint.is_none() {

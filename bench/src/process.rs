@@ -111,7 +111,26 @@ impl Emulator {
 }
 
 impl Drop for Emulator {
+    /// Stops the emulator as a user would (SIGTERM: it then stops the processes it
+    /// started itself, such as Lambda environments or a function's build), and kills it
+    /// if it is still there after a few seconds.
     fn drop(&mut self) {
+        let terminated = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if terminated {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if matches!(self.child.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

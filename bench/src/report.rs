@@ -38,7 +38,6 @@ pub struct Scale {
 pub struct Measurements {
     pub phases: Vec<(Op, usize, PhaseResult)>,
     pub startup_default: Option<Startup>,
-    pub startup_empty: Option<Startup>,
     pub startup_bench: Option<Startup>,
     pub rss_after_load: Option<u64>,
     pub load: Option<(usize, Startup)>,
@@ -121,14 +120,20 @@ pub fn print(options: &Options, m: &Measurements) {
         "machine: {cores} cores, {model}; load generator: {} thread(s) on the same cores",
         options.client_threads
     );
+    if let Ok(workers) = std::env::var("TOKIO_WORKER_THREADS") {
+        println!("emulators run with TOKIO_WORKER_THREADS={workers} (from the environment)");
+    }
+    let default_world = options.default_fixtures.display().to_string();
+    let default_world = default_world
+        .rsplit_once("/../")
+        .map_or(default_world.as_str(), |(_, within)| within);
     let startups = [
         (
-            "default fixtures (fixtures/parameter-store-blog)",
+            format!("default fixtures ({default_world})"),
             &m.startup_default,
         ),
-        ("no fixtures", &m.startup_empty),
         (
-            "bench fixtures (2 users, 1 key, 12 parameters)",
+            "bench fixtures (2 users, 1 key, 12 parameters)".to_owned(),
             &m.startup_bench,
         ),
     ];
@@ -272,7 +277,6 @@ pub fn json(options: &Options, m: &Measurements) -> String {
         "target": match options.target { Target::Emulator => "emulator", Target::Moto => "moto" },
         "phases": phases,
         "startup_default_fixtures": startup(&m.startup_default),
-        "startup_no_fixtures": startup(&m.startup_empty),
         "startup_bench_fixtures": startup(&m.startup_bench),
         "rss_after_load_bytes": m.rss_after_load,
         "fixture_load": m.load.as_ref().map(|(count, s)| serde_json::json!({
