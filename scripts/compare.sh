@@ -7,7 +7,7 @@
 #   scripts/compare.sh                  # GetParameter (String, SecureString), by path,
 #                                       # PutParameter, Encrypt, Decrypt at 1 and 32 connections
 #   OPS=get-string,decrypt DURATION=5 scripts/compare.sh
-#   WORKERS=1 scripts/compare.sh        # the emulator with TOKIO_WORKER_THREADS=1
+#   WORKERS=1 scripts/compare.sh        # the emulator with EMULATOR_WORKERS=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,9 +63,9 @@ pids+=("$moto_pid")
 
 target/release/bench --write-fixtures "$work/fixtures" >/dev/null
 emulator_port=$(free_port)
-emulator_env=(-u TOKIO_WORKER_THREADS RUST_LOG=info)
+emulator_env=(-u EMULATOR_WORKERS RUST_LOG=info)
 if [ -n "$WORKERS" ]; then
-  emulator_env=(RUST_LOG=info "TOKIO_WORKER_THREADS=$WORKERS")
+  emulator_env=(RUST_LOG=info "EMULATOR_WORKERS=$WORKERS")
 fi
 env "${emulator_env[@]}" target/release/emulator --listen "127.0.0.1:$emulator_port" \
   --fixtures "$work/fixtures" >"$work/emulator.out" 2>"$work/emulator.log" &
@@ -76,7 +76,7 @@ wait_for_port "$moto_port" "$moto_pid"
 wait_for_port "$emulator_port" "$emulator_pid"
 
 common=(--ops "$OPS" --concurrency "$CONCURRENCY" --duration "$DURATION" --warmup "$WARMUP")
-echo "== emulator (pid $emulator_pid, port $emulator_port${WORKERS:+, TOKIO_WORKER_THREADS=$WORKERS})"
+echo "== emulator (pid $emulator_pid, port $emulator_port${WORKERS:+, EMULATOR_WORKERS=$WORKERS})"
 target/release/bench --endpoint "http://127.0.0.1:$emulator_port" --pid "$emulator_pid" \
   "${common[@]}" --json "$work/emulator.json"
 echo

@@ -120,8 +120,8 @@ pub fn print(options: &Options, m: &Measurements) {
         "machine: {cores} cores, {model}; load generator: {} thread(s) on the same cores",
         options.client_threads
     );
-    if let Ok(workers) = std::env::var("TOKIO_WORKER_THREADS") {
-        println!("emulators run with TOKIO_WORKER_THREADS={workers} (from the environment)");
+    if let Ok(workers) = std::env::var("EMULATOR_WORKERS") {
+        println!("emulators run with EMULATOR_WORKERS={workers} (from the environment)");
     }
     let default_world = options.default_fixtures.display().to_string();
     let default_world = default_world

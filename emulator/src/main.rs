@@ -33,6 +33,9 @@ struct Cli {
     /// Start empty instead of with the reference scenario when no --fixtures are given.
     #[arg(long)]
     no_default_fixtures: bool,
+    /// Threads serving requests (Lambda functions run in their own processes).
+    #[arg(long, env = "EMULATOR_WORKERS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+    workers: u16,
     /// Refuse access keys the emulator does not know (UnrecognizedClientException)
     /// instead of treating them as the account root.
     #[arg(long, env = "EMULATOR_STRICT")]
@@ -118,8 +121,19 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    // One worker thread by default: on the small machines emulators share with their test
+    // suites, two workers spend a fifth of the CPU waking each other (see BENCHMARKS.md).
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(usize::from(cli.workers))
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -127,7 +141,6 @@ async fn main() -> anyhow::Result<()> {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
-    let cli = Cli::parse();
     if cli.account.len() != 12 || !cli.account.bytes().all(|b| b.is_ascii_digit()) {
         anyhow::bail!("--account must be 12 digits, got {:?}", cli.account);
     }
@@ -147,7 +160,7 @@ async fn main() -> anyhow::Result<()> {
             .context("refusing to start on a broken fixture")?
     };
     let banner = welcome(&fixtures);
-    let state = EmulatorState::from_fixtures(config, &fixtures)
+    let state = EmulatorState::from_fixtures(config, fixtures)
         .context("refusing to start on a broken fixture")?;
     let config = &state.config;
     let listener = tokio::net::TcpListener::bind(config.listen)

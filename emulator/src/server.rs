@@ -114,14 +114,13 @@ fn authenticate_request(
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let mut ctx = RequestContext::new(
-        region,
-        &state.config.account,
-        authenticated.caller,
+    Ok(RequestContext {
+        request_id,
+        region: region.to_owned(),
+        account: state.config.account.clone(),
+        caller: authenticated.caller,
         source_ip,
-    );
-    ctx.request_id = request_id;
-    Ok(ctx)
+    })
 }
 
 /// Records a call a Lambda function made back into the emulator (its caller is the
@@ -154,7 +153,7 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
     let query_protocol = target.is_none()
         && header_str(&parts.headers, header::CONTENT_TYPE)
             .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = crate::context::new_request_id();
     let write_error = |err: &dyn AwsError| {
         if query_protocol {
             crate::protocol::query::error(crate::sts::NAMESPACE, &request_id, err)
@@ -207,7 +206,7 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
 /// operation's limit, the request authenticated, then the operation run.
 async fn lambda_request(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = crate::context::new_request_id();
     let Some(matched) = lambda::routes::lookup(parts.method.as_str(), parts.uri.path()) else {
         return rest_json::error(
             &request_id,
@@ -338,7 +337,7 @@ async fn fallback(state: State<AppState>, request: Request) -> Response {
         return lambda_request(state, request).await;
     }
     json::error(
-        &uuid::Uuid::new_v4().to_string(),
+        &crate::context::new_request_id(),
         &ProtocolError::NotFound(format!("{} {}", request.method(), request.uri().path())),
     )
 }

@@ -56,15 +56,15 @@ impl EmulatorState {
     /// then parameters (whose SecureStrings are encrypted under those keys), then Lambda
     /// functions. Keys, parameters and functions go to their own `region`, or the default
     /// region.
-    pub fn from_fixtures(config: Config, fixtures: &Fixtures) -> Result<Self, FixtureError> {
-        let directory = Directory::from_fixtures(fixtures, &config.account)?;
+    pub fn from_fixtures(config: Config, fixtures: Fixtures) -> Result<Self, FixtureError> {
+        let directory = Directory::from_fixtures(&fixtures, &config.account)?;
         let iam = Iam::new(&config.account, config.strict || fixtures.strict, directory);
         let state = EmulatorState {
             config,
             iam,
             regions: Regions::default(),
             lambda: crate::lambda::Lambda::default(),
-            fixtures: fixtures.clone(),
+            fixtures,
         };
         state.load_regional_fixtures()?;
         Ok(state)

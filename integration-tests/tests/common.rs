@@ -97,7 +97,7 @@ pub fn start_emulator(strict: bool) -> String {
             };
             let fixtures = emulator::fixtures::load(&fixture_paths(), &config.account)
                 .expect("test fixtures load");
-            let state = emulator::state::EmulatorState::from_fixtures(config, &fixtures)
+            let state = emulator::state::EmulatorState::from_fixtures(config, fixtures)
                 .expect("test fixtures are valid");
             tx.send(address).expect("report address");
             emulator::serve(listener, std::sync::Arc::new(state), std::future::pending())

@@ -1152,7 +1152,7 @@ async fn own_emulator(extra_fixture: &str) -> OwnEmulator {
     paths.push(file);
     let config = emulator::Config::default();
     let fixtures = emulator::fixtures::load(&paths, &config.account).expect("fixtures load");
-    let state = emulator::state::EmulatorState::from_fixtures(config, &fixtures)
+    let state = emulator::state::EmulatorState::from_fixtures(config, fixtures)
         .expect("fixtures are valid");
     let _ = std::fs::remove_dir_all(&dir);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -447,6 +447,17 @@ fn package_name_of(id: &str) -> &str {
     }
 }
 
+/// The process group of a running build, killed when the build is dropped unfinished.
+struct BuildGroup(Option<u32>);
+
+impl Drop for BuildGroup {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            super::environment::kill_group(pid);
+        }
+    }
+}
+
 impl CargoPackage {
     /// The built executable: builds the package on first use (one build at a time; a
     /// failed build is tried again next time).
@@ -499,9 +510,14 @@ impl CargoPackage {
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .kill_on_drop(true);
+        // Cargo and the compilers it starts form one process group, killed as a whole if
+        // the build is abandoned (the emulator stops while it runs).
+        #[cfg(unix)]
+        command.process_group(0);
         let mut child = command
             .spawn()
             .map_err(|e| format!("cannot run cargo ({}): {e}", cargo.to_string_lossy()))?;
+        let mut group = BuildGroup(child.id());
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
         let package = self.package.clone();
@@ -523,6 +539,8 @@ impl CargoPackage {
             .wait()
             .await
             .map_err(|e| format!("cargo did not finish: {e}"))?;
+        // Finished: nothing is left to kill (and the id may be reused).
+        group.0 = None;
         let _ = stderr_task.await;
         if !status.success() {
             return Err(format!(

@@ -161,7 +161,7 @@ roles:
         let text = format!("{ROLES}\n{functions}");
         let parsed = parse(file, &text).map_err(|e| e.to_string())?;
         merge(&mut fixtures, file, parsed, "123456789012").map_err(|e| e.to_string())?;
-        EmulatorState::from_fixtures(Config::default(), &fixtures).map_err(|e| e.to_string())
+        EmulatorState::from_fixtures(Config::default(), fixtures).map_err(|e| e.to_string())
     }
 
     fn function(name: &str, role: &str, code: &str) -> String {
