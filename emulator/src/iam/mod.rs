@@ -52,6 +52,17 @@ pub struct Iam {
 const KEY_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/// Named policies as the engine takes them.
+fn named_policies(named: &[principals::Named]) -> Vec<NamedPolicy<'_>> {
+    named
+        .iter()
+        .map(|p| NamedPolicy {
+            name: &p.name,
+            document: &p.document,
+        })
+        .collect()
+}
+
 /// The message AWS sends for a refusal.
 pub fn denial_message(caller: &str, action: &str, resource: &str, decision: &Decision) -> String {
     let why = match (&decision.outcome, &decision.kind) {
@@ -282,6 +293,23 @@ impl Iam {
         }
     }
 
+    /// The request's condition keys, built only when one of the policies that decide reads
+    /// them (otherwise the decision cannot depend on them).
+    fn keys_if_read(
+        &self,
+        ctx: &RequestContext,
+        extra: &[(&str, &str)],
+        identity: &[principals::Named],
+        resource_policy: Option<&PolicyDocument>,
+    ) -> ContextKeys {
+        let documents = identity.iter().map(|p| &*p.document).chain(resource_policy);
+        if read_context(documents) {
+            self.context_keys(ctx, extra)
+        } else {
+            ContextKeys::new()
+        }
+    }
+
     /// May the caller perform `action` on `resource`, by its identity policies alone (the
     /// rule of services without resource policies, such as SSM)? `extra` adds
     /// service-specific condition keys.
@@ -293,11 +321,7 @@ impl Iam {
         extra: &[(&str, &str)],
     ) -> Result<(), Denied> {
         let named = self.directory.identity_policies(&ctx.caller);
-        let keys = if read_context(named.iter().map(|p| &*p.document)) {
-            self.context_keys(ctx, extra)
-        } else {
-            ContextKeys::new()
-        };
+        let keys = self.keys_if_read(ctx, extra, named, None);
         let principal = Self::principal_of(&ctx.caller);
         let request = Request {
             action,
@@ -305,13 +329,7 @@ impl Iam {
             principal: &principal,
             context: &keys,
         };
-        let policies: Vec<NamedPolicy<'_>> = named
-            .iter()
-            .map(|p| NamedPolicy {
-                name: &p.name,
-                document: &p.document,
-            })
-            .collect();
+        let policies = named_policies(named);
         let decision = policy::decide_identity(&policies, &request, ctx.caller.is_root());
         self.conclude(ctx, action, resource, decision)
     }
@@ -328,12 +346,7 @@ impl Iam {
         extra: &[(&str, &str)],
     ) -> Decision {
         let named = self.directory.identity_policies(&ctx.caller);
-        let documents = named.iter().map(|p| &*p.document);
-        let keys = if read_context(documents.chain(std::iter::once(resource_policy))) {
-            self.context_keys(ctx, extra)
-        } else {
-            ContextKeys::new()
-        };
+        let keys = self.keys_if_read(ctx, extra, named, Some(resource_policy));
         let principal = Self::principal_of(&ctx.caller);
         let request = Request {
             action,
@@ -341,13 +354,7 @@ impl Iam {
             principal: &principal,
             context: &keys,
         };
-        let policies: Vec<NamedPolicy<'_>> = named
-            .iter()
-            .map(|p| NamedPolicy {
-                name: &p.name,
-                document: &p.document,
-            })
-            .collect();
+        let policies = named_policies(named);
         let resource_policy = NamedPolicy {
             name: resource_policy_name,
             document: resource_policy,

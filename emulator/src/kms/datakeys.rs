@@ -272,6 +272,29 @@ pub fn re_encrypt(
     let destination_id = input.destination_key_id.clone().unwrap_or_default();
     let source_context = input.source_encryption_context.unwrap_or_default();
     let destination_context = input.destination_encryption_context.unwrap_or_default();
+    // What a dry run checks, once the source key is known: both keys' permissions and
+    // states; a dry run then ends with DryRunOperationException.
+    let check_dry_run = |source: &KeySnapshot, destination: &KeySnapshot| {
+        authorize(
+            state,
+            ctx,
+            source,
+            "kms:ReEncryptFrom",
+            Some(&source_context),
+            Via::Direct,
+        )?;
+        authorize(
+            state,
+            ctx,
+            destination,
+            "kms:ReEncryptTo",
+            Some(&destination_context),
+            Via::Direct,
+        )?;
+        source.check_usable()?;
+        destination.check_usable()?;
+        dry_run(input.dry_run)
+    };
     if ignore_ciphertext {
         let Some(source_id) = &input.source_key_id else {
             return Err(KmsError::Validation(
@@ -282,26 +305,7 @@ pub fn re_encrypt(
         let destination = region
             .kms
             .snapshot(&destination_id, &ctx.region, &ctx.account)?;
-        authorize(
-            state,
-            ctx,
-            &source,
-            "kms:ReEncryptFrom",
-            Some(&source_context),
-            Via::Direct,
-        )?;
-        authorize(
-            state,
-            ctx,
-            &destination,
-            "kms:ReEncryptTo",
-            Some(&destination_context),
-            Via::Direct,
-        )?;
-        source.check_usable()?;
-        destination.check_usable()?;
-        // A dry run always ends here, with DryRunOperationException.
-        dry_run(input.dry_run)?;
+        check_dry_run(&source, &destination)?;
     }
     let blob = input.ciphertext_blob.unwrap_or_default();
     let (source, info) = key_of_blob(state, ctx, &blob.0, input.source_key_id.as_deref())?;
@@ -309,25 +313,7 @@ pub fn re_encrypt(
         .kms
         .snapshot(&destination_id, &ctx.region, &ctx.account)?;
     if input.dry_run == Some(true) {
-        authorize(
-            state,
-            ctx,
-            &source,
-            "kms:ReEncryptFrom",
-            Some(&source_context),
-            Via::Direct,
-        )?;
-        authorize(
-            state,
-            ctx,
-            &destination,
-            "kms:ReEncryptTo",
-            Some(&destination_context),
-            Via::Direct,
-        )?;
-        source.check_usable()?;
-        destination.check_usable()?;
-        dry_run(input.dry_run)?;
+        check_dry_run(&source, &destination)?;
     }
     let plaintext = Blob(open(
         state,
