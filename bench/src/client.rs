@@ -1,5 +1,5 @@
-//! A lean awsJson1.1 client: one keep-alive HTTP/1.1 connection (hyper) per worker, and a
-//! fresh SigV4 signature (aws-sigv4) for every request, as the SDKs sign.
+//! A lean awsJson1.1 and restJson1 client: one keep-alive HTTP/1.1 connection (hyper) per
+//! worker, and a fresh SigV4 signature (aws-sigv4) for every request, as the SDKs sign.
 
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
@@ -65,19 +65,61 @@ impl Signer {
     }
 }
 
-/// One awsJson1.1 call: service (signing name), target and body.
+/// One call, signed for `service` (the signing name: `ssm`, `kms`, `lambda`): an
+/// awsJson1.1 call (`POST /` with an `X-Amz-Target`) or a restJson1 one (method and path).
 #[derive(Clone, Debug)]
 pub struct Call {
     pub service: &'static str,
-    pub target: &'static str,
+    /// The awsJson1.1 target; `None` for a restJson1 call.
+    pub target: Option<&'static str>,
+    pub method: &'static str,
+    /// Path and query, as sent and signed.
+    pub path: String,
     pub body: Bytes,
 }
 
-/// An answer: status, error type (`X-Amzn-ErrorType` or `__type`) and body.
+impl Call {
+    /// An awsJson1.1 call: `POST /` with `X-Amz-Target: target`.
+    pub fn json(service: &'static str, target: &'static str, body: Bytes) -> Self {
+        Call {
+            service,
+            target: Some(target),
+            method: "POST",
+            path: "/".to_owned(),
+            body,
+        }
+    }
+
+    /// A restJson1 call: `method path` with a JSON (or empty) body.
+    pub fn rest(
+        service: &'static str,
+        method: &'static str,
+        path: impl Into<String>,
+        body: Bytes,
+    ) -> Self {
+        Call {
+            service,
+            target: None,
+            method,
+            path: path.into(),
+            body,
+        }
+    }
+
+    /// What error reports call it: the target, or the method and path.
+    pub fn name(&self) -> String {
+        self.target
+            .map_or_else(|| format!("{} {}", self.method, self.path), str::to_owned)
+    }
+}
+
+/// An answer: status, error type (`X-Amzn-ErrorType` or `__type`), Lambda's function
+/// error (`X-Amz-Function-Error`) and body.
 #[derive(Debug)]
 pub struct Answer {
     pub status: StatusCode,
     pub error_type: Option<String>,
+    pub function_error: Option<String>,
     pub body: Bytes,
 }
 
@@ -102,12 +144,15 @@ fn signed_request(
     call: &Call,
 ) -> Result<Request<Full<Bytes>>, String> {
     let length = call.body.len().to_string();
-    let headers = [
-        ("host", endpoint.host.as_str()),
-        ("content-type", "application/x-amz-json-1.1"),
-        ("x-amz-target", call.target),
-        ("content-length", length.as_str()),
-    ];
+    let mut headers = vec![("host", endpoint.host.as_str())];
+    match call.target {
+        Some(target) => headers.extend([
+            ("content-type", "application/x-amz-json-1.1"),
+            ("x-amz-target", target),
+        ]),
+        None => headers.push(("content-type", "application/json")),
+    }
+    headers.push(("content-length", length.as_str()));
     let identity = signer.credentials.clone().into();
     let params: aws_sigv4::http_request::SigningParams<'_> =
         aws_sigv4::sign::v4::SigningParams::builder()
@@ -119,9 +164,9 @@ fn signed_request(
             .build()
             .map_err(|e| format!("signing parameters: {e}"))?
             .into();
-    let url = format!("http://{}/", endpoint.host);
+    let url = format!("http://{}{}", endpoint.host, call.path);
     let signable = SignableRequest::new(
-        "POST",
+        call.method,
         &url,
         headers.iter().copied(),
         SignableBody::Bytes(&call.body),
@@ -130,7 +175,7 @@ fn signed_request(
     let (instructions, _signature) = sign(signable, &params)
         .map_err(|e| format!("signing: {e}"))?
         .into_parts();
-    let mut builder = Request::builder().method("POST").uri("/");
+    let mut builder = Request::builder().method(call.method).uri(&call.path);
     for (name, value) in headers {
         builder = builder.header(name, value);
     }
@@ -223,9 +268,15 @@ impl Connection {
                     .and_then(|v| v.get("__type").and_then(|t| t.as_str()).map(str::to_owned))
                     .map(|t| t.rsplit('#').next().unwrap_or(&t).to_owned());
             }
+            let function_error = parts
+                .headers
+                .get("x-amz-function-error")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
             return Ok(Answer {
                 status: parts.status,
                 error_type,
+                function_error,
                 body,
             });
         }
@@ -264,11 +315,11 @@ mod tests {
     fn requests_carry_a_fresh_signature_over_the_signed_headers() {
         let endpoint = Endpoint::parse("http://127.0.0.1:4566").unwrap();
         let signer = Signer::new("AKIABENCH00000000001", "secret");
-        let call = Call {
-            service: "ssm",
-            target: "AmazonSSM.GetParameter",
-            body: Bytes::from_static(b"{\"Name\":\"/a\"}"),
-        };
+        let call = Call::json(
+            "ssm",
+            "AmazonSSM.GetParameter",
+            Bytes::from_static(b"{\"Name\":\"/a\"}"),
+        );
         let request = signed_request(&endpoint, &signer, &call).unwrap();
         let auth = request.headers()["authorization"].to_str().unwrap();
         assert!(auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIABENCH00000000001/"));
@@ -278,5 +329,25 @@ mod tests {
         );
         assert!(request.headers().contains_key("x-amz-date"));
         assert_eq!(request.headers()["host"], "127.0.0.1:4566");
+    }
+
+    #[test]
+    fn rest_calls_are_signed_for_their_service_method_and_path() {
+        let endpoint = Endpoint::parse("http://127.0.0.1:4566").unwrap();
+        let signer = Signer::new("AKIABENCH00000000001", "secret");
+        let call = Call::rest(
+            "lambda",
+            "POST",
+            "/2015-03-31/functions/f/invocations",
+            Bytes::from_static(b"{}"),
+        );
+        let request = signed_request(&endpoint, &signer, &call).unwrap();
+        let auth = request.headers()["authorization"].to_str().unwrap();
+        assert!(auth.contains("/us-east-1/lambda/aws4_request"));
+        assert!(auth.contains("SignedHeaders=content-length;content-type;host;x-amz-date,"));
+        assert_eq!(request.method(), "POST");
+        assert_eq!(request.uri(), "/2015-03-31/functions/f/invocations");
+        assert!(!request.headers().contains_key("x-amz-target"));
+        assert_eq!(call.name(), "POST /2015-03-31/functions/f/invocations");
     }
 }

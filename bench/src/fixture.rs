@@ -1,6 +1,7 @@
 //! The bench's world: fixture files it writes to a temporary directory (principals, a key
-//! with a key policy, the parameters it reads) and the same world created through the
-//! API for servers that take no fixtures (moto).
+//! with a key policy, the parameters it reads, and for the Lambda measurements a role and
+//! the echo function) and the same world created through the API for servers that take
+//! no fixtures (moto).
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -8,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 /// The account of every principal.
 pub const ACCOUNT: &str = "123456789012";
-/// The user allowed `ssm:*` and `kms:*` on everything.
+/// The user allowed `ssm:*` and `kms:*` on everything (and `lambda:*` in the Lambda
+/// measurements' world).
 pub const USER_KEY_ID: &str = "AKIABENCHUSER0000001";
 pub const USER_SECRET: &str = "bench-user-secret-access-key";
 /// The user with no permission at all (the AccessDeniedException path).
@@ -28,8 +30,19 @@ pub const PATH10: &str = "/bench/path10";
 pub const STRING_VALUE: &str = r#"{"host":"db.internal","port":5432,"pool":16}"#;
 pub const SECURE_VALUE: &str = "correct-horse-battery-staple";
 
-/// The principals and the key, as YAML.
-pub fn principals_yaml() -> String {
+/// The Lambda function of the Lambda measurements (the `bench-fn` binary) and its role.
+pub const FUNCTION: &str = "bench-fn";
+pub const FUNCTION_ROLE: &str = "bench-fn-role";
+/// The function's timeout in the fixture (the cold-start runs change it).
+pub const FUNCTION_TIMEOUT: u32 = 10;
+
+/// The principals and the key, as YAML; with `lambda`, the user may also call `lambda:*`.
+pub fn principals_yaml(lambda: bool) -> String {
+    let actions = if lambda {
+        r#"["ssm:*", "kms:*", "lambda:*"]"#
+    } else {
+        r#"["ssm:*", "kms:*"]"#
+    };
     format!(
         r#"# Written by the bench: its principals and its key.
 account: "{ACCOUNT}"
@@ -43,7 +56,7 @@ users:
           Version: "2012-10-17"
           Statement:
             - Effect: Allow
-              Action: ["ssm:*", "kms:*"]
+              Action: {actions}
               Resource: "*"
   - name: bench-denied
     access_keys:
@@ -162,10 +175,45 @@ impl Drop for TempDir {
     }
 }
 
+/// The echo function's role (trusting `lambda.amazonaws.com`) and the function, whose
+/// code is the executable at `function_path` (absolute), as YAML.
+pub fn lambda_yaml(function_path: &Path) -> String {
+    // A JSON string is a YAML double-quoted scalar: any path is quoted safely.
+    let path = serde_json::Value::from(function_path.display().to_string());
+    format!(
+        r#"# Written by the bench: the trivial function of the Lambda measurements.
+account: "{ACCOUNT}"
+roles:
+  - name: {FUNCTION_ROLE}
+    trust_policy:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Principal: {{ Service: [lambda.amazonaws.com] }}
+          Action: sts:AssumeRole
+functions:
+  - name: {FUNCTION}
+    role: {FUNCTION_ROLE}
+    runtime: provided.al2023
+    timeout: {FUNCTION_TIMEOUT}
+    code:
+      path: {path}
+"#
+    )
+}
+
 /// Writes the base world (principals, key, the parameters the operations read) to `dir`.
 pub fn write_base(dir: &Path) -> std::io::Result<()> {
-    std::fs::write(dir.join("00-principals.yaml"), principals_yaml())?;
+    std::fs::write(dir.join("00-principals.yaml"), principals_yaml(false))?;
     std::fs::write(dir.join("01-parameters.yaml"), base_parameters_yaml())
+}
+
+/// Writes the Lambda measurements' world to `dir`: the base world, `lambda:*` for the
+/// user, and the echo function at `function_path`.
+pub fn write_lambda(dir: &Path, function_path: &Path) -> std::io::Result<()> {
+    write_base(dir)?;
+    std::fs::write(dir.join("00-principals.yaml"), principals_yaml(true))?;
+    std::fs::write(dir.join("02-lambda.yaml"), lambda_yaml(function_path))
 }
 
 #[cfg(test)]
@@ -193,6 +241,16 @@ mod tests {
         assert_eq!(text.lines().count(), 26);
         assert_eq!(text.matches("SecureString").count(), 3);
         assert!(base_parameters_yaml().contains("/bench/path10/p9"));
-        assert!(principals_yaml().contains(USER_KEY_ID));
+        assert!(principals_yaml(false).contains(USER_KEY_ID));
+        assert!(!principals_yaml(false).contains("lambda:*"));
+        assert!(principals_yaml(true).contains(r#"["ssm:*", "kms:*", "lambda:*"]"#));
+    }
+
+    #[test]
+    fn the_function_fixture_quotes_its_path() {
+        let text = lambda_yaml(Path::new("/tmp/a dir/bench-fn"));
+        assert!(text.contains(r#"path: "/tmp/a dir/bench-fn""#));
+        assert!(text.contains("  - name: bench-fn\n"));
+        assert!(text.contains("lambda.amazonaws.com"));
     }
 }

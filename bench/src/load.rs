@@ -20,6 +20,9 @@ pub enum Op {
     Encrypt,
     Decrypt,
     Denied,
+    /// Lambda Invoke of the bench's echo function (only in the Lambda measurements: the
+    /// other phases' world has no function, so it is not in [`Op::ALL`]).
+    Invoke,
 }
 
 impl Op {
@@ -43,6 +46,7 @@ impl Op {
             Op::Encrypt => "encrypt",
             Op::Decrypt => "decrypt",
             Op::Denied => "denied",
+            Op::Invoke => "invoke",
         }
     }
 
@@ -56,6 +60,7 @@ impl Op {
             Op::Encrypt => "KMS Encrypt (32 bytes)",
             Op::Decrypt => "KMS Decrypt (32 bytes)",
             Op::Denied => "GetParameter refused (AccessDenied)",
+            Op::Invoke => "Lambda Invoke (warm, echo)",
         }
     }
 
@@ -81,11 +86,33 @@ pub struct World {
 pub const PLAINTEXT: [u8; 32] = *b"0123456789abcdef0123456789abcdef";
 
 fn json_call(service: &'static str, target: &'static str, body: serde_json::Value) -> Call {
-    Call {
-        service,
-        target,
-        body: Bytes::from(body.to_string()),
-    }
+    Call::json(service, target, Bytes::from(body.to_string()))
+}
+
+/// The event Invoke sends (and the echo function answers).
+pub fn invoke_event() -> serde_json::Value {
+    serde_json::json!({"bench": "invoke", "n": 42, "items": ["a", "b"]})
+}
+
+/// Lambda Invoke (restJson1, synchronous) of `function` with `event`.
+pub fn invoke_call(function: &str, event: &serde_json::Value) -> Call {
+    Call::rest(
+        "lambda",
+        "POST",
+        format!("/2015-03-31/functions/{function}/invocations"),
+        Bytes::from(event.to_string()),
+    )
+}
+
+/// Lambda UpdateFunctionConfiguration setting `function`'s timeout (which retires its
+/// execution environments: the next Invoke starts cold).
+pub fn set_timeout_call(function: &str, timeout: u32) -> Call {
+    Call::rest(
+        "lambda",
+        "PUT",
+        format!("/2015-03-31/functions/{function}/configuration"),
+        Bytes::from(serde_json::json!({ "Timeout": timeout }).to_string()),
+    )
 }
 
 /// PutParameter of a String (overwriting).
@@ -141,6 +168,7 @@ pub fn call_for(op: Op, world: &World, worker: usize) -> Call {
             "TrentService.Decrypt",
             serde_json::json!({"CiphertextBlob": world.ciphertext}),
         ),
+        Op::Invoke => invoke_call(fixture::FUNCTION, &invoke_event()),
     }
 }
 
@@ -149,6 +177,8 @@ pub fn check(op: Op, answer: &Answer) -> Result<(), String> {
     let ok = if op.denied() {
         answer.status == StatusCode::BAD_REQUEST
             && answer.error_type.as_deref() == Some("AccessDeniedException")
+    } else if op == Op::Invoke {
+        answer.status == StatusCode::OK && answer.function_error.is_none()
     } else {
         answer.status == StatusCode::OK
     };
@@ -171,6 +201,7 @@ pub fn check_content(op: Op, answer: &Answer) -> Result<(), String> {
         Op::Encrypt => body["CiphertextBlob"].is_string(),
         Op::Decrypt => body["Plaintext"] == STANDARD.encode(PLAINTEXT),
         Op::Denied => true,
+        Op::Invoke => body == invoke_event(),
     };
     if fine {
         Ok(())
@@ -345,6 +376,29 @@ mod tests {
         assert_eq!(result.quantile_us(0.99), 99.0);
         assert_eq!(result.max_us(), 100.0);
         assert_eq!(result.rps(), 100.0);
+    }
+
+    #[test]
+    fn invoke_is_checked_for_function_errors() {
+        let answer = |function_error: Option<&str>| Answer {
+            status: StatusCode::OK,
+            error_type: None,
+            function_error: function_error.map(str::to_owned),
+            body: Bytes::from(invoke_event().to_string()),
+        };
+        assert!(check_content(Op::Invoke, &answer(None)).is_ok());
+        assert!(check(Op::Invoke, &answer(Some("Unhandled"))).is_err());
+        let call = call_for(
+            Op::Invoke,
+            &World {
+                key_id: String::new(),
+                ciphertext: String::new(),
+            },
+            0,
+        );
+        assert_eq!(call.service, "lambda");
+        assert_eq!(call.path, "/2015-03-31/functions/bench-fn/invocations");
+        assert_eq!(Op::parse("invoke"), None);
     }
 
     #[test]

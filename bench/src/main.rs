@@ -1,6 +1,7 @@
 //! `bench`: drives an emulator (started here, or already running) or moto over loopback
 //! with SigV4-signed requests, and reports throughput, latency, start-up time, memory,
-//! path-query scaling and server CPU per request. See `BENCHMARKS.md`.
+//! path-query scaling, server CPU per request, and Lambda cold and warm Invoke times.
+//! See `BENCHMARKS.md`.
 
 mod client;
 mod fixture;
@@ -9,11 +10,11 @@ mod options;
 mod process;
 mod report;
 
-use client::{call_once, Call, Endpoint, Signer};
+use client::{call_once, Call, Connection, Endpoint, Signer};
 use load::{Op, PhaseSpec, World};
 use options::{Options, Target};
 use process::Emulator;
-use report::{Measurements, Scale, Startup};
+use report::{ColdStart, Measurements, Scale, Startup};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -28,14 +29,6 @@ fn main() {
     if options.help {
         println!("{}", options::USAGE);
         return;
-    }
-    if options.lambda {
-        // The hook for the Lambda service's bench (cold start, warm Invoke, concurrent
-        // environments) once the service is complete; see BENCHMARKS.md.
-        eprintln!(
-            "bench: --lambda is not implemented yet: Lambda is not measured (see BENCHMARKS.md)"
-        );
-        std::process::exit(2);
     }
     if let Some(dir) = &options.write_fixtures {
         if let Err(e) = std::fs::create_dir_all(dir).and_then(|()| fixture::write_base(dir)) {
@@ -104,7 +97,7 @@ async fn must(
     } else {
         Err(format!(
             "setup call {} failed: {}",
-            call.target,
+            call.name(),
             answer.describe()
         ))
     }
@@ -118,11 +111,11 @@ async fn setup(endpoint: &Endpoint, through_api: bool) -> Result<World, String> 
         let created = must(
             endpoint,
             &user,
-            &Call {
-                service: "kms",
-                target: "TrentService.CreateKey",
-                body: hyper::body::Bytes::from_static(b"{\"Description\":\"bench key\"}"),
-            },
+            &Call::json(
+                "kms",
+                "TrentService.CreateKey",
+                hyper::body::Bytes::from_static(b"{\"Description\":\"bench key\"}"),
+            ),
         )
         .await?;
         let key_id = created["KeyMetadata"]["KeyId"]
@@ -249,6 +242,106 @@ async fn startups(
     Ok(Startup { times, rss })
 }
 
+/// The Lambda measurements, against an emulator of their own whose world adds the echo
+/// function `bench-fn` (the binary next to the bench's): `options.cold_runs` cold starts
+/// (UpdateFunctionConfiguration retires the environment, then one Invoke), then warm
+/// Invoke at concurrency 1.
+async fn lambda(
+    options: &Options,
+    temp: &fixture::TempDir,
+    measurements: &mut Measurements,
+) -> Result<(), String> {
+    let function = std::env::current_exe()
+        .map_err(|e| format!("the bench's own path: {e}"))?
+        .with_file_name(fixture::FUNCTION);
+    if !function.is_file() {
+        return Err(format!(
+            "{} is missing: `cargo build --release -p bench` builds it (`cargo run -p bench` does too)",
+            function.display()
+        ));
+    }
+    let dir = temp.subdir("lambda").map_err(|e| e.to_string())?;
+    fixture::write_lambda(&dir, &function).map_err(|e| e.to_string())?;
+    let emulator = Emulator::start(&options.emulator, &[dir], Duration::from_secs(60))?;
+    let endpoint = Endpoint::at(emulator.addr);
+    let user = user();
+    let invoke = load::invoke_call(fixture::FUNCTION, &load::invoke_event());
+    let records = Call::rest(
+        "lambda",
+        "GET",
+        format!(
+            "/_emulator/lambda/invocations?function={}",
+            fixture::FUNCTION
+        ),
+        hyper::body::Bytes::new(),
+    );
+    // One connection, opened before the first measurement.
+    let mut connection = Connection::new(&endpoint);
+    connection.open().await?;
+    for run in 0..options.cold_runs {
+        // 11, 12, 11, ...: always different from the function's current timeout.
+        let timeout = fixture::FUNCTION_TIMEOUT + 1 + u32::from(run % 2 == 1);
+        let update = load::set_timeout_call(fixture::FUNCTION, timeout);
+        let answer = connection.call(&user, &update).await?;
+        if !answer.status.is_success() {
+            return Err(format!(
+                "UpdateFunctionConfiguration: {}",
+                answer.describe()
+            ));
+        }
+        let sent = Instant::now();
+        let answer = connection.call(&user, &invoke).await;
+        let round_trip = sent.elapsed();
+        load::check_content(Op::Invoke, &answer?).map_err(|e| format!("cold Invoke: {e}"))?;
+        let answer = connection.call(&user, &records).await?;
+        let list = answer.json();
+        let record = list["invocations"]
+            .as_array()
+            .and_then(|all| all.last())
+            .ok_or_else(|| format!("no invocation record: {}", answer.describe()))?;
+        if record["coldStart"] != true {
+            return Err(format!(
+                "the Invoke after UpdateFunctionConfiguration did not start cold: {record}"
+            ));
+        }
+        measurements.cold_starts.push(ColdStart {
+            round_trip,
+            init_ms: record["initDurationMs"].as_f64(),
+        });
+        // Let the retired environment's process exit before the next measurement.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let spec = PhaseSpec {
+        op: Op::Invoke,
+        concurrency: 1,
+        warmup: options.warmup,
+        duration: options.duration,
+        max_requests: options.max_requests,
+    };
+    let answer = connection.call(&user, &invoke).await?;
+    load::check_content(Op::Invoke, &answer).map_err(|e| format!("warm Invoke: {e}"))?;
+    let result = load::run_phase(
+        &endpoint,
+        &user,
+        &denied_user(),
+        &world_without_kms(),
+        &spec,
+        Some(emulator.pid()),
+    )
+    .await?;
+    report::print_phase(Op::Invoke, 1, &result);
+    measurements.phases.push((Op::Invoke, 1, result));
+    Ok(())
+}
+
+/// What the Invoke operation needs of the world: nothing of KMS.
+fn world_without_kms() -> World {
+    World {
+        key_id: fixture::KEY_ID.to_owned(),
+        ciphertext: String::new(),
+    }
+}
+
 /// The whole run: what the options ask for.
 async fn run(options: &Options) -> Result<Measurements, String> {
     let mut measurements = Measurements::default();
@@ -261,6 +354,11 @@ async fn run(options: &Options) -> Result<Measurements, String> {
     if let Some(endpoint) = &options.endpoint {
         let world = setup(endpoint, options.target == Target::Moto).await?;
         throughput(options, endpoint, &world, options.pid, &mut measurements).await?;
+        return Ok(measurements);
+    }
+
+    if options.lambda {
+        lambda(options, &temp, &mut measurements).await?;
         return Ok(measurements);
     }
 
@@ -372,5 +470,6 @@ async fn run(options: &Options) -> Result<Measurements, String> {
         }
         measurements.scale = scales;
     }
+    lambda(options, &temp, &mut measurements).await?;
     Ok(measurements)
 }

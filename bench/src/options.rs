@@ -28,7 +28,10 @@ Starts target/release/emulator itself (on 127.0.0.1:0) unless --endpoint is give
   --client-threads N      load-generator threads (default 1)
   --json FILE             also write the results as JSON
   --write-fixtures DIR    write the bench's fixture files to DIR and exit
-  --lambda                the Lambda measurements (not implemented yet)
+  --lambda                only the Lambda measurements (cold start of an execution
+                          environment, warm Invoke at concurrency 1 of the echo function
+                          bench-fn); the full run ends with them too
+  --cold-runs N           cold starts measured (default 5; smoke 2)
   --help";
 
 /// Which kind of server is driven.
@@ -56,6 +59,7 @@ pub struct Options {
     pub startup_runs: usize,
     pub load_params: usize,
     pub load_runs: usize,
+    pub cold_runs: usize,
     pub scale_small: usize,
     pub scale_large: usize,
     pub client_threads: usize,
@@ -86,6 +90,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
     let mut warmup = None;
     let mut load_params = None;
     let mut scale = None;
+    let mut cold_runs = None;
     let mut options = Options {
         help: false,
         smoke: false,
@@ -104,6 +109,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
         startup_runs: 5,
         load_params: 0,
         load_runs: 2,
+        cold_runs: 0,
         scale_small: 0,
         scale_large: 0,
         client_threads: 1,
@@ -151,6 +157,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
             "--emulator" => options.emulator = PathBuf::from(value()?),
             "--default-fixtures" => options.default_fixtures = PathBuf::from(value()?),
             "--load-params" => load_params = Some(number(&value()?)?),
+            "--cold-runs" => cold_runs = Some(number(&value()?)?.clamp(1, 100)),
             "--scale" => {
                 let text = value()?;
                 let (small, large) = text.split_once(',').ok_or("--scale needs SMALL,LARGE")?;
@@ -171,9 +178,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> 
     } else {
         (1_000, 1_000_000)
     });
+    options.cold_runs = cold_runs.unwrap_or(if smoke { 2 } else { 5 });
     if smoke {
         options.startup_runs = 1;
         options.load_runs = 1;
+    }
+    if options.lambda && options.endpoint.is_some() {
+        return Err("--lambda starts its own emulator: no --endpoint".to_owned());
     }
     if options.target == Target::Moto && options.endpoint.is_none() {
         return Err("--target moto needs --endpoint".to_owned());
@@ -199,6 +210,10 @@ mod tests {
         let smoke = parse_args(&["--smoke"]).unwrap();
         assert!(smoke.duration < Duration::from_secs(1));
         assert!(smoke.load_params < 100_000);
+        assert_eq!((full.cold_runs, smoke.cold_runs), (5, 2));
+        let lambda = parse_args(&["--lambda", "--cold-runs", "3"]).unwrap();
+        assert!(lambda.lambda);
+        assert_eq!(lambda.cold_runs, 3);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! What the bench prints (a table per phase as it runs, then start-up, memory, scaling
-//! and the targets) and the same results as JSON for `scripts/compare.sh`.
+//! What the bench prints (a table per phase as it runs, then start-up, memory, scaling,
+//! Lambda cold starts and the targets) and the same results as JSON for
+//! `scripts/compare.sh`.
 
 use crate::load::{Op, PhaseResult};
 use crate::options::{Options, Target};
@@ -34,6 +35,21 @@ pub struct Scale {
     pub result: PhaseResult,
 }
 
+/// One cold start of an execution environment: the client-observed round trip of its
+/// first Invoke, and the `initDurationMs` the emulator recorded for it.
+#[derive(Clone, Copy, Debug)]
+pub struct ColdStart {
+    pub round_trip: Duration,
+    pub init_ms: Option<f64>,
+}
+
+/// The median and the minimum of some values (0 when there are none).
+fn median_min(mut values: Vec<f64>) -> (f64, f64) {
+    values.sort_by(f64::total_cmp);
+    let median = values.get(values.len() / 2).copied().unwrap_or(0.0);
+    (median, values.first().copied().unwrap_or(0.0))
+}
+
 #[derive(Debug, Default)]
 pub struct Measurements {
     pub phases: Vec<(Op, usize, PhaseResult)>,
@@ -42,6 +58,18 @@ pub struct Measurements {
     pub rss_after_load: Option<u64>,
     pub load: Option<(usize, Startup)>,
     pub scale: Vec<Scale>,
+    /// Lambda cold starts, in order (the warm Invoke phase is in `phases`).
+    pub cold_starts: Vec<ColdStart>,
+}
+
+impl Measurements {
+    /// Cold starts' round trips and init durations in ms: (median, min) of each.
+    fn cold_summary(&self) -> ((f64, f64), (f64, f64)) {
+        let trips = self.cold_starts.iter();
+        let trips = trips.map(|c| c.round_trip.as_secs_f64() * 1000.0).collect();
+        let inits = self.cold_starts.iter().filter_map(|c| c.init_ms).collect();
+        (median_min(trips), median_min(inits))
+    }
 }
 
 impl Measurements {
@@ -171,6 +199,13 @@ pub fn print(options: &Options, m: &Measurements) {
             mb(scale.rss)
         );
     }
+    if !m.cold_starts.is_empty() {
+        let ((trip, trip_min), (init, init_min)) = m.cold_summary();
+        println!(
+            "Lambda cold start (new execution environment of the echo function bench-fn, {} runs): first Invoke round trip median {trip:.2} ms (min {trip_min:.2} ms); initDurationMs median {init:.2} ms (min {init_min:.2} ms)",
+            m.cold_starts.len()
+        );
+    }
     if options.smoke || options.target != Target::Emulator || options.endpoint.is_some() {
         return;
     }
@@ -240,7 +275,24 @@ pub fn print(options: &Options, m: &Measurements) {
             latency(a)
         );
     }
-    println!("  (throughput against moto: scripts/compare.sh)");
+    if let Some(r) = m.phase(Op::Invoke, 1) {
+        let p50 = r.quantile_us(0.5);
+        println!(
+            "  {} {}: p50 {} at concurrency 1 (target < 1 ms)",
+            verdict(p50 < 1000.0),
+            Op::Invoke.label(),
+            latency(p50)
+        );
+    }
+    if !m.cold_starts.is_empty() {
+        let ((trip, _), (init, _)) = m.cold_summary();
+        println!(
+            "  (Lambda cold start, no numeric target: {trip:.2} ms round trip, {init:.2} ms init, medians)"
+        );
+    }
+    if !options.lambda {
+        println!("  (throughput against moto: scripts/compare.sh)");
+    }
 }
 
 /// The results as JSON.
@@ -284,6 +336,10 @@ pub fn json(options: &Options, m: &Measurements) -> String {
             "median_ms": s.median().as_secs_f64() * 1000.0,
             "rss_bytes": s.rss,
         })),
+        "lambda_cold_starts": m.cold_starts.iter().map(|c| serde_json::json!({
+            "round_trip_ms": c.round_trip.as_secs_f64() * 1000.0,
+            "init_duration_ms": c.init_ms,
+        })).collect::<Vec<_>>(),
         "by_path_scaling": m.scale.iter().map(|s| serde_json::json!({
             "parameters": s.parameters,
             "p50_us": s.result.quantile_us(0.5),
