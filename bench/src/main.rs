@@ -256,7 +256,7 @@ async fn lambda(
         .with_file_name(fixture::FUNCTION);
     if !function.is_file() {
         return Err(format!(
-            "{} is missing: `cargo build --release -p bench` builds it (`cargo run -p bench` does too)",
+            "{} is missing: `cargo build --release -p bench` builds it (`cargo run` alone builds only the bench binary)",
             function.display()
         ));
     }
