@@ -270,6 +270,24 @@ pub fn new_pool(state: &EmulatorState) -> EnvironmentPool {
     )
 }
 
+/// The current version of the function a read names (with an optional qualifier), once
+/// the caller is authorised for `action` on it.
+fn read_function(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    name: &str,
+    qualifier: Option<&str>,
+    action: &str,
+) -> Result<std::sync::Arc<crate::lambda::store::FunctionVersion>, LambdaError> {
+    let target = target(ctx, name, 256)?;
+    let target = Target {
+        reference: target.reference.clone().with_qualifier(qualifier)?,
+        ..target
+    };
+    authorize(state, ctx, action, &target.qualified_arn(), &target.account)?;
+    Ok(find(state, ctx, &target)?.current())
+}
+
 /// GetFunction.
 pub fn get(
     state: &EmulatorState,
@@ -277,19 +295,7 @@ pub fn get(
     name: &str,
     qualifier: Option<&str>,
 ) -> Result<GetFunctionOutput, LambdaError> {
-    let target = target(ctx, name, 256)?;
-    let target = Target {
-        reference: target.reference.clone().with_qualifier(qualifier)?,
-        ..target
-    };
-    authorize(
-        state,
-        ctx,
-        "lambda:GetFunction",
-        &target.qualified_arn(),
-        &target.account,
-    )?;
-    let current = find(state, ctx, &target)?.current();
+    let current = read_function(state, ctx, name, qualifier, "lambda:GetFunction")?;
     Ok(GetFunctionOutput {
         configuration: current.config.output(&current.code),
         code: FunctionCodeLocation {
@@ -307,19 +313,13 @@ pub fn get_configuration(
     name: &str,
     qualifier: Option<&str>,
 ) -> Result<FunctionConfiguration, LambdaError> {
-    let target = target(ctx, name, 256)?;
-    let target = Target {
-        reference: target.reference.clone().with_qualifier(qualifier)?,
-        ..target
-    };
-    authorize(
+    let current = read_function(
         state,
         ctx,
+        name,
+        qualifier,
         "lambda:GetFunctionConfiguration",
-        &target.qualified_arn(),
-        &target.account,
     )?;
-    let current = find(state, ctx, &target)?.current();
     Ok(current.config.output(&current.code))
 }
 
