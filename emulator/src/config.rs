@@ -18,6 +18,11 @@ pub struct Config {
     /// Refuse access keys the emulator does not know, instead of treating them as the
     /// account root.
     pub strict: bool,
+    /// Soft enforcement for every principal: refusals are recorded and logged as "would
+    /// deny", and the requests allowed.
+    pub soft_enforcement: bool,
+    /// Soft enforcement for these principals only (user or role ARNs).
+    pub soft_enforcement_principals: Vec<String>,
     /// The most execution environments one Lambda function may have at once (its
     /// concurrency limit).
     pub lambda_max_environments: usize,
@@ -33,6 +38,8 @@ impl Default for Config {
             account: "123456789012".to_owned(),
             body_limit: 7 * 1024 * 1024,
             strict: false,
+            soft_enforcement: false,
+            soft_enforcement_principals: Vec::new(),
             lambda_max_environments: 4,
             lambda_idle_seconds: 300,
         }

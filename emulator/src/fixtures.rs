@@ -67,6 +67,9 @@ pub struct UserFixture {
     /// ARNs of attached managed policies.
     #[serde(default)]
     pub managed_policies: Vec<String>,
+    /// The user's tags: the `aws:PrincipalTag/KEY` condition keys of its requests.
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// Fixed temporary credentials of a role session (an emulator extension, so that tests
@@ -99,6 +102,9 @@ pub struct RoleFixture {
     /// The longest session, in seconds (3600 by default, at most 43200).
     #[serde(default)]
     pub max_session_duration: Option<u32>,
+    /// The role's tags: the `aws:PrincipalTag/KEY` condition keys of its sessions.
+    #[serde(default)]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// A KMS key (symmetric).
@@ -219,6 +225,10 @@ pub struct FixtureFile {
     /// Refuse access keys the emulator does not know (`UnrecognizedClientException`).
     #[serde(default)]
     pub strict: Option<bool>,
+    /// Principals (user or role ARNs) whose refusals are recorded and logged as "would
+    /// deny" but not enforced (soft enforcement, for adopting the emulator gradually).
+    #[serde(default)]
+    pub soft_enforcement_principals: Vec<String>,
     #[serde(default)]
     pub root: Option<RootFixture>,
     #[serde(default)]
@@ -240,6 +250,8 @@ pub struct FixtureFile {
 #[derive(Debug, Clone, Default)]
 pub struct Fixtures {
     pub strict: bool,
+    /// Principals under soft enforcement, from every file.
+    pub soft_enforcement_principals: Vec<String>,
     pub root_keys: Vec<(PathBuf, AccessKeyFixture)>,
     pub users: Vec<(PathBuf, UserFixture)>,
     pub roles: Vec<(PathBuf, RoleFixture)>,
@@ -373,6 +385,9 @@ pub fn merge(
         }
     }
     fixtures.strict |= parsed.strict.unwrap_or(false);
+    fixtures
+        .soft_enforcement_principals
+        .extend(parsed.soft_enforcement_principals);
     if let Some(root) = parsed.root {
         fixtures
             .root_keys

@@ -40,6 +40,13 @@ struct Cli {
     /// instead of treating them as the account root.
     #[arg(long, env = "EMULATOR_STRICT")]
     strict: bool,
+    /// Soft enforcement: decide and record every request as usual, but let a refusal
+    /// through, logged and recorded as "WouldDeny" with its reason.
+    #[arg(long, env = "EMULATOR_SOFT_ENFORCEMENT")]
+    soft_enforcement: bool,
+    /// Soft enforcement for one principal (a user or role ARN); repeatable.
+    #[arg(long, value_name = "ARN")]
+    soft_enforcement_principal: Vec<String>,
     /// The most execution environments one Lambda function may run at once; a
     /// synchronous invocation beyond it is refused with TooManyRequestsException (429),
     /// an Event invocation waits for a free one.
@@ -149,6 +156,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         default_region: cli.region,
         account: cli.account,
         strict: cli.strict,
+        soft_enforcement: cli.soft_enforcement,
+        soft_enforcement_principals: cli.soft_enforcement_principal,
         lambda_max_environments: cli.lambda_max_environments as usize,
         lambda_idle_seconds: cli.lambda_idle_seconds,
         ..Config::default()

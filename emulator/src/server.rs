@@ -300,6 +300,7 @@ async fn health(State(state): State<AppState>) -> Response {
         "defaultRegion": state.config.default_region,
         "account": state.config.account,
         "strict": state.iam.strict,
+        "softEnforcement": state.iam.soft.all,
         "lambda": {
             "maxEnvironments": state.config.lambda_max_environments,
             "idleSeconds": state.config.lambda_idle_seconds,
@@ -315,7 +316,7 @@ async fn decisions(
 ) -> Response {
     let denied_only = params.get("denied").is_some_and(|v| v == "true");
     json_response(serde_json::json!({
-        "decisions": state.iam.decisions.recent(denied_only),
+        "decisions": state.iam.decision_log(denied_only),
     }))
 }
 

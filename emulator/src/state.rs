@@ -42,7 +42,8 @@ pub struct EmulatorState {
 impl EmulatorState {
     /// A new emulator with no principals but the account root.
     pub fn new(config: Config) -> Self {
-        let iam = Iam::new(&config.account, config.strict, Directory::new());
+        let mut iam = Iam::new(&config.account, config.strict, Directory::new());
+        iam.soft = soft_enforcement(&config, &Fixtures::default());
         EmulatorState {
             config,
             iam,
@@ -58,7 +59,8 @@ impl EmulatorState {
     /// region.
     pub fn from_fixtures(config: Config, fixtures: Fixtures) -> Result<Self, FixtureError> {
         let directory = Directory::from_fixtures(&fixtures, &config.account)?;
-        let iam = Iam::new(&config.account, config.strict || fixtures.strict, directory);
+        let mut iam = Iam::new(&config.account, config.strict || fixtures.strict, directory);
+        iam.soft = soft_enforcement(&config, &fixtures);
         let state = EmulatorState {
             config,
             iam,
@@ -161,6 +163,20 @@ impl<T> Regions<T> {
             .values()
             .cloned()
             .collect()
+    }
+}
+
+/// Who is under soft enforcement: everyone with `--soft-enforcement`, else the principals
+/// of the command line and of the fixtures.
+fn soft_enforcement(config: &Config, fixtures: &Fixtures) -> crate::iam::SoftEnforcement {
+    crate::iam::SoftEnforcement {
+        all: config.soft_enforcement,
+        principals: config
+            .soft_enforcement_principals
+            .iter()
+            .chain(&fixtures.soft_enforcement_principals)
+            .cloned()
+            .collect(),
     }
 }
 

@@ -29,18 +29,50 @@ pub struct DecisionRecord {
     pub kind: PolicyKind,
     /// The statement that decided; `None` when nothing allowed.
     pub reason: Option<Reason>,
+    /// The resource policy consulted besides the caller's identity policies
+    /// (`key policy`, `trust policy`).
+    pub resource_policy: Option<&'static str>,
+    /// The KMS grant that allowed what no policy did.
+    pub grant: Option<String>,
+    /// The condition keys the consulted policies read, with the request's values (an
+    /// empty list: the key was absent); empty when no policy reads condition keys.
+    pub keys: super::EvaluatedKeys,
+    /// Whether a refusal was enforced (`false`: soft enforcement let it through).
+    pub enforced: bool,
 }
 
 impl DecisionRecord {
-    /// `Allow`, `ExplicitDeny` or `ImplicitDeny`.
+    /// `Allow`, `ExplicitDeny` or `ImplicitDeny`; `WouldDeny` for a refusal soft
+    /// enforcement let through.
     pub fn decision(&self) -> &'static str {
+        if !self.enforced && self.outcome != Outcome::Allow {
+            return "WouldDeny";
+        }
         outcome_name(self.outcome)
     }
 
-    /// Which policy and statement decided, or what was missing, in words.
+    /// Which policy, statement or grant decided, or what was missing, in words.
     pub fn reason_text(&self) -> String {
+        if let Some(grant) = &self.grant {
+            return format!(
+                "allowed by grant {grant:?} ({})",
+                reason_text(&self.action, Outcome::ImplicitDeny, self.kind, None)
+            );
+        }
         reason_text(&self.action, self.outcome, self.kind, self.reason.as_ref())
     }
+}
+
+/// The evaluated condition keys in words: `key=value`, `key=[a, b]`, `key absent`.
+pub fn keys_text(keys: &super::EvaluatedKeys) -> String {
+    keys.iter()
+        .map(|(name, values)| match values.as_slice() {
+            [] => format!("{name} absent"),
+            [one] => format!("{name}={one:?}"),
+            many => format!("{name}={many:?}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The name of an outcome, as the log and the refusal log line show it.
@@ -71,6 +103,10 @@ pub fn reason_text(
             };
             format!("{verb} policy {:?}, statement {statement:?}", reason.policy)
         }
+        // Only the account root user is allowed without a statement.
+        None if outcome == Outcome::Allow => {
+            format!("allowed: the account root user may perform {action} (no policy denies it)")
+        }
         None => match kind {
             PolicyKind::Identity => format!("no identity-based policy allows {action}"),
             PolicyKind::Resource => format!("no resource-based policy allows {action}"),
@@ -84,7 +120,7 @@ impl Serialize for DecisionRecord {
             .time
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default();
-        let mut record = serializer.serialize_struct("DecisionRecord", 7)?;
+        let mut record = serializer.serialize_struct("DecisionRecord", 12)?;
         record.serialize_field("time", &time)?;
         record.serialize_field("requestId", &self.request_id)?;
         record.serialize_field("principal", &self.principal)?;
@@ -92,6 +128,32 @@ impl Serialize for DecisionRecord {
         record.serialize_field("resource", &self.resource)?;
         record.serialize_field("decision", self.decision())?;
         record.serialize_field("reason", &self.reason_text())?;
+        let statement = self.reason.as_ref().map(|r| {
+            serde_json::json!({
+                "policy": r.policy,
+                "sid": r.sid,
+                "index": r.index,
+            })
+        });
+        record.serialize_field("statement", &statement)?;
+        record.serialize_field("resourcePolicy", &self.resource_policy)?;
+        record.serialize_field("grant", &self.grant)?;
+        let keys: serde_json::Map<String, serde_json::Value> = self
+            .keys
+            .iter()
+            .map(|(name, values)| {
+                let value = match values.as_slice() {
+                    [] => serde_json::Value::Null,
+                    [one] => serde_json::Value::from(one.as_str()),
+                    many => serde_json::Value::from(many.to_vec()),
+                };
+                (name.clone(), value)
+            })
+            .collect();
+        record.serialize_field("conditionKeys", &keys)?;
+        if !self.enforced && self.outcome != Outcome::Allow {
+            record.serialize_field("wouldBe", outcome_name(self.outcome))?;
+        }
         record.end()
     }
 }
@@ -159,6 +221,10 @@ mod tests {
             outcome,
             kind: PolicyKind::Identity,
             reason: None,
+            resource_policy: None,
+            grant: None,
+            keys: Vec::new(),
+            enforced: true,
         }
     }
 
@@ -201,6 +267,10 @@ mod tests {
                 "resource": "",
                 "decision": "Allow",
                 "reason": "allowed by policy \"ReadDev\", statement \"#2\"",
+                "statement": {"policy": "ReadDev", "sid": null, "index": 2},
+                "resourcePolicy": null,
+                "grant": null,
+                "conditionKeys": {},
             })
         );
         let mut refused = record(2, Outcome::ImplicitDeny);

@@ -9,6 +9,7 @@
 //! [`Iam`] ties them together for the request path: it finds who owns an access key, and
 //! answers "may this caller do this?" for the services, recording each decision.
 
+pub mod actions;
 pub mod decisions;
 pub mod managed;
 pub mod policy;
@@ -47,6 +48,8 @@ pub struct Iam {
     sessions: RwLock<HashMap<String, AccessKey>>,
     /// Recent decisions.
     pub decisions: DecisionLog,
+    /// Whose refusals are only recorded (set once at start).
+    pub soft: SoftEnforcement,
 }
 
 const KEY_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -117,6 +120,50 @@ fn read_context<'a>(mut documents: impl Iterator<Item = &'a PolicyDocument>) -> 
     documents.any(PolicyDocument::reads_context)
 }
 
+/// The condition keys a decision's policies read, with their values (empty: absent).
+pub type EvaluatedKeys = Vec<(String, Vec<String>)>;
+
+/// A decision before it is recorded, with what the decision log shows of it.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub decision: Decision,
+    /// The resource policy consulted (`key policy`, `trust policy`), if any.
+    pub resource_policy: Option<&'static str>,
+    pub keys: EvaluatedKeys,
+}
+
+/// No service-specific condition keys.
+pub fn no_keys(_: &mut ContextKeys) {}
+
+/// Adds fixed (key, value) pairs; a repeated key accumulates values
+/// (`kms:EncryptionContextKeys` is multivalued).
+pub fn push_pairs(keys: &mut ContextKeys, pairs: &[(&str, &str)]) {
+    for (key, value) in pairs {
+        keys.push(key, *value);
+    }
+}
+
+/// Soft enforcement: whose refusals are recorded and logged as "would deny" but let
+/// through.
+#[derive(Debug, Clone, Default)]
+pub struct SoftEnforcement {
+    /// Every principal.
+    pub all: bool,
+    /// These principals: user or role ARNs (a role's sessions included), or session
+    /// ARNs.
+    pub principals: Vec<String>,
+}
+
+impl SoftEnforcement {
+    /// Whether the caller's refusals are not enforced.
+    pub fn applies_to(&self, caller: &Caller) -> bool {
+        self.all || self.principals.iter().any(|p| {
+            *p == caller.arn
+                || matches!(&caller.kind, CallerKind::AssumedRole { role_arn, .. } if role_arn == p)
+        })
+    }
+}
+
 impl Iam {
     /// The authorisation service of `account` over `directory`.
     pub fn new(account: &str, strict: bool, directory: Directory) -> Self {
@@ -126,6 +173,7 @@ impl Iam {
             directory,
             sessions: RwLock::new(HashMap::new()),
             decisions: DecisionLog::default(),
+            soft: SoftEnforcement::default(),
         }
     }
 
@@ -194,8 +242,16 @@ impl Iam {
             .clear();
     }
 
-    /// The condition keys every request carries.
-    fn context_keys(&self, ctx: &RequestContext, extra: &[(&str, &str)]) -> ContextKeys {
+    /// The condition keys every request carries (the global keys of the IAM User Guide,
+    /// "AWS global condition context keys"), then the service's own (`extra`), which may
+    /// replace a global one (`aws:ViaAWSService` when a service calls on the caller's
+    /// behalf).
+    fn context_keys(
+        &self,
+        ctx: &RequestContext,
+        resource: &str,
+        extra: &dyn Fn(&mut ContextKeys),
+    ) -> ContextKeys {
         let caller = &ctx.caller;
         let mut keys = ContextKeys::new();
         let principal_arn = match &caller.kind {
@@ -216,6 +272,23 @@ impl Iam {
         if let CallerKind::User { name } = &caller.kind {
             keys.insert("aws:username", name.clone());
         }
+        // Every caller the emulator authenticates is an IAM principal, never a service.
+        keys.insert("aws:PrincipalIsAWSService", "false");
+        keys.insert("aws:ViaAWSService", "false");
+        if let Some(tags) = self.directory.principal_tags(caller) {
+            for (key, value) in tags {
+                keys.insert(&format!("aws:PrincipalTag/{key}"), value.clone());
+            }
+        }
+        // The account that owns the resource: the fifth field of its ARN (absent for
+        // `*`, the resource of list and create operations).
+        if let Some(account) = resource
+            .split(':')
+            .nth(4)
+            .filter(|a| resource.starts_with("arn:") && !a.is_empty())
+        {
+            keys.insert("aws:ResourceAccount", account);
+        }
         if let Some(ip) = ctx.source_ip {
             keys.insert("aws:SourceIp", ip.to_string());
         }
@@ -224,12 +297,10 @@ impl Iam {
             keys.insert("aws:CurrentTime", current_time);
         }
         keys.insert("aws:EpochTime", epoch_time);
+        // The emulator listens over plain HTTP.
         keys.insert("aws:SecureTransport", "false");
         keys.insert("aws:RequestedRegion", ctx.region.clone());
-        for (key, value) in extra {
-            // Repeated keys accumulate: `kms:EncryptionContextKeys` is multi-valued.
-            keys.push(key, *value);
-        }
+        extra(&mut keys);
         keys
     }
 
@@ -245,36 +316,64 @@ impl Iam {
         }
     }
 
-    fn conclude(
+    /// Ends an authorisation: the evaluation's outcome, or an allow by `grant` (a KMS
+    /// grant id) when no policy denied explicitly. One record per decision, with its
+    /// final outcome; a refusal is logged, or under soft enforcement logged and recorded
+    /// as "would deny" and let through.
+    pub fn conclude(
         &self,
         ctx: &RequestContext,
         action: &str,
         resource: &str,
-        decision: Decision,
+        evaluation: Evaluation,
+        grant: Option<&str>,
     ) -> Result<(), Denied> {
-        let refusal = match decision.outcome {
-            Outcome::Allow => None,
-            outcome => {
-                let reason = decisions::reason_text(
-                    action,
-                    outcome,
-                    decision.kind,
-                    decision.reason.as_ref(),
-                );
+        let Evaluation {
+            decision,
+            resource_policy,
+            keys,
+        } = evaluation;
+        let granted = grant.filter(|_| decision.outcome == Outcome::ImplicitDeny);
+        let refused = decision.outcome != Outcome::Allow && granted.is_none();
+        let soft = refused && self.soft.applies_to(&ctx.caller);
+        let refusal = if refused {
+            let reason = decisions::reason_text(
+                action,
+                decision.outcome,
+                decision.kind,
+                decision.reason.as_ref(),
+            );
+            let keys_text = decisions::keys_text(&keys);
+            if soft {
                 tracing::info!(
                     principal = %ctx.caller.arn,
                     action,
                     resource,
-                    decision = decisions::outcome_name(outcome),
+                    decision = decisions::outcome_name(decision.outcome),
                     %reason,
+                    keys = %keys_text,
+                    request_id = %ctx.request_id,
+                    "would deny (soft enforcement: allowed)"
+                );
+                None
+            } else {
+                tracing::info!(
+                    principal = %ctx.caller.arn,
+                    action,
+                    resource,
+                    decision = decisions::outcome_name(decision.outcome),
+                    %reason,
+                    keys = %keys_text,
                     request_id = %ctx.request_id,
                     "access denied"
                 );
                 Some(Denied {
                     message: denial_message(&ctx.caller.arn, action, resource, &decision),
-                    explicit: outcome == Outcome::ExplicitDeny,
+                    explicit: decision.outcome == Outcome::ExplicitDeny,
                 })
             }
+        } else {
+            None
         };
         // The record keeps the decision as it is; it is put in words when the log is read.
         self.decisions.record(DecisionRecord {
@@ -283,9 +382,17 @@ impl Iam {
             principal: ctx.caller.arn.clone(),
             action: action.to_owned(),
             resource: resource.to_owned(),
-            outcome: decision.outcome,
+            outcome: if granted.is_some() {
+                Outcome::Allow
+            } else {
+                decision.outcome
+            },
             kind: decision.kind,
             reason: decision.reason,
+            resource_policy,
+            grant: granted.map(str::to_owned),
+            keys,
+            enforced: !soft,
         });
         match refusal {
             None => Ok(()),
@@ -294,20 +401,29 @@ impl Iam {
     }
 
     /// The request's condition keys, built only when one of the policies that decide reads
-    /// them (otherwise the decision cannot depend on them).
+    /// them (otherwise the decision cannot depend on them), and the ones those policies'
+    /// conditions read, with their values, for the decision log.
     fn keys_if_read(
         &self,
         ctx: &RequestContext,
-        extra: &[(&str, &str)],
+        resource: &str,
+        extra: &dyn Fn(&mut ContextKeys),
         identity: &[principals::Named],
         resource_policy: Option<&PolicyDocument>,
-    ) -> ContextKeys {
-        let documents = identity.iter().map(|p| &*p.document).chain(resource_policy);
-        if read_context(documents) {
-            self.context_keys(ctx, extra)
-        } else {
-            ContextKeys::new()
+    ) -> (ContextKeys, EvaluatedKeys) {
+        let documents = || identity.iter().map(|p| &*p.document).chain(resource_policy);
+        if !read_context(documents()) {
+            return (ContextKeys::new(), Vec::new());
         }
+        let keys = self.context_keys(ctx, resource, extra);
+        let mut evaluated: EvaluatedKeys = Vec::new();
+        for name in documents().flat_map(PolicyDocument::condition_keys) {
+            if !evaluated.iter().any(|(n, _)| n == name) {
+                let values = keys.get(name).map(<[String]>::to_vec).unwrap_or_default();
+                evaluated.push((name.to_owned(), values));
+            }
+        }
+        (keys, evaluated)
     }
 
     /// May the caller perform `action` on `resource`, by its identity policies alone (the
@@ -320,8 +436,20 @@ impl Iam {
         resource: &str,
         extra: &[(&str, &str)],
     ) -> Result<(), Denied> {
+        self.authorize_with(ctx, action, resource, &|keys| push_pairs(keys, extra))
+    }
+
+    /// [`Iam::authorize`] with the service's condition keys computed by `extra`, which is
+    /// called only when a policy reads condition keys.
+    pub fn authorize_with(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        resource: &str,
+        extra: &dyn Fn(&mut ContextKeys),
+    ) -> Result<(), Denied> {
         let named = self.directory.identity_policies(&ctx.caller);
-        let keys = self.keys_if_read(ctx, extra, named, None);
+        let (keys, evaluated) = self.keys_if_read(ctx, resource, extra, named, None);
         let principal = Self::principal_of(&ctx.caller);
         let request = Request {
             action,
@@ -331,22 +459,29 @@ impl Iam {
         };
         let policies = named_policies(named);
         let decision = policy::decide_identity(&policies, &request, ctx.caller.is_root());
-        self.conclude(ctx, action, resource, decision)
+        let evaluation = Evaluation {
+            decision,
+            resource_policy: None,
+            keys: evaluated,
+        };
+        self.conclude(ctx, action, resource, evaluation, None)
     }
 
     /// The decision for `action` on `resource` where the resource's own policy is
-    /// mandatory, without recording it.
-    fn decide_with_resource_policy(
+    /// mandatory, without recording it (the caller may still allow by a grant; it then
+    /// records the final outcome with [`Iam::conclude`]).
+    pub fn evaluate_with_resource_policy(
         &self,
         ctx: &RequestContext,
         action: &str,
         resource: &str,
-        resource_policy_name: &str,
+        resource_policy_name: &'static str,
         resource_policy: &PolicyDocument,
-        extra: &[(&str, &str)],
-    ) -> Decision {
+        extra: &dyn Fn(&mut ContextKeys),
+    ) -> Evaluation {
         let named = self.directory.identity_policies(&ctx.caller);
-        let keys = self.keys_if_read(ctx, extra, named, Some(resource_policy));
+        let (keys, evaluated) =
+            self.keys_if_read(ctx, resource, extra, named, Some(resource_policy));
         let principal = Self::principal_of(&ctx.caller);
         let request = Request {
             action,
@@ -355,16 +490,21 @@ impl Iam {
             context: &keys,
         };
         let policies = named_policies(named);
-        let resource_policy = NamedPolicy {
+        let named_resource_policy = NamedPolicy {
             name: resource_policy_name,
             document: resource_policy,
         };
-        policy::decide_with_resource_policy(
+        let decision = policy::decide_with_resource_policy(
             &policies,
-            &resource_policy,
+            &named_resource_policy,
             &request,
             ctx.caller.is_root(),
-        )
+        );
+        Evaluation {
+            decision,
+            resource_policy: Some(resource_policy_name),
+            keys: evaluated,
+        }
     }
 
     /// May the caller perform `action` on `resource`, where the resource's own policy is
@@ -375,19 +515,19 @@ impl Iam {
         ctx: &RequestContext,
         action: &str,
         resource: &str,
-        resource_policy_name: &str,
+        resource_policy_name: &'static str,
         resource_policy: &PolicyDocument,
         extra: &[(&str, &str)],
     ) -> Result<(), Denied> {
-        let decision = self.decide_with_resource_policy(
+        let evaluation = self.evaluate_with_resource_policy(
             ctx,
             action,
             resource,
             resource_policy_name,
             resource_policy,
-            extra,
+            &|keys| push_pairs(keys, extra),
         );
-        self.conclude(ctx, action, resource, decision)
+        self.conclude(ctx, action, resource, evaluation, None)
     }
 
     /// Whether the caller would be allowed `action` under a resource policy that is not
@@ -399,8 +539,16 @@ impl Iam {
         resource: &str,
         resource_policy: &PolicyDocument,
     ) -> bool {
-        self.decide_with_resource_policy(ctx, action, resource, "new policy", resource_policy, &[])
-            .is_allowed()
+        self.evaluate_with_resource_policy(
+            ctx,
+            action,
+            resource,
+            "new policy",
+            resource_policy,
+            &no_keys,
+        )
+        .decision
+        .is_allowed()
     }
 
     /// Whether `service` (a service principal such as `lambda.amazonaws.com`) may assume
@@ -435,6 +583,47 @@ impl Iam {
             document: &role.trust_policy,
         };
         policy::decide_with_resource_policy(&[], &trust, &request, false).is_allowed()
+    }
+
+    /// The recent decisions as `/_emulator/decisions` shows them, oldest first (only
+    /// refusals, including soft-enforced ones, when `denied_only`): each with every policy
+    /// consulted (the caller's identity policies, named here from the directory, which is
+    /// fixed after start; the resource policy; the grant).
+    pub fn decision_log(&self, denied_only: bool) -> Vec<serde_json::Value> {
+        self.decisions
+            .recent(denied_only)
+            .into_iter()
+            .map(|record| {
+                let mut consulted: Vec<serde_json::Value> = self
+                    .identity_policies_of_arn(&record.principal)
+                    .iter()
+                    .map(|p| serde_json::json!({"type": "identity", "name": p.name}))
+                    .collect();
+                if let Some(name) = record.resource_policy {
+                    consulted.push(serde_json::json!({"type": "resource", "name": name}));
+                }
+                if let Some(grant) = &record.grant {
+                    consulted.push(serde_json::json!({"type": "grant", "name": grant}));
+                }
+                let mut value = serde_json::to_value(&record).unwrap_or_default();
+                if let Some(object) = value.as_object_mut() {
+                    object.insert("policies".to_owned(), consulted.into());
+                }
+                value
+            })
+            .collect()
+    }
+
+    /// The identity policies of the principal an ARN names (a user, or a role session).
+    fn identity_policies_of_arn(&self, arn: &str) -> &[principals::Named] {
+        if let Some(user) = self.directory.users.values().find(|u| u.arn == arn) {
+            return &user.policies;
+        }
+        let role = arn
+            .split_once(":assumed-role/")
+            .and_then(|(_, rest)| rest.split('/').next())
+            .and_then(|name| self.directory.roles.get(name));
+        role.map_or(&[][..], |r| r.policies.as_slice())
     }
 
     /// Whether a principal ARN named in a policy exists: the account root, a user or a

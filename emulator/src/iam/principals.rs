@@ -7,7 +7,7 @@ use super::policy::PolicyDocument;
 use crate::context::{Caller, CallerKind};
 use crate::fixtures::{FixtureError, Fixtures, PolicyFixture};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -28,6 +28,8 @@ pub struct User {
     pub id: String,
     /// Inline and attached managed policies.
     pub policies: Vec<Named>,
+    /// Tags (`aws:PrincipalTag/KEY`).
+    pub tags: BTreeMap<String, String>,
 }
 
 /// An IAM role.
@@ -41,6 +43,8 @@ pub struct Role {
     pub policies: Vec<Named>,
     /// The longest session, in seconds.
     pub max_session_duration: u32,
+    /// Tags (`aws:PrincipalTag/KEY` of its sessions).
+    pub tags: BTreeMap<String, String>,
 }
 
 /// Whom an access key authenticates.
@@ -259,6 +263,7 @@ impl Directory {
                     id: unique_id("AIDA", &arn),
                     arn,
                     policies,
+                    tags: user.tags.clone(),
                 },
             );
         }
@@ -292,6 +297,7 @@ impl Directory {
                     trust_policy: Arc::new(trust),
                     policies,
                     max_session_duration: max,
+                    tags: role.tags.clone(),
                 },
             );
         }
@@ -367,6 +373,15 @@ impl Directory {
                 }
             }
         })
+    }
+
+    /// The tags of a caller's user or role (none for root).
+    pub fn principal_tags(&self, caller: &Caller) -> Option<&BTreeMap<String, String>> {
+        match &caller.kind {
+            CallerKind::Root => None,
+            CallerKind::User { name } => self.users.get(name).map(|u| &u.tags),
+            CallerKind::AssumedRole { role_name, .. } => self.roles.get(role_name).map(|r| &r.tags),
+        }
     }
 
     /// The identity policies of a caller (none for root, which IAM allows everything).

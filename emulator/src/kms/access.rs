@@ -5,6 +5,8 @@ use super::error::KmsError;
 use super::model::EncryptionContext;
 use super::store::{Grant, KeySnapshot};
 use crate::context::{CallerKind, RequestContext};
+use crate::iam::no_keys;
+use crate::iam::policy::{ContextKeys, Outcome};
 use crate::state::EmulatorState;
 
 /// How a KMS operation reaches the key: directly, or through another service on the
@@ -43,9 +45,64 @@ fn grant_allows(
     }
 }
 
+/// The KMS condition keys of a request on `key`, and the global keys that come from the
+/// key (its tags) or the path of the request (through another service). Called only when
+/// a policy reads condition keys. The keys and the operations they apply to are those of
+/// the Service Authorization Reference, "Actions, resources, and condition keys for AWS
+/// Key Management Service", and the KMS Developer Guide, "AWS KMS condition keys".
+fn key_keys(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    key: &KeySnapshot,
+    context: Option<&EncryptionContext>,
+    via: Via<'_>,
+    keys: &mut ContextKeys,
+) {
+    keys.insert("kms:CallerAccount", ctx.caller.account.as_str());
+    if let Via::Service(service) = via {
+        keys.insert("kms:ViaService", service);
+        // A service calling KMS with the caller's credentials (a forward access
+        // session) sets aws:ViaAWSService. aws:CalledVia is set only by the services
+        // that support it (Athena, CloudFormation, DynamoDB, KMS), which SSM is not, so
+        // it stays absent here (IAM User Guide, "AWS global condition context keys").
+        keys.insert("aws:ViaAWSService", "true");
+    }
+    if let Some(context) = context {
+        for (k, v) in context {
+            keys.insert(&format!("kms:EncryptionContext:{k}"), v.as_str());
+            keys.push("kms:EncryptionContextKeys", k.as_str());
+        }
+        // Only symmetric keys exist here, whose one algorithm this is.
+        keys.insert("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
+    }
+    // Every key the emulator holds is a single-Region symmetric encryption key whose
+    // material KMS generated.
+    keys.insert("kms:KeySpec", "SYMMETRIC_DEFAULT");
+    keys.insert("kms:KeyUsage", "ENCRYPT_DECRYPT");
+    keys.insert("kms:KeyOrigin", "AWS_KMS");
+    keys.insert("kms:MultiRegion", "false");
+    if let Some(alias) = &key.requested_alias {
+        keys.insert("kms:RequestAlias", alias.as_str());
+    }
+    state.region(&ctx.region).kms.read(|data| {
+        if let Some(stored) = data.keys.get(&key.id) {
+            for (k, v) in &stored.tags {
+                keys.insert(&format!("aws:ResourceTag/{k}"), v.as_str());
+            }
+        }
+        let aliases: Vec<String> = data
+            .aliases
+            .iter()
+            .filter(|(_, a)| a.target == key.id)
+            .map(|(name, _)| name.clone())
+            .collect();
+        keys.insert_many("kms:ResourceAliases", aliases);
+    });
+}
+
 /// Authorises `action` (`kms:Decrypt`, ...) on a key for the caller, with the condition
 /// keys KMS supplies. A grant for the operation allows what the policies do not, unless a
-/// policy denies explicitly.
+/// policy denies explicitly; the one decision recorded is the final one.
 pub fn authorize(
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -54,44 +111,44 @@ pub fn authorize(
     context: Option<&EncryptionContext>,
     via: Via<'_>,
 ) -> Result<(), KmsError> {
-    // Only the `kms:EncryptionContext:KEY` names are built; every value is borrowed.
-    let context_names: Vec<String> = context
-        .into_iter()
-        .flatten()
-        .map(|(k, _)| format!("kms:EncryptionContext:{k}"))
-        .collect();
-    let mut extra_refs: Vec<(&str, &str)> = Vec::with_capacity(2 + 2 * context_names.len());
-    extra_refs.push(("kms:CallerAccount", ctx.caller.account.as_str()));
-    if let Via::Service(service) = via {
-        extra_refs.push(("kms:ViaService", service));
-    }
-    for (name, (k, v)) in context_names.iter().zip(context.into_iter().flatten()) {
-        extra_refs.push((name.as_str(), v.as_str()));
-        extra_refs.push(("kms:EncryptionContextKeys", k.as_str()));
-    }
-    match state.iam.authorize_with_resource_policy(
+    authorize_with(state, ctx, key, action, context, via, &no_keys)
+}
+
+/// [`authorize`] with the operation's own condition keys (`kms:GrantOperations`,
+/// `aws:RequestTag/KEY`, ...) added by `request_keys` when a policy reads keys.
+pub fn authorize_with(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    key: &KeySnapshot,
+    action: &str,
+    context: Option<&EncryptionContext>,
+    via: Via<'_>,
+    request_keys: &dyn Fn(&mut ContextKeys),
+) -> Result<(), KmsError> {
+    let evaluation = state.iam.evaluate_with_resource_policy(
         ctx,
         action,
         &key.arn,
         "key policy",
         &key.policy,
-        &extra_refs,
-    ) {
-        Ok(()) => Ok(()),
-        Err(denied) => {
-            let operation = action.strip_prefix("kms:").unwrap_or(action);
-            if !denied.explicit
-                && key
-                    .grants
-                    .iter()
-                    .any(|g| grant_allows(g, ctx, operation, context))
-            {
-                Ok(())
-            } else {
-                Err(KmsError::AccessDenied(denied.message))
-            }
-        }
-    }
+        &|keys| {
+            key_keys(state, ctx, key, context, via, keys);
+            request_keys(keys);
+        },
+    );
+    let grant = if evaluation.decision.outcome == Outcome::ImplicitDeny {
+        let operation = action.strip_prefix("kms:").unwrap_or(action);
+        key.grants
+            .iter()
+            .find(|g| grant_allows(g, ctx, operation, context))
+            .map(|g| g.id.as_str())
+    } else {
+        None
+    };
+    state
+        .iam
+        .conclude(ctx, action, &key.arn, evaluation, grant)
+        .map_err(|denied| KmsError::AccessDenied(denied.message))
 }
 
 /// Authorises an operation IAM alone decides (CreateKey, ListKeys, ListAliases,
@@ -102,8 +159,35 @@ pub fn authorize_iam(
     action: &str,
     resource: &str,
 ) -> Result<(), KmsError> {
+    authorize_iam_with(state, ctx, action, resource, &no_keys)
+}
+
+/// [`authorize_iam`] with the operation's condition keys, added when a policy reads keys.
+pub fn authorize_iam_with(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    action: &str,
+    resource: &str,
+    request_keys: &dyn Fn(&mut ContextKeys),
+) -> Result<(), KmsError> {
     state
         .iam
-        .authorize(ctx, action, resource, &[])
+        .authorize_with(ctx, action, resource, &|keys| {
+            keys.insert("kms:CallerAccount", ctx.caller.account.as_str());
+            request_keys(keys);
+        })
         .map_err(|denied| KmsError::AccessDenied(denied.message))
+}
+
+/// `aws:RequestTag/KEY` for each tag of a request, and `aws:TagKeys` (multivalued).
+pub fn request_tag_keys<'a>(
+    keys: &mut ContextKeys,
+    tags: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
+    let mut names = Vec::new();
+    for (k, v) in tags {
+        keys.insert(&format!("aws:RequestTag/{k}"), v);
+        names.push(k.to_owned());
+    }
+    keys.insert_many("aws:TagKeys", names);
 }

@@ -72,7 +72,7 @@ pub(crate) fn key_of_blob(
     let invalid = || KmsError::InvalidCiphertext(String::new());
     let (header, offset) = crypto::read_header(blob).ok_or_else(invalid)?;
     let region = state.region(&ctx.region);
-    let key = region
+    let mut key = region
         .kms
         .snapshot_by_id(&header.key_id)
         .ok_or_else(invalid)?;
@@ -84,6 +84,8 @@ pub(crate) fn key_of_blob(
                     .to_owned(),
             ));
         }
+        // The alias the request named the key by (`kms:RequestAlias`).
+        key.requested_alias = requested.requested_alias;
     }
     Ok((
         key,

@@ -5,7 +5,7 @@
 //! is eventually consistent and offers grant tokens to bridge the delay), so grant tokens
 //! given to other operations are accepted and need not be presented.
 
-use super::access::{authorize, Via};
+use super::access::{authorize, authorize_with, Via};
 use super::crypto::random_bytes;
 use super::error::{validated, KmsError};
 use super::keys::required_key_id;
@@ -324,7 +324,36 @@ pub fn create_grant(
         .region(&ctx.region)
         .kms
         .snapshot(&key_id, &ctx.region, &ctx.account)?;
-    authorize(state, ctx, &key, "kms:CreateGrant", None, Via::Direct)?;
+    // The grant's own condition keys (KMS Developer Guide, "AWS KMS condition keys"):
+    // its operations (multivalued), grantee and retiring principal, whether an AWS
+    // service asked for it on the caller's behalf (never, here: only direct calls make
+    // grants), and the kind of encryption-context constraint.
+    let constraint_type = if constraints.encryption_context_equals.is_some() {
+        Some("EncryptionContextEquals")
+    } else if constraints.encryption_context_subset.is_some() {
+        Some("EncryptionContextSubset")
+    } else {
+        None
+    };
+    authorize_with(
+        state,
+        ctx,
+        &key,
+        "kms:CreateGrant",
+        None,
+        Via::Direct,
+        &|keys| {
+            keys.insert_many("kms:GrantOperations", operations.clone());
+            keys.insert("kms:GranteePrincipal", grantee.as_str());
+            if let Some(retiring) = &input.retiring_principal {
+                keys.insert("kms:RetiringPrincipal", retiring.as_str());
+            }
+            keys.insert("kms:GrantIsForAWSResource", "false");
+            if let Some(kind) = constraint_type {
+                keys.insert("kms:GrantConstraintType", kind);
+            }
+        },
+    )?;
     let unsupported: Vec<&str> = operations
         .iter()
         .map(String::as_str)
@@ -444,7 +473,19 @@ pub fn list_grants(
     check_principal(&mut v, "granteePrincipal", &input.grantee_principal);
     validated(v.finish())?;
     let key = key_by_id(state, ctx, &Some(key_id))?;
-    authorize(state, ctx, &key, "kms:ListGrants", None, Via::Direct)?;
+    authorize_with(
+        state,
+        ctx,
+        &key,
+        "kms:ListGrants",
+        None,
+        Via::Direct,
+        &|keys| {
+            if let Some(grantee) = &input.grantee_principal {
+                keys.insert("kms:GranteePrincipal", grantee.as_str());
+            }
+        },
+    )?;
     let after = input.marker.as_deref().map(parse_marker).transpose()?;
     // KMS documents 1–100 (default 50) while the model allows 1000: larger limits are
     // answered with at most 100, as "might return fewer" permits.

@@ -1,13 +1,14 @@
 //! Key lifecycle operations: CreateKey, DescribeKey, ListKeys, and the checks every new
 //! key policy passes (syntax, existing principals, no lockout).
 
-use super::access::{authorize, authorize_iam, Via};
+use super::access::{authorize, authorize_iam, authorize_iam_with, request_tag_keys, Via};
 use super::crypto::KeyMaterial;
 use super::error::{validated, KmsError};
 use super::model::*;
 use super::store::KeyManager;
 use super::{default_key_policy, marker, new_key, parse_marker};
 use crate::context::RequestContext;
+use crate::iam::policy::ContextKeys;
 use crate::iam::policy::PolicyDocument;
 use crate::protocol::validation::Validator;
 use crate::state::EmulatorState;
@@ -116,9 +117,58 @@ pub fn create_key(
         check_tags(&mut v, tags);
     }
     validated(v.finish())?;
-    authorize_iam(state, ctx, "kms:CreateKey", "*")?;
-    if input.tags.as_ref().is_some_and(|t| !t.is_empty()) {
-        authorize_iam(state, ctx, "kms:TagResource", "*")?;
+    // The keys CreateKey's request supplies (Service Authorization Reference for KMS):
+    // the key's spec, usage, origin and Region scope as asked for (or their defaults),
+    // the lockout bypass, and the tags.
+    let tags: Vec<(&str, &str)> = input
+        .tags
+        .iter()
+        .flatten()
+        .map(|t| {
+            (
+                t.key.as_deref().unwrap_or_default(),
+                t.value.as_deref().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let create_keys = |keys: &mut ContextKeys| {
+        keys.insert(
+            "kms:KeySpec",
+            input
+                .key_spec
+                .as_deref()
+                .or(input.customer_master_key_spec.as_deref())
+                .unwrap_or("SYMMETRIC_DEFAULT"),
+        );
+        keys.insert(
+            "kms:KeyUsage",
+            input.key_usage.as_deref().unwrap_or("ENCRYPT_DECRYPT"),
+        );
+        keys.insert(
+            "kms:KeyOrigin",
+            input.origin.as_deref().unwrap_or("AWS_KMS"),
+        );
+        keys.insert(
+            "kms:MultiRegion",
+            if input.multi_region == Some(true) {
+                "true"
+            } else {
+                "false"
+            },
+        );
+        keys.insert(
+            "kms:BypassPolicyLockoutSafetyCheck",
+            if input.bypass_policy_lockout_safety_check == Some(true) {
+                "true"
+            } else {
+                "false"
+            },
+        );
+        request_tag_keys(keys, tags.iter().copied());
+    };
+    authorize_iam_with(state, ctx, "kms:CreateKey", "*", &create_keys)?;
+    if !tags.is_empty() {
+        authorize_iam_with(state, ctx, "kms:TagResource", "*", &create_keys)?;
     }
     let spec = input
         .key_spec

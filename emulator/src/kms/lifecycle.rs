@@ -8,7 +8,7 @@
 //! kms:DisableKey action"), which is what AWS answers. Should a caller ever pass that
 //! check, [`refuse_aws_managed`] answers `UnsupportedOperationException`.
 
-use super::access::{authorize, Via};
+use super::access::{authorize, authorize_with, Via};
 use super::error::{validated, KmsError};
 use super::keys::required_key_id;
 use super::store::{Key, KeyManager, KeySnapshot, KeyState};
@@ -190,8 +190,26 @@ pub fn schedule_key_deletion(
     let mut v = Validator::new();
     v.range("pendingWindowInDays", input.pending_window_in_days, 7, 30);
     validated(v.finish())?;
-    let key = managed_customer_key(state, ctx, &Some(key_id), "kms:ScheduleKeyDeletion")?;
+    let key = key_by_id(state, ctx, &Some(key_id))?;
     let window_days = input.pending_window_in_days.unwrap_or(30) as u32;
+    // kms:ScheduleKeyDeletionPendingWindowInDays: the window asked for, or the default
+    // (KMS Developer Guide, "AWS KMS condition keys").
+    let window_text = window_days.to_string();
+    authorize_with(
+        state,
+        ctx,
+        &key,
+        "kms:ScheduleKeyDeletion",
+        None,
+        Via::Direct,
+        &|keys| {
+            keys.insert(
+                "kms:ScheduleKeyDeletionPendingWindowInDays",
+                window_text.as_str(),
+            )
+        },
+    )?;
+    refuse_aws_managed(&key)?;
     state.region(&ctx.region).kms.write(|data| {
         let stored = data
             .keys

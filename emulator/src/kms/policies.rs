@@ -1,7 +1,7 @@
 //! Key policies: GetKeyPolicy, PutKeyPolicy and ListKeyPolicies. A key has one policy,
 //! named `default`; all three work in every key state.
 
-use super::access::{authorize, Via};
+use super::access::{authorize, authorize_with, Via};
 use super::error::{validated, KmsError};
 use super::keys::{check_new_policy, required_key_id};
 use super::lifecycle::{change_key, key_by_id, refuse_aws_managed};
@@ -140,7 +140,20 @@ pub fn put_key_policy(
         ));
     }
     let key = key_by_id(state, ctx, &Some(key_id))?;
-    authorize(state, ctx, &key, "kms:PutKeyPolicy", None, Via::Direct)?;
+    let bypass_text = if input.bypass_policy_lockout_safety_check == Some(true) {
+        "true"
+    } else {
+        "false"
+    };
+    authorize_with(
+        state,
+        ctx,
+        &key,
+        "kms:PutKeyPolicy",
+        None,
+        Via::Direct,
+        &|keys| keys.insert("kms:BypassPolicyLockoutSafetyCheck", bypass_text),
+    )?;
     refuse_aws_managed(&key)?;
     require_default(input.policy_name.as_deref())?;
     let text = input.policy.unwrap_or_default();

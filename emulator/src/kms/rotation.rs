@@ -6,7 +6,7 @@
 //! emulator performs on-demand rotations only: automatic rotation is recorded (enabled,
 //! period, next date) but never happens, since the shortest period is 90 days.
 
-use super::access::{authorize, Via};
+use super::access::{authorize, authorize_with, Via};
 use super::crypto::KeyMaterial;
 use super::error::{validated, KmsError};
 use super::keys::required_key_id;
@@ -109,7 +109,22 @@ pub fn enable_key_rotation(
     );
     validated(v.finish())?;
     let key = key_by_id(state, ctx, &Some(key_id))?;
-    authorize(state, ctx, &key, "kms:EnableKeyRotation", None, Via::Direct)?;
+    // kms:RotationPeriodInDays: the period asked for, present only when given (KMS
+    // Developer Guide, "AWS KMS condition keys").
+    let period_text = input.rotation_period_in_days.map(|p| p.to_string());
+    authorize_with(
+        state,
+        ctx,
+        &key,
+        "kms:EnableKeyRotation",
+        None,
+        Via::Direct,
+        &|keys| {
+            if let Some(period) = &period_text {
+                keys.insert("kms:RotationPeriodInDays", period.as_str());
+            }
+        },
+    )?;
     refuse_aws_managed(&key)?;
     let period = input
         .rotation_period_in_days

@@ -118,11 +118,25 @@ pub struct KeySnapshot {
     pub policy: Arc<PolicyDocument>,
     pub materials: Vec<KeyMaterial>,
     pub grants: Vec<Grant>,
+    /// The alias name (`alias/NAME`) the request named the key by, if it did: the
+    /// `kms:RequestAlias` condition key.
+    pub requested_alias: Option<String>,
+}
+
+/// The alias name a KeyId names the key by (`alias/NAME`, or an alias ARN), if any.
+fn requested_alias(input: &str) -> Option<String> {
+    if input.starts_with("alias/") {
+        return Some(input.to_owned());
+    }
+    input
+        .strip_prefix("arn:")
+        .and_then(|rest| rest.find(":alias/").map(|i| rest[i + 1..].to_owned()))
 }
 
 impl KeySnapshot {
     fn of(key: &Key) -> Self {
         KeySnapshot {
+            requested_alias: None,
             id: key.id.clone(),
             arn: key.arn.clone(),
             state: key.state,
@@ -285,7 +299,9 @@ impl KeyStore {
     ) -> Result<KeySnapshot, KmsError> {
         self.read(|data| {
             let id = data.resolve(input, region, account)?;
-            Ok(KeySnapshot::of(&data.keys[&id]))
+            let mut snapshot = KeySnapshot::of(&data.keys[&id]);
+            snapshot.requested_alias = requested_alias(input);
+            Ok(snapshot)
         })
     }
 

@@ -1,7 +1,7 @@
 //! Key tags: TagResource, UntagResource and ListResourceTags. Tags belong to customer
 //! managed keys; they cannot change while a key is pending deletion.
 
-use super::access::{authorize, Via};
+use super::access::{authorize, authorize_with, request_tag_keys, Via};
 use super::error::{validated, KmsError};
 use super::keys::{check_tags, required_key_id};
 use super::lifecycle::{change_key, key_by_id, refuse_aws_managed, refuse_pending_deletion};
@@ -104,7 +104,15 @@ pub fn tag_resource(
         .collect();
     refuse_reserved(new.iter().map(|(k, _)| k.as_str()))?;
     let key = key_by_id(state, ctx, &Some(key_id))?;
-    authorize(state, ctx, &key, "kms:TagResource", None, Via::Direct)?;
+    authorize_with(
+        state,
+        ctx,
+        &key,
+        "kms:TagResource",
+        None,
+        Via::Direct,
+        &|keys| request_tag_keys(keys, new.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+    )?;
     refuse_aws_managed(&key)?;
     change_key(state, ctx, &key, |stored| {
         refuse_pending_deletion(stored)?;
@@ -130,7 +138,15 @@ pub fn untag_resource(
     let keys = input.tag_keys.unwrap_or_default();
     refuse_reserved(keys.iter().map(String::as_str))?;
     let key = key_by_id(state, ctx, &Some(key_id))?;
-    authorize(state, ctx, &key, "kms:UntagResource", None, Via::Direct)?;
+    authorize_with(
+        state,
+        ctx,
+        &key,
+        "kms:UntagResource",
+        None,
+        Via::Direct,
+        &|context| context.insert_many("aws:TagKeys", keys.clone()),
+    )?;
     refuse_aws_managed(&key)?;
     change_key(state, ctx, &key, |stored| {
         refuse_pending_deletion(stored)?;

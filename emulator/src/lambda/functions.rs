@@ -67,6 +67,21 @@ pub fn authorize(
     resource: &str,
     account: &str,
 ) -> Result<(), LambdaError> {
+    authorize_with(state, ctx, action, resource, account, &crate::iam::no_keys)
+}
+
+/// [`authorize`] with the operation's own condition keys (`extra`), besides the
+/// function's tags (`aws:ResourceTag/KEY`, Service Authorization Reference, "Actions,
+/// resources, and condition keys for AWS Lambda": the `function` resource type); both
+/// are computed only when a policy reads condition keys.
+pub fn authorize_with(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    action: &str,
+    resource: &str,
+    account: &str,
+    extra: &dyn Fn(&mut crate::iam::policy::ContextKeys),
+) -> Result<(), LambdaError> {
     if account != ctx.account {
         return Err(LambdaError::AccessDenied(format!(
             "User: {} is not authorized to perform: {action} on resource: {resource} because no resource-based policy allows the {action} action",
@@ -75,7 +90,16 @@ pub fn authorize(
     }
     state
         .iam
-        .authorize(ctx, action, resource, &[])
+        .authorize_with(ctx, action, resource, &|keys| {
+            // arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
+            let name = resource.split(':').nth(6);
+            if let Some(function) = name.and_then(|n| state.region(&ctx.region).lambda.get(n)) {
+                for (k, v) in &function.current().config.tags {
+                    keys.insert(&format!("aws:ResourceTag/{k}"), v.as_str());
+                }
+            }
+            extra(keys);
+        })
         .map_err(|denied| LambdaError::AccessDenied(denied.message))
 }
 
@@ -93,7 +117,12 @@ fn check_role(
             ctx,
             "iam:PassRole",
             role,
-            &[("iam:PassedToService", SERVICE_PRINCIPAL)],
+            // IAM User Guide, "IAM and AWS STS condition context keys": the service the
+            // role is passed to, and the resource it is passed for.
+            &[
+                ("iam:PassedToService", SERVICE_PRINCIPAL),
+                ("iam:AssociatedResourceArn", function_arn),
+            ],
         )
         .map_err(|denied| LambdaError::AccessDenied(denied.message))?;
     role_trusts_lambda(state, role, function_arn)
@@ -235,12 +264,19 @@ pub async fn create(
         code_input.s3_key.as_deref(),
         code_input.image_uri.as_deref(),
     )?;
-    authorize(
+    let tags = input.tags.clone().unwrap_or_default();
+    authorize_with(
         state,
         ctx,
         "lambda:CreateFunction",
         &target.arn,
         &target.account,
+        &|keys| {
+            for (k, v) in &tags {
+                keys.insert(&format!("aws:RequestTag/{k}"), v.as_str());
+            }
+            keys.insert_many("aws:TagKeys", tags.keys().cloned().collect());
+        },
     )?;
     check_role(state, ctx, role, &target.arn)?;
     let region = state.region(&ctx.region);

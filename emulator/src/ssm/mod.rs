@@ -73,10 +73,57 @@ pub(crate) fn authorize(
     action: &str,
     resource: &str,
 ) -> Result<(), SsmError> {
+    authorize_with(state, ctx, action, resource, &crate::iam::no_keys)
+}
+
+/// [`authorize`] with the operation's condition keys (`ssm:Recursive`, ...), added only
+/// when a policy reads condition keys.
+pub(crate) fn authorize_with(
+    state: &crate::state::EmulatorState,
+    ctx: &crate::context::RequestContext,
+    action: &str,
+    resource: &str,
+    extra: &dyn Fn(&mut crate::iam::policy::ContextKeys),
+) -> Result<(), SsmError> {
     state
         .iam
-        .authorize(ctx, action, resource, &[])
+        .authorize_with(ctx, action, resource, extra)
         .map_err(|denied| SsmError::AccessDenied(denied.message))
+}
+
+/// `aws:ResourceTag/KEY` and `ssm:resourceTag/KEY` for each tag of the parameter an ARN
+/// names, when it exists in the request's region (Service Authorization Reference,
+/// "Actions, resources, and condition keys for AWS Systems Manager": the `parameter`
+/// resource type).
+fn parameter_tag_keys(
+    state: &crate::state::EmulatorState,
+    ctx: &crate::context::RequestContext,
+    arn: &str,
+    keys: &mut crate::iam::policy::ContextKeys,
+) {
+    let Some((_, name)) = arn.split_once(":parameter") else {
+        return;
+    };
+    state
+        .region(&ctx.region)
+        .ssm
+        .with(&names::key_of(name), |parameter| {
+            for (k, v) in &parameter.tags {
+                keys.insert(&format!("aws:ResourceTag/{k}"), v.as_str());
+                keys.insert(&format!("ssm:resourceTag/{k}"), v.as_str());
+            }
+        });
+}
+
+/// `aws:RequestTag/KEY` for each tag of a request, and `aws:TagKeys` (multivalued).
+pub(crate) fn request_tag_keys(
+    keys: &mut crate::iam::policy::ContextKeys,
+    tags: &[(String, String)],
+) {
+    for (k, v) in tags {
+        keys.insert(&format!("aws:RequestTag/{k}"), v.as_str());
+    }
+    keys.insert_many("aws:TagKeys", tags.iter().map(|(k, _)| k.clone()).collect());
 }
 
 /// Authorises `action` on the parameter `name` (its ARN, selector stripped).
@@ -85,6 +132,18 @@ pub(crate) fn authorize_parameter(
     ctx: &crate::context::RequestContext,
     action: &str,
     name: &str,
+) -> Result<(), SsmError> {
+    authorize_parameter_with(state, ctx, action, name, &crate::iam::no_keys)
+}
+
+/// [`authorize_parameter`] with the operation's condition keys besides the parameter's
+/// tags, added only when a policy reads condition keys.
+pub(crate) fn authorize_parameter_with(
+    state: &crate::state::EmulatorState,
+    ctx: &crate::context::RequestContext,
+    action: &str,
+    name: &str,
+    extra: &dyn Fn(&mut crate::iam::policy::ContextKeys),
 ) -> Result<(), SsmError> {
     let bare = name.split(':').next().unwrap_or(name);
     let arn = if name.starts_with("arn:") {
@@ -96,7 +155,10 @@ pub(crate) fn authorize_parameter(
     } else {
         names::arn(&ctx.region, &ctx.account, bare)
     };
-    authorize(state, ctx, action, &arn)
+    authorize_with(state, ctx, action, &arn, &|keys| {
+        parameter_tag_keys(state, ctx, &arn, keys);
+        extra(keys);
+    })
 }
 
 /// A parameter version as the read operations return it.

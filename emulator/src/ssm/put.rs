@@ -142,9 +142,29 @@ pub fn put_parameter(
             "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.".to_owned(),
         ));
     }
-    super::authorize_parameter(state, ctx, "ssm:PutParameter", &name)?;
+    // PutParameter's own keys (AWS Systems Manager User Guide, "Preventing access to
+    // Parameter Store API operations"): whether it overwrites, whether it sets parameter
+    // policies, and the tags it creates the parameter with.
+    let tag_pairs: Vec<(String, String)> = tags
+        .iter()
+        .map(|t| {
+            (
+                t.key.clone().unwrap_or_default(),
+                t.value.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let has_policies = input.policies.as_deref().is_some_and(|p| !p.is_empty());
+    let put_keys = |keys: &mut crate::iam::policy::ContextKeys| {
+        keys.insert("ssm:Overwrite", if overwrite { "true" } else { "false" });
+        keys.insert("ssm:Policies", if has_policies { "true" } else { "false" });
+        super::request_tag_keys(keys, &tag_pairs);
+    };
+    super::authorize_parameter_with(state, ctx, "ssm:PutParameter", &name, &put_keys)?;
     if !tags.is_empty() {
-        super::authorize_parameter(state, ctx, "ssm:AddTagsToResource", &name)?;
+        super::authorize_parameter_with(state, ctx, "ssm:AddTagsToResource", &name, &|keys| {
+            super::request_tag_keys(keys, &tag_pairs)
+        })?;
     }
     names::validate_new_name(&name, &ctx.region, &ctx.account)?;
     let kind = input.kind.as_deref().and_then(ParameterType::parse);

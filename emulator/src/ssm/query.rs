@@ -45,11 +45,19 @@ pub fn get_parameters_by_path(
             "A path can't contain more than {MAX_LEVELS} levels of hierarchy. Path: {path}"
         )));
     }
-    super::authorize(
+    // ssm:Recursive: whether the request asks for the whole subtree (AWS Systems
+    // Manager User Guide, "Preventing access to Parameter Store API operations").
+    let recursive = if input.recursive == Some(true) {
+        "true"
+    } else {
+        "false"
+    };
+    super::authorize_with(
         state,
         ctx,
         "ssm:GetParametersByPath",
         &names::arn(&ctx.region, &ctx.account, &path),
+        &|keys| keys.insert("ssm:Recursive", recursive),
     )?;
     let filters = parse_string_filters(
         input.parameter_filters.as_deref().unwrap_or_default(),

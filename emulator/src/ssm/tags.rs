@@ -38,6 +38,7 @@ fn resource_key(
     v: &mut Validator,
     resource_type: &Option<String>,
     resource_id: &Option<String>,
+    extra: &dyn Fn(&mut crate::iam::policy::ContextKeys),
 ) -> Result<String, SsmError> {
     let kind = v.required("resourceType", resource_type).cloned();
     v.one_of("resourceType", kind.as_deref(), &RESOURCE_TYPES);
@@ -47,7 +48,7 @@ fn resource_key(
         return Err(invalid_resource_id());
     }
     let id = id.unwrap_or_default();
-    super::authorize_parameter(state, ctx, action, &id)?;
+    super::authorize_parameter_with(state, ctx, action, &id, extra)?;
     match parse_reference(&id) {
         Ok(Some(r)) if r.selector.is_none() => Ok(r.key),
         _ => Err(invalid_resource_id()),
@@ -64,6 +65,13 @@ pub fn add_tags_to_resource(
     if let Some(tags) = v.required("tags", &input.tags) {
         check_tags(&mut v, tags);
     }
+    let tags: Vec<(String, String)> = input
+        .tags
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.key.unwrap_or_default(), t.value.unwrap_or_default()))
+        .collect();
     let key = resource_key(
         state,
         ctx,
@@ -71,13 +79,8 @@ pub fn add_tags_to_resource(
         &mut v,
         &input.resource_type,
         &input.resource_id,
+        &|keys| super::request_tag_keys(keys, &tags),
     )?;
-    let tags: Vec<(String, String)> = input
-        .tags
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| (t.key.unwrap_or_default(), t.value.unwrap_or_default()))
-        .collect();
     state
         .region(&ctx.region)
         .ssm
@@ -97,6 +100,7 @@ pub fn remove_tags_from_resource(
             v.length("tagKeys", key, 1, 128);
         }
     }
+    let removed = input.tag_keys.clone().unwrap_or_default();
     let key = resource_key(
         state,
         ctx,
@@ -104,6 +108,7 @@ pub fn remove_tags_from_resource(
         &mut v,
         &input.resource_type,
         &input.resource_id,
+        &|keys| keys.insert_many("aws:TagKeys", removed.clone()),
     )?;
     state
         .region(&ctx.region)
@@ -126,6 +131,7 @@ pub fn list_tags_for_resource(
         &mut v,
         &input.resource_type,
         &input.resource_id,
+        &crate::iam::no_keys,
     )?;
     let tag_list = state
         .region(&ctx.region)

@@ -347,6 +347,11 @@ impl Condition {
     }
 
     /// Whether the condition holds for the request's keys.
+    /// The condition key this condition reads, lower-cased.
+    pub(crate) fn key(&self) -> &str {
+        &self.key
+    }
+
     pub(crate) fn evaluate(&self, context: &ContextKeys) -> bool {
         let present = context.get_lowercase(&self.key);
         if let Values::Null(wanted) = &self.values {

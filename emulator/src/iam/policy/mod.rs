@@ -19,6 +19,8 @@ mod template;
 pub mod wildcard;
 
 #[cfg(test)]
+mod conformance;
+#[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod tests;
@@ -440,6 +442,15 @@ impl PolicyDocument {
                     .as_ref()
                     .is_some_and(|r| r.patterns.iter().any(Template::is_dynamic))
         })
+    }
+
+    /// The condition keys the statements' conditions read (lower-cased, in document
+    /// order, repeated when several conditions read one key): what a decision log shows
+    /// the values of.
+    pub fn condition_keys(&self) -> impl Iterator<Item = &str> {
+        self.statements
+            .iter()
+            .flat_map(|s| s.conditions.iter().map(Condition::key))
     }
 
     /// Parses a policy document from JSON text.

@@ -1,0 +1,561 @@
+//! The request context of every implemented operation, as data: for each operation of
+//! SSM, KMS, Lambda and STS, the actions it authorises, the kind of resource each names,
+//! and every condition key the emulator supplies for it, with how its value is computed.
+//!
+//! The keys are those AWS lists in the Service Authorization Reference:
+//! - "Actions, resources, and condition keys for AWS Systems Manager"
+//!   (<https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html>)
+//!   and the Systems Manager User Guide, "Preventing access to Parameter Store API
+//!   operations" (`ssm:Overwrite`, `ssm:Policies`, `ssm:Recursive`);
+//! - "Actions, resources, and condition keys for AWS Key Management Service"
+//!   (<https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html>)
+//!   and the KMS Developer Guide, "AWS KMS condition keys";
+//! - "Actions, resources, and condition keys for AWS Lambda"
+//!   (<https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html>);
+//! - "Actions, resources, and condition keys for AWS Security Token Service"
+//!   (<https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecuritytokenservice.html>);
+//! - the IAM User Guide, "AWS global condition context keys" (the `aws:` keys) and "IAM
+//!   and AWS STS condition context keys" (`iam:PassedToService`,
+//!   `iam:AssociatedResourceArn`).
+//!
+//! Keys the Reference lists that can never be present here are left out, each with why:
+//! `lambda:Layer`, `lambda:VpcIds`, `lambda:SubnetIds`, `lambda:SecurityGroupIds` (the
+//! emulator refuses Layers and VpcConfig before authorising), `lambda:CodeSigningConfigArn`
+//! (no code signing), `kms:DataKeyPairSpec`, `kms:SigningAlgorithm`, `kms:MacAlgorithm`,
+//! `kms:KeyAgreementAlgorithm` (no asymmetric or HMAC keys), `kms:GrantIsForAWSResource`
+//! `= true` and `kms:ViaService` on direct calls (only SSM calls KMS on a caller's behalf),
+//! `kms:ExpirationModel`, `kms:ValidTo`, `kms:WrappingAlgorithm`, `kms:WrappingKeySpec`,
+//! `kms:ReplicaRegion`, `kms:PrimaryRegion` (no imported material, no multi-Region keys),
+//! `ssm:resourceTag/*` on DescribeParameters (no resource), and `sts:ExternalId`,
+//! `sts:SourceIdentity`, `sts:TransitiveTagKeys`, `aws:RequestTag/*` of AssumeRole (STS
+//! does not take them yet).
+//!
+//! `${TagKey}` stands for any tag key, `${Key}` for any encryption context key.
+//! Condition keys are computed lazily: only when a policy that decides reads keys (see
+//! `Iam::keys_if_read`), so requests under policies without conditions cost nothing.
+
+/// One condition key and how the emulator computes its value.
+#[derive(Debug, Clone, Copy)]
+pub struct Key {
+    pub name: &'static str,
+    pub value: &'static str,
+}
+
+/// One implemented operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Operation {
+    /// The operation's name in its API (`GetParameter`).
+    pub name: &'static str,
+    /// The actions it authorises, in order (`kms:ReEncryptFrom`, `kms:ReEncryptTo`).
+    pub actions: &'static [&'static str],
+    /// The resource each action names (ARN kind, `*` for none).
+    pub resource: &'static str,
+    /// The keys the resource type supplies (its tags, ...).
+    pub resource_keys: &'static [Key],
+    /// The operation's own keys.
+    pub keys: &'static [Key],
+}
+
+const fn key(name: &'static str, value: &'static str) -> Key {
+    Key { name, value }
+}
+
+/// The keys of every request (IAM User Guide, "AWS global condition context keys").
+pub const GLOBAL: &[Key] = &[
+    key(
+        "aws:PrincipalArn",
+        "the caller's ARN; a role session's role ARN",
+    ),
+    key("aws:PrincipalAccount", "the caller's account"),
+    key("aws:PrincipalType", "Account, User or AssumedRole"),
+    key(
+        "aws:userid",
+        "the caller's unique id (AIDA..., AROA...:session, the account for root)",
+    ),
+    key("aws:username", "an IAM user's name (users only)"),
+    key(
+        "aws:PrincipalTag/${TagKey}",
+        "the tags of the caller's user or role (fixture `tags:`)",
+    ),
+    key(
+        "aws:PrincipalIsAWSService",
+        "false: every caller is an IAM principal",
+    ),
+    key(
+        "aws:ViaAWSService",
+        "false; true when SSM calls KMS on the caller's behalf",
+    ),
+    key("aws:RequestedRegion", "the region of the signature's scope"),
+    key(
+        "aws:SecureTransport",
+        "false: the emulator listens over HTTP",
+    ),
+    key("aws:SourceIp", "the client's address"),
+    key("aws:CurrentTime", "the current second, RFC 3339"),
+    key("aws:EpochTime", "the current second since the Unix epoch"),
+    key(
+        "aws:ResourceAccount",
+        "the account of the resource's ARN (absent for `*`)",
+    ),
+];
+
+const PARAMETER: &[Key] = &[
+    key(
+        "aws:ResourceTag/${TagKey}",
+        "the parameter's tags (when it exists)",
+    ),
+    key(
+        "ssm:resourceTag/${TagKey}",
+        "the parameter's tags (when it exists)",
+    ),
+];
+
+const REQUEST_TAGS: &[Key] = &[
+    key("aws:RequestTag/${TagKey}", "each tag the request sets"),
+    key(
+        "aws:TagKeys",
+        "the keys of the tags the request sets or removes (multivalued)",
+    ),
+];
+
+/// SSM Parameter Store.
+pub const SSM: &[Operation] = &[
+    Operation {
+        name: "AddTagsToResource",
+        actions: &["ssm:AddTagsToResource"],
+        resource: "parameter",
+        resource_keys: PARAMETER,
+        keys: REQUEST_TAGS,
+    },
+    Operation {
+        name: "DeleteParameter",
+        actions: &["ssm:DeleteParameter"],
+        resource: "parameter",
+        resource_keys: PARAMETER,
+        keys: &[],
+    },
+    Operation {
+        name: "DeleteParameters",
+        actions: &["ssm:DeleteParameters"],
+        resource: "parameter (each)",
+        resource_keys: PARAMETER,
+        keys: &[],
+    },
+    Operation {
+        name: "DescribeParameters",
+        actions: &["ssm:DescribeParameters"],
+        resource: "arn:aws:ssm:REGION:ACCOUNT:*",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "GetParameter",
+        actions: &["ssm:GetParameter"],
+        resource: "parameter",
+        resource_keys: PARAMETER,
+        keys: &[],
+    },
+    Operation {
+        name: "GetParameterHistory",
+        actions: &["ssm:GetParameterHistory"],
+        resource: "parameter",
+        resource_keys: PARAMETER,
+        keys: &[],
+    },
+    Operation {
+        name: "GetParameters",
+        actions: &["ssm:GetParameters"],
+        resource: "parameter (each)",
+        resource_keys: PARAMETER,
+        keys: &[],
+    },
+    Operation {
+        name: "GetParametersByPath",
+        actions: &["ssm:GetParametersByPath"],
+        resource: "parameter (the path)",
+        resource_keys: &[],
+        keys: &[key("ssm:Recursive", "the Recursive member, true or false")],
+    },
+    Operation {
+        name: "LabelParameterVersion",
+        actions: &["ssm:LabelParameterVersion"],
+        resource: "parameter",
+        resource_keys: PARAMETER,
+        keys: &[],
+    },
+    Operation {
+        name: "ListTagsForResource",
+        actions: &["ssm:ListTagsForResource"],
+        resource: "parameter",
+        resource_keys: PARAMETER,
+        keys: &[],
+    },
+    Operation {
+        name: "PutParameter",
+        actions: &["ssm:PutParameter", "ssm:AddTagsToResource (with Tags)"],
+        resource: "parameter",
+        resource_keys: PARAMETER,
+        keys: &[
+            key("ssm:Overwrite", "the Overwrite member, true or false"),
+            key("ssm:Policies", "true when Policies is given, else false"),
+            key("aws:RequestTag/${TagKey}", "each tag of Tags"),
+            key("aws:TagKeys", "the keys of Tags (multivalued)"),
+        ],
+    },
+    Operation {
+        name: "RemoveTagsFromResource",
+        actions: &["ssm:RemoveTagsFromResource"],
+        resource: "parameter",
+        resource_keys: PARAMETER,
+        keys: &[key("aws:TagKeys", "TagKeys (multivalued)")],
+    },
+    Operation {
+        name: "UnlabelParameterVersion",
+        actions: &["ssm:UnlabelParameterVersion"],
+        resource: "parameter",
+        resource_keys: PARAMETER,
+        keys: &[],
+    },
+];
+
+/// The keys of a KMS key resource (and `kms:CallerAccount`, on every KMS request).
+const KMS_KEY: &[Key] = &[
+    key("kms:CallerAccount", "the caller's account"),
+    key("kms:KeySpec", "SYMMETRIC_DEFAULT (the only spec here)"),
+    key("kms:KeyUsage", "ENCRYPT_DECRYPT"),
+    key("kms:KeyOrigin", "AWS_KMS"),
+    key("kms:MultiRegion", "false"),
+    key(
+        "kms:ResourceAliases",
+        "the names of the aliases of the key (multivalued)",
+    ),
+    key("aws:ResourceTag/${TagKey}", "the key's tags"),
+];
+
+const CRYPTO: &[Key] = &[
+    key(
+        "kms:EncryptionContext:${Key}",
+        "each pair of the encryption context",
+    ),
+    key(
+        "kms:EncryptionContextKeys",
+        "the encryption context's keys (multivalued)",
+    ),
+    key("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT"),
+    key(
+        "kms:RequestAlias",
+        "the alias the KeyId names the key by (alias/NAME or its ARN)",
+    ),
+];
+
+const fn on_key(
+    name: &'static str,
+    actions: &'static [&'static str],
+    keys: &'static [Key],
+) -> Operation {
+    Operation {
+        name,
+        actions,
+        resource: "key",
+        resource_keys: KMS_KEY,
+        keys,
+    }
+}
+
+/// AWS KMS.
+pub const KMS: &[Operation] = &[
+    on_key("CancelKeyDeletion", &["kms:CancelKeyDeletion"], &[]),
+    Operation {
+        name: "CreateAlias",
+        actions: &["kms:CreateAlias (alias)", "kms:CreateAlias (key)"],
+        resource: "alias, then key",
+        resource_keys: KMS_KEY,
+        keys: &[],
+    },
+    on_key(
+        "CreateGrant",
+        &["kms:CreateGrant"],
+        &[
+            key("kms:GrantOperations", "the Operations member (multivalued)"),
+            key("kms:GranteePrincipal", "the GranteePrincipal member"),
+            key(
+                "kms:RetiringPrincipal",
+                "the RetiringPrincipal member, when given",
+            ),
+            key(
+                "kms:GrantIsForAWSResource",
+                "false: only direct calls create grants here",
+            ),
+            key(
+                "kms:GrantConstraintType",
+                "EncryptionContextEquals or EncryptionContextSubset, when Constraints are given",
+            ),
+        ],
+    ),
+    Operation {
+        name: "CreateKey",
+        actions: &["kms:CreateKey", "kms:TagResource (with Tags)"],
+        resource: "*",
+        resource_keys: &[],
+        keys: &[
+            key("kms:CallerAccount", "the caller's account"),
+            key(
+                "kms:KeySpec",
+                "the KeySpec member, SYMMETRIC_DEFAULT by default",
+            ),
+            key(
+                "kms:KeyUsage",
+                "the KeyUsage member, ENCRYPT_DECRYPT by default",
+            ),
+            key("kms:KeyOrigin", "the Origin member, AWS_KMS by default"),
+            key(
+                "kms:MultiRegion",
+                "the MultiRegion member, false by default",
+            ),
+            key(
+                "kms:BypassPolicyLockoutSafetyCheck",
+                "the member, false by default",
+            ),
+            key("aws:RequestTag/${TagKey}", "each tag of Tags"),
+            key("aws:TagKeys", "the keys of Tags (multivalued)"),
+        ],
+    },
+    on_key("Decrypt", &["kms:Decrypt"], CRYPTO),
+    Operation {
+        name: "DeleteAlias",
+        actions: &["kms:DeleteAlias (alias)", "kms:DeleteAlias (key)"],
+        resource: "alias, then key",
+        resource_keys: KMS_KEY,
+        keys: &[],
+    },
+    on_key(
+        "DescribeKey",
+        &["kms:DescribeKey"],
+        &[key(
+            "kms:RequestAlias",
+            "the alias the KeyId names the key by",
+        )],
+    ),
+    on_key("DisableKey", &["kms:DisableKey"], &[]),
+    on_key("DisableKeyRotation", &["kms:DisableKeyRotation"], &[]),
+    on_key("EnableKey", &["kms:EnableKey"], &[]),
+    on_key(
+        "EnableKeyRotation",
+        &["kms:EnableKeyRotation"],
+        &[key(
+            "kms:RotationPeriodInDays",
+            "the RotationPeriodInDays member, when given",
+        )],
+    ),
+    on_key("Encrypt", &["kms:Encrypt"], CRYPTO),
+    on_key("GenerateDataKey", &["kms:GenerateDataKey"], CRYPTO),
+    on_key(
+        "GenerateDataKeyWithoutPlaintext",
+        &["kms:GenerateDataKeyWithoutPlaintext"],
+        CRYPTO,
+    ),
+    Operation {
+        name: "GenerateRandom",
+        actions: &["kms:GenerateRandom"],
+        resource: "*",
+        resource_keys: &[],
+        keys: &[key("kms:CallerAccount", "the caller's account")],
+    },
+    on_key("GetKeyPolicy", &["kms:GetKeyPolicy"], &[]),
+    on_key("GetKeyRotationStatus", &["kms:GetKeyRotationStatus"], &[]),
+    Operation {
+        name: "ListAliases",
+        actions: &["kms:ListAliases"],
+        resource: "*",
+        resource_keys: &[],
+        keys: &[key("kms:CallerAccount", "the caller's account")],
+    },
+    on_key(
+        "ListGrants",
+        &["kms:ListGrants"],
+        &[key(
+            "kms:GranteePrincipal",
+            "the GranteePrincipal filter, when given",
+        )],
+    ),
+    on_key("ListKeyPolicies", &["kms:ListKeyPolicies"], &[]),
+    on_key("ListKeyRotations", &["kms:ListKeyRotations"], &[]),
+    Operation {
+        name: "ListKeys",
+        actions: &["kms:ListKeys"],
+        resource: "*",
+        resource_keys: &[],
+        keys: &[key("kms:CallerAccount", "the caller's account")],
+    },
+    on_key("ListResourceTags", &["kms:ListResourceTags"], &[]),
+    on_key(
+        "PutKeyPolicy",
+        &["kms:PutKeyPolicy"],
+        &[key(
+            "kms:BypassPolicyLockoutSafetyCheck",
+            "the member, false by default",
+        )],
+    ),
+    on_key(
+        "ReEncrypt",
+        &["kms:ReEncryptFrom", "kms:ReEncryptTo"],
+        CRYPTO,
+    ),
+    // RetireGrant by someone the grant does not name is decided by IAM alone.
+    Operation {
+        name: "RetireGrant",
+        actions: &["kms:RetireGrant"],
+        resource: "key",
+        resource_keys: &[],
+        keys: &[],
+    },
+    on_key("RevokeGrant", &["kms:RevokeGrant"], &[]),
+    on_key("RotateKeyOnDemand", &["kms:RotateKeyOnDemand"], &[]),
+    on_key(
+        "ScheduleKeyDeletion",
+        &["kms:ScheduleKeyDeletion"],
+        &[key(
+            "kms:ScheduleKeyDeletionPendingWindowInDays",
+            "the PendingWindowInDays member, 30 by default",
+        )],
+    ),
+    on_key("TagResource", &["kms:TagResource"], REQUEST_TAGS),
+    on_key(
+        "UntagResource",
+        &["kms:UntagResource"],
+        &[key("aws:TagKeys", "TagKeys (multivalued)")],
+    ),
+    Operation {
+        name: "UpdateAlias",
+        actions: &[
+            "kms:UpdateAlias (alias)",
+            "kms:UpdateAlias (old key)",
+            "kms:UpdateAlias (new key)",
+        ],
+        resource: "alias, then keys",
+        resource_keys: KMS_KEY,
+        keys: &[],
+    },
+    on_key("UpdateKeyDescription", &["kms:UpdateKeyDescription"], &[]),
+];
+
+const FUNCTION: &[Key] = &[key(
+    "aws:ResourceTag/${TagKey}",
+    "the function's tags (when it exists)",
+)];
+
+/// AWS Lambda.
+pub const LAMBDA: &[Operation] = &[
+    Operation {
+        name: "CreateFunction",
+        actions: &["lambda:CreateFunction", "iam:PassRole (the role)"],
+        resource: "function, then role",
+        resource_keys: &[],
+        keys: &[
+            key("aws:RequestTag/${TagKey}", "each tag of Tags"),
+            key("aws:TagKeys", "the keys of Tags (multivalued)"),
+            key(
+                "iam:PassedToService",
+                "lambda.amazonaws.com (on iam:PassRole)",
+            ),
+            key(
+                "iam:AssociatedResourceArn",
+                "the function's ARN (on iam:PassRole)",
+            ),
+        ],
+    },
+    Operation {
+        name: "DeleteFunction",
+        actions: &["lambda:DeleteFunction"],
+        resource: "function",
+        resource_keys: FUNCTION,
+        keys: &[],
+    },
+    Operation {
+        name: "GetFunction",
+        actions: &["lambda:GetFunction"],
+        resource: "function",
+        resource_keys: FUNCTION,
+        keys: &[],
+    },
+    Operation {
+        name: "GetFunctionConfiguration",
+        actions: &["lambda:GetFunctionConfiguration"],
+        resource: "function",
+        resource_keys: FUNCTION,
+        keys: &[],
+    },
+    Operation {
+        name: "Invoke",
+        actions: &["lambda:InvokeFunction"],
+        resource: "function",
+        resource_keys: FUNCTION,
+        keys: &[],
+    },
+    Operation {
+        name: "ListFunctions",
+        actions: &["lambda:ListFunctions"],
+        resource: "*",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "UpdateFunctionCode",
+        actions: &["lambda:UpdateFunctionCode"],
+        resource: "function",
+        resource_keys: FUNCTION,
+        keys: &[],
+    },
+    Operation {
+        name: "UpdateFunctionConfiguration",
+        actions: &[
+            "lambda:UpdateFunctionConfiguration",
+            "iam:PassRole (with Role)",
+        ],
+        resource: "function, then role",
+        resource_keys: FUNCTION,
+        keys: &[
+            key(
+                "iam:PassedToService",
+                "lambda.amazonaws.com (on iam:PassRole)",
+            ),
+            key(
+                "iam:AssociatedResourceArn",
+                "the function's ARN (on iam:PassRole)",
+            ),
+        ],
+    },
+];
+
+/// AWS STS. GetCallerIdentity needs no permission (STS API Reference,
+/// "GetCallerIdentity"), so it authorises nothing.
+pub const STS: &[Operation] = &[
+    Operation {
+        name: "AssumeRole",
+        actions: &["sts:AssumeRole"],
+        resource: "role (identity policies and the role's trust policy)",
+        resource_keys: &[],
+        keys: &[key("sts:RoleSessionName", "the RoleSessionName member")],
+    },
+    Operation {
+        name: "GetCallerIdentity",
+        actions: &[],
+        resource: "none",
+        resource_keys: &[],
+        keys: &[],
+    },
+];
+
+/// The table of a service by its name (`ssm`, `kms`, `lambda`, `sts`).
+pub fn table(service: &str) -> &'static [Operation] {
+    match service {
+        "ssm" => SSM,
+        "kms" => KMS,
+        "lambda" => LAMBDA,
+        "sts" => STS,
+        _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests;
