@@ -646,3 +646,154 @@ impl Iam {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::fixtures::{merge, parse, Fixtures};
+    use std::path::Path;
+
+    fn iam(soft: SoftEnforcement) -> Iam {
+        let text = r#"
+users:
+  - name: carol
+    access_keys: [{ id: AKIACAROL00000000001, secret: s }]
+    policies:
+      - name: deny-one
+        document:
+          Version: "2012-10-17"
+          Statement:
+            - { Sid: ReadAll, Effect: Allow, Action: "ssm:GetParameter", Resource: "*" }
+            - Sid: NoSecrets
+              Effect: Deny
+              Action: "ssm:GetParameter"
+              Resource: "arn:aws:ssm:*:*:parameter/secret/*"
+              Condition: { StringEquals: { "aws:PrincipalType": User } }
+"#;
+        let path = Path::new("t.yaml");
+        let mut fixtures = Fixtures::default();
+        merge(
+            &mut fixtures,
+            path,
+            parse(path, text).unwrap(),
+            "123456789012",
+        )
+        .unwrap();
+        let directory = principals::Directory::from_fixtures(&fixtures, "123456789012").unwrap();
+        let mut iam = Iam::new(&Config::default().account, false, directory);
+        iam.soft = soft;
+        iam
+    }
+
+    fn carol(iam: &Iam) -> RequestContext {
+        let key = iam.lookup_key("AKIACAROL00000000001").unwrap();
+        RequestContext::new(
+            "us-east-1",
+            "123456789012",
+            iam.caller_for(&key).unwrap(),
+            None,
+        )
+    }
+
+    const SECRET: &str = "arn:aws:ssm:us-east-1:123456789012:parameter/secret/x";
+
+    #[test]
+    fn a_refusal_is_enforced_and_recorded_with_its_statement_and_keys() {
+        let iam = iam(SoftEnforcement::default());
+        let ctx = carol(&iam);
+        let denied = iam
+            .authorize(&ctx, "ssm:GetParameter", SECRET, &[])
+            .unwrap_err();
+        assert!(denied.explicit);
+        let record = iam.decisions.recent(false).pop().unwrap();
+        assert_eq!(record.decision(), "ExplicitDeny");
+        assert_eq!(
+            record.reason.as_ref().unwrap().sid.as_deref(),
+            Some("NoSecrets")
+        );
+        assert_eq!(
+            record.keys,
+            vec![("aws:principaltype".to_owned(), vec!["User".to_owned()])]
+        );
+    }
+
+    #[test]
+    fn soft_enforcement_records_would_deny_and_allows() {
+        for soft in [
+            SoftEnforcement {
+                all: true,
+                principals: Vec::new(),
+            },
+            SoftEnforcement {
+                all: false,
+                principals: vec!["arn:aws:iam::123456789012:user/carol".to_owned()],
+            },
+        ] {
+            let iam = iam(soft);
+            let ctx = carol(&iam);
+            iam.authorize(&ctx, "ssm:GetParameter", SECRET, &[])
+                .unwrap();
+            iam.authorize(&ctx, "ssm:PutParameter", SECRET, &[])
+                .unwrap();
+            let records = iam.decisions.recent(true);
+            assert_eq!(records.len(), 2);
+            assert!(records.iter().all(|r| r.decision() == "WouldDeny"));
+            let shown = serde_json::to_value(&records[0]).unwrap();
+            assert_eq!(shown["wouldBe"], "ExplicitDeny");
+            assert_eq!(shown["statement"]["sid"], "NoSecrets");
+            assert_eq!(shown["conditionKeys"]["aws:principaltype"], "User");
+            assert_eq!(
+                serde_json::to_value(&records[1]).unwrap()["wouldBe"],
+                "ImplicitDeny"
+            );
+        }
+        // Another principal's refusals are enforced.
+        let iam = iam(SoftEnforcement {
+            all: false,
+            principals: vec!["arn:aws:iam::123456789012:user/dave".to_owned()],
+        });
+        let ctx = carol(&iam);
+        assert!(iam
+            .authorize(&ctx, "ssm:GetParameter", SECRET, &[])
+            .is_err());
+    }
+
+    #[test]
+    fn a_grant_turns_an_implicit_deny_into_one_allowed_record_but_never_an_explicit_one() {
+        let iam = iam(SoftEnforcement::default());
+        let ctx = carol(&iam);
+        let key_policy = policy::PolicyDocument::parse(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/nobody"},"Action":"kms:*","Resource":"*"}}"#,
+        )
+        .unwrap();
+        let evaluation = iam.evaluate_with_resource_policy(
+            &ctx,
+            "kms:Decrypt",
+            "k",
+            "key policy",
+            &key_policy,
+            &no_keys,
+        );
+        assert_eq!(evaluation.decision.outcome, Outcome::ImplicitDeny);
+        iam.conclude(&ctx, "kms:Decrypt", "k", evaluation, Some("g1"))
+            .unwrap();
+        let records = iam.decisions.recent(false);
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].decision(), "Allow");
+        assert!(records[0].reason_text().contains("grant \"g1\""));
+        // An explicit deny is never overridden by a grant.
+        let evaluation = iam.evaluate_with_resource_policy(
+            &ctx,
+            "ssm:GetParameter",
+            SECRET,
+            "key policy",
+            &key_policy,
+            &no_keys,
+        );
+        assert_eq!(evaluation.decision.outcome, Outcome::ExplicitDeny);
+        assert!(iam
+            .conclude(&ctx, "ssm:GetParameter", SECRET, evaluation, Some("g1"))
+            .is_err());
+    }
+}

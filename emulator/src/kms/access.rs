@@ -191,3 +191,169 @@ pub fn request_tag_keys<'a>(
     }
     keys.insert_many("aws:TagKeys", names);
 }
+
+#[cfg(test)]
+mod tests {
+    //! Which grants allow what, as the KMS Developer Guide describes grants ("Grants in
+    //! AWS KMS": a grant allows its grantee the listed operations; "Using grant
+    //! constraints": EncryptionContextSubset and EncryptionContextEquals).
+    use super::*;
+    use crate::context::Caller;
+    use crate::kms::store::GrantConstraints;
+    use crate::time::Timestamp;
+    use std::collections::BTreeMap;
+
+    const ROLE: &str = "arn:aws:iam::123456789012:role/app";
+    const USER: &str = "arn:aws:iam::123456789012:user/alice";
+
+    fn grant(grantee: &str, operations: &[&str], constraints: Option<GrantConstraints>) -> Grant {
+        Grant {
+            id: "g".to_owned(),
+            token: "t".to_owned(),
+            name: None,
+            grantee: grantee.to_owned(),
+            retiring: None,
+            operations: operations.iter().map(|o| (*o).to_owned()).collect(),
+            constraints,
+            creation_date: Timestamp::now(),
+            issuing_account: "123456789012".to_owned(),
+        }
+    }
+
+    fn caller(kind: &str) -> RequestContext {
+        let caller = match kind {
+            "user" => Caller {
+                arn: USER.to_owned(),
+                account: "123456789012".to_owned(),
+                user_id: "AIDA".to_owned(),
+                kind: CallerKind::User {
+                    name: "alice".to_owned(),
+                },
+                access_key_id: None,
+            },
+            "session" => Caller {
+                arn: "arn:aws:sts::123456789012:assumed-role/app/s1".to_owned(),
+                account: "123456789012".to_owned(),
+                user_id: "AROA:s1".to_owned(),
+                kind: CallerKind::AssumedRole {
+                    role_name: "app".to_owned(),
+                    role_arn: ROLE.to_owned(),
+                    session_name: "s1".to_owned(),
+                },
+                access_key_id: None,
+            },
+            _ => Caller::account_root("123456789012", None),
+        };
+        RequestContext::new("us-east-1", "123456789012", caller, None)
+    }
+
+    fn context(pairs: &[(&str, &str)]) -> EncryptionContext {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn grants_allow_their_grantee_their_operations_under_their_constraints() {
+        let subset = Some(GrantConstraints {
+            subset: Some(BTreeMap::from([("app".to_owned(), "a".to_owned())])),
+            equals: None,
+        });
+        let equals = Some(GrantConstraints {
+            subset: None,
+            equals: Some(BTreeMap::from([("app".to_owned(), "a".to_owned())])),
+        });
+        let cases: &[(Grant, &str, &str, &[(&str, &str)], bool)] = &[
+            (
+                grant(USER, &["Decrypt"], None),
+                "user",
+                "Decrypt",
+                &[],
+                true,
+            ),
+            (
+                grant(USER, &["Decrypt"], None),
+                "user",
+                "Encrypt",
+                &[],
+                false,
+            ),
+            (
+                grant(USER, &["Decrypt"], None),
+                "session",
+                "Decrypt",
+                &[],
+                false,
+            ),
+            // A grant to a role covers its sessions.
+            (
+                grant(ROLE, &["Decrypt"], None),
+                "session",
+                "Decrypt",
+                &[],
+                true,
+            ),
+            (
+                grant(ROLE, &["Decrypt"], None),
+                "user",
+                "Decrypt",
+                &[],
+                false,
+            ),
+            // Subset: the request's context holds the pairs (and may hold more).
+            (
+                grant(USER, &["Decrypt"], subset.clone()),
+                "user",
+                "Decrypt",
+                &[("app", "a")],
+                true,
+            ),
+            (
+                grant(USER, &["Decrypt"], subset.clone()),
+                "user",
+                "Decrypt",
+                &[("app", "a"), ("x", "y")],
+                true,
+            ),
+            (
+                grant(USER, &["Decrypt"], subset.clone()),
+                "user",
+                "Decrypt",
+                &[("app", "b")],
+                false,
+            ),
+            (
+                grant(USER, &["Decrypt"], subset),
+                "user",
+                "Decrypt",
+                &[],
+                false,
+            ),
+            // Equals: exactly the pairs.
+            (
+                grant(USER, &["Decrypt"], equals.clone()),
+                "user",
+                "Decrypt",
+                &[("app", "a")],
+                true,
+            ),
+            (
+                grant(USER, &["Decrypt"], equals),
+                "user",
+                "Decrypt",
+                &[("app", "a"), ("x", "y")],
+                false,
+            ),
+        ];
+        for (i, (grant, who, operation, pairs, expected)) in cases.iter().enumerate() {
+            let ctx = caller(who);
+            let encryption_context = context(pairs);
+            assert_eq!(
+                grant_allows(grant, &ctx, operation, Some(&encryption_context)),
+                *expected,
+                "case {i}"
+            );
+        }
+    }
+}
