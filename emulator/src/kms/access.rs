@@ -264,7 +264,15 @@ mod tests {
             subset: None,
             equals: Some(BTreeMap::from([("app".to_owned(), "a".to_owned())])),
         });
-        let cases: &[(Grant, &str, &str, &[(&str, &str)], bool)] = &[
+        // (grant, caller, operation, encryption context, allowed)
+        type Row = (
+            Grant,
+            &'static str,
+            &'static str,
+            &'static [(&'static str, &'static str)],
+            bool,
+        );
+        let cases: &[Row] = &[
             (
                 grant(USER, &["Decrypt"], None),
                 "user",
