@@ -214,6 +214,7 @@ async fn principal_tags_decide_which_parameters_a_user_reads() {
         .expect("the refusal is recorded");
     assert_eq!(refused["decision"], "ImplicitDeny");
     assert_eq!(refused["conditionKeys"]["ssm:resourcetag/team"], "red");
+    assert_eq!(refused["conditionKeys"]["aws:principaltag/team"], "blue");
 }
 
 /// The decision log tells the whole story of a grant-allowed Decrypt: one record, allowed,

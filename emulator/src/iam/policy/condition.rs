@@ -347,9 +347,14 @@ impl Condition {
     }
 
     /// Whether the condition holds for the request's keys.
-    /// The condition key this condition reads, lower-cased.
-    pub(crate) fn key(&self) -> &str {
-        &self.key
+    /// The condition keys this condition reads, lower-cased: its own, then those of the
+    /// policy variables in its values.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> {
+        let templates: &[Template] = match &self.values {
+            Values::Strings(templates) => templates,
+            _ => &[],
+        };
+        std::iter::once(self.key.as_str()).chain(templates.iter().flat_map(Template::variables))
     }
 
     pub(crate) fn evaluate(&self, context: &ContextKeys) -> bool {

@@ -444,13 +444,21 @@ impl PolicyDocument {
         })
     }
 
-    /// The condition keys the statements' conditions read (lower-cased, in document
-    /// order, repeated when several conditions read one key): what a decision log shows
-    /// the values of.
+    /// The condition keys the statements read: those of their conditions and of the
+    /// policy variables in their `Resource`/`NotResource` and condition values
+    /// (lower-cased, in document order, repeated when read more than once): what a
+    /// decision log shows the values of.
     pub fn condition_keys(&self) -> impl Iterator<Item = &str> {
-        self.statements
-            .iter()
-            .flat_map(|s| s.conditions.iter().map(Condition::key))
+        self.statements.iter().flat_map(|s| {
+            let resources = s
+                .resources
+                .iter()
+                .flat_map(|r| r.patterns.iter().flat_map(Template::variables));
+            s.conditions
+                .iter()
+                .flat_map(Condition::keys)
+                .chain(resources)
+        })
     }
 
     /// Parses a policy document from JSON text.

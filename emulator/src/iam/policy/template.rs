@@ -169,6 +169,18 @@ impl Template {
         matches!(self, Template::Dynamic(_))
     }
 
+    /// The condition keys its variables read (lower-cased).
+    pub(crate) fn variables(&self) -> impl Iterator<Item = &str> {
+        let pieces: &[Piece] = match self {
+            Template::Dynamic(pieces) => pieces,
+            _ => &[],
+        };
+        pieces.iter().filter_map(|piece| match piece {
+            Piece::Var { key, .. } => Some(key.as_str()),
+            _ => None,
+        })
+    }
+
     /// The value of a variable, or `None` when it cannot be resolved.
     fn value<'a>(key: &str, default: Option<&'a str>, context: &'a ContextKeys) -> Option<&'a str> {
         match context.get_lowercase(key) {
