@@ -1391,6 +1391,32 @@ fn cases() -> Vec<Case> {
             &[],
             true
         ),
+        // An empty multivalued key (a request that sets no tags) is a null data set: the
+        // same as a missing key for the set operators.
+        cond!(
+            MULTI,
+            r#"{"ForAllValues:StringEquals":{"aws:TagKeys":["env"]}}"#,
+            &[("aws:TagKeys", &[])],
+            true
+        ),
+        cond!(
+            MULTI,
+            r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":["env"]}}"#,
+            &[("aws:TagKeys", &[])],
+            false
+        ),
+        cond!(
+            MULTI,
+            r#"{"ForAllValues:StringLike":{"kms:GrantOperations":"*"}}"#,
+            &[("kms:GrantOperations", &[])],
+            true
+        ),
+        cond!(
+            MULTI,
+            r#"{"Null":{"aws:TagKeys":"true"}}"#,
+            &[("aws:TagKeys", &[])],
+            true
+        ),
         // ---- Policy variables (VARS).
         id(
             VARS,
