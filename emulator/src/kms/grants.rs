@@ -484,6 +484,7 @@ pub fn list_grants(
             if let Some(grantee) = &input.grantee_principal {
                 keys.insert("kms:GranteePrincipal", grantee.as_str());
             }
+            keys.insert("kms:GrantIsForAWSResource", "false");
         },
     )?;
     let after = input.marker.as_deref().map(parse_marker).transpose()?;
@@ -633,7 +634,17 @@ pub fn revoke_grant(
     }
     validated(v.finish())?;
     let key = key_by_id(state, ctx, &Some(key_id))?;
-    authorize(state, ctx, &key, "kms:RevokeGrant", None, Via::Direct)?;
+    // kms:GrantIsForAWSResource applies to CreateGrant, ListGrants and RevokeGrant (KMS
+    // Developer Guide, "Controlling access to grants"); only direct calls come here.
+    authorize_with(
+        state,
+        ctx,
+        &key,
+        "kms:RevokeGrant",
+        None,
+        Via::Direct,
+        &|keys| keys.insert("kms:GrantIsForAWSResource", "false"),
+    )?;
     let grant_id = input.grant_id.unwrap_or_default();
     if !key.grants.iter().any(|g| g.id == grant_id) {
         return Err(grant_not_found(&grant_id));

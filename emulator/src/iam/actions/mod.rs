@@ -373,10 +373,16 @@ pub const KMS: &[Operation] = &[
     on_key(
         "ListGrants",
         &["kms:ListGrants"],
-        &[key(
-            "kms:GranteePrincipal",
-            "the GranteePrincipal filter, when given",
-        )],
+        &[
+            key(
+                "kms:GranteePrincipal",
+                "the GranteePrincipal filter, when given",
+            ),
+            key(
+                "kms:GrantIsForAWSResource",
+                "false: only direct calls reach the emulator",
+            ),
+        ],
     ),
     on_key("ListKeyPolicies", &["kms:ListKeyPolicies"], &[]),
     on_key("ListKeyRotations", &["kms:ListKeyRotations"], &[]),
@@ -409,7 +415,14 @@ pub const KMS: &[Operation] = &[
         resource_keys: &[],
         keys: &[],
     },
-    on_key("RevokeGrant", &["kms:RevokeGrant"], &[]),
+    on_key(
+        "RevokeGrant",
+        &["kms:RevokeGrant"],
+        &[key(
+            "kms:GrantIsForAWSResource",
+            "false: only direct calls reach the emulator",
+        )],
+    ),
     on_key("RotateKeyOnDemand", &["kms:RotateKeyOnDemand"], &[]),
     on_key(
         "ScheduleKeyDeletion",

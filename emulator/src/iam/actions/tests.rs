@@ -471,7 +471,10 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
     kms!(
         "ListGrants",
         json!({"KeyId": key, "GranteePrincipal": USER}),
-        &[("kms:GranteePrincipal", USER)]
+        &[
+            ("kms:GranteePrincipal", USER),
+            ("kms:GrantIsForAWSResource", "false")
+        ]
     );
     kms!("ListResourceTags", json!({"KeyId": key}), &on_key);
     kms!(
