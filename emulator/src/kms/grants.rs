@@ -5,7 +5,7 @@
 //! is eventually consistent and offers grant tokens to bridge the delay), so grant tokens
 //! given to other operations are accepted and need not be presented.
 
-use super::access::{authorize, authorize_with, Via};
+use super::access::{authorize_with, Via};
 use super::crypto::random_bytes;
 use super::error::{validated, KmsError};
 use super::keys::required_key_id;
