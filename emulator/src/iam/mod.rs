@@ -46,6 +46,9 @@ pub struct Iam {
     directory: Directory,
     /// Temporary keys of role sessions, by access key id.
     sessions: RwLock<HashMap<String, AccessKey>>,
+    /// The function each Lambda execution environment's session key belongs to (its
+    /// `lambda:SourceFunctionArn`), by access key id.
+    function_sessions: RwLock<HashMap<String, String>>,
     /// Recent decisions.
     pub decisions: DecisionLog,
     /// Whose refusals are only recorded (set once at start).
@@ -172,6 +175,7 @@ impl Iam {
             strict,
             directory,
             sessions: RwLock::new(HashMap::new()),
+            function_sessions: RwLock::new(HashMap::new()),
             decisions: DecisionLog::default(),
             soft: SoftEnforcement::default(),
         }
@@ -233,9 +237,37 @@ impl Iam {
         key
     }
 
+    /// Starts the session Lambda gives a function's execution environment: requests
+    /// signed with its key carry `lambda:SourceFunctionArn` (the function's ARN), as the
+    /// Lambda Developer Guide describes ("Using source function ARN to control function
+    /// access behavior").
+    pub fn start_function_session(
+        &self,
+        role: &Role,
+        session_name: &str,
+        function_arn: &str,
+        duration_seconds: u32,
+        now: OffsetDateTime,
+    ) -> AccessKey {
+        let key = self.start_session(role, session_name, duration_seconds, now);
+        let sessions = self.sessions.read().unwrap_or_else(|e| e.into_inner());
+        let mut functions = self
+            .function_sessions
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        // Keys of expired sessions go with them.
+        functions.retain(|id, _| sessions.contains_key(id));
+        functions.insert(key.id.clone(), function_arn.to_owned());
+        key
+    }
+
     /// Forgets every role session started since the emulator started (fixture sessions
     /// remain).
     pub fn clear_sessions(&self) {
+        self.function_sessions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         self.sessions
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -291,6 +323,15 @@ impl Iam {
         }
         if let Some(ip) = ctx.source_ip {
             keys.insert("aws:SourceIp", ip.to_string());
+        }
+        if let Some(id) = &caller.access_key_id {
+            let functions = self
+                .function_sessions
+                .read()
+                .unwrap_or_else(|e| e.into_inner());
+            if let Some(function) = functions.get(id) {
+                keys.insert("lambda:SourceFunctionArn", function.as_str());
+            }
         }
         let (current_time, epoch_time) = current_time_keys();
         if !current_time.is_empty() {

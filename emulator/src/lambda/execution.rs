@@ -124,9 +124,10 @@ async fn cold_start(
         )));
     };
     let duration = role.max_session_duration;
-    let key = state.iam.start_session(
+    let key = state.iam.start_function_session(
         role,
         &config.name,
+        &config.arn,
         duration,
         time::OffsetDateTime::now_utc(),
     );

@@ -99,6 +99,14 @@ pub const GLOBAL: &[Key] = &[
     ),
 ];
 
+/// The keys of every request signed with the session Lambda gives a function's execution
+/// environment (Lambda Developer Guide, "Using source function ARN to control function
+/// access behavior").
+pub const FUNCTION_SESSION: &[Key] = &[key(
+    "lambda:SourceFunctionArn",
+    "the ARN of the function whose execution environment signed the request",
+)];
+
 const PARAMETER: &[Key] = &[
     key(
         "aws:ResourceTag/${TagKey}",

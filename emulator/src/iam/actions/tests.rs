@@ -3,7 +3,7 @@
 //! caller's identity policy reads every listed key (`StringLikeIfExists` on `*`, which
 //! never refuses), so the decision log records each key's value for each decision.
 
-use super::{Operation, GLOBAL, KMS, LAMBDA, SSM, STS};
+use super::{Operation, FUNCTION_SESSION, GLOBAL, KMS, LAMBDA, SSM, STS};
 use crate::config::Config;
 use crate::context::RequestContext;
 use crate::dispatch::Lookup;
@@ -28,6 +28,7 @@ fn every_key() -> BTreeSet<String> {
     let operations = SSM.iter().chain(KMS).chain(LAMBDA).chain(STS);
     GLOBAL
         .iter()
+        .chain(FUNCTION_SESSION)
         .chain(operations.flat_map(|o| o.resource_keys.iter().chain(o.keys)))
         .map(|k| concrete(k.name))
         .collect()
@@ -46,19 +47,20 @@ fn world() -> Arc<EmulatorState> {
         .chain(extra)
         .map(|k| (k, json!("*")))
         .collect();
+    let reads_every_key = json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {"StringLikeIfExists": condition}}]
+    });
     let fixture = json!({
         "users": [{
             "name": "table-walker",
             "tags": {"team": "blue"},
             "access_keys": [{"id": "AKIATABLEWALKER00001", "secret": "s"}],
-            "policies": [{"name": "reads-every-key", "document": {
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
-                    "Condition": {"StringLikeIfExists": condition}}]
-            }}]
+            "policies": [{"name": "reads-every-key", "document": reads_every_key.clone()}]
         }],
         "roles": [
-            {"name": "table-fn-role", "trust_policy": {"Version": "2012-10-17", "Statement": [
+            {"name": "table-fn-role", "policies": [{"name": "reads-every-key", "document": reads_every_key.clone()}], "trust_policy": {"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}},
             {"name": "table-assumable", "trust_policy": {"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole"}]}}
@@ -681,6 +683,45 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
         );
     }
     check_listed(&seen, "STS", STS);
+
+    // A function's execution environment: its calls carry lambda:SourceFunctionArn.
+    {
+        let role = state.iam.directory().role_by_arn(FN_ROLE).unwrap().clone();
+        let session = state.iam.start_function_session(
+            &role,
+            "table-fn",
+            fn_arn,
+            3600,
+            time::OffsetDateTime::now_utc(),
+        );
+        let caller = state.iam.caller_for(&session).unwrap();
+        let ctx = RequestContext::new("us-east-1", ACCOUNT, caller, None);
+        crate::ssm::authorize(
+            &state,
+            &ctx,
+            "ssm:GetParameter",
+            "arn:aws:ssm:us-east-1:123456789012:parameter/x",
+        )
+        .unwrap();
+        let keys = seen.note(
+            &state,
+            "a function's call",
+            &ctx,
+            &[("lambda:SourceFunctionArn", fn_arn)],
+        );
+        assert_eq!(keys["aws:principaltype"], ["AssumedRole"]);
+        // Other callers' requests do not carry it.
+        let ctx = context(&state);
+        crate::ssm::authorize(
+            &state,
+            &ctx,
+            "ssm:GetParameter",
+            "arn:aws:ssm:us-east-1:123456789012:parameter/x",
+        )
+        .unwrap();
+        let keys = seen.note(&state, "a user's call", &ctx, &[]);
+        assert!(!keys.contains_key("lambda:sourcefunctionarn"));
+    }
 }
 
 /// The tables name every implemented operation, and nothing else.
