@@ -67,6 +67,9 @@ pub struct UserFixture {
     /// ARNs of attached managed policies.
     #[serde(default)]
     pub managed_policies: Vec<String>,
+    /// The user's permissions boundary: a managed policy ARN, or a policy document.
+    #[serde(default)]
+    pub permissions_boundary: Option<serde_json::Value>,
 }
 
 /// Fixed temporary credentials of a role session (an emulator extension, so that tests
@@ -99,6 +102,9 @@ pub struct RoleFixture {
     /// The longest session, in seconds (3600 by default, at most 43200).
     #[serde(default)]
     pub max_session_duration: Option<u32>,
+    /// The role's permissions boundary: a managed policy ARN, or a policy document.
+    #[serde(default)]
+    pub permissions_boundary: Option<serde_json::Value>,
 }
 
 /// A KMS key (symmetric).
@@ -234,6 +240,10 @@ pub struct FixtureFile {
     pub parameters: Vec<ParameterFixture>,
     #[serde(default)]
     pub functions: Vec<FunctionFixture>,
+    /// The service control policies in effect for the account (all of them: AWS's
+    /// default `FullAWSAccess` is not added).
+    #[serde(default)]
+    pub service_control_policies: Vec<PolicyFixture>,
 }
 
 /// Everything loaded from all fixture files, each entry with the file it came from.
@@ -247,6 +257,7 @@ pub struct Fixtures {
     pub keys: Vec<(PathBuf, KeyFixture)>,
     pub parameters: Vec<(PathBuf, ParameterFixture)>,
     pub functions: Vec<(PathBuf, FunctionFixture)>,
+    pub service_control_policies: Vec<(PathBuf, PolicyFixture)>,
 }
 
 fn is_fixture_file(path: &Path) -> bool {
@@ -399,6 +410,12 @@ pub fn merge(
     fixtures
         .functions
         .extend(parsed.functions.into_iter().map(|f| (file.to_owned(), f)));
+    fixtures.service_control_policies.extend(
+        parsed
+            .service_control_policies
+            .into_iter()
+            .map(|p| (file.to_owned(), p)),
+    );
     Ok(())
 }
 

@@ -71,10 +71,7 @@ pub fn reason_text(
             };
             format!("{verb} policy {:?}, statement {statement:?}", reason.policy)
         }
-        None => match kind {
-            PolicyKind::Identity => format!("no identity-based policy allows {action}"),
-            PolicyKind::Resource => format!("no resource-based policy allows {action}"),
-        },
+        None => format!("no {} allows {action}", kind.label()),
     }
 }
 

@@ -52,6 +52,9 @@ pub struct Iam {
 const KEY_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/// The policies of one limiting kind (see [`Iam::limits_of`]).
+type LimitSet = (PolicyKind, Vec<principals::Named>);
+
 /// Named policies as the engine takes them.
 fn named_policies(named: &[principals::Named]) -> Vec<NamedPolicy<'_>> {
     named
@@ -78,6 +81,8 @@ pub fn denial_message(caller: &str, action: &str, resource: &str, decision: &Dec
         (_, PolicyKind::Resource) => {
             format!("because no resource-based policy allows the {action} action")
         }
+        (Outcome::ExplicitDeny, kind) => format!("with an explicit deny in a {}", kind.label()),
+        (_, kind) => format!("because no {} allows the {action} action", kind.label()),
     };
     format!("User: {caller} is not authorized to perform: {action} on resource: {resource} {why}")
 }
@@ -164,6 +169,7 @@ impl Iam {
         role: &Role,
         session_name: &str,
         duration_seconds: u32,
+        session_policies: Vec<principals::Named>,
         now: OffsetDateTime,
     ) -> AccessKey {
         let key = AccessKey {
@@ -178,6 +184,7 @@ impl Iam {
                 random_string(SECRET_ALPHABET, 300)
             )),
             expires: Some(now + time::Duration::seconds(i64::from(duration_seconds))),
+            session_policies,
         };
         let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
         sessions.retain(|_, k| k.expires.is_none_or(|e| e > now));
@@ -301,13 +308,68 @@ impl Iam {
         extra: &[(&str, &str)],
         identity: &[principals::Named],
         resource_policy: Option<&PolicyDocument>,
+        limits: &[LimitSet],
     ) -> ContextKeys {
-        let documents = identity.iter().map(|p| &*p.document).chain(resource_policy);
+        let documents = identity
+            .iter()
+            .chain(limits.iter().flat_map(|(_, policies)| policies))
+            .map(|p| &*p.document)
+            .chain(resource_policy);
         if read_context(documents) {
             self.context_keys(ctx, extra)
         } else {
             ContextKeys::new()
         }
+    }
+
+    /// The policies that only limit what the caller's other policies allow, in AWS's order
+    /// of evaluation: the account's service control policies (which bind the root user
+    /// too), the permissions boundary of the caller's user or role, and the session
+    /// policies its AssumeRole passed. Empty (no allocation) when there are none.
+    fn limits_of(&self, caller: &Caller) -> Vec<LimitSet> {
+        let mut limits = Vec::new();
+        let scps = &self.directory.service_control_policies;
+        if !scps.is_empty() {
+            limits.push((PolicyKind::ServiceControl, scps.clone()));
+        }
+        if let Some(boundary) = self.directory.boundary(caller) {
+            limits.push((PolicyKind::PermissionsBoundary, vec![boundary.clone()]));
+        }
+        if let (true, Some(id)) = (caller.is_role_session(), &caller.access_key_id) {
+            let sessions = self.sessions.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(key) = sessions.get(id).filter(|k| !k.session_policies.is_empty()) {
+                limits.push((PolicyKind::Session, key.session_policies.clone()));
+            }
+        }
+        limits
+    }
+
+    /// `decision` as the caller's limiting policies (see [`Iam::limits_of`]) leave it.
+    fn limited(
+        decision: Decision,
+        limits: &[LimitSet],
+        request: &Request<'_>,
+        caller: &Caller,
+    ) -> Decision {
+        if limits.is_empty() {
+            return decision;
+        }
+        let named: Vec<Vec<NamedPolicy<'_>>> =
+            limits.iter().map(|(_, p)| named_policies(p)).collect();
+        let sets: Vec<policy::Limit<'_>> = limits
+            .iter()
+            .zip(&named)
+            .map(|((kind, _), policies)| policy::Limit {
+                kind: *kind,
+                policies,
+            })
+            .collect();
+        // A same-account resource policy naming an IAM user's ARN grants past the user's
+        // boundary (IAM User Guide, "Permissions boundaries for IAM entities"); one naming
+        // a role or a session is held to the boundary and session policies here (AWS
+        // exempts grants to a session's own ARN; the emulator does not tell them apart).
+        let user = matches!(caller.kind, CallerKind::User { .. });
+        policy::apply_limits(decision, &sets, request, user)
     }
 
     /// May the caller perform `action` on `resource`, by its identity policies alone (the
@@ -321,7 +383,8 @@ impl Iam {
         extra: &[(&str, &str)],
     ) -> Result<(), Denied> {
         let named = self.directory.identity_policies(&ctx.caller);
-        let keys = self.keys_if_read(ctx, extra, named, None);
+        let limits = self.limits_of(&ctx.caller);
+        let keys = self.keys_if_read(ctx, extra, named, None, &limits);
         let principal = Self::principal_of(&ctx.caller);
         let request = Request {
             action,
@@ -331,6 +394,7 @@ impl Iam {
         };
         let policies = named_policies(named);
         let decision = policy::decide_identity(&policies, &request, ctx.caller.is_root());
+        let decision = Self::limited(decision, &limits, &request, &ctx.caller);
         self.conclude(ctx, action, resource, decision)
     }
 
@@ -346,7 +410,8 @@ impl Iam {
         extra: &[(&str, &str)],
     ) -> Decision {
         let named = self.directory.identity_policies(&ctx.caller);
-        let keys = self.keys_if_read(ctx, extra, named, Some(resource_policy));
+        let limits = self.limits_of(&ctx.caller);
+        let keys = self.keys_if_read(ctx, extra, named, Some(resource_policy), &limits);
         let principal = Self::principal_of(&ctx.caller);
         let request = Request {
             action,
@@ -359,12 +424,13 @@ impl Iam {
             name: resource_policy_name,
             document: resource_policy,
         };
-        policy::decide_with_resource_policy(
+        let decision = policy::decide_with_resource_policy(
             &policies,
             &resource_policy,
             &request,
             ctx.caller.is_root(),
-        )
+        );
+        Self::limited(decision, &limits, &request, &ctx.caller)
     }
 
     /// May the caller perform `action` on `resource`, where the resource's own policy is
@@ -388,6 +454,30 @@ impl Iam {
             extra,
         );
         self.conclude(ctx, action, resource, decision)
+    }
+
+    /// May the caller perform `action` on `resource` of another account that has no
+    /// resource policy (a parameter of another account, never shared here)? Across
+    /// accounts both the caller's policies and the resource's policy must allow (IAM User
+    /// Guide, "Cross-account policy evaluation logic"), so the answer is always a refusal:
+    /// the caller's explicit deny, or "no resource-based policy allows".
+    pub fn authorize_without_resource_policy(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        resource: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<(), Denied> {
+        static NONE: std::sync::LazyLock<PolicyDocument> =
+            std::sync::LazyLock::new(PolicyDocument::empty);
+        self.authorize_with_resource_policy(
+            ctx,
+            action,
+            resource,
+            "no resource policy",
+            &NONE,
+            extra,
+        )
     }
 
     /// Whether the caller would be allowed `action` under a resource policy that is not

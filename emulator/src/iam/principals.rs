@@ -28,6 +28,8 @@ pub struct User {
     pub id: String,
     /// Inline and attached managed policies.
     pub policies: Vec<Named>,
+    /// The permissions boundary: the most the user's identity policies can allow.
+    pub boundary: Option<Named>,
 }
 
 /// An IAM role.
@@ -41,6 +43,8 @@ pub struct Role {
     pub policies: Vec<Named>,
     /// The longest session, in seconds.
     pub max_session_duration: u32,
+    /// The permissions boundary: the most the role's identity policies can allow.
+    pub boundary: Option<Named>,
 }
 
 /// Whom an access key authenticates.
@@ -61,6 +65,9 @@ pub struct AccessKey {
     pub session_token: Option<String>,
     /// When a temporary key stops working.
     pub expires: Option<OffsetDateTime>,
+    /// A role session's session policies (`Policy` and `PolicyArns` of AssumeRole): the
+    /// most the session may do. Empty: no session policy (the role's permissions).
+    pub session_policies: Vec<Named>,
 }
 
 /// A stable, AWS-looking unique id (`AIDA` + 17 characters) derived from an ARN.
@@ -130,6 +137,9 @@ pub struct Directory {
     pub keys: HashMap<String, AccessKey>,
     /// Managed policies, by ARN.
     pub managed: HashMap<String, Named>,
+    /// The service control policies in effect for the account; empty when the account
+    /// is in no organization (nothing then limits it).
+    pub service_control_policies: Vec<Named>,
 }
 
 impl Directory {
@@ -160,29 +170,18 @@ impl Directory {
     ) -> Result<Vec<Named>, FixtureError> {
         let mut policies = Vec::new();
         for p in inline {
-            let document = document_of(&p.document)
-                .map_err(|e| FixtureError::new(file, format!("{entry}: policy {:?}", p.name), e))?;
+            let document = Self::identity_document(
+                file,
+                &format!("{entry}: policy {:?}", p.name),
+                &p.document,
+            )?;
             policies.push(Named {
                 name: p.name.clone(),
                 document: Arc::new(document),
             });
         }
         for arn in managed {
-            let policy = self.managed.get(arn).ok_or_else(|| {
-                FixtureError::new(
-                    file,
-                    entry,
-                    format!(
-                        "unknown managed policy {arn}; known: {}",
-                        MANAGED_POLICIES
-                            .iter()
-                            .map(|d| d.arn)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-            })?;
-            policies.push(policy.clone());
+            policies.push(self.managed_policy(file, entry, arn)?);
         }
         Ok(policies)
     }
@@ -222,14 +221,82 @@ impl Directory {
                 owner,
                 session_token: None,
                 expires: None,
+                session_policies: Vec::new(),
             },
         );
         Ok(())
     }
 
+    /// A managed policy by ARN, with the list of those known when it is not one.
+    fn managed_policy(&self, file: &Path, entry: &str, arn: &str) -> Result<Named, FixtureError> {
+        self.managed.get(arn).cloned().ok_or_else(|| {
+            FixtureError::new(
+                file,
+                entry,
+                format!(
+                    "unknown managed policy {arn}; known: {}",
+                    MANAGED_POLICIES
+                        .iter()
+                        .map(|d| d.arn)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+    }
+
+    /// An identity-style policy written in a fixture (inline policy, permissions
+    /// boundary, service control policy): parsed and checked as IAM checks it when it is
+    /// written.
+    fn identity_document(
+        file: &Path,
+        entry: &str,
+        value: &serde_json::Value,
+    ) -> Result<PolicyDocument, FixtureError> {
+        document_of(value)
+            .and_then(|d| {
+                d.check_identity_policy()
+                    .map(|()| d)
+                    .map_err(|e| format!("{e} (IAM refuses this policy)"))
+            })
+            .map_err(|e| FixtureError::new(file, entry, e))
+    }
+
+    /// A permissions boundary: a managed policy's ARN, or a policy document.
+    fn boundary_fixture(
+        &self,
+        file: &Path,
+        entry: &str,
+        value: &Option<serde_json::Value>,
+    ) -> Result<Option<Named>, FixtureError> {
+        let entry = format!("{entry}: permissions_boundary");
+        Ok(match value {
+            None => None,
+            Some(serde_json::Value::String(arn)) if arn.starts_with("arn:") => {
+                let policy = self.managed_policy(file, &entry, arn)?;
+                Some(Named {
+                    name: format!("permissions boundary {}", policy.name),
+                    document: policy.document,
+                })
+            }
+            Some(document) => Some(Named {
+                name: "permissions boundary".to_owned(),
+                document: Arc::new(Self::identity_document(file, &entry, document)?),
+            }),
+        })
+    }
+
     /// Builds the directory of `account` from fixtures.
     pub fn from_fixtures(fixtures: &Fixtures, account: &str) -> Result<Self, FixtureError> {
         let mut directory = Directory::new();
+        for (i, (file, scp)) in fixtures.service_control_policies.iter().enumerate() {
+            let entry = format!("service_control_policies[{i}] ({})", scp.name);
+            let document = Self::identity_document(file, &entry, &scp.document)?;
+            directory.service_control_policies.push(Named {
+                name: format!("service control policy {}", scp.name),
+                document: Arc::new(document),
+            });
+        }
         for (file, key) in &fixtures.root_keys {
             directory.add_key(file, "root", &key.id, &key.secret, KeyOwner::Root)?;
         }
@@ -243,6 +310,7 @@ impl Directory {
             let arn = format!("arn:aws:iam::{account}:user{path}{}", user.name);
             let policies =
                 directory.policies(file, &entry, &user.policies, &user.managed_policies)?;
+            let boundary = directory.boundary_fixture(file, &entry, &user.permissions_boundary)?;
             for key in &user.access_keys {
                 directory.add_key(
                     file,
@@ -259,6 +327,7 @@ impl Directory {
                     id: unique_id("AIDA", &arn),
                     arn,
                     policies,
+                    boundary,
                 },
             );
         }
@@ -282,6 +351,7 @@ impl Directory {
             let arn = format!("arn:aws:iam::{account}:role{path}{}", role.name);
             let policies =
                 directory.policies(file, &entry, &role.policies, &role.managed_policies)?;
+            let boundary = directory.boundary_fixture(file, &entry, &role.permissions_boundary)?;
 
             directory.roles.insert(
                 role.name.clone(),
@@ -292,6 +362,7 @@ impl Directory {
                     trust_policy: Arc::new(trust),
                     policies,
                     max_session_duration: max,
+                    boundary,
                 },
             );
         }
@@ -367,6 +438,17 @@ impl Directory {
                 }
             }
         })
+    }
+
+    /// The permissions boundary of a caller's user or role, if it has one.
+    pub fn boundary(&self, caller: &Caller) -> Option<&Named> {
+        match &caller.kind {
+            CallerKind::Root => None,
+            CallerKind::User { name } => self.users.get(name)?.boundary.as_ref(),
+            CallerKind::AssumedRole { role_name, .. } => {
+                self.roles.get(role_name)?.boundary.as_ref()
+            }
+        }
     }
 
     /// The identity policies of a caller (none for root, which IAM allows everything).

@@ -128,6 +128,7 @@ async fn cold_start(
         role,
         &config.name,
         duration,
+        Vec::new(),
         time::OffsetDateTime::now_utc(),
     );
     let expires = Instant::now() + Duration::from_secs(u64::from(duration));

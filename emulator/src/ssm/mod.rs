@@ -79,7 +79,12 @@ pub(crate) fn authorize(
         .map_err(|denied| SsmError::AccessDenied(denied.message))
 }
 
-/// Authorises `action` on the parameter `name` (its ARN, selector stripped).
+/// Authorises `action` on the parameter `name` (its ARN, selector stripped). An ARN names
+/// its own account: a parameter of another account is reached only through that
+/// account's resource policy (IAM's cross-account rule: "Cross-account policy evaluation
+/// logic", IAM User Guide), and no parameter here has one (no sharing through AWS RAM),
+/// so such a request is refused with "no resource-based policy allows" once the caller's
+/// own policies have been asked.
 pub(crate) fn authorize_parameter(
     state: &crate::state::EmulatorState,
     ctx: &crate::context::RequestContext,
@@ -96,6 +101,12 @@ pub(crate) fn authorize_parameter(
     } else {
         names::arn(&ctx.region, &ctx.account, bare)
     };
+    if names::arn_account(&arn).is_some_and(|account| account != ctx.account) {
+        return state
+            .iam
+            .authorize_without_resource_policy(ctx, action, &arn, &[])
+            .map_err(|denied| SsmError::AccessDenied(denied.message));
+    }
     authorize(state, ctx, action, &arn)
 }
 

@@ -48,7 +48,7 @@ fn resource_key(
     }
     let id = id.unwrap_or_default();
     super::authorize_parameter(state, ctx, action, &id)?;
-    match parse_reference(&id) {
+    match parse_reference(&id, &ctx.region, &ctx.account) {
         Ok(Some(r)) if r.selector.is_none() => Ok(r.key),
         _ => Err(invalid_resource_id()),
     }
