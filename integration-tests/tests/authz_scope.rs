@@ -321,7 +321,10 @@ async fn ssm_arns_name_their_own_account_and_region() {
         .await
         .unwrap();
     assert_eq!(both.parameters().len(), 1);
-    assert_eq!(both.invalid_parameters(), [other_region.clone()]);
+    assert_eq!(
+        both.invalid_parameters(),
+        std::slice::from_ref(&other_region)
+    );
     assert_eq!(
         code_of(
             root.get_parameter_history()
@@ -351,7 +354,10 @@ async fn ssm_arns_name_their_own_account_and_region() {
         .send()
         .await
         .unwrap();
-    assert_eq!(deleted.invalid_parameters(), [other_region.clone()]);
+    assert_eq!(
+        deleted.invalid_parameters(),
+        std::slice::from_ref(&other_region)
+    );
     // Still there after every attempt.
     let got = root.get_parameter().name(&name).send().await.unwrap();
     assert_eq!(got.parameter().unwrap().value(), Some("here"));
@@ -417,10 +423,10 @@ users:
     )
     .unwrap();
     let config = emulator::Config::default();
-    let fixtures = emulator::fixtures::load(&[file.clone()], &config.account).unwrap();
-    let error = emulator::state::EmulatorState::from_fixtures(config, fixtures)
-        .err()
-        .expect("the policy is refused");
+    let fixtures = emulator::fixtures::load(std::slice::from_ref(&file), &config.account).unwrap();
+    let Err(error) = emulator::state::EmulatorState::from_fixtures(config, fixtures) else {
+        panic!("the policy is refused");
+    };
     let text = error.to_string();
     assert!(
         text.contains("Policy statement must contain resources."),
