@@ -678,3 +678,56 @@ async fn role_chaining_caps_sessions_at_one_hour() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn key_policies_are_checked_as_kms_checks_them() {
+    let kms = aws_sdk_kms::Client::new(&config_as("test", "test", None).await);
+    let root_statement = format!(
+        r#"{{"Sid":"Root","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"kms:*","Resource":"*"}}"#
+    );
+    // A statement without Resource "has no effect" (KMS API Reference, PutKeyPolicy): it
+    // must not grant the reader Encrypt on every key.
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{root_statement},{{"Sid":"NoResource","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:user/dev-reader"}},"Action":"kms:Encrypt"}}]}}"#
+    );
+    let key = kms.create_key().policy(&policy).send().await.unwrap();
+    let key_id = key.key_metadata().unwrap().key_id().to_owned();
+    let reader = aws_sdk_kms::Client::new(&config_as(READER.0, READER.1, None).await);
+    assert_eq!(
+        code_of(
+            reader
+                .encrypt()
+                .key_id(&key_id)
+                .plaintext(aws_sdk_kms::primitives::Blob::new("x"))
+                .send()
+                .await
+        ),
+        "AccessDeniedException"
+    );
+    // Every statement must name a principal.
+    let no_principal = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{root_statement},{{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*"}}]}}"#
+    );
+    let (code, _) = error_of(
+        kms.put_key_policy()
+            .key_id(&key_id)
+            .policy_name("default")
+            .policy(&no_principal)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "MalformedPolicyDocumentException");
+    // 32 KB at most: over it, LimitExceededException.
+    let padding = "x".repeat(33_000);
+    let huge =
+        format!(r#"{{"Version":"2012-10-17","Id":"{padding}","Statement":[{root_statement}]}}"#);
+    let (code, _) = error_of(
+        kms.put_key_policy()
+            .key_id(&key_id)
+            .policy_name("default")
+            .policy(&huge)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "LimitExceededException");
+}

@@ -503,6 +503,22 @@ impl PolicyDocument {
         Ok(())
     }
 
+    /// Whether every statement names a principal (`Principal` or `NotPrincipal`), as KMS
+    /// requires of a key policy ("Each statement in the key policy must contain one or
+    /// more principals", KMS API Reference, PutKeyPolicy).
+    pub fn every_statement_names_a_principal(&self) -> bool {
+        self.statements.iter().all(|s| s.principals.is_some())
+    }
+
+    /// The policy as KMS applies it as a key policy: a statement without `Resource` "has
+    /// no effect" (KMS API Reference, PutKeyPolicy: the request succeeds, the statement is
+    /// ineffective), rather than covering every resource as a trust policy's statements
+    /// do.
+    pub fn into_key_policy(mut self) -> Self {
+        self.statements.retain(|s| s.resources.is_some());
+        self
+    }
+
     /// A policy without statements: what a resource without a resource policy has.
     pub fn empty() -> Self {
         PolicyDocument {
