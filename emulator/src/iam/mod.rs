@@ -45,6 +45,9 @@ pub struct Iam {
     directory: Directory,
     /// Temporary keys of role sessions, by access key id.
     sessions: RwLock<HashMap<String, AccessKey>>,
+    /// Whether any session was started with session policies (until then no request
+    /// looks its session up to find them).
+    session_policies_in_use: std::sync::atomic::AtomicBool,
     /// Recent decisions.
     pub decisions: DecisionLog,
 }
@@ -130,6 +133,7 @@ impl Iam {
             strict,
             directory,
             sessions: RwLock::new(HashMap::new()),
+            session_policies_in_use: std::sync::atomic::AtomicBool::new(false),
             decisions: DecisionLog::default(),
         }
     }
@@ -186,6 +190,10 @@ impl Iam {
             expires: Some(now + time::Duration::seconds(i64::from(duration_seconds))),
             session_policies,
         };
+        if !key.session_policies.is_empty() {
+            self.session_policies_in_use
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
         sessions.retain(|_, k| k.expires.is_none_or(|e| e > now));
         sessions.insert(key.id.clone(), key.clone());
@@ -335,7 +343,10 @@ impl Iam {
         if let Some(boundary) = self.directory.boundary(caller) {
             limits.push((PolicyKind::PermissionsBoundary, vec![boundary.clone()]));
         }
-        if let (true, Some(id)) = (caller.is_role_session(), &caller.access_key_id) {
+        let in_use = self
+            .session_policies_in_use
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if let (true, true, Some(id)) = (in_use, caller.is_role_session(), &caller.access_key_id) {
             let sessions = self.sessions.read().unwrap_or_else(|e| e.into_inner());
             if let Some(key) = sessions.get(id).filter(|k| !k.session_policies.is_empty()) {
                 limits.push((PolicyKind::Session, key.session_policies.clone()));

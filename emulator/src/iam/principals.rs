@@ -119,6 +119,24 @@ fn check_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// The inline-policy quota of a user or a role.
+#[derive(Debug, Clone, Copy)]
+struct InlineQuota<'a> {
+    kind: &'static str,
+    name: &'a str,
+    limit: usize,
+}
+
+/// A policy's size as IAM counts it: characters other than white space, of the document
+/// as written (JSON text) or in compact JSON (a mapping).
+fn policy_size(value: &serde_json::Value) -> usize {
+    let text = match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    text.chars().filter(|c| !c.is_whitespace()).count()
+}
+
 /// Parses a policy document from a fixture value (a mapping, or JSON text).
 pub fn document_of(value: &serde_json::Value) -> Result<PolicyDocument, String> {
     let result = match value {
@@ -167,7 +185,24 @@ impl Directory {
         entry: &str,
         inline: &[PolicyFixture],
         managed: &[String],
+        owner: InlineQuota<'_>,
     ) -> Result<Vec<Named>, FixtureError> {
+        // IAM caps the inline policies of a user at 2,048 characters and of a role at
+        // 10,240, all of them together and white space not counted; over it, PutUserPolicy
+        // and PutRolePolicy fail with LimitExceeded "Maximum policy size of 2048 bytes
+        // exceeded for user NAME" (IAM User Guide, "IAM and AWS STS quotas";
+        // kubernetes/kops#12558).
+        let size: usize = inline.iter().map(|p| policy_size(&p.document)).sum();
+        if size > owner.limit {
+            return Err(FixtureError::new(
+                file,
+                entry,
+                format!(
+                    "Maximum policy size of {} bytes exceeded for {} {} (its inline policies have {size} characters, white space not counted)",
+                    owner.limit, owner.kind, owner.name
+                ),
+            ));
+        }
         let mut policies = Vec::new();
         for p in inline {
             let document = Self::identity_document(
@@ -308,8 +343,13 @@ impl Directory {
                 return Err(FixtureError::new(file, &entry, "user declared twice"));
             }
             let arn = format!("arn:aws:iam::{account}:user{path}{}", user.name);
+            let quota = InlineQuota {
+                kind: "user",
+                name: &user.name,
+                limit: 2048,
+            };
             let policies =
-                directory.policies(file, &entry, &user.policies, &user.managed_policies)?;
+                directory.policies(file, &entry, &user.policies, &user.managed_policies, quota)?;
             let boundary = directory.boundary_fixture(file, &entry, &user.permissions_boundary)?;
             for key in &user.access_keys {
                 directory.add_key(
@@ -349,8 +389,13 @@ impl Directory {
                 ));
             }
             let arn = format!("arn:aws:iam::{account}:role{path}{}", role.name);
+            let quota = InlineQuota {
+                kind: "role",
+                name: &role.name,
+                limit: 10_240,
+            };
             let policies =
-                directory.policies(file, &entry, &role.policies, &role.managed_policies)?;
+                directory.policies(file, &entry, &role.policies, &role.managed_policies, quota)?;
             let boundary = directory.boundary_fixture(file, &entry, &role.permissions_boundary)?;
 
             directory.roles.insert(
@@ -475,6 +520,41 @@ mod tests {
     fn built_in_managed_policies_all_parse() {
         let directory = Directory::new();
         assert_eq!(directory.managed.len(), MANAGED_POLICIES.len());
+    }
+
+    fn fixtures(yaml: &str) -> Fixtures {
+        let mut fixtures = Fixtures::default();
+        let file = crate::fixtures::parse(Path::new("t.yaml"), yaml).unwrap();
+        crate::fixtures::merge(&mut fixtures, Path::new("t.yaml"), file, "123456789012").unwrap();
+        fixtures
+    }
+
+    #[test]
+    fn inline_policies_are_held_to_iams_quota_and_boundaries_load() {
+        let statement = r#"{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"arn:aws:ssm:*:*:parameter/a-rather-long-path-to-fill-the-quota/*"}"#;
+        let many = vec![statement; 30].join(",");
+        let yaml = format!(
+            "users:\n  - name: big\n    policies:\n      - name: p\n        document: '{{\"Version\":\"2012-10-17\",\"Statement\":[{many}]}}'\n"
+        );
+        let error = Directory::from_fixtures(&fixtures(&yaml), "123456789012").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("Maximum policy size of 2048 bytes exceeded for user big"),
+            "{error}"
+        );
+        let yaml = "users:\n  - name: b\n    permissions_boundary: arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess\nroles:\n  - name: r\n    trust_policy: {Version: \"2012-10-17\", Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: \"sts:AssumeRole\"}]}\n    permissions_boundary: {Version: \"2012-10-17\", Statement: [{Effect: Allow, Action: \"ssm:*\"}]}\n";
+        let error = Directory::from_fixtures(&fixtures(yaml), "123456789012").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("Policy statement must contain resources."),
+            "{error}"
+        );
+        let yaml = yaml.replace("Action: \"ssm:*\"}", "Action: \"ssm:*\", Resource: \"*\"}");
+        let directory = Directory::from_fixtures(&fixtures(&yaml), "123456789012").unwrap();
+        assert!(directory.users["b"].boundary.is_some());
+        assert!(directory.roles["r"].boundary.is_some());
     }
 
     #[test]
