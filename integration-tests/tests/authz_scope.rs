@@ -731,3 +731,43 @@ async fn key_policies_are_checked_as_kms_checks_them() {
     );
     assert_eq!(code, "LimitExceededException");
 }
+
+#[tokio::test]
+async fn key_policies_naming_the_session_itself_pass_its_session_policies() {
+    let kms = aws_sdk_kms::Client::new(&config_as("test", "test", None).await);
+    let session_arn = format!("arn:aws:sts::{ACCOUNT}:assumed-role/session-role/limits");
+    let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/session-role");
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+            {{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"kms:*","Resource":"*"}},
+            {{"Effect":"Allow","Principal":{{"AWS":"{session_arn}"}},"Action":"kms:Encrypt","Resource":"*"}},
+            {{"Effect":"Allow","Principal":{{"AWS":"{role_arn}"}},"Action":"kms:DescribeKey","Resource":"*"}}]}}"#
+    );
+    let key = kms.create_key().policy(policy).send().await.unwrap();
+    let key_id = key.key_metadata().unwrap().key_id().to_owned();
+    // The session may use only SSM reads, by its session policy.
+    let session = assume(
+        CHAINER,
+        "session-role",
+        None,
+        &["arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess"],
+    )
+    .await;
+    let limited =
+        aws_sdk_kms::Client::new(&config_as(&session.0, &session.1, Some(&session.2)).await);
+    // Granted to the session's own ARN: added after the session was made, not limited.
+    limited
+        .encrypt()
+        .key_id(&key_id)
+        .plaintext(aws_sdk_kms::primitives::Blob::new("x"))
+        .send()
+        .await
+        .unwrap();
+    // Granted to the role: limited by the session policy.
+    let (code, message) = error_of(limited.describe_key().key_id(&key_id).send().await);
+    assert_eq!(code, "AccessDeniedException");
+    assert!(
+        message.ends_with("because no session policy allows the kms:DescribeKey action"),
+        "{message}"
+    );
+}

@@ -356,11 +356,13 @@ impl Iam {
     }
 
     /// `decision` as the caller's limiting policies (see [`Iam::limits_of`]) leave it.
+    /// `resource_policy`: the resource policy that took part, if any.
     fn limited(
         decision: Decision,
         limits: &[LimitSet],
         request: &Request<'_>,
         caller: &Caller,
+        resource_policy: Option<&PolicyDocument>,
     ) -> Decision {
         if limits.is_empty() {
             return decision;
@@ -375,12 +377,18 @@ impl Iam {
                 policies,
             })
             .collect();
-        // A same-account resource policy naming an IAM user's ARN grants past the user's
-        // boundary (IAM User Guide, "Permissions boundaries for IAM entities"); one naming
-        // a role or a session is held to the boundary and session policies here (AWS
-        // exempts grants to a session's own ARN; the emulator does not tell them apart).
-        let user = matches!(caller.kind, CallerKind::User { .. });
-        policy::apply_limits(decision, &sets, request, user)
+        // A same-account resource policy statement naming the caller's own ARN (a user's,
+        // or a role session's) grants past boundaries and session policies; one naming
+        // the session's role is held to them (IAM User Guide, "Permissions boundaries for
+        // IAM entities" and "Session policies").
+        let names_caller = match (&caller.kind, &decision.reason, resource_policy) {
+            (CallerKind::Root, _, _) | (_, None, _) | (_, _, None) => false,
+            (_, Some(reason), Some(document)) => document
+                .statements()
+                .get(reason.index)
+                .is_some_and(|s| s.names_principal_arn(&caller.arn)),
+        };
+        policy::apply_limits(decision, &sets, request, names_caller)
     }
 
     /// May the caller perform `action` on `resource`, by its identity policies alone (the
@@ -405,7 +413,7 @@ impl Iam {
         };
         let policies = named_policies(named);
         let decision = policy::decide_identity(&policies, &request, ctx.caller.is_root());
-        let decision = Self::limited(decision, &limits, &request, &ctx.caller);
+        let decision = Self::limited(decision, &limits, &request, &ctx.caller, None);
         self.conclude(ctx, action, resource, decision)
     }
 
@@ -441,7 +449,13 @@ impl Iam {
             &request,
             ctx.caller.is_root(),
         );
-        Self::limited(decision, &limits, &request, &ctx.caller)
+        Self::limited(
+            decision,
+            &limits,
+            &request,
+            &ctx.caller,
+            Some(resource_policy.document),
+        )
     }
 
     /// May the caller perform `action` on `resource`, where the resource's own policy is

@@ -22,8 +22,9 @@ pub struct Limit<'a> {
 /// - a kind with no statement allowing the request refuses it (implicit deny naming that
 ///   kind), except that a permissions boundary or a session policy does not limit what a
 ///   resource-based policy grants to the caller directly when `direct_grants_unlimited`
-///   (an IAM user named by its ARN, in the same account); service control policies limit
-///   every grant. A missing service control policy allow is reported even over a missing
+///   (the statement names the caller's own ARN: an IAM user's, or a role session's, in
+///   the same account; a grant to the session's role is limited); service control
+///   policies limit every grant. A missing service control policy allow is reported even over a missing
 ///   identity allow, as AWS checks service control policies first.
 pub fn apply_limits(
     decision: Decision,

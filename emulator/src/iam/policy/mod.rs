@@ -398,6 +398,14 @@ impl Statement {
         self.principals.is_some()
     }
 
+    /// Whether the statement's `Principal` lists the principal `arn` itself (a user's or
+    /// a role session's ARN), rather than its role, its account or everyone.
+    pub fn names_principal_arn(&self, arn: &str) -> bool {
+        self.principals
+            .as_ref()
+            .is_some_and(|p| !p.negated && p.set.lists_arn(arn))
+    }
+
     /// Whether the statement has a `Resource` or `NotResource` element.
     pub fn has_resource(&self) -> bool {
         self.resources.is_some()
