@@ -394,6 +394,27 @@ async fn kms_key_arns_of_another_region_are_invalid_arns() {
     );
     assert_eq!(code, "NotFoundException");
     assert_eq!(message, "Invalid arn eu-west-1");
+    // An alias ARN of another region too.
+    let alias = unique("alias/authz-scope-");
+    kms.create_alias()
+        .alias_name(&alias)
+        .target_key_id(&arn)
+        .send()
+        .await
+        .unwrap();
+    let (code, message) = error_of(
+        kms.describe_key()
+            .key_id(format!("arn:aws:kms:ap-south-1:{ACCOUNT}:{alias}"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "NotFoundException");
+    assert_eq!(message, "Invalid arn ap-south-1");
+    kms.describe_key()
+        .key_id(format!("arn:aws:kms:us-east-1:{ACCOUNT}:{alias}"))
+        .send()
+        .await
+        .unwrap();
     kms.encrypt()
         .key_id(&arn)
         .plaintext(aws_sdk_kms::primitives::Blob::new("x"))
