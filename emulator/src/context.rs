@@ -64,6 +64,11 @@ impl Caller {
     pub fn is_root(&self) -> bool {
         self.kind == CallerKind::Root
     }
+
+    /// Whether the caller is a role session (its AssumeRole is then role chaining).
+    pub fn is_role_session(&self) -> bool {
+        matches!(self.kind, CallerKind::AssumedRole { .. })
+    }
 }
 
 /// Everything an operation needs to know about the request besides its input.

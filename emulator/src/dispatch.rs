@@ -105,6 +105,17 @@ macro_rules! operation {
 
 /// Answers an awsJson1.1 request: finds the service by the target's prefix, the
 /// operation in that service's table, and runs it.
+/// The SigV4 signing name of the awsJson service an `X-Amz-Target` names (`AmazonSSM.*`
+/// is signed for `ssm`, `TrentService.*` for `kms`); `None` for a target no service serves
+/// (it is refused as an unknown operation once authenticated).
+pub fn signing_name(target: Option<&str>) -> Option<&'static str> {
+    match target?.split_once('.')?.0 {
+        crate::ssm::TARGET_PREFIX => Some("ssm"),
+        crate::kms::TARGET_PREFIX => Some("kms"),
+        _ => None,
+    }
+}
+
 pub fn aws_json(
     state: &EmulatorState,
     ctx: &RequestContext,

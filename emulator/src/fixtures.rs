@@ -70,6 +70,9 @@ pub struct UserFixture {
     /// The user's tags: the `aws:PrincipalTag/KEY` condition keys of its requests.
     #[serde(default)]
     pub tags: std::collections::BTreeMap<String, String>,
+    /// The user's permissions boundary: a managed policy ARN, or a policy document.
+    #[serde(default)]
+    pub permissions_boundary: Option<serde_json::Value>,
 }
 
 /// Fixed temporary credentials of a role session (an emulator extension, so that tests
@@ -105,6 +108,9 @@ pub struct RoleFixture {
     /// The role's tags: the `aws:PrincipalTag/KEY` condition keys of its sessions.
     #[serde(default)]
     pub tags: std::collections::BTreeMap<String, String>,
+    /// The role's permissions boundary: a managed policy ARN, or a policy document.
+    #[serde(default)]
+    pub permissions_boundary: Option<serde_json::Value>,
 }
 
 /// A KMS key (symmetric).
@@ -244,6 +250,10 @@ pub struct FixtureFile {
     pub parameters: Vec<ParameterFixture>,
     #[serde(default)]
     pub functions: Vec<FunctionFixture>,
+    /// The service control policies in effect for the account (all of them: AWS's
+    /// default `FullAWSAccess` is not added).
+    #[serde(default)]
+    pub service_control_policies: Vec<PolicyFixture>,
 }
 
 /// Everything loaded from all fixture files, each entry with the file it came from.
@@ -259,6 +269,7 @@ pub struct Fixtures {
     pub keys: Vec<(PathBuf, KeyFixture)>,
     pub parameters: Vec<(PathBuf, ParameterFixture)>,
     pub functions: Vec<(PathBuf, FunctionFixture)>,
+    pub service_control_policies: Vec<(PathBuf, PolicyFixture)>,
 }
 
 fn is_fixture_file(path: &Path) -> bool {
@@ -414,6 +425,12 @@ pub fn merge(
     fixtures
         .functions
         .extend(parsed.functions.into_iter().map(|f| (file.to_owned(), f)));
+    fixtures.service_control_policies.extend(
+        parsed
+            .service_control_policies
+            .into_iter()
+            .map(|p| (file.to_owned(), p)),
+    );
     Ok(())
 }
 

@@ -89,13 +89,15 @@ impl AwsError for AuthFailure<'_> {
     }
 }
 
-/// Authenticates a request (its SigV4 signature over the body) and builds the context
-/// every operation receives: request id, region (from the signature scope), account,
-/// caller and source address.
+/// Authenticates a request (its SigV4 signature over the body, scoped to `service`, the
+/// signing name of the service it is for) and builds the context every operation
+/// receives: request id, region (from the signature scope), account, caller and source
+/// address.
 fn authenticate_request(
     state: &EmulatorState,
     parts: &Parts,
     body: &[u8],
+    service: Option<&str>,
     request_id: String,
 ) -> Result<RequestContext, AuthError> {
     let signed = SignedRequest {
@@ -105,7 +107,12 @@ fn authenticate_request(
         headers: &parts.headers,
         body,
     };
-    let authenticated = auth::authenticate(&state.iam, &signed, time::OffsetDateTime::now_utc())?;
+    let authenticated = auth::authenticate(
+        &state.iam,
+        &signed,
+        service,
+        time::OffsetDateTime::now_utc(),
+    )?;
     let region = authenticated
         .scope
         .as_ref()
@@ -165,7 +172,12 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
     let Ok(body) = axum::body::to_bytes(body, limit).await else {
         return write_error(&ProtocolError::RequestTooLarge(limit));
     };
-    let ctx = match authenticate_request(&state, &parts, &body, request_id.clone()) {
+    let service = if query_protocol {
+        Some(crate::sts::SIGNING_NAME)
+    } else {
+        dispatch::signing_name(target)
+    };
+    let ctx = match authenticate_request(&state, &parts, &body, service, request_id.clone()) {
         Ok(ctx) => ctx,
         Err(error) => {
             tracing::debug!(code = error.code(query_protocol), "authentication failed");
@@ -221,7 +233,13 @@ async fn lambda_request(State(state): State<AppState>, request: Request) -> Resp
     let Ok(body) = axum::body::to_bytes(body, limit).await else {
         return rest_json::error(&request_id, &lambda::api::too_large(&matched, limit));
     };
-    let ctx = match authenticate_request(&state, &parts, &body, request_id.clone()) {
+    let ctx = match authenticate_request(
+        &state,
+        &parts,
+        &body,
+        Some(lambda::SIGNING_NAME),
+        request_id.clone(),
+    ) {
         Ok(ctx) => ctx,
         Err(error) => {
             tracing::debug!(code = error.code(false), "authentication failed");

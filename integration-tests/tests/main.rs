@@ -3,6 +3,7 @@
 
 mod admin;
 mod authz;
+mod authz_scope;
 mod common;
 mod compose;
 mod identity;

@@ -69,10 +69,13 @@ pub struct Authenticated {
     pub scope: Option<CredentialScope>,
 }
 
-/// Authenticates a request: returns its caller, or why it is refused.
+/// Authenticates a request: returns its caller, or why it is refused. `service` is the
+/// signing name of the service the request is for (`ssm`, `kms`, `sts`, `lambda`), when
+/// the request names one: a signature scoped to another service is refused.
 pub fn authenticate(
     iam: &Iam,
     request: &SignedRequest<'_>,
+    service: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<Authenticated, AuthError> {
     let parts = match sigv4::parse(request) {
@@ -85,6 +88,10 @@ pub fn authenticate(
         }
         Err(e) => return Err(AuthError::Signature(e)),
     };
+    // The scope is checked for every signature, unknown keys included: its region picks
+    // the state the request works on, and a signature for another service or region is
+    // no signature for this request.
+    sigv4::check_scope(&parts.scope, service).map_err(AuthError::Signature)?;
     let key_id = &parts.scope.access_key_id;
     let Some(key) = iam.find_key(key_id) else {
         return if iam.strict {

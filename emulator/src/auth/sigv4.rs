@@ -145,8 +145,8 @@ pub enum SigV4Error {
     #[error("{0}")]
     Expired(String),
     /// The credential scope is wrong: its date differs from the signing date, its
-    /// terminator is not `aws4_request`, or (see [`check_service`]) it names another
-    /// service.
+    /// terminator is not `aws4_request`, or (see [`check_scope`]) it names no valid
+    /// region or another service.
     #[error("{0}")]
     BadScope(String),
     /// `host` is not among the signed headers.
@@ -289,17 +289,64 @@ pub fn verify(
 /// Checks that the credential is scoped to `service` (the signing name the endpoint
 /// expects, e.g. `ssm`); AWS refuses a signature made for another service.
 pub fn check_service(parts: &SignatureParts, service: &str) -> Result<(), SigV4Error> {
-    if parts.scope.service == service {
+    check_scope(&parts.scope, Some(service))
+}
+
+/// Checks what a credential scope names besides its date (checked when it is parsed): a
+/// region spelled as AWS spells regions, and `service` (the endpoint's signing name), when
+/// the endpoint is known. Each problem is worded as AWS words it, with the trailing space
+/// AWS leaves after each sentence: "Credential should be scoped to a valid region, not
+/// 'xx'. " (STS's `SignatureDoesNotMatch` in cognitect-labs/aws-api#27, the JSON services'
+/// in joona/aws-es-curl#15) and "Credential should be scoped to correct service: 'ssm'. "
+/// (`InvalidSignatureException`, HTTP 400, in aws/aws-sdk-ruby#431 and
+/// disneystreaming/smithy4s#1568). A real endpoint serves one region; this one serves
+/// every region, so any well-formed region name is valid, and junk (which would otherwise
+/// create a region's state, newlines included) is not.
+pub fn check_scope(scope: &CredentialScope, service: Option<&str>) -> Result<(), SigV4Error> {
+    let mut problems = String::new();
+    if !is_region_name(&scope.region) {
+        problems.push_str(&format!(
+            "Credential should be scoped to a valid region, not '{}'. ",
+            scope.region
+        ));
+    }
+    if let Some(service) = service.filter(|s| *s != scope.service) {
+        problems.push_str(&format!(
+            "Credential should be scoped to correct service: '{service}'. "
+        ));
+    }
+    if problems.is_empty() {
         Ok(())
     } else {
-        Err(SigV4Error::BadScope(format!(
-            "Credential should be scoped to correct service: '{service}'."
-        )))
+        Err(SigV4Error::BadScope(problems))
     }
 }
 
-/// The canonical request of `request` as the client should have signed it, with
-/// `payload_hash` as its last line (see [`payload_hash`]).
+/// Whether `region` is spelled as the regions of AWS's partitions are
+/// (`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`: `us-east-1`, `us-gov-west-1`,
+/// `cn-north-1`, `us-isob-east-1`, `eu-isoe-west-1`); not `aws-global` or `local`.
+pub fn is_region_name(region: &str) -> bool {
+    let lower = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase());
+    let parts: Vec<&str> = region.split('-').collect();
+    let (first, middle, last) = match parts.as_slice() {
+        [first, middle @ .., last] => (*first, middle, *last),
+        _ => return false,
+    };
+    let country = first.len() == 2 && lower(first);
+    let number = (1..=2).contains(&last.len()) && last.bytes().all(|b| b.is_ascii_digit());
+    let named = match middle {
+        [direction] => lower(direction),
+        [partition, direction] => {
+            let isolated = partition.strip_prefix("iso").is_some_and(|rest| {
+                rest.len() <= 1 && rest.bytes().all(|b| b.is_ascii_lowercase())
+            });
+            (*partition == "gov" || isolated) && lower(direction)
+        }
+        _ => false,
+    };
+    country && number && named
+}
+
 pub fn canonical_request(
     request: &SignedRequest,
     parts: &SignatureParts,
@@ -1736,9 +1783,58 @@ mod tests {
         assert_eq!(
             check_service(&parts, "ssm"),
             Err(SigV4Error::BadScope(
-                "Credential should be scoped to correct service: 'ssm'.".to_owned()
+                "Credential should be scoped to correct service: 'ssm'. ".to_owned()
             ))
         );
+    }
+
+    #[test]
+    fn regions_are_spelled_as_aws_spells_them() {
+        for good in [
+            "us-east-1",
+            "ap-southeast-2",
+            "us-gov-west-1",
+            "cn-north-1",
+            "us-iso-east-1",
+            "us-isob-east-1",
+            "eu-isoe-west-1",
+            "il-central-1",
+            "eu-west-10",
+        ] {
+            assert!(is_region_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "aws-global",
+            "local",
+            "us-east",
+            "us-east-123",
+            "US-EAST-1",
+            "use-east-1",
+            "us-east-1\nx",
+            "us--1",
+            "us-foo-east-1",
+            "us-isoab-east-1",
+            "us-east-1 ",
+        ] {
+            assert!(!is_region_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn scope_problems_are_listed_in_one_message() {
+        let scope =
+            CredentialScope::from_credential("AKID/20150830/moon-1/s3/aws4_request").unwrap();
+        assert_eq!(
+            check_scope(&scope, Some("ssm")),
+            Err(SigV4Error::BadScope(
+                "Credential should be scoped to a valid region, not 'moon-1'. Credential should be scoped to correct service: 'ssm'. ".to_owned()
+            ))
+        );
+        let scope =
+            CredentialScope::from_credential("AKID/20150830/eu-west-1/kms/aws4_request").unwrap();
+        assert_eq!(check_scope(&scope, Some("kms")), Ok(()));
+        assert_eq!(check_scope(&scope, None), Ok(()));
     }
 
     #[test]

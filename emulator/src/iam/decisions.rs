@@ -107,10 +107,7 @@ pub fn reason_text(
         None if outcome == Outcome::Allow => {
             format!("allowed: the account root user may perform {action} (no policy denies it)")
         }
-        None => match kind {
-            PolicyKind::Identity => format!("no identity-based policy allows {action}"),
-            PolicyKind::Resource => format!("no resource-based policy allows {action}"),
-        },
+        None => format!("no {} allows {action}", kind.label()),
     }
 }
 

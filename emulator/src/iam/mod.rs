@@ -49,6 +49,9 @@ pub struct Iam {
     /// The function each Lambda execution environment's session key belongs to (its
     /// `lambda:SourceFunctionArn`), by access key id.
     function_sessions: RwLock<HashMap<String, String>>,
+    /// Whether any session was started with session policies (until then no request
+    /// looks its session up to find them).
+    session_policies_in_use: std::sync::atomic::AtomicBool,
     /// Recent decisions.
     pub decisions: DecisionLog,
     /// Whose refusals are only recorded (set once at start).
@@ -57,6 +60,9 @@ pub struct Iam {
 
 const KEY_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// The policies of one limiting kind (see [`Iam::limits_of`]).
+type LimitSet = (PolicyKind, Vec<principals::Named>);
 
 /// Named policies as the engine takes them.
 fn named_policies(named: &[principals::Named]) -> Vec<NamedPolicy<'_>> {
@@ -84,6 +90,8 @@ pub fn denial_message(caller: &str, action: &str, resource: &str, decision: &Dec
         (_, PolicyKind::Resource) => {
             format!("because no resource-based policy allows the {action} action")
         }
+        (Outcome::ExplicitDeny, kind) => format!("with an explicit deny in a {}", kind.label()),
+        (_, kind) => format!("because no {} allows the {action} action", kind.label()),
     };
     format!("User: {caller} is not authorized to perform: {action} on resource: {resource} {why}")
 }
@@ -176,6 +184,7 @@ impl Iam {
             directory,
             sessions: RwLock::new(HashMap::new()),
             function_sessions: RwLock::new(HashMap::new()),
+            session_policies_in_use: std::sync::atomic::AtomicBool::new(false),
             decisions: DecisionLog::default(),
             soft: SoftEnforcement::default(),
         }
@@ -216,6 +225,7 @@ impl Iam {
         role: &Role,
         session_name: &str,
         duration_seconds: u32,
+        session_policies: Vec<principals::Named>,
         now: OffsetDateTime,
     ) -> AccessKey {
         let key = AccessKey {
@@ -230,7 +240,12 @@ impl Iam {
                 random_string(SECRET_ALPHABET, 300)
             )),
             expires: Some(now + time::Duration::seconds(i64::from(duration_seconds))),
+            session_policies,
         };
+        if !key.session_policies.is_empty() {
+            self.session_policies_in_use
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
         sessions.retain(|_, k| k.expires.is_none_or(|e| e > now));
         sessions.insert(key.id.clone(), key.clone());
@@ -249,7 +264,7 @@ impl Iam {
         duration_seconds: u32,
         now: OffsetDateTime,
     ) -> AccessKey {
-        let key = self.start_session(role, session_name, duration_seconds, now);
+        let key = self.start_session(role, session_name, duration_seconds, Vec::new(), now);
         let sessions = self.sessions.read().unwrap_or_else(|e| e.into_inner());
         let mut functions = self
             .function_sessions
@@ -451,8 +466,15 @@ impl Iam {
         extra: &dyn Fn(&mut ContextKeys),
         identity: &[principals::Named],
         resource_policy: Option<&PolicyDocument>,
+        limits: &[LimitSet],
     ) -> (ContextKeys, EvaluatedKeys) {
-        let documents = || identity.iter().map(|p| &*p.document).chain(resource_policy);
+        let documents = || {
+            identity
+                .iter()
+                .chain(limits.iter().flat_map(|(_, policies)| policies))
+                .map(|p| &*p.document)
+                .chain(resource_policy)
+        };
         if !read_context(documents()) {
             return (ContextKeys::new(), Vec::new());
         }
@@ -465,6 +487,67 @@ impl Iam {
             }
         }
         (keys, evaluated)
+    }
+
+    /// The policies that only limit what the caller's other policies allow, in AWS's order
+    /// of evaluation: the account's service control policies (which bind the root user
+    /// too), the permissions boundary of the caller's user or role, and the session
+    /// policies its AssumeRole passed. Empty (no allocation) when there are none.
+    fn limits_of(&self, caller: &Caller) -> Vec<LimitSet> {
+        let mut limits = Vec::new();
+        let scps = &self.directory.service_control_policies;
+        if !scps.is_empty() {
+            limits.push((PolicyKind::ServiceControl, scps.clone()));
+        }
+        if let Some(boundary) = self.directory.boundary(caller) {
+            limits.push((PolicyKind::PermissionsBoundary, vec![boundary.clone()]));
+        }
+        let in_use = self
+            .session_policies_in_use
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if let (true, true, Some(id)) = (in_use, caller.is_role_session(), &caller.access_key_id) {
+            let sessions = self.sessions.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(key) = sessions.get(id).filter(|k| !k.session_policies.is_empty()) {
+                limits.push((PolicyKind::Session, key.session_policies.clone()));
+            }
+        }
+        limits
+    }
+
+    /// `decision` as the caller's limiting policies (see [`Iam::limits_of`]) leave it.
+    /// `resource_policy`: the resource policy that took part, if any.
+    fn limited(
+        decision: Decision,
+        limits: &[LimitSet],
+        request: &Request<'_>,
+        caller: &Caller,
+        resource_policy: Option<&PolicyDocument>,
+    ) -> Decision {
+        if limits.is_empty() {
+            return decision;
+        }
+        let named: Vec<Vec<NamedPolicy<'_>>> =
+            limits.iter().map(|(_, p)| named_policies(p)).collect();
+        let sets: Vec<policy::Limit<'_>> = limits
+            .iter()
+            .zip(&named)
+            .map(|((kind, _), policies)| policy::Limit {
+                kind: *kind,
+                policies,
+            })
+            .collect();
+        // A same-account resource policy statement naming the caller's own ARN (a user's,
+        // or a role session's) grants past boundaries and session policies; one naming
+        // the session's role is held to them (IAM User Guide, "Permissions boundaries for
+        // IAM entities" and "Session policies").
+        let names_caller = match (&caller.kind, &decision.reason, resource_policy) {
+            (CallerKind::Root, _, _) | (_, None, _) | (_, _, None) => false,
+            (_, Some(reason), Some(document)) => document
+                .statements()
+                .get(reason.index)
+                .is_some_and(|s| s.names_principal_arn(&caller.arn)),
+        };
+        policy::apply_limits(decision, &sets, request, names_caller)
     }
 
     /// May the caller perform `action` on `resource`, by its identity policies alone (the
@@ -490,7 +573,8 @@ impl Iam {
         extra: &dyn Fn(&mut ContextKeys),
     ) -> Result<(), Denied> {
         let named = self.directory.identity_policies(&ctx.caller);
-        let (keys, evaluated) = self.keys_if_read(ctx, resource, extra, named, None);
+        let limits = self.limits_of(&ctx.caller);
+        let (keys, evaluated) = self.keys_if_read(ctx, resource, extra, named, None, &limits);
         let principal = Self::principal_of(&ctx.caller);
         let request = Request {
             action,
@@ -500,6 +584,7 @@ impl Iam {
         };
         let policies = named_policies(named);
         let decision = policy::decide_identity(&policies, &request, ctx.caller.is_root());
+        let decision = Self::limited(decision, &limits, &request, &ctx.caller, None);
         let evaluation = Evaluation {
             decision,
             resource_policy: None,
@@ -521,8 +606,9 @@ impl Iam {
         extra: &dyn Fn(&mut ContextKeys),
     ) -> Evaluation {
         let named = self.directory.identity_policies(&ctx.caller);
+        let limits = self.limits_of(&ctx.caller);
         let (keys, evaluated) =
-            self.keys_if_read(ctx, resource, extra, named, Some(resource_policy));
+            self.keys_if_read(ctx, resource, extra, named, Some(resource_policy), &limits);
         let principal = Self::principal_of(&ctx.caller);
         let request = Request {
             action,
@@ -540,6 +626,13 @@ impl Iam {
             &named_resource_policy,
             &request,
             ctx.caller.is_root(),
+        );
+        let decision = Self::limited(
+            decision,
+            &limits,
+            &request,
+            &ctx.caller,
+            Some(resource_policy),
         );
         Evaluation {
             decision,
@@ -569,6 +662,30 @@ impl Iam {
             &|keys| push_pairs(keys, extra),
         );
         self.conclude(ctx, action, resource, evaluation, None)
+    }
+
+    /// May the caller perform `action` on `resource` of another account that has no
+    /// resource policy (a parameter of another account, never shared here)? Across
+    /// accounts both the caller's policies and the resource's policy must allow (IAM User
+    /// Guide, "Cross-account policy evaluation logic"), so the answer is always a refusal:
+    /// the caller's explicit deny, or "no resource-based policy allows".
+    pub fn authorize_without_resource_policy(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        resource: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<(), Denied> {
+        static NONE: std::sync::LazyLock<PolicyDocument> =
+            std::sync::LazyLock::new(PolicyDocument::empty);
+        self.authorize_with_resource_policy(
+            ctx,
+            action,
+            resource,
+            "no resource policy",
+            &NONE,
+            extra,
+        )
     }
 
     /// Whether the caller would be allowed `action` under a resource policy that is not

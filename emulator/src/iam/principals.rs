@@ -30,6 +30,8 @@ pub struct User {
     pub policies: Vec<Named>,
     /// Tags (`aws:PrincipalTag/KEY`).
     pub tags: BTreeMap<String, String>,
+    /// The permissions boundary: the most the user's identity policies can allow.
+    pub boundary: Option<Named>,
 }
 
 /// An IAM role.
@@ -45,6 +47,8 @@ pub struct Role {
     pub max_session_duration: u32,
     /// Tags (`aws:PrincipalTag/KEY` of its sessions).
     pub tags: BTreeMap<String, String>,
+    /// The permissions boundary: the most the role's identity policies can allow.
+    pub boundary: Option<Named>,
 }
 
 /// Whom an access key authenticates.
@@ -65,6 +69,9 @@ pub struct AccessKey {
     pub session_token: Option<String>,
     /// When a temporary key stops working.
     pub expires: Option<OffsetDateTime>,
+    /// A role session's session policies (`Policy` and `PolicyArns` of AssumeRole): the
+    /// most the session may do. Empty: no session policy (the role's permissions).
+    pub session_policies: Vec<Named>,
 }
 
 /// A stable, AWS-looking unique id (`AIDA` + 17 characters) derived from an ARN.
@@ -116,6 +123,24 @@ fn check_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// The inline-policy quota of a user or a role.
+#[derive(Debug, Clone, Copy)]
+struct InlineQuota<'a> {
+    kind: &'static str,
+    name: &'a str,
+    limit: usize,
+}
+
+/// A policy's size as IAM counts it: characters other than white space, of the document
+/// as written (JSON text) or in compact JSON (a mapping).
+fn policy_size(value: &serde_json::Value) -> usize {
+    let text = match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    text.chars().filter(|c| !c.is_whitespace()).count()
+}
+
 /// Parses a policy document from a fixture value (a mapping, or JSON text).
 pub fn document_of(value: &serde_json::Value) -> Result<PolicyDocument, String> {
     let result = match value {
@@ -134,6 +159,9 @@ pub struct Directory {
     pub keys: HashMap<String, AccessKey>,
     /// Managed policies, by ARN.
     pub managed: HashMap<String, Named>,
+    /// The service control policies in effect for the account; empty when the account
+    /// is in no organization (nothing then limits it).
+    pub service_control_policies: Vec<Named>,
 }
 
 impl Directory {
@@ -161,32 +189,38 @@ impl Directory {
         entry: &str,
         inline: &[PolicyFixture],
         managed: &[String],
+        owner: InlineQuota<'_>,
     ) -> Result<Vec<Named>, FixtureError> {
+        // IAM caps the inline policies of a user at 2,048 characters and of a role at
+        // 10,240, all of them together and white space not counted; over it, PutUserPolicy
+        // and PutRolePolicy fail with LimitExceeded "Maximum policy size of 2048 bytes
+        // exceeded for user NAME" (IAM User Guide, "IAM and AWS STS quotas";
+        // kubernetes/kops#12558).
+        let size: usize = inline.iter().map(|p| policy_size(&p.document)).sum();
+        if size > owner.limit {
+            return Err(FixtureError::new(
+                file,
+                entry,
+                format!(
+                    "Maximum policy size of {} bytes exceeded for {} {} (its inline policies have {size} characters, white space not counted)",
+                    owner.limit, owner.kind, owner.name
+                ),
+            ));
+        }
         let mut policies = Vec::new();
         for p in inline {
-            let document = document_of(&p.document)
-                .map_err(|e| FixtureError::new(file, format!("{entry}: policy {:?}", p.name), e))?;
+            let document = Self::identity_document(
+                file,
+                &format!("{entry}: policy {:?}", p.name),
+                &p.document,
+            )?;
             policies.push(Named {
                 name: p.name.clone(),
                 document: Arc::new(document),
             });
         }
         for arn in managed {
-            let policy = self.managed.get(arn).ok_or_else(|| {
-                FixtureError::new(
-                    file,
-                    entry,
-                    format!(
-                        "unknown managed policy {arn}; known: {}",
-                        MANAGED_POLICIES
-                            .iter()
-                            .map(|d| d.arn)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-            })?;
-            policies.push(policy.clone());
+            policies.push(self.managed_policy(file, entry, arn)?);
         }
         Ok(policies)
     }
@@ -226,14 +260,82 @@ impl Directory {
                 owner,
                 session_token: None,
                 expires: None,
+                session_policies: Vec::new(),
             },
         );
         Ok(())
     }
 
+    /// A managed policy by ARN, with the list of those known when it is not one.
+    fn managed_policy(&self, file: &Path, entry: &str, arn: &str) -> Result<Named, FixtureError> {
+        self.managed.get(arn).cloned().ok_or_else(|| {
+            FixtureError::new(
+                file,
+                entry,
+                format!(
+                    "unknown managed policy {arn}; known: {}",
+                    MANAGED_POLICIES
+                        .iter()
+                        .map(|d| d.arn)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+    }
+
+    /// An identity-style policy written in a fixture (inline policy, permissions
+    /// boundary, service control policy): parsed and checked as IAM checks it when it is
+    /// written.
+    fn identity_document(
+        file: &Path,
+        entry: &str,
+        value: &serde_json::Value,
+    ) -> Result<PolicyDocument, FixtureError> {
+        document_of(value)
+            .and_then(|d| {
+                d.check_identity_policy()
+                    .map(|()| d)
+                    .map_err(|e| format!("{e} (IAM refuses this policy)"))
+            })
+            .map_err(|e| FixtureError::new(file, entry, e))
+    }
+
+    /// A permissions boundary: a managed policy's ARN, or a policy document.
+    fn boundary_fixture(
+        &self,
+        file: &Path,
+        entry: &str,
+        value: &Option<serde_json::Value>,
+    ) -> Result<Option<Named>, FixtureError> {
+        let entry = format!("{entry}: permissions_boundary");
+        Ok(match value {
+            None => None,
+            Some(serde_json::Value::String(arn)) if arn.starts_with("arn:") => {
+                let policy = self.managed_policy(file, &entry, arn)?;
+                Some(Named {
+                    name: format!("permissions boundary {}", policy.name),
+                    document: policy.document,
+                })
+            }
+            Some(document) => Some(Named {
+                name: "permissions boundary".to_owned(),
+                document: Arc::new(Self::identity_document(file, &entry, document)?),
+            }),
+        })
+    }
+
     /// Builds the directory of `account` from fixtures.
     pub fn from_fixtures(fixtures: &Fixtures, account: &str) -> Result<Self, FixtureError> {
         let mut directory = Directory::new();
+        for (i, (file, scp)) in fixtures.service_control_policies.iter().enumerate() {
+            let entry = format!("service_control_policies[{i}] ({})", scp.name);
+            let document = Self::identity_document(file, &entry, &scp.document)?;
+            directory.service_control_policies.push(Named {
+                name: format!("service control policy {}", scp.name),
+                document: Arc::new(document),
+            });
+        }
         for (file, key) in &fixtures.root_keys {
             directory.add_key(file, "root", &key.id, &key.secret, KeyOwner::Root)?;
         }
@@ -245,8 +347,14 @@ impl Directory {
                 return Err(FixtureError::new(file, &entry, "user declared twice"));
             }
             let arn = format!("arn:aws:iam::{account}:user{path}{}", user.name);
+            let quota = InlineQuota {
+                kind: "user",
+                name: &user.name,
+                limit: 2048,
+            };
             let policies =
-                directory.policies(file, &entry, &user.policies, &user.managed_policies)?;
+                directory.policies(file, &entry, &user.policies, &user.managed_policies, quota)?;
+            let boundary = directory.boundary_fixture(file, &entry, &user.permissions_boundary)?;
             for key in &user.access_keys {
                 directory.add_key(
                     file,
@@ -264,6 +372,7 @@ impl Directory {
                     arn,
                     policies,
                     tags: user.tags.clone(),
+                    boundary,
                 },
             );
         }
@@ -285,8 +394,14 @@ impl Directory {
                 ));
             }
             let arn = format!("arn:aws:iam::{account}:role{path}{}", role.name);
+            let quota = InlineQuota {
+                kind: "role",
+                name: &role.name,
+                limit: 10_240,
+            };
             let policies =
-                directory.policies(file, &entry, &role.policies, &role.managed_policies)?;
+                directory.policies(file, &entry, &role.policies, &role.managed_policies, quota)?;
+            let boundary = directory.boundary_fixture(file, &entry, &role.permissions_boundary)?;
 
             directory.roles.insert(
                 role.name.clone(),
@@ -298,6 +413,7 @@ impl Directory {
                     policies,
                     max_session_duration: max,
                     tags: role.tags.clone(),
+                    boundary,
                 },
             );
         }
@@ -384,6 +500,17 @@ impl Directory {
         }
     }
 
+    /// The permissions boundary of a caller's user or role, if it has one.
+    pub fn boundary(&self, caller: &Caller) -> Option<&Named> {
+        match &caller.kind {
+            CallerKind::Root => None,
+            CallerKind::User { name } => self.users.get(name)?.boundary.as_ref(),
+            CallerKind::AssumedRole { role_name, .. } => {
+                self.roles.get(role_name)?.boundary.as_ref()
+            }
+        }
+    }
+
     /// The identity policies of a caller (none for root, which IAM allows everything).
     pub fn identity_policies(&self, caller: &Caller) -> &[Named] {
         match &caller.kind {
@@ -408,6 +535,41 @@ mod tests {
     fn built_in_managed_policies_all_parse() {
         let directory = Directory::new();
         assert_eq!(directory.managed.len(), MANAGED_POLICIES.len());
+    }
+
+    fn fixtures(yaml: &str) -> Fixtures {
+        let mut fixtures = Fixtures::default();
+        let file = crate::fixtures::parse(Path::new("t.yaml"), yaml).unwrap();
+        crate::fixtures::merge(&mut fixtures, Path::new("t.yaml"), file, "123456789012").unwrap();
+        fixtures
+    }
+
+    #[test]
+    fn inline_policies_are_held_to_iams_quota_and_boundaries_load() {
+        let statement = r#"{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"arn:aws:ssm:*:*:parameter/a-rather-long-path-to-fill-the-quota/*"}"#;
+        let many = vec![statement; 30].join(",");
+        let yaml = format!(
+            "users:\n  - name: big\n    policies:\n      - name: p\n        document: '{{\"Version\":\"2012-10-17\",\"Statement\":[{many}]}}'\n"
+        );
+        let error = Directory::from_fixtures(&fixtures(&yaml), "123456789012").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("Maximum policy size of 2048 bytes exceeded for user big"),
+            "{error}"
+        );
+        let yaml = "users:\n  - name: b\n    permissions_boundary: arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess\nroles:\n  - name: r\n    trust_policy: {Version: \"2012-10-17\", Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: \"sts:AssumeRole\"}]}\n    permissions_boundary: {Version: \"2012-10-17\", Statement: [{Effect: Allow, Action: \"ssm:*\"}]}\n";
+        let error = Directory::from_fixtures(&fixtures(yaml), "123456789012").unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("Policy statement must contain resources."),
+            "{error}"
+        );
+        let yaml = yaml.replace("Action: \"ssm:*\"}", "Action: \"ssm:*\", Resource: \"*\"}");
+        let directory = Directory::from_fixtures(&fixtures(&yaml), "123456789012").unwrap();
+        assert!(directory.users["b"].boundary.is_some());
+        assert!(directory.roles["r"].boundary.is_some());
     }
 
     #[test]

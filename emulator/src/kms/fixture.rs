@@ -41,6 +41,19 @@ pub fn load_key(
     let value: serde_json::Value = serde_json::from_str(&policy_text)
         .map_err(|e| fail(format!("policy is not valid JSON: {e}")))?;
     let policy = document_of(&value).map_err(|e| fail(format!("policy: {e}")))?;
+    if policy_text.len() > super::keys::MAX_KEY_POLICY_BYTES {
+        return Err(fail(format!(
+            "policy is {} bytes, over KMS's key policy quota of {} bytes",
+            policy_text.len(),
+            super::keys::MAX_KEY_POLICY_BYTES
+        )));
+    }
+    if !policy.every_statement_names_a_principal() {
+        return Err(fail(
+            "policy: each statement of a key policy must contain one or more principals".to_owned(),
+        ));
+    }
+    let policy = policy.into_key_policy();
     for arn in super::keys::named_principals(&value) {
         if arn != "*" && !iam.principal_exists(&arn) {
             return Err(fail(format!(

@@ -35,6 +35,9 @@ pub(crate) fn named_principals(policy: &serde_json::Value) -> Vec<String> {
     out
 }
 
+/// The largest key policy, in bytes.
+pub const MAX_KEY_POLICY_BYTES: usize = 32_768;
+
 /// Checks a key policy about to take effect on the key `key_arn`: it parses, the
 /// principals it names exist, and (unless `bypass`) the caller could still change it
 /// afterwards. Returns the parsed document.
@@ -51,11 +54,25 @@ pub(crate) fn check_new_policy(
                 .to_owned(),
         )
     };
+    // "The key policy size quota is 32 kilobytes (32768 bytes)"; over it, "KMS returns a
+    // LimitExceededException" (KMS API Reference, CreateKey and PutKeyPolicy, Policy).
+    if text.len() > MAX_KEY_POLICY_BYTES {
+        return Err(KmsError::LimitExceeded(format!(
+            "The key policy is {} bytes; the key policy size quota is {MAX_KEY_POLICY_BYTES} bytes.",
+            text.len()
+        )));
+    }
     let value: serde_json::Value = serde_json::from_str(text).map_err(|_| {
         KmsError::MalformedPolicyDocument("The policy is not valid JSON.".to_owned())
     })?;
     let document = PolicyDocument::from_value(&value)
         .map_err(|e| KmsError::MalformedPolicyDocument(format!("The policy is not valid: {e}")))?;
+    if !document.every_statement_names_a_principal() {
+        return Err(KmsError::MalformedPolicyDocument(
+            "Each statement in the key policy must contain one or more principals.".to_owned(),
+        ));
+    }
+    let document = document.into_key_policy();
     if named_principals(&value)
         .iter()
         .any(|arn| arn != "*" && !state.iam.principal_exists(arn))

@@ -225,7 +225,13 @@ impl KmsData {
             let [_partition, service, arn_region, arn_account, resource] = parts[..] else {
                 return Err(KmsError::NotFound(format!("Invalid arn {input}")));
             };
-            if service != "kms" || arn_region != region || arn_account != account {
+            // A regional endpoint holds its own region's keys only; AWS names the ARN's
+            // region: "NotFoundException: Invalid arn us-west-1"
+            // (nakedible/openssl-engine-kms#1, kubernetes-retired/kube-aws#1041).
+            if service == "kms" && arn_region != region {
+                return Err(KmsError::NotFound(format!("Invalid arn {arn_region}")));
+            }
+            if service != "kms" || arn_account != account {
                 return Err(KmsError::NotFound(format!("Key '{input}' does not exist")));
             }
             if let Some(id) = resource.strip_prefix("key/") {

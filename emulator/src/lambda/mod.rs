@@ -22,6 +22,9 @@
 //! - [`error`]: [`LambdaError`], the one place codes and statuses are assigned.
 //! - [`fixture`]: functions declared in fixture files.
 
+/// The name Lambda requests are signed for (the credential scope's service).
+pub const SIGNING_NAME: &str = "lambda";
+
 pub mod api;
 pub mod code;
 pub mod config;

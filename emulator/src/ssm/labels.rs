@@ -9,9 +9,12 @@ use crate::context::RequestContext;
 use crate::protocol::validation::Validator;
 use crate::state::EmulatorState;
 
-/// Checks the members both label operations share and returns the parameter's key,
-/// name and labels.
+/// Checks the members both label operations share, authorises `action` on the parameter
+/// and returns the parameter's key, name and labels.
 fn check(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    action: &str,
     input: &ParameterLabelsInput,
     version_required: bool,
 ) -> Result<(String, String, Vec<String>), SsmError> {
@@ -27,7 +30,8 @@ fn check(
         }
     }
     validated(v.finish())?;
-    let r = parse_reference(&name)?
+    super::authorize_parameter(state, ctx, action, &name)?;
+    let r = parse_reference(&name, &ctx.region, &ctx.account)?
         .filter(|r| r.selector.is_none())
         .ok_or_else(|| not_found(&name))?;
     Ok((r.key, name, input.labels.clone().unwrap_or_default()))
@@ -49,8 +53,7 @@ pub fn label_parameter_version(
     ctx: &RequestContext,
     input: LabelParameterVersionInput,
 ) -> Result<LabelParameterVersionOutput, SsmError> {
-    let (key, name, labels) = check(&input, false)?;
-    super::authorize_parameter(state, ctx, "ssm:LabelParameterVersion", &name)?;
+    let (key, name, labels) = check(state, ctx, "ssm:LabelParameterVersion", &input, false)?;
     let version = input
         .parameter_version
         .map(|v| version_number(v, &name))
@@ -72,8 +75,7 @@ pub fn unlabel_parameter_version(
     ctx: &RequestContext,
     input: UnlabelParameterVersionInput,
 ) -> Result<UnlabelParameterVersionOutput, SsmError> {
-    let (key, name, labels) = check(&input, true)?;
-    super::authorize_parameter(state, ctx, "ssm:UnlabelParameterVersion", &name)?;
+    let (key, name, labels) = check(state, ctx, "ssm:UnlabelParameterVersion", &input, true)?;
     let version = version_number(input.parameter_version.unwrap_or_default(), &name)?;
     let (removed_labels, invalid_labels) = state
         .region(&ctx.region)

@@ -126,7 +126,12 @@ pub(crate) fn request_tag_keys(
     keys.insert_many("aws:TagKeys", tags.iter().map(|(k, _)| k.clone()).collect());
 }
 
-/// Authorises `action` on the parameter `name` (its ARN, selector stripped).
+/// Authorises `action` on the parameter `name` (its ARN, selector stripped). An ARN names
+/// its own account: a parameter of another account is reached only through that
+/// account's resource policy (IAM's cross-account rule: "Cross-account policy evaluation
+/// logic", IAM User Guide), and no parameter here has one (no sharing through AWS RAM),
+/// so such a request is refused with "no resource-based policy allows" once the caller's
+/// own policies have been asked.
 pub(crate) fn authorize_parameter(
     state: &crate::state::EmulatorState,
     ctx: &crate::context::RequestContext,
@@ -155,6 +160,12 @@ pub(crate) fn authorize_parameter_with(
     } else {
         names::arn(&ctx.region, &ctx.account, bare)
     };
+    if names::arn_account(&arn).is_some_and(|account| account != ctx.account) {
+        return state
+            .iam
+            .authorize_without_resource_policy(ctx, action, &arn, &[])
+            .map_err(|denied| SsmError::AccessDenied(denied.message));
+    }
     authorize_with(state, ctx, action, &arn, &|keys| {
         parameter_tag_keys(state, ctx, &arn, keys);
         extra(keys);

@@ -119,18 +119,29 @@ pub struct ParameterRef {
 
 /// Reads a reference: `name`, `name:selector`, or an ARN
 /// `arn:aws:ssm:REGION:ACCOUNT:parameter/NAME[:selector]`. Returns `None` when it cannot
-/// name a parameter (the caller answers as for a missing parameter).
-pub fn parse_reference(input: &str) -> Result<Option<ParameterRef>, SsmError> {
+/// name a parameter of `account` in `region`, the store the request reads (the caller
+/// answers as for a missing parameter): an ARN names its own partition, region and
+/// account, and a parameter of another region or account is not this store's, whatever
+/// its name (another account's is refused earlier, by [`super::authorize_parameter`]).
+pub fn parse_reference(
+    input: &str,
+    region: &str,
+    account: &str,
+) -> Result<Option<ParameterRef>, SsmError> {
     let name_part = match input.strip_prefix("arn:") {
         Some(rest) => {
             // partition:service:region:account:parameter/NAME[:selector]
             let mut parts = rest.splitn(5, ':');
-            let (_partition, service, _region, _account) =
+            let (partition, service, arn_region, arn_account) =
                 (parts.next(), parts.next(), parts.next(), parts.next());
             let Some(resource) = parts.next() else {
                 return Ok(None);
             };
-            if service != Some("ssm") {
+            if partition != Some("aws")
+                || service != Some("ssm")
+                || arn_region != Some(region)
+                || arn_account != Some(account)
+            {
                 return Ok(None);
             }
             let Some(name) = resource.strip_prefix("parameter/") else {
@@ -173,6 +184,15 @@ pub fn parse_reference(input: &str) -> Result<Option<ParameterRef>, SsmError> {
         name: name.to_owned(),
         selector,
     }))
+}
+
+/// The account an SSM ARN names (`arn:PARTITION:ssm:REGION:ACCOUNT:...`), if `input` is
+/// one.
+pub fn arn_account(input: &str) -> Option<&str> {
+    let mut parts = input.strip_prefix("arn:")?.splitn(5, ':');
+    let (_partition, service, _region, account) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    (service == "ssm").then_some(account)
 }
 
 /// Whether a label may be attached to a version: 1–100 letters, digits, `.`, `-` and `_`,
@@ -232,6 +252,7 @@ mod tests {
 
     #[test]
     fn references_carry_selectors() {
+        let parse_reference = |input: &str| parse_reference(input, "us-east-1", "123456789012");
         let r = parse_reference("/a/b:3").unwrap().unwrap();
         assert_eq!(r.key, "/a/b");
         assert_eq!(r.selector, Some(Selector::Version(3)));
@@ -250,6 +271,24 @@ mod tests {
         assert_eq!(parse_reference("a:1:2").unwrap(), None);
         assert_eq!(parse_reference("a:").unwrap(), None);
         assert!(parse_reference("a b").is_err());
+    }
+
+    #[test]
+    fn arns_of_other_regions_accounts_and_partitions_name_no_parameter_here() {
+        let here = |input: &str| parse_reference(input, "us-east-1", "123456789012").unwrap();
+        for elsewhere in [
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/a/b",
+            "arn:aws:ssm:us-east-1:999999999999:parameter/a/b",
+            "arn:aws-cn:ssm:us-east-1:123456789012:parameter/a/b",
+            "arn:aws:kms:us-east-1:123456789012:parameter/a/b",
+        ] {
+            assert_eq!(here(elsewhere), None, "{elsewhere}");
+        }
+        assert_eq!(
+            arn_account("arn:aws:ssm:us-east-1:999999999999:parameter/x"),
+            Some("999999999999")
+        );
+        assert_eq!(arn_account("/x"), None);
     }
 
     #[test]

@@ -13,9 +13,9 @@ use crate::protocol::validation::Validator;
 use crate::state::EmulatorState;
 
 /// Resolves a name (or ARN, with selector) that must exist, answering a reference that
-/// cannot name a parameter as `ParameterNotFound`.
-fn reference(name: &str) -> Result<ParameterRef, SsmError> {
-    parse_reference(name)?.ok_or_else(|| not_found(name))
+/// cannot name a parameter of the request's region and account as `ParameterNotFound`.
+fn reference(name: &str, ctx: &RequestContext) -> Result<ParameterRef, SsmError> {
+    parse_reference(name, &ctx.region, &ctx.account)?.ok_or_else(|| not_found(name))
 }
 
 /// GetParameter.
@@ -31,7 +31,7 @@ pub fn get_parameter(
         SsmError::ParameterNotFound(_) => SsmError::ParameterNotFound(String::new()),
         e => e,
     };
-    let r = reference(&name).map_err(blank)?;
+    let r = reference(&name, ctx).map_err(blank)?;
     let region = state.region(&ctx.region);
     let suffix = r.selector.as_ref().map(|s| s.as_suffix());
     // The answer is built under the read lock from the stored version (no copy of it).
@@ -101,16 +101,20 @@ pub fn get_parameters(
             continue;
         }
         seen.push(name);
-        let found = parse_reference(name).ok().flatten().and_then(|r| {
-            let (stored, version) = region.ssm.get(&r.key, &r.name, r.selector.as_ref()).ok()?;
-            Some(to_parameter(
-                &stored,
-                &version,
-                &ctx.region,
-                &ctx.account,
-                r.selector.map(|s| s.as_suffix()),
-            ))
-        });
+        let found = parse_reference(name, &ctx.region, &ctx.account)
+            .ok()
+            .flatten()
+            .and_then(|r| {
+                let (stored, version) =
+                    region.ssm.get(&r.key, &r.name, r.selector.as_ref()).ok()?;
+                Some(to_parameter(
+                    &stored,
+                    &version,
+                    &ctx.region,
+                    &ctx.account,
+                    r.selector.map(|s| s.as_suffix()),
+                ))
+            });
         match found {
             Some(parameter) => output.parameters.push(parameter),
             None => output.invalid_parameters.push(name.clone()),
@@ -132,7 +136,7 @@ pub fn delete_parameter(
 ) -> Result<Empty, SsmError> {
     let name = required_name(&input.name)?;
     super::authorize_parameter(state, ctx, "ssm:DeleteParameter", &name)?;
-    let r = reference(&name)?;
+    let r = reference(&name, ctx)?;
     if r.selector.is_some() || !state.region(&ctx.region).ssm.delete(&r.key) {
         return Err(not_found(&name));
     }
@@ -155,7 +159,7 @@ pub fn delete_parameters(
         invalid_parameters: Vec::new(),
     };
     for name in requested {
-        let deleted = match parse_reference(&name) {
+        let deleted = match parse_reference(&name, &ctx.region, &ctx.account) {
             Ok(Some(r)) if r.selector.is_none() => region.ssm.delete(&r.key),
             _ => false,
         };
@@ -181,7 +185,7 @@ pub fn get_parameter_history(
     v.range("maxResults", input.max_results, 1, 50);
     validated(v.finish())?;
     super::authorize_parameter(state, ctx, "ssm:GetParameterHistory", &name)?;
-    let r = reference(&name)?;
+    let r = reference(&name, ctx)?;
     if r.selector.is_some() {
         return Err(not_found(&name));
     }
@@ -221,7 +225,9 @@ pub fn get_parameter_history(
         })
         .ok_or_else(|| not_found(&name))?;
     if input.with_decryption.unwrap_or(false) {
-        let arn = super::names::arn(&ctx.region, &ctx.account, &name);
+        // The context the value was encrypted under names the parameter, however the
+        // request wrote it (a name or its ARN).
+        let arn = super::names::arn(&ctx.region, &ctx.account, &r.name);
         for entry in &mut parameters {
             if entry.kind == super::store::ParameterType::SecureString.as_str() {
                 entry.value = secure::decrypt(state, ctx, &arn, &entry.value)?;

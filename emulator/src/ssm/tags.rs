@@ -49,7 +49,7 @@ fn resource_key(
     }
     let id = id.unwrap_or_default();
     super::authorize_parameter_with(state, ctx, action, &id, extra)?;
-    match parse_reference(&id) {
+    match parse_reference(&id, &ctx.region, &ctx.account) {
         Ok(Some(r)) if r.selector.is_none() => Ok(r.key),
         _ => Err(invalid_resource_id()),
     }

@@ -11,9 +11,12 @@
 //! - `condition`: condition operators, parsed with their typed values.
 //! - `principal`: the `Principal`/`NotPrincipal` elements.
 //! - `keys`: [`ContextKeys`], the request's condition keys.
+//! - `limits`: [`apply_limits`], the policy types that only limit (service control
+//!   policies, permissions boundaries, session policies).
 
 mod condition;
 mod keys;
+mod limits;
 mod principal;
 mod template;
 pub mod wildcard;
@@ -27,6 +30,7 @@ mod tests;
 
 use condition::Condition;
 pub use keys::ContextKeys;
+pub use limits::{apply_limits, Limit};
 use principal::PrincipalSet;
 use serde_json::Value;
 use template::Template;
@@ -195,6 +199,25 @@ pub struct Reason {
 pub enum PolicyKind {
     Identity,
     Resource,
+    /// A permissions boundary of the caller's user or role.
+    PermissionsBoundary,
+    /// A service control policy of the caller's account.
+    ServiceControl,
+    /// A session policy of the caller's role session.
+    Session,
+}
+
+impl PolicyKind {
+    /// The kind as AWS's refusals name it ("no permissions boundary allows ...").
+    pub fn label(self) -> &'static str {
+        match self {
+            PolicyKind::Identity => "identity-based policy",
+            PolicyKind::Resource => "resource-based policy",
+            PolicyKind::PermissionsBoundary => "permissions boundary",
+            PolicyKind::ServiceControl => "service control policy",
+            PolicyKind::Session => "session policy",
+        }
+    }
 }
 
 /// A decision, with the statement behind it.
@@ -377,6 +400,14 @@ impl Statement {
         self.principals.is_some()
     }
 
+    /// Whether the statement's `Principal` lists the principal `arn` itself (a user's or
+    /// a role session's ARN), rather than its role, its account or everyone.
+    pub fn names_principal_arn(&self, arn: &str) -> bool {
+        self.principals
+            .as_ref()
+            .is_some_and(|p| !p.negated && p.set.lists_arn(arn))
+    }
+
     /// Whether the statement has a `Resource` or `NotResource` element.
     pub fn has_resource(&self) -> bool {
         self.resources.is_some()
@@ -423,11 +454,25 @@ impl Statement {
         let Some(resources) = &self.resources else {
             return true;
         };
-        let listed = resources.patterns.iter().any(|t| {
+        if resources.negated {
+            // A variable that cannot be resolved makes the statement invalid ("If AWS
+            // cannot resolve a variable this might cause the entire statement to be
+            // invalid", IAM User Guide, "Policy variables with no value"): under
+            // NotResource, a pattern that matches nothing would otherwise exclude nothing,
+            // and the statement would cover every resource.
+            let mut listed = false;
+            for template in &resources.patterns {
+                match template.pattern(context) {
+                    None => return false,
+                    Some(p) => listed = listed || p.matches(resource, Case::Sensitive),
+                }
+            }
+            return !listed;
+        }
+        resources.patterns.iter().any(|t| {
             t.pattern(context)
                 .is_some_and(|p| p.matches(resource, Case::Sensitive))
-        });
-        listed != resources.negated
+        })
     }
 }
 
@@ -459,6 +504,55 @@ impl PolicyDocument {
                 .flat_map(Condition::keys)
                 .chain(resources)
         })
+    }
+
+    /// Checks the rules IAM applies to an identity-based policy when it is written (a
+    /// user's or role's policy, a managed policy, a session policy, a permissions
+    /// boundary): every statement names its resources, and none names a principal. The
+    /// problems are worded as IAM's `MalformedPolicyDocument` words them ("Policy
+    /// statement must contain resources.", terraform-aws-modules/terraform-aws-iam#603;
+    /// "Policy document should not specify a principal.").
+    pub fn check_identity_policy(&self) -> Result<(), PolicyError> {
+        for (index, statement) in self.statements.iter().enumerate() {
+            let problem = if statement.resources.is_none() {
+                "has neither Resource nor NotResource: Policy statement must contain resources."
+            } else if statement.principals.is_some() {
+                "has a Principal or NotPrincipal: Policy document should not specify a principal."
+            } else {
+                continue;
+            };
+            return Err(PolicyError::Statement {
+                index,
+                sid: statement.sid.clone(),
+                problem: problem.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether every statement names a principal (`Principal` or `NotPrincipal`), as KMS
+    /// requires of a key policy ("Each statement in the key policy must contain one or
+    /// more principals", KMS API Reference, PutKeyPolicy).
+    pub fn every_statement_names_a_principal(&self) -> bool {
+        self.statements.iter().all(|s| s.principals.is_some())
+    }
+
+    /// The policy as KMS applies it as a key policy: a statement without `Resource` "has
+    /// no effect" (KMS API Reference, PutKeyPolicy: the request succeeds, the statement is
+    /// ineffective), rather than covering every resource as a trust policy's statements
+    /// do.
+    pub fn into_key_policy(mut self) -> Self {
+        self.statements.retain(|s| s.resources.is_some());
+        self
+    }
+
+    /// A policy without statements: what a resource without a resource policy has.
+    pub fn empty() -> Self {
+        PolicyDocument {
+            version: Some("2012-10-17".to_owned()),
+            id: None,
+            statements: Vec::new(),
+        }
     }
 
     /// Parses a policy document from JSON text.
@@ -550,6 +644,12 @@ fn scan_identity(policies: &[NamedPolicy<'_>], request: &Request<'_>) -> Identit
         for (index, statement) in policy.document.statements.iter().enumerate() {
             // Once an allow is found, only a deny can change the outcome.
             if statement.effect == Effect::Allow && allow.is_some() {
+                continue;
+            }
+            // An identity statement without Resource is refused when written (see
+            // `check_identity_policy`); should one get here, it covers nothing rather than
+            // every resource.
+            if statement.resources.is_none() {
                 continue;
             }
             if !statement.applies_to(request) {

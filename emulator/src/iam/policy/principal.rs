@@ -102,6 +102,14 @@ impl PrincipalSet {
         Ok(set)
     }
 
+    /// Whether the element lists the principal `arn` itself (not through its role, its
+    /// account or `"*"`).
+    pub(crate) fn lists_arn(&self, arn: &str) -> bool {
+        self.aws
+            .iter()
+            .any(|entry| matches!(entry, AwsEntry::Arn(listed) if listed == arn))
+    }
+
     /// How the element names the caller: directly, through its account, or not at all.
     pub(crate) fn matches(&self, caller: &Principal) -> Option<PrincipalMatch> {
         if self.everyone {

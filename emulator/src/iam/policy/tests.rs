@@ -1017,3 +1017,87 @@ fn federated_principals_never_match() {
         );
     }
 }
+
+// IAM User Guide, "Policy variables with no value": a variable AWS cannot resolve may make
+// the whole statement invalid. Under NotResource it must not turn into "every resource".
+#[test]
+fn not_resource_with_an_unresolved_variable_matches_nothing() {
+    let policy = PolicyDocument::parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameter","NotResource":"arn:aws:ssm:*:*:parameter/${aws:username}/*"}]}"#,
+    )
+    .unwrap();
+    let named = [NamedPolicy {
+        name: "p",
+        document: &policy,
+    }];
+    let caller = principal(Who::Session("R", "s"));
+    let resource = "arn:aws:ssm:us-east-1:123456789012:parameter/alice/x";
+    let empty = ContextKeys::new();
+    let request = Request {
+        action: "ssm:GetParameter",
+        resource,
+        principal: &caller,
+        context: &empty,
+    };
+    assert_eq!(
+        decide_identity(&named, &request, false).outcome,
+        Outcome::ImplicitDeny
+    );
+    // Resolved, NotResource excludes the user's own path and covers the rest.
+    let mut keys = ContextKeys::new();
+    keys.insert("aws:username", "alice");
+    let request = Request {
+        context: &keys,
+        ..request
+    };
+    assert_eq!(
+        decide_identity(&named, &request, false).outcome,
+        Outcome::ImplicitDeny
+    );
+    let request = Request {
+        resource: "arn:aws:ssm:us-east-1:123456789012:parameter/bob/x",
+        ..request
+    };
+    assert!(decide_identity(&named, &request, false).is_allowed());
+}
+
+// IAM User Guide, "IAM JSON policy elements: Resource": statements of identity policies
+// must include Resource or NotResource; IAM refuses them when written, and the engine
+// never lets one cover every resource.
+#[test]
+fn identity_statements_without_resource_are_refused_and_match_nothing() {
+    let policy = PolicyDocument::parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:*"}]}"#,
+    )
+    .unwrap();
+    let error = policy.check_identity_policy().unwrap_err().to_string();
+    assert!(
+        error.contains("Policy statement must contain resources."),
+        "{error}"
+    );
+    let named = [NamedPolicy {
+        name: "p",
+        document: &policy,
+    }];
+    let caller = principal(Who::User("u"));
+    let keys = ContextKeys::new();
+    let request = Request {
+        action: "ssm:GetParameter",
+        resource: "arn:aws:ssm:us-east-1:123456789012:parameter/x",
+        principal: &caller,
+        context: &keys,
+    };
+    assert_eq!(
+        decide_identity(&named, &request, false).outcome,
+        Outcome::ImplicitDeny
+    );
+    let with_principal = PolicyDocument::parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ssm:*","Resource":"*"}]}"#,
+    )
+    .unwrap();
+    let error = with_principal
+        .check_identity_policy()
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("should not specify a principal"), "{error}");
+}
