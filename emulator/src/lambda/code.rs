@@ -181,8 +181,11 @@ fn unzip_refused(reason: String) -> LambdaError {
 /// dropped; absolute names, drive prefixes, `..` and NUL refused (an archive that names
 /// anything outside the package is refused whole, never silently rewritten).
 fn entry_components(name: &str) -> Result<Vec<&str>, LambdaError> {
-    let refused =
-        || unzip_refused(format!("The entry {name:?} names a path outside the package."));
+    let refused = || {
+        unzip_refused(format!(
+            "The entry {name:?} names a path outside the package."
+        ))
+    };
     if name.starts_with('/') || name.starts_with('\\') || name.contains('\0') {
         return Err(refused());
     }
@@ -341,9 +344,9 @@ pub fn unpack_zip(workdir: &Arc<WorkDir>, bytes: &[u8]) -> Result<CodePackage, L
                 .take(MAX_LINK_BYTES + 1)
                 .read_to_end(&mut link)
                 .map_err(|_| invalid(UNZIP_FAILED))?;
-            let link = String::from_utf8(link).ok().filter(|l| {
-                !l.is_empty() && l.len() as u64 <= MAX_LINK_BYTES && !l.contains('\0')
-            });
+            let link = String::from_utf8(link)
+                .ok()
+                .filter(|l| !l.is_empty() && l.len() as u64 <= MAX_LINK_BYTES && !l.contains('\0'));
             let Some(link) = link else {
                 return Err(unzip_refused(format!(
                     "The link {name:?} has no valid target."
@@ -902,7 +905,13 @@ mod tests {
         let depth = workdir.path.components().count();
         let names: Vec<String> = (0..=depth).map(|i| format!("l{i}")).collect();
         let targets: Vec<String> = (0..=depth)
-            .map(|i| if i == 0 { ".".to_owned() } else { format!("l{}/..", i - 1) })
+            .map(|i| {
+                if i == 0 {
+                    ".".to_owned()
+                } else {
+                    format!("l{}/..", i - 1)
+                }
+            })
             .collect();
         let temp = std::env::temp_dir();
         let relative = temp.strip_prefix("/").unwrap();
@@ -957,7 +966,13 @@ mod tests {
         let workdir = Arc::new(WorkDir::create().unwrap());
         let absolute = std::env::temp_dir().join(format!("abs-{}", uuid::Uuid::new_v4().simple()));
         let absolute_name = absolute.display().to_string();
-        for name in [absolute_name.as_str(), "../x", "a/../../x", "C:/x", "\\\\host\\x"] {
+        for name in [
+            absolute_name.as_str(),
+            "../x",
+            "a/../../x",
+            "C:/x",
+            "\\\\host\\x",
+        ] {
             let message = refused(&workdir, &[Entry::File(name, b"x", 0o644)]);
             assert!(message.contains("outside the package"), "{name}: {message}");
         }
@@ -989,7 +1004,10 @@ mod tests {
             panic!("not a zip package");
         };
         assert_eq!(std::fs::read(dir.join("current/self")).unwrap(), b"elf");
-        assert_eq!(std::fs::read(dir.join("bootstrap")).unwrap(), b"#!/bin/sh\n");
+        assert_eq!(
+            std::fs::read(dir.join("bootstrap")).unwrap(),
+            b"#!/bin/sh\n"
+        );
     }
 
     #[test]
