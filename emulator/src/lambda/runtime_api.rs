@@ -256,17 +256,17 @@ impl Answer {
 /// `403 InvalidStateTransition`, "State transition from RuntimeResponseSentState to
 /// InvocationResponse failed for runtime. Error: State transition is not allowed"
 /// (`lambda/rapi/handler/invocationresponse.go`, `lambda/core/states.go`). The first
-/// answer stands.
-fn answer(shared: &Shared, id: &str, reply: Reply, kind: Answer) -> Result<(), Response> {
+/// answer stands. `None` when the answer was taken, else the refusal to send.
+fn answer(shared: &Shared, id: &str, reply: Reply, kind: Answer) -> Option<Response> {
     let mut current = shared.current.lock().unwrap_or_else(|e| e.into_inner());
     match std::mem::replace(&mut *current, Held::ResponseSent) {
         Held::Invocation(held, sender) if held == id => {
             let _ = sender.send(reply);
-            Ok(())
+            None
         }
         Held::Invocation(held, sender) => {
             *current = Held::Invocation(held, sender);
-            Err(invalid_id())
+            Some(invalid_id())
         }
         other => {
             let state = match other {
@@ -274,7 +274,7 @@ fn answer(shared: &Shared, id: &str, reply: Reply, kind: Answer) -> Result<(), R
                 _ => "RuntimeResponseSentState",
             };
             *current = other;
-            Err(runtime_error(
+            Some(runtime_error(
                 StatusCode::FORBIDDEN,
                 "InvalidStateTransition",
                 &format!(
@@ -309,12 +309,11 @@ async fn response(
     request: Request,
 ) -> Response {
     match axum::body::to_bytes(request.into_body(), MAX_RESPONSE_BYTES).await {
-        Ok(body) => match answer(&shared, &id, Reply::Response(body), Answer::Response) {
-            Ok(()) => accepted(),
-            Err(refusal) => refusal,
-        },
+        Ok(body) => {
+            answer(&shared, &id, Reply::Response(body), Answer::Response).unwrap_or_else(accepted)
+        }
         Err(_) => {
-            if let Err(refusal) = answer(&shared, &id, Reply::ResponseTooLarge, Answer::Response) {
+            if let Some(refusal) = answer(&shared, &id, Reply::ResponseTooLarge, Answer::Response) {
                 return refusal;
             }
             runtime_error(
@@ -336,15 +335,13 @@ async fn error(
     let body = axum::body::to_bytes(request.into_body(), MAX_RESPONSE_BYTES)
         .await
         .unwrap_or_default();
-    match answer(
+    answer(
         &shared,
         &id,
         Reply::Error { error_type, body },
         Answer::Error,
-    ) {
-        Ok(()) => accepted(),
-        Err(refusal) => refusal,
-    }
+    )
+    .unwrap_or_else(accepted)
 }
 
 /// `POST /runtime/init/error`.
