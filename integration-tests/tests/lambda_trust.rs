@@ -702,24 +702,29 @@ async fn code_beyond_the_regions_storage_quota_is_refused() {
     own.shut().await;
 }
 
-/// Takes an event, sleeps `$1` seconds, answers `{}`; forever.
-const SLOW: &str = r#"#!/bin/sh
-api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
+/// Takes an event, sleeps `seconds`, answers `{}`; forever. Long enough for a test's next
+/// steps to run while it is busy, even on a loaded machine.
+fn slow(seconds: u32) -> String {
+    format!(
+        r#"#!/bin/sh
+api="http://${{AWS_LAMBDA_RUNTIME_API}}/2018-06-01/runtime"
 headers="$(mktemp)"
 while true; do
   curl -s -D "$headers" -o /dev/null "$api/invocation/next"
   id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | cut -d: -f2 | tr -d ' \r')
-  sleep 2
-  curl -s -o /dev/null -X POST --data-binary '{}' "$api/invocation/$id/response"
+  sleep {seconds}
+  curl -s -o /dev/null -X POST --data-binary '{{}}' "$api/invocation/$id/response"
 done
-"#;
+"#
+    )
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn environments_beyond_the_emulator_wide_limit_are_throttled_and_idle_ones_make_room() {
     let own = own_emulator(|c| c.lambda_max_environments_total = 1).await;
     let client = lambda_at(&own.url).await;
-    create_script(&client, "busy", SLOW, 10).await;
-    create_script(&client, "other", SLOW, 10).await;
+    create_script(&client, "busy", &slow(6), 10).await;
+    create_script(&client, "other", &slow(0), 10).await;
     let busy_client = client.clone();
     let busy = tokio::spawn(async move {
         busy_client
@@ -761,7 +766,7 @@ async fn queued_event_bytes_are_bounded() {
     })
     .await;
     let client = lambda_at(&own.url).await;
-    create_script(&client, "queue", SLOW, 10).await;
+    create_script(&client, "queue", &slow(8), 10).await;
     let busy_client = client.clone();
     let busy = tokio::spawn(async move {
         busy_client

@@ -194,7 +194,14 @@ fn entry_components(name: &str) -> Result<Vec<&str>, LambdaError> {
         match part {
             "" | "." => {}
             ".." => return Err(refused()),
-            _ if parts.is_empty() && part.contains(':') => return Err(refused()),
+            // A Windows drive (`C:`): absolute where the archive was made.
+            _ if parts.is_empty()
+                && part.len() >= 2
+                && part.as_bytes()[0].is_ascii_alphabetic()
+                && part.as_bytes()[1] == b':' =>
+            {
+                return Err(refused())
+            }
             _ => parts.push(part),
         }
     }
