@@ -28,6 +28,18 @@ pub struct Config {
     pub lambda_max_environments: usize,
     /// How long an idle execution environment is kept warm, in seconds.
     pub lambda_idle_seconds: u64,
+    /// Variables of the emulator's environment passed to every function besides the
+    /// short allow-list (`lambda::environment::INHERITED_VARIABLES`).
+    pub lambda_pass_env: Vec<String>,
+    /// The most execution environments (processes) all functions together may have;
+    /// beyond it an Invoke that needs a new one is throttled (429).
+    pub lambda_max_environments_total: usize,
+    /// The most code (the `CodeSize` of every function) a region may store: Lambda's
+    /// 75 GB code storage quota (`CodeStorageExceededException`).
+    pub lambda_code_storage_bytes: u64,
+    /// The most payload bytes of `Event` invocations waiting for an environment,
+    /// emulator-wide (429 beyond).
+    pub lambda_max_queued_event_bytes: usize,
 }
 
 impl Default for Config {
@@ -42,6 +54,10 @@ impl Default for Config {
             soft_enforcement_principals: Vec::new(),
             lambda_max_environments: 4,
             lambda_idle_seconds: 300,
+            lambda_pass_env: Vec::new(),
+            lambda_max_environments_total: 64,
+            lambda_code_storage_bytes: 75 * 1024 * 1024 * 1024,
+            lambda_max_queued_event_bytes: 64 * 1024 * 1024,
         }
     }
 }

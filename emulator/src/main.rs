@@ -55,6 +55,20 @@ struct Cli {
     /// Seconds an idle execution environment is kept warm before it is stopped.
     #[arg(long, env = "EMULATOR_LAMBDA_IDLE_SECONDS", default_value_t = 300)]
     lambda_idle_seconds: u64,
+    /// A variable of the emulator's environment to pass to every Lambda function (repeat,
+    /// or separate with ','). Functions otherwise inherit only PATH, HOME, USER, the
+    /// locale, TMPDIR, LD_LIBRARY_PATH and SSL_CERT_FILE/SSL_CERT_DIR.
+    #[arg(
+        long = "lambda-pass-env",
+        env = "EMULATOR_LAMBDA_PASS_ENV",
+        value_delimiter = ','
+    )]
+    lambda_pass_env: Vec<String>,
+    /// The most execution environments (processes) of all Lambda functions together; an
+    /// invocation that needs one more is refused with TooManyRequestsException (429)
+    /// once idle environments of other functions have been stopped to make room.
+    #[arg(long, env = "EMULATOR_LAMBDA_MAX_ENVIRONMENTS_TOTAL", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    lambda_max_environments_total: u32,
 }
 
 /// The reference scenario's world: the repository's `fixtures/parameter-store-blog`
@@ -160,6 +174,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         soft_enforcement_principals: cli.soft_enforcement_principal,
         lambda_max_environments: cli.lambda_max_environments as usize,
         lambda_idle_seconds: cli.lambda_idle_seconds,
+        lambda_pass_env: cli.lambda_pass_env,
+        lambda_max_environments_total: cli.lambda_max_environments_total as usize,
         ..Config::default()
     };
     let fixtures = if cli.fixtures.is_empty() && !cli.no_default_fixtures {

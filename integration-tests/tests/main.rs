@@ -9,6 +9,7 @@ mod compose;
 mod identity;
 mod kms;
 mod lambda;
+mod lambda_trust;
 mod protocol;
 mod scenario;
 mod securestring;

@@ -164,13 +164,142 @@ fn is_executable(_meta: &std::fs::Metadata) -> bool {
     true
 }
 
+/// The most entries a package may hold. Lambda documents no such limit; this stated bound
+/// keeps a package of millions of empty entries from exhausting the disk's inodes.
+pub const MAX_ENTRIES: usize = 100_000;
+/// The longest link target read from an archive (Linux's `PATH_MAX`).
+const MAX_LINK_BYTES: u64 = 4096;
+/// How many links one path may pass through before it is refused (Linux's `ELOOP` limit).
+const MAX_LINK_HOPS: u32 = 40;
+
+/// A refused archive, worded as Lambda words an archive it cannot unzip, with the reason.
+fn unzip_refused(reason: String) -> LambdaError {
+    invalid(format!("{UNZIP_FAILED} {reason}"))
+}
+
+/// The components of an entry's name inside the package: `.` and empty components
+/// dropped; absolute names, drive prefixes, `..` and NUL refused (an archive that names
+/// anything outside the package is refused whole, never silently rewritten).
+fn entry_components(name: &str) -> Result<Vec<&str>, LambdaError> {
+    let refused = || {
+        unzip_refused(format!(
+            "The entry {name:?} names a path outside the package."
+        ))
+    };
+    if name.starts_with('/') || name.starts_with('\\') || name.contains('\0') {
+        return Err(refused());
+    }
+    let mut parts = Vec::new();
+    for part in name.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => return Err(refused()),
+            // A Windows drive (`C:`): absolute where the archive was made.
+            _ if parts.is_empty()
+                && part.len() >= 2
+                && part.as_bytes()[0].is_ascii_alphabetic()
+                && part.as_bytes()[1] == b':' =>
+            {
+                return Err(refused())
+            }
+            _ => parts.push(part),
+        }
+    }
+    Ok(parts)
+}
+
+/// Makes `path` a real directory, creating it if missing. Refuses anything else there: a
+/// link (a write through it could land anywhere) or a file.
+fn ensure_directory(path: &Path, name: &str) -> Result<(), LambdaError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(unzip_refused(format!(
+            "The entry {name:?} passes through a link or a file of the package."
+        ))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir(path).map_err(store_error)
+        }
+        Err(e) => Err(store_error(e)),
+    }
+}
+
+fn store_error(e: std::io::Error) -> LambdaError {
+    LambdaError::Service(format!("Could not store the deployment package: {e}"))
+}
+
+/// Whether the link at `link` (components relative to the package `root`) resolves, as the
+/// kernel would resolve it through the links really on disk, to a path inside the
+/// package. Absolute targets, a `..` above the root and chains longer than
+/// [`MAX_LINK_HOPS`] are outside. A component that does not exist is taken literally
+/// (the link dangles inside the package).
+fn link_stays_inside(root: &Path, link: &[&str]) -> bool {
+    use std::ffi::OsString;
+    let Some((name, parent)) = link.split_last() else {
+        return false;
+    };
+    // Start in the directory holding the link, with the link's own name to follow.
+    let mut position: Vec<OsString> = parent.iter().map(OsString::from).collect();
+    let mut pending = std::collections::VecDeque::from([OsString::from(name)]);
+    let mut hops = 0u32;
+    while let Some(part) = pending.pop_front() {
+        if part.is_empty() || part == "." {
+            continue;
+        }
+        if part == ".." {
+            if position.pop().is_none() {
+                return false;
+            }
+            continue;
+        }
+        let candidate: PathBuf = std::iter::once(root.as_os_str())
+            .chain(position.iter().map(OsString::as_os_str))
+            .chain(std::iter::once(part.as_os_str()))
+            .collect();
+        match std::fs::symlink_metadata(&candidate) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                hops += 1;
+                let Ok(target) = std::fs::read_link(&candidate) else {
+                    return false;
+                };
+                if hops > MAX_LINK_HOPS || target.has_root() {
+                    return false;
+                }
+                // The target replaces this component, relative to the directory holding it.
+                for component in target.components().rev() {
+                    match component {
+                        std::path::Component::Normal(c) => pending.push_front(c.to_owned()),
+                        std::path::Component::ParentDir => pending.push_front("..".into()),
+                        std::path::Component::CurDir => {}
+                        _ => return false,
+                    }
+                }
+            }
+            _ => position.push(part),
+        }
+    }
+    true
+}
+
 /// Unpacks a zip archive into a new directory under `workdir`. The archive must hold a
-/// `bootstrap` file at its root; file modes (the executable bit) are kept; entries that
-/// would land outside the directory, and archives larger unzipped than Lambda allows,
-/// are refused.
+/// `bootstrap` file at its root; file modes are kept (permission bits only).
+///
+/// Nothing is ever written, truncated or chmodded through a link: every directory on an
+/// entry's way is checked to be a real directory (created if missing), files are created
+/// with `O_EXCL` (which never follows a link, and refuses a second entry of the same
+/// name) and their modes set on the open file. Once everything is written, every link
+/// is resolved against what is really on disk (so chains such as `a -> .`,
+/// `b -> a/..` are seen for what they are) and the archive is refused if one leads
+/// outside the package. Archives larger unzipped than Lambda allows, or with more than
+/// [`MAX_ENTRIES`] entries, are refused too. A refused archive leaves nothing behind.
 pub fn unpack_zip(workdir: &Arc<WorkDir>, bytes: &[u8]) -> Result<CodePackage, LambdaError> {
     let mut archive =
         zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| invalid(UNZIP_FAILED))?;
+    if archive.len() > MAX_ENTRIES {
+        return Err(unzip_refused(format!(
+            "The package holds {} entries; at most {MAX_ENTRIES} are accepted.",
+            archive.len()
+        )));
+    }
     let id = uuid::Uuid::new_v4().simple().to_string();
     let dir = workdir.path.join(&id);
     let archive_path = workdir.path.join(format!("{id}.zip"));
@@ -183,57 +312,71 @@ pub fn unpack_zip(workdir: &Arc<WorkDir>, bytes: &[u8]) -> Result<CodePackage, L
         sha256: sha256_base64(bytes),
         size: bytes.len() as u64,
     };
-    // From here on, dropping `package` removes whatever was written.
-    let io_error = |e: std::io::Error| {
-        LambdaError::Service(format!("Could not store the deployment package: {e}"))
-    };
-    std::fs::create_dir_all(&dir).map_err(io_error)?;
+    // From here on, dropping `package` removes whatever was written (remove_dir_all
+    // removes links, never what they point at).
+    std::fs::create_dir(&dir).map_err(store_error)?;
     let mut total: u64 = 0;
+    let mut links: Vec<Vec<String>> = Vec::new();
     for i in 0..archive.len() {
         let mut entry = archive.by_index(i).map_err(|_| invalid(UNZIP_FAILED))?;
-        let Some(relative) = entry.enclosed_name() else {
-            return Err(invalid(format!(
-                "{UNZIP_FAILED} The entry {:?} points outside the package.",
-                entry.name()
-            )));
+        let name = entry.name().to_owned();
+        let parts = entry_components(&name)?;
+        let Some((last, parents)) = parts.split_last() else {
+            // `./` or an empty name: the package root itself.
+            continue;
         };
-        let target = dir.join(&relative);
+        let mut target = dir.clone();
+        for part in parents {
+            target.push(part);
+            ensure_directory(&target, &name)?;
+        }
+        target.push(last);
         if entry.is_dir() {
-            std::fs::create_dir_all(&target).map_err(io_error)?;
+            ensure_directory(&target, &name)?;
             continue;
         }
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(io_error)?;
+        match std::fs::symlink_metadata(&target) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(store_error(e)),
+            Ok(_) => {
+                return Err(unzip_refused(format!(
+                    "The entry {name:?} appears more than once in the package."
+                )))
+            }
         }
         if entry.is_symlink() {
-            let mut link = String::new();
+            let mut link = Vec::new();
             entry
                 .by_ref()
-                .take(4096)
-                .read_to_string(&mut link)
+                .take(MAX_LINK_BYTES + 1)
+                .read_to_end(&mut link)
                 .map_err(|_| invalid(UNZIP_FAILED))?;
-            let resolved = relative.parent().unwrap_or(Path::new("")).join(&link);
-            let escapes = Path::new(&link).is_absolute()
-                || resolved
-                    .components()
-                    .try_fold(0i32, |depth, c| match c {
-                        std::path::Component::ParentDir if depth == 0 => None,
-                        std::path::Component::ParentDir => Some(depth - 1),
-                        std::path::Component::Normal(_) => Some(depth + 1),
-                        _ => Some(depth),
-                    })
-                    .is_none();
-            if escapes {
-                return Err(invalid(format!(
-                    "{UNZIP_FAILED} The link {:?} points outside the package.",
-                    entry.name()
+            let link = String::from_utf8(link)
+                .ok()
+                .filter(|l| !l.is_empty() && l.len() as u64 <= MAX_LINK_BYTES && !l.contains('\0'));
+            let Some(link) = link else {
+                return Err(unzip_refused(format!(
+                    "The link {name:?} has no valid target."
+                )));
+            };
+            if Path::new(&link).has_root() {
+                return Err(unzip_refused(format!(
+                    "The link {name:?} points outside the package."
                 )));
             }
             #[cfg(unix)]
-            std::os::unix::fs::symlink(&link, &target).map_err(io_error)?;
+            std::os::unix::fs::symlink(&link, &target).map_err(store_error)?;
+            links.push(parts.iter().map(|p| (*p).to_owned()).collect());
             continue;
         }
-        let mut file = std::fs::File::create(&target).map_err(io_error)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&target).map_err(store_error)?;
         let budget = MAX_UNZIPPED_BYTES - total;
         let written = std::io::copy(&mut entry.by_ref().take(budget + 1), &mut file)
             .map_err(|_| invalid(UNZIP_FAILED))?;
@@ -246,8 +389,18 @@ pub fn unpack_zip(workdir: &Arc<WorkDir>, bytes: &[u8]) -> Result<CodePackage, L
         #[cfg(unix)]
         if let Some(mode) = entry.unix_mode() {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode & 0o777))
-                .map_err(io_error)?;
+            // On the open file (fchmod): never through a path, so never through a link.
+            file.set_permissions(std::fs::Permissions::from_mode(mode & 0o777))
+                .map_err(store_error)?;
+        }
+    }
+    for link in &links {
+        let parts: Vec<&str> = link.iter().map(String::as_str).collect();
+        if !link_stays_inside(&dir, &parts) {
+            return Err(unzip_refused(format!(
+                "The link {:?} points outside the package.",
+                link.join("/")
+            )));
         }
     }
     let bootstrap = dir.join(BOOTSTRAP);
@@ -259,8 +412,8 @@ pub fn unpack_zip(workdir: &Arc<WorkDir>, bytes: &[u8]) -> Result<CodePackage, L
             ))
         }
     }
-    let mut saved = std::fs::File::create(&archive_path).map_err(io_error)?;
-    saved.write_all(bytes).map_err(io_error)?;
+    let mut saved = std::fs::File::create(&archive_path).map_err(store_error)?;
+    saved.write_all(bytes).map_err(store_error)?;
     Ok(package)
 }
 
@@ -687,6 +840,181 @@ mod tests {
         let err = unpack_zip(&workdir, &evil).unwrap_err();
         assert!(err.to_string().contains("outside"), "{err}");
         assert!(!workdir.path.parent().unwrap().join("escape").exists());
+    }
+
+    /// An entry of a hand-made archive: a file (name, content, mode) or a link.
+    enum Entry<'a> {
+        File(&'a str, &'a [u8], u32),
+        Link(&'a str, &'a str),
+    }
+
+    fn archive_of(entries: &[Entry<'_>]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for entry in entries {
+            match entry {
+                Entry::File(name, content, mode) => {
+                    writer
+                        .start_file(*name, SimpleFileOptions::default().unix_permissions(*mode))
+                        .unwrap();
+                    writer.write_all(content).unwrap();
+                }
+                Entry::Link(name, target) => writer
+                    .add_symlink(*name, *target, SimpleFileOptions::default())
+                    .unwrap(),
+            }
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    /// Unpacks `entries` (after a `bootstrap`), expecting a refusal in Lambda's words.
+    fn refused(workdir: &Arc<WorkDir>, entries: &[Entry<'_>]) -> String {
+        let mut all = vec![Entry::File("bootstrap", b"#!/bin/sh\n", 0o755)];
+        all.extend(entries.iter().map(|e| match e {
+            Entry::File(n, c, m) => Entry::File(n, c, *m),
+            Entry::Link(n, t) => Entry::Link(n, t),
+        }));
+        let err = unpack_zip(workdir, &archive_of(&all)).unwrap_err();
+        assert!(
+            matches!(&err, LambdaError::InvalidParameterValue(m) if m.starts_with(UNZIP_FAILED)),
+            "{err:?}"
+        );
+        // Nothing of a refused package is left.
+        assert_eq!(
+            std::fs::read_dir(&workdir.path).unwrap().count(),
+            usize::from(workdir.path.join("victim").exists()),
+        );
+        err.to_string()
+    }
+
+    #[test]
+    fn a_chain_of_links_cannot_carry_a_file_out_of_the_package() {
+        let workdir = Arc::new(WorkDir::create().unwrap());
+        // `b` is `a/..`, and `a` is the package itself: `b` is the package's parent.
+        let message = refused(
+            &workdir,
+            &[
+                Entry::Link("a", "."),
+                Entry::Link("b", "a/.."),
+                Entry::File("b/x.txt", b"escaped", 0o644),
+            ],
+        );
+        assert!(message.contains("passes through a link"), "{message}");
+        assert!(!workdir.path.join("x.txt").exists());
+        // The links alone are refused too: they lead outside the package.
+        let message = refused(&workdir, &[Entry::Link("a", "."), Entry::Link("b", "a/..")]);
+        assert!(message.contains("\"b\" points outside"), "{message}");
+    }
+
+    #[test]
+    fn a_longer_chain_towards_the_root_writes_nothing() {
+        let workdir = Arc::new(WorkDir::create().unwrap());
+        // One link per level from the package directory up to `/`.
+        let depth = workdir.path.components().count();
+        let names: Vec<String> = (0..=depth).map(|i| format!("l{i}")).collect();
+        let targets: Vec<String> = (0..=depth)
+            .map(|i| {
+                if i == 0 {
+                    ".".to_owned()
+                } else {
+                    format!("l{}/..", i - 1)
+                }
+            })
+            .collect();
+        let temp = std::env::temp_dir();
+        let relative = temp.strip_prefix("/").unwrap();
+        let escaped = format!("escaped-{}", uuid::Uuid::new_v4().simple());
+        let file = format!("{}/{}/{escaped}", names[depth], relative.display());
+        let mut entries: Vec<Entry<'_>> = names
+            .iter()
+            .zip(&targets)
+            .map(|(n, t)| Entry::Link(n, t))
+            .collect();
+        entries.push(Entry::File(&file, b"escaped", 0o644));
+        refused(&workdir, &entries);
+        assert!(!temp.join(&escaped).exists());
+    }
+
+    #[test]
+    fn nothing_is_written_or_chmodded_through_a_link() {
+        let workdir = Arc::new(WorkDir::create().unwrap());
+        use std::os::unix::fs::PermissionsExt;
+        let victim = workdir.path.join("victim");
+        std::fs::write(&victim, b"keep").unwrap();
+        std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o600)).unwrap();
+        // `c` leads to the package's parent's `victim`; then a file named `c`, mode 777
+        // (spelt `./c`: zip writers refuse the same name twice, unzip does not care).
+        refused(
+            &workdir,
+            &[
+                Entry::Link("a", "."),
+                Entry::Link("b", "a/.."),
+                Entry::Link("c", "b/victim"),
+                Entry::File("./c", b"owned", 0o777),
+            ],
+        );
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
+        let mode = std::fs::metadata(&victim).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // A file after a link of the same name is refused even when the link stays inside.
+        let message = refused(
+            &workdir,
+            &[
+                Entry::File("data", b"d", 0o644),
+                Entry::Link("l", "data"),
+                Entry::File("./l", b"x", 0o644),
+            ],
+        );
+        assert!(message.contains("more than once"), "{message}");
+        assert_eq!(std::fs::read(&victim).unwrap(), b"keep");
+    }
+
+    #[test]
+    fn absolute_parent_and_duplicate_entries_are_refused() {
+        let workdir = Arc::new(WorkDir::create().unwrap());
+        let absolute = std::env::temp_dir().join(format!("abs-{}", uuid::Uuid::new_v4().simple()));
+        let absolute_name = absolute.display().to_string();
+        for name in [
+            absolute_name.as_str(),
+            "../x",
+            "a/../../x",
+            "C:/x",
+            "\\\\host\\x",
+        ] {
+            let message = refused(&workdir, &[Entry::File(name, b"x", 0o644)]);
+            assert!(message.contains("outside the package"), "{name}: {message}");
+        }
+        assert!(!absolute.exists());
+        for target in ["/etc", "/"] {
+            let message = refused(&workdir, &[Entry::Link("l", target)]);
+            assert!(message.contains("points outside"), "{message}");
+        }
+        let message = refused(&workdir, &[Entry::File("./bootstrap", b"second", 0o755)]);
+        assert!(message.contains("more than once"), "{message}");
+        // Links that loop are refused rather than followed for ever.
+        refused(&workdir, &[Entry::Link("x", "y"), Entry::Link("y", "x/z")]);
+    }
+
+    #[test]
+    fn links_inside_the_package_are_kept() {
+        let workdir = Arc::new(WorkDir::create().unwrap());
+        let bytes = archive_of(&[
+            Entry::File("bin/real", b"#!/bin/sh\n", 0o755),
+            Entry::Link("bootstrap", "bin/real"),
+            Entry::File("lib/libf.so.1", b"elf", 0o644),
+            Entry::Link("lib/libf.so", "libf.so.1"),
+            Entry::Link("lib/self", "../lib/./libf.so"),
+            Entry::Link("current", "lib"),
+            Entry::Link("dangling", "not/yet/there"),
+        ]);
+        let package = unpack_zip(&workdir, &bytes).unwrap();
+        let CodeSource::Zip { dir, .. } = &package.source else {
+            panic!("not a zip package");
+        };
+        assert_eq!(std::fs::read(dir.join("current/self")).unwrap(), b"elf");
+        assert_eq!(
+            std::fs::read(dir.join("bootstrap")).unwrap(),
+            b"#!/bin/sh\n"
+        );
     }
 
     #[test]

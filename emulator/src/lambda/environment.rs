@@ -5,7 +5,7 @@
 //! notices when it exits and kills the whole group when told to.
 
 use super::code::CodePackage;
-use super::config::{FunctionConfig, RESERVED_VARIABLES};
+use super::config::FunctionConfig;
 use super::logs::{InvocationLog, LogSink, OutputPipes};
 use super::names::LATEST;
 use super::records::{CallTracker, InvocationRecords, SharedRecord};
@@ -82,16 +82,63 @@ pub struct Exit {
 pub struct EnvironmentControl {
     pub id: String,
     pub pid: u32,
+    group: Arc<Group>,
     kill: Mutex<Option<oneshot::Sender<()>>>,
     exit: watch::Receiver<Option<Exit>>,
+}
+
+/// An environment's process group, killed only while its leader is unreaped: a zombie
+/// keeps its pid, and so the group id, from being reused by another process.
+#[derive(Debug)]
+struct Group {
+    pid: u32,
+    /// Set, under the lock, just before the leader is reaped: no kill after that.
+    reaped: Mutex<bool>,
+}
+
+impl Group {
+    /// Kills every process of the group, if the leader is not reaped yet.
+    fn kill(&self) {
+        let reaped = self.reaped.lock().unwrap_or_else(|e| e.into_inner());
+        if !*reaped {
+            kill_group(self.pid);
+        }
+    }
+
+    /// Kills the group a last time and allows the leader to be reaped.
+    fn kill_and_close(&self) {
+        let mut reaped = self.reaped.lock().unwrap_or_else(|e| e.into_inner());
+        if !*reaped {
+            kill_group(self.pid);
+            *reaped = true;
+        }
+    }
+}
+
+/// Tells when process `pid` (a child of the emulator) has exited, without reaping it
+/// (`waitid` with `WNOWAIT`, on a small thread of its own: the wait blocks).
+#[cfg(unix)]
+fn watch_exit(pid: u32) -> std::io::Result<oneshot::Receiver<()>> {
+    use nix::sys::wait::{waitid, Id, WaitPidFlag};
+    let (tx, rx) = oneshot::channel();
+    let raw = i32::try_from(pid).map_err(|_| std::io::Error::other("pid out of range"))?;
+    std::thread::Builder::new()
+        .name(format!("lambda-exit-{pid}"))
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT;
+            while let Err(nix::errno::Errno::EINTR) =
+                waitid(Id::Pid(nix::unistd::Pid::from_raw(raw)), flags)
+            {}
+            let _ = tx.send(());
+        })?;
+    Ok(rx)
 }
 
 impl EnvironmentControl {
     /// Kills the process group (at once) and has the supervisor reap the process.
     pub fn kill(&self) {
-        if self.exit.borrow().is_none() {
-            kill_group(self.pid);
-        }
+        self.group.kill();
         if let Some(kill) = self.kill.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = kill.send(());
         }
@@ -138,6 +185,11 @@ pub struct Launch<'a> {
     /// attributed to it.
     pub record: SharedRecord,
     pub records: Arc<InvocationRecords>,
+    /// Host variables passed to functions besides [`INHERITED_VARIABLES`]
+    /// (`--lambda-pass-env`).
+    pub pass_env: &'a [String],
+    /// Its place among the emulator's environments, held while it lives.
+    pub slot: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// Why an environment could not be started.
@@ -169,6 +221,8 @@ pub struct Environment {
     max_memory: AtomicU64,
     /// Keeps the code on disk while the process runs.
     _code: Arc<CodePackage>,
+    /// Its place among the emulator's environments (`lambda::environment_slot`).
+    _slot: tokio::sync::OwnedSemaphorePermit,
 }
 
 impl std::fmt::Debug for Environment {
@@ -216,15 +270,36 @@ fn log_stream_name() -> String {
     format!("{date}/[{LATEST}]{}", uuid::Uuid::new_v4().simple())
 }
 
-/// Whether a variable of the emulator's own environment must not reach a function: AWS
-/// settings (credentials, region, endpoints, profiles), what Lambda sets itself, and the
-/// emulator's own settings (`EMULATOR_*`, its `RUST_LOG`); a function that wants
-/// `RUST_LOG` gets it from its configuration, as on AWS.
-fn withheld(name: &str) -> bool {
-    name.starts_with("AWS_")
-        || name.starts_with("EMULATOR_")
-        || name == "RUST_LOG"
-        || RESERVED_VARIABLES.contains(&name)
+/// The variables of the emulator's own environment a function inherits: what a process
+/// needs to run at all (`PATH`, `HOME`, `TMPDIR`, dynamic libraries), its locale, and
+/// where the system's TLS certificates are (an SDK call over HTTPS needs them). Nothing
+/// else reaches a function unless named with `--lambda-pass-env`: a CI runner's tokens,
+/// database URLs and the emulator's own settings stay with the emulator. `TZ` is not
+/// here: Lambda sets it (`:UTC`).
+pub const INHERITED_VARIABLES: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TMPDIR",
+    "LD_LIBRARY_PATH",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+];
+
+/// The host variables a function starts with: the inherited ones and those passed
+/// explicitly (`pass`), when the emulator has them. Lambda's variables and the function's
+/// own are set after these, so they win.
+pub fn host_variables(pass: &[String]) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+    INHERITED_VARIABLES
+        .iter()
+        .copied()
+        .chain(pass.iter().map(String::as_str))
+        .filter_map(|name| std::env::var_os(name).map(|value| (name.into(), value)))
+        .collect()
 }
 
 /// Starts an environment: its Runtime API, then its process.
@@ -235,7 +310,7 @@ pub async fn launch(launch: Launch<'_>) -> Result<Environment, LaunchError> {
         .map_err(|e| LaunchError::Setup(format!("cannot open a Runtime API port: {e}")))?;
     let mut command = tokio::process::Command::new(&launch.executable);
     command.env_clear();
-    command.envs(std::env::vars_os().filter(|(name, _)| !withheld(&name.to_string_lossy())));
+    command.envs(host_variables(launch.pass_env));
     let region = config.region.as_str();
     let task_root = launch.task_root.to_string_lossy().into_owned();
     let memory = config.memory_size.to_string();
@@ -318,32 +393,50 @@ pub async fn launch(launch: Launch<'_>) -> Result<Environment, LaunchError> {
         .collect();
     let (kill_tx, kill_rx) = oneshot::channel::<()>();
     let (exit_tx, exit_rx) = watch::channel(None);
-    tokio::spawn(async move {
-        let status = tokio::select! {
-            status = child.wait() => status.ok(),
-            _ = kill_rx => {
-                kill_group(pid);
-                let _ = child.start_kill();
-                child.wait().await.ok()
+    let group = Arc::new(Group {
+        pid,
+        reaped: Mutex::new(false),
+    });
+    let exited = match watch_exit(pid) {
+        Ok(exited) => exited,
+        Err(e) => {
+            group.kill();
+            unregister(&launch.records);
+            return Err(LaunchError::Setup(format!(
+                "cannot watch the runtime's process: {e}"
+            )));
+        }
+    };
+    tokio::spawn({
+        let group = Arc::clone(&group);
+        async move {
+            tokio::select! {
+                _ = exited => {}
+                _ = kill_rx => group.kill(),
             }
-        };
-        // Whatever the runtime left behind in its group goes with it.
-        kill_group(pid);
-        let exit = match status {
-            Some(status) => Exit {
-                description: describe_exit(&status),
-                success: status.success(),
-            },
-            None => Exit {
-                description: "signal: killed".to_owned(),
-                success: false,
-            },
-        };
-        let _ = exit_tx.send(Some(exit));
+            // The leader has exited (or was just killed) and is not reaped yet, so its
+            // group id is still its own: whatever the runtime left behind in the group
+            // (a forked grandchild, a shell's children) is killed with it, and only then
+            // is the leader reaped.
+            group.kill_and_close();
+            let _ = child.start_kill();
+            let exit = match child.wait().await {
+                Ok(status) => Exit {
+                    description: describe_exit(&status),
+                    success: status.success(),
+                },
+                Err(_) => Exit {
+                    description: "signal: killed".to_owned(),
+                    success: false,
+                },
+            };
+            let _ = exit_tx.send(Some(exit));
+        }
     });
     let control = Arc::new(EnvironmentControl {
         id: uuid::Uuid::new_v4().simple().to_string()[..12].to_owned(),
         pid,
+        group,
         kill: Mutex::new(Some(kill_tx)),
         exit: exit_rx,
     });
@@ -368,6 +461,7 @@ pub async fn launch(launch: Launch<'_>) -> Result<Environment, LaunchError> {
         records: launch.records,
         max_memory: AtomicU64::new(0),
         _code: launch.code,
+        _slot: launch.slot,
     })
 }
 
@@ -538,21 +632,24 @@ mod tests {
     }
 
     #[test]
-    fn the_emulators_aws_settings_never_reach_a_function() {
-        for name in [
-            "AWS_ACCESS_KEY_ID",
-            "AWS_PROFILE",
-            "AWS_ENDPOINT_URL_SSM",
-            "_HANDLER",
-            "LAMBDA_TASK_ROOT",
-            "EMULATOR_FIXTURES",
-            "RUST_LOG",
-        ] {
-            assert!(withheld(name), "{name}");
-        }
-        for name in ["PATH", "HOME", "RUST_BACKTRACE"] {
-            assert!(!withheld(name), "{name}");
-        }
+    fn only_the_allow_list_and_named_variables_reach_a_function() {
+        // PATH is set in every test process; the others are this test's own.
+        std::env::set_var("EMULATOR_UNIT_CANARY_SECRET", "s3cr3t");
+        std::env::set_var("UNIT_CANARY_PASSED", "passed");
+        let names = |pass: &[String]| -> Vec<String> {
+            host_variables(pass)
+                .into_iter()
+                .map(|(n, _)| n.to_string_lossy().into_owned())
+                .collect()
+        };
+        let plain = names(&[]);
+        assert!(plain.contains(&"PATH".to_owned()), "{plain:?}");
+        assert!(!plain.iter().any(|n| n.contains("CANARY")), "{plain:?}");
+        assert!(!plain.iter().any(|n| n.starts_with("AWS_")), "{plain:?}");
+        let passed = names(&["UNIT_CANARY_PASSED".to_owned(), "UNSET_NAME_X".to_owned()]);
+        assert!(passed.contains(&"UNIT_CANARY_PASSED".to_owned()));
+        assert!(!passed.contains(&"UNSET_NAME_X".to_owned()));
+        assert!(!passed.contains(&"EMULATOR_UNIT_CANARY_SECRET".to_owned()));
     }
 
     #[test]

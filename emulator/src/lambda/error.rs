@@ -33,6 +33,9 @@ pub enum LambdaError {
     /// request larger than Lambda accepts.
     #[error("{0}")]
     RequestEntityTooLarge(String),
+    /// `CodeStorageExceededException` (400): the region's code storage quota is used up.
+    #[error("{0}")]
+    CodeStorageExceeded(String),
     /// `PreconditionFailedException` (412): the `RevisionId` given is not the current one.
     #[error("{0}")]
     PreconditionFailed(String),
@@ -72,6 +75,24 @@ impl LambdaError {
     }
 }
 
+impl LambdaError {
+    /// The region's code storage quota is used up, in the words of Lambda's documentation
+    /// of its limits ("Code storage limit exceeded", docs.aws.amazon.com/lambda/latest/dg/limits.html).
+    pub fn code_storage_exceeded() -> Self {
+        LambdaError::CodeStorageExceeded("Code storage limit exceeded.".to_owned())
+    }
+
+    /// An invocation beyond the concurrency available: 429 with `Retry-After`, in the
+    /// words and reason Lambda uses for its concurrency throttles.
+    pub fn throttled() -> Self {
+        LambdaError::TooManyRequests {
+            message: "Rate Exceeded.".to_owned(),
+            retry_after_seconds: 1,
+            reason: "ConcurrentInvocationLimitExceeded",
+        }
+    }
+}
+
 impl AwsError for LambdaError {
     fn code(&self) -> &str {
         match self {
@@ -83,6 +104,7 @@ impl AwsError for LambdaError {
             LambdaError::RequestTooLarge(_) => "RequestTooLargeException",
             LambdaError::RequestEntityTooLarge(_) => "RequestEntityTooLargeException",
             LambdaError::PreconditionFailed(_) => "PreconditionFailedException",
+            LambdaError::CodeStorageExceeded(_) => "CodeStorageExceededException",
             LambdaError::UnsupportedMediaType(_) => "UnsupportedMediaTypeException",
             LambdaError::TooManyRequests { .. } => "TooManyRequestsException",
             LambdaError::AccessDenied(_) => "AccessDeniedException",
@@ -99,7 +121,8 @@ impl AwsError for LambdaError {
             LambdaError::ResourceConflict(_) => StatusCode::CONFLICT,
             LambdaError::InvalidParameterValue(_)
             | LambdaError::InvalidRequestContent(_)
-            | LambdaError::Validation(_) => StatusCode::BAD_REQUEST,
+            | LambdaError::Validation(_)
+            | LambdaError::CodeStorageExceeded(_) => StatusCode::BAD_REQUEST,
             LambdaError::RequestTooLarge(_) | LambdaError::RequestEntityTooLarge(_) => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
@@ -184,6 +207,12 @@ mod tests {
                 LambdaError::UnsupportedMediaType("x".into()),
                 "UnsupportedMediaTypeException",
                 415,
+                "message",
+            ),
+            (
+                LambdaError::CodeStorageExceeded("x".into()),
+                "CodeStorageExceededException",
+                400,
                 "message",
             ),
             (

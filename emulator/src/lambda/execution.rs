@@ -123,6 +123,10 @@ async fn cold_start(
             ROLE_NOT_ASSUMABLE.to_owned(),
         )));
     };
+    // One more process, if the emulator-wide limit allows (after idle environments of
+    // other functions were stopped to make room).
+    let slot = super::environment_slot(state)
+        .ok_or_else(|| ColdStartError::Api(LambdaError::throttled()))?;
     let duration = role.max_session_duration;
     let key = state.iam.start_function_session(
         role,
@@ -147,6 +151,8 @@ async fn cold_start(
         log: Arc::clone(log),
         record: Arc::clone(record),
         records: Arc::clone(&state.lambda.records),
+        pass_env: &state.config.lambda_pass_env,
+        slot,
     })
     .await
     .map_err(|e| match e {

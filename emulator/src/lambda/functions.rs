@@ -291,7 +291,10 @@ pub async fn create(
     config.tags = input.tags.clone().unwrap_or_default();
     let output = config.output(&package);
     let function = Arc::new(Function::new(config, Arc::new(package), new_pool(state)));
-    if !region.lambda.insert(function) {
+    if !region
+        .lambda
+        .insert_within(function, state.config.lambda_code_storage_bytes)?
+    {
         return Err(exists());
     }
     tracing::debug!(function = %target.arn, request_id = %ctx.request_id, "function created");
@@ -536,6 +539,14 @@ pub async fn update_code(
     }
     check_revision(input.revision_id.as_deref(), &function.current().config)?;
     let package = package(state, spec).await?;
+    // The region's code storage quota, with this function's code replaced.
+    let others = state
+        .region(&ctx.region)
+        .lambda
+        .code_bytes(Some(&function.name));
+    if others.saturating_add(package.size) > state.config.lambda_code_storage_bytes {
+        return Err(LambdaError::code_storage_exceeded());
+    }
     if input.dry_run == Some(true) {
         let current = function.current();
         return Ok(current.config.output(&package));

@@ -13,7 +13,6 @@ use crate::state::EmulatorState;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// The largest synchronous payload.
@@ -23,10 +22,7 @@ pub const MAX_EVENT_PAYLOAD: usize = 256 * 1024;
 /// The longest `X-Amz-Client-Context`.
 pub const MAX_CLIENT_CONTEXT: usize = 3583;
 /// How many Event invocations may wait for an environment, emulator-wide.
-const MAX_QUEUED_EVENTS: usize = 10_000;
-
-/// Event invocations waiting for an environment.
-static QUEUED_EVENTS: AtomicUsize = AtomicUsize::new(0);
+pub const MAX_QUEUED_EVENTS: usize = 10_000;
 
 /// Invoke's answer: a status, the payload and the output headers.
 #[derive(Debug)]
@@ -171,14 +167,18 @@ pub async fn invoke(
             executed_version: None,
         }),
         "Event" => {
-            if QUEUED_EVENTS.fetch_add(1, Ordering::AcqRel) >= MAX_QUEUED_EVENTS {
-                QUEUED_EVENTS.fetch_sub(1, Ordering::AcqRel);
-                return Err(throttled());
-            }
+            // Bounded in number and in bytes: a caller cannot queue more than
+            // `lambda_max_queued_event_bytes` of payloads behind a busy function.
+            let Some(queued) = state.lambda.queue_event(
+                request.payload.len(),
+                state.config.lambda_max_queued_event_bytes,
+            ) else {
+                return Err(LambdaError::throttled());
+            };
             let state = Arc::clone(state);
             tokio::spawn(async move {
                 let permit = function.pool.permit().await;
-                QUEUED_EVENTS.fetch_sub(1, Ordering::AcqRel);
+                drop(queued);
                 let Some(_permit) = permit else {
                     tracing::info!(function = %function.arn, request_id = %request.request_id, "event dropped: the function was deleted");
                     return;
@@ -205,7 +205,7 @@ pub async fn invoke(
         }
         _ => {
             let Some(permit) = function.pool.try_permit() else {
-                return Err(throttled());
+                return Err(LambdaError::throttled());
             };
             // As on AWS, an invocation runs to its end even if the caller hangs up.
             let state = Arc::clone(state);
@@ -225,14 +225,6 @@ pub async fn invoke(
                 executed_version: Some(LATEST),
             })
         }
-    }
-}
-
-fn throttled() -> LambdaError {
-    LambdaError::TooManyRequests {
-        message: "Rate Exceeded.".to_owned(),
-        retry_after_seconds: 1,
-        reason: "ConcurrentInvocationLimitExceeded",
     }
 }
 

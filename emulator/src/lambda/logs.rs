@@ -9,6 +9,20 @@ use std::sync::{Arc, Mutex};
 const KEPT_BYTES: usize = 256 * 1024;
 /// The size of the tail returned with `X-Amz-Log-Type: Tail`.
 pub const TAIL_BYTES: usize = 4096;
+/// How much output a function may write per invocation (and between two invocations)
+/// before the rest is dropped: what reaches the emulator's log and the invocation's log.
+/// Lambda has no such limit (CloudWatch takes what it is sent); a local emulator writing
+/// hundreds of megabytes of a looping function's output to its own log helps nobody.
+pub const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
+/// How many lines of output a function may write per invocation (and between two):
+/// each line costs a record in the emulator's log, whatever its length.
+pub const MAX_OUTPUT_LINES: usize = 10_000;
+/// How much one read turn of a pipe takes before it gives the thread back.
+pub const TURN_BYTES: usize = 64 * 1024;
+/// The pause between read turns while output is being dropped: the function then writes
+/// at most [`TURN_BYTES`] per pause and pipe (about 6 MB/s), blocked on a full pipe in
+/// between, instead of keeping a core of the emulator busy discarding its output.
+pub const DROP_PACE: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// The log of one invocation.
 #[derive(Debug, Default)]
@@ -115,6 +129,21 @@ struct SinkState {
     current: Option<Arc<InvocationLog>>,
     /// Incomplete lines of stdout and stderr.
     partial: [Vec<u8>; 2],
+    /// Output bytes and lines written since the invocation began (or since the last one
+    /// ended).
+    written: usize,
+    lines: usize,
+    /// Whether the budget is spent: output is dropped until the next invocation.
+    exhausted: bool,
+    /// Bytes dropped and not yet reported by a marker line.
+    dropped: u64,
+}
+
+/// The line written where output was dropped.
+pub fn dropped_line(bytes: u64) -> String {
+    format!(
+        "[emulator] {bytes} bytes of output dropped: a function may write at most {MAX_OUTPUT_BYTES} bytes or {MAX_OUTPUT_LINES} lines per invocation"
+    )
 }
 
 /// Which of the child's streams a chunk came from.
@@ -140,37 +169,96 @@ impl LogSink {
         }
     }
 
+    /// Writes a line of the function's output if the budget allows; once it is spent,
+    /// counts what is dropped instead.
+    fn output_line(&self, state: &mut SinkState, line: &str) {
+        let size = line.len() + 1;
+        if state.exhausted
+            || state.written + size > MAX_OUTPUT_BYTES
+            || state.lines >= MAX_OUTPUT_LINES
+        {
+            state.exhausted = true;
+            state.dropped += size as u64;
+            return;
+        }
+        state.written += size;
+        state.lines += 1;
+        self.emit(state, line);
+    }
+
+    /// Writes the marker line for output dropped since the last one.
+    fn report_dropped(&self, state: &mut SinkState) {
+        if state.dropped > 0 {
+            let line = dropped_line(state.dropped);
+            state.dropped = 0;
+            self.emit(state, &line);
+        }
+    }
+
+    /// Ends a budget period: reports what was dropped, and gives the next period a full
+    /// budget.
+    fn new_period(&self, state: &mut SinkState) {
+        self.report_dropped(state);
+        state.written = 0;
+        state.lines = 0;
+        state.exhausted = false;
+    }
+
     /// Sends the following output to `log` too.
     pub fn attach(&self, log: Arc<InvocationLog>) {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).current = Some(log);
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.new_period(&mut state);
+        state.current = Some(log);
     }
 
     /// Stops sending output to the invocation's log.
     pub fn detach(&self) {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).current = None;
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.new_period(&mut state);
+        state.current = None;
     }
 
-    /// Writes a line of the platform's (`START`, `END`, `REPORT`, errors).
+    /// Whether output is being dropped (the budget of this period is spent).
+    pub fn dropping(&self) -> bool {
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .exhausted
+    }
+
+    /// Writes a line of the platform's (`START`, `END`, `REPORT`, errors), after the
+    /// marker of any output dropped before it.
     pub fn platform_line(&self, line: &str) {
-        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        self.report_dropped(&mut state);
         self.emit(&state, line);
     }
 
     /// Takes a chunk of the child's output; complete lines are written.
     pub fn push(&self, stream: Stream, bytes: &[u8]) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.exhausted {
+            // Not even split into lines: dropped output costs a counter.
+            state.dropped += bytes.len() as u64;
+            return;
+        }
         let index = stream as usize;
         state.partial[index].extend_from_slice(bytes);
         while let Some(end) = state.partial[index].iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = state.partial[index].drain(..=end).collect();
             let text = String::from_utf8_lossy(&line[..line.len() - 1]);
             let text = text.strip_suffix('\r').unwrap_or(&text).to_owned();
-            self.emit(&state, &text);
+            self.output_line(&mut state, &text);
+            if state.exhausted {
+                let rest = std::mem::take(&mut state.partial[index]);
+                state.dropped += rest.len() as u64;
+                return;
+            }
         }
         // A line longer than the kept log is written in pieces.
         if state.partial[index].len() > KEPT_BYTES {
             let piece: Vec<u8> = std::mem::take(&mut state.partial[index]);
-            self.emit(&state, &String::from_utf8_lossy(&piece));
+            self.output_line(&mut state, &String::from_utf8_lossy(&piece));
         }
     }
 
@@ -179,20 +267,32 @@ impl LogSink {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let piece = std::mem::take(&mut state.partial[stream as usize]);
         if !piece.is_empty() {
-            self.emit(&state, &String::from_utf8_lossy(&piece));
+            self.output_line(&mut state, &String::from_utf8_lossy(&piece));
         }
     }
 }
 
+/// What one read turn of a pipe found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Turn {
+    /// The pipe holds nothing more for now.
+    Empty,
+    /// The turn's budget was used up with data still waiting.
+    More,
+    /// The pipe has ended (the process and everything it started closed it).
+    Ended,
+}
+
 /// Reads the child's output pipes as data arrives, and on demand (so that everything a
-/// function wrote before answering is in its invocation's log).
+/// function wrote before answering is in its invocation's log). Every read is a bounded
+/// turn ([`TURN_BYTES`]) under its pipe's lock, so a function that floods its output
+/// never holds a lock or a worker thread for longer than one turn.
 #[cfg(unix)]
 #[derive(Debug)]
 pub struct OutputPipes {
-    pipes: Vec<(Stream, tokio::net::unix::pipe::Receiver)>,
+    /// Each pipe with the lock that serialises its reads (so chunks are never reordered).
+    pipes: Vec<(Stream, tokio::net::unix::pipe::Receiver, Mutex<()>)>,
     sink: Arc<LogSink>,
-    /// Serialises reads so chunks are never reordered.
-    reading: Mutex<()>,
 }
 
 #[cfg(unix)]
@@ -209,58 +309,68 @@ impl OutputPipes {
             pipes.push((
                 Stream::Stdout,
                 Receiver::from_owned_fd(out.into_owned_fd()?)?,
+                Mutex::new(()),
             ));
         }
         if let Some(err) = stderr {
             pipes.push((
                 Stream::Stderr,
                 Receiver::from_owned_fd(err.into_owned_fd()?)?,
+                Mutex::new(()),
             ));
         }
-        Ok(Arc::new(OutputPipes {
-            pipes,
-            sink,
-            reading: Mutex::new(()),
-        }))
+        Ok(Arc::new(OutputPipes { pipes, sink }))
     }
 
-    /// Reads whatever the pipe `index` holds now; `false` once it has ended.
-    fn read_now(&self, index: usize) -> bool {
-        let _guard = self.reading.lock().unwrap_or_else(|e| e.into_inner());
-        let (stream, pipe) = &self.pipes[index];
+    /// One turn: reads what pipe `index` holds now, at most [`TURN_BYTES`].
+    fn read_turn(&self, index: usize) -> Turn {
+        let (stream, pipe, lock) = &self.pipes[index];
+        let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
         let mut buffer = [0u8; 8192];
-        loop {
+        let mut taken = 0;
+        while taken < TURN_BYTES {
             match pipe.try_read(&mut buffer) {
                 Ok(0) => {
                     self.sink.flush(*stream);
-                    return false;
+                    return Turn::Ended;
                 }
-                Ok(n) => self.sink.push(*stream, &buffer[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return true,
+                Ok(n) => {
+                    taken += n;
+                    self.sink.push(*stream, &buffer[..n]);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Turn::Empty,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(_) => {
                     self.sink.flush(*stream);
-                    return false;
+                    return Turn::Ended;
                 }
             }
         }
+        Turn::More
     }
 
-    /// Reads everything the pipes hold now.
+    /// Reads what the pipes hold now: one turn each, which takes all a pipe can hold
+    /// (64 KB on Linux) unless the function keeps writing.
     pub fn drain(&self) {
         for index in 0..self.pipes.len() {
-            self.read_now(index);
+            self.read_turn(index);
         }
     }
 
-    /// Reads pipe `index` until it ends (a task per pipe).
+    /// Reads pipe `index` until it ends (a task per pipe), giving the worker back after
+    /// every turn, and pausing between turns while the output is dropped.
     pub async fn pump(self: Arc<Self>, index: usize) {
         loop {
             if self.pipes[index].1.readable().await.is_err() {
                 return;
             }
-            if !self.read_now(index) {
-                return;
+            match self.read_turn(index) {
+                Turn::Ended => return,
+                Turn::Empty => {}
+                Turn::More => tokio::task::yield_now().await,
+            }
+            if self.sink.dropping() {
+                tokio::time::sleep(DROP_PACE).await;
             }
         }
     }
@@ -323,6 +433,50 @@ mod tests {
         assert!(tail.ends_with("line 999 é\n"));
         assert_eq!(super::tail("aé", 1), "");
         assert_eq!(super::tail("aé", 2), "é");
+    }
+
+    #[test]
+    fn output_beyond_the_budget_is_dropped_with_a_marker_and_the_next_invocation_starts_afresh() {
+        let sink = LogSink::new("f");
+        let log = Arc::new(InvocationLog::default());
+        sink.attach(Arc::clone(&log));
+        let line = [b'y', b'\n'];
+        let chunk: Vec<u8> = line.iter().copied().cycle().take(8192).collect();
+        let mut pushed = 0usize;
+        while pushed < 2 * MAX_OUTPUT_BYTES {
+            sink.push(Stream::Stdout, &chunk);
+            pushed += chunk.len();
+        }
+        assert!(sink.dropping());
+        sink.platform_line("END RequestId: x");
+        let text = log.text();
+        assert_eq!(text.lines().filter(|l| *l == "y").count(), MAX_OUTPUT_LINES);
+        // The invocation log keeps its bounded tail; what was written stays in budget.
+        assert!(text.len() <= 2 * KEPT_BYTES, "{}", text.len());
+        // `y` lines reach the line limit first.
+        let marker = dropped_line((pushed - 2 * MAX_OUTPUT_LINES) as u64);
+        assert!(
+            text.ends_with(&format!("y\n{marker}\nEND RequestId: x\n")),
+            "{}",
+            tail(&text, 300)
+        );
+        // Long lines reach the byte limit instead.
+        let long = "x".repeat(100_000);
+        let log = Arc::new(InvocationLog::default());
+        sink.attach(Arc::clone(&log));
+        for _ in 0..20 {
+            sink.push(Stream::Stderr, format!("{long}\n").as_bytes());
+        }
+        sink.platform_line("END");
+        assert!(log
+            .text()
+            .ends_with(&format!("{}\nEND\n", dropped_line(10 * 100_001))));
+        // The next invocation has a full budget again.
+        let next = Arc::new(InvocationLog::default());
+        sink.attach(Arc::clone(&next));
+        assert!(!sink.dropping());
+        sink.push(Stream::Stdout, b"fresh\n");
+        assert_eq!(next.text(), "fresh\n");
     }
 
     #[test]

@@ -52,6 +52,7 @@ use records::InvocationRecords;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// The service principal of Lambda (in trust policies).
 pub const SERVICE_PRINCIPAL: &str = "lambda.amazonaws.com";
@@ -69,6 +70,26 @@ pub struct Lambda {
     workdir: Mutex<Option<Arc<WorkDir>>>,
     /// Set when the emulator stops: no new environments.
     stopping: AtomicBool,
+    /// One permit per execution environment of any function
+    /// (`Config::lambda_max_environments_total`), created on first use.
+    environments: OnceLock<Arc<Semaphore>>,
+    /// Event invocations waiting for an environment, and their payload bytes.
+    queued: Arc<Mutex<(usize, usize)>>,
+}
+
+/// An Event invocation's place in the queue, given back when it is dropped.
+#[derive(Debug)]
+pub struct QueuedEvent {
+    queued: Arc<Mutex<(usize, usize)>>,
+    bytes: usize,
+}
+
+impl Drop for QueuedEvent {
+    fn drop(&mut self) {
+        let mut queued = self.queued.lock().unwrap_or_else(|e| e.into_inner());
+        queued.0 = queued.0.saturating_sub(1);
+        queued.1 = queued.1.saturating_sub(self.bytes);
+    }
 }
 
 impl Lambda {
@@ -105,9 +126,51 @@ impl Lambda {
         Ok(dir)
     }
 
+    /// A place in the Event queue for a payload of `bytes`, if the queue stays within
+    /// [`invoke::MAX_QUEUED_EVENTS`] invocations and `max_bytes` bytes.
+    pub fn queue_event(&self, bytes: usize, max_bytes: usize) -> Option<QueuedEvent> {
+        let mut queued = self.queued.lock().unwrap_or_else(|e| e.into_inner());
+        if queued.0 >= invoke::MAX_QUEUED_EVENTS || queued.1.saturating_add(bytes) > max_bytes {
+            return None;
+        }
+        queued.0 += 1;
+        queued.1 += bytes;
+        Some(QueuedEvent {
+            queued: Arc::clone(&self.queued),
+            bytes,
+        })
+    }
+
     /// Whether the emulator is stopping.
     pub fn is_stopping(&self) -> bool {
         self.stopping.load(Ordering::Acquire)
+    }
+}
+
+/// A permit for one more execution environment, emulator-wide: when all are taken, idle
+/// environments (of any function, the longest idle first) are stopped to make room;
+/// `None` if every environment is busy.
+pub fn environment_slot(state: &EmulatorState) -> Option<OwnedSemaphorePermit> {
+    let permits = state.lambda.environments.get_or_init(|| {
+        Arc::new(Semaphore::new(
+            state.config.lambda_max_environments_total.max(1),
+        ))
+    });
+    loop {
+        if let Ok(permit) = Arc::clone(permits).try_acquire_owned() {
+            return Some(permit);
+        }
+        let evicted = state
+            .regions
+            .all()
+            .iter()
+            .flat_map(|region| region.lambda.all())
+            .filter_map(|function| function.pool.oldest_idle_since().map(|t| (function, t)))
+            .min_by_key(|(_, since)| *since)
+            .is_some_and(|(function, _)| function.pool.evict_oldest_idle());
+        if !evicted {
+            return Arc::clone(permits).try_acquire_owned().ok();
+        }
     }
 }
 

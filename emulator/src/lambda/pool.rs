@@ -148,6 +148,28 @@ impl EnvironmentPool {
         }
     }
 
+    /// Since when the longest-idle environment has been idle, if any is.
+    pub fn oldest_idle_since(&self) -> Option<Instant> {
+        let idle = self.inner.idle.lock().unwrap_or_else(|e| e.into_inner());
+        idle.iter().map(|(_, since)| *since).min()
+    }
+
+    /// Stops the longest-idle environment (to make room for another function's);
+    /// `false` if none is idle.
+    pub fn evict_oldest_idle(&self) -> bool {
+        let evicted = {
+            let mut idle = self.inner.idle.lock().unwrap_or_else(|e| e.into_inner());
+            let oldest = idle
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, (_, since))| *since)
+                .map(|(i, _)| i);
+            oldest.map(|i| idle.remove(i))
+        };
+        // Dropped outside the lock: dropping kills the process group.
+        evicted.is_some()
+    }
+
     /// How many environments are idle.
     pub fn idle_count(&self) -> usize {
         self.inner

@@ -68,11 +68,22 @@ pub struct InitError {
     pub body: Bytes,
 }
 
+/// Where the runtime is with its invocations, named as the Runtime Interface Emulator
+/// names its states in the errors it answers (`lambda/core/runtime_state_names.go` of
+/// aws/aws-lambda-runtime-interface-emulator).
+enum Held {
+    /// No invocation taken yet (`Started`).
+    Started,
+    /// The runtime holds an invocation (`Ready`): its id and where its answer goes.
+    Invocation(String, oneshot::Sender<Reply>),
+    /// It answered and has not taken the next one (`RuntimeResponseSentState`).
+    ResponseSent,
+}
+
 /// The state the Runtime API's handlers share.
 struct Shared {
     queue: tokio::sync::Mutex<mpsc::Receiver<Dispatch>>,
-    /// The invocation the runtime holds: its id and where its answer goes.
-    current: Mutex<Option<(String, oneshot::Sender<Reply>)>>,
+    current: Mutex<Held>,
     init_error: watch::Sender<Option<InitError>>,
 }
 
@@ -127,7 +138,7 @@ pub async fn start() -> std::io::Result<RuntimeApi> {
     let (init_tx, init_rx) = watch::channel(None);
     let shared = Arc::new(Shared {
         queue: tokio::sync::Mutex::new(queue_rx),
-        current: Mutex::new(None),
+        current: Mutex::new(Held::Started),
         init_error: init_tx,
     });
     let router = Router::new()
@@ -196,7 +207,7 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
             continue;
         }
         *shared.current.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some((request_id.clone(), reply));
+            Held::Invocation(request_id.clone(), reply);
         if let Some(on_take) = on_take {
             on_take();
         }
@@ -222,18 +233,55 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
     }
 }
 
-/// Hands the answer to invocation `id` to its caller; `None` if the runtime does not hold
-/// that invocation.
-fn answer(shared: &Shared, id: &str, reply: Reply) -> Option<()> {
+/// Which answer a runtime posts, named as the Runtime Interface Emulator names the state
+/// it would move to.
+#[derive(Debug, Clone, Copy)]
+enum Answer {
+    Response,
+    Error,
+}
+
+impl Answer {
+    fn state(self) -> &'static str {
+        match self {
+            Answer::Response => "InvocationResponse",
+            Answer::Error => "InvocationErrorResponse",
+        }
+    }
+}
+
+/// Hands the answer to invocation `id` to its caller. An id the runtime does not hold is
+/// `400 InvalidRequestID`; an answer when it holds none (a second answer, or one before
+/// the first `/next`) is refused as the Runtime Interface Emulator refuses it:
+/// `403 InvalidStateTransition`, "State transition from RuntimeResponseSentState to
+/// InvocationResponse failed for runtime. Error: State transition is not allowed"
+/// (`lambda/rapi/handler/invocationresponse.go`, `lambda/core/states.go`). The first
+/// answer stands. `None` when the answer was taken, else the refusal to send.
+fn answer(shared: &Shared, id: &str, reply: Reply, kind: Answer) -> Option<Response> {
     let mut current = shared.current.lock().unwrap_or_else(|e| e.into_inner());
-    match current.take() {
-        Some((held, sender)) if held == id => {
+    match std::mem::replace(&mut *current, Held::ResponseSent) {
+        Held::Invocation(held, sender) if held == id => {
             let _ = sender.send(reply);
-            Some(())
+            None
+        }
+        Held::Invocation(held, sender) => {
+            *current = Held::Invocation(held, sender);
+            Some(invalid_id())
         }
         other => {
+            let state = match other {
+                Held::Started => "Started",
+                _ => "RuntimeResponseSentState",
+            };
             *current = other;
-            None
+            Some(runtime_error(
+                StatusCode::FORBIDDEN,
+                "InvalidStateTransition",
+                &format!(
+                    "State transition from {state} to {} failed for runtime. Error: State transition is not allowed",
+                    kind.state()
+                ),
+            ))
         }
     }
 }
@@ -261,12 +309,13 @@ async fn response(
     request: Request,
 ) -> Response {
     match axum::body::to_bytes(request.into_body(), MAX_RESPONSE_BYTES).await {
-        Ok(body) => match answer(&shared, &id, Reply::Response(body)) {
-            Some(()) => accepted(),
-            None => invalid_id(),
-        },
+        Ok(body) => {
+            answer(&shared, &id, Reply::Response(body), Answer::Response).unwrap_or_else(accepted)
+        }
         Err(_) => {
-            let _ = answer(&shared, &id, Reply::ResponseTooLarge);
+            if let Some(refusal) = answer(&shared, &id, Reply::ResponseTooLarge, Answer::Response) {
+                return refusal;
+            }
             runtime_error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "RequestEntityTooLarge",
@@ -286,10 +335,13 @@ async fn error(
     let body = axum::body::to_bytes(request.into_body(), MAX_RESPONSE_BYTES)
         .await
         .unwrap_or_default();
-    match answer(&shared, &id, Reply::Error { error_type, body }) {
-        Some(()) => accepted(),
-        None => invalid_id(),
-    }
+    answer(
+        &shared,
+        &id,
+        Reply::Error { error_type, body },
+        Answer::Error,
+    )
+    .unwrap_or_else(accepted)
 }
 
 /// `POST /runtime/init/error`.
@@ -365,6 +417,14 @@ mod tests {
                 body: Bytes::from_static(b"{}")
             }
         );
+        // A second answer is refused as the Runtime Interface Emulator refuses it.
+        let twice = http(address, "POST /2018-06-01/runtime/invocation/req-1/response HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}".into()).await;
+        assert!(twice.starts_with("HTTP/1.1 403"), "{twice}");
+        assert!(
+            twice.contains(r#""errorType":"InvalidStateTransition""#),
+            "{twice}"
+        );
+        assert!(twice.contains("State transition from RuntimeResponseSentState to InvocationResponse failed for runtime. Error: State transition is not allowed"), "{twice}");
     }
 
     #[tokio::test]

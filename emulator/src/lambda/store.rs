@@ -100,6 +100,37 @@ impl FunctionStore {
         true
     }
 
+    /// Adds a function if the region's code stays within `code_limit` bytes (decided under
+    /// the store's write lock, so concurrent creations cannot overshoot it together):
+    /// `Ok(false)` if one of that name exists.
+    pub fn insert_within(
+        &self,
+        function: Arc<Function>,
+        code_limit: u64,
+    ) -> Result<bool, super::LambdaError> {
+        let mut functions = self.functions.write().unwrap_or_else(|e| e.into_inner());
+        if functions.contains_key(&function.name) {
+            return Ok(false);
+        }
+        let stored: u64 = functions.values().map(|f| f.current().code.size).sum();
+        if stored.saturating_add(function.current().code.size) > code_limit {
+            return Err(super::LambdaError::code_storage_exceeded());
+        }
+        functions.insert(function.name.clone(), function);
+        Ok(true)
+    }
+
+    /// The code the region stores (every function's `CodeSize`), leaving out `except`.
+    pub fn code_bytes(&self, except: Option<&str>) -> u64 {
+        self.functions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|(name, _)| Some(name.as_str()) != except)
+            .map(|(_, f)| f.current().code.size)
+            .sum()
+    }
+
     /// Removes a function.
     pub fn remove(&self, name: &str) -> Option<Arc<Function>> {
         self.functions
