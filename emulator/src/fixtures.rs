@@ -26,7 +26,7 @@ impl FixtureError {
 }
 
 /// An access key pair in a fixture.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccessKeyFixture {
     /// The access key id (`AKIA...` by convention; any 16–128 word characters).
@@ -71,7 +71,7 @@ pub struct UserFixture {
 
 /// Fixed temporary credentials of a role session (an emulator extension, so that tests
 /// can act as a role that only a service may assume). They never expire.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SessionFixture {
     /// The role's name.
@@ -102,7 +102,7 @@ pub struct RoleFixture {
 }
 
 /// A KMS key (symmetric).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyFixture {
     /// The key id (a UUID); generated when absent.
@@ -129,7 +129,7 @@ pub struct KeyFixture {
 }
 
 /// A parameter (its current version).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParameterFixture {
     pub name: String,
@@ -278,7 +278,7 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FixtureError> {
 }
 
 /// One parameter of a replayed `aws ssm get-parameters-by-path` answer.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 struct ReplayedParameter {
     #[serde(rename = "Name")]
     name: String,
@@ -297,6 +297,70 @@ struct Replay {
     #[serde(rename = "Parameters")]
     parameters: Vec<ReplayedParameter>,
 }
+
+// The fixtures' secrets (secret access keys, session tokens, key material, parameter
+// values, which may be SecureString plaintexts) never appear in debug output: these
+// types are printed in the fields they share with error values and logs.
+impl std::fmt::Debug for AccessKeyFixture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessKeyFixture")
+            .field("id", &self.id)
+            .field("secret", &REDACTED)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SessionFixture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionFixture")
+            .field("role", &self.role)
+            .field("name", &self.name)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret", &REDACTED)
+            .field("session_token", &REDACTED)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for KeyFixture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyFixture")
+            .field("id", &self.id)
+            .field("region", &self.region)
+            .field("aliases", &self.aliases)
+            .field("enabled", &self.enabled)
+            .field(
+                "key_material",
+                &self.key_material.as_ref().map(|_| REDACTED),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ParameterFixture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParameterFixture")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("value", &REDACTED)
+            .field("key_id", &self.key_id)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ReplayedParameter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplayedParameter")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("value", &REDACTED)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What debug output shows in place of a secret.
+pub const REDACTED: &str = "<redacted>";
 
 /// Whether a text is a replayed `get-parameters-by-path` answer rather than a fixture.
 fn is_replay(text: &str) -> bool {

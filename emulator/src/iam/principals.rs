@@ -51,8 +51,9 @@ pub enum KeyOwner {
     RoleSession { role: String, session: String },
 }
 
-/// An access key and what it authenticates as.
-#[derive(Debug, Clone)]
+/// An access key and what it authenticates as. Its `Debug` hides the secret and the
+/// session token.
+#[derive(Clone)]
 pub struct AccessKey {
     pub id: String,
     pub secret: String,
@@ -61,6 +62,19 @@ pub struct AccessKey {
     pub session_token: Option<String>,
     /// When a temporary key stops working.
     pub expires: Option<OffsetDateTime>,
+}
+
+impl std::fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::fixtures::REDACTED;
+        f.debug_struct("AccessKey")
+            .field("id", &self.id)
+            .field("secret", &REDACTED)
+            .field("owner", &self.owner)
+            .field("session_token", &self.session_token.as_ref().map(|_| REDACTED))
+            .field("expires", &self.expires)
+            .finish()
+    }
 }
 
 /// A stable, AWS-looking unique id (`AIDA` + 17 characters) derived from an ARN.
