@@ -2,6 +2,7 @@
 //! process on `127.0.0.1:0` unless `AWS_ENDPOINT_URL` names a running one.
 
 mod admin;
+mod boundaries;
 mod common;
 mod compose;
 mod identity;
