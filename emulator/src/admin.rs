@@ -4,8 +4,8 @@
 
 use crate::auth::AuthError;
 use crate::context::{Caller, RequestContext};
-use crate::protocol::ProtocolError;
 use crate::kms::store::{KeyManager, KeyState};
+use crate::protocol::ProtocolError;
 use crate::ssm::store::{ParameterType, PathScope};
 use crate::state::EmulatorState;
 use serde_json::{json, Value};

@@ -175,10 +175,21 @@ mod tests {
             "app.localhost",
             "CI-RUNNER.internal:4566",
         ] {
-            assert!(check_host(&config, &headers(&[("host", ok)])).is_ok(), "{ok}");
+            assert!(
+                check_host(&config, &headers(&[("host", ok)])).is_ok(),
+                "{ok}"
+            );
         }
-        for bad in ["evil.example", "evil.example:4566", "10.1.2.3:4566", "localhost.evil.example"] {
-            assert!(check_host(&config, &headers(&[("host", bad)])).is_err(), "{bad}");
+        for bad in [
+            "evil.example",
+            "evil.example:4566",
+            "10.1.2.3:4566",
+            "localhost.evil.example",
+        ] {
+            assert!(
+                check_host(&config, &headers(&[("host", bad)])).is_err(),
+                "{bad}"
+            );
         }
         assert!(check_host(&config, &HeaderMap::new()).is_ok());
         let everywhere = Config {

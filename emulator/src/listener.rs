@@ -141,7 +141,9 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let mut second = tokio::net::TcpStream::connect(address).await.unwrap();
         second
-            .write_all(b"GET /_emulator/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .write_all(
+                b"GET /_emulator/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            )
             .await
             .unwrap();
         let mut buf = Vec::new();

@@ -64,10 +64,18 @@ struct Cli {
     /// Standard-tier parameters per region before PutParameter answers
     /// ParameterLimitExceeded (AWS's quota; parameters loaded from fixtures count but are
     /// never refused).
-    #[arg(long, env = "EMULATOR_MAX_STANDARD_PARAMETERS", default_value_t = 10_000)]
+    #[arg(
+        long,
+        env = "EMULATOR_MAX_STANDARD_PARAMETERS",
+        default_value_t = 10_000
+    )]
     max_standard_parameters: usize,
     /// Advanced-tier parameters per region (AWS's quota).
-    #[arg(long, env = "EMULATOR_MAX_ADVANCED_PARAMETERS", default_value_t = 100_000)]
+    #[arg(
+        long,
+        env = "EMULATOR_MAX_ADVANCED_PARAMETERS",
+        default_value_t = 100_000
+    )]
     max_advanced_parameters: usize,
     /// Customer managed KMS keys per region before CreateKey answers
     /// LimitExceededException (AWS's quota).

@@ -64,7 +64,13 @@ pub async fn serve(
         shutdown.await;
         lambda::stop_all(&stopping).await;
     };
-    let served = crate::listener::serve(listener, Arc::clone(&state), app(Arc::clone(&state)), shutdown).await;
+    let served = crate::listener::serve(
+        listener,
+        Arc::clone(&state),
+        app(Arc::clone(&state)),
+        shutdown,
+    )
+    .await;
     lambda::stop_all(&state).await;
     served
 }
@@ -212,13 +218,23 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
         let content_type = header_str(&parts.headers, header::CONTENT_TYPE).unwrap_or("");
         let essence = content_type.split(';').next().unwrap_or("").trim();
         if !essence.eq_ignore_ascii_case("application/x-amz-json-1.1") {
-            let shown = if content_type.is_empty() { "none" } else { content_type };
-            tracing::info!(content_type = shown, "request refused: not application/x-amz-json-1.1");
+            let shown = if content_type.is_empty() {
+                "none"
+            } else {
+                content_type
+            };
+            tracing::info!(
+                content_type = shown,
+                "request refused: not application/x-amz-json-1.1"
+            );
             return write_error(&ProtocolError::UnsupportedContentType(shown.to_owned()));
         }
     }
     if let Err(error) = pre_authenticate(&state, &parts) {
-        tracing::debug!(code = error.code(query_protocol), "authentication failed before the body was read");
+        tracing::debug!(
+            code = error.code(query_protocol),
+            "authentication failed before the body was read"
+        );
         return write_error(&AuthFailure {
             error: &error,
             query_protocol,
@@ -283,7 +299,10 @@ async fn lambda_request(State(state): State<AppState>, request: Request) -> Resp
         );
     };
     if let Err(error) = pre_authenticate(&state, &parts) {
-        tracing::debug!(code = error.code(false), "authentication failed before the body was read");
+        tracing::debug!(
+            code = error.code(false),
+            "authentication failed before the body was read"
+        );
         return rest_json::error(
             &request_id,
             &LambdaError::Unauthenticated {
@@ -441,8 +460,10 @@ async fn reset(State(state): State<AppState>, request: Request) -> Response {
 /// in the fixture format (YAML). SecureString values only when asked for (which needs
 /// `emulator:ExportSecureValues` besides `emulator:Export`, and is logged).
 async fn export(State(state): State<AppState>, request: Request) -> Response {
-    let include_secure_values = form_urlencoded::parse(request.uri().query().unwrap_or("").as_bytes())
-        .any(|(name, value)| name == "include_secure_values" && value.eq_ignore_ascii_case("true"));
+    let include_secure_values = form_urlencoded::parse(
+        request.uri().query().unwrap_or("").as_bytes(),
+    )
+    .any(|(name, value)| name == "include_secure_values" && value.eq_ignore_ascii_case("true"));
     let actions: &[AdminAction] = if include_secure_values {
         &[AdminAction::Export, AdminAction::ExportSecureValues]
     } else {

@@ -74,7 +74,10 @@ impl EmulatorState {
     /// `regions`: the emulator's own at start; a new, unseen set that a reset then swaps
     /// in whole. (Loading holds a region's KMS lock while its parameters are stored: no
     /// request can reach regions that are still being loaded.)
-    pub fn load_regional_fixtures(&self, regions: &Regions<RegionState>) -> Result<(), FixtureError> {
+    pub fn load_regional_fixtures(
+        &self,
+        regions: &Regions<RegionState>,
+    ) -> Result<(), FixtureError> {
         let state = self;
         let fixtures = &self.fixtures;
         let default_region = state.config.default_region.clone();

@@ -79,7 +79,8 @@ async fn reset_returns_to_the_fixtures_and_export_writes_fixtures() {
         exported.contains("# Not exported (SecureString; export with ?include_secure_values=true): us-east-1 /added/secret"),
         "{exported}"
     );
-    let (status, exported) = http(&url, "GET", "/_emulator/export?include_secure_values=true").await;
+    let (status, exported) =
+        http(&url, "GET", "/_emulator/export?include_secure_values=true").await;
     assert_eq!(status, 200);
     assert!(exported.contains("/added/after/start"), "{exported}");
     assert!(exported.contains("exported-in-plain-text"), "{exported}");

@@ -36,7 +36,9 @@ async fn send(
 ) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let address = url.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = tokio::net::TcpStream::connect(address).await.expect("connect");
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
     let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
     if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
         request.push_str(&format!("Host: {address}\r\n"));
@@ -77,7 +79,12 @@ fn json(body: &str) -> Value {
 
 /// The headers of `method url` signed by `key` (id, secret, session token) with the
 /// real SigV4 signer.
-fn signed(url: &str, method: &str, path: &str, key: (&str, &str, Option<&str>)) -> Vec<(String, String)> {
+fn signed(
+    url: &str,
+    method: &str,
+    path: &str,
+    key: (&str, &str, Option<&str>),
+) -> Vec<(String, String)> {
     use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
     let host = url.trim_start_matches("http://").trim_end_matches('/');
     let identity = aws_credential_types::Credentials::new(
@@ -128,7 +135,11 @@ async fn send_signed(
     send(url, method, path, &pairs, b"").await
 }
 
-async fn ssm_at(url: &str, key: (&str, &str, Option<&str>), region: &'static str) -> aws_sdk_ssm::Client {
+async fn ssm_at(
+    url: &str,
+    key: (&str, &str, Option<&str>),
+    region: &'static str,
+) -> aws_sdk_ssm::Client {
     let config = config_as(key.0, key.1, key.2).await;
     aws_sdk_ssm::Client::from_conf(
         aws_sdk_ssm::config::Builder::from(&config)
@@ -138,7 +149,11 @@ async fn ssm_at(url: &str, key: (&str, &str, Option<&str>), region: &'static str
     )
 }
 
-async fn kms_at(url: &str, key: (&str, &str, Option<&str>), region: &'static str) -> aws_sdk_kms::Client {
+async fn kms_at(
+    url: &str,
+    key: (&str, &str, Option<&str>),
+    region: &'static str,
+) -> aws_sdk_kms::Client {
     let config = config_as(key.0, key.1, key.2).await;
     aws_sdk_kms::Client::from_conf(
         aws_sdk_kms::config::Builder::from(&config)
@@ -156,20 +171,47 @@ async fn requests_for_another_host_are_refused() {
     let get = format!(r#"{{"Name":"{APP_CONFIG}"}}"#);
     let target = ("X-Amz-Target", "AmazonSSM.GetParameter");
     // DNS rebinding: the page's own name, now resolving to 127.0.0.1.
-    for host in ["evil.example", "evil.example:4566", "localhost.evil.example"] {
-        let (status, body) =
-            send(url, "POST", "/", &[("Host", host), JSON, target], get.as_bytes()).await;
+    for host in [
+        "evil.example",
+        "evil.example:4566",
+        "localhost.evil.example",
+    ] {
+        let (status, body) = send(
+            url,
+            "POST",
+            "/",
+            &[("Host", host), JSON, target],
+            get.as_bytes(),
+        )
+        .await;
         assert_eq!(status, 403, "{host}: {body}");
         assert_eq!(json(&body)["__type"], "AccessDeniedException", "{body}");
         assert!(!body.contains("value1"), "{body}");
     }
-    let (status, _) = send(url, "GET", "/_emulator/health", &[("Host", "evil.example")], b"").await;
+    let (status, _) = send(
+        url,
+        "GET",
+        "/_emulator/health",
+        &[("Host", "evil.example")],
+        b"",
+    )
+    .await;
     assert_eq!(status, 403);
     // This machine's names, with any port.
     let port = url.rsplit(':').next().unwrap();
-    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}"), "[::1]:1".to_owned()] {
-        let (status, body) =
-            send(url, "POST", "/", &[("Host", &host), JSON, target], get.as_bytes()).await;
+    for host in [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        "[::1]:1".to_owned(),
+    ] {
+        let (status, body) = send(
+            url,
+            "POST",
+            "/",
+            &[("Host", &host), JSON, target],
+            get.as_bytes(),
+        )
+        .await;
         assert_eq!(status, 200, "{host}: {body}");
     }
 }
@@ -210,7 +252,10 @@ async fn cross_site_browser_requests_are_refused() {
         url,
         "POST",
         "/2015-03-31/functions/ParameterStoreBlogFunctionDev/invocations",
-        &[("Content-Type", "text/plain"), ("Origin", "https://evil.example")],
+        &[
+            ("Content-Type", "text/plain"),
+            ("Origin", "https://evil.example"),
+        ],
         b"{}",
     )
     .await;
@@ -219,7 +264,12 @@ async fn cross_site_browser_requests_are_refused() {
     let port = url.rsplit(':').next().unwrap();
     let local = format!("http://localhost:{port}");
     for headers in [
-        vec![JSON, target, ("Origin", local.as_str()), ("Sec-Fetch-Site", "same-origin")],
+        vec![
+            JSON,
+            target,
+            ("Origin", local.as_str()),
+            ("Sec-Fetch-Site", "same-origin"),
+        ],
         vec![JSON, target],
     ] {
         let (status, body) = send(url, "POST", "/", &headers, get.as_bytes()).await;
@@ -235,7 +285,10 @@ async fn json_requests_without_their_content_type_are_refused() {
     let target = ("X-Amz-Target", "AmazonSSM.PutParameter");
     // What `fetch(url, {method: "POST", mode: "no-cors", body})` sends: no content type,
     // or text/plain; neither needs a preflight.
-    for headers in [vec![target], vec![target, ("Content-Type", "text/plain;charset=UTF-8")]] {
+    for headers in [
+        vec![target],
+        vec![target, ("Content-Type", "text/plain;charset=UTF-8")],
+    ] {
         let (status, body) = send(url, "POST", "/", &headers, put.as_bytes()).await;
         assert_eq!(status, 400, "{body}");
         assert_eq!(json(&body)["__type"], "UnknownOperationException", "{body}");
@@ -290,8 +343,13 @@ async fn admin_endpoints_need_a_token_or_an_allowed_signature_under_strict() {
     let (status, body) =
         send_signed(url, "GET", "/_emulator/decisions", (ADMIN.0, ADMIN.1, None)).await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) =
-        send_signed(url, "GET", "/_emulator/export", (EXPORTER.0, EXPORTER.1, None)).await;
+    let (status, body) = send_signed(
+        url,
+        "GET",
+        "/_emulator/export",
+        (EXPORTER.0, EXPORTER.1, None),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = send_signed(
         url,
@@ -339,7 +397,12 @@ async fn a_function_cannot_read_secrets_through_the_export() {
         .await
         .expect("the role may encrypt");
     assert!(blob.ciphertext_blob().is_some());
-    let keyadmin = ssm_at(url, ("AKIAKEYADMINEXAMPLE1", "keyadmin-secret-access-key", None), "us-east-1").await;
+    let keyadmin = ssm_at(
+        url,
+        ("AKIAKEYADMINEXAMPLE1", "keyadmin-secret-access-key", None),
+        "us-east-1",
+    )
+    .await;
     keyadmin
         .put_parameter()
         .name(&name)
@@ -349,7 +412,10 @@ async fn a_function_cannot_read_secrets_through_the_export() {
         .send()
         .await
         .expect("keyadmin may write under the scenario key");
-    for path in ["/_emulator/export?include_secure_values=true", "/_emulator/export"] {
+    for path in [
+        "/_emulator/export?include_secure_values=true",
+        "/_emulator/export",
+    ] {
         let (status, body) = send_signed(url, "GET", path, role).await;
         assert_eq!(status, 403, "{path}: {body}");
         assert!(!body.contains(&secret));
@@ -372,7 +438,9 @@ async fn a_function_cannot_read_secrets_through_the_export() {
     assert_eq!(status, 200);
     assert!(!body.contains(&secret), "{body}");
     assert!(
-        body.contains(&format!("export with ?include_secure_values=true): us-east-1 {name}")),
+        body.contains(&format!(
+            "export with ?include_secure_values=true): us-east-1 {name}"
+        )),
         "{body}"
     );
 }
@@ -400,7 +468,10 @@ async fn strict_emulator_refuses_unsigned_bodies_before_reading_them() {
             text.starts_with("HTTP/1.1 400") || text.starts_with("HTTP/1.1 403"),
             "{path}: {text}"
         );
-        assert!(text.contains("MissingAuthenticationToken"), "{path}: {text}");
+        assert!(
+            text.contains("MissingAuthenticationToken"),
+            "{path}: {text}"
+        );
     }
 }
 
@@ -439,7 +510,11 @@ async fn parameter_and_key_quotas_are_enforced() {
         .send()
         .await
         .unwrap();
-    ssm.delete_parameter().name("/quota/p1").send().await.unwrap();
+    ssm.delete_parameter()
+        .name("/quota/p1")
+        .send()
+        .await
+        .unwrap();
     ssm.put_parameter()
         .name("/quota/p3")
         .value("v")
@@ -579,7 +654,12 @@ async fn no_secret_reaches_a_log_a_record_or_an_error() {
             .await,
     );
     seen.push_str(&format!("{code} {message}\n"));
-    let role = ssm_at(&url, (FUNCTION_ROLE.0, FUNCTION_ROLE.1, Some(FUNCTION_ROLE.2)), "us-east-1").await;
+    let role = ssm_at(
+        &url,
+        (FUNCTION_ROLE.0, FUNCTION_ROLE.1, Some(FUNCTION_ROLE.2)),
+        "us-east-1",
+    )
+    .await;
     let read = role
         .get_parameter()
         .name("/dev/parameterStoreBlog/appSecrets")
@@ -616,16 +696,33 @@ async fn no_secret_reaches_a_log_a_record_or_an_error() {
     .await;
     let (code, message) = error_of(session.get_parameter().name("/other/denied").send().await);
     seen.push_str(&format!("{code} {message}\n"));
-    let wrong = ssm_at(&url, (credentials.access_key_id(), "wrong-secret", Some(credentials.session_token())), "us-east-1").await;
+    let wrong = ssm_at(
+        &url,
+        (
+            credentials.access_key_id(),
+            "wrong-secret",
+            Some(credentials.session_token()),
+        ),
+        "us-east-1",
+    )
+    .await;
     let (code, message) = error_of(wrong.get_parameter().name(APP_CONFIG).send().await);
     seen.push_str(&format!("{code} {message}\n"));
     let (code, message) = error_of(
-        ssm_at(&url, (credentials.access_key_id(), credentials.secret_access_key(), Some("forged")), "us-east-1")
-            .await
-            .get_parameter()
-            .name(APP_CONFIG)
-            .send()
-            .await,
+        ssm_at(
+            &url,
+            (
+                credentials.access_key_id(),
+                credentials.secret_access_key(),
+                Some("forged"),
+            ),
+            "us-east-1",
+        )
+        .await
+        .get_parameter()
+        .name(APP_CONFIG)
+        .send()
+        .await,
     );
     seen.push_str(&format!("{code} {message}\n"));
     // The function runs, as its role, and reads the secret.
@@ -654,7 +751,10 @@ async fn no_secret_reaches_a_log_a_record_or_an_error() {
         seen.push_str(&body);
     }
     let logs = captured_logs().expect("the tests' own emulators log into this process");
-    assert!(logs.contains("TRACE") || logs.contains("DEBUG"), "logs are captured");
+    assert!(
+        logs.contains("TRACE") || logs.contains("DEBUG"),
+        "logs are captured"
+    );
     let mut secrets = fixture_secrets();
     secrets.push(plaintext.clone());
     secrets.push(root_secret.clone());
@@ -662,7 +762,13 @@ async fn no_secret_reaches_a_log_a_record_or_an_error() {
     secrets.push(credentials.session_token().to_owned());
     for secret in &secrets {
         assert!(!secret.is_empty());
-        assert!(!seen.contains(secret.as_str()), "a secret in a record or error: {secret}");
-        assert!(!logs.contains(secret.as_str()), "a secret in the log: {secret}");
+        assert!(
+            !seen.contains(secret.as_str()),
+            "a secret in a record or error: {secret}"
+        );
+        assert!(
+            !logs.contains(secret.as_str()),
+            "a secret in the log: {secret}"
+        );
     }
 }

@@ -86,7 +86,9 @@ pub fn pre_authenticate(iam: &Iam, request: &SignedRequest<'_>) -> Result<(), Au
         .find_key(&parts.scope.access_key_id)
         .ok_or(AuthError::InvalidToken)?;
     match (&key.session_token, &parts.security_token) {
-        (Some(expected), Some(given)) if constant_time_eq(expected.as_bytes(), given.as_bytes()) => {
+        (Some(expected), Some(given))
+            if constant_time_eq(expected.as_bytes(), given.as_bytes()) =>
+        {
             Ok(())
         }
         (None, None) => Ok(()),
@@ -122,7 +124,9 @@ pub fn authenticate(
         };
     };
     match (&key.session_token, &parts.security_token) {
-        (Some(expected), Some(given)) if constant_time_eq(expected.as_bytes(), given.as_bytes()) => {
+        (Some(expected), Some(given))
+            if constant_time_eq(expected.as_bytes(), given.as_bytes()) =>
+        {
             if key.expires.is_some_and(|e| e <= now) {
                 return Err(AuthError::ExpiredToken);
             }

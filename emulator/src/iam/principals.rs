@@ -71,7 +71,10 @@ impl std::fmt::Debug for AccessKey {
             .field("id", &self.id)
             .field("secret", &REDACTED)
             .field("owner", &self.owner)
-            .field("session_token", &self.session_token.as_ref().map(|_| REDACTED))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| REDACTED),
+            )
             .field("expires", &self.expires)
             .finish()
     }

@@ -50,9 +50,12 @@ pub fn load_parameter(
         .as_deref()
         .map(|p| {
             if p.chars().count() > 1024 {
-                return Err(fail("allowed_pattern is longer than AWS's 1024 characters".to_owned()));
+                return Err(fail(
+                    "allowed_pattern is longer than AWS's 1024 characters".to_owned(),
+                ));
             }
-            super::store::AllowedPattern::compile(p).map_err(|e| fail(format!("allowed_pattern: {e}")))
+            super::store::AllowedPattern::compile(p)
+                .map_err(|e| fail(format!("allowed_pattern: {e}")))
         })
         .transpose()?;
     let arn = names::arn(region, account, &fixture.name);

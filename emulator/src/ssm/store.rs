@@ -136,7 +136,9 @@ impl PartialEq for AllowedPattern {
 
 impl std::fmt::Debug for AllowedPattern {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("AllowedPattern").field(&self.as_str()).finish()
+        f.debug_tuple("AllowedPattern")
+            .field(&self.as_str())
+            .finish()
     }
 }
 
@@ -728,7 +730,10 @@ mod tests {
         store
             .put("/a", "/a", limited("3", Some(RequestedTier::Advanced)))
             .unwrap();
-        assert_eq!((store.count(Tier::Standard), store.count(Tier::Advanced)), (1, 1));
+        assert_eq!(
+            (store.count(Tier::Standard), store.count(Tier::Advanced)),
+            (1, 1)
+        );
         assert!(matches!(
             store.put("/d", "/d", limited("1", Some(RequestedTier::Advanced))),
             Err(SsmError::ParameterLimitExceeded(_))
