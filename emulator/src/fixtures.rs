@@ -471,6 +471,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn debug_output_never_shows_a_fixture_secret() {
+        let text = r#"
+users:
+  - name: u
+    access_keys: [{ id: AKIADEBUGTEST0000001, secret: user-secret-value }]
+role_sessions:
+  - { role: r, name: s, access_key_id: ASIADEBUGTEST0000001, secret: session-secret-value, session_token: session-token-value }
+keys:
+  - key_material: a2V5LW1hdGVyaWFsLXZhbHVlLWtleS1tYXRlcmlhbC0=
+parameters:
+  - { name: /p, type: SecureString, value: plaintext-value }
+"#;
+        let parsed = parse(Path::new("debug.yaml"), text).unwrap();
+        let shown = format!("{parsed:?}");
+        for secret in [
+            "user-secret-value",
+            "session-secret-value",
+            "session-token-value",
+            "a2V5LW1hdGVyaWFsLXZhbHVlLWtleS1tYXRlcmlhbC0=",
+            "plaintext-value",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("AKIADEBUGTEST0000001"), "{shown}");
+        let key = crate::iam::principals::AccessKey {
+            id: "ASIAX".to_owned(),
+            secret: "issued-secret".to_owned(),
+            owner: crate::iam::principals::KeyOwner::Root,
+            session_token: Some("issued-token".to_owned()),
+            expires: None,
+        };
+        let shown = format!("{key:?}");
+        assert!(
+            !shown.contains("issued-secret") && !shown.contains("issued-token"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn parses_users_roles_and_policies() {
         let text = r#"
 account: "123456789012"
