@@ -2,6 +2,32 @@
 //! command line).
 
 use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The token that opens the emulator's admin endpoints (`--admin-token`). Its `Debug`
+/// never shows it, and it is compared in constant time.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    /// A token; `None` when `text` is empty (an empty token would open the endpoints to
+    /// anyone sending `Authorization: Bearer `).
+    pub fn new(text: impl Into<String>) -> Option<Self> {
+        let text = text.into();
+        (!text.is_empty()).then_some(AdminToken(text))
+    }
+
+    /// Whether `given` is this token, in time independent of where they differ.
+    pub fn matches(&self, given: &str) -> bool {
+        crate::auth::constant_time_eq(self.0.as_bytes(), given.as_bytes())
+    }
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(<redacted>)")
+    }
+}
 
 /// Settings that apply to the whole emulator.
 #[derive(Debug, Clone)]
@@ -40,6 +66,34 @@ pub struct Config {
     /// The most payload bytes of `Event` invocations waiting for an environment,
     /// emulator-wide (429 beyond).
     pub lambda_max_queued_event_bytes: usize,
+    /// The token that opens `/_emulator/*` (besides a signed request of a principal
+    /// allowed `emulator:*` actions). When set, the admin endpoints require one of the two
+    /// in open mode too.
+    pub admin_token: Option<AdminToken>,
+    /// Host names (without port) accepted in the `Host` header besides the loopback
+    /// names, the listen address and `emulator` (the compose service).
+    pub allowed_hosts: Vec<String>,
+    /// Origins (`scheme://host[:port]`, or `*`) whose cross-site browser requests are
+    /// accepted.
+    pub allowed_origins: Vec<String>,
+    /// Standard-tier parameters per region (AWS: 10,000), beyond which PutParameter
+    /// answers `ParameterLimitExceeded`.
+    pub max_standard_parameters: usize,
+    /// Advanced-tier parameters per region (AWS: 100,000).
+    pub max_advanced_parameters: usize,
+    /// Customer managed KMS keys per region (AWS: 100,000), beyond which CreateKey
+    /// answers `LimitExceededException`.
+    pub max_keys: usize,
+    /// Connections served at once; further ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// How long a client may take to send a request's headers (and how long an idle
+    /// keep-alive connection is kept).
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body.
+    pub body_read_timeout: Duration,
+    /// The largest body of the awsJson/awsQuery services and the admin endpoints (their
+    /// largest real inputs, a 32 KB key policy or an 8 KB parameter value, fit many times).
+    pub api_body_limit: usize,
 }
 
 impl Default for Config {
@@ -58,6 +112,16 @@ impl Default for Config {
             lambda_max_environments_total: 64,
             lambda_code_storage_bytes: 75 * 1024 * 1024 * 1024,
             lambda_max_queued_event_bytes: 64 * 1024 * 1024,
+            admin_token: None,
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            max_standard_parameters: 10_000,
+            max_advanced_parameters: 100_000,
+            max_keys: 100_000,
+            max_connections: 512,
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(60),
+            api_body_limit: 1024 * 1024,
         }
     }
 }

@@ -26,7 +26,7 @@ impl FixtureError {
 }
 
 /// An access key pair in a fixture.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccessKeyFixture {
     /// The access key id (`AKIA...` by convention; any 16–128 word characters).
@@ -77,7 +77,7 @@ pub struct UserFixture {
 
 /// Fixed temporary credentials of a role session (an emulator extension, so that tests
 /// can act as a role that only a service may assume). They never expire.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SessionFixture {
     /// The role's name.
@@ -114,7 +114,7 @@ pub struct RoleFixture {
 }
 
 /// A KMS key (symmetric).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyFixture {
     /// The key id (a UUID); generated when absent.
@@ -141,7 +141,7 @@ pub struct KeyFixture {
 }
 
 /// A parameter (its current version).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParameterFixture {
     pub name: String,
@@ -301,7 +301,7 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, FixtureError> {
 }
 
 /// One parameter of a replayed `aws ssm get-parameters-by-path` answer.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 struct ReplayedParameter {
     #[serde(rename = "Name")]
     name: String,
@@ -320,6 +320,70 @@ struct Replay {
     #[serde(rename = "Parameters")]
     parameters: Vec<ReplayedParameter>,
 }
+
+// The fixtures' secrets (secret access keys, session tokens, key material, parameter
+// values, which may be SecureString plaintexts) never appear in debug output: these
+// types are printed in the fields they share with error values and logs.
+impl std::fmt::Debug for AccessKeyFixture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessKeyFixture")
+            .field("id", &self.id)
+            .field("secret", &REDACTED)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SessionFixture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionFixture")
+            .field("role", &self.role)
+            .field("name", &self.name)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret", &REDACTED)
+            .field("session_token", &REDACTED)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for KeyFixture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyFixture")
+            .field("id", &self.id)
+            .field("region", &self.region)
+            .field("aliases", &self.aliases)
+            .field("enabled", &self.enabled)
+            .field(
+                "key_material",
+                &self.key_material.as_ref().map(|_| REDACTED),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ParameterFixture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParameterFixture")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("value", &REDACTED)
+            .field("key_id", &self.key_id)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ReplayedParameter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplayedParameter")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("value", &REDACTED)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What debug output shows in place of a secret.
+pub const REDACTED: &str = "<redacted>";
 
 /// Whether a text is a replayed `get-parameters-by-path` answer rather than a fixture.
 fn is_replay(text: &str) -> bool {
@@ -437,6 +501,46 @@ pub fn merge(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_fixture_secret() {
+        let text = r#"
+users:
+  - name: u
+    access_keys: [{ id: AKIADEBUGTEST0000001, secret: user-secret-value }]
+role_sessions:
+  - { role: r, name: s, access_key_id: ASIADEBUGTEST0000001, secret: session-secret-value, session_token: session-token-value }
+keys:
+  - key_material: a2V5LW1hdGVyaWFsLXZhbHVlLWtleS1tYXRlcmlhbC0=
+parameters:
+  - { name: /p, type: SecureString, value: plaintext-value }
+"#;
+        let parsed = parse(Path::new("debug.yaml"), text).unwrap();
+        let shown = format!("{parsed:?}");
+        for secret in [
+            "user-secret-value",
+            "session-secret-value",
+            "session-token-value",
+            "a2V5LW1hdGVyaWFsLXZhbHVlLWtleS1tYXRlcmlhbC0=",
+            "plaintext-value",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("AKIADEBUGTEST0000001"), "{shown}");
+        let key = crate::iam::principals::AccessKey {
+            id: "ASIAX".to_owned(),
+            secret: "issued-secret".to_owned(),
+            owner: crate::iam::principals::KeyOwner::Root,
+            session_token: Some("issued-token".to_owned()),
+            expires: None,
+            session_policies: Vec::new(),
+        };
+        let shown = format!("{key:?}");
+        assert!(
+            !shown.contains("issued-secret") && !shown.contains("issued-token"),
+            "{shown}"
+        );
+    }
 
     #[test]
     fn parses_users_roles_and_policies() {

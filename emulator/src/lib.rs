@@ -2,8 +2,12 @@
 //! Lambda) that speaks the real wire protocols, for testing services against it.
 //!
 //! The components, in the order a request meets them:
+//! - [`listener`]: the accept loop (connection limit, header read timeout, graceful
+//!   shutdown).
+//! - [`guard`]: the `Host` allow-list and the refusal of cross-site browser requests.
 //! - [`server`]: the one HTTP listener for every service (`app` builds the router,
-//!   `serve` runs it until shutdown), the health endpoint and the body limit.
+//!   `serve` runs it until shutdown), the health endpoint and the body limits; the
+//!   admin endpoints behind [`admin::admit`].
 //! - [`auth`]: reads the caller's SigV4 credential scope (access key, region, service).
 //! - [`context`]: the [`context::RequestContext`] every operation receives: request id,
 //!   region, account and caller.
@@ -22,9 +26,11 @@ pub mod config;
 pub mod context;
 pub mod dispatch;
 pub mod fixtures;
+pub mod guard;
 pub mod iam;
 pub mod kms;
 pub mod lambda;
+pub mod listener;
 pub mod protocol;
 pub mod server;
 pub mod ssm;

@@ -13,7 +13,7 @@ use tracing_subscriber::EnvFilter;
 /// real wire protocols.
 ///
 /// Point an SDK at it with AWS_ENDPOINT_URL=http://127.0.0.1:4566.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(version, about)]
 struct Cli {
     /// Address to listen on.
@@ -69,6 +69,49 @@ struct Cli {
     /// once idle environments of other functions have been stopped to make room.
     #[arg(long, env = "EMULATOR_LAMBDA_MAX_ENVIRONMENTS_TOTAL", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=10000))]
     lambda_max_environments_total: u32,
+    /// A token that opens /_emulator/* (send `Authorization: Bearer TOKEN`). Under
+    /// --strict the admin endpoints need it or a request signed by a principal allowed
+    /// `emulator:*` actions; when given, they need it in open mode too.
+    #[arg(long, env = "EMULATOR_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// A host name (without port) the emulator answers for besides localhost,
+    /// 127.0.0.1, [::1], its listen address and `emulator` (repeat, or separate with ',').
+    #[arg(long, env = "EMULATOR_ALLOWED_HOSTS", value_delimiter = ',')]
+    allowed_host: Vec<String>,
+    /// An origin (`https://app.example:8443`, or `*`) whose cross-site browser requests
+    /// are accepted (repeat, or separate with ',').
+    #[arg(long, env = "EMULATOR_ALLOWED_ORIGINS", value_delimiter = ',')]
+    allowed_origin: Vec<String>,
+    /// Standard-tier parameters per region before PutParameter answers
+    /// ParameterLimitExceeded (AWS's quota; parameters loaded from fixtures count but are
+    /// never refused).
+    #[arg(
+        long,
+        env = "EMULATOR_MAX_STANDARD_PARAMETERS",
+        default_value_t = 10_000
+    )]
+    max_standard_parameters: usize,
+    /// Advanced-tier parameters per region (AWS's quota).
+    #[arg(
+        long,
+        env = "EMULATOR_MAX_ADVANCED_PARAMETERS",
+        default_value_t = 100_000
+    )]
+    max_advanced_parameters: usize,
+    /// Customer managed KMS keys per region before CreateKey answers
+    /// LimitExceededException (AWS's quota).
+    #[arg(long, env = "EMULATOR_MAX_KEYS", default_value_t = 100_000)]
+    max_keys: usize,
+    /// Connections served at once (further ones wait).
+    #[arg(long, env = "EMULATOR_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    max_connections: u32,
+    /// Seconds a client may take to send a request's headers (and an idle keep-alive
+    /// connection is kept).
+    #[arg(long, env = "EMULATOR_HEADER_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout_seconds: u64,
+    /// Seconds a client may take to send a request's body.
+    #[arg(long, env = "EMULATOR_BODY_TIMEOUT_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout_seconds: u64,
 }
 
 /// The reference scenario's world: the repository's `fixtures/parameter-store-blog`
@@ -176,6 +219,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         lambda_idle_seconds: cli.lambda_idle_seconds,
         lambda_pass_env: cli.lambda_pass_env,
         lambda_max_environments_total: cli.lambda_max_environments_total as usize,
+        admin_token: cli.admin_token.and_then(emulator::config::AdminToken::new),
+        allowed_hosts: cli.allowed_host,
+        allowed_origins: cli.allowed_origin,
+        max_standard_parameters: cli.max_standard_parameters,
+        max_advanced_parameters: cli.max_advanced_parameters,
+        max_keys: cli.max_keys,
+        max_connections: cli.max_connections as usize,
+        header_read_timeout: std::time::Duration::from_secs(cli.header_timeout_seconds),
+        body_read_timeout: std::time::Duration::from_secs(cli.body_timeout_seconds),
         ..Config::default()
     };
     let fixtures = if cli.fixtures.is_empty() && !cli.no_default_fixtures {

@@ -1,6 +1,7 @@
 //! The one HTTP listener for every service: authentication, routes, the emulator's own
 //! endpoints under `/_emulator/`, the body limit and graceful shutdown.
 
+use crate::admin::{AdminAction, Admitted};
 use crate::auth::sigv4::SignedRequest;
 use crate::auth::{self, AuthError};
 use crate::context::RequestContext;
@@ -9,7 +10,8 @@ use crate::lambda::records::{service_of_target, AwsCall, CallTracker};
 use crate::lambda::{self, LambdaError};
 use crate::protocol::{json, rest_json, AwsError, ProtocolError};
 use crate::state::EmulatorState;
-use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -37,6 +39,11 @@ pub fn app(state: AppState) -> Router {
         .route("/_emulator/export", get(export))
         .route("/_emulator/lambda/invocations", get(lambda_invocations))
         .fallback(fallback)
+        // Every route, the fallback included, is behind the Host and cross-site checks.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            crate::guard::boundary,
+        ))
         .with_state(state)
 }
 
@@ -57,11 +64,12 @@ pub async fn serve(
         shutdown.await;
         lambda::stop_all(&stopping).await;
     };
-    let served = axum::serve(
+    let served = crate::listener::serve(
         listener,
-        app(Arc::clone(&state)).into_make_service_with_connect_info::<SocketAddr>(),
+        Arc::clone(&state),
+        app(Arc::clone(&state)),
+        shutdown,
     )
-    .with_graceful_shutdown(shutdown)
     .await;
     lambda::stop_all(&state).await;
     served
@@ -89,11 +97,53 @@ impl AwsError for AuthFailure<'_> {
     }
 }
 
+/// Why a body could not be read.
+enum BodyError {
+    TooLarge,
+    Timeout,
+}
+
+/// Reads a request body of at most `limit` bytes within the configured body timeout (a
+/// client that trickles its body cannot hold a task forever).
+async fn read_body(state: &EmulatorState, body: Body, limit: usize) -> Result<Bytes, BodyError> {
+    match tokio::time::timeout(
+        state.config.body_read_timeout,
+        axum::body::to_bytes(body, limit),
+    )
+    .await
+    {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(BodyError::TooLarge),
+        Err(_) => Err(BodyError::Timeout),
+    }
+}
+
+fn body_timeout(state: &EmulatorState) -> ProtocolError {
+    ProtocolError::RequestTimeout(state.config.body_read_timeout.as_secs())
+}
+
+/// Under `--strict`, refuses a request whose signature is missing or names a key the
+/// emulator does not know, from its headers alone: such a request is refused before its
+/// body is read, however large it says it is.
+fn pre_authenticate(state: &EmulatorState, parts: &Parts) -> Result<(), AuthError> {
+    if !state.iam.strict {
+        return Ok(());
+    }
+    let signed = SignedRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &parts.headers,
+        body: &[],
+    };
+    auth::pre_authenticate(&state.iam, &signed)
+}
+
 /// Authenticates a request (its SigV4 signature over the body, scoped to `service`, the
 /// signing name of the service it is for) and builds the context every operation
 /// receives: request id, region (from the signature scope), account, caller and source
 /// address.
-fn authenticate_request(
+pub(crate) fn authenticate_request(
     state: &EmulatorState,
     parts: &Parts,
     body: &[u8],
@@ -168,9 +218,40 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
             json::error(&request_id, err)
         }
     };
-    let limit = state.config.body_limit;
-    let Ok(body) = axum::body::to_bytes(body, limit).await else {
-        return write_error(&ProtocolError::RequestTooLarge(limit));
+    if !query_protocol {
+        // awsJson1.1 requests carry their protocol's content type (SDKs always send it);
+        // a browser can send a body without a preflight only as text/plain, a form or
+        // multipart, so this also keeps web pages from calling the JSON services.
+        let content_type = header_str(&parts.headers, header::CONTENT_TYPE).unwrap_or("");
+        let essence = content_type.split(';').next().unwrap_or("").trim();
+        if !essence.eq_ignore_ascii_case("application/x-amz-json-1.1") {
+            let shown = if content_type.is_empty() {
+                "none"
+            } else {
+                content_type
+            };
+            tracing::info!(
+                content_type = shown,
+                "request refused: not application/x-amz-json-1.1"
+            );
+            return write_error(&ProtocolError::UnsupportedContentType(shown.to_owned()));
+        }
+    }
+    if let Err(error) = pre_authenticate(&state, &parts) {
+        tracing::debug!(
+            code = error.code(query_protocol),
+            "authentication failed before the body was read"
+        );
+        return write_error(&AuthFailure {
+            error: &error,
+            query_protocol,
+        });
+    }
+    let limit = state.config.body_limit.min(state.config.api_body_limit);
+    let body = match read_body(&state, body, limit).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return write_error(&ProtocolError::RequestTooLarge(limit)),
+        Err(BodyError::Timeout) => return write_error(&body_timeout(&state)),
     };
     let service = if query_protocol {
         Some(crate::sts::SIGNING_NAME)
@@ -229,9 +310,26 @@ async fn lambda_request(State(state): State<AppState>, request: Request) -> Resp
             )),
         );
     };
+    if let Err(error) = pre_authenticate(&state, &parts) {
+        tracing::debug!(
+            code = error.code(false),
+            "authentication failed before the body was read"
+        );
+        return rest_json::error(
+            &request_id,
+            &LambdaError::Unauthenticated {
+                code: error.code(false),
+                message: error.message(),
+            },
+        );
+    }
     let limit = lambda::api::body_limit(matched.operation, state.config.body_limit);
-    let Ok(body) = axum::body::to_bytes(body, limit).await else {
-        return rest_json::error(&request_id, &lambda::api::too_large(&matched, limit));
+    let body = match read_body(&state, body, limit).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            return rest_json::error(&request_id, &lambda::api::too_large(&matched, limit))
+        }
+        Err(BodyError::Timeout) => return rest_json::error(&request_id, &body_timeout(&state)),
     };
     let ctx = match authenticate_request(
         &state,
@@ -284,14 +382,89 @@ fn json_response(body: serde_json::Value) -> Response {
         .into_response()
 }
 
+/// The query string's parameters.
+fn query_params(parts: &Parts) -> HashMap<String, String> {
+    form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// The admin boundary (see [`crate::admin::admit`]) in front of an admin endpoint: the
+/// request's parts and who was let through, or the refusal (403, AWS-shaped, logged).
+async fn admin_gate(
+    state: &EmulatorState,
+    request: Request,
+    actions: &[AdminAction],
+) -> Result<(Parts, Admitted), Response> {
+    let (parts, body) = request.into_parts();
+    let request_id = crate::context::new_request_id();
+    let refuse = |error: ProtocolError| {
+        tracing::info!(
+            path = parts.uri.path(),
+            actions = ?actions.iter().map(|a| a.name()).collect::<Vec<_>>(),
+            reason = %error.message(),
+            "admin request refused"
+        );
+        json::error(&request_id, &error)
+    };
+    if let Err(error) = pre_authenticate_admin(state, &parts) {
+        return Err(refuse(ProtocolError::Refused(error.message())));
+    }
+    let limit = state.config.api_body_limit;
+    let body = match read_body(state, body, limit).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => return Err(refuse(ProtocolError::RequestTooLarge(limit))),
+        Err(BodyError::Timeout) => return Err(refuse(body_timeout(state))),
+    };
+    let authorization = header_str(&parts.headers, header::AUTHORIZATION);
+    let signed = authorization.is_some_and(|a| a.trim_start().starts_with("AWS4-"))
+        || parts
+            .uri
+            .query()
+            .is_some_and(|q| q.contains("X-Amz-Signature="));
+    let admitted = crate::admin::admit(
+        state,
+        authorization,
+        signed,
+        || authenticate_request(state, &parts, &body, None, request_id.clone()),
+        actions,
+    );
+    match admitted {
+        Ok(admitted) => {
+            tracing::debug!(path = parts.uri.path(), who = %admitted.who(), "admin request");
+            Ok((parts, admitted))
+        }
+        Err(error) => Err(refuse(error)),
+    }
+}
+
+/// Under `--strict`, an admin request signed with an unknown key is refused before its
+/// body is read (a bearer token needs no body either).
+fn pre_authenticate_admin(state: &EmulatorState, parts: &Parts) -> Result<(), AuthError> {
+    let bearer = header_str(&parts.headers, header::AUTHORIZATION)
+        .is_some_and(|a| a.trim_start().to_ascii_lowercase().starts_with("bearer "));
+    if bearer {
+        Ok(())
+    } else {
+        pre_authenticate(state, parts)
+    }
+}
+
 /// `POST /_emulator/reset`: back to the fixtures, in milliseconds.
-async fn reset(State(state): State<AppState>) -> Response {
+async fn reset(State(state): State<AppState>, request: Request) -> Response {
+    let admitted = match admin_gate(&state, request, &[AdminAction::Reset]).await {
+        Ok((_, admitted)) => admitted,
+        Err(refusal) => return refusal,
+    };
     let started = std::time::Instant::now();
     match crate::admin::reset(&state) {
-        Ok(()) => json_response(serde_json::json!({
-            "status": "reset",
-            "elapsedMs": started.elapsed().as_secs_f64() * 1000.0,
-        })),
+        Ok(()) => {
+            tracing::info!(who = %admitted.who(), "world reset to the fixtures");
+            json_response(serde_json::json!({
+                "status": "reset",
+                "elapsedMs": started.elapsed().as_secs_f64() * 1000.0,
+            }))
+        }
         Err(e) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             [(header::CONTENT_TYPE, "application/json")],
@@ -301,16 +474,35 @@ async fn reset(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `GET /_emulator/export`: the current keys and parameters in the fixture format (YAML).
-async fn export(State(state): State<AppState>) -> Response {
+/// `GET /_emulator/export[?include_secure_values=true]`: the current keys and parameters
+/// in the fixture format (YAML). SecureString values only when asked for (which needs
+/// `emulator:ExportSecureValues` besides `emulator:Export`, and is logged).
+async fn export(State(state): State<AppState>, request: Request) -> Response {
+    let include_secure_values = form_urlencoded::parse(
+        request.uri().query().unwrap_or("").as_bytes(),
+    )
+    .any(|(name, value)| name == "include_secure_values" && value.eq_ignore_ascii_case("true"));
+    let actions: &[AdminAction] = if include_secure_values {
+        &[AdminAction::Export, AdminAction::ExportSecureValues]
+    } else {
+        &[AdminAction::Export]
+    };
+    let admitted = match admin_gate(&state, request, actions).await {
+        Ok((_, admitted)) => admitted,
+        Err(refusal) => return refusal,
+    };
+    if include_secure_values {
+        tracing::warn!(who = %admitted.who(), "export with SecureString values in plain text");
+    }
     (
         [(header::CONTENT_TYPE, "application/yaml")],
-        crate::admin::export(&state),
+        crate::admin::export(&state, include_secure_values),
     )
         .into_response()
 }
 
-/// `GET /_emulator/health`: whether the emulator is up, and what it serves.
+/// `GET /_emulator/health`: whether the emulator is up, and what it serves. Open to
+/// every caller that passes the host and site checks: container health checks use it.
 async fn health(State(state): State<AppState>) -> Response {
     json_response(serde_json::json!({
         "status": "ok",
@@ -328,10 +520,12 @@ async fn health(State(state): State<AppState>) -> Response {
 
 /// `GET /_emulator/decisions[?denied=true]`: the recent authorisation decisions, oldest
 /// first, each with its reason.
-async fn decisions(
-    State(state): State<AppState>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
+async fn decisions(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, _) = match admin_gate(&state, request, &[AdminAction::ReadDecisions]).await {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refusal,
+    };
+    let params = query_params(&parts);
     let denied_only = params.get("denied").is_some_and(|v| v == "true");
     json_response(serde_json::json!({
         "decisions": state.iam.decision_log(denied_only),
@@ -340,10 +534,12 @@ async fn decisions(
 
 /// `GET /_emulator/lambda/invocations[?function=NAME]`: the recent invocations, oldest
 /// first, with cold or warm start, durations, outcome and the AWS calls each made.
-async fn lambda_invocations(
-    State(state): State<AppState>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
+async fn lambda_invocations(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, _) = match admin_gate(&state, request, &[AdminAction::ReadInvocations]).await {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refusal,
+    };
+    let params = query_params(&parts);
     json_response(serde_json::json!({
         "invocations": state.lambda.records.list(params.get("function").map(String::as_str)),
     }))
@@ -394,6 +590,7 @@ mod tests {
         let router = app(Arc::new(EmulatorState::new(config)));
         let request = axum::http::Request::post("/")
             .header("x-amz-target", "AmazonSSM.GetParameter")
+            .header("content-type", "application/x-amz-json-1.1")
             .body(Body::from(vec![b' '; 2048]))
             .unwrap();
         let response = router.oneshot(request).await.unwrap();

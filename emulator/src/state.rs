@@ -68,25 +68,30 @@ impl EmulatorState {
             lambda: crate::lambda::Lambda::default(),
             fixtures,
         };
-        state.load_regional_fixtures()?;
+        state.load_regional_fixtures(&state.regions)?;
         Ok(state)
     }
 
-    /// Loads the regional part of the fixtures (keys, parameters, functions) into the
-    /// regions; at start, and again after a reset.
-    pub fn load_regional_fixtures(&self) -> Result<(), FixtureError> {
+    /// Loads the regional part of the fixtures (keys, parameters, functions) into
+    /// `regions`: the emulator's own at start; a new, unseen set that a reset then swaps
+    /// in whole. (Loading holds a region's KMS lock while its parameters are stored: no
+    /// request can reach regions that are still being loaded.)
+    pub fn load_regional_fixtures(
+        &self,
+        regions: &Regions<RegionState>,
+    ) -> Result<(), FixtureError> {
         let state = self;
         let fixtures = &self.fixtures;
         let default_region = state.config.default_region.clone();
         for (i, (file, key)) in fixtures.keys.iter().enumerate() {
             let region = key.region.as_deref().unwrap_or(&default_region);
-            state.region(region).kms.write(|data| {
+            regions.get(region).kms.write(|data| {
                 crate::kms::fixture::load_key(data, &state.iam, region, file, i, key)
             })?;
         }
         for (i, (file, parameter)) in fixtures.parameters.iter().enumerate() {
             let region_name = parameter.region.as_deref().unwrap_or(&default_region);
-            let region = state.region(region_name);
+            let region = regions.get(region_name);
             region.kms.write(|kms| {
                 crate::ssm::fixture::load_parameter(
                     &region.ssm,
@@ -101,7 +106,7 @@ impl EmulatorState {
         }
         for (i, (file, function)) in fixtures.functions.iter().enumerate() {
             let region = function.region.as_deref().unwrap_or(&default_region);
-            crate::lambda::fixture::load_function(state, region, file, i, function)?;
+            crate::lambda::fixture::load_function(state, regions, region, file, i, function)?;
         }
         Ok(())
     }
@@ -139,6 +144,18 @@ impl<T> Regions<T> {
     /// Forgets every region (their state is dropped once no request holds it).
     pub fn clear(&self) {
         let old = std::mem::take(&mut *self.regions.write().unwrap_or_else(|e| e.into_inner()));
+        drop(old);
+    }
+
+    /// Replaces every region with those of `new` in one step: a request sees either the
+    /// old world or the new one, never a mix. The old regions are dropped after the lock
+    /// is released, once no request holds them.
+    pub fn replace(&self, new: Regions<T>) {
+        let new = new.regions.into_inner().unwrap_or_else(|e| e.into_inner());
+        let old = std::mem::replace(
+            &mut *self.regions.write().unwrap_or_else(|e| e.into_inner()),
+            new,
+        );
         drop(old);
     }
 

@@ -70,7 +70,17 @@ async fn reset_returns_to_the_fixtures_and_export_writes_fixtures() {
         .await
         .expect_err("the root may not encrypt under the scenario key");
 
+    // SecureString values only when asked for.
     let (status, exported) = http(&url, "GET", "/_emulator/export").await;
+    assert_eq!(status, 200);
+    assert!(exported.contains("/added/after/start"), "{exported}");
+    assert!(!exported.contains("exported-in-plain-text"), "{exported}");
+    assert!(
+        exported.contains("# Not exported (SecureString; export with ?include_secure_values=true): us-east-1 /added/secret"),
+        "{exported}"
+    );
+    let (status, exported) =
+        http(&url, "GET", "/_emulator/export?include_secure_values=true").await;
     assert_eq!(status, 200);
     assert!(exported.contains("/added/after/start"), "{exported}");
     assert!(exported.contains("exported-in-plain-text"), "{exported}");

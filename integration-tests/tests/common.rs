@@ -78,6 +78,14 @@ fn scenario_function_fixture() -> std::path::PathBuf {
 /// it outlives every test's runtime), and returns its URL. Tests that change the whole
 /// emulator (a reset) start one of their own with this.
 pub fn start_emulator(strict: bool) -> String {
+    start_emulator_with(emulator::Config {
+        strict,
+        ..emulator::Config::default()
+    })
+}
+
+/// Starts an emulator with the test fixtures and these settings (see [`start_emulator`]).
+pub fn start_emulator_with(config: emulator::Config) -> String {
     capture_logs();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -91,10 +99,6 @@ pub fn start_emulator(strict: bool) -> String {
                 .await
                 .expect("bind 127.0.0.1:0");
             let address = listener.local_addr().expect("local address");
-            let config = emulator::Config {
-                strict,
-                ..emulator::Config::default()
-            };
             let fixtures = emulator::fixtures::load(&fixture_paths(), &config.account)
                 .expect("test fixtures load");
             let state = emulator::state::EmulatorState::from_fixtures(config, fixtures)
@@ -231,7 +235,8 @@ pub async fn raw(
     (status, headers, body.to_owned())
 }
 
-/// Everything the in-process emulators have logged (at debug level and above).
+/// Everything the in-process emulators have logged (at trace level and above, so that a
+/// test can check that no secret reaches even the most detailed log).
 static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
 
 /// A log writer appending to [`LOGS`].
@@ -249,12 +254,12 @@ impl std::io::Write for Capture {
     }
 }
 
-/// Routes the emulator's logs (debug and above) into [`LOGS`], once per test binary.
+/// Routes the emulator's logs (trace and above) into [`LOGS`], once per test binary.
 fn capture_logs() {
     static ONCE: OnceLock<()> = OnceLock::new();
     ONCE.get_or_init(|| {
         let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new("emulator=debug"))
+            .with_env_filter(tracing_subscriber::EnvFilter::new("emulator=trace"))
             .with_ansi(false)
             .with_writer(|| Capture)
             .try_init();

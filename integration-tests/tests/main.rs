@@ -4,6 +4,7 @@
 mod admin;
 mod authz;
 mod authz_scope;
+mod boundaries;
 mod common;
 mod compose;
 mod identity;

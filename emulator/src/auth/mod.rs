@@ -16,6 +16,14 @@ use axum::http::StatusCode;
 use sigv4::{SigV4Error, SignedRequest};
 use time::OffsetDateTime;
 
+/// Whether two secrets (session tokens, the admin token, secret keys) are equal, in time
+/// that does not depend on where they differ (only on their lengths), so that timing
+/// never reveals how much of a guess was right.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.ct_eq(b).into()
+}
+
 /// Why a request could not be authenticated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
@@ -69,6 +77,25 @@ pub struct Authenticated {
     pub scope: Option<CredentialScope>,
 }
 
+/// What can be checked of a request before its body is read, for a strict emulator:
+/// that it is signed, with a key the emulator knows, presented with that key's session
+/// token. (The signature itself covers the body and is verified once it is read.)
+pub fn pre_authenticate(iam: &Iam, request: &SignedRequest<'_>) -> Result<(), AuthError> {
+    let parts = sigv4::parse(request).map_err(AuthError::Signature)?;
+    let key = iam
+        .find_key(&parts.scope.access_key_id)
+        .ok_or(AuthError::InvalidToken)?;
+    match (&key.session_token, &parts.security_token) {
+        (Some(expected), Some(given))
+            if constant_time_eq(expected.as_bytes(), given.as_bytes()) =>
+        {
+            Ok(())
+        }
+        (None, None) => Ok(()),
+        _ => Err(AuthError::InvalidToken),
+    }
+}
+
 /// Authenticates a request: returns its caller, or why it is refused. `service` is the
 /// signing name of the service the request is for (`ssm`, `kms`, `sts`, `lambda`), when
 /// the request names one: a signature scoped to another service is refused.
@@ -104,7 +131,9 @@ pub fn authenticate(
         };
     };
     match (&key.session_token, &parts.security_token) {
-        (Some(expected), Some(given)) if expected == given => {
+        (Some(expected), Some(given))
+            if constant_time_eq(expected.as_bytes(), given.as_bytes()) =>
+        {
             if key.expires.is_some_and(|e| e <= now) {
                 return Err(AuthError::ExpiredToken);
             }

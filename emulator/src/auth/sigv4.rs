@@ -451,7 +451,7 @@ fn cached_signing_key(
             d.date == date
                 && d.region == region
                 && d.service == service
-                && d.secret == secret_access_key
+                && super::constant_time_eq(d.secret.as_bytes(), secret_access_key.as_bytes())
         }) {
             return found.key;
         }

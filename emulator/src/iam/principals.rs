@@ -59,8 +59,9 @@ pub enum KeyOwner {
     RoleSession { role: String, session: String },
 }
 
-/// An access key and what it authenticates as.
-#[derive(Debug, Clone)]
+/// An access key and what it authenticates as. Its `Debug` hides the secret and the
+/// session token.
+#[derive(Clone)]
 pub struct AccessKey {
     pub id: String,
     pub secret: String,
@@ -72,6 +73,22 @@ pub struct AccessKey {
     /// A role session's session policies (`Policy` and `PolicyArns` of AssumeRole): the
     /// most the session may do. Empty: no session policy (the role's permissions).
     pub session_policies: Vec<Named>,
+}
+
+impl std::fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::fixtures::REDACTED;
+        f.debug_struct("AccessKey")
+            .field("id", &self.id)
+            .field("secret", &REDACTED)
+            .field("owner", &self.owner)
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| REDACTED),
+            )
+            .field("expires", &self.expires)
+            .finish()
+    }
 }
 
 /// A stable, AWS-looking unique id (`AIDA` + 17 characters) derived from an ARN.

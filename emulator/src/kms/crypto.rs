@@ -34,6 +34,24 @@ impl KeyMaterial {
         OsRng.fill_bytes(&mut bytes);
         KeyMaterial(bytes)
     }
+
+    /// TEST-ONLY material for a fixture key declared without `key_material`:
+    /// HKDF-SHA256 (RFC 5869) of the account, region and key id, so that ciphertexts
+    /// made under the key stay valid across resets and restarts of the same fixtures.
+    /// Anyone who knows the key id can compute it: it protects nothing, as befits the
+    /// test data of an emulator.
+    pub fn derived_for_fixture(account: &str, region: &str, key_id: &str) -> Self {
+        let ikm = format!("{account}\n{region}\n{key_id}");
+        let hkdf = hkdf::Hkdf::<sha2::Sha256>::new(
+            Some(b"aws-emulator fixture key material".as_slice()),
+            ikm.as_bytes(),
+        );
+        let mut bytes = [0u8; 32];
+        // 32 bytes is far below HKDF-SHA256's limit of 255 * 32.
+        hkdf.expand(b"AES-256-GCM", &mut bytes)
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        KeyMaterial(bytes)
+    }
 }
 
 /// Random bytes from the OS random source (GenerateRandom, data keys).

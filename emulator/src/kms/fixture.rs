@@ -21,10 +21,22 @@ pub fn load_key(
     index: usize,
     fixture: &KeyFixture,
 ) -> Result<(), FixtureError> {
-    let id = fixture
-        .id
-        .clone()
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    // A key declared without an id gets one derived from where it is declared, so that
+    // the ciphertexts it makes (whose header names the key) survive resets and restarts.
+    let id = fixture.id.clone().unwrap_or_else(|| {
+        use sha2::{Digest, Sha256};
+        let seed = format!(
+            "fixture key\n{}\n{region}\n{index}\n{}",
+            iam.account,
+            fixture.aliases.join(",")
+        );
+        let digest = Sha256::digest(seed.as_bytes());
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .to_string()
+    });
     let entry = format!("keys[{index}] ({id})");
     let fail = |problem: String| FixtureError::new(file, &entry, problem);
     if uuid::Uuid::parse_str(&id).is_err() {
@@ -62,7 +74,7 @@ pub fn load_key(
         }
     }
     let material = match &fixture.key_material {
-        None => KeyMaterial::generate(),
+        None => KeyMaterial::derived_for_fixture(&iam.account, region, &id),
         Some(text) => {
             let bytes = STANDARD
                 .decode(text.trim())

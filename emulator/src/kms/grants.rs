@@ -554,7 +554,7 @@ pub fn retire_grant(
             let grant = key
                 .grants
                 .iter()
-                .find(|g| g.token == *token)
+                .find(|g| crate::auth::constant_time_eq(g.token.as_bytes(), token.as_bytes()))
                 .cloned()
                 .ok_or_else(invalid_token)?;
             if input.grant_id.as_ref().is_some_and(|id| *id != grant.id) {

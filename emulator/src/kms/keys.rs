@@ -240,10 +240,26 @@ pub fn create_key(
             .insert(tag.key.unwrap_or_default(), tag.value.unwrap_or_default());
     }
     let metadata = KeyMetadata::of(&key);
-    state
-        .region(&ctx.region)
-        .kms
-        .write(|data| data.keys.insert(id, key));
+    // AWS's quota: 100,000 customer managed keys per account and Region, whatever their
+    // state ("Resource quotas", AWS KMS Developer Guide); `--max-keys` sets it here. The
+    // count is only taken once the region holds that many keys of any kind.
+    let max = state.config.max_keys;
+    state.region(&ctx.region).kms.write(|data| {
+        if data.keys.len() >= max {
+            let customer = data
+                .keys
+                .values()
+                .filter(|k| k.manager == KeyManager::Customer)
+                .count();
+            if customer >= max {
+                return Err(KmsError::LimitExceeded(format!(
+                    "The request was rejected because a quota was exceeded: this region holds {customer} customer managed keys, the quota of KMS keys per Region."
+                )));
+            }
+        }
+        data.keys.insert(id, key);
+        Ok(())
+    })?;
     Ok(KeyMetadataOutput {
         key_metadata: metadata,
     })

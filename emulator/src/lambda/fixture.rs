@@ -59,6 +59,7 @@ fn code_spec(file: &Path, fixture: &FunctionFixture) -> Result<CodeSpec, String>
 /// Loads fixture function `index` of `file` into `region`.
 pub fn load_function(
     state: &EmulatorState,
+    regions: &crate::state::Regions<crate::state::RegionState>,
     region: &str,
     file: &Path,
     index: usize,
@@ -119,7 +120,7 @@ pub fn load_function(
     let package = code::build(&workdir, &spec).map_err(|e| fail(e.to_string()))?;
     let config = FunctionConfig::new(&fixture.name, &arn, region, changes);
     let function = Function::new(config, Arc::new(package), new_pool(state));
-    if !state.region(region).lambda.insert(Arc::new(function)) {
+    if !regions.get(region).lambda.insert(Arc::new(function)) {
         return Err(fail(format!(
             "a function named {} is declared twice in region {region}",
             fixture.name

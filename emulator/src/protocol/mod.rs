@@ -51,6 +51,21 @@ pub enum ProtocolError {
     /// Nothing at this path and method.
     #[error("no route for {0}")]
     NotFound(String),
+    /// An awsJson request whose `Content-Type` is not its protocol's. AWS answers such a
+    /// request (a Kinesis call sent as `application/octet-stream`) with
+    /// `UnknownOperationException` (disneystreaming/smithy4s#167).
+    #[error("content type {0:?} is not application/x-amz-json-1.1")]
+    UnsupportedContentType(String),
+    /// Refused by the emulator's own boundaries (an unknown `Host`, a cross-site browser
+    /// request, the admin endpoints without a token or an allowed signature).
+    #[error("{0}")]
+    Refused(String),
+    /// [`ProtocolError::Refused`], for an awsQuery (STS) request.
+    #[error("{0}")]
+    RefusedQuery(String),
+    /// The client did not send the request's body in time.
+    #[error("request body not received within {0} seconds")]
+    RequestTimeout(u64),
 }
 
 impl AwsError for ProtocolError {
@@ -60,6 +75,10 @@ impl AwsError for ProtocolError {
             ProtocolError::NotImplemented(_) => "NotImplementedException",
             ProtocolError::RequestTooLarge(_) => "RequestEntityTooLargeException",
             ProtocolError::NotFound(_) => "UnknownOperationException",
+            ProtocolError::UnsupportedContentType(_) => "UnknownOperationException",
+            ProtocolError::Refused(_) => "AccessDeniedException",
+            ProtocolError::RefusedQuery(_) => "AccessDenied",
+            ProtocolError::RequestTimeout(_) => "RequestTimeoutException",
         }
     }
 
@@ -69,6 +88,9 @@ impl AwsError for ProtocolError {
             ProtocolError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             ProtocolError::RequestTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ProtocolError::NotFound(_) => StatusCode::NOT_FOUND,
+            ProtocolError::UnsupportedContentType(_) => StatusCode::BAD_REQUEST,
+            ProtocolError::Refused(_) | ProtocolError::RefusedQuery(_) => StatusCode::FORBIDDEN,
+            ProtocolError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
         }
     }
 
@@ -82,6 +104,15 @@ impl AwsError for ProtocolError {
                 format!("Request body is larger than the {limit} bytes this endpoint accepts.")
             }
             ProtocolError::NotFound(what) => format!("No operation is served at {what}."),
+            ProtocolError::UnsupportedContentType(given) => format!(
+                "Operation is not recognized: awsJson1.1 requests must be sent with Content-Type application/x-amz-json-1.1 (got {given})."
+            ),
+            ProtocolError::Refused(why) | ProtocolError::RefusedQuery(why) => why.clone(),
+            ProtocolError::RequestTimeout(seconds) => format!(
+                "Your socket connection to the server was not read from or written to within the timeout period ({seconds} s)."
+            ),
         }
     }
 }
+
+impl rest_json::RestJsonError for ProtocolError {}

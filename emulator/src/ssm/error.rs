@@ -19,6 +19,8 @@ pub enum SsmError {
     ParameterVersionNotFound(String),
     #[error("ParameterMaxVersionLimitExceeded: {0}")]
     ParameterMaxVersionLimitExceeded(String),
+    #[error("ParameterLimitExceeded: {0}")]
+    ParameterLimitExceeded(String),
     #[error("ParameterVersionLabelLimitExceeded: {0}")]
     ParameterVersionLabelLimitExceeded(String),
     #[error("HierarchyLevelLimitExceededException: {0}")]
@@ -70,6 +72,7 @@ impl AwsError for SsmError {
             SsmError::ParameterAlreadyExists(_) => "ParameterAlreadyExists",
             SsmError::ParameterVersionNotFound(_) => "ParameterVersionNotFound",
             SsmError::ParameterMaxVersionLimitExceeded(_) => "ParameterMaxVersionLimitExceeded",
+            SsmError::ParameterLimitExceeded(_) => "ParameterLimitExceeded",
             SsmError::ParameterVersionLabelLimitExceeded(_) => "ParameterVersionLabelLimitExceeded",
             SsmError::HierarchyLevelLimitExceeded(_) => "HierarchyLevelLimitExceededException",
             SsmError::HierarchyTypeMismatch(_) => "HierarchyTypeMismatchException",
@@ -108,6 +111,7 @@ impl AwsError for SsmError {
             | SsmError::ParameterAlreadyExists(m)
             | SsmError::ParameterVersionNotFound(m)
             | SsmError::ParameterMaxVersionLimitExceeded(m)
+            | SsmError::ParameterLimitExceeded(m)
             | SsmError::ParameterVersionLabelLimitExceeded(m)
             | SsmError::HierarchyLevelLimitExceeded(m)
             | SsmError::HierarchyTypeMismatch(m)

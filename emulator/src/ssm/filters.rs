@@ -77,11 +77,27 @@ fn invalid_value(value: &str, valid: &str) -> SsmError {
     ))
 }
 
+/// The most filters one request may carry. The model bounds each filter's values (50)
+/// but not the list itself, and AWS documents no bound; this stated one keeps the
+/// duplicate-key check (each filter against those before it) small.
+pub const MAX_FILTERS: usize = 50;
+
+/// Refuses a filter list longer than [`MAX_FILTERS`], in the model's validation words.
+fn check_filter_count(field: &str, count: usize) -> Result<(), SsmError> {
+    if count > MAX_FILTERS {
+        return Err(SsmError::Validation(format!(
+            "1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must have length less than or equal to {MAX_FILTERS} (the emulator's bound; the request has {count})"
+        )));
+    }
+    Ok(())
+}
+
 /// Checks `ParameterFilters` for an operation.
 pub fn parse_string_filters(
     filters: &[ParameterStringFilter],
     usage: FilterUse,
 ) -> Result<Vec<Filter>, SsmError> {
+    check_filter_count("parameterFilters", filters.len())?;
     let mut v = Validator::new();
     for (i, f) in filters.iter().enumerate() {
         let field = |member: &str| format!("parameterFilters.{}.member.{member}", i + 1);
@@ -186,6 +202,7 @@ pub fn parse_string_filters(
 /// Checks the older `Filters` of DescribeParameters (keys Name, Type, KeyId; Name matches
 /// by prefix).
 pub fn parse_legacy_filters(filters: &[ParametersFilter]) -> Result<Vec<Filter>, SsmError> {
+    check_filter_count("filters", filters.len())?;
     let mut v = Validator::new();
     for (i, f) in filters.iter().enumerate() {
         let key_field = format!("filters.{}.member.key", i + 1);
@@ -290,6 +307,18 @@ mod tests {
             option: option.map(str::to_owned),
             values: Some(values.iter().map(|v| (*v).to_owned()).collect()),
         }
+    }
+
+    #[test]
+    fn filter_lists_are_bounded() {
+        let many: Vec<_> = (0..=MAX_FILTERS)
+            .map(|i| filter(&format!("tag:t{i}"), None, &["v"]))
+            .collect();
+        assert!(matches!(
+            parse_string_filters(&many, FilterUse::Describe),
+            Err(SsmError::Validation(m)) if m.contains("less than or equal to 50")
+        ));
+        assert!(parse_string_filters(&many[..MAX_FILTERS], FilterUse::Describe).is_ok());
     }
 
     #[test]

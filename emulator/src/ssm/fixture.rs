@@ -48,7 +48,15 @@ pub fn load_parameter(
     let allowed_pattern = fixture
         .allowed_pattern
         .as_deref()
-        .map(|p| regex::Regex::new(p).map_err(|e| fail(format!("allowed_pattern: {e}"))))
+        .map(|p| {
+            if p.chars().count() > 1024 {
+                return Err(fail(
+                    "allowed_pattern is longer than AWS's 1024 characters".to_owned(),
+                ));
+            }
+            super::store::AllowedPattern::compile(p)
+                .map_err(|e| fail(format!("allowed_pattern: {e}")))
+        })
         .transpose()?;
     let arn = names::arn(region, account, &fixture.name);
     let (encrypted, key_id) = if kind == ParameterType::SecureString {
@@ -90,6 +98,7 @@ pub fn load_parameter(
         tags: BTreeMap::new(),
         user: format!("arn:aws:iam::{account}:root"),
         now: Timestamp::now(),
+        quota: None,
     };
     store
         .put(&names::key_of(&fixture.name), &fixture.name, new)

@@ -27,7 +27,7 @@ pub struct ParametersFilter {
     pub values: Option<Vec<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PutParameterInput {
     pub name: Option<String>,
@@ -59,7 +59,7 @@ pub struct GetParameterInput {
 }
 
 /// A parameter as the read operations return it.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Parameter {
     pub name: String,
@@ -194,7 +194,7 @@ pub struct GetParameterHistoryInput {
     pub next_token: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ParameterHistory {
     pub name: String,
@@ -278,3 +278,19 @@ pub struct ListTagsForResourceInput {
 pub struct ListTagsForResourceOutput {
     pub tag_list: Vec<Tag>,
 }
+
+// Values may be SecureString plaintexts: their debug output names the parameter only.
+macro_rules! debug_without_value {
+    ($($ty:ident),*) => {$(
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    .field("name", &self.name)
+                    .field("kind", &self.kind)
+                    .field("value", &crate::fixtures::REDACTED)
+                    .finish_non_exhaustive()
+            }
+        }
+    )*};
+}
+debug_without_value!(PutParameterInput, Parameter, ParameterHistory);

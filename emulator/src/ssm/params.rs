@@ -213,7 +213,7 @@ pub fn get_parameter_history(
                     last_modified_user: pv.last_modified_user.clone(),
                     description: pv.description.clone(),
                     value: pv.value.clone(),
-                    allowed_pattern: pv.allowed_pattern.clone(),
+                    allowed_pattern: pv.allowed_pattern.as_ref().map(|p| p.as_str().to_owned()),
                     version: pv.version,
                     labels: pv.labels.clone(),
                     tier: pv.tier.as_str(),

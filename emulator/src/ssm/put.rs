@@ -192,7 +192,7 @@ pub fn put_parameter(
     }
     let allowed_pattern = match input.allowed_pattern.as_deref() {
         None | Some("") => None,
-        Some(pattern) => Some(regex::Regex::new(pattern).map_err(|_| {
+        Some(pattern) => Some(super::store::AllowedPattern::compile(pattern).map_err(|_| {
             SsmError::InvalidAllowedPattern(format!(
                 "The allowed pattern {pattern} is not a valid regular expression."
             ))
@@ -230,6 +230,10 @@ pub fn put_parameter(
         tags,
         user: ctx.caller.arn.clone(),
         now: Timestamp::now(),
+        quota: Some(super::store::ParameterQuota {
+            standard: state.config.max_standard_parameters,
+            advanced: state.config.max_advanced_parameters,
+        }),
     };
     let (version, tier) = region.ssm.put(&key, &name, new)?;
     Ok(PutParameterOutput {

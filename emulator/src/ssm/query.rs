@@ -157,7 +157,10 @@ pub fn describe_parameters(
                 last_modified_date: latest.last_modified,
                 last_modified_user: latest.last_modified_user.clone(),
                 description: latest.description.clone(),
-                allowed_pattern: latest.allowed_pattern.clone(),
+                allowed_pattern: latest
+                    .allowed_pattern
+                    .as_ref()
+                    .map(|p| p.as_str().to_owned()),
                 version: latest.version,
                 tier: latest.tier.as_str(),
                 policies: inline_policies(latest),

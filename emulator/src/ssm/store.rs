@@ -8,6 +8,7 @@ use super::names::Selector;
 use crate::time::Timestamp;
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Bound;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// How many versions of a parameter are kept.
@@ -94,6 +95,53 @@ impl RequestedTier {
     }
 }
 
+/// The most compiled size of an `AllowedPattern` (the `regex` crate's own default is
+/// 10 MB): a pattern of AWS's 1024 characters such as `(a{1,100}){1,100}` expands far
+/// beyond any real one, and is refused as invalid instead of compiled.
+pub const PATTERN_SIZE_LIMIT: usize = 256 * 1024;
+
+/// A parameter's `AllowedPattern`, compiled once when it is set and kept with the
+/// version (overwrites that keep it reuse the compiled form).
+#[derive(Clone)]
+pub struct AllowedPattern {
+    regex: regex::Regex,
+}
+
+impl AllowedPattern {
+    /// Compiles `text` within [`PATTERN_SIZE_LIMIT`].
+    pub fn compile(text: &str) -> Result<Self, regex::Error> {
+        regex::RegexBuilder::new(text)
+            .size_limit(PATTERN_SIZE_LIMIT)
+            .dfa_size_limit(PATTERN_SIZE_LIMIT)
+            .build()
+            .map(|regex| AllowedPattern { regex })
+    }
+
+    /// The pattern as given.
+    pub fn as_str(&self) -> &str {
+        self.regex.as_str()
+    }
+
+    /// Whether a value matches the pattern.
+    pub fn is_match(&self, value: &str) -> bool {
+        self.regex.is_match(value)
+    }
+}
+
+impl PartialEq for AllowedPattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl std::fmt::Debug for AllowedPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("AllowedPattern")
+            .field(&self.as_str())
+            .finish()
+    }
+}
+
 /// One version of a parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParameterVersion {
@@ -105,7 +153,7 @@ pub struct ParameterVersion {
     /// The KMS key of a SecureString.
     pub key_id: Option<String>,
     pub description: Option<String>,
-    pub allowed_pattern: Option<String>,
+    pub allowed_pattern: Option<AllowedPattern>,
     pub data_type: String,
     pub tier: Tier,
     /// Parameter policies (JSON texts), Advanced tier only.
@@ -174,7 +222,7 @@ pub struct NewVersion {
     pub kind: Option<ParameterType>,
     pub key_id: Option<String>,
     pub description: Option<String>,
-    pub allowed_pattern: Option<regex::Regex>,
+    pub allowed_pattern: Option<AllowedPattern>,
     pub data_type: Option<String>,
     pub tier: Option<RequestedTier>,
     pub policies: Option<Vec<String>>,
@@ -182,6 +230,16 @@ pub struct NewVersion {
     pub tags: BTreeMap<String, String>,
     pub user: String,
     pub now: Timestamp,
+    /// The region's quotas a new parameter (or one moving to the advanced tier) must fit;
+    /// `None` for fixtures, which are the operator's own and never refused.
+    pub quota: Option<ParameterQuota>,
+}
+
+/// Parameters per region and tier (AWS: 10,000 standard, 100,000 advanced).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParameterQuota {
+    pub standard: usize,
+    pub advanced: usize,
 }
 
 impl std::fmt::Debug for NewVersion {
@@ -227,6 +285,10 @@ impl PathScope {
 #[derive(Debug, Default)]
 pub struct ParameterStore {
     parameters: RwLock<BTreeMap<String, Parameter>>,
+    /// Parameters whose newest version is in the standard tier, and in the advanced tier
+    /// (changed only under the write lock).
+    standard: AtomicUsize,
+    advanced: AtomicUsize,
 }
 
 impl ParameterStore {
@@ -236,6 +298,18 @@ impl ParameterStore {
 
     fn write(&self) -> RwLockWriteGuard<'_, BTreeMap<String, Parameter>> {
         self.parameters.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn counter(&self, tier: Tier) -> &AtomicUsize {
+        match tier {
+            Tier::Standard => &self.standard,
+            Tier::Advanced => &self.advanced,
+        }
+    }
+
+    /// The number of parameters in `tier`.
+    pub fn count(&self, tier: Tier) -> usize {
+        self.counter(tier).load(Ordering::Relaxed)
     }
 
     /// The number of parameters.
@@ -282,22 +356,16 @@ impl ParameterStore {
                 ))
             }
         };
-        let allowed_pattern = match (&new.allowed_pattern, previous) {
-            (Some(p), _) => Some(p.as_str().to_owned()),
-            (None, Some(prev)) => prev.allowed_pattern.clone(),
-            (None, None) => None,
-        };
+        // A kept pattern was compiled when it was set: nothing is compiled under the lock.
+        let allowed_pattern = new
+            .allowed_pattern
+            .clone()
+            .or_else(|| previous.and_then(|prev| prev.allowed_pattern.clone()));
         if let Some(pattern) = &allowed_pattern {
-            let matches = match &new.allowed_pattern {
-                Some(re) => re.is_match(&new.value),
-                // A stored pattern compiled when it was first accepted.
-                None => regex::Regex::new(pattern)
-                    .map(|re| re.is_match(&new.value))
-                    .unwrap_or(true),
-            };
-            if !matches {
+            if !pattern.is_match(&new.value) {
                 return Err(SsmError::ParameterPatternMismatch(format!(
-                    "Parameter value, cannot be validated against allowedPattern: {pattern}"
+                    "Parameter value, cannot be validated against allowedPattern: {}",
+                    pattern.as_str()
                 )));
             }
         }
@@ -334,6 +402,19 @@ impl ParameterStore {
             return Err(SsmError::Validation(format!(
                 "Standard tier parameters support a maximum parameter value of {STANDARD_VALUE_LIMIT} characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier. For more information, see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html"
             )));
+        }
+        let adds_to_tier = previous_tier != Some(tier);
+        if let (Some(quota), true) = (new.quota, adds_to_tier) {
+            let (count, max) = match tier {
+                Tier::Standard => (self.standard.load(Ordering::Relaxed), quota.standard),
+                Tier::Advanced => (self.advanced.load(Ordering::Relaxed), quota.advanced),
+            };
+            if count >= max {
+                return Err(SsmError::ParameterLimitExceeded(format!(
+                    "You have exceeded the number of parameters for this Amazon Web Services account. Delete one or more parameters and try again. (This region holds {count} {} parameters, the quota.)",
+                    tier.as_str()
+                )));
+            }
         }
         if value_len > ADVANCED_VALUE_LIMIT {
             return Err(SsmError::Validation(format!(
@@ -396,6 +477,12 @@ impl ParameterStore {
                 );
             }
         }
+        if adds_to_tier {
+            self.counter(tier).fetch_add(1, Ordering::Relaxed);
+            if let Some(old) = previous_tier {
+                self.counter(old).fetch_sub(1, Ordering::Relaxed);
+            }
+        }
         Ok((version, tier))
     }
 
@@ -419,7 +506,15 @@ impl ParameterStore {
 
     /// Deletes a parameter with all its versions; `false` when there was none.
     pub fn delete(&self, key: &str) -> bool {
-        self.write().remove(key).is_some()
+        let mut map = self.write();
+        match map.remove(key) {
+            Some(parameter) => {
+                self.counter(parameter.latest().tier)
+                    .fetch_sub(1, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
     }
 
     /// One page of the parameters within `scope`, after the key `after`, keeping those for
@@ -607,7 +702,46 @@ mod tests {
             tags: BTreeMap::new(),
             user: "arn:aws:iam::123456789012:root".to_owned(),
             now: Timestamp(0),
+            quota: None,
         }
+    }
+
+    #[test]
+    fn quotas_count_parameters_per_tier() {
+        let store = ParameterStore::default();
+        let quota = ParameterQuota {
+            standard: 2,
+            advanced: 1,
+        };
+        let limited = |value: &str, tier: Option<RequestedTier>| NewVersion {
+            tier,
+            quota: Some(quota),
+            ..new_version(value)
+        };
+        store.put("/a", "/a", limited("1", None)).unwrap();
+        store.put("/b", "/b", limited("1", None)).unwrap();
+        // Overwriting is no new parameter.
+        store.put("/a", "/a", limited("2", None)).unwrap();
+        assert!(matches!(
+            store.put("/c", "/c", limited("1", None)),
+            Err(SsmError::ParameterLimitExceeded(_))
+        ));
+        // Moving /a to the advanced tier frees a standard slot and takes the advanced one.
+        store
+            .put("/a", "/a", limited("3", Some(RequestedTier::Advanced)))
+            .unwrap();
+        assert_eq!(
+            (store.count(Tier::Standard), store.count(Tier::Advanced)),
+            (1, 1)
+        );
+        assert!(matches!(
+            store.put("/d", "/d", limited("1", Some(RequestedTier::Advanced))),
+            Err(SsmError::ParameterLimitExceeded(_))
+        ));
+        store.put("/c", "/c", limited("1", None)).unwrap();
+        assert!(store.delete("/b"));
+        store.put("/e", "/e", limited("1", None)).unwrap();
+        assert_eq!(store.count(Tier::Standard), 2);
     }
 
     fn store_with(names: &[&str]) -> ParameterStore {
