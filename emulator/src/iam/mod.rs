@@ -18,7 +18,7 @@ pub mod principals;
 use crate::context::{Caller, CallerKind, RequestContext};
 use decisions::{DecisionLog, DecisionRecord};
 use policy::{ContextKeys, Decision, NamedPolicy, Outcome, PolicyDocument, PolicyKind, Request};
-use principals::{random_string, AccessKey, Directory, KeyOwner, Role};
+use principals::{random_string, AccessKey, Directory, KeyOwner, Role, SessionTags};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -52,6 +52,9 @@ pub struct Iam {
     /// Whether any session was started with session policies (until then no request
     /// looks its session up to find them).
     session_policies_in_use: std::sync::atomic::AtomicBool,
+    /// Whether any session was started with session tags (until then no request looks
+    /// its session up to find them).
+    session_tags_in_use: std::sync::atomic::AtomicBool,
     /// Recent decisions.
     pub decisions: DecisionLog,
     /// Whose refusals are only recorded (set once at start).
@@ -185,6 +188,7 @@ impl Iam {
             sessions: RwLock::new(HashMap::new()),
             function_sessions: RwLock::new(HashMap::new()),
             session_policies_in_use: std::sync::atomic::AtomicBool::new(false),
+            session_tags_in_use: std::sync::atomic::AtomicBool::new(false),
             decisions: DecisionLog::default(),
             soft: SoftEnforcement::default(),
         }
@@ -226,6 +230,7 @@ impl Iam {
         session_name: &str,
         duration_seconds: u32,
         session_policies: Vec<principals::Named>,
+        session_tags: SessionTags,
         now: OffsetDateTime,
     ) -> AccessKey {
         let key = AccessKey {
@@ -241,9 +246,14 @@ impl Iam {
             )),
             expires: Some(now + time::Duration::seconds(i64::from(duration_seconds))),
             session_policies,
+            session_tags,
         };
         if !key.session_policies.is_empty() {
             self.session_policies_in_use
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        if !key.session_tags.is_empty() {
+            self.session_tags_in_use
                 .store(true, std::sync::atomic::Ordering::Relaxed);
         }
         let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
@@ -264,7 +274,14 @@ impl Iam {
         duration_seconds: u32,
         now: OffsetDateTime,
     ) -> AccessKey {
-        let key = self.start_session(role, session_name, duration_seconds, Vec::new(), now);
+        let key = self.start_session(
+            role,
+            session_name,
+            duration_seconds,
+            Vec::new(),
+            SessionTags::default(),
+            now,
+        );
         let sessions = self.sessions.read().unwrap_or_else(|e| e.into_inner());
         let mut functions = self
             .function_sessions
@@ -274,6 +291,24 @@ impl Iam {
         functions.retain(|id, _| sessions.contains_key(id));
         functions.insert(key.id.clone(), function_arn.to_owned());
         key
+    }
+
+    /// The session tags of the caller's role session (none for other callers): what
+    /// AssumeRole called with its credentials inherits.
+    pub fn session_tags_of(&self, caller: &Caller) -> SessionTags {
+        let in_use = self
+            .session_tags_in_use
+            .load(std::sync::atomic::Ordering::Relaxed);
+        match (in_use, caller.is_role_session(), &caller.access_key_id) {
+            (true, true, Some(id)) => self
+                .sessions
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(id)
+                .map(|k| k.session_tags.clone())
+                .unwrap_or_default(),
+            _ => SessionTags::default(),
+        }
     }
 
     /// Forgets every role session started since the emulator started (fixture sessions
@@ -326,6 +361,13 @@ impl Iam {
             for (key, value) in tags {
                 keys.insert(&format!("aws:PrincipalTag/{key}"), value.clone());
             }
+        }
+        // A session tag replaces the role's tag of the same key, whatever its case: keys
+        // are held in lower case, so inserting after the role's tags overrides them (IAM
+        // User Guide, "Pass session tags in AWS STS": "session tags override a role tag
+        // with the same key").
+        for (key, value) in self.session_tags_of(caller).tags {
+            keys.insert(&format!("aws:PrincipalTag/{key}"), value);
         }
         // The account that owns the resource: the fifth field of its ARN (absent for
         // `*`, the resource of list and create operations).

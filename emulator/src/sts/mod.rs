@@ -3,6 +3,7 @@
 
 use crate::context::RequestContext;
 use crate::dispatch::{DispatchTable, Lookup};
+use crate::iam::principals::SessionTags;
 use crate::protocol::query::{self, Xml};
 use crate::protocol::AwsError;
 use crate::state::EmulatorState;
@@ -35,6 +36,8 @@ pub enum StsError {
     NotImplemented(String),
     #[error("MalformedPolicyDocument: {0}")]
     MalformedPolicyDocument(String),
+    #[error("InvalidParameterValue: {0}")]
+    InvalidParameterValue(String),
 }
 
 impl AwsError for StsError {
@@ -46,6 +49,7 @@ impl AwsError for StsError {
             StsError::InvalidAction(_) => "InvalidAction",
             StsError::NotImplemented(_) => "NotImplemented",
             StsError::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
+            StsError::InvalidParameterValue(_) => "InvalidParameterValue",
         }
     }
 
@@ -64,7 +68,8 @@ impl AwsError for StsError {
             | StsError::MissingAction(m)
             | StsError::InvalidAction(m)
             | StsError::NotImplemented(m)
-            | StsError::MalformedPolicyDocument(m) => m.clone(),
+            | StsError::MalformedPolicyDocument(m)
+            | StsError::InvalidParameterValue(m) => m.clone(),
         }
     }
 }
@@ -232,6 +237,167 @@ fn session_policies(
     Ok(policies)
 }
 
+/// The most session tags, and transitive tag keys, one AssumeRole takes (STS API
+/// Reference, "AssumeRole": `Tags` and `TransitiveTagKeys`, "Array Members: Maximum
+/// number of 50 items").
+const MAX_SESSION_TAGS: usize = 50;
+
+/// Whether `text` is made of what a session tag allows (STS API Reference, "Tag":
+/// pattern `[\p{L}\p{Z}\p{N}_.:/=+\-@]`).
+fn tag_text(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_alphabetic() || c.is_whitespace() || c.is_numeric() || "_.:/=+-@".contains(c))
+}
+
+/// The members `PREFIX.member.N` + `suffix` of a list, in the order of N.
+fn list_members<'a>(params: &'a Params, prefix: &str, suffix: &str) -> Vec<(u32, &'a String)> {
+    let mut members: Vec<(u32, &String)> = params
+        .iter()
+        .filter_map(|(key, value)| {
+            let index = key
+                .strip_prefix(prefix)?
+                .strip_prefix(".member.")?
+                .strip_suffix(suffix)?
+                .parse()
+                .ok()?;
+            Some((index, value))
+        })
+        .collect();
+    members.sort();
+    members
+}
+
+/// The session tags AssumeRole passes (`Tags.member.N.Key`/`.Value`,
+/// `TransitiveTagKeys.member.N`), checked as the STS API Reference constrains them ("Tag":
+/// a key of 1 to 128 characters, a value of at most 256; at most 50 of each list).
+fn passed_tags(params: &Params) -> Result<SessionTags, StsError> {
+    let keys = list_members(params, "Tags", ".Key");
+    if keys.len() > MAX_SESSION_TAGS {
+        return Err(validation(
+            "tags",
+            &keys.len().to_string(),
+            "Member must have length less than or equal to 50",
+        ));
+    }
+    let mut tags: Vec<(String, String)> = Vec::with_capacity(keys.len());
+    for (index, key) in keys {
+        let field = format!("tags.{index}.member.key");
+        if key.is_empty() {
+            return Err(validation(
+                &field,
+                key,
+                "Member must have length greater than or equal to 1",
+            ));
+        }
+        if key.chars().count() > 128 {
+            return Err(validation(
+                &field,
+                key,
+                "Member must have length less than or equal to 128",
+            ));
+        }
+        if !tag_text(key) {
+            return Err(validation(
+                &field,
+                key,
+                "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+            ));
+        }
+        let field = format!("tags.{index}.member.value");
+        let Some(value) = params.get(&format!("Tags.member.{index}.Value")) else {
+            return Err(validation(&field, "null", "Member must not be null"));
+        };
+        if value.chars().count() > 256 {
+            return Err(validation(
+                &field,
+                value,
+                "Member must have length less than or equal to 256",
+            ));
+        }
+        if !tag_text(value) {
+            return Err(validation(
+                &field,
+                value,
+                "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
+            ));
+        }
+        // Tag keys are not case sensitive (STS API Reference, "AssumeRole", `Tags`):
+        // `Department` and `department` are one tag, the later value standing.
+        tags.retain(|(k, _)| !k.eq_ignore_ascii_case(key));
+        tags.push((key.clone(), value.clone()));
+    }
+    let transitive = list_members(params, "TransitiveTagKeys", "");
+    if transitive.len() > MAX_SESSION_TAGS {
+        return Err(validation(
+            "transitiveTagKeys",
+            &transitive.len().to_string(),
+            "Member must have length less than or equal to 50",
+        ));
+    }
+    let mut transitive_keys = Vec::with_capacity(transitive.len());
+    for (index, key) in transitive {
+        let field = format!("transitiveTagKeys.{index}.member");
+        if key.is_empty() || key.chars().count() > 128 || !tag_text(key) {
+            return Err(validation(
+                &field,
+                key,
+                "Member must have length less than or equal to 128",
+            ));
+        }
+        transitive_keys.push(key.clone());
+    }
+    Ok(SessionTags {
+        tags,
+        transitive: transitive_keys,
+    })
+}
+
+/// An optional string member checked against the model's length and character set
+/// (`ExternalId`: 2 to 1224 of `[\w+=,.@:/-]`; `SourceIdentity`: 2 to 64 of
+/// `[\w+=,.@-]`, STS API Reference, "AssumeRole").
+fn checked_member<'a>(
+    params: &'a Params,
+    name: &str,
+    field: &str,
+    max: usize,
+    extra: &str,
+) -> Result<Option<&'a str>, StsError> {
+    let Some(value) = params.get(name) else {
+        return Ok(None);
+    };
+    let count = value.chars().count();
+    if count < 2 {
+        return Err(validation(
+            field,
+            value,
+            "Member must have length greater than or equal to 2",
+        ));
+    }
+    if count > max {
+        return Err(validation(
+            field,
+            value,
+            &format!("Member must have length less than or equal to {max}"),
+        ));
+    }
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) || extra.contains(c))
+    {
+        let pattern = if extra.is_empty() {
+            "[\\w+=,.@-]*"
+        } else {
+            "[\\w+=,.@:\\/-]*"
+        };
+        return Err(validation(
+            field,
+            value,
+            &format!("Member must satisfy regular expression pattern: {pattern}"),
+        ));
+    }
+    Ok(Some(value))
+}
+
 fn assume_role(
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -264,6 +430,9 @@ fn assume_role(
         ));
     }
     let session_policies = session_policies(state, params)?;
+    let passed = passed_tags(params)?;
+    let external_id = checked_member(params, "ExternalId", "externalId", 1224, ":/")?;
+    let source_identity = checked_member(params, "SourceIdentity", "sourceIdentity", 64, "")?;
     let duration: u32 = match params.get("DurationSeconds") {
         None => 3600,
         Some(text) => text
@@ -289,15 +458,62 @@ fn assume_role(
             ctx.caller.arn
         )));
     };
-    iam.authorize_with_resource_policy(
-        ctx,
-        "sts:AssumeRole",
-        &role.arn,
-        "trust policy",
-        &role.trust_policy,
-        &[("sts:RoleSessionName", session)],
-    )
-    .map_err(|denied| StsError::AccessDenied(denied.message))?;
+    // A role session assuming a role passes its transitive tags on; passing a tag of an
+    // inherited key fails (STS API Reference, "AssumeRole", `Tags`: "If you pass a
+    // session tag with the same key as an inherited tag, the operation fails").
+    let inherited = iam.session_tags_of(&ctx.caller).inherited();
+    if let Some((key, _)) = passed.tags.iter().find(|(k, _)| {
+        inherited
+            .tags
+            .iter()
+            .any(|(i, _)| i.eq_ignore_ascii_case(k))
+    }) {
+        return Err(StsError::InvalidParameterValue(format!(
+            "The session tag {key} has the same key as a transitive tag inherited from the calling session."
+        )));
+    }
+    // The keys AssumeRole supplies (Service Authorization Reference, "Actions, resources,
+    // and condition keys for AWS Security Token Service": AssumeRole and TagSession take
+    // aws:RequestTag/${TagKey}, aws:TagKeys, sts:TransitiveTagKeys; AssumeRole also
+    // sts:ExternalId, sts:RoleSessionName, sts:SourceIdentity).
+    let request_tags: Vec<(String, &str)> = passed
+        .tags
+        .iter()
+        .map(|(k, v)| (format!("aws:RequestTag/{k}"), v.as_str()))
+        .collect();
+    let mut keys: Vec<(&str, &str)> = vec![("sts:RoleSessionName", session)];
+    keys.extend(external_id.map(|id| ("sts:ExternalId", id)));
+    keys.extend(source_identity.map(|id| ("sts:SourceIdentity", id)));
+    keys.extend(request_tags.iter().map(|(k, v)| (k.as_str(), *v)));
+    keys.extend(passed.tags.iter().map(|(k, _)| ("aws:TagKeys", k.as_str())));
+    keys.extend(
+        passed
+            .transitive
+            .iter()
+            .map(|k| ("sts:TransitiveTagKeys", k.as_str())),
+    );
+    let authorize = |action: &str| {
+        iam.authorize_with_resource_policy(
+            ctx,
+            action,
+            &role.arn,
+            "trust policy",
+            &role.trust_policy,
+            &keys,
+        )
+        .map_err(|denied| StsError::AccessDenied(denied.message))
+    };
+    authorize("sts:AssumeRole")?;
+    // Session tags, passed or inherited, need sts:TagSession, and a source identity
+    // sts:SetSourceIdentity, in the trust policy too (IAM User Guide, "Pass session tags
+    // in AWS STS", "Permissions required to add session tags"; "Monitor and control
+    // actions taken with assumed roles").
+    if !passed.tags.is_empty() || !passed.transitive.is_empty() || !inherited.is_empty() {
+        authorize("sts:TagSession")?;
+    }
+    if source_identity.is_some() {
+        authorize("sts:SetSourceIdentity")?;
+    }
     // Role chaining (a role session assuming a role) is capped at one hour whatever the
     // role allows; AWS words it as below (aws/eks-anywhere#9485, prowler#7721; IAM User
     // Guide, "Roles terms and concepts": role chaining).
@@ -314,7 +530,16 @@ fn assume_role(
         ));
     }
     let now = OffsetDateTime::now_utc();
-    let key = iam.start_session(role, session, duration, session_policies, now);
+    // The session's tags: the inherited transitive ones, then those passed (transitive
+    // ones stay transitive down the chain).
+    let mut tags = inherited;
+    tags.tags.extend(passed.tags);
+    for key in passed.transitive {
+        if !tags.transitive.iter().any(|t| t.eq_ignore_ascii_case(&key)) {
+            tags.transitive.push(key);
+        }
+    }
+    let key = iam.start_session(role, session, duration, session_policies, tags, now);
     let expiration = key
         .expires
         .and_then(|e| e.replace_nanosecond(0).ok())

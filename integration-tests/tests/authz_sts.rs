@@ -1,0 +1,196 @@
+//! Session tags and AssumeRole's condition keys, end to end: tags passed to AssumeRole
+//! become the session's `aws:PrincipalTag/*` (over the role's own tag of the same key),
+//! passing them needs `sts:TagSession` in the trust policy, and a trust policy's
+//! `sts:ExternalId` condition holds.
+
+use crate::common::{config_as, error_of, ssm, unique};
+use aws_sdk_ssm::types::ParameterType;
+use aws_sdk_sts::types::Tag;
+
+const ACCOUNT: &str = "123456789012";
+const TAGGER: (&str, &str) = ("AKIASTSTAGGER0000001", "sts-tagger-secret");
+
+async fn sts() -> aws_sdk_sts::Client {
+    aws_sdk_sts::Client::new(&config_as(TAGGER.0, TAGGER.1, None).await)
+}
+
+fn tag(key: &str, value: &str) -> Tag {
+    Tag::builder().key(key).value(value).build().unwrap()
+}
+
+/// An SSM client signing as the session AssumeRole answered.
+async fn ssm_of(
+    output: &aws_sdk_sts::operation::assume_role::AssumeRoleOutput,
+) -> aws_sdk_ssm::Client {
+    let credentials = output.credentials().expect("credentials");
+    aws_sdk_ssm::Client::new(
+        &config_as(
+            credentials.access_key_id(),
+            credentials.secret_access_key(),
+            Some(credentials.session_token()),
+        )
+        .await,
+    )
+}
+
+fn role(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:role/{name}")
+}
+
+#[tokio::test]
+async fn a_session_tag_decides_what_the_session_reads_over_the_roles_tag() {
+    let name = unique("/tagged/x");
+    ssm()
+        .await
+        .put_parameter()
+        .name(&name)
+        .value("v")
+        .r#type(ParameterType::String)
+        .send()
+        .await
+        .unwrap();
+    let sts = sts().await;
+    // The role's own tag is team=green; the session tag `Team` (another case) replaces it.
+    let blue = sts
+        .assume_role()
+        .role_arn(role("sts-tagged"))
+        .role_session_name("blue")
+        .tags(tag("Team", "blue"))
+        .send()
+        .await
+        .unwrap();
+    let got = ssm_of(&blue)
+        .await
+        .get_parameter()
+        .name(&name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.parameter().unwrap().value(), Some("v"));
+    for session in [Some("red"), None] {
+        let mut request = sts
+            .assume_role()
+            .role_arn(role("sts-tagged"))
+            .role_session_name("other");
+        if let Some(team) = session {
+            request = request.tags(tag("team", team));
+        }
+        let other = request.send().await.unwrap();
+        let (code, message) = error_of(
+            ssm_of(&other)
+                .await
+                .get_parameter()
+                .name(&name)
+                .send()
+                .await,
+        );
+        assert_eq!(code, "AccessDeniedException", "{session:?}");
+        assert!(
+            message.contains("because no identity-based policy allows the ssm:GetParameter action"),
+            "{message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn session_tags_need_sts_tag_session_in_the_trust_policy() {
+    let sts = sts().await;
+    let (code, message) = error_of(
+        sts.assume_role()
+            .role_arn(role("sts-untaggable"))
+            .role_session_name("tagged")
+            .tags(tag("team", "blue"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDenied");
+    assert!(
+        message.contains(&format!(
+            "is not authorized to perform: sts:TagSession on resource: {}",
+            role("sts-untaggable")
+        )),
+        "{message}"
+    );
+    // Transitive tag keys alone are session tagging too.
+    let (code, _) = error_of(
+        sts.assume_role()
+            .role_arn(role("sts-untaggable"))
+            .role_session_name("tagged")
+            .transitive_tag_keys("team")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDenied");
+    // Without tags the same role is assumed.
+    sts.assume_role()
+        .role_arn(role("sts-untaggable"))
+        .role_session_name("untagged")
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn session_tags_are_checked_as_sts_constrains_them() {
+    let sts = sts().await;
+    let too_many: Vec<Tag> = (0..51).map(|i| tag(&format!("k{i}"), "v")).collect();
+    let (code, message) = error_of(
+        sts.assume_role()
+            .role_arn(role("sts-tagged"))
+            .role_session_name("many")
+            .set_tags(Some(too_many))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationError");
+    assert!(
+        message.contains("Member must have length less than or equal to 50"),
+        "{message}"
+    );
+    let (code, message) = error_of(
+        sts.assume_role()
+            .role_arn(role("sts-tagged"))
+            .role_session_name("long")
+            .tags(tag(&"k".repeat(129), "v"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationError");
+    assert!(message.contains("tags.1.member.key"), "{message}");
+    let (code, _) = error_of(
+        sts.assume_role()
+            .role_arn(role("sts-tagged"))
+            .role_session_name("long")
+            .tags(tag("k", &"v".repeat(257)))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationError");
+}
+
+#[tokio::test]
+async fn a_trust_policy_requiring_an_external_id_refuses_without_it() {
+    let sts = sts().await;
+    for external_id in [None, Some("someone-else")] {
+        let (code, message) = error_of(
+            sts.assume_role()
+                .role_arn(role("sts-external"))
+                .role_session_name("partner")
+                .set_external_id(external_id.map(str::to_owned))
+                .send()
+                .await,
+        );
+        assert_eq!(code, "AccessDenied", "{external_id:?}");
+        assert!(
+            message.contains("is not authorized to perform: sts:AssumeRole"),
+            "{message}"
+        );
+    }
+    sts.assume_role()
+        .role_arn(role("sts-external"))
+        .role_session_name("partner")
+        .external_id("blue-partner-7")
+        .send()
+        .await
+        .unwrap();
+}
