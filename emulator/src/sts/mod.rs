@@ -575,6 +575,86 @@ fn assume_role(
 mod tests {
     use super::*;
 
+    /// A user who may assume `first`, which may assume `second`; both trust policies
+    /// allow tagging sessions.
+    fn chain_world() -> EmulatorState {
+        let trust = |who: &str| {
+            serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"AWS": who}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]})
+        };
+        let assume_all = serde_json::json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "*"}]});
+        let fixture = serde_json::json!({
+            "users": [{"name": "u", "access_keys": [{"id": "AKIACHAINTAGS0000001", "secret": "s"}],
+                "policies": [{"name": "assume", "document": assume_all.clone()}]}],
+            "roles": [
+                {"name": "first", "trust_policy": trust("arn:aws:iam::123456789012:user/u"),
+                 "policies": [{"name": "assume", "document": assume_all}]},
+                {"name": "second", "tags": {"project": "role-value"},
+                 "trust_policy": trust("arn:aws:iam::123456789012:role/first")}
+            ]
+        });
+        let path = std::path::Path::new("chain.json");
+        let parsed = crate::fixtures::parse(path, &fixture.to_string()).unwrap();
+        let mut fixtures = crate::fixtures::Fixtures::default();
+        crate::fixtures::merge(&mut fixtures, path, parsed, "123456789012").unwrap();
+        EmulatorState::from_fixtures(crate::config::Config::default(), fixtures).unwrap()
+    }
+
+    /// AssumeRole as `key`; the session's key on success, the error code otherwise.
+    fn assume(state: &EmulatorState, key: &str, role: &str, extra: &str) -> Result<String, String> {
+        let key = state.iam.lookup_key(key).unwrap();
+        let caller = state.iam.caller_for(&key).unwrap();
+        let ctx = RequestContext::new("us-east-1", "123456789012", caller, None);
+        let body = format!(
+            "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2F{role}&RoleSessionName=chain{extra}"
+        );
+        match assume_role(state, &ctx, &query::decode(body.as_bytes())) {
+            Ok(xml) => {
+                let xml = String::from_utf8(xml).unwrap();
+                let start = xml.find("<AccessKeyId>").unwrap() + "<AccessKeyId>".len();
+                Ok(xml[start..start + 20].to_owned())
+            }
+            Err(e) => Err(e.code().to_owned()),
+        }
+    }
+
+    /// Transitive tags pass down a role chain, other session tags do not, and an
+    /// inherited key cannot be passed again (IAM User Guide, "Pass session tags in AWS
+    /// STS", "Chaining roles with session tags"; STS API Reference, "AssumeRole").
+    #[test]
+    fn transitive_tags_pass_down_a_role_chain() {
+        let state = chain_world();
+        let first = assume(
+            &state,
+            "AKIACHAINTAGS0000001",
+            "first",
+            "&Tags.member.1.Key=Project&Tags.member.1.Value=blue\
+             &Tags.member.2.Key=cost&Tags.member.2.Value=9&TransitiveTagKeys.member.1=project",
+        )
+        .unwrap();
+        let second = assume(&state, &first, "second", "").unwrap();
+        let key = state.iam.lookup_key(&second).unwrap();
+        assert_eq!(
+            key.session_tags.tags,
+            vec![("Project".to_owned(), "blue".to_owned())]
+        );
+        assert_eq!(key.session_tags.transitive, vec!["project".to_owned()]);
+        // The inherited tag is the session's principal tag, over the role's own.
+        let caller = state.iam.caller_for(&key).unwrap();
+        let tags = state.iam.session_tags_of(&caller);
+        assert_eq!(tags.tags[0].1, "blue");
+        assert_eq!(
+            assume(
+                &state,
+                &first,
+                "second",
+                "&Tags.member.1.Key=PROJECT&Tags.member.1.Value=red"
+            ),
+            Err("InvalidParameterValue".to_owned())
+        );
+    }
+
     #[test]
     fn table_is_sorted_and_names_real_operations() {
         TABLE.check().unwrap();
