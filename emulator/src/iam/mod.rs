@@ -568,16 +568,6 @@ impl Iam {
         if limits.is_empty() {
             return decision;
         }
-        let named: Vec<Vec<NamedPolicy<'_>>> =
-            limits.iter().map(|(_, p)| named_policies(p)).collect();
-        let sets: Vec<policy::Limit<'_>> = limits
-            .iter()
-            .zip(&named)
-            .map(|((kind, _), policies)| policy::Limit {
-                kind: *kind,
-                policies,
-            })
-            .collect();
         // A same-account resource policy statement naming the caller's own ARN (a user's,
         // or a role session's) grants past boundaries and session policies; one naming
         // the session's role is held to them (IAM User Guide, "Permissions boundaries for
@@ -589,6 +579,30 @@ impl Iam {
                 .get(reason.index)
                 .is_some_and(|s| s.names_principal_arn(&caller.arn)),
         };
+        Self::limited_by(decision, limits, request, names_caller)
+    }
+
+    /// `decision` as the limiting policies leave it; `names_caller`: the resource-based
+    /// permission that allowed names the caller's own ARN.
+    fn limited_by(
+        decision: Decision,
+        limits: &[LimitSet],
+        request: &Request<'_>,
+        names_caller: bool,
+    ) -> Decision {
+        if limits.is_empty() {
+            return decision;
+        }
+        let named: Vec<Vec<NamedPolicy<'_>>> =
+            limits.iter().map(|(_, p)| named_policies(p)).collect();
+        let sets: Vec<policy::Limit<'_>> = limits
+            .iter()
+            .zip(&named)
+            .map(|((kind, _), policies)| policy::Limit {
+                kind: *kind,
+                policies,
+            })
+            .collect();
         policy::apply_limits(decision, &sets, request, names_caller)
     }
 
@@ -679,6 +693,58 @@ impl Iam {
         Evaluation {
             decision,
             resource_policy: Some(resource_policy_name),
+            keys: evaluated,
+        }
+    }
+
+    /// The decision a KMS grant `grant` (which lets the caller perform `action` on the key
+    /// `resource`) makes once the caller's limiting policies have had their say, without
+    /// recording it. A grant is a resource-based permission the key carries for its
+    /// grantee (KMS Developer Guide, "Grants in AWS KMS"), so it is limited as a key
+    /// policy statement naming the grantee is (IAM User Guide, "Policy evaluation logic"):
+    /// service control policies limit it always; a permissions boundary and session
+    /// policies limit it unless it names the caller's own ARN (a user's, or a role
+    /// session's), and limit a grant to the session's role; an explicit deny in any of
+    /// them refuses. `extra` adds the request's condition keys when a limit reads them.
+    pub fn evaluate_grant(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        resource: &str,
+        grant: &str,
+        grantee: &str,
+        extra: &dyn Fn(&mut ContextKeys),
+    ) -> Evaluation {
+        let limits = self.limits_of(&ctx.caller);
+        let decision = Decision {
+            outcome: Outcome::Allow,
+            reason: Some(policy::Reason {
+                policy: format!("grant {grant}"),
+                sid: None,
+                index: 0,
+                principal_match: Some(policy::PrincipalMatch::Direct),
+            }),
+            kind: PolicyKind::Resource,
+        };
+        if limits.is_empty() {
+            return Evaluation {
+                decision,
+                resource_policy: None,
+                keys: Vec::new(),
+            };
+        }
+        let (keys, evaluated) = self.keys_if_read(ctx, resource, extra, &[], None, &limits);
+        let principal = Self::principal_of(&ctx.caller);
+        let request = Request {
+            action,
+            resource,
+            principal: &principal,
+            context: &keys,
+        };
+        let names_caller = !ctx.caller.is_root() && grantee == ctx.caller.arn;
+        Evaluation {
+            decision: Self::limited_by(decision, &limits, &request, names_caller),
+            resource_policy: None,
             keys: evaluated,
         }
     }
@@ -957,6 +1023,129 @@ users:
         assert!(iam
             .authorize(&ctx, "ssm:GetParameter", SECRET, &[])
             .is_err());
+    }
+
+    /// A world with service control policies (all but kms:ReEncryptFrom), a user and a
+    /// role bounded to SSM, and an unbounded role.
+    fn limited_world() -> Iam {
+        let text = r#"
+service_control_policies:
+  - name: all
+    document: { Version: "2012-10-17", Statement: [{ Effect: Allow, Action: "*", Resource: "*" }] }
+  - name: no-reencrypt
+    document: { Version: "2012-10-17", Statement: [{ Sid: NoReEncrypt, Effect: Deny, Action: "kms:ReEncryptFrom", Resource: "*" }] }
+users:
+  - name: bounded
+    access_keys: [{ id: AKIABOUNDED000000001, secret: s }]
+    permissions_boundary: { Version: "2012-10-17", Statement: [{ Effect: Allow, Action: "ssm:*", Resource: "*" }] }
+roles:
+  - name: bounded-role
+    trust_policy: { Version: "2012-10-17", Statement: [{ Effect: Allow, Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "sts:AssumeRole" }] }
+    permissions_boundary: { Version: "2012-10-17", Statement: [{ Effect: Allow, Action: "ssm:*", Resource: "*" }] }
+  - name: free-role
+    trust_policy: { Version: "2012-10-17", Statement: [{ Effect: Allow, Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "sts:AssumeRole" }] }
+"#;
+        let path = Path::new("limits.yaml");
+        let mut fixtures = Fixtures::default();
+        merge(
+            &mut fixtures,
+            path,
+            parse(path, text).unwrap(),
+            "123456789012",
+        )
+        .unwrap();
+        let directory = principals::Directory::from_fixtures(&fixtures, "123456789012").unwrap();
+        Iam::new(&Config::default().account, false, directory)
+    }
+
+    fn session_of(iam: &Iam, role: &str, session_policy: Option<&str>) -> RequestContext {
+        let role = iam.directory().roles.get(role).unwrap().clone();
+        let policies = session_policy
+            .map(|text| principals::Named {
+                name: "session policy".to_owned(),
+                document: std::sync::Arc::new(PolicyDocument::parse(text).unwrap()),
+            })
+            .into_iter()
+            .collect();
+        let key = iam.start_session(
+            &role,
+            "s",
+            3600,
+            policies,
+            SessionTags::default(),
+            OffsetDateTime::now_utc(),
+        );
+        RequestContext::new(
+            "us-east-1",
+            "123456789012",
+            iam.caller_for(&key).unwrap(),
+            None,
+        )
+    }
+
+    /// KMS grants within the policy types that only limit: as a resource-based permission
+    /// naming its grantee (IAM User Guide, "Policy evaluation logic", "Permissions
+    /// boundaries for IAM entities", "Session policies"; AWS Organizations, "Service
+    /// control policies").
+    #[test]
+    fn grants_are_limited_as_resource_permissions_naming_their_grantee() {
+        let iam = limited_world();
+        let key = "arn:aws:kms:us-east-1:123456789012:key/k";
+        let role = "arn:aws:iam::123456789012:role/bounded-role";
+        let outcome = |ctx: &RequestContext, action: &str, grantee: &str| {
+            let decision = iam
+                .evaluate_grant(ctx, action, key, "g1", grantee, &no_keys)
+                .decision;
+            (decision.outcome, decision.kind)
+        };
+        let user = {
+            let key = iam.lookup_key("AKIABOUNDED000000001").unwrap();
+            RequestContext::new(
+                "us-east-1",
+                "123456789012",
+                iam.caller_for(&key).unwrap(),
+                None,
+            )
+        };
+        let user_arn = user.caller.arn.clone();
+        // A grant to the user itself passes its boundary, never an SCP's deny.
+        assert_eq!(
+            outcome(&user, "kms:Decrypt", &user_arn),
+            (Outcome::Allow, PolicyKind::Resource)
+        );
+        assert_eq!(
+            outcome(&user, "kms:ReEncryptFrom", &user_arn),
+            (Outcome::ExplicitDeny, PolicyKind::ServiceControl)
+        );
+        // A grant to a role is held to the role's boundary; one to the session is not.
+        let bounded = session_of(&iam, "bounded-role", None);
+        assert_eq!(
+            outcome(&bounded, "kms:Decrypt", role),
+            (Outcome::ImplicitDeny, PolicyKind::PermissionsBoundary)
+        );
+        let session_arn = bounded.caller.arn.clone();
+        assert_eq!(
+            outcome(&bounded, "kms:Decrypt", &session_arn),
+            (Outcome::Allow, PolicyKind::Resource)
+        );
+        // Session policies likewise.
+        let only_ssm = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:*","Resource":"*"}]}"#;
+        let limited = session_of(&iam, "free-role", Some(only_ssm));
+        assert_eq!(
+            outcome(
+                &limited,
+                "kms:Decrypt",
+                "arn:aws:iam::123456789012:role/free-role"
+            ),
+            (Outcome::ImplicitDeny, PolicyKind::Session)
+        );
+        let deny_decrypt = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"kms:Decrypt","Resource":"*"}]}"#;
+        let denied = session_of(&iam, "free-role", Some(deny_decrypt));
+        let session_arn = denied.caller.arn.clone();
+        assert_eq!(
+            outcome(&denied, "kms:Decrypt", &session_arn),
+            (Outcome::ExplicitDeny, PolicyKind::Session)
+        );
     }
 
     #[test]
