@@ -194,3 +194,75 @@ async fn a_trust_policy_requiring_an_external_id_refuses_without_it() {
         .await
         .unwrap();
 }
+
+/// A KMS grant allows only within the session's session policies: a grant to the role
+/// lets its plain session decrypt, but not a session whose session policy allows SSM
+/// alone (IAM User Guide, "Session policies": a resource-based permission naming the
+/// role is limited by the session policy).
+#[tokio::test]
+async fn a_grant_to_a_role_does_not_reach_past_the_sessions_session_policy() {
+    use aws_sdk_kms::primitives::Blob;
+    use aws_sdk_kms::types::GrantOperation;
+    crate::common::endpoint();
+    let root = aws_sdk_kms::Client::new(&aws_config::load_from_env().await);
+    let key = root
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    root.create_grant()
+        .key_id(&key)
+        .grantee_principal(role("app-role"))
+        .operations(GrantOperation::Decrypt)
+        .send()
+        .await
+        .unwrap();
+    let blob = root
+        .encrypt()
+        .key_id(&key)
+        .plaintext(Blob::new("granted"))
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob
+        .unwrap();
+    let assumer =
+        aws_sdk_sts::Client::new(&config_as("AKIAASSUMER000000001", "assumer-secret", None).await);
+    let only_ssm = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:*","Resource":"*"}]}"#;
+    for (policy, allowed) in [(None, true), (Some(only_ssm), false)] {
+        let session = assumer
+            .assume_role()
+            .role_arn(role("app-role"))
+            .role_session_name("granted")
+            .set_policy(policy.map(str::to_owned))
+            .send()
+            .await
+            .unwrap();
+        let credentials = session.credentials().unwrap();
+        let kms = aws_sdk_kms::Client::new(
+            &config_as(
+                credentials.access_key_id(),
+                credentials.secret_access_key(),
+                Some(credentials.session_token()),
+            )
+            .await,
+        );
+        let result = kms.decrypt().ciphertext_blob(blob.clone()).send().await;
+        if allowed {
+            assert_eq!(
+                result.unwrap().plaintext.unwrap().into_inner(),
+                b"granted".to_vec()
+            );
+        } else {
+            let (code, message) = error_of(result);
+            assert_eq!(code, "AccessDeniedException");
+            assert!(
+                message.contains("because no session policy allows the kms:Decrypt action"),
+                "{message}"
+            );
+        }
+    }
+}
