@@ -266,3 +266,49 @@ async fn a_grant_to_a_role_does_not_reach_past_the_sessions_session_policy() {
         }
     }
 }
+
+/// The decision log's records of one request: `requestId` selects them.
+async fn decisions_of(request_id: &str) -> Vec<serde_json::Value> {
+    let (status, _, body) = crate::common::raw(
+        "GET",
+        &format!("/_emulator/decisions?requestId={request_id}"),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let log: serde_json::Value = serde_json::from_str(&body).unwrap();
+    log["decisions"].as_array().unwrap().clone()
+}
+
+/// A request that authorises several actions leaves one record per action, each with the
+/// request's id, and the log filters by it.
+#[tokio::test]
+async fn the_decision_log_filters_the_records_of_one_request() {
+    use aws_sdk_ssm::operation::RequestId;
+    let put = ssm()
+        .await
+        .put_parameter()
+        .name(unique("/tagged-put/x"))
+        .value("v")
+        .r#type(ParameterType::String)
+        .tags(
+            aws_sdk_ssm::types::Tag::builder()
+                .key("team")
+                .value("blue")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let id = put.request_id().expect("a request id").to_owned();
+    let records = decisions_of(&id).await;
+    let actions: Vec<&str> = records
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["ssm:PutParameter", "ssm:AddTagsToResource"]);
+    assert!(records.iter().all(|r| r["requestId"] == id.as_str()));
+    assert!(decisions_of("no-such-request").await.is_empty());
+}

@@ -854,11 +854,19 @@ impl Iam {
     /// The recent decisions as `/_emulator/decisions` shows them, oldest first (only
     /// refusals, including soft-enforced ones, when `denied_only`): each with every policy
     /// consulted (the caller's identity policies, named here from the directory, which is
-    /// fixed after start; the resource policy; the grant).
-    pub fn decision_log(&self, denied_only: bool) -> Vec<serde_json::Value> {
+    /// fixed after start; the resource policy; the grant). With `request_id`, only the
+    /// records of that request (one per action it authorised: PutParameter with tags
+    /// authorises ssm:PutParameter and ssm:AddTagsToResource, AssumeRole with tags
+    /// sts:AssumeRole and sts:TagSession, ...).
+    pub fn decision_log(
+        &self,
+        denied_only: bool,
+        request_id: Option<&str>,
+    ) -> Vec<serde_json::Value> {
         self.decisions
             .recent(denied_only)
             .into_iter()
+            .filter(|record| request_id.is_none_or(|id| record.request_id == id))
             .map(|record| {
                 let mut consulted: Vec<serde_json::Value> = self
                     .identity_policies_of_arn(&record.principal)
