@@ -111,16 +111,21 @@ async fn session_tags_need_sts_tag_session_in_the_trust_policy() {
         )),
         "{message}"
     );
-    // Transitive tag keys alone are session tagging too.
-    let (code, _) = error_of(
+    // A transitive key must name a tag passed.
+    let (code, message) = error_of(
         sts.assume_role()
-            .role_arn(role("sts-untaggable"))
+            .role_arn(role("sts-tagged"))
             .role_session_name("tagged")
-            .transitive_tag_keys("team")
+            .tags(tag("team", "blue"))
+            .transitive_tag_keys("cost")
             .send()
             .await,
     );
-    assert_eq!(code, "AccessDenied");
+    assert_eq!(code, "InvalidParameterValue");
+    assert_eq!(
+        message,
+        "The specified transitive tag key must be included in the requested tags."
+    );
     // Without tags the same role is assumed.
     sts.assume_role()
         .role_arn(role("sts-untaggable"))

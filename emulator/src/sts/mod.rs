@@ -460,17 +460,30 @@ fn assume_role(
     };
     // A role session assuming a role passes its transitive tags on; passing a tag of an
     // inherited key fails (STS API Reference, "AssumeRole", `Tags`: "If you pass a
-    // session tag with the same key as an inherited tag, the operation fails").
+    // session tag with the same key as an inherited tag, the operation fails"), and a
+    // transitive key must name a tag passed. AWS answers both `InvalidParameterValue`
+    // in the words below (as recorded against AWS by localstack/localstack#12508, and
+    // matched by clients handling AssumeRoleWithWebIdentity's same error).
     let inherited = iam.session_tags_of(&ctx.caller).inherited();
-    if let Some((key, _)) = passed.tags.iter().find(|(k, _)| {
+    if passed.tags.iter().any(|(k, _)| {
         inherited
             .tags
             .iter()
             .any(|(i, _)| i.eq_ignore_ascii_case(k))
     }) {
-        return Err(StsError::InvalidParameterValue(format!(
-            "The session tag {key} has the same key as a transitive tag inherited from the calling session."
-        )));
+        return Err(StsError::InvalidParameterValue(
+            "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session."
+                .to_owned(),
+        ));
+    }
+    if passed
+        .transitive
+        .iter()
+        .any(|t| !passed.tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(t)))
+    {
+        return Err(StsError::InvalidParameterValue(
+            "The specified transitive tag key must be included in the requested tags.".to_owned(),
+        ));
     }
     // The keys AssumeRole supplies (Service Authorization Reference, "Actions, resources,
     // and condition keys for AWS Security Token Service": AssumeRole and TagSession take
