@@ -245,8 +245,14 @@ const MAX_SESSION_TAGS: usize = 50;
 /// Whether `text` is made of what a session tag allows (STS API Reference, "Tag":
 /// pattern `[\p{L}\p{Z}\p{N}_.:/=+\-@]`).
 fn tag_text(text: &str) -> bool {
-    text.chars()
-        .all(|c| c.is_alphabetic() || c.is_whitespace() || c.is_numeric() || "_.:/=+-@".contains(c))
+    // \p{Z} is the white space that is not a control character (tab and line breaks
+    // are refused).
+    text.chars().all(|c| {
+        c.is_alphabetic()
+            || (c.is_whitespace() && !c.is_control())
+            || c.is_numeric()
+            || "_.:/=+-@".contains(c)
+    })
 }
 
 /// The members `PREFIX.member.N` + `suffix` of a list, in the order of N.
@@ -666,6 +672,13 @@ mod tests {
             ),
             Err("InvalidParameterValue".to_owned())
         );
+    }
+
+    #[test]
+    fn session_tag_text_is_letters_numbers_separators_and_a_few_marks() {
+        assert!(tag_text("Team 1_.:/=+-@é"));
+        assert!(!tag_text("a\tb"));
+        assert!(!tag_text("a*b"));
     }
 
     #[test]
