@@ -534,6 +534,7 @@ parameters:
             session_token: Some("issued-token".to_owned()),
             expires: None,
             session_policies: Vec::new(),
+            session_tags: Default::default(),
         };
         let shown = format!("{key:?}");
         assert!(

@@ -518,8 +518,9 @@ async fn health(State(state): State<AppState>) -> Response {
     }))
 }
 
-/// `GET /_emulator/decisions[?denied=true]`: the recent authorisation decisions, oldest
-/// first, each with its reason.
+/// `GET /_emulator/decisions[?denied=true][&requestId=ID]`: the recent authorisation
+/// decisions, oldest first, each with its reason; those of one request (the id of its
+/// `x-amzn-RequestId` answer header) with `requestId`.
 async fn decisions(State(state): State<AppState>, request: Request) -> Response {
     let (parts, _) = match admin_gate(&state, request, &[AdminAction::ReadDecisions]).await {
         Ok(admitted) => admitted,
@@ -528,7 +529,9 @@ async fn decisions(State(state): State<AppState>, request: Request) -> Response 
     let params = query_params(&parts);
     let denied_only = params.get("denied").is_some_and(|v| v == "true");
     json_response(serde_json::json!({
-        "decisions": state.iam.decision_log(denied_only),
+        "decisions": state
+            .iam
+            .decision_log(denied_only, params.get("requestId").map(String::as_str)),
     }))
 }
 

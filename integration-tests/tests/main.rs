@@ -4,6 +4,7 @@
 mod admin;
 mod authz;
 mod authz_scope;
+mod authz_sts;
 mod boundaries;
 mod common;
 mod compose;

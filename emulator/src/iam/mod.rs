@@ -18,7 +18,7 @@ pub mod principals;
 use crate::context::{Caller, CallerKind, RequestContext};
 use decisions::{DecisionLog, DecisionRecord};
 use policy::{ContextKeys, Decision, NamedPolicy, Outcome, PolicyDocument, PolicyKind, Request};
-use principals::{random_string, AccessKey, Directory, KeyOwner, Role};
+use principals::{random_string, AccessKey, Directory, KeyOwner, Role, SessionTags};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -52,6 +52,9 @@ pub struct Iam {
     /// Whether any session was started with session policies (until then no request
     /// looks its session up to find them).
     session_policies_in_use: std::sync::atomic::AtomicBool,
+    /// Whether any session was started with session tags (until then no request looks
+    /// its session up to find them).
+    session_tags_in_use: std::sync::atomic::AtomicBool,
     /// Recent decisions.
     pub decisions: DecisionLog,
     /// Whose refusals are only recorded (set once at start).
@@ -185,6 +188,7 @@ impl Iam {
             sessions: RwLock::new(HashMap::new()),
             function_sessions: RwLock::new(HashMap::new()),
             session_policies_in_use: std::sync::atomic::AtomicBool::new(false),
+            session_tags_in_use: std::sync::atomic::AtomicBool::new(false),
             decisions: DecisionLog::default(),
             soft: SoftEnforcement::default(),
         }
@@ -226,6 +230,7 @@ impl Iam {
         session_name: &str,
         duration_seconds: u32,
         session_policies: Vec<principals::Named>,
+        session_tags: SessionTags,
         now: OffsetDateTime,
     ) -> AccessKey {
         let key = AccessKey {
@@ -241,9 +246,14 @@ impl Iam {
             )),
             expires: Some(now + time::Duration::seconds(i64::from(duration_seconds))),
             session_policies,
+            session_tags,
         };
         if !key.session_policies.is_empty() {
             self.session_policies_in_use
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        if !key.session_tags.is_empty() {
+            self.session_tags_in_use
                 .store(true, std::sync::atomic::Ordering::Relaxed);
         }
         let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
@@ -264,7 +274,14 @@ impl Iam {
         duration_seconds: u32,
         now: OffsetDateTime,
     ) -> AccessKey {
-        let key = self.start_session(role, session_name, duration_seconds, Vec::new(), now);
+        let key = self.start_session(
+            role,
+            session_name,
+            duration_seconds,
+            Vec::new(),
+            SessionTags::default(),
+            now,
+        );
         let sessions = self.sessions.read().unwrap_or_else(|e| e.into_inner());
         let mut functions = self
             .function_sessions
@@ -274,6 +291,24 @@ impl Iam {
         functions.retain(|id, _| sessions.contains_key(id));
         functions.insert(key.id.clone(), function_arn.to_owned());
         key
+    }
+
+    /// The session tags of the caller's role session (none for other callers): what
+    /// AssumeRole called with its credentials inherits.
+    pub fn session_tags_of(&self, caller: &Caller) -> SessionTags {
+        let in_use = self
+            .session_tags_in_use
+            .load(std::sync::atomic::Ordering::Relaxed);
+        match (in_use, caller.is_role_session(), &caller.access_key_id) {
+            (true, true, Some(id)) => self
+                .sessions
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(id)
+                .map(|k| k.session_tags.clone())
+                .unwrap_or_default(),
+            _ => SessionTags::default(),
+        }
     }
 
     /// Forgets every role session started since the emulator started (fixture sessions
@@ -326,6 +361,13 @@ impl Iam {
             for (key, value) in tags {
                 keys.insert(&format!("aws:PrincipalTag/{key}"), value.clone());
             }
+        }
+        // A session tag replaces the role's tag of the same key, whatever its case: keys
+        // are held in lower case, so inserting after the role's tags overrides them (IAM
+        // User Guide, "Pass session tags in AWS STS": "session tags override a role tag
+        // with the same key").
+        for (key, value) in self.session_tags_of(caller).tags {
+            keys.insert(&format!("aws:PrincipalTag/{key}"), value);
         }
         // The account that owns the resource: the fifth field of its ARN (absent for
         // `*`, the resource of list and create operations).
@@ -526,16 +568,6 @@ impl Iam {
         if limits.is_empty() {
             return decision;
         }
-        let named: Vec<Vec<NamedPolicy<'_>>> =
-            limits.iter().map(|(_, p)| named_policies(p)).collect();
-        let sets: Vec<policy::Limit<'_>> = limits
-            .iter()
-            .zip(&named)
-            .map(|((kind, _), policies)| policy::Limit {
-                kind: *kind,
-                policies,
-            })
-            .collect();
         // A same-account resource policy statement naming the caller's own ARN (a user's,
         // or a role session's) grants past boundaries and session policies; one naming
         // the session's role is held to them (IAM User Guide, "Permissions boundaries for
@@ -547,6 +579,30 @@ impl Iam {
                 .get(reason.index)
                 .is_some_and(|s| s.names_principal_arn(&caller.arn)),
         };
+        Self::limited_by(decision, limits, request, names_caller)
+    }
+
+    /// `decision` as the limiting policies leave it; `names_caller`: the resource-based
+    /// permission that allowed names the caller's own ARN.
+    fn limited_by(
+        decision: Decision,
+        limits: &[LimitSet],
+        request: &Request<'_>,
+        names_caller: bool,
+    ) -> Decision {
+        if limits.is_empty() {
+            return decision;
+        }
+        let named: Vec<Vec<NamedPolicy<'_>>> =
+            limits.iter().map(|(_, p)| named_policies(p)).collect();
+        let sets: Vec<policy::Limit<'_>> = limits
+            .iter()
+            .zip(&named)
+            .map(|((kind, _), policies)| policy::Limit {
+                kind: *kind,
+                policies,
+            })
+            .collect();
         policy::apply_limits(decision, &sets, request, names_caller)
     }
 
@@ -637,6 +693,58 @@ impl Iam {
         Evaluation {
             decision,
             resource_policy: Some(resource_policy_name),
+            keys: evaluated,
+        }
+    }
+
+    /// The decision a KMS grant `grant` (which lets the caller perform `action` on the key
+    /// `resource`) makes once the caller's limiting policies have had their say, without
+    /// recording it. A grant is a resource-based permission the key carries for its
+    /// grantee (KMS Developer Guide, "Grants in AWS KMS"), so it is limited as a key
+    /// policy statement naming the grantee is (IAM User Guide, "Policy evaluation logic"):
+    /// service control policies limit it always; a permissions boundary and session
+    /// policies limit it unless it names the caller's own ARN (a user's, or a role
+    /// session's), and limit a grant to the session's role; an explicit deny in any of
+    /// them refuses. `extra` adds the request's condition keys when a limit reads them.
+    pub fn evaluate_grant(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        resource: &str,
+        grant: &str,
+        grantee: &str,
+        extra: &dyn Fn(&mut ContextKeys),
+    ) -> Evaluation {
+        let limits = self.limits_of(&ctx.caller);
+        let decision = Decision {
+            outcome: Outcome::Allow,
+            reason: Some(policy::Reason {
+                policy: format!("grant {grant}"),
+                sid: None,
+                index: 0,
+                principal_match: Some(policy::PrincipalMatch::Direct),
+            }),
+            kind: PolicyKind::Resource,
+        };
+        if limits.is_empty() {
+            return Evaluation {
+                decision,
+                resource_policy: None,
+                keys: Vec::new(),
+            };
+        }
+        let (keys, evaluated) = self.keys_if_read(ctx, resource, extra, &[], None, &limits);
+        let principal = Self::principal_of(&ctx.caller);
+        let request = Request {
+            action,
+            resource,
+            principal: &principal,
+            context: &keys,
+        };
+        let names_caller = !ctx.caller.is_root() && grantee == ctx.caller.arn;
+        Evaluation {
+            decision: Self::limited_by(decision, &limits, &request, names_caller),
+            resource_policy: None,
             keys: evaluated,
         }
     }
@@ -746,11 +854,19 @@ impl Iam {
     /// The recent decisions as `/_emulator/decisions` shows them, oldest first (only
     /// refusals, including soft-enforced ones, when `denied_only`): each with every policy
     /// consulted (the caller's identity policies, named here from the directory, which is
-    /// fixed after start; the resource policy; the grant).
-    pub fn decision_log(&self, denied_only: bool) -> Vec<serde_json::Value> {
+    /// fixed after start; the resource policy; the grant). With `request_id`, only the
+    /// records of that request (one per action it authorised: PutParameter with tags
+    /// authorises ssm:PutParameter and ssm:AddTagsToResource, AssumeRole with tags
+    /// sts:AssumeRole and sts:TagSession, ...).
+    pub fn decision_log(
+        &self,
+        denied_only: bool,
+        request_id: Option<&str>,
+    ) -> Vec<serde_json::Value> {
         self.decisions
             .recent(denied_only)
             .into_iter()
+            .filter(|record| request_id.is_none_or(|id| record.request_id == id))
             .map(|record| {
                 let mut consulted: Vec<serde_json::Value> = self
                     .identity_policies_of_arn(&record.principal)
@@ -915,6 +1031,129 @@ users:
         assert!(iam
             .authorize(&ctx, "ssm:GetParameter", SECRET, &[])
             .is_err());
+    }
+
+    /// A world with service control policies (all but kms:ReEncryptFrom), a user and a
+    /// role bounded to SSM, and an unbounded role.
+    fn limited_world() -> Iam {
+        let text = r#"
+service_control_policies:
+  - name: all
+    document: { Version: "2012-10-17", Statement: [{ Effect: Allow, Action: "*", Resource: "*" }] }
+  - name: no-reencrypt
+    document: { Version: "2012-10-17", Statement: [{ Sid: NoReEncrypt, Effect: Deny, Action: "kms:ReEncryptFrom", Resource: "*" }] }
+users:
+  - name: bounded
+    access_keys: [{ id: AKIABOUNDED000000001, secret: s }]
+    permissions_boundary: { Version: "2012-10-17", Statement: [{ Effect: Allow, Action: "ssm:*", Resource: "*" }] }
+roles:
+  - name: bounded-role
+    trust_policy: { Version: "2012-10-17", Statement: [{ Effect: Allow, Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "sts:AssumeRole" }] }
+    permissions_boundary: { Version: "2012-10-17", Statement: [{ Effect: Allow, Action: "ssm:*", Resource: "*" }] }
+  - name: free-role
+    trust_policy: { Version: "2012-10-17", Statement: [{ Effect: Allow, Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "sts:AssumeRole" }] }
+"#;
+        let path = Path::new("limits.yaml");
+        let mut fixtures = Fixtures::default();
+        merge(
+            &mut fixtures,
+            path,
+            parse(path, text).unwrap(),
+            "123456789012",
+        )
+        .unwrap();
+        let directory = principals::Directory::from_fixtures(&fixtures, "123456789012").unwrap();
+        Iam::new(&Config::default().account, false, directory)
+    }
+
+    fn session_of(iam: &Iam, role: &str, session_policy: Option<&str>) -> RequestContext {
+        let role = iam.directory().roles.get(role).unwrap().clone();
+        let policies = session_policy
+            .map(|text| principals::Named {
+                name: "session policy".to_owned(),
+                document: std::sync::Arc::new(PolicyDocument::parse(text).unwrap()),
+            })
+            .into_iter()
+            .collect();
+        let key = iam.start_session(
+            &role,
+            "s",
+            3600,
+            policies,
+            SessionTags::default(),
+            OffsetDateTime::now_utc(),
+        );
+        RequestContext::new(
+            "us-east-1",
+            "123456789012",
+            iam.caller_for(&key).unwrap(),
+            None,
+        )
+    }
+
+    /// KMS grants within the policy types that only limit: as a resource-based permission
+    /// naming its grantee (IAM User Guide, "Policy evaluation logic", "Permissions
+    /// boundaries for IAM entities", "Session policies"; AWS Organizations, "Service
+    /// control policies").
+    #[test]
+    fn grants_are_limited_as_resource_permissions_naming_their_grantee() {
+        let iam = limited_world();
+        let key = "arn:aws:kms:us-east-1:123456789012:key/k";
+        let role = "arn:aws:iam::123456789012:role/bounded-role";
+        let outcome = |ctx: &RequestContext, action: &str, grantee: &str| {
+            let decision = iam
+                .evaluate_grant(ctx, action, key, "g1", grantee, &no_keys)
+                .decision;
+            (decision.outcome, decision.kind)
+        };
+        let user = {
+            let key = iam.lookup_key("AKIABOUNDED000000001").unwrap();
+            RequestContext::new(
+                "us-east-1",
+                "123456789012",
+                iam.caller_for(&key).unwrap(),
+                None,
+            )
+        };
+        let user_arn = user.caller.arn.clone();
+        // A grant to the user itself passes its boundary, never an SCP's deny.
+        assert_eq!(
+            outcome(&user, "kms:Decrypt", &user_arn),
+            (Outcome::Allow, PolicyKind::Resource)
+        );
+        assert_eq!(
+            outcome(&user, "kms:ReEncryptFrom", &user_arn),
+            (Outcome::ExplicitDeny, PolicyKind::ServiceControl)
+        );
+        // A grant to a role is held to the role's boundary; one to the session is not.
+        let bounded = session_of(&iam, "bounded-role", None);
+        assert_eq!(
+            outcome(&bounded, "kms:Decrypt", role),
+            (Outcome::ImplicitDeny, PolicyKind::PermissionsBoundary)
+        );
+        let session_arn = bounded.caller.arn.clone();
+        assert_eq!(
+            outcome(&bounded, "kms:Decrypt", &session_arn),
+            (Outcome::Allow, PolicyKind::Resource)
+        );
+        // Session policies likewise.
+        let only_ssm = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:*","Resource":"*"}]}"#;
+        let limited = session_of(&iam, "free-role", Some(only_ssm));
+        assert_eq!(
+            outcome(
+                &limited,
+                "kms:Decrypt",
+                "arn:aws:iam::123456789012:role/free-role"
+            ),
+            (Outcome::ImplicitDeny, PolicyKind::Session)
+        );
+        let deny_decrypt = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"kms:Decrypt","Resource":"*"}]}"#;
+        let denied = session_of(&iam, "free-role", Some(deny_decrypt));
+        let session_arn = denied.caller.arn.clone();
+        assert_eq!(
+            outcome(&denied, "kms:Decrypt", &session_arn),
+            (Outcome::ExplicitDeny, PolicyKind::Session)
+        );
     }
 
     #[test]

@@ -73,6 +73,43 @@ pub struct AccessKey {
     /// A role session's session policies (`Policy` and `PolicyArns` of AssumeRole): the
     /// most the session may do. Empty: no session policy (the role's permissions).
     pub session_policies: Vec<Named>,
+    /// A role session's session tags (AssumeRole `Tags`, and the transitive tags it
+    /// inherited in a role chain).
+    pub session_tags: SessionTags,
+}
+
+/// The tags of a role session (IAM User Guide, "Pass session tags in AWS STS"): they are
+/// `aws:PrincipalTag/KEY` of its requests, over the role's tags of the same key
+/// (compared without case), and the transitive ones pass to the sessions it starts by
+/// assuming another role.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionTags {
+    /// Key and value, in the order passed, each key once (without case).
+    pub tags: Vec<(String, String)>,
+    /// The keys (of `tags`) that role chaining carries on.
+    pub transitive: Vec<String>,
+}
+
+impl SessionTags {
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.tags.is_empty()
+    }
+
+    /// The transitive tags, with their values: what a session started by this one
+    /// inherits.
+    pub fn inherited(&self) -> SessionTags {
+        let transitive = |k: &str| self.transitive.iter().any(|t| t.eq_ignore_ascii_case(k));
+        SessionTags {
+            tags: self
+                .tags
+                .iter()
+                .filter(|(k, _)| transitive(k))
+                .cloned()
+                .collect(),
+            transitive: self.transitive.clone(),
+        }
+    }
 }
 
 impl std::fmt::Debug for AccessKey {
@@ -87,7 +124,7 @@ impl std::fmt::Debug for AccessKey {
                 &self.session_token.as_ref().map(|_| REDACTED),
             )
             .field("expires", &self.expires)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -278,6 +315,7 @@ impl Directory {
                 session_token: None,
                 expires: None,
                 session_policies: Vec::new(),
+                session_tags: SessionTags::default(),
             },
         );
         Ok(())

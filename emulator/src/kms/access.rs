@@ -125,25 +125,57 @@ pub fn authorize_with(
     via: Via<'_>,
     request_keys: &dyn Fn(&mut ContextKeys),
 ) -> Result<(), KmsError> {
+    let all_keys = |keys: &mut ContextKeys| {
+        key_keys(state, ctx, key, context, via, keys);
+        request_keys(keys);
+    };
     let evaluation = state.iam.evaluate_with_resource_policy(
         ctx,
         action,
         &key.arn,
         "key policy",
         &key.policy,
-        &|keys| {
-            key_keys(state, ctx, key, context, via, keys);
-            request_keys(keys);
-        },
+        &all_keys,
     );
     let grant = if evaluation.decision.outcome == Outcome::ImplicitDeny {
         let operation = action.strip_prefix("kms:").unwrap_or(action);
         key.grants
             .iter()
             .find(|g| grant_allows(g, ctx, operation, context))
-            .map(|g| g.id.as_str())
     } else {
         None
+    };
+    let (evaluation, grant) = match grant {
+        None => (evaluation, None),
+        Some(grant) => {
+            // The grant allows only within the caller's service control policies,
+            // permissions boundary and session policies; if one of them stops it, that
+            // refusal is the decision.
+            let limited = state.iam.evaluate_grant(
+                ctx,
+                action,
+                &key.arn,
+                &grant.id,
+                &grant.grantee,
+                &all_keys,
+            );
+            if limited.decision.is_allowed() {
+                (evaluation, Some(grant.id.as_str()))
+            } else {
+                let mut keys = evaluation.keys;
+                for (name, values) in limited.keys {
+                    if !keys.iter().any(|(n, _)| *n == name) {
+                        keys.push((name, values));
+                    }
+                }
+                let refused = crate::iam::Evaluation {
+                    decision: limited.decision,
+                    resource_policy: evaluation.resource_policy,
+                    keys,
+                };
+                (refused, None)
+            }
+        }
     };
     state
         .iam

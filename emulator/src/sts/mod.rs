@@ -3,6 +3,7 @@
 
 use crate::context::RequestContext;
 use crate::dispatch::{DispatchTable, Lookup};
+use crate::iam::principals::SessionTags;
 use crate::protocol::query::{self, Xml};
 use crate::protocol::AwsError;
 use crate::state::EmulatorState;
@@ -35,6 +36,8 @@ pub enum StsError {
     NotImplemented(String),
     #[error("MalformedPolicyDocument: {0}")]
     MalformedPolicyDocument(String),
+    #[error("InvalidParameterValue: {0}")]
+    InvalidParameterValue(String),
 }
 
 impl AwsError for StsError {
@@ -46,6 +49,7 @@ impl AwsError for StsError {
             StsError::InvalidAction(_) => "InvalidAction",
             StsError::NotImplemented(_) => "NotImplemented",
             StsError::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
+            StsError::InvalidParameterValue(_) => "InvalidParameterValue",
         }
     }
 
@@ -64,7 +68,8 @@ impl AwsError for StsError {
             | StsError::MissingAction(m)
             | StsError::InvalidAction(m)
             | StsError::NotImplemented(m)
-            | StsError::MalformedPolicyDocument(m) => m.clone(),
+            | StsError::MalformedPolicyDocument(m)
+            | StsError::InvalidParameterValue(m) => m.clone(),
         }
     }
 }
@@ -232,6 +237,173 @@ fn session_policies(
     Ok(policies)
 }
 
+/// The most session tags, and transitive tag keys, one AssumeRole takes (STS API
+/// Reference, "AssumeRole": `Tags` and `TransitiveTagKeys`, "Array Members: Maximum
+/// number of 50 items").
+const MAX_SESSION_TAGS: usize = 50;
+
+/// Whether `text` is made of what a session tag allows (STS API Reference, "Tag":
+/// pattern `[\p{L}\p{Z}\p{N}_.:/=+\-@]`).
+fn tag_text(text: &str) -> bool {
+    // \p{Z} is the white space that is not a control character (tab and line breaks
+    // are refused).
+    text.chars().all(|c| {
+        c.is_alphabetic()
+            || (c.is_whitespace() && !c.is_control())
+            || c.is_numeric()
+            || "_.:/=+-@".contains(c)
+    })
+}
+
+/// The members `PREFIX.member.N` + `suffix` of a list, in the order of N.
+fn list_members<'a>(params: &'a Params, prefix: &str, suffix: &str) -> Vec<(u32, &'a String)> {
+    let mut members: Vec<(u32, &String)> = params
+        .iter()
+        .filter_map(|(key, value)| {
+            let index = key
+                .strip_prefix(prefix)?
+                .strip_prefix(".member.")?
+                .strip_suffix(suffix)?
+                .parse()
+                .ok()?;
+            Some((index, value))
+        })
+        .collect();
+    members.sort();
+    members
+}
+
+/// The session tags AssumeRole passes (`Tags.member.N.Key`/`.Value`,
+/// `TransitiveTagKeys.member.N`), checked as the STS API Reference constrains them ("Tag":
+/// a key of 1 to 128 characters, a value of at most 256; at most 50 of each list).
+fn passed_tags(params: &Params) -> Result<SessionTags, StsError> {
+    let keys = list_members(params, "Tags", ".Key");
+    if keys.len() > MAX_SESSION_TAGS {
+        return Err(validation(
+            "tags",
+            &keys.len().to_string(),
+            "Member must have length less than or equal to 50",
+        ));
+    }
+    let mut tags: Vec<(String, String)> = Vec::with_capacity(keys.len());
+    for (index, key) in keys {
+        let field = format!("tags.{index}.member.key");
+        if key.is_empty() {
+            return Err(validation(
+                &field,
+                key,
+                "Member must have length greater than or equal to 1",
+            ));
+        }
+        if key.chars().count() > 128 {
+            return Err(validation(
+                &field,
+                key,
+                "Member must have length less than or equal to 128",
+            ));
+        }
+        if !tag_text(key) {
+            return Err(validation(
+                &field,
+                key,
+                "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+            ));
+        }
+        let field = format!("tags.{index}.member.value");
+        let Some(value) = params.get(&format!("Tags.member.{index}.Value")) else {
+            return Err(validation(&field, "null", "Member must not be null"));
+        };
+        if value.chars().count() > 256 {
+            return Err(validation(
+                &field,
+                value,
+                "Member must have length less than or equal to 256",
+            ));
+        }
+        if !tag_text(value) {
+            return Err(validation(
+                &field,
+                value,
+                "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
+            ));
+        }
+        // Tag keys are not case sensitive (STS API Reference, "AssumeRole", `Tags`):
+        // `Department` and `department` are one tag, the later value standing.
+        tags.retain(|(k, _)| !k.eq_ignore_ascii_case(key));
+        tags.push((key.clone(), value.clone()));
+    }
+    let transitive = list_members(params, "TransitiveTagKeys", "");
+    if transitive.len() > MAX_SESSION_TAGS {
+        return Err(validation(
+            "transitiveTagKeys",
+            &transitive.len().to_string(),
+            "Member must have length less than or equal to 50",
+        ));
+    }
+    let mut transitive_keys = Vec::with_capacity(transitive.len());
+    for (index, key) in transitive {
+        let field = format!("transitiveTagKeys.{index}.member");
+        if key.is_empty() || key.chars().count() > 128 || !tag_text(key) {
+            return Err(validation(
+                &field,
+                key,
+                "Member must have length less than or equal to 128",
+            ));
+        }
+        transitive_keys.push(key.clone());
+    }
+    Ok(SessionTags {
+        tags,
+        transitive: transitive_keys,
+    })
+}
+
+/// An optional string member checked against the model's length and character set
+/// (`ExternalId`: 2 to 1224 of `[\w+=,.@:/-]`; `SourceIdentity`: 2 to 64 of
+/// `[\w+=,.@-]`, STS API Reference, "AssumeRole").
+fn checked_member<'a>(
+    params: &'a Params,
+    name: &str,
+    field: &str,
+    max: usize,
+    extra: &str,
+) -> Result<Option<&'a str>, StsError> {
+    let Some(value) = params.get(name) else {
+        return Ok(None);
+    };
+    let count = value.chars().count();
+    if count < 2 {
+        return Err(validation(
+            field,
+            value,
+            "Member must have length greater than or equal to 2",
+        ));
+    }
+    if count > max {
+        return Err(validation(
+            field,
+            value,
+            &format!("Member must have length less than or equal to {max}"),
+        ));
+    }
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) || extra.contains(c))
+    {
+        let pattern = if extra.is_empty() {
+            "[\\w+=,.@-]*"
+        } else {
+            "[\\w+=,.@:\\/-]*"
+        };
+        return Err(validation(
+            field,
+            value,
+            &format!("Member must satisfy regular expression pattern: {pattern}"),
+        ));
+    }
+    Ok(Some(value))
+}
+
 fn assume_role(
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -264,6 +436,9 @@ fn assume_role(
         ));
     }
     let session_policies = session_policies(state, params)?;
+    let passed = passed_tags(params)?;
+    let external_id = checked_member(params, "ExternalId", "externalId", 1224, ":/")?;
+    let source_identity = checked_member(params, "SourceIdentity", "sourceIdentity", 64, "")?;
     let duration: u32 = match params.get("DurationSeconds") {
         None => 3600,
         Some(text) => text
@@ -289,15 +464,75 @@ fn assume_role(
             ctx.caller.arn
         )));
     };
-    iam.authorize_with_resource_policy(
-        ctx,
-        "sts:AssumeRole",
-        &role.arn,
-        "trust policy",
-        &role.trust_policy,
-        &[("sts:RoleSessionName", session)],
-    )
-    .map_err(|denied| StsError::AccessDenied(denied.message))?;
+    // A role session assuming a role passes its transitive tags on; passing a tag of an
+    // inherited key fails (STS API Reference, "AssumeRole", `Tags`: "If you pass a
+    // session tag with the same key as an inherited tag, the operation fails"), and a
+    // transitive key must name a tag passed. AWS answers both `InvalidParameterValue`
+    // in the words below (as recorded against AWS by localstack/localstack#12508, and
+    // matched by clients handling AssumeRoleWithWebIdentity's same error).
+    let inherited = iam.session_tags_of(&ctx.caller).inherited();
+    if passed.tags.iter().any(|(k, _)| {
+        inherited
+            .tags
+            .iter()
+            .any(|(i, _)| i.eq_ignore_ascii_case(k))
+    }) {
+        return Err(StsError::InvalidParameterValue(
+            "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session."
+                .to_owned(),
+        ));
+    }
+    if passed
+        .transitive
+        .iter()
+        .any(|t| !passed.tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(t)))
+    {
+        return Err(StsError::InvalidParameterValue(
+            "The specified transitive tag key must be included in the requested tags.".to_owned(),
+        ));
+    }
+    // The keys AssumeRole supplies (Service Authorization Reference, "Actions, resources,
+    // and condition keys for AWS Security Token Service": AssumeRole and TagSession take
+    // aws:RequestTag/${TagKey}, aws:TagKeys, sts:TransitiveTagKeys; AssumeRole also
+    // sts:ExternalId, sts:RoleSessionName, sts:SourceIdentity).
+    let request_tags: Vec<(String, &str)> = passed
+        .tags
+        .iter()
+        .map(|(k, v)| (format!("aws:RequestTag/{k}"), v.as_str()))
+        .collect();
+    let mut keys: Vec<(&str, &str)> = vec![("sts:RoleSessionName", session)];
+    keys.extend(external_id.map(|id| ("sts:ExternalId", id)));
+    keys.extend(source_identity.map(|id| ("sts:SourceIdentity", id)));
+    keys.extend(request_tags.iter().map(|(k, v)| (k.as_str(), *v)));
+    keys.extend(passed.tags.iter().map(|(k, _)| ("aws:TagKeys", k.as_str())));
+    keys.extend(
+        passed
+            .transitive
+            .iter()
+            .map(|k| ("sts:TransitiveTagKeys", k.as_str())),
+    );
+    let authorize = |action: &str| {
+        iam.authorize_with_resource_policy(
+            ctx,
+            action,
+            &role.arn,
+            "trust policy",
+            &role.trust_policy,
+            &keys,
+        )
+        .map_err(|denied| StsError::AccessDenied(denied.message))
+    };
+    authorize("sts:AssumeRole")?;
+    // Session tags, passed or inherited, need sts:TagSession, and a source identity
+    // sts:SetSourceIdentity, in the trust policy too (IAM User Guide, "Pass session tags
+    // in AWS STS", "Permissions required to add session tags"; "Monitor and control
+    // actions taken with assumed roles").
+    if !passed.tags.is_empty() || !passed.transitive.is_empty() || !inherited.is_empty() {
+        authorize("sts:TagSession")?;
+    }
+    if source_identity.is_some() {
+        authorize("sts:SetSourceIdentity")?;
+    }
     // Role chaining (a role session assuming a role) is capped at one hour whatever the
     // role allows; AWS words it as below (aws/eks-anywhere#9485, prowler#7721; IAM User
     // Guide, "Roles terms and concepts": role chaining).
@@ -314,7 +549,16 @@ fn assume_role(
         ));
     }
     let now = OffsetDateTime::now_utc();
-    let key = iam.start_session(role, session, duration, session_policies, now);
+    // The session's tags: the inherited transitive ones, then those passed (transitive
+    // ones stay transitive down the chain).
+    let mut tags = inherited;
+    tags.tags.extend(passed.tags);
+    for key in passed.transitive {
+        if !tags.transitive.iter().any(|t| t.eq_ignore_ascii_case(&key)) {
+            tags.transitive.push(key);
+        }
+    }
+    let key = iam.start_session(role, session, duration, session_policies, tags, now);
     let expiration = key
         .expires
         .and_then(|e| e.replace_nanosecond(0).ok())
@@ -349,6 +593,93 @@ fn assume_role(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A user who may assume `first`, which may assume `second`; both trust policies
+    /// allow tagging sessions.
+    fn chain_world() -> EmulatorState {
+        let trust = |who: &str| {
+            serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"AWS": who}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]})
+        };
+        let assume_all = serde_json::json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession"], "Resource": "*"}]});
+        let fixture = serde_json::json!({
+            "users": [{"name": "u", "access_keys": [{"id": "AKIACHAINTAGS0000001", "secret": "s"}],
+                "policies": [{"name": "assume", "document": assume_all.clone()}]}],
+            "roles": [
+                {"name": "first", "trust_policy": trust("arn:aws:iam::123456789012:user/u"),
+                 "policies": [{"name": "assume", "document": assume_all}]},
+                {"name": "second", "tags": {"project": "role-value"},
+                 "trust_policy": trust("arn:aws:iam::123456789012:role/first")}
+            ]
+        });
+        let path = std::path::Path::new("chain.json");
+        let parsed = crate::fixtures::parse(path, &fixture.to_string()).unwrap();
+        let mut fixtures = crate::fixtures::Fixtures::default();
+        crate::fixtures::merge(&mut fixtures, path, parsed, "123456789012").unwrap();
+        EmulatorState::from_fixtures(crate::config::Config::default(), fixtures).unwrap()
+    }
+
+    /// AssumeRole as `key`; the session's key on success, the error code otherwise.
+    fn assume(state: &EmulatorState, key: &str, role: &str, extra: &str) -> Result<String, String> {
+        let key = state.iam.lookup_key(key).unwrap();
+        let caller = state.iam.caller_for(&key).unwrap();
+        let ctx = RequestContext::new("us-east-1", "123456789012", caller, None);
+        let body = format!(
+            "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2F{role}&RoleSessionName=chain{extra}"
+        );
+        match assume_role(state, &ctx, &query::decode(body.as_bytes())) {
+            Ok(xml) => {
+                let xml = String::from_utf8(xml).unwrap();
+                let start = xml.find("<AccessKeyId>").unwrap() + "<AccessKeyId>".len();
+                Ok(xml[start..start + 20].to_owned())
+            }
+            Err(e) => Err(e.code().to_owned()),
+        }
+    }
+
+    /// Transitive tags pass down a role chain, other session tags do not, and an
+    /// inherited key cannot be passed again (IAM User Guide, "Pass session tags in AWS
+    /// STS", "Chaining roles with session tags"; STS API Reference, "AssumeRole").
+    #[test]
+    fn transitive_tags_pass_down_a_role_chain() {
+        let state = chain_world();
+        let first = assume(
+            &state,
+            "AKIACHAINTAGS0000001",
+            "first",
+            "&Tags.member.1.Key=Project&Tags.member.1.Value=blue\
+             &Tags.member.2.Key=cost&Tags.member.2.Value=9&TransitiveTagKeys.member.1=project",
+        )
+        .unwrap();
+        let second = assume(&state, &first, "second", "").unwrap();
+        let key = state.iam.lookup_key(&second).unwrap();
+        assert_eq!(
+            key.session_tags.tags,
+            vec![("Project".to_owned(), "blue".to_owned())]
+        );
+        assert_eq!(key.session_tags.transitive, vec!["project".to_owned()]);
+        // The inherited tag is the session's principal tag, over the role's own.
+        let caller = state.iam.caller_for(&key).unwrap();
+        let tags = state.iam.session_tags_of(&caller);
+        assert_eq!(tags.tags[0].1, "blue");
+        assert_eq!(
+            assume(
+                &state,
+                &first,
+                "second",
+                "&Tags.member.1.Key=PROJECT&Tags.member.1.Value=red"
+            ),
+            Err("InvalidParameterValue".to_owned())
+        );
+    }
+
+    #[test]
+    fn session_tag_text_is_letters_numbers_separators_and_a_few_marks() {
+        assert!(tag_text("Team 1_.:/=+-@é"));
+        assert!(!tag_text("a\tb"));
+        assert!(!tag_text("a*b"));
+    }
 
     #[test]
     fn table_is_sorted_and_names_real_operations() {

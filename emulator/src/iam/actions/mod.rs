@@ -26,9 +26,7 @@
 //! `= true` and `kms:ViaService` on direct calls (only SSM calls KMS on a caller's behalf),
 //! `kms:ExpirationModel`, `kms:ValidTo`, `kms:WrappingAlgorithm`, `kms:WrappingKeySpec`,
 //! `kms:ReplicaRegion`, `kms:PrimaryRegion` (no imported material, no multi-Region keys),
-//! `ssm:resourceTag/*` on DescribeParameters (no resource), and `sts:ExternalId`,
-//! `sts:SourceIdentity`, `sts:TransitiveTagKeys`, `aws:RequestTag/*` of AssumeRole (STS
-//! does not take them yet).
+//! and `ssm:resourceTag/*` on DescribeParameters (no resource).
 //!
 //! `${TagKey}` stands for any tag key, `${Key}` for any encryption context key.
 //! Condition keys are computed lazily: only when a policy that decides reads keys (see
@@ -75,7 +73,9 @@ pub const GLOBAL: &[Key] = &[
     key("aws:username", "an IAM user's name (users only)"),
     key(
         "aws:PrincipalTag/${TagKey}",
-        "the tags of the caller's user or role (fixture `tags:`)",
+        "the tags of the caller's user or role (fixture `tags:`); a role session's session \
+         tags (AssumeRole `Tags`, and transitive tags inherited in a role chain) replace \
+         the role's tag of the same key",
     ),
     key(
         "aws:PrincipalIsAWSService",
@@ -553,10 +553,32 @@ pub const LAMBDA: &[Operation] = &[
 pub const STS: &[Operation] = &[
     Operation {
         name: "AssumeRole",
-        actions: &["sts:AssumeRole"],
+        // sts:TagSession only when session tags are passed or inherited (IAM User Guide,
+        // "Pass session tags in AWS STS"), sts:SetSourceIdentity only with a
+        // SourceIdentity; each against the trust policy as sts:AssumeRole is.
+        actions: &["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
         resource: "role (identity policies and the role's trust policy)",
         resource_keys: &[],
-        keys: &[key("sts:RoleSessionName", "the RoleSessionName member")],
+        keys: &[
+            key("sts:RoleSessionName", "the RoleSessionName member"),
+            key("sts:ExternalId", "the ExternalId member (when passed)"),
+            key(
+                "sts:SourceIdentity",
+                "the SourceIdentity member (when passed)",
+            ),
+            key(
+                "aws:RequestTag/${TagKey}",
+                "the value of each session tag passed (Tags)",
+            ),
+            key(
+                "aws:TagKeys",
+                "the keys of the session tags passed (multivalued)",
+            ),
+            key(
+                "sts:TransitiveTagKeys",
+                "the TransitiveTagKeys members (multivalued)",
+            ),
+        ],
     },
     Operation {
         name: "GetCallerIdentity",

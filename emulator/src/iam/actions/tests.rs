@@ -62,8 +62,11 @@ fn world() -> Arc<EmulatorState> {
         "roles": [
             {"name": "table-fn-role", "policies": [{"name": "reads-every-key", "document": reads_every_key.clone()}], "trust_policy": {"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}},
-            {"name": "table-assumable", "trust_policy": {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole"}]}}
+            {"name": "table-assumable", "tags": {"team": "green"},
+             "policies": [{"name": "reads-every-key", "document": reads_every_key.clone()}],
+             "trust_policy": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": USER},
+                 "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]}]}}
         ]
     });
     let path = std::path::Path::new("table.json");
@@ -672,14 +675,63 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
     // STS.
     {
         let ctx = context(&state);
-        let body = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Ftable-assumable&RoleSessionName=walk";
+        let body = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Ftable-assumable&RoleSessionName=walk\
+            &ExternalId=partner-7&SourceIdentity=walker\
+            &Tags.member.1.Key=team&Tags.member.1.Value=red&TransitiveTagKeys.member.1=team";
         let response = crate::sts::handle(&state, &ctx, body.as_bytes());
         assert_eq!(response.status(), 200);
         seen.note(
             &state,
             "AssumeRole",
             &ctx,
-            &[("sts:RoleSessionName", "walk")],
+            &[
+                ("sts:RoleSessionName", "walk"),
+                ("sts:ExternalId", "partner-7"),
+                ("sts:SourceIdentity", "walker"),
+                ("aws:RequestTag/team", "red"),
+                ("aws:TagKeys", "team"),
+                ("sts:TransitiveTagKeys", "team"),
+            ],
+        );
+        let actions: BTreeSet<String> = state
+            .iam
+            .decisions
+            .recent(false)
+            .into_iter()
+            .filter(|r| r.request_id == ctx.request_id)
+            .map(|r| r.action)
+            .collect();
+        assert_eq!(
+            actions,
+            BTreeSet::from(
+                ["sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"].map(String::from)
+            )
+        );
+        // The session's aws:PrincipalTag/team is the session tag, not the role's.
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let xml = String::from_utf8_lossy(&body);
+        let between = |open: &str, close: &str| {
+            let start = xml.find(open).unwrap() + open.len();
+            xml[start..start + xml[start..].find(close).unwrap()].to_owned()
+        };
+        let key_id = between("<AccessKeyId>", "</AccessKeyId>");
+        let session = state.iam.lookup_key(&key_id).unwrap();
+        let caller = state.iam.caller_for(&session).unwrap();
+        let session_ctx = RequestContext::new("us-east-1", ACCOUNT, caller, None);
+        crate::ssm::authorize(
+            &state,
+            &session_ctx,
+            "ssm:GetParameter",
+            "arn:aws:ssm:us-east-1:123456789012:parameter/x",
+        )
+        .unwrap();
+        seen.note(
+            &state,
+            "a tagged session's call",
+            &session_ctx,
+            &[("aws:PrincipalTag/team", "red")],
         );
     }
     check_listed(&seen, "STS", STS);
