@@ -7,6 +7,7 @@ mod common;
 mod compose;
 mod identity;
 mod kms;
+mod kms_fidelity;
 mod lambda;
 mod protocol;
 mod scenario;

@@ -127,17 +127,8 @@ pub fn encrypt(
     let key_id = required_key_id(&input.key_id)?;
     let mut v = Validator::new();
     if let Some(plaintext) = v.required("plaintext", &input.plaintext) {
-        if plaintext.0.is_empty() || plaintext.0.len() > 4096 {
-            v.violation(
-                "plaintext",
-                "'**Sensitive Data Redacted**'",
-                if plaintext.0.is_empty() {
-                    "Member must have length greater than or equal to 1"
-                } else {
-                    "Member must have length less than or equal to 4096"
-                },
-            );
-        }
+        // `PlaintextType` is sensitive in the model: AWS leaves its value out.
+        v.sensitive_length("plaintext", plaintext.0.len(), 1, 4096);
     }
     validated(v.finish())?;
     check_algorithm(&input.encryption_algorithm)?;

@@ -82,12 +82,11 @@ impl AwsError for KmsError {
     }
 
     fn status(&self) -> StatusCode {
+        // The KMS model (botocore `kms/2014-11-01/service-2.json`) gives no exception an
+        // `httpStatusCode`, so every client error is a 400 and the faults
+        // (`KMSInternalException`) a 500; recorded AWS answers agree (issue 14: a
+        // `NotFoundException` comes back as 400, not 404).
         match self {
-            KmsError::NotFound(_) => StatusCode::NOT_FOUND,
-            KmsError::AlreadyExists(_) | KmsError::Disabled(_) | KmsError::InvalidState(_) => {
-                StatusCode::CONFLICT
-            }
-            KmsError::DryRunOperation(_) => StatusCode::PRECONDITION_FAILED,
             KmsError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -130,4 +129,27 @@ impl From<crate::dispatch::DecodeError> for KmsError {
 /// The result of the validator, as a KMS error.
 pub fn validated(result: Result<(), String>) -> Result<(), KmsError> {
     result.map_err(KmsError::Validation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_errors_are_400_and_faults_500() {
+        for e in [
+            KmsError::NotFound(String::new()),
+            KmsError::AlreadyExists(String::new()),
+            KmsError::Disabled(String::new()),
+            KmsError::InvalidState(String::new()),
+            KmsError::DryRunOperation(String::new()),
+            KmsError::Tag(String::new()),
+        ] {
+            assert_eq!(e.status(), StatusCode::BAD_REQUEST, "{e}");
+        }
+        assert_eq!(
+            KmsError::Internal(String::new()).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
 }

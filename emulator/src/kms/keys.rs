@@ -117,6 +117,18 @@ pub fn create_key(
         check_tags(&mut v, tags);
     }
     validated(v.finish())?;
+    let new_tags: Vec<(String, String)> = input
+        .tags
+        .iter()
+        .flatten()
+        .map(|t| {
+            (
+                t.key.clone().unwrap_or_default(),
+                t.value.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    super::tags::check_new_tags(&new_tags)?;
     // The keys CreateKey's request supplies (Service Authorization Reference for KMS):
     // the key's spec, usage, origin and Region scope as asked for (or their defaults),
     // the lockout bypass, and the tags.

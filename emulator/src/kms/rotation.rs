@@ -218,8 +218,10 @@ pub fn rotate_key_on_demand(
         }
         stored.materials.push(KeyMaterial::generate());
         stored.rotations.push(Timestamp::now());
+        // AWS answers the key ARN here, as Encrypt and GetKeyRotationStatus do
+        // (recorded answers, issue 14).
         Ok(RotateKeyOnDemandOutput {
-            key_id: stored.id.clone(),
+            key_id: stored.arn.clone(),
         })
     })
 }
