@@ -1,13 +1,14 @@
 //! KMS answers as AWS words them, through the official aws-sdk-kms client: HTTP 400 for
 //! every client error, invalid and unknown key ids, quoted numbers and left-out
 //! sensitive values in validation messages, tag rules, the on-demand rotation quota and
-//! the AWS managed aliases ListAliases shows before their keys exist.
+//! the AWS managed aliases ListAliases shows before their keys exist; HMAC keys
+//! (GenerateMac, VerifyMac) and the usage rules that keep each key to its purpose.
 
 use crate::common::{config_as, error_of, unique};
 use aws_sdk_kms::config::http::HttpResponse;
 use aws_sdk_kms::error::SdkError;
 use aws_sdk_kms::primitives::Blob;
-use aws_sdk_kms::types::Tag;
+use aws_sdk_kms::types::{KeySpec, KeyUsageType, MacAlgorithmSpec, Tag};
 use aws_sdk_kms::Client;
 use std::fmt::Debug;
 
@@ -230,4 +231,145 @@ async fn list_aliases_shows_the_aws_managed_aliases_before_their_keys() {
         .filter_map(|a| a.alias_name())
         .collect();
     assert_eq!(names, [name.as_str()]);
+}
+
+async fn new_hmac_key(client: &Client, spec: KeySpec) -> (String, String) {
+    let created = client
+        .create_key()
+        .key_spec(spec)
+        .key_usage(KeyUsageType::GenerateVerifyMac)
+        .send()
+        .await
+        .unwrap();
+    let metadata = created.key_metadata().unwrap();
+    (
+        metadata.key_id().to_owned(),
+        metadata.arn().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn hmac_keys_generate_and_verify_macs() {
+    let client = kms().await;
+    for (spec, algorithm, len) in [
+        (KeySpec::Hmac224, MacAlgorithmSpec::HmacSha224, 28),
+        (KeySpec::Hmac256, MacAlgorithmSpec::HmacSha256, 32),
+        (KeySpec::Hmac384, MacAlgorithmSpec::HmacSha384, 48),
+        (KeySpec::Hmac512, MacAlgorithmSpec::HmacSha512, 64),
+    ] {
+        let (key, arn) = new_hmac_key(&client, spec.clone()).await;
+        let described = client.describe_key().key_id(&key).send().await.unwrap();
+        let metadata = described.key_metadata().unwrap();
+        assert_eq!(metadata.key_spec(), Some(&spec));
+        assert_eq!(metadata.key_usage(), Some(&KeyUsageType::GenerateVerifyMac));
+        assert_eq!(metadata.mac_algorithms(), std::slice::from_ref(&algorithm));
+        assert!(metadata.encryption_algorithms().is_empty());
+
+        let message = Blob::new("POST /webhook {\"id\":1}");
+        let generate = || {
+            client
+                .generate_mac()
+                .key_id(&key)
+                .mac_algorithm(algorithm.clone())
+                .message(message.clone())
+        };
+        let first = generate().send().await.unwrap();
+        let second = generate().send().await.unwrap();
+        assert_eq!(first.key_id(), Some(arn.as_str()));
+        assert_eq!(first.mac_algorithm(), Some(&algorithm));
+        let mac = first.mac().unwrap().clone();
+        assert_eq!(mac.as_ref().len(), len, "{spec:?}");
+        // HMAC is deterministic: the same key and message give the same MAC.
+        assert_eq!(second.mac(), Some(&mac));
+        let verified = client
+            .verify_mac()
+            .key_id(&key)
+            .mac_algorithm(algorithm.clone())
+            .message(message.clone())
+            .mac(mac.clone())
+            .send()
+            .await
+            .unwrap();
+        assert!(verified.mac_valid());
+        assert_eq!(verified.key_id(), Some(arn.as_str()));
+        // A tampered message, or a tampered MAC, does not verify.
+        let result = client
+            .verify_mac()
+            .key_id(&key)
+            .mac_algorithm(algorithm.clone())
+            .message(Blob::new("POST /webhook {\"id\":2}"))
+            .mac(mac.clone())
+            .send()
+            .await;
+        assert_eq!(status_of(&result), 400);
+        assert_eq!(error_of(result).0, "KMSInvalidMacException");
+        let mut flipped = mac.into_inner();
+        flipped[0] ^= 1;
+        let result = client
+            .verify_mac()
+            .key_id(&key)
+            .mac_algorithm(algorithm.clone())
+            .message(message.clone())
+            .mac(Blob::new(flipped))
+            .send()
+            .await;
+        assert_eq!(error_of(result).0, "KMSInvalidMacException");
+        // DryRun checks everything and answers DryRunOperationException.
+        let result = generate().dry_run(true).send().await;
+        assert_eq!(error_of(result).0, "DryRunOperationException");
+    }
+}
+
+#[tokio::test]
+async fn keys_are_used_only_as_their_usage_allows() {
+    let client = kms().await;
+    let (mac_key, mac_arn) = new_hmac_key(&client, KeySpec::Hmac256).await;
+    let (symmetric, _) = new_key(&client).await;
+    // An HMAC key does not encrypt, and does not rotate.
+    let (code, message) = error_of(
+        client
+            .encrypt()
+            .key_id(&mac_key)
+            .plaintext(Blob::new("x"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidKeyUsageException");
+    assert_eq!(
+        message,
+        format!("{mac_arn} key usage is GENERATE_VERIFY_MAC which is not valid for Encrypt.")
+    );
+    assert_eq!(
+        error_of(
+            client
+                .generate_data_key()
+                .key_id(&mac_key)
+                .number_of_bytes(32)
+                .send()
+                .await
+        )
+        .0,
+        "InvalidKeyUsageException"
+    );
+    assert_eq!(
+        error_of(client.rotate_key_on_demand().key_id(&mac_key).send().await).0,
+        "UnsupportedOperationException"
+    );
+    // A symmetric key makes no MAC; an HMAC key makes only its own algorithm's.
+    for (key, algorithm) in [
+        (&symmetric, MacAlgorithmSpec::HmacSha256),
+        (&mac_key, MacAlgorithmSpec::HmacSha512),
+    ] {
+        let result = client
+            .generate_mac()
+            .key_id(key)
+            .mac_algorithm(algorithm)
+            .message(Blob::new("m"))
+            .send()
+            .await;
+        assert_eq!(error_of(result).0, "InvalidKeyUsageException");
+    }
+    // An HMAC key needs the GENERATE_VERIFY_MAC usage.
+    let result = client.create_key().key_spec(KeySpec::Hmac256).send().await;
+    assert_eq!(error_of(result).0, "ValidationException");
 }

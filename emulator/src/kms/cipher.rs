@@ -31,6 +31,19 @@ pub(crate) fn dry_run(dry_run: Option<bool>) -> Result<(), KmsError> {
     Ok(())
 }
 
+/// Refuses a key whose usage is not ENCRYPT_DECRYPT (an HMAC key) for the operation
+/// behind `action` (`kms:Encrypt` → `Encrypt`).
+pub(crate) fn refuse_unless_encryption_key(
+    key: &KeySnapshot,
+    action: &str,
+) -> Result<(), KmsError> {
+    if key.spec == super::specs::KeySpec::SymmetricDefault {
+        return Ok(());
+    }
+    let operation = action.strip_prefix("kms:").unwrap_or(action);
+    Err(super::specs::wrong_usage(&key.arn, key.spec, operation))
+}
+
 /// Encrypts under a key the caller may use: authorisation, key state, then AES-GCM.
 pub(crate) fn seal(
     state: &EmulatorState,
@@ -43,6 +56,7 @@ pub(crate) fn seal(
 ) -> Result<Vec<u8>, KmsError> {
     authorize(state, ctx, key, action, Some(context), via)?;
     key.check_usable()?;
+    refuse_unless_encryption_key(key, action)?;
     let version = key.materials.len();
     let material = key
         .materials
@@ -140,6 +154,7 @@ pub fn encrypt(
     if input.dry_run == Some(true) {
         authorize(state, ctx, &key, "kms:Encrypt", Some(&context), Via::Direct)?;
         key.check_usable()?;
+        refuse_unless_encryption_key(&key, "kms:Encrypt")?;
         dry_run(input.dry_run)?;
     }
     let plaintext = input.plaintext.unwrap_or_default();

@@ -25,6 +25,8 @@ pub enum KmsError {
     IncorrectKey(String),
     #[error("InvalidKeyUsageException: {0}")]
     InvalidKeyUsage(String),
+    #[error("KMSInvalidMacException: {0}")]
+    InvalidMac(String),
     #[error("InvalidAliasNameException: {0}")]
     InvalidAliasName(String),
     #[error("InvalidArnException: {0}")]
@@ -65,6 +67,7 @@ impl AwsError for KmsError {
             KmsError::InvalidCiphertext(_) => "InvalidCiphertextException",
             KmsError::IncorrectKey(_) => "IncorrectKeyException",
             KmsError::InvalidKeyUsage(_) => "InvalidKeyUsageException",
+            KmsError::InvalidMac(_) => "KMSInvalidMacException",
             KmsError::InvalidAliasName(_) => "InvalidAliasNameException",
             KmsError::InvalidArn(_) => "InvalidArnException",
             KmsError::InvalidMarker(_) => "InvalidMarkerException",
@@ -103,6 +106,7 @@ impl AwsError for KmsError {
             | KmsError::InvalidCiphertext(m)
             | KmsError::IncorrectKey(m)
             | KmsError::InvalidKeyUsage(m)
+            | KmsError::InvalidMac(m)
             | KmsError::InvalidAliasName(m)
             | KmsError::InvalidArn(m)
             | KmsError::InvalidMarker(m)

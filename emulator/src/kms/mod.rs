@@ -16,9 +16,11 @@ pub mod fixture;
 pub mod grants;
 pub mod keys;
 pub mod lifecycle;
+pub mod mac;
 pub mod model;
 pub mod policies;
 pub mod rotation;
+pub mod specs;
 pub mod store;
 pub mod tags;
 
@@ -64,6 +66,7 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
             "TrentService.GenerateDataKeyWithoutPlaintext",
             datakeys::generate_data_key_without_plaintext
         ),
+        operation!("TrentService.GenerateMac", mac::generate_mac),
         operation!("TrentService.GenerateRandom", datakeys::generate_random),
         operation!("TrentService.GetKeyPolicy", policies::get_key_policy),
         operation!(
@@ -98,6 +101,7 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
             "TrentService.UpdateKeyDescription",
             lifecycle::update_key_description
         ),
+        operation!("TrentService.VerifyMac", mac::verify_mac),
     ],
     all_operations: ALL_OPERATIONS,
 };
@@ -146,6 +150,8 @@ pub fn new_key(
         rotations: Vec::new(),
         tags: Default::default(),
         grants: Vec::new(),
+        spec: specs::KeySpec::SymmetricDefault,
+        mac_key: None,
     }
 }
 

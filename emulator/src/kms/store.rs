@@ -4,6 +4,7 @@
 
 use super::crypto::KeyMaterial;
 use super::error::KmsError;
+use super::specs::{KeySpec, MacKey};
 use crate::iam::policy::PolicyDocument;
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
@@ -89,6 +90,10 @@ pub struct Key {
     pub rotations: Vec<Timestamp>,
     pub tags: BTreeMap<String, String>,
     pub grants: Vec<Grant>,
+    /// What the key is for; `SYMMETRIC_DEFAULT` keys use `materials`.
+    pub spec: KeySpec,
+    /// An HMAC key's secret (HMAC specs only).
+    pub mac_key: Option<MacKey>,
 }
 
 impl Key {
@@ -118,6 +123,8 @@ pub struct KeySnapshot {
     pub policy: Arc<PolicyDocument>,
     pub materials: Vec<KeyMaterial>,
     pub grants: Vec<Grant>,
+    pub spec: KeySpec,
+    pub mac_key: Option<MacKey>,
     /// The alias name (`alias/NAME`) the request named the key by, if it did: the
     /// `kms:RequestAlias` condition key.
     pub requested_alias: Option<String>,
@@ -144,6 +151,8 @@ impl KeySnapshot {
             policy: Arc::clone(&key.policy),
             materials: key.materials.clone(),
             grants: key.grants.clone(),
+            spec: key.spec,
+            mac_key: key.mac_key.clone(),
         }
     }
 

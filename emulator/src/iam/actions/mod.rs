@@ -226,11 +226,23 @@ pub const SSM: &[Operation] = &[
     },
 ];
 
+/// The keys of GenerateMac and VerifyMac.
+const MAC: &[Key] = &[
+    key("kms:MacAlgorithm", "the MacAlgorithm member"),
+    key(
+        "kms:RequestAlias",
+        "the alias the KeyId names the key by (alias/NAME or its ARN)",
+    ),
+];
+
 /// The keys of a KMS key resource (and `kms:CallerAccount`, on every KMS request).
 const KMS_KEY: &[Key] = &[
     key("kms:CallerAccount", "the caller's account"),
-    key("kms:KeySpec", "SYMMETRIC_DEFAULT (the only spec here)"),
-    key("kms:KeyUsage", "ENCRYPT_DECRYPT"),
+    key(
+        "kms:KeySpec",
+        "the key's spec (SYMMETRIC_DEFAULT or HMAC_*)",
+    ),
+    key("kms:KeyUsage", "the key's usage"),
     key("kms:KeyOrigin", "AWS_KMS"),
     key("kms:MultiRegion", "false"),
     key(
@@ -362,6 +374,7 @@ pub const KMS: &[Operation] = &[
         &["kms:GenerateDataKeyWithoutPlaintext"],
         CRYPTO,
     ),
+    on_key("GenerateMac", &["kms:GenerateMac"], MAC),
     Operation {
         name: "GenerateRandom",
         actions: &["kms:GenerateRandom"],
@@ -458,6 +471,7 @@ pub const KMS: &[Operation] = &[
         keys: &[],
     },
     on_key("UpdateKeyDescription", &["kms:UpdateKeyDescription"], &[]),
+    on_key("VerifyMac", &["kms:VerifyMac"], MAC),
 ];
 
 const FUNCTION: &[Key] = &[key(
