@@ -8,7 +8,9 @@ use crate::common::{config_as, error_of, unique};
 use aws_sdk_kms::config::http::HttpResponse;
 use aws_sdk_kms::error::SdkError;
 use aws_sdk_kms::primitives::Blob;
-use aws_sdk_kms::types::{KeySpec, KeyUsageType, MacAlgorithmSpec, Tag};
+use aws_sdk_kms::types::{
+    KeySpec, KeyUsageType, MacAlgorithmSpec, MessageType, SigningAlgorithmSpec, Tag,
+};
 use aws_sdk_kms::Client;
 use std::fmt::Debug;
 
@@ -372,4 +374,208 @@ async fn keys_are_used_only_as_their_usage_allows() {
     // An HMAC key needs the GENERATE_VERIFY_MAC usage.
     let result = client.create_key().key_spec(KeySpec::Hmac256).send().await;
     assert_eq!(error_of(result).0, "ValidationException");
+}
+
+/// Runs the `openssl` command (an implementation independent of the emulator's) and
+/// returns its standard output, failing the test if it fails.
+fn openssl(args: &[&str], dir: &std::path::Path) -> String {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl command is needed for the interoperability check");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn ecc_p256_signatures_verify_with_openssl() {
+    let client = kms().await;
+    let created = client
+        .create_key()
+        .key_spec(KeySpec::EccNistP256)
+        .key_usage(KeyUsageType::SignVerify)
+        .send()
+        .await
+        .unwrap();
+    let metadata = created.key_metadata().unwrap();
+    let (key, arn) = (
+        metadata.key_id().to_owned(),
+        metadata.arn().unwrap().to_owned(),
+    );
+    assert_eq!(
+        metadata.signing_algorithms(),
+        [SigningAlgorithmSpec::EcdsaSha256]
+    );
+    assert!(metadata.encryption_algorithms().is_empty());
+
+    let public = client.get_public_key().key_id(&key).send().await.unwrap();
+    assert_eq!(public.key_id(), Some(arn.as_str()));
+    assert_eq!(public.key_usage(), Some(&KeyUsageType::SignVerify));
+    assert_eq!(public.key_spec(), Some(&KeySpec::EccNistP256));
+    assert_eq!(
+        public.signing_algorithms(),
+        [SigningAlgorithmSpec::EcdsaSha256]
+    );
+
+    let dir = std::env::temp_dir().join(unique("kms-ecc-"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pub.der"), public.public_key().unwrap().as_ref()).unwrap();
+    let message = b"{\"sub\":\"alice\",\"exp\":1900000000}";
+    std::fs::write(dir.join("msg"), message).unwrap();
+    // The public key is a DER SubjectPublicKeyInfo of a P-256 key.
+    openssl(
+        &[
+            "pkey", "-pubin", "-inform", "DER", "-in", "pub.der", "-out", "pub.pem",
+        ],
+        &dir,
+    );
+    let text = openssl(
+        &["pkey", "-pubin", "-in", "pub.pem", "-noout", "-text"],
+        &dir,
+    );
+    assert!(
+        text.contains("P-256") || text.contains("prime256v1"),
+        "{text}"
+    );
+
+    let sign = |message_type: MessageType, message: Vec<u8>| {
+        client
+            .sign()
+            .key_id(&key)
+            .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+            .message_type(message_type)
+            .message(Blob::new(message))
+            .send()
+    };
+    // RAW: KMS hashes the message.
+    let raw = sign(MessageType::Raw, message.to_vec()).await.unwrap();
+    assert_eq!(raw.key_id(), Some(arn.as_str()));
+    std::fs::write(dir.join("raw.sig"), raw.signature().unwrap().as_ref()).unwrap();
+    let verified = openssl(
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            "pub.pem",
+            "-signature",
+            "raw.sig",
+            "msg",
+        ],
+        &dir,
+    );
+    assert!(verified.contains("Verified OK"), "{verified}");
+    // DIGEST: the caller hashed it (here, openssl did).
+    openssl(
+        &["dgst", "-sha256", "-binary", "-out", "msg.sha256", "msg"],
+        &dir,
+    );
+    let digest = std::fs::read(dir.join("msg.sha256")).unwrap();
+    let signed_digest = sign(MessageType::Digest, digest.clone()).await.unwrap();
+    std::fs::write(
+        dir.join("digest.sig"),
+        signed_digest.signature().unwrap().as_ref(),
+    )
+    .unwrap();
+    let verified = openssl(
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            "pub.pem",
+            "-signature",
+            "digest.sig",
+            "msg",
+        ],
+        &dir,
+    );
+    assert!(verified.contains("Verified OK"), "{verified}");
+    // A signature openssl makes with its own key does not verify under the KMS key, and a
+    // KMS signature verifies through Verify only with its message.
+    let verify = |message: &[u8], signature: Vec<u8>| {
+        client
+            .verify()
+            .key_id(&key)
+            .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+            .message(Blob::new(message.to_vec()))
+            .signature(Blob::new(signature))
+            .send()
+    };
+    let ok = verify(message, raw.signature().unwrap().as_ref().to_vec())
+        .await
+        .unwrap();
+    assert!(ok.signature_valid());
+    let result = verify(b"tampered", raw.signature().unwrap().as_ref().to_vec()).await;
+    assert_eq!(status_of(&result), 400);
+    assert_eq!(error_of(result).0, "KMSInvalidSignatureException");
+    openssl(
+        &[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "other.pem",
+        ],
+        &dir,
+    );
+    openssl(
+        &[
+            "dgst",
+            "-sha256",
+            "-sign",
+            "other.pem",
+            "-out",
+            "other.sig",
+            "msg",
+        ],
+        &dir,
+    );
+    let other = std::fs::read(dir.join("other.sig")).unwrap();
+    assert_eq!(
+        error_of(verify(message, other).await).0,
+        "KMSInvalidSignatureException"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+
+    // Wrong algorithm, wrong usage, and a symmetric key's missing public key.
+    let result = client
+        .sign()
+        .key_id(&key)
+        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha384)
+        .message(Blob::new("m"))
+        .send()
+        .await;
+    assert_eq!(error_of(result).0, "InvalidKeyUsageException");
+    let (code, message) = error_of(
+        client
+            .encrypt()
+            .key_id(&key)
+            .plaintext(Blob::new("x"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidKeyUsageException");
+    assert_eq!(
+        message,
+        format!("{arn} key usage is SIGN_VERIFY which is not valid for Encrypt.")
+    );
+    let (symmetric, _) = new_key(&client).await;
+    assert_eq!(
+        error_of(client.get_public_key().key_id(&symmetric).send().await).0,
+        "UnsupportedOperationException"
+    );
+    let result = client
+        .sign()
+        .key_id(&symmetric)
+        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+        .message(Blob::new("m"))
+        .send()
+        .await;
+    assert_eq!(error_of(result).0, "InvalidKeyUsageException");
 }

@@ -27,6 +27,8 @@ pub enum KmsError {
     InvalidKeyUsage(String),
     #[error("KMSInvalidMacException: {0}")]
     InvalidMac(String),
+    #[error("KMSInvalidSignatureException: {0}")]
+    InvalidSignature(String),
     #[error("InvalidAliasNameException: {0}")]
     InvalidAliasName(String),
     #[error("InvalidArnException: {0}")]
@@ -68,6 +70,7 @@ impl AwsError for KmsError {
             KmsError::IncorrectKey(_) => "IncorrectKeyException",
             KmsError::InvalidKeyUsage(_) => "InvalidKeyUsageException",
             KmsError::InvalidMac(_) => "KMSInvalidMacException",
+            KmsError::InvalidSignature(_) => "KMSInvalidSignatureException",
             KmsError::InvalidAliasName(_) => "InvalidAliasNameException",
             KmsError::InvalidArn(_) => "InvalidArnException",
             KmsError::InvalidMarker(_) => "InvalidMarkerException",
@@ -107,6 +110,7 @@ impl AwsError for KmsError {
             | KmsError::IncorrectKey(m)
             | KmsError::InvalidKeyUsage(m)
             | KmsError::InvalidMac(m)
+            | KmsError::InvalidSignature(m)
             | KmsError::InvalidAliasName(m)
             | KmsError::InvalidArn(m)
             | KmsError::InvalidMarker(m)

@@ -52,7 +52,7 @@ pub fn load_key(
     let spec_name = fixture.key_spec.as_deref().unwrap_or("SYMMETRIC_DEFAULT");
     let spec = KeySpec::parse(spec_name).ok_or_else(|| {
         fail(format!(
-            "key_spec {spec_name} is not one of SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512"
+            "key_spec {spec_name} is not one of SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, ECC_NIST_P256"
         ))
     })?;
     let given = fixture
@@ -64,6 +64,13 @@ pub fn load_key(
                 .map_err(|_| fail("key_material is not base64".to_owned()))
         })
         .transpose()?;
+    if given.is_some() && spec.signing_algorithm().is_some() {
+        // Loading an asymmetric private key (PKCS#8) is not supported yet: such keys get
+        // a new key pair at every load.
+        return Err(fail(format!(
+            "key_material is not supported for {spec_name} keys; their key pair is generated at load"
+        )));
+    }
     let mut mac_key = spec.generate_mac_key();
     let material = match (given, &mut mac_key) {
         (None, _) => KeyMaterial::generate(),
@@ -96,6 +103,7 @@ pub fn load_key(
     );
     key.spec = spec;
     key.mac_key = mac_key;
+    key.sign_key = spec.generate_sign_key();
     if fixture.enabled == Some(false) {
         key.state = KeyState::Disabled;
     }

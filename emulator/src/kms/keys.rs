@@ -190,7 +190,7 @@ pub fn create_key(
         .unwrap_or("SYMMETRIC_DEFAULT");
     let Some(spec) = KeySpec::parse(spec) else {
         return Err(KmsError::UnsupportedOperation(format!(
-            "KeySpec {spec} is not supported by this emulator; only SYMMETRIC_DEFAULT and HMAC keys are."
+            "KeySpec {spec} is not supported by this emulator; only SYMMETRIC_DEFAULT, HMAC and ECC_NIST_P256 keys are."
         )));
     };
     // A key spec has exactly one usage; KeyUsage defaults to ENCRYPT_DECRYPT, so an HMAC
@@ -235,6 +235,7 @@ pub fn create_key(
     );
     key.spec = spec;
     key.mac_key = spec.generate_mac_key();
+    key.sign_key = spec.generate_sign_key();
     for tag in input.tags.unwrap_or_default() {
         key.tags
             .insert(tag.key.unwrap_or_default(), tag.value.unwrap_or_default());

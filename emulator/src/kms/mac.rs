@@ -131,7 +131,7 @@ macro_rules! with_hmac {
                     <Hmac<sha2::Sha512> as KeyInit>::new_from_slice($secret).map_err(bad_len)?;
                 $body
             }
-            KeySpec::SymmetricDefault => {
+            KeySpec::SymmetricDefault | KeySpec::EccNistP256 => {
                 return Err(KmsError::Internal("not an HMAC key".to_owned()))
             }
         }

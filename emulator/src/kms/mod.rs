@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod aliases;
+pub mod asymmetric;
 pub mod cipher;
 pub mod crypto;
 pub mod datakeys;
@@ -73,6 +74,7 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
             "TrentService.GetKeyRotationStatus",
             rotation::get_key_rotation_status
         ),
+        operation!("TrentService.GetPublicKey", asymmetric::get_public_key),
         operation!("TrentService.ListAliases", aliases::list_aliases),
         operation!("TrentService.ListGrants", grants::list_grants),
         operation!("TrentService.ListKeyPolicies", policies::list_key_policies),
@@ -94,6 +96,7 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
             "TrentService.ScheduleKeyDeletion",
             lifecycle::schedule_key_deletion
         ),
+        operation!("TrentService.Sign", asymmetric::sign),
         operation!("TrentService.TagResource", tags::tag_resource),
         operation!("TrentService.UntagResource", tags::untag_resource),
         operation!("TrentService.UpdateAlias", aliases::update_alias),
@@ -101,6 +104,7 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
             "TrentService.UpdateKeyDescription",
             lifecycle::update_key_description
         ),
+        operation!("TrentService.Verify", asymmetric::verify),
         operation!("TrentService.VerifyMac", mac::verify_mac),
     ],
     all_operations: ALL_OPERATIONS,
@@ -152,6 +156,7 @@ pub fn new_key(
         grants: Vec::new(),
         spec: specs::KeySpec::SymmetricDefault,
         mac_key: None,
+        sign_key: None,
     }
 }
 

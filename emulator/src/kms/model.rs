@@ -72,6 +72,8 @@ pub struct KeyMetadata {
     pub encryption_algorithms: Option<[&'static str; 1]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_algorithms: Option<[&'static str; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_algorithms: Option<[&'static str; 1]>,
     pub multi_region: bool,
     pub current_key_material_id: String,
 }
@@ -107,6 +109,7 @@ impl KeyMetadata {
             encryption_algorithms: (key.spec == KeySpec::SymmetricDefault)
                 .then_some(["SYMMETRIC_DEFAULT"]),
             mac_algorithms: key.spec.mac_algorithm().map(|a| [a]),
+            signing_algorithms: key.spec.signing_algorithm().map(|a| [a]),
             multi_region: false,
             current_key_material_id: key.current_material_id(),
         }

@@ -12,6 +12,7 @@ pub enum KeySpec {
     Hmac256,
     Hmac384,
     Hmac512,
+    EccNistP256,
 }
 
 impl KeySpec {
@@ -23,6 +24,7 @@ impl KeySpec {
             "HMAC_256" => KeySpec::Hmac256,
             "HMAC_384" => KeySpec::Hmac384,
             "HMAC_512" => KeySpec::Hmac512,
+            "ECC_NIST_P256" => KeySpec::EccNistP256,
             _ => return None,
         })
     }
@@ -35,6 +37,7 @@ impl KeySpec {
             KeySpec::Hmac256 => "HMAC_256",
             KeySpec::Hmac384 => "HMAC_384",
             KeySpec::Hmac512 => "HMAC_512",
+            KeySpec::EccNistP256 => "ECC_NIST_P256",
         }
     }
 
@@ -42,6 +45,8 @@ impl KeySpec {
     pub fn usage(self) -> &'static str {
         match self {
             KeySpec::SymmetricDefault => "ENCRYPT_DECRYPT",
+            // KEY_AGREEMENT (ECDH) is not emulated: ECC keys here are for signing.
+            KeySpec::EccNistP256 => "SIGN_VERIFY",
             _ => "GENERATE_VERIFY_MAC",
         }
     }
@@ -50,7 +55,7 @@ impl KeySpec {
     /// reference": each HMAC key spec supports exactly one algorithm).
     pub fn mac_algorithm(self) -> Option<&'static str> {
         match self {
-            KeySpec::SymmetricDefault => None,
+            KeySpec::SymmetricDefault | KeySpec::EccNistP256 => None,
             KeySpec::Hmac224 => Some("HMAC_SHA_224"),
             KeySpec::Hmac256 => Some("HMAC_SHA_256"),
             KeySpec::Hmac384 => Some("HMAC_SHA_384"),
@@ -62,11 +67,34 @@ impl KeySpec {
     /// Developer Guide, "HMAC keys in AWS KMS").
     fn mac_key_len(self) -> Option<usize> {
         match self {
-            KeySpec::SymmetricDefault => None,
+            KeySpec::SymmetricDefault | KeySpec::EccNistP256 => None,
             KeySpec::Hmac224 => Some(28),
             KeySpec::Hmac256 => Some(32),
             KeySpec::Hmac384 => Some(48),
             KeySpec::Hmac512 => Some(64),
+        }
+    }
+
+    /// The signing algorithm of a signing spec (KMS Developer Guide, "Key spec
+    /// reference": ECC_NIST_P256 signs with ECDSA_SHA_256 only).
+    pub fn signing_algorithm(self) -> Option<&'static str> {
+        match self {
+            KeySpec::EccNistP256 => Some("ECDSA_SHA_256"),
+            _ => None,
+        }
+    }
+
+    /// A new private key for a signing spec (`None` for other specs).
+    pub fn generate_sign_key(self) -> Option<SignKey> {
+        match self {
+            KeySpec::EccNistP256 => loop {
+                // A random 32-byte string is a valid P-256 scalar except with negligible
+                // probability (zero or above the group order); draw again then.
+                if let Ok(key) = p256::ecdsa::SigningKey::from_slice(&random_bytes(32)) {
+                    break Some(SignKey(key));
+                }
+            },
+            _ => None,
         }
     }
 
@@ -83,6 +111,16 @@ pub struct MacKey(pub Vec<u8>);
 impl std::fmt::Debug for MacKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("MacKey(** redacted **)")
+    }
+}
+
+/// An asymmetric signing key's private key. `Debug` never shows it.
+#[derive(Clone)]
+pub struct SignKey(pub p256::ecdsa::SigningKey);
+
+impl std::fmt::Debug for SignKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SignKey(** redacted **)")
     }
 }
 

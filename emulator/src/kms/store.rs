@@ -4,7 +4,7 @@
 
 use super::crypto::KeyMaterial;
 use super::error::KmsError;
-use super::specs::{KeySpec, MacKey};
+use super::specs::{KeySpec, MacKey, SignKey};
 use crate::iam::policy::PolicyDocument;
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
@@ -94,6 +94,8 @@ pub struct Key {
     pub spec: KeySpec,
     /// An HMAC key's secret (HMAC specs only).
     pub mac_key: Option<MacKey>,
+    /// An asymmetric signing key's private key (ECC specs only).
+    pub sign_key: Option<SignKey>,
 }
 
 impl Key {
@@ -125,6 +127,7 @@ pub struct KeySnapshot {
     pub grants: Vec<Grant>,
     pub spec: KeySpec,
     pub mac_key: Option<MacKey>,
+    pub sign_key: Option<SignKey>,
     /// The alias name (`alias/NAME`) the request named the key by, if it did: the
     /// `kms:RequestAlias` condition key.
     pub requested_alias: Option<String>,
@@ -153,6 +156,7 @@ impl KeySnapshot {
             grants: key.grants.clone(),
             spec: key.spec,
             mac_key: key.mac_key.clone(),
+            sign_key: key.sign_key.clone(),
         }
     }
 

@@ -226,6 +226,16 @@ pub const SSM: &[Operation] = &[
     },
 ];
 
+/// The keys of Sign and Verify.
+const SIGN: &[Key] = &[
+    key("kms:SigningAlgorithm", "the SigningAlgorithm member"),
+    key("kms:MessageType", "the MessageType member, RAW by default"),
+    key(
+        "kms:RequestAlias",
+        "the alias the KeyId names the key by (alias/NAME or its ARN)",
+    ),
+];
+
 /// The keys of GenerateMac and VerifyMac.
 const MAC: &[Key] = &[
     key("kms:MacAlgorithm", "the MacAlgorithm member"),
@@ -384,6 +394,14 @@ pub const KMS: &[Operation] = &[
     },
     on_key("GetKeyPolicy", &["kms:GetKeyPolicy"], &[]),
     on_key("GetKeyRotationStatus", &["kms:GetKeyRotationStatus"], &[]),
+    on_key(
+        "GetPublicKey",
+        &["kms:GetPublicKey"],
+        &[key(
+            "kms:RequestAlias",
+            "the alias the KeyId names the key by",
+        )],
+    ),
     Operation {
         name: "ListAliases",
         actions: &["kms:ListAliases"],
@@ -453,6 +471,7 @@ pub const KMS: &[Operation] = &[
             "the PendingWindowInDays member, 30 by default",
         )],
     ),
+    on_key("Sign", &["kms:Sign"], SIGN),
     on_key("TagResource", &["kms:TagResource"], REQUEST_TAGS),
     on_key(
         "UntagResource",
@@ -471,6 +490,7 @@ pub const KMS: &[Operation] = &[
         keys: &[],
     },
     on_key("UpdateKeyDescription", &["kms:UpdateKeyDescription"], &[]),
+    on_key("Verify", &["kms:Verify"], SIGN),
     on_key("VerifyMac", &["kms:VerifyMac"], MAC),
 ];
 
