@@ -171,14 +171,19 @@ pub fn export(state: &EmulatorState, include_secure_values: bool) -> String {
                     .collect();
                 let policy: Value = serde_json::from_str(&key.policy_text)
                     .unwrap_or_else(|_| Value::String(key.policy_text.clone()));
-                keys.push(json!({
+                let mut entry = json!({
                     "id": key.id,
                     "region": region_name,
                     "aliases": aliases,
                     "description": key.description,
                     "enabled": key.state == KeyState::Enabled,
                     "policy": policy,
-                }));
+                });
+                // An HMAC key comes back as an HMAC key (with a new secret).
+                if key.spec != crate::kms::specs::KeySpec::SymmetricDefault {
+                    entry["key_spec"] = json!(key.spec.name());
+                }
+                keys.push(entry);
             }
         });
         let ctx = RequestContext::new(

@@ -136,8 +136,12 @@ pub struct KeyFixture {
     pub enabled: Option<bool>,
     /// Fixed key material, 32 bytes in base64, so that ciphertexts made with it (and
     /// committed to a repository) stay decryptable across restarts. Random when absent.
+    /// For an HMAC key, its secret: as many bytes as the spec's bits / 8.
     #[serde(default)]
     pub key_material: Option<String>,
+    /// `SYMMETRIC_DEFAULT` (default) or `HMAC_224` / `HMAC_256` / `HMAC_384` / `HMAC_512`.
+    #[serde(default)]
+    pub key_spec: Option<String>,
 }
 
 /// A parameter (its current version).

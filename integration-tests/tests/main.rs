@@ -10,6 +10,7 @@ mod common;
 mod compose;
 mod identity;
 mod kms;
+mod kms_fidelity;
 mod lambda;
 mod lambda_trust;
 mod protocol;

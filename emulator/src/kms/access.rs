@@ -75,10 +75,9 @@ fn key_keys(
         // Only symmetric keys exist here, whose one algorithm this is.
         keys.insert("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
     }
-    // Every key the emulator holds is a single-Region symmetric encryption key whose
-    // material KMS generated.
-    keys.insert("kms:KeySpec", "SYMMETRIC_DEFAULT");
-    keys.insert("kms:KeyUsage", "ENCRYPT_DECRYPT");
+    // Every key the emulator holds is a single-Region key whose material KMS generated.
+    keys.insert("kms:KeySpec", key.spec.name());
+    keys.insert("kms:KeyUsage", key.spec.usage());
     keys.insert("kms:KeyOrigin", "AWS_KMS");
     keys.insert("kms:MultiRegion", "false");
     if let Some(alias) = &key.requested_alias {

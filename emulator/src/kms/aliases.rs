@@ -11,6 +11,7 @@ use crate::protocol::validation::Validator;
 use crate::state::EmulatorState;
 use crate::time::Timestamp;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// Checks an alias name: `alias/` followed by letters, digits, `/`, `_`, `-` (and `:`
 /// as the model allows), not in the reserved `alias/aws/` space.
@@ -228,7 +229,29 @@ pub fn delete_alias(
     })
 }
 
-/// ListAliases: every alias of the region, or those of one key, in pages.
+/// The AWS managed aliases ListAliases shows in every account and Region, even before the
+/// service has created its key: the list moto keeps (`moto/kms/utils.py`,
+/// `RESERVED_ALIASES`), which matches the `alias/aws/*` aliases a published aws-nuke run
+/// lists for a real account's eu-west-2. Sorted.
+pub const PREDEFINED_AWS_ALIASES: [&str; 14] = [
+    "alias/aws/acm",
+    "alias/aws/dynamodb",
+    "alias/aws/ebs",
+    "alias/aws/elasticfilesystem",
+    "alias/aws/es",
+    "alias/aws/glue",
+    "alias/aws/kinesisvideo",
+    "alias/aws/lambda",
+    "alias/aws/rds",
+    "alias/aws/redshift",
+    "alias/aws/s3",
+    "alias/aws/secretsmanager",
+    "alias/aws/ssm",
+    "alias/aws/xray",
+];
+
+/// ListAliases: every alias of the region (with the AWS managed ones), or those of one
+/// key, in pages.
 pub fn list_aliases(
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -252,21 +275,36 @@ pub fn list_aliases(
         })
         .transpose()?;
     region.kms.read(|data| {
+        // Every alias of the region, with the AWS managed aliases that exist in every
+        // account and Region even before their keys do (those without a target).
+        let mut all: BTreeMap<&str, Option<&Alias>> = data
+            .aliases
+            .iter()
+            .map(|(name, alias)| (name.as_str(), Some(alias)))
+            .collect();
+        for name in PREDEFINED_AWS_ALIASES {
+            all.entry(name).or_insert(None);
+        }
         let range = match &after {
-            Some(after) => data
-                .aliases
-                .range::<String, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded)),
-            None => data.aliases.range::<String, _>(..),
+            Some(after) => all.range::<str, _>((
+                std::ops::Bound::Excluded(after.as_str()),
+                std::ops::Bound::Unbounded,
+            )),
+            None => all.range::<str, _>(..),
         };
         let mut aliases: Vec<AliasListEntry> = range
-            .filter(|(_, alias)| key_filter.as_ref().is_none_or(|k| *k == alias.target))
+            .filter(|(_, alias)| match (&key_filter, alias) {
+                (None, _) => true,
+                (Some(k), Some(alias)) => *k == alias.target,
+                (Some(_), None) => false,
+            })
             .take(limit + 1)
             .map(|(name, alias)| AliasListEntry {
-                alias_name: name.clone(),
+                alias_name: (*name).to_owned(),
                 alias_arn: alias_arn(ctx, name),
-                target_key_id: Some(alias.target.clone()),
-                creation_date: Some(alias.creation_date),
-                last_updated_date: Some(alias.last_updated),
+                target_key_id: alias.map(|a| a.target.clone()),
+                creation_date: alias.map(|a| a.creation_date),
+                last_updated_date: alias.map(|a| a.last_updated),
             })
             .collect();
         let truncated = aliases.len() > limit;

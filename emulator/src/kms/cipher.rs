@@ -31,6 +31,19 @@ pub(crate) fn dry_run(dry_run: Option<bool>) -> Result<(), KmsError> {
     Ok(())
 }
 
+/// Refuses a key whose usage is not ENCRYPT_DECRYPT (an HMAC key) for the operation
+/// behind `action` (`kms:Encrypt` → `Encrypt`).
+pub(crate) fn refuse_unless_encryption_key(
+    key: &KeySnapshot,
+    action: &str,
+) -> Result<(), KmsError> {
+    if key.spec == super::specs::KeySpec::SymmetricDefault {
+        return Ok(());
+    }
+    let operation = action.strip_prefix("kms:").unwrap_or(action);
+    Err(super::specs::wrong_usage(&key.arn, key.spec, operation))
+}
+
 /// Encrypts under a key the caller may use: authorisation, key state, then AES-GCM.
 pub(crate) fn seal(
     state: &EmulatorState,
@@ -43,6 +56,7 @@ pub(crate) fn seal(
 ) -> Result<Vec<u8>, KmsError> {
     authorize(state, ctx, key, action, Some(context), via)?;
     key.check_usable()?;
+    refuse_unless_encryption_key(key, action)?;
     let version = key.materials.len();
     let material = key
         .materials
@@ -127,17 +141,8 @@ pub fn encrypt(
     let key_id = required_key_id(&input.key_id)?;
     let mut v = Validator::new();
     if let Some(plaintext) = v.required("plaintext", &input.plaintext) {
-        if plaintext.0.is_empty() || plaintext.0.len() > 4096 {
-            v.violation(
-                "plaintext",
-                "'**Sensitive Data Redacted**'",
-                if plaintext.0.is_empty() {
-                    "Member must have length greater than or equal to 1"
-                } else {
-                    "Member must have length less than or equal to 4096"
-                },
-            );
-        }
+        // `PlaintextType` is sensitive in the model: AWS leaves its value out.
+        v.sensitive_length("plaintext", plaintext.0.len(), 1, 4096);
     }
     validated(v.finish())?;
     check_algorithm(&input.encryption_algorithm)?;
@@ -149,6 +154,7 @@ pub fn encrypt(
     if input.dry_run == Some(true) {
         authorize(state, ctx, &key, "kms:Encrypt", Some(&context), Via::Direct)?;
         key.check_usable()?;
+        refuse_unless_encryption_key(&key, "kms:Encrypt")?;
         dry_run(input.dry_run)?;
     }
     let plaintext = input.plaintext.unwrap_or_default();

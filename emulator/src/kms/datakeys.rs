@@ -151,6 +151,7 @@ fn generate(
     if input.dry_run == Some(true) {
         authorize(state, ctx, &key, action, Some(&context), Via::Direct)?;
         key.check_usable()?;
+        super::cipher::refuse_unless_encryption_key(&key, action)?;
         dry_run(input.dry_run)?;
     }
     let plaintext = random_bytes(length);

@@ -25,6 +25,10 @@ pub enum KmsError {
     IncorrectKey(String),
     #[error("InvalidKeyUsageException: {0}")]
     InvalidKeyUsage(String),
+    #[error("KMSInvalidMacException: {0}")]
+    InvalidMac(String),
+    #[error("KMSInvalidSignatureException: {0}")]
+    InvalidSignature(String),
     #[error("InvalidAliasNameException: {0}")]
     InvalidAliasName(String),
     #[error("InvalidArnException: {0}")]
@@ -65,6 +69,8 @@ impl AwsError for KmsError {
             KmsError::InvalidCiphertext(_) => "InvalidCiphertextException",
             KmsError::IncorrectKey(_) => "IncorrectKeyException",
             KmsError::InvalidKeyUsage(_) => "InvalidKeyUsageException",
+            KmsError::InvalidMac(_) => "KMSInvalidMacException",
+            KmsError::InvalidSignature(_) => "KMSInvalidSignatureException",
             KmsError::InvalidAliasName(_) => "InvalidAliasNameException",
             KmsError::InvalidArn(_) => "InvalidArnException",
             KmsError::InvalidMarker(_) => "InvalidMarkerException",
@@ -82,12 +88,11 @@ impl AwsError for KmsError {
     }
 
     fn status(&self) -> StatusCode {
+        // The KMS model (botocore `kms/2014-11-01/service-2.json`) gives no exception an
+        // `httpStatusCode`, so every client error is a 400 and the faults
+        // (`KMSInternalException`) a 500; recorded AWS answers agree (issue 14: a
+        // `NotFoundException` comes back as 400, not 404).
         match self {
-            KmsError::NotFound(_) => StatusCode::NOT_FOUND,
-            KmsError::AlreadyExists(_) | KmsError::Disabled(_) | KmsError::InvalidState(_) => {
-                StatusCode::CONFLICT
-            }
-            KmsError::DryRunOperation(_) => StatusCode::PRECONDITION_FAILED,
             KmsError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -104,6 +109,8 @@ impl AwsError for KmsError {
             | KmsError::InvalidCiphertext(m)
             | KmsError::IncorrectKey(m)
             | KmsError::InvalidKeyUsage(m)
+            | KmsError::InvalidMac(m)
+            | KmsError::InvalidSignature(m)
             | KmsError::InvalidAliasName(m)
             | KmsError::InvalidArn(m)
             | KmsError::InvalidMarker(m)
@@ -130,4 +137,27 @@ impl From<crate::dispatch::DecodeError> for KmsError {
 /// The result of the validator, as a KMS error.
 pub fn validated(result: Result<(), String>) -> Result<(), KmsError> {
     result.map_err(KmsError::Validation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_errors_are_400_and_faults_500() {
+        for e in [
+            KmsError::NotFound(String::new()),
+            KmsError::AlreadyExists(String::new()),
+            KmsError::Disabled(String::new()),
+            KmsError::InvalidState(String::new()),
+            KmsError::DryRunOperation(String::new()),
+            KmsError::Tag(String::new()),
+        ] {
+            assert_eq!(e.status(), StatusCode::BAD_REQUEST, "{e}");
+        }
+        assert_eq!(
+            KmsError::Internal(String::new()).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
 }

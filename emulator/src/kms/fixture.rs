@@ -2,6 +2,7 @@
 //! caller, under a fixture key.
 
 use super::crypto::{self, BlobHeader, KeyMaterial};
+use super::specs::KeySpec;
 use super::store::{Alias, KeyManager, KeyState, KmsData};
 use super::{default_key_policy, ensure_aws_managed_key, new_key, KmsError};
 use crate::fixtures::{FixtureError, KeyFixture};
@@ -73,12 +74,42 @@ pub fn load_key(
             )));
         }
     }
-    let material = match &fixture.key_material {
-        None => KeyMaterial::derived_for_fixture(&iam.account, region, &id),
-        Some(text) => {
-            let bytes = STANDARD
+    let spec_name = fixture.key_spec.as_deref().unwrap_or("SYMMETRIC_DEFAULT");
+    let spec = KeySpec::parse(spec_name).ok_or_else(|| {
+        fail(format!(
+            "key_spec {spec_name} is not one of SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, ECC_NIST_P256"
+        ))
+    })?;
+    let given = fixture
+        .key_material
+        .as_ref()
+        .map(|text| {
+            STANDARD
                 .decode(text.trim())
-                .map_err(|_| fail("key_material is not base64".to_owned()))?;
+                .map_err(|_| fail("key_material is not base64".to_owned()))
+        })
+        .transpose()?;
+    if given.is_some() && spec.signing_algorithm().is_some() {
+        // Loading an asymmetric private key (PKCS#8) is not supported yet: such keys get
+        // a new key pair at every load.
+        return Err(fail(format!(
+            "key_material is not supported for {spec_name} keys; their key pair is generated at load"
+        )));
+    }
+    let mut mac_key = spec.generate_mac_key();
+    let material = match (given, &mut mac_key) {
+        (None, _) => KeyMaterial::derived_for_fixture(&iam.account, region, &id),
+        (Some(bytes), Some(secret)) => {
+            if bytes.len() != secret.0.len() {
+                return Err(fail(format!(
+                    "key_material of a {spec_name} key must be exactly {} bytes",
+                    secret.0.len()
+                )));
+            }
+            secret.0 = bytes;
+            KeyMaterial::generate()
+        }
+        (Some(bytes), None) => {
             let bytes: [u8; 32] = bytes
                 .try_into()
                 .map_err(|_| fail("key_material must be exactly 32 bytes".to_owned()))?;
@@ -95,6 +126,9 @@ pub fn load_key(
         KeyManager::Customer,
         material,
     );
+    key.spec = spec;
+    key.mac_key = mac_key;
+    key.sign_key = spec.generate_sign_key();
     if fixture.enabled == Some(false) {
         key.state = KeyState::Disabled;
     }
@@ -133,6 +167,9 @@ pub fn encrypt_unchecked(
     }
     let id = data.resolve(key_id, region, account)?;
     let key = &data.keys[&id];
+    if key.spec != KeySpec::SymmetricDefault {
+        return Err(super::specs::wrong_usage(&key.arn, key.spec, "Encrypt"));
+    }
     let material = key
         .materials
         .last()
@@ -142,4 +179,53 @@ pub fn encrypt_unchecked(
         material_version: key.materials.len() as u32,
     };
     Ok(crypto::encrypt(material, &header, plaintext, context))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(value: serde_json::Value) -> KeyFixture {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn hmac_keys_load_with_their_secret_and_refuse_to_encrypt() {
+        let state = crate::state::EmulatorState::new(crate::config::Config::default());
+        let mut data = KmsData::default();
+        let id = "0badc0de-0000-4000-8000-000000000001";
+        let secret = STANDARD.encode([7u8; 48]);
+        let path = Path::new("world.yaml");
+        load_key(
+            &mut data,
+            &state.iam,
+            "us-east-1",
+            path,
+            0,
+            &fixture(serde_json::json!({"id": id, "key_spec": "HMAC_384", "key_material": secret})),
+        )
+        .unwrap();
+        let key = &data.keys[id];
+        assert_eq!(key.spec, KeySpec::Hmac384);
+        assert_eq!(key.mac_key.as_ref().unwrap().0, vec![7u8; 48]);
+        assert!(matches!(
+            encrypt_unchecked(
+                &mut data,
+                "us-east-1",
+                "123456789012",
+                "ssm",
+                id,
+                b"x",
+                &BTreeMap::new()
+            ),
+            Err(KmsError::InvalidKeyUsage(_))
+        ));
+        // A secret of the wrong length, or an unknown spec, is refused.
+        for bad in [
+            serde_json::json!({"key_spec": "HMAC_256", "key_material": STANDARD.encode([1u8; 48])}),
+            serde_json::json!({"key_spec": "RSA_2048"}),
+        ] {
+            assert!(load_key(&mut data, &state.iam, "us-east-1", path, 1, &fixture(bad)).is_err());
+        }
+    }
 }

@@ -56,6 +56,21 @@ const NOT_FOR_SYMMETRIC_KEYS: &[&str] = &[
     "Decapsulate",
 ];
 
+/// Whether a grant operation suits a key of `spec` (KMS Developer Guide, "Grant
+/// operations": a grant allows only operations the key's type supports).
+fn grant_operation_fits(spec: super::specs::KeySpec, operation: &str) -> bool {
+    const ANY_KEY: &[&str] = &["DescribeKey", "CreateGrant", "RetireGrant"];
+    if ANY_KEY.contains(&operation) {
+        return true;
+    }
+    match spec.usage() {
+        "ENCRYPT_DECRYPT" => !NOT_FOR_SYMMETRIC_KEYS.contains(&operation),
+        "GENERATE_VERIFY_MAC" => ["GenerateMac", "VerifyMac"].contains(&operation),
+        "SIGN_VERIFY" => ["Sign", "Verify", "GetPublicKey"].contains(&operation),
+        _ => false,
+    }
+}
+
 /// The most grants one key may hold.
 pub const MAX_GRANTS_PER_KEY: usize = 50_000;
 
@@ -357,12 +372,14 @@ pub fn create_grant(
     let unsupported: Vec<&str> = operations
         .iter()
         .map(String::as_str)
-        .filter(|op| NOT_FOR_SYMMETRIC_KEYS.contains(op))
+        .filter(|op| !grant_operation_fits(key.spec, op))
         .collect();
     if !unsupported.is_empty() {
         return Err(KmsError::Validation(format!(
-            "Grant operations {} are not valid for a KMS key with KeyUsage ENCRYPT_DECRYPT and KeySpec SYMMETRIC_DEFAULT.",
-            unsupported.join(", ")
+            "Grant operations {} are not valid for a KMS key with KeyUsage {} and KeySpec {}.",
+            unsupported.join(", "),
+            key.spec.usage(),
+            key.spec.name()
         )));
     }
     for principal in std::iter::once(&grantee).chain(input.retiring_principal.as_ref()) {

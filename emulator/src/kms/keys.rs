@@ -5,6 +5,7 @@ use super::access::{authorize, authorize_iam, authorize_iam_with, request_tag_ke
 use super::crypto::KeyMaterial;
 use super::error::{validated, KmsError};
 use super::model::*;
+use super::specs::KeySpec;
 use super::store::KeyManager;
 use super::{default_key_policy, marker, new_key, parse_marker};
 use crate::context::RequestContext;
@@ -134,6 +135,18 @@ pub fn create_key(
         check_tags(&mut v, tags);
     }
     validated(v.finish())?;
+    let new_tags: Vec<(String, String)> = input
+        .tags
+        .iter()
+        .flatten()
+        .map(|t| {
+            (
+                t.key.clone().unwrap_or_default(),
+                t.value.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    super::tags::check_new_tags(&new_tags)?;
     // The keys CreateKey's request supplies (Service Authorization Reference for KMS):
     // the key's spec, usage, origin and Region scope as asked for (or their defaults),
     // the lockout bypass, and the tags.
@@ -192,19 +205,21 @@ pub fn create_key(
         .as_deref()
         .or(input.customer_master_key_spec.as_deref())
         .unwrap_or("SYMMETRIC_DEFAULT");
-    if spec != "SYMMETRIC_DEFAULT" {
+    let Some(spec) = KeySpec::parse(spec) else {
         return Err(KmsError::UnsupportedOperation(format!(
-            "KeySpec {spec} is not supported by this emulator; only SYMMETRIC_DEFAULT keys are."
+            "KeySpec {spec} is not supported by this emulator; only SYMMETRIC_DEFAULT, HMAC and ECC_NIST_P256 keys are."
         )));
-    }
-    if input
-        .key_usage
-        .as_deref()
-        .is_some_and(|u| u != "ENCRYPT_DECRYPT")
-    {
-        return Err(KmsError::Validation(
-            "KeyUsage must be ENCRYPT_DECRYPT for a SYMMETRIC_DEFAULT key.".to_owned(),
-        ));
+    };
+    // A key spec has exactly one usage; KeyUsage defaults to ENCRYPT_DECRYPT, so an HMAC
+    // key must ask for GENERATE_VERIFY_MAC (KMS API reference, CreateKey KeyUsage). AWS
+    // refuses a mismatch with ValidationException; its wording is not known here.
+    let usage = input.key_usage.as_deref().unwrap_or("ENCRYPT_DECRYPT");
+    if usage != spec.usage() {
+        return Err(KmsError::Validation(format!(
+            "KeyUsage must be {} for a {} key.",
+            spec.usage(),
+            spec.name()
+        )));
     }
     if input.origin.as_deref().is_some_and(|o| o != "AWS_KMS")
         || input.custom_key_store_id.is_some()
@@ -235,6 +250,9 @@ pub fn create_key(
         KeyManager::Customer,
         KeyMaterial::generate(),
     );
+    key.spec = spec;
+    key.mac_key = spec.generate_mac_key();
+    key.sign_key = spec.generate_sign_key();
     for tag in input.tags.unwrap_or_default() {
         key.tags
             .insert(tag.key.unwrap_or_default(), tag.value.unwrap_or_default());

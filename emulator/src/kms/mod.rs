@@ -8,6 +8,7 @@
 
 pub mod access;
 pub mod aliases;
+pub mod asymmetric;
 pub mod cipher;
 pub mod crypto;
 pub mod datakeys;
@@ -16,9 +17,11 @@ pub mod fixture;
 pub mod grants;
 pub mod keys;
 pub mod lifecycle;
+pub mod mac;
 pub mod model;
 pub mod policies;
 pub mod rotation;
+pub mod specs;
 pub mod store;
 pub mod tags;
 
@@ -64,12 +67,14 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
             "TrentService.GenerateDataKeyWithoutPlaintext",
             datakeys::generate_data_key_without_plaintext
         ),
+        operation!("TrentService.GenerateMac", mac::generate_mac),
         operation!("TrentService.GenerateRandom", datakeys::generate_random),
         operation!("TrentService.GetKeyPolicy", policies::get_key_policy),
         operation!(
             "TrentService.GetKeyRotationStatus",
             rotation::get_key_rotation_status
         ),
+        operation!("TrentService.GetPublicKey", asymmetric::get_public_key),
         operation!("TrentService.ListAliases", aliases::list_aliases),
         operation!("TrentService.ListGrants", grants::list_grants),
         operation!("TrentService.ListKeyPolicies", policies::list_key_policies),
@@ -91,6 +96,7 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
             "TrentService.ScheduleKeyDeletion",
             lifecycle::schedule_key_deletion
         ),
+        operation!("TrentService.Sign", asymmetric::sign),
         operation!("TrentService.TagResource", tags::tag_resource),
         operation!("TrentService.UntagResource", tags::untag_resource),
         operation!("TrentService.UpdateAlias", aliases::update_alias),
@@ -98,6 +104,8 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
             "TrentService.UpdateKeyDescription",
             lifecycle::update_key_description
         ),
+        operation!("TrentService.Verify", asymmetric::verify),
+        operation!("TrentService.VerifyMac", mac::verify_mac),
     ],
     all_operations: ALL_OPERATIONS,
 };
@@ -146,6 +154,9 @@ pub fn new_key(
         rotations: Vec::new(),
         tags: Default::default(),
         grants: Vec::new(),
+        spec: specs::KeySpec::SymmetricDefault,
+        mac_key: None,
+        sign_key: None,
     }
 }
 

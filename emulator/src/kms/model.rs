@@ -1,6 +1,7 @@
 //! KMS shapes shared by several operations: blobs, key metadata, tags, and the inputs and
 //! outputs of the core operations (each other operation keeps its own shapes beside it).
 
+use super::specs::KeySpec;
 use super::store::{Key, KeyManager, KeyState};
 use crate::time::Timestamp;
 use base64::engine::general_purpose::STANDARD;
@@ -67,7 +68,12 @@ pub struct KeyMetadata {
     pub key_manager: &'static str,
     pub customer_master_key_spec: &'static str,
     pub key_spec: &'static str,
-    pub encryption_algorithms: [&'static str; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption_algorithms: Option<[&'static str; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mac_algorithms: Option<[&'static str; 1]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_algorithms: Option<[&'static str; 1]>,
     pub multi_region: bool,
     pub current_key_material_id: String,
 }
@@ -89,7 +95,7 @@ impl KeyMetadata {
             creation_date: key.creation_date,
             enabled: key.state == KeyState::Enabled,
             description: key.description.clone(),
-            key_usage: "ENCRYPT_DECRYPT",
+            key_usage: key.spec.usage(),
             key_state: key.state.as_str(),
             deletion_date,
             pending_deletion_window_in_days: window,
@@ -98,9 +104,12 @@ impl KeyMetadata {
                 KeyManager::Customer => "CUSTOMER",
                 KeyManager::Aws => "AWS",
             },
-            customer_master_key_spec: "SYMMETRIC_DEFAULT",
-            key_spec: "SYMMETRIC_DEFAULT",
-            encryption_algorithms: ["SYMMETRIC_DEFAULT"],
+            customer_master_key_spec: key.spec.name(),
+            key_spec: key.spec.name(),
+            encryption_algorithms: (key.spec == KeySpec::SymmetricDefault)
+                .then_some(["SYMMETRIC_DEFAULT"]),
+            mac_algorithms: key.spec.mac_algorithm().map(|a| [a]),
+            signing_algorithms: key.spec.signing_algorithm().map(|a| [a]),
             multi_region: false,
             current_key_material_id: key.current_material_id(),
         }

@@ -126,6 +126,7 @@ pub fn enable_key_rotation(
         },
     )?;
     refuse_aws_managed(&key)?;
+    refuse_unless_symmetric(&key)?;
     let period = input
         .rotation_period_in_days
         .map_or(DEFAULT_PERIOD_DAYS, |p| p as u32);
@@ -199,6 +200,20 @@ pub fn get_key_rotation_status(
     })
 }
 
+/// Rotation is for symmetric encryption keys only: the API reference's EnableKeyRotation
+/// and RotateKeyOnDemand refuse HMAC keys with UnsupportedOperationException (the
+/// message is the emulator's own).
+fn refuse_unless_symmetric(key: &super::store::KeySnapshot) -> Result<(), KmsError> {
+    if key.spec == super::specs::KeySpec::SymmetricDefault {
+        return Ok(());
+    }
+    Err(KmsError::UnsupportedOperation(format!(
+        "{} is a {} key; only symmetric encryption keys can be rotated.",
+        key.arn,
+        key.spec.name()
+    )))
+}
+
 /// RotateKeyOnDemand: a new material version, now; at most 25 per key.
 pub fn rotate_key_on_demand(
     state: &EmulatorState,
@@ -208,6 +223,7 @@ pub fn rotate_key_on_demand(
     let key = key_by_id(state, ctx, &input.key_id)?;
     authorize(state, ctx, &key, "kms:RotateKeyOnDemand", None, Via::Direct)?;
     refuse_aws_managed(&key)?;
+    refuse_unless_symmetric(&key)?;
     change_key(state, ctx, &key, |stored| {
         refuse_unless_enabled(stored)?;
         if stored.rotations.len() >= MAX_ON_DEMAND_ROTATIONS {
@@ -218,8 +234,10 @@ pub fn rotate_key_on_demand(
         }
         stored.materials.push(KeyMaterial::generate());
         stored.rotations.push(Timestamp::now());
+        // AWS answers the key ARN here, as Encrypt and GetKeyRotationStatus do
+        // (recorded answers, issue 14).
         Ok(RotateKeyOnDemandOutput {
-            key_id: stored.id.clone(),
+            key_id: stored.arn.clone(),
         })
     })
 }

@@ -53,16 +53,38 @@ pub struct ListResourceTagsOutput {
     pub truncated: bool,
 }
 
-/// Refuses tag keys in the space AWS reserves.
+/// Refuses tag keys in the space AWS reserves, in any case (`aws:`, `AWS:`, `Aws:`: the
+/// AWS General Reference's tagging rules reserve the prefix regardless of case). The
+/// wording is that of LocalStack's KMS, whose tests are recorded against AWS
+/// (`localstack/services/kms/utils.py`, `validate_tag`).
 fn refuse_reserved<'a>(keys: impl IntoIterator<Item = &'a str>) -> Result<(), KmsError> {
     for key in keys {
-        if key.starts_with(RESERVED_PREFIX) {
-            return Err(KmsError::Tag(format!(
-                "Tag key {key} is not allowed: tag keys beginning with \"aws:\" are reserved for AWS use."
-            )));
+        if key
+            .get(..RESERVED_PREFIX.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_PREFIX))
+        {
+            return Err(KmsError::Tag(
+                "Tags beginning with aws: are reserved".to_owned(),
+            ));
         }
     }
     Ok(())
+}
+
+/// Checks the tags of a CreateKey or TagResource request: no reserved keys, no key twice
+/// (tag keys are case-sensitive in KMS, per the TagResource reference), at most
+/// [`MAX_TAGS`] of them.
+pub(crate) fn check_new_tags(new: &[(String, String)]) -> Result<(), KmsError> {
+    refuse_reserved(new.iter().map(|(k, _)| k.as_str()))?;
+    let mut seen = std::collections::BTreeSet::new();
+    for (key, _) in new {
+        if !seen.insert(key.as_str()) {
+            // AWS's exact wording for a repeated tag key was not found in any source we
+            // could check; this message is the emulator's own.
+            return Err(KmsError::Tag(format!("Duplicate tag keys: {key}")));
+        }
+    }
+    merged(&BTreeMap::new(), new).map(|_| ())
 }
 
 /// The tags of a key after `new` is applied (a key already present takes the new value),
@@ -102,7 +124,7 @@ pub fn tag_resource(
         .into_iter()
         .map(|t| (t.key.unwrap_or_default(), t.value.unwrap_or_default()))
         .collect();
-    refuse_reserved(new.iter().map(|(k, _)| k.as_str()))?;
+    check_new_tags(&new)?;
     let key = key_by_id(state, ctx, &Some(key_id))?;
     authorize_with(
         state,
@@ -308,5 +330,27 @@ mod tests {
             },
         );
         assert!(matches!(result, Err(KmsError::Tag(_))));
+    }
+
+    #[test]
+    fn new_tags_are_checked_as_aws_checks_them() {
+        let pair = |k: &str| (k.to_owned(), String::new());
+        assert_eq!(
+            check_new_tags(&[pair("AWS:x")]),
+            Err(KmsError::Tag(
+                "Tags beginning with aws: are reserved".into()
+            ))
+        );
+        assert!(check_new_tags(&[pair("Aws:x")]).is_err());
+        assert!(check_new_tags(&[pair("aws")]).is_ok());
+        assert!(matches!(
+            check_new_tags(&[pair("a"), pair("a")]),
+            Err(KmsError::Tag(_))
+        ));
+        // Keys are case-sensitive: `a` and `A` are two tags.
+        assert!(check_new_tags(&[pair("a"), pair("A")]).is_ok());
+        let many: Vec<_> = (0..=MAX_TAGS).map(|i| pair(&format!("k{i}"))).collect();
+        assert!(check_new_tags(&many[..MAX_TAGS]).is_ok());
+        assert!(matches!(check_new_tags(&many), Err(KmsError::Tag(_))));
     }
 }

@@ -81,19 +81,43 @@ impl Validator {
         }
     }
 
-    /// A number must lie in `min..=max`.
+    /// A sensitive member's violation: AWS leaves the value out of the message
+    /// (`Value at 'plaintext' failed to satisfy constraint: ...`).
+    pub fn sensitive_violation(&mut self, field: &str, constraint: &str) {
+        self.errors.push(format!(
+            "Value at '{field}' failed to satisfy constraint: {constraint}"
+        ));
+    }
+
+    /// A sensitive blob's length must lie in `min..=max`; its value is never shown.
+    pub fn sensitive_length(&mut self, field: &str, len: usize, min: usize, max: usize) {
+        if len < min {
+            self.sensitive_violation(
+                field,
+                &format!("Member must have length greater than or equal to {min}"),
+            );
+        } else if len > max {
+            self.sensitive_violation(
+                field,
+                &format!("Member must have length less than or equal to {max}"),
+            );
+        }
+    }
+
+    /// A number must lie in `min..=max`. AWS quotes numbers as it quotes strings
+    /// (`Value '0' at 'numberOfBytes'`, as recorded AWS answers show).
     pub fn range(&mut self, field: &str, value: Option<i64>, min: i64, max: i64) {
         if let Some(v) = value {
             if v < min {
                 self.violation(
                     field,
-                    &v.to_string(),
+                    &quoted(&v.to_string()),
                     &format!("Member must have value greater than or equal to {min}"),
                 );
             } else if v > max {
                 self.violation(
                     field,
-                    &v.to_string(),
+                    &quoted(&v.to_string()),
                     &format!("Member must have value less than or equal to {max}"),
                 );
             }
@@ -157,6 +181,16 @@ mod tests {
     }
 
     #[test]
+    fn sensitive_values_are_left_out() {
+        let mut v = Validator::new();
+        v.sensitive_length("plaintext", 0, 1, 4096);
+        assert_eq!(
+            v.finish().unwrap_err(),
+            "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length greater than or equal to 1"
+        );
+    }
+
+    #[test]
     fn several_errors_are_counted_and_joined() {
         let mut v = Validator::new();
         v.range("maxResults", Some(11), 1, 10);
@@ -167,7 +201,7 @@ mod tests {
         );
         v.required::<String>("value", &None);
         let msg = v.finish().unwrap_err();
-        assert!(msg.starts_with("3 validation errors detected: Value 11 at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 10; "));
+        assert!(msg.starts_with("3 validation errors detected: Value '11' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 10; "));
         assert!(
             msg.contains("Member must satisfy enum value set: [String, StringList, SecureString]")
         );

@@ -226,11 +226,33 @@ pub const SSM: &[Operation] = &[
     },
 ];
 
+/// The keys of Sign and Verify.
+const SIGN: &[Key] = &[
+    key("kms:SigningAlgorithm", "the SigningAlgorithm member"),
+    key("kms:MessageType", "the MessageType member, RAW by default"),
+    key(
+        "kms:RequestAlias",
+        "the alias the KeyId names the key by (alias/NAME or its ARN)",
+    ),
+];
+
+/// The keys of GenerateMac and VerifyMac.
+const MAC: &[Key] = &[
+    key("kms:MacAlgorithm", "the MacAlgorithm member"),
+    key(
+        "kms:RequestAlias",
+        "the alias the KeyId names the key by (alias/NAME or its ARN)",
+    ),
+];
+
 /// The keys of a KMS key resource (and `kms:CallerAccount`, on every KMS request).
 const KMS_KEY: &[Key] = &[
     key("kms:CallerAccount", "the caller's account"),
-    key("kms:KeySpec", "SYMMETRIC_DEFAULT (the only spec here)"),
-    key("kms:KeyUsage", "ENCRYPT_DECRYPT"),
+    key(
+        "kms:KeySpec",
+        "the key's spec (SYMMETRIC_DEFAULT or HMAC_*)",
+    ),
+    key("kms:KeyUsage", "the key's usage"),
     key("kms:KeyOrigin", "AWS_KMS"),
     key("kms:MultiRegion", "false"),
     key(
@@ -362,6 +384,7 @@ pub const KMS: &[Operation] = &[
         &["kms:GenerateDataKeyWithoutPlaintext"],
         CRYPTO,
     ),
+    on_key("GenerateMac", &["kms:GenerateMac"], MAC),
     Operation {
         name: "GenerateRandom",
         actions: &["kms:GenerateRandom"],
@@ -371,6 +394,14 @@ pub const KMS: &[Operation] = &[
     },
     on_key("GetKeyPolicy", &["kms:GetKeyPolicy"], &[]),
     on_key("GetKeyRotationStatus", &["kms:GetKeyRotationStatus"], &[]),
+    on_key(
+        "GetPublicKey",
+        &["kms:GetPublicKey"],
+        &[key(
+            "kms:RequestAlias",
+            "the alias the KeyId names the key by",
+        )],
+    ),
     Operation {
         name: "ListAliases",
         actions: &["kms:ListAliases"],
@@ -440,6 +471,7 @@ pub const KMS: &[Operation] = &[
             "the PendingWindowInDays member, 30 by default",
         )],
     ),
+    on_key("Sign", &["kms:Sign"], SIGN),
     on_key("TagResource", &["kms:TagResource"], REQUEST_TAGS),
     on_key(
         "UntagResource",
@@ -458,6 +490,8 @@ pub const KMS: &[Operation] = &[
         keys: &[],
     },
     on_key("UpdateKeyDescription", &["kms:UpdateKeyDescription"], &[]),
+    on_key("Verify", &["kms:Verify"], SIGN),
+    on_key("VerifyMac", &["kms:VerifyMac"], MAC),
 ];
 
 const FUNCTION: &[Key] = &[key(

@@ -530,6 +530,93 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
         &on_key
     );
     kms!("DeleteAlias", json!({"AliasName": "alias/table"}), &on_key);
+    // An HMAC key, named by an alias of its own.
+    let mac_key = kms!(
+        "CreateKey",
+        json!({"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC",
+        "Tags": [{"TagKey": "team", "TagValue": "red"}]}),
+        &[
+            ("kms:KeySpec", "HMAC_256"),
+            ("kms:KeyUsage", "GENERATE_VERIFY_MAC")
+        ]
+    )["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    kms!(
+        "CreateAlias",
+        json!({"AliasName": "alias/mac", "TargetKeyId": mac_key}),
+        &[]
+    );
+    let on_mac_key = [
+        ("aws:ResourceTag/team", "red"),
+        ("kms:KeySpec", "HMAC_256"),
+        ("kms:KeyUsage", "GENERATE_VERIFY_MAC"),
+        ("kms:MacAlgorithm", "HMAC_SHA_256"),
+        ("kms:RequestAlias", "alias/mac"),
+        ("kms:ResourceAliases", "alias/mac"),
+    ];
+    let mac = kms!(
+        "GenerateMac",
+        json!({"KeyId": "alias/mac", "Message": "aGk=", "MacAlgorithm": "HMAC_SHA_256"}),
+        &on_mac_key
+    )["Mac"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    kms!(
+        "VerifyMac",
+        json!({"KeyId": "alias/mac", "Message": "aGk=", "MacAlgorithm": "HMAC_SHA_256", "Mac": mac}),
+        &on_mac_key
+    );
+    // An ECC signing key, named by an alias of its own.
+    let sign_key = kms!(
+        "CreateKey",
+        json!({"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY",
+        "Tags": [{"TagKey": "team", "TagValue": "red"}]}),
+        &[
+            ("kms:KeySpec", "ECC_NIST_P256"),
+            ("kms:KeyUsage", "SIGN_VERIFY")
+        ]
+    )["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    kms!(
+        "CreateAlias",
+        json!({"AliasName": "alias/sign", "TargetKeyId": sign_key}),
+        &[]
+    );
+    let on_sign_key = [
+        ("aws:ResourceTag/team", "red"),
+        ("kms:KeySpec", "ECC_NIST_P256"),
+        ("kms:KeyUsage", "SIGN_VERIFY"),
+        ("kms:SigningAlgorithm", "ECDSA_SHA_256"),
+        ("kms:MessageType", "RAW"),
+        ("kms:RequestAlias", "alias/sign"),
+        ("kms:ResourceAliases", "alias/sign"),
+    ];
+    let signature = kms!(
+        "Sign",
+        json!({"KeyId": "alias/sign", "Message": "aGk=", "SigningAlgorithm": "ECDSA_SHA_256"}),
+        &on_sign_key
+    )["Signature"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    kms!(
+        "Verify",
+        json!({"KeyId": "alias/sign", "Message": "aGk=", "SigningAlgorithm": "ECDSA_SHA_256", "Signature": signature}),
+        &on_sign_key
+    );
+    kms!(
+        "GetPublicKey",
+        json!({"KeyId": "alias/sign"}),
+        &[
+            ("kms:RequestAlias", "alias/sign"),
+            ("kms:KeySpec", "ECC_NIST_P256")
+        ]
+    );
     kms!("ListKeys", json!({}), &[("kms:CallerAccount", ACCOUNT)]);
     kms!("ListAliases", json!({}), &[("kms:CallerAccount", ACCOUNT)]);
     kms!(

@@ -1,0 +1,367 @@
+//! HMAC keys' operations: GenerateMac and VerifyMac (RFC 2104 HMAC from the RustCrypto
+//! `hmac` and `sha2` crates, the secret never leaving this module's callers in `kms`).
+
+use super::access::{authorize_with, Via};
+use super::cipher::dry_run;
+use super::error::{validated, KmsError};
+use super::keys::required_key_id;
+use super::model::Blob;
+use super::specs::{wrong_usage, KeySpec};
+use super::store::KeySnapshot;
+use crate::context::RequestContext;
+use crate::protocol::validation::Validator;
+use crate::state::EmulatorState;
+use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+
+/// The model's `MacAlgorithmSpec`.
+const MAC_ALGORITHMS: &[&str] = &[
+    "HMAC_SHA_224",
+    "HMAC_SHA_256",
+    "HMAC_SHA_384",
+    "HMAC_SHA_512",
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateMacInput {
+    pub message: Option<Blob>,
+    pub key_id: Option<String>,
+    pub mac_algorithm: Option<String>,
+    pub grant_tokens: Option<Vec<String>>,
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateMacOutput {
+    pub mac: Blob,
+    pub mac_algorithm: &'static str,
+    pub key_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifyMacInput {
+    pub message: Option<Blob>,
+    pub key_id: Option<String>,
+    pub mac_algorithm: Option<String>,
+    pub mac: Option<Blob>,
+    pub grant_tokens: Option<Vec<String>>,
+    pub dry_run: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifyMacOutput {
+    pub key_id: String,
+    pub mac_valid: bool,
+    pub mac_algorithm: &'static str,
+}
+
+/// Checks the members both operations share, as the model constrains them
+/// (`PlaintextType` message: 1–4096 bytes, sensitive; `MacAlgorithmSpec`).
+fn check_common(v: &mut Validator, message: &Option<Blob>, algorithm: &Option<String>) {
+    if let Some(message) = v.required("message", message) {
+        v.sensitive_length("message", message.0.len(), 1, 4096);
+    }
+    if v.required("macAlgorithm", algorithm).is_some() {
+        v.one_of("macAlgorithm", algorithm.as_deref(), MAC_ALGORITHMS);
+    }
+}
+
+/// The HMAC key `key` names, authorised for `action`, usable, and of the algorithm asked.
+fn mac_key(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    key_id: &str,
+    action: &str,
+    operation: &str,
+    algorithm: &str,
+) -> Result<(KeySnapshot, &'static str), KmsError> {
+    let key = state
+        .region(&ctx.region)
+        .kms
+        .snapshot(key_id, &ctx.region, &ctx.account)?;
+    // kms:MacAlgorithm: the algorithm the request asks for (KMS Developer Guide, "AWS KMS
+    // condition keys").
+    authorize_with(state, ctx, &key, action, None, Via::Direct, &|keys| {
+        keys.insert("kms:MacAlgorithm", algorithm)
+    })?;
+    key.check_usable()?;
+    let Some(supported) = key.spec.mac_algorithm() else {
+        return Err(wrong_usage(&key.arn, key.spec, operation));
+    };
+    if supported != algorithm {
+        // AWS refuses an algorithm the key spec does not support with
+        // InvalidKeyUsageException (API reference, GenerateMac: "The MAC algorithm must be
+        // compatible with the HMAC key spec"); its exact wording is not known here.
+        return Err(KmsError::InvalidKeyUsage(format!(
+            "{} key spec is {} which does not support {algorithm}; use {supported}.",
+            key.arn,
+            key.spec.name()
+        )));
+    }
+    Ok((key, supported))
+}
+
+/// Runs `$body` with `$mac`, a keyed HMAC of the key spec's hash (one arm per spec, so
+/// that each hash is a concrete type).
+macro_rules! with_hmac {
+    ($spec:expr, $secret:expr, |$mac:ident| $body:expr) => {{
+        let bad_len = |_| KmsError::Internal("HMAC key length".to_owned());
+        match $spec {
+            KeySpec::Hmac224 => {
+                let mut $mac =
+                    <Hmac<sha2::Sha224> as KeyInit>::new_from_slice($secret).map_err(bad_len)?;
+                $body
+            }
+            KeySpec::Hmac256 => {
+                let mut $mac =
+                    <Hmac<sha2::Sha256> as KeyInit>::new_from_slice($secret).map_err(bad_len)?;
+                $body
+            }
+            KeySpec::Hmac384 => {
+                let mut $mac =
+                    <Hmac<sha2::Sha384> as KeyInit>::new_from_slice($secret).map_err(bad_len)?;
+                $body
+            }
+            KeySpec::Hmac512 => {
+                let mut $mac =
+                    <Hmac<sha2::Sha512> as KeyInit>::new_from_slice($secret).map_err(bad_len)?;
+                $body
+            }
+            KeySpec::SymmetricDefault | KeySpec::EccNistP256 => {
+                return Err(KmsError::Internal("not an HMAC key".to_owned()))
+            }
+        }
+    }};
+}
+
+/// The secret of an HMAC key.
+fn secret_of(key: &KeySnapshot) -> Result<&[u8], KmsError> {
+    key.mac_key
+        .as_ref()
+        .map(|k| k.0.as_slice())
+        .ok_or_else(|| KmsError::Internal("HMAC key has no secret".to_owned()))
+}
+
+/// HMAC of `message` under the key's secret with the spec's hash.
+fn compute(key: &KeySnapshot, message: &[u8]) -> Result<Vec<u8>, KmsError> {
+    let secret = secret_of(key)?;
+    let mac = with_hmac!(key.spec, secret, |mac| {
+        mac.update(message);
+        mac.finalize().into_bytes().to_vec()
+    });
+    Ok(mac)
+}
+
+/// Whether `given` is the HMAC of `message` (compared in constant time by the library).
+fn matches(key: &KeySnapshot, message: &[u8], given: &[u8]) -> Result<bool, KmsError> {
+    let secret = secret_of(key)?;
+    let valid = with_hmac!(key.spec, secret, |mac| {
+        mac.update(message);
+        mac.verify_slice(given).is_ok()
+    });
+    Ok(valid)
+}
+
+/// GenerateMac.
+pub fn generate_mac(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: GenerateMacInput,
+) -> Result<GenerateMacOutput, KmsError> {
+    let key_id = required_key_id(&input.key_id)?;
+    let mut v = Validator::new();
+    check_common(&mut v, &input.message, &input.mac_algorithm);
+    validated(v.finish())?;
+    let algorithm = input.mac_algorithm.as_deref().unwrap_or_default();
+    let (key, algorithm) = mac_key(
+        state,
+        ctx,
+        &key_id,
+        "kms:GenerateMac",
+        "GenerateMac",
+        algorithm,
+    )?;
+    dry_run(input.dry_run)?;
+    let mac = compute(&key, &input.message.unwrap_or_default().0)?;
+    Ok(GenerateMacOutput {
+        mac: Blob(mac),
+        mac_algorithm: algorithm,
+        key_id: key.arn,
+    })
+}
+
+/// VerifyMac: a MAC that does not match is `KMSInvalidMacException`, never
+/// `MacValid: false` (API reference).
+pub fn verify_mac(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: VerifyMacInput,
+) -> Result<VerifyMacOutput, KmsError> {
+    let key_id = required_key_id(&input.key_id)?;
+    let mut v = Validator::new();
+    check_common(&mut v, &input.message, &input.mac_algorithm);
+    if let Some(mac) = v.required("mac", &input.mac) {
+        v.sensitive_length("mac", mac.0.len(), 1, 6144);
+    }
+    validated(v.finish())?;
+    let algorithm = input.mac_algorithm.as_deref().unwrap_or_default();
+    let (key, algorithm) = mac_key(state, ctx, &key_id, "kms:VerifyMac", "VerifyMac", algorithm)?;
+    dry_run(input.dry_run)?;
+    let given = input.mac.unwrap_or_default().0;
+    let message = input.message.unwrap_or_default().0;
+    let valid = matches(&key, &message, &given)?;
+    if !valid {
+        // The API reference names the exception but not its message; this one is the
+        // emulator's own.
+        return Err(KmsError::InvalidMac(
+            "The MAC does not match the message and key.".to_owned(),
+        ));
+    }
+    Ok(VerifyMacOutput {
+        key_id: key.arn,
+        mac_valid: true,
+        mac_algorithm: algorithm,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::lifecycle::testing::*;
+    use super::super::model::CreateKeyInput;
+    use super::*;
+
+    fn hmac_key(state: &EmulatorState, ctx: &RequestContext, spec: &str) -> String {
+        super::super::keys::create_key(
+            state,
+            ctx,
+            CreateKeyInput {
+                policy: None,
+                description: None,
+                key_usage: Some("GENERATE_VERIFY_MAC".into()),
+                customer_master_key_spec: None,
+                key_spec: Some(spec.into()),
+                origin: None,
+                custom_key_store_id: None,
+                bypass_policy_lockout_safety_check: None,
+                tags: None,
+                multi_region: None,
+            },
+        )
+        .unwrap()
+        .key_metadata
+        .key_id
+    }
+
+    fn generate(
+        state: &EmulatorState,
+        ctx: &RequestContext,
+        key: &str,
+        algorithm: &str,
+        message: &[u8],
+    ) -> Result<GenerateMacOutput, KmsError> {
+        generate_mac(
+            state,
+            ctx,
+            GenerateMacInput {
+                message: Some(Blob(message.to_vec())),
+                key_id: Some(key.to_owned()),
+                mac_algorithm: Some(algorithm.to_owned()),
+                grant_tokens: None,
+                dry_run: None,
+            },
+        )
+    }
+
+    fn verify(
+        state: &EmulatorState,
+        ctx: &RequestContext,
+        key: &str,
+        algorithm: &str,
+        message: &[u8],
+        mac: Vec<u8>,
+    ) -> Result<VerifyMacOutput, KmsError> {
+        verify_mac(
+            state,
+            ctx,
+            VerifyMacInput {
+                message: Some(Blob(message.to_vec())),
+                key_id: Some(key.to_owned()),
+                mac_algorithm: Some(algorithm.to_owned()),
+                mac: Some(Blob(mac)),
+                grant_tokens: None,
+                dry_run: None,
+            },
+        )
+    }
+
+    #[test]
+    fn macs_have_the_spec_length_are_deterministic_and_verify() {
+        let (state, ctx) = (state(), root());
+        for (spec, algorithm, len) in [
+            ("HMAC_224", "HMAC_SHA_224", 28),
+            ("HMAC_256", "HMAC_SHA_256", 32),
+            ("HMAC_384", "HMAC_SHA_384", 48),
+            ("HMAC_512", "HMAC_SHA_512", 64),
+        ] {
+            let key = hmac_key(&state, &ctx, spec);
+            let a = generate(&state, &ctx, &key, algorithm, b"webhook body").unwrap();
+            let b = generate(&state, &ctx, &key, algorithm, b"webhook body").unwrap();
+            assert_eq!(a.mac.0.len(), len, "{spec}");
+            assert_eq!(a.mac, b.mac);
+            assert!(
+                verify(
+                    &state,
+                    &ctx,
+                    &key,
+                    algorithm,
+                    b"webhook body",
+                    a.mac.0.clone()
+                )
+                .unwrap()
+                .mac_valid
+            );
+            assert!(matches!(
+                verify(&state, &ctx, &key, algorithm, b"webhook bodY", a.mac.0),
+                Err(KmsError::InvalidMac(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn wrong_keys_and_algorithms_are_invalid_key_usage() {
+        let (state, ctx) = (state(), root());
+        let symmetric = key(&state, &ctx);
+        assert!(matches!(
+            generate(&state, &ctx, &symmetric, "HMAC_SHA_256", b"m"),
+            Err(KmsError::InvalidKeyUsage(_))
+        ));
+        let mac_key = hmac_key(&state, &ctx, "HMAC_256");
+        assert!(matches!(
+            generate(&state, &ctx, &mac_key, "HMAC_SHA_512", b"m"),
+            Err(KmsError::InvalidKeyUsage(_))
+        ));
+        let encrypt = super::super::cipher::encrypt(
+            &state,
+            &ctx,
+            super::super::model::EncryptInput {
+                key_id: Some(mac_key.clone()),
+                plaintext: Some(Blob(b"x".to_vec())),
+                encryption_context: None,
+                grant_tokens: None,
+                encryption_algorithm: None,
+                dry_run: None,
+            },
+        );
+        assert!(
+            matches!(encrypt, Err(KmsError::InvalidKeyUsage(m)) if m.ends_with("key usage is GENERATE_VERIFY_MAC which is not valid for Encrypt."))
+        );
+        assert!(matches!(
+            generate(&state, &ctx, &mac_key, "HMAC_SHA_256", b""),
+            Err(KmsError::Validation(m)) if m.contains("Value at 'message'")
+        ));
+    }
+}
