@@ -355,7 +355,7 @@ pub fn from_path(workdir: &Arc<WorkDir>, path: &Path) -> Result<CodePackage, Lam
 }
 
 /// A package naming a cargo package. Its build starts now, in the background, if a tokio
-/// runtime is running (a package made outside one is built when first run).
+/// runtime is running (a package made outside one starts building when first invoked).
 pub fn cargo(package: &str, bin: Option<&str>, directory: &Path, release: bool) -> CodePackage {
     // A release emulator builds its functions in release too: the same profile as the
     // build the user just waited for, so the dependencies they share are compiled once.
@@ -373,18 +373,13 @@ pub fn cargo(package: &str, bin: Option<&str>, directory: &Path, release: bool) 
         building: tokio::sync::Mutex::new(()),
         status: std::sync::Mutex::new(BuildStatus::Pending),
     });
-    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        let cargo = Arc::clone(&cargo);
-        // Ends when cargo does; the outcome is kept in the package's status (and logged).
-        runtime.spawn(async move {
-            let _ = cargo.executable().await;
-        });
-    }
-    CodePackage {
+    let package = CodePackage {
         source: CodeSource::Cargo(cargo),
         sha256: sha256_base64(identity.as_bytes()),
         size: 0,
-    }
+    };
+    package.start_build();
+    package
 }
 
 /// Builds a package from its spec (blocking: unpacks and hashes files).
@@ -471,6 +466,25 @@ impl CodePackage {
             },
             _ => CodeState::Active,
         }
+    }
+
+    /// Starts a cargo package's build in the background, unless it is built, failed, or
+    /// already building (or no tokio runtime runs).
+    pub fn start_build(&self) {
+        let CodeSource::Cargo(cargo) = &self.source else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if *cargo.status() != BuildStatus::Pending || cargo.building.try_lock().is_err() {
+            return;
+        }
+        let cargo = Arc::clone(cargo);
+        // Ends when cargo does; the outcome is kept in the package's status (and logged).
+        runtime.spawn(async move {
+            let _ = cargo.executable().await;
+        });
     }
 
     /// The executable to start and the task root it runs in, building a cargo package

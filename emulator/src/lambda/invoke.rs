@@ -113,7 +113,12 @@ fn resolve(
 fn refuse_unless_active(code: &super::code::CodePackage) -> Result<(), LambdaError> {
     let state = match code.state() {
         super::code::CodeState::Active => return Ok(()),
-        super::code::CodeState::Pending => "Pending",
+        super::code::CodeState::Pending => {
+            // Its build normally started when it was loaded; if nothing could start it
+            // then (no runtime), it starts now.
+            code.start_build();
+            "Pending"
+        }
         super::code::CodeState::Failed(_) => "Failed",
     };
     Err(LambdaError::ResourceConflict(format!(
