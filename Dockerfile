@@ -7,11 +7,16 @@ RUN scripts/build-release.sh \
  && mkdir /out \
  && cp target/release/emulator target/release/handler /out/
 
-# Final stage: Debian's slim image, the two binaries and the fixtures; nothing else (no
-# compiler, no sources). The handler is the function's prebuilt code, so a container's
+# Final stage: Debian's slim image, CA certificates, the two binaries and the fixtures;
+# nothing else (no compiler, no sources). The handler is the function's prebuilt code, so a container's
 # function is Active from the start.
 FROM debian:bookworm-slim
-RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
+# The CA certificates a Lambda execution environment has: functions whose SDK client loads
+# the system's roots (rustls with native roots) cannot start without them.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin emulator
 COPY --from=build /out/emulator /usr/local/bin/emulator
 COPY --from=build /out/handler /opt/functions/handler
