@@ -3,17 +3,31 @@
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN scripts/build-release.sh
+RUN scripts/build-release.sh \
+ && mkdir /out \
+ && cp target/release/emulator target/release/handler /out/
 
+# Final stage: Debian's slim image, CA certificates, the two binaries and the fixtures;
+# nothing else (no compiler, no sources). The handler is the function's prebuilt code, so a container's
+# function is Active from the start.
 FROM debian:bookworm-slim
-COPY --from=build /src/target/release/emulator /usr/local/bin/emulator
-COPY --from=build /src/target/release/handler /opt/functions/handler
+# The CA certificates a Lambda execution environment has: functions whose SDK client loads
+# the system's roots (rustls with native roots) cannot start without them.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin emulator
+COPY --from=build /out/emulator /usr/local/bin/emulator
+COPY --from=build /out/handler /opt/functions/handler
 COPY fixtures /fixtures
 # The end-to-end tests' principals, so that `cargo test -p integration-tests` can target
 # this container.
 COPY integration-tests/fixtures /fixtures/tests
 ENV EMULATOR_LISTEN=0.0.0.0:4566 \
     EMULATOR_FIXTURES=/fixtures/parameter-store-blog/world.yaml,/fixtures/docker,/fixtures/tests
+# Not root: the emulator and the functions it starts run as this user.
+USER emulator
 EXPOSE 4566
 HEALTHCHECK --interval=2s --timeout=2s --retries=15 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/4566 && printf 'GET /_emulator/health HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q '\"ok\"' <&3"]

@@ -265,15 +265,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     if !functions.is_empty() {
         tracing::info!(functions = functions.len(), "lambda functions loaded");
     }
-    // Functions built from a cargo package start building now, in the background, so that
-    // the first invocation finds them ready (the build's output is in the log).
+    // Functions built from a cargo package started building when they were loaded, in the
+    // background (cargo's progress is logged); they are Pending until their build ends.
+    let mut banner = banner;
     for function in functions {
-        let code = std::sync::Arc::clone(&function.current().code);
-        tokio::spawn(async move {
-            if let Err(e) = code.entrypoint().await {
-                tracing::warn!(function = %function.name, "function code not ready: {e}");
-            }
-        });
+        if function.current().code.state() == emulator::lambda::code::CodeState::Pending {
+            tracing::info!(
+                function = %function.name,
+                "function Pending until its build ends; Invoke answers ResourceConflictException meanwhile"
+            );
+            banner.push_str(&format!(
+                "  Function {} is being built (State Pending; Invoke is refused until it is Active). Wait for it with:\n    aws lambda wait function-active --function-name {}\n",
+                function.name, function.name
+            ));
+        }
     }
     println!(
         "{}",

@@ -2,7 +2,7 @@
 //! current state in the fixture format. They run against an emulator of their own, so a
 //! reset cannot disturb the other tests.
 
-use crate::common::{config_as, error_of, start_emulator};
+use crate::common::{config_as, error_of, runs_in_process_only, start_emulator};
 use aws_sdk_ssm::types::ParameterType;
 
 async fn client(url: &str) -> aws_sdk_ssm::Client {
@@ -37,7 +37,13 @@ async fn http(url: &str, method: &str, path: &str) -> (u16, String) {
 }
 
 #[tokio::test]
-async fn reset_returns_to_the_fixtures_and_export_writes_fixtures() {
+async fn reset_returns_to_the_fixtures_and_export_writes_fixtures_in_process_only() {
+    if !runs_in_process_only(
+        "reset_returns_to_the_fixtures_and_export_writes_fixtures_in_process_only",
+        "it resets an emulator of its own, which would disturb the tests sharing a running one",
+    ) {
+        return;
+    }
     let url = start_emulator(false);
     let ssm = client(&url).await;
     ssm.put_parameter()

@@ -8,20 +8,31 @@ use std::sync::OnceLock;
 
 /// The endpoint of the emulator under test.
 ///
-/// When `AWS_ENDPOINT_URL` is set, that running emulator is used. Otherwise one is
-/// started on `127.0.0.1:0` on a runtime of its own (so it outlives every test's
-/// runtime), and the standard variables are set so that SDK clients find it exactly as a
-/// user's code would: `AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-/// `AWS_REGION`.
+/// When `AWS_ENDPOINT_URL` is set, that running emulator is used (a container, or one
+/// started with `cargo run`), and what an SDK needs besides is defaulted if the
+/// environment does not give it: `AWS_REGION=us-east-1` (without a region SDK clients
+/// cannot sign) and the credentials `test`/`test` (an access key the emulator does not
+/// know acts as the account root). Otherwise one emulator is started on `127.0.0.1:0` on
+/// a runtime of its own (so it outlives every test's runtime), and the standard variables
+/// are set so that SDK clients find it exactly as a user's code would:
+/// `AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`.
 pub fn endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
     ENDPOINT.get_or_init(|| {
+        // Set once, before any client reads them; std serialises environment access.
         if let Ok(url) = std::env::var("AWS_ENDPOINT_URL") {
             EXTERNAL.store(true, std::sync::atomic::Ordering::Relaxed);
+            let unset = |name: &str| std::env::var_os(name).is_none_or(|v| v.is_empty());
+            if unset("AWS_REGION") && unset("AWS_DEFAULT_REGION") {
+                std::env::set_var("AWS_REGION", "us-east-1");
+            }
+            if unset("AWS_ACCESS_KEY_ID") && unset("AWS_PROFILE") {
+                std::env::set_var("AWS_ACCESS_KEY_ID", "test");
+                std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
+            }
             return url;
         }
         let url = start_emulator(false);
-        // Set once, before any client reads them; std serialises environment access.
         std::env::set_var("AWS_ENDPOINT_URL", &url);
         std::env::set_var("AWS_ACCESS_KEY_ID", "test");
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
@@ -29,6 +40,23 @@ pub fn endpoint() -> &'static str {
         std::env::remove_var("AWS_PROFILE");
         url
     })
+}
+
+/// Whether the emulator under test runs in this process (no `AWS_ENDPOINT_URL` was
+/// given), so that its processes and logs can be looked at from here.
+pub fn in_process() -> bool {
+    endpoint();
+    !EXTERNAL.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// For the few tests named `..._in_process_only`: whether to run. Against a running
+/// emulator (`AWS_ENDPOINT_URL`) they are skipped, saying why on standard error.
+pub fn runs_in_process_only(test: &str, why: &str) -> bool {
+    if in_process() {
+        return true;
+    }
+    eprintln!("skipped {test}: {why}; it runs when AWS_ENDPOINT_URL is not set");
+    false
 }
 
 /// Whether the tests target an emulator this process did not start.
@@ -269,8 +297,7 @@ fn capture_logs() {
 /// The logs captured so far; `None` when the tests target an external emulator, whose
 /// logs this process cannot see.
 pub fn captured_logs() -> Option<String> {
-    endpoint();
-    if EXTERNAL.load(std::sync::atomic::Ordering::Relaxed) {
+    if !in_process() {
         return None;
     }
     Some(String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(|e| e.into_inner())).into_owned())

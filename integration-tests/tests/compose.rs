@@ -1,7 +1,7 @@
 //! Checks of the container set-up that need no Docker engine: `docker-compose.yml` and the
-//! `Dockerfile` agree with each other and with the emulator (there is no Docker engine on
-//! the development and CI machines; `scripts/build-release.sh`, which the Dockerfile runs,
-//! is run by CI itself).
+//! `Dockerfile` agree with each other and with the emulator, and keep the image safe (a
+//! non-root user, the port published on loopback only). CI also builds and runs the image
+//! and the whole end-to-end suite against it (`scripts/ci-compose.sh`).
 
 use std::path::Path;
 
@@ -25,7 +25,10 @@ fn compose_file_serves_the_emulator_on_4566_with_a_healthcheck() {
         .iter()
         .filter_map(|p| p.as_str())
         .collect();
-    assert_eq!(ports, ["4566:4566"]);
+    // Published on this machine's loopback interface only, not on the network.
+    assert_eq!(ports, ["127.0.0.1:4566:4566"]);
+    assert_eq!(emulator["user"], "emulator", "not root");
+    assert_eq!(emulator["cap_drop"][0], "ALL");
     let test = emulator["healthcheck"]["test"]
         .as_array()
         .expect("healthcheck test");
@@ -44,6 +47,11 @@ fn dockerfile_builds_with_the_ci_script_and_loads_existing_fixtures() {
     assert!(dockerfile.contains("RUN scripts/build-release.sh"));
     assert!(dockerfile.contains("EXPOSE 4566"));
     assert!(dockerfile.contains("EMULATOR_LISTEN=0.0.0.0:4566"));
+    // The final stage runs as the user it creates, never as root.
+    let final_stage = dockerfile.rsplit("\nFROM ").next().expect("a final stage");
+    assert!(final_stage.contains("useradd --system --uid 10001"));
+    assert!(final_stage.contains("\nUSER emulator\n"));
+    assert!(final_stage.contains("HEALTHCHECK"));
     let script = repo_file("scripts/build-release.sh");
     assert!(script.contains("-p emulator") && script.contains("-p handler"));
     // Every fixture path the image loads exists in the repository at the place COPY puts it.

@@ -3,12 +3,17 @@
 //! environments that call back into the emulator with their role's credentials.
 
 use crate::common::{
-    code_of, config_as, endpoint, error_of, fixture_paths, raw, strict_endpoint, unique,
+    code_of, config_as, endpoint, error_of, fixture_paths, in_process, raw, runs_in_process_only,
+    strict_endpoint, unique,
 };
+use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::operation::create_function::CreateFunctionOutput;
 use aws_sdk_lambda::operation::RequestId;
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Environment, FunctionCode, InvocationType, LogType, Runtime};
+use aws_sdk_lambda::types::{
+    Environment, FunctionCode, InvocationType, LastUpdateStatus, LogType, Runtime, State,
+    StateReasonCode,
+};
 use aws_sdk_lambda::Client;
 use base64::Engine;
 use serde_json::{json, Value};
@@ -35,6 +40,15 @@ async fn lambda() -> Client {
 /// A Lambda client signing as a fixture principal.
 async fn lambda_as(key: (&str, &str)) -> Client {
     Client::new(&config_as(key.0, key.1, None).await)
+}
+
+/// The code of a test function as users deploy it on AWS: a zip holding the binary as
+/// `bootstrap`, uploaded in the request, so that it works against an emulator that
+/// cannot see this machine's files (a container).
+fn zipped(binary: &str) -> FunctionCode {
+    FunctionCode::builder()
+        .zip_file(Blob::new(bootstrap_zip(binary)))
+        .build()
 }
 
 /// The emulator's local-executable extension: `S3Bucket` `__local__`, `S3Key` the path.
@@ -64,9 +78,9 @@ async fn create_with(
         .unwrap_or_else(|e| panic!("create {name}: {e:?}"))
 }
 
-/// Creates a function running `binary` in place.
+/// Creates a function running `binary`, deployed as a zip.
 async fn create(client: &Client, name: &str, binary: &str) -> CreateFunctionOutput {
-    create_with(client, name, local(binary), 10).await
+    create_with(client, name, zipped(binary), 10).await
 }
 
 fn function_arn(name: &str) -> String {
@@ -107,7 +121,8 @@ async fn records(name: &str) -> Vec<Value> {
     body["invocations"].as_array().cloned().unwrap_or_default()
 }
 
-/// Whether a process exists (a zombie counts: it was not reaped).
+/// Whether a process exists (a zombie counts: it was not reaped). Only meaningful for the
+/// emulator of this process: a container's process ids are not this machine's.
 fn process_exists(pid: u64) -> bool {
     std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
@@ -128,6 +143,12 @@ async fn gone_within(pid: u64, limit: Duration) -> bool {
 /// build --output-format zip` makes it.
 fn bootstrap_zip(binary: &str) -> Vec<u8> {
     use std::io::Write;
+    // Each binary is zipped once per test run (they are several megabytes).
+    static ZIPS: std::sync::Mutex<Vec<(String, Vec<u8>)>> = std::sync::Mutex::new(Vec::new());
+    let mut zips = ZIPS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, zip)) = zips.iter().find(|(b, _)| b == binary) {
+        return zip.clone();
+    }
     let bytes = std::fs::read(binary).expect("read the test function");
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
@@ -135,7 +156,9 @@ fn bootstrap_zip(binary: &str) -> Vec<u8> {
         .unix_permissions(0o755);
     writer.start_file("bootstrap", options).unwrap();
     writer.write_all(&bytes).unwrap();
-    writer.finish().unwrap().into_inner()
+    let zip = writer.finish().unwrap().into_inner();
+    zips.push((binary.to_owned(), zip.clone()));
+    zip
 }
 
 #[tokio::test]
@@ -148,7 +171,7 @@ async fn echo_gets_its_event_and_the_environment_lambda_gives() {
         .runtime(Runtime::Providedal2023)
         .role(ROLE)
         .handler("bootstrap")
-        .code(local(ECHO))
+        .code(zipped(ECHO))
         .memory_size(256)
         .environment(Environment::builder().variables("STAGE", "dev").build())
         .send()
@@ -205,7 +228,16 @@ async fn echo_gets_its_event_and_the_environment_lambda_gives() {
     assert_eq!(env["AWS_DEFAULT_REGION"], "us-east-1");
     assert_eq!(env["_HANDLER"], "bootstrap");
     assert_eq!(env["STAGE"], "dev");
-    assert_eq!(env["AWS_ENDPOINT_URL"], endpoint());
+    // The emulator's own address: the one the tests use when it runs in this process; a
+    // container's loopback address otherwise (its port may be published as another).
+    if in_process() {
+        assert_eq!(env["AWS_ENDPOINT_URL"], endpoint());
+    } else {
+        assert!(env["AWS_ENDPOINT_URL"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:"));
+    }
     assert!(env["LAMBDA_TASK_ROOT"].as_str().unwrap().starts_with('/'));
     // The role session's credentials, not the caller's (the test process has
     // AWS_ACCESS_KEY_ID=test).
@@ -367,7 +399,7 @@ async fn functions_are_created_read_listed_updated_and_deleted() {
             .runtime(Runtime::Providedal2023)
             .role(ROLE)
             .handler("bootstrap")
-            .code(local(ECHO))
+            .code(zipped(ECHO))
             .send()
             .await,
     );
@@ -402,7 +434,7 @@ async fn creation_refuses_what_lambda_refuses() {
             .runtime(Runtime::Providedal2023)
             .role(ROLE)
             .handler("bootstrap")
-            .code(local(ECHO))
+            .code(zipped(ECHO))
             .publish(true)
             .send()
             .await,
@@ -416,7 +448,7 @@ async fn creation_refuses_what_lambda_refuses() {
             .runtime(Runtime::Python312)
             .role(ROLE)
             .handler("app.handler")
-            .code(local(ECHO))
+            .code(zipped(ECHO))
             .send()
             .await,
     );
@@ -429,7 +461,7 @@ async fn creation_refuses_what_lambda_refuses() {
             .runtime(Runtime::Providedal2023)
             .role(format!("arn:aws:iam::{ACCOUNT}:role/not-for-lambda"))
             .handler("bootstrap")
-            .code(local(ECHO))
+            .code(zipped(ECHO))
             .send()
             .await,
     );
@@ -445,7 +477,7 @@ async fn creation_refuses_what_lambda_refuses() {
             .runtime(Runtime::Providedal2023)
             .role(format!("arn:aws:iam::{ACCOUNT}:role/no-such-role"))
             .handler("bootstrap")
-            .code(local(ECHO))
+            .code(zipped(ECHO))
             .send()
             .await,
     );
@@ -457,7 +489,7 @@ async fn creation_refuses_what_lambda_refuses() {
             .runtime(Runtime::Providedal2023)
             .role(ROLE)
             .handler("bootstrap")
-            .code(local(ECHO))
+            .code(zipped(ECHO))
             .timeout(0)
             .send()
             .await,
@@ -505,16 +537,18 @@ async fn a_warm_environment_keeps_its_globals_until_the_configuration_changes() 
     assert_eq!(after["count"], 1, "a new environment after the change");
     assert_ne!(after["pid"], first["pid"]);
     let old = first["pid"].as_u64().unwrap();
-    assert!(
-        gone_within(old, Duration::from_secs(3)).await,
-        "the retired environment {old} is stopped"
-    );
+    // Its process is visible from here only when the emulator runs in this process.
+    if in_process() {
+        assert!(
+            gone_within(old, Duration::from_secs(3)).await,
+            "the retired environment {old} is stopped"
+        );
+    }
     // A code change retires the environment too.
     client
         .update_function_code()
         .function_name(&name)
-        .s3_bucket("__local__")
-        .s3_key(COUNTER)
+        .zip_file(Blob::new(bootstrap_zip(COUNTER)))
         .send()
         .await
         .unwrap();
@@ -569,7 +603,7 @@ async fn a_function_calls_sts_as_its_execution_role_and_the_call_is_recorded() {
 async fn a_timed_out_invocation_kills_its_environment() {
     let client = lambda().await;
     let name = unique("sleeper-");
-    create_with(&client, &name, local(SLEEPER), 1).await;
+    create_with(&client, &name, zipped(SLEEPER), 1).await;
     let started = Instant::now();
     let output = client
         .invoke()
@@ -605,10 +639,13 @@ async fn a_timed_out_invocation_kills_its_environment() {
 
     let first = records(&name).await;
     let pid = first[0]["pid"].as_u64().unwrap();
-    assert!(
-        gone_within(pid, Duration::from_secs(3)).await,
-        "{pid} still runs"
-    );
+    // Its process is visible from here only when the emulator runs in this process.
+    if in_process() {
+        assert!(
+            gone_within(pid, Duration::from_secs(3)).await,
+            "{pid} still runs"
+        );
+    }
     // The next invocation starts a new environment.
     let output = client
         .invoke()
@@ -1096,7 +1133,7 @@ async fn invoking_needs_lambda_invoke_function_and_creating_needs_pass_role() {
             .runtime(Runtime::Providedal2023)
             .role(ROLE)
             .handler("bootstrap")
-            .code(local(ECHO))
+            .code(zipped(ECHO))
             .send()
             .await,
     );
@@ -1206,8 +1243,8 @@ fn main() {
 }
 "##;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cargo_package_fixture_is_built_on_first_invocation() {
+/// A cargo package of its own in a new temporary directory, with `main` as its source.
+fn cargo_package(main: &str) -> std::path::PathBuf {
     let package = std::env::temp_dir().join(unique("std-runtime-"));
     std::fs::create_dir_all(package.join("src")).unwrap();
     std::fs::write(
@@ -1215,7 +1252,19 @@ async fn a_cargo_package_fixture_is_built_on_first_invocation() {
         "[package]\nname = \"std-runtime\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
     )
     .unwrap();
-    std::fs::write(package.join("src/main.rs"), STD_RUNTIME).unwrap();
+    std::fs::write(package.join("src/main.rs"), main).unwrap();
+    package
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cargo_package_fixture_is_pending_until_built_then_active_in_process_only() {
+    if !runs_in_process_only(
+        "a_cargo_package_fixture_is_pending_until_built_then_active_in_process_only",
+        "it starts an emulator of its own, with a fixture naming a package on this machine",
+    ) {
+        return;
+    }
+    let package = cargo_package(STD_RUNTIME);
     let fixture = format!(
         "functions:\n  - name: fixture-cargo\n    role: lambda-test-role\n    code: {{ cargo_package: std-runtime, directory: {} }}\n",
         package.display()
@@ -1228,12 +1277,54 @@ async fn a_cargo_package_fixture_is_built_on_first_invocation() {
             .load()
             .await,
     );
-    let (output, body) = tokio::time::timeout(
-        Duration::from_secs(120),
-        invoke(&client, "fixture-cargo", json!({"n": 1})),
-    )
-    .await
-    .expect("built and invoked within 2 minutes");
+    // The build started when the fixture was loaded; until it ends the function is
+    // Pending, and Invoke is refused as Lambda refuses it.
+    let config = client
+        .get_function_configuration()
+        .function_name("fixture-cargo")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(config.state(), Some(&State::Pending));
+    assert_eq!(config.state_reason_code(), Some(&StateReasonCode::Creating));
+    assert!(config
+        .state_reason()
+        .unwrap()
+        .starts_with("The function is being created."));
+    assert_eq!(config.last_update_status(), None);
+    let (code, message) = error_of(
+        client
+            .invoke()
+            .function_name("fixture-cargo")
+            .payload(Blob::new("{}"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ResourceConflictException");
+    assert_eq!(
+        message,
+        "The operation cannot be performed at this time. The function is currently in the following state: Pending"
+    );
+    // The SDK's waiter (what `aws lambda wait function-active-v2` runs) sees it Active.
+    client
+        .wait_until_function_active_v2()
+        .function_name("fixture-cargo")
+        .wait(Duration::from_secs(120))
+        .await
+        .expect("built and Active within 2 minutes");
+    let config = client
+        .get_function_configuration()
+        .function_name("fixture-cargo")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(config.state(), Some(&State::Active));
+    assert_eq!(config.state_reason(), None);
+    assert_eq!(
+        config.last_update_status(),
+        Some(&LastUpdateStatus::Successful)
+    );
+    let (output, body) = invoke(&client, "fixture-cargo", json!({"n": 1})).await;
     assert_eq!(output.function_error(), None, "{body}");
     assert_eq!(body, json!({"built": true, "count": 1, "event": {"n": 1}}));
     let (_, body) = invoke(&client, "fixture-cargo", json!({"n": 2})).await;
@@ -1244,7 +1335,75 @@ async fn a_cargo_package_fixture_is_built_on_first_invocation() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fixture_functions_run_and_stopping_the_emulator_leaves_no_process_behind() {
+async fn a_cargo_package_that_does_not_build_is_failed_with_its_reason_in_process_only() {
+    if !runs_in_process_only(
+        "a_cargo_package_that_does_not_build_is_failed_with_its_reason_in_process_only",
+        "it starts an emulator of its own, with a fixture naming a package on this machine",
+    ) {
+        return;
+    }
+    let package = cargo_package("fn main() { this does not compile }\n");
+    let fixture = format!(
+        "functions:\n  - name: fixture-broken\n    role: lambda-test-role\n    code: {{ cargo_package: std-runtime, directory: {} }}\n",
+        package.display()
+    );
+    let emulator = own_emulator(&fixture).await;
+    endpoint();
+    let client = Client::new(
+        &aws_config::from_env()
+            .endpoint_url(&emulator.url)
+            .load()
+            .await,
+    );
+    let waited = client
+        .wait_until_function_active_v2()
+        .function_name("fixture-broken")
+        .wait(Duration::from_secs(120))
+        .await;
+    assert!(waited.is_err(), "the waiter stops at Failed: {waited:?}");
+    let config = client
+        .get_function_configuration()
+        .function_name("fixture-broken")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(config.state(), Some(&State::Failed));
+    assert_eq!(
+        config.state_reason_code(),
+        Some(&StateReasonCode::FunctionError)
+    );
+    let reason = config.state_reason().unwrap();
+    assert!(
+        reason.contains("cargo build -p std-runtime failed"),
+        "{reason}"
+    );
+    let (code, message) = error_of(
+        client
+            .invoke()
+            .function_name("fixture-broken")
+            .payload(Blob::new("{}"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ResourceConflictException");
+    assert_eq!(
+        message,
+        "The operation cannot be performed at this time. The function is currently in the following state: Failed"
+    );
+    let _ = emulator.stop.send(());
+    emulator.served.await.unwrap().unwrap();
+    let _ = std::fs::remove_dir_all(&package);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fixture_functions_run_and_stopping_the_emulator_leaves_no_process_behind_in_process_only()
+{
+    if !runs_in_process_only(
+        "fixture_functions_run_and_stopping_the_emulator_leaves_no_process_behind_in_process_only",
+        "it stops an emulator of its own and looks for its processes on this machine",
+    ) {
+        return;
+    }
     let fixture = format!(
         "functions:\n  - name: fixture-echo\n    role: lambda-test-role\n    code: {{ path: {ECHO} }}\n    environment: {{ STAGE: fixture }}\n    timeout: 5\n    memory_size: 256\n  - name: fixture-sleeper\n    role: arn:aws:iam::{ACCOUNT}:role/lambda-test-role\n    code: {{ path: {SLEEPER} }}\n"
     );

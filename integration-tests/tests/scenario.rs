@@ -1,5 +1,5 @@
-//! The reference scenario end to end (../shared/SCENARIO.md rows 5, 7 and 8; rows 1–4, 6,
-//! 9 and 10 are in `securestring.rs`): the real handler runs as
+//! The reference scenario end to end (`fixtures/parameter-store-blog/README.md` rows 5,
+//! 7 and 8; rows 1–4, 6, 9 and 10 are in `securestring.rs`): the real handler runs as
 //! `ParameterStoreBlogFunctionDev` under the emulator's Lambda, as its execution role.
 
 use crate::common::{config_as, endpoint, raw, ssm};

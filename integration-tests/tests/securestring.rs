@@ -1,5 +1,6 @@
 //! SecureString parameters encrypted through KMS as the caller, and the reference
-//! scenario's rows 1–4, 6, 9 and 10 (../shared/SCENARIO.md) with its key policy verbatim.
+//! scenario's rows 1–4, 6, 9 and 10 (`fixtures/parameter-store-blog/README.md`) with its
+//! key policy verbatim.
 
 use crate::common::{captured_logs, code_of, config_as, error_of, ssm, ssm_as, unique};
 use aws_sdk_kms::primitives::Blob;

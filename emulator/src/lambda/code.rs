@@ -1,6 +1,7 @@
 //! Function code: deployment packages (zip archives holding an executable `bootstrap` at
 //! their root) unpacked into a directory the emulator owns, local executables (an
-//! emulator extension), and cargo packages built on first use.
+//! emulator extension), and cargo packages built in the background (the function is
+//! `Pending` until the build ends).
 
 use super::error::LambdaError;
 use base64::Engine;
@@ -78,8 +79,9 @@ impl Drop for WorkDir {
     }
 }
 
-/// A cargo package whose binary is the function (built the first time it is needed, as
-/// `cargo lambda watch` does).
+/// A cargo package whose binary is the function. Its build starts as soon as the package
+/// is made (when a runtime is there to run it), and the function is `Pending` until it
+/// ends, as a function on AWS is while Lambda provisions it.
 #[derive(Debug)]
 pub struct CargoPackage {
     /// The package name (`cargo build -p NAME`).
@@ -88,10 +90,37 @@ pub struct CargoPackage {
     pub bin: Option<String>,
     /// Where cargo runs (a directory of the workspace).
     pub directory: PathBuf,
-    /// `--release` (otherwise the dev profile, as `cargo lambda watch` builds).
+    /// `--release`: asked for, or the emulator itself is a release build (so that the
+    /// function shares the compiled dependencies of the build the user just made).
     pub release: bool,
-    /// The executable once built.
-    built: tokio::sync::Mutex<Option<PathBuf>>,
+    /// Held while a build runs, so that one build runs at a time.
+    building: tokio::sync::Mutex<()>,
+    /// Where the build is.
+    status: std::sync::Mutex<BuildStatus>,
+}
+
+/// Where a cargo package's build is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum BuildStatus {
+    /// Not finished (or not begun).
+    Pending,
+    /// Built: the executable.
+    Built(PathBuf),
+    /// The build failed, for this reason; final, as a `Failed` function on AWS must be
+    /// created again (here: the emulator restarted or reset).
+    Failed(String),
+}
+
+/// What a function's code makes of its state (`State`, `StateReason`,
+/// `StateReasonCode` of its configuration).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeState {
+    /// Ready to run.
+    Active,
+    /// Its cargo build has not finished.
+    Pending,
+    /// Its cargo build failed, for this reason.
+    Failed(String),
 }
 
 /// Where a function's code lives.
@@ -106,8 +135,8 @@ pub enum CodeSource {
     },
     /// A local executable, run in place (emulator extension).
     Local { executable: PathBuf },
-    /// A cargo package, built on first use.
-    Cargo(CargoPackage),
+    /// A cargo package, built in the background from when it is made.
+    Cargo(Arc<CargoPackage>),
 }
 
 /// A function's code and what Lambda reports of it.
@@ -478,24 +507,32 @@ pub fn from_path(workdir: &Arc<WorkDir>, path: &Path) -> Result<CodePackage, Lam
     })
 }
 
-/// A package naming a cargo package, built when first needed.
+/// A package naming a cargo package. Its build starts now, in the background, if a tokio
+/// runtime is running (a package made outside one starts building when first invoked).
 pub fn cargo(package: &str, bin: Option<&str>, directory: &Path, release: bool) -> CodePackage {
+    // A release emulator builds its functions in release too: the same profile as the
+    // build the user just waited for, so the dependencies they share are compiled once.
+    let release = release || !cfg!(debug_assertions);
     let identity = format!(
         "cargo:{package}:{}:{}:{release}",
         bin.unwrap_or(""),
         directory.display()
     );
-    CodePackage {
-        source: CodeSource::Cargo(CargoPackage {
-            package: package.to_owned(),
-            bin: bin.map(str::to_owned),
-            directory: directory.to_owned(),
-            release,
-            built: tokio::sync::Mutex::new(None),
-        }),
+    let cargo = Arc::new(CargoPackage {
+        package: package.to_owned(),
+        bin: bin.map(str::to_owned),
+        directory: directory.to_owned(),
+        release,
+        building: tokio::sync::Mutex::new(()),
+        status: std::sync::Mutex::new(BuildStatus::Pending),
+    });
+    let package = CodePackage {
+        source: CodeSource::Cargo(cargo),
         sha256: sha256_base64(identity.as_bytes()),
         size: 0,
-    }
+    };
+    package.start_build();
+    package
 }
 
 /// Builds a package from its spec (blocking: unpacks and hashes files).
@@ -571,6 +608,38 @@ impl CodePackage {
         }
     }
 
+    /// The function state this code gives: `Pending` while a cargo package builds,
+    /// `Failed` if its build failed, else `Active`.
+    pub fn state(&self) -> CodeState {
+        match &self.source {
+            CodeSource::Cargo(package) => match &*package.status() {
+                BuildStatus::Pending => CodeState::Pending,
+                BuildStatus::Built(_) => CodeState::Active,
+                BuildStatus::Failed(reason) => CodeState::Failed(reason.clone()),
+            },
+            _ => CodeState::Active,
+        }
+    }
+
+    /// Starts a cargo package's build in the background, unless it is built, failed, or
+    /// already building (or no tokio runtime runs).
+    pub fn start_build(&self) {
+        let CodeSource::Cargo(cargo) = &self.source else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if *cargo.status() != BuildStatus::Pending || cargo.building.try_lock().is_err() {
+            return;
+        }
+        let cargo = Arc::clone(cargo);
+        // Ends when cargo does; the outcome is kept in the package's status (and logged).
+        runtime.spawn(async move {
+            let _ = cargo.executable().await;
+        });
+    }
+
     /// The executable to start and the task root it runs in, building a cargo package
     /// first if it has not been built yet.
     pub async fn entrypoint(&self) -> Result<(PathBuf, PathBuf), String> {
@@ -612,16 +681,40 @@ impl Drop for BuildGroup {
 }
 
 impl CargoPackage {
-    /// The built executable: builds the package on first use (one build at a time; a
-    /// failed build is tried again next time).
+    fn status(&self) -> std::sync::MutexGuard<'_, BuildStatus> {
+        self.status.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The built executable: builds the package if no build has finished yet (one build
+    /// at a time); a failed build stays failed.
     pub async fn executable(&self) -> Result<PathBuf, String> {
-        let mut built = self.built.lock().await;
-        if let Some(path) = built.as_ref() {
-            return Ok(path.clone());
+        let _building = self.building.lock().await;
+        match &*self.status() {
+            BuildStatus::Built(path) => return Ok(path.clone()),
+            BuildStatus::Failed(reason) => return Err(reason.clone()),
+            BuildStatus::Pending => {}
         }
-        let path = self.build().await?;
-        *built = Some(path.clone());
-        Ok(path)
+        let started = std::time::Instant::now();
+        let outcome = self.build().await;
+        let seconds = started.elapsed().as_secs_f64();
+        *self.status() = match &outcome {
+            Ok(path) => {
+                tracing::info!(
+                    package = %self.package,
+                    executable = %path.display(),
+                    "function built in {seconds:.1} s: its state is now Active"
+                );
+                BuildStatus::Built(path.clone())
+            }
+            Err(reason) => {
+                tracing::warn!(
+                    package = %self.package,
+                    "function build failed after {seconds:.1} s: its state is now Failed: {reason}"
+                );
+                BuildStatus::Failed(reason.clone())
+            }
+        };
+        outcome
     }
 
     /// The `cargo build` arguments.
@@ -649,7 +742,7 @@ impl CargoPackage {
         tracing::info!(
             package = %self.package,
             directory = %self.directory.display(),
-            "building the function: cargo {}",
+            "building the function (its state is Pending until the build ends; cargo's progress follows): cargo {}",
             args.join(" ")
         );
         let mut command = tokio::process::Command::new(&cargo);
@@ -1057,13 +1150,45 @@ mod tests {
     }
 
     #[test]
+    fn a_cargo_package_is_pending_until_built_and_failed_for_good_if_its_build_fails() {
+        // Made outside a runtime: nothing builds it yet.
+        let package = cargo("my-fn", None, Path::new("/w"), false);
+        assert_eq!(package.state(), CodeState::Pending);
+        let CodeSource::Cargo(cargo) = &package.source else {
+            panic!("not a cargo package");
+        };
+        // A release emulator builds its functions in release, sharing its dependencies.
+        assert_eq!(cargo.release, !cfg!(debug_assertions));
+        assert_eq!(
+            cargo.arguments().contains(&"--release".to_owned()),
+            !cfg!(debug_assertions)
+        );
+        *cargo.status() = BuildStatus::Built(PathBuf::from("/w/target/debug/my-fn"));
+        assert_eq!(package.state(), CodeState::Active);
+        *cargo.status() = BuildStatus::Failed("cargo build -p my-fn failed".to_owned());
+        assert_eq!(
+            package.state(),
+            CodeState::Failed("cargo build -p my-fn failed".to_owned())
+        );
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert_eq!(
+            runtime.block_on(cargo.executable()),
+            Err("cargo build -p my-fn failed".to_owned()),
+            "a failed build is not tried again"
+        );
+    }
+
+    #[test]
     fn cargo_artifacts_name_the_executable() {
         let package = CargoPackage {
             package: "my-fn".to_owned(),
             bin: None,
             directory: PathBuf::from("/w"),
             release: false,
-            built: tokio::sync::Mutex::new(None),
+            building: tokio::sync::Mutex::new(()),
+            status: std::sync::Mutex::new(BuildStatus::Pending),
         };
         assert_eq!(
             package.arguments(),

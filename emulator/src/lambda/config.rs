@@ -3,7 +3,7 @@
 //! service's own rules as `InvalidParameterValueException`), and its `FunctionConfiguration`
 //! answer.
 
-use super::code::CodePackage;
+use super::code::{CodePackage, CodeState};
 use super::error::LambdaError;
 use super::model::{
     self, EnvironmentResponse, EphemeralStorageResponse, FunctionConfiguration,
@@ -494,6 +494,26 @@ impl FunctionConfig {
 
     /// The `FunctionConfiguration` answer.
     pub fn output(&self, code: &CodePackage) -> FunctionConfiguration {
+        // Lambda's function states (docs: "Lambda function states", functions-states.md of
+        // the Lambda developer guide): `Pending` with reason code `Creating` until the
+        // function can run, then `Active`; `Failed` if it never can. Only a cargo
+        // package's build makes a function wait here. The reason codes are the botocore
+        // model's `StateReasonCode` values; a failed build is the function's own fault,
+        // `FunctionError`. `LastUpdateStatus` reports updates, so a function still being
+        // created (or whose creation failed) has none.
+        let (state, state_reason, state_reason_code, last_update_status) = match code.state() {
+            CodeState::Active => ("Active", None, None, Some("Successful")),
+            CodeState::Pending => (
+                "Pending",
+                Some(format!(
+                    "The function is being created. Its {} is being built; cargo's progress is in the emulator's log.",
+                    code.describe()
+                )),
+                Some("Creating"),
+                None,
+            ),
+            CodeState::Failed(reason) => ("Failed", Some(reason), Some("FunctionError"), None),
+        };
         FunctionConfiguration {
             function_name: self.name.clone(),
             function_arn: self.arn.clone(),
@@ -520,8 +540,10 @@ impl FunctionConfig {
                 mode: self.tracing_mode.clone(),
             },
             revision_id: self.revision_id.clone(),
-            state: "Active",
-            last_update_status: "Successful",
+            state,
+            state_reason,
+            state_reason_code,
+            last_update_status,
             package_type: "Zip",
             architectures: self.architectures.clone(),
             ephemeral_storage: EphemeralStorageResponse {

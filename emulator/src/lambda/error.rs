@@ -12,7 +12,8 @@ pub enum LambdaError {
     /// `ResourceNotFoundException` (404): `Function not found: ARN`.
     #[error("{0}")]
     ResourceNotFound(String),
-    /// `ResourceConflictException` (409): the function already exists.
+    /// `ResourceConflictException` (409): the function already exists, or is not
+    /// `Active` (still `Pending`, or `Failed`) when invoked.
     #[error("{0}")]
     ResourceConflict(String),
     /// `InvalidParameterValueException` (400): a value the service refuses (role, code,

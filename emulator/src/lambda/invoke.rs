@@ -101,6 +101,27 @@ fn resolve(
     }
 }
 
+/// Lambda invokes only `Active` functions. Its words for the others, as the AWS CLI shows
+/// them: "The operation cannot be performed at this time. The function is currently in
+/// the following state: Pending" (remotion-dev/remotion#1186, quoting an Invoke right
+/// after CreateFunction), and the same with `Failed` (LocalStack's documentation of its
+/// Lambda, which copies AWS's answer).
+fn refuse_unless_active(code: &super::code::CodePackage) -> Result<(), LambdaError> {
+    let state = match code.state() {
+        super::code::CodeState::Active => return Ok(()),
+        super::code::CodeState::Pending => {
+            // Its build normally started when it was loaded; if nothing could start it
+            // then (no runtime), it starts now.
+            code.start_build();
+            "Pending"
+        }
+        super::code::CodeState::Failed(_) => "Failed",
+    };
+    Err(LambdaError::ResourceConflict(format!(
+        "The operation cannot be performed at this time. The function is currently in the following state: {state}"
+    )))
+}
+
 /// Invoke.
 pub async fn invoke(
     state: &Arc<EmulatorState>,
@@ -122,6 +143,7 @@ pub async fn invoke(
         .map(client_context)
         .transpose()?;
     let (_, function) = resolve(state, ctx, &input)?;
+    refuse_unless_active(&function.current().code)?;
     let invocation_type = invocation_type.unwrap_or("RequestResponse");
     let (limit, operation) = if invocation_type == "Event" {
         (MAX_EVENT_PAYLOAD, "InvokeAsync")

@@ -198,7 +198,12 @@ pub struct FunctionConfiguration {
     pub tracing_config: TracingConfigResponse,
     pub revision_id: String,
     pub state: &'static str,
-    pub last_update_status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_reason_code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_status: Option<&'static str>,
     pub package_type: &'static str,
     pub architectures: Vec<String>,
     pub ephemeral_storage: EphemeralStorageResponse,
