@@ -11,10 +11,12 @@ RUN scripts/build-release.sh \
 # nothing else (no compiler, no sources). The handler is the function's prebuilt code, so a container's
 # function is Active from the start.
 FROM debian:bookworm-slim
-# The CA certificates a Lambda execution environment has: functions whose SDK client loads
-# the system's roots (rustls with native roots) cannot start without them.
+# What a Lambda execution environment of the provided.al2023 runtime has besides a shell:
+# the CA certificates (functions whose SDK client loads the system's roots cannot start
+# without them) and curl (AL2023's minimal image ships curl-minimal; shell-script
+# bootstraps speak the Runtime API with it, as the end-to-end suite's do).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates \
+ && apt-get install -y --no-install-recommends ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin emulator
