@@ -44,6 +44,10 @@ cleanup() {
 trap cleanup EXIT
 
 if ! docker info >/dev/null 2>&1; then
+  # A dockerd killed without its shutdown (a stopped session) leaves its pid file behind.
+  if ! pgrep -x dockerd >/dev/null; then
+    rm -f /var/run/docker.pid
+  fi
   say "starting dockerd in the background"
   dockerd >"${TMPDIR:-/tmp}/ci-dockerd.log" 2>&1 &
   dockerd_pid=$!

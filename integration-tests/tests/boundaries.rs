@@ -475,6 +475,36 @@ async fn strict_emulator_refuses_unsigned_bodies_before_reading_them() {
     }
 }
 
+/// A client that announces a body and then trickles nothing more cannot hold a request
+/// open: past the body read timeout the emulator answers `408 RequestTimeoutException`
+/// (before the fix, a body was read without any deadline).
+#[tokio::test]
+async fn a_body_that_never_arrives_is_answered_at_the_body_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = start_emulator_with(emulator::Config {
+        body_read_timeout: Duration::from_secs(1),
+        ..emulator::Config::default()
+    });
+    let address = url.trim_start_matches("http://").to_owned();
+    for path in ["/", "/2015-03-31/functions/any/invocations"] {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: AmazonSSM.GetParameter\r\nContent-Length: 1000\r\n\r\n{{\"Name\":\"x"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = vec![0u8; 4096];
+        // Generous: the answer is due after one second; this bounds a hang, it times
+        // nothing.
+        let read = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut answer))
+            .await
+            .expect("answered once the body timeout passed");
+        let n = read.unwrap();
+        let text = String::from_utf8_lossy(&answer[..n]);
+        assert!(text.starts_with("HTTP/1.1 408"), "{path}: {text}");
+        assert!(text.contains("RequestTimeoutException"), "{path}: {text}");
+    }
+}
+
 #[tokio::test]
 async fn parameter_and_key_quotas_are_enforced() {
     let url = start_emulator_with(emulator::Config {

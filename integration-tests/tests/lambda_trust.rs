@@ -143,7 +143,14 @@ fn group_members(pgid: u64) -> Vec<u64> {
 
 /// Waits up to `limit` for process group `pgid` to have no process left (zombies
 /// included: a process not reaped is left behind too).
+///
+/// Against a running emulator (`AWS_ENDPOINT_URL`, a container) the pids its records give
+/// are of another pid namespace, so nothing can be seen from here: the check holds
+/// vacuously there and is made by the in-process run.
 async fn group_gone_within(pgid: u64, limit: Duration) -> bool {
+    if !crate::common::in_process() {
+        return true;
+    }
     let start = Instant::now();
     while start.elapsed() < limit {
         if group_members(pgid).is_empty() {

@@ -41,17 +41,39 @@ impl KeyMaterial {
     /// Anyone who knows the key id can compute it: it protects nothing, as befits the
     /// test data of an emulator.
     pub fn derived_for_fixture(account: &str, region: &str, key_id: &str) -> Self {
-        let ikm = format!("{account}\n{region}\n{key_id}");
-        let hkdf = hkdf::Hkdf::<sha2::Sha256>::new(
-            Some(b"aws-emulator fixture key material".as_slice()),
-            ikm.as_bytes(),
-        );
         let mut bytes = [0u8; 32];
-        // 32 bytes is far below HKDF-SHA256's limit of 255 * 32.
-        hkdf.expand(b"AES-256-GCM", &mut bytes)
-            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        bytes.copy_from_slice(&derived_fixture_bytes(
+            account,
+            region,
+            key_id,
+            b"AES-256-GCM",
+            32,
+        ));
         KeyMaterial(bytes)
     }
+}
+
+/// `len` bytes derived with HKDF-SHA256 from a fixture key's account, region and id, for
+/// `purpose` (the symmetric material, an HMAC secret): the same fixtures give the same
+/// secrets at every start and reset. Test-only protection, as for
+/// [`KeyMaterial::derived_for_fixture`]. `len` is at most 64 (HMAC_512's secret).
+pub fn derived_fixture_bytes(
+    account: &str,
+    region: &str,
+    key_id: &str,
+    purpose: &[u8],
+    len: usize,
+) -> Vec<u8> {
+    let ikm = format!("{account}\n{region}\n{key_id}");
+    let hkdf = hkdf::Hkdf::<sha2::Sha256>::new(
+        Some(b"aws-emulator fixture key material".as_slice()),
+        ikm.as_bytes(),
+    );
+    let mut bytes = vec![0u8; len.min(64)];
+    // At most 64 bytes, far below HKDF-SHA256's limit of 255 * 32.
+    hkdf.expand(purpose, &mut bytes)
+        .expect("at most 64 bytes is a valid HKDF-SHA256 output length");
+    bytes
 }
 
 /// Random bytes from the OS random source (GenerateRandom, data keys).

@@ -1,7 +1,7 @@
 //! Loading KMS keys (and their aliases) from fixtures, and encrypting at load, without a
 //! caller, under a fixture key.
 
-use super::crypto::{self, BlobHeader, KeyMaterial};
+use super::crypto::{self, derived_fixture_bytes, BlobHeader, KeyMaterial};
 use super::specs::KeySpec;
 use super::store::{Alias, KeyManager, KeyState, KmsData};
 use super::{default_key_policy, ensure_aws_managed_key, new_key, KmsError};
@@ -98,7 +98,14 @@ pub fn load_key(
     }
     let mut mac_key = spec.generate_mac_key();
     let material = match (given, &mut mac_key) {
-        (None, _) => KeyMaterial::derived_for_fixture(&iam.account, region, &id),
+        (None, Some(secret)) => {
+            // An HMAC key's secret is derived as symmetric material is, so MACs made
+            // before a reset or restart still verify.
+            let len = secret.0.len();
+            secret.0 = derived_fixture_bytes(&iam.account, region, &id, b"HMAC", len);
+            KeyMaterial::derived_for_fixture(&iam.account, region, &id)
+        }
+        (None, None) => KeyMaterial::derived_for_fixture(&iam.account, region, &id),
         (Some(bytes), Some(secret)) => {
             if bytes.len() != secret.0.len() {
                 return Err(fail(format!(
@@ -227,5 +234,29 @@ mod tests {
         ] {
             assert!(load_key(&mut data, &state.iam, "us-east-1", path, 1, &fixture(bad)).is_err());
         }
+    }
+
+    #[test]
+    fn hmac_keys_without_material_get_the_same_derived_secret_at_every_load() {
+        let state = crate::state::EmulatorState::new(crate::config::Config::default());
+        let id = "0badc0de-0000-4000-8000-000000000002";
+        let secret_at_a_load = |region: &str| {
+            let mut data = KmsData::default();
+            let declared = fixture(serde_json::json!({"id": id, "key_spec": "HMAC_512"}));
+            load_key(
+                &mut data,
+                &state.iam,
+                region,
+                Path::new("w.yaml"),
+                0,
+                &declared,
+            )
+            .unwrap();
+            data.keys[id].mac_key.as_ref().unwrap().0.clone()
+        };
+        let first = secret_at_a_load("us-east-1");
+        assert_eq!(first.len(), 64);
+        assert_eq!(first, secret_at_a_load("us-east-1"));
+        assert_ne!(first, secret_at_a_load("eu-west-1"));
     }
 }
