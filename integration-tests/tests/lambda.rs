@@ -45,7 +45,7 @@ async fn lambda_as(key: (&str, &str)) -> Client {
 /// The code of a test function as users deploy it on AWS: a zip holding the binary as
 /// `bootstrap`, uploaded in the request, so that it works against an emulator that
 /// cannot see this machine's files (a container).
-fn zipped(binary: &str) -> FunctionCode {
+pub(crate) fn zipped(binary: &str) -> FunctionCode {
     FunctionCode::builder()
         .zip_file(Blob::new(bootstrap_zip(binary)))
         .build()
