@@ -36,10 +36,12 @@ pub const FUNCTION_ROLE: &str = "bench-fn-role";
 /// The function's timeout in the fixture (the cold-start runs change it).
 pub const FUNCTION_TIMEOUT: u32 = 10;
 
-/// The principals and the key, as YAML; with `lambda`, the user may also call `lambda:*`.
+/// The principals and the key, as YAML; with `lambda`, the user may also call `lambda:*`
+/// and read invocation records (`emulator:ReadInvocations`: a signed request to the admin
+/// endpoints is decided by the caller's policies, as any other).
 pub fn principals_yaml(lambda: bool) -> String {
     let actions = if lambda {
-        r#"["ssm:*", "kms:*", "lambda:*"]"#
+        r#"["ssm:*", "kms:*", "lambda:*", "emulator:ReadInvocations"]"#
     } else {
         r#"["ssm:*", "kms:*"]"#
     };
@@ -243,7 +245,8 @@ mod tests {
         assert!(base_parameters_yaml().contains("/bench/path10/p9"));
         assert!(principals_yaml(false).contains(USER_KEY_ID));
         assert!(!principals_yaml(false).contains("lambda:*"));
-        assert!(principals_yaml(true).contains(r#"["ssm:*", "kms:*", "lambda:*"]"#));
+        assert!(principals_yaml(true)
+            .contains(r#"["ssm:*", "kms:*", "lambda:*", "emulator:ReadInvocations"]"#));
     }
 
     #[test]
