@@ -6,6 +6,7 @@
 
 use super::code::CodePackage;
 use super::config::FunctionConfig;
+use super::lifeline::Lifeline;
 use super::logs::{InvocationLog, LogSink, OutputPipes};
 use super::names::LATEST;
 use super::records::{CallTracker, InvocationRecords, SharedRecord};
@@ -382,6 +383,13 @@ pub async fn launch(launch: Launch<'_>) -> Result<Environment, LaunchError> {
         unregister(&launch.records);
         return Err(LaunchError::Setup("the runtime exited at once".to_owned()));
     };
+    // Without it, an emulator killed outright (or a test binary exiting) would leave the
+    // runtime running, re-parented to init.
+    let lifeline = Lifeline::attach(pid).map_err(|e| {
+        kill_group(pid);
+        unregister(&launch.records);
+        LaunchError::Setup(format!("cannot start the environment's lifeline: {e}"))
+    })?;
     let pipes = OutputPipes::new(Arc::clone(&sink), child.stdout.take(), child.stderr.take())
         .map_err(|e| {
             kill_group(pid);
@@ -420,6 +428,7 @@ pub async fn launch(launch: Launch<'_>) -> Result<Environment, LaunchError> {
             // is the leader reaped.
             group.kill_and_close();
             let _ = child.start_kill();
+            lifeline.close().await;
             let exit = match child.wait().await {
                 Ok(status) => Exit {
                     description: describe_exit(&status),

@@ -34,6 +34,7 @@ pub mod execution;
 pub mod fixture;
 pub mod functions;
 pub mod invoke;
+pub mod lifeline;
 pub mod logs;
 pub mod model;
 pub mod names;
