@@ -101,7 +101,9 @@ mod tests {
         for _ in 0..50 {
             let probe = std::process::Command::new("/bin/sh")
                 .arg("-c")
-                .arg(format!("kill -0 -{pid} 2>/dev/null && echo alive || echo gone"))
+                .arg(format!(
+                    "kill -0 -{pid} 2>/dev/null && echo alive || echo gone"
+                ))
                 .output()
                 .expect("probe the group");
             alive = String::from_utf8_lossy(&probe.stdout).trim() == "alive";
