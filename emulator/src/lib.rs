@@ -26,6 +26,8 @@ pub mod config;
 pub mod context;
 pub mod dispatch;
 pub mod fixtures;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod guard;
 pub mod iam;
 pub mod kms;
