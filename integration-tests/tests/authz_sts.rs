@@ -286,8 +286,8 @@ async fn decisions_of(request_id: &str) -> Vec<serde_json::Value> {
     log["decisions"].as_array().unwrap().clone()
 }
 
-/// A request that authorises several actions leaves one record per action, each with the
-/// request's id, and the log filters by it.
+/// A request that authorises several actions leaves one record, listing each action's
+/// evaluation, with the request's id, and the log filters by it.
 #[tokio::test]
 async fn the_decision_log_filters_the_records_of_one_request() {
     use aws_sdk_ssm::operation::RequestId;
@@ -309,11 +309,54 @@ async fn the_decision_log_filters_the_records_of_one_request() {
         .unwrap();
     let id = put.request_id().expect("a request id").to_owned();
     let records = decisions_of(&id).await;
-    let actions: Vec<&str> = records
+    assert_eq!(records.len(), 1, "{records:#?}");
+    let record = &records[0];
+    assert_eq!(record["requestId"], id.as_str());
+    assert_eq!(record["decision"], "Allow");
+    assert_eq!(
+        record["actions"],
+        serde_json::json!(["ssm:PutParameter", "ssm:AddTagsToResource"])
+    );
+    let evaluated: Vec<&str> = record["evaluations"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|r| r["action"].as_str().unwrap())
+        .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["ssm:PutParameter", "ssm:AddTagsToResource"]);
-    assert!(records.iter().all(|r| r["requestId"] == id.as_str()));
+    assert_eq!(evaluated, ["ssm:PutParameter", "ssm:AddTagsToResource"]);
     assert!(decisions_of("no-such-request").await.is_empty());
+}
+
+/// SSM's Encrypt for a SecureString is a request of its own on AWS (CloudTrail logs a KMS
+/// event whose `invokedBy` is SSM): its record has its own id and names the SSM request it
+/// was made for, and `?requestId=` of the SSM request shows both.
+#[tokio::test]
+async fn ssms_kms_call_is_a_record_of_its_own_linked_to_the_ssm_request() {
+    use aws_sdk_ssm::operation::RequestId;
+    let put = ssm()
+        .await
+        .put_parameter()
+        .name(unique("/linked-put/secret"))
+        .value("s3cret")
+        .r#type(ParameterType::SecureString)
+        .send()
+        .await
+        .unwrap();
+    let id = put.request_id().expect("a request id").to_owned();
+    let records = decisions_of(&id).await;
+    assert_eq!(records.len(), 2, "{records:#?}");
+    let own = records
+        .iter()
+        .find(|r| r["requestId"] == id.as_str())
+        .expect("SSM's record");
+    assert_eq!(own["actions"], serde_json::json!(["ssm:PutParameter"]));
+    assert!(own.get("calledBy").is_none());
+    let kms = records
+        .iter()
+        .find(|r| r["calledBy"]["requestId"] == id.as_str())
+        .expect("KMS's record, linked");
+    assert_ne!(kms["requestId"], id.as_str());
+    assert_eq!(kms["calledBy"]["service"], "ssm.amazonaws.com");
+    assert_eq!(kms["actions"], serde_json::json!(["kms:Encrypt"]));
+    assert_eq!(kms["decision"], "Allow");
 }
