@@ -360,3 +360,100 @@ async fn ssms_kms_call_is_a_record_of_its_own_linked_to_the_ssm_request() {
     assert_eq!(kms["actions"], serde_json::json!(["kms:Encrypt"]));
     assert_eq!(kms["decision"], "Allow");
 }
+
+/// SourceIdentity end to end: answered by AssumeRole, in every later request of the
+/// session as `aws:SourceIdentity`, refused without `sts:SetSourceIdentity` in the trust
+/// policy, and checked as the model constrains it (IAM User Guide, "Monitor and control
+/// actions taken with assumed roles").
+#[tokio::test]
+async fn a_source_identity_is_answered_and_decides_the_sessions_requests() {
+    let name = unique("/sourced/x");
+    ssm()
+        .await
+        .put_parameter()
+        .name(&name)
+        .value("v")
+        .r#type(ParameterType::String)
+        .send()
+        .await
+        .unwrap();
+    let sts = sts().await;
+    let assume = |identity: &'static str| {
+        sts.assume_role()
+            .role_arn(role("sts-sourced"))
+            .role_session_name("sourced")
+            .source_identity(identity)
+            .send()
+    };
+    let alice = assume("alice").await.expect("the trust policy allows it");
+    assert_eq!(alice.source_identity(), Some("alice"));
+    ssm_of(&alice)
+        .await
+        .get_parameter()
+        .name(&name)
+        .send()
+        .await
+        .expect("aws:SourceIdentity is alice");
+    let bob = assume("bob").await.unwrap();
+    let (code, _) = error_of(ssm_of(&bob).await.get_parameter().name(&name).send().await);
+    assert_eq!(code, "AccessDeniedException");
+    let (code, message) = error_of(assume("aws:alice").await);
+    assert_eq!(code, "ValidationError", "{message}");
+    let (code, message) = error_of(
+        sts.assume_role()
+            .role_arn(role("sts-untaggable"))
+            .role_session_name("sourced")
+            .source_identity("alice")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDenied");
+    assert!(message.contains("sts:SetSourceIdentity"), "{message}");
+}
+
+/// Session tags past the packed limit: PackedPolicyTooLarge (HTTP 400) with the
+/// percentage, as AWS words it; a few tags are answered with their PackedPolicySize.
+#[tokio::test]
+async fn session_tags_past_the_packed_limit_are_packed_policy_too_large() {
+    let sts = sts().await;
+    let few = sts
+        .assume_role()
+        .role_arn(role("sts-tagged"))
+        .role_session_name("packed")
+        .tags(tag("team", "blue"))
+        .send()
+        .await
+        .unwrap();
+    assert!(few.packed_policy_size().is_some_and(|p| (1..=100).contains(&p)));
+    // Fifty tags of distinct text (each within the model's 128 and 256 characters).
+    let mut request = sts
+        .assume_role()
+        .role_arn(role("sts-tagged"))
+        .role_session_name("packed");
+    for i in 0..50u64 {
+        let mut x = (i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let text: String = (0..80)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                char::from(b'a' + (x % 26) as u8)
+            })
+            .collect();
+        request = request.tags(tag(&format!("k{i}"), &text));
+    }
+    let result = request.send().await;
+    let status = result
+        .as_ref()
+        .err()
+        .and_then(|e| e.raw_response())
+        .map(|r| r.status().as_u16());
+    assert_eq!(status, Some(400));
+    let (code, message) = error_of(result);
+    assert_eq!(code, "PackedPolicyTooLarge");
+    let percent = message
+        .strip_prefix("Packed size of session tags consumes ")
+        .and_then(|rest| rest.strip_suffix("% of allotted space."))
+        .and_then(|n| n.parse::<u32>().ok());
+    assert!(percent.is_some_and(|p| p > 100), "{message}");
+}

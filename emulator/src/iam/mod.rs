@@ -49,6 +49,12 @@ pub struct Iam {
     /// The function each Lambda execution environment's session key belongs to (its
     /// `lambda:SourceFunctionArn`), by access key id.
     function_sessions: RwLock<HashMap<String, String>>,
+    /// The source identity of each role session that has one (AssumeRole's
+    /// `SourceIdentity`, or inherited down a role chain), by access key id.
+    source_identities: RwLock<HashMap<String, String>>,
+    /// Whether any session was started with a source identity (until then no request
+    /// looks one up).
+    source_identity_in_use: std::sync::atomic::AtomicBool,
     /// Whether any session was started with session policies (until then no request
     /// looks its session up to find them).
     session_policies_in_use: std::sync::atomic::AtomicBool,
@@ -199,6 +205,8 @@ impl Iam {
             directory,
             sessions: RwLock::new(HashMap::new()),
             function_sessions: RwLock::new(HashMap::new()),
+            source_identities: RwLock::new(HashMap::new()),
+            source_identity_in_use: std::sync::atomic::AtomicBool::new(false),
             session_policies_in_use: std::sync::atomic::AtomicBool::new(false),
             session_tags_in_use: std::sync::atomic::AtomicBool::new(false),
             decisions: DecisionLog::default(),
@@ -323,9 +331,45 @@ impl Iam {
         }
     }
 
+    /// Notes the source identity of the session of `key_id` (IAM User Guide, "Monitor and
+    /// control actions taken with assumed roles": once set it is in every request of the
+    /// session as `aws:SourceIdentity` and cannot be changed).
+    pub fn set_source_identity(&self, key_id: &str, source_identity: &str) {
+        self.source_identity_in_use
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let sessions = self.sessions.read().unwrap_or_else(|e| e.into_inner());
+        let mut identities = self
+            .source_identities
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        // Identities of expired sessions go with them.
+        identities.retain(|id, _| sessions.contains_key(id));
+        identities.insert(key_id.to_owned(), source_identity.to_owned());
+    }
+
+    /// The source identity of the caller's role session, if it has one.
+    pub fn source_identity_of(&self, caller: &Caller) -> Option<String> {
+        let in_use = self
+            .source_identity_in_use
+            .load(std::sync::atomic::Ordering::Relaxed);
+        match (in_use, caller.is_role_session(), &caller.access_key_id) {
+            (true, true, Some(id)) => self
+                .source_identities
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(id)
+                .cloned(),
+            _ => None,
+        }
+    }
+
     /// Forgets every role session started since the emulator started (fixture sessions
     /// remain).
     pub fn clear_sessions(&self) {
+        self.source_identities
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         self.function_sessions
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -380,6 +424,11 @@ impl Iam {
         // with the same key").
         for (key, value) in self.session_tags_of(caller).tags {
             keys.insert(&format!("aws:PrincipalTag/{key}"), value);
+        }
+        // A session's source identity is in every request it makes (IAM User Guide,
+        // "AWS global condition context keys": aws:SourceIdentity).
+        if let Some(source_identity) = self.source_identity_of(caller) {
+            keys.insert("aws:SourceIdentity", source_identity);
         }
         // The account that owns the resource: the fifth field of its ARN (absent for
         // `*`, the resource of list and create operations).
