@@ -207,7 +207,7 @@ pub fn create_key(
         .unwrap_or("SYMMETRIC_DEFAULT");
     let Some(spec) = KeySpec::parse(spec) else {
         return Err(KmsError::UnsupportedOperation(format!(
-            "KeySpec {spec} is not supported by this emulator; only SYMMETRIC_DEFAULT, HMAC and ECC_NIST_P256 keys are."
+            "KeySpec {spec} is not supported by this emulator; only SYMMETRIC_DEFAULT, HMAC and ECC (ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1) keys are."
         )));
     };
     // A key spec has exactly one usage; KeyUsage defaults to ENCRYPT_DECRYPT, so an HMAC
