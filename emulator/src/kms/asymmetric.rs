@@ -178,7 +178,7 @@ pub fn sign(
     let (key, algorithm) = signing_key(state, ctx, &key_id, "Sign", algorithm, message_type)?;
     let digest = prehash(&input.message.unwrap_or_default().0, message_type, algorithm)?;
     dry_run(input.dry_run)?;
-    let signature = private_key(&key)?.sign_digest(&digest)?;
+    let signature = private_key(&key)?.sign_digest(algorithm, &digest)?;
     Ok(SignOutput {
         key_id: key.arn,
         signature: Blob(signature),
@@ -212,7 +212,11 @@ pub fn verify(
     let (key, algorithm) = signing_key(state, ctx, &key_id, "Verify", algorithm, message_type)?;
     let digest = prehash(&input.message.unwrap_or_default().0, message_type, algorithm)?;
     dry_run(input.dry_run)?;
-    let valid = private_key(&key)?.verify_digest(&digest, &input.signature.unwrap_or_default().0);
+    let valid = private_key(&key)?.verify_digest(
+        algorithm,
+        &digest,
+        &input.signature.unwrap_or_default().0,
+    );
     if !valid {
         // The API reference names the exception but not its message; this one is the
         // emulator's own.

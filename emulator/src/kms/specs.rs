@@ -16,6 +16,11 @@ pub enum KeySpec {
     EccNistP384,
     EccNistP521,
     EccSecgP256k1,
+    /// RSA keys; here for SIGN_VERIFY only (their ENCRYPT_DECRYPT usage is not
+    /// emulated).
+    Rsa2048,
+    Rsa3072,
+    Rsa4096,
 }
 
 impl KeySpec {
@@ -31,6 +36,9 @@ impl KeySpec {
             "ECC_NIST_P384" => KeySpec::EccNistP384,
             "ECC_NIST_P521" => KeySpec::EccNistP521,
             "ECC_SECG_P256K1" => KeySpec::EccSecgP256k1,
+            "RSA_2048" => KeySpec::Rsa2048,
+            "RSA_3072" => KeySpec::Rsa3072,
+            "RSA_4096" => KeySpec::Rsa4096,
             _ => return None,
         })
     }
@@ -47,6 +55,9 @@ impl KeySpec {
             KeySpec::EccNistP384 => "ECC_NIST_P384",
             KeySpec::EccNistP521 => "ECC_NIST_P521",
             KeySpec::EccSecgP256k1 => "ECC_SECG_P256K1",
+            KeySpec::Rsa2048 => "RSA_2048",
+            KeySpec::Rsa3072 => "RSA_3072",
+            KeySpec::Rsa4096 => "RSA_4096",
         }
     }
 
@@ -58,7 +69,10 @@ impl KeySpec {
             KeySpec::EccNistP256
             | KeySpec::EccNistP384
             | KeySpec::EccNistP521
-            | KeySpec::EccSecgP256k1 => "SIGN_VERIFY",
+            | KeySpec::EccSecgP256k1
+            | KeySpec::Rsa2048
+            | KeySpec::Rsa3072
+            | KeySpec::Rsa4096 => "SIGN_VERIFY",
             KeySpec::Hmac224 | KeySpec::Hmac256 | KeySpec::Hmac384 | KeySpec::Hmac512 => {
                 "GENERATE_VERIFY_MAC"
             }
@@ -98,6 +112,15 @@ impl KeySpec {
             KeySpec::EccNistP256 | KeySpec::EccSecgP256k1 => &["ECDSA_SHA_256"],
             KeySpec::EccNistP384 => &["ECDSA_SHA_384"],
             KeySpec::EccNistP521 => &["ECDSA_SHA_512"],
+            // RSA signing keys: RSASSA-PSS and PKCS #1 v1.5 with SHA-2 (same reference).
+            KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 => &[
+                "RSASSA_PSS_SHA_256",
+                "RSASSA_PSS_SHA_384",
+                "RSASSA_PSS_SHA_512",
+                "RSASSA_PKCS1_V1_5_SHA_256",
+                "RSASSA_PKCS1_V1_5_SHA_384",
+                "RSASSA_PKCS1_V1_5_SHA_512",
+            ],
             _ => &[],
         }
     }
@@ -128,6 +151,18 @@ impl KeySpec {
             KeySpec::EccSecgP256k1 => draw(32, |b| {
                 k256::ecdsa::SigningKey::from_slice(b).ok().map(SignKey::K256)
             }),
+            KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 => {
+                let bits = match self {
+                    KeySpec::Rsa2048 => 2048,
+                    KeySpec::Rsa3072 => 3072,
+                    _ => 4096,
+                };
+                // The operating system's generator, through the RustCrypto traits rsa
+                // takes. Generation fails only if that generator does.
+                use sha2::digest::common::getrandom::SysRng;
+                let key = rsa::PrivateKey::new(&mut SysRng, bits).ok()?;
+                SignKey::Rsa(Box::new(key))
+            }
             _ => return None,
         })
     }
@@ -155,6 +190,7 @@ pub enum SignKey {
     P384(p384::ecdsa::SigningKey),
     P521(Box<p521::ecdsa::SigningKey>),
     K256(k256::ecdsa::SigningKey),
+    Rsa(Box<rsa::PrivateKey>),
 }
 
 impl std::fmt::Debug for SignKey {
@@ -166,8 +202,9 @@ impl std::fmt::Debug for SignKey {
 /// Runs `$body` with `$key` bound to the curve's ECDSA signing key and the type `Der` to
 /// its DER signature (one arm per curve, so that each is a concrete type).
 macro_rules! with_ecdsa {
-    ($sign:expr, |$key:ident| $body:expr) => {
+    ($sign:expr, |$key:ident| $body:expr, |$rsa:ident| $rsa_body:expr) => {
         match $sign {
+            SignKey::Rsa($rsa) => $rsa_body,
             SignKey::P256($key) => {
                 type Der = p256::ecdsa::DerSignature;
                 $body
@@ -190,38 +227,87 @@ macro_rules! with_ecdsa {
 }
 
 impl SignKey {
-    /// The ECDSA signature of a digest, DER-encoded (ANSI X9.62), as KMS answers it.
-    pub fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, KmsError> {
+    /// The signature of a digest with `algorithm`: for ECDSA DER-encoded (ANSI X9.62),
+    /// for RSA the PSS (salt as long as the hash, as KMS makes them) or PKCS #1 v1.5
+    /// signature, as KMS answers them.
+    pub fn sign_digest(&self, algorithm: &str, digest: &[u8]) -> Result<Vec<u8>, KmsError> {
         use p256::ecdsa::signature::hazmat::PrehashSigner;
         use p256::ecdsa::signature::SignatureEncoding;
         let failed = |_| KmsError::Internal("signing failed".to_owned());
-        Ok(with_ecdsa!(self, |key| {
-            let signature: Der = key.sign_prehash(digest).map_err(failed)?;
-            signature.to_vec()
-        }))
+        Ok(with_ecdsa!(
+            self,
+            |key| {
+                let signature: Der = key.sign_prehash(digest).map_err(failed)?;
+                signature.to_vec()
+            },
+            |key| {
+                use sha2::{Sha256, Sha384, Sha512};
+                let failed = |_| KmsError::Internal("signing failed".to_owned());
+                match algorithm {
+                    "RSASSA_PSS_SHA_256" => key.pss_sign_prehash::<Sha256>(digest),
+                    "RSASSA_PSS_SHA_384" => key.pss_sign_prehash::<Sha384>(digest),
+                    "RSASSA_PSS_SHA_512" => key.pss_sign_prehash::<Sha512>(digest),
+                    "RSASSA_PKCS1_V1_5_SHA_256" => key.pkcs1v15_sign_prehash::<Sha256>(digest),
+                    "RSASSA_PKCS1_V1_5_SHA_384" => key.pkcs1v15_sign_prehash::<Sha384>(digest),
+                    _ => key.pkcs1v15_sign_prehash::<Sha512>(digest),
+                }
+                .map_err(failed)?
+            }
+        ))
     }
 
-    /// Whether `signature` (DER) is this key's signature of `digest`.
-    pub fn verify_digest(&self, digest: &[u8], signature: &[u8]) -> bool {
+    /// Whether `signature` is this key's signature of `digest` with `algorithm`.
+    pub fn verify_digest(&self, algorithm: &str, digest: &[u8], signature: &[u8]) -> bool {
         use p256::ecdsa::signature::hazmat::PrehashVerifier;
-        with_ecdsa!(self, |key| {
-            Der::from_bytes(signature)
-                .is_ok_and(|s| key.verifying_key().verify_prehash(digest, &s).is_ok())
-        })
+        with_ecdsa!(
+            self,
+            |key| {
+                Der::from_bytes(signature)
+                    .is_ok_and(|s| key.verifying_key().verify_prehash(digest, &s).is_ok())
+            },
+            |key| {
+                use sha2::{Sha256, Sha384, Sha512};
+                let public = key.to_public_key();
+                match algorithm {
+                    "RSASSA_PSS_SHA_256" => public.pss_verify_prehash::<Sha256>(digest, signature),
+                    "RSASSA_PSS_SHA_384" => public.pss_verify_prehash::<Sha384>(digest, signature),
+                    "RSASSA_PSS_SHA_512" => public.pss_verify_prehash::<Sha512>(digest, signature),
+                    "RSASSA_PKCS1_V1_5_SHA_256" => {
+                        public.pkcs1v15_verify_prehash::<Sha256>(digest, signature)
+                    }
+                    "RSASSA_PKCS1_V1_5_SHA_384" => {
+                        public.pkcs1v15_verify_prehash::<Sha384>(digest, signature)
+                    }
+                    _ => public.pkcs1v15_verify_prehash::<Sha512>(digest, signature),
+                }
+                .is_ok()
+            }
+        )
     }
 
     /// The public key as a DER SubjectPublicKeyInfo (RFC 5280), as GetPublicKey answers.
     pub fn public_key_der(&self) -> Result<Vec<u8>, KmsError> {
         use p256::pkcs8::EncodePublicKey;
         let failed = |_| KmsError::Internal("public key encoding failed".to_owned());
-        Ok(with_ecdsa!(self, |key| {
-            let _: Option<Der> = None;
-            key.verifying_key()
-                .to_public_key_der()
-                .map_err(failed)?
-                .as_bytes()
-                .to_vec()
-        }))
+        Ok(with_ecdsa!(
+            self,
+            |key| {
+                let _: Option<Der> = None;
+                key.verifying_key()
+                    .to_public_key_der()
+                    .map_err(failed)?
+                    .as_bytes()
+                    .to_vec()
+            },
+            |key| {
+                use rsa::pkcs8::EncodePublicKey;
+                key.to_public_key()
+                    .to_public_key_der()
+                    .map_err(|_| KmsError::Internal("public key encoding failed".to_owned()))?
+                    .as_bytes()
+                    .to_vec()
+            }
+        ))
     }
 }
 
@@ -274,13 +360,41 @@ mod tests {
             let key = spec.generate_sign_key().unwrap();
             assert_eq!(format!("{key:?}"), "SignKey(** redacted **)");
             let digest = vec![7u8; len];
-            let signature = key.sign_digest(&digest).unwrap();
-            assert!(key.verify_digest(&digest, &signature), "{spec:?}");
-            assert!(!key.verify_digest(&[8u8; 64][..len], &signature), "{spec:?}");
-            assert!(!key.verify_digest(&digest, b"not der"));
+            let algorithm = spec.signing_algorithms()[0];
+            let signature = key.sign_digest(algorithm, &digest).unwrap();
+            assert!(key.verify_digest(algorithm, &digest, &signature), "{spec:?}");
+            assert!(!key.verify_digest(algorithm, &[8u8; 64][..len], &signature), "{spec:?}");
+            assert!(!key.verify_digest(algorithm, &digest, b"not der"));
             // DER SEQUENCE of the algorithm identifier and the key.
             assert_eq!(key.public_key_der().unwrap()[0], 0x30);
         }
         assert!(KeySpec::Hmac256.generate_sign_key().is_none());
+    }
+
+    /// An RSA signing key signs with each of its six algorithms (PSS and PKCS #1 v1.5,
+    /// SHA-256/384/512), and a signature of one algorithm does not verify as another.
+    #[test]
+    fn rsa_keys_sign_with_every_algorithm() {
+        let key = KeySpec::Rsa2048.generate_sign_key().unwrap();
+        assert_eq!(format!("{key:?}"), "SignKey(** redacted **)");
+        for algorithm in KeySpec::Rsa2048.signing_algorithms() {
+            let len = if algorithm.ends_with("_384") {
+                48
+            } else if algorithm.ends_with("_512") {
+                64
+            } else {
+                32
+            };
+            let digest = vec![3u8; len];
+            let signature = key.sign_digest(algorithm, &digest).unwrap();
+            assert_eq!(signature.len(), 256, "{algorithm}");
+            assert!(key.verify_digest(algorithm, &digest, &signature), "{algorithm}");
+            let other = if algorithm.contains("PSS") {
+                algorithm.replace("PSS", "PKCS1_V1_5")
+            } else {
+                algorithm.replace("PKCS1_V1_5", "PSS")
+            };
+            assert!(!key.verify_digest(&other, &digest, &signature), "{algorithm}");
+        }
     }
 }
