@@ -424,7 +424,9 @@ async fn session_tags_past_the_packed_limit_are_packed_policy_too_large() {
         .send()
         .await
         .unwrap();
-    assert!(few.packed_policy_size().is_some_and(|p| (1..=100).contains(&p)));
+    assert!(few
+        .packed_policy_size()
+        .is_some_and(|p| (1..=100).contains(&p)));
     // Fifty tags of distinct text (each within the model's 128 and 256 characters).
     let mut request = sts
         .assume_role()

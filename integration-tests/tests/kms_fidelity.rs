@@ -588,9 +588,24 @@ async fn ecc_p256_signatures_verify_with_openssl() {
 async fn every_ecc_curve_signs_as_openssl_verifies() {
     let client = kms().await;
     let cases = [
-        (KeySpec::EccNistP384, SigningAlgorithmSpec::EcdsaSha384, "sha384", ["P-384", "secp384r1"]),
-        (KeySpec::EccNistP521, SigningAlgorithmSpec::EcdsaSha512, "sha512", ["P-521", "secp521r1"]),
-        (KeySpec::EccSecgP256K1, SigningAlgorithmSpec::EcdsaSha256, "sha256", ["secp256k1", "secp256k1"]),
+        (
+            KeySpec::EccNistP384,
+            SigningAlgorithmSpec::EcdsaSha384,
+            "sha384",
+            ["P-384", "secp384r1"],
+        ),
+        (
+            KeySpec::EccNistP521,
+            SigningAlgorithmSpec::EcdsaSha512,
+            "sha512",
+            ["P-521", "secp521r1"],
+        ),
+        (
+            KeySpec::EccSecgP256K1,
+            SigningAlgorithmSpec::EcdsaSha256,
+            "sha256",
+            ["secp256k1", "secp256k1"],
+        ),
     ];
     for (spec, algorithm, hash, curve_names) in cases {
         let created = client
@@ -602,7 +617,11 @@ async fn every_ecc_curve_signs_as_openssl_verifies() {
             .unwrap();
         let metadata = created.key_metadata().unwrap();
         let key = metadata.key_id().to_owned();
-        assert_eq!(metadata.signing_algorithms(), [algorithm.clone()], "{spec:?}");
+        assert_eq!(
+            metadata.signing_algorithms(),
+            [algorithm.clone()],
+            "{spec:?}"
+        );
         let public = client.get_public_key().key_id(&key).send().await.unwrap();
         assert_eq!(public.key_spec(), Some(&spec));
         assert_eq!(public.signing_algorithms(), [algorithm.clone()]);
@@ -612,17 +631,29 @@ async fn every_ecc_curve_signs_as_openssl_verifies() {
         let message = b"webhook body";
         std::fs::write(dir.join("msg"), message).unwrap();
         openssl(
-            &["pkey", "-pubin", "-inform", "DER", "-in", "pub.der", "-out", "pub.pem"],
+            &[
+                "pkey", "-pubin", "-inform", "DER", "-in", "pub.der", "-out", "pub.pem",
+            ],
             &dir,
         );
-        let text = openssl(&["pkey", "-pubin", "-in", "pub.pem", "-noout", "-text"], &dir);
+        let text = openssl(
+            &["pkey", "-pubin", "-in", "pub.pem", "-noout", "-text"],
+            &dir,
+        );
         assert!(
             curve_names.iter().any(|n| text.contains(n)),
             "{spec:?}: {text}"
         );
         let digest_file = format!("msg.{hash}");
         openssl(
-            &["dgst", &format!("-{hash}"), "-binary", "-out", &digest_file, "msg"],
+            &[
+                "dgst",
+                &format!("-{hash}"),
+                "-binary",
+                "-out",
+                &digest_file,
+                "msg",
+            ],
             &dir,
         );
         let digest = std::fs::read(dir.join(&digest_file)).unwrap();
@@ -643,10 +674,21 @@ async fn every_ecc_curve_signs_as_openssl_verifies() {
                 .unwrap();
             std::fs::write(dir.join("sig"), signature.as_ref()).unwrap();
             let verified = openssl(
-                &["dgst", &format!("-{hash}"), "-verify", "pub.pem", "-signature", "sig", "msg"],
+                &[
+                    "dgst",
+                    &format!("-{hash}"),
+                    "-verify",
+                    "pub.pem",
+                    "-signature",
+                    "sig",
+                    "msg",
+                ],
                 &dir,
             );
-            assert!(verified.contains("Verified OK"), "{spec:?} {message_type:?}: {verified}");
+            assert!(
+                verified.contains("Verified OK"),
+                "{spec:?} {message_type:?}: {verified}"
+            );
             let through_kms = client
                 .verify()
                 .key_id(&key)
@@ -709,10 +751,15 @@ async fn rsa_signatures_verify_with_openssl() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("pub.der"), public.public_key().unwrap().as_ref()).unwrap();
     openssl(
-        &["pkey", "-pubin", "-inform", "DER", "-in", "pub.der", "-out", "pub.pem"],
+        &[
+            "pkey", "-pubin", "-inform", "DER", "-in", "pub.der", "-out", "pub.pem",
+        ],
         &dir,
     );
-    let text = openssl(&["pkey", "-pubin", "-in", "pub.pem", "-noout", "-text"], &dir);
+    let text = openssl(
+        &["pkey", "-pubin", "-in", "pub.pem", "-noout", "-text"],
+        &dir,
+    );
     assert!(text.contains("2048 bit"), "{text}");
     let message = b"invoice 42";
     std::fs::write(dir.join("msg"), message).unwrap();
@@ -740,11 +787,19 @@ async fn rsa_signatures_verify_with_openssl() {
         let mut args = vec!["dgst", digest.as_str(), "-verify", "pub.pem"];
         if pss {
             // -1: the salt is as long as the digest.
-            args.extend(["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:-1"]);
+            args.extend([
+                "-sigopt",
+                "rsa_padding_mode:pss",
+                "-sigopt",
+                "rsa_pss_saltlen:-1",
+            ]);
         }
         args.extend(["-signature", "sig", "msg"]);
         let verified = openssl(&args, &dir);
-        assert!(verified.contains("Verified OK"), "{algorithm:?}: {verified}");
+        assert!(
+            verified.contains("Verified OK"),
+            "{algorithm:?}: {verified}"
+        );
         let valid = client
             .verify()
             .key_id(&key)

@@ -370,11 +370,7 @@ mod tests {
     }
 
     fn add(log: &DecisionLog, slot: &DecisionSlot, id: usize, evaluation: ActionEvaluation) {
-        log.record(
-            slot,
-            || (id.to_string(), String::new(), None),
-            evaluation,
-        );
+        log.record(slot, || (id.to_string(), String::new(), None), evaluation);
     }
 
     #[test]
@@ -386,7 +382,12 @@ mod tests {
             } else {
                 Outcome::ImplicitDeny
             };
-            add(&log, &DecisionSlot::default(), n, evaluation("ssm:GetParameter", outcome));
+            add(
+                &log,
+                &DecisionSlot::default(),
+                n,
+                evaluation("ssm:GetParameter", outcome),
+            );
         }
         let all = log.recent(false);
         assert_eq!(all.len(), CAPACITY);
@@ -401,8 +402,18 @@ mod tests {
     fn one_record_per_request_whatever_its_actions() {
         let log = DecisionLog::default();
         let first = DecisionSlot::default();
-        add(&log, &first, 1, evaluation("sts:AssumeRole", Outcome::Allow));
-        add(&log, &DecisionSlot::default(), 2, evaluation("ssm:GetParameter", Outcome::Allow));
+        add(
+            &log,
+            &first,
+            1,
+            evaluation("sts:AssumeRole", Outcome::Allow),
+        );
+        add(
+            &log,
+            &DecisionSlot::default(),
+            2,
+            evaluation("ssm:GetParameter", Outcome::Allow),
+        );
         let mut soft = evaluation("sts:SetSourceIdentity", Outcome::ImplicitDeny);
         soft.enforced = false;
         add(&log, &first, 1, soft);
@@ -411,7 +422,12 @@ mod tests {
         assert_eq!(records[0].evaluations.len(), 2);
         assert_eq!(records[0].decision(), "WouldDeny");
         assert_eq!(records[0].deciding().action, "sts:SetSourceIdentity");
-        add(&log, &first, 1, evaluation("sts:TagSession", Outcome::ExplicitDeny));
+        add(
+            &log,
+            &first,
+            1,
+            evaluation("sts:TagSession", Outcome::ExplicitDeny),
+        );
         let record = &log.recent(true)[0];
         assert_eq!(record.decision(), "ExplicitDeny");
         assert_eq!(record.deciding().action, "sts:TagSession");
@@ -424,7 +440,12 @@ mod tests {
         assert_eq!(shown["evaluations"][1]["decision"], "WouldDeny");
         // A request whose record was forgotten (reset) starts a new one.
         log.clear();
-        add(&log, &first, 1, evaluation("sts:AssumeRole", Outcome::Allow));
+        add(
+            &log,
+            &first,
+            1,
+            evaluation("sts:AssumeRole", Outcome::Allow),
+        );
         assert_eq!(log.recent(false).len(), 1);
     }
 

@@ -1004,7 +1004,10 @@ impl Iam {
             .filter(|record| {
                 request_id.is_none_or(|id| {
                     record.request_id == id
-                        || record.called_by.as_ref().is_some_and(|c| c.request_id == id)
+                        || record
+                            .called_by
+                            .as_ref()
+                            .is_some_and(|c| c.request_id == id)
                 })
             })
             .map(|record| {

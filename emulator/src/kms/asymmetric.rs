@@ -121,8 +121,7 @@ fn signing_key(
         keys.insert("kms:SigningAlgorithm", algorithm);
         keys.insert("kms:MessageType", message_type);
     })?;
-    let algorithm =
-        supported_algorithm(&key, operation, key.spec.signing_algorithms(), algorithm)?;
+    let algorithm = supported_algorithm(&key, operation, key.spec.signing_algorithms(), algorithm)?;
     Ok((key, algorithm))
 }
 
@@ -176,7 +175,11 @@ pub fn sign(
     let message_type = input.message_type.as_deref().unwrap_or("RAW");
     let algorithm = input.signing_algorithm.as_deref().unwrap_or_default();
     let (key, algorithm) = signing_key(state, ctx, &key_id, "Sign", algorithm, message_type)?;
-    let digest = prehash(&input.message.unwrap_or_default().0, message_type, algorithm)?;
+    let digest = prehash(
+        &input.message.unwrap_or_default().0,
+        message_type,
+        algorithm,
+    )?;
     dry_run(input.dry_run)?;
     let signature = private_key(&key)?.sign_digest(algorithm, &digest)?;
     Ok(SignOutput {
@@ -210,7 +213,11 @@ pub fn verify(
     let message_type = input.message_type.as_deref().unwrap_or("RAW");
     let algorithm = input.signing_algorithm.as_deref().unwrap_or_default();
     let (key, algorithm) = signing_key(state, ctx, &key_id, "Verify", algorithm, message_type)?;
-    let digest = prehash(&input.message.unwrap_or_default().0, message_type, algorithm)?;
+    let digest = prehash(
+        &input.message.unwrap_or_default().0,
+        message_type,
+        algorithm,
+    )?;
     dry_run(input.dry_run)?;
     let valid = private_key(&key)?.verify_digest(
         algorithm,

@@ -138,10 +138,14 @@ impl KeySpec {
         }
         Some(match self {
             KeySpec::EccNistP256 => draw(32, |b| {
-                p256::ecdsa::SigningKey::from_slice(b).ok().map(SignKey::P256)
+                p256::ecdsa::SigningKey::from_slice(b)
+                    .ok()
+                    .map(SignKey::P256)
             }),
             KeySpec::EccNistP384 => draw(48, |b| {
-                p384::ecdsa::SigningKey::from_slice(b).ok().map(SignKey::P384)
+                p384::ecdsa::SigningKey::from_slice(b)
+                    .ok()
+                    .map(SignKey::P384)
             }),
             KeySpec::EccNistP521 => draw(66, |b| {
                 p521::ecdsa::SigningKey::from_slice(b)
@@ -149,7 +153,9 @@ impl KeySpec {
                     .map(|k| SignKey::P521(Box::new(k)))
             }),
             KeySpec::EccSecgP256k1 => draw(32, |b| {
-                k256::ecdsa::SigningKey::from_slice(b).ok().map(SignKey::K256)
+                k256::ecdsa::SigningKey::from_slice(b)
+                    .ok()
+                    .map(SignKey::K256)
             }),
             KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 => {
                 let bits = match self {
@@ -362,8 +368,14 @@ mod tests {
             let digest = vec![7u8; len];
             let algorithm = spec.signing_algorithms()[0];
             let signature = key.sign_digest(algorithm, &digest).unwrap();
-            assert!(key.verify_digest(algorithm, &digest, &signature), "{spec:?}");
-            assert!(!key.verify_digest(algorithm, &[8u8; 64][..len], &signature), "{spec:?}");
+            assert!(
+                key.verify_digest(algorithm, &digest, &signature),
+                "{spec:?}"
+            );
+            assert!(
+                !key.verify_digest(algorithm, &[8u8; 64][..len], &signature),
+                "{spec:?}"
+            );
             assert!(!key.verify_digest(algorithm, &digest, b"not der"));
             // DER SEQUENCE of the algorithm identifier and the key.
             assert_eq!(key.public_key_der().unwrap()[0], 0x30);
@@ -388,13 +400,19 @@ mod tests {
             let digest = vec![3u8; len];
             let signature = key.sign_digest(algorithm, &digest).unwrap();
             assert_eq!(signature.len(), 256, "{algorithm}");
-            assert!(key.verify_digest(algorithm, &digest, &signature), "{algorithm}");
+            assert!(
+                key.verify_digest(algorithm, &digest, &signature),
+                "{algorithm}"
+            );
             let other = if algorithm.contains("PSS") {
                 algorithm.replace("PSS", "PKCS1_V1_5")
             } else {
                 algorithm.replace("PKCS1_V1_5", "PSS")
             };
-            assert!(!key.verify_digest(&other, &digest, &signature), "{algorithm}");
+            assert!(
+                !key.verify_digest(&other, &digest, &signature),
+                "{algorithm}"
+            );
         }
     }
 }

@@ -427,8 +427,7 @@ const PACKED_TAGS_BUDGET: usize = 256;
 /// The deflated size of `parts`, one after another.
 fn deflated_len(parts: &[&str]) -> usize {
     use std::io::Write;
-    let mut encoder =
-        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
     for part in parts {
         // Writing to a Vec cannot fail.
         let _ = encoder.write_all(part.as_bytes());
@@ -585,9 +584,7 @@ fn assume_role(
             )));
         }
     }
-    let source_identity = source_identity
-        .map(str::to_owned)
-        .or(inherited_source);
+    let source_identity = source_identity.map(str::to_owned).or(inherited_source);
     let source_identity = source_identity.as_deref();
     let inherited = iam.session_tags_of(&ctx.caller).inherited();
     if passed.tags.iter().any(|(k, _)| {
@@ -864,7 +861,10 @@ mod tests {
         let state = source_world(false);
         let user = "AKIASOURCEID00000001";
         for bad in ["a", "aws:alice", "has space", &"x".repeat(65)] {
-            let extra = format!("&SourceIdentity={}", bad.replace(' ', "+").replace(':', "%3A"));
+            let extra = format!(
+                "&SourceIdentity={}",
+                bad.replace(' ', "+").replace(':', "%3A")
+            );
             assert_eq!(
                 assume(&state, user, "first", &extra),
                 Err("ValidationError".to_owned()),
@@ -879,11 +879,19 @@ mod tests {
         // The answer carries it.
         let ctx = context_of(&state, user);
         let body = "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Ffirst&RoleSessionName=s1&SourceIdentity=alice";
-        let xml = String::from_utf8(assume_role(&state, &ctx, &query::decode(body.as_bytes())).unwrap()).unwrap();
-        assert!(xml.contains("<SourceIdentity>alice</SourceIdentity>"), "{xml}");
+        let xml =
+            String::from_utf8(assume_role(&state, &ctx, &query::decode(body.as_bytes())).unwrap())
+                .unwrap();
+        assert!(
+            xml.contains("<SourceIdentity>alice</SourceIdentity>"),
+            "{xml}"
+        );
         let first = assume(&state, user, "first", "&SourceIdentity=alice").unwrap();
         let first_ctx = context_of(&state, &first);
-        assert_eq!(state.iam.source_identity_of(&first_ctx.caller).as_deref(), Some("alice"));
+        assert_eq!(
+            state.iam.source_identity_of(&first_ctx.caller).as_deref(),
+            Some("alice")
+        );
         // Every later request of the session carries aws:SourceIdentity.
         state
             .iam
@@ -898,13 +906,19 @@ mod tests {
         // cannot be changed.
         let second = assume(&state, &first, "second", "").unwrap();
         let second_ctx = context_of(&state, &second);
-        assert_eq!(state.iam.source_identity_of(&second_ctx.caller).as_deref(), Some("alice"));
+        assert_eq!(
+            state.iam.source_identity_of(&second_ctx.caller).as_deref(),
+            Some("alice")
+        );
         assert_eq!(
             assume(&state, &first, "second", "&SourceIdentity=bob"),
             Err("InvalidParameterValue".to_owned())
         );
         // A session without one cannot satisfy `second`'s condition.
-        assert_eq!(assume(&state, &without, "second", ""), Err("AccessDenied".to_owned()));
+        assert_eq!(
+            assume(&state, &without, "second", ""),
+            Err("AccessDenied".to_owned())
+        );
     }
 
     /// Session policies and tags past the packed budget: PackedPolicyTooLarge with the
@@ -938,7 +952,8 @@ mod tests {
             panic!("50 long tags fit");
         };
         let pattern =
-            regex::Regex::new(r"^Packed size of session tags consumes \d+% of allotted space\.$").unwrap();
+            regex::Regex::new(r"^Packed size of session tags consumes \d+% of allotted space\.$")
+                .unwrap();
         assert!(pattern.is_match(&message), "{message}");
         // A policy (within the 2048 characters of the plain text) of many distinct,
         // poorly compressible resources.
@@ -954,9 +969,13 @@ mod tests {
         else {
             panic!("the policy fits");
         };
-        let pattern = regex::Regex::new(r"^Packed policy consumes \d+% of allotted space$").unwrap();
+        let pattern =
+            regex::Regex::new(r"^Packed policy consumes \d+% of allotted space$").unwrap();
         assert!(pattern.is_match(&message), "{message}");
-        assert_eq!(StsError::PackedPolicyTooLarge(message).status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            StsError::PackedPolicyTooLarge(message).status(),
+            StatusCode::BAD_REQUEST
+        );
     }
 
     /// AWS's own rules (a root user assuming a role) are authorisation decisions:
@@ -978,8 +997,14 @@ mod tests {
             let record = state.iam.decisions.recent(true).pop().unwrap();
             assert_eq!(record.request_id, root.request_id);
             let first = &record.evaluations[0];
-            assert_eq!(first.rule.as_deref(), Some("roles may not be assumed by root accounts"));
-            assert_eq!(record.decision(), if soft { "WouldDeny" } else { "ImplicitDeny" });
+            assert_eq!(
+                first.rule.as_deref(),
+                Some("roles may not be assumed by root accounts")
+            );
+            assert_eq!(
+                record.decision(),
+                if soft { "WouldDeny" } else { "ImplicitDeny" }
+            );
             let missing = assume(&state, "AKIASOURCEID00000001", "nobody", "");
             assert_eq!(missing, Err("AccessDenied".to_owned()));
             let record = state.iam.decisions.recent(true).pop().unwrap();

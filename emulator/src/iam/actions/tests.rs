@@ -113,7 +113,9 @@ impl Seen {
                 // The request's own record, and those of the requests a service made on
                 // its behalf (SSM's calls to KMS).
                 r.request_id == ctx.request_id
-                    || r.called_by.as_ref().is_some_and(|c| c.request_id == ctx.request_id)
+                    || r.called_by
+                        .as_ref()
+                        .is_some_and(|c| c.request_id == ctx.request_id)
             })
             .collect();
         assert!(!records.is_empty(), "{operation}: no decision recorded");
@@ -648,7 +650,9 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
             .recent(false)
             .into_iter()
             .find(|r| {
-                r.called_by.as_ref().is_some_and(|c| c.request_id == ctx.request_id)
+                r.called_by
+                    .as_ref()
+                    .is_some_and(|c| c.request_id == ctx.request_id)
                     && r.evaluations[0].action == "kms:Encrypt"
             })
             .expect("KMS's decision for SSM, a request of its own linked to SSM's");
