@@ -84,6 +84,45 @@ pub struct RequestContext {
     pub caller: Caller,
     /// The client's address (`aws:SourceIp`), when known.
     pub source_ip: Option<IpAddr>,
+    /// Which record of the decision log holds this request's decisions (one record per
+    /// request, however many actions it authorises).
+    pub decisions: DecisionSlot,
+    /// The service that made this request on the caller's behalf (SSM calling KMS), and
+    /// the caller's request to it.
+    pub called_by: Option<CalledBy>,
+}
+
+/// The request a service made on the caller's behalf was made for (SSM's calls to KMS):
+/// on AWS a separate request, whose CloudTrail event names the calling service in
+/// `userIdentity.invokedBy`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalledBy {
+    /// The calling service's principal (`ssm.amazonaws.com`).
+    pub service: String,
+    /// The id of the caller's request to that service.
+    pub request_id: String,
+}
+
+/// The sequence number of a request's record in the decision log, once it has one.
+#[derive(Debug, Default)]
+pub struct DecisionSlot(AtomicU64);
+
+impl DecisionSlot {
+    /// The record's sequence number, if the request has one.
+    pub fn get(&self) -> Option<u64> {
+        self.0.load(Ordering::Relaxed).checked_sub(1)
+    }
+
+    /// Notes the request's record.
+    pub fn set(&self, seq: u64) {
+        self.0.store(seq + 1, Ordering::Relaxed);
+    }
+}
+
+impl Clone for DecisionSlot {
+    fn clone(&self) -> Self {
+        DecisionSlot(AtomicU64::new(self.0.load(Ordering::Relaxed)))
+    }
 }
 
 impl RequestContext {
@@ -95,6 +134,26 @@ impl RequestContext {
             account: account.to_owned(),
             caller,
             source_ip,
+            decisions: DecisionSlot::default(),
+            called_by: None,
+        }
+    }
+
+    /// The context of a request `service` (`ssm`) makes on this caller's behalf to
+    /// another service (KMS): the same caller, region and source, a request id of its
+    /// own, and a link to this request.
+    pub fn on_behalf(&self, service: &str) -> RequestContext {
+        RequestContext {
+            request_id: new_request_id(),
+            region: self.region.clone(),
+            account: self.account.clone(),
+            caller: self.caller.clone(),
+            source_ip: self.source_ip,
+            decisions: DecisionSlot::default(),
+            called_by: Some(CalledBy {
+                service: format!("{service}.amazonaws.com"),
+                request_id: self.request_id.clone(),
+            }),
         }
     }
 }

@@ -177,6 +177,8 @@ pub(crate) fn authenticate_request(
         account: state.config.account.clone(),
         caller: authenticated.caller,
         source_ip,
+        decisions: Default::default(),
+        called_by: None,
     })
 }
 

@@ -286,8 +286,8 @@ async fn decisions_of(request_id: &str) -> Vec<serde_json::Value> {
     log["decisions"].as_array().unwrap().clone()
 }
 
-/// A request that authorises several actions leaves one record per action, each with the
-/// request's id, and the log filters by it.
+/// A request that authorises several actions leaves one record, listing each action's
+/// evaluation, with the request's id, and the log filters by it.
 #[tokio::test]
 async fn the_decision_log_filters_the_records_of_one_request() {
     use aws_sdk_ssm::operation::RequestId;
@@ -309,11 +309,153 @@ async fn the_decision_log_filters_the_records_of_one_request() {
         .unwrap();
     let id = put.request_id().expect("a request id").to_owned();
     let records = decisions_of(&id).await;
-    let actions: Vec<&str> = records
+    assert_eq!(records.len(), 1, "{records:#?}");
+    let record = &records[0];
+    assert_eq!(record["requestId"], id.as_str());
+    assert_eq!(record["decision"], "Allow");
+    assert_eq!(
+        record["actions"],
+        serde_json::json!(["ssm:PutParameter", "ssm:AddTagsToResource"])
+    );
+    let evaluated: Vec<&str> = record["evaluations"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|r| r["action"].as_str().unwrap())
+        .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["ssm:PutParameter", "ssm:AddTagsToResource"]);
-    assert!(records.iter().all(|r| r["requestId"] == id.as_str()));
+    assert_eq!(evaluated, ["ssm:PutParameter", "ssm:AddTagsToResource"]);
     assert!(decisions_of("no-such-request").await.is_empty());
+}
+
+/// SSM's Encrypt for a SecureString is a request of its own on AWS (CloudTrail logs a KMS
+/// event whose `invokedBy` is SSM): its record has its own id and names the SSM request it
+/// was made for, and `?requestId=` of the SSM request shows both.
+#[tokio::test]
+async fn ssms_kms_call_is_a_record_of_its_own_linked_to_the_ssm_request() {
+    use aws_sdk_ssm::operation::RequestId;
+    let put = ssm()
+        .await
+        .put_parameter()
+        .name(unique("/linked-put/secret"))
+        .value("s3cret")
+        .r#type(ParameterType::SecureString)
+        .send()
+        .await
+        .unwrap();
+    let id = put.request_id().expect("a request id").to_owned();
+    let records = decisions_of(&id).await;
+    assert_eq!(records.len(), 2, "{records:#?}");
+    let own = records
+        .iter()
+        .find(|r| r["requestId"] == id.as_str())
+        .expect("SSM's record");
+    assert_eq!(own["actions"], serde_json::json!(["ssm:PutParameter"]));
+    assert!(own.get("calledBy").is_none());
+    let kms = records
+        .iter()
+        .find(|r| r["calledBy"]["requestId"] == id.as_str())
+        .expect("KMS's record, linked");
+    assert_ne!(kms["requestId"], id.as_str());
+    assert_eq!(kms["calledBy"]["service"], "ssm.amazonaws.com");
+    assert_eq!(kms["actions"], serde_json::json!(["kms:Encrypt"]));
+    assert_eq!(kms["decision"], "Allow");
+}
+
+/// SourceIdentity end to end: answered by AssumeRole, in every later request of the
+/// session as `aws:SourceIdentity`, refused without `sts:SetSourceIdentity` in the trust
+/// policy, and checked as the model constrains it (IAM User Guide, "Monitor and control
+/// actions taken with assumed roles").
+#[tokio::test]
+async fn a_source_identity_is_answered_and_decides_the_sessions_requests() {
+    let name = unique("/sourced/x");
+    ssm()
+        .await
+        .put_parameter()
+        .name(&name)
+        .value("v")
+        .r#type(ParameterType::String)
+        .send()
+        .await
+        .unwrap();
+    let sts = sts().await;
+    let assume = |identity: &'static str| {
+        sts.assume_role()
+            .role_arn(role("sts-sourced"))
+            .role_session_name("sourced")
+            .source_identity(identity)
+            .send()
+    };
+    let alice = assume("alice").await.expect("the trust policy allows it");
+    assert_eq!(alice.source_identity(), Some("alice"));
+    ssm_of(&alice)
+        .await
+        .get_parameter()
+        .name(&name)
+        .send()
+        .await
+        .expect("aws:SourceIdentity is alice");
+    let bob = assume("bob").await.unwrap();
+    let (code, _) = error_of(ssm_of(&bob).await.get_parameter().name(&name).send().await);
+    assert_eq!(code, "AccessDeniedException");
+    let (code, message) = error_of(assume("aws:alice").await);
+    assert_eq!(code, "ValidationError", "{message}");
+    let (code, message) = error_of(
+        sts.assume_role()
+            .role_arn(role("sts-untaggable"))
+            .role_session_name("sourced")
+            .source_identity("alice")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDenied");
+    assert!(message.contains("sts:SetSourceIdentity"), "{message}");
+}
+
+/// Session tags past the packed limit: PackedPolicyTooLarge (HTTP 400) with the
+/// percentage, as AWS words it; a few tags are answered with their PackedPolicySize.
+#[tokio::test]
+async fn session_tags_past_the_packed_limit_are_packed_policy_too_large() {
+    let sts = sts().await;
+    let few = sts
+        .assume_role()
+        .role_arn(role("sts-tagged"))
+        .role_session_name("packed")
+        .tags(tag("team", "blue"))
+        .send()
+        .await
+        .unwrap();
+    assert!(few
+        .packed_policy_size()
+        .is_some_and(|p| (1..=100).contains(&p)));
+    // Fifty tags of distinct text (each within the model's 128 and 256 characters).
+    let mut request = sts
+        .assume_role()
+        .role_arn(role("sts-tagged"))
+        .role_session_name("packed");
+    for i in 0..50u64 {
+        let mut x = (i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let text: String = (0..80)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                char::from(b'a' + (x % 26) as u8)
+            })
+            .collect();
+        request = request.tags(tag(&format!("k{i}"), &text));
+    }
+    let result = request.send().await;
+    let status = result
+        .as_ref()
+        .err()
+        .and_then(|e| e.raw_response())
+        .map(|r| r.status().as_u16());
+    assert_eq!(status, Some(400));
+    let (code, message) = error_of(result);
+    assert_eq!(code, "PackedPolicyTooLarge");
+    let percent = message
+        .strip_prefix("Packed size of session tags consumes ")
+        .and_then(|rest| rest.strip_suffix("% of allotted space."))
+        .and_then(|n| n.parse::<u32>().ok());
+    assert!(percent.is_some_and(|p| p > 100), "{message}");
 }

@@ -579,3 +579,248 @@ async fn ecc_p256_signatures_verify_with_openssl() {
         .await;
     assert_eq!(error_of(result).0, "InvalidKeyUsageException");
 }
+
+/// The other ECC signing specs: P-384 (ECDSA_SHA_384), P-521 (ECDSA_SHA_512) and
+/// secp256k1 (ECDSA_SHA_256), each answered with its one algorithm (KMS Developer Guide,
+/// "Key spec reference"); RAW and DIGEST signatures verify with openssl and the public
+/// key from GetPublicKey, and through Verify; another algorithm is InvalidKeyUsage.
+#[tokio::test]
+async fn every_ecc_curve_signs_as_openssl_verifies() {
+    let client = kms().await;
+    let cases = [
+        (
+            KeySpec::EccNistP384,
+            SigningAlgorithmSpec::EcdsaSha384,
+            "sha384",
+            ["P-384", "secp384r1"],
+        ),
+        (
+            KeySpec::EccNistP521,
+            SigningAlgorithmSpec::EcdsaSha512,
+            "sha512",
+            ["P-521", "secp521r1"],
+        ),
+        (
+            KeySpec::EccSecgP256K1,
+            SigningAlgorithmSpec::EcdsaSha256,
+            "sha256",
+            ["secp256k1", "secp256k1"],
+        ),
+    ];
+    for (spec, algorithm, hash, curve_names) in cases {
+        let created = client
+            .create_key()
+            .key_spec(spec.clone())
+            .key_usage(KeyUsageType::SignVerify)
+            .send()
+            .await
+            .unwrap();
+        let metadata = created.key_metadata().unwrap();
+        let key = metadata.key_id().to_owned();
+        assert_eq!(
+            metadata.signing_algorithms(),
+            [algorithm.clone()],
+            "{spec:?}"
+        );
+        let public = client.get_public_key().key_id(&key).send().await.unwrap();
+        assert_eq!(public.key_spec(), Some(&spec));
+        assert_eq!(public.signing_algorithms(), [algorithm.clone()]);
+        let dir = std::env::temp_dir().join(unique("kms-ecc-curve-"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("pub.der"), public.public_key().unwrap().as_ref()).unwrap();
+        let message = b"webhook body";
+        std::fs::write(dir.join("msg"), message).unwrap();
+        openssl(
+            &[
+                "pkey", "-pubin", "-inform", "DER", "-in", "pub.der", "-out", "pub.pem",
+            ],
+            &dir,
+        );
+        let text = openssl(
+            &["pkey", "-pubin", "-in", "pub.pem", "-noout", "-text"],
+            &dir,
+        );
+        assert!(
+            curve_names.iter().any(|n| text.contains(n)),
+            "{spec:?}: {text}"
+        );
+        let digest_file = format!("msg.{hash}");
+        openssl(
+            &[
+                "dgst",
+                &format!("-{hash}"),
+                "-binary",
+                "-out",
+                &digest_file,
+                "msg",
+            ],
+            &dir,
+        );
+        let digest = std::fs::read(dir.join(&digest_file)).unwrap();
+        for (message_type, signed) in [
+            (MessageType::Raw, message.to_vec()),
+            (MessageType::Digest, digest.clone()),
+        ] {
+            let signature = client
+                .sign()
+                .key_id(&key)
+                .signing_algorithm(algorithm.clone())
+                .message_type(message_type.clone())
+                .message(Blob::new(signed.clone()))
+                .send()
+                .await
+                .unwrap()
+                .signature
+                .unwrap();
+            std::fs::write(dir.join("sig"), signature.as_ref()).unwrap();
+            let verified = openssl(
+                &[
+                    "dgst",
+                    &format!("-{hash}"),
+                    "-verify",
+                    "pub.pem",
+                    "-signature",
+                    "sig",
+                    "msg",
+                ],
+                &dir,
+            );
+            assert!(
+                verified.contains("Verified OK"),
+                "{spec:?} {message_type:?}: {verified}"
+            );
+            let through_kms = client
+                .verify()
+                .key_id(&key)
+                .signing_algorithm(algorithm.clone())
+                .message_type(message_type.clone())
+                .message(Blob::new(signed))
+                .signature(signature)
+                .send()
+                .await
+                .unwrap();
+            assert!(through_kms.signature_valid());
+        }
+        // A digest of another length, and an algorithm of another curve, are refused.
+        let short = client
+            .sign()
+            .key_id(&key)
+            .signing_algorithm(algorithm.clone())
+            .message_type(MessageType::Digest)
+            .message(Blob::new(vec![0u8; 20]))
+            .send()
+            .await;
+        assert_eq!(error_of(short).0, "ValidationException");
+        let other = if algorithm == SigningAlgorithmSpec::EcdsaSha384 {
+            SigningAlgorithmSpec::EcdsaSha512
+        } else {
+            SigningAlgorithmSpec::EcdsaSha384
+        };
+        let wrong = client
+            .sign()
+            .key_id(&key)
+            .signing_algorithm(other)
+            .message(Blob::new(message.to_vec()))
+            .send()
+            .await;
+        assert_eq!(error_of(wrong).0, "InvalidKeyUsageException");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// RSA signing keys: every PSS and PKCS #1 v1.5 algorithm (KMS Developer Guide, "Key spec
+/// reference"), each signature checked by openssl with the public key from GetPublicKey
+/// (PSS with a salt as long as the hash, as KMS signs) and through Verify. An RSA key for
+/// ENCRYPT_DECRYPT is not emulated and says so.
+#[tokio::test]
+async fn rsa_signatures_verify_with_openssl() {
+    let client = kms().await;
+    let created = client
+        .create_key()
+        .key_spec(KeySpec::Rsa2048)
+        .key_usage(KeyUsageType::SignVerify)
+        .send()
+        .await
+        .unwrap();
+    let metadata = created.key_metadata().unwrap();
+    let key = metadata.key_id().to_owned();
+    assert_eq!(metadata.signing_algorithms().len(), 6);
+    let public = client.get_public_key().key_id(&key).send().await.unwrap();
+    assert_eq!(public.key_spec(), Some(&KeySpec::Rsa2048));
+    let dir = std::env::temp_dir().join(unique("kms-rsa-"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pub.der"), public.public_key().unwrap().as_ref()).unwrap();
+    openssl(
+        &[
+            "pkey", "-pubin", "-inform", "DER", "-in", "pub.der", "-out", "pub.pem",
+        ],
+        &dir,
+    );
+    let text = openssl(
+        &["pkey", "-pubin", "-in", "pub.pem", "-noout", "-text"],
+        &dir,
+    );
+    assert!(text.contains("2048 bit"), "{text}");
+    let message = b"invoice 42";
+    std::fs::write(dir.join("msg"), message).unwrap();
+    for (algorithm, hash, pss) in [
+        (SigningAlgorithmSpec::RsassaPssSha256, "sha256", true),
+        (SigningAlgorithmSpec::RsassaPssSha384, "sha384", true),
+        (SigningAlgorithmSpec::RsassaPssSha512, "sha512", true),
+        (SigningAlgorithmSpec::RsassaPkcs1V15Sha256, "sha256", false),
+        (SigningAlgorithmSpec::RsassaPkcs1V15Sha384, "sha384", false),
+        (SigningAlgorithmSpec::RsassaPkcs1V15Sha512, "sha512", false),
+    ] {
+        let signature = client
+            .sign()
+            .key_id(&key)
+            .signing_algorithm(algorithm.clone())
+            .message_type(MessageType::Raw)
+            .message(Blob::new(message.to_vec()))
+            .send()
+            .await
+            .unwrap()
+            .signature
+            .unwrap();
+        std::fs::write(dir.join("sig"), signature.as_ref()).unwrap();
+        let digest = format!("-{hash}");
+        let mut args = vec!["dgst", digest.as_str(), "-verify", "pub.pem"];
+        if pss {
+            // -1: the salt is as long as the digest.
+            args.extend([
+                "-sigopt",
+                "rsa_padding_mode:pss",
+                "-sigopt",
+                "rsa_pss_saltlen:-1",
+            ]);
+        }
+        args.extend(["-signature", "sig", "msg"]);
+        let verified = openssl(&args, &dir);
+        assert!(
+            verified.contains("Verified OK"),
+            "{algorithm:?}: {verified}"
+        );
+        let valid = client
+            .verify()
+            .key_id(&key)
+            .signing_algorithm(algorithm.clone())
+            .message(Blob::new(message.to_vec()))
+            .signature(signature)
+            .send()
+            .await
+            .unwrap()
+            .signature_valid();
+        assert!(valid, "{algorithm:?}");
+    }
+    let wrong = client
+        .sign()
+        .key_id(&key)
+        .signing_algorithm(SigningAlgorithmSpec::EcdsaSha256)
+        .message(Blob::new(message.to_vec()))
+        .send()
+        .await;
+    assert_eq!(error_of(wrong).0, "InvalidKeyUsageException");
+    let encryption = client.create_key().key_spec(KeySpec::Rsa2048).send().await;
+    assert_eq!(error_of(encryption).0, "UnsupportedOperationException");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -16,7 +16,7 @@ pub mod policy;
 pub mod principals;
 
 use crate::context::{Caller, CallerKind, RequestContext};
-use decisions::{DecisionLog, DecisionRecord};
+use decisions::{ActionEvaluation, DecisionLog};
 use policy::{ContextKeys, Decision, NamedPolicy, Outcome, PolicyDocument, PolicyKind, Request};
 use principals::{random_string, AccessKey, Directory, KeyOwner, Role, SessionTags};
 use std::borrow::Cow;
@@ -49,6 +49,12 @@ pub struct Iam {
     /// The function each Lambda execution environment's session key belongs to (its
     /// `lambda:SourceFunctionArn`), by access key id.
     function_sessions: RwLock<HashMap<String, String>>,
+    /// The source identity of each role session that has one (AssumeRole's
+    /// `SourceIdentity`, or inherited down a role chain), by access key id.
+    source_identities: RwLock<HashMap<String, String>>,
+    /// Whether any session was started with a source identity (until then no request
+    /// looks one up).
+    source_identity_in_use: std::sync::atomic::AtomicBool,
     /// Whether any session was started with session policies (until then no request
     /// looks its session up to find them).
     session_policies_in_use: std::sync::atomic::AtomicBool,
@@ -144,6 +150,18 @@ pub struct Evaluation {
     /// The resource policy consulted (`key policy`, `trust policy`), if any.
     pub resource_policy: Option<&'static str>,
     pub keys: EvaluatedKeys,
+    /// The names of the session policies that limited the decision (none for callers
+    /// without them).
+    pub session_policies: Vec<String>,
+}
+
+/// The names of the session policies among a caller's limits (for the decision log).
+fn session_policy_names(limits: &[LimitSet]) -> Vec<String> {
+    limits
+        .iter()
+        .filter(|(kind, _)| *kind == PolicyKind::Session)
+        .flat_map(|(_, policies)| policies.iter().map(|p| p.name.clone()))
+        .collect()
 }
 
 /// No service-specific condition keys.
@@ -187,6 +205,8 @@ impl Iam {
             directory,
             sessions: RwLock::new(HashMap::new()),
             function_sessions: RwLock::new(HashMap::new()),
+            source_identities: RwLock::new(HashMap::new()),
+            source_identity_in_use: std::sync::atomic::AtomicBool::new(false),
             session_policies_in_use: std::sync::atomic::AtomicBool::new(false),
             session_tags_in_use: std::sync::atomic::AtomicBool::new(false),
             decisions: DecisionLog::default(),
@@ -311,9 +331,45 @@ impl Iam {
         }
     }
 
+    /// Notes the source identity of the session of `key_id` (IAM User Guide, "Monitor and
+    /// control actions taken with assumed roles": once set it is in every request of the
+    /// session as `aws:SourceIdentity` and cannot be changed).
+    pub fn set_source_identity(&self, key_id: &str, source_identity: &str) {
+        self.source_identity_in_use
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let sessions = self.sessions.read().unwrap_or_else(|e| e.into_inner());
+        let mut identities = self
+            .source_identities
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        // Identities of expired sessions go with them.
+        identities.retain(|id, _| sessions.contains_key(id));
+        identities.insert(key_id.to_owned(), source_identity.to_owned());
+    }
+
+    /// The source identity of the caller's role session, if it has one.
+    pub fn source_identity_of(&self, caller: &Caller) -> Option<String> {
+        let in_use = self
+            .source_identity_in_use
+            .load(std::sync::atomic::Ordering::Relaxed);
+        match (in_use, caller.is_role_session(), &caller.access_key_id) {
+            (true, true, Some(id)) => self
+                .source_identities
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(id)
+                .cloned(),
+            _ => None,
+        }
+    }
+
     /// Forgets every role session started since the emulator started (fixture sessions
     /// remain).
     pub fn clear_sessions(&self) {
+        self.source_identities
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         self.function_sessions
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -368,6 +424,11 @@ impl Iam {
         // with the same key").
         for (key, value) in self.session_tags_of(caller).tags {
             keys.insert(&format!("aws:PrincipalTag/{key}"), value);
+        }
+        // A session's source identity is in every request it makes (IAM User Guide,
+        // "AWS global condition context keys": aws:SourceIdentity).
+        if let Some(source_identity) = self.source_identity_of(caller) {
+            keys.insert("aws:SourceIdentity", source_identity);
         }
         // The account that owns the resource: the fifth field of its ARN (absent for
         // `*`, the resource of list and create operations).
@@ -430,6 +491,7 @@ impl Iam {
             decision,
             resource_policy,
             keys,
+            session_policies,
         } = evaluation;
         let granted = grant.filter(|_| decision.outcome == Outcome::ImplicitDeny);
         let refused = decision.outcome != Outcome::Allow && granted.is_none();
@@ -474,27 +536,95 @@ impl Iam {
             None
         };
         // The record keeps the decision as it is; it is put in words when the log is read.
-        self.decisions.record(DecisionRecord {
-            time: OffsetDateTime::now_utc(),
-            request_id: ctx.request_id.clone(),
-            principal: ctx.caller.arn.clone(),
-            action: action.to_owned(),
-            resource: resource.to_owned(),
-            outcome: if granted.is_some() {
-                Outcome::Allow
-            } else {
-                decision.outcome
+        self.record(
+            ctx,
+            ActionEvaluation {
+                action: action.to_owned(),
+                resource: resource.to_owned(),
+                outcome: if granted.is_some() {
+                    Outcome::Allow
+                } else {
+                    decision.outcome
+                },
+                kind: decision.kind,
+                reason: decision.reason,
+                resource_policy,
+                grant: granted.map(str::to_owned),
+                session_policies,
+                rule: None,
+                keys,
+                enforced: !soft,
             },
-            kind: decision.kind,
-            reason: decision.reason,
-            resource_policy,
-            grant: granted.map(str::to_owned),
-            keys,
-            enforced: !soft,
-        });
+        );
         match refusal {
             None => Ok(()),
             Some(denied) => Err(denied),
+        }
+    }
+
+    /// Adds one action's evaluation to the record of the caller's request.
+    fn record(&self, ctx: &RequestContext, evaluation: ActionEvaluation) {
+        self.decisions.record(
+            &ctx.decisions,
+            || {
+                (
+                    ctx.request_id.clone(),
+                    ctx.caller.arn.clone(),
+                    ctx.called_by.clone(),
+                )
+            },
+            evaluation,
+        );
+    }
+
+    /// A refusal AWS makes without a policy statement, by a rule of its own (`rule`, in
+    /// words; `message`: AWS's answer): recorded as an implicit deny of `action` like any
+    /// decision, logged, and under soft enforcement let through as "would deny" unless
+    /// `enforce_always` (when there is nothing to let through to, such as a role that does
+    /// not exist). `Ok` when soft enforcement lets it through.
+    pub fn refuse_by_rule(
+        &self,
+        ctx: &RequestContext,
+        action: &str,
+        resource: &str,
+        rule: &str,
+        message: String,
+        enforce_always: bool,
+    ) -> Result<(), Denied> {
+        let soft = !enforce_always && self.soft.applies_to(&ctx.caller);
+        tracing::info!(
+            principal = %ctx.caller.arn,
+            action,
+            resource,
+            decision = "ImplicitDeny",
+            reason = rule,
+            request_id = %ctx.request_id,
+            "{}",
+            if soft { "would deny (soft enforcement: allowed)" } else { "access denied" }
+        );
+        self.record(
+            ctx,
+            ActionEvaluation {
+                action: action.to_owned(),
+                resource: resource.to_owned(),
+                outcome: Outcome::ImplicitDeny,
+                kind: PolicyKind::Identity,
+                reason: None,
+                resource_policy: None,
+                grant: None,
+                session_policies: Vec::new(),
+                rule: Some(rule.to_owned()),
+                keys: Vec::new(),
+                enforced: !soft,
+            },
+        );
+        if soft {
+            Ok(())
+        } else {
+            Err(Denied {
+                message,
+                explicit: false,
+            })
         }
     }
 
@@ -645,6 +775,7 @@ impl Iam {
             decision,
             resource_policy: None,
             keys: evaluated,
+            session_policies: session_policy_names(&limits),
         };
         self.conclude(ctx, action, resource, evaluation, None)
     }
@@ -694,6 +825,7 @@ impl Iam {
             decision,
             resource_policy: Some(resource_policy_name),
             keys: evaluated,
+            session_policies: session_policy_names(&limits),
         }
     }
 
@@ -731,6 +863,7 @@ impl Iam {
                 decision,
                 resource_policy: None,
                 keys: Vec::new(),
+                session_policies: Vec::new(),
             };
         }
         let (keys, evaluated) = self.keys_if_read(ctx, resource, extra, &[], None, &limits);
@@ -746,6 +879,7 @@ impl Iam {
             decision: Self::limited_by(decision, &limits, &request, names_caller),
             resource_policy: None,
             keys: evaluated,
+            session_policies: session_policy_names(&limits),
         }
     }
 
@@ -851,13 +985,14 @@ impl Iam {
         policy::decide_with_resource_policy(&[], &trust, &request, false).is_allowed()
     }
 
-    /// The recent decisions as `/_emulator/decisions` shows them, oldest first (only
-    /// refusals, including soft-enforced ones, when `denied_only`): each with every policy
-    /// consulted (the caller's identity policies, named here from the directory, which is
-    /// fixed after start; the resource policy; the grant). With `request_id`, only the
-    /// records of that request (one per action it authorised: PutParameter with tags
-    /// authorises ssm:PutParameter and ssm:AddTagsToResource, AssumeRole with tags
-    /// sts:AssumeRole and sts:TagSession, ...).
+    /// The recent requests' decisions as `/_emulator/decisions` shows them, oldest first
+    /// (only requests with a refusal, including soft-enforced ones, when `denied_only`):
+    /// one record per request, with every policy consulted across its actions (the
+    /// caller's identity policies, service control policies and permissions boundary,
+    /// named here from the directory, which is fixed after start; session policies,
+    /// resource policies and grants as recorded). With `request_id`, the record of that
+    /// request and those of the requests a service made on its behalf (SSM's calls to
+    /// KMS, linked by `calledBy`).
     pub fn decision_log(
         &self,
         denied_only: bool,
@@ -866,18 +1001,43 @@ impl Iam {
         self.decisions
             .recent(denied_only)
             .into_iter()
-            .filter(|record| request_id.is_none_or(|id| record.request_id == id))
+            .filter(|record| {
+                request_id.is_none_or(|id| {
+                    record.request_id == id
+                        || record
+                            .called_by
+                            .as_ref()
+                            .is_some_and(|c| c.request_id == id)
+                })
+            })
             .map(|record| {
-                let mut consulted: Vec<serde_json::Value> = self
-                    .identity_policies_of_arn(&record.principal)
-                    .iter()
-                    .map(|p| serde_json::json!({"type": "identity", "name": p.name}))
-                    .collect();
-                if let Some(name) = record.resource_policy {
-                    consulted.push(serde_json::json!({"type": "resource", "name": name}));
+                let mut consulted: Vec<serde_json::Value> = Vec::new();
+                let mut add = |kind: &str, name: &str| {
+                    let entry = serde_json::json!({"type": kind, "name": name});
+                    if !consulted.contains(&entry) {
+                        consulted.push(entry);
+                    }
+                };
+                for p in self.identity_policies_of_arn(&record.principal) {
+                    add("identity", &p.name);
                 }
-                if let Some(grant) = &record.grant {
-                    consulted.push(serde_json::json!({"type": "grant", "name": grant}));
+                // Service control policies limit every principal here, the root too.
+                for p in &self.directory.service_control_policies {
+                    add("service control policy", &p.name);
+                }
+                if let Some(boundary) = self.boundary_of_arn(&record.principal) {
+                    add("permissions boundary", &boundary.name);
+                }
+                for evaluation in &record.evaluations {
+                    for name in &evaluation.session_policies {
+                        add("session", name);
+                    }
+                    if let Some(name) = evaluation.resource_policy {
+                        add("resource", name);
+                    }
+                    if let Some(grant) = &evaluation.grant {
+                        add("grant", grant);
+                    }
                 }
                 let mut value = serde_json::to_value(&record).unwrap_or_default();
                 if let Some(object) = value.as_object_mut() {
@@ -886,6 +1046,18 @@ impl Iam {
                 value
             })
             .collect()
+    }
+
+    /// The permissions boundary of the principal an ARN names (a user, or a role
+    /// session).
+    fn boundary_of_arn(&self, arn: &str) -> Option<&principals::Named> {
+        if let Some(user) = self.directory.users.values().find(|u| u.arn == arn) {
+            return user.boundary.as_ref();
+        }
+        arn.split_once(":assumed-role/")
+            .and_then(|(_, rest)| rest.split('/').next())
+            .and_then(|name| self.directory.roles.get(name))
+            .and_then(|r| r.boundary.as_ref())
     }
 
     /// The identity policies of the principal an ARN names (a user, or a role session).
@@ -983,11 +1155,11 @@ users:
         let record = iam.decisions.recent(false).pop().unwrap();
         assert_eq!(record.decision(), "ExplicitDeny");
         assert_eq!(
-            record.reason.as_ref().unwrap().sid.as_deref(),
+            record.deciding().reason.as_ref().unwrap().sid.as_deref(),
             Some("NoSecrets")
         );
         assert_eq!(
-            record.keys,
+            record.keys(),
             vec![("aws:principaltype".to_owned(), vec!["User".to_owned()])]
         );
     }
@@ -1010,17 +1182,18 @@ users:
                 .unwrap();
             iam.authorize(&ctx, "ssm:PutParameter", SECRET, &[])
                 .unwrap();
+            // One request, two actions: one record listing both.
             let records = iam.decisions.recent(true);
-            assert_eq!(records.len(), 2);
-            assert!(records.iter().all(|r| r.decision() == "WouldDeny"));
+            assert_eq!(records.len(), 1);
+            let evaluations = &records[0].evaluations;
+            assert_eq!(evaluations.len(), 2);
+            assert!(evaluations.iter().all(|e| e.decision() == "WouldDeny"));
             let shown = serde_json::to_value(&records[0]).unwrap();
+            assert_eq!(shown["decision"], "WouldDeny");
             assert_eq!(shown["wouldBe"], "ExplicitDeny");
             assert_eq!(shown["statement"]["sid"], "NoSecrets");
             assert_eq!(shown["conditionKeys"]["aws:principaltype"], "User");
-            assert_eq!(
-                serde_json::to_value(&records[1]).unwrap()["wouldBe"],
-                "ImplicitDeny"
-            );
+            assert_eq!(shown["evaluations"][1]["wouldBe"], "ImplicitDeny");
         }
         // Another principal's refusals are enforced.
         let iam = iam(SoftEnforcement {

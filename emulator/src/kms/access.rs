@@ -171,6 +171,7 @@ pub fn authorize_with(
                     decision: limited.decision,
                     resource_policy: evaluation.resource_policy,
                     keys,
+                    session_policies: limited.session_policies,
                 };
                 (refused, None)
             }

@@ -1,24 +1,20 @@
-//! Asymmetric signing keys' operations: Sign, Verify and GetPublicKey for
-//! `ECC_NIST_P256` keys (ECDSA with SHA-256 from the RustCrypto `p256` crate; signatures
-//! DER-encoded as ANSI X9.62 and the public key a DER SubjectPublicKeyInfo, as KMS
-//! answers them). The private key never leaves `kms`.
+//! Asymmetric signing keys' operations: Sign, Verify and GetPublicKey for the ECC key
+//! specs (`ECC_NIST_P256`, `ECC_NIST_P384`, `ECC_NIST_P521`, `ECC_SECG_P256K1`: ECDSA from
+//! the RustCrypto curve crates; signatures DER-encoded as ANSI X9.62 and the public key a
+//! DER SubjectPublicKeyInfo, as KMS answers them). The private key never leaves `kms`.
 
-use super::access::{authorize_with, Via};
 use super::cipher::dry_run;
 use super::error::{validated, KmsError};
 use super::keys::required_key_id;
 use super::model::Blob;
-use super::specs::{wrong_usage, SignKey};
+use super::specs::SignKey;
 use super::store::KeySnapshot;
+use super::usage::{key_for_operation, supported_algorithm};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validator;
 use crate::state::EmulatorState;
-use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
-use p256::ecdsa::signature::SignatureEncoding;
-use p256::ecdsa::DerSignature;
-use p256::pkcs8::EncodePublicKey;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha384, Sha512};
 
 /// The model's `SigningAlgorithmSpec`.
 const SIGNING_ALGORITHMS: &[&str] = &[
@@ -92,7 +88,7 @@ pub struct GetPublicKeyOutput {
     pub customer_master_key_spec: &'static str,
     pub key_spec: &'static str,
     pub key_usage: &'static str,
-    pub signing_algorithms: [&'static str; 1],
+    pub signing_algorithms: &'static [&'static str],
 }
 
 /// Checks the members Sign and Verify share, as the model constrains them.
@@ -111,7 +107,7 @@ fn check_common(
     }
 }
 
-/// The signing key a request names, authorised for `action` with the request's
+/// The signing key a request names, authorised for `kms:{operation}` with the request's
 /// `kms:SigningAlgorithm` and `kms:MessageType`, usable, and of the algorithm asked.
 fn signing_key(
     state: &EmulatorState,
@@ -121,42 +117,32 @@ fn signing_key(
     algorithm: &str,
     message_type: &str,
 ) -> Result<(KeySnapshot, &'static str), KmsError> {
-    let key = state
-        .region(&ctx.region)
-        .kms
-        .snapshot(key_id, &ctx.region, &ctx.account)?;
-    let action = format!("kms:{operation}");
-    authorize_with(state, ctx, &key, &action, None, Via::Direct, &|keys| {
+    let key = key_for_operation(state, ctx, key_id, operation, &|keys| {
         keys.insert("kms:SigningAlgorithm", algorithm);
         keys.insert("kms:MessageType", message_type);
     })?;
-    key.check_usable()?;
-    let Some(supported) = key.spec.signing_algorithm() else {
-        return Err(wrong_usage(&key.arn, key.spec, operation));
-    };
-    if supported != algorithm {
-        // An algorithm the key spec does not support is InvalidKeyUsageException (API
-        // reference, Sign: "The signing algorithm must be compatible with the KMS key
-        // spec"); AWS's exact wording is not known here.
-        return Err(KmsError::InvalidKeyUsage(format!(
-            "{} key spec is {} which does not support {algorithm}; use {supported}.",
-            key.arn,
-            key.spec.name()
-        )));
-    }
-    Ok((key, supported))
+    let algorithm = supported_algorithm(&key, operation, key.spec.signing_algorithms(), algorithm)?;
+    Ok((key, algorithm))
 }
 
-/// The SHA-256 digest to sign: the message hashed (RAW), or the message itself
-/// (DIGEST, which must be a digest's length). EXTERNAL_MU is for ML-DSA keys only.
-fn prehash(message: &[u8], message_type: &str) -> Result<Vec<u8>, KmsError> {
+/// The digest to sign with `algorithm`: the message hashed with the algorithm's hash
+/// (RAW), or the message itself (DIGEST, which must be that hash's length). EXTERNAL_MU
+/// is for ML-DSA keys only.
+fn prehash(message: &[u8], message_type: &str, algorithm: &str) -> Result<Vec<u8>, KmsError> {
+    let (hash, len): (fn(&[u8]) -> Vec<u8>, usize) = if algorithm.ends_with("_384") {
+        (|m| Sha384::digest(m).to_vec(), 48)
+    } else if algorithm.ends_with("_512") {
+        (|m| Sha512::digest(m).to_vec(), 64)
+    } else {
+        (|m| Sha256::digest(m).to_vec(), 32)
+    };
     match message_type {
-        "RAW" => Ok(Sha256::digest(message).to_vec()),
-        "DIGEST" if message.len() == 32 => Ok(message.to_vec()),
+        "RAW" => Ok(hash(message)),
+        "DIGEST" if message.len() == len => Ok(message.to_vec()),
         // AWS refuses a digest of the wrong length with ValidationException; its
         // wording is not known here.
         "DIGEST" => Err(KmsError::Validation(format!(
-            "Digest is invalid length for algorithm ECDSA_SHA_256: {} bytes, 32 expected.",
+            "Digest is invalid length for algorithm {algorithm}: {} bytes, {len} expected.",
             message.len()
         ))),
         _ => Err(KmsError::InvalidKeyUsage(
@@ -189,15 +175,16 @@ pub fn sign(
     let message_type = input.message_type.as_deref().unwrap_or("RAW");
     let algorithm = input.signing_algorithm.as_deref().unwrap_or_default();
     let (key, algorithm) = signing_key(state, ctx, &key_id, "Sign", algorithm, message_type)?;
-    let digest = prehash(&input.message.unwrap_or_default().0, message_type)?;
+    let digest = prehash(
+        &input.message.unwrap_or_default().0,
+        message_type,
+        algorithm,
+    )?;
     dry_run(input.dry_run)?;
-    let signature: DerSignature = private_key(&key)?
-        .0
-        .sign_prehash(&digest)
-        .map_err(|_| KmsError::Internal("signing failed".to_owned()))?;
+    let signature = private_key(&key)?.sign_digest(algorithm, &digest)?;
     Ok(SignOutput {
         key_id: key.arn,
-        signature: Blob(signature.to_vec()),
+        signature: Blob(signature),
         signing_algorithm: algorithm,
     })
 }
@@ -226,19 +213,17 @@ pub fn verify(
     let message_type = input.message_type.as_deref().unwrap_or("RAW");
     let algorithm = input.signing_algorithm.as_deref().unwrap_or_default();
     let (key, algorithm) = signing_key(state, ctx, &key_id, "Verify", algorithm, message_type)?;
-    let digest = prehash(&input.message.unwrap_or_default().0, message_type)?;
+    let digest = prehash(
+        &input.message.unwrap_or_default().0,
+        message_type,
+        algorithm,
+    )?;
     dry_run(input.dry_run)?;
-    let valid = DerSignature::from_bytes(&input.signature.unwrap_or_default().0)
-        .ok()
-        .is_some_and(|signature| {
-            private_key(&key)
-                .map(|k| {
-                    k.0.verifying_key()
-                        .verify_prehash(&digest, &signature)
-                        .is_ok()
-                })
-                .unwrap_or(false)
-        });
+    let valid = private_key(&key)?.verify_digest(
+        algorithm,
+        &digest,
+        &input.signature.unwrap_or_default().0,
+    );
     if !valid {
         // The API reference names the exception but not its message; this one is the
         // emulator's own.
@@ -260,21 +245,9 @@ pub fn get_public_key(
     input: GetPublicKeyInput,
 ) -> Result<GetPublicKeyOutput, KmsError> {
     let key_id = required_key_id(&input.key_id)?;
-    let key = state
-        .region(&ctx.region)
-        .kms
-        .snapshot(&key_id, &ctx.region, &ctx.account)?;
-    authorize_with(
-        state,
-        ctx,
-        &key,
-        "kms:GetPublicKey",
-        None,
-        Via::Direct,
-        &|_| {},
-    )?;
-    key.check_usable()?;
-    let Some(algorithm) = key.spec.signing_algorithm() else {
+    let key = key_for_operation(state, ctx, &key_id, "GetPublicKey", &|_| {})?;
+    let algorithms = key.spec.signing_algorithms();
+    if algorithms.is_empty() {
         // AWS: a symmetric or HMAC key has no public key (UnsupportedOperationException,
         // API reference GetPublicKey); the wording is the emulator's own.
         return Err(KmsError::UnsupportedOperation(format!(
@@ -282,19 +255,15 @@ pub fn get_public_key(
             key.arn,
             key.spec.name()
         )));
-    };
-    let der = private_key(&key)?
-        .0
-        .verifying_key()
-        .to_public_key_der()
-        .map_err(|_| KmsError::Internal("public key encoding failed".to_owned()))?;
+    }
+    let der = private_key(&key)?.public_key_der()?;
     Ok(GetPublicKeyOutput {
         key_id: key.arn.clone(),
-        public_key: Blob(der.as_bytes().to_vec()),
+        public_key: Blob(der),
         customer_master_key_spec: key.spec.name(),
         key_spec: key.spec.name(),
         key_usage: key.spec.usage(),
-        signing_algorithms: [algorithm],
+        signing_algorithms: algorithms,
     })
 }
 
@@ -303,6 +272,8 @@ mod tests {
     use super::super::lifecycle::testing::*;
     use super::super::model::CreateKeyInput;
     use super::*;
+    use p256::ecdsa::signature::hazmat::PrehashVerifier;
+    use p256::ecdsa::DerSignature;
 
     fn ecc_key(state: &EmulatorState, ctx: &RequestContext) -> String {
         super::super::keys::create_key(

@@ -224,6 +224,14 @@ pub fn decrypt(
 /// `{service}.{region}.amazonaws.com`), under the key `key_id` names. The key
 /// `alias/aws/{service}` is created on first use, as AWS does. Returns the ciphertext and
 /// the key's ARN.
+///
+/// On AWS this is a request of its own that the service makes to KMS with the caller's
+/// credentials (a forward access session): CloudTrail logs it as a KMS event of its own,
+/// with the caller as `userIdentity` and `invokedBy` naming the service (KMS Developer
+/// Guide, "Logging AWS KMS API calls with AWS CloudTrail" and the Parameter Store
+/// examples of "How AWS Systems Manager Parameter Store uses AWS KMS"). So it gets a
+/// request id and a decision record of its own, linked to the caller's request
+/// (`calledBy`; `/_emulator/decisions?requestId=` of the caller's request shows both).
 pub fn encrypt_as_caller(
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -232,6 +240,7 @@ pub fn encrypt_as_caller(
     plaintext: &[u8],
     context: &EncryptionContext,
 ) -> Result<(Vec<u8>, String), KmsError> {
+    let ctx = &ctx.on_behalf(service);
     let region = state.region(&ctx.region);
     if key_id == format!("alias/aws/{service}") {
         region.kms.write(|data| {
@@ -252,7 +261,8 @@ pub fn encrypt_as_caller(
     Ok((blob, key.arn))
 }
 
-/// Decrypts as the caller, through `service`.
+/// Decrypts as the caller, through `service`: a request of its own, as
+/// [`encrypt_as_caller`] says.
 pub fn decrypt_as_caller(
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -260,6 +270,7 @@ pub fn decrypt_as_caller(
     blob: &[u8],
     context: &EncryptionContext,
 ) -> Result<Vec<u8>, KmsError> {
+    let ctx = &ctx.on_behalf(service);
     let (key, info) = key_of_blob(state, ctx, blob, None)?;
     let via = format!("{service}.{}.amazonaws.com", ctx.region);
     open(

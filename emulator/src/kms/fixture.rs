@@ -77,7 +77,7 @@ pub fn load_key(
     let spec_name = fixture.key_spec.as_deref().unwrap_or("SYMMETRIC_DEFAULT");
     let spec = KeySpec::parse(spec_name).ok_or_else(|| {
         fail(format!(
-            "key_spec {spec_name} is not one of SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, ECC_NIST_P256"
+            "key_spec {spec_name} is not one of SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, RSA_2048, RSA_3072, RSA_4096 (signing keys)"
         ))
     })?;
     let given = fixture
@@ -89,7 +89,7 @@ pub fn load_key(
                 .map_err(|_| fail("key_material is not base64".to_owned()))
         })
         .transpose()?;
-    if given.is_some() && spec.signing_algorithm().is_some() {
+    if given.is_some() && !spec.signing_algorithms().is_empty() {
         // Loading an asymmetric private key (PKCS#8) is not supported yet: such keys get
         // a new key pair at every load.
         return Err(fail(format!(
@@ -230,7 +230,7 @@ mod tests {
         // A secret of the wrong length, or an unknown spec, is refused.
         for bad in [
             serde_json::json!({"key_spec": "HMAC_256", "key_material": STANDARD.encode([1u8; 48])}),
-            serde_json::json!({"key_spec": "RSA_2048"}),
+            serde_json::json!({"key_spec": "RSA_1024"}),
         ] {
             assert!(load_key(&mut data, &state.iam, "us-east-1", path, 1, &fixture(bad)).is_err());
         }

@@ -607,15 +607,29 @@ pub fn retire_grant(
         || (ctx.caller.is_root() && ctx.caller.account == grant.issuing_account);
     if !by_grant {
         if ctx.caller.account != grant.issuing_account {
-            return Err(KmsError::AccessDenied(format!(
-                "User: {} is not authorized to perform: kms:RetireGrant on resource: {}",
-                ctx.caller.arn, key.arn
-            )));
+            // KMS's rule, not a policy's: outside the grant's own principals only the
+            // account that created it may retire it. Recorded and soft-enforceable like
+            // any authorisation decision.
+            state
+                .iam
+                .refuse_by_rule(
+                    ctx,
+                    "kms:RetireGrant",
+                    &key.arn,
+                    "only the grant's retiring principal, its grantee (with RetireGrant) or the account that created it may retire it",
+                    format!(
+                        "User: {} is not authorized to perform: kms:RetireGrant on resource: {}",
+                        ctx.caller.arn, key.arn
+                    ),
+                    false,
+                )
+                .map_err(|denied| KmsError::AccessDenied(denied.message))?;
+        } else {
+            state
+                .iam
+                .authorize(ctx, "kms:RetireGrant", &key.arn, &[])
+                .map_err(|denied| KmsError::AccessDenied(denied.message))?;
         }
-        state
-            .iam
-            .authorize(ctx, "kms:RetireGrant", &key.arn, &[])
-            .map_err(|denied| KmsError::AccessDenied(denied.message))?;
     }
     super::cipher::dry_run(input.dry_run)?;
     remove_grant(state, ctx, &key, &grant.id)

@@ -207,13 +207,19 @@ pub fn create_key(
         .unwrap_or("SYMMETRIC_DEFAULT");
     let Some(spec) = KeySpec::parse(spec) else {
         return Err(KmsError::UnsupportedOperation(format!(
-            "KeySpec {spec} is not supported by this emulator; only SYMMETRIC_DEFAULT, HMAC and ECC_NIST_P256 keys are."
+            "KeySpec {spec} is not supported by this emulator; only SYMMETRIC_DEFAULT, HMAC, ECC (ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1) and RSA (RSA_2048, RSA_3072, RSA_4096, for SIGN_VERIFY) keys are."
         )));
     };
     // A key spec has exactly one usage; KeyUsage defaults to ENCRYPT_DECRYPT, so an HMAC
     // key must ask for GENERATE_VERIFY_MAC (KMS API reference, CreateKey KeyUsage). AWS
     // refuses a mismatch with ValidationException; its wording is not known here.
     let usage = input.key_usage.as_deref().unwrap_or("ENCRYPT_DECRYPT");
+    if spec.name().starts_with("RSA_") && usage == "ENCRYPT_DECRYPT" {
+        return Err(KmsError::UnsupportedOperation(format!(
+            "{} keys with KeyUsage ENCRYPT_DECRYPT are not supported by this emulator; RSA keys are for SIGN_VERIFY.",
+            spec.name()
+        )));
+    }
     if usage != spec.usage() {
         return Err(KmsError::Validation(format!(
             "KeyUsage must be {} for a {} key.",

@@ -1,13 +1,13 @@
 //! HMAC keys' operations: GenerateMac and VerifyMac (RFC 2104 HMAC from the RustCrypto
 //! `hmac` and `sha2` crates, the secret never leaving this module's callers in `kms`).
 
-use super::access::{authorize_with, Via};
 use super::cipher::dry_run;
 use super::error::{validated, KmsError};
 use super::keys::required_key_id;
 use super::model::Blob;
-use super::specs::{wrong_usage, KeySpec};
+use super::specs::KeySpec;
 use super::store::KeySnapshot;
+use super::usage::{key_for_operation, supported_algorithm};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validator;
 use crate::state::EmulatorState;
@@ -70,39 +70,23 @@ fn check_common(v: &mut Validator, message: &Option<Blob>, algorithm: &Option<St
     }
 }
 
-/// The HMAC key `key` names, authorised for `action`, usable, and of the algorithm asked.
+/// The HMAC key `key` names, authorised for `kms:{operation}`, usable, and of the
+/// algorithm asked.
 fn mac_key(
     state: &EmulatorState,
     ctx: &RequestContext,
     key_id: &str,
-    action: &str,
     operation: &str,
     algorithm: &str,
 ) -> Result<(KeySnapshot, &'static str), KmsError> {
-    let key = state
-        .region(&ctx.region)
-        .kms
-        .snapshot(key_id, &ctx.region, &ctx.account)?;
     // kms:MacAlgorithm: the algorithm the request asks for (KMS Developer Guide, "AWS KMS
     // condition keys").
-    authorize_with(state, ctx, &key, action, None, Via::Direct, &|keys| {
+    let key = key_for_operation(state, ctx, key_id, operation, &|keys| {
         keys.insert("kms:MacAlgorithm", algorithm)
     })?;
-    key.check_usable()?;
-    let Some(supported) = key.spec.mac_algorithm() else {
-        return Err(wrong_usage(&key.arn, key.spec, operation));
-    };
-    if supported != algorithm {
-        // AWS refuses an algorithm the key spec does not support with
-        // InvalidKeyUsageException (API reference, GenerateMac: "The MAC algorithm must be
-        // compatible with the HMAC key spec"); its exact wording is not known here.
-        return Err(KmsError::InvalidKeyUsage(format!(
-            "{} key spec is {} which does not support {algorithm}; use {supported}.",
-            key.arn,
-            key.spec.name()
-        )));
-    }
-    Ok((key, supported))
+    let supported = key.spec.mac_algorithm();
+    let algorithm = supported_algorithm(&key, operation, supported.as_slice(), algorithm)?;
+    Ok((key, algorithm))
 }
 
 /// Runs `$body` with `$mac`, a keyed HMAC of the key spec's hash (one arm per spec, so
@@ -131,9 +115,7 @@ macro_rules! with_hmac {
                     <Hmac<sha2::Sha512> as KeyInit>::new_from_slice($secret).map_err(bad_len)?;
                 $body
             }
-            KeySpec::SymmetricDefault | KeySpec::EccNistP256 => {
-                return Err(KmsError::Internal("not an HMAC key".to_owned()))
-            }
+            _ => return Err(KmsError::Internal("not an HMAC key".to_owned())),
         }
     }};
 }
@@ -177,14 +159,7 @@ pub fn generate_mac(
     check_common(&mut v, &input.message, &input.mac_algorithm);
     validated(v.finish())?;
     let algorithm = input.mac_algorithm.as_deref().unwrap_or_default();
-    let (key, algorithm) = mac_key(
-        state,
-        ctx,
-        &key_id,
-        "kms:GenerateMac",
-        "GenerateMac",
-        algorithm,
-    )?;
+    let (key, algorithm) = mac_key(state, ctx, &key_id, "GenerateMac", algorithm)?;
     dry_run(input.dry_run)?;
     let mac = compute(&key, &input.message.unwrap_or_default().0)?;
     Ok(GenerateMacOutput {
@@ -209,7 +184,7 @@ pub fn verify_mac(
     }
     validated(v.finish())?;
     let algorithm = input.mac_algorithm.as_deref().unwrap_or_default();
-    let (key, algorithm) = mac_key(state, ctx, &key_id, "kms:VerifyMac", "VerifyMac", algorithm)?;
+    let (key, algorithm) = mac_key(state, ctx, &key_id, "VerifyMac", algorithm)?;
     dry_run(input.dry_run)?;
     let given = input.mac.unwrap_or_default().0;
     let message = input.message.unwrap_or_default().0;

@@ -24,6 +24,7 @@ pub mod rotation;
 pub mod specs;
 pub mod store;
 pub mod tags;
+pub mod usage;
 
 pub use error::KmsError;
 

@@ -73,7 +73,7 @@ pub struct KeyMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_algorithms: Option<[&'static str; 1]>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub signing_algorithms: Option<[&'static str; 1]>,
+    pub signing_algorithms: Option<&'static [&'static str]>,
     pub multi_region: bool,
     pub current_key_material_id: String,
 }
@@ -109,7 +109,7 @@ impl KeyMetadata {
             encryption_algorithms: (key.spec == KeySpec::SymmetricDefault)
                 .then_some(["SYMMETRIC_DEFAULT"]),
             mac_algorithms: key.spec.mac_algorithm().map(|a| [a]),
-            signing_algorithms: key.spec.signing_algorithm().map(|a| [a]),
+            signing_algorithms: Some(key.spec.signing_algorithms()).filter(|a| !a.is_empty()),
             multi_region: false,
             current_key_material_id: key.current_material_id(),
         }

@@ -83,10 +83,12 @@ pub fn authorize_with(
     extra: &dyn Fn(&mut crate::iam::policy::ContextKeys),
 ) -> Result<(), LambdaError> {
     if account != ctx.account {
-        return Err(LambdaError::AccessDenied(format!(
-            "User: {} is not authorized to perform: {action} on resource: {resource} because no resource-based policy allows the {action} action",
-            ctx.caller.arn
-        )));
+        // Another account's function has no resource policy here: the engine refuses
+        // (recorded, soft-enforceable), in the words above.
+        return state
+            .iam
+            .authorize_without_resource_policy(ctx, action, resource, &[])
+            .map_err(|denied| LambdaError::AccessDenied(denied.message));
     }
     state
         .iam
@@ -158,6 +160,11 @@ fn find(
     ctx: &RequestContext,
     target: &Target,
 ) -> Result<Arc<Function>, LambdaError> {
+    // Another account's function is never this one's (reached only when soft
+    // enforcement let the cross-account refusal through).
+    if target.account != ctx.account {
+        return Err(not_found(target));
+    }
     let function = state
         .region(&ctx.region)
         .lambda

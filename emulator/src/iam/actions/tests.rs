@@ -109,12 +109,19 @@ impl Seen {
             .decisions
             .recent(false)
             .into_iter()
-            .filter(|r| r.request_id == ctx.request_id)
+            .filter(|r| {
+                // The request's own record, and those of the requests a service made on
+                // its behalf (SSM's calls to KMS).
+                r.request_id == ctx.request_id
+                    || r.called_by
+                        .as_ref()
+                        .is_some_and(|c| c.request_id == ctx.request_id)
+            })
             .collect();
         assert!(!records.is_empty(), "{operation}: no decision recorded");
         for record in &records {
             assert_eq!(record.decision(), "Allow", "{operation}: {record:?}");
-            for (name, values) in &record.keys {
+            for (name, values) in &record.keys() {
                 if !values.is_empty() {
                     keys.entry(name.clone()).or_insert_with(|| values.clone());
                 }
@@ -642,12 +649,17 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
             .decisions
             .recent(false)
             .into_iter()
-            .find(|r| r.request_id == ctx.request_id && r.action == "kms:Encrypt")
-            .expect("KMS's decision for SSM");
+            .find(|r| {
+                r.called_by
+                    .as_ref()
+                    .is_some_and(|c| c.request_id == ctx.request_id)
+                    && r.evaluations[0].action == "kms:Encrypt"
+            })
+            .expect("KMS's decision for SSM, a request of its own linked to SSM's");
         let value = |name: &str| {
             record
-                .keys
-                .iter()
+                .keys()
+                .into_iter()
                 .find(|(n, _)| n == &name.to_ascii_lowercase())
                 .map(|(_, v)| v.join(","))
         };
@@ -786,7 +798,8 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
             .recent(false)
             .into_iter()
             .filter(|r| r.request_id == ctx.request_id)
-            .map(|r| r.action)
+            .flat_map(|r| r.evaluations)
+            .map(|e| e.action)
             .collect();
         assert_eq!(
             actions,
