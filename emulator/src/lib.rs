@@ -26,6 +26,7 @@ pub mod config;
 pub mod context;
 pub mod dispatch;
 pub mod fixtures;
+pub mod generated;
 pub mod guard;
 pub mod iam;
 pub mod kms;
