@@ -13,6 +13,7 @@ pub const XML_NAMESPACE: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
 /// Every operation of the model, sorted.
 pub const OPERATIONS: &[&str] = &[
     "AcceptDelegationRequest",
+    "AcquireRole",
     "AddClientIDToOpenIDConnectProvider",
     "AddRoleToInstanceProfile",
     "AddUserToGroup",
@@ -76,6 +77,7 @@ pub const OPERATIONS: &[&str] = &[
     "GetAccessKeyLastUsed",
     "GetAccountAuthorizationDetails",
     "GetAccountPasswordPolicy",
+    "GetAccountProperties",
     "GetAccountSummary",
     "GetContextKeysForCustomPolicy",
     "GetContextKeysForPrincipalPolicy",
@@ -94,6 +96,7 @@ pub const OPERATIONS: &[&str] = &[
     "GetPolicyVersion",
     "GetRole",
     "GetRolePolicy",
+    "GetRoleTemplateVersion",
     "GetSAMLProvider",
     "GetSSHPublicKey",
     "GetServerCertificate",
@@ -138,6 +141,7 @@ pub const OPERATIONS: &[&str] = &[
     "ListUserTags",
     "ListUsers",
     "ListVirtualMFADevices",
+    "PutAccountProperties",
     "PutGroupPolicy",
     "PutRolePermissionsBoundary",
     "PutRolePolicy",
@@ -176,6 +180,7 @@ pub const OPERATIONS: &[&str] = &[
     "UpdateDelegationRequest",
     "UpdateGroup",
     "UpdateLoginProfile",
+    "UpdateOpenIDConnectProvider",
     "UpdateOpenIDConnectProviderThumbprint",
     "UpdateRole",
     "UpdateRoleDescription",
@@ -215,6 +220,7 @@ pub enum ErrorCode {
     LimitExceededException,
     MalformedCertificateException,
     MalformedPolicyDocumentException,
+    NameConflictException,
     NoSuchEntityException,
     OpenIdIdpCommunicationErrorException,
     OrganizationNotFoundException,
@@ -223,6 +229,8 @@ pub enum ErrorCode {
     PolicyEvaluationException,
     PolicyNotAttachableException,
     ReportGenerationLimitExceededException,
+    RoleModifiedException,
+    RoleTemplateDisabledException,
     ServiceAccessNotEnabledException,
     ServiceFailureException,
     ServiceNotSupportedException,
@@ -255,6 +263,7 @@ impl ErrorCode {
         ErrorCode::LimitExceededException,
         ErrorCode::MalformedCertificateException,
         ErrorCode::MalformedPolicyDocumentException,
+        ErrorCode::NameConflictException,
         ErrorCode::NoSuchEntityException,
         ErrorCode::OpenIdIdpCommunicationErrorException,
         ErrorCode::OrganizationNotFoundException,
@@ -263,6 +272,8 @@ impl ErrorCode {
         ErrorCode::PolicyEvaluationException,
         ErrorCode::PolicyNotAttachableException,
         ErrorCode::ReportGenerationLimitExceededException,
+        ErrorCode::RoleModifiedException,
+        ErrorCode::RoleTemplateDisabledException,
         ErrorCode::ServiceAccessNotEnabledException,
         ErrorCode::ServiceFailureException,
         ErrorCode::ServiceNotSupportedException,
@@ -299,6 +310,7 @@ impl ErrorCode {
             ErrorCode::LimitExceededException => "LimitExceeded",
             ErrorCode::MalformedCertificateException => "MalformedCertificate",
             ErrorCode::MalformedPolicyDocumentException => "MalformedPolicyDocument",
+            ErrorCode::NameConflictException => "NameConflict",
             ErrorCode::NoSuchEntityException => "NoSuchEntity",
             ErrorCode::OpenIdIdpCommunicationErrorException => "OpenIdIdpCommunicationError",
             ErrorCode::OrganizationNotFoundException => "OrganizationNotFoundException",
@@ -309,6 +321,8 @@ impl ErrorCode {
             ErrorCode::PolicyEvaluationException => "PolicyEvaluation",
             ErrorCode::PolicyNotAttachableException => "PolicyNotAttachable",
             ErrorCode::ReportGenerationLimitExceededException => "ReportGenerationLimitExceeded",
+            ErrorCode::RoleModifiedException => "RoleModified",
+            ErrorCode::RoleTemplateDisabledException => "RoleTemplateDisabled",
             ErrorCode::ServiceAccessNotEnabledException => "ServiceAccessNotEnabledException",
             ErrorCode::ServiceFailureException => "ServiceFailure",
             ErrorCode::ServiceNotSupportedException => "NotSupportedService",
@@ -335,6 +349,7 @@ impl ErrorCode {
             | ErrorCode::OrganizationNotInAllFeaturesModeException
             | ErrorCode::PasswordPolicyViolationException
             | ErrorCode::PolicyNotAttachableException
+            | ErrorCode::RoleTemplateDisabledException
             | ErrorCode::ServiceAccessNotEnabledException
             | ErrorCode::UnmodifiableEntityException
             | ErrorCode::UnrecognizedPublicKeyEncodingException => 400,
@@ -350,7 +365,9 @@ impl ErrorCode {
             | ErrorCode::EntityTemporarilyUnmodifiableException
             | ErrorCode::FeatureEnabledException
             | ErrorCode::LimitExceededException
-            | ErrorCode::ReportGenerationLimitExceededException => 409,
+            | ErrorCode::NameConflictException
+            | ErrorCode::ReportGenerationLimitExceededException
+            | ErrorCode::RoleModifiedException => 409,
             ErrorCode::CredentialReportExpiredException
             | ErrorCode::CredentialReportNotPresentException => 410,
             ErrorCode::PolicyEvaluationException | ErrorCode::ServiceFailureException => 500,

@@ -22,6 +22,7 @@ pub const OPERATIONS: &[&str] = &[
     "DeleteAlias",
     "DeleteCapacityProvider",
     "DeleteCodeSigningConfig",
+    "DeleteDurableExecution",
     "DeleteEventSourceMapping",
     "DeleteFunction",
     "DeleteFunctionCodeSigningConfig",
@@ -30,6 +31,7 @@ pub const OPERATIONS: &[&str] = &[
     "DeleteFunctionUrlConfig",
     "DeleteLayerVersion",
     "DeleteProvisionedConcurrencyConfig",
+    "DeleteResourcePolicy",
     "GetAccountSettings",
     "GetAlias",
     "GetCapacityProvider",
@@ -51,6 +53,7 @@ pub const OPERATIONS: &[&str] = &[
     "GetLayerVersionPolicy",
     "GetPolicy",
     "GetProvisionedConcurrencyConfig",
+    "GetResourcePolicy",
     "GetRuntimeManagementConfig",
     "Invoke",
     "InvokeAsync",
@@ -70,6 +73,7 @@ pub const OPERATIONS: &[&str] = &[
     "ListProvisionedConcurrencyConfigs",
     "ListTags",
     "ListVersionsByFunction",
+    "PauseDurableExecution",
     "PublishLayerVersion",
     "PublishVersion",
     "PutFunctionCodeSigningConfig",
@@ -78,9 +82,11 @@ pub const OPERATIONS: &[&str] = &[
     "PutFunctionRecursionConfig",
     "PutFunctionScalingConfig",
     "PutProvisionedConcurrencyConfig",
+    "PutResourcePolicy",
     "PutRuntimeManagementConfig",
     "RemoveLayerVersionPermission",
     "RemovePermission",
+    "ResumeDurableExecution",
     "SendDurableExecutionCallbackFailure",
     "SendDurableExecutionCallbackHeartbeat",
     "SendDurableExecutionCallbackSuccess",
@@ -173,6 +179,12 @@ pub const ROUTES: &[super::Route] = &[
     },
     super::Route {
         method: "DELETE",
+        uri: "/2025-12-01/durable-executions/{DurableExecutionArn}",
+        operation: "DeleteDurableExecution",
+        status: 202,
+    },
+    super::Route {
+        method: "DELETE",
         uri: "/2015-03-31/event-source-mappings/{UUID}",
         operation: "DeleteEventSourceMapping",
         status: 202,
@@ -217,6 +229,12 @@ pub const ROUTES: &[super::Route] = &[
         method: "DELETE",
         uri: "/2019-09-30/functions/{FunctionName}/provisioned-concurrency",
         operation: "DeleteProvisionedConcurrencyConfig",
+        status: 204,
+    },
+    super::Route {
+        method: "DELETE",
+        uri: "/2026-07-09/resource-policy/{ResourceArn}",
+        operation: "DeleteResourcePolicy",
         status: 204,
     },
     super::Route {
@@ -347,6 +365,12 @@ pub const ROUTES: &[super::Route] = &[
     },
     super::Route {
         method: "GET",
+        uri: "/2026-07-09/resource-policy/{ResourceArn}",
+        operation: "GetResourcePolicy",
+        status: 200,
+    },
+    super::Route {
+        method: "GET",
         uri: "/2021-07-20/functions/{FunctionName}/runtime-management-config",
         operation: "GetRuntimeManagementConfig",
         status: 200,
@@ -461,6 +485,12 @@ pub const ROUTES: &[super::Route] = &[
     },
     super::Route {
         method: "POST",
+        uri: "/2025-12-01/durable-executions/{DurableExecutionArn}/pause",
+        operation: "PauseDurableExecution",
+        status: 202,
+    },
+    super::Route {
+        method: "POST",
         uri: "/2018-10-31/layers/{LayerName}/versions",
         operation: "PublishLayerVersion",
         status: 201,
@@ -509,6 +539,12 @@ pub const ROUTES: &[super::Route] = &[
     },
     super::Route {
         method: "PUT",
+        uri: "/2026-07-09/resource-policy/{ResourceArn}",
+        operation: "PutResourcePolicy",
+        status: 200,
+    },
+    super::Route {
+        method: "PUT",
         uri: "/2021-07-20/functions/{FunctionName}/runtime-management-config",
         operation: "PutRuntimeManagementConfig",
         status: 200,
@@ -524,6 +560,12 @@ pub const ROUTES: &[super::Route] = &[
         uri: "/2015-03-31/functions/{FunctionName}/policy/{StatementId}",
         operation: "RemovePermission",
         status: 204,
+    },
+    super::Route {
+        method: "POST",
+        uri: "/2025-12-01/durable-executions/{DurableExecutionArn}/resume",
+        operation: "ResumeDurableExecution",
+        status: 202,
     },
     super::Route {
         method: "POST",
@@ -614,8 +656,12 @@ pub const ROUTES: &[super::Route] = &[
 /// Every error code of the service, with its HTTP status and fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
+    AliasLimitExceededException,
     CallbackTimeoutException,
     CapacityProviderLimitExceededException,
+    CodeArtifactUserDeletedException,
+    CodeArtifactUserFailedException,
+    CodeArtifactUserPendingException,
     CodeSigningConfigNotFoundException,
     CodeStorageExceededException,
     CodeVerificationFailedException,
@@ -628,6 +674,7 @@ pub enum ErrorCode {
     EFSMountFailureException,
     EFSMountTimeoutException,
     ENILimitReachedException,
+    ENINotReadyException,
     FunctionVersionsPerCapacityProviderLimitExceededException,
     InvalidCodeSignatureException,
     InvalidParameterValueException,
@@ -640,23 +687,29 @@ pub enum ErrorCode {
     KMSDisabledException,
     KMSInvalidStateException,
     KMSNotFoundException,
+    ModeNotSupportedException,
     NoPublishedVersionException,
     PolicyLengthExceededException,
     PreconditionFailedException,
     ProvisionedConcurrencyConfigNotFoundException,
+    PublicPolicyException,
     RecursiveInvocationException,
     RequestTooLargeException,
     ResourceConflictException,
     ResourceInUseException,
     ResourceNotFoundException,
     ResourceNotReadyException,
+    RuntimeAliasDeletedException,
+    RuntimeVersionDeletedException,
     S3FilesMountConnectivityException,
     S3FilesMountFailureException,
     S3FilesMountTimeoutException,
     SerializedRequestEntityTooLargeException,
     ServiceException,
+    ServiceQuotaExceededException,
     SnapStartException,
     SnapStartNotReadyException,
+    SnapStartRegenerationFailureException,
     SnapStartTimeoutException,
     SubnetIPAddressLimitReachedException,
     TooManyRequestsException,
@@ -666,8 +719,12 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// Every code.
     pub const ALL: &[ErrorCode] = &[
+        ErrorCode::AliasLimitExceededException,
         ErrorCode::CallbackTimeoutException,
         ErrorCode::CapacityProviderLimitExceededException,
+        ErrorCode::CodeArtifactUserDeletedException,
+        ErrorCode::CodeArtifactUserFailedException,
+        ErrorCode::CodeArtifactUserPendingException,
         ErrorCode::CodeSigningConfigNotFoundException,
         ErrorCode::CodeStorageExceededException,
         ErrorCode::CodeVerificationFailedException,
@@ -680,6 +737,7 @@ impl ErrorCode {
         ErrorCode::EFSMountFailureException,
         ErrorCode::EFSMountTimeoutException,
         ErrorCode::ENILimitReachedException,
+        ErrorCode::ENINotReadyException,
         ErrorCode::FunctionVersionsPerCapacityProviderLimitExceededException,
         ErrorCode::InvalidCodeSignatureException,
         ErrorCode::InvalidParameterValueException,
@@ -692,23 +750,29 @@ impl ErrorCode {
         ErrorCode::KMSDisabledException,
         ErrorCode::KMSInvalidStateException,
         ErrorCode::KMSNotFoundException,
+        ErrorCode::ModeNotSupportedException,
         ErrorCode::NoPublishedVersionException,
         ErrorCode::PolicyLengthExceededException,
         ErrorCode::PreconditionFailedException,
         ErrorCode::ProvisionedConcurrencyConfigNotFoundException,
+        ErrorCode::PublicPolicyException,
         ErrorCode::RecursiveInvocationException,
         ErrorCode::RequestTooLargeException,
         ErrorCode::ResourceConflictException,
         ErrorCode::ResourceInUseException,
         ErrorCode::ResourceNotFoundException,
         ErrorCode::ResourceNotReadyException,
+        ErrorCode::RuntimeAliasDeletedException,
+        ErrorCode::RuntimeVersionDeletedException,
         ErrorCode::S3FilesMountConnectivityException,
         ErrorCode::S3FilesMountFailureException,
         ErrorCode::S3FilesMountTimeoutException,
         ErrorCode::SerializedRequestEntityTooLargeException,
         ErrorCode::ServiceException,
+        ErrorCode::ServiceQuotaExceededException,
         ErrorCode::SnapStartException,
         ErrorCode::SnapStartNotReadyException,
+        ErrorCode::SnapStartRegenerationFailureException,
         ErrorCode::SnapStartTimeoutException,
         ErrorCode::SubnetIPAddressLimitReachedException,
         ErrorCode::TooManyRequestsException,
@@ -718,10 +782,14 @@ impl ErrorCode {
     /// The code clients match on.
     pub const fn code(self) -> &'static str {
         match self {
+            ErrorCode::AliasLimitExceededException => "AliasLimitExceededException",
             ErrorCode::CallbackTimeoutException => "CallbackTimeoutException",
             ErrorCode::CapacityProviderLimitExceededException => {
                 "CapacityProviderLimitExceededException"
             }
+            ErrorCode::CodeArtifactUserDeletedException => "CodeArtifactUserDeletedException",
+            ErrorCode::CodeArtifactUserFailedException => "CodeArtifactUserFailedException",
+            ErrorCode::CodeArtifactUserPendingException => "CodeArtifactUserPendingException",
             ErrorCode::CodeSigningConfigNotFoundException => "CodeSigningConfigNotFoundException",
             ErrorCode::CodeStorageExceededException => "CodeStorageExceededException",
             ErrorCode::CodeVerificationFailedException => "CodeVerificationFailedException",
@@ -736,6 +804,7 @@ impl ErrorCode {
             ErrorCode::EFSMountFailureException => "EFSMountFailureException",
             ErrorCode::EFSMountTimeoutException => "EFSMountTimeoutException",
             ErrorCode::ENILimitReachedException => "ENILimitReachedException",
+            ErrorCode::ENINotReadyException => "ENINotReadyException",
             ErrorCode::FunctionVersionsPerCapacityProviderLimitExceededException => {
                 "FunctionVersionsPerCapacityProviderLimitExceededException"
             }
@@ -750,18 +819,22 @@ impl ErrorCode {
             ErrorCode::KMSDisabledException => "KMSDisabledException",
             ErrorCode::KMSInvalidStateException => "KMSInvalidStateException",
             ErrorCode::KMSNotFoundException => "KMSNotFoundException",
+            ErrorCode::ModeNotSupportedException => "ModeNotSupportedException",
             ErrorCode::NoPublishedVersionException => "NoPublishedVersionException",
             ErrorCode::PolicyLengthExceededException => "PolicyLengthExceededException",
             ErrorCode::PreconditionFailedException => "PreconditionFailedException",
             ErrorCode::ProvisionedConcurrencyConfigNotFoundException => {
                 "ProvisionedConcurrencyConfigNotFoundException"
             }
+            ErrorCode::PublicPolicyException => "PublicPolicyException",
             ErrorCode::RecursiveInvocationException => "RecursiveInvocationException",
             ErrorCode::RequestTooLargeException => "RequestTooLargeException",
             ErrorCode::ResourceConflictException => "ResourceConflictException",
             ErrorCode::ResourceInUseException => "ResourceInUseException",
             ErrorCode::ResourceNotFoundException => "ResourceNotFoundException",
             ErrorCode::ResourceNotReadyException => "ResourceNotReadyException",
+            ErrorCode::RuntimeAliasDeletedException => "RuntimeAliasDeletedException",
+            ErrorCode::RuntimeVersionDeletedException => "RuntimeVersionDeletedException",
             ErrorCode::S3FilesMountConnectivityException => "S3FilesMountConnectivityException",
             ErrorCode::S3FilesMountFailureException => "S3FilesMountFailureException",
             ErrorCode::S3FilesMountTimeoutException => "S3FilesMountTimeoutException",
@@ -769,8 +842,12 @@ impl ErrorCode {
                 "SerializedRequestEntityTooLargeException"
             }
             ErrorCode::ServiceException => "ServiceException",
+            ErrorCode::ServiceQuotaExceededException => "ServiceQuotaExceededException",
             ErrorCode::SnapStartException => "SnapStartException",
             ErrorCode::SnapStartNotReadyException => "SnapStartNotReadyException",
+            ErrorCode::SnapStartRegenerationFailureException => {
+                "SnapStartRegenerationFailureException"
+            }
             ErrorCode::SnapStartTimeoutException => "SnapStartTimeoutException",
             ErrorCode::SubnetIPAddressLimitReachedException => {
                 "SubnetIPAddressLimitReachedException"
@@ -783,7 +860,8 @@ impl ErrorCode {
     /// The HTTP status.
     pub const fn status(self) -> u16 {
         match self {
-            ErrorCode::CallbackTimeoutException
+            ErrorCode::AliasLimitExceededException
+            | ErrorCode::CallbackTimeoutException
             | ErrorCode::CapacityProviderLimitExceededException
             | ErrorCode::CodeStorageExceededException
             | ErrorCode::CodeVerificationFailedException
@@ -791,11 +869,14 @@ impl ErrorCode {
             | ErrorCode::InvalidCodeSignatureException
             | ErrorCode::InvalidParameterValueException
             | ErrorCode::InvalidRequestContentException
+            | ErrorCode::ModeNotSupportedException
             | ErrorCode::NoPublishedVersionException
             | ErrorCode::PolicyLengthExceededException
+            | ErrorCode::PublicPolicyException
             | ErrorCode::RecursiveInvocationException
             | ErrorCode::ResourceInUseException
             | ErrorCode::SnapStartException => 400,
+            ErrorCode::ServiceQuotaExceededException => 402,
             ErrorCode::EFSMountFailureException | ErrorCode::S3FilesMountFailureException => 403,
             ErrorCode::CodeSigningConfigNotFoundException
             | ErrorCode::ProvisionedConcurrencyConfigNotFoundException
@@ -805,9 +886,15 @@ impl ErrorCode {
             | ErrorCode::S3FilesMountConnectivityException
             | ErrorCode::S3FilesMountTimeoutException
             | ErrorCode::SnapStartTimeoutException => 408,
-            ErrorCode::DurableExecutionAlreadyStartedException
+            ErrorCode::CodeArtifactUserDeletedException
+            | ErrorCode::CodeArtifactUserFailedException
+            | ErrorCode::CodeArtifactUserPendingException
+            | ErrorCode::DurableExecutionAlreadyStartedException
             | ErrorCode::ResourceConflictException
-            | ErrorCode::SnapStartNotReadyException => 409,
+            | ErrorCode::RuntimeAliasDeletedException
+            | ErrorCode::RuntimeVersionDeletedException
+            | ErrorCode::SnapStartNotReadyException
+            | ErrorCode::SnapStartRegenerationFailureException => 409,
             ErrorCode::EFSIOException => 410,
             ErrorCode::PreconditionFailedException => 412,
             ErrorCode::RequestTooLargeException
@@ -819,6 +906,7 @@ impl ErrorCode {
             | ErrorCode::EC2ThrottledException
             | ErrorCode::EC2UnexpectedException
             | ErrorCode::ENILimitReachedException
+            | ErrorCode::ENINotReadyException
             | ErrorCode::InvalidRuntimeException
             | ErrorCode::InvalidSecurityGroupIDException
             | ErrorCode::InvalidSubnetIDException
@@ -840,6 +928,7 @@ impl ErrorCode {
                 | ErrorCode::EC2ThrottledException
                 | ErrorCode::EC2UnexpectedException
                 | ErrorCode::ENILimitReachedException
+                | ErrorCode::ENINotReadyException
                 | ErrorCode::InvalidRuntimeException
                 | ErrorCode::InvalidSecurityGroupIDException
                 | ErrorCode::InvalidSubnetIDException

@@ -19,6 +19,7 @@ pub const OPERATIONS: &[&str] = &[
     "CreateActivation",
     "CreateAssociation",
     "CreateAssociationBatch",
+    "CreateCloudConnector",
     "CreateDocument",
     "CreateMaintenanceWindow",
     "CreateOpsItem",
@@ -27,6 +28,7 @@ pub const OPERATIONS: &[&str] = &[
     "CreateResourceDataSync",
     "DeleteActivation",
     "DeleteAssociation",
+    "DeleteCloudConnector",
     "DeleteDocument",
     "DeleteInventory",
     "DeleteMaintenanceWindow",
@@ -37,6 +39,7 @@ pub const OPERATIONS: &[&str] = &[
     "DeletePatchBaseline",
     "DeleteResourceDataSync",
     "DeleteResourcePolicy",
+    "DeregisterDefaultHostManagementConfiguration",
     "DeregisterManagedInstance",
     "DeregisterPatchBaselineForPatchGroup",
     "DeregisterTargetFromMaintenanceWindow",
@@ -78,6 +81,7 @@ pub const OPERATIONS: &[&str] = &[
     "GetAccessToken",
     "GetAutomationExecution",
     "GetCalendarState",
+    "GetCloudConnector",
     "GetCommandInvocation",
     "GetConnectionStatus",
     "GetDefaultPatchBaseline",
@@ -105,6 +109,7 @@ pub const OPERATIONS: &[&str] = &[
     "LabelParameterVersion",
     "ListAssociationVersions",
     "ListAssociations",
+    "ListCloudConnectors",
     "ListCommandInvocations",
     "ListCommands",
     "ListComplianceItems",
@@ -126,6 +131,7 @@ pub const OPERATIONS: &[&str] = &[
     "PutInventory",
     "PutParameter",
     "PutResourcePolicy",
+    "RegisterDefaultHostManagementConfiguration",
     "RegisterDefaultPatchBaseline",
     "RegisterPatchBaselineForPatchGroup",
     "RegisterTargetWithMaintenanceWindow",
@@ -146,6 +152,7 @@ pub const OPERATIONS: &[&str] = &[
     "UnlabelParameterVersion",
     "UpdateAssociation",
     "UpdateAssociationStatus",
+    "UpdateCloudConnector",
     "UpdateDocument",
     "UpdateDocumentDefaultVersion",
     "UpdateDocumentMetadata",
@@ -158,6 +165,7 @@ pub const OPERATIONS: &[&str] = &[
     "UpdatePatchBaseline",
     "UpdateResourceDataSync",
     "UpdateServiceSetting",
+    "ValidateCloudConnector",
 ];
 
 /// Every error code of the service, with its HTTP status and fault.
@@ -178,6 +186,7 @@ pub enum ErrorCode {
     AutomationExecutionNotFoundException,
     AutomationStepNotFoundException,
     ComplianceTypeCountLimitExceededException,
+    ConflictException,
     CustomSchemaCountLimitExceededException,
     DocumentAlreadyExists,
     DocumentLimitExceeded,
@@ -323,6 +332,7 @@ impl ErrorCode {
         ErrorCode::AutomationExecutionNotFoundException,
         ErrorCode::AutomationStepNotFoundException,
         ErrorCode::ComplianceTypeCountLimitExceededException,
+        ErrorCode::ConflictException,
         ErrorCode::CustomSchemaCountLimitExceededException,
         ErrorCode::DocumentAlreadyExists,
         ErrorCode::DocumentLimitExceeded,
@@ -480,6 +490,7 @@ impl ErrorCode {
             ErrorCode::ComplianceTypeCountLimitExceededException => {
                 "ComplianceTypeCountLimitExceededException"
             }
+            ErrorCode::ConflictException => "ConflictException",
             ErrorCode::CustomSchemaCountLimitExceededException => {
                 "CustomSchemaCountLimitExceededException"
             }
@@ -662,6 +673,7 @@ impl ErrorCode {
             | ErrorCode::AutomationExecutionNotFoundException
             | ErrorCode::AutomationStepNotFoundException
             | ErrorCode::ComplianceTypeCountLimitExceededException
+            | ErrorCode::ConflictException
             | ErrorCode::CustomSchemaCountLimitExceededException
             | ErrorCode::DocumentAlreadyExists
             | ErrorCode::DocumentLimitExceeded
@@ -814,6 +826,7 @@ pub enum SsmError {
     AutomationExecutionNotFoundException(String),
     AutomationStepNotFoundException(String),
     ComplianceTypeCountLimitExceededException(String),
+    ConflictException(String),
     CustomSchemaCountLimitExceededException(String),
     DocumentAlreadyExists(String),
     DocumentLimitExceeded(String),
@@ -978,6 +991,7 @@ impl SsmError {
             SsmError::ComplianceTypeCountLimitExceededException(_) => {
                 ErrorCode::ComplianceTypeCountLimitExceededException
             }
+            SsmError::ConflictException(_) => ErrorCode::ConflictException,
             SsmError::CustomSchemaCountLimitExceededException(_) => {
                 ErrorCode::CustomSchemaCountLimitExceededException
             }
@@ -1212,6 +1226,7 @@ impl SsmError {
             | SsmError::AutomationExecutionNotFoundException(m)
             | SsmError::AutomationStepNotFoundException(m)
             | SsmError::ComplianceTypeCountLimitExceededException(m)
+            | SsmError::ConflictException(m)
             | SsmError::CustomSchemaCountLimitExceededException(m)
             | SsmError::DocumentAlreadyExists(m)
             | SsmError::DocumentLimitExceeded(m)
@@ -1429,7 +1444,7 @@ pub const IMPLEMENTED: &[(&str, &str, &str)] = &[
 ];
 
 static RE_PARAMETER_STRING_FILTER_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:tag:.+|Name|Type|KeyId|Path|Label|Tier|DataType)$")
+    Regex::new("^(?:^(tag:.+|Name|Type|KeyId|Path|Label|Tier|DataType)$)$")
         .expect("compiled by the generator")
 });
 
@@ -1484,10 +1499,11 @@ impl Validate for AddTagsToResourceRequest {
                 "OpsMetadata",
                 "Automation",
                 "Association",
+                "CloudConnector",
             ]
             .contains(&x)
             {
-                v.violation(&Validator::at(at, "resourceType"), &Validator::quote(x), "Member must satisfy enum value set: [Document, ManagedInstance, MaintenanceWindow, Parameter, PatchBaseline, OpsItem, OpsMetadata, Automation, Association]");
+                v.violation(&Validator::at(at, "resourceType"), &Validator::quote(x), "Member must satisfy enum value set: [Document, ManagedInstance, MaintenanceWindow, Parameter, PatchBaseline, OpsItem, OpsMetadata, Automation, Association, CloudConnector]");
             }
         }
         if self.resource_id.is_none() {
@@ -2157,10 +2173,11 @@ impl Validate for ListTagsForResourceRequest {
                 "OpsMetadata",
                 "Automation",
                 "Association",
+                "CloudConnector",
             ]
             .contains(&x)
             {
-                v.violation(&Validator::at(at, "resourceType"), &Validator::quote(x), "Member must satisfy enum value set: [Document, ManagedInstance, MaintenanceWindow, Parameter, PatchBaseline, OpsItem, OpsMetadata, Automation, Association]");
+                v.violation(&Validator::at(at, "resourceType"), &Validator::quote(x), "Member must satisfy enum value set: [Document, ManagedInstance, MaintenanceWindow, Parameter, PatchBaseline, OpsItem, OpsMetadata, Automation, Association, CloudConnector]");
             }
         }
         if self.resource_id.is_none() {
@@ -2401,7 +2418,7 @@ impl Validate for ParameterStringFilter {
                 );
             }
             if !RE_PARAMETER_STRING_FILTER_KEY.is_match(x) {
-                v.violation(&Validator::at(at, "key"), &Validator::quote(x), "Member must satisfy regular expression pattern: tag:.+|Name|Type|KeyId|Path|Label|Tier|DataType");
+                v.violation(&Validator::at(at, "key"), &Validator::quote(x), "Member must satisfy regular expression pattern: ^(tag:.+|Name|Type|KeyId|Path|Label|Tier|DataType)$");
             }
         }
         if let Some(x) = &self.option {
@@ -2777,10 +2794,11 @@ impl Validate for RemoveTagsFromResourceRequest {
                 "OpsMetadata",
                 "Automation",
                 "Association",
+                "CloudConnector",
             ]
             .contains(&x)
             {
-                v.violation(&Validator::at(at, "resourceType"), &Validator::quote(x), "Member must satisfy enum value set: [Document, ManagedInstance, MaintenanceWindow, Parameter, PatchBaseline, OpsItem, OpsMetadata, Automation, Association]");
+                v.violation(&Validator::at(at, "resourceType"), &Validator::quote(x), "Member must satisfy enum value set: [Document, ManagedInstance, MaintenanceWindow, Parameter, PatchBaseline, OpsItem, OpsMetadata, Automation, Association, CloudConnector]");
             }
         }
         if self.resource_id.is_none() {

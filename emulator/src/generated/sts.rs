@@ -21,6 +21,7 @@ pub const OPERATIONS: &[&str] = &[
     "GetCallerIdentity",
     "GetDelegatedAccessToken",
     "GetFederationToken",
+    "GetScopedCredentials",
     "GetSessionToken",
     "GetWebIdentityToken",
 ];
@@ -32,8 +33,11 @@ pub enum ErrorCode {
     ExpiredTradeInTokenException,
     IDPCommunicationErrorException,
     IDPRejectedClaimException,
+    InsufficientSessionLifetimeException,
     InvalidAuthorizationMessageException,
+    InvalidContextAssertionException,
     InvalidIdentityTokenException,
+    InvalidSubjectCredentialsException,
     JWTPayloadSizeExceededException,
     MalformedPolicyDocumentException,
     OutboundWebIdentityFederationDisabledException,
@@ -49,8 +53,11 @@ impl ErrorCode {
         ErrorCode::ExpiredTradeInTokenException,
         ErrorCode::IDPCommunicationErrorException,
         ErrorCode::IDPRejectedClaimException,
+        ErrorCode::InsufficientSessionLifetimeException,
         ErrorCode::InvalidAuthorizationMessageException,
+        ErrorCode::InvalidContextAssertionException,
         ErrorCode::InvalidIdentityTokenException,
+        ErrorCode::InvalidSubjectCredentialsException,
         ErrorCode::JWTPayloadSizeExceededException,
         ErrorCode::MalformedPolicyDocumentException,
         ErrorCode::OutboundWebIdentityFederationDisabledException,
@@ -66,10 +73,13 @@ impl ErrorCode {
             ErrorCode::ExpiredTradeInTokenException => "ExpiredTradeInTokenException",
             ErrorCode::IDPCommunicationErrorException => "IDPCommunicationError",
             ErrorCode::IDPRejectedClaimException => "IDPRejectedClaim",
+            ErrorCode::InsufficientSessionLifetimeException => "InsufficientSessionLifetime",
             ErrorCode::InvalidAuthorizationMessageException => {
                 "InvalidAuthorizationMessageException"
             }
+            ErrorCode::InvalidContextAssertionException => "InvalidContextAssertion",
             ErrorCode::InvalidIdentityTokenException => "InvalidIdentityToken",
+            ErrorCode::InvalidSubjectCredentialsException => "InvalidSubjectCredentials",
             ErrorCode::JWTPayloadSizeExceededException => "JWTPayloadSizeExceededException",
             ErrorCode::MalformedPolicyDocumentException => "MalformedPolicyDocument",
             ErrorCode::OutboundWebIdentityFederationDisabledException => {
@@ -87,8 +97,11 @@ impl ErrorCode {
             ErrorCode::ExpiredTokenException
             | ErrorCode::ExpiredTradeInTokenException
             | ErrorCode::IDPCommunicationErrorException
+            | ErrorCode::InsufficientSessionLifetimeException
             | ErrorCode::InvalidAuthorizationMessageException
+            | ErrorCode::InvalidContextAssertionException
             | ErrorCode::InvalidIdentityTokenException
+            | ErrorCode::InvalidSubjectCredentialsException
             | ErrorCode::JWTPayloadSizeExceededException
             | ErrorCode::MalformedPolicyDocumentException
             | ErrorCode::PackedPolicyTooLargeException => 400,
