@@ -11,13 +11,16 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError(pub String);
 
-/// An operation as the table holds it: raw body in, encoded output or typed error out.
-pub type Handler<E> = fn(&EmulatorState, &RequestContext, &[u8]) -> Result<Vec<u8>, E>;
+/// An operation as the table holds it: the request as its protocol decoded it in (the raw
+/// body for awsJson, the form for awsQuery), the output out (encoded JSON for awsJson, a
+/// typed value for awsQuery) or the service's typed error.
+pub type Handler<E, In = [u8], Out = Vec<u8>> =
+    fn(&EmulatorState, &RequestContext, &In) -> Result<Out, E>;
 
 /// A service's operations.
-pub struct DispatchTable<E: 'static> {
+pub struct DispatchTable<E: 'static, In: ?Sized + 'static = [u8], Out: 'static = Vec<u8>> {
     /// The implemented operations, sorted by full name so lookups are a binary search.
-    pub operations: &'static [(&'static str, Handler<E>)],
+    pub operations: &'static [(&'static str, Handler<E, In, Out>)],
     /// Every operation of the service (short names), so that a real but unimplemented
     /// operation is told apart from a name that does not exist.
     pub all_operations: &'static [&'static str],
@@ -26,18 +29,18 @@ pub struct DispatchTable<E: 'static> {
 }
 
 /// What a target names in a table.
-pub enum Lookup<E: 'static> {
+pub enum Lookup<E: 'static, In: ?Sized + 'static = [u8], Out: 'static = Vec<u8>> {
     /// An implemented operation.
-    Found(Handler<E>),
+    Found(Handler<E, In, Out>),
     /// A real operation of the service that the emulator does not implement.
     NotImplemented,
     /// No such operation.
     Unknown,
 }
 
-impl<E> DispatchTable<E> {
+impl<E, In: ?Sized, Out> DispatchTable<E, In, Out> {
     /// Finds the operation named by a full target such as `AmazonSSM.GetParameter`.
-    pub fn lookup(&self, target: &str) -> Lookup<E> {
+    pub fn lookup(&self, target: &str) -> Lookup<E, In, Out> {
         if let Ok(i) = self
             .operations
             .binary_search_by(|(name, _)| (*name).cmp(target))
@@ -54,7 +57,7 @@ impl<E> DispatchTable<E> {
     }
 }
 
-impl<E> DispatchTable<E> {
+impl<E, In: ?Sized, Out> DispatchTable<E, In, Out> {
     /// Checks the table's own invariants: sorted (lookups are a binary search), and every
     /// entry a real operation of the service. Returns what is wrong.
     pub fn check(&self) -> Result<(), String> {
