@@ -68,12 +68,8 @@ pub fn validate_new_name(name: &str, region: &str, account: &str) -> Result<(), 
             SsmError::ValidationException(INVALID_NAME.to_owned())
         });
     }
-    if name.contains('/') && !name.starts_with('/') {
-        return Err(SsmError::ValidationException(
-            "Parameter name must be a fully qualified name.".to_owned(),
-        ));
-    }
-    if name == "/" || name.ends_with('/') || name.contains("//") {
+    validate_hierarchy(name)?;
+    if name == "/" || name.ends_with('/') {
         return Err(SsmError::ValidationException(INVALID_NAME.to_owned()));
     }
     if arn(region, account, name).len() > MAX_NAME_WITH_ARN {
@@ -88,6 +84,37 @@ pub fn validate_new_name(name: &str, region: &str, account: &str) -> Result<(), 
     }
     Ok(())
 }
+
+/// The form of a hierarchical name, as PutParameter and the reads check it: a name with
+/// a `/` is fully qualified (begins with `/`), and no level is empty (`//`).
+fn validate_hierarchy(name: &str) -> Result<(), SsmError> {
+    if name.contains('/') && !name.starts_with('/') {
+        return Err(SsmError::ValidationException(
+            "Parameter name must be a fully qualified name.".to_owned(),
+        ));
+    }
+    if name.contains("//") {
+        return Err(SsmError::ValidationException(INVALID_NAME.to_owned()));
+    }
+    Ok(())
+}
+
+/// Checks the form of a name a read gives (GetParameter, GetParameterHistory) as
+/// PutParameter checks it, so that `a/b` or `/a//b` is a `ValidationException`, not a
+/// lookup that finds nothing (as recorded AWS answers show, issue 13). An ARN names its
+/// parameter without the leading slash and is read as such; a selector is not part of
+/// the name.
+pub fn validate_read_name(name: &str) -> Result<(), SsmError> {
+    if name.starts_with("arn:") {
+        return Ok(());
+    }
+    validate_hierarchy(name.split(':').next().unwrap_or(name))
+}
+
+/// The prefix under which Parameter Store reads Secrets Manager secrets (AWS Systems
+/// Manager User Guide, "Referencing AWS Secrets Manager secrets from Parameter Store
+/// parameters").
+pub const SECRETS_MANAGER_PREFIX: &str = "/aws/reference/secretsmanager/";
 
 /// Which version of a parameter a reference selects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -317,5 +344,23 @@ mod tests {
         ] {
             assert!(!is_valid_label(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn reads_check_a_hierarchical_name_as_put_does() {
+        assert!(validate_read_name("/a/b").is_ok());
+        assert!(validate_read_name("plain").is_ok());
+        assert!(validate_read_name("/a/b:3").is_ok());
+        assert!(validate_read_name("arn:aws:ssm:us-east-1:123456789012:parameter/a/b").is_ok());
+        assert_eq!(
+            validate_read_name("a/b"),
+            Err(SsmError::ValidationException(
+                "Parameter name must be a fully qualified name.".to_owned()
+            ))
+        );
+        assert_eq!(
+            validate_read_name("/a//b"),
+            Err(SsmError::ValidationException(INVALID_NAME.to_owned()))
+        );
     }
 }

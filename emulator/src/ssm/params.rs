@@ -18,6 +18,17 @@ fn reference(name: &str, ctx: &RequestContext) -> Result<ParameterRef, SsmError>
     parse_reference(name, &ctx.region, &ctx.account)?.ok_or_else(|| not_found(name))
 }
 
+/// The name an answer gives for a parameter: the name as the request wrote it (`a` and
+/// `/a` name one parameter, and AWS echoes the form asked for), or the stored name when
+/// the request gave an ARN.
+fn echoed<'a>(requested: &str, r: &'a ParameterRef, stored: &'a str) -> &'a str {
+    if requested.starts_with("arn:") {
+        stored
+    } else {
+        &r.name
+    }
+}
+
 /// GetParameter.
 pub fn get_parameter(
     state: &EmulatorState,
@@ -27,10 +38,23 @@ pub fn get_parameter(
     validated(input.check())?;
     let name = input.name.unwrap_or_default();
     super::authorize_parameter(state, ctx, "ssm:GetParameter", &name)?;
-    // AWS answers a GetParameter miss with an empty message.
-    let blank = |e: SsmError| match e {
-        SsmError::ParameterNotFound(_) => SsmError::ParameterNotFound(String::new()),
+    super::names::validate_read_name(&name)?;
+    // AWS answers a GetParameter miss with an empty message, and a Secrets Manager
+    // reference to no secret as below (recorded in aws/aws-cli issue 10518, where a CLI
+    // bug had appended "null" to the name; the emulator serves no Secrets Manager, so
+    // every such reference is to no secret).
+    let blank = |e: SsmError| {
+        match e {
+        SsmError::ParameterNotFound(_) => match name.strip_prefix('/') {
+            Some(secret) if name.starts_with(super::names::SECRETS_MANAGER_PREFIX) => {
+                SsmError::ParameterNotFound(format!(
+                    "An error occurred (ParameterNotFound) when referencing Secrets Manager: Secret {secret} not found."
+                ))
+            }
+            _ => SsmError::ParameterNotFound(String::new()),
+        },
         e => e,
+    }
     };
     let r = reference(&name, ctx).map_err(blank)?;
     let region = state.region(&ctx.region);
@@ -41,7 +65,7 @@ pub fn get_parameter(
         .with(&r.key, |p| {
             let version = p.select(r.selector.as_ref())?;
             Ok(to_parameter(
-                &p.name,
+                echoed(&name, &r, &p.name),
                 version,
                 &ctx.region,
                 &ctx.account,
@@ -87,11 +111,11 @@ pub fn get_parameters(
                 let (stored, version) =
                     region.ssm.get(&r.key, &r.name, r.selector.as_ref()).ok()?;
                 Some(to_parameter(
-                    &stored,
+                    echoed(name, &r, &stored),
                     &version,
                     &ctx.region,
                     &ctx.account,
-                    r.selector.map(|s| s.as_suffix()),
+                    r.selector.as_ref().map(|s| s.as_suffix()),
                 ))
             });
         match found {
@@ -165,6 +189,7 @@ pub fn get_parameter_history(
     validated(input.check())?;
     let name = input.name.clone().unwrap_or_default();
     super::authorize_parameter(state, ctx, "ssm:GetParameterHistory", &name)?;
+    super::names::validate_read_name(&name)?;
     let r = reference(&name, ctx)?;
     if r.selector.is_some() {
         return Err(not_found(&name));
@@ -186,7 +211,7 @@ pub fn get_parameter_history(
                 .skip(start)
                 .take(limit)
                 .map(|pv| ParameterHistory {
-                    name: Some(p.name.clone()),
+                    name: Some(echoed(&name, &r, &p.name).to_owned()),
                     r#type: Some(pv.kind.as_str().to_owned()),
                     key_id: pv.key_id.clone(),
                     last_modified_date: Some(pv.last_modified),
