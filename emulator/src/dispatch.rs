@@ -113,8 +113,8 @@ macro_rules! operation {
 /// (it is refused as an unknown operation once authenticated).
 pub fn signing_name(target: Option<&str>) -> Option<&'static str> {
     match target?.split_once('.')?.0 {
-        crate::ssm::TARGET_PREFIX => Some("ssm"),
-        crate::kms::TARGET_PREFIX => Some("kms"),
+        crate::ssm::TARGET_PREFIX => Some(crate::generated::ssm::SIGNING_NAME),
+        crate::kms::TARGET_PREFIX => Some(crate::generated::kms::SIGNING_NAME),
         _ => None,
     }
 }
@@ -166,5 +166,78 @@ fn run_table<E: crate::protocol::AwsError>(
             &ctx.request_id,
             &ProtocolError::UnknownOperation(target.to_owned()),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::generated;
+
+    fn sorted(names: &[&'static str]) -> Vec<&'static str> {
+        let mut names = names.to_vec();
+        names.sort_unstable();
+        names
+    }
+
+    /// Architecture invariant: every service's table knows every operation of its model
+    /// (so a real operation answers NotImplementedException, never
+    /// UnknownOperationException), and implements only real ones.
+    #[test]
+    fn tables_cover_every_operation_of_the_model() {
+        assert_eq!(
+            sorted(crate::ssm::TABLE.all_operations),
+            generated::ssm::OPERATIONS
+        );
+        assert_eq!(
+            sorted(crate::kms::TABLE.all_operations),
+            generated::kms::OPERATIONS
+        );
+        assert_eq!(
+            sorted(crate::sts::TABLE.all_operations),
+            generated::sts::OPERATIONS
+        );
+        crate::ssm::TABLE.check().unwrap();
+        crate::kms::TABLE.check().unwrap();
+        crate::sts::TABLE.check().unwrap();
+        // Lambda's routes: the model's method and request URI (the route table matches
+        // the path; a query part such as `?find=LayerVersion` is the operation's own).
+        let mut model: Vec<(&str, &str, &str)> = generated::lambda::ROUTES
+            .iter()
+            .map(|r| {
+                (
+                    r.method,
+                    r.uri.split('?').next().unwrap_or(r.uri),
+                    r.operation,
+                )
+            })
+            .collect();
+        let mut ours: Vec<(&str, &str, &str)> = crate::lambda::routes::ROUTES
+            .iter()
+            .map(|r| (r.method, r.template, r.name))
+            .collect();
+        model.sort_unstable();
+        model.dedup();
+        ours.sort_unstable();
+        ours.dedup();
+        assert_eq!(ours, model);
+    }
+
+    /// Architecture invariant: a signature is checked against the signing name the
+    /// service's model gives.
+    #[test]
+    fn signatures_are_checked_against_the_models_signing_names() {
+        assert_eq!(
+            super::signing_name(Some("AmazonSSM.GetParameter")),
+            Some(generated::ssm::SIGNING_NAME)
+        );
+        assert_eq!(
+            super::signing_name(Some("TrentService.Encrypt")),
+            Some(generated::kms::SIGNING_NAME)
+        );
+        assert_eq!(super::signing_name(Some("Nope.Op")), None);
+        assert_eq!(crate::sts::SIGNING_NAME, generated::sts::SIGNING_NAME);
+        assert_eq!(crate::lambda::SIGNING_NAME, generated::lambda::SIGNING_NAME);
+        assert_eq!(crate::ssm::TARGET_PREFIX, generated::ssm::TARGET_PREFIX);
+        assert_eq!(crate::kms::TARGET_PREFIX, generated::kms::TARGET_PREFIX);
     }
 }
