@@ -11,13 +11,16 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodeError(pub String);
 
-/// An operation as the table holds it: raw body in, encoded output or typed error out.
-pub type Handler<E> = fn(&EmulatorState, &RequestContext, &[u8]) -> Result<Vec<u8>, E>;
+/// An operation as the table holds it: the request as its protocol decoded it in (the raw
+/// body for awsJson, the form for awsQuery), the output out (encoded JSON for awsJson, a
+/// typed value for awsQuery) or the service's typed error.
+pub type Handler<E, In = [u8], Out = Vec<u8>> =
+    fn(&EmulatorState, &RequestContext, &In) -> Result<Out, E>;
 
 /// A service's operations.
-pub struct DispatchTable<E: 'static> {
+pub struct DispatchTable<E: 'static, In: ?Sized + 'static = [u8], Out: 'static = Vec<u8>> {
     /// The implemented operations, sorted by full name so lookups are a binary search.
-    pub operations: &'static [(&'static str, Handler<E>)],
+    pub operations: &'static [(&'static str, Handler<E, In, Out>)],
     /// Every operation of the service (short names), so that a real but unimplemented
     /// operation is told apart from a name that does not exist.
     pub all_operations: &'static [&'static str],
@@ -26,18 +29,18 @@ pub struct DispatchTable<E: 'static> {
 }
 
 /// What a target names in a table.
-pub enum Lookup<E: 'static> {
+pub enum Lookup<E: 'static, In: ?Sized + 'static = [u8], Out: 'static = Vec<u8>> {
     /// An implemented operation.
-    Found(Handler<E>),
+    Found(Handler<E, In, Out>),
     /// A real operation of the service that the emulator does not implement.
     NotImplemented,
     /// No such operation.
     Unknown,
 }
 
-impl<E> DispatchTable<E> {
+impl<E, In: ?Sized, Out> DispatchTable<E, In, Out> {
     /// Finds the operation named by a full target such as `AmazonSSM.GetParameter`.
-    pub fn lookup(&self, target: &str) -> Lookup<E> {
+    pub fn lookup(&self, target: &str) -> Lookup<E, In, Out> {
         if let Ok(i) = self
             .operations
             .binary_search_by(|(name, _)| (*name).cmp(target))
@@ -54,7 +57,7 @@ impl<E> DispatchTable<E> {
     }
 }
 
-impl<E> DispatchTable<E> {
+impl<E, In: ?Sized, Out> DispatchTable<E, In, Out> {
     /// Checks the table's own invariants: sorted (lookups are a binary search), and every
     /// entry a real operation of the service. Returns what is wrong.
     pub fn check(&self) -> Result<(), String> {
@@ -110,8 +113,8 @@ macro_rules! operation {
 /// (it is refused as an unknown operation once authenticated).
 pub fn signing_name(target: Option<&str>) -> Option<&'static str> {
     match target?.split_once('.')?.0 {
-        crate::ssm::TARGET_PREFIX => Some("ssm"),
-        crate::kms::TARGET_PREFIX => Some("kms"),
+        crate::ssm::TARGET_PREFIX => Some(crate::generated::ssm::SIGNING_NAME),
+        crate::kms::TARGET_PREFIX => Some(crate::generated::kms::SIGNING_NAME),
         _ => None,
     }
 }
@@ -163,5 +166,78 @@ fn run_table<E: crate::protocol::AwsError>(
             &ctx.request_id,
             &ProtocolError::UnknownOperation(target.to_owned()),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::generated;
+
+    fn sorted(names: &[&'static str]) -> Vec<&'static str> {
+        let mut names = names.to_vec();
+        names.sort_unstable();
+        names
+    }
+
+    /// Architecture invariant: every service's table knows every operation of its model
+    /// (so a real operation answers NotImplementedException, never
+    /// UnknownOperationException), and implements only real ones.
+    #[test]
+    fn tables_cover_every_operation_of_the_model() {
+        assert_eq!(
+            sorted(crate::ssm::TABLE.all_operations),
+            generated::ssm::OPERATIONS
+        );
+        assert_eq!(
+            sorted(crate::kms::TABLE.all_operations),
+            generated::kms::OPERATIONS
+        );
+        assert_eq!(
+            sorted(crate::sts::TABLE.all_operations),
+            generated::sts::OPERATIONS
+        );
+        crate::ssm::TABLE.check().unwrap();
+        crate::kms::TABLE.check().unwrap();
+        crate::sts::TABLE.check().unwrap();
+        // Lambda's routes: the model's method and request URI (the route table matches
+        // the path; a query part such as `?find=LayerVersion` is the operation's own).
+        let mut model: Vec<(&str, &str, &str)> = generated::lambda::ROUTES
+            .iter()
+            .map(|r| {
+                (
+                    r.method,
+                    r.uri.split('?').next().unwrap_or(r.uri),
+                    r.operation,
+                )
+            })
+            .collect();
+        let mut ours: Vec<(&str, &str, &str)> = crate::lambda::routes::ROUTES
+            .iter()
+            .map(|r| (r.method, r.template, r.name))
+            .collect();
+        model.sort_unstable();
+        model.dedup();
+        ours.sort_unstable();
+        ours.dedup();
+        assert_eq!(ours, model);
+    }
+
+    /// Architecture invariant: a signature is checked against the signing name the
+    /// service's model gives.
+    #[test]
+    fn signatures_are_checked_against_the_models_signing_names() {
+        assert_eq!(
+            super::signing_name(Some("AmazonSSM.GetParameter")),
+            Some(generated::ssm::SIGNING_NAME)
+        );
+        assert_eq!(
+            super::signing_name(Some("TrentService.Encrypt")),
+            Some(generated::kms::SIGNING_NAME)
+        );
+        assert_eq!(super::signing_name(Some("Nope.Op")), None);
+        assert_eq!(crate::sts::SIGNING_NAME, generated::sts::SIGNING_NAME);
+        assert_eq!(crate::lambda::SIGNING_NAME, generated::lambda::SIGNING_NAME);
+        assert_eq!(crate::ssm::TARGET_PREFIX, generated::ssm::TARGET_PREFIX);
+        assert_eq!(crate::kms::TARGET_PREFIX, generated::kms::TARGET_PREFIX);
     }
 }

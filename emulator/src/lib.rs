@@ -28,6 +28,7 @@ pub mod dispatch;
 pub mod fixtures;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
+pub mod generated;
 pub mod guard;
 pub mod iam;
 pub mod kms;

@@ -273,21 +273,23 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
     tracing::debug!(target, region = %ctx.region, caller = %ctx.caller.arn, request_id = %ctx.request_id, "request");
     let tracker = state.lambda.records.tracker_for(&ctx.caller);
     let started = Instant::now();
-    let response = if query_protocol {
-        crate::sts::handle(&state, &ctx, &body)
-    } else {
-        dispatch::aws_json(&state, &ctx, target, &body)
+    // An awsQuery form is decoded once, here, for the operation and the call record.
+    let form = query_protocol.then(|| crate::protocol::query::QueryRequest::decode(&body));
+    let response = match &form {
+        Some(form) => crate::sts::handle(&state, &ctx, form),
+        None => dispatch::aws_json(&state, &ctx, target, &body),
     };
     record_call(
         tracker,
         &ctx,
-        || match target {
-            Some(target) => service_of_target(target),
-            None => (
+        || match (target, &form) {
+            (Some(target), _) => service_of_target(target),
+            (None, form) => (
                 "sts".to_owned(),
-                crate::protocol::query::decode(&body)
-                    .remove("Action")
-                    .unwrap_or_default(),
+                form.as_ref()
+                    .and_then(|f| f.action())
+                    .unwrap_or_default()
+                    .to_owned(),
             ),
         },
         started,

@@ -1080,3 +1080,76 @@ async fn describe_filters_on_tier_data_type_and_key_id() {
         .is_empty());
     assert_eq!(names(filter("Type", None, &["String"])).await.len(), 2);
 }
+
+/// Reads check a hierarchical name's form as PutParameter does: `a/b` and `/a//b` are
+/// `ValidationException`s, not lookups that find nothing (issue 13, from recorded AWS
+/// answers).
+#[tokio::test]
+async fn reads_refuse_malformed_hierarchical_names() {
+    let client = ssm().await;
+    let relative = client
+        .get_parameter()
+        .name(format!("{}/b", unique("rel")))
+        .send()
+        .await;
+    assert_eq!(
+        error_of(relative),
+        (
+            "ValidationException".to_owned(),
+            "Parameter name must be a fully qualified name.".to_owned()
+        )
+    );
+    let empty_level = client
+        .get_parameter()
+        .name(format!("/{}//b", unique("dbl")))
+        .send()
+        .await;
+    assert_eq!(code_of(empty_level), "ValidationException");
+    let history = client
+        .get_parameter_history()
+        .name(format!("{}/b", unique("relh")))
+        .send()
+        .await;
+    assert_eq!(code_of(history), "ValidationException");
+}
+
+/// An answer names the parameter as the request did: `/NAME` asked, `/NAME` answered,
+/// though the parameter was written `NAME`.
+#[tokio::test]
+async fn answers_echo_the_name_as_asked() {
+    let client = ssm().await;
+    let plain = unique("echo");
+    put(&client, &plain, "v").await;
+    let asked = format!("/{plain}");
+    let one = client.get_parameter().name(&asked).send().await.unwrap();
+    assert_eq!(one.parameter().unwrap().name(), Some(asked.as_str()));
+    let many = client.get_parameters().names(&asked).send().await.unwrap();
+    assert_eq!(many.parameters()[0].name(), Some(asked.as_str()));
+    let history = client
+        .get_parameter_history()
+        .name(&asked)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(history.parameters()[0].name(), Some(asked.as_str()));
+}
+
+/// A Secrets Manager reference to no secret answers as AWS does (aws/aws-cli#10518).
+#[tokio::test]
+async fn secrets_manager_reference_to_no_secret() {
+    let client = ssm().await;
+    let secret = unique("nosecret");
+    let result = client
+        .get_parameter()
+        .name(format!("/aws/reference/secretsmanager/{secret}"))
+        .with_decryption(true)
+        .send()
+        .await;
+    assert_eq!(
+        error_of(result),
+        (
+            "ParameterNotFound".to_owned(),
+            format!("An error occurred (ParameterNotFound) when referencing Secrets Manager: Secret aws/reference/secretsmanager/{secret} not found.")
+        )
+    );
+}

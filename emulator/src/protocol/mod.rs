@@ -116,3 +116,55 @@ impl AwsError for ProtocolError {
 }
 
 impl rest_json::RestJsonError for ProtocolError {}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    fn sources(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Architecture invariant: only `protocol` knows the wire formats, so no other module
+    /// writes XML (no XML declaration, namespace attribute or closing tag in its text).
+    #[test]
+    fn no_module_outside_protocol_writes_xml() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        sources(&root, &mut files);
+        let protocol = root.join("protocol");
+        let closing_tag = regex::Regex::new(r#""[^"\n]*</[A-Za-z][A-Za-z0-9]*>"#).unwrap();
+        let mut offenders = Vec::new();
+        // Tests may read answers; only the product's code is held to the rule.
+        let product = |f: &&std::path::PathBuf| {
+            !f.starts_with(&protocol) && f.file_name().is_some_and(|n| n != "tests.rs")
+        };
+        for file in files.iter().filter(product) {
+            let text = std::fs::read_to_string(file).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            for (i, line) in code.lines().enumerate() {
+                // (`Xml::` was the element builder STS once used outside protocol.)
+                if line.contains("<?xml")
+                    || line.contains("xmlns=")
+                    || line.contains("Xml::")
+                    || closing_tag.is_match(line)
+                {
+                    offenders.push(format!("{}:{}: {line}", file.display(), i + 1));
+                }
+            }
+        }
+        assert!(files.len() > 50, "the sources were not found");
+        assert!(
+            offenders.is_empty(),
+            "XML written outside protocol:\n{}",
+            offenders.join("\n")
+        );
+    }
+}

@@ -1,19 +1,93 @@
-//! The awsQuery protocol (STS): form-encoded `Action=...&Version=...` requests, XML
-//! answers, and XML errors `<ErrorResponse><Error><Type/><Code/><Message/></Error>`.
+//! The awsQuery protocol (STS; IAM and CloudFormation speak it too): form-encoded
+//! `Action=...&Version=...` requests, decoded once into a [`QueryRequest`]; answers
+//! `<{Action}Response xmlns=...><{Action}Result>...` written from the operation's typed
+//! output; errors `<ErrorResponse><Error><Type/><Code/><Message/></Error>`. No module
+//! outside `protocol` writes XML.
 
 use super::AwsError;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt::Write;
 
-/// Decodes a form-encoded body into its parameters (the last of repeated keys wins).
-pub fn decode(body: &[u8]) -> HashMap<String, String> {
-    form_urlencoded::parse(body).into_owned().collect()
+/// An awsQuery request's parameters, decoded once from the form body.
+#[derive(Debug, Clone, Default)]
+pub struct QueryRequest {
+    params: HashMap<String, String>,
+}
+
+impl QueryRequest {
+    /// Decodes a form-encoded body (the last of repeated keys wins).
+    pub fn decode(body: &[u8]) -> Self {
+        QueryRequest {
+            params: form_urlencoded::parse(body).into_owned().collect(),
+        }
+    }
+
+    /// The `Action` parameter, when present and not empty.
+    pub fn action(&self) -> Option<&str> {
+        self.get("Action").filter(|a| !a.is_empty())
+    }
+
+    /// The member `name` (`RoleArn`), if sent.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
+    }
+
+    /// The members of the list `name`, in the order of their index: awsQuery writes a
+    /// list as `NAME.member.N` + `suffix` (`Tags.member.1.Key` with suffix `.Key`,
+    /// `TransitiveTagKeys.member.1` with none).
+    pub fn list(&self, name: &str, suffix: &str) -> Vec<(u32, &str)> {
+        let mut members: Vec<(u32, &str)> = self
+            .params
+            .iter()
+            .filter_map(|(key, value)| {
+                let index = key
+                    .strip_prefix(name)?
+                    .strip_prefix(".member.")?
+                    .strip_suffix(suffix)?
+                    .parse()
+                    .ok()?;
+                Some((index, value.as_str()))
+            })
+            .collect();
+        members.sort();
+        members
+    }
+}
+
+/// An operation's output as awsQuery writes it: its typed output turned into a tree of
+/// members (structure members by name, lists as `member` elements).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output(Value);
+
+impl Output {
+    /// The output of an operation, from its typed result. Members that are `None` are
+    /// left out.
+    pub fn of<T: Serialize>(result: &T) -> Self {
+        // Serialising our own output types cannot fail: they hold only strings, numbers,
+        // lists and structures.
+        Output(serde_json::to_value(result).unwrap_or(Value::Null))
+    }
+}
+
+/// A timestamp as awsQuery answers carry it: ISO 8601 in UTC, whole seconds
+/// (`2026-11-30T14:00:00Z`).
+pub fn timestamp(at: time::OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
 }
 
 /// Escapes text for an XML element.
-pub fn escape(text: &str) -> String {
+fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -28,32 +102,35 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// Builds XML elements in order.
-#[derive(Debug, Default)]
-pub struct Xml {
-    out: String,
+/// Writes `value` as the content of an element: a structure's members as elements, a
+/// list's items as `<member>` elements, a scalar as escaped text.
+fn write_content(out: &mut String, value: &Value) {
+    match value {
+        Value::Null => {}
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => out.push_str(&escape(s)),
+        Value::Array(items) => {
+            for item in items {
+                write_element(out, "member", item);
+            }
+        }
+        Value::Object(members) => {
+            for (name, member) in members {
+                if !member.is_null() {
+                    write_element(out, name, member);
+                }
+            }
+        }
+    }
 }
 
-impl Xml {
-    /// Opens `<name>`.
-    pub fn open(&mut self, name: &str) -> &mut Self {
-        let _ = write!(self.out, "<{name}>");
-        self
-    }
-    /// Closes `</name>`.
-    pub fn close(&mut self, name: &str) -> &mut Self {
-        let _ = write!(self.out, "</{name}>");
-        self
-    }
-    /// `<name>text</name>`, escaped.
-    pub fn leaf(&mut self, name: &str, text: &str) -> &mut Self {
-        let _ = write!(self.out, "<{name}>{}</{name}>", escape(text));
-        self
-    }
-    /// The XML text.
-    pub fn finish(self) -> String {
-        self.out
-    }
+fn write_element(out: &mut String, name: &str, value: &Value) {
+    let _ = write!(out, "<{name}>");
+    write_content(out, value);
+    let _ = write!(out, "</{name}>");
 }
 
 fn xml_response(status: axum::http::StatusCode, request_id: &str, body: String) -> Response {
@@ -67,9 +144,12 @@ fn xml_response(status: axum::http::StatusCode, request_id: &str, body: String) 
 }
 
 /// A successful answer: `<{Action}Response xmlns=...><{Action}Result>result</...>`.
-pub fn success(namespace: &str, action: &str, request_id: &str, result: &str) -> Response {
-    let body = format!(
-        "<{action}Response xmlns=\"{namespace}\"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></{action}Response>",
+pub fn success(namespace: &str, action: &str, request_id: &str, result: &Output) -> Response {
+    let mut body = format!("<{action}Response xmlns=\"{}\">", escape(namespace));
+    write_element(&mut body, &format!("{action}Result"), &result.0);
+    let _ = write!(
+        body,
+        "<ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></{action}Response>",
         escape(request_id)
     );
     xml_response(axum::http::StatusCode::OK, request_id, body)
@@ -83,7 +163,8 @@ pub fn error(namespace: &str, request_id: &str, err: &dyn AwsError) -> Response 
         "Sender"
     };
     let body = format!(
-        "<ErrorResponse xmlns=\"{namespace}\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+        "<ErrorResponse xmlns=\"{}\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{}</RequestId></ErrorResponse>",
+        escape(namespace),
         escape(err.code()),
         escape(&err.message()),
         escape(request_id)
@@ -100,13 +181,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn forms_decode_and_xml_escapes() {
-        let form = decode(b"Action=AssumeRole&RoleSessionName=a%2Bb&Version=2011-06-15");
-        assert_eq!(form["Action"], "AssumeRole");
-        assert_eq!(form["RoleSessionName"], "a+b");
-        assert_eq!(escape("<a & 'b'>"), "&lt;a &amp; &apos;b&apos;&gt;");
-        let mut xml = Xml::default();
-        xml.open("A").leaf("B", "x<y").close("A");
-        assert_eq!(xml.finish(), "<A><B>x&lt;y</B></A>");
+    fn forms_decode_once_into_members_and_lists() {
+        let form = QueryRequest::decode(
+            b"Action=AssumeRole&RoleSessionName=a%2Bb&Version=2011-06-15&Tags.member.2.Key=b&Tags.member.1.Key=a&Tags.member.1.Value=x",
+        );
+        assert_eq!(form.action(), Some("AssumeRole"));
+        assert_eq!(form.get("RoleSessionName"), Some("a+b"));
+        assert_eq!(form.list("Tags", ".Key"), vec![(1, "a"), (2, "b")]);
+        assert_eq!(QueryRequest::decode(b"Action=").action(), None);
+    }
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Out {
+        arn: String,
+        names: Vec<String>,
+        missing: Option<String>,
+    }
+
+    #[tokio::test]
+    async fn outputs_are_written_as_escaped_elements() {
+        let output = Output::of(&Out {
+            arn: "a<b".to_owned(),
+            names: vec!["x".to_owned(), "y&z".to_owned()],
+            missing: None,
+        });
+        let response = success("https://ns/", "Get", "req-1", &output);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(body.to_vec()).unwrap(),
+            "<GetResponse xmlns=\"https://ns/\"><GetResult><Arn>a&lt;b</Arn><Names><member>x</member><member>y&amp;z</member></Names></GetResult><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></GetResponse>"
+        );
+    }
+
+    #[test]
+    fn timestamps_are_iso_8601_whole_seconds() {
+        let at = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap()
+            + time::Duration::milliseconds(250);
+        assert_eq!(timestamp(at), "2023-11-14T22:13:20Z");
     }
 }

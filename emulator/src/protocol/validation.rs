@@ -3,6 +3,21 @@
 
 use std::fmt::Display;
 
+/// An input whose modelled constraints can be checked (implemented by the generated
+/// types, `crate::generated`). `at` is the path of the value in AWS's messages (`""` for
+/// an operation's input, `tags.1.member` for an element).
+pub trait Validate {
+    /// Records every violation of the model's constraints in `v`.
+    fn validate(&self, v: &mut Validator, at: &str);
+
+    /// Checks the value alone: `Ok`, or AWS's whole message.
+    fn check(&self) -> Result<(), String> {
+        let mut v = Validator::new();
+        self.validate(&mut v, "");
+        v.finish()
+    }
+}
+
 /// Collects constraint violations of one request, in the order they are checked.
 #[derive(Debug, Default)]
 pub struct Validator {
@@ -18,6 +33,41 @@ impl Validator {
     /// A new, empty validator.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The path of member `name` (as AWS writes it, `keyId`) within `at`.
+    pub fn at(at: &str, name: &str) -> String {
+        if at.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{at}.{name}")
+        }
+    }
+
+    /// A string value as messages quote it.
+    pub fn quote(value: &str) -> String {
+        quoted(value)
+    }
+
+    /// A list of strings as messages show it: `[a, b]`.
+    pub fn render_strings(list: &[String]) -> String {
+        format!("[{}]", list.join(", "))
+    }
+
+    /// A list of structures, shown by its size (how AWS prints them is not recorded).
+    pub fn render_count(len: usize) -> String {
+        format!("[{len} items]")
+    }
+
+    /// The decoded length of a blob sent as base64 text (its padding discounted).
+    pub fn blob_len(base64: &str) -> usize {
+        let text = base64.trim_end_matches('=');
+        text.len() * 3 / 4
+    }
+
+    /// Whether no violation has been recorded yet.
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
     }
 
     /// Records a violation of `constraint` by `value` (already formatted) at `field`.
@@ -216,5 +266,66 @@ mod tests {
         v.length("name", "abc", 1, 2048);
         v.range("maxResults", None, 1, 10);
         assert!(v.finish().is_ok());
+    }
+
+    /// The generated checks of a model shape word violations as AWS does, in the
+    /// model's member order, with AWS's own enum order where it is known.
+    #[test]
+    fn generated_checks_word_violations_as_aws() {
+        use crate::generated::ssm::{GetParametersRequest, PutParameterRequest, Tag};
+        let long = PutParameterRequest {
+            name: Some("a".repeat(2049)),
+            value: Some("v".to_owned()),
+            ..Default::default()
+        };
+        assert_eq!(
+            long.check().unwrap_err(),
+            format!("1 validation error detected: Value '{}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 2048", "a".repeat(2049))
+        );
+        let typed = PutParameterRequest {
+            name: Some("n".to_owned()),
+            value: Some("v".to_owned()),
+            r#type: Some("Foo".to_owned()),
+            ..Default::default()
+        };
+        assert_eq!(
+            typed.check().unwrap_err(),
+            "1 validation error detected: Value 'Foo' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]"
+        );
+        let empty = PutParameterRequest::default();
+        assert_eq!(
+            empty.check().unwrap_err(),
+            "2 validation errors detected: Value null at 'name' failed to satisfy constraint: Member must not be null; Value null at 'value' failed to satisfy constraint: Member must not be null"
+        );
+        let tagged = PutParameterRequest {
+            name: Some("n".to_owned()),
+            value: Some("v".to_owned()),
+            tags: Some(vec![Tag {
+                key: Some("a*b".to_owned()),
+                value: None,
+            }]),
+            ..Default::default()
+        };
+        let message = tagged.check().unwrap_err();
+        assert!(message.starts_with("2 validation errors detected: Value 'a*b' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: "), "{message}");
+        assert!(message.ends_with("Value null at 'tags.1.member.value' failed to satisfy constraint: Member must not be null"), "{message}");
+        let names = GetParametersRequest {
+            names: Some(vec!["a".to_owned(), String::new()]),
+            ..Default::default()
+        };
+        assert_eq!(
+            names.check().unwrap_err(),
+            "1 validation error detected: Value [a, ] at 'names' failed to satisfy constraint: Member must satisfy constraint: [Member must have length greater than or equal to 1]"
+        );
+    }
+
+    #[test]
+    fn sensitive_generated_members_stay_out_of_debug_output() {
+        let input = crate::generated::ssm::PutParameterRequest {
+            name: Some("n".to_owned()),
+            value: Some("secret-value".to_owned()),
+            ..Default::default()
+        };
+        assert!(!format!("{input:?}").contains("secret-value"));
     }
 }

@@ -85,7 +85,7 @@ pub const MAX_FILTERS: usize = 50;
 /// Refuses a filter list longer than [`MAX_FILTERS`], in the model's validation words.
 fn check_filter_count(field: &str, count: usize) -> Result<(), SsmError> {
     if count > MAX_FILTERS {
-        return Err(SsmError::Validation(format!(
+        return Err(SsmError::ValidationException(format!(
             "1 validation error detected: Value at '{field}' failed to satisfy constraint: Member must have length less than or equal to {MAX_FILTERS} (the emulator's bound; the request has {count})"
         )));
     }
@@ -181,10 +181,10 @@ pub fn parse_string_filters(
                 FilterKey::Path => {
                     let first = value.trim_start_matches('/').to_ascii_lowercase();
                     if first.starts_with("aws") || first.starts_with("ssm") {
-                        return Err(SsmError::Validation("Filters for common parameters can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). When using global parameters, please specify within a global namespace.".to_owned()));
+                        return Err(SsmError::ValidationException("Filters for common parameters can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). When using global parameters, please specify within a global namespace.".to_owned()));
                     }
                     if !is_valid_path(value) {
-                        return Err(SsmError::Validation(INVALID_PATH.to_owned()));
+                        return Err(SsmError::ValidationException(INVALID_PATH.to_owned()));
                     }
                 }
                 _ => {}
@@ -316,7 +316,7 @@ mod tests {
             .collect();
         assert!(matches!(
             parse_string_filters(&many, FilterUse::Describe),
-            Err(SsmError::Validation(m)) if m.contains("less than or equal to 50")
+            Err(SsmError::ValidationException(m)) if m.contains("less than or equal to 50")
         ));
         assert!(parse_string_filters(&many[..MAX_FILTERS], FilterUse::Describe).is_ok());
     }
@@ -336,7 +336,7 @@ mod tests {
         ));
         assert!(matches!(
             parse_string_filters(&[filter("Bogus", None, &["x"])], FilterUse::Describe),
-            Err(SsmError::Validation(_))
+            Err(SsmError::ValidationException(_))
         ));
     }
 
@@ -355,7 +355,7 @@ mod tests {
         ));
         assert!(matches!(
             parse_string_filters(&[filter("Path", None, &["a/b"])], FilterUse::Describe),
-            Err(SsmError::Validation(_))
+            Err(SsmError::ValidationException(_))
         ));
         assert!(matches!(
             parse_string_filters(
@@ -369,7 +369,7 @@ mod tests {
         ));
         assert!(matches!(
             parse_string_filters(&[filter("Name", None, &[])], FilterUse::Describe),
-            Err(SsmError::Validation(_))
+            Err(SsmError::ValidationException(_))
         ));
     }
 }

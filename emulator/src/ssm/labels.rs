@@ -3,38 +3,24 @@
 use super::error::{validated, SsmError};
 use super::model::*;
 use super::names::parse_reference;
-use super::params::required_name;
 use super::store::not_found;
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
 
-/// Checks the members both label operations share, authorises `action` on the parameter
-/// and returns the parameter's key, name and labels.
-fn check(
+/// Authorises `action` on the parameter both label operations name (their input already
+/// checked against the model) and returns its key.
+fn parameter_key(
     state: &EmulatorState,
     ctx: &RequestContext,
     action: &str,
-    input: &ParameterLabelsInput,
-    version_required: bool,
-) -> Result<(String, String, Vec<String>), SsmError> {
-    let name = required_name(&input.name)?;
-    let mut v = Validator::new();
-    if version_required {
-        v.required("parameterVersion", &input.parameter_version);
-    }
-    if let Some(list) = v.required("labels", &input.labels) {
-        v.list_length("labels", list, 1, 10);
-        for label in list {
-            v.length("labels", label, 1, 100);
-        }
-    }
-    validated(v.finish())?;
-    super::authorize_parameter(state, ctx, action, &name)?;
-    let r = parse_reference(&name, &ctx.region, &ctx.account)?
+    name: &str,
+) -> Result<String, SsmError> {
+    super::authorize_parameter(state, ctx, action, name)?;
+    let r = parse_reference(name, &ctx.region, &ctx.account)?
         .filter(|r| r.selector.is_none())
-        .ok_or_else(|| not_found(&name))?;
-    Ok((r.key, name, input.labels.clone().unwrap_or_default()))
+        .ok_or_else(|| not_found(name))?;
+    Ok(r.key)
 }
 
 /// A version number from the request; one that cannot exist is a missing version.
@@ -51,9 +37,14 @@ fn version_number(version: i64, name: &str) -> Result<u64, SsmError> {
 pub fn label_parameter_version(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: LabelParameterVersionInput,
-) -> Result<LabelParameterVersionOutput, SsmError> {
-    let (key, name, labels) = check(state, ctx, "ssm:LabelParameterVersion", &input, false)?;
+    input: LabelParameterVersionRequest,
+) -> Result<LabelParameterVersionResult, SsmError> {
+    validated(input.check())?;
+    let (name, labels) = (
+        input.name.unwrap_or_default(),
+        input.labels.unwrap_or_default(),
+    );
+    let key = parameter_key(state, ctx, "ssm:LabelParameterVersion", &name)?;
     let version = input
         .parameter_version
         .map(|v| version_number(v, &name))
@@ -62,9 +53,9 @@ pub fn label_parameter_version(
         .region(&ctx.region)
         .ssm
         .label(&key, &name, version, &labels)?;
-    Ok(LabelParameterVersionOutput {
-        invalid_labels,
-        parameter_version,
+    Ok(LabelParameterVersionResult {
+        invalid_labels: Some(invalid_labels),
+        parameter_version: Some(parameter_version as i64),
     })
 }
 
@@ -73,16 +64,21 @@ pub fn label_parameter_version(
 pub fn unlabel_parameter_version(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: UnlabelParameterVersionInput,
-) -> Result<UnlabelParameterVersionOutput, SsmError> {
-    let (key, name, labels) = check(state, ctx, "ssm:UnlabelParameterVersion", &input, true)?;
+    input: UnlabelParameterVersionRequest,
+) -> Result<UnlabelParameterVersionResult, SsmError> {
+    validated(input.check())?;
+    let (name, labels) = (
+        input.name.unwrap_or_default(),
+        input.labels.unwrap_or_default(),
+    );
+    let key = parameter_key(state, ctx, "ssm:UnlabelParameterVersion", &name)?;
     let version = version_number(input.parameter_version.unwrap_or_default(), &name)?;
     let (removed_labels, invalid_labels) = state
         .region(&ctx.region)
         .ssm
         .unlabel(&key, &name, version, &labels)?;
-    Ok(UnlabelParameterVersionOutput {
-        removed_labels,
-        invalid_labels,
+    Ok(UnlabelParameterVersionResult {
+        removed_labels: Some(removed_labels),
+        invalid_labels: Some(invalid_labels),
     })
 }

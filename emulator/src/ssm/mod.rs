@@ -23,8 +23,8 @@ use crate::dispatch::DispatchTable;
 use crate::operation;
 use store::ParameterVersion;
 
-/// The `X-Amz-Target` prefix of Parameter Store.
-pub const TARGET_PREFIX: &str = "AmazonSSM";
+/// The `X-Amz-Target` prefix of Parameter Store (from the model).
+pub const TARGET_PREFIX: &str = crate::generated::ssm::TARGET_PREFIX;
 
 /// Every implemented operation, sorted by full name.
 pub static TABLE: DispatchTable<SsmError> = DispatchTable {
@@ -88,7 +88,7 @@ pub(crate) fn authorize_with(
     state
         .iam
         .authorize_with(ctx, action, resource, extra)
-        .map_err(|denied| SsmError::AccessDenied(denied.message))
+        .map_err(|denied| SsmError::AccessDeniedException(denied.message))
 }
 
 /// `aws:ResourceTag/KEY` and `ssm:resourceTag/KEY` for each tag of the parameter an ARN
@@ -164,7 +164,7 @@ pub(crate) fn authorize_parameter_with(
         return state
             .iam
             .authorize_without_resource_policy(ctx, action, &arn, &[])
-            .map_err(|denied| SsmError::AccessDenied(denied.message));
+            .map_err(|denied| SsmError::AccessDeniedException(denied.message));
     }
     authorize_with(state, ctx, action, &arn, &|keys| {
         parameter_tag_keys(state, ctx, &arn, keys);
@@ -181,14 +181,15 @@ pub(crate) fn to_parameter(
     selector: Option<String>,
 ) -> model::Parameter {
     model::Parameter {
-        name: name.to_owned(),
-        kind: version.kind.as_str(),
-        value: version.value.clone(),
-        version: version.version,
+        name: Some(name.to_owned()),
+        r#type: Some(version.kind.as_str().to_owned()),
+        value: Some(version.value.clone()),
+        version: Some(version.version as i64),
         selector,
-        last_modified_date: version.last_modified,
-        arn: names::arn(region, account, name),
-        data_type: version.data_type.clone(),
+        source_result: None,
+        last_modified_date: Some(version.last_modified),
+        arn: Some(names::arn(region, account, name)),
+        data_type: Some(version.data_type.clone()),
     }
 }
 
@@ -198,73 +199,20 @@ pub(crate) fn inline_policies(version: &ParameterVersion) -> Vec<model::Paramete
         .policies
         .iter()
         .map(|text| model::ParameterInlinePolicy {
-            policy_type: serde_json::from_str::<serde_json::Value>(text)
-                .ok()
-                .and_then(|v| v.get("Type").and_then(|t| t.as_str()).map(str::to_owned))
-                .unwrap_or_default(),
-            policy_text: text.clone(),
-            policy_status: "Pending",
+            policy_type: Some(
+                serde_json::from_str::<serde_json::Value>(text)
+                    .ok()
+                    .and_then(|v| v.get("Type").and_then(|t| t.as_str()).map(str::to_owned))
+                    .unwrap_or_default(),
+            ),
+            policy_text: Some(text.clone()),
+            policy_status: Some("Pending".to_owned()),
         })
         .collect()
 }
 
-/// Every operation of the SSM API (botocore `ssm/2014-11-06`), implemented or not.
-#[rustfmt::skip]
-pub const ALL_OPERATIONS: &[&str] = &[
-    "AddTagsToResource", "AssociateOpsItemRelatedItem", "CancelCommand",
-    "CancelMaintenanceWindowExecution", "CreateActivation", "CreateAssociation",
-    "CreateAssociationBatch", "CreateCloudConnector", "CreateDocument",
-    "CreateMaintenanceWindow", "CreateOpsItem", "CreateOpsMetadata", "CreatePatchBaseline",
-    "CreateResourceDataSync", "DeleteActivation", "DeleteAssociation", "DeleteCloudConnector",
-    "DeleteDocument", "DeleteInventory", "DeleteMaintenanceWindow", "DeleteOpsItem",
-    "DeleteOpsMetadata", "DeleteParameter", "DeleteParameters", "DeletePatchBaseline",
-    "DeleteResourceDataSync", "DeleteResourcePolicy",
-    "DeregisterDefaultHostManagementConfiguration", "DeregisterManagedInstance",
-    "DeregisterPatchBaselineForPatchGroup", "DeregisterTargetFromMaintenanceWindow",
-    "DeregisterTaskFromMaintenanceWindow", "DescribeActivations", "DescribeAssociation",
-    "DescribeAssociationExecutionTargets", "DescribeAssociationExecutions",
-    "DescribeAutomationExecutions", "DescribeAutomationStepExecutions",
-    "DescribeAvailablePatches", "DescribeDocument", "DescribeDocumentPermission",
-    "DescribeEffectiveInstanceAssociations", "DescribeEffectivePatchesForPatchBaseline",
-    "DescribeInstanceAssociationsStatus", "DescribeInstanceInformation",
-    "DescribeInstancePatchStates", "DescribeInstancePatchStatesForPatchGroup",
-    "DescribeInstancePatches", "DescribeInstanceProperties", "DescribeInventoryDeletions",
-    "DescribeMaintenanceWindowExecutionTaskInvocations",
-    "DescribeMaintenanceWindowExecutionTasks", "DescribeMaintenanceWindowExecutions",
-    "DescribeMaintenanceWindowSchedule", "DescribeMaintenanceWindowTargets",
-    "DescribeMaintenanceWindowTasks", "DescribeMaintenanceWindows",
-    "DescribeMaintenanceWindowsForTarget", "DescribeOpsItems", "DescribeParameters",
-    "DescribePatchBaselines", "DescribePatchGroupState", "DescribePatchGroups",
-    "DescribePatchProperties", "DescribeSessions", "DisassociateOpsItemRelatedItem",
-    "GetAccessToken", "GetAutomationExecution", "GetCalendarState", "GetCloudConnector",
-    "GetCommandInvocation", "GetConnectionStatus", "GetDefaultPatchBaseline",
-    "GetDeployablePatchSnapshotForInstance", "GetDocument", "GetExecutionPreview",
-    "GetInventory", "GetInventorySchema", "GetMaintenanceWindow",
-    "GetMaintenanceWindowExecution", "GetMaintenanceWindowExecutionTask",
-    "GetMaintenanceWindowExecutionTaskInvocation", "GetMaintenanceWindowTask", "GetOpsItem",
-    "GetOpsMetadata", "GetOpsSummary", "GetParameter", "GetParameterHistory", "GetParameters",
-    "GetParametersByPath", "GetPatchBaseline", "GetPatchBaselineForPatchGroup",
-    "GetResourcePolicies", "GetServiceSetting", "LabelParameterVersion",
-    "ListAssociationVersions", "ListAssociations", "ListCloudConnectors",
-    "ListCommandInvocations", "ListCommands", "ListComplianceItems",
-    "ListComplianceSummaries", "ListDocumentMetadataHistory", "ListDocumentVersions",
-    "ListDocuments", "ListInventoryEntries", "ListNodes", "ListNodesSummary",
-    "ListOpsItemEvents", "ListOpsItemRelatedItems", "ListOpsMetadata",
-    "ListResourceComplianceSummaries", "ListResourceDataSync", "ListTagsForResource",
-    "ModifyDocumentPermission", "PutComplianceItems", "PutInventory", "PutParameter",
-    "PutResourcePolicy", "RegisterDefaultHostManagementConfiguration",
-    "RegisterDefaultPatchBaseline", "RegisterPatchBaselineForPatchGroup",
-    "RegisterTargetWithMaintenanceWindow", "RegisterTaskWithMaintenanceWindow",
-    "RemoveTagsFromResource", "ResetServiceSetting", "ResumeSession", "SendAutomationSignal",
-    "SendCommand", "StartAccessRequest", "StartAssociationsOnce", "StartAutomationExecution",
-    "StartChangeRequestExecution", "StartExecutionPreview", "StartSession",
-    "StopAutomationExecution", "TerminateSession", "UnlabelParameterVersion",
-    "UpdateAssociation", "UpdateAssociationStatus", "UpdateCloudConnector", "UpdateDocument",
-    "UpdateDocumentDefaultVersion", "UpdateDocumentMetadata", "UpdateMaintenanceWindow",
-    "UpdateMaintenanceWindowTarget", "UpdateMaintenanceWindowTask",
-    "UpdateManagedInstanceRole", "UpdateOpsItem", "UpdateOpsMetadata", "UpdatePatchBaseline",
-    "UpdateResourceDataSync", "UpdateServiceSetting", "ValidateCloudConnector",
-];
+/// Every operation of the SSM API, implemented or not (from the model).
+pub const ALL_OPERATIONS: &[&str] = crate::generated::ssm::OPERATIONS;
 
 #[cfg(test)]
 mod tests {

@@ -53,39 +53,68 @@ pub fn levels(name: &str) -> usize {
 /// Checks a name given to PutParameter (after the model's length check).
 pub fn validate_new_name(name: &str, region: &str, account: &str) -> Result<(), SsmError> {
     if !name.chars().all(is_name_char) {
-        return Err(SsmError::Validation(INVALID_NAME.to_owned()));
+        return Err(SsmError::ValidationException(INVALID_NAME.to_owned()));
     }
     if is_reserved(name) {
         let hierarchical = name.matches('/').count() > 1;
         let first = name.trim_start_matches('/').to_ascii_lowercase();
         return Err(if !hierarchical {
-            SsmError::Validation(RESERVED_PLAIN_NAME.to_owned())
+            SsmError::ValidationException(RESERVED_PLAIN_NAME.to_owned())
         } else if first.starts_with("aws") {
-            SsmError::AccessDenied(format!("No access to reserved parameter name: {name}."))
+            SsmError::AccessDeniedException(format!(
+                "No access to reserved parameter name: {name}."
+            ))
         } else {
-            SsmError::Validation(INVALID_NAME.to_owned())
+            SsmError::ValidationException(INVALID_NAME.to_owned())
         });
     }
-    if name.contains('/') && !name.starts_with('/') {
-        return Err(SsmError::Validation(
-            "Parameter name must be a fully qualified name.".to_owned(),
-        ));
-    }
-    if name == "/" || name.ends_with('/') || name.contains("//") {
-        return Err(SsmError::Validation(INVALID_NAME.to_owned()));
+    validate_hierarchy(name)?;
+    if name == "/" || name.ends_with('/') {
+        return Err(SsmError::ValidationException(INVALID_NAME.to_owned()));
     }
     if arn(region, account, name).len() > MAX_NAME_WITH_ARN {
-        return Err(SsmError::Validation(format!(
+        return Err(SsmError::ValidationException(format!(
             "Parameter name, including the ARN prefix, can't be longer than {MAX_NAME_WITH_ARN} characters."
         )));
     }
     if levels(name) > MAX_LEVELS {
-        return Err(SsmError::HierarchyLevelLimitExceeded(format!(
+        return Err(SsmError::HierarchyLevelLimitExceededException(format!(
             "A parameter name can't contain more than {MAX_LEVELS} levels of hierarchy. Parameter name: {name}"
         )));
     }
     Ok(())
 }
+
+/// The form of a hierarchical name, as PutParameter and the reads check it: a name with
+/// a `/` is fully qualified (begins with `/`), and no level is empty (`//`).
+fn validate_hierarchy(name: &str) -> Result<(), SsmError> {
+    if name.contains('/') && !name.starts_with('/') {
+        return Err(SsmError::ValidationException(
+            "Parameter name must be a fully qualified name.".to_owned(),
+        ));
+    }
+    if name.contains("//") {
+        return Err(SsmError::ValidationException(INVALID_NAME.to_owned()));
+    }
+    Ok(())
+}
+
+/// Checks the form of a name a read gives (GetParameter, GetParameterHistory) as
+/// PutParameter checks it, so that `a/b` or `/a//b` is a `ValidationException`, not a
+/// lookup that finds nothing (as recorded AWS answers show, issue 13). An ARN names its
+/// parameter without the leading slash and is read as such; a selector is not part of
+/// the name.
+pub fn validate_read_name(name: &str) -> Result<(), SsmError> {
+    if name.starts_with("arn:") {
+        return Ok(());
+    }
+    validate_hierarchy(name.split(':').next().unwrap_or(name))
+}
+
+/// The prefix under which Parameter Store reads Secrets Manager secrets (AWS Systems
+/// Manager User Guide, "Referencing AWS Secrets Manager secrets from Parameter Store
+/// parameters").
+pub const SECRETS_MANAGER_PREFIX: &str = "/aws/reference/secretsmanager/";
 
 /// Which version of a parameter a reference selects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,7 +206,7 @@ pub fn parse_reference(
         return Ok(None);
     }
     if !name.chars().all(is_name_char) {
-        return Err(SsmError::Validation(INVALID_NAME.to_owned()));
+        return Err(SsmError::ValidationException(INVALID_NAME.to_owned()));
     }
     Ok(Some(ParameterRef {
         key: key_of(name),
@@ -233,16 +262,25 @@ mod tests {
         for bad in [
             "a b", "/a//b", "/a/", "a/b", "/awsx", "AWS", "/ssm/x", "sSmFoo", "/",
         ] {
-            assert!(matches!(ok(bad), Err(SsmError::Validation(_))), "{bad}");
+            assert!(
+                matches!(ok(bad), Err(SsmError::ValidationException(_))),
+                "{bad}"
+            );
         }
-        assert!(matches!(ok("/aws/x"), Err(SsmError::AccessDenied(_))));
-        assert!(matches!(ok("/AWSfoo/x"), Err(SsmError::AccessDenied(_))));
+        assert!(matches!(
+            ok("/aws/x"),
+            Err(SsmError::AccessDeniedException(_))
+        ));
+        assert!(matches!(
+            ok("/AWSfoo/x"),
+            Err(SsmError::AccessDeniedException(_))
+        ));
         let fifteen = "/l".repeat(15);
         assert!(ok(&fifteen).is_ok());
         let sixteen = "/l".repeat(16);
         assert!(matches!(
             ok(&sixteen),
-            Err(SsmError::HierarchyLevelLimitExceeded(_))
+            Err(SsmError::HierarchyLevelLimitExceededException(_))
         ));
         let prefix_len = arn("us-east-1", "123456789012", "").len();
         let longest = "x".repeat(MAX_NAME_WITH_ARN - prefix_len);
@@ -306,5 +344,23 @@ mod tests {
         ] {
             assert!(!is_valid_label(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn reads_check_a_hierarchical_name_as_put_does() {
+        assert!(validate_read_name("/a/b").is_ok());
+        assert!(validate_read_name("plain").is_ok());
+        assert!(validate_read_name("/a/b:3").is_ok());
+        assert!(validate_read_name("arn:aws:ssm:us-east-1:123456789012:parameter/a/b").is_ok());
+        assert_eq!(
+            validate_read_name("a/b"),
+            Err(SsmError::ValidationException(
+                "Parameter name must be a fully qualified name.".to_owned()
+            ))
+        );
+        assert_eq!(
+            validate_read_name("/a//b"),
+            Err(SsmError::ValidationException(INVALID_NAME.to_owned()))
+        );
     }
 }

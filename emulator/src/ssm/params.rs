@@ -9,7 +9,7 @@ use super::store::not_found;
 use super::token;
 use super::{inline_policies, to_parameter};
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
 
 /// Resolves a name (or ARN, with selector) that must exist, answering a reference that
@@ -18,18 +18,43 @@ fn reference(name: &str, ctx: &RequestContext) -> Result<ParameterRef, SsmError>
     parse_reference(name, &ctx.region, &ctx.account)?.ok_or_else(|| not_found(name))
 }
 
+/// The name an answer gives for a parameter: the name as the request wrote it (`a` and
+/// `/a` name one parameter, and AWS echoes the form asked for), or the stored name when
+/// the request gave an ARN.
+fn echoed<'a>(requested: &str, r: &'a ParameterRef, stored: &'a str) -> &'a str {
+    if requested.starts_with("arn:") {
+        stored
+    } else {
+        &r.name
+    }
+}
+
 /// GetParameter.
 pub fn get_parameter(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: GetParameterInput,
-) -> Result<GetParameterOutput, SsmError> {
-    let name = required_name(&input.name)?;
+    input: GetParameterRequest,
+) -> Result<GetParameterResult, SsmError> {
+    validated(input.check())?;
+    let name = input.name.unwrap_or_default();
     super::authorize_parameter(state, ctx, "ssm:GetParameter", &name)?;
-    // AWS answers a GetParameter miss with an empty message.
-    let blank = |e: SsmError| match e {
-        SsmError::ParameterNotFound(_) => SsmError::ParameterNotFound(String::new()),
+    super::names::validate_read_name(&name)?;
+    // AWS answers a GetParameter miss with an empty message, and a Secrets Manager
+    // reference to no secret as below (recorded in aws/aws-cli issue 10518, where a CLI
+    // bug had appended "null" to the name; the emulator serves no Secrets Manager, so
+    // every such reference is to no secret).
+    let blank = |e: SsmError| {
+        match e {
+        SsmError::ParameterNotFound(_) => match name.strip_prefix('/') {
+            Some(secret) if name.starts_with(super::names::SECRETS_MANAGER_PREFIX) => {
+                SsmError::ParameterNotFound(format!(
+                    "An error occurred (ParameterNotFound) when referencing Secrets Manager: Secret {secret} not found."
+                ))
+            }
+            _ => SsmError::ParameterNotFound(String::new()),
+        },
         e => e,
+    }
     };
     let r = reference(&name, ctx).map_err(blank)?;
     let region = state.region(&ctx.region);
@@ -40,7 +65,7 @@ pub fn get_parameter(
         .with(&r.key, |p| {
             let version = p.select(r.selector.as_ref())?;
             Ok(to_parameter(
-                &p.name,
+                echoed(&name, &r, &p.name),
                 version,
                 &ctx.region,
                 &ctx.account,
@@ -55,46 +80,24 @@ pub fn get_parameter(
         &mut parameter,
         input.with_decryption.unwrap_or(false),
     )?;
-    Ok(GetParameterOutput { parameter })
-}
-
-/// Checks a required `Name` member and returns it.
-pub(crate) fn required_name(name: &Option<String>) -> Result<String, SsmError> {
-    let mut v = Validator::new();
-    if let Some(name) = v.required("name", name) {
-        v.length("name", name, 1, 2048);
-    }
-    validated(v.finish())?;
-    Ok(name.clone().unwrap_or_default())
-}
-
-fn check_names(field: &str, names: &Option<Vec<String>>) -> Result<Vec<String>, SsmError> {
-    let mut v = Validator::new();
-    if let Some(list) = v.required(field, names) {
-        v.list_length(field, list, 1, 10);
-        for name in list {
-            v.length(field, name, 1, 2048);
-        }
-    }
-    validated(v.finish())?;
-    Ok(names.clone().unwrap_or_default())
+    Ok(GetParameterResult {
+        parameter: Some(parameter),
+    })
 }
 
 /// GetParameters: found parameters, sorted by name; the rest in `InvalidParameters`.
 pub fn get_parameters(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: GetParametersInput,
-) -> Result<GetParametersOutput, SsmError> {
-    let requested = check_names("names", &input.names)?;
+    input: GetParametersRequest,
+) -> Result<GetParametersResult, SsmError> {
+    validated(input.check())?;
+    let requested = input.names.unwrap_or_default();
     for name in &requested {
         super::authorize_parameter(state, ctx, "ssm:GetParameters", name)?;
     }
     let region = state.region(&ctx.region);
-    let mut output = GetParametersOutput {
-        parameters: Vec::new(),
-        invalid_parameters: Vec::new(),
-    };
+    let (mut parameters, mut invalid_parameters) = (Vec::new(), Vec::new());
     let mut seen: Vec<&str> = Vec::with_capacity(requested.len());
     for name in &requested {
         if seen.contains(&name.as_str()) {
@@ -108,83 +111,85 @@ pub fn get_parameters(
                 let (stored, version) =
                     region.ssm.get(&r.key, &r.name, r.selector.as_ref()).ok()?;
                 Some(to_parameter(
-                    &stored,
+                    echoed(name, &r, &stored),
                     &version,
                     &ctx.region,
                     &ctx.account,
-                    r.selector.map(|s| s.as_suffix()),
+                    r.selector.as_ref().map(|s| s.as_suffix()),
                 ))
             });
         match found {
-            Some(parameter) => output.parameters.push(parameter),
-            None => output.invalid_parameters.push(name.clone()),
+            Some(parameter) => parameters.push(parameter),
+            None => invalid_parameters.push(name.clone()),
         }
     }
-    output.parameters.sort_by(|a, b| a.name.cmp(&b.name));
+    parameters.sort_by(|a, b| a.name.cmp(&b.name));
     let decrypt = input.with_decryption.unwrap_or(false);
-    for parameter in &mut output.parameters {
+    for parameter in &mut parameters {
         secure::reveal(state, ctx, parameter, decrypt)?;
     }
-    Ok(output)
+    Ok(GetParametersResult {
+        parameters: Some(parameters),
+        invalid_parameters: Some(invalid_parameters),
+    })
 }
 
 /// DeleteParameter.
 pub fn delete_parameter(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: DeleteParameterInput,
-) -> Result<Empty, SsmError> {
-    let name = required_name(&input.name)?;
+    input: DeleteParameterRequest,
+) -> Result<DeleteParameterResult, SsmError> {
+    validated(input.check())?;
+    let name = input.name.unwrap_or_default();
     super::authorize_parameter(state, ctx, "ssm:DeleteParameter", &name)?;
     let r = reference(&name, ctx)?;
     if r.selector.is_some() || !state.region(&ctx.region).ssm.delete(&r.key) {
         return Err(not_found(&name));
     }
-    Ok(Empty {})
+    Ok(DeleteParameterResult {})
 }
 
 /// DeleteParameters: deleted names, and those that named no parameter.
 pub fn delete_parameters(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: DeleteParametersInput,
-) -> Result<DeleteParametersOutput, SsmError> {
-    let requested = check_names("names", &input.names)?;
+    input: DeleteParametersRequest,
+) -> Result<DeleteParametersResult, SsmError> {
+    validated(input.check())?;
+    let requested = input.names.unwrap_or_default();
     for name in &requested {
         super::authorize_parameter(state, ctx, "ssm:DeleteParameters", name)?;
     }
     let region = state.region(&ctx.region);
-    let mut output = DeleteParametersOutput {
-        deleted_parameters: Vec::new(),
-        invalid_parameters: Vec::new(),
-    };
+    let (mut deleted, mut invalid): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for name in requested {
-        let deleted = match parse_reference(&name, &ctx.region, &ctx.account) {
+        let was_deleted = match parse_reference(&name, &ctx.region, &ctx.account) {
             Ok(Some(r)) if r.selector.is_none() => region.ssm.delete(&r.key),
             _ => false,
         };
-        if deleted {
-            output.deleted_parameters.push(name);
-        } else if !output.invalid_parameters.contains(&name)
-            && !output.deleted_parameters.contains(&name)
-        {
-            output.invalid_parameters.push(name);
+        if was_deleted {
+            deleted.push(name);
+        } else if !invalid.contains(&name) && !deleted.contains(&name) {
+            invalid.push(name);
         }
     }
-    Ok(output)
+    Ok(DeleteParametersResult {
+        deleted_parameters: Some(deleted),
+        invalid_parameters: Some(invalid),
+    })
 }
 
 /// GetParameterHistory: every kept version, oldest first, in pages of up to 50.
 pub fn get_parameter_history(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: GetParameterHistoryInput,
-) -> Result<GetParameterHistoryOutput, SsmError> {
-    let name = required_name(&input.name)?;
-    let mut v = Validator::new();
-    v.range("maxResults", input.max_results, 1, 50);
-    validated(v.finish())?;
+    input: GetParameterHistoryRequest,
+) -> Result<GetParameterHistoryResult, SsmError> {
+    validated(input.check())?;
+    let name = input.name.clone().unwrap_or_default();
     super::authorize_parameter(state, ctx, "ssm:GetParameterHistory", &name)?;
+    super::names::validate_read_name(&name)?;
     let r = reference(&name, ctx)?;
     if r.selector.is_some() {
         return Err(not_found(&name));
@@ -206,19 +211,19 @@ pub fn get_parameter_history(
                 .skip(start)
                 .take(limit)
                 .map(|pv| ParameterHistory {
-                    name: p.name.clone(),
-                    kind: pv.kind.as_str(),
+                    name: Some(echoed(&name, &r, &p.name).to_owned()),
+                    r#type: Some(pv.kind.as_str().to_owned()),
                     key_id: pv.key_id.clone(),
-                    last_modified_date: pv.last_modified,
-                    last_modified_user: pv.last_modified_user.clone(),
+                    last_modified_date: Some(pv.last_modified),
+                    last_modified_user: Some(pv.last_modified_user.clone()),
                     description: pv.description.clone(),
-                    value: pv.value.clone(),
+                    value: Some(pv.value.clone()),
                     allowed_pattern: pv.allowed_pattern.as_ref().map(|p| p.as_str().to_owned()),
-                    version: pv.version,
-                    labels: pv.labels.clone(),
-                    tier: pv.tier.as_str(),
-                    policies: inline_policies(pv),
-                    data_type: pv.data_type.clone(),
+                    version: Some(pv.version as i64),
+                    labels: Some(pv.labels.clone()),
+                    tier: Some(pv.tier.as_str().to_owned()),
+                    policies: Some(inline_policies(pv)),
+                    data_type: Some(pv.data_type.clone()),
                 })
                 .collect::<Vec<_>>();
             (page, p.versions.len())
@@ -229,14 +234,15 @@ pub fn get_parameter_history(
         // request wrote it (a name or its ARN).
         let arn = super::names::arn(&ctx.region, &ctx.account, &r.name);
         for entry in &mut parameters {
-            if entry.kind == super::store::ParameterType::SecureString.as_str() {
-                entry.value = secure::decrypt(state, ctx, &arn, &entry.value)?;
+            if entry.r#type.as_deref() == Some(super::store::ParameterType::SecureString.as_str()) {
+                let ciphertext = entry.value.take().unwrap_or_default();
+                entry.value = Some(secure::decrypt(state, ctx, &arn, &ciphertext)?);
             }
         }
     }
     let end = start + parameters.len();
-    Ok(GetParameterHistoryOutput {
-        parameters,
+    Ok(GetParameterHistoryResult {
+        parameters: Some(parameters),
         next_token: (end < total).then(|| token::encode("idx", &end.to_string())),
     })
 }

@@ -1,11 +1,11 @@
 //! PutParameter: the request's own checks, then the store's rules for the new version.
 
 use super::error::{validated, SsmError};
-use super::model::{PutParameterInput, PutParameterOutput, Tag};
+use super::model::{PutParameterRequest, PutParameterResult};
 use super::names;
 use super::store::{NewVersion, ParameterType, RequestedTier};
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::{Validate, Validator};
 use crate::state::EmulatorState;
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
@@ -21,58 +21,16 @@ const POLICY_TYPES: [&str; 3] = [
 /// The most policies one parameter may carry.
 const MAX_POLICIES: usize = 10;
 
-/// Whether a character may appear in a tag key or value
-/// (`^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`).
-fn is_tag_char(c: char) -> bool {
-    c.is_alphanumeric() || c == ' ' || c.is_whitespace() || "_.:/=+-@".contains(c)
-}
-
-const TAG_PATTERN: &str = "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$";
-
-/// Checks a list of tags against the model's constraints, naming members as AWS does
-/// (`tags.1.member.key`).
-pub(crate) fn check_tags(v: &mut Validator, tags: &[Tag]) {
-    if tags.len() > 1000 {
-        v.violation(
-            "tags",
-            &format!("[{} tags]", tags.len()),
-            "Member must have length less than or equal to 1000",
-        );
-    }
-    for (i, tag) in tags.iter().enumerate() {
-        let key_field = format!("tags.{}.member.key", i + 1);
-        let value_field = format!("tags.{}.member.value", i + 1);
-        if let Some(key) = v.required(&key_field, &tag.key) {
-            v.length(&key_field, key, 1, 128);
-            v.pattern(
-                &key_field,
-                Some(key),
-                key.chars().all(is_tag_char),
-                TAG_PATTERN,
-            );
-        }
-        if let Some(value) = v.required(&value_field, &tag.value) {
-            v.length(&value_field, value, 0, 256);
-            v.pattern(
-                &value_field,
-                Some(value),
-                value.chars().all(is_tag_char),
-                TAG_PATTERN,
-            );
-        }
-    }
-}
-
 /// Parses and checks the `Policies` member: a JSON list of at most ten policies of the
 /// three known types, each with attributes. Returns each policy as its JSON text.
 fn parse_policies(text: &str) -> Result<Vec<String>, SsmError> {
     let list: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|_| {
-        SsmError::InvalidPolicyType(format!(
+        SsmError::InvalidPolicyTypeException(format!(
             "The policies {text} are not a JSON list of parameter policies."
         ))
     })?;
     if list.len() > MAX_POLICIES {
-        return Err(SsmError::PoliciesLimitExceeded(format!(
+        return Err(SsmError::PoliciesLimitExceededException(format!(
             "A parameter can have at most {MAX_POLICIES} policies."
         )));
     }
@@ -80,7 +38,7 @@ fn parse_policies(text: &str) -> Result<Vec<String>, SsmError> {
     for policy in list {
         let kind = policy.get("Type").and_then(|t| t.as_str()).unwrap_or("");
         if !POLICY_TYPES.contains(&kind) {
-            return Err(SsmError::InvalidPolicyType(format!(
+            return Err(SsmError::InvalidPolicyTypeException(format!(
                 "The policy type {kind} is not supported. Supported policy types: {}.",
                 POLICY_TYPES.join(", ")
             )));
@@ -89,7 +47,7 @@ fn parse_policies(text: &str) -> Result<Vec<String>, SsmError> {
             .get("Attributes")
             .is_some_and(serde_json::Value::is_object)
         {
-            return Err(SsmError::InvalidPolicyAttribute(format!(
+            return Err(SsmError::InvalidPolicyAttributeException(format!(
                 "The {kind} policy must have an Attributes object."
             )));
         }
@@ -102,43 +60,28 @@ fn parse_policies(text: &str) -> Result<Vec<String>, SsmError> {
 pub fn put_parameter(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: PutParameterInput,
-) -> Result<PutParameterOutput, SsmError> {
+    input: PutParameterRequest,
+) -> Result<PutParameterResult, SsmError> {
     let mut v = Validator::new();
-    let name = v.required("name", &input.name).cloned();
-    let value = v.required("value", &input.value).cloned();
-    if let Some(name) = &name {
-        v.length("name", name, 1, 2048);
+    input.validate(&mut v, "");
+    // Parameter Store refuses an empty value though the model's PSParameterValue sets no
+    // minimum (the API reference's PutParameter: "Value ... Required: Yes", and values of
+    // 1 to 4096 characters for a standard parameter); the value is sensitive in the
+    // model, so the message leaves it out, as AWS words sensitive members.
+    if input.value.as_deref() == Some("") {
+        v.sensitive_violation(
+            "value",
+            "Member must have length greater than or equal to 1",
+        );
     }
-    if let Some(value) = &value {
-        v.length("value", value, 1, usize::MAX);
-    }
-    v.opt_length("description", &input.description, 0, 1024);
-    v.one_of("type", input.kind.as_deref(), &ParameterType::NAMES);
-    v.opt_length("keyId", &input.key_id, 1, 256);
-    v.pattern(
-        "keyId",
-        input.key_id.as_deref(),
-        input.key_id.as_deref().is_some_and(|k| {
-            k.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ":/_-".contains(c))
-        }),
-        "^([a-zA-Z0-9:/_-]+)$",
-    );
-    v.opt_length("allowedPattern", &input.allowed_pattern, 0, 1024);
-    if let Some(tags) = &input.tags {
-        check_tags(&mut v, tags);
-    }
-    v.one_of("tier", input.tier.as_deref(), &RequestedTier::NAMES);
-    v.opt_length("policies", &input.policies, 1, 4096);
-    v.opt_length("dataType", &input.data_type, 0, 128);
     validated(v.finish())?;
-    let (name, value) = (name.unwrap_or_default(), value.unwrap_or_default());
+    let name = input.name.clone().unwrap_or_default();
+    let value = input.value.clone().unwrap_or_default();
 
     let overwrite = input.overwrite.unwrap_or(false);
     let tags = input.tags.unwrap_or_default();
     if overwrite && !tags.is_empty() {
-        return Err(SsmError::Validation(
+        return Err(SsmError::ValidationException(
             "Invalid request: tags and overwrite can't be used together. To create a parameter with tags, please remove overwrite flag. To update tags for an existing parameter, please use AddTagsToResource or RemoveTagsFromResource.".to_owned(),
         ));
     }
@@ -167,10 +110,10 @@ pub fn put_parameter(
         })?;
     }
     names::validate_new_name(&name, &ctx.region, &ctx.account)?;
-    let kind = input.kind.as_deref().and_then(ParameterType::parse);
+    let kind = input.r#type.as_deref().and_then(ParameterType::parse);
     if let Some(data_type) = &input.data_type {
         if !DATA_TYPES.contains(&data_type.as_str()) {
-            return Err(SsmError::Validation(format!(
+            return Err(SsmError::ValidationException(format!(
                 "The following data type is not supported: {data_type} (Data type names are all lowercase.)"
             )));
         }
@@ -186,14 +129,14 @@ pub fn put_parameter(
     }
     let final_kind = kind.or(previous.as_ref().map(|p| p.kind));
     if input.key_id.is_some() && final_kind != Some(ParameterType::SecureString) {
-        return Err(SsmError::Validation(
+        return Err(SsmError::ValidationException(
             "KeyId is required for SecureString type parameter only.".to_owned(),
         ));
     }
     let allowed_pattern = match input.allowed_pattern.as_deref() {
         None | Some("") => None,
         Some(pattern) => Some(super::store::AllowedPattern::compile(pattern).map_err(|_| {
-            SsmError::InvalidAllowedPattern(format!(
+            SsmError::InvalidAllowedPatternException(format!(
                 "The allowed pattern {pattern} is not a valid regular expression."
             ))
         })?),
@@ -236,9 +179,9 @@ pub fn put_parameter(
         }),
     };
     let (version, tier) = region.ssm.put(&key, &name, new)?;
-    Ok(PutParameterOutput {
-        version,
-        tier: tier.as_str(),
+    Ok(PutParameterResult {
+        version: Some(version as i64),
+        tier: Some(tier.as_str().to_owned()),
     })
 }
 
@@ -252,22 +195,27 @@ mod tests {
         assert_eq!(parse_policies(ok).unwrap().len(), 1);
         assert!(matches!(
             parse_policies(r#"[{"Type":"Nope","Attributes":{}}]"#),
-            Err(SsmError::InvalidPolicyType(_))
+            Err(SsmError::InvalidPolicyTypeException(_))
         ));
         assert!(matches!(
             parse_policies(r#"[{"Type":"Expiration"}]"#),
-            Err(SsmError::InvalidPolicyAttribute(_))
+            Err(SsmError::InvalidPolicyAttributeException(_))
         ));
         assert!(matches!(
             parse_policies("not json"),
-            Err(SsmError::InvalidPolicyType(_))
+            Err(SsmError::InvalidPolicyTypeException(_))
         ));
     }
 
     #[test]
     fn tag_characters_follow_the_model_pattern() {
-        assert!("env:prod/a=b+c-d@e_f.g h".chars().all(is_tag_char));
-        assert!("Größe".chars().all(is_tag_char));
-        assert!(!"a*b".chars().all(is_tag_char));
+        use crate::generated::ssm::Tag;
+        let tag = |key: &str| Tag {
+            key: Some(key.to_owned()),
+            value: Some(String::new()),
+        };
+        assert!(tag("env:prod/a=b+c-d@e_f.g h").check().is_ok());
+        assert!(tag("Größe").check().is_ok());
+        assert!(tag("a*b").check().is_err());
     }
 }

@@ -12,7 +12,7 @@ use super::store::PathScope;
 use super::token;
 use super::{inline_policies, to_parameter};
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
 
 /// Decodes a page token, whose key must lie within `scope`.
@@ -28,20 +28,15 @@ fn parse_key_token(t: &str, scope: &PathScope) -> Result<String, SsmError> {
 pub fn get_parameters_by_path(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: GetParametersByPathInput,
-) -> Result<GetParametersByPathOutput, SsmError> {
-    let mut v = Validator::new();
-    if let Some(path) = v.required("path", &input.path) {
-        v.length("path", path, 1, 2048);
-    }
-    v.range("maxResults", input.max_results, 1, 10);
-    validated(v.finish())?;
-    let path = input.path.unwrap_or_default();
+    input: GetParametersByPathRequest,
+) -> Result<GetParametersByPathResult, SsmError> {
+    validated(input.check())?;
+    let path = input.path.clone().unwrap_or_default();
     if !is_valid_path(&path) {
-        return Err(SsmError::Validation(INVALID_PATH.to_owned()));
+        return Err(SsmError::ValidationException(INVALID_PATH.to_owned()));
     }
     if path != "/" && names::levels(path.trim_end_matches('/')) > MAX_LEVELS {
-        return Err(SsmError::HierarchyLevelLimitExceeded(format!(
+        return Err(SsmError::HierarchyLevelLimitExceededException(format!(
             "A path can't contain more than {MAX_LEVELS} levels of hierarchy. Path: {path}"
         )));
     }
@@ -91,8 +86,8 @@ pub fn get_parameters_by_path(
     for parameter in &mut parameters {
         super::secure::reveal(state, ctx, parameter, decrypt)?;
     }
-    Ok(GetParametersByPathOutput {
-        parameters,
+    Ok(GetParametersByPathResult {
+        parameters: Some(parameters),
         next_token,
     })
 }
@@ -102,11 +97,9 @@ pub fn get_parameters_by_path(
 pub fn describe_parameters(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: DescribeParametersInput,
-) -> Result<DescribeParametersOutput, SsmError> {
-    let mut v = Validator::new();
-    v.range("maxResults", input.max_results, 1, 50);
-    validated(v.finish())?;
+    input: DescribeParametersRequest,
+) -> Result<DescribeParametersResult, SsmError> {
+    validated(input.check())?;
     super::authorize(
         state,
         ctx,
@@ -115,7 +108,7 @@ pub fn describe_parameters(
     )?;
     let filters = match (&input.filters, &input.parameter_filters) {
         (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => {
-            return Err(SsmError::Validation(
+            return Err(SsmError::ValidationException(
                 "You can use either Filters or ParameterFilters in a single request.".to_owned(),
             ))
         }
@@ -135,8 +128,8 @@ pub fn describe_parameters(
         .transpose()?;
     if input.shared == Some(true) {
         // No parameters are shared with this account by others.
-        return Ok(DescribeParametersOutput {
-            parameters: Vec::new(),
+        return Ok(DescribeParametersResult {
+            parameters: Some(Vec::new()),
             next_token: None,
         });
     }
@@ -150,26 +143,26 @@ pub fn describe_parameters(
         |p| {
             let latest = p.latest();
             ParameterMetadata {
-                name: p.name.clone(),
-                arn: names::arn(region, account, &p.name),
-                kind: latest.kind.as_str(),
+                name: Some(p.name.clone()),
+                arn: Some(names::arn(region, account, &p.name)),
+                r#type: Some(latest.kind.as_str().to_owned()),
                 key_id: latest.key_id.clone(),
-                last_modified_date: latest.last_modified,
-                last_modified_user: latest.last_modified_user.clone(),
+                last_modified_date: Some(latest.last_modified),
+                last_modified_user: Some(latest.last_modified_user.clone()),
                 description: latest.description.clone(),
                 allowed_pattern: latest
                     .allowed_pattern
                     .as_ref()
                     .map(|p| p.as_str().to_owned()),
-                version: latest.version,
-                tier: latest.tier.as_str(),
-                policies: inline_policies(latest),
-                data_type: latest.data_type.clone(),
+                version: Some(latest.version as i64),
+                tier: Some(latest.tier.as_str().to_owned()),
+                policies: Some(inline_policies(latest)),
+                data_type: Some(latest.data_type.clone()),
             }
         },
     );
-    Ok(DescribeParametersOutput {
-        parameters: page.items,
+    Ok(DescribeParametersResult {
+        parameters: Some(page.items),
         next_token: page.next_after.as_deref().map(|k| token::encode("key", k)),
     })
 }

@@ -31,14 +31,14 @@ fn from_kms(ctx: &RequestContext, err: KmsError) -> SsmError {
         ctx.request_id
     );
     match err {
-        KmsError::AccessDenied(_) => SsmError::AccessDenied(detail),
+        KmsError::AccessDenied(_) => SsmError::AccessDeniedException(detail),
         KmsError::NotFound(_)
         | KmsError::Disabled(_)
         | KmsError::InvalidState(_)
         | KmsError::InvalidKeyUsage(_)
         | KmsError::IncorrectKey(_)
         | KmsError::InvalidCiphertext(_) => SsmError::InvalidKeyId(detail),
-        _ => SsmError::Internal(detail),
+        _ => SsmError::InternalServerError(detail),
     }
 }
 
@@ -70,13 +70,13 @@ pub fn decrypt(
     arn: &str,
     stored: &str,
 ) -> Result<String, SsmError> {
-    let blob = STANDARD
-        .decode(stored)
-        .map_err(|_| SsmError::Internal("The stored SecureString value is damaged.".to_owned()))?;
+    let blob = STANDARD.decode(stored).map_err(|_| {
+        SsmError::InternalServerError("The stored SecureString value is damaged.".to_owned())
+    })?;
     let plaintext = kms::cipher::decrypt_as_caller(state, ctx, "ssm", &blob, &context(arn))
         .map_err(|e| from_kms(ctx, e))?;
     String::from_utf8(plaintext)
-        .map_err(|_| SsmError::Internal("The decrypted value is not UTF-8.".to_owned()))
+        .map_err(|_| SsmError::InternalServerError("The decrypted value is not UTF-8.".to_owned()))
 }
 
 /// Replaces a SecureString parameter's ciphertext by its plaintext, when the caller asked
@@ -87,8 +87,11 @@ pub fn reveal(
     parameter: &mut Parameter,
     with_decryption: bool,
 ) -> Result<(), SsmError> {
-    if with_decryption && parameter.kind == ParameterType::SecureString.as_str() {
-        parameter.value = decrypt(state, ctx, &parameter.arn, &parameter.value)?;
+    if with_decryption && parameter.r#type.as_deref() == Some(ParameterType::SecureString.as_str())
+    {
+        let arn = parameter.arn.clone().unwrap_or_default();
+        let ciphertext = parameter.value.clone().unwrap_or_default();
+        parameter.value = Some(decrypt(state, ctx, &arn, &ciphertext)?);
     }
     Ok(())
 }

@@ -31,9 +31,6 @@ pub enum ParameterType {
 }
 
 impl ParameterType {
-    /// Every type, as the model names them.
-    pub const NAMES: [&'static str; 3] = ["String", "StringList", "SecureString"];
-
     /// The type named `s` (exactly as the model spells it).
     pub fn parse(s: &str) -> Option<Self> {
         match s {
@@ -81,9 +78,6 @@ pub enum RequestedTier {
 }
 
 impl RequestedTier {
-    /// Every requested tier, as the model names them.
-    pub const NAMES: [&'static str; 3] = ["Standard", "Advanced", "Intelligent-Tiering"];
-
     /// The tier named `s`.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
@@ -342,7 +336,7 @@ impl ParameterStore {
         }
         let kind = match (new.kind, previous) {
             (Some(kind), Some(prev)) if kind != prev.kind => {
-                return Err(SsmError::HierarchyTypeMismatch(format!(
+                return Err(SsmError::HierarchyTypeMismatchException(format!(
                     "The parameter type can't be changed. Parameter {name} is of type {} and the request asked for {}. Delete the parameter and create it again with the new type.",
                     prev.kind.as_str(),
                     kind.as_str()
@@ -351,7 +345,7 @@ impl ParameterStore {
             (Some(kind), _) => kind,
             (None, Some(prev)) => prev.kind,
             (None, None) => {
-                return Err(SsmError::Validation(
+                return Err(SsmError::ValidationException(
                     "A parameter type is required when you create a parameter.".to_owned(),
                 ))
             }
@@ -363,7 +357,7 @@ impl ParameterStore {
             .or_else(|| previous.and_then(|prev| prev.allowed_pattern.clone()));
         if let Some(pattern) = &allowed_pattern {
             if !pattern.is_match(&new.value) {
-                return Err(SsmError::ParameterPatternMismatch(format!(
+                return Err(SsmError::ParameterPatternMismatchException(format!(
                     "Parameter value, cannot be validated against allowedPattern: {}",
                     pattern.as_str()
                 )));
@@ -378,7 +372,7 @@ impl ParameterStore {
         let value_len = new.value.chars().count();
         let tier = match (new.tier, previous_tier) {
             (Some(RequestedTier::Standard), Some(Tier::Advanced)) => {
-                return Err(SsmError::Validation(
+                return Err(SsmError::ValidationException(
                     "This parameter uses the advanced-parameter tier. You can't downgrade a parameter from the advanced-parameter tier to the standard-parameter tier. If necessary, you can delete the advanced parameter and recreate it as a standard parameter.".to_owned(),
                 ))
             }
@@ -394,12 +388,12 @@ impl ParameterStore {
             (None, _) => Tier::Standard,
         };
         if tier == Tier::Standard && !policies.is_empty() {
-            return Err(SsmError::IncompatiblePolicy(
+            return Err(SsmError::IncompatiblePolicyException(
                 "You specified a parameter policy for a standard parameter. Parameter policies are only available for advanced parameters. Change the parameter tier to Advanced or Intelligent-Tiering and try again.".to_owned(),
             ));
         }
         if tier == Tier::Standard && value_len > STANDARD_VALUE_LIMIT {
-            return Err(SsmError::Validation(format!(
+            return Err(SsmError::ValidationException(format!(
                 "Standard tier parameters support a maximum parameter value of {STANDARD_VALUE_LIMIT} characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier. For more information, see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html"
             )));
         }
@@ -417,7 +411,7 @@ impl ParameterStore {
             }
         }
         if value_len > ADVANCED_VALUE_LIMIT {
-            return Err(SsmError::Validation(format!(
+            return Err(SsmError::ValidationException(format!(
                 "Advanced tier parameters support a maximum parameter value of {ADVANCED_VALUE_LIMIT} characters."
             )));
         }
@@ -659,7 +653,7 @@ impl ParameterStore {
             .collect::<std::collections::BTreeSet<_>>()
             .len();
         if parameter.tags.len() + new_keys > MAX_TAGS {
-            return Err(SsmError::TooManyTags(
+            return Err(SsmError::TooManyTagsError(
                 "The Tags parameter contains too many tags. A resource can have at most 50 tags."
                     .to_owned(),
             ));

@@ -4,18 +4,18 @@
 use crate::context::RequestContext;
 use crate::dispatch::{DispatchTable, Lookup};
 use crate::iam::principals::SessionTags;
-use crate::protocol::query::{self, Xml};
+use crate::protocol::query::{self, Output, QueryRequest};
 use crate::protocol::AwsError;
 use crate::state::EmulatorState;
 use axum::http::StatusCode;
 use axum::response::Response;
-use std::collections::HashMap;
+use serde::Serialize;
 use time::OffsetDateTime;
 
-/// The XML namespace of STS answers.
-pub const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
-/// The name STS requests are signed for (the credential scope's service).
-pub const SIGNING_NAME: &str = "sts";
+/// The XML namespace of STS answers (from the model).
+pub const NAMESPACE: &str = crate::generated::sts::XML_NAMESPACE;
+/// The name STS requests are signed for (the credential scope's service; from the model).
+pub const SIGNING_NAME: &str = crate::generated::sts::SIGNING_NAME;
 /// The longest session a role session may start by assuming a role (role chaining).
 pub const CHAINED_SESSION_LIMIT: u32 = 3600;
 /// The prefix of STS's full operation names.
@@ -86,43 +86,29 @@ impl From<crate::dispatch::DecodeError> for StsError {
     }
 }
 
-/// An operation's parameters, decoded from the form.
-type Params = HashMap<String, String>;
+/// An operation's parameters, decoded once from the form by `protocol::query`.
+type Params = QueryRequest;
 
-/// Every implemented operation, sorted by full name. Handlers answer the XML of their
-/// `...Result` element.
-pub static TABLE: DispatchTable<StsError> = DispatchTable {
+/// Every implemented operation, sorted by full name. Handlers take the decoded form and
+/// answer their typed output, which `protocol::query` writes as the `...Result` element.
+pub static TABLE: DispatchTable<StsError, QueryRequest, Output> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
         (
             "AWSSecurityTokenServiceV20110615.AssumeRole",
-            |state, ctx, body| assume_role(state, ctx, &query::decode(body)),
+            |state, ctx, request| assume_role(state, ctx, request).map(|out| Output::of(&out)),
         ),
         (
             "AWSSecurityTokenServiceV20110615.GetCallerIdentity",
-            |_, ctx, _| Ok(get_caller_identity(ctx)),
+            |_, ctx, _| Ok(Output::of(&get_caller_identity(ctx))),
         ),
     ],
-    all_operations: &[
-        "AssumeRole",
-        "AssumeRoleWithSAML",
-        "AssumeRoleWithWebIdentity",
-        "AssumeRoot",
-        "DecodeAuthorizationMessage",
-        "GetAccessKeyInfo",
-        "GetCallerIdentity",
-        "GetDelegatedAccessToken",
-        "GetFederationToken",
-        "GetScopedCredentials",
-        "GetSessionToken",
-        "GetWebIdentityToken",
-    ],
+    all_operations: crate::generated::sts::OPERATIONS,
 };
 
-/// Answers an awsQuery request to STS.
-pub fn handle(state: &EmulatorState, ctx: &RequestContext, body: &[u8]) -> Response {
-    let params = query::decode(body);
-    let Some(action) = params.get("Action").filter(|a| !a.is_empty()) else {
+/// Answers an awsQuery request to STS (its form decoded once, by the server).
+pub fn handle(state: &EmulatorState, ctx: &RequestContext, params: &QueryRequest) -> Response {
+    let Some(action) = params.action() else {
         return error(
             ctx,
             &StsError::MissingAction("Missing Action parameter.".to_owned()),
@@ -130,13 +116,8 @@ pub fn handle(state: &EmulatorState, ctx: &RequestContext, body: &[u8]) -> Respo
     };
     let target = format!("{TARGET_PREFIX}.{action}");
     match TABLE.lookup(&target) {
-        Lookup::Found(handler) => match handler(state, ctx, body) {
-            Ok(result) => query::success(
-                NAMESPACE,
-                action,
-                &ctx.request_id,
-                &String::from_utf8_lossy(&result),
-            ),
+        Lookup::Found(handler) => match handler(state, ctx, params) {
+            Ok(result) => query::success(NAMESPACE, action, &ctx.request_id, &result),
             Err(err) => error(ctx, &err),
         },
         Lookup::NotImplemented => error(
@@ -159,12 +140,49 @@ pub fn error(ctx: &RequestContext, err: &dyn AwsError) -> Response {
     query::error(NAMESPACE, &ctx.request_id, err)
 }
 
-fn get_caller_identity(ctx: &RequestContext) -> Vec<u8> {
-    let mut xml = Xml::default();
-    xml.leaf("Arn", &ctx.caller.arn)
-        .leaf("UserId", &ctx.caller.user_id)
-        .leaf("Account", &ctx.caller.account);
-    xml.finish().into_bytes()
+/// GetCallerIdentity's output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetCallerIdentityResult {
+    user_id: String,
+    account: String,
+    arn: String,
+}
+
+fn get_caller_identity(ctx: &RequestContext) -> GetCallerIdentityResult {
+    GetCallerIdentityResult {
+        user_id: ctx.caller.user_id.clone(),
+        account: ctx.caller.account.clone(),
+        arn: ctx.caller.arn.clone(),
+    }
+}
+
+/// AssumeRole's output.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AssumeRoleResult {
+    credentials: Credentials,
+    assumed_role_user: AssumedRoleUser,
+    /// Left out when the request passed no session policy or tag.
+    packed_policy_size: Option<u32>,
+    source_identity: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AssumedRoleUser {
+    assumed_role_id: String,
+    arn: String,
+}
+
+/// A session's credentials (no `Debug`: they hold the secret key and session token).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Credentials {
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: String,
+    expiration: String,
 }
 
 fn validation(field: &str, value: &str, constraint: &str) -> StsError {
@@ -205,17 +223,7 @@ fn session_policies(
             document: Arc::new(document),
         });
     }
-    let mut arns: Vec<(u32, &String)> = params
-        .iter()
-        .filter_map(|(key, value)| {
-            let index = key
-                .strip_prefix("PolicyArns.member.")?
-                .strip_suffix(".arn")?
-                .parse()
-                .ok()?;
-            Some((index, value))
-        })
-        .collect();
+    let arns = params.list("PolicyArns", ".arn");
     if arns.len() > MAX_POLICY_ARNS {
         return Err(validation(
             "policyArns",
@@ -223,18 +231,12 @@ fn session_policies(
             "Member must have length less than or equal to 10",
         ));
     }
-    arns.sort();
     for (_, arn) in arns {
-        let managed = state
-            .iam
-            .directory()
-            .managed
-            .get(arn.as_str())
-            .ok_or_else(|| {
-                StsError::MalformedPolicyDocument(format!(
-                    "The policy {arn} is not a managed policy this emulator knows."
-                ))
-            })?;
+        let managed = state.iam.directory().managed.get(arn).ok_or_else(|| {
+            StsError::MalformedPolicyDocument(format!(
+                "The policy {arn} is not a managed policy this emulator knows."
+            ))
+        })?;
         policies.push(Named {
             name: format!("session policy {}", managed.name),
             document: Arc::clone(&managed.document),
@@ -261,29 +263,11 @@ fn tag_text(text: &str) -> bool {
     })
 }
 
-/// The members `PREFIX.member.N` + `suffix` of a list, in the order of N.
-fn list_members<'a>(params: &'a Params, prefix: &str, suffix: &str) -> Vec<(u32, &'a String)> {
-    let mut members: Vec<(u32, &String)> = params
-        .iter()
-        .filter_map(|(key, value)| {
-            let index = key
-                .strip_prefix(prefix)?
-                .strip_prefix(".member.")?
-                .strip_suffix(suffix)?
-                .parse()
-                .ok()?;
-            Some((index, value))
-        })
-        .collect();
-    members.sort();
-    members
-}
-
 /// The session tags AssumeRole passes (`Tags.member.N.Key`/`.Value`,
 /// `TransitiveTagKeys.member.N`), checked as the STS API Reference constrains them ("Tag":
 /// a key of 1 to 128 characters, a value of at most 256; at most 50 of each list).
 fn passed_tags(params: &Params) -> Result<SessionTags, StsError> {
-    let keys = list_members(params, "Tags", ".Key");
+    let keys = params.list("Tags", ".Key");
     if keys.len() > MAX_SESSION_TAGS {
         return Err(validation(
             "tags",
@@ -336,9 +320,9 @@ fn passed_tags(params: &Params) -> Result<SessionTags, StsError> {
         // Tag keys are not case sensitive (STS API Reference, "AssumeRole", `Tags`):
         // `Department` and `department` are one tag, the later value standing.
         tags.retain(|(k, _)| !k.eq_ignore_ascii_case(key));
-        tags.push((key.clone(), value.clone()));
+        tags.push((key.to_owned(), value.to_owned()));
     }
-    let transitive = list_members(params, "TransitiveTagKeys", "");
+    let transitive = params.list("TransitiveTagKeys", "");
     if transitive.len() > MAX_SESSION_TAGS {
         return Err(validation(
             "transitiveTagKeys",
@@ -356,7 +340,7 @@ fn passed_tags(params: &Params) -> Result<SessionTags, StsError> {
                 "Member must have length less than or equal to 128",
             ));
         }
-        transitive_keys.push(key.clone());
+        transitive_keys.push(key.to_owned());
     }
     Ok(SessionTags {
         tags,
@@ -452,12 +436,12 @@ fn packed_policy_size(params: &Params, tags: &SessionTags) -> Result<Option<u32>
         .get("Policy")
         .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
         .map(|v| v.to_string());
-    let arns = list_members(params, "PolicyArns", ".arn");
+    let arns = params.list("PolicyArns", ".arn");
     if policy.is_none() && arns.is_empty() && tags.is_empty() {
         return Ok(None);
     }
     let mut policy_parts: Vec<&str> = policy.iter().map(String::as_str).collect();
-    policy_parts.extend(arns.iter().map(|(_, arn)| arn.as_str()));
+    policy_parts.extend(arns.iter().map(|(_, arn)| *arn));
     let policy_percent = if policy_parts.is_empty() {
         0
     } else {
@@ -491,12 +475,9 @@ fn assume_role(
     state: &EmulatorState,
     ctx: &RequestContext,
     params: &Params,
-) -> Result<Vec<u8>, StsError> {
-    let role_arn = params.get("RoleArn").map(String::as_str).unwrap_or("");
-    let session = params
-        .get("RoleSessionName")
-        .map(String::as_str)
-        .unwrap_or("");
+) -> Result<AssumeRoleResult, StsError> {
+    let role_arn = params.get("RoleArn").unwrap_or("");
+    let session = params.get("RoleSessionName").unwrap_or("");
     if role_arn.is_empty() {
         return Err(validation("roleArn", "null", "Member must not be null"));
     }
@@ -684,41 +665,23 @@ fn assume_role(
     if let Some(source_identity) = source_identity {
         iam.set_source_identity(&key.id, source_identity);
     }
-    let expiration = key
-        .expires
-        .and_then(|e| e.replace_nanosecond(0).ok())
-        .and_then(|e| {
-            e.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default();
-    let mut xml = Xml::default();
-    xml.open("AssumedRoleUser")
-        .leaf("AssumedRoleId", &format!("{}:{session}", role.id))
-        .leaf(
-            "Arn",
-            &format!(
+    Ok(AssumeRoleResult {
+        assumed_role_user: AssumedRoleUser {
+            assumed_role_id: format!("{}:{session}", role.id),
+            arn: format!(
                 "arn:aws:sts::{}:assumed-role/{}/{session}",
                 iam.account, role.name
             ),
-        )
-        .close("AssumedRoleUser")
-        .open("Credentials")
-        .leaf("AccessKeyId", &key.id)
-        .leaf("SecretAccessKey", &key.secret)
-        .leaf(
-            "SessionToken",
-            key.session_token.as_deref().unwrap_or_default(),
-        )
-        .leaf("Expiration", &expiration)
-        .close("Credentials");
-    if let Some(percent) = packed {
-        xml.leaf("PackedPolicySize", &percent.to_string());
-    }
-    if let Some(source_identity) = source_identity {
-        xml.leaf("SourceIdentity", source_identity);
-    }
-    Ok(xml.finish().into_bytes())
+        },
+        credentials: Credentials {
+            access_key_id: key.id.clone(),
+            secret_access_key: key.secret.clone(),
+            session_token: key.session_token.clone().unwrap_or_default(),
+            expiration: key.expires.map(query::timestamp).unwrap_or_default(),
+        },
+        packed_policy_size: packed,
+        source_identity: source_identity.map(str::to_owned),
+    })
 }
 
 #[cfg(test)]
@@ -759,12 +722,8 @@ mod tests {
         let body = format!(
             "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2F{role}&RoleSessionName=chain{extra}"
         );
-        match assume_role(state, &ctx, &query::decode(body.as_bytes())) {
-            Ok(xml) => {
-                let xml = String::from_utf8(xml).unwrap();
-                let start = xml.find("<AccessKeyId>").unwrap() + "<AccessKeyId>".len();
-                Ok(xml[start..start + 20].to_owned())
-            }
+        match assume_role(state, &ctx, &QueryRequest::decode(body.as_bytes())) {
+            Ok(out) => Ok(out.credentials.access_key_id),
             Err(e) => Err(e.code().to_owned()),
         }
     }

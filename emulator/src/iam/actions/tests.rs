@@ -777,7 +777,11 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
         let body = "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Ftable-assumable&RoleSessionName=walk\
             &ExternalId=partner-7&SourceIdentity=walker\
             &Tags.member.1.Key=team&Tags.member.1.Value=red&TransitiveTagKeys.member.1=team";
-        let response = crate::sts::handle(&state, &ctx, body.as_bytes());
+        let response = crate::sts::handle(
+            &state,
+            &ctx,
+            &crate::protocol::query::QueryRequest::decode(body.as_bytes()),
+        );
         assert_eq!(response.status(), 200);
         seen.note(
             &state,

@@ -1,0 +1,1240 @@
+//! The emulator's wire layer from AWS's own service models: strips botocore's
+//! `service-2.json` to the facts (shapes, constraints, errors, operations; no prose) and
+//! writes Rust from that stripped data (error codes, operation and route tables, types
+//! and validation for the implemented operations).
+
+pub mod ordered;
+
+use anyhow::{anyhow, bail, Context, Result};
+use ordered::Ordered;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// Where the stripped models live, relative to the workspace root.
+pub const MODELS_DIR: &str = "codegen/models";
+/// Where the generated Rust goes, relative to the workspace root.
+pub const OUT_DIR: &str = "emulator/src/generated";
+/// The command that regenerates, named in every generated file's header.
+pub const COMMAND: &str = "cargo run -p codegen";
+
+/// One service the generator reads (from `codegen/data/services.json`).
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// The module name, e.g. `ssm`.
+    pub name: String,
+    /// Where the model lies under botocore's `data/`, e.g. `ssm/2014-11-06`.
+    pub botocore: String,
+    /// The name of the service's generated error type, if it has one.
+    pub error_type: Option<String>,
+    /// Operations whose input and output shapes get Rust types and validation.
+    pub implemented: Vec<String>,
+}
+
+/// Reads `codegen/data/services.json`.
+pub fn services(root: &Path) -> Result<Vec<ServiceConfig>> {
+    let data = read_json(&root.join("codegen/data/services.json"))?;
+    let list = data["services"]
+        .as_array()
+        .ok_or_else(|| anyhow!("services.json: no services list"))?;
+    list.iter()
+        .map(|s| {
+            Ok(ServiceConfig {
+                name: str_of(s, "name")?.to_owned(),
+                botocore: str_of(s, "botocore")?.to_owned(),
+                error_type: s["error_type"].as_str().map(str::to_owned),
+                implemented: s["implemented"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Result<&'a str> {
+    v[key]
+        .as_str()
+        .ok_or_else(|| anyhow!("missing string {key:?} in {v}"))
+}
+
+fn read_json(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {path:?}"))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {path:?}"))
+}
+
+/// Removes every documentation string (and other prose) from a botocore model, keeping
+/// shapes, members, constraints, error metadata and operations' http and protocol facts,
+/// in the model's order.
+pub fn strip(model: &Ordered) -> Ordered {
+    let prose = |k: &str| k.starts_with("documentation") || k == "deprecatedMessage";
+    let section = |name: &str| {
+        (
+            name.to_owned(),
+            model
+                .get(name)
+                .map(|v| v.without(&prose))
+                .unwrap_or(Ordered::Object(Vec::new())),
+        )
+    };
+    Ordered::Object(vec![
+        section("metadata"),
+        section("operations"),
+        section("shapes"),
+    ])
+}
+
+/// Writes a stripped model as JSON text: one shape or operation per line, so that a
+/// model update shows as a readable diff.
+pub fn stripped_text(model: &Ordered) -> String {
+    let mut out = String::from("{\n");
+    let empty = Ordered::Object(Vec::new());
+    let _ = writeln!(
+        out,
+        "\"metadata\": {},",
+        model.get("metadata").unwrap_or(&empty)
+    );
+    for (section, last) in [("operations", false), ("shapes", true)] {
+        let _ = writeln!(out, "\"{section}\": {{");
+        if let Some(Ordered::Object(members)) = model.get(section) {
+            let n = members.len();
+            for (i, (k, v)) in members.iter().enumerate() {
+                let comma = if i + 1 < n { "," } else { "" };
+                let _ = writeln!(out, "{}: {v}{comma}", Value::String(k.clone()));
+            }
+        }
+        out.push_str(if last { "}\n" } else { "},\n" });
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The overrides file: enum orders, pattern replacements, extra errors.
+pub struct Overrides(Value);
+
+impl Overrides {
+    /// Reads `codegen/data/overrides.json`.
+    pub fn load(root: &Path) -> Result<Self> {
+        Ok(Overrides(read_json(
+            &root.join("codegen/data/overrides.json"),
+        )?))
+    }
+
+    fn enum_order(&self, service: &str, shape: &str) -> Option<Vec<String>> {
+        self.0["enum_order"][service][shape]["values"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+    }
+
+    /// How a pattern the regex crate cannot run is checked instead.
+    fn pattern(&self, service: &str, shape: &str) -> Option<PatternOverride> {
+        let entry = &self.0["pattern"][service][shape];
+        if entry.is_null() {
+            return None;
+        }
+        let list = |key: &str| -> Vec<String> {
+            entry[key]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Some(PatternOverride {
+            all_of: list("all_of"),
+            none_of: list("none_of"),
+            unchecked: entry["unchecked"].as_bool() == Some(true),
+        })
+    }
+
+    fn extra_errors(&self, service: &str) -> Vec<ErrorInfo> {
+        self.0["extra_errors"][service]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| {
+                        Some(ErrorInfo {
+                            shape: e["code"].as_str()?.to_owned(),
+                            code: e["code"].as_str()?.to_owned(),
+                            status: e["status"].as_u64()? as u16,
+                            server_fault: e["fault"].as_bool()?,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A pattern the regex crate cannot run (look-arounds, back-references, size), as the
+/// overrides file restates it: a value matches when it matches every `all_of` regex and
+/// none of the `none_of` ones (each matched against the whole value); `unchecked`
+/// patterns are not checked at all (the entry says why).
+#[derive(Debug, Clone)]
+struct PatternOverride {
+    all_of: Vec<String>,
+    none_of: Vec<String>,
+    unchecked: bool,
+}
+
+/// A model pattern as the emulator matches it: against the whole value, as AWS's
+/// validation does (a Lambda function name `my func` is refused though `my` alone matches
+/// the model's unanchored pattern).
+fn whole(pattern: &str) -> String {
+    format!("^(?:{pattern})$")
+}
+
+#[derive(Debug, Clone)]
+struct ErrorInfo {
+    shape: String,
+    code: String,
+    status: u16,
+    server_fault: bool,
+}
+
+/// A service model (stripped) with the lookups the generator needs.
+struct Model<'a> {
+    service: &'a ServiceConfig,
+    json: &'a Value,
+    overrides: &'a Overrides,
+    /// Each structure's members in the model's order.
+    order: &'a BTreeMap<String, Vec<String>>,
+}
+
+impl<'a> Model<'a> {
+    /// A structure's members with their definitions, in the model's order.
+    fn members(&self, shape: &str) -> Vec<(String, &'a Value)> {
+        let defs = &self.json["shapes"][shape]["members"];
+        self.order
+            .get(shape)
+            .map(|names| names.iter().map(|n| (n.clone(), &defs[n])).collect())
+            .unwrap_or_default()
+    }
+
+    fn shape(&self, name: &str) -> &'a Value {
+        &self.json["shapes"][name]
+    }
+
+    fn protocol(&self) -> &'a str {
+        self.json["metadata"]["protocol"].as_str().unwrap_or("")
+    }
+
+    fn signing_name(&self) -> &'a str {
+        self.json["metadata"]["signingName"]
+            .as_str()
+            .or_else(|| self.json["metadata"]["endpointPrefix"].as_str())
+            .unwrap_or("")
+    }
+
+    fn operations(&self) -> Vec<(&'a String, &'a Value)> {
+        self.json["operations"]
+            .as_object()
+            .map(|m| m.iter().collect())
+            .unwrap_or_default()
+    }
+
+    fn errors(&self) -> Result<Vec<ErrorInfo>> {
+        let mut out = Vec::new();
+        let shapes = self.json["shapes"].as_object().cloned().unwrap_or_default();
+        for (name, shape) in &shapes {
+            if shape["exception"].as_bool() != Some(true) {
+                continue;
+            }
+            let server_fault = shape["fault"].as_bool() == Some(true)
+                || shape["error"]["senderFault"].as_bool() == Some(false);
+            let status = shape["error"]["httpStatusCode"]
+                .as_u64()
+                .map(|s| s as u16)
+                .unwrap_or(if server_fault { 500 } else { 400 });
+            out.push(ErrorInfo {
+                shape: name.clone(),
+                code: shape["error"]["code"].as_str().unwrap_or(name).to_owned(),
+                status,
+                server_fault,
+            });
+        }
+        for extra in self.overrides.extra_errors(&self.service.name) {
+            if out.iter().any(|e| e.shape == extra.shape) {
+                bail!(
+                    "{}: extra error {} is already in the model",
+                    self.service.name,
+                    extra.shape
+                );
+            }
+            out.push(extra);
+        }
+        out.sort_by(|a, b| a.shape.cmp(&b.shape));
+        Ok(out)
+    }
+
+    /// The shapes reachable from the implemented operations' inputs (`.0`) and outputs
+    /// (`.1`), structures and everything they hold.
+    fn reachable(&self) -> Result<(BTreeSet<String>, BTreeSet<String>)> {
+        let mut inputs = BTreeSet::new();
+        let mut outputs = BTreeSet::new();
+        for op in &self.service.implemented {
+            let def = &self.json["operations"][op];
+            if def.is_null() {
+                bail!("{}: {op} is no operation of the model", self.service.name);
+            }
+            if let Some(s) = def["input"]["shape"].as_str() {
+                self.reach(s, &mut inputs);
+            }
+            if let Some(s) = def["output"]["shape"].as_str() {
+                self.reach(s, &mut outputs);
+            }
+        }
+        Ok((inputs, outputs))
+    }
+
+    fn reach(&self, name: &str, seen: &mut BTreeSet<String>) {
+        if !seen.insert(name.to_owned()) {
+            return;
+        }
+        let shape = self.shape(name);
+        for child in children(shape) {
+            self.reach(&child, seen);
+        }
+    }
+}
+
+fn children(shape: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    match shape["type"].as_str() {
+        Some("structure") => {
+            if let Some(members) = shape["members"].as_object() {
+                for m in members.values() {
+                    if let Some(s) = m["shape"].as_str() {
+                        out.push(s.to_owned());
+                    }
+                }
+            }
+        }
+        Some("list") => {
+            if let Some(s) = shape["member"]["shape"].as_str() {
+                out.push(s.to_owned());
+            }
+        }
+        Some("map") => {
+            for part in ["key", "value"] {
+                if let Some(s) = shape[part]["shape"].as_str() {
+                    out.push(s.to_owned());
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// `PutParameter` → `put_parameter`; `ARN` → `arn`; `KeyId` → `key_id`.
+pub fn snake(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            let prev_upper = i > 0 && chars[i - 1].is_ascii_uppercase();
+            if i > 0 && (prev_lower || (prev_upper && next_lower)) {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c == '-' || c == '.' {
+            out.push('_');
+        } else {
+            out.push(c);
+        }
+    }
+    if matches!(
+        out.as_str(),
+        "type"
+            | "match"
+            | "ref"
+            | "mod"
+            | "use"
+            | "loop"
+            | "self"
+            | "crate"
+            | "fn"
+            | "in"
+            | "as"
+            | "impl"
+            | "move"
+            | "return"
+            | "static"
+            | "struct"
+            | "trait"
+            | "where"
+            | "enum"
+            | "const"
+            | "box"
+            | "final"
+            | "override"
+            | "async"
+            | "await"
+            | "dyn"
+            | "priv"
+    ) {
+        out = format!("r#{out}");
+    }
+    out
+}
+
+/// The member name as AWS's validation messages write it: the first letter lowered
+/// (`Name` → `name`, `SAMLOptions` → `sAMLOptions`).
+fn message_name(member: &str) -> String {
+    let mut chars = member.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A Rust identifier for a shape name (shape names are already CamelCase identifiers,
+/// some with a leading lower-case letter or a `__` prefix).
+fn type_name(shape: &str) -> String {
+    let trimmed = shape.trim_start_matches('_');
+    let mut chars = trimmed.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "Unnamed".to_owned(),
+    }
+}
+
+fn rust_str(s: &str) -> String {
+    format!("{s:?}")
+}
+
+/// Checks every pattern of the model compiles as Rust `regex` (or has a replacement in
+/// the overrides, with its reason). Returns the patterns that fail, for the message.
+fn check_patterns(model: &Model) -> Result<()> {
+    let mut failures = Vec::new();
+    let shapes = model.json["shapes"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    for (name, shape) in &shapes {
+        let Some(pattern) = shape["pattern"].as_str() else {
+            continue;
+        };
+        match model.overrides.pattern(&model.service.name, name) {
+            Some(o) => {
+                for p in o.all_of.iter().chain(&o.none_of) {
+                    if let Err(e) = regex::Regex::new(&whole(p)) {
+                        failures.push(format!("{name}: override {p:?}: {e}"));
+                    }
+                }
+            }
+            None => {
+                if let Err(e) = regex::Regex::new(&whole(pattern)) {
+                    failures.push(format!("{name}: {pattern:?}: {e}"));
+                }
+            }
+        }
+    }
+    if !failures.is_empty() {
+        bail!(
+            "{}: patterns the regex crate rejects need an entry under \"pattern\" in codegen/data/overrides.json (with the reason):\n{}",
+            model.service.name,
+            failures.join("\n")
+        );
+    }
+    Ok(())
+}
+
+/// Generates the Rust of one service (not yet formatted).
+fn generate_service(model: &Model) -> Result<String> {
+    let svc = &model.service.name;
+    let meta = &model.json["metadata"];
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "//! Generated by `{COMMAND}` from `{MODELS_DIR}/{svc}.json` (botocore `{}`); do not edit.",
+        model.service.botocore
+    );
+    out.push_str("#![allow(clippy::all, missing_docs, non_camel_case_types)]\n\n");
+    let _ = writeln!(
+        out,
+        "/// The SigV4 signing name.\npub const SIGNING_NAME: &str = {};",
+        rust_str(model.signing_name())
+    );
+    let _ = writeln!(
+        out,
+        "/// The wire protocol (botocore's name).\npub const PROTOCOL: &str = {};",
+        rust_str(model.protocol())
+    );
+    let _ = writeln!(
+        out,
+        "/// The API version.\npub const API_VERSION: &str = {};",
+        rust_str(meta["apiVersion"].as_str().unwrap_or(""))
+    );
+    if let Some(prefix) = meta["targetPrefix"].as_str() {
+        let _ = writeln!(
+            out,
+            "/// The `X-Amz-Target` prefix.\npub const TARGET_PREFIX: &str = {};",
+            rust_str(prefix)
+        );
+    }
+    if let Some(ns) = meta["xmlNamespace"].as_str() {
+        let _ = writeln!(
+            out,
+            "/// The XML namespace of answers.\npub const XML_NAMESPACE: &str = {};",
+            rust_str(ns)
+        );
+    }
+
+    // Operations, sorted.
+    let mut ops = model.operations();
+    ops.sort_by(|a, b| a.0.cmp(b.0));
+    out.push_str(
+        "\n/// Every operation of the model, sorted.\npub const OPERATIONS: &[&str] = &[\n",
+    );
+    for (name, _) in &ops {
+        let _ = writeln!(out, "    {},", rust_str(name));
+    }
+    out.push_str("];\n");
+
+    if model.protocol() == "rest-json" {
+        out.push_str("\n/// Every operation's HTTP method and request URI template, in model order of name.\npub const ROUTES: &[super::Route] = &[\n");
+        for (name, def) in &ops {
+            let _ = writeln!(
+                out,
+                "    super::Route {{ method: {}, uri: {}, operation: {}, status: {} }},",
+                rust_str(def["http"]["method"].as_str().unwrap_or("POST")),
+                rust_str(def["http"]["requestUri"].as_str().unwrap_or("/")),
+                rust_str(name),
+                def["http"]["responseCode"].as_u64().unwrap_or(200)
+            );
+        }
+        out.push_str("];\n");
+    }
+
+    // Errors.
+    let errors = model.errors()?;
+    out.push_str("\n/// Every error code of the service, with its HTTP status and fault.\n#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]\npub enum ErrorCode {\n");
+    for e in &errors {
+        let _ = writeln!(out, "    {},", type_name(&e.shape));
+    }
+    out.push_str(
+        "}\n\nimpl ErrorCode {\n    /// Every code.\n    pub const ALL: &[ErrorCode] = &[\n",
+    );
+    for e in &errors {
+        let _ = writeln!(out, "        ErrorCode::{},", type_name(&e.shape));
+    }
+    out.push_str("    ];\n\n    /// The code clients match on.\n    pub const fn code(self) -> &'static str {\n        match self {\n");
+    for e in &errors {
+        let _ = writeln!(
+            out,
+            "            ErrorCode::{} => {},",
+            type_name(&e.shape),
+            rust_str(&e.code)
+        );
+    }
+    out.push_str("        }\n    }\n\n    /// The HTTP status.\n    pub const fn status(self) -> u16 {\n        match self {\n");
+    let mut by_status: BTreeMap<u16, Vec<&ErrorInfo>> = BTreeMap::new();
+    for e in &errors {
+        by_status.entry(e.status).or_default().push(e);
+    }
+    for (status, list) in &by_status {
+        let arms: Vec<String> = list
+            .iter()
+            .map(|e| format!("ErrorCode::{}", type_name(&e.shape)))
+            .collect();
+        let _ = writeln!(out, "            {} => {status},", arms.join(" | "));
+    }
+    out.push_str("        }\n    }\n\n    /// Whether the fault is the server's (retried by SDKs) rather than the sender's.\n    pub const fn is_server_fault(self) -> bool {\n        matches!(self, ");
+    let faults: Vec<String> = errors
+        .iter()
+        .filter(|e| e.server_fault)
+        .map(|e| format!("ErrorCode::{}", type_name(&e.shape)))
+        .collect();
+    if faults.is_empty() {
+        out.push_str("_ if false");
+    } else {
+        out.push_str(&faults.join(" | "));
+    }
+    out.push_str(")\n    }\n}\n");
+
+    if let Some(error_type) = &model.service.error_type {
+        let _ = writeln!(
+            out,
+            "\n/// An error the service answers: one variant per code, carrying its message.\n#[derive(Debug, Clone, PartialEq, Eq)]\npub enum {error_type} {{"
+        );
+        for e in &errors {
+            let _ = writeln!(out, "    {}(String),", type_name(&e.shape));
+        }
+        let _ = writeln!(out, "}}\n\nimpl {error_type} {{\n    /// The variant's code.\n    pub const fn kind(&self) -> ErrorCode {{\n        match self {{");
+        for e in &errors {
+            let _ = writeln!(
+                out,
+                "            {error_type}::{0}(_) => ErrorCode::{0},",
+                type_name(&e.shape)
+            );
+        }
+        let _ = writeln!(out, "        }}\n    }}\n\n    /// The message.\n    pub fn text(&self) -> &str {{\n        match self {{");
+        let arms: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{error_type}::{}(m)", type_name(&e.shape)))
+            .collect();
+        let _ = writeln!(out, "            {} => m,", arms.join(" | "));
+        let _ = writeln!(
+            out,
+            "        }}\n    }}\n}}\n\nimpl std::fmt::Display for {error_type} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        write!(f, \"{{}}: {{}}\", self.kind().code(), self.text())\n    }}\n}}\n\nimpl std::error::Error for {error_type} {{}}\n\nimpl crate::protocol::AwsError for {error_type} {{\n    fn code(&self) -> &str {{\n        self.kind().code()\n    }}\n    fn status(&self) -> axum::http::StatusCode {{\n        axum::http::StatusCode::from_u16(self.kind().status()).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)\n    }}\n    fn message(&self) -> String {{\n        self.text().to_owned()\n    }}\n}}"
+        );
+    }
+
+    // Types and validation of the implemented operations' shapes.
+    let (inputs, outputs) = model.reachable()?;
+    let all: BTreeSet<&String> = inputs.iter().chain(outputs.iter()).collect();
+    let mut regexes = Vec::new();
+    let mut types = String::new();
+    for name in &all {
+        let shape = model.shape(name);
+        if shape["type"].as_str() != Some("structure") || shape["exception"].as_bool() == Some(true)
+        {
+            continue;
+        }
+        let is_input = inputs.contains(*name);
+        let is_output = outputs.contains(*name);
+        write_struct(model, name, is_input, is_output, &mut types)?;
+        if is_input {
+            write_validation(model, name, shape, &mut types, &mut regexes)?;
+        }
+    }
+    if !model.service.implemented.is_empty() {
+        out.push_str("\nuse crate::protocol::validation::{Validate, Validator};\nuse serde::{Deserialize, Serialize};\nuse std::sync::LazyLock;\nuse regex::Regex;\n");
+        out.push_str("\n/// The operations implemented through these types, with their input and output.\npub const IMPLEMENTED: &[(&str, &str, &str)] = &[\n");
+        for op in &model.service.implemented {
+            let def = &model.json["operations"][op];
+            let _ = writeln!(
+                out,
+                "    ({}, {}, {}),",
+                rust_str(op),
+                rust_str(def["input"]["shape"].as_str().unwrap_or("")),
+                rust_str(def["output"]["shape"].as_str().unwrap_or(""))
+            );
+        }
+        out.push_str("];\n");
+        for (ident, pattern) in &regexes {
+            let _ = writeln!(
+                out,
+                "\nstatic {ident}: LazyLock<Regex> = LazyLock::new(|| Regex::new({}).expect(\"compiled by the generator\"));",
+                rust_str(pattern)
+            );
+        }
+        out.push_str(&types);
+    }
+    Ok(out)
+}
+
+fn member_type(model: &Model, shape_name: &str) -> Result<String> {
+    let shape = model.shape(shape_name);
+    Ok(match shape["type"].as_str().unwrap_or("") {
+        "string" => "String".to_owned(),
+        "integer" => "i32".to_owned(),
+        "long" => "i64".to_owned(),
+        "boolean" => "bool".to_owned(),
+        "double" | "float" => "f64".to_owned(),
+        "timestamp" => "crate::time::Timestamp".to_owned(),
+        "blob" => "String".to_owned(),
+        "structure" => type_name(shape_name),
+        "list" => format!(
+            "Vec<{}>",
+            member_type(model, shape["member"]["shape"].as_str().unwrap_or(""))?
+        ),
+        "map" => format!(
+            "std::collections::BTreeMap<String, {}>",
+            member_type(model, shape["value"]["shape"].as_str().unwrap_or(""))?
+        ),
+        other => bail!("{shape_name}: shape type {other:?} has no Rust type"),
+    })
+}
+
+fn is_sensitive(model: &Model, member: &Value) -> bool {
+    let target = member["shape"].as_str().unwrap_or("");
+    member["sensitive"].as_bool() == Some(true)
+        || model.shape(target)["sensitive"].as_bool() == Some(true)
+}
+
+fn write_struct(
+    model: &Model,
+    name: &str,
+    is_input: bool,
+    is_output: bool,
+    out: &mut String,
+) -> Result<()> {
+    let members = model.members(name);
+    let sensitive: Vec<&String> = members
+        .iter()
+        .filter(|(_, m)| is_sensitive(model, m))
+        .map(|(k, _)| k)
+        .collect();
+    let mut derives = vec!["Clone", "Default"];
+    if sensitive.is_empty() {
+        derives.push("Debug");
+    }
+    if is_input {
+        derives.push("Deserialize");
+    }
+    if is_output {
+        derives.push("Serialize");
+    }
+    let ident = type_name(name);
+    let _ = writeln!(
+        out,
+        "\n/// The `{name}` shape.\n#[derive({})]\npub struct {ident} {{",
+        derives.join(", ")
+    );
+    for (member, def) in &members {
+        let ty = member_type(model, def["shape"].as_str().unwrap_or(""))?;
+        let _ = writeln!(
+            out,
+            "    #[serde(rename = {}, default, skip_serializing_if = \"Option::is_none\")]\n    pub {}: Option<{ty}>,",
+            rust_str(member),
+            snake(member)
+        );
+    }
+    out.push_str("}\n");
+    if !sensitive.is_empty() {
+        // Sensitive members (SecureString values, key material) never reach a log.
+        let _ = writeln!(
+            out,
+            "\nimpl std::fmt::Debug for {ident} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        f.debug_struct({})",
+            rust_str(&ident)
+        );
+        for (member, def) in &members {
+            if is_sensitive(model, def) {
+                let _ = writeln!(
+                    out,
+                    "            .field({}, &self.{}.as_ref().map(|_| crate::fixtures::REDACTED))",
+                    rust_str(&snake(member)),
+                    snake(member)
+                );
+            } else {
+                let _ = writeln!(
+                    out,
+                    "            .field({}, &self.{})",
+                    rust_str(&snake(member)),
+                    snake(member)
+                );
+            }
+        }
+        out.push_str("            .finish()\n    }\n}\n");
+    }
+    Ok(())
+}
+
+/// The constraint checks of a scalar shape, as `Vec` entries of `(condition, constraint
+/// message)` expressions over `x` (a `&str`, `i64` or `&[T]`).
+fn scalar_checks(
+    model: &Model,
+    shape_name: &str,
+    regexes: &mut Vec<(String, String)>,
+) -> Vec<(String, String)> {
+    let shape = model.shape(shape_name);
+    let mut checks = Vec::new();
+    let ty = shape["type"].as_str().unwrap_or("");
+    match ty {
+        "string" => {
+            if let Some(min) = shape["min"].as_u64() {
+                if min > 0 {
+                    checks.push((
+                        format!("x.chars().count() < {min}"),
+                        format!("Member must have length greater than or equal to {min}"),
+                    ));
+                }
+            }
+            if let Some(max) = shape["max"].as_u64() {
+                checks.push((
+                    format!("x.chars().count() > {max}"),
+                    format!("Member must have length less than or equal to {max}"),
+                ));
+            }
+            if let Some(pattern) = shape["pattern"].as_str() {
+                let o = model
+                    .overrides
+                    .pattern(&model.service.name, shape_name)
+                    .unwrap_or_else(|| PatternOverride {
+                        all_of: vec![pattern.to_owned()],
+                        none_of: Vec::new(),
+                        unchecked: false,
+                    });
+                let base = format!(
+                    "RE_{}",
+                    snake(shape_name).trim_start_matches("r#").to_uppercase()
+                );
+                let mut terms = Vec::new();
+                for (kind, list) in [("", &o.all_of), ("_NOT", &o.none_of)] {
+                    for (i, p) in list.iter().enumerate() {
+                        let ident = if list.len() == 1 && kind.is_empty() {
+                            base.clone()
+                        } else {
+                            format!("{base}{kind}_{i}")
+                        };
+                        if !regexes.iter().any(|(r, _)| *r == ident) {
+                            regexes.push((ident.clone(), whole(p)));
+                        }
+                        terms.push(if kind.is_empty() {
+                            format!("!{ident}.is_match(x)")
+                        } else {
+                            format!("{ident}.is_match(x)")
+                        });
+                    }
+                }
+                if !o.unchecked && !terms.is_empty() {
+                    let cond = if terms.len() == 1 {
+                        terms[0].clone()
+                    } else {
+                        format!("({})", terms.join(" || "))
+                    };
+                    checks.push((
+                        cond,
+                        format!("Member must satisfy regular expression pattern: {pattern}"),
+                    ));
+                }
+            }
+            if let Some(values) = shape["enum"].as_array() {
+                let values: Vec<String> = model
+                    .overrides
+                    .enum_order(&model.service.name, shape_name)
+                    .unwrap_or_else(|| {
+                        values
+                            .iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    });
+                let list: Vec<String> = values.iter().map(|v| rust_str(v)).collect();
+                checks.push((
+                    format!("![{}].contains(&x)", list.join(", ")),
+                    format!(
+                        "Member must satisfy enum value set: [{}]",
+                        values.join(", ")
+                    ),
+                ));
+            }
+        }
+        "integer" | "long" | "double" | "float" => {
+            let cast = if matches!(ty, "double" | "float") {
+                "f64"
+            } else {
+                "i64"
+            };
+            if let Some(min) = shape["min"].as_i64() {
+                checks.push((
+                    format!("(x as {cast}) < {min} as {cast}"),
+                    format!("Member must have value greater than or equal to {min}"),
+                ));
+            }
+            if let Some(max) = shape["max"].as_i64() {
+                checks.push((
+                    format!("(x as {cast}) > {max} as {cast}"),
+                    format!("Member must have value less than or equal to {max}"),
+                ));
+            }
+        }
+        "list" | "map" | "blob" => {
+            // A blob travels as base64 text; its constraints count the decoded bytes.
+            let len = if ty == "blob" {
+                "Validator::blob_len(x)"
+            } else {
+                "x.len()"
+            };
+            if let Some(min) = shape["min"].as_u64() {
+                if min > 0 {
+                    checks.push((
+                        format!("{len} < {min}"),
+                        format!("Member must have length greater than or equal to {min}"),
+                    ));
+                }
+            }
+            if let Some(max) = shape["max"].as_u64() {
+                checks.push((
+                    format!("{len} > {max}"),
+                    format!("Member must have length less than or equal to {max}"),
+                ));
+            }
+        }
+        _ => {}
+    }
+    checks
+}
+
+fn write_validation(
+    model: &Model,
+    name: &str,
+    shape: &Value,
+    out: &mut String,
+    regexes: &mut Vec<(String, String)>,
+) -> Result<()> {
+    let ident = type_name(name);
+    let required: BTreeSet<&str> = shape["required"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let members = model.members(name);
+    let mut body = String::new();
+    for (member, def) in &members {
+        let field = snake(member);
+        let target = def["shape"].as_str().unwrap_or("");
+        let tshape = model.shape(target);
+        let sensitive = is_sensitive(model, def);
+        let path = format!("Validator::at(at, {})", rust_str(&message_name(member)));
+        if required.contains(member.as_str()) {
+            let _ = writeln!(
+                body,
+                "        if self.{field}.is_none() {{ v.violation(&{path}, \"null\", \"Member must not be null\"); }}"
+            );
+        }
+        let ttype = tshape["type"].as_str().unwrap_or("");
+        let checks = scalar_checks(model, target, regexes);
+        let mut inner = String::new();
+        match ttype {
+            "string" | "blob" => {
+                for (cond, msg) in &checks {
+                    let call = if sensitive {
+                        format!("v.sensitive_violation(&{path}, {})", rust_str(msg))
+                    } else {
+                        format!(
+                            "v.violation(&{path}, &Validator::quote(x), {})",
+                            rust_str(msg)
+                        )
+                    };
+                    let _ = writeln!(inner, "            if {cond} {{ {call}; }}");
+                }
+                if !inner.is_empty() {
+                    inner = format!("            let x = x.as_str();\n{inner}");
+                }
+            }
+            "integer" | "long" | "double" | "float" => {
+                for (cond, msg) in &checks {
+                    let _ = writeln!(
+                        inner,
+                        "            if {cond} {{ v.violation(&{path}, &Validator::quote(&x.to_string()), {}); }}",
+                        rust_str(msg)
+                    );
+                }
+                if !inner.is_empty() {
+                    inner = format!("            let x = *x;\n{inner}");
+                }
+            }
+            "list" => {
+                let element = tshape["member"]["shape"].as_str().unwrap_or("");
+                let eshape = model.shape(element);
+                let render = if eshape["type"].as_str() == Some("string") {
+                    "Validator::render_strings(x)"
+                } else {
+                    "Validator::render_count(x.len())"
+                };
+                for (cond, msg) in &checks {
+                    let _ = writeln!(
+                        inner,
+                        "            if {cond} {{ v.violation(&{path}, &{render}, {}); }}",
+                        rust_str(msg)
+                    );
+                }
+                match eshape["type"].as_str().unwrap_or("") {
+                    "structure" => {
+                        let _ = writeln!(
+                            inner,
+                            "            for (i, item) in x.iter().enumerate() {{ item.validate(v, &format!(\"{{}}.{{}}.member\", {path}, i + 1)); }}"
+                        );
+                    }
+                    "string" => {
+                        let echecks = scalar_checks(model, element, regexes);
+                        if !echecks.is_empty() {
+                            // A list's elements are reported once for the whole list, each
+                            // failed constraint inside `Member must satisfy constraint: [...]`.
+                            let _ = writeln!(
+                                inner,
+                                "            let mut failed: Vec<&str> = Vec::new();\n            for x in x.iter().map(String::as_str) {{"
+                            );
+                            for (cond, msg) in &echecks {
+                                let _ = writeln!(
+                                    inner,
+                                    "                if {cond} && !failed.contains(&{0}) {{ failed.push({0}); }}",
+                                    rust_str(msg)
+                                );
+                            }
+                            let _ = writeln!(
+                                inner,
+                                "            }}\n            if !failed.is_empty() {{ v.violation(&{path}, &{render}, &format!(\"Member must satisfy constraint: [{{}}]\", failed.join(\", \"))); }}"
+                            );
+                        }
+                    }
+                    "list" | "map" => {
+                        bail!("{name}.{member}: nested collections are not generated yet")
+                    }
+                    _ => {}
+                }
+            }
+            "map" => {
+                for (cond, msg) in &checks {
+                    let _ = writeln!(
+                        inner,
+                        "            if {cond} {{ v.sensitive_violation(&{path}, {}); }}",
+                        rust_str(msg)
+                    );
+                }
+                for (part, label) in [("key", "Map keys"), ("value", "Map value")] {
+                    let pshape = tshape[part]["shape"].as_str().unwrap_or("");
+                    if model.shape(pshape)["type"].as_str() == Some("structure") {
+                        bail!("{name}.{member}: maps of structures are not generated yet");
+                    }
+                    let pchecks = scalar_checks(model, pshape, regexes);
+                    if pchecks.is_empty() {
+                        continue;
+                    }
+                    let iter = if part == "key" {
+                        "x.keys()"
+                    } else {
+                        "x.values()"
+                    };
+                    let _ = writeln!(
+                        inner,
+                        "            let mut failed: Vec<&str> = Vec::new();\n            for x in {iter}.map(String::as_str) {{"
+                    );
+                    for (cond, msg) in &pchecks {
+                        let _ = writeln!(
+                            inner,
+                            "                if {cond} && !failed.contains(&{0}) {{ failed.push({0}); }}",
+                            rust_str(msg)
+                        );
+                    }
+                    let _ = writeln!(
+                        inner,
+                        "            }}\n            if !failed.is_empty() {{ v.sensitive_violation(&{path}, &format!(\"{label} must satisfy constraint: [{{}}]\", failed.join(\", \"))); }}"
+                    );
+                }
+            }
+            "structure" => {
+                let _ = writeln!(inner, "            x.validate(v, &{path});");
+            }
+            _ => {}
+        }
+        if !inner.is_empty() {
+            let _ = writeln!(
+                body,
+                "        if let Some(x) = &self.{field} {{\n{inner}        }}"
+            );
+        }
+    }
+    let at = if body.contains("Validator::at(at") {
+        "at"
+    } else {
+        "_at"
+    };
+    let vname = if body.is_empty() { "_v" } else { "v" };
+    let _ = writeln!(
+        out,
+        "\nimpl Validate for {ident} {{\n    fn validate(&self, {vname}: &mut Validator, {at}: &str) {{\n{body}    }}\n}}"
+    );
+    Ok(())
+}
+
+/// The `mod.rs` of the generated modules.
+fn generate_mod(services: &[ServiceConfig]) -> String {
+    let mut out = format!(
+        "//! Generated by `{COMMAND}` from `{MODELS_DIR}/*.json`; do not edit.\n//! One module per AWS service: error codes, operation tables, and the types and validation of\n//! the operations implemented through them.\n\n"
+    );
+    for s in services {
+        let _ = writeln!(out, "pub mod {};", s.name);
+    }
+    out.push_str("\n/// A restJson1 operation's HTTP binding.\n#[derive(Debug, Clone, Copy, PartialEq, Eq)]\npub struct Route {\n    /// The HTTP method.\n    pub method: &'static str,\n    /// The request URI template (`/2015-03-31/functions/{FunctionName}`).\n    pub uri: &'static str,\n    /// The operation's name.\n    pub operation: &'static str,\n    /// The status of a successful answer.\n    pub status: u16,\n}\n");
+    out
+}
+
+/// Formats Rust source with `rustfmt` (edition 2021), as `cargo fmt` would.
+pub fn rustfmt(source: &str) -> Result<String> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("rustfmt")
+        .args(["--edition", "2021", "--emit", "stdout"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("running rustfmt")?;
+    let mut stdin = child.stdin.take().ok_or_else(|| anyhow!("rustfmt stdin"))?;
+    let text = source.to_owned();
+    let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
+    let output = child.wait_with_output()?;
+    writer
+        .join()
+        .map_err(|_| anyhow!("rustfmt writer panicked"))??;
+    if !output.status.success() {
+        bail!(
+            "rustfmt failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(String::from_utf8(output.stdout)?)
+}
+
+/// Every generated file (path relative to the workspace root, formatted content), from
+/// the committed stripped models.
+pub fn generate_all(root: &Path) -> Result<Vec<(PathBuf, String)>> {
+    let services = services(root)?;
+    let overrides = Overrides::load(root)?;
+    let mut files = Vec::new();
+    let mut pattern_failures = Vec::new();
+    let mut models = Vec::new();
+    for service in &services {
+        let path = root.join(MODELS_DIR).join(format!("{}.json", service.name));
+        let json = read_json(&path)?;
+        let text = std::fs::read_to_string(&path)?;
+        let ordered: Ordered = serde_json::from_str(&text)?;
+        let mut order = BTreeMap::new();
+        if let Some(Ordered::Object(shapes)) = ordered.get("shapes") {
+            for (name, shape) in shapes {
+                if let Some(members) = shape.get("members") {
+                    order.insert(name.clone(), members.keys());
+                }
+            }
+        }
+        let model = Model {
+            service,
+            json: &json,
+            overrides: &overrides,
+            order: &order,
+        };
+        if let Err(e) = check_patterns(&model) {
+            pattern_failures.push(e.to_string());
+        }
+        models.push((json, order));
+    }
+    if !pattern_failures.is_empty() {
+        bail!("{}", pattern_failures.join("\n"));
+    }
+    for (service, (json, order)) in services.iter().zip(&models) {
+        let model = Model {
+            service,
+            json,
+            overrides: &overrides,
+            order,
+        };
+        let source = generate_service(&model)?;
+        files.push((
+            PathBuf::from(OUT_DIR).join(format!("{}.rs", service.name)),
+            rustfmt(&source).with_context(|| format!("formatting {}", service.name))?,
+        ));
+    }
+    files.push((
+        PathBuf::from(OUT_DIR).join("mod.rs"),
+        rustfmt(&generate_mod(&services))?,
+    ));
+    Ok(files)
+}
+
+/// Reads botocore's model of each service from `botocore_data` (its `data/` directory;
+/// `service-2.json` or `.json.gz`, the latter through `gzip -dc`) and writes the stripped
+/// models into `codegen/models/`.
+pub fn strip_all(root: &Path, botocore_data: &Path) -> Result<()> {
+    for service in services(root)? {
+        let dir = botocore_data.join(&service.botocore);
+        let plain = dir.join("service-2.json");
+        let text = if plain.exists() {
+            std::fs::read_to_string(&plain)?
+        } else {
+            let gz = dir.join("service-2.json.gz");
+            let output = std::process::Command::new("gzip")
+                .arg("-dc")
+                .arg(&gz)
+                .output()
+                .with_context(|| format!("gzip -dc {gz:?}"))?;
+            if !output.status.success() {
+                bail!("gzip -dc {gz:?} failed");
+            }
+            String::from_utf8(output.stdout)?
+        };
+        let model: Ordered = serde_json::from_str(&text)?;
+        let stripped = strip(&model);
+        std::fs::create_dir_all(root.join(MODELS_DIR))?;
+        std::fs::write(
+            root.join(MODELS_DIR).join(format!("{}.json", service.name)),
+            stripped_text(&stripped),
+        )?;
+    }
+    Ok(())
+}
+
+/// The workspace root (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed generated code is exactly what the committed stripped models give.
+    #[test]
+    fn generated_code_matches_the_committed_models() {
+        let root = workspace_root();
+        for (path, content) in generate_all(&root).unwrap() {
+            let committed = std::fs::read_to_string(root.join(&path))
+                .unwrap_or_else(|e| panic!("{path:?}: {e}"));
+            assert!(
+                committed == content,
+                "{path:?} differs from what `{COMMAND}` generates; run it and commit the result"
+            );
+        }
+    }
+
+    /// The stripped models hold no documentation prose.
+    #[test]
+    fn stripped_models_hold_no_documentation() {
+        let root = workspace_root();
+        for service in services(&root).unwrap() {
+            let text = std::fs::read_to_string(
+                root.join(MODELS_DIR).join(format!("{}.json", service.name)),
+            )
+            .unwrap();
+            assert!(!text.contains("\"documentation"), "{}", service.name);
+            assert!(!text.contains("<p>"), "{}", service.name);
+        }
+    }
+
+    #[test]
+    fn names_become_rust_names() {
+        assert_eq!(snake("PutParameter"), "put_parameter");
+        assert_eq!(snake("ARN"), "arn");
+        assert_eq!(snake("KeyId"), "key_id");
+        assert_eq!(snake("Type"), "r#type");
+        assert_eq!(snake("SAMLOptions"), "saml_options");
+        assert_eq!(message_name("SAMLOptions"), "sAMLOptions");
+        assert_eq!(message_name("Name"), "name");
+    }
+
+    #[test]
+    fn stripping_removes_prose_and_keeps_constraints() {
+        let model: Ordered = serde_json::from_str(
+            r#"{"metadata": {"protocol": "json"}, "documentation": "top",
+            "operations": {"A": {"name": "A", "documentation": "<p>x</p>", "http": {"method": "POST", "requestUri": "/"}}},
+            "shapes": {"S": {"type": "string", "max": 3, "documentation": "d"},
+                       "T": {"type": "structure", "members": {"M": {"shape": "S", "documentation": "m"}, "B": {"shape": "S"}}}}}"#,
+        )
+        .unwrap();
+        let text = stripped_text(&strip(&model));
+        assert!(!text.contains("documentation"));
+        assert!(text.contains(r#""S": {"type":"string","max":3}"#));
+        assert!(text.contains(
+            r#""T": {"type":"structure","members":{"M":{"shape":"S"},"B":{"shape":"S"}}}"#
+        ));
+    }
+}
