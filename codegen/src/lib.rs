@@ -616,15 +616,24 @@ fn generate_service(model: &Model) -> Result<String> {
     }
     if !model.service.implemented.is_empty() {
         out.push_str("\nuse crate::protocol::validation::{Validate, Validator};\nuse serde::{Deserialize, Serialize};\nuse std::sync::LazyLock;\nuse regex::Regex;\n");
-        out.push_str("\n/// The operations implemented through these types, with their input and output.\npub const IMPLEMENTED: &[(&str, &str, &str)] = &[\n");
+        out.push_str("\n/// The operations implemented through these types: name, input, output, and the\n/// errors the model lists for it.\npub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[\n");
         for op in &model.service.implemented {
             let def = &model.json["operations"][op];
+            let errors: Vec<String> = def["errors"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|e| e["shape"].as_str().map(rust_str))
+                        .collect()
+                })
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "    ({}, {}, {}),",
+                "    ({}, {}, {}, &[{}]),",
                 rust_str(op),
                 rust_str(def["input"]["shape"].as_str().unwrap_or("")),
-                rust_str(def["output"]["shape"].as_str().unwrap_or(""))
+                rust_str(def["output"]["shape"].as_str().unwrap_or("")),
+                errors.join(", ")
             );
         }
         out.push_str("];\n");

@@ -1,14 +1,12 @@
-//! `cargo run -p codegen [-- --botocore DIR]`: strips botocore's service models into
-//! `codegen/models/` (when botocore is given or installed) and regenerates
-//! `emulator/src/generated/` from them.
+//! `cargo run -p codegen`: regenerates `emulator/src/generated/` from the committed
+//! stripped models. `-- --botocore DIR` (botocore's `data/` directory) or
+//! `-- --installed-botocore` first replaces those models with the given botocore's:
+//! never implicitly, as an older installed botocore would silently drop operations.
 
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 
-fn botocore_data(arg: Option<PathBuf>) -> Result<Option<PathBuf>> {
-    if let Some(dir) = arg {
-        return Ok(Some(dir));
-    }
+fn installed_botocore() -> Result<Option<PathBuf>> {
     // An installed botocore (`pip install botocore`) knows where its data lies.
     let output = std::process::Command::new("python3")
         .args([
@@ -28,26 +26,22 @@ fn botocore_data(arg: Option<PathBuf>) -> Result<Option<PathBuf>> {
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let mut botocore = None;
-    let mut models_only = false;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--botocore" => botocore = args.next().map(PathBuf::from),
-            "--from-committed-models" => models_only = true,
+            "--installed-botocore" => {
+                botocore = Some(installed_botocore()?.context("no installed botocore (pip install botocore)")?)
+            }
             other => bail!(
-                "unknown argument {other:?}; usage: codegen [--botocore DATA_DIR | --from-committed-models]"
+                "unknown argument {other:?}; usage: codegen [--botocore DATA_DIR | --installed-botocore]"
             ),
         }
     }
     let root = codegen::workspace_root();
-    if !models_only {
-        match botocore_data(botocore)? {
-            Some(dir) => {
-                codegen::strip_all(&root, &dir)
-                    .with_context(|| format!("stripping the models under {dir:?}"))?;
-                eprintln!("stripped models from {dir:?} into {}", codegen::MODELS_DIR);
-            }
-            None => eprintln!("no botocore found: generating from the committed models"),
-        }
+    if let Some(dir) = botocore {
+        codegen::strip_all(&root, &dir)
+            .with_context(|| format!("stripping the models under {dir:?}"))?;
+        eprintln!("stripped models from {dir:?} into {}", codegen::MODELS_DIR);
     }
     let out = root.join(codegen::OUT_DIR);
     std::fs::create_dir_all(&out)?;

@@ -11,8 +11,12 @@
 //! - [`auth`]: reads the caller's SigV4 credential scope (access key, region, service).
 //! - [`context`]: the [`context::RequestContext`] every operation receives: request id,
 //!   region, account and caller.
-//! - [`protocol`]: the only module that knows the wire formats (awsJson1.1 today): it
-//!   decodes operation inputs, encodes outputs and writes errors in AWS's shape.
+//! - [`protocol`]: the only module that knows the wire formats (awsJson1.1, awsQuery,
+//!   restJson1): it decodes operation inputs, encodes outputs and writes errors in AWS's
+//!   shape.
+//! - [`generated`]: written from AWS's service models by `cargo run -p codegen`: error
+//!   codes with their statuses, operation and route tables, and the types and
+//!   constraint checks of the operations implemented through them.
 //! - [`dispatch`]: one table per service, keyed by the full operation name
 //!   (`AmazonSSM.GetParameter`), from which every operation is reached.
 //! - [`ssm`]: Parameter Store: its operations, its error type and its store.

@@ -1382,64 +1382,151 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
 
-/// The operations implemented through these types, with their input and output.
-pub const IMPLEMENTED: &[(&str, &str, &str)] = &[
+/// The operations implemented through these types: name, input, output, and the
+/// errors the model lists for it.
+pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
     (
         "AddTagsToResource",
         "AddTagsToResourceRequest",
         "AddTagsToResourceResult",
+        &[
+            "InvalidResourceType",
+            "InvalidResourceId",
+            "InternalServerError",
+            "TooManyTagsError",
+            "TooManyUpdates",
+        ],
     ),
     (
         "DeleteParameter",
         "DeleteParameterRequest",
         "DeleteParameterResult",
+        &["InternalServerError", "ParameterNotFound"],
     ),
     (
         "DeleteParameters",
         "DeleteParametersRequest",
         "DeleteParametersResult",
+        &["InternalServerError"],
     ),
     (
         "DescribeParameters",
         "DescribeParametersRequest",
         "DescribeParametersResult",
+        &[
+            "InternalServerError",
+            "InvalidFilterKey",
+            "InvalidFilterOption",
+            "InvalidFilterValue",
+            "InvalidNextToken",
+        ],
     ),
-    ("GetParameter", "GetParameterRequest", "GetParameterResult"),
+    (
+        "GetParameter",
+        "GetParameterRequest",
+        "GetParameterResult",
+        &[
+            "InternalServerError",
+            "InvalidKeyId",
+            "ParameterNotFound",
+            "ParameterVersionNotFound",
+        ],
+    ),
     (
         "GetParameterHistory",
         "GetParameterHistoryRequest",
         "GetParameterHistoryResult",
+        &[
+            "InternalServerError",
+            "ParameterNotFound",
+            "InvalidNextToken",
+            "InvalidKeyId",
+        ],
     ),
     (
         "GetParameters",
         "GetParametersRequest",
         "GetParametersResult",
+        &["InvalidKeyId", "InternalServerError"],
     ),
     (
         "GetParametersByPath",
         "GetParametersByPathRequest",
         "GetParametersByPathResult",
+        &[
+            "InternalServerError",
+            "InvalidFilterKey",
+            "InvalidFilterOption",
+            "InvalidFilterValue",
+            "InvalidKeyId",
+            "InvalidNextToken",
+        ],
     ),
     (
         "LabelParameterVersion",
         "LabelParameterVersionRequest",
         "LabelParameterVersionResult",
+        &[
+            "InternalServerError",
+            "TooManyUpdates",
+            "ParameterNotFound",
+            "ParameterVersionNotFound",
+            "ParameterVersionLabelLimitExceeded",
+        ],
     ),
     (
         "ListTagsForResource",
         "ListTagsForResourceRequest",
         "ListTagsForResourceResult",
+        &[
+            "InvalidResourceType",
+            "InvalidResourceId",
+            "InternalServerError",
+        ],
     ),
-    ("PutParameter", "PutParameterRequest", "PutParameterResult"),
+    (
+        "PutParameter",
+        "PutParameterRequest",
+        "PutParameterResult",
+        &[
+            "InternalServerError",
+            "InvalidKeyId",
+            "ParameterLimitExceeded",
+            "TooManyUpdates",
+            "ParameterAlreadyExists",
+            "HierarchyLevelLimitExceededException",
+            "HierarchyTypeMismatchException",
+            "InvalidAllowedPatternException",
+            "ParameterMaxVersionLimitExceeded",
+            "ParameterPatternMismatchException",
+            "UnsupportedParameterType",
+            "PoliciesLimitExceededException",
+            "InvalidPolicyTypeException",
+            "InvalidPolicyAttributeException",
+            "IncompatiblePolicyException",
+        ],
+    ),
     (
         "RemoveTagsFromResource",
         "RemoveTagsFromResourceRequest",
         "RemoveTagsFromResourceResult",
+        &[
+            "InvalidResourceType",
+            "InvalidResourceId",
+            "InternalServerError",
+            "TooManyUpdates",
+        ],
     ),
     (
         "UnlabelParameterVersion",
         "UnlabelParameterVersionRequest",
         "UnlabelParameterVersionResult",
+        &[
+            "InternalServerError",
+            "TooManyUpdates",
+            "ParameterNotFound",
+            "ParameterVersionNotFound",
+        ],
     ),
 ];
 
