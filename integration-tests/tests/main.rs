@@ -8,6 +8,7 @@ mod authz_sts;
 mod boundaries;
 mod common;
 mod compose;
+mod console;
 mod identity;
 mod kms;
 mod kms_fidelity;
