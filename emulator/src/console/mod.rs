@@ -123,9 +123,11 @@ fn page(status: StatusCode, content_type: &'static str, body: String) -> Respons
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // Not `no-referrer`: under it a browser sends `Origin: null` with the console's own
+    // form posts (Fetch, "serialize a request origin"), which the guard refuses.
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     response
 }

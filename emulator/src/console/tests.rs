@@ -116,7 +116,12 @@ async fn every_template_parses() {
 #[tokio::test]
 async fn the_parameter_tree_shows_types_and_hides_secure_values() {
     let state = world(Config::default());
+    let (status, _, _) = get(&state, "/_emulator/console").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, root) = get(&state, "/_emulator/console/").await;
+    assert_eq!(status, StatusCode::OK);
     let (status, headers, html) = get(&state, "/_emulator/console/parameters").await;
+    assert_eq!(root, html);
     assert_eq!(status, StatusCode::OK);
     assert!(headers[header::CONTENT_TYPE]
         .to_str()
