@@ -195,8 +195,12 @@ def main():
               "Content-Type": "application/x-amz-json-1.1"})
         wait.until(lambda b: b.find_element(By.ID, "decision-rows").text.count("kms:Decrypt") > before)
         shot("decisions-live")
-        browser.find_element(By.CSS_SELECTOR, "#decision-rows tr.deny a").click()
-        wait.until(lambda b: "The deciding statement" in b.page_source or "no resource-based" in b.page_source)
+        # The key administrator's refusal, opened to its story: the identity policy that
+        # allowed GetParameter quoted, and the key policy that does not allow Decrypt.
+        browser.find_element(By.XPATH, "//tbody[@id='decision-rows']/tr[contains(., 'user/keyadmin')"
+                             " and contains(., 'kms:Decrypt')]//a").click()
+        wait.until(lambda b: "The key policy consulted" in b.page_source)
+        assert "no resource-based policy allows kms:Decrypt" in browser.page_source
         shot("decision-story")
 
         # 5. The key, and a decision for a principal and action.

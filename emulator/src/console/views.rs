@@ -187,10 +187,20 @@ pub fn parameter(
             .collect();
         (p.name.clone(), versions, p.tags.clone())
     })?;
+    let mut versions = versions;
+    let selected_version = query.get("version");
+    for v in &mut versions {
+        v["selected"] = json!(selected_version.is_some_and(|s| *s == v["version"].to_string()));
+    }
     let secure = versions.iter().any(|v| v["secure"] == json!(true));
     let shown = shown.map(|s| {
         let mut value = serde_json::to_value(&s).unwrap_or_default();
-        value["stories"] = json!(s.decisions.iter().map(story).collect::<Vec<_>>());
+        value["request_href"] = json!(href("/decisions/request", &[("id", &s.request_id)]));
+        value["stories"] = json!(s
+            .decisions
+            .iter()
+            .map(|r| story_with(state, r))
+            .collect::<Vec<_>>());
         value
     });
     Some(base.with(
@@ -205,7 +215,6 @@ pub fn parameter(
             "choices": acting::choices(state),
             "shown": shown,
             "selected": query.get("principal"),
-            "selected_version": query.get("version"),
         }),
     ))
 }
@@ -265,6 +274,7 @@ fn key_value(
         "rotations": key.rotations.iter().map(|t| when(t.0)).collect::<Vec<_>>(),
         "created": when(key.creation_date.0),
         "tags": key.tags,
+        "grant_count": grants.len(),
         "grants": grants,
         "policy": pretty_text(&key.policy_text),
         "href": href("/keys/view", &[("region", region), ("id", &key.id)]),
@@ -291,7 +301,11 @@ pub fn key(
         .read(|data| data.keys.get(id).map(|k| key_value(region, k, data)))?;
     let decided = decided.map(|d| {
         let mut value = serde_json::to_value(&d).unwrap_or_default();
-        value["stories"] = json!(d.decisions.iter().map(story).collect::<Vec<_>>());
+        value["stories"] = json!(d
+            .decisions
+            .iter()
+            .map(|r| story_with(state, r))
+            .collect::<Vec<_>>());
         value
     });
     Some(base.with(
@@ -449,19 +463,8 @@ fn deciding_statement(state: &EmulatorState, record: &Value) -> Option<String> {
     let policy = statement["policy"].as_str()?;
     let index = usize::try_from(statement["index"].as_u64()?).ok()?;
     if record["resourcePolicy"].as_str() == Some(policy) && policy == "key policy" {
-        let resource = record["resource"].as_str()?;
-        for (_, regional) in state.regions.all_named() {
-            let text = regional.kms.read(|data| {
-                data.keys
-                    .values()
-                    .find(|k| k.arn == resource)
-                    .map(|k| k.policy_text.clone())
-            });
-            if let Some(text) = text {
-                return statement_of(&serde_json::from_str(&text).ok()?, index);
-            }
-        }
-        return None;
+        let text = key_policy_of(state, record)?;
+        return statement_of(&serde_json::from_str(&text).ok()?, index);
     }
     if let Some(managed) = MANAGED_POLICIES
         .iter()
@@ -488,12 +491,33 @@ fn deciding_statement(state: &EmulatorState, record: &Value) -> Option<String> {
     statement_of(&inline.document, index)
 }
 
+/// The text of the key policy a decision consulted (its resource is the key's ARN).
+fn key_policy_of(state: &EmulatorState, record: &Value) -> Option<String> {
+    if record["resourcePolicy"].as_str() != Some("key policy") {
+        return None;
+    }
+    let resource = record["resource"].as_str()?;
+    state
+        .regions
+        .all_named()
+        .into_iter()
+        .find_map(|(_, regional)| {
+            regional.kms.read(|data| {
+                data.keys
+                    .values()
+                    .find(|k| k.arn == resource)
+                    .map(|k| pretty_text(&k.policy_text))
+            })
+        })
+}
+
 /// One decision as the full story: who, what, on which resource, the outcome and its
 /// reason, the policies consulted, the deciding statement's text and the condition keys
 /// with their values; and the record itself.
 fn story_with(state: &EmulatorState, record: &Value) -> Value {
     let mut value = story(record);
     value["statement_text"] = json!(deciding_statement(state, record));
+    value["key_policy"] = json!(key_policy_of(state, record));
     value
 }
 
@@ -529,6 +553,10 @@ fn story(record: &Value) -> Value {
         "policies": record["policies"],
         "keys": keys,
         "raw": pretty(record),
+        "href": href(
+            "/decisions/request",
+            &[("id", record["requestId"].as_str().unwrap_or(""))]
+        ),
     })
 }
 
