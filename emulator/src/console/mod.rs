@@ -10,7 +10,7 @@
 mod acting;
 mod views;
 
-use crate::admin::{AdminAction, Admitted};
+use crate::admin::AdminAction;
 use crate::protocol::{json, AwsError};
 use crate::server::AppState;
 use crate::state::EmulatorState;
@@ -204,13 +204,13 @@ fn same_origin(headers: &HeaderMap, form: &HashMap<String, String>) -> Result<()
 
 /// The admin boundary for a console request (the same [`crate::admin::admit`] as every
 /// `/_emulator` endpoint). A browser without credentials where credentials are needed
-/// is asked for them (Basic, the admin token as password).
-fn admit(
+/// is asked for them (Basic, the admin token as password). `None`: let through.
+fn refusal(
     state: &EmulatorState,
     parts: &Parts,
     body: &[u8],
     actions: &[AdminAction],
-) -> Result<Admitted, Response> {
+) -> Option<Response> {
     let authorization = authorization(&parts.headers);
     let signed = authorization
         .as_deref()
@@ -227,7 +227,7 @@ fn admit(
         || crate::server::authenticate_request(state, parts, body, None, request_id.clone()),
         actions,
     );
-    admitted.map_err(|error| {
+    admitted.err().map(|error| {
         tracing::info!(path = parts.uri.path(), reason = %error.message(), "console request refused");
         if authorization.is_none() {
             let mut response = page(
@@ -284,8 +284,8 @@ pub async fn handle(State(state): State<AppState>, request: Request) -> Response
         Ok(Err(_)) => return refused(StatusCode::PAYLOAD_TOO_LARGE, "The form is too large."),
         Err(_) => return refused(StatusCode::REQUEST_TIMEOUT, "The form took too long."),
     };
-    if let Err(refusal) = admit(&state, &parts, &body, actions_for(&parts.method, &path)) {
-        return refusal;
+    if let Some(refused) = refusal(&state, &parts, &body, actions_for(&parts.method, &path)) {
+        return refused;
     }
     let query = params(parts.uri.query().unwrap_or(""));
     if parts.method == Method::POST {

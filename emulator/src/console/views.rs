@@ -190,7 +190,8 @@ pub fn parameter(
     let mut versions = versions;
     let selected_version = query.get("version");
     for v in &mut versions {
-        v["selected"] = json!(selected_version.is_some_and(|s| *s == v["version"].to_string()));
+        v["selected"] =
+            json!(selected_version.is_some_and(|s| s.parse::<u64>().ok() == v["version"].as_u64()));
     }
     let secure = versions.iter().any(|v| v["secure"] == json!(true));
     let shown = shown.map(|s| {
