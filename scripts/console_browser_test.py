@@ -220,6 +220,13 @@ def main():
         browser.get(f"{base}/_emulator/console/lambda")
         text = browser.find_element(By.ID, "lambda-live").text
         assert "cold" in text and "GetParameter" in text, text
+        # The newest invocation's log, opened: it stays open across the live refresh.
+        details = browser.find_element(By.CSS_SELECTOR, "#lambda-live tr.log details")
+        details.find_element(By.TAG_NAME, "summary").click()
+        time.sleep(2.5)
+        details = browser.find_element(By.CSS_SELECTOR, "#lambda-live tr.log details")
+        assert details.get_attribute("open") is not None, "the log closed on refresh"
+        assert "REPORT RequestId" in details.text, details.text
         shot("lambda")
 
         # 7. Pages of other origins posting the console's form on load. From

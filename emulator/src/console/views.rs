@@ -633,9 +633,12 @@ pub fn lambda(state: &EmulatorState, base: Base) -> Value {
     let invocations: Vec<Value> = invocations
         .iter()
         .rev()
-        .take(200)
+        .take(50)
         .map(|r| {
             let mut value = serde_json::to_value(r).unwrap_or_default();
+            // The log's last 4 KB, as Lambda's `LogResult` holds it: the page is
+            // re-rendered every two seconds while it is open.
+            value["log"] = json!(state.lambda.records.log_of(&r.request_id).map(|l| l.tail()));
             if let Some(calls) = value["awsCalls"].as_array_mut() {
                 for call in calls {
                     let id = call["requestId"].as_str().unwrap_or("").to_owned();

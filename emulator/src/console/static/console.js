@@ -15,7 +15,17 @@ document.querySelectorAll("[data-poll]").forEach(function (element) {
       })
       .then(function (html) {
         if (html !== null) {
+          // What the user opened stays open across refreshes.
+          var open = Array.prototype.map.call(
+            element.querySelectorAll("details[open][id]"),
+            function (d) { return d.id; });
           element.innerHTML = html;
+          open.forEach(function (id) {
+            var details = document.getElementById(id);
+            if (details) {
+              details.open = true;
+            }
+          });
         }
       })
       .catch(function () {})
