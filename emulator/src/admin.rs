@@ -24,6 +24,9 @@ pub enum AdminAction {
     ReadDecisions,
     /// `GET /_emulator/lambda/invocations`.
     ReadInvocations,
+    /// The console's actions as a chosen principal ("Show" a SecureString as it, decide a
+    /// key action for it).
+    ActAsPrincipal,
 }
 
 impl AdminAction {
@@ -35,6 +38,7 @@ impl AdminAction {
             AdminAction::ExportSecureValues => "emulator:ExportSecureValues",
             AdminAction::ReadDecisions => "emulator:ReadDecisions",
             AdminAction::ReadInvocations => "emulator:ReadInvocations",
+            AdminAction::ActAsPrincipal => "emulator:ActAsPrincipal",
         }
     }
 }

@@ -121,7 +121,12 @@ pub fn sigv4(data: &[u8]) {
     if let Ok(parts) = parse(&signed) {
         let _ = check_scope(&parts.scope, Some("ssm"));
         let now = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).expect("a time");
-        let _ = verify(&signed, &parts, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", now);
+        let _ = verify(
+            &signed,
+            &parts,
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            now,
+        );
     }
 }
 
@@ -227,7 +232,10 @@ mod tests {
                     inputs += 1;
                 }
             }
-            assert!(inputs > 0, "{name}: no committed input (fuzz/corpus/{name})");
+            assert!(
+                inputs > 0,
+                "{name}: no committed input (fuzz/corpus/{name})"
+            );
         }
     }
 

@@ -23,10 +23,13 @@
 //! - [`lambda`]: Lambda over restJson1, and the execution environments (child processes
 //!   speaking the Runtime API) that run functions.
 //! - [`state`]: state kept separately per region, created on first use.
+//! - [`console`]: the browser console at `/_emulator/console/` (behind the admin
+//!   boundary), rendered only when asked for.
 
 pub mod admin;
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod context;
 pub mod dispatch;
 pub mod fixtures;

@@ -38,6 +38,9 @@ pub fn app(state: AppState) -> Router {
         .route("/_emulator/reset", post(reset))
         .route("/_emulator/export", get(export))
         .route("/_emulator/lambda/invocations", get(lambda_invocations))
+        .route("/_emulator/console", any(crate::console::handle))
+        .route("/_emulator/console/", any(crate::console::handle))
+        .route("/_emulator/console/{*rest}", any(crate::console::handle))
         .fallback(fallback)
         // Every route, the fallback included, is behind the Host and cross-site checks.
         .layer(axum::middleware::from_fn_with_state(

@@ -9,6 +9,7 @@ mod boundaries;
 mod common;
 mod compose;
 mod concurrency;
+mod console;
 mod identity;
 mod kms;
 mod kms_fidelity;

@@ -224,6 +224,10 @@ pub async fn execute(
         error_type: None,
         aws_calls: Vec::new(),
     });
+    state
+        .lambda
+        .records
+        .keep_log(&request.request_id, Arc::clone(&log));
     let request_id = request.request_id.as_str();
     let started = Instant::now();
     let warm = function.pool.take_idle(version.generation);

@@ -11,6 +11,9 @@ use std::sync::{Arc, Mutex, RwLock};
 const KEPT_INVOCATIONS: usize = 1000;
 /// How many calls are kept per invocation.
 const KEPT_CALLS: usize = 500;
+/// How many invocations' logs are kept for the console (each log keeps at most its last
+/// 256 KiB, so this bounds the memory they hold).
+const KEPT_LOGS: usize = 50;
 
 /// One AWS call a function made.
 #[derive(Debug, Clone, Serialize)]
@@ -100,6 +103,8 @@ impl CallTracker {
 pub struct InvocationRecords {
     records: Mutex<VecDeque<SharedRecord>>,
     trackers: RwLock<HashMap<String, Arc<CallTracker>>>,
+    /// The logs of the most recent invocations, by request id.
+    logs: Mutex<VecDeque<(String, Arc<super::logs::InvocationLog>)>>,
 }
 
 impl InvocationRecords {
@@ -112,6 +117,29 @@ impl InvocationRecords {
         }
         records.push_back(Arc::clone(&shared));
         shared
+    }
+
+    /// Keeps an invocation's log (as it is being written) for [`Self::log_of`]; only the
+    /// most recent [`KEPT_LOGS`] are kept.
+    pub fn keep_log(&self, request_id: &str, log: Arc<super::logs::InvocationLog>) {
+        let mut logs = self.logs.lock().unwrap_or_else(|e| e.into_inner());
+        let dropped = if logs.len() == KEPT_LOGS {
+            logs.pop_front()
+        } else {
+            None
+        };
+        logs.push_back((request_id.to_owned(), log));
+        drop(logs);
+        drop(dropped);
+    }
+
+    /// The log of a recent invocation, if still kept.
+    pub fn log_of(&self, request_id: &str) -> Option<Arc<super::logs::InvocationLog>> {
+        let logs = self.logs.lock().unwrap_or_else(|e| e.into_inner());
+        logs.iter()
+            .rev()
+            .find(|(id, _)| id == request_id)
+            .map(|(_, log)| Arc::clone(log))
     }
 
     /// The records, oldest first, of one function or of all.
@@ -190,6 +218,21 @@ mod tests {
             error_type: None,
             aws_calls: Vec::new(),
         }
+    }
+
+    #[test]
+    fn only_the_most_recent_logs_are_kept() {
+        let records = InvocationRecords::default();
+        for n in 0..=KEPT_LOGS {
+            let log = Arc::new(crate::lambda::logs::InvocationLog::default());
+            log.push_line(&format!("line of {n}"));
+            records.keep_log(&format!("r{n}"), log);
+        }
+        assert!(records.log_of("r0").is_none(), "the oldest is forgotten");
+        let last = records
+            .log_of(&format!("r{KEPT_LOGS}"))
+            .expect("the newest is kept");
+        assert!(last.text().contains(&format!("line of {KEPT_LOGS}")));
     }
 
     #[test]
