@@ -247,4 +247,44 @@ roles:
             assert!(err.contains(expected), "{err}\nexpected: {expected}");
         }
     }
+
+    #[test]
+    fn a_pending_function_refuses_configuration_updates() {
+        // Outside a tokio runtime the cargo build never starts: the function stays Pending.
+        let state = load(&function(
+            "allowed-pending",
+            "fn-role",
+            "{ cargo_package: my-fn }",
+        ))
+        .unwrap();
+        let ctx = crate::context::RequestContext::new(
+            "us-east-1",
+            "123456789012",
+            crate::context::Caller::account_root("123456789012", None),
+            None,
+        );
+        let config =
+            super::super::functions::get_configuration(&state, &ctx, "allowed-pending", None)
+                .unwrap();
+        assert_eq!(config.state, "Pending");
+        assert_eq!(config.state_reason_code, Some("Creating"));
+        let refused = super::super::functions::update_configuration(
+            &state,
+            &ctx,
+            "allowed-pending",
+            super::super::model::UpdateFunctionConfigurationInput {
+                timeout: Some(10),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            refused,
+            super::super::LambdaError::ResourceConflict(
+                "The operation cannot be performed at this time. The function is currently in the following state: Pending".to_owned()
+            )
+        );
+        let current = state.region("us-east-1").lambda.get("allowed-pending").unwrap();
+        assert_eq!(current.current().config.timeout, 3, "nothing changed");
+    }
 }

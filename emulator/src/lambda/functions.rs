@@ -177,6 +177,20 @@ async fn package(state: &EmulatorState, spec: CodeSpec) -> Result<CodePackage, L
         .map_err(|e| LambdaError::Service(format!("Unpacking the code failed: {e}")))?
 }
 
+/// Lambda refuses to change a function that is still `Pending` (Lambda Developer Guide,
+/// "Lambda function states": while Pending, "invocations or other API actions that
+/// operate on the function" fail), in the words it uses for Invoke (see
+/// `invoke::refuse_unless_active`). A `Failed` function may be updated: that is how it
+/// is repaired.
+pub fn refuse_while_pending(code: &CodePackage) -> Result<(), LambdaError> {
+    match code.state() {
+        code::CodeState::Pending => Err(LambdaError::ResourceConflict(
+            "The operation cannot be performed at this time. The function is currently in the following state: Pending".to_owned(),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn check_revision(given: Option<&str>, current: &FunctionConfig) -> Result<(), LambdaError> {
     match given {
         Some(revision) if revision != current.revision_id => Err(LambdaError::PreconditionFailed(
@@ -484,6 +498,7 @@ pub fn update_configuration(
         check_role(state, ctx, role, &target.arn)?;
     }
     let next = function.update(|current| {
+        refuse_while_pending(&current.code)?;
         check_revision(input.revision_id.as_deref(), &current.config)?;
         let mut config = current.config.clone();
         config.apply(changes);
@@ -537,6 +552,7 @@ pub async fn update_code(
             "Only the unqualified function's code can be updated.".to_owned(),
         ));
     }
+    refuse_while_pending(&function.current().code)?;
     check_revision(input.revision_id.as_deref(), &function.current().config)?;
     let package = package(state, spec).await?;
     // The region's code storage quota, with this function's code replaced.
@@ -553,6 +569,7 @@ pub async fn update_code(
     }
     let package = Arc::new(package);
     let next = function.update(|current| {
+        refuse_while_pending(&current.code)?;
         check_revision(input.revision_id.as_deref(), &current.config)?;
         let mut config = current.config.clone();
         if let Some(architectures) = &input.architectures {
