@@ -426,21 +426,6 @@ async fn functions_are_created_read_listed_updated_and_deleted() {
 async fn creation_refuses_what_lambda_refuses() {
     let client = lambda().await;
     let name = unique("refused-");
-    // Versions are not emulated: publishing is refused, never silently ignored.
-    let (code, message) = error_of(
-        client
-            .create_function()
-            .function_name(&name)
-            .runtime(Runtime::Providedal2023)
-            .role(ROLE)
-            .handler("bootstrap")
-            .code(zipped(ECHO))
-            .publish(true)
-            .send()
-            .await,
-    );
-    assert_eq!(code, "InvalidParameterValueException");
-    assert!(message.contains("Publish"), "{message}");
     let (code, message) = error_of(
         client
             .create_function()
@@ -1168,9 +1153,9 @@ async fn lambda_answers_authentication_failures_and_unimplemented_operations_in_
         Some("UnrecognizedClientException")
     );
     let client = lambda().await;
-    let (code, message) = error_of(client.list_aliases().function_name("any").send().await);
+    let (code, message) = error_of(client.get_policy().function_name("any").send().await);
     assert_eq!(code, "NotImplementedException");
-    assert!(message.contains("ListAliases"), "{message}");
+    assert!(message.contains("GetPolicy"), "{message}");
 }
 
 /// An emulator of this test's own, stopped by the test.
@@ -1305,6 +1290,25 @@ async fn a_cargo_package_fixture_is_pending_until_built_then_active_in_process_o
         message,
         "The operation cannot be performed at this time. The function is currently in the following state: Pending"
     );
+    // So is a change of its configuration, or a publication.
+    let (code, message) = error_of(
+        client
+            .update_function_configuration()
+            .function_name("fixture-cargo")
+            .timeout(5)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ResourceConflictException");
+    assert!(message.ends_with("state: Pending"), "{message}");
+    let (code, _) = error_of(
+        client
+            .publish_version()
+            .function_name("fixture-cargo")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ResourceConflictException");
     // The SDK's waiter (what `aws lambda wait function-active-v2` runs) sees it Active.
     client
         .wait_until_function_active_v2()

@@ -13,6 +13,7 @@ mod kms;
 mod kms_fidelity;
 mod lambda;
 mod lambda_trust;
+mod lambda_versions;
 mod protocol;
 mod scenario;
 mod securestring;

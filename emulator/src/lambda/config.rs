@@ -128,6 +128,9 @@ pub struct FunctionConfig {
     pub last_modified: String,
     /// Changes with every change of configuration or code.
     pub revision_id: String,
+    /// `$LATEST`, or the number of a published version (whose configuration never
+    /// changes).
+    pub version: String,
 }
 
 impl std::fmt::Debug for FunctionConfig {
@@ -418,6 +421,7 @@ impl FunctionConfig {
             tags: BTreeMap::new(),
             last_modified: String::new(),
             revision_id: String::new(),
+            version: LATEST.to_owned(),
         };
         config.apply(changes);
         config
@@ -492,6 +496,16 @@ impl FunctionConfig {
         self.revision_id = uuid::Uuid::new_v4().to_string();
     }
 
+    /// The ARN of this version: a published version's ARN carries its number; `$LATEST`
+    /// is reported with the unqualified ARN (as GetFunction answers for a bare name).
+    pub fn version_arn(&self) -> String {
+        if self.version == LATEST {
+            self.arn.clone()
+        } else {
+            format!("{}:{}", self.arn, self.version)
+        }
+    }
+
     /// The `FunctionConfiguration` answer.
     pub fn output(&self, code: &CodePackage) -> FunctionConfiguration {
         // Lambda's function states (docs: "Lambda function states", functions-states.md of
@@ -516,7 +530,7 @@ impl FunctionConfig {
         };
         FunctionConfiguration {
             function_name: self.name.clone(),
-            function_arn: self.arn.clone(),
+            function_arn: self.version_arn(),
             runtime: self.runtime.clone(),
             role: self.role.clone(),
             handler: self.handler.clone(),
@@ -526,7 +540,7 @@ impl FunctionConfig {
             memory_size: self.memory_size,
             last_modified: self.last_modified.clone(),
             code_sha256: code.sha256.clone(),
-            version: LATEST.to_owned(),
+            version: self.version.clone(),
             environment: (!self.environment.is_empty()).then(|| EnvironmentResponse {
                 variables: self.environment.clone(),
             }),

@@ -7,7 +7,7 @@
 use super::code::CodePackage;
 use super::config::FunctionConfig;
 use super::logs::{InvocationLog, LogSink, OutputPipes};
-use super::names::LATEST;
+
 use super::records::{CallTracker, InvocationRecords, SharedRecord};
 use super::runtime_api::{self, Dispatch, Dispatched, InitError, Reply};
 use axum::body::Bytes;
@@ -262,12 +262,12 @@ pub fn new_trace_id() -> String {
 }
 
 /// `2024/01/02/[$LATEST]0123456789abcdef0123456789abcdef`.
-fn log_stream_name() -> String {
+fn log_stream_name(version: &str) -> String {
     let format = time::macros::format_description!("[year]/[month]/[day]");
     let date = time::OffsetDateTime::now_utc()
         .format(&format)
         .unwrap_or_default();
-    format!("{date}/[{LATEST}]{}", uuid::Uuid::new_v4().simple())
+    format!("{date}/[{version}]{}", uuid::Uuid::new_v4().simple())
 }
 
 /// The variables of the emulator's own environment a function inherits: what a process
@@ -315,10 +315,10 @@ pub async fn launch(launch: Launch<'_>) -> Result<Environment, LaunchError> {
     let task_root = launch.task_root.to_string_lossy().into_owned();
     let memory = config.memory_size.to_string();
     let runtime_api = api.address.to_string();
-    let log_stream = log_stream_name();
+    let log_stream = log_stream_name(&config.version);
     let mut platform: Vec<(&str, &str)> = vec![
         ("AWS_LAMBDA_FUNCTION_NAME", &config.name),
-        ("AWS_LAMBDA_FUNCTION_VERSION", LATEST),
+        ("AWS_LAMBDA_FUNCTION_VERSION", &config.version),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", &memory),
         ("AWS_LAMBDA_LOG_GROUP_NAME", &config.log_group),
         ("AWS_LAMBDA_LOG_STREAM_NAME", &log_stream),
@@ -617,6 +617,7 @@ async fn wait_exit(exit: &mut watch::Receiver<Option<Exit>>) -> Exit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lambda::names::LATEST;
 
     #[test]
     fn exits_read_as_lambda_words_them() {
@@ -657,7 +658,7 @@ mod tests {
         let trace = new_trace_id();
         assert!(trace.starts_with("Root=1-"), "{trace}");
         assert_eq!(trace.split(';').count(), 3);
-        let stream = log_stream_name();
+        let stream = log_stream_name(LATEST);
         assert!(stream.contains("/[$LATEST]"), "{stream}");
         assert_eq!(max_memory_mb(u32::MAX), None);
         assert!(max_memory_mb(std::process::id()).is_some_and(|mb| mb > 0));

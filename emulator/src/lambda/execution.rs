@@ -8,10 +8,10 @@ use super::environment::{self, Environment, Exit, Invocation, Launch, LaunchErro
 use super::error::LambdaError;
 use super::functions::{role_trusts_lambda, ROLE_NOT_ASSUMABLE};
 use super::logs::{self, InvocationLog, Report};
-use super::names::LATEST;
+use super::pool::EnvironmentPool;
 use super::records::{InvocationRecord, SharedRecord};
 use super::runtime_api::{Reply, MAX_RESPONSE_BYTES};
-use super::store::{Function, FunctionVersion};
+use super::store::{Function, FunctionVersion, Resolved};
 use crate::state::EmulatorState;
 use axum::body::Bytes;
 use std::sync::Arc;
@@ -30,6 +30,9 @@ pub struct Request {
     /// Raw JSON.
     pub client_context: Option<String>,
     pub trace_id: String,
+    /// The ARN the caller invoked (with its qualifier, an alias's included), which the
+    /// runtime receives as `Lambda-Runtime-Invoked-Function-Arn`.
+    pub invoked_arn: String,
 }
 
 /// How an invocation ended.
@@ -100,7 +103,7 @@ fn exit_message(request_id: &str, exit: &Exit) -> String {
 /// Starts a new environment for `version`.
 async fn cold_start(
     state: &EmulatorState,
-    function: &Function,
+    pool: &EnvironmentPool,
     version: &FunctionVersion,
     log: &Arc<InvocationLog>,
     record: &SharedRecord,
@@ -159,7 +162,7 @@ async fn cold_start(
         LaunchError::Spawn(message) => ColdStartError::Entrypoint(message),
         LaunchError::Setup(message) => ColdStartError::Api(LambdaError::Service(message)),
     })?;
-    function.pool.track(Arc::clone(&env.control));
+    pool.track(Arc::clone(&env.control));
     Ok(Arc::new(env))
 }
 
@@ -197,19 +200,23 @@ fn report(sink_line: &dyn Fn(&str), record: &SharedRecord, finish: &Finish<'_>) 
     });
 }
 
-/// Runs one invocation of `function` (the caller holds a concurrency permit).
+/// Runs one invocation of `function` at `resolved` (`$LATEST` or a published version,
+/// each with environments of its own; the caller holds a permit of that pool).
 pub async fn execute(
     state: &EmulatorState,
     function: &Arc<Function>,
+    resolved: &Resolved,
     request: Request,
 ) -> Result<Outcome, LambdaError> {
-    let version = function.current();
+    let version = resolved.snapshot(function);
+    let pool = resolved.pool(function);
     let config = &version.config;
     let log = Arc::new(InvocationLog::default());
     let record = state.lambda.records.begin(InvocationRecord {
         request_id: request.request_id.clone(),
         function_name: config.name.clone(),
         function_arn: config.arn.clone(),
+        function_version: config.version.clone(),
         region: config.region.clone(),
         invocation_type: request.invocation_type.to_owned(),
         start_time: timestamp(),
@@ -226,14 +233,14 @@ pub async fn execute(
     });
     let request_id = request.request_id.as_str();
     let started = Instant::now();
-    let warm = function.pool.take_idle(version.generation);
+    let warm = pool.take_idle(version.generation);
     let cold = warm.is_none();
     let env = match warm {
         Some(env) => {
             env.sink.attach(Arc::clone(&log));
             env
         }
-        None => match cold_start(state, function, &version, &log, &record).await {
+        None => match cold_start(state, pool, &version, &log, &record).await {
             Ok(env) => env,
             Err(ColdStartError::Api(error)) => {
                 update(&record, |r| {
@@ -250,7 +257,7 @@ pub async fn execute(
                     log.push_line(text);
                 };
                 let message = format!("RequestId: {request_id} Error: {message}");
-                line(&logs::start_line(request_id, LATEST));
+                line(&logs::start_line(request_id, &config.version));
                 line(&message);
                 line("Runtime.InvalidEntrypoint");
                 report(
@@ -286,14 +293,14 @@ pub async fn execute(
     let sink = Arc::clone(&env.sink);
     let line = |text: &str| sink.platform_line(text);
     let timeout = Duration::from_secs(u64::from(config.timeout));
-    let start_line = logs::start_line(request_id, LATEST);
+    let start_line = logs::start_line(request_id, &config.version);
     let run = env
         .run(
             Invocation {
                 request_id: request.request_id.clone(),
                 payload: request.payload,
                 timeout,
-                function_arn: config.arn.clone(),
+                function_arn: request.invoked_arn.clone(),
                 trace_id: request.trace_id,
                 client_context: request.client_context,
             },
@@ -426,7 +433,7 @@ pub async fn execute(
         r.error_type = error_type.clone();
     });
     if keep {
-        function.pool.release(env, function.current().generation);
+        pool.release(env, resolved.generation(function));
     } else {
         // Dropping the last handle kills the process group.
         drop(env);

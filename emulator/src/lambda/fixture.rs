@@ -284,7 +284,11 @@ roles:
                 "The operation cannot be performed at this time. The function is currently in the following state: Pending".to_owned()
             )
         );
-        let current = state.region("us-east-1").lambda.get("allowed-pending").unwrap();
+        let current = state
+            .region("us-east-1")
+            .lambda
+            .get("allowed-pending")
+            .unwrap();
         assert_eq!(current.current().config.timeout, 3, "nothing changed");
     }
 }

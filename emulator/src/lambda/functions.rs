@@ -152,7 +152,8 @@ fn not_found(target: &Target) -> LambdaError {
     LambdaError::function_not_found(&target.qualified_arn())
 }
 
-/// The function a target names, at `$LATEST` (the only version the emulator keeps).
+/// The function a target names (its qualifier, if any, must name `$LATEST`, a
+/// published version or an alias).
 fn find(
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -163,10 +164,8 @@ fn find(
         .lambda
         .get(&target.reference.name)
         .ok_or_else(|| not_found(target))?;
-    match target.reference.qualifier.as_deref() {
-        None | Some(LATEST) => Ok(function),
-        Some(_) => Err(not_found(target)),
-    }
+    super::versions::resolve(&function, target, false)?;
+    Ok(function)
 }
 
 /// Builds a code package off the request's thread (unpacking and hashing block).
@@ -200,15 +199,20 @@ fn check_revision(given: Option<&str>, current: &FunctionConfig) -> Result<(), L
     }
 }
 
-/// Versions are not emulated: `Publish: true` is refused rather than silently answering
-/// `$LATEST` where AWS would have published version 1.
-fn refuse_publish(publish: Option<bool>) -> Result<(), LambdaError> {
-    if publish == Some(true) {
-        return Err(LambdaError::InvalidParameterValue(
-            "Publish is not supported by this emulator: it serves $LATEST only (PublishVersion is not implemented either).".to_owned(),
-        ));
+/// With `Publish: true`, publishes the new `$LATEST` and answers the version's
+/// configuration (as CreateFunction and UpdateFunctionCode do on Lambda).
+fn published_output(
+    state: &EmulatorState,
+    function: &Function,
+    publish: Option<bool>,
+) -> Result<Option<FunctionConfiguration>, LambdaError> {
+    if publish != Some(true) {
+        return Ok(None);
     }
-    Ok(())
+    let published = super::versions::publish(state, function, &Default::default())?;
+    Ok(Some(
+        published.version.config.output(&published.version.code),
+    ))
 }
 
 /// CreateFunction.
@@ -246,7 +250,6 @@ pub async fn create(
                 .to_owned(),
         ));
     }
-    refuse_publish(input.publish)?;
     let changes = config::check(&ConfigInput {
         runtime: input.runtime.as_deref(),
         role: Some(role),
@@ -305,14 +308,14 @@ pub async fn create(
     config.tags = input.tags.clone().unwrap_or_default();
     let output = config.output(&package);
     let function = Arc::new(Function::new(config, Arc::new(package), new_pool(state)));
-    if !region
-        .lambda
-        .insert_within(function, state.config.lambda_code_storage_bytes)?
-    {
+    if !region.lambda.insert_within(
+        Arc::clone(&function),
+        state.config.lambda_code_storage_bytes,
+    )? {
         return Err(exists());
     }
     tracing::debug!(function = %target.arn, request_id = %ctx.request_id, "function created");
-    Ok(output)
+    Ok(published_output(state, &function, input.publish)?.unwrap_or(output))
 }
 
 /// A new function's environment pool, with the emulator's limits.
@@ -338,7 +341,8 @@ fn read_function(
         ..target
     };
     authorize(state, ctx, action, &target.qualified_arn(), &target.account)?;
-    Ok(find(state, ctx, &target)?.current())
+    let function = find(state, ctx, &target)?;
+    Ok(super::versions::resolve(&function, &target, false)?.snapshot(&function))
 }
 
 /// GetFunction.
@@ -532,7 +536,6 @@ pub async fn update_code(
         }
     }
     v.finish().map_err(LambdaError::Validation)?;
-    refuse_publish(input.publish)?;
     let spec = code::spec_from_request(
         input.zip_file.as_deref(),
         input.s3_bucket.as_deref(),
@@ -579,7 +582,8 @@ pub async fn update_code(
         Ok((config, Arc::clone(&package)))
     })?;
     tracing::debug!(function = %target.arn, request_id = %ctx.request_id, "function code updated");
-    Ok(next.config.output(&next.code))
+    Ok(published_output(state, &function, input.publish)?
+        .unwrap_or_else(|| next.config.output(&next.code)))
 }
 
 /// DeleteFunction: the function goes at once; its idle environments are stopped, busy
@@ -602,6 +606,7 @@ pub fn delete(
         &target.qualified_arn(),
         &target.account,
     )?;
+    let region = state.region(&ctx.region);
     match target.reference.qualifier.as_deref() {
         None => {}
         Some(LATEST) => {
@@ -609,14 +614,31 @@ pub fn delete(
                 "$LATEST version cannot be deleted without deleting the function.".to_owned(),
             ))
         }
-        Some(_) => return Err(not_found(&target)),
+        Some(q) => {
+            // A version is deleted on its own; an alias is not a version.
+            let function = region
+                .lambda
+                .get(&target.reference.name)
+                .ok_or_else(|| not_found(&target))?;
+            let number = q.parse::<u64>().map_err(|_| not_found(&target))?;
+            return match function.remove_version(number) {
+                Ok(Some(_)) => {
+                    tracing::debug!(function = %target.qualified_arn(), request_id = %ctx.request_id, "function version deleted");
+                    Ok(())
+                }
+                Ok(None) => Err(not_found(&target)),
+                Err(aliases) => Err(LambdaError::ResourceConflict(format!(
+                    "Unable to delete version because the following aliases reference it: [{}]",
+                    aliases.join(", ")
+                ))),
+            };
+        }
     }
-    let function = state
-        .region(&ctx.region)
+    let function = region
         .lambda
         .remove(&target.reference.name)
         .ok_or_else(|| not_found(&target))?;
-    function.pool.close();
+    function.close();
     tracing::debug!(function = %target.arn, request_id = %ctx.request_id, "function deleted");
     Ok(())
 }

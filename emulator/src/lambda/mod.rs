@@ -42,6 +42,7 @@ pub mod records;
 pub mod routes;
 pub mod runtime_api;
 pub mod store;
+pub mod versions;
 
 pub use error::LambdaError;
 
@@ -165,9 +166,10 @@ pub fn environment_slot(state: &EmulatorState) -> Option<OwnedSemaphorePermit> {
             .all()
             .iter()
             .flat_map(|region| region.lambda.all())
-            .filter_map(|function| function.pool.oldest_idle_since().map(|t| (function, t)))
+            .flat_map(|function| function.pools())
+            .filter_map(|pool| pool.oldest_idle_since().map(|t| (pool, t)))
             .min_by_key(|(_, since)| *since)
-            .is_some_and(|(function, _)| function.pool.evict_oldest_idle());
+            .is_some_and(|(pool, _)| pool.evict_oldest_idle());
         if !evicted {
             return Arc::clone(permits).try_acquire_owned().ok();
         }
@@ -185,7 +187,9 @@ pub async fn stop_all(state: &EmulatorState) {
         .flat_map(|region| region.lambda.all())
         .collect();
     for function in &functions {
-        function.pool.stop_all().await;
+        for pool in function.pools() {
+            pool.stop_all().await;
+        }
     }
     if !functions.is_empty() {
         tracing::debug!(

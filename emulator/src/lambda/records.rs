@@ -37,6 +37,8 @@ pub struct InvocationRecord {
     pub request_id: String,
     pub function_name: String,
     pub function_arn: String,
+    /// The version that ran (`$LATEST`, or a published version's number).
+    pub function_version: String,
     pub region: String,
     /// `RequestResponse` or `Event`.
     pub invocation_type: String,
@@ -176,6 +178,7 @@ mod tests {
             request_id: "r".into(),
             function_name: name.into(),
             function_arn: format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"),
+            function_version: "$LATEST".into(),
             region: "us-east-1".into(),
             invocation_type: "RequestResponse".into(),
             start_time: String::new(),
