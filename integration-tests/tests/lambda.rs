@@ -430,7 +430,7 @@ async fn creation_refuses_what_lambda_refuses() {
         client
             .create_function()
             .function_name(&name)
-            .runtime(Runtime::Python312)
+            .runtime(Runtime::Ruby34)
             .role(ROLE)
             .handler("app.handler")
             .code(zipped(ECHO))
@@ -438,7 +438,7 @@ async fn creation_refuses_what_lambda_refuses() {
             .await,
     );
     assert_eq!(code, "InvalidParameterValueException");
-    assert!(message.contains("python3.12"), "{message}");
+    assert!(message.contains("ruby3.4"), "{message}");
     let (code, message) = error_of(
         client
             .create_function()

@@ -13,7 +13,8 @@ use super::names::LATEST;
 use crate::protocol::validation::Validator;
 use std::collections::BTreeMap;
 
-/// The runtimes the emulator runs: OS-only runtimes whose code is a `bootstrap` executable.
+/// The OS-only runtimes the emulator runs, whose code is a `bootstrap` executable (the
+/// managed ones are in `managed::ACCEPTED`).
 pub const SUPPORTED_RUNTIMES: &[&str] = &["provided.al2023", "provided.al2", "provided"];
 
 /// Every value of the model's `Runtime` enum.
@@ -316,10 +317,14 @@ pub fn check(input: &ConfigInput<'_>) -> Result<ConfigChanges, LambdaError> {
 
     // Lambda's own rules.
     if let Some(runtime) = input.runtime {
-        if !SUPPORTED_RUNTIMES.contains(&runtime) {
+        if let Some(message) = super::managed::deprecated_message(runtime) {
+            return Err(LambdaError::InvalidParameterValue(message));
+        }
+        if !SUPPORTED_RUNTIMES.contains(&runtime) && super::managed::family(runtime).is_none() {
             return Err(LambdaError::InvalidParameterValue(format!(
-                "The runtime parameter of {runtime} is not supported by this emulator, which runs OS-only runtimes ({}): a deployment package with an executable named bootstrap at its root, such as `cargo lambda build --output-format zip` makes.",
-                SUPPORTED_RUNTIMES.join(", ")
+                "The runtime parameter of {runtime} is not supported by this emulator, which runs OS-only runtimes ({}) and the managed runtimes {}.",
+                SUPPORTED_RUNTIMES.join(", "),
+                super::managed::ACCEPTED.join(", ")
             )));
         }
     }
@@ -619,11 +624,21 @@ mod tests {
     #[test]
     fn unsupported_runtimes_and_reserved_variables_are_invalid_parameters() {
         let e = err(ConfigInput {
-            runtime: Some("python3.12"),
+            runtime: Some("java21"),
             ..ConfigInput::default()
         });
         assert!(matches!(e, LambdaError::InvalidParameterValue(_)));
-        assert!(e.to_string().contains("python3.12"), "{e}");
+        assert!(e.to_string().contains("java21"), "{e}");
+        let e = err(ConfigInput {
+            runtime: Some("python3.9"),
+            ..ConfigInput::default()
+        });
+        assert!(e.to_string().contains("no longer supported"), "{e}");
+        assert!(check(&ConfigInput {
+            runtime: Some("python3.12"),
+            ..ConfigInput::default()
+        })
+        .is_ok());
         let env = model::Environment {
             variables: Some(BTreeMap::from([
                 ("AWS_REGION".to_owned(), "x".to_owned()),

@@ -170,6 +170,11 @@ pub struct Launch<'a> {
     pub config: &'a FunctionConfig,
     pub code: Arc<CodePackage>,
     pub executable: PathBuf,
+    /// The executable's arguments (a managed runtime's interpreter: its client and the
+    /// handler).
+    pub arguments: Vec<String>,
+    /// Variables of the runtime (a managed runtime's `AWS_EXECUTION_ENV`, module path).
+    pub runtime_variables: Vec<(String, String)>,
     pub task_root: PathBuf,
     pub generation: u64,
     /// `http://127.0.0.1:PORT` of the emulator.
@@ -309,6 +314,7 @@ pub async fn launch(launch: Launch<'_>) -> Result<Environment, LaunchError> {
         .await
         .map_err(|e| LaunchError::Setup(format!("cannot open a Runtime API port: {e}")))?;
     let mut command = tokio::process::Command::new(&launch.executable);
+    command.args(&launch.arguments);
     command.env_clear();
     command.envs(host_variables(launch.pass_env));
     let region = config.region.as_str();
@@ -341,6 +347,7 @@ pub async fn launch(launch: Launch<'_>) -> Result<Environment, LaunchError> {
         platform.push(("AWS_LAMBDA_LOG_FORMAT", "JSON"));
     }
     command.envs(platform);
+    command.envs(launch.runtime_variables.iter().map(|(k, v)| (k, v)));
     // The function's own variables come last: they may override AWS_ENDPOINT_URL (the
     // reserved names were refused when they were configured).
     command.envs(&config.environment);

@@ -114,11 +114,28 @@ async fn cold_start(
         )));
     }
     let config = &version.config;
-    let (executable, task_root) = version
+    let (mut executable, task_root) = version
         .code
         .entrypoint()
         .await
         .map_err(ColdStartError::Entrypoint)?;
+    let mut arguments = Vec::new();
+    let mut runtime_variables = Vec::new();
+    if super::managed::family(&config.runtime).is_some() {
+        // A managed runtime: its interpreter runs AWS's runtime interface client with the
+        // handler (found when the function was created; a fixture's on its first start).
+        let runtimes = state.lambda.runtimes(&state.config);
+        let runtime = config.runtime.clone();
+        let interpreter = tokio::task::spawn_blocking(move || runtimes.find(&runtime))
+            .await
+            .map_err(|e| ColdStartError::Entrypoint(e.to_string()))?
+            .map_err(ColdStartError::Entrypoint)?;
+        let handler = config.handler.clone().unwrap_or_default();
+        let (program, args) = interpreter.command(&handler);
+        executable = program;
+        arguments = args;
+        runtime_variables = interpreter.variables(&config.runtime, &task_root);
+    }
     // Lambda assumes the role for every new environment: it must still trust Lambda.
     role_trusts_lambda(state, &config.role, &config.arn).map_err(ColdStartError::Api)?;
     let Some(role) = state.iam.directory().role_by_arn(&config.role) else {
@@ -144,6 +161,8 @@ async fn cold_start(
         config,
         code: Arc::clone(&version.code),
         executable,
+        arguments,
+        runtime_variables,
         task_root,
         generation: version.generation,
         endpoint: state.lambda.endpoint_url(&state.config),

@@ -117,7 +117,9 @@ pub fn load_function(
     .map_err(|e| fail(e.to_string()))?;
     let spec = code_spec(file, fixture).map_err(fail)?;
     let workdir = state.lambda.workdir().map_err(|e| fail(e.to_string()))?;
-    let package = code::build(&workdir, &spec).map_err(|e| fail(e.to_string()))?;
+    // A managed runtime's interpreter is looked for when the function first starts.
+    let managed = super::managed::family(runtime).is_some();
+    let package = code::build_for(&workdir, &spec, managed).map_err(|e| fail(e.to_string()))?;
     let config = FunctionConfig::new(&fixture.name, &arn, region, changes);
     let function = Function::new(config, Arc::new(package), new_pool(state));
     if !regions.get(region).lambda.insert(Arc::new(function)) {
@@ -219,10 +221,10 @@ roles:
             ),
             (
                 format!(
-                    "{}    runtime: python3.12\n",
+                    "{}    runtime: java21\n",
                     function("allowed-x", "fn-role", "{ cargo_package: p }")
                 ),
-                "python3.12",
+                "java21",
             ),
             (
                 format!(

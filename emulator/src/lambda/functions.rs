@@ -168,10 +168,15 @@ fn find(
     Ok(function)
 }
 
-/// Builds a code package off the request's thread (unpacking and hashing block).
-async fn package(state: &EmulatorState, spec: CodeSpec) -> Result<CodePackage, LambdaError> {
+/// Builds a code package off the request's thread (unpacking and hashing block); for a
+/// managed runtime (`managed`) no `bootstrap` is needed.
+async fn package(
+    state: &EmulatorState,
+    spec: CodeSpec,
+    managed: bool,
+) -> Result<CodePackage, LambdaError> {
     let workdir = state.lambda.workdir()?;
-    tokio::task::spawn_blocking(move || code::build(&workdir, &spec))
+    tokio::task::spawn_blocking(move || code::build_for(&workdir, &spec, managed))
         .await
         .map_err(|e| LambdaError::Service(format!("Unpacking the code failed: {e}")))?
 }
@@ -188,6 +193,21 @@ pub fn refuse_while_pending(code: &CodePackage) -> Result<(), LambdaError> {
         )),
         _ => Ok(()),
     }
+}
+
+/// Checks that a managed runtime has an interpreter on this machine (blocking: it may
+/// ask candidates their version, each within a time limit), so that a function that
+/// could never start is refused when it is created, not at Invoke.
+fn check_interpreter(state: &EmulatorState, runtime: &str) -> Result<(), LambdaError> {
+    if super::managed::family(runtime).is_none() {
+        return Ok(());
+    }
+    state
+        .lambda
+        .runtimes(&state.config)
+        .find(runtime)
+        .map(|_| ())
+        .map_err(LambdaError::InvalidParameterValue)
 }
 
 fn check_revision(given: Option<&str>, current: &FunctionConfig) -> Result<(), LambdaError> {
@@ -296,6 +316,17 @@ pub async fn create(
         },
     )?;
     check_role(state, ctx, role, &target.arn)?;
+    let runtime = input.runtime.clone().unwrap_or_default();
+    let managed = super::managed::family(&runtime).is_some();
+    if managed {
+        // Probing runs processes (each within a time limit): off the request's worker.
+        let runtimes = state.lambda.runtimes(&state.config);
+        let probed = runtime.clone();
+        tokio::task::spawn_blocking(move || runtimes.find(&probed))
+            .await
+            .map_err(|e| LambdaError::Service(format!("Looking for the runtime failed: {e}")))?
+            .map_err(LambdaError::InvalidParameterValue)?;
+    }
     let region = state.region(&ctx.region);
     let exists = || {
         LambdaError::ResourceConflict(format!("Function already exist: {}", target.reference.name))
@@ -303,7 +334,7 @@ pub async fn create(
     if region.lambda.get(&target.reference.name).is_some() {
         return Err(exists());
     }
-    let package = package(state, spec).await?;
+    let package = package(state, spec, managed).await?;
     let mut config = FunctionConfig::new(&target.reference.name, &target.arn, &ctx.region, changes);
     config.tags = input.tags.clone().unwrap_or_default();
     let output = config.output(&package);
@@ -501,6 +532,9 @@ pub fn update_configuration(
     if let Some(role) = &input.role {
         check_role(state, ctx, role, &target.arn)?;
     }
+    if let Some(runtime) = &input.runtime {
+        check_interpreter(state, runtime)?;
+    }
     let next = function.update(|current| {
         refuse_while_pending(&current.code)?;
         check_revision(input.revision_id.as_deref(), &current.config)?;
@@ -557,7 +591,8 @@ pub async fn update_code(
     }
     refuse_while_pending(&function.current().code)?;
     check_revision(input.revision_id.as_deref(), &function.current().config)?;
-    let package = package(state, spec).await?;
+    let managed = super::managed::family(&function.current().config.runtime).is_some();
+    let package = package(state, spec, managed).await?;
     // The region's code storage quota, with this function's code replaced.
     let others = state
         .region(&ctx.region)

@@ -35,6 +35,7 @@ pub mod fixture;
 pub mod functions;
 pub mod invoke;
 pub mod logs;
+pub mod managed;
 pub mod model;
 pub mod names;
 pub mod pool;
@@ -76,6 +77,8 @@ pub struct Lambda {
     environments: OnceLock<Arc<Semaphore>>,
     /// Event invocations waiting for an environment, and their payload bytes.
     queued: Arc<Mutex<(usize, usize)>>,
+    /// The interpreters of managed runtimes, found on first use.
+    runtimes: OnceLock<Arc<managed::Runtimes>>,
 }
 
 /// An Event invocation's place in the queue, given back when it is dropped.
@@ -145,6 +148,14 @@ impl Lambda {
     /// Whether the emulator is stopping.
     pub fn is_stopping(&self) -> bool {
         self.stopping.load(Ordering::Acquire)
+    }
+
+    /// The managed runtimes' interpreters (mapped in `config`, or found).
+    pub fn runtimes(&self, config: &Config) -> Arc<managed::Runtimes> {
+        Arc::clone(
+            self.runtimes
+                .get_or_init(|| Arc::new(managed::Runtimes::new(&config.lambda_runtimes))),
+        )
     }
 }
 
