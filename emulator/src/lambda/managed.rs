@@ -209,8 +209,9 @@ fn probe_python(executable: &Path, want: Option<&str>) -> Result<Interpreter, St
     })
 }
 
-/// Asks a Node.js executable its version, and finds `aws-lambda-ric` among its global
-/// modules (`PREFIX/lib/node_modules` beside `PREFIX/bin/node`, or `npm root -g`).
+/// Asks a Node.js executable its version, and finds `aws-lambda-ric` in the emulator's
+/// `NODE_PATH` or among the executable's global modules (`PREFIX/lib/node_modules`
+/// beside `PREFIX/bin/node`, or `npm root -g`).
 fn probe_node(executable: &Path, want: Option<&str>) -> Result<Interpreter, String> {
     let version = run_limited(executable, &["--version"])
         .ok_or_else(|| format!("{} did not run", executable.display()))?
@@ -222,11 +223,14 @@ fn probe_node(executable: &Path, want: Option<&str>) -> Result<Interpreter, Stri
         }
     }
     let real = std::fs::canonicalize(executable).unwrap_or_else(|_| executable.to_owned());
-    let mut roots: Vec<PathBuf> = real
-        .parent()
-        .and_then(Path::parent)
-        .map(|prefix| vec![prefix.join("lib/node_modules")])
+    let mut roots: Vec<PathBuf> = std::env::var_os("NODE_PATH")
+        .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default();
+    roots.extend(
+        real.parent()
+            .and_then(Path::parent)
+            .map(|prefix| prefix.join("lib/node_modules")),
+    );
     if let Some(npm_root) = real
         .parent()
         .map(|bin| bin.join("npm"))
