@@ -335,3 +335,123 @@ async fn deprecated_and_unknown_runtimes_are_refused_as_lambda_refuses_them() {
     assert_eq!(code, "InvalidParameterValueException");
     assert!(message.contains("java21"), "{message}");
 }
+
+/// The reference blog post's function shape: boto3 patched by the X-Ray SDK, reading a
+/// SecureString.
+const TRACED_HANDLER: &str = r#"import boto3
+from aws_xray_sdk.core import patch_all, xray_recorder
+
+patch_all()
+ssm = boto3.client("ssm")
+
+
+def handler(event, context):
+    with xray_recorder.in_subsegment("load-config"):
+        value = ssm.get_parameter(Name=event["name"], WithDecryption=True)["Parameter"]["Value"]
+    return {"length": len(value)}
+"#;
+
+/// The invocation record of a function whose tracing is `Active` holds the segments its
+/// X-Ray SDK sent (the handler's own subsegment and the SSM call inside it); with
+/// `PassThrough` nothing is sampled, so nothing is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn active_tracing_attaches_the_functions_xray_subsegments_to_its_invocation() {
+    let client = lambda().await;
+    let parameter = format!("/dev/parameterStoreBlog/{}", unique("traced-"));
+    secret(&parameter, "traced-secret").await;
+    let name = unique("traced-");
+    let runtimes = [Runtime::Python312, Runtime::Python313, Runtime::Python314];
+    let Some(runtime) = create_any(
+        &client,
+        &name,
+        &runtimes,
+        "app.handler",
+        READER_ROLE,
+        &[("app.py", TRACED_HANDLER)],
+    )
+    .await
+    else {
+        return;
+    };
+    let (error, body) = invoke(&client, &name, json!({"name": parameter})).await;
+    if body["errorType"] == "Runtime.ImportModuleError" {
+        assert!(!required(), "aws-xray-sdk is missing: {body}");
+        eprintln!("skipped: aws-xray-sdk is not installed for {runtime:?} ({body})");
+        return;
+    }
+    assert_eq!(error, None, "{body}");
+    let untraced = records_of(&name).await;
+    assert!(
+        untraced[0]["xray"].as_array().unwrap().is_empty(),
+        "{untraced:?}"
+    );
+
+    client
+        .update_function_configuration()
+        .function_name(&name)
+        .tracing_config(
+            aws_sdk_lambda::types::TracingConfig::builder()
+                .mode(aws_sdk_lambda::types::TracingMode::Active)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (error, body) = invoke(&client, &name, json!({"name": parameter})).await;
+    assert_eq!(error, None, "{body}");
+    // Segments arrive over UDP as the SDK ends them: wait a little for the last.
+    let mut timeline = Vec::new();
+    for _ in 0..50 {
+        let records = records_of(&name).await;
+        timeline = records[1]["xray"].as_array().cloned().unwrap_or_default();
+        if timeline.iter().any(|e| e["namespace"] == "aws") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let load = timeline
+        .iter()
+        .find(|e| e["name"] == "load-config")
+        .unwrap_or_else(|| panic!("no handler subsegment in {timeline:?}"));
+    let call = timeline
+        .iter()
+        .find(|e| e["namespace"] == "aws")
+        .unwrap_or_else(|| panic!("no AWS call subsegment in {timeline:?}"));
+    assert!(
+        call["name"]
+            .as_str()
+            .unwrap_or("")
+            .eq_ignore_ascii_case("ssm"),
+        "{call}"
+    );
+    assert_eq!(call["operation"], "GetParameter", "{call}");
+    assert_eq!(call["httpStatus"], 200, "{call}");
+    assert_eq!(call["parentId"], load["id"], "{timeline:?}");
+    assert!(call["durationMs"].as_f64().is_some(), "{call}");
+    assert!(
+        !serde_json::to_string(&timeline)
+            .unwrap()
+            .contains("traced-secret"),
+        "no value is kept"
+    );
+    client
+        .delete_function()
+        .function_name(&name)
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The emulator's invocation records of one function, oldest first.
+async fn records_of(name: &str) -> Vec<Value> {
+    let (status, _, body) = crate::common::raw(
+        "GET",
+        &format!("/_emulator/lambda/invocations?function={name}"),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    body["invocations"].as_array().cloned().unwrap_or_default()
+}

@@ -121,6 +121,16 @@ async fn cold_start(
         .map_err(ColdStartError::Entrypoint)?;
     let mut arguments = Vec::new();
     let mut runtime_variables = Vec::new();
+    // Lambda's X-Ray variables (Lambda Developer Guide, "Defined runtime environment
+    // variables"): the daemon's address (here the emulator's own socket) and what an SDK
+    // does outside a trace.
+    if let Some(daemon) = state.lambda.xray_daemon() {
+        runtime_variables.push(("AWS_XRAY_DAEMON_ADDRESS".to_owned(), daemon.to_string()));
+        runtime_variables.push((
+            "AWS_XRAY_CONTEXT_MISSING".to_owned(),
+            "LOG_ERROR".to_owned(),
+        ));
+    }
     if super::managed::family(&config.runtime).is_some() {
         // A managed runtime: its interpreter runs AWS's runtime interface client with the
         // handler (found when the function was created; a fixture's on its first start).
@@ -134,7 +144,7 @@ async fn cold_start(
         let (program, args) = interpreter.command(&handler);
         executable = program;
         arguments = args;
-        runtime_variables = interpreter.variables(&config.runtime, &task_root);
+        runtime_variables.extend(interpreter.variables(&config.runtime, &task_root));
     }
     // Lambda assumes the role for every new environment: it must still trust Lambda.
     role_trusts_lambda(state, &config.role, &config.arn).map_err(ColdStartError::Api)?;
@@ -249,7 +259,10 @@ pub async fn execute(
         outcome: "Pending".to_owned(),
         error_type: None,
         aws_calls: Vec::new(),
+        xray: Vec::new(),
     });
+    // Segments the function sends for this invocation's trace land in its record.
+    state.lambda.traces.expect(&request.trace_id, &record);
     let request_id = request.request_id.as_str();
     let started = Instant::now();
     let warm = pool.take_idle(version.generation);

@@ -143,6 +143,7 @@ pub async fn invoke(
     let snapshot = resolved.snapshot(&function);
     refuse_unless_active(&snapshot.code)?;
     let executed_version = snapshot.config.version.clone();
+    let tracing_active = snapshot.config.tracing_mode == "Active";
     drop(snapshot);
     let invocation_type = invocation_type.unwrap_or("RequestResponse");
     let (limit, operation) = if invocation_type == "Event" {
@@ -165,10 +166,12 @@ pub async fn invoke(
         }
         input.payload
     };
-    let trace_id = header(input.headers, "x-amzn-trace-id")
-        .filter(|t| t.starts_with("Root="))
-        .map(str::to_owned)
-        .unwrap_or_else(super::environment::new_trace_id);
+    // `Tracing: Active` samples every invocation (its SDKs then send segments); a
+    // caller's trace header is passed through as it is.
+    let trace_id = super::xray::header_for(
+        header(input.headers, "x-amzn-trace-id").filter(|t| t.starts_with("Root=")),
+        tracing_active,
+    );
     let request = Request {
         request_id: ctx.request_id.clone(),
         payload,

@@ -44,6 +44,7 @@ pub mod routes;
 pub mod runtime_api;
 pub mod store;
 pub mod versions;
+pub mod xray;
 
 pub use error::LambdaError;
 
@@ -79,6 +80,10 @@ pub struct Lambda {
     queued: Arc<Mutex<(usize, usize)>>,
     /// The interpreters of managed runtimes, found on first use.
     runtimes: OnceLock<Arc<managed::Runtimes>>,
+    /// The invocations waiting for X-Ray segments.
+    pub traces: Arc<xray::Traces>,
+    /// The X-Ray daemon socket, opened on first use.
+    xray: OnceLock<Option<SocketAddr>>,
 }
 
 /// An Event invocation's place in the queue, given back when it is dropped.
@@ -148,6 +153,12 @@ impl Lambda {
     /// Whether the emulator is stopping.
     pub fn is_stopping(&self) -> bool {
         self.stopping.load(Ordering::Acquire)
+    }
+
+    /// The emulator's X-Ray daemon address (its UDP socket is opened on first use, from
+    /// within the runtime).
+    pub fn xray_daemon(&self) -> Option<SocketAddr> {
+        xray::daemon_address(&self.xray, &self.traces)
     }
 
     /// The managed runtimes' interpreters (mapped in `config`, or found).
