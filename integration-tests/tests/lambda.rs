@@ -290,12 +290,13 @@ async fn functions_are_created_read_listed_updated_and_deleted() {
             got.configuration().unwrap().function_name(),
             Some(name.as_str())
         );
+        // A zip's location is a download link (tests/lambda_code.rs).
         assert!(got
             .code()
             .unwrap()
             .location()
             .unwrap()
-            .starts_with("file://"));
+            .starts_with("http://"));
     }
     let config = client
         .get_function_configuration()
@@ -1228,13 +1229,15 @@ fn main() {
 }
 "##;
 
-/// A cargo package of its own in a new temporary directory, with `main` as its source.
-fn cargo_package(main: &str) -> std::path::PathBuf {
-    let package = std::env::temp_dir().join(unique("std-runtime-"));
+/// A cargo package `name` of its own in a new temporary directory, with `main` as its
+/// source. Each test names its own package: with `CARGO_TARGET_DIR` set, packages share
+/// one target directory, where two of the same name would overwrite each other's binary.
+fn cargo_package(name: &str, main: &str) -> std::path::PathBuf {
+    let package = std::env::temp_dir().join(unique(&format!("{name}-")));
     std::fs::create_dir_all(package.join("src")).unwrap();
     std::fs::write(
         package.join("Cargo.toml"),
-        "[package]\nname = \"std-runtime\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n"),
     )
     .unwrap();
     std::fs::write(package.join("src/main.rs"), main).unwrap();
@@ -1249,7 +1252,7 @@ async fn a_cargo_package_fixture_is_pending_until_built_then_active_in_process_o
     ) {
         return;
     }
-    let package = cargo_package(STD_RUNTIME);
+    let package = cargo_package("std-runtime", STD_RUNTIME);
     let fixture = format!(
         "functions:\n  - name: fixture-cargo\n    role: lambda-test-role\n    code: {{ cargo_package: std-runtime, directory: {} }}\n",
         package.display()
@@ -1346,9 +1349,9 @@ async fn a_cargo_package_that_does_not_build_is_failed_with_its_reason_in_proces
     ) {
         return;
     }
-    let package = cargo_package("fn main() { this does not compile }\n");
+    let package = cargo_package("broken-runtime", "fn main() { this does not compile }\n");
     let fixture = format!(
-        "functions:\n  - name: fixture-broken\n    role: lambda-test-role\n    code: {{ cargo_package: std-runtime, directory: {} }}\n",
+        "functions:\n  - name: fixture-broken\n    role: lambda-test-role\n    code: {{ cargo_package: broken-runtime, directory: {} }}\n",
         package.display()
     );
     let emulator = own_emulator(&fixture).await;
@@ -1378,7 +1381,7 @@ async fn a_cargo_package_that_does_not_build_is_failed_with_its_reason_in_proces
     );
     let reason = config.state_reason().unwrap();
     assert!(
-        reason.contains("cargo build -p std-runtime failed"),
+        reason.contains("cargo build -p broken-runtime failed"),
         "{reason}"
     );
     let (code, message) = error_of(

@@ -12,6 +12,7 @@ mod identity;
 mod kms;
 mod kms_fidelity;
 mod lambda;
+mod lambda_code;
 mod lambda_managed;
 mod lambda_trust;
 mod lambda_versions;

@@ -121,7 +121,11 @@ async fn run(
             json(ctx, StatusCode::CREATED, &output)
         }
         Operation::GetFunction => {
-            let output = functions::get(state, ctx, name, qualifier)?;
+            let host = request
+                .headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok());
+            let output = functions::get(state, ctx, name, qualifier, host)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::GetFunctionConfiguration => {

@@ -376,19 +376,30 @@ fn read_function(
     Ok(super::versions::resolve(&function, &target, false)?.snapshot(&function))
 }
 
-/// GetFunction.
+/// GetFunction. `Code.Location` is a download link served by the emulator at `host`
+/// (the request's `Host`, which the guard has checked names this machine) for a zip
+/// package, else the code's `file://` location.
 pub fn get(
     state: &EmulatorState,
     ctx: &RequestContext,
     name: &str,
     qualifier: Option<&str>,
+    host: Option<&str>,
 ) -> Result<GetFunctionOutput, LambdaError> {
     let current = read_function(state, ctx, name, qualifier, "lambda:GetFunction")?;
+    let location = host
+        .and_then(|h| {
+            state
+                .lambda
+                .code_links
+                .issue(&format!("http://{h}"), &current.code)
+        })
+        .unwrap_or_else(|| current.code.location());
     Ok(GetFunctionOutput {
         configuration: current.config.output(&current.code),
         code: FunctionCodeLocation {
             repository_type: "S3",
-            location: current.code.location(),
+            location,
         },
         tags: (!current.config.tags.is_empty()).then(|| current.config.tags.clone()),
     })

@@ -34,6 +34,7 @@ pub mod execution;
 pub mod fixture;
 pub mod functions;
 pub mod invoke;
+pub mod links;
 pub mod logs;
 pub mod managed;
 pub mod model;
@@ -80,6 +81,8 @@ pub struct Lambda {
     queued: Arc<Mutex<(usize, usize)>>,
     /// The interpreters of managed runtimes, found on first use.
     runtimes: OnceLock<Arc<managed::Runtimes>>,
+    /// GetFunction's download links (`Code.Location`).
+    pub code_links: links::CodeLinks,
     /// The invocations waiting for X-Ray segments.
     pub traces: Arc<xray::Traces>,
     /// The X-Ray daemon socket, opened on first use.
