@@ -428,6 +428,15 @@ async fn active_tracing_attaches_the_functions_xray_subsegments_to_its_invocatio
     assert_eq!(call["httpStatus"], 200, "{call}");
     assert_eq!(call["parentId"], load["id"], "{timeline:?}");
     assert!(call["durationMs"].as_f64().is_some(), "{call}");
+    // The platform's own subsegments frame the handler's.
+    let invocation = timeline
+        .iter()
+        .find(|e| e["name"] == "Invocation")
+        .unwrap_or_else(|| panic!("no Invocation subsegment in {timeline:?}"));
+    assert!(
+        invocation["startTime"].as_f64().unwrap() <= load["startTime"].as_f64().unwrap() + 0.05,
+        "{timeline:?}"
+    );
     assert!(
         !serde_json::to_string(&timeline)
             .unwrap()

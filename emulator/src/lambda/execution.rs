@@ -206,6 +206,9 @@ struct Finish<'a> {
     duration: Duration,
     init: Option<Duration>,
     max_memory_mb: u64,
+    /// Whether the invocation's trace is sampled: the platform's own subsegments then
+    /// join the function's in the record's X-Ray timeline.
+    traced: bool,
 }
 
 fn report(sink_line: &dyn Fn(&str), record: &SharedRecord, finish: &Finish<'_>) {
@@ -221,6 +224,29 @@ fn report(sink_line: &dyn Fn(&str), record: &SharedRecord, finish: &Finish<'_>) 
         max_memory_used_mb: finish.max_memory_mb,
         init_duration_ms: init_ms,
     }));
+    if finish.traced {
+        // The subsegments Lambda's function segment shows: `Initialization` (a cold
+        // start's init phase), then `Invocation` (the handler).
+        let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9;
+        let invocation_start = now - finish.duration.as_secs_f64();
+        let mut platform = Vec::new();
+        if let Some(init) = finish.init {
+            platform.push(super::xray::platform_entry(
+                "Initialization",
+                invocation_start - init.as_secs_f64(),
+                invocation_start,
+            ));
+        }
+        platform.push(super::xray::platform_entry(
+            "Invocation",
+            invocation_start,
+            now,
+        ));
+        update(record, |r| {
+            r.xray.extend(platform);
+            r.xray.sort_by(|a, b| a.start_time.total_cmp(&b.start_time));
+        });
+    }
     update(record, |r| {
         r.duration_ms = Some((duration_ms * 100.0).round() / 100.0);
         r.init_duration_ms = init_ms.map(|ms| (ms * 100.0).round() / 100.0);
@@ -263,6 +289,7 @@ pub async fn execute(
     });
     // Segments the function sends for this invocation's trace land in its record.
     state.lambda.traces.expect(&request.trace_id, &record);
+    let traced = request.trace_id.contains("Sampled=1");
     let request_id = request.request_id.as_str();
     let started = Instant::now();
     let warm = pool.take_idle(version.generation);
@@ -301,6 +328,7 @@ pub async fn execute(
                         duration: started.elapsed(),
                         init: None,
                         max_memory_mb: 0,
+                        traced,
                     },
                 );
                 update(&record, |r| {
@@ -349,6 +377,7 @@ pub async fn execute(
         duration,
         init,
         max_memory_mb: memory,
+        traced,
     };
     // A failed initialisation is reported before START; a warm environment that died
     // while idle has no initialisation to report.

@@ -137,6 +137,27 @@ impl Traces {
     }
 }
 
+/// A subsegment the platform itself reports (`Initialization`, `Invocation`), between
+/// two epoch times in seconds.
+pub fn platform_entry(name: &str, start: f64, end: f64) -> TraceEntry {
+    TraceEntry {
+        kind: "subsegment",
+        name: name.to_owned(),
+        id: uuid::Uuid::new_v4().simple().to_string()[..16].to_owned(),
+        parent_id: None,
+        depth: 0,
+        start_time: start,
+        end_time: Some(end),
+        duration_ms: Some(((end - start) * 1_000_000.0).round() / 1000.0),
+        namespace: None,
+        operation: None,
+        http_status: None,
+        error: false,
+        throttle: false,
+        fault: false,
+    }
+}
+
 /// The `Root` of a trace header (`Root=1-...;Parent=...;Sampled=1`).
 pub fn root_of(header: &str) -> Option<&str> {
     header
