@@ -1,13 +1,19 @@
-//! AWS Lambda over restJson1: functions (create, read, list, update, delete) and Invoke,
-//! run in execution environments that are real child processes speaking the Lambda
-//! Runtime API, as `provided.al2023` runs a `bootstrap` executable.
+//! AWS Lambda over restJson1: functions (create, read, list, update, delete), versions
+//! and aliases, and Invoke, run in execution environments that are real child processes
+//! speaking the Lambda Runtime API, as `provided.al2023` runs a `bootstrap` executable
+//! (or, for `python3.x` / `nodejs*.x`, an interpreter of the machine running AWS's runtime
+//! interface client).
 //!
 //! - [`routes`]: every operation by method and path; the one table through which the
 //!   implemented ones are reached.
 //! - [`api`]: decodes a request for its operation and writes the answer.
 //! - [`functions`]: CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions,
 //!   UpdateFunctionConfiguration, UpdateFunctionCode, DeleteFunction.
+//! - [`versions`]: PublishVersion, ListVersionsByFunction, the alias operations, and the
+//!   resolution of qualifiers.
 //! - [`invoke`]: Invoke (RequestResponse, Event, DryRun), payload limits, throttling.
+//! - [`managed`]: the managed runtimes' interpreters; [`xray`]: the X-Ray daemon socket
+//!   and invocation timelines; [`links`]: GetFunction's download links.
 //! - [`execution`]: one invocation in an environment: cold or warm start, the
 //!   platform's log lines, timeouts, crashes and initialisation errors as Lambda reports
 //!   them.
