@@ -206,6 +206,18 @@ async fn versions_are_published_immutable_and_invoked_by_qualifier() {
     let (code, _) = error_of(invoke_result(&client, &name, "1").await);
     assert_eq!(code, "ResourceNotFoundException");
     assert_eq!(invoke(&client, &name, Some("2")).await.0, "2");
+    // Publish: true on UpdateFunctionCode answers the new version; numbers are never
+    // reused, even after a version is deleted.
+    let three = client
+        .update_function_code()
+        .function_name(&name)
+        .zip_file(zipped(ECHO).zip_file().unwrap().clone())
+        .publish(true)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(three.version(), Some("3"));
+    assert_eq!(invoke(&client, &name, Some("3")).await.0, "3");
     client
         .delete_function()
         .function_name(&name)
