@@ -217,6 +217,20 @@ async fn versions_are_published_immutable_and_invoked_by_qualifier() {
         .await
         .unwrap();
     assert_eq!(three.version(), Some("3"));
+    let mut listed = Vec::new();
+    let mut pages = client
+        .list_functions()
+        .function_version(aws_sdk_lambda::types::FunctionVersion::All)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        for f in page.unwrap().functions() {
+            if f.function_name() == Some(name.as_str()) {
+                listed.push(f.version().unwrap_or_default().to_owned());
+            }
+        }
+    }
+    assert_eq!(listed, ["$LATEST", "2", "3"]);
     assert_eq!(invoke(&client, &name, Some("3")).await.0, "3");
     client
         .delete_function()

@@ -486,13 +486,24 @@ pub fn list(
         ),
     };
     let max = max_items.map_or(50, |n| n as usize);
+    let all_versions = input.function_version.as_deref() == Some("ALL");
     let (page, next) = state.region(&ctx.region).lambda.page(from.as_deref(), max);
     Ok(ListFunctionsOutput {
+        // `FunctionVersion: ALL` lists each function's published versions after it.
         functions: page
             .iter()
-            .map(|f| {
+            .flat_map(|f| {
                 let current = f.current();
-                current.config.output(&current.code)
+                let versions = if all_versions {
+                    f.versions()
+                } else {
+                    Vec::new()
+                };
+                std::iter::once(current.config.output(&current.code)).chain(
+                    versions
+                        .into_iter()
+                        .map(|p| p.version.config.output(&p.version.code)),
+                )
             })
             .collect(),
         next_marker: next.map(|name| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(name)),
