@@ -57,6 +57,8 @@ pub struct Config {
     /// Variables of the emulator's environment passed to every function besides the
     /// short allow-list (`lambda::environment::INHERITED_VARIABLES`).
     pub lambda_pass_env: Vec<String>,
+    /// Interpreters mapped to managed runtimes (`--runtime python3.12=/usr/bin/python3`).
+    pub lambda_runtimes: Vec<(String, std::path::PathBuf)>,
     /// The most execution environments (processes) all functions together may have;
     /// beyond it an Invoke that needs a new one is throttled (429).
     pub lambda_max_environments_total: usize,
@@ -109,6 +111,7 @@ impl Default for Config {
             lambda_max_environments: 4,
             lambda_idle_seconds: 300,
             lambda_pass_env: Vec::new(),
+            lambda_runtimes: Vec::new(),
             lambda_max_environments_total: 64,
             lambda_code_storage_bytes: 75 * 1024 * 1024 * 1024,
             lambda_max_queued_event_bytes: 64 * 1024 * 1024,

@@ -64,6 +64,12 @@ struct Cli {
         value_delimiter = ','
     )]
     lambda_pass_env: Vec<String>,
+    /// The interpreter serving a managed Lambda runtime, `RUNTIME=PATH`
+    /// (`python3.12=/usr/bin/python3`, `nodejs22.x=/usr/local/bin/node`; repeat, or
+    /// separate with ','). Unmapped runtimes use an interpreter of their version found on
+    /// PATH (or under pyenv).
+    #[arg(long = "runtime", env = "EMULATOR_LAMBDA_RUNTIMES", value_delimiter = ',', value_parser = emulator::lambda::managed::parse_mapping)]
+    runtime: Vec<(String, std::path::PathBuf)>,
     /// The most execution environments (processes) of all Lambda functions together; an
     /// invocation that needs one more is refused with TooManyRequestsException (429)
     /// once idle environments of other functions have been stopped to make room.
@@ -218,6 +224,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         lambda_max_environments: cli.lambda_max_environments as usize,
         lambda_idle_seconds: cli.lambda_idle_seconds,
         lambda_pass_env: cli.lambda_pass_env,
+        lambda_runtimes: cli.runtime,
         lambda_max_environments_total: cli.lambda_max_environments_total as usize,
         admin_token: cli.admin_token.and_then(emulator::config::AdminToken::new),
         allowed_hosts: cli.allowed_host,

@@ -41,6 +41,7 @@ pub fn app(state: AppState) -> Router {
         .route("/_emulator/console", any(crate::console::handle))
         .route("/_emulator/console/", any(crate::console::handle))
         .route("/_emulator/console/{*rest}", any(crate::console::handle))
+        .route("/_lambda/code/{id}", get(lambda_code))
         .fallback(fallback)
         // Every route, the fallback included, is behind the Host and cross-site checks.
         .layer(axum::middleware::from_fn_with_state(
@@ -553,6 +554,19 @@ async fn lambda_invocations(State(state): State<AppState>, request: Request) -> 
     json_response(serde_json::json!({
         "invocations": state.lambda.records.list(params.get("function").map(String::as_str)),
     }))
+}
+
+/// `GET /_lambda/code/{id}?token=SECRET`: a deployment package, through the link
+/// GetFunction gave (a capability, as S3's presigned URL is: see `lambda::links`).
+async fn lambda_code(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let params = query_params(&parts);
+    let token = params.get("token").map(String::as_str).unwrap_or("");
+    state.lambda.code_links.download(&id, token).await
 }
 
 /// Anything else: the other paths of the Lambda API go to Lambda (which names the

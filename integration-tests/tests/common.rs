@@ -108,8 +108,23 @@ fn scenario_function_fixture() -> std::path::PathBuf {
 pub fn start_emulator(strict: bool) -> String {
     start_emulator_with(emulator::Config {
         strict,
+        lambda_runtimes: mapped_runtimes(),
         ..emulator::Config::default()
     })
+}
+
+/// The managed runtimes mapped to interpreters with `EMULATOR_LAMBDA_RUNTIMES`
+/// (`nodejs22.x=/usr/bin/node,...`), as the emulator's `--runtime` reads it.
+pub fn mapped_runtimes() -> Vec<(String, std::path::PathBuf)> {
+    std::env::var("EMULATOR_LAMBDA_RUNTIMES")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|m| !m.trim().is_empty())
+        .map(|m| {
+            emulator::lambda::managed::parse_mapping(m.trim())
+                .unwrap_or_else(|e| panic!("EMULATOR_LAMBDA_RUNTIMES: {e}"))
+        })
+        .collect()
 }
 
 /// Starts an emulator with the test fixtures and these settings (see [`start_emulator`]).

@@ -290,12 +290,13 @@ async fn functions_are_created_read_listed_updated_and_deleted() {
             got.configuration().unwrap().function_name(),
             Some(name.as_str())
         );
+        // A zip's location is a download link (tests/lambda_code.rs).
         assert!(got
             .code()
             .unwrap()
             .location()
             .unwrap()
-            .starts_with("file://"));
+            .starts_with("http://"));
     }
     let config = client
         .get_function_configuration()
@@ -426,26 +427,11 @@ async fn functions_are_created_read_listed_updated_and_deleted() {
 async fn creation_refuses_what_lambda_refuses() {
     let client = lambda().await;
     let name = unique("refused-");
-    // Versions are not emulated: publishing is refused, never silently ignored.
     let (code, message) = error_of(
         client
             .create_function()
             .function_name(&name)
-            .runtime(Runtime::Providedal2023)
-            .role(ROLE)
-            .handler("bootstrap")
-            .code(zipped(ECHO))
-            .publish(true)
-            .send()
-            .await,
-    );
-    assert_eq!(code, "InvalidParameterValueException");
-    assert!(message.contains("Publish"), "{message}");
-    let (code, message) = error_of(
-        client
-            .create_function()
-            .function_name(&name)
-            .runtime(Runtime::Python312)
+            .runtime(Runtime::Ruby34)
             .role(ROLE)
             .handler("app.handler")
             .code(zipped(ECHO))
@@ -453,7 +439,7 @@ async fn creation_refuses_what_lambda_refuses() {
             .await,
     );
     assert_eq!(code, "InvalidParameterValueException");
-    assert!(message.contains("python3.12"), "{message}");
+    assert!(message.contains("ruby3.4"), "{message}");
     let (code, message) = error_of(
         client
             .create_function()
@@ -1168,9 +1154,9 @@ async fn lambda_answers_authentication_failures_and_unimplemented_operations_in_
         Some("UnrecognizedClientException")
     );
     let client = lambda().await;
-    let (code, message) = error_of(client.list_aliases().function_name("any").send().await);
+    let (code, message) = error_of(client.get_policy().function_name("any").send().await);
     assert_eq!(code, "NotImplementedException");
-    assert!(message.contains("ListAliases"), "{message}");
+    assert!(message.contains("GetPolicy"), "{message}");
 }
 
 /// An emulator of this test's own, stopped by the test.
@@ -1243,13 +1229,15 @@ fn main() {
 }
 "##;
 
-/// A cargo package of its own in a new temporary directory, with `main` as its source.
-fn cargo_package(main: &str) -> std::path::PathBuf {
-    let package = std::env::temp_dir().join(unique("std-runtime-"));
+/// A cargo package `name` of its own in a new temporary directory, with `main` as its
+/// source. Each test names its own package: with `CARGO_TARGET_DIR` set, packages share
+/// one target directory, where two of the same name would overwrite each other's binary.
+fn cargo_package(name: &str, main: &str) -> std::path::PathBuf {
+    let package = std::env::temp_dir().join(unique(&format!("{name}-")));
     std::fs::create_dir_all(package.join("src")).unwrap();
     std::fs::write(
         package.join("Cargo.toml"),
-        "[package]\nname = \"std-runtime\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n"),
     )
     .unwrap();
     std::fs::write(package.join("src/main.rs"), main).unwrap();
@@ -1264,7 +1252,7 @@ async fn a_cargo_package_fixture_is_pending_until_built_then_active_in_process_o
     ) {
         return;
     }
-    let package = cargo_package(STD_RUNTIME);
+    let package = cargo_package("std-runtime", STD_RUNTIME);
     let fixture = format!(
         "functions:\n  - name: fixture-cargo\n    role: lambda-test-role\n    code: {{ cargo_package: std-runtime, directory: {} }}\n",
         package.display()
@@ -1305,6 +1293,25 @@ async fn a_cargo_package_fixture_is_pending_until_built_then_active_in_process_o
         message,
         "The operation cannot be performed at this time. The function is currently in the following state: Pending"
     );
+    // So is a change of its configuration, or a publication.
+    let (code, message) = error_of(
+        client
+            .update_function_configuration()
+            .function_name("fixture-cargo")
+            .timeout(5)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ResourceConflictException");
+    assert!(message.ends_with("state: Pending"), "{message}");
+    let (code, _) = error_of(
+        client
+            .publish_version()
+            .function_name("fixture-cargo")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ResourceConflictException");
     // The SDK's waiter (what `aws lambda wait function-active-v2` runs) sees it Active.
     client
         .wait_until_function_active_v2()
@@ -1342,9 +1349,9 @@ async fn a_cargo_package_that_does_not_build_is_failed_with_its_reason_in_proces
     ) {
         return;
     }
-    let package = cargo_package("fn main() { this does not compile }\n");
+    let package = cargo_package("broken-runtime", "fn main() { this does not compile }\n");
     let fixture = format!(
-        "functions:\n  - name: fixture-broken\n    role: lambda-test-role\n    code: {{ cargo_package: std-runtime, directory: {} }}\n",
+        "functions:\n  - name: fixture-broken\n    role: lambda-test-role\n    code: {{ cargo_package: broken-runtime, directory: {} }}\n",
         package.display()
     );
     let emulator = own_emulator(&fixture).await;
@@ -1374,7 +1381,7 @@ async fn a_cargo_package_that_does_not_build_is_failed_with_its_reason_in_proces
     );
     let reason = config.state_reason().unwrap();
     assert!(
-        reason.contains("cargo build -p std-runtime failed"),
+        reason.contains("cargo build -p broken-runtime failed"),
         "{reason}"
     );
     let (code, message) = error_of(

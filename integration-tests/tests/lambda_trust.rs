@@ -294,25 +294,12 @@ async fn a_chain_of_links_cannot_carry_a_file_out_of_the_package() {
 async fn a_longer_chain_to_the_root_neither_creates_nor_truncates_nor_chmods_a_file() {
     use std::os::unix::fs::PermissionsExt;
     let client = lambda().await;
-    // Where packages are unpacked: the location GetFunction gives of a package's archive
-    // (`<work directory>/<id>.zip`; the package is `<work directory>/<id>`).
-    let probe = unique("probe-");
-    create_script(&client, &probe, "#!/bin/sh\n", 3).await;
-    let location = client
-        .get_function()
-        .function_name(&probe)
-        .send()
-        .await
-        .unwrap()
-        .code()
-        .and_then(|c| c.location())
-        .unwrap()
-        .to_owned();
-    let package = PathBuf::from(
-        location
-            .trim_start_matches("file://")
-            .trim_end_matches(".zip"),
-    );
+    // Where packages are unpacked: `<temporary directory>/aws-emulator-lambda-PID-ID/<id>`
+    // (SECURITY.md), the emulator's temporary directory being this machine's (or a
+    // container's `/tmp`, as deep as this one's usually is).
+    let package = std::env::temp_dir()
+        .join("aws-emulator-lambda-0-workdir")
+        .join("package");
     let depth = package.components().count() - 1;
     // l0 -> ., l1 -> l0/.., ...: l{depth} is `/`.
     let names: Vec<String> = (0..=depth).map(|i| format!("l{i}")).collect();

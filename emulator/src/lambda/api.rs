@@ -5,6 +5,7 @@ use super::error::LambdaError;
 use super::functions::{self, ListInput};
 use super::invoke::{self, InvokeInput};
 use super::routes::{Matched, Operation};
+use super::versions;
 use crate::context::RequestContext;
 use crate::protocol::rest_json;
 use crate::state::EmulatorState;
@@ -120,7 +121,11 @@ async fn run(
             json(ctx, StatusCode::CREATED, &output)
         }
         Operation::GetFunction => {
-            let output = functions::get(state, ctx, name, qualifier)?;
+            let host = request
+                .headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok());
+            let output = functions::get(state, ctx, name, qualifier, host)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::GetFunctionConfiguration => {
@@ -154,6 +159,53 @@ async fn run(
             functions::delete(state, ctx, name, qualifier)?;
             rest_json::empty(&ctx.request_id, StatusCode::NO_CONTENT)
         }
+        Operation::PublishVersion => {
+            let input = json_body(&request)?;
+            let output = versions::publish_version(state, ctx, name, input)?;
+            json(ctx, StatusCode::CREATED, &output)
+        }
+        Operation::ListVersionsByFunction => {
+            let output = versions::list_versions(
+                state,
+                ctx,
+                name,
+                query.get("Marker").map(String::as_str),
+                query.get("MaxItems").map(String::as_str),
+            )?;
+            json(ctx, StatusCode::OK, &output)
+        }
+        Operation::CreateAlias => {
+            let input = json_body(&request)?;
+            let output = versions::create_alias(state, ctx, name, input)?;
+            json(ctx, StatusCode::CREATED, &output)
+        }
+        Operation::GetAlias => {
+            let alias = matched.member("Name").unwrap_or("");
+            let output = versions::get_alias(state, ctx, name, alias)?;
+            json(ctx, StatusCode::OK, &output)
+        }
+        Operation::UpdateAlias => {
+            let alias = matched.member("Name").unwrap_or("");
+            let input = json_body(&request)?;
+            let output = versions::update_alias(state, ctx, name, alias, input)?;
+            json(ctx, StatusCode::OK, &output)
+        }
+        Operation::DeleteAlias => {
+            let alias = matched.member("Name").unwrap_or("");
+            versions::delete_alias(state, ctx, name, alias)?;
+            rest_json::empty(&ctx.request_id, StatusCode::NO_CONTENT)
+        }
+        Operation::ListAliases => {
+            let output = versions::list_aliases(
+                state,
+                ctx,
+                name,
+                query.get("FunctionVersion").map(String::as_str),
+                query.get("Marker").map(String::as_str),
+                query.get("MaxItems").map(String::as_str),
+            )?;
+            json(ctx, StatusCode::OK, &output)
+        }
         Operation::Invoke => {
             let output = invoke::invoke(
                 state,
@@ -174,7 +226,7 @@ async fn run(
                 headers.push(("x-amz-log-result", log));
             }
             if let Some(version) = output.executed_version {
-                headers.push(("x-amz-executed-version", version.to_owned()));
+                headers.push(("x-amz-executed-version", version));
             }
             rest_json::payload(&ctx.request_id, output.status, &headers, output.payload)
         }

@@ -135,6 +135,9 @@ pub enum CodeSource {
     },
     /// A local executable, run in place (emulator extension).
     Local { executable: PathBuf },
+    /// A local directory holding a managed runtime's code, run in place (emulator
+    /// extension).
+    Directory { dir: PathBuf },
     /// A cargo package, built in the background from when it is made.
     Cargo(Arc<CargoPackage>),
 }
@@ -321,6 +324,16 @@ fn link_stays_inside(root: &Path, link: &[&str]) -> bool {
 /// outside the package. Archives larger unzipped than Lambda allows, or with more than
 /// [`MAX_ENTRIES`] entries, are refused too. A refused archive leaves nothing behind.
 pub fn unpack_zip(workdir: &Arc<WorkDir>, bytes: &[u8]) -> Result<CodePackage, LambdaError> {
+    unpack_zip_for(workdir, bytes, true)
+}
+
+/// [`unpack_zip`]; a package for a managed runtime (`needs_bootstrap` false) holds the
+/// handler's module rather than a `bootstrap`.
+pub fn unpack_zip_for(
+    workdir: &Arc<WorkDir>,
+    bytes: &[u8],
+    needs_bootstrap: bool,
+) -> Result<CodePackage, LambdaError> {
     let mut archive =
         zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|_| invalid(UNZIP_FAILED))?;
     if archive.len() > MAX_ENTRIES {
@@ -435,6 +448,7 @@ pub fn unpack_zip(workdir: &Arc<WorkDir>, bytes: &[u8]) -> Result<CodePackage, L
     let bootstrap = dir.join(BOOTSTRAP);
     match std::fs::symlink_metadata(&bootstrap) {
         Ok(meta) if meta.is_file() || meta.file_type().is_symlink() => {}
+        _ if !needs_bootstrap => {}
         _ => {
             return Err(invalid(
                 "The deployment package has no file named bootstrap at its root. An OS-only runtime (provided.al2023, provided.al2) starts the executable bootstrap; build it with `cargo lambda build --output-format zip`, or zip your binary as bootstrap.",
@@ -507,6 +521,44 @@ pub fn from_path(workdir: &Arc<WorkDir>, path: &Path) -> Result<CodePackage, Lam
     })
 }
 
+/// A managed runtime's package from a local path: a `.zip`, or a directory run in
+/// place as the task root.
+fn managed_path(workdir: &Arc<WorkDir>, path: &Path) -> Result<CodePackage, LambdaError> {
+    if !path.is_absolute() {
+        return Err(invalid(format!(
+            "The local code path {} must be absolute.",
+            path.display()
+        )));
+    }
+    let meta = std::fs::metadata(path).map_err(|e| {
+        invalid(format!(
+            "Cannot read the local code path {}: {e}",
+            path.display()
+        ))
+    })?;
+    if meta.is_dir() {
+        return Ok(CodePackage {
+            source: CodeSource::Directory {
+                dir: path.to_owned(),
+            },
+            sha256: sha256_base64(format!("dir:{}", path.display()).as_bytes()),
+            size: 0,
+        });
+    }
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+    {
+        let bytes = std::fs::read(path)
+            .map_err(|e| invalid(format!("Cannot read {}: {e}", path.display())))?;
+        return unpack_zip_for(workdir, &bytes, false);
+    }
+    Err(invalid(format!(
+        "The local code path {} of a managed runtime must be a directory (the task root) or a .zip.",
+        path.display()
+    )))
+}
+
 /// A package naming a cargo package. Its build starts now, in the background, if a tokio
 /// runtime is running (a package made outside one starts building when first invoked).
 pub fn cargo(package: &str, bin: Option<&str>, directory: &Path, release: bool) -> CodePackage {
@@ -537,8 +589,19 @@ pub fn cargo(package: &str, bin: Option<&str>, directory: &Path, release: bool) 
 
 /// Builds a package from its spec (blocking: unpacks and hashes files).
 pub fn build(workdir: &Arc<WorkDir>, spec: &CodeSpec) -> Result<CodePackage, LambdaError> {
+    build_for(workdir, spec, false)
+}
+
+/// [`build`] for a function of a managed runtime (`managed`): its zip needs no
+/// `bootstrap`, and a local path is a directory (the task root) or a `.zip`.
+pub fn build_for(
+    workdir: &Arc<WorkDir>,
+    spec: &CodeSpec,
+    managed: bool,
+) -> Result<CodePackage, LambdaError> {
     match spec {
-        CodeSpec::Zip(bytes) => unpack_zip(workdir, bytes),
+        CodeSpec::Zip(bytes) => unpack_zip_for(workdir, bytes, !managed),
+        CodeSpec::Path(path) if managed => managed_path(workdir, path),
         CodeSpec::Path(path) => from_path(workdir, path),
         CodeSpec::Cargo {
             package,
@@ -595,6 +658,7 @@ impl CodePackage {
         match &self.source {
             CodeSource::Zip { archive, .. } => format!("file://{}", archive.display()),
             CodeSource::Local { executable } => format!("file://{}", executable.display()),
+            CodeSource::Directory { dir } => format!("file://{}", dir.display()),
             CodeSource::Cargo(c) => format!("file://{}", c.directory.display()),
         }
     }
@@ -604,6 +668,7 @@ impl CodePackage {
         match &self.source {
             CodeSource::Zip { .. } => format!("zip ({} bytes)", self.size),
             CodeSource::Local { executable } => format!("local {}", executable.display()),
+            CodeSource::Directory { dir } => format!("local directory {}", dir.display()),
             CodeSource::Cargo(c) => format!("cargo package {}", c.package),
         }
     }
@@ -644,12 +709,12 @@ impl CodePackage {
     /// first if it has not been built yet.
     pub async fn entrypoint(&self) -> Result<(PathBuf, PathBuf), String> {
         let executable = match &self.source {
-            CodeSource::Zip { dir, .. } => dir.join(BOOTSTRAP),
+            CodeSource::Zip { dir, .. } | CodeSource::Directory { dir } => dir.join(BOOTSTRAP),
             CodeSource::Local { executable } => executable.clone(),
             CodeSource::Cargo(package) => package.executable().await?,
         };
         let root = match &self.source {
-            CodeSource::Zip { dir, .. } => dir.clone(),
+            CodeSource::Zip { dir, .. } | CodeSource::Directory { dir } => dir.clone(),
             _ => executable
                 .parent()
                 .map(Path::to_owned)

@@ -13,7 +13,8 @@ use super::names::LATEST;
 use crate::protocol::validation::Validator;
 use std::collections::BTreeMap;
 
-/// The runtimes the emulator runs: OS-only runtimes whose code is a `bootstrap` executable.
+/// The OS-only runtimes the emulator runs, whose code is a `bootstrap` executable (the
+/// managed ones are in `managed::ACCEPTED`).
 pub const SUPPORTED_RUNTIMES: &[&str] = &["provided.al2023", "provided.al2", "provided"];
 
 /// Every value of the model's `Runtime` enum.
@@ -128,6 +129,9 @@ pub struct FunctionConfig {
     pub last_modified: String,
     /// Changes with every change of configuration or code.
     pub revision_id: String,
+    /// `$LATEST`, or the number of a published version (whose configuration never
+    /// changes).
+    pub version: String,
 }
 
 impl std::fmt::Debug for FunctionConfig {
@@ -313,10 +317,14 @@ pub fn check(input: &ConfigInput<'_>) -> Result<ConfigChanges, LambdaError> {
 
     // Lambda's own rules.
     if let Some(runtime) = input.runtime {
-        if !SUPPORTED_RUNTIMES.contains(&runtime) {
+        if let Some(message) = super::managed::deprecated_message(runtime) {
+            return Err(LambdaError::InvalidParameterValue(message));
+        }
+        if !SUPPORTED_RUNTIMES.contains(&runtime) && super::managed::family(runtime).is_none() {
             return Err(LambdaError::InvalidParameterValue(format!(
-                "The runtime parameter of {runtime} is not supported by this emulator, which runs OS-only runtimes ({}): a deployment package with an executable named bootstrap at its root, such as `cargo lambda build --output-format zip` makes.",
-                SUPPORTED_RUNTIMES.join(", ")
+                "The runtime parameter of {runtime} is not supported by this emulator, which runs OS-only runtimes ({}) and the managed runtimes {}.",
+                SUPPORTED_RUNTIMES.join(", "),
+                super::managed::ACCEPTED.join(", ")
             )));
         }
     }
@@ -418,6 +426,7 @@ impl FunctionConfig {
             tags: BTreeMap::new(),
             last_modified: String::new(),
             revision_id: String::new(),
+            version: LATEST.to_owned(),
         };
         config.apply(changes);
         config
@@ -492,6 +501,16 @@ impl FunctionConfig {
         self.revision_id = uuid::Uuid::new_v4().to_string();
     }
 
+    /// The ARN of this version: a published version's ARN carries its number; `$LATEST`
+    /// is reported with the unqualified ARN (as GetFunction answers for a bare name).
+    pub fn version_arn(&self) -> String {
+        if self.version == LATEST {
+            self.arn.clone()
+        } else {
+            format!("{}:{}", self.arn, self.version)
+        }
+    }
+
     /// The `FunctionConfiguration` answer.
     pub fn output(&self, code: &CodePackage) -> FunctionConfiguration {
         // Lambda's function states (docs: "Lambda function states", functions-states.md of
@@ -516,7 +535,7 @@ impl FunctionConfig {
         };
         FunctionConfiguration {
             function_name: self.name.clone(),
-            function_arn: self.arn.clone(),
+            function_arn: self.version_arn(),
             runtime: self.runtime.clone(),
             role: self.role.clone(),
             handler: self.handler.clone(),
@@ -526,7 +545,7 @@ impl FunctionConfig {
             memory_size: self.memory_size,
             last_modified: self.last_modified.clone(),
             code_sha256: code.sha256.clone(),
-            version: LATEST.to_owned(),
+            version: self.version.clone(),
             environment: (!self.environment.is_empty()).then(|| EnvironmentResponse {
                 variables: self.environment.clone(),
             }),
@@ -605,11 +624,21 @@ mod tests {
     #[test]
     fn unsupported_runtimes_and_reserved_variables_are_invalid_parameters() {
         let e = err(ConfigInput {
-            runtime: Some("python3.12"),
+            runtime: Some("java21"),
             ..ConfigInput::default()
         });
         assert!(matches!(e, LambdaError::InvalidParameterValue(_)));
-        assert!(e.to_string().contains("python3.12"), "{e}");
+        assert!(e.to_string().contains("java21"), "{e}");
+        let e = err(ConfigInput {
+            runtime: Some("python3.9"),
+            ..ConfigInput::default()
+        });
+        assert!(e.to_string().contains("no longer supported"), "{e}");
+        assert!(check(&ConfigInput {
+            runtime: Some("python3.12"),
+            ..ConfigInput::default()
+        })
+        .is_ok());
         let env = model::Environment {
             variables: Some(BTreeMap::from([
                 ("AWS_REGION".to_owned(), "x".to_owned()),

@@ -8,7 +8,7 @@ use super::code::CodePackage;
 use super::config::FunctionConfig;
 use super::lifeline::Lifeline;
 use super::logs::{InvocationLog, LogSink, OutputPipes};
-use super::names::LATEST;
+
 use super::records::{CallTracker, InvocationRecords, SharedRecord};
 use super::runtime_api::{self, Dispatch, Dispatched, InitError, Reply};
 use axum::body::Bytes;
@@ -171,6 +171,11 @@ pub struct Launch<'a> {
     pub config: &'a FunctionConfig,
     pub code: Arc<CodePackage>,
     pub executable: PathBuf,
+    /// The executable's arguments (a managed runtime's interpreter: its client and the
+    /// handler).
+    pub arguments: Vec<String>,
+    /// Variables of the runtime (a managed runtime's `AWS_EXECUTION_ENV`, module path).
+    pub runtime_variables: Vec<(String, String)>,
     pub task_root: PathBuf,
     pub generation: u64,
     /// `http://127.0.0.1:PORT` of the emulator.
@@ -263,12 +268,12 @@ pub fn new_trace_id() -> String {
 }
 
 /// `2024/01/02/[$LATEST]0123456789abcdef0123456789abcdef`.
-fn log_stream_name() -> String {
+fn log_stream_name(version: &str) -> String {
     let format = time::macros::format_description!("[year]/[month]/[day]");
     let date = time::OffsetDateTime::now_utc()
         .format(&format)
         .unwrap_or_default();
-    format!("{date}/[{LATEST}]{}", uuid::Uuid::new_v4().simple())
+    format!("{date}/[{version}]{}", uuid::Uuid::new_v4().simple())
 }
 
 /// The variables of the emulator's own environment a function inherits: what a process
@@ -310,16 +315,17 @@ pub async fn launch(launch: Launch<'_>) -> Result<Environment, LaunchError> {
         .await
         .map_err(|e| LaunchError::Setup(format!("cannot open a Runtime API port: {e}")))?;
     let mut command = tokio::process::Command::new(&launch.executable);
+    command.args(&launch.arguments);
     command.env_clear();
     command.envs(host_variables(launch.pass_env));
     let region = config.region.as_str();
     let task_root = launch.task_root.to_string_lossy().into_owned();
     let memory = config.memory_size.to_string();
     let runtime_api = api.address.to_string();
-    let log_stream = log_stream_name();
+    let log_stream = log_stream_name(&config.version);
     let mut platform: Vec<(&str, &str)> = vec![
         ("AWS_LAMBDA_FUNCTION_NAME", &config.name),
-        ("AWS_LAMBDA_FUNCTION_VERSION", LATEST),
+        ("AWS_LAMBDA_FUNCTION_VERSION", &config.version),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", &memory),
         ("AWS_LAMBDA_LOG_GROUP_NAME", &config.log_group),
         ("AWS_LAMBDA_LOG_STREAM_NAME", &log_stream),
@@ -342,6 +348,7 @@ pub async fn launch(launch: Launch<'_>) -> Result<Environment, LaunchError> {
         platform.push(("AWS_LAMBDA_LOG_FORMAT", "JSON"));
     }
     command.envs(platform);
+    command.envs(launch.runtime_variables.iter().map(|(k, v)| (k, v)));
     // The function's own variables come last: they may override AWS_ENDPOINT_URL (the
     // reserved names were refused when they were configured).
     command.envs(&config.environment);
@@ -626,6 +633,7 @@ async fn wait_exit(exit: &mut watch::Receiver<Option<Exit>>) -> Exit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lambda::names::LATEST;
 
     #[test]
     fn exits_read_as_lambda_words_them() {
@@ -666,7 +674,7 @@ mod tests {
         let trace = new_trace_id();
         assert!(trace.starts_with("Root=1-"), "{trace}");
         assert_eq!(trace.split(';').count(), 3);
-        let stream = log_stream_name();
+        let stream = log_stream_name(LATEST);
         assert!(stream.contains("/[$LATEST]"), "{stream}");
         assert_eq!(max_memory_mb(u32::MAX), None);
         assert!(max_memory_mb(std::process::id()).is_some_and(|mb| mb > 0));

@@ -8,10 +8,10 @@ use super::environment::{self, Environment, Exit, Invocation, Launch, LaunchErro
 use super::error::LambdaError;
 use super::functions::{role_trusts_lambda, ROLE_NOT_ASSUMABLE};
 use super::logs::{self, InvocationLog, Report};
-use super::names::LATEST;
+use super::pool::EnvironmentPool;
 use super::records::{InvocationRecord, SharedRecord};
 use super::runtime_api::{Reply, MAX_RESPONSE_BYTES};
-use super::store::{Function, FunctionVersion};
+use super::store::{Function, FunctionVersion, Resolved};
 use crate::state::EmulatorState;
 use axum::body::Bytes;
 use std::sync::Arc;
@@ -30,6 +30,9 @@ pub struct Request {
     /// Raw JSON.
     pub client_context: Option<String>,
     pub trace_id: String,
+    /// The ARN the caller invoked (with its qualifier, an alias's included), which the
+    /// runtime receives as `Lambda-Runtime-Invoked-Function-Arn`.
+    pub invoked_arn: String,
 }
 
 /// How an invocation ended.
@@ -100,7 +103,7 @@ fn exit_message(request_id: &str, exit: &Exit) -> String {
 /// Starts a new environment for `version`.
 async fn cold_start(
     state: &EmulatorState,
-    function: &Function,
+    pool: &EnvironmentPool,
     version: &FunctionVersion,
     log: &Arc<InvocationLog>,
     record: &SharedRecord,
@@ -111,11 +114,38 @@ async fn cold_start(
         )));
     }
     let config = &version.config;
-    let (executable, task_root) = version
+    let (mut executable, task_root) = version
         .code
         .entrypoint()
         .await
         .map_err(ColdStartError::Entrypoint)?;
+    let mut arguments = Vec::new();
+    let mut runtime_variables = Vec::new();
+    // Lambda's X-Ray variables (Lambda Developer Guide, "Defined runtime environment
+    // variables"): the daemon's address (here the emulator's own socket) and what an SDK
+    // does outside a trace.
+    if let Some(daemon) = state.lambda.xray_daemon() {
+        runtime_variables.push(("AWS_XRAY_DAEMON_ADDRESS".to_owned(), daemon.to_string()));
+        runtime_variables.push((
+            "AWS_XRAY_CONTEXT_MISSING".to_owned(),
+            "LOG_ERROR".to_owned(),
+        ));
+    }
+    if super::managed::family(&config.runtime).is_some() {
+        // A managed runtime: its interpreter runs AWS's runtime interface client with the
+        // handler (found when the function was created; a fixture's on its first start).
+        let runtimes = state.lambda.runtimes(&state.config);
+        let runtime = config.runtime.clone();
+        let interpreter = tokio::task::spawn_blocking(move || runtimes.find(&runtime))
+            .await
+            .map_err(|e| ColdStartError::Entrypoint(e.to_string()))?
+            .map_err(ColdStartError::Entrypoint)?;
+        let handler = config.handler.clone().unwrap_or_default();
+        let (program, args) = interpreter.command(&handler);
+        executable = program;
+        arguments = args;
+        runtime_variables.extend(interpreter.variables(&config.runtime, &task_root));
+    }
     // Lambda assumes the role for every new environment: it must still trust Lambda.
     role_trusts_lambda(state, &config.role, &config.arn).map_err(ColdStartError::Api)?;
     let Some(role) = state.iam.directory().role_by_arn(&config.role) else {
@@ -141,6 +171,8 @@ async fn cold_start(
         config,
         code: Arc::clone(&version.code),
         executable,
+        arguments,
+        runtime_variables,
         task_root,
         generation: version.generation,
         endpoint: state.lambda.endpoint_url(&state.config),
@@ -159,7 +191,7 @@ async fn cold_start(
         LaunchError::Spawn(message) => ColdStartError::Entrypoint(message),
         LaunchError::Setup(message) => ColdStartError::Api(LambdaError::Service(message)),
     })?;
-    function.pool.track(Arc::clone(&env.control));
+    pool.track(Arc::clone(&env.control));
     Ok(Arc::new(env))
 }
 
@@ -174,6 +206,9 @@ struct Finish<'a> {
     duration: Duration,
     init: Option<Duration>,
     max_memory_mb: u64,
+    /// Whether the invocation's trace is sampled: the platform's own subsegments then
+    /// join the function's in the record's X-Ray timeline.
+    traced: bool,
 }
 
 fn report(sink_line: &dyn Fn(&str), record: &SharedRecord, finish: &Finish<'_>) {
@@ -189,6 +224,29 @@ fn report(sink_line: &dyn Fn(&str), record: &SharedRecord, finish: &Finish<'_>) 
         max_memory_used_mb: finish.max_memory_mb,
         init_duration_ms: init_ms,
     }));
+    if finish.traced {
+        // The subsegments Lambda's function segment shows: `Initialization` (a cold
+        // start's init phase), then `Invocation` (the handler).
+        let now = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as f64 / 1e9;
+        let invocation_start = now - finish.duration.as_secs_f64();
+        let mut platform = Vec::new();
+        if let Some(init) = finish.init {
+            platform.push(super::xray::platform_entry(
+                "Initialization",
+                invocation_start - init.as_secs_f64(),
+                invocation_start,
+            ));
+        }
+        platform.push(super::xray::platform_entry(
+            "Invocation",
+            invocation_start,
+            now,
+        ));
+        update(record, |r| {
+            r.xray.extend(platform);
+            r.xray.sort_by(|a, b| a.start_time.total_cmp(&b.start_time));
+        });
+    }
     update(record, |r| {
         r.duration_ms = Some((duration_ms * 100.0).round() / 100.0);
         r.init_duration_ms = init_ms.map(|ms| (ms * 100.0).round() / 100.0);
@@ -197,19 +255,23 @@ fn report(sink_line: &dyn Fn(&str), record: &SharedRecord, finish: &Finish<'_>) 
     });
 }
 
-/// Runs one invocation of `function` (the caller holds a concurrency permit).
+/// Runs one invocation of `function` at `resolved` (`$LATEST` or a published version,
+/// each with environments of its own; the caller holds a permit of that pool).
 pub async fn execute(
     state: &EmulatorState,
     function: &Arc<Function>,
+    resolved: &Resolved,
     request: Request,
 ) -> Result<Outcome, LambdaError> {
-    let version = function.current();
+    let version = resolved.snapshot(function);
+    let pool = resolved.pool(function);
     let config = &version.config;
     let log = Arc::new(InvocationLog::default());
     let record = state.lambda.records.begin(InvocationRecord {
         request_id: request.request_id.clone(),
         function_name: config.name.clone(),
         function_arn: config.arn.clone(),
+        function_version: config.version.clone(),
         region: config.region.clone(),
         invocation_type: request.invocation_type.to_owned(),
         start_time: timestamp(),
@@ -223,21 +285,25 @@ pub async fn execute(
         outcome: "Pending".to_owned(),
         error_type: None,
         aws_calls: Vec::new(),
+        xray: Vec::new(),
     });
     state
         .lambda
         .records
         .keep_log(&request.request_id, Arc::clone(&log));
+    // Segments the function sends for this invocation's trace land in its record.
+    state.lambda.traces.expect(&request.trace_id, &record);
+    let traced = request.trace_id.contains("Sampled=1");
     let request_id = request.request_id.as_str();
     let started = Instant::now();
-    let warm = function.pool.take_idle(version.generation);
+    let warm = pool.take_idle(version.generation);
     let cold = warm.is_none();
     let env = match warm {
         Some(env) => {
             env.sink.attach(Arc::clone(&log));
             env
         }
-        None => match cold_start(state, function, &version, &log, &record).await {
+        None => match cold_start(state, pool, &version, &log, &record).await {
             Ok(env) => env,
             Err(ColdStartError::Api(error)) => {
                 update(&record, |r| {
@@ -254,7 +320,7 @@ pub async fn execute(
                     log.push_line(text);
                 };
                 let message = format!("RequestId: {request_id} Error: {message}");
-                line(&logs::start_line(request_id, LATEST));
+                line(&logs::start_line(request_id, &config.version));
                 line(&message);
                 line("Runtime.InvalidEntrypoint");
                 report(
@@ -266,6 +332,7 @@ pub async fn execute(
                         duration: started.elapsed(),
                         init: None,
                         max_memory_mb: 0,
+                        traced,
                     },
                 );
                 update(&record, |r| {
@@ -290,14 +357,14 @@ pub async fn execute(
     let sink = Arc::clone(&env.sink);
     let line = |text: &str| sink.platform_line(text);
     let timeout = Duration::from_secs(u64::from(config.timeout));
-    let start_line = logs::start_line(request_id, LATEST);
+    let start_line = logs::start_line(request_id, &config.version);
     let run = env
         .run(
             Invocation {
                 request_id: request.request_id.clone(),
                 payload: request.payload,
                 timeout,
-                function_arn: config.arn.clone(),
+                function_arn: request.invoked_arn.clone(),
                 trace_id: request.trace_id,
                 client_context: request.client_context,
             },
@@ -314,6 +381,7 @@ pub async fn execute(
         duration,
         init,
         max_memory_mb: memory,
+        traced,
     };
     // A failed initialisation is reported before START; a warm environment that died
     // while idle has no initialisation to report.
@@ -430,7 +498,7 @@ pub async fn execute(
         r.error_type = error_type.clone();
     });
     if keep {
-        function.pool.release(env, function.current().generation);
+        pool.release(env, resolved.generation(function));
     } else {
         // Dropping the last handle kills the process group.
         drop(env);

@@ -117,7 +117,9 @@ pub fn load_function(
     .map_err(|e| fail(e.to_string()))?;
     let spec = code_spec(file, fixture).map_err(fail)?;
     let workdir = state.lambda.workdir().map_err(|e| fail(e.to_string()))?;
-    let package = code::build(&workdir, &spec).map_err(|e| fail(e.to_string()))?;
+    // A managed runtime's interpreter is looked for when the function first starts.
+    let managed = super::managed::family(runtime).is_some();
+    let package = code::build_for(&workdir, &spec, managed).map_err(|e| fail(e.to_string()))?;
     let config = FunctionConfig::new(&fixture.name, &arn, region, changes);
     let function = Function::new(config, Arc::new(package), new_pool(state));
     if !regions.get(region).lambda.insert(Arc::new(function)) {
@@ -219,10 +221,10 @@ roles:
             ),
             (
                 format!(
-                    "{}    runtime: python3.12\n",
+                    "{}    runtime: java21\n",
                     function("allowed-x", "fn-role", "{ cargo_package: p }")
                 ),
-                "python3.12",
+                "java21",
             ),
             (
                 format!(
@@ -246,5 +248,49 @@ roles:
             assert!(err.starts_with("/fixtures/world.yaml: functions["), "{err}");
             assert!(err.contains(expected), "{err}\nexpected: {expected}");
         }
+    }
+
+    #[test]
+    fn a_pending_function_refuses_configuration_updates() {
+        // Outside a tokio runtime the cargo build never starts: the function stays Pending.
+        let state = load(&function(
+            "allowed-pending",
+            "fn-role",
+            "{ cargo_package: my-fn }",
+        ))
+        .unwrap();
+        let ctx = crate::context::RequestContext::new(
+            "us-east-1",
+            "123456789012",
+            crate::context::Caller::account_root("123456789012", None),
+            None,
+        );
+        let config =
+            super::super::functions::get_configuration(&state, &ctx, "allowed-pending", None)
+                .unwrap();
+        assert_eq!(config.state, "Pending");
+        assert_eq!(config.state_reason_code, Some("Creating"));
+        let refused = super::super::functions::update_configuration(
+            &state,
+            &ctx,
+            "allowed-pending",
+            super::super::model::UpdateFunctionConfigurationInput {
+                timeout: Some(10),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            refused,
+            super::super::LambdaError::ResourceConflict(
+                "The operation cannot be performed at this time. The function is currently in the following state: Pending".to_owned()
+            )
+        );
+        let current = state
+            .region("us-east-1")
+            .lambda
+            .get("allowed-pending")
+            .unwrap();
+        assert_eq!(current.current().config.timeout, 3, "nothing changed");
     }
 }

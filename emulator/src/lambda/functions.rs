@@ -154,7 +154,8 @@ fn not_found(target: &Target) -> LambdaError {
     LambdaError::function_not_found(&target.qualified_arn())
 }
 
-/// The function a target names, at `$LATEST` (the only version the emulator keeps).
+/// The function a target names (its qualifier, if any, must name `$LATEST`, a
+/// published version or an alias).
 fn find(
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -170,18 +171,50 @@ fn find(
         .lambda
         .get(&target.reference.name)
         .ok_or_else(|| not_found(target))?;
-    match target.reference.qualifier.as_deref() {
-        None | Some(LATEST) => Ok(function),
-        Some(_) => Err(not_found(target)),
+    super::versions::resolve(&function, target, false)?;
+    Ok(function)
+}
+
+/// Builds a code package off the request's thread (unpacking and hashing block); for a
+/// managed runtime (`managed`) no `bootstrap` is needed.
+async fn package(
+    state: &EmulatorState,
+    spec: CodeSpec,
+    managed: bool,
+) -> Result<CodePackage, LambdaError> {
+    let workdir = state.lambda.workdir()?;
+    tokio::task::spawn_blocking(move || code::build_for(&workdir, &spec, managed))
+        .await
+        .map_err(|e| LambdaError::Service(format!("Unpacking the code failed: {e}")))?
+}
+
+/// Lambda refuses to change a function that is still `Pending` (Lambda Developer Guide,
+/// "Lambda function states": while Pending, "invocations or other API actions that
+/// operate on the function" fail), in the words it uses for Invoke (see
+/// `invoke::refuse_unless_active`). A `Failed` function may be updated: that is how it
+/// is repaired.
+pub fn refuse_while_pending(code: &CodePackage) -> Result<(), LambdaError> {
+    match code.state() {
+        code::CodeState::Pending => Err(LambdaError::ResourceConflict(
+            "The operation cannot be performed at this time. The function is currently in the following state: Pending".to_owned(),
+        )),
+        _ => Ok(()),
     }
 }
 
-/// Builds a code package off the request's thread (unpacking and hashing block).
-async fn package(state: &EmulatorState, spec: CodeSpec) -> Result<CodePackage, LambdaError> {
-    let workdir = state.lambda.workdir()?;
-    tokio::task::spawn_blocking(move || code::build(&workdir, &spec))
-        .await
-        .map_err(|e| LambdaError::Service(format!("Unpacking the code failed: {e}")))?
+/// Checks that a managed runtime has an interpreter on this machine (blocking: it may
+/// ask candidates their version, each within a time limit), so that a function that
+/// could never start is refused when it is created, not at Invoke.
+fn check_interpreter(state: &EmulatorState, runtime: &str) -> Result<(), LambdaError> {
+    if super::managed::family(runtime).is_none() {
+        return Ok(());
+    }
+    state
+        .lambda
+        .runtimes(&state.config)
+        .find(runtime)
+        .map(|_| ())
+        .map_err(LambdaError::InvalidParameterValue)
 }
 
 fn check_revision(given: Option<&str>, current: &FunctionConfig) -> Result<(), LambdaError> {
@@ -193,15 +226,20 @@ fn check_revision(given: Option<&str>, current: &FunctionConfig) -> Result<(), L
     }
 }
 
-/// Versions are not emulated: `Publish: true` is refused rather than silently answering
-/// `$LATEST` where AWS would have published version 1.
-fn refuse_publish(publish: Option<bool>) -> Result<(), LambdaError> {
-    if publish == Some(true) {
-        return Err(LambdaError::InvalidParameterValue(
-            "Publish is not supported by this emulator: it serves $LATEST only (PublishVersion is not implemented either).".to_owned(),
-        ));
+/// With `Publish: true`, publishes the new `$LATEST` and answers the version's
+/// configuration (as CreateFunction and UpdateFunctionCode do on Lambda).
+fn published_output(
+    state: &EmulatorState,
+    function: &Function,
+    publish: Option<bool>,
+) -> Result<Option<FunctionConfiguration>, LambdaError> {
+    if publish != Some(true) {
+        return Ok(None);
     }
-    Ok(())
+    let published = super::versions::publish(state, function, &Default::default())?;
+    Ok(Some(
+        published.version.config.output(&published.version.code),
+    ))
 }
 
 /// CreateFunction.
@@ -239,7 +277,6 @@ pub async fn create(
                 .to_owned(),
         ));
     }
-    refuse_publish(input.publish)?;
     let changes = config::check(&ConfigInput {
         runtime: input.runtime.as_deref(),
         role: Some(role),
@@ -286,6 +323,17 @@ pub async fn create(
         },
     )?;
     check_role(state, ctx, role, &target.arn)?;
+    let runtime = input.runtime.clone().unwrap_or_default();
+    let managed = super::managed::family(&runtime).is_some();
+    if managed {
+        // Probing runs processes (each within a time limit): off the request's worker.
+        let runtimes = state.lambda.runtimes(&state.config);
+        let probed = runtime.clone();
+        tokio::task::spawn_blocking(move || runtimes.find(&probed))
+            .await
+            .map_err(|e| LambdaError::Service(format!("Looking for the runtime failed: {e}")))?
+            .map_err(LambdaError::InvalidParameterValue)?;
+    }
     let region = state.region(&ctx.region);
     let exists = || {
         LambdaError::ResourceConflict(format!("Function already exist: {}", target.reference.name))
@@ -293,19 +341,19 @@ pub async fn create(
     if region.lambda.get(&target.reference.name).is_some() {
         return Err(exists());
     }
-    let package = package(state, spec).await?;
+    let package = package(state, spec, managed).await?;
     let mut config = FunctionConfig::new(&target.reference.name, &target.arn, &ctx.region, changes);
     config.tags = input.tags.clone().unwrap_or_default();
     let output = config.output(&package);
     let function = Arc::new(Function::new(config, Arc::new(package), new_pool(state)));
-    if !region
-        .lambda
-        .insert_within(function, state.config.lambda_code_storage_bytes)?
-    {
+    if !region.lambda.insert_within(
+        Arc::clone(&function),
+        state.config.lambda_code_storage_bytes,
+    )? {
         return Err(exists());
     }
     tracing::debug!(function = %target.arn, request_id = %ctx.request_id, "function created");
-    Ok(output)
+    Ok(published_output(state, &function, input.publish)?.unwrap_or(output))
 }
 
 /// A new function's environment pool, with the emulator's limits.
@@ -331,22 +379,34 @@ fn read_function(
         ..target
     };
     authorize(state, ctx, action, &target.qualified_arn(), &target.account)?;
-    Ok(find(state, ctx, &target)?.current())
+    let function = find(state, ctx, &target)?;
+    Ok(super::versions::resolve(&function, &target, false)?.snapshot(&function))
 }
 
-/// GetFunction.
+/// GetFunction. `Code.Location` is a download link served by the emulator at `host`
+/// (the request's `Host`, which the guard has checked names this machine) for a zip
+/// package, else the code's `file://` location.
 pub fn get(
     state: &EmulatorState,
     ctx: &RequestContext,
     name: &str,
     qualifier: Option<&str>,
+    host: Option<&str>,
 ) -> Result<GetFunctionOutput, LambdaError> {
     let current = read_function(state, ctx, name, qualifier, "lambda:GetFunction")?;
+    let location = host
+        .and_then(|h| {
+            state
+                .lambda
+                .code_links
+                .issue(&format!("http://{h}"), &current.code)
+        })
+        .unwrap_or_else(|| current.code.location());
     Ok(GetFunctionOutput {
         configuration: current.config.output(&current.code),
         code: FunctionCodeLocation {
             repository_type: "S3",
-            location: current.code.location(),
+            location,
         },
         tags: (!current.config.tags.is_empty()).then(|| current.config.tags.clone()),
     })
@@ -433,13 +493,24 @@ pub fn list(
         ),
     };
     let max = max_items.map_or(50, |n| n as usize);
+    let all_versions = input.function_version.as_deref() == Some("ALL");
     let (page, next) = state.region(&ctx.region).lambda.page(from.as_deref(), max);
     Ok(ListFunctionsOutput {
+        // `FunctionVersion: ALL` lists each function's published versions after it.
         functions: page
             .iter()
-            .map(|f| {
+            .flat_map(|f| {
                 let current = f.current();
-                current.config.output(&current.code)
+                let versions = if all_versions {
+                    f.versions()
+                } else {
+                    Vec::new()
+                };
+                std::iter::once(current.config.output(&current.code)).chain(
+                    versions
+                        .into_iter()
+                        .map(|p| p.version.config.output(&p.version.code)),
+                )
             })
             .collect(),
         next_marker: next.map(|name| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(name)),
@@ -490,7 +561,11 @@ pub fn update_configuration(
     if let Some(role) = &input.role {
         check_role(state, ctx, role, &target.arn)?;
     }
+    if let Some(runtime) = &input.runtime {
+        check_interpreter(state, runtime)?;
+    }
     let next = function.update(|current| {
+        refuse_while_pending(&current.code)?;
         check_revision(input.revision_id.as_deref(), &current.config)?;
         let mut config = current.config.clone();
         config.apply(changes);
@@ -524,7 +599,6 @@ pub async fn update_code(
         }
     }
     v.finish().map_err(LambdaError::Validation)?;
-    refuse_publish(input.publish)?;
     let spec = code::spec_from_request(
         input.zip_file.as_deref(),
         input.s3_bucket.as_deref(),
@@ -544,8 +618,10 @@ pub async fn update_code(
             "Only the unqualified function's code can be updated.".to_owned(),
         ));
     }
+    refuse_while_pending(&function.current().code)?;
     check_revision(input.revision_id.as_deref(), &function.current().config)?;
-    let package = package(state, spec).await?;
+    let managed = super::managed::family(&function.current().config.runtime).is_some();
+    let package = package(state, spec, managed).await?;
     // The region's code storage quota, with this function's code replaced.
     let others = state
         .region(&ctx.region)
@@ -560,6 +636,7 @@ pub async fn update_code(
     }
     let package = Arc::new(package);
     let next = function.update(|current| {
+        refuse_while_pending(&current.code)?;
         check_revision(input.revision_id.as_deref(), &current.config)?;
         let mut config = current.config.clone();
         if let Some(architectures) = &input.architectures {
@@ -569,7 +646,8 @@ pub async fn update_code(
         Ok((config, Arc::clone(&package)))
     })?;
     tracing::debug!(function = %target.arn, request_id = %ctx.request_id, "function code updated");
-    Ok(next.config.output(&next.code))
+    Ok(published_output(state, &function, input.publish)?
+        .unwrap_or_else(|| next.config.output(&next.code)))
 }
 
 /// DeleteFunction: the function goes at once; its idle environments are stopped, busy
@@ -592,6 +670,7 @@ pub fn delete(
         &target.qualified_arn(),
         &target.account,
     )?;
+    let region = state.region(&ctx.region);
     match target.reference.qualifier.as_deref() {
         None => {}
         Some(LATEST) => {
@@ -599,14 +678,31 @@ pub fn delete(
                 "$LATEST version cannot be deleted without deleting the function.".to_owned(),
             ))
         }
-        Some(_) => return Err(not_found(&target)),
+        Some(q) => {
+            // A version is deleted on its own; an alias is not a version.
+            let function = region
+                .lambda
+                .get(&target.reference.name)
+                .ok_or_else(|| not_found(&target))?;
+            let number = q.parse::<u64>().map_err(|_| not_found(&target))?;
+            return match function.remove_version(number) {
+                Ok(Some(_)) => {
+                    tracing::debug!(function = %target.qualified_arn(), request_id = %ctx.request_id, "function version deleted");
+                    Ok(())
+                }
+                Ok(None) => Err(not_found(&target)),
+                Err(aliases) => Err(LambdaError::ResourceConflict(format!(
+                    "Unable to delete version because the following aliases reference it: [{}]",
+                    aliases.join(", ")
+                ))),
+            };
+        }
     }
-    let function = state
-        .region(&ctx.region)
+    let function = region
         .lambda
         .remove(&target.reference.name)
         .ok_or_else(|| not_found(&target))?;
-    function.pool.close();
+    function.close();
     tracing::debug!(function = %target.arn, request_id = %ctx.request_id, "function deleted");
     Ok(())
 }

@@ -7,7 +7,6 @@
 use super::error::LambdaError;
 use super::execution::{self, Request};
 use super::functions::{authorize, target, Target};
-use super::names::LATEST;
 use crate::context::RequestContext;
 use crate::state::EmulatorState;
 use axum::body::Bytes;
@@ -34,7 +33,7 @@ pub struct InvokeOutput {
     /// `X-Amz-Log-Result`: the last 4 KB of the log, base64.
     pub log_result: Option<String>,
     /// `X-Amz-Executed-Version`.
-    pub executed_version: Option<&'static str>,
+    pub executed_version: Option<String>,
 }
 
 /// Invoke's input, from the path, query and headers.
@@ -89,16 +88,12 @@ fn resolve(
         &target.qualified_arn(),
         &target.account,
     )?;
-    let not_found = || LambdaError::function_not_found(&target.qualified_arn());
     let function = state
         .region(&ctx.region)
         .lambda
         .get(&target.reference.name)
-        .ok_or_else(not_found)?;
-    match target.reference.qualifier.as_deref() {
-        None | Some(LATEST) => Ok((target, function)),
-        Some(_) => Err(not_found()),
-    }
+        .ok_or_else(|| LambdaError::function_not_found(&target.qualified_arn()))?;
+    Ok((target, function))
 }
 
 /// Lambda invokes only `Active` functions. Its words for the others, as the AWS CLI shows
@@ -142,8 +137,14 @@ pub async fn invoke(
         .filter(|c| !c.is_empty())
         .map(client_context)
         .transpose()?;
-    let (_, function) = resolve(state, ctx, &input)?;
-    refuse_unless_active(&function.current().code)?;
+    let (target, function) = resolve(state, ctx, &input)?;
+    // An alias picks its version here, by its weights, once per invocation.
+    let resolved = super::versions::resolve(&function, &target, true)?;
+    let snapshot = resolved.snapshot(&function);
+    refuse_unless_active(&snapshot.code)?;
+    let executed_version = snapshot.config.version.clone();
+    let tracing_active = snapshot.config.tracing_mode == "Active";
+    drop(snapshot);
     let invocation_type = invocation_type.unwrap_or("RequestResponse");
     let (limit, operation) = if invocation_type == "Event" {
         (MAX_EVENT_PAYLOAD, "InvokeAsync")
@@ -165,10 +166,12 @@ pub async fn invoke(
         }
         input.payload
     };
-    let trace_id = header(input.headers, "x-amzn-trace-id")
-        .filter(|t| t.starts_with("Root="))
-        .map(str::to_owned)
-        .unwrap_or_else(super::environment::new_trace_id);
+    // `Tracing: Active` samples every invocation (its SDKs then send segments); a
+    // caller's trace header is passed through as it is.
+    let trace_id = super::xray::header_for(
+        header(input.headers, "x-amzn-trace-id").filter(|t| t.starts_with("Root=")),
+        tracing_active,
+    );
     let request = Request {
         request_id: ctx.request_id.clone(),
         payload,
@@ -179,6 +182,7 @@ pub async fn invoke(
         },
         client_context: context,
         trace_id,
+        invoked_arn: target.qualified_arn(),
     };
     match invocation_type {
         "DryRun" => Ok(InvokeOutput {
@@ -199,14 +203,14 @@ pub async fn invoke(
             };
             let state = Arc::clone(state);
             tokio::spawn(async move {
-                let permit = function.pool.permit().await;
+                let permit = resolved.pool(&function).permit().await;
                 drop(queued);
                 let Some(_permit) = permit else {
                     tracing::info!(function = %function.arn, request_id = %request.request_id, "event dropped: the function was deleted");
                     return;
                 };
                 let request_id = request.request_id.clone();
-                match execution::execute(&state, &function, request).await {
+                match execution::execute(&state, &function, &resolved, request).await {
                     Ok(outcome) => {
                         if outcome.function_error.is_some() {
                             tracing::info!(function = %function.arn, request_id = %request_id, "event invocation failed with a function error");
@@ -226,14 +230,14 @@ pub async fn invoke(
             })
         }
         _ => {
-            let Some(permit) = function.pool.try_permit() else {
+            let Some(permit) = resolved.pool(&function).try_permit() else {
                 return Err(LambdaError::throttled());
             };
             // As on AWS, an invocation runs to its end even if the caller hangs up.
             let state = Arc::clone(state);
             let outcome = tokio::spawn(async move {
                 let _permit = permit;
-                execution::execute(&state, &function, request).await
+                execution::execute(&state, &function, &resolved, request).await
             })
             .await
             .map_err(|e| LambdaError::Service(format!("The invocation failed: {e}")))??;
@@ -244,7 +248,7 @@ pub async fn invoke(
                 payload: outcome.payload,
                 function_error: outcome.function_error,
                 log_result,
-                executed_version: Some(LATEST),
+                executed_version: Some(executed_version),
             })
         }
     }

@@ -1,13 +1,19 @@
-//! AWS Lambda over restJson1: functions (create, read, list, update, delete) and Invoke,
-//! run in execution environments that are real child processes speaking the Lambda
-//! Runtime API, as `provided.al2023` runs a `bootstrap` executable.
+//! AWS Lambda over restJson1: functions (create, read, list, update, delete), versions
+//! and aliases, and Invoke, run in execution environments that are real child processes
+//! speaking the Lambda Runtime API, as `provided.al2023` runs a `bootstrap` executable
+//! (or, for `python3.x` / `nodejs*.x`, an interpreter of the machine running AWS's runtime
+//! interface client).
 //!
 //! - [`routes`]: every operation by method and path; the one table through which the
 //!   implemented ones are reached.
 //! - [`api`]: decodes a request for its operation and writes the answer.
 //! - [`functions`]: CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions,
 //!   UpdateFunctionConfiguration, UpdateFunctionCode, DeleteFunction.
+//! - [`versions`]: PublishVersion, ListVersionsByFunction, the alias operations, and the
+//!   resolution of qualifiers.
 //! - [`invoke`]: Invoke (RequestResponse, Event, DryRun), payload limits, throttling.
+//! - [`managed`]: the managed runtimes' interpreters; [`xray`]: the X-Ray daemon socket
+//!   and invocation timelines; [`links`]: GetFunction's download links.
 //! - [`execution`]: one invocation in an environment: cold or warm start, the
 //!   platform's log lines, timeouts, crashes and initialisation errors as Lambda reports
 //!   them.
@@ -35,7 +41,9 @@ pub mod fixture;
 pub mod functions;
 pub mod invoke;
 pub mod lifeline;
+pub mod links;
 pub mod logs;
+pub mod managed;
 pub mod model;
 pub mod names;
 pub mod pool;
@@ -43,6 +51,8 @@ pub mod records;
 pub mod routes;
 pub mod runtime_api;
 pub mod store;
+pub mod versions;
+pub mod xray;
 
 pub use error::LambdaError;
 
@@ -76,6 +86,14 @@ pub struct Lambda {
     environments: OnceLock<Arc<Semaphore>>,
     /// Event invocations waiting for an environment, and their payload bytes.
     queued: Arc<Mutex<(usize, usize)>>,
+    /// The interpreters of managed runtimes, found on first use.
+    runtimes: OnceLock<Arc<managed::Runtimes>>,
+    /// GetFunction's download links (`Code.Location`).
+    pub code_links: links::CodeLinks,
+    /// The invocations waiting for X-Ray segments.
+    pub traces: Arc<xray::Traces>,
+    /// The X-Ray daemon socket, opened on first use.
+    xray: OnceLock<Option<SocketAddr>>,
 }
 
 /// An Event invocation's place in the queue, given back when it is dropped.
@@ -146,6 +164,20 @@ impl Lambda {
     pub fn is_stopping(&self) -> bool {
         self.stopping.load(Ordering::Acquire)
     }
+
+    /// The emulator's X-Ray daemon address (its UDP socket is opened on first use, from
+    /// within the runtime).
+    pub fn xray_daemon(&self) -> Option<SocketAddr> {
+        xray::daemon_address(&self.xray, &self.traces)
+    }
+
+    /// The managed runtimes' interpreters (mapped in `config`, or found).
+    pub fn runtimes(&self, config: &Config) -> Arc<managed::Runtimes> {
+        Arc::clone(
+            self.runtimes
+                .get_or_init(|| Arc::new(managed::Runtimes::new(&config.lambda_runtimes))),
+        )
+    }
 }
 
 /// A permit for one more execution environment, emulator-wide: when all are taken, idle
@@ -166,9 +198,10 @@ pub fn environment_slot(state: &EmulatorState) -> Option<OwnedSemaphorePermit> {
             .all()
             .iter()
             .flat_map(|region| region.lambda.all())
-            .filter_map(|function| function.pool.oldest_idle_since().map(|t| (function, t)))
+            .flat_map(|function| function.pools())
+            .filter_map(|pool| pool.oldest_idle_since().map(|t| (pool, t)))
             .min_by_key(|(_, since)| *since)
-            .is_some_and(|(function, _)| function.pool.evict_oldest_idle());
+            .is_some_and(|(pool, _)| pool.evict_oldest_idle());
         if !evicted {
             return Arc::clone(permits).try_acquire_owned().ok();
         }
@@ -186,7 +219,9 @@ pub async fn stop_all(state: &EmulatorState) {
         .flat_map(|region| region.lambda.all())
         .collect();
     for function in &functions {
-        function.pool.stop_all().await;
+        for pool in function.pools() {
+            pool.stop_all().await;
+        }
     }
     if !functions.is_empty() {
         tracing::debug!(

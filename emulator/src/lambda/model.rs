@@ -237,3 +237,71 @@ pub struct ListFunctionsOutput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_marker: Option<String>,
 }
+
+/// `PublishVersionRequest` (the function name comes from the path).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PublishVersionInput {
+    pub code_sha256: Option<String>,
+    pub description: Option<String>,
+    pub revision_id: Option<String>,
+}
+
+/// `ListVersionsByFunctionResponse`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListVersionsOutput {
+    pub versions: Vec<FunctionConfiguration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+}
+
+/// `AliasRoutingConfiguration`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AliasRoutingConfiguration {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub additional_version_weights: Option<BTreeMap<String, f64>>,
+}
+
+/// `CreateAliasRequest` (the function name comes from the path).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateAliasInput {
+    pub name: Option<String>,
+    pub function_version: Option<String>,
+    pub description: Option<String>,
+    pub routing_config: Option<AliasRoutingConfiguration>,
+}
+
+/// `UpdateAliasRequest` (function and alias names come from the path).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateAliasInput {
+    pub function_version: Option<String>,
+    pub description: Option<String>,
+    pub routing_config: Option<AliasRoutingConfiguration>,
+    pub revision_id: Option<String>,
+}
+
+/// `AliasConfiguration`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AliasConfiguration {
+    pub alias_arn: String,
+    pub name: String,
+    pub function_version: String,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing_config: Option<AliasRoutingConfiguration>,
+    pub revision_id: String,
+}
+
+/// `ListAliasesResponse`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListAliasesOutput {
+    pub aliases: Vec<AliasConfiguration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_marker: Option<String>,
+}

@@ -12,8 +12,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// How long shutdown waits for one environment's process to be reaped.
 const STOP_LIMIT: Duration = Duration::from_secs(5);
 
-/// A function's environments.
-#[derive(Debug)]
+/// A function's environments (a clone is another handle on the same pool).
+#[derive(Debug, Clone)]
 pub struct EnvironmentPool {
     inner: Arc<PoolInner>,
 }

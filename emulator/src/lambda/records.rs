@@ -40,6 +40,8 @@ pub struct InvocationRecord {
     pub request_id: String,
     pub function_name: String,
     pub function_arn: String,
+    /// The version that ran (`$LATEST`, or a published version's number).
+    pub function_version: String,
     pub region: String,
     /// `RequestResponse` or `Event`.
     pub invocation_type: String,
@@ -69,6 +71,36 @@ pub struct InvocationRecord {
     /// The AWS calls the function made during the invocation (calls made while
     /// initialising belong to the invocation that started the environment).
     pub aws_calls: Vec<AwsCall>,
+    /// The X-Ray segments and subsegments the function sent for this invocation's trace,
+    /// by start time (`lambda::xray`).
+    pub xray: Vec<super::xray::TraceEntry>,
+}
+
+#[cfg(test)]
+impl InvocationRecord {
+    /// A pending record of function `name`, for tests.
+    pub fn for_tests(name: &str) -> Self {
+        InvocationRecord {
+            request_id: "r".into(),
+            function_name: name.into(),
+            function_arn: format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"),
+            function_version: "$LATEST".into(),
+            region: "us-east-1".into(),
+            invocation_type: "RequestResponse".into(),
+            start_time: String::new(),
+            cold_start: true,
+            environment_id: None,
+            pid: None,
+            init_duration_ms: None,
+            duration_ms: None,
+            billed_duration_ms: None,
+            max_memory_used_mb: None,
+            outcome: "Pending".into(),
+            error_type: None,
+            aws_calls: Vec::new(),
+            xray: Vec::new(),
+        }
+    }
 }
 
 /// A record being filled in.
@@ -200,24 +232,7 @@ mod tests {
     use super::*;
 
     fn record(name: &str) -> InvocationRecord {
-        InvocationRecord {
-            request_id: "r".into(),
-            function_name: name.into(),
-            function_arn: format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"),
-            region: "us-east-1".into(),
-            invocation_type: "RequestResponse".into(),
-            start_time: String::new(),
-            cold_start: true,
-            environment_id: None,
-            pid: None,
-            init_duration_ms: None,
-            duration_ms: None,
-            billed_duration_ms: None,
-            max_memory_used_mb: None,
-            outcome: "Pending".into(),
-            error_type: None,
-            aws_calls: Vec::new(),
-        }
+        InvocationRecord::for_tests(name)
     }
 
     #[test]

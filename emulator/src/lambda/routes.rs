@@ -15,6 +15,13 @@ pub enum Operation {
     UpdateFunctionCode,
     DeleteFunction,
     Invoke,
+    PublishVersion,
+    ListVersionsByFunction,
+    CreateAlias,
+    GetAlias,
+    UpdateAlias,
+    DeleteAlias,
+    ListAliases,
 }
 
 /// One operation of the API: its method, path template (`{Member}` is one path segment),
@@ -55,11 +62,11 @@ pub static ROUTES: &[Route] = &[
     route("POST", "/2015-03-31/functions", "CreateFunction", Some(Operation::CreateFunction)),
     route("DELETE", "/2015-03-31/functions/{FunctionName}", "DeleteFunction", Some(Operation::DeleteFunction)),
     route("GET", "/2015-03-31/functions/{FunctionName}", "GetFunction", Some(Operation::GetFunction)),
-    route("GET", "/2015-03-31/functions/{FunctionName}/aliases", "ListAliases", None),
-    route("POST", "/2015-03-31/functions/{FunctionName}/aliases", "CreateAlias", None),
-    route("DELETE", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", "DeleteAlias", None),
-    route("GET", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", "GetAlias", None),
-    route("PUT", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", "UpdateAlias", None),
+    route("GET", "/2015-03-31/functions/{FunctionName}/aliases", "ListAliases", Some(Operation::ListAliases)),
+    route("POST", "/2015-03-31/functions/{FunctionName}/aliases", "CreateAlias", Some(Operation::CreateAlias)),
+    route("DELETE", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", "DeleteAlias", Some(Operation::DeleteAlias)),
+    route("GET", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", "GetAlias", Some(Operation::GetAlias)),
+    route("PUT", "/2015-03-31/functions/{FunctionName}/aliases/{Name}", "UpdateAlias", Some(Operation::UpdateAlias)),
     route("PUT", "/2015-03-31/functions/{FunctionName}/code", "UpdateFunctionCode", Some(Operation::UpdateFunctionCode)),
     route("GET", "/2015-03-31/functions/{FunctionName}/configuration", "GetFunctionConfiguration", Some(Operation::GetFunctionConfiguration)),
     route("PUT", "/2015-03-31/functions/{FunctionName}/configuration", "UpdateFunctionConfiguration", Some(Operation::UpdateFunctionConfiguration)),
@@ -67,8 +74,8 @@ pub static ROUTES: &[Route] = &[
     route("GET", "/2015-03-31/functions/{FunctionName}/policy", "GetPolicy", None),
     route("POST", "/2015-03-31/functions/{FunctionName}/policy", "AddPermission", None),
     route("DELETE", "/2015-03-31/functions/{FunctionName}/policy/{StatementId}", "RemovePermission", None),
-    route("GET", "/2015-03-31/functions/{FunctionName}/versions", "ListVersionsByFunction", None),
-    route("POST", "/2015-03-31/functions/{FunctionName}/versions", "PublishVersion", None),
+    route("GET", "/2015-03-31/functions/{FunctionName}/versions", "ListVersionsByFunction", Some(Operation::ListVersionsByFunction)),
+    route("POST", "/2015-03-31/functions/{FunctionName}/versions", "PublishVersion", Some(Operation::PublishVersion)),
     route("GET", "/2016-08-19/account-settings", "GetAccountSettings", None),
     route("DELETE", "/2017-03-31/tags/{Resource}", "UntagResource", None),
     route("GET", "/2017-03-31/tags/{Resource}", "ListTags", None),
@@ -242,9 +249,12 @@ mod tests {
 
     #[test]
     fn real_but_unimplemented_operations_are_named() {
-        let matched = lookup("GET", "/2015-03-31/functions/f1/aliases").unwrap();
-        assert_eq!(matched.name, "ListAliases");
+        let matched = lookup("GET", "/2015-03-31/functions/f1/policy").unwrap();
+        assert_eq!(matched.name, "GetPolicy");
         assert_eq!(matched.operation, None);
+        let matched = lookup("GET", "/2015-03-31/functions/f1/aliases/live").unwrap();
+        assert_eq!(matched.operation, Some(Operation::GetAlias));
+        assert_eq!(matched.member("Name"), Some("live"));
         let matched = lookup("GET", "/2016-08-19/account-settings").unwrap();
         assert_eq!(matched.name, "GetAccountSettings");
     }
@@ -263,7 +273,7 @@ mod tests {
     #[test]
     fn every_implemented_operation_has_exactly_one_route() {
         let implemented: Vec<Operation> = ROUTES.iter().filter_map(|r| r.operation).collect();
-        assert_eq!(implemented.len(), 8);
+        assert_eq!(implemented.len(), 15);
         for op in &implemented {
             assert_eq!(implemented.iter().filter(|o| *o == op).count(), 1);
         }

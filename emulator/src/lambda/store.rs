@@ -1,6 +1,7 @@
 //! A region's functions: each with its current configuration and code (an immutable
 //! snapshot, replaced whole by every change, so an invocation runs the version it
-//! started with) and its execution environments.
+//! started with) and its execution environments, its published versions (each an
+//! immutable snapshot with environments of its own) and its aliases.
 
 use super::code::CodePackage;
 use super::config::FunctionConfig;
@@ -19,6 +20,39 @@ pub struct FunctionVersion {
     pub generation: u64,
 }
 
+/// A published version: its snapshot never changes, and it runs in environments of its
+/// own (Lambda keeps each version's environments apart).
+#[derive(Debug)]
+pub struct Published {
+    pub number: u64,
+    pub version: Arc<FunctionVersion>,
+    pub pool: EnvironmentPool,
+    /// The `$LATEST` revision it was published from (publishing again without a change
+    /// returns this version).
+    pub from_revision: String,
+}
+
+/// An alias: a name for a version, with an optional second version that receives a
+/// share of the invocations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alias {
+    pub name: String,
+    pub function_version: String,
+    pub description: String,
+    /// `AdditionalVersionWeights`: version → share (0.0-1.0).
+    pub weights: BTreeMap<String, f64>,
+    pub revision_id: String,
+}
+
+/// What a qualifier names once resolved.
+#[derive(Debug, Clone)]
+pub enum Resolved {
+    /// `$LATEST` (or no qualifier).
+    Latest,
+    /// A published version.
+    Version(Arc<Published>),
+}
+
 /// A function.
 #[derive(Debug)]
 pub struct Function {
@@ -27,6 +61,10 @@ pub struct Function {
     current: RwLock<Arc<FunctionVersion>>,
     generation: AtomicU64,
     pub pool: EnvironmentPool,
+    versions: RwLock<BTreeMap<u64, Arc<Published>>>,
+    /// The last number used: numbers are never reused, even after a version is deleted.
+    last_version: AtomicU64,
+    aliases: RwLock<BTreeMap<String, Alias>>,
 }
 
 impl Function {
@@ -42,6 +80,163 @@ impl Function {
             })),
             generation: AtomicU64::new(1),
             pool,
+            versions: RwLock::new(BTreeMap::new()),
+            last_version: AtomicU64::new(0),
+            aliases: RwLock::new(BTreeMap::new()),
+        }
+    }
+
+    /// Publishes `$LATEST` as a new version (in one write-lock section of the versions,
+    /// so two publications never share a number), unless `$LATEST` has not changed since
+    /// the last version: that version is returned (Lambda Developer Guide, "Creating
+    /// function versions": a version is published only if the code or configuration
+    /// changed). `check` sees `$LATEST` first and may refuse.
+    pub fn publish<F>(
+        &self,
+        description: Option<&str>,
+        pool: EnvironmentPool,
+        check: F,
+    ) -> Result<Arc<Published>, LambdaError>
+    where
+        F: FnOnce(&FunctionVersion) -> Result<(), LambdaError>,
+    {
+        let latest = self.current();
+        check(&latest)?;
+        let mut versions = self.versions.write().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, last)) = versions.iter().next_back() {
+            if last.from_revision == latest.config.revision_id {
+                return Ok(Arc::clone(last));
+            }
+        }
+        let number = self.last_version.fetch_add(1, Ordering::AcqRel) + 1;
+        let mut config = latest.config.clone();
+        config.version = number.to_string();
+        if let Some(d) = description {
+            config.description = d.to_owned();
+        }
+        config.touch();
+        let published = Arc::new(Published {
+            number,
+            version: Arc::new(FunctionVersion {
+                config,
+                code: Arc::clone(&latest.code),
+                generation: latest.generation,
+            }),
+            pool,
+            from_revision: latest.config.revision_id.clone(),
+        });
+        versions.insert(number, Arc::clone(&published));
+        Ok(published)
+    }
+
+    /// Published version `number`.
+    pub fn version(&self, number: u64) -> Option<Arc<Published>> {
+        self.versions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&number)
+            .cloned()
+    }
+
+    /// Every published version, oldest first.
+    pub fn versions(&self) -> Vec<Arc<Published>> {
+        self.versions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Removes version `number`, unless an alias routes to it (then the names of those
+    /// aliases). Checked and removed with both locks held, so an alias cannot be pointed
+    /// at it in between.
+    pub fn remove_version(&self, number: u64) -> Result<Option<Arc<Published>>, Vec<String>> {
+        let aliases = self.aliases.read().unwrap_or_else(|e| e.into_inner());
+        let key = number.to_string();
+        let users: Vec<String> = aliases
+            .values()
+            .filter(|a| a.function_version == key || a.weights.contains_key(&key))
+            .map(|a| a.name.clone())
+            .collect();
+        if !users.is_empty() {
+            return Err(users);
+        }
+        let removed = self
+            .versions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&number);
+        if let Some(published) = &removed {
+            published.pool.close();
+        }
+        Ok(removed)
+    }
+
+    /// Alias `name`.
+    pub fn alias(&self, name: &str) -> Option<Alias> {
+        self.aliases
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned()
+    }
+
+    /// Every alias, in name order.
+    pub fn aliases(&self) -> Vec<Alias> {
+        self.aliases
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Creates (`create`) or replaces an alias with what `change` makes of the current
+    /// one, inside one write-lock section; the versions it names must exist then.
+    pub fn put_alias<F>(&self, name: &str, change: F) -> Result<Alias, LambdaError>
+    where
+        F: FnOnce(Option<&Alias>) -> Result<Alias, LambdaError>,
+    {
+        let mut aliases = self.aliases.write().unwrap_or_else(|e| e.into_inner());
+        let next = change(aliases.get(name))?;
+        let versions = self.versions.read().unwrap_or_else(|e| e.into_inner());
+        for version in std::iter::once(&next.function_version).chain(next.weights.keys()) {
+            let exists = version == super::names::LATEST
+                || version
+                    .parse::<u64>()
+                    .is_ok_and(|n| versions.contains_key(&n));
+            if !exists {
+                return Err(LambdaError::function_not_found(&format!(
+                    "{}:{version}",
+                    self.arn
+                )));
+            }
+        }
+        aliases.insert(name.to_owned(), next.clone());
+        Ok(next)
+    }
+
+    /// Removes alias `name`.
+    pub fn remove_alias(&self, name: &str) -> Option<Alias> {
+        self.aliases
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(name)
+    }
+
+    /// The environment pools of `$LATEST` and of every published version.
+    pub fn pools(&self) -> Vec<EnvironmentPool> {
+        std::iter::once(self.pool.clone())
+            .chain(self.versions().iter().map(|p| p.pool.clone()))
+            .collect()
+    }
+
+    /// Stops every environment of every version (the function is deleted).
+    pub fn close(&self) {
+        self.pool.close();
+        for published in self.versions() {
+            published.pool.close();
         }
     }
 

@@ -580,6 +580,56 @@ pub const LAMBDA: &[Operation] = &[
             ),
         ],
     },
+    // Versions and aliases (lambda::versions): the function's unqualified ARN.
+    Operation {
+        name: "PublishVersion",
+        actions: &["lambda:PublishVersion"],
+        resource: "function (unqualified)",
+        resource_keys: FUNCTION,
+        keys: &[],
+    },
+    Operation {
+        name: "ListVersionsByFunction",
+        actions: &["lambda:ListVersionsByFunction"],
+        resource: "function (unqualified)",
+        resource_keys: FUNCTION,
+        keys: &[],
+    },
+    Operation {
+        name: "CreateAlias",
+        actions: &["lambda:CreateAlias"],
+        resource: "function (unqualified)",
+        resource_keys: FUNCTION,
+        keys: &[],
+    },
+    Operation {
+        name: "GetAlias",
+        actions: &["lambda:GetAlias"],
+        resource: "function (unqualified)",
+        resource_keys: FUNCTION,
+        keys: &[],
+    },
+    Operation {
+        name: "UpdateAlias",
+        actions: &["lambda:UpdateAlias"],
+        resource: "function (unqualified)",
+        resource_keys: FUNCTION,
+        keys: &[],
+    },
+    Operation {
+        name: "DeleteAlias",
+        actions: &["lambda:DeleteAlias"],
+        resource: "function (unqualified)",
+        resource_keys: FUNCTION,
+        keys: &[],
+    },
+    Operation {
+        name: "ListAliases",
+        actions: &["lambda:ListAliases"],
+        resource: "function (unqualified)",
+        resource_keys: FUNCTION,
+        keys: &[],
+    },
 ];
 
 /// AWS STS. GetCallerIdentity needs no permission (STS API Reference,

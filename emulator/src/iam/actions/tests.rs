@@ -762,6 +762,62 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
         &[]
     );
     lambda!(
+        "PublishVersion",
+        "POST",
+        "/2015-03-31/functions/table-fn/versions",
+        None,
+        json!({}),
+        &tag
+    );
+    lambda!(
+        "ListVersionsByFunction",
+        "GET",
+        "/2015-03-31/functions/table-fn/versions",
+        None,
+        json!({}),
+        &tag
+    );
+    lambda!(
+        "CreateAlias",
+        "POST",
+        "/2015-03-31/functions/table-fn/aliases",
+        None,
+        json!({"Name": "live", "FunctionVersion": "1"}),
+        &tag
+    );
+    lambda!(
+        "GetAlias",
+        "GET",
+        "/2015-03-31/functions/table-fn/aliases/live",
+        None,
+        json!({}),
+        &tag
+    );
+    lambda!(
+        "UpdateAlias",
+        "PUT",
+        "/2015-03-31/functions/table-fn/aliases/live",
+        None,
+        json!({"Description": "d"}),
+        &tag
+    );
+    lambda!(
+        "ListAliases",
+        "GET",
+        "/2015-03-31/functions/table-fn/aliases",
+        None,
+        json!({}),
+        &tag
+    );
+    lambda!(
+        "DeleteAlias",
+        "DELETE",
+        "/2015-03-31/functions/table-fn/aliases/live",
+        None,
+        json!({}),
+        &tag
+    );
+    lambda!(
         "DeleteFunction",
         "DELETE",
         "/2015-03-31/functions/table-fn",

@@ -1,0 +1,608 @@
+//! Versions and aliases: PublishVersion (and `Publish: true`), ListVersionsByFunction,
+//! CreateAlias, GetAlias, UpdateAlias, DeleteAlias, ListAliases, and the resolution of
+//! a qualifier (`$LATEST`, a version number, an alias with its routing weights) to what
+//! runs.
+//!
+//! Authorisation follows the Service Authorization Reference for Lambda ("Actions,
+//! resources, and condition keys for AWS Lambda"): the alias and version management
+//! actions name the unqualified function ARN; the actions that act on one version or
+//! alias (InvokeFunction, GetFunction, GetFunctionConfiguration, DeleteFunction) name the
+//! qualified ARN when a qualifier is given, so a policy naming only the unqualified ARN
+//! does not allow them (Lambda's 2022 change of authorisation for qualified invocations,
+//! as aws/aws-cdk#19464 quotes it: an Invoke with `Qualifier: "1234"` needs
+//! `function:MyFunction:1234`).
+
+use super::code::CodePackage;
+use super::error::LambdaError;
+use super::functions::{authorize, new_pool, refuse_while_pending, target, Target};
+use super::model::{
+    AliasConfiguration, AliasRoutingConfiguration, CreateAliasInput, FunctionConfiguration,
+    ListAliasesOutput, ListVersionsOutput, PublishVersionInput, UpdateAliasInput,
+};
+use super::names::LATEST;
+use super::store::{Alias, Function, FunctionVersion, Published, Resolved};
+use crate::context::RequestContext;
+use crate::protocol::validation::Validator;
+use crate::state::EmulatorState;
+use base64::Engine;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The words Lambda uses for a stale `RevisionId`.
+const REVISION_MISMATCH: &str = "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id";
+
+/// Whether `name` matches the model's `Alias` pattern `(?!^[0-9]+$)([a-zA-Z0-9-_]+)`
+/// (an alias is never all digits, so it cannot be mistaken for a version).
+fn valid_alias_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && !name.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `version` matches the model's `Version` pattern `(\$LATEST|[0-9]+)`.
+fn valid_version(version: &str) -> bool {
+    version == LATEST
+        || (!version.is_empty()
+            && version.len() <= 1024
+            && version.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The function a version or alias operation names: unqualified, authorised for
+/// `action` on the function's ARN, and present.
+fn function_for(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    name: &str,
+    action: &str,
+) -> Result<(Target, Arc<Function>), LambdaError> {
+    let target = target(ctx, name, 140)?;
+    authorize(state, ctx, action, &target.arn, &target.account)?;
+    if target.reference.qualifier.is_some() {
+        return Err(LambdaError::InvalidParameterValue(format!(
+            "{action} takes an unqualified function name; the qualifier {} is not accepted here.",
+            target.reference.qualifier.as_deref().unwrap_or("")
+        )));
+    }
+    let function = state
+        .region(&ctx.region)
+        .lambda
+        .get(&target.reference.name)
+        .ok_or_else(|| LambdaError::function_not_found(&target.arn))?;
+    Ok((target, function))
+}
+
+/// A uniformly drawn number in [0, 1), for the routing weights.
+fn draw() -> f64 {
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    let mut word = [0u8; 8];
+    word.copy_from_slice(&bytes[..8]);
+    (u64::from_le_bytes(word) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The version an alias sends one invocation to: its additional version with that
+/// version's weight, else its primary version.
+fn route(alias: &Alias, draw: f64) -> &str {
+    let mut threshold = 0.0;
+    for (version, weight) in &alias.weights {
+        threshold += weight;
+        if draw < threshold {
+            return version;
+        }
+    }
+    &alias.function_version
+}
+
+fn resolve_version(
+    function: &Function,
+    version: &str,
+    qualified_arn: &str,
+) -> Result<Resolved, LambdaError> {
+    if version == LATEST {
+        return Ok(Resolved::Latest);
+    }
+    version
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| function.version(n))
+        .map(Resolved::Version)
+        .ok_or_else(|| LambdaError::function_not_found(qualified_arn))
+}
+
+/// What a qualifier names. A version or alias that does not exist is `Function not
+/// found: ARN:QUALIFIER`, as Lambda words it (an alias pointing at a missing version,
+/// aws-cloudformation/rain#175: "Function not found:
+/// arn:aws:lambda:us-east-1:012345678912:function:NAME:1"). An alias routes to one of
+/// its versions by its weights when `routed`, else to its primary version (reads).
+pub fn resolve(
+    function: &Function,
+    target: &Target,
+    routed: bool,
+) -> Result<Resolved, LambdaError> {
+    let qualified = target.qualified_arn();
+    match target.reference.qualifier.as_deref() {
+        None | Some(LATEST) => Ok(Resolved::Latest),
+        Some(q) if q.bytes().all(|b| b.is_ascii_digit()) => {
+            resolve_version(function, q, &qualified)
+        }
+        Some(alias) => {
+            let alias = function
+                .alias(alias)
+                .ok_or_else(|| LambdaError::function_not_found(&qualified))?;
+            let version = if routed {
+                route(&alias, draw())
+            } else {
+                &alias.function_version
+            };
+            resolve_version(function, version, &qualified)
+        }
+    }
+}
+
+impl Resolved {
+    /// The configuration and code it runs.
+    pub fn snapshot(&self, function: &Function) -> Arc<FunctionVersion> {
+        match self {
+            Resolved::Latest => function.current(),
+            Resolved::Version(published) => Arc::clone(&published.version),
+        }
+    }
+
+    /// The environments it runs in.
+    pub fn pool<'a>(&'a self, function: &'a Function) -> &'a super::pool::EnvironmentPool {
+        match self {
+            Resolved::Latest => &function.pool,
+            Resolved::Version(published) => &published.pool,
+        }
+    }
+
+    /// The generation its warm environments must have: `$LATEST`'s current one, or the
+    /// version's own (which never changes).
+    pub fn generation(&self, function: &Function) -> u64 {
+        match self {
+            Resolved::Latest => function.current().generation,
+            Resolved::Version(published) => published.version.generation,
+        }
+    }
+}
+
+/// Publishes `$LATEST` of `function` (PublishVersion, or `Publish: true`).
+pub fn publish(
+    state: &EmulatorState,
+    function: &Function,
+    input: &PublishVersionInput,
+) -> Result<Arc<Published>, LambdaError> {
+    function.publish(input.description.as_deref(), new_pool(state), |latest| {
+        refuse_while_pending(&latest.code)?;
+        if let Some(revision) = &input.revision_id {
+            if *revision != latest.config.revision_id {
+                return Err(LambdaError::PreconditionFailed(REVISION_MISMATCH.to_owned()));
+            }
+        }
+        if let Some(sha) = &input.code_sha256 {
+            if *sha != latest.code.sha256 {
+                // PublishVersion's CodeSha256 "only publish[es] a version if the hash
+                // value matches the value that's specified" (API reference).
+                return Err(LambdaError::InvalidParameterValue(format!(
+                    "CodeSha256 ({sha}) is different from the current CodeSha256 of $LATEST ({}). Please try again with the current CodeSha256.",
+                    latest.code.sha256
+                )));
+            }
+        }
+        Ok(())
+    })
+}
+
+/// PublishVersion.
+pub fn publish_version(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    name: &str,
+    input: PublishVersionInput,
+) -> Result<FunctionConfiguration, LambdaError> {
+    let mut v = Validator::new();
+    if let Some(description) = &input.description {
+        v.length("description", description, 0, 256);
+    }
+    v.finish().map_err(LambdaError::Validation)?;
+    let (_, function) = function_for(state, ctx, name, "lambda:PublishVersion")?;
+    let published = publish(state, &function, &input)?;
+    Ok(output(&published.version.config, &published.version.code))
+}
+
+fn output(config: &super::config::FunctionConfig, code: &CodePackage) -> FunctionConfiguration {
+    config.output(code)
+}
+
+/// Reads `Marker` (an opaque offset) and `MaxItems` (1-10000, default 50).
+fn page_bounds(
+    marker: Option<&str>,
+    max_items: Option<&str>,
+) -> Result<(usize, usize), LambdaError> {
+    let max = match max_items {
+        None => 50,
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) if (1..=10000).contains(&n) => n as usize,
+            Ok(n) => {
+                let mut v = Validator::new();
+                let constraint = if n < 1 {
+                    "Member must have value greater than or equal to 1"
+                } else {
+                    "Member must have value less than or equal to 10000"
+                };
+                v.violation("maxItems", &format!("'{n}'"), constraint);
+                v.finish().map_err(LambdaError::Validation)?;
+                50
+            }
+            Err(_) => {
+                return Err(LambdaError::InvalidRequestContent(format!(
+                    "Could not parse request: MaxItems '{text}' is not an integer."
+                )))
+            }
+        },
+    };
+    let start = match marker {
+        None | Some("") => 0,
+        Some(m) => base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(m)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| s.parse::<usize>().ok())
+            .ok_or_else(|| LambdaError::InvalidParameterValue(format!("Invalid marker: {m}")))?,
+    };
+    Ok((start, max))
+}
+
+fn paged<T>(items: Vec<T>, start: usize, max: usize) -> (Vec<T>, Option<String>) {
+    let total = items.len();
+    let page: Vec<T> = items.into_iter().skip(start).take(max).collect();
+    let next = (start + max < total).then(|| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode((start + max).to_string())
+    });
+    (page, next)
+}
+
+/// ListVersionsByFunction: `$LATEST` first, then the published versions in order.
+pub fn list_versions(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    name: &str,
+    marker: Option<&str>,
+    max_items: Option<&str>,
+) -> Result<ListVersionsOutput, LambdaError> {
+    let (start, max) = page_bounds(marker, max_items)?;
+    let (target, function) = function_for(state, ctx, name, "lambda:ListVersionsByFunction")?;
+    let latest = function.current();
+    let mut first = latest.config.output(&latest.code);
+    // In this list `$LATEST` is named by its qualified ARN (the AWS CLI Command
+    // Reference's example of `list-versions-by-function`: "FunctionArn":
+    // "arn:aws:lambda:us-west-2:123456789012:function:my-function:$LATEST").
+    first.function_arn = format!("{}:{LATEST}", target.arn);
+    let mut all = vec![first];
+    all.extend(
+        function
+            .versions()
+            .iter()
+            .map(|p| p.version.config.output(&p.version.code)),
+    );
+    let (versions, next_marker) = paged(all, start, max);
+    Ok(ListVersionsOutput {
+        versions,
+        next_marker,
+    })
+}
+
+/// Checks an alias's members against the model, then Lambda's routing rules.
+fn check_alias(
+    name: Option<&str>,
+    function_version: Option<&str>,
+    description: Option<&str>,
+    routing: Option<&AliasRoutingConfiguration>,
+) -> Result<BTreeMap<String, f64>, LambdaError> {
+    let mut v = Validator::new();
+    if let Some(name) = name {
+        v.pattern(
+            "name",
+            Some(name),
+            valid_alias_name(name),
+            "(?!^[0-9]+$)([a-zA-Z0-9-_]+)",
+        );
+    }
+    if let Some(version) = function_version {
+        v.pattern(
+            "functionVersion",
+            Some(version),
+            valid_version(version),
+            "(\\$LATEST|[0-9]+)",
+        );
+    }
+    if let Some(description) = description {
+        v.length("description", description, 0, 256);
+    }
+    let weights = routing
+        .and_then(|r| r.additional_version_weights.clone())
+        .unwrap_or_default();
+    for (version, weight) in &weights {
+        if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) {
+            v.violation(
+                "routingConfig.additionalVersionWeights",
+                "",
+                "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [0-9]+]",
+            );
+        }
+        if !(0.0..=1.0).contains(weight) {
+            v.violation(
+                "routingConfig.additionalVersionWeights",
+                "",
+                "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]",
+            );
+        }
+    }
+    v.finish().map_err(LambdaError::Validation)?;
+    // Lambda Developer Guide, "Implement Lambda canary deployments using a weighted
+    // alias": an alias routes to at most two versions, both published (not $LATEST).
+    if weights.len() > 1 {
+        return Err(LambdaError::InvalidParameterValue(
+            "An alias can route to at most one additional version.".to_owned(),
+        ));
+    }
+    if !weights.is_empty() && function_version == Some(LATEST) {
+        return Err(LambdaError::InvalidParameterValue(
+            "An alias with a routing configuration must point to a published version, not $LATEST."
+                .to_owned(),
+        ));
+    }
+    if let Some(version) = function_version {
+        if weights.contains_key(version) {
+            return Err(LambdaError::InvalidParameterValue(
+                "The additional version of a routing configuration must differ from the alias's FunctionVersion.".to_owned(),
+            ));
+        }
+    }
+    Ok(weights)
+}
+
+fn alias_output(function_arn: &str, alias: &Alias) -> AliasConfiguration {
+    AliasConfiguration {
+        alias_arn: format!("{function_arn}:{}", alias.name),
+        name: alias.name.clone(),
+        function_version: alias.function_version.clone(),
+        description: alias.description.clone(),
+        routing_config: (!alias.weights.is_empty()).then(|| AliasRoutingConfiguration {
+            additional_version_weights: Some(alias.weights.clone()),
+        }),
+        revision_id: alias.revision_id.clone(),
+    }
+}
+
+/// `Alias not found: ARN:ALIAS`, as Lambda words a missing alias (apex/up#606 quotes
+/// it: "ResourceNotFoundException: Alias not found:
+/// arn:aws:lambda:us-west-2:225205180191:function:sample-up:staging").
+fn alias_not_found(function_arn: &str, name: &str) -> LambdaError {
+    LambdaError::ResourceNotFound(format!("Alias not found: {function_arn}:{name}"))
+}
+
+/// CreateAlias.
+pub fn create_alias(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    name: &str,
+    input: CreateAliasInput,
+) -> Result<AliasConfiguration, LambdaError> {
+    let mut v = Validator::new();
+    v.required("name", &input.name);
+    v.required("functionVersion", &input.function_version);
+    v.finish().map_err(LambdaError::Validation)?;
+    let alias_name = input.name.clone().unwrap_or_default();
+    let version = input.function_version.clone().unwrap_or_default();
+    let weights = check_alias(
+        Some(&alias_name),
+        Some(&version),
+        input.description.as_deref(),
+        input.routing_config.as_ref(),
+    )?;
+    let (target, function) = function_for(state, ctx, name, "lambda:CreateAlias")?;
+    let alias = function.put_alias(&alias_name, |existing| {
+        if existing.is_some() {
+            return Err(LambdaError::ResourceConflict(format!(
+                "Alias already exists: {}:{alias_name}",
+                target.arn
+            )));
+        }
+        Ok(Alias {
+            name: alias_name.clone(),
+            function_version: version.clone(),
+            description: input.description.clone().unwrap_or_default(),
+            weights,
+            revision_id: uuid::Uuid::new_v4().to_string(),
+        })
+    })?;
+    Ok(alias_output(&target.arn, &alias))
+}
+
+/// GetAlias.
+pub fn get_alias(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    name: &str,
+    alias: &str,
+) -> Result<AliasConfiguration, LambdaError> {
+    let (target, function) = function_for(state, ctx, name, "lambda:GetAlias")?;
+    let found = function
+        .alias(alias)
+        .ok_or_else(|| alias_not_found(&target.arn, alias))?;
+    Ok(alias_output(&target.arn, &found))
+}
+
+/// UpdateAlias: members given replace the alias's; a `RoutingConfig` replaces its
+/// weights (an empty one removes them).
+pub fn update_alias(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    name: &str,
+    alias: &str,
+    input: UpdateAliasInput,
+) -> Result<AliasConfiguration, LambdaError> {
+    check_alias(
+        None,
+        input.function_version.as_deref(),
+        input.description.as_deref(),
+        input.routing_config.as_ref(),
+    )?;
+    let (target, function) = function_for(state, ctx, name, "lambda:UpdateAlias")?;
+    let updated = function.put_alias(alias, |existing| {
+        let existing = existing.ok_or_else(|| alias_not_found(&target.arn, alias))?;
+        if let Some(revision) = &input.revision_id {
+            if *revision != existing.revision_id {
+                return Err(LambdaError::PreconditionFailed(
+                    REVISION_MISMATCH.to_owned(),
+                ));
+            }
+        }
+        let mut next = existing.clone();
+        if let Some(version) = &input.function_version {
+            next.function_version = version.clone();
+        }
+        if let Some(description) = &input.description {
+            next.description = description.clone();
+        }
+        if let Some(routing) = &input.routing_config {
+            next.weights = routing
+                .additional_version_weights
+                .clone()
+                .unwrap_or_default();
+        }
+        // The rules again, on the alias as it will be.
+        check_alias(
+            None,
+            Some(&next.function_version),
+            None,
+            Some(&AliasRoutingConfiguration {
+                additional_version_weights: Some(next.weights.clone()),
+            }),
+        )?;
+        next.revision_id = uuid::Uuid::new_v4().to_string();
+        Ok(next)
+    })?;
+    Ok(alias_output(&target.arn, &updated))
+}
+
+/// DeleteAlias: 204 whether or not the alias existed (the model lists no
+/// ResourceNotFoundException for it).
+pub fn delete_alias(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    name: &str,
+    alias: &str,
+) -> Result<(), LambdaError> {
+    let (_, function) = function_for(state, ctx, name, "lambda:DeleteAlias")?;
+    function.remove_alias(alias);
+    Ok(())
+}
+
+/// ListAliases, optionally only those pointing at `FunctionVersion`.
+pub fn list_aliases(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    name: &str,
+    function_version: Option<&str>,
+    marker: Option<&str>,
+    max_items: Option<&str>,
+) -> Result<ListAliasesOutput, LambdaError> {
+    let (start, max) = page_bounds(marker, max_items)?;
+    if let Some(version) = function_version {
+        check_alias(None, Some(version), None, None)?;
+    }
+    let (target, function) = function_for(state, ctx, name, "lambda:ListAliases")?;
+    let all: Vec<AliasConfiguration> = function
+        .aliases()
+        .iter()
+        .filter(|a| function_version.is_none_or(|v| a.function_version == v))
+        .map(|a| alias_output(&target.arn, a))
+        .collect();
+    let (aliases, next_marker) = paged(all, start, max);
+    Ok(ListAliasesOutput {
+        aliases,
+        next_marker,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alias_names_and_versions_follow_the_model_patterns() {
+        assert!(valid_alias_name("live"));
+        assert!(valid_alias_name("v2-canary_1"));
+        assert!(
+            !valid_alias_name("12"),
+            "all digits would read as a version"
+        );
+        assert!(!valid_alias_name("a:b"));
+        assert!(valid_version("$LATEST"));
+        assert!(valid_version("17"));
+        assert!(!valid_version("live"));
+    }
+
+    #[test]
+    fn weights_send_their_share_to_the_additional_version() {
+        let alias = Alias {
+            name: "live".into(),
+            function_version: "1".into(),
+            description: String::new(),
+            weights: BTreeMap::from([("2".to_owned(), 0.25)]),
+            revision_id: String::new(),
+        };
+        assert_eq!(route(&alias, 0.0), "2");
+        assert_eq!(route(&alias, 0.2499), "2");
+        assert_eq!(route(&alias, 0.25), "1");
+        assert_eq!(route(&alias, 0.99), "1");
+        let draws: Vec<f64> = (0..1000).map(|_| draw()).collect();
+        assert!(draws.iter().all(|d| (0.0..1.0).contains(d)));
+        let share = draws.iter().filter(|d| **d < 0.25).count();
+        assert!((150..350).contains(&share), "{share}");
+    }
+
+    #[test]
+    fn routing_rules_are_checked() {
+        let weights = |w: &[(&str, f64)]| AliasRoutingConfiguration {
+            additional_version_weights: Some(
+                w.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+            ),
+        };
+        assert!(check_alias(Some("live"), Some("1"), None, Some(&weights(&[("2", 0.1)]))).is_ok());
+        assert!(matches!(
+            check_alias(Some("live"), Some("1"), None, Some(&weights(&[("2", 1.5)]))),
+            Err(LambdaError::Validation(_))
+        ));
+        assert!(matches!(
+            check_alias(
+                Some("live"),
+                Some(LATEST),
+                None,
+                Some(&weights(&[("2", 0.1)]))
+            ),
+            Err(LambdaError::InvalidParameterValue(_))
+        ));
+        assert!(matches!(
+            check_alias(
+                Some("live"),
+                Some("1"),
+                None,
+                Some(&weights(&[("2", 0.1), ("3", 0.1)]))
+            ),
+            Err(LambdaError::InvalidParameterValue(_))
+        ));
+        assert!(matches!(
+            check_alias(Some("live"), Some("1"), None, Some(&weights(&[("1", 0.1)]))),
+            Err(LambdaError::InvalidParameterValue(_))
+        ));
+        assert!(matches!(
+            check_alias(Some("7"), Some("1"), None, None),
+            Err(LambdaError::Validation(_))
+        ));
+    }
+}
