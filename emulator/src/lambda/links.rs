@@ -92,15 +92,8 @@ impl CodeLinks {
 
     /// Answers a download: the archive (`application/zip`), or S3's 403 for anything else.
     pub async fn download(&self, id: &str, secret: &str) -> Response {
-        let refused = || {
-            Response::builder()
-                .status(StatusCode::FORBIDDEN)
-                .header(header::CONTENT_TYPE, "application/xml")
-                .body(Body::from(
-                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired or its token is not valid</Message></Error>",
-                ))
-                .unwrap_or_default()
-        };
+        let refused =
+            || crate::protocol::s3::access_denied("Request has expired or its token is not valid");
         let Some(package) = self.package(id, secret) else {
             return refused();
         };

@@ -4,6 +4,7 @@
 pub mod json;
 pub mod query;
 pub mod rest_json;
+pub mod s3;
 pub mod validation;
 
 use axum::http::StatusCode;

@@ -86,6 +86,11 @@ pub fn timestamp(at: time::OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
+/// Escapes text for an XML element (for the other XML answers of `protocol` too).
+pub(crate) fn escape_text(text: &str) -> String {
+    escape(text)
+}
+
 /// Escapes text for an XML element.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
