@@ -619,12 +619,15 @@ async fn every_ecc_curve_signs_as_openssl_verifies() {
         let key = metadata.key_id().to_owned();
         assert_eq!(
             metadata.signing_algorithms(),
-            [algorithm.clone()],
+            std::slice::from_ref(&algorithm),
             "{spec:?}"
         );
         let public = client.get_public_key().key_id(&key).send().await.unwrap();
         assert_eq!(public.key_spec(), Some(&spec));
-        assert_eq!(public.signing_algorithms(), [algorithm.clone()]);
+        assert_eq!(
+            public.signing_algorithms(),
+            std::slice::from_ref(&algorithm)
+        );
         let dir = std::env::temp_dir().join(unique("kms-ecc-curve-"));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("pub.der"), public.public_key().unwrap().as_ref()).unwrap();

@@ -129,15 +129,19 @@ fn signing_key(
 /// (RAW), or the message itself (DIGEST, which must be that hash's length). EXTERNAL_MU
 /// is for ML-DSA keys only.
 fn prehash(message: &[u8], message_type: &str, algorithm: &str) -> Result<Vec<u8>, KmsError> {
-    let (hash, len): (fn(&[u8]) -> Vec<u8>, usize) = if algorithm.ends_with("_384") {
-        (|m| Sha384::digest(m).to_vec(), 48)
+    let len = if algorithm.ends_with("_384") {
+        48
     } else if algorithm.ends_with("_512") {
-        (|m| Sha512::digest(m).to_vec(), 64)
+        64
     } else {
-        (|m| Sha256::digest(m).to_vec(), 32)
+        32
     };
     match message_type {
-        "RAW" => Ok(hash(message)),
+        "RAW" => Ok(match len {
+            48 => Sha384::digest(message).to_vec(),
+            64 => Sha512::digest(message).to_vec(),
+            _ => Sha256::digest(message).to_vec(),
+        }),
         "DIGEST" if message.len() == len => Ok(message.to_vec()),
         // AWS refuses a digest of the wrong length with ValidationException; its
         // wording is not known here.
