@@ -19,8 +19,11 @@ use crate::state::EmulatorState;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+/// A fuzz target: it takes any bytes and panics only on a bug.
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets by name (the `fuzz/fuzz_targets/NAME.rs` files and corpus folders).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("http_request", http_request),
     ("sigv4", sigv4),
     ("policy", policy),
