@@ -421,3 +421,58 @@ async fn strings_of_the_world_are_escaped() {
     assert!(!html.contains("<img"), "{html}");
     assert!(html.contains("&lt;script&gt;"));
 }
+
+#[tokio::test]
+async fn an_invocation_shows_its_xray_timeline() {
+    use crate::lambda::records::InvocationRecord;
+    use crate::lambda::xray::TraceEntry;
+    let state = world(Config::default());
+    let entry =
+        |kind, name: &str, depth, start: f64, end: f64, operation: Option<&str>| TraceEntry {
+            kind,
+            name: name.to_owned(),
+            id: format!("id-{name}"),
+            parent_id: None,
+            depth,
+            start_time: start,
+            end_time: Some(end),
+            duration_ms: Some((end - start) * 1000.0),
+            namespace: operation.map(|_| "aws".to_owned()),
+            operation: operation.map(str::to_owned),
+            http_status: operation.map(|_| 400),
+            error: operation.is_some(),
+            throttle: false,
+            fault: false,
+        };
+    let mut record = InvocationRecord::for_tests("traced");
+    record.request_id = "traced-request".into();
+    record.xray = vec![
+        entry("segment", "traced", 0, 100.0, 100.25, None),
+        entry(
+            "subsegment",
+            "SSM",
+            1,
+            100.05,
+            100.125,
+            Some("GetParameter"),
+        ),
+    ];
+    state.lambda.records.begin(record);
+    let (status, _, html) = get(&state, "/_emulator/console/lambda").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("X-Ray timeline of traced-request"), "{html}");
+    // The downstream call, nested under the function's segment, 50 ms in, 75 ms long,
+    // marked as the 4xx it answered.
+    assert!(
+        html.contains("class=\"depth-1\">SSM · GetParameter · 400 · error"),
+        "{html}"
+    );
+    assert!(html.contains("+50.0 ms"), "{html}");
+    assert!(html.contains("75.0 ms"), "{html}");
+    assert!(
+        html.contains("<rect x=\"20.0\" y=\"0\" width=\"30.0\""),
+        "{html}"
+    );
+    // No inline style: the CSP would refuse it.
+    assert!(!html.contains("style=\""), "{html}");
+}

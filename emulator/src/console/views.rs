@@ -573,6 +573,62 @@ pub fn decision(state: &EmulatorState, base: Base, query: &HashMap<String, Strin
     base.with("Decision", json!({ "request_id": id, "stories": stories }))
 }
 
+/// An invocation's X-Ray segments as timeline rows: each entry's start relative to the
+/// first one, its duration, its nesting, and what it was (an AWS operation, a remote call).
+fn timeline(entries: &[crate::lambda::xray::TraceEntry]) -> Value {
+    let Some(origin) = entries
+        .iter()
+        .map(|e| e.start_time)
+        .min_by(|a, b| a.total_cmp(b))
+    else {
+        return Value::Null;
+    };
+    let total = entries
+        .iter()
+        .filter_map(|e| e.end_time)
+        .fold(origin, f64::max)
+        - origin;
+    let percent = |seconds: f64| {
+        if total > 0.0 {
+            (seconds / total * 100.0).clamp(0.0, 100.0)
+        } else {
+            0.0
+        }
+    };
+    let rows: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            let offset = e.start_time - origin;
+            let duration = e.end_time.map(|end| end - e.start_time);
+            let status = if e.fault {
+                "fault"
+            } else if e.throttle {
+                "throttle"
+            } else if e.error {
+                "error"
+            } else {
+                "ok"
+            };
+            json!({
+                "name": e.name,
+                "kind": e.kind,
+                "depth": e.depth,
+                // Nesting as a class (the page's CSP allows no inline style).
+                "depthClass": format!("depth-{}", e.depth.min(6)),
+                "operation": e.operation,
+                "namespace": e.namespace,
+                "httpStatus": e.http_status,
+                "offsetMs": format!("{:.1}", offset * 1000.0),
+                "durationMs": duration.map(|d| format!("{:.1}", d * 1000.0)),
+                "left": format!("{:.1}", percent(offset)),
+                "width": format!("{:.1}", duration.map(percent).unwrap_or(0.0).max(0.5)),
+                "status": status,
+            })
+        })
+        .collect();
+    Value::Array(rows)
+}
+
 /// Whether a process is alive (Linux: its `/proc` entry).
 fn alive(pid: u32) -> bool {
     std::path::Path::new(&format!("/proc/{pid}")).exists()
@@ -639,6 +695,7 @@ pub fn lambda(state: &EmulatorState, base: Base) -> Value {
             // The log's last 4 KB, as Lambda's `LogResult` holds it: the page is
             // re-rendered every two seconds while it is open.
             value["log"] = json!(state.lambda.records.log_of(&r.request_id).map(|l| l.tail()));
+            value["timeline"] = timeline(&r.xray);
             if let Some(calls) = value["awsCalls"].as_array_mut() {
                 for call in calls {
                     let id = call["requestId"].as_str().unwrap_or("").to_owned();
