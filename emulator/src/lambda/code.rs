@@ -460,21 +460,26 @@ pub fn unpack_zip_for(
     Ok(package)
 }
 
-/// A package from a local path (the `__local__` extension and fixtures): an executable
-/// file, a directory holding an executable `bootstrap`, or a `.zip` archive.
-pub fn from_path(workdir: &Arc<WorkDir>, path: &Path) -> Result<CodePackage, LambdaError> {
+/// The metadata of a local code path, which must be absolute and readable.
+fn local_metadata(path: &Path) -> Result<std::fs::Metadata, LambdaError> {
     if !path.is_absolute() {
         return Err(invalid(format!(
             "The local code path {} must be absolute.",
             path.display()
         )));
     }
-    let meta = std::fs::metadata(path).map_err(|e| {
+    std::fs::metadata(path).map_err(|e| {
         invalid(format!(
             "Cannot read the local code path {}: {e}",
             path.display()
         ))
-    })?;
+    })
+}
+
+/// A package from a local path (the `__local__` extension and fixtures): an executable
+/// file, a directory holding an executable `bootstrap`, or a `.zip` archive.
+pub fn from_path(workdir: &Arc<WorkDir>, path: &Path) -> Result<CodePackage, LambdaError> {
+    let meta = local_metadata(path)?;
     if meta.is_file()
         && path
             .extension()
@@ -524,18 +529,7 @@ pub fn from_path(workdir: &Arc<WorkDir>, path: &Path) -> Result<CodePackage, Lam
 /// A managed runtime's package from a local path: a `.zip`, or a directory run in
 /// place as the task root.
 fn managed_path(workdir: &Arc<WorkDir>, path: &Path) -> Result<CodePackage, LambdaError> {
-    if !path.is_absolute() {
-        return Err(invalid(format!(
-            "The local code path {} must be absolute.",
-            path.display()
-        )));
-    }
-    let meta = std::fs::metadata(path).map_err(|e| {
-        invalid(format!(
-            "Cannot read the local code path {}: {e}",
-            path.display()
-        ))
-    })?;
+    let meta = local_metadata(path)?;
     if meta.is_dir() {
         return Ok(CodePackage {
             source: CodeSource::Directory {
