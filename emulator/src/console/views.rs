@@ -143,6 +143,22 @@ pub fn parameters(state: &EmulatorState, base: Base) -> Value {
     base.with("Parameters", json!({ "regions": regions }))
 }
 
+/// The region a page's `region` query names, only if it exists: a console link never
+/// creates one.
+fn existing_region<'q>(
+    state: &EmulatorState,
+    query: &'q HashMap<String, String>,
+) -> Option<(&'q String, std::sync::Arc<crate::state::RegionState>)> {
+    let region = query.get("region")?;
+    let regional = state
+        .regions
+        .all_named()
+        .into_iter()
+        .find(|(r, _)| r == region)?
+        .1;
+    Some((region, regional))
+}
+
 /// One parameter: its versions (values of SecureStrings hidden), labels, tags and the
 /// "Show" form; with what "Show" found, when it was asked.
 pub fn parameter(
@@ -151,15 +167,8 @@ pub fn parameter(
     query: &HashMap<String, String>,
     shown: Option<Shown>,
 ) -> Option<Value> {
-    let region = query.get("region")?;
+    let (region, regional) = existing_region(state, query)?;
     let name = query.get("name")?;
-    // Only regions that exist: a console link never creates one.
-    let regional = state
-        .regions
-        .all_named()
-        .into_iter()
-        .find(|(r, _)| r == region)?
-        .1;
     let key = crate::ssm::names::key_of(name);
     let (stored_name, versions, tags) = regional.ssm.with(&key, |p| {
         let versions: Vec<Value> = p
@@ -289,14 +298,8 @@ pub fn key(
     query: &HashMap<String, String>,
     decided: Option<Decided>,
 ) -> Option<Value> {
-    let region = query.get("region")?;
+    let (region, regional) = existing_region(state, query)?;
     let id = query.get("id")?;
-    let regional = state
-        .regions
-        .all_named()
-        .into_iter()
-        .find(|(r, _)| r == region)?
-        .1;
     let key = regional
         .kms
         .read(|data| data.keys.get(id).map(|k| key_value(region, k, data)))?;
