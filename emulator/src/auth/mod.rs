@@ -142,6 +142,11 @@ pub fn authenticate(
         _ => return Err(AuthError::InvalidToken),
     }
     sigv4::verify(request, &parts, &key.secret, now).map_err(AuthError::Signature)?;
+    // An Inactive key is refused as AWS refuses it: as a token it does not accept (IAM
+    // User Guide, "Manage access keys for IAM users": an inactive key "can't be used").
+    if iam.key_inactive(key_id) {
+        return Err(AuthError::InvalidToken);
+    }
     let caller = iam.caller_for(&key).ok_or(AuthError::InvalidToken)?;
     Ok(Authenticated {
         caller,

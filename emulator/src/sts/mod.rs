@@ -232,7 +232,8 @@ fn session_policies(
         ));
     }
     for (_, arn) in arns {
-        let managed = state.iam.directory().managed.get(arn).ok_or_else(|| {
+        let directory = state.iam.directory();
+        let managed = directory.managed.get(arn).ok_or_else(|| {
             StsError::MalformedPolicyDocument(format!(
                 "The policy {arn} is not a managed policy this emulator knows."
             ))
@@ -531,7 +532,8 @@ fn assume_role(
         )
         .map_err(|denied| StsError::AccessDenied(denied.message))?;
     }
-    let Some(role) = iam.directory().role_by_arn(role_arn) else {
+    let directory = iam.directory();
+    let Some(role) = directory.role_by_arn(role_arn) else {
         let denied = iam
             .refuse_by_rule(
                 ctx,

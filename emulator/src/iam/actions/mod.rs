@@ -673,13 +673,168 @@ pub const STS: &[Operation] = &[
     },
 ];
 
-/// The table of a service by its name (`ssm`, `kms`, `lambda`, `sts`).
+/// IAM (the IAM API, `iam_api`): each operation authorises its own action on the user or
+/// role it names (Service Authorization Reference, "Actions, resources, and condition keys
+/// for AWS Identity and Access Management"). The Reference's `iam:ResourceTag/${TagKey}`,
+/// `aws:RequestTag/${TagKey}`, `aws:TagKeys` and `iam:PolicyARN` are not supplied yet.
+pub const IAM: &[Operation] = &[
+    Operation {
+        name: "CreateAccessKey",
+        actions: &["iam:CreateAccessKey"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "CreateRole",
+        actions: &["iam:CreateRole"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "CreateUser",
+        actions: &["iam:CreateUser"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "DeleteAccessKey",
+        actions: &["iam:DeleteAccessKey"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "DeleteRole",
+        actions: &["iam:DeleteRole"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "DeleteRolePolicy",
+        actions: &["iam:DeleteRolePolicy"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "DeleteUser",
+        actions: &["iam:DeleteUser"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "DeleteUserPolicy",
+        actions: &["iam:DeleteUserPolicy"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "GetRole",
+        actions: &["iam:GetRole"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "GetRolePolicy",
+        actions: &["iam:GetRolePolicy"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "GetUser",
+        actions: &["iam:GetUser"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "GetUserPolicy",
+        actions: &["iam:GetUserPolicy"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "ListAccessKeys",
+        actions: &["iam:ListAccessKeys"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "ListRolePolicies",
+        actions: &["iam:ListRolePolicies"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "ListRoles",
+        actions: &["iam:ListRoles"],
+        resource: "none (*)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "ListUserPolicies",
+        actions: &["iam:ListUserPolicies"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "ListUsers",
+        actions: &["iam:ListUsers"],
+        resource: "none (*)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "PutRolePolicy",
+        actions: &["iam:PutRolePolicy"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "PutUserPolicy",
+        actions: &["iam:PutUserPolicy"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "UpdateAccessKey",
+        actions: &["iam:UpdateAccessKey"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "UpdateAssumeRolePolicy",
+        actions: &["iam:UpdateAssumeRolePolicy"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+];
+
+/// The table of a service by its name (`ssm`, `kms`, `lambda`, `sts`, `iam`).
 pub fn table(service: &str) -> &'static [Operation] {
     match service {
         "ssm" => SSM,
         "kms" => KMS,
         "lambda" => LAMBDA,
         "sts" => STS,
+        "iam" => IAM,
         _ => &[],
     }
 }
