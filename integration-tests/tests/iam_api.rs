@@ -80,14 +80,21 @@ async fn a_user_created_over_the_api_is_authorised_by_its_inline_policy_at_once(
         .await
         .unwrap();
     assert!(got.policy_document().contains("ssm%3AGetParameter"));
-    let listed = iam.list_user_policies().user_name(&name).send().await.unwrap();
+    let listed = iam
+        .list_user_policies()
+        .user_name(&name)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(listed.policy_names(), ["read-allowed"]);
 
     // Replacing the policy changes the next decision.
     iam.put_user_policy()
         .user_name(&name)
         .policy_name("read-allowed")
-        .policy_document(get_only(&format!("arn:aws:ssm:*:*:parameter{prefix}/other/*")))
+        .policy_document(get_only(&format!(
+            "arn:aws:ssm:*:*:parameter{prefix}/other/*"
+        )))
         .send()
         .await
         .unwrap();
@@ -110,7 +117,12 @@ async fn a_user_created_over_the_api_is_authorised_by_its_inline_policy_at_once(
         .send()
         .await
         .unwrap();
-    let keys = iam.list_access_keys().user_name(&name).send().await.unwrap();
+    let keys = iam
+        .list_access_keys()
+        .user_name(&name)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         keys.access_key_metadata()[0].status().map(|s| s.as_str()),
         Some("Inactive")
@@ -160,7 +172,10 @@ async fn iam_errors_and_fixture_principals() {
     let iam = iam().await;
     let users = iam.list_users().send().await.unwrap();
     assert!(
-        users.users().iter().any(|u| u.user_name() == "emulator-admin"),
+        users
+            .users()
+            .iter()
+            .any(|u| u.user_name() == "emulator-admin"),
         "{users:?}"
     );
     let roles = iam.list_roles().send().await.unwrap();
@@ -184,12 +199,17 @@ async fn iam_errors_and_fixture_principals() {
         iam.put_user_policy()
             .user_name(&name)
             .policy_name("p")
-            .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:*"}]}"#)
+            .policy_document(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:*"}]}"#,
+            )
             .send()
             .await,
     );
     assert_eq!(code, "MalformedPolicyDocument");
-    assert!(message.contains("Policy statement must contain resources."), "{message}");
+    assert!(
+        message.contains("Policy statement must contain resources."),
+        "{message}"
+    );
 
     // The aggregate of a user's inline policies is capped at 2,048 characters.
     let statement = r#"{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"arn:aws:ssm:*:*:parameter/a-rather-long-path-to-fill-the-quota/*"}"#;
@@ -220,10 +240,19 @@ async fn iam_errors_and_fixture_principals() {
         format!("Maximum policy size of 2048 bytes exceeded for user {name}")
     );
 
-    let (code, _) = error_of(iam.create_access_key().user_name(unique("none-")).send().await);
+    let (code, _) = error_of(
+        iam.create_access_key()
+            .user_name(unique("none-"))
+            .send()
+            .await,
+    );
     assert_eq!(code, "NoSuchEntity");
     for _ in 0..2 {
-        iam.create_access_key().user_name(&name).send().await.unwrap();
+        iam.create_access_key()
+            .user_name(&name)
+            .send()
+            .await
+            .unwrap();
     }
     let (code, _) = error_of(iam.create_access_key().user_name(&name).send().await);
     assert_eq!(code, "LimitExceeded");
@@ -241,7 +270,12 @@ async fn a_role_created_over_the_api_is_assumable_at_once() {
     let iam = iam().await;
     let user = unique("assumer-");
     iam.create_user().user_name(&user).send().await.unwrap();
-    let key = iam.create_access_key().user_name(&user).send().await.unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap();
     let key = key.access_key().unwrap();
     let role = unique("api-role-");
     let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/{role}");
@@ -255,7 +289,8 @@ async fn a_role_created_over_the_api_is_assumable_at_once() {
         .await
         .unwrap();
 
-    let without_principal = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#;
+    let without_principal =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#;
     let (code, message) = error_of(
         iam.create_role()
             .role_name(&role)
@@ -265,7 +300,10 @@ async fn a_role_created_over_the_api_is_assumable_at_once() {
     );
     assert_eq!(
         (code.as_str(), message.as_str()),
-        ("MalformedPolicyDocument", "Missing required field Principal")
+        (
+            "MalformedPolicyDocument",
+            "Missing required field Principal"
+        )
     );
     let trust = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:user/{user}"}},"Action":"sts:AssumeRole"}}]}}"#
@@ -356,4 +394,102 @@ async fn a_role_created_over_the_api_is_assumable_at_once() {
     iam.delete_role().role_name(&role).send().await.unwrap();
     let (code, _) = error_of(iam.get_role().role_name(&role).send().await);
     assert_eq!(code, "NoSuchEntity");
+}
+
+/// Tags put on a user over the API are its `aws:PrincipalTag/*` at once, and a
+/// permissions boundary put over the API limits what its policies allow at once.
+#[tokio::test]
+async fn tags_and_boundaries_put_over_the_api_take_part_at_once() {
+    let iam = iam().await;
+    let name = unique("tagged-");
+    iam.create_user().user_name(&name).send().await.unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name(&name)
+        .send()
+        .await
+        .unwrap();
+    let key = key.access_key().unwrap();
+    let prefix = unique("/iamtags");
+    let parameter = format!("{prefix}/p");
+    ssm()
+        .await
+        .put_parameter()
+        .name(&parameter)
+        .value("v")
+        .r#type(ParameterType::String)
+        .send()
+        .await
+        .unwrap();
+    iam.put_user_policy()
+        .user_name(&name)
+        .policy_name("by-team")
+        .policy_document(format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"arn:aws:ssm:*:*:parameter{prefix}/*","Condition":{{"StringEquals":{{"aws:PrincipalTag/team":"blue"}}}}}}]}}"#
+        ))
+        .send()
+        .await
+        .unwrap();
+    let as_user = ssm_as(key.access_key_id(), key.secret_access_key()).await;
+    let (code, _) = error_of(as_user.get_parameter().name(&parameter).send().await);
+    assert_eq!(code, "AccessDeniedException");
+
+    let team = aws_sdk_iam::types::Tag::builder()
+        .key("team")
+        .value("blue")
+        .build()
+        .unwrap();
+    iam.tag_user()
+        .user_name(&name)
+        .tags(team)
+        .send()
+        .await
+        .unwrap();
+    let tags = iam.list_user_tags().user_name(&name).send().await.unwrap();
+    assert_eq!(tags.tags().len(), 1);
+    as_user
+        .get_parameter()
+        .name(&parameter)
+        .send()
+        .await
+        .unwrap();
+
+    // A boundary that allows no SSM action refuses what the policy allows.
+    let boundary = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
+    iam.put_user_permissions_boundary()
+        .user_name(&name)
+        .permissions_boundary(boundary)
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(as_user.get_parameter().name(&parameter).send().await);
+    assert_eq!(code, "AccessDeniedException");
+    iam.delete_user_permissions_boundary()
+        .user_name(&name)
+        .send()
+        .await
+        .unwrap();
+    as_user
+        .get_parameter()
+        .name(&parameter)
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(
+        iam.put_user_permissions_boundary()
+            .user_name(&name)
+            .permissions_boundary(format!("arn:aws:iam::{ACCOUNT}:policy/nope"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "NoSuchEntity");
+
+    iam.untag_user()
+        .user_name(&name)
+        .tag_keys("team")
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(as_user.get_parameter().name(&parameter).send().await);
+    assert_eq!(code, "AccessDeniedException");
 }

@@ -89,12 +89,36 @@ mod tests {
     #[test]
     fn statuses_are_the_models() {
         let cases = [
-            (IamApiError::no_such_entity(String::new()), "NoSuchEntity", 404),
-            (IamApiError::already_exists(String::new()), "EntityAlreadyExists", 409),
-            (IamApiError::delete_conflict(String::new()), "DeleteConflict", 409),
-            (IamApiError::limit_exceeded(String::new()), "LimitExceeded", 409),
-            (IamApiError::malformed_policy(String::new()), "MalformedPolicyDocument", 400),
-            (IamApiError::Validation(String::new()), "ValidationError", 400),
+            (
+                IamApiError::no_such_entity(String::new()),
+                "NoSuchEntity",
+                404,
+            ),
+            (
+                IamApiError::already_exists(String::new()),
+                "EntityAlreadyExists",
+                409,
+            ),
+            (
+                IamApiError::delete_conflict(String::new()),
+                "DeleteConflict",
+                409,
+            ),
+            (
+                IamApiError::limit_exceeded(String::new()),
+                "LimitExceeded",
+                409,
+            ),
+            (
+                IamApiError::malformed_policy(String::new()),
+                "MalformedPolicyDocument",
+                400,
+            ),
+            (
+                IamApiError::Validation(String::new()),
+                "ValidationError",
+                400,
+            ),
         ];
         for (error, code, status) in cases {
             assert_eq!((error.code(), error.status().as_u16()), (code, status));

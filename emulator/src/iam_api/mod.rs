@@ -4,6 +4,7 @@
 //! and every change replaces the directory the next decision reads, so it takes part in
 //! authorisation at once.
 
+mod attributes;
 mod error;
 
 pub use error::IamApiError;
@@ -65,8 +66,16 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
         op!("CreateUser", create_user),
         op!("DeleteAccessKey", delete_access_key),
         op!("DeleteRole", delete_role),
+        op!(
+            "DeleteRolePermissionsBoundary",
+            attributes::delete_role_boundary
+        ),
         op!("DeleteRolePolicy", delete_role_policy),
         op!("DeleteUser", delete_user),
+        op!(
+            "DeleteUserPermissionsBoundary",
+            attributes::delete_user_boundary
+        ),
         op!("DeleteUserPolicy", delete_user_policy),
         op!("GetRole", get_role),
         op!("GetRolePolicy", get_role_policy),
@@ -74,11 +83,19 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
         op!("GetUserPolicy", get_user_policy),
         op!("ListAccessKeys", list_access_keys),
         op!("ListRolePolicies", list_role_policies),
+        op!("ListRoleTags", attributes::list_role_tags),
         op!("ListRoles", list_roles),
         op!("ListUserPolicies", list_user_policies),
+        op!("ListUserTags", attributes::list_user_tags),
         op!("ListUsers", list_users),
+        op!("PutRolePermissionsBoundary", attributes::put_role_boundary),
         op!("PutRolePolicy", put_role_policy),
+        op!("PutUserPermissionsBoundary", attributes::put_user_boundary),
         op!("PutUserPolicy", put_user_policy),
+        op!("TagRole", attributes::tag_role),
+        op!("TagUser", attributes::tag_user),
+        op!("UntagRole", attributes::untag_role),
+        op!("UntagUser", attributes::untag_user),
         op!("UpdateAccessKey", update_access_key),
         op!("UpdateAssumeRolePolicy", update_assume_role_policy),
     ],
@@ -123,6 +140,13 @@ pub fn error(ctx: &RequestContext, err: &dyn crate::protocol::AwsError) -> Respo
 fn validation(field: &str, value: &str, constraint: &str) -> IamApiError {
     IamApiError::Validation(format!(
         "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}"
+    ))
+}
+
+/// A required list member that was sent empty or not at all.
+fn missing_list_member(field: &str) -> IamApiError {
+    IamApiError::Validation(format!(
+        "1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"
     ))
 }
 
@@ -1033,8 +1057,7 @@ fn delete_policy(
     state.iam.update_directory(|d| {
         let managed = d.managed.clone();
         let (arn, _) = owner.policies_mut(d, name)?;
-        if d
-            .documents
+        if d.documents
             .remove(&(arn, principals::inline_key(policy)))
             .is_none()
         {

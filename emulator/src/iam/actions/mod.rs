@@ -676,8 +676,79 @@ pub const STS: &[Operation] = &[
 /// IAM (the IAM API, `iam_api`): each operation authorises its own action on the user or
 /// role it names (Service Authorization Reference, "Actions, resources, and condition keys
 /// for AWS Identity and Access Management"). The Reference's `iam:ResourceTag/${TagKey}`,
-/// `aws:RequestTag/${TagKey}`, `aws:TagKeys` and `iam:PolicyARN` are not supplied yet.
+/// `aws:RequestTag/${TagKey}`, `aws:TagKeys`, `iam:PermissionsBoundary` and `iam:PolicyARN`
+/// are not supplied yet.
 pub const IAM: &[Operation] = &[
+    Operation {
+        name: "DeleteRolePermissionsBoundary",
+        actions: &["iam:DeleteRolePermissionsBoundary"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "DeleteUserPermissionsBoundary",
+        actions: &["iam:DeleteUserPermissionsBoundary"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "ListRoleTags",
+        actions: &["iam:ListRoleTags"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "ListUserTags",
+        actions: &["iam:ListUserTags"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "PutRolePermissionsBoundary",
+        actions: &["iam:PutRolePermissionsBoundary"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "PutUserPermissionsBoundary",
+        actions: &["iam:PutUserPermissionsBoundary"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "TagRole",
+        actions: &["iam:TagRole"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "TagUser",
+        actions: &["iam:TagUser"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "UntagRole",
+        actions: &["iam:UntagRole"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "UntagUser",
+        actions: &["iam:UntagUser"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
     Operation {
         name: "CreateAccessKey",
         actions: &["iam:CreateAccessKey"],
