@@ -215,7 +215,7 @@ async fn iam_errors_and_fixture_principals() {
     let statement = r#"{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"arn:aws:ssm:*:*:parameter/a-rather-long-path-to-fill-the-quota/*"}"#;
     let half = format!(
         r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
-        vec![statement; 7].join(",")
+        [statement; 7].join(",")
     );
     for policy in ["one", "two"] {
         iam.put_user_policy()

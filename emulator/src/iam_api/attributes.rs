@@ -2,8 +2,8 @@
 //! permissions boundaries of users and roles over the IAM API.
 
 use super::{
-    authorize, missing_list_member, name_member, required, tag_views, tags_member, IamApiError,
-    Owner, Params, Result, TagView,
+    authorize, missing_list_member, required, tag_views, tags_member, IamApiError, Owner, Params,
+    Result, TagView,
 };
 use crate::context::RequestContext;
 use crate::iam::principals::{Directory, Named};
