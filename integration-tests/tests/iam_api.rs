@@ -493,3 +493,107 @@ async fn tags_and_boundaries_put_over_the_api_take_part_at_once() {
     let (code, _) = error_of(as_user.get_parameter().name(&parameter).send().await);
     assert_eq!(code, "AccessDeniedException");
 }
+
+/// A customer managed policy created over the API allows once attached and no longer
+/// once detached; it cannot be deleted while attached.
+#[tokio::test]
+async fn a_managed_policy_created_over_the_api_takes_part_once_attached() {
+    let iam = iam().await;
+    let name = unique("managed-user-");
+    iam.create_user().user_name(&name).send().await.unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name(&name)
+        .send()
+        .await
+        .unwrap();
+    let key = key.access_key().unwrap();
+    let prefix = unique("/iammanaged");
+    let parameter = format!("{prefix}/p");
+    ssm()
+        .await
+        .put_parameter()
+        .name(&parameter)
+        .value("v")
+        .r#type(ParameterType::String)
+        .send()
+        .await
+        .unwrap();
+    let policy_name = unique("read-");
+    let created = iam
+        .create_policy()
+        .policy_name(&policy_name)
+        .policy_document(get_only(&format!("arn:aws:ssm:*:*:parameter{prefix}/*")))
+        .send()
+        .await
+        .unwrap();
+    let policy_arn = created.policy().unwrap().arn().unwrap().to_owned();
+    assert_eq!(
+        policy_arn,
+        format!("arn:aws:iam::{ACCOUNT}:policy/{policy_name}")
+    );
+    let version = iam
+        .get_policy_version()
+        .policy_arn(&policy_arn)
+        .version_id("v1")
+        .send()
+        .await
+        .unwrap();
+    assert!(version
+        .policy_version()
+        .unwrap()
+        .document()
+        .unwrap()
+        .contains("ssm%3AGetParameter"));
+
+    let as_user = ssm_as(key.access_key_id(), key.secret_access_key()).await;
+    let (code, _) = error_of(as_user.get_parameter().name(&parameter).send().await);
+    assert_eq!(code, "AccessDeniedException");
+    iam.attach_user_policy()
+        .user_name(&name)
+        .policy_arn(&policy_arn)
+        .send()
+        .await
+        .unwrap();
+    as_user
+        .get_parameter()
+        .name(&parameter)
+        .send()
+        .await
+        .unwrap();
+    let attached = iam
+        .list_attached_user_policies()
+        .user_name(&name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        attached.attached_policies()[0].policy_arn(),
+        Some(policy_arn.as_str())
+    );
+    let got = iam
+        .get_policy()
+        .policy_arn(&policy_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.policy().unwrap().attachment_count(), Some(1));
+    let (code, _) = error_of(iam.delete_policy().policy_arn(&policy_arn).send().await);
+    assert_eq!(code, "DeleteConflict");
+
+    iam.detach_user_policy()
+        .user_name(&name)
+        .policy_arn(&policy_arn)
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(as_user.get_parameter().name(&parameter).send().await);
+    assert_eq!(code, "AccessDeniedException");
+    iam.delete_policy()
+        .policy_arn(&policy_arn)
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(iam.get_policy().policy_arn(&policy_arn).send().await);
+    assert_eq!(code, "NoSuchEntity");
+}

@@ -6,6 +6,7 @@
 
 mod attributes;
 mod error;
+mod managed;
 
 pub use error::IamApiError;
 
@@ -61,10 +62,14 @@ macro_rules! op {
 pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
+        op!("AttachRolePolicy", managed::attach_role),
+        op!("AttachUserPolicy", managed::attach_user),
         op!("CreateAccessKey", create_access_key),
+        op!("CreatePolicy", managed::create_policy),
         op!("CreateRole", create_role),
         op!("CreateUser", create_user),
         op!("DeleteAccessKey", delete_access_key),
+        op!("DeletePolicy", managed::delete_policy),
         op!("DeleteRole", delete_role),
         op!(
             "DeleteRolePermissionsBoundary",
@@ -77,11 +82,17 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
             attributes::delete_user_boundary
         ),
         op!("DeleteUserPolicy", delete_user_policy),
+        op!("DetachRolePolicy", managed::detach_role),
+        op!("DetachUserPolicy", managed::detach_user),
+        op!("GetPolicy", managed::get_policy),
+        op!("GetPolicyVersion", managed::get_policy_version),
         op!("GetRole", get_role),
         op!("GetRolePolicy", get_role_policy),
         op!("GetUser", get_user),
         op!("GetUserPolicy", get_user_policy),
         op!("ListAccessKeys", list_access_keys),
+        op!("ListAttachedRolePolicies", managed::list_attached_role),
+        op!("ListAttachedUserPolicies", managed::list_attached_user),
         op!("ListRolePolicies", list_role_policies),
         op!("ListRoleTags", attributes::list_role_tags),
         op!("ListRoles", list_roles),
@@ -893,8 +904,8 @@ impl Owner {
         }
     }
 
-    /// The IAM action of an inline policy operation (`Put` + `UserPolicy`: Put, Get,
-    /// Delete).
+    /// The IAM action of a policy operation on a user or role (`Put` + `UserPolicy`:
+    /// Put, Get, Delete, Attach, Detach).
     fn action(self, verb: &str) -> String {
         match self {
             Owner::User => format!("iam:{verb}UserPolicy"),
