@@ -597,3 +597,88 @@ async fn a_managed_policy_created_over_the_api_takes_part_once_attached() {
     let (code, _) = error_of(iam.get_policy().policy_arn(&policy_arn).send().await);
     assert_eq!(code, "NoSuchEntity");
 }
+
+/// GetSessionToken gives a user created over the API temporary credentials that act
+/// with its policies; a role session cannot call it.
+#[tokio::test]
+async fn get_session_token_gives_a_user_credentials_with_its_permissions() {
+    let iam = iam().await;
+    let name = unique("session-user-");
+    iam.create_user().user_name(&name).send().await.unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name(&name)
+        .send()
+        .await
+        .unwrap();
+    let key = key.access_key().unwrap();
+    let prefix = unique("/iamsession");
+    let parameter = format!("{prefix}/p");
+    ssm()
+        .await
+        .put_parameter()
+        .name(&parameter)
+        .value("v")
+        .r#type(ParameterType::String)
+        .send()
+        .await
+        .unwrap();
+    iam.put_user_policy()
+        .user_name(&name)
+        .policy_name("read")
+        .policy_document(get_only(&format!("arn:aws:ssm:*:*:parameter{prefix}/*")))
+        .send()
+        .await
+        .unwrap();
+    let sts = aws_sdk_sts::Client::new(
+        &config_as(key.access_key_id(), key.secret_access_key(), None).await,
+    );
+    let (code, _) = error_of(sts.get_session_token().duration_seconds(899).send().await);
+    assert_eq!(code, "ValidationError");
+    let token = sts
+        .get_session_token()
+        .duration_seconds(900)
+        .send()
+        .await
+        .unwrap();
+    let credentials = token.credentials().unwrap();
+    assert!(credentials.access_key_id().starts_with("ASIA"));
+    let session = config_as(
+        credentials.access_key_id(),
+        credentials.secret_access_key(),
+        Some(credentials.session_token()),
+    )
+    .await;
+    let identity = aws_sdk_sts::Client::new(&session)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        identity.arn(),
+        Some(format!("arn:aws:iam::{ACCOUNT}:user/{name}").as_str())
+    );
+    let as_session = aws_sdk_ssm::Client::new(&session);
+    as_session
+        .get_parameter()
+        .name(&parameter)
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(
+        as_session
+            .get_parameter()
+            .name(format!("{prefix}-other"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDeniedException");
+    // Temporary credentials cannot start another session.
+    let (code, _) = error_of(
+        aws_sdk_sts::Client::new(&session)
+            .get_session_token()
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDenied");
+}

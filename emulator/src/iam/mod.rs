@@ -263,6 +263,32 @@ impl Iam {
         self.directory().caller_for(key, &self.account)
     }
 
+    /// Starts a session of a user or of the root user (GetSessionToken) and returns its
+    /// temporary credentials: they act as the user, with its policies.
+    pub fn start_user_session(
+        &self,
+        owner: KeyOwner,
+        duration_seconds: u32,
+        now: OffsetDateTime,
+    ) -> AccessKey {
+        let key = AccessKey {
+            id: format!("ASIA{}", random_string(KEY_ALPHABET, 16)),
+            secret: random_string(SECRET_ALPHABET, 40),
+            owner,
+            session_token: Some(format!(
+                "IQoJb3JpZ2luX2VjE{}",
+                random_string(SECRET_ALPHABET, 300)
+            )),
+            expires: Some(now + time::Duration::seconds(i64::from(duration_seconds))),
+            session_policies: Vec::new(),
+            session_tags: SessionTags::default(),
+        };
+        let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
+        sessions.retain(|_, k| k.expires.is_none_or(|e| e > now));
+        sessions.insert(key.id.clone(), key.clone());
+        key
+    }
+
     /// Starts a session of `role` and returns its temporary credentials.
     pub fn start_session(
         &self,

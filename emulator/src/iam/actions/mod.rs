@@ -671,6 +671,15 @@ pub const STS: &[Operation] = &[
         resource_keys: &[],
         keys: &[],
     },
+    Operation {
+        // "No permissions are required for users to perform this operation" (STS API
+        // Reference, "GetSessionToken").
+        name: "GetSessionToken",
+        actions: &[],
+        resource: "none",
+        resource_keys: &[],
+        keys: &[],
+    },
 ];
 
 /// IAM (the IAM API, `iam_api`): each operation authorises its own action on the user or

@@ -960,7 +960,7 @@ fn the_tables_cover_every_implemented_operation() {
     assert_eq!(names(LAMBDA), lambda);
     assert_eq!(
         names(STS),
-        BTreeSet::from(["AssumeRole", "GetCallerIdentity"])
+        BTreeSet::from(["AssumeRole", "GetCallerIdentity", "GetSessionToken"])
     );
     let iam: BTreeSet<&str> = crate::iam_api::TABLE
         .operations
