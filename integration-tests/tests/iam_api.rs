@@ -153,6 +153,10 @@ async fn a_user_created_over_the_api_is_authorised_by_its_inline_policy_at_once(
         .send()
         .await
         .unwrap();
+    // A deleted key signs nothing (it is not taken for an unknown key, which would act
+    // as the account root in this emulator).
+    let (code, _) = error_of(as_user.get_parameter().name(&other).send().await);
+    assert_eq!(code, "UnrecognizedClientException");
     let (code, _) = error_of(iam.delete_user().user_name(&name).send().await);
     assert_eq!(code, "DeleteConflict");
     iam.delete_user_policy()

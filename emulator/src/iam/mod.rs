@@ -258,6 +258,11 @@ impl Iam {
         self.directory().inactive_keys.contains(id)
     }
 
+    /// Whether a long-term key was deleted through the IAM API.
+    pub fn key_deleted(&self, id: &str) -> bool {
+        self.directory().deleted_keys.contains(id)
+    }
+
     /// The caller a key authenticates as.
     pub fn caller_for(&self, key: &AccessKey) -> Option<Caller> {
         self.directory().caller_for(key, &self.account)

@@ -238,6 +238,9 @@ pub fn document_of(value: &serde_json::Value) -> Result<PolicyDocument, String> 
 pub struct Directory {
     /// The long-term keys made Inactive (UpdateAccessKey): they authenticate no request.
     pub inactive_keys: std::collections::HashSet<String>,
+    /// The long-term keys deleted (DeleteAccessKey): refused even where unknown keys act
+    /// as the account root, so that deleting a key never gives it more power.
+    pub deleted_keys: std::collections::HashSet<String>,
     /// When each user, role (by ARN) and long-term key (by id) was created: at start for
     /// those of the fixtures.
     pub created: HashMap<String, OffsetDateTime>,

@@ -689,6 +689,7 @@ fn delete_access_key(
     state.iam.update_directory(|d| {
         check_key(d, &name, &id)?;
         d.keys.remove(&id);
+        d.deleted_keys.insert(id.clone());
         d.inactive_keys.remove(&id);
         d.created.remove(&id);
         Ok(())
