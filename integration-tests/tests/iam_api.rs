@@ -488,6 +488,23 @@ async fn tags_and_boundaries_put_over_the_api_take_part_at_once() {
     );
     assert_eq!(code, "NoSuchEntity");
 
+    // A boundary given to CreateUser is set with the user and shown by GetUser.
+    let bounded = unique("bounded-");
+    iam.create_user()
+        .user_name(&bounded)
+        .permissions_boundary(boundary)
+        .send()
+        .await
+        .unwrap();
+    let got = iam.get_user().user_name(&bounded).send().await.unwrap();
+    assert_eq!(
+        got.user()
+            .unwrap()
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn()),
+        Some(boundary)
+    );
+
     iam.untag_user()
         .user_name(&name)
         .tag_keys("team")

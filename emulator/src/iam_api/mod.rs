@@ -316,12 +316,48 @@ fn created(directory: &Directory, id: &str) -> String {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
+struct BoundaryView {
+    permissions_boundary_type: &'static str,
+    permissions_boundary_arn: String,
+}
+
+/// A boundary as IAM answers it: the managed policy's ARN (a boundary written as a
+/// document in a fixture has none and is not shown).
+fn boundary_view(directory: &Directory, boundary: &Option<Named>) -> Option<BoundaryView> {
+    let boundary = boundary.as_ref()?;
+    directory
+        .managed
+        .iter()
+        .find(|(_, m)| Arc::ptr_eq(&m.document, &boundary.document))
+        .map(|(arn, _)| BoundaryView {
+            permissions_boundary_type: "PermissionsBoundaryPolicy",
+            permissions_boundary_arn: arn.clone(),
+        })
+}
+
+/// The `PermissionsBoundary` member of CreateUser and CreateRole: a managed policy.
+fn boundary_member(directory: &Directory, params: &Params) -> Result<Option<Named>> {
+    let Some(arn) = params.get("PermissionsBoundary") else {
+        return Ok(None);
+    };
+    let policy = directory.managed.get(arn).ok_or_else(|| {
+        IamApiError::no_such_entity(format!("Policy {arn} does not exist or is not attachable."))
+    })?;
+    Ok(Some(Named {
+        name: format!("permissions boundary {}", policy.name),
+        document: Arc::clone(&policy.document),
+    }))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 struct UserView {
     path: String,
     user_name: String,
     user_id: String,
     arn: String,
     create_date: String,
+    permissions_boundary: Option<BoundaryView>,
     tags: Option<Vec<TagView>>,
 }
 
@@ -332,6 +368,7 @@ fn user_view(directory: &Directory, user: &User) -> UserView {
         user_id: user.id.clone(),
         arn: user.arn.clone(),
         create_date: created(directory, &user.arn),
+        permissions_boundary: boundary_view(directory, &user.boundary),
         tags: tag_views(&user.tags),
     }
 }
@@ -347,6 +384,7 @@ struct RoleView {
     /// URL-encoded, as IAM answers it (IAM API Reference, "Role").
     assume_role_policy_document: Option<String>,
     max_session_duration: u32,
+    permissions_boundary: Option<BoundaryView>,
     tags: Option<Vec<TagView>>,
 }
 
@@ -362,6 +400,7 @@ fn role_view(directory: &Directory, role: &Role) -> RoleView {
             .get(&(role.arn.clone(), principals::TRUST.to_owned()))
             .map(|t| query::url_encode_document(t)),
         max_session_duration: role.max_session_duration,
+        permissions_boundary: boundary_view(directory, &role.boundary),
         tags: tag_views(&role.tags),
     }
 }
@@ -421,6 +460,9 @@ fn create_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
                 "User with name {name} already exists."
             )));
         }
+        // The boundary asked for is set with the user, never dropped: without it the user
+        // could do more than its creator meant.
+        let boundary = boundary_member(d, params)?;
         d.created.insert(arn.clone(), now());
         d.users.insert(
             name.to_owned(),
@@ -432,7 +474,7 @@ fn create_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
                 arn: arn.clone(),
                 policies: Vec::new(),
                 tags,
-                boundary: None,
+                boundary,
             },
         );
         Ok(d.clone())
@@ -775,6 +817,7 @@ fn create_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
                 "Role with name {name} already exists."
             )));
         }
+        let boundary = boundary_member(d, params)?;
         d.created.insert(arn.clone(), now());
         d.documents
             .insert((arn.clone(), principals::TRUST.to_owned()), text);
@@ -788,7 +831,7 @@ fn create_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
                 policies: Vec::new(),
                 max_session_duration: max,
                 tags,
-                boundary: None,
+                boundary,
             },
         );
         Ok(d.clone())
