@@ -46,6 +46,8 @@ pub struct Iam {
     /// whole, replaced (copy on write) by the IAM API, so that a change takes part in the
     /// next decision and no request sees half of one.
     directory: RwLock<Arc<Directory>>,
+    /// The directory as the fixtures built it, which `/_emulator/reset` puts back.
+    initial: Arc<Directory>,
     /// Temporary keys of role sessions, by access key id.
     sessions: RwLock<HashMap<String, AccessKey>>,
     /// The function each Lambda execution environment's session key belongs to (its
@@ -204,6 +206,7 @@ impl Iam {
         Iam {
             account: account.to_owned(),
             strict,
+            initial: Arc::new(directory.clone()),
             directory: RwLock::new(Arc::new(directory)),
             sessions: RwLock::new(HashMap::new()),
             function_sessions: RwLock::new(HashMap::new()),
@@ -219,6 +222,11 @@ impl Iam {
     /// The users, roles and policies.
     pub fn directory(&self) -> Arc<Directory> {
         Arc::clone(&self.directory.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Puts the directory back as the fixtures built it (every IAM API change forgotten).
+    pub fn reset_directory(&self) {
+        *self.directory.write().unwrap_or_else(|e| e.into_inner()) = Arc::clone(&self.initial);
     }
 
     /// Changes the directory: `change` works on a copy, which replaces the snapshot only
@@ -1154,6 +1162,26 @@ impl Iam {
 mod tests {
     use super::*;
     use crate::config::Config;
+
+    /// A change is all or nothing, the next read sees it, and a reset forgets it.
+    #[test]
+    fn directory_changes_are_whole_and_reset_forgets_them() {
+        let iam = Iam::new("123456789012", false, Directory::new());
+        let refused: Result<(), &str> = iam.update_directory(|d| {
+            d.inactive_keys.insert("AKIAHALF".to_owned());
+            Err("refused")
+        });
+        assert!(refused.is_err());
+        assert!(!iam.key_inactive("AKIAHALF"));
+        iam.update_directory(|d| {
+            d.inactive_keys.insert("AKIAWHOLE".to_owned());
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert!(iam.key_inactive("AKIAWHOLE"));
+        iam.reset_directory();
+        assert!(!iam.key_inactive("AKIAWHOLE"));
+    }
     use crate::fixtures::{merge, parse, Fixtures};
     use std::path::Path;
 
