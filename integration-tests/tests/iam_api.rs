@@ -694,6 +694,15 @@ async fn get_session_token_gives_a_user_credentials_with_its_permissions() {
             .await,
     );
     assert_eq!(code, "AccessDeniedException");
+    // Without MFA, they cannot call IAM.
+    let (code, _) = error_of(
+        aws_sdk_iam::Client::new(&session)
+            .get_user()
+            .user_name(&name)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidClientTokenId");
     // Temporary credentials cannot start another session.
     let (code, _) = error_of(
         aws_sdk_sts::Client::new(&session)

@@ -18,6 +18,9 @@ pub enum IamApiError {
     /// A member fails its constraint in the model (IAM answers `ValidationError`, 400).
     #[error("ValidationError: {0}")]
     Validation(String),
+    /// Credentials IAM does not accept for this call (GetSessionToken's without MFA).
+    #[error("InvalidClientTokenId: {0}")]
+    InvalidClientTokenId(String),
     #[error("MissingAction: {0}")]
     MissingAction(String),
     #[error("InvalidAction: {0}")]
@@ -51,6 +54,7 @@ impl AwsError for IamApiError {
             IamApiError::Model(code, _) => code.code(),
             IamApiError::AccessDenied(_) => "AccessDenied",
             IamApiError::Validation(_) => "ValidationError",
+            IamApiError::InvalidClientTokenId(_) => "InvalidClientTokenId",
             IamApiError::MissingAction(_) => "MissingAction",
             IamApiError::InvalidAction(_) => "InvalidAction",
             IamApiError::NotImplemented(_) => "NotImplemented",
@@ -62,7 +66,9 @@ impl AwsError for IamApiError {
             IamApiError::Model(code, _) => {
                 StatusCode::from_u16(code.status()).unwrap_or(StatusCode::BAD_REQUEST)
             }
-            IamApiError::AccessDenied(_) => StatusCode::FORBIDDEN,
+            IamApiError::AccessDenied(_) | IamApiError::InvalidClientTokenId(_) => {
+                StatusCode::FORBIDDEN
+            }
             IamApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             IamApiError::Validation(_)
             | IamApiError::MissingAction(_)
@@ -75,6 +81,7 @@ impl AwsError for IamApiError {
             IamApiError::Model(_, m)
             | IamApiError::AccessDenied(m)
             | IamApiError::Validation(m)
+            | IamApiError::InvalidClientTokenId(m)
             | IamApiError::MissingAction(m)
             | IamApiError::InvalidAction(m)
             | IamApiError::NotImplemented(m) => m.clone(),

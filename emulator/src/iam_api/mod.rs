@@ -121,6 +121,25 @@ pub fn handle(state: &EmulatorState, ctx: &RequestContext, params: &QueryRequest
             &IamApiError::MissingAction("Missing Action parameter.".to_owned()),
         );
     };
+    // GetSessionToken's credentials "cannot call any IAM API operations unless MFA
+    // authentication information is included" (STS API Reference, "GetSessionToken");
+    // IAM answers InvalidClientTokenId (e.g. dev.classmethod.jp, "IAM 系の操作だけ
+    // InvalidClientTokenId になったときの対処方法"). No session here carries MFA.
+    let user_session = ctx
+        .caller
+        .access_key_id
+        .as_deref()
+        .filter(|_| !ctx.caller.is_role_session())
+        .and_then(|id| state.iam.lookup_key(id))
+        .is_some_and(|key| key.session_token.is_some());
+    if user_session {
+        return error(
+            ctx,
+            &IamApiError::InvalidClientTokenId(
+                "The security token included in the request is invalid".to_owned(),
+            ),
+        );
+    }
     match TABLE.lookup(&format!("{TARGET_PREFIX}.{action}")) {
         Lookup::Found(handler) => match handler(state, ctx, params) {
             Ok(result) => query::success(NAMESPACE, action, &ctx.request_id, &result),
