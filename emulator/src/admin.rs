@@ -136,7 +136,7 @@ pub fn admit(
 }
 
 /// Forgets everything changed since start (parameters, keys, aliases, grants, functions,
-/// role sessions, recorded decisions) and loads the fixtures again. The new world is
+/// role sessions, what the IAM API changed, recorded decisions) and loads the fixtures again. The new world is
 /// built aside and swapped in whole, so a request during a reset sees the old world or
 /// the new one, never a half-loaded one; if loading fails, nothing changes.
 pub fn reset(state: &EmulatorState) -> Result<(), crate::fixtures::FixtureError> {
@@ -144,14 +144,15 @@ pub fn reset(state: &EmulatorState) -> Result<(), crate::fixtures::FixtureError>
     state.load_regional_fixtures(&fresh)?;
     state.regions.replace(fresh);
     state.iam.clear_sessions();
+    state.iam.reset_directory();
     state.iam.decisions.clear();
     Ok(())
 }
 
 /// The current keys and parameters of every region, as a fixture file (YAML).
 ///
-/// Principals are not exported: they come from the fixture files and the API cannot
-/// change them. Key material is never exported (it never leaves the emulator), so keys
+/// Principals are not exported: they come from the fixture files (those the IAM API
+/// created or changed are not exported yet). Key material is never exported (it never leaves the emulator), so keys
 /// come back with new material. SecureString parameters are exported only when
 /// `include_secure_values` is set, and then decrypted only where the account root may
 /// decrypt them through SSM (as `aws ssm get-parameters-by-path --with-decryption` run

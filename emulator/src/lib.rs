@@ -38,6 +38,7 @@ pub mod fuzzing;
 pub mod generated;
 pub mod guard;
 pub mod iam;
+pub mod iam_api;
 pub mod kms;
 pub mod lambda;
 pub mod listener;

@@ -259,7 +259,15 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
         Err(BodyError::TooLarge) => return write_error(&ProtocolError::RequestTooLarge(limit)),
         Err(BodyError::Timeout) => return write_error(&body_timeout(&state)),
     };
-    let service = if query_protocol {
+    // An awsQuery form is decoded once, here, for the operation and the call record; its
+    // `Version` tells IAM (2010-05-08) from STS, and the signature must then be IAM's.
+    let form = query_protocol.then(|| crate::protocol::query::QueryRequest::decode(&body));
+    let iam_api = form
+        .as_ref()
+        .is_some_and(|f| f.get("Version") == Some(crate::iam_api::API_VERSION));
+    let service = if iam_api {
+        Some(crate::iam_api::SIGNING_NAME)
+    } else if query_protocol {
         Some(crate::sts::SIGNING_NAME)
     } else {
         dispatch::signing_name(target)
@@ -277,9 +285,8 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
     tracing::debug!(target, region = %ctx.region, caller = %ctx.caller.arn, request_id = %ctx.request_id, "request");
     let tracker = state.lambda.records.tracker_for(&ctx.caller);
     let started = Instant::now();
-    // An awsQuery form is decoded once, here, for the operation and the call record.
-    let form = query_protocol.then(|| crate::protocol::query::QueryRequest::decode(&body));
     let response = match &form {
+        Some(form) if iam_api => crate::iam_api::handle(&state, &ctx, form),
         Some(form) => crate::sts::handle(&state, &ctx, form),
         None => dispatch::aws_json(&state, &ctx, target, &body),
     };
@@ -289,7 +296,7 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
         || match (target, &form) {
             (Some(target), _) => service_of_target(target),
             (None, form) => (
-                "sts".to_owned(),
+                if iam_api { "iam" } else { "sts" }.to_owned(),
                 form.as_ref()
                     .and_then(|f| f.action())
                     .unwrap_or_default()

@@ -10,6 +10,7 @@ mod common;
 mod compose;
 mod concurrency;
 mod console;
+mod iam_api;
 mod identity;
 mod kms;
 mod kms_fidelity;

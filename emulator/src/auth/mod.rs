@@ -121,7 +121,9 @@ pub fn authenticate(
     sigv4::check_scope(&parts.scope, service).map_err(AuthError::Signature)?;
     let key_id = &parts.scope.access_key_id;
     let Some(key) = iam.find_key(key_id) else {
-        return if iam.strict {
+        // A deleted key is refused as AWS refuses it, never taken for an unknown key
+        // (which would act as the account root here).
+        return if iam.strict || iam.key_deleted(key_id) {
             Err(AuthError::InvalidToken)
         } else {
             Ok(Authenticated {
@@ -142,6 +144,11 @@ pub fn authenticate(
         _ => return Err(AuthError::InvalidToken),
     }
     sigv4::verify(request, &parts, &key.secret, now).map_err(AuthError::Signature)?;
+    // An Inactive key is refused as AWS refuses it: as a token it does not accept (IAM
+    // User Guide, "Manage access keys for IAM users": an inactive key "can't be used").
+    if iam.key_inactive(key_id) {
+        return Err(AuthError::InvalidToken);
+    }
     let caller = iam.caller_for(&key).ok_or(AuthError::InvalidToken)?;
     Ok(Authenticated {
         caller,

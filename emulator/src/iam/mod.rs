@@ -21,7 +21,7 @@ use policy::{ContextKeys, Decision, NamedPolicy, Outcome, PolicyDocument, Policy
 use principals::{random_string, AccessKey, Directory, KeyOwner, Role, SessionTags};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use time::OffsetDateTime;
 
 /// A refusal, with the message AWS sends
@@ -42,8 +42,12 @@ pub struct Iam {
     /// Whether access keys the emulator does not know are refused (otherwise they act as
     /// the account root, as users of other emulators expect of `AWS_ACCESS_KEY_ID=test`).
     pub strict: bool,
-    /// Users, roles, long-term keys and managed policies (fixed after start).
-    directory: Directory,
+    /// Users, roles, long-term keys and managed policies: a snapshot each request reads
+    /// whole, replaced (copy on write) by the IAM API, so that a change takes part in the
+    /// next decision and no request sees half of one.
+    directory: RwLock<Arc<Directory>>,
+    /// The directory as the fixtures built it, which `/_emulator/reset` puts back.
+    initial: Arc<Directory>,
     /// Temporary keys of role sessions, by access key id.
     sessions: RwLock<HashMap<String, AccessKey>>,
     /// The function each Lambda execution environment's session key belongs to (its
@@ -202,7 +206,8 @@ impl Iam {
         Iam {
             account: account.to_owned(),
             strict,
-            directory,
+            initial: Arc::new(directory.clone()),
+            directory: RwLock::new(Arc::new(directory)),
             sessions: RwLock::new(HashMap::new()),
             function_sessions: RwLock::new(HashMap::new()),
             source_identities: RwLock::new(HashMap::new()),
@@ -215,8 +220,26 @@ impl Iam {
     }
 
     /// The users, roles and policies.
-    pub fn directory(&self) -> &Directory {
-        &self.directory
+    pub fn directory(&self) -> Arc<Directory> {
+        Arc::clone(&self.directory.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Puts the directory back as the fixtures built it (every IAM API change forgotten).
+    pub fn reset_directory(&self) {
+        *self.directory.write().unwrap_or_else(|e| e.into_inner()) = Arc::clone(&self.initial);
+    }
+
+    /// Changes the directory: `change` works on a copy, which replaces the snapshot only
+    /// when it succeeds (a refused change leaves nothing half done).
+    pub fn update_directory<R, E>(
+        &self,
+        change: impl FnOnce(&mut Directory) -> Result<R, E>,
+    ) -> Result<R, E> {
+        let mut slot = self.directory.write().unwrap_or_else(|e| e.into_inner());
+        let mut copy = Directory::clone(&slot);
+        let result = change(&mut copy)?;
+        *slot = Arc::new(copy);
+        Ok(result)
     }
 
     /// The key with this id: a long-term key, or a session's temporary key.
@@ -227,8 +250,8 @@ impl Iam {
     /// The key with this id, borrowed when it is a long-term key (the request path:
     /// nothing is copied for the keys of the fixtures).
     pub fn find_key(&self, id: &str) -> Option<Cow<'_, AccessKey>> {
-        if let Some(key) = self.directory.keys.get(id) {
-            return Some(Cow::Borrowed(key));
+        if let Some(key) = self.directory().keys.get(id) {
+            return Some(Cow::Owned(key.clone()));
         }
         self.sessions
             .read()
@@ -238,9 +261,45 @@ impl Iam {
             .map(Cow::Owned)
     }
 
+    /// Whether a long-term key was made Inactive.
+    pub fn key_inactive(&self, id: &str) -> bool {
+        self.directory().inactive_keys.contains(id)
+    }
+
+    /// Whether a long-term key was deleted through the IAM API.
+    pub fn key_deleted(&self, id: &str) -> bool {
+        self.directory().deleted_keys.contains(id)
+    }
+
     /// The caller a key authenticates as.
     pub fn caller_for(&self, key: &AccessKey) -> Option<Caller> {
-        self.directory.caller_for(key, &self.account)
+        self.directory().caller_for(key, &self.account)
+    }
+
+    /// Starts a session of a user or of the root user (GetSessionToken) and returns its
+    /// temporary credentials: they act as the user, with its policies.
+    pub fn start_user_session(
+        &self,
+        owner: KeyOwner,
+        duration_seconds: u32,
+        now: OffsetDateTime,
+    ) -> AccessKey {
+        let key = AccessKey {
+            id: format!("ASIA{}", random_string(KEY_ALPHABET, 16)),
+            secret: random_string(SECRET_ALPHABET, 40),
+            owner,
+            session_token: Some(format!(
+                "IQoJb3JpZ2luX2VjE{}",
+                random_string(SECRET_ALPHABET, 300)
+            )),
+            expires: Some(now + time::Duration::seconds(i64::from(duration_seconds))),
+            session_policies: Vec::new(),
+            session_tags: SessionTags::default(),
+        };
+        let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
+        sessions.retain(|_, k| k.expires.is_none_or(|e| e > now));
+        sessions.insert(key.id.clone(), key.clone());
+        key
     }
 
     /// Starts a session of `role` and returns its temporary credentials.
@@ -413,7 +472,7 @@ impl Iam {
         // Every caller the emulator authenticates is an IAM principal, never a service.
         keys.insert("aws:PrincipalIsAWSService", "false");
         keys.insert("aws:ViaAWSService", "false");
-        if let Some(tags) = self.directory.principal_tags(caller) {
+        if let Some(tags) = self.directory().principal_tags(caller) {
             for (key, value) in tags {
                 keys.insert(&format!("aws:PrincipalTag/{key}"), value.clone());
             }
@@ -667,11 +726,12 @@ impl Iam {
     /// policies its AssumeRole passed. Empty (no allocation) when there are none.
     fn limits_of(&self, caller: &Caller) -> Vec<LimitSet> {
         let mut limits = Vec::new();
-        let scps = &self.directory.service_control_policies;
+        let directory = self.directory();
+        let scps = &directory.service_control_policies;
         if !scps.is_empty() {
             limits.push((PolicyKind::ServiceControl, scps.clone()));
         }
-        if let Some(boundary) = self.directory.boundary(caller) {
+        if let Some(boundary) = directory.boundary(caller) {
             limits.push((PolicyKind::PermissionsBoundary, vec![boundary.clone()]));
         }
         let in_use = self
@@ -758,7 +818,8 @@ impl Iam {
         resource: &str,
         extra: &dyn Fn(&mut ContextKeys),
     ) -> Result<(), Denied> {
-        let named = self.directory.identity_policies(&ctx.caller);
+        let directory = self.directory();
+        let named = directory.identity_policies(&ctx.caller);
         let limits = self.limits_of(&ctx.caller);
         let (keys, evaluated) = self.keys_if_read(ctx, resource, extra, named, None, &limits);
         let principal = Self::principal_of(&ctx.caller);
@@ -792,7 +853,8 @@ impl Iam {
         resource_policy: &PolicyDocument,
         extra: &dyn Fn(&mut ContextKeys),
     ) -> Evaluation {
-        let named = self.directory.identity_policies(&ctx.caller);
+        let directory = self.directory();
+        let named = directory.identity_policies(&ctx.caller);
         let limits = self.limits_of(&ctx.caller);
         let (keys, evaluated) =
             self.keys_if_read(ctx, resource, extra, named, Some(resource_policy), &limits);
@@ -989,8 +1051,9 @@ impl Iam {
     /// (only requests with a refusal, including soft-enforced ones, when `denied_only`):
     /// one record per request, with every policy consulted across its actions (the
     /// caller's identity policies, service control policies and permissions boundary,
-    /// named here from the directory, which is fixed after start; session policies,
-    /// resource policies and grants as recorded). With `request_id`, the record of that
+    /// named here from the directory as it is now: the IAM API may have changed them
+    /// since; session policies, resource policies and grants as recorded). With
+    /// `request_id`, the record of that
     /// request and those of the requests a service made on its behalf (SSM's calls to
     /// KMS, linked by `calledBy`).
     pub fn decision_log(
@@ -1022,7 +1085,7 @@ impl Iam {
                     add("identity", &p.name);
                 }
                 // Service control policies limit every principal here, the root too.
-                for p in &self.directory.service_control_policies {
+                for p in &self.directory().service_control_policies {
                     add("service control policy", &p.name);
                 }
                 if let Some(boundary) = self.boundary_of_arn(&record.principal) {
@@ -1050,26 +1113,28 @@ impl Iam {
 
     /// The permissions boundary of the principal an ARN names (a user, or a role
     /// session).
-    fn boundary_of_arn(&self, arn: &str) -> Option<&principals::Named> {
-        if let Some(user) = self.directory.users.values().find(|u| u.arn == arn) {
-            return user.boundary.as_ref();
+    fn boundary_of_arn(&self, arn: &str) -> Option<principals::Named> {
+        let directory = self.directory();
+        if let Some(user) = directory.users.values().find(|u| u.arn == arn) {
+            return user.boundary.clone();
         }
         arn.split_once(":assumed-role/")
             .and_then(|(_, rest)| rest.split('/').next())
-            .and_then(|name| self.directory.roles.get(name))
-            .and_then(|r| r.boundary.as_ref())
+            .and_then(|name| directory.roles.get(name))
+            .and_then(|r| r.boundary.clone())
     }
 
     /// The identity policies of the principal an ARN names (a user, or a role session).
-    fn identity_policies_of_arn(&self, arn: &str) -> &[principals::Named] {
-        if let Some(user) = self.directory.users.values().find(|u| u.arn == arn) {
-            return &user.policies;
+    fn identity_policies_of_arn(&self, arn: &str) -> Vec<principals::Named> {
+        let directory = self.directory();
+        if let Some(user) = directory.users.values().find(|u| u.arn == arn) {
+            return user.policies.clone();
         }
         let role = arn
             .split_once(":assumed-role/")
             .and_then(|(_, rest)| rest.split('/').next())
-            .and_then(|name| self.directory.roles.get(name));
-        role.map_or(&[][..], |r| r.policies.as_slice())
+            .and_then(|name| directory.roles.get(name));
+        role.map_or_else(Vec::new, |r| r.policies.clone())
     }
 
     /// Whether a principal ARN named in a policy exists: the account root, a user or a
@@ -1082,9 +1147,9 @@ impl Iam {
             Some(rest) => {
                 let name = rest.rsplit('/').next().unwrap_or(rest);
                 if rest.starts_with("user/") {
-                    self.directory.users.contains_key(name)
+                    self.directory().users.contains_key(name)
                 } else if rest.starts_with("role/") {
-                    self.directory.roles.contains_key(name)
+                    self.directory().roles.contains_key(name)
                 } else {
                     false
                 }
@@ -1097,6 +1162,26 @@ impl Iam {
 mod tests {
     use super::*;
     use crate::config::Config;
+
+    /// A change is all or nothing, the next read sees it, and a reset forgets it.
+    #[test]
+    fn directory_changes_are_whole_and_reset_forgets_them() {
+        let iam = Iam::new("123456789012", false, Directory::new());
+        let refused: Result<(), &str> = iam.update_directory(|d| {
+            d.inactive_keys.insert("AKIAHALF".to_owned());
+            Err("refused")
+        });
+        assert!(refused.is_err());
+        assert!(!iam.key_inactive("AKIAHALF"));
+        iam.update_directory(|d| {
+            d.inactive_keys.insert("AKIAWHOLE".to_owned());
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert!(iam.key_inactive("AKIAWHOLE"));
+        iam.reset_directory();
+        assert!(!iam.key_inactive("AKIAWHOLE"));
+    }
     use crate::fixtures::{merge, parse, Fixtures};
     use std::path::Path;
 

@@ -195,6 +195,35 @@ fn policy_size(value: &serde_json::Value) -> usize {
     text.chars().filter(|c| !c.is_whitespace()).count()
 }
 
+/// The key of a role's trust policy in [`Directory::documents`].
+pub const TRUST: &str = "trust";
+
+/// The key of an inline policy in [`Directory::documents`].
+pub fn inline_key(name: &str) -> String {
+    format!("inline:{name}")
+}
+
+/// A policy text's size as IAM counts it against its quotas: characters other than
+/// white space.
+pub fn policy_text_size(text: &str) -> usize {
+    text.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Whether a policy of a user or role is a managed policy attached (the same document
+/// as one of `managed`) rather than an inline one.
+pub fn is_managed(managed: &HashMap<String, Named>, policy: &Named) -> bool {
+    managed
+        .values()
+        .any(|m| Arc::ptr_eq(&m.document, &policy.document))
+}
+
+fn text_of(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Parses a policy document from a fixture value (a mapping, or JSON text).
 pub fn document_of(value: &serde_json::Value) -> Result<PolicyDocument, String> {
     let result = match value {
@@ -205,8 +234,20 @@ pub fn document_of(value: &serde_json::Value) -> Result<PolicyDocument, String> 
 }
 
 /// The principals of one account.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Directory {
+    /// The long-term keys made Inactive (UpdateAccessKey): they authenticate no request.
+    pub inactive_keys: std::collections::HashSet<String>,
+    /// The long-term keys deleted (DeleteAccessKey): refused even where unknown keys act
+    /// as the account root, so that deleting a key never gives it more power.
+    pub deleted_keys: std::collections::HashSet<String>,
+    /// When each user, role (by ARN) and long-term key (by id) was created: at start for
+    /// those of the fixtures.
+    pub created: HashMap<String, OffsetDateTime>,
+    /// The text of each policy as written, by owner ARN and [`TRUST`] or
+    /// [`inline_key`]: what the IAM API answers (Get*Policy, GetRole) and counts
+    /// against the size quotas.
+    pub documents: HashMap<(String, String), String>,
     pub users: HashMap<String, User>,
     pub roles: HashMap<String, Role>,
     /// Long-term access keys, by id.
@@ -419,6 +460,11 @@ impl Directory {
                     KeyOwner::User(user.name.clone()),
                 )?;
             }
+            for p in &user.policies {
+                directory
+                    .documents
+                    .insert((arn.clone(), inline_key(&p.name)), text_of(&p.document));
+            }
             directory.users.insert(
                 user.name.clone(),
                 User {
@@ -458,6 +504,14 @@ impl Directory {
                 directory.policies(file, &entry, &role.policies, &role.managed_policies, quota)?;
             let boundary = directory.boundary_fixture(file, &entry, &role.permissions_boundary)?;
 
+            for p in &role.policies {
+                directory
+                    .documents
+                    .insert((arn.clone(), inline_key(&p.name)), text_of(&p.document));
+            }
+            directory
+                .documents
+                .insert((arn.clone(), TRUST.to_owned()), text_of(&role.trust_policy));
             directory.roles.insert(
                 role.name.clone(),
                 Role {
@@ -472,6 +526,14 @@ impl Directory {
                 },
             );
         }
+        let now = OffsetDateTime::now_utc();
+        let created: Vec<String> = (directory.users.values().map(|u| u.arn.clone()))
+            .chain(directory.roles.values().map(|r| r.arn.clone()))
+            .chain(directory.keys.keys().cloned())
+            .collect();
+        directory
+            .created
+            .extend(created.into_iter().map(|name| (name, now)));
         for (i, (file, session)) in fixtures.role_sessions.iter().enumerate() {
             let entry = format!("role_sessions[{i}] ({}/{})", session.role, session.name);
             if !directory.roles.contains_key(&session.role) {

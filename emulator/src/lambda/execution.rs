@@ -148,7 +148,8 @@ async fn cold_start(
     }
     // Lambda assumes the role for every new environment: it must still trust Lambda.
     role_trusts_lambda(state, &config.role, &config.arn).map_err(ColdStartError::Api)?;
-    let Some(role) = state.iam.directory().role_by_arn(&config.role) else {
+    let directory = state.iam.directory();
+    let Some(role) = directory.role_by_arn(&config.role) else {
         return Err(ColdStartError::Api(LambdaError::InvalidParameterValue(
             ROLE_NOT_ASSUMABLE.to_owned(),
         )));

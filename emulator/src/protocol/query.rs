@@ -91,6 +91,18 @@ pub(crate) fn escape_text(text: &str) -> String {
     escape(text)
 }
 
+/// A policy document as IAM's answers carry it: URL-encoded (RFC 3986: every character
+/// but the unreserved ones percent-encoded; IAM API Reference, "GetRolePolicy": "The
+/// policy document returned in this structure is URL-encoded compliant with RFC 3986").
+pub fn url_encode_document(text: &str) -> String {
+    const RESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(text, RESERVED).to_string()
+}
+
 /// Escapes text for an XML element.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -102,6 +102,12 @@ pub static TABLE: DispatchTable<StsError, QueryRequest, Output> = DispatchTable 
             "AWSSecurityTokenServiceV20110615.GetCallerIdentity",
             |_, ctx, _| Ok(Output::of(&get_caller_identity(ctx))),
         ),
+        (
+            "AWSSecurityTokenServiceV20110615.GetSessionToken",
+            |state, ctx, request| {
+                get_session_token(state, ctx, request).map(|out| Output::of(&out))
+            },
+        ),
     ],
     all_operations: crate::generated::sts::OPERATIONS,
 };
@@ -155,6 +161,82 @@ fn get_caller_identity(ctx: &RequestContext) -> GetCallerIdentityResult {
         account: ctx.caller.account.clone(),
         arn: ctx.caller.arn.clone(),
     }
+}
+
+/// GetSessionToken's output.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetSessionTokenResult {
+    credentials: Credentials,
+}
+
+/// GetSessionToken (STS API Reference, "GetSessionToken"): temporary credentials of the
+/// calling user, or of the root user, that act with its permissions. It needs no
+/// permission ("No permissions are required for users to perform this operation"), and
+/// refuses role sessions' credentials. `DurationSeconds` is 900 to 129,600, 43,200 by
+/// default; a root user's session lasts at most 3,600 seconds.
+fn get_session_token(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<GetSessionTokenResult, StsError> {
+    use crate::context::CallerKind;
+    use crate::iam::principals::KeyOwner;
+    let duration = match params.get("DurationSeconds") {
+        None => 43_200,
+        Some(value) => {
+            let parsed: u32 = value
+                .parse()
+                .map_err(|_| validation("durationSeconds", value, "Member must be a number"))?;
+            if parsed < 900 {
+                return Err(validation(
+                    "durationSeconds",
+                    value,
+                    "Member must have value greater than or equal to 900",
+                ));
+            }
+            if parsed > 129_600 {
+                return Err(validation(
+                    "durationSeconds",
+                    value,
+                    "Member must have value less than or equal to 129600",
+                ));
+            }
+            parsed
+        }
+    };
+    let (owner, duration) = match &ctx.caller.kind {
+        CallerKind::Root => (KeyOwner::Root, duration.min(3600)),
+        CallerKind::User { name } => (KeyOwner::User(name.clone()), duration),
+        CallerKind::AssumedRole { .. } => {
+            return Err(StsError::AccessDenied(
+                "Cannot call GetSessionToken with session credentials".to_owned(),
+            ))
+        }
+    };
+    // A user's own temporary credentials cannot start another session either.
+    let from_session = ctx
+        .caller
+        .access_key_id
+        .as_deref()
+        .and_then(|id| state.iam.lookup_key(id))
+        .is_some_and(|key| key.session_token.is_some());
+    if from_session {
+        return Err(StsError::AccessDenied(
+            "Cannot call GetSessionToken with session credentials".to_owned(),
+        ));
+    }
+    let key = state
+        .iam
+        .start_user_session(owner, duration, OffsetDateTime::now_utc());
+    Ok(GetSessionTokenResult {
+        credentials: Credentials {
+            access_key_id: key.id.clone(),
+            secret_access_key: key.secret.clone(),
+            session_token: key.session_token.clone().unwrap_or_default(),
+            expiration: key.expires.map(query::timestamp).unwrap_or_default(),
+        },
+    })
 }
 
 /// AssumeRole's output.
@@ -232,7 +314,8 @@ fn session_policies(
         ));
     }
     for (_, arn) in arns {
-        let managed = state.iam.directory().managed.get(arn).ok_or_else(|| {
+        let directory = state.iam.directory();
+        let managed = directory.managed.get(arn).ok_or_else(|| {
             StsError::MalformedPolicyDocument(format!(
                 "The policy {arn} is not a managed policy this emulator knows."
             ))
@@ -531,7 +614,8 @@ fn assume_role(
         )
         .map_err(|denied| StsError::AccessDenied(denied.message))?;
     }
-    let Some(role) = iam.directory().role_by_arn(role_arn) else {
+    let directory = iam.directory();
+    let Some(role) = directory.role_by_arn(role_arn) else {
         let denied = iam
             .refuse_by_rule(
                 ctx,
@@ -981,8 +1065,12 @@ mod tests {
     fn table_is_sorted_and_names_real_operations() {
         TABLE.check().unwrap();
         assert!(matches!(
-            TABLE.lookup("AWSSecurityTokenServiceV20110615.GetSessionToken"),
+            TABLE.lookup("AWSSecurityTokenServiceV20110615.GetFederationToken"),
             Lookup::NotImplemented
+        ));
+        assert!(matches!(
+            TABLE.lookup("AWSSecurityTokenServiceV20110615.GetSessionToken"),
+            Lookup::Found(_)
         ));
     }
 }

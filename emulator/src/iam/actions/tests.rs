@@ -3,7 +3,7 @@
 //! caller's identity policy reads every listed key (`StringLikeIfExists` on `*`, which
 //! never refuses), so the decision log records each key's value for each decision.
 
-use super::{Operation, FUNCTION_SESSION, GLOBAL, KMS, LAMBDA, SSM, STS};
+use super::{Operation, FUNCTION_SESSION, GLOBAL, IAM, KMS, LAMBDA, SSM, STS};
 use crate::config::Config;
 use crate::context::RequestContext;
 use crate::dispatch::Lookup;
@@ -960,6 +960,15 @@ fn the_tables_cover_every_implemented_operation() {
     assert_eq!(names(LAMBDA), lambda);
     assert_eq!(
         names(STS),
-        BTreeSet::from(["AssumeRole", "GetCallerIdentity"])
+        BTreeSet::from(["AssumeRole", "GetCallerIdentity", "GetSessionToken"])
     );
+    let iam: BTreeSet<&str> = crate::iam_api::TABLE
+        .operations
+        .iter()
+        .map(|(n, _)| n.trim_start_matches("IAM."))
+        .collect();
+    assert_eq!(names(IAM), iam);
+    for operation in IAM {
+        assert_eq!(operation.actions, [format!("iam:{}", operation.name)]);
+    }
 }

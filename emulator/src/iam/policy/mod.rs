@@ -537,6 +537,12 @@ impl PolicyDocument {
         self.statements.iter().all(|s| s.principals.is_some())
     }
 
+    /// Whether any statement names a resource (`Resource` or `NotResource`), which IAM
+    /// refuses in a role's trust policy ("Has prohibited field Resource").
+    pub fn any_statement_names_a_resource(&self) -> bool {
+        self.statements.iter().any(|s| s.resources.is_some())
+    }
+
     /// The policy as KMS applies it as a key policy: a statement without `Resource` "has
     /// no effect" (KMS API Reference, PutKeyPolicy: the request succeeds, the statement is
     /// ineffective), rather than covering every resource as a trust policy's statements

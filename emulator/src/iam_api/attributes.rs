@@ -1,0 +1,216 @@
+//! Tags (`aws:PrincipalTag/*` of the user's requests and of the role's sessions) and
+//! permissions boundaries of users and roles over the IAM API.
+
+use super::{
+    authorize, missing_list_member, required, tag_views, tags_member, IamApiError, Owner, Params,
+    Result, TagView,
+};
+use crate::context::RequestContext;
+use crate::iam::principals::{Directory, Named};
+use crate::protocol::query::Output;
+use crate::state::EmulatorState;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+impl Owner {
+    /// The owner's tags and boundary, mutable.
+    fn attributes_mut<'a>(
+        self,
+        d: &'a mut Directory,
+        name: &str,
+    ) -> Result<(&'a mut BTreeMap<String, String>, &'a mut Option<Named>)> {
+        match self {
+            Owner::User => d
+                .users
+                .get_mut(name)
+                .map(|u| (&mut u.tags, &mut u.boundary)),
+            Owner::Role => d
+                .roles
+                .get_mut(name)
+                .map(|r| (&mut r.tags, &mut r.boundary)),
+        }
+        .ok_or_else(|| self.missing(name))
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            Owner::User => "User",
+            Owner::Role => "Role",
+        }
+    }
+}
+
+fn tag(
+    owner: Owner,
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let name = owner.name_member(params)?;
+    let tags = tags_member(params)?;
+    if tags.is_empty() {
+        return Err(missing_list_member("tags"));
+    }
+    let arn = owner.arn(state, name);
+    authorize(state, ctx, &format!("iam:Tag{}", owner.noun()), &arn)?;
+    state.iam.update_directory(|d| {
+        let (current, _) = owner.attributes_mut(d, name)?;
+        current.extend(tags);
+        Ok(())
+    })?;
+    Ok(Output::of(&()))
+}
+
+fn untag(
+    owner: Owner,
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let name = owner.name_member(params)?;
+    let keys: Vec<String> = params
+        .list("TagKeys", "")
+        .into_iter()
+        .map(|(_, k)| k.to_owned())
+        .collect();
+    if keys.is_empty() {
+        return Err(missing_list_member("tagKeys"));
+    }
+    let arn = owner.arn(state, name);
+    authorize(state, ctx, &format!("iam:Untag{}", owner.noun()), &arn)?;
+    state.iam.update_directory(|d| {
+        let (current, _) = owner.attributes_mut(d, name)?;
+        current.retain(|k, _| !keys.contains(k));
+        Ok(())
+    })?;
+    Ok(Output::of(&()))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListTagsResult {
+    tags: Vec<TagView>,
+    is_truncated: bool,
+}
+
+fn list_tags(
+    owner: Owner,
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let name = owner.name_member(params)?;
+    let arn = owner.arn(state, name);
+    authorize(state, ctx, &format!("iam:List{}Tags", owner.noun()), &arn)?;
+    let directory = state.iam.directory();
+    let tags = match owner {
+        Owner::User => directory.users.get(name).map(|u| &u.tags),
+        Owner::Role => directory.roles.get(name).map(|r| &r.tags),
+    }
+    .ok_or_else(|| owner.missing(name))?;
+    Ok(Output::of(&ListTagsResult {
+        tags: tag_views(tags).unwrap_or_default(),
+        is_truncated: false,
+    }))
+}
+
+fn put_boundary(
+    owner: Owner,
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let name = owner.name_member(params)?;
+    let policy_arn = required(params, "PermissionsBoundary", "permissionsBoundary")?;
+    let arn = owner.arn(state, name);
+    authorize(
+        state,
+        ctx,
+        &format!("iam:Put{}PermissionsBoundary", owner.noun()),
+        &arn,
+    )?;
+    state.iam.update_directory(|d| {
+        // Only the managed policies the emulator knows can be a boundary.
+        let policy = d.managed.get(policy_arn).cloned().ok_or_else(|| {
+            IamApiError::no_such_entity(format!(
+                "Policy {policy_arn} does not exist or is not attachable."
+            ))
+        })?;
+        let (_, boundary) = owner.attributes_mut(d, name)?;
+        *boundary = Some(Named {
+            name: format!("permissions boundary {}", policy.name),
+            document: policy.document,
+        });
+        Ok(())
+    })?;
+    Ok(Output::of(&()))
+}
+
+fn delete_boundary(
+    owner: Owner,
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let name = owner.name_member(params)?;
+    let arn = owner.arn(state, name);
+    authorize(
+        state,
+        ctx,
+        &format!("iam:Delete{}PermissionsBoundary", owner.noun()),
+        &arn,
+    )?;
+    state.iam.update_directory(|d| {
+        let (_, boundary) = owner.attributes_mut(d, name)?;
+        *boundary = None;
+        Ok(())
+    })?;
+    Ok(Output::of(&()))
+}
+
+pub(super) fn tag_user(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
+    tag(Owner::User, s, c, p)
+}
+pub(super) fn tag_role(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
+    tag(Owner::Role, s, c, p)
+}
+pub(super) fn untag_user(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
+    untag(Owner::User, s, c, p)
+}
+pub(super) fn untag_role(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
+    untag(Owner::Role, s, c, p)
+}
+pub(super) fn list_user_tags(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
+    list_tags(Owner::User, s, c, p)
+}
+pub(super) fn list_role_tags(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
+    list_tags(Owner::Role, s, c, p)
+}
+pub(super) fn put_user_boundary(
+    s: &EmulatorState,
+    c: &RequestContext,
+    p: &Params,
+) -> Result<Output> {
+    put_boundary(Owner::User, s, c, p)
+}
+pub(super) fn put_role_boundary(
+    s: &EmulatorState,
+    c: &RequestContext,
+    p: &Params,
+) -> Result<Output> {
+    put_boundary(Owner::Role, s, c, p)
+}
+pub(super) fn delete_user_boundary(
+    s: &EmulatorState,
+    c: &RequestContext,
+    p: &Params,
+) -> Result<Output> {
+    delete_boundary(Owner::User, s, c, p)
+}
+pub(super) fn delete_role_boundary(
+    s: &EmulatorState,
+    c: &RequestContext,
+    p: &Params,
+) -> Result<Output> {
+    delete_boundary(Owner::Role, s, c, p)
+}
