@@ -20,6 +20,10 @@ pub enum AdminAction {
     Export,
     /// `GET /_emulator/export?include_secure_values=true`: SecureString plaintexts too.
     ExportSecureValues,
+    /// `GET /_emulator/snapshot`: the whole state, key material included.
+    Snapshot,
+    /// `POST /_emulator/snapshot`: replace the whole state with a snapshot's.
+    Restore,
     /// `GET /_emulator/decisions`.
     ReadDecisions,
     /// `GET /_emulator/lambda/invocations`.
@@ -36,6 +40,8 @@ impl AdminAction {
             AdminAction::Reset => "emulator:Reset",
             AdminAction::Export => "emulator:Export",
             AdminAction::ExportSecureValues => "emulator:ExportSecureValues",
+            AdminAction::Snapshot => "emulator:Snapshot",
+            AdminAction::Restore => "emulator:Restore",
             AdminAction::ReadDecisions => "emulator:ReadDecisions",
             AdminAction::ReadInvocations => "emulator:ReadInvocations",
             AdminAction::ActAsPrincipal => "emulator:ActAsPrincipal",

@@ -23,6 +23,7 @@
 //! - [`lambda`]: Lambda over restJson1, and the execution environments (child processes
 //!   speaking the Runtime API) that run functions.
 //! - [`state`]: state kept separately per region, created on first use.
+//! - [`snapshot`]: the whole regional state as one versioned file, and its restore.
 //! - [`console`]: the browser console at `/_emulator/console/` (behind the admin
 //!   boundary), rendered only when asked for.
 
@@ -44,6 +45,7 @@ pub mod lambda;
 pub mod listener;
 pub mod protocol;
 pub mod server;
+pub mod snapshot;
 pub mod ssm;
 pub mod state;
 pub mod sts;

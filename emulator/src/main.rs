@@ -115,6 +115,10 @@ struct Cli {
     /// connection is kept).
     #[arg(long, env = "EMULATOR_HEADER_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     header_timeout_seconds: u64,
+    /// Restore this snapshot (written by GET /_emulator/snapshot) at start, over the
+    /// fixtures' keys and parameters; a newer, foreign or damaged file stops the start.
+    #[arg(long, value_name = "FILE")]
+    load_snapshot: Option<std::path::PathBuf>,
     /// Seconds a client may take to send a request's body.
     #[arg(long, env = "EMULATOR_BODY_TIMEOUT_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_timeout_seconds: u64,
@@ -246,6 +250,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let banner = welcome(&fixtures);
     let state = EmulatorState::from_fixtures(config, fixtures)
         .context("refusing to start on a broken fixture")?;
+    if let Some(path) = &cli.load_snapshot {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read the snapshot {}", path.display()))?;
+        emulator::snapshot::restore(&state, &bytes)
+            .with_context(|| format!("refusing to start on the snapshot {}", path.display()))?;
+        tracing::info!(snapshot = %path.display(), "snapshot restored");
+    }
     let config = &state.config;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

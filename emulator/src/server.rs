@@ -37,6 +37,7 @@ pub fn app(state: AppState) -> Router {
         .route("/_emulator/decisions", get(decisions))
         .route("/_emulator/reset", post(reset))
         .route("/_emulator/export", get(export))
+        .route("/_emulator/snapshot", get(snapshot).post(restore_snapshot))
         .route("/_emulator/lambda/invocations", get(lambda_invocations))
         .route("/_emulator/console", any(crate::console::handle))
         .route("/_emulator/console/", any(crate::console::handle))
@@ -411,6 +412,19 @@ async fn admin_gate(
     request: Request,
     actions: &[AdminAction],
 ) -> Result<(Parts, Admitted), Response> {
+    let limit = state.config.api_body_limit;
+    admin_gate_with_body(state, request, actions, limit)
+        .await
+        .map(|(parts, _, admitted)| (parts, admitted))
+}
+
+/// [`admin_gate`], keeping the body (read within `limit`).
+async fn admin_gate_with_body(
+    state: &EmulatorState,
+    request: Request,
+    actions: &[AdminAction],
+    limit: usize,
+) -> Result<(Parts, Bytes, Admitted), Response> {
     let (parts, body) = request.into_parts();
     let request_id = crate::context::new_request_id();
     let refuse = |error: ProtocolError| {
@@ -425,7 +439,6 @@ async fn admin_gate(
     if let Err(error) = pre_authenticate_admin(state, &parts) {
         return Err(refuse(ProtocolError::Refused(error.message())));
     }
-    let limit = state.config.api_body_limit;
     let body = match read_body(state, body, limit).await {
         Ok(body) => body,
         Err(BodyError::TooLarge) => return Err(refuse(ProtocolError::RequestTooLarge(limit))),
@@ -447,7 +460,7 @@ async fn admin_gate(
     match admitted {
         Ok(admitted) => {
             tracing::debug!(path = parts.uri.path(), who = %admitted.who(), "admin request");
-            Ok((parts, admitted))
+            Ok((parts, body, admitted))
         }
         Err(error) => Err(refuse(error)),
     }
@@ -514,6 +527,62 @@ async fn export(State(state): State<AppState>, request: Request) -> Response {
         crate::admin::export(&state, include_secure_values),
     )
         .into_response()
+}
+
+/// The largest snapshot `POST /_emulator/snapshot` accepts.
+const SNAPSHOT_BODY_LIMIT: usize = 512 * 1024 * 1024;
+
+/// `GET /_emulator/snapshot`: the whole regional state as one file (see
+/// [`crate::snapshot`]). It holds key material, so it needs `emulator:Snapshot` and
+/// `emulator:ExportSecureValues`, and is logged.
+async fn snapshot(State(state): State<AppState>, request: Request) -> Response {
+    let actions = [AdminAction::Snapshot, AdminAction::ExportSecureValues];
+    let admitted = match admin_gate(&state, request, &actions).await {
+        Ok((_, admitted)) => admitted,
+        Err(refusal) => return refusal,
+    };
+    tracing::warn!(who = %admitted.who(), "snapshot taken (it holds key material)");
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"emulator-snapshot.json\"",
+            ),
+        ],
+        crate::snapshot::take(&state),
+    )
+        .into_response()
+}
+
+/// `POST /_emulator/snapshot`: replaces the whole regional state with the snapshot in
+/// the body, swapped in whole; a refused snapshot changes nothing (400).
+async fn restore_snapshot(State(state): State<AppState>, request: Request) -> Response {
+    let actions = [AdminAction::Restore];
+    let (admitted, body) =
+        match admin_gate_with_body(&state, request, &actions, SNAPSHOT_BODY_LIMIT).await {
+            Ok((_, body, admitted)) => (admitted, body),
+            Err(refusal) => return refusal,
+        };
+    let started = std::time::Instant::now();
+    match crate::snapshot::restore(&state, &body) {
+        Ok(()) => {
+            tracing::info!(who = %admitted.who(), "snapshot restored");
+            json_response(serde_json::json!({
+                "status": "restored",
+                "elapsedMs": started.elapsed().as_secs_f64() * 1000.0,
+            }))
+        }
+        Err(e) => {
+            tracing::info!(who = %admitted.who(), error = %e, "snapshot refused");
+            (
+                StatusCode::BAD_REQUEST,
+                [(header::CONTENT_TYPE, "application/json")],
+                serde_json::json!({"status": "refused", "message": e.to_string()}).to_string(),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// `GET /_emulator/health`: whether the emulator is up, and what it serves. Open to

@@ -22,4 +22,5 @@ mod lambda_versions;
 mod protocol;
 mod scenario;
 mod securestring;
+mod snapshot;
 mod ssm;

@@ -498,6 +498,31 @@ impl ParameterStore {
         self.read().get(key).map(f)
     }
 
+    /// Every parameter with its normalised key, in key order (a snapshot's copy, taken
+    /// under one read lock so that it is consistent).
+    pub fn all(&self) -> Vec<(String, Parameter)> {
+        self.read()
+            .iter()
+            .map(|(key, parameter)| (key.clone(), parameter.clone()))
+            .collect()
+    }
+
+    /// Replaces every parameter with `parameters` (a restored snapshot) and recounts the
+    /// tiers. Parameters without a version are dropped: one always has its newest.
+    pub fn replace_all(&self, parameters: impl IntoIterator<Item = (String, Parameter)>) {
+        let mut map = self.write();
+        *map = parameters
+            .into_iter()
+            .filter(|(_, p)| !p.versions.is_empty())
+            .collect();
+        let advanced = map
+            .values()
+            .filter(|p| p.latest().tier == Tier::Advanced)
+            .count();
+        self.advanced.store(advanced, Ordering::Relaxed);
+        self.standard.store(map.len() - advanced, Ordering::Relaxed);
+    }
+
     /// Deletes a parameter with all its versions; `false` when there was none.
     pub fn delete(&self, key: &str) -> bool {
         let mut map = self.write();

@@ -1,0 +1,724 @@
+//! Snapshots: the whole regional state (every parameter version with its labels, tags,
+//! policies and tier; every KMS key with all its material versions, state, deletion
+//! schedule, policy, tags, grants and rotation history; aliases) written as one
+//! versioned JSON document, and restored exactly into this or another emulator, so that
+//! ciphertexts made before the snapshot decrypt after it is restored.
+//!
+//! The document is `{"format": "emulator-snapshot", "version": 1, "account", "created",
+//! "checksum", "state"}`; `checksum` is the SHA-256 of `state` as serialised, so a file
+//! damaged anywhere (a flipped byte of key material included) is refused rather than
+//! restored wrong. It holds key material in the clear (base64): it is a secret, treated
+//! as an export with SecureString values.
+//!
+//! Not kept (version 1): Lambda functions (a restore keeps the fixtures' functions, as
+//! a reset does), role sessions, recorded decisions and invocation records.
+
+use crate::kms::crypto::KeyMaterial;
+use crate::kms::specs::{KeySpec, MacKey, SignKey};
+use crate::kms::store::{Alias, Grant, GrantConstraints, Key, KeyManager, KeyState};
+use crate::ssm::store::{AllowedPattern, Parameter, ParameterType, ParameterVersion, Tier};
+use crate::state::{EmulatorState, RegionState, Regions};
+use crate::time::Timestamp;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+/// The `format` member of every snapshot.
+pub const FORMAT: &str = "emulator-snapshot";
+/// The newest snapshot version this emulator writes and reads.
+pub const VERSION: u64 = 1;
+
+/// Why a snapshot cannot be restored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotError {
+    /// Not a snapshot of this emulator at all.
+    #[error("not an emulator snapshot: {0}")]
+    Foreign(String),
+    /// A snapshot written by a newer emulator.
+    #[error("the snapshot has format version {found}; this emulator reads version {VERSION} and older: restore it with a newer emulator")]
+    Newer { found: u64 },
+    /// A snapshot of another account (every ARN in it names that account).
+    #[error("the snapshot is of account {found}; this emulator runs account {expected} (start it with --account {found})")]
+    OtherAccount { found: String, expected: String },
+    /// Damaged or inconsistent content.
+    #[error("the snapshot is corrupt: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Document {
+    format: String,
+    version: u64,
+    account: String,
+    /// Epoch milliseconds.
+    created: i64,
+    /// Hex SHA-256 of `state` serialised as JSON.
+    checksum: String,
+    state: WorldState,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WorldState {
+    regions: BTreeMap<String, RegionSnap>,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RegionSnap {
+    parameters: Vec<ParameterSnap>,
+    keys: Vec<KeySnap>,
+    aliases: Vec<AliasSnap>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParameterSnap {
+    key: String,
+    name: String,
+    tags: BTreeMap<String, String>,
+    versions: Vec<VersionSnap>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VersionSnap {
+    version: u64,
+    /// Plain text for String and StringList, the ciphertext for SecureString.
+    value: String,
+    #[serde(rename = "type")]
+    kind: String,
+    key_id: Option<String>,
+    description: Option<String>,
+    allowed_pattern: Option<String>,
+    data_type: String,
+    tier: String,
+    policies: Vec<String>,
+    labels: Vec<String>,
+    last_modified: i64,
+    last_modified_user: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeySnap {
+    id: String,
+    arn: String,
+    account: String,
+    description: String,
+    policy: String,
+    /// `Enabled`, `Disabled` or `PendingDeletion`.
+    state: String,
+    deletion_date: Option<i64>,
+    window_days: Option<u32>,
+    creation_date: i64,
+    aws_managed: bool,
+    spec: String,
+    /// Symmetric material versions, oldest first (base64).
+    materials: Vec<String>,
+    /// An HMAC key's secret (base64).
+    mac_key: Option<String>,
+    /// An asymmetric private key (base64): the scalar for ECC, PKCS #8 DER for RSA.
+    private_key: Option<String>,
+    rotation_enabled: bool,
+    rotation_period_days: u32,
+    rotations: Vec<i64>,
+    tags: BTreeMap<String, String>,
+    grants: Vec<GrantSnap>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrantSnap {
+    id: String,
+    token: String,
+    name: Option<String>,
+    grantee: String,
+    retiring: Option<String>,
+    operations: Vec<String>,
+    subset: Option<BTreeMap<String, String>>,
+    equals: Option<BTreeMap<String, String>>,
+    has_constraints: bool,
+    creation_date: i64,
+    issuing_account: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AliasSnap {
+    name: String,
+    target: String,
+    creation_date: i64,
+    last_updated: i64,
+}
+
+/// The whole regional state as a snapshot document (JSON bytes). Each region's stores
+/// are read under their own locks, one after the other.
+pub fn take(state: &EmulatorState) -> Vec<u8> {
+    let mut world = WorldState::default();
+    for (name, region) in state.regions.all_named() {
+        let mut snap = RegionSnap {
+            parameters: region
+                .ssm
+                .all()
+                .into_iter()
+                .map(|(key, p)| parameter_snap(key, p))
+                .collect(),
+            ..RegionSnap::default()
+        };
+        region.kms.read(|data| {
+            snap.keys = data.keys.values().map(key_snap).collect();
+            snap.aliases = data
+                .aliases
+                .iter()
+                .map(|(name, a)| AliasSnap {
+                    name: name.clone(),
+                    target: a.target.clone(),
+                    creation_date: a.creation_date.0,
+                    last_updated: a.last_updated.0,
+                })
+                .collect();
+        });
+        world.regions.insert(name, snap);
+    }
+    let checksum = checksum_of(&world);
+    let document = Document {
+        format: FORMAT.to_owned(),
+        version: VERSION,
+        account: state.config.account.clone(),
+        created: Timestamp::now().0,
+        checksum,
+        state: world,
+    };
+    // Serialising plain data (strings, numbers, maps with string keys) cannot fail.
+    serde_json::to_vec(&document).unwrap_or_default()
+}
+
+fn checksum_of(world: &WorldState) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(
+        serde_json::to_vec(world).unwrap_or_default(),
+    ))
+}
+
+fn parameter_snap(key: String, p: Parameter) -> ParameterSnap {
+    ParameterSnap {
+        key,
+        name: p.name,
+        tags: p.tags,
+        versions: p
+            .versions
+            .into_iter()
+            .map(|v| VersionSnap {
+                version: v.version,
+                value: v.value,
+                kind: v.kind.as_str().to_owned(),
+                key_id: v.key_id,
+                description: v.description,
+                allowed_pattern: v.allowed_pattern.map(|a| a.as_str().to_owned()),
+                data_type: v.data_type,
+                tier: v.tier.as_str().to_owned(),
+                policies: v.policies,
+                labels: v.labels,
+                last_modified: v.last_modified.0,
+                last_modified_user: v.last_modified_user,
+            })
+            .collect(),
+    }
+}
+
+fn key_snap(key: &Key) -> KeySnap {
+    let (state, deletion_date, window_days) = match key.state {
+        KeyState::Enabled => ("Enabled", None, None),
+        KeyState::Disabled => ("Disabled", None, None),
+        KeyState::PendingDeletion {
+            deletion_date,
+            window_days,
+        } => ("PendingDeletion", Some(deletion_date.0), Some(window_days)),
+    };
+    KeySnap {
+        id: key.id.clone(),
+        arn: key.arn.clone(),
+        account: key.account.clone(),
+        description: key.description.clone(),
+        policy: key.policy_text.clone(),
+        state: state.to_owned(),
+        deletion_date,
+        window_days,
+        creation_date: key.creation_date.0,
+        aws_managed: key.manager == KeyManager::Aws,
+        spec: key.spec.name().to_owned(),
+        materials: key.materials.iter().map(|m| B64.encode(m.0)).collect(),
+        mac_key: key.mac_key.as_ref().map(|m| B64.encode(&m.0)),
+        private_key: key
+            .sign_key
+            .as_ref()
+            .map(|k| B64.encode(private_key_bytes(k))),
+        rotation_enabled: key.rotation_enabled,
+        rotation_period_days: key.rotation_period_days,
+        rotations: key.rotations.iter().map(|t| t.0).collect(),
+        tags: key.tags.clone(),
+        grants: key
+            .grants
+            .iter()
+            .map(|g| GrantSnap {
+                id: g.id.clone(),
+                token: g.token.clone(),
+                name: g.name.clone(),
+                grantee: g.grantee.clone(),
+                retiring: g.retiring.clone(),
+                operations: g.operations.clone(),
+                subset: g.constraints.as_ref().and_then(|c| c.subset.clone()),
+                equals: g.constraints.as_ref().and_then(|c| c.equals.clone()),
+                has_constraints: g.constraints.is_some(),
+                creation_date: g.creation_date.0,
+                issuing_account: g.issuing_account.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// A private key's bytes: the secret scalar of an ECC key, PKCS #8 DER of an RSA key.
+fn private_key_bytes(key: &SignKey) -> Vec<u8> {
+    match key {
+        SignKey::P256(k) => k.to_bytes().to_vec(),
+        SignKey::P384(k) => k.to_bytes().to_vec(),
+        SignKey::P521(k) => k.to_bytes().to_vec(),
+        SignKey::K256(k) => k.to_bytes().to_vec(),
+        SignKey::Rsa(k) => {
+            use rsa::pkcs8::EncodePrivateKey;
+            k.to_pkcs8_der()
+                .map(|d| d.as_bytes().to_vec())
+                .unwrap_or_default()
+        }
+    }
+}
+
+fn private_key_of(spec: KeySpec, bytes: &[u8]) -> Option<SignKey> {
+    Some(match spec {
+        KeySpec::EccNistP256 => SignKey::P256(p256::ecdsa::SigningKey::from_slice(bytes).ok()?),
+        KeySpec::EccNistP384 => SignKey::P384(p384::ecdsa::SigningKey::from_slice(bytes).ok()?),
+        KeySpec::EccNistP521 => {
+            SignKey::P521(Box::new(p521::ecdsa::SigningKey::from_slice(bytes).ok()?))
+        }
+        KeySpec::EccSecgP256k1 => SignKey::K256(k256::ecdsa::SigningKey::from_slice(bytes).ok()?),
+        KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 => {
+            use rsa::pkcs8::DecodePrivateKey;
+            SignKey::Rsa(Box::new(rsa::PrivateKey::from_pkcs8_der(bytes).ok()?))
+        }
+        _ => return None,
+    })
+}
+
+/// Reads and checks a snapshot document, and builds its regions aside (nothing of the
+/// running emulator changes). Lambda functions come from the fixtures, as after a reset.
+pub fn load(state: &EmulatorState, bytes: &[u8]) -> Result<Regions<RegionState>, SnapshotError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| SnapshotError::Foreign(format!("not a JSON document ({e})")))?;
+    match value.get("format").and_then(|f| f.as_str()) {
+        Some(FORMAT) => {}
+        Some(other) => {
+            return Err(SnapshotError::Foreign(format!(
+                "its format is {other:?}, not {FORMAT:?}"
+            )))
+        }
+        None => {
+            return Err(SnapshotError::Foreign(format!(
+                "it has no \"format\": {FORMAT:?} member"
+            )))
+        }
+    }
+    match value.get("version").and_then(|v| v.as_u64()) {
+        Some(found) if found > VERSION => return Err(SnapshotError::Newer { found }),
+        Some(0) | None => {
+            return Err(SnapshotError::Corrupt(
+                "its \"version\" is missing or not a positive integer".to_owned(),
+            ))
+        }
+        Some(_) => {}
+    }
+    let document: Document =
+        serde_json::from_value(value).map_err(|e| SnapshotError::Corrupt(e.to_string()))?;
+    if checksum_of(&document.state) != document.checksum {
+        return Err(SnapshotError::Corrupt(
+            "its checksum does not match its content (the file was changed or damaged)".to_owned(),
+        ));
+    }
+    if document.account != state.config.account {
+        return Err(SnapshotError::OtherAccount {
+            found: document.account,
+            expected: state.config.account.clone(),
+        });
+    }
+    let fresh = Regions::default();
+    // The fixtures' functions (and, for regions the snapshot does not name, nothing
+    // else: their keys and parameters are replaced below or were in the snapshot).
+    state
+        .load_regional_fixtures(&fresh)
+        .map_err(|e| SnapshotError::Corrupt(format!("the fixtures no longer load: {e}")))?;
+    for (_, region) in fresh.all_named() {
+        region.ssm.replace_all(Vec::new());
+        region.kms.write(|data| {
+            data.keys.clear();
+            data.aliases.clear();
+            data.refresh_deletions();
+        });
+    }
+    for (name, snap) in document.state.regions {
+        let region = fresh.get(&name);
+        let parameters = snap
+            .parameters
+            .into_iter()
+            .map(restore_parameter)
+            .collect::<Result<Vec<_>, _>>()?;
+        region.ssm.replace_all(parameters);
+        let mut keys = BTreeMap::new();
+        for key in snap.keys {
+            let key = restore_key(key)?;
+            keys.insert(key.id.clone(), key);
+        }
+        let mut aliases = BTreeMap::new();
+        for alias in snap.aliases {
+            if !keys.contains_key(&alias.target) {
+                return Err(SnapshotError::Corrupt(format!(
+                    "alias {} names no key of region {name}",
+                    alias.name
+                )));
+            }
+            aliases.insert(
+                alias.name,
+                Alias {
+                    target: alias.target,
+                    creation_date: Timestamp(alias.creation_date),
+                    last_updated: Timestamp(alias.last_updated),
+                },
+            );
+        }
+        region.kms.write(|data| {
+            data.keys = keys;
+            data.aliases = aliases;
+            data.refresh_deletions();
+        });
+    }
+    Ok(fresh)
+}
+
+/// Restores a snapshot: built aside, then swapped in whole (a request sees the old world
+/// or the restored one, never a mix), then role sessions and decisions are forgotten as
+/// after a reset. If the snapshot is refused, nothing changes.
+pub fn restore(state: &EmulatorState, bytes: &[u8]) -> Result<(), SnapshotError> {
+    let fresh = load(state, bytes)?;
+    state.regions.replace(fresh);
+    state.iam.clear_sessions();
+    state.iam.decisions.clear();
+    Ok(())
+}
+
+fn corrupt(what: &str, problem: impl std::fmt::Display) -> SnapshotError {
+    SnapshotError::Corrupt(format!("{what}: {problem}"))
+}
+
+fn restore_parameter(p: ParameterSnap) -> Result<(String, Parameter), SnapshotError> {
+    if p.versions.is_empty() {
+        return Err(corrupt(&p.name, "a parameter without versions"));
+    }
+    let mut versions = VecDeque::with_capacity(p.versions.len());
+    let mut previous: Option<u64> = None;
+    for v in p.versions {
+        // Versions are contiguous and ascending: `Parameter::select` relies on it.
+        if previous.is_some_and(|prev| prev + 1 != v.version) {
+            return Err(corrupt(&p.name, "versions are not contiguous"));
+        }
+        previous = Some(v.version);
+        let kind = ParameterType::parse(&v.kind)
+            .ok_or_else(|| corrupt(&p.name, format!("unknown type {:?}", v.kind)))?;
+        let tier = match v.tier.as_str() {
+            "Standard" => Tier::Standard,
+            "Advanced" => Tier::Advanced,
+            other => return Err(corrupt(&p.name, format!("unknown tier {other:?}"))),
+        };
+        let allowed_pattern = v
+            .allowed_pattern
+            .as_deref()
+            .map(AllowedPattern::compile)
+            .transpose()
+            .map_err(|e| corrupt(&p.name, format!("allowed pattern: {e}")))?;
+        versions.push_back(ParameterVersion {
+            version: v.version,
+            value: v.value,
+            kind,
+            key_id: v.key_id,
+            description: v.description,
+            allowed_pattern,
+            data_type: v.data_type,
+            tier,
+            policies: v.policies,
+            labels: v.labels,
+            last_modified: Timestamp(v.last_modified),
+            last_modified_user: v.last_modified_user,
+        });
+    }
+    Ok((
+        p.key,
+        Parameter {
+            name: p.name,
+            versions,
+            tags: p.tags,
+        },
+    ))
+}
+
+fn decode(what: &str, text: &str) -> Result<Vec<u8>, SnapshotError> {
+    B64.decode(text)
+        .map_err(|_| corrupt(what, "key material is not valid base64"))
+}
+
+fn restore_key(k: KeySnap) -> Result<Key, SnapshotError> {
+    let what = format!("key {}", k.id);
+    let spec = KeySpec::parse(&k.spec)
+        .ok_or_else(|| corrupt(&what, format!("unknown key spec {:?}", k.spec)))?;
+    let policy = crate::iam::policy::PolicyDocument::parse(&k.policy)
+        .map_err(|e| corrupt(&what, format!("key policy: {e}")))?
+        .into_key_policy();
+    let state = match (k.state.as_str(), k.deletion_date, k.window_days) {
+        ("Enabled", _, _) => KeyState::Enabled,
+        ("Disabled", _, _) => KeyState::Disabled,
+        ("PendingDeletion", Some(date), Some(window_days)) => KeyState::PendingDeletion {
+            deletion_date: Timestamp(date),
+            window_days,
+        },
+        (other, _, _) => return Err(corrupt(&what, format!("key state {other:?}"))),
+    };
+    let materials = k
+        .materials
+        .iter()
+        .map(|m| {
+            let bytes = decode(&what, m)?;
+            <[u8; 32]>::try_from(bytes.as_slice())
+                .map(KeyMaterial)
+                .map_err(|_| corrupt(&what, "symmetric key material is not 32 bytes"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if materials.is_empty() {
+        return Err(corrupt(&what, "a key without key material"));
+    }
+    let mac_key = match &k.mac_key {
+        Some(m) => Some(MacKey(decode(&what, m)?)),
+        None => None,
+    };
+    if spec.mac_algorithm().is_some() != mac_key.is_some() {
+        return Err(corrupt(&what, "HMAC secret missing or unexpected"));
+    }
+    let sign_key = match &k.private_key {
+        Some(text) => Some(
+            private_key_of(spec, &decode(&what, text)?)
+                .ok_or_else(|| corrupt(&what, "the private key does not decode"))?,
+        ),
+        None => None,
+    };
+    if spec.signing_algorithms().is_empty() == sign_key.is_some() {
+        return Err(corrupt(&what, "private key missing or unexpected"));
+    }
+    let grants = k
+        .grants
+        .into_iter()
+        .map(|g| Grant {
+            id: g.id,
+            token: g.token,
+            name: g.name,
+            grantee: g.grantee,
+            retiring: g.retiring,
+            operations: g.operations,
+            constraints: g.has_constraints.then_some(GrantConstraints {
+                subset: g.subset,
+                equals: g.equals,
+            }),
+            creation_date: Timestamp(g.creation_date),
+            issuing_account: g.issuing_account,
+        })
+        .collect();
+    Ok(Key {
+        id: k.id,
+        arn: k.arn,
+        account: k.account,
+        description: k.description,
+        policy_text: k.policy,
+        policy: Arc::new(policy),
+        state,
+        creation_date: Timestamp(k.creation_date),
+        manager: if k.aws_managed {
+            KeyManager::Aws
+        } else {
+            KeyManager::Customer
+        },
+        materials,
+        rotation_enabled: k.rotation_enabled,
+        rotation_period_days: k.rotation_period_days,
+        rotations: k.rotations.into_iter().map(Timestamp).collect(),
+        tags: k.tags,
+        grants,
+        spec,
+        mac_key,
+        sign_key,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn key_of(spec: KeySpec, id: &str) -> Key {
+        let account = "123456789012";
+        let text = crate::kms::default_key_policy(account);
+        let policy = crate::iam::policy::PolicyDocument::parse(&text).unwrap();
+        let mut key = crate::kms::new_key(
+            id.to_owned(),
+            "eu-west-1",
+            account,
+            String::new(),
+            text,
+            policy,
+            KeyManager::Customer,
+            KeyMaterial::generate(),
+        );
+        key.spec = spec;
+        key.mac_key = spec.generate_mac_key();
+        key.sign_key = spec.generate_sign_key();
+        key
+    }
+
+    fn world() -> EmulatorState {
+        let state = EmulatorState::new(Config::default());
+        let region = state.region("eu-west-1");
+        region.kms.write(|data| {
+            let mut symmetric = key_of(KeySpec::SymmetricDefault, "k-sym");
+            symmetric.materials.push(KeyMaterial::generate());
+            symmetric.rotations.push(Timestamp(1_700_000_000_000));
+            symmetric.state = KeyState::PendingDeletion {
+                deletion_date: Timestamp(i64::MAX / 2),
+                window_days: 7,
+            };
+            symmetric.grants.push(Grant {
+                id: "g1".into(),
+                token: "t1".into(),
+                name: Some("n".into()),
+                grantee: "arn:aws:iam::123456789012:role/r".into(),
+                retiring: None,
+                operations: vec!["Decrypt".into()],
+                constraints: Some(GrantConstraints {
+                    subset: Some(BTreeMap::from([("a".into(), "b".into())])),
+                    equals: None,
+                }),
+                creation_date: Timestamp(5),
+                issuing_account: "123456789012".into(),
+            });
+            for key in [
+                symmetric,
+                key_of(KeySpec::Hmac256, "k-hmac"),
+                key_of(KeySpec::EccNistP256, "k-p256"),
+                key_of(KeySpec::EccNistP521, "k-p521"),
+                key_of(KeySpec::EccSecgP256k1, "k-k256"),
+            ] {
+                data.keys.insert(key.id.clone(), key);
+            }
+            data.aliases.insert(
+                "alias/x".into(),
+                Alias {
+                    target: "k-hmac".into(),
+                    creation_date: Timestamp(1),
+                    last_updated: Timestamp(2),
+                },
+            );
+            data.refresh_deletions();
+        });
+        state
+    }
+
+    #[test]
+    fn every_key_type_and_its_material_survive_a_round_trip() {
+        let original = world();
+        let bytes = take(&original);
+        let restored = EmulatorState::new(Config::default());
+        restore(&restored, &bytes).unwrap();
+        let before = original.region("eu-west-1");
+        let after = restored.region("eu-west-1");
+        before.kms.read(|old| {
+            after.kms.read(|new| {
+                assert_eq!(old.keys.len(), new.keys.len());
+                assert_eq!(new.aliases["alias/x"].target, "k-hmac");
+                assert_eq!(new.earliest_deletion, old.earliest_deletion);
+                for (id, a) in &old.keys {
+                    let b = &new.keys[id];
+                    assert_eq!(a.materials, b.materials, "{id}");
+                    assert_eq!(a.state, b.state, "{id}");
+                    assert_eq!(a.grants, b.grants, "{id}");
+                    assert_eq!(a.rotations, b.rotations, "{id}");
+                    assert_eq!(a.mac_key, b.mac_key, "{id}");
+                    assert_eq!(a.spec, b.spec, "{id}");
+                    if let (Some(sa), Some(sb)) = (&a.sign_key, &b.sign_key) {
+                        // The restored private key signs what the original verifies.
+                        let digest = [7u8; 32];
+                        let algorithm = a.spec.signing_algorithms()[0];
+                        let signature = sb.sign_digest(algorithm, &digest).unwrap();
+                        assert!(sa.verify_digest(algorithm, &digest, &signature), "{id}");
+                    } else {
+                        assert!(a.sign_key.is_none() && b.sign_key.is_none(), "{id}");
+                    }
+                }
+            })
+        });
+    }
+
+    #[test]
+    fn an_rsa_private_key_survives_a_round_trip() {
+        let key = KeySpec::Rsa2048.generate_sign_key().unwrap();
+        let restored = private_key_of(KeySpec::Rsa2048, &private_key_bytes(&key)).unwrap();
+        let digest = [9u8; 32];
+        let signature = restored
+            .sign_digest("RSASSA_PKCS1_V1_5_SHA_256", &digest)
+            .unwrap();
+        assert!(key.verify_digest("RSASSA_PKCS1_V1_5_SHA_256", &digest, &signature));
+        // A private key of another type is refused, not misread.
+        assert!(private_key_of(KeySpec::EccNistP256, &private_key_bytes(&key)).is_none());
+    }
+
+    #[test]
+    fn damaged_foreign_newer_and_other_account_snapshots_are_refused() {
+        let original = world();
+        let bytes = take(&original);
+        let target = EmulatorState::new(Config::default());
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        // One character of key material changed: the checksum catches it.
+        let at = text.find("\"materials\":[\"").unwrap() + 14;
+        let mut damaged = text.clone().into_bytes();
+        damaged[at] = if damaged[at] == b'A' { b'B' } else { b'A' };
+        assert!(matches!(
+            load(&target, &damaged),
+            Err(SnapshotError::Corrupt(_))
+        ));
+        assert!(matches!(
+            load(&target, b"{\"format\":\"something-else\"}"),
+            Err(SnapshotError::Foreign(_))
+        ));
+        let mut value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        value["version"] = serde_json::json!(VERSION + 1);
+        assert_eq!(
+            load(&target, &serde_json::to_vec(&value).unwrap()).err(),
+            Some(SnapshotError::Newer { found: VERSION + 1 })
+        );
+        let other = EmulatorState::new(Config {
+            account: "210987654321".into(),
+            ..Config::default()
+        });
+        assert!(matches!(
+            load(&other, &bytes),
+            Err(SnapshotError::OtherAccount { .. })
+        ));
+        // Nothing of the target changed.
+        assert!(target.regions.all_named().is_empty());
+    }
+}
