@@ -40,7 +40,7 @@ impl Owner {
     }
 }
 
-fn tag(
+pub(super) fn tag(
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -61,7 +61,7 @@ fn tag(
     Ok(Output::of(&()))
 }
 
-fn untag(
+pub(super) fn untag(
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -93,7 +93,7 @@ struct ListTagsResult {
     is_truncated: bool,
 }
 
-fn list_tags(
+pub(super) fn list_tags(
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -114,7 +114,7 @@ fn list_tags(
     }))
 }
 
-fn put_boundary(
+pub(super) fn put_boundary(
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -146,7 +146,7 @@ fn put_boundary(
     Ok(Output::of(&()))
 }
 
-fn delete_boundary(
+pub(super) fn delete_boundary(
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -166,51 +166,4 @@ fn delete_boundary(
         Ok(())
     })?;
     Ok(Output::of(&()))
-}
-
-pub(super) fn tag_user(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    tag(Owner::User, s, c, p)
-}
-pub(super) fn tag_role(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    tag(Owner::Role, s, c, p)
-}
-pub(super) fn untag_user(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    untag(Owner::User, s, c, p)
-}
-pub(super) fn untag_role(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    untag(Owner::Role, s, c, p)
-}
-pub(super) fn list_user_tags(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    list_tags(Owner::User, s, c, p)
-}
-pub(super) fn list_role_tags(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    list_tags(Owner::Role, s, c, p)
-}
-pub(super) fn put_user_boundary(
-    s: &EmulatorState,
-    c: &RequestContext,
-    p: &Params,
-) -> Result<Output> {
-    put_boundary(Owner::User, s, c, p)
-}
-pub(super) fn put_role_boundary(
-    s: &EmulatorState,
-    c: &RequestContext,
-    p: &Params,
-) -> Result<Output> {
-    put_boundary(Owner::Role, s, c, p)
-}
-pub(super) fn delete_user_boundary(
-    s: &EmulatorState,
-    c: &RequestContext,
-    p: &Params,
-) -> Result<Output> {
-    delete_boundary(Owner::User, s, c, p)
-}
-pub(super) fn delete_role_boundary(
-    s: &EmulatorState,
-    c: &RequestContext,
-    p: &Params,
-) -> Result<Output> {
-    delete_boundary(Owner::Role, s, c, p)
 }

@@ -226,7 +226,7 @@ pub(super) fn delete_policy(
     Ok(Output::of(&()))
 }
 
-fn attach(
+pub(super) fn attach(
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -269,7 +269,7 @@ fn attach(
     Ok(Output::of(&()))
 }
 
-fn detach(
+pub(super) fn detach(
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -312,7 +312,7 @@ struct ListAttachedResult {
     is_truncated: bool,
 }
 
-fn list_attached(
+pub(super) fn list_attached(
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -349,31 +349,4 @@ fn list_attached(
         attached_policies: attached,
         is_truncated: false,
     }))
-}
-
-pub(super) fn attach_user(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    attach(Owner::User, s, c, p)
-}
-pub(super) fn attach_role(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    attach(Owner::Role, s, c, p)
-}
-pub(super) fn detach_user(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    detach(Owner::User, s, c, p)
-}
-pub(super) fn detach_role(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    detach(Owner::Role, s, c, p)
-}
-pub(super) fn list_attached_user(
-    s: &EmulatorState,
-    c: &RequestContext,
-    p: &Params,
-) -> Result<Output> {
-    list_attached(Owner::User, s, c, p)
-}
-pub(super) fn list_attached_role(
-    s: &EmulatorState,
-    c: &RequestContext,
-    p: &Params,
-) -> Result<Output> {
-    list_attached(Owner::Role, s, c, p)
 }

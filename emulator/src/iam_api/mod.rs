@@ -56,14 +56,20 @@ macro_rules! op {
             $f(state, ctx, params)
         })
     };
+    // The operations that are the same for users and roles, told which one they serve.
+    ($name:literal, $f:path, $owner:expr) => {
+        (concat!("IAM.", $name), |state, ctx, params| {
+            $f($owner, state, ctx, params)
+        })
+    };
 }
 
 /// Every implemented operation, sorted by name.
 pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
-        op!("AttachRolePolicy", managed::attach_role),
-        op!("AttachUserPolicy", managed::attach_user),
+        op!("AttachRolePolicy", managed::attach, Owner::Role),
+        op!("AttachUserPolicy", managed::attach, Owner::User),
         op!("CreateAccessKey", create_access_key),
         op!("CreatePolicy", managed::create_policy),
         op!("CreateRole", create_role),
@@ -73,17 +79,19 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
         op!("DeleteRole", delete_role),
         op!(
             "DeleteRolePermissionsBoundary",
-            attributes::delete_role_boundary
+            attributes::delete_boundary,
+            Owner::Role
         ),
         op!("DeleteRolePolicy", delete_role_policy),
         op!("DeleteUser", delete_user),
         op!(
             "DeleteUserPermissionsBoundary",
-            attributes::delete_user_boundary
+            attributes::delete_boundary,
+            Owner::User
         ),
         op!("DeleteUserPolicy", delete_user_policy),
-        op!("DetachRolePolicy", managed::detach_role),
-        op!("DetachUserPolicy", managed::detach_user),
+        op!("DetachRolePolicy", managed::detach, Owner::Role),
+        op!("DetachUserPolicy", managed::detach, Owner::User),
         op!("GetPolicy", managed::get_policy),
         op!("GetPolicyVersion", managed::get_policy_version),
         op!("GetRole", get_role),
@@ -91,22 +99,38 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
         op!("GetUser", get_user),
         op!("GetUserPolicy", get_user_policy),
         op!("ListAccessKeys", list_access_keys),
-        op!("ListAttachedRolePolicies", managed::list_attached_role),
-        op!("ListAttachedUserPolicies", managed::list_attached_user),
+        op!(
+            "ListAttachedRolePolicies",
+            managed::list_attached,
+            Owner::Role
+        ),
+        op!(
+            "ListAttachedUserPolicies",
+            managed::list_attached,
+            Owner::User
+        ),
         op!("ListRolePolicies", list_role_policies),
-        op!("ListRoleTags", attributes::list_role_tags),
+        op!("ListRoleTags", attributes::list_tags, Owner::Role),
         op!("ListRoles", list_roles),
         op!("ListUserPolicies", list_user_policies),
-        op!("ListUserTags", attributes::list_user_tags),
+        op!("ListUserTags", attributes::list_tags, Owner::User),
         op!("ListUsers", list_users),
-        op!("PutRolePermissionsBoundary", attributes::put_role_boundary),
+        op!(
+            "PutRolePermissionsBoundary",
+            attributes::put_boundary,
+            Owner::Role
+        ),
         op!("PutRolePolicy", put_role_policy),
-        op!("PutUserPermissionsBoundary", attributes::put_user_boundary),
+        op!(
+            "PutUserPermissionsBoundary",
+            attributes::put_boundary,
+            Owner::User
+        ),
         op!("PutUserPolicy", put_user_policy),
-        op!("TagRole", attributes::tag_role),
-        op!("TagUser", attributes::tag_user),
-        op!("UntagRole", attributes::untag_role),
-        op!("UntagUser", attributes::untag_user),
+        op!("TagRole", attributes::tag, Owner::Role),
+        op!("TagUser", attributes::tag, Owner::User),
+        op!("UntagRole", attributes::untag, Owner::Role),
+        op!("UntagUser", attributes::untag, Owner::User),
         op!("UpdateAccessKey", update_access_key),
         op!("UpdateAssumeRolePolicy", update_assume_role_policy),
     ],
