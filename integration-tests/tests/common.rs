@@ -129,6 +129,14 @@ pub fn mapped_runtimes() -> Vec<(String, std::path::PathBuf)> {
 
 /// Starts an emulator with the test fixtures and these settings (see [`start_emulator`]).
 pub fn start_emulator_with(config: emulator::Config) -> String {
+    start_emulator_with_fixtures(config, Vec::new())
+}
+
+/// [`start_emulator_with`], loading these fixture files besides the test fixtures.
+pub fn start_emulator_with_fixtures(
+    config: emulator::Config,
+    extra: Vec<std::path::PathBuf>,
+) -> String {
     capture_logs();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -142,7 +150,8 @@ pub fn start_emulator_with(config: emulator::Config) -> String {
                 .await
                 .expect("bind 127.0.0.1:0");
             let address = listener.local_addr().expect("local address");
-            let fixtures = emulator::fixtures::load(&fixture_paths(), &config.account)
+            let paths: Vec<_> = fixture_paths().into_iter().chain(extra).collect();
+            let fixtures = emulator::fixtures::load(&paths, &config.account)
                 .expect("test fixtures load");
             let state = emulator::state::EmulatorState::from_fixtures(config, fixtures)
                 .expect("test fixtures are valid");

@@ -141,7 +141,7 @@ async fn gone_within(pid: u64, limit: Duration) -> bool {
 
 /// A zip holding `binary` as an executable `bootstrap` at its root, as `cargo lambda
 /// build --output-format zip` makes it.
-fn bootstrap_zip(binary: &str) -> Vec<u8> {
+pub(crate) fn bootstrap_zip(binary: &str) -> Vec<u8> {
     use std::io::Write;
     // Each binary is zipped once per test run (they are several megabytes).
     static ZIPS: std::sync::Mutex<Vec<(String, Vec<u8>)>> = std::sync::Mutex::new(Vec::new());

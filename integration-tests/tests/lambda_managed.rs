@@ -67,7 +67,7 @@ async fn lambda() -> Client {
     Client::new(&aws_config::load_from_env().await)
 }
 
-fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
+pub(crate) fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().unix_permissions(0o644);
     for (name, text) in files {

@@ -17,6 +17,7 @@ mod kms_fidelity;
 mod lambda;
 mod lambda_code;
 mod lambda_managed;
+mod lambda_states;
 mod lambda_trust;
 mod lambda_versions;
 mod protocol;

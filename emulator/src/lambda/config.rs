@@ -563,6 +563,8 @@ impl FunctionConfig {
             state_reason,
             state_reason_code,
             last_update_status,
+            last_update_status_reason: None,
+            last_update_status_reason_code: None,
             package_type: "Zip",
             architectures: self.architectures.clone(),
             ephemeral_storage: EphemeralStorageResponse {

@@ -8,6 +8,7 @@ use super::functions::new_pool;
 use super::model;
 use super::names;
 use super::store::Function;
+use super::updates::Preparation;
 use super::SERVICE_PRINCIPAL;
 use crate::fixtures::{FixtureError, FunctionFixture};
 use crate::state::EmulatorState;
@@ -117,17 +118,22 @@ pub fn load_function(
     .map_err(|e| fail(e.to_string()))?;
     let spec = code_spec(file, fixture).map_err(fail)?;
     let workdir = state.lambda.workdir().map_err(|e| fail(e.to_string()))?;
-    // A managed runtime's interpreter is looked for when the function first starts.
     let managed = super::managed::family(runtime).is_some();
     let package = code::build_for(&workdir, &spec, managed).map_err(|e| fail(e.to_string()))?;
     let config = FunctionConfig::new(&fixture.name, &arn, region, changes);
-    let function = Function::new(config, Arc::new(package), new_pool(state));
-    if !regions.get(region).lambda.insert(Arc::new(function)) {
+    let function = Arc::new(Function::new(config, Arc::new(package), new_pool(state)));
+    if !regions.get(region).lambda.insert(Arc::clone(&function)) {
         return Err(fail(format!(
             "a function named {} is declared twice in region {region}",
             fixture.name
         )));
     }
+    // A managed runtime's interpreter is looked for now, in the background: the function
+    // is `Pending` meanwhile, then `Active`, or `Failed` (`InvalidRuntime`) with the
+    // reason, never a hang at Invoke.
+    let runtimes = state.lambda.runtimes(&state.config);
+    let preparation = Preparation::for_runtime(&runtimes, runtime);
+    function.prepare_creation(runtimes, preparation);
     Ok(())
 }
 

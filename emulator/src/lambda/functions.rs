@@ -13,6 +13,7 @@ use super::model::{
 use super::names::{self, FunctionRef, LATEST};
 use super::pool::EnvironmentPool;
 use super::store::Function;
+use super::updates::Preparation;
 use super::SERVICE_PRINCIPAL;
 use crate::context::RequestContext;
 use crate::protocol::validation::Validator;
@@ -202,21 +203,6 @@ pub fn refuse_while_pending(code: &CodePackage) -> Result<(), LambdaError> {
     }
 }
 
-/// Checks that a managed runtime has an interpreter on this machine (blocking: it may
-/// ask candidates their version, each within a time limit), so that a function that
-/// could never start is refused when it is created, not at Invoke.
-fn check_interpreter(state: &EmulatorState, runtime: &str) -> Result<(), LambdaError> {
-    if super::managed::family(runtime).is_none() {
-        return Ok(());
-    }
-    state
-        .lambda
-        .runtimes(&state.config)
-        .find(runtime)
-        .map(|_| ())
-        .map_err(LambdaError::InvalidParameterValue)
-}
-
 fn check_revision(given: Option<&str>, current: &FunctionConfig) -> Result<(), LambdaError> {
     match given {
         Some(revision) if revision != current.revision_id => Err(LambdaError::PreconditionFailed(
@@ -364,15 +350,15 @@ pub fn new_pool(state: &EmulatorState) -> EnvironmentPool {
     )
 }
 
-/// The current version of the function a read names (with an optional qualifier), once
-/// the caller is authorised for `action` on it.
+/// The function a read names (with an optional qualifier) and the version the qualifier
+/// resolves to, once the caller is authorised for `action` on it.
 fn read_function(
     state: &EmulatorState,
     ctx: &RequestContext,
     name: &str,
     qualifier: Option<&str>,
     action: &str,
-) -> Result<std::sync::Arc<crate::lambda::store::FunctionVersion>, LambdaError> {
+) -> Result<(Arc<Function>, super::store::Resolved), LambdaError> {
     let target = target(ctx, name, 256)?;
     let target = Target {
         reference: target.reference.clone().with_qualifier(qualifier)?,
@@ -380,7 +366,18 @@ fn read_function(
     };
     authorize(state, ctx, action, &target.qualified_arn(), &target.account)?;
     let function = find(state, ctx, &target)?;
-    Ok(super::versions::resolve(&function, &target, false)?.snapshot(&function))
+    let resolved = super::versions::resolve(&function, &target, false)?;
+    Ok((function, resolved))
+}
+
+/// The configuration of a resolved version: `$LATEST` with its state and last update.
+fn output_of(function: &Function, resolved: &super::store::Resolved) -> FunctionConfiguration {
+    match resolved {
+        super::store::Resolved::Latest => function.latest_output(),
+        super::store::Resolved::Version(published) => {
+            published.version.config.output(&published.version.code)
+        }
+    }
 }
 
 /// GetFunction. `Code.Location` is a download link served by the emulator at `host`
@@ -393,7 +390,8 @@ pub fn get(
     qualifier: Option<&str>,
     host: Option<&str>,
 ) -> Result<GetFunctionOutput, LambdaError> {
-    let current = read_function(state, ctx, name, qualifier, "lambda:GetFunction")?;
+    let (function, resolved) = read_function(state, ctx, name, qualifier, "lambda:GetFunction")?;
+    let current = resolved.snapshot(&function);
     let location = host
         .and_then(|h| {
             state
@@ -403,7 +401,7 @@ pub fn get(
         })
         .unwrap_or_else(|| current.code.location());
     Ok(GetFunctionOutput {
-        configuration: current.config.output(&current.code),
+        configuration: output_of(&function, &resolved),
         code: FunctionCodeLocation {
             repository_type: "S3",
             location,
@@ -419,14 +417,14 @@ pub fn get_configuration(
     name: &str,
     qualifier: Option<&str>,
 ) -> Result<FunctionConfiguration, LambdaError> {
-    let current = read_function(
+    let (function, resolved) = read_function(
         state,
         ctx,
         name,
         qualifier,
         "lambda:GetFunctionConfiguration",
     )?;
-    Ok(current.config.output(&current.code))
+    Ok(output_of(&function, &resolved))
 }
 
 /// ListFunctions's query members.
@@ -500,13 +498,12 @@ pub fn list(
         functions: page
             .iter()
             .flat_map(|f| {
-                let current = f.current();
                 let versions = if all_versions {
                     f.versions()
                 } else {
                     Vec::new()
                 };
-                std::iter::once(current.config.output(&current.code)).chain(
+                std::iter::once(f.latest_output()).chain(
                     versions
                         .into_iter()
                         .map(|p| p.version.config.output(&p.version.code)),
@@ -561,10 +558,15 @@ pub fn update_configuration(
     if let Some(role) = &input.role {
         check_role(state, ctx, role, &target.arn)?;
     }
-    if let Some(runtime) = &input.runtime {
-        check_interpreter(state, runtime)?;
-    }
-    let next = function.update(|current| {
+    // The runtime the function will have: its interpreter, if not found yet, is what the
+    // update prepares (InProgress meanwhile).
+    let runtimes = state.lambda.runtimes(&state.config);
+    let runtime = input
+        .runtime
+        .clone()
+        .unwrap_or_else(|| function.current().config.runtime.clone());
+    let preparation = Preparation::for_runtime(&runtimes, &runtime);
+    let (output, _) = function.begin_update(runtimes, preparation, |current| {
         refuse_while_pending(&current.code)?;
         check_revision(input.revision_id.as_deref(), &current.config)?;
         let mut config = current.config.clone();
@@ -572,7 +574,7 @@ pub fn update_configuration(
         Ok((config, Arc::clone(&current.code)))
     })?;
     tracing::debug!(function = %target.arn, request_id = %ctx.request_id, "function configuration updated");
-    Ok(next.config.output(&next.code))
+    Ok(output)
 }
 
 /// UpdateFunctionCode. With `DryRun`, the package is checked and nothing changes.
@@ -619,6 +621,7 @@ pub async fn update_code(
         ));
     }
     refuse_while_pending(&function.current().code)?;
+    function.refuse_while_changing()?;
     check_revision(input.revision_id.as_deref(), &function.current().config)?;
     let managed = super::managed::family(&function.current().config.runtime).is_some();
     let package = package(state, spec, managed).await?;
@@ -635,7 +638,9 @@ pub async fn update_code(
         return Ok(current.config.output(&package));
     }
     let package = Arc::new(package);
-    let next = function.update(|current| {
+    let runtimes = state.lambda.runtimes(&state.config);
+    let preparation = Preparation::for_runtime(&runtimes, &function.current().config.runtime);
+    let (output, preparing) = function.begin_update(runtimes, preparation, |current| {
         refuse_while_pending(&current.code)?;
         check_revision(input.revision_id.as_deref(), &current.config)?;
         let mut config = current.config.clone();
@@ -646,8 +651,19 @@ pub async fn update_code(
         Ok((config, Arc::clone(&package)))
     })?;
     tracing::debug!(function = %target.arn, request_id = %ctx.request_id, "function code updated");
-    Ok(published_output(state, &function, input.publish)?
-        .unwrap_or_else(|| next.config.output(&next.code)))
+    if input.publish != Some(true) {
+        return Ok(output);
+    }
+    // `Publish: true` publishes the updated code: once its preparation has ended, and
+    // only if the update applied.
+    if let Some(preparing) = preparing {
+        let _ = preparing.await;
+        let latest = function.latest_output();
+        if latest.last_update_status == Some("Failed") {
+            return Ok(latest);
+        }
+    }
+    Ok(published_output(state, &function, input.publish)?.unwrap_or(output))
 }
 
 /// DeleteFunction: the function goes at once; its idle environments are stopped, busy

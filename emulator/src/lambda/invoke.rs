@@ -112,9 +112,7 @@ fn refuse_unless_active(code: &super::code::CodePackage) -> Result<(), LambdaErr
         }
         super::code::CodeState::Failed(_) => "Failed",
     };
-    Err(LambdaError::ResourceConflict(format!(
-        "The operation cannot be performed at this time. The function is currently in the following state: {state}"
-    )))
+    Err(super::updates::not_active(state))
 }
 
 /// Invoke.
@@ -142,6 +140,7 @@ pub async fn invoke(
     let resolved = super::versions::resolve(&function, &target, true)?;
     let snapshot = resolved.snapshot(&function);
     refuse_unless_active(&snapshot.code)?;
+    function.refuse_unless_ready()?;
     let executed_version = snapshot.config.version.clone();
     let tracing_active = snapshot.config.tracing_mode == "Active";
     drop(snapshot);

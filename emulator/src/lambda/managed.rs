@@ -305,6 +305,15 @@ impl Runtimes {
         }
     }
 
+    /// Whether an interpreter for `runtime` has been found already (then [`Runtimes::find`]
+    /// answers at once).
+    pub fn is_found(&self, runtime: &str) -> bool {
+        self.found
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(runtime)
+    }
+
     /// The interpreter serving `runtime` (blocking: it may run candidates to ask them
     /// their version), or why there is none, in words for an API answer.
     pub fn find(&self, runtime: &str) -> Result<Arc<Interpreter>, String> {

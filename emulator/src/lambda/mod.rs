@@ -21,6 +21,8 @@
 //!   variables and role session credentials, and its supervisor.
 //! - [`runtime_api`]: the Runtime API each environment's runtime polls.
 //! - [`pool`]: a function's environments (warm reuse, concurrency limit, idle reaping).
+//! - [`updates`]: the function's `State` and `LastUpdateStatus` while what it needs is
+//!   prepared.
 //! - [`store`], [`config`], [`code`], [`names`], [`model`]: functions, their
 //!   configuration and code, names and ARNs, and the wire shapes.
 //! - [`logs`], [`records`]: invocation logs and the invocation records behind
@@ -51,6 +53,7 @@ pub mod records;
 pub mod routes;
 pub mod runtime_api;
 pub mod store;
+pub mod updates;
 pub mod versions;
 pub mod xray;
 

@@ -204,6 +204,10 @@ pub struct FunctionConfiguration {
     pub state_reason_code: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_update_status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_status_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_status_reason_code: Option<&'static str>,
     pub package_type: &'static str,
     pub architectures: Vec<String>,
     pub ephemeral_storage: EphemeralStorageResponse,

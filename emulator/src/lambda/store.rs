@@ -65,6 +65,8 @@ pub struct Function {
     /// The last number used: numbers are never reused, even after a version is deleted.
     last_version: AtomicU64,
     aliases: RwLock<BTreeMap<String, Alias>>,
+    /// Its state and the status of its last update (see `updates`).
+    pub(super) status: std::sync::Mutex<super::updates::Status>,
 }
 
 impl Function {
@@ -83,6 +85,7 @@ impl Function {
             versions: RwLock::new(BTreeMap::new()),
             last_version: AtomicU64::new(0),
             aliases: RwLock::new(BTreeMap::new()),
+            status: std::sync::Mutex::new(super::updates::Status::default()),
         }
     }
 
@@ -266,6 +269,29 @@ impl Function {
         };
         self.pool.retire_other_generations(next.generation);
         Ok(next)
+    }
+
+    /// What `change` makes of the current configuration and code, as a new generation
+    /// that is not yet current (an update still being prepared); [`Function::install`]
+    /// makes it current. The caller keeps other changes out in between (`updates`).
+    pub fn stage<F>(&self, change: F) -> Result<Arc<FunctionVersion>, LambdaError>
+    where
+        F: FnOnce(&FunctionVersion) -> Result<(FunctionConfig, Arc<CodePackage>), LambdaError>,
+    {
+        let current = self.current();
+        let (config, code) = change(&current)?;
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
+        Ok(Arc::new(FunctionVersion {
+            config,
+            code,
+            generation,
+        }))
+    }
+
+    /// Makes a staged version current and retires the warm environments of the others.
+    pub fn install(&self, next: &Arc<FunctionVersion>) {
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::clone(next);
+        self.pool.retire_other_generations(next.generation);
     }
 }
 

@@ -174,6 +174,7 @@ pub fn publish(
     function: &Function,
     input: &PublishVersionInput,
 ) -> Result<Arc<Published>, LambdaError> {
+    function.refuse_while_changing()?;
     function.publish(input.description.as_deref(), new_pool(state), |latest| {
         refuse_while_pending(&latest.code)?;
         if let Some(revision) = &input.revision_id {
@@ -274,8 +275,7 @@ pub fn list_versions(
 ) -> Result<ListVersionsOutput, LambdaError> {
     let (start, max) = page_bounds(marker, max_items)?;
     let (target, function) = function_for(state, ctx, name, "lambda:ListVersionsByFunction")?;
-    let latest = function.current();
-    let mut first = latest.config.output(&latest.code);
+    let mut first = function.latest_output();
     // In this list `$LATEST` is named by its qualified ARN (the AWS CLI Command
     // Reference's example of `list-versions-by-function`: "FunctionArn":
     // "arn:aws:lambda:us-west-2:123456789012:function:my-function:$LATEST").
