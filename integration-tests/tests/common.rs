@@ -151,8 +151,8 @@ pub fn start_emulator_with_fixtures(
                 .expect("bind 127.0.0.1:0");
             let address = listener.local_addr().expect("local address");
             let paths: Vec<_> = fixture_paths().into_iter().chain(extra).collect();
-            let fixtures = emulator::fixtures::load(&paths, &config.account)
-                .expect("test fixtures load");
+            let fixtures =
+                emulator::fixtures::load(&paths, &config.account).expect("test fixtures load");
             let state = emulator::state::EmulatorState::from_fixtures(config, fixtures)
                 .expect("test fixtures are valid");
             tx.send(address).expect("report address");

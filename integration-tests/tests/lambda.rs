@@ -1336,6 +1336,18 @@ async fn a_cargo_package_fixture_is_pending_until_built_then_active_in_process_o
     assert_eq!(body, json!({"built": true, "count": 1, "event": {"n": 1}}));
     let (_, body) = invoke(&client, "fixture-cargo", json!({"n": 2})).await;
     assert_eq!(body["count"], 2, "the built binary runs warm");
+    // Built, it is a package like any other: GetFunction's link downloads it as a zip
+    // holding the binary as `bootstrap`, of the CodeSize and CodeSha256 reported.
+    let got = client
+        .get_function()
+        .function_name("fixture-cargo")
+        .send()
+        .await
+        .unwrap();
+    let downloaded = crate::lambda_code::check_download(&got).await;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(downloaded)).unwrap();
+    assert_eq!(archive.len(), 1);
+    assert!(archive.by_name("bootstrap").unwrap().size() > 0);
     let _ = emulator.stop.send(());
     emulator.served.await.unwrap().unwrap();
     let _ = std::fs::remove_dir_all(&package);

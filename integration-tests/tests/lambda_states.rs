@@ -14,9 +14,9 @@
 
 use crate::common::{error_of, start_emulator_with_fixtures, unique};
 use crate::lambda::zipped;
+use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{FunctionCode, LastUpdateStatus, Runtime, State};
-use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::Client;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -140,7 +140,9 @@ async fn an_update_is_in_progress_while_prepared_then_successful() {
         Some("The function is being created.")
     );
     assert_eq!(
-        updating.last_update_status_reason_code().map(|c| c.as_str()),
+        updating
+            .last_update_status_reason_code()
+            .map(|c| c.as_str()),
         Some("Creating")
     );
     // Another change meanwhile is refused as Lambda refuses it.
@@ -168,7 +170,10 @@ async fn an_update_is_in_progress_while_prepared_then_successful() {
         .send()
         .await
         .unwrap();
-    assert_eq!(read.last_update_status(), Some(&LastUpdateStatus::InProgress));
+    assert_eq!(
+        read.last_update_status(),
+        Some(&LastUpdateStatus::InProgress)
+    );
     // `aws lambda wait function-updated`.
     client
         .wait_until_function_updated()
@@ -319,4 +324,104 @@ async fn a_runtime_without_interpreter_is_refused_at_creation_and_fails_a_fixtur
         "The operation cannot be performed at this time. The function is currently in the following state: Failed"
     );
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_directory_downloads_as_a_zip_of_its_files() {
+    let client = lambda().await;
+    let got = client
+        .get_function()
+        .function_name(BROKEN_FIXTURE)
+        .send()
+        .await
+        .unwrap();
+    let package = crate::lambda_code::check_download(&got).await;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(package)).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("app.py").unwrap(), &mut text).unwrap();
+    assert!(text.starts_with("def handler"), "{text}");
+}
+
+/// A zip of the echo binary as `bootstrap` and a file that makes it unique.
+fn package_marked(marker: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
+    writer.start_file("bootstrap", options).unwrap();
+    writer.write_all(&std::fs::read(ECHO).unwrap()).unwrap();
+    writer.start_file("marker", options).unwrap();
+    writer.write_all(marker.as_bytes()).unwrap();
+    writer.finish().unwrap().into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn published_versions_count_toward_the_code_storage_quota() {
+    let (a, b, c) = (
+        package_marked("a"),
+        package_marked("b"),
+        package_marked("c"),
+    );
+    let size = a.len() as u64;
+    // Room for two packages and a half.
+    let url = crate::common::start_emulator_with(emulator::Config {
+        lambda_code_storage_bytes: size * 5 / 2,
+        ..emulator::Config::default()
+    });
+    let config = aws_config::from_env()
+        .endpoint_url(url)
+        // A region without the fixtures' functions: this test's are all it stores.
+        .region(aws_config::Region::new("eu-west-2"))
+        .credentials_provider(aws_sdk_lambda::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .load()
+        .await;
+    let client = Client::new(&config);
+    let name = unique("quota-");
+    let update = |zip: &Vec<u8>| {
+        client
+            .update_function_code()
+            .function_name(&name)
+            .zip_file(Blob::new(zip.clone()))
+            .send()
+    };
+    client
+        .create_function()
+        .function_name(&name)
+        .runtime(Runtime::Providedal2023)
+        .role(ROLE)
+        .handler("bootstrap")
+        .code(
+            FunctionCode::builder()
+                .zip_file(Blob::new(a.clone()))
+                .build(),
+        )
+        .publish(true)
+        .send()
+        .await
+        .unwrap();
+    // Version 1 keeps package a; $LATEST gets b: two packages stored.
+    update(&b).await.unwrap();
+    // Publishing b keeps nothing new.
+    let two = client
+        .publish_version()
+        .function_name(&name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(two.version(), Some("2"));
+    // A third package does not fit while versions 1 and 2 keep theirs.
+    let (code, message) = error_of(update(&c).await);
+    assert_eq!(code, "CodeStorageExceededException");
+    assert_eq!(message, "Code storage limit exceeded.");
+    // Deleting version 1 frees its package.
+    client
+        .delete_function()
+        .function_name(&name)
+        .qualifier("1")
+        .send()
+        .await
+        .unwrap();
+    let updated = update(&c).await.unwrap();
+    assert_eq!(updated.code_size(), c.len() as i64);
 }

@@ -3,9 +3,10 @@
 //! emulator extension), and cargo packages built in the background (the function is
 //! `Pending` until the build ends).
 
+use super::archive::{self, Contents, Digest};
 use super::error::LambdaError;
 use base64::Engine;
-use sha2::{Digest, Sha256};
+use sha2::{Digest as _, Sha256};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -97,6 +98,8 @@ pub struct CargoPackage {
     building: tokio::sync::Mutex<()>,
     /// Where the build is.
     status: std::sync::Mutex<BuildStatus>,
+    /// `CodeSize` and `CodeSha256` of the built executable's package, once built.
+    digest: std::sync::OnceLock<Digest>,
 }
 
 /// Where a cargo package's build is.
@@ -133,8 +136,12 @@ pub enum CodeSource {
         /// Keeps the work directory alive while the package is.
         _workdir: Arc<WorkDir>,
     },
-    /// A local executable, run in place (emulator extension).
-    Local { executable: PathBuf },
+    /// A local executable, run in place (emulator extension); `package` is what
+    /// GetFunction downloads (the executable as `bootstrap`, or the directory holding it).
+    Local {
+        executable: PathBuf,
+        package: Contents,
+    },
     /// A local directory holding a managed runtime's code, run in place (emulator
     /// extension).
     Directory { dir: PathBuf },
@@ -146,10 +153,9 @@ pub enum CodeSource {
 #[derive(Debug)]
 pub struct CodePackage {
     pub source: CodeSource,
-    /// Base64 SHA-256 of the package (`CodeSha256`).
-    pub sha256: String,
-    /// Its size in bytes (`CodeSize`).
-    pub size: u64,
+    /// `CodeSize` and `CodeSha256`: of the zip archive, as uploaded or as GetFunction's
+    /// link downloads it (a cargo package's once it is built, see [`CodePackage::digest`]).
+    digest: Digest,
 }
 
 impl Drop for CodePackage {
@@ -351,8 +357,10 @@ pub fn unpack_zip_for(
             archive: archive_path.clone(),
             _workdir: Arc::clone(workdir),
         },
-        sha256: sha256_base64(bytes),
-        size: bytes.len() as u64,
+        digest: Digest {
+            sha256: sha256_base64(bytes),
+            size: bytes.len() as u64,
+        },
     };
     // From here on, dropping `package` removes whatever was written (remove_dir_all
     // removes links, never what they point at).
@@ -506,24 +514,24 @@ pub fn from_path(workdir: &Arc<WorkDir>, path: &Path) -> Result<CodePackage, Lam
             executable.display()
         )));
     }
-    let mut hasher = Sha256::new();
-    let mut file = std::fs::File::open(&executable)
-        .map_err(|e| invalid(format!("Cannot read {}: {e}", executable.display())))?;
-    let mut buffer = vec![0u8; 1 << 16];
-    loop {
-        let n = file
-            .read(&mut buffer)
-            .map_err(|e| invalid(format!("Cannot read {}: {e}", executable.display())))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
+    let package = if meta.is_dir() {
+        Contents::Directory(path.to_owned())
+    } else {
+        Contents::Executable(executable.clone())
+    };
+    let digest = local_digest(&package, path)?;
     Ok(CodePackage {
-        source: CodeSource::Local { executable },
-        sha256: base64::engine::general_purpose::STANDARD.encode(hasher.finalize()),
-        size: exe_meta.len(),
+        source: CodeSource::Local {
+            executable,
+            package,
+        },
+        digest,
     })
+}
+
+/// The digest of a local package's archive, or why it cannot be made.
+fn local_digest(package: &Contents, path: &Path) -> Result<Digest, LambdaError> {
+    archive::digest(package).map_err(|e| invalid(format!("Cannot package {}: {e}", path.display())))
 }
 
 /// A managed runtime's package from a local path: a `.zip`, or a directory run in
@@ -531,12 +539,12 @@ pub fn from_path(workdir: &Arc<WorkDir>, path: &Path) -> Result<CodePackage, Lam
 fn managed_path(workdir: &Arc<WorkDir>, path: &Path) -> Result<CodePackage, LambdaError> {
     let meta = local_metadata(path)?;
     if meta.is_dir() {
+        let digest = local_digest(&Contents::Directory(path.to_owned()), path)?;
         return Ok(CodePackage {
             source: CodeSource::Directory {
                 dir: path.to_owned(),
             },
-            sha256: sha256_base64(format!("dir:{}", path.display()).as_bytes()),
-            size: 0,
+            digest,
         });
     }
     if path
@@ -571,11 +579,15 @@ pub fn cargo(package: &str, bin: Option<&str>, directory: &Path, release: bool) 
         release,
         building: tokio::sync::Mutex::new(()),
         status: std::sync::Mutex::new(BuildStatus::Pending),
+        digest: std::sync::OnceLock::new(),
     });
+    // Until it is built there is no package: no size, and a hash of what names it.
     let package = CodePackage {
         source: CodeSource::Cargo(cargo),
-        sha256: sha256_base64(identity.as_bytes()),
-        size: 0,
+        digest: Digest {
+            sha256: sha256_base64(identity.as_bytes()),
+            size: 0,
+        },
     };
     package.start_build();
     package
@@ -647,11 +659,43 @@ pub fn spec_from_request(
 }
 
 impl CodePackage {
+    /// `CodeSize` and `CodeSha256`.
+    pub fn digest(&self) -> Digest {
+        match &self.source {
+            CodeSource::Cargo(cargo) => cargo.digest.get().unwrap_or(&self.digest).clone(),
+            _ => self.digest.clone(),
+        }
+    }
+
+    /// `CodeSize`.
+    pub fn size(&self) -> u64 {
+        self.digest().size
+    }
+
+    /// `CodeSha256`.
+    pub fn sha256(&self) -> String {
+        self.digest().sha256
+    }
+
+    /// What GetFunction's link downloads, unless the package is a zip kept as uploaded
+    /// (`None` also for a cargo package not built yet).
+    pub fn contents(&self) -> Option<Contents> {
+        match &self.source {
+            CodeSource::Zip { .. } => None,
+            CodeSource::Local { package, .. } => Some(package.clone()),
+            CodeSource::Directory { dir } => Some(Contents::Directory(dir.clone())),
+            CodeSource::Cargo(cargo) => match &*cargo.status() {
+                BuildStatus::Built(path) => Some(Contents::Executable(path.clone())),
+                _ => None,
+            },
+        }
+    }
+
     /// Where GetFunction says the code is.
     pub fn location(&self) -> String {
         match &self.source {
             CodeSource::Zip { archive, .. } => format!("file://{}", archive.display()),
-            CodeSource::Local { executable } => format!("file://{}", executable.display()),
+            CodeSource::Local { executable, .. } => format!("file://{}", executable.display()),
             CodeSource::Directory { dir } => format!("file://{}", dir.display()),
             CodeSource::Cargo(c) => format!("file://{}", c.directory.display()),
         }
@@ -660,8 +704,8 @@ impl CodePackage {
     /// What the code is, for logs: never the contents.
     pub fn describe(&self) -> String {
         match &self.source {
-            CodeSource::Zip { .. } => format!("zip ({} bytes)", self.size),
-            CodeSource::Local { executable } => format!("local {}", executable.display()),
+            CodeSource::Zip { .. } => format!("zip ({} bytes)", self.size()),
+            CodeSource::Local { executable, .. } => format!("local {}", executable.display()),
             CodeSource::Directory { dir } => format!("local directory {}", dir.display()),
             CodeSource::Cargo(c) => format!("cargo package {}", c.package),
         }
@@ -704,7 +748,7 @@ impl CodePackage {
     pub async fn entrypoint(&self) -> Result<(PathBuf, PathBuf), String> {
         let executable = match &self.source {
             CodeSource::Zip { dir, .. } | CodeSource::Directory { dir } => dir.join(BOOTSTRAP),
-            CodeSource::Local { executable } => executable.clone(),
+            CodeSource::Local { executable, .. } => executable.clone(),
             CodeSource::Cargo(package) => package.executable().await?,
         };
         let root = match &self.source {
@@ -756,6 +800,15 @@ impl CargoPackage {
         let started = std::time::Instant::now();
         let outcome = self.build().await;
         let seconds = started.elapsed().as_secs_f64();
+        if let Ok(path) = &outcome {
+            // CodeSize and CodeSha256 of the package it now is (before it reads as built).
+            let contents = Contents::Executable(path.clone());
+            if let Ok(Ok(digest)) =
+                tokio::task::spawn_blocking(move || archive::digest(&contents)).await
+            {
+                let _ = self.digest.set(digest);
+            }
+        }
         *self.status() = match &outcome {
             Ok(path) => {
                 tracing::info!(
@@ -951,8 +1004,8 @@ mod tests {
             .mode();
         assert_eq!(mode & 0o777, 0o755);
         assert_eq!(std::fs::read(dir.join("data/config.json")).unwrap(), b"{}");
-        assert_eq!(package.size, bytes.len() as u64);
-        assert_eq!(package.sha256, sha256_base64(&bytes));
+        assert_eq!(package.size(), bytes.len() as u64);
+        assert_eq!(package.sha256(), sha256_base64(&bytes));
         assert!(archive.exists());
         drop(package);
         assert!(!dir.exists());
@@ -1180,7 +1233,10 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
         let package = from_path(&workdir, &file).unwrap();
-        assert_eq!(package.size, 10);
+        // The size and hash of the archive holding it as `bootstrap`.
+        let archived = archive::bytes(&Contents::Executable(file.clone())).unwrap();
+        assert_eq!(package.size(), archived.len() as u64);
+        assert_eq!(package.sha256(), sha256_base64(&archived));
         assert_eq!(package.location(), format!("file://{}", file.display()));
     }
 
@@ -1248,6 +1304,7 @@ mod tests {
             release: false,
             building: tokio::sync::Mutex::new(()),
             status: std::sync::Mutex::new(BuildStatus::Pending),
+            digest: std::sync::OnceLock::new(),
         };
         assert_eq!(
             package.arguments(),

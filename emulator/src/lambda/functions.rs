@@ -381,8 +381,8 @@ fn output_of(function: &Function, resolved: &super::store::Resolved) -> Function
 }
 
 /// GetFunction. `Code.Location` is a download link served by the emulator at `host`
-/// (the request's `Host`, which the guard has checked names this machine) for a zip
-/// package, else the code's `file://` location.
+/// (the request's `Host`, which the guard has checked names this machine) for every
+/// package (a cargo package once built); else the code's `file://` location.
 pub fn get(
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -625,12 +625,14 @@ pub async fn update_code(
     check_revision(input.revision_id.as_deref(), &function.current().config)?;
     let managed = super::managed::family(&function.current().config.runtime).is_some();
     let package = package(state, spec, managed).await?;
-    // The region's code storage quota, with this function's code replaced.
+    // The region's code storage quota, with this function's `$LATEST` code replaced (its
+    // published versions keep theirs).
     let others = state
         .region(&ctx.region)
         .lambda
         .code_bytes(Some(&function.name));
-    if others.saturating_add(package.size) > state.config.lambda_code_storage_bytes {
+    let kept = others.saturating_add(function.versions_code());
+    if kept.saturating_add(package.size()) > state.config.lambda_code_storage_bytes {
         return Err(LambdaError::code_storage_exceeded());
     }
     if input.dry_run == Some(true) {

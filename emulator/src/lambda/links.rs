@@ -1,4 +1,5 @@
-//! GetFunction's `Code.Location`: as Lambda answers a presigned S3 URL that downloads the
+//! GetFunction's `Code.Location`, for every kind of package (a zip as uploaded, or the
+//! archive of local code: `archive`): as Lambda answers a presigned S3 URL that downloads the
 //! deployment package for ten minutes (Lambda API reference, "FunctionCodeLocation":
 //! "A presigned URL that you can use to download the deployment package"; the URL it
 //! gives carries `X-Amz-Expires=600`), the emulator answers a URL of its own, served at
@@ -46,11 +47,11 @@ pub struct CodeLinks {
 }
 
 impl CodeLinks {
-    /// A download URL for `package` under `base` (`http://HOST`), if it is a zip (other
-    /// sources, local executables and cargo packages, have no archive to download: their
-    /// `file://` location is kept).
+    /// A download URL for `package` under `base` (`http://HOST`): a zip as uploaded, or
+    /// the archive of local code (`archive`); `None` for a cargo package not built yet
+    /// (then its `file://` location is kept).
     pub fn issue(&self, base: &str, package: &Arc<CodePackage>) -> Option<String> {
-        if !matches!(package.source, CodeSource::Zip { .. }) {
+        if !matches!(package.source, CodeSource::Zip { .. }) && package.contents().is_none() {
             return None;
         }
         let id = uuid::Uuid::new_v4().simple().to_string();
@@ -97,12 +98,19 @@ impl CodeLinks {
         let Some(package) = self.package(id, secret) else {
             return refused();
         };
-        let CodeSource::Zip { archive, .. } = &package.source else {
-            return refused();
+        let read = match (&package.source, package.contents()) {
+            (CodeSource::Zip { archive, .. }, _) => {
+                let path = archive.clone();
+                // Reading a package (up to 50 MB) blocks: off the request's worker.
+                tokio::task::spawn_blocking(move || std::fs::read(path)).await
+            }
+            // Local code is archived as its digest was computed, so the download's size
+            // and hash are the CodeSize and CodeSha256 reported.
+            (_, Some(contents)) => {
+                tokio::task::spawn_blocking(move || super::archive::bytes(&contents)).await
+            }
+            (_, None) => return refused(),
         };
-        let path = archive.clone();
-        // Reading a package (up to 50 MB) blocks: off the request's worker.
-        let read = tokio::task::spawn_blocking(move || std::fs::read(path)).await;
         match read.unwrap_or_else(|e| Err(std::io::Error::other(e))) {
             Ok(bytes) => Response::builder()
                 .status(StatusCode::OK)
@@ -119,7 +127,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn links_open_only_with_their_secret_and_only_zips_get_one() {
+    fn links_open_only_with_their_secret_and_local_code_gets_one_too() {
         let workdir = Arc::new(super::super::code::WorkDir::create().unwrap());
         let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         writer
@@ -140,7 +148,9 @@ mod tests {
         assert!(!format!("{links:?}").contains(secret));
         let local =
             Arc::new(super::super::code::from_path(&workdir, Path::new("/bin/true")).unwrap());
-        assert!(links.issue("http://h", &local).is_none());
+        assert!(links.issue("http://h", &local).is_some());
+        let building = Arc::new(super::super::code::cargo("p", None, Path::new("/"), false));
+        assert!(links.issue("http://h", &building).is_none());
     }
 
     use std::path::Path;

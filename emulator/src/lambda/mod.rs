@@ -34,6 +34,7 @@
 pub const SIGNING_NAME: &str = "lambda";
 
 pub mod api;
+pub mod archive;
 pub mod code;
 pub mod config;
 pub mod environment;

@@ -288,6 +288,40 @@ impl Function {
         }))
     }
 
+    /// The bytes of code the function keeps: each distinct package of `$LATEST` and of
+    /// its published versions. A version keeps the package it was published with, so
+    /// versions count toward the region's code storage quota as on Lambda (PublishVersion
+    /// and the updates answer `CodeStorageExceededException`, botocore model; deleting
+    /// old versions is how the quota is freed: Lambda Developer Guide, "Lambda quotas",
+    /// "Function and layer storage").
+    pub fn stored_code(&self) -> u64 {
+        self.code_of(Some(&self.current()))
+    }
+
+    /// [`Function::stored_code`] without `$LATEST`'s package (unless a version keeps it
+    /// too): what stays when `$LATEST`'s code is replaced.
+    pub fn versions_code(&self) -> u64 {
+        self.code_of(None)
+    }
+
+    fn code_of(&self, latest: Option<&FunctionVersion>) -> u64 {
+        let versions = self.versions();
+        let mut seen: Vec<*const CodePackage> = Vec::new();
+        let mut total = 0u64;
+        let packages = latest
+            .map(|l| &l.code)
+            .into_iter()
+            .chain(versions.iter().map(|p| &p.version.code));
+        for code in packages {
+            let key = Arc::as_ptr(code);
+            if !seen.contains(&key) {
+                seen.push(key);
+                total = total.saturating_add(code.size());
+            }
+        }
+        total
+    }
+
     /// Makes a staged version current and retires the warm environments of the others.
     pub fn install(&self, next: &Arc<FunctionVersion>) {
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::clone(next);
@@ -333,22 +367,23 @@ impl FunctionStore {
         if functions.contains_key(&function.name) {
             return Ok(false);
         }
-        let stored: u64 = functions.values().map(|f| f.current().code.size).sum();
-        if stored.saturating_add(function.current().code.size) > code_limit {
+        let stored: u64 = functions.values().map(|f| f.stored_code()).sum();
+        if stored.saturating_add(function.stored_code()) > code_limit {
             return Err(super::LambdaError::code_storage_exceeded());
         }
         functions.insert(function.name.clone(), function);
         Ok(true)
     }
 
-    /// The code the region stores (every function's `CodeSize`), leaving out `except`.
+    /// The code the region stores (every function's packages, see
+    /// [`Function::stored_code`]), leaving out `except`.
     pub fn code_bytes(&self, except: Option<&str>) -> u64 {
         self.functions
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
             .filter(|(name, _)| Some(name.as_str()) != except)
-            .map(|(_, f)| f.current().code.size)
+            .map(|(_, f)| f.stored_code())
             .sum()
     }
 

@@ -181,7 +181,12 @@ impl Function {
         change: F,
     ) -> Result<(FunctionConfiguration, Option<tokio::task::JoinHandle<()>>), LambdaError>
     where
-        F: FnOnce(&FunctionVersion) -> Result<(super::config::FunctionConfig, Arc<super::code::CodePackage>), LambdaError>,
+        F: FnOnce(
+            &FunctionVersion,
+        ) -> Result<
+            (super::config::FunctionConfig, Arc<super::code::CodePackage>),
+            LambdaError,
+        >,
     {
         let mut status = self.status();
         self.refuse_change(&status)?;
@@ -211,7 +216,11 @@ impl Function {
 
     /// Ends the update that staged `next`: it becomes current, or the update failed and
     /// the previous version stays.
-    fn finish_update(&self, next: &Arc<FunctionVersion>, outcome: Result<(), (String, &'static str)>) {
+    fn finish_update(
+        &self,
+        next: &Arc<FunctionVersion>,
+        outcome: Result<(), (String, &'static str)>,
+    ) {
         let mut status = self.status();
         let LastUpdate::InProgress(staged) = &status.update else {
             return;

@@ -183,12 +183,12 @@ pub fn publish(
             }
         }
         if let Some(sha) = &input.code_sha256 {
-            if *sha != latest.code.sha256 {
+            if *sha != latest.code.sha256() {
                 // PublishVersion's CodeSha256 "only publish[es] a version if the hash
                 // value matches the value that's specified" (API reference).
                 return Err(LambdaError::InvalidParameterValue(format!(
                     "CodeSha256 ({sha}) is different from the current CodeSha256 of $LATEST ({}). Please try again with the current CodeSha256.",
-                    latest.code.sha256
+                    latest.code.sha256()
                 )));
             }
         }
