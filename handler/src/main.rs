@@ -4,14 +4,22 @@
 //! named after the parameter's last path segment, and answers every invocation with
 //! `MyApp config is {...}`.
 //!
+//! With tracing `Active` it reports its X-Ray subsegments as the blog's function does
+//! through the X-Ray SDK (`xray`): `load_config` with each SSM call inside it (measured
+//! at initialisation, reported with the environment's first invocation, whose trace the
+//! initialisation belongs to) and `lambda_handler` for each invocation.
+//!
 //! Its SDK client is configured the standard way (region, credentials and endpoint from
 //! the environment), so the same binary runs on AWS, under `cargo lambda watch`, and
 //! under the emulator, which sets `AWS_ENDPOINT_URL` for its functions.
 
+mod xray;
+
+use aws_sdk_ssm::operation::RequestId;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The application and its configuration, built once per execution environment.
 struct MyApp {
@@ -27,8 +35,13 @@ impl MyApp {
 }
 
 /// Loads the configuration under `path`, following every page. On failure it reports the
-/// error, as the seed's function does, and keeps what it has loaded so far.
-async fn load_config(client: &aws_sdk_ssm::Client, path: &str) -> BTreeMap<String, Value> {
+/// error, as the seed's function does, and keeps what it has loaded so far. Each page's
+/// call is added to `calls` (its X-Ray subsegment).
+async fn load_config(
+    client: &aws_sdk_ssm::Client,
+    path: &str,
+    calls: &mut Vec<xray::Span>,
+) -> BTreeMap<String, Value> {
     let mut config = BTreeMap::new();
     let mut pages = client
         .get_parameters_by_path()
@@ -37,7 +50,31 @@ async fn load_config(client: &aws_sdk_ssm::Client, path: &str) -> BTreeMap<Strin
         .into_paginator()
         .send();
     loop {
-        match pages.next().await {
+        let start = xray::now();
+        let next = pages.next().await;
+        let (status, request_id) = match &next {
+            None => break,
+            Some(Ok(page)) => (Some(200), page.request_id().map(str::to_owned)),
+            Some(Err(e)) => (
+                e.raw_response().map(|r| r.status().as_u16()),
+                e.as_service_error()
+                    .and_then(|s| s.request_id())
+                    .map(str::to_owned),
+            ),
+        };
+        calls.push(xray::Span {
+            name: "SSM".to_owned(),
+            start,
+            end: xray::now(),
+            aws: Some(xray::AwsCall {
+                service: "SSM",
+                operation: "GetParametersByPath",
+                status,
+                request_id,
+            }),
+            children: Vec::new(),
+        });
+        match next {
             None => break,
             Some(Ok(page)) => {
                 for parameter in page.parameters() {
@@ -95,12 +132,39 @@ async fn main() -> Result<(), Error> {
     let sdk_config = aws_config::load_from_env().await;
     let client = aws_sdk_ssm::Client::new(&sdk_config);
     println!("Loading config and creating new MyApp...");
-    let app = Arc::new(MyApp {
-        config: load_config(&client, &full_config_path).await,
-    });
-    lambda_runtime::run(service_fn(move |_event: LambdaEvent<Value>| {
+    let start = xray::now();
+    let mut calls = Vec::new();
+    let config = load_config(&client, &full_config_path, &mut calls).await;
+    let app = Arc::new(MyApp { config });
+    // Reported with the first invocation: the initialisation belongs to its trace.
+    let init = Arc::new(Mutex::new(Some(xray::Span::ended(
+        "load_config",
+        start,
+        calls,
+    ))));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let app = Arc::clone(&app);
-        async move { Ok::<String, Error>(app.describe()) }
+        let init = Arc::clone(&init);
+        async move {
+            let start = xray::now();
+            let answer = app.describe();
+            let mut spans: Vec<xray::Span> = init
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .into_iter()
+                .collect();
+            spans.push(xray::Span::ended("lambda_handler", start, Vec::new()));
+            if let Some(trace) = event
+                .context
+                .xray_trace_id
+                .as_deref()
+                .and_then(xray::sampled)
+            {
+                xray::send(&trace, &spans);
+            }
+            Ok::<String, Error>(answer)
+        }
     }))
     .await
 }

@@ -452,7 +452,7 @@ async fn active_tracing_attaches_the_functions_xray_subsegments_to_its_invocatio
 }
 
 /// The emulator's invocation records of one function, oldest first.
-async fn records_of(name: &str) -> Vec<Value> {
+pub(crate) async fn records_of(name: &str) -> Vec<Value> {
     let (status, _, body) = crate::common::raw(
         "GET",
         &format!("/_emulator/lambda/invocations?function={name}"),

@@ -20,6 +20,7 @@ mod lambda_managed;
 mod lambda_states;
 mod lambda_trust;
 mod lambda_versions;
+mod lambda_xray;
 mod protocol;
 mod scenario;
 mod securestring;
