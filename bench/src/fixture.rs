@@ -33,6 +33,14 @@ pub const SECURE_VALUE: &str = "correct-horse-battery-staple";
 /// The Lambda function of the Lambda measurements (the `bench-fn` binary) and its role.
 pub const FUNCTION: &str = "bench-fn";
 pub const FUNCTION_ROLE: &str = "bench-fn-role";
+/// The same echo function for the managed runtimes, each in a directory of source the
+/// bench writes (run by the machine's interpreter and AWS's runtime interface client).
+pub const FUNCTION_PYTHON: &str = "bench-fn-python";
+pub const FUNCTION_NODE: &str = "bench-fn-node";
+/// The Python echo handler (`app.handler`).
+const PYTHON_ECHO: &str = "def handler(event, context):\n    return event\n";
+/// The Node.js echo handler (`index.handler`).
+const NODE_ECHO: &str = "exports.handler = async (event) => event;\n";
 /// The function's timeout in the fixture (the cold-start runs change it).
 pub const FUNCTION_TIMEOUT: u32 = 10;
 
@@ -177,11 +185,15 @@ impl Drop for TempDir {
     }
 }
 
-/// The echo function's role (trusting `lambda.amazonaws.com`) and the function, whose
-/// code is the executable at `function_path` (absolute), as YAML.
-pub fn lambda_yaml(function_path: &Path) -> String {
+/// The echo function's role (trusting `lambda.amazonaws.com`) and the functions: the
+/// executable at `function_path` (absolute) on `provided.al2023`, and the Python and
+/// Node.js echo handlers in `python/` and `node/` under `dir`, as YAML.
+pub fn lambda_yaml(function_path: &Path, dir: &Path) -> String {
     // A JSON string is a YAML double-quoted scalar: any path is quoted safely.
-    let path = serde_json::Value::from(function_path.display().to_string());
+    let quoted = |path: &Path| serde_json::Value::from(path.display().to_string());
+    let path = quoted(function_path);
+    let python = quoted(&dir.join("python"));
+    let node = quoted(&dir.join("node"));
     format!(
         r#"# Written by the bench: the trivial function of the Lambda measurements.
 account: "{ACCOUNT}"
@@ -200,6 +212,20 @@ functions:
     timeout: {FUNCTION_TIMEOUT}
     code:
       path: {path}
+  - name: {FUNCTION_PYTHON}
+    role: {FUNCTION_ROLE}
+    runtime: python3.12
+    handler: app.handler
+    timeout: {FUNCTION_TIMEOUT}
+    code:
+      path: {python}
+  - name: {FUNCTION_NODE}
+    role: {FUNCTION_ROLE}
+    runtime: nodejs22.x
+    handler: index.handler
+    timeout: {FUNCTION_TIMEOUT}
+    code:
+      path: {node}
 "#
     )
 }
@@ -215,7 +241,11 @@ pub fn write_base(dir: &Path) -> std::io::Result<()> {
 pub fn write_lambda(dir: &Path, function_path: &Path) -> std::io::Result<()> {
     write_base(dir)?;
     std::fs::write(dir.join("00-principals.yaml"), principals_yaml(true))?;
-    std::fs::write(dir.join("02-lambda.yaml"), lambda_yaml(function_path))
+    std::fs::create_dir_all(dir.join("python"))?;
+    std::fs::write(dir.join("python/app.py"), PYTHON_ECHO)?;
+    std::fs::create_dir_all(dir.join("node"))?;
+    std::fs::write(dir.join("node/index.js"), NODE_ECHO)?;
+    std::fs::write(dir.join("02-lambda.yaml"), lambda_yaml(function_path, dir))
 }
 
 #[cfg(test)]
@@ -251,8 +281,10 @@ mod tests {
 
     #[test]
     fn the_function_fixture_quotes_its_path() {
-        let text = lambda_yaml(Path::new("/tmp/a dir/bench-fn"));
+        let text = lambda_yaml(Path::new("/tmp/a dir/bench-fn"), Path::new("/tmp/w"));
         assert!(text.contains(r#"path: "/tmp/a dir/bench-fn""#));
+        assert!(text.contains(r#"path: "/tmp/w/python""#));
+        assert!(text.contains("runtime: nodejs22.x"));
         assert!(text.contains("  - name: bench-fn\n"));
         assert!(text.contains("lambda.amazonaws.com"));
     }

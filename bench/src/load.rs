@@ -23,6 +23,11 @@ pub enum Op {
     /// Lambda Invoke of the bench's echo function (only in the Lambda measurements: the
     /// other phases' world has no function, so it is not in [`Op::ALL`]).
     Invoke,
+    /// The same echo function in Python (`python3.12`, run by an interpreter of the
+    /// machine with AWS's runtime interface client).
+    InvokePython,
+    /// The same echo function in Node.js (`nodejs22.x`).
+    InvokeNode,
 }
 
 impl Op {
@@ -47,6 +52,8 @@ impl Op {
             Op::Decrypt => "decrypt",
             Op::Denied => "denied",
             Op::Invoke => "invoke",
+            Op::InvokePython => "invoke-python",
+            Op::InvokeNode => "invoke-node",
         }
     }
 
@@ -61,6 +68,27 @@ impl Op {
             Op::Decrypt => "KMS Decrypt (32 bytes)",
             Op::Denied => "GetParameter refused (AccessDenied)",
             Op::Invoke => "Lambda Invoke (warm, echo)",
+            Op::InvokePython => "Lambda Invoke (warm, echo, python3.12)",
+            Op::InvokeNode => "Lambda Invoke (warm, echo, nodejs22.x)",
+        }
+    }
+
+    /// The function an Invoke operation invokes.
+    pub fn function(self) -> Option<&'static str> {
+        match self {
+            Op::Invoke => Some(fixture::FUNCTION),
+            Op::InvokePython => Some(fixture::FUNCTION_PYTHON),
+            Op::InvokeNode => Some(fixture::FUNCTION_NODE),
+            _ => None,
+        }
+    }
+
+    /// The runtime of an Invoke operation's function.
+    pub fn runtime(self) -> &'static str {
+        match self {
+            Op::InvokePython => "python3.12",
+            Op::InvokeNode => "nodejs22.x",
+            _ => "provided.al2023",
         }
     }
 
@@ -168,7 +196,9 @@ pub fn call_for(op: Op, world: &World, worker: usize) -> Call {
             "TrentService.Decrypt",
             serde_json::json!({"CiphertextBlob": world.ciphertext}),
         ),
-        Op::Invoke => invoke_call(fixture::FUNCTION, &invoke_event()),
+        Op::Invoke | Op::InvokePython | Op::InvokeNode => {
+            invoke_call(op.function().unwrap_or(fixture::FUNCTION), &invoke_event())
+        }
     }
 }
 
@@ -177,7 +207,7 @@ pub fn check(op: Op, answer: &Answer) -> Result<(), String> {
     let ok = if op.denied() {
         answer.status == StatusCode::BAD_REQUEST
             && answer.error_type.as_deref() == Some("AccessDeniedException")
-    } else if op == Op::Invoke {
+    } else if op.function().is_some() {
         answer.status == StatusCode::OK && answer.function_error.is_none()
     } else {
         answer.status == StatusCode::OK
@@ -201,7 +231,7 @@ pub fn check_content(op: Op, answer: &Answer) -> Result<(), String> {
         Op::Encrypt => body["CiphertextBlob"].is_string(),
         Op::Decrypt => body["Plaintext"] == STANDARD.encode(PLAINTEXT),
         Op::Denied => true,
-        Op::Invoke => body == invoke_event(),
+        Op::Invoke | Op::InvokePython | Op::InvokeNode => body == invoke_event(),
     };
     if fine {
         Ok(())

@@ -243,9 +243,11 @@ async fn startups(
 }
 
 /// The Lambda measurements, against an emulator of their own whose world adds the echo
-/// function `bench-fn` (the binary next to the bench's): `options.cold_runs` cold starts
-/// (UpdateFunctionConfiguration retires the environment, then one Invoke), then warm
-/// Invoke at concurrency 1.
+/// function `bench-fn` (the binary next to the bench's) and the same echo function in
+/// Python (`python3.12`) and Node.js (`nodejs22.x`): for each, `options.cold_runs` cold
+/// starts (UpdateFunctionConfiguration retires the environment, then one Invoke), then
+/// warm Invoke at concurrency 1. A managed runtime without an interpreter and runtime
+/// interface client on this machine is skipped, with the emulator's reason.
 async fn lambda(
     options: &Options,
     temp: &fixture::TempDir,
@@ -265,23 +267,92 @@ async fn lambda(
     let emulator = Emulator::start(&options.emulator, &[dir], Duration::from_secs(60))?;
     let endpoint = Endpoint::at(emulator.addr);
     let user = user();
-    let invoke = load::invoke_call(fixture::FUNCTION, &load::invoke_event());
-    let records = Call::rest(
-        "lambda",
-        "GET",
-        format!(
-            "/_emulator/lambda/invocations?function={}",
-            fixture::FUNCTION
-        ),
-        hyper::body::Bytes::new(),
-    );
     // One connection, opened before the first measurement.
     let mut connection = Connection::new(&endpoint);
     connection.open().await?;
+    for op in [Op::Invoke, Op::InvokePython, Op::InvokeNode] {
+        if let Err(reason) = ready(&mut connection, &user, op).await? {
+            println!(
+                "Lambda {}: skipped, no interpreter and runtime interface client for it here: {reason}",
+                op.runtime()
+            );
+            measurements.lambda_skipped.push((op.runtime(), reason));
+            continue;
+        }
+        measure_function(
+            options,
+            &endpoint,
+            &mut connection,
+            op,
+            emulator.pid(),
+            measurements,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Waits while the function of `op` is `Pending` (its interpreter is being looked for):
+/// `Ok(Ok(()))` once `Active`, `Ok(Err(reason))` if it is `Failed`.
+async fn ready(
+    connection: &mut Connection,
+    user: &Signer,
+    op: Op,
+) -> Result<Result<(), String>, String> {
+    let function = op.function().unwrap_or(fixture::FUNCTION);
+    let read = Call::rest(
+        "lambda",
+        "GET",
+        format!("/2015-03-31/functions/{function}/configuration"),
+        hyper::body::Bytes::new(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let answer = connection.call(user, &read).await?;
+        let config = answer.json();
+        match config["State"].as_str() {
+            Some("Active") => return Ok(Ok(())),
+            Some("Failed") => {
+                return Ok(Err(config["StateReason"]
+                    .as_str()
+                    .unwrap_or("Failed")
+                    .to_owned()))
+            }
+            Some("Pending") if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            _ => {
+                return Err(format!(
+                    "GetFunctionConfiguration {function}: {}",
+                    answer.describe()
+                ))
+            }
+        }
+    }
+}
+
+/// The cold starts and the warm phase of one function.
+async fn measure_function(
+    options: &Options,
+    endpoint: &Endpoint,
+    connection: &mut Connection,
+    op: Op,
+    pid: u32,
+    measurements: &mut Measurements,
+) -> Result<(), String> {
+    let user = user();
+    let function = op.function().unwrap_or(fixture::FUNCTION);
+    let invoke = load::invoke_call(function, &load::invoke_event());
+    let records = Call::rest(
+        "lambda",
+        "GET",
+        format!("/_emulator/lambda/invocations?function={function}"),
+        hyper::body::Bytes::new(),
+    );
     for run in 0..options.cold_runs {
         // 11, 12, 11, ...: always different from the function's current timeout.
         let timeout = fixture::FUNCTION_TIMEOUT + 1 + u32::from(run % 2 == 1);
-        let update = load::set_timeout_call(fixture::FUNCTION, timeout);
+        let update = load::set_timeout_call(function, timeout);
         let answer = connection.call(&user, &update).await?;
         if !answer.status.is_success() {
             return Err(format!(
@@ -292,7 +363,7 @@ async fn lambda(
         let sent = Instant::now();
         let answer = connection.call(&user, &invoke).await;
         let round_trip = sent.elapsed();
-        load::check_content(Op::Invoke, &answer?).map_err(|e| format!("cold Invoke: {e}"))?;
+        load::check_content(op, &answer?).map_err(|e| format!("cold Invoke: {e}"))?;
         let answer = connection.call(&user, &records).await?;
         let list = answer.json();
         let record = list["invocations"]
@@ -305,6 +376,7 @@ async fn lambda(
             ));
         }
         measurements.cold_starts.push(ColdStart {
+            runtime: op.runtime(),
             round_trip,
             init_ms: record["initDurationMs"].as_f64(),
         });
@@ -312,25 +384,25 @@ async fn lambda(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let spec = PhaseSpec {
-        op: Op::Invoke,
+        op,
         concurrency: 1,
         warmup: options.warmup,
         duration: options.duration,
         max_requests: options.max_requests,
     };
     let answer = connection.call(&user, &invoke).await?;
-    load::check_content(Op::Invoke, &answer).map_err(|e| format!("warm Invoke: {e}"))?;
+    load::check_content(op, &answer).map_err(|e| format!("warm Invoke: {e}"))?;
     let result = load::run_phase(
-        &endpoint,
+        endpoint,
         &user,
         &denied_user(),
         &world_without_kms(),
         &spec,
-        Some(emulator.pid()),
+        Some(pid),
     )
     .await?;
-    report::print_phase(Op::Invoke, 1, &result);
-    measurements.phases.push((Op::Invoke, 1, result));
+    report::print_phase(op, 1, &result);
+    measurements.phases.push((op, 1, result));
     Ok(())
 }
 

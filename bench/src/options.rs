@@ -30,7 +30,10 @@ Starts target/release/emulator itself (on 127.0.0.1:0) unless --endpoint is give
   --write-fixtures DIR    write the bench's fixture files to DIR and exit
   --lambda                only the Lambda measurements (cold start of an execution
                           environment, warm Invoke at concurrency 1 of the echo function
-                          bench-fn); the full run ends with them too
+                          bench-fn on provided.al2023, and of the same function on
+                          python3.12 and nodejs22.x, each skipped with a note where its
+                          interpreter and runtime interface client are missing); the
+                          full run ends with them too
   --cold-runs N           cold starts measured (default 5; smoke 2)
   --help";
 

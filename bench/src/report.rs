@@ -39,6 +39,8 @@ pub struct Scale {
 /// first Invoke, and the `initDurationMs` the emulator recorded for it.
 #[derive(Clone, Copy, Debug)]
 pub struct ColdStart {
+    /// The function's runtime (`provided.al2023`, `python3.12`, `nodejs22.x`).
+    pub runtime: &'static str,
     pub round_trip: Duration,
     pub init_ms: Option<f64>,
 }
@@ -58,17 +60,34 @@ pub struct Measurements {
     pub rss_after_load: Option<u64>,
     pub load: Option<(usize, Startup)>,
     pub scale: Vec<Scale>,
-    /// Lambda cold starts, in order (the warm Invoke phase is in `phases`).
+    /// Lambda cold starts, in order (the warm Invoke phases are in `phases`).
     pub cold_starts: Vec<ColdStart>,
+    /// Managed runtimes not measured, and why (no interpreter or runtime interface
+    /// client on this machine).
+    pub lambda_skipped: Vec<(&'static str, String)>,
 }
 
 impl Measurements {
-    /// Cold starts' round trips and init durations in ms: (median, min) of each.
-    fn cold_summary(&self) -> ((f64, f64), (f64, f64)) {
-        let trips = self.cold_starts.iter();
-        let trips = trips.map(|c| c.round_trip.as_secs_f64() * 1000.0).collect();
-        let inits = self.cold_starts.iter().filter_map(|c| c.init_ms).collect();
+    /// The runtime's cold starts' round trips and init durations in ms: (median, min)
+    /// of each.
+    fn cold_summary(&self, runtime: &str) -> ((f64, f64), (f64, f64)) {
+        let of_runtime = || self.cold_starts.iter().filter(|c| c.runtime == runtime);
+        let trips = of_runtime()
+            .map(|c| c.round_trip.as_secs_f64() * 1000.0)
+            .collect();
+        let inits = of_runtime().filter_map(|c| c.init_ms).collect();
         (median_min(trips), median_min(inits))
+    }
+
+    /// The runtimes whose cold starts were measured, in order.
+    fn cold_runtimes(&self) -> Vec<&'static str> {
+        let mut runtimes: Vec<&'static str> = Vec::new();
+        for c in &self.cold_starts {
+            if !runtimes.contains(&c.runtime) {
+                runtimes.push(c.runtime);
+            }
+        }
+        runtimes
     }
 }
 
@@ -199,12 +218,19 @@ pub fn print(options: &Options, m: &Measurements) {
             mb(scale.rss)
         );
     }
-    if !m.cold_starts.is_empty() {
-        let ((trip, trip_min), (init, init_min)) = m.cold_summary();
+    for runtime in m.cold_runtimes() {
+        let ((trip, trip_min), (init, init_min)) = m.cold_summary(runtime);
+        let runs = m
+            .cold_starts
+            .iter()
+            .filter(|c| c.runtime == runtime)
+            .count();
         println!(
-            "Lambda cold start (new execution environment of the echo function bench-fn, {} runs): first Invoke round trip median {trip:.2} ms (min {trip_min:.2} ms); initDurationMs median {init:.2} ms (min {init_min:.2} ms)",
-            m.cold_starts.len()
+            "Lambda cold start, {runtime} (new execution environment of the echo function, {runs} runs): first Invoke round trip median {trip:.2} ms (min {trip_min:.2} ms); initDurationMs median {init:.2} ms (min {init_min:.2} ms)"
         );
+    }
+    for (runtime, reason) in &m.lambda_skipped {
+        println!("Lambda {runtime}: not measured (no interpreter and runtime interface client here): {reason}");
     }
     if options.smoke || options.target != Target::Emulator || options.endpoint.is_some() {
         return;
@@ -284,10 +310,19 @@ pub fn print(options: &Options, m: &Measurements) {
             latency(p50)
         );
     }
-    if !m.cold_starts.is_empty() {
-        let ((trip, _), (init, _)) = m.cold_summary();
+    for op in [Op::InvokePython, Op::InvokeNode] {
+        if let Some(r) = m.phase(op, 1) {
+            println!(
+                "  ({}, no numeric target: p50 {} at concurrency 1)",
+                op.label(),
+                latency(r.quantile_us(0.5))
+            );
+        }
+    }
+    for runtime in m.cold_runtimes() {
+        let ((trip, _), (init, _)) = m.cold_summary(runtime);
         println!(
-            "  (Lambda cold start, no numeric target: {trip:.2} ms round trip, {init:.2} ms init, medians)"
+            "  (Lambda cold start, {runtime}, no numeric target: {trip:.2} ms round trip, {init:.2} ms init, medians)"
         );
     }
     if !options.lambda {
@@ -337,8 +372,13 @@ pub fn json(options: &Options, m: &Measurements) -> String {
             "rss_bytes": s.rss,
         })),
         "lambda_cold_starts": m.cold_starts.iter().map(|c| serde_json::json!({
+            "runtime": c.runtime,
             "round_trip_ms": c.round_trip.as_secs_f64() * 1000.0,
             "init_duration_ms": c.init_ms,
+        })).collect::<Vec<_>>(),
+        "lambda_skipped": m.lambda_skipped.iter().map(|(runtime, reason)| serde_json::json!({
+            "runtime": runtime,
+            "reason": reason,
         })).collect::<Vec<_>>(),
         "by_path_scaling": m.scale.iter().map(|s| serde_json::json!({
             "parameters": s.parameters,
