@@ -391,7 +391,11 @@ pub fn get(
     host: Option<&str>,
 ) -> Result<GetFunctionOutput, LambdaError> {
     let (function, resolved) = read_function(state, ctx, name, qualifier, "lambda:GetFunction")?;
-    let current = resolved.snapshot(&function);
+    // The code of the configuration reported (an update in progress included).
+    let current = match &resolved {
+        super::store::Resolved::Latest => function.shown_latest(),
+        super::store::Resolved::Version(published) => Arc::clone(&published.version),
+    };
     let location = host
         .and_then(|h| {
             state

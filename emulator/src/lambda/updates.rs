@@ -156,6 +156,15 @@ impl Function {
         }
     }
 
+    /// The `$LATEST` that reads report: the updated version while its update is in
+    /// progress, else the current one.
+    pub fn shown_latest(&self) -> Arc<FunctionVersion> {
+        match &self.status().update {
+            LastUpdate::InProgress(next) => Arc::clone(next),
+            _ => self.current(),
+        }
+    }
+
     /// `$LATEST`'s configuration as Lambda reports it: the updated one (with
     /// `InProgress`) while an update is prepared, else the current one with the state and
     /// the last update's status.
