@@ -446,6 +446,23 @@ mod tests {
     }
 
     #[test]
+    fn an_interpreter_without_the_client_is_a_clear_answer() {
+        let dir = std::env::temp_dir().join(format!("managed-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // Answers the probe as a Python 3.12 that cannot import awslambdaric would.
+        let python = dir.join("python3.12");
+        std::fs::write(&python, "#!/bin/sh\necho 3.12.1\necho False\necho \"$0\"\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let runtimes = Runtimes::new(&[("python3.12".to_owned(), python)]);
+        let err = runtimes.find("python3.12").unwrap_err();
+        assert!(err.contains("cannot import awslambdaric"), "{err}");
+        assert!(err.contains("pip install awslambdaric"), "{err}");
+        assert!(!runtimes.is_found("python3.12"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn a_missing_interpreter_is_a_clear_answer_not_a_hang() {
         let runtimes =
             Runtimes::new(&[("nodejs24.x".to_owned(), PathBuf::from("/nonexistent/node"))]);

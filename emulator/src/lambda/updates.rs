@@ -311,3 +311,139 @@ fn apply(status: &Status, out: &mut FunctionConfiguration) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lambda::code;
+    use crate::lambda::config::{self, ConfigInput, FunctionConfig};
+    use crate::lambda::pool::EnvironmentPool;
+    use std::path::{Path, PathBuf};
+    use std::time::{Duration, Instant};
+
+    const ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:f";
+
+    fn function() -> Arc<Function> {
+        let changes = config::check(&ConfigInput {
+            runtime: Some("provided.al2023"),
+            role: Some("arn:aws:iam::123456789012:role/r"),
+            handler: Some("bootstrap"),
+            ..ConfigInput::default()
+        })
+        .unwrap();
+        let config = FunctionConfig::new("f", ARN, "us-east-1", changes);
+        let workdir = Arc::new(code::WorkDir::create().unwrap());
+        let package = code::from_path(&workdir, Path::new("/bin/true")).unwrap();
+        Arc::new(Function::new(
+            config,
+            Arc::new(package),
+            EnvironmentPool::new(1, Duration::from_secs(60)),
+        ))
+    }
+
+    /// Runtimes whose `python3.13` is an interpreter that does not exist.
+    fn missing() -> Arc<Runtimes> {
+        Arc::new(Runtimes::new(&[(
+            "python3.13".to_owned(),
+            PathBuf::from("/nonexistent/python3.13"),
+        )]))
+    }
+
+    fn until(check: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !check() {
+            assert!(Instant::now() < deadline, "never happened");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn an_update_that_fails_keeps_the_previous_version_and_says_why() {
+        let function = function();
+        let runtimes = missing();
+        let preparation = Preparation::for_runtime(&runtimes, "python3.13");
+        assert_eq!(preparation, Preparation::Runtime("python3.13".to_owned()));
+        let (answer, _) = function
+            .begin_update(Arc::clone(&runtimes), preparation, |current| {
+                let mut config = current.config.clone();
+                config.runtime = "python3.13".to_owned();
+                Ok((config, Arc::clone(&current.code)))
+            })
+            .unwrap();
+        assert_eq!(answer.runtime, "python3.13");
+        assert_eq!(answer.last_update_status, Some("InProgress"));
+        assert_eq!(answer.last_update_status_reason_code, Some(CREATING));
+        // The function still runs its previous version meanwhile.
+        assert_eq!(function.current().config.runtime, "provided.al2023");
+        until(|| function.latest_output().last_update_status != Some("InProgress"));
+        let out = function.latest_output();
+        assert_eq!(out.last_update_status, Some("Failed"));
+        assert_eq!(out.last_update_status_reason_code, Some(INVALID_RUNTIME));
+        assert!(out
+            .last_update_status_reason
+            .unwrap()
+            .contains("/nonexistent/python3.13 did not run"));
+        assert_eq!(out.runtime, "provided.al2023");
+        assert_eq!(out.state, "Active");
+        // An update with nothing to prepare applies at once, and clears the failure.
+        let (answer, handle) = function
+            .begin_update(runtimes, Preparation::None, |current| {
+                Ok((current.config.clone(), Arc::clone(&current.code)))
+            })
+            .unwrap();
+        assert!(handle.is_none());
+        assert_eq!(answer.last_update_status, Some("Successful"));
+        assert_eq!(answer.last_update_status_reason, None);
+    }
+
+    #[test]
+    fn a_change_during_an_update_is_refused_in_lambdas_words() {
+        let function = function();
+        // A preparation that takes a while: an interpreter that sleeps.
+        let dir = std::env::temp_dir().join(format!("updates-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let slow = dir.join("python");
+        std::fs::write(&slow, "#!/bin/sh\nsleep 1\nexit 1\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let runtimes = Arc::new(Runtimes::new(&[("python3.13".to_owned(), slow)]));
+        let keep =
+            |current: &FunctionVersion| Ok((current.config.clone(), Arc::clone(&current.code)));
+        function
+            .begin_update(
+                Arc::clone(&runtimes),
+                Preparation::Runtime("python3.13".to_owned()),
+                keep,
+            )
+            .unwrap();
+        let refused = function
+            .begin_update(Arc::clone(&runtimes), Preparation::None, keep)
+            .unwrap_err();
+        assert_eq!(
+            refused,
+            LambdaError::ResourceConflict(format!(
+                "The operation cannot be performed at this time. An update is in progress for resource: {ARN}"
+            ))
+        );
+        assert!(function.refuse_while_changing().is_err());
+        // Invocations are not refused: they run the previous version.
+        assert!(function.refuse_unless_ready().is_ok());
+        until(|| function.refuse_while_changing().is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_fixture_function_without_interpreter_is_failed() {
+        let function = function();
+        function.prepare_creation(missing(), Preparation::Runtime("python3.13".to_owned()));
+        until(|| function.latest_output().state != "Pending");
+        let out = function.latest_output();
+        assert_eq!(out.state, "Failed");
+        assert_eq!(out.state_reason_code, Some(INVALID_RUNTIME));
+        assert_eq!(out.last_update_status, None);
+        assert_eq!(
+            function.refuse_unless_ready().unwrap_err(),
+            not_active("Failed")
+        );
+    }
+}
