@@ -223,6 +223,9 @@ pub struct FunctionFixture {
     /// The function's region (the emulator's `--region` when absent).
     #[serde(default)]
     pub region: Option<String>,
+    /// `TracingConfig.Mode`: `Active` or `PassThrough` (the default).
+    #[serde(default)]
+    pub tracing: Option<String>,
 }
 
 /// One fixture file as written.

@@ -118,3 +118,47 @@ async fn the_reference_function_reports_its_subsegments_when_tracing_is_active_i
         .await
         .unwrap();
 }
+
+/// The reference scenario's function is declared with `tracing: Active`, as the blog
+/// post's template declares it: every invocation's record shows the handler's subsegment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_fixture_function_is_traced() {
+    use aws_sdk_lambda::operation::RequestId;
+    endpoint();
+    let client = Client::new(&aws_config::load_from_env().await);
+    let name = "ParameterStoreBlogFunctionDev";
+    let config = client
+        .get_function_configuration()
+        .function_name(name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        config.tracing_config().and_then(|t| t.mode()),
+        Some(&TracingMode::Active)
+    );
+    let out = client
+        .invoke()
+        .function_name(name)
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.function_error(), None);
+    let request_id = out.request_id().unwrap_or_default().to_owned();
+    let mut entries = Vec::new();
+    for _ in 0..50 {
+        entries = records_of(name)
+            .await
+            .into_iter()
+            .find(|r| r["requestId"] == request_id.as_str())
+            .and_then(|r| r["xray"].as_array().cloned())
+            .unwrap_or_default();
+        if entries.iter().any(|e| e["name"] == "lambda_handler") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    named(&entries, "lambda_handler");
+    named(&entries, "Invocation");
+}

@@ -103,6 +103,9 @@ pub fn load_function(
     let environment = model::Environment {
         variables: Some(fixture.environment.clone()),
     };
+    let tracing = fixture.tracing.as_ref().map(|mode| model::TracingConfig {
+        mode: Some(mode.clone()),
+    });
     let runtime = fixture.runtime.as_deref().unwrap_or("provided.al2023");
     let handler = fixture.handler.as_deref().unwrap_or(code::BOOTSTRAP);
     let changes = config::check(&ConfigInput {
@@ -113,6 +116,7 @@ pub fn load_function(
         timeout: fixture.timeout,
         memory_size: fixture.memory_size,
         environment: Some(&environment),
+        tracing_config: tracing.as_ref(),
         ..ConfigInput::default()
     })
     .map_err(|e| fail(e.to_string()))?;
@@ -195,6 +199,18 @@ roles:
             "arn:aws:iam::123456789012:role/fn-role"
         );
         assert!(current.code.location().starts_with("file:///fixtures"));
+        assert_eq!(current.config.tracing_mode, "PassThrough");
+        let traced = load(&format!(
+            "{}    tracing: Active\n",
+            self::function("allowed-one", "fn-role", "{ cargo_package: my-fn }")
+        ))
+        .unwrap();
+        let traced = traced
+            .region("us-east-1")
+            .lambda
+            .get("allowed-one")
+            .unwrap();
+        assert_eq!(traced.current().config.tracing_mode, "Active");
     }
 
     #[test]
@@ -238,6 +254,13 @@ roles:
                     function("allowed-x", "fn-role", "{ cargo_package: p }")
                 ),
                 "Member must have value less than or equal to 900",
+            ),
+            (
+                format!(
+                    "{}    tracing: Sometimes\n",
+                    function("allowed-x", "fn-role", "{ cargo_package: p }")
+                ),
+                "tracingConfig.mode",
             ),
             (
                 format!(
