@@ -141,7 +141,6 @@ fn write<W: Write>(contents: &Contents, out: W) -> std::io::Result<W> {
             .compression_method(zip::CompressionMethod::Stored)
             .last_modified_time(zip::DateTime::default())
             .unix_permissions(mode)
-            .large_file(true)
     };
     for entry in entries {
         match entry {
