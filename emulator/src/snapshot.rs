@@ -62,21 +62,29 @@ struct Document {
 
 #[derive(Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct WorldState {
-    regions: BTreeMap<String, RegionSnap>,
+pub(crate) struct WorldState {
+    pub(crate) regions: BTreeMap<String, RegionSnap>,
 }
 
 #[derive(Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct RegionSnap {
-    parameters: Vec<ParameterSnap>,
-    keys: Vec<KeySnap>,
-    aliases: Vec<AliasSnap>,
+pub(crate) struct RegionSnap {
+    pub(crate) parameters: Vec<ParameterSnap>,
+    pub(crate) keys: Vec<KeySnap>,
+    pub(crate) aliases: Vec<AliasSnap>,
+}
+
+/// A region's KMS state (its keys and aliases): one record of a state directory.
+#[derive(Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KmsSnap {
+    pub(crate) keys: Vec<KeySnap>,
+    pub(crate) aliases: Vec<AliasSnap>,
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ParameterSnap {
+pub(crate) struct ParameterSnap {
     key: String,
     name: String,
     tags: BTreeMap<String, String>,
@@ -104,7 +112,7 @@ struct VersionSnap {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct KeySnap {
+pub(crate) struct KeySnap {
     id: String,
     arn: String,
     account: String,
@@ -148,7 +156,7 @@ struct GrantSnap {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AliasSnap {
+pub(crate) struct AliasSnap {
     name: String,
     target: String,
     creation_date: i64,
@@ -160,28 +168,17 @@ struct AliasSnap {
 pub fn take(state: &EmulatorState) -> Vec<u8> {
     let mut world = WorldState::default();
     for (name, region) in state.regions.all_named() {
-        let mut snap = RegionSnap {
+        let kms = kms_snap(&region);
+        let snap = RegionSnap {
             parameters: region
                 .ssm
                 .all()
                 .into_iter()
                 .map(|(key, p)| parameter_snap(key, p))
                 .collect(),
-            ..RegionSnap::default()
+            keys: kms.keys,
+            aliases: kms.aliases,
         };
-        region.kms.read(|data| {
-            snap.keys = data.keys.values().map(key_snap).collect();
-            snap.aliases = data
-                .aliases
-                .iter()
-                .map(|(name, a)| AliasSnap {
-                    name: name.clone(),
-                    target: a.target.clone(),
-                    creation_date: a.creation_date.0,
-                    last_updated: a.last_updated.0,
-                })
-                .collect();
-        });
         world.regions.insert(name, snap);
     }
     let checksum = checksum_of(&world);
@@ -204,7 +201,24 @@ fn checksum_of(world: &WorldState) -> String {
     ))
 }
 
-fn parameter_snap(key: String, p: Parameter) -> ParameterSnap {
+/// A region's keys and aliases, read under its KMS lock.
+pub(crate) fn kms_snap(region: &RegionState) -> KmsSnap {
+    region.kms.read(|data| KmsSnap {
+        keys: data.keys.values().map(key_snap).collect(),
+        aliases: data
+            .aliases
+            .iter()
+            .map(|(name, a)| AliasSnap {
+                name: name.clone(),
+                target: a.target.clone(),
+                creation_date: a.creation_date.0,
+                last_updated: a.last_updated.0,
+            })
+            .collect(),
+    })
+}
+
+pub(crate) fn parameter_snap(key: String, p: Parameter) -> ParameterSnap {
     ParameterSnap {
         key,
         name: p.name,
@@ -353,6 +367,17 @@ pub fn load(state: &EmulatorState, bytes: &[u8]) -> Result<Regions<RegionState>,
             expected: state.config.account.clone(),
         });
     }
+    build(state, document.state)
+}
+
+/// Builds the regions `world` describes aside (nothing of the running emulator changes):
+/// its parameters, keys and aliases, and the fixtures' Lambda functions. Every record is
+/// checked as a snapshot's is (contiguous versions, whole key material, aliases that name
+/// a key).
+pub(crate) fn build(
+    state: &EmulatorState,
+    world: WorldState,
+) -> Result<Regions<RegionState>, SnapshotError> {
     let fresh = Regions::default();
     // The fixtures' functions (and, for regions the snapshot does not name, nothing
     // else: their keys and parameters are replaced below or were in the snapshot).
@@ -367,7 +392,7 @@ pub fn load(state: &EmulatorState, bytes: &[u8]) -> Result<Regions<RegionState>,
             data.refresh_deletions();
         });
     }
-    for (name, snap) in document.state.regions {
+    for (name, snap) in world.regions {
         let region = fresh.get(&name);
         let parameters = snap
             .parameters
@@ -421,7 +446,7 @@ fn corrupt(what: &str, problem: impl std::fmt::Display) -> SnapshotError {
     SnapshotError::Corrupt(format!("{what}: {problem}"))
 }
 
-fn restore_parameter(p: ParameterSnap) -> Result<(String, Parameter), SnapshotError> {
+pub(crate) fn restore_parameter(p: ParameterSnap) -> Result<(String, Parameter), SnapshotError> {
     if p.versions.is_empty() {
         return Err(corrupt(&p.name, "a parameter without versions"));
     }

@@ -1,0 +1,617 @@
+//! The state directory (`--state-dir DIR`): every parameter with all its versions,
+//! labels, tags and policies, and every region's KMS keys (material, rotations, grants,
+//! deletion schedules) and aliases, kept in an embedded ACID store (redb) and committed,
+//! with immediate durability, before the request that changed them is answered: a write
+//! whose answer was received survives a crash of the process or of the machine.
+//!
+//! Records (table `records`, name to sealed JSON, the snapshot's shapes):
+//! - `ssm/REGION/KEY`: one parameter. One record per parameter, so that a PutParameter
+//!   writes one small record whatever the number of parameters.
+//! - `kms/REGION`: a region's keys and aliases together. KMS changes are rare and span
+//!   keys (an alias moves between keys), and keeping the region in one record keeps an
+//!   alias and its key consistent; the region is written again after any change.
+//!
+//! How a change reaches the store without a hook in every operation: the Parameter
+//! Store marks the parameter a request touched ([`touch_parameter`], collected per
+//! request on the thread that runs it: the operations are synchronous), and the key
+//! store counts its changes ([`crate::kms::store::KeyStore::generation`]). After the
+//! operation, [`commit`] writes what changed in one transaction. Records are read from
+//! memory inside the store's exclusive write transaction, so a later commit always
+//! carries the newer state (two writers can never commit an older view last), and one
+//! commit serves every request queued behind it (group commit).
+//!
+//! Every record is sealed with AES-256-GCM under the directory's own key (`state.key`,
+//! created with mode 0600), the record's name as associated data: a record damaged,
+//! moved to another name or read with another key file is refused at start. This is
+//! local protection only (against reading the store file alone): whoever can read the
+//! key file can read every key's material.
+//!
+//! Table `meta`: the format name, its version, the account, and a sealed check value
+//! (the key file belongs to this store). A directory written by a newer emulator, by
+//! another program, for another account, or damaged, stops the start with a clear
+//! error; it is never reset silently.
+
+use crate::snapshot::{self, KmsSnap, ParameterSnap, RegionSnap, WorldState};
+use crate::ssm::store::ParameterStore;
+use crate::state::{EmulatorState, RegionState, Regions};
+use aes_gcm::aead::rand_core::RngCore;
+use aes_gcm::aead::{Aead, KeyInit, OsRng, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The `format` of every state store.
+pub const FORMAT: &str = "emulator-state";
+/// The newest state format this emulator writes and reads.
+pub const VERSION: u64 = 1;
+/// The store's file in the directory.
+pub const STORE_FILE: &str = "state.redb";
+/// The key file in the directory.
+pub const KEY_FILE: &str = "state.key";
+
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("records");
+/// The plaintext of the sealed check value in `meta`.
+const CHECK: &[u8] = b"emulator-state key check";
+const NONCE_LEN: usize = 12;
+
+/// Why the state directory cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DurableError {
+    /// The directory or its files cannot be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The store refused an operation.
+    #[error("the state store failed: {0}")]
+    Store(String),
+    /// Not a state directory of this emulator.
+    #[error("{0} is not a state directory of this emulator: {1}")]
+    Foreign(PathBuf, String),
+    /// Written by a newer emulator.
+    #[error("the state directory has format version {found}; this emulator reads version {VERSION} and older: use a newer emulator")]
+    Newer { found: u64 },
+    /// The state of another account.
+    #[error("the state directory holds account {found}; this emulator runs account {expected} (start it with --account {found})")]
+    OtherAccount { found: String, expected: String },
+    /// The key file is missing, unreadable or not this store's.
+    #[error("the key file {0}: {1}")]
+    Key(PathBuf, String),
+    /// Damaged content.
+    #[error("the state directory is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl From<redb::Error> for DurableError {
+    fn from(error: redb::Error) -> Self {
+        DurableError::Store(error.to_string())
+    }
+}
+
+/// Maps every redb error type through `redb::Error`.
+fn store<E: Into<redb::Error>>(error: E) -> DurableError {
+    DurableError::from(error.into())
+}
+
+thread_local! {
+    /// The parameters the request running on this thread touched (store address, key),
+    /// or `None` when no request is being collected (no state directory).
+    static TOUCHED: RefCell<Option<Vec<(usize, String)>>> = const { RefCell::new(None) };
+}
+
+/// What a request changed, for [`commit`].
+#[derive(Debug, Default)]
+pub struct Touched {
+    parameters: Vec<(usize, String)>,
+}
+
+impl Touched {
+    /// Whether no parameter was touched.
+    pub fn is_empty(&self) -> bool {
+        self.parameters.is_empty()
+    }
+}
+
+fn address<T>(value: &T) -> usize {
+    value as *const T as usize
+}
+
+/// Marks a parameter as changed by the request running on this thread. Without a state
+/// directory nothing is being collected and this does nothing (no allocation).
+pub fn touch_parameter(store: &ParameterStore, key: &str) {
+    TOUCHED.with(|touched| {
+        if let Some(list) = touched.borrow_mut().as_mut() {
+            list.push((address(store), key.to_owned()));
+        }
+    });
+}
+
+/// Clears the collection when the operation ends, even by unwinding.
+struct Collecting;
+
+impl Drop for Collecting {
+    fn drop(&mut self) {
+        TOUCHED.with(|touched| touched.borrow_mut().take());
+    }
+}
+
+/// Runs a synchronous operation and returns what it touched.
+pub fn collecting<R>(operation: impl FnOnce() -> R) -> (R, Touched) {
+    TOUCHED.with(|touched| *touched.borrow_mut() = Some(Vec::new()));
+    let guard = Collecting;
+    let result = operation();
+    let parameters = TOUCHED
+        .with(|touched| touched.borrow_mut().take())
+        .unwrap_or_default();
+    drop(guard);
+    (result, Touched { parameters })
+}
+
+/// Changes waiting for a commit.
+#[derive(Default)]
+struct Pending {
+    /// The last ticket handed out.
+    ticket: u64,
+    parameters: BTreeSet<(usize, String)>,
+}
+
+/// What the store holds of each region's keys: the generation of each key store (by
+/// address: a reset replaces the stores) when it was last written.
+#[derive(Default)]
+struct Seen {
+    kms: HashMap<usize, u64>,
+}
+
+/// An open state directory.
+pub struct Durable {
+    db: Database,
+    cipher: Aes256Gcm,
+    pending: Mutex<Pending>,
+    /// Held for a whole commit; holds the last ticket committed.
+    committed: Mutex<u64>,
+    seen: Mutex<Seen>,
+}
+
+impl std::fmt::Debug for Durable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Durable").finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DurableError + '_ {
+    move |source| DurableError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Reads the directory's key, or creates it (mode 0600) in a directory without a store.
+fn key_file(dir: &Path, store_exists: bool) -> Result<[u8; 32], DurableError> {
+    let path = dir.join(KEY_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+            DurableError::Key(path.clone(), "it does not hold a 32-byte key".to_owned())
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if store_exists {
+                return Err(DurableError::Key(
+                    path,
+                    format!(
+                        "it is missing, and without it the records of {STORE_FILE} cannot be read"
+                    ),
+                ));
+            }
+            let mut key = [0u8; 32];
+            OsRng.fill_bytes(&mut key);
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&path).map_err(io(&path))?;
+            std::io::Write::write_all(&mut file, &key).map_err(io(&path))?;
+            file.sync_all().map_err(io(&path))?;
+            Ok(key)
+        }
+        Err(e) => Err(io(&path)(e)),
+    }
+}
+
+/// Whether the directory holds anything but the key file (a directory of something else
+/// is refused rather than filled).
+fn has_other_files(dir: &Path) -> Result<bool, DurableError> {
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let entry = entry.map_err(io(dir))?;
+        let name = entry.file_name();
+        if name != KEY_FILE && name != STORE_FILE {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// What [`Durable::open`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// A new or empty directory: the fixtures seed it.
+    Empty,
+    /// A state to load.
+    State,
+}
+
+impl Durable {
+    /// Opens (creating if needed) the state directory `dir` of `account`, and checks its
+    /// format, version, account and key.
+    pub fn open(dir: &Path, account: &str) -> Result<(Durable, Found), DurableError> {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let store_path = dir.join(STORE_FILE);
+        let store_exists = store_path.exists();
+        if !store_exists && has_other_files(dir)? {
+            return Err(DurableError::Foreign(
+                dir.to_owned(),
+                format!(
+                    "it holds other files and no {STORE_FILE} (give an empty or new directory)"
+                ),
+            ));
+        }
+        let key = key_file(dir, store_exists)?;
+        let db = Database::create(&store_path).map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => DurableError::Store(format!(
+                "{} is in use by another emulator",
+                store_path.display()
+            )),
+            redb::DatabaseError::UpgradeRequired(_) => DurableError::Foreign(
+                dir.to_owned(),
+                format!("{STORE_FILE} was written by an unsupported version of the store"),
+            ),
+            other => DurableError::Foreign(
+                dir.to_owned(),
+                format!("{STORE_FILE} is not a readable store ({other})"),
+            ),
+        })?;
+        let durable = Durable {
+            db,
+            cipher: Aes256Gcm::new(&key.into()),
+            pending: Mutex::new(Pending::default()),
+            committed: Mutex::new(0),
+            seen: Mutex::new(Seen::default()),
+        };
+        let found = durable.check(dir, account)?;
+        Ok((durable, found))
+    }
+
+    fn check(&self, dir: &Path, account: &str) -> Result<Found, DurableError> {
+        let read = self.db.begin_read().map_err(store)?;
+        let meta = match read.open_table(META) {
+            Ok(meta) => meta,
+            Err(redb::TableError::TableDoesNotExist(_)) => {
+                // A store created but never seeded (a start that stopped before its
+                // first commit) holds nothing else.
+                return match read.open_table(RECORDS) {
+                    Err(redb::TableError::TableDoesNotExist(_)) => Ok(Found::Empty),
+                    _ => Err(DurableError::Foreign(
+                        dir.to_owned(),
+                        "the store has records but no format".to_owned(),
+                    )),
+                };
+            }
+            Err(e) => return Err(store(e)),
+        };
+        let text = |name: &str| -> Result<Option<String>, DurableError> {
+            Ok(meta
+                .get(name)
+                .map_err(store)?
+                .map(|v| String::from_utf8_lossy(v.value()).into_owned()))
+        };
+        match text("format")?.as_deref() {
+            Some(FORMAT) => {}
+            other => {
+                return Err(DurableError::Foreign(
+                    dir.to_owned(),
+                    format!("its format is {other:?}, not {FORMAT:?}"),
+                ))
+            }
+        }
+        let version = text("version")?
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or_else(|| DurableError::Corrupt("the format version is unreadable".to_owned()))?;
+        if version > VERSION {
+            return Err(DurableError::Newer { found: version });
+        }
+        let found = text("account")?.unwrap_or_default();
+        if found != account {
+            return Err(DurableError::OtherAccount {
+                found,
+                expected: account.to_owned(),
+            });
+        }
+        let check = meta
+            .get("check")
+            .map_err(store)?
+            .map(|v| v.value().to_vec())
+            .unwrap_or_default();
+        if self.unseal("check", &check).ok().as_deref() != Some(CHECK) {
+            return Err(DurableError::Key(
+                dir.join(KEY_FILE),
+                format!("it is not the key of {STORE_FILE} (the records cannot be read)"),
+            ));
+        }
+        Ok(Found::State)
+    }
+
+    fn seal(&self, name: &str, plaintext: &[u8]) -> Result<Vec<u8>, DurableError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        OsRng.fill_bytes(&mut nonce);
+        let sealed = self
+            .cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: name.as_bytes(),
+                },
+            )
+            .map_err(|_| DurableError::Store(format!("cannot seal record {name}")))?;
+        let mut record = nonce.to_vec();
+        record.extend_from_slice(&sealed);
+        Ok(record)
+    }
+
+    fn unseal(&self, name: &str, record: &[u8]) -> Result<Vec<u8>, DurableError> {
+        let damaged = || {
+            DurableError::Corrupt(format!(
+                "record {name} is damaged or sealed under another key"
+            ))
+        };
+        if record.len() < NONCE_LEN {
+            return Err(damaged());
+        }
+        let (nonce, sealed) = record.split_at(NONCE_LEN);
+        self.cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: name.as_bytes(),
+                },
+            )
+            .map_err(|_| damaged())
+    }
+
+    fn put(
+        &self,
+        table: &mut redb::Table<&str, &[u8]>,
+        name: &str,
+        value: &impl serde::Serialize,
+    ) -> Result<(), DurableError> {
+        let json = serde_json::to_vec(value).map_err(|e| DurableError::Store(e.to_string()))?;
+        table
+            .insert(name, self.seal(name, &json)?.as_slice())
+            .map_err(store)?;
+        Ok(())
+    }
+
+    /// Builds the regions the store holds (with the fixtures' Lambda functions), aside:
+    /// nothing of the running emulator changes.
+    pub fn load(&self, state: &EmulatorState) -> Result<Regions<RegionState>, DurableError> {
+        let read = self.db.begin_read().map_err(store)?;
+        let mut world = WorldState::default();
+        match read.open_table(RECORDS) {
+            Ok(table) => {
+                for entry in table.iter().map_err(store)? {
+                    let (name, record) = entry.map_err(store)?;
+                    let name = name.value();
+                    let json = self.unseal(name, record.value())?;
+                    let corrupt =
+                        |e: serde_json::Error| DurableError::Corrupt(format!("record {name}: {e}"));
+                    if let Some(rest) = name.strip_prefix("ssm/") {
+                        let (region, _) = rest.split_once('/').ok_or_else(|| {
+                            DurableError::Corrupt(format!("record {name}: no region"))
+                        })?;
+                        let parameter: ParameterSnap =
+                            serde_json::from_slice(&json).map_err(corrupt)?;
+                        region_of(&mut world, region).parameters.push(parameter);
+                    } else if let Some(region) = name.strip_prefix("kms/") {
+                        let kms: KmsSnap = serde_json::from_slice(&json).map_err(corrupt)?;
+                        let snap = region_of(&mut world, region);
+                        snap.keys = kms.keys;
+                        snap.aliases = kms.aliases;
+                    } else {
+                        return Err(DurableError::Corrupt(format!(
+                            "record {name} is of no known kind"
+                        )));
+                    }
+                }
+            }
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(store(e)),
+        }
+        snapshot::build(state, world).map_err(|e| DurableError::Corrupt(e.to_string()))
+    }
+
+    /// Replaces everything the store holds with the emulator's state, in one
+    /// transaction: the seed of an empty directory, a reset, a restored snapshot.
+    pub fn rewrite(&self, state: &EmulatorState) -> Result<(), DurableError> {
+        let _committing = lock(&self.committed);
+        let regions = state.regions.all_named();
+        let mut seen = Seen::default();
+        let mut txn = self.db.begin_write().map_err(store)?;
+        txn.set_durability(Durability::Immediate).map_err(store)?;
+        txn.delete_table(RECORDS).map_err(store)?;
+        {
+            let mut meta = txn.open_table(META).map_err(store)?;
+            for (name, value) in [
+                ("format", FORMAT.as_bytes()),
+                ("version", VERSION.to_string().as_bytes()),
+                ("account", state.config.account.as_bytes()),
+            ] {
+                meta.insert(name, value).map_err(store)?;
+            }
+            meta.insert("check", self.seal("check", CHECK)?.as_slice())
+                .map_err(store)?;
+            let mut table = txn.open_table(RECORDS).map_err(store)?;
+            for (name, region) in &regions {
+                for (key, parameter) in region.ssm.all() {
+                    let record = parameter_record(name, &key);
+                    self.put(
+                        &mut table,
+                        &record,
+                        &snapshot::parameter_snap(key, parameter),
+                    )?;
+                }
+                let generation = region.kms.generation();
+                self.put(
+                    &mut table,
+                    &format!("kms/{name}"),
+                    &snapshot::kms_snap(region),
+                )?;
+                seen.kms.insert(address(&region.kms), generation);
+            }
+        }
+        txn.commit().map_err(store)?;
+        *lock(&self.seen) = seen;
+        Ok(())
+    }
+
+    /// Whether a region's keys changed since they were last written.
+    fn kms_changed(&self, state: &EmulatorState) -> bool {
+        let seen = lock(&self.seen);
+        state
+            .regions
+            .any(|region| seen.kms.get(&address(&region.kms)) != Some(&region.kms.generation()))
+    }
+
+    /// Queues a request's changes and returns its ticket.
+    fn enqueue(&self, touched: Touched) -> u64 {
+        let mut pending = lock(&self.pending);
+        pending.ticket += 1;
+        pending.parameters.extend(touched.parameters);
+        pending.ticket
+    }
+
+    /// Returns once every change queued up to `ticket` is committed: by this call, or by
+    /// one that committed them with its own.
+    fn commit_through(&self, state: &EmulatorState, ticket: u64) -> Result<(), DurableError> {
+        let mut committed = lock(&self.committed);
+        if *committed >= ticket {
+            return Ok(());
+        }
+        let (through, parameters) = {
+            let mut pending = lock(&self.pending);
+            (pending.ticket, std::mem::take(&mut pending.parameters))
+        };
+        match self.write_changes(state, &parameters) {
+            Ok(()) => {
+                *committed = through;
+                Ok(())
+            }
+            Err(e) => {
+                // Queued again: the next commit retries them.
+                lock(&self.pending).parameters.extend(parameters);
+                Err(e)
+            }
+        }
+    }
+
+    fn write_changes(
+        &self,
+        state: &EmulatorState,
+        parameters: &BTreeSet<(usize, String)>,
+    ) -> Result<(), DurableError> {
+        let regions = state.regions.all_named();
+        let seen = lock(&self.seen).kms.clone();
+        let mut written = Vec::new();
+        let mut txn = self.db.begin_write().map_err(store)?;
+        txn.set_durability(Durability::Immediate).map_err(store)?;
+        {
+            let mut table = txn.open_table(RECORDS).map_err(store)?;
+            for (store_address, key) in parameters {
+                // A store no region holds any more was replaced by a reset or a restore,
+                // which wrote the whole state.
+                let Some((name, region)) = regions
+                    .iter()
+                    .find(|(_, region)| address(&region.ssm) == *store_address)
+                else {
+                    continue;
+                };
+                let record = parameter_record(name, key);
+                match region
+                    .ssm
+                    .with(key, |p| snapshot::parameter_snap(key.clone(), p.clone()))
+                {
+                    Some(snap) => self.put(&mut table, &record, &snap)?,
+                    None => {
+                        table.remove(record.as_str()).map_err(store)?;
+                    }
+                }
+            }
+            for (name, region) in &regions {
+                // The generation is read before the keys: what is written is at least as
+                // new as the generation recorded.
+                let (store, generation) = (address(&region.kms), region.kms.generation());
+                if seen.get(&store) != Some(&generation) {
+                    self.put(
+                        &mut table,
+                        &format!("kms/{name}"),
+                        &snapshot::kms_snap(region),
+                    )?;
+                    written.push((store, generation));
+                }
+            }
+        }
+        txn.commit().map_err(store)?;
+        lock(&self.seen).kms.extend(written);
+        Ok(())
+    }
+}
+
+fn parameter_record(region: &str, key: &str) -> String {
+    format!("ssm/{region}/{key}")
+}
+
+fn region_of<'a>(world: &'a mut WorldState, region: &str) -> &'a mut RegionSnap {
+    world.regions.entry(region.to_owned()).or_default()
+}
+
+/// Makes what a request changed durable before it is answered: returns once it is
+/// committed (at once when nothing changed, or without a state directory). The commit
+/// runs on the blocking pool: an fsync must not hold a thread that serves requests.
+pub async fn commit(state: &Arc<EmulatorState>, touched: Touched) -> Result<(), DurableError> {
+    let Some(durable) = &state.durable else {
+        return Ok(());
+    };
+    if touched.is_empty() && !durable.kms_changed(state) {
+        return Ok(());
+    }
+    let ticket = durable.enqueue(touched);
+    let state = Arc::clone(state);
+    tokio::task::spawn_blocking(move || match &state.durable {
+        Some(durable) => durable.commit_through(&state, ticket),
+        None => Ok(()),
+    })
+    .await
+    .map_err(|e| DurableError::Store(format!("the commit did not finish: {e}")))?
+}
+
+/// Writes the whole state again (after a reset or a restored snapshot), on the blocking
+/// pool.
+pub async fn rewrite(state: &Arc<EmulatorState>) -> Result<(), DurableError> {
+    if state.durable.is_none() {
+        return Ok(());
+    }
+    let state = Arc::clone(state);
+    tokio::task::spawn_blocking(move || match &state.durable {
+        Some(durable) => durable.rewrite(&state),
+        None => Ok(()),
+    })
+    .await
+    .map_err(|e| DurableError::Store(format!("the rewrite did not finish: {e}")))?
+}
