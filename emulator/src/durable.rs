@@ -615,3 +615,214 @@ pub async fn rewrite(state: &Arc<EmulatorState>) -> Result<(), DurableError> {
     .await
     .map_err(|e| DurableError::Store(format!("the rewrite did not finish: {e}")))?
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::ssm::store::{NewVersion, ParameterType};
+    use crate::time::Timestamp;
+
+    /// A fresh directory under the system's temporary directory.
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "emulator-durable-{name}-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn version(value: &str) -> NewVersion {
+        NewVersion {
+            value: value.to_owned(),
+            encrypted: None,
+            kind: Some(ParameterType::String),
+            key_id: None,
+            description: None,
+            allowed_pattern: None,
+            data_type: None,
+            tier: None,
+            policies: None,
+            overwrite: true,
+            tags: BTreeMap::new(),
+            user: "arn:aws:iam::123456789012:root".to_owned(),
+            now: Timestamp(0),
+            quota: None,
+        }
+    }
+
+    use std::collections::BTreeMap;
+
+    /// An emulator holding two versions of a parameter and a key, seeded into `dir`.
+    fn seeded(dir: &Path) -> (EmulatorState, Durable) {
+        let state = EmulatorState::new(Config::default());
+        let region = state.region("eu-west-1");
+        region.ssm.put("/app/a", "/app/a", version("one")).unwrap();
+        region
+            .ssm
+            .put("/app/a", "/app/a", version("value-two-of-app-a"))
+            .unwrap();
+        region.kms.write(|data| {
+            crate::kms::ensure_aws_managed_key(data, "eu-west-1", "123456789012", "ssm").unwrap();
+        });
+        let (durable, found) = Durable::open(dir, "123456789012").unwrap();
+        assert_eq!(found, Found::Empty);
+        durable.rewrite(&state).unwrap();
+        (state, durable)
+    }
+
+    #[test]
+    fn a_seeded_directory_loads_the_same_state_and_commits_changes() {
+        let dir = temp_dir("round-trip");
+        let (state, durable) = seeded(&dir);
+        // A change committed as a request's would be.
+        let region = state.region("eu-west-1");
+        let ((), touched) = collecting(|| {
+            region.ssm.put("/app/b", "/app/b", version("new")).unwrap();
+        });
+        assert!(!touched.is_empty());
+        let ticket = durable.enqueue(touched);
+        durable.commit_through(&state, ticket).unwrap();
+        drop(durable);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join(KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "the key file is the owner's only");
+        }
+        let (durable, found) = Durable::open(&dir, "123456789012").unwrap();
+        assert_eq!(found, Found::State);
+        let loaded = durable.load(&state).unwrap();
+        let after = loaded.get("eu-west-1");
+        assert_eq!(after.ssm.all(), region.ssm.all());
+        let aliases = |r: &RegionState| {
+            r.kms
+                .read(|d| d.aliases.keys().cloned().collect::<Vec<_>>())
+        };
+        assert_eq!(aliases(&after), aliases(&region));
+        let materials = |r: &RegionState| {
+            r.kms.read(|d| {
+                d.keys
+                    .values()
+                    .map(|k| k.materials.clone())
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(materials(&after), materials(&region));
+        // Key material is not in the store file in the clear.
+        let file = std::fs::read(dir.join(STORE_FILE)).unwrap();
+        let material = region
+            .kms
+            .read(|d| d.keys.values().next().unwrap().materials[0].0);
+        assert!(!file.windows(32).any(|w| w == material));
+        // Nor are values (names are: they are the records' keys).
+        assert!(!file.windows(18).any(|w| w == b"value-two-of-app-a"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_store_of_another_account_a_newer_version_or_another_key_is_refused() {
+        let dir = temp_dir("refusals");
+        let (_, durable) = seeded(&dir);
+        drop(durable);
+        assert!(matches!(
+            Durable::open(&dir, "210987654321"),
+            Err(DurableError::OtherAccount { .. })
+        ));
+        // Written by a newer emulator.
+        {
+            let db = Database::create(dir.join(STORE_FILE)).unwrap();
+            let txn = db.begin_write().unwrap();
+            txn.open_table(META)
+                .unwrap()
+                .insert("version", (VERSION + 1).to_string().as_bytes())
+                .unwrap();
+            txn.commit().unwrap();
+        }
+        assert!(matches!(
+            Durable::open(&dir, "123456789012"),
+            Err(DurableError::Newer { found }) if found == VERSION + 1
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+
+        let dir = temp_dir("other-key");
+        drop(seeded(&dir));
+        std::fs::write(dir.join(KEY_FILE), [7u8; 32]).unwrap();
+        assert!(matches!(
+            Durable::open(&dir, "123456789012"),
+            Err(DurableError::Key(..))
+        ));
+        std::fs::remove_file(dir.join(KEY_FILE)).unwrap();
+        assert!(matches!(
+            Durable::open(&dir, "123456789012"),
+            Err(DurableError::Key(..))
+        ));
+        // The store was not replaced by an empty one.
+        assert!(dir.join(STORE_FILE).exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_damaged_record_or_a_foreign_directory_stops_the_start() {
+        let dir = temp_dir("damaged");
+        let (state, durable) = seeded(&dir);
+        // One byte of a record changed in place.
+        {
+            let txn = durable.db.begin_write().unwrap();
+            {
+                let mut table = txn.open_table(RECORDS).unwrap();
+                let mut record = table
+                    .get("ssm/eu-west-1//app/a")
+                    .unwrap()
+                    .unwrap()
+                    .value()
+                    .to_vec();
+                let last = record.len() - 1;
+                record[last] ^= 1;
+                table
+                    .insert("ssm/eu-west-1//app/a", record.as_slice())
+                    .unwrap();
+            }
+            txn.commit().unwrap();
+        }
+        let error = durable
+            .load(&state)
+            .expect_err("a damaged record is refused");
+        assert!(matches!(error, DurableError::Corrupt(_)), "{error}");
+        drop(durable);
+        let _ = std::fs::remove_dir_all(&dir);
+
+        // A file that is not a store.
+        let dir = temp_dir("garbage");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(STORE_FILE), b"not a database at all, just text").unwrap();
+        std::fs::write(dir.join(KEY_FILE), [1u8; 32]).unwrap();
+        assert!(Durable::open(&dir, "123456789012").is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+
+        // A directory of something else.
+        let dir = temp_dir("foreign");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("notes.txt"), b"mine").unwrap();
+        assert!(matches!(
+            Durable::open(&dir, "123456789012"),
+            Err(DurableError::Foreign(..))
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn nothing_is_collected_without_a_request_being_collected() {
+        let store = ParameterStore::default();
+        store.put("/x", "/x", version("v")).unwrap();
+        TOUCHED.with(|t| assert!(t.borrow().is_none()));
+        let (_, touched) = collecting(|| store.delete("/x"));
+        assert_eq!(touched.parameters, vec![(address(&store), "/x".to_owned())]);
+        TOUCHED.with(|t| assert!(t.borrow().is_none()));
+    }
+}
