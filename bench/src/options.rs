@@ -14,7 +14,9 @@ Starts target/release/emulator itself (on 127.0.0.1:0) unless --endpoint is give
   --duration SECS         measured seconds per phase (default 2; smoke 0.3)
   --warmup SECS           unmeasured seconds before each phase (default 0.5; smoke 0.1)
   --ops LIST              operations, comma-separated (default all):
-                          get-string,get-secure,by-path,put,encrypt,decrypt,denied
+                          get-string,get-secure,by-path,put,encrypt,decrypt,denied,
+                          put-durable,get-durable (against a second emulator
+                          started with --state-dir)
   --concurrency LIST      connections per phase (default 1,32)
   --endpoint URL          drive a server that is already running (http://127.0.0.1:PORT);
                           an emulator must have the fixtures of --write-fixtures loaded
