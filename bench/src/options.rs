@@ -208,7 +208,7 @@ mod tests {
         assert_eq!(full.duration, Duration::from_secs(2));
         assert_eq!(full.load_params, 100_000);
         assert_eq!((full.scale_small, full.scale_large), (1_000, 1_000_000));
-        assert_eq!(full.ops.len(), 7);
+        assert_eq!(full.ops.len(), 9);
         let smoke = parse_args(&["--smoke"]).unwrap();
         assert!(smoke.duration < Duration::from_secs(1));
         assert!(smoke.load_params < 100_000);
