@@ -269,8 +269,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         let (durable, found) =
             emulator::durable::Durable::open(dir, &state.config.account).with_context(context)?;
         if found == emulator::durable::Found::State && cli.load_snapshot.is_none() {
-            let regions = durable.load(&state).with_context(context)?;
-            state.regions.replace(regions);
+            durable.load(&state).with_context(context)?.install(&state);
             tracing::info!(dir = %dir.display(), "state loaded from the state directory");
         } else {
             // A new directory starts from the fixtures; a snapshot given at start

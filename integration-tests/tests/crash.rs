@@ -5,7 +5,9 @@
 //! there with the version it was given and its value; every version present is one that
 //! a client sent (nothing half-written), versions are contiguous; every SecureString of
 //! every earlier life still decrypts, and the customer key still decrypts what it
-//! encrypted before the first kill.
+//! encrypted before the first kill. Then what else the directory keeps: a user, its
+//! policy and access key created through the IAM API (signing under `--strict` after the
+//! kill), an alias and a deletion schedule, labels; and a reset that empties it.
 
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_ssm::types::ParameterType;
@@ -35,13 +37,14 @@ struct Emulator {
 
 impl Emulator {
     fn start(dir: &Path) -> Emulator {
+        Emulator::start_with(dir, &[])
+    }
+
+    fn start_with(dir: &Path, args: &[&std::ffi::OsStr]) -> Emulator {
         let mut child = Command::new(env!("CARGO_BIN_EXE_emulator-process"))
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--no-default-fixtures",
-                "--state-dir",
-            ])
+            .args(["--listen", "127.0.0.1:0", "--no-default-fixtures"])
+            .args(args)
+            .arg("--state-dir")
             .arg(dir)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
@@ -82,11 +85,15 @@ impl Drop for Emulator {
 }
 
 fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    sdk_config_as(endpoint, "test", "test")
+}
+
+fn sdk_config_as(endpoint: &str, key: &str, secret: &str) -> aws_config::SdkConfig {
     aws_config::SdkConfig::builder()
         .endpoint_url(endpoint)
         .region(aws_config::Region::new("us-east-1"))
         .credentials_provider(aws_sdk_ssm::config::SharedCredentialsProvider::new(
-            aws_sdk_ssm::config::Credentials::new("test", "test", None, None, "crash-test"),
+            aws_sdk_ssm::config::Credentials::new(key, secret, None, None, "crash-test"),
         ))
         // One attempt: a call cut by the kill must not be sent again to the next life.
         .retry_config(aws_config::retry::RetryConfig::disabled())
@@ -345,4 +352,185 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
         started.elapsed().as_secs_f64()
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The operator of the strict emulator below (its only fixture).
+const OPERATOR_FIXTURE: &str = r#"
+account: "123456789012"
+users:
+  - name: operator
+    access_keys:
+      - { id: AKIADURABLEOPERATOR1, secret: durable-operator-secret }
+    policies:
+      - name: everything
+        document:
+          Version: "2012-10-17"
+          Statement:
+            - Effect: Allow
+              Action: "*"
+              Resource: "*"
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn principals_keys_and_labels_survive_a_kill_and_a_reset_empties_them() {
+    let dir = std::env::temp_dir().join(format!("emulator-durable-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("fixtures")).unwrap();
+    std::fs::write(dir.join("fixtures/operator.yaml"), OPERATOR_FIXTURE).unwrap();
+    let fixtures = dir.join("fixtures/operator.yaml");
+    let state = dir.join("state");
+    let args: [&std::ffi::OsStr; 5] = [
+        "--strict".as_ref(),
+        "--admin-token".as_ref(),
+        "durable-admin-token".as_ref(),
+        "--fixtures".as_ref(),
+        fixtures.as_os_str(),
+    ];
+    let operator =
+        |endpoint: &str| sdk_config_as(endpoint, "AKIADURABLEOPERATOR1", "durable-operator-secret");
+
+    // First life: a user and its access key through the IAM API, a key with an alias
+    // and then scheduled for deletion, a parameter with a label on its first version.
+    let first = Emulator::start_with(&state, &args);
+    let config = operator(&first.endpoint);
+    let iam = aws_sdk_iam::Client::new(&config);
+    iam.create_user()
+        .user_name("reader")
+        .send()
+        .await
+        .expect("CreateUser");
+    iam.put_user_policy()
+        .user_name("reader")
+        .policy_name("read")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .expect("PutUserPolicy");
+    let created = iam
+        .create_access_key()
+        .user_name("reader")
+        .send()
+        .await
+        .expect("CreateAccessKey");
+    let access_key = created.access_key().expect("a key");
+    let (reader_id, reader_secret) = (
+        access_key.access_key_id().to_owned(),
+        access_key.secret_access_key().to_owned(),
+    );
+    let kms = aws_sdk_kms::Client::new(&config);
+    let doomed = kms
+        .create_key()
+        .send()
+        .await
+        .expect("CreateKey")
+        .key_metadata()
+        .expect("metadata")
+        .key_id()
+        .to_owned();
+    kms.create_alias()
+        .alias_name("alias/durable")
+        .target_key_id(&doomed)
+        .send()
+        .await
+        .expect("CreateAlias");
+    kms.schedule_key_deletion()
+        .key_id(&doomed)
+        .pending_window_in_days(7)
+        .send()
+        .await
+        .expect("ScheduleKeyDeletion");
+    let ssm = aws_sdk_ssm::Client::new(&config);
+    for value in ["first", "second"] {
+        ssm.put_parameter()
+            .name("/durable/p")
+            .value(value)
+            .r#type(ParameterType::SecureString)
+            .overwrite(true)
+            .send()
+            .await
+            .expect("PutParameter");
+    }
+    ssm.label_parameter_version()
+        .name("/durable/p")
+        .parameter_version(1)
+        .labels("stable")
+        .send()
+        .await
+        .expect("LabelParameterVersion");
+    first.kill();
+
+    // Second life, same directory: all of it is there, and the new user's key signs.
+    let second = Emulator::start_with(&state, &args);
+    let reader =
+        aws_sdk_ssm::Client::new(&sdk_config_as(&second.endpoint, &reader_id, &reader_secret));
+    let labelled = reader
+        .get_parameter()
+        .name("/durable/p:stable")
+        .with_decryption(true)
+        .send()
+        .await
+        .expect("the API-created user's key authenticates after the kill (--strict)");
+    let parameter = labelled.parameter().expect("a parameter");
+    assert_eq!((parameter.version(), parameter.value()), (1, Some("first")));
+    let config = operator(&second.endpoint);
+    let kms = aws_sdk_kms::Client::new(&config);
+    let described = kms
+        .describe_key()
+        .key_id("alias/durable")
+        .send()
+        .await
+        .expect("the alias still names the key");
+    let metadata = described.key_metadata().expect("metadata");
+    assert_eq!(metadata.key_id(), doomed);
+    assert_eq!(
+        metadata.key_state(),
+        Some(&aws_sdk_kms::types::KeyState::PendingDeletion)
+    );
+    assert!(metadata.deletion_date().is_some());
+    let policy = aws_sdk_iam::Client::new(&config)
+        .get_user_policy()
+        .user_name("reader")
+        .policy_name("read")
+        .send()
+        .await
+        .expect("the inline policy is kept");
+    // IAM answers the document URL-encoded.
+    assert!(policy.policy_document().contains("GetParameter"));
+
+    // A reset goes back to the fixtures, in the directory too.
+    let client = post_with_token(&second.endpoint, "/_emulator/reset", "durable-admin-token").await;
+    assert!(client.starts_with("HTTP/1.1 200"), "{client}");
+    second.kill();
+    let third = Emulator::start_with(&state, &args);
+    let ssm = aws_sdk_ssm::Client::new(&operator(&third.endpoint));
+    let gone = ssm.get_parameter().name("/durable/p").send().await;
+    assert!(
+        gone.as_ref()
+            .err()
+            .and_then(|e| e.as_service_error())
+            .is_some_and(|e| e.is_parameter_not_found()),
+        "after a reset and a restart the parameter is gone: {gone:?}"
+    );
+    let iam = aws_sdk_iam::Client::new(&operator(&third.endpoint));
+    assert!(iam.get_user().user_name("reader").send().await.is_err());
+    drop(third);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A bodiless POST with a bearer token over a plain socket; the status line and headers.
+async fn post_with_token(endpoint: &str, path: &str, token: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = endpoint.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.expect("read");
+    answer
 }

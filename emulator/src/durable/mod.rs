@@ -10,11 +10,14 @@
 //! - `kms/REGION`: a region's keys and aliases together. KMS changes are rare and span
 //!   keys (an alias moves between keys), and keeping the region in one record keeps an
 //!   alias and its key consistent; the region is written again after any change.
+//! - `iam`: the IAM directory (users, roles, long-term access keys, customer managed
+//!   policies; see [`iam`]), written again whenever the IAM API replaces it.
 //!
 //! How a change reaches the store without a hook in every operation: the Parameter
 //! Store marks the parameter a request touched ([`touch_parameter`], collected per
 //! request on the thread that runs it: the operations are synchronous), and the key
-//! store counts its changes ([`crate::kms::store::KeyStore::generation`]). After the
+//! store counts its changes ([`crate::kms::store::KeyStore::generation`]), and the IAM
+//! API replaces the directory (a new `Arc`) on every change. After the
 //! operation, [`commit`] writes what changed in one transaction. Records are read from
 //! memory inside the store's exclusive write transaction, so a later commit always
 //! carries the newer state (two writers can never commit an older view last), and one
@@ -31,6 +34,9 @@
 //! another program, for another account, or damaged, stops the start with a clear
 //! error; it is never reset silently.
 
+mod iam;
+
+use crate::iam::principals::Directory;
 use crate::snapshot::{self, KmsSnap, ParameterSnap, RegionSnap, WorldState};
 use crate::ssm::store::ParameterStore;
 use crate::state::{EmulatorState, RegionState, Regions};
@@ -54,6 +60,8 @@ pub const KEY_FILE: &str = "state.key";
 
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("records");
+/// The record of the IAM directory.
+const IAM_RECORD: &str = "iam";
 /// The plaintext of the sealed check value in `meta`.
 const CHECK: &[u8] = b"emulator-state key check";
 const NONCE_LEN: usize = 12;
@@ -162,9 +170,11 @@ struct Pending {
 
 /// What the store holds of each region's keys: the generation of each key store (by
 /// address: a reset replaces the stores) when it was last written.
+/// And the IAM directory last written (the IAM API replaces it whole on every change).
 #[derive(Default)]
 struct Seen {
     kms: HashMap<usize, u64>,
+    directory: Option<Arc<Directory>>,
 }
 
 /// An open state directory.
@@ -236,6 +246,28 @@ fn has_other_files(dir: &Path) -> Result<bool, DurableError> {
         }
     }
     Ok(false)
+}
+
+/// What a state directory held.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Every region's parameters and keys.
+    pub regions: Regions<RegionState>,
+    /// The IAM directory (`None` in a store written before principals were kept).
+    pub directory: Option<Directory>,
+}
+
+impl Loaded {
+    /// Puts it in place of the emulator's state (at start).
+    pub fn install(self, state: &EmulatorState) {
+        state.regions.replace(self.regions);
+        if let Some(directory) = self.directory {
+            let _ = state.iam.update_directory(|d| {
+                *d = directory;
+                Ok::<(), std::convert::Infallible>(())
+            });
+        }
+    }
 }
 
 /// What [`Durable::open`] found.
@@ -399,11 +431,12 @@ impl Durable {
         Ok(())
     }
 
-    /// Builds the regions the store holds (with the fixtures' Lambda functions), aside:
-    /// nothing of the running emulator changes.
-    pub fn load(&self, state: &EmulatorState) -> Result<Regions<RegionState>, DurableError> {
+    /// Builds the regions the store holds (with the fixtures' Lambda functions) and its
+    /// IAM directory, aside: nothing of the running emulator changes.
+    pub fn load(&self, state: &EmulatorState) -> Result<Loaded, DurableError> {
         let read = self.db.begin_read().map_err(store)?;
         let mut world = WorldState::default();
+        let mut directory = None;
         match read.open_table(RECORDS) {
             Ok(table) => {
                 for entry in table.iter().map_err(store)? {
@@ -419,6 +452,14 @@ impl Durable {
                         let parameter: ParameterSnap =
                             serde_json::from_slice(&json).map_err(corrupt)?;
                         region_of(&mut world, region).parameters.push(parameter);
+                    } else if name == IAM_RECORD {
+                        let record: iam::IamRecord =
+                            serde_json::from_slice(&json).map_err(corrupt)?;
+                        let fixtures = state.iam.directory();
+                        directory =
+                            Some(iam::restore(record, &fixtures).map_err(|e| {
+                                DurableError::Corrupt(format!("record {name}: {e}"))
+                            })?);
                     } else if let Some(region) = name.strip_prefix("kms/") {
                         let kms: KmsSnap = serde_json::from_slice(&json).map_err(corrupt)?;
                         let snap = region_of(&mut world, region);
@@ -434,7 +475,9 @@ impl Durable {
             Err(redb::TableError::TableDoesNotExist(_)) => {}
             Err(e) => return Err(store(e)),
         }
-        snapshot::build(state, world).map_err(|e| DurableError::Corrupt(e.to_string()))
+        let regions =
+            snapshot::build(state, world).map_err(|e| DurableError::Corrupt(e.to_string()))?;
+        Ok(Loaded { regions, directory })
     }
 
     /// Replaces everything the store holds with the emulator's state, in one
@@ -475,18 +518,27 @@ impl Durable {
                 )?;
                 seen.kms.insert(address(&region.kms), generation);
             }
+            let directory = state.iam.directory();
+            self.put(&mut table, IAM_RECORD, &iam::record(&directory))?;
+            seen.directory = Some(directory);
         }
         txn.commit().map_err(store)?;
         *lock(&self.seen) = seen;
         Ok(())
     }
 
-    /// Whether a region's keys changed since they were last written.
-    fn kms_changed(&self, state: &EmulatorState) -> bool {
+    /// Whether a region's keys or the IAM directory changed since they were last
+    /// written.
+    fn changed(&self, state: &EmulatorState) -> bool {
         let seen = lock(&self.seen);
-        state
-            .regions
-            .any(|region| seen.kms.get(&address(&region.kms)) != Some(&region.kms.generation()))
+        let directory = state.iam.directory();
+        !seen
+            .directory
+            .as_ref()
+            .is_some_and(|d| Arc::ptr_eq(d, &directory))
+            || state
+                .regions
+                .any(|region| seen.kms.get(&address(&region.kms)) != Some(&region.kms.generation()))
     }
 
     /// Queues a request's changes and returns its ticket.
@@ -527,7 +579,11 @@ impl Durable {
         parameters: &BTreeSet<(usize, String)>,
     ) -> Result<(), DurableError> {
         let regions = state.regions.all_named();
-        let seen = lock(&self.seen).kms.clone();
+        let (seen, seen_directory) = {
+            let seen = lock(&self.seen);
+            (seen.kms.clone(), seen.directory.clone())
+        };
+        let directory = state.iam.directory();
         let mut written = Vec::new();
         let mut txn = self.db.begin_write().map_err(store)?;
         txn.set_durability(Durability::Immediate).map_err(store)?;
@@ -566,9 +622,14 @@ impl Durable {
                     written.push((store, generation));
                 }
             }
+            if !seen_directory.is_some_and(|d| Arc::ptr_eq(&d, &directory)) {
+                self.put(&mut table, IAM_RECORD, &iam::record(&directory))?;
+            }
         }
         txn.commit().map_err(store)?;
-        lock(&self.seen).kms.extend(written);
+        let mut seen = lock(&self.seen);
+        seen.kms.extend(written);
+        seen.directory = Some(directory);
         Ok(())
     }
 }
@@ -588,7 +649,7 @@ pub async fn commit(state: &Arc<EmulatorState>, touched: Touched) -> Result<(), 
     let Some(durable) = &state.durable else {
         return Ok(());
     };
-    if touched.is_empty() && !durable.kms_changed(state) {
+    if touched.is_empty() && !durable.changed(state) {
         return Ok(());
     }
     let ticket = durable.enqueue(touched);
@@ -698,7 +759,8 @@ mod tests {
         let (durable, found) = Durable::open(&dir, "123456789012").unwrap();
         assert_eq!(found, Found::State);
         let loaded = durable.load(&state).unwrap();
-        let after = loaded.get("eu-west-1");
+        assert!(loaded.directory.is_some());
+        let after = loaded.regions.get("eu-west-1");
         assert_eq!(after.ssm.all(), region.ssm.all());
         let aliases = |r: &RegionState| {
             r.kms
