@@ -394,6 +394,20 @@ async fn lambda_request(State(state): State<AppState>, request: Request) -> Resp
         },
     )
     .await;
+    // With a state directory, a request that may change functions (any but a read or an
+    // invocation) is answered once they are committed.
+    let changes = parts.method != axum::http::Method::GET && !matched.name.starts_with("Invoke");
+    let response = if state.durable.is_some() && changes {
+        match crate::durable::commit(&state, crate::durable::Touched::lambda(&ctx.region)).await {
+            Ok(()) => response,
+            Err(e) => {
+                tracing::error!(error = %e, "a change could not be made durable");
+                rest_json::error(&request_id, &ProtocolError::NotDurable(e.to_string()))
+            }
+        }
+    } else {
+        response
+    };
     record_call(
         tracker,
         &ctx,

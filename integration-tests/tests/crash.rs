@@ -7,7 +7,8 @@
 //! every earlier life still decrypts, and the customer key still decrypts what it
 //! encrypted before the first kill. Then what else the directory keeps: a user, its
 //! policy and access key created through the IAM API (signing under `--strict` after the
-//! kill), an alias and a deletion schedule, labels; and a reset that empties it.
+//! kill), an alias and a deletion schedule, labels, a Lambda function with a version
+//! and an alias (invoked after the kill); and a reset that empties it.
 
 use aws_sdk_kms::primitives::Blob;
 use aws_sdk_ssm::types::ParameterType;
@@ -369,6 +370,14 @@ users:
             - Effect: Allow
               Action: "*"
               Resource: "*"
+roles:
+  - name: durable-fn-role
+    trust_policy:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Principal: { Service: lambda.amazonaws.com }
+          Action: sts:AssumeRole
 "#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -459,6 +468,41 @@ async fn principals_keys_and_labels_survive_a_kill_and_a_reset_empties_them() {
         .send()
         .await
         .expect("LabelParameterVersion");
+    // A function deployed as a zip, a published version, a later configuration change
+    // and an alias on the version.
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let created = lambda
+        .create_function()
+        .function_name("durable-echo")
+        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+        .role("arn:aws:iam::123456789012:role/durable-fn-role")
+        .handler("bootstrap")
+        .code(crate::lambda::zipped(env!("CARGO_BIN_EXE_echo")))
+        .send()
+        .await
+        .expect("CreateFunction");
+    let sha = created.code_sha256().expect("a CodeSha256").to_owned();
+    lambda
+        .publish_version()
+        .function_name("durable-echo")
+        .send()
+        .await
+        .expect("PublishVersion");
+    lambda
+        .update_function_configuration()
+        .function_name("durable-echo")
+        .description("changed after version 1")
+        .send()
+        .await
+        .expect("UpdateFunctionConfiguration");
+    lambda
+        .create_alias()
+        .function_name("durable-echo")
+        .name("live")
+        .function_version("1")
+        .send()
+        .await
+        .expect("CreateAlias");
     first.kill();
 
     // Second life, same directory: all of it is there, and the new user's key signs.
@@ -499,6 +543,38 @@ async fn principals_keys_and_labels_survive_a_kill_and_a_reset_empties_them() {
     // IAM answers the document URL-encoded.
     assert!(policy.policy_document().contains("GetParameter"));
 
+    let lambda = aws_sdk_lambda::Client::new(&config);
+    let function = lambda
+        .get_function()
+        .function_name("durable-echo")
+        .send()
+        .await
+        .expect("the function is kept");
+    let configuration = function.configuration().expect("a configuration");
+    assert_eq!(configuration.code_sha256(), Some(sha.as_str()));
+    assert_eq!(configuration.description(), Some("changed after version 1"));
+    let alias = lambda
+        .get_alias()
+        .function_name("durable-echo")
+        .name("live")
+        .send()
+        .await
+        .expect("the alias is kept");
+    assert_eq!(alias.function_version(), Some("1"));
+    let invoked = lambda
+        .invoke()
+        .function_name("durable-echo")
+        .qualifier("live")
+        .payload(aws_sdk_lambda::primitives::Blob::new(r#"{"kept":true}"#))
+        .send()
+        .await
+        .expect("the kept version runs");
+    assert_eq!(invoked.function_error(), None);
+    let payload: serde_json::Value =
+        serde_json::from_slice(invoked.payload().expect("a payload").as_ref()).unwrap();
+    assert_eq!(payload["event"]["kept"], true, "{payload}");
+    assert_eq!(payload["env"]["AWS_LAMBDA_FUNCTION_VERSION"], "1", "{payload}");
+
     // A reset goes back to the fixtures, in the directory too.
     let client = post_with_token(&second.endpoint, "/_emulator/reset", "durable-admin-token").await;
     assert!(client.starts_with("HTTP/1.1 200"), "{client}");
@@ -515,6 +591,13 @@ async fn principals_keys_and_labels_survive_a_kill_and_a_reset_empties_them() {
     );
     let iam = aws_sdk_iam::Client::new(&operator(&third.endpoint));
     assert!(iam.get_user().user_name("reader").send().await.is_err());
+    let lambda = aws_sdk_lambda::Client::new(&operator(&third.endpoint));
+    assert!(lambda
+        .get_function()
+        .function_name("durable-echo")
+        .send()
+        .await
+        .is_err());
     drop(third);
     let _ = std::fs::remove_dir_all(&dir);
 }

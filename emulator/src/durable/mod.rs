@@ -10,6 +10,9 @@
 //! - `kms/REGION`: a region's keys and aliases together. KMS changes are rare and span
 //!   keys (an alias moves between keys), and keeping the region in one record keeps an
 //!   alias and its key consistent; the region is written again after any change.
+//! - `lambda/REGION`: a region's Lambda functions (configuration, versions, aliases),
+//!   written again after a Lambda request that may change them; `lambda-code/REGION/SHA`:
+//!   each zip package once, by its SHA-256.
 //! - `iam`: the IAM directory (users, roles, long-term access keys, customer managed
 //!   policies; see [`iam`]), written again whenever the IAM API replaces it.
 //!
@@ -45,7 +48,7 @@ use aes_gcm::aead::{Aead, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -116,12 +119,22 @@ thread_local! {
 #[derive(Debug, Default)]
 pub struct Touched {
     parameters: Vec<(usize, String)>,
+    /// A region whose Lambda functions a request may have changed.
+    lambda: Option<String>,
 }
 
 impl Touched {
-    /// Whether no parameter was touched.
+    /// What a Lambda request that may change the functions of `region` touched.
+    pub fn lambda(region: &str) -> Self {
+        Touched {
+            parameters: Vec::new(),
+            lambda: Some(region.to_owned()),
+        }
+    }
+
+    /// Whether nothing was touched.
     pub fn is_empty(&self) -> bool {
-        self.parameters.is_empty()
+        self.parameters.is_empty() && self.lambda.is_none()
     }
 }
 
@@ -157,7 +170,13 @@ pub fn collecting<R>(operation: impl FnOnce() -> R) -> (R, Touched) {
         .with(|touched| touched.borrow_mut().take())
         .unwrap_or_default();
     drop(guard);
-    (result, Touched { parameters })
+    (
+        result,
+        Touched {
+            parameters,
+            lambda: None,
+        },
+    )
 }
 
 /// Changes waiting for a commit.
@@ -166,6 +185,8 @@ struct Pending {
     /// The last ticket handed out.
     ticket: u64,
     parameters: BTreeSet<(usize, String)>,
+    /// Regions whose functions are written again.
+    lambda: BTreeSet<String>,
 }
 
 /// What the store holds of each region's keys: the generation of each key store (by
@@ -431,12 +452,59 @@ impl Durable {
         Ok(())
     }
 
+    /// Writes a region's functions (`lambda/REGION`) and the zip packages they use
+    /// (`lambda-code/REGION/SHA256`, each once; those no longer used are removed).
+    fn put_functions(
+        &self,
+        table: &mut redb::Table<&str, &[u8]>,
+        name: &str,
+        region: &RegionState,
+    ) -> Result<(), DurableError> {
+        let functions = region.lambda.all();
+        let snaps: Vec<_> = functions
+            .iter()
+            .map(|f| snapshot::function_snap(f, false))
+            .collect();
+        self.put(table, &format!("lambda/{name}"), &snaps)?;
+        let prefix = format!("lambda-code/{name}/");
+        let wanted: BTreeMap<String, PathBuf> = functions
+            .iter()
+            .flat_map(|f| snapshot::zip_archives(f))
+            .map(|(sha, path)| (format!("{prefix}{sha}"), path))
+            .collect();
+        let mut present = Vec::new();
+        for entry in table.range::<&str>(prefix.as_str()..).map_err(store)? {
+            let (key, _) = entry.map_err(store)?;
+            let key = key.value();
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            present.push(key.to_owned());
+        }
+        for key in &present {
+            if !wanted.contains_key(key) {
+                table.remove(key.as_str()).map_err(store)?;
+            }
+        }
+        for (key, archive) in wanted {
+            if present.contains(&key) {
+                continue;
+            }
+            let bytes = std::fs::read(&archive).map_err(io(&archive))?;
+            table
+                .insert(key.as_str(), self.seal(&key, &bytes)?.as_slice())
+                .map_err(store)?;
+        }
+        Ok(())
+    }
+
     /// Builds the regions the store holds (with the fixtures' Lambda functions) and its
     /// IAM directory, aside: nothing of the running emulator changes.
     pub fn load(&self, state: &EmulatorState) -> Result<Loaded, DurableError> {
         let read = self.db.begin_read().map_err(store)?;
         let mut world = WorldState::default();
         let mut directory = None;
+        let mut zips = HashMap::new();
         match read.open_table(RECORDS) {
             Ok(table) => {
                 for entry in table.iter().map_err(store)? {
@@ -452,6 +520,14 @@ impl Durable {
                         let parameter: ParameterSnap =
                             serde_json::from_slice(&json).map_err(corrupt)?;
                         region_of(&mut world, region).parameters.push(parameter);
+                    } else if let Some(rest) = name.strip_prefix("lambda-code/") {
+                        let (_, sha) = rest.split_once('/').ok_or_else(|| {
+                            DurableError::Corrupt(format!("record {name}: no region"))
+                        })?;
+                        zips.insert(sha.to_owned(), json);
+                    } else if let Some(region) = name.strip_prefix("lambda/") {
+                        let functions = serde_json::from_slice(&json).map_err(corrupt)?;
+                        region_of(&mut world, region).functions = Some(functions);
                     } else if name == IAM_RECORD {
                         let record: iam::IamRecord =
                             serde_json::from_slice(&json).map_err(corrupt)?;
@@ -475,8 +551,8 @@ impl Durable {
             Err(redb::TableError::TableDoesNotExist(_)) => {}
             Err(e) => return Err(store(e)),
         }
-        let regions =
-            snapshot::build(state, world).map_err(|e| DurableError::Corrupt(e.to_string()))?;
+        let regions = snapshot::build(state, world, &zips)
+            .map_err(|e| DurableError::Corrupt(e.to_string()))?;
         Ok(Loaded { regions, directory })
     }
 
@@ -516,6 +592,7 @@ impl Durable {
                     &format!("kms/{name}"),
                     &snapshot::kms_snap(region),
                 )?;
+                self.put_functions(&mut table, name, region)?;
                 seen.kms.insert(address(&region.kms), generation);
             }
             let directory = state.iam.directory();
@@ -546,6 +623,7 @@ impl Durable {
         let mut pending = lock(&self.pending);
         pending.ticket += 1;
         pending.parameters.extend(touched.parameters);
+        pending.lambda.extend(touched.lambda);
         pending.ticket
     }
 
@@ -556,18 +634,24 @@ impl Durable {
         if *committed >= ticket {
             return Ok(());
         }
-        let (through, parameters) = {
+        let (through, parameters, lambda) = {
             let mut pending = lock(&self.pending);
-            (pending.ticket, std::mem::take(&mut pending.parameters))
+            (
+                pending.ticket,
+                std::mem::take(&mut pending.parameters),
+                std::mem::take(&mut pending.lambda),
+            )
         };
-        match self.write_changes(state, &parameters) {
+        match self.write_changes(state, &parameters, &lambda) {
             Ok(()) => {
                 *committed = through;
                 Ok(())
             }
             Err(e) => {
                 // Queued again: the next commit retries them.
-                lock(&self.pending).parameters.extend(parameters);
+                let mut pending = lock(&self.pending);
+                pending.parameters.extend(parameters);
+                pending.lambda.extend(lambda);
                 Err(e)
             }
         }
@@ -577,6 +661,7 @@ impl Durable {
         &self,
         state: &EmulatorState,
         parameters: &BTreeSet<(usize, String)>,
+        lambda: &BTreeSet<String>,
     ) -> Result<(), DurableError> {
         let regions = state.regions.all_named();
         let (seen, seen_directory) = {
@@ -620,6 +705,11 @@ impl Durable {
                         &snapshot::kms_snap(region),
                     )?;
                     written.push((store, generation));
+                }
+            }
+            for (name, region) in &regions {
+                if lambda.contains(name) {
+                    self.put_functions(&mut table, name, region)?;
                 }
             }
             if !seen_directory.is_some_and(|d| Arc::ptr_eq(&d, &directory)) {
