@@ -573,7 +573,10 @@ async fn principals_keys_and_labels_survive_a_kill_and_a_reset_empties_them() {
     let payload: serde_json::Value =
         serde_json::from_slice(invoked.payload().expect("a payload").as_ref()).unwrap();
     assert_eq!(payload["event"]["kept"], true, "{payload}");
-    assert_eq!(payload["env"]["AWS_LAMBDA_FUNCTION_VERSION"], "1", "{payload}");
+    assert_eq!(
+        payload["env"]["AWS_LAMBDA_FUNCTION_VERSION"], "1",
+        "{payload}"
+    );
 
     // A reset goes back to the fixtures, in the directory too.
     let client = post_with_token(&second.endpoint, "/_emulator/reset", "durable-admin-token").await;
