@@ -1,7 +1,8 @@
 //! The state directory (`--state-dir DIR`): every parameter with all its versions,
-//! labels, tags and policies, and every region's KMS keys (material, rotations, grants,
-//! deletion schedules) and aliases, kept in an embedded ACID store (redb) and committed,
-//! with immediate durability, before the request that changed them is answered: a write
+//! labels, tags and policies; every region's KMS keys (material, rotations, grants,
+//! deletion schedules) and aliases; Lambda functions with their code, versions and
+//! aliases; the IAM directory. Kept in an embedded ACID store (redb) and committed, with
+//! immediate durability, before the request that changed them is answered: a write
 //! whose answer was received survives a crash of the process or of the machine.
 //!
 //! Records (table `records`, name to sealed JSON, the snapshot's shapes):
@@ -250,6 +251,12 @@ fn key_file(dir: &Path, store_exists: bool) -> Result<[u8; 32], DurableError> {
             let mut file = options.open(&path).map_err(io(&path))?;
             std::io::Write::write_all(&mut file, &key).map_err(io(&path))?;
             file.sync_all().map_err(io(&path))?;
+            // The file's name is durable once its directory is: without the key, a store
+            // that survived a power loss could not be read.
+            #[cfg(unix)]
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(io(dir))?;
             Ok(key)
         }
         Err(e) => Err(io(&path)(e)),
@@ -330,6 +337,13 @@ impl Durable {
                 format!("{STORE_FILE} is not a readable store ({other})"),
             ),
         })?;
+        #[cfg(unix)]
+        if !store_exists {
+            // The new store's name is durable before anything is acknowledged from it.
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(io(dir))?;
+        }
         let durable = Durable {
             db,
             cipher: Aes256Gcm::new(&key.into()),
