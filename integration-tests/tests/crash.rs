@@ -300,8 +300,9 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
     for life in 0..KILLS {
         let running = emulator.take().unwrap_or_else(|| Emulator::start(&dir));
         ledger.lock().unwrap().per_life.push(0);
-        // The kill comes 300 to 1,100 ms into the storm.
-        let delay = Duration::from_millis(300 + Dice(seed).roll(800));
+        // The kill comes 200 to 1,000 ms after the life's first answered write (waited
+        // for, so that a slow disk cannot leave a life without any).
+        let delay = Duration::from_millis(200 + Dice(seed).roll(800));
         seed = seed.rotate_left(17) ^ 0xA076_1D64_78BD_642F;
         let endpoint = running.endpoint.clone();
         let writers = tokio::spawn({
@@ -309,6 +310,14 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
             let key_id = key_id.clone();
             async move { storm(&endpoint, life, &key_id, &ledger).await }
         });
+        let first_answer = Instant::now();
+        while ledger.lock().unwrap().per_life[life] == 0 {
+            assert!(
+                first_answer.elapsed() < Duration::from_secs(20),
+                "no write was answered in life {life}"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         tokio::time::sleep(delay).await;
         running.kill();
         tokio::time::timeout(Duration::from_secs(20), writers)
