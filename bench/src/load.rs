@@ -20,6 +20,11 @@ pub enum Op {
     Encrypt,
     Decrypt,
     Denied,
+    /// PutParameter against an emulator started with `--state-dir` (each answer waits
+    /// for its commit to disk).
+    PutDurable,
+    /// GetParameter (String) against that emulator.
+    GetDurable,
     /// Lambda Invoke of the bench's echo function (only in the Lambda measurements: the
     /// other phases' world has no function, so it is not in [`Op::ALL`]).
     Invoke,
@@ -31,7 +36,7 @@ pub enum Op {
 }
 
 impl Op {
-    pub const ALL: [Op; 7] = [
+    pub const ALL: [Op; 9] = [
         Op::GetString,
         Op::GetSecure,
         Op::ByPath,
@@ -39,6 +44,8 @@ impl Op {
         Op::Encrypt,
         Op::Decrypt,
         Op::Denied,
+        Op::PutDurable,
+        Op::GetDurable,
     ];
 
     /// The name used on the command line and in JSON.
@@ -51,6 +58,8 @@ impl Op {
             Op::Encrypt => "encrypt",
             Op::Decrypt => "decrypt",
             Op::Denied => "denied",
+            Op::PutDurable => "put-durable",
+            Op::GetDurable => "get-durable",
             Op::Invoke => "invoke",
             Op::InvokePython => "invoke-python",
             Op::InvokeNode => "invoke-node",
@@ -67,6 +76,8 @@ impl Op {
             Op::Encrypt => "KMS Encrypt (32 bytes)",
             Op::Decrypt => "KMS Decrypt (32 bytes)",
             Op::Denied => "GetParameter refused (AccessDenied)",
+            Op::PutDurable => "PutParameter (Overwrite, --state-dir)",
+            Op::GetDurable => "GetParameter (String, --state-dir)",
             Op::Invoke => "Lambda Invoke (warm, echo)",
             Op::InvokePython => "Lambda Invoke (warm, echo, python3.12)",
             Op::InvokeNode => "Lambda Invoke (warm, echo, nodejs22.x)",
@@ -94,6 +105,11 @@ impl Op {
 
     pub fn parse(name: &str) -> Option<Op> {
         Op::ALL.into_iter().find(|op| op.name() == name)
+    }
+
+    /// Whether it is measured against an emulator with a state directory.
+    pub fn durable(self) -> bool {
+        matches!(self, Op::PutDurable | Op::GetDurable)
     }
 
     /// Whether the caller is the user without permissions.
@@ -181,10 +197,10 @@ pub fn by_path_call(path: &str) -> Call {
 /// The request `op` sends from `worker` (PutParameter writes one parameter per worker).
 pub fn call_for(op: Op, world: &World, worker: usize) -> Call {
     match op {
-        Op::GetString | Op::Denied => get_call(fixture::STRING_PARAMETER, false),
+        Op::GetString | Op::Denied | Op::GetDurable => get_call(fixture::STRING_PARAMETER, false),
         Op::GetSecure => get_call(fixture::SECURE_PARAMETER, true),
         Op::ByPath => by_path_call(fixture::PATH10),
-        Op::Put => put_call(
+        Op::Put | Op::PutDurable => put_call(
             &format!("/bench/put/w{worker}"),
             "a value written again and again",
             "String",
@@ -224,10 +240,10 @@ pub fn check_content(op: Op, answer: &Answer) -> Result<(), String> {
     check(op, answer)?;
     let body = answer.json();
     let fine = match op {
-        Op::GetString => body["Parameter"]["Value"] == fixture::STRING_VALUE,
+        Op::GetString | Op::GetDurable => body["Parameter"]["Value"] == fixture::STRING_VALUE,
         Op::GetSecure => body["Parameter"]["Value"] == fixture::SECURE_VALUE,
         Op::ByPath => body["Parameters"].as_array().map(Vec::len) == Some(10),
-        Op::Put => body["Version"].as_u64().is_some(),
+        Op::Put | Op::PutDurable => body["Version"].as_u64().is_some(),
         Op::Encrypt => body["CiphertextBlob"].is_string(),
         Op::Decrypt => body["Plaintext"] == STANDARD.encode(PLAINTEXT),
         Op::Denied => true,

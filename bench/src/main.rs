@@ -158,16 +158,21 @@ async fn setup(endpoint: &Endpoint, through_api: bool) -> Result<World, String> 
     Ok(World { key_id, ciphertext })
 }
 
-/// Runs each operation at each concurrency against `endpoint`.
+/// Runs each operation at each concurrency against `endpoint`: those measured with a
+/// state directory (`durable`), or the others.
 async fn throughput(
     options: &Options,
     endpoint: &Endpoint,
     world: &World,
     pid: Option<u32>,
+    durable: bool,
     measurements: &mut Measurements,
 ) -> Result<(), String> {
     let (user, denied) = (user(), denied_user());
     for &op in &options.ops {
+        if op.durable() != durable {
+            continue;
+        }
         if op.denied() && options.target == Target::Moto {
             continue; // moto does not enforce IAM
         }
@@ -425,7 +430,17 @@ async fn run(options: &Options) -> Result<Measurements, String> {
 
     if let Some(endpoint) = &options.endpoint {
         let world = setup(endpoint, options.target == Target::Moto).await?;
-        throughput(options, endpoint, &world, options.pid, &mut measurements).await?;
+        // A running server's state directory is its own: the durable rows need one
+        // started here.
+        throughput(
+            options,
+            endpoint,
+            &world,
+            options.pid,
+            false,
+            &mut measurements,
+        )
+        .await?;
         return Ok(measurements);
     }
 
@@ -475,11 +490,35 @@ async fn run(options: &Options) -> Result<Measurements, String> {
             &endpoint,
             &world,
             Some(emulator.pid()),
+            false,
             &mut measurements,
         )
         .await?;
         tokio::time::sleep(Duration::from_millis(200)).await;
         measurements.rss_after_load = process::rss_bytes(emulator.pid());
+    }
+
+    if options.ops.iter().any(|op| op.durable()) && !options.concurrency.is_empty() {
+        // The same world in an emulator that commits every change to a state directory
+        // (seeded from the fixtures at start) before answering.
+        let state = temp.subdir("state").map_err(|e| e.to_string())?;
+        let emulator = Emulator::start_with(
+            &options.emulator,
+            std::slice::from_ref(&base),
+            &["--state-dir".as_ref(), state.as_os_str()],
+            Duration::from_secs(60),
+        )?;
+        let endpoint = Endpoint::at(emulator.addr);
+        let world = setup(&endpoint, false).await?;
+        throughput(
+            options,
+            &endpoint,
+            &world,
+            Some(emulator.pid()),
+            true,
+            &mut measurements,
+        )
+        .await?;
     }
 
     if options.load_params > 0 {

@@ -39,8 +39,19 @@ impl Emulator {
     /// line. Its standard error is drained in a thread for as long as it runs, so that
     /// its logging never blocks it.
     pub fn start(binary: &Path, fixtures: &[PathBuf], timeout: Duration) -> Result<Self, String> {
+        Self::start_with(binary, fixtures, &[], timeout)
+    }
+
+    /// [`Emulator::start`] with more arguments (`--state-dir DIR`).
+    pub fn start_with(
+        binary: &Path,
+        fixtures: &[PathBuf],
+        args: &[&std::ffi::OsStr],
+        timeout: Duration,
+    ) -> Result<Self, String> {
         let mut command = Command::new(binary);
         command
+            .args(args)
             .arg("--listen")
             .arg("127.0.0.1:0")
             .env("RUST_LOG", "info")

@@ -249,6 +249,9 @@ pub fn print(options: &Options, m: &Measurements) {
         }
     }
     for (op, concurrency, r) in &m.phases {
+        if op.durable() {
+            continue; // compared with the in-memory rows below
+        }
         if let Some(cpu) = r.cpu_us_per_request() {
             if *concurrency == 32 {
                 println!(
@@ -257,6 +260,38 @@ pub fn print(options: &Options, m: &Measurements) {
                     op.label()
                 );
             }
+        }
+    }
+    // A state directory makes writes wait for their commit to disk and must leave reads
+    // as they are in memory.
+    for concurrency in [1, 32] {
+        if let (Some(memory), Some(durable)) = (
+            m.phase(Op::GetString, concurrency),
+            m.phase(Op::GetDurable, concurrency),
+        ) {
+            let (a, b) = (memory.quantile_us(0.5), durable.quantile_us(0.5));
+            let ratio = b / a.max(1e-9);
+            println!(
+                "  {} {}: p50 {} vs {} in memory at {concurrency} connections ({ratio:.2}x; target: reads unchanged, within 1.25x)",
+                verdict(ratio <= 1.25),
+                Op::GetDurable.label(),
+                latency(b),
+                latency(a)
+            );
+        }
+        if let (Some(memory), Some(durable)) = (
+            m.phase(Op::Put, concurrency),
+            m.phase(Op::PutDurable, concurrency),
+        ) {
+            println!(
+                "  (durable writes, no numeric target: {} {:.0} req/s vs {:.0} in memory at {concurrency} connections, {:.1}x slower; p50 {} vs {})",
+                Op::PutDurable.label(),
+                durable.rps(),
+                memory.rps(),
+                memory.rps() / durable.rps().max(1e-9),
+                latency(durable.quantile_us(0.5)),
+                latency(memory.quantile_us(0.5))
+            );
         }
     }
     if let Some(s) = &m.startup_default {

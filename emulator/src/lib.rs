@@ -24,6 +24,8 @@
 //!   speaking the Runtime API) that run functions.
 //! - [`state`]: state kept separately per region, created on first use.
 //! - [`snapshot`]: the whole regional state as one versioned file, and its restore.
+//! - [`durable`]: the state directory (`--state-dir`): every change committed to an
+//!   embedded store before it is answered, loaded again at start.
 //! - [`console`]: the browser console at `/_emulator/console/` (behind the admin
 //!   boundary), rendered only when asked for.
 
@@ -33,6 +35,7 @@ pub mod config;
 pub mod console;
 pub mod context;
 pub mod dispatch;
+pub mod durable;
 pub mod fixtures;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;

@@ -119,6 +119,13 @@ struct Cli {
     /// fixtures' keys and parameters; a newer, foreign or damaged file stops the start.
     #[arg(long, value_name = "FILE")]
     load_snapshot: Option<std::path::PathBuf>,
+    /// Keep every parameter (all versions, labels, tags, policies) and every KMS key
+    /// (material, grants, rotations, deletion schedule) and alias in this directory,
+    /// committed before each change is answered, and load them at start. An empty or new
+    /// directory is seeded from the fixtures; POST /_emulator/reset puts the fixtures
+    /// back in it. Key material is sealed under DIR/state.key (mode 0600).
+    #[arg(long, env = "EMULATOR_STATE_DIR", value_name = "DIR")]
+    state_dir: Option<std::path::PathBuf>,
     /// Seconds a client may take to send a request's body.
     #[arg(long, env = "EMULATOR_BODY_TIMEOUT_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_timeout_seconds: u64,
@@ -248,7 +255,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .context("refusing to start on a broken fixture")?
     };
     let banner = welcome(&fixtures);
-    let state = EmulatorState::from_fixtures(config, fixtures)
+    let mut state = EmulatorState::from_fixtures(config, fixtures)
         .context("refusing to start on a broken fixture")?;
     if let Some(path) = &cli.load_snapshot {
         let bytes = std::fs::read(path)
@@ -256,6 +263,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         emulator::snapshot::restore(&state, &bytes)
             .with_context(|| format!("refusing to start on the snapshot {}", path.display()))?;
         tracing::info!(snapshot = %path.display(), "snapshot restored");
+    }
+    if let Some(dir) = &cli.state_dir {
+        let context = || format!("refusing to start on the state directory {}", dir.display());
+        let (durable, found) =
+            emulator::durable::Durable::open(dir, &state.config.account).with_context(context)?;
+        if found == emulator::durable::Found::State && cli.load_snapshot.is_none() {
+            durable.load(&state).with_context(context)?.install(&state);
+            tracing::info!(dir = %dir.display(), "state loaded from the state directory");
+        } else {
+            // A new directory starts from the fixtures; a snapshot given at start
+            // replaces what the directory held.
+            durable.rewrite(&state).with_context(context)?;
+            tracing::info!(dir = %dir.display(), "state directory seeded");
+        }
+        state.durable = Some(Arc::new(durable));
     }
     let config = &state.config;
     let listener = tokio::net::TcpListener::bind(config.listen)

@@ -286,10 +286,24 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
     tracing::debug!(target, region = %ctx.region, caller = %ctx.caller.arn, request_id = %ctx.request_id, "request");
     let tracker = state.lambda.records.tracker_for(&ctx.caller);
     let started = Instant::now();
-    let response = match &form {
+    let operation = || match &form {
         Some(form) if iam_api => crate::iam_api::handle(&state, &ctx, form),
         Some(form) => crate::sts::handle(&state, &ctx, form),
         None => dispatch::aws_json(&state, &ctx, target, &body),
+    };
+    let response = if state.durable.is_none() {
+        operation()
+    } else {
+        // With a state directory, what the operation changed is committed before the
+        // answer leaves: an answer received is a write that survives a crash.
+        let (response, touched) = crate::durable::collecting(operation);
+        match crate::durable::commit(&state, touched).await {
+            Ok(()) => response,
+            Err(e) => {
+                tracing::error!(error = %e, "a change could not be made durable");
+                write_error(&ProtocolError::NotDurable(e.to_string()))
+            }
+        }
     };
     record_call(
         tracker,
@@ -380,6 +394,20 @@ async fn lambda_request(State(state): State<AppState>, request: Request) -> Resp
         },
     )
     .await;
+    // With a state directory, a request that may change functions (any but a read or an
+    // invocation) is answered once they are committed.
+    let changes = parts.method != axum::http::Method::GET && !matched.name.starts_with("Invoke");
+    let response = if state.durable.is_some() && changes {
+        match crate::durable::commit(&state, crate::durable::Touched::lambda(&ctx.region)).await {
+            Ok(()) => response,
+            Err(e) => {
+                tracing::error!(error = %e, "a change could not be made durable");
+                rest_json::error(&request_id, &ProtocolError::NotDurable(e.to_string()))
+            }
+        }
+    } else {
+        response
+    };
     record_call(
         tracker,
         &ctx,
@@ -485,7 +513,15 @@ async fn reset(State(state): State<AppState>, request: Request) -> Response {
         Err(refusal) => return refusal,
     };
     let started = std::time::Instant::now();
-    match crate::admin::reset(&state) {
+    let reset = crate::admin::reset(&state).map_err(|e| e.to_string());
+    // The state directory goes back to the fixtures too.
+    let reset = match reset {
+        Ok(()) => crate::durable::rewrite(&state)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
+    match reset {
         Ok(()) => {
             tracing::info!(who = %admitted.who(), "world reset to the fixtures");
             json_response(serde_json::json!({
@@ -567,6 +603,15 @@ async fn restore_snapshot(State(state): State<AppState>, request: Request) -> Re
     let started = std::time::Instant::now();
     match crate::snapshot::restore(&state, &body) {
         Ok(()) => {
+            if let Err(e) = crate::durable::rewrite(&state).await {
+                tracing::error!(error = %e, "the restored snapshot could not be made durable");
+                return (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    serde_json::json!({"status": "error", "message": e.to_string()}).to_string(),
+                )
+                    .into_response();
+            }
             tracing::info!(who = %admitted.who(), "snapshot restored");
             json_response(serde_json::json!({
                 "status": "restored",

@@ -10,25 +10,30 @@
 //! restored wrong. It holds key material in the clear (base64): it is a secret, treated
 //! as an export with SecureString values.
 //!
-//! Not kept (version 1): Lambda functions (a restore keeps the fixtures' functions, as
-//! a reset does), role sessions, recorded decisions and invocation records.
+//! Version 2 adds each region's Lambda functions (configuration, code, published
+//! versions, aliases; a zip package's bytes in base64); a version 1 document, without
+//! them, restores the fixtures' functions, as a reset does. Not kept: role sessions,
+//! recorded decisions, invocation records, running execution environments.
 
 use crate::kms::crypto::KeyMaterial;
 use crate::kms::specs::{KeySpec, MacKey, SignKey};
 use crate::kms::store::{Alias, Grant, GrantConstraints, Key, KeyManager, KeyState};
+use crate::lambda::code::{CodePackage, CodeSource, CodeSpec};
+use crate::lambda::config::FunctionConfig;
+use crate::lambda::store::{Alias as FunctionAlias, Function, FunctionVersion, Published};
 use crate::ssm::store::{AllowedPattern, Parameter, ParameterType, ParameterVersion, Tier};
 use crate::state::{EmulatorState, RegionState, Regions};
 use crate::time::Timestamp;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 /// The `format` member of every snapshot.
 pub const FORMAT: &str = "emulator-snapshot";
 /// The newest snapshot version this emulator writes and reads.
-pub const VERSION: u64 = 1;
+pub const VERSION: u64 = 2;
 
 /// Why a snapshot cannot be restored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,21 +67,81 @@ struct Document {
 
 #[derive(Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct WorldState {
-    regions: BTreeMap<String, RegionSnap>,
+pub(crate) struct WorldState {
+    pub(crate) regions: BTreeMap<String, RegionSnap>,
 }
 
 #[derive(Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-struct RegionSnap {
-    parameters: Vec<ParameterSnap>,
-    keys: Vec<KeySnap>,
-    aliases: Vec<AliasSnap>,
+pub(crate) struct RegionSnap {
+    pub(crate) parameters: Vec<ParameterSnap>,
+    pub(crate) keys: Vec<KeySnap>,
+    pub(crate) aliases: Vec<AliasSnap>,
+    /// `None` (version 1): the fixtures' functions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) functions: Option<Vec<FunctionSnap>>,
+}
+
+/// A Lambda function: `$LATEST`, its published versions and its aliases.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FunctionSnap {
+    config: FunctionConfig,
+    code: CodeSnap,
+    versions: Vec<PublishedSnap>,
+    /// The last version number used (never used again, even after a deletion).
+    last_version: u64,
+    aliases: Vec<FunctionAliasSnap>,
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ParameterSnap {
+struct PublishedSnap {
+    number: u64,
+    config: FunctionConfig,
+    code: CodeSnap,
+    from_revision: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FunctionAliasSnap {
+    name: String,
+    function_version: String,
+    description: String,
+    weights: BTreeMap<String, f64>,
+    revision_id: String,
+}
+
+/// Where a function's code comes from.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Hash)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub(crate) enum CodeSnap {
+    /// A zip package: its bytes (base64) in a snapshot; in a state directory, in a
+    /// record of their own named by `sha256` (shared by the versions that use them).
+    Zip { sha256: String, zip: Option<String> },
+    /// A local executable or directory, run in place.
+    Path { path: std::path::PathBuf },
+    /// A cargo package, built again at load.
+    Cargo {
+        package: String,
+        bin: Option<String>,
+        directory: std::path::PathBuf,
+        release: bool,
+    },
+}
+
+/// A region's KMS state (its keys and aliases): one record of a state directory.
+#[derive(Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KmsSnap {
+    pub(crate) keys: Vec<KeySnap>,
+    pub(crate) aliases: Vec<AliasSnap>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ParameterSnap {
     key: String,
     name: String,
     tags: BTreeMap<String, String>,
@@ -104,7 +169,7 @@ struct VersionSnap {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct KeySnap {
+pub(crate) struct KeySnap {
     id: String,
     arn: String,
     account: String,
@@ -148,7 +213,7 @@ struct GrantSnap {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AliasSnap {
+pub(crate) struct AliasSnap {
     name: String,
     target: String,
     creation_date: i64,
@@ -160,28 +225,25 @@ struct AliasSnap {
 pub fn take(state: &EmulatorState) -> Vec<u8> {
     let mut world = WorldState::default();
     for (name, region) in state.regions.all_named() {
-        let mut snap = RegionSnap {
+        let kms = kms_snap(&region);
+        let snap = RegionSnap {
             parameters: region
                 .ssm
                 .all()
                 .into_iter()
                 .map(|(key, p)| parameter_snap(key, p))
                 .collect(),
-            ..RegionSnap::default()
+            keys: kms.keys,
+            aliases: kms.aliases,
+            functions: Some(
+                region
+                    .lambda
+                    .all()
+                    .iter()
+                    .map(|f| function_snap(f, true))
+                    .collect(),
+            ),
         };
-        region.kms.read(|data| {
-            snap.keys = data.keys.values().map(key_snap).collect();
-            snap.aliases = data
-                .aliases
-                .iter()
-                .map(|(name, a)| AliasSnap {
-                    name: name.clone(),
-                    target: a.target.clone(),
-                    creation_date: a.creation_date.0,
-                    last_updated: a.last_updated.0,
-                })
-                .collect();
-        });
         world.regions.insert(name, snap);
     }
     let checksum = checksum_of(&world);
@@ -204,7 +266,183 @@ fn checksum_of(world: &WorldState) -> String {
     ))
 }
 
-fn parameter_snap(key: String, p: Parameter) -> ParameterSnap {
+/// A region's keys and aliases, read under its KMS lock.
+pub(crate) fn kms_snap(region: &RegionState) -> KmsSnap {
+    region.kms.read(|data| KmsSnap {
+        keys: data.keys.values().map(key_snap).collect(),
+        aliases: data
+            .aliases
+            .iter()
+            .map(|(name, a)| AliasSnap {
+                name: name.clone(),
+                target: a.target.clone(),
+                creation_date: a.creation_date.0,
+                last_updated: a.last_updated.0,
+            })
+            .collect(),
+    })
+}
+
+/// A function as a snapshot holds it; a zip package's bytes inline (`inline_zip`) or
+/// left to records of their own ([`zip_archives`]).
+pub(crate) fn function_snap(function: &Function, inline_zip: bool) -> FunctionSnap {
+    let current = function.current();
+    FunctionSnap {
+        config: current.config.clone(),
+        code: code_snap(&current.code, inline_zip),
+        versions: function
+            .versions()
+            .iter()
+            .map(|p| PublishedSnap {
+                number: p.number,
+                config: p.version.config.clone(),
+                code: code_snap(&p.version.code, inline_zip),
+                from_revision: p.from_revision.clone(),
+            })
+            .collect(),
+        last_version: function.last_version(),
+        aliases: function
+            .aliases()
+            .into_iter()
+            .map(|a| FunctionAliasSnap {
+                name: a.name,
+                function_version: a.function_version,
+                description: a.description,
+                weights: a.weights,
+                revision_id: a.revision_id,
+            })
+            .collect(),
+    }
+}
+
+fn code_snap(code: &CodePackage, inline_zip: bool) -> CodeSnap {
+    match &code.source {
+        CodeSource::Zip { archive, .. } => CodeSnap::Zip {
+            sha256: code.sha256.clone(),
+            // The archive is the package's own copy, kept while the package lives; a
+            // snapshot without it is refused at restore rather than restored wrong.
+            zip: inline_zip
+                .then(|| std::fs::read(archive).ok().map(|b| B64.encode(b)))
+                .flatten(),
+        },
+        CodeSource::Local { executable } => CodeSnap::Path {
+            path: executable.clone(),
+        },
+        CodeSource::Directory { dir } => CodeSnap::Path { path: dir.clone() },
+        CodeSource::Cargo(package) => CodeSnap::Cargo {
+            package: package.package.clone(),
+            bin: package.bin.clone(),
+            directory: package.directory.clone(),
+            release: package.release,
+        },
+    }
+}
+
+/// The zip archives of a function's packages, by SHA-256 (the state directory keeps
+/// each once).
+pub(crate) fn zip_archives(function: &Function) -> Vec<(String, std::path::PathBuf)> {
+    let current = function.current();
+    std::iter::once(Arc::clone(&current.code))
+        .chain(
+            function
+                .versions()
+                .iter()
+                .map(|p| Arc::clone(&p.version.code)),
+        )
+        .filter_map(|code| match &code.source {
+            CodeSource::Zip { archive, .. } => Some((code.sha256.clone(), archive.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Builds a function again: its packages unpacked (or built) anew, each once.
+fn restore_function(
+    state: &EmulatorState,
+    snap: FunctionSnap,
+    zips: &HashMap<String, Vec<u8>>,
+) -> Result<Function, SnapshotError> {
+    let what = format!("function {}", snap.config.arn);
+    let workdir = state
+        .lambda
+        .workdir()
+        .map_err(|e| corrupt(&what, e.to_string()))?;
+    let mut built: HashMap<CodeSnap, Arc<CodePackage>> = HashMap::new();
+    let mut package = |code: CodeSnap, runtime: &str| -> Result<Arc<CodePackage>, SnapshotError> {
+        if let Some(package) = built.get(&code) {
+            return Ok(Arc::clone(package));
+        }
+        let spec = match &code {
+            CodeSnap::Zip { sha256, zip } => CodeSpec::Zip(match zip {
+                Some(text) => decode(&what, text)?,
+                None => zips
+                    .get(sha256)
+                    .cloned()
+                    .ok_or_else(|| corrupt(&what, format!("the package {sha256} is missing")))?,
+            }),
+            CodeSnap::Path { path } => CodeSpec::Path(path.clone()),
+            CodeSnap::Cargo {
+                package,
+                bin,
+                directory,
+                release,
+            } => CodeSpec::Cargo {
+                package: package.clone(),
+                bin: bin.clone(),
+                directory: directory.clone(),
+                release: *release,
+            },
+        };
+        let managed = crate::lambda::managed::family(runtime).is_some();
+        let made = crate::lambda::code::build_for(&workdir, &spec, managed)
+            .map_err(|e| corrupt(&what, e.to_string()))?;
+        if let CodeSnap::Zip { sha256, .. } = &code {
+            if made.sha256 != *sha256 {
+                return Err(corrupt(&what, "a package does not match its SHA-256"));
+            }
+        }
+        let made = Arc::new(made);
+        built.insert(code, Arc::clone(&made));
+        Ok(made)
+    };
+    let code = package(snap.code, &snap.config.runtime)?;
+    let mut versions = Vec::with_capacity(snap.versions.len());
+    for v in snap.versions {
+        let code = package(v.code, &v.config.runtime)?;
+        versions.push(Published {
+            number: v.number,
+            version: Arc::new(FunctionVersion {
+                config: v.config,
+                code,
+                generation: 1,
+            }),
+            pool: crate::lambda::functions::new_pool(state),
+            from_revision: v.from_revision,
+        });
+    }
+    Ok(Function::restored(
+        FunctionVersion {
+            config: snap.config,
+            code,
+            generation: 1,
+        },
+        crate::lambda::functions::new_pool(state),
+        versions,
+        snap.last_version,
+        snap.aliases
+            .into_iter()
+            .map(|a| FunctionAlias {
+                name: a.name,
+                function_version: a.function_version,
+                description: a.description,
+                weights: a.weights,
+                revision_id: a.revision_id,
+            })
+            .collect(),
+    ))
+}
+
+pub(crate) fn parameter_snap(key: String, p: Parameter) -> ParameterSnap {
     ParameterSnap {
         key,
         name: p.name,
@@ -353,6 +591,18 @@ pub fn load(state: &EmulatorState, bytes: &[u8]) -> Result<Regions<RegionState>,
             expected: state.config.account.clone(),
         });
     }
+    build(state, document.state, &HashMap::new())
+}
+
+/// Builds the regions `world` describes aside (nothing of the running emulator changes):
+/// its parameters, keys and aliases, and the fixtures' Lambda functions. Every record is
+/// checked as a snapshot's is (contiguous versions, whole key material, aliases that name
+/// a key).
+pub(crate) fn build(
+    state: &EmulatorState,
+    world: WorldState,
+    zips: &HashMap<String, Vec<u8>>,
+) -> Result<Regions<RegionState>, SnapshotError> {
     let fresh = Regions::default();
     // The fixtures' functions (and, for regions the snapshot does not name, nothing
     // else: their keys and parameters are replaced below or were in the snapshot).
@@ -367,8 +617,23 @@ pub fn load(state: &EmulatorState, bytes: &[u8]) -> Result<Regions<RegionState>,
             data.refresh_deletions();
         });
     }
-    for (name, snap) in document.state.regions {
+    for (name, snap) in world.regions {
         let region = fresh.get(&name);
+        if let Some(functions) = snap.functions {
+            // The region's functions are the snapshot's, not the fixtures'.
+            for function in region.lambda.all() {
+                region.lambda.remove(&function.name);
+                function.close();
+            }
+            for function in functions {
+                let function = restore_function(state, function, zips)?;
+                if !region.lambda.insert(Arc::new(function)) {
+                    return Err(SnapshotError::Corrupt(format!(
+                        "a function is named twice in region {name}"
+                    )));
+                }
+            }
+        }
         let parameters = snap
             .parameters
             .into_iter()
@@ -421,7 +686,7 @@ fn corrupt(what: &str, problem: impl std::fmt::Display) -> SnapshotError {
     SnapshotError::Corrupt(format!("{what}: {problem}"))
 }
 
-fn restore_parameter(p: ParameterSnap) -> Result<(String, Parameter), SnapshotError> {
+pub(crate) fn restore_parameter(p: ParameterSnap) -> Result<(String, Parameter), SnapshotError> {
     if p.versions.is_empty() {
         return Err(corrupt(&p.name, "a parameter without versions"));
     }

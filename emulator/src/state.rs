@@ -37,6 +37,9 @@ pub struct EmulatorState {
     pub lambda: crate::lambda::Lambda,
     /// The fixtures the emulator started from, loaded again by a reset.
     pub fixtures: Fixtures,
+    /// The state directory every change is committed to before it is answered
+    /// (`--state-dir`); `None`: state in memory only.
+    pub durable: Option<Arc<crate::durable::Durable>>,
 }
 
 impl EmulatorState {
@@ -50,6 +53,7 @@ impl EmulatorState {
             regions: Regions::default(),
             lambda: crate::lambda::Lambda::default(),
             fixtures: Fixtures::default(),
+            durable: None,
         }
     }
 
@@ -67,6 +71,7 @@ impl EmulatorState {
             regions: Regions::default(),
             lambda: crate::lambda::Lambda::default(),
             fixtures,
+            durable: None,
         };
         state.load_regional_fixtures(&state.regions)?;
         Ok(state)
@@ -170,6 +175,15 @@ impl<T> Regions<T> {
             .collect();
         all.sort_by(|a, b| a.0.cmp(&b.0));
         all
+    }
+
+    /// Whether any region used so far satisfies `f` (without collecting them).
+    pub fn any(&self, f: impl Fn(&T) -> bool) -> bool {
+        self.regions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .any(|state| f(state))
     }
 
     /// The state of every region used so far.

@@ -10,6 +10,7 @@ mod common;
 mod compose;
 mod concurrency;
 mod console;
+mod crash;
 mod iam_api;
 mod identity;
 mod kms;

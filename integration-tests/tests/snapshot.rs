@@ -1,7 +1,8 @@
 //! Snapshots: the whole state taken from one emulator with `GET /_emulator/snapshot` and
 //! restored into a new one with `POST /_emulator/snapshot`; ciphertexts made before
-//! decrypt after, parameter versions and labels are identical, and a damaged or foreign
-//! file is refused without changing anything.
+//! decrypt after, parameter versions and labels are identical, Lambda functions come
+//! along with their code, versions and aliases, and a damaged or foreign file is refused
+//! without changing anything.
 
 use crate::common::{config_as, runs_in_process_only, start_emulator};
 use aws_sdk_kms::primitives::Blob;
@@ -161,11 +162,44 @@ async fn a_snapshot_restored_into_a_new_emulator_keeps_versions_labels_and_ciphe
         .parameters
         .unwrap();
 
+    // A function deployed as a zip, with a published version and an alias on it.
+    let lambda_client = |url: &str| {
+        let url = url.to_owned();
+        async move {
+            let config = config_as("test", "test", None).await;
+            aws_sdk_lambda::Client::from_conf(
+                aws_sdk_lambda::config::Builder::from(&config)
+                    .endpoint_url(url)
+                    .build(),
+            )
+        }
+    };
+    let lambda = lambda_client(&first).await;
+    let created = lambda
+        .create_function()
+        .function_name("snapshot-echo")
+        .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
+        .role("arn:aws:iam::123456789012:role/lambda-test-role")
+        .handler("bootstrap")
+        .code(crate::lambda::zipped(env!("CARGO_BIN_EXE_echo")))
+        .publish(true)
+        .send()
+        .await
+        .unwrap();
+    lambda
+        .create_alias()
+        .function_name("snapshot-echo")
+        .name("live")
+        .function_version("1")
+        .send()
+        .await
+        .unwrap();
+
     let (status, snapshot) = http(&first, "GET", "/_emulator/snapshot", b"").await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&snapshot));
     let document: serde_json::Value = serde_json::from_slice(&snapshot).unwrap();
     assert_eq!(document["format"], "emulator-snapshot");
-    assert_eq!(document["version"], 1);
+    assert_eq!(document["version"], 2);
 
     // A second emulator, which has never seen the key: restored, it decrypts.
     let second = start_emulator(false);
@@ -193,6 +227,36 @@ async fn a_snapshot_restored_into_a_new_emulator_keeps_versions_labels_and_ciphe
         .plaintext
         .unwrap();
     assert_eq!(plain.as_ref(), b"after rotation");
+    // The function came along, with its code, version and alias, and runs there.
+    let lambda2 = lambda_client(&second).await;
+    let alias = lambda2
+        .get_alias()
+        .function_name("snapshot-echo")
+        .name("live")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(alias.function_version(), Some("1"));
+    let configuration = lambda2
+        .get_function_configuration()
+        .function_name("snapshot-echo")
+        .qualifier("1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(configuration.code_sha256(), created.code_sha256());
+    let invoked = lambda2
+        .invoke()
+        .function_name("snapshot-echo")
+        .qualifier("live")
+        .payload(Blob::new(r#"{"restored":1}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invoked.function_error(), None);
+    let payload: serde_json::Value =
+        serde_json::from_slice(invoked.payload().unwrap().as_ref()).unwrap();
+    assert_eq!(payload["event"]["restored"], 1, "{payload}");
     let rotations = kms2
         .list_key_rotations()
         .key_id(&key)
@@ -267,12 +331,12 @@ async fn a_snapshot_restored_into_a_new_emulator_keeps_versions_labels_and_ciphe
     let damaged = text.replacen("\"two\"", "\"twO\"", 1);
     assert_ne!(damaged, text);
     let mut newer = document.clone();
-    newer["version"] = serde_json::json!(2);
+    newer["version"] = serde_json::json!(3);
     for (bad, why) in [
         (damaged.into_bytes(), "corrupt"),
         (b"{\"keys\": []}".to_vec(), "not an emulator snapshot"),
         (b"not json at all".to_vec(), "not an emulator snapshot"),
-        (serde_json::to_vec(&newer).unwrap(), "format version 2"),
+        (serde_json::to_vec(&newer).unwrap(), "format version 3"),
     ] {
         let (status, body) = http(&second, "POST", "/_emulator/snapshot", &bad).await;
         let body = String::from_utf8_lossy(&body);

@@ -242,7 +242,11 @@ pub fn encrypt_as_caller(
 ) -> Result<(Vec<u8>, String), KmsError> {
     let ctx = &ctx.on_behalf(service);
     let region = state.region(&ctx.region);
-    if key_id == format!("alias/aws/{service}") {
+    // The AWS managed key is made once; after that a read lock suffices (and a state
+    // directory is not told the region's keys changed on every SecureString).
+    if key_id == format!("alias/aws/{service}")
+        && !region.kms.read(|data| data.aliases.contains_key(key_id))
+    {
         region.kms.write(|data| {
             super::ensure_aws_managed_key(data, &ctx.region, &ctx.account, service)
         })?;

@@ -307,6 +307,9 @@ pub fn check_key_id_shape(input: &str) -> Result<(), KmsError> {
 #[derive(Debug, Default)]
 pub struct KeyStore {
     data: RwLock<KmsData>,
+    /// Counts the changes (`write`), so that a state directory knows the region's keys
+    /// must be written again without a hook in every KMS operation.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl KeyStore {
@@ -327,8 +330,15 @@ impl KeyStore {
     /// Changes under the lock.
     pub fn write<T>(&self, f: impl FnOnce(&mut KmsData) -> T) -> T {
         let mut data = self.data.write().unwrap_or_else(|e| e.into_inner());
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         data.expire(Timestamp::now());
         f(&mut data)
+    }
+
+    /// How many times the keys were changed (or may have been: every `write` counts).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The snapshot of the key a KeyId names.

@@ -103,7 +103,8 @@ const MAX_MEMORY: i64 = 10240;
 const ROLE_PATTERN: &str = "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+";
 
 /// A function's configuration (its code is kept beside it, in a [`CodePackage`]).
-#[derive(Clone)]
+// Serialised whole into snapshots and state directories.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct FunctionConfig {
     pub name: String,
     pub arn: String,

@@ -89,6 +89,37 @@ impl Function {
         }
     }
 
+    /// A function as a snapshot or a state directory kept it: its current configuration
+    /// and code, its published versions, the last version number used and its aliases.
+    pub fn restored(
+        current: FunctionVersion,
+        pool: EnvironmentPool,
+        versions: Vec<Published>,
+        last_version: u64,
+        aliases: Vec<Alias>,
+    ) -> Self {
+        Function {
+            name: current.config.name.clone(),
+            arn: current.config.arn.clone(),
+            generation: AtomicU64::new(current.generation),
+            current: RwLock::new(Arc::new(current)),
+            pool,
+            versions: RwLock::new(
+                versions
+                    .into_iter()
+                    .map(|p| (p.number, Arc::new(p)))
+                    .collect(),
+            ),
+            last_version: AtomicU64::new(last_version),
+            aliases: RwLock::new(aliases.into_iter().map(|a| (a.name.clone(), a)).collect()),
+        }
+    }
+
+    /// The last version number used (deleted versions' numbers are never used again).
+    pub fn last_version(&self) -> u64 {
+        self.last_version.load(Ordering::Acquire)
+    }
+
     /// Publishes `$LATEST` as a new version (in one write-lock section of the versions,
     /// so two publications never share a number), unless `$LATEST` has not changed since
     /// the last version: that version is returned (Lambda Developer Guide, "Creating

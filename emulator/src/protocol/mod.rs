@@ -67,6 +67,11 @@ pub enum ProtocolError {
     /// The client did not send the request's body in time.
     #[error("request body not received within {0} seconds")]
     RequestTimeout(u64),
+    /// A change could not be made durable in the state directory, so it is not
+    /// acknowledged. `InternalFailure` (500) is the error every AWS API may answer
+    /// ("Common Errors" of the AWS API references).
+    #[error("the change could not be made durable: {0}")]
+    NotDurable(String),
 }
 
 impl AwsError for ProtocolError {
@@ -80,6 +85,7 @@ impl AwsError for ProtocolError {
             ProtocolError::Refused(_) => "AccessDeniedException",
             ProtocolError::RefusedQuery(_) => "AccessDenied",
             ProtocolError::RequestTimeout(_) => "RequestTimeoutException",
+            ProtocolError::NotDurable(_) => "InternalFailure",
         }
     }
 
@@ -92,6 +98,7 @@ impl AwsError for ProtocolError {
             ProtocolError::UnsupportedContentType(_) => StatusCode::BAD_REQUEST,
             ProtocolError::Refused(_) | ProtocolError::RefusedQuery(_) => StatusCode::FORBIDDEN,
             ProtocolError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ProtocolError::NotDurable(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -111,6 +118,9 @@ impl AwsError for ProtocolError {
             ProtocolError::Refused(why) | ProtocolError::RefusedQuery(why) => why.clone(),
             ProtocolError::RequestTimeout(seconds) => format!(
                 "Your socket connection to the server was not read from or written to within the timeout period ({seconds} s)."
+            ),
+            ProtocolError::NotDurable(why) => format!(
+                "The change was made in memory but could not be written to the state directory, so it may not survive a restart: {why}"
             ),
         }
     }

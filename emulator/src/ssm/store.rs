@@ -327,6 +327,7 @@ impl ParameterStore {
     /// under the write lock.
     pub fn put(&self, key: &str, name: &str, new: NewVersion) -> Result<(u64, Tier), SsmError> {
         let mut map = self.write();
+        crate::durable::touch_parameter(self, key);
         let existing = map.get(key);
         let previous = existing.map(Parameter::latest);
         if previous.is_some() && !new.overwrite {
@@ -526,6 +527,7 @@ impl ParameterStore {
     /// Deletes a parameter with all its versions; `false` when there was none.
     pub fn delete(&self, key: &str) -> bool {
         let mut map = self.write();
+        crate::durable::touch_parameter(self, key);
         match map.remove(key) {
             Some(parameter) => {
                 self.counter(parameter.latest().tier)
@@ -602,6 +604,7 @@ impl ParameterStore {
         labels: &[String],
     ) -> Result<(Vec<String>, u64), SsmError> {
         let mut map = self.write();
+        crate::durable::touch_parameter(self, key);
         let parameter = map.get_mut(key).ok_or_else(|| not_found(name))?;
         let target = match version {
             None => parameter.versions.len() - 1,
@@ -648,6 +651,7 @@ impl ParameterStore {
         labels: &[String],
     ) -> Result<(Vec<String>, Vec<String>), SsmError> {
         let mut map = self.write();
+        crate::durable::touch_parameter(self, key);
         let parameter = map.get_mut(key).ok_or_else(|| not_found(name))?;
         let index = parameter
             .position(version)
@@ -668,6 +672,7 @@ impl ParameterStore {
     /// Adds or replaces tags; refuses to go past [`MAX_TAGS`].
     pub fn add_tags(&self, key: &str, tags: &[(String, String)]) -> Result<(), SsmError> {
         let mut map = self.write();
+        crate::durable::touch_parameter(self, key);
         let parameter = map
             .get_mut(key)
             .ok_or_else(|| SsmError::InvalidResourceId(String::new()))?;
@@ -692,6 +697,7 @@ impl ParameterStore {
     /// Removes tags by key (absent keys are ignored).
     pub fn remove_tags(&self, key: &str, keys: &[String]) -> Result<(), SsmError> {
         let mut map = self.write();
+        crate::durable::touch_parameter(self, key);
         let parameter = map
             .get_mut(key)
             .ok_or_else(|| SsmError::InvalidResourceId(String::new()))?;
