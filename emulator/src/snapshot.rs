@@ -14,7 +14,7 @@
 //! a reset does), role sessions, recorded decisions and invocation records.
 
 use crate::kms::crypto::KeyMaterial;
-use crate::kms::specs::{KeySpec, MacKey, SignKey};
+use crate::kms::specs::{KeySpec, KeyUsage, MacKey, SignKey};
 use crate::kms::store::{Alias, Grant, GrantConstraints, Key, KeyManager, KeyState};
 use crate::ssm::store::{AllowedPattern, Parameter, ParameterType, ParameterVersion, Tier};
 use crate::state::{EmulatorState, RegionState, Regions};
@@ -117,6 +117,10 @@ struct KeySnap {
     creation_date: i64,
     aws_managed: bool,
     spec: String,
+    /// `KeyUsage`; absent in snapshots taken before keys had a usage of their own (the
+    /// spec's default then).
+    #[serde(default)]
+    usage: Option<String>,
     /// Symmetric material versions, oldest first (base64).
     materials: Vec<String>,
     /// An HMAC key's secret (base64).
@@ -251,6 +255,7 @@ fn key_snap(key: &Key) -> KeySnap {
         creation_date: key.creation_date.0,
         aws_managed: key.manager == KeyManager::Aws,
         spec: key.spec.name().to_owned(),
+        usage: Some(key.usage.name().to_owned()),
         materials: key.materials.iter().map(|m| B64.encode(m.0)).collect(),
         mac_key: key.mac_key.as_ref().map(|m| B64.encode(&m.0)),
         private_key: key
@@ -519,7 +524,13 @@ fn restore_key(k: KeySnap) -> Result<Key, SnapshotError> {
         ),
         None => None,
     };
-    if spec.signing_algorithms().is_empty() == sign_key.is_some() {
+    let usage = match &k.usage {
+        None => KeyUsage::default_for(spec),
+        Some(name) => KeyUsage::parse(name)
+            .filter(|u| spec.allows(*u))
+            .ok_or_else(|| corrupt(&what, format!("key usage {name:?} for {}", spec.name())))?,
+    };
+    if spec.is_asymmetric() != sign_key.is_some() {
         return Err(corrupt(&what, "private key missing or unexpected"));
     }
     let grants = k
@@ -563,6 +574,7 @@ fn restore_key(k: KeySnap) -> Result<Key, SnapshotError> {
         spec,
         mac_key,
         sign_key,
+        usage,
     })
 }
 
@@ -586,9 +598,22 @@ mod tests {
             KeyMaterial::generate(),
         );
         key.spec = spec;
+        key.usage = KeyUsage::default_for(spec);
         key.mac_key = spec.generate_mac_key();
         key.sign_key = spec.generate_sign_key();
         key
+    }
+
+    /// Gives a test key another usage.
+    trait Apply {
+        fn apply(self, key: Key) -> Key;
+    }
+
+    impl Apply for KeyUsage {
+        fn apply(self, mut key: Key) -> Key {
+            key.usage = self;
+            key
+        }
     }
 
     fn world() -> EmulatorState {
@@ -622,6 +647,9 @@ mod tests {
                 key_of(KeySpec::EccNistP256, "k-p256"),
                 key_of(KeySpec::EccNistP521, "k-p521"),
                 key_of(KeySpec::EccSecgP256k1, "k-k256"),
+                // Keys whose usage is not their spec's default: it survives too.
+                KeyUsage::EncryptDecrypt.apply(key_of(KeySpec::Rsa2048, "k-rsa-encrypt")),
+                KeyUsage::KeyAgreement.apply(key_of(KeySpec::EccNistP384, "k-p384-ecdh")),
             ] {
                 data.keys.insert(key.id.clone(), key);
             }
@@ -659,6 +687,7 @@ mod tests {
                     assert_eq!(a.rotations, b.rotations, "{id}");
                     assert_eq!(a.mac_key, b.mac_key, "{id}");
                     assert_eq!(a.spec, b.spec, "{id}");
+                    assert_eq!(a.usage, b.usage, "{id}");
                     if let (Some(sa), Some(sb)) = (&a.sign_key, &b.sign_key) {
                         // The restored private key signs what the original verifies.
                         let digest = [7u8; 32];

@@ -13,6 +13,7 @@ mod console;
 mod iam_api;
 mod identity;
 mod kms;
+mod kms_crypto;
 mod kms_fidelity;
 mod lambda;
 mod lambda_code;

@@ -88,7 +88,12 @@ pub struct GetPublicKeyOutput {
     pub customer_master_key_spec: &'static str,
     pub key_spec: &'static str,
     pub key_usage: &'static str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub signing_algorithms: &'static [&'static str],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub encryption_algorithms: &'static [&'static str],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub key_agreement_algorithms: &'static [&'static str],
 }
 
 /// Checks the members Sign and Verify share, as the model constrains them.
@@ -121,7 +126,8 @@ fn signing_key(
         keys.insert("kms:SigningAlgorithm", algorithm);
         keys.insert("kms:MessageType", message_type);
     })?;
-    let algorithm = supported_algorithm(&key, operation, key.spec.signing_algorithms(), algorithm)?;
+    let supported = key.usage.signing_algorithms(key.spec);
+    let algorithm = supported_algorithm(&key, operation, supported, algorithm)?;
     Ok((key, algorithm))
 }
 
@@ -242,7 +248,8 @@ pub fn verify(
     })
 }
 
-/// GetPublicKey: the DER-encoded SubjectPublicKeyInfo (RFC 5280) of a signing key.
+/// GetPublicKey: the DER-encoded SubjectPublicKeyInfo (RFC 5280) of an asymmetric key
+/// (signing, RSA encryption or key agreement).
 pub fn get_public_key(
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -250,8 +257,7 @@ pub fn get_public_key(
 ) -> Result<GetPublicKeyOutput, KmsError> {
     let key_id = required_key_id(&input.key_id)?;
     let key = key_for_operation(state, ctx, &key_id, "GetPublicKey", &|_| {})?;
-    let algorithms = key.spec.signing_algorithms();
-    if algorithms.is_empty() {
+    if !key.spec.is_asymmetric() {
         // AWS: a symmetric or HMAC key has no public key (UnsupportedOperationException,
         // API reference GetPublicKey); the wording is the emulator's own.
         return Err(KmsError::UnsupportedOperation(format!(
@@ -266,8 +272,10 @@ pub fn get_public_key(
         public_key: Blob(der),
         customer_master_key_spec: key.spec.name(),
         key_spec: key.spec.name(),
-        key_usage: key.spec.usage(),
-        signing_algorithms: algorithms,
+        key_usage: key.usage.name(),
+        signing_algorithms: key.usage.signing_algorithms(key.spec),
+        encryption_algorithms: key.usage.encryption_algorithms(key.spec),
+        key_agreement_algorithms: key.usage.key_agreement_algorithms(),
     })
 }
 

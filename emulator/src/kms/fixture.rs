@@ -134,6 +134,7 @@ pub fn load_key(
         material,
     );
     key.spec = spec;
+    key.usage = super::specs::KeyUsage::default_for(spec);
     key.mac_key = mac_key;
     key.sign_key = spec.generate_sign_key();
     if fixture.enabled == Some(false) {
@@ -175,7 +176,7 @@ pub fn encrypt_unchecked(
     let id = data.resolve(key_id, region, account)?;
     let key = &data.keys[&id];
     if key.spec != KeySpec::SymmetricDefault {
-        return Err(super::specs::wrong_usage(&key.arn, key.spec, "Encrypt"));
+        return Err(super::specs::wrong_usage(&key.arn, key.usage, "Encrypt"));
     }
     let material = key
         .materials

@@ -19,6 +19,7 @@ pub mod keys;
 pub mod lifecycle;
 pub mod mac;
 pub mod model;
+pub mod oaep;
 pub mod policies;
 pub mod rotation;
 pub mod specs;
@@ -158,6 +159,7 @@ pub fn new_key(
         spec: specs::KeySpec::SymmetricDefault,
         mac_key: None,
         sign_key: None,
+        usage: specs::KeyUsage::EncryptDecrypt,
     }
 }
 

@@ -271,7 +271,10 @@ const CRYPTO: &[Key] = &[
         "kms:EncryptionContextKeys",
         "the encryption context's keys (multivalued)",
     ),
-    key("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT"),
+    key(
+        "kms:EncryptionAlgorithm",
+        "SYMMETRIC_DEFAULT, or the EncryptionAlgorithm member for an RSA key",
+    ),
     key(
         "kms:RequestAlias",
         "the alias the KeyId names the key by (alias/NAME or its ARN)",

@@ -1,0 +1,303 @@
+//! KMS asymmetric cryptography beyond signing, through the official aws-sdk-kms client,
+//! each result checked with the `openssl` command (an implementation independent of the
+//! emulator's): RSA encryption keys (Encrypt, Decrypt, ReEncrypt with RSAES_OAEP_SHA_1
+//! and RSAES_OAEP_SHA_256), data key pairs (GenerateDataKeyPair and its
+//! WithoutPlaintext form), and key agreement keys (DeriveSharedSecret with ECDH).
+
+use crate::common::{config_as, error_of, unique};
+use aws_sdk_kms::primitives::Blob;
+use aws_sdk_kms::types::{EncryptionAlgorithmSpec, KeySpec, KeyUsageType};
+use aws_sdk_kms::Client;
+use std::path::{Path, PathBuf};
+
+async fn kms() -> Client {
+    Client::new(&config_as("test", "test", None).await)
+}
+
+/// Runs `openssl` in `dir` and returns its standard output; the test fails if it fails.
+fn openssl(args: &[&str], dir: &Path) -> String {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the openssl command is needed for the interoperability checks");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A scratch directory of this test's own.
+fn scratch(prefix: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(unique(prefix));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes a DER SubjectPublicKeyInfo as `name` (PEM) in `dir`, through openssl.
+fn public_pem(der: &[u8], name: &str, dir: &Path) {
+    std::fs::write(dir.join("pub.der"), der).unwrap();
+    openssl(
+        &[
+            "pkey", "-pubin", "-inform", "DER", "-in", "pub.der", "-out", name,
+        ],
+        dir,
+    );
+}
+
+async fn create(client: &Client, spec: KeySpec, usage: KeyUsageType) -> String {
+    client
+        .create_key()
+        .key_spec(spec)
+        .key_usage(usage)
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .key_id()
+        .to_owned()
+}
+
+/// An RSA encryption key: data that openssl encrypts with the public key from
+/// GetPublicKey decrypts through Decrypt, for both OAEP algorithms; Encrypt's
+/// ciphertext is as long as the modulus and decrypts through Decrypt; ReEncrypt moves a
+/// ciphertext to and from a symmetric key; and the errors of the API reference.
+#[tokio::test]
+async fn rsa_encryption_keys_interoperate_with_openssl() {
+    let client = kms().await;
+    let created = client
+        .create_key()
+        .key_spec(KeySpec::Rsa2048)
+        .key_usage(KeyUsageType::EncryptDecrypt)
+        .send()
+        .await
+        .unwrap();
+    let metadata = created.key_metadata().unwrap();
+    let key = metadata.key_id().to_owned();
+    assert_eq!(metadata.key_usage(), Some(&KeyUsageType::EncryptDecrypt));
+    assert_eq!(
+        metadata.encryption_algorithms(),
+        [
+            EncryptionAlgorithmSpec::RsaesOaepSha1,
+            EncryptionAlgorithmSpec::RsaesOaepSha256
+        ]
+    );
+    assert!(metadata.signing_algorithms().is_empty());
+    let public = client.get_public_key().key_id(&key).send().await.unwrap();
+    assert_eq!(public.key_usage(), Some(&KeyUsageType::EncryptDecrypt));
+    assert_eq!(public.encryption_algorithms().len(), 2);
+    let dir = scratch("kms-oaep-");
+    public_pem(public.public_key().unwrap().as_ref(), "pub.pem", &dir);
+    let message = b"wrapped data key 0123456789abcdef";
+    std::fs::write(dir.join("msg"), message).unwrap();
+    for (algorithm, hash) in [
+        (EncryptionAlgorithmSpec::RsaesOaepSha1, "sha1"),
+        (EncryptionAlgorithmSpec::RsaesOaepSha256, "sha256"),
+    ] {
+        // Encrypted outside KMS with the public key (OAEP and MGF1 of the same hash).
+        let md = format!("rsa_oaep_md:{hash}");
+        let mgf = format!("rsa_mgf1_md:{hash}");
+        openssl(
+            &[
+                "pkeyutl",
+                "-encrypt",
+                "-pubin",
+                "-inkey",
+                "pub.pem",
+                "-pkeyopt",
+                "rsa_padding_mode:oaep",
+                "-pkeyopt",
+                &md,
+                "-pkeyopt",
+                &mgf,
+                "-in",
+                "msg",
+                "-out",
+                "ct",
+            ],
+            &dir,
+        );
+        let outside = std::fs::read(dir.join("ct")).unwrap();
+        let decrypted = client
+            .decrypt()
+            .key_id(&key)
+            .encryption_algorithm(algorithm.clone())
+            .ciphertext_blob(Blob::new(outside.clone()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(decrypted.plaintext().unwrap().as_ref(), message);
+        assert_eq!(decrypted.encryption_algorithm(), Some(&algorithm));
+        assert!(decrypted.key_id().unwrap().ends_with(&key));
+        // Encrypt's ciphertext: bare OAEP, as long as the 2048-bit modulus.
+        let sealed = client
+            .encrypt()
+            .key_id(&key)
+            .encryption_algorithm(algorithm.clone())
+            .plaintext(Blob::new(message.to_vec()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(sealed.encryption_algorithm(), Some(&algorithm));
+        let blob = sealed.ciphertext_blob().unwrap().as_ref().to_vec();
+        assert_eq!(blob.len(), 256);
+        let back = client
+            .decrypt()
+            .key_id(&key)
+            .encryption_algorithm(algorithm.clone())
+            .ciphertext_blob(Blob::new(blob))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(back.plaintext().unwrap().as_ref(), message);
+    }
+    // The limits of the API reference: 190 bytes with SHA-256 for RSA_2048, 214 with SHA-1.
+    for (algorithm, limit) in [
+        (EncryptionAlgorithmSpec::RsaesOaepSha256, 190),
+        (EncryptionAlgorithmSpec::RsaesOaepSha1, 214),
+    ] {
+        let at_limit = client
+            .encrypt()
+            .key_id(&key)
+            .encryption_algorithm(algorithm.clone())
+            .plaintext(Blob::new(vec![1u8; limit]))
+            .send()
+            .await;
+        assert!(at_limit.is_ok(), "{algorithm:?}");
+        let over = client
+            .encrypt()
+            .key_id(&key)
+            .encryption_algorithm(algorithm.clone())
+            .plaintext(Blob::new(vec![1u8; limit + 1]))
+            .send()
+            .await;
+        let (code, message) = error_of(over);
+        assert_eq!(code, "ValidationException");
+        assert!(
+            message.contains(&format!("larger than {limit} bytes")),
+            "{message}"
+        );
+    }
+    // No algorithm: KMS assumes SYMMETRIC_DEFAULT, which an RSA key refuses.
+    let without = client
+        .encrypt()
+        .key_id(&key)
+        .plaintext(Blob::new(b"x".to_vec()))
+        .send()
+        .await;
+    let (code, message) = error_of(without);
+    assert_eq!(code, "InvalidKeyUsageException");
+    assert_eq!(
+        message,
+        "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_2048."
+    );
+    // A ciphertext decrypted with the other algorithm, or without naming the key.
+    let sha1 = client
+        .encrypt()
+        .key_id(&key)
+        .encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha1)
+        .plaintext(Blob::new(b"x".to_vec()))
+        .send()
+        .await
+        .unwrap()
+        .ciphertext_blob
+        .unwrap();
+    let wrong = client
+        .decrypt()
+        .key_id(&key)
+        .encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha256)
+        .ciphertext_blob(sha1.clone())
+        .send()
+        .await;
+    assert_eq!(error_of(wrong).0, "IncorrectKeyException");
+    let unnamed = client
+        .decrypt()
+        .encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha1)
+        .ciphertext_blob(sha1.clone())
+        .send()
+        .await;
+    assert_eq!(error_of(unnamed).0, "InvalidCiphertextException");
+    // An RSA key makes no data keys and no signatures.
+    let data_key = client
+        .generate_data_key()
+        .key_id(&key)
+        .number_of_bytes(32)
+        .send()
+        .await;
+    assert_eq!(error_of(data_key).0, "InvalidKeyUsageException");
+    let sign = client
+        .sign()
+        .key_id(&key)
+        .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::RsassaPssSha256)
+        .message(Blob::new(b"m".to_vec()))
+        .send()
+        .await;
+    assert_eq!(error_of(sign).0, "InvalidKeyUsageException");
+    // ReEncrypt from the RSA key to a symmetric key and back.
+    let symmetric = client
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .key_id()
+        .to_owned();
+    let moved = client
+        .re_encrypt()
+        .ciphertext_blob(sha1)
+        .source_key_id(&key)
+        .source_encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha1)
+        .destination_key_id(&symmetric)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        moved.source_encryption_algorithm(),
+        Some(&EncryptionAlgorithmSpec::RsaesOaepSha1)
+    );
+    assert_eq!(
+        moved.destination_encryption_algorithm(),
+        Some(&EncryptionAlgorithmSpec::SymmetricDefault)
+    );
+    let returned = client
+        .re_encrypt()
+        .ciphertext_blob(moved.ciphertext_blob.unwrap())
+        .destination_key_id(&key)
+        .destination_encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha256)
+        .send()
+        .await
+        .unwrap();
+    let last = returned.ciphertext_blob.unwrap();
+    assert_eq!(last.as_ref().len(), 256);
+    let plain = client
+        .decrypt()
+        .key_id(&key)
+        .encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha256)
+        .ciphertext_blob(last)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.plaintext().unwrap().as_ref(), b"x");
+    // Each RSA size has its modulus.
+    for (spec, len) in [(KeySpec::Rsa3072, 384), (KeySpec::Rsa4096, 512)] {
+        let big = create(&client, spec.clone(), KeyUsageType::EncryptDecrypt).await;
+        let sealed = client
+            .encrypt()
+            .key_id(&big)
+            .encryption_algorithm(EncryptionAlgorithmSpec::RsaesOaepSha256)
+            .plaintext(Blob::new(b"y".to_vec()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            sealed.ciphertext_blob().unwrap().as_ref().len(),
+            len,
+            "{spec:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
