@@ -301,3 +301,152 @@ async fn rsa_encryption_keys_interoperate_with_openssl() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// GenerateDataKeyPair for every pair spec: openssl signs with the plaintext private key
+/// (DER PKCS #8) and verifies with the public key (DER SubjectPublicKeyInfo), so the two
+/// are a pair; the encrypted private key decrypts through Decrypt, with the same
+/// encryption context, to the same bytes, and not with another context. The
+/// WithoutPlaintext form gives a public key whose private key Decrypt returns.
+#[tokio::test]
+async fn data_key_pairs_are_pairs_for_openssl() {
+    use aws_sdk_kms::types::DataKeyPairSpec;
+    let client = kms().await;
+    let key = client
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata()
+        .unwrap()
+        .key_id()
+        .to_owned();
+    let dir = scratch("kms-pairs-");
+    std::fs::write(dir.join("msg"), b"release 1.2.3").unwrap();
+    let sign_and_verify = |private_der: &[u8], public_der: &[u8], what: &str| {
+        std::fs::write(dir.join("priv.der"), private_der).unwrap();
+        openssl(
+            &[
+                "pkey", "-inform", "DER", "-in", "priv.der", "-out", "priv.pem",
+            ],
+            &dir,
+        );
+        public_pem(public_der, "pub.pem", &dir);
+        openssl(
+            &["dgst", "-sha256", "-sign", "priv.pem", "-out", "sig", "msg"],
+            &dir,
+        );
+        let verified = openssl(
+            &[
+                "dgst",
+                "-sha256",
+                "-verify",
+                "pub.pem",
+                "-signature",
+                "sig",
+                "msg",
+            ],
+            &dir,
+        );
+        assert!(verified.contains("Verified OK"), "{what}: {verified}");
+    };
+    for spec in [
+        DataKeyPairSpec::EccNistP256,
+        DataKeyPairSpec::EccNistP384,
+        DataKeyPairSpec::EccNistP521,
+        DataKeyPairSpec::EccSecgP256K1,
+        DataKeyPairSpec::Rsa2048,
+        DataKeyPairSpec::Rsa3072,
+        DataKeyPairSpec::Rsa4096,
+    ] {
+        let out = client
+            .generate_data_key_pair()
+            .key_id(&key)
+            .key_pair_spec(spec.clone())
+            .encryption_context("purpose", "pair")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.key_pair_spec(), Some(&spec));
+        assert!(out.key_id().unwrap().ends_with(&key));
+        let private = out.private_key_plaintext().unwrap().as_ref().to_vec();
+        let public = out.public_key().unwrap().as_ref().to_vec();
+        sign_and_verify(&private, &public, spec.as_str());
+        let text = openssl(
+            &["pkey", "-pubin", "-in", "pub.pem", "-noout", "-text"],
+            &dir,
+        );
+        let expected = match spec {
+            DataKeyPairSpec::EccNistP256 => "prime256v1",
+            DataKeyPairSpec::EccNistP384 => "secp384r1",
+            DataKeyPairSpec::EccNistP521 => "secp521r1",
+            DataKeyPairSpec::EccSecgP256K1 => "secp256k1",
+            DataKeyPairSpec::Rsa2048 => "2048 bit",
+            DataKeyPairSpec::Rsa3072 => "3072 bit",
+            _ => "4096 bit",
+        };
+        assert!(text.contains(expected), "{spec:?}: {text}");
+        let decrypted = client
+            .decrypt()
+            .ciphertext_blob(out.private_key_ciphertext_blob.clone().unwrap())
+            .encryption_context("purpose", "pair")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(decrypted.plaintext().unwrap().as_ref(), private.as_slice());
+        let other_context = client
+            .decrypt()
+            .ciphertext_blob(out.private_key_ciphertext_blob.unwrap())
+            .encryption_context("purpose", "other")
+            .send()
+            .await;
+        assert_eq!(error_of(other_context).0, "InvalidCiphertextException");
+    }
+    let without = client
+        .generate_data_key_pair_without_plaintext()
+        .key_id(&key)
+        .key_pair_spec(DataKeyPairSpec::EccNistP256)
+        .send()
+        .await
+        .unwrap();
+    let private = client
+        .decrypt()
+        .ciphertext_blob(without.private_key_ciphertext_blob.clone().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .plaintext
+        .unwrap();
+    sign_and_verify(
+        private.as_ref(),
+        without.public_key().unwrap().as_ref(),
+        "without plaintext",
+    );
+    // DryRun, SM2 outside China, and keys that cannot protect a pair.
+    let dry = client
+        .generate_data_key_pair()
+        .key_id(&key)
+        .key_pair_spec(DataKeyPairSpec::Rsa2048)
+        .dry_run(true)
+        .send()
+        .await;
+    assert_eq!(error_of(dry).0, "DryRunOperationException");
+    let sm2 = client
+        .generate_data_key_pair()
+        .key_id(&key)
+        .key_pair_spec(DataKeyPairSpec::Sm2)
+        .send()
+        .await;
+    assert_eq!(error_of(sm2).0, "UnsupportedOperationException");
+    let signing = create(&client, KeySpec::EccNistP256, KeyUsageType::SignVerify).await;
+    let rsa = create(&client, KeySpec::Rsa2048, KeyUsageType::EncryptDecrypt).await;
+    for wrong in [signing, rsa] {
+        let refused = client
+            .generate_data_key_pair_without_plaintext()
+            .key_id(&wrong)
+            .key_pair_spec(DataKeyPairSpec::EccNistP256)
+            .send()
+            .await;
+        assert_eq!(error_of(refused).0, "InvalidKeyUsageException");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

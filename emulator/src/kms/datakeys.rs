@@ -99,7 +99,7 @@ pub struct ReEncryptOutput {
 }
 
 /// Refuses a Nitro enclave `Recipient`, which the emulator cannot attest.
-fn refuse_recipient(recipient: &Option<serde_json::Value>) -> Result<(), KmsError> {
+pub(crate) fn refuse_recipient(recipient: &Option<serde_json::Value>) -> Result<(), KmsError> {
     if recipient.is_some() {
         return Err(KmsError::UnsupportedOperation(
             "The Recipient parameter (Nitro enclave attestation) is not supported by this emulator.".to_owned(),

@@ -15,6 +15,7 @@ pub mod datakeys;
 pub mod error;
 pub mod fixture;
 pub mod grants;
+pub mod keypairs;
 pub mod keys;
 pub mod lifecycle;
 pub mod mac;
@@ -65,6 +66,14 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
         ),
         operation!("TrentService.Encrypt", cipher::encrypt),
         operation!("TrentService.GenerateDataKey", datakeys::generate_data_key),
+        operation!(
+            "TrentService.GenerateDataKeyPair",
+            keypairs::generate_data_key_pair
+        ),
+        operation!(
+            "TrentService.GenerateDataKeyPairWithoutPlaintext",
+            keypairs::generate_data_key_pair_without_plaintext
+        ),
         operation!(
             "TrentService.GenerateDataKeyWithoutPlaintext",
             datakeys::generate_data_key_without_plaintext

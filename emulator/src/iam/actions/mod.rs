@@ -21,8 +21,7 @@
 //! Keys the Reference lists that can never be present here are left out, each with why:
 //! `lambda:Layer`, `lambda:VpcIds`, `lambda:SubnetIds`, `lambda:SecurityGroupIds` (the
 //! emulator refuses Layers and VpcConfig before authorising), `lambda:CodeSigningConfigArn`
-//! (no code signing), `kms:DataKeyPairSpec`, `kms:SigningAlgorithm`, `kms:MacAlgorithm`,
-//! `kms:KeyAgreementAlgorithm` (no asymmetric or HMAC keys), `kms:GrantIsForAWSResource`
+//! (no code signing), `kms:GrantIsForAWSResource`
 //! `= true` and `kms:ViaService` on direct calls (only SSM calls KMS on a caller's behalf),
 //! `kms:ExpirationModel`, `kms:ValidTo`, `kms:WrappingAlgorithm`, `kms:WrappingKeySpec`,
 //! `kms:ReplicaRegion`, `kms:PrimaryRegion` (no imported material, no multi-Region keys),
@@ -281,6 +280,24 @@ const CRYPTO: &[Key] = &[
     ),
 ];
 
+/// The keys of GenerateDataKeyPair and GenerateDataKeyPairWithoutPlaintext.
+const DATA_KEY_PAIR: &[Key] = &[
+    key(
+        "kms:EncryptionContext:${Key}",
+        "each pair of the encryption context",
+    ),
+    key(
+        "kms:EncryptionContextKeys",
+        "the encryption context's keys (multivalued)",
+    ),
+    key("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT"),
+    key("kms:DataKeyPairSpec", "the KeyPairSpec member"),
+    key(
+        "kms:RequestAlias",
+        "the alias the KeyId names the key by (alias/NAME or its ARN)",
+    ),
+];
+
 const fn on_key(
     name: &'static str,
     actions: &'static [&'static str],
@@ -382,6 +399,16 @@ pub const KMS: &[Operation] = &[
     ),
     on_key("Encrypt", &["kms:Encrypt"], CRYPTO),
     on_key("GenerateDataKey", &["kms:GenerateDataKey"], CRYPTO),
+    on_key(
+        "GenerateDataKeyPair",
+        &["kms:GenerateDataKeyPair"],
+        DATA_KEY_PAIR,
+    ),
+    on_key(
+        "GenerateDataKeyPairWithoutPlaintext",
+        &["kms:GenerateDataKeyPairWithoutPlaintext"],
+        DATA_KEY_PAIR,
+    ),
     on_key(
         "GenerateDataKeyWithoutPlaintext",
         &["kms:GenerateDataKeyWithoutPlaintext"],

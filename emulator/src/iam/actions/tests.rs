@@ -446,6 +446,18 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
         json!({"KeyId": "alias/table", "KeySpec": "AES_256", "EncryptionContext": {"purpose": "t"}}),
         &crypto
     );
+    let mut pair = crypto.to_vec();
+    pair.push(("kms:DataKeyPairSpec", "ECC_NIST_P256"));
+    kms!(
+        "GenerateDataKeyPair",
+        json!({"KeyId": "alias/table", "KeyPairSpec": "ECC_NIST_P256", "EncryptionContext": {"purpose": "t"}}),
+        &pair
+    );
+    kms!(
+        "GenerateDataKeyPairWithoutPlaintext",
+        json!({"KeyId": "alias/table", "KeyPairSpec": "ECC_NIST_P256", "EncryptionContext": {"purpose": "t"}}),
+        &pair
+    );
     kms!(
         "ReEncrypt",
         json!({"CiphertextBlob": blob, "SourceKeyId": "alias/table", "SourceEncryptionContext": {"purpose": "t"},
