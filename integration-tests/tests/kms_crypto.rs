@@ -450,3 +450,149 @@ async fn data_key_pairs_are_pairs_for_openssl() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A key agreement key on each NIST curve: the shared secret DeriveSharedSecret gives
+/// for a public key made by openssl equals the one `openssl pkeyutl -derive` computes
+/// with that key's private half and the KMS key's public key from GetPublicKey. The
+/// errors: another curve, another usage, secp256k1 (which KMS keeps to signing), DryRun
+/// and an attestation document.
+#[tokio::test]
+async fn ecdh_shared_secrets_match_openssl() {
+    use aws_sdk_kms::types::{KeyAgreementAlgorithmSpec, RecipientInfo};
+    let client = kms().await;
+    let dir = scratch("kms-ecdh-");
+    let mut keys = Vec::new();
+    for (spec, curve, len) in [
+        (KeySpec::EccNistP256, "P-256", 32),
+        (KeySpec::EccNistP384, "P-384", 48),
+        (KeySpec::EccNistP521, "P-521", 66),
+    ] {
+        let created = client
+            .create_key()
+            .key_spec(spec.clone())
+            .key_usage(KeyUsageType::KeyAgreement)
+            .send()
+            .await
+            .unwrap();
+        let metadata = created.key_metadata().unwrap();
+        assert_eq!(metadata.key_usage(), Some(&KeyUsageType::KeyAgreement));
+        assert_eq!(
+            metadata.key_agreement_algorithms(),
+            [KeyAgreementAlgorithmSpec::Ecdh]
+        );
+        let key = metadata.key_id().to_owned();
+        let public = client.get_public_key().key_id(&key).send().await.unwrap();
+        assert_eq!(
+            public.key_agreement_algorithms(),
+            [KeyAgreementAlgorithmSpec::Ecdh]
+        );
+        public_pem(public.public_key().unwrap().as_ref(), "kms.pem", &dir);
+        let paramgen = format!("ec_paramgen_curve:{curve}");
+        openssl(
+            &[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                &paramgen,
+                "-out",
+                "mine.pem",
+            ],
+            &dir,
+        );
+        openssl(
+            &[
+                "pkey", "-in", "mine.pem", "-pubout", "-outform", "DER", "-out", "mine.der",
+            ],
+            &dir,
+        );
+        openssl(
+            &[
+                "pkeyutl", "-derive", "-inkey", "mine.pem", "-peerkey", "kms.pem", "-out", "secret",
+            ],
+            &dir,
+        );
+        let expected = std::fs::read(dir.join("secret")).unwrap();
+        assert_eq!(expected.len(), len);
+        let mine = std::fs::read(dir.join("mine.der")).unwrap();
+        let derived = client
+            .derive_shared_secret()
+            .key_id(&key)
+            .key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh)
+            .public_key(Blob::new(mine.clone()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            derived.shared_secret().unwrap().as_ref(),
+            expected.as_slice(),
+            "{spec:?}"
+        );
+        assert!(derived.key_id().unwrap().ends_with(&key));
+        assert_eq!(
+            derived.key_agreement_algorithm(),
+            Some(&KeyAgreementAlgorithmSpec::Ecdh)
+        );
+        keys.push((key, mine));
+    }
+    // A P-384 public key for the P-256 key is refused.
+    let refused = client
+        .derive_shared_secret()
+        .key_id(&keys[0].0)
+        .key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh)
+        .public_key(Blob::new(keys[1].1.clone()))
+        .send()
+        .await;
+    assert_eq!(error_of(refused).0, "ValidationException");
+    let dry = client
+        .derive_shared_secret()
+        .key_id(&keys[0].0)
+        .key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh)
+        .public_key(Blob::new(keys[0].1.clone()))
+        .dry_run(true)
+        .send()
+        .await;
+    assert_eq!(error_of(dry).0, "DryRunOperationException");
+    let attested = client
+        .derive_shared_secret()
+        .key_id(&keys[0].0)
+        .key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh)
+        .public_key(Blob::new(keys[0].1.clone()))
+        .recipient(
+            RecipientInfo::builder()
+                .attestation_document(Blob::new(b"not signed by Nitro".to_vec()))
+                .key_encryption_algorithm(
+                    aws_sdk_kms::types::KeyEncryptionMechanism::RsaesOaepSha256,
+                )
+                .build(),
+        )
+        .send()
+        .await;
+    assert_eq!(error_of(attested).0, "UnsupportedOperationException");
+    // A key agreement key does not sign; a signing key does not agree.
+    let sign = client
+        .sign()
+        .key_id(&keys[0].0)
+        .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha256)
+        .message(Blob::new(b"m".to_vec()))
+        .send()
+        .await;
+    assert_eq!(error_of(sign).0, "InvalidKeyUsageException");
+    let signing = create(&client, KeySpec::EccNistP256, KeyUsageType::SignVerify).await;
+    let wrong = client
+        .derive_shared_secret()
+        .key_id(&signing)
+        .key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh)
+        .public_key(Blob::new(keys[0].1.clone()))
+        .send()
+        .await;
+    assert_eq!(error_of(wrong).0, "InvalidKeyUsageException");
+    let secp256k1 = client
+        .create_key()
+        .key_spec(KeySpec::EccSecgP256K1)
+        .key_usage(KeyUsageType::KeyAgreement)
+        .send()
+        .await;
+    assert_eq!(error_of(secp256k1).0, "ValidationException");
+    let _ = std::fs::remove_dir_all(&dir);
+}

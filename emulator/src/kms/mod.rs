@@ -7,6 +7,7 @@
 //! [`cipher::decrypt_as_caller`].
 
 pub mod access;
+pub mod agreement;
 pub mod aliases;
 pub mod asymmetric;
 pub mod cipher;
@@ -53,6 +54,10 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
         operation!("TrentService.CreateKey", keys::create_key),
         operation!("TrentService.Decrypt", cipher::decrypt),
         operation!("TrentService.DeleteAlias", aliases::delete_alias),
+        operation!(
+            "TrentService.DeriveSharedSecret",
+            agreement::derive_shared_secret
+        ),
         operation!("TrentService.DescribeKey", keys::describe_key),
         operation!("TrentService.DisableKey", lifecycle::disable_key),
         operation!(

@@ -379,6 +379,20 @@ pub const KMS: &[Operation] = &[
         keys: &[],
     },
     on_key(
+        "DeriveSharedSecret",
+        &["kms:DeriveSharedSecret"],
+        &[
+            key(
+                "kms:KeyAgreementAlgorithm",
+                "the KeyAgreementAlgorithm member",
+            ),
+            key(
+                "kms:RequestAlias",
+                "the alias the KeyId names the key by (alias/NAME or its ARN)",
+            ),
+        ],
+    ),
+    on_key(
         "DescribeKey",
         &["kms:DescribeKey"],
         &[key(

@@ -636,6 +636,36 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
             ("kms:KeySpec", "ECC_NIST_P256")
         ]
     );
+    // An ECDH key agreement key, named by an alias of its own; the peer's public key is
+    // the signing key's (same curve).
+    let agreement_key = kms!(
+        "CreateKey",
+        json!({"KeySpec": "ECC_NIST_P256", "KeyUsage": "KEY_AGREEMENT",
+        "Tags": [{"TagKey": "team", "TagValue": "blue"}]}),
+        &[("kms:KeyUsage", "KEY_AGREEMENT")]
+    )["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    kms!(
+        "CreateAlias",
+        json!({"AliasName": "alias/agree", "TargetKeyId": agreement_key}),
+        &[]
+    );
+    let peer = kms!("GetPublicKey", json!({"KeyId": "alias/sign"}), &[])["PublicKey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    kms!(
+        "DeriveSharedSecret",
+        json!({"KeyId": "alias/agree", "KeyAgreementAlgorithm": "ECDH", "PublicKey": peer}),
+        &[
+            ("aws:ResourceTag/team", "blue"),
+            ("kms:KeyAgreementAlgorithm", "ECDH"),
+            ("kms:KeyUsage", "KEY_AGREEMENT"),
+            ("kms:RequestAlias", "alias/agree")
+        ]
+    );
     kms!("ListKeys", json!({}), &[("kms:CallerAccount", ACCOUNT)]);
     kms!("ListAliases", json!({}), &[("kms:CallerAccount", ACCOUNT)]);
     kms!(
