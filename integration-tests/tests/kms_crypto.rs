@@ -594,5 +594,19 @@ async fn ecdh_shared_secrets_match_openssl() {
         .send()
         .await;
     assert_eq!(error_of(secp256k1).0, "ValidationException");
+    // SM2 is a China Regions key spec.
+    let sm2 = client
+        .create_key()
+        .key_spec(KeySpec::Sm2)
+        .key_usage(KeyUsageType::KeyAgreement)
+        .send()
+        .await;
+    assert_eq!(
+        error_of(sm2),
+        (
+            "UnsupportedOperationException".to_owned(),
+            "KeySpec SM2 is not supported in this Region".to_owned()
+        )
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -205,6 +205,13 @@ pub fn create_key(
         .as_deref()
         .or(input.customer_master_key_spec.as_deref())
         .unwrap_or("SYMMETRIC_DEFAULT");
+    if spec == "SM2" {
+        // A China Regions key spec; elsewhere AWS answers in these words (recorded in
+        // floci-io/floci#3026 against us-east-1).
+        return Err(KmsError::UnsupportedOperation(
+            "KeySpec SM2 is not supported in this Region".to_owned(),
+        ));
+    }
     let Some(spec) = KeySpec::parse(spec) else {
         return Err(KmsError::UnsupportedOperation(format!(
             "KeySpec {spec} is not supported by this emulator; only SYMMETRIC_DEFAULT, HMAC, ECC (ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1) and RSA (RSA_2048, RSA_3072, RSA_4096) keys are."
