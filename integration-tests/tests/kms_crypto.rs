@@ -610,3 +610,154 @@ async fn ecdh_shared_secrets_match_openssl() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The new operations are authorised as the others are: a key policy's condition on
+/// `kms:DataKeyPairSpec` and on `kms:EncryptionAlgorithm` (an RSA key) decides, and a
+/// grant for GenerateDataKeyPairWithoutPlaintext or DeriveSharedSecret allows exactly
+/// that operation to its grantee.
+#[tokio::test]
+async fn key_policies_and_grants_decide_the_new_operations() {
+    use aws_sdk_kms::types::{DataKeyPairSpec, GrantOperation, KeyAgreementAlgorithmSpec};
+    const ACCOUNT: &str = "123456789012";
+    let root = kms().await;
+    let grantee_arn = format!("arn:aws:iam::{ACCOUNT}:user/kms-grantee");
+    let grantee = Client::new(&config_as("AKIAKMSGRANTEE000001", "kms-grantee-secret", None).await);
+    let policy = |action: &str, key: &str, value: &str| {
+        serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")},
+                 "Action": "kms:*", "Resource": "*"},
+                {"Effect": "Allow", "Principal": {"AWS": grantee_arn.clone()},
+                 "Action": action, "Resource": "*",
+                 "Condition": {"StringEquals": {key: value}}}
+            ]
+        })
+        .to_string()
+    };
+    let pairs = root
+        .create_key()
+        .policy(policy(
+            "kms:GenerateDataKeyPair",
+            "kms:DataKeyPairSpec",
+            "ECC_NIST_P256",
+        ))
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    grantee
+        .generate_data_key_pair()
+        .key_id(&pairs)
+        .key_pair_spec(DataKeyPairSpec::EccNistP256)
+        .send()
+        .await
+        .expect("the policy allows P-256 pairs");
+    let (code, message) = error_of(
+        grantee
+            .generate_data_key_pair()
+            .key_id(&pairs)
+            .key_pair_spec(DataKeyPairSpec::EccNistP384)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDeniedException");
+    assert!(message.contains("kms:GenerateDataKeyPair"), "{message}");
+    // A grant for the WithoutPlaintext form allows that form only.
+    root.create_grant()
+        .key_id(&pairs)
+        .grantee_principal(&grantee_arn)
+        .operations(GrantOperation::GenerateDataKeyPairWithoutPlaintext)
+        .send()
+        .await
+        .unwrap();
+    grantee
+        .generate_data_key_pair_without_plaintext()
+        .key_id(&pairs)
+        .key_pair_spec(DataKeyPairSpec::EccNistP384)
+        .send()
+        .await
+        .expect("the grant allows it");
+    // An RSA key whose policy lets the grantee decrypt with RSAES_OAEP_SHA_256 only.
+    let rsa = root
+        .create_key()
+        .key_spec(KeySpec::Rsa2048)
+        .key_usage(KeyUsageType::EncryptDecrypt)
+        .policy(policy(
+            "kms:Decrypt",
+            "kms:EncryptionAlgorithm",
+            "RSAES_OAEP_SHA_256",
+        ))
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap()
+        .key_id;
+    for (algorithm, allowed) in [
+        (EncryptionAlgorithmSpec::RsaesOaepSha256, true),
+        (EncryptionAlgorithmSpec::RsaesOaepSha1, false),
+    ] {
+        let sealed = root
+            .encrypt()
+            .key_id(&rsa)
+            .encryption_algorithm(algorithm.clone())
+            .plaintext(Blob::new(b"s".to_vec()))
+            .send()
+            .await
+            .unwrap()
+            .ciphertext_blob
+            .unwrap();
+        let opened = grantee
+            .decrypt()
+            .key_id(&rsa)
+            .encryption_algorithm(algorithm.clone())
+            .ciphertext_blob(sealed)
+            .send()
+            .await;
+        if allowed {
+            assert_eq!(opened.unwrap().plaintext.unwrap().as_ref(), b"s");
+        } else {
+            assert_eq!(error_of(opened).0, "AccessDeniedException");
+        }
+    }
+    // A key agreement key: refused without a grant, allowed with one.
+    let agreement = create(&root, KeySpec::EccNistP256, KeyUsageType::KeyAgreement).await;
+    let peer = root
+        .get_public_key()
+        .key_id(&agreement)
+        .send()
+        .await
+        .unwrap()
+        .public_key
+        .unwrap();
+    let derive = || {
+        grantee
+            .derive_shared_secret()
+            .key_id(&agreement)
+            .key_agreement_algorithm(KeyAgreementAlgorithmSpec::Ecdh)
+            .public_key(peer.clone())
+            .send()
+    };
+    assert_eq!(error_of(derive().await).0, "AccessDeniedException");
+    root.create_grant()
+        .key_id(&agreement)
+        .grantee_principal(&grantee_arn)
+        .operations(GrantOperation::DeriveSharedSecret)
+        .send()
+        .await
+        .unwrap();
+    assert!(derive().await.unwrap().shared_secret.is_some());
+    // A grant for Encrypt does not fit a key agreement key.
+    let (code, _) = error_of(
+        root.create_grant()
+            .key_id(&agreement)
+            .grantee_principal(&grantee_arn)
+            .operations(GrantOperation::Encrypt)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationException");
+}
