@@ -125,7 +125,8 @@ struct KeySnap {
     materials: Vec<String>,
     /// An HMAC key's secret (base64).
     mac_key: Option<String>,
-    /// An asymmetric private key (base64): the scalar for ECC, PKCS #8 DER for RSA.
+    /// An asymmetric private key (base64): the scalar for ECC, PKCS #8 DER for RSA, the
+    /// 32-byte seed for ML-DSA.
     private_key: Option<String>,
     rotation_enabled: bool,
     rotation_period_days: u32,
@@ -286,13 +287,15 @@ fn key_snap(key: &Key) -> KeySnap {
     }
 }
 
-/// A private key's bytes: the secret scalar of an ECC key, PKCS #8 DER of an RSA key.
+/// A private key's bytes: the secret scalar of an ECC key, PKCS #8 DER of an RSA key, the
+/// seed of an ML-DSA key.
 fn private_key_bytes(key: &SignKey) -> Vec<u8> {
     match key {
         SignKey::P256(k) => k.to_bytes().to_vec(),
         SignKey::P384(k) => k.to_bytes().to_vec(),
         SignKey::P521(k) => k.to_bytes().to_vec(),
         SignKey::K256(k) => k.to_bytes().to_vec(),
+        SignKey::MlDsa(k) => k.seed(),
         SignKey::Rsa(k) => {
             use rsa::pkcs8::EncodePrivateKey;
             k.to_pkcs8_der()
@@ -313,6 +316,9 @@ fn private_key_of(spec: KeySpec, bytes: &[u8]) -> Option<SignKey> {
         KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 => {
             use rsa::pkcs8::DecodePrivateKey;
             SignKey::Rsa(Box::new(rsa::PrivateKey::from_pkcs8_der(bytes).ok()?))
+        }
+        KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87 => {
+            SignKey::MlDsa(crate::kms::mldsa::MlDsaKey::from_seed(spec, bytes)?)
         }
         _ => return None,
     })
@@ -650,6 +656,7 @@ mod tests {
                 // Keys whose usage is not their spec's default: it survives too.
                 KeyUsage::EncryptDecrypt.apply(key_of(KeySpec::Rsa2048, "k-rsa-encrypt")),
                 KeyUsage::KeyAgreement.apply(key_of(KeySpec::EccNistP384, "k-p384-ecdh")),
+                key_of(KeySpec::MlDsa65, "k-ml-dsa-65"),
             ] {
                 data.keys.insert(key.id.clone(), key);
             }

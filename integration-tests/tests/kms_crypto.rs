@@ -761,3 +761,107 @@ async fn key_policies_and_grants_decide_the_new_operations() {
     );
     assert_eq!(code, "ValidationException");
 }
+
+/// ML-DSA keys: a RAW signature from Sign verifies with the public key from GetPublicKey
+/// in AWS-LC (`aws-lc-rs`, an implementation independent of the emulator's RustCrypto
+/// `ml-dsa`), for each parameter set; a signature of the 64-byte μ (EXTERNAL_MU, computed
+/// here as FIPS 204 defines it) verifies there as a signature of the message itself; Verify
+/// accepts both; DIGEST and a μ of another length are refused.
+#[tokio::test]
+async fn ml_dsa_signatures_verify_with_aws_lc() {
+    use aws_lc_rs::signature::{UnparsedPublicKey, ML_DSA_44, ML_DSA_65, ML_DSA_87};
+    use aws_sdk_kms::types::{MessageType, SigningAlgorithmSpec};
+    use shake::{ExtendableOutput, Shake256, Update, XofReader};
+    let client = kms().await;
+    let message = b"firmware image 7";
+    for (spec, verifier, public_len) in [
+        (KeySpec::MlDsa44, &ML_DSA_44, 1312),
+        (KeySpec::MlDsa65, &ML_DSA_65, 1952),
+        (KeySpec::MlDsa87, &ML_DSA_87, 2592),
+    ] {
+        let created = client
+            .create_key()
+            .key_spec(spec.clone())
+            .key_usage(KeyUsageType::SignVerify)
+            .send()
+            .await
+            .unwrap();
+        let metadata = created.key_metadata().unwrap();
+        assert_eq!(
+            metadata.signing_algorithms(),
+            [SigningAlgorithmSpec::MlDsaShake256]
+        );
+        let key = metadata.key_id().to_owned();
+        let public = client
+            .get_public_key()
+            .key_id(&key)
+            .send()
+            .await
+            .unwrap()
+            .public_key
+            .unwrap();
+        let public = public.as_ref().to_vec();
+        let sign = |message_type: MessageType, message: Vec<u8>| {
+            client
+                .sign()
+                .key_id(&key)
+                .signing_algorithm(SigningAlgorithmSpec::MlDsaShake256)
+                .message_type(message_type)
+                .message(Blob::new(message))
+                .send()
+        };
+        let raw = sign(MessageType::Raw, message.to_vec())
+            .await
+            .unwrap()
+            .signature
+            .unwrap();
+        UnparsedPublicKey::new(verifier, &public)
+            .verify(message, raw.as_ref())
+            .unwrap_or_else(|_| panic!("{spec:?}: AWS-LC rejects the RAW signature"));
+        assert!(UnparsedPublicKey::new(verifier, &public)
+            .verify(b"firmware image 8", raw.as_ref())
+            .is_err());
+        // μ = SHAKE256(SHAKE256(pk, 64) || 0 || 0 || M, 64): pure ML-DSA, empty context
+        // (FIPS 204, Algorithms 2 and 7); the raw public key ends the SubjectPublicKeyInfo.
+        let shake = |parts: &[&[u8]]| {
+            let mut hasher = Shake256::default();
+            for part in parts {
+                hasher.update(part);
+            }
+            let mut out = [0u8; 64];
+            hasher.finalize_xof().read(&mut out);
+            out
+        };
+        let tr = shake(&[&public[public.len() - public_len..]]);
+        let mu = shake(&[&tr, &[0, 0], message]);
+        let over_mu = sign(MessageType::ExternalMu, mu.to_vec())
+            .await
+            .unwrap()
+            .signature
+            .unwrap();
+        UnparsedPublicKey::new(verifier, &public)
+            .verify(message, over_mu.as_ref())
+            .unwrap_or_else(|_| panic!("{spec:?}: AWS-LC rejects the EXTERNAL_MU signature"));
+        for (message_type, signed, signature) in [
+            (MessageType::Raw, message.to_vec(), raw),
+            (MessageType::ExternalMu, mu.to_vec(), over_mu),
+        ] {
+            let valid = client
+                .verify()
+                .key_id(&key)
+                .signing_algorithm(SigningAlgorithmSpec::MlDsaShake256)
+                .message_type(message_type)
+                .message(Blob::new(signed))
+                .signature(signature)
+                .send()
+                .await
+                .unwrap()
+                .signature_valid();
+            assert!(valid, "{spec:?}");
+        }
+        let digest = sign(MessageType::Digest, vec![1u8; 32]).await;
+        assert_eq!(error_of(digest).0, "InvalidKeyUsageException");
+        let short_mu = sign(MessageType::ExternalMu, vec![1u8; 32]).await;
+        assert_eq!(error_of(short_mu).0, "ValidationException");
+    }
+}

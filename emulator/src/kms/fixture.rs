@@ -77,7 +77,7 @@ pub fn load_key(
     let spec_name = fixture.key_spec.as_deref().unwrap_or("SYMMETRIC_DEFAULT");
     let spec = KeySpec::parse(spec_name).ok_or_else(|| {
         fail(format!(
-            "key_spec {spec_name} is not one of SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, RSA_2048, RSA_3072, RSA_4096"
+            "key_spec {spec_name} is not one of SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, RSA_2048, RSA_3072, RSA_4096, ML_DSA_44, ML_DSA_65, ML_DSA_87"
         ))
     })?;
     let given = fixture
@@ -298,6 +298,7 @@ mod tests {
             (0, KeySpec::EccNistP256, "KEY_AGREEMENT"),
             (1, KeySpec::EccSecgP256k1, "SIGN_VERIFY"),
             (2, KeySpec::Rsa2048, "ENCRYPT_DECRYPT"),
+            (3, KeySpec::MlDsa44, "SIGN_VERIFY"),
         ] {
             let id = format!("0badc0de-0000-4000-8000-00000000010{index}");
             let (pem, public) = pem_of(spec);

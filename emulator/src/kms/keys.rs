@@ -214,7 +214,7 @@ pub fn create_key(
     }
     let Some(spec) = KeySpec::parse(spec) else {
         return Err(KmsError::UnsupportedOperation(format!(
-            "KeySpec {spec} is not supported by this emulator; only SYMMETRIC_DEFAULT, HMAC, ECC (ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1) and RSA (RSA_2048, RSA_3072, RSA_4096) keys are."
+            "KeySpec {spec} is not supported by this emulator; only SYMMETRIC_DEFAULT, HMAC, ECC (ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1), RSA (RSA_2048, RSA_3072, RSA_4096) and ML-DSA (ML_DSA_44, ML_DSA_65, ML_DSA_87) keys are."
         )));
     };
     // Each key spec allows one or two usages; KeyUsage defaults to ENCRYPT_DECRYPT, so an

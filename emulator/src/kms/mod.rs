@@ -20,6 +20,7 @@ pub mod keypairs;
 pub mod keys;
 pub mod lifecycle;
 pub mod mac;
+pub mod mldsa;
 pub mod model;
 pub mod oaep;
 pub mod policies;

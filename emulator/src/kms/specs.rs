@@ -3,6 +3,7 @@
 
 use super::crypto::random_bytes;
 use super::error::KmsError;
+use super::mldsa::MlDsaKey;
 
 /// A key's `KeySpec`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +21,10 @@ pub enum KeySpec {
     Rsa2048,
     Rsa3072,
     Rsa4096,
+    /// ML-DSA (FIPS 204) signing keys.
+    MlDsa44,
+    MlDsa65,
+    MlDsa87,
 }
 
 impl KeySpec {
@@ -38,6 +43,9 @@ impl KeySpec {
             "RSA_2048" => KeySpec::Rsa2048,
             "RSA_3072" => KeySpec::Rsa3072,
             "RSA_4096" => KeySpec::Rsa4096,
+            "ML_DSA_44" => KeySpec::MlDsa44,
+            "ML_DSA_65" => KeySpec::MlDsa65,
+            "ML_DSA_87" => KeySpec::MlDsa87,
             _ => return None,
         })
     }
@@ -57,6 +65,9 @@ impl KeySpec {
             KeySpec::Rsa2048 => "RSA_2048",
             KeySpec::Rsa3072 => "RSA_3072",
             KeySpec::Rsa4096 => "RSA_4096",
+            KeySpec::MlDsa44 => "ML_DSA_44",
+            KeySpec::MlDsa65 => "ML_DSA_65",
+            KeySpec::MlDsa87 => "ML_DSA_87",
         }
     }
 
@@ -71,7 +82,10 @@ impl KeySpec {
             | KeySpec::EccSecgP256k1
             | KeySpec::Rsa2048
             | KeySpec::Rsa3072
-            | KeySpec::Rsa4096 => "SIGN_VERIFY",
+            | KeySpec::Rsa4096
+            | KeySpec::MlDsa44
+            | KeySpec::MlDsa65
+            | KeySpec::MlDsa87 => "SIGN_VERIFY",
             KeySpec::Hmac224 | KeySpec::Hmac256 | KeySpec::Hmac384 | KeySpec::Hmac512 => {
                 "GENERATE_VERIFY_MAC"
             }
@@ -150,6 +164,8 @@ impl KeySpec {
                 "RSASSA_PKCS1_V1_5_SHA_384",
                 "RSASSA_PKCS1_V1_5_SHA_512",
             ],
+            // ML-DSA keys: ML_DSA_SHAKE_256 only (same reference).
+            KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87 => &["ML_DSA_SHAKE_256"],
             _ => &[],
         }
     }
@@ -197,6 +213,9 @@ impl KeySpec {
                 use sha2::digest::common::getrandom::SysRng;
                 let key = rsa::PrivateKey::new(&mut SysRng, bits).ok()?;
                 SignKey::Rsa(Box::new(key))
+            }
+            KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87 => {
+                SignKey::MlDsa(MlDsaKey::generate(self)?)
             }
             _ => return None,
         })
@@ -298,6 +317,7 @@ pub enum SignKey {
     P521(Box<p521::ecdsa::SigningKey>),
     K256(k256::ecdsa::SigningKey),
     Rsa(Box<rsa::PrivateKey>),
+    MlDsa(MlDsaKey),
 }
 
 impl std::fmt::Debug for SignKey {
@@ -307,11 +327,13 @@ impl std::fmt::Debug for SignKey {
 }
 
 /// Runs `$body` with `$key` bound to the curve's ECDSA signing key and the type `Der` to
-/// its DER signature (one arm per curve, so that each is a concrete type).
+/// its DER signature (one arm per curve, so that each is a concrete type); an RSA key
+/// runs `$rsa_body`, an ML-DSA key `$ml_body`.
 macro_rules! with_ecdsa {
-    ($sign:expr, |$key:ident| $body:expr, |$rsa:ident| $rsa_body:expr) => {
+    ($sign:expr, |$key:ident| $body:expr, |$rsa:ident| $rsa_body:expr, |$ml:ident| $ml_body:expr) => {
         match $sign {
             SignKey::Rsa($rsa) => $rsa_body,
+            SignKey::MlDsa($ml) => $ml_body,
             SignKey::P256($key) => {
                 type Der = p256::ecdsa::DerSignature;
                 $body
@@ -336,7 +358,8 @@ macro_rules! with_ecdsa {
 impl SignKey {
     /// The signature of a digest with `algorithm`: for ECDSA DER-encoded (ANSI X9.62),
     /// for RSA the PSS (salt as long as the hash, as KMS makes them) or PKCS #1 v1.5
-    /// signature, as KMS answers them.
+    /// signature, as KMS answers them. ML-DSA signs no digests: its "digest" is the RAW
+    /// message itself (see [`MlDsaKey::sign`] for both of its message types).
     pub fn sign_digest(&self, algorithm: &str, digest: &[u8]) -> Result<Vec<u8>, KmsError> {
         use p256::ecdsa::signature::hazmat::PrehashSigner;
         use p256::ecdsa::signature::SignatureEncoding;
@@ -359,7 +382,8 @@ impl SignKey {
                     _ => key.pkcs1v15_sign_prehash::<Sha512>(digest),
                 }
                 .map_err(failed)?
-            }
+            },
+            |key| key.sign("RAW", digest)?
         ))
     }
 
@@ -388,7 +412,8 @@ impl SignKey {
                     _ => public.pkcs1v15_verify_prehash::<Sha512>(digest, signature),
                 }
                 .is_ok()
-            }
+            },
+            |key| key.verify("RAW", digest, signature)
         )
     }
 
@@ -413,7 +438,8 @@ impl SignKey {
                     .map_err(|_| KmsError::Internal("public key encoding failed".to_owned()))?
                     .as_bytes()
                     .to_vec()
-            }
+            },
+            |key| key.public_key_der()?
         ))
     }
 }
@@ -435,6 +461,7 @@ impl SignKey {
                 k.to_pkcs8_der()
                     .map_err(|_| KmsError::Internal("private key encoding failed".to_owned()))?
             }
+            SignKey::MlDsa(k) => return k.to_pkcs8_der(),
         };
         Ok(document.as_bytes().to_vec())
     }
@@ -481,6 +508,14 @@ impl SignKey {
                 }
                 SignKey::Rsa(Box::new(key))
             }
+            KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87 => {
+                SignKey::MlDsa(MlDsaKey::from_pkcs8_pem(spec, pem).ok_or_else(|| {
+                    format!(
+                        "private_key is not a PKCS #8 PEM private key of a {} key",
+                        spec.name()
+                    )
+                })?)
+            }
             _ => {
                 return Err(format!(
                     "private_key is only for asymmetric keys, not {}",
@@ -515,7 +550,7 @@ impl SignKey {
                     .raw_secret_bytes()
                     .to_vec()
             }
-            SignKey::K256(_) | SignKey::Rsa(_) => return None,
+            SignKey::K256(_) | SignKey::Rsa(_) | SignKey::MlDsa(_) => return None,
         })
     }
 }
