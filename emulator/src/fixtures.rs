@@ -139,9 +139,20 @@ pub struct KeyFixture {
     /// For an HMAC key, its secret: as many bytes as the spec's bits / 8.
     #[serde(default)]
     pub key_material: Option<String>,
-    /// `SYMMETRIC_DEFAULT` (default) or `HMAC_224` / `HMAC_256` / `HMAC_384` / `HMAC_512`.
+    /// `SYMMETRIC_DEFAULT` (default), `HMAC_224` / `HMAC_256` / `HMAC_384` / `HMAC_512`,
+    /// or an asymmetric spec (`RSA_*`, `ECC_*`).
     #[serde(default)]
     pub key_spec: Option<String>,
+    /// The key's usage, when its spec allows more than one (RSA: `SIGN_VERIFY` or
+    /// `ENCRYPT_DECRYPT`; NIST curves: `SIGN_VERIFY` or `KEY_AGREEMENT`); the spec's
+    /// default (`ENCRYPT_DECRYPT` for RSA, `SIGN_VERIFY` for ECC) when absent.
+    #[serde(default)]
+    pub key_usage: Option<String>,
+    /// An asymmetric key's private key in PKCS #8 PEM (`-----BEGIN PRIVATE KEY-----`),
+    /// so that its signatures and public key stay the same across restarts. A new key
+    /// pair at every load when absent.
+    #[serde(default)]
+    pub private_key: Option<String>,
 }
 
 /// A parameter (its current version).
@@ -363,6 +374,8 @@ impl std::fmt::Debug for KeyFixture {
                 "key_material",
                 &self.key_material.as_ref().map(|_| REDACTED),
             )
+            .field("key_usage", &self.key_usage)
+            .field("private_key", &self.private_key.as_ref().map(|_| REDACTED))
             .finish_non_exhaustive()
     }
 }

@@ -16,7 +16,7 @@
 //! recorded decisions, invocation records, running execution environments.
 
 use crate::kms::crypto::KeyMaterial;
-use crate::kms::specs::{KeySpec, MacKey, SignKey};
+use crate::kms::specs::{KeySpec, KeyUsage, MacKey, SignKey};
 use crate::kms::store::{Alias, Grant, GrantConstraints, Key, KeyManager, KeyState};
 use crate::lambda::code::{CodePackage, CodeSource, CodeSpec};
 use crate::lambda::config::FunctionConfig;
@@ -182,11 +182,16 @@ pub(crate) struct KeySnap {
     creation_date: i64,
     aws_managed: bool,
     spec: String,
+    /// `KeyUsage`; absent in snapshots taken before keys had a usage of their own (the
+    /// spec's default then).
+    #[serde(default)]
+    usage: Option<String>,
     /// Symmetric material versions, oldest first (base64).
     materials: Vec<String>,
     /// An HMAC key's secret (base64).
     mac_key: Option<String>,
-    /// An asymmetric private key (base64): the scalar for ECC, PKCS #8 DER for RSA.
+    /// An asymmetric private key (base64): the scalar for ECC, PKCS #8 DER for RSA, the
+    /// 32-byte seed for ML-DSA.
     private_key: Option<String>,
     rotation_enabled: bool,
     rotation_period_days: u32,
@@ -489,6 +494,7 @@ fn key_snap(key: &Key) -> KeySnap {
         creation_date: key.creation_date.0,
         aws_managed: key.manager == KeyManager::Aws,
         spec: key.spec.name().to_owned(),
+        usage: Some(key.usage.name().to_owned()),
         materials: key.materials.iter().map(|m| B64.encode(m.0)).collect(),
         mac_key: key.mac_key.as_ref().map(|m| B64.encode(&m.0)),
         private_key: key
@@ -519,13 +525,15 @@ fn key_snap(key: &Key) -> KeySnap {
     }
 }
 
-/// A private key's bytes: the secret scalar of an ECC key, PKCS #8 DER of an RSA key.
+/// A private key's bytes: the secret scalar of an ECC key, PKCS #8 DER of an RSA key, the
+/// seed of an ML-DSA key.
 fn private_key_bytes(key: &SignKey) -> Vec<u8> {
     match key {
         SignKey::P256(k) => k.to_bytes().to_vec(),
         SignKey::P384(k) => k.to_bytes().to_vec(),
         SignKey::P521(k) => k.to_bytes().to_vec(),
         SignKey::K256(k) => k.to_bytes().to_vec(),
+        SignKey::MlDsa(k) => k.seed(),
         SignKey::Rsa(k) => {
             use rsa::pkcs8::EncodePrivateKey;
             k.to_pkcs8_der()
@@ -546,6 +554,9 @@ fn private_key_of(spec: KeySpec, bytes: &[u8]) -> Option<SignKey> {
         KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 => {
             use rsa::pkcs8::DecodePrivateKey;
             SignKey::Rsa(Box::new(rsa::PrivateKey::from_pkcs8_der(bytes).ok()?))
+        }
+        KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87 => {
+            SignKey::MlDsa(crate::kms::mldsa::MlDsaKey::from_seed(spec, bytes)?)
         }
         _ => return None,
     })
@@ -784,7 +795,13 @@ fn restore_key(k: KeySnap) -> Result<Key, SnapshotError> {
         ),
         None => None,
     };
-    if spec.signing_algorithms().is_empty() == sign_key.is_some() {
+    let usage = match &k.usage {
+        None => KeyUsage::default_for(spec),
+        Some(name) => KeyUsage::parse(name)
+            .filter(|u| spec.allows(*u))
+            .ok_or_else(|| corrupt(&what, format!("key usage {name:?} for {}", spec.name())))?,
+    };
+    if spec.is_asymmetric() != sign_key.is_some() {
         return Err(corrupt(&what, "private key missing or unexpected"));
     }
     let grants = k
@@ -828,6 +845,7 @@ fn restore_key(k: KeySnap) -> Result<Key, SnapshotError> {
         spec,
         mac_key,
         sign_key,
+        usage,
     })
 }
 
@@ -851,9 +869,22 @@ mod tests {
             KeyMaterial::generate(),
         );
         key.spec = spec;
+        key.usage = KeyUsage::default_for(spec);
         key.mac_key = spec.generate_mac_key();
         key.sign_key = spec.generate_sign_key();
         key
+    }
+
+    /// Gives a test key another usage.
+    trait Apply {
+        fn apply(self, key: Key) -> Key;
+    }
+
+    impl Apply for KeyUsage {
+        fn apply(self, mut key: Key) -> Key {
+            key.usage = self;
+            key
+        }
     }
 
     fn world() -> EmulatorState {
@@ -887,6 +918,10 @@ mod tests {
                 key_of(KeySpec::EccNistP256, "k-p256"),
                 key_of(KeySpec::EccNistP521, "k-p521"),
                 key_of(KeySpec::EccSecgP256k1, "k-k256"),
+                // Keys whose usage is not their spec's default: it survives too.
+                KeyUsage::EncryptDecrypt.apply(key_of(KeySpec::Rsa2048, "k-rsa-encrypt")),
+                KeyUsage::KeyAgreement.apply(key_of(KeySpec::EccNistP384, "k-p384-ecdh")),
+                key_of(KeySpec::MlDsa65, "k-ml-dsa-65"),
             ] {
                 data.keys.insert(key.id.clone(), key);
             }
@@ -924,6 +959,7 @@ mod tests {
                     assert_eq!(a.rotations, b.rotations, "{id}");
                     assert_eq!(a.mac_key, b.mac_key, "{id}");
                     assert_eq!(a.spec, b.spec, "{id}");
+                    assert_eq!(a.usage, b.usage, "{id}");
                     if let (Some(sa), Some(sb)) = (&a.sign_key, &b.sign_key) {
                         // The restored private key signs what the original verifies.
                         let digest = [7u8; 32];

@@ -733,8 +733,8 @@ async fn every_ecc_curve_signs_as_openssl_verifies() {
 
 /// RSA signing keys: every PSS and PKCS #1 v1.5 algorithm (KMS Developer Guide, "Key spec
 /// reference"), each signature checked by openssl with the public key from GetPublicKey
-/// (PSS with a salt as long as the hash, as KMS signs) and through Verify. An RSA key for
-/// ENCRYPT_DECRYPT is not emulated and says so.
+/// (PSS with a salt as long as the hash, as KMS signs) and through Verify. An RSA key
+/// created without KeyUsage is an encryption key.
 #[tokio::test]
 async fn rsa_signatures_verify_with_openssl() {
     let client = kms().await;
@@ -823,7 +823,9 @@ async fn rsa_signatures_verify_with_openssl() {
         .send()
         .await;
     assert_eq!(error_of(wrong).0, "InvalidKeyUsageException");
+    // Without KeyUsage an RSA key is for ENCRYPT_DECRYPT, the default usage.
     let encryption = client.create_key().key_spec(KeySpec::Rsa2048).send().await;
-    assert_eq!(error_of(encryption).0, "UnsupportedOperationException");
+    let metadata = encryption.unwrap().key_metadata.unwrap();
+    assert_eq!(metadata.key_usage(), Some(&KeyUsageType::EncryptDecrypt));
     let _ = std::fs::remove_dir_all(&dir);
 }

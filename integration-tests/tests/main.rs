@@ -14,6 +14,7 @@ mod crash;
 mod iam_api;
 mod identity;
 mod kms;
+mod kms_crypto;
 mod kms_fidelity;
 mod lambda;
 mod lambda_code;

@@ -72,12 +72,13 @@ fn key_keys(
             keys.insert(&format!("kms:EncryptionContext:{k}"), v.as_str());
             keys.push("kms:EncryptionContextKeys", k.as_str());
         }
-        // Only symmetric keys exist here, whose one algorithm this is.
+        // Only symmetric keys take an encryption context; this is their one algorithm
+        // (RSA keys supply the request's own, see `oaep::check_rsa_request`).
         keys.insert("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
     }
     // Every key the emulator holds is a single-Region key whose material KMS generated.
     keys.insert("kms:KeySpec", key.spec.name());
-    keys.insert("kms:KeyUsage", key.spec.usage());
+    keys.insert("kms:KeyUsage", key.usage.name());
     keys.insert("kms:KeyOrigin", "AWS_KMS");
     keys.insert("kms:MultiRegion", "false");
     if let Some(alias) = &key.requested_alias {

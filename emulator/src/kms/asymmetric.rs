@@ -1,7 +1,8 @@
 //! Asymmetric signing keys' operations: Sign, Verify and GetPublicKey for the ECC key
 //! specs (`ECC_NIST_P256`, `ECC_NIST_P384`, `ECC_NIST_P521`, `ECC_SECG_P256K1`: ECDSA from
 //! the RustCrypto curve crates; signatures DER-encoded as ANSI X9.62 and the public key a
-//! DER SubjectPublicKeyInfo, as KMS answers them). The private key never leaves `kms`.
+//! DER SubjectPublicKeyInfo, as KMS answers them), RSA and ML-DSA (`mldsa.rs`) keys. The
+//! private key never leaves `kms`.
 
 use super::cipher::dry_run;
 use super::error::{validated, KmsError};
@@ -88,7 +89,12 @@ pub struct GetPublicKeyOutput {
     pub customer_master_key_spec: &'static str,
     pub key_spec: &'static str,
     pub key_usage: &'static str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub signing_algorithms: &'static [&'static str],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub encryption_algorithms: &'static [&'static str],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub key_agreement_algorithms: &'static [&'static str],
 }
 
 /// Checks the members Sign and Verify share, as the model constrains them.
@@ -121,7 +127,8 @@ fn signing_key(
         keys.insert("kms:SigningAlgorithm", algorithm);
         keys.insert("kms:MessageType", message_type);
     })?;
-    let algorithm = supported_algorithm(&key, operation, key.spec.signing_algorithms(), algorithm)?;
+    let supported = key.usage.signing_algorithms(key.spec);
+    let algorithm = supported_algorithm(&key, operation, supported, algorithm)?;
     Ok((key, algorithm))
 }
 
@@ -155,6 +162,26 @@ fn prehash(message: &[u8], message_type: &str, algorithm: &str) -> Result<Vec<u8
     }
 }
 
+/// The message types of an ML-DSA key (API reference, Sign `MessageType`): RAW, or
+/// EXTERNAL_MU, a 64-byte μ. DIGEST is for the other signing keys; AWS refuses it for
+/// ML-DSA, in words not known here (the emulator answers as it does for EXTERNAL_MU on a
+/// key that is not ML-DSA).
+fn check_ml_dsa_message(message: &[u8], message_type: &str) -> Result<(), KmsError> {
+    match message_type {
+        "RAW" => Ok(()),
+        "EXTERNAL_MU" if message.len() == super::mldsa::MU_LEN => Ok(()),
+        "EXTERNAL_MU" => Err(KmsError::Validation(format!(
+            "An EXTERNAL_MU message must be {} bytes long, not {}.",
+            super::mldsa::MU_LEN,
+            message.len()
+        ))),
+        _ => Err(KmsError::InvalidKeyUsage(
+            "The DIGEST message type is not supported for ML-DSA keys; use RAW or EXTERNAL_MU."
+                .to_owned(),
+        )),
+    }
+}
+
 fn private_key(key: &KeySnapshot) -> Result<&SignKey, KmsError> {
     key.sign_key
         .as_ref()
@@ -179,13 +206,17 @@ pub fn sign(
     let message_type = input.message_type.as_deref().unwrap_or("RAW");
     let algorithm = input.signing_algorithm.as_deref().unwrap_or_default();
     let (key, algorithm) = signing_key(state, ctx, &key_id, "Sign", algorithm, message_type)?;
-    let digest = prehash(
-        &input.message.unwrap_or_default().0,
-        message_type,
-        algorithm,
-    )?;
-    dry_run(input.dry_run)?;
-    let signature = private_key(&key)?.sign_digest(algorithm, &digest)?;
+    let message = input.message.unwrap_or_default().0;
+    let private = private_key(&key)?;
+    let signature = if let SignKey::MlDsa(ml) = private {
+        check_ml_dsa_message(&message, message_type)?;
+        dry_run(input.dry_run)?;
+        ml.sign(message_type, &message)?
+    } else {
+        let digest = prehash(&message, message_type, algorithm)?;
+        dry_run(input.dry_run)?;
+        private.sign_digest(algorithm, &digest)?
+    };
     Ok(SignOutput {
         key_id: key.arn,
         signature: Blob(signature),
@@ -217,17 +248,18 @@ pub fn verify(
     let message_type = input.message_type.as_deref().unwrap_or("RAW");
     let algorithm = input.signing_algorithm.as_deref().unwrap_or_default();
     let (key, algorithm) = signing_key(state, ctx, &key_id, "Verify", algorithm, message_type)?;
-    let digest = prehash(
-        &input.message.unwrap_or_default().0,
-        message_type,
-        algorithm,
-    )?;
-    dry_run(input.dry_run)?;
-    let valid = private_key(&key)?.verify_digest(
-        algorithm,
-        &digest,
-        &input.signature.unwrap_or_default().0,
-    );
+    let message = input.message.unwrap_or_default().0;
+    let signature = input.signature.unwrap_or_default().0;
+    let private = private_key(&key)?;
+    let valid = if let SignKey::MlDsa(ml) = private {
+        check_ml_dsa_message(&message, message_type)?;
+        dry_run(input.dry_run)?;
+        ml.verify(message_type, &message, &signature)
+    } else {
+        let digest = prehash(&message, message_type, algorithm)?;
+        dry_run(input.dry_run)?;
+        private.verify_digest(algorithm, &digest, &signature)
+    };
     if !valid {
         // The API reference names the exception but not its message; this one is the
         // emulator's own.
@@ -242,7 +274,8 @@ pub fn verify(
     })
 }
 
-/// GetPublicKey: the DER-encoded SubjectPublicKeyInfo (RFC 5280) of a signing key.
+/// GetPublicKey: the DER-encoded SubjectPublicKeyInfo (RFC 5280) of an asymmetric key
+/// (signing, RSA encryption or key agreement).
 pub fn get_public_key(
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -250,8 +283,7 @@ pub fn get_public_key(
 ) -> Result<GetPublicKeyOutput, KmsError> {
     let key_id = required_key_id(&input.key_id)?;
     let key = key_for_operation(state, ctx, &key_id, "GetPublicKey", &|_| {})?;
-    let algorithms = key.spec.signing_algorithms();
-    if algorithms.is_empty() {
+    if !key.spec.is_asymmetric() {
         // AWS: a symmetric or HMAC key has no public key (UnsupportedOperationException,
         // API reference GetPublicKey); the wording is the emulator's own.
         return Err(KmsError::UnsupportedOperation(format!(
@@ -266,8 +298,10 @@ pub fn get_public_key(
         public_key: Blob(der),
         customer_master_key_spec: key.spec.name(),
         key_spec: key.spec.name(),
-        key_usage: key.spec.usage(),
-        signing_algorithms: algorithms,
+        key_usage: key.usage.name(),
+        signing_algorithms: key.usage.signing_algorithms(key.spec),
+        encryption_algorithms: key.usage.encryption_algorithms(key.spec),
+        key_agreement_algorithms: key.usage.key_agreement_algorithms(),
     })
 }
 

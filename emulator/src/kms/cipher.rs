@@ -6,6 +6,7 @@ use super::crypto::{self, BlobHeader};
 use super::error::{validated, KmsError};
 use super::keys::required_key_id;
 use super::model::*;
+use super::oaep;
 use super::store::KeySnapshot;
 use crate::context::RequestContext;
 use crate::protocol::validation::Validator;
@@ -31,8 +32,10 @@ pub(crate) fn dry_run(dry_run: Option<bool>) -> Result<(), KmsError> {
     Ok(())
 }
 
-/// Refuses a key whose usage is not ENCRYPT_DECRYPT (an HMAC key) for the operation
-/// behind `action` (`kms:Encrypt` → `Encrypt`).
+/// Refuses a key that is not a symmetric encryption key for the operation behind
+/// `action` (`kms:Encrypt` → `Encrypt`): a key of another usage, or an RSA encryption
+/// key where only a symmetric one will do (data keys: "You cannot use an asymmetric KMS
+/// key", API reference GenerateDataKey).
 pub(crate) fn refuse_unless_encryption_key(
     key: &KeySnapshot,
     action: &str,
@@ -40,8 +43,16 @@ pub(crate) fn refuse_unless_encryption_key(
     if key.spec == super::specs::KeySpec::SymmetricDefault {
         return Ok(());
     }
+    if oaep::is_rsa_encryption_key(key) {
+        // The same answer as an RSA key asked for SYMMETRIC_DEFAULT (see
+        // `oaep::rsa_algorithm`), the algorithm these operations use.
+        return Err(KmsError::InvalidKeyUsage(format!(
+            "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec {}.",
+            key.spec.name()
+        )));
+    }
     let operation = action.strip_prefix("kms:").unwrap_or(action);
-    Err(super::specs::wrong_usage(&key.arn, key.spec, operation))
+    Err(super::specs::wrong_usage(&key.arn, key.usage, operation))
 }
 
 /// Encrypts under a key the caller may use: authorisation, key state, then AES-GCM.
@@ -145,11 +156,26 @@ pub fn encrypt(
         v.sensitive_length("plaintext", plaintext.0.len(), 1, 4096);
     }
     validated(v.finish())?;
-    check_algorithm(&input.encryption_algorithm)?;
     let key = state
         .region(&ctx.region)
         .kms
         .snapshot(&key_id, &ctx.region, &ctx.account)?;
+    if oaep::is_rsa_encryption_key(&key) {
+        let requested = input.encryption_algorithm.as_deref();
+        let algorithm = oaep::check_rsa_request(state, ctx, &key, "kms:Encrypt", requested)?;
+        let plaintext = input.plaintext.unwrap_or_default();
+        // The size limit is checked before a dry run ends.
+        let sealed = oaep::rsa_encrypt(&key, algorithm, &plaintext.0)?;
+        dry_run(input.dry_run)?;
+        return Ok(EncryptOutput {
+            ciphertext_blob: Blob(sealed),
+            key_id: key.arn,
+            encryption_algorithm: algorithm,
+        });
+    }
+    if key.spec == super::specs::KeySpec::SymmetricDefault {
+        check_algorithm(&input.encryption_algorithm)?;
+    }
     let context = input.encryption_context.unwrap_or_default();
     if input.dry_run == Some(true) {
         authorize(state, ctx, &key, "kms:Encrypt", Some(&context), Via::Direct)?;
@@ -192,9 +218,30 @@ pub fn decrypt(
     }
     v.opt_length("keyId", &input.key_id, 1, 2048);
     validated(v.finish())?;
-    check_algorithm(&input.encryption_algorithm)?;
     let blob = input.ciphertext_blob.unwrap_or_default();
+    // An RSA ciphertext is bare OAEP and does not name its key: the request's KeyId
+    // decides (API reference, Decrypt: KeyId is required for asymmetric keys).
+    if let Some(requested) = &input.key_id {
+        let key = state
+            .region(&ctx.region)
+            .kms
+            .snapshot(requested, &ctx.region, &ctx.account)?;
+        if oaep::is_rsa_encryption_key(&key) {
+            let asked = input.encryption_algorithm.as_deref();
+            let algorithm = oaep::check_rsa_request(state, ctx, &key, "kms:Decrypt", asked)?;
+            dry_run(input.dry_run)?;
+            let plaintext = oaep::rsa_decrypt(&key, algorithm, &blob.0)?;
+            return Ok(DecryptOutput {
+                key_id: key.arn,
+                plaintext: Blob(plaintext),
+                encryption_algorithm: algorithm,
+                key_material_id: None,
+            });
+        }
+    }
+    // A ciphertext that names no key of ours is invalid whatever the algorithm asked.
     let (key, info) = key_of_blob(state, ctx, &blob.0, input.key_id.as_deref())?;
+    check_algorithm(&input.encryption_algorithm)?;
     let context = input.encryption_context.unwrap_or_default();
     if input.dry_run == Some(true) {
         authorize(state, ctx, &key, "kms:Decrypt", Some(&context), Via::Direct)?;
@@ -216,7 +263,7 @@ pub fn decrypt(
         key_id: key.arn,
         plaintext: Blob(plaintext),
         encryption_algorithm: "SYMMETRIC_DEFAULT",
-        key_material_id: material_id,
+        key_material_id: Some(material_id),
     })
 }
 

@@ -9,6 +9,7 @@ use super::error::{validated, KmsError};
 use super::grants::check_grant_tokens;
 use super::keys::required_key_id;
 use super::model::{Blob, EncryptionContext};
+use super::oaep::{check_rsa_request, is_rsa_encryption_key, rsa_decrypt, rsa_encrypt};
 use super::store::{material_id, KeySnapshot};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validator;
@@ -90,12 +91,15 @@ pub struct ReEncryptOutput {
     pub key_id: String,
     pub source_encryption_algorithm: &'static str,
     pub destination_encryption_algorithm: &'static str,
-    pub source_key_material_id: String,
-    pub destination_key_material_id: String,
+    /// Only for symmetric keys, as Decrypt's `KeyMaterialId`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_key_material_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination_key_material_id: Option<String>,
 }
 
 /// Refuses a Nitro enclave `Recipient`, which the emulator cannot attest.
-fn refuse_recipient(recipient: &Option<serde_json::Value>) -> Result<(), KmsError> {
+pub(crate) fn refuse_recipient(recipient: &Option<serde_json::Value>) -> Result<(), KmsError> {
     if recipient.is_some() {
         return Err(KmsError::UnsupportedOperation(
             "The Recipient parameter (Nitro enclave attestation) is not supported by this emulator.".to_owned(),
@@ -267,35 +271,67 @@ pub fn re_encrypt(
     }
     check_grant_tokens(&mut v, &input.grant_tokens);
     validated(v.finish())?;
-    check_algorithm(&input.source_encryption_algorithm)?;
-    check_algorithm(&input.destination_encryption_algorithm)?;
     let region = state.region(&ctx.region);
     let destination_id = input.destination_key_id.clone().unwrap_or_default();
     let source_context = input.source_encryption_context.unwrap_or_default();
     let destination_context = input.destination_encryption_context.unwrap_or_default();
+    let source_algorithm = input.source_encryption_algorithm.as_deref();
+    let destination_algorithm = input.destination_encryption_algorithm.as_deref();
+    // An RSA ciphertext does not name its key: a SourceKeyId that names an RSA encryption
+    // key decides that the ciphertext is one (as for Decrypt).
+    let rsa_source = match &input.source_key_id {
+        Some(id) => {
+            let key = region.kms.snapshot(id, &ctx.region, &ctx.account)?;
+            is_rsa_encryption_key(&key).then_some(key)
+        }
+        None => None,
+    };
+    if rsa_source.is_none() {
+        check_algorithm(&input.source_encryption_algorithm)?;
+    }
     // What a dry run checks, once the source key is known: both keys' permissions and
     // states; a dry run then ends with DryRunOperationException.
     let check_dry_run = |source: &KeySnapshot, destination: &KeySnapshot| {
-        authorize(
-            state,
-            ctx,
-            source,
-            "kms:ReEncryptFrom",
-            Some(&source_context),
-            Via::Direct,
-        )?;
-        authorize(
-            state,
-            ctx,
-            destination,
-            "kms:ReEncryptTo",
-            Some(&destination_context),
-            Via::Direct,
-        )?;
-        source.check_usable()?;
-        destination.check_usable()?;
+        if is_rsa_encryption_key(source) {
+            check_rsa_request(state, ctx, source, "kms:ReEncryptFrom", source_algorithm)?;
+        } else {
+            authorize(
+                state,
+                ctx,
+                source,
+                "kms:ReEncryptFrom",
+                Some(&source_context),
+                Via::Direct,
+            )?;
+            source.check_usable()?;
+        }
+        if is_rsa_encryption_key(destination) {
+            check_rsa_request(
+                state,
+                ctx,
+                destination,
+                "kms:ReEncryptTo",
+                destination_algorithm,
+            )?;
+        } else {
+            authorize(
+                state,
+                ctx,
+                destination,
+                "kms:ReEncryptTo",
+                Some(&destination_context),
+                Via::Direct,
+            )?;
+            destination.check_usable()?;
+        }
         dry_run(input.dry_run)
     };
+    let destination = region
+        .kms
+        .snapshot(&destination_id, &ctx.region, &ctx.account)?;
+    if !is_rsa_encryption_key(&destination) {
+        check_algorithm(&input.destination_encryption_algorithm)?;
+    }
     if ignore_ciphertext {
         let Some(source_id) = &input.source_key_id else {
             return Err(KmsError::Validation(
@@ -303,46 +339,73 @@ pub fn re_encrypt(
             ));
         };
         let source = region.kms.snapshot(source_id, &ctx.region, &ctx.account)?;
-        let destination = region
-            .kms
-            .snapshot(&destination_id, &ctx.region, &ctx.account)?;
         check_dry_run(&source, &destination)?;
     }
     let blob = input.ciphertext_blob.unwrap_or_default();
-    let (source, info) = key_of_blob(state, ctx, &blob.0, input.source_key_id.as_deref())?;
-    let destination = region
-        .kms
-        .snapshot(&destination_id, &ctx.region, &ctx.account)?;
-    if input.dry_run == Some(true) {
-        check_dry_run(&source, &destination)?;
-    }
-    let plaintext = Blob(open(
-        state,
-        ctx,
-        &source,
-        "kms:ReEncryptFrom",
-        &blob.0,
-        info,
-        &source_context,
-        Via::Direct,
-    )?);
-    let sealed = seal(
-        state,
-        ctx,
-        &destination,
-        "kms:ReEncryptTo",
-        &plaintext.0,
-        &destination_context,
-        Via::Direct,
-    )?;
+    let (source, plaintext, source_algorithm, source_material) = match rsa_source {
+        Some(source) => {
+            if input.dry_run == Some(true) {
+                check_dry_run(&source, &destination)?;
+            }
+            let algorithm =
+                check_rsa_request(state, ctx, &source, "kms:ReEncryptFrom", source_algorithm)?;
+            let plaintext = rsa_decrypt(&source, algorithm, &blob.0)?;
+            (source, Blob(plaintext), algorithm, None)
+        }
+        None => {
+            let (source, info) = key_of_blob(state, ctx, &blob.0, input.source_key_id.as_deref())?;
+            if input.dry_run == Some(true) {
+                check_dry_run(&source, &destination)?;
+            }
+            let plaintext = Blob(open(
+                state,
+                ctx,
+                &source,
+                "kms:ReEncryptFrom",
+                &blob.0,
+                info,
+                &source_context,
+                Via::Direct,
+            )?);
+            let material = material_id(&source.id, info.material_version as usize);
+            (source, plaintext, "SYMMETRIC_DEFAULT", Some(material))
+        }
+    };
+    let (sealed, destination_algorithm, destination_material) =
+        if is_rsa_encryption_key(&destination) {
+            let algorithm = check_rsa_request(
+                state,
+                ctx,
+                &destination,
+                "kms:ReEncryptTo",
+                destination_algorithm,
+            )?;
+            let sealed = rsa_encrypt(&destination, algorithm, &plaintext.0)?;
+            (sealed, algorithm, None)
+        } else {
+            let sealed = seal(
+                state,
+                ctx,
+                &destination,
+                "kms:ReEncryptTo",
+                &plaintext.0,
+                &destination_context,
+                Via::Direct,
+            )?;
+            (
+                sealed,
+                "SYMMETRIC_DEFAULT",
+                Some(current_material(&destination)),
+            )
+        };
     Ok(ReEncryptOutput {
         ciphertext_blob: Blob(sealed),
-        source_key_material_id: material_id(&source.id, info.material_version as usize),
-        destination_key_material_id: current_material(&destination),
+        source_key_material_id: source_material,
+        destination_key_material_id: destination_material,
         source_key_id: source.arn,
         key_id: destination.arn,
-        source_encryption_algorithm: "SYMMETRIC_DEFAULT",
-        destination_encryption_algorithm: "SYMMETRIC_DEFAULT",
+        source_encryption_algorithm: source_algorithm,
+        destination_encryption_algorithm: destination_algorithm,
     })
 }
 
@@ -498,7 +561,7 @@ mod tests {
         let out = re_encrypt(&state, &ctx, input(Some(&a))).unwrap();
         assert!(out.source_key_id.ends_with(&a));
         assert!(out.key_id.ends_with(&b));
-        assert_eq!(out.source_key_material_id, material_id(&a, 1));
+        assert_eq!(out.source_key_material_id, Some(material_id(&a, 1)));
         let plaintext = decrypt(
             &state,
             &ctx,

@@ -2,7 +2,7 @@
 //! caller, under a fixture key.
 
 use super::crypto::{self, derived_fixture_bytes, BlobHeader, KeyMaterial};
-use super::specs::KeySpec;
+use super::specs::{KeySpec, KeyUsage, SignKey};
 use super::store::{Alias, KeyManager, KeyState, KmsData};
 use super::{default_key_policy, ensure_aws_managed_key, new_key, KmsError};
 use crate::fixtures::{FixtureError, KeyFixture};
@@ -77,7 +77,7 @@ pub fn load_key(
     let spec_name = fixture.key_spec.as_deref().unwrap_or("SYMMETRIC_DEFAULT");
     let spec = KeySpec::parse(spec_name).ok_or_else(|| {
         fail(format!(
-            "key_spec {spec_name} is not one of SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, RSA_2048, RSA_3072, RSA_4096 (signing keys)"
+            "key_spec {spec_name} is not one of SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, RSA_2048, RSA_3072, RSA_4096, ML_DSA_44, ML_DSA_65, ML_DSA_87"
         ))
     })?;
     let given = fixture
@@ -89,13 +89,24 @@ pub fn load_key(
                 .map_err(|_| fail("key_material is not base64".to_owned()))
         })
         .transpose()?;
-    if given.is_some() && !spec.signing_algorithms().is_empty() {
-        // Loading an asymmetric private key (PKCS#8) is not supported yet: such keys get
-        // a new key pair at every load.
+    if given.is_some() && spec.is_asymmetric() {
         return Err(fail(format!(
-            "key_material is not supported for {spec_name} keys; their key pair is generated at load"
+            "key_material is not for {spec_name} keys; give their private key as private_key (PKCS #8 PEM)"
         )));
     }
+    let usage_name = fixture.key_usage.as_deref().unwrap_or(spec.usage());
+    let usage = KeyUsage::parse(usage_name)
+        .filter(|u| spec.allows(*u))
+        .ok_or_else(|| {
+            fail(format!(
+                "key_usage {usage_name} is not one a {spec_name} key may have"
+            ))
+        })?;
+    // The private key is parsed here and never echoed: errors name what is wrong only.
+    let sign_key = match &fixture.private_key {
+        Some(pem) => Some(SignKey::from_pkcs8_pem(spec, pem).map_err(fail)?),
+        None => spec.generate_sign_key(),
+    };
     let mut mac_key = spec.generate_mac_key();
     let material = match (given, &mut mac_key) {
         (None, Some(secret)) => {
@@ -134,8 +145,9 @@ pub fn load_key(
         material,
     );
     key.spec = spec;
+    key.usage = usage;
     key.mac_key = mac_key;
-    key.sign_key = spec.generate_sign_key();
+    key.sign_key = sign_key;
     if fixture.enabled == Some(false) {
         key.state = KeyState::Disabled;
     }
@@ -175,7 +187,7 @@ pub fn encrypt_unchecked(
     let id = data.resolve(key_id, region, account)?;
     let key = &data.keys[&id];
     if key.spec != KeySpec::SymmetricDefault {
-        return Err(super::specs::wrong_usage(&key.arn, key.spec, "Encrypt"));
+        return Err(super::specs::wrong_usage(&key.arn, key.usage, "Encrypt"));
     }
     let material = key
         .materials
@@ -258,5 +270,89 @@ mod tests {
         assert_eq!(first.len(), 64);
         assert_eq!(first, secret_at_a_load("us-east-1"));
         assert_ne!(first, secret_at_a_load("eu-west-1"));
+    }
+
+    /// PKCS #8 PEM of a key of `spec`, as `openssl genpkey` writes it.
+    fn pem_of(spec: KeySpec) -> (String, Vec<u8>) {
+        let key = spec.generate_sign_key().unwrap();
+        let der = key.to_pkcs8_der().unwrap();
+        let pem = p256::pkcs8::der::pem::encode_string(
+            "PRIVATE KEY",
+            p256::pkcs8::der::pem::LineEnding::LF,
+            &der,
+        )
+        .unwrap();
+        (pem, key.public_key_der().unwrap())
+    }
+
+    /// Asymmetric keys load with their PKCS #8 PEM private key (the same public key at
+    /// every load) and their usage; a key of another spec, a private key for a
+    /// symmetric key or a usage the spec does not allow is refused, and no error or
+    /// debug output shows the key.
+    #[test]
+    fn asymmetric_keys_load_their_pkcs8_private_key_and_usage() {
+        let state = crate::state::EmulatorState::new(crate::config::Config::default());
+        let path = Path::new("world.yaml");
+        let mut data = KmsData::default();
+        for (index, spec, usage) in [
+            (0, KeySpec::EccNistP256, "KEY_AGREEMENT"),
+            (1, KeySpec::EccSecgP256k1, "SIGN_VERIFY"),
+            (2, KeySpec::Rsa2048, "ENCRYPT_DECRYPT"),
+            (3, KeySpec::MlDsa44, "SIGN_VERIFY"),
+        ] {
+            let id = format!("0badc0de-0000-4000-8000-00000000010{index}");
+            let (pem, public) = pem_of(spec);
+            let declared = fixture(serde_json::json!({
+                "id": id, "key_spec": spec.name(), "key_usage": usage, "private_key": pem
+            }));
+            assert!(!format!("{declared:?}").contains("PRIVATE KEY"));
+            load_key(&mut data, &state.iam, "us-east-1", path, index, &declared).unwrap();
+            let key = &data.keys[&id];
+            assert_eq!(key.usage.name(), usage);
+            assert_eq!(
+                key.sign_key.as_ref().unwrap().public_key_der().unwrap(),
+                public
+            );
+        }
+        let (p256_pem, _) = pem_of(KeySpec::EccNistP256);
+        for bad in [
+            // A P-256 key declared as P-384, as RSA, and for a symmetric key.
+            serde_json::json!({"key_spec": "ECC_NIST_P384", "private_key": p256_pem}),
+            serde_json::json!({"key_spec": "RSA_2048", "private_key": p256_pem}),
+            serde_json::json!({"private_key": p256_pem}),
+            serde_json::json!({"key_spec": "ECC_NIST_P256", "private_key": "not pem"}),
+            // secp256k1 keys sign only; HMAC keys have no ENCRYPT_DECRYPT usage.
+            serde_json::json!({"key_spec": "ECC_SECG_P256K1", "key_usage": "KEY_AGREEMENT"}),
+            serde_json::json!({"key_spec": "HMAC_256", "key_usage": "ENCRYPT_DECRYPT"}),
+            serde_json::json!({"key_spec": "ECC_NIST_P256", "key_material": STANDARD.encode([1u8; 32])}),
+        ] {
+            let err = load_key(
+                &mut data,
+                &state.iam,
+                "us-east-1",
+                path,
+                9,
+                &fixture(bad.clone()),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(
+                !err.contains("PRIVATE KEY") && !err.contains("MII"),
+                "{err}"
+            );
+        }
+        // An RSA key of the wrong size is named as such.
+        let (rsa_pem, _) = pem_of(KeySpec::Rsa2048);
+        let err = load_key(
+            &mut data,
+            &state.iam,
+            "us-east-1",
+            path,
+            10,
+            &fixture(serde_json::json!({"key_spec": "RSA_3072", "private_key": rsa_pem})),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("2048-bit"), "{err}");
     }
 }

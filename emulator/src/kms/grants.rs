@@ -58,15 +58,28 @@ const NOT_FOR_SYMMETRIC_KEYS: &[&str] = &[
 
 /// Whether a grant operation suits a key of `spec` (KMS Developer Guide, "Grant
 /// operations": a grant allows only operations the key's type supports).
-fn grant_operation_fits(spec: super::specs::KeySpec, operation: &str) -> bool {
+fn grant_operation_fits(
+    spec: super::specs::KeySpec,
+    usage: super::specs::KeyUsage,
+    operation: &str,
+) -> bool {
     const ANY_KEY: &[&str] = &["DescribeKey", "CreateGrant", "RetireGrant"];
     if ANY_KEY.contains(&operation) {
         return true;
     }
-    match spec.usage() {
+    match usage.name() {
+        "ENCRYPT_DECRYPT" if spec.is_asymmetric() => [
+            "Encrypt",
+            "Decrypt",
+            "ReEncryptFrom",
+            "ReEncryptTo",
+            "GetPublicKey",
+        ]
+        .contains(&operation),
         "ENCRYPT_DECRYPT" => !NOT_FOR_SYMMETRIC_KEYS.contains(&operation),
         "GENERATE_VERIFY_MAC" => ["GenerateMac", "VerifyMac"].contains(&operation),
         "SIGN_VERIFY" => ["Sign", "Verify", "GetPublicKey"].contains(&operation),
+        "KEY_AGREEMENT" => ["DeriveSharedSecret", "GetPublicKey"].contains(&operation),
         _ => false,
     }
 }
@@ -372,13 +385,13 @@ pub fn create_grant(
     let unsupported: Vec<&str> = operations
         .iter()
         .map(String::as_str)
-        .filter(|op| !grant_operation_fits(key.spec, op))
+        .filter(|op| !grant_operation_fits(key.spec, key.usage, op))
         .collect();
     if !unsupported.is_empty() {
         return Err(KmsError::Validation(format!(
             "Grant operations {} are not valid for a KMS key with KeyUsage {} and KeySpec {}.",
             unsupported.join(", "),
-            key.spec.usage(),
+            key.usage.name(),
             key.spec.name()
         )));
     }

@@ -7,6 +7,7 @@
 //! [`cipher::decrypt_as_caller`].
 
 pub mod access;
+pub mod agreement;
 pub mod aliases;
 pub mod asymmetric;
 pub mod cipher;
@@ -15,10 +16,13 @@ pub mod datakeys;
 pub mod error;
 pub mod fixture;
 pub mod grants;
+pub mod keypairs;
 pub mod keys;
 pub mod lifecycle;
 pub mod mac;
+pub mod mldsa;
 pub mod model;
+pub mod oaep;
 pub mod policies;
 pub mod rotation;
 pub mod specs;
@@ -51,6 +55,10 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
         operation!("TrentService.CreateKey", keys::create_key),
         operation!("TrentService.Decrypt", cipher::decrypt),
         operation!("TrentService.DeleteAlias", aliases::delete_alias),
+        operation!(
+            "TrentService.DeriveSharedSecret",
+            agreement::derive_shared_secret
+        ),
         operation!("TrentService.DescribeKey", keys::describe_key),
         operation!("TrentService.DisableKey", lifecycle::disable_key),
         operation!(
@@ -64,6 +72,14 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
         ),
         operation!("TrentService.Encrypt", cipher::encrypt),
         operation!("TrentService.GenerateDataKey", datakeys::generate_data_key),
+        operation!(
+            "TrentService.GenerateDataKeyPair",
+            keypairs::generate_data_key_pair
+        ),
+        operation!(
+            "TrentService.GenerateDataKeyPairWithoutPlaintext",
+            keypairs::generate_data_key_pair_without_plaintext
+        ),
         operation!(
             "TrentService.GenerateDataKeyWithoutPlaintext",
             datakeys::generate_data_key_without_plaintext
@@ -158,6 +174,7 @@ pub fn new_key(
         spec: specs::KeySpec::SymmetricDefault,
         mac_key: None,
         sign_key: None,
+        usage: specs::KeyUsage::EncryptDecrypt,
     }
 }
 

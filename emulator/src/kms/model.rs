@@ -1,7 +1,6 @@
 //! KMS shapes shared by several operations: blobs, key metadata, tags, and the inputs and
 //! outputs of the core operations (each other operation keeps its own shapes beside it).
 
-use super::specs::KeySpec;
 use super::store::{Key, KeyManager, KeyState};
 use crate::time::Timestamp;
 use base64::engine::general_purpose::STANDARD;
@@ -69,11 +68,13 @@ pub struct KeyMetadata {
     pub customer_master_key_spec: &'static str,
     pub key_spec: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub encryption_algorithms: Option<[&'static str; 1]>,
+    pub encryption_algorithms: Option<&'static [&'static str]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mac_algorithms: Option<[&'static str; 1]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_algorithms: Option<&'static [&'static str]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_agreement_algorithms: Option<&'static [&'static str]>,
     pub multi_region: bool,
     pub current_key_material_id: String,
 }
@@ -95,7 +96,7 @@ impl KeyMetadata {
             creation_date: key.creation_date,
             enabled: key.state == KeyState::Enabled,
             description: key.description.clone(),
-            key_usage: key.spec.usage(),
+            key_usage: key.usage.name(),
             key_state: key.state.as_str(),
             deletion_date,
             pending_deletion_window_in_days: window,
@@ -106,10 +107,13 @@ impl KeyMetadata {
             },
             customer_master_key_spec: key.spec.name(),
             key_spec: key.spec.name(),
-            encryption_algorithms: (key.spec == KeySpec::SymmetricDefault)
-                .then_some(["SYMMETRIC_DEFAULT"]),
+            encryption_algorithms: Some(key.usage.encryption_algorithms(key.spec))
+                .filter(|a| !a.is_empty()),
             mac_algorithms: key.spec.mac_algorithm().map(|a| [a]),
-            signing_algorithms: Some(key.spec.signing_algorithms()).filter(|a| !a.is_empty()),
+            signing_algorithms: Some(key.usage.signing_algorithms(key.spec))
+                .filter(|a| !a.is_empty()),
+            key_agreement_algorithms: Some(key.usage.key_agreement_algorithms())
+                .filter(|a| !a.is_empty()),
             multi_region: false,
             current_key_material_id: key.current_material_id(),
         }
@@ -204,7 +208,9 @@ pub struct DecryptOutput {
     pub key_id: String,
     pub plaintext: Blob,
     pub encryption_algorithm: &'static str,
-    pub key_material_id: String,
+    /// Only for symmetric keys (API reference, Decrypt `KeyMaterialId`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_material_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

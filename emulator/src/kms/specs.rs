@@ -3,6 +3,7 @@
 
 use super::crypto::random_bytes;
 use super::error::KmsError;
+use super::mldsa::MlDsaKey;
 
 /// A key's `KeySpec`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,11 +17,14 @@ pub enum KeySpec {
     EccNistP384,
     EccNistP521,
     EccSecgP256k1,
-    /// RSA keys; here for SIGN_VERIFY only (their ENCRYPT_DECRYPT usage is not
-    /// emulated).
+    /// RSA keys, for SIGN_VERIFY or ENCRYPT_DECRYPT.
     Rsa2048,
     Rsa3072,
     Rsa4096,
+    /// ML-DSA (FIPS 204) signing keys.
+    MlDsa44,
+    MlDsa65,
+    MlDsa87,
 }
 
 impl KeySpec {
@@ -39,6 +43,9 @@ impl KeySpec {
             "RSA_2048" => KeySpec::Rsa2048,
             "RSA_3072" => KeySpec::Rsa3072,
             "RSA_4096" => KeySpec::Rsa4096,
+            "ML_DSA_44" => KeySpec::MlDsa44,
+            "ML_DSA_65" => KeySpec::MlDsa65,
+            "ML_DSA_87" => KeySpec::MlDsa87,
             _ => return None,
         })
     }
@@ -58,24 +65,60 @@ impl KeySpec {
             KeySpec::Rsa2048 => "RSA_2048",
             KeySpec::Rsa3072 => "RSA_3072",
             KeySpec::Rsa4096 => "RSA_4096",
+            KeySpec::MlDsa44 => "ML_DSA_44",
+            KeySpec::MlDsa65 => "ML_DSA_65",
+            KeySpec::MlDsa87 => "ML_DSA_87",
         }
     }
 
-    /// The one key usage a key of this spec has.
+    /// The usage a key of this spec gets when none is asked for and the spec's usage
+    /// when it has only one (a key's own usage is [`KeyUsage`], stored with the key).
     pub fn usage(self) -> &'static str {
         match self {
             KeySpec::SymmetricDefault => "ENCRYPT_DECRYPT",
-            // KEY_AGREEMENT (ECDH) is not emulated: ECC keys here are for signing.
             KeySpec::EccNistP256
             | KeySpec::EccNistP384
             | KeySpec::EccNistP521
             | KeySpec::EccSecgP256k1
             | KeySpec::Rsa2048
             | KeySpec::Rsa3072
-            | KeySpec::Rsa4096 => "SIGN_VERIFY",
+            | KeySpec::Rsa4096
+            | KeySpec::MlDsa44
+            | KeySpec::MlDsa65
+            | KeySpec::MlDsa87 => "SIGN_VERIFY",
             KeySpec::Hmac224 | KeySpec::Hmac256 | KeySpec::Hmac384 | KeySpec::Hmac512 => {
                 "GENERATE_VERIFY_MAC"
             }
+        }
+    }
+
+    /// Whether a key of this spec may have `usage` (API reference, CreateKey `KeyUsage`:
+    /// RSA key pairs ENCRYPT_DECRYPT or SIGN_VERIFY; NIST-standard elliptic curves
+    /// SIGN_VERIFY or KEY_AGREEMENT; ECC_SECG_P256K1 SIGN_VERIFY only).
+    pub fn allows(self, usage: KeyUsage) -> bool {
+        match self {
+            KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 => {
+                matches!(usage, KeyUsage::SignVerify | KeyUsage::EncryptDecrypt)
+            }
+            KeySpec::EccNistP256 | KeySpec::EccNistP384 | KeySpec::EccNistP521 => {
+                matches!(usage, KeyUsage::SignVerify | KeyUsage::KeyAgreement)
+            }
+            _ => usage.name() == self.usage(),
+        }
+    }
+
+    /// Whether the spec is an asymmetric key pair (its private key is a [`SignKey`]).
+    pub fn is_asymmetric(self) -> bool {
+        !self.signing_algorithms().is_empty()
+    }
+
+    /// The modulus length in bytes of an RSA spec.
+    pub fn rsa_modulus_len(self) -> Option<usize> {
+        match self {
+            KeySpec::Rsa2048 => Some(256),
+            KeySpec::Rsa3072 => Some(384),
+            KeySpec::Rsa4096 => Some(512),
+            _ => None,
         }
     }
 
@@ -121,6 +164,8 @@ impl KeySpec {
                 "RSASSA_PKCS1_V1_5_SHA_384",
                 "RSASSA_PKCS1_V1_5_SHA_512",
             ],
+            // ML-DSA keys: ML_DSA_SHAKE_256 only (same reference).
+            KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87 => &["ML_DSA_SHAKE_256"],
             _ => &[],
         }
     }
@@ -169,6 +214,9 @@ impl KeySpec {
                 let key = rsa::PrivateKey::new(&mut SysRng, bits).ok()?;
                 SignKey::Rsa(Box::new(key))
             }
+            KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87 => {
+                SignKey::MlDsa(MlDsaKey::generate(self)?)
+            }
             _ => return None,
         })
     }
@@ -176,6 +224,77 @@ impl KeySpec {
     /// A new HMAC secret for this spec (`None` for other specs).
     pub fn generate_mac_key(self) -> Option<MacKey> {
         self.mac_key_len().map(|len| MacKey(random_bytes(len)))
+    }
+}
+
+/// A key's `KeyUsage`: what the key is for. Each key has exactly one, chosen at
+/// creation among those its spec allows ([`KeySpec::allows`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyUsage {
+    EncryptDecrypt,
+    SignVerify,
+    GenerateVerifyMac,
+    KeyAgreement,
+}
+
+impl KeyUsage {
+    /// The usage a `KeyUsage` member names (the model's `KeyUsageType`).
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "ENCRYPT_DECRYPT" => KeyUsage::EncryptDecrypt,
+            "SIGN_VERIFY" => KeyUsage::SignVerify,
+            "GENERATE_VERIFY_MAC" => KeyUsage::GenerateVerifyMac,
+            "KEY_AGREEMENT" => KeyUsage::KeyAgreement,
+            _ => return None,
+        })
+    }
+
+    /// The model's name of the usage.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyUsage::EncryptDecrypt => "ENCRYPT_DECRYPT",
+            KeyUsage::SignVerify => "SIGN_VERIFY",
+            KeyUsage::GenerateVerifyMac => "GENERATE_VERIFY_MAC",
+            KeyUsage::KeyAgreement => "KEY_AGREEMENT",
+        }
+    }
+
+    /// The usage a key of `spec` has when none was chosen.
+    pub fn default_for(spec: KeySpec) -> Self {
+        Self::parse(spec.usage()).unwrap_or(KeyUsage::EncryptDecrypt)
+    }
+
+    /// The signing algorithms of a key of `spec` with this usage (empty unless
+    /// SIGN_VERIFY).
+    pub fn signing_algorithms(self, spec: KeySpec) -> &'static [&'static str] {
+        if self == KeyUsage::SignVerify {
+            spec.signing_algorithms()
+        } else {
+            &[]
+        }
+    }
+
+    /// The encryption algorithms of a key of `spec` with this usage (KMS Developer
+    /// Guide, "Key spec reference": RSA encryption keys use RSAES_OAEP_SHA_1 and
+    /// RSAES_OAEP_SHA_256).
+    pub fn encryption_algorithms(self, spec: KeySpec) -> &'static [&'static str] {
+        match (self, spec) {
+            (KeyUsage::EncryptDecrypt, KeySpec::SymmetricDefault) => &["SYMMETRIC_DEFAULT"],
+            (KeyUsage::EncryptDecrypt, KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096) => {
+                &["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"]
+            }
+            _ => &[],
+        }
+    }
+
+    /// The key agreement algorithms of a key with this usage (ECDH, the model's only
+    /// `KeyAgreementAlgorithmSpec`).
+    pub fn key_agreement_algorithms(self) -> &'static [&'static str] {
+        if self == KeyUsage::KeyAgreement {
+            &["ECDH"]
+        } else {
+            &[]
+        }
     }
 }
 
@@ -189,7 +308,8 @@ impl std::fmt::Debug for MacKey {
     }
 }
 
-/// An asymmetric signing key's private key. `Debug` never shows it.
+/// An asymmetric key's private key, whatever its usage (signing, RSA encryption, ECDH).
+/// `Debug` never shows it.
 #[derive(Clone)]
 pub enum SignKey {
     P256(p256::ecdsa::SigningKey),
@@ -197,6 +317,7 @@ pub enum SignKey {
     P521(Box<p521::ecdsa::SigningKey>),
     K256(k256::ecdsa::SigningKey),
     Rsa(Box<rsa::PrivateKey>),
+    MlDsa(MlDsaKey),
 }
 
 impl std::fmt::Debug for SignKey {
@@ -206,11 +327,13 @@ impl std::fmt::Debug for SignKey {
 }
 
 /// Runs `$body` with `$key` bound to the curve's ECDSA signing key and the type `Der` to
-/// its DER signature (one arm per curve, so that each is a concrete type).
+/// its DER signature (one arm per curve, so that each is a concrete type); an RSA key
+/// runs `$rsa_body`, an ML-DSA key `$ml_body`.
 macro_rules! with_ecdsa {
-    ($sign:expr, |$key:ident| $body:expr, |$rsa:ident| $rsa_body:expr) => {
+    ($sign:expr, |$key:ident| $body:expr, |$rsa:ident| $rsa_body:expr, |$ml:ident| $ml_body:expr) => {
         match $sign {
             SignKey::Rsa($rsa) => $rsa_body,
+            SignKey::MlDsa($ml) => $ml_body,
             SignKey::P256($key) => {
                 type Der = p256::ecdsa::DerSignature;
                 $body
@@ -235,7 +358,8 @@ macro_rules! with_ecdsa {
 impl SignKey {
     /// The signature of a digest with `algorithm`: for ECDSA DER-encoded (ANSI X9.62),
     /// for RSA the PSS (salt as long as the hash, as KMS makes them) or PKCS #1 v1.5
-    /// signature, as KMS answers them.
+    /// signature, as KMS answers them. ML-DSA signs no digests: its "digest" is the RAW
+    /// message itself (see [`MlDsaKey::sign`] for both of its message types).
     pub fn sign_digest(&self, algorithm: &str, digest: &[u8]) -> Result<Vec<u8>, KmsError> {
         use p256::ecdsa::signature::hazmat::PrehashSigner;
         use p256::ecdsa::signature::SignatureEncoding;
@@ -258,7 +382,8 @@ impl SignKey {
                     _ => key.pkcs1v15_sign_prehash::<Sha512>(digest),
                 }
                 .map_err(failed)?
-            }
+            },
+            |key| key.sign("RAW", digest)?
         ))
     }
 
@@ -287,7 +412,8 @@ impl SignKey {
                     _ => public.pkcs1v15_verify_prehash::<Sha512>(digest, signature),
                 }
                 .is_ok()
-            }
+            },
+            |key| key.verify("RAW", digest, signature)
         )
     }
 
@@ -312,8 +438,120 @@ impl SignKey {
                     .map_err(|_| KmsError::Internal("public key encoding failed".to_owned()))?
                     .as_bytes()
                     .to_vec()
-            }
+            },
+            |key| key.public_key_der()?
         ))
+    }
+}
+
+impl SignKey {
+    /// The private key as a DER PKCS #8 PrivateKeyInfo (RFC 5958), as GenerateDataKeyPair
+    /// returns a data key pair's private key. The bytes are secret: callers keep them in
+    /// a [`super::model::Blob`] or encrypt them at once.
+    pub fn to_pkcs8_der(&self) -> Result<Vec<u8>, KmsError> {
+        use p256::pkcs8::EncodePrivateKey;
+        let failed = |_| KmsError::Internal("private key encoding failed".to_owned());
+        let document = match self {
+            SignKey::P256(k) => k.to_pkcs8_der().map_err(failed)?,
+            SignKey::P384(k) => k.to_pkcs8_der().map_err(failed)?,
+            SignKey::P521(k) => k.to_pkcs8_der().map_err(failed)?,
+            SignKey::K256(k) => k.to_pkcs8_der().map_err(failed)?,
+            SignKey::Rsa(k) => {
+                use rsa::pkcs8::EncodePrivateKey;
+                k.to_pkcs8_der()
+                    .map_err(|_| KmsError::Internal("private key encoding failed".to_owned()))?
+            }
+            SignKey::MlDsa(k) => return k.to_pkcs8_der(),
+        };
+        Ok(document.as_bytes().to_vec())
+    }
+
+    /// A private key of `spec` from PKCS #8 PEM (`-----BEGIN PRIVATE KEY-----`), as a
+    /// fixture declares it; the error says what is wrong, never the key.
+    pub fn from_pkcs8_pem(spec: KeySpec, pem: &str) -> Result<SignKey, String> {
+        use p256::pkcs8::DecodePrivateKey;
+        let not_pkcs8 = |_| {
+            format!(
+                "private_key is not a PKCS #8 PEM private key of a {} key",
+                spec.name()
+            )
+        };
+        let pem = pem.trim();
+        Ok(match spec {
+            KeySpec::EccNistP256 => {
+                SignKey::P256(p256::ecdsa::SigningKey::from_pkcs8_pem(pem).map_err(not_pkcs8)?)
+            }
+            KeySpec::EccNistP384 => {
+                SignKey::P384(p384::ecdsa::SigningKey::from_pkcs8_pem(pem).map_err(not_pkcs8)?)
+            }
+            KeySpec::EccNistP521 => SignKey::P521(Box::new(
+                p521::ecdsa::SigningKey::from_pkcs8_pem(pem).map_err(not_pkcs8)?,
+            )),
+            KeySpec::EccSecgP256k1 => {
+                SignKey::K256(k256::ecdsa::SigningKey::from_pkcs8_pem(pem).map_err(not_pkcs8)?)
+            }
+            KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 => {
+                use rsa::pkcs8::DecodePrivateKey;
+                use rsa::traits::PublicKeyParts;
+                let key = rsa::PrivateKey::from_pkcs8_pem(pem).map_err(|_| {
+                    format!(
+                        "private_key is not a PKCS #8 PEM private key of a {} key",
+                        spec.name()
+                    )
+                })?;
+                if Some(key.size()) != spec.rsa_modulus_len() {
+                    return Err(format!(
+                        "private_key is a {}-bit RSA key, not a {} key",
+                        key.size() * 8,
+                        spec.name()
+                    ));
+                }
+                SignKey::Rsa(Box::new(key))
+            }
+            KeySpec::MlDsa44 | KeySpec::MlDsa65 | KeySpec::MlDsa87 => {
+                SignKey::MlDsa(MlDsaKey::from_pkcs8_pem(spec, pem).ok_or_else(|| {
+                    format!(
+                        "private_key is not a PKCS #8 PEM private key of a {} key",
+                        spec.name()
+                    )
+                })?)
+            }
+            _ => {
+                return Err(format!(
+                    "private_key is only for asymmetric keys, not {}",
+                    spec.name()
+                ))
+            }
+        })
+    }
+
+    /// The raw ECDH shared secret (the x-coordinate of the product of this private key
+    /// and the peer's public key, SEC 1 3.3.1, as `openssl pkeyutl -derive` gives it) with
+    /// a peer public key in DER SubjectPublicKeyInfo. `None` when the public key does not
+    /// decode as a point of this key's curve (or this key is not a NIST curve key).
+    pub fn diffie_hellman(&self, peer_der: &[u8]) -> Option<Vec<u8>> {
+        use p256::pkcs8::DecodePublicKey;
+        Some(match self {
+            SignKey::P256(k) => {
+                let peer = p256::PublicKey::from_public_key_der(peer_der).ok()?;
+                p256::ecdh::diffie_hellman(k.as_nonzero_scalar(), peer.as_affine())
+                    .raw_secret_bytes()
+                    .to_vec()
+            }
+            SignKey::P384(k) => {
+                let peer = p384::PublicKey::from_public_key_der(peer_der).ok()?;
+                p384::ecdh::diffie_hellman(k.as_nonzero_scalar(), peer.as_affine())
+                    .raw_secret_bytes()
+                    .to_vec()
+            }
+            SignKey::P521(k) => {
+                let peer = p521::PublicKey::from_public_key_der(peer_der).ok()?;
+                p521::ecdh::diffie_hellman(k.as_nonzero_scalar(), peer.as_affine())
+                    .raw_secret_bytes()
+                    .to_vec()
+            }
+            SignKey::K256(_) | SignKey::Rsa(_) | SignKey::MlDsa(_) => return None,
+        })
     }
 }
 
@@ -321,10 +559,10 @@ impl SignKey {
 /// in LocalStack's wording, which its tests record against AWS
 /// (`localstack/services/kms/provider.py`: "<ARN> key usage is <USAGE> which is not
 /// valid for <Operation>.").
-pub fn wrong_usage(arn: &str, spec: KeySpec, operation: &str) -> KmsError {
+pub fn wrong_usage(arn: &str, usage: KeyUsage, operation: &str) -> KmsError {
     KmsError::InvalidKeyUsage(format!(
         "{arn} key usage is {} which is not valid for {operation}.",
-        spec.usage()
+        usage.name()
     ))
 }
 

@@ -4,7 +4,7 @@
 
 use super::crypto::KeyMaterial;
 use super::error::KmsError;
-use super::specs::{KeySpec, MacKey, SignKey};
+use super::specs::{KeySpec, KeyUsage, MacKey, SignKey};
 use crate::iam::policy::PolicyDocument;
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
@@ -94,8 +94,10 @@ pub struct Key {
     pub spec: KeySpec,
     /// An HMAC key's secret (HMAC specs only).
     pub mac_key: Option<MacKey>,
-    /// An asymmetric signing key's private key (ECC specs only).
+    /// An asymmetric key's private key (RSA and ECC specs only).
     pub sign_key: Option<SignKey>,
+    /// What the key is for, among the usages its spec allows.
+    pub usage: KeyUsage,
 }
 
 impl Key {
@@ -128,6 +130,7 @@ pub struct KeySnapshot {
     pub spec: KeySpec,
     pub mac_key: Option<MacKey>,
     pub sign_key: Option<SignKey>,
+    pub usage: KeyUsage,
     /// The alias name (`alias/NAME`) the request named the key by, if it did: the
     /// `kms:RequestAlias` condition key.
     pub requested_alias: Option<String>,
@@ -157,6 +160,7 @@ impl KeySnapshot {
             spec: key.spec,
             mac_key: key.mac_key.clone(),
             sign_key: key.sign_key.clone(),
+            usage: key.usage,
         }
     }
 

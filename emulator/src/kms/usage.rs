@@ -38,7 +38,7 @@ pub(crate) fn supported_algorithm(
     requested: &str,
 ) -> Result<&'static str, KmsError> {
     if supported.is_empty() {
-        return Err(wrong_usage(&key.arn, key.spec, operation));
+        return Err(wrong_usage(&key.arn, key.usage, operation));
     }
     supported
         .iter()

@@ -21,8 +21,7 @@
 //! Keys the Reference lists that can never be present here are left out, each with why:
 //! `lambda:Layer`, `lambda:VpcIds`, `lambda:SubnetIds`, `lambda:SecurityGroupIds` (the
 //! emulator refuses Layers and VpcConfig before authorising), `lambda:CodeSigningConfigArn`
-//! (no code signing), `kms:DataKeyPairSpec`, `kms:SigningAlgorithm`, `kms:MacAlgorithm`,
-//! `kms:KeyAgreementAlgorithm` (no asymmetric or HMAC keys), `kms:GrantIsForAWSResource`
+//! (no code signing), `kms:GrantIsForAWSResource`
 //! `= true` and `kms:ViaService` on direct calls (only SSM calls KMS on a caller's behalf),
 //! `kms:ExpirationModel`, `kms:ValidTo`, `kms:WrappingAlgorithm`, `kms:WrappingKeySpec`,
 //! `kms:ReplicaRegion`, `kms:PrimaryRegion` (no imported material, no multi-Region keys),
@@ -271,7 +270,28 @@ const CRYPTO: &[Key] = &[
         "kms:EncryptionContextKeys",
         "the encryption context's keys (multivalued)",
     ),
+    key(
+        "kms:EncryptionAlgorithm",
+        "SYMMETRIC_DEFAULT, or the EncryptionAlgorithm member for an RSA key",
+    ),
+    key(
+        "kms:RequestAlias",
+        "the alias the KeyId names the key by (alias/NAME or its ARN)",
+    ),
+];
+
+/// The keys of GenerateDataKeyPair and GenerateDataKeyPairWithoutPlaintext.
+const DATA_KEY_PAIR: &[Key] = &[
+    key(
+        "kms:EncryptionContext:${Key}",
+        "each pair of the encryption context",
+    ),
+    key(
+        "kms:EncryptionContextKeys",
+        "the encryption context's keys (multivalued)",
+    ),
     key("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT"),
+    key("kms:DataKeyPairSpec", "the KeyPairSpec member"),
     key(
         "kms:RequestAlias",
         "the alias the KeyId names the key by (alias/NAME or its ARN)",
@@ -359,6 +379,20 @@ pub const KMS: &[Operation] = &[
         keys: &[],
     },
     on_key(
+        "DeriveSharedSecret",
+        &["kms:DeriveSharedSecret"],
+        &[
+            key(
+                "kms:KeyAgreementAlgorithm",
+                "the KeyAgreementAlgorithm member",
+            ),
+            key(
+                "kms:RequestAlias",
+                "the alias the KeyId names the key by (alias/NAME or its ARN)",
+            ),
+        ],
+    ),
+    on_key(
         "DescribeKey",
         &["kms:DescribeKey"],
         &[key(
@@ -379,6 +413,16 @@ pub const KMS: &[Operation] = &[
     ),
     on_key("Encrypt", &["kms:Encrypt"], CRYPTO),
     on_key("GenerateDataKey", &["kms:GenerateDataKey"], CRYPTO),
+    on_key(
+        "GenerateDataKeyPair",
+        &["kms:GenerateDataKeyPair"],
+        DATA_KEY_PAIR,
+    ),
+    on_key(
+        "GenerateDataKeyPairWithoutPlaintext",
+        &["kms:GenerateDataKeyPairWithoutPlaintext"],
+        DATA_KEY_PAIR,
+    ),
     on_key(
         "GenerateDataKeyWithoutPlaintext",
         &["kms:GenerateDataKeyWithoutPlaintext"],

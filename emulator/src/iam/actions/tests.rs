@@ -446,6 +446,18 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
         json!({"KeyId": "alias/table", "KeySpec": "AES_256", "EncryptionContext": {"purpose": "t"}}),
         &crypto
     );
+    let mut pair = crypto.to_vec();
+    pair.push(("kms:DataKeyPairSpec", "ECC_NIST_P256"));
+    kms!(
+        "GenerateDataKeyPair",
+        json!({"KeyId": "alias/table", "KeyPairSpec": "ECC_NIST_P256", "EncryptionContext": {"purpose": "t"}}),
+        &pair
+    );
+    kms!(
+        "GenerateDataKeyPairWithoutPlaintext",
+        json!({"KeyId": "alias/table", "KeyPairSpec": "ECC_NIST_P256", "EncryptionContext": {"purpose": "t"}}),
+        &pair
+    );
     kms!(
         "ReEncrypt",
         json!({"CiphertextBlob": blob, "SourceKeyId": "alias/table", "SourceEncryptionContext": {"purpose": "t"},
@@ -622,6 +634,36 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
         &[
             ("kms:RequestAlias", "alias/sign"),
             ("kms:KeySpec", "ECC_NIST_P256")
+        ]
+    );
+    // An ECDH key agreement key, named by an alias of its own; the peer's public key is
+    // the signing key's (same curve).
+    let agreement_key = kms!(
+        "CreateKey",
+        json!({"KeySpec": "ECC_NIST_P256", "KeyUsage": "KEY_AGREEMENT",
+        "Tags": [{"TagKey": "team", "TagValue": "blue"}]}),
+        &[("kms:KeyUsage", "KEY_AGREEMENT")]
+    )["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    kms!(
+        "CreateAlias",
+        json!({"AliasName": "alias/agree", "TargetKeyId": agreement_key}),
+        &[]
+    );
+    let peer = kms!("GetPublicKey", json!({"KeyId": "alias/sign"}), &[])["PublicKey"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    kms!(
+        "DeriveSharedSecret",
+        json!({"KeyId": "alias/agree", "KeyAgreementAlgorithm": "ECDH", "PublicKey": peer}),
+        &[
+            ("aws:ResourceTag/team", "blue"),
+            ("kms:KeyAgreementAlgorithm", "ECDH"),
+            ("kms:KeyUsage", "KEY_AGREEMENT"),
+            ("kms:RequestAlias", "alias/agree")
         ]
     );
     kms!("ListKeys", json!({}), &[("kms:CallerAccount", ACCOUNT)]);
