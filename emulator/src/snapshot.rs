@@ -128,6 +128,23 @@ struct KeySnap {
     rotations: Vec<i64>,
     tags: BTreeMap<String, String>,
     grants: Vec<GrantSnap>,
+    /// `PRIMARY` or `REPLICA` for a multi-Region key (absent in older snapshots).
+    #[serde(default)]
+    multi_region: Option<String>,
+    /// Imported key material's record (`Origin: EXTERNAL`); absent for KMS's own.
+    #[serde(default)]
+    imported: Option<ImportedSnap>,
+}
+
+/// What an `EXTERNAL` key knows of its material (the import parameters of an import
+/// under way are not kept: GetParametersForImport again after a restore).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportedSnap {
+    present: bool,
+    valid_to: Option<i64>,
+    /// Hex SHA-256 of the material first imported.
+    fingerprint: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -238,6 +255,10 @@ fn key_snap(key: &Key) -> KeySnap {
             deletion_date,
             window_days,
         } => ("PendingDeletion", Some(deletion_date.0), Some(window_days)),
+        KeyState::PendingImport => ("PendingImport", None, None),
+        KeyState::PendingReplicaDeletion { window_days } => {
+            ("PendingReplicaDeletion", None, Some(window_days))
+        }
     };
     KeySnap {
         id: key.id.clone(),
@@ -278,6 +299,12 @@ fn key_snap(key: &Key) -> KeySnap {
                 issuing_account: g.issuing_account.clone(),
             })
             .collect(),
+        multi_region: key.multi_region.map(|r| r.as_str().to_owned()),
+        imported: key.imported.as_ref().map(|i| ImportedSnap {
+            present: i.present,
+            valid_to: i.valid_to.map(|t| t.0),
+            fingerprint: i.fingerprint.map(hex::encode),
+        }),
     }
 }
 
@@ -490,6 +517,10 @@ fn restore_key(k: KeySnap) -> Result<Key, SnapshotError> {
             deletion_date: Timestamp(date),
             window_days,
         },
+        ("PendingImport", _, _) => KeyState::PendingImport,
+        ("PendingReplicaDeletion", _, Some(window_days)) => {
+            KeyState::PendingReplicaDeletion { window_days }
+        }
         (other, _, _) => return Err(corrupt(&what, format!("key state {other:?}"))),
     };
     let materials = k
@@ -502,14 +533,39 @@ fn restore_key(k: KeySnap) -> Result<Key, SnapshotError> {
                 .map_err(|_| corrupt(&what, "symmetric key material is not 32 bytes"))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    if materials.is_empty() {
+    let multi_region = match k.multi_region.as_deref() {
+        None => None,
+        Some("PRIMARY") => Some(crate::kms::multiregion::Role::Primary),
+        Some("REPLICA") => Some(crate::kms::multiregion::Role::Replica),
+        Some(other) => return Err(corrupt(&what, format!("multi-Region type {other:?}"))),
+    };
+    let imported = match k.imported {
+        None => None,
+        Some(i) => Some(crate::kms::import::Imported {
+            present: i.present,
+            valid_to: i.valid_to.map(Timestamp),
+            fingerprint: match i.fingerprint {
+                None => None,
+                Some(text) => Some(
+                    hex::decode(&text)
+                        .ok()
+                        .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+                        .ok_or_else(|| corrupt(&what, "import fingerprint"))?,
+                ),
+            },
+            parameters: None,
+        }),
+    };
+    // Only a key whose imported material is absent (PendingImport) has none.
+    let without_material = imported.as_ref().is_some_and(|i| !i.present);
+    if materials.is_empty() && !without_material {
         return Err(corrupt(&what, "a key without key material"));
     }
     let mac_key = match &k.mac_key {
         Some(m) => Some(MacKey(decode(&what, m)?)),
         None => None,
     };
-    if spec.mac_algorithm().is_some() != mac_key.is_some() {
+    if spec.mac_algorithm().is_some() != (mac_key.is_some() || without_material) {
         return Err(corrupt(&what, "HMAC secret missing or unexpected"));
     }
     let sign_key = match &k.private_key {
@@ -554,6 +610,8 @@ fn restore_key(k: KeySnap) -> Result<Key, SnapshotError> {
         } else {
             KeyManager::Customer
         },
+        multi_region,
+        imported,
         materials,
         rotation_enabled: k.rotation_enabled,
         rotation_period_days: k.rotation_period_days,
@@ -616,7 +674,27 @@ mod tests {
                 creation_date: Timestamp(5),
                 issuing_account: "123456789012".into(),
             });
+            // A multi-Region replica whose imported material is present and expires, and
+            // a multi-Region primary HMAC key whose imported material was deleted.
+            let mut imported = key_of(KeySpec::SymmetricDefault, "mrk-imported");
+            imported.multi_region = Some(crate::kms::multiregion::Role::Replica);
+            imported.imported = Some(crate::kms::import::Imported {
+                present: true,
+                valid_to: Some(Timestamp(i64::MAX / 4)),
+                fingerprint: Some([3u8; 32]),
+                parameters: None,
+            });
+            let mut pending = key_of(KeySpec::Hmac384, "mrk-pending");
+            pending.multi_region = Some(crate::kms::multiregion::Role::Primary);
+            crate::kms::import::start_without_material(&mut pending);
+            pending.imported.as_mut().unwrap().fingerprint = Some([4u8; 32]);
+            let mut waiting = key_of(KeySpec::SymmetricDefault, "mrk-waiting");
+            waiting.multi_region = Some(crate::kms::multiregion::Role::Primary);
+            waiting.state = KeyState::PendingReplicaDeletion { window_days: 9 };
             for key in [
+                imported,
+                pending,
+                waiting,
                 symmetric,
                 key_of(KeySpec::Hmac256, "k-hmac"),
                 key_of(KeySpec::EccNistP256, "k-p256"),
@@ -651,6 +729,12 @@ mod tests {
                 assert_eq!(old.keys.len(), new.keys.len());
                 assert_eq!(new.aliases["alias/x"].target, "k-hmac");
                 assert_eq!(new.earliest_deletion, old.earliest_deletion);
+                assert_eq!(new.keys["mrk-pending"].state, KeyState::PendingImport);
+                assert_eq!(new.keys["mrk-imported"].origin(), "EXTERNAL");
+                assert_eq!(
+                    new.keys["mrk-imported"].multi_region,
+                    Some(crate::kms::multiregion::Role::Replica)
+                );
                 for (id, a) in &old.keys {
                     let b = &new.keys[id];
                     assert_eq!(a.materials, b.materials, "{id}");
@@ -659,6 +743,14 @@ mod tests {
                     assert_eq!(a.rotations, b.rotations, "{id}");
                     assert_eq!(a.mac_key, b.mac_key, "{id}");
                     assert_eq!(a.spec, b.spec, "{id}");
+                    assert_eq!(a.multi_region, b.multi_region, "{id}");
+                    assert_eq!(a.origin(), b.origin(), "{id}");
+                    let import = |k: &Key| {
+                        k.imported
+                            .as_ref()
+                            .map(|i| (i.present, i.valid_to, i.fingerprint, i.expires_at()))
+                    };
+                    assert_eq!(import(a), import(b), "{id}");
                     if let (Some(sa), Some(sb)) = (&a.sign_key, &b.sign_key) {
                         // The restored private key signs what the original verifies.
                         let digest = [7u8; 32];

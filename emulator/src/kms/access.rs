@@ -75,11 +75,21 @@ fn key_keys(
         // Only symmetric keys exist here, whose one algorithm this is.
         keys.insert("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
     }
-    // Every key the emulator holds is a single-Region key whose material KMS generated.
     keys.insert("kms:KeySpec", key.spec.name());
     keys.insert("kms:KeyUsage", key.spec.usage());
-    keys.insert("kms:KeyOrigin", "AWS_KMS");
-    keys.insert("kms:MultiRegion", "false");
+    keys.insert("kms:KeyOrigin", key.origin);
+    keys.insert(
+        "kms:MultiRegion",
+        if key.multi_region_type.is_some() {
+            "true"
+        } else {
+            "false"
+        },
+    );
+    // PRIMARY or REPLICA; absent for single-Region keys ("AWS KMS condition keys").
+    if let Some(kind) = key.multi_region_type {
+        keys.insert("kms:MultiRegionKeyType", kind);
+    }
     if let Some(alias) = &key.requested_alias {
         keys.insert("kms:RequestAlias", alias.as_str());
     }
