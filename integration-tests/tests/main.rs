@@ -14,6 +14,8 @@ mod iam_api;
 mod identity;
 mod kms;
 mod kms_fidelity;
+mod kms_import;
+mod kms_multiregion;
 mod lambda;
 mod lambda_code;
 mod lambda_managed;
