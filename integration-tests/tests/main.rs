@@ -16,6 +16,7 @@ mod kms;
 mod kms_fidelity;
 mod kms_import;
 mod kms_multiregion;
+mod kms_shapes;
 mod lambda;
 mod lambda_code;
 mod lambda_managed;

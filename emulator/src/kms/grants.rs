@@ -485,7 +485,7 @@ pub fn list_grants(
     let key_id = required_key_id(&input.key_id)?;
     let mut v = Validator::new();
     v.range("limit", input.limit, 1, 1000);
-    v.opt_length("marker", &input.marker, 1, 1024);
+    super::shapes::check_marker(&mut v, &input.marker);
     check_grant_id(&mut v, &input.grant_id);
     check_principal(&mut v, "granteePrincipal", &input.grantee_principal);
     validated(v.finish())?;

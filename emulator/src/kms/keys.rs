@@ -131,6 +131,7 @@ pub fn create_key(
         input.origin.as_deref(),
         &["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"],
     );
+    super::shapes::check_create_key(&mut v, &input);
     if let Some(tags) = &input.tags {
         check_tags(&mut v, tags);
     }
@@ -315,6 +316,9 @@ pub fn describe_key(
     input: KeyIdInput,
 ) -> Result<KeyMetadataOutput, KmsError> {
     let key_id = required_key_id(&input.key_id)?;
+    let mut v = Validator::new();
+    super::grants::check_grant_tokens(&mut v, &input.grant_tokens);
+    validated(v.finish())?;
     let region = state.region(&ctx.region);
     let snapshot = region.kms.snapshot(&key_id, &ctx.region, &ctx.account)?;
     authorize(state, ctx, &snapshot, "kms:DescribeKey", None, Via::Direct)?;
@@ -339,6 +343,7 @@ pub fn list_keys(
 ) -> Result<ListKeysOutput, KmsError> {
     let mut v = Validator::new();
     v.range("limit", input.limit, 1, 1000);
+    super::shapes::check_marker(&mut v, &input.marker);
     validated(v.finish())?;
     authorize_iam(state, ctx, "kms:ListKeys", "*")?;
     let after = input.marker.as_deref().map(parse_marker).transpose()?;

@@ -207,7 +207,7 @@ pub fn schedule_key_deletion(
 ) -> Result<ScheduleKeyDeletionOutput, KmsError> {
     let key_id = required_key_id(&input.key_id)?;
     let mut v = Validator::new();
-    v.range("pendingWindowInDays", input.pending_window_in_days, 7, 30);
+    super::shapes::check_pending_window(&mut v, input.pending_window_in_days)?;
     validated(v.finish())?;
     let key = key_by_id(state, ctx, &Some(key_id))?;
     let window_days = input.pending_window_in_days.unwrap_or(30) as u32;

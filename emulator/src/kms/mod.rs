@@ -23,6 +23,7 @@ pub mod model;
 pub mod multiregion;
 pub mod policies;
 pub mod rotation;
+pub mod shapes;
 pub mod specs;
 pub mod store;
 pub mod tags;

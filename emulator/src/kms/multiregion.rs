@@ -257,6 +257,7 @@ pub fn replicate_key(
     check_region(&mut v, "replicaRegion", &input.replica_region);
     v.opt_length("policy", &input.policy, 1, 131_072);
     v.opt_length("description", &input.description, 0, 8192);
+    super::shapes::check_policy_characters(&mut v, &input.policy);
     if let Some(tags) = &input.tags {
         check_tags(&mut v, tags);
     }

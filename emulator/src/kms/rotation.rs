@@ -303,7 +303,7 @@ pub fn list_key_rotations(
         &["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"],
     );
     v.range("limit", input.limit, 1, 1000);
-    v.opt_length("marker", &input.marker, 1, 1024);
+    super::shapes::check_marker(&mut v, &input.marker);
     validated(v.finish())?;
     let key = key_by_id(state, ctx, &Some(key_id))?;
     authorize(state, ctx, &key, "kms:ListKeyRotations", None, Via::Direct)?;
