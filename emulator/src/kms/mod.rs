@@ -100,6 +100,10 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
         ),
         operation!("TrentService.ListKeys", keys::list_keys),
         operation!("TrentService.ListResourceTags", tags::list_resource_tags),
+        operation!(
+            "TrentService.ListRetirableGrants",
+            grants::list_retirable_grants
+        ),
         operation!("TrentService.PutKeyPolicy", policies::put_key_policy),
         operation!("TrentService.ReEncrypt", datakeys::re_encrypt),
         operation!("TrentService.ReplicateKey", multiregion::replicate_key),
