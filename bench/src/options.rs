@@ -14,7 +14,9 @@ Starts target/release/emulator itself (on 127.0.0.1:0) unless --endpoint is give
   --duration SECS         measured seconds per phase (default 2; smoke 0.3)
   --warmup SECS           unmeasured seconds before each phase (default 0.5; smoke 0.1)
   --ops LIST              operations, comma-separated (default all):
-                          get-string,get-secure,by-path,put,encrypt,decrypt,denied
+                          get-string,get-secure,by-path,put,encrypt,decrypt,denied,
+                          sign,verify,mac (KMS Sign/Verify with ECC_NIST_P256,
+                          GenerateMac with HMAC_256)
   --concurrency LIST      connections per phase (default 1,32)
   --endpoint URL          drive a server that is already running (http://127.0.0.1:PORT);
                           an emulator must have the fixtures of --write-fixtures loaded
@@ -206,7 +208,7 @@ mod tests {
         assert_eq!(full.duration, Duration::from_secs(2));
         assert_eq!(full.load_params, 100_000);
         assert_eq!((full.scale_small, full.scale_large), (1_000, 1_000_000));
-        assert_eq!(full.ops.len(), 7);
+        assert_eq!(full.ops.len(), 10);
         let smoke = parse_args(&["--smoke"]).unwrap();
         assert!(smoke.duration < Duration::from_secs(1));
         assert!(smoke.load_params < 100_000);

@@ -224,7 +224,7 @@ pub fn print(options: &Options, m: &Measurements) {
     }
     for (op, concurrency, r) in &m.phases {
         if let Some(cpu) = r.cpu_us_per_request() {
-            if *concurrency == 32 {
+            if *concurrency == 32 && op.cpu_target() {
                 println!(
                     "  {} {}: server CPU {cpu:.1}µs per request at 32 connections (target < 50µs)",
                     verdict(cpu < 50.0),
