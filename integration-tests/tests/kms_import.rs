@@ -7,7 +7,8 @@
 use crate::common::{config_as, error_of, unique};
 use aws_sdk_kms::primitives::{Blob, DateTime};
 use aws_sdk_kms::types::{
-    AlgorithmSpec, ExpirationModelType, KeyState, OriginType, WrappingKeySpec,
+    AlgorithmSpec, ExpirationModelType, KeySpec, KeyState, KeyUsageType, OriginType,
+    WrappingKeySpec,
 };
 use aws_sdk_kms::Client;
 use std::path::{Path, PathBuf};
@@ -414,4 +415,26 @@ async fn imports_need_external_keys_and_custom_key_stores_are_not_emulated() {
     }
     let (code, _) = error_of(client.describe_custom_key_stores().send().await);
     assert_eq!(code, "NotImplementedException");
+    // Key specs of the model that are not emulated, and imported asymmetric material.
+    for spec in ["SM2", "ML_DSA_65", "ECC_NIST_EDWARDS25519"] {
+        let (code, _) = error_of(
+            client
+                .create_key()
+                .key_spec(KeySpec::from(spec))
+                .key_usage(KeyUsageType::SignVerify)
+                .send()
+                .await,
+        );
+        assert_eq!(code, "UnsupportedOperationException", "{spec}");
+    }
+    let (code, _) = error_of(
+        client
+            .create_key()
+            .key_spec(KeySpec::EccNistP256)
+            .key_usage(KeyUsageType::SignVerify)
+            .origin(OriginType::External)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "UnsupportedOperationException");
 }
