@@ -653,6 +653,12 @@ pub fn delete_imported_key_material(
                 stored.arn
             )));
         }
+        // Nothing to delete: the key-state table of the KMS Developer Guide ("Key states
+        // of AWS KMS keys") answers DeleteImportedKeyMaterial on a PendingImport key with
+        // KMSInvalidStateException.
+        if stored.state == KeyState::PendingImport {
+            return Err(pending_import(&stored.arn));
+        }
         remove_material(stored);
         Ok(DeleteImportedKeyMaterialOutput {
             key_id: stored.arn.clone(),
@@ -789,6 +795,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(key_state(&state, &id), KeyState::PendingImport);
+        // Twice is once too many: there is no material left.
+        assert!(matches!(
+            delete_imported_key_material(
+                &state,
+                &ctx,
+                DeleteImportedKeyMaterialInput {
+                    key_id: Some(id.clone()),
+                    key_material_id: None,
+                },
+            ),
+            Err(KmsError::InvalidState(_))
+        ));
         let same = public_key(&params.public_key.0)
             .oaep_encrypt::<sha1::Sha1>(&material)
             .unwrap();
