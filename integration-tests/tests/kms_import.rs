@@ -409,6 +409,15 @@ async fn imports_need_external_keys_and_custom_key_stores_are_not_emulated() {
             .await,
     );
     assert_eq!(code, "CustomKeyStoreNotFoundException");
+    let (code, _) = error_of(
+        client
+            .generate_random()
+            .number_of_bytes(16)
+            .custom_key_store_id("cks-1234567890abcdef0")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "CustomKeyStoreNotFoundException");
     for origin in [OriginType::AwsCloudhsm, OriginType::ExternalKeyStore] {
         let (code, _) = error_of(client.create_key().origin(origin).send().await);
         assert_eq!(code, "UnsupportedOperationException");
