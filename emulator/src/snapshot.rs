@@ -565,7 +565,9 @@ fn restore_key(k: KeySnap) -> Result<Key, SnapshotError> {
         Some(m) => Some(MacKey(decode(&what, m)?)),
         None => None,
     };
-    if spec.mac_algorithm().is_some() != (mac_key.is_some() || without_material) {
+    // A key whose imported material is absent has no secret of any kind.
+    let mac_expected = spec.mac_algorithm().is_some() && !without_material;
+    if mac_expected != mac_key.is_some() {
         return Err(corrupt(&what, "HMAC secret missing or unexpected"));
     }
     let sign_key = match &k.private_key {
@@ -575,7 +577,8 @@ fn restore_key(k: KeySnap) -> Result<Key, SnapshotError> {
         ),
         None => None,
     };
-    if spec.signing_algorithms().is_empty() == sign_key.is_some() {
+    let sign_expected = !spec.signing_algorithms().is_empty() && !without_material;
+    if sign_expected != sign_key.is_some() {
         return Err(corrupt(&what, "private key missing or unexpected"));
     }
     let grants = k
@@ -688,12 +691,18 @@ mod tests {
             pending.multi_region = Some(crate::kms::multiregion::Role::Primary);
             crate::kms::import::start_without_material(&mut pending);
             pending.imported.as_mut().unwrap().fingerprint = Some([4u8; 32]);
+            let mut pending_symmetric = key_of(KeySpec::SymmetricDefault, "k-pending-sym");
+            crate::kms::import::start_without_material(&mut pending_symmetric);
+            let mut pending_signing = key_of(KeySpec::EccNistP384, "k-pending-p384");
+            crate::kms::import::start_without_material(&mut pending_signing);
             let mut waiting = key_of(KeySpec::SymmetricDefault, "mrk-waiting");
             waiting.multi_region = Some(crate::kms::multiregion::Role::Primary);
             waiting.state = KeyState::PendingReplicaDeletion { window_days: 9 };
             for key in [
                 imported,
                 pending,
+                pending_symmetric,
+                pending_signing,
                 waiting,
                 symmetric,
                 key_of(KeySpec::Hmac256, "k-hmac"),

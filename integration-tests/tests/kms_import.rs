@@ -424,7 +424,7 @@ async fn imports_need_external_keys_and_custom_key_stores_are_not_emulated() {
     }
     let (code, _) = error_of(client.describe_custom_key_stores().send().await);
     assert_eq!(code, "NotImplementedException");
-    // Key specs of the model that are not emulated, and imported asymmetric material.
+    // Key specs of the model that are not emulated.
     for spec in ["SM2", "ML_DSA_65", "ECC_NIST_EDWARDS25519"] {
         let (code, _) = error_of(
             client
@@ -436,14 +436,130 @@ async fn imports_need_external_keys_and_custom_key_stores_are_not_emulated() {
         );
         assert_eq!(code, "UnsupportedOperationException", "{spec}");
     }
+}
+
+/// An ECC_NIST_P256 private key made by openssl (PKCS #8 DER, wrapped with
+/// RSA_AES_KEY_WRAP_SHA_256) becomes the key's: GetPublicKey answers openssl's public
+/// key, and openssl verifies what Sign signs. A key of another curve refuses it.
+#[tokio::test]
+async fn a_private_key_from_openssl_signs_as_openssl_verifies() {
+    let client = kms().await;
+    let dir = scratch();
+    let pem = dir.join("ec.pem");
+    let der = dir.join("ec.der");
+    let public_der = dir.join("ec-public.der");
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        path(&pem),
+    ]);
+    openssl(&[
+        "pkcs8",
+        "-topk8",
+        "-nocrypt",
+        "-in",
+        path(&pem),
+        "-outform",
+        "DER",
+        "-out",
+        path(&der),
+    ]);
+    openssl(&[
+        "pkey",
+        "-in",
+        path(&pem),
+        "-pubout",
+        "-outform",
+        "DER",
+        "-out",
+        path(&public_der),
+    ]);
+    let private_key = std::fs::read(&der).unwrap();
+    let new_key = |spec: KeySpec| {
+        let client = client.clone();
+        async move {
+            client
+                .create_key()
+                .key_spec(spec)
+                .key_usage(KeyUsageType::SignVerify)
+                .origin(OriginType::External)
+                .send()
+                .await
+                .unwrap()
+                .key_metadata()
+                .unwrap()
+                .key_id()
+                .to_owned()
+        }
+    };
+    let id = new_key(KeySpec::EccNistP256).await;
     let (code, _) = error_of(
         client
-            .create_key()
-            .key_spec(KeySpec::EccNistP256)
-            .key_usage(KeyUsageType::SignVerify)
-            .origin(OriginType::External)
+            .sign()
+            .key_id(&id)
+            .message(Blob::new("m"))
+            .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha256)
             .send()
             .await,
     );
-    assert_eq!(code, "UnsupportedOperationException");
+    assert_eq!(code, "KMSInvalidStateException");
+    // Not this curve's key.
+    let p384 = new_key(KeySpec::EccNistP384).await;
+    let (public, token) =
+        parameters(&client, &dir, &p384, AlgorithmSpec::RsaAesKeyWrapSha256).await;
+    let (code, _) = error_of(
+        client
+            .import_key_material()
+            .key_id(&p384)
+            .import_token(token)
+            .encrypted_key_material(Blob::new(rsa_aes_wrap(&dir, &public, &private_key)))
+            .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "IncorrectKeyMaterialException");
+
+    let (public, token) = parameters(&client, &dir, &id, AlgorithmSpec::RsaAesKeyWrapSha256).await;
+    client
+        .import_key_material()
+        .key_id(&id)
+        .import_token(token)
+        .encrypted_key_material(Blob::new(rsa_aes_wrap(&dir, &public, &private_key)))
+        .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
+        .send()
+        .await
+        .unwrap();
+    let published = client.get_public_key().key_id(&id).send().await.unwrap();
+    assert_eq!(
+        published.public_key().unwrap().as_ref(),
+        std::fs::read(&public_der).unwrap().as_slice()
+    );
+    let message = dir.join("message");
+    std::fs::write(&message, b"signed with imported material").unwrap();
+    let signed = client
+        .sign()
+        .key_id(&id)
+        .message(Blob::new("signed with imported material"))
+        .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha256)
+        .send()
+        .await
+        .unwrap();
+    let signature = dir.join("signature");
+    std::fs::write(&signature, signed.signature().unwrap().as_ref()).unwrap();
+    openssl(&[
+        "dgst",
+        "-sha256",
+        "-verify",
+        path(&public_der),
+        "-keyform",
+        "DER",
+        "-signature",
+        path(&signature),
+        path(&message),
+    ]);
+    let _ = std::fs::remove_dir_all(dir);
 }

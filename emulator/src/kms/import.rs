@@ -4,8 +4,8 @@
 //! DeleteImportedKeyMaterial, and the key states that follow: `PendingImport` until
 //! material is imported, again after it is deleted or expires.
 //!
-//! Symmetric encryption and HMAC keys take imported material here; asymmetric keys with
-//! imported material are not emulated (CreateKey answers UnsupportedOperationException).
+//! Symmetric encryption keys take 256 bits of material, HMAC keys a secret, signing keys
+//! (ECC and RSA) a PKCS #8 private key (DER) of their spec.
 //! One import parameter set is kept per key, the latest (a token of an earlier
 //! GetParametersForImport is InvalidImportTokenException), and it is not part of a
 //! snapshot (call GetParametersForImport again after a restore).
@@ -107,7 +107,7 @@ pub fn pending_import(arn: &str) -> KmsError {
 /// for an id that names no custom key store (API reference, CreateKey errors); the
 /// `AWS_CLOUDHSM` and `EXTERNAL_KEY_STORE` origins, which need one, are
 /// UnsupportedOperationException.
-pub fn check_origin(input: &CreateKeyInput, spec: KeySpec) -> Result<bool, KmsError> {
+pub fn check_origin(input: &CreateKeyInput) -> Result<bool, KmsError> {
     if let Some(store) = &input.custom_key_store_id {
         return Err(KmsError::CustomKeyStoreNotFound(format!(
             "Custom key store '{store}' does not exist: custom key stores are not emulated."
@@ -115,16 +115,8 @@ pub fn check_origin(input: &CreateKeyInput, spec: KeySpec) -> Result<bool, KmsEr
     }
     match input.origin.as_deref().unwrap_or("AWS_KMS") {
         "AWS_KMS" => Ok(false),
-        "EXTERNAL" => {
-            if spec == KeySpec::SymmetricDefault || spec.mac_algorithm().is_some() {
-                Ok(true)
-            } else {
-                Err(KmsError::UnsupportedOperation(format!(
-                    "Imported key material for {} keys is not supported by this emulator; symmetric encryption and HMAC keys take imported material.",
-                    spec.name()
-                )))
-            }
-        }
+        // Every key spec the emulator offers takes imported material.
+        "EXTERNAL" => Ok(true),
         other => Err(KmsError::UnsupportedOperation(format!(
             "Origin {other} needs a custom key store; custom key stores (AWS CloudHSM and external key stores) are not emulated."
         ))),
@@ -157,6 +149,7 @@ pub fn expire_material(key: &mut Key, now: Timestamp) {
 fn remove_material(key: &mut Key) {
     key.materials.clear();
     key.mac_key = None;
+    key.sign_key = None;
     if let Some(imported) = &mut key.imported {
         imported.present = false;
         imported.valid_to = None;
@@ -368,6 +361,36 @@ fn material_lengths(spec: KeySpec) -> (usize, usize) {
     }
 }
 
+/// The private key of a signing spec in imported material: PKCS #8 DER ("the private key
+/// must be in PKCS #8 format, DER-encoded", KMS Developer Guide, "Supported key specs for
+/// imported key material") of the spec's curve or modulus size; `None` otherwise.
+fn imported_private_key(spec: KeySpec, der: &[u8]) -> Option<super::specs::SignKey> {
+    use super::specs::SignKey;
+    use p256::pkcs8::DecodePrivateKey;
+    Some(match spec {
+        KeySpec::EccNistP256 => SignKey::P256(p256::ecdsa::SigningKey::from_pkcs8_der(der).ok()?),
+        KeySpec::EccNistP384 => SignKey::P384(p384::ecdsa::SigningKey::from_pkcs8_der(der).ok()?),
+        KeySpec::EccNistP521 => {
+            SignKey::P521(Box::new(p521::ecdsa::SigningKey::from_pkcs8_der(der).ok()?))
+        }
+        KeySpec::EccSecgP256k1 => SignKey::K256(k256::ecdsa::SigningKey::from_pkcs8_der(der).ok()?),
+        KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096 => {
+            use rsa::traits::PublicKeyParts;
+            let key = rsa::PrivateKey::from_pkcs8_der(der).ok()?;
+            let bits = match spec {
+                KeySpec::Rsa2048 => 2048,
+                KeySpec::Rsa3072 => 3072,
+                _ => 4096,
+            };
+            if key.size() * 8 != bits {
+                return None;
+            }
+            SignKey::Rsa(Box::new(key))
+        }
+        _ => return None,
+    })
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ImportKeyMaterialInput {
@@ -523,15 +546,28 @@ pub fn import_key_material(
                 .to_owned(),
         )
     })?;
-    let (min, max) = material_lengths(key.spec);
-    if material.len() < min || material.len() > max {
-        return Err(KmsError::IncorrectKeyMaterial(format!(
-            "{} key material must be {min} to {max} bytes; this is {} bytes.",
-            key.spec.name(),
-            material.len()
-        )));
-    }
-    let fingerprint: [u8; 32] = Sha256::digest(&material).into();
+    let signing = !key.spec.signing_algorithms().is_empty();
+    let (private_key, fingerprint): (_, [u8; 32]) = if signing {
+        // The public key identifies a private key whatever its encoding.
+        let private_key = imported_private_key(key.spec, &material).ok_or_else(|| {
+            KmsError::IncorrectKeyMaterial(format!(
+                "The key material is not a PKCS #8 (DER) private key of key spec {}.",
+                key.spec.name()
+            ))
+        })?;
+        let public = private_key.public_key_der()?;
+        (Some(private_key), Sha256::digest(&public).into())
+    } else {
+        let (min, max) = material_lengths(key.spec);
+        if material.len() < min || material.len() > max {
+            return Err(KmsError::IncorrectKeyMaterial(format!(
+                "{} key material must be {min} to {max} bytes; this is {} bytes.",
+                key.spec.name(),
+                material.len()
+            )));
+        }
+        (None, Sha256::digest(&material).into())
+    };
     let import_type = input.import_type;
     let requested_material_id = input.key_material_id;
     state.region(&ctx.region).kms.write(|data| {
@@ -581,7 +617,9 @@ pub fn import_key_material(
         imported.fingerprint = Some(fingerprint);
         imported.present = true;
         imported.valid_to = valid_to;
-        if stored.spec == KeySpec::SymmetricDefault {
+        if let Some(private_key) = private_key {
+            stored.sign_key = Some(private_key);
+        } else if stored.spec == KeySpec::SymmetricDefault {
             let mut bytes = [0u8; 32];
             bytes.copy_from_slice(&material);
             stored.materials = vec![super::crypto::KeyMaterial(bytes)];
@@ -858,6 +896,76 @@ mod tests {
     }
 
     #[test]
+    fn what_the_readme_lists_as_not_emulated_is_refused() {
+        let state = state();
+        let ctx = root();
+        let id = external_key(&state, &ctx, None);
+        for (algorithm, spec) in [("RSAES_PKCS1_V1_5", "RSA_2048"), ("SM2PKE", "SM2")] {
+            let err = get_parameters_for_import(
+                &state,
+                &ctx,
+                GetParametersForImportInput {
+                    key_id: Some(id.clone()),
+                    wrapping_algorithm: Some(algorithm.into()),
+                    wrapping_key_spec: Some(spec.into()),
+                },
+            )
+            .unwrap_err();
+            assert!(
+                matches!(err, KmsError::UnsupportedOperation(_)),
+                "{algorithm}"
+            );
+        }
+        // New material (rotation of imported keys) once material was imported.
+        let material = [8u8; 32];
+        let params = parameters(&state, &ctx, &id, "RSAES_OAEP_SHA_256");
+        let public = public_key(&params.public_key.0);
+        import(
+            &state,
+            &ctx,
+            &id,
+            &params.import_token.0,
+            public.oaep_encrypt::<Sha256>(&material).unwrap(),
+            None,
+        )
+        .unwrap();
+        let err = import_key_material(
+            &state,
+            &ctx,
+            ImportKeyMaterialInput {
+                key_id: Some(id.clone()),
+                import_token: Some(params.import_token.clone()),
+                encrypted_key_material: Some(Blob(
+                    public.oaep_encrypt::<Sha256>(&material).unwrap(),
+                )),
+                valid_to: None,
+                expiration_model: Some("KEY_MATERIAL_DOES_NOT_EXPIRE".into()),
+                import_type: Some("NEW_KEY_MATERIAL".into()),
+                key_material_description: None,
+                key_material_id: None,
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(err, KmsError::IncorrectKeyMaterial(_)));
+    }
+
+    #[test]
+    fn private_keys_are_taken_for_their_own_spec_only() {
+        use p256::pkcs8::EncodePrivateKey;
+        let key = p256::ecdsa::SigningKey::from_slice(&[3u8; 32]).unwrap();
+        let der = key.to_pkcs8_der().unwrap();
+        let imported = imported_private_key(KeySpec::EccNistP256, der.as_bytes()).unwrap();
+        let digest = [1u8; 32];
+        let signature = imported.sign_digest("ECDSA_SHA_256", &digest).unwrap();
+        let original = crate::kms::specs::SignKey::P256(key);
+        assert!(original.verify_digest("ECDSA_SHA_256", &digest, &signature));
+        assert!(imported_private_key(KeySpec::EccNistP384, der.as_bytes()).is_none());
+        assert!(imported_private_key(KeySpec::Rsa2048, der.as_bytes()).is_none());
+        assert!(imported_private_key(KeySpec::SymmetricDefault, der.as_bytes()).is_none());
+        assert!(imported_private_key(KeySpec::EccNistP256, b"garbage").is_none());
+    }
+
+    #[test]
     fn rsa_aes_key_wrap_unwraps_rfc_5649() {
         use aes_kw::KeyInit;
         let wrapping_key = KeySpec::Rsa2048.generate_sign_key().unwrap();
@@ -916,13 +1024,15 @@ mod tests {
             multi_region: None,
         };
         assert!(matches!(
-            check_origin(&input, KeySpec::SymmetricDefault),
+            check_origin(&input),
             Err(KmsError::CustomKeyStoreNotFound(_))
         ));
         input.custom_key_store_id = None;
+        input.origin = Some("EXTERNAL".into());
+        assert_eq!(check_origin(&input), Ok(true));
         input.origin = Some("AWS_CLOUDHSM".into());
         assert!(matches!(
-            check_origin(&input, KeySpec::SymmetricDefault),
+            check_origin(&input),
             Err(KmsError::UnsupportedOperation(_))
         ));
     }

@@ -228,7 +228,7 @@ pub fn create_key(
             spec.name()
         )));
     }
-    let external = super::import::check_origin(&input, spec)?;
+    let external = super::import::check_origin(&input)?;
     let multi_region = input.multi_region == Some(true);
     let id = if multi_region {
         super::multiregion::new_id()
@@ -253,7 +253,8 @@ pub fn create_key(
     );
     key.spec = spec;
     key.mac_key = spec.generate_mac_key();
-    key.sign_key = spec.generate_sign_key();
+    // An EXTERNAL key gets its private key by import: none is generated.
+    key.sign_key = (!external).then(|| spec.generate_sign_key()).flatten();
     key.multi_region = multi_region.then_some(super::multiregion::Role::Primary);
     if external {
         super::import::start_without_material(&mut key);
