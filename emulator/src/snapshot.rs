@@ -1,6 +1,7 @@
 //! Snapshots: the whole regional state (every parameter version with its labels, tags,
 //! policies and tier; every KMS key with all its material versions, state, deletion
-//! schedule, policy, tags, grants and rotation history; aliases) written as one
+//! schedule, policy, tags, grants, rotation history, multi-Region role and imported
+//! material's record (origin, expiry, fingerprint); aliases) written as one
 //! versioned JSON document, and restored exactly into this or another emulator, so that
 //! ciphertexts made before the snapshot decrypt after it is restored.
 //!
