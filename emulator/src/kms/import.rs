@@ -34,7 +34,7 @@ const PARAMETERS_VALID_MS: i64 = DAY_MS;
 const MAX_VALID_DAYS: i64 = 365;
 
 /// What an `EXTERNAL` key knows about its imported material.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Imported {
     /// Whether the key holds material now.
     pub present: bool,
@@ -46,6 +46,19 @@ pub struct Imported {
     pub fingerprint: Option<[u8; 32]>,
     /// The latest GetParametersForImport answer's private wrapping key and token.
     pub parameters: Option<Arc<ImportParameters>>,
+}
+
+impl std::fmt::Debug for Imported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The fingerprint is a digest of (possibly low-entropy, user-chosen) material:
+        // not printed either.
+        f.debug_struct("Imported")
+            .field("present", &self.present)
+            .field("valid_to", &self.valid_to)
+            .field("fingerprint", &self.fingerprint.map(|_| "** redacted **"))
+            .field("parameters", &self.parameters)
+            .finish()
+    }
 }
 
 impl Imported {
@@ -993,6 +1006,17 @@ mod tests {
         );
         assert!(unwrap_material(&parameters, &wrapped[..100]).is_none());
         assert!(format!("{parameters:?}").starts_with("ImportParameters(RSA_AES"));
+        let imported = Imported {
+            present: true,
+            valid_to: None,
+            fingerprint: Some([0xab; 32]),
+            parameters: Some(Arc::new(parameters)),
+        };
+        let shown = format!("{imported:?}");
+        assert!(
+            !shown.contains("171") && !shown.contains("ab, ab"),
+            "{shown}"
+        );
     }
 
     #[test]
