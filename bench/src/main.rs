@@ -105,7 +105,7 @@ async fn must(
 
 /// Creates what the operations read through the API (for servers without our fixtures),
 /// or only the ciphertext Decrypt needs (when the fixtures made the rest).
-async fn setup(endpoint: &Endpoint, through_api: bool) -> Result<World, String> {
+async fn setup(endpoint: &Endpoint, through_api: bool, ops: &[Op]) -> Result<World, String> {
     let user = user();
     let key_id = if through_api {
         let created = must(
@@ -155,7 +155,49 @@ async fn setup(endpoint: &Endpoint, through_api: bool) -> Result<World, String> 
         .as_str()
         .ok_or("Encrypt answered no CiphertextBlob")?
         .to_owned();
-    Ok(World { key_id, ciphertext })
+    // The signing and HMAC keys, made through the API for any server, only when measured.
+    let sign_key = if ops.contains(&Op::Sign) || ops.contains(&Op::Verify) {
+        let created = must(
+            endpoint,
+            &user,
+            &load::create_key_call("ECC_NIST_P256", "SIGN_VERIFY"),
+        )
+        .await?;
+        let key = created["KeyMetadata"]["KeyId"]
+            .as_str()
+            .ok_or("CreateKey answered no KeyId")?
+            .to_owned();
+        let signed = must(endpoint, &user, &load::sign_call(&key)).await?;
+        let signature = signed["Signature"]
+            .as_str()
+            .ok_or("Sign answered no Signature")?
+            .to_owned();
+        Some((key, signature))
+    } else {
+        None
+    };
+    let mac_key_id = if ops.contains(&Op::Mac) {
+        let created = must(
+            endpoint,
+            &user,
+            &load::create_key_call("HMAC_256", "GENERATE_VERIFY_MAC"),
+        )
+        .await?;
+        Some(
+            created["KeyMetadata"]["KeyId"]
+                .as_str()
+                .ok_or("CreateKey answered no KeyId")?
+                .to_owned(),
+        )
+    } else {
+        None
+    };
+    Ok(World {
+        key_id,
+        ciphertext,
+        sign_key,
+        mac_key_id,
+    })
 }
 
 /// Runs each operation at each concurrency against `endpoint`: those measured with a
@@ -416,6 +458,8 @@ fn world_without_kms() -> World {
     World {
         key_id: fixture::KEY_ID.to_owned(),
         ciphertext: String::new(),
+        sign_key: None,
+        mac_key_id: None,
     }
 }
 
@@ -429,7 +473,7 @@ async fn run(options: &Options) -> Result<Measurements, String> {
     let probe_bench = load::get_call(fixture::STRING_PARAMETER, false);
 
     if let Some(endpoint) = &options.endpoint {
-        let world = setup(endpoint, options.target == Target::Moto).await?;
+        let world = setup(endpoint, options.target == Target::Moto, &options.ops).await?;
         // A running server's state directory is its own: the durable rows need one
         // started here.
         throughput(
@@ -484,7 +528,7 @@ async fn run(options: &Options) -> Result<Measurements, String> {
             Duration::from_secs(60),
         )?;
         let endpoint = Endpoint::at(emulator.addr);
-        let world = setup(&endpoint, false).await?;
+        let world = setup(&endpoint, false, &options.ops).await?;
         throughput(
             options,
             &endpoint,
@@ -509,7 +553,7 @@ async fn run(options: &Options) -> Result<Measurements, String> {
             Duration::from_secs(60),
         )?;
         let endpoint = Endpoint::at(emulator.addr);
-        let world = setup(&endpoint, false).await?;
+        let world = setup(&endpoint, false, &options.ops).await?;
         throughput(
             options,
             &endpoint,
@@ -551,7 +595,7 @@ async fn run(options: &Options) -> Result<Measurements, String> {
             let (load_time, emulator) =
                 start_and_probe(options, &fixtures, &user, &probe_bench).await?;
             let endpoint = Endpoint::at(emulator.addr);
-            let world = setup(&endpoint, false).await?;
+            let world = setup(&endpoint, false, &[]).await?;
             let spec = PhaseSpec {
                 op: Op::ByPath,
                 concurrency: 1,

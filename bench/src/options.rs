@@ -15,6 +15,8 @@ Starts target/release/emulator itself (on 127.0.0.1:0) unless --endpoint is give
   --warmup SECS           unmeasured seconds before each phase (default 0.5; smoke 0.1)
   --ops LIST              operations, comma-separated (default all):
                           get-string,get-secure,by-path,put,encrypt,decrypt,denied,
+                          sign,verify,mac (KMS Sign/Verify with ECC_NIST_P256,
+                          GenerateMac with HMAC_256),
                           put-durable,get-durable (against a second emulator
                           started with --state-dir)
   --concurrency LIST      connections per phase (default 1,32)
@@ -211,7 +213,7 @@ mod tests {
         assert_eq!(full.duration, Duration::from_secs(2));
         assert_eq!(full.load_params, 100_000);
         assert_eq!((full.scale_small, full.scale_large), (1_000, 1_000_000));
-        assert_eq!(full.ops.len(), 9);
+        assert_eq!(full.ops.len(), 12);
         let smoke = parse_args(&["--smoke"]).unwrap();
         assert!(smoke.duration < Duration::from_secs(1));
         assert!(smoke.load_params < 100_000);

@@ -253,7 +253,7 @@ pub fn print(options: &Options, m: &Measurements) {
             continue; // compared with the in-memory rows below
         }
         if let Some(cpu) = r.cpu_us_per_request() {
-            if *concurrency == 32 {
+            if *concurrency == 32 && op.cpu_target() {
                 println!(
                     "  {} {}: server CPU {cpu:.1}µs per request at 32 connections (target < 50µs)",
                     verdict(cpu < 50.0),

@@ -1,6 +1,7 @@
 //! Snapshots: the whole regional state (every parameter version with its labels, tags,
 //! policies and tier; every KMS key with all its material versions, state, deletion
-//! schedule, policy, tags, grants and rotation history; aliases) written as one
+//! schedule, policy, tags, grants, rotation history, multi-Region role and imported
+//! material's record (origin, expiry, fingerprint); aliases) written as one
 //! versioned JSON document, and restored exactly into this or another emulator, so that
 //! ciphertexts made before the snapshot decrypt after it is restored.
 //!
@@ -198,6 +199,23 @@ pub(crate) struct KeySnap {
     rotations: Vec<i64>,
     tags: BTreeMap<String, String>,
     grants: Vec<GrantSnap>,
+    /// `PRIMARY` or `REPLICA` for a multi-Region key (absent in older snapshots).
+    #[serde(default)]
+    multi_region: Option<String>,
+    /// Imported key material's record (`Origin: EXTERNAL`); absent for KMS's own.
+    #[serde(default)]
+    imported: Option<ImportedSnap>,
+}
+
+/// What an `EXTERNAL` key knows of its material (the import parameters of an import
+/// under way are not kept: GetParametersForImport again after a restore).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportedSnap {
+    present: bool,
+    valid_to: Option<i64>,
+    /// Hex SHA-256 of the material first imported.
+    fingerprint: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -323,14 +341,14 @@ pub(crate) fn function_snap(function: &Function, inline_zip: bool) -> FunctionSn
 fn code_snap(code: &CodePackage, inline_zip: bool) -> CodeSnap {
     match &code.source {
         CodeSource::Zip { archive, .. } => CodeSnap::Zip {
-            sha256: code.sha256.clone(),
+            sha256: code.sha256(),
             // The archive is the package's own copy, kept while the package lives; a
             // snapshot without it is refused at restore rather than restored wrong.
             zip: inline_zip
                 .then(|| std::fs::read(archive).ok().map(|b| B64.encode(b)))
                 .flatten(),
         },
-        CodeSource::Local { executable } => CodeSnap::Path {
+        CodeSource::Local { executable, .. } => CodeSnap::Path {
             path: executable.clone(),
         },
         CodeSource::Directory { dir } => CodeSnap::Path { path: dir.clone() },
@@ -355,7 +373,7 @@ pub(crate) fn zip_archives(function: &Function) -> Vec<(String, std::path::PathB
                 .map(|p| Arc::clone(&p.version.code)),
         )
         .filter_map(|code| match &code.source {
-            CodeSource::Zip { archive, .. } => Some((code.sha256.clone(), archive.clone())),
+            CodeSource::Zip { archive, .. } => Some((code.sha256(), archive.clone())),
             _ => None,
         })
         .collect()
@@ -402,7 +420,7 @@ fn restore_function(
         let made = crate::lambda::code::build_for(&workdir, &spec, managed)
             .map_err(|e| corrupt(&what, e.to_string()))?;
         if let CodeSnap::Zip { sha256, .. } = &code {
-            if made.sha256 != *sha256 {
+            if made.sha256() != *sha256 {
                 return Err(corrupt(&what, "a package does not match its SHA-256"));
             }
         }
@@ -481,6 +499,10 @@ fn key_snap(key: &Key) -> KeySnap {
             deletion_date,
             window_days,
         } => ("PendingDeletion", Some(deletion_date.0), Some(window_days)),
+        KeyState::PendingImport => ("PendingImport", None, None),
+        KeyState::PendingReplicaDeletion { window_days } => {
+            ("PendingReplicaDeletion", None, Some(window_days))
+        }
     };
     KeySnap {
         id: key.id.clone(),
@@ -522,6 +544,12 @@ fn key_snap(key: &Key) -> KeySnap {
                 issuing_account: g.issuing_account.clone(),
             })
             .collect(),
+        multi_region: key.multi_region.map(|r| r.as_str().to_owned()),
+        imported: key.imported.as_ref().map(|i| ImportedSnap {
+            present: i.present,
+            valid_to: i.valid_to.map(|t| t.0),
+            fingerprint: i.fingerprint.map(hex::encode),
+        }),
     }
 }
 
@@ -766,6 +794,10 @@ fn restore_key(k: KeySnap) -> Result<Key, SnapshotError> {
             deletion_date: Timestamp(date),
             window_days,
         },
+        ("PendingImport", _, _) => KeyState::PendingImport,
+        ("PendingReplicaDeletion", _, Some(window_days)) => {
+            KeyState::PendingReplicaDeletion { window_days }
+        }
         (other, _, _) => return Err(corrupt(&what, format!("key state {other:?}"))),
     };
     let materials = k
@@ -778,14 +810,41 @@ fn restore_key(k: KeySnap) -> Result<Key, SnapshotError> {
                 .map_err(|_| corrupt(&what, "symmetric key material is not 32 bytes"))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    if materials.is_empty() {
+    let multi_region = match k.multi_region.as_deref() {
+        None => None,
+        Some("PRIMARY") => Some(crate::kms::multiregion::Role::Primary),
+        Some("REPLICA") => Some(crate::kms::multiregion::Role::Replica),
+        Some(other) => return Err(corrupt(&what, format!("multi-Region type {other:?}"))),
+    };
+    let imported = match k.imported {
+        None => None,
+        Some(i) => Some(crate::kms::import::Imported {
+            present: i.present,
+            valid_to: i.valid_to.map(Timestamp),
+            fingerprint: match i.fingerprint {
+                None => None,
+                Some(text) => Some(
+                    hex::decode(&text)
+                        .ok()
+                        .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+                        .ok_or_else(|| corrupt(&what, "import fingerprint"))?,
+                ),
+            },
+            parameters: None,
+        }),
+    };
+    // Only a key whose imported material is absent (PendingImport) has none.
+    let without_material = imported.as_ref().is_some_and(|i| !i.present);
+    if materials.is_empty() && !without_material {
         return Err(corrupt(&what, "a key without key material"));
     }
     let mac_key = match &k.mac_key {
         Some(m) => Some(MacKey(decode(&what, m)?)),
         None => None,
     };
-    if spec.mac_algorithm().is_some() != mac_key.is_some() {
+    // A key whose imported material is absent has no secret of any kind.
+    let mac_expected = spec.mac_algorithm().is_some() && !without_material;
+    if mac_expected != mac_key.is_some() {
         return Err(corrupt(&what, "HMAC secret missing or unexpected"));
     }
     let sign_key = match &k.private_key {
@@ -801,7 +860,9 @@ fn restore_key(k: KeySnap) -> Result<Key, SnapshotError> {
             .filter(|u| spec.allows(*u))
             .ok_or_else(|| corrupt(&what, format!("key usage {name:?} for {}", spec.name())))?,
     };
-    if spec.is_asymmetric() != sign_key.is_some() {
+    // Every asymmetric key has a private key, unless its imported material is absent.
+    let sign_expected = spec.is_asymmetric() && !without_material;
+    if sign_expected != sign_key.is_some() {
         return Err(corrupt(&what, "private key missing or unexpected"));
     }
     let grants = k
@@ -836,6 +897,8 @@ fn restore_key(k: KeySnap) -> Result<Key, SnapshotError> {
         } else {
             KeyManager::Customer
         },
+        multi_region,
+        imported,
         materials,
         rotation_enabled: k.rotation_enabled,
         rotation_period_days: k.rotation_period_days,
@@ -912,7 +975,33 @@ mod tests {
                 creation_date: Timestamp(5),
                 issuing_account: "123456789012".into(),
             });
+            // A multi-Region replica whose imported material is present and expires, and
+            // a multi-Region primary HMAC key whose imported material was deleted.
+            let mut imported = key_of(KeySpec::SymmetricDefault, "mrk-imported");
+            imported.multi_region = Some(crate::kms::multiregion::Role::Replica);
+            imported.imported = Some(crate::kms::import::Imported {
+                present: true,
+                valid_to: Some(Timestamp(i64::MAX / 4)),
+                fingerprint: Some([3u8; 32]),
+                parameters: None,
+            });
+            let mut pending = key_of(KeySpec::Hmac384, "mrk-pending");
+            pending.multi_region = Some(crate::kms::multiregion::Role::Primary);
+            crate::kms::import::start_without_material(&mut pending);
+            pending.imported.as_mut().unwrap().fingerprint = Some([4u8; 32]);
+            let mut pending_symmetric = key_of(KeySpec::SymmetricDefault, "k-pending-sym");
+            crate::kms::import::start_without_material(&mut pending_symmetric);
+            let mut pending_signing = key_of(KeySpec::EccNistP384, "k-pending-p384");
+            crate::kms::import::start_without_material(&mut pending_signing);
+            let mut waiting = key_of(KeySpec::SymmetricDefault, "mrk-waiting");
+            waiting.multi_region = Some(crate::kms::multiregion::Role::Primary);
+            waiting.state = KeyState::PendingReplicaDeletion { window_days: 9 };
             for key in [
+                imported,
+                pending,
+                pending_symmetric,
+                pending_signing,
+                waiting,
                 symmetric,
                 key_of(KeySpec::Hmac256, "k-hmac"),
                 key_of(KeySpec::EccNistP256, "k-p256"),
@@ -951,6 +1040,12 @@ mod tests {
                 assert_eq!(old.keys.len(), new.keys.len());
                 assert_eq!(new.aliases["alias/x"].target, "k-hmac");
                 assert_eq!(new.earliest_deletion, old.earliest_deletion);
+                assert_eq!(new.keys["mrk-pending"].state, KeyState::PendingImport);
+                assert_eq!(new.keys["mrk-imported"].origin(), "EXTERNAL");
+                assert_eq!(
+                    new.keys["mrk-imported"].multi_region,
+                    Some(crate::kms::multiregion::Role::Replica)
+                );
                 for (id, a) in &old.keys {
                     let b = &new.keys[id];
                     assert_eq!(a.materials, b.materials, "{id}");
@@ -960,6 +1055,14 @@ mod tests {
                     assert_eq!(a.mac_key, b.mac_key, "{id}");
                     assert_eq!(a.spec, b.spec, "{id}");
                     assert_eq!(a.usage, b.usage, "{id}");
+                    assert_eq!(a.multi_region, b.multi_region, "{id}");
+                    assert_eq!(a.origin(), b.origin(), "{id}");
+                    let import = |k: &Key| {
+                        k.imported
+                            .as_ref()
+                            .map(|i| (i.present, i.valid_to, i.fingerprint, i.expires_at()))
+                    };
+                    assert_eq!(import(a), import(b), "{id}");
                     if let (Some(sa), Some(sb)) = (&a.sign_key, &b.sign_key) {
                         // The restored private key signs what the original verifies.
                         let digest = [7u8; 32];

@@ -76,11 +76,21 @@ fn key_keys(
         // (RSA keys supply the request's own, see `oaep::check_rsa_request`).
         keys.insert("kms:EncryptionAlgorithm", "SYMMETRIC_DEFAULT");
     }
-    // Every key the emulator holds is a single-Region key whose material KMS generated.
     keys.insert("kms:KeySpec", key.spec.name());
     keys.insert("kms:KeyUsage", key.usage.name());
-    keys.insert("kms:KeyOrigin", "AWS_KMS");
-    keys.insert("kms:MultiRegion", "false");
+    keys.insert("kms:KeyOrigin", key.origin);
+    keys.insert(
+        "kms:MultiRegion",
+        if key.multi_region_type.is_some() {
+            "true"
+        } else {
+            "false"
+        },
+    );
+    // PRIMARY or REPLICA; absent for single-Region keys ("AWS KMS condition keys").
+    if let Some(kind) = key.multi_region_type {
+        keys.insert("kms:MultiRegionKeyType", kind);
+    }
     if let Some(alias) = &key.requested_alias {
         keys.insert("kms:RequestAlias", alias.as_str());
     }

@@ -260,6 +260,7 @@ pub fn list_aliases(
     let mut v = Validator::new();
     v.range("limit", input.limit, 1, 1000);
     v.opt_length("keyId", &input.key_id, 1, 2048);
+    super::shapes::check_marker(&mut v, &input.marker);
     validated(v.finish())?;
     authorize_iam(state, ctx, "kms:ListAliases", "*")?;
     let after = input.marker.as_deref().map(parse_marker).transpose()?;

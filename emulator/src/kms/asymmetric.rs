@@ -202,6 +202,7 @@ pub fn sign(
         &input.message_type,
         &input.signing_algorithm,
     );
+    super::grants::check_grant_tokens(&mut v, &input.grant_tokens);
     validated(v.finish())?;
     let message_type = input.message_type.as_deref().unwrap_or("RAW");
     let algorithm = input.signing_algorithm.as_deref().unwrap_or_default();
@@ -239,6 +240,7 @@ pub fn verify(
         &input.message_type,
         &input.signing_algorithm,
     );
+    super::grants::check_grant_tokens(&mut v, &input.grant_tokens);
     if let Some(signature) = v.required("signature", &input.signature) {
         if signature.0.is_empty() || signature.0.len() > 6144 {
             v.sensitive_length("signature", signature.0.len(), 1, 6144);
@@ -282,6 +284,9 @@ pub fn get_public_key(
     input: GetPublicKeyInput,
 ) -> Result<GetPublicKeyOutput, KmsError> {
     let key_id = required_key_id(&input.key_id)?;
+    let mut v = Validator::new();
+    super::grants::check_grant_tokens(&mut v, &input.grant_tokens);
+    validated(v.finish())?;
     let key = key_for_operation(state, ctx, &key_id, "GetPublicKey", &|_| {})?;
     if !key.spec.is_asymmetric() {
         // AWS: a symmetric or HMAC key has no public key (UnsupportedOperationException,

@@ -23,6 +23,12 @@ pub enum KmsError {
     InvalidCiphertext(String),
     #[error("IncorrectKeyException: {0}")]
     IncorrectKey(String),
+    #[error("IncorrectKeyMaterialException: {0}")]
+    IncorrectKeyMaterial(String),
+    #[error("InvalidImportTokenException: {0}")]
+    InvalidImportToken(String),
+    #[error("ExpiredImportTokenException: {0}")]
+    ExpiredImportToken(String),
     #[error("InvalidKeyUsageException: {0}")]
     InvalidKeyUsage(String),
     #[error("KMSInvalidMacException: {0}")]
@@ -68,6 +74,9 @@ impl AwsError for KmsError {
             KmsError::InvalidState(_) => "KMSInvalidStateException",
             KmsError::InvalidCiphertext(_) => "InvalidCiphertextException",
             KmsError::IncorrectKey(_) => "IncorrectKeyException",
+            KmsError::IncorrectKeyMaterial(_) => "IncorrectKeyMaterialException",
+            KmsError::InvalidImportToken(_) => "InvalidImportTokenException",
+            KmsError::ExpiredImportToken(_) => "ExpiredImportTokenException",
             KmsError::InvalidKeyUsage(_) => "InvalidKeyUsageException",
             KmsError::InvalidMac(_) => "KMSInvalidMacException",
             KmsError::InvalidSignature(_) => "KMSInvalidSignatureException",
@@ -108,6 +117,9 @@ impl AwsError for KmsError {
             | KmsError::InvalidState(m)
             | KmsError::InvalidCiphertext(m)
             | KmsError::IncorrectKey(m)
+            | KmsError::IncorrectKeyMaterial(m)
+            | KmsError::InvalidImportToken(m)
+            | KmsError::ExpiredImportToken(m)
             | KmsError::InvalidKeyUsage(m)
             | KmsError::InvalidMac(m)
             | KmsError::InvalidSignature(m)

@@ -498,7 +498,7 @@ pub fn list_grants(
     let key_id = required_key_id(&input.key_id)?;
     let mut v = Validator::new();
     v.range("limit", input.limit, 1, 1000);
-    v.opt_length("marker", &input.marker, 1, 1024);
+    super::shapes::check_marker(&mut v, &input.marker);
     check_grant_id(&mut v, &input.grant_id);
     check_principal(&mut v, "granteePrincipal", &input.grantee_principal);
     validated(v.finish())?;
@@ -554,6 +554,95 @@ pub fn list_grants(
     };
     Ok(ListGrantsOutput {
         grants: page.iter().map(|g| entry(&key, g)).collect(),
+        next_marker,
+        truncated,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListRetirableGrantsInput {
+    pub limit: Option<i64>,
+    pub marker: Option<String>,
+    pub retiring_principal: Option<String>,
+}
+
+/// ListRetirableGrants: the grants of every key of the Region whose retiring principal is
+/// the one named, by key id and then in creation order, in pages. IAM alone decides
+/// ("kms:ListRetirableGrants (IAM policy)", API reference).
+pub fn list_retirable_grants(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: ListRetirableGrantsInput,
+) -> Result<ListGrantsOutput, KmsError> {
+    let mut v = Validator::new();
+    v.range("limit", input.limit, 1, 1000);
+    super::shapes::check_marker(&mut v, &input.marker);
+    v.required("retiringPrincipal", &input.retiring_principal);
+    check_principal(&mut v, "retiringPrincipal", &input.retiring_principal);
+    validated(v.finish())?;
+    super::access::authorize_iam(state, ctx, "kms:ListRetirableGrants", "*")?;
+    let principal = input.retiring_principal.unwrap_or_default();
+    let after = input.marker.as_deref().map(parse_marker).transpose()?;
+    let limit = input
+        .limit
+        .map_or(PAGE_DEFAULT, |l| (l as usize).min(PAGE_MAX));
+    // (key id, key ARN, grant), in the order pages follow.
+    let all: Vec<(String, String, Grant)> = state.region(&ctx.region).kms.read(|data| {
+        data.keys
+            .values()
+            .flat_map(|k| {
+                k.grants
+                    .iter()
+                    .filter(|g| g.retiring.as_deref() == Some(principal.as_str()))
+                    .map(|g| (k.id.clone(), k.arn.clone(), g.clone()))
+            })
+            .collect()
+    });
+    let start = match &after {
+        None => 0,
+        Some(after) => {
+            let (key_id, grant_id) = after.split_once('/').ok_or_else(|| {
+                KmsError::InvalidMarker("The request contains an invalid marker.".to_owned())
+            })?;
+            // After the grant the marker names or, if it has gone since, after every
+            // grant of its key.
+            match all
+                .iter()
+                .position(|(k, _, g)| k == key_id && g.id == grant_id)
+            {
+                Some(i) => i + 1,
+                None => all
+                    .iter()
+                    .position(|(k, _, _)| k.as_str() > key_id)
+                    .unwrap_or(all.len()),
+            }
+        }
+    };
+    let mut page: Vec<&(String, String, Grant)> = all.iter().skip(start).take(limit + 1).collect();
+    let truncated = page.len() > limit;
+    page.truncate(limit);
+    let next_marker = if truncated {
+        page.last()
+            .map(|(k, _, g)| marker(&format!("{k}/{}", g.id)))
+    } else {
+        None
+    };
+    Ok(ListGrantsOutput {
+        grants: page
+            .iter()
+            .map(|(_, arn, g)| GrantListEntry {
+                key_id: arn.clone(),
+                grant_id: g.id.clone(),
+                name: g.name.clone(),
+                creation_date: g.creation_date,
+                grantee_principal: g.grantee.clone(),
+                retiring_principal: g.retiring.clone(),
+                issuing_account: format!("arn:aws:iam::{}:root", g.issuing_account),
+                operations: g.operations.clone(),
+                constraints: constraints_shape(&g.constraints),
+            })
+            .collect(),
         next_marker,
         truncated,
     })

@@ -131,6 +131,7 @@ pub fn create_key(
         input.origin.as_deref(),
         &["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"],
     );
+    super::shapes::check_create_key(&mut v, &input);
     if let Some(tags) = &input.tags {
         check_tags(&mut v, tags);
     }
@@ -229,19 +230,13 @@ pub fn create_key(
                 spec.name()
             ))
         })?;
-    if input.origin.as_deref().is_some_and(|o| o != "AWS_KMS")
-        || input.custom_key_store_id.is_some()
-    {
-        return Err(KmsError::UnsupportedOperation(
-            "Only keys with Origin AWS_KMS are supported by this emulator.".to_owned(),
-        ));
-    }
-    if input.multi_region == Some(true) {
-        return Err(KmsError::UnsupportedOperation(
-            "Multi-Region keys are not supported by this emulator.".to_owned(),
-        ));
-    }
-    let id = uuid::Uuid::new_v4().to_string();
+    let external = super::import::check_origin(&input)?;
+    let multi_region = input.multi_region == Some(true);
+    let id = if multi_region {
+        super::multiregion::new_id()
+    } else {
+        uuid::Uuid::new_v4().to_string()
+    };
     let arn = format!("arn:aws:kms:{}:{}:key/{id}", ctx.region, ctx.account);
     let policy_text = input
         .policy
@@ -261,12 +256,28 @@ pub fn create_key(
     key.spec = spec;
     key.usage = usage;
     key.mac_key = spec.generate_mac_key();
-    key.sign_key = spec.generate_sign_key();
+    // An EXTERNAL key gets its private key by import: none is generated.
+    key.sign_key = (!external).then(|| spec.generate_sign_key()).flatten();
+    key.multi_region = multi_region.then_some(super::multiregion::Role::Primary);
+    if external {
+        super::import::start_without_material(&mut key);
+    }
     for tag in input.tags.unwrap_or_default() {
         key.tags
             .insert(tag.key.unwrap_or_default(), tag.value.unwrap_or_default());
     }
-    let metadata = KeyMetadata::of(&key);
+    let mut metadata = KeyMetadata::of(&key);
+    if multi_region {
+        // A new primary has no replicas yet.
+        metadata.multi_region_configuration = Some(super::multiregion::Configuration {
+            multi_region_key_type: "PRIMARY",
+            primary_key: Some(super::multiregion::RegionKey {
+                arn: key.arn.clone(),
+                region: ctx.region.clone(),
+            }),
+            replica_keys: Vec::new(),
+        });
+    }
     // AWS's quota: 100,000 customer managed keys per account and Region, whatever their
     // state ("Resource quotas", AWS KMS Developer Guide); `--max-keys` sets it here. The
     // count is only taken once the region holds that many keys of any kind.
@@ -309,16 +320,22 @@ pub fn describe_key(
     input: KeyIdInput,
 ) -> Result<KeyMetadataOutput, KmsError> {
     let key_id = required_key_id(&input.key_id)?;
+    let mut v = Validator::new();
+    super::grants::check_grant_tokens(&mut v, &input.grant_tokens);
+    validated(v.finish())?;
     let region = state.region(&ctx.region);
     let snapshot = region.kms.snapshot(&key_id, &ctx.region, &ctx.account)?;
     authorize(state, ctx, &snapshot, "kms:DescribeKey", None, Via::Direct)?;
-    region.kms.read(|data| {
+    super::multiregion::settle(state, &ctx.region, &snapshot.id);
+    let (mut metadata, role) = region.kms.read(|data| {
         data.keys
             .get(&snapshot.id)
-            .map(|key| KeyMetadataOutput {
-                key_metadata: KeyMetadata::of(key),
-            })
+            .map(|key| (KeyMetadata::of(key), key.multi_region))
             .ok_or_else(|| KmsError::NotFound(format!("Key '{}' does not exist", snapshot.arn)))
+    })?;
+    super::multiregion::configure(state, &mut metadata, role);
+    Ok(KeyMetadataOutput {
+        key_metadata: metadata,
     })
 }
 
@@ -330,6 +347,7 @@ pub fn list_keys(
 ) -> Result<ListKeysOutput, KmsError> {
     let mut v = Validator::new();
     v.range("limit", input.limit, 1, 1000);
+    super::shapes::check_marker(&mut v, &input.marker);
     validated(v.finish())?;
     authorize_iam(state, ctx, "kms:ListKeys", "*")?;
     let after = input.marker.as_deref().map(parse_marker).transpose()?;

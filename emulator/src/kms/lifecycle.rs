@@ -39,7 +39,9 @@ pub struct ScheduleKeyDeletionInput {
 #[serde(rename_all = "PascalCase")]
 pub struct ScheduleKeyDeletionOutput {
     pub key_id: String,
-    pub deletion_date: Timestamp,
+    /// Absent for a primary key that still has replicas (its date is not known yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_date: Option<Timestamp>,
     pub key_state: &'static str,
     pub pending_window_in_days: u32,
 }
@@ -106,9 +108,21 @@ pub(crate) fn pending_deletion(arn: &str) -> KmsError {
 /// Refuses a key pending deletion (operations that work on enabled and disabled keys).
 pub(crate) fn refuse_pending_deletion(key: &Key) -> Result<(), KmsError> {
     match key.state {
-        KeyState::PendingDeletion { .. } => Err(pending_deletion(&key.arn)),
+        KeyState::PendingDeletion { .. } | KeyState::PendingReplicaDeletion { .. } => {
+            Err(pending_deletion(&key.arn))
+        }
         _ => Ok(()),
     }
+}
+
+/// Refuses a key without key material: it can be neither enabled nor disabled until
+/// material is imported (KMS Developer Guide, "Key states of AWS KMS keys":
+/// KMSInvalidStateException for PendingImport).
+fn refuse_pending_import(key: &Key) -> Result<(), KmsError> {
+    if key.state == KeyState::PendingImport {
+        return Err(super::import::pending_import(&key.arn));
+    }
+    Ok(())
 }
 
 /// Refuses a key that is not enabled: `DisabledException` or `KMSInvalidStateException`
@@ -117,7 +131,10 @@ pub(crate) fn refuse_unless_enabled(key: &Key) -> Result<(), KmsError> {
     match key.state {
         KeyState::Enabled => Ok(()),
         KeyState::Disabled => Err(KmsError::Disabled(format!("{} is disabled.", key.arn))),
-        KeyState::PendingDeletion { .. } => Err(pending_deletion(&key.arn)),
+        KeyState::PendingDeletion { .. } | KeyState::PendingReplicaDeletion { .. } => {
+            Err(pending_deletion(&key.arn))
+        }
+        KeyState::PendingImport => Err(super::import::pending_import(&key.arn)),
     }
 }
 
@@ -160,6 +177,7 @@ pub fn enable_key(
     let key = managed_customer_key(state, ctx, &input.key_id, "kms:EnableKey")?;
     change_key(state, ctx, &key, |stored| {
         refuse_pending_deletion(stored)?;
+        refuse_pending_import(stored)?;
         stored.state = KeyState::Enabled;
         Ok(super::model::Empty {})
     })
@@ -174,6 +192,7 @@ pub fn disable_key(
     let key = managed_customer_key(state, ctx, &input.key_id, "kms:DisableKey")?;
     change_key(state, ctx, &key, |stored| {
         refuse_pending_deletion(stored)?;
+        refuse_pending_import(stored)?;
         stored.state = KeyState::Disabled;
         Ok(super::model::Empty {})
     })
@@ -188,7 +207,7 @@ pub fn schedule_key_deletion(
 ) -> Result<ScheduleKeyDeletionOutput, KmsError> {
     let key_id = required_key_id(&input.key_id)?;
     let mut v = Validator::new();
-    v.range("pendingWindowInDays", input.pending_window_in_days, 7, 30);
+    super::shapes::check_pending_window(&mut v, input.pending_window_in_days)?;
     validated(v.finish())?;
     let key = key_by_id(state, ctx, &Some(key_id))?;
     let window_days = input.pending_window_in_days.unwrap_or(30) as u32;
@@ -210,6 +229,9 @@ pub fn schedule_key_deletion(
         },
     )?;
     refuse_aws_managed(&key)?;
+    // A multi-Region primary key with replicas waits for them (read before this Region's
+    // lock is taken: Region locks are never nested).
+    let has_replicas = super::multiregion::has_replicas(state, &key);
     state.region(&ctx.region).kms.write(|data| {
         let stored = data
             .keys
@@ -217,15 +239,20 @@ pub fn schedule_key_deletion(
             .ok_or_else(|| key_gone(&key.arn))?;
         refuse_pending_deletion(stored)?;
         let deletion_date = Timestamp(Timestamp::now().0 + i64::from(window_days) * DAY_MS);
-        stored.state = KeyState::PendingDeletion {
-            deletion_date,
-            window_days,
+        stored.state = if has_replicas {
+            KeyState::PendingReplicaDeletion { window_days }
+        } else {
+            KeyState::PendingDeletion {
+                deletion_date,
+                window_days,
+            }
         };
+        let key_state = stored.state.as_str();
         data.refresh_deletions();
         Ok(ScheduleKeyDeletionOutput {
             key_id: key.arn.clone(),
-            deletion_date,
-            key_state: "PendingDeletion",
+            deletion_date: (!has_replicas).then_some(deletion_date),
+            key_state,
             pending_window_in_days: window_days,
         })
     })
@@ -243,7 +270,10 @@ pub fn cancel_key_deletion(
             .keys
             .get_mut(&key.id)
             .ok_or_else(|| key_gone(&key.arn))?;
-        if !matches!(stored.state, KeyState::PendingDeletion { .. }) {
+        if !matches!(
+            stored.state,
+            KeyState::PendingDeletion { .. } | KeyState::PendingReplicaDeletion { .. }
+        ) {
             return Err(KmsError::InvalidState(format!(
                 "{} is not pending deletion.",
                 key.arn
@@ -433,7 +463,7 @@ mod tests {
             },
         )
         .unwrap();
-        let days = (out.deletion_date.0 - Timestamp::now().0) as f64 / DAY_MS as f64;
+        let days = (out.deletion_date.unwrap().0 - Timestamp::now().0) as f64 / DAY_MS as f64;
         assert!((6.99..=7.0).contains(&days), "{days}");
     }
 

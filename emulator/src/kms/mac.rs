@@ -157,6 +157,7 @@ pub fn generate_mac(
     let key_id = required_key_id(&input.key_id)?;
     let mut v = Validator::new();
     check_common(&mut v, &input.message, &input.mac_algorithm);
+    super::grants::check_grant_tokens(&mut v, &input.grant_tokens);
     validated(v.finish())?;
     let algorithm = input.mac_algorithm.as_deref().unwrap_or_default();
     let (key, algorithm) = mac_key(state, ctx, &key_id, "GenerateMac", algorithm)?;
@@ -179,6 +180,7 @@ pub fn verify_mac(
     let key_id = required_key_id(&input.key_id)?;
     let mut v = Validator::new();
     check_common(&mut v, &input.message, &input.mac_algorithm);
+    super::grants::check_grant_tokens(&mut v, &input.grant_tokens);
     if let Some(mac) = v.required("mac", &input.mac) {
         v.sensitive_length("mac", mac.0.len(), 1, 6144);
     }

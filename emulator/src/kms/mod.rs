@@ -17,14 +17,17 @@ pub mod error;
 pub mod fixture;
 pub mod grants;
 pub mod keypairs;
+pub mod import;
 pub mod keys;
 pub mod lifecycle;
 pub mod mac;
 pub mod mldsa;
 pub mod model;
 pub mod oaep;
+pub mod multiregion;
 pub mod policies;
 pub mod rotation;
+pub mod shapes;
 pub mod specs;
 pub mod store;
 pub mod tags;
@@ -55,6 +58,10 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
         operation!("TrentService.CreateKey", keys::create_key),
         operation!("TrentService.Decrypt", cipher::decrypt),
         operation!("TrentService.DeleteAlias", aliases::delete_alias),
+        operation!(
+            "TrentService.DeleteImportedKeyMaterial",
+            import::delete_imported_key_material
+        ),
         operation!(
             "TrentService.DeriveSharedSecret",
             agreement::derive_shared_secret
@@ -91,7 +98,15 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
             "TrentService.GetKeyRotationStatus",
             rotation::get_key_rotation_status
         ),
+        operation!(
+            "TrentService.GetParametersForImport",
+            import::get_parameters_for_import
+        ),
         operation!("TrentService.GetPublicKey", asymmetric::get_public_key),
+        operation!(
+            "TrentService.ImportKeyMaterial",
+            import::import_key_material
+        ),
         operation!("TrentService.ListAliases", aliases::list_aliases),
         operation!("TrentService.ListGrants", grants::list_grants),
         operation!("TrentService.ListKeyPolicies", policies::list_key_policies),
@@ -101,8 +116,13 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
         ),
         operation!("TrentService.ListKeys", keys::list_keys),
         operation!("TrentService.ListResourceTags", tags::list_resource_tags),
+        operation!(
+            "TrentService.ListRetirableGrants",
+            grants::list_retirable_grants
+        ),
         operation!("TrentService.PutKeyPolicy", policies::put_key_policy),
         operation!("TrentService.ReEncrypt", datakeys::re_encrypt),
+        operation!("TrentService.ReplicateKey", multiregion::replicate_key),
         operation!("TrentService.RetireGrant", grants::retire_grant),
         operation!("TrentService.RevokeGrant", grants::revoke_grant),
         operation!(
@@ -120,6 +140,10 @@ pub static TABLE: DispatchTable<KmsError> = DispatchTable {
         operation!(
             "TrentService.UpdateKeyDescription",
             lifecycle::update_key_description
+        ),
+        operation!(
+            "TrentService.UpdatePrimaryRegion",
+            multiregion::update_primary_region
         ),
         operation!("TrentService.Verify", asymmetric::verify),
         operation!("TrentService.VerifyMac", mac::verify_mac),
@@ -165,6 +189,8 @@ pub fn new_key(
         state: KeyState::Enabled,
         creation_date: crate::time::Timestamp::now(),
         manager,
+        multi_region: None,
+        imported: None,
         materials: vec![material],
         rotation_enabled: false,
         rotation_period_days: 365,

@@ -76,6 +76,14 @@ pub struct KeyMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_agreement_algorithms: Option<&'static [&'static str]>,
     pub multi_region: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_region_configuration: Option<super::multiregion::Configuration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration_model: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<Timestamp>,
+    /// Empty (and left out) for a key without material (PendingImport).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub current_key_material_id: String,
 }
 
@@ -87,6 +95,9 @@ impl KeyMetadata {
                 deletion_date,
                 window_days,
             } => (Some(deletion_date), Some(window_days)),
+            // The primary's waiting period has not begun: no date yet (API reference,
+            // KeyMetadata PendingDeletionWindowInDays and DeletionDate).
+            KeyState::PendingReplicaDeletion { window_days } => (None, Some(window_days)),
             _ => (None, None),
         };
         KeyMetadata {
@@ -100,7 +111,7 @@ impl KeyMetadata {
             key_state: key.state.as_str(),
             deletion_date,
             pending_deletion_window_in_days: window,
-            origin: "AWS_KMS",
+            origin: key.origin(),
             key_manager: match key.manager {
                 KeyManager::Customer => "CUSTOMER",
                 KeyManager::Aws => "AWS",
@@ -114,8 +125,17 @@ impl KeyMetadata {
                 .filter(|a| !a.is_empty()),
             key_agreement_algorithms: Some(key.usage.key_agreement_algorithms())
                 .filter(|a| !a.is_empty()),
-            multi_region: false,
-            current_key_material_id: key.current_material_id(),
+            multi_region: key.multi_region.is_some(),
+            // Filled in by `multiregion::configure`, which reads the other Regions.
+            multi_region_configuration: None,
+            expiration_model: key.imported.as_ref().and_then(|i| i.expiration_model()),
+            valid_to: key.imported.as_ref().and_then(|i| i.expires_at()),
+            // A key without material (PendingImport) has no current material.
+            current_key_material_id: if key.imported.as_ref().is_some_and(|i| !i.present) {
+                String::new()
+            } else {
+                key.current_material_id()
+            },
         }
     }
 }

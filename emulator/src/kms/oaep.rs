@@ -158,6 +158,8 @@ mod tests {
             mac_key: None,
             sign_key: spec.generate_sign_key(),
             usage,
+            origin: "AWS_KMS",
+            multi_region_type: None,
             requested_alias: None,
         }
     }

@@ -175,7 +175,7 @@ pub fn list_key_policies(
     let key_id = required_key_id(&input.key_id)?;
     let mut v = Validator::new();
     v.range("limit", input.limit, 1, 1000);
-    v.opt_length("marker", &input.marker, 1, 1024);
+    super::shapes::check_marker(&mut v, &input.marker);
     validated(v.finish())?;
     let key = key_by_id(state, ctx, &Some(key_id))?;
     authorize(state, ctx, &key, "kms:ListKeyPolicies", None, Via::Direct)?;

@@ -135,7 +135,10 @@ pub fn enable_key_rotation(
         stored.rotation_enabled = true;
         stored.rotation_period_days = period;
         Ok(Empty {})
-    })
+    })?;
+    // Rotation settings are shared by every copy of a multi-Region key.
+    super::multiregion::share(state, &ctx.region, &key.id);
+    Ok(Empty {})
 }
 
 /// DisableKeyRotation.
@@ -154,11 +157,14 @@ pub fn disable_key_rotation(
         Via::Direct,
     )?;
     refuse_aws_managed(&key)?;
+    super::multiregion::refuse_replica(&key, "rotation")?;
     change_key(state, ctx, &key, |stored| {
         refuse_unless_enabled(stored)?;
         stored.rotation_enabled = false;
         Ok(Empty {})
-    })
+    })?;
+    super::multiregion::share(state, &ctx.region, &key.id);
+    Ok(Empty {})
 }
 
 /// GetKeyRotationStatus: works in every state. AWS managed keys always rotate (yearly);
@@ -204,6 +210,8 @@ pub fn get_key_rotation_status(
 /// and RotateKeyOnDemand refuse HMAC keys with UnsupportedOperationException (the
 /// message is the emulator's own).
 fn refuse_unless_symmetric(key: &super::store::KeySnapshot) -> Result<(), KmsError> {
+    super::multiregion::refuse_replica(key, "rotation")?;
+    super::import::refuse_external(key, "rotation")?;
     if key.spec == super::specs::KeySpec::SymmetricDefault {
         return Ok(());
     }
@@ -240,6 +248,7 @@ pub fn rotate_key_on_demand(
             key_id: stored.arn.clone(),
         })
     })
+    .inspect(|_| super::multiregion::share(state, &ctx.region, &key.id))
 }
 
 /// The entries ListKeyRotations shows for a key: one per rotation (material versions 2
@@ -294,7 +303,7 @@ pub fn list_key_rotations(
         &["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"],
     );
     v.range("limit", input.limit, 1, 1000);
-    v.opt_length("marker", &input.marker, 1, 1024);
+    super::shapes::check_marker(&mut v, &input.marker);
     validated(v.finish())?;
     let key = key_by_id(state, ctx, &Some(key_id))?;
     authorize(state, ctx, &key, "kms:ListKeyRotations", None, Via::Direct)?;

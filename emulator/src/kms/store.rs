@@ -20,6 +20,14 @@ pub enum KeyState {
         deletion_date: Timestamp,
         window_days: u32,
     },
+    /// An `EXTERNAL` key without key material: never imported, deleted, or expired.
+    PendingImport,
+    /// A multi-Region primary key scheduled for deletion while it still has replicas: its
+    /// waiting period starts when the last replica is deleted (API reference,
+    /// ScheduleKeyDeletion PendingWindowInDays; `multiregion::settle`).
+    PendingReplicaDeletion {
+        window_days: u32,
+    },
 }
 
 impl KeyState {
@@ -29,6 +37,8 @@ impl KeyState {
             KeyState::Enabled => "Enabled",
             KeyState::Disabled => "Disabled",
             KeyState::PendingDeletion { .. } => "PendingDeletion",
+            KeyState::PendingImport => "PendingImport",
+            KeyState::PendingReplicaDeletion { .. } => "PendingReplicaDeletion",
         }
     }
 }
@@ -81,6 +91,10 @@ pub struct Key {
     pub state: KeyState,
     pub creation_date: Timestamp,
     pub manager: KeyManager,
+    /// A multi-Region key's role (`None`: a single-Region key).
+    pub multi_region: Option<super::multiregion::Role>,
+    /// Imported key material (`Origin: EXTERNAL`; `None`: KMS made the material).
+    pub imported: Option<super::import::Imported>,
     /// Key material versions, oldest first; the last encrypts. A blob names the version
     /// (1-based) that made it, so older ciphertexts still decrypt after a rotation.
     pub materials: Vec<KeyMaterial>,
@@ -105,6 +119,15 @@ impl Key {
     pub fn current_material_id(&self) -> String {
         material_id(&self.id, self.materials.len())
     }
+
+    /// `AWS_KMS`, or `EXTERNAL` for imported key material.
+    pub fn origin(&self) -> &'static str {
+        if self.imported.is_some() {
+            "EXTERNAL"
+        } else {
+            "AWS_KMS"
+        }
+    }
 }
 
 /// The id (64 hex digits) of a key's material version, as KMS shows it in
@@ -124,6 +147,10 @@ pub struct KeySnapshot {
     pub arn: String,
     pub state: KeyState,
     pub manager: KeyManager,
+    /// `AWS_KMS` or `EXTERNAL` (`kms:KeyOrigin`).
+    pub origin: &'static str,
+    /// `PRIMARY` or `REPLICA` for multi-Region keys (`kms:MultiRegionKeyType`).
+    pub multi_region_type: Option<&'static str>,
     pub policy: Arc<PolicyDocument>,
     pub materials: Vec<KeyMaterial>,
     pub grants: Vec<Grant>,
@@ -154,6 +181,8 @@ impl KeySnapshot {
             arn: key.arn.clone(),
             state: key.state,
             manager: key.manager,
+            origin: key.origin(),
+            multi_region_type: key.multi_region.map(|r| r.as_str()),
             policy: Arc::clone(&key.policy),
             materials: key.materials.clone(),
             grants: key.grants.clone(),
@@ -169,10 +198,10 @@ impl KeySnapshot {
         match self.state {
             KeyState::Enabled => Ok(()),
             KeyState::Disabled => Err(KmsError::Disabled(format!("{} is disabled.", self.arn))),
-            KeyState::PendingDeletion { .. } => Err(KmsError::InvalidState(format!(
-                "{} is pending deletion.",
-                self.arn
-            ))),
+            KeyState::PendingDeletion { .. } | KeyState::PendingReplicaDeletion { .. } => Err(
+                KmsError::InvalidState(format!("{} is pending deletion.", self.arn)),
+            ),
+            KeyState::PendingImport => Err(super::import::pending_import(&self.arn)),
         }
     }
 }
@@ -192,8 +221,8 @@ pub struct KmsData {
     pub keys: BTreeMap<String, Key>,
     /// Aliases by full name (`alias/NAME`).
     pub aliases: BTreeMap<String, Alias>,
-    /// The earliest deletion date of a key pending deletion, so that a lookup learns in
-    /// one comparison whether a deletion is due. Call [`KmsData::refresh_deletions`]
+    /// The earliest deletion date of a key pending deletion (or expiry of imported key
+    /// material), so that a lookup learns in one comparison whether one is due. Call [`KmsData::refresh_deletions`]
     /// after changing any key's state.
     pub earliest_deletion: Option<Timestamp>,
 }
@@ -212,7 +241,7 @@ impl KmsData {
             .values()
             .filter_map(|k| match k.state {
                 KeyState::PendingDeletion { deletion_date, .. } => Some(deletion_date),
-                _ => None,
+                _ => k.imported.as_ref().and_then(|i| i.expires_at()),
             })
             .min();
     }
@@ -231,6 +260,11 @@ impl KmsData {
         for id in expired {
             self.keys.remove(&id);
             self.aliases.retain(|_, a| a.target != id);
+        }
+        // Imported key material whose ValidTo has passed is deleted: the key is
+        // PendingImport until the same material is imported again.
+        for key in self.keys.values_mut() {
+            super::import::expire_material(key, now);
         }
         self.refresh_deletions();
     }

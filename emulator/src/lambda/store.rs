@@ -112,6 +112,8 @@ impl Function {
             ),
             last_version: AtomicU64::new(last_version),
             aliases: RwLock::new(aliases.into_iter().map(|a| (a.name.clone(), a)).collect()),
+            // A restored function's last update is over: its code was built again above.
+            status: std::sync::Mutex::new(super::updates::Status::default()),
         }
     }
 

@@ -252,8 +252,11 @@ const KMS_KEY: &[Key] = &[
         "the key's spec (SYMMETRIC_DEFAULT or HMAC_*)",
     ),
     key("kms:KeyUsage", "the key's usage"),
-    key("kms:KeyOrigin", "AWS_KMS"),
-    key("kms:MultiRegion", "false"),
+    key(
+        "kms:KeyOrigin",
+        "AWS_KMS, or EXTERNAL for imported key material",
+    ),
+    key("kms:MultiRegion", "true for a multi-Region key, else false"),
     key(
         "kms:ResourceAliases",
         "the names of the aliases of the key (multivalued)",
@@ -379,6 +382,11 @@ pub const KMS: &[Operation] = &[
         keys: &[],
     },
     on_key(
+        "DeleteImportedKeyMaterial",
+        &["kms:DeleteImportedKeyMaterial"],
+        &[],
+    ),
+    on_key(
         "DeriveSharedSecret",
         &["kms:DeriveSharedSecret"],
         &[
@@ -437,6 +445,14 @@ pub const KMS: &[Operation] = &[
         keys: &[key("kms:CallerAccount", "the caller's account")],
     },
     on_key("GetKeyPolicy", &["kms:GetKeyPolicy"], &[]),
+    on_key(
+        "GetParametersForImport",
+        &["kms:GetParametersForImport"],
+        &[
+            key("kms:WrappingAlgorithm", "the WrappingAlgorithm member"),
+            key("kms:WrappingKeySpec", "the WrappingKeySpec member"),
+        ],
+    ),
     on_key("GetKeyRotationStatus", &["kms:GetKeyRotationStatus"], &[]),
     on_key(
         "GetPublicKey",
@@ -445,6 +461,20 @@ pub const KMS: &[Operation] = &[
             "kms:RequestAlias",
             "the alias the KeyId names the key by",
         )],
+    ),
+    on_key(
+        "ImportKeyMaterial",
+        &["kms:ImportKeyMaterial"],
+        &[
+            key(
+                "kms:ExpirationModel",
+                "the ExpirationModel member, KEY_MATERIAL_EXPIRES by default",
+            ),
+            key(
+                "kms:ValidTo",
+                "the ValidTo member (epoch seconds), when given",
+            ),
+        ],
     ),
     Operation {
         name: "ListAliases",
@@ -477,6 +507,13 @@ pub const KMS: &[Operation] = &[
         keys: &[key("kms:CallerAccount", "the caller's account")],
     },
     on_key("ListResourceTags", &["kms:ListResourceTags"], &[]),
+    Operation {
+        name: "ListRetirableGrants",
+        actions: &["kms:ListRetirableGrants"],
+        resource: "*",
+        resource_keys: &[],
+        keys: &[key("kms:CallerAccount", "the caller's account")],
+    },
     on_key(
         "PutKeyPolicy",
         &["kms:PutKeyPolicy"],
@@ -490,6 +527,24 @@ pub const KMS: &[Operation] = &[
         &["kms:ReEncryptFrom", "kms:ReEncryptTo"],
         CRYPTO,
     ),
+    Operation {
+        name: "ReplicateKey",
+        actions: &[
+            "kms:ReplicateKey (primary key)",
+            "kms:CreateKey (replica Region)",
+            "kms:TagResource (replica Region, with Tags)",
+        ],
+        resource: "key, then *",
+        resource_keys: KMS_KEY,
+        keys: &[
+            key("kms:ReplicaRegion", "the ReplicaRegion member"),
+            key(
+                "kms:MultiRegionKeyType",
+                "PRIMARY on the primary key, REPLICA for the replica's CreateKey",
+            ),
+            key("aws:RequestTag/${TagKey}", "each tag of Tags"),
+        ],
+    },
     // RetireGrant by someone the grant does not name is decided by IAM alone.
     Operation {
         name: "RetireGrant",
@@ -534,6 +589,19 @@ pub const KMS: &[Operation] = &[
         keys: &[],
     },
     on_key("UpdateKeyDescription", &["kms:UpdateKeyDescription"], &[]),
+    Operation {
+        name: "UpdatePrimaryRegion",
+        actions: &[
+            "kms:UpdatePrimaryRegion (primary key)",
+            "kms:UpdatePrimaryRegion (replica key)",
+        ],
+        resource: "key, then key",
+        resource_keys: KMS_KEY,
+        keys: &[
+            key("kms:PrimaryRegion", "the PrimaryRegion member"),
+            key("kms:MultiRegionKeyType", "PRIMARY, then REPLICA"),
+        ],
+    },
     on_key("Verify", &["kms:Verify"], SIGN),
     on_key("VerifyMac", &["kms:VerifyMac"], MAC),
 ];

@@ -673,6 +673,91 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
         json!({"NumberOfBytes": 8}),
         &[("kms:CallerAccount", ACCOUNT)]
     );
+    // A multi-Region key, its replica in eu-west-1, which then becomes the primary.
+    let mrk = kms!(
+        "CreateKey",
+        json!({"MultiRegion": true, "Tags": [{"TagKey": "team", "TagValue": "red"}]}),
+        &[("kms:MultiRegion", "true")]
+    )["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    kms!(
+        "CreateAlias",
+        json!({"AliasName": "alias/mrk", "TargetKeyId": mrk}),
+        &[]
+    );
+    kms!(
+        "ReplicateKey",
+        json!({"KeyId": mrk, "ReplicaRegion": "eu-west-1",
+        "Tags": [{"TagKey": "team", "TagValue": "red"}]}),
+        &[
+            ("kms:ReplicaRegion", "eu-west-1"),
+            ("kms:MultiRegion", "true"),
+            ("aws:RequestTag/team", "red")
+        ]
+    );
+    kms!(
+        "UpdatePrimaryRegion",
+        json!({"KeyId": mrk, "PrimaryRegion": "eu-west-1"}),
+        &[
+            ("kms:PrimaryRegion", "eu-west-1"),
+            ("kms:MultiRegion", "true")
+        ]
+    );
+    // A key for imported material: parameters, an import (wrapped here with the
+    // wrapping key's public half), and the material's deletion.
+    let external = kms!(
+        "CreateKey",
+        json!({"Origin": "EXTERNAL", "Tags": [{"TagKey": "team", "TagValue": "red"}]}),
+        &[("kms:KeyOrigin", "EXTERNAL")]
+    )["KeyMetadata"]["KeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    kms!(
+        "CreateAlias",
+        json!({"AliasName": "alias/external", "TargetKeyId": external}),
+        &[]
+    );
+    let params = kms!(
+        "GetParametersForImport",
+        json!({"KeyId": external, "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"}),
+        &[
+            ("kms:WrappingAlgorithm", "RSAES_OAEP_SHA_256"),
+            ("kms:WrappingKeySpec", "RSA_2048"),
+            ("kms:KeyOrigin", "EXTERNAL")
+        ]
+    );
+    let wrapped = {
+        use base64::Engine;
+        use rsa::pkcs8::DecodePublicKey;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let der = b64.decode(params["PublicKey"].as_str().unwrap()).unwrap();
+        let public = rsa::PublicKey::from_public_key_der(&der).unwrap();
+        b64.encode(public.oaep_encrypt::<sha2::Sha256>(&[7u8; 32]).unwrap())
+    };
+    let valid_to = crate::time::Timestamp::now().0 / 1000 + 3600;
+    let valid_to_text = valid_to.to_string();
+    kms!(
+        "ImportKeyMaterial",
+        json!({"KeyId": external, "ImportToken": params["ImportToken"], "EncryptedKeyMaterial": wrapped,
+        "ExpirationModel": "KEY_MATERIAL_EXPIRES", "ValidTo": valid_to}),
+        &[
+            ("kms:ExpirationModel", "KEY_MATERIAL_EXPIRES"),
+            ("kms:ValidTo", valid_to_text.as_str())
+        ]
+    );
+    kms!(
+        "DeleteImportedKeyMaterial",
+        json!({"KeyId": external}),
+        &[("kms:KeyOrigin", "EXTERNAL")]
+    );
+    kms!(
+        "ListRetirableGrants",
+        json!({"RetiringPrincipal": FN_ROLE}),
+        &[("kms:CallerAccount", ACCOUNT)]
+    );
     // The aliases were taken by the alias operations above; ResourceAliases was checked
     // on the cryptographic operations while the alias existed.
     check_listed(&seen, "KMS", KMS);
