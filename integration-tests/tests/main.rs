@@ -11,6 +11,7 @@ mod compose;
 mod concurrency;
 mod console;
 mod iam_api;
+mod iam_api_groups;
 mod identity;
 mod kms;
 mod kms_fidelity;

@@ -28,6 +28,8 @@ impl Owner {
                 .roles
                 .get_mut(name)
                 .map(|r| (&mut r.tags, &mut r.boundary)),
+            // Groups have neither (no tag or boundary operation names a group).
+            Owner::Group => None,
         }
         .ok_or_else(|| self.missing(name))
     }
@@ -36,6 +38,7 @@ impl Owner {
         match self {
             Owner::User => "User",
             Owner::Role => "Role",
+            Owner::Group => "Group",
         }
     }
 }
@@ -106,6 +109,7 @@ pub(super) fn list_tags(
     let tags = match owner {
         Owner::User => directory.users.get(name).map(|u| &u.tags),
         Owner::Role => directory.roles.get(name).map(|r| &r.tags),
+        Owner::Group => None,
     }
     .ok_or_else(|| owner.missing(name))?;
     Ok(Output::of(&ListTagsResult {

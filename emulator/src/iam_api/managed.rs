@@ -1,12 +1,13 @@
-//! Customer managed policies over the IAM API (one version each: v1) and the attachment
-//! of managed policies, the account's and AWS's, to users and roles.
+//! Customer managed policies over the IAM API with their versions (the default one is
+//! the one evaluated) and the attachment of managed policies, the account's and AWS's,
+//! to users, roles and groups.
 
 use super::{
     authorize, document_member, name_member, path_member, required, IamApiError, Owner, Params,
     Result,
 };
 use crate::context::RequestContext;
-use crate::iam::principals::{self, Directory, Named};
+use crate::iam::principals::{self, Directory, Named, PolicyVersion, PolicyVersions};
 use crate::protocol::query::{self, Output};
 use crate::state::EmulatorState;
 use serde::Serialize;
@@ -18,11 +19,90 @@ const MANAGED_POLICY_LIMIT: usize = 6144;
 /// Managed policies attached to one user or role (IAM User Guide, "IAM and AWS STS
 /// quotas": 10 by default).
 const ATTACHED_LIMIT: usize = 10;
-/// The only version of a policy created here.
-const VERSION: &str = "v1";
+/// Versions of one managed policy (IAM User Guide, "Versioning IAM policies": "A
+/// managed policy can have up to five versions").
+const VERSIONS_LIMIT: usize = 5;
 
-fn version_key() -> String {
-    format!("version:{VERSION}")
+fn version_id(number: u32) -> String {
+    format!("v{number}")
+}
+
+/// A `VersionId` member: `v` and a number (the model's pattern
+/// `v[1-9][0-9]*(\.[A-Za-z0-9-]*)?`), as the number it names.
+fn version_member(params: &Params) -> Result<(String, Option<u32>)> {
+    let text = required(params, "VersionId", "versionId")?;
+    let digits = text.strip_prefix('v').unwrap_or("");
+    let (number, suffix) = digits
+        .find('.')
+        .map_or((digits, ""), |i| (&digits[..i], &digits[i + 1..]));
+    let valid = number.starts_with(|c: char| ('1'..='9').contains(&c))
+        && number.chars().all(|c| c.is_ascii_digit())
+        && suffix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !valid {
+        return Err(super::validation(
+            "versionId",
+            text,
+            "Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?",
+        ));
+    }
+    // A version with a suffix is never created here.
+    Ok((
+        text.to_owned(),
+        suffix.is_empty().then(|| number.parse().ok()).flatten(),
+    ))
+}
+
+fn no_such_version(arn: &str, version: &str) -> IamApiError {
+    IamApiError::no_such_entity(format!(
+        "Policy {arn} version {version} does not exist or is not attachable."
+    ))
+}
+
+/// The ARN of a customer managed policy of this account created over the API.
+fn local_versions<'a>(d: &'a Directory, arn: &str) -> Result<&'a PolicyVersions> {
+    d.policy_versions
+        .get(arn)
+        .ok_or_else(|| no_such_policy(arn))
+}
+
+/// Makes version `number` of the policy the default: its document replaces the old
+/// one wherever the policy is attached or is a permissions boundary, so the next
+/// decision evaluates it.
+pub(super) fn set_default(d: &mut Directory, arn: &str, number: u32) -> Result<()> {
+    let versions = d
+        .policy_versions
+        .get_mut(arn)
+        .ok_or_else(|| no_such_policy(arn))?;
+    let document = versions
+        .versions
+        .iter()
+        .find(|v| v.number == number)
+        .map(|v| Arc::clone(&v.document))
+        .ok_or_else(|| no_such_version(arn, &version_id(number)))?;
+    versions.default = number;
+    let Some(policy) = d.managed.get_mut(arn) else {
+        return Err(no_such_policy(arn));
+    };
+    let old = std::mem::replace(&mut policy.document, Arc::clone(&document));
+    let swap = |p: &mut Named| {
+        if Arc::ptr_eq(&p.document, &old) {
+            p.document = Arc::clone(&document);
+        }
+    };
+    for user in d.users.values_mut() {
+        user.policies.iter_mut().for_each(swap);
+        user.boundary.iter_mut().for_each(swap);
+    }
+    for role in d.roles.values_mut() {
+        role.policies.iter_mut().for_each(swap);
+        role.boundary.iter_mut().for_each(swap);
+    }
+    for group in d.groups.values_mut() {
+        group.policies.iter_mut().for_each(swap);
+    }
+    Ok(())
 }
 
 fn no_such_policy(arn: &str) -> IamApiError {
@@ -36,14 +116,14 @@ struct PolicyView {
     policy_id: String,
     arn: String,
     path: String,
-    default_version_id: &'static str,
+    default_version_id: String,
     attachment_count: usize,
     is_attachable: bool,
     create_date: String,
     update_date: String,
 }
 
-fn attachments(d: &Directory, policy: &Named) -> usize {
+pub(super) fn attachments(d: &Directory, policy: &Named) -> usize {
     let attached = |p: &Named| Arc::ptr_eq(&p.document, &policy.document);
     d.users
         .values()
@@ -52,6 +132,10 @@ fn attachments(d: &Directory, policy: &Named) -> usize {
         + d.roles
             .values()
             .filter(|r| r.policies.iter().any(attached))
+            .count()
+        + d.groups
+            .values()
+            .filter(|g| g.policies.iter().any(attached))
             .count()
 }
 
@@ -71,7 +155,7 @@ fn policy_view(d: &Directory, arn: &str, policy: &Named) -> PolicyView {
         policy_id: principals::unique_id("ANPA", arn),
         arn: arn.to_owned(),
         path,
-        default_version_id: VERSION,
+        default_version_id: version_id(d.policy_versions.get(arn).map_or(1, |v| v.default)),
         attachment_count: attachments(d, policy),
         is_attachable: true,
         update_date: created.clone(),
@@ -114,14 +198,27 @@ pub(super) fn create_policy(
                 "A policy called {name} already exists. Duplicate names are not allowed."
             )));
         }
-        d.created
-            .insert(arn.clone(), time::OffsetDateTime::now_utc());
-        d.documents.insert((arn.clone(), version_key()), text);
+        let now = time::OffsetDateTime::now_utc();
+        let document = Arc::new(document);
+        d.created.insert(arn.clone(), now);
+        d.policy_versions.insert(
+            arn.clone(),
+            PolicyVersions {
+                default: 1,
+                next: 2,
+                versions: vec![PolicyVersion {
+                    number: 1,
+                    text,
+                    document: Arc::clone(&document),
+                    created: now,
+                }],
+            },
+        );
         d.managed.insert(
             arn.clone(),
             Named {
                 name: name.to_owned(),
-                document: Arc::new(document),
+                document,
             },
         );
         Ok(d.clone())
@@ -150,12 +247,25 @@ pub(super) fn get_policy(
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct VersionView {
-    /// URL-encoded, as IAM answers it.
-    document: String,
-    version_id: &'static str,
+pub(super) struct VersionView {
+    /// URL-encoded, as IAM answers it; left out of ListPolicyVersions.
+    document: Option<String>,
+    version_id: String,
     is_default_version: bool,
     create_date: String,
+}
+
+pub(super) fn version_view(
+    versions: &PolicyVersions,
+    version: &PolicyVersion,
+    with_document: bool,
+) -> VersionView {
+    VersionView {
+        document: with_document.then(|| query::url_encode_document(&version.text)),
+        version_id: version_id(version.number),
+        is_default_version: version.number == versions.default,
+        create_date: query::timestamp(version.created),
+    }
 }
 
 #[derive(Serialize)]
@@ -164,39 +274,185 @@ struct PolicyVersionResult {
     policy_version: VersionView,
 }
 
+/// The text of an AWS managed policy the emulator knows (its one version, `v1`).
+fn built_in_text(arn: &str) -> Option<&'static str> {
+    crate::iam::managed::MANAGED_POLICIES
+        .iter()
+        .find(|p| p.arn == arn)
+        .map(|p| p.document)
+}
+
 pub(super) fn get_policy_version(
     state: &EmulatorState,
     ctx: &RequestContext,
     params: &Params,
 ) -> Result<Output> {
     let arn = required(params, "PolicyArn", "policyArn")?;
-    let version = required(params, "VersionId", "versionId")?;
+    let (version, number) = version_member(params)?;
     authorize(state, ctx, "iam:GetPolicyVersion", arn)?;
     let directory = state.iam.directory();
-    // AWS's own managed policies are built in without their text here.
-    let text = directory
-        .documents
-        .get(&(arn.to_owned(), version_key()))
-        .filter(|_| version == VERSION)
-        .ok_or_else(|| {
-            IamApiError::no_such_entity(format!(
-                "Policy {arn} version {version} does not exist or is not attachable."
-            ))
-        })?;
+    if let (Some(text), Some(1)) = (built_in_text(arn), number) {
+        return Ok(Output::of(&PolicyVersionResult {
+            policy_version: VersionView {
+                document: Some(query::url_encode_document(text)),
+                version_id: version,
+                is_default_version: true,
+                create_date: query::timestamp(
+                    directory
+                        .created
+                        .get(arn)
+                        .copied()
+                        .unwrap_or_else(time::OffsetDateTime::now_utc),
+                ),
+            },
+        }));
+    }
+    let versions = directory
+        .policy_versions
+        .get(arn)
+        .ok_or_else(|| no_such_version(arn, &version))?;
+    let found = versions
+        .versions
+        .iter()
+        .find(|v| Some(v.number) == number)
+        .ok_or_else(|| no_such_version(arn, &version))?;
     Ok(Output::of(&PolicyVersionResult {
-        policy_version: VersionView {
-            document: query::url_encode_document(text),
-            version_id: VERSION,
-            is_default_version: true,
-            create_date: query::timestamp(
-                directory
-                    .created
-                    .get(arn)
-                    .copied()
-                    .unwrap_or_else(time::OffsetDateTime::now_utc),
-            ),
-        },
+        policy_version: version_view(versions, found, true),
     }))
+}
+
+pub(super) fn create_policy_version(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let arn = required(params, "PolicyArn", "policyArn")?;
+    let (text, document) = document_member(params, "PolicyDocument", "policyDocument")?;
+    document
+        .check_identity_policy()
+        .map_err(|e| IamApiError::malformed_policy(e.to_string()))?;
+    if principals::policy_text_size(&text) > MANAGED_POLICY_LIMIT {
+        return Err(IamApiError::limit_exceeded(format!(
+            "Cannot exceed quota for PolicySize: {MANAGED_POLICY_LIMIT}"
+        )));
+    }
+    let set_as_default = super::bool_member(params, "SetAsDefault", "setAsDefault")?;
+    authorize(state, ctx, "iam:CreatePolicyVersion", arn)?;
+    let directory = state.iam.update_directory(|d| {
+        let versions = d
+            .policy_versions
+            .get_mut(arn)
+            .ok_or_else(|| no_such_policy(arn))?;
+        if versions.versions.len() >= VERSIONS_LIMIT {
+            // The message as IAM words it (99designs/iamy#21).
+            return Err(IamApiError::limit_exceeded(
+                "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.".to_owned(),
+            ));
+        }
+        let number = versions.next;
+        versions.next += 1;
+        versions.versions.push(PolicyVersion {
+            number,
+            text,
+            document: Arc::new(document),
+            created: time::OffsetDateTime::now_utc(),
+        });
+        if set_as_default {
+            set_default(d, arn, number)?;
+        }
+        Ok((d.clone(), number))
+    })?;
+    let (directory, number) = directory;
+    let versions = &directory.policy_versions[arn];
+    let created = versions
+        .versions
+        .iter()
+        .find(|v| v.number == number)
+        .ok_or_else(|| no_such_policy(arn))?;
+    // CreatePolicyVersion's answer carries no document (IAM API Reference,
+    // "PolicyVersion": the document is returned only by GetPolicyVersion and
+    // GetAccountAuthorizationDetails).
+    Ok(Output::of(&PolicyVersionResult {
+        policy_version: version_view(versions, created, false),
+    }))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListVersionsResult {
+    versions: Vec<VersionView>,
+    is_truncated: bool,
+    marker: Option<String>,
+}
+
+pub(super) fn list_policy_versions(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let arn = required(params, "PolicyArn", "policyArn")?;
+    authorize(state, ctx, "iam:ListPolicyVersions", arn)?;
+    let directory = state.iam.directory();
+    let versions = local_versions(&directory, arn)?;
+    // Newest first, as IAM lists them.
+    let all: Vec<VersionView> = versions
+        .versions
+        .iter()
+        .rev()
+        .map(|v| version_view(versions, v, false))
+        .collect();
+    let page = super::Page::of(params, all)?;
+    Ok(Output::of(&ListVersionsResult {
+        versions: page.items,
+        is_truncated: page.is_truncated,
+        marker: page.marker,
+    }))
+}
+
+pub(super) fn set_default_policy_version(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let arn = required(params, "PolicyArn", "policyArn")?;
+    let (version, number) = version_member(params)?;
+    authorize(state, ctx, "iam:SetDefaultPolicyVersion", arn)?;
+    state.iam.update_directory(|d| {
+        local_versions(d, arn)?;
+        let number = number.ok_or_else(|| no_such_version(arn, &version))?;
+        set_default(d, arn, number)
+    })?;
+    Ok(Output::of(&()))
+}
+
+pub(super) fn delete_policy_version(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let arn = required(params, "PolicyArn", "policyArn")?;
+    let (version, number) = version_member(params)?;
+    authorize(state, ctx, "iam:DeletePolicyVersion", arn)?;
+    state.iam.update_directory(|d| {
+        let versions = d
+            .policy_versions
+            .get_mut(arn)
+            .ok_or_else(|| no_such_policy(arn))?;
+        let index = versions
+            .versions
+            .iter()
+            .position(|v| Some(v.number) == number)
+            .ok_or_else(|| no_such_version(arn, &version))?;
+        if number == Some(versions.default) {
+            // IAM's words (byu-oit/handel#140, redradrat/aws-iam-operator#13).
+            return Err(IamApiError::delete_conflict(
+                "Cannot delete the default version of a policy.".to_owned(),
+            ));
+        }
+        versions.versions.remove(index);
+        Ok(())
+    })?;
+    Ok(Output::of(&()))
 }
 
 pub(super) fn delete_policy(
@@ -207,9 +463,7 @@ pub(super) fn delete_policy(
     let arn = required(params, "PolicyArn", "policyArn")?;
     authorize(state, ctx, "iam:DeletePolicy", arn)?;
     state.iam.update_directory(|d| {
-        if !d.documents.contains_key(&(arn.to_owned(), version_key())) {
-            return Err(no_such_policy(arn));
-        }
+        let versions = local_versions(d, arn)?;
         let policy = d.managed.get(arn).ok_or_else(|| no_such_policy(arn))?;
         // IAM API Reference, "DeletePolicy": the policy must first be detached from every
         // user, group and role.
@@ -218,9 +472,16 @@ pub(super) fn delete_policy(
                 "Cannot delete a policy attached to entities.".to_owned(),
             ));
         }
+        // ... and its versions other than the default deleted (IAM's words:
+        // rebuy-de/aws-nuke#1).
+        if versions.versions.len() > 1 {
+            return Err(IamApiError::delete_conflict(
+                "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.".to_owned(),
+            ));
+        }
         d.managed.remove(arn);
         d.created.remove(arn);
-        d.documents.retain(|(owner, _), _| owner != arn);
+        d.policy_versions.remove(arn);
         Ok(())
     })?;
     Ok(Output::of(&()))
@@ -258,6 +519,7 @@ pub(super) fn attach(
             let quota = match owner {
                 Owner::User => "PoliciesPerUser",
                 Owner::Role => "PoliciesPerRole",
+                Owner::Group => "PoliciesPerGroup",
             };
             return Err(IamApiError::limit_exceeded(format!(
                 "Cannot exceed quota for {quota}: {ATTACHED_LIMIT}"
@@ -300,9 +562,27 @@ pub(super) fn detach(
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct AttachedView {
+pub(super) struct AttachedView {
     policy_name: String,
     policy_arn: String,
+}
+
+/// The managed policies among `policies`, by ARN.
+pub(super) fn attached_views(d: &Directory, policies: &[Named]) -> Vec<AttachedView> {
+    let mut attached: Vec<AttachedView> = policies
+        .iter()
+        .filter_map(|p| {
+            d.managed
+                .iter()
+                .find(|(_, m)| Arc::ptr_eq(&m.document, &p.document))
+                .map(|(arn, m)| AttachedView {
+                    policy_name: m.name.clone(),
+                    policy_arn: arn.clone(),
+                })
+        })
+        .collect();
+    attached.sort_by(|a, b| a.policy_arn.cmp(&b.policy_arn));
+    attached
 }
 
 #[derive(Serialize)]
@@ -310,6 +590,7 @@ struct AttachedView {
 struct ListAttachedResult {
     attached_policies: Vec<AttachedView>,
     is_truncated: bool,
+    marker: Option<String>,
 }
 
 pub(super) fn list_attached(
@@ -320,33 +601,14 @@ pub(super) fn list_attached(
 ) -> Result<Output> {
     let name = owner.name_member(params)?;
     let arn = owner.arn(state, name);
-    let action = match owner {
-        Owner::User => "iam:ListAttachedUserPolicies",
-        Owner::Role => "iam:ListAttachedRolePolicies",
-    };
-    authorize(state, ctx, action, &arn)?;
+    authorize(state, ctx, &owner.action("ListAttached"), &arn)?;
     let directory = state.iam.directory();
-    let policies = match owner {
-        Owner::User => directory.users.get(name).map(|u| &u.policies),
-        Owner::Role => directory.roles.get(name).map(|r| &r.policies),
-    }
-    .ok_or_else(|| owner.missing(name))?;
-    let mut attached: Vec<AttachedView> = policies
-        .iter()
-        .filter_map(|p| {
-            directory
-                .managed
-                .iter()
-                .find(|(_, m)| Arc::ptr_eq(&m.document, &p.document))
-                .map(|(arn, m)| AttachedView {
-                    policy_name: m.name.clone(),
-                    policy_arn: arn.clone(),
-                })
-        })
-        .collect();
-    attached.sort_by(|a, b| a.policy_arn.cmp(&b.policy_arn));
+    let policies = owner.policies(&directory, name)?;
+    let attached = attached_views(&directory, policies);
+    let page = super::Page::of(params, attached)?;
     Ok(Output::of(&ListAttachedResult {
-        attached_policies: attached,
-        is_truncated: false,
+        attached_policies: page.items,
+        is_truncated: page.is_truncated,
+        marker: page.marker,
     }))
 }

@@ -6,7 +6,9 @@
 
 mod attributes;
 mod error;
+mod groups;
 mod managed;
+mod simulate;
 
 pub use error::IamApiError;
 
@@ -40,6 +42,8 @@ pub const TARGET_PREFIX: &str = "IAM";
 /// does not count white space").
 const USER_INLINE_LIMIT: usize = 2048;
 const ROLE_INLINE_LIMIT: usize = 10_240;
+/// "Group policy size cannot exceed 5,120 characters" (the same page).
+const GROUP_INLINE_LIMIT: usize = 5120;
 /// The default quota of a trust policy's size (IAM User Guide, "IAM and AWS STS
 /// quotas": role trust policy length, 2,048 characters).
 const TRUST_POLICY_LIMIT: usize = 2048;
@@ -68,37 +72,52 @@ macro_rules! op {
 pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
+        op!("AddUserToGroup", groups::add_user_to_group),
+        op!("AttachGroupPolicy", managed::attach, Owner::Group),
         op!("AttachRolePolicy", managed::attach, Owner::Role),
         op!("AttachUserPolicy", managed::attach, Owner::User),
         op!("CreateAccessKey", create_access_key),
+        op!("CreateGroup", groups::create_group),
         op!("CreatePolicy", managed::create_policy),
+        op!("CreatePolicyVersion", managed::create_policy_version),
         op!("CreateRole", create_role),
         op!("CreateUser", create_user),
         op!("DeleteAccessKey", delete_access_key),
+        op!("DeleteGroup", groups::delete_group),
+        op!("DeleteGroupPolicy", delete_policy, Owner::Group),
         op!("DeletePolicy", managed::delete_policy),
+        op!("DeletePolicyVersion", managed::delete_policy_version),
         op!("DeleteRole", delete_role),
         op!(
             "DeleteRolePermissionsBoundary",
             attributes::delete_boundary,
             Owner::Role
         ),
-        op!("DeleteRolePolicy", delete_role_policy),
+        op!("DeleteRolePolicy", delete_policy, Owner::Role),
         op!("DeleteUser", delete_user),
         op!(
             "DeleteUserPermissionsBoundary",
             attributes::delete_boundary,
             Owner::User
         ),
-        op!("DeleteUserPolicy", delete_user_policy),
+        op!("DeleteUserPolicy", delete_policy, Owner::User),
+        op!("DetachGroupPolicy", managed::detach, Owner::Group),
         op!("DetachRolePolicy", managed::detach, Owner::Role),
         op!("DetachUserPolicy", managed::detach, Owner::User),
+        op!("GetGroup", groups::get_group),
+        op!("GetGroupPolicy", get_policy, Owner::Group),
         op!("GetPolicy", managed::get_policy),
         op!("GetPolicyVersion", managed::get_policy_version),
         op!("GetRole", get_role),
-        op!("GetRolePolicy", get_role_policy),
+        op!("GetRolePolicy", get_policy, Owner::Role),
         op!("GetUser", get_user),
-        op!("GetUserPolicy", get_user_policy),
+        op!("GetUserPolicy", get_policy, Owner::User),
         op!("ListAccessKeys", list_access_keys),
+        op!(
+            "ListAttachedGroupPolicies",
+            managed::list_attached,
+            Owner::Group
+        ),
         op!(
             "ListAttachedRolePolicies",
             managed::list_attached,
@@ -109,24 +128,39 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
             managed::list_attached,
             Owner::User
         ),
-        op!("ListRolePolicies", list_role_policies),
+        op!("ListGroupPolicies", list_policies, Owner::Group),
+        op!("ListGroups", groups::list_groups),
+        op!("ListGroupsForUser", groups::list_groups_for_user),
+        op!("ListPolicyVersions", managed::list_policy_versions),
+        op!("ListRolePolicies", list_policies, Owner::Role),
         op!("ListRoleTags", attributes::list_tags, Owner::Role),
         op!("ListRoles", list_roles),
-        op!("ListUserPolicies", list_user_policies),
+        op!("ListUserPolicies", list_policies, Owner::User),
         op!("ListUserTags", attributes::list_tags, Owner::User),
         op!("ListUsers", list_users),
+        op!("PutGroupPolicy", put_policy, Owner::Group),
         op!(
             "PutRolePermissionsBoundary",
             attributes::put_boundary,
             Owner::Role
         ),
-        op!("PutRolePolicy", put_role_policy),
+        op!("PutRolePolicy", put_policy, Owner::Role),
         op!(
             "PutUserPermissionsBoundary",
             attributes::put_boundary,
             Owner::User
         ),
-        op!("PutUserPolicy", put_user_policy),
+        op!("PutUserPolicy", put_policy, Owner::User),
+        op!("RemoveUserFromGroup", groups::remove_user_from_group),
+        op!(
+            "SetDefaultPolicyVersion",
+            managed::set_default_policy_version
+        ),
+        op!("SimulateCustomPolicy", simulate::simulate_custom_policy),
+        op!(
+            "SimulatePrincipalPolicy",
+            simulate::simulate_principal_policy
+        ),
         op!("TagRole", attributes::tag, Owner::Role),
         op!("TagUser", attributes::tag, Owner::User),
         op!("UntagRole", attributes::untag, Owner::Role),
@@ -309,6 +343,67 @@ fn document_member(params: &Params, name: &str, field: &str) -> Result<(String, 
     let document =
         PolicyDocument::parse(text).map_err(|e| IamApiError::malformed_policy(e.to_string()))?;
     Ok((text.to_owned(), document))
+}
+
+/// A `Bool` member (`SetAsDefault`): `true` or `false`, false when not sent.
+fn bool_member(params: &Params, name: &str, field: &str) -> Result<bool> {
+    match params.get(name) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(validation(field, other, "Member must be a boolean")),
+    }
+}
+
+/// One page of a List* answer: `MaxItems` (1 to 1000, 100 when not sent: IAM API
+/// Reference, e.g. "ListUsers") items from where `Marker` points; `IsTruncated` and the
+/// next `Marker` when more remain. The marker is opaque to callers: here, the position
+/// of the next item in the sorted list.
+struct Page<T> {
+    items: Vec<T>,
+    is_truncated: bool,
+    marker: Option<String>,
+}
+
+impl<T> Page<T> {
+    fn of(params: &Params, mut all: Vec<T>) -> Result<Self> {
+        let max = match params.get("MaxItems") {
+            None => 100,
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|m| (1..=1000).contains(m))
+                .ok_or_else(|| {
+                    validation(
+                        "maxItems",
+                        text,
+                        "Member must have value between 1 and 1000",
+                    )
+                })?,
+        };
+        let start = match params.get("Marker") {
+            None => 0,
+            Some(marker) => marker
+                .parse::<usize>()
+                .ok()
+                .filter(|s| *s <= all.len())
+                .ok_or_else(|| {
+                    // The marker's wording is this emulator's: only markers it gave are
+                    // understood.
+                    IamApiError::Validation(format!(
+                        "The Marker {marker} was not returned by an earlier call."
+                    ))
+                })?,
+        };
+        let end = start.saturating_add(max).min(all.len());
+        let is_truncated = end < all.len();
+        all.truncate(end);
+        let items = all.split_off(start);
+        Ok(Page {
+            items,
+            is_truncated,
+            marker: is_truncated.then(|| end.to_string()),
+        })
+    }
 }
 
 fn authorize(state: &EmulatorState, ctx: &RequestContext, action: &str, arn: &str) -> Result<()> {
@@ -518,6 +613,7 @@ fn create_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
                 policies: Vec::new(),
                 tags,
                 boundary,
+                groups: Vec::new(),
             },
         );
         Ok(d.clone())
@@ -542,6 +638,7 @@ fn get_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Res
 struct ListUsersResult {
     users: Vec<UserView>,
     is_truncated: bool,
+    marker: Option<String>,
 }
 
 fn list_users(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
@@ -556,9 +653,14 @@ fn list_users(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> R
         .filter(|u| path_of(&u.arn, "user").starts_with(prefix))
         .collect();
     users.sort_by(|a, b| a.name.cmp(&b.name));
+    let page = Page::of(
+        params,
+        users.iter().map(|u| user_view(&directory, u)).collect(),
+    )?;
     Ok(Output::of(&ListUsersResult {
-        users: users.iter().map(|u| user_view(&directory, u)).collect(),
-        is_truncated: false,
+        users: page.items,
+        is_truncated: page.is_truncated,
+        marker: page.marker,
     }))
 }
 
@@ -580,6 +682,13 @@ fn delete_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
         if !user.policies.is_empty() {
             return Err(IamApiError::delete_conflict(
                 "Cannot delete entity, must delete policies first.".to_owned(),
+            ));
+        }
+        // A member of a group is refused too, in IAM's words (mozilla-services/userplex#17:
+        // DeleteUser of a group member).
+        if !user.groups.is_empty() {
+            return Err(IamApiError::delete_conflict(
+                "Cannot delete entity, must remove users from group first.".to_owned(),
             ));
         }
         let arn = user.arn.clone();
@@ -685,6 +794,7 @@ struct KeyMetadata {
 struct ListAccessKeysResult {
     access_key_metadata: Vec<KeyMetadata>,
     is_truncated: bool,
+    marker: Option<String>,
 }
 
 fn list_access_keys(
@@ -710,9 +820,11 @@ fn list_access_keys(
         })
         .collect();
     keys.sort_by(|a, b| a.access_key_id.cmp(&b.access_key_id));
+    let page = Page::of(params, keys)?;
     Ok(Output::of(&ListAccessKeysResult {
-        access_key_metadata: keys,
-        is_truncated: false,
+        access_key_metadata: page.items,
+        is_truncated: page.is_truncated,
+        marker: page.marker,
     }))
 }
 
@@ -899,6 +1011,7 @@ fn get_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Res
 struct ListRolesResult {
     roles: Vec<RoleView>,
     is_truncated: bool,
+    marker: Option<String>,
 }
 
 fn list_roles(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
@@ -912,9 +1025,14 @@ fn list_roles(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> R
         .filter(|r| path_of(&r.arn, "role").starts_with(prefix))
         .collect();
     roles.sort_by(|a, b| a.name.cmp(&b.name));
+    let page = Page::of(
+        params,
+        roles.iter().map(|r| role_view(&directory, r)).collect(),
+    )?;
     Ok(Output::of(&ListRolesResult {
-        roles: roles.iter().map(|r| role_view(&directory, r)).collect(),
-        is_truncated: false,
+        roles: page.items,
+        is_truncated: page.is_truncated,
+        marker: page.marker,
     }))
 }
 
@@ -967,6 +1085,7 @@ fn update_assume_role_policy(
 enum Owner {
     User,
     Role,
+    Group,
 }
 
 impl Owner {
@@ -974,6 +1093,7 @@ impl Owner {
         match self {
             Owner::User => "user",
             Owner::Role => "role",
+            Owner::Group => "group",
         }
     }
 
@@ -981,6 +1101,7 @@ impl Owner {
         match self {
             Owner::User => name_member(params, "UserName", "userName", 128),
             Owner::Role => name_member(params, "RoleName", "roleName", 64),
+            Owner::Group => name_member(params, "GroupName", "groupName", 128),
         }
     }
 
@@ -988,15 +1109,22 @@ impl Owner {
         match self {
             Owner::User => named_user(state, name).1,
             Owner::Role => named_role(state, name).1,
+            Owner::Group => groups::named_group(state, name).1,
         }
     }
 
-    /// The IAM action of a policy operation on a user or role (`Put` + `UserPolicy`:
-    /// Put, Get, Delete, Attach, Detach).
+    /// The IAM action of a policy operation on a user, role or group (`Put` +
+    /// `UserPolicy`: Put, Get, Delete, Attach, Detach; `List` + `UserPolicies`).
     fn action(self, verb: &str) -> String {
-        match self {
-            Owner::User => format!("iam:{verb}UserPolicy"),
-            Owner::Role => format!("iam:{verb}RolePolicy"),
+        let noun = match self {
+            Owner::User => "User",
+            Owner::Role => "Role",
+            Owner::Group => "Group",
+        };
+        match verb {
+            "List" => format!("iam:List{noun}Policies"),
+            "ListAttached" => format!("iam:ListAttached{noun}Policies"),
+            _ => format!("iam:{verb}{noun}Policy"),
         }
     }
 
@@ -1004,7 +1132,18 @@ impl Owner {
         match self {
             Owner::User => no_such_user(name),
             Owner::Role => no_such_role(name),
+            Owner::Group => groups::no_such_group(name),
         }
+    }
+
+    /// The owner's policies, inline and attached.
+    fn policies<'a>(self, d: &'a Directory, name: &str) -> Result<&'a Vec<Named>> {
+        match self {
+            Owner::User => d.users.get(name).map(|u| &u.policies),
+            Owner::Role => d.roles.get(name).map(|r| &r.policies),
+            Owner::Group => d.groups.get(name).map(|g| &g.policies),
+        }
+        .ok_or_else(|| self.missing(name))
     }
 
     /// The owner's ARN and policies, mutable.
@@ -1022,6 +1161,10 @@ impl Owner {
                 .roles
                 .get_mut(name)
                 .map(|r| (r.arn.clone(), &mut r.policies)),
+            Owner::Group => d
+                .groups
+                .get_mut(name)
+                .map(|g| (g.arn.clone(), &mut g.policies)),
         }
         .ok_or_else(|| self.missing(name))
     }
@@ -1030,6 +1173,7 @@ impl Owner {
         match self {
             Owner::User => USER_INLINE_LIMIT,
             Owner::Role => ROLE_INLINE_LIMIT,
+            Owner::Group => GROUP_INLINE_LIMIT,
         }
     }
 
@@ -1116,13 +1260,7 @@ fn get_policy(
     let arn = owner.arn(state, name);
     authorize(state, ctx, &owner.action("Get"), &arn)?;
     let directory = state.iam.directory();
-    let exists = match owner {
-        Owner::User => directory.users.contains_key(name),
-        Owner::Role => directory.roles.contains_key(name),
-    };
-    if !exists {
-        return Err(owner.missing(name));
-    }
+    owner.policies(&directory, name)?;
     let text = directory
         .documents
         .get(&(arn, principals::inline_key(policy)))
@@ -1136,6 +1274,11 @@ fn get_policy(
         }),
         Owner::Role => Output::of(&RolePolicyResult {
             role_name: name.to_owned(),
+            policy_name: policy.to_owned(),
+            policy_document: document,
+        }),
+        Owner::Group => Output::of(&groups::GroupPolicyResult {
+            group_name: name.to_owned(),
             policy_name: policy.to_owned(),
             policy_document: document,
         }),
@@ -1173,6 +1316,7 @@ fn delete_policy(
 struct ListPoliciesResult {
     policy_names: Vec<String>,
     is_truncated: bool,
+    marker: Option<String>,
 }
 
 fn list_policies(
@@ -1183,52 +1327,21 @@ fn list_policies(
 ) -> Result<Output> {
     let name = owner.name_member(params)?;
     let arn = owner.arn(state, name);
-    let action = match owner {
-        Owner::User => "iam:ListUserPolicies",
-        Owner::Role => "iam:ListRolePolicies",
-    };
-    authorize(state, ctx, action, &arn)?;
+    authorize(state, ctx, &owner.action("List"), &arn)?;
     let directory = state.iam.directory();
-    let policies = match owner {
-        Owner::User => directory.users.get(name).map(|u| &u.policies),
-        Owner::Role => directory.roles.get(name).map(|r| &r.policies),
-    }
-    .ok_or_else(|| owner.missing(name))?;
+    let policies = owner.policies(&directory, name)?;
     let mut names: Vec<String> = policies
         .iter()
         .filter(|p| !principals::is_managed(&directory.managed, p))
         .map(|p| p.name.clone())
         .collect();
     names.sort();
+    let page = Page::of(params, names)?;
     Ok(Output::of(&ListPoliciesResult {
-        policy_names: names,
-        is_truncated: false,
+        policy_names: page.items,
+        is_truncated: page.is_truncated,
+        marker: page.marker,
     }))
-}
-
-fn put_user_policy(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    put_policy(Owner::User, s, c, p)
-}
-fn put_role_policy(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    put_policy(Owner::Role, s, c, p)
-}
-fn get_user_policy(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    get_policy(Owner::User, s, c, p)
-}
-fn get_role_policy(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    get_policy(Owner::Role, s, c, p)
-}
-fn delete_user_policy(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    delete_policy(Owner::User, s, c, p)
-}
-fn delete_role_policy(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    delete_policy(Owner::Role, s, c, p)
-}
-fn list_user_policies(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    list_policies(Owner::User, s, c, p)
-}
-fn list_role_policies(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    list_policies(Owner::Role, s, c, p)
 }
 
 #[cfg(test)]
@@ -1241,6 +1354,30 @@ mod tests {
         let mut all = TABLE.all_operations.to_vec();
         all.sort_unstable();
         assert_eq!(all, crate::generated::iam::OPERATIONS);
+    }
+
+    #[test]
+    fn pages_follow_their_markers_to_the_end() {
+        let params = |body: &str| QueryRequest::decode(body.as_bytes());
+        let page = Page::of(&params("MaxItems=2"), vec![1, 2, 3, 4, 5]).unwrap();
+        assert_eq!((page.items, page.is_truncated), (vec![1, 2], true));
+        let marker = page.marker.unwrap();
+        let next = Page::of(
+            &params(&format!("MaxItems=2&Marker={marker}")),
+            vec![1, 2, 3, 4, 5],
+        );
+        assert_eq!(next.unwrap().items, vec![3, 4]);
+        let last = Page::of(&params("MaxItems=2&Marker=4"), vec![1, 2, 3, 4, 5]).unwrap();
+        assert_eq!(
+            (last.items, last.is_truncated, last.marker),
+            (vec![5], false, None)
+        );
+        assert!(Page::of(&params("MaxItems=0"), vec![1]).is_err());
+        assert!(Page::of(&params("Marker=9"), vec![1]).is_err());
+        assert_eq!(
+            Page::of(&params(""), vec![1; 150]).unwrap().items.len(),
+            100
+        );
     }
 
     #[test]

@@ -1,0 +1,530 @@
+//! The IAM API's groups, managed policy versions and policy simulation with the official
+//! `aws-sdk-iam` client: a group's policies are its members' at once, the default
+//! version of a managed policy is the one evaluated, and SimulatePrincipalPolicy answers
+//! what the emulator then decides.
+
+use crate::common::{error_of, ssm, ssm_as, unique};
+use aws_sdk_iam::types::PolicyEvaluationDecisionType as Decision;
+use aws_sdk_ssm::types::ParameterType;
+
+const ACCOUNT: &str = "123456789012";
+
+async fn iam() -> aws_sdk_iam::Client {
+    crate::common::endpoint();
+    aws_sdk_iam::Client::new(&aws_config::load_from_env().await)
+}
+
+fn get_only(resource: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"{resource}"}}]}}"#
+    )
+}
+
+/// A parameter under a new prefix, and a new user with a key: (prefix, user, key, secret).
+async fn world(tag: &str) -> (String, String, String, String) {
+    let prefix = unique(&format!("/{tag}"));
+    for leaf in ["a", "b"] {
+        ssm()
+            .await
+            .put_parameter()
+            .name(format!("{prefix}/{leaf}"))
+            .value("v")
+            .r#type(ParameterType::String)
+            .send()
+            .await
+            .unwrap();
+    }
+    let iam = iam().await;
+    let user = unique(&format!("{tag}-user-"));
+    iam.create_user().user_name(&user).send().await.unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap();
+    let key = key.access_key().unwrap();
+    (
+        prefix,
+        user,
+        key.access_key_id().to_owned(),
+        key.secret_access_key().to_owned(),
+    )
+}
+
+/// A user allowed only through its group's inline policy reads at once; removed from the
+/// group, it is refused at once; a group with members or policies cannot be deleted.
+#[tokio::test]
+async fn a_user_is_allowed_through_its_groups_policies_at_once() {
+    let (prefix, user, key, secret) = world("iamgroup").await;
+    let iam = iam().await;
+    let group = unique("readers-");
+    let created = iam.create_group().group_name(&group).send().await.unwrap();
+    assert_eq!(
+        created.group().unwrap().arn(),
+        format!("arn:aws:iam::{ACCOUNT}:group/{group}")
+    );
+    assert!(created.group().unwrap().group_id().starts_with("AGPA"));
+    let (code, message) = error_of(iam.create_group().group_name(&group).send().await);
+    assert_eq!(code, "EntityAlreadyExists");
+    assert_eq!(message, format!("Group with name {group} already exists."));
+    iam.put_group_policy()
+        .group_name(&group)
+        .policy_name("read-a")
+        .policy_document(get_only(&format!("arn:aws:ssm:*:*:parameter{prefix}/a")))
+        .send()
+        .await
+        .unwrap();
+
+    let as_user = ssm_as(&key, &secret).await;
+    let a = format!("{prefix}/a");
+    let (code, _) = error_of(as_user.get_parameter().name(&a).send().await);
+    assert_eq!(code, "AccessDeniedException", "not yet a member");
+    iam.add_user_to_group()
+        .group_name(&group)
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap();
+    as_user.get_parameter().name(&a).send().await.unwrap();
+    let (code, _) = error_of(
+        as_user
+            .get_parameter()
+            .name(format!("{prefix}/b"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDeniedException");
+
+    let got = iam.get_group().group_name(&group).send().await.unwrap();
+    let members: Vec<&str> = got.users().iter().map(|u| u.user_name()).collect();
+    assert_eq!(members, [user.as_str()]);
+    let of_user = iam
+        .list_groups_for_user()
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(of_user.groups()[0].group_name(), group);
+    let policies = iam
+        .list_group_policies()
+        .group_name(&group)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(policies.policy_names(), ["read-a"]);
+    let document = iam
+        .get_group_policy()
+        .group_name(&group)
+        .policy_name("read-a")
+        .send()
+        .await
+        .unwrap();
+    assert!(document.policy_document().contains("ssm%3AGetParameter"));
+
+    // A group with members, or with policies, is not deleted; nor is a member user.
+    let (code, message) = error_of(iam.delete_group().group_name(&group).send().await);
+    assert_eq!(code, "DeleteConflict");
+    assert_eq!(
+        message,
+        "Cannot delete entity, must remove users from group first."
+    );
+    iam.delete_access_key()
+        .user_name(&user)
+        .access_key_id(&key)
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(iam.delete_user().user_name(&user).send().await);
+    assert_eq!(code, "DeleteConflict");
+    let new_key = iam
+        .create_access_key()
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap();
+    let new_key = new_key.access_key().unwrap();
+    let as_user = ssm_as(new_key.access_key_id(), new_key.secret_access_key()).await;
+    as_user.get_parameter().name(&a).send().await.unwrap();
+    iam.remove_user_from_group()
+        .group_name(&group)
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(as_user.get_parameter().name(&a).send().await);
+    assert_eq!(code, "AccessDeniedException", "no longer a member");
+    let (code, message) = error_of(iam.delete_group().group_name(&group).send().await);
+    assert_eq!(code, "DeleteConflict");
+    assert_eq!(message, "Cannot delete entity, must delete policies first.");
+    iam.delete_group_policy()
+        .group_name(&group)
+        .policy_name("read-a")
+        .send()
+        .await
+        .unwrap();
+    iam.delete_group().group_name(&group).send().await.unwrap();
+    let (code, message) = error_of(iam.get_group().group_name(&group).send().await);
+    assert_eq!(code, "NoSuchEntity");
+    assert_eq!(
+        message,
+        format!("The group with name {group} cannot be found.")
+    );
+}
+
+/// A managed policy attached to a group allows its members; versions change what it
+/// allows when made the default, at most five exist, and the default one cannot be
+/// deleted.
+#[tokio::test]
+async fn the_default_version_of_a_group_policy_is_the_one_evaluated() {
+    let (prefix, user, key, secret) = world("iamversion").await;
+    let iam = iam().await;
+    let group = unique("versioned-");
+    iam.create_group().group_name(&group).send().await.unwrap();
+    iam.add_user_to_group()
+        .group_name(&group)
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap();
+    let policy = iam
+        .create_policy()
+        .policy_name(unique("versioned-"))
+        .policy_document(get_only(&format!("arn:aws:ssm:*:*:parameter{prefix}/a")))
+        .send()
+        .await
+        .unwrap();
+    let arn = policy.policy().unwrap().arn().unwrap().to_owned();
+    iam.attach_group_policy()
+        .group_name(&group)
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let attached = iam
+        .list_attached_group_policies()
+        .group_name(&group)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        attached.attached_policies()[0].policy_arn(),
+        Some(arn.as_str())
+    );
+    let as_user = ssm_as(&key, &secret).await;
+    let (a, b) = (format!("{prefix}/a"), format!("{prefix}/b"));
+    as_user.get_parameter().name(&a).send().await.unwrap();
+
+    // v2, not the default: nothing changes.
+    let v2 = iam
+        .create_policy_version()
+        .policy_arn(&arn)
+        .policy_document(get_only(&format!("arn:aws:ssm:*:*:parameter{prefix}/b")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v2.policy_version().unwrap().version_id(), Some("v2"));
+    assert!(!v2.policy_version().unwrap().is_default_version());
+    let (code, _) = error_of(as_user.get_parameter().name(&b).send().await);
+    assert_eq!(code, "AccessDeniedException");
+    // Made the default, v2 decides at once.
+    iam.set_default_policy_version()
+        .policy_arn(&arn)
+        .version_id("v2")
+        .send()
+        .await
+        .unwrap();
+    as_user.get_parameter().name(&b).send().await.unwrap();
+    let (code, _) = error_of(as_user.get_parameter().name(&a).send().await);
+    assert_eq!(code, "AccessDeniedException");
+    let got = iam.get_policy().policy_arn(&arn).send().await.unwrap();
+    assert_eq!(got.policy().unwrap().default_version_id(), Some("v2"));
+    assert_eq!(got.policy().unwrap().attachment_count(), Some(1));
+
+    // Five versions at most; SetAsDefault makes the new one the default.
+    for _ in 3..=5 {
+        iam.create_policy_version()
+            .policy_arn(&arn)
+            .policy_document(get_only(&format!("arn:aws:ssm:*:*:parameter{prefix}/a")))
+            .set_as_default(true)
+            .send()
+            .await
+            .unwrap();
+    }
+    as_user.get_parameter().name(&a).send().await.unwrap();
+    let (code, message) = error_of(
+        iam.create_policy_version()
+            .policy_arn(&arn)
+            .policy_document(get_only("*"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "LimitExceeded");
+    assert!(message.contains("up to 5 versions"), "{message}");
+    let listed = iam
+        .list_policy_versions()
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let ids: Vec<(&str, bool)> = listed
+        .versions()
+        .iter()
+        .map(|v| (v.version_id().unwrap(), v.is_default_version()))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("v5", true),
+            ("v4", false),
+            ("v3", false),
+            ("v2", false),
+            ("v1", false)
+        ]
+    );
+    let (code, message) = error_of(
+        iam.delete_policy_version()
+            .policy_arn(&arn)
+            .version_id("v5")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "DeleteConflict");
+    assert_eq!(message, "Cannot delete the default version of a policy.");
+    iam.delete_policy_version()
+        .policy_arn(&arn)
+        .version_id("v2")
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(
+        iam.get_policy_version()
+            .policy_arn(&arn)
+            .version_id("v2")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "NoSuchEntity");
+    let v1 = iam
+        .get_policy_version()
+        .policy_arn(&arn)
+        .version_id("v1")
+        .send()
+        .await
+        .unwrap();
+    assert!(v1
+        .policy_version()
+        .unwrap()
+        .document()
+        .unwrap()
+        .contains("%2Fa%22"));
+
+    // Detached from the group, the policy no longer allows its members.
+    iam.detach_group_policy()
+        .group_name(&group)
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(as_user.get_parameter().name(&a).send().await);
+    assert_eq!(code, "AccessDeniedException");
+    let (code, _) = error_of(iam.delete_policy().policy_arn(&arn).send().await);
+    assert_eq!(
+        code, "DeleteConflict",
+        "versions other than the default remain"
+    );
+}
+
+/// SimulatePrincipalPolicy answers, with its reasons, what the emulator then decides
+/// for the same user's real calls: allowed by a group's policy, refused by an explicit
+/// deny, refused for want of an allow, and limited by a permissions boundary.
+#[tokio::test]
+async fn simulate_principal_policy_agrees_with_the_emulators_decisions() {
+    let (prefix, user, key, secret) = world("iamsim").await;
+    let iam = iam().await;
+    let group = unique("sim-");
+    iam.create_group().group_name(&group).send().await.unwrap();
+    iam.add_user_to_group()
+        .group_name(&group)
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap();
+    iam.put_group_policy()
+        .group_name(&group)
+        .policy_name("read-all")
+        .policy_document(get_only(&format!("arn:aws:ssm:*:*:parameter{prefix}/*")))
+        .send()
+        .await
+        .unwrap();
+    let deny_b = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Action":"ssm:GetParameter","Resource":"arn:aws:ssm:*:*:parameter{prefix}/b"}}]}}"#
+    );
+    iam.put_user_policy()
+        .user_name(&user)
+        .policy_name("no-b")
+        .policy_document(&deny_b)
+        .send()
+        .await
+        .unwrap();
+    let user_arn = format!("arn:aws:iam::{ACCOUNT}:user/{user}");
+    let region = "us-east-1";
+    let parameter_arn =
+        |leaf: &str| format!("arn:aws:ssm:{region}:{ACCOUNT}:parameter{prefix}/{leaf}");
+
+    let simulated = iam
+        .simulate_principal_policy()
+        .policy_source_arn(&user_arn)
+        .action_names("ssm:GetParameter")
+        .action_names("ssm:PutParameter")
+        .resource_arns(parameter_arn("a"))
+        .send()
+        .await
+        .unwrap();
+    let results = simulated.evaluation_results();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0].eval_action_name(), "ssm:GetParameter");
+    assert_eq!(results[0].eval_decision(), &Decision::Allowed);
+    assert_eq!(
+        results[0].eval_resource_name(),
+        Some(parameter_arn("a").as_str())
+    );
+    let matched = &results[0].matched_statements()[0];
+    assert_eq!(matched.source_policy_id(), Some("read-all"));
+    assert_eq!(
+        matched.source_policy_type().map(|t| t.as_str()),
+        Some("group")
+    );
+    assert_eq!(results[1].eval_decision(), &Decision::ImplicitDeny);
+    assert!(results[1].matched_statements().is_empty());
+    let denied = iam
+        .simulate_principal_policy()
+        .policy_source_arn(&user_arn)
+        .action_names("ssm:GetParameter")
+        .resource_arns(parameter_arn("b"))
+        .send()
+        .await
+        .unwrap();
+    let denied = &denied.evaluation_results()[0];
+    assert_eq!(denied.eval_decision(), &Decision::ExplicitDeny);
+    assert_eq!(
+        denied.matched_statements()[0].source_policy_id(),
+        Some("no-b")
+    );
+
+    // The real calls decide the same.
+    let as_user = ssm_as(&key, &secret).await;
+    as_user
+        .get_parameter()
+        .name(format!("{prefix}/a"))
+        .send()
+        .await
+        .unwrap();
+    let (code, message) = error_of(
+        as_user
+            .get_parameter()
+            .name(format!("{prefix}/b"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDeniedException");
+    assert!(message.contains("explicit deny"), "{message}");
+    let (code, _) = error_of(
+        as_user
+            .put_parameter()
+            .name(format!("{prefix}/a"))
+            .value("w")
+            .r#type(ParameterType::String)
+            .overwrite(true)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDeniedException");
+
+    // A boundary passed in limits the simulation; put on the user, the real call.
+    let boundary = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:DescribeParameters","Resource":"*"}]}"#;
+    let limited = iam
+        .simulate_principal_policy()
+        .policy_source_arn(&user_arn)
+        .action_names("ssm:GetParameter")
+        .resource_arns(parameter_arn("a"))
+        .permissions_boundary_policy_input_list(boundary)
+        .send()
+        .await
+        .unwrap();
+    let limited = &limited.evaluation_results()[0];
+    assert_eq!(limited.eval_decision(), &Decision::ImplicitDeny);
+    assert_eq!(
+        limited
+            .permissions_boundary_decision_detail()
+            .map(|d| d.allowed_by_permissions_boundary()),
+        Some(false)
+    );
+    let boundary_policy = iam
+        .create_policy()
+        .policy_name(unique("sim-boundary-"))
+        .policy_document(boundary)
+        .send()
+        .await
+        .unwrap();
+    iam.put_user_permissions_boundary()
+        .user_name(&user)
+        .permissions_boundary(boundary_policy.policy().unwrap().arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let (code, message) = error_of(
+        as_user
+            .get_parameter()
+            .name(format!("{prefix}/a"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDeniedException");
+    assert!(message.contains("permissions boundary"), "{message}");
+    let now = iam
+        .simulate_principal_policy()
+        .policy_source_arn(&user_arn)
+        .action_names("ssm:GetParameter")
+        .resource_arns(parameter_arn("a"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        now.evaluation_results()[0].eval_decision(),
+        &Decision::ImplicitDeny
+    );
+
+    // SimulateCustomPolicy: the keys a condition needs and were not given are named.
+    let conditional = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}]}"#;
+    let custom = iam
+        .simulate_custom_policy()
+        .policy_input_list(conditional)
+        .action_names("ssm:GetParameter")
+        .send()
+        .await
+        .unwrap();
+    let custom = &custom.evaluation_results()[0];
+    assert_eq!(custom.eval_decision(), &Decision::ImplicitDeny);
+    assert_eq!(custom.missing_context_values(), ["aws:principaltag/team"]);
+    let given = iam
+        .simulate_custom_policy()
+        .policy_input_list(conditional)
+        .action_names("ssm:GetParameter")
+        .context_entries(
+            aws_sdk_iam::types::ContextEntry::builder()
+                .context_key_name("aws:PrincipalTag/team")
+                .context_key_values("blue")
+                .context_key_type(aws_sdk_iam::types::ContextKeyTypeEnum::String)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let given = &given.evaluation_results()[0];
+    assert_eq!(given.eval_decision(), &Decision::Allowed);
+    assert_eq!(
+        given.matched_statements()[0].source_policy_id(),
+        Some("PolicyInputList.1")
+    );
+}
