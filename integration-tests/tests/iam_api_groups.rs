@@ -528,3 +528,223 @@ async fn simulate_principal_policy_agrees_with_the_emulators_decisions() {
         Some("PolicyInputList.1")
     );
 }
+
+/// GetAccountAuthorizationDetails shows every principal with its policies (documents
+/// URL-encoded), filtered and paged; instance profiles hold one role, which cannot be
+/// deleted while they do; List* answers page with MaxItems and Marker.
+#[tokio::test]
+async fn account_details_instance_profiles_and_pages() {
+    let iam = iam().await;
+    let tag = unique("gaad");
+    let user = format!("{tag}-user");
+    let group = format!("{tag}-group");
+    let role = format!("{tag}-role");
+    iam.create_user().user_name(&user).send().await.unwrap();
+    iam.create_group().group_name(&group).send().await.unwrap();
+    iam.add_user_to_group()
+        .group_name(&group)
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap();
+    iam.put_user_policy()
+        .user_name(&user)
+        .policy_name("inline")
+        .policy_document(get_only("*"))
+        .send()
+        .await
+        .unwrap();
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    iam.create_role()
+        .role_name(&role)
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
+    iam.attach_role_policy()
+        .role_name(&role)
+        .policy_arn("arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess")
+        .send()
+        .await
+        .unwrap();
+
+    let profile = format!("{tag}-profile");
+    let created = iam
+        .create_instance_profile()
+        .instance_profile_name(&profile)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        created.instance_profile().unwrap().arn(),
+        format!("arn:aws:iam::{ACCOUNT}:instance-profile/{profile}")
+    );
+    iam.add_role_to_instance_profile()
+        .instance_profile_name(&profile)
+        .role_name(&role)
+        .send()
+        .await
+        .unwrap();
+    let (code, message) = error_of(
+        iam.add_role_to_instance_profile()
+            .instance_profile_name(&profile)
+            .role_name(&role)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "LimitExceeded");
+    assert_eq!(
+        message,
+        "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1"
+    );
+    let got = iam
+        .get_instance_profile()
+        .instance_profile_name(&profile)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.instance_profile().unwrap().roles()[0].role_name(), role);
+    let for_role = iam
+        .list_instance_profiles_for_role()
+        .role_name(&role)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        for_role.instance_profiles()[0].instance_profile_name(),
+        profile
+    );
+
+    let details = iam
+        .get_account_authorization_details()
+        .filter(aws_sdk_iam::types::EntityType::User)
+        .filter(aws_sdk_iam::types::EntityType::Role)
+        .filter(aws_sdk_iam::types::EntityType::Group)
+        .filter(aws_sdk_iam::types::EntityType::AwsManagedPolicy)
+        .max_items(1000)
+        .send()
+        .await
+        .unwrap();
+    let u = details
+        .user_detail_list()
+        .iter()
+        .find(|u| u.user_name() == Some(user.as_str()))
+        .unwrap();
+    assert_eq!(u.group_list(), std::slice::from_ref(&group));
+    assert_eq!(u.user_policy_list()[0].policy_name(), Some("inline"));
+    assert!(u.user_policy_list()[0]
+        .policy_document()
+        .unwrap()
+        .contains("ssm%3AGetParameter"));
+    assert!(details
+        .group_detail_list()
+        .iter()
+        .any(|g| g.group_name() == Some(group.as_str())));
+    let r = details
+        .role_detail_list()
+        .iter()
+        .find(|r| r.role_name() == Some(role.as_str()))
+        .unwrap();
+    assert_eq!(
+        r.attached_managed_policies()[0].policy_name(),
+        Some("AmazonSSMReadOnlyAccess")
+    );
+    assert_eq!(
+        r.instance_profile_list()[0].instance_profile_name(),
+        profile
+    );
+    assert!(r
+        .assume_role_policy_document()
+        .unwrap()
+        .contains("sts%3AAssumeRole"));
+    let ssm_read = details
+        .policies()
+        .iter()
+        .find(|p| p.policy_name() == Some("AmazonSSMReadOnlyAccess"))
+        .unwrap();
+    assert!(ssm_read.policy_version_list()[0]
+        .document()
+        .unwrap()
+        .contains("ssm%3AGet%2A"));
+    let only_users = iam
+        .get_account_authorization_details()
+        .filter(aws_sdk_iam::types::EntityType::User)
+        .send()
+        .await
+        .unwrap();
+    assert!(only_users.role_detail_list().is_empty());
+    assert!(only_users.policies().is_empty());
+
+    // One page at a time, the marker leads through every role exactly once.
+    let mut seen = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = iam
+            .list_roles()
+            .max_items(1)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .unwrap();
+        assert!(page.roles().len() <= 1);
+        seen.extend(page.roles().iter().map(|r| r.role_name().to_owned()));
+        if !page.is_truncated() {
+            break;
+        }
+        marker = page.marker().map(str::to_owned);
+    }
+    let all = iam.list_roles().max_items(1000).send().await.unwrap();
+    let mut names: Vec<String> = all
+        .roles()
+        .iter()
+        .map(|r| r.role_name().to_owned())
+        .collect();
+    names.sort();
+    seen.sort();
+    assert!(seen.contains(&role));
+    assert!(names.iter().all(|n| seen.contains(n)), "{seen:?} {names:?}");
+
+    // The role is held by its profile until removed from it.
+    iam.detach_role_policy()
+        .role_name(&role)
+        .policy_arn("arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess")
+        .send()
+        .await
+        .unwrap();
+    let (code, message) = error_of(iam.delete_role().role_name(&role).send().await);
+    assert_eq!(code, "DeleteConflict");
+    assert_eq!(
+        message,
+        "Cannot delete entity, must remove roles from instance profile first."
+    );
+    let (code, _) = error_of(
+        iam.delete_instance_profile()
+            .instance_profile_name(&profile)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "DeleteConflict");
+    iam.remove_role_from_instance_profile()
+        .instance_profile_name(&profile)
+        .role_name(&role)
+        .send()
+        .await
+        .unwrap();
+    iam.delete_instance_profile()
+        .instance_profile_name(&profile)
+        .send()
+        .await
+        .unwrap();
+    iam.delete_role().role_name(&role).send().await.unwrap();
+    let (code, message) = error_of(
+        iam.get_instance_profile()
+            .instance_profile_name(&profile)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "NoSuchEntity");
+    assert_eq!(
+        message,
+        format!("Instance Profile {profile} cannot be found.")
+    );
+}

@@ -111,7 +111,7 @@ fn no_such_policy(arn: &str) -> IamApiError {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct PolicyView {
+pub(super) struct PolicyView {
     policy_name: String,
     policy_id: String,
     arn: String,
@@ -139,7 +139,7 @@ pub(super) fn attachments(d: &Directory, policy: &Named) -> usize {
             .count()
 }
 
-fn policy_view(d: &Directory, arn: &str, policy: &Named) -> PolicyView {
+pub(super) fn policy_view(d: &Directory, arn: &str, policy: &Named) -> PolicyView {
     let created = query::timestamp(
         d.created
             .get(arn)
@@ -274,12 +274,23 @@ struct PolicyVersionResult {
     policy_version: VersionView,
 }
 
-/// The text of an AWS managed policy the emulator knows (its one version, `v1`).
-fn built_in_text(arn: &str) -> Option<&'static str> {
-    crate::iam::managed::MANAGED_POLICIES
+/// The one version (`v1`) of an AWS managed policy the emulator knows, with its text.
+pub(super) fn built_in_version(d: &Directory, arn: &str) -> Option<VersionView> {
+    let text = crate::iam::managed::MANAGED_POLICIES
         .iter()
-        .find(|p| p.arn == arn)
-        .map(|p| p.document)
+        .find(|p| p.arn == arn)?
+        .document;
+    Some(VersionView {
+        document: Some(query::url_encode_document(text)),
+        version_id: version_id(1),
+        is_default_version: true,
+        create_date: query::timestamp(
+            d.created
+                .get(arn)
+                .copied()
+                .unwrap_or_else(time::OffsetDateTime::now_utc),
+        ),
+    })
 }
 
 pub(super) fn get_policy_version(
@@ -291,20 +302,9 @@ pub(super) fn get_policy_version(
     let (version, number) = version_member(params)?;
     authorize(state, ctx, "iam:GetPolicyVersion", arn)?;
     let directory = state.iam.directory();
-    if let (Some(text), Some(1)) = (built_in_text(arn), number) {
+    if let (Some(view), Some(1)) = (built_in_version(&directory, arn), number) {
         return Ok(Output::of(&PolicyVersionResult {
-            policy_version: VersionView {
-                document: Some(query::url_encode_document(text)),
-                version_id: version,
-                is_default_version: true,
-                create_date: query::timestamp(
-                    directory
-                        .created
-                        .get(arn)
-                        .copied()
-                        .unwrap_or_else(time::OffsetDateTime::now_utc),
-                ),
-            },
+            policy_version: view,
         }));
     }
     let versions = directory

@@ -5,9 +5,11 @@
 //! authorisation at once.
 
 mod attributes;
+mod details;
 mod error;
 mod groups;
 mod managed;
+mod profiles;
 mod simulate;
 
 pub use error::IamApiError;
@@ -72,12 +74,17 @@ macro_rules! op {
 pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
+        op!(
+            "AddRoleToInstanceProfile",
+            profiles::add_role_to_instance_profile
+        ),
         op!("AddUserToGroup", groups::add_user_to_group),
         op!("AttachGroupPolicy", managed::attach, Owner::Group),
         op!("AttachRolePolicy", managed::attach, Owner::Role),
         op!("AttachUserPolicy", managed::attach, Owner::User),
         op!("CreateAccessKey", create_access_key),
         op!("CreateGroup", groups::create_group),
+        op!("CreateInstanceProfile", profiles::create_instance_profile),
         op!("CreatePolicy", managed::create_policy),
         op!("CreatePolicyVersion", managed::create_policy_version),
         op!("CreateRole", create_role),
@@ -85,6 +92,7 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
         op!("DeleteAccessKey", delete_access_key),
         op!("DeleteGroup", groups::delete_group),
         op!("DeleteGroupPolicy", delete_policy, Owner::Group),
+        op!("DeleteInstanceProfile", profiles::delete_instance_profile),
         op!("DeletePolicy", managed::delete_policy),
         op!("DeletePolicyVersion", managed::delete_policy_version),
         op!("DeleteRole", delete_role),
@@ -104,8 +112,13 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
         op!("DetachGroupPolicy", managed::detach, Owner::Group),
         op!("DetachRolePolicy", managed::detach, Owner::Role),
         op!("DetachUserPolicy", managed::detach, Owner::User),
+        op!(
+            "GetAccountAuthorizationDetails",
+            details::get_account_authorization_details
+        ),
         op!("GetGroup", groups::get_group),
         op!("GetGroupPolicy", get_policy, Owner::Group),
+        op!("GetInstanceProfile", profiles::get_instance_profile),
         op!("GetPolicy", managed::get_policy),
         op!("GetPolicyVersion", managed::get_policy_version),
         op!("GetRole", get_role),
@@ -131,6 +144,11 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
         op!("ListGroupPolicies", list_policies, Owner::Group),
         op!("ListGroups", groups::list_groups),
         op!("ListGroupsForUser", groups::list_groups_for_user),
+        op!("ListInstanceProfiles", profiles::list_instance_profiles),
+        op!(
+            "ListInstanceProfilesForRole",
+            profiles::list_instance_profiles_for_role
+        ),
         op!("ListPolicyVersions", managed::list_policy_versions),
         op!("ListRolePolicies", list_policies, Owner::Role),
         op!("ListRoleTags", attributes::list_tags, Owner::Role),
@@ -151,6 +169,10 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
             Owner::User
         ),
         op!("PutUserPolicy", put_policy, Owner::User),
+        op!(
+            "RemoveRoleFromInstanceProfile",
+            profiles::remove_role_from_instance_profile
+        ),
         op!("RemoveUserFromGroup", groups::remove_user_from_group),
         op!(
             "SetDefaultPolicyVersion",
@@ -1047,6 +1069,16 @@ fn delete_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
         if !role.policies.is_empty() {
             return Err(IamApiError::delete_conflict(
                 "Cannot delete entity, must delete policies first.".to_owned(),
+            ));
+        }
+        // ... and the role removed from its instance profiles (DeleteConflict in IAM's
+        // words, as getmoto/moto's iam models give them).
+        if d.instance_profiles
+            .values()
+            .any(|p| p.roles.iter().any(|r| r == name))
+        {
+            return Err(IamApiError::delete_conflict(
+                "Cannot delete entity, must remove roles from instance profile first.".to_owned(),
             ));
         }
         let arn = role.arn.clone();

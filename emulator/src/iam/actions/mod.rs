@@ -1115,6 +1115,62 @@ pub const IAM: &[Operation] = &[
         resource_keys: &[],
         keys: &[],
     },
+    Operation {
+        name: "AddRoleToInstanceProfile",
+        actions: &["iam:AddRoleToInstanceProfile"],
+        resource: "instance-profile (arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "CreateInstanceProfile",
+        actions: &["iam:CreateInstanceProfile"],
+        resource: "instance-profile (arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "DeleteInstanceProfile",
+        actions: &["iam:DeleteInstanceProfile"],
+        resource: "instance-profile (arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "GetAccountAuthorizationDetails",
+        actions: &["iam:GetAccountAuthorizationDetails"],
+        resource: "none (*)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "GetInstanceProfile",
+        actions: &["iam:GetInstanceProfile"],
+        resource: "instance-profile (arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "ListInstanceProfiles",
+        actions: &["iam:ListInstanceProfiles"],
+        resource: "none (*)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "ListInstanceProfilesForRole",
+        actions: &["iam:ListInstanceProfilesForRole"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "RemoveRoleFromInstanceProfile",
+        actions: &["iam:RemoveRoleFromInstanceProfile"],
+        resource: "instance-profile (arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
 ];
 
 /// The table of a service by its name (`ssm`, `kms`, `lambda`, `sts`, `iam`).
