@@ -748,3 +748,40 @@ async fn account_details_instance_profiles_and_pages() {
         format!("Instance Profile {profile} cannot be found.")
     );
 }
+
+/// STS as the IAM API needs it: GetAccessKeyInfo names the account of a key created over
+/// the IAM API; a one-character session name is refused for its minimum length.
+#[tokio::test]
+async fn sts_names_a_keys_account_and_the_constraint_a_session_name_breaks() {
+    let iam = iam().await;
+    let user = unique("sts-info-");
+    iam.create_user().user_name(&user).send().await.unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap();
+    let key = key.access_key().unwrap();
+    let sts = aws_sdk_sts::Client::new(&aws_config::load_from_env().await);
+    let info = sts
+        .get_access_key_info()
+        .access_key_id(key.access_key_id())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(info.account(), Some(ACCOUNT));
+
+    let (code, message) = error_of(
+        sts.assume_role()
+            .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/any"))
+            .role_session_name("a")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationError");
+    assert_eq!(
+        message,
+        "1 validation error detected: Value 'a' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2"
+    );
+}

@@ -665,6 +665,13 @@ pub const STS: &[Operation] = &[
         ],
     },
     Operation {
+        name: "GetAccessKeyInfo",
+        actions: &["sts:GetAccessKeyInfo"],
+        resource: "none (*)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
         name: "GetCallerIdentity",
         actions: &[],
         resource: "none",
