@@ -785,3 +785,114 @@ async fn sts_names_a_keys_account_and_the_constraint_a_session_name_breaks() {
         "1 validation error detected: Value 'a' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2"
     );
 }
+
+/// IAM's own condition keys decide IAM calls as AWS documents them: a role may be
+/// created only with the required boundary (`iam:PermissionsBoundary`), only one policy
+/// attached (`iam:PolicyARN`), only the `team` tag put (`aws:TagKeys`), and only roles
+/// tagged `team=blue` read (`iam:ResourceTag/team`).
+#[tokio::test]
+async fn iam_condition_keys_decide_iam_calls() {
+    let iam = iam().await;
+    let tag = unique("cond");
+    let boundary = iam
+        .create_policy()
+        .policy_name(format!("{tag}-boundary"))
+        .policy_document(get_only("*"))
+        .send()
+        .await
+        .unwrap();
+    let boundary_arn = boundary.policy().unwrap().arn().unwrap().to_owned();
+    let roles = format!("arn:aws:iam::{ACCOUNT}:role/{tag}-*");
+    let ssm_read = "arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess";
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[
+        {{"Effect":"Allow","Action":"iam:CreateRole","Resource":"{roles}","Condition":{{"StringEquals":{{"iam:PermissionsBoundary":"{boundary_arn}"}}}}}},
+        {{"Effect":"Allow","Action":"iam:AttachRolePolicy","Resource":"{roles}","Condition":{{"ArnEquals":{{"iam:PolicyARN":"{ssm_read}"}}}}}},
+        {{"Effect":"Allow","Action":"iam:TagRole","Resource":"{roles}","Condition":{{"ForAllValues:StringEquals":{{"aws:TagKeys":["team"]}}}}}},
+        {{"Effect":"Allow","Action":"iam:GetRole","Resource":"{roles}","Condition":{{"StringEquals":{{"iam:ResourceTag/team":"blue"}}}}}}]}}"#
+    );
+    let user = format!("{tag}-user");
+    iam.create_user().user_name(&user).send().await.unwrap();
+    iam.put_user_policy()
+        .user_name(&user)
+        .policy_name("delegated")
+        .policy_document(&policy)
+        .send()
+        .await
+        .unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap();
+    let key = key.access_key().unwrap();
+    let as_user = aws_sdk_iam::Client::new(
+        &crate::common::config_as(key.access_key_id(), key.secret_access_key(), None).await,
+    );
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let role = format!("{tag}-app");
+
+    let (code, _) = error_of(
+        as_user
+            .create_role()
+            .role_name(&role)
+            .assume_role_policy_document(trust)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDenied", "no boundary");
+    as_user
+        .create_role()
+        .role_name(&role)
+        .assume_role_policy_document(trust)
+        .permissions_boundary(&boundary_arn)
+        .send()
+        .await
+        .unwrap();
+
+    let (code, _) = error_of(
+        as_user
+            .attach_role_policy()
+            .role_name(&role)
+            .policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDenied", "another policy");
+    as_user
+        .attach_role_policy()
+        .role_name(&role)
+        .policy_arn(ssm_read)
+        .send()
+        .await
+        .unwrap();
+
+    let tag_of = |k: &str, v: &str| {
+        aws_sdk_iam::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+            .unwrap()
+    };
+    let (code, _) = error_of(
+        as_user
+            .tag_role()
+            .role_name(&role)
+            .tags(tag_of("cost", "9"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDenied", "another tag key");
+    let (code, _) = error_of(as_user.get_role().role_name(&role).send().await);
+    assert_eq!(code, "AccessDenied", "not yet tagged team=blue");
+    as_user
+        .tag_role()
+        .role_name(&role)
+        .tags(tag_of("team", "blue"))
+        .send()
+        .await
+        .unwrap();
+    let got = as_user.get_role().role_name(&role).send().await.unwrap();
+    assert_eq!(got.role().unwrap().role_name(), role);
+}

@@ -55,7 +55,8 @@ pub(super) fn tag(
         return Err(missing_list_member("tags"));
     }
     let arn = owner.arn(state, name);
-    authorize(state, ctx, &format!("iam:Tag{}", owner.noun()), &arn)?;
+    let keys = super::tag_keys(&tags);
+    super::authorize_keys(state, ctx, &format!("iam:Tag{}", owner.noun()), &arn, keys)?;
     state.iam.update_directory(|d| {
         let (current, _) = owner.attributes_mut(d, name)?;
         current.extend(tags);
@@ -80,7 +81,14 @@ pub(super) fn untag(
         return Err(missing_list_member("tagKeys"));
     }
     let arn = owner.arn(state, name);
-    authorize(state, ctx, &format!("iam:Untag{}", owner.noun()), &arn)?;
+    let action = format!("iam:Untag{}", owner.noun());
+    super::authorize_keys(
+        state,
+        ctx,
+        &action,
+        &arn,
+        vec![("aws:TagKeys".to_owned(), keys.clone())],
+    )?;
     state.iam.update_directory(|d| {
         let (current, _) = owner.attributes_mut(d, name)?;
         current.retain(|k, _| !keys.contains(k));
@@ -127,11 +135,15 @@ pub(super) fn put_boundary(
     let name = owner.name_member(params)?;
     let policy_arn = required(params, "PermissionsBoundary", "permissionsBoundary")?;
     let arn = owner.arn(state, name);
-    authorize(
+    super::authorize_keys(
         state,
         ctx,
         &format!("iam:Put{}PermissionsBoundary", owner.noun()),
         &arn,
+        vec![(
+            "iam:PermissionsBoundary".to_owned(),
+            vec![policy_arn.to_owned()],
+        )],
     )?;
     state.iam.update_directory(|d| {
         // Only the managed policies the emulator knows can be a boundary.

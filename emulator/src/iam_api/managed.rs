@@ -496,7 +496,10 @@ pub(super) fn attach(
     let name = owner.name_member(params)?;
     let policy_arn = required(params, "PolicyArn", "policyArn")?;
     let arn = owner.arn(state, name);
-    authorize(state, ctx, &owner.action("Attach"), &arn)?;
+    // iam:PolicyARN: the managed policy attached or detached (Service Authorization
+    // Reference, IAM: Attach/Detach of users, groups and roles).
+    let keys = vec![("iam:PolicyARN".to_owned(), vec![policy_arn.to_owned()])];
+    super::authorize_keys(state, ctx, &owner.action("Attach"), &arn, keys)?;
     state.iam.update_directory(|d| {
         let policy = d
             .managed
@@ -540,7 +543,10 @@ pub(super) fn detach(
     let name = owner.name_member(params)?;
     let policy_arn = required(params, "PolicyArn", "policyArn")?;
     let arn = owner.arn(state, name);
-    authorize(state, ctx, &owner.action("Detach"), &arn)?;
+    // iam:PolicyARN: the managed policy attached or detached (Service Authorization
+    // Reference, IAM: Attach/Detach of users, groups and roles).
+    let keys = vec![("iam:PolicyARN".to_owned(), vec![policy_arn.to_owned()])];
+    super::authorize_keys(state, ctx, &owner.action("Detach"), &arn, keys)?;
     state.iam.update_directory(|d| {
         let policy = d
             .managed

@@ -428,10 +428,90 @@ impl<T> Page<T> {
     }
 }
 
+/// The actions on a user or role that carry `iam:PermissionsBoundary`: the boundary the
+/// request sets, or else the one the entity has (Service Authorization Reference,
+/// "Actions, resources, and condition keys for AWS Identity and Access Management";
+/// IAM User Guide, "Permissions boundaries for IAM entities", which delegates user
+/// management under `iam:PermissionsBoundary` with these actions).
+const BOUNDARY_KEYED: &[&str] = &[
+    "iam:AttachRolePolicy",
+    "iam:AttachUserPolicy",
+    "iam:CreateRole",
+    "iam:CreateUser",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteRolePolicy",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:DeleteUserPolicy",
+    "iam:DetachRolePolicy",
+    "iam:DetachUserPolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:PutUserPermissionsBoundary",
+    "iam:PutUserPolicy",
+];
+
+/// Condition keys an operation supplies from its request: name and values.
+type RequestKeys = Vec<(String, Vec<String>)>;
+
+/// The request keys of a `Tags` member: `aws:RequestTag/KEY` and `aws:TagKeys`.
+fn tag_keys(tags: &BTreeMap<String, String>) -> RequestKeys {
+    if tags.is_empty() {
+        return Vec::new();
+    }
+    let mut keys: RequestKeys = vec![("aws:TagKeys".to_owned(), tags.keys().cloned().collect())];
+    keys.extend(
+        tags.iter()
+            .map(|(key, value)| (format!("aws:RequestTag/{key}"), vec![value.clone()])),
+    );
+    keys
+}
+
 fn authorize(state: &EmulatorState, ctx: &RequestContext, action: &str, arn: &str) -> Result<()> {
+    authorize_keys(state, ctx, action, arn, Vec::new())
+}
+
+/// Authorises `action` on `arn` with IAM's condition keys, computed only when a policy
+/// reads them: the tags of the user or role the ARN names (`iam:ResourceTag/KEY` and
+/// `aws:ResourceTag/KEY`), its permissions boundary (`iam:PermissionsBoundary`, on the
+/// actions of [`BOUNDARY_KEYED`]), and the keys of the request (`request`, which
+/// override: `aws:RequestTag/KEY`, `aws:TagKeys`, `iam:PolicyARN`, the boundary set).
+fn authorize_keys(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    action: &str,
+    arn: &str,
+    request: RequestKeys,
+) -> Result<()> {
     state
         .iam
-        .authorize(ctx, action, arn, &[])
+        .authorize_with(ctx, action, arn, &|keys| {
+            let d = state.iam.directory();
+            let entity = d
+                .users
+                .values()
+                .find(|u| u.arn == arn)
+                .map(|u| (&u.tags, &u.boundary))
+                .or_else(|| {
+                    d.roles
+                        .values()
+                        .find(|r| r.arn == arn)
+                        .map(|r| (&r.tags, &r.boundary))
+                });
+            if let Some((tags, boundary)) = entity {
+                for (key, value) in tags {
+                    keys.insert(&format!("iam:ResourceTag/{key}"), value.clone());
+                    keys.insert(&format!("aws:ResourceTag/{key}"), value.clone());
+                }
+                if BOUNDARY_KEYED.contains(&action) {
+                    if let Some(view) = boundary_view(&d, boundary) {
+                        keys.insert("iam:PermissionsBoundary", view.permissions_boundary_arn);
+                    }
+                }
+            }
+            for (name, values) in &request {
+                keys.insert_many(name, values.clone());
+            }
+        })
         .map_err(|denied| IamApiError::AccessDenied(denied.message))
 }
 
@@ -493,6 +573,18 @@ fn boundary_view(directory: &Directory, boundary: &Option<Named>) -> Option<Boun
             permissions_boundary_type: "PermissionsBoundaryPolicy",
             permissions_boundary_arn: arn.clone(),
         })
+}
+
+/// The condition keys of CreateUser and CreateRole: the tags asked for, and the boundary.
+fn creation_keys(params: &Params, tags: &BTreeMap<String, String>) -> RequestKeys {
+    let mut keys = tag_keys(tags);
+    if let Some(boundary) = params.get("PermissionsBoundary") {
+        keys.push((
+            "iam:PermissionsBoundary".to_owned(),
+            vec![boundary.to_owned()],
+        ));
+    }
+    keys
 }
 
 /// The `PermissionsBoundary` member of CreateUser and CreateRole: a managed policy.
@@ -611,7 +703,13 @@ fn create_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
     let path = path_member(params)?;
     let tags = tags_member(params)?;
     let arn = user_arn(state, &path, name);
-    authorize(state, ctx, "iam:CreateUser", &arn)?;
+    authorize_keys(
+        state,
+        ctx,
+        "iam:CreateUser",
+        &arn,
+        creation_keys(params, &tags),
+    )?;
     let directory = state.iam.update_directory(|d| {
         // Names are unique without regard to case (IAM User Guide, "IAM and AWS STS
         // quotas", "IAM name requirements").
@@ -987,7 +1085,13 @@ fn create_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
             })?,
     };
     let arn = role_arn(state, &path, name);
-    authorize(state, ctx, "iam:CreateRole", &arn)?;
+    authorize_keys(
+        state,
+        ctx,
+        "iam:CreateRole",
+        &arn,
+        creation_keys(params, &tags),
+    )?;
     let directory = state.iam.update_directory(|d| {
         if d.roles.keys().any(|n| n.eq_ignore_ascii_case(name)) {
             return Err(IamApiError::already_exists(format!(

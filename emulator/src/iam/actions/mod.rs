@@ -689,25 +689,57 @@ pub const STS: &[Operation] = &[
     },
 ];
 
-/// IAM (the IAM API, `iam_api`): each operation authorises its own action on the user or
-/// role it names (Service Authorization Reference, "Actions, resources, and condition keys
-/// for AWS Identity and Access Management"). The Reference's `iam:ResourceTag/${TagKey}`,
-/// `aws:RequestTag/${TagKey}`, `aws:TagKeys`, `iam:PermissionsBoundary` and `iam:PolicyARN`
-/// are not supplied yet.
+/// IAM (the IAM API, `iam_api`): each operation authorises its own action on the user,
+/// role, group, policy or instance profile it names (Service Authorization Reference,
+/// "Actions, resources, and condition keys for AWS Identity and Access Management"),
+/// with the Reference's `iam:ResourceTag/${TagKey}` (and `aws:ResourceTag/${TagKey}`) of
+/// a user or role, `iam:PermissionsBoundary`, `iam:PolicyARN`, `aws:RequestTag/${TagKey}`
+/// and `aws:TagKeys` (`iam_api::authorize_keys`). Tags of groups, policies and instance
+/// profiles are not kept, so their operations have no tag keys.
 pub const IAM: &[Operation] = &[
     Operation {
         name: "AttachRolePolicy",
         actions: &["iam:AttachRolePolicy"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[
+            key(
+                "iam:PermissionsBoundary",
+                "the boundary of the user or role named, if any",
+            ),
+            key("iam:PolicyARN", "the PolicyArn member"),
+        ],
     },
     Operation {
         name: "AttachUserPolicy",
         actions: &["iam:AttachUserPolicy"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[
+            key(
+                "iam:PermissionsBoundary",
+                "the boundary of the user or role named, if any",
+            ),
+            key("iam:PolicyARN", "the PolicyArn member"),
+        ],
     },
     Operation {
         name: "CreatePolicy",
@@ -727,15 +759,45 @@ pub const IAM: &[Operation] = &[
         name: "DetachRolePolicy",
         actions: &["iam:DetachRolePolicy"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[
+            key(
+                "iam:PermissionsBoundary",
+                "the boundary of the user or role named, if any",
+            ),
+            key("iam:PolicyARN", "the PolicyArn member"),
+        ],
     },
     Operation {
         name: "DetachUserPolicy",
         actions: &["iam:DetachUserPolicy"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[
+            key(
+                "iam:PermissionsBoundary",
+                "the boundary of the user or role named, if any",
+            ),
+            key("iam:PolicyARN", "the PolicyArn member"),
+        ],
     },
     Operation {
         name: "GetPolicy",
@@ -755,85 +817,211 @@ pub const IAM: &[Operation] = &[
         name: "ListAttachedRolePolicies",
         actions: &["iam:ListAttachedRolePolicies"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "ListAttachedUserPolicies",
         actions: &["iam:ListAttachedUserPolicies"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "DeleteRolePermissionsBoundary",
         actions: &["iam:DeleteRolePermissionsBoundary"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key(
+            "iam:PermissionsBoundary",
+            "the boundary of the user or role named, if any",
+        )],
     },
     Operation {
         name: "DeleteUserPermissionsBoundary",
         actions: &["iam:DeleteUserPermissionsBoundary"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key(
+            "iam:PermissionsBoundary",
+            "the boundary of the user or role named, if any",
+        )],
     },
     Operation {
         name: "ListRoleTags",
         actions: &["iam:ListRoleTags"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "ListUserTags",
         actions: &["iam:ListUserTags"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "PutRolePermissionsBoundary",
         actions: &["iam:PutRolePermissionsBoundary"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key(
+            "iam:PermissionsBoundary",
+            "the PermissionsBoundary member",
+        )],
     },
     Operation {
         name: "PutUserPermissionsBoundary",
         actions: &["iam:PutUserPermissionsBoundary"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key(
+            "iam:PermissionsBoundary",
+            "the PermissionsBoundary member",
+        )],
     },
     Operation {
         name: "TagRole",
         actions: &["iam:TagRole"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[
+            key("aws:RequestTag/${TagKey}", "the Tags members"),
+            key("aws:TagKeys", "the keys of Tags (TagKeys for Untag*)"),
+        ],
     },
     Operation {
         name: "TagUser",
         actions: &["iam:TagUser"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[
+            key("aws:RequestTag/${TagKey}", "the Tags members"),
+            key("aws:TagKeys", "the keys of Tags (TagKeys for Untag*)"),
+        ],
     },
     Operation {
         name: "UntagRole",
         actions: &["iam:UntagRole"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key("aws:TagKeys", "the keys of Tags (TagKeys for Untag*)")],
     },
     Operation {
         name: "UntagUser",
         actions: &["iam:UntagUser"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key("aws:TagKeys", "the keys of Tags (TagKeys for Untag*)")],
     },
     Operation {
         name: "CreateAccessKey",
@@ -847,90 +1035,203 @@ pub const IAM: &[Operation] = &[
         actions: &["iam:CreateRole"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
         resource_keys: &[],
-        keys: &[],
+        keys: &[
+            key("iam:PermissionsBoundary", "the PermissionsBoundary member"),
+            key("aws:RequestTag/${TagKey}", "the Tags members"),
+            key("aws:TagKeys", "the keys of Tags (TagKeys for Untag*)"),
+        ],
     },
     Operation {
         name: "CreateUser",
         actions: &["iam:CreateUser"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
         resource_keys: &[],
-        keys: &[],
+        keys: &[
+            key("iam:PermissionsBoundary", "the PermissionsBoundary member"),
+            key("aws:RequestTag/${TagKey}", "the Tags members"),
+            key("aws:TagKeys", "the keys of Tags (TagKeys for Untag*)"),
+        ],
     },
     Operation {
         name: "DeleteAccessKey",
         actions: &["iam:DeleteAccessKey"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "DeleteRole",
         actions: &["iam:DeleteRole"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "DeleteRolePolicy",
         actions: &["iam:DeleteRolePolicy"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key(
+            "iam:PermissionsBoundary",
+            "the boundary of the user or role named, if any",
+        )],
     },
     Operation {
         name: "DeleteUser",
         actions: &["iam:DeleteUser"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "DeleteUserPolicy",
         actions: &["iam:DeleteUserPolicy"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key(
+            "iam:PermissionsBoundary",
+            "the boundary of the user or role named, if any",
+        )],
     },
     Operation {
         name: "GetRole",
         actions: &["iam:GetRole"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "GetRolePolicy",
         actions: &["iam:GetRolePolicy"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "GetUser",
         actions: &["iam:GetUser"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "GetUserPolicy",
         actions: &["iam:GetUserPolicy"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "ListAccessKeys",
         actions: &["iam:ListAccessKeys"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "ListRolePolicies",
         actions: &["iam:ListRolePolicies"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
@@ -944,7 +1245,16 @@ pub const IAM: &[Operation] = &[
         name: "ListUserPolicies",
         actions: &["iam:ListUserPolicies"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
@@ -958,28 +1268,70 @@ pub const IAM: &[Operation] = &[
         name: "PutRolePolicy",
         actions: &["iam:PutRolePolicy"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key(
+            "iam:PermissionsBoundary",
+            "the boundary of the user or role named, if any",
+        )],
     },
     Operation {
         name: "PutUserPolicy",
         actions: &["iam:PutUserPolicy"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key(
+            "iam:PermissionsBoundary",
+            "the boundary of the user or role named, if any",
+        )],
     },
     Operation {
         name: "UpdateAccessKey",
         actions: &["iam:UpdateAccessKey"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "UpdateAssumeRolePolicy",
         actions: &["iam:UpdateAssumeRolePolicy"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
@@ -994,7 +1346,7 @@ pub const IAM: &[Operation] = &[
         actions: &["iam:AttachGroupPolicy"],
         resource: "group (arn:aws:iam::ACCOUNT:group/PATH/NAME)",
         resource_keys: &[],
-        keys: &[],
+        keys: &[key("iam:PolicyARN", "the PolicyArn member")],
     },
     Operation {
         name: "CreateGroup",
@@ -1036,7 +1388,7 @@ pub const IAM: &[Operation] = &[
         actions: &["iam:DetachGroupPolicy"],
         resource: "group (arn:aws:iam::ACCOUNT:group/PATH/NAME)",
         resource_keys: &[],
-        keys: &[],
+        keys: &[key("iam:PolicyARN", "the PolicyArn member")],
     },
     Operation {
         name: "GetGroup",
@@ -1077,7 +1429,16 @@ pub const IAM: &[Operation] = &[
         name: "ListGroupsForUser",
         actions: &["iam:ListGroupsForUser"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
@@ -1119,7 +1480,16 @@ pub const IAM: &[Operation] = &[
         name: "SimulatePrincipalPolicy",
         actions: &["iam:SimulatePrincipalPolicy"],
         resource: "user, group or role (the PolicySourceArn)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
@@ -1168,7 +1538,16 @@ pub const IAM: &[Operation] = &[
         name: "ListInstanceProfilesForRole",
         actions: &["iam:ListInstanceProfilesForRole"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
