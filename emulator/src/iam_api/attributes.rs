@@ -3,13 +3,12 @@
 
 use super::{
     authorize, missing_list_member, required, tag_views, tags_member, IamApiError, Owner, Params,
-    Result, TagView,
+    Result,
 };
 use crate::context::RequestContext;
 use crate::iam::principals::{Directory, Named};
 use crate::protocol::query::Output;
 use crate::state::EmulatorState;
-use serde::Serialize;
 use std::collections::BTreeMap;
 
 impl Owner {
@@ -97,13 +96,6 @@ pub(super) fn untag(
     Ok(Output::of(&()))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListTagsResult {
-    tags: Vec<TagView>,
-    is_truncated: bool,
-}
-
 pub(super) fn list_tags(
     owner: Owner,
     state: &EmulatorState,
@@ -120,10 +112,9 @@ pub(super) fn list_tags(
         Owner::Group => None,
     }
     .ok_or_else(|| owner.missing(name))?;
-    Ok(Output::of(&ListTagsResult {
-        tags: tag_views(tags).unwrap_or_default(),
-        is_truncated: false,
-    }))
+    super::paged(params, "Tags", tag_views(tags).unwrap_or_default(), |t| {
+        t.key.clone()
+    })
 }
 
 pub(super) fn put_boundary(

@@ -253,7 +253,13 @@ pub(super) fn get_account_authorization_details(
             .into_iter()
             .map(|(arn, policy)| Entry::Policy(policy_detail(&d, arn, policy))),
     );
-    let page = Page::of(params, entries)?;
+    // Users, groups, roles, then policies, each in the order of its name or ARN.
+    let page = Page::of(params, entries, |entry| match entry {
+        Entry::User(u) => format!("1{}", u.user_name),
+        Entry::Group(g) => format!("2{}", g.group_name),
+        Entry::Role(r) => format!("3{}", r.role_name),
+        Entry::Policy(p) => format!("4{}", p.policy.arn),
+    })?;
     let mut result = DetailsResult {
         user_detail_list: Vec::new(),
         group_detail_list: Vec::new(),

@@ -135,21 +135,13 @@ pub(super) fn get_group(
         .into_iter()
         .map(|u| user_view(&directory, u))
         .collect();
-    let page = Page::of(params, members)?;
+    let page = Page::of(params, members, |u| u.user_name.clone())?;
     Ok(Output::of(&GetGroupResult {
         group: group_view(&directory, group),
         users: page.items,
         is_truncated: page.is_truncated,
         marker: page.marker,
     }))
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListGroupsResult {
-    groups: Vec<GroupView>,
-    is_truncated: bool,
-    marker: Option<String>,
 }
 
 pub(super) fn list_groups(
@@ -159,21 +151,12 @@ pub(super) fn list_groups(
 ) -> Result<Output> {
     // ListGroups names no resource type (Service Authorization Reference).
     authorize(state, ctx, "iam:ListGroups", "*")?;
-    let prefix = params.get("PathPrefix").unwrap_or("/");
     let directory = state.iam.directory();
-    let mut groups: Vec<&Group> = directory
-        .groups
-        .values()
-        .filter(|g| path_of(&g.arn, "group").starts_with(prefix))
-        .collect();
-    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    let groups = super::by_path(params, "group", directory.groups.values(), |g| {
+        (&g.arn, &g.name)
+    });
     let views = groups.iter().map(|g| group_view(&directory, g)).collect();
-    let page = Page::of(params, views)?;
-    Ok(Output::of(&ListGroupsResult {
-        groups: page.items,
-        is_truncated: page.is_truncated,
-        marker: page.marker,
-    }))
+    super::paged(params, "Groups", views, |g| g.group_name.clone())
 }
 
 pub(super) fn list_groups_for_user(
@@ -196,12 +179,7 @@ pub(super) fn list_groups_for_user(
         .collect();
     groups.sort_by(|a, b| a.name.cmp(&b.name));
     let views = groups.iter().map(|g| group_view(&directory, g)).collect();
-    let page = Page::of(params, views)?;
-    Ok(Output::of(&ListGroupsResult {
-        groups: page.items,
-        is_truncated: page.is_truncated,
-        marker: page.marker,
-    }))
+    super::paged(params, "Groups", views, |g| g.group_name.clone())
 }
 
 pub(super) fn delete_group(

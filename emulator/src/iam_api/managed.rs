@@ -114,7 +114,7 @@ fn no_such_policy(arn: &str) -> IamApiError {
 pub(super) struct PolicyView {
     policy_name: String,
     policy_id: String,
-    arn: String,
+    pub(super) arn: String,
     path: String,
     default_version_id: String,
     attachment_count: usize,
@@ -377,14 +377,6 @@ pub(super) fn create_policy_version(
     }))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListVersionsResult {
-    versions: Vec<VersionView>,
-    is_truncated: bool,
-    marker: Option<String>,
-}
-
 pub(super) fn list_policy_versions(
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -401,12 +393,15 @@ pub(super) fn list_policy_versions(
         .rev()
         .map(|v| version_view(versions, v, false))
         .collect();
-    let page = super::Page::of(params, all)?;
-    Ok(Output::of(&ListVersionsResult {
-        versions: page.items,
-        is_truncated: page.is_truncated,
-        marker: page.marker,
-    }))
+    // Newest first: the key counts down.
+    super::paged(params, "Versions", all, |v| {
+        let number: u32 = v
+            .version_id
+            .strip_prefix('v')
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        format!("{:010}", u32::MAX - number)
+    })
 }
 
 pub(super) fn set_default_policy_version(
@@ -591,14 +586,6 @@ pub(super) fn attached_views(d: &Directory, policies: &[Named]) -> Vec<AttachedV
     attached
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListAttachedResult {
-    attached_policies: Vec<AttachedView>,
-    is_truncated: bool,
-    marker: Option<String>,
-}
-
 pub(super) fn list_attached(
     owner: Owner,
     state: &EmulatorState,
@@ -611,10 +598,7 @@ pub(super) fn list_attached(
     let directory = state.iam.directory();
     let policies = owner.policies(&directory, name)?;
     let attached = attached_views(&directory, policies);
-    let page = super::Page::of(params, attached)?;
-    Ok(Output::of(&ListAttachedResult {
-        attached_policies: page.items,
-        is_truncated: page.is_truncated,
-        marker: page.marker,
-    }))
+    super::paged(params, "AttachedPolicies", attached, |a| {
+        a.policy_arn.clone()
+    })
 }

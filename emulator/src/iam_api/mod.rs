@@ -378,8 +378,10 @@ fn bool_member(params: &Params, name: &str, field: &str) -> Result<bool> {
 
 /// One page of a List* answer: `MaxItems` (1 to 1000, 100 when not sent: IAM API
 /// Reference, e.g. "ListUsers") items from where `Marker` points; `IsTruncated` and the
-/// next `Marker` when more remain. The marker is opaque to callers: here, the position
-/// of the next item in the sorted list.
+/// next `Marker` when more remain. The items come in the ascending order of a key of
+/// each (a name, an id, an ARN) and the marker, opaque to callers, is the key of the
+/// next item: a page resumes at the first item whose key is not below it, so that
+/// entities created or deleted between two calls neither repeat nor hide the others.
 struct Page<T> {
     items: Vec<T>,
     is_truncated: bool,
@@ -387,7 +389,7 @@ struct Page<T> {
 }
 
 impl<T> Page<T> {
-    fn of(params: &Params, mut all: Vec<T>) -> Result<Self> {
+    fn of(params: &Params, mut all: Vec<T>, key: impl Fn(&T) -> String) -> Result<Self> {
         let max = match params.get("MaxItems") {
             None => 100,
             Some(text) => text
@@ -404,26 +406,16 @@ impl<T> Page<T> {
         };
         let start = match params.get("Marker") {
             None => 0,
-            Some(marker) => marker
-                .parse::<usize>()
-                .ok()
-                .filter(|s| *s <= all.len())
-                .ok_or_else(|| {
-                    // The marker's wording is this emulator's: only markers it gave are
-                    // understood.
-                    IamApiError::Validation(format!(
-                        "The Marker {marker} was not returned by an earlier call."
-                    ))
-                })?,
+            Some(marker) => all.partition_point(|item| key(item).as_str() < marker),
         };
         let end = start.saturating_add(max).min(all.len());
-        let is_truncated = end < all.len();
+        let marker = all.get(end).map(&key);
         all.truncate(end);
         let items = all.split_off(start);
         Ok(Page {
             items,
-            is_truncated,
-            marker: is_truncated.then(|| end.to_string()),
+            is_truncated: marker.is_some(),
+            marker,
         })
     }
 }
@@ -464,6 +456,41 @@ fn tag_keys(tags: &BTreeMap<String, String>) -> RequestKeys {
             .map(|(key, value)| (format!("aws:RequestTag/{key}"), vec![value.clone()])),
     );
     keys
+}
+
+/// A List* answer: one page of `all` as the list member `member` (`Users`), with
+/// `IsTruncated` and, when more remain, `Marker`.
+fn paged<T: Serialize>(
+    params: &Params,
+    member: &str,
+    all: Vec<T>,
+    key: impl Fn(&T) -> String,
+) -> Result<Output> {
+    let page = Page::of(params, all, key)?;
+    let mut answer = serde_json::Map::new();
+    answer.insert(member.to_owned(), serde_json::json!(page.items));
+    answer.insert("IsTruncated".to_owned(), page.is_truncated.into());
+    if let Some(marker) = page.marker {
+        answer.insert("Marker".to_owned(), marker.into());
+    }
+    Ok(Output::of(&answer))
+}
+
+/// The entities of one kind whose path (in their ARN, after `:KIND`) starts with the
+/// `PathPrefix` member (`/` by default), sorted by name: what ListUsers, ListRoles,
+/// ListGroups and ListInstanceProfiles list.
+fn by_path<'a, E>(
+    params: &Params,
+    kind: &str,
+    entities: impl Iterator<Item = &'a E>,
+    arn_and_name: impl Fn(&E) -> (&str, &str),
+) -> Vec<&'a E> {
+    let prefix = params.get("PathPrefix").unwrap_or("/");
+    let mut listed: Vec<&E> = entities
+        .filter(|e| path_of(arn_and_name(e).0, kind).starts_with(prefix))
+        .collect();
+    listed.sort_by(|a, b| arn_and_name(a).1.cmp(arn_and_name(b).1));
+    listed
 }
 
 fn authorize(state: &EmulatorState, ctx: &RequestContext, action: &str, arn: &str) -> Result<()> {
@@ -753,35 +780,20 @@ fn get_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Res
     }))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListUsersResult {
-    users: Vec<UserView>,
-    is_truncated: bool,
-    marker: Option<String>,
-}
-
 fn list_users(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
     // ListUsers names no resource type (Service Authorization Reference, "Actions
     // defined by AWS Identity and Access Management").
     authorize(state, ctx, "iam:ListUsers", "*")?;
-    let prefix = params.get("PathPrefix").unwrap_or("/");
     let directory = state.iam.directory();
-    let mut users: Vec<&User> = directory
-        .users
-        .values()
-        .filter(|u| path_of(&u.arn, "user").starts_with(prefix))
-        .collect();
-    users.sort_by(|a, b| a.name.cmp(&b.name));
-    let page = Page::of(
+    let users = by_path(params, "user", directory.users.values(), |u| {
+        (&u.arn, &u.name)
+    });
+    paged(
         params,
+        "Users",
         users.iter().map(|u| user_view(&directory, u)).collect(),
-    )?;
-    Ok(Output::of(&ListUsersResult {
-        users: page.items,
-        is_truncated: page.is_truncated,
-        marker: page.marker,
-    }))
+        |u| u.user_name.clone(),
+    )
 }
 
 fn delete_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
@@ -909,14 +921,6 @@ struct KeyMetadata {
     create_date: String,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListAccessKeysResult {
-    access_key_metadata: Vec<KeyMetadata>,
-    is_truncated: bool,
-    marker: Option<String>,
-}
-
 fn list_access_keys(
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -940,12 +944,9 @@ fn list_access_keys(
         })
         .collect();
     keys.sort_by(|a, b| a.access_key_id.cmp(&b.access_key_id));
-    let page = Page::of(params, keys)?;
-    Ok(Output::of(&ListAccessKeysResult {
-        access_key_metadata: page.items,
-        is_truncated: page.is_truncated,
-        marker: page.marker,
-    }))
+    paged(params, "AccessKeyMetadata", keys, |k| {
+        k.access_key_id.clone()
+    })
 }
 
 /// The key `AccessKeyId` names, which must belong to the user.
@@ -1132,34 +1133,19 @@ fn get_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Res
     }))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListRolesResult {
-    roles: Vec<RoleView>,
-    is_truncated: bool,
-    marker: Option<String>,
-}
-
 fn list_roles(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
     // ListRoles names no resource type (Service Authorization Reference).
     authorize(state, ctx, "iam:ListRoles", "*")?;
-    let prefix = params.get("PathPrefix").unwrap_or("/");
     let directory = state.iam.directory();
-    let mut roles: Vec<&Role> = directory
-        .roles
-        .values()
-        .filter(|r| path_of(&r.arn, "role").starts_with(prefix))
-        .collect();
-    roles.sort_by(|a, b| a.name.cmp(&b.name));
-    let page = Page::of(
+    let roles = by_path(params, "role", directory.roles.values(), |r| {
+        (&r.arn, &r.name)
+    });
+    paged(
         params,
+        "Roles",
         roles.iter().map(|r| role_view(&directory, r)).collect(),
-    )?;
-    Ok(Output::of(&ListRolesResult {
-        roles: page.items,
-        is_truncated: page.is_truncated,
-        marker: page.marker,
-    }))
+        |r| r.role_name.clone(),
+    )
 }
 
 fn delete_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
@@ -1447,14 +1433,6 @@ fn delete_policy(
     Ok(Output::of(&()))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListPoliciesResult {
-    policy_names: Vec<String>,
-    is_truncated: bool,
-    marker: Option<String>,
-}
-
 fn list_policies(
     owner: Owner,
     state: &EmulatorState,
@@ -1472,12 +1450,7 @@ fn list_policies(
         .map(|p| p.name.clone())
         .collect();
     names.sort();
-    let page = Page::of(params, names)?;
-    Ok(Output::of(&ListPoliciesResult {
-        policy_names: page.items,
-        is_truncated: page.is_truncated,
-        marker: page.marker,
-    }))
+    paged(params, "PolicyNames", names, String::clone)
 }
 
 #[cfg(test)]
@@ -1495,23 +1468,40 @@ mod tests {
     #[test]
     fn pages_follow_their_markers_to_the_end() {
         let params = |body: &str| QueryRequest::decode(body.as_bytes());
-        let page = Page::of(&params("MaxItems=2"), vec![1, 2, 3, 4, 5]).unwrap();
+        let key = |n: &u32| format!("{n:03}");
+        let all = || vec![1, 2, 3, 4, 5];
+        let page = Page::of(&params("MaxItems=2"), all(), key).unwrap();
         assert_eq!((page.items, page.is_truncated), (vec![1, 2], true));
         let marker = page.marker.unwrap();
-        let next = Page::of(
-            &params(&format!("MaxItems=2&Marker={marker}")),
-            vec![1, 2, 3, 4, 5],
-        );
+        let next = Page::of(&params(&format!("MaxItems=2&Marker={marker}")), all(), key);
         assert_eq!(next.unwrap().items, vec![3, 4]);
-        let last = Page::of(&params("MaxItems=2&Marker=4"), vec![1, 2, 3, 4, 5]).unwrap();
+        // An item created before the marker, or the marked one deleted, changes
+        // nothing after it.
+        let changed = vec![1, 2, 3, 4, 5, 6]
+            .into_iter()
+            .filter(|n| *n != 3)
+            .collect();
+        let resumed = Page::of(
+            &params(&format!("MaxItems=2&Marker={marker}")),
+            changed,
+            key,
+        );
+        assert_eq!(resumed.unwrap().items, vec![4, 5]);
+        let last = Page::of(&params("MaxItems=2&Marker=005"), all(), key).unwrap();
         assert_eq!(
             (last.items, last.is_truncated, last.marker),
             (vec![5], false, None)
         );
-        assert!(Page::of(&params("MaxItems=0"), vec![1]).is_err());
-        assert!(Page::of(&params("Marker=9"), vec![1]).is_err());
+        assert!(Page::of(&params("MaxItems=0"), all(), key).is_err());
+        assert!(Page::of(&params("Marker=999"), all(), key)
+            .unwrap()
+            .items
+            .is_empty());
         assert_eq!(
-            Page::of(&params(""), vec![1; 150]).unwrap().items.len(),
+            Page::of(&params(""), (0..150).collect(), key)
+                .unwrap()
+                .items
+                .len(),
             100
         );
     }

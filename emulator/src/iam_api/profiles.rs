@@ -3,8 +3,8 @@
 //! and keeps that role from being deleted while it does.
 
 use super::{
-    authorize, name_member, now, path_member, path_of, role_view, IamApiError, Page, Params,
-    Result, RoleView,
+    authorize, name_member, now, path_member, path_of, role_view, IamApiError, Params, Result,
+    RoleView,
 };
 use crate::context::RequestContext;
 use crate::iam::principals::{self, Directory, InstanceProfile};
@@ -221,31 +221,6 @@ pub(super) fn remove_role_from_instance_profile(
     role_membership(false, state, ctx, params)
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListProfilesResult {
-    instance_profiles: Vec<ProfileView>,
-    is_truncated: bool,
-    marker: Option<String>,
-}
-
-fn listed(
-    d: &Directory,
-    params: &Params,
-    keep: impl Fn(&InstanceProfile) -> bool,
-) -> Result<Output> {
-    let mut profiles: Vec<&InstanceProfile> =
-        d.instance_profiles.values().filter(|p| keep(p)).collect();
-    profiles.sort_by(|a, b| a.name.cmp(&b.name));
-    let views = profiles.iter().map(|p| profile_view(d, p)).collect();
-    let page = Page::of(params, views)?;
-    Ok(Output::of(&ListProfilesResult {
-        instance_profiles: page.items,
-        is_truncated: page.is_truncated,
-        marker: page.marker,
-    }))
-}
-
 pub(super) fn list_instance_profiles(
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -253,10 +228,16 @@ pub(super) fn list_instance_profiles(
 ) -> Result<Output> {
     // ListInstanceProfiles names the `instance-profile` resource type, of every profile.
     authorize(state, ctx, "iam:ListInstanceProfiles", "*")?;
-    let prefix = params.get("PathPrefix").unwrap_or("/");
-    let directory = state.iam.directory();
-    listed(&directory, params, |p| {
-        path_of(&p.arn, "instance-profile").starts_with(prefix)
+    let d = state.iam.directory();
+    let profiles = super::by_path(
+        params,
+        "instance-profile",
+        d.instance_profiles.values(),
+        |p| (&p.arn, &p.name),
+    );
+    let views = profiles.iter().map(|p| profile_view(&d, p)).collect();
+    super::paged(params, "InstanceProfiles", views, |p| {
+        p.instance_profile_name.clone()
     })
 }
 
@@ -268,9 +249,18 @@ pub(super) fn list_instance_profiles_for_role(
     let role = name_member(params, "RoleName", "roleName", 64)?;
     let (_, arn) = super::named_role(state, role);
     authorize(state, ctx, "iam:ListInstanceProfilesForRole", &arn)?;
-    let directory = state.iam.directory();
-    if !directory.roles.contains_key(role) {
+    let d = state.iam.directory();
+    if !d.roles.contains_key(role) {
         return Err(super::no_such_role(role));
     }
-    listed(&directory, params, |p| p.roles.iter().any(|r| r == role))
+    let mut profiles: Vec<&InstanceProfile> = d
+        .instance_profiles
+        .values()
+        .filter(|p| p.roles.iter().any(|r| r == role))
+        .collect();
+    profiles.sort_by(|a, b| a.name.cmp(&b.name));
+    let views = profiles.iter().map(|p| profile_view(&d, p)).collect();
+    super::paged(params, "InstanceProfiles", views, |p| {
+        p.instance_profile_name.clone()
+    })
 }

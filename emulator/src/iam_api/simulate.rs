@@ -5,7 +5,7 @@
 //! boundary), the policies passed in, and the condition keys passed as
 //! `ContextEntries`; no key of the simulating request takes part.
 
-use super::{authorize, required, IamApiError, Page, Params, Result};
+use super::{authorize, required, IamApiError, Params, Result};
 use crate::context::RequestContext;
 use crate::iam::policy::{
     self, ContextKeys, Effect, NamedPolicy, Outcome, PolicyDocument, PolicyKind, Request,
@@ -50,6 +50,14 @@ struct ResourceResult {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
+struct SimulateResult {
+    evaluation_results: Vec<EvaluationResult>,
+    is_truncated: bool,
+    marker: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 struct EvaluationResult {
     eval_action_name: String,
     eval_resource_name: Option<String>,
@@ -58,14 +66,6 @@ struct EvaluationResult {
     missing_context_values: Vec<String>,
     permissions_boundary_decision_detail: Option<BoundaryDetail>,
     resource_specific_results: Option<Vec<ResourceResult>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct SimulateResult {
-    evaluation_results: Vec<EvaluationResult>,
-    is_truncated: bool,
-    marker: Option<String>,
 }
 
 /// The decision's name in the answer (`PolicyEvaluationDecisionType`).
@@ -413,9 +413,11 @@ fn simulate(
         simulation.caller.arn = arn.to_owned();
     }
     let results = simulation.results(&actions, &resources);
-    let page = Page::of(params, results)?;
+    // In the order of ActionNames: the key is the position.
+    let numbered: Vec<(usize, EvaluationResult)> = results.into_iter().enumerate().collect();
+    let page = super::Page::of(params, numbered, |(i, _)| format!("{i:05}"))?;
     Ok(Output::of(&SimulateResult {
-        evaluation_results: page.items,
+        evaluation_results: page.items.into_iter().map(|(_, r)| r).collect(),
         is_truncated: page.is_truncated,
         marker: page.marker,
     }))
