@@ -239,6 +239,24 @@ async fn the_default_version_of_a_group_policy_is_the_one_evaluated() {
     assert_eq!(code, "AccessDeniedException");
     let got = iam.get_policy().policy_arn(&arn).send().await.unwrap();
     assert_eq!(got.policy().unwrap().default_version_id(), Some("v2"));
+    let local = iam
+        .list_policies()
+        .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+        .only_attached(true)
+        .max_items(1000)
+        .send()
+        .await
+        .unwrap();
+    let listed = local
+        .policies()
+        .iter()
+        .find(|p| p.arn() == Some(arn.as_str()))
+        .expect("the attached local policy is listed");
+    assert_eq!(listed.default_version_id(), Some("v2"));
+    assert!(local
+        .policies()
+        .iter()
+        .all(|p| !p.arn().unwrap().starts_with("arn:aws:iam::aws:")));
     assert_eq!(got.policy().unwrap().attachment_count(), Some(1));
 
     // Five versions at most; SetAsDefault makes the new one the default.

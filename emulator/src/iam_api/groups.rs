@@ -207,8 +207,7 @@ pub(super) fn delete_group(
         }
         let arn = group.arn.clone();
         d.groups.remove(name);
-        d.created.remove(&arn);
-        d.documents.retain(|(owner, _), _| *owner != arn);
+        super::forget(d, &arn);
         Ok(())
     })?;
     Ok(Output::of(&()))

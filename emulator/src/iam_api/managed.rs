@@ -228,6 +228,44 @@ pub(super) fn create_policy(
     }))
 }
 
+/// ListPolicies: the managed policies of `Scope` (All, AWS, Local), only those attached
+/// with `OnlyAttached`, under `PathPrefix`, in the order of their ARNs.
+pub(super) fn list_policies(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let scope = params.get("Scope").unwrap_or("All");
+    if !["All", "AWS", "Local"].contains(&scope) {
+        return Err(super::validation(
+            "scope",
+            scope,
+            "Member must satisfy enum value set: [All, AWS, Local]",
+        ));
+    }
+    let only_attached = super::bool_member(params, "OnlyAttached", "onlyAttached")?;
+    let prefix = params.get("PathPrefix").unwrap_or("/");
+    // ListPolicies names no resource type (Service Authorization Reference).
+    authorize(state, ctx, "iam:ListPolicies", "*")?;
+    let d = state.iam.directory();
+    let mut views: Vec<PolicyView> = d
+        .managed
+        .iter()
+        .filter(|(arn, _)| {
+            let aws = arn.starts_with("arn:aws:iam::aws:");
+            match scope {
+                "AWS" => aws,
+                "Local" => !aws,
+                _ => true,
+            }
+        })
+        .map(|(arn, policy)| policy_view(&d, arn, policy))
+        .filter(|v| v.path.starts_with(prefix) && (!only_attached || v.attachment_count > 0))
+        .collect();
+    views.sort_by(|a, b| a.arn.cmp(&b.arn));
+    super::paged(params, "Policies", views, |v| v.arn.clone())
+}
+
 pub(super) fn get_policy(
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -488,48 +526,23 @@ pub(super) fn attach(
     ctx: &RequestContext,
     params: &Params,
 ) -> Result<Output> {
-    let name = owner.name_member(params)?;
-    let policy_arn = required(params, "PolicyArn", "policyArn")?;
-    let arn = owner.arn(state, name);
-    // iam:PolicyARN: the managed policy attached or detached (Service Authorization
-    // Reference, IAM: Attach/Detach of users, groups and roles).
-    let keys = vec![("iam:PolicyARN".to_owned(), vec![policy_arn.to_owned()])];
-    super::authorize_keys(state, ctx, &owner.action("Attach"), &arn, keys)?;
-    state.iam.update_directory(|d| {
-        let policy = d
-            .managed
-            .get(policy_arn)
-            .cloned()
-            .ok_or_else(|| no_such_policy(policy_arn))?;
-        let managed = d.managed.clone();
-        let (_, policies) = owner.policies_mut(d, name)?;
-        if policies
-            .iter()
-            .any(|p| Arc::ptr_eq(&p.document, &policy.document))
-        {
-            return Ok(());
-        }
-        let attached = policies
-            .iter()
-            .filter(|p| principals::is_managed(&managed, p))
-            .count();
-        if attached >= ATTACHED_LIMIT {
-            let quota = match owner {
-                Owner::User => "PoliciesPerUser",
-                Owner::Role => "PoliciesPerRole",
-                Owner::Group => "PoliciesPerGroup",
-            };
-            return Err(IamApiError::limit_exceeded(format!(
-                "Cannot exceed quota for {quota}: {ATTACHED_LIMIT}"
-            )));
-        }
-        policies.push(policy);
-        Ok(())
-    })?;
-    Ok(Output::of(&()))
+    attachment(true, owner, state, ctx, params)
 }
 
 pub(super) fn detach(
+    owner: Owner,
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    attachment(false, owner, state, ctx, params)
+}
+
+/// Attach*Policy (`attach`) and Detach*Policy of a user, role or group: the managed
+/// policy's document joins or leaves the owner's policies. Attaching one attached
+/// already changes nothing; detaching one not attached is NoSuchEntity.
+fn attachment(
+    attach: bool,
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -541,20 +554,43 @@ pub(super) fn detach(
     // iam:PolicyARN: the managed policy attached or detached (Service Authorization
     // Reference, IAM: Attach/Detach of users, groups and roles).
     let keys = vec![("iam:PolicyARN".to_owned(), vec![policy_arn.to_owned()])];
-    super::authorize_keys(state, ctx, &owner.action("Detach"), &arn, keys)?;
+    let verb = if attach { "Attach" } else { "Detach" };
+    super::authorize_keys(state, ctx, &owner.action(verb), &arn, keys)?;
     state.iam.update_directory(|d| {
         let policy = d
             .managed
             .get(policy_arn)
             .cloned()
             .ok_or_else(|| no_such_policy(policy_arn))?;
+        let managed = d.managed.clone();
         let (_, policies) = owner.policies_mut(d, name)?;
-        let before = policies.len();
-        policies.retain(|p| !Arc::ptr_eq(&p.document, &policy.document));
-        if policies.len() == before {
-            return Err(IamApiError::no_such_entity(format!(
-                "Policy {policy_arn} was not found."
-            )));
+        let is_this = |p: &Named| Arc::ptr_eq(&p.document, &policy.document);
+        let attached = policies.iter().any(is_this);
+        match (attach, attached) {
+            (true, true) => {}
+            (true, false) => {
+                let count = policies
+                    .iter()
+                    .filter(|p| principals::is_managed(&managed, p))
+                    .count();
+                if count >= ATTACHED_LIMIT {
+                    let quota = match owner {
+                        Owner::User => "PoliciesPerUser",
+                        Owner::Role => "PoliciesPerRole",
+                        Owner::Group => "PoliciesPerGroup",
+                    };
+                    return Err(IamApiError::limit_exceeded(format!(
+                        "Cannot exceed quota for {quota}: {ATTACHED_LIMIT}"
+                    )));
+                }
+                policies.push(policy.clone());
+            }
+            (false, true) => policies.retain(|p| !is_this(p)),
+            (false, false) => {
+                return Err(IamApiError::no_such_entity(format!(
+                    "Policy {policy_arn} was not found."
+                )))
+            }
         }
         Ok(())
     })?;
@@ -601,4 +637,24 @@ pub(super) fn list_attached(
     super::paged(params, "AttachedPolicies", attached, |a| {
         a.policy_arn.clone()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::query::QueryRequest;
+
+    #[test]
+    fn version_ids_are_v_and_a_number() {
+        let of =
+            |id: &str| version_member(&QueryRequest::decode(format!("VersionId={id}").as_bytes()));
+        assert_eq!(of("v3").unwrap(), ("v3".to_owned(), Some(3)));
+        assert_eq!(of("v12").unwrap().1, Some(12));
+        // Valid, but never created here.
+        assert_eq!(of("v2.beta").unwrap().1, None);
+        for bad in ["3", "v0", "v", "V1", "v1x"] {
+            let message = of(bad).unwrap_err().to_string();
+            assert!(message.contains("at 'versionId'"), "{bad}: {message}");
+        }
+    }
 }

@@ -149,6 +149,7 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
             "ListInstanceProfilesForRole",
             profiles::list_instance_profiles_for_role
         ),
+        op!("ListPolicies", managed::list_policies),
         op!("ListPolicyVersions", managed::list_policy_versions),
         op!("ListRolePolicies", list_policies, Owner::Role),
         op!("ListRoleTags", attributes::list_tags, Owner::Role),
@@ -577,6 +578,13 @@ fn path_of(arn: &str, kind: &str) -> String {
     }
 }
 
+/// Forgets what the directory keeps of a deleted entity besides itself: its creation
+/// time and its policies' texts.
+fn forget(d: &mut Directory, arn: &str) {
+    d.created.remove(arn);
+    d.documents.retain(|(owner, _), _| owner != arn);
+}
+
 fn created(directory: &Directory, id: &str) -> String {
     query::timestamp(directory.created.get(id).copied().unwrap_or_else(now))
 }
@@ -825,8 +833,7 @@ fn delete_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
         }
         let arn = user.arn.clone();
         d.users.remove(name);
-        d.created.remove(&arn);
-        d.documents.retain(|(owner, _), _| *owner != arn);
+        forget(d, &arn);
         Ok(())
     })?;
     Ok(Output::of(&()))
@@ -1173,8 +1180,7 @@ fn delete_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
         }
         let arn = role.arn.clone();
         d.roles.remove(name);
-        d.created.remove(&arn);
-        d.documents.retain(|(owner, _), _| *owner != arn);
+        forget(d, &arn);
         Ok(())
     })?;
     Ok(Output::of(&()))

@@ -531,3 +531,117 @@ pub(super) fn simulate_custom_policy(
         extra,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::query::QueryRequest;
+
+    fn source(id: &str, kind: &'static str, json: &str) -> Source {
+        Source {
+            id: id.to_owned(),
+            kind,
+            document: Arc::new(PolicyDocument::parse(json).unwrap()),
+        }
+    }
+
+    fn simulation(identity: Vec<Source>, boundary: Vec<Source>) -> Simulation {
+        Simulation {
+            identity,
+            boundary,
+            resource_policy: None,
+            caller: policy::Principal {
+                arn: "arn:aws:iam::123456789012:user/u".to_owned(),
+                account: "123456789012".to_owned(),
+                role_arn: None,
+                service: None,
+            },
+            context: ContextKeys::new(),
+        }
+    }
+
+    const READ_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"*"}]}"#;
+    const DENY_B: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ssm:*","Resource":"arn:aws:ssm:*:*:parameter/b"}]}"#;
+
+    /// Over several resources the result is the most restrictive one, each resource's
+    /// own in ResourceSpecificResults; a deny is the only statement reported.
+    #[test]
+    fn results_aggregate_over_resources_with_each_resources_own() {
+        let sim = simulation(
+            vec![
+                source("read-all", "user", READ_ALL),
+                source("no-b", "group", DENY_B),
+            ],
+            Vec::new(),
+        );
+        let resources = [
+            "arn:aws:ssm:us-east-1:1:parameter/a",
+            "arn:aws:ssm:us-east-1:1:parameter/b",
+        ]
+        .map(str::to_owned);
+        let results = sim.results(&["ssm:GetParameter".to_owned()], &resources);
+        let result = &results[0];
+        assert_eq!(result.eval_decision, "explicitDeny");
+        assert_eq!(result.eval_resource_name, None);
+        assert_eq!(result.matched_statements.len(), 1);
+        assert_eq!(result.matched_statements[0].source_policy_id, "no-b");
+        let each = result.resource_specific_results.as_ref().unwrap();
+        assert_eq!(each[0].eval_resource_decision, "allowed");
+        assert_eq!(each[0].matched_statements[0].source_policy_id, "read-all");
+        assert_eq!(each[1].eval_resource_decision, "explicitDeny");
+        // One resource: its name, no resource-specific list.
+        let single = sim.results(&["ssm:PutParameter".to_owned()], &[]);
+        assert_eq!(single[0].eval_resource_name.as_deref(), Some("*"));
+        assert_eq!(single[0].eval_decision, "implicitDeny");
+        assert!(single[0].resource_specific_results.is_none());
+    }
+
+    /// A boundary limits, and says whether it allowed; condition keys not given are
+    /// named as missing, and given they decide.
+    #[test]
+    fn boundaries_and_context_entries_take_part() {
+        let boundary = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:Describe*","Resource":"*"}]}"#;
+        let sim = simulation(
+            vec![source("read-all", "user", READ_ALL)],
+            vec![source("boundary", "none", boundary)],
+        );
+        let result = &sim.results(&["ssm:GetParameter".to_owned()], &[])[0];
+        assert_eq!(result.eval_decision, "implicitDeny");
+        assert!(
+            !result
+                .permissions_boundary_decision_detail
+                .as_ref()
+                .unwrap()
+                .allowed_by_permissions_boundary
+        );
+        let tagged = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}]}"#;
+        let mut sim = simulation(
+            vec![source("PolicyInputList.1", "none", tagged)],
+            Vec::new(),
+        );
+        let result = &sim.results(&["ssm:GetParameter".to_owned()], &[])[0];
+        assert_eq!(result.eval_decision, "implicitDeny");
+        assert_eq!(result.missing_context_values, ["aws:principaltag/team"]);
+        let params = QueryRequest::decode(
+            b"ContextEntries.member.1.ContextKeyName=aws%3APrincipalTag%2Fteam&ContextEntries.member.1.ContextKeyValues.member.1=blue&ContextEntries.member.1.ContextKeyType=string",
+        );
+        sim.context = context_entries(&params).unwrap();
+        let result = &sim.results(&["ssm:GetParameter".to_owned()], &[])[0];
+        assert_eq!(result.eval_decision, "allowed");
+        assert!(result.missing_context_values.is_empty());
+    }
+
+    /// A resource policy naming the caller allows without an identity policy.
+    #[test]
+    fn a_resource_policy_naming_the_caller_allows() {
+        let mut sim = simulation(Vec::new(), Vec::new());
+        sim.resource_policy = Some(source(
+            "ResourcePolicy",
+            "resource",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/u"},"Action":"kms:Decrypt","Resource":"*"}]}"#,
+        ));
+        let result = &sim.results(&["kms:Decrypt".to_owned()], &[])[0];
+        assert_eq!(result.eval_decision, "allowed");
+        assert_eq!(result.matched_statements[0].source_policy_type, "resource");
+    }
+}

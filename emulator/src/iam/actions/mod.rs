@@ -1557,6 +1557,13 @@ pub const IAM: &[Operation] = &[
         resource_keys: &[],
         keys: &[],
     },
+    Operation {
+        name: "ListPolicies",
+        actions: &["iam:ListPolicies"],
+        resource: "none (*)",
+        resource_keys: &[],
+        keys: &[],
+    },
 ];
 
 /// The table of a service by its name (`ssm`, `kms`, `lambda`, `sts`, `iam`).
