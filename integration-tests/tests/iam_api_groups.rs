@@ -730,13 +730,8 @@ async fn account_details_instance_profiles_and_pages() {
         "{seen:?} {before:?}"
     );
 
-    // The role is held by its profile until removed from it.
-    iam.detach_role_policy()
-        .role_name(&role)
-        .policy_arn("arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess")
-        .send()
-        .await
-        .unwrap();
+    // The role is held by its profile until removed from it, then by its attached
+    // policy until detached.
     let (code, message) = error_of(iam.delete_role().role_name(&role).send().await);
     assert_eq!(code, "DeleteConflict");
     assert_eq!(
@@ -758,6 +753,18 @@ async fn account_details_instance_profiles_and_pages() {
         .unwrap();
     iam.delete_instance_profile()
         .instance_profile_name(&profile)
+        .send()
+        .await
+        .unwrap();
+    let (code, message) = error_of(iam.delete_role().role_name(&role).send().await);
+    assert_eq!(code, "DeleteConflict");
+    assert_eq!(
+        message,
+        "Cannot delete entity, must detach all policies first."
+    );
+    iam.detach_role_policy()
+        .role_name(&role)
+        .policy_arn("arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess")
         .send()
         .await
         .unwrap();

@@ -200,11 +200,7 @@ pub(super) fn delete_group(
                 "Cannot delete entity, must remove users from group first.".to_owned(),
             ));
         }
-        if !group.policies.is_empty() {
-            return Err(IamApiError::delete_conflict(
-                "Cannot delete entity, must delete policies first.".to_owned(),
-            ));
-        }
+        super::policies_conflict(d, &group.policies)?;
         let arn = group.arn.clone();
         d.groups.remove(name);
         super::forget(d, &arn);

@@ -578,6 +578,26 @@ fn path_of(arn: &str, kind: &str) -> String {
     }
 }
 
+/// The DeleteConflict of an entity that still has policies: managed ones attached
+/// ("must detach all policies first"), else inline ones ("must delete policies first"),
+/// IAM's words as getmoto/moto's iam models give them.
+fn policies_conflict(d: &Directory, policies: &[Named]) -> Result<()> {
+    if policies
+        .iter()
+        .any(|p| principals::is_managed(&d.managed, p))
+    {
+        return Err(IamApiError::delete_conflict(
+            "Cannot delete entity, must detach all policies first.".to_owned(),
+        ));
+    }
+    if !policies.is_empty() {
+        return Err(IamApiError::delete_conflict(
+            "Cannot delete entity, must delete policies first.".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 /// Forgets what the directory keeps of a deleted entity besides itself: its creation
 /// time and its policies' texts.
 fn forget(d: &mut Directory, arn: &str) {
@@ -819,11 +839,7 @@ fn delete_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
                 "Cannot delete entity, must delete access keys first.".to_owned(),
             ));
         }
-        if !user.policies.is_empty() {
-            return Err(IamApiError::delete_conflict(
-                "Cannot delete entity, must delete policies first.".to_owned(),
-            ));
-        }
+        policies_conflict(d, &user.policies)?;
         // A member of a group is refused too, in IAM's words (mozilla-services/userplex#17:
         // DeleteUser of a group member).
         if !user.groups.is_empty() {
@@ -1161,15 +1177,10 @@ fn delete_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
     authorize(state, ctx, "iam:DeleteRole", &arn)?;
     state.iam.update_directory(|d| {
         let role = d.roles.get(name).ok_or_else(|| no_such_role(name))?;
-        // IAM API Reference, "DeleteRole": inline policies must be deleted and managed
-        // policies detached first (DeleteConflict).
-        if !role.policies.is_empty() {
-            return Err(IamApiError::delete_conflict(
-                "Cannot delete entity, must delete policies first.".to_owned(),
-            ));
-        }
-        // ... and the role removed from its instance profiles (DeleteConflict in IAM's
-        // words, as getmoto/moto's iam models give them).
+        // IAM API Reference, "DeleteRole": the role must first be removed from its
+        // instance profiles, its managed policies detached and its inline policies
+        // deleted (DeleteConflict, in that order and IAM's words as getmoto/moto's iam
+        // models give them).
         if d.instance_profiles
             .values()
             .any(|p| p.roles.iter().any(|r| r == name))
@@ -1178,6 +1189,7 @@ fn delete_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
                 "Cannot delete entity, must remove roles from instance profile first.".to_owned(),
             ));
         }
+        policies_conflict(d, &role.policies)?;
         let arn = role.arn.clone();
         d.roles.remove(name);
         forget(d, &arn);

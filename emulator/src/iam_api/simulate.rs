@@ -88,7 +88,9 @@ fn severity(outcome: Outcome) -> u8 {
 }
 
 /// A list of policy documents passed as input (`PolicyInputList.member.N`), each
-/// reported as `LIST.N` of type `none`.
+/// reported as `LIST.N` of type `none`. A document that is not a policy is
+/// InvalidInput: the simulations' errors in the model are InvalidInput, NoSuchEntity and
+/// PolicyEvaluation (no MalformedPolicyDocument).
 fn input_policies(params: &Params, list: &str, field: &str) -> Result<Vec<Source>> {
     params
         .list(list, "")
@@ -102,7 +104,7 @@ fn input_policies(params: &Params, list: &str, field: &str) -> Result<Vec<Source
                 ));
             }
             let document = PolicyDocument::parse(text)
-                .map_err(|e| IamApiError::malformed_policy(e.to_string()))?;
+                .map_err(|e| IamApiError::invalid_input(e.to_string()))?;
             Ok(Source {
                 id: format!("{list}.{index}"),
                 kind: "none",
@@ -396,13 +398,15 @@ fn simulate(
         return Err(super::missing_list_member("actionNames"));
     }
     let resources = list_member(params, "ResourceArns");
-    // A boundary passed in is simulated in place of the principal's own.
+    // A boundary passed in is simulated in place of the principal's own (IAM API
+    // Reference, "SimulatePrincipalPolicy", PermissionsBoundaryPolicyInputList: "the new
+    // permissions boundary policy is used for the simulation").
     if !extra_boundary.is_empty() {
         simulation.boundary = extra_boundary;
     }
     if let Some(text) = params.get("ResourcePolicy") {
-        let document = PolicyDocument::parse(text)
-            .map_err(|e| IamApiError::malformed_policy(e.to_string()))?;
+        let document =
+            PolicyDocument::parse(text).map_err(|e| IamApiError::invalid_input(e.to_string()))?;
         simulation.resource_policy = Some(Source {
             id: "ResourcePolicy".to_owned(),
             kind: "resource",
