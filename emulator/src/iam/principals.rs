@@ -764,6 +764,40 @@ mod tests {
         assert!(directory.roles["r"].boundary.is_some());
     }
 
+    /// A user's identity policies are its own, then its groups'; borrowed when it has
+    /// no group.
+    #[test]
+    fn a_users_policies_include_its_groups() {
+        let yaml = "users:\n  - name: u\n    policies:\n      - name: own\n        document: {Version: \"2012-10-17\", Statement: [{Effect: Allow, Action: \"ssm:GetParameter\", Resource: \"*\"}]}\n";
+        let mut directory = Directory::from_fixtures(&fixtures(yaml), "123456789012").unwrap();
+        assert!(matches!(
+            directory.user_policies(&directory.users["u"]),
+            Cow::Borrowed(_)
+        ));
+        let shared = directory.users["u"].policies[0].clone();
+        directory.groups.insert(
+            "g".to_owned(),
+            Group {
+                name: "g".to_owned(),
+                arn: "arn:aws:iam::123456789012:group/g".to_owned(),
+                id: "AGPA".to_owned(),
+                policies: vec![Named {
+                    name: "shared".to_owned(),
+                    document: shared.document,
+                }],
+            },
+        );
+        if let Some(user) = directory.users.get_mut("u") {
+            user.groups.push("g".to_owned());
+        }
+        let names: Vec<String> = directory
+            .user_policies(&directory.users["u"])
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
+        assert_eq!(names, ["own", "shared"]);
+    }
+
     #[test]
     fn unique_ids_are_stable_and_aws_shaped() {
         let a = unique_id("AIDA", "arn:aws:iam::1:user/a");
