@@ -929,3 +929,104 @@ async fn iam_condition_keys_decide_iam_calls() {
     let got = as_user.get_role().role_name(&role).send().await.unwrap();
     assert_eq!(got.role().unwrap().role_name(), role);
 }
+
+/// An explicit deny in a group's policy binds its members whatever their own policies
+/// allow: a user with `*` cannot read what its group denies, and can once out of it.
+#[tokio::test]
+async fn a_groups_deny_binds_a_member_allowed_everything() {
+    let (prefix, user, key, secret) = world("iamgroupdeny").await;
+    let iam = iam().await;
+    iam.put_user_policy()
+        .user_name(&user)
+        .policy_name("everything")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    let group = unique("quarantine-");
+    iam.create_group().group_name(&group).send().await.unwrap();
+    let deny = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Action":"ssm:GetParameter","Resource":"arn:aws:ssm:*:*:parameter{prefix}/*"}}]}}"#
+    );
+    iam.put_group_policy()
+        .group_name(&group)
+        .policy_name("no-reads")
+        .policy_document(&deny)
+        .send()
+        .await
+        .unwrap();
+    let as_user = ssm_as(&key, &secret).await;
+    let a = format!("{prefix}/a");
+    as_user.get_parameter().name(&a).send().await.unwrap();
+    iam.add_user_to_group()
+        .group_name(&group)
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap();
+    let (code, message) = error_of(as_user.get_parameter().name(&a).send().await);
+    assert_eq!(code, "AccessDeniedException");
+    assert!(message.contains("explicit deny"), "{message}");
+    iam.remove_user_from_group()
+        .group_name(&group)
+        .user_name(&user)
+        .send()
+        .await
+        .unwrap();
+    as_user.get_parameter().name(&a).send().await.unwrap();
+}
+
+/// A role's description and longest session, as templates set and update them:
+/// CreateRole's Description, UpdateRole and UpdateRoleDescription.
+#[tokio::test]
+async fn a_roles_description_and_session_length_are_updated() {
+    let iam = iam().await;
+    let role = unique("described-");
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let created = iam
+        .create_role()
+        .role_name(&role)
+        .assume_role_policy_document(trust)
+        .description("first")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.role().unwrap().description(), Some("first"));
+    iam.update_role()
+        .role_name(&role)
+        .description("second")
+        .max_session_duration(7200)
+        .send()
+        .await
+        .unwrap();
+    let got = iam.get_role().role_name(&role).send().await.unwrap();
+    assert_eq!(got.role().unwrap().description(), Some("second"));
+    assert_eq!(got.role().unwrap().max_session_duration(), Some(7200));
+    let updated = iam
+        .update_role_description()
+        .role_name(&role)
+        .description("third")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.role().unwrap().description(), Some("third"));
+    let (code, message) = error_of(
+        iam.update_role()
+            .role_name(&role)
+            .max_session_duration(60)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationError");
+    assert!(message.contains("between 3600 and 43200"), "{message}");
+    let (code, _) = error_of(
+        iam.update_role()
+            .role_name(unique("missing-"))
+            .description("x")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "NoSuchEntity");
+}

@@ -97,6 +97,8 @@ pub struct Role {
     pub tags: BTreeMap<String, String>,
     /// The permissions boundary: the most the role's identity policies can allow.
     pub boundary: Option<Named>,
+    /// The role's description (CreateRole, UpdateRole), if it has one.
+    pub description: Option<String>,
 }
 
 /// Whom an access key authenticates.
@@ -580,6 +582,7 @@ impl Directory {
                     max_session_duration: max,
                     tags: role.tags.clone(),
                     boundary,
+                    description: None,
                 },
             );
         }

@@ -190,6 +190,8 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
         op!("UntagUser", attributes::untag, Owner::User),
         op!("UpdateAccessKey", update_access_key),
         op!("UpdateAssumeRolePolicy", update_assume_role_policy),
+        op!("UpdateRole", update_role),
+        op!("UpdateRoleDescription", update_role_description),
     ],
     all_operations: crate::generated::iam::OPERATIONS,
 };
@@ -691,6 +693,7 @@ struct RoleView {
     /// URL-encoded, as IAM answers it (IAM API Reference, "Role").
     assume_role_policy_document: Option<String>,
     max_session_duration: u32,
+    description: Option<String>,
     permissions_boundary: Option<BoundaryView>,
     tags: Option<Vec<TagView>>,
 }
@@ -707,6 +710,7 @@ fn role_view(directory: &Directory, role: &Role) -> RoleView {
             .get(&(role.arn.clone(), principals::TRUST.to_owned()))
             .map(|t| query::url_encode_document(t)),
         max_session_duration: role.max_session_duration,
+        description: role.description.clone(),
         permissions_boundary: boundary_view(directory, &role.boundary),
         tags: tag_views(&role.tags),
     }
@@ -1094,20 +1098,8 @@ fn create_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
         "AssumeRolePolicyDocument",
         "assumeRolePolicyDocument",
     )?;
-    let max = match params.get("MaxSessionDuration") {
-        None => 3600,
-        Some(value) => value
-            .parse::<u32>()
-            .ok()
-            .filter(|m| (3600..=43200).contains(m))
-            .ok_or_else(|| {
-                validation(
-                    "maxSessionDuration",
-                    value,
-                    "Member must have value between 3600 and 43200",
-                )
-            })?,
-    };
+    let max = max_session_member(params)?.unwrap_or(3600);
+    let description = description_member(params)?;
     let arn = role_arn(state, &path, name);
     authorize_keys(
         state,
@@ -1137,6 +1129,7 @@ fn create_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
                 max_session_duration: max,
                 tags,
                 boundary,
+                description,
             },
         );
         Ok(d.clone())
@@ -1196,6 +1189,91 @@ fn delete_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
         Ok(())
     })?;
     Ok(Output::of(&()))
+}
+
+/// The `MaxSessionDuration` member: 3,600 to 43,200 seconds (IAM API Reference,
+/// "CreateRole").
+fn max_session_member(params: &Params) -> Result<Option<u32>> {
+    let Some(value) = params.get("MaxSessionDuration") else {
+        return Ok(None);
+    };
+    value
+        .parse::<u32>()
+        .ok()
+        .filter(|m| (3600..=43200).contains(m))
+        .map(Some)
+        .ok_or_else(|| {
+            validation(
+                "maxSessionDuration",
+                value,
+                "Member must have value between 3600 and 43200",
+            )
+        })
+}
+
+/// The `Description` member of a role: at most 1,000 characters of
+/// `[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*` (IAM API Reference, "CreateRole").
+fn description_member(params: &Params) -> Result<Option<String>> {
+    let Some(text) = params.get("Description") else {
+        return Ok(None);
+    };
+    if text.chars().count() > 1000 {
+        return Err(validation(
+            "description",
+            text,
+            "Member must have length less than or equal to 1000",
+        ));
+    }
+    let allowed = |c: char| matches!(c, '\u{9}' | '\u{a}' | '\u{d}' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}');
+    if !text.chars().all(allowed) {
+        return Err(validation(
+            "description",
+            text,
+            "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
+        ));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// UpdateRole: the role's description and longest session, each when sent.
+fn update_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
+    let name = name_member(params, "RoleName", "roleName", 64)?;
+    let description = description_member(params)?;
+    let max = max_session_member(params)?;
+    let (_, arn) = named_role(state, name);
+    authorize(state, ctx, "iam:UpdateRole", &arn)?;
+    state.iam.update_directory(|d| {
+        let role = d.roles.get_mut(name).ok_or_else(|| no_such_role(name))?;
+        if description.is_some() {
+            role.description = description;
+        }
+        if let Some(max) = max {
+            role.max_session_duration = max;
+        }
+        Ok(())
+    })?;
+    Ok(Output::of(&()))
+}
+
+/// UpdateRoleDescription: the description, answered with the role.
+fn update_role_description(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let name = name_member(params, "RoleName", "roleName", 64)?;
+    required(params, "Description", "description")?;
+    let description = description_member(params)?;
+    let (_, arn) = named_role(state, name);
+    authorize(state, ctx, "iam:UpdateRoleDescription", &arn)?;
+    let directory = state.iam.update_directory(|d| {
+        let role = d.roles.get_mut(name).ok_or_else(|| no_such_role(name))?;
+        role.description = description;
+        Ok(d.clone())
+    })?;
+    Ok(Output::of(&RoleResult {
+        role: role_view(&directory, &directory.roles[name]),
+    }))
 }
 
 fn update_assume_role_policy(

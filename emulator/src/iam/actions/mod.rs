@@ -1564,6 +1564,38 @@ pub const IAM: &[Operation] = &[
         resource_keys: &[],
         keys: &[],
     },
+    Operation {
+        name: "UpdateRole",
+        actions: &["iam:UpdateRole"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[],
+    },
+    Operation {
+        name: "UpdateRoleDescription",
+        actions: &["iam:UpdateRoleDescription"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[],
+    },
 ];
 
 /// The table of a service by its name (`ssm`, `kms`, `lambda`, `sts`, `iam`).
