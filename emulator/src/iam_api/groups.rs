@@ -211,7 +211,7 @@ pub(super) fn delete_group(
 
 /// AddUserToGroup and RemoveUserFromGroup, authorised on the group (Service
 /// Authorization Reference: both act on the `group` resource type).
-fn membership(
+pub(super) fn membership(
     add: bool,
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -255,20 +255,4 @@ fn membership(
         Ok(())
     })?;
     Ok(Output::of(&()))
-}
-
-pub(super) fn add_user_to_group(
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    membership(true, state, ctx, params)
-}
-
-pub(super) fn remove_user_from_group(
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    membership(false, state, ctx, params)
 }

@@ -520,28 +520,10 @@ pub(super) fn delete_policy(
     Ok(Output::of(&()))
 }
 
-pub(super) fn attach(
-    owner: Owner,
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    attachment(true, owner, state, ctx, params)
-}
-
-pub(super) fn detach(
-    owner: Owner,
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    attachment(false, owner, state, ctx, params)
-}
-
 /// Attach*Policy (`attach`) and Detach*Policy of a user, role or group: the managed
 /// policy's document joins or leaves the owner's policies. Attaching one attached
 /// already changes nothing; detaching one not attached is NoSuchEntity.
-fn attachment(
+pub(super) fn attachment(
     attach: bool,
     owner: Owner,
     state: &EmulatorState,

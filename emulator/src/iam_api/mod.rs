@@ -62,10 +62,16 @@ macro_rules! op {
             $f(state, ctx, params)
         })
     };
-    // The operations that are the same for users and roles, told which one they serve.
+    // The operations that share one body, told which one they are: whose policies
+    // (users', roles', groups'), or whether they add or remove.
     ($name:literal, $f:path, $owner:expr) => {
         (concat!("IAM.", $name), |state, ctx, params| {
             $f($owner, state, ctx, params)
+        })
+    };
+    ($name:literal, $f:path, $add:expr, $owner:expr) => {
+        (concat!("IAM.", $name), |state, ctx, params| {
+            $f($add, $owner, state, ctx, params)
         })
     };
 }
@@ -74,14 +80,11 @@ macro_rules! op {
 pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
-        op!(
-            "AddRoleToInstanceProfile",
-            profiles::add_role_to_instance_profile
-        ),
-        op!("AddUserToGroup", groups::add_user_to_group),
-        op!("AttachGroupPolicy", managed::attach, Owner::Group),
-        op!("AttachRolePolicy", managed::attach, Owner::Role),
-        op!("AttachUserPolicy", managed::attach, Owner::User),
+        op!("AddRoleToInstanceProfile", profiles::role_membership, true),
+        op!("AddUserToGroup", groups::membership, true),
+        op!("AttachGroupPolicy", managed::attachment, true, Owner::Group),
+        op!("AttachRolePolicy", managed::attachment, true, Owner::Role),
+        op!("AttachUserPolicy", managed::attachment, true, Owner::User),
         op!("CreateAccessKey", create_access_key),
         op!("CreateGroup", groups::create_group),
         op!("CreateInstanceProfile", profiles::create_instance_profile),
@@ -109,9 +112,14 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
             Owner::User
         ),
         op!("DeleteUserPolicy", delete_policy, Owner::User),
-        op!("DetachGroupPolicy", managed::detach, Owner::Group),
-        op!("DetachRolePolicy", managed::detach, Owner::Role),
-        op!("DetachUserPolicy", managed::detach, Owner::User),
+        op!(
+            "DetachGroupPolicy",
+            managed::attachment,
+            false,
+            Owner::Group
+        ),
+        op!("DetachRolePolicy", managed::attachment, false, Owner::Role),
+        op!("DetachUserPolicy", managed::attachment, false, Owner::User),
         op!(
             "GetAccountAuthorizationDetails",
             details::get_account_authorization_details
@@ -172,9 +180,10 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
         op!("PutUserPolicy", put_policy, Owner::User),
         op!(
             "RemoveRoleFromInstanceProfile",
-            profiles::remove_role_from_instance_profile
+            profiles::role_membership,
+            false
         ),
-        op!("RemoveUserFromGroup", groups::remove_user_from_group),
+        op!("RemoveUserFromGroup", groups::membership, false),
         op!(
             "SetDefaultPolicyVersion",
             managed::set_default_policy_version

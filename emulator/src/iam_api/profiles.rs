@@ -165,7 +165,7 @@ pub(super) fn delete_instance_profile(
 
 /// AddRoleToInstanceProfile and RemoveRoleFromInstanceProfile, authorised on the
 /// profile (Service Authorization Reference: `instance-profile`).
-fn role_membership(
+pub(super) fn role_membership(
     add: bool,
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -203,22 +203,6 @@ fn role_membership(
         Ok(())
     })?;
     Ok(Output::of(&()))
-}
-
-pub(super) fn add_role_to_instance_profile(
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    role_membership(true, state, ctx, params)
-}
-
-pub(super) fn remove_role_from_instance_profile(
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    role_membership(false, state, ctx, params)
 }
 
 pub(super) fn list_instance_profiles(
