@@ -211,6 +211,17 @@ async fn the_default_version_of_a_group_policy_is_the_one_evaluated() {
         attached.attached_policies()[0].policy_arn(),
         Some(arn.as_str())
     );
+    let entities = iam
+        .list_entities_for_policy()
+        .policy_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        entities.policy_groups()[0].group_name(),
+        Some(group.as_str())
+    );
+    assert!(entities.policy_users().is_empty() && entities.policy_roles().is_empty());
     let as_user = ssm_as(&key, &secret).await;
     let (a, b) = (format!("{prefix}/a"), format!("{prefix}/b"));
     as_user.get_parameter().name(&a).send().await.unwrap();
@@ -883,6 +894,22 @@ async fn iam_condition_keys_decide_iam_calls() {
         .send()
         .await
         .unwrap();
+    let bounded = iam
+        .list_entities_for_policy()
+        .policy_arn(&boundary_arn)
+        .policy_usage_filter(aws_sdk_iam::types::PolicyUsageType::PermissionsBoundary)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bounded.policy_roles()[0].role_name(), Some(role.as_str()));
+    let attached = iam
+        .list_entities_for_policy()
+        .policy_arn(&boundary_arn)
+        .policy_usage_filter(aws_sdk_iam::types::PolicyUsageType::PermissionsPolicy)
+        .send()
+        .await
+        .unwrap();
+    assert!(attached.policy_roles().is_empty());
 
     let (code, _) = error_of(
         as_user

@@ -149,6 +149,7 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
             managed::list_attached,
             Owner::User
         ),
+        op!("ListEntitiesForPolicy", managed::list_entities_for_policy),
         op!("ListGroupPolicies", list_policies, Owner::Group),
         op!("ListGroups", groups::list_groups),
         op!("ListGroupsForUser", groups::list_groups_for_user),

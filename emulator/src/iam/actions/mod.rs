@@ -1596,6 +1596,13 @@ pub const IAM: &[Operation] = &[
         ],
         keys: &[],
     },
+    Operation {
+        name: "ListEntitiesForPolicy",
+        actions: &["iam:ListEntitiesForPolicy"],
+        resource: "policy (arn:aws:iam::ACCOUNT:policy/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
 ];
 
 /// The table of a service by its name (`ssm`, `kms`, `lambda`, `sts`, `iam`).
