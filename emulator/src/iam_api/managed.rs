@@ -140,12 +140,19 @@ pub(super) fn attachments(d: &Directory, policy: &Named) -> usize {
 }
 
 pub(super) fn policy_view(d: &Directory, arn: &str, policy: &Named) -> PolicyView {
-    let created = query::timestamp(
-        d.created
-            .get(arn)
-            .copied()
-            .unwrap_or_else(time::OffsetDateTime::now_utc),
-    );
+    let created = d
+        .created
+        .get(arn)
+        .copied()
+        .unwrap_or_else(time::OffsetDateTime::now_utc);
+    // "When a policy has more than one version, this field contains the date and time
+    // when the most recent policy version was created" (IAM API Reference, "Policy",
+    // UpdateDate).
+    let updated = d
+        .policy_versions
+        .get(arn)
+        .and_then(|v| v.versions.iter().map(|v| v.created).max())
+        .unwrap_or(created);
     let path = arn
         .split_once(":policy/")
         .and_then(|(_, rest)| rest.rfind('/').map(|i| format!("/{}", &rest[..=i])))
@@ -158,8 +165,8 @@ pub(super) fn policy_view(d: &Directory, arn: &str, policy: &Named) -> PolicyVie
         default_version_id: version_id(d.policy_versions.get(arn).map_or(1, |v| v.default)),
         attachment_count: attachments(d, policy),
         is_attachable: true,
-        update_date: created.clone(),
-        create_date: created,
+        update_date: query::timestamp(updated),
+        create_date: query::timestamp(created),
     }
 }
 

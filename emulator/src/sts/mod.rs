@@ -600,23 +600,19 @@ fn assume_role(
     text_member(&mut v, "externalId", external_id, 2, 1224, ":/");
     let source_identity = params.get("SourceIdentity");
     text_member(&mut v, "sourceIdentity", source_identity, 2, 64, "");
-    v.finish().map_err(StsError::Validation)?;
-    let (role_arn, session) = (role_arn.unwrap_or(""), session.unwrap_or(""));
-    let session_policies = session_policies(state, params)?;
-    let passed = passed_tags(params)?;
     let duration: u32 = match params.get("DurationSeconds") {
         None => 3600,
         Some(text) => text
             .parse()
             .map_err(|_| validation("durationSeconds", text, "Member must be an integer"))?,
     };
-    if duration < 900 {
-        return Err(validation(
-            "durationSeconds",
-            &duration.to_string(),
-            "Member must have value greater than or equal to 900",
-        ));
-    }
+    // The model's roleDurationSecondsType: 900 to 43200 (the role's own maximum is
+    // checked once the role is known).
+    v.range("durationSeconds", Some(i64::from(duration)), 900, 43_200);
+    v.finish().map_err(StsError::Validation)?;
+    let (role_arn, session) = (role_arn.unwrap_or(""), session.unwrap_or(""));
+    let session_policies = session_policies(state, params)?;
+    let passed = passed_tags(params)?;
     let iam = &state.iam;
     // Both refusals are AWS's rules rather than a policy's, but authorisation decisions
     // all the same: recorded, and the first one let through under soft enforcement (a
@@ -863,6 +859,10 @@ mod tests {
         assert_eq!(
             call("RoleSessionName=ok").unwrap(),
             "1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null"
+        );
+        assert_eq!(
+            call(&format!("{role}&RoleSessionName=a&DurationSeconds=60")).unwrap(),
+            "2 validation errors detected: Value 'a' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2; Value '60' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
         );
         assert!(call(&format!("{role}&RoleSessionName=ok&ExternalId=x")).unwrap().contains(
             "Value 'x' at 'externalId' failed to satisfy constraint: Member must have length greater than or equal to 2"
