@@ -16,6 +16,8 @@ use serde::Serialize;
 /// an instance profile: 1").
 const ROLES_PER_PROFILE: usize = 1;
 
+/// IAM's words for a missing profile ("NoSuchEntity: Instance Profile X cannot be found",
+/// as public troubleshooting notes quote AWS's answer).
 fn no_such_profile(name: &str) -> IamApiError {
     IamApiError::no_such_entity(format!("Instance Profile {name} cannot be found."))
 }
@@ -89,6 +91,7 @@ pub(super) fn create_instance_profile(
             .keys()
             .any(|n| n.eq_ignore_ascii_case(name))
         {
+            // IAM's words, as getmoto/moto's iam models give them.
             return Err(IamApiError::already_exists(format!(
                 "Instance Profile {name} already exists."
             )));
@@ -189,6 +192,8 @@ pub(super) fn role_membership(
             .ok_or_else(|| no_such_profile(name))?;
         let holds = profile.roles.iter().any(|r| r == role);
         match (add, holds) {
+            // The quota's name as IAM answers it (quoted by many public projects that
+            // catch it, e.g. Terraform's aws_iam_instance_profile documentation).
             (true, _) if profile.roles.len() >= ROLES_PER_PROFILE => {
                 return Err(IamApiError::limit_exceeded(format!(
                     "Cannot exceed quota for InstanceSessionsPerInstanceProfile: {ROLES_PER_PROFILE}"
