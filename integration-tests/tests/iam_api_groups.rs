@@ -190,10 +190,12 @@ async fn the_default_version_of_a_group_policy_is_the_one_evaluated() {
     let policy = iam
         .create_policy()
         .policy_name(unique("versioned-"))
+        .description("reads a")
         .policy_document(get_only(&format!("arn:aws:ssm:*:*:parameter{prefix}/a")))
         .send()
         .await
         .unwrap();
+    assert_eq!(policy.policy().unwrap().description(), Some("reads a"));
     let arn = policy.policy().unwrap().arn().unwrap().to_owned();
     iam.attach_group_policy()
         .group_name(&group)

@@ -60,6 +60,8 @@ pub struct PolicyVersions {
     pub next: u32,
     /// Number, text as written, parsed document and creation time, oldest first.
     pub versions: Vec<PolicyVersion>,
+    /// The policy's description (CreatePolicy `Description`), which never changes.
+    pub description: Option<String>,
 }
 
 /// One version of a customer managed policy.

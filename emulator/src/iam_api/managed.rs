@@ -117,6 +117,7 @@ pub(super) struct PolicyView {
     pub(super) arn: String,
     path: String,
     default_version_id: String,
+    description: Option<String>,
     attachment_count: usize,
     is_attachable: bool,
     create_date: String,
@@ -163,6 +164,10 @@ pub(super) fn policy_view(d: &Directory, arn: &str, policy: &Named) -> PolicyVie
         arn: arn.to_owned(),
         path,
         default_version_id: version_id(d.policy_versions.get(arn).map_or(1, |v| v.default)),
+        description: d
+            .policy_versions
+            .get(arn)
+            .and_then(|v| v.description.clone()),
         attachment_count: attachments(d, policy),
         is_attachable: true,
         update_date: query::timestamp(updated),
@@ -192,8 +197,11 @@ pub(super) fn create_policy(
             "Cannot exceed quota for PolicySize: {MANAGED_POLICY_LIMIT}"
         )));
     }
+    let description = super::description_member(params, false)?;
+    let tags = super::tags_member(params)?;
     let arn = format!("arn:aws:iam::{}:policy{path}{name}", state.iam.account);
-    authorize(state, ctx, "iam:CreatePolicy", &arn)?;
+    let keys = super::tag_keys(&tags);
+    super::authorize_keys(state, ctx, "iam:CreatePolicy", &arn, keys)?;
     let directory = state.iam.update_directory(|d| {
         let prefix = format!("arn:aws:iam::{}:policy/", state.iam.account);
         let taken = d
@@ -219,6 +227,7 @@ pub(super) fn create_policy(
                     document: Arc::clone(&document),
                     created: now,
                 }],
+                description: description.clone(),
             },
         );
         d.managed.insert(

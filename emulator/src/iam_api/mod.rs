@@ -1109,7 +1109,7 @@ fn create_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
         "assumeRolePolicyDocument",
     )?;
     let max = max_session_member(params)?.unwrap_or(3600);
-    let description = description_member(params)?;
+    let description = description_member(params, true)?;
     let arn = role_arn(state, &path, name);
     authorize_keys(
         state,
@@ -1221,9 +1221,10 @@ fn max_session_member(params: &Params) -> Result<Option<u32>> {
         })
 }
 
-/// The `Description` member of a role: at most 1,000 characters of
-/// `[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*` (IAM API Reference, "CreateRole").
-fn description_member(params: &Params) -> Result<Option<String>> {
+/// The `Description` member: at most 1,000 characters, for a role (`of_role`) of
+/// `[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*` (the model's roleDescriptionType;
+/// its policyDescriptionType has no pattern).
+fn description_member(params: &Params, of_role: bool) -> Result<Option<String>> {
     let Some(text) = params.get("Description") else {
         return Ok(None);
     };
@@ -1235,7 +1236,7 @@ fn description_member(params: &Params) -> Result<Option<String>> {
         ));
     }
     let allowed = |c: char| matches!(c, '\u{9}' | '\u{a}' | '\u{d}' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}');
-    if !text.chars().all(allowed) {
+    if of_role && !text.chars().all(allowed) {
         return Err(validation(
             "description",
             text,
@@ -1248,7 +1249,7 @@ fn description_member(params: &Params) -> Result<Option<String>> {
 /// UpdateRole: the role's description and longest session, each when sent.
 fn update_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
     let name = name_member(params, "RoleName", "roleName", 64)?;
-    let description = description_member(params)?;
+    let description = description_member(params, true)?;
     let max = max_session_member(params)?;
     let (_, arn) = named_role(state, name);
     authorize(state, ctx, "iam:UpdateRole", &arn)?;
@@ -1273,7 +1274,7 @@ fn update_role_description(
 ) -> Result<Output> {
     let name = name_member(params, "RoleName", "roleName", 64)?;
     required(params, "Description", "description")?;
-    let description = description_member(params)?;
+    let description = description_member(params, true)?;
     let (_, arn) = named_role(state, name);
     authorize(state, ctx, "iam:UpdateRoleDescription", &arn)?;
     let directory = state.iam.update_directory(|d| {
