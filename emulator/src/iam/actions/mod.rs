@@ -746,7 +746,10 @@ pub const IAM: &[Operation] = &[
         actions: &["iam:CreatePolicy"],
         resource: "policy (arn:aws:iam::ACCOUNT:policy/PATH/NAME)",
         resource_keys: &[],
-        keys: &[],
+        keys: &[
+            key("aws:RequestTag/${TagKey}", "the Tags members (not kept)"),
+            key("aws:TagKeys", "the keys of Tags"),
+        ],
     },
     Operation {
         name: "DeletePolicy",
