@@ -1059,3 +1059,92 @@ async fn a_roles_description_and_session_length_are_updated() {
     );
     assert_eq!(code, "NoSuchEntity");
 }
+
+/// The IAM User Guide's delegation: an administrator may put policies only on users
+/// whose permissions boundary is the required one (`iam:PermissionsBoundary` of the user
+/// named). It cannot widen its own permissions (it has no boundary), nor those of a user
+/// whose boundary it removed, and it can manage the bounded user.
+#[tokio::test]
+async fn a_delegated_administrator_cannot_escape_the_required_boundary() {
+    let iam = iam().await;
+    let tag = unique("deleg");
+    let boundary = iam
+        .create_policy()
+        .policy_name(format!("{tag}-boundary"))
+        .policy_document(get_only("*"))
+        .send()
+        .await
+        .unwrap();
+    let boundary_arn = boundary.policy().unwrap().arn().unwrap().to_owned();
+    let admin = format!("{tag}-admin");
+    let users = format!("arn:aws:iam::{ACCOUNT}:user/{tag}-*");
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["iam:PutUserPolicy","iam:DeleteUserPermissionsBoundary"],"Resource":"{users}","Condition":{{"StringEquals":{{"iam:PermissionsBoundary":"{boundary_arn}"}}}}}}]}}"#
+    );
+    iam.create_user().user_name(&admin).send().await.unwrap();
+    iam.put_user_policy()
+        .user_name(&admin)
+        .policy_name("delegation")
+        .policy_document(&policy)
+        .send()
+        .await
+        .unwrap();
+    let bounded = format!("{tag}-bounded");
+    iam.create_user()
+        .user_name(&bounded)
+        .permissions_boundary(&boundary_arn)
+        .send()
+        .await
+        .unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name(&admin)
+        .send()
+        .await
+        .unwrap();
+    let key = key.access_key().unwrap();
+    let as_admin = aws_sdk_iam::Client::new(
+        &crate::common::config_as(key.access_key_id(), key.secret_access_key(), None).await,
+    );
+    let everything =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+    // Its own user has no boundary: no policy of its choosing lands there.
+    let (code, message) = error_of(
+        as_admin
+            .put_user_policy()
+            .user_name(&admin)
+            .policy_name("escalate")
+            .policy_document(everything)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDenied");
+    assert!(message.contains("iam:PutUserPolicy"), "{message}");
+    // The bounded user may be given a policy (the boundary still limits it).
+    as_admin
+        .put_user_policy()
+        .user_name(&bounded)
+        .policy_name("work")
+        .policy_document(everything)
+        .send()
+        .await
+        .unwrap();
+    // Once its boundary is removed, the user is out of the administrator's reach.
+    as_admin
+        .delete_user_permissions_boundary()
+        .user_name(&bounded)
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(
+        as_admin
+            .put_user_policy()
+            .user_name(&bounded)
+            .policy_name("more")
+            .policy_document(everything)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDenied");
+}
