@@ -34,6 +34,12 @@ struct StatementView {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
+struct OrganizationsDetail {
+    allowed_by_organizations: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 struct BoundaryDetail {
     allowed_by_permissions_boundary: bool,
 }
@@ -64,6 +70,7 @@ struct EvaluationResult {
     eval_decision: &'static str,
     matched_statements: Vec<StatementView>,
     missing_context_values: Vec<String>,
+    organizations_decision_detail: Option<OrganizationsDetail>,
     permissions_boundary_decision_detail: Option<BoundaryDetail>,
     resource_specific_results: Option<Vec<ResourceResult>>,
 }
@@ -180,6 +187,9 @@ fn principal_sources(d: &Directory, kind: &'static str, policies: &[Named]) -> V
 /// Everything one simulation evaluates.
 struct Simulation {
     identity: Vec<Source>,
+    /// The account's service control policies (SimulatePrincipalPolicy: the simulated
+    /// principal's account is in an organization when the fixtures give it some).
+    organizations: Vec<Source>,
     boundary: Vec<Source>,
     resource_policy: Option<Source>,
     /// The simulated caller (`CallerArn`, or the principal simulated).
@@ -191,7 +201,21 @@ struct OneResult {
     outcome: Outcome,
     matched: Vec<StatementView>,
     missing: Vec<String>,
+    organizations: Option<bool>,
     boundary: Option<bool>,
+}
+
+/// Whether policies that only limit (a boundary, service control policies) leave the
+/// request allowed: some statement allows it and none denies it. `None` when there are
+/// none.
+fn limit_allows(sources: &[Source], request: &Request<'_>) -> Option<bool> {
+    if sources.is_empty() {
+        return None;
+    }
+    let sources: Vec<&Source> = sources.iter().collect();
+    let denied = !matching(&sources, Effect::Deny, request).is_empty();
+    let allowed = !matching(&sources, Effect::Allow, request).is_empty();
+    Some(allowed && !denied)
 }
 
 fn named(sources: &[Source]) -> Vec<NamedPolicy<'_>> {
@@ -245,15 +269,21 @@ impl Simulation {
                 false,
             ),
         };
+        // The limiting kinds in AWS's order (service control policies, then the
+        // boundary), as a real decision applies them.
+        let organizations = named(&self.organizations);
         let boundary = named(&self.boundary);
-        let limits = [policy::Limit {
-            kind: PolicyKind::PermissionsBoundary,
-            policies: &boundary,
-        }];
-        let limits: &[policy::Limit<'_>] = if boundary.is_empty() { &[] } else { &limits };
+        let limits: Vec<policy::Limit<'_>> = [
+            (PolicyKind::ServiceControl, &organizations),
+            (PolicyKind::PermissionsBoundary, &boundary),
+        ]
+        .into_iter()
+        .filter(|(_, policies)| !policies.is_empty())
+        .map(|(kind, policies)| policy::Limit { kind, policies })
+        .collect();
         let names_caller =
             resource_policy_names_caller(self.resource_policy.as_ref(), &self.caller);
-        let decision = policy::apply_limits(decision, limits, &request, names_caller);
+        let decision = policy::apply_limits(decision, &limits, &request, names_caller);
         let all: Vec<&Source> = self
             .identity
             .iter()
@@ -268,32 +298,21 @@ impl Simulation {
             Outcome::Allow => matching(&all, Effect::Allow, &request),
             Outcome::ImplicitDeny => Vec::new(),
         };
+        // Service control policies are reported by OrganizationsDecisionDetail (a
+        // statement's source type has no name for them), their keys among the missing.
         let mut missing: Vec<String> = Vec::new();
-        for key in all.iter().flat_map(|s| s.document.condition_keys()) {
+        let with_organizations = all.iter().copied().chain(&self.organizations);
+        for key in with_organizations.flat_map(|s| s.document.condition_keys()) {
             if !self.context.contains_key(key) && !missing.iter().any(|m| m == key) {
                 missing.push(key.to_owned());
             }
         }
-        let boundary = (!self.boundary.is_empty()).then(|| {
-            let denied = !matching(
-                &self.boundary.iter().collect::<Vec<_>>(),
-                Effect::Deny,
-                &request,
-            )
-            .is_empty();
-            let allowed = !matching(
-                &self.boundary.iter().collect::<Vec<_>>(),
-                Effect::Allow,
-                &request,
-            )
-            .is_empty();
-            allowed && !denied
-        });
         OneResult {
             outcome: decision.outcome,
             matched,
             missing,
-            boundary,
+            organizations: limit_allows(&self.organizations, &request),
+            boundary: limit_allows(&self.boundary, &request),
         }
     }
 
@@ -320,6 +339,7 @@ impl Simulation {
                 let mut matched: Vec<StatementView> = Vec::new();
                 let mut missing: Vec<String> = Vec::new();
                 let mut boundary: Option<bool> = None;
+                let mut organizations: Option<bool> = None;
                 for (_, r) in each.iter().filter(|(_, r)| r.outcome == worst) {
                     for m in &r.matched {
                         if !matched
@@ -341,6 +361,9 @@ impl Simulation {
                     }
                     if let Some(b) = r.boundary {
                         boundary = Some(boundary.unwrap_or(true) && b);
+                    }
+                    if let Some(o) = r.organizations {
+                        organizations = Some(organizations.unwrap_or(true) && o);
                     }
                 }
                 let single = each.len() == 1;
@@ -366,6 +389,9 @@ impl Simulation {
                     eval_decision: decision_name(worst),
                     matched_statements: matched,
                     missing_context_values: missing,
+                    organizations_decision_detail: organizations.map(|o| OrganizationsDetail {
+                        allowed_by_organizations: o,
+                    }),
                     permissions_boundary_decision_detail: boundary.map(|b| BoundaryDetail {
                         allowed_by_permissions_boundary: b,
                     }),
@@ -493,10 +519,20 @@ pub(super) fn simulate_principal_policy(
         "PermissionsBoundaryPolicyInputList",
         "permissionsBoundaryPolicyInputList",
     )?;
+    let organizations = directory
+        .service_control_policies
+        .iter()
+        .map(|p| Source {
+            id: p.name.clone(),
+            kind: "none",
+            document: Arc::clone(&p.document),
+        })
+        .collect();
     simulate(
         params,
         Simulation {
             identity,
+            organizations,
             boundary,
             resource_policy: None,
             caller,
@@ -525,8 +561,11 @@ pub(super) fn simulate_custom_policy(
     let caller = caller_of(state, &format!("arn:aws:iam::{}:root", state.iam.account));
     simulate(
         params,
+        // A custom simulation has no principal, so no account's organization: only
+        // the policies given take part.
         Simulation {
             identity,
+            organizations: Vec::new(),
             boundary: Vec::new(),
             resource_policy: None,
             caller,
@@ -552,6 +591,7 @@ mod tests {
     fn simulation(identity: Vec<Source>, boundary: Vec<Source>) -> Simulation {
         Simulation {
             identity,
+            organizations: Vec::new(),
             boundary,
             resource_policy: None,
             caller: policy::Principal {
@@ -633,6 +673,28 @@ mod tests {
         let result = &sim.results(&["ssm:GetParameter".to_owned()], &[])[0];
         assert_eq!(result.eval_decision, "allowed");
         assert!(result.missing_context_values.is_empty());
+    }
+
+    /// The account's service control policies limit the simulation as a real decision,
+    /// reported by OrganizationsDecisionDetail.
+    #[test]
+    fn service_control_policies_limit_and_are_reported() {
+        let mut sim = simulation(vec![source("read-all", "user", READ_ALL)], Vec::new());
+        sim.organizations = vec![source("scp", "none", DENY_B)];
+        let resources = ["arn:aws:ssm:us-east-1:1:parameter/b".to_owned()];
+        let result = &sim.results(&["ssm:GetParameter".to_owned()], &resources)[0];
+        assert_eq!(result.eval_decision, "explicitDeny");
+        assert!(result.matched_statements.is_empty());
+        assert!(
+            !result
+                .organizations_decision_detail
+                .as_ref()
+                .unwrap()
+                .allowed_by_organizations
+        );
+        // An SCP with no allow for the action refuses it too.
+        let result = &sim.results(&["ssm:GetParameter".to_owned()], &[])[0];
+        assert_eq!(result.eval_decision, "implicitDeny");
     }
 
     /// A resource policy naming the caller allows without an identity policy.
