@@ -262,9 +262,15 @@ async fn iam_errors_and_fixture_principals() {
     assert_eq!(code, "LimitExceeded");
 
     // A real IAM operation not implemented is named as such.
-    let (code, message) = error_of(iam.create_group().group_name("g").send().await);
+    let (code, message) = error_of(
+        iam.create_login_profile()
+            .user_name("alice")
+            .password("p")
+            .send()
+            .await,
+    );
     assert_eq!(code, "NotImplemented");
-    assert!(message.contains("CreateGroup"), "{message}");
+    assert!(message.contains("CreateLoginProfile"), "{message}");
 }
 
 /// A role created over the API (its trust policy checked as IAM checks it) can be

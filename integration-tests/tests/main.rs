@@ -12,6 +12,7 @@ mod concurrency;
 mod console;
 mod crash;
 mod iam_api;
+mod iam_api_groups;
 mod identity;
 mod kms;
 mod kms_crypto;

@@ -821,7 +821,7 @@ impl Iam {
         let directory = self.directory();
         let named = directory.identity_policies(&ctx.caller);
         let limits = self.limits_of(&ctx.caller);
-        let (keys, evaluated) = self.keys_if_read(ctx, resource, extra, named, None, &limits);
+        let (keys, evaluated) = self.keys_if_read(ctx, resource, extra, &named, None, &limits);
         let principal = Self::principal_of(&ctx.caller);
         let request = Request {
             action,
@@ -829,7 +829,7 @@ impl Iam {
             principal: &principal,
             context: &keys,
         };
-        let policies = named_policies(named);
+        let policies = named_policies(&named);
         let decision = policy::decide_identity(&policies, &request, ctx.caller.is_root());
         let decision = Self::limited(decision, &limits, &request, &ctx.caller, None);
         let evaluation = Evaluation {
@@ -857,7 +857,7 @@ impl Iam {
         let named = directory.identity_policies(&ctx.caller);
         let limits = self.limits_of(&ctx.caller);
         let (keys, evaluated) =
-            self.keys_if_read(ctx, resource, extra, named, Some(resource_policy), &limits);
+            self.keys_if_read(ctx, resource, extra, &named, Some(resource_policy), &limits);
         let principal = Self::principal_of(&ctx.caller);
         let request = Request {
             action,
@@ -865,7 +865,7 @@ impl Iam {
             principal: &principal,
             context: &keys,
         };
-        let policies = named_policies(named);
+        let policies = named_policies(&named);
         let named_resource_policy = NamedPolicy {
             name: resource_policy_name,
             document: resource_policy,
@@ -1128,7 +1128,7 @@ impl Iam {
     fn identity_policies_of_arn(&self, arn: &str) -> Vec<principals::Named> {
         let directory = self.directory();
         if let Some(user) = directory.users.values().find(|u| u.arn == arn) {
-            return user.policies.clone();
+            return directory.user_policies(user).into_owned();
         }
         let role = arn
             .split_once(":assumed-role/")

@@ -7,6 +7,7 @@ use super::policy::PolicyDocument;
 use crate::context::{Caller, CallerKind};
 use crate::fixtures::{FixtureError, Fixtures, PolicyFixture};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
@@ -32,6 +33,55 @@ pub struct User {
     pub tags: BTreeMap<String, String>,
     /// The permissions boundary: the most the user's identity policies can allow.
     pub boundary: Option<Named>,
+    /// The names of the groups the user belongs to, in the order it joined them: their
+    /// policies are the user's too (IAM User Guide, "IAM user groups").
+    pub groups: Vec<String>,
+}
+
+/// An IAM group: policies shared by its members (a group is no principal: nothing
+/// authenticates as one).
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub name: String,
+    pub arn: String,
+    /// `AGPA...`
+    pub id: String,
+    /// Inline and attached managed policies.
+    pub policies: Vec<Named>,
+}
+
+/// The versions of a customer managed policy (IAM User Guide, "Versioning IAM
+/// policies"): ids `v1`, `v2`, ... never reused; the default one is the one evaluated.
+#[derive(Debug, Clone)]
+pub struct PolicyVersions {
+    /// The number of the default version.
+    pub default: u32,
+    /// The number the next version gets.
+    pub next: u32,
+    /// Number, text as written, parsed document and creation time, oldest first.
+    pub versions: Vec<PolicyVersion>,
+    /// The policy's description (CreatePolicy `Description`), which never changes.
+    pub description: Option<String>,
+}
+
+/// One version of a customer managed policy.
+#[derive(Debug, Clone)]
+pub struct PolicyVersion {
+    pub number: u32,
+    pub text: String,
+    pub document: Arc<PolicyDocument>,
+    pub created: OffsetDateTime,
+}
+
+/// An instance profile: a container for one role, as EC2 templates name it.
+#[derive(Debug, Clone)]
+pub struct InstanceProfile {
+    pub name: String,
+    pub arn: String,
+    /// `AIPA...`
+    pub id: String,
+    /// The name of its role (IAM allows one).
+    pub roles: Vec<String>,
 }
 
 /// An IAM role.
@@ -49,6 +99,8 @@ pub struct Role {
     pub tags: BTreeMap<String, String>,
     /// The permissions boundary: the most the role's identity policies can allow.
     pub boundary: Option<Named>,
+    /// The role's description (CreateRole, UpdateRole), if it has one.
+    pub description: Option<String>,
 }
 
 /// Whom an access key authenticates.
@@ -250,6 +302,14 @@ pub struct Directory {
     pub documents: HashMap<(String, String), String>,
     pub users: HashMap<String, User>,
     pub roles: HashMap<String, Role>,
+    /// Groups, by name.
+    pub groups: HashMap<String, Group>,
+    /// The versions of the customer managed policies created over the IAM API, by ARN
+    /// (AWS's managed policies and those of fixtures have one version, `v1`, not held
+    /// here).
+    pub policy_versions: HashMap<String, PolicyVersions>,
+    /// Instance profiles, by name.
+    pub instance_profiles: HashMap<String, InstanceProfile>,
     /// Long-term access keys, by id.
     pub keys: HashMap<String, AccessKey>,
     /// Managed policies, by ARN.
@@ -474,6 +534,7 @@ impl Directory {
                     policies,
                     tags: user.tags.clone(),
                     boundary,
+                    groups: Vec::new(),
                 },
             );
         }
@@ -523,6 +584,7 @@ impl Directory {
                     max_session_duration: max,
                     tags: role.tags.clone(),
                     boundary,
+                    description: None,
                 },
             );
         }
@@ -628,18 +690,36 @@ impl Directory {
         }
     }
 
-    /// The identity policies of a caller (none for root, which IAM allows everything).
-    pub fn identity_policies(&self, caller: &Caller) -> &[Named] {
+    /// The identity policies of a user: its own, then those of its groups. Borrowed
+    /// (nothing copied on the request path) when it belongs to no group.
+    pub fn user_policies<'a>(&'a self, user: &'a User) -> Cow<'a, [Named]> {
+        if user.groups.is_empty() {
+            return Cow::Borrowed(&user.policies);
+        }
+        let groups = user.groups.iter().filter_map(|g| self.groups.get(g));
+        Cow::Owned(
+            user.policies
+                .iter()
+                .chain(groups.flat_map(|g| &g.policies))
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// The identity policies of a caller (none for root, which IAM allows everything):
+    /// a user's with its groups', a role session's role's.
+    pub fn identity_policies(&self, caller: &Caller) -> Cow<'_, [Named]> {
         match &caller.kind {
-            CallerKind::Root => &[],
+            CallerKind::Root => Cow::Borrowed(&[]),
             CallerKind::User { name } => self
                 .users
                 .get(name)
-                .map_or(&[][..], |u| u.policies.as_slice()),
-            CallerKind::AssumedRole { role_name, .. } => self
-                .roles
-                .get(role_name)
-                .map_or(&[][..], |r| r.policies.as_slice()),
+                .map_or(Cow::Borrowed(&[][..]), |u| self.user_policies(u)),
+            CallerKind::AssumedRole { role_name, .. } => Cow::Borrowed(
+                self.roles
+                    .get(role_name)
+                    .map_or(&[][..], |r| r.policies.as_slice()),
+            ),
         }
     }
 }
@@ -687,6 +767,40 @@ mod tests {
         let directory = Directory::from_fixtures(&fixtures(&yaml), "123456789012").unwrap();
         assert!(directory.users["b"].boundary.is_some());
         assert!(directory.roles["r"].boundary.is_some());
+    }
+
+    /// A user's identity policies are its own, then its groups'; borrowed when it has
+    /// no group.
+    #[test]
+    fn a_users_policies_include_its_groups() {
+        let yaml = "users:\n  - name: u\n    policies:\n      - name: own\n        document: {Version: \"2012-10-17\", Statement: [{Effect: Allow, Action: \"ssm:GetParameter\", Resource: \"*\"}]}\n";
+        let mut directory = Directory::from_fixtures(&fixtures(yaml), "123456789012").unwrap();
+        assert!(matches!(
+            directory.user_policies(&directory.users["u"]),
+            Cow::Borrowed(_)
+        ));
+        let shared = directory.users["u"].policies[0].clone();
+        directory.groups.insert(
+            "g".to_owned(),
+            Group {
+                name: "g".to_owned(),
+                arn: "arn:aws:iam::123456789012:group/g".to_owned(),
+                id: "AGPA".to_owned(),
+                policies: vec![Named {
+                    name: "shared".to_owned(),
+                    document: shared.document,
+                }],
+            },
+        );
+        if let Some(user) = directory.users.get_mut("u") {
+            user.groups.push("g".to_owned());
+        }
+        let names: Vec<String> = directory
+            .user_policies(&directory.users["u"])
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
+        assert_eq!(names, ["own", "shared"]);
     }
 
     #[test]

@@ -3,13 +3,12 @@
 
 use super::{
     authorize, missing_list_member, required, tag_views, tags_member, IamApiError, Owner, Params,
-    Result, TagView,
+    Result,
 };
 use crate::context::RequestContext;
 use crate::iam::principals::{Directory, Named};
 use crate::protocol::query::Output;
 use crate::state::EmulatorState;
-use serde::Serialize;
 use std::collections::BTreeMap;
 
 impl Owner {
@@ -28,6 +27,8 @@ impl Owner {
                 .roles
                 .get_mut(name)
                 .map(|r| (&mut r.tags, &mut r.boundary)),
+            // Groups have neither (no tag or boundary operation names a group).
+            Owner::Group => None,
         }
         .ok_or_else(|| self.missing(name))
     }
@@ -36,6 +37,7 @@ impl Owner {
         match self {
             Owner::User => "User",
             Owner::Role => "Role",
+            Owner::Group => "Group",
         }
     }
 }
@@ -52,7 +54,8 @@ pub(super) fn tag(
         return Err(missing_list_member("tags"));
     }
     let arn = owner.arn(state, name);
-    authorize(state, ctx, &format!("iam:Tag{}", owner.noun()), &arn)?;
+    let keys = super::tag_keys(&tags);
+    super::authorize_keys(state, ctx, &format!("iam:Tag{}", owner.noun()), &arn, keys)?;
     state.iam.update_directory(|d| {
         let (current, _) = owner.attributes_mut(d, name)?;
         current.extend(tags);
@@ -77,20 +80,20 @@ pub(super) fn untag(
         return Err(missing_list_member("tagKeys"));
     }
     let arn = owner.arn(state, name);
-    authorize(state, ctx, &format!("iam:Untag{}", owner.noun()), &arn)?;
+    let action = format!("iam:Untag{}", owner.noun());
+    super::authorize_keys(
+        state,
+        ctx,
+        &action,
+        &arn,
+        vec![("aws:TagKeys".to_owned(), keys.clone())],
+    )?;
     state.iam.update_directory(|d| {
         let (current, _) = owner.attributes_mut(d, name)?;
         current.retain(|k, _| !keys.contains(k));
         Ok(())
     })?;
     Ok(Output::of(&()))
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListTagsResult {
-    tags: Vec<TagView>,
-    is_truncated: bool,
 }
 
 pub(super) fn list_tags(
@@ -106,12 +109,12 @@ pub(super) fn list_tags(
     let tags = match owner {
         Owner::User => directory.users.get(name).map(|u| &u.tags),
         Owner::Role => directory.roles.get(name).map(|r| &r.tags),
+        Owner::Group => None,
     }
     .ok_or_else(|| owner.missing(name))?;
-    Ok(Output::of(&ListTagsResult {
-        tags: tag_views(tags).unwrap_or_default(),
-        is_truncated: false,
-    }))
+    super::paged(params, "Tags", tag_views(tags).unwrap_or_default(), |t| {
+        t.key.clone()
+    })
 }
 
 pub(super) fn put_boundary(
@@ -123,11 +126,15 @@ pub(super) fn put_boundary(
     let name = owner.name_member(params)?;
     let policy_arn = required(params, "PermissionsBoundary", "permissionsBoundary")?;
     let arn = owner.arn(state, name);
-    authorize(
+    super::authorize_keys(
         state,
         ctx,
         &format!("iam:Put{}PermissionsBoundary", owner.noun()),
         &arn,
+        vec![(
+            "iam:PermissionsBoundary".to_owned(),
+            vec![policy_arn.to_owned()],
+        )],
     )?;
     state.iam.update_directory(|d| {
         // Only the managed policies the emulator knows can be a boundary.

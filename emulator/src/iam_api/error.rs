@@ -43,6 +43,9 @@ impl IamApiError {
     pub fn limit_exceeded(message: String) -> Self {
         IamApiError::Model(ErrorCode::LimitExceededException, message)
     }
+    pub fn invalid_input(message: String) -> Self {
+        IamApiError::Model(ErrorCode::InvalidInputException, message)
+    }
     pub fn malformed_policy(message: String) -> Self {
         IamApiError::Model(ErrorCode::MalformedPolicyDocumentException, message)
     }

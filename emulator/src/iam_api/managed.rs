@@ -1,12 +1,13 @@
-//! Customer managed policies over the IAM API (one version each: v1) and the attachment
-//! of managed policies, the account's and AWS's, to users and roles.
+//! Customer managed policies over the IAM API with their versions (the default one is
+//! the one evaluated) and the attachment of managed policies, the account's and AWS's,
+//! to users, roles and groups.
 
 use super::{
     authorize, document_member, name_member, path_member, required, IamApiError, Owner, Params,
     Result,
 };
 use crate::context::RequestContext;
-use crate::iam::principals::{self, Directory, Named};
+use crate::iam::principals::{self, Directory, Named, PolicyVersion, PolicyVersions};
 use crate::protocol::query::{self, Output};
 use crate::state::EmulatorState;
 use serde::Serialize;
@@ -18,11 +19,90 @@ const MANAGED_POLICY_LIMIT: usize = 6144;
 /// Managed policies attached to one user or role (IAM User Guide, "IAM and AWS STS
 /// quotas": 10 by default).
 const ATTACHED_LIMIT: usize = 10;
-/// The only version of a policy created here.
-const VERSION: &str = "v1";
+/// Versions of one managed policy (IAM User Guide, "Versioning IAM policies": "A
+/// managed policy can have up to five versions").
+const VERSIONS_LIMIT: usize = 5;
 
-fn version_key() -> String {
-    format!("version:{VERSION}")
+fn version_id(number: u32) -> String {
+    format!("v{number}")
+}
+
+/// A `VersionId` member: `v` and a number (the model's pattern
+/// `v[1-9][0-9]*(\.[A-Za-z0-9-]*)?`), as the number it names.
+fn version_member(params: &Params) -> Result<(String, Option<u32>)> {
+    let text = required(params, "VersionId", "versionId")?;
+    let digits = text.strip_prefix('v').unwrap_or("");
+    let (number, suffix) = digits
+        .find('.')
+        .map_or((digits, ""), |i| (&digits[..i], &digits[i + 1..]));
+    let valid = number.starts_with(|c: char| ('1'..='9').contains(&c))
+        && number.chars().all(|c| c.is_ascii_digit())
+        && suffix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !valid {
+        return Err(super::validation(
+            "versionId",
+            text,
+            "Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?",
+        ));
+    }
+    // A version with a suffix is never created here.
+    Ok((
+        text.to_owned(),
+        suffix.is_empty().then(|| number.parse().ok()).flatten(),
+    ))
+}
+
+fn no_such_version(arn: &str, version: &str) -> IamApiError {
+    IamApiError::no_such_entity(format!(
+        "Policy {arn} version {version} does not exist or is not attachable."
+    ))
+}
+
+/// The ARN of a customer managed policy of this account created over the API.
+fn local_versions<'a>(d: &'a Directory, arn: &str) -> Result<&'a PolicyVersions> {
+    d.policy_versions
+        .get(arn)
+        .ok_or_else(|| no_such_policy(arn))
+}
+
+/// Makes version `number` of the policy the default: its document replaces the old
+/// one wherever the policy is attached or is a permissions boundary, so the next
+/// decision evaluates it.
+pub(super) fn set_default(d: &mut Directory, arn: &str, number: u32) -> Result<()> {
+    let versions = d
+        .policy_versions
+        .get_mut(arn)
+        .ok_or_else(|| no_such_policy(arn))?;
+    let document = versions
+        .versions
+        .iter()
+        .find(|v| v.number == number)
+        .map(|v| Arc::clone(&v.document))
+        .ok_or_else(|| no_such_version(arn, &version_id(number)))?;
+    versions.default = number;
+    let Some(policy) = d.managed.get_mut(arn) else {
+        return Err(no_such_policy(arn));
+    };
+    let old = std::mem::replace(&mut policy.document, Arc::clone(&document));
+    let swap = |p: &mut Named| {
+        if Arc::ptr_eq(&p.document, &old) {
+            p.document = Arc::clone(&document);
+        }
+    };
+    for user in d.users.values_mut() {
+        user.policies.iter_mut().for_each(swap);
+        user.boundary.iter_mut().for_each(swap);
+    }
+    for role in d.roles.values_mut() {
+        role.policies.iter_mut().for_each(swap);
+        role.boundary.iter_mut().for_each(swap);
+    }
+    for group in d.groups.values_mut() {
+        group.policies.iter_mut().for_each(swap);
+    }
+    Ok(())
 }
 
 fn no_such_policy(arn: &str) -> IamApiError {
@@ -31,19 +111,20 @@ fn no_such_policy(arn: &str) -> IamApiError {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct PolicyView {
+pub(super) struct PolicyView {
     policy_name: String,
     policy_id: String,
-    arn: String,
+    pub(super) arn: String,
     path: String,
-    default_version_id: &'static str,
+    default_version_id: String,
+    description: Option<String>,
     attachment_count: usize,
     is_attachable: bool,
     create_date: String,
     update_date: String,
 }
 
-fn attachments(d: &Directory, policy: &Named) -> usize {
+pub(super) fn attachments(d: &Directory, policy: &Named) -> usize {
     let attached = |p: &Named| Arc::ptr_eq(&p.document, &policy.document);
     d.users
         .values()
@@ -53,15 +134,26 @@ fn attachments(d: &Directory, policy: &Named) -> usize {
             .values()
             .filter(|r| r.policies.iter().any(attached))
             .count()
+        + d.groups
+            .values()
+            .filter(|g| g.policies.iter().any(attached))
+            .count()
 }
 
-fn policy_view(d: &Directory, arn: &str, policy: &Named) -> PolicyView {
-    let created = query::timestamp(
-        d.created
-            .get(arn)
-            .copied()
-            .unwrap_or_else(time::OffsetDateTime::now_utc),
-    );
+pub(super) fn policy_view(d: &Directory, arn: &str, policy: &Named) -> PolicyView {
+    let created = d
+        .created
+        .get(arn)
+        .copied()
+        .unwrap_or_else(time::OffsetDateTime::now_utc);
+    // "When a policy has more than one version, this field contains the date and time
+    // when the most recent policy version was created" (IAM API Reference, "Policy",
+    // UpdateDate).
+    let updated = d
+        .policy_versions
+        .get(arn)
+        .and_then(|v| v.versions.iter().map(|v| v.created).max())
+        .unwrap_or(created);
     let path = arn
         .split_once(":policy/")
         .and_then(|(_, rest)| rest.rfind('/').map(|i| format!("/{}", &rest[..=i])))
@@ -71,11 +163,15 @@ fn policy_view(d: &Directory, arn: &str, policy: &Named) -> PolicyView {
         policy_id: principals::unique_id("ANPA", arn),
         arn: arn.to_owned(),
         path,
-        default_version_id: VERSION,
+        default_version_id: version_id(d.policy_versions.get(arn).map_or(1, |v| v.default)),
+        description: d
+            .policy_versions
+            .get(arn)
+            .and_then(|v| v.description.clone()),
         attachment_count: attachments(d, policy),
         is_attachable: true,
-        update_date: created.clone(),
-        create_date: created,
+        update_date: query::timestamp(updated),
+        create_date: query::timestamp(created),
     }
 }
 
@@ -101,8 +197,11 @@ pub(super) fn create_policy(
             "Cannot exceed quota for PolicySize: {MANAGED_POLICY_LIMIT}"
         )));
     }
+    let description = super::description_member(params, false)?;
+    let tags = super::tags_member(params)?;
     let arn = format!("arn:aws:iam::{}:policy{path}{name}", state.iam.account);
-    authorize(state, ctx, "iam:CreatePolicy", &arn)?;
+    let keys = super::tag_keys(&tags);
+    super::authorize_keys(state, ctx, "iam:CreatePolicy", &arn, keys)?;
     let directory = state.iam.update_directory(|d| {
         let prefix = format!("arn:aws:iam::{}:policy/", state.iam.account);
         let taken = d
@@ -114,14 +213,28 @@ pub(super) fn create_policy(
                 "A policy called {name} already exists. Duplicate names are not allowed."
             )));
         }
-        d.created
-            .insert(arn.clone(), time::OffsetDateTime::now_utc());
-        d.documents.insert((arn.clone(), version_key()), text);
+        let now = time::OffsetDateTime::now_utc();
+        let document = Arc::new(document);
+        d.created.insert(arn.clone(), now);
+        d.policy_versions.insert(
+            arn.clone(),
+            PolicyVersions {
+                default: 1,
+                next: 2,
+                versions: vec![PolicyVersion {
+                    number: 1,
+                    text,
+                    document: Arc::clone(&document),
+                    created: now,
+                }],
+                description: description.clone(),
+            },
+        );
         d.managed.insert(
             arn.clone(),
             Named {
                 name: name.to_owned(),
-                document: Arc::new(document),
+                document,
             },
         );
         Ok(d.clone())
@@ -129,6 +242,196 @@ pub(super) fn create_policy(
     Ok(Output::of(&PolicyResult {
         policy: policy_view(&directory, &arn, &directory.managed[&arn]),
     }))
+}
+
+/// ListPolicies: the managed policies of `Scope` (All, AWS, Local), only those attached
+/// with `OnlyAttached`, under `PathPrefix`, in the order of their ARNs.
+pub(super) fn list_policies(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let scope = params.get("Scope").unwrap_or("All");
+    if !["All", "AWS", "Local"].contains(&scope) {
+        return Err(super::validation(
+            "scope",
+            scope,
+            "Member must satisfy enum value set: [All, AWS, Local]",
+        ));
+    }
+    let only_attached = super::bool_member(params, "OnlyAttached", "onlyAttached")?;
+    let prefix = params.get("PathPrefix").unwrap_or("/");
+    // ListPolicies names no resource type (Service Authorization Reference).
+    authorize(state, ctx, "iam:ListPolicies", "*")?;
+    let d = state.iam.directory();
+    let mut views: Vec<PolicyView> = d
+        .managed
+        .iter()
+        .filter(|(arn, _)| {
+            let aws = arn.starts_with("arn:aws:iam::aws:");
+            match scope {
+                "AWS" => aws,
+                "Local" => !aws,
+                _ => true,
+            }
+        })
+        .map(|(arn, policy)| policy_view(&d, arn, policy))
+        .filter(|v| v.path.starts_with(prefix) && (!only_attached || v.attachment_count > 0))
+        .collect();
+    views.sort_by(|a, b| a.arn.cmp(&b.arn));
+    super::paged(params, "Policies", views, |v| v.arn.clone())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyUser {
+    user_name: String,
+    user_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyGroup {
+    group_name: String,
+    group_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyRole {
+    role_name: String,
+    role_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct EntitiesResult {
+    policy_groups: Vec<PolicyGroup>,
+    policy_users: Vec<PolicyUser>,
+    policy_roles: Vec<PolicyRole>,
+    is_truncated: bool,
+    marker: Option<String>,
+}
+
+enum Entity {
+    Group(PolicyGroup),
+    User(PolicyUser),
+    Role(PolicyRole),
+}
+
+/// ListEntitiesForPolicy: the groups, users and roles the managed policy is attached to
+/// (`PolicyUsageFilter` PermissionsPolicy) or is the permissions boundary of
+/// (PermissionsBoundary); both when the filter is not sent. `EntityFilter` keeps one
+/// kind, `PathPrefix` the entities under a path.
+pub(super) fn list_entities_for_policy(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let arn = required(params, "PolicyArn", "policyArn")?;
+    let kinds = [
+        "User",
+        "Role",
+        "Group",
+        "LocalManagedPolicy",
+        "AWSManagedPolicy",
+    ];
+    let kind = params.get("EntityFilter");
+    if let Some(kind) = kind.filter(|k| !kinds.contains(k)) {
+        return Err(super::validation(
+            "entityFilter",
+            kind,
+            "Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]",
+        ));
+    }
+    let usage = params.get("PolicyUsageFilter");
+    if let Some(usage) = usage.filter(|u| !["PermissionsPolicy", "PermissionsBoundary"].contains(u))
+    {
+        return Err(super::validation(
+            "policyUsageFilter",
+            usage,
+            "Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]",
+        ));
+    }
+    let prefix = params.get("PathPrefix").unwrap_or("/");
+    authorize(state, ctx, "iam:ListEntitiesForPolicy", arn)?;
+    let d = state.iam.directory();
+    let policy = d.managed.get(arn).ok_or_else(|| no_such_policy(arn))?;
+    let wants = |k: &str| kind.is_none_or(|f| f == k);
+    let this = |p: &Named| Arc::ptr_eq(&p.document, &policy.document);
+    let uses = |policies: &[Named], boundary: Option<&Named>| {
+        let attached = usage != Some("PermissionsBoundary") && policies.iter().any(this);
+        let bounds = usage != Some("PermissionsPolicy") && boundary.is_some_and(this);
+        attached || bounds
+    };
+    let under = |entity_arn: &str, kind: &str| super::path_of(entity_arn, kind).starts_with(prefix);
+    let mut entities: Vec<(String, Entity)> = Vec::new();
+    if wants("Group") {
+        entities.extend(
+            d.groups
+                .values()
+                .filter(|g| uses(&g.policies, None) && under(&g.arn, "group"))
+                .map(|g| {
+                    (
+                        format!("1{}", g.name),
+                        Entity::Group(PolicyGroup {
+                            group_name: g.name.clone(),
+                            group_id: g.id.clone(),
+                        }),
+                    )
+                }),
+        );
+    }
+    if wants("User") {
+        entities.extend(
+            d.users
+                .values()
+                .filter(|u| uses(&u.policies, u.boundary.as_ref()) && under(&u.arn, "user"))
+                .map(|u| {
+                    (
+                        format!("2{}", u.name),
+                        Entity::User(PolicyUser {
+                            user_name: u.name.clone(),
+                            user_id: u.id.clone(),
+                        }),
+                    )
+                }),
+        );
+    }
+    if wants("Role") {
+        entities.extend(
+            d.roles
+                .values()
+                .filter(|r| uses(&r.policies, r.boundary.as_ref()) && under(&r.arn, "role"))
+                .map(|r| {
+                    (
+                        format!("3{}", r.name),
+                        Entity::Role(PolicyRole {
+                            role_name: r.name.clone(),
+                            role_id: r.id.clone(),
+                        }),
+                    )
+                }),
+        );
+    }
+    // Groups, users, then roles, each by name.
+    entities.sort_by(|a, b| a.0.cmp(&b.0));
+    let page = super::Page::of(params, entities, |(key, _)| key.clone())?;
+    let mut result = EntitiesResult {
+        policy_groups: Vec::new(),
+        policy_users: Vec::new(),
+        policy_roles: Vec::new(),
+        is_truncated: page.is_truncated,
+        marker: page.marker,
+    };
+    for (_, entity) in page.items {
+        match entity {
+            Entity::Group(g) => result.policy_groups.push(g),
+            Entity::User(u) => result.policy_users.push(u),
+            Entity::Role(r) => result.policy_roles.push(r),
+        }
+    }
+    Ok(Output::of(&result))
 }
 
 pub(super) fn get_policy(
@@ -150,12 +453,25 @@ pub(super) fn get_policy(
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct VersionView {
-    /// URL-encoded, as IAM answers it.
-    document: String,
-    version_id: &'static str,
+pub(super) struct VersionView {
+    /// URL-encoded, as IAM answers it; left out of ListPolicyVersions.
+    document: Option<String>,
+    version_id: String,
     is_default_version: bool,
     create_date: String,
+}
+
+pub(super) fn version_view(
+    versions: &PolicyVersions,
+    version: &PolicyVersion,
+    with_document: bool,
+) -> VersionView {
+    VersionView {
+        document: with_document.then(|| query::url_encode_document(&version.text)),
+        version_id: version_id(version.number),
+        is_default_version: version.number == versions.default,
+        create_date: query::timestamp(version.created),
+    }
 }
 
 #[derive(Serialize)]
@@ -164,39 +480,180 @@ struct PolicyVersionResult {
     policy_version: VersionView,
 }
 
+/// The one version (`v1`) of an AWS managed policy the emulator knows, with its text.
+pub(super) fn built_in_version(d: &Directory, arn: &str) -> Option<VersionView> {
+    let text = crate::iam::managed::MANAGED_POLICIES
+        .iter()
+        .find(|p| p.arn == arn)?
+        .document;
+    Some(VersionView {
+        document: Some(query::url_encode_document(text)),
+        version_id: version_id(1),
+        is_default_version: true,
+        create_date: query::timestamp(
+            d.created
+                .get(arn)
+                .copied()
+                .unwrap_or_else(time::OffsetDateTime::now_utc),
+        ),
+    })
+}
+
 pub(super) fn get_policy_version(
     state: &EmulatorState,
     ctx: &RequestContext,
     params: &Params,
 ) -> Result<Output> {
     let arn = required(params, "PolicyArn", "policyArn")?;
-    let version = required(params, "VersionId", "versionId")?;
+    let (version, number) = version_member(params)?;
     authorize(state, ctx, "iam:GetPolicyVersion", arn)?;
     let directory = state.iam.directory();
-    // AWS's own managed policies are built in without their text here.
-    let text = directory
-        .documents
-        .get(&(arn.to_owned(), version_key()))
-        .filter(|_| version == VERSION)
-        .ok_or_else(|| {
-            IamApiError::no_such_entity(format!(
-                "Policy {arn} version {version} does not exist or is not attachable."
-            ))
-        })?;
+    if let (Some(view), Some(1)) = (built_in_version(&directory, arn), number) {
+        return Ok(Output::of(&PolicyVersionResult {
+            policy_version: view,
+        }));
+    }
+    let versions = directory
+        .policy_versions
+        .get(arn)
+        .ok_or_else(|| no_such_version(arn, &version))?;
+    let found = versions
+        .versions
+        .iter()
+        .find(|v| Some(v.number) == number)
+        .ok_or_else(|| no_such_version(arn, &version))?;
     Ok(Output::of(&PolicyVersionResult {
-        policy_version: VersionView {
-            document: query::url_encode_document(text),
-            version_id: VERSION,
-            is_default_version: true,
-            create_date: query::timestamp(
-                directory
-                    .created
-                    .get(arn)
-                    .copied()
-                    .unwrap_or_else(time::OffsetDateTime::now_utc),
-            ),
-        },
+        policy_version: version_view(versions, found, true),
     }))
+}
+
+pub(super) fn create_policy_version(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let arn = required(params, "PolicyArn", "policyArn")?;
+    let (text, document) = document_member(params, "PolicyDocument", "policyDocument")?;
+    document
+        .check_identity_policy()
+        .map_err(|e| IamApiError::malformed_policy(e.to_string()))?;
+    if principals::policy_text_size(&text) > MANAGED_POLICY_LIMIT {
+        return Err(IamApiError::limit_exceeded(format!(
+            "Cannot exceed quota for PolicySize: {MANAGED_POLICY_LIMIT}"
+        )));
+    }
+    let set_as_default = super::bool_member(params, "SetAsDefault", "setAsDefault")?;
+    authorize(state, ctx, "iam:CreatePolicyVersion", arn)?;
+    let directory = state.iam.update_directory(|d| {
+        let versions = d
+            .policy_versions
+            .get_mut(arn)
+            .ok_or_else(|| no_such_policy(arn))?;
+        if versions.versions.len() >= VERSIONS_LIMIT {
+            // The message as IAM words it (99designs/iamy#21).
+            return Err(IamApiError::limit_exceeded(
+                "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.".to_owned(),
+            ));
+        }
+        let number = versions.next;
+        versions.next += 1;
+        versions.versions.push(PolicyVersion {
+            number,
+            text,
+            document: Arc::new(document),
+            created: time::OffsetDateTime::now_utc(),
+        });
+        if set_as_default {
+            set_default(d, arn, number)?;
+        }
+        Ok((d.clone(), number))
+    })?;
+    let (directory, number) = directory;
+    let versions = &directory.policy_versions[arn];
+    let created = versions
+        .versions
+        .iter()
+        .find(|v| v.number == number)
+        .ok_or_else(|| no_such_policy(arn))?;
+    // CreatePolicyVersion's answer carries no document (IAM API Reference,
+    // "PolicyVersion": the document is returned only by GetPolicyVersion and
+    // GetAccountAuthorizationDetails).
+    Ok(Output::of(&PolicyVersionResult {
+        policy_version: version_view(versions, created, false),
+    }))
+}
+
+pub(super) fn list_policy_versions(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let arn = required(params, "PolicyArn", "policyArn")?;
+    authorize(state, ctx, "iam:ListPolicyVersions", arn)?;
+    let directory = state.iam.directory();
+    let versions = local_versions(&directory, arn)?;
+    // Newest first, as IAM lists them.
+    let all: Vec<VersionView> = versions
+        .versions
+        .iter()
+        .rev()
+        .map(|v| version_view(versions, v, false))
+        .collect();
+    // Newest first: the key counts down.
+    super::paged(params, "Versions", all, |v| {
+        let number: u32 = v
+            .version_id
+            .strip_prefix('v')
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        format!("{:010}", u32::MAX - number)
+    })
+}
+
+pub(super) fn set_default_policy_version(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let arn = required(params, "PolicyArn", "policyArn")?;
+    let (version, number) = version_member(params)?;
+    authorize(state, ctx, "iam:SetDefaultPolicyVersion", arn)?;
+    state.iam.update_directory(|d| {
+        local_versions(d, arn)?;
+        let number = number.ok_or_else(|| no_such_version(arn, &version))?;
+        set_default(d, arn, number)
+    })?;
+    Ok(Output::of(&()))
+}
+
+pub(super) fn delete_policy_version(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let arn = required(params, "PolicyArn", "policyArn")?;
+    let (version, number) = version_member(params)?;
+    authorize(state, ctx, "iam:DeletePolicyVersion", arn)?;
+    state.iam.update_directory(|d| {
+        let versions = d
+            .policy_versions
+            .get_mut(arn)
+            .ok_or_else(|| no_such_policy(arn))?;
+        let index = versions
+            .versions
+            .iter()
+            .position(|v| Some(v.number) == number)
+            .ok_or_else(|| no_such_version(arn, &version))?;
+        if number == Some(versions.default) {
+            // IAM's words (byu-oit/handel#140, redradrat/aws-iam-operator#13).
+            return Err(IamApiError::delete_conflict(
+                "Cannot delete the default version of a policy.".to_owned(),
+            ));
+        }
+        versions.versions.remove(index);
+        Ok(())
+    })?;
+    Ok(Output::of(&()))
 }
 
 pub(super) fn delete_policy(
@@ -207,9 +664,7 @@ pub(super) fn delete_policy(
     let arn = required(params, "PolicyArn", "policyArn")?;
     authorize(state, ctx, "iam:DeletePolicy", arn)?;
     state.iam.update_directory(|d| {
-        if !d.documents.contains_key(&(arn.to_owned(), version_key())) {
-            return Err(no_such_policy(arn));
-        }
+        let versions = local_versions(d, arn)?;
         let policy = d.managed.get(arn).ok_or_else(|| no_such_policy(arn))?;
         // IAM API Reference, "DeletePolicy": the policy must first be detached from every
         // user, group and role.
@@ -218,15 +673,26 @@ pub(super) fn delete_policy(
                 "Cannot delete a policy attached to entities.".to_owned(),
             ));
         }
+        // ... and its versions other than the default deleted (IAM's words:
+        // rebuy-de/aws-nuke#1).
+        if versions.versions.len() > 1 {
+            return Err(IamApiError::delete_conflict(
+                "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.".to_owned(),
+            ));
+        }
         d.managed.remove(arn);
         d.created.remove(arn);
-        d.documents.retain(|(owner, _), _| owner != arn);
+        d.policy_versions.remove(arn);
         Ok(())
     })?;
     Ok(Output::of(&()))
 }
 
-pub(super) fn attach(
+/// Attach*Policy (`attach`) and Detach*Policy of a user, role or group: the managed
+/// policy's document joins or leaves the owner's policies. Attaching one attached
+/// already changes nothing; detaching one not attached is NoSuchEntity.
+pub(super) fn attachment(
+    attach: bool,
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -235,7 +701,11 @@ pub(super) fn attach(
     let name = owner.name_member(params)?;
     let policy_arn = required(params, "PolicyArn", "policyArn")?;
     let arn = owner.arn(state, name);
-    authorize(state, ctx, &owner.action("Attach"), &arn)?;
+    // iam:PolicyARN: the managed policy attached or detached (Service Authorization
+    // Reference, IAM: Attach/Detach of users, groups and roles).
+    let keys = vec![("iam:PolicyARN".to_owned(), vec![policy_arn.to_owned()])];
+    let verb = if attach { "Attach" } else { "Detach" };
+    super::authorize_keys(state, ctx, &owner.action(verb), &arn, keys)?;
     state.iam.update_directory(|d| {
         let policy = d
             .managed
@@ -244,54 +714,33 @@ pub(super) fn attach(
             .ok_or_else(|| no_such_policy(policy_arn))?;
         let managed = d.managed.clone();
         let (_, policies) = owner.policies_mut(d, name)?;
-        if policies
-            .iter()
-            .any(|p| Arc::ptr_eq(&p.document, &policy.document))
-        {
-            return Ok(());
-        }
-        let attached = policies
-            .iter()
-            .filter(|p| principals::is_managed(&managed, p))
-            .count();
-        if attached >= ATTACHED_LIMIT {
-            let quota = match owner {
-                Owner::User => "PoliciesPerUser",
-                Owner::Role => "PoliciesPerRole",
-            };
-            return Err(IamApiError::limit_exceeded(format!(
-                "Cannot exceed quota for {quota}: {ATTACHED_LIMIT}"
-            )));
-        }
-        policies.push(policy);
-        Ok(())
-    })?;
-    Ok(Output::of(&()))
-}
-
-pub(super) fn detach(
-    owner: Owner,
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = owner.name_member(params)?;
-    let policy_arn = required(params, "PolicyArn", "policyArn")?;
-    let arn = owner.arn(state, name);
-    authorize(state, ctx, &owner.action("Detach"), &arn)?;
-    state.iam.update_directory(|d| {
-        let policy = d
-            .managed
-            .get(policy_arn)
-            .cloned()
-            .ok_or_else(|| no_such_policy(policy_arn))?;
-        let (_, policies) = owner.policies_mut(d, name)?;
-        let before = policies.len();
-        policies.retain(|p| !Arc::ptr_eq(&p.document, &policy.document));
-        if policies.len() == before {
-            return Err(IamApiError::no_such_entity(format!(
-                "Policy {policy_arn} was not found."
-            )));
+        let is_this = |p: &Named| Arc::ptr_eq(&p.document, &policy.document);
+        let attached = policies.iter().any(is_this);
+        match (attach, attached) {
+            (true, true) => {}
+            (true, false) => {
+                let count = policies
+                    .iter()
+                    .filter(|p| principals::is_managed(&managed, p))
+                    .count();
+                if count >= ATTACHED_LIMIT {
+                    let quota = match owner {
+                        Owner::User => "PoliciesPerUser",
+                        Owner::Role => "PoliciesPerRole",
+                        Owner::Group => "PoliciesPerGroup",
+                    };
+                    return Err(IamApiError::limit_exceeded(format!(
+                        "Cannot exceed quota for {quota}: {ATTACHED_LIMIT}"
+                    )));
+                }
+                policies.push(policy.clone());
+            }
+            (false, true) => policies.retain(|p| !is_this(p)),
+            (false, false) => {
+                return Err(IamApiError::no_such_entity(format!(
+                    "Policy {policy_arn} was not found."
+                )))
+            }
         }
         Ok(())
     })?;
@@ -300,16 +749,27 @@ pub(super) fn detach(
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct AttachedView {
+pub(super) struct AttachedView {
     policy_name: String,
     policy_arn: String,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListAttachedResult {
-    attached_policies: Vec<AttachedView>,
-    is_truncated: bool,
+/// The managed policies among `policies`, by ARN.
+pub(super) fn attached_views(d: &Directory, policies: &[Named]) -> Vec<AttachedView> {
+    let mut attached: Vec<AttachedView> = policies
+        .iter()
+        .filter_map(|p| {
+            d.managed
+                .iter()
+                .find(|(_, m)| Arc::ptr_eq(&m.document, &p.document))
+                .map(|(arn, m)| AttachedView {
+                    policy_name: m.name.clone(),
+                    policy_arn: arn.clone(),
+                })
+        })
+        .collect();
+    attached.sort_by(|a, b| a.policy_arn.cmp(&b.policy_arn));
+    attached
 }
 
 pub(super) fn list_attached(
@@ -320,33 +780,31 @@ pub(super) fn list_attached(
 ) -> Result<Output> {
     let name = owner.name_member(params)?;
     let arn = owner.arn(state, name);
-    let action = match owner {
-        Owner::User => "iam:ListAttachedUserPolicies",
-        Owner::Role => "iam:ListAttachedRolePolicies",
-    };
-    authorize(state, ctx, action, &arn)?;
+    authorize(state, ctx, &owner.action("ListAttached"), &arn)?;
     let directory = state.iam.directory();
-    let policies = match owner {
-        Owner::User => directory.users.get(name).map(|u| &u.policies),
-        Owner::Role => directory.roles.get(name).map(|r| &r.policies),
+    let policies = owner.policies(&directory, name)?;
+    let attached = attached_views(&directory, policies);
+    super::paged(params, "AttachedPolicies", attached, |a| {
+        a.policy_arn.clone()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::query::QueryRequest;
+
+    #[test]
+    fn version_ids_are_v_and_a_number() {
+        let of =
+            |id: &str| version_member(&QueryRequest::decode(format!("VersionId={id}").as_bytes()));
+        assert_eq!(of("v3").unwrap(), ("v3".to_owned(), Some(3)));
+        assert_eq!(of("v12").unwrap().1, Some(12));
+        // Valid, but never created here.
+        assert_eq!(of("v2.beta").unwrap().1, None);
+        for bad in ["3", "v0", "v", "V1", "v1x"] {
+            let message = of(bad).unwrap_err().to_string();
+            assert!(message.contains("at 'versionId'"), "{bad}: {message}");
+        }
     }
-    .ok_or_else(|| owner.missing(name))?;
-    let mut attached: Vec<AttachedView> = policies
-        .iter()
-        .filter_map(|p| {
-            directory
-                .managed
-                .iter()
-                .find(|(_, m)| Arc::ptr_eq(&m.document, &p.document))
-                .map(|(arn, m)| AttachedView {
-                    policy_name: m.name.clone(),
-                    policy_arn: arn.clone(),
-                })
-        })
-        .collect();
-    attached.sort_by(|a, b| a.policy_arn.cmp(&b.policy_arn));
-    Ok(Output::of(&ListAttachedResult {
-        attached_policies: attached,
-        is_truncated: false,
-    }))
 }

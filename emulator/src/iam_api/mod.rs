@@ -5,8 +5,12 @@
 //! authorisation at once.
 
 mod attributes;
+mod details;
 mod error;
+mod groups;
 mod managed;
+mod profiles;
+mod simulate;
 
 pub use error::IamApiError;
 
@@ -40,6 +44,8 @@ pub const TARGET_PREFIX: &str = "IAM";
 /// does not count white space").
 const USER_INLINE_LIMIT: usize = 2048;
 const ROLE_INLINE_LIMIT: usize = 10_240;
+/// "Group policy size cannot exceed 5,120 characters" (the same page).
+const GROUP_INLINE_LIMIT: usize = 5120;
 /// The default quota of a trust policy's size (IAM User Guide, "IAM and AWS STS
 /// quotas": role trust policy length, 2,048 characters).
 const TRUST_POLICY_LIMIT: usize = 2048;
@@ -56,10 +62,16 @@ macro_rules! op {
             $f(state, ctx, params)
         })
     };
-    // The operations that are the same for users and roles, told which one they serve.
+    // The operations that share one body, told which one they are: whose policies
+    // (users', roles', groups'), or whether they add or remove.
     ($name:literal, $f:path, $owner:expr) => {
         (concat!("IAM.", $name), |state, ctx, params| {
             $f($owner, state, ctx, params)
+        })
+    };
+    ($name:literal, $f:path, $add:expr, $owner:expr) => {
+        (concat!("IAM.", $name), |state, ctx, params| {
+            $f($add, $owner, state, ctx, params)
         })
     };
 }
@@ -68,37 +80,65 @@ macro_rules! op {
 pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
-        op!("AttachRolePolicy", managed::attach, Owner::Role),
-        op!("AttachUserPolicy", managed::attach, Owner::User),
+        op!("AddRoleToInstanceProfile", profiles::role_membership, true),
+        op!("AddUserToGroup", groups::membership, true),
+        op!("AttachGroupPolicy", managed::attachment, true, Owner::Group),
+        op!("AttachRolePolicy", managed::attachment, true, Owner::Role),
+        op!("AttachUserPolicy", managed::attachment, true, Owner::User),
         op!("CreateAccessKey", create_access_key),
+        op!("CreateGroup", groups::create_group),
+        op!("CreateInstanceProfile", profiles::create_instance_profile),
         op!("CreatePolicy", managed::create_policy),
+        op!("CreatePolicyVersion", managed::create_policy_version),
         op!("CreateRole", create_role),
         op!("CreateUser", create_user),
         op!("DeleteAccessKey", delete_access_key),
+        op!("DeleteGroup", groups::delete_group),
+        op!("DeleteGroupPolicy", delete_policy, Owner::Group),
+        op!("DeleteInstanceProfile", profiles::delete_instance_profile),
         op!("DeletePolicy", managed::delete_policy),
+        op!("DeletePolicyVersion", managed::delete_policy_version),
         op!("DeleteRole", delete_role),
         op!(
             "DeleteRolePermissionsBoundary",
             attributes::delete_boundary,
             Owner::Role
         ),
-        op!("DeleteRolePolicy", delete_role_policy),
+        op!("DeleteRolePolicy", delete_policy, Owner::Role),
         op!("DeleteUser", delete_user),
         op!(
             "DeleteUserPermissionsBoundary",
             attributes::delete_boundary,
             Owner::User
         ),
-        op!("DeleteUserPolicy", delete_user_policy),
-        op!("DetachRolePolicy", managed::detach, Owner::Role),
-        op!("DetachUserPolicy", managed::detach, Owner::User),
+        op!("DeleteUserPolicy", delete_policy, Owner::User),
+        op!(
+            "DetachGroupPolicy",
+            managed::attachment,
+            false,
+            Owner::Group
+        ),
+        op!("DetachRolePolicy", managed::attachment, false, Owner::Role),
+        op!("DetachUserPolicy", managed::attachment, false, Owner::User),
+        op!(
+            "GetAccountAuthorizationDetails",
+            details::get_account_authorization_details
+        ),
+        op!("GetGroup", groups::get_group),
+        op!("GetGroupPolicy", get_policy, Owner::Group),
+        op!("GetInstanceProfile", profiles::get_instance_profile),
         op!("GetPolicy", managed::get_policy),
         op!("GetPolicyVersion", managed::get_policy_version),
         op!("GetRole", get_role),
-        op!("GetRolePolicy", get_role_policy),
+        op!("GetRolePolicy", get_policy, Owner::Role),
         op!("GetUser", get_user),
-        op!("GetUserPolicy", get_user_policy),
+        op!("GetUserPolicy", get_policy, Owner::User),
         op!("ListAccessKeys", list_access_keys),
+        op!(
+            "ListAttachedGroupPolicies",
+            managed::list_attached,
+            Owner::Group
+        ),
         op!(
             "ListAttachedRolePolicies",
             managed::list_attached,
@@ -109,30 +149,59 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
             managed::list_attached,
             Owner::User
         ),
-        op!("ListRolePolicies", list_role_policies),
+        op!("ListEntitiesForPolicy", managed::list_entities_for_policy),
+        op!("ListGroupPolicies", list_policies, Owner::Group),
+        op!("ListGroups", groups::list_groups),
+        op!("ListGroupsForUser", groups::list_groups_for_user),
+        op!("ListInstanceProfiles", profiles::list_instance_profiles),
+        op!(
+            "ListInstanceProfilesForRole",
+            profiles::list_instance_profiles_for_role
+        ),
+        op!("ListPolicies", managed::list_policies),
+        op!("ListPolicyVersions", managed::list_policy_versions),
+        op!("ListRolePolicies", list_policies, Owner::Role),
         op!("ListRoleTags", attributes::list_tags, Owner::Role),
         op!("ListRoles", list_roles),
-        op!("ListUserPolicies", list_user_policies),
+        op!("ListUserPolicies", list_policies, Owner::User),
         op!("ListUserTags", attributes::list_tags, Owner::User),
         op!("ListUsers", list_users),
+        op!("PutGroupPolicy", put_policy, Owner::Group),
         op!(
             "PutRolePermissionsBoundary",
             attributes::put_boundary,
             Owner::Role
         ),
-        op!("PutRolePolicy", put_role_policy),
+        op!("PutRolePolicy", put_policy, Owner::Role),
         op!(
             "PutUserPermissionsBoundary",
             attributes::put_boundary,
             Owner::User
         ),
-        op!("PutUserPolicy", put_user_policy),
+        op!("PutUserPolicy", put_policy, Owner::User),
+        op!(
+            "RemoveRoleFromInstanceProfile",
+            profiles::role_membership,
+            false
+        ),
+        op!("RemoveUserFromGroup", groups::membership, false),
+        op!(
+            "SetDefaultPolicyVersion",
+            managed::set_default_policy_version
+        ),
+        op!("SimulateCustomPolicy", simulate::simulate_custom_policy),
+        op!(
+            "SimulatePrincipalPolicy",
+            simulate::simulate_principal_policy
+        ),
         op!("TagRole", attributes::tag, Owner::Role),
         op!("TagUser", attributes::tag, Owner::User),
         op!("UntagRole", attributes::untag, Owner::Role),
         op!("UntagUser", attributes::untag, Owner::User),
         op!("UpdateAccessKey", update_access_key),
         op!("UpdateAssumeRolePolicy", update_assume_role_policy),
+        op!("UpdateRole", update_role),
+        op!("UpdateRoleDescription", update_role_description),
     ],
     all_operations: crate::generated::iam::OPERATIONS,
 };
@@ -311,10 +380,178 @@ fn document_member(params: &Params, name: &str, field: &str) -> Result<(String, 
     Ok((text.to_owned(), document))
 }
 
+/// A `Bool` member (`SetAsDefault`): `true` or `false`, false when not sent.
+fn bool_member(params: &Params, name: &str, field: &str) -> Result<bool> {
+    match params.get(name) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(validation(field, other, "Member must be a boolean")),
+    }
+}
+
+/// One page of a List* answer: `MaxItems` (1 to 1000, 100 when not sent: IAM API
+/// Reference, e.g. "ListUsers") items from where `Marker` points; `IsTruncated` and the
+/// next `Marker` when more remain. The items come in the ascending order of a key of
+/// each (a name, an id, an ARN) and the marker, opaque to callers, is the key of the
+/// next item: a page resumes at the first item whose key is not below it, so that
+/// entities created or deleted between two calls neither repeat nor hide the others.
+struct Page<T> {
+    items: Vec<T>,
+    is_truncated: bool,
+    marker: Option<String>,
+}
+
+impl<T> Page<T> {
+    fn of(params: &Params, mut all: Vec<T>, key: impl Fn(&T) -> String) -> Result<Self> {
+        let max = match params.get("MaxItems") {
+            None => 100,
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|m| (1..=1000).contains(m))
+                .ok_or_else(|| {
+                    validation(
+                        "maxItems",
+                        text,
+                        "Member must have value between 1 and 1000",
+                    )
+                })?,
+        };
+        let start = match params.get("Marker") {
+            None => 0,
+            Some(marker) => all.partition_point(|item| key(item).as_str() < marker),
+        };
+        let end = start.saturating_add(max).min(all.len());
+        let marker = all.get(end).map(&key);
+        all.truncate(end);
+        let items = all.split_off(start);
+        Ok(Page {
+            items,
+            is_truncated: marker.is_some(),
+            marker,
+        })
+    }
+}
+
+/// The actions on a user or role that carry `iam:PermissionsBoundary`: the boundary the
+/// request sets, or else the one the entity has (Service Authorization Reference,
+/// "Actions, resources, and condition keys for AWS Identity and Access Management";
+/// IAM User Guide, "Permissions boundaries for IAM entities", which delegates user
+/// management under `iam:PermissionsBoundary` with these actions).
+const BOUNDARY_KEYED: &[&str] = &[
+    "iam:AttachRolePolicy",
+    "iam:AttachUserPolicy",
+    "iam:CreateRole",
+    "iam:CreateUser",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteRolePolicy",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:DeleteUserPolicy",
+    "iam:DetachRolePolicy",
+    "iam:DetachUserPolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:PutUserPermissionsBoundary",
+    "iam:PutUserPolicy",
+];
+
+/// Condition keys an operation supplies from its request: name and values.
+type RequestKeys = Vec<(String, Vec<String>)>;
+
+/// The request keys of a `Tags` member: `aws:RequestTag/KEY` and `aws:TagKeys`.
+fn tag_keys(tags: &BTreeMap<String, String>) -> RequestKeys {
+    if tags.is_empty() {
+        return Vec::new();
+    }
+    let mut keys: RequestKeys = vec![("aws:TagKeys".to_owned(), tags.keys().cloned().collect())];
+    keys.extend(
+        tags.iter()
+            .map(|(key, value)| (format!("aws:RequestTag/{key}"), vec![value.clone()])),
+    );
+    keys
+}
+
+/// A List* answer: one page of `all` as the list member `member` (`Users`), with
+/// `IsTruncated` and, when more remain, `Marker`.
+fn paged<T: Serialize>(
+    params: &Params,
+    member: &str,
+    all: Vec<T>,
+    key: impl Fn(&T) -> String,
+) -> Result<Output> {
+    let page = Page::of(params, all, key)?;
+    let mut answer = serde_json::Map::new();
+    answer.insert(member.to_owned(), serde_json::json!(page.items));
+    answer.insert("IsTruncated".to_owned(), page.is_truncated.into());
+    if let Some(marker) = page.marker {
+        answer.insert("Marker".to_owned(), marker.into());
+    }
+    Ok(Output::of(&answer))
+}
+
+/// The entities of one kind whose path (in their ARN, after `:KIND`) starts with the
+/// `PathPrefix` member (`/` by default), sorted by name: what ListUsers, ListRoles,
+/// ListGroups and ListInstanceProfiles list.
+fn by_path<'a, E>(
+    params: &Params,
+    kind: &str,
+    entities: impl Iterator<Item = &'a E>,
+    arn_and_name: impl Fn(&E) -> (&str, &str),
+) -> Vec<&'a E> {
+    let prefix = params.get("PathPrefix").unwrap_or("/");
+    let mut listed: Vec<&E> = entities
+        .filter(|e| path_of(arn_and_name(e).0, kind).starts_with(prefix))
+        .collect();
+    listed.sort_by(|a, b| arn_and_name(a).1.cmp(arn_and_name(b).1));
+    listed
+}
+
 fn authorize(state: &EmulatorState, ctx: &RequestContext, action: &str, arn: &str) -> Result<()> {
+    authorize_keys(state, ctx, action, arn, Vec::new())
+}
+
+/// Authorises `action` on `arn` with IAM's condition keys, computed only when a policy
+/// reads them: the tags of the user or role the ARN names (`iam:ResourceTag/KEY` and
+/// `aws:ResourceTag/KEY`), its permissions boundary (`iam:PermissionsBoundary`, on the
+/// actions of [`BOUNDARY_KEYED`]), and the keys of the request (`request`, which
+/// override: `aws:RequestTag/KEY`, `aws:TagKeys`, `iam:PolicyARN`, the boundary set).
+fn authorize_keys(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    action: &str,
+    arn: &str,
+    request: RequestKeys,
+) -> Result<()> {
     state
         .iam
-        .authorize(ctx, action, arn, &[])
+        .authorize_with(ctx, action, arn, &|keys| {
+            let d = state.iam.directory();
+            let entity = d
+                .users
+                .values()
+                .find(|u| u.arn == arn)
+                .map(|u| (&u.tags, &u.boundary))
+                .or_else(|| {
+                    d.roles
+                        .values()
+                        .find(|r| r.arn == arn)
+                        .map(|r| (&r.tags, &r.boundary))
+                });
+            if let Some((tags, boundary)) = entity {
+                for (key, value) in tags {
+                    keys.insert(&format!("iam:ResourceTag/{key}"), value.clone());
+                    keys.insert(&format!("aws:ResourceTag/{key}"), value.clone());
+                }
+                if BOUNDARY_KEYED.contains(&action) {
+                    if let Some(view) = boundary_view(&d, boundary) {
+                        keys.insert("iam:PermissionsBoundary", view.permissions_boundary_arn);
+                    }
+                }
+            }
+            for (name, values) in &request {
+                keys.insert_many(name, values.clone());
+            }
+        })
         .map_err(|denied| IamApiError::AccessDenied(denied.message))
 }
 
@@ -353,6 +590,33 @@ fn path_of(arn: &str, kind: &str) -> String {
     }
 }
 
+/// The DeleteConflict of an entity that still has policies: managed ones attached
+/// ("must detach all policies first"), else inline ones ("must delete policies first"),
+/// IAM's words as getmoto/moto's iam models give them.
+fn policies_conflict(d: &Directory, policies: &[Named]) -> Result<()> {
+    if policies
+        .iter()
+        .any(|p| principals::is_managed(&d.managed, p))
+    {
+        return Err(IamApiError::delete_conflict(
+            "Cannot delete entity, must detach all policies first.".to_owned(),
+        ));
+    }
+    if !policies.is_empty() {
+        return Err(IamApiError::delete_conflict(
+            "Cannot delete entity, must delete policies first.".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Forgets what the directory keeps of a deleted entity besides itself: its creation
+/// time and its policies' texts.
+fn forget(d: &mut Directory, arn: &str) {
+    d.created.remove(arn);
+    d.documents.retain(|(owner, _), _| owner != arn);
+}
+
 fn created(directory: &Directory, id: &str) -> String {
     query::timestamp(directory.created.get(id).copied().unwrap_or_else(now))
 }
@@ -376,6 +640,18 @@ fn boundary_view(directory: &Directory, boundary: &Option<Named>) -> Option<Boun
             permissions_boundary_type: "PermissionsBoundaryPolicy",
             permissions_boundary_arn: arn.clone(),
         })
+}
+
+/// The condition keys of CreateUser and CreateRole: the tags asked for, and the boundary.
+fn creation_keys(params: &Params, tags: &BTreeMap<String, String>) -> RequestKeys {
+    let mut keys = tag_keys(tags);
+    if let Some(boundary) = params.get("PermissionsBoundary") {
+        keys.push((
+            "iam:PermissionsBoundary".to_owned(),
+            vec![boundary.to_owned()],
+        ));
+    }
+    keys
 }
 
 /// The `PermissionsBoundary` member of CreateUser and CreateRole: a managed policy.
@@ -427,6 +703,7 @@ struct RoleView {
     /// URL-encoded, as IAM answers it (IAM API Reference, "Role").
     assume_role_policy_document: Option<String>,
     max_session_duration: u32,
+    description: Option<String>,
     permissions_boundary: Option<BoundaryView>,
     tags: Option<Vec<TagView>>,
 }
@@ -443,6 +720,7 @@ fn role_view(directory: &Directory, role: &Role) -> RoleView {
             .get(&(role.arn.clone(), principals::TRUST.to_owned()))
             .map(|t| query::url_encode_document(t)),
         max_session_duration: role.max_session_duration,
+        description: role.description.clone(),
         permissions_boundary: boundary_view(directory, &role.boundary),
         tags: tag_views(&role.tags),
     }
@@ -494,7 +772,13 @@ fn create_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
     let path = path_member(params)?;
     let tags = tags_member(params)?;
     let arn = user_arn(state, &path, name);
-    authorize(state, ctx, "iam:CreateUser", &arn)?;
+    authorize_keys(
+        state,
+        ctx,
+        "iam:CreateUser",
+        &arn,
+        creation_keys(params, &tags),
+    )?;
     let directory = state.iam.update_directory(|d| {
         // Names are unique without regard to case (IAM User Guide, "IAM and AWS STS
         // quotas", "IAM name requirements").
@@ -518,6 +802,7 @@ fn create_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
                 policies: Vec::new(),
                 tags,
                 boundary,
+                groups: Vec::new(),
             },
         );
         Ok(d.clone())
@@ -537,29 +822,20 @@ fn get_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Res
     }))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListUsersResult {
-    users: Vec<UserView>,
-    is_truncated: bool,
-}
-
 fn list_users(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
     // ListUsers names no resource type (Service Authorization Reference, "Actions
     // defined by AWS Identity and Access Management").
     authorize(state, ctx, "iam:ListUsers", "*")?;
-    let prefix = params.get("PathPrefix").unwrap_or("/");
     let directory = state.iam.directory();
-    let mut users: Vec<&User> = directory
-        .users
-        .values()
-        .filter(|u| path_of(&u.arn, "user").starts_with(prefix))
-        .collect();
-    users.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Output::of(&ListUsersResult {
-        users: users.iter().map(|u| user_view(&directory, u)).collect(),
-        is_truncated: false,
-    }))
+    let users = by_path(params, "user", directory.users.values(), |u| {
+        (&u.arn, &u.name)
+    });
+    paged(
+        params,
+        "Users",
+        users.iter().map(|u| user_view(&directory, u)).collect(),
+        |u| u.user_name.clone(),
+    )
 }
 
 fn delete_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
@@ -577,15 +853,17 @@ fn delete_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
                 "Cannot delete entity, must delete access keys first.".to_owned(),
             ));
         }
-        if !user.policies.is_empty() {
+        policies_conflict(d, &user.policies)?;
+        // A member of a group is refused too, in IAM's words (mozilla-services/userplex#17:
+        // DeleteUser of a group member).
+        if !user.groups.is_empty() {
             return Err(IamApiError::delete_conflict(
-                "Cannot delete entity, must delete policies first.".to_owned(),
+                "Cannot delete entity, must remove users from group first.".to_owned(),
             ));
         }
         let arn = user.arn.clone();
         d.users.remove(name);
-        d.created.remove(&arn);
-        d.documents.retain(|(owner, _), _| *owner != arn);
+        forget(d, &arn);
         Ok(())
     })?;
     Ok(Output::of(&()))
@@ -680,13 +958,6 @@ struct KeyMetadata {
     create_date: String,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListAccessKeysResult {
-    access_key_metadata: Vec<KeyMetadata>,
-    is_truncated: bool,
-}
-
 fn list_access_keys(
     state: &EmulatorState,
     ctx: &RequestContext,
@@ -710,10 +981,9 @@ fn list_access_keys(
         })
         .collect();
     keys.sort_by(|a, b| a.access_key_id.cmp(&b.access_key_id));
-    Ok(Output::of(&ListAccessKeysResult {
-        access_key_metadata: keys,
-        is_truncated: false,
-    }))
+    paged(params, "AccessKeyMetadata", keys, |k| {
+        k.access_key_id.clone()
+    })
 }
 
 /// The key `AccessKeyId` names, which must belong to the user.
@@ -838,22 +1108,16 @@ fn create_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
         "AssumeRolePolicyDocument",
         "assumeRolePolicyDocument",
     )?;
-    let max = match params.get("MaxSessionDuration") {
-        None => 3600,
-        Some(value) => value
-            .parse::<u32>()
-            .ok()
-            .filter(|m| (3600..=43200).contains(m))
-            .ok_or_else(|| {
-                validation(
-                    "maxSessionDuration",
-                    value,
-                    "Member must have value between 3600 and 43200",
-                )
-            })?,
-    };
+    let max = max_session_member(params)?.unwrap_or(3600);
+    let description = description_member(params, true)?;
     let arn = role_arn(state, &path, name);
-    authorize(state, ctx, "iam:CreateRole", &arn)?;
+    authorize_keys(
+        state,
+        ctx,
+        "iam:CreateRole",
+        &arn,
+        creation_keys(params, &tags),
+    )?;
     let directory = state.iam.update_directory(|d| {
         if d.roles.keys().any(|n| n.eq_ignore_ascii_case(name)) {
             return Err(IamApiError::already_exists(format!(
@@ -875,6 +1139,7 @@ fn create_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
                 max_session_duration: max,
                 tags,
                 boundary,
+                description,
             },
         );
         Ok(d.clone())
@@ -894,28 +1159,19 @@ fn get_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Res
     }))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListRolesResult {
-    roles: Vec<RoleView>,
-    is_truncated: bool,
-}
-
 fn list_roles(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
     // ListRoles names no resource type (Service Authorization Reference).
     authorize(state, ctx, "iam:ListRoles", "*")?;
-    let prefix = params.get("PathPrefix").unwrap_or("/");
     let directory = state.iam.directory();
-    let mut roles: Vec<&Role> = directory
-        .roles
-        .values()
-        .filter(|r| path_of(&r.arn, "role").starts_with(prefix))
-        .collect();
-    roles.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Output::of(&ListRolesResult {
-        roles: roles.iter().map(|r| role_view(&directory, r)).collect(),
-        is_truncated: false,
-    }))
+    let roles = by_path(params, "role", directory.roles.values(), |r| {
+        (&r.arn, &r.name)
+    });
+    paged(
+        params,
+        "Roles",
+        roles.iter().map(|r| role_view(&directory, r)).collect(),
+        |r| r.role_name.clone(),
+    )
 }
 
 fn delete_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
@@ -924,20 +1180,111 @@ fn delete_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
     authorize(state, ctx, "iam:DeleteRole", &arn)?;
     state.iam.update_directory(|d| {
         let role = d.roles.get(name).ok_or_else(|| no_such_role(name))?;
-        // IAM API Reference, "DeleteRole": inline policies must be deleted and managed
-        // policies detached first (DeleteConflict).
-        if !role.policies.is_empty() {
+        // IAM API Reference, "DeleteRole": the role must first be removed from its
+        // instance profiles, its managed policies detached and its inline policies
+        // deleted (DeleteConflict, in that order and IAM's words as getmoto/moto's iam
+        // models give them).
+        if d.instance_profiles
+            .values()
+            .any(|p| p.roles.iter().any(|r| r == name))
+        {
             return Err(IamApiError::delete_conflict(
-                "Cannot delete entity, must delete policies first.".to_owned(),
+                "Cannot delete entity, must remove roles from instance profile first.".to_owned(),
             ));
         }
+        policies_conflict(d, &role.policies)?;
         let arn = role.arn.clone();
         d.roles.remove(name);
-        d.created.remove(&arn);
-        d.documents.retain(|(owner, _), _| *owner != arn);
+        forget(d, &arn);
         Ok(())
     })?;
     Ok(Output::of(&()))
+}
+
+/// The `MaxSessionDuration` member: 3,600 to 43,200 seconds (IAM API Reference,
+/// "CreateRole").
+fn max_session_member(params: &Params) -> Result<Option<u32>> {
+    let Some(value) = params.get("MaxSessionDuration") else {
+        return Ok(None);
+    };
+    value
+        .parse::<u32>()
+        .ok()
+        .filter(|m| (3600..=43200).contains(m))
+        .map(Some)
+        .ok_or_else(|| {
+            validation(
+                "maxSessionDuration",
+                value,
+                "Member must have value between 3600 and 43200",
+            )
+        })
+}
+
+/// The `Description` member: at most 1,000 characters, for a role (`of_role`) of
+/// `[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*` (the model's roleDescriptionType;
+/// its policyDescriptionType has no pattern).
+fn description_member(params: &Params, of_role: bool) -> Result<Option<String>> {
+    let Some(text) = params.get("Description") else {
+        return Ok(None);
+    };
+    if text.chars().count() > 1000 {
+        return Err(validation(
+            "description",
+            text,
+            "Member must have length less than or equal to 1000",
+        ));
+    }
+    let allowed = |c: char| matches!(c, '\u{9}' | '\u{a}' | '\u{d}' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}');
+    if of_role && !text.chars().all(allowed) {
+        return Err(validation(
+            "description",
+            text,
+            "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
+        ));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// UpdateRole: the role's description and longest session, each when sent.
+fn update_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
+    let name = name_member(params, "RoleName", "roleName", 64)?;
+    let description = description_member(params, true)?;
+    let max = max_session_member(params)?;
+    let (_, arn) = named_role(state, name);
+    authorize(state, ctx, "iam:UpdateRole", &arn)?;
+    state.iam.update_directory(|d| {
+        let role = d.roles.get_mut(name).ok_or_else(|| no_such_role(name))?;
+        if description.is_some() {
+            role.description = description;
+        }
+        if let Some(max) = max {
+            role.max_session_duration = max;
+        }
+        Ok(())
+    })?;
+    Ok(Output::of(&()))
+}
+
+/// UpdateRoleDescription: the description, answered with the role.
+fn update_role_description(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let name = name_member(params, "RoleName", "roleName", 64)?;
+    required(params, "Description", "description")?;
+    let description = description_member(params, true)?;
+    let (_, arn) = named_role(state, name);
+    authorize(state, ctx, "iam:UpdateRoleDescription", &arn)?;
+    let directory = state.iam.update_directory(|d| {
+        let role = d.roles.get_mut(name).ok_or_else(|| no_such_role(name))?;
+        role.description = description;
+        Ok(d.clone())
+    })?;
+    Ok(Output::of(&RoleResult {
+        role: role_view(&directory, &directory.roles[name]),
+    }))
 }
 
 fn update_assume_role_policy(
@@ -967,6 +1314,7 @@ fn update_assume_role_policy(
 enum Owner {
     User,
     Role,
+    Group,
 }
 
 impl Owner {
@@ -974,6 +1322,7 @@ impl Owner {
         match self {
             Owner::User => "user",
             Owner::Role => "role",
+            Owner::Group => "group",
         }
     }
 
@@ -981,6 +1330,7 @@ impl Owner {
         match self {
             Owner::User => name_member(params, "UserName", "userName", 128),
             Owner::Role => name_member(params, "RoleName", "roleName", 64),
+            Owner::Group => name_member(params, "GroupName", "groupName", 128),
         }
     }
 
@@ -988,15 +1338,22 @@ impl Owner {
         match self {
             Owner::User => named_user(state, name).1,
             Owner::Role => named_role(state, name).1,
+            Owner::Group => groups::named_group(state, name).1,
         }
     }
 
-    /// The IAM action of a policy operation on a user or role (`Put` + `UserPolicy`:
-    /// Put, Get, Delete, Attach, Detach).
+    /// The IAM action of a policy operation on a user, role or group (`Put` +
+    /// `UserPolicy`: Put, Get, Delete, Attach, Detach; `List` + `UserPolicies`).
     fn action(self, verb: &str) -> String {
-        match self {
-            Owner::User => format!("iam:{verb}UserPolicy"),
-            Owner::Role => format!("iam:{verb}RolePolicy"),
+        let noun = match self {
+            Owner::User => "User",
+            Owner::Role => "Role",
+            Owner::Group => "Group",
+        };
+        match verb {
+            "List" => format!("iam:List{noun}Policies"),
+            "ListAttached" => format!("iam:ListAttached{noun}Policies"),
+            _ => format!("iam:{verb}{noun}Policy"),
         }
     }
 
@@ -1004,7 +1361,18 @@ impl Owner {
         match self {
             Owner::User => no_such_user(name),
             Owner::Role => no_such_role(name),
+            Owner::Group => groups::no_such_group(name),
         }
+    }
+
+    /// The owner's policies, inline and attached.
+    fn policies<'a>(self, d: &'a Directory, name: &str) -> Result<&'a Vec<Named>> {
+        match self {
+            Owner::User => d.users.get(name).map(|u| &u.policies),
+            Owner::Role => d.roles.get(name).map(|r| &r.policies),
+            Owner::Group => d.groups.get(name).map(|g| &g.policies),
+        }
+        .ok_or_else(|| self.missing(name))
     }
 
     /// The owner's ARN and policies, mutable.
@@ -1022,6 +1390,10 @@ impl Owner {
                 .roles
                 .get_mut(name)
                 .map(|r| (r.arn.clone(), &mut r.policies)),
+            Owner::Group => d
+                .groups
+                .get_mut(name)
+                .map(|g| (g.arn.clone(), &mut g.policies)),
         }
         .ok_or_else(|| self.missing(name))
     }
@@ -1030,6 +1402,7 @@ impl Owner {
         match self {
             Owner::User => USER_INLINE_LIMIT,
             Owner::Role => ROLE_INLINE_LIMIT,
+            Owner::Group => GROUP_INLINE_LIMIT,
         }
     }
 
@@ -1116,13 +1489,7 @@ fn get_policy(
     let arn = owner.arn(state, name);
     authorize(state, ctx, &owner.action("Get"), &arn)?;
     let directory = state.iam.directory();
-    let exists = match owner {
-        Owner::User => directory.users.contains_key(name),
-        Owner::Role => directory.roles.contains_key(name),
-    };
-    if !exists {
-        return Err(owner.missing(name));
-    }
+    owner.policies(&directory, name)?;
     let text = directory
         .documents
         .get(&(arn, principals::inline_key(policy)))
@@ -1136,6 +1503,11 @@ fn get_policy(
         }),
         Owner::Role => Output::of(&RolePolicyResult {
             role_name: name.to_owned(),
+            policy_name: policy.to_owned(),
+            policy_document: document,
+        }),
+        Owner::Group => Output::of(&groups::GroupPolicyResult {
+            group_name: name.to_owned(),
             policy_name: policy.to_owned(),
             policy_document: document,
         }),
@@ -1168,13 +1540,6 @@ fn delete_policy(
     Ok(Output::of(&()))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListPoliciesResult {
-    policy_names: Vec<String>,
-    is_truncated: bool,
-}
-
 fn list_policies(
     owner: Owner,
     state: &EmulatorState,
@@ -1183,52 +1548,16 @@ fn list_policies(
 ) -> Result<Output> {
     let name = owner.name_member(params)?;
     let arn = owner.arn(state, name);
-    let action = match owner {
-        Owner::User => "iam:ListUserPolicies",
-        Owner::Role => "iam:ListRolePolicies",
-    };
-    authorize(state, ctx, action, &arn)?;
+    authorize(state, ctx, &owner.action("List"), &arn)?;
     let directory = state.iam.directory();
-    let policies = match owner {
-        Owner::User => directory.users.get(name).map(|u| &u.policies),
-        Owner::Role => directory.roles.get(name).map(|r| &r.policies),
-    }
-    .ok_or_else(|| owner.missing(name))?;
+    let policies = owner.policies(&directory, name)?;
     let mut names: Vec<String> = policies
         .iter()
         .filter(|p| !principals::is_managed(&directory.managed, p))
         .map(|p| p.name.clone())
         .collect();
     names.sort();
-    Ok(Output::of(&ListPoliciesResult {
-        policy_names: names,
-        is_truncated: false,
-    }))
-}
-
-fn put_user_policy(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    put_policy(Owner::User, s, c, p)
-}
-fn put_role_policy(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    put_policy(Owner::Role, s, c, p)
-}
-fn get_user_policy(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    get_policy(Owner::User, s, c, p)
-}
-fn get_role_policy(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    get_policy(Owner::Role, s, c, p)
-}
-fn delete_user_policy(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    delete_policy(Owner::User, s, c, p)
-}
-fn delete_role_policy(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    delete_policy(Owner::Role, s, c, p)
-}
-fn list_user_policies(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    list_policies(Owner::User, s, c, p)
-}
-fn list_role_policies(s: &EmulatorState, c: &RequestContext, p: &Params) -> Result<Output> {
-    list_policies(Owner::Role, s, c, p)
+    paged(params, "PolicyNames", names, String::clone)
 }
 
 #[cfg(test)]
@@ -1241,6 +1570,47 @@ mod tests {
         let mut all = TABLE.all_operations.to_vec();
         all.sort_unstable();
         assert_eq!(all, crate::generated::iam::OPERATIONS);
+    }
+
+    #[test]
+    fn pages_follow_their_markers_to_the_end() {
+        let params = |body: &str| QueryRequest::decode(body.as_bytes());
+        let key = |n: &u32| format!("{n:03}");
+        let all = || vec![1, 2, 3, 4, 5];
+        let page = Page::of(&params("MaxItems=2"), all(), key).unwrap();
+        assert_eq!((page.items, page.is_truncated), (vec![1, 2], true));
+        let marker = page.marker.unwrap();
+        let next = Page::of(&params(&format!("MaxItems=2&Marker={marker}")), all(), key);
+        assert_eq!(next.unwrap().items, vec![3, 4]);
+        // An item created before the marker, or the marked one deleted, changes
+        // nothing after it.
+        let changed = vec![1, 2, 3, 4, 5, 6]
+            .into_iter()
+            .filter(|n| *n != 3)
+            .collect();
+        let resumed = Page::of(
+            &params(&format!("MaxItems=2&Marker={marker}")),
+            changed,
+            key,
+        );
+        assert_eq!(resumed.unwrap().items, vec![4, 5]);
+        let last = Page::of(&params("MaxItems=2&Marker=005"), all(), key).unwrap();
+        assert_eq!(
+            (last.items, last.is_truncated, last.marker),
+            (vec![5], false, None)
+        );
+        assert!(Page::of(&params("MaxItems=0"), all(), key).is_err());
+        assert!(Page::of(&params("Marker=999"), all(), key)
+            .unwrap()
+            .items
+            .is_empty());
+        assert_eq!(
+            Page::of(&params(""), (0..150).collect(), key)
+                .unwrap()
+                .items
+                .len(),
+            100
+        );
     }
 
     #[test]

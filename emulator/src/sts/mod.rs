@@ -5,6 +5,7 @@ use crate::context::RequestContext;
 use crate::dispatch::{DispatchTable, Lookup};
 use crate::iam::principals::SessionTags;
 use crate::protocol::query::{self, Output, QueryRequest};
+use crate::protocol::validation::Validator;
 use crate::protocol::AwsError;
 use crate::state::EmulatorState;
 use axum::http::StatusCode;
@@ -97,6 +98,12 @@ pub static TABLE: DispatchTable<StsError, QueryRequest, Output> = DispatchTable 
         (
             "AWSSecurityTokenServiceV20110615.AssumeRole",
             |state, ctx, request| assume_role(state, ctx, request).map(|out| Output::of(&out)),
+        ),
+        (
+            "AWSSecurityTokenServiceV20110615.GetAccessKeyInfo",
+            |state, ctx, request| {
+                get_access_key_info(state, ctx, request).map(|out| Output::of(&out))
+            },
         ),
         (
             "AWSSecurityTokenServiceV20110615.GetCallerIdentity",
@@ -236,6 +243,42 @@ fn get_session_token(
             session_token: key.session_token.clone().unwrap_or_default(),
             expiration: key.expires.map(query::timestamp).unwrap_or_default(),
         },
+    })
+}
+
+/// GetAccessKeyInfo's output.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetAccessKeyInfoResult {
+    account: String,
+}
+
+/// The account an access key id belongs to (STS API Reference, "GetAccessKeyInfo"),
+/// authorised as `sts:GetAccessKeyInfo` on no resource (Service Authorization
+/// Reference). Every key the emulator knows, long-term or temporary, is of its one
+/// account; an unknown key acts as that account's root where the emulator accepts it,
+/// so it is answered with that account too.
+fn get_access_key_info(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<GetAccessKeyInfoResult, StsError> {
+    let mut v = Validator::new();
+    let id = params.get("AccessKeyId");
+    v.required("accessKeyId", &id);
+    if let Some(id) = id {
+        // The model's accessKeyIdType: 16 to 128 of `[\w]*`.
+        v.length("accessKeyId", id, 16, 128);
+        let ok = id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        v.pattern("accessKeyId", Some(id), ok, "[\\w]*");
+    }
+    v.finish().map_err(StsError::Validation)?;
+    state
+        .iam
+        .authorize(ctx, "sts:GetAccessKeyInfo", "*", &[])
+        .map_err(|denied| StsError::AccessDenied(denied.message))?;
+    Ok(GetAccessKeyInfoResult {
+        account: state.iam.account.clone(),
     })
 }
 
@@ -431,50 +474,31 @@ fn passed_tags(params: &Params) -> Result<SessionTags, StsError> {
     })
 }
 
-/// An optional string member checked against the model's length and character set
-/// (`ExternalId`: 2 to 1224 of `[\w+=,.@:/-]`; `SourceIdentity`: 2 to 64 of
-/// `[\w+=,.@-]`, STS API Reference, "AssumeRole").
-fn checked_member<'a>(
-    params: &'a Params,
-    name: &str,
+/// A string member checked against the model's length and character set, each broken
+/// constraint reported (`RoleSessionName` and `SourceIdentity`: 2 to 64 of
+/// `[\w+=,.@-]*`; `ExternalId`: 2 to 1224 of `[\w+=,.@:/-]*`, STS API Reference,
+/// "AssumeRole"), when present.
+fn text_member(
+    v: &mut Validator,
     field: &str,
+    value: Option<&str>,
+    min: usize,
     max: usize,
     extra: &str,
-) -> Result<Option<&'a str>, StsError> {
-    let Some(value) = params.get(name) else {
-        return Ok(None);
+) {
+    let Some(value) = value else {
+        return;
     };
-    let count = value.chars().count();
-    if count < 2 {
-        return Err(validation(
-            field,
-            value,
-            "Member must have length greater than or equal to 2",
-        ));
-    }
-    if count > max {
-        return Err(validation(
-            field,
-            value,
-            &format!("Member must have length less than or equal to {max}"),
-        ));
-    }
-    if !value
+    v.length(field, value, min, max);
+    let ok = value
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) || extra.contains(c))
-    {
-        let pattern = if extra.is_empty() {
-            "[\\w+=,.@-]*"
-        } else {
-            "[\\w+=,.@:\\/-]*"
-        };
-        return Err(validation(
-            field,
-            value,
-            &format!("Member must satisfy regular expression pattern: {pattern}"),
-        ));
-    }
-    Ok(Some(value))
+        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) || extra.contains(c));
+    let shown = if extra.is_empty() {
+        "[\\w+=,.@-]*"
+    } else {
+        "[\\w+=,.@:\\/-]*"
+    };
+    v.pattern(field, Some(value), ok, shown);
 }
 
 /// The packed budgets this emulator assumes for session policies (the inline `Policy`
@@ -559,46 +583,36 @@ fn assume_role(
     ctx: &RequestContext,
     params: &Params,
 ) -> Result<AssumeRoleResult, StsError> {
-    let role_arn = params.get("RoleArn").unwrap_or("");
-    let session = params.get("RoleSessionName").unwrap_or("");
-    if role_arn.is_empty() {
-        return Err(validation("roleArn", "null", "Member must not be null"));
+    // Every member's constraints are checked and every failure named, each by the
+    // constraint it breaks (the model's: `roleArn` 20 to 2048 characters,
+    // `roleSessionName` 2 to 64 of `[\w+=,.@-]*`, ...), as AWS's validation reports
+    // them ("2 validation errors detected: ...; ...").
+    let mut v = Validator::new();
+    let role_arn = params.get("RoleArn");
+    let session = params.get("RoleSessionName");
+    v.required("roleArn", &role_arn);
+    if let Some(arn) = role_arn {
+        v.length("roleArn", arn, 20, 2048);
     }
-    if session.is_empty() {
-        return Err(validation(
-            "roleSessionName",
-            "null",
-            "Member must not be null",
-        ));
-    }
-    if !(2..=64).contains(&session.len())
-        || !session
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
-    {
-        return Err(validation(
-            "roleSessionName",
-            session,
-            "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
-        ));
-    }
-    let session_policies = session_policies(state, params)?;
-    let passed = passed_tags(params)?;
-    let external_id = checked_member(params, "ExternalId", "externalId", 1224, ":/")?;
-    let source_identity = checked_member(params, "SourceIdentity", "sourceIdentity", 64, "")?;
+    v.required("roleSessionName", &session);
+    text_member(&mut v, "roleSessionName", session, 2, 64, "");
+    let external_id = params.get("ExternalId");
+    text_member(&mut v, "externalId", external_id, 2, 1224, ":/");
+    let source_identity = params.get("SourceIdentity");
+    text_member(&mut v, "sourceIdentity", source_identity, 2, 64, "");
     let duration: u32 = match params.get("DurationSeconds") {
         None => 3600,
         Some(text) => text
             .parse()
             .map_err(|_| validation("durationSeconds", text, "Member must be an integer"))?,
     };
-    if duration < 900 {
-        return Err(validation(
-            "durationSeconds",
-            &duration.to_string(),
-            "Member must have value greater than or equal to 900",
-        ));
-    }
+    // The model's roleDurationSecondsType: 900 to 43200 (the role's own maximum is
+    // checked once the role is known).
+    v.range("durationSeconds", Some(i64::from(duration)), 900, 43_200);
+    v.finish().map_err(StsError::Validation)?;
+    let (role_arn, session) = (role_arn.unwrap_or(""), session.unwrap_or(""));
+    let session_policies = session_policies(state, params)?;
+    let passed = passed_tags(params)?;
     let iam = &state.iam;
     // Both refusals are AWS's rules rather than a policy's, but authorisation decisions
     // all the same: recorded, and the first one let through under soft enforcement (a
@@ -810,6 +824,73 @@ mod tests {
             Ok(out) => Ok(out.credentials.access_key_id),
             Err(e) => Err(e.code().to_owned()),
         }
+    }
+
+    /// Each broken constraint is named: a one-character session name breaks the minimum
+    /// length (its characters are allowed); one with a space and too long breaks both.
+    #[test]
+    fn validation_names_each_constraint_that_failed() {
+        let state = chain_world();
+        let key = state.iam.lookup_key("AKIACHAINTAGS0000001").unwrap();
+        let caller = state.iam.caller_for(&key).unwrap();
+        let ctx = RequestContext::new("us-east-1", "123456789012", caller, None);
+        let call = |body: &str| {
+            assume_role(&state, &ctx, &QueryRequest::decode(body.as_bytes()))
+                .err()
+                .map(|e| e.message())
+        };
+        let role = "RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Ffirst";
+        assert_eq!(
+            call(&format!("{role}&RoleSessionName=a")).unwrap(),
+            "1 validation error detected: Value 'a' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2"
+        );
+        let long = format!("{} x", "s".repeat(70));
+        let message = call(&format!(
+            "{role}&RoleSessionName={}",
+            long.replace(' ', "+")
+        ))
+        .unwrap();
+        assert!(
+            message.starts_with("2 validation errors detected: "),
+            "{message}"
+        );
+        assert!(message.contains("Member must have length less than or equal to 64"));
+        assert!(message.contains("regular expression pattern: [\\w+=,.@-]*"));
+        assert_eq!(
+            call("RoleSessionName=ok").unwrap(),
+            "1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null"
+        );
+        assert_eq!(
+            call(&format!("{role}&RoleSessionName=a&DurationSeconds=60")).unwrap(),
+            "2 validation errors detected: Value 'a' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2; Value '60' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
+        );
+        assert!(call(&format!("{role}&RoleSessionName=ok&ExternalId=x")).unwrap().contains(
+            "Value 'x' at 'externalId' failed to satisfy constraint: Member must have length greater than or equal to 2"
+        ));
+        // GetAccessKeyInfo: the account of a key, its id checked as the model says, for
+        // a caller allowed sts:GetAccessKeyInfo (the root; the user is not).
+        let info =
+            |body: &str| get_access_key_info(&state, &ctx, &QueryRequest::decode(body.as_bytes()));
+        assert_eq!(
+            info("AccessKeyId=AKIACHAINTAGS0000001").unwrap_err().code(),
+            "AccessDenied"
+        );
+        let root = RequestContext::new(
+            "us-east-1",
+            "123456789012",
+            crate::context::Caller::account_root("123456789012", None),
+            None,
+        );
+        let answer = get_access_key_info(
+            &state,
+            &root,
+            &QueryRequest::decode(b"AccessKeyId=AKIACHAINTAGS0000001"),
+        );
+        assert_eq!(answer.unwrap().account, "123456789012");
+        assert_eq!(
+            info("AccessKeyId=AKIA").unwrap_err().message(),
+            "1 validation error detected: Value 'AKIA' at 'accessKeyId' failed to satisfy constraint: Member must have length greater than or equal to 16"
+        );
     }
 
     /// Transitive tags pass down a role chain, other session tags do not, and an

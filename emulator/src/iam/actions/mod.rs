@@ -777,6 +777,13 @@ pub const STS: &[Operation] = &[
         ],
     },
     Operation {
+        name: "GetAccessKeyInfo",
+        actions: &["sts:GetAccessKeyInfo"],
+        resource: "none (*)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
         name: "GetCallerIdentity",
         actions: &[],
         resource: "none",
@@ -794,32 +801,67 @@ pub const STS: &[Operation] = &[
     },
 ];
 
-/// IAM (the IAM API, `iam_api`): each operation authorises its own action on the user or
-/// role it names (Service Authorization Reference, "Actions, resources, and condition keys
-/// for AWS Identity and Access Management"). The Reference's `iam:ResourceTag/${TagKey}`,
-/// `aws:RequestTag/${TagKey}`, `aws:TagKeys`, `iam:PermissionsBoundary` and `iam:PolicyARN`
-/// are not supplied yet.
+/// IAM (the IAM API, `iam_api`): each operation authorises its own action on the user,
+/// role, group, policy or instance profile it names (Service Authorization Reference,
+/// "Actions, resources, and condition keys for AWS Identity and Access Management"),
+/// with the Reference's `iam:ResourceTag/${TagKey}` (and `aws:ResourceTag/${TagKey}`) of
+/// a user or role, `iam:PermissionsBoundary`, `iam:PolicyARN`, `aws:RequestTag/${TagKey}`
+/// and `aws:TagKeys` (`iam_api::authorize_keys`). Tags of groups, policies and instance
+/// profiles are not kept, so their operations have no tag keys.
 pub const IAM: &[Operation] = &[
     Operation {
         name: "AttachRolePolicy",
         actions: &["iam:AttachRolePolicy"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[
+            key(
+                "iam:PermissionsBoundary",
+                "the boundary of the user or role named, if any",
+            ),
+            key("iam:PolicyARN", "the PolicyArn member"),
+        ],
     },
     Operation {
         name: "AttachUserPolicy",
         actions: &["iam:AttachUserPolicy"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[
+            key(
+                "iam:PermissionsBoundary",
+                "the boundary of the user or role named, if any",
+            ),
+            key("iam:PolicyARN", "the PolicyArn member"),
+        ],
     },
     Operation {
         name: "CreatePolicy",
         actions: &["iam:CreatePolicy"],
         resource: "policy (arn:aws:iam::ACCOUNT:policy/PATH/NAME)",
         resource_keys: &[],
-        keys: &[],
+        keys: &[
+            key("aws:RequestTag/${TagKey}", "the Tags members (not kept)"),
+            key("aws:TagKeys", "the keys of Tags"),
+        ],
     },
     Operation {
         name: "DeletePolicy",
@@ -832,15 +874,45 @@ pub const IAM: &[Operation] = &[
         name: "DetachRolePolicy",
         actions: &["iam:DetachRolePolicy"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[
+            key(
+                "iam:PermissionsBoundary",
+                "the boundary of the user or role named, if any",
+            ),
+            key("iam:PolicyARN", "the PolicyArn member"),
+        ],
     },
     Operation {
         name: "DetachUserPolicy",
         actions: &["iam:DetachUserPolicy"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[
+            key(
+                "iam:PermissionsBoundary",
+                "the boundary of the user or role named, if any",
+            ),
+            key("iam:PolicyARN", "the PolicyArn member"),
+        ],
     },
     Operation {
         name: "GetPolicy",
@@ -860,85 +932,211 @@ pub const IAM: &[Operation] = &[
         name: "ListAttachedRolePolicies",
         actions: &["iam:ListAttachedRolePolicies"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "ListAttachedUserPolicies",
         actions: &["iam:ListAttachedUserPolicies"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "DeleteRolePermissionsBoundary",
         actions: &["iam:DeleteRolePermissionsBoundary"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key(
+            "iam:PermissionsBoundary",
+            "the boundary of the user or role named, if any",
+        )],
     },
     Operation {
         name: "DeleteUserPermissionsBoundary",
         actions: &["iam:DeleteUserPermissionsBoundary"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key(
+            "iam:PermissionsBoundary",
+            "the boundary of the user or role named, if any",
+        )],
     },
     Operation {
         name: "ListRoleTags",
         actions: &["iam:ListRoleTags"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "ListUserTags",
         actions: &["iam:ListUserTags"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "PutRolePermissionsBoundary",
         actions: &["iam:PutRolePermissionsBoundary"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key(
+            "iam:PermissionsBoundary",
+            "the PermissionsBoundary member",
+        )],
     },
     Operation {
         name: "PutUserPermissionsBoundary",
         actions: &["iam:PutUserPermissionsBoundary"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key(
+            "iam:PermissionsBoundary",
+            "the PermissionsBoundary member",
+        )],
     },
     Operation {
         name: "TagRole",
         actions: &["iam:TagRole"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[
+            key("aws:RequestTag/${TagKey}", "the Tags members"),
+            key("aws:TagKeys", "the keys of Tags (TagKeys for Untag*)"),
+        ],
     },
     Operation {
         name: "TagUser",
         actions: &["iam:TagUser"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[
+            key("aws:RequestTag/${TagKey}", "the Tags members"),
+            key("aws:TagKeys", "the keys of Tags (TagKeys for Untag*)"),
+        ],
     },
     Operation {
         name: "UntagRole",
         actions: &["iam:UntagRole"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key("aws:TagKeys", "the keys of Tags (TagKeys for Untag*)")],
     },
     Operation {
         name: "UntagUser",
         actions: &["iam:UntagUser"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key("aws:TagKeys", "the keys of Tags (TagKeys for Untag*)")],
     },
     Operation {
         name: "CreateAccessKey",
@@ -952,90 +1150,203 @@ pub const IAM: &[Operation] = &[
         actions: &["iam:CreateRole"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
         resource_keys: &[],
-        keys: &[],
+        keys: &[
+            key("iam:PermissionsBoundary", "the PermissionsBoundary member"),
+            key("aws:RequestTag/${TagKey}", "the Tags members"),
+            key("aws:TagKeys", "the keys of Tags (TagKeys for Untag*)"),
+        ],
     },
     Operation {
         name: "CreateUser",
         actions: &["iam:CreateUser"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
         resource_keys: &[],
-        keys: &[],
+        keys: &[
+            key("iam:PermissionsBoundary", "the PermissionsBoundary member"),
+            key("aws:RequestTag/${TagKey}", "the Tags members"),
+            key("aws:TagKeys", "the keys of Tags (TagKeys for Untag*)"),
+        ],
     },
     Operation {
         name: "DeleteAccessKey",
         actions: &["iam:DeleteAccessKey"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "DeleteRole",
         actions: &["iam:DeleteRole"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "DeleteRolePolicy",
         actions: &["iam:DeleteRolePolicy"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key(
+            "iam:PermissionsBoundary",
+            "the boundary of the user or role named, if any",
+        )],
     },
     Operation {
         name: "DeleteUser",
         actions: &["iam:DeleteUser"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "DeleteUserPolicy",
         actions: &["iam:DeleteUserPolicy"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key(
+            "iam:PermissionsBoundary",
+            "the boundary of the user or role named, if any",
+        )],
     },
     Operation {
         name: "GetRole",
         actions: &["iam:GetRole"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "GetRolePolicy",
         actions: &["iam:GetRolePolicy"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "GetUser",
         actions: &["iam:GetUser"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "GetUserPolicy",
         actions: &["iam:GetUserPolicy"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "ListAccessKeys",
         actions: &["iam:ListAccessKeys"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "ListRolePolicies",
         actions: &["iam:ListRolePolicies"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
@@ -1049,7 +1360,16 @@ pub const IAM: &[Operation] = &[
         name: "ListUserPolicies",
         actions: &["iam:ListUserPolicies"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
@@ -1063,27 +1383,338 @@ pub const IAM: &[Operation] = &[
         name: "PutRolePolicy",
         actions: &["iam:PutRolePolicy"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key(
+            "iam:PermissionsBoundary",
+            "the boundary of the user or role named, if any",
+        )],
     },
     Operation {
         name: "PutUserPolicy",
         actions: &["iam:PutUserPolicy"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
-        keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[key(
+            "iam:PermissionsBoundary",
+            "the boundary of the user or role named, if any",
+        )],
     },
     Operation {
         name: "UpdateAccessKey",
         actions: &["iam:UpdateAccessKey"],
         resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
-        resource_keys: &[],
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
         keys: &[],
     },
     Operation {
         name: "UpdateAssumeRolePolicy",
         actions: &["iam:UpdateAssumeRolePolicy"],
         resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[],
+    },
+    Operation {
+        name: "AddUserToGroup",
+        actions: &["iam:AddUserToGroup"],
+        resource: "group (arn:aws:iam::ACCOUNT:group/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "AttachGroupPolicy",
+        actions: &["iam:AttachGroupPolicy"],
+        resource: "group (arn:aws:iam::ACCOUNT:group/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[key("iam:PolicyARN", "the PolicyArn member")],
+    },
+    Operation {
+        name: "CreateGroup",
+        actions: &["iam:CreateGroup"],
+        resource: "group (arn:aws:iam::ACCOUNT:group/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "CreatePolicyVersion",
+        actions: &["iam:CreatePolicyVersion"],
+        resource: "policy (arn:aws:iam::ACCOUNT:policy/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "DeleteGroup",
+        actions: &["iam:DeleteGroup"],
+        resource: "group (arn:aws:iam::ACCOUNT:group/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "DeleteGroupPolicy",
+        actions: &["iam:DeleteGroupPolicy"],
+        resource: "group (arn:aws:iam::ACCOUNT:group/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "DeletePolicyVersion",
+        actions: &["iam:DeletePolicyVersion"],
+        resource: "policy (arn:aws:iam::ACCOUNT:policy/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "DetachGroupPolicy",
+        actions: &["iam:DetachGroupPolicy"],
+        resource: "group (arn:aws:iam::ACCOUNT:group/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[key("iam:PolicyARN", "the PolicyArn member")],
+    },
+    Operation {
+        name: "GetGroup",
+        actions: &["iam:GetGroup"],
+        resource: "group (arn:aws:iam::ACCOUNT:group/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "GetGroupPolicy",
+        actions: &["iam:GetGroupPolicy"],
+        resource: "group (arn:aws:iam::ACCOUNT:group/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "ListAttachedGroupPolicies",
+        actions: &["iam:ListAttachedGroupPolicies"],
+        resource: "group (arn:aws:iam::ACCOUNT:group/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "ListGroupPolicies",
+        actions: &["iam:ListGroupPolicies"],
+        resource: "group (arn:aws:iam::ACCOUNT:group/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "ListGroups",
+        actions: &["iam:ListGroups"],
+        resource: "none (*)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "ListGroupsForUser",
+        actions: &["iam:ListGroupsForUser"],
+        resource: "user (arn:aws:iam::ACCOUNT:user/PATH/NAME)",
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[],
+    },
+    Operation {
+        name: "ListPolicyVersions",
+        actions: &["iam:ListPolicyVersions"],
+        resource: "policy (arn:aws:iam::ACCOUNT:policy/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "PutGroupPolicy",
+        actions: &["iam:PutGroupPolicy"],
+        resource: "group (arn:aws:iam::ACCOUNT:group/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "RemoveUserFromGroup",
+        actions: &["iam:RemoveUserFromGroup"],
+        resource: "group (arn:aws:iam::ACCOUNT:group/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "SetDefaultPolicyVersion",
+        actions: &["iam:SetDefaultPolicyVersion"],
+        resource: "policy (arn:aws:iam::ACCOUNT:policy/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "SimulateCustomPolicy",
+        actions: &["iam:SimulateCustomPolicy"],
+        resource: "none (*)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "SimulatePrincipalPolicy",
+        actions: &["iam:SimulatePrincipalPolicy"],
+        resource: "user, group or role (the PolicySourceArn)",
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[],
+    },
+    Operation {
+        name: "AddRoleToInstanceProfile",
+        actions: &["iam:AddRoleToInstanceProfile"],
+        resource: "instance-profile (arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "CreateInstanceProfile",
+        actions: &["iam:CreateInstanceProfile"],
+        resource: "instance-profile (arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "DeleteInstanceProfile",
+        actions: &["iam:DeleteInstanceProfile"],
+        resource: "instance-profile (arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "GetAccountAuthorizationDetails",
+        actions: &["iam:GetAccountAuthorizationDetails"],
+        resource: "none (*)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "GetInstanceProfile",
+        actions: &["iam:GetInstanceProfile"],
+        resource: "instance-profile (arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "ListInstanceProfiles",
+        actions: &["iam:ListInstanceProfiles"],
+        resource: "none (*)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "ListInstanceProfilesForRole",
+        actions: &["iam:ListInstanceProfilesForRole"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[],
+    },
+    Operation {
+        name: "RemoveRoleFromInstanceProfile",
+        actions: &["iam:RemoveRoleFromInstanceProfile"],
+        resource: "instance-profile (arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "ListPolicies",
+        actions: &["iam:ListPolicies"],
+        resource: "none (*)",
+        resource_keys: &[],
+        keys: &[],
+    },
+    Operation {
+        name: "UpdateRole",
+        actions: &["iam:UpdateRole"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[],
+    },
+    Operation {
+        name: "UpdateRoleDescription",
+        actions: &["iam:UpdateRoleDescription"],
+        resource: "role (arn:aws:iam::ACCOUNT:role/PATH/NAME)",
+        resource_keys: &[
+            key(
+                "iam:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+            key(
+                "aws:ResourceTag/${TagKey}",
+                "the tag of the user or role named",
+            ),
+        ],
+        keys: &[],
+    },
+    Operation {
+        name: "ListEntitiesForPolicy",
+        actions: &["iam:ListEntitiesForPolicy"],
+        resource: "policy (arn:aws:iam::ACCOUNT:policy/PATH/NAME)",
         resource_keys: &[],
         keys: &[],
     },

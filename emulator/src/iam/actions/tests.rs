@@ -1021,6 +1021,17 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
             &[("aws:PrincipalTag/team", "red")],
         );
     }
+    {
+        let ctx = context(&state);
+        let body = "Action=GetAccessKeyInfo&Version=2011-06-15&AccessKeyId=AKIATABLEWALKER00001";
+        let response = crate::sts::handle(
+            &state,
+            &ctx,
+            &crate::protocol::query::QueryRequest::decode(body.as_bytes()),
+        );
+        assert_eq!(response.status(), 200);
+        seen.note(&state, "GetAccessKeyInfo", &ctx, &[]);
+    }
     check_listed(&seen, "STS", STS);
 
     // A function's execution environment: its calls carry lambda:SourceFunctionArn.
@@ -1087,7 +1098,12 @@ fn the_tables_cover_every_implemented_operation() {
     assert_eq!(names(LAMBDA), lambda);
     assert_eq!(
         names(STS),
-        BTreeSet::from(["AssumeRole", "GetCallerIdentity", "GetSessionToken"])
+        BTreeSet::from([
+            "AssumeRole",
+            "GetAccessKeyInfo",
+            "GetCallerIdentity",
+            "GetSessionToken"
+        ])
     );
     let iam: BTreeSet<&str> = crate::iam_api::TABLE
         .operations

@@ -1,0 +1,713 @@
+//! SimulatePrincipalPolicy and SimulateCustomPolicy: the policy engine's decision and its
+//! reasons for actions a principal has not made yet (IAM API Reference,
+//! "SimulatePrincipalPolicy", "EvaluationResult"). The simulator evaluates only what
+//! it is given: the principal's policies (with its groups' and its permissions
+//! boundary), the policies passed in, and the condition keys passed as
+//! `ContextEntries`; no key of the simulating request takes part.
+
+use super::{authorize, required, IamApiError, Params, Result};
+use crate::context::RequestContext;
+use crate::iam::policy::{
+    self, ContextKeys, Effect, NamedPolicy, Outcome, PolicyDocument, PolicyKind, Request,
+};
+use crate::iam::principals::{Directory, Named};
+use crate::protocol::query::Output;
+use crate::state::EmulatorState;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// A policy taking part in a simulation, with the id and type its matched statements
+/// are reported with (`Statement`'s `SourcePolicyId` and `SourcePolicyType`: user,
+/// group, role, aws-managed, user-managed, resource, none).
+struct Source {
+    id: String,
+    kind: &'static str,
+    document: Arc<PolicyDocument>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct StatementView {
+    source_policy_id: String,
+    source_policy_type: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct OrganizationsDetail {
+    allowed_by_organizations: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct BoundaryDetail {
+    allowed_by_permissions_boundary: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ResourceResult {
+    eval_resource_name: String,
+    eval_resource_decision: &'static str,
+    matched_statements: Vec<StatementView>,
+    missing_context_values: Vec<String>,
+    permissions_boundary_decision_detail: Option<BoundaryDetail>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SimulateResult {
+    evaluation_results: Vec<EvaluationResult>,
+    is_truncated: bool,
+    marker: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct EvaluationResult {
+    eval_action_name: String,
+    eval_resource_name: Option<String>,
+    eval_decision: &'static str,
+    matched_statements: Vec<StatementView>,
+    missing_context_values: Vec<String>,
+    organizations_decision_detail: Option<OrganizationsDetail>,
+    permissions_boundary_decision_detail: Option<BoundaryDetail>,
+    resource_specific_results: Option<Vec<ResourceResult>>,
+}
+
+/// The decision's name in the answer (`PolicyEvaluationDecisionType`).
+fn decision_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Allow => "allowed",
+        Outcome::ExplicitDeny => "explicitDeny",
+        Outcome::ImplicitDeny => "implicitDeny",
+    }
+}
+
+/// How restrictive an outcome is: the aggregate over several resources is the most
+/// restrictive one (IAM API Reference, "EvaluationResult").
+fn severity(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::Allow => 0,
+        Outcome::ImplicitDeny => 1,
+        Outcome::ExplicitDeny => 2,
+    }
+}
+
+/// A list of policy documents passed as input (`PolicyInputList.member.N`), each
+/// reported as `LIST.N` of type `none`. A document that is not a policy is
+/// InvalidInput: the simulations' errors in the model are InvalidInput, NoSuchEntity and
+/// PolicyEvaluation (no MalformedPolicyDocument).
+fn input_policies(params: &Params, list: &str, field: &str) -> Result<Vec<Source>> {
+    params
+        .list(list, "")
+        .into_iter()
+        .map(|(index, text)| {
+            if text.is_empty() || text.chars().count() > 131_072 {
+                return Err(super::validation(
+                    field,
+                    text,
+                    "Member must have length less than or equal to 131072",
+                ));
+            }
+            let document = PolicyDocument::parse(text)
+                .map_err(|e| IamApiError::invalid_input(e.to_string()))?;
+            Ok(Source {
+                id: format!("{list}.{index}"),
+                kind: "none",
+                document: Arc::new(document),
+            })
+        })
+        .collect()
+}
+
+/// `ContextEntries.member.N`: a key, its values and type (the values are compared as
+/// the condition operators read them, whatever type is declared).
+fn context_entries(params: &Params) -> Result<ContextKeys> {
+    let mut keys = ContextKeys::new();
+    for (index, name) in params.list("ContextEntries", ".ContextKeyName") {
+        if name.is_empty() || name.chars().count() > 256 {
+            return Err(super::validation(
+                &format!("contextEntries.{index}.member.contextKeyName"),
+                name,
+                "Member must have length less than or equal to 256",
+            ));
+        }
+        let values: Vec<String> = params
+            .list(
+                &format!("ContextEntries.member.{index}.ContextKeyValues"),
+                "",
+            )
+            .into_iter()
+            .map(|(_, v)| v.to_owned())
+            .collect();
+        keys.insert_many(name, values);
+    }
+    Ok(keys)
+}
+
+fn list_member(params: &Params, name: &str) -> Vec<String> {
+    params
+        .list(name, "")
+        .into_iter()
+        .map(|(_, v)| v.to_owned())
+        .collect()
+}
+
+/// The source of a principal's policy: inline (of the principal's kind) or managed
+/// (by ARN: AWS's or the account's).
+fn principal_sources(d: &Directory, kind: &'static str, policies: &[Named]) -> Vec<Source> {
+    policies
+        .iter()
+        .map(|p| {
+            let managed = d
+                .managed
+                .iter()
+                .find(|(_, m)| Arc::ptr_eq(&m.document, &p.document));
+            match managed {
+                Some((arn, _)) => Source {
+                    id: arn.clone(),
+                    kind: if arn.starts_with("arn:aws:iam::aws:") {
+                        "aws-managed"
+                    } else {
+                        "user-managed"
+                    },
+                    document: Arc::clone(&p.document),
+                },
+                None => Source {
+                    id: p.name.clone(),
+                    kind,
+                    document: Arc::clone(&p.document),
+                },
+            }
+        })
+        .collect()
+}
+
+/// Everything one simulation evaluates.
+struct Simulation {
+    identity: Vec<Source>,
+    /// The account's service control policies (SimulatePrincipalPolicy: the simulated
+    /// principal's account is in an organization when the fixtures give it some).
+    organizations: Vec<Source>,
+    boundary: Vec<Source>,
+    resource_policy: Option<Source>,
+    /// The simulated caller (`CallerArn`, or the principal simulated).
+    caller: policy::Principal,
+    context: ContextKeys,
+}
+
+struct OneResult {
+    outcome: Outcome,
+    matched: Vec<StatementView>,
+    missing: Vec<String>,
+    organizations: Option<bool>,
+    boundary: Option<bool>,
+}
+
+/// Whether policies that only limit (a boundary, service control policies) leave the
+/// request allowed: some statement allows it and none denies it. `None` when there are
+/// none.
+fn limit_allows(sources: &[Source], request: &Request<'_>) -> Option<bool> {
+    if sources.is_empty() {
+        return None;
+    }
+    let sources: Vec<&Source> = sources.iter().collect();
+    let denied = !matching(&sources, Effect::Deny, request).is_empty();
+    let allowed = !matching(&sources, Effect::Allow, request).is_empty();
+    Some(allowed && !denied)
+}
+
+fn named(sources: &[Source]) -> Vec<NamedPolicy<'_>> {
+    sources
+        .iter()
+        .map(|s| NamedPolicy {
+            name: &s.id,
+            document: &s.document,
+        })
+        .collect()
+}
+
+/// The statements of `sources` with `effect` that apply to the request.
+fn matching(sources: &[&Source], effect: Effect, request: &Request<'_>) -> Vec<StatementView> {
+    let mut out = Vec::new();
+    for source in sources {
+        let applies = source.document.statements().iter().any(|s| {
+            s.effect() == effect
+                && (s.has_resource() || source.kind == "resource")
+                && (source.kind != "resource" || s.principal_match(request.principal).is_some())
+                && s.applies_to(request)
+        });
+        if applies {
+            out.push(StatementView {
+                source_policy_id: source.id.clone(),
+                source_policy_type: source.kind,
+            });
+        }
+    }
+    out
+}
+
+impl Simulation {
+    fn evaluate(&self, action: &str, resource: &str) -> OneResult {
+        let request = Request {
+            action,
+            resource,
+            principal: &self.caller,
+            context: &self.context,
+        };
+        let identity = named(&self.identity);
+        let decision = match &self.resource_policy {
+            None => policy::decide_identity(&identity, &request, false),
+            Some(source) => policy::decide_with_resource_policy(
+                &identity,
+                &NamedPolicy {
+                    name: &source.id,
+                    document: &source.document,
+                },
+                &request,
+                false,
+            ),
+        };
+        // The limiting kinds in AWS's order (service control policies, then the
+        // boundary), as a real decision applies them.
+        let organizations = named(&self.organizations);
+        let boundary = named(&self.boundary);
+        let limits: Vec<policy::Limit<'_>> = [
+            (PolicyKind::ServiceControl, &organizations),
+            (PolicyKind::PermissionsBoundary, &boundary),
+        ]
+        .into_iter()
+        .filter(|(_, policies)| !policies.is_empty())
+        .map(|(kind, policies)| policy::Limit { kind, policies })
+        .collect();
+        let names_caller =
+            resource_policy_names_caller(self.resource_policy.as_ref(), &self.caller);
+        let decision = policy::apply_limits(decision, &limits, &request, names_caller);
+        let all: Vec<&Source> = self
+            .identity
+            .iter()
+            .chain(&self.boundary)
+            .chain(self.resource_policy.as_ref())
+            .collect();
+        // A deny is the only statement reported when one decides (IAM API Reference,
+        // "EvaluationResult": "the deny statement is the only entry included in the
+        // result"); an allow reports every statement that allows; an implicit deny none.
+        let matched = match decision.outcome {
+            Outcome::ExplicitDeny => matching(&all, Effect::Deny, &request),
+            Outcome::Allow => matching(&all, Effect::Allow, &request),
+            Outcome::ImplicitDeny => Vec::new(),
+        };
+        // Service control policies are reported by OrganizationsDecisionDetail (a
+        // statement's source type has no name for them), their keys among the missing.
+        let mut missing: Vec<String> = Vec::new();
+        let with_organizations = all.iter().copied().chain(&self.organizations);
+        for key in with_organizations.flat_map(|s| s.document.condition_keys()) {
+            if !self.context.contains_key(key) && !missing.iter().any(|m| m == key) {
+                missing.push(key.to_owned());
+            }
+        }
+        OneResult {
+            outcome: decision.outcome,
+            matched,
+            missing,
+            organizations: limit_allows(&self.organizations, &request),
+            boundary: limit_allows(&self.boundary, &request),
+        }
+    }
+
+    /// One result per action, over every resource (`*` when none is named).
+    fn results(&self, actions: &[String], resources: &[String]) -> Vec<EvaluationResult> {
+        let star = ["*".to_owned()];
+        let resources = if resources.is_empty() {
+            &star[..]
+        } else {
+            resources
+        };
+        actions
+            .iter()
+            .map(|action| {
+                let each: Vec<(String, OneResult)> = resources
+                    .iter()
+                    .map(|r| (r.clone(), self.evaluate(action, r)))
+                    .collect();
+                let worst = each
+                    .iter()
+                    .map(|(_, r)| r.outcome)
+                    .max_by_key(|o| severity(*o))
+                    .unwrap_or(Outcome::ImplicitDeny);
+                let mut matched: Vec<StatementView> = Vec::new();
+                let mut missing: Vec<String> = Vec::new();
+                let mut boundary: Option<bool> = None;
+                let mut organizations: Option<bool> = None;
+                for (_, r) in each.iter().filter(|(_, r)| r.outcome == worst) {
+                    for m in &r.matched {
+                        if !matched
+                            .iter()
+                            .any(|x| x.source_policy_id == m.source_policy_id)
+                        {
+                            matched.push(StatementView {
+                                source_policy_id: m.source_policy_id.clone(),
+                                source_policy_type: m.source_policy_type,
+                            });
+                        }
+                    }
+                }
+                for (_, r) in &each {
+                    for key in &r.missing {
+                        if !missing.contains(key) {
+                            missing.push(key.clone());
+                        }
+                    }
+                    if let Some(b) = r.boundary {
+                        boundary = Some(boundary.unwrap_or(true) && b);
+                    }
+                    if let Some(o) = r.organizations {
+                        organizations = Some(organizations.unwrap_or(true) && o);
+                    }
+                }
+                let single = each.len() == 1;
+                let resource_name = single.then(|| each[0].0.clone());
+                let specific = (!single).then(|| {
+                    each.into_iter()
+                        .map(|(name, r)| ResourceResult {
+                            eval_resource_name: name,
+                            eval_resource_decision: decision_name(r.outcome),
+                            matched_statements: r.matched,
+                            missing_context_values: r.missing,
+                            permissions_boundary_decision_detail: r.boundary.map(|b| {
+                                BoundaryDetail {
+                                    allowed_by_permissions_boundary: b,
+                                }
+                            }),
+                        })
+                        .collect()
+                });
+                EvaluationResult {
+                    eval_action_name: action.clone(),
+                    eval_resource_name: resource_name,
+                    eval_decision: decision_name(worst),
+                    matched_statements: matched,
+                    missing_context_values: missing,
+                    organizations_decision_detail: organizations.map(|o| OrganizationsDetail {
+                        allowed_by_organizations: o,
+                    }),
+                    permissions_boundary_decision_detail: boundary.map(|b| BoundaryDetail {
+                        allowed_by_permissions_boundary: b,
+                    }),
+                    resource_specific_results: specific,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Whether the resource policy grants to the simulated caller's own ARN (a boundary
+/// then does not limit its grant, as in a real decision).
+fn resource_policy_names_caller(source: Option<&Source>, caller: &policy::Principal) -> bool {
+    source.is_some_and(|s| {
+        s.document
+            .statements()
+            .iter()
+            .any(|st| st.names_principal_arn(&caller.arn))
+    })
+}
+
+/// The members both simulations share, and the answer.
+fn simulate(
+    params: &Params,
+    mut simulation: Simulation,
+    extra_boundary: Vec<Source>,
+) -> Result<Output> {
+    let actions = list_member(params, "ActionNames");
+    if actions.is_empty() {
+        return Err(super::missing_list_member("actionNames"));
+    }
+    let resources = list_member(params, "ResourceArns");
+    // A boundary passed in is simulated in place of the principal's own (IAM API
+    // Reference, "SimulatePrincipalPolicy", PermissionsBoundaryPolicyInputList: "the new
+    // permissions boundary policy is used for the simulation").
+    if !extra_boundary.is_empty() {
+        simulation.boundary = extra_boundary;
+    }
+    if let Some(text) = params.get("ResourcePolicy") {
+        let document =
+            PolicyDocument::parse(text).map_err(|e| IamApiError::invalid_input(e.to_string()))?;
+        simulation.resource_policy = Some(Source {
+            id: "ResourcePolicy".to_owned(),
+            kind: "resource",
+            document: Arc::new(document),
+        });
+    }
+    if let Some(arn) = params.get("CallerArn") {
+        simulation.caller.arn = arn.to_owned();
+    }
+    let results = simulation.results(&actions, &resources);
+    // In the order of ActionNames: the key is the position.
+    let numbered: Vec<(usize, EvaluationResult)> = results.into_iter().enumerate().collect();
+    let page = super::Page::of(params, numbered, |(i, _)| format!("{i:05}"))?;
+    Ok(Output::of(&SimulateResult {
+        evaluation_results: page.items.into_iter().map(|(_, r)| r).collect(),
+        is_truncated: page.is_truncated,
+        marker: page.marker,
+    }))
+}
+
+fn caller_of(state: &EmulatorState, arn: &str) -> policy::Principal {
+    policy::Principal {
+        arn: arn.to_owned(),
+        account: state.iam.account.clone(),
+        role_arn: None,
+        service: None,
+    }
+}
+
+pub(super) fn simulate_principal_policy(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    let source = required(params, "PolicySourceArn", "policySourceArn")?;
+    authorize(state, ctx, "iam:SimulatePrincipalPolicy", source)?;
+    let directory = state.iam.directory();
+    let mut identity;
+    let boundary;
+    let mut caller = caller_of(state, source);
+    if let Some(user) = directory.users.values().find(|u| u.arn == source) {
+        identity = principal_sources(&directory, "user", &user.policies);
+        for group in user.groups.iter().filter_map(|g| directory.groups.get(g)) {
+            identity.extend(principal_sources(&directory, "group", &group.policies));
+        }
+        boundary = user.boundary.iter().cloned().collect::<Vec<_>>();
+    } else if let Some(role) = directory.roles.values().find(|r| r.arn == source) {
+        identity = principal_sources(&directory, "role", &role.policies);
+        boundary = role.boundary.iter().cloned().collect();
+        caller.role_arn = Some(role.arn.clone());
+    } else if let Some(group) = directory.groups.values().find(|g| g.arn == source) {
+        identity = principal_sources(&directory, "group", &group.policies);
+        boundary = Vec::new();
+    } else {
+        // The entity's own not-found message, by the kind its ARN names.
+        let name = source.rsplit('/').next().unwrap_or(source);
+        return Err(if source.contains(":role/") {
+            super::no_such_role(name)
+        } else if source.contains(":group/") {
+            super::groups::no_such_group(name)
+        } else {
+            super::no_such_user(name)
+        });
+    }
+    identity.extend(input_policies(
+        params,
+        "PolicyInputList",
+        "policyInputList",
+    )?);
+    let boundary = boundary
+        .into_iter()
+        .map(|b| Source {
+            id: directory
+                .managed
+                .iter()
+                .find(|(_, m)| Arc::ptr_eq(&m.document, &b.document))
+                .map_or_else(|| b.name.clone(), |(arn, _)| arn.clone()),
+            kind: "none",
+            document: b.document,
+        })
+        .collect();
+    let extra = input_policies(
+        params,
+        "PermissionsBoundaryPolicyInputList",
+        "permissionsBoundaryPolicyInputList",
+    )?;
+    let organizations = directory
+        .service_control_policies
+        .iter()
+        .map(|p| Source {
+            id: p.name.clone(),
+            kind: "none",
+            document: Arc::clone(&p.document),
+        })
+        .collect();
+    simulate(
+        params,
+        Simulation {
+            identity,
+            organizations,
+            boundary,
+            resource_policy: None,
+            caller,
+            context: context_entries(params)?,
+        },
+        extra,
+    )
+}
+
+pub(super) fn simulate_custom_policy(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    params: &Params,
+) -> Result<Output> {
+    // SimulateCustomPolicy names no resource type (Service Authorization Reference).
+    authorize(state, ctx, "iam:SimulateCustomPolicy", "*")?;
+    let identity = input_policies(params, "PolicyInputList", "policyInputList")?;
+    if identity.is_empty() {
+        return Err(super::missing_list_member("policyInputList"));
+    }
+    let extra = input_policies(
+        params,
+        "PermissionsBoundaryPolicyInputList",
+        "permissionsBoundaryPolicyInputList",
+    )?;
+    let caller = caller_of(state, &format!("arn:aws:iam::{}:root", state.iam.account));
+    simulate(
+        params,
+        // A custom simulation has no principal, so no account's organization: only
+        // the policies given take part.
+        Simulation {
+            identity,
+            organizations: Vec::new(),
+            boundary: Vec::new(),
+            resource_policy: None,
+            caller,
+            context: context_entries(params)?,
+        },
+        extra,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::query::QueryRequest;
+
+    fn source(id: &str, kind: &'static str, json: &str) -> Source {
+        Source {
+            id: id.to_owned(),
+            kind,
+            document: Arc::new(PolicyDocument::parse(json).unwrap()),
+        }
+    }
+
+    fn simulation(identity: Vec<Source>, boundary: Vec<Source>) -> Simulation {
+        Simulation {
+            identity,
+            organizations: Vec::new(),
+            boundary,
+            resource_policy: None,
+            caller: policy::Principal {
+                arn: "arn:aws:iam::123456789012:user/u".to_owned(),
+                account: "123456789012".to_owned(),
+                role_arn: None,
+                service: None,
+            },
+            context: ContextKeys::new(),
+        }
+    }
+
+    const READ_ALL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"*"}]}"#;
+    const DENY_B: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ssm:*","Resource":"arn:aws:ssm:*:*:parameter/b"}]}"#;
+
+    /// Over several resources the result is the most restrictive one, each resource's
+    /// own in ResourceSpecificResults; a deny is the only statement reported.
+    #[test]
+    fn results_aggregate_over_resources_with_each_resources_own() {
+        let sim = simulation(
+            vec![
+                source("read-all", "user", READ_ALL),
+                source("no-b", "group", DENY_B),
+            ],
+            Vec::new(),
+        );
+        let resources = [
+            "arn:aws:ssm:us-east-1:1:parameter/a",
+            "arn:aws:ssm:us-east-1:1:parameter/b",
+        ]
+        .map(str::to_owned);
+        let results = sim.results(&["ssm:GetParameter".to_owned()], &resources);
+        let result = &results[0];
+        assert_eq!(result.eval_decision, "explicitDeny");
+        assert_eq!(result.eval_resource_name, None);
+        assert_eq!(result.matched_statements.len(), 1);
+        assert_eq!(result.matched_statements[0].source_policy_id, "no-b");
+        let each = result.resource_specific_results.as_ref().unwrap();
+        assert_eq!(each[0].eval_resource_decision, "allowed");
+        assert_eq!(each[0].matched_statements[0].source_policy_id, "read-all");
+        assert_eq!(each[1].eval_resource_decision, "explicitDeny");
+        // One resource: its name, no resource-specific list.
+        let single = sim.results(&["ssm:PutParameter".to_owned()], &[]);
+        assert_eq!(single[0].eval_resource_name.as_deref(), Some("*"));
+        assert_eq!(single[0].eval_decision, "implicitDeny");
+        assert!(single[0].resource_specific_results.is_none());
+    }
+
+    /// A boundary limits, and says whether it allowed; condition keys not given are
+    /// named as missing, and given they decide.
+    #[test]
+    fn boundaries_and_context_entries_take_part() {
+        let boundary = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:Describe*","Resource":"*"}]}"#;
+        let sim = simulation(
+            vec![source("read-all", "user", READ_ALL)],
+            vec![source("boundary", "none", boundary)],
+        );
+        let result = &sim.results(&["ssm:GetParameter".to_owned()], &[])[0];
+        assert_eq!(result.eval_decision, "implicitDeny");
+        assert!(
+            !result
+                .permissions_boundary_decision_detail
+                .as_ref()
+                .unwrap()
+                .allowed_by_permissions_boundary
+        );
+        let tagged = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}]}"#;
+        let mut sim = simulation(
+            vec![source("PolicyInputList.1", "none", tagged)],
+            Vec::new(),
+        );
+        let result = &sim.results(&["ssm:GetParameter".to_owned()], &[])[0];
+        assert_eq!(result.eval_decision, "implicitDeny");
+        assert_eq!(result.missing_context_values, ["aws:principaltag/team"]);
+        let params = QueryRequest::decode(
+            b"ContextEntries.member.1.ContextKeyName=aws%3APrincipalTag%2Fteam&ContextEntries.member.1.ContextKeyValues.member.1=blue&ContextEntries.member.1.ContextKeyType=string",
+        );
+        sim.context = context_entries(&params).unwrap();
+        let result = &sim.results(&["ssm:GetParameter".to_owned()], &[])[0];
+        assert_eq!(result.eval_decision, "allowed");
+        assert!(result.missing_context_values.is_empty());
+    }
+
+    /// The account's service control policies limit the simulation as a real decision,
+    /// reported by OrganizationsDecisionDetail.
+    #[test]
+    fn service_control_policies_limit_and_are_reported() {
+        let mut sim = simulation(vec![source("read-all", "user", READ_ALL)], Vec::new());
+        sim.organizations = vec![source("scp", "none", DENY_B)];
+        let resources = ["arn:aws:ssm:us-east-1:1:parameter/b".to_owned()];
+        let result = &sim.results(&["ssm:GetParameter".to_owned()], &resources)[0];
+        assert_eq!(result.eval_decision, "explicitDeny");
+        assert!(result.matched_statements.is_empty());
+        assert!(
+            !result
+                .organizations_decision_detail
+                .as_ref()
+                .unwrap()
+                .allowed_by_organizations
+        );
+        // An SCP with no allow for the action refuses it too.
+        let result = &sim.results(&["ssm:GetParameter".to_owned()], &[])[0];
+        assert_eq!(result.eval_decision, "implicitDeny");
+    }
+
+    /// A resource policy naming the caller allows without an identity policy.
+    #[test]
+    fn a_resource_policy_naming_the_caller_allows() {
+        let mut sim = simulation(Vec::new(), Vec::new());
+        sim.resource_policy = Some(source(
+            "ResourcePolicy",
+            "resource",
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/u"},"Action":"kms:Decrypt","Resource":"*"}]}"#,
+        ));
+        let result = &sim.results(&["kms:Decrypt".to_owned()], &[])[0];
+        assert_eq!(result.eval_decision, "allowed");
+        assert_eq!(result.matched_statements[0].source_policy_type, "resource");
+    }
+}
