@@ -485,7 +485,12 @@ async fn reset(State(state): State<AppState>, request: Request) -> Response {
         Err(refusal) => return refusal,
     };
     let started = std::time::Instant::now();
-    match crate::admin::reset(&state) {
+    let reset = match crate::admin::reset(&state) {
+        // The startup templates are deployed again over the fixtures.
+        Ok(()) => crate::cfn::deploy_startup(&state).await,
+        Err(e) => Err(e.to_string()),
+    };
+    match reset {
         Ok(()) => {
             tracing::info!(who = %admitted.who(), "world reset to the fixtures");
             json_response(serde_json::json!({
@@ -496,7 +501,7 @@ async fn reset(State(state): State<AppState>, request: Request) -> Response {
         Err(e) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             [(header::CONTENT_TYPE, "application/json")],
-            serde_json::json!({"status": "error", "message": e.to_string()}).to_string(),
+            serde_json::json!({"status": "error", "message": e}).to_string(),
         )
             .into_response(),
     }
