@@ -153,10 +153,10 @@ pub async fn run_create(
         stack_id: stack.id.clone(),
         status: stack.status.clone(),
         reason: stack
-            .resources
+            .events
             .iter()
-            .find(|r| r.status == "CREATE_FAILED")
-            .map(|r| format!("{}: {}", r.logical_id, r.reason.clone().unwrap_or_default()))
+            .find(|e| e.status == "CREATE_FAILED")
+            .map(|e| format!("{}: {}", e.logical_id, e.reason.clone().unwrap_or_default()))
             .or(stack.reason.clone()),
         resources: stack.resources.len(),
     })
