@@ -857,7 +857,7 @@ impl Deployer<'_> {
                     });
                 }
                 code.insert("S3Key".to_owned(), json!(path.display().to_string()));
-            } else if code.contains_key("ZipFile") && !code.get("S3Bucket").is_some() {
+            } else if code.contains_key("ZipFile") && code.get("S3Bucket").is_none() {
                 return Err(CfnError::Resource(format!(
                     "Resources.{logical}.Properties.Code.ZipFile: inline source code is not supported by this emulator; give a local path (CodeUri, or S3Bucket \"__local__\" with S3Key)"
                 )));

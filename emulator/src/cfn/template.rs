@@ -361,12 +361,12 @@ impl Template {
     pub fn required_capability(&self) -> Option<(&'static str, Vec<String>)> {
         let mut iam = Vec::new();
         let mut named = false;
-        for (logical, resource) in self.resources() {
+        for resource in self.resources().values() {
             let ty = resource.get("Type").and_then(Value::as_str).unwrap_or("");
             if !ty.starts_with("AWS::IAM::") {
                 continue;
             }
-            iam.push(format!("{ty}"));
+            iam.push(ty.to_owned());
             let props = resource.get("Properties");
             let name_key = match ty {
                 "AWS::IAM::Role" => Some("RoleName"),
@@ -378,7 +378,6 @@ impl Template {
             if name_key.is_some_and(|k| props.and_then(|p| p.get(k)).is_some()) {
                 named = true;
             }
-            let _ = logical;
         }
         iam.sort();
         iam.dedup();
@@ -525,7 +524,7 @@ fn check_parameter(name: &str, declaration: &Value, value: &str) -> Result<(), C
         if let Some(allowed) = declaration.get("AllowedValues").and_then(Value::as_array) {
             let allowed: Vec<String> = allowed.iter().filter_map(intrinsics::text_of).collect();
             if !allowed.iter().any(|a| a == item) {
-                return Err(fail(format!("must be one of AllowedValues")));
+                return Err(fail("must be one of AllowedValues".to_owned()));
             }
         }
     }
@@ -683,9 +682,9 @@ Resources:
         assert_eq!(p.values["Sizes"], serde_json::json!(["1", "2"]));
         assert!(p.shown.contains(&("Secret".to_owned(), "****".to_owned())));
         let conditions = evaluate_conditions(&t, &p.values, "us-east-1").unwrap();
-        assert_eq!(conditions["IsProd"], false);
-        assert_eq!(conditions["IsDev"], true);
-        assert_eq!(conditions["Both"], true);
+        assert!(!conditions["IsProd"]);
+        assert!(conditions["IsDev"]);
+        assert!(conditions["Both"]);
         assert_eq!(
             t.creation_order(Some(&conditions)).unwrap(),
             vec!["Role", "Key", "Param"]
