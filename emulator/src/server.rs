@@ -266,8 +266,13 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
     let iam_api = form
         .as_ref()
         .is_some_and(|f| f.get("Version") == Some(crate::iam_api::API_VERSION));
+    let cfn_api = form
+        .as_ref()
+        .is_some_and(|f| f.get("Version") == Some(crate::cfn::api::API_VERSION));
     let service = if iam_api {
         Some(crate::iam_api::SIGNING_NAME)
+    } else if cfn_api {
+        Some(crate::cfn::api::SIGNING_NAME)
     } else if query_protocol {
         Some(crate::sts::SIGNING_NAME)
     } else {
@@ -288,6 +293,7 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
     let started = Instant::now();
     let response = match &form {
         Some(form) if iam_api => crate::iam_api::handle(&state, &ctx, form),
+        Some(form) if cfn_api => crate::cfn::api::handle(&state, &ctx, form).await,
         Some(form) => crate::sts::handle(&state, &ctx, form),
         None => dispatch::aws_json(&state, &ctx, target, &body),
     };
@@ -297,7 +303,14 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
         || match (target, &form) {
             (Some(target), _) => service_of_target(target),
             (None, form) => (
-                if iam_api { "iam" } else { "sts" }.to_owned(),
+                if iam_api {
+                    "iam"
+                } else if cfn_api {
+                    "cloudformation"
+                } else {
+                    "sts"
+                }
+                .to_owned(),
                 form.as_ref()
                     .and_then(|f| f.action())
                     .unwrap_or_default()

@@ -6,10 +6,10 @@
 
 use super::error::CfnError;
 use super::intrinsics::{self, text_of, Resolved, Scope};
-use super::providers::Deployer;
+use super::providers::{Created, Deployer};
 use super::stack::{Output, Stack, StackStore};
 use super::template::{self, Template};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// A deployment's inputs, checked before the stack exists.
@@ -86,6 +86,55 @@ fn exports(store: &StackStore) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Resolves a resource's properties against what exists and creates it.
+async fn create_one(
+    d: &Deployer<'_>,
+    logical: &str,
+    declaration: &Value,
+    scope: &Scope<'_>,
+) -> Result<Created, CfnError> {
+    let ty = declaration
+        .get("Type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let place = format!("Resources.{logical}.Properties");
+    let properties = match declaration.get("Properties") {
+        Some(p) => intrinsics::resolve(p, scope, &place)?,
+        None => None,
+    };
+    let properties = properties
+        .and_then(|p| p.as_object().cloned())
+        .unwrap_or_default();
+    let mut created = d
+        .create(logical, ty, &properties, declaration.get("Metadata"))
+        .await?;
+    created.properties = properties;
+    Ok(created)
+}
+
+/// The properties a resource would be created with now, if they can be resolved.
+fn resolved_properties(
+    logical: &str,
+    declaration: &Value,
+    scope: &Scope<'_>,
+) -> Option<Map<String, Value>> {
+    let place = format!("Resources.{logical}.Properties");
+    match declaration.get("Properties") {
+        Some(p) => intrinsics::resolve(p, scope, &place)
+            .ok()?
+            .and_then(|p| p.as_object().cloned()),
+        None => Some(Map::new()),
+    }
+}
+
+fn mark_created(stack: &mut Stack, logical: &str, created: Created, declaration: &Value) {
+    let retain = declaration.get("DeletionPolicy").and_then(Value::as_str) == Some("Retain");
+    if let Some(r) = stack.resources.iter_mut().find(|r| r.logical_id == logical) {
+        r.created = Some(created);
+        r.retain = retain;
+    }
+}
+
 async fn create_resources(
     d: &Deployer<'_>,
     store: &StackStore,
@@ -102,7 +151,6 @@ async fn create_resources(
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        let place = format!("Resources.{logical}.Properties");
         let scope = Scope {
             parameters: &plan.parameters,
             mappings: t.mappings(),
@@ -113,33 +161,12 @@ async fn create_resources(
         };
         stack.resource_event(logical, "", &ty, "CREATE_IN_PROGRESS", None);
         store.put(stack);
-        let properties = match declaration.get("Properties") {
-            Some(p) => intrinsics::resolve(p, &scope, &place),
-            None => Ok(Some(Value::Object(Default::default()))),
-        };
-        let result = match properties {
-            Ok(p) => {
-                let p = p.and_then(|p| p.as_object().cloned()).unwrap_or_default();
-                d.create(logical, &ty, &p, declaration.get("Metadata"))
-                    .await
-            }
-            Err(e) => Err(e),
-        };
-        match result {
+        match create_one(d, logical, declaration, &scope).await {
             Ok(created) => {
                 let physical = created.resolved.physical_id.clone();
                 resolved.insert(logical.clone(), created.resolved.clone());
-                let retain =
-                    declaration.get("DeletionPolicy").and_then(Value::as_str) == Some("Retain");
                 stack.resource_event(logical, &physical, &ty, "CREATE_COMPLETE", None);
-                if let Some(r) = stack
-                    .resources
-                    .iter_mut()
-                    .find(|r| &r.logical_id == logical)
-                {
-                    r.created = Some(created);
-                    r.retain = retain;
-                }
+                mark_created(stack, logical, created, declaration);
                 store.put(stack);
             }
             Err(e) => {
@@ -150,13 +177,35 @@ async fn create_resources(
             }
         }
     }
+    stack.outputs = outputs(
+        t,
+        plan,
+        &resolved,
+        &exports,
+        store,
+        &stack.id,
+        &d.ctx.region,
+    )?;
+    Ok(())
+}
+
+/// The stack's outputs, resolved; an export another stack already has is an error.
+fn outputs(
+    t: &Template,
+    plan: &Plan,
+    resolved: &BTreeMap<String, Resolved>,
+    exports: &BTreeMap<String, String>,
+    store: &StackStore,
+    stack_id: &str,
+    region: &str,
+) -> Result<Vec<Output>, String> {
     let scope = Scope {
         parameters: &plan.parameters,
         mappings: t.mappings(),
         conditions: &plan.conditions,
-        resources: &resolved,
-        exports: &exports,
-        region: &d.ctx.region,
+        resources: resolved,
+        exports,
+        region,
     };
     let mut outputs = Vec::new();
     let taken = store.exports();
@@ -187,8 +236,7 @@ async fn create_resources(
             None => None,
         };
         if let Some(name) = &export_name {
-            if let Some((_, _, other)) = taken.iter().find(|(n, _, s)| n == name && *s != stack.id)
-            {
+            if let Some((_, _, other)) = taken.iter().find(|(n, _, s)| n == name && s != stack_id) {
                 return Err(format!(
                     "Export with name {name} is already exported by stack {other}"
                 ));
@@ -201,8 +249,307 @@ async fn create_resources(
             export_name,
         });
     }
-    stack.outputs = outputs;
-    Ok(())
+    Ok(outputs)
+}
+
+/// Updates a stack to a new template and parameters: unchanged resources are kept,
+/// changed ones replaced (the old one deleted, a new one created from the new
+/// properties), new ones created, removed ones deleted once everything else succeeded
+/// (`UPDATE_COMPLETE_CLEANUP_IN_PROGRESS`). A failure rolls back
+/// (`UPDATE_ROLLBACK_IN_PROGRESS`): what the update created is deleted and what it
+/// replaced is created again from its previous properties. Returns whether the update
+/// completed.
+pub async fn update(
+    d: &Deployer<'_>,
+    store: &StackStore,
+    stack: &mut Stack,
+    t: &Template,
+    plan: &Plan,
+) -> bool {
+    let previous = stack.clone();
+    stack.stack_event("UPDATE_IN_PROGRESS", Some("User Initiated".to_owned()));
+    store.put(stack);
+    let exports = exports(store);
+    let mut resolved: BTreeMap<String, Resolved> = BTreeMap::new();
+    let mut added: Vec<String> = Vec::new();
+    let mut replaced: Vec<super::stack::StackResource> = Vec::new();
+    let mut failure = None;
+    for logical in &plan.order {
+        let declaration = &t.resources()[logical];
+        let ty = declaration
+            .get("Type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let scope = Scope {
+            parameters: &plan.parameters,
+            mappings: t.mappings(),
+            conditions: &plan.conditions,
+            resources: &resolved,
+            exports: &exports,
+            region: &d.ctx.region,
+        };
+        let old = previous
+            .resources
+            .iter()
+            .find(|r| &r.logical_id == logical && r.created.is_some())
+            .cloned();
+        if let Some(old) = &old {
+            let same_type = old.resource_type == ty;
+            let unchanged = same_type
+                && resolved_properties(logical, declaration, &scope).as_ref()
+                    == old.created.as_ref().map(|c| &c.properties);
+            if unchanged {
+                if let Some(c) = &old.created {
+                    resolved.insert(logical.clone(), c.resolved.clone());
+                }
+                continue;
+            }
+            stack.resource_event(logical, &old.physical_id, &ty, "UPDATE_IN_PROGRESS", Some("Requested update requires the creation of a new physical resource; hence creating one.".to_owned()));
+            store.put(stack);
+            let mut deleted = true;
+            for call in old.created.iter().flat_map(|c| c.delete.iter()) {
+                if let Err(e) = d.run(call).await {
+                    stack.resource_event(
+                        logical,
+                        &old.physical_id,
+                        &ty,
+                        "UPDATE_FAILED",
+                        Some(e.to_string()),
+                    );
+                    deleted = false;
+                    break;
+                }
+            }
+            if !deleted {
+                failure = Some(logical.clone());
+                break;
+            }
+            replaced.push(old.clone());
+            if let Some(r) = stack
+                .resources
+                .iter_mut()
+                .find(|r| &r.logical_id == logical)
+            {
+                r.created = None;
+            }
+        } else {
+            stack.resource_event(logical, "", &ty, "CREATE_IN_PROGRESS", None);
+            store.put(stack);
+        }
+        match create_one(d, logical, declaration, &scope).await {
+            Ok(created) => {
+                let physical = created.resolved.physical_id.clone();
+                resolved.insert(logical.clone(), created.resolved.clone());
+                let status = if old.is_some() {
+                    "UPDATE_COMPLETE"
+                } else {
+                    "CREATE_COMPLETE"
+                };
+                if let Some(r) = stack
+                    .resources
+                    .iter_mut()
+                    .find(|r| &r.logical_id == logical)
+                {
+                    r.resource_type = ty.clone();
+                }
+                stack.resource_event(logical, &physical, &ty, status, None);
+                mark_created(stack, logical, created, declaration);
+                added.push(logical.clone());
+                store.put(stack);
+            }
+            Err(e) => {
+                let status = if old.is_some() {
+                    "UPDATE_FAILED"
+                } else {
+                    "CREATE_FAILED"
+                };
+                stack.resource_event(logical, "", &ty, status, Some(e.to_string()));
+                store.put(stack);
+                failure = Some(logical.clone());
+                break;
+            }
+        }
+    }
+    let outputs = match failure {
+        None => outputs(
+            t,
+            plan,
+            &resolved,
+            &exports,
+            store,
+            &stack.id,
+            &d.ctx.region,
+        )
+        .map_err(|e| (String::new(), e)),
+        Some(logical) => Err((logical, String::new())),
+    };
+    match outputs {
+        Ok(outputs) => {
+            stack.outputs = outputs;
+            stack.stack_event("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", None);
+            store.put(stack);
+            let removed: Vec<_> = previous
+                .resources
+                .iter()
+                .rev()
+                .filter(|r| r.created.is_some() && !plan.order.contains(&r.logical_id))
+                .cloned()
+                .collect();
+            for r in removed {
+                remove_resource(d, store, stack, &r).await;
+                stack
+                    .resources
+                    .retain(|x| x.logical_id != r.logical_id || x.created.is_some());
+            }
+            stack.updated = Some(time::OffsetDateTime::now_utc());
+            stack.template = Some(t.clone());
+            stack.parameters = plan.shown.clone();
+            stack.stack_event("UPDATE_COMPLETE", None);
+            store.put(stack);
+            true
+        }
+        Err((logical, why)) => {
+            let reason = if logical.is_empty() {
+                why
+            } else {
+                format!("The following resource(s) failed to update: [{logical}]. ")
+            };
+            stack.stack_event("UPDATE_ROLLBACK_IN_PROGRESS", Some(reason));
+            store.put(stack);
+            for logical in added.iter().rev() {
+                if let Some(r) = stack
+                    .resources
+                    .iter()
+                    .find(|r| &r.logical_id == logical)
+                    .cloned()
+                {
+                    remove_resource(d, store, stack, &r).await;
+                }
+            }
+            let old_template = previous.template.clone();
+            for old in replaced {
+                let Some(created) = &old.created else {
+                    continue;
+                };
+                let metadata = old_template
+                    .as_ref()
+                    .and_then(|t| t.resources().get(&old.logical_id))
+                    .and_then(|r| r.get("Metadata"));
+                stack.resource_event(
+                    &old.logical_id,
+                    "",
+                    &old.resource_type,
+                    "UPDATE_IN_PROGRESS",
+                    None,
+                );
+                match d
+                    .create(
+                        &old.logical_id,
+                        &old.resource_type,
+                        &created.properties,
+                        metadata,
+                    )
+                    .await
+                {
+                    Ok(mut again) => {
+                        again.properties = created.properties.clone();
+                        let physical = again.resolved.physical_id.clone();
+                        stack.resource_event(
+                            &old.logical_id,
+                            &physical,
+                            &old.resource_type,
+                            "UPDATE_COMPLETE",
+                            None,
+                        );
+                        if let Some(r) = stack
+                            .resources
+                            .iter_mut()
+                            .find(|r| r.logical_id == old.logical_id)
+                        {
+                            r.created = Some(again);
+                            r.retain = old.retain;
+                        }
+                    }
+                    Err(e) => {
+                        stack.resource_event(
+                            &old.logical_id,
+                            "",
+                            &old.resource_type,
+                            "UPDATE_FAILED",
+                            Some(e.to_string()),
+                        );
+                    }
+                }
+                store.put(stack);
+            }
+            stack.resources.retain(|r| {
+                r.created.is_some()
+                    || previous
+                        .resources
+                        .iter()
+                        .any(|p| p.logical_id == r.logical_id)
+            });
+            stack.stack_event("UPDATE_ROLLBACK_COMPLETE", None);
+            store.put(stack);
+            false
+        }
+    }
+}
+
+/// Deletes one resource of a stack (its events recorded).
+async fn remove_resource(
+    d: &Deployer<'_>,
+    store: &StackStore,
+    stack: &mut Stack,
+    r: &super::stack::StackResource,
+) {
+    let Some(created) = &r.created else { return };
+    if r.retain {
+        stack.resource_event(
+            &r.logical_id,
+            &r.physical_id,
+            &r.resource_type,
+            "DELETE_SKIPPED",
+            None,
+        );
+    } else {
+        stack.resource_event(
+            &r.logical_id,
+            &r.physical_id,
+            &r.resource_type,
+            "DELETE_IN_PROGRESS",
+            None,
+        );
+        store.put(stack);
+        let mut failure = None;
+        for call in &created.delete {
+            if let Err(e) = d.run(call).await {
+                failure = Some(e.to_string());
+                break;
+            }
+        }
+        let status = if failure.is_some() {
+            "DELETE_FAILED"
+        } else {
+            "DELETE_COMPLETE"
+        };
+        stack.resource_event(
+            &r.logical_id,
+            &r.physical_id,
+            &r.resource_type,
+            status,
+            failure,
+        );
+    }
+    if let Some(x) = stack
+        .resources
+        .iter_mut()
+        .find(|x| x.logical_id == r.logical_id)
+    {
+        x.created = None;
+    }
+    store.put(stack);
 }
 
 /// Deletes the stack's resources in reverse order of creation (those with

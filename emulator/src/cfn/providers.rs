@@ -220,6 +220,8 @@ pub enum Call {
 #[derive(Debug, Clone, Default)]
 pub struct Created {
     pub resolved: Resolved,
+    /// The properties it was created with, resolved (an update compares them).
+    pub properties: Map<String, Value>,
     /// Run in order to delete the resource.
     pub delete: Vec<Call>,
 }
