@@ -6,6 +6,7 @@ mod authz;
 mod authz_scope;
 mod authz_sts;
 mod boundaries;
+mod cfn_api;
 mod cfn_templates;
 mod common;
 mod compose;
