@@ -18,11 +18,19 @@ async fn iam_root() -> aws_sdk_iam::Client {
 }
 
 fn parameter(key: &str, value: &str) -> Parameter {
-    Parameter::builder().parameter_key(key).parameter_value(value).build()
+    Parameter::builder()
+        .parameter_key(key)
+        .parameter_value(value)
+        .build()
 }
 
 async fn status(cfn: &Client, stack: &str) -> StackStatus {
-    let out = cfn.describe_stacks().stack_name(stack).send().await.expect("describe");
+    let out = cfn
+        .describe_stacks()
+        .stack_name(stack)
+        .send()
+        .await
+        .expect("describe");
     out.stacks()[0].stack_status().cloned().expect("a status")
 }
 
@@ -38,7 +46,12 @@ async fn user_with_policy(policy: &str) -> (String, String, String) {
         .send()
         .await
         .unwrap();
-    let key = iam.create_access_key().user_name(&name).send().await.unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name(&name)
+        .send()
+        .await
+        .unwrap();
     let key = key.access_key().unwrap();
     (
         name,
@@ -122,7 +135,12 @@ async fn change_sets_create_update_and_delete_a_stack() {
         .await
         .unwrap();
     assert_eq!(value.parameter().unwrap().value(), Some("first-small"));
-    let out = cfn.describe_stacks().stack_name(&stack).send().await.unwrap();
+    let out = cfn
+        .describe_stacks()
+        .stack_name(&stack)
+        .send()
+        .await
+        .unwrap();
     let outputs = out.stacks()[0].outputs();
     let key_arn = outputs
         .iter()
@@ -136,9 +154,19 @@ async fn change_sets_create_update_and_delete_a_stack() {
         .exports()
         .iter()
         .any(|e| e.name() == Some(&format!("{stack}-key")) && e.value() == Some(&key_arn)));
-    let resources = cfn.list_stack_resources().stack_name(&stack).send().await.unwrap();
+    let resources = cfn
+        .list_stack_resources()
+        .stack_name(&stack)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resources.stack_resource_summaries().len(), 3);
-    let events = cfn.describe_stack_events().stack_name(&stack).send().await.unwrap();
+    let events = cfn
+        .describe_stack_events()
+        .stack_name(&stack)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         events.stack_events()[0].resource_status().unwrap().as_str(),
         "CREATE_COMPLETE"
@@ -167,7 +195,12 @@ async fn change_sets_create_update_and_delete_a_stack() {
         .await
         .unwrap();
     assert_eq!(value.parameter().unwrap().value(), Some("second-big"));
-    let out = cfn.describe_stacks().stack_name(&stack).send().await.unwrap();
+    let out = cfn
+        .describe_stacks()
+        .stack_name(&stack)
+        .send()
+        .await
+        .unwrap();
     assert!(out.stacks()[0]
         .outputs()
         .iter()
@@ -183,7 +216,10 @@ async fn change_sets_create_update_and_delete_a_stack() {
             .send()
             .await,
     );
-    assert_eq!((code.as_str(), message.as_str()), ("ValidationError", "No updates are to be performed."));
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        ("ValidationError", "No updates are to be performed.")
+    );
 
     // GetTemplate and ValidateTemplate.
     let template = cfn.get_template().stack_name(&stack).send().await.unwrap();
@@ -198,7 +234,12 @@ async fn change_sets_create_update_and_delete_a_stack() {
 
     // DeleteStack removes everything; the name no longer resolves.
     cfn.delete_stack().stack_name(&stack).send().await.unwrap();
-    let (code, _) = error_of(ssm.get_parameter().name(format!("{path}/config")).send().await);
+    let (code, _) = error_of(
+        ssm.get_parameter()
+            .name(format!("{path}/config"))
+            .send()
+            .await,
+    );
     assert_eq!(code, "ParameterNotFound");
     let (code, message) = error_of(cfn.describe_stacks().stack_name(&stack).send().await);
     assert_eq!(code, "ValidationError");
@@ -207,7 +248,8 @@ async fn change_sets_create_update_and_delete_a_stack() {
     assert!(listed
         .stack_summaries()
         .iter()
-        .any(|s| s.stack_name() == Some(&stack) && s.stack_status() == Some(&StackStatus::DeleteComplete)));
+        .any(|s| s.stack_name() == Some(&stack)
+            && s.stack_status() == Some(&StackStatus::DeleteComplete)));
 }
 
 #[tokio::test]
@@ -238,15 +280,29 @@ Resources:
         .expect("CreateStack answers; the failure is the stack's");
     assert_eq!(status(&cfn, &stack).await, StackStatus::RollbackComplete);
     let (code, _) = error_of(ssm.get_parameter().name(&name).send().await);
-    assert_eq!(code, "ParameterNotFound", "the parameter created first is gone");
-    let events = cfn.describe_stack_events().stack_name(&stack).send().await.unwrap();
+    assert_eq!(
+        code, "ParameterNotFound",
+        "the parameter created first is gone"
+    );
+    let events = cfn
+        .describe_stack_events()
+        .stack_name(&stack)
+        .send()
+        .await
+        .unwrap();
     let failed = events
         .stack_events()
         .iter()
         .find(|e| e.resource_status().map(|s| s.as_str()) == Some("CREATE_FAILED"))
         .expect("a CREATE_FAILED event");
     assert_eq!(failed.logical_resource_id(), Some("Broken"));
-    assert!(failed.resource_status_reason().unwrap().contains("NotFoundException"), "{failed:?}");
+    assert!(
+        failed
+            .resource_status_reason()
+            .unwrap()
+            .contains("NotFoundException"),
+        "{failed:?}"
+    );
     let first = events
         .stack_events()
         .iter()
@@ -299,7 +355,13 @@ Resources:
         .await
         .unwrap();
     assert_eq!(status(&cfn, &stack).await, StackStatus::CreateComplete);
-    let role = iam_root().await.get_role().role_name(&stack).send().await.unwrap();
+    let role = iam_root()
+        .await
+        .get_role()
+        .role_name(&stack)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(role.role().unwrap().role_name(), stack);
     cfn.delete_stack().stack_name(&stack).send().await.unwrap();
     let (code, _) = error_of(iam_root().await.get_role().role_name(&stack).send().await);
@@ -313,7 +375,10 @@ Resources:
             .await,
     );
     assert_eq!(code, "ValidationError");
-    assert!(message.contains("Resources.MyQueue.Type: unsupported resource type AWS::SQS::Queue"), "{message}");
+    assert!(
+        message.contains("Resources.MyQueue.Type: unsupported resource type AWS::SQS::Queue"),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -348,7 +413,12 @@ Resources:
         .await
         .unwrap();
     assert_eq!(status(&cfn, &stack).await, StackStatus::RollbackComplete);
-    let events = cfn.describe_stack_events().stack_name(&stack).send().await.unwrap();
+    let events = cfn
+        .describe_stack_events()
+        .stack_name(&stack)
+        .send()
+        .await
+        .unwrap();
     let reason = events
         .stack_events()
         .iter()
@@ -357,7 +427,10 @@ Resources:
                 .then(|| e.resource_status_reason().unwrap_or_default().to_owned())
         })
         .unwrap();
-    assert!(reason.contains("is not authorized to perform: iam:CreateRole"), "{reason}");
+    assert!(
+        reason.contains("is not authorized to perform: iam:CreateRole"),
+        "{reason}"
+    );
     let (code, _) = error_of(iam_root().await.get_role().role_name(&stack).send().await);
     assert_eq!(code, "NoSuchEntity");
 
@@ -405,7 +478,11 @@ Resources:
         .await
         .unwrap();
     assert_eq!(status(&cfn, &stack2).await, StackStatus::CreateComplete);
-    iam.get_role().role_name(&stack2).send().await.expect("created as the stack's role");
+    iam.get_role()
+        .role_name(&stack2)
+        .send()
+        .await
+        .expect("created as the stack's role");
 
     // Without cloudformation:CreateStack, nothing at all.
     let (_, id, secret) = user_with_policy(

@@ -221,3 +221,114 @@ users:
         "{error}"
     );
 }
+
+/// The AWS CLI, when installed (`pip install awscli`): `aws cloudformation deploy` makes
+/// and executes a change set and waits for it with its waiters.
+fn aws_cli() -> Option<std::path::PathBuf> {
+    let found = std::process::Command::new("aws")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    found.then(|| std::path::PathBuf::from("aws"))
+}
+
+#[tokio::test]
+async fn aws_cloudformation_deploy_deploys_the_blogs_template() {
+    let Some(aws) = aws_cli() else {
+        eprintln!("skipped aws_cloudformation_deploy_deploys_the_blogs_template: the AWS CLI is not installed (pip install awscli)");
+        return;
+    };
+    let template = template_with_prebuilt_handler();
+    // `CodeUri: ./code` resolves against --template-code-root (there is no S3 here).
+    let config = emulator::Config {
+        template_code_root: template.parent().map(Path::to_path_buf),
+        ..emulator::Config::default()
+    };
+    let endpoint = start_with_templates(
+        vec![repository().join("fixtures/parameter-store-blog/keyadmin.yaml")],
+        config,
+    )
+    .expect("the emulator starts");
+    let deploy = |extra: &'static [&'static str]| {
+        let aws = aws.clone();
+        let endpoint = endpoint.clone();
+        let template = template.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(aws)
+                .args([
+                    "cloudformation",
+                    "deploy",
+                    "--endpoint-url",
+                    &endpoint,
+                    "--region",
+                    "us-east-1",
+                ])
+                .arg("--template-file")
+                .arg(&template)
+                .args([
+                    "--stack-name",
+                    "parameter-store-blog",
+                    "--parameter-overrides",
+                    "IAMUsername=keyadmin",
+                ])
+                .args(extra)
+                .env("AWS_ACCESS_KEY_ID", ADMIN.0)
+                .env("AWS_SECRET_ACCESS_KEY", ADMIN.1)
+                .env_remove("AWS_SESSION_TOKEN")
+                .env_remove("AWS_PROFILE")
+                .env_remove("AWS_ENDPOINT_URL")
+                .output()
+                .expect("run aws")
+        })
+    };
+    // Without the capability the CLI reports CloudFormation's refusal.
+    let refused = deploy(&[]).await.unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("InsufficientCapabilities"), "{stderr}");
+    let out = deploy(&["--capabilities", "CAPABILITY_NAMED_IAM"])
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Successfully created/updated stack - parameter-store-blog"),
+        "{stdout}"
+    );
+
+    let admin = sdk_config(&endpoint, ADMIN).await;
+    let lambda = aws_sdk_lambda::Client::new(&admin);
+    let out = lambda
+        .invoke()
+        .function_name("ParameterStoreBlogFunctionDev")
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .expect("invoke");
+    assert_eq!(out.function_error(), None, "{:?}", out.payload());
+    let payload: serde_json::Value =
+        serde_json::from_slice(out.payload().unwrap().as_ref()).unwrap();
+    assert!(payload.as_str().unwrap().contains("key1"), "{payload}");
+
+    // Deploying the same template again changes nothing, as the CLI reports it.
+    let again = deploy(&[
+        "--capabilities",
+        "CAPABILITY_NAMED_IAM",
+        "--no-fail-on-empty-changeset",
+    ])
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        again.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(stdout.contains("No changes to deploy"), "{stdout}");
+}

@@ -188,6 +188,7 @@ pub const IMPLEMENTED: &[&str] = &[
     "DescribeStacks",
     "ExecuteChangeSet",
     "GetTemplate",
+    "GetTemplateSummary",
     "ListChangeSets",
     "ListExports",
     "ListStackResources",
@@ -219,6 +220,7 @@ pub async fn handle(state: &EmulatorState, ctx: &RequestContext, form: &QueryReq
         "ListStackResources" => list_stack_resources(state, ctx, form),
         "GetTemplate" => get_template(state, ctx, form),
         "ValidateTemplate" => validate_template(state, ctx, form),
+        "GetTemplateSummary" => get_template_summary(state, ctx, form),
         "CreateChangeSet" => create_change_set(state, ctx, form),
         "DescribeChangeSet" => describe_change_set(state, ctx, form),
         "ExecuteChangeSet" => execute_change_set(state, ctx, form).await,
@@ -1289,4 +1291,73 @@ fn list_change_sets(
     Ok(QueryOutput::of(
         &serde_json::json!({"Summaries": summaries}),
     ))
+}
+
+fn get_template_summary(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    form: &QueryRequest,
+) -> ApiResult<QueryOutput> {
+    let template = match template_member(form)? {
+        Some((t, _)) => {
+            authorize(state, ctx, "GetTemplateSummary", "*")?;
+            t
+        }
+        None => {
+            let name = required(form, "StackName")?;
+            authorize(state, ctx, "GetTemplateSummary", &stack_arn(ctx, name))?;
+            find_stack(state, ctx, name)?.template.ok_or_else(|| {
+                CfnError::Validation(format!("Stack with id {name} has no template"))
+            })?
+        }
+    };
+    let text = super::intrinsics::text_of;
+    let parameters: Vec<serde_json::Value> = template
+        .parameters()
+        .iter()
+        .map(|(k, d)| {
+            let allowed: Vec<String> = d
+                .get("AllowedValues")
+                .and_then(serde_json::Value::as_array)
+                .map(|a| a.iter().filter_map(text).collect())
+                .unwrap_or_default();
+            serde_json::json!({
+                "ParameterKey": k,
+                "DefaultValue": d.get("Default").and_then(text),
+                "ParameterType": d.get("Type").and_then(text),
+                "NoEcho": d.get("NoEcho").and_then(text).is_some_and(|v| v == "true"),
+                "Description": d.get("Description").and_then(text),
+                "ParameterConstraints": {"AllowedValues": allowed},
+            })
+        })
+        .collect();
+    let mut types: Vec<String> = template
+        .original
+        .get("Resources")
+        .and_then(serde_json::Value::as_object)
+        .map(|r| {
+            r.values()
+                .filter_map(|v| v.get("Type").and_then(text))
+                .collect()
+        })
+        .unwrap_or_default();
+    types.sort();
+    types.dedup();
+    let mut out = serde_json::json!({
+        "Parameters": parameters,
+        "Description": template.description(),
+        "ResourceTypes": types,
+        "Version": template.original.get("AWSTemplateFormatVersion").and_then(text),
+    });
+    if let Some((capability, types)) = template.required_capability() {
+        out["Capabilities"] = serde_json::json!([capability]);
+        out["CapabilitiesReason"] = serde_json::json!(format!(
+            "The following resource(s) require capabilities: [{}]",
+            types.join(", ")
+        ));
+    }
+    if template.original.get("Transform").is_some() {
+        out["DeclaredTransforms"] = serde_json::json!([super::sam::TRANSFORM]);
+    }
+    Ok(QueryOutput::of(&out))
 }
