@@ -22,7 +22,11 @@ pub fn template_with_prebuilt_handler() -> PathBuf {
     let text =
         std::fs::read_to_string(repository().join("fixtures/parameter-store-blog/template.yaml"))
             .expect("the saved template");
-    let dir = std::env::temp_dir().join(format!("emulator-tests-{}-cfn", std::process::id()));
+    // A directory per emulator: another test's function may be running its copy.
+    let dir = std::env::temp_dir().join(crate::common::unique(&format!(
+        "emulator-tests-{}-cfn-",
+        std::process::id()
+    )));
     let code = dir.join("code");
     std::fs::create_dir_all(&code).expect("code directory");
     std::fs::copy(
@@ -180,6 +184,35 @@ async fn the_blogs_template_deploys_at_start_and_the_scenario_holds() {
             .map(|m| m.as_str()),
         Some("Active")
     );
+
+    // A reset returns to the fixtures and deploys the template again.
+    ssm.delete_parameter()
+        .name("/dev/parameterStoreBlog/appConfig")
+        .send()
+        .await
+        .unwrap();
+    let (status, answer) = crate::admin::http(&endpoint, "POST", "/_emulator/reset").await;
+    assert_eq!(status, 200, "{answer}");
+    let config = ssm
+        .get_parameter()
+        .name("/dev/parameterStoreBlog/appConfig")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(config.parameter().unwrap().version(), 1);
+    let refused = ssm
+        .get_parameter()
+        .name("/dev/parameterStoreBlog/appSecrets")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Some("ParameterNotFound"));
+    lambda
+        .get_function_configuration()
+        .function_name("ParameterStoreBlogFunctionDev")
+        .send()
+        .await
+        .expect("the function is deployed again");
 }
 
 #[tokio::test]
