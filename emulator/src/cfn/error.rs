@@ -2,6 +2,7 @@
 //! (codes from botocore's `cloudformation/2010-05-15` model; a template problem is a
 //! `ValidationError`, 400, as CloudFormation answers "Template format error: ...").
 
+use crate::generated::cloudformation::ErrorCode;
 use crate::protocol::AwsError;
 use axum::http::StatusCode;
 
@@ -42,10 +43,12 @@ impl AwsError for CfnError {
     fn code(&self) -> &str {
         match self {
             CfnError::Validation(_) | CfnError::Resource(_) => "ValidationError",
-            CfnError::AlreadyExists(_) => "AlreadyExistsException",
-            CfnError::InsufficientCapabilities(_) => "InsufficientCapabilitiesException",
-            CfnError::ChangeSetNotFound(_) => "ChangeSetNotFound",
-            CfnError::InvalidChangeSetStatus(_) => "InvalidChangeSetStatus",
+            CfnError::AlreadyExists(_) => ErrorCode::AlreadyExistsException.code(),
+            CfnError::InsufficientCapabilities(_) => {
+                ErrorCode::InsufficientCapabilitiesException.code()
+            }
+            CfnError::ChangeSetNotFound(_) => ErrorCode::ChangeSetNotFoundException.code(),
+            CfnError::InvalidChangeSetStatus(_) => ErrorCode::InvalidChangeSetStatusException.code(),
             CfnError::AccessDenied(_) => "AccessDenied",
             CfnError::NotImplemented(_) => "NotImplemented",
             CfnError::InvalidAction(_) => "InvalidAction",
@@ -53,8 +56,16 @@ impl AwsError for CfnError {
     }
 
     fn status(&self) -> StatusCode {
+        let model = |code: ErrorCode| {
+            StatusCode::from_u16(code.status()).unwrap_or(StatusCode::BAD_REQUEST)
+        };
         match self {
-            CfnError::ChangeSetNotFound(_) => StatusCode::NOT_FOUND,
+            CfnError::AlreadyExists(_) => model(ErrorCode::AlreadyExistsException),
+            CfnError::InsufficientCapabilities(_) => {
+                model(ErrorCode::InsufficientCapabilitiesException)
+            }
+            CfnError::ChangeSetNotFound(_) => model(ErrorCode::ChangeSetNotFoundException),
+            CfnError::InvalidChangeSetStatus(_) => model(ErrorCode::InvalidChangeSetStatusException),
             CfnError::AccessDenied(_) => StatusCode::FORBIDDEN,
             CfnError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             _ => StatusCode::BAD_REQUEST,
