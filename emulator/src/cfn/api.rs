@@ -929,16 +929,28 @@ fn updatable(stack: &Stack) -> ApiResult<()> {
     }
 }
 
-async fn run_update(
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    mut stack: Stack,
+/// An update's inputs.
+struct Update {
     template: Template,
     body: String,
     given: BTreeMap<String, String>,
     capabilities: Vec<String>,
     role_arn: Option<String>,
+}
+
+async fn run_update(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    mut stack: Stack,
+    update: Update,
 ) -> ApiResult<String> {
+    let Update {
+        template,
+        body,
+        given,
+        capabilities,
+        role_arn,
+    } = update;
     check_capabilities(&template, &capabilities)?;
     let plan = deploy::plan(&template, &given, &stack, &ctx.account, &ctx.region)?;
     let role_arn = role_arn.or(stack.role_arn.clone());
@@ -977,17 +989,14 @@ async fn update_stack(
     }
     let role_arn = form.get("RoleARN").map(str::to_owned);
     authorize_pass_role(state, ctx, role_arn.as_deref())?;
-    let stack_id = run_update(
-        state,
-        ctx,
-        stack,
+    let update = Update {
         template,
         body,
         given,
-        list_members(form, "Capabilities"),
+        capabilities: list_members(form, "Capabilities"),
         role_arn,
-    )
-    .await?;
+    };
+    let stack_id = run_update(state, ctx, stack, update).await?;
     Ok(QueryOutput::of(&StackIdResult { stack_id }))
 }
 
@@ -1236,17 +1245,14 @@ async fn execute_change_set(
         deploy::create(&d, store, &mut stack, &set.template, &plan).await;
     } else {
         updatable(&stack)?;
-        run_update(
-            state,
-            ctx,
-            stack,
-            set.template.clone(),
-            set.template_body.clone(),
-            set.parameters.clone(),
-            set.capabilities.clone(),
-            set.role_arn.clone(),
-        )
-        .await?;
+        let update = Update {
+            template: set.template.clone(),
+            body: set.template_body.clone(),
+            given: set.parameters.clone(),
+            capabilities: set.capabilities.clone(),
+            role_arn: set.role_arn.clone(),
+        };
+        run_update(state, ctx, stack, update).await?;
     }
     set.execution_status = "EXECUTE_COMPLETE".to_owned();
     store.put_change_set(&set);

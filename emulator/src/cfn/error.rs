@@ -48,7 +48,9 @@ impl AwsError for CfnError {
                 ErrorCode::InsufficientCapabilitiesException.code()
             }
             CfnError::ChangeSetNotFound(_) => ErrorCode::ChangeSetNotFoundException.code(),
-            CfnError::InvalidChangeSetStatus(_) => ErrorCode::InvalidChangeSetStatusException.code(),
+            CfnError::InvalidChangeSetStatus(_) => {
+                ErrorCode::InvalidChangeSetStatusException.code()
+            }
             CfnError::AccessDenied(_) => "AccessDenied",
             CfnError::NotImplemented(_) => "NotImplemented",
             CfnError::InvalidAction(_) => "InvalidAction",
@@ -65,7 +67,9 @@ impl AwsError for CfnError {
                 model(ErrorCode::InsufficientCapabilitiesException)
             }
             CfnError::ChangeSetNotFound(_) => model(ErrorCode::ChangeSetNotFoundException),
-            CfnError::InvalidChangeSetStatus(_) => model(ErrorCode::InvalidChangeSetStatusException),
+            CfnError::InvalidChangeSetStatus(_) => {
+                model(ErrorCode::InvalidChangeSetStatusException)
+            }
             CfnError::AccessDenied(_) => StatusCode::FORBIDDEN,
             CfnError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             _ => StatusCode::BAD_REQUEST,
