@@ -500,3 +500,113 @@ Resources:
     assert_eq!(code, "AccessDenied");
     assert!(message.contains("cloudformation:CreateStack"), "{message}");
 }
+
+#[tokio::test]
+async fn a_sam_function_gets_its_role_from_policy_templates_and_a_published_alias() {
+    let cfn = cfn_root().await;
+    let stack = unique("cfnsam");
+    let code = crate::cfn_templates::prebuilt_handler_dir().join("code");
+    // The handler reads every parameter under /ENV/APP_CONFIG_PATH; the generated role
+    // may read them only through SSMParameterReadPolicy.
+    let template = format!(
+        r#"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Timeout: 10
+    Environment:
+      Variables: {{ENV: !Ref AWS::StackName}}
+Resources:
+  Config:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Name: !Sub '/${{AWS::StackName}}/app/settings'
+      Type: String
+      Value: '{{"colour": "green"}}'
+  Reader:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: !Sub '${{AWS::StackName}}-reader'
+      CodeUri: {code}
+      Handler: bootstrap
+      Runtime: provided.al2023
+      Tracing: Active
+      AutoPublishAlias: live
+      Environment:
+        Variables: {{APP_CONFIG_PATH: app}}
+      Policies:
+        - SSMParameterReadPolicy:
+            ParameterName: !Sub '${{AWS::StackName}}/app*'
+Outputs:
+  Role:
+    Value: !Ref ReaderRole
+"#,
+        code = code.display()
+    );
+    cfn.create_stack()
+        .stack_name(&stack)
+        .template_body(&template)
+        .capabilities(Capability::CapabilityIam)
+        .send()
+        .await
+        .unwrap();
+    let out = cfn
+        .describe_stacks()
+        .stack_name(&stack)
+        .send()
+        .await
+        .unwrap();
+    let described = &out.stacks()[0];
+    assert_eq!(
+        described.stack_status(),
+        Some(&StackStatus::CreateComplete),
+        "{:?}",
+        cfn.describe_stack_events().stack_name(&stack).send().await
+    );
+    let role = described.outputs()[0].output_value().unwrap().to_owned();
+    assert!(role.starts_with(&format!("{stack}-ReaderRole-")), "{role}");
+    let attached = iam_root()
+        .await
+        .list_attached_role_policies()
+        .role_name(&role)
+        .send()
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = attached
+        .attached_policies()
+        .iter()
+        .filter_map(|p| p.policy_name())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["AWSLambdaBasicExecutionRole", "AWSXrayWriteOnlyAccess"]
+    );
+
+    let lambda = aws_sdk_lambda::Client::new(&aws_config::load_from_env().await);
+    let out = lambda
+        .invoke()
+        .function_name(format!("{stack}-reader"))
+        .qualifier("live")
+        .payload(aws_sdk_lambda::primitives::Blob::new("{}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.function_error(), None, "{:?}", out.payload());
+    assert_eq!(out.executed_version(), Some("1"));
+    let answer: serde_json::Value =
+        serde_json::from_slice(out.payload().unwrap().as_ref()).unwrap();
+    assert!(answer.as_str().unwrap().contains("green"), "{answer}");
+
+    cfn.delete_stack().stack_name(&stack).send().await.unwrap();
+    let (code, _) = error_of(
+        lambda
+            .get_function()
+            .function_name(format!("{stack}-reader"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ResourceNotFoundException");
+    let (code, _) = error_of(iam_root().await.get_role().role_name(&role).send().await);
+    assert_eq!(code, "NoSuchEntity");
+}

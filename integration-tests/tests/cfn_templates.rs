@@ -22,7 +22,20 @@ pub fn template_with_prebuilt_handler() -> PathBuf {
     let text =
         std::fs::read_to_string(repository().join("fixtures/parameter-store-blog/template.yaml"))
             .expect("the saved template");
-    // A directory per emulator: another test's function may be running its copy.
+    let dir = prebuilt_handler_dir();
+    let rewritten = text
+        .replace("CodeUri: '../../handler'", "CodeUri: './code'")
+        .replace("    Metadata:\n      BuildMethod: rust-cargolambda\n", "");
+    assert_ne!(rewritten, text);
+    assert!(!rewritten.contains("      BuildMethod: rust-cargolambda"));
+    let path = dir.join("template.yaml");
+    std::fs::write(&path, rewritten).expect("write the template");
+    path
+}
+
+/// A new directory holding `code/bootstrap`, a copy of the handler binary this test build
+/// made (a directory per emulator: another test's function may be running its copy).
+pub fn prebuilt_handler_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(crate::common::unique(&format!(
         "emulator-tests-{}-cfn-",
         std::process::id()
@@ -34,14 +47,7 @@ pub fn template_with_prebuilt_handler() -> PathBuf {
         code.join("bootstrap"),
     )
     .expect("copy the handler");
-    let rewritten = text
-        .replace("CodeUri: '../../handler'", "CodeUri: './code'")
-        .replace("    Metadata:\n      BuildMethod: rust-cargolambda\n", "");
-    assert_ne!(rewritten, text);
-    assert!(!rewritten.contains("      BuildMethod: rust-cargolambda"));
-    let path = dir.join("template.yaml");
-    std::fs::write(&path, rewritten).expect("write the template");
-    path
+    dir
 }
 
 /// Starts an emulator on its own runtime with `fixtures` and the startup templates of
