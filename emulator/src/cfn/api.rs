@@ -355,6 +355,12 @@ fn template_member(form: &QueryRequest) -> ApiResult<Option<(Template, String)>>
         ));
     }
     match form.get("TemplateBody") {
+        // The model's constraint on TemplateBody (1 to 51,200 bytes; larger templates
+        // go through S3 on AWS, which does not exist here).
+        Some(body) if body.is_empty() || body.len() > 51_200 => Err(CfnError::Validation(format!(
+            "1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length {}",
+            if body.is_empty() { "greater than or equal to 1" } else { "less than or equal to 51200" }
+        ))),
         Some(body) => Ok(Some((Template::load(body)?, body.to_owned()))),
         None => Ok(None),
     }
@@ -443,6 +449,16 @@ async fn delete_stack(
         code_root(state),
     )?;
     let store = &state.region(&ctx.region).cfn;
+    // Not while another operation on the stack runs.
+    let idle = |s: &str| !s.ends_with("_IN_PROGRESS") || s == "REVIEW_IN_PROGRESS";
+    store
+        .claim(&stack.id, idle, "DELETE_IN_PROGRESS")
+        .map_err(|status| {
+            CfnError::Validation(format!(
+                "Stack [{}] cannot be deleted while in status {status}",
+                stack.name
+            ))
+        })?;
     deploy::delete(&d, store, &mut stack).await;
     Ok(QueryOutput::of(&serde_json::json!({})))
 }
@@ -919,13 +935,24 @@ fn no_changes(stack: &Stack, template: &Template, given: &BTreeMap<String, Strin
         && &stack.given_parameters == given
 }
 
+fn may_update(status: &str) -> bool {
+    matches!(
+        status,
+        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE"
+    )
+}
+
+fn cannot_update(id: &str, status: &str) -> CfnError {
+    CfnError::Validation(format!(
+        "Stack:{id} is in {status} state and can not be updated."
+    ))
+}
+
 fn updatable(stack: &Stack) -> ApiResult<()> {
-    match stack.status.as_str() {
-        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE" => Ok(()),
-        other => Err(CfnError::Validation(format!(
-            "Stack:{} is in {other} state and can not be updated.",
-            stack.id
-        ))),
+    if may_update(&stack.status) {
+        Ok(())
+    } else {
+        Err(cannot_update(&stack.id, &stack.status))
     }
 }
 
@@ -962,6 +989,9 @@ async fn run_update(
         code_root(state),
     )?;
     let store = &state.region(&ctx.region).cfn;
+    store
+        .claim(&stack.id, may_update, "UPDATE_IN_PROGRESS")
+        .map_err(|status| cannot_update(&stack.id, &status))?;
     stack.capabilities = capabilities;
     stack.role_arn = role_arn;
     if deploy::update(&d, store, &mut stack, &template, &plan).await {
@@ -1234,6 +1264,18 @@ async fn execute_change_set(
             set.role_arn.as_deref(),
             code_root(state),
         )?;
+        store
+            .claim(
+                &stack.id,
+                |s| s == "REVIEW_IN_PROGRESS",
+                "CREATE_IN_PROGRESS",
+            )
+            .map_err(|status| {
+                CfnError::InvalidChangeSetStatus(format!(
+                    "ChangeSet [{}] cannot be executed: the stack is in {status}",
+                    set.id
+                ))
+            })?;
         stack.description = set.template.description().map(str::to_owned);
         stack.parameters = plan.shown.clone();
         stack.capabilities = set.capabilities.clone();

@@ -239,6 +239,27 @@ impl StackStore {
         }
     }
 
+    /// Moves stack `id` to `status` if `allowed` accepts its current status, in one step,
+    /// so that two operations on one stack cannot both start. On refusal, the current
+    /// status.
+    pub fn claim(
+        &self,
+        id: &str,
+        allowed: impl Fn(&str) -> bool,
+        status: &str,
+    ) -> Result<(), String> {
+        let mut stacks = self.lock();
+        let stack = stacks
+            .iter_mut()
+            .find(|s| s.id == id)
+            .ok_or_else(|| "DELETE_COMPLETE".to_owned())?;
+        if !allowed(&stack.status) {
+            return Err(stack.status.clone());
+        }
+        stack.status = status.to_owned();
+        Ok(())
+    }
+
     /// The exports of every live stack: name → (value, exporting stack id).
     pub fn exports(&self) -> Vec<(String, String, String)> {
         self.lock()
@@ -290,5 +311,30 @@ impl StackStore {
             .filter(|c| c.stack_id == stack_id)
             .cloned()
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_operation_at_a_time_claims_a_stack() {
+        let store = StackStore::default();
+        let stack = Stack::new("us-east-1", "123456789012", "s", "CREATE_COMPLETE");
+        assert!(store.insert(stack.clone()));
+        assert!(!store.insert(Stack::new(
+            "us-east-1",
+            "123456789012",
+            "s",
+            "CREATE_IN_PROGRESS"
+        )));
+        let idle = |s: &str| !s.ends_with("_IN_PROGRESS");
+        assert_eq!(store.claim(&stack.id, idle, "UPDATE_IN_PROGRESS"), Ok(()));
+        assert_eq!(
+            store.claim(&stack.id, idle, "DELETE_IN_PROGRESS"),
+            Err("UPDATE_IN_PROGRESS".to_owned())
+        );
+        assert_eq!(store.find("s").unwrap().status, "UPDATE_IN_PROGRESS");
     }
 }

@@ -153,6 +153,19 @@ impl Template {
                         .to_owned(),
                 )
             })?;
+        // CloudFormation's quotas (User Guide, "CloudFormation quotas"): 500 resources,
+        // 200 parameters, 200 outputs per template.
+        for (section_name, count, max) in [
+            ("resources", resources.len(), 500),
+            ("parameters", self.parameters().len(), 200),
+            ("outputs", self.outputs().len(), 200),
+        ] {
+            if count > max {
+                return Err(CfnError::Validation(format!(
+                    "Template format error: Number of {section_name}, {count}, is greater than maximum allowed, {max}"
+                )));
+            }
+        }
         for (name, declaration) in self.parameters() {
             let place = format!("Parameters.{name}");
             let ty = declaration
@@ -743,5 +756,15 @@ Resources:
             let err = Template::load(text).unwrap_err().to_string();
             assert!(err.contains(expected), "{text}\n{err}");
         }
+        let many: String = (0..501)
+            .map(|i| format!("  K{i}:\n    Type: AWS::KMS::Key\n"))
+            .collect();
+        let err = Template::load(&format!("Resources:\n{many}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("Number of resources, 501, is greater than maximum allowed, 500"),
+            "{err}"
+        );
     }
 }
