@@ -195,6 +195,8 @@ async fn change_sets_create_update_and_delete_a_stack() {
         .await
         .unwrap();
     assert_eq!(value.parameter().unwrap().value(), Some("second-big"));
+    // Value is updated in place (a new version), not replaced.
+    assert_eq!(value.parameter().unwrap().version(), 2);
     let out = cfn
         .describe_stacks()
         .stack_name(&stack)
@@ -221,6 +223,90 @@ async fn change_sets_create_update_and_delete_a_stack() {
         ("ValidationError", "No updates are to be performed.")
     );
 
+    // An update that fails midway is rolled back: the parameter (updated first) gets its
+    // previous value again.
+    let broken = PARAMETER_TEMPLATE
+        .replace("!Join ['-', [!Ref Value", "!Join ['+', [!Ref Value")
+        .replace(
+            "TargetKeyId: !GetAtt Key.Arn",
+            "TargetKeyId: 00000000-0000-0000-0000-000000000000",
+        );
+    cfn.update_stack()
+        .stack_name(&stack)
+        .template_body(&broken)
+        .parameters(parameter("Path", &path))
+        .parameters(parameter("Value", "second"))
+        .parameters(parameter("Stage", "prod"))
+        .send()
+        .await
+        .expect("UpdateStack answers; the failure is the stack's");
+    assert_eq!(
+        status(&cfn, &stack).await,
+        StackStatus::UpdateRollbackComplete
+    );
+    let value = ssm
+        .get_parameter()
+        .name(format!("{path}/config"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(value.parameter().unwrap().value(), Some("second-big"));
+    let events = cfn
+        .describe_stack_events()
+        .stack_name(&stack)
+        .send()
+        .await
+        .unwrap();
+    assert!(events
+        .stack_events()
+        .iter()
+        .any(|e| e.logical_resource_id() == Some("Alias")
+            && e.resource_status().map(|s| s.as_str()) == Some("UPDATE_FAILED")));
+    // A change set shows what an update would do: a new name replaces the parameter.
+    let set = cfn
+        .create_change_set()
+        .stack_name(&stack)
+        .change_set_name("rename")
+        .use_previous_template(true)
+        .parameters(parameter("Path", &format!("{path}/renamed")))
+        .parameters(parameter("Value", "second"))
+        .parameters(parameter("Stage", "prod"))
+        .send()
+        .await
+        .unwrap();
+    let described = cfn
+        .describe_change_set()
+        .change_set_name(set.id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let config_change = described
+        .changes()
+        .iter()
+        .filter_map(|c| c.resource_change())
+        .find(|c| c.logical_resource_id() == Some("Config"))
+        .expect("the parameter changes");
+    assert_eq!(config_change.action().unwrap().as_str(), "Modify");
+    assert_eq!(config_change.replacement().unwrap().as_str(), "True");
+    cfn.execute_change_set()
+        .change_set_name(set.id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(&cfn, &stack).await, StackStatus::UpdateComplete);
+    let (code, _) = error_of(
+        ssm.get_parameter()
+            .name(format!("{path}/config"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ParameterNotFound", "the old parameter was replaced");
+    ssm.get_parameter()
+        .name(format!("{path}/renamed/config"))
+        .send()
+        .await
+        .expect("the new parameter");
+
     // GetTemplate and ValidateTemplate.
     let template = cfn.get_template().stack_name(&stack).send().await.unwrap();
     assert_eq!(template.template_body(), Some(PARAMETER_TEMPLATE));
@@ -236,7 +322,7 @@ async fn change_sets_create_update_and_delete_a_stack() {
     cfn.delete_stack().stack_name(&stack).send().await.unwrap();
     let (code, _) = error_of(
         ssm.get_parameter()
-            .name(format!("{path}/config"))
+            .name(format!("{path}/renamed/config"))
             .send()
             .await,
     );

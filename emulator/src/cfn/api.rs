@@ -1060,12 +1060,32 @@ fn changes_of(
             Some(r) => {
                 let before = old.and_then(|t| t.resources().get(logical));
                 if before != Some(declaration) || parameters_changed {
+                    // Replacement as the changed properties of the template say (values
+                    // that only parameters change count as changed).
+                    let props = |d: Option<&serde_json::Value>| {
+                        d.and_then(|d| d.get("Properties"))
+                            .and_then(serde_json::Value::as_object)
+                            .cloned()
+                            .unwrap_or_default()
+                    };
+                    let mut changed = super::providers::changed_properties(
+                        &props(before),
+                        &props(Some(declaration)),
+                    );
+                    if parameters_changed && changed.is_empty() {
+                        changed = props(Some(declaration)).keys().cloned().collect();
+                    }
+                    let replacement = if super::providers::requires_replacement(&ty, &changed) {
+                        "True"
+                    } else {
+                        "False"
+                    };
                     changes.push((
                         "Modify".to_owned(),
                         logical.clone(),
                         r.physical_id.clone(),
                         ty,
-                        "True".to_owned(),
+                        replacement.to_owned(),
                     ));
                 }
             }

@@ -6,7 +6,7 @@
 
 use super::error::CfnError;
 use super::intrinsics::{self, text_of, Resolved, Scope};
-use super::providers::{Created, Deployer};
+use super::providers::{self, Created, Deployer};
 use super::stack::{Output, Stack, StackStore};
 use super::template::{self, Template};
 use serde_json::{Map, Value};
@@ -273,6 +273,7 @@ pub async fn update(
     let mut resolved: BTreeMap<String, Resolved> = BTreeMap::new();
     let mut added: Vec<String> = Vec::new();
     let mut replaced: Vec<super::stack::StackResource> = Vec::new();
+    let mut modified: Vec<super::stack::StackResource> = Vec::new();
     let mut failure = None;
     for logical in &plan.order {
         let declaration = &t.resources()[logical];
@@ -296,14 +297,63 @@ pub async fn update(
             .cloned();
         if let Some(old) = &old {
             let same_type = old.resource_type == ty;
-            let unchanged = same_type
-                && resolved_properties(logical, declaration, &scope).as_ref()
-                    == old.created.as_ref().map(|c| &c.properties);
+            let new_properties = resolved_properties(logical, declaration, &scope);
+            let unchanged =
+                same_type && new_properties.as_ref() == old.created.as_ref().map(|c| &c.properties);
             if unchanged {
                 if let Some(c) = &old.created {
                     resolved.insert(logical.clone(), c.resolved.clone());
                 }
                 continue;
+            }
+            if let (true, Some(new_properties), Some(current)) =
+                (same_type, &new_properties, &old.created)
+            {
+                let changed = providers::changed_properties(&current.properties, new_properties);
+                if !providers::requires_replacement(&ty, &changed) {
+                    stack.resource_event(
+                        logical,
+                        &old.physical_id,
+                        &ty,
+                        "UPDATE_IN_PROGRESS",
+                        None,
+                    );
+                    store.put(stack);
+                    match d.update_in_place(&ty, current, new_properties).await {
+                        Ok(next) => {
+                            resolved.insert(logical.clone(), next.resolved.clone());
+                            stack.resource_event(
+                                logical,
+                                &old.physical_id,
+                                &ty,
+                                "UPDATE_COMPLETE",
+                                None,
+                            );
+                            if let Some(r) = stack
+                                .resources
+                                .iter_mut()
+                                .find(|r| &r.logical_id == logical)
+                            {
+                                r.created = Some(next);
+                            }
+                            modified.push(old.clone());
+                            store.put(stack);
+                            continue;
+                        }
+                        Err(e) => {
+                            stack.resource_event(
+                                logical,
+                                &old.physical_id,
+                                &ty,
+                                "UPDATE_FAILED",
+                                Some(e.to_string()),
+                            );
+                            store.put(stack);
+                            failure = Some(logical.clone());
+                            break;
+                        }
+                    }
+                }
             }
             stack.resource_event(logical, &old.physical_id, &ty, "UPDATE_IN_PROGRESS", Some("Requested update requires the creation of a new physical resource; hence creating one.".to_owned()));
             store.put(stack);
@@ -426,6 +476,57 @@ pub async fn update(
                 {
                     remove_resource(d, store, stack, &r).await;
                 }
+            }
+            // What was updated in place goes back to its previous properties.
+            for old in modified.iter().rev() {
+                let (Some(before), Some(current)) = (
+                    &old.created,
+                    stack
+                        .resources
+                        .iter()
+                        .find(|r| r.logical_id == old.logical_id)
+                        .and_then(|r| r.created.clone()),
+                ) else {
+                    continue;
+                };
+                stack.resource_event(
+                    &old.logical_id,
+                    &old.physical_id,
+                    &old.resource_type,
+                    "UPDATE_IN_PROGRESS",
+                    None,
+                );
+                match d
+                    .update_in_place(&old.resource_type, &current, &before.properties)
+                    .await
+                {
+                    Ok(back) => {
+                        stack.resource_event(
+                            &old.logical_id,
+                            &old.physical_id,
+                            &old.resource_type,
+                            "UPDATE_COMPLETE",
+                            None,
+                        );
+                        if let Some(r) = stack
+                            .resources
+                            .iter_mut()
+                            .find(|r| r.logical_id == old.logical_id)
+                        {
+                            r.created = Some(back);
+                        }
+                    }
+                    Err(e) => {
+                        stack.resource_event(
+                            &old.logical_id,
+                            &old.physical_id,
+                            &old.resource_type,
+                            "UPDATE_FAILED",
+                            Some(e.to_string()),
+                        );
+                    }
+                }
+                store.put(stack);
             }
             let old_template = previous.template.clone();
             for old in replaced {

@@ -880,6 +880,318 @@ impl Deployer<'_> {
     }
 }
 
+/// The properties of a type that CloudFormation updates in place ("Update requires: No
+/// interruption" in the CloudFormation User Guide's page of each type); a change to any
+/// other property replaces the resource. Tags and the properties this emulator cannot
+/// change in place (a function's code, a role's description) replace it too.
+pub fn in_place_properties(ty: &str) -> &'static [&'static str] {
+    match ty {
+        "AWS::SSM::Parameter" => &[
+            "AllowedPattern",
+            "DataType",
+            "Description",
+            "Policies",
+            "Tier",
+            "Type",
+            "Value",
+        ],
+        "AWS::KMS::Alias" => &["TargetKeyId"],
+        "AWS::KMS::Key" => &[
+            "Description",
+            "EnableKeyRotation",
+            "Enabled",
+            "KeyPolicy",
+            "PendingWindowInDays",
+        ],
+        "AWS::IAM::Role" => &[
+            "AssumeRolePolicyDocument",
+            "ManagedPolicyArns",
+            "PermissionsBoundary",
+            "Policies",
+        ],
+        "AWS::Lambda::Function" => &[
+            "Description",
+            "Environment",
+            "EphemeralStorage",
+            "Handler",
+            "LoggingConfig",
+            "MemorySize",
+            "Role",
+            "Runtime",
+            "Timeout",
+            "TracingConfig",
+        ],
+        _ => &[],
+    }
+}
+
+/// The properties whose values differ between two sets.
+pub fn changed_properties(old: &Map<String, Value>, new: &Map<String, Value>) -> Vec<String> {
+    let mut keys: Vec<String> = old.keys().chain(new.keys()).cloned().collect();
+    keys.sort();
+    keys.dedup();
+    keys.retain(|k| old.get(k) != new.get(k));
+    keys
+}
+
+/// Whether changing `changed` replaces a resource of type `ty`.
+pub fn requires_replacement(ty: &str, changed: &[String]) -> bool {
+    let in_place = in_place_properties(ty);
+    changed.iter().any(|k| !in_place.contains(&k.as_str()))
+}
+
+impl Deployer<'_> {
+    /// Updates a resource in place to `props` (the caller checked that no changed
+    /// property requires replacement), with the same calls a client would make.
+    pub async fn update_in_place(
+        &self,
+        ty: &str,
+        old: &Created,
+        props: &Map<String, Value>,
+    ) -> Result<Created, CfnError> {
+        let changed = changed_properties(&old.properties, props);
+        let text = |key: &str| props.get(key).and_then(text_of);
+        let pair = |k: &str, v: String| (k.to_owned(), v);
+        let document = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let is = |k: &str| changed.iter().any(|c| c == k);
+        let mut next = old.clone();
+        next.properties = props.clone();
+        let id = old.resolved.physical_id.clone();
+        match ty {
+            "AWS::SSM::Parameter" => {
+                let mut input = json!({"Name": id, "Overwrite": true, "Type": text("Type"), "Value": text("Value").unwrap_or_default()});
+                for key in [
+                    "Description",
+                    "AllowedPattern",
+                    "Tier",
+                    "DataType",
+                    "Policies",
+                ] {
+                    if let Some(v) = text(key) {
+                        input[key] = json!(v);
+                    }
+                }
+                self.json("AmazonSSM.PutParameter", &input)?;
+                next.resolved
+                    .attributes
+                    .insert("Type".to_owned(), json!(text("Type")));
+                next.resolved
+                    .attributes
+                    .insert("Value".to_owned(), json!(text("Value").unwrap_or_default()));
+            }
+            "AWS::KMS::Alias" => {
+                self.json(
+                    "TrentService.UpdateAlias",
+                    &json!({"AliasName": id, "TargetKeyId": text("TargetKeyId")}),
+                )?;
+            }
+            "AWS::KMS::Key" => {
+                if is("Description") {
+                    self.json("TrentService.UpdateKeyDescription", &json!({"KeyId": id, "Description": text("Description").unwrap_or_default()}))?;
+                }
+                if is("KeyPolicy") {
+                    let policy = props
+                        .get("KeyPolicy")
+                        .map(document)
+                        .unwrap_or_else(|| crate::kms::default_key_policy(&self.ctx.account));
+                    self.json(
+                        "TrentService.PutKeyPolicy",
+                        &json!({"KeyId": id, "PolicyName": "default", "Policy": policy}),
+                    )?;
+                }
+                if is("EnableKeyRotation") {
+                    let target = if text("EnableKeyRotation").as_deref() == Some("true") {
+                        "TrentService.EnableKeyRotation"
+                    } else {
+                        "TrentService.DisableKeyRotation"
+                    };
+                    self.json(target, &json!({"KeyId": id}))?;
+                }
+                if is("Enabled") {
+                    let target = if text("Enabled").as_deref() == Some("false") {
+                        "TrentService.DisableKey"
+                    } else {
+                        "TrentService.EnableKey"
+                    };
+                    self.json(target, &json!({"KeyId": id}))?;
+                }
+                let window: i64 = text("PendingWindowInDays")
+                    .and_then(|d| d.parse().ok())
+                    .unwrap_or(30);
+                next.delete = vec![Call::Json(
+                    "TrentService.ScheduleKeyDeletion".to_owned(),
+                    json!({"KeyId": id, "PendingWindowInDays": window}),
+                )];
+            }
+            "AWS::IAM::Role" => {
+                let name = id.clone();
+                if is("AssumeRolePolicyDocument") {
+                    self.iam(
+                        "UpdateAssumeRolePolicy",
+                        vec![
+                            pair("RoleName", name.clone()),
+                            pair(
+                                "PolicyDocument",
+                                document(&props["AssumeRolePolicyDocument"]),
+                            ),
+                        ],
+                    )?;
+                }
+                if is("PermissionsBoundary") {
+                    match text("PermissionsBoundary") {
+                        Some(b) => self.iam(
+                            "PutRolePermissionsBoundary",
+                            vec![
+                                pair("RoleName", name.clone()),
+                                pair("PermissionsBoundary", b),
+                            ],
+                        )?,
+                        None => self.iam(
+                            "DeleteRolePermissionsBoundary",
+                            vec![pair("RoleName", name.clone())],
+                        )?,
+                    };
+                }
+                let policies = |m: &Map<String, Value>| -> Vec<(String, String)> {
+                    m.get("Policies")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .map(|p| {
+                            (
+                                p.get("PolicyName").and_then(text_of).unwrap_or_default(),
+                                p.get("PolicyDocument").map(document).unwrap_or_default(),
+                            )
+                        })
+                        .collect()
+                };
+                let managed = |m: &Map<String, Value>| -> Vec<String> {
+                    match m.get("ManagedPolicyArns") {
+                        Some(Value::Array(items)) => items.iter().filter_map(text_of).collect(),
+                        _ => Vec::new(),
+                    }
+                };
+                let (old_inline, new_inline) = (policies(&old.properties), policies(props));
+                for (policy, doc) in &new_inline {
+                    if !old_inline.iter().any(|(p, d)| p == policy && d == doc) {
+                        self.iam(
+                            "PutRolePolicy",
+                            vec![
+                                pair("RoleName", name.clone()),
+                                pair("PolicyName", policy.clone()),
+                                pair("PolicyDocument", doc.clone()),
+                            ],
+                        )?;
+                    }
+                }
+                for (policy, _) in &old_inline {
+                    if !new_inline.iter().any(|(p, _)| p == policy) {
+                        self.iam(
+                            "DeleteRolePolicy",
+                            vec![
+                                pair("RoleName", name.clone()),
+                                pair("PolicyName", policy.clone()),
+                            ],
+                        )?;
+                    }
+                }
+                let (old_managed, new_managed) = (managed(&old.properties), managed(props));
+                for arn in new_managed.iter().filter(|a| !old_managed.contains(a)) {
+                    self.iam(
+                        "AttachRolePolicy",
+                        vec![
+                            pair("RoleName", name.clone()),
+                            pair("PolicyArn", arn.clone()),
+                        ],
+                    )?;
+                }
+                for arn in old_managed.iter().filter(|a| !new_managed.contains(a)) {
+                    self.iam(
+                        "DetachRolePolicy",
+                        vec![
+                            pair("RoleName", name.clone()),
+                            pair("PolicyArn", arn.clone()),
+                        ],
+                    )?;
+                }
+                let mut delete: Vec<Call> = new_managed
+                    .iter()
+                    .map(|arn| {
+                        Call::Iam(
+                            "DetachRolePolicy".to_owned(),
+                            vec![
+                                pair("RoleName", name.clone()),
+                                pair("PolicyArn", arn.clone()),
+                            ],
+                        )
+                    })
+                    .collect();
+                delete.extend(new_inline.iter().map(|(p, _)| {
+                    Call::Iam(
+                        "DeleteRolePolicy".to_owned(),
+                        vec![
+                            pair("RoleName", name.clone()),
+                            pair("PolicyName", p.clone()),
+                        ],
+                    )
+                }));
+                delete.push(Call::Iam(
+                    "DeleteRole".to_owned(),
+                    vec![pair("RoleName", name.clone())],
+                ));
+                next.delete = delete;
+            }
+            "AWS::Lambda::Function" => {
+                let mut input = serde_json::Map::new();
+                for key in in_place_properties(ty) {
+                    match props.get(*key) {
+                        Some(v) => {
+                            input.insert((*key).to_owned(), v.clone());
+                        }
+                        // A property taken out goes back to Lambda's default.
+                        None if changed.iter().any(|c| c == key) => {
+                            let default = match *key {
+                                "Environment" => json!({"Variables": {}}),
+                                "Description" => json!(""),
+                                "Timeout" => json!(3),
+                                "MemorySize" => json!(128),
+                                "TracingConfig" => json!({"Mode": "PassThrough"}),
+                                _ => continue,
+                            };
+                            input.insert((*key).to_owned(), default);
+                        }
+                        None => {}
+                    }
+                }
+                for key in ["Timeout", "MemorySize"] {
+                    if let Some(n) = input
+                        .get(key)
+                        .and_then(text_of)
+                        .and_then(|t| t.parse::<i64>().ok())
+                    {
+                        input.insert(key.to_owned(), json!(n));
+                    }
+                }
+                let input: crate::lambda::model::UpdateFunctionConfigurationInput =
+                    serde_json::from_value(Value::Object(input))
+                        .map_err(|e| CfnError::Resource(format!("AWS::Lambda::Function: {e}")))?;
+                let ctx = self.call_ctx();
+                crate::lambda::functions::update_configuration(self.state, &ctx, &id, input)
+                    .map_err(|e| failed("Lambda", &ctx, &e))?;
+            }
+            other => {
+                return Err(CfnError::Resource(format!(
+                    "{other} cannot be updated in place"
+                )))
+            }
+        }
+        Ok(next)
+    }
+}
+
 /// A local path from a template: absolute as it is, else under `root`.
 pub fn resolve_path(root: &Path, path: &str) -> PathBuf {
     let given = Path::new(path);
