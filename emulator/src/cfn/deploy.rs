@@ -170,7 +170,7 @@ async fn create_resources(
                 store.put(stack);
             }
             Err(e) => {
-                tracing::info!(stack = %stack.name, resource = %logical, error = %e, "resource failed to create; rolling back");
+                tracing::debug!(stack = %stack.name, resource = %logical, error = %e, "resource failed to create; rolling back");
                 stack.resource_event(logical, "", &ty, "CREATE_FAILED", Some(e.to_string()));
                 store.put(stack);
                 return Err(format!("The following resource(s) failed to create: [{logical}]. Rollback requested by user."));
