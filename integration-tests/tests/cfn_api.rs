@@ -405,6 +405,30 @@ Resources:
     );
     assert_eq!(code, "ValidationError");
     cfn.delete_stack().stack_name(&stack).send().await.unwrap();
+
+    // OnFailure DO_NOTHING keeps what was created (CREATE_FAILED) until DeleteStack.
+    cfn.create_stack()
+        .stack_name(&stack)
+        .template_body(&template)
+        .on_failure(aws_sdk_cloudformation::types::OnFailure::DoNothing)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(&cfn, &stack).await, StackStatus::CreateFailed);
+    ssm.get_parameter().name(&name).send().await.expect("kept");
+    cfn.delete_stack().stack_name(&stack).send().await.unwrap();
+    let (code, _) = error_of(ssm.get_parameter().name(&name).send().await);
+    assert_eq!(code, "ParameterNotFound");
+    // OnFailure DELETE rolls back and deletes the stack.
+    cfn.create_stack()
+        .stack_name(&stack)
+        .template_body(&template)
+        .on_failure(aws_sdk_cloudformation::types::OnFailure::Delete)
+        .send()
+        .await
+        .unwrap();
+    let (code, _) = error_of(cfn.describe_stacks().stack_name(&stack).send().await);
+    assert_eq!(code, "ValidationError", "the stack is gone");
 }
 
 #[tokio::test]

@@ -24,6 +24,7 @@ pub struct CreateRequest {
     pub role_arn: Option<String>,
     pub tags: Vec<(String, String)>,
     pub code_root: PathBuf,
+    pub on_failure: deploy::OnFailure,
 }
 
 /// How a creation ended.
@@ -148,7 +149,15 @@ pub async fn run_create(
             request.name
         )));
     }
-    deploy::create(&d, store, &mut stack, &request.template, &plan).await;
+    deploy::create(
+        &d,
+        store,
+        &mut stack,
+        &request.template,
+        &plan,
+        request.on_failure,
+    )
+    .await;
     Ok(Outcome {
         stack_id: stack.id.clone(),
         status: stack.status.clone(),
@@ -335,6 +344,25 @@ fn parameters_member(form: &QueryRequest) -> (BTreeMap<String, String>, Vec<Stri
     (given, keep)
 }
 
+/// `OnFailure` (ROLLBACK, DELETE, DO_NOTHING) or `DisableRollback`, not both
+/// (CloudFormation API Reference, "CreateStack").
+fn on_failure_member(form: &QueryRequest) -> ApiResult<deploy::OnFailure> {
+    let disable = form.get("DisableRollback");
+    match (form.get("OnFailure"), disable) {
+        (Some(_), Some(_)) => Err(CfnError::Validation(
+            "You cannot specify both DisableRollback and OnFailure.".to_owned(),
+        )),
+        (Some("ROLLBACK"), None) | (None, None) => Ok(deploy::OnFailure::Rollback),
+        (Some("DELETE"), None) => Ok(deploy::OnFailure::Delete),
+        (Some("DO_NOTHING"), None) => Ok(deploy::OnFailure::DoNothing),
+        (Some(other), None) => Err(CfnError::Validation(format!(
+            "1 validation error detected: Value '{other}' at 'onFailure' failed to satisfy constraint: Member must satisfy enum value set: [ROLLBACK, DELETE, DO_NOTHING]"
+        ))),
+        (None, Some(d)) if d == "true" => Ok(deploy::OnFailure::DoNothing),
+        (None, Some(_)) => Ok(deploy::OnFailure::Rollback),
+    }
+}
+
 fn tags_member(form: &QueryRequest) -> Vec<(String, String)> {
     let values: BTreeMap<u32, &str> = form.list("Tags", ".Value").into_iter().collect();
     form.list("Tags", ".Key")
@@ -413,6 +441,7 @@ async fn create_stack(
             role_arn,
             tags: tags_member(form),
             code_root: code_root(state),
+            on_failure: on_failure_member(form)?,
         },
     )
     .await?;
@@ -1304,7 +1333,12 @@ async fn execute_change_set(
         stack.template = Some(set.template.clone());
         stack.template_body = set.template_body.clone();
         stack.given_parameters = set.parameters.clone();
-        deploy::create(&d, store, &mut stack, &set.template, &plan).await;
+        let on_failure = if form.get("DisableRollback") == Some("true") {
+            deploy::OnFailure::DoNothing
+        } else {
+            deploy::OnFailure::Rollback
+        };
+        deploy::create(&d, store, &mut stack, &set.template, &plan, on_failure).await;
     } else {
         updatable(&stack)?;
         let update = Update {

@@ -44,12 +44,26 @@ pub fn plan(
 
 /// Creates the stack's resources (the stack is `CREATE_IN_PROGRESS` in `store`). Returns
 /// whether it reached `CREATE_COMPLETE`; otherwise it was rolled back.
+/// What a failed create does (CreateStack's `OnFailure`; `DisableRollback` is
+/// `DoNothing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnFailure {
+    /// Delete what was created: `ROLLBACK_COMPLETE`.
+    #[default]
+    Rollback,
+    /// Roll back, then delete the stack: `DELETE_COMPLETE`.
+    Delete,
+    /// Keep what was created: `CREATE_FAILED`.
+    DoNothing,
+}
+
 pub async fn create(
     d: &Deployer<'_>,
     store: &StackStore,
     stack: &mut Stack,
     t: &Template,
     plan: &Plan,
+    on_failure: OnFailure,
 ) -> bool {
     stack.stack_event("CREATE_IN_PROGRESS", Some("User Initiated".to_owned()));
     store.put(stack);
@@ -58,6 +72,11 @@ pub async fn create(
             stack.stack_event("CREATE_COMPLETE", None);
             store.put(stack);
             true
+        }
+        Err(reason) if on_failure == OnFailure::DoNothing => {
+            stack.stack_event("CREATE_FAILED", Some(reason));
+            store.put(stack);
+            false
         }
         Err(reason) => {
             stack.stack_event("ROLLBACK_IN_PROGRESS", Some(reason));
@@ -72,6 +91,9 @@ pub async fn create(
                 None,
             );
             store.put(stack);
+            if clean && on_failure == OnFailure::Delete {
+                delete(d, store, stack).await;
+            }
             false
         }
     }

@@ -133,6 +133,7 @@ pub async fn deploy_startup(state: &EmulatorState) -> Result<(), String> {
                 role_arn: None,
                 tags: Vec::new(),
                 code_root,
+                on_failure: deploy::OnFailure::Rollback,
             },
         )
         .await

@@ -351,7 +351,7 @@ impl Deployer<'_> {
         if let Err(e) = result {
             for call in created.delete.iter() {
                 if let Err(undo) = self.run(call).await {
-                    tracing::warn!(resource = logical, error = %undo, "could not undo part of a failed resource");
+                    tracing::debug!(resource = logical, error = %undo, "could not undo part of a failed resource");
                 }
             }
             return Err(e);
