@@ -358,7 +358,7 @@ fn on_failure_member(form: &QueryRequest) -> ApiResult<deploy::OnFailure> {
         (Some(other), None) => Err(CfnError::Validation(format!(
             "1 validation error detected: Value '{other}' at 'onFailure' failed to satisfy constraint: Member must satisfy enum value set: [ROLLBACK, DELETE, DO_NOTHING]"
         ))),
-        (None, Some(d)) if d == "true" => Ok(deploy::OnFailure::DoNothing),
+        (None, Some("true")) => Ok(deploy::OnFailure::DoNothing),
         (None, Some(_)) => Ok(deploy::OnFailure::Rollback),
     }
 }
