@@ -263,6 +263,20 @@ impl Template {
                     ));
                 }
             }
+            // A function's code is a local path here (no S3, and inline source is not
+            // packaged): `Code.ZipFile` is refused before anything is created.
+            if ty == "AWS::Lambda::Function" {
+                if let Some(code) = properties.get("Code").and_then(Value::as_object) {
+                    for key in code.keys() {
+                        if !["S3Bucket", "S3Key", "S3ObjectVersion"].contains(&key.as_str()) {
+                            return Err(template(
+                                &format!("{place}.Properties.Code.{key}"),
+                                format!("unsupported property {key} of the function's Code (give a local path: S3Bucket \"__local__\" with S3Key, or a SAM CodeUri)"),
+                            ));
+                        }
+                    }
+                }
+            }
             let value = Value::Object(properties.clone());
             intrinsics::check_supported(&value, &format!("{place}.Properties"))?;
             let mut refs = BTreeSet::new();
@@ -749,6 +763,10 @@ Resources:
                 "Circular dependency between resources: [A, B]",
             ),
             ("Resources: {}\n", "At least one Resources member"),
+            (
+                "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties: {Role: r, Code: {ZipFile: 'def h(e, c): pass'}}\n",
+                "Resources.F.Properties.Code.ZipFile: unsupported property ZipFile",
+            ),
             ("Rules: {}\nResources:\n  A:\n    Type: AWS::KMS::Key\n", "Rules: unsupported template section"),
             ("Parameters:\n  X:\n    Type: AWS::SSM::Parameter::Value<String>\nResources:\n  A:\n    Type: AWS::KMS::Key\n", "Parameters.X.Type: unsupported parameter type"),
         ];
