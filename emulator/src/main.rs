@@ -325,6 +325,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     // Functions built from a cargo package started building when they were loaded, in the
     // background (cargo's progress is logged); they are Pending until their build ends.
     let mut banner = banner;
+    for stack in state.region(&config.default_region).cfn.all() {
+        banner.push_str(&format!(
+            "  Stack {} ({}, {} resources):\n    aws cloudformation describe-stack-resources --stack-name {}\n",
+            stack.name,
+            stack.status,
+            stack.resources.len(),
+            stack.name
+        ));
+    }
     for function in functions {
         if function.current().code.state() == emulator::lambda::code::CodeState::Pending {
             tracing::info!(
