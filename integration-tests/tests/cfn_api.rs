@@ -720,3 +720,117 @@ Outputs:
     let (code, _) = error_of(iam_root().await.get_role().role_name(&role).send().await);
     assert_eq!(code, "NoSuchEntity");
 }
+
+#[tokio::test]
+async fn a_template_makes_a_user_whose_key_and_policies_work_at_once() {
+    let cfn = cfn_root().await;
+    let stack = unique("cfnuser");
+    let template = r#"
+Resources:
+  Reader:
+    Type: AWS::IAM::User
+    Properties:
+      Tags: [{Key: team, Value: blue}]
+  ReaderKey:
+    Type: AWS::IAM::AccessKey
+    Properties:
+      UserName: !Ref Reader
+  ReadOwnPath:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      Users: [!Ref Reader]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: ssm:GetParameter
+            Resource: !Sub 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${AWS::StackName}/*'
+  DenyOne:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyName: deny-secret
+      Users: [!Ref Reader]
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Deny
+            Action: ssm:GetParameter
+            Resource: !Sub 'arn:aws:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${AWS::StackName}/secret'
+  Open:
+    Type: AWS::SSM::Parameter
+    Properties: {Name: !Sub '/${AWS::StackName}/open', Type: String, Value: hello}
+  Closed:
+    Type: AWS::SSM::Parameter
+    Properties: {Name: !Sub '/${AWS::StackName}/secret', Type: String, Value: hidden}
+Outputs:
+  KeyId:
+    Value: !Ref ReaderKey
+  Secret:
+    Value: !GetAtt ReaderKey.SecretAccessKey
+  PolicyArn:
+    Value: !Ref ReadOwnPath
+"#;
+    cfn.create_stack()
+        .stack_name(&stack)
+        .template_body(template)
+        .capabilities(Capability::CapabilityIam)
+        .send()
+        .await
+        .unwrap();
+    let out = cfn
+        .describe_stacks()
+        .stack_name(&stack)
+        .send()
+        .await
+        .unwrap();
+    let described = &out.stacks()[0];
+    assert_eq!(described.stack_status(), Some(&StackStatus::CreateComplete));
+    let output = |key: &str| {
+        described
+            .outputs()
+            .iter()
+            .find(|o| o.output_key() == Some(key))
+            .and_then(|o| o.output_value())
+            .unwrap()
+            .to_owned()
+    };
+    let ssm = crate::common::ssm_as(&output("KeyId"), &output("Secret")).await;
+    let open = ssm
+        .get_parameter()
+        .name(format!("/{stack}/open"))
+        .send()
+        .await
+        .expect("the managed policy allows it");
+    assert_eq!(open.parameter().unwrap().value(), Some("hello"));
+    let (code, message) = error_of(
+        ssm.get_parameter()
+            .name(format!("/{stack}/secret"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDeniedException");
+    assert!(message.contains("explicit deny"), "{message}");
+    assert!(output("PolicyArn").starts_with("arn:aws:iam::123456789012:policy/"));
+
+    // Deleting the stack deletes the key, the policies and the user.
+    cfn.delete_stack().stack_name(&stack).send().await.unwrap();
+    let (code, _) = error_of(
+        ssm.get_parameter()
+            .name(format!("/{stack}/open"))
+            .send()
+            .await,
+    );
+    assert!(
+        code == "InvalidClientTokenId" || code == "UnrecognizedClientException",
+        "{code}"
+    );
+    let (code, _) = error_of(
+        iam_root()
+            .await
+            .get_policy()
+            .policy_arn(output("PolicyArn"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "NoSuchEntity");
+}
