@@ -54,28 +54,30 @@ pub fn check_capabilities(t: &Template, given: &[String]) -> Result<(), CfnError
 fn deployer<'a>(
     state: &'a EmulatorState,
     ctx: &RequestContext,
-    stack_name: &str,
+    stack: &Stack,
     role_arn: Option<&str>,
     code_root: PathBuf,
 ) -> Result<Deployer<'a>, CfnError> {
     let mut ctx = ctx.clone();
     if let Some(role_arn) = role_arn {
-        ctx.caller = role_caller(state, &ctx, role_arn)?;
+        ctx.caller = role_caller(state, &ctx, role_arn, &stack.id)?;
     }
     Ok(Deployer {
         state,
         ctx,
-        stack_name: stack_name.to_owned(),
+        stack_name: stack.name.clone(),
         code_root,
     })
 }
 
 /// The caller CloudFormation acts as with a service role: a session of the role, which
-/// must exist and trust `cloudformation.amazonaws.com`.
+/// must exist and trust `cloudformation.amazonaws.com` on behalf of the stack
+/// (`aws:SourceArn` is the stack's ARN, `aws:SourceAccount` its account).
 fn role_caller(
     state: &EmulatorState,
     ctx: &RequestContext,
     role_arn: &str,
+    stack_id: &str,
 ) -> Result<crate::context::Caller, CfnError> {
     let directory = state.iam.directory();
     let role = directory.role_by_arn(role_arn).ok_or_else(|| {
@@ -83,7 +85,7 @@ fn role_caller(
     })?;
     if !state
         .iam
-        .service_may_assume(role, "cloudformation.amazonaws.com", role_arn, &ctx.account)
+        .service_may_assume(role, "cloudformation.amazonaws.com", stack_id, &ctx.account)
     {
         return Err(CfnError::Validation(format!(
             "Role {role_arn} is invalid or cannot be assumed"
@@ -131,7 +133,7 @@ pub async fn run_create(
     let d = deployer(
         state,
         ctx,
-        &request.name,
+        &stack,
         request.role_arn.as_deref(),
         request.code_root,
     )?;
@@ -470,13 +472,7 @@ async fn delete_stack(
         .map(str::to_owned)
         .or(stack.role_arn.clone());
     authorize_pass_role(state, ctx, form.get("RoleARN"))?;
-    let d = deployer(
-        state,
-        ctx,
-        &stack.name,
-        role_arn.as_deref(),
-        code_root(state),
-    )?;
+    let d = deployer(state, ctx, &stack, role_arn.as_deref(), code_root(state))?;
     let store = &state.region(&ctx.region).cfn;
     // Not while another operation on the stack runs.
     let idle = |s: &str| !s.ends_with("_IN_PROGRESS") || s == "REVIEW_IN_PROGRESS";
@@ -1010,13 +1006,7 @@ async fn run_update(
     check_capabilities(&template, &capabilities)?;
     let plan = deploy::plan(&template, &given, &stack, &ctx.account, &ctx.region)?;
     let role_arn = role_arn.or(stack.role_arn.clone());
-    let d = deployer(
-        state,
-        ctx,
-        &stack.name,
-        role_arn.as_deref(),
-        code_root(state),
-    )?;
+    let d = deployer(state, ctx, &stack, role_arn.as_deref(), code_root(state))?;
     let store = &state.region(&ctx.region).cfn;
     store
         .claim(&stack.id, may_update, "UPDATE_IN_PROGRESS")
@@ -1309,7 +1299,7 @@ async fn execute_change_set(
         let d = deployer(
             state,
             ctx,
-            &stack.name,
+            &stack,
             set.role_arn.as_deref(),
             code_root(state),
         )?;
