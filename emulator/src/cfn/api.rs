@@ -1453,3 +1453,52 @@ fn get_template_summary(
     }
     Ok(QueryOutput::of(&out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Architecture invariant (as for the other services' tables): every operation this
+    /// API answers is a real one of the model, and every one listed is answered (a real
+    /// operation not listed answers NotImplemented, a name that is none InvalidAction).
+    #[tokio::test]
+    async fn implemented_operations_are_the_models_and_are_answered() {
+        let mut sorted = IMPLEMENTED.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, IMPLEMENTED);
+        for op in IMPLEMENTED {
+            assert!(
+                crate::generated::cloudformation::OPERATIONS.contains(op),
+                "{op}"
+            );
+        }
+        let state = EmulatorState::new(crate::Config::default());
+        let ctx = RequestContext::new(
+            "us-east-1",
+            "123456789012",
+            crate::context::Caller::account_root("123456789012", None),
+            None,
+        );
+        for op in IMPLEMENTED {
+            let form = QueryRequest::from_pairs([("Action", *op), ("Version", API_VERSION)]);
+            let response = handle(&state, &ctx, &form).await;
+            let code = crate::protocol::error_code_of(&response);
+            assert!(
+                !matches!(code.as_deref(), Some("NotImplemented" | "InvalidAction")),
+                "{op}: {code:?}"
+            );
+        }
+        let form = QueryRequest::from_pairs([("Action", "CreateStackSet")]);
+        let response = handle(&state, &ctx, &form).await;
+        assert_eq!(
+            crate::protocol::error_code_of(&response).as_deref(),
+            Some("NotImplemented")
+        );
+        let form = QueryRequest::from_pairs([("Action", "Nope")]);
+        let response = handle(&state, &ctx, &form).await;
+        assert_eq!(
+            crate::protocol::error_code_of(&response).as_deref(),
+            Some("InvalidAction")
+        );
+    }
+}
