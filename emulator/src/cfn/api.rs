@@ -108,6 +108,37 @@ fn role_caller(
     })
 }
 
+/// Reads the value of an SSM parameter named by a template parameter of an
+/// `AWS::SSM::Parameter::Value<...>` type, as the caller (CloudFormation resolves them
+/// with the caller's permissions: `ssm:GetParameters`).
+fn ssm_reader<'a>(
+    state: &'a EmulatorState,
+    ctx: &'a RequestContext,
+) -> impl Fn(&str) -> Result<String, CfnError> + 'a {
+    move |name: &str| {
+        let call = ctx.on_behalf("cloudformation");
+        let body = serde_json::json!({"Names": [name]}).to_string();
+        let crate::dispatch::Lookup::Found(handler) =
+            crate::ssm::TABLE.lookup("AmazonSSM.GetParameters")
+        else {
+            return Err(CfnError::Validation(
+                "GetParameters is not available".to_owned(),
+            ));
+        };
+        let out = handler(state, &call, body.as_bytes()).map_err(|e| {
+            CfnError::Validation(format!(
+                "Unable to fetch parameters [{name}] from parameter store for this account: {}",
+                crate::protocol::AwsError::message(&e)
+            ))
+        })?;
+        let out: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
+        out.pointer("/Parameters/0/Value")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| CfnError::Validation(format!("Parameters [{name}] referenced by template have types not supported by CloudFormation, or do not exist.")))
+    }
+}
+
 /// Creates a stack and deploys it (rolled back if a resource fails). Errors are those
 /// CreateStack answers before the stack exists.
 pub async fn run_create(
@@ -129,6 +160,7 @@ pub async fn run_create(
         &stack,
         &ctx.account,
         &ctx.region,
+        &ssm_reader(state, ctx),
     )?;
     let d = deployer(
         state,
@@ -1004,7 +1036,14 @@ async fn run_update(
         role_arn,
     } = update;
     check_capabilities(&template, &capabilities)?;
-    let plan = deploy::plan(&template, &given, &stack, &ctx.account, &ctx.region)?;
+    let plan = deploy::plan(
+        &template,
+        &given,
+        &stack,
+        &ctx.account,
+        &ctx.region,
+        &ssm_reader(state, ctx),
+    )?;
     let role_arn = role_arn.or(stack.role_arn.clone());
     let d = deployer(state, ctx, &stack, role_arn.as_deref(), code_root(state))?;
     let store = &state.region(&ctx.region).cfn;
@@ -1176,7 +1215,14 @@ fn create_change_set(
     check_capabilities(&template, &capabilities)?;
     // The parameters and template are checked now, as CloudFormation checks them when
     // it creates the change set.
-    deploy::plan(&template, &given, &stack, &ctx.account, &ctx.region)?;
+    deploy::plan(
+        &template,
+        &given,
+        &stack,
+        &ctx.account,
+        &ctx.region,
+        &ssm_reader(state, ctx),
+    )?;
     let changes = changes_of(&stack, &template, &given);
     let empty = kind == "UPDATE" && (changes.is_empty() || no_changes(&stack, &template, &given));
     let id = format!(
@@ -1295,6 +1341,7 @@ async fn execute_change_set(
             &stack,
             &ctx.account,
             &ctx.region,
+            &ssm_reader(state, ctx),
         )?;
         let d = deployer(
             state,

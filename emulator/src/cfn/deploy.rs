@@ -28,8 +28,9 @@ pub fn plan(
     stack: &Stack,
     account: &str,
     region: &str,
+    ssm: &dyn Fn(&str) -> Result<String, CfnError>,
 ) -> Result<Plan, CfnError> {
-    let values = template::resolve_parameters(t, given)?;
+    let values = template::resolve_parameters(t, given, ssm)?;
     let mut parameters = template::pseudo_parameters(account, region, &stack.name, &stack.id);
     parameters.extend(values.values);
     let conditions = template::evaluate_conditions(t, &parameters, region)?;

@@ -175,7 +175,7 @@ impl Template {
             if !parameter_type_supported(ty) {
                 return Err(template(
                     &format!("{place}.Type"),
-                    format!("unsupported parameter type {ty} (String, Number, List<Number>, CommaDelimitedList and the AWS-specific string types are)"),
+                    format!("unsupported parameter type {ty} (String, Number, List<Number>, CommaDelimitedList, the AWS-specific string types and AWS::SSM::Parameter::Value<...> of those are)"),
                 ));
             }
         }
@@ -431,7 +431,16 @@ pub fn depends_on(resource: &Map<String, Value>) -> Vec<String> {
     }
 }
 
+/// The type an `AWS::SSM::Parameter::Value<TYPE>` parameter's value has.
+fn ssm_value_type(ty: &str) -> Option<&str> {
+    ty.strip_prefix("AWS::SSM::Parameter::Value<")?
+        .strip_suffix('>')
+}
+
 fn parameter_type_supported(ty: &str) -> bool {
+    if let Some(inner) = ssm_value_type(ty) {
+        return parameter_type_supported(inner) || inner == "List<String>";
+    }
     matches!(ty, "String" | "Number" | "List<Number>" | "CommaDelimitedList")
         // The AWS-specific types are strings (or lists of them) that CloudFormation
         // checks against EC2 and Route 53, which do not exist here.
@@ -453,6 +462,7 @@ pub struct ParameterValues {
 pub fn resolve_parameters(
     t: &Template,
     given: &BTreeMap<String, String>,
+    ssm: &dyn Fn(&str) -> Result<String, CfnError>,
 ) -> Result<ParameterValues, CfnError> {
     let declared = t.parameters();
     let unknown: Vec<&str> = given
@@ -480,19 +490,25 @@ pub fn resolve_parameters(
             },
         };
         check_parameter(name, declaration, &value)?;
-        let ty = declaration
+        let declared_type = declaration
             .get("Type")
             .and_then(Value::as_str)
             .unwrap_or("String");
+        // An SSM-typed parameter's value names a parameter; its value is that
+        // parameter's, read now (DescribeStacks shows the name).
+        let (ty, resolved) = match ssm_value_type(declared_type) {
+            Some(inner) => (inner, ssm(&value)?),
+            None => (declared_type, value.clone()),
+        };
         let typed = if ty.starts_with("List<") || ty == "CommaDelimitedList" {
             Value::Array(
-                value
+                resolved
                     .split(',')
                     .map(|s| Value::String(s.trim().to_owned()))
                     .collect(),
             )
         } else {
-            Value::String(value.clone())
+            Value::String(resolved)
         };
         let no_echo = declaration
             .get("NoEcho")
@@ -699,13 +715,43 @@ Resources:
       AssumeRolePolicyDocument: {}
 "#;
 
+    fn no_ssm(name: &str) -> Result<String, CfnError> {
+        Err(CfnError::Validation(format!("no parameter {name}")))
+    }
+
+    #[test]
+    fn ssm_typed_parameters_take_the_named_parameters_value() {
+        let t = Template::load(
+            "Parameters:\n  Ami:\n    Type: AWS::SSM::Parameter::Value<String>\n    Default: /images/latest\n  Ids:\n    Type: AWS::SSM::Parameter::Value<List<String>>\nResources:\n  K:\n    Type: AWS::KMS::Key\n",
+        )
+        .unwrap();
+        let ssm = |name: &str| match name {
+            "/images/latest" => Ok("ami-123".to_owned()),
+            "/ids" => Ok("a,b".to_owned()),
+            other => no_ssm(other),
+        };
+        let given = [("Ids".to_owned(), "/ids".to_owned())]
+            .into_iter()
+            .collect();
+        let p = resolve_parameters(&t, &given, &ssm).unwrap();
+        assert_eq!(p.values["Ami"], serde_json::json!("ami-123"));
+        assert_eq!(p.values["Ids"], serde_json::json!(["a", "b"]));
+        assert!(p
+            .shown
+            .contains(&("Ami".to_owned(), "/images/latest".to_owned())));
+        let given = [("Ids".to_owned(), "/missing".to_owned())]
+            .into_iter()
+            .collect();
+        assert!(resolve_parameters(&t, &given, &ssm).is_err());
+    }
+
     #[test]
     fn parameters_conditions_and_order() {
         let t = Template::load(TEMPLATE).unwrap();
         let given: BTreeMap<String, String> = [("Secret".to_owned(), "abcd".to_owned())]
             .into_iter()
             .collect();
-        let p = resolve_parameters(&t, &given).unwrap();
+        let p = resolve_parameters(&t, &given, &no_ssm).unwrap();
         assert_eq!(p.values["Sizes"], serde_json::json!(["1", "2"]));
         assert!(p.shown.contains(&("Secret".to_owned(), "****".to_owned())));
         let conditions = evaluate_conditions(&t, &p.values, "us-east-1").unwrap();
@@ -739,7 +785,9 @@ Resources:
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect();
-            let err = resolve_parameters(&t, &given).unwrap_err().to_string();
+            let err = resolve_parameters(&t, &given, &no_ssm)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(expected), "{err}");
         }
     }
@@ -768,7 +816,7 @@ Resources:
                 "Resources.F.Properties.Code.ZipFile: unsupported property ZipFile",
             ),
             ("Rules: {}\nResources:\n  A:\n    Type: AWS::KMS::Key\n", "Rules: unsupported template section"),
-            ("Parameters:\n  X:\n    Type: AWS::SSM::Parameter::Value<String>\nResources:\n  A:\n    Type: AWS::KMS::Key\n", "Parameters.X.Type: unsupported parameter type"),
+            ("Parameters:\n  X:\n    Type: AWS::SSM::Parameter::Value<Thing>\nResources:\n  A:\n    Type: AWS::KMS::Key\n", "Parameters.X.Type: unsupported parameter type"),
         ];
         for (text, expected) in cases {
             let err = Template::load(text).unwrap_err().to_string();
