@@ -415,6 +415,13 @@ Resources:
         .await
         .unwrap();
     assert_eq!(status(&cfn, &stack).await, StackStatus::CreateFailed);
+    let out = cfn
+        .describe_stacks()
+        .stack_name(&stack)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.stacks()[0].disable_rollback(), Some(true));
     ssm.get_parameter().name(&name).send().await.expect("kept");
     cfn.delete_stack().stack_name(&stack).send().await.unwrap();
     let (code, _) = error_of(ssm.get_parameter().name(&name).send().await);

@@ -173,6 +173,7 @@ pub async fn run_create(
     stack.parameters = plan.shown.clone();
     stack.capabilities = request.capabilities;
     stack.role_arn = request.role_arn;
+    stack.disable_rollback = request.on_failure == deploy::OnFailure::DoNothing;
     stack.tags = request.tags;
     stack.template = Some(request.template.clone());
     stack.template_body = request.body;
@@ -590,7 +591,7 @@ fn stack_view(s: &Stack) -> StackView {
         deletion_time: s.deleted.map(query::timestamp),
         stack_status: s.status.clone(),
         stack_status_reason: s.reason.clone(),
-        disable_rollback: false,
+        disable_rollback: s.disable_rollback,
         notification_ar_ns: Vec::new(),
         capabilities: s.capabilities.clone(),
         outputs: s

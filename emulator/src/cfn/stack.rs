@@ -58,6 +58,8 @@ pub struct Stack {
     pub parameters: Vec<(String, String)>,
     pub capabilities: Vec<String>,
     pub role_arn: Option<String>,
+    /// A failed create keeps what it made (`OnFailure: DO_NOTHING`).
+    pub disable_rollback: bool,
     pub tags: Vec<(String, String)>,
     pub outputs: Vec<Output>,
     pub resources: Vec<StackResource>,
@@ -88,6 +90,7 @@ impl Stack {
             parameters: Vec::new(),
             capabilities: Vec::new(),
             role_arn: None,
+            disable_rollback: false,
             tags: Vec::new(),
             outputs: Vec::new(),
             resources: Vec::new(),
