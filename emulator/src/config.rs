@@ -96,6 +96,11 @@ pub struct Config {
     /// The largest body of the awsJson/awsQuery services and the admin endpoints (their
     /// largest real inputs, a 32 KB key policy or an 8 KB parameter value, fit many times).
     pub api_body_limit: usize,
+    /// Templates deployed at start, after the fixtures, and again on every reset.
+    pub templates: crate::cfn::StartupTemplates,
+    /// The directory relative local code paths (`CodeUri`) of templates sent through the
+    /// CloudFormation API resolve against (an emulator extension; no S3 here).
+    pub template_code_root: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -125,6 +130,8 @@ impl Default for Config {
             header_read_timeout: Duration::from_secs(30),
             body_read_timeout: Duration::from_secs(60),
             api_body_limit: 1024 * 1024,
+            templates: crate::cfn::StartupTemplates::default(),
+            template_code_root: None,
         }
     }
 }

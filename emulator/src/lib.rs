@@ -22,6 +22,7 @@
 //! - [`ssm`]: Parameter Store: its operations, its error type and its store.
 //! - [`lambda`]: Lambda over restJson1, and the execution environments (child processes
 //!   speaking the Runtime API) that run functions.
+//! - [`cfn`]: CloudFormation: templates deployed at start and through its API.
 //! - [`state`]: state kept separately per region, created on first use.
 //! - [`snapshot`]: the whole regional state as one versioned file, and its restore.
 //! - [`durable`]: the state directory (`--state-dir`): every change committed to an
@@ -31,6 +32,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cfn;
 pub mod config;
 pub mod console;
 pub mod context;

@@ -129,6 +129,35 @@ struct Cli {
     /// Seconds a client may take to send a request's body.
     #[arg(long, env = "EMULATOR_BODY_TIMEOUT_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_timeout_seconds: u64,
+    /// A CloudFormation or SAM template (YAML or JSON) to deploy at start, after the
+    /// fixtures, and again on every reset; repeatable. Local `CodeUri` paths resolve
+    /// against the template's directory.
+    #[arg(long, value_name = "FILE")]
+    template: Vec<std::path::PathBuf>,
+    /// Values of the templates' parameters (`Key=Value ...`), as `aws cloudformation
+    /// deploy` takes them.
+    #[arg(long, value_name = "KEY=VALUE", num_args = 1.., value_parser = parse_override)]
+    parameter_overrides: Vec<(String, String)>,
+    /// The stack name of the template (default: the file's name without extension).
+    #[arg(long)]
+    stack_name: Option<String>,
+    /// The IAM user (from the fixtures) the templates are deployed as; default: the
+    /// account root. Its permissions apply to every resource the templates create.
+    #[arg(long, value_name = "USER")]
+    template_principal: Option<String>,
+    /// The directory relative local code paths (`CodeUri`, or `S3Bucket: __local__`) in
+    /// templates sent through the CloudFormation API resolve against (default: the
+    /// emulator's working directory). An emulator extension: there is no S3 here.
+    #[arg(long, env = "EMULATOR_TEMPLATE_CODE_ROOT", value_name = "DIR")]
+    template_code_root: Option<std::path::PathBuf>,
+}
+
+/// `Key=Value` of `--parameter-overrides`.
+fn parse_override(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("{text:?} is not Key=Value"))
 }
 
 /// The reference scenario's world: the repository's `fixtures/parameter-store-blog`
@@ -246,6 +275,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         max_connections: cli.max_connections as usize,
         header_read_timeout: std::time::Duration::from_secs(cli.header_timeout_seconds),
         body_read_timeout: std::time::Duration::from_secs(cli.body_timeout_seconds),
+        templates: emulator::cfn::StartupTemplates {
+            files: cli.template,
+            parameters: cli.parameter_overrides,
+            stack_name: cli.stack_name,
+            principal: cli.template_principal,
+        },
+        template_code_root: cli.template_code_root,
         ..Config::default()
     };
     let fixtures = if cli.fixtures.is_empty() && !cli.no_default_fixtures {
@@ -264,6 +300,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .with_context(|| format!("refusing to start on the snapshot {}", path.display()))?;
         tracing::info!(snapshot = %path.display(), "snapshot restored");
     }
+    // The startup templates are deployed over the fixtures, not over a saved world (a
+    // snapshot or a state directory that holds state already has what they made).
+    let mut saved_world = cli.load_snapshot.is_some();
     if let Some(dir) = &cli.state_dir {
         let context = || format!("refusing to start on the state directory {}", dir.display());
         let (durable, found) =
@@ -272,12 +311,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             durable.load(&state).with_context(context)?.install(&state);
             tracing::info!(dir = %dir.display(), "state loaded from the state directory");
         } else {
-            // A new directory starts from the fixtures; a snapshot given at start
-            // replaces what the directory held.
+            if !saved_world {
+                emulator::cfn::deploy_startup(&state)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("refusing to start: {e}"))?;
+            }
+            // A new directory starts from the fixtures (and templates); a snapshot given
+            // at start replaces what the directory held.
             durable.rewrite(&state).with_context(context)?;
             tracing::info!(dir = %dir.display(), "state directory seeded");
         }
+        saved_world = true;
         state.durable = Some(Arc::new(durable));
+    }
+    if !saved_world {
+        emulator::cfn::deploy_startup(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!("refusing to start: {e}"))?;
     }
     let config = &state.config;
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -308,6 +358,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     // Functions built from a cargo package started building when they were loaded, in the
     // background (cargo's progress is logged); they are Pending until their build ends.
     let mut banner = banner;
+    for stack in state.region(&config.default_region).cfn.all() {
+        banner.push_str(&format!(
+            "  Stack {} ({}, {} resources):\n    aws cloudformation describe-stack-resources --stack-name {}\n",
+            stack.name,
+            stack.status,
+            stack.resources.len(),
+            stack.name
+        ));
+    }
     for function in functions {
         if function.current().code.state() == emulator::lambda::code::CodeState::Pending {
             tracing::info!(

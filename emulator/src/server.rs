@@ -266,8 +266,13 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
     let iam_api = form
         .as_ref()
         .is_some_and(|f| f.get("Version") == Some(crate::iam_api::API_VERSION));
+    let cfn_api = form
+        .as_ref()
+        .is_some_and(|f| f.get("Version") == Some(crate::cfn::api::API_VERSION));
     let service = if iam_api {
         Some(crate::iam_api::SIGNING_NAME)
+    } else if cfn_api {
+        Some(crate::cfn::api::SIGNING_NAME)
     } else if query_protocol {
         Some(crate::sts::SIGNING_NAME)
     } else {
@@ -291,7 +296,22 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
         Some(form) => crate::sts::handle(&state, &ctx, form),
         None => dispatch::aws_json(&state, &ctx, target, &body),
     };
-    let response = if state.durable.is_none() {
+    let response = if let (true, Some(form)) = (cfn_api, &form) {
+        // A stack operation deploys across awaits and services; with a state directory
+        // the whole world is written again before the answer leaves (stack operations
+        // are rare next to parameter writes).
+        let response = crate::cfn::api::handle(&state, &ctx, form).await;
+        match state.durable.is_some() {
+            false => response,
+            true => match crate::durable::rewrite(&state).await {
+                Ok(()) => response,
+                Err(e) => {
+                    tracing::error!(error = %e, "a change could not be made durable");
+                    write_error(&ProtocolError::NotDurable(e.to_string()))
+                }
+            },
+        }
+    } else if state.durable.is_none() {
         operation()
     } else {
         // With a state directory, what the operation changed is committed before the
@@ -311,7 +331,14 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
         || match (target, &form) {
             (Some(target), _) => service_of_target(target),
             (None, form) => (
-                if iam_api { "iam" } else { "sts" }.to_owned(),
+                if iam_api {
+                    "iam"
+                } else if cfn_api {
+                    "cloudformation"
+                } else {
+                    "sts"
+                }
+                .to_owned(),
                 form.as_ref()
                     .and_then(|f| f.action())
                     .unwrap_or_default()
@@ -513,8 +540,12 @@ async fn reset(State(state): State<AppState>, request: Request) -> Response {
         Err(refusal) => return refusal,
     };
     let started = std::time::Instant::now();
-    let reset = crate::admin::reset(&state).map_err(|e| e.to_string());
-    // The state directory goes back to the fixtures too.
+    let reset = match crate::admin::reset(&state) {
+        // The startup templates are deployed again over the fixtures.
+        Ok(()) => crate::cfn::deploy_startup(&state).await,
+        Err(e) => Err(e.to_string()),
+    };
+    // The state directory goes back to the fixtures (and templates) too.
     let reset = match reset {
         Ok(()) => crate::durable::rewrite(&state)
             .await
@@ -532,7 +563,7 @@ async fn reset(State(state): State<AppState>, request: Request) -> Response {
         Err(e) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             [(header::CONTENT_TYPE, "application/json")],
-            serde_json::json!({"status": "error", "message": e.to_string()}).to_string(),
+            serde_json::json!({"status": "error", "message": e}).to_string(),
         )
             .into_response(),
     }

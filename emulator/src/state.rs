@@ -21,6 +21,8 @@ pub struct RegionState {
     pub kms: KeyStore,
     /// The region's Lambda functions and their execution environments.
     pub lambda: FunctionStore,
+    /// The region's CloudFormation stacks and change sets.
+    pub cfn: crate::cfn::stack::StackStore,
 }
 
 /// The whole emulator's state, shared by every request.

@@ -14,7 +14,7 @@ async fn client(url: &str) -> aws_sdk_ssm::Client {
     )
 }
 
-async fn http(url: &str, method: &str, path: &str) -> (u16, String) {
+pub(crate) async fn http(url: &str, method: &str, path: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let address = url.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();

@@ -6,6 +6,8 @@ mod authz;
 mod authz_scope;
 mod authz_sts;
 mod boundaries;
+mod cfn_api;
+mod cfn_templates;
 mod common;
 mod compose;
 mod concurrency;

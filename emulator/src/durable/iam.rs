@@ -11,7 +11,8 @@
 
 use crate::iam::policy::PolicyDocument;
 use crate::iam::principals::{
-    inline_key, AccessKey, Directory, KeyOwner, Named, Role, SessionTags, User, TRUST,
+    inline_key, AccessKey, Directory, Group, InstanceProfile, KeyOwner, Named, PolicyVersion,
+    PolicyVersions, Role, SessionTags, User, TRUST,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -39,6 +40,36 @@ struct UserRecord {
     policies: Vec<PolicyRef>,
     tags: BTreeMap<String, String>,
     boundary: Option<PolicyRef>,
+    /// The names of its groups.
+    #[serde(default)]
+    groups: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupRecord {
+    name: String,
+    arn: String,
+    id: String,
+    policies: Vec<PolicyRef>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstanceProfileRecord {
+    name: String,
+    arn: String,
+    id: String,
+    roles: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VersionRecord {
+    number: u32,
+    text: String,
+    /// Epoch milliseconds.
+    created: i64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -51,6 +82,8 @@ struct RoleRecord {
     max_session_duration: u32,
     tags: BTreeMap<String, String>,
     boundary: Option<PolicyRef>,
+    #[serde(default)]
+    description: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -68,6 +101,16 @@ struct KeyRecord {
 struct ManagedRecord {
     arn: String,
     name: String,
+    /// Its versions, when it was created over the IAM API (oldest first), the default
+    /// one's number, the next number and its description.
+    #[serde(default)]
+    versions: Vec<VersionRecord>,
+    #[serde(default)]
+    default_version: u32,
+    #[serde(default)]
+    next_version: u32,
+    #[serde(default)]
+    description: Option<String>,
 }
 
 /// The record.
@@ -85,6 +128,10 @@ pub(crate) struct IamRecord {
     documents: Vec<(String, String, String)>,
     /// Managed policies that are not AWS's built-in ones.
     managed: Vec<ManagedRecord>,
+    #[serde(default)]
+    groups: Vec<GroupRecord>,
+    #[serde(default)]
+    instance_profiles: Vec<InstanceProfileRecord>,
 }
 
 /// The managed policy whose document `policy` shares, if any.
@@ -133,6 +180,7 @@ pub(crate) fn record(d: &Directory) -> IamRecord {
                 .collect(),
             tags: u.tags.clone(),
             boundary: u.boundary.as_ref().map(|b| policy_ref(d, &u.arn, b)),
+            groups: u.groups.clone(),
         })
         .collect();
     users.sort_by(|a, b| a.name.cmp(&b.name));
@@ -151,6 +199,7 @@ pub(crate) fn record(d: &Directory) -> IamRecord {
             max_session_duration: r.max_session_duration,
             tags: r.tags.clone(),
             boundary: r.boundary.as_ref().map(|b| policy_ref(d, &r.arn, b)),
+            description: r.description.clone(),
         })
         .collect();
     roles.sort_by(|a, b| a.name.cmp(&b.name));
@@ -186,12 +235,54 @@ pub(crate) fn record(d: &Directory) -> IamRecord {
         .managed
         .iter()
         .filter(|(arn, _)| !builtin.managed.contains_key(*arn))
-        .map(|(arn, m)| ManagedRecord {
-            arn: arn.clone(),
-            name: m.name.clone(),
+        .map(|(arn, m)| {
+            let versions = d.policy_versions.get(arn);
+            ManagedRecord {
+                arn: arn.clone(),
+                name: m.name.clone(),
+                versions: versions.map_or_else(Vec::new, |v| {
+                    v.versions
+                        .iter()
+                        .map(|v| VersionRecord {
+                            number: v.number,
+                            text: v.text.clone(),
+                            created: millis(&v.created),
+                        })
+                        .collect()
+                }),
+                default_version: versions.map_or(0, |v| v.default),
+                next_version: versions.map_or(0, |v| v.next),
+                description: versions.and_then(|v| v.description.clone()),
+            }
         })
         .collect();
     managed.sort_by(|a, b| a.arn.cmp(&b.arn));
+    let mut groups: Vec<GroupRecord> = d
+        .groups
+        .values()
+        .map(|g| GroupRecord {
+            name: g.name.clone(),
+            arn: g.arn.clone(),
+            id: g.id.clone(),
+            policies: g
+                .policies
+                .iter()
+                .map(|p| policy_ref(d, &g.arn, p))
+                .collect(),
+        })
+        .collect();
+    groups.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut instance_profiles: Vec<InstanceProfileRecord> = d
+        .instance_profiles
+        .values()
+        .map(|p| InstanceProfileRecord {
+            name: p.name.clone(),
+            arn: p.arn.clone(),
+            id: p.id.clone(),
+            roles: p.roles.clone(),
+        })
+        .collect();
+    instance_profiles.sort_by(|a, b| a.name.cmp(&b.name));
     let sorted = |set: &std::collections::HashSet<String>| {
         let mut list: Vec<String> = set.iter().cloned().collect();
         list.sort();
@@ -210,6 +301,8 @@ pub(crate) fn record(d: &Directory) -> IamRecord {
             .collect(),
         documents,
         managed,
+        groups,
+        instance_profiles,
     }
 }
 
@@ -229,8 +322,48 @@ pub(crate) fn restore(record: IamRecord, fixtures: &Directory) -> Result<Directo
         .into_iter()
         .map(|(owner, key, text)| ((owner, key), text))
         .collect::<HashMap<_, _>>();
+    let time_of = |what: &str, millis: i64| {
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+            .map_err(|e| format!("creation time of {what}: {e}"))
+    };
     for m in record.managed {
-        // The text of its one version (`version:v1`, as the IAM API keeps it).
+        if !m.versions.is_empty() {
+            // Created over the IAM API: its versions, the default one evaluated (the
+            // same document everywhere it is attached, as `managed::set_default` expects).
+            let mut versions = Vec::with_capacity(m.versions.len());
+            for v in m.versions {
+                versions.push(PolicyVersion {
+                    number: v.number,
+                    document: parse(&format!("{} v{}", m.arn, v.number), &v.text)?,
+                    text: v.text,
+                    created: time_of(&m.arn, v.created)?,
+                });
+            }
+            let document = versions
+                .iter()
+                .find(|v| v.number == m.default_version)
+                .map(|v| Arc::clone(&v.document))
+                .ok_or_else(|| format!("managed policy {} has no default version", m.arn))?;
+            d.policy_versions.insert(
+                m.arn.clone(),
+                PolicyVersions {
+                    default: m.default_version,
+                    next: m.next_version,
+                    versions,
+                    description: m.description,
+                },
+            );
+            d.managed.insert(
+                m.arn,
+                Named {
+                    name: m.name,
+                    document,
+                },
+            );
+            continue;
+        }
+        // The text of its one version (`version:v1`, as the IAM API kept it before
+        // versions).
         let text = d
             .documents
             .iter()
@@ -316,6 +449,7 @@ pub(crate) fn restore(record: IamRecord, fixtures: &Directory) -> Result<Directo
                 policies,
                 tags: u.tags,
                 boundary,
+                groups: u.groups,
             },
         );
     }
@@ -352,6 +486,7 @@ pub(crate) fn restore(record: IamRecord, fixtures: &Directory) -> Result<Directo
                 max_session_duration: r.max_session_duration,
                 tags: r.tags,
                 boundary,
+                description: r.description,
             },
         );
     }
@@ -374,6 +509,33 @@ pub(crate) fn restore(record: IamRecord, fixtures: &Directory) -> Result<Directo
             })?,
         };
         d.keys.insert(k.id, key);
+    }
+    for g in record.groups {
+        let policies = g
+            .policies
+            .into_iter()
+            .map(|p| resolve(&d, &g.arn, None, false, p))
+            .collect::<Result<Vec<_>, _>>()?;
+        d.groups.insert(
+            g.name.clone(),
+            Group {
+                name: g.name,
+                arn: g.arn,
+                id: g.id,
+                policies,
+            },
+        );
+    }
+    for p in record.instance_profiles {
+        d.instance_profiles.insert(
+            p.name.clone(),
+            InstanceProfile {
+                name: p.name,
+                arn: p.arn,
+                id: p.id,
+                roles: p.roles,
+            },
+        );
     }
     d.inactive_keys = record.inactive_keys.into_iter().collect();
     d.deleted_keys = record.deleted_keys.into_iter().collect();
@@ -426,6 +588,7 @@ mod tests {
                 policies,
                 tags: BTreeMap::from([("team".to_owned(), "a".to_owned())]),
                 boundary: None,
+                groups: vec!["devs".to_owned()],
             },
         );
         d.keys.insert(
@@ -443,6 +606,58 @@ mod tests {
         d.inactive_keys.insert("AKIAEXAMPLE".to_owned());
         d.created
             .insert(arn.clone(), time::OffsetDateTime::UNIX_EPOCH);
+        // A group with the managed policy attached and an inline one, the policy with two
+        // versions (the first the default), and an instance profile.
+        let group_arn = format!("arn:aws:iam::{account}:group/devs");
+        d.documents
+            .insert((group_arn.clone(), inline_key("group-read")), inline.to_owned());
+        d.groups.insert(
+            "devs".to_owned(),
+            Group {
+                name: "devs".to_owned(),
+                arn: group_arn,
+                id: "AGPADEVS".to_owned(),
+                policies: vec![
+                    d.managed[&policy_arn].clone(),
+                    Named {
+                        name: "group-read".to_owned(),
+                        document: Arc::new(PolicyDocument::parse(inline).unwrap()),
+                    },
+                ],
+            },
+        );
+        let deny = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}"#;
+        d.policy_versions.insert(
+            policy_arn.clone(),
+            PolicyVersions {
+                default: 1,
+                next: 3,
+                versions: vec![
+                    PolicyVersion {
+                        number: 1,
+                        text: inline.to_owned(),
+                        document: Arc::clone(&d.managed[&policy_arn].document),
+                        created: time::OffsetDateTime::UNIX_EPOCH,
+                    },
+                    PolicyVersion {
+                        number: 2,
+                        text: deny.to_owned(),
+                        document: Arc::new(PolicyDocument::parse(deny).unwrap()),
+                        created: time::OffsetDateTime::UNIX_EPOCH,
+                    },
+                ],
+                description: Some("mine".to_owned()),
+            },
+        );
+        d.instance_profiles.insert(
+            "web".to_owned(),
+            InstanceProfile {
+                name: "web".to_owned(),
+                arn: format!("arn:aws:iam::{account}:instance-profile/web"),
+                id: "AIPAWEB".to_owned(),
+                roles: vec!["app".to_owned()],
+            },
+        );
         let json = serde_json::to_vec(&record(&d)).unwrap();
         let back = restore(serde_json::from_slice(&json).unwrap(), &Directory::new()).unwrap();
         let alice = &back.users["alice"];
@@ -463,6 +678,21 @@ mod tests {
         assert!(back.inactive_keys.contains("AKIAEXAMPLE"));
         assert_eq!(back.created[&arn], time::OffsetDateTime::UNIX_EPOCH);
         assert_eq!(alice.tags, d.users["alice"].tags);
+        assert_eq!(alice.groups, vec!["devs".to_owned()]);
+        let devs = &back.groups["devs"];
+        assert_eq!(devs.policies.len(), 2);
+        assert!(Arc::ptr_eq(
+            &devs.policies[0].document,
+            &back.managed[&policy_arn].document
+        ));
+        let versions = &back.policy_versions[&policy_arn];
+        assert_eq!((versions.default, versions.next), (1, 3));
+        assert_eq!(versions.versions.len(), 2);
+        assert!(Arc::ptr_eq(
+            &versions.versions[0].document,
+            &back.managed[&policy_arn].document
+        ));
+        assert_eq!(back.instance_profiles["web"].roles, vec!["app".to_owned()]);
         // The record again is the same record.
         assert_eq!(serde_json::to_vec(&record(&back)).unwrap(), json);
     }
@@ -483,6 +713,7 @@ mod tests {
                     name: "permissions boundary".to_owned(),
                     document: Arc::new(PolicyDocument::parse(inline).unwrap()),
                 }),
+                groups: Vec::new(),
             },
         );
         let json = serde_json::to_vec(&record(&d)).unwrap();

@@ -9,8 +9,9 @@ pub struct ManagedPolicyDef {
 
 /// The built-in AWS managed policies.
 ///
-/// `AdministratorAccess`, `AWSLambdaBasicExecutionRole` and `AmazonSSMReadOnlyAccess` are
-/// AWS's documents verbatim. `ReadOnlyAccess` is AWS's policy restricted to the services
+/// `AdministratorAccess`, `AWSLambdaBasicExecutionRole`, `AmazonSSMReadOnlyAccess` and
+/// `AWSXrayWriteOnlyAccess` (which SAM attaches to a traced function's role; AWS Managed
+/// Policy Reference, "AWSXrayWriteOnlyAccess", v2) are AWS's documents verbatim. `ReadOnlyAccess` is AWS's policy restricted to the services
 /// this emulator serves (AWS's full document lists read actions of every service).
 pub const MANAGED_POLICIES: &[ManagedPolicyDef] = &[
     ManagedPolicyDef {
@@ -27,6 +28,11 @@ pub const MANAGED_POLICIES: &[ManagedPolicyDef] = &[
         name: "AmazonSSMReadOnlyAccess",
         arn: "arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess",
         document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ssm:Describe*","ssm:Get*","ssm:List*"],"Resource":"*"}]}"#,
+    },
+    ManagedPolicyDef {
+        name: "AWSXrayWriteOnlyAccess",
+        arn: "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["xray:PutTraceSegments","xray:PutTelemetryRecords","xray:GetSamplingRules","xray:GetSamplingTargets","xray:GetSamplingStatisticSummaries"],"Resource":["*"]}]}"#,
     },
     ManagedPolicyDef {
         name: "ReadOnlyAccess",

@@ -234,6 +234,18 @@ pub async fn create(
     ctx: &RequestContext,
     input: CreateFunctionInput,
 ) -> Result<FunctionConfiguration, LambdaError> {
+    create_with(state, ctx, input, None).await
+}
+
+/// CreateFunction with its code given as a spec instead of the request's `Code` (a
+/// CloudFormation deployment of a SAM function built with cargo: `BuildMethod:
+/// rust-cargolambda`); everything else as CreateFunction.
+pub async fn create_with(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: CreateFunctionInput,
+    code_spec: Option<code::CodeSpec>,
+) -> Result<FunctionConfiguration, LambdaError> {
     let mut v = Validator::new();
     v.required("functionName", &input.function_name);
     v.required("role", &input.role);
@@ -288,12 +300,15 @@ pub async fn create(
                 .to_owned(),
         ));
     }
-    let spec = code::spec_from_request(
-        code_input.zip_file.as_deref(),
-        code_input.s3_bucket.as_deref(),
-        code_input.s3_key.as_deref(),
-        code_input.image_uri.as_deref(),
-    )?;
+    let spec = match code_spec {
+        Some(spec) => spec,
+        None => code::spec_from_request(
+            code_input.zip_file.as_deref(),
+            code_input.s3_bucket.as_deref(),
+            code_input.s3_key.as_deref(),
+            code_input.image_uri.as_deref(),
+        )?,
+    };
     let tags = input.tags.clone().unwrap_or_default();
     authorize_with(
         state,

@@ -26,6 +26,19 @@ impl QueryRequest {
         }
     }
 
+    /// A request built from its members (the calls CloudFormation makes to IAM on a
+    /// deployer's behalf go through the same operations as a client's).
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        QueryRequest {
+            params: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
     /// The `Action` parameter, when present and not empty.
     pub fn action(&self) -> Option<&str> {
         self.get("Action").filter(|a| !a.is_empty())
@@ -70,6 +83,12 @@ impl Output {
         // Serialising our own output types cannot fail: they hold only strings, numbers,
         // lists and structures.
         Output(serde_json::to_value(result).unwrap_or(Value::Null))
+    }
+
+    /// The output's members, for a caller inside the emulator that reads an answer
+    /// (CloudFormation reading the ARN CreateRole answered).
+    pub fn value(&self) -> &Value {
+        &self.0
     }
 }
 
