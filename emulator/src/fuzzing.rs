@@ -29,6 +29,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("policy", policy),
     ("kms_ciphertext", kms_ciphertext),
     ("fixture", fixture),
+    ("template", template),
 ];
 
 /// The emulator a fuzzed request reaches: the reference scenario's world (its keys,
@@ -210,6 +211,32 @@ pub fn fixture(data: &[u8]) {
         return;
     }
     let _ = EmulatorState::from_fixtures(config, world);
+}
+
+/// A CloudFormation or SAM template body (YAML with short tags, or JSON), through every
+/// step that runs before anything is created: parsing, the SAM transform, the whole
+/// template's checks, parameters (defaults only; `AWS::SSM::Parameter::Value` types read
+/// nothing), conditions and the creation order.
+pub fn template(data: &[u8]) {
+    use crate::cfn::{error::CfnError, template};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(t) = template::Template::load(text) else {
+        return;
+    };
+    let no_ssm = |name: &str| -> Result<String, CfnError> {
+        Err(CfnError::Validation(format!("no parameter {name}")))
+    };
+    let Ok(values) = template::resolve_parameters(&t, &Default::default(), &no_ssm) else {
+        return;
+    };
+    let mut parameters =
+        template::pseudo_parameters("123456789012", "us-east-1", "fuzzed", "stack/fuzzed/1");
+    parameters.extend(values.values);
+    if let Ok(conditions) = template::evaluate_conditions(&t, &parameters, "us-east-1") {
+        let _ = t.creation_order(Some(&conditions));
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,4 @@
+//! Fuzz target `template`: see `emulator::fuzzing::template`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| emulator::fuzzing::template(data));
