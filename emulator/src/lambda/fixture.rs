@@ -4,9 +4,9 @@
 
 use super::code::{self, CodeSpec};
 use super::config::{self, ConfigInput, FunctionConfig};
-use super::functions::new_pool;
 use super::model;
 use super::names;
+use super::pool::EnvironmentPool;
 use super::store::Function;
 use super::updates::Preparation;
 use super::SERVICE_PRINCIPAL;
@@ -125,7 +125,11 @@ pub fn load_function(
     let managed = super::managed::family(runtime).is_some();
     let package = code::build_for(&workdir, &spec, managed).map_err(|e| fail(e.to_string()))?;
     let config = FunctionConfig::new(&fixture.name, &arn, region, changes);
-    let function = Arc::new(Function::new(config, Arc::new(package), new_pool(state)));
+    let function = Arc::new(Function::new(
+        config,
+        Arc::new(package),
+        EnvironmentPool::configured(&state.config),
+    ));
     if !regions.get(region).lambda.insert(Arc::clone(&function)) {
         return Err(fail(format!(
             "a function named {} is declared twice in region {region}",

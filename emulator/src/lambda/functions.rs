@@ -13,6 +13,7 @@ use super::model::{
 use super::names::{self, FunctionRef, LATEST};
 use super::pool::EnvironmentPool;
 use super::store::Function;
+use super::trust::role_trusts_lambda;
 use super::updates::Preparation;
 use super::SERVICE_PRINCIPAL;
 use crate::context::RequestContext;
@@ -20,11 +21,6 @@ use crate::protocol::validation::Validator;
 use crate::state::EmulatorState;
 use base64::Engine;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// What Lambda says when the execution role does not trust it.
-pub const ROLE_NOT_ASSUMABLE: &str =
-    "The role defined for the function cannot be assumed by Lambda.";
 
 /// A function named in a request: parsed, in the request's region, with its ARN.
 #[derive(Debug, Clone)]
@@ -129,26 +125,6 @@ fn check_role(
         )
         .map_err(|denied| LambdaError::AccessDenied(denied.message))?;
     role_trusts_lambda(state, role, function_arn)
-}
-
-/// Whether the role exists and its trust policy lets Lambda assume it for this function.
-pub fn role_trusts_lambda(
-    state: &EmulatorState,
-    role: &str,
-    function_arn: &str,
-) -> Result<(), LambdaError> {
-    let trusted = state.iam.directory().role_by_arn(role).is_some_and(|role| {
-        state
-            .iam
-            .service_may_assume(role, SERVICE_PRINCIPAL, function_arn, &state.config.account)
-    });
-    if trusted {
-        Ok(())
-    } else {
-        Err(LambdaError::InvalidParameterValue(
-            ROLE_NOT_ASSUMABLE.to_owned(),
-        ))
-    }
 }
 
 fn not_found(target: &Target) -> LambdaError {
@@ -331,7 +307,11 @@ pub async fn create(
     let mut config = FunctionConfig::new(&target.reference.name, &target.arn, &ctx.region, changes);
     config.tags = input.tags.clone().unwrap_or_default();
     let output = config.output(&package);
-    let function = Arc::new(Function::new(config, Arc::new(package), new_pool(state)));
+    let function = Arc::new(Function::new(
+        config,
+        Arc::new(package),
+        EnvironmentPool::configured(&state.config),
+    ));
     if !region.lambda.insert_within(
         Arc::clone(&function),
         state.config.lambda_code_storage_bytes,
@@ -340,14 +320,6 @@ pub async fn create(
     }
     tracing::debug!(function = %target.arn, request_id = %ctx.request_id, "function created");
     Ok(published_output(state, &function, input.publish)?.unwrap_or(output))
-}
-
-/// A new function's environment pool, with the emulator's limits.
-pub fn new_pool(state: &EmulatorState) -> EnvironmentPool {
-    EnvironmentPool::new(
-        state.config.lambda_max_environments,
-        Duration::from_secs(state.config.lambda_idle_seconds),
-    )
 }
 
 /// The function a read names (with an optional qualifier) and the version the qualifier

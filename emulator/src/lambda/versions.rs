@@ -14,12 +14,13 @@
 
 use super::code::CodePackage;
 use super::error::LambdaError;
-use super::functions::{authorize, new_pool, refuse_while_pending, target, Target};
+use super::functions::{authorize, refuse_while_pending, target, Target};
 use super::model::{
     AliasConfiguration, AliasRoutingConfiguration, CreateAliasInput, FunctionConfiguration,
     ListAliasesOutput, ListVersionsOutput, PublishVersionInput, UpdateAliasInput,
 };
 use super::names::LATEST;
+use super::pool::EnvironmentPool;
 use super::store::{Alias, Function, FunctionVersion, Published, Resolved};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validator;
@@ -175,7 +176,7 @@ pub fn publish(
     input: &PublishVersionInput,
 ) -> Result<Arc<Published>, LambdaError> {
     function.refuse_while_changing()?;
-    function.publish(input.description.as_deref(), new_pool(state), |latest| {
+    function.publish(input.description.as_deref(), EnvironmentPool::configured(&state.config), |latest| {
         refuse_while_pending(&latest.code)?;
         if let Some(revision) = &input.revision_id {
             if *revision != latest.config.revision_id {
