@@ -672,6 +672,14 @@ fn member_type(model: &Model, shape_name: &str) -> Result<String> {
     })
 }
 
+/// Whether a restJson1 member travels outside the JSON body: in the URI, the query
+/// string, a header, or as the whole payload.
+fn is_located(model: &Model, shape: &str, member: &str, def: &Value) -> bool {
+    model.protocol() == "rest-json"
+        && (def["location"].is_string()
+            || model.shape(shape)["payload"].as_str() == Some(member))
+}
+
 fn is_sensitive(model: &Model, member: &Value) -> bool {
     let target = member["shape"].as_str().unwrap_or("");
     member["sensitive"].as_bool() == Some(true)
@@ -709,10 +717,20 @@ fn write_struct(
     );
     for (member, def) in &members {
         let ty = member_type(model, def["shape"].as_str().unwrap_or(""))?;
+        // restJson1 carries some members outside the JSON body (a URI label, a query
+        // string member, a header, a raw payload): the body's serde leaves them alone and
+        // the service's request layer sets them from where they travel.
+        let serde = if is_located(model, name, member, def) {
+            "skip".to_owned()
+        } else {
+            format!(
+                "rename = {}, default, skip_serializing_if = \"Option::is_none\"",
+                rust_str(member)
+            )
+        };
         let _ = writeln!(
             out,
-            "    #[serde(rename = {}, default, skip_serializing_if = \"Option::is_none\")]\n    pub {}: Option<{ty}>,",
-            rust_str(member),
+            "    #[serde({serde})]\n    pub {}: Option<{ty}>,",
             snake(member)
         );
     }
@@ -804,11 +822,7 @@ fn scalar_checks(
                     }
                 }
                 if !o.unchecked && !terms.is_empty() {
-                    let cond = if terms.len() == 1 {
-                        terms[0].clone()
-                    } else {
-                        format!("({})", terms.join(" || "))
-                    };
+                    let cond = terms.join(" || ");
                     checks.push((
                         cond,
                         format!("Member must satisfy regular expression pattern: {pattern}"),
@@ -879,6 +893,15 @@ fn scalar_checks(
         _ => {}
     }
     checks
+}
+
+/// A condition as one operand of `&&` (an alternative of patterns is parenthesised).
+fn grouped(cond: &str) -> String {
+    if cond.contains(" || ") {
+        format!("({cond})")
+    } else {
+        cond.to_owned()
+    }
 }
 
 fn write_validation(
@@ -973,8 +996,8 @@ fn write_validation(
                             for (cond, msg) in &echecks {
                                 let _ = writeln!(
                                     inner,
-                                    "                if {cond} && !failed.contains(&{0}) {{ failed.push({0}); }}",
-                                    rust_str(msg)
+                                    "                if {1} && !failed.contains(&{0}) {{ failed.push({0}); }}",
+                                    rust_str(msg), grouped(cond)
                                 );
                             }
                             let _ = writeln!(
@@ -1018,8 +1041,8 @@ fn write_validation(
                     for (cond, msg) in &pchecks {
                         let _ = writeln!(
                             inner,
-                            "                if {cond} && !failed.contains(&{0}) {{ failed.push({0}); }}",
-                            rust_str(msg)
+                            "                if {1} && !failed.contains(&{0}) {{ failed.push({0}); }}",
+                            rust_str(msg), grouped(cond)
                         );
                     }
                     let _ = writeln!(
