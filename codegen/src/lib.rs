@@ -676,8 +676,7 @@ fn member_type(model: &Model, shape_name: &str) -> Result<String> {
 /// string, a header, or as the whole payload.
 fn is_located(model: &Model, shape: &str, member: &str, def: &Value) -> bool {
     model.protocol() == "rest-json"
-        && (def["location"].is_string()
-            || model.shape(shape)["payload"].as_str() == Some(member))
+        && (def["location"].is_string() || model.shape(shape)["payload"].as_str() == Some(member))
 }
 
 fn is_sensitive(model: &Model, member: &Value) -> bool {
@@ -855,13 +854,21 @@ fn scalar_checks(
             } else {
                 "i64"
             };
-            if let Some(min) = shape["min"].as_i64() {
+            // A double's bounds are written as AWS prints a double (`1.0`, `0.0`).
+            let bound = |key: &str| -> Option<String> {
+                if cast == "f64" {
+                    shape[key].as_f64().map(|b| format!("{b:?}"))
+                } else {
+                    shape[key].as_i64().map(|b| b.to_string())
+                }
+            };
+            if let Some(min) = bound("min") {
                 checks.push((
                     format!("(x as {cast}) < {min} as {cast}"),
                     format!("Member must have value greater than or equal to {min}"),
                 ));
             }
-            if let Some(max) = shape["max"].as_i64() {
+            if let Some(max) = bound("max") {
                 checks.push((
                     format!("(x as {cast}) > {max} as {cast}"),
                     format!("Member must have value less than or equal to {max}"),
@@ -1029,14 +1036,14 @@ fn write_validation(
                     if pchecks.is_empty() {
                         continue;
                     }
-                    let iter = if part == "key" {
-                        "x.keys()"
-                    } else {
-                        "x.values()"
+                    let iter = match (part, model.shape(pshape)["type"].as_str()) {
+                        ("key", _) => "x.keys().map(String::as_str)",
+                        (_, Some("string")) => "x.values().map(String::as_str)",
+                        _ => "x.values().copied()",
                     };
                     let _ = writeln!(
                         inner,
-                        "            let mut failed: Vec<&str> = Vec::new();\n            for x in {iter}.map(String::as_str) {{"
+                        "            let mut failed: Vec<&str> = Vec::new();\n            for x in {iter} {{"
                     );
                     for (cond, msg) in &pchecks {
                         let _ = writeln!(

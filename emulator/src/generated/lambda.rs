@@ -983,6 +983,17 @@ pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
         ],
     ),
     (
+        "ListAliases",
+        "ListAliasesRequest",
+        "ListAliasesResponse",
+        &[
+            "InvalidParameterValueException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
         "PublishVersion",
         "PublishVersionRequest",
         "FunctionConfiguration",
@@ -1227,6 +1238,25 @@ impl Validate for AliasRoutingConfiguration {
                 v.sensitive_violation(
                     &Validator::at(at, "additionalVersionWeights"),
                     &format!("Map keys must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.values().copied() {
+                if (x as f64) < 0.0 as f64
+                    && !failed.contains(&"Member must have value greater than or equal to 0.0")
+                {
+                    failed.push("Member must have value greater than or equal to 0.0");
+                }
+                if (x as f64) > 1.0 as f64
+                    && !failed.contains(&"Member must have value less than or equal to 1.0")
+                {
+                    failed.push("Member must have value less than or equal to 1.0");
+                }
+            }
+            if !failed.is_empty() {
+                v.sensitive_violation(
+                    &Validator::at(at, "additionalVersionWeights"),
+                    &format!("Map value must satisfy constraint: [{}]", failed.join(", ")),
                 );
             }
         }
@@ -2783,18 +2813,18 @@ impl Validate for LambdaManagedInstancesCapacityProviderConfig {
         }
         if let Some(x) = &self.execution_environment_memory_gi_b_per_v_cpu {
             let x = *x;
-            if (x as f64) < 2 as f64 {
+            if (x as f64) < 2.0 as f64 {
                 v.violation(
                     &Validator::at(at, "executionEnvironmentMemoryGiBPerVCpu"),
                     &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 2",
+                    "Member must have value greater than or equal to 2.0",
                 );
             }
-            if (x as f64) > 8 as f64 {
+            if (x as f64) > 8.0 as f64 {
                 v.violation(
                     &Validator::at(at, "executionEnvironmentMemoryGiBPerVCpu"),
                     &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 8",
+                    "Member must have value less than or equal to 8.0",
                 );
             }
         }
@@ -2820,6 +2850,101 @@ pub struct Layer {
         skip_serializing_if = "Option::is_none"
     )]
     pub signing_job_arn: Option<String>,
+}
+
+/// The `ListAliasesRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ListAliasesRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub function_version: Option<String>,
+    #[serde(skip)]
+    pub marker: Option<String>,
+    #[serde(skip)]
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListAliasesRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 140 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 140",
+                );
+            }
+            if !RE_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if let Some(x) = &self.function_version {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionVersion"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "functionVersion"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+            if !RE_VERSION_WITH_LATEST_PUBLISHED.is_match(x) {
+                v.violation(&Validator::at(at, "functionVersion"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\$LATEST(\\.PUBLISHED)?|[0-9]+)");
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 10000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 10000",
+                );
+            }
+        }
+    }
+}
+
+/// The `ListAliasesResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListAliasesResponse {
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_marker: Option<String>,
+    #[serde(rename = "Aliases", default, skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<Vec<AliasConfiguration>>,
 }
 
 /// The `LoggingConfig` shape.

@@ -108,6 +108,23 @@ pub fn load_function(
     });
     let runtime = fixture.runtime.as_deref().unwrap_or("provided.al2023");
     let handler = fixture.handler.as_deref().unwrap_or(code::BOOTSTRAP);
+    // A fixture's settings hold to the model's constraints as an
+    // UpdateFunctionConfiguration of them would (a number beyond `i32` is out of every
+    // range the model states).
+    let number = |n: Option<i64>| n.map(|n| i32::try_from(n).unwrap_or(i32::MAX));
+    config::check_model(&model::UpdateFunctionConfigurationRequest {
+        function_name: Some(fixture.name.clone()),
+        role: Some(role_arn.clone()),
+        handler: Some(handler.to_owned()),
+        description: fixture.description.clone(),
+        timeout: number(fixture.timeout),
+        memory_size: number(fixture.memory_size),
+        environment: Some(environment.clone()),
+        runtime: Some(runtime.to_owned()),
+        tracing_config: tracing.clone(),
+        ..Default::default()
+    })
+    .map_err(|e| fail(e.to_string()))?;
     let changes = config::check(&ConfigInput {
         runtime: Some(runtime),
         role: Some(&role_arn),
@@ -307,7 +324,7 @@ roles:
             &state,
             &ctx,
             "allowed-pending",
-            super::super::model::UpdateFunctionConfigurationInput {
+            super::super::model::UpdateFunctionConfigurationRequest {
                 timeout: Some(10),
                 ..Default::default()
             },

@@ -7,8 +7,8 @@ use super::code::{self, CodePackage, CodeSpec};
 use super::config::{self, ConfigInput, FunctionConfig};
 use super::error::LambdaError;
 use super::model::{
-    CreateFunctionInput, FunctionCodeLocation, FunctionConfiguration, GetFunctionOutput,
-    ListFunctionsOutput, UpdateFunctionCodeInput, UpdateFunctionConfigurationInput,
+    CreateFunctionRequest, FunctionCodeLocation, FunctionConfiguration, GetFunctionOutput,
+    ListFunctionsOutput, UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
 };
 use super::names::{self, FunctionRef, LATEST};
 use super::pool::EnvironmentPool;
@@ -208,18 +208,9 @@ fn published_output(
 pub async fn create(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: CreateFunctionInput,
+    input: CreateFunctionRequest,
 ) -> Result<FunctionConfiguration, LambdaError> {
-    let mut v = Validator::new();
-    v.required("functionName", &input.function_name);
-    v.required("role", &input.role);
-    v.required("code", &input.code);
-    v.one_of(
-        "packageType",
-        input.package_type.as_deref(),
-        &["Zip", "Image"],
-    );
-    v.finish().map_err(LambdaError::Validation)?;
+    config::check_model(&input)?;
     let (Some(name), Some(role), Some(code_input)) =
         (&input.function_name, &input.role, &input.code)
     else {
@@ -244,8 +235,8 @@ pub async fn create(
         role: Some(role),
         handler: input.handler.as_deref(),
         description: input.description.as_deref(),
-        timeout: input.timeout,
-        memory_size: input.memory_size,
+        timeout: input.timeout.map(i64::from),
+        memory_size: input.memory_size.map(i64::from),
         environment: input.environment.as_ref(),
         architectures: input.architectures.as_deref(),
         tracing_config: input.tracing_config.as_ref(),
@@ -496,16 +487,18 @@ pub fn update_configuration(
     state: &EmulatorState,
     ctx: &RequestContext,
     name: &str,
-    input: UpdateFunctionConfigurationInput,
+    mut input: UpdateFunctionConfigurationRequest,
 ) -> Result<FunctionConfiguration, LambdaError> {
+    input.function_name = Some(name.to_owned());
+    config::check_model(&input)?;
     let target = target(ctx, name, 140)?;
     let changes = config::check(&ConfigInput {
         runtime: input.runtime.as_deref(),
         role: input.role.as_deref(),
         handler: input.handler.as_deref(),
         description: input.description.as_deref(),
-        timeout: input.timeout,
-        memory_size: input.memory_size,
+        timeout: input.timeout.map(i64::from),
+        memory_size: input.memory_size.map(i64::from),
         environment: input.environment.as_ref(),
         architectures: None,
         tracing_config: input.tracing_config.as_ref(),
@@ -558,25 +551,11 @@ pub async fn update_code(
     state: &EmulatorState,
     ctx: &RequestContext,
     name: &str,
-    input: UpdateFunctionCodeInput,
+    mut input: UpdateFunctionCodeRequest,
 ) -> Result<FunctionConfiguration, LambdaError> {
+    input.function_name = Some(name.to_owned());
+    config::check_model(&input)?;
     let target = target(ctx, name, 140)?;
-    let mut v = Validator::new();
-    if let Some(architectures) = &input.architectures {
-        v.list_length(
-            "architectures",
-            &architectures
-                .iter()
-                .map(|a| format!("'{a}'"))
-                .collect::<Vec<_>>(),
-            1,
-            1,
-        );
-        for architecture in architectures {
-            v.one_of("architectures", Some(architecture), &["x86_64", "arm64"]);
-        }
-    }
-    v.finish().map_err(LambdaError::Validation)?;
     let spec = code::spec_from_request(
         input.zip_file.as_deref(),
         input.s3_bucket.as_deref(),

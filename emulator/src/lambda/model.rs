@@ -1,138 +1,18 @@
 //! Inputs and outputs of the Lambda operations, named as in the botocore model
-//! (`lambda/2015-03-31`). Members the emulator does not act on are still decoded, so
-//! that it can refuse the ones it cannot honour instead of ignoring them.
+//! (`lambda/2015-03-31`). The inputs (and the shapes they reach) are generated from the
+//! model with their validation (`crate::generated::lambda`); every member is decoded, so
+//! that the emulator can refuse the ones it cannot honour instead of ignoring them. The
+//! outputs below are still written by hand.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// `FunctionCode`: where a function's code comes from.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct FunctionCode {
-    /// The deployment package, base64 in JSON.
-    pub zip_file: Option<String>,
-    /// An S3 bucket; `__local__` is the emulator's extension naming a local path in
-    /// `S3Key`.
-    pub s3_bucket: Option<String>,
-    pub s3_key: Option<String>,
-    pub s3_object_version: Option<String>,
-    pub image_uri: Option<String>,
-}
-
-/// `Environment`: the function's own variables.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Environment {
-    #[serde(default)]
-    pub variables: Option<BTreeMap<String, String>>,
-}
-
-/// `TracingConfig`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct TracingConfig {
-    pub mode: Option<String>,
-}
-
-/// `EphemeralStorage`: the size of `/tmp` in MB.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct EphemeralStorage {
-    pub size: Option<i64>,
-}
-
-/// `LoggingConfig`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct LoggingConfig {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub log_format: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub application_log_level: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub system_log_level: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub log_group: Option<String>,
-}
-
-/// `DeadLetterConfig`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DeadLetterConfig {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_arn: Option<String>,
-}
-
-/// `CreateFunctionRequest`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreateFunctionInput {
-    pub function_name: Option<String>,
-    pub runtime: Option<String>,
-    pub role: Option<String>,
-    pub handler: Option<String>,
-    pub code: Option<FunctionCode>,
-    pub description: Option<String>,
-    pub timeout: Option<i64>,
-    pub memory_size: Option<i64>,
-    pub publish: Option<bool>,
-    pub package_type: Option<String>,
-    pub environment: Option<Environment>,
-    pub tracing_config: Option<TracingConfig>,
-    pub tags: Option<BTreeMap<String, String>>,
-    pub layers: Option<Vec<String>>,
-    pub architectures: Option<Vec<String>>,
-    pub ephemeral_storage: Option<EphemeralStorage>,
-    pub logging_config: Option<LoggingConfig>,
-    #[serde(rename = "KMSKeyArn")]
-    pub kms_key_arn: Option<String>,
-    pub dead_letter_config: Option<DeadLetterConfig>,
-    pub file_system_configs: Option<Vec<serde_json::Value>>,
-    pub image_config: Option<serde_json::Value>,
-    pub vpc_config: Option<serde_json::Value>,
-    pub code_signing_config_arn: Option<String>,
-    pub snap_start: Option<serde_json::Value>,
-}
-
-/// `UpdateFunctionConfigurationRequest` (the function name comes from the path).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UpdateFunctionConfigurationInput {
-    pub role: Option<String>,
-    pub handler: Option<String>,
-    pub description: Option<String>,
-    pub timeout: Option<i64>,
-    pub memory_size: Option<i64>,
-    pub environment: Option<Environment>,
-    pub runtime: Option<String>,
-    pub tracing_config: Option<TracingConfig>,
-    pub ephemeral_storage: Option<EphemeralStorage>,
-    pub logging_config: Option<LoggingConfig>,
-    #[serde(rename = "KMSKeyArn")]
-    pub kms_key_arn: Option<String>,
-    pub dead_letter_config: Option<DeadLetterConfig>,
-    pub revision_id: Option<String>,
-    pub layers: Option<Vec<String>>,
-    pub file_system_configs: Option<Vec<serde_json::Value>>,
-    pub image_config: Option<serde_json::Value>,
-    pub vpc_config: Option<serde_json::Value>,
-    pub snap_start: Option<serde_json::Value>,
-}
-
-/// `UpdateFunctionCodeRequest` (the function name comes from the path).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UpdateFunctionCodeInput {
-    pub zip_file: Option<String>,
-    pub s3_bucket: Option<String>,
-    pub s3_key: Option<String>,
-    pub s3_object_version: Option<String>,
-    pub image_uri: Option<String>,
-    pub architectures: Option<Vec<String>>,
-    pub publish: Option<bool>,
-    pub dry_run: Option<bool>,
-    pub revision_id: Option<String>,
-}
+pub use crate::generated::lambda::{
+    AliasRoutingConfiguration, CreateAliasRequest, CreateFunctionRequest, DeadLetterConfig,
+    Environment, EphemeralStorage, FileSystemConfig, FunctionCode, ImageConfig, ListAliasesRequest,
+    LoggingConfig, PublishVersionRequest, SnapStart, TracingConfig, UpdateAliasRequest,
+    UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
+};
 
 /// `EnvironmentResponse`.
 #[derive(Debug, Clone, Serialize)]
@@ -242,15 +122,6 @@ pub struct ListFunctionsOutput {
     pub next_marker: Option<String>,
 }
 
-/// `PublishVersionRequest` (the function name comes from the path).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PublishVersionInput {
-    pub code_sha256: Option<String>,
-    pub description: Option<String>,
-    pub revision_id: Option<String>,
-}
-
 /// `ListVersionsByFunctionResponse`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -258,34 +129,6 @@ pub struct ListVersionsOutput {
     pub versions: Vec<FunctionConfiguration>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_marker: Option<String>,
-}
-
-/// `AliasRoutingConfiguration`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AliasRoutingConfiguration {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub additional_version_weights: Option<BTreeMap<String, f64>>,
-}
-
-/// `CreateAliasRequest` (the function name comes from the path).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreateAliasInput {
-    pub name: Option<String>,
-    pub function_version: Option<String>,
-    pub description: Option<String>,
-    pub routing_config: Option<AliasRoutingConfiguration>,
-}
-
-/// `UpdateAliasRequest` (function and alias names come from the path).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UpdateAliasInput {
-    pub function_version: Option<String>,
-    pub description: Option<String>,
-    pub routing_config: Option<AliasRoutingConfiguration>,
-    pub revision_id: Option<String>,
 }
 
 /// `AliasConfiguration`.

@@ -13,11 +13,13 @@
 //! `function:MyFunction:1234`).
 
 use super::code::CodePackage;
+use super::config::check_model;
 use super::error::LambdaError;
 use super::functions::{authorize, refuse_while_pending, target, Target};
 use super::model::{
-    AliasConfiguration, AliasRoutingConfiguration, CreateAliasInput, FunctionConfiguration,
-    ListAliasesOutput, ListVersionsOutput, PublishVersionInput, UpdateAliasInput,
+    AliasConfiguration, AliasRoutingConfiguration, CreateAliasRequest, FunctionConfiguration,
+    ListAliasesOutput, ListAliasesRequest, ListVersionsOutput, PublishVersionRequest,
+    UpdateAliasRequest,
 };
 use super::names::LATEST;
 use super::pool::EnvironmentPool;
@@ -31,25 +33,6 @@ use std::sync::Arc;
 
 /// The words Lambda uses for a stale `RevisionId`.
 const REVISION_MISMATCH: &str = "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id";
-
-/// Whether `name` matches the model's `Alias` pattern `(?!^[0-9]+$)([a-zA-Z0-9-_]+)`
-/// (an alias is never all digits, so it cannot be mistaken for a version).
-fn valid_alias_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 128
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        && !name.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// Whether `version` matches the model's `Version` pattern `(\$LATEST|[0-9]+)`.
-fn valid_version(version: &str) -> bool {
-    version == LATEST
-        || (!version.is_empty()
-            && version.len() <= 1024
-            && version.bytes().all(|b| b.is_ascii_digit()))
-}
 
 /// The function a version or alias operation names: unqualified, authorised for
 /// `action` on the function's ARN, and present.
@@ -173,7 +156,7 @@ impl Resolved {
 pub fn publish(
     state: &EmulatorState,
     function: &Function,
-    input: &PublishVersionInput,
+    input: &PublishVersionRequest,
 ) -> Result<Arc<Published>, LambdaError> {
     function.refuse_while_changing()?;
     function.publish(input.description.as_deref(), EnvironmentPool::configured(&state.config), |latest| {
@@ -202,13 +185,10 @@ pub fn publish_version(
     state: &EmulatorState,
     ctx: &RequestContext,
     name: &str,
-    input: PublishVersionInput,
+    mut input: PublishVersionRequest,
 ) -> Result<FunctionConfiguration, LambdaError> {
-    let mut v = Validator::new();
-    if let Some(description) = &input.description {
-        v.length("description", description, 0, 256);
-    }
-    v.finish().map_err(LambdaError::Validation)?;
+    input.function_name = Some(name.to_owned());
+    check_model(&input)?;
     let (_, function) = function_for(state, ctx, name, "lambda:PublishVersion")?;
     let published = publish(state, &function, &input)?;
     Ok(output(&published.version.config, &published.version.code))
@@ -295,53 +275,15 @@ pub fn list_versions(
     })
 }
 
-/// Checks an alias's members against the model, then Lambda's routing rules.
+/// Checks an alias's routing against Lambda's rules (its members already hold to the
+/// model's constraints).
 fn check_alias(
-    name: Option<&str>,
     function_version: Option<&str>,
-    description: Option<&str>,
     routing: Option<&AliasRoutingConfiguration>,
 ) -> Result<BTreeMap<String, f64>, LambdaError> {
-    let mut v = Validator::new();
-    if let Some(name) = name {
-        v.pattern(
-            "name",
-            Some(name),
-            valid_alias_name(name),
-            "(?!^[0-9]+$)([a-zA-Z0-9-_]+)",
-        );
-    }
-    if let Some(version) = function_version {
-        v.pattern(
-            "functionVersion",
-            Some(version),
-            valid_version(version),
-            "(\\$LATEST|[0-9]+)",
-        );
-    }
-    if let Some(description) = description {
-        v.length("description", description, 0, 256);
-    }
     let weights = routing
         .and_then(|r| r.additional_version_weights.clone())
         .unwrap_or_default();
-    for (version, weight) in &weights {
-        if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) {
-            v.violation(
-                "routingConfig.additionalVersionWeights",
-                "",
-                "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [0-9]+]",
-            );
-        }
-        if !(0.0..=1.0).contains(weight) {
-            v.violation(
-                "routingConfig.additionalVersionWeights",
-                "",
-                "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]",
-            );
-        }
-    }
-    v.finish().map_err(LambdaError::Validation)?;
     // Lambda Developer Guide, "Implement Lambda canary deployments using a weighted
     // alias": an alias routes to at most two versions, both published (not $LATEST).
     if weights.len() > 1 {
@@ -390,20 +332,13 @@ pub fn create_alias(
     state: &EmulatorState,
     ctx: &RequestContext,
     name: &str,
-    input: CreateAliasInput,
+    mut input: CreateAliasRequest,
 ) -> Result<AliasConfiguration, LambdaError> {
-    let mut v = Validator::new();
-    v.required("name", &input.name);
-    v.required("functionVersion", &input.function_version);
-    v.finish().map_err(LambdaError::Validation)?;
+    input.function_name = Some(name.to_owned());
+    check_model(&input)?;
     let alias_name = input.name.clone().unwrap_or_default();
     let version = input.function_version.clone().unwrap_or_default();
-    let weights = check_alias(
-        Some(&alias_name),
-        Some(&version),
-        input.description.as_deref(),
-        input.routing_config.as_ref(),
-    )?;
+    let weights = check_alias(Some(&version), input.routing_config.as_ref())?;
     let (target, function) = function_for(state, ctx, name, "lambda:CreateAlias")?;
     let alias = function.put_alias(&alias_name, |existing| {
         if existing.is_some() {
@@ -444,12 +379,13 @@ pub fn update_alias(
     ctx: &RequestContext,
     name: &str,
     alias: &str,
-    input: UpdateAliasInput,
+    mut input: UpdateAliasRequest,
 ) -> Result<AliasConfiguration, LambdaError> {
+    input.function_name = Some(name.to_owned());
+    input.name = Some(alias.to_owned());
+    check_model(&input)?;
     check_alias(
-        None,
         input.function_version.as_deref(),
-        input.description.as_deref(),
         input.routing_config.as_ref(),
     )?;
     let (target, function) = function_for(state, ctx, name, "lambda:UpdateAlias")?;
@@ -477,9 +413,7 @@ pub fn update_alias(
         }
         // The rules again, on the alias as it will be.
         check_alias(
-            None,
             Some(&next.function_version),
-            None,
             Some(&AliasRoutingConfiguration {
                 additional_version_weights: Some(next.weights.clone()),
             }),
@@ -513,9 +447,11 @@ pub fn list_aliases(
     max_items: Option<&str>,
 ) -> Result<ListAliasesOutput, LambdaError> {
     let (start, max) = page_bounds(marker, max_items)?;
-    if let Some(version) = function_version {
-        check_alias(None, Some(version), None, None)?;
-    }
+    check_model(&ListAliasesRequest {
+        function_name: Some(name.to_owned()),
+        function_version: function_version.map(str::to_owned),
+        ..Default::default()
+    })?;
     let (target, function) = function_for(state, ctx, name, "lambda:ListAliases")?;
     let all: Vec<AliasConfiguration> = function
         .aliases()
@@ -536,6 +472,18 @@ mod tests {
 
     #[test]
     fn alias_names_and_versions_follow_the_model_patterns() {
+        // Checked by the generated validation of CreateAlias's members.
+        let valid = |name: &str, version: &str| {
+            check_model(&CreateAliasRequest {
+                function_name: Some("f".to_owned()),
+                name: Some(name.to_owned()),
+                function_version: Some(version.to_owned()),
+                ..Default::default()
+            })
+            .is_ok()
+        };
+        let valid_alias_name = |name: &str| valid(name, "1");
+        let valid_version = |version: &str| valid("live", version);
         assert!(valid_alias_name("live"));
         assert!(valid_alias_name("v2-canary_1"));
         assert!(
@@ -574,35 +522,36 @@ mod tests {
                 w.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
             ),
         };
-        assert!(check_alias(Some("live"), Some("1"), None, Some(&weights(&[("2", 0.1)]))).is_ok());
+        // The model's constraints (generated), then Lambda's routing rules.
+        let checked = |name: &str, version: &str, routing: Option<&AliasRoutingConfiguration>| {
+            check_model(&CreateAliasRequest {
+                function_name: Some("f".to_owned()),
+                name: Some(name.to_owned()),
+                function_version: Some(version.to_owned()),
+                routing_config: routing.cloned(),
+                ..Default::default()
+            })?;
+            check_alias(Some(version), routing)
+        };
+        assert!(checked("live", "1", Some(&weights(&[("2", 0.1)]))).is_ok());
         assert!(matches!(
-            check_alias(Some("live"), Some("1"), None, Some(&weights(&[("2", 1.5)]))),
+            checked("live", "1", Some(&weights(&[("2", 1.5)]))),
             Err(LambdaError::Validation(_))
         ));
         assert!(matches!(
-            check_alias(
-                Some("live"),
-                Some(LATEST),
-                None,
-                Some(&weights(&[("2", 0.1)]))
-            ),
+            checked("live", LATEST, Some(&weights(&[("2", 0.1)]))),
             Err(LambdaError::InvalidParameterValue(_))
         ));
         assert!(matches!(
-            check_alias(
-                Some("live"),
-                Some("1"),
-                None,
-                Some(&weights(&[("2", 0.1), ("3", 0.1)]))
-            ),
+            checked("live", "1", Some(&weights(&[("2", 0.1), ("3", 0.1)]))),
             Err(LambdaError::InvalidParameterValue(_))
         ));
         assert!(matches!(
-            check_alias(Some("live"), Some("1"), None, Some(&weights(&[("1", 0.1)]))),
+            checked("live", "1", Some(&weights(&[("1", 0.1)]))),
             Err(LambdaError::InvalidParameterValue(_))
         ));
         assert!(matches!(
-            check_alias(Some("7"), Some("1"), None, None),
+            checked("7", "1", None),
             Err(LambdaError::Validation(_))
         ));
     }
