@@ -159,6 +159,11 @@ fn measured(variables: &BTreeMap<String, String>) -> String {
 
 /// Checks a request against the model: every modelled constraint of its members (the
 /// generated validation), all of them in one `ValidationException` as Lambda words it.
+/// Lambda answers in the same words as the JSON services, quoting the model's pattern:
+/// "1 validation error detected: Value 'lambdarole' at 'role' failed to satisfy
+/// constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::..."
+/// (aarondfrancis/sidecar#147), and `Value at 'environment.variables' ... Map keys must
+/// satisfy constraint: [...]` without a value for a map (trek10inc/serverless-secrets#39).
 pub fn check_model<T: Validate>(input: &T) -> Result<(), LambdaError> {
     input.check().map_err(LambdaError::Validation)
 }
