@@ -612,6 +612,7 @@ fn generate_service(model: &Model) -> Result<String> {
         write_struct(model, name, is_input, is_output, &mut types)?;
         if is_input {
             write_validation(model, name, shape, &mut types, &mut regexes)?;
+            write_bind(model, name, &mut types)?;
         }
     }
     if !model.service.implemented.is_empty() {
@@ -670,6 +671,50 @@ fn member_type(model: &Model, shape_name: &str) -> Result<String> {
         ),
         other => bail!("{shape_name}: shape type {other:?} has no Rust type"),
     })
+}
+
+/// For a restJson1 input with members outside the body: `bind`, which sets them from
+/// the request's URI labels, query string and headers (the raw payload is the service's
+/// to read). A number that does not parse is the protocol's error, not a constraint.
+fn write_bind(model: &Model, name: &str, out: &mut String) -> Result<()> {
+    let mut body = String::new();
+    for (member, def) in model.members(name) {
+        let location = def["location"].as_str().unwrap_or("");
+        let wire = def["locationName"].as_str().unwrap_or(&member);
+        let field = snake(&member);
+        let target = def["shape"].as_str().unwrap_or("");
+        let read = match location {
+            "uri" => "label",
+            "querystring" => "query",
+            "header" => "header",
+            _ => continue,
+        };
+        let value = match model.shape(target)["type"].as_str().unwrap_or("") {
+            "string" => format!("http.{read}({}).map(str::to_owned)", rust_str(wire)),
+            "integer" | "long" | "boolean" => {
+                format!("http.parsed_{read}({})?", rust_str(wire))
+            }
+            other => {
+                bail!("{name}.{member}: a {location} member of type {other:?} is not generated yet")
+            }
+        };
+        let _ = writeln!(body, "        self.{field} = {value};");
+    }
+    if body.is_empty() {
+        return Ok(());
+    }
+    let _ = writeln!(
+        out,
+        "
+impl {} {{
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(&mut self, http: &crate::protocol::rest_json::HttpMembers<'_>) -> Result<(), crate::protocol::rest_json::Unparsed> {{
+{body}        Ok(())
+    }}
+}}",
+        type_name(name)
+    );
+    Ok(())
 }
 
 /// Whether a restJson1 member travels outside the JSON body: in the URI, the query

@@ -983,9 +983,87 @@ pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
         ],
     ),
     (
+        "DeleteAlias",
+        "DeleteAliasRequest",
+        "",
+        &[
+            "InvalidParameterValueException",
+            "ResourceConflictException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
+        "DeleteFunction",
+        "DeleteFunctionRequest",
+        "DeleteFunctionResponse",
+        &[
+            "InvalidParameterValueException",
+            "ResourceConflictException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
+        "GetAlias",
+        "GetAliasRequest",
+        "AliasConfiguration",
+        &[
+            "InvalidParameterValueException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
+        "GetFunction",
+        "GetFunctionRequest",
+        "GetFunctionResponse",
+        &[
+            "InvalidParameterValueException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
+        "GetFunctionConfiguration",
+        "GetFunctionConfigurationRequest",
+        "FunctionConfiguration",
+        &[
+            "InvalidParameterValueException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
         "ListAliases",
         "ListAliasesRequest",
         "ListAliasesResponse",
+        &[
+            "InvalidParameterValueException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
+        "ListFunctions",
+        "ListFunctionsRequest",
+        "ListFunctionsResponse",
+        &[
+            "InvalidParameterValueException",
+            "ServiceException",
+            "TooManyRequestsException",
+        ],
+    ),
+    (
+        "ListVersionsByFunction",
+        "ListVersionsByFunctionRequest",
+        "ListVersionsByFunctionResponse",
         &[
             "InvalidParameterValueException",
             "ServiceException",
@@ -1105,6 +1183,15 @@ static RE_RESOURCE_ARN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("^(?:(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|())$").expect("compiled by the generator")
 });
 
+static RE_NAMESPACED_FUNCTION_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?)$").expect("compiled by the generator")
+});
+
+static RE_NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+)$")
+        .expect("compiled by the generator")
+});
+
 static RE_ENVIRONMENT_VARIABLE_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("^(?:[a-zA-Z]([a-zA-Z0-9_])+)$").expect("compiled by the generator")
 });
@@ -1135,6 +1222,11 @@ static RE_FUNCTION_RUNTIME_ARN: LazyLock<Regex> = LazyLock::new(|| {
 
 static RE_CAPACITY_PROVIDER_ARN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("^(?:arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+)$").expect("compiled by the generator")
+});
+
+static RE_MASTER_REGION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:ALL|(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})$")
+        .expect("compiled by the generator")
 });
 
 static RE_LOG_GROUP: LazyLock<Regex> =
@@ -1296,6 +1388,17 @@ impl Validate for CapacityProviderConfig {
     }
 }
 
+/// The `Concurrency` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct Concurrency {
+    #[serde(
+        rename = "ReservedConcurrentExecutions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub reserved_concurrent_executions: Option<i32>,
+}
+
 /// The `CreateAliasRequest` shape.
 #[derive(Clone, Default, Debug, Deserialize)]
 pub struct CreateAliasRequest {
@@ -1423,6 +1526,17 @@ impl Validate for CreateAliasRequest {
         if let Some(x) = &self.routing_config {
             x.validate(v, &Validator::at(at, "routingConfig"));
         }
+    }
+}
+
+impl CreateAliasRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        Ok(())
     }
 }
 
@@ -1967,6 +2081,170 @@ impl Validate for DeadLetterConfig {
     }
 }
 
+/// The `DeleteAliasRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct DeleteAliasRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub name: Option<String>,
+}
+
+impl Validate for DeleteAliasRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 140 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 140",
+                );
+            }
+            if !RE_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if self.name.is_none() {
+            v.violation(
+                &Validator::at(at, "name"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_ALIAS.is_match(x) || RE_ALIAS_NOT_0.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)",
+                );
+            }
+        }
+    }
+}
+
+impl DeleteAliasRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.name = http.label("Name").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `DeleteFunctionRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct DeleteFunctionRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub qualifier: Option<String>,
+}
+
+impl Validate for DeleteFunctionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_NAMESPACED_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if let Some(x) = &self.qualifier {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "qualifier"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "qualifier"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER.is_match(x) {
+                v.violation(&Validator::at(at, "qualifier"), &Validator::quote(x), "Member must satisfy regular expression pattern: \\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+");
+            }
+        }
+    }
+}
+
+impl DeleteFunctionRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.qualifier = http.query("Qualifier").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `DeleteFunctionResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct DeleteFunctionResponse {
+    #[serde(skip)]
+    pub status_code: Option<i32>,
+}
+
 /// The `DurableConfig` shape.
 #[derive(Clone, Default, Debug, Deserialize, Serialize)]
 pub struct DurableConfig {
@@ -2374,6 +2652,62 @@ impl Validate for FunctionCode {
     }
 }
 
+/// The `FunctionCodeLocation` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct FunctionCodeLocation {
+    #[serde(
+        rename = "RepositoryType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub repository_type: Option<String>,
+    #[serde(rename = "Location", default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(rename = "ImageUri", default, skip_serializing_if = "Option::is_none")]
+    pub image_uri: Option<String>,
+    #[serde(
+        rename = "ResolvedImageUri",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resolved_image_uri: Option<String>,
+    #[serde(
+        rename = "ResolvedS3Object",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resolved_s3_object: Option<ResolvedS3Object>,
+    #[serde(
+        rename = "SourceKMSKeyArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_kms_key_arn: Option<String>,
+    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<FunctionCodeLocationError>,
+}
+
+/// The `FunctionCodeLocationError` shape.
+#[derive(Clone, Default, Serialize)]
+pub struct FunctionCodeLocationError {
+    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl std::fmt::Debug for FunctionCodeLocationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FunctionCodeLocationError")
+            .field("error_code", &self.error_code)
+            .field(
+                "message",
+                &self.message.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .finish()
+    }
+}
+
 /// The `FunctionConfiguration` shape.
 #[derive(Clone, Default, Debug, Serialize)]
 pub struct FunctionConfiguration {
@@ -2656,6 +2990,259 @@ impl Validate for FunctionRuntimeConfig {
     }
 }
 
+/// The `GetAliasRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct GetAliasRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub name: Option<String>,
+}
+
+impl Validate for GetAliasRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 140 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 140",
+                );
+            }
+            if !RE_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if self.name.is_none() {
+            v.violation(
+                &Validator::at(at, "name"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_ALIAS.is_match(x) || RE_ALIAS_NOT_0.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)",
+                );
+            }
+        }
+    }
+}
+
+impl GetAliasRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.name = http.label("Name").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `GetFunctionConfigurationRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct GetFunctionConfigurationRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub qualifier: Option<String>,
+}
+
+impl Validate for GetFunctionConfigurationRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_NAMESPACED_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if let Some(x) = &self.qualifier {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "qualifier"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "qualifier"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER.is_match(x) {
+                v.violation(&Validator::at(at, "qualifier"), &Validator::quote(x), "Member must satisfy regular expression pattern: \\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+");
+            }
+        }
+    }
+}
+
+impl GetFunctionConfigurationRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.qualifier = http.query("Qualifier").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `GetFunctionRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct GetFunctionRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub qualifier: Option<String>,
+}
+
+impl Validate for GetFunctionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_NAMESPACED_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if let Some(x) = &self.qualifier {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "qualifier"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "qualifier"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER.is_match(x) {
+                v.violation(&Validator::at(at, "qualifier"), &Validator::quote(x), "Member must satisfy regular expression pattern: \\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+");
+            }
+        }
+    }
+}
+
+impl GetFunctionRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.qualifier = http.query("Qualifier").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `GetFunctionResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetFunctionResponse {
+    #[serde(
+        rename = "Configuration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub configuration: Option<FunctionConfiguration>,
+    #[serde(rename = "Code", default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<FunctionCodeLocation>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(rename = "TagsError", default, skip_serializing_if = "Option::is_none")]
+    pub tags_error: Option<TagsError>,
+    #[serde(
+        rename = "Concurrency",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub concurrency: Option<Concurrency>,
+}
+
 /// The `ImageConfig` shape.
 #[derive(Clone, Default, Debug, Deserialize, Serialize)]
 pub struct ImageConfig {
@@ -2934,6 +3521,20 @@ impl Validate for ListAliasesRequest {
     }
 }
 
+impl ListAliasesRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.function_version = http.query("FunctionVersion").map(str::to_owned);
+        self.marker = http.query("Marker").map(str::to_owned);
+        self.max_items = http.parsed_query("MaxItems")?;
+        Ok(())
+    }
+}
+
 /// The `ListAliasesResponse` shape.
 #[derive(Clone, Default, Debug, Serialize)]
 pub struct ListAliasesResponse {
@@ -2945,6 +3546,184 @@ pub struct ListAliasesResponse {
     pub next_marker: Option<String>,
     #[serde(rename = "Aliases", default, skip_serializing_if = "Option::is_none")]
     pub aliases: Option<Vec<AliasConfiguration>>,
+}
+
+/// The `ListFunctionsRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ListFunctionsRequest {
+    #[serde(skip)]
+    pub master_region: Option<String>,
+    #[serde(skip)]
+    pub function_version: Option<String>,
+    #[serde(skip)]
+    pub marker: Option<String>,
+    #[serde(skip)]
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListFunctionsRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.master_region {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "masterRegion"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 50 {
+                v.violation(
+                    &Validator::at(at, "masterRegion"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            if !RE_MASTER_REGION.is_match(x) {
+                v.violation(&Validator::at(at, "masterRegion"), &Validator::quote(x), "Member must satisfy regular expression pattern: ALL|(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}");
+            }
+        }
+        if let Some(x) = &self.function_version {
+            let x = x.as_str();
+            if !["ALL"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "functionVersion"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [ALL]",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 10000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 10000",
+                );
+            }
+        }
+    }
+}
+
+impl ListFunctionsRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.master_region = http.query("MasterRegion").map(str::to_owned);
+        self.function_version = http.query("FunctionVersion").map(str::to_owned);
+        self.marker = http.query("Marker").map(str::to_owned);
+        self.max_items = http.parsed_query("MaxItems")?;
+        Ok(())
+    }
+}
+
+/// The `ListFunctionsResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListFunctionsResponse {
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_marker: Option<String>,
+    #[serde(rename = "Functions", default, skip_serializing_if = "Option::is_none")]
+    pub functions: Option<Vec<FunctionConfiguration>>,
+}
+
+/// The `ListVersionsByFunctionRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ListVersionsByFunctionRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub marker: Option<String>,
+    #[serde(skip)]
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListVersionsByFunctionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_NAMESPACED_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 10000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 10000",
+                );
+            }
+        }
+    }
+}
+
+impl ListVersionsByFunctionRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.marker = http.query("Marker").map(str::to_owned);
+        self.max_items = http.parsed_query("MaxItems")?;
+        Ok(())
+    }
+}
+
+/// The `ListVersionsByFunctionResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListVersionsByFunctionResponse {
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_marker: Option<String>,
+    #[serde(rename = "Versions", default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Vec<FunctionConfiguration>>,
 }
 
 /// The `LoggingConfig` shape.
@@ -3106,6 +3885,32 @@ impl Validate for PublishVersionRequest {
     }
 }
 
+impl PublishVersionRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `ResolvedS3Object` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ResolvedS3Object {
+    #[serde(rename = "S3Bucket", default, skip_serializing_if = "Option::is_none")]
+    pub s3_bucket: Option<String>,
+    #[serde(rename = "S3Key", default, skip_serializing_if = "Option::is_none")]
+    pub s3_key: Option<String>,
+    #[serde(
+        rename = "S3ObjectVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub s3_object_version: Option<String>,
+}
+
 /// The `RuntimeVersionConfig` shape.
 #[derive(Clone, Default, Debug, Serialize)]
 pub struct RuntimeVersionConfig {
@@ -3199,6 +4004,15 @@ pub struct SnapStartResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub optimization_status: Option<String>,
+}
+
+/// The `TagsError` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct TagsError {
+    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// The `TenancyConfig` shape.
@@ -3389,6 +4203,18 @@ impl Validate for UpdateAliasRequest {
         if let Some(x) = &self.routing_config {
             x.validate(v, &Validator::at(at, "routingConfig"));
         }
+    }
+}
+
+impl UpdateAliasRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.name = http.label("Name").map(str::to_owned);
+        Ok(())
     }
 }
 
@@ -3631,6 +4457,17 @@ impl Validate for UpdateFunctionCodeRequest {
                 v.violation(&Validator::at(at, "sourceKMSKeyArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()");
             }
         }
+    }
+}
+
+impl UpdateFunctionCodeRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        Ok(())
     }
 }
 
@@ -3996,6 +4833,17 @@ impl Validate for UpdateFunctionConfigurationRequest {
         if let Some(x) = &self.accelerator_config {
             x.validate(v, &Validator::at(at, "acceleratorConfig"));
         }
+    }
+}
+
+impl UpdateFunctionConfigurationRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        Ok(())
     }
 }
 

@@ -315,9 +315,15 @@ roles:
             crate::context::Caller::account_root("123456789012", None),
             None,
         );
-        let config =
-            super::super::functions::get_configuration(&state, &ctx, "allowed-pending", None)
-                .unwrap();
+        let config = super::super::functions::get_configuration(
+            &state,
+            &ctx,
+            super::super::model::GetFunctionConfigurationRequest {
+                function_name: Some("allowed-pending".to_owned()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(config.state, "Pending");
         assert_eq!(config.state_reason_code, Some("Creating"));
         let refused = super::super::functions::update_configuration(

@@ -7,8 +7,9 @@ use super::code::{self, CodePackage, CodeSpec};
 use super::config::{self, ConfigInput, FunctionConfig};
 use super::error::LambdaError;
 use super::model::{
-    CreateFunctionRequest, FunctionCodeLocation, FunctionConfiguration, GetFunctionOutput,
-    ListFunctionsOutput, UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
+    CreateFunctionRequest, DeleteFunctionRequest, FunctionCodeLocation, FunctionConfiguration,
+    GetFunctionConfigurationRequest, GetFunctionOutput, GetFunctionRequest, ListFunctionsOutput,
+    ListFunctionsRequest, UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
 };
 use super::names::{self, FunctionRef, LATEST};
 use super::pool::EnvironmentPool;
@@ -17,7 +18,6 @@ use super::trust::role_trusts_lambda;
 use super::updates::Preparation;
 use super::SERVICE_PRINCIPAL;
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
 use crate::state::EmulatorState;
 use base64::Engine;
 use std::sync::Arc;
@@ -349,10 +349,12 @@ fn output_of(function: &Function, resolved: &super::store::Resolved) -> Function
 pub fn get(
     state: &EmulatorState,
     ctx: &RequestContext,
-    name: &str,
-    qualifier: Option<&str>,
+    input: GetFunctionRequest,
     host: Option<&str>,
 ) -> Result<GetFunctionOutput, LambdaError> {
+    config::check_model(&input)?;
+    let name = input.function_name.as_deref().unwrap_or_default();
+    let qualifier = input.qualifier.as_deref();
     let (function, resolved) = read_function(state, ctx, name, qualifier, "lambda:GetFunction")?;
     // The code of the configuration reported (an update in progress included).
     let current = match &resolved {
@@ -381,9 +383,11 @@ pub fn get(
 pub fn get_configuration(
     state: &EmulatorState,
     ctx: &RequestContext,
-    name: &str,
-    qualifier: Option<&str>,
+    input: GetFunctionConfigurationRequest,
 ) -> Result<FunctionConfiguration, LambdaError> {
+    config::check_model(&input)?;
+    let name = input.function_name.as_deref().unwrap_or_default();
+    let qualifier = input.qualifier.as_deref();
     let (function, resolved) = read_function(
         state,
         ctx,
@@ -394,50 +398,14 @@ pub fn get_configuration(
     Ok(output_of(&function, &resolved))
 }
 
-/// ListFunctions's query members.
-#[derive(Debug, Default)]
-pub struct ListInput {
-    pub marker: Option<String>,
-    pub max_items: Option<String>,
-    pub master_region: Option<String>,
-    pub function_version: Option<String>,
-}
-
 /// ListFunctions: the region's functions in name order, `MaxItems` (1-10000, default 50) at
 /// a time, with an opaque `NextMarker`.
 pub fn list(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: ListInput,
+    input: ListFunctionsRequest,
 ) -> Result<ListFunctionsOutput, LambdaError> {
-    let mut v = Validator::new();
-    let max_items = match input.max_items.as_deref() {
-        None => None,
-        Some(text) => match text.parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                return Err(LambdaError::InvalidRequestContent(format!(
-                    "Could not parse request: MaxItems '{text}' is not an integer."
-                )))
-            }
-        },
-    };
-    if let Some(n) = max_items {
-        if !(1..=10000).contains(&n) {
-            let constraint = if n < 1 {
-                "Member must have value greater than or equal to 1"
-            } else {
-                "Member must have value less than or equal to 10000"
-            };
-            v.violation("maxItems", &format!("'{n}'"), constraint);
-        }
-    }
-    v.one_of(
-        "functionVersion",
-        input.function_version.as_deref(),
-        &["ALL"],
-    );
-    v.finish().map_err(LambdaError::Validation)?;
+    config::check_model(&input)?;
     if input.master_region.is_some() {
         return Err(LambdaError::InvalidParameterValue(
             "MasterRegion applies to Lambda@Edge replicas, which this emulator does not have."
@@ -457,7 +425,9 @@ pub fn list(
                 })?,
         ),
     };
-    let max = max_items.map_or(50, |n| n as usize);
+    let max = input
+        .max_items
+        .map_or(50, |n| usize::try_from(n).unwrap_or(50));
     let all_versions = input.function_version.as_deref() == Some("ALL");
     let (page, next) = state.region(&ctx.region).lambda.page(from.as_deref(), max);
     Ok(ListFunctionsOutput {
@@ -628,9 +598,11 @@ pub async fn update_code(
 pub fn delete(
     state: &EmulatorState,
     ctx: &RequestContext,
-    name: &str,
-    qualifier: Option<&str>,
+    input: DeleteFunctionRequest,
 ) -> Result<(), LambdaError> {
+    config::check_model(&input)?;
+    let name = input.function_name.as_deref().unwrap_or_default();
+    let qualifier = input.qualifier.as_deref();
     let target = target(ctx, name, 256)?;
     let target = Target {
         reference: target.reference.clone().with_qualifier(qualifier)?,

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 
 pub use crate::generated::lambda::{
     AliasRoutingConfiguration, CreateAliasRequest, CreateFunctionRequest, DeadLetterConfig,
-    Environment, EphemeralStorage, FileSystemConfig, FunctionCode, ImageConfig, ListAliasesRequest,
+    DeleteAliasRequest, DeleteFunctionRequest, Environment, EphemeralStorage, FileSystemConfig,
+    FunctionCode, GetAliasRequest, GetFunctionConfigurationRequest, GetFunctionRequest,
+    ImageConfig, ListAliasesRequest, ListFunctionsRequest, ListVersionsByFunctionRequest,
     LoggingConfig, PublishVersionRequest, SnapStart, TracingConfig, UpdateAliasRequest,
     UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
 };

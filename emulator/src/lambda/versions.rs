@@ -17,15 +17,14 @@ use super::config::check_model;
 use super::error::LambdaError;
 use super::functions::{authorize, refuse_while_pending, target, Target};
 use super::model::{
-    AliasConfiguration, AliasRoutingConfiguration, CreateAliasRequest, FunctionConfiguration,
-    ListAliasesOutput, ListAliasesRequest, ListVersionsOutput, PublishVersionRequest,
-    UpdateAliasRequest,
+    AliasConfiguration, AliasRoutingConfiguration, CreateAliasRequest, DeleteAliasRequest,
+    FunctionConfiguration, GetAliasRequest, ListAliasesOutput, ListAliasesRequest,
+    ListVersionsByFunctionRequest, ListVersionsOutput, PublishVersionRequest, UpdateAliasRequest,
 };
 use super::names::LATEST;
 use super::pool::EnvironmentPool;
 use super::store::{Alias, Function, FunctionVersion, Published, Resolved};
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
 use crate::state::EmulatorState;
 use base64::Engine;
 use std::collections::BTreeMap;
@@ -201,30 +200,10 @@ fn output(config: &super::config::FunctionConfig, code: &CodePackage) -> Functio
 /// Reads `Marker` (an opaque offset) and `MaxItems` (1-10000, default 50).
 fn page_bounds(
     marker: Option<&str>,
-    max_items: Option<&str>,
+    max_items: Option<i32>,
 ) -> Result<(usize, usize), LambdaError> {
-    let max = match max_items {
-        None => 50,
-        Some(text) => match text.parse::<i64>() {
-            Ok(n) if (1..=10000).contains(&n) => n as usize,
-            Ok(n) => {
-                let mut v = Validator::new();
-                let constraint = if n < 1 {
-                    "Member must have value greater than or equal to 1"
-                } else {
-                    "Member must have value less than or equal to 10000"
-                };
-                v.violation("maxItems", &format!("'{n}'"), constraint);
-                v.finish().map_err(LambdaError::Validation)?;
-                50
-            }
-            Err(_) => {
-                return Err(LambdaError::InvalidRequestContent(format!(
-                    "Could not parse request: MaxItems '{text}' is not an integer."
-                )))
-            }
-        },
-    };
+    // MaxItems's range (1-10000) is the model's, checked before this.
+    let max = max_items.map_or(50, |n| usize::try_from(n).unwrap_or(50));
     let start = match marker {
         None | Some("") => 0,
         Some(m) => base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -250,11 +229,11 @@ fn paged<T>(items: Vec<T>, start: usize, max: usize) -> (Vec<T>, Option<String>)
 pub fn list_versions(
     state: &EmulatorState,
     ctx: &RequestContext,
-    name: &str,
-    marker: Option<&str>,
-    max_items: Option<&str>,
+    input: ListVersionsByFunctionRequest,
 ) -> Result<ListVersionsOutput, LambdaError> {
-    let (start, max) = page_bounds(marker, max_items)?;
+    check_model(&input)?;
+    let name = input.function_name.as_deref().unwrap_or_default();
+    let (start, max) = page_bounds(input.marker.as_deref(), input.max_items)?;
     let (target, function) = function_for(state, ctx, name, "lambda:ListVersionsByFunction")?;
     let mut first = function.latest_output();
     // In this list `$LATEST` is named by its qualified ARN (the AWS CLI Command
@@ -362,9 +341,11 @@ pub fn create_alias(
 pub fn get_alias(
     state: &EmulatorState,
     ctx: &RequestContext,
-    name: &str,
-    alias: &str,
+    input: GetAliasRequest,
 ) -> Result<AliasConfiguration, LambdaError> {
+    check_model(&input)?;
+    let name = input.function_name.as_deref().unwrap_or_default();
+    let alias = input.name.as_deref().unwrap_or_default();
     let (target, function) = function_for(state, ctx, name, "lambda:GetAlias")?;
     let found = function
         .alias(alias)
@@ -429,9 +410,11 @@ pub fn update_alias(
 pub fn delete_alias(
     state: &EmulatorState,
     ctx: &RequestContext,
-    name: &str,
-    alias: &str,
+    input: DeleteAliasRequest,
 ) -> Result<(), LambdaError> {
+    check_model(&input)?;
+    let name = input.function_name.as_deref().unwrap_or_default();
+    let alias = input.name.as_deref().unwrap_or_default();
     let (_, function) = function_for(state, ctx, name, "lambda:DeleteAlias")?;
     function.remove_alias(alias);
     Ok(())
@@ -441,17 +424,12 @@ pub fn delete_alias(
 pub fn list_aliases(
     state: &EmulatorState,
     ctx: &RequestContext,
-    name: &str,
-    function_version: Option<&str>,
-    marker: Option<&str>,
-    max_items: Option<&str>,
+    input: ListAliasesRequest,
 ) -> Result<ListAliasesOutput, LambdaError> {
-    let (start, max) = page_bounds(marker, max_items)?;
-    check_model(&ListAliasesRequest {
-        function_name: Some(name.to_owned()),
-        function_version: function_version.map(str::to_owned),
-        ..Default::default()
-    })?;
+    check_model(&input)?;
+    let name = input.function_name.as_deref().unwrap_or_default();
+    let function_version = input.function_version.as_deref();
+    let (start, max) = page_bounds(input.marker.as_deref(), input.max_items)?;
     let (target, function) = function_for(state, ctx, name, "lambda:ListAliases")?;
     let all: Vec<AliasConfiguration> = function
         .aliases()
