@@ -1040,6 +1040,58 @@ pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
         ],
     ),
     (
+        "Invoke",
+        "InvocationRequest",
+        "InvocationResponse",
+        &[
+            "RuntimeAliasDeletedException",
+            "CodeArtifactUserDeletedException",
+            "ResourceNotReadyException",
+            "ServiceQuotaExceededException",
+            "InvalidSecurityGroupIDException",
+            "SnapStartTimeoutException",
+            "TooManyRequestsException",
+            "EC2ThrottledException",
+            "EFSMountConnectivityException",
+            "SubnetIPAddressLimitReachedException",
+            "KMSAccessDeniedException",
+            "RequestTooLargeException",
+            "KMSDisabledException",
+            "UnsupportedMediaTypeException",
+            "S3FilesMountConnectivityException",
+            "SerializedRequestEntityTooLargeException",
+            "InvalidRuntimeException",
+            "NoPublishedVersionException",
+            "EC2UnexpectedException",
+            "InvalidSubnetIDException",
+            "KMSNotFoundException",
+            "InvalidParameterValueException",
+            "EC2AccessDeniedException",
+            "EFSIOException",
+            "KMSInvalidStateException",
+            "ResourceConflictException",
+            "RuntimeVersionDeletedException",
+            "ENILimitReachedException",
+            "SnapStartNotReadyException",
+            "ServiceException",
+            "CodeArtifactUserPendingException",
+            "SnapStartException",
+            "RecursiveInvocationException",
+            "S3FilesMountFailureException",
+            "EFSMountTimeoutException",
+            "ENINotReadyException",
+            "S3FilesMountTimeoutException",
+            "CodeArtifactUserFailedException",
+            "ModeNotSupportedException",
+            "ResourceNotFoundException",
+            "InvalidRequestContentException",
+            "SnapStartRegenerationFailureException",
+            "DurableExecutionAlreadyStartedException",
+            "InvalidZipFileException",
+            "EFSMountFailureException",
+        ],
+    ),
+    (
         "ListAliases",
         "ListAliasesRequest",
         "ListAliasesResponse",
@@ -1218,6 +1270,13 @@ static RE_S3_OBJECT_VERSION: LazyLock<Regex> =
 static RE_FUNCTION_RUNTIME_ARN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("^(?:arn:[a-z-]+:lambda:[a-z0-9-]+:\\d{12}:runtime/.+)$")
         .expect("compiled by the generator")
+});
+
+static RE_DURABLE_EXECUTION_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[a-zA-Z0-9-_]+)$").expect("compiled by the generator"));
+
+static RE_TENANT_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[a-zA-Z0-9\\._:\\/=+\\-@ ]+)$").expect("compiled by the generator")
 });
 
 static RE_CAPACITY_PROVIDER_ARN: LazyLock<Regex> = LazyLock::new(|| {
@@ -3327,6 +3386,217 @@ pub struct ImageConfigResponse {
     pub image_config: Option<ImageConfig>,
     #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ImageConfigError>,
+}
+
+/// The `InvocationRequest` shape.
+#[derive(Clone, Default, Deserialize)]
+pub struct InvocationRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub invocation_type: Option<String>,
+    #[serde(skip)]
+    pub log_type: Option<String>,
+    #[serde(skip)]
+    pub client_context: Option<String>,
+    #[serde(skip)]
+    pub durable_execution_name: Option<String>,
+    #[serde(skip)]
+    pub payload: Option<String>,
+    #[serde(skip)]
+    pub qualifier: Option<String>,
+    #[serde(skip)]
+    pub tenant_id: Option<String>,
+}
+
+impl std::fmt::Debug for InvocationRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvocationRequest")
+            .field("function_name", &self.function_name)
+            .field("invocation_type", &self.invocation_type)
+            .field("log_type", &self.log_type)
+            .field("client_context", &self.client_context)
+            .field("durable_execution_name", &self.durable_execution_name)
+            .field(
+                "payload",
+                &self.payload.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .field("qualifier", &self.qualifier)
+            .field("tenant_id", &self.tenant_id)
+            .finish()
+    }
+}
+
+impl Validate for InvocationRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_NAMESPACED_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if let Some(x) = &self.invocation_type {
+            let x = x.as_str();
+            if !["Event", "RequestResponse", "DryRun"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "invocationType"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [Event, RequestResponse, DryRun]",
+                );
+            }
+        }
+        if let Some(x) = &self.log_type {
+            let x = x.as_str();
+            if !["None", "Tail"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "logType"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [None, Tail]",
+                );
+            }
+        }
+        if let Some(x) = &self.durable_execution_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "durableExecutionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "durableExecutionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_DURABLE_EXECUTION_NAME.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "durableExecutionName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+",
+                );
+            }
+        }
+        if let Some(x) = &self.qualifier {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "qualifier"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "qualifier"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER.is_match(x) {
+                v.violation(&Validator::at(at, "qualifier"), &Validator::quote(x), "Member must satisfy regular expression pattern: \\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+");
+            }
+        }
+        if let Some(x) = &self.tenant_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "tenantId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "tenantId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_TENANT_ID.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "tenantId"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [a-zA-Z0-9\\._:\\/=+\\-@ ]+",
+                );
+            }
+        }
+    }
+}
+
+impl InvocationRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.invocation_type = http.header("X-Amz-Invocation-Type").map(str::to_owned);
+        self.log_type = http.header("X-Amz-Log-Type").map(str::to_owned);
+        self.client_context = http.header("X-Amz-Client-Context").map(str::to_owned);
+        self.durable_execution_name = http
+            .header("X-Amz-Durable-Execution-Name")
+            .map(str::to_owned);
+        self.qualifier = http.query("Qualifier").map(str::to_owned);
+        self.tenant_id = http.header("X-Amz-Tenant-Id").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `InvocationResponse` shape.
+#[derive(Clone, Default, Serialize)]
+pub struct InvocationResponse {
+    #[serde(skip)]
+    pub status_code: Option<i32>,
+    #[serde(skip)]
+    pub function_error: Option<String>,
+    #[serde(skip)]
+    pub log_result: Option<String>,
+    #[serde(skip)]
+    pub payload: Option<String>,
+    #[serde(skip)]
+    pub executed_version: Option<String>,
+    #[serde(skip)]
+    pub durable_execution_arn: Option<String>,
+}
+
+impl std::fmt::Debug for InvocationResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvocationResponse")
+            .field("status_code", &self.status_code)
+            .field("function_error", &self.function_error)
+            .field("log_result", &self.log_result)
+            .field(
+                "payload",
+                &self.payload.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .field("executed_version", &self.executed_version)
+            .field("durable_execution_arn", &self.durable_execution_arn)
+            .finish()
+    }
 }
 
 /// The `LambdaManagedInstancesCapacityProviderConfig` shape.

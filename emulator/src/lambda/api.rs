@@ -116,6 +116,7 @@ bound!(
     GetAliasRequest,
     GetFunctionConfigurationRequest,
     GetFunctionRequest,
+    InvocationRequest,
     ListAliasesRequest,
     ListFunctionsRequest,
     ListVersionsByFunctionRequest,
@@ -236,8 +237,7 @@ async fn run(
                 state,
                 ctx,
                 InvokeInput {
-                    function_name: name,
-                    qualifier: http.query("Qualifier"),
+                    request: members(&http)?,
                     headers: request.headers,
                     payload: request.body,
                 },

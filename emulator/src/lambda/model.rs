@@ -11,9 +11,9 @@ pub use crate::generated::lambda::{
     AliasRoutingConfiguration, CreateAliasRequest, CreateFunctionRequest, DeadLetterConfig,
     DeleteAliasRequest, DeleteFunctionRequest, Environment, EphemeralStorage, FileSystemConfig,
     FunctionCode, GetAliasRequest, GetFunctionConfigurationRequest, GetFunctionRequest,
-    ImageConfig, ListAliasesRequest, ListFunctionsRequest, ListVersionsByFunctionRequest,
-    LoggingConfig, PublishVersionRequest, SnapStart, TracingConfig, UpdateAliasRequest,
-    UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
+    ImageConfig, InvocationRequest, ListAliasesRequest, ListFunctionsRequest,
+    ListVersionsByFunctionRequest, LoggingConfig, PublishVersionRequest, SnapStart, TracingConfig,
+    UpdateAliasRequest, UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
 };
 
 /// `EnvironmentResponse`.

@@ -81,9 +81,11 @@ impl<'a> HttpMembers<'a> {
         self.query.get(name).map(String::as_str)
     }
 
-    /// A header (one that is not text is treated as absent).
+    /// A header, by its name in any case (one that is not text is treated as absent).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+        self.headers
+            .get(name.to_ascii_lowercase().as_str())
+            .and_then(|v| v.to_str().ok())
     }
 
     fn parsed<T: std::str::FromStr>(
