@@ -6,8 +6,7 @@
 use super::code::{CodePackage, CodeState};
 use super::error::LambdaError;
 use super::model::{
-    self, EnvironmentResponse, EphemeralStorageResponse, FunctionConfiguration,
-    LoggingConfigResponse, SnapStartResponse, TracingConfigResponse,
+    self, EnvironmentResponse, FunctionConfiguration, SnapStartResponse, TracingConfigResponse,
 };
 use super::names::LATEST;
 use crate::protocol::validation::{Validate, Validator};
@@ -407,20 +406,21 @@ impl FunctionConfig {
             CodeState::Failed(reason) => ("Failed", Some(reason), Some("FunctionError"), None),
         };
         FunctionConfiguration {
-            function_name: self.name.clone(),
-            function_arn: self.version_arn(),
-            runtime: self.runtime.clone(),
-            role: self.role.clone(),
+            function_name: Some(self.name.clone()),
+            function_arn: Some(self.version_arn()),
+            runtime: Some(self.runtime.clone()),
+            role: Some(self.role.clone()),
             handler: self.handler.clone(),
-            code_size: code.size(),
-            description: self.description.clone(),
-            timeout: self.timeout,
-            memory_size: self.memory_size,
-            last_modified: self.last_modified.clone(),
-            code_sha256: code.sha256(),
-            version: self.version.clone(),
+            code_size: Some(i64::try_from(code.size()).unwrap_or(i64::MAX)),
+            description: Some(self.description.clone()),
+            timeout: Some(i32::try_from(self.timeout).unwrap_or(i32::MAX)),
+            memory_size: Some(i32::try_from(self.memory_size).unwrap_or(i32::MAX)),
+            last_modified: Some(self.last_modified.clone()),
+            code_sha256: Some(code.sha256()),
+            version: Some(self.version.clone()),
             environment: (!self.environment.is_empty()).then(|| EnvironmentResponse {
-                variables: self.environment.clone(),
+                variables: Some(self.environment.clone()),
+                error: None,
             }),
             kms_key_arn: self.kms_key_arn.clone(),
             dead_letter_config: self.dead_letter_target.clone().map(|target| {
@@ -428,29 +428,29 @@ impl FunctionConfig {
                     target_arn: Some(target),
                 }
             }),
-            tracing_config: TracingConfigResponse {
-                mode: self.tracing_mode.clone(),
-            },
-            revision_id: self.revision_id.clone(),
-            state,
+            tracing_config: Some(TracingConfigResponse {
+                mode: Some(self.tracing_mode.clone()),
+            }),
+            revision_id: Some(self.revision_id.clone()),
+            state: Some(state.to_owned()),
             state_reason,
-            state_reason_code,
-            last_update_status,
-            last_update_status_reason: None,
-            last_update_status_reason_code: None,
-            package_type: "Zip",
-            architectures: self.architectures.clone(),
-            ephemeral_storage: EphemeralStorageResponse {
-                size: self.ephemeral_storage,
-            },
-            snap_start: SnapStartResponse {
-                apply_on: "None",
-                optimization_status: "Off",
-            },
-            logging_config: LoggingConfigResponse {
-                log_format: self.log_format.clone(),
-                log_group: self.log_group.clone(),
-            },
+            state_reason_code: state_reason_code.map(str::to_owned),
+            last_update_status: last_update_status.map(str::to_owned),
+            package_type: Some("Zip".to_owned()),
+            architectures: Some(self.architectures.clone()),
+            ephemeral_storage: Some(model::EphemeralStorage {
+                size: Some(i32::try_from(self.ephemeral_storage).unwrap_or(i32::MAX)),
+            }),
+            snap_start: Some(SnapStartResponse {
+                apply_on: Some("None".to_owned()),
+                optimization_status: Some("Off".to_owned()),
+            }),
+            logging_config: Some(model::LoggingConfig {
+                log_format: Some(self.log_format.clone()),
+                log_group: Some(self.log_group.clone()),
+                ..Default::default()
+            }),
+            ..Default::default()
         }
     }
 }

@@ -324,8 +324,8 @@ roles:
             },
         )
         .unwrap();
-        assert_eq!(config.state, "Pending");
-        assert_eq!(config.state_reason_code, Some("Creating"));
+        assert_eq!(config.state.as_deref(), Some("Pending"));
+        assert_eq!(config.state_reason_code.as_deref(), Some("Creating"));
         let refused = super::super::functions::update_configuration(
             &state,
             &ctx,

@@ -8,8 +8,8 @@ use super::config::{self, ConfigInput, FunctionConfig};
 use super::error::LambdaError;
 use super::model::{
     CreateFunctionRequest, DeleteFunctionRequest, FunctionCodeLocation, FunctionConfiguration,
-    GetFunctionConfigurationRequest, GetFunctionOutput, GetFunctionRequest, ListFunctionsOutput,
-    ListFunctionsRequest, UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
+    GetFunctionConfigurationRequest, GetFunctionRequest, GetFunctionResponse, ListFunctionsRequest,
+    ListFunctionsResponse, UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
 };
 use super::names::{self, FunctionRef, LATEST};
 use super::pool::EnvironmentPool;
@@ -351,7 +351,7 @@ pub fn get(
     ctx: &RequestContext,
     input: GetFunctionRequest,
     host: Option<&str>,
-) -> Result<GetFunctionOutput, LambdaError> {
+) -> Result<GetFunctionResponse, LambdaError> {
     config::check_model(&input)?;
     let name = input.function_name.as_deref().unwrap_or_default();
     let qualifier = input.qualifier.as_deref();
@@ -369,13 +369,15 @@ pub fn get(
                 .issue(&format!("http://{h}"), &current.code)
         })
         .unwrap_or_else(|| current.code.location());
-    Ok(GetFunctionOutput {
-        configuration: output_of(&function, &resolved),
-        code: FunctionCodeLocation {
-            repository_type: "S3",
-            location,
-        },
+    Ok(GetFunctionResponse {
+        configuration: Some(output_of(&function, &resolved)),
+        code: Some(FunctionCodeLocation {
+            repository_type: Some("S3".to_owned()),
+            location: Some(location),
+            ..Default::default()
+        }),
         tags: (!current.config.tags.is_empty()).then(|| current.config.tags.clone()),
+        ..Default::default()
     })
 }
 
@@ -404,7 +406,7 @@ pub fn list(
     state: &EmulatorState,
     ctx: &RequestContext,
     input: ListFunctionsRequest,
-) -> Result<ListFunctionsOutput, LambdaError> {
+) -> Result<ListFunctionsResponse, LambdaError> {
     config::check_model(&input)?;
     if input.master_region.is_some() {
         return Err(LambdaError::InvalidParameterValue(
@@ -430,23 +432,24 @@ pub fn list(
         .map_or(50, |n| usize::try_from(n).unwrap_or(50));
     let all_versions = input.function_version.as_deref() == Some("ALL");
     let (page, next) = state.region(&ctx.region).lambda.page(from.as_deref(), max);
-    Ok(ListFunctionsOutput {
+    Ok(ListFunctionsResponse {
         // `FunctionVersion: ALL` lists each function's published versions after it.
-        functions: page
-            .iter()
-            .flat_map(|f| {
-                let versions = if all_versions {
-                    f.versions()
-                } else {
-                    Vec::new()
-                };
-                std::iter::once(f.latest_output()).chain(
-                    versions
-                        .into_iter()
-                        .map(|p| p.version.config.output(&p.version.code)),
-                )
-            })
-            .collect(),
+        functions: Some(
+            page.iter()
+                .flat_map(|f| {
+                    let versions = if all_versions {
+                        f.versions()
+                    } else {
+                        Vec::new()
+                    };
+                    std::iter::once(f.latest_output()).chain(
+                        versions
+                            .into_iter()
+                            .map(|p| p.version.config.output(&p.version.code)),
+                    )
+                })
+                .collect(),
+        ),
         next_marker: next.map(|name| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(name)),
     })
 }
@@ -586,7 +589,7 @@ pub async fn update_code(
     if let Some(preparing) = preparing {
         let _ = preparing.await;
         let latest = function.latest_output();
-        if latest.last_update_status == Some("Failed") {
+        if latest.last_update_status.as_deref() == Some("Failed") {
             return Ok(latest);
         }
     }

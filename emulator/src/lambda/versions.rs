@@ -18,8 +18,9 @@ use super::error::LambdaError;
 use super::functions::{authorize, refuse_while_pending, target, Target};
 use super::model::{
     AliasConfiguration, AliasRoutingConfiguration, CreateAliasRequest, DeleteAliasRequest,
-    FunctionConfiguration, GetAliasRequest, ListAliasesOutput, ListAliasesRequest,
-    ListVersionsByFunctionRequest, ListVersionsOutput, PublishVersionRequest, UpdateAliasRequest,
+    FunctionConfiguration, GetAliasRequest, ListAliasesRequest, ListAliasesResponse,
+    ListVersionsByFunctionRequest, ListVersionsByFunctionResponse, PublishVersionRequest,
+    UpdateAliasRequest,
 };
 use super::names::LATEST;
 use super::pool::EnvironmentPool;
@@ -230,7 +231,7 @@ pub fn list_versions(
     state: &EmulatorState,
     ctx: &RequestContext,
     input: ListVersionsByFunctionRequest,
-) -> Result<ListVersionsOutput, LambdaError> {
+) -> Result<ListVersionsByFunctionResponse, LambdaError> {
     check_model(&input)?;
     let name = input.function_name.as_deref().unwrap_or_default();
     let (start, max) = page_bounds(input.marker.as_deref(), input.max_items)?;
@@ -239,7 +240,7 @@ pub fn list_versions(
     // In this list `$LATEST` is named by its qualified ARN (the AWS CLI Command
     // Reference's example of `list-versions-by-function`: "FunctionArn":
     // "arn:aws:lambda:us-west-2:123456789012:function:my-function:$LATEST").
-    first.function_arn = format!("{}:{LATEST}", target.arn);
+    first.function_arn = Some(format!("{}:{LATEST}", target.arn));
     let mut all = vec![first];
     all.extend(
         function
@@ -248,8 +249,8 @@ pub fn list_versions(
             .map(|p| p.version.config.output(&p.version.code)),
     );
     let (versions, next_marker) = paged(all, start, max);
-    Ok(ListVersionsOutput {
-        versions,
+    Ok(ListVersionsByFunctionResponse {
+        versions: Some(versions),
         next_marker,
     })
 }
@@ -288,14 +289,14 @@ fn check_alias(
 
 fn alias_output(function_arn: &str, alias: &Alias) -> AliasConfiguration {
     AliasConfiguration {
-        alias_arn: format!("{function_arn}:{}", alias.name),
-        name: alias.name.clone(),
-        function_version: alias.function_version.clone(),
-        description: alias.description.clone(),
+        alias_arn: Some(format!("{function_arn}:{}", alias.name)),
+        name: Some(alias.name.clone()),
+        function_version: Some(alias.function_version.clone()),
+        description: Some(alias.description.clone()),
         routing_config: (!alias.weights.is_empty()).then(|| AliasRoutingConfiguration {
             additional_version_weights: Some(alias.weights.clone()),
         }),
-        revision_id: alias.revision_id.clone(),
+        revision_id: Some(alias.revision_id.clone()),
     }
 }
 
@@ -425,7 +426,7 @@ pub fn list_aliases(
     state: &EmulatorState,
     ctx: &RequestContext,
     input: ListAliasesRequest,
-) -> Result<ListAliasesOutput, LambdaError> {
+) -> Result<ListAliasesResponse, LambdaError> {
     check_model(&input)?;
     let name = input.function_name.as_deref().unwrap_or_default();
     let function_version = input.function_version.as_deref();
@@ -438,8 +439,8 @@ pub fn list_aliases(
         .map(|a| alias_output(&target.arn, a))
         .collect();
     let (aliases, next_marker) = paged(all, start, max);
-    Ok(ListAliasesOutput {
-        aliases,
+    Ok(ListAliasesResponse {
+        aliases: Some(aliases),
         next_marker,
     })
 }
