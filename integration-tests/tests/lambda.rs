@@ -539,6 +539,27 @@ async fn model_constraints_are_answered_in_lambdas_words() {
         message,
         "2 validation errors detected: Value '0' at 'timeout' failed to satisfy constraint: Member must have value greater than or equal to 1; Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128"
     );
+    // Members outside the body are checked too: a query string member (MaxItems) and a
+    // header (X-Amz-Log-Type), each against the model.
+    let (code, message) = error_of(client.list_functions().max_items(0).send().await);
+    assert_eq!(code, "ValidationException");
+    assert_eq!(
+        message,
+        "1 validation error detected: Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"
+    );
+    let (code, message) = error_of(
+        client
+            .invoke()
+            .function_name(&name)
+            .log_type(LogType::from("Verbose"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationException");
+    assert_eq!(
+        message,
+        "1 validation error detected: Value 'Verbose' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]"
+    );
     let (code, _) = error_of(client.get_function().function_name(&name).send().await);
     assert_eq!(code, "ResourceNotFoundException");
 }

@@ -237,6 +237,28 @@ pub fn error(request_id: &str, err: &dyn RestJsonError) -> Response {
 mod tests {
     use super::*;
 
+    #[test]
+    fn members_outside_the_body_are_read_where_the_model_places_them() {
+        let labels = [("FunctionName", "my function".to_owned())];
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("x-amz-log-type", HeaderValue::from_static("Tail"));
+        let http = HttpMembers::new(&labels, Some("MaxItems=2&Qualifier=%24LATEST"), &headers);
+        assert_eq!(http.label("FunctionName"), Some("my function"));
+        assert_eq!(http.query("Qualifier"), Some("$LATEST"));
+        // Headers by the model's spelling, in any case.
+        assert_eq!(http.header("X-Amz-Log-Type"), Some("Tail"));
+        assert_eq!(http.parsed_query::<i32>("MaxItems"), Ok(Some(2)));
+        assert_eq!(http.parsed_query::<i32>("Marker"), Ok(None));
+        let http = HttpMembers::new(&labels, Some("MaxItems=ten"), &headers);
+        assert_eq!(
+            http.parsed_query::<i32>("MaxItems"),
+            Err(Unparsed {
+                member: "MaxItems",
+                text: "ten".to_owned()
+            })
+        );
+    }
+
     struct Throttled;
     impl AwsError for Throttled {
         fn code(&self) -> &str {
