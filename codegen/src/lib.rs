@@ -1305,6 +1305,53 @@ mod tests {
         assert_eq!(message_name("Name"), "name");
     }
 
+    /// A restJson1 input: members in the path, query string and headers are left out of
+    /// the body's serde and set by `bind`; doubles keep their bounds as AWS prints them.
+    #[test]
+    fn rest_json_members_outside_the_body_are_bound() {
+        let json: Value = serde_json::from_str(
+            r#"{"metadata": {"protocol": "rest-json", "signingName": "x", "apiVersion": "1"},
+            "operations": {"Op": {"name": "Op", "http": {"method": "PUT", "requestUri": "/t/{Name}"},
+                "input": {"shape": "OpRequest"}}},
+            "shapes": {"Str": {"type": "string"}, "Num": {"type": "integer", "min": 1},
+                "W": {"type": "double", "min": 0.0, "max": 1.0},
+                "OpRequest": {"type": "structure", "required": ["Name"], "members": {
+                    "Name": {"shape": "Str", "location": "uri", "locationName": "Name"},
+                    "Max": {"shape": "Num", "location": "querystring", "locationName": "MaxItems"},
+                    "Mode": {"shape": "Str", "location": "header", "locationName": "X-Mode"},
+                    "Weight": {"shape": "W"}}}}}"#,
+        )
+        .unwrap();
+        let service = ServiceConfig {
+            name: "x".to_owned(),
+            botocore: "x/1".to_owned(),
+            error_type: None,
+            implemented: vec!["Op".to_owned()],
+        };
+        let order = BTreeMap::from([(
+            "OpRequest".to_owned(),
+            vec!["Name", "Max", "Mode", "Weight"]
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        )]);
+        let overrides = Overrides(serde_json::json!({}));
+        let model = Model {
+            service: &service,
+            json: &json,
+            overrides: &overrides,
+            order: &order,
+        };
+        let code = generate_service(&model).unwrap();
+        assert_eq!(code.matches("#[serde(skip)]").count(), 3, "{code}");
+        assert!(code.contains("#[serde(rename = \"Weight\""), "{code}");
+        assert!(code.contains("self.name = http.label(\"Name\").map(str::to_owned);"));
+        assert!(code.contains("self.max = http.parsed_query(\"MaxItems\")?;"));
+        assert!(code.contains("self.mode = http.header(\"X-Mode\").map(str::to_owned);"));
+        assert!(code.contains("Member must have value less than or equal to 1.0"));
+        assert!(code.contains("Member must have value greater than or equal to 0.0"));
+    }
+
     #[test]
     fn stripping_removes_prose_and_keeps_constraints() {
         let model: Ordered = serde_json::from_str(
