@@ -612,6 +612,7 @@ fn generate_service(model: &Model) -> Result<String> {
         write_struct(model, name, is_input, is_output, &mut types)?;
         if is_input {
             write_validation(model, name, shape, &mut types, &mut regexes)?;
+            write_bind(model, name, &mut types)?;
         }
     }
     if !model.service.implemented.is_empty() {
@@ -672,6 +673,57 @@ fn member_type(model: &Model, shape_name: &str) -> Result<String> {
     })
 }
 
+/// For a restJson1 input with members outside the body: `bind`, which sets them from
+/// the request's URI labels, query string and headers (the raw payload is the service's
+/// to read). A number that does not parse is the protocol's error, not a constraint.
+fn write_bind(model: &Model, name: &str, out: &mut String) -> Result<()> {
+    let mut body = String::new();
+    for (member, def) in model.members(name) {
+        let location = def["location"].as_str().unwrap_or("");
+        let wire = def["locationName"].as_str().unwrap_or(&member);
+        let field = snake(&member);
+        let target = def["shape"].as_str().unwrap_or("");
+        let read = match location {
+            "uri" => "label",
+            "querystring" => "query",
+            "header" => "header",
+            _ => continue,
+        };
+        let value = match model.shape(target)["type"].as_str().unwrap_or("") {
+            "string" => format!("http.{read}({}).map(str::to_owned)", rust_str(wire)),
+            "integer" | "long" | "boolean" => {
+                format!("http.parsed_{read}({})?", rust_str(wire))
+            }
+            other => {
+                bail!("{name}.{member}: a {location} member of type {other:?} is not generated yet")
+            }
+        };
+        let _ = writeln!(body, "        self.{field} = {value};");
+    }
+    if body.is_empty() {
+        return Ok(());
+    }
+    let _ = writeln!(
+        out,
+        "
+impl {} {{
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(&mut self, http: &crate::protocol::rest_json::HttpMembers<'_>) -> Result<(), crate::protocol::rest_json::Unparsed> {{
+{body}        Ok(())
+    }}
+}}",
+        type_name(name)
+    );
+    Ok(())
+}
+
+/// Whether a restJson1 member travels outside the JSON body: in the URI, the query
+/// string, a header, or as the whole payload.
+fn is_located(model: &Model, shape: &str, member: &str, def: &Value) -> bool {
+    model.protocol() == "rest-json"
+        && (def["location"].is_string() || model.shape(shape)["payload"].as_str() == Some(member))
+}
+
 fn is_sensitive(model: &Model, member: &Value) -> bool {
     let target = member["shape"].as_str().unwrap_or("");
     member["sensitive"].as_bool() == Some(true)
@@ -709,10 +761,20 @@ fn write_struct(
     );
     for (member, def) in &members {
         let ty = member_type(model, def["shape"].as_str().unwrap_or(""))?;
+        // restJson1 carries some members outside the JSON body (a URI label, a query
+        // string member, a header, a raw payload): the body's serde leaves them alone and
+        // the service's request layer sets them from where they travel.
+        let serde = if is_located(model, name, member, def) {
+            "skip".to_owned()
+        } else {
+            format!(
+                "rename = {}, default, skip_serializing_if = \"Option::is_none\"",
+                rust_str(member)
+            )
+        };
         let _ = writeln!(
             out,
-            "    #[serde(rename = {}, default, skip_serializing_if = \"Option::is_none\")]\n    pub {}: Option<{ty}>,",
-            rust_str(member),
+            "    #[serde({serde})]\n    pub {}: Option<{ty}>,",
             snake(member)
         );
     }
@@ -804,11 +866,7 @@ fn scalar_checks(
                     }
                 }
                 if !o.unchecked && !terms.is_empty() {
-                    let cond = if terms.len() == 1 {
-                        terms[0].clone()
-                    } else {
-                        format!("({})", terms.join(" || "))
-                    };
+                    let cond = terms.join(" || ");
                     checks.push((
                         cond,
                         format!("Member must satisfy regular expression pattern: {pattern}"),
@@ -841,13 +899,21 @@ fn scalar_checks(
             } else {
                 "i64"
             };
-            if let Some(min) = shape["min"].as_i64() {
+            // A double's bounds are written as AWS prints a double (`1.0`, `0.0`).
+            let bound = |key: &str| -> Option<String> {
+                if cast == "f64" {
+                    shape[key].as_f64().map(|b| format!("{b:?}"))
+                } else {
+                    shape[key].as_i64().map(|b| b.to_string())
+                }
+            };
+            if let Some(min) = bound("min") {
                 checks.push((
                     format!("(x as {cast}) < {min} as {cast}"),
                     format!("Member must have value greater than or equal to {min}"),
                 ));
             }
-            if let Some(max) = shape["max"].as_i64() {
+            if let Some(max) = bound("max") {
                 checks.push((
                     format!("(x as {cast}) > {max} as {cast}"),
                     format!("Member must have value less than or equal to {max}"),
@@ -879,6 +945,15 @@ fn scalar_checks(
         _ => {}
     }
     checks
+}
+
+/// A condition as one operand of `&&` (an alternative of patterns is parenthesised).
+fn grouped(cond: &str) -> String {
+    if cond.contains(" || ") {
+        format!("({cond})")
+    } else {
+        cond.to_owned()
+    }
 }
 
 fn write_validation(
@@ -973,8 +1048,8 @@ fn write_validation(
                             for (cond, msg) in &echecks {
                                 let _ = writeln!(
                                     inner,
-                                    "                if {cond} && !failed.contains(&{0}) {{ failed.push({0}); }}",
-                                    rust_str(msg)
+                                    "                if {1} && !failed.contains(&{0}) {{ failed.push({0}); }}",
+                                    rust_str(msg), grouped(cond)
                                 );
                             }
                             let _ = writeln!(
@@ -1006,20 +1081,20 @@ fn write_validation(
                     if pchecks.is_empty() {
                         continue;
                     }
-                    let iter = if part == "key" {
-                        "x.keys()"
-                    } else {
-                        "x.values()"
+                    let iter = match (part, model.shape(pshape)["type"].as_str()) {
+                        ("key", _) => "x.keys().map(String::as_str)",
+                        (_, Some("string")) => "x.values().map(String::as_str)",
+                        _ => "x.values().copied()",
                     };
                     let _ = writeln!(
                         inner,
-                        "            let mut failed: Vec<&str> = Vec::new();\n            for x in {iter}.map(String::as_str) {{"
+                        "            let mut failed: Vec<&str> = Vec::new();\n            for x in {iter} {{"
                     );
                     for (cond, msg) in &pchecks {
                         let _ = writeln!(
                             inner,
-                            "                if {cond} && !failed.contains(&{0}) {{ failed.push({0}); }}",
-                            rust_str(msg)
+                            "                if {1} && !failed.contains(&{0}) {{ failed.push({0}); }}",
+                            rust_str(msg), grouped(cond)
                         );
                     }
                     let _ = writeln!(
@@ -1228,6 +1303,53 @@ mod tests {
         assert_eq!(snake("SAMLOptions"), "saml_options");
         assert_eq!(message_name("SAMLOptions"), "sAMLOptions");
         assert_eq!(message_name("Name"), "name");
+    }
+
+    /// A restJson1 input: members in the path, query string and headers are left out of
+    /// the body's serde and set by `bind`; doubles keep their bounds as AWS prints them.
+    #[test]
+    fn rest_json_members_outside_the_body_are_bound() {
+        let json: Value = serde_json::from_str(
+            r#"{"metadata": {"protocol": "rest-json", "signingName": "x", "apiVersion": "1"},
+            "operations": {"Op": {"name": "Op", "http": {"method": "PUT", "requestUri": "/t/{Name}"},
+                "input": {"shape": "OpRequest"}}},
+            "shapes": {"Str": {"type": "string"}, "Num": {"type": "integer", "min": 1},
+                "W": {"type": "double", "min": 0.0, "max": 1.0},
+                "OpRequest": {"type": "structure", "required": ["Name"], "members": {
+                    "Name": {"shape": "Str", "location": "uri", "locationName": "Name"},
+                    "Max": {"shape": "Num", "location": "querystring", "locationName": "MaxItems"},
+                    "Mode": {"shape": "Str", "location": "header", "locationName": "X-Mode"},
+                    "Weight": {"shape": "W"}}}}}"#,
+        )
+        .unwrap();
+        let service = ServiceConfig {
+            name: "x".to_owned(),
+            botocore: "x/1".to_owned(),
+            error_type: None,
+            implemented: vec!["Op".to_owned()],
+        };
+        let order = BTreeMap::from([(
+            "OpRequest".to_owned(),
+            vec!["Name", "Max", "Mode", "Weight"]
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        )]);
+        let overrides = Overrides(serde_json::json!({}));
+        let model = Model {
+            service: &service,
+            json: &json,
+            overrides: &overrides,
+            order: &order,
+        };
+        let code = generate_service(&model).unwrap();
+        assert_eq!(code.matches("#[serde(skip)]").count(), 3, "{code}");
+        assert!(code.contains("#[serde(rename = \"Weight\""), "{code}");
+        assert!(code.contains("self.name = http.label(\"Name\").map(str::to_owned);"));
+        assert!(code.contains("self.max = http.parsed_query(\"MaxItems\")?;"));
+        assert!(code.contains("self.mode = http.header(\"X-Mode\").map(str::to_owned);"));
+        assert!(code.contains("Member must have value less than or equal to 1.0"));
+        assert!(code.contains("Member must have value greater than or equal to 0.0"));
     }
 
     #[test]

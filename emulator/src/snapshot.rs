@@ -439,7 +439,7 @@ fn restore_function(
                 code,
                 generation: 1,
             }),
-            pool: crate::lambda::functions::new_pool(state),
+            pool: crate::lambda::pool::EnvironmentPool::configured(&state.config),
             from_revision: v.from_revision,
         });
     }
@@ -449,7 +449,7 @@ fn restore_function(
             code,
             generation: 1,
         },
-        crate::lambda::functions::new_pool(state),
+        crate::lambda::pool::EnvironmentPool::configured(&state.config),
         versions,
         snap.last_version,
         snap.aliases

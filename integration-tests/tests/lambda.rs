@@ -500,6 +500,71 @@ async fn creation_refuses_what_lambda_refuses() {
 }
 
 #[tokio::test]
+async fn model_constraints_are_answered_in_lambdas_words() {
+    // The generated validation of CreateFunction's members, worded as Lambda words it:
+    // the role pattern as aarondfrancis/sidecar#147 quotes Lambda's answer, the variable
+    // names as trek10inc/serverless-secrets#39 quotes it (no value shown for a map).
+    let client = lambda().await;
+    let name = unique("constrained-");
+    let create = || {
+        client
+            .create_function()
+            .function_name(&name)
+            .runtime(Runtime::Providedal2023)
+            .role(ROLE)
+            .handler("bootstrap")
+            .code(zipped(ECHO))
+    };
+    let (code, message) = error_of(create().role("lambdarole").send().await);
+    assert_eq!(code, "ValidationException");
+    assert_eq!(
+        message,
+        "1 validation error detected: Value 'lambdarole' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+"
+    );
+    let (code, message) = error_of(
+        create()
+            .environment(Environment::builder().variables("a", "x").build())
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationException");
+    assert_eq!(
+        message,
+        "1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]"
+    );
+    // Every violation in one answer, in the model's member order.
+    let (code, message) = error_of(create().timeout(0).memory_size(64).send().await);
+    assert_eq!(code, "ValidationException");
+    assert_eq!(
+        message,
+        "2 validation errors detected: Value '0' at 'timeout' failed to satisfy constraint: Member must have value greater than or equal to 1; Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128"
+    );
+    // Members outside the body are checked too: a query string member (MaxItems) and a
+    // header (X-Amz-Log-Type), each against the model.
+    let (code, message) = error_of(client.list_functions().max_items(0).send().await);
+    assert_eq!(code, "ValidationException");
+    assert_eq!(
+        message,
+        "1 validation error detected: Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"
+    );
+    let (code, message) = error_of(
+        client
+            .invoke()
+            .function_name(&name)
+            .log_type(LogType::from("Verbose"))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationException");
+    assert_eq!(
+        message,
+        "1 validation error detected: Value 'Verbose' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]"
+    );
+    let (code, _) = error_of(client.get_function().function_name(&name).send().await);
+    assert_eq!(code, "ResourceNotFoundException");
+}
+
+#[tokio::test]
 async fn a_warm_environment_keeps_its_globals_until_the_configuration_changes() {
     let client = lambda().await;
     let name = unique("counter-");

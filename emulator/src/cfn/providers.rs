@@ -308,13 +308,27 @@ impl Deployer<'_> {
             Call::Json(target, input) => self.json(target, input).map(|_| ()),
             Call::DeleteFunction(name) => {
                 let ctx = self.call_ctx();
-                crate::lambda::functions::delete(self.state, &ctx, name, None)
-                    .map_err(|e| failed("Lambda", &ctx, &e))
+                crate::lambda::functions::delete(
+                    self.state,
+                    &ctx,
+                    crate::lambda::model::DeleteFunctionRequest {
+                        function_name: Some(name.clone()),
+                        qualifier: None,
+                    },
+                )
+                .map_err(|e| failed("Lambda", &ctx, &e))
             }
             Call::DeleteAlias(function, alias) => {
                 let ctx = self.call_ctx();
-                crate::lambda::versions::delete_alias(self.state, &ctx, function, alias)
-                    .map_err(|e| failed("Lambda", &ctx, &e))
+                crate::lambda::versions::delete_alias(
+                    self.state,
+                    &ctx,
+                    crate::lambda::model::DeleteAliasRequest {
+                        function_name: Some(function.clone()),
+                        name: Some(alias.clone()),
+                    },
+                )
+                .map_err(|e| failed("Lambda", &ctx, &e))
             }
         };
         match result {
@@ -732,7 +746,7 @@ impl Deployer<'_> {
             "AWS::Lambda::Function" => self.create_function(c, logical, props, metadata).await?,
             "AWS::Lambda::Version" => {
                 let function = text("FunctionName").unwrap_or_default();
-                let input = crate::lambda::model::PublishVersionInput {
+                let input = crate::lambda::model::PublishVersionRequest {
                     description: text("Description"),
                     ..Default::default()
                 };
@@ -761,7 +775,7 @@ impl Deployer<'_> {
             "AWS::Lambda::Alias" => {
                 let function = text("FunctionName").unwrap_or_default();
                 let name = text("Name").unwrap_or_default();
-                let input: crate::lambda::model::CreateAliasInput = serde_json::from_value(json!({
+                let input: crate::lambda::model::CreateAliasRequest = serde_json::from_value(json!({
                     "Name": name, "FunctionVersion": text("FunctionVersion"), "Description": text("Description"),
                 })).map_err(|e| CfnError::Resource(format!("AWS::Lambda::Alias: {e}")))?;
                 let ctx = self.call_ctx();
@@ -780,8 +794,15 @@ impl Deployer<'_> {
                 // permission is kept as a stack resource, for a function that exists.
                 let function = text("FunctionName").unwrap_or_default();
                 let ctx = self.call_ctx();
-                crate::lambda::functions::get_configuration(self.state, &ctx, &function, None)
-                    .map_err(|e| failed("Lambda", &ctx, &e))?;
+                crate::lambda::functions::get_configuration(
+                    self.state,
+                    &ctx,
+                    crate::lambda::model::GetFunctionConfigurationRequest {
+                        function_name: Some(function.clone()),
+                        qualifier: None,
+                    },
+                )
+                .map_err(|e| failed("Lambda", &ctx, &e))?;
                 c.resolved.physical_id = format!(
                     "{}-{logical}-{}",
                     self.stack_name,
@@ -865,7 +886,7 @@ impl Deployer<'_> {
                 )));
             }
         }
-        let input: crate::lambda::model::CreateFunctionInput = serde_json::from_value(input)
+        let input: crate::lambda::model::CreateFunctionRequest = serde_json::from_value(input)
             .map_err(|e| CfnError::Resource(format!("Resources.{logical}.Properties: {e}")))?;
         let ctx = self.call_ctx();
         let out = crate::lambda::functions::create_with(self.state, &ctx, input, spec)
@@ -1175,7 +1196,7 @@ impl Deployer<'_> {
                         input.insert(key.to_owned(), json!(n));
                     }
                 }
-                let input: crate::lambda::model::UpdateFunctionConfigurationInput =
+                let input: crate::lambda::model::UpdateFunctionConfigurationRequest =
                     serde_json::from_value(Value::Object(input))
                         .map_err(|e| CfnError::Resource(format!("AWS::Lambda::Function: {e}")))?;
                 let ctx = self.call_ctx();

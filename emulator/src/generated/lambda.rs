@@ -943,3 +943,4283 @@ impl ErrorCode {
         )
     }
 }
+
+use crate::protocol::validation::{Validate, Validator};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+
+/// The operations implemented through these types: name, input, output, and the
+/// errors the model lists for it.
+pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "CreateAlias",
+        "CreateAliasRequest",
+        "AliasConfiguration",
+        &[
+            "InvalidParameterValueException",
+            "ResourceConflictException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "AliasLimitExceededException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
+        "CreateFunction",
+        "CreateFunctionRequest",
+        "FunctionConfiguration",
+        &[
+            "InvalidParameterValueException",
+            "ResourceConflictException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "InvalidCodeSignatureException",
+            "ResourceNotFoundException",
+            "CodeVerificationFailedException",
+            "CodeSigningConfigNotFoundException",
+            "CodeStorageExceededException",
+            "FunctionVersionsPerCapacityProviderLimitExceededException",
+        ],
+    ),
+    (
+        "DeleteAlias",
+        "DeleteAliasRequest",
+        "",
+        &[
+            "InvalidParameterValueException",
+            "ResourceConflictException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
+        "DeleteFunction",
+        "DeleteFunctionRequest",
+        "DeleteFunctionResponse",
+        &[
+            "InvalidParameterValueException",
+            "ResourceConflictException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
+        "GetAlias",
+        "GetAliasRequest",
+        "AliasConfiguration",
+        &[
+            "InvalidParameterValueException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
+        "GetFunction",
+        "GetFunctionRequest",
+        "GetFunctionResponse",
+        &[
+            "InvalidParameterValueException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
+        "GetFunctionConfiguration",
+        "GetFunctionConfigurationRequest",
+        "FunctionConfiguration",
+        &[
+            "InvalidParameterValueException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
+        "Invoke",
+        "InvocationRequest",
+        "InvocationResponse",
+        &[
+            "RuntimeAliasDeletedException",
+            "CodeArtifactUserDeletedException",
+            "ResourceNotReadyException",
+            "ServiceQuotaExceededException",
+            "InvalidSecurityGroupIDException",
+            "SnapStartTimeoutException",
+            "TooManyRequestsException",
+            "EC2ThrottledException",
+            "EFSMountConnectivityException",
+            "SubnetIPAddressLimitReachedException",
+            "KMSAccessDeniedException",
+            "RequestTooLargeException",
+            "KMSDisabledException",
+            "UnsupportedMediaTypeException",
+            "S3FilesMountConnectivityException",
+            "SerializedRequestEntityTooLargeException",
+            "InvalidRuntimeException",
+            "NoPublishedVersionException",
+            "EC2UnexpectedException",
+            "InvalidSubnetIDException",
+            "KMSNotFoundException",
+            "InvalidParameterValueException",
+            "EC2AccessDeniedException",
+            "EFSIOException",
+            "KMSInvalidStateException",
+            "ResourceConflictException",
+            "RuntimeVersionDeletedException",
+            "ENILimitReachedException",
+            "SnapStartNotReadyException",
+            "ServiceException",
+            "CodeArtifactUserPendingException",
+            "SnapStartException",
+            "RecursiveInvocationException",
+            "S3FilesMountFailureException",
+            "EFSMountTimeoutException",
+            "ENINotReadyException",
+            "S3FilesMountTimeoutException",
+            "CodeArtifactUserFailedException",
+            "ModeNotSupportedException",
+            "ResourceNotFoundException",
+            "InvalidRequestContentException",
+            "SnapStartRegenerationFailureException",
+            "DurableExecutionAlreadyStartedException",
+            "InvalidZipFileException",
+            "EFSMountFailureException",
+        ],
+    ),
+    (
+        "ListAliases",
+        "ListAliasesRequest",
+        "ListAliasesResponse",
+        &[
+            "InvalidParameterValueException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
+        "ListFunctions",
+        "ListFunctionsRequest",
+        "ListFunctionsResponse",
+        &[
+            "InvalidParameterValueException",
+            "ServiceException",
+            "TooManyRequestsException",
+        ],
+    ),
+    (
+        "ListVersionsByFunction",
+        "ListVersionsByFunctionRequest",
+        "ListVersionsByFunctionResponse",
+        &[
+            "InvalidParameterValueException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
+        "PublishVersion",
+        "PublishVersionRequest",
+        "FunctionConfiguration",
+        &[
+            "InvalidParameterValueException",
+            "ResourceConflictException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+            "CodeStorageExceededException",
+            "FunctionVersionsPerCapacityProviderLimitExceededException",
+            "PreconditionFailedException",
+        ],
+    ),
+    (
+        "UpdateAlias",
+        "UpdateAliasRequest",
+        "AliasConfiguration",
+        &[
+            "InvalidParameterValueException",
+            "ResourceConflictException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+            "PreconditionFailedException",
+        ],
+    ),
+    (
+        "UpdateFunctionCode",
+        "UpdateFunctionCodeRequest",
+        "FunctionConfiguration",
+        &[
+            "InvalidParameterValueException",
+            "ResourceConflictException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "InvalidCodeSignatureException",
+            "ResourceNotFoundException",
+            "CodeVerificationFailedException",
+            "CodeSigningConfigNotFoundException",
+            "CodeStorageExceededException",
+            "PreconditionFailedException",
+        ],
+    ),
+    (
+        "UpdateFunctionConfiguration",
+        "UpdateFunctionConfigurationRequest",
+        "FunctionConfiguration",
+        &[
+            "InvalidParameterValueException",
+            "ResourceConflictException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "InvalidCodeSignatureException",
+            "ResourceNotFoundException",
+            "CodeVerificationFailedException",
+            "CodeSigningConfigNotFoundException",
+            "PreconditionFailedException",
+        ],
+    ),
+];
+
+static RE_ADDITIONAL_VERSION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[0-9]+)$").expect("compiled by the generator"));
+
+static RE_FUNCTION_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?)$").expect("compiled by the generator")
+});
+
+static RE_ALIAS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[a-zA-Z0-9-_]+)$").expect("compiled by the generator"));
+
+static RE_ALIAS_NOT_0: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[0-9]+)$").expect("compiled by the generator"));
+
+static RE_VERSION_WITH_LATEST_PUBLISHED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:(\\$LATEST(\\.PUBLISHED)?|[0-9]+))$").expect("compiled by the generator")
+});
+
+static RE_ROLE_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+)$")
+        .expect("compiled by the generator")
+});
+
+static RE_HANDLER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[^\\s]+)$").expect("compiled by the generator"));
+
+static RE_KMS_KEY_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|())$").expect("compiled by the generator")
+});
+
+static RE_TAG_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*))$").expect("compiled by the generator")
+});
+
+static RE_TAG_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*))$").expect("compiled by the generator")
+});
+
+static RE_LAYER_VERSION_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)))$").expect("compiled by the generator")
+});
+
+static RE_CODE_SIGNING_CONFIG_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17})$").expect("compiled by the generator")
+});
+
+static RE_RESOURCE_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|())$").expect("compiled by the generator")
+});
+
+static RE_NAMESPACED_FUNCTION_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?)$").expect("compiled by the generator")
+});
+
+static RE_NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+)$")
+        .expect("compiled by the generator")
+});
+
+static RE_ENVIRONMENT_VARIABLE_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[a-zA-Z]([a-zA-Z0-9_])+)$").expect("compiled by the generator")
+});
+
+static RE_FILE_SYSTEM_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40})$").expect("compiled by the generator")
+});
+
+static RE_LOCAL_MOUNT_PATH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:/mnt/[a-zA-Z0-9-_.]+)$").expect("compiled by the generator"));
+
+static RE_S3_BUCKET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[0-9A-Za-z\\.\\-_]*)$").expect("compiled by the generator"));
+
+static RE_S3_BUCKET_NOT_0: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:.*\\.)$").expect("compiled by the generator"));
+
+static RE_S3_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:.*)$").expect("compiled by the generator"));
+
+static RE_S3_OBJECT_VERSION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:.*)$").expect("compiled by the generator"));
+
+static RE_FUNCTION_RUNTIME_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:arn:[a-z-]+:lambda:[a-z0-9-]+:\\d{12}:runtime/.+)$")
+        .expect("compiled by the generator")
+});
+
+static RE_DURABLE_EXECUTION_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[a-zA-Z0-9-_]+)$").expect("compiled by the generator"));
+
+static RE_TENANT_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[a-zA-Z0-9\\._:\\/=+\\-@ ]+)$").expect("compiled by the generator")
+});
+
+static RE_CAPACITY_PROVIDER_ARN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+)$").expect("compiled by the generator")
+});
+
+static RE_MASTER_REGION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:ALL|(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})$")
+        .expect("compiled by the generator")
+});
+
+static RE_LOG_GROUP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[\\.\\-_/#A-Za-z0-9]+)$").expect("compiled by the generator"));
+
+static RE_SUBNET_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:subnet-[0-9a-z]*)$").expect("compiled by the generator"));
+
+static RE_SECURITY_GROUP_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:sg-[0-9a-zA-Z]*)$").expect("compiled by the generator"));
+
+/// The `AcceleratorConfig` shape.
+#[derive(Clone, Default, Debug, Deserialize, Serialize)]
+pub struct AcceleratorConfig {
+    #[serde(
+        rename = "AcceleratorMemorySize",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub accelerator_memory_size: Option<i32>,
+}
+
+impl Validate for AcceleratorConfig {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.accelerator_memory_size.is_none() {
+            v.violation(
+                &Validator::at(at, "acceleratorMemorySize"),
+                "null",
+                "Member must not be null",
+            );
+        }
+    }
+}
+
+/// The `AliasConfiguration` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct AliasConfiguration {
+    #[serde(rename = "AliasArn", default, skip_serializing_if = "Option::is_none")]
+    pub alias_arn: Option<String>,
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(
+        rename = "FunctionVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub function_version: Option<String>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(
+        rename = "RoutingConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub routing_config: Option<AliasRoutingConfiguration>,
+    #[serde(
+        rename = "RevisionId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub revision_id: Option<String>,
+}
+
+/// The `AliasRoutingConfiguration` shape.
+#[derive(Clone, Default, Debug, Deserialize, Serialize)]
+pub struct AliasRoutingConfiguration {
+    #[serde(
+        rename = "AdditionalVersionWeights",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub additional_version_weights: Option<std::collections::BTreeMap<String, f64>>,
+}
+
+impl Validate for AliasRoutingConfiguration {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.additional_version_weights {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.keys().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 1024
+                    && !failed.contains(&"Member must have length less than or equal to 1024")
+                {
+                    failed.push("Member must have length less than or equal to 1024");
+                }
+                if !RE_ADDITIONAL_VERSION.is_match(x)
+                    && !failed.contains(&"Member must satisfy regular expression pattern: [0-9]+")
+                {
+                    failed.push("Member must satisfy regular expression pattern: [0-9]+");
+                }
+            }
+            if !failed.is_empty() {
+                v.sensitive_violation(
+                    &Validator::at(at, "additionalVersionWeights"),
+                    &format!("Map keys must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.values().copied() {
+                if (x as f64) < 0.0 as f64
+                    && !failed.contains(&"Member must have value greater than or equal to 0.0")
+                {
+                    failed.push("Member must have value greater than or equal to 0.0");
+                }
+                if (x as f64) > 1.0 as f64
+                    && !failed.contains(&"Member must have value less than or equal to 1.0")
+                {
+                    failed.push("Member must have value less than or equal to 1.0");
+                }
+            }
+            if !failed.is_empty() {
+                v.sensitive_violation(
+                    &Validator::at(at, "additionalVersionWeights"),
+                    &format!("Map value must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+/// The `CapacityProviderConfig` shape.
+#[derive(Clone, Default, Debug, Deserialize, Serialize)]
+pub struct CapacityProviderConfig {
+    #[serde(
+        rename = "LambdaManagedInstancesCapacityProviderConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub lambda_managed_instances_capacity_provider_config:
+        Option<LambdaManagedInstancesCapacityProviderConfig>,
+}
+
+impl Validate for CapacityProviderConfig {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self
+            .lambda_managed_instances_capacity_provider_config
+            .is_none()
+        {
+            v.violation(
+                &Validator::at(at, "lambdaManagedInstancesCapacityProviderConfig"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.lambda_managed_instances_capacity_provider_config {
+            x.validate(
+                v,
+                &Validator::at(at, "lambdaManagedInstancesCapacityProviderConfig"),
+            );
+        }
+    }
+}
+
+/// The `Concurrency` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct Concurrency {
+    #[serde(
+        rename = "ReservedConcurrentExecutions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub reserved_concurrent_executions: Option<i32>,
+}
+
+/// The `CreateAliasRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct CreateAliasRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(
+        rename = "FunctionVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub function_version: Option<String>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(
+        rename = "RoutingConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub routing_config: Option<AliasRoutingConfiguration>,
+}
+
+impl Validate for CreateAliasRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 140 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 140",
+                );
+            }
+            if !RE_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if self.name.is_none() {
+            v.violation(
+                &Validator::at(at, "name"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_ALIAS.is_match(x) || RE_ALIAS_NOT_0.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)",
+                );
+            }
+        }
+        if self.function_version.is_none() {
+            v.violation(
+                &Validator::at(at, "functionVersion"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_version {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionVersion"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "functionVersion"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+            if !RE_VERSION_WITH_LATEST_PUBLISHED.is_match(x) {
+                v.violation(&Validator::at(at, "functionVersion"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\$LATEST(\\.PUBLISHED)?|[0-9]+)");
+            }
+        }
+        if let Some(x) = &self.description {
+            let x = x.as_str();
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "description"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+        }
+        if let Some(x) = &self.routing_config {
+            x.validate(v, &Validator::at(at, "routingConfig"));
+        }
+    }
+}
+
+impl CreateAliasRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `CreateFunctionRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct CreateFunctionRequest {
+    #[serde(
+        rename = "FunctionName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub function_name: Option<String>,
+    #[serde(rename = "Runtime", default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    #[serde(rename = "Role", default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(rename = "Handler", default, skip_serializing_if = "Option::is_none")]
+    pub handler: Option<String>,
+    #[serde(rename = "Code", default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<FunctionCode>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(rename = "Timeout", default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<i32>,
+    #[serde(
+        rename = "MemorySize",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub memory_size: Option<i32>,
+    #[serde(rename = "Publish", default, skip_serializing_if = "Option::is_none")]
+    pub publish: Option<bool>,
+    #[serde(rename = "PublishTo", default, skip_serializing_if = "Option::is_none")]
+    pub publish_to: Option<String>,
+    #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
+    pub vpc_config: Option<VpcConfig>,
+    #[serde(
+        rename = "PackageType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub package_type: Option<String>,
+    #[serde(
+        rename = "DeadLetterConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dead_letter_config: Option<DeadLetterConfig>,
+    #[serde(
+        rename = "Environment",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub environment: Option<Environment>,
+    #[serde(rename = "KMSKeyArn", default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_arn: Option<String>,
+    #[serde(
+        rename = "TracingConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tracing_config: Option<TracingConfig>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(rename = "Layers", default, skip_serializing_if = "Option::is_none")]
+    pub layers: Option<Vec<String>>,
+    #[serde(
+        rename = "FileSystemConfigs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub file_system_configs: Option<Vec<FileSystemConfig>>,
+    #[serde(
+        rename = "CodeSigningConfigArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code_signing_config_arn: Option<String>,
+    #[serde(
+        rename = "ImageConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub image_config: Option<ImageConfig>,
+    #[serde(
+        rename = "Architectures",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub architectures: Option<Vec<String>>,
+    #[serde(
+        rename = "EphemeralStorage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ephemeral_storage: Option<EphemeralStorage>,
+    #[serde(rename = "SnapStart", default, skip_serializing_if = "Option::is_none")]
+    pub snap_start: Option<SnapStart>,
+    #[serde(
+        rename = "LoggingConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub logging_config: Option<LoggingConfig>,
+    #[serde(
+        rename = "TenancyConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tenancy_config: Option<TenancyConfig>,
+    #[serde(
+        rename = "CapacityProviderConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity_provider_config: Option<CapacityProviderConfig>,
+    #[serde(
+        rename = "DurableConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub durable_config: Option<DurableConfig>,
+    #[serde(
+        rename = "RuntimeConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub runtime_config: Option<FunctionRuntimeConfig>,
+    #[serde(
+        rename = "AcceleratorConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub accelerator_config: Option<AcceleratorConfig>,
+}
+
+impl Validate for CreateFunctionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 140 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 140",
+                );
+            }
+            if !RE_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if let Some(x) = &self.runtime {
+            let x = x.as_str();
+            if ![
+                "nodejs",
+                "nodejs4.3",
+                "nodejs6.10",
+                "nodejs8.10",
+                "nodejs10.x",
+                "nodejs12.x",
+                "nodejs14.x",
+                "nodejs16.x",
+                "nodejs18.x",
+                "nodejs20.x",
+                "nodejs22.x",
+                "nodejs24.x",
+                "java8",
+                "java8.al2",
+                "java11",
+                "java17",
+                "java21",
+                "java25",
+                "python2.7",
+                "python3.6",
+                "python3.7",
+                "python3.8",
+                "python3.9",
+                "python3.10",
+                "python3.11",
+                "python3.12",
+                "python3.13",
+                "python3.14",
+                "dotnetcore1.0",
+                "dotnetcore2.0",
+                "dotnetcore2.1",
+                "dotnetcore3.1",
+                "dotnet6",
+                "dotnet8",
+                "dotnet10",
+                "nodejs4.3-edge",
+                "go1.x",
+                "ruby2.5",
+                "ruby2.7",
+                "ruby3.2",
+                "ruby3.3",
+                "ruby3.4",
+                "ruby4.0",
+                "provided",
+                "provided.al2",
+                "provided.al2023",
+                "nodejs26.x",
+                "python3.15",
+                "java8.al2023",
+                "java11.al2023",
+                "java17.al2023",
+                "custom",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "runtime"), &Validator::quote(x), "Member must satisfy enum value set: [nodejs, nodejs4.3, nodejs6.10, nodejs8.10, nodejs10.x, nodejs12.x, nodejs14.x, nodejs16.x, nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x, java8, java8.al2, java11, java17, java21, java25, python2.7, python3.6, python3.7, python3.8, python3.9, python3.10, python3.11, python3.12, python3.13, python3.14, dotnetcore1.0, dotnetcore2.0, dotnetcore2.1, dotnetcore3.1, dotnet6, dotnet8, dotnet10, nodejs4.3-edge, go1.x, ruby2.5, ruby2.7, ruby3.2, ruby3.3, ruby3.4, ruby4.0, provided, provided.al2, provided.al2023, nodejs26.x, python3.15, java8.al2023, java11.al2023, java17.al2023, custom]");
+            }
+        }
+        if self.role.is_none() {
+            v.violation(
+                &Validator::at(at, "role"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role {
+            let x = x.as_str();
+            if x.chars().count() > 10000 {
+                v.violation(
+                    &Validator::at(at, "role"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 10000",
+                );
+            }
+            if !RE_ROLE_ARN.is_match(x) {
+                v.violation(&Validator::at(at, "role"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
+            }
+        }
+        if let Some(x) = &self.handler {
+            let x = x.as_str();
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "handler"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_HANDLER.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "handler"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [^\\s]+",
+                );
+            }
+        }
+        if self.code.is_none() {
+            v.violation(
+                &Validator::at(at, "code"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.code {
+            x.validate(v, &Validator::at(at, "code"));
+        }
+        if let Some(x) = &self.description {
+            let x = x.as_str();
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "description"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+        }
+        if let Some(x) = &self.timeout {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "timeout"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 5400 as i64 {
+                v.violation(
+                    &Validator::at(at, "timeout"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 5400",
+                );
+            }
+        }
+        if let Some(x) = &self.memory_size {
+            let x = *x;
+            if (x as i64) < 128 as i64 {
+                v.violation(
+                    &Validator::at(at, "memorySize"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 128",
+                );
+            }
+            if (x as i64) > 32768 as i64 {
+                v.violation(
+                    &Validator::at(at, "memorySize"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 32768",
+                );
+            }
+        }
+        if let Some(x) = &self.publish_to {
+            let x = x.as_str();
+            if !["LATEST_PUBLISHED"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "publishTo"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [LATEST_PUBLISHED]",
+                );
+            }
+        }
+        if let Some(x) = &self.vpc_config {
+            x.validate(v, &Validator::at(at, "vpcConfig"));
+        }
+        if let Some(x) = &self.package_type {
+            let x = x.as_str();
+            if !["Zip", "Image"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "packageType"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [Zip, Image]",
+                );
+            }
+        }
+        if let Some(x) = &self.dead_letter_config {
+            x.validate(v, &Validator::at(at, "deadLetterConfig"));
+        }
+        if let Some(x) = &self.environment {
+            x.validate(v, &Validator::at(at, "environment"));
+        }
+        if let Some(x) = &self.kms_key_arn {
+            let x = x.as_str();
+            if x.chars().count() > 10000 {
+                v.violation(
+                    &Validator::at(at, "kMSKeyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 10000",
+                );
+            }
+            if !RE_KMS_KEY_ARN.is_match(x) {
+                v.violation(&Validator::at(at, "kMSKeyArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()");
+            }
+        }
+        if let Some(x) = &self.tracing_config {
+            x.validate(v, &Validator::at(at, "tracingConfig"));
+        }
+        if let Some(x) = &self.tags {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.keys().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 128
+                    && !failed.contains(&"Member must have length less than or equal to 128")
+                {
+                    failed.push("Member must have length less than or equal to 128");
+                }
+                if !RE_TAG_KEY.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)") { failed.push("Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)"); }
+            }
+            if !failed.is_empty() {
+                v.sensitive_violation(
+                    &Validator::at(at, "tags"),
+                    &format!("Map keys must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.values().map(String::as_str) {
+                if x.chars().count() > 256
+                    && !failed.contains(&"Member must have length less than or equal to 256")
+                {
+                    failed.push("Member must have length less than or equal to 256");
+                }
+                if !RE_TAG_VALUE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)") { failed.push("Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)"); }
+            }
+            if !failed.is_empty() {
+                v.sensitive_violation(
+                    &Validator::at(at, "tags"),
+                    &format!("Map value must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.layers {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 2048
+                    && !failed.contains(&"Member must have length less than or equal to 2048")
+                {
+                    failed.push("Member must have length less than or equal to 2048");
+                }
+                if !RE_LAYER_VERSION_ARN.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: ((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))") { failed.push("Member must satisfy regular expression pattern: ((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "layers"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.file_system_configs {
+            if x.len() > 1 {
+                v.violation(
+                    &Validator::at(at, "fileSystemConfigs"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 1",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!(
+                        "{}.{}.member",
+                        Validator::at(at, "fileSystemConfigs"),
+                        i + 1
+                    ),
+                );
+            }
+        }
+        if let Some(x) = &self.code_signing_config_arn {
+            let x = x.as_str();
+            if x.chars().count() > 200 {
+                v.violation(
+                    &Validator::at(at, "codeSigningConfigArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 200",
+                );
+            }
+            if !RE_CODE_SIGNING_CONFIG_ARN.is_match(x) {
+                v.violation(&Validator::at(at, "codeSigningConfigArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17}");
+            }
+        }
+        if let Some(x) = &self.image_config {
+            x.validate(v, &Validator::at(at, "imageConfig"));
+        }
+        if let Some(x) = &self.architectures {
+            if x.len() < 1 {
+                v.violation(
+                    &Validator::at(at, "architectures"),
+                    &Validator::render_strings(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 1 {
+                v.violation(
+                    &Validator::at(at, "architectures"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 1",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if !["x86_64", "arm64"].contains(&x)
+                    && !failed.contains(&"Member must satisfy enum value set: [x86_64, arm64]")
+                {
+                    failed.push("Member must satisfy enum value set: [x86_64, arm64]");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "architectures"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.ephemeral_storage {
+            x.validate(v, &Validator::at(at, "ephemeralStorage"));
+        }
+        if let Some(x) = &self.snap_start {
+            x.validate(v, &Validator::at(at, "snapStart"));
+        }
+        if let Some(x) = &self.logging_config {
+            x.validate(v, &Validator::at(at, "loggingConfig"));
+        }
+        if let Some(x) = &self.tenancy_config {
+            x.validate(v, &Validator::at(at, "tenancyConfig"));
+        }
+        if let Some(x) = &self.capacity_provider_config {
+            x.validate(v, &Validator::at(at, "capacityProviderConfig"));
+        }
+        if let Some(x) = &self.durable_config {
+            x.validate(v, &Validator::at(at, "durableConfig"));
+        }
+        if let Some(x) = &self.runtime_config {
+            x.validate(v, &Validator::at(at, "runtimeConfig"));
+        }
+        if let Some(x) = &self.accelerator_config {
+            x.validate(v, &Validator::at(at, "acceleratorConfig"));
+        }
+    }
+}
+
+/// The `DeadLetterConfig` shape.
+#[derive(Clone, Default, Debug, Deserialize, Serialize)]
+pub struct DeadLetterConfig {
+    #[serde(rename = "TargetArn", default, skip_serializing_if = "Option::is_none")]
+    pub target_arn: Option<String>,
+}
+
+impl Validate for DeadLetterConfig {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.target_arn {
+            let x = x.as_str();
+            if x.chars().count() > 10000 {
+                v.violation(
+                    &Validator::at(at, "targetArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 10000",
+                );
+            }
+            if !RE_RESOURCE_ARN.is_match(x) {
+                v.violation(&Validator::at(at, "targetArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()");
+            }
+        }
+    }
+}
+
+/// The `DeleteAliasRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct DeleteAliasRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub name: Option<String>,
+}
+
+impl Validate for DeleteAliasRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 140 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 140",
+                );
+            }
+            if !RE_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if self.name.is_none() {
+            v.violation(
+                &Validator::at(at, "name"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_ALIAS.is_match(x) || RE_ALIAS_NOT_0.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)",
+                );
+            }
+        }
+    }
+}
+
+impl DeleteAliasRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.name = http.label("Name").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `DeleteFunctionRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct DeleteFunctionRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub qualifier: Option<String>,
+}
+
+impl Validate for DeleteFunctionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_NAMESPACED_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if let Some(x) = &self.qualifier {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "qualifier"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "qualifier"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER.is_match(x) {
+                v.violation(&Validator::at(at, "qualifier"), &Validator::quote(x), "Member must satisfy regular expression pattern: \\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+");
+            }
+        }
+    }
+}
+
+impl DeleteFunctionRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.qualifier = http.query("Qualifier").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `DeleteFunctionResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct DeleteFunctionResponse {
+    #[serde(skip)]
+    pub status_code: Option<i32>,
+}
+
+/// The `DurableConfig` shape.
+#[derive(Clone, Default, Debug, Deserialize, Serialize)]
+pub struct DurableConfig {
+    #[serde(rename = "KMSKeyArn", default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_arn: Option<String>,
+    #[serde(
+        rename = "RetentionPeriodInDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retention_period_in_days: Option<i32>,
+    #[serde(
+        rename = "ExecutionTimeout",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub execution_timeout: Option<i32>,
+}
+
+impl Validate for DurableConfig {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.kms_key_arn {
+            let x = x.as_str();
+            if x.chars().count() > 10000 {
+                v.violation(
+                    &Validator::at(at, "kMSKeyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 10000",
+                );
+            }
+            if !RE_KMS_KEY_ARN.is_match(x) {
+                v.violation(&Validator::at(at, "kMSKeyArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()");
+            }
+        }
+        if let Some(x) = &self.retention_period_in_days {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "retentionPeriodInDays"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 90 as i64 {
+                v.violation(
+                    &Validator::at(at, "retentionPeriodInDays"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 90",
+                );
+            }
+        }
+        if let Some(x) = &self.execution_timeout {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "executionTimeout"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 31622400 as i64 {
+                v.violation(
+                    &Validator::at(at, "executionTimeout"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 31622400",
+                );
+            }
+        }
+    }
+}
+
+/// The `Environment` shape.
+#[derive(Clone, Default, Deserialize)]
+pub struct Environment {
+    #[serde(rename = "Variables", default, skip_serializing_if = "Option::is_none")]
+    pub variables: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Environment")
+            .field(
+                "variables",
+                &self.variables.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .finish()
+    }
+}
+
+impl Validate for Environment {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.variables {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.keys().map(String::as_str) {
+                if !RE_ENVIRONMENT_VARIABLE_NAME.is_match(x)
+                    && !failed.contains(
+                        &"Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+",
+                    )
+                {
+                    failed.push(
+                        "Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+",
+                    );
+                }
+            }
+            if !failed.is_empty() {
+                v.sensitive_violation(
+                    &Validator::at(at, "variables"),
+                    &format!("Map keys must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+/// The `EnvironmentError` shape.
+#[derive(Clone, Default, Serialize)]
+pub struct EnvironmentError {
+    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl std::fmt::Debug for EnvironmentError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvironmentError")
+            .field("error_code", &self.error_code)
+            .field(
+                "message",
+                &self.message.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .finish()
+    }
+}
+
+/// The `EnvironmentResponse` shape.
+#[derive(Clone, Default, Serialize)]
+pub struct EnvironmentResponse {
+    #[serde(rename = "Variables", default, skip_serializing_if = "Option::is_none")]
+    pub variables: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<EnvironmentError>,
+}
+
+impl std::fmt::Debug for EnvironmentResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvironmentResponse")
+            .field(
+                "variables",
+                &self.variables.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+/// The `EphemeralStorage` shape.
+#[derive(Clone, Default, Debug, Deserialize, Serialize)]
+pub struct EphemeralStorage {
+    #[serde(rename = "Size", default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<i32>,
+}
+
+impl Validate for EphemeralStorage {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.size.is_none() {
+            v.violation(
+                &Validator::at(at, "size"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.size {
+            let x = *x;
+            if (x as i64) < 512 as i64 {
+                v.violation(
+                    &Validator::at(at, "size"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 512",
+                );
+            }
+            if (x as i64) > 32768 as i64 {
+                v.violation(
+                    &Validator::at(at, "size"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 32768",
+                );
+            }
+        }
+    }
+}
+
+/// The `FileSystemConfig` shape.
+#[derive(Clone, Default, Debug, Deserialize, Serialize)]
+pub struct FileSystemConfig {
+    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(
+        rename = "LocalMountPath",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub local_mount_path: Option<String>,
+    #[serde(
+        rename = "S3FilesConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub s3_files_config: Option<S3FilesConfig>,
+}
+
+impl Validate for FileSystemConfig {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.arn.is_none() {
+            v.violation(&Validator::at(at, "arn"), "null", "Member must not be null");
+        }
+        if let Some(x) = &self.arn {
+            let x = x.as_str();
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "arn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_FILE_SYSTEM_ARN.is_match(x) {
+                v.violation(&Validator::at(at, "arn"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}");
+            }
+        }
+        if self.local_mount_path.is_none() {
+            v.violation(
+                &Validator::at(at, "localMountPath"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.local_mount_path {
+            let x = x.as_str();
+            if x.chars().count() > 160 {
+                v.violation(
+                    &Validator::at(at, "localMountPath"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 160",
+                );
+            }
+            if !RE_LOCAL_MOUNT_PATH.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "localMountPath"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: /mnt/[a-zA-Z0-9-_.]+",
+                );
+            }
+        }
+        if let Some(x) = &self.s3_files_config {
+            x.validate(v, &Validator::at(at, "s3FilesConfig"));
+        }
+    }
+}
+
+/// The `FunctionCode` shape.
+#[derive(Clone, Default, Deserialize)]
+pub struct FunctionCode {
+    #[serde(rename = "ZipFile", default, skip_serializing_if = "Option::is_none")]
+    pub zip_file: Option<String>,
+    #[serde(rename = "S3Bucket", default, skip_serializing_if = "Option::is_none")]
+    pub s3_bucket: Option<String>,
+    #[serde(rename = "S3Key", default, skip_serializing_if = "Option::is_none")]
+    pub s3_key: Option<String>,
+    #[serde(
+        rename = "S3ObjectVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub s3_object_version: Option<String>,
+    #[serde(
+        rename = "S3ObjectStorageMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub s3_object_storage_mode: Option<String>,
+    #[serde(rename = "ImageUri", default, skip_serializing_if = "Option::is_none")]
+    pub image_uri: Option<String>,
+    #[serde(
+        rename = "SourceKMSKeyArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_kms_key_arn: Option<String>,
+}
+
+impl std::fmt::Debug for FunctionCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FunctionCode")
+            .field(
+                "zip_file",
+                &self.zip_file.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .field("s3_bucket", &self.s3_bucket)
+            .field("s3_key", &self.s3_key)
+            .field("s3_object_version", &self.s3_object_version)
+            .field("s3_object_storage_mode", &self.s3_object_storage_mode)
+            .field("image_uri", &self.image_uri)
+            .field("source_kms_key_arn", &self.source_kms_key_arn)
+            .finish()
+    }
+}
+
+impl Validate for FunctionCode {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.s3_bucket {
+            let x = x.as_str();
+            if x.chars().count() < 3 {
+                v.violation(
+                    &Validator::at(at, "s3Bucket"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 3",
+                );
+            }
+            if x.chars().count() > 63 {
+                v.violation(
+                    &Validator::at(at, "s3Bucket"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 63",
+                );
+            }
+            if !RE_S3_BUCKET.is_match(x) || RE_S3_BUCKET_NOT_0.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "s3Bucket"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [0-9A-Za-z\\.\\-_]*(?<!\\.)",
+                );
+            }
+        }
+        if let Some(x) = &self.s3_key {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "s3Key"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "s3Key"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+            if !RE_S3_KEY.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "s3Key"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: .*",
+                );
+            }
+        }
+        if let Some(x) = &self.s3_object_version {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "s3ObjectVersion"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "s3ObjectVersion"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+            if !RE_S3_OBJECT_VERSION.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "s3ObjectVersion"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: .*",
+                );
+            }
+        }
+        if let Some(x) = &self.s3_object_storage_mode {
+            let x = x.as_str();
+            if !["COPY", "REFERENCE"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "s3ObjectStorageMode"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [COPY, REFERENCE]",
+                );
+            }
+        }
+        if let Some(x) = &self.source_kms_key_arn {
+            let x = x.as_str();
+            if x.chars().count() > 10000 {
+                v.violation(
+                    &Validator::at(at, "sourceKMSKeyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 10000",
+                );
+            }
+            if !RE_KMS_KEY_ARN.is_match(x) {
+                v.violation(&Validator::at(at, "sourceKMSKeyArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()");
+            }
+        }
+    }
+}
+
+/// The `FunctionCodeLocation` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct FunctionCodeLocation {
+    #[serde(
+        rename = "RepositoryType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub repository_type: Option<String>,
+    #[serde(rename = "Location", default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(rename = "ImageUri", default, skip_serializing_if = "Option::is_none")]
+    pub image_uri: Option<String>,
+    #[serde(
+        rename = "ResolvedImageUri",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resolved_image_uri: Option<String>,
+    #[serde(
+        rename = "ResolvedS3Object",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resolved_s3_object: Option<ResolvedS3Object>,
+    #[serde(
+        rename = "SourceKMSKeyArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_kms_key_arn: Option<String>,
+    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<FunctionCodeLocationError>,
+}
+
+/// The `FunctionCodeLocationError` shape.
+#[derive(Clone, Default, Serialize)]
+pub struct FunctionCodeLocationError {
+    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl std::fmt::Debug for FunctionCodeLocationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FunctionCodeLocationError")
+            .field("error_code", &self.error_code)
+            .field(
+                "message",
+                &self.message.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .finish()
+    }
+}
+
+/// The `FunctionConfiguration` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct FunctionConfiguration {
+    #[serde(
+        rename = "FunctionName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub function_name: Option<String>,
+    #[serde(
+        rename = "FunctionArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub function_arn: Option<String>,
+    #[serde(rename = "Runtime", default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    #[serde(rename = "Role", default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(rename = "Handler", default, skip_serializing_if = "Option::is_none")]
+    pub handler: Option<String>,
+    #[serde(rename = "CodeSize", default, skip_serializing_if = "Option::is_none")]
+    pub code_size: Option<i64>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(rename = "Timeout", default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<i32>,
+    #[serde(
+        rename = "MemorySize",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub memory_size: Option<i32>,
+    #[serde(
+        rename = "LastModified",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_modified: Option<String>,
+    #[serde(
+        rename = "CodeSha256",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code_sha256: Option<String>,
+    #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
+    pub vpc_config: Option<VpcConfigResponse>,
+    #[serde(
+        rename = "DeadLetterConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dead_letter_config: Option<DeadLetterConfig>,
+    #[serde(
+        rename = "Environment",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub environment: Option<EnvironmentResponse>,
+    #[serde(rename = "KMSKeyArn", default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_arn: Option<String>,
+    #[serde(
+        rename = "TracingConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tracing_config: Option<TracingConfigResponse>,
+    #[serde(rename = "MasterArn", default, skip_serializing_if = "Option::is_none")]
+    pub master_arn: Option<String>,
+    #[serde(
+        rename = "RevisionId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub revision_id: Option<String>,
+    #[serde(rename = "Layers", default, skip_serializing_if = "Option::is_none")]
+    pub layers: Option<Vec<Layer>>,
+    #[serde(rename = "State", default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(
+        rename = "StateReason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub state_reason: Option<String>,
+    #[serde(
+        rename = "StateReasonCode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub state_reason_code: Option<String>,
+    #[serde(
+        rename = "LastUpdateStatus",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_update_status: Option<String>,
+    #[serde(
+        rename = "LastUpdateStatusReason",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_update_status_reason: Option<String>,
+    #[serde(
+        rename = "LastUpdateStatusReasonCode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_update_status_reason_code: Option<String>,
+    #[serde(
+        rename = "FileSystemConfigs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub file_system_configs: Option<Vec<FileSystemConfig>>,
+    #[serde(
+        rename = "SigningProfileVersionArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signing_profile_version_arn: Option<String>,
+    #[serde(
+        rename = "SigningJobArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signing_job_arn: Option<String>,
+    #[serde(
+        rename = "PackageType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub package_type: Option<String>,
+    #[serde(
+        rename = "ImageConfigResponse",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub image_config_response: Option<ImageConfigResponse>,
+    #[serde(
+        rename = "Architectures",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub architectures: Option<Vec<String>>,
+    #[serde(
+        rename = "EphemeralStorage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ephemeral_storage: Option<EphemeralStorage>,
+    #[serde(rename = "SnapStart", default, skip_serializing_if = "Option::is_none")]
+    pub snap_start: Option<SnapStartResponse>,
+    #[serde(
+        rename = "RuntimeVersionConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub runtime_version_config: Option<RuntimeVersionConfig>,
+    #[serde(
+        rename = "LoggingConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub logging_config: Option<LoggingConfig>,
+    #[serde(
+        rename = "TenancyConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tenancy_config: Option<TenancyConfig>,
+    #[serde(
+        rename = "CapacityProviderConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity_provider_config: Option<CapacityProviderConfig>,
+    #[serde(
+        rename = "ConfigSha256",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub config_sha256: Option<String>,
+    #[serde(
+        rename = "DurableConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub durable_config: Option<DurableConfig>,
+    #[serde(
+        rename = "RuntimeConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub runtime_config: Option<FunctionRuntimeConfig>,
+    #[serde(
+        rename = "AcceleratorConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub accelerator_config: Option<AcceleratorConfig>,
+}
+
+/// The `FunctionRuntimeConfig` shape.
+#[derive(Clone, Default, Debug, Deserialize, Serialize)]
+pub struct FunctionRuntimeConfig {
+    #[serde(
+        rename = "RuntimeArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub runtime_arn: Option<String>,
+    #[serde(
+        rename = "RuntimeAlias",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub runtime_alias: Option<String>,
+}
+
+impl Validate for FunctionRuntimeConfig {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.runtime_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "runtimeArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.runtime_arn {
+            let x = x.as_str();
+            if x.chars().count() < 48 {
+                v.violation(
+                    &Validator::at(at, "runtimeArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 48",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "runtimeArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+            if !RE_FUNCTION_RUNTIME_ARN.is_match(x) {
+                v.violation(&Validator::at(at, "runtimeArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:[a-z-]+:lambda:[a-z0-9-]+:\\d{12}:runtime/.+");
+            }
+        }
+        if self.runtime_alias.is_none() {
+            v.violation(
+                &Validator::at(at, "runtimeAlias"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.runtime_alias {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "runtimeAlias"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "runtimeAlias"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+        }
+    }
+}
+
+/// The `GetAliasRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct GetAliasRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub name: Option<String>,
+}
+
+impl Validate for GetAliasRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 140 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 140",
+                );
+            }
+            if !RE_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if self.name.is_none() {
+            v.violation(
+                &Validator::at(at, "name"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_ALIAS.is_match(x) || RE_ALIAS_NOT_0.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)",
+                );
+            }
+        }
+    }
+}
+
+impl GetAliasRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.name = http.label("Name").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `GetFunctionConfigurationRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct GetFunctionConfigurationRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub qualifier: Option<String>,
+}
+
+impl Validate for GetFunctionConfigurationRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_NAMESPACED_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if let Some(x) = &self.qualifier {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "qualifier"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "qualifier"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER.is_match(x) {
+                v.violation(&Validator::at(at, "qualifier"), &Validator::quote(x), "Member must satisfy regular expression pattern: \\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+");
+            }
+        }
+    }
+}
+
+impl GetFunctionConfigurationRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.qualifier = http.query("Qualifier").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `GetFunctionRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct GetFunctionRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub qualifier: Option<String>,
+}
+
+impl Validate for GetFunctionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_NAMESPACED_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if let Some(x) = &self.qualifier {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "qualifier"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "qualifier"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER.is_match(x) {
+                v.violation(&Validator::at(at, "qualifier"), &Validator::quote(x), "Member must satisfy regular expression pattern: \\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+");
+            }
+        }
+    }
+}
+
+impl GetFunctionRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.qualifier = http.query("Qualifier").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `GetFunctionResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetFunctionResponse {
+    #[serde(
+        rename = "Configuration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub configuration: Option<FunctionConfiguration>,
+    #[serde(rename = "Code", default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<FunctionCodeLocation>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(rename = "TagsError", default, skip_serializing_if = "Option::is_none")]
+    pub tags_error: Option<TagsError>,
+    #[serde(
+        rename = "Concurrency",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub concurrency: Option<Concurrency>,
+}
+
+/// The `ImageConfig` shape.
+#[derive(Clone, Default, Debug, Deserialize, Serialize)]
+pub struct ImageConfig {
+    #[serde(
+        rename = "EntryPoint",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub entry_point: Option<Vec<String>>,
+    #[serde(rename = "Command", default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    #[serde(
+        rename = "WorkingDirectory",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub working_directory: Option<String>,
+}
+
+impl Validate for ImageConfig {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.entry_point {
+            if x.len() > 1500 {
+                v.violation(
+                    &Validator::at(at, "entryPoint"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 1500",
+                );
+            }
+        }
+        if let Some(x) = &self.command {
+            if x.len() > 1500 {
+                v.violation(
+                    &Validator::at(at, "command"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 1500",
+                );
+            }
+        }
+        if let Some(x) = &self.working_directory {
+            let x = x.as_str();
+            if x.chars().count() > 1000 {
+                v.violation(
+                    &Validator::at(at, "workingDirectory"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+/// The `ImageConfigError` shape.
+#[derive(Clone, Default, Serialize)]
+pub struct ImageConfigError {
+    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl std::fmt::Debug for ImageConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImageConfigError")
+            .field("error_code", &self.error_code)
+            .field(
+                "message",
+                &self.message.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .finish()
+    }
+}
+
+/// The `ImageConfigResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ImageConfigResponse {
+    #[serde(
+        rename = "ImageConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub image_config: Option<ImageConfig>,
+    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ImageConfigError>,
+}
+
+/// The `InvocationRequest` shape.
+#[derive(Clone, Default, Deserialize)]
+pub struct InvocationRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub invocation_type: Option<String>,
+    #[serde(skip)]
+    pub log_type: Option<String>,
+    #[serde(skip)]
+    pub client_context: Option<String>,
+    #[serde(skip)]
+    pub durable_execution_name: Option<String>,
+    #[serde(skip)]
+    pub payload: Option<String>,
+    #[serde(skip)]
+    pub qualifier: Option<String>,
+    #[serde(skip)]
+    pub tenant_id: Option<String>,
+}
+
+impl std::fmt::Debug for InvocationRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvocationRequest")
+            .field("function_name", &self.function_name)
+            .field("invocation_type", &self.invocation_type)
+            .field("log_type", &self.log_type)
+            .field("client_context", &self.client_context)
+            .field("durable_execution_name", &self.durable_execution_name)
+            .field(
+                "payload",
+                &self.payload.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .field("qualifier", &self.qualifier)
+            .field("tenant_id", &self.tenant_id)
+            .finish()
+    }
+}
+
+impl Validate for InvocationRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_NAMESPACED_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if let Some(x) = &self.invocation_type {
+            let x = x.as_str();
+            if !["Event", "RequestResponse", "DryRun"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "invocationType"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [Event, RequestResponse, DryRun]",
+                );
+            }
+        }
+        if let Some(x) = &self.log_type {
+            let x = x.as_str();
+            if !["None", "Tail"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "logType"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [None, Tail]",
+                );
+            }
+        }
+        if let Some(x) = &self.durable_execution_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "durableExecutionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "durableExecutionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_DURABLE_EXECUTION_NAME.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "durableExecutionName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+",
+                );
+            }
+        }
+        if let Some(x) = &self.qualifier {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "qualifier"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "qualifier"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER.is_match(x) {
+                v.violation(&Validator::at(at, "qualifier"), &Validator::quote(x), "Member must satisfy regular expression pattern: \\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+");
+            }
+        }
+        if let Some(x) = &self.tenant_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "tenantId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "tenantId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_TENANT_ID.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "tenantId"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [a-zA-Z0-9\\._:\\/=+\\-@ ]+",
+                );
+            }
+        }
+    }
+}
+
+impl InvocationRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.invocation_type = http.header("X-Amz-Invocation-Type").map(str::to_owned);
+        self.log_type = http.header("X-Amz-Log-Type").map(str::to_owned);
+        self.client_context = http.header("X-Amz-Client-Context").map(str::to_owned);
+        self.durable_execution_name = http
+            .header("X-Amz-Durable-Execution-Name")
+            .map(str::to_owned);
+        self.qualifier = http.query("Qualifier").map(str::to_owned);
+        self.tenant_id = http.header("X-Amz-Tenant-Id").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `InvocationResponse` shape.
+#[derive(Clone, Default, Serialize)]
+pub struct InvocationResponse {
+    #[serde(skip)]
+    pub status_code: Option<i32>,
+    #[serde(skip)]
+    pub function_error: Option<String>,
+    #[serde(skip)]
+    pub log_result: Option<String>,
+    #[serde(skip)]
+    pub payload: Option<String>,
+    #[serde(skip)]
+    pub executed_version: Option<String>,
+    #[serde(skip)]
+    pub durable_execution_arn: Option<String>,
+}
+
+impl std::fmt::Debug for InvocationResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvocationResponse")
+            .field("status_code", &self.status_code)
+            .field("function_error", &self.function_error)
+            .field("log_result", &self.log_result)
+            .field(
+                "payload",
+                &self.payload.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .field("executed_version", &self.executed_version)
+            .field("durable_execution_arn", &self.durable_execution_arn)
+            .finish()
+    }
+}
+
+/// The `LambdaManagedInstancesCapacityProviderConfig` shape.
+#[derive(Clone, Default, Debug, Deserialize, Serialize)]
+pub struct LambdaManagedInstancesCapacityProviderConfig {
+    #[serde(
+        rename = "CapacityProviderArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity_provider_arn: Option<String>,
+    #[serde(
+        rename = "PerExecutionEnvironmentMaxConcurrency",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub per_execution_environment_max_concurrency: Option<i32>,
+    #[serde(
+        rename = "ExecutionEnvironmentMemoryGiBPerVCpu",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub execution_environment_memory_gi_b_per_v_cpu: Option<f64>,
+}
+
+impl Validate for LambdaManagedInstancesCapacityProviderConfig {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.capacity_provider_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "capacityProviderArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.capacity_provider_arn {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "capacityProviderArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 140 {
+                v.violation(
+                    &Validator::at(at, "capacityProviderArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 140",
+                );
+            }
+            if !RE_CAPACITY_PROVIDER_ARN.is_match(x) {
+                v.violation(&Validator::at(at, "capacityProviderArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+");
+            }
+        }
+        if let Some(x) = &self.per_execution_environment_max_concurrency {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "perExecutionEnvironmentMaxConcurrency"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1600 as i64 {
+                v.violation(
+                    &Validator::at(at, "perExecutionEnvironmentMaxConcurrency"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1600",
+                );
+            }
+        }
+        if let Some(x) = &self.execution_environment_memory_gi_b_per_v_cpu {
+            let x = *x;
+            if (x as f64) < 2.0 as f64 {
+                v.violation(
+                    &Validator::at(at, "executionEnvironmentMemoryGiBPerVCpu"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 2.0",
+                );
+            }
+            if (x as f64) > 8.0 as f64 {
+                v.violation(
+                    &Validator::at(at, "executionEnvironmentMemoryGiBPerVCpu"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 8.0",
+                );
+            }
+        }
+    }
+}
+
+/// The `Layer` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct Layer {
+    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "CodeSize", default, skip_serializing_if = "Option::is_none")]
+    pub code_size: Option<i64>,
+    #[serde(
+        rename = "SigningProfileVersionArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signing_profile_version_arn: Option<String>,
+    #[serde(
+        rename = "SigningJobArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signing_job_arn: Option<String>,
+}
+
+/// The `ListAliasesRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ListAliasesRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub function_version: Option<String>,
+    #[serde(skip)]
+    pub marker: Option<String>,
+    #[serde(skip)]
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListAliasesRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 140 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 140",
+                );
+            }
+            if !RE_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if let Some(x) = &self.function_version {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionVersion"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "functionVersion"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+            if !RE_VERSION_WITH_LATEST_PUBLISHED.is_match(x) {
+                v.violation(&Validator::at(at, "functionVersion"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\$LATEST(\\.PUBLISHED)?|[0-9]+)");
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 10000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 10000",
+                );
+            }
+        }
+    }
+}
+
+impl ListAliasesRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.function_version = http.query("FunctionVersion").map(str::to_owned);
+        self.marker = http.query("Marker").map(str::to_owned);
+        self.max_items = http.parsed_query("MaxItems")?;
+        Ok(())
+    }
+}
+
+/// The `ListAliasesResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListAliasesResponse {
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_marker: Option<String>,
+    #[serde(rename = "Aliases", default, skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<Vec<AliasConfiguration>>,
+}
+
+/// The `ListFunctionsRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ListFunctionsRequest {
+    #[serde(skip)]
+    pub master_region: Option<String>,
+    #[serde(skip)]
+    pub function_version: Option<String>,
+    #[serde(skip)]
+    pub marker: Option<String>,
+    #[serde(skip)]
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListFunctionsRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.master_region {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "masterRegion"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 50 {
+                v.violation(
+                    &Validator::at(at, "masterRegion"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            if !RE_MASTER_REGION.is_match(x) {
+                v.violation(&Validator::at(at, "masterRegion"), &Validator::quote(x), "Member must satisfy regular expression pattern: ALL|(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}");
+            }
+        }
+        if let Some(x) = &self.function_version {
+            let x = x.as_str();
+            if !["ALL"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "functionVersion"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [ALL]",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 10000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 10000",
+                );
+            }
+        }
+    }
+}
+
+impl ListFunctionsRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.master_region = http.query("MasterRegion").map(str::to_owned);
+        self.function_version = http.query("FunctionVersion").map(str::to_owned);
+        self.marker = http.query("Marker").map(str::to_owned);
+        self.max_items = http.parsed_query("MaxItems")?;
+        Ok(())
+    }
+}
+
+/// The `ListFunctionsResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListFunctionsResponse {
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_marker: Option<String>,
+    #[serde(rename = "Functions", default, skip_serializing_if = "Option::is_none")]
+    pub functions: Option<Vec<FunctionConfiguration>>,
+}
+
+/// The `ListVersionsByFunctionRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ListVersionsByFunctionRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub marker: Option<String>,
+    #[serde(skip)]
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListVersionsByFunctionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_NAMESPACED_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 10000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 10000",
+                );
+            }
+        }
+    }
+}
+
+impl ListVersionsByFunctionRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.marker = http.query("Marker").map(str::to_owned);
+        self.max_items = http.parsed_query("MaxItems")?;
+        Ok(())
+    }
+}
+
+/// The `ListVersionsByFunctionResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListVersionsByFunctionResponse {
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_marker: Option<String>,
+    #[serde(rename = "Versions", default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Vec<FunctionConfiguration>>,
+}
+
+/// The `LoggingConfig` shape.
+#[derive(Clone, Default, Debug, Deserialize, Serialize)]
+pub struct LoggingConfig {
+    #[serde(rename = "LogFormat", default, skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+    #[serde(
+        rename = "ApplicationLogLevel",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub application_log_level: Option<String>,
+    #[serde(
+        rename = "SystemLogLevel",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub system_log_level: Option<String>,
+    #[serde(rename = "LogGroup", default, skip_serializing_if = "Option::is_none")]
+    pub log_group: Option<String>,
+}
+
+impl Validate for LoggingConfig {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.log_format {
+            let x = x.as_str();
+            if !["JSON", "Text"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "logFormat"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [JSON, Text]",
+                );
+            }
+        }
+        if let Some(x) = &self.application_log_level {
+            let x = x.as_str();
+            if !["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "applicationLogLevel"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [TRACE, DEBUG, INFO, WARN, ERROR, FATAL]",
+                );
+            }
+        }
+        if let Some(x) = &self.system_log_level {
+            let x = x.as_str();
+            if !["DEBUG", "INFO", "WARN"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "systemLogLevel"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [DEBUG, INFO, WARN]",
+                );
+            }
+        }
+        if let Some(x) = &self.log_group {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "logGroup"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 512 {
+                v.violation(
+                    &Validator::at(at, "logGroup"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 512",
+                );
+            }
+            if !RE_LOG_GROUP.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "logGroup"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+",
+                );
+            }
+        }
+    }
+}
+
+/// The `PublishVersionRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct PublishVersionRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(
+        rename = "CodeSha256",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code_sha256: Option<String>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(
+        rename = "RevisionId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub revision_id: Option<String>,
+    #[serde(rename = "PublishTo", default, skip_serializing_if = "Option::is_none")]
+    pub publish_to: Option<String>,
+}
+
+impl Validate for PublishVersionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 140 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 140",
+                );
+            }
+            if !RE_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if let Some(x) = &self.description {
+            let x = x.as_str();
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "description"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+        }
+        if let Some(x) = &self.publish_to {
+            let x = x.as_str();
+            if !["LATEST_PUBLISHED"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "publishTo"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [LATEST_PUBLISHED]",
+                );
+            }
+        }
+    }
+}
+
+impl PublishVersionRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `ResolvedS3Object` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ResolvedS3Object {
+    #[serde(rename = "S3Bucket", default, skip_serializing_if = "Option::is_none")]
+    pub s3_bucket: Option<String>,
+    #[serde(rename = "S3Key", default, skip_serializing_if = "Option::is_none")]
+    pub s3_key: Option<String>,
+    #[serde(
+        rename = "S3ObjectVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub s3_object_version: Option<String>,
+}
+
+/// The `RuntimeVersionConfig` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct RuntimeVersionConfig {
+    #[serde(
+        rename = "RuntimeVersionArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub runtime_version_arn: Option<String>,
+    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<RuntimeVersionError>,
+}
+
+/// The `RuntimeVersionError` shape.
+#[derive(Clone, Default, Serialize)]
+pub struct RuntimeVersionError {
+    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl std::fmt::Debug for RuntimeVersionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuntimeVersionError")
+            .field("error_code", &self.error_code)
+            .field(
+                "message",
+                &self.message.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .finish()
+    }
+}
+
+/// The `S3FilesConfig` shape.
+#[derive(Clone, Default, Debug, Deserialize, Serialize)]
+pub struct S3FilesConfig {
+    #[serde(
+        rename = "DirectS3Read",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub direct_s3_read: Option<String>,
+}
+
+impl Validate for S3FilesConfig {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.direct_s3_read {
+            let x = x.as_str();
+            if !["ENABLED", "DISABLED", "AUTO"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "directS3Read"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [ENABLED, DISABLED, AUTO]",
+                );
+            }
+        }
+    }
+}
+
+/// The `SnapStart` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct SnapStart {
+    #[serde(rename = "ApplyOn", default, skip_serializing_if = "Option::is_none")]
+    pub apply_on: Option<String>,
+}
+
+impl Validate for SnapStart {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.apply_on {
+            let x = x.as_str();
+            if !["PublishedVersions", "None"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "applyOn"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [PublishedVersions, None]",
+                );
+            }
+        }
+    }
+}
+
+/// The `SnapStartResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct SnapStartResponse {
+    #[serde(rename = "ApplyOn", default, skip_serializing_if = "Option::is_none")]
+    pub apply_on: Option<String>,
+    #[serde(
+        rename = "OptimizationStatus",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub optimization_status: Option<String>,
+}
+
+/// The `TagsError` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct TagsError {
+    #[serde(rename = "ErrorCode", default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// The `TenancyConfig` shape.
+#[derive(Clone, Default, Debug, Deserialize, Serialize)]
+pub struct TenancyConfig {
+    #[serde(
+        rename = "TenantIsolationMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tenant_isolation_mode: Option<String>,
+}
+
+impl Validate for TenancyConfig {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.tenant_isolation_mode.is_none() {
+            v.violation(
+                &Validator::at(at, "tenantIsolationMode"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.tenant_isolation_mode {
+            let x = x.as_str();
+            if !["PER_TENANT"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "tenantIsolationMode"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [PER_TENANT]",
+                );
+            }
+        }
+    }
+}
+
+/// The `TracingConfig` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct TracingConfig {
+    #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+}
+
+impl Validate for TracingConfig {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.mode {
+            let x = x.as_str();
+            if !["Active", "PassThrough"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "mode"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [Active, PassThrough]",
+                );
+            }
+        }
+    }
+}
+
+/// The `TracingConfigResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct TracingConfigResponse {
+    #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+}
+
+/// The `UpdateAliasRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct UpdateAliasRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(skip)]
+    pub name: Option<String>,
+    #[serde(
+        rename = "FunctionVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub function_version: Option<String>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(
+        rename = "RoutingConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub routing_config: Option<AliasRoutingConfiguration>,
+    #[serde(
+        rename = "RevisionId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub revision_id: Option<String>,
+}
+
+impl Validate for UpdateAliasRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 140 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 140",
+                );
+            }
+            if !RE_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if self.name.is_none() {
+            v.violation(
+                &Validator::at(at, "name"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_ALIAS.is_match(x) || RE_ALIAS_NOT_0.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)",
+                );
+            }
+        }
+        if let Some(x) = &self.function_version {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionVersion"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "functionVersion"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+            if !RE_VERSION_WITH_LATEST_PUBLISHED.is_match(x) {
+                v.violation(&Validator::at(at, "functionVersion"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\$LATEST(\\.PUBLISHED)?|[0-9]+)");
+            }
+        }
+        if let Some(x) = &self.description {
+            let x = x.as_str();
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "description"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+        }
+        if let Some(x) = &self.routing_config {
+            x.validate(v, &Validator::at(at, "routingConfig"));
+        }
+    }
+}
+
+impl UpdateAliasRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        self.name = http.label("Name").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `UpdateFunctionCodeRequest` shape.
+#[derive(Clone, Default, Deserialize)]
+pub struct UpdateFunctionCodeRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(rename = "ZipFile", default, skip_serializing_if = "Option::is_none")]
+    pub zip_file: Option<String>,
+    #[serde(rename = "S3Bucket", default, skip_serializing_if = "Option::is_none")]
+    pub s3_bucket: Option<String>,
+    #[serde(rename = "S3Key", default, skip_serializing_if = "Option::is_none")]
+    pub s3_key: Option<String>,
+    #[serde(
+        rename = "S3ObjectVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub s3_object_version: Option<String>,
+    #[serde(
+        rename = "S3ObjectStorageMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub s3_object_storage_mode: Option<String>,
+    #[serde(rename = "ImageUri", default, skip_serializing_if = "Option::is_none")]
+    pub image_uri: Option<String>,
+    #[serde(
+        rename = "Architectures",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub architectures: Option<Vec<String>>,
+    #[serde(rename = "Publish", default, skip_serializing_if = "Option::is_none")]
+    pub publish: Option<bool>,
+    #[serde(rename = "PublishTo", default, skip_serializing_if = "Option::is_none")]
+    pub publish_to: Option<String>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(
+        rename = "RevisionId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub revision_id: Option<String>,
+    #[serde(
+        rename = "SourceKMSKeyArn",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_kms_key_arn: Option<String>,
+}
+
+impl std::fmt::Debug for UpdateFunctionCodeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateFunctionCodeRequest")
+            .field("function_name", &self.function_name)
+            .field(
+                "zip_file",
+                &self.zip_file.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .field("s3_bucket", &self.s3_bucket)
+            .field("s3_key", &self.s3_key)
+            .field("s3_object_version", &self.s3_object_version)
+            .field("s3_object_storage_mode", &self.s3_object_storage_mode)
+            .field("image_uri", &self.image_uri)
+            .field("architectures", &self.architectures)
+            .field("publish", &self.publish)
+            .field("publish_to", &self.publish_to)
+            .field("dry_run", &self.dry_run)
+            .field("revision_id", &self.revision_id)
+            .field("source_kms_key_arn", &self.source_kms_key_arn)
+            .finish()
+    }
+}
+
+impl Validate for UpdateFunctionCodeRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 140 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 140",
+                );
+            }
+            if !RE_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if let Some(x) = &self.s3_bucket {
+            let x = x.as_str();
+            if x.chars().count() < 3 {
+                v.violation(
+                    &Validator::at(at, "s3Bucket"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 3",
+                );
+            }
+            if x.chars().count() > 63 {
+                v.violation(
+                    &Validator::at(at, "s3Bucket"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 63",
+                );
+            }
+            if !RE_S3_BUCKET.is_match(x) || RE_S3_BUCKET_NOT_0.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "s3Bucket"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [0-9A-Za-z\\.\\-_]*(?<!\\.)",
+                );
+            }
+        }
+        if let Some(x) = &self.s3_key {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "s3Key"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "s3Key"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+            if !RE_S3_KEY.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "s3Key"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: .*",
+                );
+            }
+        }
+        if let Some(x) = &self.s3_object_version {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "s3ObjectVersion"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "s3ObjectVersion"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+            if !RE_S3_OBJECT_VERSION.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "s3ObjectVersion"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: .*",
+                );
+            }
+        }
+        if let Some(x) = &self.s3_object_storage_mode {
+            let x = x.as_str();
+            if !["COPY", "REFERENCE"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "s3ObjectStorageMode"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [COPY, REFERENCE]",
+                );
+            }
+        }
+        if let Some(x) = &self.architectures {
+            if x.len() < 1 {
+                v.violation(
+                    &Validator::at(at, "architectures"),
+                    &Validator::render_strings(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 1 {
+                v.violation(
+                    &Validator::at(at, "architectures"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 1",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if !["x86_64", "arm64"].contains(&x)
+                    && !failed.contains(&"Member must satisfy enum value set: [x86_64, arm64]")
+                {
+                    failed.push("Member must satisfy enum value set: [x86_64, arm64]");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "architectures"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.publish_to {
+            let x = x.as_str();
+            if !["LATEST_PUBLISHED"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "publishTo"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [LATEST_PUBLISHED]",
+                );
+            }
+        }
+        if let Some(x) = &self.source_kms_key_arn {
+            let x = x.as_str();
+            if x.chars().count() > 10000 {
+                v.violation(
+                    &Validator::at(at, "sourceKMSKeyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 10000",
+                );
+            }
+            if !RE_KMS_KEY_ARN.is_match(x) {
+                v.violation(&Validator::at(at, "sourceKMSKeyArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()");
+            }
+        }
+    }
+}
+
+impl UpdateFunctionCodeRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `UpdateFunctionConfigurationRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct UpdateFunctionConfigurationRequest {
+    #[serde(skip)]
+    pub function_name: Option<String>,
+    #[serde(rename = "Role", default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(rename = "Handler", default, skip_serializing_if = "Option::is_none")]
+    pub handler: Option<String>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(rename = "Timeout", default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<i32>,
+    #[serde(
+        rename = "MemorySize",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub memory_size: Option<i32>,
+    #[serde(rename = "VpcConfig", default, skip_serializing_if = "Option::is_none")]
+    pub vpc_config: Option<VpcConfig>,
+    #[serde(
+        rename = "Environment",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub environment: Option<Environment>,
+    #[serde(rename = "Runtime", default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    #[serde(
+        rename = "DeadLetterConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dead_letter_config: Option<DeadLetterConfig>,
+    #[serde(rename = "KMSKeyArn", default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_arn: Option<String>,
+    #[serde(
+        rename = "TracingConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub tracing_config: Option<TracingConfig>,
+    #[serde(
+        rename = "RevisionId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub revision_id: Option<String>,
+    #[serde(rename = "Layers", default, skip_serializing_if = "Option::is_none")]
+    pub layers: Option<Vec<String>>,
+    #[serde(
+        rename = "FileSystemConfigs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub file_system_configs: Option<Vec<FileSystemConfig>>,
+    #[serde(
+        rename = "ImageConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub image_config: Option<ImageConfig>,
+    #[serde(
+        rename = "EphemeralStorage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ephemeral_storage: Option<EphemeralStorage>,
+    #[serde(rename = "SnapStart", default, skip_serializing_if = "Option::is_none")]
+    pub snap_start: Option<SnapStart>,
+    #[serde(
+        rename = "LoggingConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub logging_config: Option<LoggingConfig>,
+    #[serde(
+        rename = "CapacityProviderConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub capacity_provider_config: Option<CapacityProviderConfig>,
+    #[serde(
+        rename = "DurableConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub durable_config: Option<DurableConfig>,
+    #[serde(
+        rename = "RuntimeConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub runtime_config: Option<FunctionRuntimeConfig>,
+    #[serde(
+        rename = "AcceleratorConfig",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub accelerator_config: Option<AcceleratorConfig>,
+}
+
+impl Validate for UpdateFunctionConfigurationRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.function_name.is_none() {
+            v.violation(
+                &Validator::at(at, "functionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.function_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 140 {
+                v.violation(
+                    &Validator::at(at, "functionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 140",
+                );
+            }
+            if !RE_FUNCTION_NAME.is_match(x) {
+                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+            }
+        }
+        if let Some(x) = &self.role {
+            let x = x.as_str();
+            if x.chars().count() > 10000 {
+                v.violation(
+                    &Validator::at(at, "role"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 10000",
+                );
+            }
+            if !RE_ROLE_ARN.is_match(x) {
+                v.violation(&Validator::at(at, "role"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
+            }
+        }
+        if let Some(x) = &self.handler {
+            let x = x.as_str();
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "handler"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_HANDLER.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "handler"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [^\\s]+",
+                );
+            }
+        }
+        if let Some(x) = &self.description {
+            let x = x.as_str();
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "description"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+        }
+        if let Some(x) = &self.timeout {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "timeout"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 5400 as i64 {
+                v.violation(
+                    &Validator::at(at, "timeout"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 5400",
+                );
+            }
+        }
+        if let Some(x) = &self.memory_size {
+            let x = *x;
+            if (x as i64) < 128 as i64 {
+                v.violation(
+                    &Validator::at(at, "memorySize"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 128",
+                );
+            }
+            if (x as i64) > 32768 as i64 {
+                v.violation(
+                    &Validator::at(at, "memorySize"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 32768",
+                );
+            }
+        }
+        if let Some(x) = &self.vpc_config {
+            x.validate(v, &Validator::at(at, "vpcConfig"));
+        }
+        if let Some(x) = &self.environment {
+            x.validate(v, &Validator::at(at, "environment"));
+        }
+        if let Some(x) = &self.runtime {
+            let x = x.as_str();
+            if ![
+                "nodejs",
+                "nodejs4.3",
+                "nodejs6.10",
+                "nodejs8.10",
+                "nodejs10.x",
+                "nodejs12.x",
+                "nodejs14.x",
+                "nodejs16.x",
+                "nodejs18.x",
+                "nodejs20.x",
+                "nodejs22.x",
+                "nodejs24.x",
+                "java8",
+                "java8.al2",
+                "java11",
+                "java17",
+                "java21",
+                "java25",
+                "python2.7",
+                "python3.6",
+                "python3.7",
+                "python3.8",
+                "python3.9",
+                "python3.10",
+                "python3.11",
+                "python3.12",
+                "python3.13",
+                "python3.14",
+                "dotnetcore1.0",
+                "dotnetcore2.0",
+                "dotnetcore2.1",
+                "dotnetcore3.1",
+                "dotnet6",
+                "dotnet8",
+                "dotnet10",
+                "nodejs4.3-edge",
+                "go1.x",
+                "ruby2.5",
+                "ruby2.7",
+                "ruby3.2",
+                "ruby3.3",
+                "ruby3.4",
+                "ruby4.0",
+                "provided",
+                "provided.al2",
+                "provided.al2023",
+                "nodejs26.x",
+                "python3.15",
+                "java8.al2023",
+                "java11.al2023",
+                "java17.al2023",
+                "custom",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "runtime"), &Validator::quote(x), "Member must satisfy enum value set: [nodejs, nodejs4.3, nodejs6.10, nodejs8.10, nodejs10.x, nodejs12.x, nodejs14.x, nodejs16.x, nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x, java8, java8.al2, java11, java17, java21, java25, python2.7, python3.6, python3.7, python3.8, python3.9, python3.10, python3.11, python3.12, python3.13, python3.14, dotnetcore1.0, dotnetcore2.0, dotnetcore2.1, dotnetcore3.1, dotnet6, dotnet8, dotnet10, nodejs4.3-edge, go1.x, ruby2.5, ruby2.7, ruby3.2, ruby3.3, ruby3.4, ruby4.0, provided, provided.al2, provided.al2023, nodejs26.x, python3.15, java8.al2023, java11.al2023, java17.al2023, custom]");
+            }
+        }
+        if let Some(x) = &self.dead_letter_config {
+            x.validate(v, &Validator::at(at, "deadLetterConfig"));
+        }
+        if let Some(x) = &self.kms_key_arn {
+            let x = x.as_str();
+            if x.chars().count() > 10000 {
+                v.violation(
+                    &Validator::at(at, "kMSKeyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 10000",
+                );
+            }
+            if !RE_KMS_KEY_ARN.is_match(x) {
+                v.violation(&Validator::at(at, "kMSKeyArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()");
+            }
+        }
+        if let Some(x) = &self.tracing_config {
+            x.validate(v, &Validator::at(at, "tracingConfig"));
+        }
+        if let Some(x) = &self.layers {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 2048
+                    && !failed.contains(&"Member must have length less than or equal to 2048")
+                {
+                    failed.push("Member must have length less than or equal to 2048");
+                }
+                if !RE_LAYER_VERSION_ARN.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: ((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))") { failed.push("Member must satisfy regular expression pattern: ((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "layers"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.file_system_configs {
+            if x.len() > 1 {
+                v.violation(
+                    &Validator::at(at, "fileSystemConfigs"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 1",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!(
+                        "{}.{}.member",
+                        Validator::at(at, "fileSystemConfigs"),
+                        i + 1
+                    ),
+                );
+            }
+        }
+        if let Some(x) = &self.image_config {
+            x.validate(v, &Validator::at(at, "imageConfig"));
+        }
+        if let Some(x) = &self.ephemeral_storage {
+            x.validate(v, &Validator::at(at, "ephemeralStorage"));
+        }
+        if let Some(x) = &self.snap_start {
+            x.validate(v, &Validator::at(at, "snapStart"));
+        }
+        if let Some(x) = &self.logging_config {
+            x.validate(v, &Validator::at(at, "loggingConfig"));
+        }
+        if let Some(x) = &self.capacity_provider_config {
+            x.validate(v, &Validator::at(at, "capacityProviderConfig"));
+        }
+        if let Some(x) = &self.durable_config {
+            x.validate(v, &Validator::at(at, "durableConfig"));
+        }
+        if let Some(x) = &self.runtime_config {
+            x.validate(v, &Validator::at(at, "runtimeConfig"));
+        }
+        if let Some(x) = &self.accelerator_config {
+            x.validate(v, &Validator::at(at, "acceleratorConfig"));
+        }
+    }
+}
+
+impl UpdateFunctionConfigurationRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.function_name = http.label("FunctionName").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `VpcConfig` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct VpcConfig {
+    #[serde(rename = "SubnetIds", default, skip_serializing_if = "Option::is_none")]
+    pub subnet_ids: Option<Vec<String>>,
+    #[serde(
+        rename = "SecurityGroupIds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub security_group_ids: Option<Vec<String>>,
+    #[serde(
+        rename = "Ipv6AllowedForDualStack",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ipv6_allowed_for_dual_stack: Option<bool>,
+}
+
+impl Validate for VpcConfig {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.subnet_ids {
+            if x.len() > 16 {
+                v.violation(
+                    &Validator::at(at, "subnetIds"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 16",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() > 1024
+                    && !failed.contains(&"Member must have length less than or equal to 1024")
+                {
+                    failed.push("Member must have length less than or equal to 1024");
+                }
+                if !RE_SUBNET_ID.is_match(x)
+                    && !failed.contains(
+                        &"Member must satisfy regular expression pattern: subnet-[0-9a-z]*",
+                    )
+                {
+                    failed.push("Member must satisfy regular expression pattern: subnet-[0-9a-z]*");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "subnetIds"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.security_group_ids {
+            if x.len() > 5 {
+                v.violation(
+                    &Validator::at(at, "securityGroupIds"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 5",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() > 1024
+                    && !failed.contains(&"Member must have length less than or equal to 1024")
+                {
+                    failed.push("Member must have length less than or equal to 1024");
+                }
+                if !RE_SECURITY_GROUP_ID.is_match(x)
+                    && !failed.contains(
+                        &"Member must satisfy regular expression pattern: sg-[0-9a-zA-Z]*",
+                    )
+                {
+                    failed.push("Member must satisfy regular expression pattern: sg-[0-9a-zA-Z]*");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "securityGroupIds"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+/// The `VpcConfigResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct VpcConfigResponse {
+    #[serde(rename = "SubnetIds", default, skip_serializing_if = "Option::is_none")]
+    pub subnet_ids: Option<Vec<String>>,
+    #[serde(
+        rename = "SecurityGroupIds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub security_group_ids: Option<Vec<String>>,
+    #[serde(rename = "VpcId", default, skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(
+        rename = "Ipv6AllowedForDualStack",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ipv6_allowed_for_dual_stack: Option<bool>,
+}

@@ -2,18 +2,18 @@
 //! headers and body, the operation run, and its answer written in restJson1.
 
 use super::error::LambdaError;
-use super::functions::{self, ListInput};
+use super::functions;
 use super::invoke::{self, InvokeInput};
+use super::model;
 use super::routes::{Matched, Operation};
 use super::versions;
 use crate::context::RequestContext;
-use crate::protocol::rest_json;
+use crate::protocol::rest_json::{self, HttpMembers, Unparsed};
 use crate::state::EmulatorState;
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::de::DeserializeOwned;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The largest CreateFunction or UpdateFunctionCode request (a 50 MB package, base64).
@@ -47,12 +47,6 @@ pub struct LambdaRequest<'a> {
     pub query: Option<&'a str>,
     pub headers: &'a HeaderMap,
     pub body: Bytes,
-}
-
-fn query_members(query: Option<&str>) -> HashMap<String, String> {
-    query
-        .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
-        .unwrap_or_default()
 }
 
 /// Decodes a JSON body, refusing other media types.
@@ -99,6 +93,65 @@ pub async fn handle(
     }
 }
 
+/// An operation's input: its JSON body if it has one, then its members outside the body
+/// (labels, query string, headers) from where the model places them.
+trait Bound: Default + DeserializeOwned {
+    fn bind(&mut self, http: &HttpMembers<'_>) -> Result<(), Unparsed>;
+}
+
+macro_rules! bound {
+    ($($input:ident),* $(,)?) => {
+        $(impl Bound for model::$input {
+            fn bind(&mut self, http: &HttpMembers<'_>) -> Result<(), Unparsed> {
+                model::$input::bind(self, http)
+            }
+        })*
+    };
+}
+
+bound!(
+    CreateAliasRequest,
+    DeleteAliasRequest,
+    DeleteFunctionRequest,
+    GetAliasRequest,
+    GetFunctionConfigurationRequest,
+    GetFunctionRequest,
+    InvocationRequest,
+    ListAliasesRequest,
+    ListFunctionsRequest,
+    ListVersionsByFunctionRequest,
+    PublishVersionRequest,
+    UpdateAliasRequest,
+    UpdateFunctionCodeRequest,
+    UpdateFunctionConfigurationRequest,
+);
+
+/// Reads an input without a body.
+fn members<I: Bound>(http: &HttpMembers<'_>) -> Result<I, LambdaError> {
+    let mut input = I::default();
+    bind(&mut input, http)?;
+    Ok(input)
+}
+
+/// Reads an input with a JSON body.
+fn with_body<I: Bound>(
+    request: &LambdaRequest<'_>,
+    http: &HttpMembers<'_>,
+) -> Result<I, LambdaError> {
+    let mut input: I = json_body(request)?;
+    bind(&mut input, http)?;
+    Ok(input)
+}
+
+fn bind<I: Bound>(input: &mut I, http: &HttpMembers<'_>) -> Result<(), LambdaError> {
+    input.bind(http).map_err(|e| {
+        LambdaError::InvalidRequestContent(format!(
+            "Could not parse request: {} '{}' is not an integer.",
+            e.member, e.text
+        ))
+    })
+}
+
 async fn run(
     state: &Arc<EmulatorState>,
     ctx: &RequestContext,
@@ -111,99 +164,72 @@ async fn run(
             matched.name
         )));
     };
-    let query = query_members(request.query);
     let name = matched.member("FunctionName").unwrap_or("");
-    let qualifier = query.get("Qualifier").map(String::as_str);
+    let http = HttpMembers::new(&matched.members, request.query, request.headers);
     Ok(match operation {
         Operation::CreateFunction => {
+            // CreateFunction has no member outside its body.
             let input = json_body(&request)?;
             let output = functions::create(state, ctx, input).await?;
             json(ctx, StatusCode::CREATED, &output)
         }
         Operation::GetFunction => {
-            let host = request
-                .headers
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok());
-            let output = functions::get(state, ctx, name, qualifier, host)?;
+            let host = http.header(header::HOST.as_str());
+            let output = functions::get(state, ctx, members(&http)?, host)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::GetFunctionConfiguration => {
-            let output = functions::get_configuration(state, ctx, name, qualifier)?;
+            let output = functions::get_configuration(state, ctx, members(&http)?)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::ListFunctions => {
-            let output = functions::list(
-                state,
-                ctx,
-                ListInput {
-                    marker: query.get("Marker").cloned(),
-                    max_items: query.get("MaxItems").cloned(),
-                    master_region: query.get("MasterRegion").cloned(),
-                    function_version: query.get("FunctionVersion").cloned(),
-                },
-            )?;
+            let output = functions::list(state, ctx, members(&http)?)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::UpdateFunctionConfiguration => {
-            let input = json_body(&request)?;
-            let output = functions::update_configuration(state, ctx, name, input)?;
+            let output =
+                functions::update_configuration(state, ctx, name, with_body(&request, &http)?)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::UpdateFunctionCode => {
-            let input = json_body(&request)?;
+            let input = with_body(&request, &http)?;
             let output = functions::update_code(state, ctx, name, input).await?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::DeleteFunction => {
-            functions::delete(state, ctx, name, qualifier)?;
+            functions::delete(state, ctx, members(&http)?)?;
             rest_json::empty(&ctx.request_id, StatusCode::NO_CONTENT)
         }
         Operation::PublishVersion => {
-            let input = json_body(&request)?;
+            let input = with_body(&request, &http)?;
             let output = versions::publish_version(state, ctx, name, input)?;
             json(ctx, StatusCode::CREATED, &output)
         }
         Operation::ListVersionsByFunction => {
-            let output = versions::list_versions(
-                state,
-                ctx,
-                name,
-                query.get("Marker").map(String::as_str),
-                query.get("MaxItems").map(String::as_str),
-            )?;
+            let output = versions::list_versions(state, ctx, members(&http)?)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::CreateAlias => {
-            let input = json_body(&request)?;
+            let input = with_body(&request, &http)?;
             let output = versions::create_alias(state, ctx, name, input)?;
             json(ctx, StatusCode::CREATED, &output)
         }
         Operation::GetAlias => {
-            let alias = matched.member("Name").unwrap_or("");
-            let output = versions::get_alias(state, ctx, name, alias)?;
+            let output = versions::get_alias(state, ctx, members(&http)?)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::UpdateAlias => {
             let alias = matched.member("Name").unwrap_or("");
-            let input = json_body(&request)?;
+            let input = with_body(&request, &http)?;
             let output = versions::update_alias(state, ctx, name, alias, input)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::DeleteAlias => {
-            let alias = matched.member("Name").unwrap_or("");
-            versions::delete_alias(state, ctx, name, alias)?;
+            versions::delete_alias(state, ctx, members(&http)?)?;
             rest_json::empty(&ctx.request_id, StatusCode::NO_CONTENT)
         }
         Operation::ListAliases => {
-            let output = versions::list_aliases(
-                state,
-                ctx,
-                name,
-                query.get("FunctionVersion").map(String::as_str),
-                query.get("Marker").map(String::as_str),
-                query.get("MaxItems").map(String::as_str),
-            )?;
+            let output = versions::list_aliases(state, ctx, members(&http)?)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::Invoke => {
@@ -211,8 +237,7 @@ async fn run(
                 state,
                 ctx,
                 InvokeInput {
-                    function_name: name,
-                    qualifier,
+                    request: members(&http)?,
                     headers: request.headers,
                     payload: request.body,
                 },

@@ -6,72 +6,15 @@
 use super::code::{CodePackage, CodeState};
 use super::error::LambdaError;
 use super::model::{
-    self, EnvironmentResponse, EphemeralStorageResponse, FunctionConfiguration,
-    LoggingConfigResponse, SnapStartResponse, TracingConfigResponse,
+    self, EnvironmentResponse, FunctionConfiguration, SnapStartResponse, TracingConfigResponse,
 };
 use super::names::LATEST;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::{Validate, Validator};
 use std::collections::BTreeMap;
 
 /// The OS-only runtimes the emulator runs, whose code is a `bootstrap` executable (the
 /// managed ones are in `managed::ACCEPTED`).
 pub const SUPPORTED_RUNTIMES: &[&str] = &["provided.al2023", "provided.al2", "provided"];
-
-/// Every value of the model's `Runtime` enum.
-pub const ALL_RUNTIMES: &[&str] = &[
-    "nodejs",
-    "nodejs4.3",
-    "nodejs6.10",
-    "nodejs8.10",
-    "nodejs10.x",
-    "nodejs12.x",
-    "nodejs14.x",
-    "nodejs16.x",
-    "nodejs18.x",
-    "nodejs20.x",
-    "nodejs22.x",
-    "nodejs24.x",
-    "java8",
-    "java8.al2",
-    "java11",
-    "java17",
-    "java21",
-    "java25",
-    "python2.7",
-    "python3.6",
-    "python3.7",
-    "python3.8",
-    "python3.9",
-    "python3.10",
-    "python3.11",
-    "python3.12",
-    "python3.13",
-    "python3.14",
-    "dotnetcore1.0",
-    "dotnetcore2.0",
-    "dotnetcore2.1",
-    "dotnetcore3.1",
-    "dotnet6",
-    "dotnet8",
-    "dotnet10",
-    "nodejs4.3-edge",
-    "go1.x",
-    "ruby2.5",
-    "ruby2.7",
-    "ruby3.2",
-    "ruby3.3",
-    "ruby3.4",
-    "ruby4.0",
-    "provided",
-    "provided.al2",
-    "provided.al2023",
-    "nodejs26.x",
-    "python3.15",
-    "java8.al2023",
-    "java11.al2023",
-    "java17.al2023",
-    "custom",
-];
 
 /// Variables Lambda sets itself, which a function's configuration may not.
 pub const RESERVED_VARIABLES: &[&str] = &[
@@ -100,7 +43,6 @@ pub const DEFAULT_TIMEOUT: u32 = 3;
 pub const DEFAULT_MEMORY: u32 = 128;
 const MAX_TIMEOUT: i64 = 900;
 const MAX_MEMORY: i64 = 10240;
-const ROLE_PATTERN: &str = "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+";
 
 /// A function's configuration (its code is kept beside it, in a [`CodePackage`]).
 // Serialised whole into snapshots and state directories.
@@ -186,9 +128,9 @@ pub struct ConfigInput<'a> {
     pub kms_key_arn: Option<&'a str>,
     pub dead_letter_config: Option<&'a model::DeadLetterConfig>,
     pub layers: Option<&'a [String]>,
-    pub file_system_configs: Option<&'a [serde_json::Value]>,
-    pub image_config: Option<&'a serde_json::Value>,
-    pub snap_start: Option<&'a serde_json::Value>,
+    pub file_system_configs: Option<&'a [model::FileSystemConfig]>,
+    pub image_config: Option<&'a model::ImageConfig>,
+    pub snap_start: Option<&'a model::SnapStart>,
 }
 
 fn number_violation(v: &mut Validator, field: &str, value: Option<i64>, min: i64, max: i64) {
@@ -210,111 +152,42 @@ fn number_violation(v: &mut Validator, field: &str, value: Option<i64>, min: i64
     }
 }
 
-fn valid_variable_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && name.len() >= 2
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-fn valid_role_arn(arn: &str) -> bool {
-    let Some(rest) = arn.strip_prefix("arn:") else {
-        return false;
-    };
-    let mut parts = rest.splitn(5, ':');
-    let (Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return false;
-    };
-    let Some(name) = resource.strip_prefix("role") else {
-        return false;
-    };
-    let name = name.strip_prefix('/').unwrap_or(name);
-    (partition.is_empty() || partition.starts_with("aws"))
-        && account.len() == 12
-        && account.bytes().all(|b| b.is_ascii_digit())
-        && !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-/".contains(c))
-}
-
 /// The environment variables' size as Lambda measures it: their JSON text.
 fn measured(variables: &BTreeMap<String, String>) -> String {
     serde_json::to_string(variables).unwrap_or_default()
 }
 
-/// Checks the configuring members of a request. Model constraints come first, all of
-/// them in one `ValidationException`; then Lambda's own rules.
+/// Checks a request against the model: every modelled constraint of its members (the
+/// generated validation), all of them in one `ValidationException` as Lambda words it.
+/// Lambda answers in the same words as the JSON services, quoting the model's pattern:
+/// "1 validation error detected: Value 'lambdarole' at 'role' failed to satisfy
+/// constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::..."
+/// (aarondfrancis/sidecar#147), and `Value at 'environment.variables' ... Map keys must
+/// satisfy constraint: [...]` without a value for a map (trek10inc/serverless-secrets#39).
+pub fn check_model<T: Validate>(input: &T) -> Result<(), LambdaError> {
+    input.check().map_err(LambdaError::Validation)
+}
+
+/// Checks the configuring members of a request once the model's constraints hold
+/// (`check_model`): Lambda's own rules.
 pub fn check(input: &ConfigInput<'_>) -> Result<ConfigChanges, LambdaError> {
+    // The model's bounds (`Timeout` up to 5400, `MemorySize` and `EphemeralStorageSize` up
+    // to 32768) cover every kind of function; a function of the standard kind is held to
+    // 900 s, 10240 MB and 10240 MB of /tmp (Lambda Developer Guide, "Lambda quotas":
+    // "Function timeout 900 seconds (15 minutes)", "Function memory allocation 128 MB to
+    // 10,240 MB", "Function ephemeral storage 512 MB to 10,240 MB"), and Lambda refuses more
+    // in the model's words.
     let mut v = Validator::new();
-    if let Some(description) = input.description {
-        v.length("description", description, 0, 256);
-    }
     number_violation(&mut v, "timeout", input.timeout, 1, MAX_TIMEOUT);
     number_violation(&mut v, "memorySize", input.memory_size, 128, MAX_MEMORY);
-    if let Some(handler) = input.handler {
-        v.length("handler", handler, 0, 128);
-        v.pattern(
-            "handler",
-            Some(handler),
-            !handler.chars().any(char::is_whitespace),
-            "[^\\s]+",
-        );
-    }
-    v.one_of("runtime", input.runtime, ALL_RUNTIMES);
-    if let Some(role) = input.role {
-        v.pattern("role", Some(role), valid_role_arn(role), ROLE_PATTERN);
-    }
-    if let Some(architectures) = input.architectures {
-        v.list_length(
-            "architectures",
-            &architectures
-                .iter()
-                .map(|a| format!("'{a}'"))
-                .collect::<Vec<_>>(),
-            1,
-            1,
-        );
-        for architecture in architectures {
-            v.one_of("architectures", Some(architecture), &["x86_64", "arm64"]);
-        }
-    }
-    if let Some(mode) = input.tracing_config.and_then(|t| t.mode.as_deref()) {
-        v.one_of("tracingConfig.mode", Some(mode), &["Active", "PassThrough"]);
-    }
     if let Some(storage) = input.ephemeral_storage {
-        v.required("ephemeralStorage.size", &storage.size);
-        number_violation(&mut v, "ephemeralStorage.size", storage.size, 512, 10240);
+        let size = storage.size.map(i64::from);
+        number_violation(&mut v, "ephemeralStorage.size", size, 512, 10240);
     }
-    if let Some(logging) = input.logging_config {
-        v.one_of(
-            "loggingConfig.logFormat",
-            logging.log_format.as_deref(),
-            &["JSON", "Text"],
-        );
-        if let Some(group) = logging.log_group.as_deref() {
-            v.length("loggingConfig.logGroup", group, 1, 512);
-        }
-    }
+    v.finish().map_err(LambdaError::Validation)?;
     let variables = input
         .environment
         .map(|e| e.variables.clone().unwrap_or_default());
-    if let Some(variables) = &variables {
-        if variables.keys().any(|k| !valid_variable_name(k)) {
-            v.violation(
-                "environment.variables",
-                "",
-                "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]",
-            );
-        }
-    }
-    v.finish().map_err(LambdaError::Validation)?;
 
     // Lambda's own rules.
     if let Some(runtime) = input.runtime {
@@ -339,15 +212,14 @@ pub fn check(input: &ConfigInput<'_>) -> Result<ConfigChanges, LambdaError> {
             "File system configurations are not supported by this emulator.".to_owned(),
         ));
     }
-    if input.image_config.is_some_and(|c| !c.is_null()) {
+    if input.image_config.is_some() {
         return Err(LambdaError::InvalidParameterValue(
             "ImageConfig applies to container images, which this emulator does not run.".to_owned(),
         ));
     }
     let snap_start_on = input
         .snap_start
-        .and_then(|s| s.get("ApplyOn"))
-        .and_then(|a| a.as_str())
+        .and_then(|s| s.apply_on.as_deref())
         .is_some_and(|a| a != "None");
     if snap_start_on {
         return Err(LambdaError::InvalidParameterValue(
@@ -384,7 +256,7 @@ pub fn check(input: &ConfigInput<'_>) -> Result<ConfigChanges, LambdaError> {
         environment: variables,
         architectures: input.architectures.map(<[String]>::to_vec),
         tracing_mode: input.tracing_config.and_then(|t| t.mode.clone()),
-        ephemeral_storage: to_u32(input.ephemeral_storage.and_then(|s| s.size)),
+        ephemeral_storage: to_u32(input.ephemeral_storage.and_then(|s| s.size).map(i64::from)),
         log_format: input.logging_config.and_then(|l| l.log_format.clone()),
         log_group: input.logging_config.and_then(|l| l.log_group.clone()),
         kms_key_arn: input.kms_key_arn.map(str::to_owned),
@@ -535,20 +407,21 @@ impl FunctionConfig {
             CodeState::Failed(reason) => ("Failed", Some(reason), Some("FunctionError"), None),
         };
         FunctionConfiguration {
-            function_name: self.name.clone(),
-            function_arn: self.version_arn(),
-            runtime: self.runtime.clone(),
-            role: self.role.clone(),
+            function_name: Some(self.name.clone()),
+            function_arn: Some(self.version_arn()),
+            runtime: Some(self.runtime.clone()),
+            role: Some(self.role.clone()),
             handler: self.handler.clone(),
-            code_size: code.size(),
-            description: self.description.clone(),
-            timeout: self.timeout,
-            memory_size: self.memory_size,
-            last_modified: self.last_modified.clone(),
-            code_sha256: code.sha256(),
-            version: self.version.clone(),
+            code_size: Some(i64::try_from(code.size()).unwrap_or(i64::MAX)),
+            description: Some(self.description.clone()),
+            timeout: Some(i32::try_from(self.timeout).unwrap_or(i32::MAX)),
+            memory_size: Some(i32::try_from(self.memory_size).unwrap_or(i32::MAX)),
+            last_modified: Some(self.last_modified.clone()),
+            code_sha256: Some(code.sha256()),
+            version: Some(self.version.clone()),
             environment: (!self.environment.is_empty()).then(|| EnvironmentResponse {
-                variables: self.environment.clone(),
+                variables: Some(self.environment.clone()),
+                error: None,
             }),
             kms_key_arn: self.kms_key_arn.clone(),
             dead_letter_config: self.dead_letter_target.clone().map(|target| {
@@ -556,29 +429,29 @@ impl FunctionConfig {
                     target_arn: Some(target),
                 }
             }),
-            tracing_config: TracingConfigResponse {
-                mode: self.tracing_mode.clone(),
-            },
-            revision_id: self.revision_id.clone(),
-            state,
+            tracing_config: Some(TracingConfigResponse {
+                mode: Some(self.tracing_mode.clone()),
+            }),
+            revision_id: Some(self.revision_id.clone()),
+            state: Some(state.to_owned()),
             state_reason,
-            state_reason_code,
-            last_update_status,
-            last_update_status_reason: None,
-            last_update_status_reason_code: None,
-            package_type: "Zip",
-            architectures: self.architectures.clone(),
-            ephemeral_storage: EphemeralStorageResponse {
-                size: self.ephemeral_storage,
-            },
-            snap_start: SnapStartResponse {
-                apply_on: "None",
-                optimization_status: "Off",
-            },
-            logging_config: LoggingConfigResponse {
-                log_format: self.log_format.clone(),
-                log_group: self.log_group.clone(),
-            },
+            state_reason_code: state_reason_code.map(str::to_owned),
+            last_update_status: last_update_status.map(str::to_owned),
+            package_type: Some("Zip".to_owned()),
+            architectures: Some(self.architectures.clone()),
+            ephemeral_storage: Some(model::EphemeralStorage {
+                size: Some(i32::try_from(self.ephemeral_storage).unwrap_or(i32::MAX)),
+            }),
+            snap_start: Some(SnapStartResponse {
+                apply_on: Some("None".to_owned()),
+                optimization_status: Some("Off".to_owned()),
+            }),
+            logging_config: Some(model::LoggingConfig {
+                log_format: Some(self.log_format.clone()),
+                log_group: Some(self.log_group.clone()),
+                ..Default::default()
+            }),
+            ..Default::default()
         }
     }
 }
@@ -587,8 +460,24 @@ impl FunctionConfig {
 mod tests {
     use super::*;
 
+    /// The model's constraints (the generated validation, as the operations run it),
+    /// then Lambda's own rules.
     fn err(input: ConfigInput<'_>) -> LambdaError {
-        check(&input).unwrap_err()
+        let number = |n: Option<i64>| n.map(|n| i32::try_from(n).unwrap_or(i32::MAX));
+        let request = model::UpdateFunctionConfigurationRequest {
+            function_name: Some("f".to_owned()),
+            role: input.role.map(str::to_owned),
+            handler: input.handler.map(str::to_owned),
+            description: input.description.map(str::to_owned),
+            timeout: number(input.timeout),
+            memory_size: number(input.memory_size),
+            environment: input.environment.cloned(),
+            runtime: input.runtime.map(str::to_owned),
+            ..Default::default()
+        };
+        check_model(&request)
+            .and_then(|()| check(&input).map(|_| ()))
+            .unwrap_err()
     }
 
     #[test]

@@ -6,12 +6,12 @@
 
 use super::environment::{self, Environment, Exit, Invocation, Launch, LaunchError, Run};
 use super::error::LambdaError;
-use super::functions::{role_trusts_lambda, ROLE_NOT_ASSUMABLE};
 use super::logs::{self, InvocationLog, Report};
 use super::pool::EnvironmentPool;
 use super::records::{InvocationRecord, SharedRecord};
 use super::runtime_api::{Reply, MAX_RESPONSE_BYTES};
 use super::store::{Function, FunctionVersion, Resolved};
+use super::trust::{role_trusts_lambda, ROLE_NOT_ASSUMABLE};
 use crate::state::EmulatorState;
 use axum::body::Bytes;
 use std::sync::Arc;

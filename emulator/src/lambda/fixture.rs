@@ -4,9 +4,9 @@
 
 use super::code::{self, CodeSpec};
 use super::config::{self, ConfigInput, FunctionConfig};
-use super::functions::new_pool;
 use super::model;
 use super::names;
+use super::pool::EnvironmentPool;
 use super::store::Function;
 use super::updates::Preparation;
 use super::SERVICE_PRINCIPAL;
@@ -108,6 +108,23 @@ pub fn load_function(
     });
     let runtime = fixture.runtime.as_deref().unwrap_or("provided.al2023");
     let handler = fixture.handler.as_deref().unwrap_or(code::BOOTSTRAP);
+    // A fixture's settings hold to the model's constraints as an
+    // UpdateFunctionConfiguration of them would (a number beyond `i32` is out of every
+    // range the model states).
+    let number = |n: Option<i64>| n.map(|n| i32::try_from(n).unwrap_or(i32::MAX));
+    config::check_model(&model::UpdateFunctionConfigurationRequest {
+        function_name: Some(fixture.name.clone()),
+        role: Some(role_arn.clone()),
+        handler: Some(handler.to_owned()),
+        description: fixture.description.clone(),
+        timeout: number(fixture.timeout),
+        memory_size: number(fixture.memory_size),
+        environment: Some(environment.clone()),
+        runtime: Some(runtime.to_owned()),
+        tracing_config: tracing.clone(),
+        ..Default::default()
+    })
+    .map_err(|e| fail(e.to_string()))?;
     let changes = config::check(&ConfigInput {
         runtime: Some(runtime),
         role: Some(&role_arn),
@@ -125,7 +142,11 @@ pub fn load_function(
     let managed = super::managed::family(runtime).is_some();
     let package = code::build_for(&workdir, &spec, managed).map_err(|e| fail(e.to_string()))?;
     let config = FunctionConfig::new(&fixture.name, &arn, region, changes);
-    let function = Arc::new(Function::new(config, Arc::new(package), new_pool(state)));
+    let function = Arc::new(Function::new(
+        config,
+        Arc::new(package),
+        EnvironmentPool::configured(&state.config),
+    ));
     if !regions.get(region).lambda.insert(Arc::clone(&function)) {
         return Err(fail(format!(
             "a function named {} is declared twice in region {region}",
@@ -294,16 +315,22 @@ roles:
             crate::context::Caller::account_root("123456789012", None),
             None,
         );
-        let config =
-            super::super::functions::get_configuration(&state, &ctx, "allowed-pending", None)
-                .unwrap();
-        assert_eq!(config.state, "Pending");
-        assert_eq!(config.state_reason_code, Some("Creating"));
+        let config = super::super::functions::get_configuration(
+            &state,
+            &ctx,
+            super::super::model::GetFunctionConfigurationRequest {
+                function_name: Some("allowed-pending".to_owned()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(config.state.as_deref(), Some("Pending"));
+        assert_eq!(config.state_reason_code.as_deref(), Some("Creating"));
         let refused = super::super::functions::update_configuration(
             &state,
             &ctx,
             "allowed-pending",
-            super::super::model::UpdateFunctionConfigurationInput {
+            super::super::model::UpdateFunctionConfigurationRequest {
                 timeout: Some(10),
                 ..Default::default()
             },

@@ -7,24 +7,20 @@ use super::code::{self, CodePackage, CodeSpec};
 use super::config::{self, ConfigInput, FunctionConfig};
 use super::error::LambdaError;
 use super::model::{
-    CreateFunctionInput, FunctionCodeLocation, FunctionConfiguration, GetFunctionOutput,
-    ListFunctionsOutput, UpdateFunctionCodeInput, UpdateFunctionConfigurationInput,
+    CreateFunctionRequest, DeleteFunctionRequest, FunctionCodeLocation, FunctionConfiguration,
+    GetFunctionConfigurationRequest, GetFunctionRequest, GetFunctionResponse, ListFunctionsRequest,
+    ListFunctionsResponse, UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
 };
 use super::names::{self, FunctionRef, LATEST};
 use super::pool::EnvironmentPool;
 use super::store::Function;
+use super::trust::role_trusts_lambda;
 use super::updates::Preparation;
 use super::SERVICE_PRINCIPAL;
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
 use crate::state::EmulatorState;
 use base64::Engine;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// What Lambda says when the execution role does not trust it.
-pub const ROLE_NOT_ASSUMABLE: &str =
-    "The role defined for the function cannot be assumed by Lambda.";
 
 /// A function named in a request: parsed, in the request's region, with its ARN.
 #[derive(Debug, Clone)]
@@ -131,26 +127,6 @@ fn check_role(
     role_trusts_lambda(state, role, function_arn)
 }
 
-/// Whether the role exists and its trust policy lets Lambda assume it for this function.
-pub fn role_trusts_lambda(
-    state: &EmulatorState,
-    role: &str,
-    function_arn: &str,
-) -> Result<(), LambdaError> {
-    let trusted = state.iam.directory().role_by_arn(role).is_some_and(|role| {
-        state
-            .iam
-            .service_may_assume(role, SERVICE_PRINCIPAL, function_arn, &state.config.account)
-    });
-    if trusted {
-        Ok(())
-    } else {
-        Err(LambdaError::InvalidParameterValue(
-            ROLE_NOT_ASSUMABLE.to_owned(),
-        ))
-    }
-}
-
 fn not_found(target: &Target) -> LambdaError {
     LambdaError::function_not_found(&target.qualified_arn())
 }
@@ -232,7 +208,7 @@ fn published_output(
 pub async fn create(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: CreateFunctionInput,
+    input: CreateFunctionRequest,
 ) -> Result<FunctionConfiguration, LambdaError> {
     create_with(state, ctx, input, None).await
 }
@@ -243,19 +219,10 @@ pub async fn create(
 pub async fn create_with(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: CreateFunctionInput,
+    input: CreateFunctionRequest,
     code_spec: Option<code::CodeSpec>,
 ) -> Result<FunctionConfiguration, LambdaError> {
-    let mut v = Validator::new();
-    v.required("functionName", &input.function_name);
-    v.required("role", &input.role);
-    v.required("code", &input.code);
-    v.one_of(
-        "packageType",
-        input.package_type.as_deref(),
-        &["Zip", "Image"],
-    );
-    v.finish().map_err(LambdaError::Validation)?;
+    config::check_model(&input)?;
     let (Some(name), Some(role), Some(code_input)) =
         (&input.function_name, &input.role, &input.code)
     else {
@@ -280,8 +247,8 @@ pub async fn create_with(
         role: Some(role),
         handler: input.handler.as_deref(),
         description: input.description.as_deref(),
-        timeout: input.timeout,
-        memory_size: input.memory_size,
+        timeout: input.timeout.map(i64::from),
+        memory_size: input.memory_size.map(i64::from),
         environment: input.environment.as_ref(),
         architectures: input.architectures.as_deref(),
         tracing_config: input.tracing_config.as_ref(),
@@ -346,7 +313,11 @@ pub async fn create_with(
     let mut config = FunctionConfig::new(&target.reference.name, &target.arn, &ctx.region, changes);
     config.tags = input.tags.clone().unwrap_or_default();
     let output = config.output(&package);
-    let function = Arc::new(Function::new(config, Arc::new(package), new_pool(state)));
+    let function = Arc::new(Function::new(
+        config,
+        Arc::new(package),
+        EnvironmentPool::configured(&state.config),
+    ));
     if !region.lambda.insert_within(
         Arc::clone(&function),
         state.config.lambda_code_storage_bytes,
@@ -355,14 +326,6 @@ pub async fn create_with(
     }
     tracing::debug!(function = %target.arn, request_id = %ctx.request_id, "function created");
     Ok(published_output(state, &function, input.publish)?.unwrap_or(output))
-}
-
-/// A new function's environment pool, with the emulator's limits.
-pub fn new_pool(state: &EmulatorState) -> EnvironmentPool {
-    EnvironmentPool::new(
-        state.config.lambda_max_environments,
-        Duration::from_secs(state.config.lambda_idle_seconds),
-    )
 }
 
 /// The function a read names (with an optional qualifier) and the version the qualifier
@@ -401,10 +364,12 @@ fn output_of(function: &Function, resolved: &super::store::Resolved) -> Function
 pub fn get(
     state: &EmulatorState,
     ctx: &RequestContext,
-    name: &str,
-    qualifier: Option<&str>,
+    input: GetFunctionRequest,
     host: Option<&str>,
-) -> Result<GetFunctionOutput, LambdaError> {
+) -> Result<GetFunctionResponse, LambdaError> {
+    config::check_model(&input)?;
+    let name = input.function_name.as_deref().unwrap_or_default();
+    let qualifier = input.qualifier.as_deref();
     let (function, resolved) = read_function(state, ctx, name, qualifier, "lambda:GetFunction")?;
     // The code of the configuration reported (an update in progress included).
     let current = match &resolved {
@@ -419,13 +384,15 @@ pub fn get(
                 .issue(&format!("http://{h}"), &current.code)
         })
         .unwrap_or_else(|| current.code.location());
-    Ok(GetFunctionOutput {
-        configuration: output_of(&function, &resolved),
-        code: FunctionCodeLocation {
-            repository_type: "S3",
-            location,
-        },
+    Ok(GetFunctionResponse {
+        configuration: Some(output_of(&function, &resolved)),
+        code: Some(FunctionCodeLocation {
+            repository_type: Some("S3".to_owned()),
+            location: Some(location),
+            ..Default::default()
+        }),
         tags: (!current.config.tags.is_empty()).then(|| current.config.tags.clone()),
+        ..Default::default()
     })
 }
 
@@ -433,9 +400,11 @@ pub fn get(
 pub fn get_configuration(
     state: &EmulatorState,
     ctx: &RequestContext,
-    name: &str,
-    qualifier: Option<&str>,
+    input: GetFunctionConfigurationRequest,
 ) -> Result<FunctionConfiguration, LambdaError> {
+    config::check_model(&input)?;
+    let name = input.function_name.as_deref().unwrap_or_default();
+    let qualifier = input.qualifier.as_deref();
     let (function, resolved) = read_function(
         state,
         ctx,
@@ -446,50 +415,14 @@ pub fn get_configuration(
     Ok(output_of(&function, &resolved))
 }
 
-/// ListFunctions's query members.
-#[derive(Debug, Default)]
-pub struct ListInput {
-    pub marker: Option<String>,
-    pub max_items: Option<String>,
-    pub master_region: Option<String>,
-    pub function_version: Option<String>,
-}
-
 /// ListFunctions: the region's functions in name order, `MaxItems` (1-10000, default 50) at
 /// a time, with an opaque `NextMarker`.
 pub fn list(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: ListInput,
-) -> Result<ListFunctionsOutput, LambdaError> {
-    let mut v = Validator::new();
-    let max_items = match input.max_items.as_deref() {
-        None => None,
-        Some(text) => match text.parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                return Err(LambdaError::InvalidRequestContent(format!(
-                    "Could not parse request: MaxItems '{text}' is not an integer."
-                )))
-            }
-        },
-    };
-    if let Some(n) = max_items {
-        if !(1..=10000).contains(&n) {
-            let constraint = if n < 1 {
-                "Member must have value greater than or equal to 1"
-            } else {
-                "Member must have value less than or equal to 10000"
-            };
-            v.violation("maxItems", &format!("'{n}'"), constraint);
-        }
-    }
-    v.one_of(
-        "functionVersion",
-        input.function_version.as_deref(),
-        &["ALL"],
-    );
-    v.finish().map_err(LambdaError::Validation)?;
+    input: ListFunctionsRequest,
+) -> Result<ListFunctionsResponse, LambdaError> {
+    config::check_model(&input)?;
     if input.master_region.is_some() {
         return Err(LambdaError::InvalidParameterValue(
             "MasterRegion applies to Lambda@Edge replicas, which this emulator does not have."
@@ -509,26 +442,29 @@ pub fn list(
                 })?,
         ),
     };
-    let max = max_items.map_or(50, |n| n as usize);
+    let max = input
+        .max_items
+        .map_or(50, |n| usize::try_from(n).unwrap_or(50));
     let all_versions = input.function_version.as_deref() == Some("ALL");
     let (page, next) = state.region(&ctx.region).lambda.page(from.as_deref(), max);
-    Ok(ListFunctionsOutput {
+    Ok(ListFunctionsResponse {
         // `FunctionVersion: ALL` lists each function's published versions after it.
-        functions: page
-            .iter()
-            .flat_map(|f| {
-                let versions = if all_versions {
-                    f.versions()
-                } else {
-                    Vec::new()
-                };
-                std::iter::once(f.latest_output()).chain(
-                    versions
-                        .into_iter()
-                        .map(|p| p.version.config.output(&p.version.code)),
-                )
-            })
-            .collect(),
+        functions: Some(
+            page.iter()
+                .flat_map(|f| {
+                    let versions = if all_versions {
+                        f.versions()
+                    } else {
+                        Vec::new()
+                    };
+                    std::iter::once(f.latest_output()).chain(
+                        versions
+                            .into_iter()
+                            .map(|p| p.version.config.output(&p.version.code)),
+                    )
+                })
+                .collect(),
+        ),
         next_marker: next.map(|name| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(name)),
     })
 }
@@ -539,16 +475,18 @@ pub fn update_configuration(
     state: &EmulatorState,
     ctx: &RequestContext,
     name: &str,
-    input: UpdateFunctionConfigurationInput,
+    mut input: UpdateFunctionConfigurationRequest,
 ) -> Result<FunctionConfiguration, LambdaError> {
+    input.function_name = Some(name.to_owned());
+    config::check_model(&input)?;
     let target = target(ctx, name, 140)?;
     let changes = config::check(&ConfigInput {
         runtime: input.runtime.as_deref(),
         role: input.role.as_deref(),
         handler: input.handler.as_deref(),
         description: input.description.as_deref(),
-        timeout: input.timeout,
-        memory_size: input.memory_size,
+        timeout: input.timeout.map(i64::from),
+        memory_size: input.memory_size.map(i64::from),
         environment: input.environment.as_ref(),
         architectures: None,
         tracing_config: input.tracing_config.as_ref(),
@@ -601,25 +539,11 @@ pub async fn update_code(
     state: &EmulatorState,
     ctx: &RequestContext,
     name: &str,
-    input: UpdateFunctionCodeInput,
+    mut input: UpdateFunctionCodeRequest,
 ) -> Result<FunctionConfiguration, LambdaError> {
+    input.function_name = Some(name.to_owned());
+    config::check_model(&input)?;
     let target = target(ctx, name, 140)?;
-    let mut v = Validator::new();
-    if let Some(architectures) = &input.architectures {
-        v.list_length(
-            "architectures",
-            &architectures
-                .iter()
-                .map(|a| format!("'{a}'"))
-                .collect::<Vec<_>>(),
-            1,
-            1,
-        );
-        for architecture in architectures {
-            v.one_of("architectures", Some(architecture), &["x86_64", "arm64"]);
-        }
-    }
-    v.finish().map_err(LambdaError::Validation)?;
     let spec = code::spec_from_request(
         input.zip_file.as_deref(),
         input.s3_bucket.as_deref(),
@@ -680,7 +604,7 @@ pub async fn update_code(
     if let Some(preparing) = preparing {
         let _ = preparing.await;
         let latest = function.latest_output();
-        if latest.last_update_status == Some("Failed") {
+        if latest.last_update_status.as_deref() == Some("Failed") {
             return Ok(latest);
         }
     }
@@ -692,9 +616,11 @@ pub async fn update_code(
 pub fn delete(
     state: &EmulatorState,
     ctx: &RequestContext,
-    name: &str,
-    qualifier: Option<&str>,
+    input: DeleteFunctionRequest,
 ) -> Result<(), LambdaError> {
+    config::check_model(&input)?;
+    let name = input.function_name.as_deref().unwrap_or_default();
+    let qualifier = input.qualifier.as_deref();
     let target = target(ctx, name, 256)?;
     let target = Target {
         reference: target.reference.clone().with_qualifier(qualifier)?,

@@ -7,6 +7,7 @@
 use super::error::LambdaError;
 use super::execution::{self, Request};
 use super::functions::{authorize, target, Target};
+use super::model::InvocationRequest;
 use crate::context::RequestContext;
 use crate::state::EmulatorState;
 use axum::body::Bytes;
@@ -36,11 +37,11 @@ pub struct InvokeOutput {
     pub executed_version: Option<String>,
 }
 
-/// Invoke's input, from the path, query and headers.
+/// Invoke's input: its members from the path, query and headers (the generated type),
+/// the raw payload, and the headers the model does not list (`X-Amzn-Trace-Id`).
 #[derive(Debug)]
 pub struct InvokeInput<'a> {
-    pub function_name: &'a str,
-    pub qualifier: Option<&'a str>,
+    pub request: InvocationRequest,
     pub headers: &'a HeaderMap,
     pub payload: Bytes,
 }
@@ -76,9 +77,13 @@ fn resolve(
     ctx: &RequestContext,
     input: &InvokeInput<'_>,
 ) -> Result<(Target, Arc<super::store::Function>), LambdaError> {
-    let target = target(ctx, input.function_name, 256)?;
+    let name = input.request.function_name.as_deref().unwrap_or_default();
+    let target = target(ctx, name, 256)?;
     let target = Target {
-        reference: target.reference.clone().with_qualifier(input.qualifier)?,
+        reference: target
+            .reference
+            .clone()
+            .with_qualifier(input.request.qualifier.as_deref())?,
         ..target
     };
     authorize(
@@ -121,17 +126,13 @@ pub async fn invoke(
     ctx: &RequestContext,
     input: InvokeInput<'_>,
 ) -> Result<InvokeOutput, LambdaError> {
-    let mut v = crate::protocol::validation::Validator::new();
-    let invocation_type = header(input.headers, "x-amz-invocation-type");
-    v.one_of(
-        "invocationType",
-        invocation_type,
-        &["Event", "RequestResponse", "DryRun"],
-    );
-    let log_type = header(input.headers, "x-amz-log-type");
-    v.one_of("logType", log_type, &["None", "Tail"]);
-    v.finish().map_err(LambdaError::Validation)?;
-    let context = header(input.headers, "x-amz-client-context")
+    super::config::check_model(&input.request)?;
+    let invocation_type = input.request.invocation_type.as_deref();
+    let log_type = input.request.log_type.as_deref();
+    let context = input
+        .request
+        .client_context
+        .as_deref()
         .filter(|c| !c.is_empty())
         .map(client_context)
         .transpose()?;

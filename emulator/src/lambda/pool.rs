@@ -35,6 +35,14 @@ struct PoolInner {
 }
 
 impl EnvironmentPool {
+    /// A new function's pool, with the emulator's configured limits.
+    pub fn configured(config: &crate::config::Config) -> Self {
+        Self::new(
+            config.lambda_max_environments,
+            Duration::from_secs(config.lambda_idle_seconds),
+        )
+    }
+
     /// A pool of at most `max` environments, each reaped after `idle_timeout` unused.
     pub fn new(max: usize, idle_timeout: Duration) -> Self {
         EnvironmentPool {

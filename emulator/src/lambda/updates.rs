@@ -277,22 +277,22 @@ impl Function {
 /// Puts the function's state and last update into a configuration of `$LATEST` whose code
 /// is ready (a cargo build's own state comes first).
 fn apply(status: &Status, out: &mut FunctionConfiguration) {
-    if out.state != "Active" {
+    if out.state.as_deref() != Some("Active") {
         return;
     }
     match &status.creation {
         Readiness::Ready => {}
         Readiness::Preparing => {
-            out.state = "Pending";
+            out.state = Some("Pending".to_owned());
             out.state_reason = Some(CREATING_REASON.to_owned());
-            out.state_reason_code = Some(CREATING);
+            out.state_reason_code = Some(CREATING.to_owned());
             out.last_update_status = None;
             return;
         }
         Readiness::Failed { reason, code } => {
-            out.state = "Failed";
+            out.state = Some("Failed".to_owned());
             out.state_reason = Some(reason.clone());
-            out.state_reason_code = Some(code);
+            out.state_reason_code = Some((*code).to_owned());
             out.last_update_status = None;
             return;
         }
@@ -300,14 +300,14 @@ fn apply(status: &Status, out: &mut FunctionConfiguration) {
     match &status.update {
         LastUpdate::Successful => {}
         LastUpdate::InProgress(_) => {
-            out.last_update_status = Some("InProgress");
+            out.last_update_status = Some("InProgress".to_owned());
             out.last_update_status_reason = Some(CREATING_REASON.to_owned());
-            out.last_update_status_reason_code = Some(CREATING);
+            out.last_update_status_reason_code = Some(CREATING.to_owned());
         }
         LastUpdate::Failed { reason, code } => {
-            out.last_update_status = Some("Failed");
+            out.last_update_status = Some("Failed".to_owned());
             out.last_update_status_reason = Some(reason.clone());
-            out.last_update_status_reason_code = Some(code);
+            out.last_update_status_reason_code = Some((*code).to_owned());
         }
     }
 }
@@ -370,21 +370,27 @@ mod tests {
                 Ok((config, Arc::clone(&current.code)))
             })
             .unwrap();
-        assert_eq!(answer.runtime, "python3.13");
-        assert_eq!(answer.last_update_status, Some("InProgress"));
-        assert_eq!(answer.last_update_status_reason_code, Some(CREATING));
+        assert_eq!(answer.runtime.as_deref(), Some("python3.13"));
+        assert_eq!(answer.last_update_status.as_deref(), Some("InProgress"));
+        assert_eq!(
+            answer.last_update_status_reason_code.as_deref(),
+            Some(CREATING)
+        );
         // The function still runs its previous version meanwhile.
         assert_eq!(function.current().config.runtime, "provided.al2023");
-        until(|| function.latest_output().last_update_status != Some("InProgress"));
+        until(|| function.latest_output().last_update_status.as_deref() != Some("InProgress"));
         let out = function.latest_output();
-        assert_eq!(out.last_update_status, Some("Failed"));
-        assert_eq!(out.last_update_status_reason_code, Some(INVALID_RUNTIME));
+        assert_eq!(out.last_update_status.as_deref(), Some("Failed"));
+        assert_eq!(
+            out.last_update_status_reason_code.as_deref(),
+            Some(INVALID_RUNTIME)
+        );
         assert!(out
             .last_update_status_reason
             .unwrap()
             .contains("/nonexistent/python3.13 did not run"));
-        assert_eq!(out.runtime, "provided.al2023");
-        assert_eq!(out.state, "Active");
+        assert_eq!(out.runtime.as_deref(), Some("provided.al2023"));
+        assert_eq!(out.state.as_deref(), Some("Active"));
         // An update with nothing to prepare applies at once, and clears the failure.
         let (answer, handle) = function
             .begin_update(runtimes, Preparation::None, |current| {
@@ -392,7 +398,7 @@ mod tests {
             })
             .unwrap();
         assert!(handle.is_none());
-        assert_eq!(answer.last_update_status, Some("Successful"));
+        assert_eq!(answer.last_update_status.as_deref(), Some("Successful"));
         assert_eq!(answer.last_update_status_reason, None);
     }
 
@@ -436,11 +442,11 @@ mod tests {
     fn a_fixture_function_without_interpreter_is_failed() {
         let function = function();
         function.prepare_creation(missing(), Preparation::Runtime("python3.13".to_owned()));
-        until(|| function.latest_output().state != "Pending");
+        until(|| function.latest_output().state.as_deref() != Some("Pending"));
         let out = function.latest_output();
-        assert_eq!(out.state, "Failed");
-        assert_eq!(out.state_reason_code, Some(INVALID_RUNTIME));
-        assert_eq!(out.last_update_status, None);
+        assert_eq!(out.state.as_deref(), Some("Failed"));
+        assert_eq!(out.state_reason_code.as_deref(), Some(INVALID_RUNTIME));
+        assert_eq!(out.last_update_status.as_deref(), None);
         assert_eq!(
             function.refuse_unless_ready().unwrap_err(),
             not_active("Failed")

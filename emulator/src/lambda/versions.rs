@@ -13,16 +13,19 @@
 //! `function:MyFunction:1234`).
 
 use super::code::CodePackage;
+use super::config::check_model;
 use super::error::LambdaError;
-use super::functions::{authorize, new_pool, refuse_while_pending, target, Target};
+use super::functions::{authorize, refuse_while_pending, target, Target};
 use super::model::{
-    AliasConfiguration, AliasRoutingConfiguration, CreateAliasInput, FunctionConfiguration,
-    ListAliasesOutput, ListVersionsOutput, PublishVersionInput, UpdateAliasInput,
+    AliasConfiguration, AliasRoutingConfiguration, CreateAliasRequest, DeleteAliasRequest,
+    FunctionConfiguration, GetAliasRequest, ListAliasesRequest, ListAliasesResponse,
+    ListVersionsByFunctionRequest, ListVersionsByFunctionResponse, PublishVersionRequest,
+    UpdateAliasRequest,
 };
 use super::names::LATEST;
+use super::pool::EnvironmentPool;
 use super::store::{Alias, Function, FunctionVersion, Published, Resolved};
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
 use crate::state::EmulatorState;
 use base64::Engine;
 use std::collections::BTreeMap;
@@ -30,25 +33,6 @@ use std::sync::Arc;
 
 /// The words Lambda uses for a stale `RevisionId`.
 const REVISION_MISMATCH: &str = "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id";
-
-/// Whether `name` matches the model's `Alias` pattern `(?!^[0-9]+$)([a-zA-Z0-9-_]+)`
-/// (an alias is never all digits, so it cannot be mistaken for a version).
-fn valid_alias_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 128
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        && !name.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// Whether `version` matches the model's `Version` pattern `(\$LATEST|[0-9]+)`.
-fn valid_version(version: &str) -> bool {
-    version == LATEST
-        || (!version.is_empty()
-            && version.len() <= 1024
-            && version.bytes().all(|b| b.is_ascii_digit()))
-}
 
 /// The function a version or alias operation names: unqualified, authorised for
 /// `action` on the function's ARN, and present.
@@ -172,10 +156,10 @@ impl Resolved {
 pub fn publish(
     state: &EmulatorState,
     function: &Function,
-    input: &PublishVersionInput,
+    input: &PublishVersionRequest,
 ) -> Result<Arc<Published>, LambdaError> {
     function.refuse_while_changing()?;
-    function.publish(input.description.as_deref(), new_pool(state), |latest| {
+    function.publish(input.description.as_deref(), EnvironmentPool::configured(&state.config), |latest| {
         refuse_while_pending(&latest.code)?;
         if let Some(revision) = &input.revision_id {
             if *revision != latest.config.revision_id {
@@ -201,13 +185,10 @@ pub fn publish_version(
     state: &EmulatorState,
     ctx: &RequestContext,
     name: &str,
-    input: PublishVersionInput,
+    mut input: PublishVersionRequest,
 ) -> Result<FunctionConfiguration, LambdaError> {
-    let mut v = Validator::new();
-    if let Some(description) = &input.description {
-        v.length("description", description, 0, 256);
-    }
-    v.finish().map_err(LambdaError::Validation)?;
+    input.function_name = Some(name.to_owned());
+    check_model(&input)?;
     let (_, function) = function_for(state, ctx, name, "lambda:PublishVersion")?;
     let published = publish(state, &function, &input)?;
     Ok(output(&published.version.config, &published.version.code))
@@ -220,30 +201,10 @@ fn output(config: &super::config::FunctionConfig, code: &CodePackage) -> Functio
 /// Reads `Marker` (an opaque offset) and `MaxItems` (1-10000, default 50).
 fn page_bounds(
     marker: Option<&str>,
-    max_items: Option<&str>,
+    max_items: Option<i32>,
 ) -> Result<(usize, usize), LambdaError> {
-    let max = match max_items {
-        None => 50,
-        Some(text) => match text.parse::<i64>() {
-            Ok(n) if (1..=10000).contains(&n) => n as usize,
-            Ok(n) => {
-                let mut v = Validator::new();
-                let constraint = if n < 1 {
-                    "Member must have value greater than or equal to 1"
-                } else {
-                    "Member must have value less than or equal to 10000"
-                };
-                v.violation("maxItems", &format!("'{n}'"), constraint);
-                v.finish().map_err(LambdaError::Validation)?;
-                50
-            }
-            Err(_) => {
-                return Err(LambdaError::InvalidRequestContent(format!(
-                    "Could not parse request: MaxItems '{text}' is not an integer."
-                )))
-            }
-        },
-    };
+    // MaxItems's range (1-10000) is the model's, checked before this.
+    let max = max_items.map_or(50, |n| usize::try_from(n).unwrap_or(50));
     let start = match marker {
         None | Some("") => 0,
         Some(m) => base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -269,17 +230,17 @@ fn paged<T>(items: Vec<T>, start: usize, max: usize) -> (Vec<T>, Option<String>)
 pub fn list_versions(
     state: &EmulatorState,
     ctx: &RequestContext,
-    name: &str,
-    marker: Option<&str>,
-    max_items: Option<&str>,
-) -> Result<ListVersionsOutput, LambdaError> {
-    let (start, max) = page_bounds(marker, max_items)?;
+    input: ListVersionsByFunctionRequest,
+) -> Result<ListVersionsByFunctionResponse, LambdaError> {
+    check_model(&input)?;
+    let name = input.function_name.as_deref().unwrap_or_default();
+    let (start, max) = page_bounds(input.marker.as_deref(), input.max_items)?;
     let (target, function) = function_for(state, ctx, name, "lambda:ListVersionsByFunction")?;
     let mut first = function.latest_output();
     // In this list `$LATEST` is named by its qualified ARN (the AWS CLI Command
     // Reference's example of `list-versions-by-function`: "FunctionArn":
     // "arn:aws:lambda:us-west-2:123456789012:function:my-function:$LATEST").
-    first.function_arn = format!("{}:{LATEST}", target.arn);
+    first.function_arn = Some(format!("{}:{LATEST}", target.arn));
     let mut all = vec![first];
     all.extend(
         function
@@ -288,59 +249,21 @@ pub fn list_versions(
             .map(|p| p.version.config.output(&p.version.code)),
     );
     let (versions, next_marker) = paged(all, start, max);
-    Ok(ListVersionsOutput {
-        versions,
+    Ok(ListVersionsByFunctionResponse {
+        versions: Some(versions),
         next_marker,
     })
 }
 
-/// Checks an alias's members against the model, then Lambda's routing rules.
+/// Checks an alias's routing against Lambda's rules (its members already hold to the
+/// model's constraints).
 fn check_alias(
-    name: Option<&str>,
     function_version: Option<&str>,
-    description: Option<&str>,
     routing: Option<&AliasRoutingConfiguration>,
 ) -> Result<BTreeMap<String, f64>, LambdaError> {
-    let mut v = Validator::new();
-    if let Some(name) = name {
-        v.pattern(
-            "name",
-            Some(name),
-            valid_alias_name(name),
-            "(?!^[0-9]+$)([a-zA-Z0-9-_]+)",
-        );
-    }
-    if let Some(version) = function_version {
-        v.pattern(
-            "functionVersion",
-            Some(version),
-            valid_version(version),
-            "(\\$LATEST|[0-9]+)",
-        );
-    }
-    if let Some(description) = description {
-        v.length("description", description, 0, 256);
-    }
     let weights = routing
         .and_then(|r| r.additional_version_weights.clone())
         .unwrap_or_default();
-    for (version, weight) in &weights {
-        if version.is_empty() || !version.bytes().all(|b| b.is_ascii_digit()) {
-            v.violation(
-                "routingConfig.additionalVersionWeights",
-                "",
-                "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [0-9]+]",
-            );
-        }
-        if !(0.0..=1.0).contains(weight) {
-            v.violation(
-                "routingConfig.additionalVersionWeights",
-                "",
-                "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]",
-            );
-        }
-    }
-    v.finish().map_err(LambdaError::Validation)?;
     // Lambda Developer Guide, "Implement Lambda canary deployments using a weighted
     // alias": an alias routes to at most two versions, both published (not $LATEST).
     if weights.len() > 1 {
@@ -366,14 +289,14 @@ fn check_alias(
 
 fn alias_output(function_arn: &str, alias: &Alias) -> AliasConfiguration {
     AliasConfiguration {
-        alias_arn: format!("{function_arn}:{}", alias.name),
-        name: alias.name.clone(),
-        function_version: alias.function_version.clone(),
-        description: alias.description.clone(),
+        alias_arn: Some(format!("{function_arn}:{}", alias.name)),
+        name: Some(alias.name.clone()),
+        function_version: Some(alias.function_version.clone()),
+        description: Some(alias.description.clone()),
         routing_config: (!alias.weights.is_empty()).then(|| AliasRoutingConfiguration {
             additional_version_weights: Some(alias.weights.clone()),
         }),
-        revision_id: alias.revision_id.clone(),
+        revision_id: Some(alias.revision_id.clone()),
     }
 }
 
@@ -389,20 +312,13 @@ pub fn create_alias(
     state: &EmulatorState,
     ctx: &RequestContext,
     name: &str,
-    input: CreateAliasInput,
+    mut input: CreateAliasRequest,
 ) -> Result<AliasConfiguration, LambdaError> {
-    let mut v = Validator::new();
-    v.required("name", &input.name);
-    v.required("functionVersion", &input.function_version);
-    v.finish().map_err(LambdaError::Validation)?;
+    input.function_name = Some(name.to_owned());
+    check_model(&input)?;
     let alias_name = input.name.clone().unwrap_or_default();
     let version = input.function_version.clone().unwrap_or_default();
-    let weights = check_alias(
-        Some(&alias_name),
-        Some(&version),
-        input.description.as_deref(),
-        input.routing_config.as_ref(),
-    )?;
+    let weights = check_alias(Some(&version), input.routing_config.as_ref())?;
     let (target, function) = function_for(state, ctx, name, "lambda:CreateAlias")?;
     let alias = function.put_alias(&alias_name, |existing| {
         if existing.is_some() {
@@ -426,9 +342,11 @@ pub fn create_alias(
 pub fn get_alias(
     state: &EmulatorState,
     ctx: &RequestContext,
-    name: &str,
-    alias: &str,
+    input: GetAliasRequest,
 ) -> Result<AliasConfiguration, LambdaError> {
+    check_model(&input)?;
+    let name = input.function_name.as_deref().unwrap_or_default();
+    let alias = input.name.as_deref().unwrap_or_default();
     let (target, function) = function_for(state, ctx, name, "lambda:GetAlias")?;
     let found = function
         .alias(alias)
@@ -443,12 +361,13 @@ pub fn update_alias(
     ctx: &RequestContext,
     name: &str,
     alias: &str,
-    input: UpdateAliasInput,
+    mut input: UpdateAliasRequest,
 ) -> Result<AliasConfiguration, LambdaError> {
+    input.function_name = Some(name.to_owned());
+    input.name = Some(alias.to_owned());
+    check_model(&input)?;
     check_alias(
-        None,
         input.function_version.as_deref(),
-        input.description.as_deref(),
         input.routing_config.as_ref(),
     )?;
     let (target, function) = function_for(state, ctx, name, "lambda:UpdateAlias")?;
@@ -476,9 +395,7 @@ pub fn update_alias(
         }
         // The rules again, on the alias as it will be.
         check_alias(
-            None,
             Some(&next.function_version),
-            None,
             Some(&AliasRoutingConfiguration {
                 additional_version_weights: Some(next.weights.clone()),
             }),
@@ -494,9 +411,11 @@ pub fn update_alias(
 pub fn delete_alias(
     state: &EmulatorState,
     ctx: &RequestContext,
-    name: &str,
-    alias: &str,
+    input: DeleteAliasRequest,
 ) -> Result<(), LambdaError> {
+    check_model(&input)?;
+    let name = input.function_name.as_deref().unwrap_or_default();
+    let alias = input.name.as_deref().unwrap_or_default();
     let (_, function) = function_for(state, ctx, name, "lambda:DeleteAlias")?;
     function.remove_alias(alias);
     Ok(())
@@ -506,15 +425,12 @@ pub fn delete_alias(
 pub fn list_aliases(
     state: &EmulatorState,
     ctx: &RequestContext,
-    name: &str,
-    function_version: Option<&str>,
-    marker: Option<&str>,
-    max_items: Option<&str>,
-) -> Result<ListAliasesOutput, LambdaError> {
-    let (start, max) = page_bounds(marker, max_items)?;
-    if let Some(version) = function_version {
-        check_alias(None, Some(version), None, None)?;
-    }
+    input: ListAliasesRequest,
+) -> Result<ListAliasesResponse, LambdaError> {
+    check_model(&input)?;
+    let name = input.function_name.as_deref().unwrap_or_default();
+    let function_version = input.function_version.as_deref();
+    let (start, max) = page_bounds(input.marker.as_deref(), input.max_items)?;
     let (target, function) = function_for(state, ctx, name, "lambda:ListAliases")?;
     let all: Vec<AliasConfiguration> = function
         .aliases()
@@ -523,8 +439,8 @@ pub fn list_aliases(
         .map(|a| alias_output(&target.arn, a))
         .collect();
     let (aliases, next_marker) = paged(all, start, max);
-    Ok(ListAliasesOutput {
-        aliases,
+    Ok(ListAliasesResponse {
+        aliases: Some(aliases),
         next_marker,
     })
 }
@@ -535,6 +451,18 @@ mod tests {
 
     #[test]
     fn alias_names_and_versions_follow_the_model_patterns() {
+        // Checked by the generated validation of CreateAlias's members.
+        let valid = |name: &str, version: &str| {
+            check_model(&CreateAliasRequest {
+                function_name: Some("f".to_owned()),
+                name: Some(name.to_owned()),
+                function_version: Some(version.to_owned()),
+                ..Default::default()
+            })
+            .is_ok()
+        };
+        let valid_alias_name = |name: &str| valid(name, "1");
+        let valid_version = |version: &str| valid("live", version);
         assert!(valid_alias_name("live"));
         assert!(valid_alias_name("v2-canary_1"));
         assert!(
@@ -573,35 +501,36 @@ mod tests {
                 w.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
             ),
         };
-        assert!(check_alias(Some("live"), Some("1"), None, Some(&weights(&[("2", 0.1)]))).is_ok());
+        // The model's constraints (generated), then Lambda's routing rules.
+        let checked = |name: &str, version: &str, routing: Option<&AliasRoutingConfiguration>| {
+            check_model(&CreateAliasRequest {
+                function_name: Some("f".to_owned()),
+                name: Some(name.to_owned()),
+                function_version: Some(version.to_owned()),
+                routing_config: routing.cloned(),
+                ..Default::default()
+            })?;
+            check_alias(Some(version), routing)
+        };
+        assert!(checked("live", "1", Some(&weights(&[("2", 0.1)]))).is_ok());
         assert!(matches!(
-            check_alias(Some("live"), Some("1"), None, Some(&weights(&[("2", 1.5)]))),
+            checked("live", "1", Some(&weights(&[("2", 1.5)]))),
             Err(LambdaError::Validation(_))
         ));
         assert!(matches!(
-            check_alias(
-                Some("live"),
-                Some(LATEST),
-                None,
-                Some(&weights(&[("2", 0.1)]))
-            ),
+            checked("live", LATEST, Some(&weights(&[("2", 0.1)]))),
             Err(LambdaError::InvalidParameterValue(_))
         ));
         assert!(matches!(
-            check_alias(
-                Some("live"),
-                Some("1"),
-                None,
-                Some(&weights(&[("2", 0.1), ("3", 0.1)]))
-            ),
+            checked("live", "1", Some(&weights(&[("2", 0.1), ("3", 0.1)]))),
             Err(LambdaError::InvalidParameterValue(_))
         ));
         assert!(matches!(
-            check_alias(Some("live"), Some("1"), None, Some(&weights(&[("1", 0.1)]))),
+            checked("live", "1", Some(&weights(&[("1", 0.1)]))),
             Err(LambdaError::InvalidParameterValue(_))
         ));
         assert!(matches!(
-            check_alias(Some("7"), Some("1"), None, None),
+            checked("7", "1", None),
             Err(LambdaError::Validation(_))
         ));
     }

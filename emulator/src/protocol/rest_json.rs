@@ -30,6 +30,102 @@ pub trait RestJsonError: AwsError {
     }
 }
 
+/// A request's members outside its body: the path's labels, the query string, the
+/// headers. The generated `bind` of an input reads them by the names the model gives.
+#[derive(Debug)]
+pub struct HttpMembers<'a> {
+    /// `(label, value)` pairs of the matched path template, already decoded.
+    pub labels: &'a [(&'static str, String)],
+    /// The query string's members, decoded (the last of a repeated name wins).
+    pub query: std::collections::HashMap<String, String>,
+    pub headers: &'a axum::http::HeaderMap,
+}
+
+/// A number or boolean outside the body that does not parse: the request cannot be
+/// read, before any constraint is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unparsed {
+    /// The member's name on the wire (`MaxItems`).
+    pub member: &'static str,
+    /// The text that was sent.
+    pub text: String,
+}
+
+impl<'a> HttpMembers<'a> {
+    /// Reads a request's members outside the body.
+    pub fn new(
+        labels: &'a [(&'static str, String)],
+        query: Option<&str>,
+        headers: &'a axum::http::HeaderMap,
+    ) -> Self {
+        let query = query
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default();
+        Self {
+            labels,
+            query,
+            headers,
+        }
+    }
+
+    /// A path label.
+    pub fn label(&self, name: &str) -> Option<&str> {
+        self.labels
+            .iter()
+            .find(|(label, _)| *label == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// A query string member.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query.get(name).map(String::as_str)
+    }
+
+    /// A header, by its name in any case (one that is not text is treated as absent).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(name.to_ascii_lowercase().as_str())
+            .and_then(|v| v.to_str().ok())
+    }
+
+    fn parsed<T: std::str::FromStr>(
+        member: &'static str,
+        text: Option<&str>,
+    ) -> Result<Option<T>, Unparsed> {
+        text.map(|text| {
+            text.parse().map_err(|_| Unparsed {
+                member,
+                text: text.to_owned(),
+            })
+        })
+        .transpose()
+    }
+
+    /// A number or boolean in the path.
+    pub fn parsed_label<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+    ) -> Result<Option<T>, Unparsed> {
+        Self::parsed(name, self.label(name))
+    }
+
+    /// A number or boolean in the query string.
+    pub fn parsed_query<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+    ) -> Result<Option<T>, Unparsed> {
+        Self::parsed(name, self.query(name))
+    }
+
+    /// A number or boolean in a header.
+    pub fn parsed_header<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+    ) -> Result<Option<T>, Unparsed> {
+        Self::parsed(name, self.header(name))
+    }
+}
+
 /// Decodes a JSON body into an operation's input. An empty body is an empty object.
 pub fn decode<I: DeserializeOwned>(body: &[u8]) -> Result<I, String> {
     super::json::decode(body)
@@ -140,6 +236,28 @@ pub fn error(request_id: &str, err: &dyn RestJsonError) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_outside_the_body_are_read_where_the_model_places_them() {
+        let labels = [("FunctionName", "my function".to_owned())];
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("x-amz-log-type", HeaderValue::from_static("Tail"));
+        let http = HttpMembers::new(&labels, Some("MaxItems=2&Qualifier=%24LATEST"), &headers);
+        assert_eq!(http.label("FunctionName"), Some("my function"));
+        assert_eq!(http.query("Qualifier"), Some("$LATEST"));
+        // Headers by the model's spelling, in any case.
+        assert_eq!(http.header("X-Amz-Log-Type"), Some("Tail"));
+        assert_eq!(http.parsed_query::<i32>("MaxItems"), Ok(Some(2)));
+        assert_eq!(http.parsed_query::<i32>("Marker"), Ok(None));
+        let http = HttpMembers::new(&labels, Some("MaxItems=ten"), &headers);
+        assert_eq!(
+            http.parsed_query::<i32>("MaxItems"),
+            Err(Unparsed {
+                member: "MaxItems",
+                text: "ten".to_owned()
+            })
+        );
+    }
 
     struct Throttled;
     impl AwsError for Throttled {
