@@ -309,6 +309,50 @@ async fn the_blogs_python_template_deploys_at_start_and_the_scenario_holds() {
         text.contains("'appSecrets': {'secretkey': 'secretValue'}"),
         "{text}"
     );
+
+    // `Tracing: Active`: with the X-Ray SDK installed, the function's `load_config`
+    // subsegment holds its GetParametersByPath call. Segments arrive over UDP as the SDK
+    // ends them, so wait a little for them.
+    let mut timeline = Vec::new();
+    for _ in 0..50 {
+        let (status, body) = crate::admin::http(
+            &endpoint,
+            "GET",
+            "/_emulator/lambda/invocations?function=ParameterStoreBlogFunctionDev",
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        timeline = body["invocations"][0]["xray"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if timeline.iter().any(|e| e["namespace"] == "aws") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let Some(call) = timeline.iter().find(|e| e["namespace"] == "aws") else {
+        // CI's interpreter has the SDK (.ci/run installs aws-xray-sdk).
+        assert!(
+            !runtimes_required(),
+            "no traced SSM call (is aws-xray-sdk installed?): {timeline:?}"
+        );
+        eprintln!("not checked: the function sent no X-Ray subsegments (aws-xray-sdk missing?)");
+        return;
+    };
+    assert_eq!(call["operation"], "GetParametersByPath", "{call}");
+    let load = timeline
+        .iter()
+        .find(|e| e["name"] == "load_config")
+        .unwrap_or_else(|| panic!("no load_config subsegment in {timeline:?}"));
+    assert_eq!(call["parentId"], load["id"], "{timeline:?}");
+    assert!(
+        !serde_json::to_string(&timeline)
+            .unwrap()
+            .contains("secretValue"),
+        "no value is kept"
+    );
 }
 
 #[tokio::test]
