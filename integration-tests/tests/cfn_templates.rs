@@ -2,7 +2,11 @@
 //! saved in `fixtures/parameter-store-blog/template.yaml`, deployed by its key
 //! administrator over a world holding only that user; the scenario then holds against
 //! the deployed world (the key policy, the role's confinement, the function reading its
-//! configuration and secrets).
+//! configuration and secrets). The same holds for the template's Python variant
+//! (`template-python.yaml`, the post's own language) where a Python 3.12 with
+//! awslambdaric and boto3 is on the machine, and for `aws cloudformation deploy` where the
+//! AWS CLI is installed; each test says so and skips otherwise, unless CI demands it
+//! (`EMULATOR_TEST_MANAGED_RUNTIMES=required`, `EMULATOR_TEST_AWS_CLI=required`).
 
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_ssm::error::ProvideErrorMetadata;
@@ -221,6 +225,136 @@ async fn the_blogs_template_deploys_at_start_and_the_scenario_holds() {
         .expect("the function is deployed again");
 }
 
+/// Whether CI demands the managed-runtime tests run (as in `lambda_managed`).
+fn runtimes_required() -> bool {
+    std::env::var("EMULATOR_TEST_MANAGED_RUNTIMES").is_ok_and(|v| v == "required")
+}
+
+/// Whether CI demands the AWS CLI tests run.
+fn aws_cli_required() -> bool {
+    std::env::var("EMULATOR_TEST_AWS_CLI").is_ok_and(|v| v == "required")
+}
+
+/// The Python variant of the template, deployed from the repository as it stands (its
+/// `CodeUri: ./python` run in place as the task root): the key administrator encrypts
+/// under the template's key but may not decrypt; the Python function, as the template's
+/// role, reads both sections with the secret decrypted.
+#[tokio::test]
+async fn the_blogs_python_template_deploys_at_start_and_the_scenario_holds() {
+    let template = repository().join("fixtures/parameter-store-blog/template-python.yaml");
+    let config = emulator::Config {
+        lambda_runtimes: crate::common::mapped_runtimes(),
+        ..blog_config(template, "keyadmin")
+    };
+    let endpoint = match start_with_templates(
+        vec![repository().join("fixtures/parameter-store-blog/keyadmin.yaml")],
+        config,
+    ) {
+        Ok(endpoint) => endpoint,
+        // Lambda's refusal of a runtime this machine has no interpreter for.
+        Err(e) if e.contains("none was found") => {
+            assert!(
+                !runtimes_required(),
+                "EMULATOR_TEST_MANAGED_RUNTIMES=required: {e}"
+            );
+            eprintln!("skipped: no Python 3.12 with awslambdaric for the template: {e}");
+            return;
+        }
+        Err(e) => panic!("the Python template does not deploy: {e}"),
+    };
+    let admin = sdk_config(&endpoint, ADMIN).await;
+    let ssm = aws_sdk_ssm::Client::new(&admin);
+    ssm.put_parameter()
+        .name("/dev/parameterStoreBlog/appSecrets")
+        .value(r#"{"secretKey": "secretValue"}"#)
+        .r#type(ParameterType::SecureString)
+        .key_id("alias/ParameterStoreBlogKeyDev")
+        .send()
+        .await
+        .expect("keyadmin may encrypt under the template's key");
+    let refused = ssm
+        .get_parameter()
+        .name("/dev/parameterStoreBlog/appSecrets")
+        .with_decryption(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Some("AccessDeniedException"), "{refused:?}");
+
+    let lambda = aws_sdk_lambda::Client::new(&admin);
+    let f = lambda
+        .get_function_configuration()
+        .function_name("ParameterStoreBlogFunctionDev")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(f.runtime().map(|r| r.as_str()), Some("python3.12"));
+    assert_eq!(f.handler(), Some("lambda_function.lambda_handler"));
+    let out = lambda
+        .invoke()
+        .function_name("ParameterStoreBlogFunctionDev")
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .expect("invoke");
+    assert_eq!(out.function_error(), None, "{:?}", out.payload());
+    let payload: serde_json::Value =
+        serde_json::from_slice(out.payload().unwrap().as_ref()).unwrap();
+    let text = payload.as_str().expect("a string answer");
+    // Python's rendering of the sections; ConfigParser lowercases option names, as the
+    // post's function shows them.
+    assert!(text.starts_with("MyApp config is {"), "{text}");
+    assert!(text.contains("'appConfig': {'key1': 'value1'"), "{text}");
+    assert!(
+        text.contains("'appSecrets': {'secretkey': 'secretValue'}"),
+        "{text}"
+    );
+
+    // `Tracing: Active`: with the X-Ray SDK installed, the function's `load_config`
+    // subsegment holds its GetParametersByPath call. Segments arrive over UDP as the SDK
+    // ends them, so wait a little for them.
+    let mut timeline = Vec::new();
+    for _ in 0..50 {
+        let (status, body) = crate::admin::http(
+            &endpoint,
+            "GET",
+            "/_emulator/lambda/invocations?function=ParameterStoreBlogFunctionDev",
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        timeline = body["invocations"][0]["xray"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if timeline.iter().any(|e| e["namespace"] == "aws") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let Some(call) = timeline.iter().find(|e| e["namespace"] == "aws") else {
+        // CI's interpreter has the SDK (.ci/run installs aws-xray-sdk).
+        assert!(
+            !runtimes_required(),
+            "no traced SSM call (is aws-xray-sdk installed?): {timeline:?}"
+        );
+        eprintln!("not checked: the function sent no X-Ray subsegments (aws-xray-sdk missing?)");
+        return;
+    };
+    assert_eq!(call["operation"], "GetParametersByPath", "{call}");
+    let load = timeline
+        .iter()
+        .find(|e| e["name"] == "load_config")
+        .unwrap_or_else(|| panic!("no load_config subsegment in {timeline:?}"));
+    assert_eq!(call["parentId"], load["id"], "{timeline:?}");
+    assert!(
+        !serde_json::to_string(&timeline)
+            .unwrap()
+            .contains("secretValue"),
+        "no value is kept"
+    );
+}
+
 #[tokio::test]
 async fn a_principal_that_may_not_create_roles_cannot_deploy_the_template() {
     // A user allowed everything but IAM: the template's role is refused, and the start
@@ -276,6 +410,10 @@ fn aws_cli() -> Option<std::path::PathBuf> {
 #[tokio::test]
 async fn aws_cloudformation_deploy_deploys_the_blogs_template() {
     let Some(aws) = aws_cli() else {
+        assert!(
+            !aws_cli_required(),
+            "EMULATOR_TEST_AWS_CLI=required, but `aws --version` does not run"
+        );
         eprintln!("skipped aws_cloudformation_deploy_deploys_the_blogs_template: the AWS CLI is not installed (pip install awscli)");
         return;
     };
