@@ -522,6 +522,17 @@ pub fn merge(
 mod tests {
     use super::*;
 
+    /// The default world is the reference scenario's directory as `cargo run` loads it:
+    /// every file directly in it must be a fixture (templates live in `template/`, which
+    /// a directory load does not enter).
+    #[test]
+    fn the_reference_scenarios_directory_loads_as_the_default_world() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/parameter-store-blog");
+        let fixtures = load(&[dir], "123456789012").expect("the default world loads");
+        assert!(fixtures.users.iter().any(|(_, u)| u.name == "keyadmin"));
+        assert!(!fixtures.functions.is_empty());
+    }
+
     #[test]
     fn debug_output_never_shows_a_fixture_secret() {
         let text = r#"

@@ -1,5 +1,5 @@
 //! Templates deployed at start (`--template`): the reference scenario's SAM template, as
-//! saved in `fixtures/parameter-store-blog/template.yaml`, deployed by its key
+//! saved in `fixtures/parameter-store-blog/template/template.yaml`, deployed by its key
 //! administrator over a world holding only that user; the scenario then holds against
 //! the deployed world (the key policy, the role's confinement, the function reading its
 //! configuration and secrets). The same holds for the template's Python variant
@@ -24,11 +24,11 @@ fn repository() -> PathBuf {
 /// handler crate: the template is otherwise the file, unchanged.
 pub fn template_with_prebuilt_handler() -> PathBuf {
     let text =
-        std::fs::read_to_string(repository().join("fixtures/parameter-store-blog/template.yaml"))
+        std::fs::read_to_string(repository().join("fixtures/parameter-store-blog/template/template.yaml"))
             .expect("the saved template");
     let dir = prebuilt_handler_dir();
     let rewritten = text
-        .replace("CodeUri: '../../handler'", "CodeUri: './code'")
+        .replace("CodeUri: '../../../handler'", "CodeUri: './code'")
         .replace("    Metadata:\n      BuildMethod: rust-cargolambda\n", "");
     assert_ne!(rewritten, text);
     assert!(!rewritten.contains("      BuildMethod: rust-cargolambda"));
@@ -117,7 +117,7 @@ pub async fn sdk_config(endpoint: &str, key: (&str, &str)) -> aws_config::SdkCon
 #[tokio::test]
 async fn the_blogs_template_deploys_at_start_and_the_scenario_holds() {
     let endpoint = start_with_templates(
-        vec![repository().join("fixtures/parameter-store-blog/keyadmin.yaml")],
+        vec![repository().join("fixtures/parameter-store-blog/template/keyadmin.yaml")],
         blog_config(template_with_prebuilt_handler(), "keyadmin"),
     )
     .expect("the template deploys");
@@ -241,13 +241,13 @@ fn aws_cli_required() -> bool {
 /// role, reads both sections with the secret decrypted.
 #[tokio::test]
 async fn the_blogs_python_template_deploys_at_start_and_the_scenario_holds() {
-    let template = repository().join("fixtures/parameter-store-blog/template-python.yaml");
+    let template = repository().join("fixtures/parameter-store-blog/template/template-python.yaml");
     let config = emulator::Config {
         lambda_runtimes: crate::common::mapped_runtimes(),
         ..blog_config(template, "keyadmin")
     };
     let endpoint = match start_with_templates(
-        vec![repository().join("fixtures/parameter-store-blog/keyadmin.yaml")],
+        vec![repository().join("fixtures/parameter-store-blog/template/keyadmin.yaml")],
         config,
     ) {
         Ok(endpoint) => endpoint,
@@ -424,7 +424,7 @@ async fn aws_cloudformation_deploy_deploys_the_blogs_template() {
         ..emulator::Config::default()
     };
     let endpoint = start_with_templates(
-        vec![repository().join("fixtures/parameter-store-blog/keyadmin.yaml")],
+        vec![repository().join("fixtures/parameter-store-blog/template/keyadmin.yaml")],
         config,
     )
     .expect("the emulator starts");
