@@ -609,8 +609,10 @@ mod tests {
         // A group with the managed policy attached and an inline one, the policy with two
         // versions (the first the default), and an instance profile.
         let group_arn = format!("arn:aws:iam::{account}:group/devs");
-        d.documents
-            .insert((group_arn.clone(), inline_key("group-read")), inline.to_owned());
+        d.documents.insert(
+            (group_arn.clone(), inline_key("group-read")),
+            inline.to_owned(),
+        );
         d.groups.insert(
             "devs".to_owned(),
             Group {
