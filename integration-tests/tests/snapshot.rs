@@ -199,7 +199,7 @@ async fn a_snapshot_restored_into_a_new_emulator_keeps_versions_labels_and_ciphe
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&snapshot));
     let document: serde_json::Value = serde_json::from_slice(&snapshot).unwrap();
     assert_eq!(document["format"], "emulator-snapshot");
-    assert_eq!(document["version"], 2);
+    assert_eq!(document["version"], 3);
 
     // A second emulator, which has never seen the key: restored, it decrypts.
     let second = start_emulator(false);
