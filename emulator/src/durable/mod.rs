@@ -1,9 +1,10 @@
 //! The state directory (`--state-dir DIR`): every parameter with all its versions,
 //! labels, tags and policies; every region's KMS keys (material, rotations, grants,
 //! deletion schedules) and aliases; Lambda functions with their code, versions and
-//! aliases; the IAM directory; CloudFormation stacks. Kept in an embedded ACID store (redb) and committed, with
-//! immediate durability, before the request that changed them is answered: a write
-//! whose answer was received survives a crash of the process or of the machine.
+//! aliases; the IAM directory; CloudFormation stacks. Kept in an embedded ACID store
+//! (redb) and committed, with immediate durability, before the request that changed
+//! them is answered: a write whose answer was received survives a crash of the process
+//! or of the machine.
 //!
 //! Records (table `records`, name to sealed JSON, the snapshot's shapes):
 //! - `ssm/REGION/KEY`: one parameter. One record per parameter, so that a PutParameter
