@@ -13,8 +13,14 @@
 //!
 //! Version 2 adds each region's Lambda functions (configuration, code, published
 //! versions, aliases; a zip package's bytes in base64); a version 1 document, without
-//! them, restores the fixtures' functions, as a reset does. Not kept: role sessions,
-//! recorded decisions, invocation records, running execution environments.
+//! them, restores the fixtures' functions, as a reset does.
+//!
+//! Version 3 adds the IAM directory (users, roles, access keys with their secrets,
+//! groups, managed policies with their versions, instance profiles: the state
+//! directory's `iam` record, [`crate::durable::iam`]) and each region's CloudFormation
+//! stacks ([`crate::durable::cfn`]). A version 1 or 2 document leaves the IAM directory
+//! as it is and restores no stacks. Not kept: role sessions, recorded decisions,
+//! invocation records, running execution environments, change sets.
 
 use crate::kms::crypto::KeyMaterial;
 use crate::kms::specs::{KeySpec, KeyUsage, MacKey, SignKey};
@@ -34,7 +40,7 @@ use std::sync::Arc;
 /// The `format` member of every snapshot.
 pub const FORMAT: &str = "emulator-snapshot";
 /// The newest snapshot version this emulator writes and reads.
-pub const VERSION: u64 = 2;
+pub const VERSION: u64 = 3;
 
 /// Why a snapshot cannot be restored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -70,6 +76,9 @@ struct Document {
 #[serde(deny_unknown_fields)]
 pub(crate) struct WorldState {
     pub(crate) regions: BTreeMap<String, RegionSnap>,
+    /// `None` (versions 1 and 2): the IAM directory is left as it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) iam: Option<crate::durable::iam::IamRecord>,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -81,6 +90,10 @@ pub(crate) struct RegionSnap {
     /// `None` (version 1): the fixtures' functions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) functions: Option<Vec<FunctionSnap>>,
+    /// CloudFormation stacks, oldest first (deleted ones too, as DescribeStacks by id
+    /// finds them); `None` (versions 1 and 2): none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) stacks: Option<Vec<crate::durable::cfn::StackSnap>>,
 }
 
 /// A Lambda function: `$LATEST`, its published versions and its aliases.
@@ -266,9 +279,11 @@ pub fn take(state: &EmulatorState) -> Vec<u8> {
                     .map(|f| function_snap(f, true))
                     .collect(),
             ),
+            stacks: Some(stacks_snap(&region)),
         };
         world.regions.insert(name, snap);
     }
+    world.iam = Some(crate::durable::iam::record(&state.iam.directory()));
     let checksum = checksum_of(&world);
     let document = Document {
         format: FORMAT.to_owned(),
@@ -287,6 +302,16 @@ fn checksum_of(world: &WorldState) -> String {
     hex::encode(Sha256::digest(
         serde_json::to_vec(world).unwrap_or_default(),
     ))
+}
+
+/// A region's stacks.
+pub(crate) fn stacks_snap(region: &RegionState) -> Vec<crate::durable::cfn::StackSnap> {
+    region
+        .cfn
+        .all()
+        .iter()
+        .map(crate::durable::cfn::record)
+        .collect()
 }
 
 /// A region's keys and aliases, read under its KMS lock.
@@ -590,9 +615,16 @@ fn private_key_of(spec: KeySpec, bytes: &[u8]) -> Option<SignKey> {
     })
 }
 
-/// Reads and checks a snapshot document, and builds its regions aside (nothing of the
-/// running emulator changes). Lambda functions come from the fixtures, as after a reset.
-pub fn load(state: &EmulatorState, bytes: &[u8]) -> Result<Regions<RegionState>, SnapshotError> {
+/// What a snapshot holds, built aside.
+pub struct Loaded {
+    pub regions: Regions<RegionState>,
+    /// `None` in a snapshot taken before principals were kept (version 1 or 2).
+    pub directory: Option<crate::iam::principals::Directory>,
+}
+
+/// Reads and checks a snapshot document, and builds its regions and IAM directory aside
+/// (nothing of the running emulator changes).
+pub fn load(state: &EmulatorState, bytes: &[u8]) -> Result<Loaded, SnapshotError> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| SnapshotError::Foreign(format!("not a JSON document ({e})")))?;
     match value.get("format").and_then(|f| f.as_str()) {
@@ -630,7 +662,18 @@ pub fn load(state: &EmulatorState, bytes: &[u8]) -> Result<Regions<RegionState>,
             expected: state.config.account.clone(),
         });
     }
-    build(state, document.state, &HashMap::new())
+    let mut world = document.state;
+    // Policies held only as parsed from the fixtures are taken back from the fixtures'
+    // directory, not from whatever the IAM API made of it since.
+    let directory = match world.iam.take() {
+        Some(record) => Some(
+            crate::durable::iam::restore(record, &state.iam.initial_directory())
+                .map_err(|e| SnapshotError::Corrupt(format!("the IAM directory: {e}")))?,
+        ),
+        None => None,
+    };
+    let regions = build(state, world, &HashMap::new())?;
+    Ok(Loaded { regions, directory })
 }
 
 /// Builds the regions `world` describes aside (nothing of the running emulator changes):
@@ -673,6 +716,14 @@ pub(crate) fn build(
                 }
             }
         }
+        if let Some(stacks) = snap.stacks {
+            let stacks = stacks
+                .into_iter()
+                .map(crate::durable::cfn::restore)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(SnapshotError::Corrupt)?;
+            region.cfn.replace_all(stacks);
+        }
         let parameters = snap
             .parameters
             .into_iter()
@@ -714,8 +765,14 @@ pub(crate) fn build(
 /// or the restored one, never a mix), then role sessions and decisions are forgotten as
 /// after a reset. If the snapshot is refused, nothing changes.
 pub fn restore(state: &EmulatorState, bytes: &[u8]) -> Result<(), SnapshotError> {
-    let fresh = load(state, bytes)?;
-    state.regions.replace(fresh);
+    let loaded = load(state, bytes)?;
+    state.regions.replace(loaded.regions);
+    if let Some(directory) = loaded.directory {
+        let _ = state.iam.update_directory(|d| {
+            *d = directory;
+            Ok::<(), std::convert::Infallible>(())
+        });
+    }
     state.iam.clear_sessions();
     state.iam.decisions.clear();
     Ok(())
@@ -1075,6 +1132,88 @@ mod tests {
                 }
             })
         });
+    }
+
+    /// A world with an IAM user and key made after the fixtures, and a stack.
+    fn world_with_principals_and_stacks() -> EmulatorState {
+        use crate::iam::principals::{AccessKey, KeyOwner, User};
+        let state = world();
+        state
+            .iam
+            .update_directory(|d| {
+                d.users.insert(
+                    "bob".to_owned(),
+                    User {
+                        name: "bob".to_owned(),
+                        arn: "arn:aws:iam::123456789012:user/bob".to_owned(),
+                        id: "AIDABOB".to_owned(),
+                        policies: Vec::new(),
+                        tags: BTreeMap::new(),
+                        boundary: None,
+                        groups: Vec::new(),
+                    },
+                );
+                d.keys.insert(
+                    "AKIABOB".to_owned(),
+                    AccessKey {
+                        id: "AKIABOB".to_owned(),
+                        secret: "bob-secret".to_owned(),
+                        owner: KeyOwner::User("bob".to_owned()),
+                        session_token: None,
+                        expires: None,
+                        session_policies: Vec::new(),
+                        session_tags: Default::default(),
+                    },
+                );
+                Ok::<(), std::convert::Infallible>(())
+            })
+            .unwrap();
+        let mut stack =
+            crate::cfn::stack::Stack::new("eu-west-1", "123456789012", "app", "CREATE_COMPLETE");
+        stack.template_body = "{}".to_owned();
+        assert!(state.region("eu-west-1").cfn.insert(stack));
+        state
+    }
+
+    #[test]
+    fn principals_made_through_the_api_and_stacks_survive_a_round_trip() {
+        let original = world_with_principals_and_stacks();
+        let restored = EmulatorState::new(Config::default());
+        restore(&restored, &take(&original)).unwrap();
+        let directory = restored.iam.directory();
+        assert_eq!(
+            directory.users["bob"].arn,
+            "arn:aws:iam::123456789012:user/bob"
+        );
+        assert_eq!(directory.keys["AKIABOB"].secret, "bob-secret");
+        let stack = restored.region("eu-west-1").cfn.find("app").unwrap();
+        let before = original.region("eu-west-1").cfn.find("app").unwrap();
+        assert_eq!(stack.id, before.id);
+        assert_eq!(stack.status, "CREATE_COMPLETE");
+    }
+
+    #[test]
+    fn a_version_2_snapshot_keeps_the_directory_and_restores_no_stacks() {
+        let original = world_with_principals_and_stacks();
+        let mut value: serde_json::Value = serde_json::from_slice(&take(&original)).unwrap();
+        value["version"] = serde_json::json!(2);
+        let state = value["state"].as_object_mut().unwrap();
+        state.remove("iam");
+        for region in state["regions"].as_object_mut().unwrap().values_mut() {
+            region.as_object_mut().unwrap().remove("stacks");
+        }
+        let world: WorldState = serde_json::from_value(value["state"].clone()).unwrap();
+        value["checksum"] = serde_json::json!(checksum_of(&world));
+        let target = EmulatorState::new(Config::default());
+        let before = target.iam.directory();
+        restore(&target, &serde_json::to_vec(&value).unwrap()).unwrap();
+        assert!(Arc::ptr_eq(&before, &target.iam.directory()));
+        assert!(target.region("eu-west-1").cfn.all().is_empty());
+        // The keys came back as before.
+        assert!(target
+            .region("eu-west-1")
+            .kms
+            .read(|d| d.keys.contains_key("k-sym")));
     }
 
     #[test]

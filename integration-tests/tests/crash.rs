@@ -629,3 +629,216 @@ async fn post_with_token(endpoint: &str, path: &str, token: &str) -> String {
     stream.read_to_string(&mut answer).await.expect("read");
     answer
 }
+
+/// A request with a bearer token over a plain socket; the status line and headers, and
+/// the body (admin answers carry a length, never chunks).
+async fn admin_request(endpoint: &str, method: &str, path: &str, token: &str) -> (String, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = endpoint.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("read");
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete answer");
+    (
+        String::from_utf8_lossy(&answer[..split]).into_owned(),
+        answer[split + 4..].to_vec(),
+    )
+}
+
+/// A stack whose parameter is read back, and its export.
+const STACK_TEMPLATE: &str = r#"
+Resources:
+  Kept:
+    Type: AWS::SSM::Parameter
+    Properties: { Name: /stacked/p, Type: String, Value: made-by-the-stack }
+Outputs:
+  Name:
+    Value: !Ref Kept
+    Export: { Name: stacked-name }
+"#;
+
+/// The stack's status, its export and the physical id of its parameter.
+async fn stack_view(cfn: &aws_sdk_cloudformation::Client) -> (String, String, String) {
+    let described = cfn
+        .describe_stacks()
+        .stack_name("kept-stack")
+        .send()
+        .await
+        .expect("DescribeStacks finds the stack");
+    let stack = &described.stacks()[0];
+    let output = &stack.outputs()[0];
+    let resources = cfn
+        .list_stack_resources()
+        .stack_name("kept-stack")
+        .send()
+        .await
+        .expect("ListStackResources");
+    let summary = &resources.stack_resource_summaries()[0];
+    (
+        stack.stack_status().expect("a status").as_str().to_owned(),
+        format!(
+            "{}={}",
+            output.export_name().unwrap_or_default(),
+            output.output_value().unwrap_or_default()
+        ),
+        summary
+            .physical_resource_id()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+/// Whether `/stacked/p` is gone.
+async fn parameter_gone(ssm: &aws_sdk_ssm::Client) -> bool {
+    ssm.get_parameter()
+        .name("/stacked/p")
+        .send()
+        .await
+        .err()
+        .and_then(|e| {
+            e.into_service_error()
+                .is_parameter_not_found()
+                .then_some(())
+        })
+        .is_some()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stacks_and_api_made_principals_survive_a_restart_and_a_snapshot_restore() {
+    let dir = std::env::temp_dir().join(format!("emulator-durable-cfn-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("fixtures")).unwrap();
+    std::fs::write(dir.join("fixtures/operator.yaml"), OPERATOR_FIXTURE).unwrap();
+    let fixtures = dir.join("fixtures/operator.yaml");
+    let args: [&std::ffi::OsStr; 5] = [
+        "--strict".as_ref(),
+        "--admin-token".as_ref(),
+        "durable-admin-token".as_ref(),
+        "--fixtures".as_ref(),
+        fixtures.as_os_str(),
+    ];
+    let operator =
+        |endpoint: &str| sdk_config_as(endpoint, "AKIADURABLEOPERATOR1", "durable-operator-secret");
+
+    // First life: a user with a policy and a key through the IAM API, and a stack.
+    let first = Emulator::start_with(&dir.join("state"), &args);
+    let config = operator(&first.endpoint);
+    let iam = aws_sdk_iam::Client::new(&config);
+    iam.create_user()
+        .user_name("snap-reader")
+        .send()
+        .await
+        .expect("CreateUser");
+    iam.put_user_policy()
+        .user_name("snap-reader")
+        .policy_name("read")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .expect("PutUserPolicy");
+    let created = iam
+        .create_access_key()
+        .user_name("snap-reader")
+        .send()
+        .await
+        .expect("CreateAccessKey");
+    let key = created.access_key().expect("a key");
+    let (reader_id, reader_secret) = (
+        key.access_key_id().to_owned(),
+        key.secret_access_key().to_owned(),
+    );
+    let cfn = aws_sdk_cloudformation::Client::new(&config);
+    cfn.create_stack()
+        .stack_name("kept-stack")
+        .template_body(STACK_TEMPLATE)
+        .send()
+        .await
+        .expect("CreateStack");
+    let before = stack_view(&cfn).await;
+    assert_eq!(before.0, "CREATE_COMPLETE", "{before:?}");
+    assert_eq!(before.1, "stacked-name=/stacked/p");
+    assert_eq!(before.2, "/stacked/p");
+    let (head, snapshot) = admin_request(
+        &first.endpoint,
+        "GET",
+        "/_emulator/snapshot",
+        "durable-admin-token",
+    )
+    .await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let snapshot_file = dir.join("world.snapshot");
+    std::fs::write(&snapshot_file, &snapshot).unwrap();
+    first.kill();
+
+    // Second life on the same directory: the stack answers as before, and DeleteStack
+    // removes the parameter it made.
+    let second = Emulator::start_with(&dir.join("state"), &args);
+    let cfn = aws_sdk_cloudformation::Client::new(&operator(&second.endpoint));
+    assert_eq!(stack_view(&cfn).await, before);
+    cfn.delete_stack()
+        .stack_name("kept-stack")
+        .send()
+        .await
+        .expect("DeleteStack");
+    let ssm = aws_sdk_ssm::Client::new(&operator(&second.endpoint));
+    assert!(
+        parameter_gone(&ssm).await,
+        "the restored stack's resource is deleted"
+    );
+    drop(second);
+
+    // A new emulator on another directory, started on the snapshot: the user's key signs
+    // and its policy decides; the stack is there and deletes what it made.
+    let snapshot_args: Vec<&std::ffi::OsStr> = args
+        .iter()
+        .copied()
+        .chain(["--load-snapshot".as_ref(), snapshot_file.as_os_str()])
+        .collect();
+    let third = Emulator::start_with(&dir.join("other-state"), &snapshot_args);
+    let reader =
+        aws_sdk_ssm::Client::new(&sdk_config_as(&third.endpoint, &reader_id, &reader_secret));
+    let read = reader
+        .get_parameter()
+        .name("/stacked/p")
+        .send()
+        .await
+        .expect("the API-made user's key signs after the restore, and its policy allows");
+    assert_eq!(
+        read.parameter().and_then(|p| p.value()),
+        Some("made-by-the-stack")
+    );
+    let refused = reader
+        .put_parameter()
+        .name("/stacked/other")
+        .value("x")
+        .r#type(ParameterType::String)
+        .send()
+        .await
+        .expect_err("its policy allows reading only");
+    assert_eq!(
+        aws_sdk_ssm::error::ProvideErrorMetadata::code(&refused),
+        Some("AccessDeniedException")
+    );
+    let cfn = aws_sdk_cloudformation::Client::new(&operator(&third.endpoint));
+    assert_eq!(stack_view(&cfn).await, before);
+    cfn.delete_stack()
+        .stack_name("kept-stack")
+        .send()
+        .await
+        .expect("DeleteStack");
+    let ssm = aws_sdk_ssm::Client::new(&operator(&third.endpoint));
+    assert!(parameter_gone(&ssm).await);
+    drop(third);
+    let _ = std::fs::remove_dir_all(&dir);
+}

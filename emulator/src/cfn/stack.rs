@@ -232,6 +232,13 @@ impl StackStore {
         true
     }
 
+    /// Replaces every stack (a restored snapshot or state directory); change sets are
+    /// dropped with the stacks they proposed changes to.
+    pub fn replace_all(&self, stacks: Vec<Stack>) {
+        *self.lock() = stacks;
+        self.sets().clear();
+    }
+
     /// Writes a stack's working copy back.
     pub fn put(&self, stack: &Stack) {
         let mut stacks = self.lock();

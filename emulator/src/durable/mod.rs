@@ -1,9 +1,10 @@
 //! The state directory (`--state-dir DIR`): every parameter with all its versions,
 //! labels, tags and policies; every region's KMS keys (material, rotations, grants,
 //! deletion schedules) and aliases; Lambda functions with their code, versions and
-//! aliases; the IAM directory. Kept in an embedded ACID store (redb) and committed, with
-//! immediate durability, before the request that changed them is answered: a write
-//! whose answer was received survives a crash of the process or of the machine.
+//! aliases; the IAM directory; CloudFormation stacks. Kept in an embedded ACID store
+//! (redb) and committed, with immediate durability, before the request that changed
+//! them is answered: a write whose answer was received survives a crash of the process
+//! or of the machine.
 //!
 //! Records (table `records`, name to sealed JSON, the snapshot's shapes):
 //! - `ssm/REGION/KEY`: one parameter. One record per parameter, so that a PutParameter
@@ -14,6 +15,9 @@
 //! - `lambda/REGION`: a region's Lambda functions (configuration, versions, aliases),
 //!   written again after a Lambda request that may change them; `lambda-code/REGION/SHA`:
 //!   each zip package once, by its SHA-256.
+//! - `cfn/REGION`: a region's CloudFormation stacks (see [`cfn`]), written with the
+//!   whole state after every stack operation (they are rare, and one deploys across
+//!   services).
 //! - `iam`: the IAM directory (users, roles, long-term access keys, customer managed
 //!   policies; see [`iam`]), written again whenever the IAM API replaces it.
 //!
@@ -38,7 +42,8 @@
 //! another program, for another account, or damaged, stops the start with a clear
 //! error; it is never reset silently.
 
-mod iam;
+pub(crate) mod cfn;
+pub(crate) mod iam;
 
 use crate::iam::principals::Directory;
 use crate::snapshot::{self, KmsSnap, ParameterSnap, RegionSnap, WorldState};
@@ -550,6 +555,9 @@ impl Durable {
                             Some(iam::restore(record, &fixtures).map_err(|e| {
                                 DurableError::Corrupt(format!("record {name}: {e}"))
                             })?);
+                    } else if let Some(region) = name.strip_prefix("cfn/") {
+                        let stacks = serde_json::from_slice(&json).map_err(corrupt)?;
+                        region_of(&mut world, region).stacks = Some(stacks);
                     } else if let Some(region) = name.strip_prefix("kms/") {
                         let kms: KmsSnap = serde_json::from_slice(&json).map_err(corrupt)?;
                         let snap = region_of(&mut world, region);
@@ -607,6 +615,11 @@ impl Durable {
                     &snapshot::kms_snap(region),
                 )?;
                 self.put_functions(&mut table, name, region)?;
+                self.put(
+                    &mut table,
+                    &format!("cfn/{name}"),
+                    &snapshot::stacks_snap(region),
+                )?;
                 seen.kms.insert(address(&region.kms), generation);
             }
             let directory = state.iam.directory();

@@ -224,6 +224,11 @@ impl Iam {
         Arc::clone(&self.directory.read().unwrap_or_else(|e| e.into_inner()))
     }
 
+    /// The directory as the fixtures built it.
+    pub fn initial_directory(&self) -> Arc<Directory> {
+        Arc::clone(&self.initial)
+    }
+
     /// Puts the directory back as the fixtures built it (every IAM API change forgotten).
     pub fn reset_directory(&self) {
         *self.directory.write().unwrap_or_else(|e| e.into_inner()) = Arc::clone(&self.initial);
