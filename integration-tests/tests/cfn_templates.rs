@@ -23,9 +23,10 @@ fn repository() -> PathBuf {
 /// build made (a directory holding it as `bootstrap`), instead of a cargo build of the
 /// handler crate: the template is otherwise the file, unchanged.
 pub fn template_with_prebuilt_handler() -> PathBuf {
-    let text =
-        std::fs::read_to_string(repository().join("fixtures/parameter-store-blog/template/template.yaml"))
-            .expect("the saved template");
+    let text = std::fs::read_to_string(
+        repository().join("fixtures/parameter-store-blog/template/template.yaml"),
+    )
+    .expect("the saved template");
     let dir = prebuilt_handler_dir();
     let rewritten = text
         .replace("CodeUri: '../../../handler'", "CodeUri: './code'")
