@@ -1013,3 +1013,63 @@ async fn an_update_changes_code_environment_and_role_description_in_place() {
 
     cfn.delete_stack().stack_name(&stack).send().await.unwrap();
 }
+
+#[tokio::test]
+async fn stack_resources_and_events_come_in_pages_of_100() {
+    let cfn = cfn_root().await;
+    let stack = unique("cfnpages");
+    let mut template = String::from("Resources:\n");
+    for i in 0..101 {
+        template.push_str(&format!(
+            "  P{i}:\n    Type: AWS::SSM::Parameter\n    Properties: {{Type: String, Value: v{i}}}\n"
+        ));
+    }
+    cfn.create_stack()
+        .stack_name(&stack)
+        .template_body(&template)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(&cfn, &stack).await, StackStatus::CreateComplete);
+
+    let first = cfn
+        .list_stack_resources()
+        .stack_name(&stack)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.stack_resource_summaries().len(), 100);
+    let token = first.next_token().expect("a second page").to_owned();
+    let second = cfn
+        .list_stack_resources()
+        .stack_name(&stack)
+        .next_token(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.stack_resource_summaries().len(), 1);
+    assert_eq!(second.next_token(), None);
+    // A token from another listing is refused.
+    let (code, _) = error_of(
+        cfn.describe_stack_events()
+            .stack_name(&stack)
+            .next_token(&token)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationError");
+
+    // The SDK's paginator walks every event: 2 per parameter and 2 for the stack.
+    let pages: Vec<_> = cfn
+        .describe_stack_events()
+        .stack_name(&stack)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 3);
+    let events: usize = pages.iter().map(|p| p.stack_events().len()).sum();
+    assert_eq!(events, 204);
+    cfn.delete_stack().stack_name(&stack).send().await.unwrap();
+}
