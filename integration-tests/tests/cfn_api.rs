@@ -841,3 +841,235 @@ Outputs:
     );
     assert_eq!(code, "NoSuchEntity");
 }
+
+/// A role, a function and a parameter whose update changes only properties that
+/// CloudFormation updates without interruption.
+fn in_place_template(code: &std::path::Path, description: &str, config_path: &str) -> String {
+    format!(
+        r#"
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      Description: {description}
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {{Service: lambda.amazonaws.com}}
+            Action: sts:AssumeRole
+      Tags:
+        - {{Key: team, Value: {description}}}
+      Policies:
+        - PolicyName: read
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement:
+              - Effect: Allow
+                Action: ssm:GetParametersByPath
+                Resource: '*'
+  Config:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Name: !Sub '/${{AWS::StackName}}/two/colour'
+      Type: String
+      Value: '{{"colour": "{config_path}"}}'
+      Tags: {{team: {description}}}
+  Reader:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: !Sub '${{AWS::StackName}}-reader'
+      Role: !GetAtt Role.Arn
+      Runtime: provided.al2023
+      Handler: bootstrap
+      Timeout: 10
+      Code: {{S3Bucket: __local__, S3Key: {code}}}
+      Environment:
+        Variables: {{ENV: !Ref AWS::StackName, APP_CONFIG_PATH: {config_path}}}
+"#,
+        code = code.display()
+    )
+}
+
+#[tokio::test]
+async fn an_update_changes_code_environment_and_role_description_in_place() {
+    let cfn = cfn_root().await;
+    let iam = iam_root().await;
+    let lambda = aws_sdk_lambda::Client::new(&aws_config::load_from_env().await);
+    let ssm = aws_sdk_ssm::Client::new(&aws_config::load_from_env().await);
+    let stack = unique("cfnupd");
+    let first = crate::cfn_templates::prebuilt_handler_dir().join("code");
+    let second = crate::cfn_templates::prebuilt_handler_dir().join("code");
+    cfn.create_stack()
+        .stack_name(&stack)
+        .template_body(in_place_template(&first, "blue", "one"))
+        .capabilities(Capability::CapabilityIam)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(&cfn, &stack).await, StackStatus::CreateComplete);
+    let physical = |logical: &'static str| {
+        let cfn = cfn.clone();
+        let stack = stack.clone();
+        async move {
+            cfn.describe_stack_resource()
+                .stack_name(&stack)
+                .logical_resource_id(logical)
+                .send()
+                .await
+                .unwrap()
+                .stack_resource_detail()
+                .unwrap()
+                .physical_resource_id()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let (role, function) = (physical("Role").await, physical("Reader").await);
+    let role_arn = iam.get_role().role_name(&role).send().await.unwrap();
+    let role_arn = role_arn.role().unwrap().arn().to_owned();
+    let before = lambda
+        .get_function_configuration()
+        .function_name(&function)
+        .send()
+        .await
+        .unwrap();
+
+    // New code (another path), another environment, another description and tags.
+    cfn.update_stack()
+        .stack_name(&stack)
+        .template_body(in_place_template(&second, "green", "two"))
+        .capabilities(Capability::CapabilityIam)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status(&cfn, &stack).await,
+        StackStatus::UpdateComplete,
+        "{:?}",
+        cfn.describe_stack_events().stack_name(&stack).send().await
+    );
+    // The same role and function (no replacement), changed.
+    assert_eq!(physical("Role").await, role);
+    assert_eq!(physical("Reader").await, function);
+    let got = iam.get_role().role_name(&role).send().await.unwrap();
+    let got = got.role().unwrap();
+    assert_eq!(got.arn(), role_arn);
+    assert_eq!(got.description(), Some("green"));
+    assert_eq!(
+        got.tags()
+            .iter()
+            .map(|t| (t.key(), t.value()))
+            .collect::<Vec<_>>(),
+        [("team", "green")]
+    );
+    let after = lambda
+        .get_function_configuration()
+        .function_name(&function)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.function_arn(), before.function_arn());
+    assert_ne!(after.last_modified(), before.last_modified());
+    assert_eq!(
+        after.last_update_status().map(|s| s.as_str()),
+        Some("Successful")
+    );
+    let variables = after.environment().unwrap().variables().unwrap();
+    assert_eq!(
+        variables.get("APP_CONFIG_PATH").map(String::as_str),
+        Some("two")
+    );
+    // The change takes effect: the function now reads the parameters under "two".
+    let out = lambda
+        .invoke()
+        .function_name(&function)
+        .payload(aws_sdk_lambda::primitives::Blob::new("{}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.function_error(), None, "{:?}", out.payload());
+    let answer = String::from_utf8_lossy(out.payload().unwrap().as_ref()).into_owned();
+    assert!(answer.contains("two"), "{answer}");
+    // The parameter was updated in place (a new version), its tags too.
+    let parameter = ssm
+        .get_parameter()
+        .name(format!("/{stack}/two/colour"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(parameter.parameter().unwrap().version(), 2);
+    let tags = ssm
+        .list_tags_for_resource()
+        .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
+        .resource_id(format!("/{stack}/two/colour"))
+        .send()
+        .await
+        .unwrap();
+    assert!(tags
+        .tag_list()
+        .iter()
+        .any(|t| t.key() == "team" && t.value() == "green"));
+
+    cfn.delete_stack().stack_name(&stack).send().await.unwrap();
+}
+
+#[tokio::test]
+async fn stack_resources_and_events_come_in_pages_of_100() {
+    let cfn = cfn_root().await;
+    let stack = unique("cfnpages");
+    let mut template = String::from("Resources:\n");
+    for i in 0..101 {
+        template.push_str(&format!(
+            "  P{i}:\n    Type: AWS::SSM::Parameter\n    Properties: {{Type: String, Value: v{i}}}\n"
+        ));
+    }
+    cfn.create_stack()
+        .stack_name(&stack)
+        .template_body(&template)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(&cfn, &stack).await, StackStatus::CreateComplete);
+
+    let first = cfn
+        .list_stack_resources()
+        .stack_name(&stack)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.stack_resource_summaries().len(), 100);
+    let token = first.next_token().expect("a second page").to_owned();
+    let second = cfn
+        .list_stack_resources()
+        .stack_name(&stack)
+        .next_token(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.stack_resource_summaries().len(), 1);
+    assert_eq!(second.next_token(), None);
+    // A token from another listing is refused.
+    let (code, _) = error_of(
+        cfn.describe_stack_events()
+            .stack_name(&stack)
+            .next_token(&token)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationError");
+
+    // The SDK's paginator walks every event: 2 per parameter and 2 for the stack.
+    let pages: Vec<_> = cfn
+        .describe_stack_events()
+        .stack_name(&stack)
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 3);
+    let events: usize = pages.iter().map(|p| p.stack_events().len()).sum();
+    assert_eq!(events, 204);
+    cfn.delete_stack().stack_name(&stack).send().await.unwrap();
+}

@@ -329,6 +329,39 @@ fn authorize_pass_role(
     Ok(())
 }
 
+/// Items per page. The CloudFormation API Reference gives 100 for ListExports ("If the
+/// output exceeds 100 exported output values"); for ListStacks, ListStackResources,
+/// DescribeStackEvents, DescribeStacks and ListChangeSets it bounds a page by 1 MB of
+/// output, which this emulator approximates by the same 100 items.
+const PAGE_SIZE: usize = 100;
+
+/// One page of `items` from the offset in the request's `NextToken`, with the token of
+/// the next page. A token names its operation and scope (the stack, or the account),
+/// so a token from another listing is refused.
+fn page<T>(items: Vec<T>, form: &QueryRequest, scope: &str) -> ApiResult<(Vec<T>, Option<String>)> {
+    use base64::Engine;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let start = match form.get("NextToken") {
+        None => 0,
+        Some(token) => engine
+            .decode(token)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|t| {
+                let (offset, owner) = t.split_once('/')?;
+                (owner == scope).then(|| offset.parse::<usize>().ok())?
+            })
+            .filter(|&n| n <= items.len())
+            // AWS's text for a token it did not give is not documented; the code is
+            // the one the API answers every malformed request with.
+            .ok_or_else(|| CfnError::Validation("Invalid NextToken".to_owned()))?,
+    };
+    let end = start.saturating_add(PAGE_SIZE).min(items.len());
+    let next = (end < items.len()).then(|| engine.encode(format!("{end}/{scope}")));
+    let page = items.into_iter().skip(start).take(end - start).collect();
+    Ok((page, next))
+}
+
 fn required<'a>(form: &'a QueryRequest, name: &str) -> ApiResult<&'a str> {
     form.get(name).filter(|v| !v.is_empty()).ok_or_else(|| {
         CfnError::Validation(format!(
@@ -624,6 +657,7 @@ fn stack_view(s: &Stack) -> StackView {
 #[serde(rename_all = "PascalCase")]
 struct StacksResult {
     stacks: Vec<StackView>,
+    next_token: Option<String>,
 }
 
 fn describe_stacks(
@@ -649,8 +683,10 @@ fn describe_stacks(
             all
         }
     };
+    let (stacks, next_token) = page(stacks, form, "DescribeStacks")?;
     Ok(QueryOutput::of(&StacksResult {
         stacks: stacks.iter().map(stack_view).collect(),
+        next_token,
     }))
 }
 
@@ -672,6 +708,7 @@ struct EventView {
 #[serde(rename_all = "PascalCase")]
 struct EventsResult {
     stack_events: Vec<EventView>,
+    next_token: Option<String>,
 }
 
 fn describe_stack_events(
@@ -682,9 +719,13 @@ fn describe_stack_events(
     let name = required(form, "StackName")?;
     authorize(state, ctx, "DescribeStackEvents", &stack_arn(ctx, name))?;
     let stack = find_stack(state, ctx, name)?;
-    let stack_events = stack
-        .events
-        .iter()
+    let (events, next_token) = page(
+        stack.events.iter().collect(),
+        form,
+        &format!("DescribeStackEvents {}", stack.id),
+    )?;
+    let stack_events = events
+        .into_iter()
         .map(|e| EventView {
             stack_id: stack.id.clone(),
             event_id: e.id.clone(),
@@ -697,7 +738,10 @@ fn describe_stack_events(
             resource_status_reason: e.reason.clone(),
         })
         .collect();
-    Ok(QueryOutput::of(&EventsResult { stack_events }))
+    Ok(QueryOutput::of(&EventsResult {
+        stack_events,
+        next_token,
+    }))
 }
 
 #[derive(Serialize)]
@@ -794,13 +838,17 @@ fn list_stack_resources(
     let name = required(form, "StackName")?;
     authorize(state, ctx, "ListStackResources", &stack_arn(ctx, name))?;
     let stack = find_stack(state, ctx, name)?;
-    let resources: Vec<ResourceView> = stack
-        .resources
-        .iter()
+    let (resources, next_token) = page(
+        stack.resources.iter().collect(),
+        form,
+        &format!("ListStackResources {}", stack.id),
+    )?;
+    let resources: Vec<ResourceView> = resources
+        .into_iter()
         .map(|r| resource_view(&stack, r, false, true))
         .collect();
     Ok(QueryOutput::of(
-        &serde_json::json!({"StackResourceSummaries": resources}),
+        &serde_json::json!({"StackResourceSummaries": resources, "NextToken": next_token}),
     ))
 }
 
@@ -840,8 +888,9 @@ fn list_stacks(
             stack_status_reason: s.reason,
         })
         .collect();
+    let (summaries, next_token) = page(summaries, form, "ListStacks")?;
     Ok(QueryOutput::of(
-        &serde_json::json!({"StackSummaries": summaries}),
+        &serde_json::json!({"StackSummaries": summaries, "NextToken": next_token}),
     ))
 }
 
@@ -937,7 +986,7 @@ struct ExportView {
 fn list_exports(
     state: &EmulatorState,
     ctx: &RequestContext,
-    _form: &QueryRequest,
+    form: &QueryRequest,
 ) -> ApiResult<QueryOutput> {
     authorize(state, ctx, "ListExports", "*")?;
     let exports: Vec<ExportView> = state
@@ -951,7 +1000,10 @@ fn list_exports(
             value,
         })
         .collect();
-    Ok(QueryOutput::of(&serde_json::json!({"Exports": exports})))
+    let (exports, next_token) = page(exports, form, "ListExports")?;
+    Ok(QueryOutput::of(
+        &serde_json::json!({"Exports": exports, "NextToken": next_token}),
+    ))
 }
 
 /// The template and parameters of an update: the new template (or the previous one),
@@ -1428,8 +1480,9 @@ fn list_change_sets(
             "CreationTime": query::timestamp(c.created), "Description": c.description,
         }))
         .collect();
+    let (summaries, next_token) = page(summaries, form, &format!("ListChangeSets {}", stack.id))?;
     Ok(QueryOutput::of(
-        &serde_json::json!({"Summaries": summaries}),
+        &serde_json::json!({"Summaries": summaries, "NextToken": next_token}),
     ))
 }
 
@@ -1505,6 +1558,41 @@ fn get_template_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_walk_every_item_once_and_tokens_keep_to_their_listing() {
+        let items: Vec<usize> = (0..250).collect();
+        let mut seen = Vec::new();
+        let mut token: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let mut pairs = Vec::new();
+            if let Some(t) = &token {
+                pairs.push(("NextToken".to_owned(), t.clone()));
+            }
+            let form = QueryRequest::from_pairs(pairs);
+            let (got, next) = page(items.clone(), &form, "ListStacks").unwrap();
+            assert!(got.len() <= PAGE_SIZE);
+            seen.extend(got);
+            pages += 1;
+            match next {
+                Some(n) => token = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!((seen, pages), (items.clone(), 3));
+        // A token of another listing, or made up, is refused.
+        let (_, next) = page(
+            items.clone(),
+            &QueryRequest::from_pairs(Vec::<(String, String)>::new()),
+            "ListExports",
+        )
+        .unwrap();
+        for bad in [next.unwrap(), "garbage".to_owned()] {
+            let form = QueryRequest::from_pairs(vec![("NextToken".to_owned(), bad)]);
+            assert!(page(items.clone(), &form, "ListStacks").is_err());
+        }
+    }
 
     /// Architecture invariant (as for the other services' tables): every operation this
     /// API answers is a real one of the model, and every one listed is answered (a real

@@ -901,36 +901,126 @@ impl Deployer<'_> {
     }
 }
 
+impl Deployer<'_> {
+    /// UpdateFunctionCode with a function's `Code` and `Architectures` from a template,
+    /// local paths resolved as at creation. A directory holding a `Cargo.toml` and no
+    /// `bootstrap` is a crate and is built with cargo: the `BuildMethod` metadata that
+    /// marked it at creation is not part of the properties an update compares.
+    async fn update_function_code(
+        &self,
+        name: &str,
+        props: &Map<String, Value>,
+    ) -> Result<(), CfnError> {
+        let code = props
+            .get("Code")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let mut input = crate::lambda::model::UpdateFunctionCodeRequest {
+            architectures: match props.get("Architectures") {
+                Some(Value::Array(items)) => Some(items.iter().filter_map(text_of).collect()),
+                _ => None,
+            },
+            ..Default::default()
+        };
+        let mut spec = None;
+        if code.get("S3Bucket").and_then(Value::as_str) == Some(crate::lambda::code::LOCAL_BUCKET) {
+            let key = code.get("S3Key").and_then(text_of).unwrap_or_default();
+            let path = resolve_path(&self.code_root, &key);
+            if path.join("Cargo.toml").is_file()
+                && !path.join(crate::lambda::code::BOOTSTRAP).exists()
+            {
+                let package = cargo_package_name(&path).map_err(CfnError::Resource)?;
+                spec = Some(crate::lambda::code::CodeSpec::Cargo {
+                    package,
+                    bin: None,
+                    directory: path.clone(),
+                    release: false,
+                });
+            }
+            input.s3_bucket = Some(crate::lambda::code::LOCAL_BUCKET.to_owned());
+            input.s3_key = Some(path.display().to_string());
+        } else {
+            input.s3_bucket = code.get("S3Bucket").and_then(text_of);
+            input.s3_key = code.get("S3Key").and_then(text_of);
+            input.zip_file = code.get("ZipFile").and_then(text_of);
+        }
+        let ctx = self.call_ctx();
+        crate::lambda::functions::update_code_with(self.state, &ctx, name, input, spec)
+            .await
+            .map_err(|e| failed("Lambda", &ctx, &e))?;
+        self.settle_function(name).await;
+        Ok(())
+    }
+
+    /// Waits while a function's last update is `InProgress`, as CloudFormation's handler
+    /// waits for `LastUpdateStatus` to leave it before reporting UPDATE_COMPLETE (and
+    /// before a next update, which Lambda would refuse with ResourceConflictException).
+    async fn settle_function(&self, name: &str) {
+        let ctx = self.call_ctx();
+        for _ in 0..600 {
+            let status = crate::lambda::functions::get_configuration(
+                self.state,
+                &ctx,
+                crate::lambda::model::GetFunctionConfigurationRequest {
+                    function_name: Some(name.to_owned()),
+                    qualifier: None,
+                },
+            )
+            .ok()
+            .and_then(|c| c.last_update_status);
+            if status.as_deref() != Some("InProgress") {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
 /// The properties of a type that CloudFormation updates in place ("Update requires: No
-/// interruption" in the CloudFormation User Guide's page of each type); a change to any
-/// other property replaces the resource. Tags and the properties this emulator cannot
-/// change in place (a function's code, a role's description) replace it too.
+/// interruption" in the CloudFormation User Guide's page of each type, `UpdateType:
+/// Mutable` in the CloudFormation resource specification); a change to any other property
+/// replaces the resource. Names and paths (`RoleName`, `Path`, `FunctionName`, a
+/// parameter's `Name`) and a key's `KeySpec`/`KeyUsage` are the documented replacements.
+/// A function's `Tags` replace it here: this emulator's Lambda has no TagResource.
 pub fn in_place_properties(ty: &str) -> &'static [&'static str] {
     match ty {
+        // AWS::SSM::Parameter: every property but `Name` is "No interruption" (`Type`
+        // included: `UpdateType: Mutable` in the resource specification).
         "AWS::SSM::Parameter" => &[
             "AllowedPattern",
             "DataType",
             "Description",
             "Policies",
+            "Tags",
             "Tier",
             "Type",
             "Value",
         ],
         "AWS::KMS::Alias" => &["TargetKeyId"],
         "AWS::KMS::Key" => &[
+            "BypassPolicyLockoutSafetyCheck",
             "Description",
             "EnableKeyRotation",
             "Enabled",
             "KeyPolicy",
             "PendingWindowInDays",
+            "Tags",
         ],
         "AWS::IAM::Role" => &[
             "AssumeRolePolicyDocument",
+            "Description",
             "ManagedPolicyArns",
+            "MaxSessionDuration",
             "PermissionsBoundary",
             "Policies",
+            "Tags",
         ],
+        // AWS::Lambda::Function: `Code` and `Architectures` through UpdateFunctionCode,
+        // the rest through UpdateFunctionConfiguration.
         "AWS::Lambda::Function" => &[
+            "Architectures",
+            "Code",
             "Description",
             "Environment",
             "EphemeralStorage",
@@ -944,6 +1034,39 @@ pub fn in_place_properties(ty: &str) -> &'static [&'static str] {
         ],
         _ => &[],
     }
+}
+
+/// A template's tags as pairs: a list of `{Key, Value}` (most types) or a map (SSM).
+fn tag_pairs(tags: Option<&Value>) -> Vec<(String, String)> {
+    match tags {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|t| {
+                Some((
+                    t.get("Key").and_then(text_of)?,
+                    t.get("Value").and_then(text_of).unwrap_or_default(),
+                ))
+            })
+            .collect(),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| (k.clone(), text_of(v).unwrap_or_default()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// What an update of tags sends: the tags to set (new or with a new value) and the keys
+/// to remove (gone from the template).
+fn tag_changes(old: Option<&Value>, new: Option<&Value>) -> (Vec<(String, String)>, Vec<String>) {
+    let (old, new) = (tag_pairs(old), tag_pairs(new));
+    let set = new.iter().filter(|t| !old.contains(t)).cloned().collect();
+    let removed = old
+        .iter()
+        .filter(|(k, _)| !new.iter().any(|(n, _)| n == k))
+        .map(|(k, _)| k.clone())
+        .collect();
+    (set, removed)
 }
 
 /// The properties whose values differ between two sets.
@@ -983,19 +1106,43 @@ impl Deployer<'_> {
         let id = old.resolved.physical_id.clone();
         match ty {
             "AWS::SSM::Parameter" => {
-                let mut input = json!({"Name": id, "Overwrite": true, "Type": text("Type"), "Value": text("Value").unwrap_or_default()});
-                for key in [
-                    "Description",
-                    "AllowedPattern",
-                    "Tier",
-                    "DataType",
-                    "Policies",
-                ] {
-                    if let Some(v) = text(key) {
-                        input[key] = json!(v);
+                // PutParameter refuses Tags with Overwrite: tags change through
+                // AddTagsToResource/RemoveTagsFromResource, as the User Guide's page for
+                // AWS::SSM::Parameter says CloudFormation needs both permissions for.
+                if changed.iter().any(|c| c != "Tags") {
+                    let mut input = json!({"Name": id, "Overwrite": true, "Type": text("Type"), "Value": text("Value").unwrap_or_default()});
+                    for key in [
+                        "Description",
+                        "AllowedPattern",
+                        "Tier",
+                        "DataType",
+                        "Policies",
+                    ] {
+                        if let Some(v) = text(key) {
+                            input[key] = json!(v);
+                        }
+                    }
+                    self.json("AmazonSSM.PutParameter", &input)?;
+                }
+                if is("Tags") {
+                    let (set, removed) = tag_changes(old.properties.get("Tags"), props.get("Tags"));
+                    if !removed.is_empty() {
+                        self.json(
+                            "AmazonSSM.RemoveTagsFromResource",
+                            &json!({"ResourceType": "Parameter", "ResourceId": id, "TagKeys": removed}),
+                        )?;
+                    }
+                    if !set.is_empty() {
+                        let tags: Vec<Value> = set
+                            .iter()
+                            .map(|(k, v)| json!({"Key": k, "Value": v}))
+                            .collect();
+                        self.json(
+                            "AmazonSSM.AddTagsToResource",
+                            &json!({"ResourceType": "Parameter", "ResourceId": id, "Tags": tags}),
+                        )?;
                     }
                 }
-                self.json("AmazonSSM.PutParameter", &input)?;
                 next.resolved
                     .attributes
                     .insert("Type".to_owned(), json!(text("Type")));
@@ -1039,6 +1186,25 @@ impl Deployer<'_> {
                     };
                     self.json(target, &json!({"KeyId": id}))?;
                 }
+                if is("Tags") {
+                    let (set, removed) = tag_changes(old.properties.get("Tags"), props.get("Tags"));
+                    if !removed.is_empty() {
+                        self.json(
+                            "TrentService.UntagResource",
+                            &json!({"KeyId": id, "TagKeys": removed}),
+                        )?;
+                    }
+                    if !set.is_empty() {
+                        let tags: Vec<Value> = set
+                            .iter()
+                            .map(|(k, v)| json!({"TagKey": k, "TagValue": v}))
+                            .collect();
+                        self.json(
+                            "TrentService.TagResource",
+                            &json!({"KeyId": id, "Tags": tags}),
+                        )?;
+                    }
+                }
                 let window: i64 = text("PendingWindowInDays")
                     .and_then(|d| d.parse().ok())
                     .unwrap_or(30);
@@ -1049,6 +1215,39 @@ impl Deployer<'_> {
             }
             "AWS::IAM::Role" => {
                 let name = id.clone();
+                if is("Description") || is("MaxSessionDuration") {
+                    // A property taken out goes back to IAM's default: no description,
+                    // a longest session of one hour (UpdateRole in the IAM API Reference).
+                    self.iam(
+                        "UpdateRole",
+                        vec![
+                            pair("RoleName", name.clone()),
+                            pair("Description", text("Description").unwrap_or_default()),
+                            pair(
+                                "MaxSessionDuration",
+                                text("MaxSessionDuration").unwrap_or_else(|| "3600".to_owned()),
+                            ),
+                        ],
+                    )?;
+                }
+                if is("Tags") {
+                    let (set, removed) = tag_changes(old.properties.get("Tags"), props.get("Tags"));
+                    if !removed.is_empty() {
+                        let mut pairs = vec![pair("RoleName", name.clone())];
+                        for (i, k) in removed.iter().enumerate() {
+                            pairs.push(pair(&format!("TagKeys.member.{}", i + 1), k.clone()));
+                        }
+                        self.iam("UntagRole", pairs)?;
+                    }
+                    if !set.is_empty() {
+                        let mut pairs = vec![pair("RoleName", name.clone())];
+                        for (i, (k, v)) in set.iter().enumerate() {
+                            pairs.push(pair(&format!("Tags.member.{}.Key", i + 1), k.clone()));
+                            pairs.push(pair(&format!("Tags.member.{}.Value", i + 1), v.clone()));
+                        }
+                        self.iam("TagRole", pairs)?;
+                    }
+                }
                 if is("AssumeRolePolicyDocument") {
                     self.iam(
                         "UpdateAssumeRolePolicy",
@@ -1166,8 +1365,12 @@ impl Deployer<'_> {
                 next.delete = delete;
             }
             "AWS::Lambda::Function" => {
+                let code_keys = ["Code", "Architectures"];
                 let mut input = serde_json::Map::new();
-                for key in in_place_properties(ty) {
+                for key in in_place_properties(ty)
+                    .iter()
+                    .filter(|k| !code_keys.contains(k))
+                {
                     match props.get(*key) {
                         Some(v) => {
                             input.insert((*key).to_owned(), v.clone());
@@ -1196,12 +1399,19 @@ impl Deployer<'_> {
                         input.insert(key.to_owned(), json!(n));
                     }
                 }
-                let input: crate::lambda::model::UpdateFunctionConfigurationRequest =
-                    serde_json::from_value(Value::Object(input))
-                        .map_err(|e| CfnError::Resource(format!("AWS::Lambda::Function: {e}")))?;
-                let ctx = self.call_ctx();
-                crate::lambda::functions::update_configuration(self.state, &ctx, &id, input)
-                    .map_err(|e| failed("Lambda", &ctx, &e))?;
+                if changed.iter().any(|c| !code_keys.contains(&c.as_str())) {
+                    let input: crate::lambda::model::UpdateFunctionConfigurationRequest =
+                        serde_json::from_value(Value::Object(input)).map_err(|e| {
+                            CfnError::Resource(format!("AWS::Lambda::Function: {e}"))
+                        })?;
+                    let ctx = self.call_ctx();
+                    crate::lambda::functions::update_configuration(self.state, &ctx, &id, input)
+                        .map_err(|e| failed("Lambda", &ctx, &e))?;
+                    self.settle_function(&id).await;
+                }
+                if is("Code") || is("Architectures") {
+                    self.update_function_code(&id, props).await?;
+                }
             }
             other => {
                 return Err(CfnError::Resource(format!(
@@ -1272,6 +1482,55 @@ mod tests {
             }
         }
         assert!(provider("AWS::SQS::Queue").is_none());
+    }
+
+    #[test]
+    fn tag_changes_set_new_values_and_remove_keys_gone() {
+        let old = json!([{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]);
+        let new = json!([{"Key": "a", "Value": "9"}, {"Key": "c", "Value": "3"}]);
+        let (set, removed) = tag_changes(Some(&old), Some(&new));
+        assert_eq!(
+            set,
+            [
+                ("a".to_owned(), "9".to_owned()),
+                ("c".to_owned(), "3".to_owned())
+            ]
+        );
+        assert_eq!(removed, ["b"]);
+        // SSM's map form.
+        let (set, removed) = tag_changes(Some(&json!({"k": "v"})), None);
+        assert!(set.is_empty());
+        assert_eq!(removed, ["k"]);
+    }
+
+    #[test]
+    fn documented_in_place_properties_do_not_replace() {
+        let changed = |keys: &[&str]| keys.iter().map(|k| (*k).to_owned()).collect::<Vec<_>>();
+        assert!(!requires_replacement(
+            "AWS::Lambda::Function",
+            &changed(&["Code", "Environment"])
+        ));
+        assert!(!requires_replacement(
+            "AWS::IAM::Role",
+            &changed(&["Description", "MaxSessionDuration", "Tags"])
+        ));
+        assert!(requires_replacement(
+            "AWS::IAM::Role",
+            &changed(&["RoleName"])
+        ));
+        assert!(!requires_replacement(
+            "AWS::SSM::Parameter",
+            &changed(&["Tags", "Value"])
+        ));
+        assert!(requires_replacement(
+            "AWS::SSM::Parameter",
+            &changed(&["Name"])
+        ));
+        assert!(requires_replacement(
+            "AWS::KMS::Key",
+            &changed(&["KeySpec"])
+        ));
+        assert!(!requires_replacement("AWS::KMS::Key", &changed(&["Tags"])));
     }
 
     #[test]

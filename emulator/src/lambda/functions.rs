@@ -539,17 +539,32 @@ pub async fn update_code(
     state: &EmulatorState,
     ctx: &RequestContext,
     name: &str,
+    input: UpdateFunctionCodeRequest,
+) -> Result<FunctionConfiguration, LambdaError> {
+    update_code_with(state, ctx, name, input, None).await
+}
+
+/// UpdateFunctionCode with its code given as a spec instead of the request's code members
+/// (a CloudFormation update of a function built with cargo), as [`create_with`].
+pub async fn update_code_with(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    name: &str,
     mut input: UpdateFunctionCodeRequest,
+    code_spec: Option<code::CodeSpec>,
 ) -> Result<FunctionConfiguration, LambdaError> {
     input.function_name = Some(name.to_owned());
     config::check_model(&input)?;
     let target = target(ctx, name, 140)?;
-    let spec = code::spec_from_request(
-        input.zip_file.as_deref(),
-        input.s3_bucket.as_deref(),
-        input.s3_key.as_deref(),
-        input.image_uri.as_deref(),
-    )?;
+    let spec = match code_spec {
+        Some(spec) => spec,
+        None => code::spec_from_request(
+            input.zip_file.as_deref(),
+            input.s3_bucket.as_deref(),
+            input.s3_key.as_deref(),
+            input.image_uri.as_deref(),
+        )?,
+    };
     authorize(
         state,
         ctx,
