@@ -619,7 +619,14 @@ Resources:
 }
 
 #[tokio::test]
-async fn a_sam_function_gets_its_role_from_policy_templates_and_a_published_alias() {
+async fn a_sam_function_gets_its_role_from_policy_templates_and_a_published_alias_in_process_only()
+{
+    if !crate::common::runs_in_process_only(
+        "a_sam_function_gets_its_role_from_policy_templates_and_a_published_alias_in_process_only",
+        "its function code is a directory on this machine (a running emulator, such as the container, cannot read it)",
+    ) {
+        return;
+    }
     let cfn = cfn_root().await;
     let stack = unique("cfnsam");
     let code = crate::cfn_templates::prebuilt_handler_dir().join("code");
@@ -892,7 +899,13 @@ Resources:
 }
 
 #[tokio::test]
-async fn an_update_changes_code_environment_and_role_description_in_place() {
+async fn an_update_changes_code_environment_and_role_description_in_place_in_process_only() {
+    if !crate::common::runs_in_process_only(
+        "an_update_changes_code_environment_and_role_description_in_place_in_process_only",
+        "its function code is a directory on this machine (a running emulator, such as the container, cannot read it)",
+    ) {
+        return;
+    }
     let cfn = cfn_root().await;
     let iam = iam_root().await;
     let lambda = aws_sdk_lambda::Client::new(&aws_config::load_from_env().await);
