@@ -960,19 +960,8 @@ fn validate_template(
             description: d.get("Description").and_then(super::intrinsics::text_of),
         })
         .collect();
-    let mut out =
-        serde_json::json!({"Parameters": parameters, "Description": template.description()});
-    if let Some((capability, types)) = template.required_capability() {
-        out["Capabilities"] = serde_json::json!([capability]);
-        out["CapabilitiesReason"] = serde_json::json!(format!(
-            "The following resource(s) require capabilities: [{}]",
-            types.join(", ")
-        ));
-    }
-    if template.original.get("Transform").is_some() {
-        out["DeclaredTransforms"] = serde_json::json!([super::sam::TRANSFORM]);
-    }
-    Ok(QueryOutput::of(&out))
+    let out = serde_json::json!({"Parameters": parameters, "Description": template.description()});
+    Ok(QueryOutput::of(&with_requirements(out, &template)))
 }
 
 #[derive(Serialize)]
@@ -1536,12 +1525,18 @@ fn get_template_summary(
         .unwrap_or_default();
     types.sort();
     types.dedup();
-    let mut out = serde_json::json!({
+    let out = serde_json::json!({
         "Parameters": parameters,
         "Description": template.description(),
         "ResourceTypes": types,
         "Version": template.original.get("AWSTemplateFormatVersion").and_then(text),
     });
+    Ok(QueryOutput::of(&with_requirements(out, &template)))
+}
+
+/// ValidateTemplate's and GetTemplateSummary's common members: the capability the
+/// template needs (and why), and the transforms it declares.
+fn with_requirements(mut out: serde_json::Value, template: &Template) -> serde_json::Value {
     if let Some((capability, types)) = template.required_capability() {
         out["Capabilities"] = serde_json::json!([capability]);
         out["CapabilitiesReason"] = serde_json::json!(format!(
@@ -1552,7 +1547,7 @@ fn get_template_summary(
     if template.original.get("Transform").is_some() {
         out["DeclaredTransforms"] = serde_json::json!([super::sam::TRANSFORM]);
     }
-    Ok(QueryOutput::of(&out))
+    out
 }
 
 #[cfg(test)]
