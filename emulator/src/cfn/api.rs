@@ -470,6 +470,20 @@ fn code_root(state: &EmulatorState) -> PathBuf {
         .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))
 }
 
+/// The stack a request's `StackName` names, once the caller may act on it: the
+/// authorisation comes first (on the name's ARN), so a caller refused learns nothing of
+/// whether the stack exists.
+fn authorized_stack(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    form: &QueryRequest,
+    action: &str,
+) -> ApiResult<Stack> {
+    let name = required(form, "StackName")?;
+    authorize(state, ctx, action, &stack_arn(ctx, name))?;
+    find_stack(state, ctx, name)
+}
+
 fn find_stack(state: &EmulatorState, ctx: &RequestContext, name: &str) -> ApiResult<Stack> {
     state
         .region(&ctx.region)
@@ -716,9 +730,7 @@ fn describe_stack_events(
     ctx: &RequestContext,
     form: &QueryRequest,
 ) -> ApiResult<QueryOutput> {
-    let name = required(form, "StackName")?;
-    authorize(state, ctx, "DescribeStackEvents", &stack_arn(ctx, name))?;
-    let stack = find_stack(state, ctx, name)?;
+    let stack = authorized_stack(state, ctx, form, "DescribeStackEvents")?;
     let (events, next_token) = page(
         stack.events.iter().collect(),
         form,
@@ -815,9 +827,7 @@ fn describe_stack_resources(
     ctx: &RequestContext,
     form: &QueryRequest,
 ) -> ApiResult<QueryOutput> {
-    let name = required(form, "StackName")?;
-    authorize(state, ctx, "DescribeStackResources", &stack_arn(ctx, name))?;
-    let stack = find_stack(state, ctx, name)?;
+    let stack = authorized_stack(state, ctx, form, "DescribeStackResources")?;
     let logical = form.get("LogicalResourceId");
     let resources: Vec<ResourceView> = stack
         .resources
@@ -835,9 +845,7 @@ fn list_stack_resources(
     ctx: &RequestContext,
     form: &QueryRequest,
 ) -> ApiResult<QueryOutput> {
-    let name = required(form, "StackName")?;
-    authorize(state, ctx, "ListStackResources", &stack_arn(ctx, name))?;
-    let stack = find_stack(state, ctx, name)?;
+    let stack = authorized_stack(state, ctx, form, "ListStackResources")?;
     let (resources, next_token) = page(
         stack.resources.iter().collect(),
         form,
@@ -917,9 +925,7 @@ fn get_template(
             &serde_json::json!({"TemplateBody": body, "StagesAvailable": ["Original", "Processed"]}),
         ));
     }
-    let name = required(form, "StackName")?;
-    authorize(state, ctx, "GetTemplate", &stack_arn(ctx, name))?;
-    let stack = find_stack(state, ctx, name)?;
+    let stack = authorized_stack(state, ctx, form, "GetTemplate")?;
     let body = match (&stack.template, processed) {
         (Some(t), true) => t.processed.to_string(),
         _ => stack.template_body.clone(),
@@ -1107,9 +1113,7 @@ async fn update_stack(
     ctx: &RequestContext,
     form: &QueryRequest,
 ) -> ApiResult<QueryOutput> {
-    let name = required(form, "StackName")?;
-    authorize(state, ctx, "UpdateStack", &stack_arn(ctx, name))?;
-    let stack = find_stack(state, ctx, name)?;
+    let stack = authorized_stack(state, ctx, form, "UpdateStack")?;
     updatable(&stack)?;
     let (template, body, given) = update_inputs(&stack, form)?;
     if no_changes(&stack, &template, &given) {
@@ -1455,9 +1459,7 @@ fn list_change_sets(
     ctx: &RequestContext,
     form: &QueryRequest,
 ) -> ApiResult<QueryOutput> {
-    let name = required(form, "StackName")?;
-    authorize(state, ctx, "ListChangeSets", &stack_arn(ctx, name))?;
-    let stack = find_stack(state, ctx, name)?;
+    let stack = authorized_stack(state, ctx, form, "ListChangeSets")?;
     let summaries: Vec<serde_json::Value> = state
         .region(&ctx.region)
         .cfn
