@@ -191,8 +191,40 @@ struct PatternOverride {
 /// A model pattern as the emulator matches it: against the whole value, as AWS's
 /// validation does (a Lambda function name `my func` is refused though `my` alone matches
 /// the model's unanchored pattern).
+///
+/// The model's patterns are ECMA-262 expressions (the Smithy specification's `pattern`
+/// trait names that dialect), where `\d` is `[0-9]` and `\w` is `[A-Za-z0-9_]` (ECMA-262,
+/// CharacterClassEscape). The `regex` crate reads them as Unicode classes: a Lambda ARN's
+/// `\d{12}` would accept Arabic-Indic digits, and its compiled automaton alone took half a
+/// megabyte of the emulator's idle memory. They are rewritten to the ASCII classes.
 fn whole(pattern: &str) -> String {
-    format!("^(?:{pattern})$")
+    format!("^(?:{})$", ecma_shorthands(pattern))
+}
+
+/// `\d`, `\D`, `\w` and `\W` as ECMA-262 defines them (ASCII), as nested classes, which the
+/// `regex` crate accepts inside a class as well (`[\w-]` becomes `[[0-9A-Za-z_]-]`). An
+/// escaped backslash (`\\d`) is left alone. `\s` is Unicode white space in ECMA-262 too.
+fn ecma_shorthands(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('d') => out.push_str("[0-9]"),
+            Some('D') => out.push_str("[^0-9]"),
+            Some('w') => out.push_str("[0-9A-Za-z_]"),
+            Some('W') => out.push_str("[^0-9A-Za-z_]"),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone)]
@@ -1278,6 +1310,24 @@ mod tests {
                 "{path:?} differs from what `{COMMAND}` generates; run it and commit the result"
             );
         }
+    }
+
+    /// ECMA-262's shorthand classes are ASCII: a Lambda ARN's `\d{12}` takes no
+    /// Arabic-Indic digits, `[\w-]` stays a class, an escaped backslash stays literal.
+    #[test]
+    fn shorthand_classes_are_ascii_as_in_ecma_262() {
+        let arn = regex::Regex::new(&whole(r"\d{12}:\w+")).unwrap();
+        assert!(arn.is_match("123456789012:role_1"));
+        assert!(!arn.is_match("\u{661}23456789012:role"));
+        assert!(!arn.is_match("123456789012:r\u{e9}le"));
+        let class = regex::Regex::new(&whole(r"[\w-]+")).unwrap();
+        assert!(class.is_match("a-b_9"));
+        assert!(!class.is_match("a b"));
+        let escaped = regex::Regex::new(&whole(r"a\\d")).unwrap();
+        assert!(escaped.is_match(r"a\d"));
+        let negated = regex::Regex::new(&whole(r"\D\W")).unwrap();
+        assert!(negated.is_match("x-"));
+        assert!(!negated.is_match("1-"));
     }
 
     /// The stripped models hold no documentation prose.

@@ -1190,7 +1190,7 @@ static RE_ADDITIONAL_VERSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("^(?:[0-9]+)$").expect("compiled by the generator"));
 
 static RE_FUNCTION_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?)$").expect("compiled by the generator")
+    Regex::new("^(?:(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:)?([0-9]{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?)$").expect("compiled by the generator")
 });
 
 static RE_ALIAS: LazyLock<Regex> =
@@ -1204,7 +1204,7 @@ static RE_VERSION_WITH_LATEST_PUBLISHED: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static RE_ROLE_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+)$")
+    Regex::new("^(?:arn:(aws[a-zA-Z-]*)?:iam::[0-9]{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+)$")
         .expect("compiled by the generator")
 });
 
@@ -1224,11 +1224,11 @@ static RE_TAG_VALUE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static RE_LAYER_VERSION_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)))$").expect("compiled by the generator")
+    Regex::new("^(?:((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:[0-9]{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)))$").expect("compiled by the generator")
 });
 
 static RE_CODE_SIGNING_CONFIG_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17})$").expect("compiled by the generator")
+    Regex::new("^(?:arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17})$").expect("compiled by the generator")
 });
 
 static RE_RESOURCE_ARN: LazyLock<Regex> = LazyLock::new(|| {
@@ -1236,7 +1236,7 @@ static RE_RESOURCE_ARN: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static RE_NAMESPACED_FUNCTION_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?)$").expect("compiled by the generator")
+    Regex::new("^(?:(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:)?([0-9]{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?)$").expect("compiled by the generator")
 });
 
 static RE_NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER: LazyLock<Regex> = LazyLock::new(|| {
@@ -1249,7 +1249,7 @@ static RE_ENVIRONMENT_VARIABLE_NAME: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static RE_FILE_SYSTEM_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40})$").expect("compiled by the generator")
+    Regex::new("^(?:arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:[0-9]{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40})$").expect("compiled by the generator")
 });
 
 static RE_LOCAL_MOUNT_PATH: LazyLock<Regex> =
@@ -1268,7 +1268,7 @@ static RE_S3_OBJECT_VERSION: LazyLock<Regex> =
     LazyLock::new(|| Regex::new("^(?:.*)$").expect("compiled by the generator"));
 
 static RE_FUNCTION_RUNTIME_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:arn:[a-z-]+:lambda:[a-z0-9-]+:\\d{12}:runtime/.+)$")
+    Regex::new("^(?:arn:[a-z-]+:lambda:[a-z0-9-]+:[0-9]{12}:runtime/.+)$")
         .expect("compiled by the generator")
 });
 
@@ -1280,11 +1280,11 @@ static RE_TENANT_ID: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static RE_CAPACITY_PROVIDER_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+)$").expect("compiled by the generator")
+    Regex::new("^(?:arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:[0-9]{12}:capacity-provider:[a-zA-Z0-9-_]+)$").expect("compiled by the generator")
 });
 
 static RE_MASTER_REGION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:ALL|(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})$")
+    Regex::new("^(?:ALL|(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1})$")
         .expect("compiled by the generator")
 });
 

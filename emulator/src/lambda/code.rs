@@ -886,11 +886,16 @@ impl CargoPackage {
                 tracing::info!(target: "emulator::lambda::build", package = %package, "{line}");
             }
         });
+        // Only the messages of artifacts with an executable are kept: a package's build
+        // reports every dependency (hundreds of lines), and what is kept stays in the
+        // emulator's heap.
         let mut messages = Vec::new();
         if let Some(stdout) = stdout {
             let mut lines = tokio::io::BufReader::new(stdout).lines();
             while let Ok(Some(line)) = lines.next_line().await {
-                messages.push(line);
+                if line.contains("\"executable\":\"") {
+                    messages.push(line);
+                }
             }
         }
         let status = child
