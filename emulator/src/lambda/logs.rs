@@ -211,10 +211,13 @@ impl LogSink {
         state.current = Some(log);
     }
 
-    /// Stops sending output to the invocation's log.
+    /// Stops sending output to the invocation's log. What the function writes after it
+    /// (a function still flooding while its timed-out environment is stopped) spends what
+    /// is left of the same budget: only the next invocation starts afresh, so one
+    /// invocation puts at most the budget into the emulator's log.
     pub fn detach(&self) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        self.new_period(&mut state);
+        self.report_dropped(&mut state);
         state.current = None;
     }
 
@@ -493,5 +496,29 @@ mod tests {
         sink.detach();
         sink.push(Stream::Stdout, b"after\n");
         assert_eq!(log.text(), "err\nhello\nwor\nEND RequestId: x\n");
+    }
+
+    /// A timed-out function that keeps writing while it is stopped gets no fresh budget
+    /// once its invocation ends: what it writes then is dropped, not logged.
+    #[test]
+    fn output_after_an_invocation_ends_spends_the_same_budget() {
+        let sink = LogSink::new("f");
+        let log = Arc::new(InvocationLog::default());
+        sink.attach(Arc::clone(&log));
+        for _ in 0..MAX_OUTPUT_LINES + 5 {
+            sink.push(Stream::Stdout, b"y\n");
+        }
+        assert!(sink.dropping());
+        sink.detach();
+        sink.push(Stream::Stdout, b"after\n");
+        assert!(
+            sink.dropping(),
+            "output after the invocation got a fresh budget"
+        );
+        let next = Arc::new(InvocationLog::default());
+        sink.attach(Arc::clone(&next));
+        assert!(!sink.dropping());
+        sink.push(Stream::Stdout, b"fresh\n");
+        assert_eq!(next.text(), "fresh\n");
     }
 }
