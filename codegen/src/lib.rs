@@ -169,6 +169,10 @@ impl Overrides {
                             code: e["code"].as_str()?.to_owned(),
                             status: e["status"].as_u64()? as u16,
                             server_fault: e["fault"].as_bool()?,
+                            message_member: e["message_member"]
+                                .as_str()
+                                .unwrap_or("message")
+                                .to_owned(),
                         })
                     })
                     .collect()
@@ -233,6 +237,9 @@ struct ErrorInfo {
     code: String,
     status: u16,
     server_fault: bool,
+    /// The member a restJson1 error body carries its message in (`Message` or `message`:
+    /// the models spell it either way, and SDKs read the one the model names).
+    message_member: String,
 }
 
 /// A service model (stripped) with the lookups the generator needs.
@@ -289,11 +296,17 @@ impl<'a> Model<'a> {
                 .as_u64()
                 .map(|s| s as u16)
                 .unwrap_or(if server_fault { 500 } else { 400 });
+            let message_member = shape["members"]
+                .as_object()
+                .and_then(|m| m.keys().find(|k| k.eq_ignore_ascii_case("message")))
+                .cloned()
+                .unwrap_or_else(|| "message".to_owned());
             out.push(ErrorInfo {
                 shape: name.clone(),
                 code: shape["error"]["code"].as_str().unwrap_or(name).to_owned(),
                 status,
                 server_fault,
+                message_member,
             });
         }
         for extra in self.overrides.extra_errors(&self.service.name) {
@@ -598,7 +611,27 @@ fn generate_service(model: &Model) -> Result<String> {
     } else {
         out.push_str(&faults.join(" | "));
     }
-    out.push_str(")\n    }\n}\n");
+    out.push_str(")\n    }\n");
+    if model.protocol() == "rest-json" {
+        out.push_str("\n    /// The member of the error body that carries the message.\n    pub const fn message_member(self) -> &'static str {\n        match self {\n");
+        let mut by_member: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for e in &errors {
+            by_member
+                .entry(e.message_member.as_str())
+                .or_default()
+                .push(format!("ErrorCode::{}", type_name(&e.shape)));
+        }
+        for (member, arms) in &by_member {
+            let _ = writeln!(
+                out,
+                "            {} => {},",
+                arms.join(" | "),
+                rust_str(member)
+            );
+        }
+        out.push_str("        }\n    }\n");
+    }
+    out.push_str("}\n");
 
     if let Some(error_type) = &model.service.error_type {
         let _ = writeln!(

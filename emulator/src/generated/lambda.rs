@@ -656,6 +656,7 @@ pub const ROUTES: &[super::Route] = &[
 /// Every error code of the service, with its HTTP status and fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
+    AccessDeniedException,
     AliasLimitExceededException,
     CallbackTimeoutException,
     CapacityProviderLimitExceededException,
@@ -694,6 +695,7 @@ pub enum ErrorCode {
     ProvisionedConcurrencyConfigNotFoundException,
     PublicPolicyException,
     RecursiveInvocationException,
+    RequestEntityTooLargeException,
     RequestTooLargeException,
     ResourceConflictException,
     ResourceInUseException,
@@ -714,11 +716,13 @@ pub enum ErrorCode {
     SubnetIPAddressLimitReachedException,
     TooManyRequestsException,
     UnsupportedMediaTypeException,
+    ValidationException,
 }
 
 impl ErrorCode {
     /// Every code.
     pub const ALL: &[ErrorCode] = &[
+        ErrorCode::AccessDeniedException,
         ErrorCode::AliasLimitExceededException,
         ErrorCode::CallbackTimeoutException,
         ErrorCode::CapacityProviderLimitExceededException,
@@ -757,6 +761,7 @@ impl ErrorCode {
         ErrorCode::ProvisionedConcurrencyConfigNotFoundException,
         ErrorCode::PublicPolicyException,
         ErrorCode::RecursiveInvocationException,
+        ErrorCode::RequestEntityTooLargeException,
         ErrorCode::RequestTooLargeException,
         ErrorCode::ResourceConflictException,
         ErrorCode::ResourceInUseException,
@@ -777,11 +782,13 @@ impl ErrorCode {
         ErrorCode::SubnetIPAddressLimitReachedException,
         ErrorCode::TooManyRequestsException,
         ErrorCode::UnsupportedMediaTypeException,
+        ErrorCode::ValidationException,
     ];
 
     /// The code clients match on.
     pub const fn code(self) -> &'static str {
         match self {
+            ErrorCode::AccessDeniedException => "AccessDeniedException",
             ErrorCode::AliasLimitExceededException => "AliasLimitExceededException",
             ErrorCode::CallbackTimeoutException => "CallbackTimeoutException",
             ErrorCode::CapacityProviderLimitExceededException => {
@@ -828,6 +835,7 @@ impl ErrorCode {
             }
             ErrorCode::PublicPolicyException => "PublicPolicyException",
             ErrorCode::RecursiveInvocationException => "RecursiveInvocationException",
+            ErrorCode::RequestEntityTooLargeException => "RequestEntityTooLargeException",
             ErrorCode::RequestTooLargeException => "RequestTooLargeException",
             ErrorCode::ResourceConflictException => "ResourceConflictException",
             ErrorCode::ResourceInUseException => "ResourceInUseException",
@@ -854,6 +862,7 @@ impl ErrorCode {
             }
             ErrorCode::TooManyRequestsException => "TooManyRequestsException",
             ErrorCode::UnsupportedMediaTypeException => "UnsupportedMediaTypeException",
+            ErrorCode::ValidationException => "ValidationException",
         }
     }
 
@@ -875,9 +884,12 @@ impl ErrorCode {
             | ErrorCode::PublicPolicyException
             | ErrorCode::RecursiveInvocationException
             | ErrorCode::ResourceInUseException
-            | ErrorCode::SnapStartException => 400,
+            | ErrorCode::SnapStartException
+            | ErrorCode::ValidationException => 400,
             ErrorCode::ServiceQuotaExceededException => 402,
-            ErrorCode::EFSMountFailureException | ErrorCode::S3FilesMountFailureException => 403,
+            ErrorCode::AccessDeniedException
+            | ErrorCode::EFSMountFailureException
+            | ErrorCode::S3FilesMountFailureException => 403,
             ErrorCode::CodeSigningConfigNotFoundException
             | ErrorCode::ProvisionedConcurrencyConfigNotFoundException
             | ErrorCode::ResourceNotFoundException => 404,
@@ -897,7 +909,8 @@ impl ErrorCode {
             | ErrorCode::SnapStartRegenerationFailureException => 409,
             ErrorCode::EFSIOException => 410,
             ErrorCode::PreconditionFailedException => 412,
-            ErrorCode::RequestTooLargeException
+            ErrorCode::RequestEntityTooLargeException
+            | ErrorCode::RequestTooLargeException
             | ErrorCode::SerializedRequestEntityTooLargeException => 413,
             ErrorCode::UnsupportedMediaTypeException => 415,
             ErrorCode::TooManyRequestsException => 429,
@@ -941,6 +954,73 @@ impl ErrorCode {
                 | ErrorCode::ServiceException
                 | ErrorCode::SubnetIPAddressLimitReachedException
         )
+    }
+
+    /// The member of the error body that carries the message.
+    pub const fn message_member(self) -> &'static str {
+        match self {
+            ErrorCode::AccessDeniedException
+            | ErrorCode::CallbackTimeoutException
+            | ErrorCode::CodeSigningConfigNotFoundException
+            | ErrorCode::CodeVerificationFailedException
+            | ErrorCode::DurableExecutionAlreadyStartedException
+            | ErrorCode::EC2AccessDeniedException
+            | ErrorCode::EC2ThrottledException
+            | ErrorCode::EC2UnexpectedException
+            | ErrorCode::EFSIOException
+            | ErrorCode::EFSMountConnectivityException
+            | ErrorCode::EFSMountFailureException
+            | ErrorCode::EFSMountTimeoutException
+            | ErrorCode::ENILimitReachedException
+            | ErrorCode::ENINotReadyException
+            | ErrorCode::InvalidCodeSignatureException
+            | ErrorCode::InvalidRuntimeException
+            | ErrorCode::InvalidSecurityGroupIDException
+            | ErrorCode::InvalidSubnetIDException
+            | ErrorCode::InvalidZipFileException
+            | ErrorCode::KMSAccessDeniedException
+            | ErrorCode::KMSDisabledException
+            | ErrorCode::KMSInvalidStateException
+            | ErrorCode::KMSNotFoundException
+            | ErrorCode::NoPublishedVersionException
+            | ErrorCode::PublicPolicyException
+            | ErrorCode::RecursiveInvocationException
+            | ErrorCode::ResourceInUseException
+            | ErrorCode::ResourceNotFoundException
+            | ErrorCode::S3FilesMountConnectivityException
+            | ErrorCode::S3FilesMountFailureException
+            | ErrorCode::S3FilesMountTimeoutException
+            | ErrorCode::ServiceException
+            | ErrorCode::ServiceQuotaExceededException
+            | ErrorCode::SnapStartException
+            | ErrorCode::SnapStartNotReadyException
+            | ErrorCode::SnapStartRegenerationFailureException
+            | ErrorCode::SnapStartTimeoutException
+            | ErrorCode::SubnetIPAddressLimitReachedException => "Message",
+            ErrorCode::AliasLimitExceededException
+            | ErrorCode::CapacityProviderLimitExceededException
+            | ErrorCode::CodeArtifactUserDeletedException
+            | ErrorCode::CodeArtifactUserFailedException
+            | ErrorCode::CodeArtifactUserPendingException
+            | ErrorCode::CodeStorageExceededException
+            | ErrorCode::FunctionVersionsPerCapacityProviderLimitExceededException
+            | ErrorCode::InvalidParameterValueException
+            | ErrorCode::InvalidRequestContentException
+            | ErrorCode::ModeNotSupportedException
+            | ErrorCode::PolicyLengthExceededException
+            | ErrorCode::PreconditionFailedException
+            | ErrorCode::ProvisionedConcurrencyConfigNotFoundException
+            | ErrorCode::RequestEntityTooLargeException
+            | ErrorCode::RequestTooLargeException
+            | ErrorCode::ResourceConflictException
+            | ErrorCode::ResourceNotReadyException
+            | ErrorCode::RuntimeAliasDeletedException
+            | ErrorCode::RuntimeVersionDeletedException
+            | ErrorCode::SerializedRequestEntityTooLargeException
+            | ErrorCode::TooManyRequestsException
+            | ErrorCode::UnsupportedMediaTypeException
+            | ErrorCode::ValidationException => "message",
+        }
     }
 }
 

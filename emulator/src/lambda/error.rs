@@ -1,7 +1,9 @@
-//! `LambdaError`: every error the Lambda API answers, and the one place each is given its
-//! code, HTTP status and body shape (as the botocore model and real Lambda answers have
-//! them).
+//! `LambdaError`: every error the Lambda API answers. Each variant names its code in the
+//! generated `ErrorCode` (the model's code, HTTP status and message member, plus the two
+//! codes real Lambda answers that the model omits, from `codegen/data/overrides.json`);
+//! this file adds the variants' fields and the answers that are not the model's.
 
+use crate::generated::lambda::ErrorCode;
 use crate::protocol::rest_json::RestJsonError;
 use crate::protocol::AwsError;
 use axum::http::StatusCode;
@@ -94,49 +96,51 @@ impl LambdaError {
     }
 }
 
+impl LambdaError {
+    /// The model's error code of the variant (statuses and body members come from it);
+    /// `None` for the answers that are the emulator's or authentication's own.
+    fn kind(&self) -> Option<ErrorCode> {
+        Some(match self {
+            LambdaError::ResourceNotFound(_) => ErrorCode::ResourceNotFoundException,
+            LambdaError::ResourceConflict(_) => ErrorCode::ResourceConflictException,
+            LambdaError::InvalidParameterValue(_) => ErrorCode::InvalidParameterValueException,
+            LambdaError::InvalidRequestContent(_) => ErrorCode::InvalidRequestContentException,
+            LambdaError::Validation(_) => ErrorCode::ValidationException,
+            LambdaError::RequestTooLarge(_) => ErrorCode::RequestTooLargeException,
+            LambdaError::RequestEntityTooLarge(_) => ErrorCode::RequestEntityTooLargeException,
+            LambdaError::PreconditionFailed(_) => ErrorCode::PreconditionFailedException,
+            LambdaError::CodeStorageExceeded(_) => ErrorCode::CodeStorageExceededException,
+            LambdaError::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaTypeException,
+            LambdaError::TooManyRequests { .. } => ErrorCode::TooManyRequestsException,
+            LambdaError::AccessDenied(_) => ErrorCode::AccessDeniedException,
+            LambdaError::Service(_) => ErrorCode::ServiceException,
+            LambdaError::Unauthenticated { .. }
+            | LambdaError::NotImplemented(_)
+            | LambdaError::UnknownOperation(_) => return None,
+        })
+    }
+}
+
 impl AwsError for LambdaError {
     fn code(&self) -> &str {
-        match self {
-            LambdaError::ResourceNotFound(_) => "ResourceNotFoundException",
-            LambdaError::ResourceConflict(_) => "ResourceConflictException",
-            LambdaError::InvalidParameterValue(_) => "InvalidParameterValueException",
-            LambdaError::InvalidRequestContent(_) => "InvalidRequestContentException",
-            LambdaError::Validation(_) => "ValidationException",
-            LambdaError::RequestTooLarge(_) => "RequestTooLargeException",
-            LambdaError::RequestEntityTooLarge(_) => "RequestEntityTooLargeException",
-            LambdaError::PreconditionFailed(_) => "PreconditionFailedException",
-            LambdaError::CodeStorageExceeded(_) => "CodeStorageExceededException",
-            LambdaError::UnsupportedMediaType(_) => "UnsupportedMediaTypeException",
-            LambdaError::TooManyRequests { .. } => "TooManyRequestsException",
-            LambdaError::AccessDenied(_) => "AccessDeniedException",
-            LambdaError::Unauthenticated { code, .. } => code,
-            LambdaError::Service(_) => "ServiceException",
-            LambdaError::NotImplemented(_) => "NotImplementedException",
-            LambdaError::UnknownOperation(_) => "UnknownOperationException",
+        match (self.kind(), self) {
+            (Some(kind), _) => kind.code(),
+            (None, LambdaError::Unauthenticated { code, .. }) => code,
+            (None, LambdaError::NotImplemented(_)) => "NotImplementedException",
+            (None, _) => "UnknownOperationException",
         }
     }
 
     fn status(&self) -> StatusCode {
-        match self {
-            LambdaError::ResourceNotFound(_) => StatusCode::NOT_FOUND,
-            LambdaError::ResourceConflict(_) => StatusCode::CONFLICT,
-            LambdaError::InvalidParameterValue(_)
-            | LambdaError::InvalidRequestContent(_)
-            | LambdaError::Validation(_)
-            | LambdaError::CodeStorageExceeded(_) => StatusCode::BAD_REQUEST,
-            LambdaError::RequestTooLarge(_) | LambdaError::RequestEntityTooLarge(_) => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
-            LambdaError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
-            LambdaError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            LambdaError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            LambdaError::AccessDenied(_) | LambdaError::Unauthenticated { .. } => {
-                StatusCode::FORBIDDEN
-            }
-            LambdaError::Service(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            LambdaError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
-            LambdaError::UnknownOperation(_) => StatusCode::NOT_FOUND,
-        }
+        let status = match (self.kind(), self) {
+            (Some(kind), _) => kind.status(),
+            // Authentication's refusals are 403 in every service.
+            (None, LambdaError::Unauthenticated { .. }) => 403,
+            (None, LambdaError::NotImplemented(_)) => 501,
+            // No operation has this method and path.
+            (None, _) => 404,
+        };
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn message(&self) -> String {
@@ -146,13 +150,8 @@ impl AwsError for LambdaError {
 
 impl RestJsonError for LambdaError {
     fn message_member(&self) -> &'static str {
-        // The model spells it `Message` for these, `message` for the others.
-        match self {
-            LambdaError::ResourceNotFound(_)
-            | LambdaError::Service(_)
-            | LambdaError::AccessDenied(_) => "Message",
-            _ => "message",
-        }
+        // The model spells it `Message` for some errors, `message` for the others.
+        self.kind().map_or("message", ErrorCode::message_member)
     }
 
     fn extra_members(&self) -> Vec<(&'static str, String)> {
