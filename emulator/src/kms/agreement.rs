@@ -84,16 +84,15 @@ pub fn derive_shared_secret(
         algorithm,
     )?;
     dry_run(input.dry_run)?;
-    let private = key
-        .sign_key
-        .as_ref()
-        .ok_or_else(|| KmsError::Internal("key agreement key has no private key".to_owned()))?;
+    let private = key.sign_key.as_ref().ok_or_else(|| {
+        KmsError::KMSInternalException("key agreement key has no private key".to_owned())
+    })?;
     let peer = input.public_key.unwrap_or_default();
     let secret = private.diffie_hellman(&peer.0).ok_or_else(|| {
         // The API reference names ValidationException for a public key that is not a DER
         // SubjectPublicKeyInfo (DeriveSharedSecret, `PublicKey`); the wording is the
         // emulator's own.
-        KmsError::Validation(format!(
+        KmsError::ValidationException(format!(
             "PublicKey is not a DER-encoded SubjectPublicKeyInfo of a point on the curve of {} ({}).",
             key.arn,
             key.spec.name()
@@ -188,12 +187,12 @@ mod tests {
         let other_curve = public_key(&state, &ctx, &p384);
         assert!(matches!(
             derive_shared_secret(&state, &ctx, derive(&p256, other_curve.clone())),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
         let signing = create(&state, &ctx, "ECC_NIST_P256", "SIGN_VERIFY");
         assert!(matches!(
             derive_shared_secret(&state, &ctx, derive(&signing, other_curve)),
-            Err(KmsError::InvalidKeyUsage(_))
+            Err(KmsError::InvalidKeyUsageException(_))
         ));
     }
 
@@ -216,6 +215,6 @@ mod tests {
                 multi_region: None,
             },
         );
-        assert!(matches!(refused, Err(KmsError::Validation(_))));
+        assert!(matches!(refused, Err(KmsError::ValidationException(_))));
     }
 }

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 pub(crate) fn check_alias_name(name: &str) -> Result<(), KmsError> {
     check_alias_syntax(name)?;
     if name.starts_with(AWS_ALIAS_PREFIX) {
-        return Err(KmsError::InvalidAliasName(
+        return Err(KmsError::InvalidAliasNameException(
             "Alias names beginning with alias/aws/ are reserved for AWS managed keys.".to_owned(),
         ));
     }
@@ -43,12 +43,12 @@ fn check_alias_syntax(name: &str) -> Result<(), KmsError> {
     );
     validated(v.finish())?;
     let Some(rest) = name.strip_prefix("alias/") else {
-        return Err(KmsError::Validation(
+        return Err(KmsError::ValidationException(
             "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html".to_owned(),
         ));
     };
     if rest.is_empty() {
-        return Err(KmsError::InvalidAliasName(
+        return Err(KmsError::InvalidAliasNameException(
             "Alias name must have at least one character after \"alias/\".".to_owned(),
         ));
     }
@@ -75,7 +75,7 @@ pub fn create_alias(
     check_alias_name(&name)?;
     authorize_iam(state, ctx, "kms:CreateAlias", &alias_arn(ctx, &name))?;
     if target.starts_with("alias/") || target.contains(":alias/") {
-        return Err(KmsError::Validation(
+        return Err(KmsError::ValidationException(
             "TargetKeyId must be a key id or key ARN, not an alias.".to_owned(),
         ));
     }
@@ -83,20 +83,20 @@ pub fn create_alias(
     let key = region.kms.snapshot(&target, &ctx.region, &ctx.account)?;
     authorize(state, ctx, &key, "kms:CreateAlias", None, Via::Direct)?;
     if key.manager == KeyManager::Aws {
-        return Err(KmsError::UnsupportedOperation(format!(
+        return Err(KmsError::UnsupportedOperationException(format!(
             "{} is an AWS managed key; aliases cannot be created for it.",
             key.arn
         )));
     }
     if matches!(key.state, KeyState::PendingDeletion { .. }) {
-        return Err(KmsError::InvalidState(format!(
+        return Err(KmsError::KMSInvalidStateException(format!(
             "{} is pending deletion.",
             key.arn
         )));
     }
     region.kms.write(|data| {
         if data.aliases.contains_key(&name) {
-            return Err(KmsError::AlreadyExists(format!(
+            return Err(KmsError::AlreadyExistsException(format!(
                 "An alias with the name {} already exists",
                 alias_arn(ctx, &name)
             )));
@@ -123,14 +123,14 @@ pub struct DeleteAliasInput {
 
 /// The message of an alias that does not exist.
 fn alias_not_found(ctx: &RequestContext, name: &str) -> KmsError {
-    KmsError::NotFound(format!("Alias {} is not found.", alias_arn(ctx, name)))
+    KmsError::NotFoundException(format!("Alias {} is not found.", alias_arn(ctx, name)))
 }
 
 /// Refuses to move or delete an alias of an AWS managed key. The managed key's policy
 /// refuses these actions first, so this only guards the rule itself.
 fn refuse_aws_managed(name: &str, key: &KeySnapshot) -> Result<(), KmsError> {
     if name.starts_with(AWS_ALIAS_PREFIX) || key.manager == KeyManager::Aws {
-        return Err(KmsError::UnsupportedOperation(format!(
+        return Err(KmsError::UnsupportedOperationException(format!(
             "{name} is the alias of an AWS managed key ({}); it cannot be changed or deleted.",
             key.arn
         )));
@@ -158,7 +158,7 @@ pub fn update_alias(
     check_alias_syntax(&name)?;
     authorize_iam(state, ctx, "kms:UpdateAlias", &alias_arn(ctx, &name))?;
     if target.starts_with("alias/") || target.contains(":alias/") {
-        return Err(KmsError::Validation(
+        return Err(KmsError::ValidationException(
             "TargetKeyId must be a key id or key ARN, not an alias.".to_owned(),
         ));
     }
@@ -177,12 +177,11 @@ pub fn update_alias(
     refuse_aws_managed(&name, &current)?;
     refuse_aws_managed(&name, &new)?;
     region.kms.write(|data| {
-        let new_key = data
-            .keys
-            .get(&new.id)
-            .ok_or_else(|| KmsError::NotFound(format!("Key '{}' does not exist", new.arn)))?;
+        let new_key = data.keys.get(&new.id).ok_or_else(|| {
+            KmsError::NotFoundException(format!("Key '{}' does not exist", new.arn))
+        })?;
         if matches!(new_key.state, KeyState::PendingDeletion { .. }) {
-            return Err(KmsError::InvalidState(format!(
+            return Err(KmsError::KMSInvalidStateException(format!(
                 "{} is pending deletion.",
                 new.arn
             )));
@@ -329,19 +328,19 @@ mod tests {
         assert!(check_alias_name("alias/a/b_c-d").is_ok());
         assert!(matches!(
             check_alias_name("noprefix"),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
         assert!(matches!(
             check_alias_name("alias/"),
-            Err(KmsError::InvalidAliasName(_))
+            Err(KmsError::InvalidAliasNameException(_))
         ));
         assert!(matches!(
             check_alias_name("alias/aws/mine"),
-            Err(KmsError::InvalidAliasName(_))
+            Err(KmsError::InvalidAliasNameException(_))
         ));
         assert!(matches!(
             check_alias_name("alias/sp ace"),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
         // Existing aliases of AWS managed keys are named, and refused later.
         assert!(check_alias_syntax("alias/aws/ssm").is_ok());
@@ -372,7 +371,7 @@ mod tests {
         assert_eq!(target_of(&state, "alias/moving"), Some(b.clone()));
         assert!(matches!(
             update_alias(&state, &ctx, alias("alias/absent", &b)),
-            Err(KmsError::NotFound(m)) if m == "Alias arn:aws:kms:us-east-1:123456789012:alias/absent is not found."
+            Err(KmsError::NotFoundException(m)) if m == "Alias arn:aws:kms:us-east-1:123456789012:alias/absent is not found."
         ));
         delete_alias(
             &state,
@@ -391,7 +390,7 @@ mod tests {
                     alias_name: Some("alias/moving".into())
                 }
             ),
-            Err(KmsError::NotFound(_))
+            Err(KmsError::NotFoundException(_))
         ));
     }
 
@@ -408,16 +407,16 @@ mod tests {
                     alias_name: Some("alias/aws/ssm".into())
                 }
             ),
-            Err(KmsError::AccessDenied(m)) if m.contains("kms:DeleteAlias")
+            Err(KmsError::AccessDeniedException(m)) if m.contains("kms:DeleteAlias")
         ));
         assert!(matches!(
             update_alias(&state, &ctx, alias("alias/aws/ssm", &mine)),
-            Err(KmsError::AccessDenied(_))
+            Err(KmsError::AccessDeniedException(_))
         ));
         create_alias(&state, &ctx, alias("alias/mine", &mine)).unwrap();
         assert!(matches!(
             update_alias(&state, &ctx, alias("alias/mine", &managed)),
-            Err(KmsError::AccessDenied(_))
+            Err(KmsError::AccessDeniedException(_))
         ));
         assert_eq!(target_of(&state, "alias/aws/ssm"), Some(managed));
     }
@@ -438,7 +437,7 @@ mod tests {
         .unwrap();
         assert!(matches!(
             update_alias(&state, &ctx, alias("alias/stay", &b)),
-            Err(KmsError::InvalidState(m)) if m.ends_with("is pending deletion.")
+            Err(KmsError::KMSInvalidStateException(m)) if m.ends_with("is pending deletion.")
         ));
         assert_eq!(target_of(&state, "alias/stay"), Some(a));
     }

@@ -152,11 +152,11 @@ fn prehash(message: &[u8], message_type: &str, algorithm: &str) -> Result<Vec<u8
         "DIGEST" if message.len() == len => Ok(message.to_vec()),
         // AWS refuses a digest of the wrong length with ValidationException; its
         // wording is not known here.
-        "DIGEST" => Err(KmsError::Validation(format!(
+        "DIGEST" => Err(KmsError::ValidationException(format!(
             "Digest is invalid length for algorithm {algorithm}: {} bytes, {len} expected.",
             message.len()
         ))),
-        _ => Err(KmsError::InvalidKeyUsage(
+        _ => Err(KmsError::InvalidKeyUsageException(
             "The EXTERNAL_MU message type is supported only for ML-DSA keys.".to_owned(),
         )),
     }
@@ -170,12 +170,12 @@ fn check_ml_dsa_message(message: &[u8], message_type: &str) -> Result<(), KmsErr
     match message_type {
         "RAW" => Ok(()),
         "EXTERNAL_MU" if message.len() == super::mldsa::MU_LEN => Ok(()),
-        "EXTERNAL_MU" => Err(KmsError::Validation(format!(
+        "EXTERNAL_MU" => Err(KmsError::ValidationException(format!(
             "An EXTERNAL_MU message must be {} bytes long, not {}.",
             super::mldsa::MU_LEN,
             message.len()
         ))),
-        _ => Err(KmsError::InvalidKeyUsage(
+        _ => Err(KmsError::InvalidKeyUsageException(
             "The DIGEST message type is not supported for ML-DSA keys; use RAW or EXTERNAL_MU."
                 .to_owned(),
         )),
@@ -185,7 +185,7 @@ fn check_ml_dsa_message(message: &[u8], message_type: &str) -> Result<(), KmsErr
 fn private_key(key: &KeySnapshot) -> Result<&SignKey, KmsError> {
     key.sign_key
         .as_ref()
-        .ok_or_else(|| KmsError::Internal("signing key has no private key".to_owned()))
+        .ok_or_else(|| KmsError::KMSInternalException("signing key has no private key".to_owned()))
 }
 
 /// Sign.
@@ -265,7 +265,7 @@ pub fn verify(
     if !valid {
         // The API reference names the exception but not its message; this one is the
         // emulator's own.
-        return Err(KmsError::InvalidSignature(
+        return Err(KmsError::KMSInvalidSignatureException(
             "The signature does not verify with the message and key.".to_owned(),
         ));
     }
@@ -291,7 +291,7 @@ pub fn get_public_key(
     if !key.spec.is_asymmetric() {
         // AWS: a symmetric or HMAC key has no public key (UnsupportedOperationException,
         // API reference GetPublicKey); the wording is the emulator's own.
-        return Err(KmsError::UnsupportedOperation(format!(
+        return Err(KmsError::UnsupportedOperationException(format!(
             "{} is a {} key, which has no public key.",
             key.arn,
             key.spec.name()
@@ -398,7 +398,7 @@ mod tests {
             );
             assert!(matches!(
                 verify(&state, &ctx, verify_input(&key, b"tokem", "RAW", signature)),
-                Err(KmsError::InvalidSignature(_))
+                Err(KmsError::KMSInvalidSignatureException(_))
             ));
         }
         // The public key from GetPublicKey verifies the signature on its own.
@@ -423,11 +423,11 @@ mod tests {
                 &ctx,
                 sign_input(&key, b"short", "DIGEST", "ECDSA_SHA_256")
             ),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
         assert!(matches!(
             sign(&state, &ctx, sign_input(&key, b"m", "RAW", "ECDSA_SHA_512")),
-            Err(KmsError::InvalidKeyUsage(_))
+            Err(KmsError::InvalidKeyUsageException(_))
         ));
         let symmetric = key_of_default(&state, &ctx);
         assert!(matches!(
@@ -436,7 +436,7 @@ mod tests {
                 &ctx,
                 sign_input(&symmetric, b"m", "RAW", "ECDSA_SHA_256")
             ),
-            Err(KmsError::InvalidKeyUsage(_))
+            Err(KmsError::InvalidKeyUsageException(_))
         ));
     }
 

@@ -16,7 +16,7 @@ use crate::state::EmulatorState;
 pub(crate) fn check_algorithm(algorithm: &Option<String>) -> Result<(), KmsError> {
     match algorithm.as_deref() {
         None | Some("SYMMETRIC_DEFAULT") => Ok(()),
-        Some(other) => Err(KmsError::InvalidKeyUsage(format!(
+        Some(other) => Err(KmsError::InvalidKeyUsageException(format!(
             "The encryption algorithm {other} is not valid for a SYMMETRIC_DEFAULT key."
         ))),
     }
@@ -25,7 +25,7 @@ pub(crate) fn check_algorithm(algorithm: &Option<String>) -> Result<(), KmsError
 /// Answers a DryRun request that passed every check.
 pub(crate) fn dry_run(dry_run: Option<bool>) -> Result<(), KmsError> {
     if dry_run == Some(true) {
-        return Err(KmsError::DryRunOperation(
+        return Err(KmsError::DryRunOperationException(
             "The request would have succeeded, but the DryRun option is set.".to_owned(),
         ));
     }
@@ -46,7 +46,7 @@ pub(crate) fn refuse_unless_encryption_key(
     if oaep::is_rsa_encryption_key(key) {
         // The same answer as an RSA key asked for SYMMETRIC_DEFAULT (see
         // `oaep::rsa_algorithm`), the algorithm these operations use.
-        return Err(KmsError::InvalidKeyUsage(format!(
+        return Err(KmsError::InvalidKeyUsageException(format!(
             "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec {}.",
             key.spec.name()
         )));
@@ -72,7 +72,7 @@ pub(crate) fn seal(
     let material = key
         .materials
         .last()
-        .ok_or_else(|| KmsError::Internal("key has no material".to_owned()))?;
+        .ok_or_else(|| KmsError::KMSInternalException("key has no material".to_owned()))?;
     let header = BlobHeader {
         key_id: key.id.clone(),
         material_version: version as u32,
@@ -94,7 +94,7 @@ pub(crate) fn key_of_blob(
     blob: &[u8],
     key_id: Option<&str>,
 ) -> Result<(KeySnapshot, BlobInfo), KmsError> {
-    let invalid = || KmsError::InvalidCiphertext(String::new());
+    let invalid = || KmsError::InvalidCiphertextException(String::new());
     let (header, offset) = crypto::read_header(blob).ok_or_else(invalid)?;
     let region = state.region(&ctx.region);
     let mut key = region
@@ -104,7 +104,7 @@ pub(crate) fn key_of_blob(
     if let Some(requested) = key_id {
         let requested = region.kms.snapshot(requested, &ctx.region, &ctx.account)?;
         if requested.id != key.id {
-            return Err(KmsError::IncorrectKey(
+            return Err(KmsError::IncorrectKeyException(
                 "The key ID in the request does not identify a CMK that can perform this operation."
                     .to_owned(),
             ));
@@ -138,9 +138,9 @@ pub(crate) fn open(
     let material = (info.material_version as usize)
         .checked_sub(1)
         .and_then(|i| key.materials.get(i))
-        .ok_or_else(|| KmsError::InvalidCiphertext(String::new()))?;
+        .ok_or_else(|| KmsError::InvalidCiphertextException(String::new()))?;
     crypto::decrypt(material, blob, info.offset, context)
-        .ok_or_else(|| KmsError::InvalidCiphertext(String::new()))
+        .ok_or_else(|| KmsError::InvalidCiphertextException(String::new()))
 }
 
 /// Encrypt.

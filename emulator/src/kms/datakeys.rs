@@ -101,7 +101,7 @@ pub struct ReEncryptOutput {
 /// Refuses a Nitro enclave `Recipient`, which the emulator cannot attest.
 pub(crate) fn refuse_recipient(recipient: &Option<serde_json::Value>) -> Result<(), KmsError> {
     if recipient.is_some() {
-        return Err(KmsError::UnsupportedOperation(
+        return Err(KmsError::UnsupportedOperationException(
             "The Recipient parameter (Nitro enclave attestation) is not supported by this emulator.".to_owned(),
         ));
     }
@@ -122,7 +122,7 @@ pub(crate) fn data_key_length(
         (Some("AES_256"), None) => Ok(32),
         (Some(_), None) => Ok(16),
         (None, Some(n)) => Ok(n as usize),
-        _ => Err(KmsError::Validation(
+        _ => Err(KmsError::ValidationException(
             "Please specify either number of bytes or key spec.".to_owned(),
         )),
     }
@@ -207,7 +207,7 @@ pub fn generate_random(
     authorize_iam(state, ctx, "kms:GenerateRandom", "*")?;
     refuse_recipient(&input.recipient)?;
     if let Some(store) = &input.custom_key_store_id {
-        return Err(KmsError::CustomKeyStoreNotFound(format!(
+        return Err(KmsError::CustomKeyStoreNotFoundException(format!(
             "Custom key store {store} does not exist: this emulator has no custom key stores."
         )));
     }
@@ -334,7 +334,7 @@ pub fn re_encrypt(
     }
     if ignore_ciphertext {
         let Some(source_id) = &input.source_key_id else {
-            return Err(KmsError::Validation(
+            return Err(KmsError::ValidationException(
                 "SourceKeyId is required when DryRunModifiers is IGNORE_CIPHERTEXT.".to_owned(),
             ));
         };
@@ -461,7 +461,10 @@ mod tests {
             (Some("AES_512"), None),
         ] {
             assert!(
-                matches!(data_key_length(spec, bytes), Err(KmsError::Validation(_))),
+                matches!(
+                    data_key_length(spec, bytes),
+                    Err(KmsError::ValidationException(_))
+                ),
                 "{spec:?} {bytes:?}"
             );
         }
@@ -520,7 +523,7 @@ mod tests {
                         recipient: None
                     }
                 ),
-                Err(KmsError::Validation(_))
+                Err(KmsError::ValidationException(_))
             ));
         }
     }
@@ -556,7 +559,7 @@ mod tests {
         };
         assert!(matches!(
             re_encrypt(&state, &ctx, input(Some(&b))),
-            Err(KmsError::IncorrectKey(_))
+            Err(KmsError::IncorrectKeyException(_))
         ));
         let out = re_encrypt(&state, &ctx, input(Some(&a))).unwrap();
         assert!(out.source_key_id.ends_with(&a));
@@ -574,7 +577,7 @@ mod tests {
         dry.dry_run = Some(true);
         assert!(matches!(
             re_encrypt(&state, &ctx, dry),
-            Err(KmsError::DryRunOperation(_))
+            Err(KmsError::DryRunOperationException(_))
         ));
     }
 }

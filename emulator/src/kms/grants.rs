@@ -224,12 +224,12 @@ fn check_constraints(constraints: &GrantConstraintsShape) -> Result<(), KmsError
     ] {
         let Some(map) = map else { continue };
         if map.len() > 8 {
-            return Err(KmsError::Validation(format!(
+            return Err(KmsError::ValidationException(format!(
                 "{name} can include at most 8 encryption context pairs."
             )));
         }
         if map.values().any(|value| value.chars().count() > 384) {
-            return Err(KmsError::Validation(format!(
+            return Err(KmsError::ValidationException(format!(
                 "The encryption context values in {name} cannot exceed 384 characters."
             )));
         }
@@ -262,11 +262,11 @@ fn key_of_token(token: &str) -> Option<String> {
 }
 
 fn invalid_token() -> KmsError {
-    KmsError::InvalidGrantToken("Invalid grant token.".to_owned())
+    KmsError::InvalidGrantTokenException("Invalid grant token.".to_owned())
 }
 
 fn grant_not_found(grant_id: &str) -> KmsError {
-    KmsError::NotFound(format!("Grant ID {grant_id} not found"))
+    KmsError::NotFoundException(format!("Grant ID {grant_id} not found"))
 }
 
 /// The wire shape of stored constraints.
@@ -331,18 +331,18 @@ pub fn create_grant(
     validated(v.finish())?;
     refuse_alias(&key_id)?;
     if input.grantee_service_principal.is_some() || input.retiring_service_principal.is_some() {
-        return Err(KmsError::UnsupportedOperation(
+        return Err(KmsError::UnsupportedOperationException(
             "Grants for AWS service principals are not supported by this emulator.".to_owned(),
         ));
     }
     let Some(grantee) = input.grantee_principal.clone() else {
-        return Err(KmsError::Validation(
+        return Err(KmsError::ValidationException(
             "You must specify either GranteePrincipal or GranteeServicePrincipal.".to_owned(),
         ));
     };
     let operations = input.operations.clone().unwrap_or_default();
     if operations.is_empty() {
-        return Err(KmsError::Validation(
+        return Err(KmsError::ValidationException(
             "A grant must allow at least one operation.".to_owned(),
         ));
     }
@@ -388,7 +388,7 @@ pub fn create_grant(
         .filter(|op| !grant_operation_fits(key.spec, key.usage, op))
         .collect();
     if !unsupported.is_empty() {
-        return Err(KmsError::Validation(format!(
+        return Err(KmsError::ValidationException(format!(
             "Grant operations {} are not valid for a KMS key with KeyUsage {} and KeySpec {}.",
             unsupported.join(", "),
             key.usage.name(),
@@ -397,13 +397,13 @@ pub fn create_grant(
     }
     for principal in std::iter::once(&grantee).chain(input.retiring_principal.as_ref()) {
         if !state.iam.principal_exists(principal) {
-            return Err(KmsError::InvalidArn(format!(
+            return Err(KmsError::InvalidArnException(format!(
                 "{principal} is not a valid principal."
             )));
         }
     }
     if constraints.source_arn.is_some() {
-        return Err(KmsError::UnsupportedOperation(
+        return Err(KmsError::UnsupportedOperationException(
             "The SourceArn grant constraint is not supported by this emulator.".to_owned(),
         ));
     }
@@ -437,7 +437,7 @@ pub fn create_grant(
             }
         }
         if stored.grants.len() >= MAX_GRANTS_PER_KEY {
-            return Err(KmsError::LimitExceeded(format!(
+            return Err(KmsError::LimitExceededException(format!(
                 "The key {} already has {MAX_GRANTS_PER_KEY} grants.",
                 stored.arn
             )));
@@ -476,7 +476,8 @@ fn position(grant: &Grant) -> String {
 /// the marker names or, if that grant has gone since, after every grant created no later
 /// than it.
 fn page_start(grants: &[&Grant], marker: &str) -> Result<usize, KmsError> {
-    let invalid = || KmsError::InvalidMarker("The request contains an invalid marker.".to_owned());
+    let invalid =
+        || KmsError::InvalidMarkerException("The request contains an invalid marker.".to_owned());
     let (millis, id) = marker.split_once(':').ok_or_else(invalid)?;
     let millis: i64 = millis.parse().map_err(|_| invalid())?;
     Ok(match grants.iter().position(|g| g.id == id) {
@@ -603,7 +604,9 @@ pub fn list_retirable_grants(
         None => 0,
         Some(after) => {
             let (key_id, grant_id) = after.split_once('/').ok_or_else(|| {
-                KmsError::InvalidMarker("The request contains an invalid marker.".to_owned())
+                KmsError::InvalidMarkerException(
+                    "The request contains an invalid marker.".to_owned(),
+                )
             })?;
             // After the grant the marker names or, if it has gone since, after every
             // grant of its key.
@@ -677,7 +680,7 @@ pub fn retire_grant(
                 .cloned()
                 .ok_or_else(invalid_token)?;
             if input.grant_id.as_ref().is_some_and(|id| *id != grant.id) {
-                return Err(KmsError::InvalidGrantId(
+                return Err(KmsError::InvalidGrantIdException(
                     "The grant ID does not match the grant token.".to_owned(),
                 ));
             }
@@ -695,7 +698,7 @@ pub fn retire_grant(
             (key, grant)
         }
         _ => {
-            return Err(KmsError::Validation(
+            return Err(KmsError::ValidationException(
                 "Specify either GrantToken, or both KeyId and GrantId.".to_owned(),
             ))
         }
@@ -725,12 +728,12 @@ pub fn retire_grant(
                     ),
                     false,
                 )
-                .map_err(|denied| KmsError::AccessDenied(denied.message))?;
+                .map_err(|denied| KmsError::AccessDeniedException(denied.message))?;
         } else {
             state
                 .iam
                 .authorize(ctx, "kms:RetireGrant", &key.arn, &[])
-                .map_err(|denied| KmsError::AccessDenied(denied.message))?;
+                .map_err(|denied| KmsError::AccessDeniedException(denied.message))?;
         }
     }
     super::cipher::dry_run(input.dry_run)?;
@@ -850,7 +853,7 @@ mod tests {
         assert_eq!(page_start(&without_b, "9:z").unwrap(), 2);
         assert!(matches!(
             page_start(&all, "nonsense"),
-            Err(KmsError::InvalidMarker(_))
+            Err(KmsError::InvalidMarkerException(_))
         ));
     }
 
@@ -907,7 +910,7 @@ mod tests {
                     dry_run: None
                 }
             ),
-            Err(KmsError::NotFound(_))
+            Err(KmsError::NotFoundException(_))
         ));
         retire_grant(
             &state,
@@ -931,7 +934,7 @@ mod tests {
                     dry_run: None
                 }
             ),
-            Err(KmsError::InvalidGrantToken(_))
+            Err(KmsError::InvalidGrantTokenException(_))
         ));
         assert!(list(&state, &ctx, &key, None, None).grants.is_empty());
     }
@@ -959,15 +962,15 @@ mod tests {
         let root_arn = "arn:aws:iam::123456789012:root";
         assert!(matches!(
             create_grant(&state, &ctx, grant_input(&key, root_arn, &["Sign"])),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
         assert!(matches!(
             create_grant(&state, &ctx, grant_input(&key, root_arn, &["Fly"])),
-            Err(KmsError::Validation(m)) if m.contains("enum value set")
+            Err(KmsError::ValidationException(m)) if m.contains("enum value set")
         ));
         assert!(matches!(
             create_grant(&state, &ctx, grant_input("alias/x", root_arn, &["Decrypt"])),
-            Err(KmsError::InvalidArn(_))
+            Err(KmsError::InvalidArnException(_))
         ));
         assert!(matches!(
             create_grant(
@@ -975,7 +978,7 @@ mod tests {
                 &ctx,
                 grant_input(&key, "arn:aws:iam::123456789012:user/ghost", &["Decrypt"])
             ),
-            Err(KmsError::InvalidArn(_))
+            Err(KmsError::InvalidArnException(_))
         ));
         super::super::lifecycle::disable_key(
             &state,
@@ -987,7 +990,7 @@ mod tests {
         .unwrap();
         assert!(matches!(
             create_grant(&state, &ctx, grant_input(&key, root_arn, &["Decrypt"])),
-            Err(KmsError::Disabled(_))
+            Err(KmsError::DisabledException(_))
         ));
     }
 
@@ -1004,7 +1007,7 @@ mod tests {
         });
         assert!(matches!(
             create_grant(&state, &ctx, input),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
         let mut input = grant_input(&key, "arn:aws:iam::123456789012:root", &["Decrypt"]);
         input.constraints = Some(GrantConstraintsShape {

@@ -110,7 +110,7 @@ impl std::fmt::Debug for ImportParameters {
 /// `<ARN> is pending import.`: the state error of a key without material. The wording
 /// follows AWS's "<ARN> is pending deletion." and is not confirmed by a recorded answer.
 pub fn pending_import(arn: &str) -> KmsError {
-    KmsError::InvalidState(format!("{arn} is pending import."))
+    KmsError::KMSInvalidStateException(format!("{arn} is pending import."))
 }
 
 /// Checks CreateKey's `Origin` and `CustomKeyStoreId`; `true` for `EXTERNAL`.
@@ -122,7 +122,7 @@ pub fn pending_import(arn: &str) -> KmsError {
 /// UnsupportedOperationException.
 pub fn check_origin(input: &CreateKeyInput) -> Result<bool, KmsError> {
     if let Some(store) = &input.custom_key_store_id {
-        return Err(KmsError::CustomKeyStoreNotFound(format!(
+        return Err(KmsError::CustomKeyStoreNotFoundException(format!(
             "Custom key store '{store}' does not exist: custom key stores are not emulated."
         )));
     }
@@ -130,7 +130,7 @@ pub fn check_origin(input: &CreateKeyInput) -> Result<bool, KmsError> {
         "AWS_KMS" => Ok(false),
         // Every key spec the emulator offers takes imported material.
         "EXTERNAL" => Ok(true),
-        other => Err(KmsError::UnsupportedOperation(format!(
+        other => Err(KmsError::UnsupportedOperationException(format!(
             "Origin {other} needs a custom key store; custom key stores (AWS CloudHSM and external key stores) are not emulated."
         ))),
     }
@@ -182,7 +182,7 @@ fn refuse_unless_external(key: &KeySnapshot, operation: &str) -> Result<(), KmsE
     if key.origin == "EXTERNAL" {
         return Ok(());
     }
-    Err(KmsError::UnsupportedOperation(format!(
+    Err(KmsError::UnsupportedOperationException(format!(
         "{} has Origin {}; {operation} applies to keys with Origin EXTERNAL.",
         key.arn, key.origin
     )))
@@ -192,7 +192,7 @@ fn refuse_unless_external(key: &KeySnapshot, operation: &str) -> Result<(), KmsE
 /// not offer for `EXTERNAL` keys; AWS's wording is not known here.
 pub fn refuse_external(key: &KeySnapshot, operation: &str) -> Result<(), KmsError> {
     if key.origin == "EXTERNAL" {
-        return Err(KmsError::UnsupportedOperation(format!(
+        return Err(KmsError::UnsupportedOperationException(format!(
             "{} has imported key material (Origin EXTERNAL); {operation} is not supported for it.",
             key.arn
         )));
@@ -279,7 +279,7 @@ pub fn get_parameters_for_import(
         "RSA_AES_KEY_WRAP_SHA_1" => "RSA_AES_KEY_WRAP_SHA_1",
         "RSA_AES_KEY_WRAP_SHA_256" => "RSA_AES_KEY_WRAP_SHA_256",
         other => {
-            return Err(KmsError::UnsupportedOperation(format!(
+            return Err(KmsError::UnsupportedOperationException(format!(
                 "The wrapping algorithm {other} is not supported."
             )))
         }
@@ -289,20 +289,20 @@ pub fn get_parameters_for_import(
         "RSA_3072" => 3072,
         "RSA_4096" => 4096,
         other => {
-            return Err(KmsError::UnsupportedOperation(format!(
+            return Err(KmsError::UnsupportedOperationException(format!(
                 "The wrapping key spec {other} is not supported in this Region."
             )))
         }
     };
     use sha2::digest::common::getrandom::SysRng;
     let wrapping_key = rsa::PrivateKey::new(&mut SysRng, bits)
-        .map_err(|_| KmsError::Internal("wrapping key generation failed".to_owned()))?;
+        .map_err(|_| KmsError::KMSInternalException("wrapping key generation failed".to_owned()))?;
     let public_key = {
         use rsa::pkcs8::EncodePublicKey;
         wrapping_key
             .to_public_key()
             .to_public_key_der()
-            .map_err(|_| KmsError::Internal("public key encoding failed".to_owned()))?
+            .map_err(|_| KmsError::KMSInternalException("public key encoding failed".to_owned()))?
             .as_bytes()
             .to_vec()
     };
@@ -492,7 +492,7 @@ pub fn import_key_material(
     let valid_to =
         match (model, input.valid_to) {
             ("KEY_MATERIAL_EXPIRES", None) => {
-                return Err(KmsError::Validation(
+                return Err(KmsError::ValidationException(
                     "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES"
                         .to_owned(),
                 ))
@@ -500,13 +500,13 @@ pub fn import_key_material(
             ("KEY_MATERIAL_EXPIRES", Some(seconds)) => {
                 let at = Timestamp((seconds * 1000.0) as i64);
                 if at <= now || at.0 > now.0 + MAX_VALID_DAYS * DAY_MS {
-                    return Err(KmsError::Validation(format!(
+                    return Err(KmsError::ValidationException(format!(
                         "ValidTo must be in the future and at most {MAX_VALID_DAYS} days from now."
                     )));
                 }
                 Some(at)
             }
-            (_, Some(_)) => return Err(KmsError::Validation(
+            (_, Some(_)) => return Err(KmsError::ValidationException(
                 "ValidTo must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE"
                     .to_owned(),
             )),
@@ -543,18 +543,18 @@ pub fn import_key_material(
         })
         .filter(|p| bool::from(subtle::ConstantTimeEq::ct_eq(&p.token[..], &token[..])))
         .ok_or_else(|| {
-            KmsError::InvalidImportToken(
+            KmsError::InvalidImportTokenException(
                 "The import token is invalid or belongs to another KMS key or import.".to_owned(),
             )
         })?;
     if parameters.valid_to <= now {
-        return Err(KmsError::ExpiredImportToken(
+        return Err(KmsError::ExpiredImportTokenException(
             "The import token has expired: call GetParametersForImport for a new one.".to_owned(),
         ));
     }
     // Unwrapping is slow RSA work: outside every lock.
     let material = unwrap_material(&parameters, &wrapped).ok_or_else(|| {
-        KmsError::InvalidCiphertext(
+        KmsError::InvalidCiphertextException(
             "The key material is not wrapped with the public key and algorithm of this import."
                 .to_owned(),
         )
@@ -563,7 +563,7 @@ pub fn import_key_material(
     let (private_key, fingerprint): (_, [u8; 32]) = if signing {
         // The public key identifies a private key whatever its encoding.
         let private_key = imported_private_key(key.spec, &material).ok_or_else(|| {
-            KmsError::IncorrectKeyMaterial(format!(
+            KmsError::IncorrectKeyMaterialException(format!(
                 "The key material is not a PKCS #8 (DER) private key of key spec {}.",
                 key.spec.name()
             ))
@@ -573,7 +573,7 @@ pub fn import_key_material(
     } else {
         let (min, max) = material_lengths(key.spec);
         if material.len() < min || material.len() > max {
-            return Err(KmsError::IncorrectKeyMaterial(format!(
+            return Err(KmsError::IncorrectKeyMaterialException(format!(
                 "{} key material must be {min} to {max} bytes; this is {} bytes.",
                 key.spec.name(),
                 material.len()
@@ -599,20 +599,20 @@ pub fn import_key_material(
         let imported = stored.imported.get_or_insert_with(Imported::default);
         match imported.fingerprint {
             Some(previous) if previous != fingerprint => {
-                return Err(KmsError::IncorrectKeyMaterial(
+                return Err(KmsError::IncorrectKeyMaterialException(
                     "The key material is not the key material previously imported into this KMS key."
                         .to_owned(),
                 ))
             }
             Some(_) if import_type.as_deref() == Some("NEW_KEY_MATERIAL") => {
                 // New material for on-demand rotation of imported keys is not emulated.
-                return Err(KmsError::IncorrectKeyMaterial(
+                return Err(KmsError::IncorrectKeyMaterialException(
                     "This key material is already associated with the KMS key; importing new key material (rotation of imported keys) is not supported by this emulator."
                         .to_owned(),
                 ));
             }
             None if import_type.as_deref() == Some("EXISTING_KEY_MATERIAL") => {
-                return Err(KmsError::IncorrectKeyMaterial(
+                return Err(KmsError::IncorrectKeyMaterialException(
                     "No key material has been imported into this KMS key yet: use ImportType NEW_KEY_MATERIAL."
                         .to_owned(),
                 ));
@@ -623,7 +623,7 @@ pub fn import_key_material(
             .as_deref()
             .is_some_and(|id| id != material_id)
         {
-            return Err(KmsError::IncorrectKeyMaterial(
+            return Err(KmsError::IncorrectKeyMaterialException(
                 "The KeyMaterialId does not identify this key material.".to_owned(),
             ));
         }
@@ -698,7 +698,7 @@ pub fn delete_imported_key_material(
         let material_id = super::store::material_id(&stored.id, 1);
         if requested.as_deref().is_some_and(|id| id != material_id) {
             // The wording is the emulator's.
-            return Err(KmsError::NotFound(format!(
+            return Err(KmsError::NotFoundException(format!(
                 "Key material '{}' of {} does not exist",
                 requested.unwrap_or_default(),
                 stored.arn
@@ -823,7 +823,7 @@ mod tests {
         // A token of nothing is refused before the material is looked at.
         assert!(matches!(
             import(&state, &ctx, &id, b"other", wrapped.clone(), None),
-            Err(KmsError::InvalidImportToken(_))
+            Err(KmsError::InvalidImportTokenException(_))
         ));
         import(&state, &ctx, &id, &params.import_token.0, wrapped, None).unwrap();
         assert_eq!(key_state(&state, &id), KeyState::Enabled);
@@ -834,7 +834,7 @@ mod tests {
             .unwrap();
         assert!(matches!(
             import(&state, &ctx, &id, &params.import_token.0, other, None),
-            Err(KmsError::IncorrectKeyMaterial(_))
+            Err(KmsError::IncorrectKeyMaterialException(_))
         ));
         delete_imported_key_material(
             &state,
@@ -856,7 +856,7 @@ mod tests {
                     key_material_id: None,
                 },
             ),
-            Err(KmsError::InvalidState(_))
+            Err(KmsError::KMSInvalidStateException(_))
         ));
         let same = public_key(&params.public_key.0)
             .oaep_encrypt::<sha1::Sha1>(&material)
@@ -904,7 +904,7 @@ mod tests {
         });
         assert!(matches!(
             import(&state, &ctx, &id, &params.import_token.0, wrapped, None),
-            Err(KmsError::ExpiredImportToken(_))
+            Err(KmsError::ExpiredImportTokenException(_))
         ));
     }
 
@@ -925,7 +925,7 @@ mod tests {
             )
             .unwrap_err();
             assert!(
-                matches!(err, KmsError::UnsupportedOperation(_)),
+                matches!(err, KmsError::UnsupportedOperationException(_)),
                 "{algorithm}"
             );
         }
@@ -959,7 +959,7 @@ mod tests {
             },
         )
         .unwrap_err();
-        assert!(matches!(err, KmsError::IncorrectKeyMaterial(_)));
+        assert!(matches!(err, KmsError::IncorrectKeyMaterialException(_)));
     }
 
     #[test]
@@ -1034,7 +1034,7 @@ mod tests {
             },
         )
         .unwrap_err();
-        assert!(matches!(err, KmsError::UnsupportedOperation(_)));
+        assert!(matches!(err, KmsError::UnsupportedOperationException(_)));
         let mut input = CreateKeyInput {
             policy: None,
             description: None,
@@ -1049,7 +1049,7 @@ mod tests {
         };
         assert!(matches!(
             check_origin(&input),
-            Err(KmsError::CustomKeyStoreNotFound(_))
+            Err(KmsError::CustomKeyStoreNotFoundException(_))
         ));
         input.custom_key_store_id = None;
         input.origin = Some("EXTERNAL".into());
@@ -1057,7 +1057,7 @@ mod tests {
         input.origin = Some("AWS_CLOUDHSM".into());
         assert!(matches!(
             check_origin(&input),
-            Err(KmsError::UnsupportedOperation(_))
+            Err(KmsError::UnsupportedOperationException(_))
         ));
     }
 }

@@ -80,13 +80,13 @@ fn pair_spec(name: &str) -> Result<KeySpec, KmsError> {
         // spec with `UnsupportedOperationException: KeySpec SM2 is not supported in this
         // Region` (CreateKey, as recorded in floci-io/floci#3026). That the data key pair
         // spec is refused in the same words is the emulator's assumption.
-        "SM2" => Err(KmsError::UnsupportedOperation(
+        "SM2" => Err(KmsError::UnsupportedOperationException(
             "KeyPairSpec SM2 is not supported in this Region".to_owned(),
         )),
         other => KeySpec::parse(other)
             .filter(|s| s.is_asymmetric())
             .ok_or_else(|| {
-                KmsError::UnsupportedOperation(format!(
+                KmsError::UnsupportedOperationException(format!(
                     "KeyPairSpec {other} is not supported by this emulator; RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521 and ECC_SECG_P256K1 are."
                 ))
             }),
@@ -138,13 +138,13 @@ fn generate(
     dry_run(input.dry_run)?;
     let pair = spec
         .generate_sign_key()
-        .ok_or_else(|| KmsError::Internal("key pair generation failed".to_owned()))?;
+        .ok_or_else(|| KmsError::KMSInternalException("key pair generation failed".to_owned()))?;
     let private_der = pair.to_pkcs8_der()?;
     let public_der = pair.public_key_der()?;
     let material = key
         .materials
         .last()
-        .ok_or_else(|| KmsError::Internal("key has no material".to_owned()))?;
+        .ok_or_else(|| KmsError::KMSInternalException("key has no material".to_owned()))?;
     let header = BlobHeader {
         key_id: key.id.clone(),
         material_version: key.materials.len() as u32,
@@ -259,19 +259,19 @@ mod tests {
         let key = key(&state, &ctx);
         assert_eq!(
             generate_data_key_pair(&state, &ctx, input(&key, "SM2")).unwrap_err(),
-            KmsError::UnsupportedOperation(
+            KmsError::UnsupportedOperationException(
                 "KeyPairSpec SM2 is not supported in this Region".to_owned()
             )
         );
         assert!(matches!(
             generate_data_key_pair(&state, &ctx, input(&key, "RSA_1024")),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
         let mut dry = input(&key, "ECC_NIST_P256");
         dry.dry_run = Some(true);
         assert!(matches!(
             generate_data_key_pair_without_plaintext(&state, &ctx, dry),
-            Err(KmsError::DryRunOperation(_))
+            Err(KmsError::DryRunOperationException(_))
         ));
         let without =
             generate_data_key_pair_without_plaintext(&state, &ctx, input(&key, "ECC_NIST_P256"))

@@ -50,7 +50,7 @@ pub(crate) fn check_new_policy(
     bypass: bool,
 ) -> Result<PolicyDocument, KmsError> {
     let malformed = || {
-        KmsError::MalformedPolicyDocument(
+        KmsError::MalformedPolicyDocumentException(
             "The new key policy will not allow you to update the key policy in the future."
                 .to_owned(),
         )
@@ -58,18 +58,19 @@ pub(crate) fn check_new_policy(
     // "The key policy size quota is 32 kilobytes (32768 bytes)"; over it, "KMS returns a
     // LimitExceededException" (KMS API Reference, CreateKey and PutKeyPolicy, Policy).
     if text.len() > MAX_KEY_POLICY_BYTES {
-        return Err(KmsError::LimitExceeded(format!(
+        return Err(KmsError::LimitExceededException(format!(
             "The key policy is {} bytes; the key policy size quota is {MAX_KEY_POLICY_BYTES} bytes.",
             text.len()
         )));
     }
     let value: serde_json::Value = serde_json::from_str(text).map_err(|_| {
-        KmsError::MalformedPolicyDocument("The policy is not valid JSON.".to_owned())
+        KmsError::MalformedPolicyDocumentException("The policy is not valid JSON.".to_owned())
     })?;
-    let document = PolicyDocument::from_value(&value)
-        .map_err(|e| KmsError::MalformedPolicyDocument(format!("The policy is not valid: {e}")))?;
+    let document = PolicyDocument::from_value(&value).map_err(|e| {
+        KmsError::MalformedPolicyDocumentException(format!("The policy is not valid: {e}"))
+    })?;
     if !document.every_statement_names_a_principal() {
-        return Err(KmsError::MalformedPolicyDocument(
+        return Err(KmsError::MalformedPolicyDocumentException(
             "Each statement in the key policy must contain one or more principals.".to_owned(),
         ));
     }
@@ -78,7 +79,7 @@ pub(crate) fn check_new_policy(
         .iter()
         .any(|arn| arn != "*" && !state.iam.principal_exists(arn))
     {
-        return Err(KmsError::MalformedPolicyDocument(
+        return Err(KmsError::MalformedPolicyDocumentException(
             "Policy contains a statement with one or more invalid principals.".to_owned(),
         ));
     }
@@ -209,12 +210,12 @@ pub fn create_key(
     if spec == "SM2" {
         // A China Regions key spec; elsewhere AWS answers in these words (recorded in
         // floci-io/floci#3026 against us-east-1).
-        return Err(KmsError::UnsupportedOperation(
+        return Err(KmsError::UnsupportedOperationException(
             "KeySpec SM2 is not supported in this Region".to_owned(),
         ));
     }
     let Some(spec) = KeySpec::parse(spec) else {
-        return Err(KmsError::UnsupportedOperation(format!(
+        return Err(KmsError::UnsupportedOperationException(format!(
             "KeySpec {spec} is not supported by this emulator; only SYMMETRIC_DEFAULT, HMAC, ECC (ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1), RSA (RSA_2048, RSA_3072, RSA_4096) and ML-DSA (ML_DSA_44, ML_DSA_65, ML_DSA_87) keys are."
         )));
     };
@@ -225,7 +226,7 @@ pub fn create_key(
     let usage = KeyUsage::parse(usage_name)
         .filter(|u| spec.allows(*u))
         .ok_or_else(|| {
-            KmsError::Validation(format!(
+            KmsError::ValidationException(format!(
                 "KeyUsage {usage_name} is not compatible with KeySpec {}.",
                 spec.name()
             ))
@@ -290,7 +291,7 @@ pub fn create_key(
                 .filter(|k| k.manager == KeyManager::Customer)
                 .count();
             if customer >= max {
-                return Err(KmsError::LimitExceeded(format!(
+                return Err(KmsError::LimitExceededException(format!(
                     "The request was rejected because a quota was exceeded: this region holds {customer} customer managed keys, the quota of KMS keys per Region."
                 )));
             }
@@ -331,7 +332,9 @@ pub fn describe_key(
         data.keys
             .get(&snapshot.id)
             .map(|key| (KeyMetadata::of(key), key.multi_region))
-            .ok_or_else(|| KmsError::NotFound(format!("Key '{}' does not exist", snapshot.arn)))
+            .ok_or_else(|| {
+                KmsError::NotFoundException(format!("Key '{}' does not exist", snapshot.arn))
+            })
     })?;
     super::multiregion::configure(state, &mut metadata, role);
     Ok(KeyMetadataOutput {

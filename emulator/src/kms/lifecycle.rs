@@ -63,7 +63,7 @@ pub struct UpdateKeyDescriptionInput {
 /// key-management and grant operations.
 pub(crate) fn refuse_alias(key_id: &str) -> Result<(), KmsError> {
     if key_id.starts_with("alias/") || (key_id.starts_with("arn:") && key_id.contains(":alias/")) {
-        return Err(KmsError::InvalidArn(
+        return Err(KmsError::InvalidArnException(
             "Key Aliases are not supported for this operation.".to_owned(),
         ));
     }
@@ -87,7 +87,7 @@ pub(crate) fn key_by_id(
 /// Refuses to change an AWS managed key (see the module documentation).
 pub(crate) fn refuse_aws_managed(key: &KeySnapshot) -> Result<(), KmsError> {
     if key.manager == KeyManager::Aws {
-        return Err(KmsError::UnsupportedOperation(format!(
+        return Err(KmsError::UnsupportedOperationException(format!(
             "{} is an AWS managed key; it cannot be changed.",
             key.arn
         )));
@@ -97,12 +97,12 @@ pub(crate) fn refuse_aws_managed(key: &KeySnapshot) -> Result<(), KmsError> {
 
 /// The error of a key deleted while a request was under way.
 pub(crate) fn key_gone(arn: &str) -> KmsError {
-    KmsError::NotFound(format!("Key '{arn}' does not exist"))
+    KmsError::NotFoundException(format!("Key '{arn}' does not exist"))
 }
 
 /// `<ARN> is pending deletion.`
 pub(crate) fn pending_deletion(arn: &str) -> KmsError {
-    KmsError::InvalidState(format!("{arn} is pending deletion."))
+    KmsError::KMSInvalidStateException(format!("{arn} is pending deletion."))
 }
 
 /// Refuses a key pending deletion (operations that work on enabled and disabled keys).
@@ -130,7 +130,10 @@ fn refuse_pending_import(key: &Key) -> Result<(), KmsError> {
 pub(crate) fn refuse_unless_enabled(key: &Key) -> Result<(), KmsError> {
     match key.state {
         KeyState::Enabled => Ok(()),
-        KeyState::Disabled => Err(KmsError::Disabled(format!("{} is disabled.", key.arn))),
+        KeyState::Disabled => Err(KmsError::DisabledException(format!(
+            "{} is disabled.",
+            key.arn
+        ))),
         KeyState::PendingDeletion { .. } | KeyState::PendingReplicaDeletion { .. } => {
             Err(pending_deletion(&key.arn))
         }
@@ -274,7 +277,7 @@ pub fn cancel_key_deletion(
             stored.state,
             KeyState::PendingDeletion { .. } | KeyState::PendingReplicaDeletion { .. }
         ) {
-            return Err(KmsError::InvalidState(format!(
+            return Err(KmsError::KMSInvalidStateException(format!(
                 "{} is not pending deletion.",
                 key.arn
             )));
@@ -428,14 +431,17 @@ mod tests {
         ] {
             assert_eq!(
                 result.unwrap_err(),
-                KmsError::InvalidState(format!("{} is pending deletion.", scheduled.key_id))
+                KmsError::KMSInvalidStateException(format!(
+                    "{} is pending deletion.",
+                    scheduled.key_id
+                ))
             );
         }
         cancel_key_deletion(&state, &ctx, id(&key)).unwrap();
         assert_eq!(key_state(&state, &ctx, &key), "Disabled");
         assert!(matches!(
             cancel_key_deletion(&state, &ctx, id(&key)),
-            Err(KmsError::InvalidState(m)) if m.ends_with("is not pending deletion.")
+            Err(KmsError::KMSInvalidStateException(m)) if m.ends_with("is not pending deletion.")
         ));
     }
 
@@ -452,7 +458,10 @@ mod tests {
                     pending_window_in_days: Some(days),
                 },
             );
-            assert!(matches!(result, Err(KmsError::Validation(_))), "{days}");
+            assert!(
+                matches!(result, Err(KmsError::ValidationException(_))),
+                "{days}"
+            );
         }
         let out = schedule_key_deletion(
             &state,
@@ -481,7 +490,7 @@ mod tests {
         let key = aws_managed_key(&state, &ctx);
         assert!(matches!(
             disable_key(&state, &ctx, id(&key)),
-            Err(KmsError::AccessDenied(m)) if m.contains("kms:DisableKey")
+            Err(KmsError::AccessDeniedException(m)) if m.contains("kms:DisableKey")
         ));
         assert!(matches!(
             schedule_key_deletion(
@@ -492,7 +501,7 @@ mod tests {
                     pending_window_in_days: None
                 }
             ),
-            Err(KmsError::AccessDenied(_))
+            Err(KmsError::AccessDeniedException(_))
         ));
         assert_eq!(key_state(&state, &ctx, &key), "Enabled");
     }
@@ -531,6 +540,9 @@ mod tests {
             },
         )
         .unwrap();
-        assert!(matches!(update("x"), Err(KmsError::InvalidState(_))));
+        assert!(matches!(
+            update("x"),
+            Err(KmsError::KMSInvalidStateException(_))
+        ));
     }
 }

@@ -93,7 +93,7 @@ fn mac_key(
 /// that each hash is a concrete type).
 macro_rules! with_hmac {
     ($spec:expr, $secret:expr, |$mac:ident| $body:expr) => {{
-        let bad_len = |_| KmsError::Internal("HMAC key length".to_owned());
+        let bad_len = |_| KmsError::KMSInternalException("HMAC key length".to_owned());
         match $spec {
             KeySpec::Hmac224 => {
                 let mut $mac =
@@ -115,7 +115,7 @@ macro_rules! with_hmac {
                     <Hmac<sha2::Sha512> as KeyInit>::new_from_slice($secret).map_err(bad_len)?;
                 $body
             }
-            _ => return Err(KmsError::Internal("not an HMAC key".to_owned())),
+            _ => return Err(KmsError::KMSInternalException("not an HMAC key".to_owned())),
         }
     }};
 }
@@ -125,7 +125,7 @@ fn secret_of(key: &KeySnapshot) -> Result<&[u8], KmsError> {
     key.mac_key
         .as_ref()
         .map(|k| k.0.as_slice())
-        .ok_or_else(|| KmsError::Internal("HMAC key has no secret".to_owned()))
+        .ok_or_else(|| KmsError::KMSInternalException("HMAC key has no secret".to_owned()))
 }
 
 /// HMAC of `message` under the key's secret with the spec's hash.
@@ -194,7 +194,7 @@ pub fn verify_mac(
     if !valid {
         // The API reference names the exception but not its message; this one is the
         // emulator's own.
-        return Err(KmsError::InvalidMac(
+        return Err(KmsError::KMSInvalidMacException(
             "The MAC does not match the message and key.".to_owned(),
         ));
     }
@@ -303,7 +303,7 @@ mod tests {
             );
             assert!(matches!(
                 verify(&state, &ctx, &key, algorithm, b"webhook bodY", a.mac.0),
-                Err(KmsError::InvalidMac(_))
+                Err(KmsError::KMSInvalidMacException(_))
             ));
         }
     }
@@ -314,12 +314,12 @@ mod tests {
         let symmetric = key(&state, &ctx);
         assert!(matches!(
             generate(&state, &ctx, &symmetric, "HMAC_SHA_256", b"m"),
-            Err(KmsError::InvalidKeyUsage(_))
+            Err(KmsError::InvalidKeyUsageException(_))
         ));
         let mac_key = hmac_key(&state, &ctx, "HMAC_256");
         assert!(matches!(
             generate(&state, &ctx, &mac_key, "HMAC_SHA_512", b"m"),
-            Err(KmsError::InvalidKeyUsage(_))
+            Err(KmsError::InvalidKeyUsageException(_))
         ));
         let encrypt = super::super::cipher::encrypt(
             &state,
@@ -334,11 +334,11 @@ mod tests {
             },
         );
         assert!(
-            matches!(encrypt, Err(KmsError::InvalidKeyUsage(m)) if m.ends_with("key usage is GENERATE_VERIFY_MAC which is not valid for Encrypt."))
+            matches!(encrypt, Err(KmsError::InvalidKeyUsageException(m)) if m.ends_with("key usage is GENERATE_VERIFY_MAC which is not valid for Encrypt."))
         );
         assert!(matches!(
             generate(&state, &ctx, &mac_key, "HMAC_SHA_256", b""),
-            Err(KmsError::Validation(m)) if m.contains("Value at 'message'")
+            Err(KmsError::ValidationException(m)) if m.contains("Value at 'message'")
         ));
     }
 }

@@ -176,7 +176,7 @@ pub fn share(state: &EmulatorState, region: &str, id: &str) {
 /// keys"). AWS answers UnsupportedOperationException; its wording is not known here.
 pub fn refuse_replica(key: &KeySnapshot, operation: &str) -> Result<(), KmsError> {
     if key.multi_region_type == Some(Role::Replica.as_str()) {
-        return Err(KmsError::UnsupportedOperation(format!(
+        return Err(KmsError::UnsupportedOperationException(format!(
             "{} is a multi-Region replica key; {operation} applies to its primary key.",
             key.arn
         )));
@@ -205,11 +205,11 @@ fn check_region(v: &mut Validator, field: &str, region: &Option<String>) {
 fn refuse_unless_primary(key: &KeySnapshot) -> Result<(), KmsError> {
     match key.multi_region_type {
         Some("PRIMARY") => Ok(()),
-        Some(_) => Err(KmsError::UnsupportedOperation(format!(
+        Some(_) => Err(KmsError::UnsupportedOperationException(format!(
             "{} is a multi-Region replica key, not a primary key.",
             key.arn
         ))),
-        None => Err(KmsError::UnsupportedOperation(format!(
+        None => Err(KmsError::UnsupportedOperationException(format!(
             "{} is not a multi-Region key.",
             key.arn
         ))),
@@ -299,7 +299,7 @@ pub fn replicate_key(
     if replica_region == ctx.region {
         // The replica must be in "a different Region" (API reference); AWS's error for
         // the primary's own Region is not documented: ValidationException here.
-        return Err(KmsError::Validation(format!(
+        return Err(KmsError::ValidationException(format!(
             "The replica Region {replica_region} is the Region of the primary key {}.",
             key.arn
         )));
@@ -366,13 +366,13 @@ pub fn replicate_key(
             // "If the Region already includes a replica of the key you're trying to
             // replicate, ReplicateKey returns an AlreadyExistsException error" (API
             // reference); the wording is the emulator's.
-            return Err(KmsError::AlreadyExists(format!(
+            return Err(KmsError::AlreadyExistsException(format!(
                 "{} already exists in {replica_region}.",
                 replica.arn
             )));
         }
         if data.keys.len() >= max {
-            return Err(KmsError::LimitExceeded(format!(
+            return Err(KmsError::LimitExceededException(format!(
                 "The request was rejected because a quota was exceeded: {replica_region} holds {} KMS keys, the quota of KMS keys per Region.",
                 data.keys.len()
             )));
@@ -437,7 +437,7 @@ pub fn update_primary_region(
         .ok_or_else(|| {
             // "The primary Region must already have a replica key" (API reference); the
             // wording is the emulator's.
-            KmsError::NotFound(format!(
+            KmsError::NotFoundException(format!(
                 "Key 'arn:aws:kms:{target}:{}:key/{}' does not exist",
                 ctx.account, key.id
             ))
@@ -455,7 +455,10 @@ pub fn update_primary_region(
     for copy in [&key, &replica] {
         match copy.state {
             KeyState::Disabled => {
-                return Err(KmsError::Disabled(format!("{} is disabled.", copy.arn)))
+                return Err(KmsError::DisabledException(format!(
+                    "{} is disabled.",
+                    copy.arn
+                )))
             }
             KeyState::PendingDeletion { .. } | KeyState::PendingReplicaDeletion { .. } => {
                 return Err(super::lifecycle::pending_deletion(&copy.arn))
@@ -563,17 +566,17 @@ mod tests {
         // One replica per Region; none in the primary's own Region.
         assert!(matches!(
             replicate(&state, &ctx, &id, "eu-west-1"),
-            Err(KmsError::AlreadyExists(_))
+            Err(KmsError::AlreadyExistsException(_))
         ));
         assert!(matches!(
             replicate(&state, &ctx, &id, "us-east-1"),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
         // A single-Region key cannot be replicated.
         let single = crate::kms::lifecycle::testing::key(&state, &ctx);
         assert!(matches!(
             replicate(&state, &ctx, &single, "eu-west-1"),
-            Err(KmsError::UnsupportedOperation(_))
+            Err(KmsError::UnsupportedOperationException(_))
         ));
     }
 
@@ -627,7 +630,7 @@ mod tests {
         // The old primary is a replica now: it cannot be replicated.
         assert!(matches!(
             replicate(&state, &ctx, &id, "eu-west-1"),
-            Err(KmsError::UnsupportedOperation(_))
+            Err(KmsError::UnsupportedOperationException(_))
         ));
     }
 }

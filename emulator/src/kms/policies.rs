@@ -89,7 +89,7 @@ fn check_policy_text(v: &mut Validator, policy: &str) {
 fn require_default(name: Option<&str>) -> Result<(), KmsError> {
     match name {
         None | Some(DEFAULT_POLICY_NAME) => Ok(()),
-        Some(other) => Err(KmsError::NotFound(format!(
+        Some(other) => Err(KmsError::NotFoundException(format!(
             "No such policy exists: {other}. The only key policy of this key is \"default\"."
         ))),
     }
@@ -135,7 +135,7 @@ pub fn put_key_policy(
     }
     validated(v.finish())?;
     if input.policy_name.as_deref() == Some("AWS_RAM") {
-        return Err(KmsError::Validation(
+        return Err(KmsError::ValidationException(
             "The AWS_RAM policy can only be managed by the RAM service.".to_owned(),
         ));
     }
@@ -242,7 +242,7 @@ mod tests {
         assert!(get(&state, &ctx, &key, Some("default")).is_ok());
         assert!(matches!(
             get(&state, &ctx, &key, Some("other")),
-            Err(KmsError::NotFound(_))
+            Err(KmsError::NotFoundException(_))
         ));
         let text = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:root\"}, \"Action\": \"kms:*\", \"Resource\": \"*\"}]\n}";
         put(&state, &ctx, &key, text, false).unwrap();
@@ -268,12 +268,12 @@ mod tests {
         let only_describe = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:DescribeKey","Resource":"*"}]}"#;
         assert!(matches!(
             put(&state, &ctx, &key, only_describe, false),
-            Err(KmsError::MalformedPolicyDocument(_))
+            Err(KmsError::MalformedPolicyDocumentException(_))
         ));
         put(&state, &ctx, &key, only_describe, true).unwrap();
         assert!(matches!(
             put(&state, &ctx, &key, only_describe, true),
-            Err(KmsError::AccessDenied(_))
+            Err(KmsError::AccessDeniedException(_))
         ));
     }
 
@@ -284,15 +284,15 @@ mod tests {
         let ghost = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/ghost"},"Action":"kms:*","Resource":"*"}]}"#;
         assert!(matches!(
             put(&state, &ctx, &key, ghost, true),
-            Err(KmsError::MalformedPolicyDocument(m)) if m.contains("invalid principals")
+            Err(KmsError::MalformedPolicyDocumentException(m)) if m.contains("invalid principals")
         ));
         assert!(matches!(
             put(&state, &ctx, &key, "{not json", true),
-            Err(KmsError::MalformedPolicyDocument(_))
+            Err(KmsError::MalformedPolicyDocumentException(_))
         ));
         assert!(matches!(
             put(&state, &ctx, &key, "{\"x\": \"\u{0100}\"}", true),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
     }
 
@@ -309,7 +309,7 @@ mod tests {
                 &crate::kms::default_key_policy("123456789012"),
                 true
             ),
-            Err(KmsError::AccessDenied(_))
+            Err(KmsError::AccessDeniedException(_))
         ));
     }
 }

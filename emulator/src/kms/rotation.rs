@@ -215,7 +215,7 @@ fn refuse_unless_symmetric(key: &super::store::KeySnapshot) -> Result<(), KmsErr
     if key.spec == super::specs::KeySpec::SymmetricDefault {
         return Ok(());
     }
-    Err(KmsError::UnsupportedOperation(format!(
+    Err(KmsError::UnsupportedOperationException(format!(
         "{} is a {} key; only symmetric encryption keys can be rotated.",
         key.arn,
         key.spec.name()
@@ -235,7 +235,7 @@ pub fn rotate_key_on_demand(
     change_key(state, ctx, &key, |stored| {
         refuse_unless_enabled(stored)?;
         if stored.rotations.len() >= MAX_ON_DEMAND_ROTATIONS {
-            return Err(KmsError::LimitExceeded(format!(
+            return Err(KmsError::LimitExceededException(format!(
                 "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: {}",
                 stored.arn
             )));
@@ -310,7 +310,7 @@ pub fn list_key_rotations(
     let skip = match input.marker.as_deref().map(parse_marker).transpose()? {
         None => 0,
         Some(position) => position.parse::<usize>().map_err(|_| {
-            KmsError::InvalidMarker("The request contains an invalid marker.".to_owned())
+            KmsError::InvalidMarkerException("The request contains an invalid marker.".to_owned())
         })?,
     };
     let limit = input.limit.unwrap_or(100) as usize;
@@ -380,7 +380,7 @@ mod tests {
                         rotation_period_in_days: Some(bad)
                     }
                 ),
-                Err(KmsError::Validation(_))
+                Err(KmsError::ValidationException(_))
             ));
         }
         enable_key_rotation(
@@ -412,11 +412,11 @@ mod tests {
         disable_key(&state, &ctx, id(&key)).unwrap();
         assert!(matches!(
             rotate_key_on_demand(&state, &ctx, id(&key)),
-            Err(KmsError::Disabled(m)) if m.ends_with("is disabled.")
+            Err(KmsError::DisabledException(m)) if m.ends_with("is disabled.")
         ));
         assert!(matches!(
             disable_key_rotation(&state, &ctx, id(&key)),
-            Err(KmsError::Disabled(_))
+            Err(KmsError::DisabledException(_))
         ));
         schedule_key_deletion(
             &state,
@@ -436,7 +436,7 @@ mod tests {
                     rotation_period_in_days: None
                 }
             ),
-            Err(KmsError::InvalidState(_))
+            Err(KmsError::KMSInvalidStateException(_))
         ));
         assert!(get_key_rotation_status(&state, &ctx, id(&key)).is_ok());
     }
@@ -450,7 +450,7 @@ mod tests {
         }
         assert!(matches!(
             rotate_key_on_demand(&state, &ctx, id(&key)),
-            Err(KmsError::LimitExceeded(_))
+            Err(KmsError::LimitExceededException(_))
         ));
         let list = |include: Option<&str>, limit, marker| {
             list_key_rotations(
@@ -507,7 +507,7 @@ mod tests {
         assert_eq!(status.rotation_period_in_days, Some(365));
         assert!(matches!(
             rotate_key_on_demand(&state, &ctx, id(&key)),
-            Err(KmsError::AccessDenied(_))
+            Err(KmsError::AccessDeniedException(_))
         ));
     }
 }

@@ -92,7 +92,7 @@ pub(crate) fn check_pending_window(
 ) -> Result<(), super::KmsError> {
     v.range("pendingWindowInDays", days, 1, 365);
     if days.is_some_and(|d| (1..=365).contains(&d) && !(7..=30).contains(&d)) {
-        return Err(super::KmsError::Validation(
+        return Err(super::KmsError::ValidationException(
             "PendingWindowInDays must be between 7 and 30".to_owned(),
         ));
     }

@@ -63,7 +63,7 @@ fn refuse_reserved<'a>(keys: impl IntoIterator<Item = &'a str>) -> Result<(), Km
             .get(..RESERVED_PREFIX.len())
             .is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_PREFIX))
         {
-            return Err(KmsError::Tag(
+            return Err(KmsError::TagException(
                 "Tags beginning with aws: are reserved".to_owned(),
             ));
         }
@@ -81,7 +81,7 @@ pub(crate) fn check_new_tags(new: &[(String, String)]) -> Result<(), KmsError> {
         if !seen.insert(key.as_str()) {
             // AWS's exact wording for a repeated tag key was not found in any source we
             // could check; this message is the emulator's own.
-            return Err(KmsError::Tag(format!("Duplicate tag keys: {key}")));
+            return Err(KmsError::TagException(format!("Duplicate tag keys: {key}")));
         }
     }
     merged(&BTreeMap::new(), new).map(|_| ())
@@ -98,7 +98,7 @@ pub(crate) fn merged(
         tags.insert(k.clone(), v.clone());
     }
     if tags.len() > MAX_TAGS {
-        return Err(KmsError::Tag(format!(
+        return Err(KmsError::TagException(format!(
             "A KMS key can have at most {MAX_TAGS} tags; this request would give it {}.",
             tags.len()
         )));
@@ -280,7 +280,7 @@ mod tests {
                     ("b".to_owned(), String::new())
                 ]
             ),
-            Err(KmsError::Tag(_))
+            Err(KmsError::TagException(_))
         ));
     }
 
@@ -329,7 +329,7 @@ mod tests {
                 tags: Some(vec![tag("aws:cloudformation:stack-name", "x")]),
             },
         );
-        assert!(matches!(result, Err(KmsError::Tag(_))));
+        assert!(matches!(result, Err(KmsError::TagException(_))));
     }
 
     #[test]
@@ -337,7 +337,7 @@ mod tests {
         let pair = |k: &str| (k.to_owned(), String::new());
         assert_eq!(
             check_new_tags(&[pair("AWS:x")]),
-            Err(KmsError::Tag(
+            Err(KmsError::TagException(
                 "Tags beginning with aws: are reserved".into()
             ))
         );
@@ -345,12 +345,15 @@ mod tests {
         assert!(check_new_tags(&[pair("aws")]).is_ok());
         assert!(matches!(
             check_new_tags(&[pair("a"), pair("a")]),
-            Err(KmsError::Tag(_))
+            Err(KmsError::TagException(_))
         ));
         // Keys are case-sensitive: `a` and `A` are two tags.
         assert!(check_new_tags(&[pair("a"), pair("A")]).is_ok());
         let many: Vec<_> = (0..=MAX_TAGS).map(|i| pair(&format!("k{i}"))).collect();
         assert!(check_new_tags(&many[..MAX_TAGS]).is_ok());
-        assert!(matches!(check_new_tags(&many), Err(KmsError::Tag(_))));
+        assert!(matches!(
+            check_new_tags(&many),
+            Err(KmsError::TagException(_))
+        ));
     }
 }

@@ -59,6 +59,11 @@ impl Validator {
         format!("[{len} items]")
     }
 
+    /// How a message shows the value of a blob that is not sensitive: the class of the
+    /// buffer AWS's service holds it in, not its bytes (as KMS's answers for
+    /// `ciphertextBlob` were worded before the generated layer took them over).
+    pub const BLOB_VALUE: &'static str = "'java.nio.HeapByteBuffer'";
+
     /// The decoded length of a blob sent as base64 text (its padding discounted).
     pub fn blob_len(base64: &str) -> usize {
         let text = base64.trim_end_matches('=');
