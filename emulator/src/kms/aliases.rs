@@ -3,14 +3,16 @@
 
 use super::access::{authorize, authorize_iam, Via};
 use super::error::{validated, KmsError};
-use super::model::*;
+use super::model::{
+    AliasListEntry, CreateAliasRequest, DeleteAliasRequest, Empty, ListAliasesRequest,
+    ListAliasesResponse, UpdateAliasRequest,
+};
 use super::store::{Alias, KeyManager, KeySnapshot, KeyState};
 use super::{marker, parse_marker};
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
 use crate::time::Timestamp;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// Checks an alias name: `alias/` followed by letters, digits, `/`, `_`, `-` (and `:`
@@ -30,18 +32,13 @@ pub(crate) const AWS_ALIAS_PREFIX: &str = "alias/aws/";
 
 /// Checks the form of an alias name (as [`check_alias_name`], but a name in the reserved
 /// `alias/aws/` space passes: operations on existing aliases find those and refuse them
-/// later, as AWS does).
+/// later, as AWS does): the model's `AliasNameType` (checked as DeleteAlias's only
+/// member, so that a name from a fixture file meets it too), then the `alias/` prefix.
 fn check_alias_syntax(name: &str) -> Result<(), KmsError> {
-    let mut v = Validator::new();
-    v.length("aliasName", name, 1, 256);
-    v.pattern(
-        "aliasName",
-        Some(name),
-        name.chars()
-            .all(|c| c.is_ascii_alphanumeric() || ":/_-".contains(c)),
-        "^[a-zA-Z0-9:/_-]+$",
-    );
-    validated(v.finish())?;
+    let named = DeleteAliasRequest {
+        alias_name: Some(name.to_owned()),
+    };
+    validated(named.check())?;
     let Some(rest) = name.strip_prefix("alias/") else {
         return Err(KmsError::ValidationException(
             "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html".to_owned(),
@@ -65,13 +62,11 @@ pub(crate) fn alias_arn(ctx: &RequestContext, name: &str) -> String {
 pub fn create_alias(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: AliasInput,
+    input: CreateAliasRequest,
 ) -> Result<Empty, KmsError> {
-    let mut v = Validator::new();
-    let name = v.required("aliasName", &input.alias_name).cloned();
-    let target = v.required("targetKeyId", &input.target_key_id).cloned();
-    validated(v.finish())?;
-    let (name, target) = (name.unwrap_or_default(), target.unwrap_or_default());
+    validated(input.check())?;
+    let name = input.alias_name.unwrap_or_default();
+    let target = input.target_key_id.unwrap_or_default();
     check_alias_name(&name)?;
     authorize_iam(state, ctx, "kms:CreateAlias", &alias_arn(ctx, &name))?;
     if target.starts_with("alias/") || target.contains(":alias/") {
@@ -115,13 +110,6 @@ pub fn create_alias(
 }
 
 /// DeleteAlias's input.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DeleteAliasInput {
-    pub alias_name: Option<String>,
-}
-
-/// The message of an alias that does not exist.
 fn alias_not_found(ctx: &RequestContext, name: &str) -> KmsError {
     KmsError::NotFoundException(format!("Alias {} is not found.", alias_arn(ctx, name)))
 }
@@ -145,15 +133,10 @@ fn refuse_aws_managed(name: &str, key: &KeySnapshot) -> Result<(), KmsError> {
 pub fn update_alias(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: AliasInput,
+    input: UpdateAliasRequest,
 ) -> Result<Empty, KmsError> {
-    let mut v = Validator::new();
-    let name = v.required("aliasName", &input.alias_name).cloned();
-    if let Some(target) = v.required("targetKeyId", &input.target_key_id) {
-        v.length("targetKeyId", target, 1, 2048);
-    }
-    validated(v.finish())?;
-    let name = name.unwrap_or_default();
+    validated(input.check())?;
+    let name = input.alias_name.unwrap_or_default();
     let target = input.target_key_id.unwrap_or_default();
     check_alias_syntax(&name)?;
     authorize_iam(state, ctx, "kms:UpdateAlias", &alias_arn(ctx, &name))?;
@@ -201,12 +184,10 @@ pub fn update_alias(
 pub fn delete_alias(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: DeleteAliasInput,
+    input: DeleteAliasRequest,
 ) -> Result<Empty, KmsError> {
-    let mut v = Validator::new();
-    let name = v.required("aliasName", &input.alias_name).cloned();
-    validated(v.finish())?;
-    let name = name.unwrap_or_default();
+    validated(input.check())?;
+    let name = input.alias_name.unwrap_or_default();
     check_alias_syntax(&name)?;
     authorize_iam(state, ctx, "kms:DeleteAlias", &alias_arn(ctx, &name))?;
     let region = state.region(&ctx.region);
@@ -254,13 +235,9 @@ pub const PREDEFINED_AWS_ALIASES: [&str; 14] = [
 pub fn list_aliases(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: ListInput,
-) -> Result<ListAliasesOutput, KmsError> {
-    let mut v = Validator::new();
-    v.range("limit", input.limit, 1, 1000);
-    v.opt_length("keyId", &input.key_id, 1, 2048);
-    super::shapes::check_marker(&mut v, &input.marker);
-    validated(v.finish())?;
+    input: ListAliasesRequest,
+) -> Result<ListAliasesResponse, KmsError> {
+    validated(input.check())?;
     authorize_iam(state, ctx, "kms:ListAliases", "*")?;
     let after = input.marker.as_deref().map(parse_marker).transpose()?;
     let limit = input.limit.unwrap_or(100) as usize;
@@ -300,8 +277,8 @@ pub fn list_aliases(
             })
             .take(limit + 1)
             .map(|(name, alias)| AliasListEntry {
-                alias_name: (*name).to_owned(),
-                alias_arn: alias_arn(ctx, name),
+                alias_name: Some((*name).to_owned()),
+                alias_arn: Some(alias_arn(ctx, name)),
                 target_key_id: alias.map(|a| a.target.clone()),
                 creation_date: alias.map(|a| a.creation_date),
                 last_updated_date: alias.map(|a| a.last_updated),
@@ -309,11 +286,18 @@ pub fn list_aliases(
             .collect();
         let truncated = aliases.len() > limit;
         aliases.truncate(limit);
-        let next_marker = truncated.then(|| marker(&aliases[aliases.len() - 1].alias_name));
-        Ok(ListAliasesOutput {
-            aliases,
+        let next_marker = truncated
+            .then(|| {
+                aliases
+                    .last()
+                    .and_then(|a| a.alias_name.as_deref())
+                    .map(marker)
+            })
+            .flatten();
+        Ok(ListAliasesResponse {
+            aliases: Some(aliases),
             next_marker,
-            truncated,
+            truncated: Some(truncated),
         })
     })
 }
@@ -348,11 +332,10 @@ mod tests {
 
     use super::super::lifecycle::testing::{aws_managed_key, key, root, state};
 
-    fn alias(name: &str, target: &str) -> AliasInput {
-        AliasInput {
-            alias_name: Some(name.to_owned()),
-            target_key_id: Some(target.to_owned()),
-        }
+    /// A CreateAlias or UpdateAlias request (the two have the same members).
+    fn alias<T: serde::de::DeserializeOwned>(name: &str, target: &str) -> T {
+        serde_json::from_value(serde_json::json!({ "AliasName": name, "TargetKeyId": target }))
+            .unwrap()
     }
 
     fn target_of(state: &EmulatorState, name: &str) -> Option<String> {
@@ -376,7 +359,7 @@ mod tests {
         delete_alias(
             &state,
             &ctx,
-            DeleteAliasInput {
+            DeleteAliasRequest {
                 alias_name: Some("alias/moving".into()),
             },
         )
@@ -386,7 +369,7 @@ mod tests {
             delete_alias(
                 &state,
                 &ctx,
-                DeleteAliasInput {
+                DeleteAliasRequest {
                     alias_name: Some("alias/moving".into())
                 }
             ),
@@ -403,7 +386,7 @@ mod tests {
             delete_alias(
                 &state,
                 &ctx,
-                DeleteAliasInput {
+                DeleteAliasRequest {
                     alias_name: Some("alias/aws/ssm".into())
                 }
             ),
@@ -429,7 +412,7 @@ mod tests {
         super::super::lifecycle::schedule_key_deletion(
             &state,
             &ctx,
-            super::super::lifecycle::ScheduleKeyDeletionInput {
+            crate::kms::model::ScheduleKeyDeletionRequest {
                 key_id: Some(b.clone()),
                 pending_window_in_days: None,
             },

@@ -4,12 +4,13 @@
 use super::access::{authorize, Via};
 use super::crypto::{self, BlobHeader};
 use super::error::{validated, KmsError};
-use super::keys::required_key_id;
-use super::model::*;
+use super::model::{
+    Blob, DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, EncryptionContext,
+};
 use super::oaep;
 use super::store::KeySnapshot;
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
 
 /// Checks the `EncryptionAlgorithm` member of a symmetric operation.
@@ -147,15 +148,10 @@ pub(crate) fn open(
 pub fn encrypt(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: EncryptInput,
-) -> Result<EncryptOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    if let Some(plaintext) = v.required("plaintext", &input.plaintext) {
-        // `PlaintextType` is sensitive in the model: AWS leaves its value out.
-        v.sensitive_length("plaintext", plaintext.0.len(), 1, 4096);
-    }
-    validated(v.finish())?;
+    input: EncryptRequest,
+) -> Result<EncryptResponse, KmsError> {
+    validated(input.check())?;
+    let key_id = input.key_id.clone().unwrap_or_default();
     let key = state
         .region(&ctx.region)
         .kms
@@ -167,10 +163,10 @@ pub fn encrypt(
         // The size limit is checked before a dry run ends.
         let sealed = oaep::rsa_encrypt(&key, algorithm, &plaintext.0)?;
         dry_run(input.dry_run)?;
-        return Ok(EncryptOutput {
-            ciphertext_blob: Blob(sealed),
-            key_id: key.arn,
-            encryption_algorithm: algorithm,
+        return Ok(EncryptResponse {
+            ciphertext_blob: Some(Blob(sealed)),
+            key_id: Some(key.arn),
+            encryption_algorithm: Some(algorithm.to_owned()),
         });
     }
     if key.spec == super::specs::KeySpec::SymmetricDefault {
@@ -193,10 +189,10 @@ pub fn encrypt(
         &context,
         Via::Direct,
     )?;
-    Ok(EncryptOutput {
-        ciphertext_blob: Blob(blob),
-        key_id: key.arn,
-        encryption_algorithm: "SYMMETRIC_DEFAULT",
+    Ok(EncryptResponse {
+        ciphertext_blob: Some(Blob(blob)),
+        key_id: Some(key.arn),
+        encryption_algorithm: Some("SYMMETRIC_DEFAULT".to_owned()),
     })
 }
 
@@ -204,20 +200,9 @@ pub fn encrypt(
 pub fn decrypt(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: DecryptInput,
-) -> Result<DecryptOutput, KmsError> {
-    let mut v = Validator::new();
-    if let Some(blob) = v.required("ciphertextBlob", &input.ciphertext_blob) {
-        if blob.0.is_empty() || blob.0.len() > 6144 {
-            v.violation(
-                "ciphertextBlob",
-                "'java.nio.HeapByteBuffer'",
-                "Member must have length less than or equal to 6144",
-            );
-        }
-    }
-    v.opt_length("keyId", &input.key_id, 1, 2048);
-    validated(v.finish())?;
+    input: DecryptRequest,
+) -> Result<DecryptResponse, KmsError> {
+    validated(input.check())?;
     let blob = input.ciphertext_blob.unwrap_or_default();
     // An RSA ciphertext is bare OAEP and does not name its key: the request's KeyId
     // decides (API reference, Decrypt: KeyId is required for asymmetric keys).
@@ -231,11 +216,11 @@ pub fn decrypt(
             let algorithm = oaep::check_rsa_request(state, ctx, &key, "kms:Decrypt", asked)?;
             dry_run(input.dry_run)?;
             let plaintext = oaep::rsa_decrypt(&key, algorithm, &blob.0)?;
-            return Ok(DecryptOutput {
-                key_id: key.arn,
-                plaintext: Blob(plaintext),
-                encryption_algorithm: algorithm,
-                key_material_id: None,
+            return Ok(DecryptResponse {
+                key_id: Some(key.arn),
+                plaintext: Some(Blob(plaintext)),
+                encryption_algorithm: Some(algorithm.to_owned()),
+                ..Default::default()
             });
         }
     }
@@ -259,11 +244,13 @@ pub fn decrypt(
         Via::Direct,
     )?;
     let material_id = super::store::material_id(&key.id, info.material_version as usize);
-    Ok(DecryptOutput {
-        key_id: key.arn,
-        plaintext: Blob(plaintext),
-        encryption_algorithm: "SYMMETRIC_DEFAULT",
+    // `KeyMaterialId` only for symmetric keys (API reference, Decrypt).
+    Ok(DecryptResponse {
+        key_id: Some(key.arn),
+        plaintext: Some(Blob(plaintext)),
+        encryption_algorithm: Some("SYMMETRIC_DEFAULT".to_owned()),
         key_material_id: Some(material_id),
+        ..Default::default()
     })
 }
 

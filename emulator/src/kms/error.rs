@@ -16,6 +16,15 @@ pub fn validated(result: Result<(), String>) -> Result<(), KmsError> {
     result.map_err(KmsError::ValidationException)
 }
 
+/// A member the model leaves optional but the operation cannot do without (the model's
+/// later additions made some alternatives optional), answered as a missing required
+/// member is.
+pub fn required<T>(field: &str, value: &Option<T>) -> Result<(), KmsError> {
+    let mut v = crate::protocol::validation::Validator::new();
+    v.required(field, value);
+    validated(v.finish())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

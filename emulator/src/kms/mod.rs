@@ -27,7 +27,6 @@ pub mod multiregion;
 pub mod oaep;
 pub mod policies;
 pub mod rotation;
-pub mod shapes;
 pub mod specs;
 pub mod store;
 pub mod tags;
