@@ -66,7 +66,7 @@ mod tests {
     use super::*;
 
     fn create(state: &EmulatorState, ctx: &RequestContext, spec: &str, usage: &str) -> String {
-        super::super::keys::create_key(
+        crate::kms::lifecycle::testing::create(
             state,
             ctx,
             CreateKeyRequest {
@@ -75,11 +75,6 @@ mod tests {
                 ..Default::default()
             },
         )
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id
-        .unwrap()
     }
 
     fn public_key(state: &EmulatorState, ctx: &RequestContext, key: &str) -> Vec<u8> {

@@ -202,7 +202,7 @@ mod tests {
     use p256::ecdsa::DerSignature;
 
     fn ecc_key(state: &EmulatorState, ctx: &RequestContext) -> String {
-        super::super::keys::create_key(
+        crate::kms::lifecycle::testing::create(
             state,
             ctx,
             CreateKeyRequest {
@@ -211,11 +211,6 @@ mod tests {
                 ..Default::default()
             },
         )
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id
-        .unwrap()
     }
 
     fn sign_input(key: &str, message: &[u8], message_type: &str, algorithm: &str) -> SignRequest {

@@ -599,7 +599,7 @@ mod tests {
     use crate::kms::lifecycle::testing::{root, state};
 
     fn external_key(state: &EmulatorState, ctx: &RequestContext, spec: Option<&str>) -> String {
-        crate::kms::keys::create_key(
+        crate::kms::lifecycle::testing::create(
             state,
             ctx,
             CreateKeyRequest {
@@ -609,11 +609,6 @@ mod tests {
                 ..Default::default()
             },
         )
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id
-        .unwrap()
     }
 
     fn parameters(

@@ -26,6 +26,18 @@ struct PairAsk {
     dry_run: Option<bool>,
 }
 
+/// The [`PairAsk`] of either operation's request (two generated types, the same members).
+macro_rules! pair_ask {
+    ($input:expr) => {
+        PairAsk {
+            key_id: $input.key_id.unwrap_or_default(),
+            key_pair_spec: $input.key_pair_spec.unwrap_or_default(),
+            encryption_context: $input.encryption_context,
+            dry_run: $input.dry_run,
+        }
+    };
+}
+
 /// A new data key pair, sealed under the key.
 struct Generated {
     key: KeySnapshot,
@@ -117,14 +129,10 @@ pub fn generate_data_key_pair(
     input: GenerateDataKeyPairRequest,
 ) -> Result<GenerateDataKeyPairResponse, KmsError> {
     validated(input.check())?;
-    let ask = PairAsk {
-        key_id: input.key_id.unwrap_or_default(),
-        key_pair_spec: input.key_pair_spec.unwrap_or_default(),
-        encryption_context: input.encryption_context,
-        dry_run: input.dry_run,
-    };
+    let recipient = input.recipient;
+    let ask = pair_ask!(input);
     pair_spec(&ask.key_pair_spec)?;
-    super::datakeys::refuse_recipient(&input.recipient)?;
+    super::datakeys::refuse_recipient(&recipient)?;
     let made = generate(state, ctx, ask, "kms:GenerateDataKeyPair")?;
     Ok(GenerateDataKeyPairResponse {
         private_key_ciphertext_blob: Some(Blob(made.sealed)),
@@ -146,12 +154,7 @@ pub fn generate_data_key_pair_without_plaintext(
     input: GenerateDataKeyPairWithoutPlaintextRequest,
 ) -> Result<GenerateDataKeyPairWithoutPlaintextResponse, KmsError> {
     validated(input.check())?;
-    let ask = PairAsk {
-        key_id: input.key_id.unwrap_or_default(),
-        key_pair_spec: input.key_pair_spec.unwrap_or_default(),
-        encryption_context: input.encryption_context,
-        dry_run: input.dry_run,
-    };
+    let ask = pair_ask!(input);
     let made = generate(state, ctx, ask, "kms:GenerateDataKeyPairWithoutPlaintext")?;
     Ok(GenerateDataKeyPairWithoutPlaintextResponse {
         private_key_ciphertext_blob: Some(Blob(made.sealed)),

@@ -317,7 +317,16 @@ pub(crate) mod testing {
 
     /// A customer managed key with the default policy; returns its id.
     pub fn key(state: &EmulatorState, ctx: &RequestContext) -> String {
-        crate::kms::keys::create_key(state, ctx, CreateKeyRequest::default())
+        create(state, ctx, CreateKeyRequest::default())
+    }
+
+    /// The key CreateKey makes of `request`; returns its id.
+    pub fn create(
+        state: &EmulatorState,
+        ctx: &RequestContext,
+        request: CreateKeyRequest,
+    ) -> String {
+        crate::kms::keys::create_key(state, ctx, request)
             .unwrap()
             .key_metadata
             .unwrap()

@@ -147,7 +147,7 @@ mod tests {
     use super::*;
 
     fn hmac_key(state: &EmulatorState, ctx: &RequestContext, spec: &str) -> String {
-        super::super::keys::create_key(
+        crate::kms::lifecycle::testing::create(
             state,
             ctx,
             CreateKeyRequest {
@@ -156,11 +156,6 @@ mod tests {
                 ..Default::default()
             },
         )
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id
-        .unwrap()
     }
 
     fn generate(

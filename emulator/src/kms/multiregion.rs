@@ -422,7 +422,7 @@ mod tests {
     use crate::kms::model::{CreateKeyRequest, ScheduleKeyDeletionRequest};
 
     fn create_mrk(state: &EmulatorState, ctx: &RequestContext) -> String {
-        crate::kms::keys::create_key(
+        crate::kms::lifecycle::testing::create(
             state,
             ctx,
             CreateKeyRequest {
@@ -431,11 +431,6 @@ mod tests {
                 ..Default::default()
             },
         )
-        .unwrap()
-        .key_metadata
-        .unwrap()
-        .key_id
-        .unwrap()
     }
 
     fn replicate(
