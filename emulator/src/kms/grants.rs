@@ -698,7 +698,6 @@ mod tests {
                     key_id: Some(key.clone()),
                     grant_id: a.grant_id,
                     dry_run: None,
-                    ..Default::default()
                 }
             ),
             Err(KmsError::NotFoundException(_))

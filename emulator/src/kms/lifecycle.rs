@@ -434,7 +434,6 @@ mod tests {
                 ScheduleKeyDeletionRequest {
                     key_id: Some(key.clone()),
                     pending_window_in_days: Some(days),
-                    ..Default::default()
                 },
             );
             assert!(
@@ -448,7 +447,6 @@ mod tests {
             ScheduleKeyDeletionRequest {
                 key_id: Some(key),
                 pending_window_in_days: Some(7),
-                ..Default::default()
             },
         )
         .unwrap();
@@ -479,7 +477,6 @@ mod tests {
                 ScheduleKeyDeletionRequest {
                     key_id: Some(key.clone()),
                     pending_window_in_days: None,
-                    ..Default::default()
                 }
             ),
             Err(KmsError::AccessDeniedException(_))
@@ -498,7 +495,6 @@ mod tests {
                 UpdateKeyDescriptionRequest {
                     key_id: Some(key.clone()),
                     description: Some(d.to_owned()),
-                    ..Default::default()
                 },
             )
         };

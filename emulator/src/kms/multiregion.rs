@@ -526,7 +526,6 @@ mod tests {
             ScheduleKeyDeletionRequest {
                 key_id: Some(id.clone()),
                 pending_window_in_days: Some(7),
-                ..Default::default()
             },
         )
         .unwrap();
@@ -556,7 +555,6 @@ mod tests {
             UpdatePrimaryRegionRequest {
                 key_id: Some(id.clone()),
                 primary_region: Some("ap-south-1".into()),
-                ..Default::default()
             },
         )
         .unwrap();

@@ -129,7 +129,6 @@ mod tests {
             GetKeyPolicyRequest {
                 key_id: Some(key.to_owned()),
                 policy_name: name.map(str::to_owned),
-                ..Default::default()
             },
         )
     }

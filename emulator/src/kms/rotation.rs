@@ -310,7 +310,6 @@ mod tests {
                     EnableKeyRotationRequest {
                         key_id: Some(key.clone()),
                         rotation_period_in_days: Some(bad),
-                        ..Default::default()
                     }
                 ),
                 Err(KmsError::ValidationException(_))
@@ -322,7 +321,6 @@ mod tests {
             EnableKeyRotationRequest {
                 key_id: Some(key.clone()),
                 rotation_period_in_days: Some(180),
-                ..Default::default()
             },
         )
         .unwrap();
@@ -369,7 +367,6 @@ mod tests {
                 EnableKeyRotationRequest {
                     key_id: Some(key.clone()),
                     rotation_period_in_days: None,
-                    ..Default::default()
                 }
             ),
             Err(KmsError::KMSInvalidStateException(_))
@@ -397,7 +394,6 @@ mod tests {
                     include_key_material: include.map(str::to_owned),
                     limit,
                     marker,
-                    ..Default::default()
                 },
             )
             .unwrap()

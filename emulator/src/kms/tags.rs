@@ -204,7 +204,6 @@ mod tests {
                 key_id: Some(key.to_owned()),
                 limit,
                 marker,
-                ..Default::default()
             },
         )
         .unwrap()
@@ -245,7 +244,6 @@ mod tests {
             TagResourceRequest {
                 key_id: Some(key.clone()),
                 tags: Some(vec![tag("b", "2"), tag("a", "1"), tag("c", "")]),
-                ..Default::default()
             },
         )
         .unwrap();
@@ -269,7 +267,6 @@ mod tests {
             UntagResourceRequest {
                 key_id: Some(key.clone()),
                 tag_keys: Some(vec!["a".into(), "absent".into()]),
-                ..Default::default()
             },
         )
         .unwrap();
@@ -289,7 +286,6 @@ mod tests {
             TagResourceRequest {
                 key_id: Some(key),
                 tags: Some(vec![tag("aws:cloudformation:stack-name", "x")]),
-                ..Default::default()
             },
         );
         assert!(matches!(result, Err(KmsError::TagException(_))));
