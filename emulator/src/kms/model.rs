@@ -129,6 +129,37 @@ mod tests {
     }
 
     #[test]
+    fn blobs_are_counted_in_bytes_and_sensitive_ones_never_shown() {
+        // Plaintext is sensitive in the model: its value is left out, as AWS does.
+        let encrypt = EncryptRequest {
+            key_id: Some("k".into()),
+            plaintext: Some(Blob(vec![b's'; 4097])),
+            ..Default::default()
+        };
+        assert_eq!(
+            encrypt.check().unwrap_err(),
+            "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096"
+        );
+        // A blob that is not sensitive is shown as AWS's service holds it, never its bytes.
+        let decrypt = DecryptRequest {
+            ciphertext_blob: Some(Blob(Vec::new())),
+            key_id: Some(String::new()),
+            ..Default::default()
+        };
+        assert_eq!(
+            decrypt.check().unwrap_err(),
+            "2 validation errors detected: Value 'java.nio.HeapByteBuffer' at 'ciphertextBlob' failed to satisfy constraint: Member must have length greater than or equal to 1; Value '' at 'keyId' failed to satisfy constraint: Member must have length greater than or equal to 1"
+        );
+        // Text that is not base64 fails with the body, before any rule.
+        let body = br#"{"KeyId":"k","Plaintext":"not base64!"}"#;
+        assert!(crate::protocol::json::decode::<EncryptRequest>(body).is_err());
+        let body = br#"{"KeyId":"k","Plaintext":"aGk="}"#;
+        let decoded: EncryptRequest = crate::protocol::json::decode(body).unwrap();
+        assert_eq!(decoded.plaintext, Some(Blob(b"hi".to_vec())));
+        assert!(!format!("{decoded:?}").contains("104"));
+    }
+
+    #[test]
     fn markers_and_windows() {
         let marker = |m: &str| {
             ListKeysRequest {
