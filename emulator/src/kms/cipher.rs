@@ -69,14 +69,23 @@ pub(crate) fn seal(
     authorize(state, ctx, key, action, Some(context), via)?;
     key.check_usable()?;
     refuse_unless_encryption_key(key, action)?;
-    let version = key.materials.len();
+    seal_checked(key, plaintext, context)
+}
+
+/// AES-GCM under the key's current material, for a caller already authorised and a key
+/// already found usable.
+pub(crate) fn seal_checked(
+    key: &KeySnapshot,
+    plaintext: &[u8],
+    context: &EncryptionContext,
+) -> Result<Vec<u8>, KmsError> {
     let material = key
         .materials
         .last()
         .ok_or_else(|| KmsError::KMSInternalException("key has no material".to_owned()))?;
     let header = BlobHeader {
         key_id: key.id.clone(),
-        material_version: version as u32,
+        material_version: key.materials.len() as u32,
     };
     Ok(crypto::encrypt(material, &header, plaintext, context))
 }

@@ -6,7 +6,6 @@
 
 use super::access::{authorize_with, Via};
 use super::cipher::{dry_run, refuse_unless_encryption_key};
-use super::crypto::{self, BlobHeader};
 use super::error::{validated, KmsError};
 use super::model::{
     Blob, EncryptionContext, GenerateDataKeyPairRequest, GenerateDataKeyPairResponse,
@@ -104,15 +103,7 @@ fn generate(
         .ok_or_else(|| KmsError::KMSInternalException("key pair generation failed".to_owned()))?;
     let private_der = pair.to_pkcs8_der()?;
     let public_der = pair.public_key_der()?;
-    let material = key
-        .materials
-        .last()
-        .ok_or_else(|| KmsError::KMSInternalException("key has no material".to_owned()))?;
-    let header = BlobHeader {
-        key_id: key.id.clone(),
-        material_version: key.materials.len() as u32,
-    };
-    let sealed = crypto::encrypt(material, &header, &private_der, &context);
+    let sealed = super::cipher::seal_checked(&key, &private_der, &context)?;
     Ok(Generated {
         key,
         spec,

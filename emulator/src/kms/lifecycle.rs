@@ -320,6 +320,11 @@ pub(crate) mod testing {
         create(state, ctx, CreateKeyRequest::default())
     }
 
+    /// The request of an operation that takes only a `KeyId`.
+    pub fn id<T: serde::de::DeserializeOwned>(key: &str) -> T {
+        serde_json::from_value(serde_json::json!({ "KeyId": key })).unwrap()
+    }
+
     /// The key CreateKey makes of `request`; returns its id.
     pub fn create(
         state: &EmulatorState,
@@ -367,11 +372,6 @@ pub(crate) mod testing {
 mod tests {
     use super::testing::*;
     use super::*;
-
-    /// The request of an operation that takes only a `KeyId`.
-    fn id<T: serde::de::DeserializeOwned>(key: &str) -> T {
-        serde_json::from_value(serde_json::json!({ "KeyId": key })).unwrap()
-    }
 
     #[test]
     fn states_move_as_aws_moves_them() {

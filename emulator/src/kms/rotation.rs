@@ -275,11 +275,6 @@ mod tests {
     use super::*;
     use crate::kms::model::{DescribeKeyRequest, ScheduleKeyDeletionRequest};
 
-    /// The request of an operation that takes only a `KeyId`.
-    fn id<T: serde::de::DeserializeOwned>(key: &str) -> T {
-        serde_json::from_value(serde_json::json!({ "KeyId": key })).unwrap()
-    }
-
     #[test]
     fn next_rotation_is_a_whole_number_of_periods_after_creation() {
         let created = Timestamp(1_000);
