@@ -49,30 +49,49 @@ fn current_material(key: &KeySnapshot) -> String {
     material_id(&key.id, key.materials.len())
 }
 
+/// What both GenerateDataKey operations ask for, once the request has met the model.
+struct DataKeyAsk {
+    key_id: Option<String>,
+    context: Option<EncryptionContext>,
+    length: usize,
+    dry_run: Option<bool>,
+}
+
+/// Checks either GenerateDataKey request (two generated types, the same members) against
+/// the model and the length rule, and takes its [`DataKeyAsk`].
+macro_rules! data_key_ask {
+    ($input:expr) => {{
+        validated($input.check())?;
+        DataKeyAsk {
+            length: data_key_length($input.key_spec.as_deref(), $input.number_of_bytes)?,
+            key_id: $input.key_id,
+            context: $input.encryption_context,
+            dry_run: $input.dry_run,
+        }
+    }};
+}
+
 /// The shared part of both GenerateDataKey operations: a random data key encrypted under
 /// the key as `action`. Returns the key, the plaintext and the ciphertext.
 fn generate(
     state: &EmulatorState,
     ctx: &RequestContext,
-    key_id: Option<String>,
-    context: Option<EncryptionContext>,
-    length: usize,
-    dry_run_asked: Option<bool>,
+    ask: DataKeyAsk,
     action: &str,
 ) -> Result<(KeySnapshot, Vec<u8>, Vec<u8>), KmsError> {
     let key = state.region(&ctx.region).kms.snapshot(
-        key_id.as_deref().unwrap_or_default(),
+        ask.key_id.as_deref().unwrap_or_default(),
         &ctx.region,
         &ctx.account,
     )?;
-    let context = context.unwrap_or_default();
-    if dry_run_asked == Some(true) {
+    let context = ask.context.unwrap_or_default();
+    if ask.dry_run == Some(true) {
         authorize(state, ctx, &key, action, Some(&context), Via::Direct)?;
         key.check_usable()?;
         super::cipher::refuse_unless_encryption_key(&key, action)?;
-        dry_run(dry_run_asked)?;
+        dry_run(ask.dry_run)?;
     }
-    let plaintext = random_bytes(length);
+    let plaintext = random_bytes(ask.length);
     let blob = seal(state, ctx, &key, action, &plaintext, &context, Via::Direct)?;
     Ok((key, plaintext, blob))
 }
@@ -83,18 +102,9 @@ pub fn generate_data_key(
     ctx: &RequestContext,
     input: GenerateDataKeyRequest,
 ) -> Result<GenerateDataKeyResponse, KmsError> {
-    validated(input.check())?;
-    let length = data_key_length(input.key_spec.as_deref(), input.number_of_bytes)?;
+    let ask = data_key_ask!(input);
     refuse_recipient(&input.recipient)?;
-    let (key, plaintext, blob) = generate(
-        state,
-        ctx,
-        input.key_id,
-        input.encryption_context,
-        length,
-        input.dry_run,
-        "kms:GenerateDataKey",
-    )?;
+    let (key, plaintext, blob) = generate(state, ctx, ask, "kms:GenerateDataKey")?;
     Ok(GenerateDataKeyResponse {
         ciphertext_blob: Some(Blob(blob)),
         plaintext: Some(Blob(plaintext)),
@@ -110,17 +120,8 @@ pub fn generate_data_key_without_plaintext(
     ctx: &RequestContext,
     input: GenerateDataKeyWithoutPlaintextRequest,
 ) -> Result<GenerateDataKeyWithoutPlaintextResponse, KmsError> {
-    validated(input.check())?;
-    let length = data_key_length(input.key_spec.as_deref(), input.number_of_bytes)?;
-    let (key, _plaintext, blob) = generate(
-        state,
-        ctx,
-        input.key_id,
-        input.encryption_context,
-        length,
-        input.dry_run,
-        "kms:GenerateDataKeyWithoutPlaintext",
-    )?;
+    let ask = data_key_ask!(input);
+    let (key, _plaintext, blob) = generate(state, ctx, ask, "kms:GenerateDataKeyWithoutPlaintext")?;
     Ok(GenerateDataKeyWithoutPlaintextResponse {
         ciphertext_blob: Some(Blob(blob)),
         key_material_id: Some(current_material(&key)),
