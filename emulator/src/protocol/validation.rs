@@ -60,8 +60,9 @@ impl Validator {
     }
 
     /// How a message shows the value of a blob that is not sensitive: the class of the
-    /// buffer AWS's service holds it in, not its bytes (as KMS's answers for
-    /// `ciphertextBlob` were worded before the generated layer took them over).
+    /// buffer a Java service holds it in, never its bytes. AWS's own wording for such a
+    /// blob is not recorded in any source found; this keeps the form KMS's handlers gave
+    /// `ciphertextBlob` and `publicKey` before the generated layer took them over.
     pub const BLOB_VALUE: &'static str = "'java.nio.HeapByteBuffer'";
 
     /// The decoded length of a blob sent as base64 text (its padding discounted).
