@@ -724,6 +724,9 @@ fn member_type(model: &Model, shape_name: &str) -> Result<String> {
         "boolean" => "bool".to_owned(),
         "double" | "float" => "f64".to_owned(),
         "timestamp" => "crate::time::Timestamp".to_owned(),
+        // awsJson decodes a blob's base64 with the body (`protocol::json::Blob`);
+        // restJson1's blobs stay text for the service to read.
+        "blob" if model.protocol() == "json" => "crate::protocol::json::Blob".to_owned(),
         "blob" => "String".to_owned(),
         "structure" => type_name(shape_name),
         "list" => format!(
@@ -987,7 +990,9 @@ fn scalar_checks(
         }
         "list" | "map" | "blob" => {
             // A blob travels as base64 text; its constraints count the decoded bytes.
-            let len = if ty == "blob" {
+            let len = if ty == "blob" && model.protocol() == "json" {
+                "x.len()"
+            } else if ty == "blob" {
                 "Validator::blob_len(x)"
             } else {
                 "x.len()"
@@ -1052,9 +1057,15 @@ fn write_validation(
         let mut inner = String::new();
         match ttype {
             "string" | "blob" => {
+                let decoded = ttype == "blob" && model.protocol() == "json";
                 for (cond, msg) in &checks {
                     let call = if sensitive {
                         format!("v.sensitive_violation(&{path}, {})", rust_str(msg))
+                    } else if decoded {
+                        format!(
+                            "v.violation(&{path}, Validator::BLOB_VALUE, {})",
+                            rust_str(msg)
+                        )
                     } else {
                         format!(
                             "v.violation(&{path}, &Validator::quote(x), {})",
@@ -1064,7 +1075,8 @@ fn write_validation(
                     let _ = writeln!(inner, "            if {cond} {{ {call}; }}");
                 }
                 if !inner.is_empty() {
-                    inner = format!("            let x = x.as_str();\n{inner}");
+                    let bind = if decoded { "&x.0" } else { "x.as_str()" };
+                    inner = format!("            let x = {bind};\n{inner}");
                 }
             }
             "integer" | "long" | "double" | "float" => {

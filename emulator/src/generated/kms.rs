@@ -73,6 +73,7 @@ pub const OPERATIONS: &[&str] = &[
 /// Every error code of the service, with its HTTP status and fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
+    AccessDeniedException,
     AlreadyExistsException,
     CloudHsmClusterInUseException,
     CloudHsmClusterInvalidConfigurationException,
@@ -107,8 +108,10 @@ pub enum ErrorCode {
     LimitExceededException,
     MalformedPolicyDocumentException,
     NotFoundException,
+    SerializationException,
     TagException,
     UnsupportedOperationException,
+    ValidationException,
     XksKeyAlreadyInUseException,
     XksKeyInvalidConfigurationException,
     XksKeyNotFoundException,
@@ -126,6 +129,7 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// Every code.
     pub const ALL: &[ErrorCode] = &[
+        ErrorCode::AccessDeniedException,
         ErrorCode::AlreadyExistsException,
         ErrorCode::CloudHsmClusterInUseException,
         ErrorCode::CloudHsmClusterInvalidConfigurationException,
@@ -160,8 +164,10 @@ impl ErrorCode {
         ErrorCode::LimitExceededException,
         ErrorCode::MalformedPolicyDocumentException,
         ErrorCode::NotFoundException,
+        ErrorCode::SerializationException,
         ErrorCode::TagException,
         ErrorCode::UnsupportedOperationException,
+        ErrorCode::ValidationException,
         ErrorCode::XksKeyAlreadyInUseException,
         ErrorCode::XksKeyInvalidConfigurationException,
         ErrorCode::XksKeyNotFoundException,
@@ -179,6 +185,7 @@ impl ErrorCode {
     /// The code clients match on.
     pub const fn code(self) -> &'static str {
         match self {
+            ErrorCode::AccessDeniedException => "AccessDeniedException",
             ErrorCode::AlreadyExistsException => "AlreadyExistsException",
             ErrorCode::CloudHsmClusterInUseException => "CloudHsmClusterInUseException",
             ErrorCode::CloudHsmClusterInvalidConfigurationException => {
@@ -215,8 +222,10 @@ impl ErrorCode {
             ErrorCode::LimitExceededException => "LimitExceededException",
             ErrorCode::MalformedPolicyDocumentException => "MalformedPolicyDocumentException",
             ErrorCode::NotFoundException => "NotFoundException",
+            ErrorCode::SerializationException => "SerializationException",
             ErrorCode::TagException => "TagException",
             ErrorCode::UnsupportedOperationException => "UnsupportedOperationException",
+            ErrorCode::ValidationException => "ValidationException",
             ErrorCode::XksKeyAlreadyInUseException => "XksKeyAlreadyInUseException",
             ErrorCode::XksKeyInvalidConfigurationException => "XksKeyInvalidConfigurationException",
             ErrorCode::XksKeyNotFoundException => "XksKeyNotFoundException",
@@ -245,7 +254,8 @@ impl ErrorCode {
     /// The HTTP status.
     pub const fn status(self) -> u16 {
         match self {
-            ErrorCode::AlreadyExistsException
+            ErrorCode::AccessDeniedException
+            | ErrorCode::AlreadyExistsException
             | ErrorCode::CloudHsmClusterInUseException
             | ErrorCode::CloudHsmClusterInvalidConfigurationException
             | ErrorCode::CloudHsmClusterNotActiveException
@@ -276,8 +286,10 @@ impl ErrorCode {
             | ErrorCode::LimitExceededException
             | ErrorCode::MalformedPolicyDocumentException
             | ErrorCode::NotFoundException
+            | ErrorCode::SerializationException
             | ErrorCode::TagException
             | ErrorCode::UnsupportedOperationException
+            | ErrorCode::ValidationException
             | ErrorCode::XksKeyAlreadyInUseException
             | ErrorCode::XksKeyInvalidConfigurationException
             | ErrorCode::XksKeyNotFoundException
@@ -305,4 +317,6750 @@ impl ErrorCode {
                 | ErrorCode::KeyUnavailableException
         )
     }
+}
+
+/// An error the service answers: one variant per code, carrying its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KmsError {
+    AccessDeniedException(String),
+    AlreadyExistsException(String),
+    CloudHsmClusterInUseException(String),
+    CloudHsmClusterInvalidConfigurationException(String),
+    CloudHsmClusterNotActiveException(String),
+    CloudHsmClusterNotFoundException(String),
+    CloudHsmClusterNotRelatedException(String),
+    ConflictException(String),
+    CustomKeyStoreHasCMKsException(String),
+    CustomKeyStoreInvalidStateException(String),
+    CustomKeyStoreNameInUseException(String),
+    CustomKeyStoreNotFoundException(String),
+    DependencyTimeoutException(String),
+    DisabledException(String),
+    DryRunOperationException(String),
+    ExpiredImportTokenException(String),
+    IncorrectKeyException(String),
+    IncorrectKeyMaterialException(String),
+    IncorrectTrustAnchorException(String),
+    InvalidAliasNameException(String),
+    InvalidArnException(String),
+    InvalidCiphertextException(String),
+    InvalidGrantIdException(String),
+    InvalidGrantTokenException(String),
+    InvalidImportTokenException(String),
+    InvalidKeyUsageException(String),
+    InvalidMarkerException(String),
+    KMSInternalException(String),
+    KMSInvalidMacException(String),
+    KMSInvalidSignatureException(String),
+    KMSInvalidStateException(String),
+    KeyUnavailableException(String),
+    LimitExceededException(String),
+    MalformedPolicyDocumentException(String),
+    NotFoundException(String),
+    SerializationException(String),
+    TagException(String),
+    UnsupportedOperationException(String),
+    ValidationException(String),
+    XksKeyAlreadyInUseException(String),
+    XksKeyInvalidConfigurationException(String),
+    XksKeyNotFoundException(String),
+    XksProxyIncorrectAuthenticationCredentialException(String),
+    XksProxyInvalidConfigurationException(String),
+    XksProxyInvalidResponseException(String),
+    XksProxyUriEndpointInUseException(String),
+    XksProxyUriInUseException(String),
+    XksProxyUriUnreachableException(String),
+    XksProxyVpcEndpointServiceInUseException(String),
+    XksProxyVpcEndpointServiceInvalidConfigurationException(String),
+    XksProxyVpcEndpointServiceNotFoundException(String),
+}
+
+impl KmsError {
+    /// The variant's code.
+    pub const fn kind(&self) -> ErrorCode {
+        match self {
+            KmsError::AccessDeniedException(_) => ErrorCode::AccessDeniedException,
+            KmsError::AlreadyExistsException(_) => ErrorCode::AlreadyExistsException,
+            KmsError::CloudHsmClusterInUseException(_) => ErrorCode::CloudHsmClusterInUseException,
+            KmsError::CloudHsmClusterInvalidConfigurationException(_) => {
+                ErrorCode::CloudHsmClusterInvalidConfigurationException
+            }
+            KmsError::CloudHsmClusterNotActiveException(_) => {
+                ErrorCode::CloudHsmClusterNotActiveException
+            }
+            KmsError::CloudHsmClusterNotFoundException(_) => {
+                ErrorCode::CloudHsmClusterNotFoundException
+            }
+            KmsError::CloudHsmClusterNotRelatedException(_) => {
+                ErrorCode::CloudHsmClusterNotRelatedException
+            }
+            KmsError::ConflictException(_) => ErrorCode::ConflictException,
+            KmsError::CustomKeyStoreHasCMKsException(_) => {
+                ErrorCode::CustomKeyStoreHasCMKsException
+            }
+            KmsError::CustomKeyStoreInvalidStateException(_) => {
+                ErrorCode::CustomKeyStoreInvalidStateException
+            }
+            KmsError::CustomKeyStoreNameInUseException(_) => {
+                ErrorCode::CustomKeyStoreNameInUseException
+            }
+            KmsError::CustomKeyStoreNotFoundException(_) => {
+                ErrorCode::CustomKeyStoreNotFoundException
+            }
+            KmsError::DependencyTimeoutException(_) => ErrorCode::DependencyTimeoutException,
+            KmsError::DisabledException(_) => ErrorCode::DisabledException,
+            KmsError::DryRunOperationException(_) => ErrorCode::DryRunOperationException,
+            KmsError::ExpiredImportTokenException(_) => ErrorCode::ExpiredImportTokenException,
+            KmsError::IncorrectKeyException(_) => ErrorCode::IncorrectKeyException,
+            KmsError::IncorrectKeyMaterialException(_) => ErrorCode::IncorrectKeyMaterialException,
+            KmsError::IncorrectTrustAnchorException(_) => ErrorCode::IncorrectTrustAnchorException,
+            KmsError::InvalidAliasNameException(_) => ErrorCode::InvalidAliasNameException,
+            KmsError::InvalidArnException(_) => ErrorCode::InvalidArnException,
+            KmsError::InvalidCiphertextException(_) => ErrorCode::InvalidCiphertextException,
+            KmsError::InvalidGrantIdException(_) => ErrorCode::InvalidGrantIdException,
+            KmsError::InvalidGrantTokenException(_) => ErrorCode::InvalidGrantTokenException,
+            KmsError::InvalidImportTokenException(_) => ErrorCode::InvalidImportTokenException,
+            KmsError::InvalidKeyUsageException(_) => ErrorCode::InvalidKeyUsageException,
+            KmsError::InvalidMarkerException(_) => ErrorCode::InvalidMarkerException,
+            KmsError::KMSInternalException(_) => ErrorCode::KMSInternalException,
+            KmsError::KMSInvalidMacException(_) => ErrorCode::KMSInvalidMacException,
+            KmsError::KMSInvalidSignatureException(_) => ErrorCode::KMSInvalidSignatureException,
+            KmsError::KMSInvalidStateException(_) => ErrorCode::KMSInvalidStateException,
+            KmsError::KeyUnavailableException(_) => ErrorCode::KeyUnavailableException,
+            KmsError::LimitExceededException(_) => ErrorCode::LimitExceededException,
+            KmsError::MalformedPolicyDocumentException(_) => {
+                ErrorCode::MalformedPolicyDocumentException
+            }
+            KmsError::NotFoundException(_) => ErrorCode::NotFoundException,
+            KmsError::SerializationException(_) => ErrorCode::SerializationException,
+            KmsError::TagException(_) => ErrorCode::TagException,
+            KmsError::UnsupportedOperationException(_) => ErrorCode::UnsupportedOperationException,
+            KmsError::ValidationException(_) => ErrorCode::ValidationException,
+            KmsError::XksKeyAlreadyInUseException(_) => ErrorCode::XksKeyAlreadyInUseException,
+            KmsError::XksKeyInvalidConfigurationException(_) => {
+                ErrorCode::XksKeyInvalidConfigurationException
+            }
+            KmsError::XksKeyNotFoundException(_) => ErrorCode::XksKeyNotFoundException,
+            KmsError::XksProxyIncorrectAuthenticationCredentialException(_) => {
+                ErrorCode::XksProxyIncorrectAuthenticationCredentialException
+            }
+            KmsError::XksProxyInvalidConfigurationException(_) => {
+                ErrorCode::XksProxyInvalidConfigurationException
+            }
+            KmsError::XksProxyInvalidResponseException(_) => {
+                ErrorCode::XksProxyInvalidResponseException
+            }
+            KmsError::XksProxyUriEndpointInUseException(_) => {
+                ErrorCode::XksProxyUriEndpointInUseException
+            }
+            KmsError::XksProxyUriInUseException(_) => ErrorCode::XksProxyUriInUseException,
+            KmsError::XksProxyUriUnreachableException(_) => {
+                ErrorCode::XksProxyUriUnreachableException
+            }
+            KmsError::XksProxyVpcEndpointServiceInUseException(_) => {
+                ErrorCode::XksProxyVpcEndpointServiceInUseException
+            }
+            KmsError::XksProxyVpcEndpointServiceInvalidConfigurationException(_) => {
+                ErrorCode::XksProxyVpcEndpointServiceInvalidConfigurationException
+            }
+            KmsError::XksProxyVpcEndpointServiceNotFoundException(_) => {
+                ErrorCode::XksProxyVpcEndpointServiceNotFoundException
+            }
+        }
+    }
+
+    /// The message.
+    pub fn text(&self) -> &str {
+        match self {
+            KmsError::AccessDeniedException(m)
+            | KmsError::AlreadyExistsException(m)
+            | KmsError::CloudHsmClusterInUseException(m)
+            | KmsError::CloudHsmClusterInvalidConfigurationException(m)
+            | KmsError::CloudHsmClusterNotActiveException(m)
+            | KmsError::CloudHsmClusterNotFoundException(m)
+            | KmsError::CloudHsmClusterNotRelatedException(m)
+            | KmsError::ConflictException(m)
+            | KmsError::CustomKeyStoreHasCMKsException(m)
+            | KmsError::CustomKeyStoreInvalidStateException(m)
+            | KmsError::CustomKeyStoreNameInUseException(m)
+            | KmsError::CustomKeyStoreNotFoundException(m)
+            | KmsError::DependencyTimeoutException(m)
+            | KmsError::DisabledException(m)
+            | KmsError::DryRunOperationException(m)
+            | KmsError::ExpiredImportTokenException(m)
+            | KmsError::IncorrectKeyException(m)
+            | KmsError::IncorrectKeyMaterialException(m)
+            | KmsError::IncorrectTrustAnchorException(m)
+            | KmsError::InvalidAliasNameException(m)
+            | KmsError::InvalidArnException(m)
+            | KmsError::InvalidCiphertextException(m)
+            | KmsError::InvalidGrantIdException(m)
+            | KmsError::InvalidGrantTokenException(m)
+            | KmsError::InvalidImportTokenException(m)
+            | KmsError::InvalidKeyUsageException(m)
+            | KmsError::InvalidMarkerException(m)
+            | KmsError::KMSInternalException(m)
+            | KmsError::KMSInvalidMacException(m)
+            | KmsError::KMSInvalidSignatureException(m)
+            | KmsError::KMSInvalidStateException(m)
+            | KmsError::KeyUnavailableException(m)
+            | KmsError::LimitExceededException(m)
+            | KmsError::MalformedPolicyDocumentException(m)
+            | KmsError::NotFoundException(m)
+            | KmsError::SerializationException(m)
+            | KmsError::TagException(m)
+            | KmsError::UnsupportedOperationException(m)
+            | KmsError::ValidationException(m)
+            | KmsError::XksKeyAlreadyInUseException(m)
+            | KmsError::XksKeyInvalidConfigurationException(m)
+            | KmsError::XksKeyNotFoundException(m)
+            | KmsError::XksProxyIncorrectAuthenticationCredentialException(m)
+            | KmsError::XksProxyInvalidConfigurationException(m)
+            | KmsError::XksProxyInvalidResponseException(m)
+            | KmsError::XksProxyUriEndpointInUseException(m)
+            | KmsError::XksProxyUriInUseException(m)
+            | KmsError::XksProxyUriUnreachableException(m)
+            | KmsError::XksProxyVpcEndpointServiceInUseException(m)
+            | KmsError::XksProxyVpcEndpointServiceInvalidConfigurationException(m)
+            | KmsError::XksProxyVpcEndpointServiceNotFoundException(m) => m,
+        }
+    }
+}
+
+impl std::fmt::Display for KmsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.kind().code(), self.text())
+    }
+}
+
+impl std::error::Error for KmsError {}
+
+impl crate::protocol::AwsError for KmsError {
+    fn code(&self) -> &str {
+        self.kind().code()
+    }
+    fn status(&self) -> axum::http::StatusCode {
+        axum::http::StatusCode::from_u16(self.kind().status())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+    fn message(&self) -> String {
+        self.text().to_owned()
+    }
+}
+
+use crate::protocol::validation::{Validate, Validator};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+
+/// The operations implemented through these types: name, input, output, and the
+/// errors the model lists for it.
+pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "CancelKeyDeletion",
+        "CancelKeyDeletionRequest",
+        "CancelKeyDeletionResponse",
+        &[
+            "NotFoundException",
+            "InvalidArnException",
+            "DependencyTimeoutException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+        ],
+    ),
+    (
+        "CreateAlias",
+        "CreateAliasRequest",
+        "",
+        &[
+            "DependencyTimeoutException",
+            "AlreadyExistsException",
+            "NotFoundException",
+            "InvalidAliasNameException",
+            "KMSInternalException",
+            "LimitExceededException",
+            "KMSInvalidStateException",
+        ],
+    ),
+    (
+        "CreateGrant",
+        "CreateGrantRequest",
+        "CreateGrantResponse",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "DependencyTimeoutException",
+            "InvalidArnException",
+            "KMSInternalException",
+            "InvalidGrantTokenException",
+            "LimitExceededException",
+            "KMSInvalidStateException",
+            "DryRunOperationException",
+        ],
+    ),
+    (
+        "CreateKey",
+        "CreateKeyRequest",
+        "CreateKeyResponse",
+        &[
+            "MalformedPolicyDocumentException",
+            "DependencyTimeoutException",
+            "InvalidArnException",
+            "UnsupportedOperationException",
+            "KMSInternalException",
+            "LimitExceededException",
+            "TagException",
+            "CustomKeyStoreNotFoundException",
+            "CustomKeyStoreInvalidStateException",
+            "CloudHsmClusterInvalidConfigurationException",
+            "XksKeyInvalidConfigurationException",
+            "XksKeyAlreadyInUseException",
+            "XksKeyNotFoundException",
+        ],
+    ),
+    (
+        "Decrypt",
+        "DecryptRequest",
+        "DecryptResponse",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "InvalidCiphertextException",
+            "KeyUnavailableException",
+            "IncorrectKeyException",
+            "InvalidKeyUsageException",
+            "DependencyTimeoutException",
+            "InvalidGrantTokenException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "DryRunOperationException",
+        ],
+    ),
+    (
+        "DeleteAlias",
+        "DeleteAliasRequest",
+        "",
+        &[
+            "DependencyTimeoutException",
+            "NotFoundException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+        ],
+    ),
+    (
+        "DeleteImportedKeyMaterial",
+        "DeleteImportedKeyMaterialRequest",
+        "DeleteImportedKeyMaterialResponse",
+        &[
+            "InvalidArnException",
+            "UnsupportedOperationException",
+            "DependencyTimeoutException",
+            "NotFoundException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+        ],
+    ),
+    (
+        "DeriveSharedSecret",
+        "DeriveSharedSecretRequest",
+        "DeriveSharedSecretResponse",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "KeyUnavailableException",
+            "DependencyTimeoutException",
+            "InvalidGrantTokenException",
+            "InvalidKeyUsageException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "DryRunOperationException",
+        ],
+    ),
+    (
+        "DescribeKey",
+        "DescribeKeyRequest",
+        "DescribeKeyResponse",
+        &[
+            "NotFoundException",
+            "InvalidArnException",
+            "DependencyTimeoutException",
+            "KMSInternalException",
+        ],
+    ),
+    (
+        "DisableKey",
+        "DisableKeyRequest",
+        "",
+        &[
+            "NotFoundException",
+            "InvalidArnException",
+            "DependencyTimeoutException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+        ],
+    ),
+    (
+        "DisableKeyRotation",
+        "DisableKeyRotationRequest",
+        "",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "InvalidArnException",
+            "DependencyTimeoutException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "UnsupportedOperationException",
+        ],
+    ),
+    (
+        "EnableKey",
+        "EnableKeyRequest",
+        "",
+        &[
+            "NotFoundException",
+            "InvalidArnException",
+            "DependencyTimeoutException",
+            "KMSInternalException",
+            "LimitExceededException",
+            "KMSInvalidStateException",
+        ],
+    ),
+    (
+        "EnableKeyRotation",
+        "EnableKeyRotationRequest",
+        "",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "InvalidArnException",
+            "DependencyTimeoutException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "UnsupportedOperationException",
+        ],
+    ),
+    (
+        "Encrypt",
+        "EncryptRequest",
+        "EncryptResponse",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "KeyUnavailableException",
+            "DependencyTimeoutException",
+            "InvalidKeyUsageException",
+            "InvalidGrantTokenException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "DryRunOperationException",
+        ],
+    ),
+    (
+        "GenerateDataKey",
+        "GenerateDataKeyRequest",
+        "GenerateDataKeyResponse",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "KeyUnavailableException",
+            "DependencyTimeoutException",
+            "InvalidKeyUsageException",
+            "InvalidGrantTokenException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "DryRunOperationException",
+        ],
+    ),
+    (
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairRequest",
+        "GenerateDataKeyPairResponse",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "KeyUnavailableException",
+            "DependencyTimeoutException",
+            "InvalidKeyUsageException",
+            "InvalidGrantTokenException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "UnsupportedOperationException",
+            "DryRunOperationException",
+        ],
+    ),
+    (
+        "GenerateDataKeyPairWithoutPlaintext",
+        "GenerateDataKeyPairWithoutPlaintextRequest",
+        "GenerateDataKeyPairWithoutPlaintextResponse",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "KeyUnavailableException",
+            "DependencyTimeoutException",
+            "InvalidKeyUsageException",
+            "InvalidGrantTokenException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "UnsupportedOperationException",
+            "DryRunOperationException",
+        ],
+    ),
+    (
+        "GenerateDataKeyWithoutPlaintext",
+        "GenerateDataKeyWithoutPlaintextRequest",
+        "GenerateDataKeyWithoutPlaintextResponse",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "KeyUnavailableException",
+            "DependencyTimeoutException",
+            "InvalidKeyUsageException",
+            "InvalidGrantTokenException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "DryRunOperationException",
+        ],
+    ),
+    (
+        "GenerateMac",
+        "GenerateMacRequest",
+        "GenerateMacResponse",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "KeyUnavailableException",
+            "InvalidKeyUsageException",
+            "InvalidGrantTokenException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "DryRunOperationException",
+        ],
+    ),
+    (
+        "GenerateRandom",
+        "GenerateRandomRequest",
+        "GenerateRandomResponse",
+        &[
+            "DependencyTimeoutException",
+            "KMSInternalException",
+            "UnsupportedOperationException",
+            "CustomKeyStoreNotFoundException",
+            "CustomKeyStoreInvalidStateException",
+        ],
+    ),
+    (
+        "GetKeyPolicy",
+        "GetKeyPolicyRequest",
+        "GetKeyPolicyResponse",
+        &[
+            "NotFoundException",
+            "InvalidArnException",
+            "DependencyTimeoutException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+        ],
+    ),
+    (
+        "GetKeyRotationStatus",
+        "GetKeyRotationStatusRequest",
+        "GetKeyRotationStatusResponse",
+        &[
+            "NotFoundException",
+            "InvalidArnException",
+            "DependencyTimeoutException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "UnsupportedOperationException",
+        ],
+    ),
+    (
+        "GetParametersForImport",
+        "GetParametersForImportRequest",
+        "GetParametersForImportResponse",
+        &[
+            "InvalidArnException",
+            "UnsupportedOperationException",
+            "DependencyTimeoutException",
+            "NotFoundException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+        ],
+    ),
+    (
+        "GetPublicKey",
+        "GetPublicKeyRequest",
+        "GetPublicKeyResponse",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "KeyUnavailableException",
+            "DependencyTimeoutException",
+            "UnsupportedOperationException",
+            "InvalidArnException",
+            "InvalidGrantTokenException",
+            "InvalidKeyUsageException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+        ],
+    ),
+    (
+        "ImportKeyMaterial",
+        "ImportKeyMaterialRequest",
+        "ImportKeyMaterialResponse",
+        &[
+            "InvalidArnException",
+            "UnsupportedOperationException",
+            "DependencyTimeoutException",
+            "NotFoundException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "InvalidCiphertextException",
+            "IncorrectKeyMaterialException",
+            "ExpiredImportTokenException",
+            "InvalidImportTokenException",
+        ],
+    ),
+    (
+        "ListAliases",
+        "ListAliasesRequest",
+        "ListAliasesResponse",
+        &[
+            "DependencyTimeoutException",
+            "InvalidMarkerException",
+            "KMSInternalException",
+            "InvalidArnException",
+            "NotFoundException",
+        ],
+    ),
+    (
+        "ListGrants",
+        "ListGrantsRequest",
+        "ListGrantsResponse",
+        &[
+            "NotFoundException",
+            "DependencyTimeoutException",
+            "InvalidMarkerException",
+            "InvalidGrantIdException",
+            "InvalidArnException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+        ],
+    ),
+    (
+        "ListKeyPolicies",
+        "ListKeyPoliciesRequest",
+        "ListKeyPoliciesResponse",
+        &[
+            "NotFoundException",
+            "InvalidArnException",
+            "DependencyTimeoutException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+        ],
+    ),
+    (
+        "ListKeyRotations",
+        "ListKeyRotationsRequest",
+        "ListKeyRotationsResponse",
+        &[
+            "NotFoundException",
+            "InvalidArnException",
+            "InvalidMarkerException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "UnsupportedOperationException",
+        ],
+    ),
+    (
+        "ListKeys",
+        "ListKeysRequest",
+        "ListKeysResponse",
+        &[
+            "DependencyTimeoutException",
+            "KMSInternalException",
+            "InvalidMarkerException",
+        ],
+    ),
+    (
+        "ListResourceTags",
+        "ListResourceTagsRequest",
+        "ListResourceTagsResponse",
+        &[
+            "KMSInternalException",
+            "NotFoundException",
+            "InvalidArnException",
+            "InvalidMarkerException",
+        ],
+    ),
+    (
+        "ListRetirableGrants",
+        "ListRetirableGrantsRequest",
+        "ListGrantsResponse",
+        &[
+            "DependencyTimeoutException",
+            "InvalidMarkerException",
+            "InvalidArnException",
+            "NotFoundException",
+            "KMSInternalException",
+        ],
+    ),
+    (
+        "PutKeyPolicy",
+        "PutKeyPolicyRequest",
+        "",
+        &[
+            "NotFoundException",
+            "InvalidArnException",
+            "MalformedPolicyDocumentException",
+            "DependencyTimeoutException",
+            "UnsupportedOperationException",
+            "KMSInternalException",
+            "LimitExceededException",
+            "KMSInvalidStateException",
+        ],
+    ),
+    (
+        "ReEncrypt",
+        "ReEncryptRequest",
+        "ReEncryptResponse",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "InvalidCiphertextException",
+            "KeyUnavailableException",
+            "IncorrectKeyException",
+            "DependencyTimeoutException",
+            "InvalidKeyUsageException",
+            "InvalidGrantTokenException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "DryRunOperationException",
+        ],
+    ),
+    (
+        "ReplicateKey",
+        "ReplicateKeyRequest",
+        "ReplicateKeyResponse",
+        &[
+            "AlreadyExistsException",
+            "DisabledException",
+            "InvalidArnException",
+            "KMSInvalidStateException",
+            "KMSInternalException",
+            "LimitExceededException",
+            "MalformedPolicyDocumentException",
+            "NotFoundException",
+            "TagException",
+            "UnsupportedOperationException",
+        ],
+    ),
+    (
+        "RetireGrant",
+        "RetireGrantRequest",
+        "",
+        &[
+            "InvalidArnException",
+            "InvalidGrantTokenException",
+            "InvalidGrantIdException",
+            "NotFoundException",
+            "DependencyTimeoutException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "DryRunOperationException",
+        ],
+    ),
+    (
+        "RevokeGrant",
+        "RevokeGrantRequest",
+        "",
+        &[
+            "NotFoundException",
+            "DependencyTimeoutException",
+            "InvalidArnException",
+            "InvalidGrantIdException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "DryRunOperationException",
+        ],
+    ),
+    (
+        "RotateKeyOnDemand",
+        "RotateKeyOnDemandRequest",
+        "RotateKeyOnDemandResponse",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "InvalidArnException",
+            "DependencyTimeoutException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "UnsupportedOperationException",
+            "LimitExceededException",
+            "ConflictException",
+        ],
+    ),
+    (
+        "ScheduleKeyDeletion",
+        "ScheduleKeyDeletionRequest",
+        "ScheduleKeyDeletionResponse",
+        &[
+            "NotFoundException",
+            "InvalidArnException",
+            "DependencyTimeoutException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+        ],
+    ),
+    (
+        "Sign",
+        "SignRequest",
+        "SignResponse",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "KeyUnavailableException",
+            "DependencyTimeoutException",
+            "InvalidKeyUsageException",
+            "InvalidGrantTokenException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "DryRunOperationException",
+        ],
+    ),
+    (
+        "TagResource",
+        "TagResourceRequest",
+        "",
+        &[
+            "KMSInternalException",
+            "NotFoundException",
+            "InvalidArnException",
+            "KMSInvalidStateException",
+            "LimitExceededException",
+            "TagException",
+        ],
+    ),
+    (
+        "UntagResource",
+        "UntagResourceRequest",
+        "",
+        &[
+            "KMSInternalException",
+            "NotFoundException",
+            "InvalidArnException",
+            "KMSInvalidStateException",
+            "TagException",
+        ],
+    ),
+    (
+        "UpdateAlias",
+        "UpdateAliasRequest",
+        "",
+        &[
+            "DependencyTimeoutException",
+            "NotFoundException",
+            "KMSInternalException",
+            "LimitExceededException",
+            "KMSInvalidStateException",
+        ],
+    ),
+    (
+        "UpdateKeyDescription",
+        "UpdateKeyDescriptionRequest",
+        "",
+        &[
+            "NotFoundException",
+            "InvalidArnException",
+            "DependencyTimeoutException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+        ],
+    ),
+    (
+        "UpdatePrimaryRegion",
+        "UpdatePrimaryRegionRequest",
+        "",
+        &[
+            "DisabledException",
+            "InvalidArnException",
+            "KMSInvalidStateException",
+            "KMSInternalException",
+            "NotFoundException",
+            "UnsupportedOperationException",
+        ],
+    ),
+    (
+        "Verify",
+        "VerifyRequest",
+        "VerifyResponse",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "KeyUnavailableException",
+            "DependencyTimeoutException",
+            "InvalidKeyUsageException",
+            "InvalidGrantTokenException",
+            "KMSInternalException",
+            "KMSInvalidStateException",
+            "KMSInvalidSignatureException",
+            "DryRunOperationException",
+        ],
+    ),
+    (
+        "VerifyMac",
+        "VerifyMacRequest",
+        "VerifyMacResponse",
+        &[
+            "NotFoundException",
+            "DisabledException",
+            "KeyUnavailableException",
+            "InvalidKeyUsageException",
+            "InvalidGrantTokenException",
+            "KMSInternalException",
+            "KMSInvalidMacException",
+            "KMSInvalidStateException",
+            "DryRunOperationException",
+        ],
+    ),
+];
+
+static RE_ALIAS_NAME_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:^[a-zA-Z0-9:/_-]+$)$").expect("compiled by the generator"));
+
+static RE_PRINCIPAL_ID_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:^[[0-9A-Za-z_]+=,.@:/-]+$)$").expect("compiled by the generator")
+});
+
+static RE_GRANT_NAME_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:^[a-zA-Z0-9:/_-]+$)$").expect("compiled by the generator"));
+
+static RE_SERVICE_PRINCIPAL_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:^([A-Za-z0-9\\-]+)\\.([A-Za-z0-9\\-]+)(\\.[A-Za-z0-9\\-]+)+$)$")
+        .expect("compiled by the generator")
+});
+
+static RE_POLICY_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+)$").expect("compiled by the generator")
+});
+
+static RE_XKS_KEY_ID_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:^[a-zA-Z0-9-_.]+$)$").expect("compiled by the generator"));
+
+static RE_BACKING_KEY_ID_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:^[a-f0-9]+$)$").expect("compiled by the generator"));
+
+static RE_POLICY_NAME_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]]+)$").expect("compiled by the generator"));
+
+static RE_GRANT_CONSTRAINT_SOURCE_ARN_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:^arn:aws[a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:.+$)$")
+        .expect("compiled by the generator")
+});
+
+static RE_KEY_MATERIAL_DESCRIPTION_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:^[a-zA-Z0-9:/_\\s.-]+$)$").expect("compiled by the generator")
+});
+
+static RE_MARKER_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[\\u0020-\\u00FF]*)$").expect("compiled by the generator"));
+
+static RE_REGION_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:^([a-z]+-){2,3}[0-9]+$)$").expect("compiled by the generator")
+});
+
+/// The `AliasListEntry` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct AliasListEntry {
+    #[serde(rename = "AliasName", default, skip_serializing_if = "Option::is_none")]
+    pub alias_name: Option<String>,
+    #[serde(rename = "AliasArn", default, skip_serializing_if = "Option::is_none")]
+    pub alias_arn: Option<String>,
+    #[serde(
+        rename = "TargetKeyId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub target_key_id: Option<String>,
+    #[serde(
+        rename = "CreationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub creation_date: Option<crate::time::Timestamp>,
+    #[serde(
+        rename = "LastUpdatedDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub last_updated_date: Option<crate::time::Timestamp>,
+}
+
+/// The `CancelKeyDeletionRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct CancelKeyDeletionRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+}
+
+impl Validate for CancelKeyDeletionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+/// The `CancelKeyDeletionResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct CancelKeyDeletionResponse {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+}
+
+/// The `CreateAliasRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct CreateAliasRequest {
+    #[serde(rename = "AliasName", default, skip_serializing_if = "Option::is_none")]
+    pub alias_name: Option<String>,
+    #[serde(
+        rename = "TargetKeyId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub target_key_id: Option<String>,
+}
+
+impl Validate for CreateAliasRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.alias_name.is_none() {
+            v.violation(
+                &Validator::at(at, "aliasName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.alias_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "aliasName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "aliasName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_ALIAS_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "aliasName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$",
+                );
+            }
+        }
+        if self.target_key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "targetKeyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.target_key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "targetKeyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "targetKeyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+/// The `CreateGrantRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct CreateGrantRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "GranteePrincipal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grantee_principal: Option<String>,
+    #[serde(
+        rename = "RetiringPrincipal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retiring_principal: Option<String>,
+    #[serde(
+        rename = "Operations",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub operations: Option<Vec<String>>,
+    #[serde(
+        rename = "Constraints",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub constraints: Option<GrantConstraints>,
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_tokens: Option<Vec<String>>,
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(
+        rename = "GranteeServicePrincipal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grantee_service_principal: Option<String>,
+    #[serde(
+        rename = "RetiringServicePrincipal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retiring_service_principal: Option<String>,
+}
+
+impl Validate for CreateGrantRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.grantee_principal {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "granteePrincipal"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "granteePrincipal"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_PRINCIPAL_ID_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "granteePrincipal"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: ^[\\w+=,.@:/-]+$",
+                );
+            }
+        }
+        if let Some(x) = &self.retiring_principal {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "retiringPrincipal"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "retiringPrincipal"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_PRINCIPAL_ID_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "retiringPrincipal"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: ^[\\w+=,.@:/-]+$",
+                );
+            }
+        }
+        if self.operations.is_none() {
+            v.violation(
+                &Validator::at(at, "operations"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.operations {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if !["Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "Sign", "Verify", "GetPublicKey", "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateMac", "VerifyMac", "DeriveSharedSecret", "Encapsulate", "Decapsulate"].contains(&x) && !failed.contains(&"Member must satisfy enum value set: [Decrypt, Encrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext, ReEncryptFrom, ReEncryptTo, Sign, Verify, GetPublicKey, CreateGrant, RetireGrant, DescribeKey, GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext, GenerateMac, VerifyMac, DeriveSharedSecret, Encapsulate, Decapsulate]") { failed.push("Member must satisfy enum value set: [Decrypt, Encrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext, ReEncryptFrom, ReEncryptTo, Sign, Verify, GetPublicKey, CreateGrant, RetireGrant, DescribeKey, GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext, GenerateMac, VerifyMac, DeriveSharedSecret, Encapsulate, Decapsulate]"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "operations"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.constraints {
+            x.validate(v, &Validator::at(at, "constraints"));
+        }
+        if let Some(x) = &self.grant_tokens {
+            if x.len() > 10 {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 10",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 8192
+                    && !failed.contains(&"Member must have length less than or equal to 8192")
+                {
+                    failed.push("Member must have length less than or equal to 8192");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_GRANT_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "name"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$",
+                );
+            }
+        }
+        if let Some(x) = &self.grantee_service_principal {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "granteeServicePrincipal"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "granteeServicePrincipal"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_SERVICE_PRINCIPAL_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "granteeServicePrincipal"), &Validator::quote(x), "Member must satisfy regular expression pattern: ^([A-Za-z0-9\\-]+)\\.([A-Za-z0-9\\-]+)(\\.[A-Za-z0-9\\-]+)+$");
+            }
+        }
+        if let Some(x) = &self.retiring_service_principal {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "retiringServicePrincipal"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "retiringServicePrincipal"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_SERVICE_PRINCIPAL_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "retiringServicePrincipal"), &Validator::quote(x), "Member must satisfy regular expression pattern: ^([A-Za-z0-9\\-]+)\\.([A-Za-z0-9\\-]+)(\\.[A-Za-z0-9\\-]+)+$");
+            }
+        }
+    }
+}
+
+/// The `CreateGrantResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct CreateGrantResponse {
+    #[serde(
+        rename = "GrantToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_token: Option<String>,
+    #[serde(rename = "GrantId", default, skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<String>,
+}
+
+/// The `CreateKeyRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct CreateKeyRequest {
+    #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(rename = "KeyUsage", default, skip_serializing_if = "Option::is_none")]
+    pub key_usage: Option<String>,
+    #[serde(
+        rename = "CustomerMasterKeySpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub customer_master_key_spec: Option<String>,
+    #[serde(rename = "KeySpec", default, skip_serializing_if = "Option::is_none")]
+    pub key_spec: Option<String>,
+    #[serde(rename = "Origin", default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    #[serde(
+        rename = "CustomKeyStoreId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub custom_key_store_id: Option<String>,
+    #[serde(
+        rename = "BypassPolicyLockoutSafetyCheck",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub bypass_policy_lockout_safety_check: Option<bool>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(
+        rename = "MultiRegion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub multi_region: Option<bool>,
+    #[serde(rename = "XksKeyId", default, skip_serializing_if = "Option::is_none")]
+    pub xks_key_id: Option<String>,
+}
+
+impl Validate for CreateKeyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.policy {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policy"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 131072 {
+                v.violation(
+                    &Validator::at(at, "policy"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 131072",
+                );
+            }
+            if !RE_POLICY_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "policy"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+            }
+        }
+        if let Some(x) = &self.description {
+            let x = x.as_str();
+            if x.chars().count() > 8192 {
+                v.violation(
+                    &Validator::at(at, "description"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 8192",
+                );
+            }
+        }
+        if let Some(x) = &self.key_usage {
+            let x = x.as_str();
+            if ![
+                "SIGN_VERIFY",
+                "ENCRYPT_DECRYPT",
+                "GENERATE_VERIFY_MAC",
+                "KEY_AGREEMENT",
+                "ENCAPSULATE_DECAPSULATE",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "keyUsage"), &Validator::quote(x), "Member must satisfy enum value set: [SIGN_VERIFY, ENCRYPT_DECRYPT, GENERATE_VERIFY_MAC, KEY_AGREEMENT, ENCAPSULATE_DECAPSULATE]");
+            }
+        }
+        if let Some(x) = &self.customer_master_key_spec {
+            let x = x.as_str();
+            if ![
+                "RSA_2048",
+                "RSA_3072",
+                "RSA_4096",
+                "ECC_NIST_P256",
+                "ECC_NIST_P384",
+                "ECC_NIST_P521",
+                "ECC_SECG_P256K1",
+                "SYMMETRIC_DEFAULT",
+                "HMAC_224",
+                "HMAC_256",
+                "HMAC_384",
+                "HMAC_512",
+                "SM2",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "customerMasterKeySpec"), &Validator::quote(x), "Member must satisfy enum value set: [RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, SM2]");
+            }
+        }
+        if let Some(x) = &self.key_spec {
+            let x = x.as_str();
+            if ![
+                "RSA_2048",
+                "RSA_3072",
+                "RSA_4096",
+                "ECC_NIST_P256",
+                "ECC_NIST_P384",
+                "ECC_NIST_P521",
+                "ECC_SECG_P256K1",
+                "SYMMETRIC_DEFAULT",
+                "HMAC_224",
+                "HMAC_256",
+                "HMAC_384",
+                "HMAC_512",
+                "SM2",
+                "ML_DSA_44",
+                "ML_DSA_65",
+                "ML_DSA_87",
+                "ECC_NIST_EDWARDS25519",
+                "ML_KEM_512",
+                "ML_KEM_768",
+                "ML_KEM_1024",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "keySpec"), &Validator::quote(x), "Member must satisfy enum value set: [RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, SM2, ML_DSA_44, ML_DSA_65, ML_DSA_87, ECC_NIST_EDWARDS25519, ML_KEM_512, ML_KEM_768, ML_KEM_1024]");
+            }
+        }
+        if let Some(x) = &self.origin {
+            let x = x.as_str();
+            if !["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"].contains(&x) {
+                v.violation(&Validator::at(at, "origin"), &Validator::quote(x), "Member must satisfy enum value set: [AWS_KMS, EXTERNAL, AWS_CLOUDHSM, EXTERNAL_KEY_STORE]");
+            }
+        }
+        if let Some(x) = &self.custom_key_store_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "customKeyStoreId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "customKeyStoreId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+        }
+        if let Some(x) = &self.tags {
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
+                );
+            }
+        }
+        if let Some(x) = &self.xks_key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "xksKeyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "xksKeyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_XKS_KEY_ID_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "xksKeyId"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: ^[a-zA-Z0-9-_.]+$",
+                );
+            }
+        }
+    }
+}
+
+/// The `CreateKeyResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct CreateKeyResponse {
+    #[serde(
+        rename = "KeyMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_metadata: Option<KeyMetadata>,
+}
+
+/// The `DecryptRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct DecryptRequest {
+    #[serde(
+        rename = "CiphertextBlob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ciphertext_blob: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "EncryptionContext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_context: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_tokens: Option<Vec<String>>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "EncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_algorithm: Option<String>,
+    #[serde(rename = "Recipient", default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<RecipientInfo>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(
+        rename = "DryRunModifiers",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dry_run_modifiers: Option<Vec<String>>,
+}
+
+impl Validate for DecryptRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.ciphertext_blob {
+            let x = &x.0;
+            if x.len() < 1 {
+                v.violation(
+                    &Validator::at(at, "ciphertextBlob"),
+                    Validator::BLOB_VALUE,
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 6144 {
+                v.violation(
+                    &Validator::at(at, "ciphertextBlob"),
+                    Validator::BLOB_VALUE,
+                    "Member must have length less than or equal to 6144",
+                );
+            }
+        }
+        if let Some(x) = &self.grant_tokens {
+            if x.len() > 10 {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 10",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 8192
+                    && !failed.contains(&"Member must have length less than or equal to 8192")
+                {
+                    failed.push("Member must have length less than or equal to 8192");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.encryption_algorithm {
+            let x = x.as_str();
+            if ![
+                "SYMMETRIC_DEFAULT",
+                "RSAES_OAEP_SHA_1",
+                "RSAES_OAEP_SHA_256",
+                "SM2PKE",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "encryptionAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE]");
+            }
+        }
+        if let Some(x) = &self.recipient {
+            x.validate(v, &Validator::at(at, "recipient"));
+        }
+        if let Some(x) = &self.dry_run_modifiers {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if !["IGNORE_CIPHERTEXT"].contains(&x)
+                    && !failed.contains(&"Member must satisfy enum value set: [IGNORE_CIPHERTEXT]")
+                {
+                    failed.push("Member must satisfy enum value set: [IGNORE_CIPHERTEXT]");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "dryRunModifiers"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+/// The `DecryptResponse` shape.
+#[derive(Clone, Default, Serialize)]
+pub struct DecryptResponse {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "Plaintext", default, skip_serializing_if = "Option::is_none")]
+    pub plaintext: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "EncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_algorithm: Option<String>,
+    #[serde(
+        rename = "CiphertextForRecipient",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ciphertext_for_recipient: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_material_id: Option<String>,
+}
+
+impl std::fmt::Debug for DecryptResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecryptResponse")
+            .field("key_id", &self.key_id)
+            .field(
+                "plaintext",
+                &self.plaintext.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .field("encryption_algorithm", &self.encryption_algorithm)
+            .field("ciphertext_for_recipient", &self.ciphertext_for_recipient)
+            .field("key_material_id", &self.key_material_id)
+            .finish()
+    }
+}
+
+/// The `DeleteAliasRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct DeleteAliasRequest {
+    #[serde(rename = "AliasName", default, skip_serializing_if = "Option::is_none")]
+    pub alias_name: Option<String>,
+}
+
+impl Validate for DeleteAliasRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.alias_name.is_none() {
+            v.violation(
+                &Validator::at(at, "aliasName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.alias_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "aliasName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "aliasName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_ALIAS_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "aliasName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$",
+                );
+            }
+        }
+    }
+}
+
+/// The `DeleteImportedKeyMaterialRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct DeleteImportedKeyMaterialRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_material_id: Option<String>,
+}
+
+impl Validate for DeleteImportedKeyMaterialRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.key_material_id {
+            let x = x.as_str();
+            if x.chars().count() < 64 {
+                v.violation(
+                    &Validator::at(at, "keyMaterialId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 64",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "keyMaterialId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_BACKING_KEY_ID_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "keyMaterialId"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: ^[a-f0-9]+$",
+                );
+            }
+        }
+    }
+}
+
+/// The `DeleteImportedKeyMaterialResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct DeleteImportedKeyMaterialResponse {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_material_id: Option<String>,
+}
+
+/// The `DeriveSharedSecretRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct DeriveSharedSecretRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "KeyAgreementAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_agreement_algorithm: Option<String>,
+    #[serde(rename = "PublicKey", default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_tokens: Option<Vec<String>>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(rename = "Recipient", default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<RecipientInfo>,
+}
+
+impl Validate for DeriveSharedSecretRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.key_agreement_algorithm.is_none() {
+            v.violation(
+                &Validator::at(at, "keyAgreementAlgorithm"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_agreement_algorithm {
+            let x = x.as_str();
+            if !["ECDH"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "keyAgreementAlgorithm"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [ECDH]",
+                );
+            }
+        }
+        if self.public_key.is_none() {
+            v.violation(
+                &Validator::at(at, "publicKey"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.public_key {
+            let x = &x.0;
+            if x.len() < 1 {
+                v.violation(
+                    &Validator::at(at, "publicKey"),
+                    Validator::BLOB_VALUE,
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 8192 {
+                v.violation(
+                    &Validator::at(at, "publicKey"),
+                    Validator::BLOB_VALUE,
+                    "Member must have length less than or equal to 8192",
+                );
+            }
+        }
+        if let Some(x) = &self.grant_tokens {
+            if x.len() > 10 {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 10",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 8192
+                    && !failed.contains(&"Member must have length less than or equal to 8192")
+                {
+                    failed.push("Member must have length less than or equal to 8192");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.recipient {
+            x.validate(v, &Validator::at(at, "recipient"));
+        }
+    }
+}
+
+/// The `DeriveSharedSecretResponse` shape.
+#[derive(Clone, Default, Serialize)]
+pub struct DeriveSharedSecretResponse {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "SharedSecret",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub shared_secret: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "CiphertextForRecipient",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ciphertext_for_recipient: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "KeyAgreementAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_agreement_algorithm: Option<String>,
+    #[serde(rename = "KeyOrigin", default, skip_serializing_if = "Option::is_none")]
+    pub key_origin: Option<String>,
+}
+
+impl std::fmt::Debug for DeriveSharedSecretResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeriveSharedSecretResponse")
+            .field("key_id", &self.key_id)
+            .field(
+                "shared_secret",
+                &self
+                    .shared_secret
+                    .as_ref()
+                    .map(|_| crate::fixtures::REDACTED),
+            )
+            .field("ciphertext_for_recipient", &self.ciphertext_for_recipient)
+            .field("key_agreement_algorithm", &self.key_agreement_algorithm)
+            .field("key_origin", &self.key_origin)
+            .finish()
+    }
+}
+
+/// The `DescribeKeyRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct DescribeKeyRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_tokens: Option<Vec<String>>,
+}
+
+impl Validate for DescribeKeyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.grant_tokens {
+            if x.len() > 10 {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 10",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 8192
+                    && !failed.contains(&"Member must have length less than or equal to 8192")
+                {
+                    failed.push("Member must have length less than or equal to 8192");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+/// The `DescribeKeyResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct DescribeKeyResponse {
+    #[serde(
+        rename = "KeyMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_metadata: Option<KeyMetadata>,
+}
+
+/// The `DisableKeyRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct DisableKeyRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+}
+
+impl Validate for DisableKeyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+/// The `DisableKeyRotationRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct DisableKeyRotationRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+}
+
+impl Validate for DisableKeyRotationRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+/// The `EnableKeyRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct EnableKeyRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+}
+
+impl Validate for EnableKeyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+/// The `EnableKeyRotationRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct EnableKeyRotationRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "RotationPeriodInDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rotation_period_in_days: Option<i32>,
+}
+
+impl Validate for EnableKeyRotationRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.rotation_period_in_days {
+            let x = *x;
+            if (x as i64) < 90 as i64 {
+                v.violation(
+                    &Validator::at(at, "rotationPeriodInDays"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 90",
+                );
+            }
+            if (x as i64) > 2560 as i64 {
+                v.violation(
+                    &Validator::at(at, "rotationPeriodInDays"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 2560",
+                );
+            }
+        }
+    }
+}
+
+/// The `EncryptRequest` shape.
+#[derive(Clone, Default, Deserialize)]
+pub struct EncryptRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "Plaintext", default, skip_serializing_if = "Option::is_none")]
+    pub plaintext: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "EncryptionContext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_context: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_tokens: Option<Vec<String>>,
+    #[serde(
+        rename = "EncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_algorithm: Option<String>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+impl std::fmt::Debug for EncryptRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EncryptRequest")
+            .field("key_id", &self.key_id)
+            .field(
+                "plaintext",
+                &self.plaintext.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .field("encryption_context", &self.encryption_context)
+            .field("grant_tokens", &self.grant_tokens)
+            .field("encryption_algorithm", &self.encryption_algorithm)
+            .field("dry_run", &self.dry_run)
+            .finish()
+    }
+}
+
+impl Validate for EncryptRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.plaintext.is_none() {
+            v.violation(
+                &Validator::at(at, "plaintext"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.plaintext {
+            let x = &x.0;
+            if x.len() < 1 {
+                v.sensitive_violation(
+                    &Validator::at(at, "plaintext"),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 4096 {
+                v.sensitive_violation(
+                    &Validator::at(at, "plaintext"),
+                    "Member must have length less than or equal to 4096",
+                );
+            }
+        }
+        if let Some(x) = &self.grant_tokens {
+            if x.len() > 10 {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 10",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 8192
+                    && !failed.contains(&"Member must have length less than or equal to 8192")
+                {
+                    failed.push("Member must have length less than or equal to 8192");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.encryption_algorithm {
+            let x = x.as_str();
+            if ![
+                "SYMMETRIC_DEFAULT",
+                "RSAES_OAEP_SHA_1",
+                "RSAES_OAEP_SHA_256",
+                "SM2PKE",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "encryptionAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE]");
+            }
+        }
+    }
+}
+
+/// The `EncryptResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct EncryptResponse {
+    #[serde(
+        rename = "CiphertextBlob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ciphertext_blob: Option<crate::protocol::json::Blob>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "EncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_algorithm: Option<String>,
+}
+
+/// The `GenerateDataKeyPairRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct GenerateDataKeyPairRequest {
+    #[serde(
+        rename = "EncryptionContext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_context: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "KeyPairSpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_pair_spec: Option<String>,
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_tokens: Option<Vec<String>>,
+    #[serde(rename = "Recipient", default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<RecipientInfo>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+impl Validate for GenerateDataKeyPairRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.key_pair_spec.is_none() {
+            v.violation(
+                &Validator::at(at, "keyPairSpec"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_pair_spec {
+            let x = x.as_str();
+            if ![
+                "RSA_2048",
+                "RSA_3072",
+                "RSA_4096",
+                "ECC_NIST_P256",
+                "ECC_NIST_P384",
+                "ECC_NIST_P521",
+                "ECC_SECG_P256K1",
+                "SM2",
+                "ECC_NIST_EDWARDS25519",
+                "ML_KEM_512",
+                "ML_KEM_768",
+                "ML_KEM_1024",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "keyPairSpec"), &Validator::quote(x), "Member must satisfy enum value set: [RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SM2, ECC_NIST_EDWARDS25519, ML_KEM_512, ML_KEM_768, ML_KEM_1024]");
+            }
+        }
+        if let Some(x) = &self.grant_tokens {
+            if x.len() > 10 {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 10",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 8192
+                    && !failed.contains(&"Member must have length less than or equal to 8192")
+                {
+                    failed.push("Member must have length less than or equal to 8192");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.recipient {
+            x.validate(v, &Validator::at(at, "recipient"));
+        }
+    }
+}
+
+/// The `GenerateDataKeyPairResponse` shape.
+#[derive(Clone, Default, Serialize)]
+pub struct GenerateDataKeyPairResponse {
+    #[serde(
+        rename = "PrivateKeyCiphertextBlob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub private_key_ciphertext_blob: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "PrivateKeyPlaintext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub private_key_plaintext: Option<crate::protocol::json::Blob>,
+    #[serde(rename = "PublicKey", default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<crate::protocol::json::Blob>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "KeyPairSpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_pair_spec: Option<String>,
+    #[serde(
+        rename = "CiphertextForRecipient",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ciphertext_for_recipient: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_material_id: Option<String>,
+}
+
+impl std::fmt::Debug for GenerateDataKeyPairResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GenerateDataKeyPairResponse")
+            .field(
+                "private_key_ciphertext_blob",
+                &self.private_key_ciphertext_blob,
+            )
+            .field(
+                "private_key_plaintext",
+                &self
+                    .private_key_plaintext
+                    .as_ref()
+                    .map(|_| crate::fixtures::REDACTED),
+            )
+            .field("public_key", &self.public_key)
+            .field("key_id", &self.key_id)
+            .field("key_pair_spec", &self.key_pair_spec)
+            .field("ciphertext_for_recipient", &self.ciphertext_for_recipient)
+            .field("key_material_id", &self.key_material_id)
+            .finish()
+    }
+}
+
+/// The `GenerateDataKeyPairWithoutPlaintextRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct GenerateDataKeyPairWithoutPlaintextRequest {
+    #[serde(
+        rename = "EncryptionContext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_context: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "KeyPairSpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_pair_spec: Option<String>,
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_tokens: Option<Vec<String>>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+impl Validate for GenerateDataKeyPairWithoutPlaintextRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.key_pair_spec.is_none() {
+            v.violation(
+                &Validator::at(at, "keyPairSpec"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_pair_spec {
+            let x = x.as_str();
+            if ![
+                "RSA_2048",
+                "RSA_3072",
+                "RSA_4096",
+                "ECC_NIST_P256",
+                "ECC_NIST_P384",
+                "ECC_NIST_P521",
+                "ECC_SECG_P256K1",
+                "SM2",
+                "ECC_NIST_EDWARDS25519",
+                "ML_KEM_512",
+                "ML_KEM_768",
+                "ML_KEM_1024",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "keyPairSpec"), &Validator::quote(x), "Member must satisfy enum value set: [RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SM2, ECC_NIST_EDWARDS25519, ML_KEM_512, ML_KEM_768, ML_KEM_1024]");
+            }
+        }
+        if let Some(x) = &self.grant_tokens {
+            if x.len() > 10 {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 10",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 8192
+                    && !failed.contains(&"Member must have length less than or equal to 8192")
+                {
+                    failed.push("Member must have length less than or equal to 8192");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+/// The `GenerateDataKeyPairWithoutPlaintextResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GenerateDataKeyPairWithoutPlaintextResponse {
+    #[serde(
+        rename = "PrivateKeyCiphertextBlob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub private_key_ciphertext_blob: Option<crate::protocol::json::Blob>,
+    #[serde(rename = "PublicKey", default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<crate::protocol::json::Blob>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "KeyPairSpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_pair_spec: Option<String>,
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_material_id: Option<String>,
+}
+
+/// The `GenerateDataKeyRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct GenerateDataKeyRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "EncryptionContext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_context: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "NumberOfBytes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub number_of_bytes: Option<i32>,
+    #[serde(rename = "KeySpec", default, skip_serializing_if = "Option::is_none")]
+    pub key_spec: Option<String>,
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_tokens: Option<Vec<String>>,
+    #[serde(rename = "Recipient", default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<RecipientInfo>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+impl Validate for GenerateDataKeyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.number_of_bytes {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "numberOfBytes"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1024 as i64 {
+                v.violation(
+                    &Validator::at(at, "numberOfBytes"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1024",
+                );
+            }
+        }
+        if let Some(x) = &self.key_spec {
+            let x = x.as_str();
+            if !["AES_256", "AES_128"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "keySpec"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [AES_256, AES_128]",
+                );
+            }
+        }
+        if let Some(x) = &self.grant_tokens {
+            if x.len() > 10 {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 10",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 8192
+                    && !failed.contains(&"Member must have length less than or equal to 8192")
+                {
+                    failed.push("Member must have length less than or equal to 8192");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.recipient {
+            x.validate(v, &Validator::at(at, "recipient"));
+        }
+    }
+}
+
+/// The `GenerateDataKeyResponse` shape.
+#[derive(Clone, Default, Serialize)]
+pub struct GenerateDataKeyResponse {
+    #[serde(
+        rename = "CiphertextBlob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ciphertext_blob: Option<crate::protocol::json::Blob>,
+    #[serde(rename = "Plaintext", default, skip_serializing_if = "Option::is_none")]
+    pub plaintext: Option<crate::protocol::json::Blob>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "CiphertextForRecipient",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ciphertext_for_recipient: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_material_id: Option<String>,
+}
+
+impl std::fmt::Debug for GenerateDataKeyResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GenerateDataKeyResponse")
+            .field("ciphertext_blob", &self.ciphertext_blob)
+            .field(
+                "plaintext",
+                &self.plaintext.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .field("key_id", &self.key_id)
+            .field("ciphertext_for_recipient", &self.ciphertext_for_recipient)
+            .field("key_material_id", &self.key_material_id)
+            .finish()
+    }
+}
+
+/// The `GenerateDataKeyWithoutPlaintextRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct GenerateDataKeyWithoutPlaintextRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "EncryptionContext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_context: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(rename = "KeySpec", default, skip_serializing_if = "Option::is_none")]
+    pub key_spec: Option<String>,
+    #[serde(
+        rename = "NumberOfBytes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub number_of_bytes: Option<i32>,
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_tokens: Option<Vec<String>>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+impl Validate for GenerateDataKeyWithoutPlaintextRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.key_spec {
+            let x = x.as_str();
+            if !["AES_256", "AES_128"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "keySpec"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [AES_256, AES_128]",
+                );
+            }
+        }
+        if let Some(x) = &self.number_of_bytes {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "numberOfBytes"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1024 as i64 {
+                v.violation(
+                    &Validator::at(at, "numberOfBytes"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1024",
+                );
+            }
+        }
+        if let Some(x) = &self.grant_tokens {
+            if x.len() > 10 {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 10",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 8192
+                    && !failed.contains(&"Member must have length less than or equal to 8192")
+                {
+                    failed.push("Member must have length less than or equal to 8192");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+/// The `GenerateDataKeyWithoutPlaintextResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GenerateDataKeyWithoutPlaintextResponse {
+    #[serde(
+        rename = "CiphertextBlob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ciphertext_blob: Option<crate::protocol::json::Blob>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_material_id: Option<String>,
+}
+
+/// The `GenerateMacRequest` shape.
+#[derive(Clone, Default, Deserialize)]
+pub struct GenerateMacRequest {
+    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<crate::protocol::json::Blob>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "MacAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mac_algorithm: Option<String>,
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_tokens: Option<Vec<String>>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+impl std::fmt::Debug for GenerateMacRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GenerateMacRequest")
+            .field(
+                "message",
+                &self.message.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .field("key_id", &self.key_id)
+            .field("mac_algorithm", &self.mac_algorithm)
+            .field("grant_tokens", &self.grant_tokens)
+            .field("dry_run", &self.dry_run)
+            .finish()
+    }
+}
+
+impl Validate for GenerateMacRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.message.is_none() {
+            v.violation(
+                &Validator::at(at, "message"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.message {
+            let x = &x.0;
+            if x.len() < 1 {
+                v.sensitive_violation(
+                    &Validator::at(at, "message"),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 4096 {
+                v.sensitive_violation(
+                    &Validator::at(at, "message"),
+                    "Member must have length less than or equal to 4096",
+                );
+            }
+        }
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.mac_algorithm.is_none() {
+            v.violation(
+                &Validator::at(at, "macAlgorithm"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.mac_algorithm {
+            let x = x.as_str();
+            if ![
+                "HMAC_SHA_224",
+                "HMAC_SHA_256",
+                "HMAC_SHA_384",
+                "HMAC_SHA_512",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "macAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512]");
+            }
+        }
+        if let Some(x) = &self.grant_tokens {
+            if x.len() > 10 {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 10",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 8192
+                    && !failed.contains(&"Member must have length less than or equal to 8192")
+                {
+                    failed.push("Member must have length less than or equal to 8192");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+/// The `GenerateMacResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GenerateMacResponse {
+    #[serde(rename = "Mac", default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "MacAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mac_algorithm: Option<String>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+}
+
+/// The `GenerateRandomRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct GenerateRandomRequest {
+    #[serde(
+        rename = "NumberOfBytes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub number_of_bytes: Option<i32>,
+    #[serde(
+        rename = "CustomKeyStoreId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub custom_key_store_id: Option<String>,
+    #[serde(rename = "Recipient", default, skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<RecipientInfo>,
+}
+
+impl Validate for GenerateRandomRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.number_of_bytes {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "numberOfBytes"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1024 as i64 {
+                v.violation(
+                    &Validator::at(at, "numberOfBytes"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1024",
+                );
+            }
+        }
+        if let Some(x) = &self.custom_key_store_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "customKeyStoreId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "customKeyStoreId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+        }
+        if let Some(x) = &self.recipient {
+            x.validate(v, &Validator::at(at, "recipient"));
+        }
+    }
+}
+
+/// The `GenerateRandomResponse` shape.
+#[derive(Clone, Default, Serialize)]
+pub struct GenerateRandomResponse {
+    #[serde(rename = "Plaintext", default, skip_serializing_if = "Option::is_none")]
+    pub plaintext: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "CiphertextForRecipient",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ciphertext_for_recipient: Option<crate::protocol::json::Blob>,
+}
+
+impl std::fmt::Debug for GenerateRandomResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GenerateRandomResponse")
+            .field(
+                "plaintext",
+                &self.plaintext.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .field("ciphertext_for_recipient", &self.ciphertext_for_recipient)
+            .finish()
+    }
+}
+
+/// The `GetKeyPolicyRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct GetKeyPolicyRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "PolicyName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_name: Option<String>,
+}
+
+impl Validate for GetKeyPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.policy_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_POLICY_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w]+",
+                );
+            }
+        }
+    }
+}
+
+/// The `GetKeyPolicyResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetKeyPolicyResponse {
+    #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(
+        rename = "PolicyName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_name: Option<String>,
+}
+
+/// The `GetKeyRotationStatusRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct GetKeyRotationStatusRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+}
+
+impl Validate for GetKeyRotationStatusRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+/// The `GetKeyRotationStatusResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetKeyRotationStatusResponse {
+    #[serde(
+        rename = "KeyRotationEnabled",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_rotation_enabled: Option<bool>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "RotationPeriodInDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rotation_period_in_days: Option<i32>,
+    #[serde(
+        rename = "NextRotationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_rotation_date: Option<crate::time::Timestamp>,
+    #[serde(
+        rename = "OnDemandRotationStartDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub on_demand_rotation_start_date: Option<crate::time::Timestamp>,
+}
+
+/// The `GetParametersForImportRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct GetParametersForImportRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "WrappingAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub wrapping_algorithm: Option<String>,
+    #[serde(
+        rename = "WrappingKeySpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub wrapping_key_spec: Option<String>,
+}
+
+impl Validate for GetParametersForImportRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.wrapping_algorithm.is_none() {
+            v.violation(
+                &Validator::at(at, "wrappingAlgorithm"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.wrapping_algorithm {
+            let x = x.as_str();
+            if ![
+                "RSAES_PKCS1_V1_5",
+                "RSAES_OAEP_SHA_1",
+                "RSAES_OAEP_SHA_256",
+                "RSA_AES_KEY_WRAP_SHA_1",
+                "RSA_AES_KEY_WRAP_SHA_256",
+                "SM2PKE",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "wrappingAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [RSAES_PKCS1_V1_5, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, RSA_AES_KEY_WRAP_SHA_1, RSA_AES_KEY_WRAP_SHA_256, SM2PKE]");
+            }
+        }
+        if self.wrapping_key_spec.is_none() {
+            v.violation(
+                &Validator::at(at, "wrappingKeySpec"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.wrapping_key_spec {
+            let x = x.as_str();
+            if !["RSA_2048", "RSA_3072", "RSA_4096", "SM2"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "wrappingKeySpec"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [RSA_2048, RSA_3072, RSA_4096, SM2]",
+                );
+            }
+        }
+    }
+}
+
+/// The `GetParametersForImportResponse` shape.
+#[derive(Clone, Default, Serialize)]
+pub struct GetParametersForImportResponse {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "ImportToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub import_token: Option<crate::protocol::json::Blob>,
+    #[serde(rename = "PublicKey", default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "ParametersValidTo",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub parameters_valid_to: Option<crate::time::Timestamp>,
+}
+
+impl std::fmt::Debug for GetParametersForImportResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetParametersForImportResponse")
+            .field("key_id", &self.key_id)
+            .field("import_token", &self.import_token)
+            .field(
+                "public_key",
+                &self.public_key.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .field("parameters_valid_to", &self.parameters_valid_to)
+            .finish()
+    }
+}
+
+/// The `GetPublicKeyRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct GetPublicKeyRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_tokens: Option<Vec<String>>,
+}
+
+impl Validate for GetPublicKeyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.grant_tokens {
+            if x.len() > 10 {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 10",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 8192
+                    && !failed.contains(&"Member must have length less than or equal to 8192")
+                {
+                    failed.push("Member must have length less than or equal to 8192");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+/// The `GetPublicKeyResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetPublicKeyResponse {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "PublicKey", default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "CustomerMasterKeySpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub customer_master_key_spec: Option<String>,
+    #[serde(rename = "KeySpec", default, skip_serializing_if = "Option::is_none")]
+    pub key_spec: Option<String>,
+    #[serde(rename = "KeyUsage", default, skip_serializing_if = "Option::is_none")]
+    pub key_usage: Option<String>,
+    #[serde(
+        rename = "EncryptionAlgorithms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_algorithms: Option<Vec<String>>,
+    #[serde(
+        rename = "SigningAlgorithms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signing_algorithms: Option<Vec<String>>,
+    #[serde(
+        rename = "KeyAgreementAlgorithms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_agreement_algorithms: Option<Vec<String>>,
+    #[serde(
+        rename = "EncapsulationAlgorithms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encapsulation_algorithms: Option<Vec<String>>,
+}
+
+/// The `GrantConstraints` shape.
+#[derive(Clone, Default, Debug, Deserialize, Serialize)]
+pub struct GrantConstraints {
+    #[serde(
+        rename = "EncryptionContextSubset",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_context_subset: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "EncryptionContextEquals",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_context_equals: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(rename = "SourceArn", default, skip_serializing_if = "Option::is_none")]
+    pub source_arn: Option<String>,
+}
+
+impl Validate for GrantConstraints {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.source_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "sourceArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 512 {
+                v.violation(
+                    &Validator::at(at, "sourceArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 512",
+                );
+            }
+            if !RE_GRANT_CONSTRAINT_SOURCE_ARN_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "sourceArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: ^arn:aws[a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:.+$");
+            }
+        }
+    }
+}
+
+/// The `GrantListEntry` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GrantListEntry {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "GrantId", default, skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<String>,
+    #[serde(rename = "Name", default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(
+        rename = "CreationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub creation_date: Option<crate::time::Timestamp>,
+    #[serde(
+        rename = "GranteePrincipal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grantee_principal: Option<String>,
+    #[serde(
+        rename = "RetiringPrincipal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retiring_principal: Option<String>,
+    #[serde(
+        rename = "IssuingAccount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub issuing_account: Option<String>,
+    #[serde(
+        rename = "Operations",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub operations: Option<Vec<String>>,
+    #[serde(
+        rename = "Constraints",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub constraints: Option<GrantConstraints>,
+    #[serde(
+        rename = "GranteeServicePrincipal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grantee_service_principal: Option<String>,
+    #[serde(
+        rename = "RetiringServicePrincipal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retiring_service_principal: Option<String>,
+}
+
+/// The `ImportKeyMaterialRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ImportKeyMaterialRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "ImportToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub import_token: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "EncryptedKeyMaterial",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encrypted_key_material: Option<crate::protocol::json::Blob>,
+    #[serde(rename = "ValidTo", default, skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<crate::time::Timestamp>,
+    #[serde(
+        rename = "ExpirationModel",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expiration_model: Option<String>,
+    #[serde(
+        rename = "ImportType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub import_type: Option<String>,
+    #[serde(
+        rename = "KeyMaterialDescription",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_material_description: Option<String>,
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_material_id: Option<String>,
+}
+
+impl Validate for ImportKeyMaterialRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.import_token.is_none() {
+            v.violation(
+                &Validator::at(at, "importToken"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.import_token {
+            let x = &x.0;
+            if x.len() < 1 {
+                v.violation(
+                    &Validator::at(at, "importToken"),
+                    Validator::BLOB_VALUE,
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 6144 {
+                v.violation(
+                    &Validator::at(at, "importToken"),
+                    Validator::BLOB_VALUE,
+                    "Member must have length less than or equal to 6144",
+                );
+            }
+        }
+        if self.encrypted_key_material.is_none() {
+            v.violation(
+                &Validator::at(at, "encryptedKeyMaterial"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.encrypted_key_material {
+            let x = &x.0;
+            if x.len() < 1 {
+                v.violation(
+                    &Validator::at(at, "encryptedKeyMaterial"),
+                    Validator::BLOB_VALUE,
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 6144 {
+                v.violation(
+                    &Validator::at(at, "encryptedKeyMaterial"),
+                    Validator::BLOB_VALUE,
+                    "Member must have length less than or equal to 6144",
+                );
+            }
+        }
+        if let Some(x) = &self.expiration_model {
+            let x = x.as_str();
+            if !["KEY_MATERIAL_EXPIRES", "KEY_MATERIAL_DOES_NOT_EXPIRE"].contains(&x) {
+                v.violation(&Validator::at(at, "expirationModel"), &Validator::quote(x), "Member must satisfy enum value set: [KEY_MATERIAL_EXPIRES, KEY_MATERIAL_DOES_NOT_EXPIRE]");
+            }
+        }
+        if let Some(x) = &self.import_type {
+            let x = x.as_str();
+            if !["NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "importType"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [NEW_KEY_MATERIAL, EXISTING_KEY_MATERIAL]",
+                );
+            }
+        }
+        if let Some(x) = &self.key_material_description {
+            let x = x.as_str();
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "keyMaterialDescription"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_KEY_MATERIAL_DESCRIPTION_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "keyMaterialDescription"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_\\s.-]+$",
+                );
+            }
+        }
+        if let Some(x) = &self.key_material_id {
+            let x = x.as_str();
+            if x.chars().count() < 64 {
+                v.violation(
+                    &Validator::at(at, "keyMaterialId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 64",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "keyMaterialId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_BACKING_KEY_ID_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "keyMaterialId"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: ^[a-f0-9]+$",
+                );
+            }
+        }
+    }
+}
+
+/// The `ImportKeyMaterialResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ImportKeyMaterialResponse {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_material_id: Option<String>,
+}
+
+/// The `KeyListEntry` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct KeyListEntry {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "KeyArn", default, skip_serializing_if = "Option::is_none")]
+    pub key_arn: Option<String>,
+}
+
+/// The `KeyMetadata` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct KeyMetadata {
+    #[serde(
+        rename = "AWSAccountId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub aws_account_id: Option<String>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(
+        rename = "CreationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub creation_date: Option<crate::time::Timestamp>,
+    #[serde(rename = "Enabled", default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(rename = "KeyUsage", default, skip_serializing_if = "Option::is_none")]
+    pub key_usage: Option<String>,
+    #[serde(rename = "KeyState", default, skip_serializing_if = "Option::is_none")]
+    pub key_state: Option<String>,
+    #[serde(
+        rename = "DeletionDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub deletion_date: Option<crate::time::Timestamp>,
+    #[serde(rename = "ValidTo", default, skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<crate::time::Timestamp>,
+    #[serde(rename = "Origin", default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    #[serde(
+        rename = "CustomKeyStoreId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub custom_key_store_id: Option<String>,
+    #[serde(
+        rename = "CloudHsmClusterId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cloud_hsm_cluster_id: Option<String>,
+    #[serde(
+        rename = "ExpirationModel",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expiration_model: Option<String>,
+    #[serde(
+        rename = "KeyManager",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_manager: Option<String>,
+    #[serde(
+        rename = "CustomerMasterKeySpec",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub customer_master_key_spec: Option<String>,
+    #[serde(rename = "KeySpec", default, skip_serializing_if = "Option::is_none")]
+    pub key_spec: Option<String>,
+    #[serde(
+        rename = "EncryptionAlgorithms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encryption_algorithms: Option<Vec<String>>,
+    #[serde(
+        rename = "SigningAlgorithms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signing_algorithms: Option<Vec<String>>,
+    #[serde(
+        rename = "KeyAgreementAlgorithms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_agreement_algorithms: Option<Vec<String>>,
+    #[serde(
+        rename = "EncapsulationAlgorithms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub encapsulation_algorithms: Option<Vec<String>>,
+    #[serde(
+        rename = "MultiRegion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub multi_region: Option<bool>,
+    #[serde(
+        rename = "MultiRegionConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub multi_region_configuration: Option<MultiRegionConfiguration>,
+    #[serde(
+        rename = "PendingDeletionWindowInDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pending_deletion_window_in_days: Option<i32>,
+    #[serde(
+        rename = "MacAlgorithms",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mac_algorithms: Option<Vec<String>>,
+    #[serde(
+        rename = "XksKeyConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub xks_key_configuration: Option<XksKeyConfigurationType>,
+    #[serde(
+        rename = "CurrentKeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub current_key_material_id: Option<String>,
+}
+
+/// The `ListAliasesRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ListAliasesRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+impl Validate for ListAliasesRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.limit {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "limit"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "limit"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]*",
+                );
+            }
+        }
+    }
+}
+
+/// The `ListAliasesResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListAliasesResponse {
+    #[serde(rename = "Aliases", default, skip_serializing_if = "Option::is_none")]
+    pub aliases: Option<Vec<AliasListEntry>>,
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_marker: Option<String>,
+    #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<bool>,
+}
+
+/// The `ListGrantsRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ListGrantsRequest {
+    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "GrantId", default, skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<String>,
+    #[serde(
+        rename = "GranteePrincipal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grantee_principal: Option<String>,
+    #[serde(
+        rename = "GranteeServicePrincipal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grantee_service_principal: Option<String>,
+}
+
+impl Validate for ListGrantsRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.limit {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "limit"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "limit"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]*",
+                );
+            }
+        }
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.grant_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "grantId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "grantId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+        }
+        if let Some(x) = &self.grantee_principal {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "granteePrincipal"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "granteePrincipal"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_PRINCIPAL_ID_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "granteePrincipal"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: ^[\\w+=,.@:/-]+$",
+                );
+            }
+        }
+        if let Some(x) = &self.grantee_service_principal {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "granteeServicePrincipal"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "granteeServicePrincipal"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_SERVICE_PRINCIPAL_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "granteeServicePrincipal"), &Validator::quote(x), "Member must satisfy regular expression pattern: ^([A-Za-z0-9\\-]+)\\.([A-Za-z0-9\\-]+)(\\.[A-Za-z0-9\\-]+)+$");
+            }
+        }
+    }
+}
+
+/// The `ListGrantsResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListGrantsResponse {
+    #[serde(rename = "Grants", default, skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Vec<GrantListEntry>>,
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_marker: Option<String>,
+    #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<bool>,
+}
+
+/// The `ListKeyPoliciesRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ListKeyPoliciesRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+impl Validate for ListKeyPoliciesRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.limit {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "limit"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "limit"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]*",
+                );
+            }
+        }
+    }
+}
+
+/// The `ListKeyPoliciesResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListKeyPoliciesResponse {
+    #[serde(
+        rename = "PolicyNames",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_names: Option<Vec<String>>,
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_marker: Option<String>,
+    #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<bool>,
+}
+
+/// The `ListKeyRotationsRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ListKeyRotationsRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "IncludeKeyMaterial",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub include_key_material: Option<String>,
+    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+impl Validate for ListKeyRotationsRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.include_key_material {
+            let x = x.as_str();
+            if !["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "includeKeyMaterial"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [ALL_KEY_MATERIAL, ROTATIONS_ONLY]",
+                );
+            }
+        }
+        if let Some(x) = &self.limit {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "limit"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "limit"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]*",
+                );
+            }
+        }
+    }
+}
+
+/// The `ListKeyRotationsResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListKeyRotationsResponse {
+    #[serde(rename = "Rotations", default, skip_serializing_if = "Option::is_none")]
+    pub rotations: Option<Vec<RotationsListEntry>>,
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_marker: Option<String>,
+    #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<bool>,
+}
+
+/// The `ListKeysRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ListKeysRequest {
+    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(
+        rename = "ResourceOwners",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_owners: Option<Vec<String>>,
+}
+
+impl Validate for ListKeysRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.limit {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "limit"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "limit"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]*",
+                );
+            }
+        }
+        if let Some(x) = &self.resource_owners {
+            if x.len() < 1 {
+                v.violation(
+                    &Validator::at(at, "resourceOwners"),
+                    &Validator::render_strings(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 2 {
+                v.violation(
+                    &Validator::at(at, "resourceOwners"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 2",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if !["SELF", "OTHER_ACCOUNTS_VIA_RAM"].contains(&x)
+                    && !failed.contains(
+                        &"Member must satisfy enum value set: [SELF, OTHER_ACCOUNTS_VIA_RAM]",
+                    )
+                {
+                    failed
+                        .push("Member must satisfy enum value set: [SELF, OTHER_ACCOUNTS_VIA_RAM]");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "resourceOwners"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+/// The `ListKeysResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListKeysResponse {
+    #[serde(rename = "Keys", default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Vec<KeyListEntry>>,
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_marker: Option<String>,
+    #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<bool>,
+}
+
+/// The `ListResourceTagsRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ListResourceTagsRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+impl Validate for ListResourceTagsRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.limit {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "limit"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "limit"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]*",
+                );
+            }
+        }
+    }
+}
+
+/// The `ListResourceTagsResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListResourceTagsResponse {
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(
+        rename = "NextMarker",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_marker: Option<String>,
+    #[serde(rename = "Truncated", default, skip_serializing_if = "Option::is_none")]
+    pub truncated: Option<bool>,
+}
+
+/// The `ListRetirableGrantsRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ListRetirableGrantsRequest {
+    #[serde(rename = "Limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i32>,
+    #[serde(rename = "Marker", default, skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+    #[serde(
+        rename = "RetiringPrincipal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retiring_principal: Option<String>,
+    #[serde(
+        rename = "RetiringServicePrincipal",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retiring_service_principal: Option<String>,
+}
+
+impl Validate for ListRetirableGrantsRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.limit {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "limit"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "limit"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]*",
+                );
+            }
+        }
+        if let Some(x) = &self.retiring_principal {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "retiringPrincipal"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "retiringPrincipal"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_PRINCIPAL_ID_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "retiringPrincipal"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: ^[\\w+=,.@:/-]+$",
+                );
+            }
+        }
+        if let Some(x) = &self.retiring_service_principal {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "retiringServicePrincipal"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "retiringServicePrincipal"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_SERVICE_PRINCIPAL_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "retiringServicePrincipal"), &Validator::quote(x), "Member must satisfy regular expression pattern: ^([A-Za-z0-9\\-]+)\\.([A-Za-z0-9\\-]+)(\\.[A-Za-z0-9\\-]+)+$");
+            }
+        }
+    }
+}
+
+/// The `MultiRegionConfiguration` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct MultiRegionConfiguration {
+    #[serde(
+        rename = "MultiRegionKeyType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub multi_region_key_type: Option<String>,
+    #[serde(
+        rename = "PrimaryKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub primary_key: Option<MultiRegionKey>,
+    #[serde(
+        rename = "ReplicaKeys",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub replica_keys: Option<Vec<MultiRegionKey>>,
+}
+
+/// The `MultiRegionKey` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct MultiRegionKey {
+    #[serde(rename = "Arn", default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "Region", default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+/// The `PutKeyPolicyRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct PutKeyPolicyRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "PolicyName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub policy_name: Option<String>,
+    #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(
+        rename = "BypassPolicyLockoutSafetyCheck",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub bypass_policy_lockout_safety_check: Option<bool>,
+}
+
+impl Validate for PutKeyPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.policy_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_POLICY_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w]+",
+                );
+            }
+        }
+        if self.policy.is_none() {
+            v.violation(
+                &Validator::at(at, "policy"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policy"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 131072 {
+                v.violation(
+                    &Validator::at(at, "policy"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 131072",
+                );
+            }
+            if !RE_POLICY_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "policy"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+            }
+        }
+    }
+}
+
+/// The `ReEncryptRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ReEncryptRequest {
+    #[serde(
+        rename = "CiphertextBlob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ciphertext_blob: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "SourceEncryptionContext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_encryption_context: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "SourceKeyId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_key_id: Option<String>,
+    #[serde(
+        rename = "DestinationKeyId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub destination_key_id: Option<String>,
+    #[serde(
+        rename = "DestinationEncryptionContext",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub destination_encryption_context: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "SourceEncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_encryption_algorithm: Option<String>,
+    #[serde(
+        rename = "DestinationEncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub destination_encryption_algorithm: Option<String>,
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_tokens: Option<Vec<String>>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+    #[serde(
+        rename = "DryRunModifiers",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dry_run_modifiers: Option<Vec<String>>,
+}
+
+impl Validate for ReEncryptRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.ciphertext_blob {
+            let x = &x.0;
+            if x.len() < 1 {
+                v.violation(
+                    &Validator::at(at, "ciphertextBlob"),
+                    Validator::BLOB_VALUE,
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 6144 {
+                v.violation(
+                    &Validator::at(at, "ciphertextBlob"),
+                    Validator::BLOB_VALUE,
+                    "Member must have length less than or equal to 6144",
+                );
+            }
+        }
+        if let Some(x) = &self.source_key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "sourceKeyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "sourceKeyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.destination_key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "destinationKeyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.destination_key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "destinationKeyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "destinationKeyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.source_encryption_algorithm {
+            let x = x.as_str();
+            if ![
+                "SYMMETRIC_DEFAULT",
+                "RSAES_OAEP_SHA_1",
+                "RSAES_OAEP_SHA_256",
+                "SM2PKE",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "sourceEncryptionAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE]");
+            }
+        }
+        if let Some(x) = &self.destination_encryption_algorithm {
+            let x = x.as_str();
+            if ![
+                "SYMMETRIC_DEFAULT",
+                "RSAES_OAEP_SHA_1",
+                "RSAES_OAEP_SHA_256",
+                "SM2PKE",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "destinationEncryptionAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE]");
+            }
+        }
+        if let Some(x) = &self.grant_tokens {
+            if x.len() > 10 {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 10",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 8192
+                    && !failed.contains(&"Member must have length less than or equal to 8192")
+                {
+                    failed.push("Member must have length less than or equal to 8192");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.dry_run_modifiers {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if !["IGNORE_CIPHERTEXT"].contains(&x)
+                    && !failed.contains(&"Member must satisfy enum value set: [IGNORE_CIPHERTEXT]")
+                {
+                    failed.push("Member must satisfy enum value set: [IGNORE_CIPHERTEXT]");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "dryRunModifiers"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+/// The `ReEncryptResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ReEncryptResponse {
+    #[serde(
+        rename = "CiphertextBlob",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ciphertext_blob: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "SourceKeyId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_key_id: Option<String>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "SourceEncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_encryption_algorithm: Option<String>,
+    #[serde(
+        rename = "DestinationEncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub destination_encryption_algorithm: Option<String>,
+    #[serde(
+        rename = "SourceKeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub source_key_material_id: Option<String>,
+    #[serde(
+        rename = "DestinationKeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub destination_key_material_id: Option<String>,
+}
+
+/// The `RecipientInfo` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct RecipientInfo {
+    #[serde(
+        rename = "KeyEncryptionAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_encryption_algorithm: Option<String>,
+    #[serde(
+        rename = "AttestationDocument",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attestation_document: Option<crate::protocol::json::Blob>,
+}
+
+impl Validate for RecipientInfo {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.key_encryption_algorithm {
+            let x = x.as_str();
+            if !["RSAES_OAEP_SHA_256"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "keyEncryptionAlgorithm"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [RSAES_OAEP_SHA_256]",
+                );
+            }
+        }
+        if let Some(x) = &self.attestation_document {
+            let x = &x.0;
+            if x.len() < 1 {
+                v.violation(
+                    &Validator::at(at, "attestationDocument"),
+                    Validator::BLOB_VALUE,
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 262144 {
+                v.violation(
+                    &Validator::at(at, "attestationDocument"),
+                    Validator::BLOB_VALUE,
+                    "Member must have length less than or equal to 262144",
+                );
+            }
+        }
+    }
+}
+
+/// The `ReplicateKeyRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ReplicateKeyRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "ReplicaRegion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub replica_region: Option<String>,
+    #[serde(rename = "Policy", default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<String>,
+    #[serde(
+        rename = "BypassPolicyLockoutSafetyCheck",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub bypass_policy_lockout_safety_check: Option<bool>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl Validate for ReplicateKeyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.replica_region.is_none() {
+            v.violation(
+                &Validator::at(at, "replicaRegion"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.replica_region {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "replicaRegion"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 32 {
+                v.violation(
+                    &Validator::at(at, "replicaRegion"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 32",
+                );
+            }
+            if !RE_REGION_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "replicaRegion"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: ^([a-z]+-){2,3}\\d+$",
+                );
+            }
+        }
+        if let Some(x) = &self.policy {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policy"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 131072 {
+                v.violation(
+                    &Validator::at(at, "policy"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 131072",
+                );
+            }
+            if !RE_POLICY_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "policy"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+            }
+        }
+        if let Some(x) = &self.description {
+            let x = x.as_str();
+            if x.chars().count() > 8192 {
+                v.violation(
+                    &Validator::at(at, "description"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 8192",
+                );
+            }
+        }
+        if let Some(x) = &self.tags {
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
+                );
+            }
+        }
+    }
+}
+
+/// The `ReplicateKeyResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ReplicateKeyResponse {
+    #[serde(
+        rename = "ReplicaKeyMetadata",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub replica_key_metadata: Option<KeyMetadata>,
+    #[serde(
+        rename = "ReplicaPolicy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub replica_policy: Option<String>,
+    #[serde(
+        rename = "ReplicaTags",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub replica_tags: Option<Vec<Tag>>,
+}
+
+/// The `RetireGrantRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct RetireGrantRequest {
+    #[serde(
+        rename = "GrantToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_token: Option<String>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "GrantId", default, skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<String>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+impl Validate for RetireGrantRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.grant_token {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "grantToken"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 8192 {
+                v.violation(
+                    &Validator::at(at, "grantToken"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 8192",
+                );
+            }
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.grant_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "grantId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "grantId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+        }
+    }
+}
+
+/// The `RevokeGrantRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct RevokeGrantRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "GrantId", default, skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<String>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+impl Validate for RevokeGrantRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.grant_id.is_none() {
+            v.violation(
+                &Validator::at(at, "grantId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.grant_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "grantId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "grantId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+        }
+    }
+}
+
+/// The `RotateKeyOnDemandRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct RotateKeyOnDemandRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+}
+
+impl Validate for RotateKeyOnDemandRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+/// The `RotateKeyOnDemandResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct RotateKeyOnDemandResponse {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+}
+
+/// The `RotationsListEntry` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct RotationsListEntry {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "KeyMaterialId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_material_id: Option<String>,
+    #[serde(
+        rename = "KeyMaterialDescription",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_material_description: Option<String>,
+    #[serde(
+        rename = "ImportState",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub import_state: Option<String>,
+    #[serde(
+        rename = "KeyMaterialState",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_material_state: Option<String>,
+    #[serde(
+        rename = "ExpirationModel",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expiration_model: Option<String>,
+    #[serde(rename = "ValidTo", default, skip_serializing_if = "Option::is_none")]
+    pub valid_to: Option<crate::time::Timestamp>,
+    #[serde(
+        rename = "RotationDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rotation_date: Option<crate::time::Timestamp>,
+    #[serde(
+        rename = "RotationType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rotation_type: Option<String>,
+}
+
+/// The `ScheduleKeyDeletionRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ScheduleKeyDeletionRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "PendingWindowInDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pending_window_in_days: Option<i32>,
+}
+
+impl Validate for ScheduleKeyDeletionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.pending_window_in_days {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "pendingWindowInDays"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 365 as i64 {
+                v.violation(
+                    &Validator::at(at, "pendingWindowInDays"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 365",
+                );
+            }
+        }
+    }
+}
+
+/// The `ScheduleKeyDeletionResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ScheduleKeyDeletionResponse {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "DeletionDate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub deletion_date: Option<crate::time::Timestamp>,
+    #[serde(rename = "KeyState", default, skip_serializing_if = "Option::is_none")]
+    pub key_state: Option<String>,
+    #[serde(
+        rename = "PendingWindowInDays",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pending_window_in_days: Option<i32>,
+}
+
+/// The `SignRequest` shape.
+#[derive(Clone, Default, Deserialize)]
+pub struct SignRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "MessageType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub message_type: Option<String>,
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_tokens: Option<Vec<String>>,
+    #[serde(
+        rename = "SigningAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signing_algorithm: Option<String>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+impl std::fmt::Debug for SignRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignRequest")
+            .field("key_id", &self.key_id)
+            .field(
+                "message",
+                &self.message.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .field("message_type", &self.message_type)
+            .field("grant_tokens", &self.grant_tokens)
+            .field("signing_algorithm", &self.signing_algorithm)
+            .field("dry_run", &self.dry_run)
+            .finish()
+    }
+}
+
+impl Validate for SignRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.message.is_none() {
+            v.violation(
+                &Validator::at(at, "message"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.message {
+            let x = &x.0;
+            if x.len() < 1 {
+                v.sensitive_violation(
+                    &Validator::at(at, "message"),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 4096 {
+                v.sensitive_violation(
+                    &Validator::at(at, "message"),
+                    "Member must have length less than or equal to 4096",
+                );
+            }
+        }
+        if let Some(x) = &self.message_type {
+            let x = x.as_str();
+            if !["RAW", "DIGEST", "EXTERNAL_MU"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "messageType"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [RAW, DIGEST, EXTERNAL_MU]",
+                );
+            }
+        }
+        if let Some(x) = &self.grant_tokens {
+            if x.len() > 10 {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 10",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 8192
+                    && !failed.contains(&"Member must have length less than or equal to 8192")
+                {
+                    failed.push("Member must have length less than or equal to 8192");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if self.signing_algorithm.is_none() {
+            v.violation(
+                &Validator::at(at, "signingAlgorithm"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.signing_algorithm {
+            let x = x.as_str();
+            if ![
+                "RSASSA_PSS_SHA_256",
+                "RSASSA_PSS_SHA_384",
+                "RSASSA_PSS_SHA_512",
+                "RSASSA_PKCS1_V1_5_SHA_256",
+                "RSASSA_PKCS1_V1_5_SHA_384",
+                "RSASSA_PKCS1_V1_5_SHA_512",
+                "ECDSA_SHA_256",
+                "ECDSA_SHA_384",
+                "ECDSA_SHA_512",
+                "SM2DSA",
+                "ML_DSA_SHAKE_256",
+                "ED25519_SHA_512",
+                "ED25519_PH_SHA_512",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "signingAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [RSASSA_PSS_SHA_256, RSASSA_PSS_SHA_384, RSASSA_PSS_SHA_512, RSASSA_PKCS1_V1_5_SHA_256, RSASSA_PKCS1_V1_5_SHA_384, RSASSA_PKCS1_V1_5_SHA_512, ECDSA_SHA_256, ECDSA_SHA_384, ECDSA_SHA_512, SM2DSA, ML_DSA_SHAKE_256, ED25519_SHA_512, ED25519_PH_SHA_512]");
+            }
+        }
+    }
+}
+
+/// The `SignResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct SignResponse {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "Signature", default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "SigningAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signing_algorithm: Option<String>,
+}
+
+/// The `Tag` shape.
+#[derive(Clone, Default, Debug, Deserialize, Serialize)]
+pub struct Tag {
+    #[serde(rename = "TagKey", default, skip_serializing_if = "Option::is_none")]
+    pub tag_key: Option<String>,
+    #[serde(rename = "TagValue", default, skip_serializing_if = "Option::is_none")]
+    pub tag_value: Option<String>,
+}
+
+impl Validate for Tag {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.tag_key.is_none() {
+            v.violation(
+                &Validator::at(at, "tagKey"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.tag_key {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "tagKey"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "tagKey"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+        }
+        if self.tag_value.is_none() {
+            v.violation(
+                &Validator::at(at, "tagValue"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.tag_value {
+            let x = x.as_str();
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "tagValue"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+        }
+    }
+}
+
+/// The `TagResourceRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct TagResourceRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl Validate for TagResourceRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.tags.is_none() {
+            v.violation(
+                &Validator::at(at, "tags"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.tags {
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
+                );
+            }
+        }
+    }
+}
+
+/// The `UntagResourceRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct UntagResourceRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "TagKeys", default, skip_serializing_if = "Option::is_none")]
+    pub tag_keys: Option<Vec<String>>,
+}
+
+impl Validate for UntagResourceRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.tag_keys.is_none() {
+            v.violation(
+                &Validator::at(at, "tagKeys"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.tag_keys {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 128
+                    && !failed.contains(&"Member must have length less than or equal to 128")
+                {
+                    failed.push("Member must have length less than or equal to 128");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "tagKeys"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+/// The `UpdateAliasRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct UpdateAliasRequest {
+    #[serde(rename = "AliasName", default, skip_serializing_if = "Option::is_none")]
+    pub alias_name: Option<String>,
+    #[serde(
+        rename = "TargetKeyId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub target_key_id: Option<String>,
+}
+
+impl Validate for UpdateAliasRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.alias_name.is_none() {
+            v.violation(
+                &Validator::at(at, "aliasName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.alias_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "aliasName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "aliasName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_ALIAS_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "aliasName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$",
+                );
+            }
+        }
+        if self.target_key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "targetKeyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.target_key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "targetKeyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "targetKeyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+/// The `UpdateKeyDescriptionRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct UpdateKeyDescriptionRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+}
+
+impl Validate for UpdateKeyDescriptionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.description.is_none() {
+            v.violation(
+                &Validator::at(at, "description"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.description {
+            let x = x.as_str();
+            if x.chars().count() > 8192 {
+                v.violation(
+                    &Validator::at(at, "description"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 8192",
+                );
+            }
+        }
+    }
+}
+
+/// The `UpdatePrimaryRegionRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct UpdatePrimaryRegionRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "PrimaryRegion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub primary_region: Option<String>,
+}
+
+impl Validate for UpdatePrimaryRegionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.primary_region.is_none() {
+            v.violation(
+                &Validator::at(at, "primaryRegion"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.primary_region {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "primaryRegion"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 32 {
+                v.violation(
+                    &Validator::at(at, "primaryRegion"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 32",
+                );
+            }
+            if !RE_REGION_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "primaryRegion"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: ^([a-z]+-){2,3}\\d+$",
+                );
+            }
+        }
+    }
+}
+
+/// The `VerifyMacRequest` shape.
+#[derive(Clone, Default, Deserialize)]
+pub struct VerifyMacRequest {
+    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<crate::protocol::json::Blob>,
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "MacAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mac_algorithm: Option<String>,
+    #[serde(rename = "Mac", default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_tokens: Option<Vec<String>>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+impl std::fmt::Debug for VerifyMacRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyMacRequest")
+            .field(
+                "message",
+                &self.message.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .field("key_id", &self.key_id)
+            .field("mac_algorithm", &self.mac_algorithm)
+            .field("mac", &self.mac)
+            .field("grant_tokens", &self.grant_tokens)
+            .field("dry_run", &self.dry_run)
+            .finish()
+    }
+}
+
+impl Validate for VerifyMacRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.message.is_none() {
+            v.violation(
+                &Validator::at(at, "message"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.message {
+            let x = &x.0;
+            if x.len() < 1 {
+                v.sensitive_violation(
+                    &Validator::at(at, "message"),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 4096 {
+                v.sensitive_violation(
+                    &Validator::at(at, "message"),
+                    "Member must have length less than or equal to 4096",
+                );
+            }
+        }
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.mac_algorithm.is_none() {
+            v.violation(
+                &Validator::at(at, "macAlgorithm"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.mac_algorithm {
+            let x = x.as_str();
+            if ![
+                "HMAC_SHA_224",
+                "HMAC_SHA_256",
+                "HMAC_SHA_384",
+                "HMAC_SHA_512",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "macAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512]");
+            }
+        }
+        if self.mac.is_none() {
+            v.violation(&Validator::at(at, "mac"), "null", "Member must not be null");
+        }
+        if let Some(x) = &self.mac {
+            let x = &x.0;
+            if x.len() < 1 {
+                v.violation(
+                    &Validator::at(at, "mac"),
+                    Validator::BLOB_VALUE,
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 6144 {
+                v.violation(
+                    &Validator::at(at, "mac"),
+                    Validator::BLOB_VALUE,
+                    "Member must have length less than or equal to 6144",
+                );
+            }
+        }
+        if let Some(x) = &self.grant_tokens {
+            if x.len() > 10 {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 10",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 8192
+                    && !failed.contains(&"Member must have length less than or equal to 8192")
+                {
+                    failed.push("Member must have length less than or equal to 8192");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+/// The `VerifyMacResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct VerifyMacResponse {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "MacValid", default, skip_serializing_if = "Option::is_none")]
+    pub mac_valid: Option<bool>,
+    #[serde(
+        rename = "MacAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub mac_algorithm: Option<String>,
+}
+
+/// The `VerifyRequest` shape.
+#[derive(Clone, Default, Deserialize)]
+pub struct VerifyRequest {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "MessageType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub message_type: Option<String>,
+    #[serde(rename = "Signature", default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<crate::protocol::json::Blob>,
+    #[serde(
+        rename = "SigningAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signing_algorithm: Option<String>,
+    #[serde(
+        rename = "GrantTokens",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grant_tokens: Option<Vec<String>>,
+    #[serde(rename = "DryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: Option<bool>,
+}
+
+impl std::fmt::Debug for VerifyRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyRequest")
+            .field("key_id", &self.key_id)
+            .field(
+                "message",
+                &self.message.as_ref().map(|_| crate::fixtures::REDACTED),
+            )
+            .field("message_type", &self.message_type)
+            .field("signature", &self.signature)
+            .field("signing_algorithm", &self.signing_algorithm)
+            .field("grant_tokens", &self.grant_tokens)
+            .field("dry_run", &self.dry_run)
+            .finish()
+    }
+}
+
+impl Validate for VerifyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "keyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.key_id {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "keyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.message.is_none() {
+            v.violation(
+                &Validator::at(at, "message"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.message {
+            let x = &x.0;
+            if x.len() < 1 {
+                v.sensitive_violation(
+                    &Validator::at(at, "message"),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 4096 {
+                v.sensitive_violation(
+                    &Validator::at(at, "message"),
+                    "Member must have length less than or equal to 4096",
+                );
+            }
+        }
+        if let Some(x) = &self.message_type {
+            let x = x.as_str();
+            if !["RAW", "DIGEST", "EXTERNAL_MU"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "messageType"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [RAW, DIGEST, EXTERNAL_MU]",
+                );
+            }
+        }
+        if self.signature.is_none() {
+            v.violation(
+                &Validator::at(at, "signature"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.signature {
+            let x = &x.0;
+            if x.len() < 1 {
+                v.violation(
+                    &Validator::at(at, "signature"),
+                    Validator::BLOB_VALUE,
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 6144 {
+                v.violation(
+                    &Validator::at(at, "signature"),
+                    Validator::BLOB_VALUE,
+                    "Member must have length less than or equal to 6144",
+                );
+            }
+        }
+        if self.signing_algorithm.is_none() {
+            v.violation(
+                &Validator::at(at, "signingAlgorithm"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.signing_algorithm {
+            let x = x.as_str();
+            if ![
+                "RSASSA_PSS_SHA_256",
+                "RSASSA_PSS_SHA_384",
+                "RSASSA_PSS_SHA_512",
+                "RSASSA_PKCS1_V1_5_SHA_256",
+                "RSASSA_PKCS1_V1_5_SHA_384",
+                "RSASSA_PKCS1_V1_5_SHA_512",
+                "ECDSA_SHA_256",
+                "ECDSA_SHA_384",
+                "ECDSA_SHA_512",
+                "SM2DSA",
+                "ML_DSA_SHAKE_256",
+                "ED25519_SHA_512",
+                "ED25519_PH_SHA_512",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "signingAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [RSASSA_PSS_SHA_256, RSASSA_PSS_SHA_384, RSASSA_PSS_SHA_512, RSASSA_PKCS1_V1_5_SHA_256, RSASSA_PKCS1_V1_5_SHA_384, RSASSA_PKCS1_V1_5_SHA_512, ECDSA_SHA_256, ECDSA_SHA_384, ECDSA_SHA_512, SM2DSA, ML_DSA_SHAKE_256, ED25519_SHA_512, ED25519_PH_SHA_512]");
+            }
+        }
+        if let Some(x) = &self.grant_tokens {
+            if x.len() > 10 {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 10",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 8192
+                    && !failed.contains(&"Member must have length less than or equal to 8192")
+                {
+                    failed.push("Member must have length less than or equal to 8192");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "grantTokens"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+/// The `VerifyResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct VerifyResponse {
+    #[serde(rename = "KeyId", default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(
+        rename = "SignatureValid",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signature_valid: Option<bool>,
+    #[serde(
+        rename = "SigningAlgorithm",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signing_algorithm: Option<String>,
+}
+
+/// The `XksKeyConfigurationType` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct XksKeyConfigurationType {
+    #[serde(rename = "Id", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }

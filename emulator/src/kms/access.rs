@@ -191,7 +191,7 @@ pub fn authorize_with(
     state
         .iam
         .conclude(ctx, action, &key.arn, evaluation, grant)
-        .map_err(|denied| KmsError::AccessDenied(denied.message))
+        .map_err(|denied| KmsError::AccessDeniedException(denied.message))
 }
 
 /// Authorises an operation IAM alone decides (CreateKey, ListKeys, ListAliases,
@@ -219,7 +219,7 @@ pub fn authorize_iam_with(
             keys.insert("kms:CallerAccount", ctx.caller.account.as_str());
             request_keys(keys);
         })
-        .map_err(|denied| KmsError::AccessDenied(denied.message))
+        .map_err(|denied| KmsError::AccessDeniedException(denied.message))
 }
 
 /// `aws:RequestTag/KEY` for each tag of a request, and `aws:TagKeys` (multivalued).

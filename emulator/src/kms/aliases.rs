@@ -3,14 +3,16 @@
 
 use super::access::{authorize, authorize_iam, Via};
 use super::error::{validated, KmsError};
-use super::model::*;
+use super::model::{
+    AliasListEntry, CreateAliasRequest, DeleteAliasRequest, Empty, ListAliasesRequest,
+    ListAliasesResponse, UpdateAliasRequest,
+};
 use super::store::{Alias, KeyManager, KeySnapshot, KeyState};
 use super::{marker, parse_marker};
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
 use crate::time::Timestamp;
-use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// Checks an alias name: `alias/` followed by letters, digits, `/`, `_`, `-` (and `:`
@@ -18,7 +20,7 @@ use std::collections::BTreeMap;
 pub(crate) fn check_alias_name(name: &str) -> Result<(), KmsError> {
     check_alias_syntax(name)?;
     if name.starts_with(AWS_ALIAS_PREFIX) {
-        return Err(KmsError::InvalidAliasName(
+        return Err(KmsError::InvalidAliasNameException(
             "Alias names beginning with alias/aws/ are reserved for AWS managed keys.".to_owned(),
         ));
     }
@@ -30,25 +32,20 @@ pub(crate) const AWS_ALIAS_PREFIX: &str = "alias/aws/";
 
 /// Checks the form of an alias name (as [`check_alias_name`], but a name in the reserved
 /// `alias/aws/` space passes: operations on existing aliases find those and refuse them
-/// later, as AWS does).
+/// later, as AWS does): the model's `AliasNameType` (checked as DeleteAlias's only
+/// member, so that a name from a fixture file meets it too), then the `alias/` prefix.
 fn check_alias_syntax(name: &str) -> Result<(), KmsError> {
-    let mut v = Validator::new();
-    v.length("aliasName", name, 1, 256);
-    v.pattern(
-        "aliasName",
-        Some(name),
-        name.chars()
-            .all(|c| c.is_ascii_alphanumeric() || ":/_-".contains(c)),
-        "^[a-zA-Z0-9:/_-]+$",
-    );
-    validated(v.finish())?;
+    let named = DeleteAliasRequest {
+        alias_name: Some(name.to_owned()),
+    };
+    validated(named.check())?;
     let Some(rest) = name.strip_prefix("alias/") else {
-        return Err(KmsError::Validation(
+        return Err(KmsError::ValidationException(
             "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html".to_owned(),
         ));
     };
     if rest.is_empty() {
-        return Err(KmsError::InvalidAliasName(
+        return Err(KmsError::InvalidAliasNameException(
             "Alias name must have at least one character after \"alias/\".".to_owned(),
         ));
     }
@@ -65,17 +62,15 @@ pub(crate) fn alias_arn(ctx: &RequestContext, name: &str) -> String {
 pub fn create_alias(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: AliasInput,
+    input: CreateAliasRequest,
 ) -> Result<Empty, KmsError> {
-    let mut v = Validator::new();
-    let name = v.required("aliasName", &input.alias_name).cloned();
-    let target = v.required("targetKeyId", &input.target_key_id).cloned();
-    validated(v.finish())?;
-    let (name, target) = (name.unwrap_or_default(), target.unwrap_or_default());
+    validated(input.check())?;
+    let name = input.alias_name.unwrap_or_default();
+    let target = input.target_key_id.unwrap_or_default();
     check_alias_name(&name)?;
     authorize_iam(state, ctx, "kms:CreateAlias", &alias_arn(ctx, &name))?;
     if target.starts_with("alias/") || target.contains(":alias/") {
-        return Err(KmsError::Validation(
+        return Err(KmsError::ValidationException(
             "TargetKeyId must be a key id or key ARN, not an alias.".to_owned(),
         ));
     }
@@ -83,20 +78,20 @@ pub fn create_alias(
     let key = region.kms.snapshot(&target, &ctx.region, &ctx.account)?;
     authorize(state, ctx, &key, "kms:CreateAlias", None, Via::Direct)?;
     if key.manager == KeyManager::Aws {
-        return Err(KmsError::UnsupportedOperation(format!(
+        return Err(KmsError::UnsupportedOperationException(format!(
             "{} is an AWS managed key; aliases cannot be created for it.",
             key.arn
         )));
     }
     if matches!(key.state, KeyState::PendingDeletion { .. }) {
-        return Err(KmsError::InvalidState(format!(
+        return Err(KmsError::KMSInvalidStateException(format!(
             "{} is pending deletion.",
             key.arn
         )));
     }
     region.kms.write(|data| {
         if data.aliases.contains_key(&name) {
-            return Err(KmsError::AlreadyExists(format!(
+            return Err(KmsError::AlreadyExistsException(format!(
                 "An alias with the name {} already exists",
                 alias_arn(ctx, &name)
             )));
@@ -115,22 +110,15 @@ pub fn create_alias(
 }
 
 /// DeleteAlias's input.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DeleteAliasInput {
-    pub alias_name: Option<String>,
-}
-
-/// The message of an alias that does not exist.
 fn alias_not_found(ctx: &RequestContext, name: &str) -> KmsError {
-    KmsError::NotFound(format!("Alias {} is not found.", alias_arn(ctx, name)))
+    KmsError::NotFoundException(format!("Alias {} is not found.", alias_arn(ctx, name)))
 }
 
 /// Refuses to move or delete an alias of an AWS managed key. The managed key's policy
 /// refuses these actions first, so this only guards the rule itself.
 fn refuse_aws_managed(name: &str, key: &KeySnapshot) -> Result<(), KmsError> {
     if name.starts_with(AWS_ALIAS_PREFIX) || key.manager == KeyManager::Aws {
-        return Err(KmsError::UnsupportedOperation(format!(
+        return Err(KmsError::UnsupportedOperationException(format!(
             "{name} is the alias of an AWS managed key ({}); it cannot be changed or deleted.",
             key.arn
         )));
@@ -145,20 +133,15 @@ fn refuse_aws_managed(name: &str, key: &KeySnapshot) -> Result<(), KmsError> {
 pub fn update_alias(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: AliasInput,
+    input: UpdateAliasRequest,
 ) -> Result<Empty, KmsError> {
-    let mut v = Validator::new();
-    let name = v.required("aliasName", &input.alias_name).cloned();
-    if let Some(target) = v.required("targetKeyId", &input.target_key_id) {
-        v.length("targetKeyId", target, 1, 2048);
-    }
-    validated(v.finish())?;
-    let name = name.unwrap_or_default();
+    validated(input.check())?;
+    let name = input.alias_name.unwrap_or_default();
     let target = input.target_key_id.unwrap_or_default();
     check_alias_syntax(&name)?;
     authorize_iam(state, ctx, "kms:UpdateAlias", &alias_arn(ctx, &name))?;
     if target.starts_with("alias/") || target.contains(":alias/") {
-        return Err(KmsError::Validation(
+        return Err(KmsError::ValidationException(
             "TargetKeyId must be a key id or key ARN, not an alias.".to_owned(),
         ));
     }
@@ -177,12 +160,11 @@ pub fn update_alias(
     refuse_aws_managed(&name, &current)?;
     refuse_aws_managed(&name, &new)?;
     region.kms.write(|data| {
-        let new_key = data
-            .keys
-            .get(&new.id)
-            .ok_or_else(|| KmsError::NotFound(format!("Key '{}' does not exist", new.arn)))?;
+        let new_key = data.keys.get(&new.id).ok_or_else(|| {
+            KmsError::NotFoundException(format!("Key '{}' does not exist", new.arn))
+        })?;
         if matches!(new_key.state, KeyState::PendingDeletion { .. }) {
-            return Err(KmsError::InvalidState(format!(
+            return Err(KmsError::KMSInvalidStateException(format!(
                 "{} is pending deletion.",
                 new.arn
             )));
@@ -202,12 +184,10 @@ pub fn update_alias(
 pub fn delete_alias(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: DeleteAliasInput,
+    input: DeleteAliasRequest,
 ) -> Result<Empty, KmsError> {
-    let mut v = Validator::new();
-    let name = v.required("aliasName", &input.alias_name).cloned();
-    validated(v.finish())?;
-    let name = name.unwrap_or_default();
+    validated(input.check())?;
+    let name = input.alias_name.unwrap_or_default();
     check_alias_syntax(&name)?;
     authorize_iam(state, ctx, "kms:DeleteAlias", &alias_arn(ctx, &name))?;
     let region = state.region(&ctx.region);
@@ -255,13 +235,9 @@ pub const PREDEFINED_AWS_ALIASES: [&str; 14] = [
 pub fn list_aliases(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: ListInput,
-) -> Result<ListAliasesOutput, KmsError> {
-    let mut v = Validator::new();
-    v.range("limit", input.limit, 1, 1000);
-    v.opt_length("keyId", &input.key_id, 1, 2048);
-    super::shapes::check_marker(&mut v, &input.marker);
-    validated(v.finish())?;
+    input: ListAliasesRequest,
+) -> Result<ListAliasesResponse, KmsError> {
+    validated(input.check())?;
     authorize_iam(state, ctx, "kms:ListAliases", "*")?;
     let after = input.marker.as_deref().map(parse_marker).transpose()?;
     let limit = input.limit.unwrap_or(100) as usize;
@@ -301,8 +277,8 @@ pub fn list_aliases(
             })
             .take(limit + 1)
             .map(|(name, alias)| AliasListEntry {
-                alias_name: (*name).to_owned(),
-                alias_arn: alias_arn(ctx, name),
+                alias_name: Some((*name).to_owned()),
+                alias_arn: Some(alias_arn(ctx, name)),
                 target_key_id: alias.map(|a| a.target.clone()),
                 creation_date: alias.map(|a| a.creation_date),
                 last_updated_date: alias.map(|a| a.last_updated),
@@ -310,11 +286,18 @@ pub fn list_aliases(
             .collect();
         let truncated = aliases.len() > limit;
         aliases.truncate(limit);
-        let next_marker = truncated.then(|| marker(&aliases[aliases.len() - 1].alias_name));
-        Ok(ListAliasesOutput {
-            aliases,
+        let next_marker = truncated
+            .then(|| {
+                aliases
+                    .last()
+                    .and_then(|a| a.alias_name.as_deref())
+                    .map(marker)
+            })
+            .flatten();
+        Ok(ListAliasesResponse {
+            aliases: Some(aliases),
             next_marker,
-            truncated,
+            truncated: Some(truncated),
         })
     })
 }
@@ -329,19 +312,19 @@ mod tests {
         assert!(check_alias_name("alias/a/b_c-d").is_ok());
         assert!(matches!(
             check_alias_name("noprefix"),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
         assert!(matches!(
             check_alias_name("alias/"),
-            Err(KmsError::InvalidAliasName(_))
+            Err(KmsError::InvalidAliasNameException(_))
         ));
         assert!(matches!(
             check_alias_name("alias/aws/mine"),
-            Err(KmsError::InvalidAliasName(_))
+            Err(KmsError::InvalidAliasNameException(_))
         ));
         assert!(matches!(
             check_alias_name("alias/sp ace"),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
         // Existing aliases of AWS managed keys are named, and refused later.
         assert!(check_alias_syntax("alias/aws/ssm").is_ok());
@@ -349,11 +332,10 @@ mod tests {
 
     use super::super::lifecycle::testing::{aws_managed_key, key, root, state};
 
-    fn alias(name: &str, target: &str) -> AliasInput {
-        AliasInput {
-            alias_name: Some(name.to_owned()),
-            target_key_id: Some(target.to_owned()),
-        }
+    /// A CreateAlias or UpdateAlias request (the two have the same members).
+    fn alias<T: serde::de::DeserializeOwned>(name: &str, target: &str) -> T {
+        serde_json::from_value(serde_json::json!({ "AliasName": name, "TargetKeyId": target }))
+            .unwrap()
     }
 
     fn target_of(state: &EmulatorState, name: &str) -> Option<String> {
@@ -372,12 +354,12 @@ mod tests {
         assert_eq!(target_of(&state, "alias/moving"), Some(b.clone()));
         assert!(matches!(
             update_alias(&state, &ctx, alias("alias/absent", &b)),
-            Err(KmsError::NotFound(m)) if m == "Alias arn:aws:kms:us-east-1:123456789012:alias/absent is not found."
+            Err(KmsError::NotFoundException(m)) if m == "Alias arn:aws:kms:us-east-1:123456789012:alias/absent is not found."
         ));
         delete_alias(
             &state,
             &ctx,
-            DeleteAliasInput {
+            DeleteAliasRequest {
                 alias_name: Some("alias/moving".into()),
             },
         )
@@ -387,11 +369,11 @@ mod tests {
             delete_alias(
                 &state,
                 &ctx,
-                DeleteAliasInput {
+                DeleteAliasRequest {
                     alias_name: Some("alias/moving".into())
                 }
             ),
-            Err(KmsError::NotFound(_))
+            Err(KmsError::NotFoundException(_))
         ));
     }
 
@@ -404,20 +386,20 @@ mod tests {
             delete_alias(
                 &state,
                 &ctx,
-                DeleteAliasInput {
+                DeleteAliasRequest {
                     alias_name: Some("alias/aws/ssm".into())
                 }
             ),
-            Err(KmsError::AccessDenied(m)) if m.contains("kms:DeleteAlias")
+            Err(KmsError::AccessDeniedException(m)) if m.contains("kms:DeleteAlias")
         ));
         assert!(matches!(
             update_alias(&state, &ctx, alias("alias/aws/ssm", &mine)),
-            Err(KmsError::AccessDenied(_))
+            Err(KmsError::AccessDeniedException(_))
         ));
         create_alias(&state, &ctx, alias("alias/mine", &mine)).unwrap();
         assert!(matches!(
             update_alias(&state, &ctx, alias("alias/mine", &managed)),
-            Err(KmsError::AccessDenied(_))
+            Err(KmsError::AccessDeniedException(_))
         ));
         assert_eq!(target_of(&state, "alias/aws/ssm"), Some(managed));
     }
@@ -430,7 +412,7 @@ mod tests {
         super::super::lifecycle::schedule_key_deletion(
             &state,
             &ctx,
-            super::super::lifecycle::ScheduleKeyDeletionInput {
+            crate::kms::model::ScheduleKeyDeletionRequest {
                 key_id: Some(b.clone()),
                 pending_window_in_days: None,
             },
@@ -438,7 +420,7 @@ mod tests {
         .unwrap();
         assert!(matches!(
             update_alias(&state, &ctx, alias("alias/stay", &b)),
-            Err(KmsError::InvalidState(m)) if m.ends_with("is pending deletion.")
+            Err(KmsError::KMSInvalidStateException(m)) if m.ends_with("is pending deletion.")
         ));
         assert_eq!(target_of(&state, "alias/stay"), Some(a));
     }

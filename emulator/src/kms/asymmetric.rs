@@ -6,112 +6,17 @@
 
 use super::cipher::dry_run;
 use super::error::{validated, KmsError};
-use super::keys::required_key_id;
-use super::model::Blob;
+use super::model::{
+    names, Blob, GetPublicKeyRequest, GetPublicKeyResponse, SignRequest, SignResponse,
+    VerifyRequest, VerifyResponse,
+};
 use super::specs::SignKey;
 use super::store::KeySnapshot;
 use super::usage::{key_for_operation, supported_algorithm};
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256, Sha384, Sha512};
-
-/// The model's `SigningAlgorithmSpec`.
-const SIGNING_ALGORITHMS: &[&str] = &[
-    "RSASSA_PSS_SHA_256",
-    "RSASSA_PSS_SHA_384",
-    "RSASSA_PSS_SHA_512",
-    "RSASSA_PKCS1_V1_5_SHA_256",
-    "RSASSA_PKCS1_V1_5_SHA_384",
-    "RSASSA_PKCS1_V1_5_SHA_512",
-    "ECDSA_SHA_256",
-    "ECDSA_SHA_384",
-    "ECDSA_SHA_512",
-    "SM2DSA",
-    "ML_DSA_SHAKE_256",
-];
-
-/// The model's `MessageType`.
-const MESSAGE_TYPES: &[&str] = &["RAW", "DIGEST", "EXTERNAL_MU"];
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct SignInput {
-    pub key_id: Option<String>,
-    pub message: Option<Blob>,
-    pub message_type: Option<String>,
-    pub grant_tokens: Option<Vec<String>>,
-    pub signing_algorithm: Option<String>,
-    pub dry_run: Option<bool>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct SignOutput {
-    pub key_id: String,
-    pub signature: Blob,
-    pub signing_algorithm: &'static str,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct VerifyInput {
-    pub key_id: Option<String>,
-    pub message: Option<Blob>,
-    pub message_type: Option<String>,
-    pub signature: Option<Blob>,
-    pub signing_algorithm: Option<String>,
-    pub grant_tokens: Option<Vec<String>>,
-    pub dry_run: Option<bool>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct VerifyOutput {
-    pub key_id: String,
-    pub signature_valid: bool,
-    pub signing_algorithm: &'static str,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetPublicKeyInput {
-    pub key_id: Option<String>,
-    pub grant_tokens: Option<Vec<String>>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetPublicKeyOutput {
-    pub key_id: String,
-    pub public_key: Blob,
-    pub customer_master_key_spec: &'static str,
-    pub key_spec: &'static str,
-    pub key_usage: &'static str,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub signing_algorithms: &'static [&'static str],
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub encryption_algorithms: &'static [&'static str],
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    pub key_agreement_algorithms: &'static [&'static str],
-}
-
-/// Checks the members Sign and Verify share, as the model constrains them.
-fn check_common(
-    v: &mut Validator,
-    message: &Option<Blob>,
-    message_type: &Option<String>,
-    algorithm: &Option<String>,
-) {
-    if let Some(message) = v.required("message", message) {
-        v.sensitive_length("message", message.0.len(), 1, 4096);
-    }
-    v.one_of("messageType", message_type.as_deref(), MESSAGE_TYPES);
-    if v.required("signingAlgorithm", algorithm).is_some() {
-        v.one_of("signingAlgorithm", algorithm.as_deref(), SIGNING_ALGORITHMS);
-    }
-}
 
 /// The signing key a request names, authorised for `kms:{operation}` with the request's
 /// `kms:SigningAlgorithm` and `kms:MessageType`, usable, and of the algorithm asked.
@@ -152,11 +57,11 @@ fn prehash(message: &[u8], message_type: &str, algorithm: &str) -> Result<Vec<u8
         "DIGEST" if message.len() == len => Ok(message.to_vec()),
         // AWS refuses a digest of the wrong length with ValidationException; its
         // wording is not known here.
-        "DIGEST" => Err(KmsError::Validation(format!(
+        "DIGEST" => Err(KmsError::ValidationException(format!(
             "Digest is invalid length for algorithm {algorithm}: {} bytes, {len} expected.",
             message.len()
         ))),
-        _ => Err(KmsError::InvalidKeyUsage(
+        _ => Err(KmsError::InvalidKeyUsageException(
             "The EXTERNAL_MU message type is supported only for ML-DSA keys.".to_owned(),
         )),
     }
@@ -170,12 +75,12 @@ fn check_ml_dsa_message(message: &[u8], message_type: &str) -> Result<(), KmsErr
     match message_type {
         "RAW" => Ok(()),
         "EXTERNAL_MU" if message.len() == super::mldsa::MU_LEN => Ok(()),
-        "EXTERNAL_MU" => Err(KmsError::Validation(format!(
+        "EXTERNAL_MU" => Err(KmsError::ValidationException(format!(
             "An EXTERNAL_MU message must be {} bytes long, not {}.",
             super::mldsa::MU_LEN,
             message.len()
         ))),
-        _ => Err(KmsError::InvalidKeyUsage(
+        _ => Err(KmsError::InvalidKeyUsageException(
             "The DIGEST message type is not supported for ML-DSA keys; use RAW or EXTERNAL_MU."
                 .to_owned(),
         )),
@@ -185,25 +90,17 @@ fn check_ml_dsa_message(message: &[u8], message_type: &str) -> Result<(), KmsErr
 fn private_key(key: &KeySnapshot) -> Result<&SignKey, KmsError> {
     key.sign_key
         .as_ref()
-        .ok_or_else(|| KmsError::Internal("signing key has no private key".to_owned()))
+        .ok_or_else(|| KmsError::KMSInternalException("signing key has no private key".to_owned()))
 }
 
 /// Sign.
 pub fn sign(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: SignInput,
-) -> Result<SignOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    check_common(
-        &mut v,
-        &input.message,
-        &input.message_type,
-        &input.signing_algorithm,
-    );
-    super::grants::check_grant_tokens(&mut v, &input.grant_tokens);
-    validated(v.finish())?;
+    input: SignRequest,
+) -> Result<SignResponse, KmsError> {
+    validated(input.check())?;
+    let key_id = input.key_id.clone().unwrap_or_default();
     let message_type = input.message_type.as_deref().unwrap_or("RAW");
     let algorithm = input.signing_algorithm.as_deref().unwrap_or_default();
     let (key, algorithm) = signing_key(state, ctx, &key_id, "Sign", algorithm, message_type)?;
@@ -218,10 +115,10 @@ pub fn sign(
         dry_run(input.dry_run)?;
         private.sign_digest(algorithm, &digest)?
     };
-    Ok(SignOutput {
-        key_id: key.arn,
-        signature: Blob(signature),
-        signing_algorithm: algorithm,
+    Ok(SignResponse {
+        key_id: Some(key.arn),
+        signature: Some(Blob(signature)),
+        signing_algorithm: Some(algorithm.to_owned()),
     })
 }
 
@@ -230,23 +127,10 @@ pub fn sign(
 pub fn verify(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: VerifyInput,
-) -> Result<VerifyOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    check_common(
-        &mut v,
-        &input.message,
-        &input.message_type,
-        &input.signing_algorithm,
-    );
-    super::grants::check_grant_tokens(&mut v, &input.grant_tokens);
-    if let Some(signature) = v.required("signature", &input.signature) {
-        if signature.0.is_empty() || signature.0.len() > 6144 {
-            v.sensitive_length("signature", signature.0.len(), 1, 6144);
-        }
-    }
-    validated(v.finish())?;
+    input: VerifyRequest,
+) -> Result<VerifyResponse, KmsError> {
+    validated(input.check())?;
+    let key_id = input.key_id.clone().unwrap_or_default();
     let message_type = input.message_type.as_deref().unwrap_or("RAW");
     let algorithm = input.signing_algorithm.as_deref().unwrap_or_default();
     let (key, algorithm) = signing_key(state, ctx, &key_id, "Verify", algorithm, message_type)?;
@@ -265,14 +149,14 @@ pub fn verify(
     if !valid {
         // The API reference names the exception but not its message; this one is the
         // emulator's own.
-        return Err(KmsError::InvalidSignature(
+        return Err(KmsError::KMSInvalidSignatureException(
             "The signature does not verify with the message and key.".to_owned(),
         ));
     }
-    Ok(VerifyOutput {
-        key_id: key.arn,
-        signature_valid: true,
-        signing_algorithm: algorithm,
+    Ok(VerifyResponse {
+        key_id: Some(key.arn),
+        signature_valid: Some(true),
+        signing_algorithm: Some(algorithm.to_owned()),
     })
 }
 
@@ -281,73 +165,61 @@ pub fn verify(
 pub fn get_public_key(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: GetPublicKeyInput,
-) -> Result<GetPublicKeyOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    super::grants::check_grant_tokens(&mut v, &input.grant_tokens);
-    validated(v.finish())?;
+    input: GetPublicKeyRequest,
+) -> Result<GetPublicKeyResponse, KmsError> {
+    validated(input.check())?;
+    let key_id = input.key_id.unwrap_or_default();
     let key = key_for_operation(state, ctx, &key_id, "GetPublicKey", &|_| {})?;
     if !key.spec.is_asymmetric() {
         // AWS: a symmetric or HMAC key has no public key (UnsupportedOperationException,
         // API reference GetPublicKey); the wording is the emulator's own.
-        return Err(KmsError::UnsupportedOperation(format!(
+        return Err(KmsError::UnsupportedOperationException(format!(
             "{} is a {} key, which has no public key.",
             key.arn,
             key.spec.name()
         )));
     }
     let der = private_key(&key)?.public_key_der()?;
-    Ok(GetPublicKeyOutput {
-        key_id: key.arn.clone(),
-        public_key: Blob(der),
-        customer_master_key_spec: key.spec.name(),
-        key_spec: key.spec.name(),
-        key_usage: key.usage.name(),
-        signing_algorithms: key.usage.signing_algorithms(key.spec),
-        encryption_algorithms: key.usage.encryption_algorithms(key.spec),
-        key_agreement_algorithms: key.usage.key_agreement_algorithms(),
+    Ok(GetPublicKeyResponse {
+        key_id: Some(key.arn.clone()),
+        public_key: Some(Blob(der)),
+        customer_master_key_spec: Some(key.spec.name().to_owned()),
+        key_spec: Some(key.spec.name().to_owned()),
+        key_usage: Some(key.usage.name().to_owned()),
+        signing_algorithms: names(key.usage.signing_algorithms(key.spec)),
+        encryption_algorithms: names(key.usage.encryption_algorithms(key.spec)),
+        key_agreement_algorithms: names(key.usage.key_agreement_algorithms()),
+        ..Default::default()
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::lifecycle::testing::*;
-    use super::super::model::CreateKeyInput;
+    use super::super::model::CreateKeyRequest;
     use super::*;
     use p256::ecdsa::signature::hazmat::PrehashVerifier;
     use p256::ecdsa::DerSignature;
 
     fn ecc_key(state: &EmulatorState, ctx: &RequestContext) -> String {
-        super::super::keys::create_key(
+        crate::kms::lifecycle::testing::create(
             state,
             ctx,
-            CreateKeyInput {
-                policy: None,
-                description: None,
+            CreateKeyRequest {
                 key_usage: Some("SIGN_VERIFY".into()),
-                customer_master_key_spec: None,
                 key_spec: Some("ECC_NIST_P256".into()),
-                origin: None,
-                custom_key_store_id: None,
-                bypass_policy_lockout_safety_check: None,
-                tags: None,
-                multi_region: None,
+                ..Default::default()
             },
         )
-        .unwrap()
-        .key_metadata
-        .key_id
     }
 
-    fn sign_input(key: &str, message: &[u8], message_type: &str, algorithm: &str) -> SignInput {
-        SignInput {
+    fn sign_input(key: &str, message: &[u8], message_type: &str, algorithm: &str) -> SignRequest {
+        SignRequest {
             key_id: Some(key.to_owned()),
             message: Some(Blob(message.to_vec())),
             message_type: Some(message_type.to_owned()),
-            grant_tokens: None,
             signing_algorithm: Some(algorithm.to_owned()),
-            dry_run: None,
+            ..Default::default()
         }
     }
 
@@ -356,15 +228,14 @@ mod tests {
         message: &[u8],
         message_type: &str,
         signature: Vec<u8>,
-    ) -> VerifyInput {
-        VerifyInput {
+    ) -> VerifyRequest {
+        VerifyRequest {
             key_id: Some(key.to_owned()),
             message: Some(Blob(message.to_vec())),
             message_type: Some(message_type.to_owned()),
             signature: Some(Blob(signature)),
             signing_algorithm: Some("ECDSA_SHA_256".to_owned()),
-            grant_tokens: None,
-            dry_run: None,
+            ..Default::default()
         }
     }
 
@@ -386,35 +257,37 @@ mod tests {
         )
         .unwrap();
         // Both sign the same digest, so each verifies as RAW over the message.
-        for signature in [raw.signature.0.clone(), pre.signature.0] {
-            assert!(
+        let raw_signature = raw.signature.unwrap().0;
+        for signature in [raw_signature.clone(), pre.signature.unwrap().0] {
+            assert_eq!(
                 verify(
                     &state,
                     &ctx,
                     verify_input(&key, b"token", "RAW", signature.clone())
                 )
                 .unwrap()
-                .signature_valid
+                .signature_valid,
+                Some(true)
             );
             assert!(matches!(
                 verify(&state, &ctx, verify_input(&key, b"tokem", "RAW", signature)),
-                Err(KmsError::InvalidSignature(_))
+                Err(KmsError::KMSInvalidSignatureException(_))
             ));
         }
         // The public key from GetPublicKey verifies the signature on its own.
         let public = get_public_key(
             &state,
             &ctx,
-            GetPublicKeyInput {
+            GetPublicKeyRequest {
                 key_id: Some(key.clone()),
-                grant_tokens: None,
+                ..Default::default()
             },
         )
         .unwrap();
         use p256::pkcs8::DecodePublicKey;
         let verifying =
-            p256::ecdsa::VerifyingKey::from_public_key_der(&public.public_key.0).unwrap();
-        let signature = DerSignature::from_bytes(&raw.signature.0).unwrap();
+            p256::ecdsa::VerifyingKey::from_public_key_der(&public.public_key.unwrap().0).unwrap();
+        let signature = DerSignature::from_bytes(&raw_signature).unwrap();
         assert!(verifying.verify_prehash(&digest, &signature).is_ok());
         // A digest of the wrong length, and another algorithm, are refused.
         assert!(matches!(
@@ -423,11 +296,11 @@ mod tests {
                 &ctx,
                 sign_input(&key, b"short", "DIGEST", "ECDSA_SHA_256")
             ),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
         assert!(matches!(
             sign(&state, &ctx, sign_input(&key, b"m", "RAW", "ECDSA_SHA_512")),
-            Err(KmsError::InvalidKeyUsage(_))
+            Err(KmsError::InvalidKeyUsageException(_))
         ));
         let symmetric = key_of_default(&state, &ctx);
         assert!(matches!(
@@ -436,7 +309,7 @@ mod tests {
                 &ctx,
                 sign_input(&symmetric, b"m", "RAW", "ECDSA_SHA_256")
             ),
-            Err(KmsError::InvalidKeyUsage(_))
+            Err(KmsError::InvalidKeyUsageException(_))
         ));
     }
 

@@ -4,19 +4,20 @@
 use super::access::{authorize, Via};
 use super::crypto::{self, BlobHeader};
 use super::error::{validated, KmsError};
-use super::keys::required_key_id;
-use super::model::*;
+use super::model::{
+    Blob, DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, EncryptionContext,
+};
 use super::oaep;
 use super::store::KeySnapshot;
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
 
 /// Checks the `EncryptionAlgorithm` member of a symmetric operation.
 pub(crate) fn check_algorithm(algorithm: &Option<String>) -> Result<(), KmsError> {
     match algorithm.as_deref() {
         None | Some("SYMMETRIC_DEFAULT") => Ok(()),
-        Some(other) => Err(KmsError::InvalidKeyUsage(format!(
+        Some(other) => Err(KmsError::InvalidKeyUsageException(format!(
             "The encryption algorithm {other} is not valid for a SYMMETRIC_DEFAULT key."
         ))),
     }
@@ -25,7 +26,7 @@ pub(crate) fn check_algorithm(algorithm: &Option<String>) -> Result<(), KmsError
 /// Answers a DryRun request that passed every check.
 pub(crate) fn dry_run(dry_run: Option<bool>) -> Result<(), KmsError> {
     if dry_run == Some(true) {
-        return Err(KmsError::DryRunOperation(
+        return Err(KmsError::DryRunOperationException(
             "The request would have succeeded, but the DryRun option is set.".to_owned(),
         ));
     }
@@ -46,7 +47,7 @@ pub(crate) fn refuse_unless_encryption_key(
     if oaep::is_rsa_encryption_key(key) {
         // The same answer as an RSA key asked for SYMMETRIC_DEFAULT (see
         // `oaep::rsa_algorithm`), the algorithm these operations use.
-        return Err(KmsError::InvalidKeyUsage(format!(
+        return Err(KmsError::InvalidKeyUsageException(format!(
             "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec {}.",
             key.spec.name()
         )));
@@ -68,14 +69,23 @@ pub(crate) fn seal(
     authorize(state, ctx, key, action, Some(context), via)?;
     key.check_usable()?;
     refuse_unless_encryption_key(key, action)?;
-    let version = key.materials.len();
+    seal_checked(key, plaintext, context)
+}
+
+/// AES-GCM under the key's current material, for a caller already authorised and a key
+/// already found usable.
+pub(crate) fn seal_checked(
+    key: &KeySnapshot,
+    plaintext: &[u8],
+    context: &EncryptionContext,
+) -> Result<Vec<u8>, KmsError> {
     let material = key
         .materials
         .last()
-        .ok_or_else(|| KmsError::Internal("key has no material".to_owned()))?;
+        .ok_or_else(|| KmsError::KMSInternalException("key has no material".to_owned()))?;
     let header = BlobHeader {
         key_id: key.id.clone(),
-        material_version: version as u32,
+        material_version: key.materials.len() as u32,
     };
     Ok(crypto::encrypt(material, &header, plaintext, context))
 }
@@ -94,7 +104,7 @@ pub(crate) fn key_of_blob(
     blob: &[u8],
     key_id: Option<&str>,
 ) -> Result<(KeySnapshot, BlobInfo), KmsError> {
-    let invalid = || KmsError::InvalidCiphertext(String::new());
+    let invalid = || KmsError::InvalidCiphertextException(String::new());
     let (header, offset) = crypto::read_header(blob).ok_or_else(invalid)?;
     let region = state.region(&ctx.region);
     let mut key = region
@@ -104,7 +114,7 @@ pub(crate) fn key_of_blob(
     if let Some(requested) = key_id {
         let requested = region.kms.snapshot(requested, &ctx.region, &ctx.account)?;
         if requested.id != key.id {
-            return Err(KmsError::IncorrectKey(
+            return Err(KmsError::IncorrectKeyException(
                 "The key ID in the request does not identify a CMK that can perform this operation."
                     .to_owned(),
             ));
@@ -138,24 +148,19 @@ pub(crate) fn open(
     let material = (info.material_version as usize)
         .checked_sub(1)
         .and_then(|i| key.materials.get(i))
-        .ok_or_else(|| KmsError::InvalidCiphertext(String::new()))?;
+        .ok_or_else(|| KmsError::InvalidCiphertextException(String::new()))?;
     crypto::decrypt(material, blob, info.offset, context)
-        .ok_or_else(|| KmsError::InvalidCiphertext(String::new()))
+        .ok_or_else(|| KmsError::InvalidCiphertextException(String::new()))
 }
 
 /// Encrypt.
 pub fn encrypt(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: EncryptInput,
-) -> Result<EncryptOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    if let Some(plaintext) = v.required("plaintext", &input.plaintext) {
-        // `PlaintextType` is sensitive in the model: AWS leaves its value out.
-        v.sensitive_length("plaintext", plaintext.0.len(), 1, 4096);
-    }
-    validated(v.finish())?;
+    input: EncryptRequest,
+) -> Result<EncryptResponse, KmsError> {
+    validated(input.check())?;
+    let key_id = input.key_id.clone().unwrap_or_default();
     let key = state
         .region(&ctx.region)
         .kms
@@ -167,10 +172,10 @@ pub fn encrypt(
         // The size limit is checked before a dry run ends.
         let sealed = oaep::rsa_encrypt(&key, algorithm, &plaintext.0)?;
         dry_run(input.dry_run)?;
-        return Ok(EncryptOutput {
-            ciphertext_blob: Blob(sealed),
-            key_id: key.arn,
-            encryption_algorithm: algorithm,
+        return Ok(EncryptResponse {
+            ciphertext_blob: Some(Blob(sealed)),
+            key_id: Some(key.arn),
+            encryption_algorithm: Some(algorithm.to_owned()),
         });
     }
     if key.spec == super::specs::KeySpec::SymmetricDefault {
@@ -193,10 +198,10 @@ pub fn encrypt(
         &context,
         Via::Direct,
     )?;
-    Ok(EncryptOutput {
-        ciphertext_blob: Blob(blob),
-        key_id: key.arn,
-        encryption_algorithm: "SYMMETRIC_DEFAULT",
+    Ok(EncryptResponse {
+        ciphertext_blob: Some(Blob(blob)),
+        key_id: Some(key.arn),
+        encryption_algorithm: Some("SYMMETRIC_DEFAULT".to_owned()),
     })
 }
 
@@ -204,20 +209,9 @@ pub fn encrypt(
 pub fn decrypt(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: DecryptInput,
-) -> Result<DecryptOutput, KmsError> {
-    let mut v = Validator::new();
-    if let Some(blob) = v.required("ciphertextBlob", &input.ciphertext_blob) {
-        if blob.0.is_empty() || blob.0.len() > 6144 {
-            v.violation(
-                "ciphertextBlob",
-                "'java.nio.HeapByteBuffer'",
-                "Member must have length less than or equal to 6144",
-            );
-        }
-    }
-    v.opt_length("keyId", &input.key_id, 1, 2048);
-    validated(v.finish())?;
+    input: DecryptRequest,
+) -> Result<DecryptResponse, KmsError> {
+    validated(input.check())?;
     let blob = input.ciphertext_blob.unwrap_or_default();
     // An RSA ciphertext is bare OAEP and does not name its key: the request's KeyId
     // decides (API reference, Decrypt: KeyId is required for asymmetric keys).
@@ -231,11 +225,11 @@ pub fn decrypt(
             let algorithm = oaep::check_rsa_request(state, ctx, &key, "kms:Decrypt", asked)?;
             dry_run(input.dry_run)?;
             let plaintext = oaep::rsa_decrypt(&key, algorithm, &blob.0)?;
-            return Ok(DecryptOutput {
-                key_id: key.arn,
-                plaintext: Blob(plaintext),
-                encryption_algorithm: algorithm,
-                key_material_id: None,
+            return Ok(DecryptResponse {
+                key_id: Some(key.arn),
+                plaintext: Some(Blob(plaintext)),
+                encryption_algorithm: Some(algorithm.to_owned()),
+                ..Default::default()
             });
         }
     }
@@ -259,11 +253,13 @@ pub fn decrypt(
         Via::Direct,
     )?;
     let material_id = super::store::material_id(&key.id, info.material_version as usize);
-    Ok(DecryptOutput {
-        key_id: key.arn,
-        plaintext: Blob(plaintext),
-        encryption_algorithm: "SYMMETRIC_DEFAULT",
+    // `KeyMaterialId` only for symmetric keys (API reference, Decrypt).
+    Ok(DecryptResponse {
+        key_id: Some(key.arn),
+        plaintext: Some(Blob(plaintext)),
+        encryption_algorithm: Some("SYMMETRIC_DEFAULT".to_owned()),
         key_material_id: Some(material_id),
+        ..Default::default()
     })
 }
 

@@ -6,102 +6,22 @@ use super::access::{authorize, authorize_iam, Via};
 use super::cipher::{check_algorithm, dry_run, key_of_blob, open, seal};
 use super::crypto::random_bytes;
 use super::error::{validated, KmsError};
-use super::grants::check_grant_tokens;
-use super::keys::required_key_id;
-use super::model::{Blob, EncryptionContext};
+use super::model::{
+    Blob, EncryptionContext, GenerateDataKeyRequest, GenerateDataKeyResponse,
+    GenerateDataKeyWithoutPlaintextRequest, GenerateDataKeyWithoutPlaintextResponse,
+    GenerateRandomRequest, GenerateRandomResponse, ReEncryptRequest, ReEncryptResponse,
+    RecipientInfo,
+};
 use super::oaep::{check_rsa_request, is_rsa_encryption_key, rsa_decrypt, rsa_encrypt};
 use super::store::{material_id, KeySnapshot};
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
-use serde::{Deserialize, Serialize};
-
-/// The encryption algorithms of the model (`EncryptionAlgorithmSpec`).
-const ENCRYPTION_ALGORITHMS: &[&str] = &[
-    "SYMMETRIC_DEFAULT",
-    "RSAES_OAEP_SHA_1",
-    "RSAES_OAEP_SHA_256",
-    "SM2PKE",
-];
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GenerateDataKeyInput {
-    pub key_id: Option<String>,
-    pub encryption_context: Option<EncryptionContext>,
-    pub number_of_bytes: Option<i64>,
-    pub key_spec: Option<String>,
-    pub grant_tokens: Option<Vec<String>>,
-    /// A Nitro enclave attestation (not supported: refused when present).
-    pub recipient: Option<serde_json::Value>,
-    pub dry_run: Option<bool>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GenerateDataKeyOutput {
-    pub ciphertext_blob: Blob,
-    pub plaintext: Blob,
-    pub key_id: String,
-    pub key_material_id: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GenerateDataKeyWithoutPlaintextOutput {
-    pub ciphertext_blob: Blob,
-    pub key_id: String,
-    pub key_material_id: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GenerateRandomInput {
-    pub number_of_bytes: Option<i64>,
-    pub custom_key_store_id: Option<String>,
-    pub recipient: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GenerateRandomOutput {
-    pub plaintext: Blob,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ReEncryptInput {
-    pub ciphertext_blob: Option<Blob>,
-    pub source_encryption_context: Option<EncryptionContext>,
-    pub source_key_id: Option<String>,
-    pub destination_key_id: Option<String>,
-    pub destination_encryption_context: Option<EncryptionContext>,
-    pub source_encryption_algorithm: Option<String>,
-    pub destination_encryption_algorithm: Option<String>,
-    pub grant_tokens: Option<Vec<String>>,
-    pub dry_run: Option<bool>,
-    pub dry_run_modifiers: Option<Vec<String>>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ReEncryptOutput {
-    pub ciphertext_blob: Blob,
-    pub source_key_id: String,
-    pub key_id: String,
-    pub source_encryption_algorithm: &'static str,
-    pub destination_encryption_algorithm: &'static str,
-    /// Only for symmetric keys, as Decrypt's `KeyMaterialId`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source_key_material_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub destination_key_material_id: Option<String>,
-}
 
 /// Refuses a Nitro enclave `Recipient`, which the emulator cannot attest.
-pub(crate) fn refuse_recipient(recipient: &Option<serde_json::Value>) -> Result<(), KmsError> {
+pub(crate) fn refuse_recipient(recipient: &Option<RecipientInfo>) -> Result<(), KmsError> {
     if recipient.is_some() {
-        return Err(KmsError::UnsupportedOperation(
+        return Err(KmsError::UnsupportedOperationException(
             "The Recipient parameter (Nitro enclave attestation) is not supported by this emulator.".to_owned(),
         ));
     }
@@ -109,20 +29,16 @@ pub(crate) fn refuse_recipient(recipient: &Option<serde_json::Value>) -> Result<
 }
 
 /// The length in bytes of a data key: exactly one of `KeySpec` (AES_256, AES_128) and
-/// `NumberOfBytes` (1–1024).
+/// `NumberOfBytes` (1–1024; both already held to the model).
 pub(crate) fn data_key_length(
     key_spec: Option<&str>,
-    number_of_bytes: Option<i64>,
+    number_of_bytes: Option<i32>,
 ) -> Result<usize, KmsError> {
-    let mut v = Validator::new();
-    v.range("numberOfBytes", number_of_bytes, 1, 1024);
-    v.one_of("keySpec", key_spec, &["AES_256", "AES_128"]);
-    validated(v.finish())?;
     match (key_spec, number_of_bytes) {
         (Some("AES_256"), None) => Ok(32),
         (Some(_), None) => Ok(16),
         (None, Some(n)) => Ok(n as usize),
-        _ => Err(KmsError::Validation(
+        _ => Err(KmsError::ValidationException(
             "Please specify either number of bytes or key spec.".to_owned(),
         )),
     }
@@ -133,32 +49,49 @@ fn current_material(key: &KeySnapshot) -> String {
     material_id(&key.id, key.materials.len())
 }
 
+/// What both GenerateDataKey operations ask for, once the request has met the model.
+struct DataKeyAsk {
+    key_id: Option<String>,
+    context: Option<EncryptionContext>,
+    length: usize,
+    dry_run: Option<bool>,
+}
+
+/// Checks either GenerateDataKey request (two generated types, the same members) against
+/// the model and the length rule, and takes its [`DataKeyAsk`].
+macro_rules! data_key_ask {
+    ($input:expr) => {{
+        validated($input.check())?;
+        DataKeyAsk {
+            length: data_key_length($input.key_spec.as_deref(), $input.number_of_bytes)?,
+            key_id: $input.key_id,
+            context: $input.encryption_context,
+            dry_run: $input.dry_run,
+        }
+    }};
+}
+
 /// The shared part of both GenerateDataKey operations: a random data key encrypted under
 /// the key as `action`. Returns the key, the plaintext and the ciphertext.
 fn generate(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: GenerateDataKeyInput,
+    ask: DataKeyAsk,
     action: &str,
 ) -> Result<(KeySnapshot, Vec<u8>, Vec<u8>), KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    check_grant_tokens(&mut v, &input.grant_tokens);
-    validated(v.finish())?;
-    let length = data_key_length(input.key_spec.as_deref(), input.number_of_bytes)?;
-    refuse_recipient(&input.recipient)?;
-    let key = state
-        .region(&ctx.region)
-        .kms
-        .snapshot(&key_id, &ctx.region, &ctx.account)?;
-    let context = input.encryption_context.unwrap_or_default();
-    if input.dry_run == Some(true) {
+    let key = state.region(&ctx.region).kms.snapshot(
+        ask.key_id.as_deref().unwrap_or_default(),
+        &ctx.region,
+        &ctx.account,
+    )?;
+    let context = ask.context.unwrap_or_default();
+    if ask.dry_run == Some(true) {
         authorize(state, ctx, &key, action, Some(&context), Via::Direct)?;
         key.check_usable()?;
         super::cipher::refuse_unless_encryption_key(&key, action)?;
-        dry_run(input.dry_run)?;
+        dry_run(ask.dry_run)?;
     }
-    let plaintext = random_bytes(length);
+    let plaintext = random_bytes(ask.length);
     let blob = seal(state, ctx, &key, action, &plaintext, &context, Via::Direct)?;
     Ok((key, plaintext, blob))
 }
@@ -167,14 +100,17 @@ fn generate(
 pub fn generate_data_key(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: GenerateDataKeyInput,
-) -> Result<GenerateDataKeyOutput, KmsError> {
-    let (key, plaintext, blob) = generate(state, ctx, input, "kms:GenerateDataKey")?;
-    Ok(GenerateDataKeyOutput {
-        ciphertext_blob: Blob(blob),
-        plaintext: Blob(plaintext),
-        key_material_id: current_material(&key),
-        key_id: key.arn,
+    input: GenerateDataKeyRequest,
+) -> Result<GenerateDataKeyResponse, KmsError> {
+    let ask = data_key_ask!(input);
+    refuse_recipient(&input.recipient)?;
+    let (key, plaintext, blob) = generate(state, ctx, ask, "kms:GenerateDataKey")?;
+    Ok(GenerateDataKeyResponse {
+        ciphertext_blob: Some(Blob(blob)),
+        plaintext: Some(Blob(plaintext)),
+        key_material_id: Some(current_material(&key)),
+        key_id: Some(key.arn),
+        ..Default::default()
     })
 }
 
@@ -182,14 +118,14 @@ pub fn generate_data_key(
 pub fn generate_data_key_without_plaintext(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: GenerateDataKeyInput,
-) -> Result<GenerateDataKeyWithoutPlaintextOutput, KmsError> {
-    let (key, _plaintext, blob) =
-        generate(state, ctx, input, "kms:GenerateDataKeyWithoutPlaintext")?;
-    Ok(GenerateDataKeyWithoutPlaintextOutput {
-        ciphertext_blob: Blob(blob),
-        key_material_id: current_material(&key),
-        key_id: key.arn,
+    input: GenerateDataKeyWithoutPlaintextRequest,
+) -> Result<GenerateDataKeyWithoutPlaintextResponse, KmsError> {
+    let ask = data_key_ask!(input);
+    let (key, _plaintext, blob) = generate(state, ctx, ask, "kms:GenerateDataKeyWithoutPlaintext")?;
+    Ok(GenerateDataKeyWithoutPlaintextResponse {
+        ciphertext_blob: Some(Blob(blob)),
+        key_material_id: Some(current_material(&key)),
+        key_id: Some(key.arn),
     })
 }
 
@@ -197,23 +133,24 @@ pub fn generate_data_key_without_plaintext(
 pub fn generate_random(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: GenerateRandomInput,
-) -> Result<GenerateRandomOutput, KmsError> {
-    let mut v = Validator::new();
-    v.required("numberOfBytes", &input.number_of_bytes);
-    v.range("numberOfBytes", input.number_of_bytes, 1, 1024);
-    v.opt_length("customKeyStoreId", &input.custom_key_store_id, 1, 64);
-    validated(v.finish())?;
+    input: GenerateRandomRequest,
+) -> Result<GenerateRandomResponse, KmsError> {
+    validated(input.check())?;
+    // The model leaves NumberOfBytes optional, but there is no default length to give
+    // (AWS's answer to a request without it is not known here): answered as a required
+    // member is.
+    super::error::required("numberOfBytes", &input.number_of_bytes)?;
     authorize_iam(state, ctx, "kms:GenerateRandom", "*")?;
     refuse_recipient(&input.recipient)?;
     if let Some(store) = &input.custom_key_store_id {
-        return Err(KmsError::CustomKeyStoreNotFound(format!(
+        return Err(KmsError::CustomKeyStoreNotFoundException(format!(
             "Custom key store {store} does not exist: this emulator has no custom key stores."
         )));
     }
     let length = input.number_of_bytes.unwrap_or(0) as usize;
-    Ok(GenerateRandomOutput {
-        plaintext: Blob(random_bytes(length)),
+    Ok(GenerateRandomResponse {
+        plaintext: Some(Blob(random_bytes(length))),
+        ..Default::default()
     })
 }
 
@@ -223,54 +160,24 @@ pub fn generate_random(
 pub fn re_encrypt(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: ReEncryptInput,
-) -> Result<ReEncryptOutput, KmsError> {
+    input: ReEncryptRequest,
+) -> Result<ReEncryptResponse, KmsError> {
     let ignore_ciphertext = input.dry_run == Some(true)
         && input
             .dry_run_modifiers
             .as_ref()
             .is_some_and(|m| m.iter().any(|m| m == "IGNORE_CIPHERTEXT"));
-    let mut v = Validator::new();
-    if let Some(blob) = &input.ciphertext_blob {
-        if blob.0.is_empty() || blob.0.len() > 6144 {
-            v.violation(
-                "ciphertextBlob",
-                "'java.nio.HeapByteBuffer'",
-                if blob.0.is_empty() {
-                    "Member must have length greater than or equal to 1"
-                } else {
-                    "Member must have length less than or equal to 6144"
-                },
-            );
-        }
-    } else if !ignore_ciphertext {
-        v.required("ciphertextBlob", &input.ciphertext_blob);
+    if ignore_ciphertext && input.ciphertext_blob.is_none() {
+        // A dry run that ignores the ciphertext needs none (API reference, ReEncrypt
+        // DryRunModifiers): every other member is held to the model.
+        let stand_in = ReEncryptRequest {
+            ciphertext_blob: Some(Blob(vec![0])),
+            ..input.clone()
+        };
+        validated(stand_in.check())?;
+    } else {
+        validated(input.check())?;
     }
-    v.opt_length("sourceKeyId", &input.source_key_id, 1, 2048);
-    if let Some(destination) = v.required("destinationKeyId", &input.destination_key_id) {
-        v.length("destinationKeyId", destination, 1, 2048);
-    }
-    v.one_of(
-        "sourceEncryptionAlgorithm",
-        input.source_encryption_algorithm.as_deref(),
-        ENCRYPTION_ALGORITHMS,
-    );
-    v.one_of(
-        "destinationEncryptionAlgorithm",
-        input.destination_encryption_algorithm.as_deref(),
-        ENCRYPTION_ALGORITHMS,
-    );
-    if let Some(modifiers) = &input.dry_run_modifiers {
-        for (i, m) in modifiers.iter().enumerate() {
-            v.one_of(
-                &format!("dryRunModifiers.{}.member", i + 1),
-                Some(m),
-                &["IGNORE_CIPHERTEXT"],
-            );
-        }
-    }
-    check_grant_tokens(&mut v, &input.grant_tokens);
-    validated(v.finish())?;
     let region = state.region(&ctx.region);
     let destination_id = input.destination_key_id.clone().unwrap_or_default();
     let source_context = input.source_encryption_context.unwrap_or_default();
@@ -334,7 +241,7 @@ pub fn re_encrypt(
     }
     if ignore_ciphertext {
         let Some(source_id) = &input.source_key_id else {
-            return Err(KmsError::Validation(
+            return Err(KmsError::ValidationException(
                 "SourceKeyId is required when DryRunModifiers is IGNORE_CIPHERTEXT.".to_owned(),
             ));
         };
@@ -398,14 +305,15 @@ pub fn re_encrypt(
                 Some(current_material(&destination)),
             )
         };
-    Ok(ReEncryptOutput {
-        ciphertext_blob: Blob(sealed),
+    // The material ids only for symmetric keys, as Decrypt's `KeyMaterialId`.
+    Ok(ReEncryptResponse {
+        ciphertext_blob: Some(Blob(sealed)),
         source_key_material_id: source_material,
         destination_key_material_id: destination_material,
-        source_key_id: source.arn,
-        key_id: destination.arn,
-        source_encryption_algorithm: source_algorithm,
-        destination_encryption_algorithm: destination_algorithm,
+        source_key_id: Some(source.arn),
+        key_id: Some(destination.arn),
+        source_encryption_algorithm: Some(source_algorithm.to_owned()),
+        destination_encryption_algorithm: Some(destination_algorithm.to_owned()),
     })
 }
 
@@ -413,18 +321,21 @@ pub fn re_encrypt(
 mod tests {
     use super::super::lifecycle::testing::*;
     use super::*;
-    use crate::kms::model::{DecryptInput, EncryptInput};
+    use crate::kms::model::{DecryptRequest, EncryptRequest};
 
-    fn data_key_input(key: &str, spec: Option<&str>, bytes: Option<i64>) -> GenerateDataKeyInput {
-        GenerateDataKeyInput {
-            key_id: Some(key.to_owned()),
-            encryption_context: Some([("purpose".to_owned(), "test".to_owned())].into()),
-            number_of_bytes: bytes,
-            key_spec: spec.map(str::to_owned),
-            grant_tokens: None,
-            recipient: None,
-            dry_run: None,
-        }
+    /// A GenerateDataKey or GenerateDataKeyWithoutPlaintext request (the same members).
+    fn data_key_input<T: serde::de::DeserializeOwned>(
+        key: &str,
+        spec: Option<&str>,
+        bytes: Option<i32>,
+    ) -> T {
+        serde_json::from_value(serde_json::json!({
+            "KeyId": key,
+            "EncryptionContext": {"purpose": "test"},
+            "NumberOfBytes": bytes,
+            "KeySpec": spec,
+        }))
+        .unwrap()
     }
 
     fn decrypt(
@@ -436,20 +347,23 @@ mod tests {
         crate::kms::cipher::decrypt(
             state,
             ctx,
-            DecryptInput {
+            DecryptRequest {
                 ciphertext_blob: Some(Blob(blob)),
                 encryption_context: Some(context),
-                grant_tokens: None,
-                key_id: None,
-                encryption_algorithm: None,
-                dry_run: None,
+                ..Default::default()
             },
         )
-        .map(|out| out.plaintext.0)
+        .map(|out| out.plaintext.unwrap_or_default().0)
     }
 
     #[test]
     fn data_key_length_needs_exactly_one_of_spec_and_bytes() {
+        // The model's constraints first, then the rule.
+        let data_key_length = |spec: Option<&str>, bytes: Option<i32>| {
+            let input: GenerateDataKeyRequest = data_key_input("k", spec, bytes);
+            validated(input.check())?;
+            super::data_key_length(spec, bytes)
+        };
         assert_eq!(data_key_length(Some("AES_256"), None).unwrap(), 32);
         assert_eq!(data_key_length(Some("AES_128"), None).unwrap(), 16);
         assert_eq!(data_key_length(None, Some(1024)).unwrap(), 1024);
@@ -461,7 +375,10 @@ mod tests {
             (Some("AES_512"), None),
         ] {
             assert!(
-                matches!(data_key_length(spec, bytes), Err(KmsError::Validation(_))),
+                matches!(
+                    data_key_length(spec, bytes),
+                    Err(KmsError::ValidationException(_))
+                ),
                 "{spec:?} {bytes:?}"
             );
         }
@@ -473,20 +390,27 @@ mod tests {
         let key = key(&state, &ctx);
         let out =
             generate_data_key(&state, &ctx, data_key_input(&key, Some("AES_256"), None)).unwrap();
-        assert_eq!(out.plaintext.0.len(), 32);
-        assert_eq!(out.key_material_id, material_id(&key, 1));
+        let plaintext = out.plaintext.clone().unwrap();
+        assert_eq!(plaintext.0.len(), 32);
+        assert_eq!(out.key_material_id, Some(material_id(&key, 1)));
         let context: EncryptionContext = [("purpose".to_owned(), "test".to_owned())].into();
         assert_eq!(
-            decrypt(&state, &ctx, out.ciphertext_blob.0.clone(), context).unwrap(),
-            out.plaintext.0
+            decrypt(
+                &state,
+                &ctx,
+                out.ciphertext_blob.clone().unwrap().0,
+                context
+            )
+            .unwrap(),
+            plaintext.0
         );
-        assert!(!format!("{out:?}").contains(&format!("{:?}", out.plaintext.0)));
+        assert!(!format!("{out:?}").contains(&format!("{:?}", plaintext.0)));
         let without =
             generate_data_key_without_plaintext(&state, &ctx, data_key_input(&key, None, Some(7)))
                 .unwrap();
         let context: EncryptionContext = [("purpose".to_owned(), "test".to_owned())].into();
         assert_eq!(
-            decrypt(&state, &ctx, without.ciphertext_blob.0, context)
+            decrypt(&state, &ctx, without.ciphertext_blob.unwrap().0, context)
                 .unwrap()
                 .len(),
             7
@@ -500,27 +424,26 @@ mod tests {
             let out = generate_random(
                 &state,
                 &ctx,
-                GenerateRandomInput {
+                GenerateRandomRequest {
                     number_of_bytes: Some(n),
-                    custom_key_store_id: None,
-                    recipient: None,
+                    ..Default::default()
                 },
             )
             .unwrap();
-            assert_eq!(out.plaintext.0.len(), n as usize);
+            assert_eq!(out.plaintext.unwrap().0.len(), n as usize);
         }
         for bad in [None, Some(0), Some(1025)] {
             assert!(matches!(
                 generate_random(
                     &state,
                     &ctx,
-                    GenerateRandomInput {
+                    GenerateRandomRequest {
                         number_of_bytes: bad,
-                        custom_key_store_id: None,
-                        recipient: None
+                        recipient: None,
+                        ..Default::default()
                     }
                 ),
-                Err(KmsError::Validation(_))
+                Err(KmsError::ValidationException(_))
             ));
         }
     }
@@ -532,18 +455,16 @@ mod tests {
         let encrypted = crate::kms::cipher::encrypt(
             &state,
             &ctx,
-            EncryptInput {
+            EncryptRequest {
                 key_id: Some(a.clone()),
                 plaintext: Some(Blob(b"secret".to_vec())),
                 encryption_context: Some([("a".to_owned(), "1".to_owned())].into()),
-                grant_tokens: None,
-                encryption_algorithm: None,
-                dry_run: None,
+                ..Default::default()
             },
         )
         .unwrap();
-        let input = |source_key: Option<&str>| ReEncryptInput {
-            ciphertext_blob: Some(encrypted.ciphertext_blob.clone()),
+        let input = |source_key: Option<&str>| ReEncryptRequest {
+            ciphertext_blob: encrypted.ciphertext_blob.clone(),
             source_encryption_context: Some([("a".to_owned(), "1".to_owned())].into()),
             source_key_id: source_key.map(str::to_owned),
             destination_key_id: Some(b.clone()),
@@ -556,16 +477,16 @@ mod tests {
         };
         assert!(matches!(
             re_encrypt(&state, &ctx, input(Some(&b))),
-            Err(KmsError::IncorrectKey(_))
+            Err(KmsError::IncorrectKeyException(_))
         ));
         let out = re_encrypt(&state, &ctx, input(Some(&a))).unwrap();
-        assert!(out.source_key_id.ends_with(&a));
-        assert!(out.key_id.ends_with(&b));
+        assert!(out.source_key_id.as_deref().unwrap().ends_with(&a));
+        assert!(out.key_id.as_deref().unwrap().ends_with(&b));
         assert_eq!(out.source_key_material_id, Some(material_id(&a, 1)));
         let plaintext = decrypt(
             &state,
             &ctx,
-            out.ciphertext_blob.0,
+            out.ciphertext_blob.unwrap().0,
             [("b".to_owned(), "2".to_owned())].into(),
         )
         .unwrap();
@@ -574,7 +495,7 @@ mod tests {
         dry.dry_run = Some(true);
         assert!(matches!(
             re_encrypt(&state, &ctx, dry),
-            Err(KmsError::DryRunOperation(_))
+            Err(KmsError::DryRunOperationException(_))
         ));
     }
 }

@@ -192,7 +192,7 @@ pub fn encrypt_unchecked(
     let material = key
         .materials
         .last()
-        .ok_or_else(|| KmsError::Internal("key has no material".to_owned()))?;
+        .ok_or_else(|| KmsError::KMSInternalException("key has no material".to_owned()))?;
     let header = BlobHeader {
         key_id: id.clone(),
         material_version: key.materials.len() as u32,
@@ -237,7 +237,7 @@ mod tests {
                 b"x",
                 &BTreeMap::new()
             ),
-            Err(KmsError::InvalidKeyUsage(_))
+            Err(KmsError::InvalidKeyUsageException(_))
         ));
         // A secret of the wrong length, or an unknown spec, is refused.
         for bad in [

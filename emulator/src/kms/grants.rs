@@ -8,41 +8,20 @@
 use super::access::{authorize_with, Via};
 use super::crypto::random_bytes;
 use super::error::{validated, KmsError};
-use super::keys::required_key_id;
 use super::lifecycle::{key_by_id, refuse_alias, refuse_unless_enabled};
-use super::model::{Empty, EncryptionContext};
+use super::model::{
+    CreateGrantRequest, CreateGrantResponse, Empty, GrantConstraints as GrantConstraintsShape,
+    GrantListEntry, ListGrantsRequest, ListGrantsResponse, ListRetirableGrantsRequest,
+    RetireGrantRequest, RevokeGrantRequest,
+};
 use super::store::{Grant, GrantConstraints, KeySnapshot};
 use super::{marker, parse_marker};
 use crate::context::{CallerKind, RequestContext};
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
 use crate::time::Timestamp;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde::{Deserialize, Serialize};
-
-/// Every operation a grant may allow (the model's `GrantOperation`).
-pub const GRANT_OPERATIONS: &[&str] = &[
-    "Decrypt",
-    "Encrypt",
-    "GenerateDataKey",
-    "GenerateDataKeyWithoutPlaintext",
-    "ReEncryptFrom",
-    "ReEncryptTo",
-    "Sign",
-    "Verify",
-    "GetPublicKey",
-    "CreateGrant",
-    "RetireGrant",
-    "DescribeKey",
-    "GenerateDataKeyPair",
-    "GenerateDataKeyPairWithoutPlaintext",
-    "GenerateMac",
-    "VerifyMac",
-    "DeriveSharedSecret",
-    "Encapsulate",
-    "Decapsulate",
-];
 
 /// Grant operations a symmetric encryption key does not support.
 const NOT_FOR_SYMMETRIC_KEYS: &[&str] = &[
@@ -91,126 +70,8 @@ pub const MAX_GRANTS_PER_KEY: usize = 50_000;
 const PAGE_MAX: usize = 100;
 const PAGE_DEFAULT: usize = 50;
 
-/// `GrantConstraints` on the wire.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GrantConstraintsShape {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub encryption_context_subset: Option<EncryptionContext>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub encryption_context_equals: Option<EncryptionContext>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source_arn: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreateGrantInput {
-    pub key_id: Option<String>,
-    pub grantee_principal: Option<String>,
-    pub retiring_principal: Option<String>,
-    pub operations: Option<Vec<String>>,
-    pub constraints: Option<GrantConstraintsShape>,
-    pub grant_tokens: Option<Vec<String>>,
-    pub name: Option<String>,
-    pub dry_run: Option<bool>,
-    pub grantee_service_principal: Option<String>,
-    pub retiring_service_principal: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreateGrantOutput {
-    pub grant_token: String,
-    pub grant_id: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListGrantsInput {
-    pub limit: Option<i64>,
-    pub marker: Option<String>,
-    pub key_id: Option<String>,
-    pub grant_id: Option<String>,
-    pub grantee_principal: Option<String>,
-    pub grantee_service_principal: Option<String>,
-}
-
-/// One `GrantListEntry`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GrantListEntry {
-    pub key_id: String,
-    pub grant_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    pub creation_date: Timestamp,
-    pub grantee_principal: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retiring_principal: Option<String>,
-    pub issuing_account: String,
-    pub operations: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub constraints: Option<GrantConstraintsShape>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListGrantsOutput {
-    pub grants: Vec<GrantListEntry>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_marker: Option<String>,
-    pub truncated: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct RetireGrantInput {
-    pub grant_token: Option<String>,
-    pub key_id: Option<String>,
-    pub grant_id: Option<String>,
-    pub dry_run: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct RevokeGrantInput {
-    pub key_id: Option<String>,
-    pub grant_id: Option<String>,
-    pub dry_run: Option<bool>,
-}
-
-/// Checks a `GrantTokens` member: at most 10 tokens of 1–8192 characters.
-pub(crate) fn check_grant_tokens(v: &mut Validator, tokens: &Option<Vec<String>>) {
-    if let Some(tokens) = tokens {
-        v.list_length("grantTokens", tokens, 0, 10);
-        for (i, token) in tokens.iter().enumerate() {
-            v.length(&format!("grantTokens.{}.member", i + 1), token, 1, 8192);
-        }
-    }
-}
-
-/// Checks a principal member: 1–256 characters of `[\w+=,.@:/-]`.
-fn check_principal(v: &mut Validator, field: &str, principal: &Option<String>) {
-    if let Some(p) = principal {
-        v.length(field, p, 1, 256);
-        v.pattern(
-            field,
-            Some(p),
-            p.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c)),
-            "^[\\w+=,.@:/-]+$",
-        );
-    }
-}
-
-/// Checks a `GrantId` member: 1–128 characters.
-fn check_grant_id(v: &mut Validator, grant_id: &Option<String>) {
-    v.opt_length("grantId", grant_id, 1, 128);
-}
-
 /// Checks the encryption context constraints: at most 8 pairs each, values of at most
-/// 384 characters.
+/// 384 characters (the API reference's limits, which the model does not carry).
 fn check_constraints(constraints: &GrantConstraintsShape) -> Result<(), KmsError> {
     for (name, map) in [
         (
@@ -224,12 +85,12 @@ fn check_constraints(constraints: &GrantConstraintsShape) -> Result<(), KmsError
     ] {
         let Some(map) = map else { continue };
         if map.len() > 8 {
-            return Err(KmsError::Validation(format!(
+            return Err(KmsError::ValidationException(format!(
                 "{name} can include at most 8 encryption context pairs."
             )));
         }
         if map.values().any(|value| value.chars().count() > 384) {
-            return Err(KmsError::Validation(format!(
+            return Err(KmsError::ValidationException(format!(
                 "The encryption context values in {name} cannot exceed 384 characters."
             )));
         }
@@ -262,11 +123,11 @@ fn key_of_token(token: &str) -> Option<String> {
 }
 
 fn invalid_token() -> KmsError {
-    KmsError::InvalidGrantToken("Invalid grant token.".to_owned())
+    KmsError::InvalidGrantTokenException("Invalid grant token.".to_owned())
 }
 
 fn grant_not_found(grant_id: &str) -> KmsError {
-    KmsError::NotFound(format!("Grant ID {grant_id} not found"))
+    KmsError::NotFoundException(format!("Grant ID {grant_id} not found"))
 }
 
 /// The wire shape of stored constraints.
@@ -296,53 +157,24 @@ fn same_grant(existing: &Grant, new: &Grant) -> bool {
 pub fn create_grant(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: CreateGrantInput,
-) -> Result<CreateGrantOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    check_principal(&mut v, "granteePrincipal", &input.grantee_principal);
-    check_principal(&mut v, "retiringPrincipal", &input.retiring_principal);
-    if let Some(operations) = v.required("operations", &input.operations) {
-        if operations
-            .iter()
-            .any(|op| !GRANT_OPERATIONS.contains(&op.as_str()))
-        {
-            v.violation(
-                "operations",
-                &format!("[{}]", operations.join(", ")),
-                &format!(
-                    "Member must satisfy constraint: [Member must satisfy enum value set: [{}]]",
-                    GRANT_OPERATIONS.join(", ")
-                ),
-            );
-        }
-    }
-    if let Some(name) = &input.name {
-        v.length("name", name, 1, 256);
-        v.pattern(
-            "name",
-            Some(name),
-            name.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ":/_-".contains(c)),
-            "^[a-zA-Z0-9:/_-]+$",
-        );
-    }
-    check_grant_tokens(&mut v, &input.grant_tokens);
-    validated(v.finish())?;
+    input: CreateGrantRequest,
+) -> Result<CreateGrantResponse, KmsError> {
+    validated(input.check())?;
+    let key_id = input.key_id.clone().unwrap_or_default();
     refuse_alias(&key_id)?;
     if input.grantee_service_principal.is_some() || input.retiring_service_principal.is_some() {
-        return Err(KmsError::UnsupportedOperation(
+        return Err(KmsError::UnsupportedOperationException(
             "Grants for AWS service principals are not supported by this emulator.".to_owned(),
         ));
     }
     let Some(grantee) = input.grantee_principal.clone() else {
-        return Err(KmsError::Validation(
+        return Err(KmsError::ValidationException(
             "You must specify either GranteePrincipal or GranteeServicePrincipal.".to_owned(),
         ));
     };
     let operations = input.operations.clone().unwrap_or_default();
     if operations.is_empty() {
-        return Err(KmsError::Validation(
+        return Err(KmsError::ValidationException(
             "A grant must allow at least one operation.".to_owned(),
         ));
     }
@@ -388,7 +220,7 @@ pub fn create_grant(
         .filter(|op| !grant_operation_fits(key.spec, key.usage, op))
         .collect();
     if !unsupported.is_empty() {
-        return Err(KmsError::Validation(format!(
+        return Err(KmsError::ValidationException(format!(
             "Grant operations {} are not valid for a KMS key with KeyUsage {} and KeySpec {}.",
             unsupported.join(", "),
             key.usage.name(),
@@ -397,13 +229,13 @@ pub fn create_grant(
     }
     for principal in std::iter::once(&grantee).chain(input.retiring_principal.as_ref()) {
         if !state.iam.principal_exists(principal) {
-            return Err(KmsError::InvalidArn(format!(
+            return Err(KmsError::InvalidArnException(format!(
                 "{principal} is not a valid principal."
             )));
         }
     }
     if constraints.source_arn.is_some() {
-        return Err(KmsError::UnsupportedOperation(
+        return Err(KmsError::UnsupportedOperationException(
             "The SourceArn grant constraint is not supported by this emulator.".to_owned(),
         ));
     }
@@ -430,39 +262,40 @@ pub fn create_grant(
         refuse_unless_enabled(stored)?;
         if grant.name.is_some() {
             if let Some(existing) = stored.grants.iter().find(|g| same_grant(g, &grant)) {
-                return Ok(CreateGrantOutput {
-                    grant_token: existing.token.clone(),
-                    grant_id: existing.id.clone(),
+                return Ok(CreateGrantResponse {
+                    grant_token: Some(existing.token.clone()),
+                    grant_id: Some(existing.id.clone()),
                 });
             }
         }
         if stored.grants.len() >= MAX_GRANTS_PER_KEY {
-            return Err(KmsError::LimitExceeded(format!(
+            return Err(KmsError::LimitExceededException(format!(
                 "The key {} already has {MAX_GRANTS_PER_KEY} grants.",
                 stored.arn
             )));
         }
-        let out = CreateGrantOutput {
-            grant_token: grant.token.clone(),
-            grant_id: grant.id.clone(),
+        let out = CreateGrantResponse {
+            grant_token: Some(grant.token.clone()),
+            grant_id: Some(grant.id.clone()),
         };
         stored.grants.push(grant);
         Ok(out)
     })
 }
 
-/// A grant as ListGrants shows it.
-fn entry(key: &KeySnapshot, grant: &Grant) -> GrantListEntry {
+/// A grant of the key `key_arn` as ListGrants and ListRetirableGrants show it.
+fn entry(key_arn: &str, grant: &Grant) -> GrantListEntry {
     GrantListEntry {
-        key_id: key.arn.clone(),
-        grant_id: grant.id.clone(),
+        key_id: Some(key_arn.to_owned()),
+        grant_id: Some(grant.id.clone()),
         name: grant.name.clone(),
-        creation_date: grant.creation_date,
-        grantee_principal: grant.grantee.clone(),
+        creation_date: Some(grant.creation_date),
+        grantee_principal: Some(grant.grantee.clone()),
         retiring_principal: grant.retiring.clone(),
-        issuing_account: format!("arn:aws:iam::{}:root", grant.issuing_account),
-        operations: grant.operations.clone(),
+        issuing_account: Some(format!("arn:aws:iam::{}:root", grant.issuing_account)),
+        operations: Some(grant.operations.clone()),
         constraints: constraints_shape(&grant.constraints),
+        ..Default::default()
     }
 }
 
@@ -476,7 +309,8 @@ fn position(grant: &Grant) -> String {
 /// the marker names or, if that grant has gone since, after every grant created no later
 /// than it.
 fn page_start(grants: &[&Grant], marker: &str) -> Result<usize, KmsError> {
-    let invalid = || KmsError::InvalidMarker("The request contains an invalid marker.".to_owned());
+    let invalid =
+        || KmsError::InvalidMarkerException("The request contains an invalid marker.".to_owned());
     let (millis, id) = marker.split_once(':').ok_or_else(invalid)?;
     let millis: i64 = millis.parse().map_err(|_| invalid())?;
     Ok(match grants.iter().position(|g| g.id == id) {
@@ -493,16 +327,10 @@ fn page_start(grants: &[&Grant], marker: &str) -> Result<usize, KmsError> {
 pub fn list_grants(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: ListGrantsInput,
-) -> Result<ListGrantsOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    v.range("limit", input.limit, 1, 1000);
-    super::shapes::check_marker(&mut v, &input.marker);
-    check_grant_id(&mut v, &input.grant_id);
-    check_principal(&mut v, "granteePrincipal", &input.grantee_principal);
-    validated(v.finish())?;
-    let key = key_by_id(state, ctx, &Some(key_id))?;
+    input: ListGrantsRequest,
+) -> Result<ListGrantsResponse, KmsError> {
+    validated(input.check())?;
+    let key = key_by_id(state, ctx, &input.key_id)?;
     authorize_with(
         state,
         ctx,
@@ -552,19 +380,11 @@ pub fn list_grants(
     } else {
         None
     };
-    Ok(ListGrantsOutput {
-        grants: page.iter().map(|g| entry(&key, g)).collect(),
+    Ok(ListGrantsResponse {
+        grants: Some(page.iter().map(|g| entry(&key.arn, g)).collect()),
         next_marker,
-        truncated,
+        truncated: Some(truncated),
     })
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListRetirableGrantsInput {
-    pub limit: Option<i64>,
-    pub marker: Option<String>,
-    pub retiring_principal: Option<String>,
 }
 
 /// ListRetirableGrants: the grants of every key of the Region whose retiring principal is
@@ -573,14 +393,10 @@ pub struct ListRetirableGrantsInput {
 pub fn list_retirable_grants(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: ListRetirableGrantsInput,
-) -> Result<ListGrantsOutput, KmsError> {
-    let mut v = Validator::new();
-    v.range("limit", input.limit, 1, 1000);
-    super::shapes::check_marker(&mut v, &input.marker);
-    v.required("retiringPrincipal", &input.retiring_principal);
-    check_principal(&mut v, "retiringPrincipal", &input.retiring_principal);
-    validated(v.finish())?;
+    input: ListRetirableGrantsRequest,
+) -> Result<ListGrantsResponse, KmsError> {
+    validated(input.check())?;
+    super::error::required("retiringPrincipal", &input.retiring_principal)?;
     super::access::authorize_iam(state, ctx, "kms:ListRetirableGrants", "*")?;
     let principal = input.retiring_principal.unwrap_or_default();
     let after = input.marker.as_deref().map(parse_marker).transpose()?;
@@ -603,7 +419,9 @@ pub fn list_retirable_grants(
         None => 0,
         Some(after) => {
             let (key_id, grant_id) = after.split_once('/').ok_or_else(|| {
-                KmsError::InvalidMarker("The request contains an invalid marker.".to_owned())
+                KmsError::InvalidMarkerException(
+                    "The request contains an invalid marker.".to_owned(),
+                )
             })?;
             // After the grant the marker names or, if it has gone since, after every
             // grant of its key.
@@ -628,23 +446,10 @@ pub fn list_retirable_grants(
     } else {
         None
     };
-    Ok(ListGrantsOutput {
-        grants: page
-            .iter()
-            .map(|(_, arn, g)| GrantListEntry {
-                key_id: arn.clone(),
-                grant_id: g.id.clone(),
-                name: g.name.clone(),
-                creation_date: g.creation_date,
-                grantee_principal: g.grantee.clone(),
-                retiring_principal: g.retiring.clone(),
-                issuing_account: format!("arn:aws:iam::{}:root", g.issuing_account),
-                operations: g.operations.clone(),
-                constraints: constraints_shape(&g.constraints),
-            })
-            .collect(),
+    Ok(ListGrantsResponse {
+        grants: Some(page.iter().map(|(_, arn, g)| entry(arn, g)).collect()),
         next_marker,
-        truncated,
+        truncated: Some(truncated),
     })
 }
 
@@ -655,13 +460,9 @@ pub fn list_retirable_grants(
 pub fn retire_grant(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: RetireGrantInput,
+    input: RetireGrantRequest,
 ) -> Result<Empty, KmsError> {
-    let mut v = Validator::new();
-    v.opt_length("grantToken", &input.grant_token, 1, 8192);
-    v.opt_length("keyId", &input.key_id, 1, 2048);
-    check_grant_id(&mut v, &input.grant_id);
-    validated(v.finish())?;
+    validated(input.check())?;
     let region = state.region(&ctx.region);
     let (key, grant) = match (&input.grant_token, &input.key_id, &input.grant_id) {
         (Some(token), _, _) => {
@@ -677,7 +478,7 @@ pub fn retire_grant(
                 .cloned()
                 .ok_or_else(invalid_token)?;
             if input.grant_id.as_ref().is_some_and(|id| *id != grant.id) {
-                return Err(KmsError::InvalidGrantId(
+                return Err(KmsError::InvalidGrantIdException(
                     "The grant ID does not match the grant token.".to_owned(),
                 ));
             }
@@ -695,7 +496,7 @@ pub fn retire_grant(
             (key, grant)
         }
         _ => {
-            return Err(KmsError::Validation(
+            return Err(KmsError::ValidationException(
                 "Specify either GrantToken, or both KeyId and GrantId.".to_owned(),
             ))
         }
@@ -725,12 +526,12 @@ pub fn retire_grant(
                     ),
                     false,
                 )
-                .map_err(|denied| KmsError::AccessDenied(denied.message))?;
+                .map_err(|denied| KmsError::AccessDeniedException(denied.message))?;
         } else {
             state
                 .iam
                 .authorize(ctx, "kms:RetireGrant", &key.arn, &[])
-                .map_err(|denied| KmsError::AccessDenied(denied.message))?;
+                .map_err(|denied| KmsError::AccessDeniedException(denied.message))?;
         }
     }
     super::cipher::dry_run(input.dry_run)?;
@@ -758,15 +559,10 @@ fn remove_grant(
 pub fn revoke_grant(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: RevokeGrantInput,
+    input: RevokeGrantRequest,
 ) -> Result<Empty, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    if let Some(grant_id) = v.required("grantId", &input.grant_id) {
-        v.length("grantId", grant_id, 1, 128);
-    }
-    validated(v.finish())?;
-    let key = key_by_id(state, ctx, &Some(key_id))?;
+    validated(input.check())?;
+    let key = key_by_id(state, ctx, &input.key_id)?;
     // kms:GrantIsForAWSResource applies to CreateGrant, ListGrants and RevokeGrant (KMS
     // Developer Guide, "Controlling access to grants"); only direct calls come here.
     authorize_with(
@@ -791,18 +587,12 @@ mod tests {
     use super::super::lifecycle::testing::*;
     use super::*;
 
-    fn grant_input(key: &str, grantee: &str, ops: &[&str]) -> CreateGrantInput {
-        CreateGrantInput {
+    fn grant_input(key: &str, grantee: &str, ops: &[&str]) -> CreateGrantRequest {
+        CreateGrantRequest {
             key_id: Some(key.to_owned()),
             grantee_principal: Some(grantee.to_owned()),
-            retiring_principal: None,
             operations: Some(ops.iter().map(|s| (*s).to_owned()).collect()),
-            constraints: None,
-            grant_tokens: None,
-            name: None,
-            dry_run: None,
-            grantee_service_principal: None,
-            retiring_service_principal: None,
+            ..Default::default()
         }
     }
 
@@ -810,19 +600,17 @@ mod tests {
         state: &EmulatorState,
         ctx: &RequestContext,
         key: &str,
-        limit: Option<i64>,
+        limit: Option<i32>,
         marker: Option<String>,
-    ) -> ListGrantsOutput {
+    ) -> ListGrantsResponse {
         list_grants(
             state,
             ctx,
-            ListGrantsInput {
+            ListGrantsRequest {
                 limit,
                 marker,
                 key_id: Some(key.to_owned()),
-                grant_id: None,
-                grantee_principal: None,
-                grantee_service_principal: None,
+                ..Default::default()
             },
         )
         .unwrap()
@@ -850,7 +638,7 @@ mod tests {
         assert_eq!(page_start(&without_b, "9:z").unwrap(), 2);
         assert!(matches!(
             page_start(&all, "nonsense"),
-            Err(KmsError::InvalidMarker(_))
+            Err(KmsError::InvalidMarkerException(_))
         ));
     }
 
@@ -878,22 +666,27 @@ mod tests {
             grant_input(&key, root_arn, &["Encrypt", "RetireGrant"]),
         )
         .unwrap();
-        assert_eq!(a.grant_id.len(), 64);
+        assert_eq!(a.grant_id.as_ref().map(String::len), Some(64));
         let first = list(&state, &ctx, &key, Some(1), None);
-        assert!(first.truncated);
-        assert_eq!(first.grants[0].grant_id, a.grant_id);
-        assert_eq!(first.grants[0].issuing_account, root_arn);
-        assert!(first.grants[0].key_id.starts_with("arn:aws:kms:"));
+        assert_eq!(first.truncated, Some(true));
+        let first_grants = first.grants.unwrap();
+        assert_eq!(first_grants[0].grant_id, a.grant_id);
+        assert_eq!(first_grants[0].issuing_account.as_deref(), Some(root_arn));
+        assert!(first_grants[0]
+            .key_id
+            .as_deref()
+            .unwrap()
+            .starts_with("arn:aws:kms:"));
         let second = list(&state, &ctx, &key, Some(1), first.next_marker);
-        assert!(!second.truncated);
-        assert_eq!(second.grants[0].grant_id, b.grant_id);
+        assert_eq!(second.truncated, Some(false));
+        assert_eq!(second.grants.unwrap()[0].grant_id, b.grant_id);
         revoke_grant(
             &state,
             &ctx,
-            RevokeGrantInput {
+            RevokeGrantRequest {
                 key_id: Some(key.clone()),
-                grant_id: Some(a.grant_id.clone()),
-                dry_run: None,
+                grant_id: a.grant_id.clone(),
+                ..Default::default()
             },
         )
         .unwrap();
@@ -901,22 +694,20 @@ mod tests {
             revoke_grant(
                 &state,
                 &ctx,
-                RevokeGrantInput {
+                RevokeGrantRequest {
                     key_id: Some(key.clone()),
-                    grant_id: Some(a.grant_id),
-                    dry_run: None
+                    grant_id: a.grant_id,
+                    dry_run: None,
                 }
             ),
-            Err(KmsError::NotFound(_))
+            Err(KmsError::NotFoundException(_))
         ));
         retire_grant(
             &state,
             &ctx,
-            RetireGrantInput {
-                grant_token: Some(b.grant_token.clone()),
-                key_id: None,
-                grant_id: None,
-                dry_run: None,
+            RetireGrantRequest {
+                grant_token: b.grant_token.clone(),
+                ..Default::default()
             },
         )
         .unwrap();
@@ -924,16 +715,18 @@ mod tests {
             retire_grant(
                 &state,
                 &ctx,
-                RetireGrantInput {
-                    grant_token: Some(b.grant_token),
-                    key_id: None,
-                    grant_id: None,
-                    dry_run: None
+                RetireGrantRequest {
+                    grant_token: b.grant_token,
+                    dry_run: None,
+                    ..Default::default()
                 }
             ),
-            Err(KmsError::InvalidGrantToken(_))
+            Err(KmsError::InvalidGrantTokenException(_))
         ));
-        assert!(list(&state, &ctx, &key, None, None).grants.is_empty());
+        assert_eq!(
+            list(&state, &ctx, &key, None, None).grants.map(|g| g.len()),
+            Some(0)
+        );
     }
 
     #[test]
@@ -949,7 +742,10 @@ mod tests {
             create_grant(&state, &ctx, again).unwrap().grant_id,
             first.grant_id
         );
-        assert_eq!(list(&state, &ctx, &key, None, None).grants.len(), 1);
+        assert_eq!(
+            list(&state, &ctx, &key, None, None).grants.map(|g| g.len()),
+            Some(1)
+        );
     }
 
     #[test]
@@ -959,15 +755,15 @@ mod tests {
         let root_arn = "arn:aws:iam::123456789012:root";
         assert!(matches!(
             create_grant(&state, &ctx, grant_input(&key, root_arn, &["Sign"])),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
         assert!(matches!(
             create_grant(&state, &ctx, grant_input(&key, root_arn, &["Fly"])),
-            Err(KmsError::Validation(m)) if m.contains("enum value set")
+            Err(KmsError::ValidationException(m)) if m.contains("enum value set")
         ));
         assert!(matches!(
             create_grant(&state, &ctx, grant_input("alias/x", root_arn, &["Decrypt"])),
-            Err(KmsError::InvalidArn(_))
+            Err(KmsError::InvalidArnException(_))
         ));
         assert!(matches!(
             create_grant(
@@ -975,19 +771,19 @@ mod tests {
                 &ctx,
                 grant_input(&key, "arn:aws:iam::123456789012:user/ghost", &["Decrypt"])
             ),
-            Err(KmsError::InvalidArn(_))
+            Err(KmsError::InvalidArnException(_))
         ));
         super::super::lifecycle::disable_key(
             &state,
             &ctx,
-            super::super::lifecycle::KeyIdOnlyInput {
+            crate::kms::model::DisableKeyRequest {
                 key_id: Some(key.clone()),
             },
         )
         .unwrap();
         assert!(matches!(
             create_grant(&state, &ctx, grant_input(&key, root_arn, &["Decrypt"])),
-            Err(KmsError::Disabled(_))
+            Err(KmsError::DisabledException(_))
         ));
     }
 
@@ -1004,7 +800,7 @@ mod tests {
         });
         assert!(matches!(
             create_grant(&state, &ctx, input),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
         let mut input = grant_input(&key, "arn:aws:iam::123456789012:root", &["Decrypt"]);
         input.constraints = Some(GrantConstraintsShape {
@@ -1013,7 +809,7 @@ mod tests {
         });
         create_grant(&state, &ctx, input).unwrap();
         let listed = list(&state, &ctx, &key, None, None);
-        let constraints = listed.grants[0].constraints.clone().unwrap();
+        let constraints = listed.grants.unwrap()[0].constraints.clone().unwrap();
         assert_eq!(constraints.encryption_context_equals.unwrap()["app"], "x");
     }
 }

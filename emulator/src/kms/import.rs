@@ -12,16 +12,18 @@
 
 use super::access::{authorize_with, Via};
 use super::error::{validated, KmsError};
-use super::keys::required_key_id;
 use super::lifecycle::{change_key, key_by_id, pending_deletion, DAY_MS};
-use super::model::{Blob, CreateKeyInput};
+use super::model::{
+    Blob, CreateKeyRequest, DeleteImportedKeyMaterialRequest, DeleteImportedKeyMaterialResponse,
+    GetParametersForImportRequest, GetParametersForImportResponse, ImportKeyMaterialRequest,
+    ImportKeyMaterialResponse,
+};
 use super::specs::{KeySpec, MacKey};
 use super::store::{Key, KeySnapshot, KeyState};
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
 use crate::time::Timestamp;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
@@ -110,7 +112,7 @@ impl std::fmt::Debug for ImportParameters {
 /// `<ARN> is pending import.`: the state error of a key without material. The wording
 /// follows AWS's "<ARN> is pending deletion." and is not confirmed by a recorded answer.
 pub fn pending_import(arn: &str) -> KmsError {
-    KmsError::InvalidState(format!("{arn} is pending import."))
+    KmsError::KMSInvalidStateException(format!("{arn} is pending import."))
 }
 
 /// Checks CreateKey's `Origin` and `CustomKeyStoreId`; `true` for `EXTERNAL`.
@@ -120,9 +122,9 @@ pub fn pending_import(arn: &str) -> KmsError {
 /// for an id that names no custom key store (API reference, CreateKey errors); the
 /// `AWS_CLOUDHSM` and `EXTERNAL_KEY_STORE` origins, which need one, are
 /// UnsupportedOperationException.
-pub fn check_origin(input: &CreateKeyInput) -> Result<bool, KmsError> {
+pub fn check_origin(input: &CreateKeyRequest) -> Result<bool, KmsError> {
     if let Some(store) = &input.custom_key_store_id {
-        return Err(KmsError::CustomKeyStoreNotFound(format!(
+        return Err(KmsError::CustomKeyStoreNotFoundException(format!(
             "Custom key store '{store}' does not exist: custom key stores are not emulated."
         )));
     }
@@ -130,7 +132,7 @@ pub fn check_origin(input: &CreateKeyInput) -> Result<bool, KmsError> {
         "AWS_KMS" => Ok(false),
         // Every key spec the emulator offers takes imported material.
         "EXTERNAL" => Ok(true),
-        other => Err(KmsError::UnsupportedOperation(format!(
+        other => Err(KmsError::UnsupportedOperationException(format!(
             "Origin {other} needs a custom key store; custom key stores (AWS CloudHSM and external key stores) are not emulated."
         ))),
     }
@@ -182,7 +184,7 @@ fn refuse_unless_external(key: &KeySnapshot, operation: &str) -> Result<(), KmsE
     if key.origin == "EXTERNAL" {
         return Ok(());
     }
-    Err(KmsError::UnsupportedOperation(format!(
+    Err(KmsError::UnsupportedOperationException(format!(
         "{} has Origin {}; {operation} applies to keys with Origin EXTERNAL.",
         key.arn, key.origin
     )))
@@ -192,7 +194,7 @@ fn refuse_unless_external(key: &KeySnapshot, operation: &str) -> Result<(), KmsE
 /// not offer for `EXTERNAL` keys; AWS's wording is not known here.
 pub fn refuse_external(key: &KeySnapshot, operation: &str) -> Result<(), KmsError> {
     if key.origin == "EXTERNAL" {
-        return Err(KmsError::UnsupportedOperation(format!(
+        return Err(KmsError::UnsupportedOperationException(format!(
             "{} has imported key material (Origin EXTERNAL); {operation} is not supported for it.",
             key.arn
         )));
@@ -200,56 +202,17 @@ pub fn refuse_external(key: &KeySnapshot, operation: &str) -> Result<(), KmsErro
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetParametersForImportInput {
-    pub key_id: Option<String>,
-    pub wrapping_algorithm: Option<String>,
-    pub wrapping_key_spec: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetParametersForImportOutput {
-    pub key_id: String,
-    pub import_token: Blob,
-    pub public_key: Blob,
-    pub parameters_valid_to: Timestamp,
-}
-
-/// Every `AlgorithmSpec` of the model.
-const ALGORITHMS: &[&str] = &[
-    "RSAES_PKCS1_V1_5",
-    "RSAES_OAEP_SHA_1",
-    "RSAES_OAEP_SHA_256",
-    "RSA_AES_KEY_WRAP_SHA_1",
-    "RSA_AES_KEY_WRAP_SHA_256",
-    "SM2PKE",
-];
-
 /// GetParametersForImport: a fresh RSA wrapping key of the requested size and an import
 /// token bound to it and to the key, valid for 24 hours.
 pub fn get_parameters_for_import(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: GetParametersForImportInput,
-) -> Result<GetParametersForImportOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    if let Some(a) = v.required("wrappingAlgorithm", &input.wrapping_algorithm) {
-        v.one_of("wrappingAlgorithm", Some(a), ALGORITHMS);
-    }
-    if let Some(s) = v.required("wrappingKeySpec", &input.wrapping_key_spec) {
-        v.one_of(
-            "wrappingKeySpec",
-            Some(s),
-            &["RSA_2048", "RSA_3072", "RSA_4096", "SM2"],
-        );
-    }
-    validated(v.finish())?;
+    input: GetParametersForImportRequest,
+) -> Result<GetParametersForImportResponse, KmsError> {
+    validated(input.check())?;
     let algorithm = input.wrapping_algorithm.unwrap_or_default();
     let spec = input.wrapping_key_spec.unwrap_or_default();
-    let key = key_by_id(state, ctx, &Some(key_id))?;
+    let key = key_by_id(state, ctx, &input.key_id)?;
     // kms:WrappingAlgorithm and kms:WrappingKeySpec ("AWS KMS condition keys").
     authorize_with(
         state,
@@ -279,7 +242,7 @@ pub fn get_parameters_for_import(
         "RSA_AES_KEY_WRAP_SHA_1" => "RSA_AES_KEY_WRAP_SHA_1",
         "RSA_AES_KEY_WRAP_SHA_256" => "RSA_AES_KEY_WRAP_SHA_256",
         other => {
-            return Err(KmsError::UnsupportedOperation(format!(
+            return Err(KmsError::UnsupportedOperationException(format!(
                 "The wrapping algorithm {other} is not supported."
             )))
         }
@@ -289,20 +252,20 @@ pub fn get_parameters_for_import(
         "RSA_3072" => 3072,
         "RSA_4096" => 4096,
         other => {
-            return Err(KmsError::UnsupportedOperation(format!(
+            return Err(KmsError::UnsupportedOperationException(format!(
                 "The wrapping key spec {other} is not supported in this Region."
             )))
         }
     };
     use sha2::digest::common::getrandom::SysRng;
     let wrapping_key = rsa::PrivateKey::new(&mut SysRng, bits)
-        .map_err(|_| KmsError::Internal("wrapping key generation failed".to_owned()))?;
+        .map_err(|_| KmsError::KMSInternalException("wrapping key generation failed".to_owned()))?;
     let public_key = {
         use rsa::pkcs8::EncodePublicKey;
         wrapping_key
             .to_public_key()
             .to_public_key_der()
-            .map_err(|_| KmsError::Internal("public key encoding failed".to_owned()))?
+            .map_err(|_| KmsError::KMSInternalException("public key encoding failed".to_owned()))?
             .as_bytes()
             .to_vec()
     };
@@ -320,11 +283,11 @@ pub fn get_parameters_for_import(
         }
         Ok(())
     })?;
-    Ok(GetParametersForImportOutput {
-        key_id: key.arn.clone(),
-        import_token: Blob(token),
-        public_key: Blob(public_key),
-        parameters_valid_to: valid_to,
+    Ok(GetParametersForImportResponse {
+        key_id: Some(key.arn.clone()),
+        import_token: Some(Blob(token)),
+        public_key: Some(Blob(public_key)),
+        parameters_valid_to: Some(valid_to),
     })
 }
 
@@ -404,83 +367,15 @@ fn imported_private_key(spec: KeySpec, der: &[u8]) -> Option<super::specs::SignK
     })
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ImportKeyMaterialInput {
-    pub key_id: Option<String>,
-    pub import_token: Option<Blob>,
-    pub encrypted_key_material: Option<Blob>,
-    /// Epoch seconds.
-    pub valid_to: Option<f64>,
-    pub expiration_model: Option<String>,
-    pub import_type: Option<String>,
-    pub key_material_description: Option<String>,
-    pub key_material_id: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ImportKeyMaterialOutput {
-    pub key_id: String,
-    pub key_material_id: String,
-}
-
-/// Whether `id` has the model's `BackingKeyIdType` shape (64 lowercase hex digits).
-fn material_id_shape(id: &str) -> bool {
-    id.len() == 64
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
 /// ImportKeyMaterial: the material unwrapped with the latest wrapping key, checked
 /// against the key's spec and any earlier import, installed with its expiry; a key
 /// pending import becomes Enabled.
 pub fn import_key_material(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: ImportKeyMaterialInput,
-) -> Result<ImportKeyMaterialOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    if let Some(token) = v.required("importToken", &input.import_token) {
-        v.sensitive_length("importToken", token.0.len(), 1, 6144);
-    }
-    if let Some(material) = v.required("encryptedKeyMaterial", &input.encrypted_key_material) {
-        v.sensitive_length("encryptedKeyMaterial", material.0.len(), 1, 6144);
-    }
-    v.one_of(
-        "expirationModel",
-        input.expiration_model.as_deref(),
-        &["KEY_MATERIAL_EXPIRES", "KEY_MATERIAL_DOES_NOT_EXPIRE"],
-    );
-    v.one_of(
-        "importType",
-        input.import_type.as_deref(),
-        &["NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL"],
-    );
-    if let Some(description) = &input.key_material_description {
-        v.length("keyMaterialDescription", description, 0, 256);
-        let ok = description
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c.is_whitespace() || ":/_.-".contains(c));
-        v.pattern(
-            "keyMaterialDescription",
-            Some(description),
-            ok,
-            r"^[a-zA-Z0-9:/_\s.-]+$",
-        );
-    }
-    if let Some(id) = &input.key_material_id {
-        v.length("keyMaterialId", id, 64, 64);
-        v.pattern(
-            "keyMaterialId",
-            Some(id),
-            material_id_shape(id),
-            "^[a-f0-9]+$",
-        );
-    }
-    validated(v.finish())?;
+    input: ImportKeyMaterialRequest,
+) -> Result<ImportKeyMaterialResponse, KmsError> {
+    validated(input.check())?;
     // "The default is KEY_MATERIAL_EXPIRES", which needs ValidTo; with
     // KEY_MATERIAL_DOES_NOT_EXPIRE "you must omit the ValidTo parameter" (API reference).
     // The messages are the emulator's.
@@ -492,27 +387,26 @@ pub fn import_key_material(
     let valid_to =
         match (model, input.valid_to) {
             ("KEY_MATERIAL_EXPIRES", None) => {
-                return Err(KmsError::Validation(
+                return Err(KmsError::ValidationException(
                     "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES"
                         .to_owned(),
                 ))
             }
-            ("KEY_MATERIAL_EXPIRES", Some(seconds)) => {
-                let at = Timestamp((seconds * 1000.0) as i64);
+            ("KEY_MATERIAL_EXPIRES", Some(at)) => {
                 if at <= now || at.0 > now.0 + MAX_VALID_DAYS * DAY_MS {
-                    return Err(KmsError::Validation(format!(
+                    return Err(KmsError::ValidationException(format!(
                         "ValidTo must be in the future and at most {MAX_VALID_DAYS} days from now."
                     )));
                 }
                 Some(at)
             }
-            (_, Some(_)) => return Err(KmsError::Validation(
+            (_, Some(_)) => return Err(KmsError::ValidationException(
                 "ValidTo must not be set if the ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE"
                     .to_owned(),
             )),
             (_, None) => None,
         };
-    let key = key_by_id(state, ctx, &Some(key_id))?;
+    let key = key_by_id(state, ctx, &input.key_id)?;
     let valid_to_text = valid_to.map(|t| (t.0 / 1000).to_string());
     // kms:ExpirationModel and kms:ValidTo ("AWS KMS condition keys").
     authorize_with(
@@ -543,18 +437,18 @@ pub fn import_key_material(
         })
         .filter(|p| bool::from(subtle::ConstantTimeEq::ct_eq(&p.token[..], &token[..])))
         .ok_or_else(|| {
-            KmsError::InvalidImportToken(
+            KmsError::InvalidImportTokenException(
                 "The import token is invalid or belongs to another KMS key or import.".to_owned(),
             )
         })?;
     if parameters.valid_to <= now {
-        return Err(KmsError::ExpiredImportToken(
+        return Err(KmsError::ExpiredImportTokenException(
             "The import token has expired: call GetParametersForImport for a new one.".to_owned(),
         ));
     }
     // Unwrapping is slow RSA work: outside every lock.
     let material = unwrap_material(&parameters, &wrapped).ok_or_else(|| {
-        KmsError::InvalidCiphertext(
+        KmsError::InvalidCiphertextException(
             "The key material is not wrapped with the public key and algorithm of this import."
                 .to_owned(),
         )
@@ -563,7 +457,7 @@ pub fn import_key_material(
     let (private_key, fingerprint): (_, [u8; 32]) = if signing {
         // The public key identifies a private key whatever its encoding.
         let private_key = imported_private_key(key.spec, &material).ok_or_else(|| {
-            KmsError::IncorrectKeyMaterial(format!(
+            KmsError::IncorrectKeyMaterialException(format!(
                 "The key material is not a PKCS #8 (DER) private key of key spec {}.",
                 key.spec.name()
             ))
@@ -573,7 +467,7 @@ pub fn import_key_material(
     } else {
         let (min, max) = material_lengths(key.spec);
         if material.len() < min || material.len() > max {
-            return Err(KmsError::IncorrectKeyMaterial(format!(
+            return Err(KmsError::IncorrectKeyMaterialException(format!(
                 "{} key material must be {min} to {max} bytes; this is {} bytes.",
                 key.spec.name(),
                 material.len()
@@ -599,20 +493,20 @@ pub fn import_key_material(
         let imported = stored.imported.get_or_insert_with(Imported::default);
         match imported.fingerprint {
             Some(previous) if previous != fingerprint => {
-                return Err(KmsError::IncorrectKeyMaterial(
+                return Err(KmsError::IncorrectKeyMaterialException(
                     "The key material is not the key material previously imported into this KMS key."
                         .to_owned(),
                 ))
             }
             Some(_) if import_type.as_deref() == Some("NEW_KEY_MATERIAL") => {
                 // New material for on-demand rotation of imported keys is not emulated.
-                return Err(KmsError::IncorrectKeyMaterial(
+                return Err(KmsError::IncorrectKeyMaterialException(
                     "This key material is already associated with the KMS key; importing new key material (rotation of imported keys) is not supported by this emulator."
                         .to_owned(),
                 ));
             }
             None if import_type.as_deref() == Some("EXISTING_KEY_MATERIAL") => {
-                return Err(KmsError::IncorrectKeyMaterial(
+                return Err(KmsError::IncorrectKeyMaterialException(
                     "No key material has been imported into this KMS key yet: use ImportType NEW_KEY_MATERIAL."
                         .to_owned(),
                 ));
@@ -623,7 +517,7 @@ pub fn import_key_material(
             .as_deref()
             .is_some_and(|id| id != material_id)
         {
-            return Err(KmsError::IncorrectKeyMaterial(
+            return Err(KmsError::IncorrectKeyMaterialException(
                 "The KeyMaterialId does not identify this key material.".to_owned(),
             ));
         }
@@ -643,25 +537,11 @@ pub fn import_key_material(
             stored.state = KeyState::Enabled;
         }
         data.refresh_deletions();
-        Ok(ImportKeyMaterialOutput {
-            key_id: arn,
-            key_material_id: material_id,
+        Ok(ImportKeyMaterialResponse {
+            key_id: Some(arn),
+            key_material_id: Some(material_id),
         })
     })
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DeleteImportedKeyMaterialInput {
-    pub key_id: Option<String>,
-    pub key_material_id: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DeleteImportedKeyMaterialOutput {
-    pub key_id: String,
-    pub key_material_id: String,
 }
 
 /// DeleteImportedKeyMaterial: the key keeps its id and metadata but no material; it is
@@ -669,21 +549,10 @@ pub struct DeleteImportedKeyMaterialOutput {
 pub fn delete_imported_key_material(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: DeleteImportedKeyMaterialInput,
-) -> Result<DeleteImportedKeyMaterialOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    if let Some(id) = &input.key_material_id {
-        v.length("keyMaterialId", id, 64, 64);
-        v.pattern(
-            "keyMaterialId",
-            Some(id),
-            material_id_shape(id),
-            "^[a-f0-9]+$",
-        );
-    }
-    validated(v.finish())?;
-    let key = key_by_id(state, ctx, &Some(key_id))?;
+    input: DeleteImportedKeyMaterialRequest,
+) -> Result<DeleteImportedKeyMaterialResponse, KmsError> {
+    validated(input.check())?;
+    let key = key_by_id(state, ctx, &input.key_id)?;
     super::access::authorize(
         state,
         ctx,
@@ -698,7 +567,7 @@ pub fn delete_imported_key_material(
         let material_id = super::store::material_id(&stored.id, 1);
         if requested.as_deref().is_some_and(|id| id != material_id) {
             // The wording is the emulator's.
-            return Err(KmsError::NotFound(format!(
+            return Err(KmsError::NotFoundException(format!(
                 "Key material '{}' of {} does not exist",
                 requested.unwrap_or_default(),
                 stored.arn
@@ -711,9 +580,9 @@ pub fn delete_imported_key_material(
             return Err(pending_import(&stored.arn));
         }
         remove_material(stored);
-        Ok(DeleteImportedKeyMaterialOutput {
-            key_id: stored.arn.clone(),
-            key_material_id: material_id,
+        Ok(DeleteImportedKeyMaterialResponse {
+            key_id: Some(stored.arn.clone()),
+            key_material_id: Some(material_id),
         })
     })
     .inspect(|_| {
@@ -730,25 +599,16 @@ mod tests {
     use crate::kms::lifecycle::testing::{root, state};
 
     fn external_key(state: &EmulatorState, ctx: &RequestContext, spec: Option<&str>) -> String {
-        crate::kms::keys::create_key(
+        crate::kms::lifecycle::testing::create(
             state,
             ctx,
-            CreateKeyInput {
-                policy: None,
-                description: None,
+            CreateKeyRequest {
                 key_usage: spec.map(|_| "GENERATE_VERIFY_MAC".to_owned()),
-                customer_master_key_spec: None,
                 key_spec: spec.map(str::to_owned),
                 origin: Some("EXTERNAL".into()),
-                custom_key_store_id: None,
-                bypass_policy_lockout_safety_check: None,
-                tags: None,
-                multi_region: None,
+                ..Default::default()
             },
         )
-        .unwrap()
-        .key_metadata
-        .key_id
     }
 
     fn parameters(
@@ -756,11 +616,11 @@ mod tests {
         ctx: &RequestContext,
         id: &str,
         algorithm: &str,
-    ) -> GetParametersForImportOutput {
+    ) -> GetParametersForImportResponse {
         get_parameters_for_import(
             state,
             ctx,
-            GetParametersForImportInput {
+            GetParametersForImportRequest {
                 key_id: Some(id.to_owned()),
                 wrapping_algorithm: Some(algorithm.to_owned()),
                 wrapping_key_spec: Some("RSA_2048".into()),
@@ -780,12 +640,12 @@ mod tests {
         id: &str,
         token: &[u8],
         wrapped: Vec<u8>,
-        valid_to: Option<f64>,
-    ) -> Result<ImportKeyMaterialOutput, KmsError> {
+        valid_to: Option<Timestamp>,
+    ) -> Result<ImportKeyMaterialResponse, KmsError> {
         import_key_material(
             state,
             ctx,
-            ImportKeyMaterialInput {
+            ImportKeyMaterialRequest {
                 key_id: Some(id.to_owned()),
                 import_token: Some(Blob(token.to_vec())),
                 encrypted_key_material: Some(Blob(wrapped)),
@@ -798,9 +658,7 @@ mod tests {
                     }
                     .into(),
                 ),
-                import_type: None,
-                key_material_description: None,
-                key_material_id: None,
+                ..Default::default()
             },
         )
     }
@@ -817,29 +675,44 @@ mod tests {
         assert_eq!(key_state(&state, &id), KeyState::PendingImport);
         let material = [42u8; 32];
         let params = parameters(&state, &ctx, &id, "RSAES_OAEP_SHA_256");
-        let wrapped = public_key(&params.public_key.0)
+        let wrapped = public_key(&params.public_key.clone().unwrap().0)
             .oaep_encrypt::<Sha256>(&material)
             .unwrap();
         // A token of nothing is refused before the material is looked at.
         assert!(matches!(
             import(&state, &ctx, &id, b"other", wrapped.clone(), None),
-            Err(KmsError::InvalidImportToken(_))
+            Err(KmsError::InvalidImportTokenException(_))
         ));
-        import(&state, &ctx, &id, &params.import_token.0, wrapped, None).unwrap();
+        import(
+            &state,
+            &ctx,
+            &id,
+            &params.import_token.clone().unwrap().0,
+            wrapped,
+            None,
+        )
+        .unwrap();
         assert_eq!(key_state(&state, &id), KeyState::Enabled);
         // Different material later is refused.
         let params = parameters(&state, &ctx, &id, "RSAES_OAEP_SHA_1");
-        let other = public_key(&params.public_key.0)
+        let other = public_key(&params.public_key.clone().unwrap().0)
             .oaep_encrypt::<sha1::Sha1>(&[7u8; 32])
             .unwrap();
         assert!(matches!(
-            import(&state, &ctx, &id, &params.import_token.0, other, None),
-            Err(KmsError::IncorrectKeyMaterial(_))
+            import(
+                &state,
+                &ctx,
+                &id,
+                &params.import_token.clone().unwrap().0,
+                other,
+                None
+            ),
+            Err(KmsError::IncorrectKeyMaterialException(_))
         ));
         delete_imported_key_material(
             &state,
             &ctx,
-            DeleteImportedKeyMaterialInput {
+            DeleteImportedKeyMaterialRequest {
                 key_id: Some(id.clone()),
                 key_material_id: None,
             },
@@ -851,17 +724,25 @@ mod tests {
             delete_imported_key_material(
                 &state,
                 &ctx,
-                DeleteImportedKeyMaterialInput {
+                DeleteImportedKeyMaterialRequest {
                     key_id: Some(id.clone()),
                     key_material_id: None,
                 },
             ),
-            Err(KmsError::InvalidState(_))
+            Err(KmsError::KMSInvalidStateException(_))
         ));
-        let same = public_key(&params.public_key.0)
+        let same = public_key(&params.public_key.clone().unwrap().0)
             .oaep_encrypt::<sha1::Sha1>(&material)
             .unwrap();
-        import(&state, &ctx, &id, &params.import_token.0, same, None).unwrap();
+        import(
+            &state,
+            &ctx,
+            &id,
+            &params.import_token.clone().unwrap().0,
+            same,
+            None,
+        )
+        .unwrap();
         let stored = state
             .region("us-east-1")
             .kms
@@ -875,15 +756,15 @@ mod tests {
         let ctx = root();
         let id = external_key(&state, &ctx, Some("HMAC_256"));
         let params = parameters(&state, &ctx, &id, "RSAES_OAEP_SHA_256");
-        let wrapped = public_key(&params.public_key.0)
+        let wrapped = public_key(&params.public_key.clone().unwrap().0)
             .oaep_encrypt::<Sha256>(&[1u8; 32])
             .unwrap();
-        let in_an_hour = (Timestamp::now().0 / 1000 + 3600) as f64;
+        let in_an_hour = Timestamp((Timestamp::now().0 / 1000 + 3600) * 1000);
         import(
             &state,
             &ctx,
             &id,
-            &params.import_token.0,
+            &params.import_token.clone().unwrap().0,
             wrapped.clone(),
             Some(in_an_hour),
         )
@@ -903,8 +784,15 @@ mod tests {
             imported.parameters = Some(Arc::new(expired));
         });
         assert!(matches!(
-            import(&state, &ctx, &id, &params.import_token.0, wrapped, None),
-            Err(KmsError::ExpiredImportToken(_))
+            import(
+                &state,
+                &ctx,
+                &id,
+                &params.import_token.clone().unwrap().0,
+                wrapped,
+                None
+            ),
+            Err(KmsError::ExpiredImportTokenException(_))
         ));
     }
 
@@ -917,7 +805,7 @@ mod tests {
             let err = get_parameters_for_import(
                 &state,
                 &ctx,
-                GetParametersForImportInput {
+                GetParametersForImportRequest {
                     key_id: Some(id.clone()),
                     wrapping_algorithm: Some(algorithm.into()),
                     wrapping_key_spec: Some(spec.into()),
@@ -925,19 +813,19 @@ mod tests {
             )
             .unwrap_err();
             assert!(
-                matches!(err, KmsError::UnsupportedOperation(_)),
+                matches!(err, KmsError::UnsupportedOperationException(_)),
                 "{algorithm}"
             );
         }
         // New material (rotation of imported keys) once material was imported.
         let material = [8u8; 32];
         let params = parameters(&state, &ctx, &id, "RSAES_OAEP_SHA_256");
-        let public = public_key(&params.public_key.0);
+        let public = public_key(&params.public_key.clone().unwrap().0);
         import(
             &state,
             &ctx,
             &id,
-            &params.import_token.0,
+            &params.import_token.clone().unwrap().0,
             public.oaep_encrypt::<Sha256>(&material).unwrap(),
             None,
         )
@@ -945,21 +833,19 @@ mod tests {
         let err = import_key_material(
             &state,
             &ctx,
-            ImportKeyMaterialInput {
+            ImportKeyMaterialRequest {
                 key_id: Some(id.clone()),
-                import_token: Some(params.import_token.clone()),
+                import_token: params.import_token.clone(),
                 encrypted_key_material: Some(Blob(
                     public.oaep_encrypt::<Sha256>(&material).unwrap(),
                 )),
-                valid_to: None,
                 expiration_model: Some("KEY_MATERIAL_DOES_NOT_EXPIRE".into()),
                 import_type: Some("NEW_KEY_MATERIAL".into()),
-                key_material_description: None,
-                key_material_id: None,
+                ..Default::default()
             },
         )
         .unwrap_err();
-        assert!(matches!(err, KmsError::IncorrectKeyMaterial(_)));
+        assert!(matches!(err, KmsError::IncorrectKeyMaterialException(_)));
     }
 
     #[test]
@@ -1027,29 +913,21 @@ mod tests {
         let err = get_parameters_for_import(
             &state,
             &ctx,
-            GetParametersForImportInput {
+            GetParametersForImportRequest {
                 key_id: Some(id),
                 wrapping_algorithm: Some("RSAES_OAEP_SHA_256".into()),
                 wrapping_key_spec: Some("RSA_2048".into()),
             },
         )
         .unwrap_err();
-        assert!(matches!(err, KmsError::UnsupportedOperation(_)));
-        let mut input = CreateKeyInput {
-            policy: None,
-            description: None,
-            key_usage: None,
-            customer_master_key_spec: None,
-            key_spec: None,
-            origin: None,
+        assert!(matches!(err, KmsError::UnsupportedOperationException(_)));
+        let mut input = CreateKeyRequest {
             custom_key_store_id: Some("cks-1234567890abcdef0".into()),
-            bypass_policy_lockout_safety_check: None,
-            tags: None,
-            multi_region: None,
+            ..Default::default()
         };
         assert!(matches!(
             check_origin(&input),
-            Err(KmsError::CustomKeyStoreNotFound(_))
+            Err(KmsError::CustomKeyStoreNotFoundException(_))
         ));
         input.custom_key_store_id = None;
         input.origin = Some("EXTERNAL".into());
@@ -1057,7 +935,7 @@ mod tests {
         input.origin = Some("AWS_CLOUDHSM".into());
         assert!(matches!(
             check_origin(&input),
-            Err(KmsError::UnsupportedOperation(_))
+            Err(KmsError::UnsupportedOperationException(_))
         ));
     }
 }

@@ -6,62 +6,35 @@
 
 use super::access::{authorize_with, Via};
 use super::cipher::{dry_run, refuse_unless_encryption_key};
-use super::crypto::{self, BlobHeader};
 use super::error::{validated, KmsError};
-use super::grants::check_grant_tokens;
-use super::keys::required_key_id;
-use super::model::{Blob, EncryptionContext};
+use super::model::{
+    Blob, EncryptionContext, GenerateDataKeyPairRequest, GenerateDataKeyPairResponse,
+    GenerateDataKeyPairWithoutPlaintextRequest, GenerateDataKeyPairWithoutPlaintextResponse,
+};
 use super::specs::KeySpec;
 use super::store::{material_id, KeySnapshot};
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
-use serde::{Deserialize, Serialize};
 
-/// The model's `DataKeyPairSpec`.
-const DATA_KEY_PAIR_SPECS: &[&str] = &[
-    "RSA_2048",
-    "RSA_3072",
-    "RSA_4096",
-    "ECC_NIST_P256",
-    "ECC_NIST_P384",
-    "ECC_NIST_P521",
-    "ECC_SECG_P256K1",
-    "SM2",
-    "ECC_NIST_EDWARDS25519",
-];
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GenerateDataKeyPairInput {
-    pub encryption_context: Option<EncryptionContext>,
-    pub key_id: Option<String>,
-    pub key_pair_spec: Option<String>,
-    pub grant_tokens: Option<Vec<String>>,
-    /// A Nitro enclave attestation (GenerateDataKeyPair only; refused when present).
-    pub recipient: Option<serde_json::Value>,
-    pub dry_run: Option<bool>,
+/// What both operations ask for, once the request has met the model.
+struct PairAsk {
+    key_id: String,
+    key_pair_spec: String,
+    encryption_context: Option<EncryptionContext>,
+    dry_run: Option<bool>,
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GenerateDataKeyPairOutput {
-    pub private_key_ciphertext_blob: Blob,
-    pub private_key_plaintext: Blob,
-    pub public_key: Blob,
-    pub key_id: String,
-    pub key_pair_spec: &'static str,
-    pub key_material_id: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GenerateDataKeyPairWithoutPlaintextOutput {
-    pub private_key_ciphertext_blob: Blob,
-    pub public_key: Blob,
-    pub key_id: String,
-    pub key_pair_spec: &'static str,
-    pub key_material_id: String,
+/// The [`PairAsk`] of either operation's request (two generated types, the same members).
+macro_rules! pair_ask {
+    ($input:expr) => {
+        PairAsk {
+            key_id: $input.key_id.unwrap_or_default(),
+            key_pair_spec: $input.key_pair_spec.unwrap_or_default(),
+            encryption_context: $input.encryption_context,
+            dry_run: $input.dry_run,
+        }
+    };
 }
 
 /// A new data key pair, sealed under the key.
@@ -80,45 +53,34 @@ fn pair_spec(name: &str) -> Result<KeySpec, KmsError> {
         // spec with `UnsupportedOperationException: KeySpec SM2 is not supported in this
         // Region` (CreateKey, as recorded in floci-io/floci#3026). That the data key pair
         // spec is refused in the same words is the emulator's assumption.
-        "SM2" => Err(KmsError::UnsupportedOperation(
+        "SM2" => Err(KmsError::UnsupportedOperationException(
             "KeyPairSpec SM2 is not supported in this Region".to_owned(),
         )),
         other => KeySpec::parse(other)
             .filter(|s| s.is_asymmetric())
             .ok_or_else(|| {
-                KmsError::UnsupportedOperation(format!(
+                KmsError::UnsupportedOperationException(format!(
                     "KeyPairSpec {other} is not supported by this emulator; RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521 and ECC_SECG_P256K1 are."
                 ))
             }),
     }
 }
 
-/// What both operations do: check the request, authorise `action` with the request's
-/// encryption context and `kms:DataKeyPairSpec`, and make and seal the pair.
+/// What both operations do once the request has met the model: authorise `action` with
+/// the request's encryption context and `kms:DataKeyPairSpec`, and make and seal the
+/// pair.
 fn generate(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: GenerateDataKeyPairInput,
+    input: PairAsk,
     action: &str,
 ) -> Result<Generated, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    if v.required("keyPairSpec", &input.key_pair_spec).is_some() {
-        v.one_of(
-            "keyPairSpec",
-            input.key_pair_spec.as_deref(),
-            DATA_KEY_PAIR_SPECS,
-        );
-    }
-    check_grant_tokens(&mut v, &input.grant_tokens);
-    validated(v.finish())?;
-    let spec_name = input.key_pair_spec.as_deref().unwrap_or_default();
+    let spec_name = input.key_pair_spec.as_str();
     let spec = pair_spec(spec_name)?;
-    super::datakeys::refuse_recipient(&input.recipient)?;
     let key = state
         .region(&ctx.region)
         .kms
-        .snapshot(&key_id, &ctx.region, &ctx.account)?;
+        .snapshot(&input.key_id, &ctx.region, &ctx.account)?;
     let context = input.encryption_context.unwrap_or_default();
     authorize_with(
         state,
@@ -138,18 +100,10 @@ fn generate(
     dry_run(input.dry_run)?;
     let pair = spec
         .generate_sign_key()
-        .ok_or_else(|| KmsError::Internal("key pair generation failed".to_owned()))?;
+        .ok_or_else(|| KmsError::KMSInternalException("key pair generation failed".to_owned()))?;
     let private_der = pair.to_pkcs8_der()?;
     let public_der = pair.public_key_der()?;
-    let material = key
-        .materials
-        .last()
-        .ok_or_else(|| KmsError::Internal("key has no material".to_owned()))?;
-    let header = BlobHeader {
-        key_id: key.id.clone(),
-        material_version: key.materials.len() as u32,
-    };
-    let sealed = crypto::encrypt(material, &header, &private_der, &context);
+    let sealed = super::cipher::seal_checked(&key, &private_der, &context)?;
     Ok(Generated {
         key,
         spec,
@@ -163,16 +117,22 @@ fn generate(
 pub fn generate_data_key_pair(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: GenerateDataKeyPairInput,
-) -> Result<GenerateDataKeyPairOutput, KmsError> {
-    let made = generate(state, ctx, input, "kms:GenerateDataKeyPair")?;
-    Ok(GenerateDataKeyPairOutput {
-        private_key_ciphertext_blob: Blob(made.sealed),
-        private_key_plaintext: Blob(made.private_der),
-        public_key: Blob(made.public_der),
-        key_material_id: material_id(&made.key.id, made.key.materials.len()),
-        key_id: made.key.arn,
-        key_pair_spec: made.spec.name(),
+    input: GenerateDataKeyPairRequest,
+) -> Result<GenerateDataKeyPairResponse, KmsError> {
+    validated(input.check())?;
+    let recipient = input.recipient;
+    let ask = pair_ask!(input);
+    pair_spec(&ask.key_pair_spec)?;
+    super::datakeys::refuse_recipient(&recipient)?;
+    let made = generate(state, ctx, ask, "kms:GenerateDataKeyPair")?;
+    Ok(GenerateDataKeyPairResponse {
+        private_key_ciphertext_blob: Some(Blob(made.sealed)),
+        private_key_plaintext: Some(Blob(made.private_der)),
+        public_key: Some(Blob(made.public_der)),
+        key_material_id: Some(material_id(&made.key.id, made.key.materials.len())),
+        key_id: Some(made.key.arn),
+        key_pair_spec: Some(made.spec.name().to_owned()),
+        ..Default::default()
     })
 }
 
@@ -182,16 +142,17 @@ pub fn generate_data_key_pair(
 pub fn generate_data_key_pair_without_plaintext(
     state: &EmulatorState,
     ctx: &RequestContext,
-    mut input: GenerateDataKeyPairInput,
-) -> Result<GenerateDataKeyPairWithoutPlaintextOutput, KmsError> {
-    input.recipient = None;
-    let made = generate(state, ctx, input, "kms:GenerateDataKeyPairWithoutPlaintext")?;
-    Ok(GenerateDataKeyPairWithoutPlaintextOutput {
-        private_key_ciphertext_blob: Blob(made.sealed),
-        public_key: Blob(made.public_der),
-        key_material_id: material_id(&made.key.id, made.key.materials.len()),
-        key_id: made.key.arn,
-        key_pair_spec: made.spec.name(),
+    input: GenerateDataKeyPairWithoutPlaintextRequest,
+) -> Result<GenerateDataKeyPairWithoutPlaintextResponse, KmsError> {
+    validated(input.check())?;
+    let ask = pair_ask!(input);
+    let made = generate(state, ctx, ask, "kms:GenerateDataKeyPairWithoutPlaintext")?;
+    Ok(GenerateDataKeyPairWithoutPlaintextResponse {
+        private_key_ciphertext_blob: Some(Blob(made.sealed)),
+        public_key: Some(Blob(made.public_der)),
+        key_material_id: Some(material_id(&made.key.id, made.key.materials.len())),
+        key_id: Some(made.key.arn),
+        key_pair_spec: Some(made.spec.name().to_owned()),
     })
 }
 
@@ -199,17 +160,16 @@ pub fn generate_data_key_pair_without_plaintext(
 mod tests {
     use super::super::lifecycle::testing::*;
     use super::*;
-    use crate::kms::model::DecryptInput;
+    use crate::kms::model::DecryptRequest;
 
-    fn input(key: &str, spec: &str) -> GenerateDataKeyPairInput {
-        GenerateDataKeyPairInput {
-            encryption_context: Some([("purpose".to_owned(), "pair".to_owned())].into()),
-            key_id: Some(key.to_owned()),
-            key_pair_spec: Some(spec.to_owned()),
-            grant_tokens: None,
-            recipient: None,
-            dry_run: None,
-        }
+    /// A request of either operation (the same members).
+    fn input<T: serde::de::DeserializeOwned>(key: &str, spec: &str) -> T {
+        serde_json::from_value(serde_json::json!({
+            "EncryptionContext": {"purpose": "pair"},
+            "KeyId": key,
+            "KeyPairSpec": spec,
+        }))
+        .unwrap()
     }
 
     /// Every ECC pair spec: the private key signs what the public key verifies, and the
@@ -225,31 +185,36 @@ mod tests {
             "ECC_SECG_P256K1",
         ] {
             let out = generate_data_key_pair(&state, &ctx, input(&key, spec)).unwrap();
-            assert_eq!(out.key_pair_spec, spec);
-            assert!(!format!("{out:?}").contains(&format!("{:?}", out.private_key_plaintext.0)));
+            assert_eq!(out.key_pair_spec.as_deref(), Some(spec));
+            let private_key_plaintext = out.private_key_plaintext.clone().unwrap();
+            assert!(!format!("{out:?}").contains(&format!("{:?}", private_key_plaintext.0)));
             let decrypted = crate::kms::cipher::decrypt(
                 &state,
                 &ctx,
-                DecryptInput {
-                    ciphertext_blob: Some(out.private_key_ciphertext_blob.clone()),
+                DecryptRequest {
+                    ciphertext_blob: out.private_key_ciphertext_blob.clone(),
                     encryption_context: Some([("purpose".to_owned(), "pair".to_owned())].into()),
-                    grant_tokens: None,
-                    key_id: None,
-                    encryption_algorithm: None,
-                    dry_run: None,
+                    ..Default::default()
                 },
             )
             .unwrap();
-            assert_eq!(decrypted.plaintext.0, out.private_key_plaintext.0, "{spec}");
+            assert_eq!(
+                decrypted.plaintext.unwrap().0,
+                private_key_plaintext.0,
+                "{spec}"
+            );
             let spec = KeySpec::parse(spec).unwrap();
             let pem = p256::pkcs8::der::pem::encode_string(
                 "PRIVATE KEY",
                 p256::pkcs8::der::pem::LineEnding::LF,
-                &out.private_key_plaintext.0,
+                &private_key_plaintext.0,
             )
             .unwrap();
             let private = crate::kms::specs::SignKey::from_pkcs8_pem(spec, &pem).unwrap();
-            assert_eq!(private.public_key_der().unwrap(), out.public_key.0);
+            assert_eq!(
+                Some(private.public_key_der().unwrap()),
+                out.public_key.map(|b| b.0)
+            );
         }
     }
 
@@ -259,23 +224,23 @@ mod tests {
         let key = key(&state, &ctx);
         assert_eq!(
             generate_data_key_pair(&state, &ctx, input(&key, "SM2")).unwrap_err(),
-            KmsError::UnsupportedOperation(
+            KmsError::UnsupportedOperationException(
                 "KeyPairSpec SM2 is not supported in this Region".to_owned()
             )
         );
         assert!(matches!(
             generate_data_key_pair(&state, &ctx, input(&key, "RSA_1024")),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
-        let mut dry = input(&key, "ECC_NIST_P256");
+        let mut dry: GenerateDataKeyPairWithoutPlaintextRequest = input(&key, "ECC_NIST_P256");
         dry.dry_run = Some(true);
         assert!(matches!(
             generate_data_key_pair_without_plaintext(&state, &ctx, dry),
-            Err(KmsError::DryRunOperation(_))
+            Err(KmsError::DryRunOperationException(_))
         ));
         let without =
             generate_data_key_pair_without_plaintext(&state, &ctx, input(&key, "ECC_NIST_P256"))
                 .unwrap();
-        assert_eq!(without.public_key.0[0], 0x30);
+        assert_eq!(without.public_key.unwrap().0[0], 0x30);
     }
 }

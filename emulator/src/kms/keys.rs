@@ -4,14 +4,17 @@
 use super::access::{authorize, authorize_iam, authorize_iam_with, request_tag_keys, Via};
 use super::crypto::KeyMaterial;
 use super::error::{validated, KmsError};
-use super::model::*;
+use super::model::{
+    CreateKeyRequest, CreateKeyResponse, DescribeKeyRequest, DescribeKeyResponse, KeyListEntry,
+    KeyMetadata, ListKeysRequest, ListKeysResponse, Tag,
+};
 use super::specs::{KeySpec, KeyUsage};
 use super::store::KeyManager;
 use super::{default_key_policy, marker, new_key, parse_marker};
 use crate::context::RequestContext;
 use crate::iam::policy::ContextKeys;
 use crate::iam::policy::PolicyDocument;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
 
 /// The AWS principal ARNs a policy document names (`Principal.AWS`, string or list).
@@ -50,7 +53,7 @@ pub(crate) fn check_new_policy(
     bypass: bool,
 ) -> Result<PolicyDocument, KmsError> {
     let malformed = || {
-        KmsError::MalformedPolicyDocument(
+        KmsError::MalformedPolicyDocumentException(
             "The new key policy will not allow you to update the key policy in the future."
                 .to_owned(),
         )
@@ -58,18 +61,19 @@ pub(crate) fn check_new_policy(
     // "The key policy size quota is 32 kilobytes (32768 bytes)"; over it, "KMS returns a
     // LimitExceededException" (KMS API Reference, CreateKey and PutKeyPolicy, Policy).
     if text.len() > MAX_KEY_POLICY_BYTES {
-        return Err(KmsError::LimitExceeded(format!(
+        return Err(KmsError::LimitExceededException(format!(
             "The key policy is {} bytes; the key policy size quota is {MAX_KEY_POLICY_BYTES} bytes.",
             text.len()
         )));
     }
     let value: serde_json::Value = serde_json::from_str(text).map_err(|_| {
-        KmsError::MalformedPolicyDocument("The policy is not valid JSON.".to_owned())
+        KmsError::MalformedPolicyDocumentException("The policy is not valid JSON.".to_owned())
     })?;
-    let document = PolicyDocument::from_value(&value)
-        .map_err(|e| KmsError::MalformedPolicyDocument(format!("The policy is not valid: {e}")))?;
+    let document = PolicyDocument::from_value(&value).map_err(|e| {
+        KmsError::MalformedPolicyDocumentException(format!("The policy is not valid: {e}"))
+    })?;
     if !document.every_statement_names_a_principal() {
-        return Err(KmsError::MalformedPolicyDocument(
+        return Err(KmsError::MalformedPolicyDocumentException(
             "Each statement in the key policy must contain one or more principals.".to_owned(),
         ));
     }
@@ -78,7 +82,7 @@ pub(crate) fn check_new_policy(
         .iter()
         .any(|arn| arn != "*" && !state.iam.principal_exists(arn))
     {
-        return Err(KmsError::MalformedPolicyDocument(
+        return Err(KmsError::MalformedPolicyDocumentException(
             "Policy contains a statement with one or more invalid principals.".to_owned(),
         ));
     }
@@ -92,75 +96,34 @@ pub(crate) fn check_new_policy(
     Ok(document)
 }
 
-/// Checks tags against the model's constraints.
-pub(crate) fn check_tags(v: &mut Validator, tags: &[Tag]) {
-    for (i, tag) in tags.iter().enumerate() {
-        let key_field = format!("tags.{}.member.tagKey", i + 1);
-        let value_field = format!("tags.{}.member.tagValue", i + 1);
-        if let Some(key) = v.required(&key_field, &tag.key) {
-            v.length(&key_field, key, 1, 128);
-        }
-        if let Some(value) = v.required(&value_field, &tag.value) {
-            v.length(&value_field, value, 0, 256);
-        }
-    }
+/// A request's tags as key and value pairs (the model has checked both are present).
+pub(crate) fn tag_pairs(tags: &Option<Vec<Tag>>) -> Vec<(String, String)> {
+    tags.iter()
+        .flatten()
+        .map(|t| {
+            (
+                t.tag_key.clone().unwrap_or_default(),
+                t.tag_value.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
 }
 
 /// CreateKey: a symmetric encryption key with the given (or the default) policy.
 pub fn create_key(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: CreateKeyInput,
-) -> Result<KeyMetadataOutput, KmsError> {
-    let mut v = Validator::new();
-    v.opt_length("policy", &input.policy, 1, 131_072);
-    v.opt_length("description", &input.description, 0, 8192);
-    v.one_of(
-        "keyUsage",
-        input.key_usage.as_deref(),
-        &[
-            "SIGN_VERIFY",
-            "ENCRYPT_DECRYPT",
-            "GENERATE_VERIFY_MAC",
-            "KEY_AGREEMENT",
-            "ENCAPSULATE_DECAPSULATE",
-        ],
-    );
-    v.one_of(
-        "origin",
-        input.origin.as_deref(),
-        &["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"],
-    );
-    super::shapes::check_create_key(&mut v, &input);
-    if let Some(tags) = &input.tags {
-        check_tags(&mut v, tags);
-    }
-    validated(v.finish())?;
-    let new_tags: Vec<(String, String)> = input
-        .tags
-        .iter()
-        .flatten()
-        .map(|t| {
-            (
-                t.key.clone().unwrap_or_default(),
-                t.value.clone().unwrap_or_default(),
-            )
-        })
-        .collect();
+    input: CreateKeyRequest,
+) -> Result<CreateKeyResponse, KmsError> {
+    validated(input.check())?;
+    let new_tags = tag_pairs(&input.tags);
     super::tags::check_new_tags(&new_tags)?;
     // The keys CreateKey's request supplies (Service Authorization Reference for KMS):
     // the key's spec, usage, origin and Region scope as asked for (or their defaults),
     // the lockout bypass, and the tags.
-    let tags: Vec<(&str, &str)> = input
-        .tags
+    let tags: Vec<(&str, &str)> = new_tags
         .iter()
-        .flatten()
-        .map(|t| {
-            (
-                t.key.as_deref().unwrap_or_default(),
-                t.value.as_deref().unwrap_or_default(),
-            )
-        })
+        .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     let create_keys = |keys: &mut ContextKeys| {
         keys.insert(
@@ -209,12 +172,12 @@ pub fn create_key(
     if spec == "SM2" {
         // A China Regions key spec; elsewhere AWS answers in these words (recorded in
         // floci-io/floci#3026 against us-east-1).
-        return Err(KmsError::UnsupportedOperation(
+        return Err(KmsError::UnsupportedOperationException(
             "KeySpec SM2 is not supported in this Region".to_owned(),
         ));
     }
     let Some(spec) = KeySpec::parse(spec) else {
-        return Err(KmsError::UnsupportedOperation(format!(
+        return Err(KmsError::UnsupportedOperationException(format!(
             "KeySpec {spec} is not supported by this emulator; only SYMMETRIC_DEFAULT, HMAC, ECC (ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1), RSA (RSA_2048, RSA_3072, RSA_4096) and ML-DSA (ML_DSA_44, ML_DSA_65, ML_DSA_87) keys are."
         )));
     };
@@ -225,7 +188,7 @@ pub fn create_key(
     let usage = KeyUsage::parse(usage_name)
         .filter(|u| spec.allows(*u))
         .ok_or_else(|| {
-            KmsError::Validation(format!(
+            KmsError::ValidationException(format!(
                 "KeyUsage {usage_name} is not compatible with KeySpec {}.",
                 spec.name()
             ))
@@ -262,21 +225,12 @@ pub fn create_key(
     if external {
         super::import::start_without_material(&mut key);
     }
-    for tag in input.tags.unwrap_or_default() {
-        key.tags
-            .insert(tag.key.unwrap_or_default(), tag.value.unwrap_or_default());
-    }
+    key.tags.extend(new_tags.iter().cloned());
     let mut metadata = KeyMetadata::of(&key);
     if multi_region {
         // A new primary has no replicas yet.
-        metadata.multi_region_configuration = Some(super::multiregion::Configuration {
-            multi_region_key_type: "PRIMARY",
-            primary_key: Some(super::multiregion::RegionKey {
-                arn: key.arn.clone(),
-                region: ctx.region.clone(),
-            }),
-            replica_keys: Vec::new(),
-        });
+        metadata.multi_region_configuration =
+            Some(super::multiregion::new_primary(&key.arn, &ctx.region));
     }
     // AWS's quota: 100,000 customer managed keys per account and Region, whatever their
     // state ("Resource quotas", AWS KMS Developer Guide); `--max-keys` sets it here. The
@@ -290,7 +244,7 @@ pub fn create_key(
                 .filter(|k| k.manager == KeyManager::Customer)
                 .count();
             if customer >= max {
-                return Err(KmsError::LimitExceeded(format!(
+                return Err(KmsError::LimitExceededException(format!(
                     "The request was rejected because a quota was exceeded: this region holds {customer} customer managed keys, the quota of KMS keys per Region."
                 )));
             }
@@ -298,31 +252,19 @@ pub fn create_key(
         data.keys.insert(id, key);
         Ok(())
     })?;
-    Ok(KeyMetadataOutput {
-        key_metadata: metadata,
+    Ok(CreateKeyResponse {
+        key_metadata: Some(metadata),
     })
-}
-
-/// Checks a required `KeyId` member and returns it.
-pub(crate) fn required_key_id(key_id: &Option<String>) -> Result<String, KmsError> {
-    let mut v = Validator::new();
-    if let Some(id) = v.required("keyId", key_id) {
-        v.length("keyId", id, 1, 2048);
-    }
-    validated(v.finish())?;
-    Ok(key_id.clone().unwrap_or_default())
 }
 
 /// DescribeKey: works in every key state.
 pub fn describe_key(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: KeyIdInput,
-) -> Result<KeyMetadataOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    super::grants::check_grant_tokens(&mut v, &input.grant_tokens);
-    validated(v.finish())?;
+    input: DescribeKeyRequest,
+) -> Result<DescribeKeyResponse, KmsError> {
+    validated(input.check())?;
+    let key_id = input.key_id.unwrap_or_default();
     let region = state.region(&ctx.region);
     let snapshot = region.kms.snapshot(&key_id, &ctx.region, &ctx.account)?;
     authorize(state, ctx, &snapshot, "kms:DescribeKey", None, Via::Direct)?;
@@ -331,11 +273,13 @@ pub fn describe_key(
         data.keys
             .get(&snapshot.id)
             .map(|key| (KeyMetadata::of(key), key.multi_region))
-            .ok_or_else(|| KmsError::NotFound(format!("Key '{}' does not exist", snapshot.arn)))
+            .ok_or_else(|| {
+                KmsError::NotFoundException(format!("Key '{}' does not exist", snapshot.arn))
+            })
     })?;
     super::multiregion::configure(state, &mut metadata, role);
-    Ok(KeyMetadataOutput {
-        key_metadata: metadata,
+    Ok(DescribeKeyResponse {
+        key_metadata: Some(metadata),
     })
 }
 
@@ -343,12 +287,9 @@ pub fn describe_key(
 pub fn list_keys(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: ListInput,
-) -> Result<ListKeysOutput, KmsError> {
-    let mut v = Validator::new();
-    v.range("limit", input.limit, 1, 1000);
-    super::shapes::check_marker(&mut v, &input.marker);
-    validated(v.finish())?;
+    input: ListKeysRequest,
+) -> Result<ListKeysResponse, KmsError> {
+    validated(input.check())?;
     authorize_iam(state, ctx, "kms:ListKeys", "*")?;
     let after = input.marker.as_deref().map(parse_marker).transpose()?;
     let limit = input.limit.unwrap_or(100) as usize;
@@ -362,17 +303,19 @@ pub fn list_keys(
         let mut keys: Vec<KeyListEntry> = range
             .take(limit + 1)
             .map(|(id, key)| KeyListEntry {
-                key_id: id.clone(),
-                key_arn: key.arn.clone(),
+                key_id: Some(id.clone()),
+                key_arn: Some(key.arn.clone()),
             })
             .collect();
         let truncated = keys.len() > limit;
         keys.truncate(limit);
-        let next_marker = truncated.then(|| marker(&keys[keys.len() - 1].key_id));
-        Ok(ListKeysOutput {
-            keys,
+        let next_marker = truncated
+            .then(|| keys.last().and_then(|k| k.key_id.as_deref()).map(marker))
+            .flatten();
+        Ok(ListKeysResponse {
+            keys: Some(keys),
             next_marker,
-            truncated,
+            truncated: Some(truncated),
         })
     })
 }

@@ -10,84 +10,62 @@
 
 use super::access::{authorize, authorize_with, Via};
 use super::error::{validated, KmsError};
-use super::keys::required_key_id;
+use super::model::{
+    CancelKeyDeletionRequest, CancelKeyDeletionResponse, DisableKeyRequest, EnableKeyRequest,
+    ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse, UpdateKeyDescriptionRequest,
+};
 use super::store::{Key, KeyManager, KeySnapshot, KeyState};
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
 use crate::time::Timestamp;
-use serde::{Deserialize, Serialize};
 
 /// Milliseconds in a day.
 pub(crate) const DAY_MS: i64 = 86_400_000;
 
-/// The input of operations that take only a `KeyId`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct KeyIdOnlyInput {
-    pub key_id: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ScheduleKeyDeletionInput {
-    pub key_id: Option<String>,
-    pub pending_window_in_days: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ScheduleKeyDeletionOutput {
-    pub key_id: String,
-    /// Absent for a primary key that still has replicas (its date is not known yet).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deletion_date: Option<Timestamp>,
-    pub key_state: &'static str,
-    pub pending_window_in_days: u32,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CancelKeyDeletionOutput {
-    pub key_id: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UpdateKeyDescriptionInput {
-    pub key_id: Option<String>,
-    pub description: Option<String>,
+/// `PendingWindowInDays`: the model allows 1–365 (checked with the rest of the model),
+/// the service 7–30. A value inside the model's range but outside the service's is
+/// answered "PendingWindowInDays must be between 7 and 30" (a recorded AWS answer:
+/// ValidationException, status 400, for 1 day; Skyscanner/kms-issuer#8).
+pub(crate) fn check_pending_window(days: Option<i32>) -> Result<(), KmsError> {
+    if days.is_some_and(|d| !(7..=30).contains(&d)) {
+        return Err(KmsError::ValidationException(
+            "PendingWindowInDays must be between 7 and 30".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses an alias where an operation takes only a key id or key ARN, as AWS does for
 /// key-management and grant operations.
 pub(crate) fn refuse_alias(key_id: &str) -> Result<(), KmsError> {
     if key_id.starts_with("alias/") || (key_id.starts_with("arn:") && key_id.contains(":alias/")) {
-        return Err(KmsError::InvalidArn(
+        return Err(KmsError::InvalidArnException(
             "Key Aliases are not supported for this operation.".to_owned(),
         ));
     }
     Ok(())
 }
 
-/// The snapshot of the key a required `KeyId` (key id or key ARN) names.
+/// The snapshot of the key a required `KeyId` (key id or key ARN, checked against the
+/// model by the operation) names.
 pub(crate) fn key_by_id(
     state: &EmulatorState,
     ctx: &RequestContext,
     key_id: &Option<String>,
 ) -> Result<KeySnapshot, KmsError> {
-    let key_id = required_key_id(key_id)?;
-    refuse_alias(&key_id)?;
+    let key_id = key_id.as_deref().unwrap_or_default();
+    refuse_alias(key_id)?;
     state
         .region(&ctx.region)
         .kms
-        .snapshot(&key_id, &ctx.region, &ctx.account)
+        .snapshot(key_id, &ctx.region, &ctx.account)
 }
 
 /// Refuses to change an AWS managed key (see the module documentation).
 pub(crate) fn refuse_aws_managed(key: &KeySnapshot) -> Result<(), KmsError> {
     if key.manager == KeyManager::Aws {
-        return Err(KmsError::UnsupportedOperation(format!(
+        return Err(KmsError::UnsupportedOperationException(format!(
             "{} is an AWS managed key; it cannot be changed.",
             key.arn
         )));
@@ -97,12 +75,12 @@ pub(crate) fn refuse_aws_managed(key: &KeySnapshot) -> Result<(), KmsError> {
 
 /// The error of a key deleted while a request was under way.
 pub(crate) fn key_gone(arn: &str) -> KmsError {
-    KmsError::NotFound(format!("Key '{arn}' does not exist"))
+    KmsError::NotFoundException(format!("Key '{arn}' does not exist"))
 }
 
 /// `<ARN> is pending deletion.`
 pub(crate) fn pending_deletion(arn: &str) -> KmsError {
-    KmsError::InvalidState(format!("{arn} is pending deletion."))
+    KmsError::KMSInvalidStateException(format!("{arn} is pending deletion."))
 }
 
 /// Refuses a key pending deletion (operations that work on enabled and disabled keys).
@@ -130,7 +108,10 @@ fn refuse_pending_import(key: &Key) -> Result<(), KmsError> {
 pub(crate) fn refuse_unless_enabled(key: &Key) -> Result<(), KmsError> {
     match key.state {
         KeyState::Enabled => Ok(()),
-        KeyState::Disabled => Err(KmsError::Disabled(format!("{} is disabled.", key.arn))),
+        KeyState::Disabled => Err(KmsError::DisabledException(format!(
+            "{} is disabled.",
+            key.arn
+        ))),
         KeyState::PendingDeletion { .. } | KeyState::PendingReplicaDeletion { .. } => {
             Err(pending_deletion(&key.arn))
         }
@@ -155,13 +136,16 @@ pub(crate) fn change_key<T>(
     })
 }
 
-/// The common steps of a state change: the key by id, the key policy, not AWS managed.
+/// The common steps of a state change: the model's constraints, the key by id, the key
+/// policy, not AWS managed.
 fn managed_customer_key(
     state: &EmulatorState,
     ctx: &RequestContext,
+    input: &impl Validate,
     key_id: &Option<String>,
     action: &str,
 ) -> Result<KeySnapshot, KmsError> {
+    validated(input.check())?;
     let key = key_by_id(state, ctx, key_id)?;
     authorize(state, ctx, &key, action, None, Via::Direct)?;
     refuse_aws_managed(&key)?;
@@ -172,9 +156,9 @@ fn managed_customer_key(
 pub fn enable_key(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: KeyIdOnlyInput,
+    input: EnableKeyRequest,
 ) -> Result<super::model::Empty, KmsError> {
-    let key = managed_customer_key(state, ctx, &input.key_id, "kms:EnableKey")?;
+    let key = managed_customer_key(state, ctx, &input, &input.key_id, "kms:EnableKey")?;
     change_key(state, ctx, &key, |stored| {
         refuse_pending_deletion(stored)?;
         refuse_pending_import(stored)?;
@@ -187,9 +171,9 @@ pub fn enable_key(
 pub fn disable_key(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: KeyIdOnlyInput,
+    input: DisableKeyRequest,
 ) -> Result<super::model::Empty, KmsError> {
-    let key = managed_customer_key(state, ctx, &input.key_id, "kms:DisableKey")?;
+    let key = managed_customer_key(state, ctx, &input, &input.key_id, "kms:DisableKey")?;
     change_key(state, ctx, &key, |stored| {
         refuse_pending_deletion(stored)?;
         refuse_pending_import(stored)?;
@@ -203,13 +187,11 @@ pub fn disable_key(
 pub fn schedule_key_deletion(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: ScheduleKeyDeletionInput,
-) -> Result<ScheduleKeyDeletionOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    super::shapes::check_pending_window(&mut v, input.pending_window_in_days)?;
-    validated(v.finish())?;
-    let key = key_by_id(state, ctx, &Some(key_id))?;
+    input: ScheduleKeyDeletionRequest,
+) -> Result<ScheduleKeyDeletionResponse, KmsError> {
+    validated(input.check())?;
+    check_pending_window(input.pending_window_in_days)?;
+    let key = key_by_id(state, ctx, &input.key_id)?;
     let window_days = input.pending_window_in_days.unwrap_or(30) as u32;
     // kms:ScheduleKeyDeletionPendingWindowInDays: the window asked for, or the default
     // (KMS Developer Guide, "AWS KMS condition keys").
@@ -249,11 +231,12 @@ pub fn schedule_key_deletion(
         };
         let key_state = stored.state.as_str();
         data.refresh_deletions();
-        Ok(ScheduleKeyDeletionOutput {
-            key_id: key.arn.clone(),
+        Ok(ScheduleKeyDeletionResponse {
+            key_id: Some(key.arn.clone()),
+            // Absent for a primary key that still has replicas (its date is not known).
             deletion_date: (!has_replicas).then_some(deletion_date),
-            key_state,
-            pending_window_in_days: window_days,
+            key_state: Some(key_state.to_owned()),
+            pending_window_in_days: Some(window_days as i32),
         })
     })
 }
@@ -262,9 +245,9 @@ pub fn schedule_key_deletion(
 pub fn cancel_key_deletion(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: KeyIdOnlyInput,
-) -> Result<CancelKeyDeletionOutput, KmsError> {
-    let key = managed_customer_key(state, ctx, &input.key_id, "kms:CancelKeyDeletion")?;
+    input: CancelKeyDeletionRequest,
+) -> Result<CancelKeyDeletionResponse, KmsError> {
+    let key = managed_customer_key(state, ctx, &input, &input.key_id, "kms:CancelKeyDeletion")?;
     state.region(&ctx.region).kms.write(|data| {
         let stored = data
             .keys
@@ -274,15 +257,15 @@ pub fn cancel_key_deletion(
             stored.state,
             KeyState::PendingDeletion { .. } | KeyState::PendingReplicaDeletion { .. }
         ) {
-            return Err(KmsError::InvalidState(format!(
+            return Err(KmsError::KMSInvalidStateException(format!(
                 "{} is not pending deletion.",
                 key.arn
             )));
         }
         stored.state = KeyState::Disabled;
         data.refresh_deletions();
-        Ok(CancelKeyDeletionOutput {
-            key_id: key.arn.clone(),
+        Ok(CancelKeyDeletionResponse {
+            key_id: Some(key.arn.clone()),
         })
     })
 }
@@ -291,15 +274,15 @@ pub fn cancel_key_deletion(
 pub fn update_key_description(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: UpdateKeyDescriptionInput,
+    input: UpdateKeyDescriptionRequest,
 ) -> Result<super::model::Empty, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    if let Some(description) = v.required("description", &input.description) {
-        v.length("description", description, 0, 8192);
-    }
-    validated(v.finish())?;
-    let key = managed_customer_key(state, ctx, &Some(key_id), "kms:UpdateKeyDescription")?;
+    let key = managed_customer_key(
+        state,
+        ctx,
+        &input,
+        &input.key_id,
+        "kms:UpdateKeyDescription",
+    )?;
     let description = input.description.unwrap_or_default();
     change_key(state, ctx, &key, |stored| {
         refuse_pending_deletion(stored)?;
@@ -314,7 +297,7 @@ pub fn update_key_description(
 pub(crate) mod testing {
     use crate::config::Config;
     use crate::context::{Caller, RequestContext};
-    use crate::kms::model::{CreateKeyInput, KeyIdInput};
+    use crate::kms::model::{CreateKeyRequest, DescribeKeyRequest};
     use crate::state::EmulatorState;
 
     /// A fresh emulator.
@@ -334,25 +317,26 @@ pub(crate) mod testing {
 
     /// A customer managed key with the default policy; returns its id.
     pub fn key(state: &EmulatorState, ctx: &RequestContext) -> String {
-        crate::kms::keys::create_key(
-            state,
-            ctx,
-            CreateKeyInput {
-                policy: None,
-                description: None,
-                key_usage: None,
-                customer_master_key_spec: None,
-                key_spec: None,
-                origin: None,
-                custom_key_store_id: None,
-                bypass_policy_lockout_safety_check: None,
-                tags: None,
-                multi_region: None,
-            },
-        )
-        .unwrap()
-        .key_metadata
-        .key_id
+        create(state, ctx, CreateKeyRequest::default())
+    }
+
+    /// The request of an operation that takes only a `KeyId`.
+    pub fn id<T: serde::de::DeserializeOwned>(key: &str) -> T {
+        serde_json::from_value(serde_json::json!({ "KeyId": key })).unwrap()
+    }
+
+    /// The key CreateKey makes of `request`; returns its id.
+    pub fn create(
+        state: &EmulatorState,
+        ctx: &RequestContext,
+        request: CreateKeyRequest,
+    ) -> String {
+        crate::kms::keys::create_key(state, ctx, request)
+            .unwrap()
+            .key_metadata
+            .unwrap()
+            .key_id
+            .unwrap()
     }
 
     /// The AWS managed key of SSM; returns its id.
@@ -367,18 +351,20 @@ pub(crate) mod testing {
     }
 
     /// The state of a key, as DescribeKey shows it.
-    pub fn key_state(state: &EmulatorState, ctx: &RequestContext, id: &str) -> &'static str {
+    pub fn key_state(state: &EmulatorState, ctx: &RequestContext, id: &str) -> String {
         crate::kms::keys::describe_key(
             state,
             ctx,
-            KeyIdInput {
+            DescribeKeyRequest {
                 key_id: Some(id.to_owned()),
-                grant_tokens: None,
+                ..Default::default()
             },
         )
         .unwrap()
         .key_metadata
+        .unwrap()
         .key_state
+        .unwrap()
     }
 }
 
@@ -386,12 +372,6 @@ pub(crate) mod testing {
 mod tests {
     use super::testing::*;
     use super::*;
-
-    fn id(key: &str) -> KeyIdOnlyInput {
-        KeyIdOnlyInput {
-            key_id: Some(key.to_owned()),
-        }
-    }
 
     #[test]
     fn states_move_as_aws_moves_them() {
@@ -405,15 +385,16 @@ mod tests {
         let scheduled = schedule_key_deletion(
             &state,
             &ctx,
-            ScheduleKeyDeletionInput {
+            ScheduleKeyDeletionRequest {
                 key_id: Some(key.clone()),
-                pending_window_in_days: None,
+                ..Default::default()
             },
         )
         .unwrap();
-        assert_eq!(scheduled.pending_window_in_days, 30);
-        assert_eq!(scheduled.key_state, "PendingDeletion");
-        assert!(scheduled.key_id.ends_with(&format!(":key/{key}")));
+        let scheduled_arn = scheduled.key_id.unwrap();
+        assert_eq!(scheduled.pending_window_in_days, Some(30));
+        assert_eq!(scheduled.key_state.as_deref(), Some("PendingDeletion"));
+        assert!(scheduled_arn.ends_with(&format!(":key/{key}")));
         assert!(
             state
                 .region("us-east-1")
@@ -428,14 +409,17 @@ mod tests {
         ] {
             assert_eq!(
                 result.unwrap_err(),
-                KmsError::InvalidState(format!("{} is pending deletion.", scheduled.key_id))
+                KmsError::KMSInvalidStateException(format!(
+                    "{} is pending deletion.",
+                    scheduled_arn
+                ))
             );
         }
         cancel_key_deletion(&state, &ctx, id(&key)).unwrap();
         assert_eq!(key_state(&state, &ctx, &key), "Disabled");
         assert!(matches!(
             cancel_key_deletion(&state, &ctx, id(&key)),
-            Err(KmsError::InvalidState(m)) if m.ends_with("is not pending deletion.")
+            Err(KmsError::KMSInvalidStateException(m)) if m.ends_with("is not pending deletion.")
         ));
     }
 
@@ -447,17 +431,20 @@ mod tests {
             let result = schedule_key_deletion(
                 &state,
                 &ctx,
-                ScheduleKeyDeletionInput {
+                ScheduleKeyDeletionRequest {
                     key_id: Some(key.clone()),
                     pending_window_in_days: Some(days),
                 },
             );
-            assert!(matches!(result, Err(KmsError::Validation(_))), "{days}");
+            assert!(
+                matches!(result, Err(KmsError::ValidationException(_))),
+                "{days}"
+            );
         }
         let out = schedule_key_deletion(
             &state,
             &ctx,
-            ScheduleKeyDeletionInput {
+            ScheduleKeyDeletionRequest {
                 key_id: Some(key),
                 pending_window_in_days: Some(7),
             },
@@ -481,18 +468,18 @@ mod tests {
         let key = aws_managed_key(&state, &ctx);
         assert!(matches!(
             disable_key(&state, &ctx, id(&key)),
-            Err(KmsError::AccessDenied(m)) if m.contains("kms:DisableKey")
+            Err(KmsError::AccessDeniedException(m)) if m.contains("kms:DisableKey")
         ));
         assert!(matches!(
             schedule_key_deletion(
                 &state,
                 &ctx,
-                ScheduleKeyDeletionInput {
+                ScheduleKeyDeletionRequest {
                     key_id: Some(key.clone()),
-                    pending_window_in_days: None
+                    pending_window_in_days: None,
                 }
             ),
-            Err(KmsError::AccessDenied(_))
+            Err(KmsError::AccessDeniedException(_))
         ));
         assert_eq!(key_state(&state, &ctx, &key), "Enabled");
     }
@@ -505,7 +492,7 @@ mod tests {
             update_key_description(
                 &state,
                 &ctx,
-                UpdateKeyDescriptionInput {
+                UpdateKeyDescriptionRequest {
                     key_id: Some(key.clone()),
                     description: Some(d.to_owned()),
                 },
@@ -515,22 +502,28 @@ mod tests {
         let described = crate::kms::keys::describe_key(
             &state,
             &ctx,
-            crate::kms::model::KeyIdInput {
+            crate::kms::model::DescribeKeyRequest {
                 key_id: Some(key.clone()),
-                grant_tokens: None,
+                ..Default::default()
             },
         )
         .unwrap();
-        assert_eq!(described.key_metadata.description, "new words");
+        assert_eq!(
+            described.key_metadata.unwrap().description.as_deref(),
+            Some("new words")
+        );
         schedule_key_deletion(
             &state,
             &ctx,
-            ScheduleKeyDeletionInput {
+            ScheduleKeyDeletionRequest {
                 key_id: Some(key.clone()),
-                pending_window_in_days: None,
+                ..Default::default()
             },
         )
         .unwrap();
-        assert!(matches!(update("x"), Err(KmsError::InvalidState(_))));
+        assert!(matches!(
+            update("x"),
+            Err(KmsError::KMSInvalidStateException(_))
+        ));
     }
 }

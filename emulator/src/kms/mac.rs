@@ -3,72 +3,16 @@
 
 use super::cipher::dry_run;
 use super::error::{validated, KmsError};
-use super::keys::required_key_id;
-use super::model::Blob;
+use super::model::{
+    Blob, GenerateMacRequest, GenerateMacResponse, VerifyMacRequest, VerifyMacResponse,
+};
 use super::specs::KeySpec;
 use super::store::KeySnapshot;
 use super::usage::{key_for_operation, supported_algorithm};
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
 use hmac::{Hmac, KeyInit, Mac};
-use serde::{Deserialize, Serialize};
-
-/// The model's `MacAlgorithmSpec`.
-const MAC_ALGORITHMS: &[&str] = &[
-    "HMAC_SHA_224",
-    "HMAC_SHA_256",
-    "HMAC_SHA_384",
-    "HMAC_SHA_512",
-];
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GenerateMacInput {
-    pub message: Option<Blob>,
-    pub key_id: Option<String>,
-    pub mac_algorithm: Option<String>,
-    pub grant_tokens: Option<Vec<String>>,
-    pub dry_run: Option<bool>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GenerateMacOutput {
-    pub mac: Blob,
-    pub mac_algorithm: &'static str,
-    pub key_id: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct VerifyMacInput {
-    pub message: Option<Blob>,
-    pub key_id: Option<String>,
-    pub mac_algorithm: Option<String>,
-    pub mac: Option<Blob>,
-    pub grant_tokens: Option<Vec<String>>,
-    pub dry_run: Option<bool>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct VerifyMacOutput {
-    pub key_id: String,
-    pub mac_valid: bool,
-    pub mac_algorithm: &'static str,
-}
-
-/// Checks the members both operations share, as the model constrains them
-/// (`PlaintextType` message: 1–4096 bytes, sensitive; `MacAlgorithmSpec`).
-fn check_common(v: &mut Validator, message: &Option<Blob>, algorithm: &Option<String>) {
-    if let Some(message) = v.required("message", message) {
-        v.sensitive_length("message", message.0.len(), 1, 4096);
-    }
-    if v.required("macAlgorithm", algorithm).is_some() {
-        v.one_of("macAlgorithm", algorithm.as_deref(), MAC_ALGORITHMS);
-    }
-}
 
 /// The HMAC key `key` names, authorised for `kms:{operation}`, usable, and of the
 /// algorithm asked.
@@ -93,7 +37,7 @@ fn mac_key(
 /// that each hash is a concrete type).
 macro_rules! with_hmac {
     ($spec:expr, $secret:expr, |$mac:ident| $body:expr) => {{
-        let bad_len = |_| KmsError::Internal("HMAC key length".to_owned());
+        let bad_len = |_| KmsError::KMSInternalException("HMAC key length".to_owned());
         match $spec {
             KeySpec::Hmac224 => {
                 let mut $mac =
@@ -115,7 +59,7 @@ macro_rules! with_hmac {
                     <Hmac<sha2::Sha512> as KeyInit>::new_from_slice($secret).map_err(bad_len)?;
                 $body
             }
-            _ => return Err(KmsError::Internal("not an HMAC key".to_owned())),
+            _ => return Err(KmsError::KMSInternalException("not an HMAC key".to_owned())),
         }
     }};
 }
@@ -125,7 +69,7 @@ fn secret_of(key: &KeySnapshot) -> Result<&[u8], KmsError> {
     key.mac_key
         .as_ref()
         .map(|k| k.0.as_slice())
-        .ok_or_else(|| KmsError::Internal("HMAC key has no secret".to_owned()))
+        .ok_or_else(|| KmsError::KMSInternalException("HMAC key has no secret".to_owned()))
 }
 
 /// HMAC of `message` under the key's secret with the spec's hash.
@@ -152,21 +96,18 @@ fn matches(key: &KeySnapshot, message: &[u8], given: &[u8]) -> Result<bool, KmsE
 pub fn generate_mac(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: GenerateMacInput,
-) -> Result<GenerateMacOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    check_common(&mut v, &input.message, &input.mac_algorithm);
-    super::grants::check_grant_tokens(&mut v, &input.grant_tokens);
-    validated(v.finish())?;
+    input: GenerateMacRequest,
+) -> Result<GenerateMacResponse, KmsError> {
+    validated(input.check())?;
+    let key_id = input.key_id.clone().unwrap_or_default();
     let algorithm = input.mac_algorithm.as_deref().unwrap_or_default();
     let (key, algorithm) = mac_key(state, ctx, &key_id, "GenerateMac", algorithm)?;
     dry_run(input.dry_run)?;
     let mac = compute(&key, &input.message.unwrap_or_default().0)?;
-    Ok(GenerateMacOutput {
-        mac: Blob(mac),
-        mac_algorithm: algorithm,
-        key_id: key.arn,
+    Ok(GenerateMacResponse {
+        mac: Some(Blob(mac)),
+        mac_algorithm: Some(algorithm.to_owned()),
+        key_id: Some(key.arn),
     })
 }
 
@@ -175,16 +116,10 @@ pub fn generate_mac(
 pub fn verify_mac(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: VerifyMacInput,
-) -> Result<VerifyMacOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    check_common(&mut v, &input.message, &input.mac_algorithm);
-    super::grants::check_grant_tokens(&mut v, &input.grant_tokens);
-    if let Some(mac) = v.required("mac", &input.mac) {
-        v.sensitive_length("mac", mac.0.len(), 1, 6144);
-    }
-    validated(v.finish())?;
+    input: VerifyMacRequest,
+) -> Result<VerifyMacResponse, KmsError> {
+    validated(input.check())?;
+    let key_id = input.key_id.clone().unwrap_or_default();
     let algorithm = input.mac_algorithm.as_deref().unwrap_or_default();
     let (key, algorithm) = mac_key(state, ctx, &key_id, "VerifyMac", algorithm)?;
     dry_run(input.dry_run)?;
@@ -194,43 +129,33 @@ pub fn verify_mac(
     if !valid {
         // The API reference names the exception but not its message; this one is the
         // emulator's own.
-        return Err(KmsError::InvalidMac(
+        return Err(KmsError::KMSInvalidMacException(
             "The MAC does not match the message and key.".to_owned(),
         ));
     }
-    Ok(VerifyMacOutput {
-        key_id: key.arn,
-        mac_valid: true,
-        mac_algorithm: algorithm,
+    Ok(VerifyMacResponse {
+        key_id: Some(key.arn),
+        mac_valid: Some(true),
+        mac_algorithm: Some(algorithm.to_owned()),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::lifecycle::testing::*;
-    use super::super::model::CreateKeyInput;
+    use super::super::model::{CreateKeyRequest, EncryptRequest};
     use super::*;
 
     fn hmac_key(state: &EmulatorState, ctx: &RequestContext, spec: &str) -> String {
-        super::super::keys::create_key(
+        crate::kms::lifecycle::testing::create(
             state,
             ctx,
-            CreateKeyInput {
-                policy: None,
-                description: None,
+            CreateKeyRequest {
                 key_usage: Some("GENERATE_VERIFY_MAC".into()),
-                customer_master_key_spec: None,
                 key_spec: Some(spec.into()),
-                origin: None,
-                custom_key_store_id: None,
-                bypass_policy_lockout_safety_check: None,
-                tags: None,
-                multi_region: None,
+                ..Default::default()
             },
         )
-        .unwrap()
-        .key_metadata
-        .key_id
     }
 
     fn generate(
@@ -239,16 +164,15 @@ mod tests {
         key: &str,
         algorithm: &str,
         message: &[u8],
-    ) -> Result<GenerateMacOutput, KmsError> {
+    ) -> Result<GenerateMacResponse, KmsError> {
         generate_mac(
             state,
             ctx,
-            GenerateMacInput {
+            GenerateMacRequest {
                 message: Some(Blob(message.to_vec())),
                 key_id: Some(key.to_owned()),
                 mac_algorithm: Some(algorithm.to_owned()),
-                grant_tokens: None,
-                dry_run: None,
+                ..Default::default()
             },
         )
     }
@@ -260,17 +184,16 @@ mod tests {
         algorithm: &str,
         message: &[u8],
         mac: Vec<u8>,
-    ) -> Result<VerifyMacOutput, KmsError> {
+    ) -> Result<VerifyMacResponse, KmsError> {
         verify_mac(
             state,
             ctx,
-            VerifyMacInput {
+            VerifyMacRequest {
                 message: Some(Blob(message.to_vec())),
                 key_id: Some(key.to_owned()),
                 mac_algorithm: Some(algorithm.to_owned()),
                 mac: Some(Blob(mac)),
-                grant_tokens: None,
-                dry_run: None,
+                ..Default::default()
             },
         )
     }
@@ -287,23 +210,25 @@ mod tests {
             let key = hmac_key(&state, &ctx, spec);
             let a = generate(&state, &ctx, &key, algorithm, b"webhook body").unwrap();
             let b = generate(&state, &ctx, &key, algorithm, b"webhook body").unwrap();
-            assert_eq!(a.mac.0.len(), len, "{spec}");
-            assert_eq!(a.mac, b.mac);
-            assert!(
+            let a_mac = a.mac.unwrap().0;
+            assert_eq!(a_mac.len(), len, "{spec}");
+            assert_eq!(Some(a_mac.clone()), b.mac.map(|m| m.0));
+            assert_eq!(
                 verify(
                     &state,
                     &ctx,
                     &key,
                     algorithm,
                     b"webhook body",
-                    a.mac.0.clone()
+                    a_mac.clone()
                 )
                 .unwrap()
-                .mac_valid
+                .mac_valid,
+                Some(true)
             );
             assert!(matches!(
-                verify(&state, &ctx, &key, algorithm, b"webhook bodY", a.mac.0),
-                Err(KmsError::InvalidMac(_))
+                verify(&state, &ctx, &key, algorithm, b"webhook bodY", a_mac),
+                Err(KmsError::KMSInvalidMacException(_))
             ));
         }
     }
@@ -314,31 +239,28 @@ mod tests {
         let symmetric = key(&state, &ctx);
         assert!(matches!(
             generate(&state, &ctx, &symmetric, "HMAC_SHA_256", b"m"),
-            Err(KmsError::InvalidKeyUsage(_))
+            Err(KmsError::InvalidKeyUsageException(_))
         ));
         let mac_key = hmac_key(&state, &ctx, "HMAC_256");
         assert!(matches!(
             generate(&state, &ctx, &mac_key, "HMAC_SHA_512", b"m"),
-            Err(KmsError::InvalidKeyUsage(_))
+            Err(KmsError::InvalidKeyUsageException(_))
         ));
         let encrypt = super::super::cipher::encrypt(
             &state,
             &ctx,
-            super::super::model::EncryptInput {
+            EncryptRequest {
                 key_id: Some(mac_key.clone()),
                 plaintext: Some(Blob(b"x".to_vec())),
-                encryption_context: None,
-                grant_tokens: None,
-                encryption_algorithm: None,
-                dry_run: None,
+                ..Default::default()
             },
         );
         assert!(
-            matches!(encrypt, Err(KmsError::InvalidKeyUsage(m)) if m.ends_with("key usage is GENERATE_VERIFY_MAC which is not valid for Encrypt."))
+            matches!(encrypt, Err(KmsError::InvalidKeyUsageException(m)) if m.ends_with("key usage is GENERATE_VERIFY_MAC which is not valid for Encrypt."))
         );
         assert!(matches!(
             generate(&state, &ctx, &mac_key, "HMAC_SHA_256", b""),
-            Err(KmsError::Validation(m)) if m.contains("Value at 'message'")
+            Err(KmsError::ValidationException(m)) if m.contains("Value at 'message'")
         ));
     }
 }

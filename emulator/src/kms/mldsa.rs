@@ -45,11 +45,11 @@ fn sign_with<P: MlDsaParams>(
 ) -> Result<Vec<u8>, KmsError> {
     use ml_dsa::SignatureEncoding;
     use sha2::digest::common::getrandom::SysRng;
-    let failed = |_| KmsError::Internal("signing failed".to_owned());
+    let failed = |_| KmsError::KMSInternalException("signing failed".to_owned());
     let signature = if message_type == "EXTERNAL_MU" {
         let mu = message
             .try_into()
-            .map_err(|_| KmsError::Internal("μ is not 64 bytes".to_owned()))?;
+            .map_err(|_| KmsError::KMSInternalException("μ is not 64 bytes".to_owned()))?;
         key.expanded_key()
             .sign_mu_randomized(&mu, &mut SysRng)
             .map_err(failed)?
@@ -125,7 +125,7 @@ impl MlDsaKey {
             .verifying_key()
             .to_public_key_der()
             .map(|d| d.as_bytes().to_vec())
-            .map_err(|_| KmsError::Internal(
+            .map_err(|_| KmsError::KMSInternalException(
                 "public key encoding failed".to_owned()
             )))
     }
@@ -136,7 +136,7 @@ impl MlDsaKey {
         each!(self, |k| k
             .to_pkcs8_der()
             .map(|d| d.as_bytes().to_vec())
-            .map_err(|_| KmsError::Internal(
+            .map_err(|_| KmsError::KMSInternalException(
                 "private key encoding failed".to_owned()
             )))
     }

@@ -27,7 +27,6 @@ pub mod multiregion;
 pub mod oaep;
 pub mod policies;
 pub mod rotation;
-pub mod shapes;
 pub mod specs;
 pub mod store;
 pub mod tags;
@@ -220,7 +219,7 @@ pub fn ensure_aws_managed_key(
     let text = aws_managed_key_policy(account, region, service);
     // The managed policy is fixed text (checked by a test).
     let policy = crate::iam::policy::PolicyDocument::parse(&text)
-        .map_err(|e| KmsError::Internal(format!("managed key policy: {e}")))?;
+        .map_err(|e| KmsError::KMSInternalException(format!("managed key policy: {e}")))?;
     let key = new_key(
         id.clone(),
         region,
@@ -259,27 +258,12 @@ pub fn parse_marker(marker: &str) -> Result<String, KmsError> {
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .ok_or_else(|| {
-            KmsError::InvalidMarker("The request contains an invalid marker.".to_owned())
+            KmsError::InvalidMarkerException("The request contains an invalid marker.".to_owned())
         })
 }
 
-/// Every operation of the KMS API (botocore `kms/2014-11-01`), implemented or not.
-#[rustfmt::skip]
-pub const ALL_OPERATIONS: &[&str] = &[
-    "CancelKeyDeletion", "ConnectCustomKeyStore", "CreateAlias", "CreateCustomKeyStore",
-    "CreateGrant", "CreateKey", "Decapsulate", "Decrypt", "DeleteAlias",
-    "DeleteCustomKeyStore", "DeleteImportedKeyMaterial", "DeriveSharedSecret",
-    "DescribeCustomKeyStores", "DescribeKey", "DisableKey", "DisableKeyRotation",
-    "DisconnectCustomKeyStore", "EnableKey", "EnableKeyRotation", "Encapsulate", "Encrypt",
-    "GenerateDataKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
-    "GenerateDataKeyWithoutPlaintext", "GenerateMac", "GenerateRandom", "GetKeyLastUsage",
-    "GetKeyPolicy", "GetKeyRotationStatus", "GetParametersForImport", "GetPublicKey",
-    "ImportKeyMaterial", "ListAliases", "ListGrants", "ListKeyPolicies", "ListKeyRotations",
-    "ListKeys", "ListResourceTags", "ListRetirableGrants", "PutKeyPolicy", "ReEncrypt",
-    "ReplicateKey", "RetireGrant", "RevokeGrant", "RotateKeyOnDemand", "ScheduleKeyDeletion",
-    "Sign", "TagResource", "UntagResource", "UpdateAlias", "UpdateCustomKeyStore",
-    "UpdateKeyDescription", "UpdatePrimaryRegion", "Verify", "VerifyMac",
-];
+/// Every operation of the KMS API, implemented or not (generated from the model).
+pub const ALL_OPERATIONS: &[&str] = crate::generated::kms::OPERATIONS;
 
 #[cfg(test)]
 mod tests {

@@ -1,266 +1,188 @@
-//! KMS shapes shared by several operations: blobs, key metadata, tags, and the inputs and
-//! outputs of the core operations (each other operation keeps its own shapes beside it).
+//! KMS's inputs and outputs: the types generated from the model (`crate::generated::kms`),
+//! gathered here for the operations, and how a stored key reads as `KeyMetadata`.
 
 use super::store::{Key, KeyManager, KeyState};
-use crate::time::Timestamp;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
-/// Binary data, carried as base64 in JSON.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct Blob(pub Vec<u8>);
-
-impl std::fmt::Debug for Blob {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Blobs may be plaintexts: never print their bytes.
-        write!(f, "Blob({} bytes)", self.0.len())
-    }
-}
-
-impl Serialize for Blob {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&STANDARD.encode(&self.0))
-    }
-}
-
-impl<'de> Deserialize<'de> for Blob {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        STANDARD
-            .decode(text.as_bytes())
-            .map(Blob)
-            .map_err(|_| serde::de::Error::custom("Blob is not valid base64"))
-    }
-}
+pub use crate::generated::kms::{
+    AliasListEntry, CancelKeyDeletionRequest, CancelKeyDeletionResponse, CreateAliasRequest,
+    CreateGrantRequest, CreateGrantResponse, CreateKeyRequest, CreateKeyResponse, DecryptRequest,
+    DecryptResponse, DeleteAliasRequest, DeleteImportedKeyMaterialRequest,
+    DeleteImportedKeyMaterialResponse, DeriveSharedSecretRequest, DeriveSharedSecretResponse,
+    DescribeKeyRequest, DescribeKeyResponse, DisableKeyRequest, DisableKeyRotationRequest,
+    EnableKeyRequest, EnableKeyRotationRequest, EncryptRequest, EncryptResponse,
+    GenerateDataKeyPairRequest, GenerateDataKeyPairResponse,
+    GenerateDataKeyPairWithoutPlaintextRequest, GenerateDataKeyPairWithoutPlaintextResponse,
+    GenerateDataKeyRequest, GenerateDataKeyResponse, GenerateDataKeyWithoutPlaintextRequest,
+    GenerateDataKeyWithoutPlaintextResponse, GenerateMacRequest, GenerateMacResponse,
+    GenerateRandomRequest, GenerateRandomResponse, GetKeyPolicyRequest, GetKeyPolicyResponse,
+    GetKeyRotationStatusRequest, GetKeyRotationStatusResponse, GetParametersForImportRequest,
+    GetParametersForImportResponse, GetPublicKeyRequest, GetPublicKeyResponse, GrantConstraints,
+    GrantListEntry, ImportKeyMaterialRequest, ImportKeyMaterialResponse, KeyListEntry, KeyMetadata,
+    ListAliasesRequest, ListAliasesResponse, ListGrantsRequest, ListGrantsResponse,
+    ListKeyPoliciesRequest, ListKeyPoliciesResponse, ListKeyRotationsRequest,
+    ListKeyRotationsResponse, ListKeysRequest, ListKeysResponse, ListResourceTagsRequest,
+    ListResourceTagsResponse, ListRetirableGrantsRequest, MultiRegionConfiguration, MultiRegionKey,
+    PutKeyPolicyRequest, ReEncryptRequest, ReEncryptResponse, RecipientInfo, ReplicateKeyRequest,
+    ReplicateKeyResponse, RetireGrantRequest, RevokeGrantRequest, RotateKeyOnDemandRequest,
+    RotateKeyOnDemandResponse, RotationsListEntry, ScheduleKeyDeletionRequest,
+    ScheduleKeyDeletionResponse, SignRequest, SignResponse, Tag, TagResourceRequest,
+    UntagResourceRequest, UpdateAliasRequest, UpdateKeyDescriptionRequest,
+    UpdatePrimaryRegionRequest, VerifyMacRequest, VerifyMacResponse, VerifyRequest, VerifyResponse,
+};
+pub use crate::protocol::json::Blob;
 
 /// An encryption context.
 pub type EncryptionContext = BTreeMap<String, String>;
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct Tag {
-    #[serde(rename = "TagKey")]
-    pub key: Option<String>,
-    #[serde(rename = "TagValue")]
-    pub value: Option<String>,
-}
+/// An answer with no members (the model's operations without output).
+#[derive(Debug, serde::Serialize)]
+pub struct Empty {}
 
-/// `KeyMetadata` as DescribeKey, CreateKey and friends return it.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct KeyMetadata {
-    #[serde(rename = "AWSAccountId")]
-    pub aws_account_id: String,
-    pub key_id: String,
-    pub arn: String,
-    pub creation_date: Timestamp,
-    pub enabled: bool,
-    pub description: String,
-    pub key_usage: &'static str,
-    pub key_state: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deletion_date: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pending_deletion_window_in_days: Option<u32>,
-    pub origin: &'static str,
-    pub key_manager: &'static str,
-    pub customer_master_key_spec: &'static str,
-    pub key_spec: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub encryption_algorithms: Option<&'static [&'static str]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mac_algorithms: Option<[&'static str; 1]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signing_algorithms: Option<&'static [&'static str]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key_agreement_algorithms: Option<&'static [&'static str]>,
-    pub multi_region: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub multi_region_configuration: Option<super::multiregion::Configuration>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expiration_model: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub valid_to: Option<Timestamp>,
-    /// Empty (and left out) for a key without material (PendingImport).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub current_key_material_id: String,
+/// A list of names as the generated types hold them.
+pub(crate) fn names(list: &[&str]) -> Option<Vec<String>> {
+    Some(list.iter().map(|s| (*s).to_owned()).collect()).filter(|l: &Vec<String>| !l.is_empty())
 }
 
 impl KeyMetadata {
-    /// The metadata of a key.
+    /// The metadata of a key (`MultiRegionConfiguration` is filled in by
+    /// `multiregion::configure`, which reads the other Regions).
     pub fn of(key: &Key) -> Self {
         let (deletion_date, window) = match key.state {
             KeyState::PendingDeletion {
                 deletion_date,
                 window_days,
-            } => (Some(deletion_date), Some(window_days)),
+            } => (Some(deletion_date), Some(window_days as i32)),
             // The primary's waiting period has not begun: no date yet (API reference,
             // KeyMetadata PendingDeletionWindowInDays and DeletionDate).
-            KeyState::PendingReplicaDeletion { window_days } => (None, Some(window_days)),
+            KeyState::PendingReplicaDeletion { window_days } => (None, Some(window_days as i32)),
             _ => (None, None),
         };
         KeyMetadata {
-            aws_account_id: key.account.clone(),
-            key_id: key.id.clone(),
-            arn: key.arn.clone(),
-            creation_date: key.creation_date,
-            enabled: key.state == KeyState::Enabled,
-            description: key.description.clone(),
-            key_usage: key.usage.name(),
-            key_state: key.state.as_str(),
+            aws_account_id: Some(key.account.clone()),
+            key_id: Some(key.id.clone()),
+            arn: Some(key.arn.clone()),
+            creation_date: Some(key.creation_date),
+            enabled: Some(key.state == KeyState::Enabled),
+            description: Some(key.description.clone()),
+            key_usage: Some(key.usage.name().to_owned()),
+            key_state: Some(key.state.as_str().to_owned()),
             deletion_date,
             pending_deletion_window_in_days: window,
-            origin: key.origin(),
-            key_manager: match key.manager {
-                KeyManager::Customer => "CUSTOMER",
-                KeyManager::Aws => "AWS",
-            },
-            customer_master_key_spec: key.spec.name(),
-            key_spec: key.spec.name(),
-            encryption_algorithms: Some(key.usage.encryption_algorithms(key.spec))
-                .filter(|a| !a.is_empty()),
-            mac_algorithms: key.spec.mac_algorithm().map(|a| [a]),
-            signing_algorithms: Some(key.usage.signing_algorithms(key.spec))
-                .filter(|a| !a.is_empty()),
-            key_agreement_algorithms: Some(key.usage.key_agreement_algorithms())
-                .filter(|a| !a.is_empty()),
-            multi_region: key.multi_region.is_some(),
-            // Filled in by `multiregion::configure`, which reads the other Regions.
-            multi_region_configuration: None,
-            expiration_model: key.imported.as_ref().and_then(|i| i.expiration_model()),
+            origin: Some(key.origin().to_owned()),
+            key_manager: Some(
+                match key.manager {
+                    KeyManager::Customer => "CUSTOMER",
+                    KeyManager::Aws => "AWS",
+                }
+                .to_owned(),
+            ),
+            customer_master_key_spec: Some(key.spec.name().to_owned()),
+            key_spec: Some(key.spec.name().to_owned()),
+            encryption_algorithms: names(key.usage.encryption_algorithms(key.spec)),
+            mac_algorithms: key.spec.mac_algorithm().map(|a| vec![a.to_owned()]),
+            signing_algorithms: names(key.usage.signing_algorithms(key.spec)),
+            key_agreement_algorithms: names(key.usage.key_agreement_algorithms()),
+            multi_region: Some(key.multi_region.is_some()),
+            expiration_model: key
+                .imported
+                .as_ref()
+                .and_then(|i| i.expiration_model())
+                .map(str::to_owned),
             valid_to: key.imported.as_ref().and_then(|i| i.expires_at()),
             // A key without material (PendingImport) has no current material.
             current_key_material_id: if key.imported.as_ref().is_some_and(|i| !i.present) {
-                String::new()
+                None
             } else {
-                key.current_material_id()
+                Some(key.current_material_id())
             },
+            ..Default::default()
         }
     }
 }
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct KeyMetadataOutput {
-    pub key_metadata: KeyMetadata,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::validation::Validate;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreateKeyInput {
-    pub policy: Option<String>,
-    pub description: Option<String>,
-    pub key_usage: Option<String>,
-    pub customer_master_key_spec: Option<String>,
-    pub key_spec: Option<String>,
-    pub origin: Option<String>,
-    pub custom_key_store_id: Option<String>,
-    pub bypass_policy_lockout_safety_check: Option<bool>,
-    pub tags: Option<Vec<Tag>>,
-    pub multi_region: Option<bool>,
-}
+    #[test]
+    fn create_key_enums_and_characters_are_the_models() {
+        let bad = CreateKeyRequest {
+            key_spec: Some("AES_256".into()),
+            policy: Some("{\"Version\":\"2012-10-17\u{263A}\"}".into()),
+            ..Default::default()
+        };
+        let message = bad.check().unwrap_err();
+        assert!(
+            message.starts_with("2 validation errors detected: "),
+            "{message}"
+        );
+        assert!(message.contains("Value 'AES_256' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [RSA_2048, "), "{message}");
+        assert!(message.contains("at 'policy' failed to satisfy constraint: Member must satisfy regular expression pattern"), "{message}");
+        let good = CreateKeyRequest {
+            key_spec: Some("ML_DSA_65".into()),
+            customer_master_key_spec: Some("HMAC_512".into()),
+            ..Default::default()
+        };
+        assert!(good.check().is_ok());
+    }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct KeyIdInput {
-    pub key_id: Option<String>,
-    pub grant_tokens: Option<Vec<String>>,
-}
+    #[test]
+    fn blobs_are_counted_in_bytes_and_sensitive_ones_never_shown() {
+        // Plaintext is sensitive in the model: its value is left out, as AWS does.
+        let encrypt = EncryptRequest {
+            key_id: Some("k".into()),
+            plaintext: Some(Blob(vec![b's'; 4097])),
+            ..Default::default()
+        };
+        assert_eq!(
+            encrypt.check().unwrap_err(),
+            "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096"
+        );
+        // A blob that is not sensitive is shown as AWS's service holds it, never its bytes.
+        let decrypt = DecryptRequest {
+            ciphertext_blob: Some(Blob(Vec::new())),
+            key_id: Some(String::new()),
+            ..Default::default()
+        };
+        assert_eq!(
+            decrypt.check().unwrap_err(),
+            "2 validation errors detected: Value 'java.nio.HeapByteBuffer' at 'ciphertextBlob' failed to satisfy constraint: Member must have length greater than or equal to 1; Value '' at 'keyId' failed to satisfy constraint: Member must have length greater than or equal to 1"
+        );
+        // Text that is not base64 fails with the body, before any rule.
+        let body = br#"{"KeyId":"k","Plaintext":"not base64!"}"#;
+        assert!(crate::protocol::json::decode::<EncryptRequest>(body).is_err());
+        let body = br#"{"KeyId":"k","Plaintext":"aGk="}"#;
+        let decoded: EncryptRequest = crate::protocol::json::decode(body).unwrap();
+        assert_eq!(decoded.plaintext, Some(Blob(b"hi".to_vec())));
+        assert!(!format!("{decoded:?}").contains("104"));
+    }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListInput {
-    pub key_id: Option<String>,
-    pub limit: Option<i64>,
-    pub marker: Option<String>,
+    #[test]
+    fn markers_and_windows() {
+        let marker = |m: &str| {
+            ListKeysRequest {
+                marker: Some(m.to_owned()),
+                ..Default::default()
+            }
+            .check()
+        };
+        assert_eq!(marker("").unwrap_err().matches("'marker'").count(), 1);
+        assert!(marker("caf\u{e9}").is_ok());
+        assert!(marker("\u{263A}").is_err());
+        let window = |days: i32| ScheduleKeyDeletionRequest {
+            key_id: Some("k".into()),
+            pending_window_in_days: Some(days),
+        };
+        for (days, ok) in [(7, true), (30, true), (1, false), (31, false)] {
+            assert!(window(days).check().is_ok(), "{days}");
+            let result = super::super::lifecycle::check_pending_window(Some(days));
+            assert_eq!(result.is_ok(), ok, "{days}");
+        }
+        assert!(window(0)
+            .check()
+            .unwrap_err()
+            .contains("Value '0' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value greater than or equal to 1"));
+    }
 }
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct KeyListEntry {
-    pub key_id: String,
-    pub key_arn: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListKeysOutput {
-    pub keys: Vec<KeyListEntry>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_marker: Option<String>,
-    pub truncated: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct EncryptInput {
-    pub key_id: Option<String>,
-    pub plaintext: Option<Blob>,
-    pub encryption_context: Option<EncryptionContext>,
-    pub grant_tokens: Option<Vec<String>>,
-    pub encryption_algorithm: Option<String>,
-    pub dry_run: Option<bool>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct EncryptOutput {
-    pub ciphertext_blob: Blob,
-    pub key_id: String,
-    pub encryption_algorithm: &'static str,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DecryptInput {
-    pub ciphertext_blob: Option<Blob>,
-    pub encryption_context: Option<EncryptionContext>,
-    pub grant_tokens: Option<Vec<String>>,
-    pub key_id: Option<String>,
-    pub encryption_algorithm: Option<String>,
-    pub dry_run: Option<bool>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DecryptOutput {
-    pub key_id: String,
-    pub plaintext: Blob,
-    pub encryption_algorithm: &'static str,
-    /// Only for symmetric keys (API reference, Decrypt `KeyMaterialId`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key_material_id: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AliasInput {
-    pub alias_name: Option<String>,
-    pub target_key_id: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AliasListEntry {
-    pub alias_name: String,
-    pub alias_arn: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_key_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub creation_date: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_updated_date: Option<Timestamp>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListAliasesOutput {
-    pub aliases: Vec<AliasListEntry>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_marker: Option<String>,
-    pub truncated: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Empty {}

@@ -12,15 +12,17 @@
 
 use super::access::{authorize_iam_with, authorize_with, request_tag_keys, Via};
 use super::error::{validated, KmsError};
-use super::keys::{check_new_policy, check_tags, required_key_id};
+use super::keys::{check_new_policy, tag_pairs};
 use super::lifecycle::{key_by_id, key_gone, DAY_MS};
-use super::model::{KeyMetadata, Tag};
+use super::model::{
+    KeyMetadata, MultiRegionConfiguration, MultiRegionKey, ReplicateKeyRequest,
+    ReplicateKeyResponse, UpdatePrimaryRegionRequest,
+};
 use super::store::{Key, KeySnapshot, KeyState};
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
 use crate::time::Timestamp;
-use serde::{Deserialize, Serialize};
 
 /// A multi-Region key's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,24 +47,6 @@ pub fn new_id() -> String {
     format!("mrk-{}", uuid::Uuid::new_v4().simple())
 }
 
-/// One copy of a multi-Region key, as `MultiRegionConfiguration` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct RegionKey {
-    pub arn: String,
-    pub region: String,
-}
-
-/// `MultiRegionConfiguration` of `KeyMetadata`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Configuration {
-    pub multi_region_key_type: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub primary_key: Option<RegionKey>,
-    pub replica_keys: Vec<RegionKey>,
-}
-
 /// Every Region's copy of the multi-Region key `id`: Region, role and ARN, by Region.
 fn copies(state: &EmulatorState, id: &str) -> Vec<(String, Role, String)> {
     state
@@ -81,27 +65,41 @@ fn copies(state: &EmulatorState, id: &str) -> Vec<(String, Role, String)> {
 }
 
 /// The configuration of the multi-Region key `id` as seen from `role`'s copy.
-fn configuration(state: &EmulatorState, id: &str, role: Role) -> Configuration {
+fn configuration(state: &EmulatorState, id: &str, role: Role) -> MultiRegionConfiguration {
     let all = copies(state, id);
-    let key = |(region, _, arn): &(String, Role, String)| RegionKey {
-        arn: arn.clone(),
-        region: region.clone(),
+    let key = |(region, _, arn): &(String, Role, String)| MultiRegionKey {
+        arn: Some(arn.clone()),
+        region: Some(region.clone()),
     };
-    Configuration {
-        multi_region_key_type: role.as_str(),
+    MultiRegionConfiguration {
+        multi_region_key_type: Some(role.as_str().to_owned()),
         primary_key: all.iter().find(|c| c.1 == Role::Primary).map(key),
-        replica_keys: all
-            .iter()
-            .filter(|c| c.1 == Role::Replica)
-            .map(key)
-            .collect(),
+        replica_keys: Some(
+            all.iter()
+                .filter(|c| c.1 == Role::Replica)
+                .map(key)
+                .collect(),
+        ),
+    }
+}
+
+/// The configuration of a new primary key, which has no replicas yet.
+pub fn new_primary(arn: &str, region: &str) -> MultiRegionConfiguration {
+    MultiRegionConfiguration {
+        multi_region_key_type: Some(Role::Primary.as_str().to_owned()),
+        primary_key: Some(MultiRegionKey {
+            arn: Some(arn.to_owned()),
+            region: Some(region.to_owned()),
+        }),
+        replica_keys: Some(Vec::new()),
     }
 }
 
 /// Adds `MultiRegionConfiguration` to the metadata of a multi-Region key.
 pub fn configure(state: &EmulatorState, metadata: &mut KeyMetadata, role: Option<Role>) {
     if let Some(role) = role {
-        metadata.multi_region_configuration = Some(configuration(state, &metadata.key_id, role));
+        let id = metadata.key_id.clone().unwrap_or_default();
+        metadata.multi_region_configuration = Some(configuration(state, &id, role));
     }
 }
 
@@ -176,27 +174,12 @@ pub fn share(state: &EmulatorState, region: &str, id: &str) {
 /// keys"). AWS answers UnsupportedOperationException; its wording is not known here.
 pub fn refuse_replica(key: &KeySnapshot, operation: &str) -> Result<(), KmsError> {
     if key.multi_region_type == Some(Role::Replica.as_str()) {
-        return Err(KmsError::UnsupportedOperation(format!(
+        return Err(KmsError::UnsupportedOperationException(format!(
             "{} is a multi-Region replica key; {operation} applies to its primary key.",
             key.arn
         )));
     }
     Ok(())
-}
-
-/// The model's `RegionType`: `^([a-z]+-){2,3}\d+$`, 1 to 32 characters.
-fn check_region(v: &mut Validator, field: &str, region: &Option<String>) {
-    if let Some(region) = v.required(field, region) {
-        v.length(field, region, 1, 32);
-        let parts: Vec<&str> = region.split('-').collect();
-        let ok = (3..=4).contains(&parts.len())
-            && parts[..parts.len() - 1]
-                .iter()
-                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-            && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
-            && !parts[parts.len() - 1].is_empty();
-        v.pattern(field, Some(region), ok, r"^([a-z]+-){2,3}\d+$");
-    }
 }
 
 /// Refuses a key that is not a multi-Region primary key. The API reference says only that
@@ -205,11 +188,11 @@ fn check_region(v: &mut Validator, field: &str, region: &Option<String>) {
 fn refuse_unless_primary(key: &KeySnapshot) -> Result<(), KmsError> {
     match key.multi_region_type {
         Some("PRIMARY") => Ok(()),
-        Some(_) => Err(KmsError::UnsupportedOperation(format!(
+        Some(_) => Err(KmsError::UnsupportedOperationException(format!(
             "{} is a multi-Region replica key, not a primary key.",
             key.arn
         ))),
-        None => Err(KmsError::UnsupportedOperation(format!(
+        None => Err(KmsError::UnsupportedOperationException(format!(
             "{} is not a multi-Region key.",
             key.arn
         ))),
@@ -224,25 +207,6 @@ fn in_region(ctx: &RequestContext, region: &str) -> RequestContext {
     other
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ReplicateKeyInput {
-    pub key_id: Option<String>,
-    pub replica_region: Option<String>,
-    pub policy: Option<String>,
-    pub bypass_policy_lockout_safety_check: Option<bool>,
-    pub description: Option<String>,
-    pub tags: Option<Vec<Tag>>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ReplicateKeyOutput {
-    pub replica_key_metadata: KeyMetadata,
-    pub replica_policy: String,
-    pub replica_tags: Vec<Tag>,
-}
-
 /// ReplicateKey: a replica of a primary key in another Region of this endpoint, with
 /// the primary's id, material (unless imported: then none, PendingImport), spec, usage,
 /// origin and rotation settings, and its own policy (default: the default key policy),
@@ -250,30 +214,12 @@ pub struct ReplicateKeyOutput {
 pub fn replicate_key(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: ReplicateKeyInput,
-) -> Result<ReplicateKeyOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    check_region(&mut v, "replicaRegion", &input.replica_region);
-    v.opt_length("policy", &input.policy, 1, 131_072);
-    v.opt_length("description", &input.description, 0, 8192);
-    super::shapes::check_policy_characters(&mut v, &input.policy);
-    if let Some(tags) = &input.tags {
-        check_tags(&mut v, tags);
-    }
-    validated(v.finish())?;
+    input: ReplicateKeyRequest,
+) -> Result<ReplicateKeyResponse, KmsError> {
+    validated(input.check())?;
+    let key_id = input.key_id.clone().unwrap_or_default();
     let replica_region = input.replica_region.clone().unwrap_or_default();
-    let new_tags: Vec<(String, String)> = input
-        .tags
-        .iter()
-        .flatten()
-        .map(|t| {
-            (
-                t.key.clone().unwrap_or_default(),
-                t.value.clone().unwrap_or_default(),
-            )
-        })
-        .collect();
+    let new_tags = tag_pairs(&input.tags);
     super::tags::check_new_tags(&new_tags)?;
     let key = key_by_id(state, ctx, &Some(key_id))?;
     settle(state, &ctx.region, &key.id);
@@ -299,7 +245,7 @@ pub fn replicate_key(
     if replica_region == ctx.region {
         // The replica must be in "a different Region" (API reference); AWS's error for
         // the primary's own Region is not documented: ValidationException here.
-        return Err(KmsError::Validation(format!(
+        return Err(KmsError::ValidationException(format!(
             "The replica Region {replica_region} is the Region of the primary key {}.",
             key.arn
         )));
@@ -366,13 +312,13 @@ pub fn replicate_key(
             // "If the Region already includes a replica of the key you're trying to
             // replicate, ReplicateKey returns an AlreadyExistsException error" (API
             // reference); the wording is the emulator's.
-            return Err(KmsError::AlreadyExists(format!(
+            return Err(KmsError::AlreadyExistsException(format!(
                 "{} already exists in {replica_region}.",
                 replica.arn
             )));
         }
         if data.keys.len() >= max {
-            return Err(KmsError::LimitExceeded(format!(
+            return Err(KmsError::LimitExceededException(format!(
                 "The request was rejected because a quota was exceeded: {replica_region} holds {} KMS keys, the quota of KMS keys per Region.",
                 data.keys.len()
             )));
@@ -381,18 +327,11 @@ pub fn replicate_key(
         Ok(())
     })?;
     configure(state, &mut metadata, Some(Role::Replica));
-    Ok(ReplicateKeyOutput {
-        replica_key_metadata: metadata,
-        replica_policy: policy_text,
-        replica_tags: input.tags.unwrap_or_default(),
+    Ok(ReplicateKeyResponse {
+        replica_key_metadata: Some(metadata),
+        replica_policy: Some(policy_text),
+        replica_tags: Some(input.tags.unwrap_or_default()),
     })
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UpdatePrimaryRegionInput {
-    pub key_id: Option<String>,
-    pub primary_region: Option<String>,
 }
 
 /// UpdatePrimaryRegion: the replica in `PrimaryRegion` becomes the primary and the
@@ -401,12 +340,10 @@ pub struct UpdatePrimaryRegionInput {
 pub fn update_primary_region(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: UpdatePrimaryRegionInput,
+    input: UpdatePrimaryRegionRequest,
 ) -> Result<super::model::Empty, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    check_region(&mut v, "primaryRegion", &input.primary_region);
-    validated(v.finish())?;
+    validated(input.check())?;
+    let key_id = input.key_id.unwrap_or_default();
     let target = input.primary_region.unwrap_or_default();
     let key = key_by_id(state, ctx, &Some(key_id))?;
     // kms:PrimaryRegion: the Region of the new primary ("AWS KMS condition keys").
@@ -437,7 +374,7 @@ pub fn update_primary_region(
         .ok_or_else(|| {
             // "The primary Region must already have a replica key" (API reference); the
             // wording is the emulator's.
-            KmsError::NotFound(format!(
+            KmsError::NotFoundException(format!(
                 "Key 'arn:aws:kms:{target}:{}:key/{}' does not exist",
                 ctx.account, key.id
             ))
@@ -455,7 +392,10 @@ pub fn update_primary_region(
     for copy in [&key, &replica] {
         match copy.state {
             KeyState::Disabled => {
-                return Err(KmsError::Disabled(format!("{} is disabled.", copy.arn)))
+                return Err(KmsError::DisabledException(format!(
+                    "{} is disabled.",
+                    copy.arn
+                )))
             }
             KeyState::PendingDeletion { .. } | KeyState::PendingReplicaDeletion { .. } => {
                 return Err(super::lifecycle::pending_deletion(&copy.arn))
@@ -479,28 +419,18 @@ pub fn update_primary_region(
 mod tests {
     use super::*;
     use crate::kms::lifecycle::testing::{root, state};
-    use crate::kms::model::CreateKeyInput;
+    use crate::kms::model::{CreateKeyRequest, ScheduleKeyDeletionRequest};
 
     fn create_mrk(state: &EmulatorState, ctx: &RequestContext) -> String {
-        crate::kms::keys::create_key(
+        crate::kms::lifecycle::testing::create(
             state,
             ctx,
-            CreateKeyInput {
-                policy: None,
+            CreateKeyRequest {
                 description: Some("primary".into()),
-                key_usage: None,
-                customer_master_key_spec: None,
-                key_spec: None,
-                origin: None,
-                custom_key_store_id: None,
-                bypass_policy_lockout_safety_check: None,
-                tags: None,
                 multi_region: Some(true),
+                ..Default::default()
             },
         )
-        .unwrap()
-        .key_metadata
-        .key_id
     }
 
     fn replicate(
@@ -508,17 +438,14 @@ mod tests {
         ctx: &RequestContext,
         id: &str,
         region: &str,
-    ) -> Result<ReplicateKeyOutput, KmsError> {
+    ) -> Result<ReplicateKeyResponse, KmsError> {
         replicate_key(
             state,
             ctx,
-            ReplicateKeyInput {
+            ReplicateKeyRequest {
                 key_id: Some(id.to_owned()),
                 replica_region: Some(region.to_owned()),
-                policy: None,
-                bypass_policy_lockout_safety_check: None,
-                description: None,
-                tags: None,
+                ..Default::default()
             },
         )
     }
@@ -535,9 +462,12 @@ mod tests {
             ("a-b-c-d-1", false),
             ("us--1", false),
         ] {
-            let mut v = Validator::new();
-            check_region(&mut v, "replicaRegion", &Some(region.to_owned()));
-            assert_eq!(v.is_empty(), ok, "{region}");
+            let input = ReplicateKeyRequest {
+                key_id: Some(id.clone()),
+                replica_region: Some(region.to_owned()),
+                ..Default::default()
+            };
+            assert_eq!(input.check().is_ok(), ok, "{region}");
         }
     }
 
@@ -548,11 +478,18 @@ mod tests {
         let id = create_mrk(&state, &ctx);
         assert!(id.starts_with("mrk-"));
         let out = replicate(&state, &ctx, &id, "eu-west-1").unwrap();
-        let config = out.replica_key_metadata.multi_region_configuration.unwrap();
-        assert_eq!(config.multi_region_key_type, "REPLICA");
-        assert_eq!(config.primary_key.unwrap().region, "us-east-1");
-        assert_eq!(config.replica_keys[0].region, "eu-west-1");
-        assert_eq!(out.replica_key_metadata.description, "");
+        let metadata = out.replica_key_metadata.unwrap();
+        let config = metadata.multi_region_configuration.unwrap();
+        assert_eq!(config.multi_region_key_type.as_deref(), Some("REPLICA"));
+        assert_eq!(
+            config.primary_key.unwrap().region.as_deref(),
+            Some("us-east-1")
+        );
+        assert_eq!(
+            config.replica_keys.unwrap()[0].region.as_deref(),
+            Some("eu-west-1")
+        );
+        assert_eq!(metadata.description.as_deref(), Some(""));
         let material = |region: &str| {
             state
                 .region(region)
@@ -563,17 +500,17 @@ mod tests {
         // One replica per Region; none in the primary's own Region.
         assert!(matches!(
             replicate(&state, &ctx, &id, "eu-west-1"),
-            Err(KmsError::AlreadyExists(_))
+            Err(KmsError::AlreadyExistsException(_))
         ));
         assert!(matches!(
             replicate(&state, &ctx, &id, "us-east-1"),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
         // A single-Region key cannot be replicated.
         let single = crate::kms::lifecycle::testing::key(&state, &ctx);
         assert!(matches!(
             replicate(&state, &ctx, &single, "eu-west-1"),
-            Err(KmsError::UnsupportedOperation(_))
+            Err(KmsError::UnsupportedOperationException(_))
         ));
     }
 
@@ -586,13 +523,13 @@ mod tests {
         let out = crate::kms::lifecycle::schedule_key_deletion(
             &state,
             &ctx,
-            crate::kms::lifecycle::ScheduleKeyDeletionInput {
+            ScheduleKeyDeletionRequest {
                 key_id: Some(id.clone()),
                 pending_window_in_days: Some(7),
             },
         )
         .unwrap();
-        assert_eq!(out.key_state, "PendingReplicaDeletion");
+        assert_eq!(out.key_state.as_deref(), Some("PendingReplicaDeletion"));
         assert!(out.deletion_date.is_none());
         // The replica goes; the primary's waiting period then begins.
         state.region("eu-west-1").kms.write(|d| {
@@ -615,19 +552,25 @@ mod tests {
         update_primary_region(
             &state,
             &ctx,
-            UpdatePrimaryRegionInput {
+            UpdatePrimaryRegionRequest {
                 key_id: Some(id.clone()),
                 primary_region: Some("ap-south-1".into()),
             },
         )
         .unwrap();
         let config = configuration(&state, &id, Role::Replica);
-        assert_eq!(config.primary_key.unwrap().region, "ap-south-1");
-        assert_eq!(config.replica_keys[0].region, "us-east-1");
+        assert_eq!(
+            config.primary_key.unwrap().region.as_deref(),
+            Some("ap-south-1")
+        );
+        assert_eq!(
+            config.replica_keys.unwrap()[0].region.as_deref(),
+            Some("us-east-1")
+        );
         // The old primary is a replica now: it cannot be replicated.
         assert!(matches!(
             replicate(&state, &ctx, &id, "eu-west-1"),
-            Err(KmsError::UnsupportedOperation(_))
+            Err(KmsError::UnsupportedOperationException(_))
         ));
     }
 }

@@ -33,7 +33,7 @@ pub(crate) fn rsa_algorithm(
         .find(|a| **a == requested)
         .copied()
         .ok_or_else(|| {
-            KmsError::InvalidKeyUsage(format!(
+            KmsError::InvalidKeyUsageException(format!(
                 "Algorithm {requested} is incompatible with key spec {}.",
                 key.spec.name()
             ))
@@ -57,7 +57,7 @@ pub(crate) fn max_plaintext(key: &KeySnapshot, algorithm: &str) -> usize {
 fn rsa_private_key(key: &KeySnapshot) -> Result<&rsa::PrivateKey, KmsError> {
     match &key.sign_key {
         Some(SignKey::Rsa(private)) => Ok(private),
-        _ => Err(KmsError::Internal(
+        _ => Err(KmsError::KMSInternalException(
             "RSA key has no RSA private key".to_owned(),
         )),
     }
@@ -93,7 +93,7 @@ pub(crate) fn rsa_encrypt(
 ) -> Result<Vec<u8>, KmsError> {
     let max = max_plaintext(key, algorithm);
     if plaintext.len() > max {
-        return Err(KmsError::Validation(format!(
+        return Err(KmsError::ValidationException(format!(
             "Algorithm {algorithm} and key spec {} cannot encrypt data larger than {max} bytes.",
             key.spec.name()
         )));
@@ -104,7 +104,7 @@ pub(crate) fn rsa_encrypt(
     } else {
         public.oaep_encrypt::<sha2::Sha256>(plaintext)
     };
-    sealed.map_err(|_| KmsError::Internal("RSA encryption failed".to_owned()))
+    sealed.map_err(|_| KmsError::KMSInternalException("RSA encryption failed".to_owned()))
 }
 
 /// Decrypts a bare OAEP ciphertext with an RSA encryption key's private key, once the
@@ -119,7 +119,7 @@ pub(crate) fn rsa_decrypt(
     ciphertext: &[u8],
 ) -> Result<Vec<u8>, KmsError> {
     if Some(ciphertext.len()) != key.spec.rsa_modulus_len() {
-        return Err(KmsError::InvalidCiphertext(String::new()));
+        return Err(KmsError::InvalidCiphertextException(String::new()));
     }
     let private = rsa_private_key(key)?;
     let opened = if algorithm == "RSAES_OAEP_SHA_1" {
@@ -128,7 +128,7 @@ pub(crate) fn rsa_decrypt(
         private.oaep_decrypt::<sha2::Sha256>(ciphertext)
     };
     opened.map_err(|_| {
-        KmsError::IncorrectKey(
+        KmsError::IncorrectKeyException(
             "The key ID in the request does not identify a CMK that can perform this operation."
                 .to_owned(),
         )
@@ -181,16 +181,16 @@ mod tests {
             assert_eq!(rsa_decrypt(&key, algorithm, &sealed).unwrap(), plaintext);
             assert!(matches!(
                 rsa_decrypt(&key, other, &sealed),
-                Err(KmsError::IncorrectKey(_))
+                Err(KmsError::IncorrectKeyException(_))
             ));
             assert!(matches!(
                 rsa_decrypt(&key, algorithm, &sealed[1..]),
-                Err(KmsError::InvalidCiphertext(_))
+                Err(KmsError::InvalidCiphertextException(_))
             ));
             let err = rsa_encrypt(&key, algorithm, &vec![5u8; limit + 1]).unwrap_err();
             assert_eq!(
                 err,
-                KmsError::Validation(format!(
+                KmsError::ValidationException(format!(
                     "Algorithm {algorithm} and key spec RSA_2048 cannot encrypt data larger than {limit} bytes."
                 ))
             );
@@ -207,7 +207,7 @@ mod tests {
         let key = snapshot(KeySpec::Rsa2048, KeyUsage::EncryptDecrypt);
         assert_eq!(
             rsa_algorithm(&key, None).unwrap_err(),
-            KmsError::InvalidKeyUsage(
+            KmsError::InvalidKeyUsageException(
                 "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_2048.".to_owned()
             )
         );

@@ -3,93 +3,26 @@
 
 use super::access::{authorize, authorize_with, Via};
 use super::error::{validated, KmsError};
-use super::keys::{check_new_policy, required_key_id};
+use super::keys::check_new_policy;
 use super::lifecycle::{change_key, key_by_id, refuse_aws_managed};
-use super::model::Empty;
+use super::model::{
+    Empty, GetKeyPolicyRequest, GetKeyPolicyResponse, ListKeyPoliciesRequest,
+    ListKeyPoliciesResponse, PutKeyPolicyRequest,
+};
 use super::parse_marker;
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// The name of the only key policy a key has.
 pub const DEFAULT_POLICY_NAME: &str = "default";
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetKeyPolicyInput {
-    pub key_id: Option<String>,
-    pub policy_name: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetKeyPolicyOutput {
-    pub policy: String,
-    pub policy_name: &'static str,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PutKeyPolicyInput {
-    pub key_id: Option<String>,
-    pub policy_name: Option<String>,
-    pub policy: Option<String>,
-    pub bypass_policy_lockout_safety_check: Option<bool>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListKeyPoliciesInput {
-    pub key_id: Option<String>,
-    pub limit: Option<i64>,
-    pub marker: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListKeyPoliciesOutput {
-    pub policy_names: Vec<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_marker: Option<String>,
-    pub truncated: bool,
-}
-
-/// Checks an optional `PolicyName` against the model (`[\w]+`, 1–128 characters).
-fn check_policy_name(v: &mut Validator, name: &Option<String>) {
-    if let Some(name) = name {
-        v.length("policyName", name, 1, 128);
-        v.pattern(
-            "policyName",
-            Some(name),
-            name.chars().all(|c| c.is_alphanumeric() || c == '_'),
-            "[\\w]+",
-        );
-    }
-}
-
-/// Checks a policy document's characters against the model
-/// (`[\u0009\u000A\u000D\u0020-\u00FF]+`, 1–131072 characters).
-fn check_policy_text(v: &mut Validator, policy: &str) {
-    v.length("policy", policy, 1, 131_072);
-    let ok = policy
-        .chars()
-        .all(|c| matches!(c, '\u{09}' | '\u{0A}' | '\u{0D}' | '\u{20}'..='\u{FF}'));
-    if !ok {
-        v.violation(
-            "policy",
-            "'**Redacted**'",
-            "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
-        );
-    }
-}
-
 /// The only policy name that exists; any other is `NotFoundException`.
 fn require_default(name: Option<&str>) -> Result<(), KmsError> {
     match name {
         None | Some(DEFAULT_POLICY_NAME) => Ok(()),
-        Some(other) => Err(KmsError::NotFound(format!(
+        Some(other) => Err(KmsError::NotFoundException(format!(
             "No such policy exists: {other}. The only key policy of this key is \"default\"."
         ))),
     }
@@ -99,13 +32,10 @@ fn require_default(name: Option<&str>) -> Result<(), KmsError> {
 pub fn get_key_policy(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: GetKeyPolicyInput,
-) -> Result<GetKeyPolicyOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    check_policy_name(&mut v, &input.policy_name);
-    validated(v.finish())?;
-    let key = key_by_id(state, ctx, &Some(key_id))?;
+    input: GetKeyPolicyRequest,
+) -> Result<GetKeyPolicyResponse, KmsError> {
+    validated(input.check())?;
+    let key = key_by_id(state, ctx, &input.key_id)?;
     authorize(state, ctx, &key, "kms:GetKeyPolicy", None, Via::Direct)?;
     require_default(input.policy_name.as_deref())?;
     let policy = state
@@ -113,9 +43,9 @@ pub fn get_key_policy(
         .kms
         .read(|data| data.keys.get(&key.id).map(|k| k.policy_text.clone()))
         .ok_or_else(|| super::lifecycle::key_gone(&key.arn))?;
-    Ok(GetKeyPolicyOutput {
-        policy,
-        policy_name: DEFAULT_POLICY_NAME,
+    Ok(GetKeyPolicyResponse {
+        policy: Some(policy),
+        policy_name: Some(DEFAULT_POLICY_NAME.to_owned()),
     })
 }
 
@@ -125,21 +55,15 @@ pub fn get_key_policy(
 pub fn put_key_policy(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: PutKeyPolicyInput,
+    input: PutKeyPolicyRequest,
 ) -> Result<Empty, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    check_policy_name(&mut v, &input.policy_name);
-    if let Some(policy) = v.required("policy", &input.policy) {
-        check_policy_text(&mut v, policy);
-    }
-    validated(v.finish())?;
+    validated(input.check())?;
     if input.policy_name.as_deref() == Some("AWS_RAM") {
-        return Err(KmsError::Validation(
+        return Err(KmsError::ValidationException(
             "The AWS_RAM policy can only be managed by the RAM service.".to_owned(),
         ));
     }
-    let key = key_by_id(state, ctx, &Some(key_id))?;
+    let key = key_by_id(state, ctx, &input.key_id)?;
     let bypass_text = if input.bypass_policy_lockout_safety_check == Some(true) {
         "true"
     } else {
@@ -170,25 +94,21 @@ pub fn put_key_policy(
 pub fn list_key_policies(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: ListKeyPoliciesInput,
-) -> Result<ListKeyPoliciesOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    v.range("limit", input.limit, 1, 1000);
-    super::shapes::check_marker(&mut v, &input.marker);
-    validated(v.finish())?;
-    let key = key_by_id(state, ctx, &Some(key_id))?;
+    input: ListKeyPoliciesRequest,
+) -> Result<ListKeyPoliciesResponse, KmsError> {
+    validated(input.check())?;
+    let key = key_by_id(state, ctx, &input.key_id)?;
     authorize(state, ctx, &key, "kms:ListKeyPolicies", None, Via::Direct)?;
     // The one name is on the first page; a marker can only point past it.
     let after = input.marker.as_deref().map(parse_marker).transpose()?;
     let policy_names = match after {
-        None => vec![DEFAULT_POLICY_NAME],
+        None => vec![DEFAULT_POLICY_NAME.to_owned()],
         Some(_) => Vec::new(),
     };
-    Ok(ListKeyPoliciesOutput {
-        policy_names,
+    Ok(ListKeyPoliciesResponse {
+        policy_names: Some(policy_names),
         next_marker: None,
-        truncated: false,
+        truncated: Some(false),
     })
 }
 
@@ -202,11 +122,11 @@ mod tests {
         ctx: &RequestContext,
         key: &str,
         name: Option<&str>,
-    ) -> Result<GetKeyPolicyOutput, KmsError> {
+    ) -> Result<GetKeyPolicyResponse, KmsError> {
         get_key_policy(
             state,
             ctx,
-            GetKeyPolicyInput {
+            GetKeyPolicyRequest {
                 key_id: Some(key.to_owned()),
                 policy_name: name.map(str::to_owned),
             },
@@ -223,11 +143,11 @@ mod tests {
         put_key_policy(
             state,
             ctx,
-            PutKeyPolicyInput {
+            PutKeyPolicyRequest {
                 key_id: Some(key.to_owned()),
-                policy_name: None,
                 policy: Some(policy.to_owned()),
                 bypass_policy_lockout_safety_check: Some(bypass),
+                ..Default::default()
             },
         )
     }
@@ -237,28 +157,33 @@ mod tests {
         let (state, ctx) = (state(), root());
         let key = key(&state, &ctx);
         let got = get(&state, &ctx, &key, None).unwrap();
-        assert_eq!(got.policy_name, "default");
-        assert_eq!(got.policy, crate::kms::default_key_policy("123456789012"));
+        assert_eq!(got.policy_name.as_deref(), Some("default"));
+        assert_eq!(
+            got.policy,
+            Some(crate::kms::default_key_policy("123456789012"))
+        );
         assert!(get(&state, &ctx, &key, Some("default")).is_ok());
         assert!(matches!(
             get(&state, &ctx, &key, Some("other")),
-            Err(KmsError::NotFound(_))
+            Err(KmsError::NotFoundException(_))
         ));
         let text = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"arn:aws:iam::123456789012:root\"}, \"Action\": \"kms:*\", \"Resource\": \"*\"}]\n}";
         put(&state, &ctx, &key, text, false).unwrap();
-        assert_eq!(get(&state, &ctx, &key, None).unwrap().policy, text);
+        assert_eq!(
+            get(&state, &ctx, &key, None).unwrap().policy.as_deref(),
+            Some(text)
+        );
         let listed = list_key_policies(
             &state,
             &ctx,
-            ListKeyPoliciesInput {
+            ListKeyPoliciesRequest {
                 key_id: Some(key),
-                limit: None,
-                marker: None,
+                ..Default::default()
             },
         )
         .unwrap();
-        assert_eq!(listed.policy_names, vec!["default"]);
-        assert!(!listed.truncated);
+        assert_eq!(listed.policy_names, Some(vec!["default".to_owned()]));
+        assert_eq!(listed.truncated, Some(false));
     }
 
     #[test]
@@ -268,12 +193,12 @@ mod tests {
         let only_describe = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"kms:DescribeKey","Resource":"*"}]}"#;
         assert!(matches!(
             put(&state, &ctx, &key, only_describe, false),
-            Err(KmsError::MalformedPolicyDocument(_))
+            Err(KmsError::MalformedPolicyDocumentException(_))
         ));
         put(&state, &ctx, &key, only_describe, true).unwrap();
         assert!(matches!(
             put(&state, &ctx, &key, only_describe, true),
-            Err(KmsError::AccessDenied(_))
+            Err(KmsError::AccessDeniedException(_))
         ));
     }
 
@@ -284,15 +209,15 @@ mod tests {
         let ghost = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/ghost"},"Action":"kms:*","Resource":"*"}]}"#;
         assert!(matches!(
             put(&state, &ctx, &key, ghost, true),
-            Err(KmsError::MalformedPolicyDocument(m)) if m.contains("invalid principals")
+            Err(KmsError::MalformedPolicyDocumentException(m)) if m.contains("invalid principals")
         ));
         assert!(matches!(
             put(&state, &ctx, &key, "{not json", true),
-            Err(KmsError::MalformedPolicyDocument(_))
+            Err(KmsError::MalformedPolicyDocumentException(_))
         ));
         assert!(matches!(
             put(&state, &ctx, &key, "{\"x\": \"\u{0100}\"}", true),
-            Err(KmsError::Validation(_))
+            Err(KmsError::ValidationException(_))
         ));
     }
 
@@ -309,7 +234,7 @@ mod tests {
                 &crate::kms::default_key_policy("123456789012"),
                 true
             ),
-            Err(KmsError::AccessDenied(_))
+            Err(KmsError::AccessDeniedException(_))
         ));
     }
 }

@@ -9,79 +9,24 @@
 use super::access::{authorize, authorize_with, Via};
 use super::crypto::KeyMaterial;
 use super::error::{validated, KmsError};
-use super::keys::required_key_id;
-use super::lifecycle::{
-    change_key, key_by_id, refuse_aws_managed, refuse_unless_enabled, KeyIdOnlyInput, DAY_MS,
+use super::lifecycle::{change_key, key_by_id, refuse_aws_managed, refuse_unless_enabled, DAY_MS};
+use super::model::{
+    DisableKeyRotationRequest, Empty, EnableKeyRotationRequest, GetKeyRotationStatusRequest,
+    GetKeyRotationStatusResponse, ListKeyRotationsRequest, ListKeyRotationsResponse,
+    RotateKeyOnDemandRequest, RotateKeyOnDemandResponse, RotationsListEntry,
 };
-use super::model::Empty;
 use super::store::{material_id, KeyManager, KeyState};
 use super::{marker, parse_marker};
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
 use crate::time::Timestamp;
-use serde::{Deserialize, Serialize};
 
 /// The automatic rotation period a key gets when none is given.
 pub const DEFAULT_PERIOD_DAYS: u32 = 365;
 
 /// How many on-demand rotations a key allows.
 pub const MAX_ON_DEMAND_ROTATIONS: usize = 25;
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct EnableKeyRotationInput {
-    pub key_id: Option<String>,
-    pub rotation_period_in_days: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetKeyRotationStatusOutput {
-    pub key_rotation_enabled: bool,
-    pub key_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rotation_period_in_days: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_rotation_date: Option<Timestamp>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct RotateKeyOnDemandOutput {
-    pub key_id: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListKeyRotationsInput {
-    pub key_id: Option<String>,
-    pub include_key_material: Option<String>,
-    pub limit: Option<i64>,
-    pub marker: Option<String>,
-}
-
-/// One `RotationsListEntry`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct RotationsListEntry {
-    pub key_id: String,
-    pub key_material_id: String,
-    pub key_material_state: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rotation_date: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rotation_type: Option<&'static str>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListKeyRotationsOutput {
-    pub rotations: Vec<RotationsListEntry>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_marker: Option<String>,
-    pub truncated: bool,
-}
 
 /// The next automatic rotation after `now` of a key created at `created` that rotates
 /// every `period_days`. The emulator keeps no record of when rotation was enabled, so the
@@ -97,18 +42,10 @@ pub fn next_rotation(created: Timestamp, period_days: u32, now: Timestamp) -> Ti
 pub fn enable_key_rotation(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: EnableKeyRotationInput,
+    input: EnableKeyRotationRequest,
 ) -> Result<Empty, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    v.range(
-        "rotationPeriodInDays",
-        input.rotation_period_in_days,
-        90,
-        2560,
-    );
-    validated(v.finish())?;
-    let key = key_by_id(state, ctx, &Some(key_id))?;
+    validated(input.check())?;
+    let key = key_by_id(state, ctx, &input.key_id)?;
     // kms:RotationPeriodInDays: the period asked for, present only when given (KMS
     // Developer Guide, "AWS KMS condition keys").
     let period_text = input.rotation_period_in_days.map(|p| p.to_string());
@@ -145,8 +82,9 @@ pub fn enable_key_rotation(
 pub fn disable_key_rotation(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: KeyIdOnlyInput,
+    input: DisableKeyRotationRequest,
 ) -> Result<Empty, KmsError> {
+    validated(input.check())?;
     let key = key_by_id(state, ctx, &input.key_id)?;
     authorize(
         state,
@@ -173,8 +111,9 @@ pub fn disable_key_rotation(
 pub fn get_key_rotation_status(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: KeyIdOnlyInput,
-) -> Result<GetKeyRotationStatusOutput, KmsError> {
+    input: GetKeyRotationStatusRequest,
+) -> Result<GetKeyRotationStatusResponse, KmsError> {
+    validated(input.check())?;
     let key = key_by_id(state, ctx, &input.key_id)?;
     authorize(
         state,
@@ -198,11 +137,12 @@ pub fn get_key_rotation_status(
             })
         })
         .ok_or_else(|| super::lifecycle::key_gone(&key.arn))?;
-    Ok(GetKeyRotationStatusOutput {
-        key_rotation_enabled: enabled,
-        key_id: key.arn.clone(),
-        rotation_period_in_days: enabled.then_some(period),
+    Ok(GetKeyRotationStatusResponse {
+        key_rotation_enabled: Some(enabled),
+        key_id: Some(key.arn.clone()),
+        rotation_period_in_days: enabled.then_some(period as i32),
         next_rotation_date: enabled.then(|| next_rotation(created, period, Timestamp::now())),
+        ..Default::default()
     })
 }
 
@@ -215,7 +155,7 @@ fn refuse_unless_symmetric(key: &super::store::KeySnapshot) -> Result<(), KmsErr
     if key.spec == super::specs::KeySpec::SymmetricDefault {
         return Ok(());
     }
-    Err(KmsError::UnsupportedOperation(format!(
+    Err(KmsError::UnsupportedOperationException(format!(
         "{} is a {} key; only symmetric encryption keys can be rotated.",
         key.arn,
         key.spec.name()
@@ -226,8 +166,9 @@ fn refuse_unless_symmetric(key: &super::store::KeySnapshot) -> Result<(), KmsErr
 pub fn rotate_key_on_demand(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: KeyIdOnlyInput,
-) -> Result<RotateKeyOnDemandOutput, KmsError> {
+    input: RotateKeyOnDemandRequest,
+) -> Result<RotateKeyOnDemandResponse, KmsError> {
+    validated(input.check())?;
     let key = key_by_id(state, ctx, &input.key_id)?;
     authorize(state, ctx, &key, "kms:RotateKeyOnDemand", None, Via::Direct)?;
     refuse_aws_managed(&key)?;
@@ -235,7 +176,7 @@ pub fn rotate_key_on_demand(
     change_key(state, ctx, &key, |stored| {
         refuse_unless_enabled(stored)?;
         if stored.rotations.len() >= MAX_ON_DEMAND_ROTATIONS {
-            return Err(KmsError::LimitExceeded(format!(
+            return Err(KmsError::LimitExceededException(format!(
                 "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: {}",
                 stored.arn
             )));
@@ -244,8 +185,8 @@ pub fn rotate_key_on_demand(
         stored.rotations.push(Timestamp::now());
         // AWS answers the key ARN here, as Encrypt and GetKeyRotationStatus do
         // (recorded answers, issue 14).
-        Ok(RotateKeyOnDemandOutput {
-            key_id: stored.arn.clone(),
+        Ok(RotateKeyOnDemandResponse {
+            key_id: Some(stored.arn.clone()),
         })
     })
     .inspect(|_| super::multiregion::share(state, &ctx.region, &key.id))
@@ -269,21 +210,21 @@ fn rotation_entries(
     let mut entries = Vec::new();
     if all_material {
         entries.push(RotationsListEntry {
-            key_id: key_id.to_owned(),
-            key_material_id: material_id(key_id, 1),
-            key_material_state: state_of(1),
-            rotation_date: None,
-            rotation_type: None,
+            key_id: Some(key_id.to_owned()),
+            key_material_id: Some(material_id(key_id, 1)),
+            key_material_state: Some(state_of(1).to_owned()),
+            ..Default::default()
         });
     }
     for (i, date) in rotations.iter().enumerate() {
         let version = i + 2;
         entries.push(RotationsListEntry {
-            key_id: key_id.to_owned(),
-            key_material_id: material_id(key_id, version),
-            key_material_state: state_of(version),
+            key_id: Some(key_id.to_owned()),
+            key_material_id: Some(material_id(key_id, version)),
+            key_material_state: Some(state_of(version).to_owned()),
             rotation_date: Some(*date),
-            rotation_type: Some("ON_DEMAND"),
+            rotation_type: Some("ON_DEMAND".to_owned()),
+            ..Default::default()
         });
     }
     entries
@@ -293,24 +234,15 @@ fn rotation_entries(
 pub fn list_key_rotations(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: ListKeyRotationsInput,
-) -> Result<ListKeyRotationsOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    v.one_of(
-        "includeKeyMaterial",
-        input.include_key_material.as_deref(),
-        &["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"],
-    );
-    v.range("limit", input.limit, 1, 1000);
-    super::shapes::check_marker(&mut v, &input.marker);
-    validated(v.finish())?;
-    let key = key_by_id(state, ctx, &Some(key_id))?;
+    input: ListKeyRotationsRequest,
+) -> Result<ListKeyRotationsResponse, KmsError> {
+    validated(input.check())?;
+    let key = key_by_id(state, ctx, &input.key_id)?;
     authorize(state, ctx, &key, "kms:ListKeyRotations", None, Via::Direct)?;
     let skip = match input.marker.as_deref().map(parse_marker).transpose()? {
         None => 0,
         Some(position) => position.parse::<usize>().map_err(|_| {
-            KmsError::InvalidMarker("The request contains an invalid marker.".to_owned())
+            KmsError::InvalidMarkerException("The request contains an invalid marker.".to_owned())
         })?,
     };
     let limit = input.limit.unwrap_or(100) as usize;
@@ -329,24 +261,19 @@ pub fn list_key_rotations(
     let truncated = rotations.len() > limit;
     rotations.truncate(limit);
     let next_marker = truncated.then(|| marker(&(skip + limit).to_string()));
-    Ok(ListKeyRotationsOutput {
-        rotations,
+    Ok(ListKeyRotationsResponse {
+        rotations: Some(rotations),
         next_marker,
-        truncated,
+        truncated: Some(truncated),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::lifecycle::testing::*;
-    use super::super::lifecycle::{disable_key, schedule_key_deletion, ScheduleKeyDeletionInput};
+    use super::super::lifecycle::{disable_key, schedule_key_deletion};
     use super::*;
-
-    fn id(key: &str) -> KeyIdOnlyInput {
-        KeyIdOnlyInput {
-            key_id: Some(key.to_owned()),
-        }
-    }
+    use crate::kms::model::{DescribeKeyRequest, ScheduleKeyDeletionRequest};
 
     #[test]
     fn next_rotation_is_a_whole_number_of_periods_after_creation() {
@@ -368,40 +295,41 @@ mod tests {
         let (state, ctx) = (state(), root());
         let key = key(&state, &ctx);
         let off = get_key_rotation_status(&state, &ctx, id(&key)).unwrap();
-        assert!(!off.key_rotation_enabled);
+        assert_eq!(off.key_rotation_enabled, Some(false));
         assert!(off.next_rotation_date.is_none() && off.rotation_period_in_days.is_none());
         for bad in [89, 2561] {
             assert!(matches!(
                 enable_key_rotation(
                     &state,
                     &ctx,
-                    EnableKeyRotationInput {
+                    EnableKeyRotationRequest {
                         key_id: Some(key.clone()),
-                        rotation_period_in_days: Some(bad)
+                        rotation_period_in_days: Some(bad),
                     }
                 ),
-                Err(KmsError::Validation(_))
+                Err(KmsError::ValidationException(_))
             ));
         }
         enable_key_rotation(
             &state,
             &ctx,
-            EnableKeyRotationInput {
+            EnableKeyRotationRequest {
                 key_id: Some(key.clone()),
                 rotation_period_in_days: Some(180),
             },
         )
         .unwrap();
         let on = get_key_rotation_status(&state, &ctx, id(&key)).unwrap();
-        assert!(on.key_rotation_enabled);
+        assert_eq!(on.key_rotation_enabled, Some(true));
         assert_eq!(on.rotation_period_in_days, Some(180));
         let next = on.next_rotation_date.unwrap();
         assert!(next > Timestamp::now());
         disable_key_rotation(&state, &ctx, id(&key)).unwrap();
-        assert!(
-            !get_key_rotation_status(&state, &ctx, id(&key))
+        assert_eq!(
+            get_key_rotation_status(&state, &ctx, id(&key))
                 .unwrap()
-                .key_rotation_enabled
+                .key_rotation_enabled,
+            Some(false)
         );
     }
 
@@ -412,18 +340,18 @@ mod tests {
         disable_key(&state, &ctx, id(&key)).unwrap();
         assert!(matches!(
             rotate_key_on_demand(&state, &ctx, id(&key)),
-            Err(KmsError::Disabled(m)) if m.ends_with("is disabled.")
+            Err(KmsError::DisabledException(m)) if m.ends_with("is disabled.")
         ));
         assert!(matches!(
             disable_key_rotation(&state, &ctx, id(&key)),
-            Err(KmsError::Disabled(_))
+            Err(KmsError::DisabledException(_))
         ));
         schedule_key_deletion(
             &state,
             &ctx,
-            ScheduleKeyDeletionInput {
+            ScheduleKeyDeletionRequest {
                 key_id: Some(key.clone()),
-                pending_window_in_days: None,
+                ..Default::default()
             },
         )
         .unwrap();
@@ -431,12 +359,12 @@ mod tests {
             enable_key_rotation(
                 &state,
                 &ctx,
-                EnableKeyRotationInput {
+                EnableKeyRotationRequest {
                     key_id: Some(key.clone()),
-                    rotation_period_in_days: None
+                    rotation_period_in_days: None,
                 }
             ),
-            Err(KmsError::InvalidState(_))
+            Err(KmsError::KMSInvalidStateException(_))
         ));
         assert!(get_key_rotation_status(&state, &ctx, id(&key)).is_ok());
     }
@@ -450,13 +378,13 @@ mod tests {
         }
         assert!(matches!(
             rotate_key_on_demand(&state, &ctx, id(&key)),
-            Err(KmsError::LimitExceeded(_))
+            Err(KmsError::LimitExceededException(_))
         ));
         let list = |include: Option<&str>, limit, marker| {
             list_key_rotations(
                 &state,
                 &ctx,
-                ListKeyRotationsInput {
+                ListKeyRotationsRequest {
                     key_id: Some(key.clone()),
                     include_key_material: include.map(str::to_owned),
                     limit,
@@ -465,36 +393,37 @@ mod tests {
             )
             .unwrap()
         };
-        let all = list(None, None, None);
-        assert_eq!(all.rotations.len(), MAX_ON_DEMAND_ROTATIONS);
+        let all = list(None, None, None).rotations.unwrap();
+        assert_eq!(all.len(), MAX_ON_DEMAND_ROTATIONS);
         assert!(all
-            .rotations
             .iter()
-            .all(|r| r.rotation_type == Some("ON_DEMAND")));
+            .all(|r| r.rotation_type.as_deref() == Some("ON_DEMAND")));
         assert_eq!(
-            all.rotations
-                .iter()
-                .filter(|r| r.key_material_state == "CURRENT")
+            all.iter()
+                .filter(|r| r.key_material_state.as_deref() == Some("CURRENT"))
                 .count(),
             1
         );
         let with_first = list(Some("ALL_KEY_MATERIAL"), Some(1), None);
-        assert!(with_first.truncated);
-        assert!(with_first.rotations[0].rotation_date.is_none());
+        assert_eq!(with_first.truncated, Some(true));
+        assert!(with_first.rotations.unwrap()[0].rotation_date.is_none());
         let second = list(Some("ALL_KEY_MATERIAL"), Some(1), with_first.next_marker);
-        assert_eq!(second.rotations[0].key_material_id, material_id(&key, 2));
+        assert_eq!(
+            second.rotations.unwrap()[0].key_material_id,
+            Some(material_id(&key, 2))
+        );
         let metadata = crate::kms::keys::describe_key(
             &state,
             &ctx,
-            crate::kms::model::KeyIdInput {
+            DescribeKeyRequest {
                 key_id: Some(key.clone()),
-                grant_tokens: None,
+                ..Default::default()
             },
         )
         .unwrap();
         assert_eq!(
-            metadata.key_metadata.current_key_material_id,
-            material_id(&key, MAX_ON_DEMAND_ROTATIONS + 1)
+            metadata.key_metadata.unwrap().current_key_material_id,
+            Some(material_id(&key, MAX_ON_DEMAND_ROTATIONS + 1))
         );
     }
 
@@ -503,11 +432,11 @@ mod tests {
         let (state, ctx) = (state(), root());
         let key = aws_managed_key(&state, &ctx);
         let status = get_key_rotation_status(&state, &ctx, id(&key)).unwrap();
-        assert!(status.key_rotation_enabled);
+        assert_eq!(status.key_rotation_enabled, Some(true));
         assert_eq!(status.rotation_period_in_days, Some(365));
         assert!(matches!(
             rotate_key_on_demand(&state, &ctx, id(&key)),
-            Err(KmsError::AccessDenied(_))
+            Err(KmsError::AccessDeniedException(_))
         ));
     }
 }

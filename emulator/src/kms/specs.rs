@@ -363,7 +363,7 @@ impl SignKey {
     pub fn sign_digest(&self, algorithm: &str, digest: &[u8]) -> Result<Vec<u8>, KmsError> {
         use p256::ecdsa::signature::hazmat::PrehashSigner;
         use p256::ecdsa::signature::SignatureEncoding;
-        let failed = |_| KmsError::Internal("signing failed".to_owned());
+        let failed = |_| KmsError::KMSInternalException("signing failed".to_owned());
         Ok(with_ecdsa!(
             self,
             |key| {
@@ -372,7 +372,7 @@ impl SignKey {
             },
             |key| {
                 use sha2::{Sha256, Sha384, Sha512};
-                let failed = |_| KmsError::Internal("signing failed".to_owned());
+                let failed = |_| KmsError::KMSInternalException("signing failed".to_owned());
                 match algorithm {
                     "RSASSA_PSS_SHA_256" => key.pss_sign_prehash::<Sha256>(digest),
                     "RSASSA_PSS_SHA_384" => key.pss_sign_prehash::<Sha384>(digest),
@@ -420,7 +420,7 @@ impl SignKey {
     /// The public key as a DER SubjectPublicKeyInfo (RFC 5280), as GetPublicKey answers.
     pub fn public_key_der(&self) -> Result<Vec<u8>, KmsError> {
         use p256::pkcs8::EncodePublicKey;
-        let failed = |_| KmsError::Internal("public key encoding failed".to_owned());
+        let failed = |_| KmsError::KMSInternalException("public key encoding failed".to_owned());
         Ok(with_ecdsa!(
             self,
             |key| {
@@ -435,7 +435,9 @@ impl SignKey {
                 use rsa::pkcs8::EncodePublicKey;
                 key.to_public_key()
                     .to_public_key_der()
-                    .map_err(|_| KmsError::Internal("public key encoding failed".to_owned()))?
+                    .map_err(|_| {
+                        KmsError::KMSInternalException("public key encoding failed".to_owned())
+                    })?
                     .as_bytes()
                     .to_vec()
             },
@@ -450,7 +452,7 @@ impl SignKey {
     /// a [`super::model::Blob`] or encrypt them at once.
     pub fn to_pkcs8_der(&self) -> Result<Vec<u8>, KmsError> {
         use p256::pkcs8::EncodePrivateKey;
-        let failed = |_| KmsError::Internal("private key encoding failed".to_owned());
+        let failed = |_| KmsError::KMSInternalException("private key encoding failed".to_owned());
         let document = match self {
             SignKey::P256(k) => k.to_pkcs8_der().map_err(failed)?,
             SignKey::P384(k) => k.to_pkcs8_der().map_err(failed)?,
@@ -458,8 +460,9 @@ impl SignKey {
             SignKey::K256(k) => k.to_pkcs8_der().map_err(failed)?,
             SignKey::Rsa(k) => {
                 use rsa::pkcs8::EncodePrivateKey;
-                k.to_pkcs8_der()
-                    .map_err(|_| KmsError::Internal("private key encoding failed".to_owned()))?
+                k.to_pkcs8_der().map_err(|_| {
+                    KmsError::KMSInternalException("private key encoding failed".to_owned())
+                })?
             }
             SignKey::MlDsa(k) => return k.to_pkcs8_der(),
         };
@@ -560,7 +563,7 @@ impl SignKey {
 /// (`localstack/services/kms/provider.py`: "<ARN> key usage is <USAGE> which is not
 /// valid for <Operation>.").
 pub fn wrong_usage(arn: &str, usage: KeyUsage, operation: &str) -> KmsError {
-    KmsError::InvalidKeyUsage(format!(
+    KmsError::InvalidKeyUsageException(format!(
         "{arn} key usage is {} which is not valid for {operation}.",
         usage.name()
     ))

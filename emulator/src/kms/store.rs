@@ -197,9 +197,12 @@ impl KeySnapshot {
     pub fn check_usable(&self) -> Result<(), KmsError> {
         match self.state {
             KeyState::Enabled => Ok(()),
-            KeyState::Disabled => Err(KmsError::Disabled(format!("{} is disabled.", self.arn))),
+            KeyState::Disabled => Err(KmsError::DisabledException(format!(
+                "{} is disabled.",
+                self.arn
+            ))),
             KeyState::PendingDeletion { .. } | KeyState::PendingReplicaDeletion { .. } => Err(
-                KmsError::InvalidState(format!("{} is pending deletion.", self.arn)),
+                KmsError::KMSInvalidStateException(format!("{} is pending deletion.", self.arn)),
             ),
             KeyState::PendingImport => Err(super::import::pending_import(&self.arn)),
         }
@@ -274,23 +277,27 @@ impl KmsData {
         let key_ref = if let Some(rest) = input.strip_prefix("arn:") {
             let parts: Vec<&str> = rest.splitn(5, ':').collect();
             let [_partition, service, arn_region, arn_account, resource] = parts[..] else {
-                return Err(KmsError::NotFound(format!("Invalid arn {input}")));
+                return Err(KmsError::NotFoundException(format!("Invalid arn {input}")));
             };
             // A regional endpoint holds its own region's keys only; AWS names the ARN's
             // region: "NotFoundException: Invalid arn us-west-1"
             // (nakedible/openssl-engine-kms#1, kubernetes-retired/kube-aws#1041).
             if service == "kms" && arn_region != region {
-                return Err(KmsError::NotFound(format!("Invalid arn {arn_region}")));
+                return Err(KmsError::NotFoundException(format!(
+                    "Invalid arn {arn_region}"
+                )));
             }
             if service != "kms" || arn_account != account {
-                return Err(KmsError::NotFound(format!("Key '{input}' does not exist")));
+                return Err(KmsError::NotFoundException(format!(
+                    "Key '{input}' does not exist"
+                )));
             }
             if let Some(id) = resource.strip_prefix("key/") {
                 KeyRef::Id(id)
             } else if resource.starts_with("alias/") {
                 KeyRef::Alias(resource.to_owned())
             } else {
-                return Err(KmsError::NotFound(format!("Invalid arn {input}")));
+                return Err(KmsError::NotFoundException(format!("Invalid arn {input}")));
             }
         } else if input.starts_with("alias/") {
             KeyRef::Alias(input.to_owned())
@@ -304,7 +311,7 @@ impl KmsData {
                 .get(&name)
                 .map(|a| a.target.clone())
                 .ok_or_else(|| {
-                    KmsError::NotFound(format!(
+                    KmsError::NotFoundException(format!(
                         "Alias arn:aws:kms:{region}:{account}:{name} is not found."
                     ))
                 })?,
@@ -312,7 +319,7 @@ impl KmsData {
         if self.keys.contains_key(&id) {
             Ok(id)
         } else {
-            Err(KmsError::NotFound(format!(
+            Err(KmsError::NotFoundException(format!(
                 "Key 'arn:aws:kms:{region}:{account}:key/{id}' does not exist"
             )))
         }
@@ -337,7 +344,9 @@ pub fn check_key_id_shape(input: &str) -> Result<(), KmsError> {
     if well_formed {
         Ok(())
     } else {
-        Err(KmsError::NotFound(format!("Invalid keyId '{input}'")))
+        Err(KmsError::NotFoundException(format!(
+            "Invalid keyId '{input}'"
+        )))
     }
 }
 
@@ -409,7 +418,7 @@ mod tests {
     fn malformed_key_ids_are_invalid_before_lookup() {
         assert_eq!(
             check_key_id_shape("nope"),
-            Err(KmsError::NotFound("Invalid keyId 'nope'".into()))
+            Err(KmsError::NotFoundException("Invalid keyId 'nope'".into()))
         );
         assert!(check_key_id_shape("mrk-0123").is_err());
         assert!(check_key_id_shape("1234abcd-12ab-34cd-56ef-1234567890ab").is_ok());
@@ -427,7 +436,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             err,
-            KmsError::NotFound(
+            KmsError::NotFoundException(
                 "Key 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' does not exist".into()
             )
         );

@@ -3,14 +3,16 @@
 
 use super::access::{authorize, authorize_with, request_tag_keys, Via};
 use super::error::{validated, KmsError};
-use super::keys::{check_tags, required_key_id};
+use super::keys::tag_pairs;
 use super::lifecycle::{change_key, key_by_id, refuse_aws_managed, refuse_pending_deletion};
-use super::model::{Empty, Tag};
+use super::model::{
+    Empty, ListResourceTagsRequest, ListResourceTagsResponse, Tag, TagResourceRequest,
+    UntagResourceRequest,
+};
 use super::{marker, parse_marker};
 use crate::context::RequestContext;
-use crate::protocol::validation::Validator;
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The most tags a key may carry.
@@ -22,37 +24,6 @@ const RESERVED_PREFIX: &str = "aws:";
 /// ListResourceTags answers at most this many tags a page.
 const PAGE_MAX: usize = 50;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct TagResourceInput {
-    pub key_id: Option<String>,
-    pub tags: Option<Vec<Tag>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UntagResourceInput {
-    pub key_id: Option<String>,
-    pub tag_keys: Option<Vec<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListResourceTagsInput {
-    pub key_id: Option<String>,
-    pub limit: Option<i64>,
-    pub marker: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListResourceTagsOutput {
-    pub tags: Vec<Tag>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub next_marker: Option<String>,
-    pub truncated: bool,
-}
-
 /// Refuses tag keys in the space AWS reserves, in any case (`aws:`, `AWS:`, `Aws:`: the
 /// AWS General Reference's tagging rules reserve the prefix regardless of case). The
 /// wording is that of LocalStack's KMS, whose tests are recorded against AWS
@@ -63,7 +34,7 @@ fn refuse_reserved<'a>(keys: impl IntoIterator<Item = &'a str>) -> Result<(), Km
             .get(..RESERVED_PREFIX.len())
             .is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_PREFIX))
         {
-            return Err(KmsError::Tag(
+            return Err(KmsError::TagException(
                 "Tags beginning with aws: are reserved".to_owned(),
             ));
         }
@@ -81,7 +52,7 @@ pub(crate) fn check_new_tags(new: &[(String, String)]) -> Result<(), KmsError> {
         if !seen.insert(key.as_str()) {
             // AWS's exact wording for a repeated tag key was not found in any source we
             // could check; this message is the emulator's own.
-            return Err(KmsError::Tag(format!("Duplicate tag keys: {key}")));
+            return Err(KmsError::TagException(format!("Duplicate tag keys: {key}")));
         }
     }
     merged(&BTreeMap::new(), new).map(|_| ())
@@ -98,7 +69,7 @@ pub(crate) fn merged(
         tags.insert(k.clone(), v.clone());
     }
     if tags.len() > MAX_TAGS {
-        return Err(KmsError::Tag(format!(
+        return Err(KmsError::TagException(format!(
             "A KMS key can have at most {MAX_TAGS} tags; this request would give it {}.",
             tags.len()
         )));
@@ -110,22 +81,12 @@ pub(crate) fn merged(
 pub fn tag_resource(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: TagResourceInput,
+    input: TagResourceRequest,
 ) -> Result<Empty, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    if let Some(tags) = v.required("tags", &input.tags) {
-        check_tags(&mut v, tags);
-    }
-    validated(v.finish())?;
-    let new: Vec<(String, String)> = input
-        .tags
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| (t.key.unwrap_or_default(), t.value.unwrap_or_default()))
-        .collect();
+    validated(input.check())?;
+    let new = tag_pairs(&input.tags);
     check_new_tags(&new)?;
-    let key = key_by_id(state, ctx, &Some(key_id))?;
+    let key = key_by_id(state, ctx, &input.key_id)?;
     authorize_with(
         state,
         ctx,
@@ -147,19 +108,12 @@ pub fn tag_resource(
 pub fn untag_resource(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: UntagResourceInput,
+    input: UntagResourceRequest,
 ) -> Result<Empty, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    if let Some(keys) = v.required("tagKeys", &input.tag_keys) {
-        for (i, key) in keys.iter().enumerate() {
-            v.length(&format!("tagKeys.{}.member", i + 1), key, 1, 128);
-        }
-    }
-    validated(v.finish())?;
-    let keys = input.tag_keys.unwrap_or_default();
+    validated(input.check())?;
+    let keys = input.tag_keys.clone().unwrap_or_default();
     refuse_reserved(keys.iter().map(String::as_str))?;
-    let key = key_by_id(state, ctx, &Some(key_id))?;
+    let key = key_by_id(state, ctx, &input.key_id)?;
     authorize_with(
         state,
         ctx,
@@ -183,14 +137,10 @@ pub fn untag_resource(
 pub fn list_resource_tags(
     state: &EmulatorState,
     ctx: &RequestContext,
-    input: ListResourceTagsInput,
-) -> Result<ListResourceTagsOutput, KmsError> {
-    let key_id = required_key_id(&input.key_id)?;
-    let mut v = Validator::new();
-    v.range("limit", input.limit, 1, 1000);
-    super::shapes::check_marker(&mut v, &input.marker);
-    validated(v.finish())?;
-    let key = key_by_id(state, ctx, &Some(key_id))?;
+    input: ListResourceTagsRequest,
+) -> Result<ListResourceTagsResponse, KmsError> {
+    validated(input.check())?;
+    let key = key_by_id(state, ctx, &input.key_id)?;
     authorize(state, ctx, &key, "kms:ListResourceTags", None, Via::Direct)?;
     let after = input.marker.as_deref().map(parse_marker).transpose()?;
     // KMS documents 1–50 (default 50) while the model allows 1000: larger limits are
@@ -210,21 +160,21 @@ pub fn list_resource_tags(
     let mut page: Vec<Tag> = range
         .take(limit + 1)
         .map(|(k, v)| Tag {
-            key: Some(k.clone()),
-            value: Some(v.clone()),
+            tag_key: Some(k.clone()),
+            tag_value: Some(v.clone()),
         })
         .collect();
     let truncated = page.len() > limit;
     page.truncate(limit);
     let next_marker = if truncated {
-        page.last().and_then(|t| t.key.as_deref()).map(marker)
+        page.last().and_then(|t| t.tag_key.as_deref()).map(marker)
     } else {
         None
     };
-    Ok(ListResourceTagsOutput {
-        tags: page,
+    Ok(ListResourceTagsResponse {
+        tags: Some(page),
         next_marker,
-        truncated,
+        truncated: Some(truncated),
     })
 }
 
@@ -235,8 +185,8 @@ mod tests {
 
     fn tag(k: &str, v: &str) -> Tag {
         Tag {
-            key: Some(k.to_owned()),
-            value: Some(v.to_owned()),
+            tag_key: Some(k.to_owned()),
+            tag_value: Some(v.to_owned()),
         }
     }
 
@@ -244,13 +194,13 @@ mod tests {
         state: &EmulatorState,
         ctx: &RequestContext,
         key: &str,
-        limit: Option<i64>,
+        limit: Option<i32>,
         marker: Option<String>,
-    ) -> ListResourceTagsOutput {
+    ) -> ListResourceTagsResponse {
         list_resource_tags(
             state,
             ctx,
-            ListResourceTagsInput {
+            ListResourceTagsRequest {
                 key_id: Some(key.to_owned()),
                 limit,
                 marker,
@@ -280,7 +230,7 @@ mod tests {
                     ("b".to_owned(), String::new())
                 ]
             ),
-            Err(KmsError::Tag(_))
+            Err(KmsError::TagException(_))
         ));
     }
 
@@ -291,30 +241,39 @@ mod tests {
         tag_resource(
             &state,
             &ctx,
-            TagResourceInput {
+            TagResourceRequest {
                 key_id: Some(key.clone()),
                 tags: Some(vec![tag("b", "2"), tag("a", "1"), tag("c", "")]),
             },
         )
         .unwrap();
         let first = list(&state, &ctx, &key, Some(2), None);
-        assert!(first.truncated);
-        let keys: Vec<_> = first.tags.iter().filter_map(|t| t.key.clone()).collect();
+        assert_eq!(first.truncated, Some(true));
+        let keys: Vec<_> = first
+            .tags
+            .iter()
+            .flatten()
+            .filter_map(|t| t.tag_key.clone())
+            .collect();
         assert_eq!(keys, ["a", "b"]);
         let second = list(&state, &ctx, &key, Some(2), first.next_marker);
-        assert!(!second.truncated && second.next_marker.is_none());
-        assert_eq!(second.tags[0].key.as_deref(), Some("c"));
-        assert_eq!(second.tags[0].value.as_deref(), Some(""));
+        assert!(second.truncated == Some(false) && second.next_marker.is_none());
+        let second_tags = second.tags.unwrap();
+        assert_eq!(second_tags[0].tag_key.as_deref(), Some("c"));
+        assert_eq!(second_tags[0].tag_value.as_deref(), Some(""));
         untag_resource(
             &state,
             &ctx,
-            UntagResourceInput {
+            UntagResourceRequest {
                 key_id: Some(key.clone()),
                 tag_keys: Some(vec!["a".into(), "absent".into()]),
             },
         )
         .unwrap();
-        assert_eq!(list(&state, &ctx, &key, None, None).tags.len(), 2);
+        assert_eq!(
+            list(&state, &ctx, &key, None, None).tags.map(|t| t.len()),
+            Some(2)
+        );
     }
 
     #[test]
@@ -324,12 +283,12 @@ mod tests {
         let result = tag_resource(
             &state,
             &ctx,
-            TagResourceInput {
+            TagResourceRequest {
                 key_id: Some(key),
                 tags: Some(vec![tag("aws:cloudformation:stack-name", "x")]),
             },
         );
-        assert!(matches!(result, Err(KmsError::Tag(_))));
+        assert!(matches!(result, Err(KmsError::TagException(_))));
     }
 
     #[test]
@@ -337,7 +296,7 @@ mod tests {
         let pair = |k: &str| (k.to_owned(), String::new());
         assert_eq!(
             check_new_tags(&[pair("AWS:x")]),
-            Err(KmsError::Tag(
+            Err(KmsError::TagException(
                 "Tags beginning with aws: are reserved".into()
             ))
         );
@@ -345,12 +304,15 @@ mod tests {
         assert!(check_new_tags(&[pair("aws")]).is_ok());
         assert!(matches!(
             check_new_tags(&[pair("a"), pair("a")]),
-            Err(KmsError::Tag(_))
+            Err(KmsError::TagException(_))
         ));
         // Keys are case-sensitive: `a` and `A` are two tags.
         assert!(check_new_tags(&[pair("a"), pair("A")]).is_ok());
         let many: Vec<_> = (0..=MAX_TAGS).map(|i| pair(&format!("k{i}"))).collect();
         assert!(check_new_tags(&many[..MAX_TAGS]).is_ok());
-        assert!(matches!(check_new_tags(&many), Err(KmsError::Tag(_))));
+        assert!(matches!(
+            check_new_tags(&many),
+            Err(KmsError::TagException(_))
+        ));
     }
 }

@@ -48,7 +48,7 @@ pub(crate) fn supported_algorithm(
             // An algorithm the key spec does not support is InvalidKeyUsageException (API
             // reference, Sign and GenerateMac: "The ... algorithm must be compatible with
             // the KMS key spec"); AWS's exact wording is not known here.
-            KmsError::InvalidKeyUsage(format!(
+            KmsError::InvalidKeyUsageException(format!(
                 "{} key spec is {} which does not support {requested}; use {}.",
                 key.arn,
                 key.spec.name(),

@@ -4,11 +4,53 @@
 use super::AwsError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The content type of every awsJson1.1 request and response.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+/// A blob member: bytes, carried as base64 text in awsJson bodies. Text that is not
+/// base64 fails the body's decoding (`SerializationException`), before any rule.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Blob(pub Vec<u8>);
+
+impl Blob {
+    /// The number of bytes (what the model's length constraints count).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether it holds no byte.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Blob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Blobs may be plaintexts or key material: never print their bytes.
+        write!(f, "Blob({} bytes)", self.0.len())
+    }
+}
+
+impl Serialize for Blob {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&STANDARD.encode(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Blob {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        STANDARD
+            .decode(text.as_bytes())
+            .map(Blob)
+            .map_err(|_| serde::de::Error::custom("Blob is not valid base64"))
+    }
+}
 
 /// Decodes an operation's input. An empty body is an empty object, as SDKs may send.
 pub fn decode<I: DeserializeOwned>(body: &[u8]) -> Result<I, String> {

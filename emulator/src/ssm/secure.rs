@@ -31,13 +31,13 @@ fn from_kms(ctx: &RequestContext, err: KmsError) -> SsmError {
         ctx.request_id
     );
     match err {
-        KmsError::AccessDenied(_) => SsmError::AccessDeniedException(detail),
-        KmsError::NotFound(_)
-        | KmsError::Disabled(_)
-        | KmsError::InvalidState(_)
-        | KmsError::InvalidKeyUsage(_)
-        | KmsError::IncorrectKey(_)
-        | KmsError::InvalidCiphertext(_) => SsmError::InvalidKeyId(detail),
+        KmsError::AccessDeniedException(_) => SsmError::AccessDeniedException(detail),
+        KmsError::NotFoundException(_)
+        | KmsError::DisabledException(_)
+        | KmsError::KMSInvalidStateException(_)
+        | KmsError::InvalidKeyUsageException(_)
+        | KmsError::IncorrectKeyException(_)
+        | KmsError::InvalidCiphertextException(_) => SsmError::InvalidKeyId(detail),
         _ => SsmError::InternalServerError(detail),
     }
 }
