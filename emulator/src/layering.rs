@@ -115,3 +115,36 @@ fn ssm_reaches_the_state_and_kms_only_through_its_narrow_services() {
         }
     }
 }
+
+/// Architecture invariant: the policy engine (`iam::policy`) is pure: no file of it
+/// reads a file or the network, reads a clock, logs or reaches the emulator's state
+/// (time, source IP and service keys reach it as condition keys).
+#[test]
+fn the_policy_engine_does_no_io_reads_no_clock_and_logs_nothing() {
+    let mut all = Vec::new();
+    files(&root().join("emulator/src/iam/policy"), &mut all);
+    assert!(all.len() > 5);
+    let forbidden = [
+        "std::fs",
+        "std::net::Tcp",
+        "std::net::Udp",
+        "std::process",
+        "tokio",
+        "tracing",
+        "now_utc",
+        "SystemTime::now",
+        "Instant::now",
+        "Timestamp::now",
+        "crate::state",
+        "crate::server",
+    ];
+    for path in all
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+    {
+        let code = code_of(path);
+        for name in forbidden {
+            assert!(!code.contains(name), "{} names {name}", path.display());
+        }
+    }
+}
