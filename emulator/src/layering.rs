@@ -90,7 +90,8 @@ fn dispatch_names_no_service_and_not_the_state() {
 /// Architecture invariant: Parameter Store's operations receive the narrow
 /// `ssm::SsmServices`, never the whole state, and reach KMS only through it: no file of
 /// `ssm/` names `crate::state`, KMS's error or KMS's operations (`state` implements the
-/// traits; `ssm` never depends back on it).
+/// traits; `ssm` never depends back on it), nor `durable` (which collects the store's
+/// change marks through `ssm::store::collect_touched`).
 #[test]
 fn ssm_reaches_the_state_and_kms_only_through_its_narrow_services() {
     let mut all = Vec::new();
