@@ -1242,49 +1242,24 @@ mod tests {
     fn the_registry_serves_each_model_once_and_reaches_every_operation() {
         use crate::generated as g;
         // (name, signing name, protocol, target prefix or API version, operations)
+        macro_rules! model {
+            ($name:ident, $key:expr) => {
+                (
+                    stringify!($name),
+                    g::$name::SIGNING_NAME,
+                    g::$name::PROTOCOL,
+                    $key,
+                    g::$name::OPERATIONS,
+                )
+            };
+        }
         let models: [(&str, &str, &str, &str, &[&str]); 6] = [
-            (
-                "ssm",
-                g::ssm::SIGNING_NAME,
-                g::ssm::PROTOCOL,
-                g::ssm::TARGET_PREFIX,
-                g::ssm::OPERATIONS,
-            ),
-            (
-                "kms",
-                g::kms::SIGNING_NAME,
-                g::kms::PROTOCOL,
-                g::kms::TARGET_PREFIX,
-                g::kms::OPERATIONS,
-            ),
-            (
-                "sts",
-                g::sts::SIGNING_NAME,
-                g::sts::PROTOCOL,
-                g::sts::API_VERSION,
-                g::sts::OPERATIONS,
-            ),
-            (
-                "iam",
-                g::iam::SIGNING_NAME,
-                g::iam::PROTOCOL,
-                g::iam::API_VERSION,
-                g::iam::OPERATIONS,
-            ),
-            (
-                "cloudformation",
-                g::cloudformation::SIGNING_NAME,
-                g::cloudformation::PROTOCOL,
-                g::cloudformation::API_VERSION,
-                g::cloudformation::OPERATIONS,
-            ),
-            (
-                "lambda",
-                g::lambda::SIGNING_NAME,
-                g::lambda::PROTOCOL,
-                "",
-                g::lambda::OPERATIONS,
-            ),
+            model!(ssm, g::ssm::TARGET_PREFIX),
+            model!(kms, g::kms::TARGET_PREFIX),
+            model!(sts, g::sts::API_VERSION),
+            model!(iam, g::iam::API_VERSION),
+            model!(cloudformation, g::cloudformation::API_VERSION),
+            model!(lambda, ""),
         ];
         let mut names: Vec<&str> = SERVICES.iter().map(|s| s.name()).collect();
         names.sort_unstable();
@@ -1365,6 +1340,37 @@ mod tests {
         ours.sort_unstable();
         ours.dedup();
         assert_eq!(ours, model);
+    }
+
+    /// The health answer names every registered service and how much of its model is
+    /// implemented.
+    #[tokio::test]
+    async fn health_names_every_service_and_its_implemented_share() {
+        use tower::ServiceExt;
+        let router = app(Arc::new(EmulatorState::new(crate::Config::default())));
+        let request = axum::http::Request::get("/_emulator/health")
+            .header("host", "localhost")
+            .body(Body::empty())
+            .unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let health: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        for service in SERVICES {
+            let name = service.name();
+            assert_eq!(health["services"][name], "available", "{name}");
+            let share = &health["operations"][name];
+            let model = service.model_operations().len() as u64;
+            assert_eq!(share["model"], model, "{name}");
+            let implemented = share["implemented"].as_u64().unwrap();
+            assert!(implemented > 0 && implemented <= model, "{name}: {share}");
+        }
+        assert_eq!(
+            health["operations"]["ssm"]["model"],
+            crate::generated::ssm::OPERATIONS.len()
+        );
     }
 
     /// A request each registered service recognises: (method, path, headers, body).
