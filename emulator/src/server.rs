@@ -294,7 +294,6 @@ pub(crate) enum Recognition {
     Paths(fn(&str) -> bool),
 }
 
-#[cfg(test)]
 impl Recognition {
     /// The protocol of the requests recognised this way.
     pub(crate) fn protocol(self) -> Protocol {
@@ -348,6 +347,10 @@ pub(crate) trait Service: Sync {
     fn signing_name(&self) -> &'static str;
     /// How its requests are told apart.
     fn recognition(&self) -> Recognition;
+    /// The protocol it speaks (which its recognition implies).
+    fn protocol(&self) -> Protocol {
+        self.recognition().protocol()
+    }
     /// Every operation its model lists.
     fn model_operations(&self) -> &'static [&'static str];
     /// How it answers the operation `name` (a short name: `GetParameter`).
@@ -760,6 +763,9 @@ async fn authenticate_and_call(
     incoming: Incoming<'_>,
     request_id: String,
 ) -> Response {
+    // The service's own protocol answers once it is known (the same one the request
+    // was recognised by).
+    let protocol = service.map_or(protocol, |s| s.protocol());
     let signing_name = service.map(|s| s.signing_name());
     let ctx = match authenticate_request(
         state,
@@ -1269,7 +1275,7 @@ mod tests {
         for (name, signing, protocol, key, operations) in models {
             let service = *SERVICES.iter().find(|s| s.name() == name).unwrap();
             assert_eq!(service.signing_name(), signing, "{name}");
-            let ours = match service.recognition().protocol() {
+            let ours = match service.protocol() {
                 Protocol::AwsJson => "json",
                 Protocol::AwsQuery => "query",
                 Protocol::RestJson => "rest-json",
