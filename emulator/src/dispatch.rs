@@ -1,9 +1,13 @@
 //! Operation dispatch: one table per service, keyed by the full operation name as it
 //! arrives in `X-Amz-Target` (`AmazonSSM.GetParameter`).
+//!
+//! This module knows no service and no emulator state: a table is generic over what its
+//! operations receive (`S`: the whole `EmulatorState` for KMS, STS and IAM, SSM's narrow
+//! `ssm::SsmContext`), so services depend on it and it depends on none of them. Which
+//! service a request is for is decided once, by the registry in `server::SERVICES`.
 
 use crate::context::RequestContext;
 use crate::protocol::json;
-use crate::state::EmulatorState;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -14,13 +18,16 @@ pub struct DecodeError(pub String);
 /// An operation as the table holds it: the request as its protocol decoded it in (the raw
 /// body for awsJson, the form for awsQuery), the output out (encoded JSON for awsJson, a
 /// typed value for awsQuery) or the service's typed error.
-pub type Handler<E, In = [u8], Out = Vec<u8>> =
-    fn(&EmulatorState, &RequestContext, &In) -> Result<Out, E>;
+pub type Handler<E, In, Out, S> = fn(&S, &RequestContext, &In) -> Result<Out, E>;
 
-/// A service's operations.
-pub struct DispatchTable<E: 'static, In: ?Sized + 'static = [u8], Out: 'static = Vec<u8>> {
+/// A table entry: the full operation name and its handler.
+pub type Entry<E, In, Out, S> = (&'static str, Handler<E, In, Out, S>);
+
+/// A service's operations, run on `S` (what the service's operations receive besides the
+/// request context).
+pub struct DispatchTable<E: 'static, In: ?Sized + 'static, Out: 'static, S: ?Sized + 'static> {
     /// The implemented operations, sorted by full name so lookups are a binary search.
-    pub operations: &'static [(&'static str, Handler<E, In, Out>)],
+    pub operations: &'static [Entry<E, In, Out, S>],
     /// Every operation of the service (short names), so that a real but unimplemented
     /// operation is told apart from a name that does not exist.
     pub all_operations: &'static [&'static str],
@@ -29,18 +36,18 @@ pub struct DispatchTable<E: 'static, In: ?Sized + 'static = [u8], Out: 'static =
 }
 
 /// What a target names in a table.
-pub enum Lookup<E: 'static, In: ?Sized + 'static = [u8], Out: 'static = Vec<u8>> {
+pub enum Lookup<E: 'static, In: ?Sized + 'static, Out: 'static, S: ?Sized + 'static> {
     /// An implemented operation.
-    Found(Handler<E, In, Out>),
+    Found(Handler<E, In, Out, S>),
     /// A real operation of the service that the emulator does not implement.
     NotImplemented,
     /// No such operation.
     Unknown,
 }
 
-impl<E, In: ?Sized, Out> DispatchTable<E, In, Out> {
+impl<E, In: ?Sized, Out, S: ?Sized> DispatchTable<E, In, Out, S> {
     /// Finds the operation named by a full target such as `AmazonSSM.GetParameter`.
-    pub fn lookup(&self, target: &str) -> Lookup<E, In, Out> {
+    pub fn lookup(&self, target: &str) -> Lookup<E, In, Out, S> {
         if let Ok(i) = self
             .operations
             .binary_search_by(|(name, _)| (*name).cmp(target))
@@ -57,7 +64,7 @@ impl<E, In: ?Sized, Out> DispatchTable<E, In, Out> {
     }
 }
 
-impl<E, In: ?Sized, Out> DispatchTable<E, In, Out> {
+impl<E, In: ?Sized, Out, S: ?Sized> DispatchTable<E, In, Out, S> {
     /// Checks the table's own invariants: sorted (lookups are a binary search), and every
     /// entry a real operation of the service. Returns what is wrong.
     pub fn check(&self) -> Result<(), String> {
@@ -78,9 +85,9 @@ impl<E, In: ?Sized, Out> DispatchTable<E, In, Out> {
 }
 
 /// Runs a typed operation on a raw body: decode the input, apply, encode the output.
-pub fn run<I, O, E>(
-    op: fn(&EmulatorState, &RequestContext, I) -> Result<O, E>,
-    state: &EmulatorState,
+pub fn run<I, O, E, S: ?Sized>(
+    op: fn(&S, &RequestContext, I) -> Result<O, E>,
+    state: &S,
     ctx: &RequestContext,
     body: &[u8],
 ) -> Result<Vec<u8>, E>
@@ -101,143 +108,48 @@ macro_rules! operation {
         (
             $name,
             (|state, ctx, body| $crate::dispatch::run($op, state, ctx, body))
-                as $crate::dispatch::Handler<_>,
+                as $crate::dispatch::Handler<_, [u8], Vec<u8>, _>,
         )
     };
 }
 
-/// Answers an awsJson1.1 request: finds the service by the target's prefix, the
-/// operation in that service's table, and runs it.
-/// The SigV4 signing name of the awsJson service an `X-Amz-Target` names (`AmazonSSM.*`
-/// is signed for `ssm`, `TrentService.*` for `kms`); `None` for a target no service serves
-/// (it is refused as an unknown operation once authenticated).
-pub fn signing_name(target: Option<&str>) -> Option<&'static str> {
-    match target?.split_once('.')?.0 {
-        crate::ssm::TARGET_PREFIX => Some(crate::generated::ssm::SIGNING_NAME),
-        crate::kms::TARGET_PREFIX => Some(crate::generated::kms::SIGNING_NAME),
-        _ => None,
-    }
-}
-
-pub fn aws_json(
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    target: Option<&str>,
-    body: &[u8],
-) -> axum::response::Response {
-    use crate::protocol::ProtocolError;
-    let Some(target) = target else {
-        return json::error(
-            &ctx.request_id,
-            &ProtocolError::UnknownOperation("(no X-Amz-Target header)".to_owned()),
-        );
-    };
-    match target.split_once('.').map(|(prefix, _)| prefix) {
-        Some(crate::ssm::TARGET_PREFIX) => run_table(&crate::ssm::TABLE, state, ctx, target, body),
-        Some(crate::kms::TARGET_PREFIX) => run_table(&crate::kms::TABLE, state, ctx, target, body),
-        _ => json::error(
-            &ctx.request_id,
-            &ProtocolError::UnknownOperation(target.to_owned()),
-        ),
-    }
-}
-
-fn run_table<E: crate::protocol::AwsError>(
-    table: &DispatchTable<E>,
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    target: &str,
-    body: &[u8],
-) -> axum::response::Response {
-    use crate::protocol::ProtocolError;
-    match table.lookup(target) {
-        Lookup::Found(handler) => match handler(state, ctx, body) {
-            Ok(output) => json::success(&ctx.request_id, output),
-            Err(err) => {
-                tracing::debug!(target, code = err.code(), request_id = %ctx.request_id, "operation failed");
-                json::error(&ctx.request_id, &err)
-            }
-        },
-        Lookup::NotImplemented => json::error(
-            &ctx.request_id,
-            &ProtocolError::NotImplemented(target.to_owned()),
-        ),
-        Lookup::Unknown => json::error(
-            &ctx.request_id,
-            &ProtocolError::UnknownOperation(target.to_owned()),
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use crate::generated;
+    use super::*;
 
-    fn sorted(names: &[&'static str]) -> Vec<&'static str> {
-        let mut names = names.to_vec();
-        names.sort_unstable();
-        names
+    fn echo(_: &(), _: &RequestContext, input: &[u8]) -> Result<Vec<u8>, DecodeError> {
+        Ok(input.to_vec())
     }
 
-    /// Architecture invariant: every service's table knows every operation of its model
-    /// (so a real operation answers NotImplementedException, never
-    /// UnknownOperationException), and implements only real ones.
+    static TOY: DispatchTable<DecodeError, [u8], Vec<u8>, ()> = DispatchTable {
+        operations: &[("Toy.A", echo), ("Toy.C", echo)],
+        all_operations: &["A", "B", "C"],
+        prefix: "Toy",
+    };
+
     #[test]
-    fn tables_cover_every_operation_of_the_model() {
-        assert_eq!(
-            sorted(crate::ssm::TABLE.all_operations),
-            generated::ssm::OPERATIONS
-        );
-        assert_eq!(
-            sorted(crate::kms::TABLE.all_operations),
-            generated::kms::OPERATIONS
-        );
-        assert_eq!(
-            sorted(crate::sts::TABLE.all_operations),
-            generated::sts::OPERATIONS
-        );
-        crate::ssm::TABLE.check().unwrap();
-        crate::kms::TABLE.check().unwrap();
-        crate::sts::TABLE.check().unwrap();
-        // Lambda's routes: the model's method and request URI (the route table matches
-        // the path; a query part such as `?find=LayerVersion` is the operation's own).
-        let mut model: Vec<(&str, &str, &str)> = generated::lambda::ROUTES
-            .iter()
-            .map(|r| {
-                (
-                    r.method,
-                    r.uri.split('?').next().unwrap_or(r.uri),
-                    r.operation,
-                )
-            })
-            .collect();
-        let mut ours: Vec<(&str, &str, &str)> = crate::lambda::routes::ROUTES
-            .iter()
-            .map(|r| (r.method, r.template, r.name))
-            .collect();
-        model.sort_unstable();
-        model.dedup();
-        ours.sort_unstable();
-        ours.dedup();
-        assert_eq!(ours, model);
+    fn lookups_tell_implemented_unimplemented_and_unknown_apart() {
+        TOY.check().unwrap();
+        assert!(matches!(TOY.lookup("Toy.A"), Lookup::Found(_)));
+        assert!(matches!(TOY.lookup("Toy.B"), Lookup::NotImplemented));
+        assert!(matches!(TOY.lookup("Toy.D"), Lookup::Unknown));
+        assert!(matches!(TOY.lookup("B"), Lookup::Unknown));
+        assert!(matches!(TOY.lookup("Other.A"), Lookup::Unknown));
     }
 
-    /// Architecture invariant: a signature is checked against the signing name the
-    /// service's model gives.
     #[test]
-    fn signatures_are_checked_against_the_models_signing_names() {
-        assert_eq!(
-            super::signing_name(Some("AmazonSSM.GetParameter")),
-            Some(generated::ssm::SIGNING_NAME)
-        );
-        assert_eq!(
-            super::signing_name(Some("TrentService.Encrypt")),
-            Some(generated::kms::SIGNING_NAME)
-        );
-        assert_eq!(super::signing_name(Some("Nope.Op")), None);
-        assert_eq!(crate::sts::SIGNING_NAME, generated::sts::SIGNING_NAME);
-        assert_eq!(crate::lambda::SIGNING_NAME, generated::lambda::SIGNING_NAME);
-        assert_eq!(crate::ssm::TARGET_PREFIX, generated::ssm::TARGET_PREFIX);
-        assert_eq!(crate::kms::TARGET_PREFIX, generated::kms::TARGET_PREFIX);
+    fn check_finds_unsorted_tables_and_unknown_operations() {
+        let unsorted: DispatchTable<DecodeError, [u8], Vec<u8>, ()> = DispatchTable {
+            operations: &[("Toy.C", echo), ("Toy.A", echo)],
+            all_operations: &["A", "C"],
+            prefix: "Toy",
+        };
+        assert!(unsorted.check().is_err());
+        let unknown: DispatchTable<DecodeError, [u8], Vec<u8>, ()> = DispatchTable {
+            operations: &[("Toy.Z", echo)],
+            all_operations: &["A"],
+            prefix: "Toy",
+        };
+        assert!(unknown.check().is_err());
     }
 }

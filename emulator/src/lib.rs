@@ -47,6 +47,8 @@ pub mod iam;
 pub mod iam_api;
 pub mod kms;
 pub mod lambda;
+#[cfg(test)]
+mod layering;
 pub mod listener;
 pub mod protocol;
 pub mod server;

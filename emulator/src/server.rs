@@ -5,7 +5,7 @@ use crate::admin::{AdminAction, Admitted};
 use crate::auth::sigv4::SignedRequest;
 use crate::auth::{self, AuthError};
 use crate::context::RequestContext;
-use crate::dispatch;
+use crate::dispatch::{DispatchTable, Lookup};
 use crate::lambda::records::{service_of_target, AwsCall, CallTracker};
 use crate::lambda::{self, LambdaError};
 use crate::protocol::{json, rest_json, AwsError, ProtocolError};
@@ -209,23 +209,622 @@ fn record_call(
     }
 }
 
-/// `POST /`: the awsJson1.1 services (routed by `X-Amz-Target`) and STS (awsQuery,
-/// form-encoded). Every request is authenticated first.
-async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let target = header_str(&parts.headers, "x-amz-target");
-    let query_protocol = target.is_none()
-        && header_str(&parts.headers, header::CONTENT_TYPE)
+// ---------------------------------------------------------------------------------------
+// The services, behind one trait and registered in one place.
+// ---------------------------------------------------------------------------------------
+
+/// The wire protocols of the AWS APIs served (their formats are `protocol`'s; the server
+/// only tells them apart, and answers in the right one before a service is known).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Protocol {
+    /// awsJson1.1: `POST /`, `X-Amz-Target: Prefix.Operation`, a JSON body.
+    AwsJson,
+    /// awsQuery: `POST /`, a form with `Action` and `Version`.
+    AwsQuery,
+    /// restJson1: the operation is the method and path.
+    RestJson,
+}
+
+impl Protocol {
+    /// The protocol a `POST /` request speaks: awsQuery if it is a form without a target.
+    fn of_post(headers: &HeaderMap) -> Protocol {
+        let form = header_str(headers, header::CONTENT_TYPE)
             .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    let request_id = crate::context::new_request_id();
-    let write_error = |err: &dyn AwsError| {
-        if query_protocol {
-            crate::protocol::query::error(crate::sts::NAMESPACE, &request_id, err)
+        if header_str(headers, "x-amz-target").is_none() && form {
+            Protocol::AwsQuery
         } else {
-            json::error(&request_id, err)
+            Protocol::AwsJson
+        }
+    }
+
+    /// An error in this protocol's shape (awsQuery errors before the service is known are
+    /// written in STS's namespace, as they were before the registry).
+    fn error(self, request_id: &str, err: &ProtocolError) -> Response {
+        match self {
+            Protocol::AwsJson => json::error(request_id, err),
+            Protocol::AwsQuery => {
+                crate::protocol::query::error(crate::sts::NAMESPACE, request_id, err)
+            }
+            Protocol::RestJson => rest_json::error(request_id, err),
+        }
+    }
+
+    /// An authentication failure, named as this protocol's services name it (restJson1
+    /// is Lambda's: HTTP 403 and `Type: User`).
+    fn auth_error(self, request_id: &str, error: &AuthError) -> Response {
+        match self {
+            Protocol::AwsJson => json::error(
+                request_id,
+                &AuthFailure {
+                    error,
+                    query_protocol: false,
+                },
+            ),
+            Protocol::AwsQuery => crate::protocol::query::error(
+                crate::sts::NAMESPACE,
+                request_id,
+                &AuthFailure {
+                    error,
+                    query_protocol: true,
+                },
+            ),
+            Protocol::RestJson => rest_json::error(
+                request_id,
+                &LambdaError::Unauthenticated {
+                    code: error.code(false),
+                    message: error.message(),
+                },
+            ),
+        }
+    }
+}
+
+/// How the server tells a service's requests from the others'.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Recognition {
+    /// awsJson: the `X-Amz-Target` prefix before the `.` (`AmazonSSM`).
+    TargetPrefix(&'static str),
+    /// awsQuery: the form's `Version`. The `fallback` service also answers a form whose
+    /// `Version` names no service (STS, as before: it names the operation it cannot find).
+    QueryVersion {
+        version: &'static str,
+        fallback: bool,
+    },
+    /// restJson1: the paths the service's route table serves.
+    Paths(fn(&str) -> bool),
+}
+
+impl Recognition {
+    /// The protocol of the requests recognised this way.
+    pub(crate) fn protocol(self) -> Protocol {
+        match self {
+            Recognition::TargetPrefix(_) => Protocol::AwsJson,
+            Recognition::QueryVersion { .. } => Protocol::AwsQuery,
+            Recognition::Paths(_) => Protocol::RestJson,
+        }
+    }
+}
+
+/// How a service answers an operation name (the registry's test walks every model's
+/// operation list with it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Implemented.
+    Implemented,
+    /// A real operation answered `NotImplemented...` naming it.
+    NotImplemented,
+    /// No operation of the service (`UnknownOperation` / `InvalidAction`).
+    Unknown,
+}
+
+/// A request as it reaches its service: authenticated, its body read, decoded as far as
+/// the protocol decodes it before the operation is known.
+pub(crate) struct Incoming<'a> {
+    /// Method, URI and headers.
+    pub parts: &'a Parts,
+    /// The body.
+    pub body: &'a Bytes,
+    /// awsJson: the full operation name (`AmazonSSM.GetParameter`).
+    pub target: Option<&'a str>,
+    /// awsQuery: the form, decoded once.
+    pub form: Option<&'a crate::protocol::query::QueryRequest>,
+    /// restJson1: the route the method and path matched.
+    pub route: Option<&'a lambda::routes::Matched>,
+}
+
+/// A service's answer, produced asynchronously (CloudFormation and Lambda await; the
+/// others answer at once).
+pub(crate) type Answer<'a> = std::pin::Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
+
+/// A service as the server sees it: its signing name, how its requests are recognised
+/// (which implies its protocol), its model's operations, and how it runs one. Each
+/// implementation wraps the service's own entry point.
+pub(crate) trait Service: Sync {
+    /// The service's name in call records (`ssm`).
+    fn name(&self) -> &'static str;
+    /// The SigV4 signing name of its model: a signature scoped to any other service is
+    /// refused before anything else is done with the request.
+    fn signing_name(&self) -> &'static str;
+    /// How its requests are told apart.
+    fn recognition(&self) -> Recognition;
+    /// The protocol it speaks (which its recognition implies).
+    fn protocol(&self) -> Protocol {
+        self.recognition().protocol()
+    }
+    /// Every operation its model lists.
+    fn model_operations(&self) -> &'static [&'static str];
+    /// How it answers the operation `name` (a short name: `GetParameter`).
+    fn reach(&self, name: &str) -> Reach;
+    /// Runs the request and answers it; with a state directory, what it changed is
+    /// committed before the answer is returned.
+    fn call<'a>(
+        &'a self,
+        state: &'a AppState,
+        ctx: &'a RequestContext,
+        incoming: Incoming<'a>,
+    ) -> Answer<'a>;
+}
+
+/// Every service the emulator serves: the one place a service is registered.
+pub(crate) static SERVICES: &[&dyn Service] =
+    &[&SSM, &KMS, &Sts, &IamApi, &CloudFormation, &Lambda];
+
+/// Parameter Store (awsJson, `AmazonSSM.*`): its operations receive SSM's narrow
+/// services, not the whole state.
+static SSM: JsonService<crate::ssm::SsmError, dyn crate::ssm::SsmServices> = JsonService {
+    name: "ssm",
+    signing_name: crate::generated::ssm::SIGNING_NAME,
+    table: &crate::ssm::TABLE,
+    services: ssm_services,
+};
+
+/// KMS (awsJson, `TrentService.*`).
+static KMS: JsonService<crate::kms::KmsError, EmulatorState> = JsonService {
+    name: "kms",
+    signing_name: crate::generated::kms::SIGNING_NAME,
+    table: &crate::kms::TABLE,
+    services: whole_state,
+};
+
+/// The service an awsJson target names (by its prefix).
+fn service_for_target(target: &str) -> Option<&'static dyn Service> {
+    let prefix = target.split_once('.').map_or(target, |(prefix, _)| prefix);
+    SERVICES
+        .iter()
+        .copied()
+        .find(|s| matches!(s.recognition(), Recognition::TargetPrefix(p) if p == prefix))
+}
+
+/// The awsQuery service a form's `Version` names, or the fallback one.
+fn service_for_version(version: Option<&str>) -> &'static dyn Service {
+    let query = || {
+        SERVICES
+            .iter()
+            .copied()
+            .filter_map(|s| match s.recognition() {
+                Recognition::QueryVersion { version, fallback } => Some((s, version, fallback)),
+                _ => None,
+            })
+    };
+    query()
+        .find(|(_, v, _)| Some(*v) == version)
+        .or_else(|| query().find(|(_, _, fallback)| *fallback))
+        .map(|(s, ..)| s)
+        .expect("one awsQuery service is the fallback (tested)")
+}
+
+/// The restJson1 service whose routes serve `path`.
+fn service_for_path(path: &str) -> Option<&'static dyn Service> {
+    SERVICES
+        .iter()
+        .copied()
+        .find(|s| matches!(s.recognition(), Recognition::Paths(serves) if serves(path)))
+}
+
+/// Runs an operation that answers without awaiting; with a state directory, what it
+/// changed is committed before the answer leaves (an answer received is a write that
+/// survives a crash).
+async fn durably(
+    state: &AppState,
+    protocol: Protocol,
+    request_id: &str,
+    operation: impl FnOnce() -> Response,
+) -> Response {
+    if state.durable.is_none() {
+        return operation();
+    }
+    let (response, touched) = crate::durable::collecting(operation);
+    match crate::durable::commit(state, touched).await {
+        Ok(()) => response,
+        Err(e) => {
+            tracing::error!(error = %e, "a change could not be made durable");
+            protocol.error(request_id, &ProtocolError::NotDurable(e.to_string()))
+        }
+    }
+}
+
+fn ssm_services(state: &EmulatorState) -> &(dyn crate::ssm::SsmServices + 'static) {
+    state
+}
+
+fn whole_state(state: &EmulatorState) -> &EmulatorState {
+    state
+}
+
+/// An awsJson1.1 service: its dispatch table, run on what its operations receive.
+struct JsonService<E: 'static, S: ?Sized + 'static> {
+    name: &'static str,
+    signing_name: &'static str,
+    table: &'static DispatchTable<E, [u8], Vec<u8>, S>,
+    /// What the operations receive, from the state (SSM: its narrow services).
+    services: fn(&EmulatorState) -> &S,
+}
+
+impl<E: AwsError + 'static, S: ?Sized + Sync + 'static> JsonService<E, S> {
+    /// Finds the operation `target` names and runs it (without durability: see `call`).
+    fn run(
+        &self,
+        state: &EmulatorState,
+        ctx: &RequestContext,
+        target: &str,
+        body: &[u8],
+    ) -> Response {
+        match self.table.lookup(target) {
+            Lookup::Found(handler) => match handler((self.services)(state), ctx, body) {
+                Ok(output) => json::success(&ctx.request_id, output),
+                Err(err) => {
+                    tracing::debug!(target, code = err.code(), request_id = %ctx.request_id, "operation failed");
+                    json::error(&ctx.request_id, &err)
+                }
+            },
+            Lookup::NotImplemented => json::error(
+                &ctx.request_id,
+                &ProtocolError::NotImplemented(target.to_owned()),
+            ),
+            Lookup::Unknown => json::error(
+                &ctx.request_id,
+                &ProtocolError::UnknownOperation(target.to_owned()),
+            ),
+        }
+    }
+}
+
+impl<E: AwsError + Sync + 'static, S: ?Sized + Sync + 'static> Service for JsonService<E, S> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn signing_name(&self) -> &'static str {
+        self.signing_name
+    }
+    fn recognition(&self) -> Recognition {
+        Recognition::TargetPrefix(self.table.prefix)
+    }
+    fn model_operations(&self) -> &'static [&'static str] {
+        self.table.all_operations
+    }
+    fn reach(&self, name: &str) -> Reach {
+        reach_of(self.table.lookup(&format!("{}.{name}", self.table.prefix)))
+    }
+    fn call<'a>(
+        &'a self,
+        state: &'a AppState,
+        ctx: &'a RequestContext,
+        incoming: Incoming<'a>,
+    ) -> Answer<'a> {
+        let target = incoming.target.unwrap_or_default();
+        let body = incoming.body;
+        Box::pin(durably(
+            state,
+            Protocol::AwsJson,
+            &ctx.request_id,
+            move || self.run(state, ctx, target, body),
+        ))
+    }
+}
+
+fn reach_of<E, In: ?Sized, Out, S: ?Sized>(lookup: Lookup<E, In, Out, S>) -> Reach {
+    match lookup {
+        Lookup::Found(_) => Reach::Implemented,
+        Lookup::NotImplemented => Reach::NotImplemented,
+        Lookup::Unknown => Reach::Unknown,
+    }
+}
+
+/// Runs an awsJson request already authenticated, as the console's "Show" does (the same
+/// path as a signed request, without durability: it only reads).
+pub(crate) fn aws_json(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    target: Option<&str>,
+    body: &[u8],
+) -> Response {
+    let target = target.unwrap_or_default();
+    match target.split_once('.').map(|(prefix, _)| prefix) {
+        Some(prefix) if prefix == SSM.table.prefix => SSM.run(state, ctx, target, body),
+        Some(prefix) if prefix == KMS.table.prefix => KMS.run(state, ctx, target, body),
+        _ => json::error(
+            &ctx.request_id,
+            &ProtocolError::UnknownOperation(target.to_owned()),
+        ),
+    }
+}
+
+/// STS (awsQuery, `Version=2011-06-15`, and any form naming no other service).
+struct Sts;
+
+impl Service for Sts {
+    fn name(&self) -> &'static str {
+        "sts"
+    }
+    fn signing_name(&self) -> &'static str {
+        crate::sts::SIGNING_NAME
+    }
+    fn recognition(&self) -> Recognition {
+        Recognition::QueryVersion {
+            version: crate::generated::sts::API_VERSION,
+            fallback: true,
+        }
+    }
+    fn model_operations(&self) -> &'static [&'static str] {
+        crate::sts::TABLE.all_operations
+    }
+    fn reach(&self, name: &str) -> Reach {
+        reach_of(crate::sts::TABLE.lookup(&format!("{}.{name}", crate::sts::TABLE.prefix)))
+    }
+    fn call<'a>(
+        &'a self,
+        state: &'a AppState,
+        ctx: &'a RequestContext,
+        incoming: Incoming<'a>,
+    ) -> Answer<'a> {
+        Box::pin(durably(
+            state,
+            Protocol::AwsQuery,
+            &ctx.request_id,
+            move || crate::sts::handle(state, ctx, incoming.form.unwrap_or(&EMPTY_FORM)),
+        ))
+    }
+}
+
+/// The form of a request that had none (never the case for an awsQuery service, whose
+/// requests are recognised by their form).
+static EMPTY_FORM: std::sync::LazyLock<crate::protocol::query::QueryRequest> =
+    std::sync::LazyLock::new(|| crate::protocol::query::QueryRequest::decode(b""));
+
+/// IAM (awsQuery, `Version=2010-05-08`).
+struct IamApi;
+
+impl Service for IamApi {
+    fn name(&self) -> &'static str {
+        "iam"
+    }
+    fn signing_name(&self) -> &'static str {
+        crate::iam_api::SIGNING_NAME
+    }
+    fn recognition(&self) -> Recognition {
+        Recognition::QueryVersion {
+            version: crate::iam_api::API_VERSION,
+            fallback: false,
+        }
+    }
+    fn model_operations(&self) -> &'static [&'static str] {
+        crate::generated::iam::OPERATIONS
+    }
+    fn reach(&self, name: &str) -> Reach {
+        match crate::iam_api::TABLE.lookup(&format!("{}.{name}", crate::iam_api::TARGET_PREFIX)) {
+            Lookup::Found(_) => Reach::Implemented,
+            // `iam_api::handle` answers every other operation of the model as not
+            // implemented, and the rest as unknown.
+            _ if crate::generated::iam::OPERATIONS.contains(&name) => Reach::NotImplemented,
+            _ => Reach::Unknown,
+        }
+    }
+    fn call<'a>(
+        &'a self,
+        state: &'a AppState,
+        ctx: &'a RequestContext,
+        incoming: Incoming<'a>,
+    ) -> Answer<'a> {
+        Box::pin(durably(
+            state,
+            Protocol::AwsQuery,
+            &ctx.request_id,
+            move || crate::iam_api::handle(state, ctx, incoming.form.unwrap_or(&EMPTY_FORM)),
+        ))
+    }
+}
+
+/// CloudFormation (awsQuery, `Version=2010-05-15`).
+struct CloudFormation;
+
+impl Service for CloudFormation {
+    fn name(&self) -> &'static str {
+        "cloudformation"
+    }
+    fn signing_name(&self) -> &'static str {
+        crate::cfn::api::SIGNING_NAME
+    }
+    fn recognition(&self) -> Recognition {
+        Recognition::QueryVersion {
+            version: crate::cfn::api::API_VERSION,
+            fallback: false,
+        }
+    }
+    fn model_operations(&self) -> &'static [&'static str] {
+        crate::generated::cloudformation::OPERATIONS
+    }
+    fn reach(&self, name: &str) -> Reach {
+        if crate::cfn::api::IMPLEMENTED.contains(&name) {
+            Reach::Implemented
+        } else if crate::generated::cloudformation::OPERATIONS.contains(&name) {
+            Reach::NotImplemented
+        } else {
+            Reach::Unknown
+        }
+    }
+    fn call<'a>(
+        &'a self,
+        state: &'a AppState,
+        ctx: &'a RequestContext,
+        incoming: Incoming<'a>,
+    ) -> Answer<'a> {
+        Box::pin(async move {
+            // A stack operation deploys across awaits and services; with a state
+            // directory the whole world is written again before the answer leaves
+            // (stack operations are rare next to parameter writes).
+            let form = incoming.form.unwrap_or(&EMPTY_FORM);
+            let response = crate::cfn::api::handle(state, ctx, form).await;
+            match crate::durable::rewrite(state).await {
+                Ok(()) => response,
+                Err(e) => {
+                    tracing::error!(error = %e, "a change could not be made durable");
+                    Protocol::AwsQuery
+                        .error(&ctx.request_id, &ProtocolError::NotDurable(e.to_string()))
+                }
+            }
+        })
+    }
+}
+
+/// Lambda (restJson1 on its own paths).
+struct Lambda;
+
+impl Service for Lambda {
+    fn name(&self) -> &'static str {
+        "lambda"
+    }
+    fn signing_name(&self) -> &'static str {
+        lambda::SIGNING_NAME
+    }
+    fn recognition(&self) -> Recognition {
+        Recognition::Paths(lambda::routes::is_lambda_path)
+    }
+    fn model_operations(&self) -> &'static [&'static str] {
+        crate::generated::lambda::OPERATIONS
+    }
+    fn reach(&self, name: &str) -> Reach {
+        match lambda::routes::ROUTES.iter().find(|r| r.name == name) {
+            Some(route) if route.operation.is_some() => Reach::Implemented,
+            Some(_) => Reach::NotImplemented,
+            None => Reach::Unknown,
+        }
+    }
+    fn call<'a>(
+        &'a self,
+        state: &'a AppState,
+        ctx: &'a RequestContext,
+        incoming: Incoming<'a>,
+    ) -> Answer<'a> {
+        Box::pin(async move {
+            let Some(matched) = incoming.route else {
+                return rest_json::error(
+                    &ctx.request_id,
+                    &ProtocolError::UnknownOperation(incoming.parts.uri.path().to_owned()),
+                );
+            };
+            let parts = incoming.parts;
+            let response = lambda::api::handle(
+                state,
+                ctx,
+                matched,
+                lambda::api::LambdaRequest {
+                    query: parts.uri.query(),
+                    headers: &parts.headers,
+                    body: incoming.body.clone(),
+                },
+            )
+            .await;
+            // With a state directory, a request that may change functions (any but a
+            // read or an invocation) is answered once they are committed.
+            let changes =
+                parts.method != axum::http::Method::GET && !matched.name.starts_with("Invoke");
+            if state.durable.is_none() || !changes {
+                return response;
+            }
+            match crate::durable::commit(state, crate::durable::Touched::lambda(&ctx.region)).await
+            {
+                Ok(()) => response,
+                Err(e) => {
+                    tracing::error!(error = %e, "a change could not be made durable");
+                    rest_json::error(&ctx.request_id, &ProtocolError::NotDurable(e.to_string()))
+                }
+            }
+        })
+    }
+}
+
+/// Authenticates a request for `service` (or for none, when no service is recognised:
+/// it is then refused as an unknown operation once authenticated), runs it, and records
+/// it if a Lambda function made it.
+async fn authenticate_and_call(
+    state: &AppState,
+    protocol: Protocol,
+    service: Option<&'static dyn Service>,
+    incoming: Incoming<'_>,
+    request_id: String,
+) -> Response {
+    // The service's own protocol answers once it is known (the same one the request
+    // was recognised by).
+    let protocol = service.map_or(protocol, |s| s.protocol());
+    let signing_name = service.map(|s| s.signing_name());
+    let ctx = match authenticate_request(
+        state,
+        incoming.parts,
+        incoming.body,
+        signing_name,
+        request_id.clone(),
+    ) {
+        Ok(ctx) => ctx,
+        Err(error) => {
+            tracing::debug!(
+                code = error.code(protocol == Protocol::AwsQuery),
+                "authentication failed"
+            );
+            return protocol.auth_error(&request_id, &error);
         }
     };
-    if !query_protocol {
+    let operation = incoming
+        .target
+        .map(|t| t.split_once('.').map_or(t, |(_, op)| op))
+        .or_else(|| incoming.form.and_then(|f| f.action()))
+        .or_else(|| incoming.route.map(|r| r.name))
+        .unwrap_or_default()
+        .to_owned();
+    tracing::debug!(service = service.map(|s| s.name()), operation, region = %ctx.region, caller = %ctx.caller.arn, request_id = %ctx.request_id, "request");
+    let tracker = state.lambda.records.tracker_for(&ctx.caller);
+    let started = Instant::now();
+    let target = incoming.target;
+    let response = match service {
+        Some(service) => service.call(state, &ctx, incoming).await,
+        None => protocol.error(
+            &ctx.request_id,
+            &ProtocolError::UnknownOperation(
+                target.unwrap_or("(no X-Amz-Target header)").to_owned(),
+            ),
+        ),
+    };
+    record_call(
+        tracker,
+        &ctx,
+        || match service {
+            Some(service) => (service.name().to_owned(), operation),
+            None => service_of_target(target.unwrap_or_default()),
+        },
+        started,
+        &response,
+    );
+    response
+}
+
+/// `POST /`: the awsJson1.1 services (by `X-Amz-Target`) and the awsQuery services (a
+/// form, by its `Version`). Every request is authenticated first, against the signing
+/// name of the service it is for.
+async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let protocol = Protocol::of_post(&parts.headers);
+    let target = header_str(&parts.headers, "x-amz-target");
+    let request_id = crate::context::new_request_id();
+    if protocol == Protocol::AwsJson {
         // awsJson1.1 requests carry their protocol's content type (SDKs always send it);
         // a browser can send a body without a preflight only as text/plain, a form or
         // multipart, so this also keeps web pages from calling the JSON services.
@@ -241,114 +840,43 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
                 content_type = shown,
                 "request refused: not application/x-amz-json-1.1"
             );
-            return write_error(&ProtocolError::UnsupportedContentType(shown.to_owned()));
+            return protocol.error(
+                &request_id,
+                &ProtocolError::UnsupportedContentType(shown.to_owned()),
+            );
         }
     }
     if let Err(error) = pre_authenticate(&state, &parts) {
         tracing::debug!(
-            code = error.code(query_protocol),
+            code = error.code(protocol == Protocol::AwsQuery),
             "authentication failed before the body was read"
         );
-        return write_error(&AuthFailure {
-            error: &error,
-            query_protocol,
-        });
+        return protocol.auth_error(&request_id, &error);
     }
     let limit = state.config.body_limit.min(state.config.api_body_limit);
     let body = match read_body(&state, body, limit).await {
         Ok(body) => body,
-        Err(BodyError::TooLarge) => return write_error(&ProtocolError::RequestTooLarge(limit)),
-        Err(BodyError::Timeout) => return write_error(&body_timeout(&state)),
-    };
-    // An awsQuery form is decoded once, here, for the operation and the call record; its
-    // `Version` tells IAM (2010-05-08) from STS, and the signature must then be IAM's.
-    let form = query_protocol.then(|| crate::protocol::query::QueryRequest::decode(&body));
-    let iam_api = form
-        .as_ref()
-        .is_some_and(|f| f.get("Version") == Some(crate::iam_api::API_VERSION));
-    let cfn_api = form
-        .as_ref()
-        .is_some_and(|f| f.get("Version") == Some(crate::cfn::api::API_VERSION));
-    let service = if iam_api {
-        Some(crate::iam_api::SIGNING_NAME)
-    } else if cfn_api {
-        Some(crate::cfn::api::SIGNING_NAME)
-    } else if query_protocol {
-        Some(crate::sts::SIGNING_NAME)
-    } else {
-        dispatch::signing_name(target)
-    };
-    let ctx = match authenticate_request(&state, &parts, &body, service, request_id.clone()) {
-        Ok(ctx) => ctx,
-        Err(error) => {
-            tracing::debug!(code = error.code(query_protocol), "authentication failed");
-            return write_error(&AuthFailure {
-                error: &error,
-                query_protocol,
-            });
+        Err(BodyError::TooLarge) => {
+            return protocol.error(&request_id, &ProtocolError::RequestTooLarge(limit))
         }
+        Err(BodyError::Timeout) => return protocol.error(&request_id, &body_timeout(&state)),
     };
-    tracing::debug!(target, region = %ctx.region, caller = %ctx.caller.arn, request_id = %ctx.request_id, "request");
-    let tracker = state.lambda.records.tracker_for(&ctx.caller);
-    let started = Instant::now();
-    let operation = || match &form {
-        Some(form) if iam_api => crate::iam_api::handle(&state, &ctx, form),
-        Some(form) => crate::sts::handle(&state, &ctx, form),
-        None => dispatch::aws_json(&state, &ctx, target, &body),
+    // An awsQuery form is decoded once, here, for the service, the operation and the
+    // call record.
+    let form = (protocol == Protocol::AwsQuery)
+        .then(|| crate::protocol::query::QueryRequest::decode(&body));
+    let service = match &form {
+        Some(form) => Some(service_for_version(form.get("Version"))),
+        None => target.and_then(service_for_target),
     };
-    let response = if let (true, Some(form)) = (cfn_api, &form) {
-        // A stack operation deploys across awaits and services; with a state directory
-        // the whole world is written again before the answer leaves (stack operations
-        // are rare next to parameter writes).
-        let response = crate::cfn::api::handle(&state, &ctx, form).await;
-        match state.durable.is_some() {
-            false => response,
-            true => match crate::durable::rewrite(&state).await {
-                Ok(()) => response,
-                Err(e) => {
-                    tracing::error!(error = %e, "a change could not be made durable");
-                    write_error(&ProtocolError::NotDurable(e.to_string()))
-                }
-            },
-        }
-    } else if state.durable.is_none() {
-        operation()
-    } else {
-        // With a state directory, what the operation changed is committed before the
-        // answer leaves: an answer received is a write that survives a crash.
-        let (response, touched) = crate::durable::collecting(operation);
-        match crate::durable::commit(&state, touched).await {
-            Ok(()) => response,
-            Err(e) => {
-                tracing::error!(error = %e, "a change could not be made durable");
-                write_error(&ProtocolError::NotDurable(e.to_string()))
-            }
-        }
+    let incoming = Incoming {
+        parts: &parts,
+        body: &body,
+        target,
+        form: form.as_ref(),
+        route: None,
     };
-    record_call(
-        tracker,
-        &ctx,
-        || match (target, &form) {
-            (Some(target), _) => service_of_target(target),
-            (None, form) => (
-                if iam_api {
-                    "iam"
-                } else if cfn_api {
-                    "cloudformation"
-                } else {
-                    "sts"
-                }
-                .to_owned(),
-                form.as_ref()
-                    .and_then(|f| f.action())
-                    .unwrap_or_default()
-                    .to_owned(),
-            ),
-        },
-        started,
-        &response,
-    );
-    response
+    authenticate_and_call(&state, protocol, service, incoming, request_id).await
 }
 
 /// Lambda's restJson1 routes (`/2015-03-31/functions...` and every other path of the
@@ -357,7 +885,10 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
 async fn lambda_request(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let request_id = crate::context::new_request_id();
-    let Some(matched) = lambda::routes::lookup(parts.method.as_str(), parts.uri.path()) else {
+    let protocol = Protocol::RestJson;
+    let service = service_for_path(parts.uri.path());
+    let matched = lambda::routes::lookup(parts.method.as_str(), parts.uri.path());
+    let (Some(service), Some(matched)) = (service, matched) else {
         return rest_json::error(
             &request_id,
             &LambdaError::UnknownOperation(format!(
@@ -372,14 +903,9 @@ async fn lambda_request(State(state): State<AppState>, request: Request) -> Resp
             code = error.code(false),
             "authentication failed before the body was read"
         );
-        return rest_json::error(
-            &request_id,
-            &LambdaError::Unauthenticated {
-                code: error.code(false),
-                message: error.message(),
-            },
-        );
+        return protocol.auth_error(&request_id, &error);
     }
+    // restJson1's routes and body limits are Lambda's (the one restJson1 service).
     let limit = lambda::api::body_limit(matched.operation, state.config.body_limit);
     let body = match read_body(&state, body, limit).await {
         Ok(body) => body,
@@ -388,61 +914,14 @@ async fn lambda_request(State(state): State<AppState>, request: Request) -> Resp
         }
         Err(BodyError::Timeout) => return rest_json::error(&request_id, &body_timeout(&state)),
     };
-    let ctx = match authenticate_request(
-        &state,
-        &parts,
-        &body,
-        Some(lambda::SIGNING_NAME),
-        request_id.clone(),
-    ) {
-        Ok(ctx) => ctx,
-        Err(error) => {
-            tracing::debug!(code = error.code(false), "authentication failed");
-            return rest_json::error(
-                &request_id,
-                &LambdaError::Unauthenticated {
-                    code: error.code(false),
-                    message: error.message(),
-                },
-            );
-        }
+    let incoming = Incoming {
+        parts: &parts,
+        body: &body,
+        target: None,
+        form: None,
+        route: Some(&matched),
     };
-    tracing::debug!(operation = matched.name, region = %ctx.region, caller = %ctx.caller.arn, request_id = %ctx.request_id, "request");
-    let tracker = state.lambda.records.tracker_for(&ctx.caller);
-    let started = Instant::now();
-    let response = lambda::api::handle(
-        &state,
-        &ctx,
-        &matched,
-        lambda::api::LambdaRequest {
-            query: parts.uri.query(),
-            headers: &parts.headers,
-            body,
-        },
-    )
-    .await;
-    // With a state directory, a request that may change functions (any but a read or an
-    // invocation) is answered once they are committed.
-    let changes = parts.method != axum::http::Method::GET && !matched.name.starts_with("Invoke");
-    let response = if state.durable.is_some() && changes {
-        match crate::durable::commit(&state, crate::durable::Touched::lambda(&ctx.region)).await {
-            Ok(()) => response,
-            Err(e) => {
-                tracing::error!(error = %e, "a change could not be made durable");
-                rest_json::error(&request_id, &ProtocolError::NotDurable(e.to_string()))
-            }
-        }
-    } else {
-        response
-    };
-    record_call(
-        tracker,
-        &ctx,
-        || ("lambda".to_owned(), matched.name.to_owned()),
-        started,
-        &response,
-    );
-    response
+    authenticate_and_call(&state, protocol, Some(service), incoming, request_id).await
 }
 
 fn json_response(body: serde_json::Value) -> Response {
@@ -664,9 +1143,30 @@ async fn restore_snapshot(State(state): State<AppState>, request: Request) -> Re
 /// `GET /_emulator/health`: whether the emulator is up, and what it serves. Open to
 /// every caller that passes the host and site checks: container health checks use it.
 async fn health(State(state): State<AppState>) -> Response {
+    let services: serde_json::Map<String, serde_json::Value> = SERVICES
+        .iter()
+        .map(|s| (s.name().to_owned(), "available".into()))
+        .collect();
+    // How much of each service's model is implemented (the rest answers
+    // NotImplemented naming the operation).
+    let operations: serde_json::Map<String, serde_json::Value> = SERVICES
+        .iter()
+        .map(|s| {
+            let model = s.model_operations();
+            let implemented = model
+                .iter()
+                .filter(|op| s.reach(op) == Reach::Implemented)
+                .count();
+            (
+                s.name().to_owned(),
+                serde_json::json!({ "implemented": implemented, "model": model.len() }),
+            )
+        })
+        .collect();
     json_response(serde_json::json!({
         "status": "ok",
-        "services": { "ssm": "available", "sts": "available", "kms": "available", "lambda": "available" },
+        "services": services,
+        "operations": operations,
         "defaultRegion": state.config.default_region,
         "account": state.config.account,
         "strict": state.iam.strict,
@@ -739,6 +1239,268 @@ mod tests {
     use crate::Config;
     use axum::body::Body;
     use std::time::Duration;
+
+    /// Architecture invariant: the registry serves each service of the models once, by
+    /// the protocol, signing name, target prefix or `Version` its model gives, and every
+    /// operation each model lists is reachable (implemented, or answered as not
+    /// implemented), never an unknown operation.
+    #[test]
+    fn the_registry_serves_each_model_once_and_reaches_every_operation() {
+        use crate::generated as g;
+        // (name, signing name, protocol, target prefix or API version, operations)
+        macro_rules! model {
+            ($name:ident, $key:expr) => {
+                (
+                    stringify!($name),
+                    g::$name::SIGNING_NAME,
+                    g::$name::PROTOCOL,
+                    $key,
+                    g::$name::OPERATIONS,
+                )
+            };
+        }
+        let models: [(&str, &str, &str, &str, &[&str]); 6] = [
+            model!(ssm, g::ssm::TARGET_PREFIX),
+            model!(kms, g::kms::TARGET_PREFIX),
+            model!(sts, g::sts::API_VERSION),
+            model!(iam, g::iam::API_VERSION),
+            model!(cloudformation, g::cloudformation::API_VERSION),
+            model!(lambda, ""),
+        ];
+        let mut names: Vec<&str> = SERVICES.iter().map(|s| s.name()).collect();
+        names.sort_unstable();
+        let mut expected: Vec<&str> = models.iter().map(|m| m.0).collect();
+        expected.sort_unstable();
+        assert_eq!(names, expected, "each service registered exactly once");
+        for (name, signing, protocol, key, operations) in models {
+            let service = *SERVICES.iter().find(|s| s.name() == name).unwrap();
+            assert_eq!(service.signing_name(), signing, "{name}");
+            let ours = match service.protocol() {
+                Protocol::AwsJson => "json",
+                Protocol::AwsQuery => "query",
+                Protocol::RestJson => "rest-json",
+            };
+            assert_eq!(ours, protocol, "{name}");
+            // The server finds the service the way a request names it.
+            let found = match service.recognition() {
+                Recognition::TargetPrefix(prefix) => {
+                    assert_eq!(prefix, key, "{name}");
+                    service_for_target(&format!("{prefix}.{}", operations[0]))
+                }
+                Recognition::QueryVersion { version, .. } => {
+                    assert_eq!(version, key, "{name}");
+                    Some(service_for_version(Some(version)))
+                }
+                Recognition::Paths(_) => service_for_path("/2015-03-31/functions"),
+            };
+            assert_eq!(found.map(|s| s.name()), Some(name));
+            let mut model = service.model_operations().to_vec();
+            model.sort_unstable();
+            assert_eq!(model, operations, "{name}: the model's operations");
+            for op in operations {
+                assert_ne!(
+                    service.reach(op),
+                    Reach::Unknown,
+                    "{name}: {op} is unreachable"
+                );
+            }
+            assert_eq!(service.reach("NoSuchOperation"), Reach::Unknown, "{name}");
+        }
+        // A form naming no service's Version goes to exactly one fallback (STS).
+        let fallbacks = SERVICES
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s.recognition(),
+                    Recognition::QueryVersion { fallback: true, .. }
+                )
+            })
+            .count();
+        assert_eq!(fallbacks, 1);
+        assert_eq!(service_for_version(None).name(), "sts");
+        assert_eq!(service_for_version(Some("1999-01-01")).name(), "sts");
+        assert!(service_for_target("Nope.Op").is_none());
+        // The tables' own invariants: sorted, and only real operations.
+        crate::ssm::TABLE.check().unwrap();
+        crate::kms::TABLE.check().unwrap();
+        crate::sts::TABLE.check().unwrap();
+        crate::iam_api::TABLE.check().unwrap();
+        // Lambda's routes: the model's method and request URI (the route table matches
+        // the path; a query part such as `?find=LayerVersion` is the operation's own).
+        let mut model: Vec<(&str, &str, &str)> = g::lambda::ROUTES
+            .iter()
+            .map(|r| {
+                (
+                    r.method,
+                    r.uri.split('?').next().unwrap_or(r.uri),
+                    r.operation,
+                )
+            })
+            .collect();
+        let mut ours: Vec<(&str, &str, &str)> = lambda::routes::ROUTES
+            .iter()
+            .map(|r| (r.method, r.template, r.name))
+            .collect();
+        model.sort_unstable();
+        model.dedup();
+        ours.sort_unstable();
+        ours.dedup();
+        assert_eq!(ours, model);
+    }
+
+    /// The health answer names every registered service and how much of its model is
+    /// implemented.
+    #[tokio::test]
+    async fn health_names_every_service_and_its_implemented_share() {
+        use tower::ServiceExt;
+        let router = app(Arc::new(EmulatorState::new(crate::Config::default())));
+        let request = axum::http::Request::get("/_emulator/health")
+            .header("host", "localhost")
+            .body(Body::empty())
+            .unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let health: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        for service in SERVICES {
+            let name = service.name();
+            assert_eq!(health["services"][name], "available", "{name}");
+            let share = &health["operations"][name];
+            let model = service.model_operations().len() as u64;
+            assert_eq!(share["model"], model, "{name}");
+            let implemented = share["implemented"].as_u64().unwrap();
+            assert!(implemented > 0 && implemented <= model, "{name}: {share}");
+        }
+        assert_eq!(
+            health["operations"]["ssm"]["model"],
+            crate::generated::ssm::OPERATIONS.len()
+        );
+    }
+
+    /// A request each registered service recognises: (method, path, headers, body).
+    fn sample(
+        name: &str,
+    ) -> (
+        &'static str,
+        &'static str,
+        Vec<(&'static str, &'static str)>,
+        &'static [u8],
+    ) {
+        let json = |target| {
+            vec![
+                ("content-type", "application/x-amz-json-1.1"),
+                ("x-amz-target", target),
+            ]
+        };
+        let form = || vec![("content-type", "application/x-www-form-urlencoded")];
+        match name {
+            "ssm" => ("POST", "/", json("AmazonSSM.DescribeParameters"), b"{}"),
+            "kms" => ("POST", "/", json("TrentService.ListKeys"), b"{}"),
+            "sts" => (
+                "POST",
+                "/",
+                form(),
+                b"Action=GetCallerIdentity&Version=2011-06-15",
+            ),
+            "iam" => ("POST", "/", form(), b"Action=ListUsers&Version=2010-05-08"),
+            "cloudformation" => ("POST", "/", form(), b"Action=ListStacks&Version=2010-05-15"),
+            "lambda" => ("GET", "/2015-03-31/functions", Vec::new(), b""),
+            other => panic!("no sample request for the service {other}: add one"),
+        }
+    }
+
+    /// Sends a sample request signed (by a key the emulator does not know, so only the
+    /// scope is checked) with a credential scoped to `scoped`; returns the status, and the
+    /// error type header with the body.
+    async fn send_scoped(router: &Router, name: &str, scoped: &str) -> (u16, String) {
+        use tower::ServiceExt;
+        let (method, path, headers, body) = sample(name);
+        let now = time::OffsetDateTime::now_utc();
+        let date = format!(
+            "{:04}{:02}{:02}",
+            now.year(),
+            u8::from(now.month()),
+            now.day()
+        );
+        let amz_date = format!(
+            "{date}T{:02}{:02}{:02}Z",
+            now.hour(),
+            now.minute(),
+            now.second()
+        );
+        let authorization = format!(
+            "AWS4-HMAC-SHA256 Credential=AKIAUNKNOWNSCOPE0002/{date}/us-east-1/{scoped}/aws4_request, SignedHeaders=host;x-amz-date, Signature={}",
+            "0".repeat(64)
+        );
+        let mut request = axum::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "localhost")
+            .header("x-amz-date", amz_date)
+            .header("authorization", authorization);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let response = router
+            .clone()
+            .oneshot(request.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        // restJson1 names the code in a header only.
+        let code = response
+            .headers()
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (
+            status,
+            format!(
+                "{code} {}",
+                String::from_utf8_lossy(&body).replace("&apos;", "'")
+            ),
+        )
+    }
+
+    /// Architecture invariant: every registered service refuses a signature whose
+    /// credential scope names another service, as AWS does ("Credential should be scoped
+    /// to correct service: 'ssm'. ": `InvalidSignatureException`, HTTP 400, for the JSON
+    /// services in aws/aws-sdk-ruby#431 and JuliaCloud/AWS.jl#334; HTTP 403 for a
+    /// restJson1 service in aws/aws-sdk-go#1850; awsQuery's `SignatureDoesNotMatch`,
+    /// HTTP 403, as in cognitect-labs/aws-api#27), and accepts one scoped to it.
+    #[tokio::test]
+    async fn every_service_refuses_a_signature_scoped_to_another_service() {
+        let router = app(Arc::new(EmulatorState::new(crate::Config::default())));
+        for service in SERVICES {
+            let name = service.name();
+            let expected = format!(
+                "Credential should be scoped to correct service: '{}'. ",
+                service.signing_name()
+            );
+            let wrong = if service.signing_name() == "sts" {
+                "iam"
+            } else {
+                "sts"
+            };
+            let (status, body) = send_scoped(&router, name, wrong).await;
+            let code = match service.recognition() {
+                Recognition::QueryVersion { .. } => (403, "SignatureDoesNotMatch"),
+                Recognition::TargetPrefix(_) => (400, "InvalidSignatureException"),
+                Recognition::Paths(_) => (403, "InvalidSignatureException"),
+            };
+            assert_eq!(status, code.0, "{name}: {body}");
+            assert!(body.contains(code.1), "{name}: {body}");
+            assert!(body.contains(&expected), "{name}: {body}");
+            let (status, body) = send_scoped(&router, name, service.signing_name()).await;
+            assert_eq!(status, 200, "{name}: {body}");
+        }
+    }
 
     #[tokio::test]
     async fn serve_returns_once_shutdown_completes() {

@@ -12,6 +12,9 @@ use crate::ssm::store::ParameterStore;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+/// The dispatch table of an awsJson service whose operations take the whole state (KMS).
+pub type JsonTable<E> = crate::dispatch::DispatchTable<E, [u8], Vec<u8>, EmulatorState>;
+
 /// Everything one region holds.
 #[derive(Debug, Default)]
 pub struct RegionState {
@@ -81,8 +84,9 @@ impl EmulatorState {
 
     /// Loads the regional part of the fixtures (keys, parameters, functions) into
     /// `regions`: the emulator's own at start; a new, unseen set that a reset then swaps
-    /// in whole. (Loading holds a region's KMS lock while its parameters are stored: no
-    /// request can reach regions that are still being loaded.)
+    /// in whole. No lock is held while another service is called: a SecureString is
+    /// encrypted under the region's KMS lock, which is released before the parameter
+    /// store's is taken.
     pub fn load_regional_fixtures(
         &self,
         regions: &Regions<RegionState>,
@@ -99,17 +103,32 @@ impl EmulatorState {
         for (i, (file, parameter)) in fixtures.parameters.iter().enumerate() {
             let region_name = parameter.region.as_deref().unwrap_or(&default_region);
             let region = regions.get(region_name);
-            region.kms.write(|kms| {
-                crate::ssm::fixture::load_parameter(
-                    &region.ssm,
-                    kms,
-                    region_name,
-                    &state.config.account,
-                    file,
-                    i,
-                    parameter,
-                )
-            })?;
+            let account = &state.config.account;
+            let encrypt = |key_id: &str, plaintext: &[u8], context: &_| {
+                region
+                    .kms
+                    .write(|kms| {
+                        crate::kms::fixture::encrypt_unchecked(
+                            kms,
+                            region_name,
+                            account,
+                            "ssm",
+                            key_id,
+                            plaintext,
+                            context,
+                        )
+                    })
+                    .map_err(|e| e.to_string())
+            };
+            crate::ssm::fixture::load_parameter(
+                &region.ssm,
+                &encrypt,
+                region_name,
+                account,
+                file,
+                i,
+                parameter,
+            )?;
         }
         for (i, (file, function)) in fixtures.functions.iter().enumerate() {
             let region = function.region.as_deref().unwrap_or(&default_region);
@@ -210,6 +229,111 @@ fn soft_enforcement(config: &Config, fixtures: &Fixtures) -> crate::iam::SoftEnf
             .chain(&fixtures.soft_enforcement_principals)
             .cloned()
             .collect(),
+    }
+}
+
+/// SSM's narrow needs (`ssm::services`), met by the emulator's state: this is the one
+/// place Parameter Store is wired to IAM and KMS.
+mod ssm_wiring {
+    use super::{EmulatorState, RegionState};
+    use crate::context::RequestContext;
+    use crate::iam::policy::ContextKeys;
+    use crate::kms::KmsError;
+    use crate::protocol::AwsError;
+    use crate::ssm::services::{
+        Authorizer, CallerKeys, HoldsParameters, KeyFailure, KeyFailureKind, ParameterStores,
+        RegionParameters,
+    };
+    use crate::ssm::store::{ParameterQuota, ParameterStore};
+    use std::collections::BTreeMap;
+
+    /// The `kms:ViaService` name SSM's calls to KMS carry.
+    const VIA: &str = "ssm";
+
+    impl HoldsParameters for RegionState {
+        fn parameter_store(&self) -> &ParameterStore {
+            &self.ssm
+        }
+    }
+
+    impl ParameterStores for EmulatorState {
+        fn parameters(&self, region: &str) -> RegionParameters {
+            RegionParameters(self.region(region))
+        }
+        fn quota(&self) -> ParameterQuota {
+            ParameterQuota {
+                standard: self.config.max_standard_parameters,
+                advanced: self.config.max_advanced_parameters,
+            }
+        }
+    }
+
+    impl Authorizer for EmulatorState {
+        fn authorize(
+            &self,
+            ctx: &RequestContext,
+            action: &str,
+            resource: &str,
+            extra: &dyn Fn(&mut ContextKeys),
+        ) -> Result<(), String> {
+            self.iam
+                .authorize_with(ctx, action, resource, extra)
+                .map_err(|denied| denied.message)
+        }
+        fn authorize_without_resource_policy(
+            &self,
+            ctx: &RequestContext,
+            action: &str,
+            resource: &str,
+        ) -> Result<(), String> {
+            self.iam
+                .authorize_without_resource_policy(ctx, action, resource, &[])
+                .map_err(|denied| denied.message)
+        }
+    }
+
+    /// What SSM makes of a KMS error: a key it cannot use is `InvalidKeyId`, a refusal
+    /// `AccessDeniedException`, anything else an internal error.
+    fn key_failure(err: KmsError) -> KeyFailure {
+        let kind = match err {
+            KmsError::AccessDeniedException(_) => KeyFailureKind::Refused,
+            KmsError::NotFoundException(_)
+            | KmsError::DisabledException(_)
+            | KmsError::KMSInvalidStateException(_)
+            | KmsError::InvalidKeyUsageException(_)
+            | KmsError::IncorrectKeyException(_)
+            | KmsError::InvalidCiphertextException(_) => KeyFailureKind::Unusable,
+            _ => KeyFailureKind::Other,
+        };
+        KeyFailure {
+            kind,
+            code: err.code().to_owned(),
+            status: err.status().as_u16(),
+            message: err.message(),
+        }
+    }
+
+    impl CallerKeys for EmulatorState {
+        fn encrypt_as_caller(
+            &self,
+            ctx: &RequestContext,
+            key_id: &str,
+            plaintext: &[u8],
+            context: &BTreeMap<String, String>,
+        ) -> Result<Vec<u8>, KeyFailure> {
+            crate::kms::cipher::encrypt_as_caller(self, ctx, VIA, key_id, plaintext, context)
+                .map(|(blob, _key_arn)| blob)
+                .map_err(key_failure)
+        }
+        fn decrypt_as_caller(
+            &self,
+            ctx: &RequestContext,
+            blob: &[u8],
+            context: &BTreeMap<String, String>,
+        ) -> Result<Vec<u8>, KeyFailure> {
+            crate::kms::cipher::decrypt_as_caller(self, ctx, VIA, blob, context)
+                .map_err(key_failure)
+        }
     }
 }
 

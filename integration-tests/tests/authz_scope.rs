@@ -226,6 +226,53 @@ async fn signatures_must_be_scoped_to_the_service_and_a_real_region() {
     );
 }
 
+/// The awsQuery services the server tells apart by the form's `Version` (IAM,
+/// CloudFormation) check the signature's service as STS does: a signature made for
+/// another service is `SignatureDoesNotMatch`, HTTP 403, naming the service expected
+/// (AWS's wording, "Credential should be scoped to correct service: 'iam'. ", as
+/// cllunsford/aws-signing-proxy#25 and aws/aws-sdk-ruby#431 quote it; awsQuery's code and
+/// status as in cognitect-labs/aws-api#27 and JuliaCloud/AWS.jl#565).
+#[tokio::test]
+async fn iam_and_cloudformation_refuse_signatures_for_another_service() {
+    let root = ("AKIAUNKNOWNSCOPE0001", "whatever");
+    let cases: [(&[u8], &str, &str); 2] = [
+        (b"Action=ListUsers&Version=2010-05-08", "iam", "sts"),
+        (
+            b"Action=ListStacks&Version=2010-05-15",
+            "cloudformation",
+            "iam",
+        ),
+    ];
+    for (form, right, wrong) in cases {
+        let query = |service| Attack {
+            method: "POST",
+            path: "/",
+            headers: vec![("content-type", "application/x-www-form-urlencoded")],
+            body: form,
+            service,
+            region: "us-east-1",
+            presigned: false,
+        };
+        let (status, answer) = query(right).send(root).await;
+        assert_eq!(status, 200, "{right}: {answer}");
+        for service in [wrong, "ssm", "kms"] {
+            let (status, answer) = query(service).send(root).await;
+            let answer = answer.replace("&apos;", "'");
+            assert_eq!(status, 403, "{right} signed for {service}: {answer}");
+            assert!(
+                answer.contains("<Code>SignatureDoesNotMatch</Code>"),
+                "{answer}"
+            );
+            assert!(
+                answer.contains(&format!(
+                    "Credential should be scoped to correct service: '{right}'. "
+                )),
+                "{answer}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn presigned_scopes_with_junk_regions_are_refused_before_anything_else() {
     // A newline smuggled into the region of a presigned credential: refused as no region,

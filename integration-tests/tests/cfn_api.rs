@@ -3,19 +3,9 @@
 //! rolled back completely, and deployments authorised as the caller (or the stack's
 //! service role).
 
-use crate::common::{config_as, endpoint, error_of, unique};
+use crate::common::{cloudformation, config_as, error_of, iam, unique};
 use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, StackStatus};
 use aws_sdk_cloudformation::Client;
-
-async fn cfn_root() -> Client {
-    endpoint();
-    Client::new(&aws_config::load_from_env().await)
-}
-
-async fn iam_root() -> aws_sdk_iam::Client {
-    endpoint();
-    aws_sdk_iam::Client::new(&aws_config::load_from_env().await)
-}
 
 fn parameter(key: &str, value: &str) -> Parameter {
     Parameter::builder()
@@ -36,7 +26,7 @@ async fn status(cfn: &Client, stack: &str) -> StackStatus {
 
 /// A user with an access key and this inline policy, made with the IAM API as root.
 async fn user_with_policy(policy: &str) -> (String, String, String) {
-    let iam = iam_root().await;
+    let iam = iam().await;
     let name = unique("cfn-user-");
     iam.create_user().user_name(&name).send().await.unwrap();
     iam.put_user_policy()
@@ -96,7 +86,7 @@ Outputs:
 
 #[tokio::test]
 async fn change_sets_create_update_and_delete_a_stack() {
-    let cfn = cfn_root().await;
+    let cfn = cloudformation().await;
     let ssm = crate::common::ssm().await;
     let stack = unique("cfn-stack-");
     let path = format!("/{stack}");
@@ -340,7 +330,7 @@ async fn change_sets_create_update_and_delete_a_stack() {
 
 #[tokio::test]
 async fn a_failed_create_is_rolled_back_completely() {
-    let cfn = cfn_root().await;
+    let cfn = cloudformation().await;
     let ssm = crate::common::ssm().await;
     let stack = unique("cfn-rollback-");
     let name = format!("/{stack}/first");
@@ -440,7 +430,7 @@ Resources:
 
 #[tokio::test]
 async fn iam_resources_need_their_capability_and_unsupported_types_are_named() {
-    let cfn = cfn_root().await;
+    let cfn = cloudformation().await;
     let stack = unique("cfn-caps-");
     let template = format!(
         r#"
@@ -472,7 +462,7 @@ Resources:
         .await
         .unwrap();
     assert_eq!(status(&cfn, &stack).await, StackStatus::CreateComplete);
-    let role = iam_root()
+    let role = iam()
         .await
         .get_role()
         .role_name(&stack)
@@ -481,7 +471,7 @@ Resources:
         .unwrap();
     assert_eq!(role.role().unwrap().role_name(), stack);
     cfn.delete_stack().stack_name(&stack).send().await.unwrap();
-    let (code, _) = error_of(iam_root().await.get_role().role_name(&stack).send().await);
+    let (code, _) = error_of(iam().await.get_role().role_name(&stack).send().await);
     assert_eq!(code, "NoSuchEntity");
 
     let (code, message) = error_of(
@@ -548,12 +538,12 @@ Resources:
         reason.contains("is not authorized to perform: iam:CreateRole"),
         "{reason}"
     );
-    let (code, _) = error_of(iam_root().await.get_role().role_name(&stack).send().await);
+    let (code, _) = error_of(iam().await.get_role().role_name(&stack).send().await);
     assert_eq!(code, "NoSuchEntity");
 
     // A service role that trusts CloudFormation and may create roles deploys it, when
     // the caller may pass it.
-    let iam = iam_root().await;
+    let iam = iam().await;
     let service_role = unique("cfn-service-");
     let created = iam
         .create_role()
@@ -627,7 +617,7 @@ async fn a_sam_function_gets_its_role_from_policy_templates_and_a_published_alia
     ) {
         return;
     }
-    let cfn = cfn_root().await;
+    let cfn = cloudformation().await;
     let stack = unique("cfnsam");
     let code = crate::cfn_templates::prebuilt_handler_dir().join("code");
     // The handler reads every parameter under /ENV/APP_CONFIG_PATH; the generated role
@@ -689,7 +679,7 @@ Outputs:
     );
     let role = described.outputs()[0].output_value().unwrap().to_owned();
     assert!(role.starts_with(&format!("{stack}-ReaderRole-")), "{role}");
-    let attached = iam_root()
+    let attached = iam()
         .await
         .list_attached_role_policies()
         .role_name(&role)
@@ -731,13 +721,13 @@ Outputs:
             .await,
     );
     assert_eq!(code, "ResourceNotFoundException");
-    let (code, _) = error_of(iam_root().await.get_role().role_name(&role).send().await);
+    let (code, _) = error_of(iam().await.get_role().role_name(&role).send().await);
     assert_eq!(code, "NoSuchEntity");
 }
 
 #[tokio::test]
 async fn a_template_makes_a_user_whose_key_and_policies_work_at_once() {
-    let cfn = cfn_root().await;
+    let cfn = cloudformation().await;
     let stack = unique("cfnuser");
     let template = r#"
 Resources:
@@ -839,7 +829,7 @@ Outputs:
         "{code}"
     );
     let (code, _) = error_of(
-        iam_root()
+        iam()
             .await
             .get_policy()
             .policy_arn(output("PolicyArn"))
@@ -906,8 +896,8 @@ async fn an_update_changes_code_environment_and_role_description_in_place_in_pro
     ) {
         return;
     }
-    let cfn = cfn_root().await;
-    let iam = iam_root().await;
+    let cfn = cloudformation().await;
+    let iam = iam().await;
     let lambda = aws_sdk_lambda::Client::new(&aws_config::load_from_env().await);
     let ssm = aws_sdk_ssm::Client::new(&aws_config::load_from_env().await);
     let stack = unique("cfnupd");
@@ -1029,7 +1019,7 @@ async fn an_update_changes_code_environment_and_role_description_in_place_in_pro
 
 #[tokio::test]
 async fn stack_resources_and_events_come_in_pages_of_100() {
-    let cfn = cfn_root().await;
+    let cfn = cloudformation().await;
     let stack = unique("cfnpages");
     let mut template = String::from("Resources:\n");
     for i in 0..101 {

@@ -185,6 +185,33 @@ pub async fn config_as(
         .await
 }
 
+/// The account of the test fixtures' principals.
+pub const ACCOUNT: &str = "123456789012";
+
+/// An IAM client as the account root (the environment's unknown key `test`).
+pub async fn iam() -> aws_sdk_iam::Client {
+    endpoint();
+    aws_sdk_iam::Client::new(&aws_config::load_from_env().await)
+}
+
+/// An IAM client signing as the given credentials.
+pub async fn iam_as(access_key_id: &str, secret: &str) -> aws_sdk_iam::Client {
+    aws_sdk_iam::Client::new(&config_as(access_key_id, secret, None).await)
+}
+
+/// A CloudFormation client as the account root.
+pub async fn cloudformation() -> aws_sdk_cloudformation::Client {
+    endpoint();
+    aws_sdk_cloudformation::Client::new(&aws_config::load_from_env().await)
+}
+
+/// An identity policy that allows `ssm:GetParameter` on `resource` and nothing else.
+pub fn get_only(resource: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"{resource}"}}]}}"#
+    )
+}
+
 /// An SSM client signing as the given credentials.
 pub async fn ssm_as(access_key_id: &str, secret: &str) -> aws_sdk_ssm::Client {
     aws_sdk_ssm::Client::new(&config_as(access_key_id, secret, None).await)

@@ -389,23 +389,38 @@ roles:
           Action: sts:AssumeRole
 "#;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn principals_keys_and_labels_survive_a_kill_and_a_reset_empties_them() {
-    let dir = std::env::temp_dir().join(format!("emulator-durable-{}", std::process::id()));
+/// A fresh directory `NAME-PID` under the system's temporary directory holding
+/// `OPERATOR_FIXTURE`: (the directory, the fixture file).
+fn operator_world(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("fixtures")).unwrap();
-    std::fs::write(dir.join("fixtures/operator.yaml"), OPERATOR_FIXTURE).unwrap();
     let fixtures = dir.join("fixtures/operator.yaml");
-    let state = dir.join("state");
-    let args: [&std::ffi::OsStr; 5] = [
+    std::fs::write(&fixtures, OPERATOR_FIXTURE).unwrap();
+    (dir, fixtures)
+}
+
+/// The arguments of a strict emulator with an admin token that loads `fixtures`.
+fn operator_args(fixtures: &Path) -> [&std::ffi::OsStr; 5] {
+    [
         "--strict".as_ref(),
         "--admin-token".as_ref(),
         "durable-admin-token".as_ref(),
         "--fixtures".as_ref(),
         fixtures.as_os_str(),
-    ];
-    let operator =
-        |endpoint: &str| sdk_config_as(endpoint, "AKIADURABLEOPERATOR1", "durable-operator-secret");
+    ]
+}
+
+/// SDK configuration signing as the operator `OPERATOR_FIXTURE` declares.
+fn operator(endpoint: &str) -> aws_config::SdkConfig {
+    sdk_config_as(endpoint, "AKIADURABLEOPERATOR1", "durable-operator-secret")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn principals_keys_and_labels_survive_a_kill_and_a_reset_empties_them() {
+    let (dir, fixtures) = operator_world("emulator-durable");
+    let state = dir.join("state");
+    let args = operator_args(&fixtures);
 
     // First life: a user and its access key through the IAM API, a key with an alias
     // and then scheduled for deletion, a parameter with a label on its first version.
@@ -714,20 +729,8 @@ async fn parameter_gone(ssm: &aws_sdk_ssm::Client) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stacks_and_api_made_principals_survive_a_restart_and_a_snapshot_restore() {
-    let dir = std::env::temp_dir().join(format!("emulator-durable-cfn-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("fixtures")).unwrap();
-    std::fs::write(dir.join("fixtures/operator.yaml"), OPERATOR_FIXTURE).unwrap();
-    let fixtures = dir.join("fixtures/operator.yaml");
-    let args: [&std::ffi::OsStr; 5] = [
-        "--strict".as_ref(),
-        "--admin-token".as_ref(),
-        "durable-admin-token".as_ref(),
-        "--fixtures".as_ref(),
-        fixtures.as_os_str(),
-    ];
-    let operator =
-        |endpoint: &str| sdk_config_as(endpoint, "AKIADURABLEOPERATOR1", "durable-operator-secret");
+    let (dir, fixtures) = operator_world("emulator-durable-cfn");
+    let args = operator_args(&fixtures);
 
     // First life: a user with a policy and a key through the IAM API, and a stack.
     let first = Emulator::start_with(&dir.join("state"), &args);

@@ -2,26 +2,8 @@
 //! inline policies created over the API take part in authorisation at once, and IAM's
 //! errors come back in its words.
 
-use crate::common::{config_as, error_of, ssm, ssm_as, unique};
+use crate::common::{config_as, error_of, get_only, iam, iam_as, ssm, ssm_as, unique, ACCOUNT};
 use aws_sdk_ssm::types::ParameterType;
-
-const ACCOUNT: &str = "123456789012";
-
-/// An IAM client as the account root (the environment's unknown key `test`).
-async fn iam() -> aws_sdk_iam::Client {
-    crate::common::endpoint();
-    aws_sdk_iam::Client::new(&aws_config::load_from_env().await)
-}
-
-async fn iam_as(key: &str, secret: &str) -> aws_sdk_iam::Client {
-    aws_sdk_iam::Client::new(&config_as(key, secret, None).await)
-}
-
-fn get_only(resource: &str) -> String {
-    format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"{resource}"}}]}}"#
-    )
-}
 
 /// A user created with an access key and an inline policy is allowed and refused by
 /// that policy at once, signing with the new key; the policy's change, the key's

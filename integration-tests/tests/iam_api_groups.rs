@@ -3,22 +3,9 @@
 //! version of a managed policy is the one evaluated, and SimulatePrincipalPolicy answers
 //! what the emulator then decides.
 
-use crate::common::{error_of, ssm, ssm_as, unique};
+use crate::common::{error_of, get_only, iam, ssm, ssm_as, unique, ACCOUNT};
 use aws_sdk_iam::types::PolicyEvaluationDecisionType as Decision;
 use aws_sdk_ssm::types::ParameterType;
-
-const ACCOUNT: &str = "123456789012";
-
-async fn iam() -> aws_sdk_iam::Client {
-    crate::common::endpoint();
-    aws_sdk_iam::Client::new(&aws_config::load_from_env().await)
-}
-
-fn get_only(resource: &str) -> String {
-    format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"{resource}"}}]}}"#
-    )
-}
 
 /// A parameter under a new prefix, and a new user with a key: (prefix, user, key, secret).
 async fn world(tag: &str) -> (String, String, String, String) {

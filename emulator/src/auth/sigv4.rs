@@ -286,12 +286,6 @@ pub fn verify(
     })
 }
 
-/// Checks that the credential is scoped to `service` (the signing name the endpoint
-/// expects, e.g. `ssm`); AWS refuses a signature made for another service.
-pub fn check_service(parts: &SignatureParts, service: &str) -> Result<(), SigV4Error> {
-    check_scope(&parts.scope, Some(service))
-}
-
 /// Checks what a credential scope names besides its date (checked when it is parsed): a
 /// region spelled as AWS spells regions, and `service` (the endpoint's signing name), when
 /// the endpoint is known. Each problem is worded as AWS words it, with the trailing space
@@ -1542,7 +1536,7 @@ mod tests {
         let received = sdk.sign();
         let parts = received.check(SECRET, T0).unwrap();
         assert_eq!(parts.scope.service, "sts");
-        assert_eq!(check_service(&parts, "sts"), Ok(()));
+        assert_eq!(check_scope(&parts.scope, Some("sts")), Ok(()));
     }
 
     #[test]
@@ -1781,7 +1775,7 @@ mod tests {
 
         let parts = vanilla().parse().unwrap();
         assert_eq!(
-            check_service(&parts, "ssm"),
+            check_scope(&parts.scope, Some("ssm")),
             Err(SigV4Error::BadScope(
                 "Credential should be scoped to correct service: 'ssm'. ".to_owned()
             ))

@@ -22,7 +22,7 @@
 //!   policies; see [`iam`]), written again whenever the IAM API replaces it.
 //!
 //! How a change reaches the store without a hook in every operation: the Parameter
-//! Store marks the parameter a request touched ([`touch_parameter`], collected per
+//! Store marks the parameter a request touched (`ssm::store::collect_touched`, collected per
 //! request on the thread that runs it: the operations are synchronous), and the key
 //! store counts its changes ([`crate::kms::store::KeyStore::generation`]), and the IAM
 //! API replaces the directory (a new `Arc`) on every change. After the
@@ -47,13 +47,11 @@ pub(crate) mod iam;
 
 use crate::iam::principals::Directory;
 use crate::snapshot::{self, KmsSnap, ParameterSnap, RegionSnap, WorldState};
-use crate::ssm::store::ParameterStore;
 use crate::state::{EmulatorState, RegionState, Regions};
 use aes_gcm::aead::rand_core::RngCore;
 use aes_gcm::aead::{Aead, KeyInit, OsRng, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -115,12 +113,6 @@ fn store<E: Into<redb::Error>>(error: E) -> DurableError {
     DurableError::from(error.into())
 }
 
-thread_local! {
-    /// The parameters the request running on this thread touched (store address, key),
-    /// or `None` when no request is being collected (no state directory).
-    static TOUCHED: RefCell<Option<Vec<(usize, String)>>> = const { RefCell::new(None) };
-}
-
 /// What a request changed, for [`commit`].
 #[derive(Debug, Default)]
 pub struct Touched {
@@ -148,34 +140,9 @@ fn address<T>(value: &T) -> usize {
     value as *const T as usize
 }
 
-/// Marks a parameter as changed by the request running on this thread. Without a state
-/// directory nothing is being collected and this does nothing (no allocation).
-pub fn touch_parameter(store: &ParameterStore, key: &str) {
-    TOUCHED.with(|touched| {
-        if let Some(list) = touched.borrow_mut().as_mut() {
-            list.push((address(store), key.to_owned()));
-        }
-    });
-}
-
-/// Clears the collection when the operation ends, even by unwinding.
-struct Collecting;
-
-impl Drop for Collecting {
-    fn drop(&mut self) {
-        TOUCHED.with(|touched| touched.borrow_mut().take());
-    }
-}
-
 /// Runs a synchronous operation and returns what it touched.
 pub fn collecting<R>(operation: impl FnOnce() -> R) -> (R, Touched) {
-    TOUCHED.with(|touched| *touched.borrow_mut() = Some(Vec::new()));
-    let guard = Collecting;
-    let result = operation();
-    let parameters = TOUCHED
-        .with(|touched| touched.borrow_mut().take())
-        .unwrap_or_default();
-    drop(guard);
+    let (result, parameters) = crate::ssm::store::collect_touched(operation);
     (
         result,
         Touched {
@@ -798,7 +765,7 @@ pub async fn rewrite(state: &Arc<EmulatorState>) -> Result<(), DurableError> {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::ssm::store::{NewVersion, ParameterType};
+    use crate::ssm::store::{NewVersion, ParameterStore, ParameterType};
     use crate::time::Timestamp;
 
     /// A fresh directory under the system's temporary directory.
@@ -999,9 +966,9 @@ mod tests {
     fn nothing_is_collected_without_a_request_being_collected() {
         let store = ParameterStore::default();
         store.put("/x", "/x", version("v")).unwrap();
-        TOUCHED.with(|t| assert!(t.borrow().is_none()));
+        assert!(!crate::ssm::store::collecting_now());
         let (_, touched) = collecting(|| store.delete("/x"));
         assert_eq!(touched.parameters, vec![(address(&store), "/x".to_owned())]);
-        TOUCHED.with(|t| assert!(t.borrow().is_none()));
+        assert!(!crate::ssm::store::collecting_now());
     }
 }

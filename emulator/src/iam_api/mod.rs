@@ -77,7 +77,7 @@ macro_rules! op {
 }
 
 /// Every implemented operation, sorted by name.
-pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTable {
+pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output, EmulatorState> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
         op!("AddRoleToInstanceProfile", profiles::role_membership, true),

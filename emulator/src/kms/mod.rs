@@ -45,7 +45,7 @@ use store::{Key, KeyManager, KeyState, KmsData};
 pub const TARGET_PREFIX: &str = "TrentService";
 
 /// Every implemented operation, sorted by full name.
-pub static TABLE: DispatchTable<KmsError> = DispatchTable {
+pub static TABLE: crate::state::JsonTable<KmsError> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
         operation!(

@@ -1,22 +1,27 @@
 //! Loading parameters from fixtures: each becomes version 1 of its parameter, checked by
 //! the same rules as PutParameter; SecureString values are encrypted at load under their
-//! key.
+//! key by KMS (the caller's closure, which holds KMS's lock only while it encrypts: the
+//! parameter store is written after it returns).
 
 use super::names;
 use super::store::{NewVersion, ParameterStore, ParameterType, RequestedTier};
 use crate::fixtures::{FixtureError, ParameterFixture};
-use crate::kms::store::KmsData;
 use crate::time::Timestamp;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// Encrypts a fixture's SecureString value at load, as no caller: `(key id, plaintext,
+/// encryption context)` to the ciphertext blob, or why it cannot.
+pub type LoadEncrypt<'a> =
+    dyn Fn(&str, &[u8], &BTreeMap<String, String>) -> Result<Vec<u8>, String> + 'a;
+
 /// Adds a fixture parameter to a region's store.
 #[allow(clippy::too_many_arguments)]
 pub fn load_parameter(
     store: &ParameterStore,
-    kms: &mut KmsData,
+    encrypt: &LoadEncrypt<'_>,
     region: &str,
     account: &str,
     file: &Path,
@@ -65,16 +70,8 @@ pub fn load_parameter(
             .clone()
             .unwrap_or_else(|| super::secure::DEFAULT_KEY.to_owned());
         let context = BTreeMap::from([("PARAMETER_ARN".to_owned(), arn)]);
-        let blob = crate::kms::fixture::encrypt_unchecked(
-            kms,
-            region,
-            account,
-            "ssm",
-            &key_id,
-            fixture.value.as_bytes(),
-            &context,
-        )
-        .map_err(|e| fail(format!("cannot encrypt under {key_id}: {e}")))?;
+        let blob = encrypt(&key_id, fixture.value.as_bytes(), &context)
+            .map_err(|e| fail(format!("cannot encrypt under {key_id}: {e}")))?;
         (Some(STANDARD.encode(blob)), Some(key_id))
     } else {
         if fixture.key_id.is_some() {
@@ -104,4 +101,68 @@ pub fn load_parameter(
         .put(&names::key_of(&fixture.name), &fixture.name, new)
         .map(|_| ())
         .map_err(|e| fail(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    fn fixture(name: &str, kind: &str) -> ParameterFixture {
+        serde_json::from_value(serde_json::json!({"name": name, "type": kind, "value": "v"}))
+            .unwrap()
+    }
+
+    /// Architecture invariant (no lock is held while another service is called): a
+    /// SecureString is encrypted before the parameter store is written, so the caller's
+    /// KMS lock (taken and released inside `encrypt`) is never held with the store's.
+    #[test]
+    fn a_secure_string_is_encrypted_before_the_store_is_written() {
+        let store = ParameterStore::default();
+        let calls = Cell::new(0);
+        let encrypt = |key_id: &str, plaintext: &[u8], context: &BTreeMap<String, String>| {
+            calls.set(calls.get() + 1);
+            assert_eq!(key_id, "alias/aws/ssm");
+            assert_eq!(plaintext, b"v");
+            assert_eq!(
+                context["PARAMETER_ARN"],
+                "arn:aws:ssm:us-east-1:123456789012:parameter/app/secret"
+            );
+            // Nothing is stored yet (and the store is not locked: this read returns).
+            assert!(store.latest(&names::key_of("/app/secret")).is_none());
+            Ok(vec![1, 2, 3])
+        };
+        let load = |f: &ParameterFixture| {
+            load_parameter(
+                &store,
+                &encrypt,
+                "us-east-1",
+                "123456789012",
+                Path::new("world.yaml"),
+                0,
+                f,
+            )
+        };
+        load(&fixture("/app/secret", "SecureString")).unwrap();
+        assert_eq!(calls.get(), 1);
+        let stored = store.latest(&names::key_of("/app/secret")).unwrap();
+        assert_eq!(stored.value, STANDARD.encode([1, 2, 3]));
+        // A plain String never calls KMS; a refusal names the key and stores nothing.
+        load(&fixture("/app/plain", "String")).unwrap();
+        assert_eq!(calls.get(), 1);
+        let refuse =
+            |_: &str, _: &[u8], _: &BTreeMap<String, String>| Err("no such key".to_owned());
+        let error = load_parameter(
+            &store,
+            &refuse,
+            "us-east-1",
+            "123456789012",
+            Path::new("world.yaml"),
+            1,
+            &fixture("/app/other", "SecureString"),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("no such key"), "{error}");
+        assert!(store.latest(&names::key_of("/app/other")).is_none());
+    }
 }

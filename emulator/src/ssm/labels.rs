@@ -3,20 +3,20 @@
 use super::error::{validated, SsmError};
 use super::model::*;
 use super::names::parse_reference;
+use super::services::SsmServices;
 use super::store::not_found;
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 
 /// Authorises `action` on the parameter both label operations name (their input already
 /// checked against the model) and returns its key.
 fn parameter_key(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     action: &str,
     name: &str,
 ) -> Result<String, SsmError> {
-    super::authorize_parameter(state, ctx, action, name)?;
+    super::authorize_parameter(services, ctx, action, name)?;
     let r = parse_reference(name, &ctx.region, &ctx.account)?
         .filter(|r| r.selector.is_none())
         .ok_or_else(|| not_found(name))?;
@@ -35,7 +35,7 @@ fn version_number(version: i64, name: &str) -> Result<u64, SsmError> {
 /// LabelParameterVersion: attaches labels to a version (the newest by default), moving
 /// them from other versions; invalid labels come back in `InvalidLabels`.
 pub fn label_parameter_version(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     input: LabelParameterVersionRequest,
 ) -> Result<LabelParameterVersionResult, SsmError> {
@@ -44,14 +44,13 @@ pub fn label_parameter_version(
         input.name.unwrap_or_default(),
         input.labels.unwrap_or_default(),
     );
-    let key = parameter_key(state, ctx, "ssm:LabelParameterVersion", &name)?;
+    let key = parameter_key(services, ctx, "ssm:LabelParameterVersion", &name)?;
     let version = input
         .parameter_version
         .map(|v| version_number(v, &name))
         .transpose()?;
-    let (invalid_labels, parameter_version) = state
-        .region(&ctx.region)
-        .ssm
+    let (invalid_labels, parameter_version) = services
+        .parameters(&ctx.region)
         .label(&key, &name, version, &labels)?;
     Ok(LabelParameterVersionResult {
         invalid_labels: Some(invalid_labels),
@@ -62,7 +61,7 @@ pub fn label_parameter_version(
 /// UnlabelParameterVersion: removes labels from a version; labels not on it come back in
 /// `InvalidLabels`.
 pub fn unlabel_parameter_version(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     input: UnlabelParameterVersionRequest,
 ) -> Result<UnlabelParameterVersionResult, SsmError> {
@@ -71,11 +70,10 @@ pub fn unlabel_parameter_version(
         input.name.unwrap_or_default(),
         input.labels.unwrap_or_default(),
     );
-    let key = parameter_key(state, ctx, "ssm:UnlabelParameterVersion", &name)?;
+    let key = parameter_key(services, ctx, "ssm:UnlabelParameterVersion", &name)?;
     let version = version_number(input.parameter_version.unwrap_or_default(), &name)?;
-    let (removed_labels, invalid_labels) = state
-        .region(&ctx.region)
-        .ssm
+    let (removed_labels, invalid_labels) = services
+        .parameters(&ctx.region)
         .unlabel(&key, &name, version, &labels)?;
     Ok(UnlabelParameterVersionResult {
         removed_labels: Some(removed_labels),

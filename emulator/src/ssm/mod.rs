@@ -13,11 +13,13 @@ pub mod params;
 pub mod put;
 pub mod query;
 pub mod secure;
+pub mod services;
 pub mod store;
 pub mod tags;
 pub mod token;
 
 pub use error::SsmError;
+pub use services::SsmServices;
 
 use crate::dispatch::DispatchTable;
 use crate::operation;
@@ -26,8 +28,9 @@ use store::ParameterVersion;
 /// The `X-Amz-Target` prefix of Parameter Store (from the model).
 pub const TARGET_PREFIX: &str = crate::generated::ssm::TARGET_PREFIX;
 
-/// Every implemented operation, sorted by full name.
-pub static TABLE: DispatchTable<SsmError> = DispatchTable {
+/// Every implemented operation, sorted by full name. Operations receive the narrow
+/// [`SsmServices`] (a region's parameters, IAM, KMS as the caller), not the whole state.
+pub static TABLE: DispatchTable<SsmError, [u8], Vec<u8>, dyn SsmServices> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
         operation!("AmazonSSM.AddTagsToResource", tags::add_tags_to_resource),
@@ -68,27 +71,26 @@ pub static TABLE: DispatchTable<SsmError> = DispatchTable {
 /// Asks IAM whether the caller may perform `action` on `resource`, answering a refusal
 /// as SSM does (`AccessDeniedException` with AWS's message).
 pub(crate) fn authorize(
-    state: &crate::state::EmulatorState,
+    services: &dyn SsmServices,
     ctx: &crate::context::RequestContext,
     action: &str,
     resource: &str,
 ) -> Result<(), SsmError> {
-    authorize_with(state, ctx, action, resource, &crate::iam::no_keys)
+    authorize_with(services, ctx, action, resource, &crate::iam::no_keys)
 }
 
 /// [`authorize`] with the operation's condition keys (`ssm:Recursive`, ...), added only
 /// when a policy reads condition keys.
 pub(crate) fn authorize_with(
-    state: &crate::state::EmulatorState,
+    services: &dyn SsmServices,
     ctx: &crate::context::RequestContext,
     action: &str,
     resource: &str,
     extra: &dyn Fn(&mut crate::iam::policy::ContextKeys),
 ) -> Result<(), SsmError> {
-    state
-        .iam
-        .authorize_with(ctx, action, resource, extra)
-        .map_err(|denied| SsmError::AccessDeniedException(denied.message))
+    services
+        .authorize(ctx, action, resource, extra)
+        .map_err(SsmError::AccessDeniedException)
 }
 
 /// `aws:ResourceTag/KEY` and `ssm:resourceTag/KEY` for each tag of the parameter an ARN
@@ -96,7 +98,7 @@ pub(crate) fn authorize_with(
 /// "Actions, resources, and condition keys for AWS Systems Manager": the `parameter`
 /// resource type).
 fn parameter_tag_keys(
-    state: &crate::state::EmulatorState,
+    services: &dyn SsmServices,
     ctx: &crate::context::RequestContext,
     arn: &str,
     keys: &mut crate::iam::policy::ContextKeys,
@@ -104,9 +106,8 @@ fn parameter_tag_keys(
     let Some((_, name)) = arn.split_once(":parameter") else {
         return;
     };
-    state
-        .region(&ctx.region)
-        .ssm
+    services
+        .parameters(&ctx.region)
         .with(&names::key_of(name), |parameter| {
             for (k, v) in &parameter.tags {
                 keys.insert(&format!("aws:ResourceTag/{k}"), v.as_str());
@@ -133,18 +134,18 @@ pub(crate) fn request_tag_keys(
 /// so such a request is refused with "no resource-based policy allows" once the caller's
 /// own policies have been asked.
 pub(crate) fn authorize_parameter(
-    state: &crate::state::EmulatorState,
+    services: &dyn SsmServices,
     ctx: &crate::context::RequestContext,
     action: &str,
     name: &str,
 ) -> Result<(), SsmError> {
-    authorize_parameter_with(state, ctx, action, name, &crate::iam::no_keys)
+    authorize_parameter_with(services, ctx, action, name, &crate::iam::no_keys)
 }
 
 /// [`authorize_parameter`] with the operation's condition keys besides the parameter's
 /// tags, added only when a policy reads condition keys.
 pub(crate) fn authorize_parameter_with(
-    state: &crate::state::EmulatorState,
+    services: &dyn SsmServices,
     ctx: &crate::context::RequestContext,
     action: &str,
     name: &str,
@@ -161,13 +162,12 @@ pub(crate) fn authorize_parameter_with(
         names::arn(&ctx.region, &ctx.account, bare)
     };
     if names::arn_account(&arn).is_some_and(|account| account != ctx.account) {
-        return state
-            .iam
-            .authorize_without_resource_policy(ctx, action, &arn, &[])
-            .map_err(|denied| SsmError::AccessDeniedException(denied.message));
+        return services
+            .authorize_without_resource_policy(ctx, action, &arn)
+            .map_err(SsmError::AccessDeniedException);
     }
-    authorize_with(state, ctx, action, &arn, &|keys| {
-        parameter_tag_keys(state, ctx, &arn, keys);
+    authorize_with(services, ctx, action, &arn, &|keys| {
+        parameter_tag_keys(services, ctx, &arn, keys);
         extra(keys);
     })
 }

@@ -5,12 +5,12 @@ use super::error::{validated, SsmError};
 use super::model::*;
 use super::names::{parse_reference, ParameterRef};
 use super::secure;
+use super::services::SsmServices;
 use super::store::not_found;
 use super::token;
 use super::{inline_policies, to_parameter};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 
 /// Resolves a name (or ARN, with selector) that must exist, answering a reference that
 /// cannot name a parameter of the request's region and account as `ParameterNotFound`.
@@ -31,13 +31,13 @@ fn echoed<'a>(requested: &str, r: &'a ParameterRef, stored: &'a str) -> &'a str 
 
 /// GetParameter.
 pub fn get_parameter(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     input: GetParameterRequest,
 ) -> Result<GetParameterResult, SsmError> {
     validated(input.check())?;
     let name = input.name.unwrap_or_default();
-    super::authorize_parameter(state, ctx, "ssm:GetParameter", &name)?;
+    super::authorize_parameter(services, ctx, "ssm:GetParameter", &name)?;
     super::names::validate_read_name(&name)?;
     // AWS answers a GetParameter miss with an empty message, and a Secrets Manager
     // reference to no secret as below (recorded in aws/aws-cli issue 10518, where a CLI
@@ -57,11 +57,10 @@ pub fn get_parameter(
     }
     };
     let r = reference(&name, ctx).map_err(blank)?;
-    let region = state.region(&ctx.region);
+    let store = services.parameters(&ctx.region);
     let suffix = r.selector.as_ref().map(|s| s.as_suffix());
     // The answer is built under the read lock from the stored version (no copy of it).
-    let mut parameter = region
-        .ssm
+    let mut parameter = store
         .with(&r.key, |p| {
             let version = p.select(r.selector.as_ref())?;
             Ok(to_parameter(
@@ -75,7 +74,7 @@ pub fn get_parameter(
         .unwrap_or_else(|| Err(not_found(&r.name)))
         .map_err(blank)?;
     secure::reveal(
-        state,
+        services,
         ctx,
         &mut parameter,
         input.with_decryption.unwrap_or(false),
@@ -87,16 +86,16 @@ pub fn get_parameter(
 
 /// GetParameters: found parameters, sorted by name; the rest in `InvalidParameters`.
 pub fn get_parameters(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     input: GetParametersRequest,
 ) -> Result<GetParametersResult, SsmError> {
     validated(input.check())?;
     let requested = input.names.unwrap_or_default();
     for name in &requested {
-        super::authorize_parameter(state, ctx, "ssm:GetParameters", name)?;
+        super::authorize_parameter(services, ctx, "ssm:GetParameters", name)?;
     }
-    let region = state.region(&ctx.region);
+    let store = services.parameters(&ctx.region);
     let (mut parameters, mut invalid_parameters) = (Vec::new(), Vec::new());
     let mut seen: Vec<&str> = Vec::with_capacity(requested.len());
     for name in &requested {
@@ -108,8 +107,7 @@ pub fn get_parameters(
             .ok()
             .flatten()
             .and_then(|r| {
-                let (stored, version) =
-                    region.ssm.get(&r.key, &r.name, r.selector.as_ref()).ok()?;
+                let (stored, version) = store.get(&r.key, &r.name, r.selector.as_ref()).ok()?;
                 Some(to_parameter(
                     echoed(name, &r, &stored),
                     &version,
@@ -126,7 +124,7 @@ pub fn get_parameters(
     parameters.sort_by(|a, b| a.name.cmp(&b.name));
     let decrypt = input.with_decryption.unwrap_or(false);
     for parameter in &mut parameters {
-        secure::reveal(state, ctx, parameter, decrypt)?;
+        secure::reveal(services, ctx, parameter, decrypt)?;
     }
     Ok(GetParametersResult {
         parameters: Some(parameters),
@@ -136,15 +134,15 @@ pub fn get_parameters(
 
 /// DeleteParameter.
 pub fn delete_parameter(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     input: DeleteParameterRequest,
 ) -> Result<DeleteParameterResult, SsmError> {
     validated(input.check())?;
     let name = input.name.unwrap_or_default();
-    super::authorize_parameter(state, ctx, "ssm:DeleteParameter", &name)?;
+    super::authorize_parameter(services, ctx, "ssm:DeleteParameter", &name)?;
     let r = reference(&name, ctx)?;
-    if r.selector.is_some() || !state.region(&ctx.region).ssm.delete(&r.key) {
+    if r.selector.is_some() || !services.parameters(&ctx.region).delete(&r.key) {
         return Err(not_found(&name));
     }
     Ok(DeleteParameterResult {})
@@ -152,20 +150,20 @@ pub fn delete_parameter(
 
 /// DeleteParameters: deleted names, and those that named no parameter.
 pub fn delete_parameters(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     input: DeleteParametersRequest,
 ) -> Result<DeleteParametersResult, SsmError> {
     validated(input.check())?;
     let requested = input.names.unwrap_or_default();
     for name in &requested {
-        super::authorize_parameter(state, ctx, "ssm:DeleteParameters", name)?;
+        super::authorize_parameter(services, ctx, "ssm:DeleteParameters", name)?;
     }
-    let region = state.region(&ctx.region);
+    let store = services.parameters(&ctx.region);
     let (mut deleted, mut invalid): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for name in requested {
         let was_deleted = match parse_reference(&name, &ctx.region, &ctx.account) {
-            Ok(Some(r)) if r.selector.is_none() => region.ssm.delete(&r.key),
+            Ok(Some(r)) if r.selector.is_none() => store.delete(&r.key),
             _ => false,
         };
         if was_deleted {
@@ -182,13 +180,13 @@ pub fn delete_parameters(
 
 /// GetParameterHistory: every kept version, oldest first, in pages of up to 50.
 pub fn get_parameter_history(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     input: GetParameterHistoryRequest,
 ) -> Result<GetParameterHistoryResult, SsmError> {
     validated(input.check())?;
     let name = input.name.clone().unwrap_or_default();
-    super::authorize_parameter(state, ctx, "ssm:GetParameterHistory", &name)?;
+    super::authorize_parameter(services, ctx, "ssm:GetParameterHistory", &name)?;
     super::names::validate_read_name(&name)?;
     let r = reference(&name, ctx)?;
     if r.selector.is_some() {
@@ -201,9 +199,8 @@ pub fn get_parameter_history(
         None => 0,
     };
     let limit = input.max_results.unwrap_or(50) as usize;
-    let (mut parameters, total) = state
-        .region(&ctx.region)
-        .ssm
+    let (mut parameters, total) = services
+        .parameters(&ctx.region)
         .with(&r.key, |p| {
             let page = p
                 .versions
@@ -236,7 +233,7 @@ pub fn get_parameter_history(
         for entry in &mut parameters {
             if entry.r#type.as_deref() == Some(super::store::ParameterType::SecureString.as_str()) {
                 let ciphertext = entry.value.take().unwrap_or_default();
-                entry.value = Some(secure::decrypt(state, ctx, &arn, &ciphertext)?);
+                entry.value = Some(secure::decrypt(services, ctx, &arn, &ciphertext)?);
             }
         }
     }

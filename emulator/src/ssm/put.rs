@@ -3,10 +3,10 @@
 use super::error::{validated, SsmError};
 use super::model::{PutParameterRequest, PutParameterResult};
 use super::names;
+use super::services::SsmServices;
 use super::store::{NewVersion, ParameterType, RequestedTier};
 use crate::context::RequestContext;
 use crate::protocol::validation::{Validate, Validator};
-use crate::state::EmulatorState;
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
 
@@ -58,7 +58,7 @@ fn parse_policies(text: &str) -> Result<Vec<String>, SsmError> {
 
 /// PutParameter.
 pub fn put_parameter(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     input: PutParameterRequest,
 ) -> Result<PutParameterResult, SsmError> {
@@ -103,9 +103,9 @@ pub fn put_parameter(
         keys.insert("ssm:Policies", if has_policies { "true" } else { "false" });
         super::request_tag_keys(keys, &tag_pairs);
     };
-    super::authorize_parameter_with(state, ctx, "ssm:PutParameter", &name, &put_keys)?;
+    super::authorize_parameter_with(services, ctx, "ssm:PutParameter", &name, &put_keys)?;
     if !tags.is_empty() {
-        super::authorize_parameter_with(state, ctx, "ssm:AddTagsToResource", &name, &|keys| {
+        super::authorize_parameter_with(services, ctx, "ssm:AddTagsToResource", &name, &|keys| {
             super::request_tag_keys(keys, &tag_pairs)
         })?;
     }
@@ -119,9 +119,9 @@ pub fn put_parameter(
         }
     }
     let key = names::key_of(&name);
-    let region = state.region(&ctx.region);
+    let store = services.parameters(&ctx.region);
     // The type and key a SecureString overwrite keeps come from the newest version.
-    let previous = region.ssm.latest(&key);
+    let previous = store.latest(&key);
     if previous.is_some() && !overwrite {
         return Err(SsmError::ParameterAlreadyExists(
             "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.".to_owned(),
@@ -153,7 +153,7 @@ pub fn put_parameter(
             .or_else(|| previous.as_ref().and_then(|p| p.key_id.clone()))
             .unwrap_or_else(|| super::secure::DEFAULT_KEY.to_owned());
         let arn = names::arn(&ctx.region, &ctx.account, &name);
-        let ciphertext = super::secure::encrypt(state, ctx, &key_id, &arn, &value)?;
+        let ciphertext = super::secure::encrypt(services, ctx, &key_id, &arn, &value)?;
         (Some(ciphertext), Some(key_id))
     } else {
         (None, None)
@@ -173,12 +173,9 @@ pub fn put_parameter(
         tags,
         user: ctx.caller.arn.clone(),
         now: Timestamp::now(),
-        quota: Some(super::store::ParameterQuota {
-            standard: state.config.max_standard_parameters,
-            advanced: state.config.max_advanced_parameters,
-        }),
+        quota: Some(services.quota()),
     };
-    let (version, tier) = region.ssm.put(&key, &name, new)?;
+    let (version, tier) = store.put(&key, &name, new)?;
     Ok(PutParameterResult {
         version: Some(version as i64),
         tier: Some(tier.as_str().to_owned()),

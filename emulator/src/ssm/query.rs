@@ -8,12 +8,12 @@ use super::filters::{
 };
 use super::model::*;
 use super::names::{self, MAX_LEVELS};
+use super::services::SsmServices;
 use super::store::PathScope;
 use super::token;
 use super::{inline_policies, to_parameter};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 
 /// Decodes a page token, whose key must lie within `scope`.
 fn parse_key_token(t: &str, scope: &PathScope) -> Result<String, SsmError> {
@@ -26,7 +26,7 @@ fn parse_key_token(t: &str, scope: &PathScope) -> Result<String, SsmError> {
 /// GetParametersByPath: the parameters under a path (direct children, or all
 /// descendants when `Recursive`), in name order, ten at most per page.
 pub fn get_parameters_by_path(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     input: GetParametersByPathRequest,
 ) -> Result<GetParametersByPathResult, SsmError> {
@@ -48,7 +48,7 @@ pub fn get_parameters_by_path(
         "false"
     };
     super::authorize_with(
-        state,
+        services,
         ctx,
         "ssm:GetParametersByPath",
         &names::arn(&ctx.region, &ctx.account, &path),
@@ -67,7 +67,7 @@ pub fn get_parameters_by_path(
     let limit = input.max_results.unwrap_or(10) as usize;
     let label_filter: Option<&Filter> = filters.iter().find(|f| f.key == FilterKey::Label);
     let (region, account) = (ctx.region.as_str(), ctx.account.as_str());
-    let page = state.region(region).ssm.page(
+    let page = services.parameters(region).page(
         &scope,
         after.as_deref(),
         limit,
@@ -84,7 +84,7 @@ pub fn get_parameters_by_path(
     let mut parameters = page.items;
     let decrypt = input.with_decryption.unwrap_or(false);
     for parameter in &mut parameters {
-        super::secure::reveal(state, ctx, parameter, decrypt)?;
+        super::secure::reveal(services, ctx, parameter, decrypt)?;
     }
     Ok(GetParametersByPathResult {
         parameters: Some(parameters),
@@ -95,13 +95,13 @@ pub fn get_parameters_by_path(
 /// DescribeParameters: metadata of the newest version of each matching parameter, in
 /// name order, 50 at most per page.
 pub fn describe_parameters(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     input: DescribeParametersRequest,
 ) -> Result<DescribeParametersResult, SsmError> {
     validated(input.check())?;
     super::authorize(
-        state,
+        services,
         ctx,
         "ssm:DescribeParameters",
         &format!("arn:aws:ssm:{}:{}:*", ctx.region, ctx.account),
@@ -135,7 +135,7 @@ pub fn describe_parameters(
     }
     let limit = input.max_results.unwrap_or(10) as usize;
     let (region, account) = (ctx.region.as_str(), ctx.account.as_str());
-    let page = state.region(region).ssm.page(
+    let page = services.parameters(region).page(
         &scope,
         after.as_deref(),
         limit,

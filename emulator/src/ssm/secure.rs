@@ -4,11 +4,9 @@
 
 use super::error::SsmError;
 use super::model::Parameter;
+use super::services::{KeyFailure, KeyFailureKind, SsmServices};
 use super::store::ParameterType;
 use crate::context::RequestContext;
-use crate::kms::{self, KmsError};
-use crate::protocol::AwsError;
-use crate::state::EmulatorState;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use std::collections::BTreeMap;
@@ -22,50 +20,36 @@ fn context(arn: &str) -> BTreeMap<String, String> {
 
 /// A KMS error as SSM reports it: a key that is missing, disabled or pending deletion
 /// is `InvalidKeyId`; a refusal is `AccessDeniedException` carrying KMS's reason.
-fn from_kms(ctx: &RequestContext, err: KmsError) -> SsmError {
+fn from_kms(ctx: &RequestContext, err: KeyFailure) -> SsmError {
     let detail = format!(
         "{} (Service: AWSKMS; Status Code: {}; Error Code: {}; Request ID: {}; Proxy: null)",
-        err.message(),
-        err.status().as_u16(),
-        err.code(),
-        ctx.request_id
+        err.message, err.status, err.code, ctx.request_id
     );
-    match err {
-        KmsError::AccessDeniedException(_) => SsmError::AccessDeniedException(detail),
-        KmsError::NotFoundException(_)
-        | KmsError::DisabledException(_)
-        | KmsError::KMSInvalidStateException(_)
-        | KmsError::InvalidKeyUsageException(_)
-        | KmsError::IncorrectKeyException(_)
-        | KmsError::InvalidCiphertextException(_) => SsmError::InvalidKeyId(detail),
-        _ => SsmError::InternalServerError(detail),
+    match err.kind {
+        KeyFailureKind::Refused => SsmError::AccessDeniedException(detail),
+        KeyFailureKind::Unusable => SsmError::InvalidKeyId(detail),
+        KeyFailureKind::Other => SsmError::InternalServerError(detail),
     }
 }
 
 /// Encrypts a SecureString value for the parameter `arn` under `key_id`, as the caller.
 /// Returns the ciphertext as stored (base64).
 pub fn encrypt(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     key_id: &str,
     arn: &str,
     plaintext: &str,
 ) -> Result<String, SsmError> {
-    let (blob, _key_arn) = kms::cipher::encrypt_as_caller(
-        state,
-        ctx,
-        "ssm",
-        key_id,
-        plaintext.as_bytes(),
-        &context(arn),
-    )
-    .map_err(|e| from_kms(ctx, e))?;
+    let blob = services
+        .encrypt_as_caller(ctx, key_id, plaintext.as_bytes(), &context(arn))
+        .map_err(|e| from_kms(ctx, e))?;
     Ok(STANDARD.encode(blob))
 }
 
 /// Decrypts a stored SecureString value of the parameter `arn`, as the caller.
 pub fn decrypt(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     arn: &str,
     stored: &str,
@@ -73,7 +57,8 @@ pub fn decrypt(
     let blob = STANDARD.decode(stored).map_err(|_| {
         SsmError::InternalServerError("The stored SecureString value is damaged.".to_owned())
     })?;
-    let plaintext = kms::cipher::decrypt_as_caller(state, ctx, "ssm", &blob, &context(arn))
+    let plaintext = services
+        .decrypt_as_caller(ctx, &blob, &context(arn))
         .map_err(|e| from_kms(ctx, e))?;
     String::from_utf8(plaintext)
         .map_err(|_| SsmError::InternalServerError("The decrypted value is not UTF-8.".to_owned()))
@@ -82,7 +67,7 @@ pub fn decrypt(
 /// Replaces a SecureString parameter's ciphertext by its plaintext, when the caller asked
 /// for decryption (and may decrypt).
 pub fn reveal(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     parameter: &mut Parameter,
     with_decryption: bool,
@@ -91,7 +76,7 @@ pub fn reveal(
     {
         let arn = parameter.arn.clone().unwrap_or_default();
         let ciphertext = parameter.value.clone().unwrap_or_default();
-        parameter.value = Some(decrypt(state, ctx, &arn, &ciphertext)?);
+        parameter.value = Some(decrypt(services, ctx, &arn, &ciphertext)?);
     }
     Ok(())
 }

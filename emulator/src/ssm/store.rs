@@ -6,6 +6,7 @@
 use super::error::SsmError;
 use super::names::Selector;
 use crate::time::Timestamp;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -275,6 +276,52 @@ impl PathScope {
     }
 }
 
+thread_local! {
+    /// The parameters the request running on this thread changed (the store's address,
+    /// the key), or `None` when nobody collects them (no state directory). The store
+    /// marks them itself, so a caller that commits changes (`durable`) needs no hook in
+    /// any operation, and the store depends on no caller.
+    static TOUCHED: RefCell<Option<Vec<(usize, String)>>> = const { RefCell::new(None) };
+}
+
+/// Marks `key` of `store` as changed by the request running on this thread. Without a
+/// collection this does nothing (no allocation).
+fn touch(store: &ParameterStore, key: &str) {
+    TOUCHED.with(|touched| {
+        if let Some(list) = touched.borrow_mut().as_mut() {
+            list.push((store as *const ParameterStore as usize, key.to_owned()));
+        }
+    });
+}
+
+/// Clears the collection when the operation ends, even by unwinding.
+struct Collecting;
+
+impl Drop for Collecting {
+    fn drop(&mut self) {
+        TOUCHED.with(|touched| touched.borrow_mut().take());
+    }
+}
+
+/// Runs a synchronous operation and returns, with its result, the parameters it changed
+/// (the address of their store, their key), in order.
+pub fn collect_touched<R>(operation: impl FnOnce() -> R) -> (R, Vec<(usize, String)>) {
+    TOUCHED.with(|touched| *touched.borrow_mut() = Some(Vec::new()));
+    let guard = Collecting;
+    let result = operation();
+    let touched = TOUCHED
+        .with(|touched| touched.borrow_mut().take())
+        .unwrap_or_default();
+    drop(guard);
+    (result, touched)
+}
+
+/// Whether changes are being collected on this thread (tests).
+#[cfg(test)]
+pub fn collecting_now() -> bool {
+    TOUCHED.with(|touched| touched.borrow().is_some())
+}
+
 /// A region's parameters.
 #[derive(Debug, Default)]
 pub struct ParameterStore {
@@ -327,7 +374,7 @@ impl ParameterStore {
     /// under the write lock.
     pub fn put(&self, key: &str, name: &str, new: NewVersion) -> Result<(u64, Tier), SsmError> {
         let mut map = self.write();
-        crate::durable::touch_parameter(self, key);
+        touch(self, key);
         let existing = map.get(key);
         let previous = existing.map(Parameter::latest);
         if previous.is_some() && !new.overwrite {
@@ -527,7 +574,7 @@ impl ParameterStore {
     /// Deletes a parameter with all its versions; `false` when there was none.
     pub fn delete(&self, key: &str) -> bool {
         let mut map = self.write();
-        crate::durable::touch_parameter(self, key);
+        touch(self, key);
         match map.remove(key) {
             Some(parameter) => {
                 self.counter(parameter.latest().tier)
@@ -604,7 +651,7 @@ impl ParameterStore {
         labels: &[String],
     ) -> Result<(Vec<String>, u64), SsmError> {
         let mut map = self.write();
-        crate::durable::touch_parameter(self, key);
+        touch(self, key);
         let parameter = map.get_mut(key).ok_or_else(|| not_found(name))?;
         let target = match version {
             None => parameter.versions.len() - 1,
@@ -651,7 +698,7 @@ impl ParameterStore {
         labels: &[String],
     ) -> Result<(Vec<String>, Vec<String>), SsmError> {
         let mut map = self.write();
-        crate::durable::touch_parameter(self, key);
+        touch(self, key);
         let parameter = map.get_mut(key).ok_or_else(|| not_found(name))?;
         let index = parameter
             .position(version)
@@ -672,7 +719,7 @@ impl ParameterStore {
     /// Adds or replaces tags; refuses to go past [`MAX_TAGS`].
     pub fn add_tags(&self, key: &str, tags: &[(String, String)]) -> Result<(), SsmError> {
         let mut map = self.write();
-        crate::durable::touch_parameter(self, key);
+        touch(self, key);
         let parameter = map
             .get_mut(key)
             .ok_or_else(|| SsmError::InvalidResourceId(String::new()))?;
@@ -697,7 +744,7 @@ impl ParameterStore {
     /// Removes tags by key (absent keys are ignored).
     pub fn remove_tags(&self, key: &str, keys: &[String]) -> Result<(), SsmError> {
         let mut map = self.write();
-        crate::durable::touch_parameter(self, key);
+        touch(self, key);
         let parameter = map
             .get_mut(key)
             .ok_or_else(|| SsmError::InvalidResourceId(String::new()))?;

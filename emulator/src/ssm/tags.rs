@@ -3,9 +3,9 @@
 use super::error::{validated, SsmError};
 use super::model::*;
 use super::names::parse_reference;
+use super::services::SsmServices;
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 
 fn invalid_resource_id() -> SsmError {
     SsmError::InvalidResourceId(
@@ -18,7 +18,7 @@ fn invalid_resource_id() -> SsmError {
 /// checked against the model). Only parameters exist in this emulator, so any other
 /// resource is not found.
 fn resource_key(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     action: &str,
     resource_type: &Option<String>,
@@ -29,7 +29,7 @@ fn resource_key(
         return Err(invalid_resource_id());
     }
     let id = resource_id.clone().unwrap_or_default();
-    super::authorize_parameter_with(state, ctx, action, &id, extra)?;
+    super::authorize_parameter_with(services, ctx, action, &id, extra)?;
     match parse_reference(&id, &ctx.region, &ctx.account) {
         Ok(Some(r)) if r.selector.is_none() => Ok(r.key),
         _ => Err(invalid_resource_id()),
@@ -38,7 +38,7 @@ fn resource_key(
 
 /// AddTagsToResource: adds tags, replacing the value of keys already present.
 pub fn add_tags_to_resource(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     input: AddTagsToResourceRequest,
 ) -> Result<AddTagsToResourceResult, SsmError> {
@@ -51,61 +51,58 @@ pub fn add_tags_to_resource(
         .map(|t| (t.key.unwrap_or_default(), t.value.unwrap_or_default()))
         .collect();
     let key = resource_key(
-        state,
+        services,
         ctx,
         "ssm:AddTagsToResource",
         &input.resource_type,
         &input.resource_id,
         &|keys| super::request_tag_keys(keys, &tags),
     )?;
-    state
-        .region(&ctx.region)
-        .ssm
+    services
+        .parameters(&ctx.region)
         .add_tags(&key, &tags)
         .map(|()| AddTagsToResourceResult {})
 }
 
 /// RemoveTagsFromResource: removes tags by key; absent keys are ignored.
 pub fn remove_tags_from_resource(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     input: RemoveTagsFromResourceRequest,
 ) -> Result<RemoveTagsFromResourceResult, SsmError> {
     validated(input.check())?;
     let removed = input.tag_keys.clone().unwrap_or_default();
     let key = resource_key(
-        state,
+        services,
         ctx,
         "ssm:RemoveTagsFromResource",
         &input.resource_type,
         &input.resource_id,
         &|keys| keys.insert_many("aws:TagKeys", removed.clone()),
     )?;
-    state
-        .region(&ctx.region)
-        .ssm
+    services
+        .parameters(&ctx.region)
         .remove_tags(&key, &input.tag_keys.unwrap_or_default())
         .map(|()| RemoveTagsFromResourceResult {})
 }
 
 /// ListTagsForResource: the tags, sorted by key.
 pub fn list_tags_for_resource(
-    state: &EmulatorState,
+    services: &dyn SsmServices,
     ctx: &RequestContext,
     input: ListTagsForResourceRequest,
 ) -> Result<ListTagsForResourceResult, SsmError> {
     validated(input.check())?;
     let key = resource_key(
-        state,
+        services,
         ctx,
         "ssm:ListTagsForResource",
         &input.resource_type,
         &input.resource_id,
         &crate::iam::no_keys,
     )?;
-    let tag_list = state
-        .region(&ctx.region)
-        .ssm
+    let tag_list = services
+        .parameters(&ctx.region)
         .with(&key, |p| {
             p.tags
                 .iter()

@@ -92,7 +92,7 @@ type Params = QueryRequest;
 
 /// Every implemented operation, sorted by full name. Handlers take the decoded form and
 /// answer their typed output, which `protocol::query` writes as the `...Result` element.
-pub static TABLE: DispatchTable<StsError, QueryRequest, Output> = DispatchTable {
+pub static TABLE: DispatchTable<StsError, QueryRequest, Output, EmulatorState> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
         (

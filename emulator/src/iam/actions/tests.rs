@@ -1008,7 +1008,7 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
         let caller = state.iam.caller_for(&session).unwrap();
         let session_ctx = RequestContext::new("us-east-1", ACCOUNT, caller, None);
         crate::ssm::authorize(
-            &state,
+            &*state,
             &session_ctx,
             "ssm:GetParameter",
             "arn:aws:ssm:us-east-1:123456789012:parameter/x",
@@ -1047,7 +1047,7 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
         let caller = state.iam.caller_for(&session).unwrap();
         let ctx = RequestContext::new("us-east-1", ACCOUNT, caller, None);
         crate::ssm::authorize(
-            &state,
+            &*state,
             &ctx,
             "ssm:GetParameter",
             "arn:aws:ssm:us-east-1:123456789012:parameter/x",
@@ -1063,7 +1063,7 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
         // Other callers' requests do not carry it.
         let ctx = context(&state);
         crate::ssm::authorize(
-            &state,
+            &*state,
             &ctx,
             "ssm:GetParameter",
             "arn:aws:ssm:us-east-1:123456789012:parameter/x",

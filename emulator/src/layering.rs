@@ -1,0 +1,151 @@
+//! Tests of the architecture's rules that hold over the source tree rather than one
+//! module: the layering of `dispatch`, `ssm` and `state` (no dependency cycle among
+//! them), and a repository that stands alone (nothing points outside it).
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root (the emulator crate's parent).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the emulator crate sits in the workspace")
+        .to_path_buf()
+}
+
+/// Every file under `dir`, skipping build output, version control and dependencies.
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if path.is_dir() {
+            if name.starts_with('.') || name == "target" || name == "node_modules" {
+                continue;
+            }
+            files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+/// The code of a Rust source file without its comments and its unit tests (a test may
+/// reach anything; what counts is what the module itself uses).
+fn code_of(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let text = match text.find("#[cfg(test)]\nmod tests") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    text.lines()
+        .map(|line| match line.find("//") {
+            Some(i) => &line[..i],
+            None => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Architecture invariant: the repository stands alone: no file of it (README, docs,
+/// comments, tests, fixtures) points at a sibling directory `shared` outside it, which a
+/// user who clones the project does not have.
+#[test]
+fn no_file_points_outside_the_repository() {
+    let needle = concat!("..", "/shared").as_bytes();
+    let mut all = Vec::new();
+    files(&root(), &mut all);
+    assert!(all.len() > 100, "the walk found the repository");
+    let offenders: Vec<String> = all
+        .iter()
+        .filter(|path| {
+            std::fs::read(path).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "files point outside the repository: {offenders:?}"
+    );
+}
+
+/// Architecture invariant: `dispatch` is generic machinery below every service: it
+/// names no service and not the emulator's state (which holds the services' stores), so
+/// no dependency cycle runs through it.
+#[test]
+fn dispatch_names_no_service_and_not_the_state() {
+    let code = code_of(&root().join("emulator/src/dispatch.rs"));
+    for module in [
+        "ssm", "kms", "sts", "iam_api", "cfn", "lambda", "state", "server",
+    ] {
+        assert!(
+            !code.contains(&format!("crate::{module}")),
+            "dispatch names crate::{module}"
+        );
+    }
+}
+
+/// Architecture invariant: Parameter Store's operations receive the narrow
+/// `ssm::SsmServices`, never the whole state, and reach KMS only through it: no file of
+/// `ssm/` names `crate::state`, KMS's error or KMS's operations (`state` implements the
+/// traits; `ssm` never depends back on it), nor `durable` (which collects the store's
+/// change marks through `ssm::store::collect_touched`).
+#[test]
+fn ssm_reaches_the_state_and_kms_only_through_its_narrow_services() {
+    let mut all = Vec::new();
+    files(&root().join("emulator/src/ssm"), &mut all);
+    assert!(all.len() > 5);
+    for path in all
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+    {
+        let code = code_of(path);
+        for forbidden in [
+            "crate::state",
+            "crate::kms",
+            "crate::server",
+            "EmulatorState",
+        ] {
+            assert!(
+                !code.contains(forbidden),
+                "{} names {forbidden}",
+                path.display()
+            );
+        }
+    }
+}
+
+/// Architecture invariant: the policy engine (`iam::policy`) is pure: no file of it
+/// reads a file or the network, reads a clock, logs or reaches the emulator's state
+/// (time, source IP and service keys reach it as condition keys).
+#[test]
+fn the_policy_engine_does_no_io_reads_no_clock_and_logs_nothing() {
+    let mut all = Vec::new();
+    files(&root().join("emulator/src/iam/policy"), &mut all);
+    assert!(all.len() > 5);
+    let forbidden = [
+        "std::fs",
+        "std::net::Tcp",
+        "std::net::Udp",
+        "std::process",
+        "tokio",
+        "tracing",
+        "now_utc",
+        "SystemTime::now",
+        "Instant::now",
+        "Timestamp::now",
+        "crate::state",
+        "crate::server",
+    ];
+    for path in all
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+    {
+        let code = code_of(path);
+        for name in forbidden {
+            assert!(!code.contains(name), "{} names {name}", path.display());
+        }
+    }
+}
