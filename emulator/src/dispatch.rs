@@ -3,7 +3,7 @@
 //!
 //! This module knows no service and no emulator state: a table is generic over what its
 //! operations receive (`S`: the whole `EmulatorState` for KMS, STS and IAM, SSM's narrow
-//! `ssm::SsmContext`), so services depend on it and it depends on none of them. Which
+//! `ssm::SsmServices`), so services depend on it and it depends on none of them. Which
 //! service a request is for is decided once, by the registry in `server::SERVICES`.
 
 use crate::context::RequestContext;

@@ -6,8 +6,9 @@
 //!   shutdown).
 //! - [`guard`]: the `Host` allow-list and the refusal of cross-site browser requests.
 //! - [`server`]: the one HTTP listener for every service (`app` builds the router,
-//!   `serve` runs it until shutdown), the health endpoint and the body limits; the
-//!   admin endpoints behind [`admin::admit`].
+//!   `serve` runs it until shutdown), the registry of the services it serves
+//!   (`SERVICES`), the health endpoint and the body limits; the admin endpoints behind
+//!   [`admin::admit`].
 //! - [`auth`]: reads the caller's SigV4 credential scope (access key, region, service).
 //! - [`context`]: the [`context::RequestContext`] every operation receives: request id,
 //!   region, account and caller.
@@ -18,8 +19,10 @@
 //!   codes with their statuses, operation and route tables, and the types and
 //!   constraint checks of the operations implemented through them.
 //! - [`dispatch`]: one table per service, keyed by the full operation name
-//!   (`AmazonSSM.GetParameter`), from which every operation is reached.
-//! - [`ssm`]: Parameter Store: its operations, its error type and its store.
+//!   (`AmazonSSM.GetParameter`), from which every operation is reached; it knows no
+//!   service.
+//! - [`ssm`]: Parameter Store: its operations (on the narrow [`ssm::SsmServices`]), its
+//!   error type and its store.
 //! - [`lambda`]: Lambda over restJson1, and the execution environments (child processes
 //!   speaking the Runtime API) that run functions.
 //! - [`cfn`]: CloudFormation: templates deployed at start and through its API.
