@@ -26,6 +26,7 @@ mod lambda;
 mod lambda_code;
 mod lambda_managed;
 mod lambda_states;
+mod lambda_tags;
 mod lambda_trust;
 mod lambda_versions;
 mod lambda_xray;

@@ -742,6 +742,32 @@ pub const LAMBDA: &[Operation] = &[
         resource_keys: FUNCTION,
         keys: &[],
     },
+    // Tags (lambda::tags): the function's ARN; the request's tags for TagResource, the
+    // keys for UntagResource (the Reference's rows for the two actions).
+    Operation {
+        name: "TagResource",
+        actions: &["lambda:TagResource"],
+        resource: "function (unqualified)",
+        resource_keys: FUNCTION,
+        keys: &[
+            key("aws:RequestTag/${TagKey}", "each tag of Tags"),
+            key("aws:TagKeys", "the keys of Tags (multivalued)"),
+        ],
+    },
+    Operation {
+        name: "UntagResource",
+        actions: &["lambda:UntagResource"],
+        resource: "function (unqualified)",
+        resource_keys: FUNCTION,
+        keys: &[key("aws:TagKeys", "the TagKeys member (multivalued)")],
+    },
+    Operation {
+        name: "ListTags",
+        actions: &["lambda:ListTags"],
+        resource: "function (unqualified)",
+        resource_keys: FUNCTION,
+        keys: &[],
+    },
 ];
 
 /// AWS STS. GetCallerIdentity needs no permission (STS API Reference,
