@@ -15,6 +15,7 @@ mod console;
 mod crash;
 mod iam_api;
 mod iam_api_groups;
+mod iam_api_tags;
 mod identity;
 mod kms;
 mod kms_crypto;
