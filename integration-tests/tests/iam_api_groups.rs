@@ -817,6 +817,15 @@ async fn sts_names_a_keys_account_and_the_constraint_a_session_name_breaks() {
         .await
         .unwrap();
     assert_eq!(info.account(), Some(ACCOUNT));
+    // A key id the emulator never issued: the account it encodes, as AWS answers it (the
+    // example decoded in Tal Be'ery's "A short note on AWS KEY ID").
+    let info = sts
+        .get_access_key_info()
+        .access_key_id("ASIAY34FZKBOKMUTVV7A")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(info.account(), Some("609629065308"));
 
     let (code, message) = error_of(
         sts.assume_role()
