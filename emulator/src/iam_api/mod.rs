@@ -9,6 +9,7 @@ mod details;
 mod error;
 mod groups;
 mod managed;
+mod positions;
 mod profiles;
 mod simulate;
 
