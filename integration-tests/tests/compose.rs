@@ -64,9 +64,8 @@ fn compose_file_serves_the_emulator_on_4566_with_a_healthcheck() {
         compose["volumes"].get(volume).is_some(),
         "{volume} is a named volume"
     );
-    assert!(repo_file("Dockerfile").contains(&format!(
-        "install -d -o emulator -g emulator -m 0700 {dir}"
-    )));
+    assert!(repo_file("Dockerfile")
+        .contains(&format!("install -d -o emulator -g emulator -m 0700 {dir}")));
 }
 
 #[test]
