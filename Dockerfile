@@ -19,7 +19,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
-      --shell /usr/sbin/nologin emulator
+      --shell /usr/sbin/nologin emulator \
+ && install -d -o emulator -g emulator -m 0700 /var/lib/emulator
 COPY --from=build /out/emulator /usr/local/bin/emulator
 COPY --from=build /out/handler /opt/functions/handler
 COPY fixtures /fixtures
@@ -28,6 +29,8 @@ COPY fixtures /fixtures
 COPY integration-tests/fixtures /fixtures/tests
 ENV EMULATOR_LISTEN=0.0.0.0:4566 \
     EMULATOR_FIXTURES=/fixtures/parameter-store-blog/world.yaml,/fixtures/docker,/fixtures/tests
+# /var/lib/emulator: the state directory compose mounts its named volume on (--state-dir);
+# owned by the emulator's user, so a new volume is too.
 # Not root: the emulator and the functions it starts run as this user.
 USER emulator
 EXPOSE 4566

@@ -75,6 +75,26 @@ pub struct UserFixture {
     pub permissions_boundary: Option<serde_json::Value>,
 }
 
+/// An IAM group: its policies apply to each of its members (IAM has no group tags and no
+/// group boundary).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupFixture {
+    pub name: String,
+    /// The IAM path (`/` by default).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Inline policies.
+    #[serde(default)]
+    pub policies: Vec<PolicyFixture>,
+    /// ARNs of attached managed policies.
+    #[serde(default)]
+    pub managed_policies: Vec<String>,
+    /// The names of its member users (declared in `users`, in any file).
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
 /// Fixed temporary credentials of a role session (an emulator extension, so that tests
 /// can act as a role that only a service may assume). They never expire.
 #[derive(Clone, Deserialize)]
@@ -259,6 +279,8 @@ pub struct FixtureFile {
     pub users: Vec<UserFixture>,
     #[serde(default)]
     pub roles: Vec<RoleFixture>,
+    #[serde(default)]
+    pub groups: Vec<GroupFixture>,
     /// Fixed session credentials of roles, for tests.
     #[serde(default)]
     pub role_sessions: Vec<SessionFixture>,
@@ -283,6 +305,7 @@ pub struct Fixtures {
     pub root_keys: Vec<(PathBuf, AccessKeyFixture)>,
     pub users: Vec<(PathBuf, UserFixture)>,
     pub roles: Vec<(PathBuf, RoleFixture)>,
+    pub groups: Vec<(PathBuf, GroupFixture)>,
     pub role_sessions: Vec<(PathBuf, SessionFixture)>,
     pub keys: Vec<(PathBuf, KeyFixture)>,
     pub parameters: Vec<(PathBuf, ParameterFixture)>,
@@ -494,6 +517,9 @@ pub fn merge(
     fixtures
         .roles
         .extend(parsed.roles.into_iter().map(|r| (file.to_owned(), r)));
+    fixtures
+        .groups
+        .extend(parsed.groups.into_iter().map(|g| (file.to_owned(), g)));
     fixtures.role_sessions.extend(
         parsed
             .role_sessions

@@ -19,8 +19,11 @@
 //! groups, managed policies with their versions, instance profiles: the state
 //! directory's `iam` record, [`crate::durable::iam`]) and each region's CloudFormation
 //! stacks ([`crate::durable::cfn`]). A version 1 or 2 document leaves the IAM directory
-//! as it is and restores no stacks. Not kept: role sessions, recorded decisions,
-//! invocation records, running execution environments, change sets.
+//! as it is and restores no stacks.
+//!
+//! Version 4 adds each region's CloudFormation change sets (`change_sets`, beside the
+//! stacks); an older document restores none. Not kept: role sessions, recorded
+//! decisions, invocation records, running execution environments.
 
 use crate::kms::crypto::KeyMaterial;
 use crate::kms::specs::{KeySpec, KeyUsage, MacKey, SignKey};
@@ -40,7 +43,7 @@ use std::sync::Arc;
 /// The `format` member of every snapshot.
 pub const FORMAT: &str = "emulator-snapshot";
 /// The newest snapshot version this emulator writes and reads.
-pub const VERSION: u64 = 3;
+pub const VERSION: u64 = 4;
 
 /// Why a snapshot cannot be restored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,6 +97,9 @@ pub(crate) struct RegionSnap {
     /// finds them); `None` (versions 1 and 2): none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) stacks: Option<Vec<crate::durable::cfn::StackSnap>>,
+    /// CloudFormation change sets, oldest first; `None` (versions 1 to 3): none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) change_sets: Option<Vec<crate::durable::cfn::ChangeSetSnap>>,
 }
 
 /// A Lambda function: `$LATEST`, its published versions and its aliases.
@@ -280,6 +286,7 @@ pub fn take(state: &EmulatorState) -> Vec<u8> {
                     .collect(),
             ),
             stacks: Some(stacks_snap(&region)),
+            change_sets: Some(change_sets_snap(&region)),
         };
         world.regions.insert(name, snap);
     }
@@ -302,6 +309,16 @@ fn checksum_of(world: &WorldState) -> String {
     hex::encode(Sha256::digest(
         serde_json::to_vec(world).unwrap_or_default(),
     ))
+}
+
+/// A region's change sets.
+pub(crate) fn change_sets_snap(region: &RegionState) -> Vec<crate::durable::cfn::ChangeSetSnap> {
+    region
+        .cfn
+        .all_change_sets()
+        .iter()
+        .map(crate::durable::cfn::set_record)
+        .collect()
 }
 
 /// A region's stacks.
@@ -722,7 +739,14 @@ pub(crate) fn build(
                 .map(crate::durable::cfn::restore)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(SnapshotError::Corrupt)?;
-            region.cfn.replace_all(stacks);
+            let change_sets = snap
+                .change_sets
+                .unwrap_or_default()
+                .into_iter()
+                .map(crate::durable::cfn::restore_set)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(SnapshotError::Corrupt)?;
+            region.cfn.replace_all(stacks, change_sets);
         }
         let parameters = snap
             .parameters
@@ -1171,7 +1195,36 @@ mod tests {
         let mut stack =
             crate::cfn::stack::Stack::new("eu-west-1", "123456789012", "app", "CREATE_COMPLETE");
         stack.template_body = "{}".to_owned();
+        let set = crate::cfn::stack::ChangeSet {
+            id: "arn:aws:cloudformation:eu-west-1:123456789012:changeSet/next/1".to_owned(),
+            name: "next".to_owned(),
+            stack_id: stack.id.clone(),
+            stack_name: "app".to_owned(),
+            kind: "UPDATE".to_owned(),
+            status: "CREATE_COMPLETE".to_owned(),
+            execution_status: "AVAILABLE".to_owned(),
+            reason: None,
+            created: time::OffsetDateTime::UNIX_EPOCH,
+            description: Some("proposed".to_owned()),
+            template: crate::cfn::template::Template {
+                original: serde_json::json!({"Resources": {}}),
+                processed: serde_json::json!({"Resources": {}}),
+            },
+            template_body: "Resources: {}".to_owned(),
+            parameters: BTreeMap::from([("Stage".to_owned(), "dev".to_owned())]),
+            capabilities: vec!["CAPABILITY_IAM".to_owned()],
+            role_arn: None,
+            tags: vec![("team".to_owned(), "red".to_owned())],
+            changes: vec![(
+                "Add".to_owned(),
+                "Queue".to_owned(),
+                String::new(),
+                "AWS::SSM::Parameter".to_owned(),
+                String::new(),
+            )],
+        };
         assert!(state.region("eu-west-1").cfn.insert(stack));
+        state.region("eu-west-1").cfn.add_change_set(set);
         state
     }
 
@@ -1190,6 +1243,35 @@ mod tests {
         let before = original.region("eu-west-1").cfn.find("app").unwrap();
         assert_eq!(stack.id, before.id);
         assert_eq!(stack.status, "CREATE_COMPLETE");
+        // The change set not yet executed, as it was proposed.
+        let set = restored
+            .region("eu-west-1")
+            .cfn
+            .change_set("next", Some("app"))
+            .unwrap();
+        assert_eq!(set.stack_id, before.id);
+        assert_eq!(set.execution_status, "AVAILABLE");
+        assert_eq!(set.parameters["Stage"], "dev");
+        assert_eq!(set.changes[0].1, "Queue");
+        assert_eq!(set.template.original, serde_json::json!({"Resources": {}}));
+    }
+
+    #[test]
+    fn a_version_3_snapshot_restores_its_stacks_without_change_sets() {
+        let original = world_with_principals_and_stacks();
+        let mut value: serde_json::Value = serde_json::from_slice(&take(&original)).unwrap();
+        value["version"] = serde_json::json!(3);
+        let state = value["state"].as_object_mut().unwrap();
+        for region in state["regions"].as_object_mut().unwrap().values_mut() {
+            region.as_object_mut().unwrap().remove("change_sets");
+        }
+        let world: WorldState = serde_json::from_value(value["state"].clone()).unwrap();
+        value["checksum"] = serde_json::json!(checksum_of(&world));
+        let target = EmulatorState::new(Config::default());
+        restore(&target, &serde_json::to_vec(&value).unwrap()).unwrap();
+        let region = target.region("eu-west-1");
+        assert!(region.cfn.find("app").is_some());
+        assert!(region.cfn.all_change_sets().is_empty());
     }
 
     #[test]

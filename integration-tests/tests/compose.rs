@@ -39,6 +39,33 @@ fn compose_file_serves_the_emulator_on_4566_with_a_healthcheck() {
     for key in ["interval", "timeout", "retries"] {
         assert!(!emulator["healthcheck"][key].is_null(), "healthcheck {key}");
     }
+    // The state is kept with --state-dir in a named volume mounted there, a directory the
+    // image gives its user.
+    let command: Vec<&str> = emulator["command"]
+        .as_array()
+        .expect("command list")
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    let at = command
+        .iter()
+        .position(|c| *c == "--state-dir")
+        .expect("--state-dir");
+    let dir = command[at + 1];
+    let volumes: Vec<&str> = emulator["volumes"]
+        .as_array()
+        .expect("volumes list")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let (volume, mount) = volumes[0].split_once(':').expect("NAME:PATH");
+    assert_eq!(mount, dir);
+    assert!(
+        compose["volumes"].get(volume).is_some(),
+        "{volume} is a named volume"
+    );
+    assert!(repo_file("Dockerfile")
+        .contains(&format!("install -d -o emulator -g emulator -m 0700 {dir}")));
 }
 
 #[test]

@@ -681,6 +681,37 @@ Outputs:
     Export: { Name: stacked-name }
 "#;
 
+/// The stack grown by a second parameter: the template of a change set proposed and not
+/// yet executed when the emulator stops.
+fn grown_template() -> String {
+    format!(
+        "{STACK_TEMPLATE}  Grown:\n    Value: !Ref Added\n"
+    )
+    .replace(
+        "Outputs:",
+        "  Added:\n    Type: AWS::SSM::Parameter\n    Properties: { Name: /stacked/added, Type: String, Value: proposed }\nOutputs:",
+    )
+}
+
+/// The change set `grow` of the stack: its status and execution status.
+async fn change_set_view(cfn: &aws_sdk_cloudformation::Client) -> (String, String) {
+    let set = cfn
+        .describe_change_set()
+        .stack_name("kept-stack")
+        .change_set_name("grow")
+        .send()
+        .await
+        .expect("DescribeChangeSet finds the change set");
+    (
+        set.status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        set.execution_status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+    )
+}
+
 /// The stack's status, its export and the physical id of its parameter.
 async fn stack_view(cfn: &aws_sdk_cloudformation::Client) -> (String, String, String) {
     let described = cfn
@@ -772,6 +803,19 @@ async fn stacks_and_api_made_principals_survive_a_restart_and_a_snapshot_restore
     assert_eq!(before.0, "CREATE_COMPLETE", "{before:?}");
     assert_eq!(before.1, "stacked-name=/stacked/p");
     assert_eq!(before.2, "/stacked/p");
+    // A change set proposed and not executed: it survives the restart and the snapshot.
+    cfn.create_change_set()
+        .stack_name("kept-stack")
+        .change_set_name("grow")
+        .template_body(grown_template())
+        .send()
+        .await
+        .expect("CreateChangeSet");
+    let proposed = change_set_view(&cfn).await;
+    assert_eq!(
+        proposed,
+        ("CREATE_COMPLETE".to_owned(), "AVAILABLE".to_owned())
+    );
     let (head, snapshot) = admin_request(
         &first.endpoint,
         "GET",
@@ -789,6 +833,23 @@ async fn stacks_and_api_made_principals_survive_a_restart_and_a_snapshot_restore
     let second = Emulator::start_with(&dir.join("state"), &args);
     let cfn = aws_sdk_cloudformation::Client::new(&operator(&second.endpoint));
     assert_eq!(stack_view(&cfn).await, before);
+    // The change set is there as proposed, and executing it applies it.
+    assert_eq!(change_set_view(&cfn).await, proposed);
+    cfn.execute_change_set()
+        .stack_name("kept-stack")
+        .change_set_name("grow")
+        .send()
+        .await
+        .expect("ExecuteChangeSet after the restart");
+    assert_eq!(stack_view(&cfn).await.0, "UPDATE_COMPLETE");
+    let ssm = aws_sdk_ssm::Client::new(&operator(&second.endpoint));
+    let added = ssm
+        .get_parameter()
+        .name("/stacked/added")
+        .send()
+        .await
+        .expect("the change set's parameter was made");
+    assert_eq!(added.parameter().and_then(|p| p.value()), Some("proposed"));
     cfn.delete_stack()
         .stack_name("kept-stack")
         .send()
@@ -835,6 +896,7 @@ async fn stacks_and_api_made_principals_survive_a_restart_and_a_snapshot_restore
     );
     let cfn = aws_sdk_cloudformation::Client::new(&operator(&third.endpoint));
     assert_eq!(stack_view(&cfn).await, before);
+    assert_eq!(change_set_view(&cfn).await, proposed);
     cfn.delete_stack()
         .stack_name("kept-stack")
         .send()

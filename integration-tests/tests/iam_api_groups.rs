@@ -804,6 +804,15 @@ async fn sts_names_a_keys_account_and_the_constraint_a_session_name_breaks() {
         .await
         .unwrap();
     assert_eq!(info.account(), Some(ACCOUNT));
+    // A key id the emulator never issued: the account it encodes, as AWS answers it (the
+    // example decoded in Tal Be'ery's "A short note on AWS KEY ID").
+    let info = sts
+        .get_access_key_info()
+        .access_key_id("ASIAY34FZKBOKMUTVV7A")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(info.account(), Some("609629065308"));
 
     let (code, message) = error_of(
         sts.assume_role()
@@ -1134,4 +1143,85 @@ async fn a_delegated_administrator_cannot_escape_the_required_boundary() {
             .await,
     );
     assert_eq!(code, "AccessDenied");
+}
+
+#[tokio::test]
+async fn simulations_place_each_matched_statement_in_its_policy() {
+    let iam = iam().await;
+    // The AWS CLI's own example of simulate-custom-policy (awscli
+    // examples/iam/simulate-custom-policy.rst) and the positions IAM answers for it.
+    let example = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"dynamodb:*","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2018-08-16T12:00:00Z"}}}}"#;
+    let answer = iam
+        .simulate_custom_policy()
+        .policy_input_list(example)
+        .action_names("dynamodb:CreateBackup")
+        .context_entries(
+            aws_sdk_iam::types::ContextEntry::builder()
+                .context_key_name("aws:CurrentTime")
+                .context_key_values("2019-04-25T11:00:00Z")
+                .context_key_type(aws_sdk_iam::types::ContextKeyTypeEnum::Date)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let result = &answer.evaluation_results()[0];
+    assert_eq!(result.eval_decision(), &Decision::Allowed);
+    let matched = &result.matched_statements()[0];
+    assert_eq!(matched.source_policy_id(), Some("PolicyInputList.1"));
+    let (start, end) = (
+        matched.start_position().unwrap(),
+        matched.end_position().unwrap(),
+    );
+    assert_eq!((start.line(), start.column()), (1, 38));
+    assert_eq!((end.line(), end.column()), (1, 167));
+    // All resources: no EvalDecisionDetails.
+    assert!(result.eval_decision_details().is_none());
+
+    // A user's inline policy as it was written, over several lines: each statement that
+    // allows is reported where it lies; a resource of the account: details present and
+    // empty.
+    let user = unique("positions-");
+    iam.create_user().user_name(&user).send().await.unwrap();
+    let policy = "{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\"Effect\": \"Allow\", \"Action\": \"ssm:GetParameter\", \"Resource\": \"*\"},\n    {\n      \"Effect\": \"Allow\",\n      \"Action\": \"ssm:Get*\",\n      \"Resource\": \"*\"\n    }\n  ]\n}";
+    iam.put_user_policy()
+        .user_name(&user)
+        .policy_name("two")
+        .policy_document(policy)
+        .send()
+        .await
+        .unwrap();
+    let answer = iam
+        .simulate_principal_policy()
+        .policy_source_arn(format!("arn:aws:iam::{ACCOUNT}:user/{user}"))
+        .action_names("ssm:GetParameter")
+        .resource_arns(format!("arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/x"))
+        .send()
+        .await
+        .unwrap();
+    let result = &answer.evaluation_results()[0];
+    let places: Vec<_> = result
+        .matched_statements()
+        .iter()
+        .map(|m| {
+            let (s, e) = (m.start_position().unwrap(), m.end_position().unwrap());
+            (
+                (s.line(), s.column()),
+                (e.line(), e.column()),
+                m.source_policy_id(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ((4, 6), (4, 71), Some("two")),
+            ((5, 6), (9, 6), Some("two"))
+        ]
+    );
+    assert_eq!(
+        result.matched_statements()[0].source_policy_type(),
+        Some(&aws_sdk_iam::types::PolicySourceType::User)
+    );
+    assert!(result.eval_decision_details().is_some_and(|d| d.is_empty()));
 }

@@ -199,7 +199,7 @@ async fn a_snapshot_restored_into_a_new_emulator_keeps_versions_labels_and_ciphe
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&snapshot));
     let document: serde_json::Value = serde_json::from_slice(&snapshot).unwrap();
     assert_eq!(document["format"], "emulator-snapshot");
-    assert_eq!(document["version"], 3);
+    assert_eq!(document["version"], 4);
 
     // A second emulator, which has never seen the key: restored, it decrypts.
     let second = start_emulator(false);
@@ -331,12 +331,12 @@ async fn a_snapshot_restored_into_a_new_emulator_keeps_versions_labels_and_ciphe
     let damaged = text.replacen("\"two\"", "\"twO\"", 1);
     assert_ne!(damaged, text);
     let mut newer = document.clone();
-    newer["version"] = serde_json::json!(4);
+    newer["version"] = serde_json::json!(5);
     for (bad, why) in [
         (damaged.into_bytes(), "corrupt"),
         (b"{\"keys\": []}".to_vec(), "not an emulator snapshot"),
         (b"not json at all".to_vec(), "not an emulator snapshot"),
-        (serde_json::to_vec(&newer).unwrap(), "format version 4"),
+        (serde_json::to_vec(&newer).unwrap(), "format version 5"),
     ] {
         let (status, body) = http(&second, "POST", "/_emulator/snapshot", &bad).await;
         let body = String::from_utf8_lossy(&body);

@@ -433,6 +433,39 @@ Resources:
     }
 
     #[test]
+    fn a_change_of_a_functions_tags_is_an_update_in_place() {
+        let template = |team: &str| {
+            let mut body = super::super::parse::parse(&format!(
+                "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {{CodeUri: ./code, Handler: bootstrap, Runtime: provided.al2023, Tags: {{team: {team}}}}}\n"
+            ))
+            .unwrap();
+            transform(&mut body).unwrap();
+            body
+        };
+        let (before, after) = (template("red"), template("blue"));
+        // The function and its generated role change only their tags, which
+        // CloudFormation updates without interruption: neither is replaced.
+        for (logical, ty) in [
+            ("Fn", "AWS::Lambda::Function"),
+            ("FnRole", "AWS::IAM::Role"),
+        ] {
+            let props = |body: &Value| {
+                body["Resources"][logical]["Properties"]
+                    .as_object()
+                    .unwrap()
+                    .clone()
+            };
+            let changed =
+                crate::cfn::providers::changed_properties(&props(&before), &props(&after));
+            assert_eq!(changed, ["Tags"], "{logical}");
+            assert!(
+                !crate::cfn::providers::requires_replacement(ty, &changed),
+                "{logical}"
+            );
+        }
+    }
+
+    #[test]
     fn unsupported_parts_are_named() {
         let cases = [
             ("Transform: AWS::Include\nResources: {}\n", "unsupported transform AWS::Include"),

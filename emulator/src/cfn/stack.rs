@@ -232,11 +232,15 @@ impl StackStore {
         true
     }
 
-    /// Replaces every stack (a restored snapshot or state directory); change sets are
-    /// dropped with the stacks they proposed changes to.
-    pub fn replace_all(&self, stacks: Vec<Stack>) {
+    /// Replaces every stack and change set (a restored snapshot or state directory).
+    pub fn replace_all(&self, stacks: Vec<Stack>, change_sets: Vec<ChangeSet>) {
         *self.lock() = stacks;
-        self.sets().clear();
+        *self.sets() = change_sets;
+    }
+
+    /// Every change set, oldest first.
+    pub fn all_change_sets(&self) -> Vec<ChangeSet> {
+        self.sets().clone()
     }
 
     /// Writes a stack's working copy back.

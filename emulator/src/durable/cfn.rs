@@ -4,14 +4,16 @@
 //! physical id and the calls that delete it, so that DescribeStacks answers as before
 //! and DeleteStack removes what the stack made after a restart or a restore.
 //!
-//! Change sets are not kept (they are proposals: create them again). The state
+//! Change sets are kept too (`cfn-sets/REGION`, and beside the stacks in a snapshot), so
+//! that one created and not yet executed can be described and executed after a restart
+//! or a restore. The state
 //! directory is rewritten after a stack operation has run to its end; a snapshot taken
 //! while one runs holds the stack's working copy as last written (an `_IN_PROGRESS`
 //! status), restored as it is.
 
 use crate::cfn::intrinsics::Resolved;
 use crate::cfn::providers::{Call, Created};
-use crate::cfn::stack::{Event, Output, Stack, StackResource};
+use crate::cfn::stack::{ChangeSet, Event, Output, Stack, StackResource};
 use crate::cfn::template::Template;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -43,6 +45,86 @@ pub(crate) struct StackSnap {
     template: Option<(Value, Value)>,
     template_body: String,
     given_parameters: BTreeMap<String, String>,
+}
+
+/// A change set: what CreateChangeSet checked and proposed, to describe, execute or
+/// delete later.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChangeSetSnap {
+    id: String,
+    name: String,
+    stack_id: String,
+    stack_name: String,
+    kind: String,
+    status: String,
+    execution_status: String,
+    reason: Option<String>,
+    /// Epoch milliseconds.
+    created: i64,
+    description: Option<String>,
+    /// The template as sent and after the SAM transform.
+    template: (Value, Value),
+    template_body: String,
+    parameters: BTreeMap<String, String>,
+    capabilities: Vec<String>,
+    role_arn: Option<String>,
+    tags: Vec<(String, String)>,
+    /// (action, logical id, physical id, type, replacement)
+    changes: Vec<(String, String, String, String, String)>,
+}
+
+/// A change set as a record.
+pub(crate) fn set_record(set: &ChangeSet) -> ChangeSetSnap {
+    ChangeSetSnap {
+        id: set.id.clone(),
+        name: set.name.clone(),
+        stack_id: set.stack_id.clone(),
+        stack_name: set.stack_name.clone(),
+        kind: set.kind.clone(),
+        status: set.status.clone(),
+        execution_status: set.execution_status.clone(),
+        reason: set.reason.clone(),
+        created: millis(set.created),
+        description: set.description.clone(),
+        template: (
+            set.template.original.clone(),
+            set.template.processed.clone(),
+        ),
+        template_body: set.template_body.clone(),
+        parameters: set.parameters.clone(),
+        capabilities: set.capabilities.clone(),
+        role_arn: set.role_arn.clone(),
+        tags: set.tags.clone(),
+        changes: set.changes.clone(),
+    }
+}
+
+/// A change set built again from its record.
+pub(crate) fn restore_set(s: ChangeSetSnap) -> Result<ChangeSet, String> {
+    let (original, processed) = s.template;
+    Ok(ChangeSet {
+        created: time_of(&format!("change set {}", s.id), s.created)?,
+        id: s.id,
+        name: s.name,
+        stack_id: s.stack_id,
+        stack_name: s.stack_name,
+        kind: s.kind,
+        status: s.status,
+        execution_status: s.execution_status,
+        reason: s.reason,
+        description: s.description,
+        template: Template {
+            original,
+            processed,
+        },
+        template_body: s.template_body,
+        parameters: s.parameters,
+        capabilities: s.capabilities,
+        role_arn: s.role_arn,
+        tags: s.tags,
+        changes: s.changes,
+    })
 }
 
 #[derive(Serialize, Deserialize)]

@@ -17,7 +17,8 @@
 //!   each zip package once, by its SHA-256.
 //! - `cfn/REGION`: a region's CloudFormation stacks (see [`cfn`]), written with the
 //!   whole state after every stack operation (they are rare, and one deploys across
-//!   services).
+//!   services); `cfn-sets/REGION`: its change sets, written with them (format version
+//!   2; a version 1 directory has none, and loads).
 //! - `iam`: the IAM directory (users, roles, long-term access keys, customer managed
 //!   policies; see [`iam`]), written again whenever the IAM API replaces it.
 //!
@@ -58,8 +59,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The `format` of every state store.
 pub const FORMAT: &str = "emulator-state";
-/// The newest state format this emulator writes and reads.
-pub const VERSION: u64 = 1;
+/// The newest state format this emulator writes and reads (2: change sets, the
+/// `cfn-sets/REGION` records).
+pub const VERSION: u64 = 2;
 /// The store's file in the directory.
 pub const STORE_FILE: &str = "state.redb";
 /// The key file in the directory.
@@ -522,6 +524,9 @@ impl Durable {
                             Some(iam::restore(record, &fixtures).map_err(|e| {
                                 DurableError::Corrupt(format!("record {name}: {e}"))
                             })?);
+                    } else if let Some(region) = name.strip_prefix("cfn-sets/") {
+                        let sets = serde_json::from_slice(&json).map_err(corrupt)?;
+                        region_of(&mut world, region).change_sets = Some(sets);
                     } else if let Some(region) = name.strip_prefix("cfn/") {
                         let stacks = serde_json::from_slice(&json).map_err(corrupt)?;
                         region_of(&mut world, region).stacks = Some(stacks);
@@ -586,6 +591,11 @@ impl Durable {
                     &mut table,
                     &format!("cfn/{name}"),
                     &snapshot::stacks_snap(region),
+                )?;
+                self.put(
+                    &mut table,
+                    &format!("cfn-sets/{name}"),
+                    &snapshot::change_sets_snap(region),
                 )?;
                 seen.kms.insert(address(&region.kms), generation);
             }

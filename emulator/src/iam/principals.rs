@@ -82,6 +82,8 @@ pub struct InstanceProfile {
     pub id: String,
     /// The name of its role (IAM allows one).
     pub roles: Vec<String>,
+    /// Its tags (TagInstanceProfile, CreateInstanceProfile `Tags`).
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// An IAM role.
@@ -314,6 +316,9 @@ pub struct Directory {
     pub keys: HashMap<String, AccessKey>,
     /// Managed policies, by ARN.
     pub managed: HashMap<String, Named>,
+    /// The tags of customer managed policies, by ARN (TagPolicy, CreatePolicy `Tags`);
+    /// a policy without tags has no entry.
+    pub policy_tags: HashMap<String, std::collections::BTreeMap<String, String>>,
     /// The service control policies in effect for the account; empty when the account
     /// is in no organization (nothing then limits it).
     pub service_control_policies: Vec<Named>,
@@ -588,9 +593,64 @@ impl Directory {
                 },
             );
         }
+        for (i, (file, group)) in fixtures.groups.iter().enumerate() {
+            let entry = format!("groups[{i}] ({})", group.name);
+            check_name(&group.name).map_err(|e| FixtureError::new(file, &entry, e))?;
+            let path = iam_path(&group.path).map_err(|e| FixtureError::new(file, &entry, e))?;
+            if directory.groups.contains_key(&group.name) {
+                return Err(FixtureError::new(file, &entry, "group declared twice"));
+            }
+            let arn = format!("arn:aws:iam::{account}:group{path}{}", group.name);
+            // A group's inline policies share IAM's quota of 5,120 characters (IAM User
+            // Guide, "IAM and AWS STS quotas"), as PutGroupPolicy holds them to.
+            let quota = InlineQuota {
+                kind: "group",
+                name: &group.name,
+                limit: 5120,
+            };
+            let policies = directory.policies(
+                file,
+                &entry,
+                &group.policies,
+                &group.managed_policies,
+                quota,
+            )?;
+            for member in &group.members {
+                let user = directory.users.get_mut(member).ok_or_else(|| {
+                    FixtureError::new(
+                        file,
+                        &entry,
+                        format!("member {member:?} is no user of the fixtures"),
+                    )
+                })?;
+                if user.groups.contains(&group.name) {
+                    return Err(FixtureError::new(
+                        file,
+                        &entry,
+                        format!("member {member:?} is listed twice"),
+                    ));
+                }
+                user.groups.push(group.name.clone());
+            }
+            for p in &group.policies {
+                directory
+                    .documents
+                    .insert((arn.clone(), inline_key(&p.name)), text_of(&p.document));
+            }
+            directory.groups.insert(
+                group.name.clone(),
+                Group {
+                    name: group.name.clone(),
+                    id: unique_id("AGPA", &arn),
+                    arn,
+                    policies,
+                },
+            );
+        }
         let now = OffsetDateTime::now_utc();
         let created: Vec<String> = (directory.users.values().map(|u| u.arn.clone()))
             .chain(directory.roles.values().map(|r| r.arn.clone()))
+            .chain(directory.groups.values().map(|g| g.arn.clone()))
             .chain(directory.keys.keys().cloned())
             .collect();
         directory
@@ -812,5 +872,57 @@ mod tests {
         assert!(a
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+    }
+
+    #[test]
+    fn fixture_groups_give_their_policies_to_their_members() {
+        let yaml = r#"
+users:
+  - name: ann
+  - name: bo
+groups:
+  - name: readers
+    path: /team/
+    members: [ann]
+    policies:
+      - name: read
+        document: {Version: "2012-10-17", Statement: [{Effect: Allow, Action: "ssm:GetParameter", Resource: "*"}]}
+    managed_policies: [arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess]
+"#;
+        let directory = Directory::from_fixtures(&fixtures(yaml), "123456789012").unwrap();
+        let group = &directory.groups["readers"];
+        assert_eq!(group.arn, "arn:aws:iam::123456789012:group/team/readers");
+        assert!(group.id.starts_with("AGPA"));
+        assert_eq!(directory.users["ann"].groups, ["readers"]);
+        let names: Vec<String> = directory
+            .user_policies(&directory.users["ann"])
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
+        assert_eq!(names, ["read", "AmazonSSMReadOnlyAccess"]);
+        assert!(directory.user_policies(&directory.users["bo"]).is_empty());
+        // Its inline policy's text is kept, as GetGroupPolicy answers it.
+        assert!(directory
+            .documents
+            .contains_key(&(group.arn.clone(), inline_key("read"))));
+        // A member that is no user, and a group declared twice, are refused by name.
+        let error = Directory::from_fixtures(
+            &fixtures("groups:\n  - name: g\n    members: [nobody]\n"),
+            "123456789012",
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("\"nobody\" is no user"),
+            "{error}"
+        );
+        let error = Directory::from_fixtures(
+            &fixtures("groups:\n  - name: g\n  - name: g\n"),
+            "123456789012",
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("group declared twice"),
+            "{error}"
+        );
     }
 }

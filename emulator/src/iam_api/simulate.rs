@@ -23,13 +23,35 @@ struct Source {
     id: String,
     kind: &'static str,
     document: Arc<PolicyDocument>,
+    /// Its text as sent or kept, where each statement's position is read from.
+    text: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+struct PositionView {
+    line: u32,
+    column: u32,
+}
+
+impl From<super::positions::Position> for PositionView {
+    fn from(p: super::positions::Position) -> Self {
+        PositionView {
+            line: p.line,
+            column: p.column,
+        }
+    }
+}
+
+/// A matched statement: its policy and, when the policy's text is known, where the
+/// statement lies in it.
+#[derive(Serialize, Clone, PartialEq)]
 #[serde(rename_all = "PascalCase")]
 struct StatementView {
     source_policy_id: String,
     source_policy_type: &'static str,
+    start_position: Option<PositionView>,
+    end_position: Option<PositionView>,
 }
 
 #[derive(Serialize)]
@@ -51,7 +73,22 @@ struct ResourceResult {
     eval_resource_decision: &'static str,
     matched_statements: Vec<StatementView>,
     missing_context_values: Vec<String>,
+    eval_decision_details: Option<DecisionDetails>,
     permissions_boundary_decision_detail: Option<BoundaryDetail>,
+}
+
+/// `EvalDecisionDetails`: "If the simulation evaluates policies within the same account
+/// and includes a resource ARN, then the parameter is present but the response is
+/// empty. If [it] specifies all resources (*), then the parameter is not returned" (IAM
+/// API Reference, "EvaluationResult"). Its entries for a cross-account simulation (a
+/// summary per policy type, whose names the Reference does not give) are not produced:
+/// the member is left out then.
+type DecisionDetails = serde_json::Map<String, serde_json::Value>;
+
+/// The `EvalDecisionDetails` of a simulation on `resource` by a caller of `account`.
+fn decision_details(resource: &str, account: &str) -> Option<DecisionDetails> {
+    let owner = resource.split(':').nth(4).unwrap_or("");
+    (resource != "*" && (owner.is_empty() || owner == account)).then(DecisionDetails::new)
 }
 
 #[derive(Serialize)]
@@ -71,6 +108,7 @@ struct EvaluationResult {
     matched_statements: Vec<StatementView>,
     missing_context_values: Vec<String>,
     organizations_decision_detail: Option<OrganizationsDetail>,
+    eval_decision_details: Option<DecisionDetails>,
     permissions_boundary_decision_detail: Option<BoundaryDetail>,
     resource_specific_results: Option<Vec<ResourceResult>>,
 }
@@ -116,6 +154,7 @@ fn input_policies(params: &Params, list: &str, field: &str) -> Result<Vec<Source
                 id: format!("{list}.{index}"),
                 kind: "none",
                 document: Arc::new(document),
+                text: Some(text.to_owned()),
             })
         })
         .collect()
@@ -154,9 +193,30 @@ fn list_member(params: &Params, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// The source of a principal's policy: inline (of the principal's kind) or managed
-/// (by ARN: AWS's or the account's).
-fn principal_sources(d: &Directory, kind: &'static str, policies: &[Named]) -> Vec<Source> {
+/// The text of a managed policy's default version: the one written over the IAM API,
+/// or AWS's built-in one.
+fn managed_text(d: &Directory, arn: &str) -> Option<String> {
+    match d.policy_versions.get(arn) {
+        Some(versions) => versions
+            .versions
+            .iter()
+            .find(|v| v.number == versions.default)
+            .map(|v| v.text.clone()),
+        None => crate::iam::managed::MANAGED_POLICIES
+            .iter()
+            .find(|m| m.arn == arn)
+            .map(|m| m.document.to_owned()),
+    }
+}
+
+/// The source of a principal's policy: inline (of the principal's kind, its text kept
+/// under the owner's ARN) or managed (by ARN: AWS's or the account's).
+fn principal_sources(
+    d: &Directory,
+    kind: &'static str,
+    owner_arn: &str,
+    policies: &[Named],
+) -> Vec<Source> {
     policies
         .iter()
         .map(|p| {
@@ -173,11 +233,19 @@ fn principal_sources(d: &Directory, kind: &'static str, policies: &[Named]) -> V
                         "user-managed"
                     },
                     document: Arc::clone(&p.document),
+                    text: managed_text(d, arn),
                 },
                 None => Source {
                     id: p.name.clone(),
                     kind,
                     document: Arc::clone(&p.document),
+                    text: d
+                        .documents
+                        .get(&(
+                            owner_arn.to_owned(),
+                            crate::iam::principals::inline_key(&p.name),
+                        ))
+                        .cloned(),
                 },
             }
         })
@@ -228,20 +296,33 @@ fn named(sources: &[Source]) -> Vec<NamedPolicy<'_>> {
         .collect()
 }
 
-/// The statements of `sources` with `effect` that apply to the request.
+/// The statements of `sources` with `effect` that apply to the request, each with its
+/// place in its policy's text.
 fn matching(sources: &[&Source], effect: Effect, request: &Request<'_>) -> Vec<StatementView> {
     let mut out = Vec::new();
     for source in sources {
-        let applies = source.document.statements().iter().any(|s| {
-            s.effect() == effect
+        let mut spans = None;
+        for (index, s) in source.document.statements().iter().enumerate() {
+            let applies = s.effect() == effect
                 && (s.has_resource() || source.kind == "resource")
                 && (source.kind != "resource" || s.principal_match(request.principal).is_some())
-                && s.applies_to(request)
-        });
-        if applies {
+                && s.applies_to(request);
+            if !applies {
+                continue;
+            }
+            let spans = spans.get_or_insert_with(|| {
+                source
+                    .text
+                    .as_deref()
+                    .map(super::positions::statement_spans)
+                    .unwrap_or_default()
+            });
+            let span = spans.get(index);
             out.push(StatementView {
                 source_policy_id: source.id.clone(),
                 source_policy_type: source.kind,
+                start_position: span.map(|(start, _)| (*start).into()),
+                end_position: span.map(|(_, end)| (*end).into()),
             });
         }
     }
@@ -342,14 +423,8 @@ impl Simulation {
                 let mut organizations: Option<bool> = None;
                 for (_, r) in each.iter().filter(|(_, r)| r.outcome == worst) {
                     for m in &r.matched {
-                        if !matched
-                            .iter()
-                            .any(|x| x.source_policy_id == m.source_policy_id)
-                        {
-                            matched.push(StatementView {
-                                source_policy_id: m.source_policy_id.clone(),
-                                source_policy_type: m.source_policy_type,
-                            });
+                        if !matched.contains(m) {
+                            matched.push(m.clone());
                         }
                     }
                 }
@@ -368,9 +443,18 @@ impl Simulation {
                 }
                 let single = each.len() == 1;
                 let resource_name = single.then(|| each[0].0.clone());
+                let account = &self.caller.account;
+                let details = if single {
+                    decision_details(&each[0].0, account)
+                } else {
+                    each.iter()
+                        .all(|(name, _)| decision_details(name, account).is_some())
+                        .then(DecisionDetails::new)
+                };
                 let specific = (!single).then(|| {
                     each.into_iter()
                         .map(|(name, r)| ResourceResult {
+                            eval_decision_details: decision_details(&name, account),
                             eval_resource_name: name,
                             eval_resource_decision: decision_name(r.outcome),
                             matched_statements: r.matched,
@@ -392,6 +476,7 @@ impl Simulation {
                     organizations_decision_detail: organizations.map(|o| OrganizationsDetail {
                         allowed_by_organizations: o,
                     }),
+                    eval_decision_details: details,
                     permissions_boundary_decision_detail: boundary.map(|b| BoundaryDetail {
                         allowed_by_permissions_boundary: b,
                     }),
@@ -437,6 +522,7 @@ fn simulate(
             id: "ResourcePolicy".to_owned(),
             kind: "resource",
             document: Arc::new(document),
+            text: Some(text.to_owned()),
         });
     }
     if let Some(arn) = params.get("CallerArn") {
@@ -474,17 +560,22 @@ pub(super) fn simulate_principal_policy(
     let boundary;
     let mut caller = caller_of(state, source);
     if let Some(user) = directory.users.values().find(|u| u.arn == source) {
-        identity = principal_sources(&directory, "user", &user.policies);
+        identity = principal_sources(&directory, "user", &user.arn, &user.policies);
         for group in user.groups.iter().filter_map(|g| directory.groups.get(g)) {
-            identity.extend(principal_sources(&directory, "group", &group.policies));
+            identity.extend(principal_sources(
+                &directory,
+                "group",
+                &group.arn,
+                &group.policies,
+            ));
         }
         boundary = user.boundary.iter().cloned().collect::<Vec<_>>();
     } else if let Some(role) = directory.roles.values().find(|r| r.arn == source) {
-        identity = principal_sources(&directory, "role", &role.policies);
+        identity = principal_sources(&directory, "role", &role.arn, &role.policies);
         boundary = role.boundary.iter().cloned().collect();
         caller.role_arn = Some(role.arn.clone());
     } else if let Some(group) = directory.groups.values().find(|g| g.arn == source) {
-        identity = principal_sources(&directory, "group", &group.policies);
+        identity = principal_sources(&directory, "group", &group.arn, &group.policies);
         boundary = Vec::new();
     } else {
         // The entity's own not-found message, by the kind its ARN names.
@@ -504,14 +595,18 @@ pub(super) fn simulate_principal_policy(
     )?);
     let boundary = boundary
         .into_iter()
-        .map(|b| Source {
-            id: directory
+        .map(|b| {
+            let arn = directory
                 .managed
                 .iter()
                 .find(|(_, m)| Arc::ptr_eq(&m.document, &b.document))
-                .map_or_else(|| b.name.clone(), |(arn, _)| arn.clone()),
-            kind: "none",
-            document: b.document,
+                .map(|(arn, _)| arn.clone());
+            Source {
+                text: arn.as_deref().and_then(|a| managed_text(&directory, a)),
+                id: arn.unwrap_or_else(|| b.name.clone()),
+                kind: "none",
+                document: b.document,
+            }
         })
         .collect();
     let extra = input_policies(
@@ -526,6 +621,7 @@ pub(super) fn simulate_principal_policy(
             id: p.name.clone(),
             kind: "none",
             document: Arc::clone(&p.document),
+            text: None,
         })
         .collect();
     simulate(
@@ -585,6 +681,7 @@ mod tests {
             id: id.to_owned(),
             kind,
             document: Arc::new(PolicyDocument::parse(json).unwrap()),
+            text: Some(json.to_owned()),
         }
     }
 

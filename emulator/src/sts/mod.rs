@@ -1,6 +1,8 @@
 //! AWS STS over awsQuery: GetCallerIdentity and AssumeRole (trust policy and
 //! `sts:AssumeRole` permission checked; the temporary credentials then authenticate).
 
+mod key_id;
+
 use crate::context::RequestContext;
 use crate::dispatch::{DispatchTable, Lookup};
 use crate::iam::principals::SessionTags;
@@ -278,8 +280,19 @@ fn get_access_key_info(
         .authorize(ctx, "sts:GetAccessKeyInfo", "*", &[])
         .map_err(|denied| StsError::AccessDenied(denied.message))?;
     Ok(GetAccessKeyInfoResult {
-        account: state.iam.account.clone(),
+        account: key_info_account(state, id.unwrap_or_default()),
     })
+}
+
+/// The account GetAccessKeyInfo answers: the emulator's for a key it issued (or
+/// deleted), else the one the id encodes (`key_id`), else, for an id of another shape,
+/// the emulator's.
+fn key_info_account(state: &EmulatorState, id: &str) -> String {
+    let own = state.iam.find_key(id).is_some() || state.iam.directory().deleted_keys.contains(id);
+    match key_id::account_of(id) {
+        Some(account) if !own => account,
+        _ => state.iam.account.clone(),
+    }
 }
 
 /// AssumeRole's output.
@@ -887,6 +900,13 @@ mod tests {
             &QueryRequest::decode(b"AccessKeyId=AKIACHAINTAGS0000001"),
         );
         assert_eq!(answer.unwrap().account, "123456789012");
+        // A key id the emulator did not issue names the account it encodes.
+        let answer = get_access_key_info(
+            &state,
+            &root,
+            &QueryRequest::decode(b"AccessKeyId=ASIAY34FZKBOKMUTVV7A"),
+        );
+        assert_eq!(answer.unwrap().account, "609629065308");
         assert_eq!(
             info("AccessKeyId=AKIA").unwrap_err().message(),
             "1 validation error detected: Value 'AKIA' at 'accessKeyId' failed to satisfy constraint: Member must have length greater than or equal to 16"
