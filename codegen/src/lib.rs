@@ -817,6 +817,10 @@ fn write_bind(model: &Model, name: &str, out: &mut String) -> Result<()> {
             "integer" | "long" | "boolean" => {
                 format!("http.parsed_{read}({})?", rust_str(wire))
             }
+            // A list in the query string repeats its name once per item (restJson1).
+            "list" if location == "querystring" => {
+                format!("http.query_list({})", rust_str(wire))
+            }
             other => {
                 bail!("{name}.{member}: a {location} member of type {other:?} is not generated yet")
             }

@@ -893,6 +893,9 @@ Resources:
       Code: {{S3Bucket: __local__, S3Key: {code}}}
       Environment:
         Variables: {{ENV: !Ref AWS::StackName, APP_CONFIG_PATH: {config_path}}}
+      Tags:
+        - {{Key: team, Value: {description}}}
+        - {{Key: {description}-only, Value: 'yes'}}
 "#,
         code = code.display()
     )
@@ -993,6 +996,17 @@ async fn an_update_changes_code_environment_and_role_description_in_place_in_pro
         variables.get("APP_CONFIG_PATH").map(String::as_str),
         Some("two")
     );
+    // Its tags changed through TagResource/UntagResource (no replacement).
+    let tags = lambda
+        .list_tags()
+        .resource(after.function_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let tags = tags.tags().unwrap();
+    assert_eq!(tags.get("team").map(String::as_str), Some("green"));
+    assert_eq!(tags.get("green-only").map(String::as_str), Some("yes"));
+    assert!(!tags.contains_key("blue-only"), "{tags:?}");
     // The change takes effect: the function now reads the parameters under "two".
     let out = lambda
         .invoke()

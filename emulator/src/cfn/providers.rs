@@ -977,12 +977,52 @@ impl Deployer<'_> {
     }
 }
 
+impl Deployer<'_> {
+    /// Applies a change of an `AWS::Lambda::Function`'s `Tags` with the calls a client
+    /// makes (UntagResource for the keys gone, TagResource for the new or changed ones):
+    /// "Update requires: No interruption" (CloudFormation User Guide,
+    /// `AWS::Lambda::Function`, `Tags`).
+    fn update_function_tags(
+        &self,
+        name: &str,
+        old: Option<&Value>,
+        new: Option<&Value>,
+    ) -> Result<(), CfnError> {
+        let (set, removed) = tag_changes(old, new);
+        let ctx = self.call_ctx();
+        let arn = crate::lambda::names::function_arn(&ctx.region, &ctx.account, name);
+        if !removed.is_empty() {
+            crate::lambda::tags::untag_resource(
+                self.state,
+                &ctx,
+                crate::lambda::model::UntagResourceRequest {
+                    resource: Some(arn.clone()),
+                    tag_keys: Some(removed),
+                },
+            )
+            .map_err(|e| failed("Lambda", &ctx, &e))?;
+        }
+        if !set.is_empty() {
+            let ctx = self.call_ctx();
+            crate::lambda::tags::tag_resource(
+                self.state,
+                &ctx,
+                crate::lambda::model::TagResourceRequest {
+                    resource: Some(arn),
+                    tags: Some(set.into_iter().collect()),
+                },
+            )
+            .map_err(|e| failed("Lambda", &ctx, &e))?;
+        }
+        Ok(())
+    }
+}
+
 /// The properties of a type that CloudFormation updates in place ("Update requires: No
 /// interruption" in the CloudFormation User Guide's page of each type, `UpdateType:
 /// Mutable` in the CloudFormation resource specification); a change to any other property
 /// replaces the resource. Names and paths (`RoleName`, `Path`, `FunctionName`, a
 /// parameter's `Name`) and a key's `KeySpec`/`KeyUsage` are the documented replacements.
-/// A function's `Tags` replace it here: this emulator's Lambda has no TagResource.
 pub fn in_place_properties(ty: &str) -> &'static [&'static str] {
     match ty {
         // AWS::SSM::Parameter: every property but `Name` is "No interruption" (`Type`
@@ -1017,7 +1057,8 @@ pub fn in_place_properties(ty: &str) -> &'static [&'static str] {
             "Tags",
         ],
         // AWS::Lambda::Function: `Code` and `Architectures` through UpdateFunctionCode,
-        // the rest through UpdateFunctionConfiguration.
+        // `Tags` through TagResource/UntagResource, the rest through
+        // UpdateFunctionConfiguration.
         "AWS::Lambda::Function" => &[
             "Architectures",
             "Code",
@@ -1029,6 +1070,7 @@ pub fn in_place_properties(ty: &str) -> &'static [&'static str] {
             "MemorySize",
             "Role",
             "Runtime",
+            "Tags",
             "Timeout",
             "TracingConfig",
         ],
@@ -1365,11 +1407,12 @@ impl Deployer<'_> {
                 next.delete = delete;
             }
             "AWS::Lambda::Function" => {
-                let code_keys = ["Code", "Architectures"];
+                // Neither code nor configuration: sent apart, after the configuration.
+                let apart = ["Code", "Architectures", "Tags"];
                 let mut input = serde_json::Map::new();
                 for key in in_place_properties(ty)
                     .iter()
-                    .filter(|k| !code_keys.contains(k))
+                    .filter(|k| !apart.contains(k))
                 {
                     match props.get(*key) {
                         Some(v) => {
@@ -1399,7 +1442,7 @@ impl Deployer<'_> {
                         input.insert(key.to_owned(), json!(n));
                     }
                 }
-                if changed.iter().any(|c| !code_keys.contains(&c.as_str())) {
+                if changed.iter().any(|c| !apart.contains(&c.as_str())) {
                     let input: crate::lambda::model::UpdateFunctionConfigurationRequest =
                         serde_json::from_value(Value::Object(input)).map_err(|e| {
                             CfnError::Resource(format!("AWS::Lambda::Function: {e}"))
@@ -1411,6 +1454,9 @@ impl Deployer<'_> {
                 }
                 if is("Code") || is("Architectures") {
                     self.update_function_code(&id, props).await?;
+                }
+                if is("Tags") {
+                    self.update_function_tags(&id, old.properties.get("Tags"), props.get("Tags"))?;
                 }
             }
             other => {
@@ -1509,6 +1555,10 @@ mod tests {
         assert!(!requires_replacement(
             "AWS::Lambda::Function",
             &changed(&["Code", "Environment"])
+        ));
+        assert!(!requires_replacement(
+            "AWS::Lambda::Function",
+            &changed(&["Tags"])
         ));
         assert!(!requires_replacement(
             "AWS::IAM::Role",

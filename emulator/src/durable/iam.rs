@@ -61,6 +61,8 @@ struct InstanceProfileRecord {
     arn: String,
     id: String,
     roles: Vec<String>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -111,6 +113,8 @@ struct ManagedRecord {
     next_version: u32,
     #[serde(default)]
     description: Option<String>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
 }
 
 /// The record.
@@ -253,6 +257,7 @@ pub(crate) fn record(d: &Directory) -> IamRecord {
                 default_version: versions.map_or(0, |v| v.default),
                 next_version: versions.map_or(0, |v| v.next),
                 description: versions.and_then(|v| v.description.clone()),
+                tags: d.policy_tags.get(arn).cloned().unwrap_or_default(),
             }
         })
         .collect();
@@ -280,6 +285,7 @@ pub(crate) fn record(d: &Directory) -> IamRecord {
             arn: p.arn.clone(),
             id: p.id.clone(),
             roles: p.roles.clone(),
+            tags: p.tags.clone(),
         })
         .collect();
     instance_profiles.sort_by(|a, b| a.name.cmp(&b.name));
@@ -327,6 +333,9 @@ pub(crate) fn restore(record: IamRecord, fixtures: &Directory) -> Result<Directo
             .map_err(|e| format!("creation time of {what}: {e}"))
     };
     for m in record.managed {
+        if !m.tags.is_empty() {
+            d.policy_tags.insert(m.arn.clone(), m.tags.clone());
+        }
         if !m.versions.is_empty() {
             // Created over the IAM API: its versions, the default one evaluated (the
             // same document everywhere it is attached, as `managed::set_default` expects).
@@ -534,6 +543,7 @@ pub(crate) fn restore(record: IamRecord, fixtures: &Directory) -> Result<Directo
                 arn: p.arn,
                 id: p.id,
                 roles: p.roles,
+                tags: p.tags,
             },
         );
     }
@@ -658,7 +668,12 @@ mod tests {
                 arn: format!("arn:aws:iam::{account}:instance-profile/web"),
                 id: "AIPAWEB".to_owned(),
                 roles: vec!["app".to_owned()],
+                tags: BTreeMap::from([("tier".to_owned(), "web".to_owned())]),
             },
+        );
+        d.policy_tags.insert(
+            policy_arn.clone(),
+            BTreeMap::from([("owner".to_owned(), "ops".to_owned())]),
         );
         let json = serde_json::to_vec(&record(&d)).unwrap();
         let back = restore(serde_json::from_slice(&json).unwrap(), &Directory::new()).unwrap();
@@ -695,6 +710,8 @@ mod tests {
             &back.managed[&policy_arn].document
         ));
         assert_eq!(back.instance_profiles["web"].roles, vec!["app".to_owned()]);
+        assert_eq!(back.instance_profiles["web"].tags["tier"], "web");
+        assert_eq!(back.policy_tags[&policy_arn]["owner"], "ops");
         // The record again is the same record.
         assert_eq!(serde_json::to_vec(&record(&back)).unwrap(), json);
     }

@@ -1113,6 +1113,17 @@ pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
         ],
     ),
     (
+        "ListTags",
+        "ListTagsRequest",
+        "ListTagsResponse",
+        &[
+            "InvalidParameterValueException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
         "ListVersionsByFunction",
         "ListVersionsByFunctionRequest",
         "ListVersionsByFunctionResponse",
@@ -1136,6 +1147,30 @@ pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
             "CodeStorageExceededException",
             "FunctionVersionsPerCapacityProviderLimitExceededException",
             "PreconditionFailedException",
+        ],
+    ),
+    (
+        "TagResource",
+        "TagResourceRequest",
+        "",
+        &[
+            "InvalidParameterValueException",
+            "ResourceConflictException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
+        ],
+    ),
+    (
+        "UntagResource",
+        "UntagResourceRequest",
+        "",
+        &[
+            "InvalidParameterValueException",
+            "ResourceConflictException",
+            "ServiceException",
+            "TooManyRequestsException",
+            "ResourceNotFoundException",
         ],
     ),
     (
@@ -1286,6 +1321,10 @@ static RE_CAPACITY_PROVIDER_ARN: LazyLock<Regex> = LazyLock::new(|| {
 static RE_MASTER_REGION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("^(?:ALL|(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1})$")
         .expect("compiled by the generator")
+});
+
+static RE_TAGGABLE_RESOURCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64}))$").expect("compiled by the generator")
 });
 
 static RE_LOG_GROUP: LazyLock<Regex> =
@@ -3910,6 +3949,63 @@ pub struct ListFunctionsResponse {
     pub functions: Option<Vec<FunctionConfiguration>>,
 }
 
+/// The `ListTagsRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct ListTagsRequest {
+    #[serde(skip)]
+    pub resource: Option<String>,
+}
+
+impl Validate for ListTagsRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.resource.is_none() {
+            v.violation(
+                &Validator::at(at, "resource"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.resource {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "resource"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 10000 {
+                v.violation(
+                    &Validator::at(at, "resource"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 10000",
+                );
+            }
+            if !RE_TAGGABLE_RESOURCE.is_match(x) {
+                v.violation(&Validator::at(at, "resource"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64})");
+            }
+        }
+    }
+}
+
+impl ListTagsRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.resource = http.label("Resource").map(str::to_owned);
+        Ok(())
+    }
+}
+
+/// The `ListTagsResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListTagsResponse {
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
+}
+
 /// The `ListVersionsByFunctionRequest` shape.
 #[derive(Clone, Default, Debug, Deserialize)]
 pub struct ListVersionsByFunctionRequest {
@@ -4276,6 +4372,102 @@ pub struct SnapStartResponse {
     pub optimization_status: Option<String>,
 }
 
+/// The `TagResourceRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct TagResourceRequest {
+    #[serde(skip)]
+    pub resource: Option<String>,
+    #[serde(rename = "Tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl Validate for TagResourceRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.resource.is_none() {
+            v.violation(
+                &Validator::at(at, "resource"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.resource {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "resource"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 10000 {
+                v.violation(
+                    &Validator::at(at, "resource"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 10000",
+                );
+            }
+            if !RE_TAGGABLE_RESOURCE.is_match(x) {
+                v.violation(&Validator::at(at, "resource"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64})");
+            }
+        }
+        if self.tags.is_none() {
+            v.violation(
+                &Validator::at(at, "tags"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.tags {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.keys().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 128
+                    && !failed.contains(&"Member must have length less than or equal to 128")
+                {
+                    failed.push("Member must have length less than or equal to 128");
+                }
+                if !RE_TAG_KEY.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)") { failed.push("Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)"); }
+            }
+            if !failed.is_empty() {
+                v.sensitive_violation(
+                    &Validator::at(at, "tags"),
+                    &format!("Map keys must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.values().map(String::as_str) {
+                if x.chars().count() > 256
+                    && !failed.contains(&"Member must have length less than or equal to 256")
+                {
+                    failed.push("Member must have length less than or equal to 256");
+                }
+                if !RE_TAG_VALUE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)") { failed.push("Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)"); }
+            }
+            if !failed.is_empty() {
+                v.sensitive_violation(
+                    &Validator::at(at, "tags"),
+                    &format!("Map value must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+impl TagResourceRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.resource = http.label("Resource").map(str::to_owned);
+        Ok(())
+    }
+}
+
 /// The `TagsError` shape.
 #[derive(Clone, Default, Debug, Serialize)]
 pub struct TagsError {
@@ -4345,6 +4537,89 @@ impl Validate for TracingConfig {
 pub struct TracingConfigResponse {
     #[serde(rename = "Mode", default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<String>,
+}
+
+/// The `UntagResourceRequest` shape.
+#[derive(Clone, Default, Debug, Deserialize)]
+pub struct UntagResourceRequest {
+    #[serde(skip)]
+    pub resource: Option<String>,
+    #[serde(skip)]
+    pub tag_keys: Option<Vec<String>>,
+}
+
+impl Validate for UntagResourceRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.resource.is_none() {
+            v.violation(
+                &Validator::at(at, "resource"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.resource {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "resource"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 10000 {
+                v.violation(
+                    &Validator::at(at, "resource"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 10000",
+                );
+            }
+            if !RE_TAGGABLE_RESOURCE.is_match(x) {
+                v.violation(&Validator::at(at, "resource"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64})");
+            }
+        }
+        if self.tag_keys.is_none() {
+            v.violation(
+                &Validator::at(at, "tagKeys"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.tag_keys {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 128
+                    && !failed.contains(&"Member must have length less than or equal to 128")
+                {
+                    failed.push("Member must have length less than or equal to 128");
+                }
+                if !RE_TAG_KEY.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)") { failed.push("Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "tagKeys"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+impl UntagResourceRequest {
+    /// Sets the members that travel outside the body, from where the model says.
+    pub fn bind(
+        &mut self,
+        http: &crate::protocol::rest_json::HttpMembers<'_>,
+    ) -> Result<(), crate::protocol::rest_json::Unparsed> {
+        self.resource = http.label("Resource").map(str::to_owned);
+        self.tag_keys = http.query_list("tagKeys");
+        Ok(())
+    }
 }
 
 /// The `UpdateAliasRequest` shape.

@@ -82,6 +82,8 @@ pub struct InstanceProfile {
     pub id: String,
     /// The name of its role (IAM allows one).
     pub roles: Vec<String>,
+    /// Its tags (TagInstanceProfile, CreateInstanceProfile `Tags`).
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// An IAM role.
@@ -314,6 +316,9 @@ pub struct Directory {
     pub keys: HashMap<String, AccessKey>,
     /// Managed policies, by ARN.
     pub managed: HashMap<String, Named>,
+    /// The tags of customer managed policies, by ARN (TagPolicy, CreatePolicy `Tags`);
+    /// a policy without tags has no entry.
+    pub policy_tags: HashMap<String, std::collections::BTreeMap<String, String>>,
     /// The service control policies in effect for the account; empty when the account
     /// is in no organization (nothing then limits it).
     pub service_control_policies: Vec<Named>,

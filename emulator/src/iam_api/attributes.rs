@@ -1,5 +1,7 @@
-//! Tags (`aws:PrincipalTag/*` of the user's requests and of the role's sessions) and
-//! permissions boundaries of users and roles over the IAM API.
+//! Tags over the IAM API (of users and roles, where they are also the
+//! `aws:PrincipalTag/*` of the user's requests and of the role's sessions, of customer
+//! managed policies and of instance profiles) and permissions boundaries of users and
+//! roles.
 
 use super::{
     authorize, missing_list_member, required, tag_views, tags_member, IamApiError, Owner, Params,
@@ -12,22 +14,12 @@ use crate::state::EmulatorState;
 use std::collections::BTreeMap;
 
 impl Owner {
-    /// The owner's tags and boundary, mutable.
-    fn attributes_mut<'a>(
-        self,
-        d: &'a mut Directory,
-        name: &str,
-    ) -> Result<(&'a mut BTreeMap<String, String>, &'a mut Option<Named>)> {
+    /// The owner's boundary, mutable.
+    fn boundary_mut<'a>(self, d: &'a mut Directory, name: &str) -> Result<&'a mut Option<Named>> {
         match self {
-            Owner::User => d
-                .users
-                .get_mut(name)
-                .map(|u| (&mut u.tags, &mut u.boundary)),
-            Owner::Role => d
-                .roles
-                .get_mut(name)
-                .map(|r| (&mut r.tags, &mut r.boundary)),
-            // Groups have neither (no tag or boundary operation names a group).
+            Owner::User => d.users.get_mut(name).map(|u| &mut u.boundary),
+            Owner::Role => d.roles.get_mut(name).map(|r| &mut r.boundary),
+            // Groups have no boundary (no boundary operation names a group).
             Owner::Group => None,
         }
         .ok_or_else(|| self.missing(name))
@@ -42,35 +34,156 @@ impl Owner {
     }
 }
 
+/// What IAM's tag operations name: users and roles (whose tags are also their
+/// `aws:PrincipalTag/*`), customer managed policies and instance profiles. Groups carry
+/// no tags: the IAM API has no TagGroup, and its `Group` shape no `Tags` member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Taggable {
+    User,
+    Role,
+    Policy,
+    InstanceProfile,
+}
+
+impl Taggable {
+    /// The noun of its actions (`iam:TagUser`, `iam:ListPolicyTags`, ...).
+    fn noun(self) -> &'static str {
+        match self {
+            Taggable::User => "User",
+            Taggable::Role => "Role",
+            Taggable::Policy => "Policy",
+            Taggable::InstanceProfile => "InstanceProfile",
+        }
+    }
+
+    /// The member naming the resource: its name, or a policy's ARN.
+    fn id(self, params: &Params) -> Result<&str> {
+        match self {
+            Taggable::User => Owner::User.name_member(params),
+            Taggable::Role => Owner::Role.name_member(params),
+            Taggable::Policy => required(params, "PolicyArn", "policyArn"),
+            Taggable::InstanceProfile => {
+                super::name_member(params, "InstanceProfileName", "instanceProfileName", 128)
+            }
+        }
+    }
+
+    /// The ARN the operation is authorised on.
+    fn arn(self, state: &EmulatorState, id: &str) -> String {
+        match self {
+            Taggable::User => Owner::User.arn(state, id),
+            Taggable::Role => Owner::Role.arn(state, id),
+            Taggable::Policy => id.to_owned(),
+            Taggable::InstanceProfile => super::profiles::named_profile(state, id),
+        }
+    }
+
+    fn missing(self, id: &str) -> IamApiError {
+        match self {
+            Taggable::User => Owner::User.missing(id),
+            Taggable::Role => Owner::Role.missing(id),
+            Taggable::Policy => super::managed::no_such_policy(id),
+            Taggable::InstanceProfile => super::profiles::no_such_profile(id),
+        }
+    }
+
+    /// The resource's tags. A policy must be a customer managed one of the account
+    /// (AWS's own cannot be tagged); it has tags only once given some.
+    fn tags<'a>(self, d: &'a Directory, id: &str) -> Result<Option<&'a BTreeMap<String, String>>> {
+        match self {
+            Taggable::User => d.users.get(id).map(|u| Some(&u.tags)),
+            Taggable::Role => d.roles.get(id).map(|r| Some(&r.tags)),
+            Taggable::Policy => d
+                .managed
+                .contains_key(id)
+                .then(|| d.policy_tags.get(id))
+                .filter(|_| !id.starts_with("arn:aws:iam::aws:")),
+            Taggable::InstanceProfile => d.instance_profiles.get(id).map(|p| Some(&p.tags)),
+        }
+        .ok_or_else(|| self.missing(id))
+    }
+
+    /// Replaces the resource's tags with what `change` makes of them.
+    fn retag(
+        self,
+        d: &mut Directory,
+        id: &str,
+        change: impl FnOnce(&mut BTreeMap<String, String>),
+    ) -> Result<()> {
+        let current = match self {
+            Taggable::User => d.users.get_mut(id).map(|u| &mut u.tags),
+            Taggable::Role => d.roles.get_mut(id).map(|r| &mut r.tags),
+            Taggable::Policy => {
+                self.tags(d, id)?;
+                Some(d.policy_tags.entry(id.to_owned()).or_default())
+            }
+            Taggable::InstanceProfile => d.instance_profiles.get_mut(id).map(|p| &mut p.tags),
+        }
+        .ok_or_else(|| self.missing(id))?;
+        change(current);
+        if self == Taggable::Policy && d.policy_tags.get(id).is_some_and(BTreeMap::is_empty) {
+            d.policy_tags.remove(id);
+        }
+        Ok(())
+    }
+}
+
+/// Tag{User,Role,Policy,InstanceProfile}: adds or overwrites tags, authorised with the
+/// request's `aws:RequestTag/*` and `aws:TagKeys` and the resource's tags.
 pub(super) fn tag(
-    owner: Owner,
+    taggable: Taggable,
     state: &EmulatorState,
     ctx: &RequestContext,
     params: &Params,
 ) -> Result<Output> {
-    let name = owner.name_member(params)?;
+    let id = taggable.id(params)?;
     let tags = tags_member(params)?;
     if tags.is_empty() {
         return Err(missing_list_member("tags"));
     }
-    let arn = owner.arn(state, name);
+    let arn = taggable.arn(state, id);
     let keys = super::tag_keys(&tags);
-    super::authorize_keys(state, ctx, &format!("iam:Tag{}", owner.noun()), &arn, keys)?;
+    super::authorize_keys(
+        state,
+        ctx,
+        &format!("iam:Tag{}", taggable.noun()),
+        &arn,
+        keys,
+    )?;
     state.iam.update_directory(|d| {
-        let (current, _) = owner.attributes_mut(d, name)?;
-        current.extend(tags);
-        Ok(())
+        let current = taggable.tags(d, id)?.cloned().unwrap_or_default();
+        let added = tags.keys().filter(|k| !current.contains_key(*k)).count();
+        if current.len() + added > MAX_TAGS {
+            return Err(too_many_tags());
+        }
+        taggable.retag(d, id, |current| current.extend(tags.clone()))
     })?;
     Ok(Output::of(&()))
 }
 
+/// The most tags an IAM resource carries (IAM User Guide, "IAM and AWS STS quotas":
+/// "Tags per IAM resource: 50").
+pub(super) const MAX_TAGS: usize = 50;
+
+/// IAM's refusal of a 51st tag: `LimitExceeded` (the IAM API Reference lists it for every
+/// Tag* operation: "The request was rejected because it attempted to create resources
+/// beyond the current AWS account limits"). IAM's exact words are not documented; the
+/// message states the quota.
+fn too_many_tags() -> IamApiError {
+    IamApiError::limit_exceeded(format!(
+        "The number of tags exceeds the quota of {MAX_TAGS} tags per IAM resource."
+    ))
+}
+
+/// Untag{User,Role,Policy,InstanceProfile}: removes the keys given (absent ones are
+/// ignored), authorised with `aws:TagKeys`.
 pub(super) fn untag(
-    owner: Owner,
+    taggable: Taggable,
     state: &EmulatorState,
     ctx: &RequestContext,
     params: &Params,
 ) -> Result<Output> {
-    let name = owner.name_member(params)?;
+    let id = taggable.id(params)?;
     let keys: Vec<String> = params
         .list("TagKeys", "")
         .into_iter()
@@ -79,8 +192,8 @@ pub(super) fn untag(
     if keys.is_empty() {
         return Err(missing_list_member("tagKeys"));
     }
-    let arn = owner.arn(state, name);
-    let action = format!("iam:Untag{}", owner.noun());
+    let arn = taggable.arn(state, id);
+    let action = format!("iam:Untag{}", taggable.noun());
     super::authorize_keys(
         state,
         ctx,
@@ -89,32 +202,34 @@ pub(super) fn untag(
         vec![("aws:TagKeys".to_owned(), keys.clone())],
     )?;
     state.iam.update_directory(|d| {
-        let (current, _) = owner.attributes_mut(d, name)?;
-        current.retain(|k, _| !keys.contains(k));
-        Ok(())
+        taggable.retag(d, id, |current| current.retain(|k, _| !keys.contains(k)))
     })?;
     Ok(Output::of(&()))
 }
 
+/// List{User,Role,Policy,InstanceProfile}Tags, paged by key.
 pub(super) fn list_tags(
-    owner: Owner,
+    taggable: Taggable,
     state: &EmulatorState,
     ctx: &RequestContext,
     params: &Params,
 ) -> Result<Output> {
-    let name = owner.name_member(params)?;
-    let arn = owner.arn(state, name);
-    authorize(state, ctx, &format!("iam:List{}Tags", owner.noun()), &arn)?;
+    let id = taggable.id(params)?;
+    let arn = taggable.arn(state, id);
+    authorize(
+        state,
+        ctx,
+        &format!("iam:List{}Tags", taggable.noun()),
+        &arn,
+    )?;
     let directory = state.iam.directory();
-    let tags = match owner {
-        Owner::User => directory.users.get(name).map(|u| &u.tags),
-        Owner::Role => directory.roles.get(name).map(|r| &r.tags),
-        Owner::Group => None,
-    }
-    .ok_or_else(|| owner.missing(name))?;
-    super::paged(params, "Tags", tag_views(tags).unwrap_or_default(), |t| {
-        t.key.clone()
-    })
+    let tags = taggable.tags(&directory, id)?;
+    super::paged(
+        params,
+        "Tags",
+        tags.and_then(tag_views).unwrap_or_default(),
+        |t| t.key.clone(),
+    )
 }
 
 pub(super) fn put_boundary(
@@ -143,7 +258,7 @@ pub(super) fn put_boundary(
                 "Policy {policy_arn} does not exist or is not attachable."
             ))
         })?;
-        let (_, boundary) = owner.attributes_mut(d, name)?;
+        let boundary = owner.boundary_mut(d, name)?;
         *boundary = Some(Named {
             name: format!("permissions boundary {}", policy.name),
             document: policy.document,
@@ -168,8 +283,7 @@ pub(super) fn delete_boundary(
         &arn,
     )?;
     state.iam.update_directory(|d| {
-        let (_, boundary) = owner.attributes_mut(d, name)?;
-        *boundary = None;
+        *owner.boundary_mut(d, name)? = None;
         Ok(())
     })?;
     Ok(Output::of(&()))

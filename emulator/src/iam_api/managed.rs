@@ -105,7 +105,7 @@ pub(super) fn set_default(d: &mut Directory, arn: &str, number: u32) -> Result<(
     Ok(())
 }
 
-fn no_such_policy(arn: &str) -> IamApiError {
+pub(super) fn no_such_policy(arn: &str) -> IamApiError {
     IamApiError::no_such_entity(format!("Policy {arn} does not exist or is not attachable."))
 }
 
@@ -122,6 +122,17 @@ pub(super) struct PolicyView {
     is_attachable: bool,
     create_date: String,
     update_date: String,
+    /// Answered by CreatePolicy and GetPolicy only: IAM's listings leave tags out (IAM
+    /// API Reference, "ListPolicies": "tags ... are not included").
+    tags: Option<Vec<super::TagView>>,
+}
+
+impl PolicyView {
+    /// The view with the policy's tags, as CreatePolicy and GetPolicy answer it.
+    fn with_tags(mut self, d: &Directory) -> Self {
+        self.tags = d.policy_tags.get(&self.arn).and_then(super::tag_views);
+        self
+    }
 }
 
 pub(super) fn attachments(d: &Directory, policy: &Named) -> usize {
@@ -172,6 +183,7 @@ pub(super) fn policy_view(d: &Directory, arn: &str, policy: &Named) -> PolicyVie
         is_attachable: true,
         update_date: query::timestamp(updated),
         create_date: query::timestamp(created),
+        tags: None,
     }
 }
 
@@ -230,6 +242,9 @@ pub(super) fn create_policy(
                 description: description.clone(),
             },
         );
+        if !tags.is_empty() {
+            d.policy_tags.insert(arn.clone(), tags.clone());
+        }
         d.managed.insert(
             arn.clone(),
             Named {
@@ -240,7 +255,7 @@ pub(super) fn create_policy(
         Ok(d.clone())
     })?;
     Ok(Output::of(&PolicyResult {
-        policy: policy_view(&directory, &arn, &directory.managed[&arn]),
+        policy: policy_view(&directory, &arn, &directory.managed[&arn]).with_tags(&directory),
     }))
 }
 
@@ -447,7 +462,7 @@ pub(super) fn get_policy(
         .get(arn)
         .ok_or_else(|| no_such_policy(arn))?;
     Ok(Output::of(&PolicyResult {
-        policy: policy_view(&directory, arn, policy),
+        policy: policy_view(&directory, arn, policy).with_tags(&directory),
     }))
 }
 
@@ -683,6 +698,7 @@ pub(super) fn delete_policy(
         d.managed.remove(arn);
         d.created.remove(arn);
         d.policy_versions.remove(arn);
+        d.policy_tags.remove(arn);
         Ok(())
     })?;
     Ok(Output::of(&()))

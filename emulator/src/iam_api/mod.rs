@@ -22,6 +22,7 @@ use crate::iam::principals::{
 };
 use crate::protocol::query::{self, Output, QueryRequest};
 use crate::state::EmulatorState;
+use attributes::Taggable;
 use axum::response::Response;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -153,18 +154,24 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
         op!("ListGroupPolicies", list_policies, Owner::Group),
         op!("ListGroups", groups::list_groups),
         op!("ListGroupsForUser", groups::list_groups_for_user),
+        op!(
+            "ListInstanceProfileTags",
+            attributes::list_tags,
+            Taggable::InstanceProfile
+        ),
         op!("ListInstanceProfiles", profiles::list_instance_profiles),
         op!(
             "ListInstanceProfilesForRole",
             profiles::list_instance_profiles_for_role
         ),
         op!("ListPolicies", managed::list_policies),
+        op!("ListPolicyTags", attributes::list_tags, Taggable::Policy),
         op!("ListPolicyVersions", managed::list_policy_versions),
         op!("ListRolePolicies", list_policies, Owner::Role),
-        op!("ListRoleTags", attributes::list_tags, Owner::Role),
+        op!("ListRoleTags", attributes::list_tags, Taggable::Role),
         op!("ListRoles", list_roles),
         op!("ListUserPolicies", list_policies, Owner::User),
-        op!("ListUserTags", attributes::list_tags, Owner::User),
+        op!("ListUserTags", attributes::list_tags, Taggable::User),
         op!("ListUsers", list_users),
         op!("PutGroupPolicy", put_policy, Owner::Group),
         op!(
@@ -194,10 +201,22 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
             "SimulatePrincipalPolicy",
             simulate::simulate_principal_policy
         ),
-        op!("TagRole", attributes::tag, Owner::Role),
-        op!("TagUser", attributes::tag, Owner::User),
-        op!("UntagRole", attributes::untag, Owner::Role),
-        op!("UntagUser", attributes::untag, Owner::User),
+        op!(
+            "TagInstanceProfile",
+            attributes::tag,
+            Taggable::InstanceProfile
+        ),
+        op!("TagPolicy", attributes::tag, Taggable::Policy),
+        op!("TagRole", attributes::tag, Taggable::Role),
+        op!("TagUser", attributes::tag, Taggable::User),
+        op!(
+            "UntagInstanceProfile",
+            attributes::untag,
+            Taggable::InstanceProfile
+        ),
+        op!("UntagPolicy", attributes::untag, Taggable::Policy),
+        op!("UntagRole", attributes::untag, Taggable::Role),
+        op!("UntagUser", attributes::untag, Taggable::User),
         op!("UpdateAccessKey", update_access_key),
         op!("UpdateAssumeRolePolicy", update_assume_role_policy),
         op!("UpdateRole", update_role),
@@ -512,7 +531,8 @@ fn authorize(state: &EmulatorState, ctx: &RequestContext, action: &str, arn: &st
 
 /// Authorises `action` on `arn` with IAM's condition keys, computed only when a policy
 /// reads them: the tags of the user or role the ARN names (`iam:ResourceTag/KEY` and
-/// `aws:ResourceTag/KEY`), its permissions boundary (`iam:PermissionsBoundary`, on the
+/// `aws:ResourceTag/KEY`) or of the policy or instance profile (`aws:ResourceTag/KEY`),
+/// its permissions boundary (`iam:PermissionsBoundary`, on the
 /// actions of [`BOUNDARY_KEYED`]), and the keys of the request (`request`, which
 /// override: `aws:RequestTag/KEY`, `aws:TagKeys`, `iam:PolicyARN`, the boundary set).
 fn authorize_keys(
@@ -547,6 +567,20 @@ fn authorize_keys(
                         keys.insert("iam:PermissionsBoundary", view.permissions_boundary_arn);
                     }
                 }
+            }
+            // A customer managed policy's or an instance profile's tags are only its
+            // `aws:ResourceTag/KEY`: the Reference gives `iam:ResourceTag/${TagKey}` to the
+            // `role` and `user` resource types alone (Karpenter's controller policy scopes
+            // iam:TagInstanceProfile with aws:ResourceTag on instance-profile ARNs:
+            // aws/karpenter-provider-aws, "AllowScopedInstanceProfileTagActions").
+            let other = d.policy_tags.get(arn).or_else(|| {
+                d.instance_profiles
+                    .values()
+                    .find(|p| p.arn == arn)
+                    .map(|p| &p.tags)
+            });
+            for (key, value) in other.into_iter().flatten() {
+                keys.insert(&format!("aws:ResourceTag/{key}"), value.clone());
             }
             for (name, values) in &request {
                 keys.insert_many(name, values.clone());

@@ -18,7 +18,7 @@ const ROLES_PER_PROFILE: usize = 1;
 
 /// IAM's words for a missing profile ("NoSuchEntity: Instance Profile X cannot be found",
 /// as public troubleshooting notes quote AWS's answer).
-fn no_such_profile(name: &str) -> IamApiError {
+pub(super) fn no_such_profile(name: &str) -> IamApiError {
     IamApiError::no_such_entity(format!("Instance Profile {name} cannot be found."))
 }
 
@@ -35,7 +35,7 @@ fn profile_name(params: &Params) -> Result<&str> {
 
 /// The ARN the operations on `name` are authorised on (the default path when the
 /// profile does not exist).
-fn named_profile(state: &EmulatorState, name: &str) -> String {
+pub(super) fn named_profile(state: &EmulatorState, name: &str) -> String {
     state
         .iam
         .directory()
@@ -53,6 +53,16 @@ pub(super) struct ProfileView {
     arn: String,
     create_date: String,
     roles: Vec<RoleView>,
+    /// Answered by CreateInstanceProfile and GetInstanceProfile only (IAM's listings
+    /// leave tags out: IAM API Reference, "ListInstanceProfiles").
+    tags: Option<Vec<super::TagView>>,
+}
+
+impl ProfileView {
+    fn with_tags(mut self, profile: &InstanceProfile) -> Self {
+        self.tags = super::tag_views(&profile.tags);
+        self
+    }
 }
 
 pub(super) fn profile_view(d: &Directory, profile: &InstanceProfile) -> ProfileView {
@@ -68,6 +78,7 @@ pub(super) fn profile_view(d: &Directory, profile: &InstanceProfile) -> ProfileV
             .filter_map(|r| d.roles.get(r))
             .map(|r| role_view(d, r))
             .collect(),
+        tags: None,
     }
 }
 
@@ -84,8 +95,15 @@ pub(super) fn create_instance_profile(
 ) -> Result<Output> {
     let name = profile_name(params)?;
     let path = path_member(params)?;
+    let tags = super::tags_member(params)?;
     let arn = profile_arn(state, &path, name);
-    authorize(state, ctx, "iam:CreateInstanceProfile", &arn)?;
+    super::authorize_keys(
+        state,
+        ctx,
+        "iam:CreateInstanceProfile",
+        &arn,
+        super::tag_keys(&tags),
+    )?;
     let directory = state.iam.update_directory(|d| {
         if d.instance_profiles
             .keys()
@@ -104,12 +122,14 @@ pub(super) fn create_instance_profile(
                 id: principals::unique_id("AIPA", &format!("{arn}#{}", uuid::Uuid::new_v4())),
                 arn: arn.clone(),
                 roles: Vec::new(),
+                tags: tags.clone(),
             },
         );
         Ok(d.clone())
     })?;
     Ok(Output::of(&ProfileResult {
-        instance_profile: profile_view(&directory, &directory.instance_profiles[name]),
+        instance_profile: profile_view(&directory, &directory.instance_profiles[name])
+            .with_tags(&directory.instance_profiles[name]),
     }))
 }
 
@@ -131,7 +151,7 @@ pub(super) fn get_instance_profile(
         .get(name)
         .ok_or_else(|| no_such_profile(name))?;
     Ok(Output::of(&ProfileResult {
-        instance_profile: profile_view(&directory, profile),
+        instance_profile: profile_view(&directory, profile).with_tags(profile),
     }))
 }
 

@@ -6,6 +6,7 @@ use super::functions;
 use super::invoke::{self, InvokeInput};
 use super::model;
 use super::routes::{Matched, Operation};
+use super::tags;
 use super::versions;
 use crate::context::RequestContext;
 use crate::protocol::rest_json::{self, HttpMembers, Unparsed};
@@ -119,8 +120,11 @@ bound!(
     InvocationRequest,
     ListAliasesRequest,
     ListFunctionsRequest,
+    ListTagsRequest,
     ListVersionsByFunctionRequest,
     PublishVersionRequest,
+    TagResourceRequest,
+    UntagResourceRequest,
     UpdateAliasRequest,
     UpdateFunctionCodeRequest,
     UpdateFunctionConfigurationRequest,
@@ -230,6 +234,18 @@ async fn run(
         }
         Operation::ListAliases => {
             let output = versions::list_aliases(state, ctx, members(&http)?)?;
+            json(ctx, StatusCode::OK, &output)
+        }
+        Operation::TagResource => {
+            tags::tag_resource(state, ctx, with_body(&request, &http)?)?;
+            rest_json::empty(&ctx.request_id, StatusCode::NO_CONTENT)
+        }
+        Operation::UntagResource => {
+            tags::untag_resource(state, ctx, members(&http)?)?;
+            rest_json::empty(&ctx.request_id, StatusCode::NO_CONTENT)
+        }
+        Operation::ListTags => {
+            let output = tags::list_tags(state, ctx, members(&http)?)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::Invoke => {

@@ -283,13 +283,11 @@ pub async fn create_with(
         "lambda:CreateFunction",
         &target.arn,
         &target.account,
-        &|keys| {
-            for (k, v) in &tags {
-                keys.insert(&format!("aws:RequestTag/{k}"), v.as_str());
-            }
-            keys.insert_many("aws:TagKeys", tags.keys().cloned().collect());
-        },
+        &|keys| super::tags::request_tag_keys(keys, &tags),
     )?;
+    if tags.len() > super::tags::MAX_TAGS {
+        return Err(super::tags::too_many_tags());
+    }
     check_role(state, ctx, role, &target.arn)?;
     let runtime = input.runtime.clone().unwrap_or_default();
     let managed = super::managed::family(&runtime).is_some();
@@ -391,7 +389,11 @@ pub fn get(
             location: Some(location),
             ..Default::default()
         }),
-        tags: (!current.config.tags.is_empty()).then(|| current.config.tags.clone()),
+        // Tags are the function's, whatever version the qualifier names.
+        tags: {
+            let tags = function.current().config.tags.clone();
+            (!tags.is_empty()).then_some(tags)
+        },
         ..Default::default()
     })
 }

@@ -54,6 +54,7 @@ pub mod records;
 pub mod routes;
 pub mod runtime_api;
 pub mod store;
+pub mod tags;
 pub mod trust;
 pub mod updates;
 pub mod versions;

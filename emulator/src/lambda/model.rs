@@ -9,8 +9,9 @@ pub use crate::generated::lambda::{
     EphemeralStorage, FileSystemConfig, FunctionCode, FunctionCodeLocation, FunctionConfiguration,
     GetAliasRequest, GetFunctionConfigurationRequest, GetFunctionRequest, GetFunctionResponse,
     ImageConfig, InvocationRequest, ListAliasesRequest, ListAliasesResponse, ListFunctionsRequest,
-    ListFunctionsResponse, ListVersionsByFunctionRequest, ListVersionsByFunctionResponse,
-    LoggingConfig, PublishVersionRequest, SnapStart, SnapStartResponse, TracingConfig,
-    TracingConfigResponse, UpdateAliasRequest, UpdateFunctionCodeRequest,
+    ListFunctionsResponse, ListTagsRequest, ListTagsResponse, ListVersionsByFunctionRequest,
+    ListVersionsByFunctionResponse, LoggingConfig, PublishVersionRequest, SnapStart,
+    SnapStartResponse, TagResourceRequest, TracingConfig, TracingConfigResponse,
+    UntagResourceRequest, UpdateAliasRequest, UpdateFunctionCodeRequest,
     UpdateFunctionConfigurationRequest,
 };

@@ -22,6 +22,9 @@ pub enum Operation {
     UpdateAlias,
     DeleteAlias,
     ListAliases,
+    TagResource,
+    UntagResource,
+    ListTags,
 }
 
 /// One operation of the API: its method, path template (`{Member}` is one path segment),
@@ -77,9 +80,9 @@ pub static ROUTES: &[Route] = &[
     route("GET", "/2015-03-31/functions/{FunctionName}/versions", "ListVersionsByFunction", Some(Operation::ListVersionsByFunction)),
     route("POST", "/2015-03-31/functions/{FunctionName}/versions", "PublishVersion", Some(Operation::PublishVersion)),
     route("GET", "/2016-08-19/account-settings", "GetAccountSettings", None),
-    route("DELETE", "/2017-03-31/tags/{Resource}", "UntagResource", None),
-    route("GET", "/2017-03-31/tags/{Resource}", "ListTags", None),
-    route("POST", "/2017-03-31/tags/{Resource}", "TagResource", None),
+    route("DELETE", "/2017-03-31/tags/{Resource}", "UntagResource", Some(Operation::UntagResource)),
+    route("GET", "/2017-03-31/tags/{Resource}", "ListTags", Some(Operation::ListTags)),
+    route("POST", "/2017-03-31/tags/{Resource}", "TagResource", Some(Operation::TagResource)),
     route("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency", "DeleteFunctionConcurrency", None),
     route("PUT", "/2017-10-31/functions/{FunctionName}/concurrency", "PutFunctionConcurrency", None),
     route("GET", "/2018-10-31/layers", "GetLayerVersionByArn", None),
@@ -273,7 +276,7 @@ mod tests {
     #[test]
     fn every_implemented_operation_has_exactly_one_route() {
         let implemented: Vec<Operation> = ROUTES.iter().filter_map(|r| r.operation).collect();
-        assert_eq!(implemented.len(), 15);
+        assert_eq!(implemented.len(), 18);
         for op in &implemented {
             assert_eq!(implemented.iter().filter(|o| *o == op).count(), 1);
         }

@@ -355,6 +355,27 @@ impl Function {
         total
     }
 
+    /// Replaces the function's tags with what `change` makes of them (in one write-lock
+    /// section, so concurrent tag changes never lose each other), with a new
+    /// `RevisionId` as Lambda gives one after a tag change. Tags are not configuration:
+    /// the generation and the warm environments stay.
+    pub fn retag<F>(&self, change: F) -> Result<(), LambdaError>
+    where
+        F: FnOnce(&BTreeMap<String, String>) -> Result<BTreeMap<String, String>, LambdaError>,
+    {
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        let tags = change(&current.config.tags)?;
+        let mut config = current.config.clone();
+        config.tags = tags;
+        config.revision_id = uuid::Uuid::new_v4().to_string();
+        *current = Arc::new(FunctionVersion {
+            config,
+            code: Arc::clone(&current.code),
+            generation: current.generation,
+        });
+        Ok(())
+    }
+
     /// Makes a staged version current and retires the warm environments of the others.
     pub fn install(&self, next: &Arc<FunctionVersion>) {
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::clone(next);

@@ -36,8 +36,9 @@ pub trait RestJsonError: AwsError {
 pub struct HttpMembers<'a> {
     /// `(label, value)` pairs of the matched path template, already decoded.
     pub labels: &'a [(&'static str, String)],
-    /// The query string's members, decoded (the last of a repeated name wins).
-    pub query: std::collections::HashMap<String, String>,
+    /// The query string's members, decoded, in order (a list member repeats its name:
+    /// `tagKeys=a&tagKeys=b`; a scalar's last value wins).
+    pub query: Vec<(String, String)>,
     pub headers: &'a axum::http::HeaderMap,
 }
 
@@ -78,7 +79,23 @@ impl<'a> HttpMembers<'a> {
 
     /// A query string member.
     pub fn query(&self, name: &str) -> Option<&str> {
-        self.query.get(name).map(String::as_str)
+        self.query
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A list member of the query string: every value of its repeated name, in order
+    /// (`None` when the name is absent).
+    pub fn query_list(&self, name: &str) -> Option<Vec<String>> {
+        let values: Vec<String> = self
+            .query
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .collect();
+        (!values.is_empty()).then_some(values)
     }
 
     /// A header, by its name in any case (one that is not text is treated as absent).

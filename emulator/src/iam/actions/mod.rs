@@ -742,6 +742,32 @@ pub const LAMBDA: &[Operation] = &[
         resource_keys: FUNCTION,
         keys: &[],
     },
+    // Tags (lambda::tags): the function's ARN; the request's tags for TagResource, the
+    // keys for UntagResource (the Reference's rows for the two actions).
+    Operation {
+        name: "TagResource",
+        actions: &["lambda:TagResource"],
+        resource: "function (unqualified)",
+        resource_keys: FUNCTION,
+        keys: &[
+            key("aws:RequestTag/${TagKey}", "each tag of Tags"),
+            key("aws:TagKeys", "the keys of Tags (multivalued)"),
+        ],
+    },
+    Operation {
+        name: "UntagResource",
+        actions: &["lambda:UntagResource"],
+        resource: "function (unqualified)",
+        resource_keys: FUNCTION,
+        keys: &[key("aws:TagKeys", "the TagKeys member (multivalued)")],
+    },
+    Operation {
+        name: "ListTags",
+        actions: &["lambda:ListTags"],
+        resource: "function (unqualified)",
+        resource_keys: FUNCTION,
+        keys: &[],
+    },
 ];
 
 /// AWS STS. GetCallerIdentity needs no permission (STS API Reference,
@@ -806,9 +832,76 @@ pub const STS: &[Operation] = &[
 /// "Actions, resources, and condition keys for AWS Identity and Access Management"),
 /// with the Reference's `iam:ResourceTag/${TagKey}` (and `aws:ResourceTag/${TagKey}`) of
 /// a user or role, `iam:PermissionsBoundary`, `iam:PolicyARN`, `aws:RequestTag/${TagKey}`
-/// and `aws:TagKeys` (`iam_api::authorize_keys`). Tags of groups, policies and instance
-/// profiles are not kept, so their operations have no tag keys.
+/// and `aws:TagKeys` (`iam_api::authorize_keys`); a customer managed policy's or an
+/// instance profile's tags are its `aws:ResourceTag/${TagKey}` only (the Reference gives
+/// `iam:ResourceTag` to users and roles). Groups have no tags in IAM.
 pub const IAM: &[Operation] = &[
+    Operation {
+        name: "TagPolicy",
+        actions: &["iam:TagPolicy"],
+        resource: "policy (arn:aws:iam::ACCOUNT:policy/PATH/NAME)",
+        resource_keys: &[key(
+            "aws:ResourceTag/${TagKey}",
+            "the tag of the policy or instance profile named",
+        )],
+        keys: &[
+            key("aws:RequestTag/${TagKey}", "the Tags members"),
+            key("aws:TagKeys", "the keys of Tags"),
+        ],
+    },
+    Operation {
+        name: "UntagPolicy",
+        actions: &["iam:UntagPolicy"],
+        resource: "policy (arn:aws:iam::ACCOUNT:policy/PATH/NAME)",
+        resource_keys: &[key(
+            "aws:ResourceTag/${TagKey}",
+            "the tag of the policy or instance profile named",
+        )],
+        keys: &[key("aws:TagKeys", "the TagKeys members")],
+    },
+    Operation {
+        name: "ListPolicyTags",
+        actions: &["iam:ListPolicyTags"],
+        resource: "policy (arn:aws:iam::ACCOUNT:policy/PATH/NAME)",
+        resource_keys: &[key(
+            "aws:ResourceTag/${TagKey}",
+            "the tag of the policy or instance profile named",
+        )],
+        keys: &[],
+    },
+    Operation {
+        name: "TagInstanceProfile",
+        actions: &["iam:TagInstanceProfile"],
+        resource: "instance-profile (arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME)",
+        resource_keys: &[key(
+            "aws:ResourceTag/${TagKey}",
+            "the tag of the policy or instance profile named",
+        )],
+        keys: &[
+            key("aws:RequestTag/${TagKey}", "the Tags members"),
+            key("aws:TagKeys", "the keys of Tags"),
+        ],
+    },
+    Operation {
+        name: "UntagInstanceProfile",
+        actions: &["iam:UntagInstanceProfile"],
+        resource: "instance-profile (arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME)",
+        resource_keys: &[key(
+            "aws:ResourceTag/${TagKey}",
+            "the tag of the policy or instance profile named",
+        )],
+        keys: &[key("aws:TagKeys", "the TagKeys members")],
+    },
+    Operation {
+        name: "ListInstanceProfileTags",
+        actions: &["iam:ListInstanceProfileTags"],
+        resource: "instance-profile (arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME)",
+        resource_keys: &[key(
+            "aws:ResourceTag/${TagKey}",
+            "the tag of the policy or instance profile named",
+        )],
+        keys: &[],
+    },
     Operation {
         name: "AttachRolePolicy",
         actions: &["iam:AttachRolePolicy"],
@@ -859,7 +952,7 @@ pub const IAM: &[Operation] = &[
         resource: "policy (arn:aws:iam::ACCOUNT:policy/PATH/NAME)",
         resource_keys: &[],
         keys: &[
-            key("aws:RequestTag/${TagKey}", "the Tags members (not kept)"),
+            key("aws:RequestTag/${TagKey}", "the Tags members"),
             key("aws:TagKeys", "the keys of Tags"),
         ],
     },
@@ -1619,7 +1712,10 @@ pub const IAM: &[Operation] = &[
         actions: &["iam:CreateInstanceProfile"],
         resource: "instance-profile (arn:aws:iam::ACCOUNT:instance-profile/PATH/NAME)",
         resource_keys: &[],
-        keys: &[],
+        keys: &[
+            key("aws:RequestTag/${TagKey}", "the Tags members"),
+            key("aws:TagKeys", "the keys of Tags"),
+        ],
     },
     Operation {
         name: "DeleteInstanceProfile",

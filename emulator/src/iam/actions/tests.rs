@@ -936,6 +936,38 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
         json!({}),
         &tag
     );
+    let tags_path = format!("/2017-03-31/tags/{fn_arn}");
+    lambda!("ListTags", "GET", &tags_path, None, json!({}), &tag);
+    lambda!(
+        "UntagResource",
+        "DELETE",
+        &tags_path,
+        Some("tagKeys=team&tagKeys=absent"),
+        json!({}),
+        &[
+            ("aws:ResourceTag/team", "red"),
+            ("aws:TagKeys", "team,absent")
+        ]
+    );
+    lambda!(
+        "TagResource",
+        "POST",
+        &tags_path,
+        None,
+        json!({"Tags": {"team": "red"}}),
+        &[("aws:RequestTag/team", "red"), ("aws:TagKeys", "team")]
+    );
+    lambda!(
+        "TagResource",
+        "POST",
+        &tags_path,
+        None,
+        json!({"Tags": {"team": "red"}}),
+        &[
+            ("aws:ResourceTag/team", "red"),
+            ("aws:RequestTag/team", "red")
+        ]
+    );
     lambda!(
         "DeleteAlias",
         "DELETE",
