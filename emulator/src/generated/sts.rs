@@ -164,7 +164,7 @@ static RE_ARN_TYPE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static RE_ROLE_SESSION_NAME_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[\\w+=,.@-]*)$").expect("compiled by the generator"));
+    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]*)$").expect("compiled by the generator"));
 
 static RE_UNRESTRICTED_SESSION_POLICY_DOCUMENT_TYPE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("^(?:[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+)$").expect("compiled by the generator")
@@ -174,20 +174,22 @@ static RE_TAG_KEY_TYPE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("^(?:[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$").expect("compiled by the generator")
 });
 
-static RE_EXTERNAL_ID_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[\\w+=,.@:\\/-]*)$").expect("compiled by the generator"));
+static RE_EXTERNAL_ID_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[[0-9A-Za-z_]+=,.@:\\/-]*)$").expect("compiled by the generator")
+});
 
-static RE_SERIAL_NUMBER_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[\\w+=/:,.@-]*)$").expect("compiled by the generator"));
+static RE_SERIAL_NUMBER_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[[0-9A-Za-z_]+=/:,.@-]*)$").expect("compiled by the generator")
+});
 
 static RE_TOKEN_CODE_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[\\d]*)$").expect("compiled by the generator"));
+    LazyLock::new(|| Regex::new("^(?:[[0-9]]*)$").expect("compiled by the generator"));
 
 static RE_SOURCE_IDENTITY_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[\\w+=,.@-]*)$").expect("compiled by the generator"));
+    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]*)$").expect("compiled by the generator"));
 
 static RE_ACCESS_KEY_ID_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[\\w]*)$").expect("compiled by the generator"));
+    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]]*)$").expect("compiled by the generator"));
 
 static RE_TAG_VALUE_TYPE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("^(?:[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$").expect("compiled by the generator")
