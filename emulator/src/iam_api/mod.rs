@@ -1839,6 +1839,48 @@ mod tests {
         );
     }
 
+    /// A member that breaks the model is refused as IAM refuses it: `ValidationError`,
+    /// 400, in the words of the recorded answer (NixOS/nixops#328: CreateRole with a
+    /// 66-character name, "1 validation error detected: Value '...' at 'roleName'
+    /// failed to satisfy constraint: Member must have length less than or equal to 64").
+    #[test]
+    fn model_violations_are_worded_as_iam_answers_them() {
+        use crate::protocol::AwsError;
+        let name = "charon-31f85414-3f74-11e5-b275-f23c91ae92d9-DynamoReadOnlyPermission";
+        let form = QueryRequest::from_pairs(vec![
+            ("Action".to_owned(), "CreateRole".to_owned()),
+            ("RoleName".to_owned(), name.to_owned()),
+            (
+                "AssumeRolePolicyDocument".to_owned(),
+                r#"{"Version":"2012-10-17","Statement":[]}"#.to_owned(),
+            ),
+        ]);
+        let input = model::CreateRoleRequest::decode(&form).unwrap();
+        let err = check(&input).unwrap_err();
+        assert_eq!(
+            (err.code(), err.status().as_u16()),
+            ("ValidationError", 400)
+        );
+        assert_eq!(
+            err.message(),
+            format!("1 validation error detected: Value '{name}' at 'roleName' failed to satisfy constraint: Member must have length less than or equal to 64")
+        );
+        // A required member not sent, and a list member's element, by their model names.
+        let input = model::TagUserRequest {
+            user_name: Some("u".to_owned()),
+            tags: Some(vec![Tag {
+                key: Some(String::new()),
+                value: Some("v".to_owned()),
+            }]),
+        };
+        let message = check(&input).unwrap_err().message();
+        assert!(message.contains("at 'tags.1.member.key'"), "{message}");
+        let message = check(&model::GetRoleRequest::default())
+            .unwrap_err()
+            .message();
+        assert_eq!(message, "1 validation error detected: Value null at 'roleName' failed to satisfy constraint: Member must not be null");
+    }
+
     #[test]
     fn paths_come_from_arns() {
         assert_eq!(path_of("arn:aws:iam::1:user/a", "user"), "/");
