@@ -124,11 +124,7 @@ pub(super) fn list_groups(
     });
     let views = groups.iter().map(|g| group_view(&directory, g)).collect();
     let page = Page::of(&paging, views, |g| g.group_name.clone().unwrap_or_default());
-    Ok(ListGroupsResponse {
-        groups: Some(page.items),
-        is_truncated: Some(page.is_truncated),
-        marker: page.marker,
-    })
+    Ok(paged!(ListGroupsResponse, groups, page))
 }
 
 pub(super) fn list_groups_for_user(
@@ -153,11 +149,7 @@ pub(super) fn list_groups_for_user(
     let views = groups.iter().map(|g| group_view(&directory, g)).collect();
     let paging = Paging::of(None, input.marker.clone(), input.max_items);
     let page = Page::of(&paging, views, |g| g.group_name.clone().unwrap_or_default());
-    Ok(ListGroupsForUserResponse {
-        groups: Some(page.items),
-        is_truncated: Some(page.is_truncated),
-        marker: page.marker,
-    })
+    Ok(paged!(ListGroupsForUserResponse, groups, page))
 }
 
 pub(super) fn delete_group(

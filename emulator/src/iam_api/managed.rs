@@ -262,11 +262,7 @@ pub(super) fn list_policies(
         .collect();
     views.sort_by(|a, b| a.arn.cmp(&b.arn));
     let page = Page::of(&paging, views, |v| v.arn.clone().unwrap_or_default());
-    Ok(ListPoliciesResponse {
-        policies: Some(page.items),
-        is_truncated: Some(page.is_truncated),
-        marker: page.marker,
-    })
+    Ok(paged!(ListPoliciesResponse, policies, page))
 }
 
 enum Entity {
@@ -527,11 +523,7 @@ pub(super) fn list_policy_versions(
         let number = version_number(req(&v.version_id)).unwrap_or(0);
         format!("{:010}", u32::MAX - number)
     });
-    Ok(ListPolicyVersionsResponse {
-        versions: Some(page.items),
-        is_truncated: Some(page.is_truncated),
-        marker: page.marker,
-    })
+    Ok(paged!(ListPolicyVersionsResponse, versions, page))
 }
 
 pub(super) fn set_default_policy_version(

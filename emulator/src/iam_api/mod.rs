@@ -7,6 +7,19 @@
 //! this module and its files hold IAM's prose rules only (entities, quotas, policy
 //! documents, boundaries, paging).
 
+/// A List* answer (`$ty`) of one page: its items as `$member`, `IsTruncated` and, when
+/// more remain, `Marker`.
+macro_rules! paged {
+    ($ty:path, $member:ident, $page:expr) => {{
+        let page: $crate::iam_api::Page<_> = $page;
+        $ty {
+            $member: Some(page.items),
+            is_truncated: Some(page.is_truncated),
+            marker: page.marker,
+        }
+    }};
+}
+
 mod attributes;
 mod details;
 mod error;
@@ -307,11 +320,11 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
                     req(&i.group_name),
                     &Paging::of(i.path_prefix, i.marker, i.max_items),
                 )?;
-                Ok(model::ListAttachedGroupPoliciesResponse {
-                    attached_policies: Some(page.items),
-                    is_truncated: Some(page.is_truncated),
-                    marker: page.marker,
-                })
+                Ok(paged!(
+                    model::ListAttachedGroupPoliciesResponse,
+                    attached_policies,
+                    page
+                ))
             }
         ),
         op!(
@@ -324,11 +337,11 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
                     req(&i.role_name),
                     &Paging::of(i.path_prefix, i.marker, i.max_items),
                 )?;
-                Ok(model::ListAttachedRolePoliciesResponse {
-                    attached_policies: Some(page.items),
-                    is_truncated: Some(page.is_truncated),
-                    marker: page.marker,
-                })
+                Ok(paged!(
+                    model::ListAttachedRolePoliciesResponse,
+                    attached_policies,
+                    page
+                ))
             }
         ),
         op!(
@@ -341,11 +354,11 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
                     req(&i.user_name),
                     &Paging::of(i.path_prefix, i.marker, i.max_items),
                 )?;
-                Ok(model::ListAttachedUserPoliciesResponse {
-                    attached_policies: Some(page.items),
-                    is_truncated: Some(page.is_truncated),
-                    marker: page.marker,
-                })
+                Ok(paged!(
+                    model::ListAttachedUserPoliciesResponse,
+                    attached_policies,
+                    page
+                ))
             }
         ),
         op!("ListEntitiesForPolicy", managed::list_entities_for_policy),
@@ -359,11 +372,7 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
                     req(&i.group_name),
                     &Paging::of(None, i.marker, i.max_items),
                 )?;
-                Ok(ListGroupPoliciesResponse {
-                    policy_names: Some(page.items),
-                    is_truncated: Some(page.is_truncated),
-                    marker: page.marker,
-                })
+                Ok(paged!(ListGroupPoliciesResponse, policy_names, page))
             }
         ),
         op!("ListGroups", groups::list_groups),
@@ -378,11 +387,7 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
                     req(&i.instance_profile_name),
                     &Paging::of(None, i.marker, i.max_items),
                 )?;
-                Ok(model::ListInstanceProfileTagsResponse {
-                    tags: Some(page.items),
-                    is_truncated: Some(page.is_truncated),
-                    marker: page.marker,
-                })
+                Ok(paged!(model::ListInstanceProfileTagsResponse, tags, page))
             }
         ),
         op!("ListInstanceProfiles", profiles::list_instance_profiles),
@@ -399,11 +404,7 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
                 req(&i.policy_arn),
                 &Paging::of(None, i.marker, i.max_items),
             )?;
-            Ok(model::ListPolicyTagsResponse {
-                tags: Some(page.items),
-                is_truncated: Some(page.is_truncated),
-                marker: page.marker,
-            })
+            Ok(paged!(model::ListPolicyTagsResponse, tags, page))
         }),
         op!("ListPolicyVersions", managed::list_policy_versions),
         op!(
@@ -416,11 +417,7 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
                     req(&i.role_name),
                     &Paging::of(None, i.marker, i.max_items),
                 )?;
-                Ok(ListRolePoliciesResponse {
-                    policy_names: Some(page.items),
-                    is_truncated: Some(page.is_truncated),
-                    marker: page.marker,
-                })
+                Ok(paged!(ListRolePoliciesResponse, policy_names, page))
             }
         ),
         op!("ListRoleTags", |s, c, i: model::ListRoleTagsRequest| {
@@ -431,11 +428,7 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
                 req(&i.role_name),
                 &Paging::of(None, i.marker, i.max_items),
             )?;
-            Ok(model::ListRoleTagsResponse {
-                tags: Some(page.items),
-                is_truncated: Some(page.is_truncated),
-                marker: page.marker,
-            })
+            Ok(paged!(model::ListRoleTagsResponse, tags, page))
         }),
         op!("ListRoles", list_roles),
         op!(
@@ -448,11 +441,7 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
                     req(&i.user_name),
                     &Paging::of(None, i.marker, i.max_items),
                 )?;
-                Ok(ListUserPoliciesResponse {
-                    policy_names: Some(page.items),
-                    is_truncated: Some(page.is_truncated),
-                    marker: page.marker,
-                })
+                Ok(paged!(ListUserPoliciesResponse, policy_names, page))
             }
         ),
         op!("ListUserTags", |s, c, i: model::ListUserTagsRequest| {
@@ -463,11 +452,7 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output> = DispatchTab
                 req(&i.user_name),
                 &Paging::of(None, i.marker, i.max_items),
             )?;
-            Ok(model::ListUserTagsResponse {
-                tags: Some(page.items),
-                is_truncated: Some(page.is_truncated),
-                marker: page.marker,
-            })
+            Ok(paged!(model::ListUserTagsResponse, tags, page))
         }),
         op!("ListUsers", list_users),
         op!("PutGroupPolicy", |s, c, i: model::PutGroupPolicyRequest| {
@@ -1130,11 +1115,7 @@ fn list_users(
         users.iter().map(|u| user_view(&directory, u)).collect(),
         |u| u.user_name.clone().unwrap_or_default(),
     );
-    Ok(ListUsersResponse {
-        users: Some(page.items),
-        is_truncated: Some(page.is_truncated),
-        marker: page.marker,
-    })
+    Ok(paged!(ListUsersResponse, users, page))
 }
 
 fn delete_user(
@@ -1263,11 +1244,7 @@ fn list_access_keys(
         keys,
         |k| k.access_key_id.clone().unwrap_or_default(),
     );
-    Ok(ListAccessKeysResponse {
-        access_key_metadata: Some(page.items),
-        is_truncated: Some(page.is_truncated),
-        marker: page.marker,
-    })
+    Ok(paged!(ListAccessKeysResponse, access_key_metadata, page))
 }
 
 /// The key `AccessKeyId` names, which must belong to the user.
@@ -1468,11 +1445,7 @@ fn list_roles(
         roles.iter().map(|r| role_view(&directory, r)).collect(),
         |r| r.role_name.clone().unwrap_or_default(),
     );
-    Ok(ListRolesResponse {
-        roles: Some(page.items),
-        is_truncated: Some(page.is_truncated),
-        marker: page.marker,
-    })
+    Ok(paged!(ListRolesResponse, roles, page))
 }
 
 fn delete_role(

@@ -235,11 +235,11 @@ pub(super) fn list_instance_profiles(
     let page = Page::of(&paging, views, |p| {
         p.instance_profile_name.clone().unwrap_or_default()
     });
-    Ok(ListInstanceProfilesResponse {
-        instance_profiles: Some(page.items),
-        is_truncated: Some(page.is_truncated),
-        marker: page.marker,
-    })
+    Ok(paged!(
+        ListInstanceProfilesResponse,
+        instance_profiles,
+        page
+    ))
 }
 
 pub(super) fn list_instance_profiles_for_role(
@@ -268,9 +268,9 @@ pub(super) fn list_instance_profiles_for_role(
     let page = Page::of(&paging, views, |p| {
         p.instance_profile_name.clone().unwrap_or_default()
     });
-    Ok(ListInstanceProfilesForRoleResponse {
-        instance_profiles: Some(page.items),
-        is_truncated: Some(page.is_truncated),
-        marker: page.marker,
-    })
+    Ok(paged!(
+        ListInstanceProfilesForRoleResponse,
+        instance_profiles,
+        page
+    ))
 }

@@ -140,6 +140,19 @@ struct Shared {
     paging: Paging,
 }
 
+/// The shared members of either simulation's input (the two name them alike).
+macro_rules! shared {
+    ($input:expr) => {
+        Shared {
+            actions: $input.action_names.unwrap_or_default(),
+            resources: $input.resource_arns.unwrap_or_default(),
+            resource_policy: $input.resource_policy,
+            caller_arn: $input.caller_arn,
+            paging: Paging::of(None, $input.marker, $input.max_items),
+        }
+    };
+}
+
 fn principal_sources(d: &Directory, kind: &'static str, policies: &[Named]) -> Vec<Source> {
     policies
         .iter()
@@ -511,13 +524,7 @@ pub(super) fn simulate_principal_policy(
         .collect();
     let context = context_entries(&input.context_entries);
     simulate(
-        Shared {
-            actions: input.action_names.unwrap_or_default(),
-            resources: input.resource_arns.unwrap_or_default(),
-            resource_policy: input.resource_policy,
-            caller_arn: input.caller_arn,
-            paging: Paging::of(None, input.marker, input.max_items),
-        },
+        shared!(input),
         Simulation {
             identity,
             organizations,
@@ -545,13 +552,7 @@ pub(super) fn simulate_custom_policy(
     let caller = caller_of(state, &format!("arn:aws:iam::{}:root", state.iam.account));
     let context = context_entries(&input.context_entries);
     simulate(
-        Shared {
-            actions: input.action_names.unwrap_or_default(),
-            resources: input.resource_arns.unwrap_or_default(),
-            resource_policy: input.resource_policy,
-            caller_arn: input.caller_arn,
-            paging: Paging::of(None, input.marker, input.max_items),
-        },
+        shared!(input),
         // A custom simulation has no principal, so no account's organization: only
         // the policies given take part.
         Simulation {
