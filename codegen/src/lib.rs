@@ -158,6 +158,11 @@ impl Overrides {
         })
     }
 
+    /// A length bound AWS enforces differently from the model (`min` or `max`).
+    fn length(&self, service: &str, shape: &str, bound: &str) -> Option<u64> {
+        self.0["length"][service][shape][bound].as_u64()
+    }
+
     fn extra_errors(&self, service: &str) -> Vec<ErrorInfo> {
         self.0["extra_errors"][service]
             .as_array()
@@ -677,11 +682,19 @@ fn generate_service(model: &Model) -> Result<String> {
         write_struct(model, name, is_input, is_output, &mut types)?;
         if is_input {
             write_validation(model, name, shape, &mut types, &mut regexes)?;
-            write_bind(model, name, &mut types)?;
+            if is_query(model) {
+                write_from_query(model, name, &mut types)?;
+            } else {
+                write_bind(model, name, &mut types)?;
+            }
         }
     }
     if !model.service.implemented.is_empty() {
-        out.push_str("\nuse crate::protocol::validation::{Validate, Validator};\nuse serde::{Deserialize, Serialize};\nuse std::sync::LazyLock;\nuse regex::Regex;\n");
+        if is_query(model) {
+            out.push_str("\nuse crate::protocol::query::{FromQuery, QueryRequest, Unparsed};\nuse crate::protocol::validation::{Validate, Validator};\nuse serde::Serialize;\nuse std::sync::LazyLock;\nuse regex::Regex;\n");
+        } else {
+            out.push_str("\nuse crate::protocol::validation::{Validate, Validator};\nuse serde::{Deserialize, Serialize};\nuse std::sync::LazyLock;\nuse regex::Regex;\n");
+        }
         out.push_str("\n/// The operations implemented through these types: name, input, output, and the\n/// errors the model lists for it.\npub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[\n");
         for op in &model.service.implemented {
             let def = &model.json["operations"][op];
@@ -723,6 +736,9 @@ fn member_type(model: &Model, shape_name: &str) -> Result<String> {
         "long" => "i64".to_owned(),
         "boolean" => "bool".to_owned(),
         "double" | "float" => "f64".to_owned(),
+        // awsQuery carries timestamps as ISO 8601 text; the JSON protocols as epoch
+        // seconds (`crate::time::Timestamp`).
+        "timestamp" if model.protocol() == "query" => "time::OffsetDateTime".to_owned(),
         "timestamp" => "crate::time::Timestamp".to_owned(),
         // awsJson decodes a blob's base64 with the body (`protocol::json::Blob`);
         // restJson1's blobs stay text for the service to read.
@@ -739,6 +755,81 @@ fn member_type(model: &Model, shape_name: &str) -> Result<String> {
         ),
         other => bail!("{shape_name}: shape type {other:?} has no Rust type"),
     })
+}
+
+fn is_query(model: &Model) -> bool {
+    model.protocol() == "query"
+}
+
+/// The expression that decodes a value of shape `shape_name` at key `k` from the form
+/// `q` (a `Result<Option<T>, Unparsed>`): through `protocol::query`'s readers, which
+/// alone know the form's layout (`.member.N`, `.entry.N.key`).
+fn query_decoder(model: &Model, shape_name: &str, k: &str) -> Result<String> {
+    let shape = model.shape(shape_name);
+    let flattened = shape["flattened"].as_bool() == Some(true);
+    Ok(match shape["type"].as_str().unwrap_or("") {
+        "string" | "blob" => format!("Ok(q.string({k}))"),
+        "integer" => format!("q.number::<i32>({k})"),
+        "long" => format!("q.number::<i64>({k})"),
+        "double" | "float" => format!("q.number::<f64>({k})"),
+        "boolean" => format!("q.boolean({k})"),
+        "timestamp" => format!("q.timestamp({k})"),
+        "structure" => format!("q.structure::<{}>({k})", type_name(shape_name)),
+        "list" => {
+            let member = &shape["member"];
+            let element = member["shape"].as_str().unwrap_or("");
+            let name = member["locationName"].as_str().unwrap_or("member");
+            format!(
+                "q.list_of({k}, {}, {flattened}, |q, k| {})",
+                rust_str(name),
+                query_decoder(model, element, "k")?
+            )
+        }
+        "map" => {
+            let key_name = shape["key"]["locationName"].as_str().unwrap_or("key");
+            let value_name = shape["value"]["locationName"].as_str().unwrap_or("value");
+            let value = shape["value"]["shape"].as_str().unwrap_or("");
+            format!(
+                "q.map_of({k}, ({}, {}), {flattened}, |q, k| {})",
+                rust_str(key_name),
+                rust_str(value_name),
+                query_decoder(model, value, "k")?
+            )
+        }
+        other => bail!("{shape_name}: shape type {other:?} cannot be read from an awsQuery form"),
+    })
+}
+
+/// For an awsQuery input: `FromQuery`, which reads each member from the form under the
+/// name the model gives it (`locationName`, else the member's name).
+fn write_from_query(model: &Model, name: &str, out: &mut String) -> Result<()> {
+    let mut body = String::new();
+    for (member, def) in model.members(name) {
+        let wire = def["locationName"].as_str().unwrap_or(&member);
+        let target = def["shape"].as_str().unwrap_or("");
+        let k = format!("&crate::protocol::query::key(at, {})", rust_str(wire));
+        let decoder = query_decoder(model, target, &k)?;
+        // A string cannot fail to decode: no `?` on it.
+        let value = match decoder
+            .strip_prefix("Ok(")
+            .and_then(|d| d.strip_suffix(')'))
+        {
+            Some(infallible) => infallible.to_owned(),
+            None => format!("{decoder}?"),
+        };
+        let _ = writeln!(body, "            {}: {value},", snake(&member));
+    }
+    let (q, at) = if body.is_empty() {
+        ("_q", "_at")
+    } else {
+        ("q", "at")
+    };
+    let _ = writeln!(
+        out,
+        "\nimpl FromQuery for {} {{\n    fn from_query({q}: &QueryRequest, {at}: &str) -> Result<Self, Unparsed> {{\n        Ok(Self {{\n{body}        }})\n    }}\n}}",
+        type_name(name)
+    );
+    Ok(())
 }
 
 /// For a restJson1 input with members outside the body: `bind`, which sets them from
@@ -819,7 +910,8 @@ fn write_struct(
     if sensitive.is_empty() {
         derives.push("Debug");
     }
-    if is_input {
+    // awsQuery inputs are decoded from the form by `FromQuery` (generated below), not serde.
+    if is_input && !is_query(model) {
         derives.push("Deserialize");
     }
     if is_output {
@@ -836,19 +928,36 @@ fn write_struct(
         // restJson1 carries some members outside the JSON body (a URI label, a query
         // string member, a header, a raw payload): the body's serde leaves them alone and
         // the service's request layer sets them from where they travel.
+        let target = model.shape(def["shape"].as_str().unwrap_or(""));
         let serde = if is_located(model, name, member, def) {
             "skip".to_owned()
+        } else if is_query(model) {
+            // awsQuery answers: timestamps as ISO 8601 text and maps as `entry` elements,
+            // which `protocol::query` writes (no XML is written here).
+            let with = match target["type"].as_str() {
+                Some("timestamp") => {
+                    ", serialize_with = \"crate::protocol::query::serialize_timestamp\""
+                }
+                Some("map") => ", serialize_with = \"crate::protocol::query::serialize_map\"",
+                _ => "",
+            };
+            format!(
+                "rename = {}, skip_serializing_if = \"Option::is_none\"{with}",
+                rust_str(def["locationName"].as_str().unwrap_or(member))
+            )
         } else {
             format!(
                 "rename = {}, default, skip_serializing_if = \"Option::is_none\"",
                 rust_str(member)
             )
         };
-        let _ = writeln!(
-            out,
-            "    #[serde({serde})]\n    pub {}: Option<{ty}>,",
-            snake(member)
-        );
+        // An awsQuery input that is no output derives no serde: nothing to configure.
+        let attribute = if is_query(model) && !is_output {
+            String::new()
+        } else {
+            format!("    #[serde({serde})]\n")
+        };
+        let _ = writeln!(out, "{attribute}    pub {}: Option<{ty}>,", snake(member));
     }
     out.push_str("}\n");
     if !sensitive.is_empty() {
@@ -892,7 +1001,13 @@ fn scalar_checks(
     let ty = shape["type"].as_str().unwrap_or("");
     match ty {
         "string" => {
-            if let Some(min) = shape["min"].as_u64() {
+            let bound = |key: &str| {
+                model
+                    .overrides
+                    .length(&model.service.name, shape_name, key)
+                    .or_else(|| shape[key].as_u64())
+            };
+            if let Some(min) = bound("min") {
                 if min > 0 {
                     checks.push((
                         format!("x.chars().count() < {min}"),
@@ -900,7 +1015,7 @@ fn scalar_checks(
                     ));
                 }
             }
-            if let Some(max) = shape["max"].as_u64() {
+            if let Some(max) = bound("max") {
                 checks.push((
                     format!("x.chars().count() > {max}"),
                     format!("Member must have length less than or equal to {max}"),
@@ -1156,7 +1271,13 @@ fn write_validation(
                 for (part, label) in [("key", "Map keys"), ("value", "Map value")] {
                     let pshape = tshape[part]["shape"].as_str().unwrap_or("");
                     if model.shape(pshape)["type"].as_str() == Some("structure") {
-                        bail!("{name}.{member}: maps of structures are not generated yet");
+                        // A structure value is checked member by member under its key
+                        // (how AWS writes such a path is not recorded).
+                        let _ = writeln!(
+                            inner,
+                            "            for (k, item) in x {{ item.validate(v, &format!(\"{{}}.{{}}\", {path}, k)); }}"
+                        );
+                        continue;
                     }
                     let pchecks = scalar_checks(model, pshape, regexes);
                     if pchecks.is_empty() {
@@ -1449,6 +1570,123 @@ mod tests {
         assert!(code.contains("self.mode = http.header(\"X-Mode\").map(str::to_owned);"));
         assert!(code.contains("Member must have value less than or equal to 1.0"));
         assert!(code.contains("Member must have value greater than or equal to 0.0"));
+    }
+
+    /// Every operation of the awsQuery models (STS, IAM, CloudFormation) generates: a
+    /// service may move any of them onto the generated layer by listing it.
+    #[test]
+    fn every_query_operation_generates() {
+        let root = workspace_root();
+        let overrides = Overrides::load(&root).unwrap();
+        for mut service in services(&root).unwrap() {
+            let path = root.join(MODELS_DIR).join(format!("{}.json", service.name));
+            let json = read_json(&path).unwrap();
+            if json["metadata"]["protocol"] != "query" {
+                continue;
+            }
+            let ordered: Ordered =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let mut order = BTreeMap::new();
+            if let Some(Ordered::Object(shapes)) = ordered.get("shapes") {
+                for (name, shape) in shapes {
+                    if let Some(members) = shape.get("members") {
+                        order.insert(name.clone(), members.keys());
+                    }
+                }
+            }
+            service.implemented = json["operations"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            let model = Model {
+                service: &service,
+                json: &json,
+                overrides: &overrides,
+                order: &order,
+            };
+            let code = generate_service(&model).unwrap_or_else(|e| panic!("{}: {e}", service.name));
+            assert!(code.contains("impl FromQuery for"), "{}", service.name);
+        }
+    }
+
+    /// An awsQuery input reads each member through `protocol::query` (lists, maps,
+    /// nested structures, numbers that may not parse); an output serialises timestamps and
+    /// maps through its helpers; neither writes the wire format itself.
+    #[test]
+    fn query_inputs_decode_through_the_protocol_readers() {
+        let json: Value = serde_json::from_str(
+            r#"{"metadata": {"protocol": "query", "signingName": "x", "apiVersion": "1"},
+            "operations": {"Op": {"name": "Op", "http": {"method": "POST", "requestUri": "/"},
+                "input": {"shape": "OpRequest"}, "output": {"shape": "OpResponse", "resultWrapper": "OpResult"}}},
+            "shapes": {"Str": {"type": "string", "min": 2}, "Num": {"type": "integer", "min": 1},
+                "When": {"type": "timestamp"},
+                "Names": {"type": "list", "member": {"shape": "Str"}},
+                "Attrs": {"type": "map", "key": {"shape": "Str"}, "value": {"shape": "Str"}},
+                "Inner": {"type": "structure", "members": {"Key": {"shape": "Str"}}},
+                "OpRequest": {"type": "structure", "required": ["Name"], "members": {
+                    "Name": {"shape": "Str"}, "Max": {"shape": "Num"}, "Names": {"shape": "Names"},
+                    "Attrs": {"shape": "Attrs"}, "Inner": {"shape": "Inner"}}},
+                "OpResponse": {"type": "structure", "members": {"At": {"shape": "When"}, "Attrs": {"shape": "Attrs"}}}}}"#,
+        )
+        .unwrap();
+        let service = ServiceConfig {
+            name: "x".to_owned(),
+            botocore: "x/1".to_owned(),
+            error_type: None,
+            implemented: vec!["Op".to_owned()],
+        };
+        let order = BTreeMap::from([
+            (
+                "OpRequest".to_owned(),
+                ["Name", "Max", "Names", "Attrs", "Inner"]
+                    .map(str::to_owned)
+                    .to_vec(),
+            ),
+            ("Inner".to_owned(), vec!["Key".to_owned()]),
+            (
+                "OpResponse".to_owned(),
+                ["At", "Attrs"].map(str::to_owned).to_vec(),
+            ),
+        ]);
+        let overrides = Overrides(serde_json::json!({}));
+        let model = Model {
+            service: &service,
+            json: &json,
+            overrides: &overrides,
+            order: &order,
+        };
+        let code = generate_service(&model).unwrap();
+        assert!(code.contains("impl FromQuery for OpRequest"), "{code}");
+        assert!(
+            code.contains(r#"name: q.string(&crate::protocol::query::key(at, "Name")),"#),
+            "{code}"
+        );
+        assert!(
+            code.contains(r#"max: q.number::<i32>(&crate::protocol::query::key(at, "Max"))?,"#),
+            "{code}"
+        );
+        assert!(code.contains(r#"q.list_of(&crate::protocol::query::key(at, "Names"), "member", false, |q, k| Ok(q.string(k)))?"#), "{code}");
+        assert!(code.contains(r#"q.map_of(&crate::protocol::query::key(at, "Attrs"), ("key", "value"), false, |q, k| Ok(q.string(k)))?"#), "{code}");
+        assert!(
+            code.contains(r#"q.structure::<Inner>(&crate::protocol::query::key(at, "Inner"))?"#),
+            "{code}"
+        );
+        assert!(
+            code.contains("crate::protocol::query::serialize_timestamp"),
+            "{code}"
+        );
+        assert!(
+            code.contains("crate::protocol::query::serialize_map"),
+            "{code}"
+        );
+        assert!(
+            code.contains("pub at: Option<time::OffsetDateTime>"),
+            "{code}"
+        );
+        assert!(!code.contains("Deserialize"), "{code}");
+        assert!(!code.contains("</"), "no XML outside protocol: {code}");
     }
 
     #[test]

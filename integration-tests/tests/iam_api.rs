@@ -700,3 +700,44 @@ async fn get_session_token_gives_a_user_credentials_with_its_permissions() {
     );
     assert_eq!(code, "AccessDenied");
 }
+
+/// Members that break IAM's model are refused as IAM refuses them: `ValidationError` in
+/// the words of a recorded answer (NixOS/nixops#328: CreateRole with a 66-character
+/// name), the range of `MaxItems` by its bound, and every broken member named at once.
+#[tokio::test]
+async fn model_violations_are_refused_in_iams_words() {
+    let iam = iam().await;
+    let name = "charon-31f85414-3f74-11e5-b275-f23c91ae92d9-DynamoReadOnlyPermission";
+    let (code, message) = error_of(
+        iam.create_role()
+            .role_name(name)
+            .assume_role_policy_document(r#"{"Version":"2012-10-17","Statement":[]}"#)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationError");
+    assert_eq!(
+        message,
+        format!("1 validation error detected: Value '{name}' at 'roleName' failed to satisfy constraint: Member must have length less than or equal to 64")
+    );
+    let (code, message) = error_of(iam.list_users().max_items(0).send().await);
+    assert_eq!(code, "ValidationError");
+    assert_eq!(
+        message,
+        "1 validation error detected: Value '0' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1"
+    );
+    let (code, message) = error_of(
+        iam.create_user()
+            .user_name("not a name")
+            .path("no-slashes")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ValidationError");
+    assert!(
+        message.starts_with("2 validation errors detected: "),
+        "{message}"
+    );
+    assert!(message.contains("at 'userName'"), "{message}");
+    assert!(message.contains("at 'path'"), "{message}");
+}

@@ -198,6 +198,7 @@ pub const OPERATIONS: &[&str] = &[
 /// Every error code of the service, with its HTTP status and fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
+    AccessDenied,
     AccountNotManagementOrDelegatedAdministratorException,
     CallerIsNotManagementAccountException,
     ConcurrentModificationException,
@@ -211,8 +212,10 @@ pub enum ErrorCode {
     EntityTemporarilyUnmodifiableException,
     FeatureDisabledException,
     FeatureEnabledException,
+    InvalidAction,
     InvalidAuthenticationCodeException,
     InvalidCertificateException,
+    InvalidClientTokenId,
     InvalidInputException,
     InvalidPublicKeyException,
     InvalidUserTypeException,
@@ -220,8 +223,10 @@ pub enum ErrorCode {
     LimitExceededException,
     MalformedCertificateException,
     MalformedPolicyDocumentException,
+    MissingAction,
     NameConflictException,
     NoSuchEntityException,
+    NotImplemented,
     OpenIdIdpCommunicationErrorException,
     OrganizationNotFoundException,
     OrganizationNotInAllFeaturesModeException,
@@ -236,11 +241,13 @@ pub enum ErrorCode {
     ServiceNotSupportedException,
     UnmodifiableEntityException,
     UnrecognizedPublicKeyEncodingException,
+    ValidationError,
 }
 
 impl ErrorCode {
     /// Every code.
     pub const ALL: &[ErrorCode] = &[
+        ErrorCode::AccessDenied,
         ErrorCode::AccountNotManagementOrDelegatedAdministratorException,
         ErrorCode::CallerIsNotManagementAccountException,
         ErrorCode::ConcurrentModificationException,
@@ -254,8 +261,10 @@ impl ErrorCode {
         ErrorCode::EntityTemporarilyUnmodifiableException,
         ErrorCode::FeatureDisabledException,
         ErrorCode::FeatureEnabledException,
+        ErrorCode::InvalidAction,
         ErrorCode::InvalidAuthenticationCodeException,
         ErrorCode::InvalidCertificateException,
+        ErrorCode::InvalidClientTokenId,
         ErrorCode::InvalidInputException,
         ErrorCode::InvalidPublicKeyException,
         ErrorCode::InvalidUserTypeException,
@@ -263,8 +272,10 @@ impl ErrorCode {
         ErrorCode::LimitExceededException,
         ErrorCode::MalformedCertificateException,
         ErrorCode::MalformedPolicyDocumentException,
+        ErrorCode::MissingAction,
         ErrorCode::NameConflictException,
         ErrorCode::NoSuchEntityException,
+        ErrorCode::NotImplemented,
         ErrorCode::OpenIdIdpCommunicationErrorException,
         ErrorCode::OrganizationNotFoundException,
         ErrorCode::OrganizationNotInAllFeaturesModeException,
@@ -279,11 +290,13 @@ impl ErrorCode {
         ErrorCode::ServiceNotSupportedException,
         ErrorCode::UnmodifiableEntityException,
         ErrorCode::UnrecognizedPublicKeyEncodingException,
+        ErrorCode::ValidationError,
     ];
 
     /// The code clients match on.
     pub const fn code(self) -> &'static str {
         match self {
+            ErrorCode::AccessDenied => "AccessDenied",
             ErrorCode::AccountNotManagementOrDelegatedAdministratorException => {
                 "AccountNotManagementOrDelegatedAdministratorException"
             }
@@ -301,8 +314,10 @@ impl ErrorCode {
             ErrorCode::EntityTemporarilyUnmodifiableException => "EntityTemporarilyUnmodifiable",
             ErrorCode::FeatureDisabledException => "FeatureDisabled",
             ErrorCode::FeatureEnabledException => "FeatureEnabled",
+            ErrorCode::InvalidAction => "InvalidAction",
             ErrorCode::InvalidAuthenticationCodeException => "InvalidAuthenticationCode",
             ErrorCode::InvalidCertificateException => "InvalidCertificate",
+            ErrorCode::InvalidClientTokenId => "InvalidClientTokenId",
             ErrorCode::InvalidInputException => "InvalidInput",
             ErrorCode::InvalidPublicKeyException => "InvalidPublicKey",
             ErrorCode::InvalidUserTypeException => "InvalidUserType",
@@ -310,8 +325,10 @@ impl ErrorCode {
             ErrorCode::LimitExceededException => "LimitExceeded",
             ErrorCode::MalformedCertificateException => "MalformedCertificate",
             ErrorCode::MalformedPolicyDocumentException => "MalformedPolicyDocument",
+            ErrorCode::MissingAction => "MissingAction",
             ErrorCode::NameConflictException => "NameConflict",
             ErrorCode::NoSuchEntityException => "NoSuchEntity",
+            ErrorCode::NotImplemented => "NotImplemented",
             ErrorCode::OpenIdIdpCommunicationErrorException => "OpenIdIdpCommunicationError",
             ErrorCode::OrganizationNotFoundException => "OrganizationNotFoundException",
             ErrorCode::OrganizationNotInAllFeaturesModeException => {
@@ -328,6 +345,7 @@ impl ErrorCode {
             ErrorCode::ServiceNotSupportedException => "NotSupportedService",
             ErrorCode::UnmodifiableEntityException => "UnmodifiableEntity",
             ErrorCode::UnrecognizedPublicKeyEncodingException => "UnrecognizedPublicKeyEncoding",
+            ErrorCode::ValidationError => "ValidationError",
         }
     }
 
@@ -337,6 +355,7 @@ impl ErrorCode {
             ErrorCode::AccountNotManagementOrDelegatedAdministratorException
             | ErrorCode::CallerIsNotManagementAccountException
             | ErrorCode::DuplicateSSHPublicKeyException
+            | ErrorCode::InvalidAction
             | ErrorCode::InvalidCertificateException
             | ErrorCode::InvalidInputException
             | ErrorCode::InvalidPublicKeyException
@@ -344,6 +363,7 @@ impl ErrorCode {
             | ErrorCode::KeyPairMismatchException
             | ErrorCode::MalformedCertificateException
             | ErrorCode::MalformedPolicyDocumentException
+            | ErrorCode::MissingAction
             | ErrorCode::OpenIdIdpCommunicationErrorException
             | ErrorCode::OrganizationNotFoundException
             | ErrorCode::OrganizationNotInAllFeaturesModeException
@@ -352,8 +372,11 @@ impl ErrorCode {
             | ErrorCode::RoleTemplateDisabledException
             | ErrorCode::ServiceAccessNotEnabledException
             | ErrorCode::UnmodifiableEntityException
-            | ErrorCode::UnrecognizedPublicKeyEncodingException => 400,
-            ErrorCode::InvalidAuthenticationCodeException => 403,
+            | ErrorCode::UnrecognizedPublicKeyEncodingException
+            | ErrorCode::ValidationError => 400,
+            ErrorCode::AccessDenied
+            | ErrorCode::InvalidAuthenticationCodeException
+            | ErrorCode::InvalidClientTokenId => 403,
             ErrorCode::CredentialReportNotReadyException
             | ErrorCode::FeatureDisabledException
             | ErrorCode::NoSuchEntityException
@@ -371,6 +394,7 @@ impl ErrorCode {
             ErrorCode::CredentialReportExpiredException
             | ErrorCode::CredentialReportNotPresentException => 410,
             ErrorCode::PolicyEvaluationException | ErrorCode::ServiceFailureException => 500,
+            ErrorCode::NotImplemented => 501,
         }
     }
 
@@ -378,4 +402,9469 @@ impl ErrorCode {
     pub const fn is_server_fault(self) -> bool {
         matches!(self, _ if false)
     }
+}
+
+/// An error the service answers: one variant per code, carrying its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IamError {
+    AccessDenied(String),
+    AccountNotManagementOrDelegatedAdministratorException(String),
+    CallerIsNotManagementAccountException(String),
+    ConcurrentModificationException(String),
+    CredentialReportExpiredException(String),
+    CredentialReportNotPresentException(String),
+    CredentialReportNotReadyException(String),
+    DeleteConflictException(String),
+    DuplicateCertificateException(String),
+    DuplicateSSHPublicKeyException(String),
+    EntityAlreadyExistsException(String),
+    EntityTemporarilyUnmodifiableException(String),
+    FeatureDisabledException(String),
+    FeatureEnabledException(String),
+    InvalidAction(String),
+    InvalidAuthenticationCodeException(String),
+    InvalidCertificateException(String),
+    InvalidClientTokenId(String),
+    InvalidInputException(String),
+    InvalidPublicKeyException(String),
+    InvalidUserTypeException(String),
+    KeyPairMismatchException(String),
+    LimitExceededException(String),
+    MalformedCertificateException(String),
+    MalformedPolicyDocumentException(String),
+    MissingAction(String),
+    NameConflictException(String),
+    NoSuchEntityException(String),
+    NotImplemented(String),
+    OpenIdIdpCommunicationErrorException(String),
+    OrganizationNotFoundException(String),
+    OrganizationNotInAllFeaturesModeException(String),
+    PasswordPolicyViolationException(String),
+    PolicyEvaluationException(String),
+    PolicyNotAttachableException(String),
+    ReportGenerationLimitExceededException(String),
+    RoleModifiedException(String),
+    RoleTemplateDisabledException(String),
+    ServiceAccessNotEnabledException(String),
+    ServiceFailureException(String),
+    ServiceNotSupportedException(String),
+    UnmodifiableEntityException(String),
+    UnrecognizedPublicKeyEncodingException(String),
+    ValidationError(String),
+}
+
+impl IamError {
+    /// The variant's code.
+    pub const fn kind(&self) -> ErrorCode {
+        match self {
+            IamError::AccessDenied(_) => ErrorCode::AccessDenied,
+            IamError::AccountNotManagementOrDelegatedAdministratorException(_) => {
+                ErrorCode::AccountNotManagementOrDelegatedAdministratorException
+            }
+            IamError::CallerIsNotManagementAccountException(_) => {
+                ErrorCode::CallerIsNotManagementAccountException
+            }
+            IamError::ConcurrentModificationException(_) => {
+                ErrorCode::ConcurrentModificationException
+            }
+            IamError::CredentialReportExpiredException(_) => {
+                ErrorCode::CredentialReportExpiredException
+            }
+            IamError::CredentialReportNotPresentException(_) => {
+                ErrorCode::CredentialReportNotPresentException
+            }
+            IamError::CredentialReportNotReadyException(_) => {
+                ErrorCode::CredentialReportNotReadyException
+            }
+            IamError::DeleteConflictException(_) => ErrorCode::DeleteConflictException,
+            IamError::DuplicateCertificateException(_) => ErrorCode::DuplicateCertificateException,
+            IamError::DuplicateSSHPublicKeyException(_) => {
+                ErrorCode::DuplicateSSHPublicKeyException
+            }
+            IamError::EntityAlreadyExistsException(_) => ErrorCode::EntityAlreadyExistsException,
+            IamError::EntityTemporarilyUnmodifiableException(_) => {
+                ErrorCode::EntityTemporarilyUnmodifiableException
+            }
+            IamError::FeatureDisabledException(_) => ErrorCode::FeatureDisabledException,
+            IamError::FeatureEnabledException(_) => ErrorCode::FeatureEnabledException,
+            IamError::InvalidAction(_) => ErrorCode::InvalidAction,
+            IamError::InvalidAuthenticationCodeException(_) => {
+                ErrorCode::InvalidAuthenticationCodeException
+            }
+            IamError::InvalidCertificateException(_) => ErrorCode::InvalidCertificateException,
+            IamError::InvalidClientTokenId(_) => ErrorCode::InvalidClientTokenId,
+            IamError::InvalidInputException(_) => ErrorCode::InvalidInputException,
+            IamError::InvalidPublicKeyException(_) => ErrorCode::InvalidPublicKeyException,
+            IamError::InvalidUserTypeException(_) => ErrorCode::InvalidUserTypeException,
+            IamError::KeyPairMismatchException(_) => ErrorCode::KeyPairMismatchException,
+            IamError::LimitExceededException(_) => ErrorCode::LimitExceededException,
+            IamError::MalformedCertificateException(_) => ErrorCode::MalformedCertificateException,
+            IamError::MalformedPolicyDocumentException(_) => {
+                ErrorCode::MalformedPolicyDocumentException
+            }
+            IamError::MissingAction(_) => ErrorCode::MissingAction,
+            IamError::NameConflictException(_) => ErrorCode::NameConflictException,
+            IamError::NoSuchEntityException(_) => ErrorCode::NoSuchEntityException,
+            IamError::NotImplemented(_) => ErrorCode::NotImplemented,
+            IamError::OpenIdIdpCommunicationErrorException(_) => {
+                ErrorCode::OpenIdIdpCommunicationErrorException
+            }
+            IamError::OrganizationNotFoundException(_) => ErrorCode::OrganizationNotFoundException,
+            IamError::OrganizationNotInAllFeaturesModeException(_) => {
+                ErrorCode::OrganizationNotInAllFeaturesModeException
+            }
+            IamError::PasswordPolicyViolationException(_) => {
+                ErrorCode::PasswordPolicyViolationException
+            }
+            IamError::PolicyEvaluationException(_) => ErrorCode::PolicyEvaluationException,
+            IamError::PolicyNotAttachableException(_) => ErrorCode::PolicyNotAttachableException,
+            IamError::ReportGenerationLimitExceededException(_) => {
+                ErrorCode::ReportGenerationLimitExceededException
+            }
+            IamError::RoleModifiedException(_) => ErrorCode::RoleModifiedException,
+            IamError::RoleTemplateDisabledException(_) => ErrorCode::RoleTemplateDisabledException,
+            IamError::ServiceAccessNotEnabledException(_) => {
+                ErrorCode::ServiceAccessNotEnabledException
+            }
+            IamError::ServiceFailureException(_) => ErrorCode::ServiceFailureException,
+            IamError::ServiceNotSupportedException(_) => ErrorCode::ServiceNotSupportedException,
+            IamError::UnmodifiableEntityException(_) => ErrorCode::UnmodifiableEntityException,
+            IamError::UnrecognizedPublicKeyEncodingException(_) => {
+                ErrorCode::UnrecognizedPublicKeyEncodingException
+            }
+            IamError::ValidationError(_) => ErrorCode::ValidationError,
+        }
+    }
+
+    /// The message.
+    pub fn text(&self) -> &str {
+        match self {
+            IamError::AccessDenied(m)
+            | IamError::AccountNotManagementOrDelegatedAdministratorException(m)
+            | IamError::CallerIsNotManagementAccountException(m)
+            | IamError::ConcurrentModificationException(m)
+            | IamError::CredentialReportExpiredException(m)
+            | IamError::CredentialReportNotPresentException(m)
+            | IamError::CredentialReportNotReadyException(m)
+            | IamError::DeleteConflictException(m)
+            | IamError::DuplicateCertificateException(m)
+            | IamError::DuplicateSSHPublicKeyException(m)
+            | IamError::EntityAlreadyExistsException(m)
+            | IamError::EntityTemporarilyUnmodifiableException(m)
+            | IamError::FeatureDisabledException(m)
+            | IamError::FeatureEnabledException(m)
+            | IamError::InvalidAction(m)
+            | IamError::InvalidAuthenticationCodeException(m)
+            | IamError::InvalidCertificateException(m)
+            | IamError::InvalidClientTokenId(m)
+            | IamError::InvalidInputException(m)
+            | IamError::InvalidPublicKeyException(m)
+            | IamError::InvalidUserTypeException(m)
+            | IamError::KeyPairMismatchException(m)
+            | IamError::LimitExceededException(m)
+            | IamError::MalformedCertificateException(m)
+            | IamError::MalformedPolicyDocumentException(m)
+            | IamError::MissingAction(m)
+            | IamError::NameConflictException(m)
+            | IamError::NoSuchEntityException(m)
+            | IamError::NotImplemented(m)
+            | IamError::OpenIdIdpCommunicationErrorException(m)
+            | IamError::OrganizationNotFoundException(m)
+            | IamError::OrganizationNotInAllFeaturesModeException(m)
+            | IamError::PasswordPolicyViolationException(m)
+            | IamError::PolicyEvaluationException(m)
+            | IamError::PolicyNotAttachableException(m)
+            | IamError::ReportGenerationLimitExceededException(m)
+            | IamError::RoleModifiedException(m)
+            | IamError::RoleTemplateDisabledException(m)
+            | IamError::ServiceAccessNotEnabledException(m)
+            | IamError::ServiceFailureException(m)
+            | IamError::ServiceNotSupportedException(m)
+            | IamError::UnmodifiableEntityException(m)
+            | IamError::UnrecognizedPublicKeyEncodingException(m)
+            | IamError::ValidationError(m) => m,
+        }
+    }
+}
+
+impl std::fmt::Display for IamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.kind().code(), self.text())
+    }
+}
+
+impl std::error::Error for IamError {}
+
+impl crate::protocol::AwsError for IamError {
+    fn code(&self) -> &str {
+        self.kind().code()
+    }
+    fn status(&self) -> axum::http::StatusCode {
+        axum::http::StatusCode::from_u16(self.kind().status())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+    fn message(&self) -> String {
+        self.text().to_owned()
+    }
+}
+
+use crate::protocol::query::{FromQuery, QueryRequest, Unparsed};
+use crate::protocol::validation::{Validate, Validator};
+use regex::Regex;
+use serde::Serialize;
+use std::sync::LazyLock;
+
+/// The operations implemented through these types: name, input, output, and the
+/// errors the model lists for it.
+pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "AddRoleToInstanceProfile",
+        "AddRoleToInstanceProfileRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "EntityAlreadyExistsException",
+            "LimitExceededException",
+            "UnmodifiableEntityException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "AddUserToGroup",
+        "AddUserToGroupRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "AttachGroupPolicy",
+        "AttachGroupPolicyRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "InvalidInputException",
+            "PolicyNotAttachableException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "AttachRolePolicy",
+        "AttachRolePolicyRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "InvalidInputException",
+            "UnmodifiableEntityException",
+            "PolicyNotAttachableException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "AttachUserPolicy",
+        "AttachUserPolicyRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "InvalidInputException",
+            "PolicyNotAttachableException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "CreateAccessKey",
+        "CreateAccessKeyRequest",
+        "CreateAccessKeyResponse",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "CreateGroup",
+        "CreateGroupRequest",
+        "CreateGroupResponse",
+        &[
+            "LimitExceededException",
+            "EntityAlreadyExistsException",
+            "NoSuchEntityException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "CreateInstanceProfile",
+        "CreateInstanceProfileRequest",
+        "CreateInstanceProfileResponse",
+        &[
+            "EntityAlreadyExistsException",
+            "InvalidInputException",
+            "LimitExceededException",
+            "ConcurrentModificationException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "CreatePolicy",
+        "CreatePolicyRequest",
+        "CreatePolicyResponse",
+        &[
+            "InvalidInputException",
+            "LimitExceededException",
+            "EntityAlreadyExistsException",
+            "MalformedPolicyDocumentException",
+            "ConcurrentModificationException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "CreatePolicyVersion",
+        "CreatePolicyVersionRequest",
+        "CreatePolicyVersionResponse",
+        &[
+            "NoSuchEntityException",
+            "MalformedPolicyDocumentException",
+            "InvalidInputException",
+            "LimitExceededException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "CreateRole",
+        "CreateRoleRequest",
+        "CreateRoleResponse",
+        &[
+            "LimitExceededException",
+            "InvalidInputException",
+            "EntityAlreadyExistsException",
+            "MalformedPolicyDocumentException",
+            "ConcurrentModificationException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "CreateUser",
+        "CreateUserRequest",
+        "CreateUserResponse",
+        &[
+            "LimitExceededException",
+            "EntityAlreadyExistsException",
+            "NoSuchEntityException",
+            "InvalidInputException",
+            "ConcurrentModificationException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "DeleteAccessKey",
+        "DeleteAccessKeyRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "DeleteGroup",
+        "DeleteGroupRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "DeleteConflictException",
+            "LimitExceededException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "DeleteGroupPolicy",
+        "DeleteGroupPolicyRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "DeleteInstanceProfile",
+        "DeleteInstanceProfileRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "DeleteConflictException",
+            "LimitExceededException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "DeletePolicy",
+        "DeletePolicyRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "InvalidInputException",
+            "DeleteConflictException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "DeletePolicyVersion",
+        "DeletePolicyVersionRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "InvalidInputException",
+            "DeleteConflictException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "DeleteRole",
+        "DeleteRoleRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "DeleteConflictException",
+            "LimitExceededException",
+            "UnmodifiableEntityException",
+            "ConcurrentModificationException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "DeleteRolePermissionsBoundary",
+        "DeleteRolePermissionsBoundaryRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "UnmodifiableEntityException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "DeleteRolePolicy",
+        "DeleteRolePolicyRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "UnmodifiableEntityException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "DeleteUser",
+        "DeleteUserRequest",
+        "",
+        &[
+            "LimitExceededException",
+            "NoSuchEntityException",
+            "DeleteConflictException",
+            "ConcurrentModificationException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "DeleteUserPermissionsBoundary",
+        "DeleteUserPermissionsBoundaryRequest",
+        "",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "DeleteUserPolicy",
+        "DeleteUserPolicyRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "DetachGroupPolicy",
+        "DetachGroupPolicyRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "InvalidInputException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "DetachRolePolicy",
+        "DetachRolePolicyRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "InvalidInputException",
+            "UnmodifiableEntityException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "DetachUserPolicy",
+        "DetachUserPolicyRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "InvalidInputException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "GetAccountAuthorizationDetails",
+        "GetAccountAuthorizationDetailsRequest",
+        "GetAccountAuthorizationDetailsResponse",
+        &["ServiceFailureException"],
+    ),
+    (
+        "GetGroup",
+        "GetGroupRequest",
+        "GetGroupResponse",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "GetGroupPolicy",
+        "GetGroupPolicyRequest",
+        "GetGroupPolicyResponse",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "GetInstanceProfile",
+        "GetInstanceProfileRequest",
+        "GetInstanceProfileResponse",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "GetPolicy",
+        "GetPolicyRequest",
+        "GetPolicyResponse",
+        &[
+            "NoSuchEntityException",
+            "InvalidInputException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "GetPolicyVersion",
+        "GetPolicyVersionRequest",
+        "GetPolicyVersionResponse",
+        &[
+            "NoSuchEntityException",
+            "InvalidInputException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "GetRole",
+        "GetRoleRequest",
+        "GetRoleResponse",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "GetRolePolicy",
+        "GetRolePolicyRequest",
+        "GetRolePolicyResponse",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "GetUser",
+        "GetUserRequest",
+        "GetUserResponse",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "GetUserPolicy",
+        "GetUserPolicyRequest",
+        "GetUserPolicyResponse",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "ListAccessKeys",
+        "ListAccessKeysRequest",
+        "ListAccessKeysResponse",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "ListAttachedGroupPolicies",
+        "ListAttachedGroupPoliciesRequest",
+        "ListAttachedGroupPoliciesResponse",
+        &[
+            "NoSuchEntityException",
+            "InvalidInputException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "ListAttachedRolePolicies",
+        "ListAttachedRolePoliciesRequest",
+        "ListAttachedRolePoliciesResponse",
+        &[
+            "NoSuchEntityException",
+            "InvalidInputException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "ListAttachedUserPolicies",
+        "ListAttachedUserPoliciesRequest",
+        "ListAttachedUserPoliciesResponse",
+        &[
+            "NoSuchEntityException",
+            "InvalidInputException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "ListEntitiesForPolicy",
+        "ListEntitiesForPolicyRequest",
+        "ListEntitiesForPolicyResponse",
+        &[
+            "NoSuchEntityException",
+            "InvalidInputException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "ListGroupPolicies",
+        "ListGroupPoliciesRequest",
+        "ListGroupPoliciesResponse",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "ListGroups",
+        "ListGroupsRequest",
+        "ListGroupsResponse",
+        &["ServiceFailureException"],
+    ),
+    (
+        "ListGroupsForUser",
+        "ListGroupsForUserRequest",
+        "ListGroupsForUserResponse",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "ListInstanceProfileTags",
+        "ListInstanceProfileTagsRequest",
+        "ListInstanceProfileTagsResponse",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "ListInstanceProfiles",
+        "ListInstanceProfilesRequest",
+        "ListInstanceProfilesResponse",
+        &["ServiceFailureException"],
+    ),
+    (
+        "ListInstanceProfilesForRole",
+        "ListInstanceProfilesForRoleRequest",
+        "ListInstanceProfilesForRoleResponse",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "ListPolicies",
+        "ListPoliciesRequest",
+        "ListPoliciesResponse",
+        &["ServiceFailureException"],
+    ),
+    (
+        "ListPolicyTags",
+        "ListPolicyTagsRequest",
+        "ListPolicyTagsResponse",
+        &[
+            "NoSuchEntityException",
+            "ServiceFailureException",
+            "InvalidInputException",
+        ],
+    ),
+    (
+        "ListPolicyVersions",
+        "ListPolicyVersionsRequest",
+        "ListPolicyVersionsResponse",
+        &[
+            "NoSuchEntityException",
+            "InvalidInputException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "ListRolePolicies",
+        "ListRolePoliciesRequest",
+        "ListRolePoliciesResponse",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "ListRoleTags",
+        "ListRoleTagsRequest",
+        "ListRoleTagsResponse",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "ListRoles",
+        "ListRolesRequest",
+        "ListRolesResponse",
+        &["ServiceFailureException"],
+    ),
+    (
+        "ListUserPolicies",
+        "ListUserPoliciesRequest",
+        "ListUserPoliciesResponse",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "ListUserTags",
+        "ListUserTagsRequest",
+        "ListUserTagsResponse",
+        &["NoSuchEntityException", "ServiceFailureException"],
+    ),
+    (
+        "ListUsers",
+        "ListUsersRequest",
+        "ListUsersResponse",
+        &["ServiceFailureException"],
+    ),
+    (
+        "PutGroupPolicy",
+        "PutGroupPolicyRequest",
+        "",
+        &[
+            "LimitExceededException",
+            "MalformedPolicyDocumentException",
+            "NoSuchEntityException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "PutRolePermissionsBoundary",
+        "PutRolePermissionsBoundaryRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "InvalidInputException",
+            "UnmodifiableEntityException",
+            "PolicyNotAttachableException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "PutRolePolicy",
+        "PutRolePolicyRequest",
+        "",
+        &[
+            "LimitExceededException",
+            "MalformedPolicyDocumentException",
+            "NoSuchEntityException",
+            "UnmodifiableEntityException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "PutUserPermissionsBoundary",
+        "PutUserPermissionsBoundaryRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "InvalidInputException",
+            "PolicyNotAttachableException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "PutUserPolicy",
+        "PutUserPolicyRequest",
+        "",
+        &[
+            "LimitExceededException",
+            "MalformedPolicyDocumentException",
+            "NoSuchEntityException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "RemoveRoleFromInstanceProfile",
+        "RemoveRoleFromInstanceProfileRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "UnmodifiableEntityException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "RemoveUserFromGroup",
+        "RemoveUserFromGroupRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "SetDefaultPolicyVersion",
+        "SetDefaultPolicyVersionRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "InvalidInputException",
+            "LimitExceededException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "SimulateCustomPolicy",
+        "SimulateCustomPolicyRequest",
+        "SimulatePolicyResponse",
+        &["InvalidInputException", "PolicyEvaluationException"],
+    ),
+    (
+        "SimulatePrincipalPolicy",
+        "SimulatePrincipalPolicyRequest",
+        "SimulatePolicyResponse",
+        &[
+            "NoSuchEntityException",
+            "InvalidInputException",
+            "PolicyEvaluationException",
+        ],
+    ),
+    (
+        "TagInstanceProfile",
+        "TagInstanceProfileRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "InvalidInputException",
+            "LimitExceededException",
+            "ConcurrentModificationException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "TagPolicy",
+        "TagPolicyRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "InvalidInputException",
+            "ConcurrentModificationException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "TagRole",
+        "TagRoleRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "InvalidInputException",
+            "ConcurrentModificationException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "TagUser",
+        "TagUserRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "InvalidInputException",
+            "ConcurrentModificationException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "UntagInstanceProfile",
+        "UntagInstanceProfileRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "InvalidInputException",
+            "ConcurrentModificationException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "UntagPolicy",
+        "UntagPolicyRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "InvalidInputException",
+            "ConcurrentModificationException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "UntagRole",
+        "UntagRoleRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "ConcurrentModificationException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "UntagUser",
+        "UntagUserRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "ConcurrentModificationException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "UpdateAccessKey",
+        "UpdateAccessKeyRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "LimitExceededException",
+            "ServiceFailureException",
+            "InvalidInputException",
+        ],
+    ),
+    (
+        "UpdateAssumeRolePolicy",
+        "UpdateAssumeRolePolicyRequest",
+        "",
+        &[
+            "NoSuchEntityException",
+            "MalformedPolicyDocumentException",
+            "LimitExceededException",
+            "UnmodifiableEntityException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "UpdateRole",
+        "UpdateRoleRequest",
+        "UpdateRoleResponse",
+        &[
+            "UnmodifiableEntityException",
+            "NoSuchEntityException",
+            "InvalidInputException",
+            "ServiceFailureException",
+        ],
+    ),
+    (
+        "UpdateRoleDescription",
+        "UpdateRoleDescriptionRequest",
+        "UpdateRoleDescriptionResponse",
+        &[
+            "NoSuchEntityException",
+            "UnmodifiableEntityException",
+            "ServiceFailureException",
+        ],
+    ),
+];
+
+static RE_INSTANCE_PROFILE_NAME_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]+)$").expect("compiled by the generator"));
+
+static RE_ROLE_NAME_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]+)$").expect("compiled by the generator"));
+
+static RE_GROUP_NAME_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]+)$").expect("compiled by the generator"));
+
+static RE_EXISTING_USER_NAME_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]+)$").expect("compiled by the generator"));
+
+static RE_USER_NAME_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]+)$").expect("compiled by the generator"));
+
+static RE_PATH_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F))$")
+        .expect("compiled by the generator")
+});
+
+static RE_POLICY_NAME_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]+)$").expect("compiled by the generator"));
+
+static RE_POLICY_PATH_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:((/[A-Za-z0-9\\.,\\+@=_-]+)*)/)$").expect("compiled by the generator")
+});
+
+static RE_POLICY_DOCUMENT_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+)$").expect("compiled by the generator")
+});
+
+static RE_ROLE_DESCRIPTION_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*)$")
+        .expect("compiled by the generator")
+});
+
+static RE_ACCESS_KEY_ID_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]]+)$").expect("compiled by the generator"));
+
+static RE_POLICY_VERSION_ID_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?)$").expect("compiled by the generator")
+});
+
+static RE_MARKER_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[\\u0020-\\u00FF]+)$").expect("compiled by the generator"));
+
+static RE_ATTACHMENT_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]+)$").expect("compiled by the generator"));
+
+static RE_PATH_PREFIX_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:\\u002F[\\u0021-\\u007F]*)$").expect("compiled by the generator")
+});
+
+static RE_TAG_KEY_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$").expect("compiled by the generator")
+});
+
+static RE_TAG_VALUE_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$").expect("compiled by the generator")
+});
+
+/// The `AccessKey` shape.
+#[derive(Clone, Default, Serialize)]
+pub struct AccessKey {
+    #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(rename = "AccessKeyId", skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "SecretAccessKey", skip_serializing_if = "Option::is_none")]
+    pub secret_access_key: Option<String>,
+    #[serde(
+        rename = "CreateDate",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub create_date: Option<time::OffsetDateTime>,
+}
+
+impl std::fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessKey")
+            .field("user_name", &self.user_name)
+            .field("access_key_id", &self.access_key_id)
+            .field("status", &self.status)
+            .field(
+                "secret_access_key",
+                &self
+                    .secret_access_key
+                    .as_ref()
+                    .map(|_| crate::fixtures::REDACTED),
+            )
+            .field("create_date", &self.create_date)
+            .finish()
+    }
+}
+
+/// The `AccessKeyMetadata` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct AccessKeyMetadata {
+    #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(rename = "AccessKeyId", skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(
+        rename = "CreateDate",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub create_date: Option<time::OffsetDateTime>,
+}
+
+/// The `AddRoleToInstanceProfileRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct AddRoleToInstanceProfileRequest {
+    pub instance_profile_name: Option<String>,
+    pub role_name: Option<String>,
+}
+
+impl Validate for AddRoleToInstanceProfileRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.instance_profile_name.is_none() {
+            v.violation(
+                &Validator::at(at, "instanceProfileName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.instance_profile_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_INSTANCE_PROFILE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for AddRoleToInstanceProfileRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            instance_profile_name: q
+                .string(&crate::protocol::query::key(at, "InstanceProfileName")),
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+        })
+    }
+}
+
+/// The `AddUserToGroupRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct AddUserToGroupRequest {
+    pub group_name: Option<String>,
+    pub user_name: Option<String>,
+}
+
+impl Validate for AddUserToGroupRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.group_name.is_none() {
+            v.violation(
+                &Validator::at(at, "groupName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.group_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_GROUP_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for AddUserToGroupRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            group_name: q.string(&crate::protocol::query::key(at, "GroupName")),
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+        })
+    }
+}
+
+/// The `AttachGroupPolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct AttachGroupPolicyRequest {
+    pub group_name: Option<String>,
+    pub policy_arn: Option<String>,
+}
+
+impl Validate for AttachGroupPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.group_name.is_none() {
+            v.violation(
+                &Validator::at(at, "groupName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.group_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_GROUP_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for AttachGroupPolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            group_name: q.string(&crate::protocol::query::key(at, "GroupName")),
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+        })
+    }
+}
+
+/// The `AttachRolePolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct AttachRolePolicyRequest {
+    pub role_name: Option<String>,
+    pub policy_arn: Option<String>,
+}
+
+impl Validate for AttachRolePolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for AttachRolePolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+        })
+    }
+}
+
+/// The `AttachUserPolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct AttachUserPolicyRequest {
+    pub user_name: Option<String>,
+    pub policy_arn: Option<String>,
+}
+
+impl Validate for AttachUserPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for AttachUserPolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+        })
+    }
+}
+
+/// The `AttachedPermissionsBoundary` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct AttachedPermissionsBoundary {
+    #[serde(
+        rename = "PermissionsBoundaryType",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary_type: Option<String>,
+    #[serde(
+        rename = "PermissionsBoundaryArn",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary_arn: Option<String>,
+}
+
+/// The `AttachedPolicy` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct AttachedPolicy {
+    #[serde(rename = "PolicyName", skip_serializing_if = "Option::is_none")]
+    pub policy_name: Option<String>,
+    #[serde(rename = "PolicyArn", skip_serializing_if = "Option::is_none")]
+    pub policy_arn: Option<String>,
+}
+
+/// The `ContextEntry` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ContextEntry {
+    pub context_key_name: Option<String>,
+    pub context_key_values: Option<Vec<String>>,
+    pub context_key_type: Option<String>,
+}
+
+impl Validate for ContextEntry {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.context_key_name {
+            let x = x.as_str();
+            if x.chars().count() < 5 {
+                v.violation(
+                    &Validator::at(at, "contextKeyName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 5",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "contextKeyName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+        }
+        if let Some(x) = &self.context_key_type {
+            let x = x.as_str();
+            if ![
+                "string",
+                "stringList",
+                "numeric",
+                "numericList",
+                "boolean",
+                "booleanList",
+                "ip",
+                "ipList",
+                "binary",
+                "binaryList",
+                "date",
+                "dateList",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "contextKeyType"), &Validator::quote(x), "Member must satisfy enum value set: [string, stringList, numeric, numericList, boolean, booleanList, ip, ipList, binary, binaryList, date, dateList]");
+            }
+        }
+    }
+}
+
+impl FromQuery for ContextEntry {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            context_key_name: q.string(&crate::protocol::query::key(at, "ContextKeyName")),
+            context_key_values: q.list_of(
+                &crate::protocol::query::key(at, "ContextKeyValues"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            context_key_type: q.string(&crate::protocol::query::key(at, "ContextKeyType")),
+        })
+    }
+}
+
+/// The `CreateAccessKeyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct CreateAccessKeyRequest {
+    pub user_name: Option<String>,
+}
+
+impl Validate for CreateAccessKeyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for CreateAccessKeyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+        })
+    }
+}
+
+/// The `CreateAccessKeyResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct CreateAccessKeyResponse {
+    #[serde(rename = "AccessKey", skip_serializing_if = "Option::is_none")]
+    pub access_key: Option<AccessKey>,
+}
+
+/// The `CreateGroupRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct CreateGroupRequest {
+    pub path: Option<String>,
+    pub group_name: Option<String>,
+}
+
+impl Validate for CreateGroupRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.path {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "path"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 512 {
+                v.violation(
+                    &Validator::at(at, "path"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 512",
+                );
+            }
+            if !RE_PATH_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "path"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)");
+            }
+        }
+        if self.group_name.is_none() {
+            v.violation(
+                &Validator::at(at, "groupName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.group_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_GROUP_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for CreateGroupRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            path: q.string(&crate::protocol::query::key(at, "Path")),
+            group_name: q.string(&crate::protocol::query::key(at, "GroupName")),
+        })
+    }
+}
+
+/// The `CreateGroupResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct CreateGroupResponse {
+    #[serde(rename = "Group", skip_serializing_if = "Option::is_none")]
+    pub group: Option<Group>,
+}
+
+/// The `CreateInstanceProfileRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct CreateInstanceProfileRequest {
+    pub instance_profile_name: Option<String>,
+    pub path: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl Validate for CreateInstanceProfileRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.instance_profile_name.is_none() {
+            v.violation(
+                &Validator::at(at, "instanceProfileName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.instance_profile_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_INSTANCE_PROFILE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.path {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "path"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 512 {
+                v.violation(
+                    &Validator::at(at, "path"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 512",
+                );
+            }
+            if !RE_PATH_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "path"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)");
+            }
+        }
+        if let Some(x) = &self.tags {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "tags"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for CreateInstanceProfileRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            instance_profile_name: q
+                .string(&crate::protocol::query::key(at, "InstanceProfileName")),
+            path: q.string(&crate::protocol::query::key(at, "Path")),
+            tags: q.list_of(
+                &crate::protocol::query::key(at, "Tags"),
+                "member",
+                false,
+                |q, k| q.structure::<Tag>(k),
+            )?,
+        })
+    }
+}
+
+/// The `CreateInstanceProfileResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct CreateInstanceProfileResponse {
+    #[serde(rename = "InstanceProfile", skip_serializing_if = "Option::is_none")]
+    pub instance_profile: Option<InstanceProfile>,
+}
+
+/// The `CreatePolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct CreatePolicyRequest {
+    pub policy_name: Option<String>,
+    pub path: Option<String>,
+    pub policy_document: Option<String>,
+    pub description: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl Validate for CreatePolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.policy_name.is_none() {
+            v.violation(
+                &Validator::at(at, "policyName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_POLICY_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.path {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "path"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 512 {
+                v.violation(
+                    &Validator::at(at, "path"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 512",
+                );
+            }
+            if !RE_POLICY_PATH_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "path"), &Validator::quote(x), "Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
+            }
+        }
+        if self.policy_document.is_none() {
+            v.violation(
+                &Validator::at(at, "policyDocument"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_document {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyDocument"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 131072 {
+                v.violation(
+                    &Validator::at(at, "policyDocument"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 131072",
+                );
+            }
+            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "policyDocument"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+            }
+        }
+        if let Some(x) = &self.description {
+            let x = x.as_str();
+            if x.chars().count() > 1000 {
+                v.violation(
+                    &Validator::at(at, "description"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1000",
+                );
+            }
+        }
+        if let Some(x) = &self.tags {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "tags"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for CreatePolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            policy_name: q.string(&crate::protocol::query::key(at, "PolicyName")),
+            path: q.string(&crate::protocol::query::key(at, "Path")),
+            policy_document: q.string(&crate::protocol::query::key(at, "PolicyDocument")),
+            description: q.string(&crate::protocol::query::key(at, "Description")),
+            tags: q.list_of(
+                &crate::protocol::query::key(at, "Tags"),
+                "member",
+                false,
+                |q, k| q.structure::<Tag>(k),
+            )?,
+        })
+    }
+}
+
+/// The `CreatePolicyResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct CreatePolicyResponse {
+    #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
+}
+
+/// The `CreatePolicyVersionRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct CreatePolicyVersionRequest {
+    pub policy_arn: Option<String>,
+    pub policy_document: Option<String>,
+    pub set_as_default: Option<bool>,
+}
+
+impl Validate for CreatePolicyVersionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.policy_document.is_none() {
+            v.violation(
+                &Validator::at(at, "policyDocument"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_document {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyDocument"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 131072 {
+                v.violation(
+                    &Validator::at(at, "policyDocument"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 131072",
+                );
+            }
+            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "policyDocument"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+            }
+        }
+    }
+}
+
+impl FromQuery for CreatePolicyVersionRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+            policy_document: q.string(&crate::protocol::query::key(at, "PolicyDocument")),
+            set_as_default: q.boolean(&crate::protocol::query::key(at, "SetAsDefault"))?,
+        })
+    }
+}
+
+/// The `CreatePolicyVersionResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct CreatePolicyVersionResponse {
+    #[serde(rename = "PolicyVersion", skip_serializing_if = "Option::is_none")]
+    pub policy_version: Option<PolicyVersion>,
+}
+
+/// The `CreateRoleRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct CreateRoleRequest {
+    pub path: Option<String>,
+    pub role_name: Option<String>,
+    pub assume_role_policy_document: Option<String>,
+    pub description: Option<String>,
+    pub max_session_duration: Option<i32>,
+    pub max_signin_session_duration: Option<i32>,
+    pub permissions_boundary: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl Validate for CreateRoleRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.path {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "path"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 512 {
+                v.violation(
+                    &Validator::at(at, "path"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 512",
+                );
+            }
+            if !RE_PATH_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "path"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)");
+            }
+        }
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.assume_role_policy_document.is_none() {
+            v.violation(
+                &Validator::at(at, "assumeRolePolicyDocument"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.assume_role_policy_document {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "assumeRolePolicyDocument"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 131072 {
+                v.violation(
+                    &Validator::at(at, "assumeRolePolicyDocument"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 131072",
+                );
+            }
+            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "assumeRolePolicyDocument"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+            }
+        }
+        if let Some(x) = &self.description {
+            let x = x.as_str();
+            if x.chars().count() > 1000 {
+                v.violation(
+                    &Validator::at(at, "description"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1000",
+                );
+            }
+            if !RE_ROLE_DESCRIPTION_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "description"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*");
+            }
+        }
+        if let Some(x) = &self.max_session_duration {
+            let x = *x;
+            if (x as i64) < 3600 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxSessionDuration"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 3600",
+                );
+            }
+            if (x as i64) > 43200 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxSessionDuration"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 43200",
+                );
+            }
+        }
+        if let Some(x) = &self.max_signin_session_duration {
+            let x = *x;
+            if (x as i64) < 3600 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxSigninSessionDuration"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 3600",
+                );
+            }
+            if (x as i64) > 7776000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxSigninSessionDuration"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 7776000",
+                );
+            }
+        }
+        if let Some(x) = &self.permissions_boundary {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "permissionsBoundary"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "permissionsBoundary"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.tags {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "tags"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for CreateRoleRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            path: q.string(&crate::protocol::query::key(at, "Path")),
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+            assume_role_policy_document: q
+                .string(&crate::protocol::query::key(at, "AssumeRolePolicyDocument")),
+            description: q.string(&crate::protocol::query::key(at, "Description")),
+            max_session_duration: q
+                .number::<i32>(&crate::protocol::query::key(at, "MaxSessionDuration"))?,
+            max_signin_session_duration: q
+                .number::<i32>(&crate::protocol::query::key(at, "MaxSigninSessionDuration"))?,
+            permissions_boundary: q.string(&crate::protocol::query::key(at, "PermissionsBoundary")),
+            tags: q.list_of(
+                &crate::protocol::query::key(at, "Tags"),
+                "member",
+                false,
+                |q, k| q.structure::<Tag>(k),
+            )?,
+        })
+    }
+}
+
+/// The `CreateRoleResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct CreateRoleResponse {
+    #[serde(rename = "Role", skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+/// The `CreateUserRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct CreateUserRequest {
+    pub path: Option<String>,
+    pub user_name: Option<String>,
+    pub permissions_boundary: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl Validate for CreateUserRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.path {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "path"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 512 {
+                v.violation(
+                    &Validator::at(at, "path"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 512",
+                );
+            }
+            if !RE_PATH_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "path"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)");
+            }
+        }
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.permissions_boundary {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "permissionsBoundary"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "permissionsBoundary"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.tags {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "tags"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for CreateUserRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            path: q.string(&crate::protocol::query::key(at, "Path")),
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+            permissions_boundary: q.string(&crate::protocol::query::key(at, "PermissionsBoundary")),
+            tags: q.list_of(
+                &crate::protocol::query::key(at, "Tags"),
+                "member",
+                false,
+                |q, k| q.structure::<Tag>(k),
+            )?,
+        })
+    }
+}
+
+/// The `CreateUserResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct CreateUserResponse {
+    #[serde(rename = "User", skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+}
+
+/// The `DeleteAccessKeyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DeleteAccessKeyRequest {
+    pub user_name: Option<String>,
+    pub access_key_id: Option<String>,
+}
+
+impl Validate for DeleteAccessKeyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.access_key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "accessKeyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.access_key_id {
+            let x = x.as_str();
+            if x.chars().count() < 16 {
+                v.violation(
+                    &Validator::at(at, "accessKeyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 16",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "accessKeyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_ACCESS_KEY_ID_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "accessKeyId"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DeleteAccessKeyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+            access_key_id: q.string(&crate::protocol::query::key(at, "AccessKeyId")),
+        })
+    }
+}
+
+/// The `DeleteGroupPolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DeleteGroupPolicyRequest {
+    pub group_name: Option<String>,
+    pub policy_name: Option<String>,
+}
+
+impl Validate for DeleteGroupPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.group_name.is_none() {
+            v.violation(
+                &Validator::at(at, "groupName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.group_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_GROUP_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_name.is_none() {
+            v.violation(
+                &Validator::at(at, "policyName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_POLICY_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DeleteGroupPolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            group_name: q.string(&crate::protocol::query::key(at, "GroupName")),
+            policy_name: q.string(&crate::protocol::query::key(at, "PolicyName")),
+        })
+    }
+}
+
+/// The `DeleteGroupRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DeleteGroupRequest {
+    pub group_name: Option<String>,
+}
+
+impl Validate for DeleteGroupRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.group_name.is_none() {
+            v.violation(
+                &Validator::at(at, "groupName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.group_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_GROUP_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DeleteGroupRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            group_name: q.string(&crate::protocol::query::key(at, "GroupName")),
+        })
+    }
+}
+
+/// The `DeleteInstanceProfileRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DeleteInstanceProfileRequest {
+    pub instance_profile_name: Option<String>,
+}
+
+impl Validate for DeleteInstanceProfileRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.instance_profile_name.is_none() {
+            v.violation(
+                &Validator::at(at, "instanceProfileName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.instance_profile_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_INSTANCE_PROFILE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DeleteInstanceProfileRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            instance_profile_name: q
+                .string(&crate::protocol::query::key(at, "InstanceProfileName")),
+        })
+    }
+}
+
+/// The `DeletePolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DeletePolicyRequest {
+    pub policy_arn: Option<String>,
+}
+
+impl Validate for DeletePolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DeletePolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+        })
+    }
+}
+
+/// The `DeletePolicyVersionRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DeletePolicyVersionRequest {
+    pub policy_arn: Option<String>,
+    pub version_id: Option<String>,
+}
+
+impl Validate for DeletePolicyVersionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.version_id.is_none() {
+            v.violation(
+                &Validator::at(at, "versionId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.version_id {
+            let x = x.as_str();
+            if !RE_POLICY_VERSION_ID_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "versionId"), &Validator::quote(x), "Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?");
+            }
+        }
+    }
+}
+
+impl FromQuery for DeletePolicyVersionRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+            version_id: q.string(&crate::protocol::query::key(at, "VersionId")),
+        })
+    }
+}
+
+/// The `DeleteRolePermissionsBoundaryRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DeleteRolePermissionsBoundaryRequest {
+    pub role_name: Option<String>,
+}
+
+impl Validate for DeleteRolePermissionsBoundaryRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DeleteRolePermissionsBoundaryRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+        })
+    }
+}
+
+/// The `DeleteRolePolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DeleteRolePolicyRequest {
+    pub role_name: Option<String>,
+    pub policy_name: Option<String>,
+}
+
+impl Validate for DeleteRolePolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_name.is_none() {
+            v.violation(
+                &Validator::at(at, "policyName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_POLICY_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DeleteRolePolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+            policy_name: q.string(&crate::protocol::query::key(at, "PolicyName")),
+        })
+    }
+}
+
+/// The `DeleteRoleRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DeleteRoleRequest {
+    pub role_name: Option<String>,
+}
+
+impl Validate for DeleteRoleRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DeleteRoleRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+        })
+    }
+}
+
+/// The `DeleteUserPermissionsBoundaryRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DeleteUserPermissionsBoundaryRequest {
+    pub user_name: Option<String>,
+}
+
+impl Validate for DeleteUserPermissionsBoundaryRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DeleteUserPermissionsBoundaryRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+        })
+    }
+}
+
+/// The `DeleteUserPolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DeleteUserPolicyRequest {
+    pub user_name: Option<String>,
+    pub policy_name: Option<String>,
+}
+
+impl Validate for DeleteUserPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_name.is_none() {
+            v.violation(
+                &Validator::at(at, "policyName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_POLICY_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DeleteUserPolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+            policy_name: q.string(&crate::protocol::query::key(at, "PolicyName")),
+        })
+    }
+}
+
+/// The `DeleteUserRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DeleteUserRequest {
+    pub user_name: Option<String>,
+}
+
+impl Validate for DeleteUserRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DeleteUserRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+        })
+    }
+}
+
+/// The `DetachGroupPolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DetachGroupPolicyRequest {
+    pub group_name: Option<String>,
+    pub policy_arn: Option<String>,
+}
+
+impl Validate for DetachGroupPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.group_name.is_none() {
+            v.violation(
+                &Validator::at(at, "groupName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.group_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_GROUP_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DetachGroupPolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            group_name: q.string(&crate::protocol::query::key(at, "GroupName")),
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+        })
+    }
+}
+
+/// The `DetachRolePolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DetachRolePolicyRequest {
+    pub role_name: Option<String>,
+    pub policy_arn: Option<String>,
+}
+
+impl Validate for DetachRolePolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DetachRolePolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+        })
+    }
+}
+
+/// The `DetachUserPolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DetachUserPolicyRequest {
+    pub user_name: Option<String>,
+    pub policy_arn: Option<String>,
+}
+
+impl Validate for DetachUserPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DetachUserPolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+        })
+    }
+}
+
+/// The `EvaluationResult` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct EvaluationResult {
+    #[serde(rename = "EvalActionName", skip_serializing_if = "Option::is_none")]
+    pub eval_action_name: Option<String>,
+    #[serde(rename = "EvalResourceName", skip_serializing_if = "Option::is_none")]
+    pub eval_resource_name: Option<String>,
+    #[serde(rename = "EvalDecision", skip_serializing_if = "Option::is_none")]
+    pub eval_decision: Option<String>,
+    #[serde(rename = "MatchedStatements", skip_serializing_if = "Option::is_none")]
+    pub matched_statements: Option<Vec<Statement>>,
+    #[serde(
+        rename = "MissingContextValues",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub missing_context_values: Option<Vec<String>>,
+    #[serde(
+        rename = "OrganizationsDecisionDetail",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub organizations_decision_detail: Option<OrganizationsDecisionDetail>,
+    #[serde(
+        rename = "PermissionsBoundaryDecisionDetail",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary_decision_detail: Option<PermissionsBoundaryDecisionDetail>,
+    #[serde(
+        rename = "EvalDecisionDetails",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_map"
+    )]
+    pub eval_decision_details: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "ResourceSpecificResults",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_specific_results: Option<Vec<ResourceSpecificResult>>,
+}
+
+/// The `GetAccountAuthorizationDetailsRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct GetAccountAuthorizationDetailsRequest {
+    pub filter: Option<Vec<String>>,
+    pub max_items: Option<i32>,
+    pub marker: Option<String>,
+}
+
+impl Validate for GetAccountAuthorizationDetailsRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.filter {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if !["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"].contains(&x) && !failed.contains(&"Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]") { failed.push("Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "filter"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for GetAccountAuthorizationDetailsRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            filter: q.list_of(
+                &crate::protocol::query::key(at, "Filter"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+        })
+    }
+}
+
+/// The `GetAccountAuthorizationDetailsResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetAccountAuthorizationDetailsResponse {
+    #[serde(rename = "UserDetailList", skip_serializing_if = "Option::is_none")]
+    pub user_detail_list: Option<Vec<UserDetail>>,
+    #[serde(rename = "GroupDetailList", skip_serializing_if = "Option::is_none")]
+    pub group_detail_list: Option<Vec<GroupDetail>>,
+    #[serde(rename = "RoleDetailList", skip_serializing_if = "Option::is_none")]
+    pub role_detail_list: Option<Vec<RoleDetail>>,
+    #[serde(rename = "Policies", skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<ManagedPolicyDetail>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `GetGroupPolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct GetGroupPolicyRequest {
+    pub group_name: Option<String>,
+    pub policy_name: Option<String>,
+}
+
+impl Validate for GetGroupPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.group_name.is_none() {
+            v.violation(
+                &Validator::at(at, "groupName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.group_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_GROUP_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_name.is_none() {
+            v.violation(
+                &Validator::at(at, "policyName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_POLICY_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for GetGroupPolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            group_name: q.string(&crate::protocol::query::key(at, "GroupName")),
+            policy_name: q.string(&crate::protocol::query::key(at, "PolicyName")),
+        })
+    }
+}
+
+/// The `GetGroupPolicyResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetGroupPolicyResponse {
+    #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(rename = "PolicyName", skip_serializing_if = "Option::is_none")]
+    pub policy_name: Option<String>,
+    #[serde(rename = "PolicyDocument", skip_serializing_if = "Option::is_none")]
+    pub policy_document: Option<String>,
+}
+
+/// The `GetGroupRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct GetGroupRequest {
+    pub group_name: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for GetGroupRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.group_name.is_none() {
+            v.violation(
+                &Validator::at(at, "groupName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.group_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_GROUP_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for GetGroupRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            group_name: q.string(&crate::protocol::query::key(at, "GroupName")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `GetGroupResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetGroupResponse {
+    #[serde(rename = "Group", skip_serializing_if = "Option::is_none")]
+    pub group: Option<Group>,
+    #[serde(rename = "Users", skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<User>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `GetInstanceProfileRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct GetInstanceProfileRequest {
+    pub instance_profile_name: Option<String>,
+}
+
+impl Validate for GetInstanceProfileRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.instance_profile_name.is_none() {
+            v.violation(
+                &Validator::at(at, "instanceProfileName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.instance_profile_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_INSTANCE_PROFILE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for GetInstanceProfileRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            instance_profile_name: q
+                .string(&crate::protocol::query::key(at, "InstanceProfileName")),
+        })
+    }
+}
+
+/// The `GetInstanceProfileResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetInstanceProfileResponse {
+    #[serde(rename = "InstanceProfile", skip_serializing_if = "Option::is_none")]
+    pub instance_profile: Option<InstanceProfile>,
+}
+
+/// The `GetPolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct GetPolicyRequest {
+    pub policy_arn: Option<String>,
+}
+
+impl Validate for GetPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for GetPolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+        })
+    }
+}
+
+/// The `GetPolicyResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetPolicyResponse {
+    #[serde(rename = "Policy", skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
+}
+
+/// The `GetPolicyVersionRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct GetPolicyVersionRequest {
+    pub policy_arn: Option<String>,
+    pub version_id: Option<String>,
+}
+
+impl Validate for GetPolicyVersionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.version_id.is_none() {
+            v.violation(
+                &Validator::at(at, "versionId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.version_id {
+            let x = x.as_str();
+            if !RE_POLICY_VERSION_ID_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "versionId"), &Validator::quote(x), "Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?");
+            }
+        }
+    }
+}
+
+impl FromQuery for GetPolicyVersionRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+            version_id: q.string(&crate::protocol::query::key(at, "VersionId")),
+        })
+    }
+}
+
+/// The `GetPolicyVersionResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetPolicyVersionResponse {
+    #[serde(rename = "PolicyVersion", skip_serializing_if = "Option::is_none")]
+    pub policy_version: Option<PolicyVersion>,
+}
+
+/// The `GetRolePolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct GetRolePolicyRequest {
+    pub role_name: Option<String>,
+    pub policy_name: Option<String>,
+}
+
+impl Validate for GetRolePolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_name.is_none() {
+            v.violation(
+                &Validator::at(at, "policyName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_POLICY_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for GetRolePolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+            policy_name: q.string(&crate::protocol::query::key(at, "PolicyName")),
+        })
+    }
+}
+
+/// The `GetRolePolicyResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetRolePolicyResponse {
+    #[serde(rename = "RoleName", skip_serializing_if = "Option::is_none")]
+    pub role_name: Option<String>,
+    #[serde(rename = "PolicyName", skip_serializing_if = "Option::is_none")]
+    pub policy_name: Option<String>,
+    #[serde(rename = "PolicyDocument", skip_serializing_if = "Option::is_none")]
+    pub policy_document: Option<String>,
+}
+
+/// The `GetRoleRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct GetRoleRequest {
+    pub role_name: Option<String>,
+}
+
+impl Validate for GetRoleRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for GetRoleRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+        })
+    }
+}
+
+/// The `GetRoleResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetRoleResponse {
+    #[serde(rename = "Role", skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+/// The `GetUserPolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct GetUserPolicyRequest {
+    pub user_name: Option<String>,
+    pub policy_name: Option<String>,
+}
+
+impl Validate for GetUserPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_name.is_none() {
+            v.violation(
+                &Validator::at(at, "policyName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_POLICY_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for GetUserPolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+            policy_name: q.string(&crate::protocol::query::key(at, "PolicyName")),
+        })
+    }
+}
+
+/// The `GetUserPolicyResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetUserPolicyResponse {
+    #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(rename = "PolicyName", skip_serializing_if = "Option::is_none")]
+    pub policy_name: Option<String>,
+    #[serde(rename = "PolicyDocument", skip_serializing_if = "Option::is_none")]
+    pub policy_document: Option<String>,
+}
+
+/// The `GetUserRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct GetUserRequest {
+    pub user_name: Option<String>,
+}
+
+impl Validate for GetUserRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for GetUserRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+        })
+    }
+}
+
+/// The `GetUserResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetUserResponse {
+    #[serde(rename = "User", skip_serializing_if = "Option::is_none")]
+    pub user: Option<User>,
+}
+
+/// The `Group` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct Group {
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(
+        rename = "CreateDate",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub create_date: Option<time::OffsetDateTime>,
+}
+
+/// The `GroupDetail` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GroupDetail {
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(
+        rename = "CreateDate",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub create_date: Option<time::OffsetDateTime>,
+    #[serde(rename = "GroupPolicyList", skip_serializing_if = "Option::is_none")]
+    pub group_policy_list: Option<Vec<PolicyDetail>>,
+    #[serde(
+        rename = "AttachedManagedPolicies",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attached_managed_policies: Option<Vec<AttachedPolicy>>,
+}
+
+/// The `InlinePolicyIdentifierType` shape.
+#[derive(Clone, Default, Debug)]
+pub struct InlinePolicyIdentifierType {
+    pub policy_name: Option<String>,
+    pub attachment_type: Option<String>,
+    pub attachment_name: Option<String>,
+}
+
+impl Validate for InlinePolicyIdentifierType {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.policy_name.is_none() {
+            v.violation(
+                &Validator::at(at, "policyName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_POLICY_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.attachment_type.is_none() {
+            v.violation(
+                &Validator::at(at, "attachmentType"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.attachment_type {
+            let x = x.as_str();
+            if !["user", "group", "role"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "attachmentType"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [user, group, role]",
+                );
+            }
+        }
+        if self.attachment_name.is_none() {
+            v.violation(
+                &Validator::at(at, "attachmentName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.attachment_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "attachmentName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "attachmentName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_ATTACHMENT_NAME.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "attachmentName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for InlinePolicyIdentifierType {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            policy_name: q.string(&crate::protocol::query::key(at, "PolicyName")),
+            attachment_type: q.string(&crate::protocol::query::key(at, "AttachmentType")),
+            attachment_name: q.string(&crate::protocol::query::key(at, "AttachmentName")),
+        })
+    }
+}
+
+/// The `InstanceProfile` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct InstanceProfile {
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(
+        rename = "InstanceProfileName",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_profile_name: Option<String>,
+    #[serde(rename = "InstanceProfileId", skip_serializing_if = "Option::is_none")]
+    pub instance_profile_id: Option<String>,
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(
+        rename = "CreateDate",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub create_date: Option<time::OffsetDateTime>,
+    #[serde(rename = "Roles", skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<Role>>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+/// The `ListAccessKeysRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListAccessKeysRequest {
+    pub user_name: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListAccessKeysRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListAccessKeysRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListAccessKeysResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListAccessKeysResponse {
+    #[serde(rename = "AccessKeyMetadata", skip_serializing_if = "Option::is_none")]
+    pub access_key_metadata: Option<Vec<AccessKeyMetadata>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListAttachedGroupPoliciesRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListAttachedGroupPoliciesRequest {
+    pub group_name: Option<String>,
+    pub path_prefix: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListAttachedGroupPoliciesRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.group_name.is_none() {
+            v.violation(
+                &Validator::at(at, "groupName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.group_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_GROUP_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.path_prefix {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 512 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 512",
+                );
+            }
+            if !RE_POLICY_PATH_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "pathPrefix"), &Validator::quote(x), "Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListAttachedGroupPoliciesRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            group_name: q.string(&crate::protocol::query::key(at, "GroupName")),
+            path_prefix: q.string(&crate::protocol::query::key(at, "PathPrefix")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListAttachedGroupPoliciesResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListAttachedGroupPoliciesResponse {
+    #[serde(rename = "AttachedPolicies", skip_serializing_if = "Option::is_none")]
+    pub attached_policies: Option<Vec<AttachedPolicy>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListAttachedRolePoliciesRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListAttachedRolePoliciesRequest {
+    pub role_name: Option<String>,
+    pub path_prefix: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListAttachedRolePoliciesRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.path_prefix {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 512 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 512",
+                );
+            }
+            if !RE_POLICY_PATH_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "pathPrefix"), &Validator::quote(x), "Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListAttachedRolePoliciesRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+            path_prefix: q.string(&crate::protocol::query::key(at, "PathPrefix")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListAttachedRolePoliciesResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListAttachedRolePoliciesResponse {
+    #[serde(rename = "AttachedPolicies", skip_serializing_if = "Option::is_none")]
+    pub attached_policies: Option<Vec<AttachedPolicy>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListAttachedUserPoliciesRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListAttachedUserPoliciesRequest {
+    pub user_name: Option<String>,
+    pub path_prefix: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListAttachedUserPoliciesRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.path_prefix {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 512 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 512",
+                );
+            }
+            if !RE_POLICY_PATH_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "pathPrefix"), &Validator::quote(x), "Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListAttachedUserPoliciesRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+            path_prefix: q.string(&crate::protocol::query::key(at, "PathPrefix")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListAttachedUserPoliciesResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListAttachedUserPoliciesResponse {
+    #[serde(rename = "AttachedPolicies", skip_serializing_if = "Option::is_none")]
+    pub attached_policies: Option<Vec<AttachedPolicy>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListEntitiesForPolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListEntitiesForPolicyRequest {
+    pub policy_arn: Option<String>,
+    pub entity_filter: Option<String>,
+    pub path_prefix: Option<String>,
+    pub policy_usage_filter: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListEntitiesForPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.entity_filter {
+            let x = x.as_str();
+            if ![
+                "User",
+                "Role",
+                "Group",
+                "LocalManagedPolicy",
+                "AWSManagedPolicy",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "entityFilter"), &Validator::quote(x), "Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]");
+            }
+        }
+        if let Some(x) = &self.path_prefix {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 512 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 512",
+                );
+            }
+            if !RE_PATH_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "pathPrefix"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)");
+            }
+        }
+        if let Some(x) = &self.policy_usage_filter {
+            let x = x.as_str();
+            if !["PermissionsPolicy", "PermissionsBoundary"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "policyUsageFilter"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListEntitiesForPolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+            entity_filter: q.string(&crate::protocol::query::key(at, "EntityFilter")),
+            path_prefix: q.string(&crate::protocol::query::key(at, "PathPrefix")),
+            policy_usage_filter: q.string(&crate::protocol::query::key(at, "PolicyUsageFilter")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListEntitiesForPolicyResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListEntitiesForPolicyResponse {
+    #[serde(rename = "PolicyGroups", skip_serializing_if = "Option::is_none")]
+    pub policy_groups: Option<Vec<PolicyGroup>>,
+    #[serde(rename = "PolicyUsers", skip_serializing_if = "Option::is_none")]
+    pub policy_users: Option<Vec<PolicyUser>>,
+    #[serde(rename = "PolicyRoles", skip_serializing_if = "Option::is_none")]
+    pub policy_roles: Option<Vec<PolicyRole>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListGroupPoliciesRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListGroupPoliciesRequest {
+    pub group_name: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListGroupPoliciesRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.group_name.is_none() {
+            v.violation(
+                &Validator::at(at, "groupName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.group_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_GROUP_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListGroupPoliciesRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            group_name: q.string(&crate::protocol::query::key(at, "GroupName")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListGroupPoliciesResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListGroupPoliciesResponse {
+    #[serde(rename = "PolicyNames", skip_serializing_if = "Option::is_none")]
+    pub policy_names: Option<Vec<String>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListGroupsForUserRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListGroupsForUserRequest {
+    pub user_name: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListGroupsForUserRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListGroupsForUserRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListGroupsForUserResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListGroupsForUserResponse {
+    #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<Group>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListGroupsRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListGroupsRequest {
+    pub path_prefix: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListGroupsRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.path_prefix {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 512 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 512",
+                );
+            }
+            if !RE_PATH_PREFIX_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListGroupsRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            path_prefix: q.string(&crate::protocol::query::key(at, "PathPrefix")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListGroupsResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListGroupsResponse {
+    #[serde(rename = "Groups", skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Vec<Group>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListInstanceProfileTagsRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListInstanceProfileTagsRequest {
+    pub instance_profile_name: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListInstanceProfileTagsRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.instance_profile_name.is_none() {
+            v.violation(
+                &Validator::at(at, "instanceProfileName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.instance_profile_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_INSTANCE_PROFILE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListInstanceProfileTagsRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            instance_profile_name: q
+                .string(&crate::protocol::query::key(at, "InstanceProfileName")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListInstanceProfileTagsResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListInstanceProfileTagsResponse {
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListInstanceProfilesForRoleRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListInstanceProfilesForRoleRequest {
+    pub role_name: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListInstanceProfilesForRoleRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListInstanceProfilesForRoleRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListInstanceProfilesForRoleResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListInstanceProfilesForRoleResponse {
+    #[serde(rename = "InstanceProfiles", skip_serializing_if = "Option::is_none")]
+    pub instance_profiles: Option<Vec<InstanceProfile>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListInstanceProfilesRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListInstanceProfilesRequest {
+    pub path_prefix: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListInstanceProfilesRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.path_prefix {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 512 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 512",
+                );
+            }
+            if !RE_PATH_PREFIX_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListInstanceProfilesRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            path_prefix: q.string(&crate::protocol::query::key(at, "PathPrefix")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListInstanceProfilesResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListInstanceProfilesResponse {
+    #[serde(rename = "InstanceProfiles", skip_serializing_if = "Option::is_none")]
+    pub instance_profiles: Option<Vec<InstanceProfile>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListPoliciesRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListPoliciesRequest {
+    pub scope: Option<String>,
+    pub only_attached: Option<bool>,
+    pub path_prefix: Option<String>,
+    pub policy_usage_filter: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListPoliciesRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.scope {
+            let x = x.as_str();
+            if !["All", "AWS", "Local"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "scope"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [All, AWS, Local]",
+                );
+            }
+        }
+        if let Some(x) = &self.path_prefix {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 512 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 512",
+                );
+            }
+            if !RE_POLICY_PATH_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "pathPrefix"), &Validator::quote(x), "Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
+            }
+        }
+        if let Some(x) = &self.policy_usage_filter {
+            let x = x.as_str();
+            if !["PermissionsPolicy", "PermissionsBoundary"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "policyUsageFilter"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListPoliciesRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            scope: q.string(&crate::protocol::query::key(at, "Scope")),
+            only_attached: q.boolean(&crate::protocol::query::key(at, "OnlyAttached"))?,
+            path_prefix: q.string(&crate::protocol::query::key(at, "PathPrefix")),
+            policy_usage_filter: q.string(&crate::protocol::query::key(at, "PolicyUsageFilter")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListPoliciesResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListPoliciesResponse {
+    #[serde(rename = "Policies", skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<Policy>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListPolicyTagsRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListPolicyTagsRequest {
+    pub policy_arn: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListPolicyTagsRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListPolicyTagsRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListPolicyTagsResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListPolicyTagsResponse {
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListPolicyVersionsRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListPolicyVersionsRequest {
+    pub policy_arn: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListPolicyVersionsRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListPolicyVersionsRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListPolicyVersionsResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListPolicyVersionsResponse {
+    #[serde(rename = "Versions", skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Vec<PolicyVersion>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListRolePoliciesRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListRolePoliciesRequest {
+    pub role_name: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListRolePoliciesRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListRolePoliciesRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListRolePoliciesResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListRolePoliciesResponse {
+    #[serde(rename = "PolicyNames", skip_serializing_if = "Option::is_none")]
+    pub policy_names: Option<Vec<String>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListRoleTagsRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListRoleTagsRequest {
+    pub role_name: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListRoleTagsRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListRoleTagsRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListRoleTagsResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListRoleTagsResponse {
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListRolesRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListRolesRequest {
+    pub path_prefix: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListRolesRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.path_prefix {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 512 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 512",
+                );
+            }
+            if !RE_PATH_PREFIX_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListRolesRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            path_prefix: q.string(&crate::protocol::query::key(at, "PathPrefix")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListRolesResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListRolesResponse {
+    #[serde(rename = "Roles", skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<Role>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListUserPoliciesRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListUserPoliciesRequest {
+    pub user_name: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListUserPoliciesRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListUserPoliciesRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListUserPoliciesResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListUserPoliciesResponse {
+    #[serde(rename = "PolicyNames", skip_serializing_if = "Option::is_none")]
+    pub policy_names: Option<Vec<String>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListUserTagsRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListUserTagsRequest {
+    pub user_name: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListUserTagsRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListUserTagsRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListUserTagsResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListUserTagsResponse {
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ListUsersRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListUsersRequest {
+    pub path_prefix: Option<String>,
+    pub marker: Option<String>,
+    pub max_items: Option<i32>,
+}
+
+impl Validate for ListUsersRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.path_prefix {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 512 {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 512",
+                );
+            }
+            if !RE_PATH_PREFIX_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "pathPrefix"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListUsersRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            path_prefix: q.string(&crate::protocol::query::key(at, "PathPrefix")),
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+        })
+    }
+}
+
+/// The `ListUsersResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListUsersResponse {
+    #[serde(rename = "Users", skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<User>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `ManagedPolicyDetail` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ManagedPolicyDetail {
+    #[serde(rename = "PolicyName", skip_serializing_if = "Option::is_none")]
+    pub policy_name: Option<String>,
+    #[serde(rename = "PolicyId", skip_serializing_if = "Option::is_none")]
+    pub policy_id: Option<String>,
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "DefaultVersionId", skip_serializing_if = "Option::is_none")]
+    pub default_version_id: Option<String>,
+    #[serde(rename = "AttachmentCount", skip_serializing_if = "Option::is_none")]
+    pub attachment_count: Option<i32>,
+    #[serde(
+        rename = "PermissionsBoundaryUsageCount",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary_usage_count: Option<i32>,
+    #[serde(rename = "IsAttachable", skip_serializing_if = "Option::is_none")]
+    pub is_attachable: Option<bool>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(
+        rename = "CreateDate",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub create_date: Option<time::OffsetDateTime>,
+    #[serde(
+        rename = "UpdateDate",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub update_date: Option<time::OffsetDateTime>,
+    #[serde(rename = "PolicyVersionList", skip_serializing_if = "Option::is_none")]
+    pub policy_version_list: Option<Vec<PolicyVersion>>,
+}
+
+/// The `OrderedOrganizationPolicyType` shape.
+#[derive(Clone, Default, Debug)]
+pub struct OrderedOrganizationPolicyType {
+    pub service_control_policy_input_list: Option<Vec<String>>,
+}
+
+impl Validate for OrderedOrganizationPolicyType {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.service_control_policy_input_list {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 131072
+                    && !failed.contains(&"Member must have length less than or equal to 131072")
+                {
+                    failed.push("Member must have length less than or equal to 131072");
+                }
+                if !RE_POLICY_DOCUMENT_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+") { failed.push("Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "serviceControlPolicyInputList"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for OrderedOrganizationPolicyType {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            service_control_policy_input_list: q.list_of(
+                &crate::protocol::query::key(at, "ServiceControlPolicyInputList"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+        })
+    }
+}
+
+/// The `OrganizationsDecisionDetail` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct OrganizationsDecisionDetail {
+    #[serde(
+        rename = "AllowedByOrganizations",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_by_organizations: Option<bool>,
+}
+
+/// The `PermissionsBoundaryDecisionDetail` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct PermissionsBoundaryDecisionDetail {
+    #[serde(
+        rename = "AllowedByPermissionsBoundary",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub allowed_by_permissions_boundary: Option<bool>,
+}
+
+/// The `Policy` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct Policy {
+    #[serde(rename = "PolicyName", skip_serializing_if = "Option::is_none")]
+    pub policy_name: Option<String>,
+    #[serde(rename = "PolicyId", skip_serializing_if = "Option::is_none")]
+    pub policy_id: Option<String>,
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "DefaultVersionId", skip_serializing_if = "Option::is_none")]
+    pub default_version_id: Option<String>,
+    #[serde(rename = "AttachmentCount", skip_serializing_if = "Option::is_none")]
+    pub attachment_count: Option<i32>,
+    #[serde(
+        rename = "PermissionsBoundaryUsageCount",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary_usage_count: Option<i32>,
+    #[serde(rename = "IsAttachable", skip_serializing_if = "Option::is_none")]
+    pub is_attachable: Option<bool>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(
+        rename = "CreateDate",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub create_date: Option<time::OffsetDateTime>,
+    #[serde(
+        rename = "UpdateDate",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub update_date: Option<time::OffsetDateTime>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+/// The `PolicyDetail` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct PolicyDetail {
+    #[serde(rename = "PolicyName", skip_serializing_if = "Option::is_none")]
+    pub policy_name: Option<String>,
+    #[serde(rename = "PolicyDocument", skip_serializing_if = "Option::is_none")]
+    pub policy_document: Option<String>,
+}
+
+/// The `PolicyGroup` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct PolicyGroup {
+    #[serde(rename = "GroupName", skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(rename = "GroupId", skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+}
+
+/// The `PolicyIdentifier` shape.
+#[derive(Clone, Default, Debug)]
+pub struct PolicyIdentifier {
+    pub policy_type: Option<String>,
+    pub policy_arn: Option<String>,
+    pub inline_policy_identifier: Option<InlinePolicyIdentifierType>,
+}
+
+impl Validate for PolicyIdentifier {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.policy_type {
+            let x = x.as_str();
+            if ![
+                "inline",
+                "aws-managed",
+                "user-managed",
+                "permission-boundary",
+                "scp",
+                "rcp",
+            ]
+            .contains(&x)
+            {
+                v.violation(&Validator::at(at, "policyType"), &Validator::quote(x), "Member must satisfy enum value set: [inline, aws-managed, user-managed, permission-boundary, scp, rcp]");
+            }
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.inline_policy_identifier {
+            x.validate(v, &Validator::at(at, "inlinePolicyIdentifier"));
+        }
+    }
+}
+
+impl FromQuery for PolicyIdentifier {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            policy_type: q.string(&crate::protocol::query::key(at, "PolicyType")),
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+            inline_policy_identifier: q.structure::<InlinePolicyIdentifierType>(
+                &crate::protocol::query::key(at, "InlinePolicyIdentifier"),
+            )?,
+        })
+    }
+}
+
+/// The `PolicyRole` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct PolicyRole {
+    #[serde(rename = "RoleName", skip_serializing_if = "Option::is_none")]
+    pub role_name: Option<String>,
+    #[serde(rename = "RoleId", skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<String>,
+}
+
+/// The `PolicyUser` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct PolicyUser {
+    #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(rename = "UserId", skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+/// The `PolicyVersion` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct PolicyVersion {
+    #[serde(rename = "Document", skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+    #[serde(rename = "VersionId", skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    #[serde(rename = "IsDefaultVersion", skip_serializing_if = "Option::is_none")]
+    pub is_default_version: Option<bool>,
+    #[serde(
+        rename = "CreateDate",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub create_date: Option<time::OffsetDateTime>,
+}
+
+/// The `Position` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct Position {
+    #[serde(rename = "Line", skip_serializing_if = "Option::is_none")]
+    pub line: Option<i32>,
+    #[serde(rename = "Column", skip_serializing_if = "Option::is_none")]
+    pub column: Option<i32>,
+}
+
+/// The `PutGroupPolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct PutGroupPolicyRequest {
+    pub group_name: Option<String>,
+    pub policy_name: Option<String>,
+    pub policy_document: Option<String>,
+}
+
+impl Validate for PutGroupPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.group_name.is_none() {
+            v.violation(
+                &Validator::at(at, "groupName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.group_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_GROUP_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_name.is_none() {
+            v.violation(
+                &Validator::at(at, "policyName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_POLICY_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_document.is_none() {
+            v.violation(
+                &Validator::at(at, "policyDocument"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_document {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyDocument"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 131072 {
+                v.violation(
+                    &Validator::at(at, "policyDocument"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 131072",
+                );
+            }
+            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "policyDocument"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+            }
+        }
+    }
+}
+
+impl FromQuery for PutGroupPolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            group_name: q.string(&crate::protocol::query::key(at, "GroupName")),
+            policy_name: q.string(&crate::protocol::query::key(at, "PolicyName")),
+            policy_document: q.string(&crate::protocol::query::key(at, "PolicyDocument")),
+        })
+    }
+}
+
+/// The `PutRolePermissionsBoundaryRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct PutRolePermissionsBoundaryRequest {
+    pub role_name: Option<String>,
+    pub permissions_boundary: Option<String>,
+}
+
+impl Validate for PutRolePermissionsBoundaryRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.permissions_boundary.is_none() {
+            v.violation(
+                &Validator::at(at, "permissionsBoundary"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.permissions_boundary {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "permissionsBoundary"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "permissionsBoundary"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for PutRolePermissionsBoundaryRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+            permissions_boundary: q.string(&crate::protocol::query::key(at, "PermissionsBoundary")),
+        })
+    }
+}
+
+/// The `PutRolePolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct PutRolePolicyRequest {
+    pub role_name: Option<String>,
+    pub policy_name: Option<String>,
+    pub policy_document: Option<String>,
+}
+
+impl Validate for PutRolePolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_name.is_none() {
+            v.violation(
+                &Validator::at(at, "policyName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_POLICY_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_document.is_none() {
+            v.violation(
+                &Validator::at(at, "policyDocument"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_document {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyDocument"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 131072 {
+                v.violation(
+                    &Validator::at(at, "policyDocument"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 131072",
+                );
+            }
+            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "policyDocument"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+            }
+        }
+    }
+}
+
+impl FromQuery for PutRolePolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+            policy_name: q.string(&crate::protocol::query::key(at, "PolicyName")),
+            policy_document: q.string(&crate::protocol::query::key(at, "PolicyDocument")),
+        })
+    }
+}
+
+/// The `PutUserPermissionsBoundaryRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct PutUserPermissionsBoundaryRequest {
+    pub user_name: Option<String>,
+    pub permissions_boundary: Option<String>,
+}
+
+impl Validate for PutUserPermissionsBoundaryRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.permissions_boundary.is_none() {
+            v.violation(
+                &Validator::at(at, "permissionsBoundary"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.permissions_boundary {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "permissionsBoundary"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "permissionsBoundary"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for PutUserPermissionsBoundaryRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+            permissions_boundary: q.string(&crate::protocol::query::key(at, "PermissionsBoundary")),
+        })
+    }
+}
+
+/// The `PutUserPolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct PutUserPolicyRequest {
+    pub user_name: Option<String>,
+    pub policy_name: Option<String>,
+    pub policy_document: Option<String>,
+}
+
+impl Validate for PutUserPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_name.is_none() {
+            v.violation(
+                &Validator::at(at, "policyName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_POLICY_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "policyName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_document.is_none() {
+            v.violation(
+                &Validator::at(at, "policyDocument"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_document {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyDocument"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 131072 {
+                v.violation(
+                    &Validator::at(at, "policyDocument"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 131072",
+                );
+            }
+            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "policyDocument"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+            }
+        }
+    }
+}
+
+impl FromQuery for PutUserPolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+            policy_name: q.string(&crate::protocol::query::key(at, "PolicyName")),
+            policy_document: q.string(&crate::protocol::query::key(at, "PolicyDocument")),
+        })
+    }
+}
+
+/// The `RemoveRoleFromInstanceProfileRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct RemoveRoleFromInstanceProfileRequest {
+    pub instance_profile_name: Option<String>,
+    pub role_name: Option<String>,
+}
+
+impl Validate for RemoveRoleFromInstanceProfileRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.instance_profile_name.is_none() {
+            v.violation(
+                &Validator::at(at, "instanceProfileName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.instance_profile_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_INSTANCE_PROFILE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for RemoveRoleFromInstanceProfileRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            instance_profile_name: q
+                .string(&crate::protocol::query::key(at, "InstanceProfileName")),
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+        })
+    }
+}
+
+/// The `RemoveUserFromGroupRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct RemoveUserFromGroupRequest {
+    pub group_name: Option<String>,
+    pub user_name: Option<String>,
+}
+
+impl Validate for RemoveUserFromGroupRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.group_name.is_none() {
+            v.violation(
+                &Validator::at(at, "groupName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.group_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_GROUP_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "groupName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for RemoveUserFromGroupRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            group_name: q.string(&crate::protocol::query::key(at, "GroupName")),
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+        })
+    }
+}
+
+/// The `ResourceSpecificResult` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ResourceSpecificResult {
+    #[serde(rename = "EvalResourceName", skip_serializing_if = "Option::is_none")]
+    pub eval_resource_name: Option<String>,
+    #[serde(
+        rename = "EvalResourceDecision",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub eval_resource_decision: Option<String>,
+    #[serde(rename = "MatchedStatements", skip_serializing_if = "Option::is_none")]
+    pub matched_statements: Option<Vec<Statement>>,
+    #[serde(
+        rename = "MissingContextValues",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub missing_context_values: Option<Vec<String>>,
+    #[serde(
+        rename = "EvalDecisionDetails",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_map"
+    )]
+    pub eval_decision_details: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(
+        rename = "PermissionsBoundaryDecisionDetail",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary_decision_detail: Option<PermissionsBoundaryDecisionDetail>,
+}
+
+/// The `Role` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct Role {
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "RoleName", skip_serializing_if = "Option::is_none")]
+    pub role_name: Option<String>,
+    #[serde(rename = "RoleId", skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<String>,
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(
+        rename = "CreateDate",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub create_date: Option<time::OffsetDateTime>,
+    #[serde(
+        rename = "AssumeRolePolicyDocument",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub assume_role_policy_document: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "MaxSessionDuration", skip_serializing_if = "Option::is_none")]
+    pub max_session_duration: Option<i32>,
+    #[serde(
+        rename = "MaxSigninSessionDuration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_signin_session_duration: Option<i32>,
+    #[serde(
+        rename = "PermissionsBoundary",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary: Option<AttachedPermissionsBoundary>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "RoleLastUsed", skip_serializing_if = "Option::is_none")]
+    pub role_last_used: Option<RoleLastUsed>,
+    #[serde(rename = "SourceRoleTemplate", skip_serializing_if = "Option::is_none")]
+    pub source_role_template: Option<SourceRoleTemplate>,
+}
+
+/// The `RoleDetail` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct RoleDetail {
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "RoleName", skip_serializing_if = "Option::is_none")]
+    pub role_name: Option<String>,
+    #[serde(rename = "RoleId", skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<String>,
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(
+        rename = "CreateDate",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub create_date: Option<time::OffsetDateTime>,
+    #[serde(
+        rename = "AssumeRolePolicyDocument",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub assume_role_policy_document: Option<String>,
+    #[serde(
+        rename = "InstanceProfileList",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instance_profile_list: Option<Vec<InstanceProfile>>,
+    #[serde(rename = "RolePolicyList", skip_serializing_if = "Option::is_none")]
+    pub role_policy_list: Option<Vec<PolicyDetail>>,
+    #[serde(
+        rename = "AttachedManagedPolicies",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attached_managed_policies: Option<Vec<AttachedPolicy>>,
+    #[serde(
+        rename = "PermissionsBoundary",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary: Option<AttachedPermissionsBoundary>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "RoleLastUsed", skip_serializing_if = "Option::is_none")]
+    pub role_last_used: Option<RoleLastUsed>,
+}
+
+/// The `RoleLastUsed` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct RoleLastUsed {
+    #[serde(
+        rename = "LastUsedDate",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub last_used_date: Option<time::OffsetDateTime>,
+    #[serde(rename = "Region", skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+/// The `SetDefaultPolicyVersionRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct SetDefaultPolicyVersionRequest {
+    pub policy_arn: Option<String>,
+    pub version_id: Option<String>,
+}
+
+impl Validate for SetDefaultPolicyVersionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.version_id.is_none() {
+            v.violation(
+                &Validator::at(at, "versionId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.version_id {
+            let x = x.as_str();
+            if !RE_POLICY_VERSION_ID_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "versionId"), &Validator::quote(x), "Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?");
+            }
+        }
+    }
+}
+
+impl FromQuery for SetDefaultPolicyVersionRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+            version_id: q.string(&crate::protocol::query::key(at, "VersionId")),
+        })
+    }
+}
+
+/// The `SimulateCustomPolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct SimulateCustomPolicyRequest {
+    pub policy_input_list: Option<Vec<String>>,
+    pub permissions_boundary_policy_input_list: Option<Vec<String>>,
+    pub ordered_organization_policy_input_list: Option<Vec<OrderedOrganizationPolicyType>>,
+    pub action_names: Option<Vec<String>>,
+    pub resource_arns: Option<Vec<String>>,
+    pub resource_policy: Option<String>,
+    pub resource_owner: Option<String>,
+    pub caller_arn: Option<String>,
+    pub context_entries: Option<Vec<ContextEntry>>,
+    pub resource_handling_option: Option<String>,
+    pub max_items: Option<i32>,
+    pub marker: Option<String>,
+}
+
+impl Validate for SimulateCustomPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.policy_input_list.is_none() {
+            v.violation(
+                &Validator::at(at, "policyInputList"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_input_list {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 131072
+                    && !failed.contains(&"Member must have length less than or equal to 131072")
+                {
+                    failed.push("Member must have length less than or equal to 131072");
+                }
+                if !RE_POLICY_DOCUMENT_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+") { failed.push("Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "policyInputList"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.permissions_boundary_policy_input_list {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 131072
+                    && !failed.contains(&"Member must have length less than or equal to 131072")
+                {
+                    failed.push("Member must have length less than or equal to 131072");
+                }
+                if !RE_POLICY_DOCUMENT_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+") { failed.push("Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "permissionsBoundaryPolicyInputList"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.ordered_organization_policy_input_list {
+            if x.len() > 7 {
+                v.violation(
+                    &Validator::at(at, "orderedOrganizationPolicyInputList"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 7",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!(
+                        "{}.{}.member",
+                        Validator::at(at, "orderedOrganizationPolicyInputList"),
+                        i + 1
+                    ),
+                );
+            }
+        }
+        if self.action_names.is_none() {
+            v.violation(
+                &Validator::at(at, "actionNames"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.action_names {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 3
+                    && !failed.contains(&"Member must have length greater than or equal to 3")
+                {
+                    failed.push("Member must have length greater than or equal to 3");
+                }
+                if x.chars().count() > 128
+                    && !failed.contains(&"Member must have length less than or equal to 128")
+                {
+                    failed.push("Member must have length less than or equal to 128");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "actionNames"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.resource_arns {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 2048
+                    && !failed.contains(&"Member must have length less than or equal to 2048")
+                {
+                    failed.push("Member must have length less than or equal to 2048");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "resourceArns"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.resource_policy {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "resourcePolicy"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 131072 {
+                v.violation(
+                    &Validator::at(at, "resourcePolicy"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 131072",
+                );
+            }
+            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "resourcePolicy"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+            }
+        }
+        if let Some(x) = &self.resource_owner {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "resourceOwner"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "resourceOwner"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.caller_arn {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "callerArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "callerArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.context_entries {
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "contextEntries"), i + 1),
+                );
+            }
+        }
+        if let Some(x) = &self.resource_handling_option {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "resourceHandlingOption"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "resourceHandlingOption"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for SimulateCustomPolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            policy_input_list: q.list_of(
+                &crate::protocol::query::key(at, "PolicyInputList"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            permissions_boundary_policy_input_list: q.list_of(
+                &crate::protocol::query::key(at, "PermissionsBoundaryPolicyInputList"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            ordered_organization_policy_input_list: q.list_of(
+                &crate::protocol::query::key(at, "OrderedOrganizationPolicyInputList"),
+                "member",
+                false,
+                |q, k| q.structure::<OrderedOrganizationPolicyType>(k),
+            )?,
+            action_names: q.list_of(
+                &crate::protocol::query::key(at, "ActionNames"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            resource_arns: q.list_of(
+                &crate::protocol::query::key(at, "ResourceArns"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            resource_policy: q.string(&crate::protocol::query::key(at, "ResourcePolicy")),
+            resource_owner: q.string(&crate::protocol::query::key(at, "ResourceOwner")),
+            caller_arn: q.string(&crate::protocol::query::key(at, "CallerArn")),
+            context_entries: q.list_of(
+                &crate::protocol::query::key(at, "ContextEntries"),
+                "member",
+                false,
+                |q, k| q.structure::<ContextEntry>(k),
+            )?,
+            resource_handling_option: q
+                .string(&crate::protocol::query::key(at, "ResourceHandlingOption")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+        })
+    }
+}
+
+/// The `SimulatePolicyResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct SimulatePolicyResponse {
+    #[serde(rename = "EvaluationResults", skip_serializing_if = "Option::is_none")]
+    pub evaluation_results: Option<Vec<EvaluationResult>>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none")]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none")]
+    pub marker: Option<String>,
+}
+
+/// The `SimulatePrincipalPolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct SimulatePrincipalPolicyRequest {
+    pub policy_source_arn: Option<String>,
+    pub policy_input_list: Option<Vec<String>>,
+    pub permissions_boundary_policy_input_list: Option<Vec<String>>,
+    pub policy_exclusion_list: Option<Vec<PolicyIdentifier>>,
+    pub action_names: Option<Vec<String>>,
+    pub resource_arns: Option<Vec<String>>,
+    pub resource_policy: Option<String>,
+    pub resource_owner: Option<String>,
+    pub caller_arn: Option<String>,
+    pub context_entries: Option<Vec<ContextEntry>>,
+    pub resource_handling_option: Option<String>,
+    pub max_items: Option<i32>,
+    pub marker: Option<String>,
+}
+
+impl Validate for SimulatePrincipalPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.policy_source_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policySourceArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_source_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policySourceArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policySourceArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.policy_input_list {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 131072
+                    && !failed.contains(&"Member must have length less than or equal to 131072")
+                {
+                    failed.push("Member must have length less than or equal to 131072");
+                }
+                if !RE_POLICY_DOCUMENT_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+") { failed.push("Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "policyInputList"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.permissions_boundary_policy_input_list {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 131072
+                    && !failed.contains(&"Member must have length less than or equal to 131072")
+                {
+                    failed.push("Member must have length less than or equal to 131072");
+                }
+                if !RE_POLICY_DOCUMENT_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+") { failed.push("Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "permissionsBoundaryPolicyInputList"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.policy_exclusion_list {
+            if x.len() > 256 {
+                v.violation(
+                    &Validator::at(at, "policyExclusionList"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!(
+                        "{}.{}.member",
+                        Validator::at(at, "policyExclusionList"),
+                        i + 1
+                    ),
+                );
+            }
+        }
+        if self.action_names.is_none() {
+            v.violation(
+                &Validator::at(at, "actionNames"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.action_names {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 3
+                    && !failed.contains(&"Member must have length greater than or equal to 3")
+                {
+                    failed.push("Member must have length greater than or equal to 3");
+                }
+                if x.chars().count() > 128
+                    && !failed.contains(&"Member must have length less than or equal to 128")
+                {
+                    failed.push("Member must have length less than or equal to 128");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "actionNames"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.resource_arns {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 2048
+                    && !failed.contains(&"Member must have length less than or equal to 2048")
+                {
+                    failed.push("Member must have length less than or equal to 2048");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "resourceArns"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.resource_policy {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "resourcePolicy"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 131072 {
+                v.violation(
+                    &Validator::at(at, "resourcePolicy"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 131072",
+                );
+            }
+            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "resourcePolicy"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+            }
+        }
+        if let Some(x) = &self.resource_owner {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "resourceOwner"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "resourceOwner"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.caller_arn {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "callerArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "callerArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.context_entries {
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "contextEntries"), i + 1),
+                );
+            }
+        }
+        if let Some(x) = &self.resource_handling_option {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "resourceHandlingOption"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "resourceHandlingOption"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+        }
+        if let Some(x) = &self.max_items {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+            if (x as i64) > 1000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxItems"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 1000",
+                );
+            }
+        }
+        if let Some(x) = &self.marker {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 320 {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 320",
+                );
+            }
+            if !RE_MARKER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "marker"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for SimulatePrincipalPolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            policy_source_arn: q.string(&crate::protocol::query::key(at, "PolicySourceArn")),
+            policy_input_list: q.list_of(
+                &crate::protocol::query::key(at, "PolicyInputList"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            permissions_boundary_policy_input_list: q.list_of(
+                &crate::protocol::query::key(at, "PermissionsBoundaryPolicyInputList"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            policy_exclusion_list: q.list_of(
+                &crate::protocol::query::key(at, "PolicyExclusionList"),
+                "member",
+                false,
+                |q, k| q.structure::<PolicyIdentifier>(k),
+            )?,
+            action_names: q.list_of(
+                &crate::protocol::query::key(at, "ActionNames"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            resource_arns: q.list_of(
+                &crate::protocol::query::key(at, "ResourceArns"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            resource_policy: q.string(&crate::protocol::query::key(at, "ResourcePolicy")),
+            resource_owner: q.string(&crate::protocol::query::key(at, "ResourceOwner")),
+            caller_arn: q.string(&crate::protocol::query::key(at, "CallerArn")),
+            context_entries: q.list_of(
+                &crate::protocol::query::key(at, "ContextEntries"),
+                "member",
+                false,
+                |q, k| q.structure::<ContextEntry>(k),
+            )?,
+            resource_handling_option: q
+                .string(&crate::protocol::query::key(at, "ResourceHandlingOption")),
+            max_items: q.number::<i32>(&crate::protocol::query::key(at, "MaxItems"))?,
+            marker: q.string(&crate::protocol::query::key(at, "Marker")),
+        })
+    }
+}
+
+/// The `SourceRoleTemplate` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct SourceRoleTemplate {
+    #[serde(rename = "TemplateArn", skip_serializing_if = "Option::is_none")]
+    pub template_arn: Option<String>,
+    #[serde(
+        rename = "TemplateMinorVersion",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub template_minor_version: Option<i32>,
+}
+
+/// The `Statement` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct Statement {
+    #[serde(rename = "SourcePolicyId", skip_serializing_if = "Option::is_none")]
+    pub source_policy_id: Option<String>,
+    #[serde(rename = "SourcePolicyType", skip_serializing_if = "Option::is_none")]
+    pub source_policy_type: Option<String>,
+    #[serde(rename = "StartPosition", skip_serializing_if = "Option::is_none")]
+    pub start_position: Option<Position>,
+    #[serde(rename = "EndPosition", skip_serializing_if = "Option::is_none")]
+    pub end_position: Option<Position>,
+}
+
+/// The `Tag` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct Tag {
+    #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+impl Validate for Tag {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key.is_none() {
+            v.violation(&Validator::at(at, "key"), "null", "Member must not be null");
+        }
+        if let Some(x) = &self.key {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "key"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "key"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_TAG_KEY_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "key"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
+            }
+        }
+        if self.value.is_none() {
+            v.violation(
+                &Validator::at(at, "value"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.value {
+            let x = x.as_str();
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "value"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_TAG_VALUE_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "value"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
+            }
+        }
+    }
+}
+
+impl FromQuery for Tag {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            key: q.string(&crate::protocol::query::key(at, "Key")),
+            value: q.string(&crate::protocol::query::key(at, "Value")),
+        })
+    }
+}
+
+/// The `TagInstanceProfileRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct TagInstanceProfileRequest {
+    pub instance_profile_name: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl Validate for TagInstanceProfileRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.instance_profile_name.is_none() {
+            v.violation(
+                &Validator::at(at, "instanceProfileName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.instance_profile_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_INSTANCE_PROFILE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.tags.is_none() {
+            v.violation(
+                &Validator::at(at, "tags"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.tags {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "tags"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for TagInstanceProfileRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            instance_profile_name: q
+                .string(&crate::protocol::query::key(at, "InstanceProfileName")),
+            tags: q.list_of(
+                &crate::protocol::query::key(at, "Tags"),
+                "member",
+                false,
+                |q, k| q.structure::<Tag>(k),
+            )?,
+        })
+    }
+}
+
+/// The `TagPolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct TagPolicyRequest {
+    pub policy_arn: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl Validate for TagPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.tags.is_none() {
+            v.violation(
+                &Validator::at(at, "tags"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.tags {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "tags"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for TagPolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+            tags: q.list_of(
+                &crate::protocol::query::key(at, "Tags"),
+                "member",
+                false,
+                |q, k| q.structure::<Tag>(k),
+            )?,
+        })
+    }
+}
+
+/// The `TagRoleRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct TagRoleRequest {
+    pub role_name: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl Validate for TagRoleRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.tags.is_none() {
+            v.violation(
+                &Validator::at(at, "tags"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.tags {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "tags"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for TagRoleRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+            tags: q.list_of(
+                &crate::protocol::query::key(at, "Tags"),
+                "member",
+                false,
+                |q, k| q.structure::<Tag>(k),
+            )?,
+        })
+    }
+}
+
+/// The `TagUserRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct TagUserRequest {
+    pub user_name: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+}
+
+impl Validate for TagUserRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.tags.is_none() {
+            v.violation(
+                &Validator::at(at, "tags"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.tags {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "tags"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for TagUserRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+            tags: q.list_of(
+                &crate::protocol::query::key(at, "Tags"),
+                "member",
+                false,
+                |q, k| q.structure::<Tag>(k),
+            )?,
+        })
+    }
+}
+
+/// The `UntagInstanceProfileRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct UntagInstanceProfileRequest {
+    pub instance_profile_name: Option<String>,
+    pub tag_keys: Option<Vec<String>>,
+}
+
+impl Validate for UntagInstanceProfileRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.instance_profile_name.is_none() {
+            v.violation(
+                &Validator::at(at, "instanceProfileName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.instance_profile_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_INSTANCE_PROFILE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "instanceProfileName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.tag_keys.is_none() {
+            v.violation(
+                &Validator::at(at, "tagKeys"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.tag_keys {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "tagKeys"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 128
+                    && !failed.contains(&"Member must have length less than or equal to 128")
+                {
+                    failed.push("Member must have length less than or equal to 128");
+                }
+                if !RE_TAG_KEY_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+") { failed.push("Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "tagKeys"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for UntagInstanceProfileRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            instance_profile_name: q
+                .string(&crate::protocol::query::key(at, "InstanceProfileName")),
+            tag_keys: q.list_of(
+                &crate::protocol::query::key(at, "TagKeys"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+        })
+    }
+}
+
+/// The `UntagPolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct UntagPolicyRequest {
+    pub policy_arn: Option<String>,
+    pub tag_keys: Option<Vec<String>>,
+}
+
+impl Validate for UntagPolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.policy_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "policyArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "policyArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if self.tag_keys.is_none() {
+            v.violation(
+                &Validator::at(at, "tagKeys"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.tag_keys {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "tagKeys"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 128
+                    && !failed.contains(&"Member must have length less than or equal to 128")
+                {
+                    failed.push("Member must have length less than or equal to 128");
+                }
+                if !RE_TAG_KEY_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+") { failed.push("Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "tagKeys"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for UntagPolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            policy_arn: q.string(&crate::protocol::query::key(at, "PolicyArn")),
+            tag_keys: q.list_of(
+                &crate::protocol::query::key(at, "TagKeys"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+        })
+    }
+}
+
+/// The `UntagRoleRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct UntagRoleRequest {
+    pub role_name: Option<String>,
+    pub tag_keys: Option<Vec<String>>,
+}
+
+impl Validate for UntagRoleRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.tag_keys.is_none() {
+            v.violation(
+                &Validator::at(at, "tagKeys"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.tag_keys {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "tagKeys"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 128
+                    && !failed.contains(&"Member must have length less than or equal to 128")
+                {
+                    failed.push("Member must have length less than or equal to 128");
+                }
+                if !RE_TAG_KEY_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+") { failed.push("Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "tagKeys"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for UntagRoleRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+            tag_keys: q.list_of(
+                &crate::protocol::query::key(at, "TagKeys"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+        })
+    }
+}
+
+/// The `UntagUserRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct UntagUserRequest {
+    pub user_name: Option<String>,
+    pub tag_keys: Option<Vec<String>>,
+}
+
+impl Validate for UntagUserRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.user_name.is_none() {
+            v.violation(
+                &Validator::at(at, "userName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.tag_keys.is_none() {
+            v.violation(
+                &Validator::at(at, "tagKeys"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.tag_keys {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "tagKeys"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 128
+                    && !failed.contains(&"Member must have length less than or equal to 128")
+                {
+                    failed.push("Member must have length less than or equal to 128");
+                }
+                if !RE_TAG_KEY_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+") { failed.push("Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "tagKeys"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for UntagUserRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+            tag_keys: q.list_of(
+                &crate::protocol::query::key(at, "TagKeys"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+        })
+    }
+}
+
+/// The `UpdateAccessKeyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct UpdateAccessKeyRequest {
+    pub user_name: Option<String>,
+    pub access_key_id: Option<String>,
+    pub status: Option<String>,
+}
+
+impl Validate for UpdateAccessKeyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.user_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "userName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.access_key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "accessKeyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.access_key_id {
+            let x = x.as_str();
+            if x.chars().count() < 16 {
+                v.violation(
+                    &Validator::at(at, "accessKeyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 16",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "accessKeyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_ACCESS_KEY_ID_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "accessKeyId"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w]+",
+                );
+            }
+        }
+        if self.status.is_none() {
+            v.violation(
+                &Validator::at(at, "status"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.status {
+            let x = x.as_str();
+            if !["Active", "Inactive", "Expired"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "status"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [Active, Inactive, Expired]",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for UpdateAccessKeyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            user_name: q.string(&crate::protocol::query::key(at, "UserName")),
+            access_key_id: q.string(&crate::protocol::query::key(at, "AccessKeyId")),
+            status: q.string(&crate::protocol::query::key(at, "Status")),
+        })
+    }
+}
+
+/// The `UpdateAssumeRolePolicyRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct UpdateAssumeRolePolicyRequest {
+    pub role_name: Option<String>,
+    pub policy_document: Option<String>,
+}
+
+impl Validate for UpdateAssumeRolePolicyRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.policy_document.is_none() {
+            v.violation(
+                &Validator::at(at, "policyDocument"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.policy_document {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policyDocument"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 131072 {
+                v.violation(
+                    &Validator::at(at, "policyDocument"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 131072",
+                );
+            }
+            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "policyDocument"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+            }
+        }
+    }
+}
+
+impl FromQuery for UpdateAssumeRolePolicyRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+            policy_document: q.string(&crate::protocol::query::key(at, "PolicyDocument")),
+        })
+    }
+}
+
+/// The `UpdateRoleDescriptionRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct UpdateRoleDescriptionRequest {
+    pub role_name: Option<String>,
+    pub description: Option<String>,
+}
+
+impl Validate for UpdateRoleDescriptionRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if self.description.is_none() {
+            v.violation(
+                &Validator::at(at, "description"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.description {
+            let x = x.as_str();
+            if x.chars().count() > 1000 {
+                v.violation(
+                    &Validator::at(at, "description"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1000",
+                );
+            }
+            if !RE_ROLE_DESCRIPTION_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "description"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*");
+            }
+        }
+    }
+}
+
+impl FromQuery for UpdateRoleDescriptionRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+            description: q.string(&crate::protocol::query::key(at, "Description")),
+        })
+    }
+}
+
+/// The `UpdateRoleDescriptionResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct UpdateRoleDescriptionResponse {
+    #[serde(rename = "Role", skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+/// The `UpdateRoleRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct UpdateRoleRequest {
+    pub role_name: Option<String>,
+    pub description: Option<String>,
+    pub max_session_duration: Option<i32>,
+    pub max_signin_session_duration: Option<i32>,
+    pub reset_max_signin_session_duration: Option<bool>,
+}
+
+impl Validate for UpdateRoleRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+                );
+            }
+        }
+        if let Some(x) = &self.description {
+            let x = x.as_str();
+            if x.chars().count() > 1000 {
+                v.violation(
+                    &Validator::at(at, "description"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1000",
+                );
+            }
+            if !RE_ROLE_DESCRIPTION_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "description"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*");
+            }
+        }
+        if let Some(x) = &self.max_session_duration {
+            let x = *x;
+            if (x as i64) < 3600 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxSessionDuration"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 3600",
+                );
+            }
+            if (x as i64) > 43200 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxSessionDuration"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 43200",
+                );
+            }
+        }
+        if let Some(x) = &self.max_signin_session_duration {
+            let x = *x;
+            if (x as i64) < 3600 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxSigninSessionDuration"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 3600",
+                );
+            }
+            if (x as i64) > 7776000 as i64 {
+                v.violation(
+                    &Validator::at(at, "maxSigninSessionDuration"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 7776000",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for UpdateRoleRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_name: q.string(&crate::protocol::query::key(at, "RoleName")),
+            description: q.string(&crate::protocol::query::key(at, "Description")),
+            max_session_duration: q
+                .number::<i32>(&crate::protocol::query::key(at, "MaxSessionDuration"))?,
+            max_signin_session_duration: q
+                .number::<i32>(&crate::protocol::query::key(at, "MaxSigninSessionDuration"))?,
+            reset_max_signin_session_duration: q.boolean(&crate::protocol::query::key(
+                at,
+                "ResetMaxSigninSessionDuration",
+            ))?,
+        })
+    }
+}
+
+/// The `UpdateRoleResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct UpdateRoleResponse {}
+
+/// The `User` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct User {
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(rename = "UserId", skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(
+        rename = "CreateDate",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub create_date: Option<time::OffsetDateTime>,
+    #[serde(
+        rename = "PasswordLastUsed",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub password_last_used: Option<time::OffsetDateTime>,
+    #[serde(
+        rename = "PermissionsBoundary",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary: Option<AttachedPermissionsBoundary>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+}
+
+/// The `UserDetail` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct UserDetail {
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "UserName", skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    #[serde(rename = "UserId", skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(
+        rename = "CreateDate",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub create_date: Option<time::OffsetDateTime>,
+    #[serde(rename = "UserPolicyList", skip_serializing_if = "Option::is_none")]
+    pub user_policy_list: Option<Vec<PolicyDetail>>,
+    #[serde(rename = "GroupList", skip_serializing_if = "Option::is_none")]
+    pub group_list: Option<Vec<String>>,
+    #[serde(
+        rename = "AttachedManagedPolicies",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attached_managed_policies: Option<Vec<AttachedPolicy>>,
+    #[serde(
+        rename = "PermissionsBoundary",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub permissions_boundary: Option<AttachedPermissionsBoundary>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
 }

@@ -117,3 +117,850 @@ impl ErrorCode {
         matches!(self, _ if false)
     }
 }
+
+use crate::protocol::query::{FromQuery, QueryRequest, Unparsed};
+use crate::protocol::validation::{Validate, Validator};
+use regex::Regex;
+use serde::Serialize;
+use std::sync::LazyLock;
+
+/// The operations implemented through these types: name, input, output, and the
+/// errors the model lists for it.
+pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "AssumeRole",
+        "AssumeRoleRequest",
+        "AssumeRoleResponse",
+        &[
+            "MalformedPolicyDocumentException",
+            "PackedPolicyTooLargeException",
+            "RegionDisabledException",
+            "ExpiredTokenException",
+            "InvalidContextAssertionException",
+        ],
+    ),
+    (
+        "GetAccessKeyInfo",
+        "GetAccessKeyInfoRequest",
+        "GetAccessKeyInfoResponse",
+        &[],
+    ),
+    (
+        "GetCallerIdentity",
+        "GetCallerIdentityRequest",
+        "GetCallerIdentityResponse",
+        &[],
+    ),
+    (
+        "GetSessionToken",
+        "GetSessionTokenRequest",
+        "GetSessionTokenResponse",
+        &["RegionDisabledException"],
+    ),
+];
+
+static RE_ARN_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+)$").expect("compiled by the generator")
+});
+
+static RE_ROLE_SESSION_NAME_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]*)$").expect("compiled by the generator"));
+
+static RE_UNRESTRICTED_SESSION_POLICY_DOCUMENT_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+)$").expect("compiled by the generator")
+});
+
+static RE_TAG_KEY_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$").expect("compiled by the generator")
+});
+
+static RE_EXTERNAL_ID_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[[0-9A-Za-z_]+=,.@:\\/-]*)$").expect("compiled by the generator")
+});
+
+static RE_SERIAL_NUMBER_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[[0-9A-Za-z_]+=/:,.@-]*)$").expect("compiled by the generator")
+});
+
+static RE_TOKEN_CODE_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[[0-9]]*)$").expect("compiled by the generator"));
+
+static RE_SOURCE_IDENTITY_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]*)$").expect("compiled by the generator"));
+
+static RE_ACCESS_KEY_ID_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]]*)$").expect("compiled by the generator"));
+
+static RE_TAG_VALUE_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$").expect("compiled by the generator")
+});
+
+/// The `AssumeRoleRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct AssumeRoleRequest {
+    pub role_arn: Option<String>,
+    pub role_session_name: Option<String>,
+    pub policy_arns: Option<Vec<PolicyDescriptorType>>,
+    pub policy: Option<String>,
+    pub duration_seconds: Option<i32>,
+    pub tags: Option<Vec<Tag>>,
+    pub transitive_tag_keys: Option<Vec<String>>,
+    pub external_id: Option<String>,
+    pub serial_number: Option<String>,
+    pub token_code: Option<String>,
+    pub source_identity: Option<String>,
+    pub provided_contexts: Option<Vec<ProvidedContext>>,
+    pub minimum_session_token_size: Option<i32>,
+}
+
+impl Validate for AssumeRoleRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.role_arn.is_none() {
+            v.violation(
+                &Validator::at(at, "roleArn"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "roleArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "roleArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+            if !RE_ARN_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "roleArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+");
+            }
+        }
+        if self.role_session_name.is_none() {
+            v.violation(
+                &Validator::at(at, "roleSessionName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_session_name {
+            let x = x.as_str();
+            if x.chars().count() < 2 {
+                v.violation(
+                    &Validator::at(at, "roleSessionName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 2",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "roleSessionName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_ROLE_SESSION_NAME_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "roleSessionName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
+                );
+            }
+        }
+        if let Some(x) = &self.policy_arns {
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "policyArns"), i + 1),
+                );
+            }
+        }
+        if let Some(x) = &self.policy {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "policy"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if !RE_UNRESTRICTED_SESSION_POLICY_DOCUMENT_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "policy"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
+            }
+        }
+        if let Some(x) = &self.duration_seconds {
+            let x = *x;
+            if (x as i64) < 900 as i64 {
+                v.violation(
+                    &Validator::at(at, "durationSeconds"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 900",
+                );
+            }
+            if (x as i64) > 43200 as i64 {
+                v.violation(
+                    &Validator::at(at, "durationSeconds"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 43200",
+                );
+            }
+        }
+        if let Some(x) = &self.tags {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "tags"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
+                );
+            }
+        }
+        if let Some(x) = &self.transitive_tag_keys {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "transitiveTagKeys"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 128
+                    && !failed.contains(&"Member must have length less than or equal to 128")
+                {
+                    failed.push("Member must have length less than or equal to 128");
+                }
+                if !RE_TAG_KEY_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+") { failed.push("Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "transitiveTagKeys"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.external_id {
+            let x = x.as_str();
+            if x.chars().count() < 2 {
+                v.violation(
+                    &Validator::at(at, "externalId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 2",
+                );
+            }
+            if x.chars().count() > 1224 {
+                v.violation(
+                    &Validator::at(at, "externalId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1224",
+                );
+            }
+            if !RE_EXTERNAL_ID_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "externalId"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*",
+                );
+            }
+        }
+        if let Some(x) = &self.serial_number {
+            let x = x.as_str();
+            if x.chars().count() < 9 {
+                v.violation(
+                    &Validator::at(at, "serialNumber"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 9",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "serialNumber"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_SERIAL_NUMBER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "serialNumber"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=/:,.@-]*",
+                );
+            }
+        }
+        if let Some(x) = &self.token_code {
+            let x = x.as_str();
+            if x.chars().count() < 6 {
+                v.violation(
+                    &Validator::at(at, "tokenCode"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 6",
+                );
+            }
+            if x.chars().count() > 6 {
+                v.violation(
+                    &Validator::at(at, "tokenCode"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 6",
+                );
+            }
+            if !RE_TOKEN_CODE_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "tokenCode"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\d]*",
+                );
+            }
+        }
+        if let Some(x) = &self.source_identity {
+            let x = x.as_str();
+            if x.chars().count() < 2 {
+                v.violation(
+                    &Validator::at(at, "sourceIdentity"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 2",
+                );
+            }
+            if x.chars().count() > 64 {
+                v.violation(
+                    &Validator::at(at, "sourceIdentity"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 64",
+                );
+            }
+            if !RE_SOURCE_IDENTITY_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "sourceIdentity"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
+                );
+            }
+        }
+        if let Some(x) = &self.provided_contexts {
+            if x.len() < 1 {
+                v.violation(
+                    &Validator::at(at, "providedContexts"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 5 {
+                v.violation(
+                    &Validator::at(at, "providedContexts"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 5",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "providedContexts"), i + 1),
+                );
+            }
+        }
+        if let Some(x) = &self.minimum_session_token_size {
+            let x = *x;
+            if (x as i64) < 0 as i64 {
+                v.violation(
+                    &Validator::at(at, "minimumSessionTokenSize"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 0",
+                );
+            }
+            if (x as i64) > 4096 as i64 {
+                v.violation(
+                    &Validator::at(at, "minimumSessionTokenSize"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 4096",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for AssumeRoleRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            role_arn: q.string(&crate::protocol::query::key(at, "RoleArn")),
+            role_session_name: q.string(&crate::protocol::query::key(at, "RoleSessionName")),
+            policy_arns: q.list_of(
+                &crate::protocol::query::key(at, "PolicyArns"),
+                "member",
+                false,
+                |q, k| q.structure::<PolicyDescriptorType>(k),
+            )?,
+            policy: q.string(&crate::protocol::query::key(at, "Policy")),
+            duration_seconds: q
+                .number::<i32>(&crate::protocol::query::key(at, "DurationSeconds"))?,
+            tags: q.list_of(
+                &crate::protocol::query::key(at, "Tags"),
+                "member",
+                false,
+                |q, k| q.structure::<Tag>(k),
+            )?,
+            transitive_tag_keys: q.list_of(
+                &crate::protocol::query::key(at, "TransitiveTagKeys"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            external_id: q.string(&crate::protocol::query::key(at, "ExternalId")),
+            serial_number: q.string(&crate::protocol::query::key(at, "SerialNumber")),
+            token_code: q.string(&crate::protocol::query::key(at, "TokenCode")),
+            source_identity: q.string(&crate::protocol::query::key(at, "SourceIdentity")),
+            provided_contexts: q.list_of(
+                &crate::protocol::query::key(at, "ProvidedContexts"),
+                "member",
+                false,
+                |q, k| q.structure::<ProvidedContext>(k),
+            )?,
+            minimum_session_token_size: q
+                .number::<i32>(&crate::protocol::query::key(at, "MinimumSessionTokenSize"))?,
+        })
+    }
+}
+
+/// The `AssumeRoleResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct AssumeRoleResponse {
+    #[serde(rename = "Credentials", skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<Credentials>,
+    #[serde(rename = "AssumedRoleUser", skip_serializing_if = "Option::is_none")]
+    pub assumed_role_user: Option<AssumedRoleUser>,
+    #[serde(rename = "PackedPolicySize", skip_serializing_if = "Option::is_none")]
+    pub packed_policy_size: Option<i32>,
+    #[serde(rename = "SourceIdentity", skip_serializing_if = "Option::is_none")]
+    pub source_identity: Option<String>,
+    #[serde(
+        rename = "SessionTokenUtilization",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub session_token_utilization: Option<i32>,
+    #[serde(rename = "SessionTokenSize", skip_serializing_if = "Option::is_none")]
+    pub session_token_size: Option<i32>,
+}
+
+/// The `AssumedRoleUser` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct AssumedRoleUser {
+    #[serde(rename = "AssumedRoleId", skip_serializing_if = "Option::is_none")]
+    pub assumed_role_id: Option<String>,
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+/// The `Credentials` shape.
+#[derive(Clone, Default, Serialize)]
+pub struct Credentials {
+    #[serde(rename = "AccessKeyId", skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    #[serde(rename = "SecretAccessKey", skip_serializing_if = "Option::is_none")]
+    pub secret_access_key: Option<String>,
+    #[serde(rename = "SessionToken", skip_serializing_if = "Option::is_none")]
+    pub session_token: Option<String>,
+    #[serde(
+        rename = "Expiration",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub expiration: Option<time::OffsetDateTime>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field(
+                "secret_access_key",
+                &self
+                    .secret_access_key
+                    .as_ref()
+                    .map(|_| crate::fixtures::REDACTED),
+            )
+            .field("session_token", &self.session_token)
+            .field("expiration", &self.expiration)
+            .finish()
+    }
+}
+
+/// The `GetAccessKeyInfoRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct GetAccessKeyInfoRequest {
+    pub access_key_id: Option<String>,
+}
+
+impl Validate for GetAccessKeyInfoRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.access_key_id.is_none() {
+            v.violation(
+                &Validator::at(at, "accessKeyId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.access_key_id {
+            let x = x.as_str();
+            if x.chars().count() < 16 {
+                v.violation(
+                    &Validator::at(at, "accessKeyId"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 16",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "accessKeyId"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_ACCESS_KEY_ID_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "accessKeyId"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w]*",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for GetAccessKeyInfoRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            access_key_id: q.string(&crate::protocol::query::key(at, "AccessKeyId")),
+        })
+    }
+}
+
+/// The `GetAccessKeyInfoResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetAccessKeyInfoResponse {
+    #[serde(rename = "Account", skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+}
+
+/// The `GetCallerIdentityRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct GetCallerIdentityRequest {}
+
+impl Validate for GetCallerIdentityRequest {
+    fn validate(&self, _v: &mut Validator, _at: &str) {}
+}
+
+impl FromQuery for GetCallerIdentityRequest {
+    fn from_query(_q: &QueryRequest, _at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {})
+    }
+}
+
+/// The `GetCallerIdentityResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetCallerIdentityResponse {
+    #[serde(rename = "UserId", skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(rename = "Account", skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+/// The `GetSessionTokenRequest` shape.
+#[derive(Clone, Default, Debug)]
+pub struct GetSessionTokenRequest {
+    pub duration_seconds: Option<i32>,
+    pub serial_number: Option<String>,
+    pub token_code: Option<String>,
+    pub minimum_session_token_size: Option<i32>,
+}
+
+impl Validate for GetSessionTokenRequest {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.duration_seconds {
+            let x = *x;
+            if (x as i64) < 900 as i64 {
+                v.violation(
+                    &Validator::at(at, "durationSeconds"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 900",
+                );
+            }
+            if (x as i64) > 129600 as i64 {
+                v.violation(
+                    &Validator::at(at, "durationSeconds"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 129600",
+                );
+            }
+        }
+        if let Some(x) = &self.serial_number {
+            let x = x.as_str();
+            if x.chars().count() < 9 {
+                v.violation(
+                    &Validator::at(at, "serialNumber"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 9",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "serialNumber"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_SERIAL_NUMBER_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "serialNumber"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\w+=/:,.@-]*",
+                );
+            }
+        }
+        if let Some(x) = &self.token_code {
+            let x = x.as_str();
+            if x.chars().count() < 6 {
+                v.violation(
+                    &Validator::at(at, "tokenCode"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 6",
+                );
+            }
+            if x.chars().count() > 6 {
+                v.violation(
+                    &Validator::at(at, "tokenCode"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 6",
+                );
+            }
+            if !RE_TOKEN_CODE_TYPE.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "tokenCode"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [\\d]*",
+                );
+            }
+        }
+        if let Some(x) = &self.minimum_session_token_size {
+            let x = *x;
+            if (x as i64) < 0 as i64 {
+                v.violation(
+                    &Validator::at(at, "minimumSessionTokenSize"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 0",
+                );
+            }
+            if (x as i64) > 4096 as i64 {
+                v.violation(
+                    &Validator::at(at, "minimumSessionTokenSize"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 4096",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for GetSessionTokenRequest {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            duration_seconds: q
+                .number::<i32>(&crate::protocol::query::key(at, "DurationSeconds"))?,
+            serial_number: q.string(&crate::protocol::query::key(at, "SerialNumber")),
+            token_code: q.string(&crate::protocol::query::key(at, "TokenCode")),
+            minimum_session_token_size: q
+                .number::<i32>(&crate::protocol::query::key(at, "MinimumSessionTokenSize"))?,
+        })
+    }
+}
+
+/// The `GetSessionTokenResponse` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetSessionTokenResponse {
+    #[serde(rename = "Credentials", skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<Credentials>,
+    #[serde(
+        rename = "SessionTokenUtilization",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub session_token_utilization: Option<i32>,
+    #[serde(rename = "SessionTokenSize", skip_serializing_if = "Option::is_none")]
+    pub session_token_size: Option<i32>,
+}
+
+/// The `PolicyDescriptorType` shape.
+#[derive(Clone, Default, Debug)]
+pub struct PolicyDescriptorType {
+    pub arn: Option<String>,
+}
+
+impl Validate for PolicyDescriptorType {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "arn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "arn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+            if !RE_ARN_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "arn"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+");
+            }
+        }
+    }
+}
+
+impl FromQuery for PolicyDescriptorType {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            arn: q.string(&crate::protocol::query::key(at, "arn")),
+        })
+    }
+}
+
+/// The `ProvidedContext` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ProvidedContext {
+    pub provider_arn: Option<String>,
+    pub context_assertion: Option<String>,
+}
+
+impl Validate for ProvidedContext {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.provider_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "providerArn"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "providerArn"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+            if !RE_ARN_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "providerArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+");
+            }
+        }
+        if let Some(x) = &self.context_assertion {
+            let x = x.as_str();
+            if x.chars().count() < 4 {
+                v.violation(
+                    &Validator::at(at, "contextAssertion"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 4",
+                );
+            }
+            if x.chars().count() > 3072 {
+                v.violation(
+                    &Validator::at(at, "contextAssertion"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 3072",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ProvidedContext {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            provider_arn: q.string(&crate::protocol::query::key(at, "ProviderArn")),
+            context_assertion: q.string(&crate::protocol::query::key(at, "ContextAssertion")),
+        })
+    }
+}
+
+/// The `Tag` shape.
+#[derive(Clone, Default, Debug)]
+pub struct Tag {
+    pub key: Option<String>,
+    pub value: Option<String>,
+}
+
+impl Validate for Tag {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key.is_none() {
+            v.violation(&Validator::at(at, "key"), "null", "Member must not be null");
+        }
+        if let Some(x) = &self.key {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "key"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "key"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_TAG_KEY_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "key"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
+            }
+        }
+        if self.value.is_none() {
+            v.violation(
+                &Validator::at(at, "value"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.value {
+            let x = x.as_str();
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "value"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            if !RE_TAG_VALUE_TYPE.is_match(x) {
+                v.violation(&Validator::at(at, "value"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
+            }
+        }
+    }
+}
+
+impl FromQuery for Tag {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            key: q.string(&crate::protocol::query::key(at, "Key")),
+            value: q.string(&crate::protocol::query::key(at, "Value")),
+        })
+    }
+}

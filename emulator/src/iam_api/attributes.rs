@@ -3,13 +3,10 @@
 //! managed policies and of instance profiles) and permissions boundaries of users and
 //! roles.
 
-use super::{
-    authorize, missing_list_member, required, tag_views, tags_member, IamApiError, Owner, Params,
-    Result,
-};
+use super::{authorize, tag_views, IamApiError, Owner, Page, Paging, Result};
 use crate::context::RequestContext;
+use crate::generated::iam::Tag;
 use crate::iam::principals::{Directory, Named};
-use crate::protocol::query::Output;
 use crate::state::EmulatorState;
 use std::collections::BTreeMap;
 
@@ -53,18 +50,6 @@ impl Taggable {
             Taggable::Role => "Role",
             Taggable::Policy => "Policy",
             Taggable::InstanceProfile => "InstanceProfile",
-        }
-    }
-
-    /// The member naming the resource: its name, or a policy's ARN.
-    fn id(self, params: &Params) -> Result<&str> {
-        match self {
-            Taggable::User => Owner::User.name_member(params),
-            Taggable::Role => Owner::Role.name_member(params),
-            Taggable::Policy => required(params, "PolicyArn", "policyArn"),
-            Taggable::InstanceProfile => {
-                super::name_member(params, "InstanceProfileName", "instanceProfileName", 128)
-            }
         }
     }
 
@@ -134,13 +119,10 @@ pub(super) fn tag(
     taggable: Taggable,
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let id = taggable.id(params)?;
-    let tags = tags_member(params)?;
-    if tags.is_empty() {
-        return Err(missing_list_member("tags"));
-    }
+    id: &str,
+    tags: &Option<Vec<Tag>>,
+) -> Result<()> {
+    let tags = super::tag_map(tags);
     let arn = taggable.arn(state, id);
     let keys = super::tag_keys(&tags);
     super::authorize_keys(
@@ -157,8 +139,7 @@ pub(super) fn tag(
             return Err(too_many_tags());
         }
         taggable.retag(d, id, |current| current.extend(tags.clone()))
-    })?;
-    Ok(Output::of(&()))
+    })
 }
 
 /// The most tags an IAM resource carries (IAM User Guide, "IAM and AWS STS quotas":
@@ -170,7 +151,7 @@ pub(super) const MAX_TAGS: usize = 50;
 /// beyond the current AWS account limits"). IAM's exact words are not documented; the
 /// message states the quota.
 fn too_many_tags() -> IamApiError {
-    IamApiError::limit_exceeded(format!(
+    IamApiError::LimitExceededException(format!(
         "The number of tags exceeds the quota of {MAX_TAGS} tags per IAM resource."
     ))
 }
@@ -181,17 +162,9 @@ pub(super) fn untag(
     taggable: Taggable,
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let id = taggable.id(params)?;
-    let keys: Vec<String> = params
-        .list("TagKeys", "")
-        .into_iter()
-        .map(|(_, k)| k.to_owned())
-        .collect();
-    if keys.is_empty() {
-        return Err(missing_list_member("tagKeys"));
-    }
+    id: &str,
+    keys: Vec<String>,
+) -> Result<()> {
     let arn = taggable.arn(state, id);
     let action = format!("iam:Untag{}", taggable.noun());
     super::authorize_keys(
@@ -203,8 +176,7 @@ pub(super) fn untag(
     )?;
     state.iam.update_directory(|d| {
         taggable.retag(d, id, |current| current.retain(|k, _| !keys.contains(k)))
-    })?;
-    Ok(Output::of(&()))
+    })
 }
 
 /// List{User,Role,Policy,InstanceProfile}Tags, paged by key.
@@ -212,9 +184,9 @@ pub(super) fn list_tags(
     taggable: Taggable,
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let id = taggable.id(params)?;
+    id: &str,
+    paging: &Paging,
+) -> Result<Page<Tag>> {
     let arn = taggable.arn(state, id);
     authorize(
         state,
@@ -224,22 +196,20 @@ pub(super) fn list_tags(
     )?;
     let directory = state.iam.directory();
     let tags = taggable.tags(&directory, id)?;
-    super::paged(
-        params,
-        "Tags",
+    Ok(Page::of(
+        paging,
         tags.and_then(tag_views).unwrap_or_default(),
-        |t| t.key.clone(),
-    )
+        |t| t.key.clone().unwrap_or_default(),
+    ))
 }
 
 pub(super) fn put_boundary(
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = owner.name_member(params)?;
-    let policy_arn = required(params, "PermissionsBoundary", "permissionsBoundary")?;
+    name: &str,
+    policy_arn: &str,
+) -> Result<()> {
     let arn = owner.arn(state, name);
     super::authorize_keys(
         state,
@@ -254,7 +224,7 @@ pub(super) fn put_boundary(
     state.iam.update_directory(|d| {
         // Only the managed policies the emulator knows can be a boundary.
         let policy = d.managed.get(policy_arn).cloned().ok_or_else(|| {
-            IamApiError::no_such_entity(format!(
+            IamApiError::NoSuchEntityException(format!(
                 "Policy {policy_arn} does not exist or is not attachable."
             ))
         })?;
@@ -264,17 +234,15 @@ pub(super) fn put_boundary(
             document: policy.document,
         });
         Ok(())
-    })?;
-    Ok(Output::of(&()))
+    })
 }
 
 pub(super) fn delete_boundary(
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = owner.name_member(params)?;
+    name: &str,
+) -> Result<()> {
     let arn = owner.arn(state, name);
     authorize(
         state,
@@ -285,6 +253,5 @@ pub(super) fn delete_boundary(
     state.iam.update_directory(|d| {
         *owner.boundary_mut(d, name)? = None;
         Ok(())
-    })?;
-    Ok(Output::of(&()))
+    })
 }

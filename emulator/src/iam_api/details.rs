@@ -2,43 +2,28 @@
 //! managed policies in use with their versions, in one (paged) answer; each document
 //! URL-encoded as IAM returns it (IAM API Reference, "GetAccountAuthorizationDetails").
 
-use super::managed::{attached_views, policy_view, version_view, AttachedView, PolicyView};
-use super::{
-    authorize, boundary_view, created, path_of, tag_views, validation, BoundaryView, Page, Params,
-    Result, TagView,
-};
+use super::managed::{attached_views, policy_view, version_view};
+use super::{authorize, boundary_view, created, path_of, tag_views, Page, Paging, Result};
 use crate::context::RequestContext;
+use crate::generated::iam::{
+    GetAccountAuthorizationDetailsRequest, GetAccountAuthorizationDetailsResponse, GroupDetail,
+    ManagedPolicyDetail, PolicyDetail, RoleDetail, UserDetail,
+};
 use crate::iam::principals::{self, Directory, Named};
-use crate::protocol::query::{self, Output};
+use crate::protocol::query;
 use crate::state::EmulatorState;
-use serde::Serialize;
-
-const FILTERS: [&str; 5] = [
-    "User",
-    "Role",
-    "Group",
-    "LocalManagedPolicy",
-    "AWSManagedPolicy",
-];
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct InlineView {
-    policy_name: String,
-    policy_document: String,
-}
 
 /// The inline policies among an owner's, with their text.
-fn inline_views(d: &Directory, owner_arn: &str, policies: &[Named]) -> Vec<InlineView> {
-    let mut views: Vec<InlineView> = policies
+fn inline_views(d: &Directory, owner_arn: &str, policies: &[Named]) -> Vec<PolicyDetail> {
+    let mut views: Vec<PolicyDetail> = policies
         .iter()
         .filter(|p| !principals::is_managed(&d.managed, p))
         .filter_map(|p| {
             d.documents
                 .get(&(owner_arn.to_owned(), principals::inline_key(&p.name)))
-                .map(|text| InlineView {
-                    policy_name: p.name.clone(),
-                    policy_document: query::url_encode_document(text),
+                .map(|text| PolicyDetail {
+                    policy_name: Some(p.name.clone()),
+                    policy_document: Some(query::url_encode_document(text)),
                 })
         })
         .collect();
@@ -46,74 +31,11 @@ fn inline_views(d: &Directory, owner_arn: &str, policies: &[Named]) -> Vec<Inlin
     views
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct UserDetail {
-    path: String,
-    user_name: String,
-    user_id: String,
-    arn: String,
-    create_date: String,
-    user_policy_list: Vec<InlineView>,
-    group_list: Vec<String>,
-    attached_managed_policies: Vec<AttachedView>,
-    permissions_boundary: Option<BoundaryView>,
-    tags: Option<Vec<TagView>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct GroupDetail {
-    path: String,
-    group_name: String,
-    group_id: String,
-    arn: String,
-    create_date: String,
-    group_policy_list: Vec<InlineView>,
-    attached_managed_policies: Vec<AttachedView>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct RoleDetail {
-    path: String,
-    role_name: String,
-    role_id: String,
-    arn: String,
-    create_date: String,
-    assume_role_policy_document: Option<String>,
-    instance_profile_list: Vec<super::profiles::ProfileView>,
-    role_policy_list: Vec<InlineView>,
-    attached_managed_policies: Vec<AttachedView>,
-    permissions_boundary: Option<BoundaryView>,
-    tags: Option<Vec<TagView>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct PolicyDetail {
-    #[serde(flatten)]
-    policy: PolicyView,
-    permissions_boundary_usage_count: usize,
-    policy_version_list: Vec<super::managed::VersionView>,
-}
-
 enum Entry {
     User(UserDetail),
     Group(GroupDetail),
     Role(RoleDetail),
-    Policy(PolicyDetail),
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct DetailsResult {
-    user_detail_list: Vec<UserDetail>,
-    group_detail_list: Vec<GroupDetail>,
-    role_detail_list: Vec<RoleDetail>,
-    policies: Vec<PolicyDetail>,
-    is_truncated: bool,
-    marker: Option<String>,
+    Policy(ManagedPolicyDetail),
 }
 
 /// How many users and roles have the policy as their permissions boundary.
@@ -126,7 +48,7 @@ fn boundary_uses(d: &Directory, policy: &Named) -> usize {
         + d.roles.values().filter(|r| uses(&r.boundary)).count()
 }
 
-fn policy_detail(d: &Directory, arn: &str, policy: &Named) -> PolicyDetail {
+fn policy_detail(d: &Directory, arn: &str, policy: &Named) -> ManagedPolicyDetail {
     let versions = match d.policy_versions.get(arn) {
         Some(versions) => versions
             .versions
@@ -138,30 +60,33 @@ fn policy_detail(d: &Directory, arn: &str, policy: &Named) -> PolicyDetail {
             .into_iter()
             .collect(),
     };
-    PolicyDetail {
-        policy: policy_view(d, arn, policy),
-        permissions_boundary_usage_count: boundary_uses(d, policy),
-        policy_version_list: versions,
+    let view = policy_view(d, arn, policy);
+    ManagedPolicyDetail {
+        policy_name: view.policy_name,
+        policy_id: view.policy_id,
+        arn: view.arn,
+        path: view.path,
+        default_version_id: view.default_version_id,
+        attachment_count: view.attachment_count,
+        permissions_boundary_usage_count: Some(
+            i32::try_from(boundary_uses(d, policy)).unwrap_or(i32::MAX),
+        ),
+        is_attachable: view.is_attachable,
+        description: view.description,
+        create_date: view.create_date,
+        update_date: view.update_date,
+        policy_version_list: Some(versions),
     }
 }
 
 pub(super) fn get_account_authorization_details(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let mut filters: Vec<&str> = Vec::new();
-    for (index, filter) in params.list("Filter", "") {
-        if !FILTERS.contains(&filter) {
-            return Err(validation(
-                &format!("filter.{index}.member"),
-                filter,
-                "Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]",
-            ));
-        }
-        filters.push(filter);
-    }
-    let wants = |kind: &str| filters.is_empty() || filters.contains(&kind);
+    input: GetAccountAuthorizationDetailsRequest,
+) -> Result<GetAccountAuthorizationDetailsResponse> {
+    // Each filter's value is the model's (EntityType).
+    let filters = input.filter.unwrap_or_default();
+    let wants = |kind: &str| filters.is_empty() || filters.iter().any(|f| f == kind);
     // The action names no resource type (Service Authorization Reference).
     authorize(state, ctx, "iam:GetAccountAuthorizationDetails", "*")?;
     let d = state.iam.directory();
@@ -171,14 +96,14 @@ pub(super) fn get_account_authorization_details(
         users.sort_by(|a, b| a.name.cmp(&b.name));
         entries.extend(users.into_iter().map(|u| {
             Entry::User(UserDetail {
-                path: path_of(&u.arn, "user"),
-                user_name: u.name.clone(),
-                user_id: u.id.clone(),
-                arn: u.arn.clone(),
-                create_date: created(&d, &u.arn),
-                user_policy_list: inline_views(&d, &u.arn, &u.policies),
-                group_list: u.groups.clone(),
-                attached_managed_policies: attached_views(&d, &u.policies),
+                path: Some(path_of(&u.arn, "user")),
+                user_name: Some(u.name.clone()),
+                user_id: Some(u.id.clone()),
+                arn: Some(u.arn.clone()),
+                create_date: Some(created(&d, &u.arn)),
+                user_policy_list: Some(inline_views(&d, &u.arn, &u.policies)),
+                group_list: Some(u.groups.clone()),
+                attached_managed_policies: Some(attached_views(&d, &u.policies)),
                 permissions_boundary: boundary_view(&d, &u.boundary),
                 tags: tag_views(&u.tags),
             })
@@ -189,13 +114,13 @@ pub(super) fn get_account_authorization_details(
         groups.sort_by(|a, b| a.name.cmp(&b.name));
         entries.extend(groups.into_iter().map(|g| {
             Entry::Group(GroupDetail {
-                path: path_of(&g.arn, "group"),
-                group_name: g.name.clone(),
-                group_id: g.id.clone(),
-                arn: g.arn.clone(),
-                create_date: created(&d, &g.arn),
-                group_policy_list: inline_views(&d, &g.arn, &g.policies),
-                attached_managed_policies: attached_views(&d, &g.policies),
+                path: Some(path_of(&g.arn, "group")),
+                group_name: Some(g.name.clone()),
+                group_id: Some(g.id.clone()),
+                arn: Some(g.arn.clone()),
+                create_date: Some(created(&d, &g.arn)),
+                group_policy_list: Some(inline_views(&d, &g.arn, &g.policies)),
+                attached_managed_policies: Some(attached_views(&d, &g.policies)),
             })
         }));
     }
@@ -210,23 +135,26 @@ pub(super) fn get_account_authorization_details(
                 .collect();
             profiles.sort_by(|a, b| a.name.cmp(&b.name));
             Entry::Role(RoleDetail {
-                path: path_of(&r.arn, "role"),
-                role_name: r.name.clone(),
-                role_id: r.id.clone(),
-                arn: r.arn.clone(),
-                create_date: created(&d, &r.arn),
+                path: Some(path_of(&r.arn, "role")),
+                role_name: Some(r.name.clone()),
+                role_id: Some(r.id.clone()),
+                arn: Some(r.arn.clone()),
+                create_date: Some(created(&d, &r.arn)),
                 assume_role_policy_document: d
                     .documents
                     .get(&(r.arn.clone(), principals::TRUST.to_owned()))
                     .map(|t| query::url_encode_document(t)),
-                instance_profile_list: profiles
-                    .into_iter()
-                    .map(|p| super::profiles::profile_view(&d, p))
-                    .collect(),
-                role_policy_list: inline_views(&d, &r.arn, &r.policies),
-                attached_managed_policies: attached_views(&d, &r.policies),
+                instance_profile_list: Some(
+                    profiles
+                        .into_iter()
+                        .map(|p| super::profiles::profile_view(&d, p, false))
+                        .collect(),
+                ),
+                role_policy_list: Some(inline_views(&d, &r.arn, &r.policies)),
+                attached_managed_policies: Some(attached_views(&d, &r.policies)),
                 permissions_boundary: boundary_view(&d, &r.boundary),
                 tags: tag_views(&r.tags),
+                ..Default::default()
             })
         }));
     }
@@ -254,27 +182,30 @@ pub(super) fn get_account_authorization_details(
             .map(|(arn, policy)| Entry::Policy(policy_detail(&d, arn, policy))),
     );
     // Users, groups, roles, then policies, each in the order of its name or ARN.
-    let page = Page::of(params, entries, |entry| match entry {
-        Entry::User(u) => format!("1{}", u.user_name),
-        Entry::Group(g) => format!("2{}", g.group_name),
-        Entry::Role(r) => format!("3{}", r.role_name),
-        Entry::Policy(p) => format!("4{}", p.policy.arn),
-    })?;
-    let mut result = DetailsResult {
-        user_detail_list: Vec::new(),
-        group_detail_list: Vec::new(),
-        role_detail_list: Vec::new(),
-        policies: Vec::new(),
-        is_truncated: page.is_truncated,
-        marker: page.marker,
-    };
+    let key = |name: &Option<String>| name.clone().unwrap_or_default();
+    let paging = Paging::of(None, input.marker, input.max_items);
+    let page = Page::of(&paging, entries, |entry| match entry {
+        Entry::User(u) => format!("1{}", key(&u.user_name)),
+        Entry::Group(g) => format!("2{}", key(&g.group_name)),
+        Entry::Role(r) => format!("3{}", key(&r.role_name)),
+        Entry::Policy(p) => format!("4{}", key(&p.arn)),
+    });
+    let (mut users, mut groups, mut roles, mut policies) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for entry in page.items {
         match entry {
-            Entry::User(u) => result.user_detail_list.push(u),
-            Entry::Group(g) => result.group_detail_list.push(g),
-            Entry::Role(r) => result.role_detail_list.push(r),
-            Entry::Policy(p) => result.policies.push(p),
+            Entry::User(u) => users.push(u),
+            Entry::Group(g) => groups.push(g),
+            Entry::Role(r) => roles.push(r),
+            Entry::Policy(p) => policies.push(p),
         }
     }
-    Ok(Output::of(&result))
+    Ok(GetAccountAuthorizationDetailsResponse {
+        user_detail_list: Some(users),
+        group_detail_list: Some(groups),
+        role_detail_list: Some(roles),
+        policies: Some(policies),
+        is_truncated: Some(page.is_truncated),
+        marker: page.marker,
+    })
 }

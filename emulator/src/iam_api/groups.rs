@@ -1,22 +1,22 @@
 //! Groups over the IAM API: their members and their policies, which are their members'
 //! policies from the next request on (the directory's `user_policies` adds them).
 
-use super::{
-    authorize, name_member, now, path_member, path_of, user_view, IamApiError, Page, Params,
-    Result, UserView,
-};
+use super::{authorize, now, path_of, req, user_view, IamApiError, Page, Paging, Result};
 use crate::context::RequestContext;
+use crate::generated::iam::{
+    self as model, CreateGroupRequest, CreateGroupResponse, DeleteGroupRequest, GetGroupRequest,
+    GetGroupResponse, ListGroupsForUserRequest, ListGroupsForUserResponse, ListGroupsRequest,
+    ListGroupsResponse,
+};
 use crate::iam::principals::{self, Group};
-use crate::protocol::query::Output;
 use crate::state::EmulatorState;
-use serde::Serialize;
 
 /// The groups one user may belong to (IAM User Guide, "IAM and AWS STS quotas":
 /// "Groups an IAM user can be a member of: 10").
 const GROUPS_PER_USER: usize = 10;
 
 pub(super) fn no_such_group(name: &str) -> IamApiError {
-    IamApiError::no_such_entity(format!("The group with name {name} cannot be found."))
+    IamApiError::NoSuchEntityException(format!("The group with name {name} cannot be found."))
 }
 
 fn group_arn(state: &EmulatorState, path: &str, name: &str) -> String {
@@ -32,57 +32,29 @@ pub(super) fn named_group(state: &EmulatorState, name: &str) -> (Option<Group>, 
     }
 }
 
-fn group_name(params: &Params) -> Result<&str> {
-    name_member(params, "GroupName", "groupName", 128)
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct GroupView {
-    path: String,
-    group_name: String,
-    group_id: String,
-    arn: String,
-    create_date: String,
-}
-
-pub(super) fn group_view(d: &principals::Directory, group: &Group) -> GroupView {
-    GroupView {
-        path: path_of(&group.arn, "group"),
-        group_name: group.name.clone(),
-        group_id: group.id.clone(),
-        arn: group.arn.clone(),
-        create_date: super::created(d, &group.arn),
+pub(super) fn group_view(d: &principals::Directory, group: &Group) -> model::Group {
+    model::Group {
+        path: Some(path_of(&group.arn, "group")),
+        group_name: Some(group.name.clone()),
+        group_id: Some(group.id.clone()),
+        arn: Some(group.arn.clone()),
+        create_date: Some(super::created(d, &group.arn)),
     }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct GroupPolicyResult {
-    pub(super) group_name: String,
-    pub(super) policy_name: String,
-    pub(super) policy_document: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct GroupResult {
-    group: GroupView,
 }
 
 pub(super) fn create_group(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = group_name(params)?;
-    let path = path_member(params)?;
+    input: CreateGroupRequest,
+) -> Result<CreateGroupResponse> {
+    let name = req(&input.group_name);
+    let path = super::path_or_root(&input.path);
     let arn = group_arn(state, &path, name);
     authorize(state, ctx, "iam:CreateGroup", &arn)?;
     let directory = state.iam.update_directory(|d| {
         // Names are unique without regard to case, as users' and roles'.
         if d.groups.keys().any(|n| n.eq_ignore_ascii_case(name)) {
-            return Err(IamApiError::already_exists(format!(
+            return Err(IamApiError::EntityAlreadyExistsException(format!(
                 "Group with name {name} already exists."
             )));
         }
@@ -98,26 +70,17 @@ pub(super) fn create_group(
         );
         Ok(d.clone())
     })?;
-    Ok(Output::of(&GroupResult {
-        group: group_view(&directory, &directory.groups[name]),
-    }))
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct GetGroupResult {
-    group: GroupView,
-    users: Vec<UserView>,
-    is_truncated: bool,
-    marker: Option<String>,
+    Ok(CreateGroupResponse {
+        group: Some(group_view(&directory, &directory.groups[name])),
+    })
 }
 
 pub(super) fn get_group(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = group_name(params)?;
+    input: GetGroupRequest,
+) -> Result<GetGroupResponse> {
+    let name = req(&input.group_name);
     let (_, arn) = named_group(state, name);
     authorize(state, ctx, "iam:GetGroup", &arn)?;
     let directory = state.iam.directory();
@@ -135,36 +98,41 @@ pub(super) fn get_group(
         .into_iter()
         .map(|u| user_view(&directory, u))
         .collect();
-    let page = Page::of(params, members, |u| u.user_name.clone())?;
-    Ok(Output::of(&GetGroupResult {
-        group: group_view(&directory, group),
-        users: page.items,
-        is_truncated: page.is_truncated,
+    let paging = Paging::of(None, input.marker.clone(), input.max_items);
+    let page = Page::of(&paging, members, |u| {
+        u.user_name.clone().unwrap_or_default()
+    });
+    Ok(GetGroupResponse {
+        group: Some(group_view(&directory, group)),
+        users: Some(page.items),
+        is_truncated: Some(page.is_truncated),
         marker: page.marker,
-    }))
+    })
 }
 
 pub(super) fn list_groups(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
+    input: ListGroupsRequest,
+) -> Result<ListGroupsResponse> {
     // ListGroups names no resource type (Service Authorization Reference).
     authorize(state, ctx, "iam:ListGroups", "*")?;
+    let paging = Paging::of(input.path_prefix, input.marker, input.max_items);
     let directory = state.iam.directory();
-    let groups = super::by_path(params, "group", directory.groups.values(), |g| {
+    let groups = super::by_path(&paging, "group", directory.groups.values(), |g| {
         (&g.arn, &g.name)
     });
     let views = groups.iter().map(|g| group_view(&directory, g)).collect();
-    super::paged(params, "Groups", views, |g| g.group_name.clone())
+    let page = Page::of(&paging, views, |g| g.group_name.clone().unwrap_or_default());
+    Ok(paged!(ListGroupsResponse, groups, page))
 }
 
 pub(super) fn list_groups_for_user(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let user = name_member(params, "UserName", "userName", 128)?;
+    input: ListGroupsForUserRequest,
+) -> Result<ListGroupsForUserResponse> {
+    let user = req(&input.user_name);
     let (_, arn) = super::named_user(state, user);
     authorize(state, ctx, "iam:ListGroupsForUser", &arn)?;
     let directory = state.iam.directory();
@@ -179,15 +147,17 @@ pub(super) fn list_groups_for_user(
         .collect();
     groups.sort_by(|a, b| a.name.cmp(&b.name));
     let views = groups.iter().map(|g| group_view(&directory, g)).collect();
-    super::paged(params, "Groups", views, |g| g.group_name.clone())
+    let paging = Paging::of(None, input.marker.clone(), input.max_items);
+    let page = Page::of(&paging, views, |g| g.group_name.clone().unwrap_or_default());
+    Ok(paged!(ListGroupsForUserResponse, groups, page))
 }
 
 pub(super) fn delete_group(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = group_name(params)?;
+    input: DeleteGroupRequest,
+) -> Result<()> {
+    let name = req(&input.group_name);
     let (_, arn) = named_group(state, name);
     authorize(state, ctx, "iam:DeleteGroup", &arn)?;
     state.iam.update_directory(|d| {
@@ -196,7 +166,7 @@ pub(super) fn delete_group(
         // have any attached policies"; IAM's words (hashicorp/terraform#29147,
         // go-to-k/delstack#40).
         if d.users.values().any(|u| u.groups.iter().any(|g| g == name)) {
-            return Err(IamApiError::delete_conflict(
+            return Err(IamApiError::DeleteConflictException(
                 "Cannot delete entity, must remove users from group first.".to_owned(),
             ));
         }
@@ -205,8 +175,7 @@ pub(super) fn delete_group(
         d.groups.remove(name);
         super::forget(d, &arn);
         Ok(())
-    })?;
-    Ok(Output::of(&()))
+    })
 }
 
 /// AddUserToGroup and RemoveUserFromGroup, authorised on the group (Service
@@ -215,10 +184,9 @@ pub(super) fn membership(
     add: bool,
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = group_name(params)?;
-    let user = name_member(params, "UserName", "userName", 128)?;
+    name: &str,
+    user: &str,
+) -> Result<()> {
     let (_, arn) = named_group(state, name);
     let action = if add {
         "iam:AddUserToGroup"
@@ -240,7 +208,7 @@ pub(super) fn membership(
             (true, true) => {}
             (true, false) => {
                 if member.groups.len() >= GROUPS_PER_USER {
-                    return Err(IamApiError::limit_exceeded(format!(
+                    return Err(IamApiError::LimitExceededException(format!(
                         "Cannot exceed quota for GroupsPerUser: {GROUPS_PER_USER}"
                     )));
                 }
@@ -253,6 +221,5 @@ pub(super) fn membership(
             (false, false) => return Err(super::no_such_user(user)),
         }
         Ok(())
-    })?;
-    Ok(Output::of(&()))
+    })
 }

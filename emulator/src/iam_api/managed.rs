@@ -2,15 +2,20 @@
 //! the one evaluated) and the attachment of managed policies, the account's and AWS's,
 //! to users, roles and groups.
 
-use super::{
-    authorize, document_member, name_member, path_member, required, IamApiError, Owner, Params,
-    Result,
-};
+use super::{authorize, parse_document, req, IamApiError, Owner, Page, Paging, Result};
 use crate::context::RequestContext;
+use crate::generated::iam::{
+    self as model, AttachedPolicy, CreatePolicyRequest, CreatePolicyResponse,
+    CreatePolicyVersionRequest, CreatePolicyVersionResponse, DeletePolicyRequest,
+    DeletePolicyVersionRequest, GetPolicyRequest, GetPolicyResponse, GetPolicyVersionRequest,
+    GetPolicyVersionResponse, ListEntitiesForPolicyRequest, ListEntitiesForPolicyResponse,
+    ListPoliciesRequest, ListPoliciesResponse, ListPolicyVersionsRequest,
+    ListPolicyVersionsResponse, PolicyGroup, PolicyRole, PolicyUser,
+    SetDefaultPolicyVersionRequest,
+};
 use crate::iam::principals::{self, Directory, Named, PolicyVersion, PolicyVersions};
-use crate::protocol::query::{self, Output};
+use crate::protocol::query;
 use crate::state::EmulatorState;
-use serde::Serialize;
 use std::sync::Arc;
 
 /// A managed policy's size (IAM User Guide, "IAM and AWS STS quotas": managed policy
@@ -27,35 +32,15 @@ fn version_id(number: u32) -> String {
     format!("v{number}")
 }
 
-/// A `VersionId` member: `v` and a number (the model's pattern
-/// `v[1-9][0-9]*(\.[A-Za-z0-9-]*)?`), as the number it names.
-fn version_member(params: &Params) -> Result<(String, Option<u32>)> {
-    let text = required(params, "VersionId", "versionId")?;
-    let digits = text.strip_prefix('v').unwrap_or("");
-    let (number, suffix) = digits
-        .find('.')
-        .map_or((digits, ""), |i| (&digits[..i], &digits[i + 1..]));
-    let valid = number.starts_with(|c: char| ('1'..='9').contains(&c))
-        && number.chars().all(|c| c.is_ascii_digit())
-        && suffix
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-');
-    if !valid {
-        return Err(super::validation(
-            "versionId",
-            text,
-            "Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?",
-        ));
-    }
-    // A version with a suffix is never created here.
-    Ok((
-        text.to_owned(),
-        suffix.is_empty().then(|| number.parse().ok()).flatten(),
-    ))
+/// The number a `VersionId` names (`v3`: 3; its form, the model's pattern
+/// `v[1-9][0-9]*(\.[A-Za-z0-9-]*)?`, is checked with the input). A version with a
+/// suffix (`v2.beta`) is valid but never created here: it names none.
+fn version_number(text: &str) -> Option<u32> {
+    text.strip_prefix('v')?.parse().ok()
 }
 
 fn no_such_version(arn: &str, version: &str) -> IamApiError {
-    IamApiError::no_such_entity(format!(
+    IamApiError::NoSuchEntityException(format!(
         "Policy {arn} version {version} does not exist or is not attachable."
     ))
 }
@@ -106,33 +91,18 @@ pub(super) fn set_default(d: &mut Directory, arn: &str, number: u32) -> Result<(
 }
 
 pub(super) fn no_such_policy(arn: &str) -> IamApiError {
-    IamApiError::no_such_entity(format!("Policy {arn} does not exist or is not attachable."))
+    IamApiError::NoSuchEntityException(format!("Policy {arn} does not exist or is not attachable."))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct PolicyView {
-    policy_name: String,
-    policy_id: String,
-    pub(super) arn: String,
-    path: String,
-    default_version_id: String,
-    description: Option<String>,
-    attachment_count: usize,
-    is_attachable: bool,
-    create_date: String,
-    update_date: String,
-    /// Answered by CreatePolicy and GetPolicy only: IAM's listings leave tags out (IAM
-    /// API Reference, "ListPolicies": "tags ... are not included").
-    tags: Option<Vec<super::TagView>>,
-}
-
-impl PolicyView {
-    /// The view with the policy's tags, as CreatePolicy and GetPolicy answer it.
-    fn with_tags(mut self, d: &Directory) -> Self {
-        self.tags = d.policy_tags.get(&self.arn).and_then(super::tag_views);
-        self
-    }
+/// A policy as CreatePolicy and GetPolicy answer it: with its tags (IAM's listings
+/// leave tags out: IAM API Reference, "ListPolicies": "tags ... are not included").
+fn with_tags(mut view: model::Policy, d: &Directory) -> model::Policy {
+    view.tags = view
+        .arn
+        .as_ref()
+        .and_then(|arn| d.policy_tags.get(arn))
+        .and_then(super::tag_views);
+    view
 }
 
 pub(super) fn attachments(d: &Directory, policy: &Named) -> usize {
@@ -151,7 +121,7 @@ pub(super) fn attachments(d: &Directory, policy: &Named) -> usize {
             .count()
 }
 
-pub(super) fn policy_view(d: &Directory, arn: &str, policy: &Named) -> PolicyView {
+pub(super) fn policy_view(d: &Directory, arn: &str, policy: &Named) -> model::Policy {
     let created = d
         .created
         .get(arn)
@@ -169,48 +139,45 @@ pub(super) fn policy_view(d: &Directory, arn: &str, policy: &Named) -> PolicyVie
         .split_once(":policy/")
         .and_then(|(_, rest)| rest.rfind('/').map(|i| format!("/{}", &rest[..=i])))
         .unwrap_or_else(|| "/".to_owned());
-    PolicyView {
-        policy_name: policy.name.clone(),
-        policy_id: principals::unique_id("ANPA", arn),
-        arn: arn.to_owned(),
-        path,
-        default_version_id: version_id(d.policy_versions.get(arn).map_or(1, |v| v.default)),
+    model::Policy {
+        policy_name: Some(policy.name.clone()),
+        policy_id: Some(principals::unique_id("ANPA", arn)),
+        arn: Some(arn.to_owned()),
+        path: Some(path),
+        default_version_id: Some(version_id(
+            d.policy_versions.get(arn).map_or(1, |v| v.default),
+        )),
         description: d
             .policy_versions
             .get(arn)
             .and_then(|v| v.description.clone()),
-        attachment_count: attachments(d, policy),
-        is_attachable: true,
-        update_date: query::timestamp(updated),
-        create_date: query::timestamp(created),
-        tags: None,
+        attachment_count: Some(i32::try_from(attachments(d, policy)).unwrap_or(i32::MAX)),
+        is_attachable: Some(true),
+        update_date: Some(updated),
+        create_date: Some(created),
+        ..Default::default()
     }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct PolicyResult {
-    policy: PolicyView,
 }
 
 pub(super) fn create_policy(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = name_member(params, "PolicyName", "policyName", 128)?;
-    let path = path_member(params)?;
-    let (text, document) = document_member(params, "PolicyDocument", "policyDocument")?;
+    input: CreatePolicyRequest,
+) -> Result<CreatePolicyResponse> {
+    let name = req(&input.policy_name);
+    let path = super::path_or_root(&input.path);
+    let text = req(&input.policy_document).to_owned();
+    let document = parse_document(&text)?;
     document
         .check_identity_policy()
-        .map_err(|e| IamApiError::malformed_policy(e.to_string()))?;
+        .map_err(|e| IamApiError::MalformedPolicyDocumentException(e.to_string()))?;
     if principals::policy_text_size(&text) > MANAGED_POLICY_LIMIT {
-        return Err(IamApiError::limit_exceeded(format!(
+        return Err(IamApiError::LimitExceededException(format!(
             "Cannot exceed quota for PolicySize: {MANAGED_POLICY_LIMIT}"
         )));
     }
-    let description = super::description_member(params, false)?;
-    let tags = super::tags_member(params)?;
+    let description = input.description.clone();
+    let tags = super::tag_map(&input.tags);
     let arn = format!("arn:aws:iam::{}:policy{path}{name}", state.iam.account);
     let keys = super::tag_keys(&tags);
     super::authorize_keys(state, ctx, "iam:CreatePolicy", &arn, keys)?;
@@ -221,7 +188,7 @@ pub(super) fn create_policy(
             .keys()
             .any(|a| a.starts_with(&prefix) && a.rsplit('/').next() == Some(name));
         if taken {
-            return Err(IamApiError::already_exists(format!(
+            return Err(IamApiError::EntityAlreadyExistsException(format!(
                 "A policy called {name} already exists. Duplicate names are not allowed."
             )));
         }
@@ -254,9 +221,12 @@ pub(super) fn create_policy(
         );
         Ok(d.clone())
     })?;
-    Ok(Output::of(&PolicyResult {
-        policy: policy_view(&directory, &arn, &directory.managed[&arn]).with_tags(&directory),
-    }))
+    Ok(CreatePolicyResponse {
+        policy: Some(with_tags(
+            policy_view(&directory, &arn, &directory.managed[&arn]),
+            &directory,
+        )),
+    })
 }
 
 /// ListPolicies: the managed policies of `Scope` (All, AWS, Local), only those attached
@@ -264,22 +234,16 @@ pub(super) fn create_policy(
 pub(super) fn list_policies(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let scope = params.get("Scope").unwrap_or("All");
-    if !["All", "AWS", "Local"].contains(&scope) {
-        return Err(super::validation(
-            "scope",
-            scope,
-            "Member must satisfy enum value set: [All, AWS, Local]",
-        ));
-    }
-    let only_attached = super::bool_member(params, "OnlyAttached", "onlyAttached")?;
-    let prefix = params.get("PathPrefix").unwrap_or("/");
+    input: ListPoliciesRequest,
+) -> Result<ListPoliciesResponse> {
+    let scope = input.scope.as_deref().unwrap_or("All");
+    let only_attached = input.only_attached.unwrap_or(false);
+    let paging = Paging::of(input.path_prefix, input.marker, input.max_items);
+    let prefix = paging.prefix();
     // ListPolicies names no resource type (Service Authorization Reference).
     authorize(state, ctx, "iam:ListPolicies", "*")?;
     let d = state.iam.directory();
-    let mut views: Vec<PolicyView> = d
+    let mut views: Vec<model::Policy> = d
         .managed
         .iter()
         .filter(|(arn, _)| {
@@ -291,41 +255,14 @@ pub(super) fn list_policies(
             }
         })
         .map(|(arn, policy)| policy_view(&d, arn, policy))
-        .filter(|v| v.path.starts_with(prefix) && (!only_attached || v.attachment_count > 0))
+        .filter(|v| {
+            req(&v.path).starts_with(prefix)
+                && (!only_attached || v.attachment_count.unwrap_or(0) > 0)
+        })
         .collect();
     views.sort_by(|a, b| a.arn.cmp(&b.arn));
-    super::paged(params, "Policies", views, |v| v.arn.clone())
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct PolicyUser {
-    user_name: String,
-    user_id: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct PolicyGroup {
-    group_name: String,
-    group_id: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct PolicyRole {
-    role_name: String,
-    role_id: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct EntitiesResult {
-    policy_groups: Vec<PolicyGroup>,
-    policy_users: Vec<PolicyUser>,
-    policy_roles: Vec<PolicyRole>,
-    is_truncated: bool,
-    marker: Option<String>,
+    let page = Page::of(&paging, views, |v| v.arn.clone().unwrap_or_default());
+    Ok(paged!(ListPoliciesResponse, policies, page))
 }
 
 enum Entity {
@@ -341,34 +278,12 @@ enum Entity {
 pub(super) fn list_entities_for_policy(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let arn = required(params, "PolicyArn", "policyArn")?;
-    let kinds = [
-        "User",
-        "Role",
-        "Group",
-        "LocalManagedPolicy",
-        "AWSManagedPolicy",
-    ];
-    let kind = params.get("EntityFilter");
-    if let Some(kind) = kind.filter(|k| !kinds.contains(k)) {
-        return Err(super::validation(
-            "entityFilter",
-            kind,
-            "Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]",
-        ));
-    }
-    let usage = params.get("PolicyUsageFilter");
-    if let Some(usage) = usage.filter(|u| !["PermissionsPolicy", "PermissionsBoundary"].contains(u))
-    {
-        return Err(super::validation(
-            "policyUsageFilter",
-            usage,
-            "Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]",
-        ));
-    }
-    let prefix = params.get("PathPrefix").unwrap_or("/");
+    input: ListEntitiesForPolicyRequest,
+) -> Result<ListEntitiesForPolicyResponse> {
+    let arn = req(&input.policy_arn);
+    let kind = input.entity_filter.as_deref();
+    let usage = input.policy_usage_filter.as_deref();
+    let prefix = input.path_prefix.as_deref().unwrap_or("/");
     authorize(state, ctx, "iam:ListEntitiesForPolicy", arn)?;
     let d = state.iam.directory();
     let policy = d.managed.get(arn).ok_or_else(|| no_such_policy(arn))?;
@@ -390,8 +305,8 @@ pub(super) fn list_entities_for_policy(
                     (
                         format!("1{}", g.name),
                         Entity::Group(PolicyGroup {
-                            group_name: g.name.clone(),
-                            group_id: g.id.clone(),
+                            group_name: Some(g.name.clone()),
+                            group_id: Some(g.id.clone()),
                         }),
                     )
                 }),
@@ -406,8 +321,8 @@ pub(super) fn list_entities_for_policy(
                     (
                         format!("2{}", u.name),
                         Entity::User(PolicyUser {
-                            user_name: u.name.clone(),
-                            user_id: u.id.clone(),
+                            user_name: Some(u.name.clone()),
+                            user_id: Some(u.id.clone()),
                         }),
                     )
                 }),
@@ -422,8 +337,8 @@ pub(super) fn list_entities_for_policy(
                     (
                         format!("3{}", r.name),
                         Entity::Role(PolicyRole {
-                            role_name: r.name.clone(),
-                            role_id: r.id.clone(),
+                            role_name: Some(r.name.clone()),
+                            role_id: Some(r.id.clone()),
                         }),
                     )
                 }),
@@ -431,81 +346,67 @@ pub(super) fn list_entities_for_policy(
     }
     // Groups, users, then roles, each by name.
     entities.sort_by(|a, b| a.0.cmp(&b.0));
-    let page = super::Page::of(params, entities, |(key, _)| key.clone())?;
-    let mut result = EntitiesResult {
-        policy_groups: Vec::new(),
-        policy_users: Vec::new(),
-        policy_roles: Vec::new(),
-        is_truncated: page.is_truncated,
-        marker: page.marker,
-    };
+    let paging = Paging::of(None, input.marker.clone(), input.max_items);
+    let page = Page::of(&paging, entities, |(key, _)| key.clone());
+    let (mut groups, mut users, mut roles) = (Vec::new(), Vec::new(), Vec::new());
     for (_, entity) in page.items {
         match entity {
-            Entity::Group(g) => result.policy_groups.push(g),
-            Entity::User(u) => result.policy_users.push(u),
-            Entity::Role(r) => result.policy_roles.push(r),
+            Entity::Group(g) => groups.push(g),
+            Entity::User(u) => users.push(u),
+            Entity::Role(r) => roles.push(r),
         }
     }
-    Ok(Output::of(&result))
+    Ok(ListEntitiesForPolicyResponse {
+        policy_groups: Some(groups),
+        policy_users: Some(users),
+        policy_roles: Some(roles),
+        is_truncated: Some(page.is_truncated),
+        marker: page.marker,
+    })
 }
 
 pub(super) fn get_policy(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let arn = required(params, "PolicyArn", "policyArn")?;
+    input: GetPolicyRequest,
+) -> Result<GetPolicyResponse> {
+    let arn = req(&input.policy_arn);
     authorize(state, ctx, "iam:GetPolicy", arn)?;
     let directory = state.iam.directory();
     let policy = directory
         .managed
         .get(arn)
         .ok_or_else(|| no_such_policy(arn))?;
-    Ok(Output::of(&PolicyResult {
-        policy: policy_view(&directory, arn, policy).with_tags(&directory),
-    }))
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct VersionView {
-    /// URL-encoded, as IAM answers it; left out of ListPolicyVersions.
-    document: Option<String>,
-    version_id: String,
-    is_default_version: bool,
-    create_date: String,
+    Ok(GetPolicyResponse {
+        policy: Some(with_tags(policy_view(&directory, arn, policy), &directory)),
+    })
 }
 
 pub(super) fn version_view(
     versions: &PolicyVersions,
     version: &PolicyVersion,
     with_document: bool,
-) -> VersionView {
-    VersionView {
+) -> model::PolicyVersion {
+    model::PolicyVersion {
+        // URL-encoded, as IAM answers it; left out of ListPolicyVersions.
         document: with_document.then(|| query::url_encode_document(&version.text)),
-        version_id: version_id(version.number),
-        is_default_version: version.number == versions.default,
-        create_date: query::timestamp(version.created),
+        version_id: Some(version_id(version.number)),
+        is_default_version: Some(version.number == versions.default),
+        create_date: Some(version.created),
     }
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct PolicyVersionResult {
-    policy_version: VersionView,
-}
-
 /// The one version (`v1`) of an AWS managed policy the emulator knows, with its text.
-pub(super) fn built_in_version(d: &Directory, arn: &str) -> Option<VersionView> {
+pub(super) fn built_in_version(d: &Directory, arn: &str) -> Option<model::PolicyVersion> {
     let text = crate::iam::managed::MANAGED_POLICIES
         .iter()
         .find(|p| p.arn == arn)?
         .document;
-    Some(VersionView {
+    Some(model::PolicyVersion {
         document: Some(query::url_encode_document(text)),
-        version_id: version_id(1),
-        is_default_version: true,
-        create_date: query::timestamp(
+        version_id: Some(version_id(1)),
+        is_default_version: Some(true),
+        create_date: Some(
             d.created
                 .get(arn)
                 .copied()
@@ -517,47 +418,49 @@ pub(super) fn built_in_version(d: &Directory, arn: &str) -> Option<VersionView> 
 pub(super) fn get_policy_version(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let arn = required(params, "PolicyArn", "policyArn")?;
-    let (version, number) = version_member(params)?;
+    input: GetPolicyVersionRequest,
+) -> Result<GetPolicyVersionResponse> {
+    let arn = req(&input.policy_arn);
+    let version = req(&input.version_id);
+    let number = version_number(version);
     authorize(state, ctx, "iam:GetPolicyVersion", arn)?;
     let directory = state.iam.directory();
     if let (Some(view), Some(1)) = (built_in_version(&directory, arn), number) {
-        return Ok(Output::of(&PolicyVersionResult {
-            policy_version: view,
-        }));
+        return Ok(GetPolicyVersionResponse {
+            policy_version: Some(view),
+        });
     }
     let versions = directory
         .policy_versions
         .get(arn)
-        .ok_or_else(|| no_such_version(arn, &version))?;
+        .ok_or_else(|| no_such_version(arn, version))?;
     let found = versions
         .versions
         .iter()
         .find(|v| Some(v.number) == number)
-        .ok_or_else(|| no_such_version(arn, &version))?;
-    Ok(Output::of(&PolicyVersionResult {
-        policy_version: version_view(versions, found, true),
-    }))
+        .ok_or_else(|| no_such_version(arn, version))?;
+    Ok(GetPolicyVersionResponse {
+        policy_version: Some(version_view(versions, found, true)),
+    })
 }
 
 pub(super) fn create_policy_version(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let arn = required(params, "PolicyArn", "policyArn")?;
-    let (text, document) = document_member(params, "PolicyDocument", "policyDocument")?;
+    input: CreatePolicyVersionRequest,
+) -> Result<CreatePolicyVersionResponse> {
+    let arn = req(&input.policy_arn);
+    let text = req(&input.policy_document).to_owned();
+    let document = parse_document(&text)?;
     document
         .check_identity_policy()
-        .map_err(|e| IamApiError::malformed_policy(e.to_string()))?;
+        .map_err(|e| IamApiError::MalformedPolicyDocumentException(e.to_string()))?;
     if principals::policy_text_size(&text) > MANAGED_POLICY_LIMIT {
-        return Err(IamApiError::limit_exceeded(format!(
+        return Err(IamApiError::LimitExceededException(format!(
             "Cannot exceed quota for PolicySize: {MANAGED_POLICY_LIMIT}"
         )));
     }
-    let set_as_default = super::bool_member(params, "SetAsDefault", "setAsDefault")?;
+    let set_as_default = input.set_as_default.unwrap_or(false);
     authorize(state, ctx, "iam:CreatePolicyVersion", arn)?;
     let directory = state.iam.update_directory(|d| {
         let versions = d
@@ -566,7 +469,7 @@ pub(super) fn create_policy_version(
             .ok_or_else(|| no_such_policy(arn))?;
         if versions.versions.len() >= VERSIONS_LIMIT {
             // The message as IAM words it (99designs/iamy#21).
-            return Err(IamApiError::limit_exceeded(
+            return Err(IamApiError::LimitExceededException(
                 "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version.".to_owned(),
             ));
         }
@@ -593,61 +496,60 @@ pub(super) fn create_policy_version(
     // CreatePolicyVersion's answer carries no document (IAM API Reference,
     // "PolicyVersion": the document is returned only by GetPolicyVersion and
     // GetAccountAuthorizationDetails).
-    Ok(Output::of(&PolicyVersionResult {
-        policy_version: version_view(versions, created, false),
-    }))
+    Ok(CreatePolicyVersionResponse {
+        policy_version: Some(version_view(versions, created, false)),
+    })
 }
 
 pub(super) fn list_policy_versions(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let arn = required(params, "PolicyArn", "policyArn")?;
+    input: ListPolicyVersionsRequest,
+) -> Result<ListPolicyVersionsResponse> {
+    let arn = req(&input.policy_arn);
     authorize(state, ctx, "iam:ListPolicyVersions", arn)?;
     let directory = state.iam.directory();
     let versions = local_versions(&directory, arn)?;
     // Newest first, as IAM lists them.
-    let all: Vec<VersionView> = versions
+    let all: Vec<model::PolicyVersion> = versions
         .versions
         .iter()
         .rev()
         .map(|v| version_view(versions, v, false))
         .collect();
     // Newest first: the key counts down.
-    super::paged(params, "Versions", all, |v| {
-        let number: u32 = v
-            .version_id
-            .strip_prefix('v')
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
+    let paging = Paging::of(None, input.marker.clone(), input.max_items);
+    let page = Page::of(&paging, all, |v| {
+        let number = version_number(req(&v.version_id)).unwrap_or(0);
         format!("{:010}", u32::MAX - number)
-    })
+    });
+    Ok(paged!(ListPolicyVersionsResponse, versions, page))
 }
 
 pub(super) fn set_default_policy_version(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let arn = required(params, "PolicyArn", "policyArn")?;
-    let (version, number) = version_member(params)?;
+    input: SetDefaultPolicyVersionRequest,
+) -> Result<()> {
+    let arn = req(&input.policy_arn);
+    let version = req(&input.version_id);
+    let number = version_number(version);
     authorize(state, ctx, "iam:SetDefaultPolicyVersion", arn)?;
     state.iam.update_directory(|d| {
         local_versions(d, arn)?;
-        let number = number.ok_or_else(|| no_such_version(arn, &version))?;
+        let number = number.ok_or_else(|| no_such_version(arn, version))?;
         set_default(d, arn, number)
-    })?;
-    Ok(Output::of(&()))
+    })
 }
 
 pub(super) fn delete_policy_version(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let arn = required(params, "PolicyArn", "policyArn")?;
-    let (version, number) = version_member(params)?;
+    input: DeletePolicyVersionRequest,
+) -> Result<()> {
+    let arn = req(&input.policy_arn);
+    let version = req(&input.version_id);
+    let number = version_number(version);
     authorize(state, ctx, "iam:DeletePolicyVersion", arn)?;
     state.iam.update_directory(|d| {
         let versions = d
@@ -658,25 +560,24 @@ pub(super) fn delete_policy_version(
             .versions
             .iter()
             .position(|v| Some(v.number) == number)
-            .ok_or_else(|| no_such_version(arn, &version))?;
+            .ok_or_else(|| no_such_version(arn, version))?;
         if number == Some(versions.default) {
             // IAM's words (byu-oit/handel#140, redradrat/aws-iam-operator#13).
-            return Err(IamApiError::delete_conflict(
+            return Err(IamApiError::DeleteConflictException(
                 "Cannot delete the default version of a policy.".to_owned(),
             ));
         }
         versions.versions.remove(index);
         Ok(())
-    })?;
-    Ok(Output::of(&()))
+    })
 }
 
 pub(super) fn delete_policy(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let arn = required(params, "PolicyArn", "policyArn")?;
+    input: DeletePolicyRequest,
+) -> Result<()> {
+    let arn = req(&input.policy_arn);
     authorize(state, ctx, "iam:DeletePolicy", arn)?;
     state.iam.update_directory(|d| {
         let versions = local_versions(d, arn)?;
@@ -684,14 +585,14 @@ pub(super) fn delete_policy(
         // IAM API Reference, "DeletePolicy": the policy must first be detached from every
         // user, group and role.
         if attachments(d, policy) > 0 {
-            return Err(IamApiError::delete_conflict(
+            return Err(IamApiError::DeleteConflictException(
                 "Cannot delete a policy attached to entities.".to_owned(),
             ));
         }
         // ... and its versions other than the default deleted (IAM's words:
         // rebuy-de/aws-nuke#1).
         if versions.versions.len() > 1 {
-            return Err(IamApiError::delete_conflict(
+            return Err(IamApiError::DeleteConflictException(
                 "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.".to_owned(),
             ));
         }
@@ -700,8 +601,7 @@ pub(super) fn delete_policy(
         d.policy_versions.remove(arn);
         d.policy_tags.remove(arn);
         Ok(())
-    })?;
-    Ok(Output::of(&()))
+    })
 }
 
 /// Attach*Policy (`attach`) and Detach*Policy of a user, role or group: the managed
@@ -712,10 +612,9 @@ pub(super) fn attachment(
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = owner.name_member(params)?;
-    let policy_arn = required(params, "PolicyArn", "policyArn")?;
+    name: &str,
+    policy_arn: &str,
+) -> Result<()> {
     let arn = owner.arn(state, name);
     // iam:PolicyARN: the managed policy attached or detached (Service Authorization
     // Reference, IAM: Attach/Detach of users, groups and roles).
@@ -745,7 +644,7 @@ pub(super) fn attachment(
                         Owner::Role => "PoliciesPerRole",
                         Owner::Group => "PoliciesPerGroup",
                     };
-                    return Err(IamApiError::limit_exceeded(format!(
+                    return Err(IamApiError::LimitExceededException(format!(
                         "Cannot exceed quota for {quota}: {ATTACHED_LIMIT}"
                     )));
                 }
@@ -753,34 +652,26 @@ pub(super) fn attachment(
             }
             (false, true) => policies.retain(|p| !is_this(p)),
             (false, false) => {
-                return Err(IamApiError::no_such_entity(format!(
+                return Err(IamApiError::NoSuchEntityException(format!(
                     "Policy {policy_arn} was not found."
                 )))
             }
         }
         Ok(())
-    })?;
-    Ok(Output::of(&()))
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct AttachedView {
-    policy_name: String,
-    policy_arn: String,
+    })
 }
 
 /// The managed policies among `policies`, by ARN.
-pub(super) fn attached_views(d: &Directory, policies: &[Named]) -> Vec<AttachedView> {
-    let mut attached: Vec<AttachedView> = policies
+pub(super) fn attached_views(d: &Directory, policies: &[Named]) -> Vec<AttachedPolicy> {
+    let mut attached: Vec<AttachedPolicy> = policies
         .iter()
         .filter_map(|p| {
             d.managed
                 .iter()
                 .find(|(_, m)| Arc::ptr_eq(&m.document, &p.document))
-                .map(|(arn, m)| AttachedView {
-                    policy_name: m.name.clone(),
-                    policy_arn: arn.clone(),
+                .map(|(arn, m)| AttachedPolicy {
+                    policy_name: Some(m.name.clone()),
+                    policy_arn: Some(arn.clone()),
                 })
         })
         .collect();
@@ -792,28 +683,32 @@ pub(super) fn list_attached(
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = owner.name_member(params)?;
+    name: &str,
+    paging: &Paging,
+) -> Result<Page<AttachedPolicy>> {
     let arn = owner.arn(state, name);
     authorize(state, ctx, &owner.action("ListAttached"), &arn)?;
     let directory = state.iam.directory();
     let policies = owner.policies(&directory, name)?;
     let attached = attached_views(&directory, policies);
-    super::paged(params, "AttachedPolicies", attached, |a| {
-        a.policy_arn.clone()
-    })
+    Ok(Page::of(paging, attached, |a| {
+        a.policy_arn.clone().unwrap_or_default()
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::query::QueryRequest;
 
     #[test]
     fn version_ids_are_v_and_a_number() {
-        let of =
-            |id: &str| version_member(&QueryRequest::decode(format!("VersionId={id}").as_bytes()));
+        let of = |id: &str| {
+            let input = GetPolicyVersionRequest {
+                policy_arn: Some("arn:aws:iam::123456789012:policy/p".to_owned()),
+                version_id: Some(id.to_owned()),
+            };
+            super::super::check(&input).map(|()| (id.to_owned(), version_number(id)))
+        };
         assert_eq!(of("v3").unwrap(), ("v3".to_owned(), Some(3)));
         assert_eq!(of("v12").unwrap().1, Some(12));
         // Valid, but never created here.

@@ -2,7 +2,23 @@
 //! keys, roles and their trust policies, inline policies of users and roles. Every call
 //! is authorised through the policy engine (`iam:ACTION` on the user's or role's ARN),
 //! and every change replaces the directory the next decision reads, so it takes part in
-//! authorisation at once.
+//! authorisation at once. Inputs and outputs are the generated types
+//! (`crate::generated::iam`: decoded from the form and checked against the model there);
+//! this module and its files hold IAM's prose rules only (entities, quotas, policy
+//! documents, boundaries, paging).
+
+/// A List* answer (`$ty`) of one page: its items as `$member`, `IsTruncated` and, when
+/// more remain, `Marker`.
+macro_rules! paged {
+    ($ty:path, $member:ident, $page:expr) => {{
+        let page: $crate::iam_api::Page<_> = $page;
+        $ty {
+            $member: Some(page.items),
+            is_truncated: Some(page.is_truncated),
+            marker: page.marker,
+        }
+    }};
+}
 
 mod attributes;
 mod details;
@@ -17,14 +33,28 @@ pub use error::IamApiError;
 
 use crate::context::{CallerKind, RequestContext};
 use crate::dispatch::{DispatchTable, Lookup};
+use crate::generated::iam as model;
 use crate::iam::policy::PolicyDocument;
 use crate::iam::principals::{
     self, AccessKey, Directory, KeyOwner, Named, Role, SessionTags, User,
 };
-use crate::protocol::query::{self, Output, QueryRequest};
+use crate::protocol::query::{self, FromQuery, Output, QueryRequest};
+use crate::protocol::validation::Validate;
 use crate::state::EmulatorState;
 use attributes::Taggable;
 use axum::response::Response;
+use error::validated;
+use model::{
+    AttachedPermissionsBoundary, CreateAccessKeyRequest, CreateAccessKeyResponse,
+    CreateRoleRequest, CreateRoleResponse, CreateUserRequest, CreateUserResponse,
+    DeleteAccessKeyRequest, DeleteRoleRequest, DeleteUserRequest, GetGroupPolicyResponse,
+    GetRolePolicyResponse, GetRoleRequest, GetRoleResponse, GetUserPolicyResponse, GetUserRequest,
+    GetUserResponse, ListAccessKeysRequest, ListAccessKeysResponse, ListGroupPoliciesResponse,
+    ListRolePoliciesResponse, ListRolesRequest, ListRolesResponse, ListUserPoliciesResponse,
+    ListUsersRequest, ListUsersResponse, Tag, UpdateAccessKeyRequest,
+    UpdateAssumeRolePolicyRequest, UpdateRoleDescriptionRequest, UpdateRoleDescriptionResponse,
+    UpdateRoleRequest, UpdateRoleResponse,
+};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -55,25 +85,46 @@ const TRUST_POLICY_LIMIT: usize = 2048;
 /// assigned to an IAM user: 2").
 const KEYS_PER_USER: usize = 2;
 
-type Params = QueryRequest;
 type Result<T> = std::result::Result<T, IamApiError>;
 
+/// Runs a rule function on its input as the generated type decodes it from the form;
+/// its typed output is what `protocol::query` writes as the `...Result` element.
+fn run<I: FromQuery, O: Serialize>(
+    form: &QueryRequest,
+    op: impl FnOnce(I) -> Result<O>,
+) -> Result<Output> {
+    op(I::decode(form)?).map(|out| Output::of(&out))
+}
+
+/// Every modelled constraint of an input (lengths, patterns, enums, ranges, required
+/// members), as IAM words a violation.
+fn check(input: &impl Validate) -> Result<()> {
+    validated(input.check())
+}
+
+/// A member the model requires (`check` has refused the input without it).
+fn req(member: &Option<String>) -> &str {
+    member.as_deref().unwrap_or_default()
+}
+
 macro_rules! op {
+    // An operation whose input the model checks in full before its rules run.
     ($name:literal, $f:path) => {
-        (concat!("IAM.", $name), |state, ctx, params| {
-            $f(state, ctx, params)
+        (concat!("IAM.", $name), |state, ctx, form| {
+            run(form, |input| {
+                check(&input)?;
+                $f(state, ctx, input)
+            })
         })
     };
-    // The operations that share one body, told which one they are: whose policies
-    // (users', roles', groups'), or whether they add or remove.
-    ($name:literal, $f:path, $owner:expr) => {
-        (concat!("IAM.", $name), |state, ctx, params| {
-            $f($owner, state, ctx, params)
-        })
-    };
-    ($name:literal, $f:path, $add:expr, $owner:expr) => {
-        (concat!("IAM.", $name), |state, ctx, params| {
-            $f($add, $owner, state, ctx, params)
+    // The operations that share one body (users', roles' or groups' policies, adding
+    // or removing): the input's members handed to it.
+    ($name:literal, |$state:ident, $ctx:ident, $input:ident: $ty:ty| $body:expr) => {
+        (concat!("IAM.", $name), |$state, $ctx, form| {
+            run(form, |$input: $ty| {
+                check(&$input)?;
+                $body
+            })
         })
     };
 }
@@ -82,83 +133,263 @@ macro_rules! op {
 pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output, EmulatorState> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
-        op!("AddRoleToInstanceProfile", profiles::role_membership, true),
-        op!("AddUserToGroup", groups::membership, true),
-        op!("AttachGroupPolicy", managed::attachment, true, Owner::Group),
-        op!("AttachRolePolicy", managed::attachment, true, Owner::Role),
-        op!("AttachUserPolicy", managed::attachment, true, Owner::User),
+        op!(
+            "AddRoleToInstanceProfile",
+            |s, c, i: model::AddRoleToInstanceProfileRequest| {
+                profiles::role_membership(
+                    true,
+                    s,
+                    c,
+                    req(&i.instance_profile_name),
+                    req(&i.role_name),
+                )
+            }
+        ),
+        op!("AddUserToGroup", |s, c, i: model::AddUserToGroupRequest| {
+            groups::membership(true, s, c, req(&i.group_name), req(&i.user_name))
+        }),
+        op!(
+            "AttachGroupPolicy",
+            |s, c, i: model::AttachGroupPolicyRequest| {
+                managed::attachment(
+                    true,
+                    Owner::Group,
+                    s,
+                    c,
+                    req(&i.group_name),
+                    req(&i.policy_arn),
+                )
+            }
+        ),
+        op!(
+            "AttachRolePolicy",
+            |s, c, i: model::AttachRolePolicyRequest| {
+                managed::attachment(
+                    true,
+                    Owner::Role,
+                    s,
+                    c,
+                    req(&i.role_name),
+                    req(&i.policy_arn),
+                )
+            }
+        ),
+        op!(
+            "AttachUserPolicy",
+            |s, c, i: model::AttachUserPolicyRequest| {
+                managed::attachment(
+                    true,
+                    Owner::User,
+                    s,
+                    c,
+                    req(&i.user_name),
+                    req(&i.policy_arn),
+                )
+            }
+        ),
         op!("CreateAccessKey", create_access_key),
         op!("CreateGroup", groups::create_group),
         op!("CreateInstanceProfile", profiles::create_instance_profile),
         op!("CreatePolicy", managed::create_policy),
         op!("CreatePolicyVersion", managed::create_policy_version),
-        op!("CreateRole", create_role),
+        // Checked after the session rule: see `max_session_rule`.
+        ("IAM.CreateRole", |state, ctx, form| {
+            run(form, |input| create_role(state, ctx, input))
+        }),
         op!("CreateUser", create_user),
         op!("DeleteAccessKey", delete_access_key),
         op!("DeleteGroup", groups::delete_group),
-        op!("DeleteGroupPolicy", delete_policy, Owner::Group),
+        op!(
+            "DeleteGroupPolicy",
+            |s, c, i: model::DeleteGroupPolicyRequest| {
+                delete_policy(Owner::Group, s, c, req(&i.group_name), req(&i.policy_name))
+            }
+        ),
         op!("DeleteInstanceProfile", profiles::delete_instance_profile),
         op!("DeletePolicy", managed::delete_policy),
         op!("DeletePolicyVersion", managed::delete_policy_version),
         op!("DeleteRole", delete_role),
         op!(
             "DeleteRolePermissionsBoundary",
-            attributes::delete_boundary,
-            Owner::Role
+            |s, c, i: model::DeleteRolePermissionsBoundaryRequest| {
+                attributes::delete_boundary(Owner::Role, s, c, req(&i.role_name))
+            }
         ),
-        op!("DeleteRolePolicy", delete_policy, Owner::Role),
+        op!(
+            "DeleteRolePolicy",
+            |s, c, i: model::DeleteRolePolicyRequest| {
+                delete_policy(Owner::Role, s, c, req(&i.role_name), req(&i.policy_name))
+            }
+        ),
         op!("DeleteUser", delete_user),
         op!(
             "DeleteUserPermissionsBoundary",
-            attributes::delete_boundary,
-            Owner::User
+            |s, c, i: model::DeleteUserPermissionsBoundaryRequest| {
+                attributes::delete_boundary(Owner::User, s, c, req(&i.user_name))
+            }
         ),
-        op!("DeleteUserPolicy", delete_policy, Owner::User),
+        op!(
+            "DeleteUserPolicy",
+            |s, c, i: model::DeleteUserPolicyRequest| {
+                delete_policy(Owner::User, s, c, req(&i.user_name), req(&i.policy_name))
+            }
+        ),
         op!(
             "DetachGroupPolicy",
-            managed::attachment,
-            false,
-            Owner::Group
+            |s, c, i: model::DetachGroupPolicyRequest| {
+                managed::attachment(
+                    false,
+                    Owner::Group,
+                    s,
+                    c,
+                    req(&i.group_name),
+                    req(&i.policy_arn),
+                )
+            }
         ),
-        op!("DetachRolePolicy", managed::attachment, false, Owner::Role),
-        op!("DetachUserPolicy", managed::attachment, false, Owner::User),
+        op!(
+            "DetachRolePolicy",
+            |s, c, i: model::DetachRolePolicyRequest| {
+                managed::attachment(
+                    false,
+                    Owner::Role,
+                    s,
+                    c,
+                    req(&i.role_name),
+                    req(&i.policy_arn),
+                )
+            }
+        ),
+        op!(
+            "DetachUserPolicy",
+            |s, c, i: model::DetachUserPolicyRequest| {
+                managed::attachment(
+                    false,
+                    Owner::User,
+                    s,
+                    c,
+                    req(&i.user_name),
+                    req(&i.policy_arn),
+                )
+            }
+        ),
         op!(
             "GetAccountAuthorizationDetails",
             details::get_account_authorization_details
         ),
         op!("GetGroup", groups::get_group),
-        op!("GetGroupPolicy", get_policy, Owner::Group),
+        op!("GetGroupPolicy", |s, c, i: model::GetGroupPolicyRequest| {
+            let (group_name, policy_name, policy_document) =
+                get_policy(Owner::Group, s, c, req(&i.group_name), req(&i.policy_name))?;
+            Ok(GetGroupPolicyResponse {
+                group_name,
+                policy_name,
+                policy_document,
+            })
+        }),
         op!("GetInstanceProfile", profiles::get_instance_profile),
         op!("GetPolicy", managed::get_policy),
         op!("GetPolicyVersion", managed::get_policy_version),
         op!("GetRole", get_role),
-        op!("GetRolePolicy", get_policy, Owner::Role),
+        op!("GetRolePolicy", |s, c, i: model::GetRolePolicyRequest| {
+            let (role_name, policy_name, policy_document) =
+                get_policy(Owner::Role, s, c, req(&i.role_name), req(&i.policy_name))?;
+            Ok(GetRolePolicyResponse {
+                role_name,
+                policy_name,
+                policy_document,
+            })
+        }),
         op!("GetUser", get_user),
-        op!("GetUserPolicy", get_policy, Owner::User),
+        op!("GetUserPolicy", |s, c, i: model::GetUserPolicyRequest| {
+            let (user_name, policy_name, policy_document) =
+                get_policy(Owner::User, s, c, req(&i.user_name), req(&i.policy_name))?;
+            Ok(GetUserPolicyResponse {
+                user_name,
+                policy_name,
+                policy_document,
+            })
+        }),
         op!("ListAccessKeys", list_access_keys),
         op!(
             "ListAttachedGroupPolicies",
-            managed::list_attached,
-            Owner::Group
+            |s, c, i: model::ListAttachedGroupPoliciesRequest| {
+                let page = managed::list_attached(
+                    Owner::Group,
+                    s,
+                    c,
+                    req(&i.group_name),
+                    &Paging::of(i.path_prefix, i.marker, i.max_items),
+                )?;
+                Ok(paged!(
+                    model::ListAttachedGroupPoliciesResponse,
+                    attached_policies,
+                    page
+                ))
+            }
         ),
         op!(
             "ListAttachedRolePolicies",
-            managed::list_attached,
-            Owner::Role
+            |s, c, i: model::ListAttachedRolePoliciesRequest| {
+                let page = managed::list_attached(
+                    Owner::Role,
+                    s,
+                    c,
+                    req(&i.role_name),
+                    &Paging::of(i.path_prefix, i.marker, i.max_items),
+                )?;
+                Ok(paged!(
+                    model::ListAttachedRolePoliciesResponse,
+                    attached_policies,
+                    page
+                ))
+            }
         ),
         op!(
             "ListAttachedUserPolicies",
-            managed::list_attached,
-            Owner::User
+            |s, c, i: model::ListAttachedUserPoliciesRequest| {
+                let page = managed::list_attached(
+                    Owner::User,
+                    s,
+                    c,
+                    req(&i.user_name),
+                    &Paging::of(i.path_prefix, i.marker, i.max_items),
+                )?;
+                Ok(paged!(
+                    model::ListAttachedUserPoliciesResponse,
+                    attached_policies,
+                    page
+                ))
+            }
         ),
         op!("ListEntitiesForPolicy", managed::list_entities_for_policy),
-        op!("ListGroupPolicies", list_policies, Owner::Group),
+        op!(
+            "ListGroupPolicies",
+            |s, c, i: model::ListGroupPoliciesRequest| {
+                let page = list_policies(
+                    Owner::Group,
+                    s,
+                    c,
+                    req(&i.group_name),
+                    &Paging::of(None, i.marker, i.max_items),
+                )?;
+                Ok(paged!(ListGroupPoliciesResponse, policy_names, page))
+            }
+        ),
         op!("ListGroups", groups::list_groups),
         op!("ListGroupsForUser", groups::list_groups_for_user),
         op!(
             "ListInstanceProfileTags",
-            attributes::list_tags,
-            Taggable::InstanceProfile
+            |s, c, i: model::ListInstanceProfileTagsRequest| {
+                let page = attributes::list_tags(
+                    Taggable::InstanceProfile,
+                    s,
+                    c,
+                    req(&i.instance_profile_name),
+                    &Paging::of(None, i.marker, i.max_items),
+                )?;
+                Ok(paged!(model::ListInstanceProfileTagsResponse, tags, page))
+            }
         ),
         op!("ListInstanceProfiles", profiles::list_instance_profiles),
         op!(
@@ -166,33 +397,137 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output, EmulatorState
             profiles::list_instance_profiles_for_role
         ),
         op!("ListPolicies", managed::list_policies),
-        op!("ListPolicyTags", attributes::list_tags, Taggable::Policy),
+        op!("ListPolicyTags", |s, c, i: model::ListPolicyTagsRequest| {
+            let page = attributes::list_tags(
+                Taggable::Policy,
+                s,
+                c,
+                req(&i.policy_arn),
+                &Paging::of(None, i.marker, i.max_items),
+            )?;
+            Ok(paged!(model::ListPolicyTagsResponse, tags, page))
+        }),
         op!("ListPolicyVersions", managed::list_policy_versions),
-        op!("ListRolePolicies", list_policies, Owner::Role),
-        op!("ListRoleTags", attributes::list_tags, Taggable::Role),
+        op!(
+            "ListRolePolicies",
+            |s, c, i: model::ListRolePoliciesRequest| {
+                let page = list_policies(
+                    Owner::Role,
+                    s,
+                    c,
+                    req(&i.role_name),
+                    &Paging::of(None, i.marker, i.max_items),
+                )?;
+                Ok(paged!(ListRolePoliciesResponse, policy_names, page))
+            }
+        ),
+        op!("ListRoleTags", |s, c, i: model::ListRoleTagsRequest| {
+            let page = attributes::list_tags(
+                Taggable::Role,
+                s,
+                c,
+                req(&i.role_name),
+                &Paging::of(None, i.marker, i.max_items),
+            )?;
+            Ok(paged!(model::ListRoleTagsResponse, tags, page))
+        }),
         op!("ListRoles", list_roles),
-        op!("ListUserPolicies", list_policies, Owner::User),
-        op!("ListUserTags", attributes::list_tags, Taggable::User),
+        op!(
+            "ListUserPolicies",
+            |s, c, i: model::ListUserPoliciesRequest| {
+                let page = list_policies(
+                    Owner::User,
+                    s,
+                    c,
+                    req(&i.user_name),
+                    &Paging::of(None, i.marker, i.max_items),
+                )?;
+                Ok(paged!(ListUserPoliciesResponse, policy_names, page))
+            }
+        ),
+        op!("ListUserTags", |s, c, i: model::ListUserTagsRequest| {
+            let page = attributes::list_tags(
+                Taggable::User,
+                s,
+                c,
+                req(&i.user_name),
+                &Paging::of(None, i.marker, i.max_items),
+            )?;
+            Ok(paged!(model::ListUserTagsResponse, tags, page))
+        }),
         op!("ListUsers", list_users),
-        op!("PutGroupPolicy", put_policy, Owner::Group),
+        op!("PutGroupPolicy", |s, c, i: model::PutGroupPolicyRequest| {
+            put_policy(
+                Owner::Group,
+                s,
+                c,
+                req(&i.group_name),
+                req(&i.policy_name),
+                req(&i.policy_document),
+            )
+        }),
         op!(
             "PutRolePermissionsBoundary",
-            attributes::put_boundary,
-            Owner::Role
+            |s, c, i: model::PutRolePermissionsBoundaryRequest| {
+                attributes::put_boundary(
+                    Owner::Role,
+                    s,
+                    c,
+                    req(&i.role_name),
+                    req(&i.permissions_boundary),
+                )
+            }
         ),
-        op!("PutRolePolicy", put_policy, Owner::Role),
+        op!("PutRolePolicy", |s, c, i: model::PutRolePolicyRequest| {
+            put_policy(
+                Owner::Role,
+                s,
+                c,
+                req(&i.role_name),
+                req(&i.policy_name),
+                req(&i.policy_document),
+            )
+        }),
         op!(
             "PutUserPermissionsBoundary",
-            attributes::put_boundary,
-            Owner::User
+            |s, c, i: model::PutUserPermissionsBoundaryRequest| {
+                attributes::put_boundary(
+                    Owner::User,
+                    s,
+                    c,
+                    req(&i.user_name),
+                    req(&i.permissions_boundary),
+                )
+            }
         ),
-        op!("PutUserPolicy", put_policy, Owner::User),
+        op!("PutUserPolicy", |s, c, i: model::PutUserPolicyRequest| {
+            put_policy(
+                Owner::User,
+                s,
+                c,
+                req(&i.user_name),
+                req(&i.policy_name),
+                req(&i.policy_document),
+            )
+        }),
         op!(
             "RemoveRoleFromInstanceProfile",
-            profiles::role_membership,
-            false
+            |s, c, i: model::RemoveRoleFromInstanceProfileRequest| {
+                profiles::role_membership(
+                    false,
+                    s,
+                    c,
+                    req(&i.instance_profile_name),
+                    req(&i.role_name),
+                )
+            }
         ),
-        op!("RemoveUserFromGroup", groups::membership, false),
+        op!(
+            "RemoveUserFromGroup",
+            |s, c, i: model::RemoveUserFromGroupRequest| {
+                groups::membership(false, s, c, req(&i.group_name), req(&i.user_name))
+            }
+        ),
         op!(
             "SetDefaultPolicyVersion",
             managed::set_default_policy_version
@@ -204,23 +539,70 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output, EmulatorState
         ),
         op!(
             "TagInstanceProfile",
-            attributes::tag,
-            Taggable::InstanceProfile
+            |s, c, i: model::TagInstanceProfileRequest| {
+                attributes::tag(
+                    Taggable::InstanceProfile,
+                    s,
+                    c,
+                    req(&i.instance_profile_name),
+                    &i.tags,
+                )
+            }
         ),
-        op!("TagPolicy", attributes::tag, Taggable::Policy),
-        op!("TagRole", attributes::tag, Taggable::Role),
-        op!("TagUser", attributes::tag, Taggable::User),
+        op!("TagPolicy", |s, c, i: model::TagPolicyRequest| {
+            attributes::tag(Taggable::Policy, s, c, req(&i.policy_arn), &i.tags)
+        }),
+        op!("TagRole", |s, c, i: model::TagRoleRequest| {
+            attributes::tag(Taggable::Role, s, c, req(&i.role_name), &i.tags)
+        }),
+        op!("TagUser", |s, c, i: model::TagUserRequest| {
+            attributes::tag(Taggable::User, s, c, req(&i.user_name), &i.tags)
+        }),
         op!(
             "UntagInstanceProfile",
-            attributes::untag,
-            Taggable::InstanceProfile
+            |s, c, i: model::UntagInstanceProfileRequest| {
+                attributes::untag(
+                    Taggable::InstanceProfile,
+                    s,
+                    c,
+                    req(&i.instance_profile_name),
+                    i.tag_keys.unwrap_or_default(),
+                )
+            }
         ),
-        op!("UntagPolicy", attributes::untag, Taggable::Policy),
-        op!("UntagRole", attributes::untag, Taggable::Role),
-        op!("UntagUser", attributes::untag, Taggable::User),
+        op!("UntagPolicy", |s, c, i: model::UntagPolicyRequest| {
+            attributes::untag(
+                Taggable::Policy,
+                s,
+                c,
+                req(&i.policy_arn),
+                i.tag_keys.unwrap_or_default(),
+            )
+        }),
+        op!("UntagRole", |s, c, i: model::UntagRoleRequest| {
+            attributes::untag(
+                Taggable::Role,
+                s,
+                c,
+                req(&i.role_name),
+                i.tag_keys.unwrap_or_default(),
+            )
+        }),
+        op!("UntagUser", |s, c, i: model::UntagUserRequest| {
+            attributes::untag(
+                Taggable::User,
+                s,
+                c,
+                req(&i.user_name),
+                i.tag_keys.unwrap_or_default(),
+            )
+        }),
         op!("UpdateAccessKey", update_access_key),
         op!("UpdateAssumeRolePolicy", update_assume_role_policy),
-        op!("UpdateRole", update_role),
+        // Checked after the session rule: see `max_session_rule`.
+        ("IAM.UpdateRole", |state, ctx, form| {
+            run(form, |input| update_role(state, ctx, input))
+        }),
         op!("UpdateRoleDescription", update_role_description),
     ],
     all_operations: crate::generated::iam::OPERATIONS,
@@ -280,141 +662,55 @@ pub fn error(ctx: &RequestContext, err: &dyn crate::protocol::AwsError) -> Respo
 
 // ---- members -------------------------------------------------------------------
 
-fn validation(field: &str, value: &str, constraint: &str) -> IamApiError {
-    IamApiError::Validation(format!(
-        "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}"
-    ))
+/// The `Path` member: `/` when not sent (its form is the model's).
+fn path_or_root(path: &Option<String>) -> String {
+    path.clone().unwrap_or_else(|| "/".to_owned())
 }
 
-/// A required list member that was sent empty or not at all.
-fn missing_list_member(field: &str) -> IamApiError {
-    IamApiError::Validation(format!(
-        "1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"
-    ))
+/// The `Tags` member as a map (its size and each tag's form are the model's).
+fn tag_map(tags: &Option<Vec<Tag>>) -> BTreeMap<String, String> {
+    tags.iter()
+        .flatten()
+        .map(|t| (req(&t.key).to_owned(), t.value.clone().unwrap_or_default()))
+        .collect()
 }
 
-fn required<'a>(params: &'a Params, name: &str, field: &str) -> Result<&'a str> {
-    params.get(name).ok_or_else(|| {
-        IamApiError::Validation(format!(
-            "1 validation error detected: Value null at '{field}' failed to satisfy constraint: Member must not be null"
-        ))
-    })
+/// A policy document, parsed (`MalformedPolicyDocument` when it is not a policy; its
+/// length and characters are the model's).
+fn parse_document(text: &str) -> Result<PolicyDocument> {
+    PolicyDocument::parse(text)
+        .map_err(|e| IamApiError::MalformedPolicyDocumentException(e.to_string()))
 }
 
-/// A name member (`UserName`, `RoleName`, `PolicyName`): 1 to `max` of `[\w+=,.@-]`
-/// (IAM API Reference, e.g. "CreateUser": pattern `[\w+=,.@-]+`).
-fn name_member<'a>(params: &'a Params, name: &str, field: &str, max: usize) -> Result<&'a str> {
-    let value = required(params, name, field)?;
-    let count = value.chars().count();
-    if count == 0 {
-        return Err(validation(
-            field,
-            value,
-            "Member must have length greater than or equal to 1",
-        ));
-    }
-    if count > max {
-        return Err(validation(
-            field,
-            value,
-            &format!("Member must have length less than or equal to {max}"),
-        ));
-    }
-    if !value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
-    {
-        return Err(validation(
-            field,
-            value,
-            "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-        ));
-    }
-    Ok(value)
+/// What a List* operation asks for: `PathPrefix` (where it has one), `Marker` and
+/// `MaxItems` (its range, 1 to 1000, is the model's).
+struct Paging {
+    path_prefix: Option<String>,
+    marker: Option<String>,
+    max_items: Option<i32>,
 }
 
-/// The `Path` member: `/` by default; 1 to 512 characters beginning and ending with `/`
-/// (IAM API Reference, "CreateUser": pattern `(\u002F)|(\u002F[\u0021-\u007E]+\u002F)`).
-fn path_member(params: &Params) -> Result<String> {
-    let path = params.get("Path").unwrap_or("/");
-    let printable = path.chars().all(|c| ('\u{21}'..='\u{7e}').contains(&c));
-    if path.len() > 512 || !path.starts_with('/') || !path.ends_with('/') || !printable {
-        return Err(validation(
-            "path",
-            path,
-            "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
-        ));
-    }
-    Ok(path.to_owned())
-}
-
-/// The `Tags` member (`Tags.member.N.Key`/`.Value`): at most 50, keys of 1 to 128
-/// characters, values of at most 256 (IAM API Reference, "Tag").
-fn tags_member(params: &Params) -> Result<BTreeMap<String, String>> {
-    let keys = params.list("Tags", ".Key");
-    if keys.len() > 50 {
-        return Err(validation(
-            "tags",
-            &keys.len().to_string(),
-            "Member must have length less than or equal to 50",
-        ));
-    }
-    let mut tags = BTreeMap::new();
-    for (index, key) in keys {
-        let field = format!("tags.{index}.member.key");
-        if key.is_empty() || key.chars().count() > 128 {
-            return Err(validation(
-                &field,
-                key,
-                "Member must have length less than or equal to 128",
-            ));
+impl Paging {
+    fn of(path_prefix: Option<String>, marker: Option<String>, max_items: Option<i32>) -> Self {
+        Paging {
+            path_prefix,
+            marker,
+            max_items,
         }
-        let value = params
-            .get(&format!("Tags.member.{index}.Value"))
-            .unwrap_or("");
-        if value.chars().count() > 256 {
-            return Err(validation(
-                &format!("tags.{index}.member.value"),
-                value,
-                "Member must have length less than or equal to 256",
-            ));
-        }
-        tags.insert(key.to_owned(), value.to_owned());
     }
-    Ok(tags)
-}
 
-/// A policy document member, parsed (`MalformedPolicyDocument` when it is not a
-/// policy), with its text.
-fn document_member(params: &Params, name: &str, field: &str) -> Result<(String, PolicyDocument)> {
-    let text = required(params, name, field)?;
-    if text.is_empty() || text.chars().count() > 131_072 {
-        return Err(validation(
-            field,
-            text,
-            "Member must have length less than or equal to 131072",
-        ));
-    }
-    let document =
-        PolicyDocument::parse(text).map_err(|e| IamApiError::malformed_policy(e.to_string()))?;
-    Ok((text.to_owned(), document))
-}
-
-/// A `Bool` member (`SetAsDefault`): `true` or `false`, false when not sent.
-fn bool_member(params: &Params, name: &str, field: &str) -> Result<bool> {
-    match params.get(name) {
-        None | Some("false") => Ok(false),
-        Some("true") => Ok(true),
-        Some(other) => Err(validation(field, other, "Member must be a boolean")),
+    /// The prefix entities' paths must start with, `/` by default.
+    fn prefix(&self) -> &str {
+        self.path_prefix.as_deref().unwrap_or("/")
     }
 }
 
-/// One page of a List* answer: `MaxItems` (1 to 1000, 100 when not sent: IAM API
-/// Reference, e.g. "ListUsers") items from where `Marker` points; `IsTruncated` and the
-/// next `Marker` when more remain. The items come in the ascending order of a key of
-/// each (a name, an id, an ARN) and the marker, opaque to callers, is the key of the
-/// next item: a page resumes at the first item whose key is not below it, so that
-/// entities created or deleted between two calls neither repeat nor hide the others.
+/// One page of a List* answer: `MaxItems` (100 when not sent: IAM API Reference, e.g.
+/// "ListUsers") items from where `Marker` points; `IsTruncated` and the next `Marker`
+/// when more remain. The items come in the ascending order of a key of each (a name,
+/// an id, an ARN) and the marker, opaque to callers, is the key of the next item: a page
+/// resumes at the first item whose key is not below it, so that entities created or
+/// deleted between two calls neither repeat nor hide the others.
 struct Page<T> {
     items: Vec<T>,
     is_truncated: bool,
@@ -422,22 +718,12 @@ struct Page<T> {
 }
 
 impl<T> Page<T> {
-    fn of(params: &Params, mut all: Vec<T>, key: impl Fn(&T) -> String) -> Result<Self> {
-        let max = match params.get("MaxItems") {
-            None => 100,
-            Some(text) => text
-                .parse::<usize>()
-                .ok()
-                .filter(|m| (1..=1000).contains(m))
-                .ok_or_else(|| {
-                    validation(
-                        "maxItems",
-                        text,
-                        "Member must have value between 1 and 1000",
-                    )
-                })?,
-        };
-        let start = match params.get("Marker") {
+    fn of(paging: &Paging, mut all: Vec<T>, key: impl Fn(&T) -> String) -> Self {
+        let max = paging
+            .max_items
+            .and_then(|m| usize::try_from(m).ok())
+            .unwrap_or(100);
+        let start = match paging.marker.as_deref() {
             None => 0,
             Some(marker) => all.partition_point(|item| key(item).as_str() < marker),
         };
@@ -445,11 +731,11 @@ impl<T> Page<T> {
         let marker = all.get(end).map(&key);
         all.truncate(end);
         let items = all.split_off(start);
-        Ok(Page {
+        Page {
             items,
             is_truncated: marker.is_some(),
             marker,
-        })
+        }
     }
 }
 
@@ -491,34 +777,16 @@ fn tag_keys(tags: &BTreeMap<String, String>) -> RequestKeys {
     keys
 }
 
-/// A List* answer: one page of `all` as the list member `member` (`Users`), with
-/// `IsTruncated` and, when more remain, `Marker`.
-fn paged<T: Serialize>(
-    params: &Params,
-    member: &str,
-    all: Vec<T>,
-    key: impl Fn(&T) -> String,
-) -> Result<Output> {
-    let page = Page::of(params, all, key)?;
-    let mut answer = serde_json::Map::new();
-    answer.insert(member.to_owned(), serde_json::json!(page.items));
-    answer.insert("IsTruncated".to_owned(), page.is_truncated.into());
-    if let Some(marker) = page.marker {
-        answer.insert("Marker".to_owned(), marker.into());
-    }
-    Ok(Output::of(&answer))
-}
-
 /// The entities of one kind whose path (in their ARN, after `:KIND`) starts with the
 /// `PathPrefix` member (`/` by default), sorted by name: what ListUsers, ListRoles,
 /// ListGroups and ListInstanceProfiles list.
 fn by_path<'a, E>(
-    params: &Params,
+    paging: &Paging,
     kind: &str,
     entities: impl Iterator<Item = &'a E>,
     arn_and_name: impl Fn(&E) -> (&str, &str),
 ) -> Vec<&'a E> {
-    let prefix = params.get("PathPrefix").unwrap_or("/");
+    let prefix = paging.prefix();
     let mut listed: Vec<&E> = entities
         .filter(|e| path_of(arn_and_name(e).0, kind).starts_with(prefix))
         .collect();
@@ -564,8 +832,10 @@ fn authorize_keys(
                     keys.insert(&format!("aws:ResourceTag/{key}"), value.clone());
                 }
                 if BOUNDARY_KEYED.contains(&action) {
-                    if let Some(view) = boundary_view(&d, boundary) {
-                        keys.insert("iam:PermissionsBoundary", view.permissions_boundary_arn);
+                    if let Some(arn) =
+                        boundary_view(&d, boundary).and_then(|v| v.permissions_boundary_arn)
+                    {
+                        keys.insert("iam:PermissionsBoundary", arn);
                     }
                 }
             }
@@ -596,19 +866,13 @@ fn now() -> OffsetDateTime {
 
 // ---- outputs -------------------------------------------------------------------
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct TagView {
-    key: String,
-    value: String,
-}
-
-fn tag_views(tags: &BTreeMap<String, String>) -> Option<Vec<TagView>> {
+/// Tags as IAM answers them: none when there are none.
+fn tag_views(tags: &BTreeMap<String, String>) -> Option<Vec<Tag>> {
     (!tags.is_empty()).then(|| {
         tags.iter()
-            .map(|(key, value)| TagView {
-                key: key.clone(),
-                value: value.clone(),
+            .map(|(key, value)| Tag {
+                key: Some(key.clone()),
+                value: Some(value.clone()),
             })
             .collect()
     })
@@ -633,12 +897,12 @@ fn policies_conflict(d: &Directory, policies: &[Named]) -> Result<()> {
         .iter()
         .any(|p| principals::is_managed(&d.managed, p))
     {
-        return Err(IamApiError::delete_conflict(
+        return Err(IamApiError::DeleteConflictException(
             "Cannot delete entity, must detach all policies first.".to_owned(),
         ));
     }
     if !policies.is_empty() {
-        return Err(IamApiError::delete_conflict(
+        return Err(IamApiError::DeleteConflictException(
             "Cannot delete entity, must delete policies first.".to_owned(),
         ));
     }
@@ -652,35 +916,32 @@ fn forget(d: &mut Directory, arn: &str) {
     d.documents.retain(|(owner, _), _| owner != arn);
 }
 
-fn created(directory: &Directory, id: &str) -> String {
-    query::timestamp(directory.created.get(id).copied().unwrap_or_else(now))
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct BoundaryView {
-    permissions_boundary_type: &'static str,
-    permissions_boundary_arn: String,
+/// When the entity (or key) `id` was created.
+fn created(directory: &Directory, id: &str) -> OffsetDateTime {
+    directory.created.get(id).copied().unwrap_or_else(now)
 }
 
 /// A boundary as IAM answers it: the managed policy's ARN (a boundary written as a
 /// document in a fixture has none and is not shown).
-fn boundary_view(directory: &Directory, boundary: &Option<Named>) -> Option<BoundaryView> {
+fn boundary_view(
+    directory: &Directory,
+    boundary: &Option<Named>,
+) -> Option<AttachedPermissionsBoundary> {
     let boundary = boundary.as_ref()?;
     directory
         .managed
         .iter()
         .find(|(_, m)| Arc::ptr_eq(&m.document, &boundary.document))
-        .map(|(arn, _)| BoundaryView {
-            permissions_boundary_type: "PermissionsBoundaryPolicy",
-            permissions_boundary_arn: arn.clone(),
+        .map(|(arn, _)| AttachedPermissionsBoundary {
+            permissions_boundary_type: Some("PermissionsBoundaryPolicy".to_owned()),
+            permissions_boundary_arn: Some(arn.clone()),
         })
 }
 
 /// The condition keys of CreateUser and CreateRole: the tags asked for, and the boundary.
-fn creation_keys(params: &Params, tags: &BTreeMap<String, String>) -> RequestKeys {
+fn creation_keys(boundary: Option<&str>, tags: &BTreeMap<String, String>) -> RequestKeys {
     let mut keys = tag_keys(tags);
-    if let Some(boundary) = params.get("PermissionsBoundary") {
+    if let Some(boundary) = boundary {
         keys.push((
             "iam:PermissionsBoundary".to_owned(),
             vec![boundary.to_owned()],
@@ -690,12 +951,14 @@ fn creation_keys(params: &Params, tags: &BTreeMap<String, String>) -> RequestKey
 }
 
 /// The `PermissionsBoundary` member of CreateUser and CreateRole: a managed policy.
-fn boundary_member(directory: &Directory, params: &Params) -> Result<Option<Named>> {
-    let Some(arn) = params.get("PermissionsBoundary") else {
+fn boundary_member(directory: &Directory, arn: Option<&str>) -> Result<Option<Named>> {
+    let Some(arn) = arn else {
         return Ok(None);
     };
     let policy = directory.managed.get(arn).ok_or_else(|| {
-        IamApiError::no_such_entity(format!("Policy {arn} does not exist or is not attachable."))
+        IamApiError::NoSuchEntityException(format!(
+            "Policy {arn} does not exist or is not attachable."
+        ))
     })?;
     Ok(Some(Named {
         name: format!("permissions boundary {}", policy.name),
@@ -703,61 +966,36 @@ fn boundary_member(directory: &Directory, params: &Params) -> Result<Option<Name
     }))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct UserView {
-    path: String,
-    user_name: String,
-    user_id: String,
-    arn: String,
-    create_date: String,
-    permissions_boundary: Option<BoundaryView>,
-    tags: Option<Vec<TagView>>,
-}
-
-fn user_view(directory: &Directory, user: &User) -> UserView {
-    UserView {
-        path: path_of(&user.arn, "user"),
-        user_name: user.name.clone(),
-        user_id: user.id.clone(),
-        arn: user.arn.clone(),
-        create_date: created(directory, &user.arn),
+fn user_view(directory: &Directory, user: &User) -> model::User {
+    model::User {
+        path: Some(path_of(&user.arn, "user")),
+        user_name: Some(user.name.clone()),
+        user_id: Some(user.id.clone()),
+        arn: Some(user.arn.clone()),
+        create_date: Some(created(directory, &user.arn)),
         permissions_boundary: boundary_view(directory, &user.boundary),
         tags: tag_views(&user.tags),
+        ..Default::default()
     }
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct RoleView {
-    path: String,
-    role_name: String,
-    role_id: String,
-    arn: String,
-    create_date: String,
-    /// URL-encoded, as IAM answers it (IAM API Reference, "Role").
-    assume_role_policy_document: Option<String>,
-    max_session_duration: u32,
-    description: Option<String>,
-    permissions_boundary: Option<BoundaryView>,
-    tags: Option<Vec<TagView>>,
-}
-
-fn role_view(directory: &Directory, role: &Role) -> RoleView {
-    RoleView {
-        path: path_of(&role.arn, "role"),
-        role_name: role.name.clone(),
-        role_id: role.id.clone(),
-        arn: role.arn.clone(),
-        create_date: created(directory, &role.arn),
+fn role_view(directory: &Directory, role: &Role) -> model::Role {
+    model::Role {
+        path: Some(path_of(&role.arn, "role")),
+        role_name: Some(role.name.clone()),
+        role_id: Some(role.id.clone()),
+        arn: Some(role.arn.clone()),
+        create_date: Some(created(directory, &role.arn)),
+        // URL-encoded, as IAM answers it (IAM API Reference, "Role").
         assume_role_policy_document: directory
             .documents
             .get(&(role.arn.clone(), principals::TRUST.to_owned()))
             .map(|t| query::url_encode_document(t)),
-        max_session_duration: role.max_session_duration,
+        max_session_duration: Some(i32::try_from(role.max_session_duration).unwrap_or(i32::MAX)),
         description: role.description.clone(),
         permissions_boundary: boundary_view(directory, &role.boundary),
         tags: tag_views(&role.tags),
+        ..Default::default()
     }
 }
 
@@ -768,7 +1006,7 @@ fn user_arn(state: &EmulatorState, path: &str, name: &str) -> String {
 }
 
 fn no_such_user(name: &str) -> IamApiError {
-    IamApiError::no_such_entity(format!("The user with name {name} cannot be found."))
+    IamApiError::NoSuchEntityException(format!("The user with name {name} cannot be found."))
 }
 
 /// The user `UserName` names (its ARN is the resource every user operation authorises
@@ -784,47 +1022,46 @@ fn named_user(state: &EmulatorState, name: &str) -> (Option<User>, String) {
 /// Reference, e.g. "CreateAccessKey": "If you do not specify a user name, IAM
 /// determines the user name implicitly based on the Amazon Web Services access key ID
 /// signing the request").
-fn target_user(ctx: &RequestContext, params: &Params) -> Result<String> {
-    if params.get("UserName").is_some() {
-        return name_member(params, "UserName", "userName", 128).map(str::to_owned);
+fn target_user(ctx: &RequestContext, user_name: &Option<String>) -> Result<String> {
+    if let Some(name) = user_name {
+        return Ok(name.clone());
     }
     match &ctx.caller.kind {
         CallerKind::User { name } => Ok(name.clone()),
-        _ => Err(IamApiError::Validation(
+        _ => Err(IamApiError::ValidationError(
             "Must specify userName when calling with non-User credentials".to_owned(),
         )),
     }
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct UserResult {
-    user: UserView,
-}
-
-fn create_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
-    let name = name_member(params, "UserName", "userName", 64)?;
-    let path = path_member(params)?;
-    let tags = tags_member(params)?;
+fn create_user(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: CreateUserRequest,
+) -> Result<CreateUserResponse> {
+    let name = req(&input.user_name);
+    let path = path_or_root(&input.path);
+    let tags = tag_map(&input.tags);
+    let boundary = input.permissions_boundary.as_deref();
     let arn = user_arn(state, &path, name);
     authorize_keys(
         state,
         ctx,
         "iam:CreateUser",
         &arn,
-        creation_keys(params, &tags),
+        creation_keys(boundary, &tags),
     )?;
     let directory = state.iam.update_directory(|d| {
         // Names are unique without regard to case (IAM User Guide, "IAM and AWS STS
         // quotas", "IAM name requirements").
         if d.users.keys().any(|n| n.eq_ignore_ascii_case(name)) {
-            return Err(IamApiError::already_exists(format!(
+            return Err(IamApiError::EntityAlreadyExistsException(format!(
                 "User with name {name} already exists."
             )));
         }
         // The boundary asked for is set with the user, never dropped: without it the user
         // could do more than its creator meant.
-        let boundary = boundary_member(d, params)?;
+        let boundary = boundary_member(d, boundary)?;
         d.created.insert(arn.clone(), now());
         d.users.insert(
             name.to_owned(),
@@ -842,39 +1079,52 @@ fn create_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
         );
         Ok(d.clone())
     })?;
-    Ok(Output::of(&UserResult {
-        user: user_view(&directory, &directory.users[name]),
-    }))
+    Ok(CreateUserResponse {
+        user: Some(user_view(&directory, &directory.users[name])),
+    })
 }
 
-fn get_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
-    let name = target_user(ctx, params)?;
+fn get_user(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: GetUserRequest,
+) -> Result<GetUserResponse> {
+    let name = target_user(ctx, &input.user_name)?;
     let (user, arn) = named_user(state, &name);
     authorize(state, ctx, "iam:GetUser", &arn)?;
     let user = user.ok_or_else(|| no_such_user(&name))?;
-    Ok(Output::of(&UserResult {
-        user: user_view(&state.iam.directory(), &user),
-    }))
+    Ok(GetUserResponse {
+        user: Some(user_view(&state.iam.directory(), &user)),
+    })
 }
 
-fn list_users(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
+fn list_users(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: ListUsersRequest,
+) -> Result<ListUsersResponse> {
     // ListUsers names no resource type (Service Authorization Reference, "Actions
     // defined by AWS Identity and Access Management").
     authorize(state, ctx, "iam:ListUsers", "*")?;
+    let paging = Paging::of(input.path_prefix, input.marker, input.max_items);
     let directory = state.iam.directory();
-    let users = by_path(params, "user", directory.users.values(), |u| {
+    let users = by_path(&paging, "user", directory.users.values(), |u| {
         (&u.arn, &u.name)
     });
-    paged(
-        params,
-        "Users",
+    let page = Page::of(
+        &paging,
         users.iter().map(|u| user_view(&directory, u)).collect(),
-        |u| u.user_name.clone(),
-    )
+        |u| u.user_name.clone().unwrap_or_default(),
+    );
+    Ok(paged!(ListUsersResponse, users, page))
 }
 
-fn delete_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
-    let name = name_member(params, "UserName", "userName", 128)?;
+fn delete_user(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: DeleteUserRequest,
+) -> Result<()> {
+    let name = req(&input.user_name);
     let (_, arn) = named_user(state, name);
     authorize(state, ctx, "iam:DeleteUser", &arn)?;
     state.iam.update_directory(|d| {
@@ -884,7 +1134,7 @@ fn delete_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
         // first), with DeleteConflict.
         let owner = KeyOwner::User(name.to_owned());
         if d.keys.values().any(|k| k.owner == owner) {
-            return Err(IamApiError::delete_conflict(
+            return Err(IamApiError::DeleteConflictException(
                 "Cannot delete entity, must delete access keys first.".to_owned(),
             ));
         }
@@ -892,7 +1142,7 @@ fn delete_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
         // A member of a group is refused too, in IAM's words (mozilla-services/userplex#17:
         // DeleteUser of a group member).
         if !user.groups.is_empty() {
-            return Err(IamApiError::delete_conflict(
+            return Err(IamApiError::DeleteConflictException(
                 "Cannot delete entity, must remove users from group first.".to_owned(),
             ));
         }
@@ -900,27 +1150,10 @@ fn delete_user(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
         d.users.remove(name);
         forget(d, &arn);
         Ok(())
-    })?;
-    Ok(Output::of(&()))
+    })
 }
 
 // ---- access keys ---------------------------------------------------------------
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct NewAccessKey {
-    user_name: String,
-    access_key_id: String,
-    status: &'static str,
-    secret_access_key: String,
-    create_date: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct CreateAccessKeyResult {
-    access_key: NewAccessKey,
-}
 
 fn status_of(directory: &Directory, id: &str) -> &'static str {
     if directory.inactive_keys.contains(id) {
@@ -933,9 +1166,9 @@ fn status_of(directory: &Directory, id: &str) -> &'static str {
 fn create_access_key(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = target_user(ctx, params)?;
+    input: CreateAccessKeyRequest,
+) -> Result<CreateAccessKeyResponse> {
+    let name = target_user(ctx, &input.user_name)?;
     let (_, arn) = named_user(state, &name);
     authorize(state, ctx, "iam:CreateAccessKey", &arn)?;
     // AKIA + 16 of base32's alphabet, as AWS's long-term key ids; a 40-character secret.
@@ -954,7 +1187,7 @@ fn create_access_key(
         }
         let owner = KeyOwner::User(name.clone());
         if d.keys.values().filter(|k| k.owner == owner).count() >= KEYS_PER_USER {
-            return Err(IamApiError::limit_exceeded(format!(
+            return Err(IamApiError::LimitExceededException(format!(
                 "Cannot exceed quota for AccessKeysPerUser: {KEYS_PER_USER}"
             )));
         }
@@ -973,52 +1206,46 @@ fn create_access_key(
         );
         Ok(())
     })?;
-    Ok(Output::of(&CreateAccessKeyResult {
-        access_key: NewAccessKey {
-            user_name: name,
-            access_key_id: id,
-            status: "Active",
-            secret_access_key: secret,
-            create_date: query::timestamp(created),
-        },
-    }))
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct KeyMetadata {
-    user_name: String,
-    access_key_id: String,
-    status: &'static str,
-    create_date: String,
+    Ok(CreateAccessKeyResponse {
+        access_key: Some(model::AccessKey {
+            user_name: Some(name),
+            access_key_id: Some(id),
+            status: Some("Active".to_owned()),
+            secret_access_key: Some(secret),
+            create_date: Some(created),
+        }),
+    })
 }
 
 fn list_access_keys(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = target_user(ctx, params)?;
+    input: ListAccessKeysRequest,
+) -> Result<ListAccessKeysResponse> {
+    let name = target_user(ctx, &input.user_name)?;
     let (user, arn) = named_user(state, &name);
     authorize(state, ctx, "iam:ListAccessKeys", &arn)?;
     user.ok_or_else(|| no_such_user(&name))?;
     let directory = state.iam.directory();
     let owner = KeyOwner::User(name.clone());
-    let mut keys: Vec<KeyMetadata> = directory
+    let mut keys: Vec<model::AccessKeyMetadata> = directory
         .keys
         .values()
         .filter(|k| k.owner == owner)
-        .map(|k| KeyMetadata {
-            user_name: name.clone(),
-            access_key_id: k.id.clone(),
-            status: status_of(&directory, &k.id),
-            create_date: created(&directory, &k.id),
+        .map(|k| model::AccessKeyMetadata {
+            user_name: Some(name.clone()),
+            access_key_id: Some(k.id.clone()),
+            status: Some(status_of(&directory, &k.id).to_owned()),
+            create_date: Some(created(&directory, &k.id)),
         })
         .collect();
     keys.sort_by(|a, b| a.access_key_id.cmp(&b.access_key_id));
-    paged(params, "AccessKeyMetadata", keys, |k| {
-        k.access_key_id.clone()
-    })
+    let page = Page::of(
+        &Paging::of(None, input.marker, input.max_items),
+        keys,
+        |k| k.access_key_id.clone().unwrap_or_default(),
+    );
+    Ok(paged!(ListAccessKeysResponse, access_key_metadata, page))
 }
 
 /// The key `AccessKeyId` names, which must belong to the user.
@@ -1028,7 +1255,7 @@ fn check_key(d: &Directory, name: &str, id: &str) -> Result<()> {
     }
     match d.keys.get(id) {
         Some(key) if key.owner == KeyOwner::User(name.to_owned()) => Ok(()),
-        _ => Err(IamApiError::no_such_entity(format!(
+        _ => Err(IamApiError::NoSuchEntityException(format!(
             "The Access Key with id {id} cannot be found."
         ))),
     }
@@ -1037,22 +1264,12 @@ fn check_key(d: &Directory, name: &str, id: &str) -> Result<()> {
 fn update_access_key(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = target_user(ctx, params)?;
-    let id = required(params, "AccessKeyId", "accessKeyId")?.to_owned();
-    let status = required(params, "Status", "status")?;
-    let active = match status {
-        "Active" => true,
-        "Inactive" => false,
-        other => {
-            return Err(validation(
-                "status",
-                other,
-                "Member must satisfy enum value set: [Active, Inactive]",
-            ))
-        }
-    };
+    input: UpdateAccessKeyRequest,
+) -> Result<()> {
+    let name = target_user(ctx, &input.user_name)?;
+    let id = req(&input.access_key_id).to_owned();
+    // The model's statusType: Active, Inactive or Expired; only an active key signs.
+    let active = req(&input.status) == "Active";
     let (_, arn) = named_user(state, &name);
     authorize(state, ctx, "iam:UpdateAccessKey", &arn)?;
     state.iam.update_directory(|d| {
@@ -1063,17 +1280,16 @@ fn update_access_key(
             d.inactive_keys.insert(id.clone());
         }
         Ok(())
-    })?;
-    Ok(Output::of(&()))
+    })
 }
 
 fn delete_access_key(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = target_user(ctx, params)?;
-    let id = required(params, "AccessKeyId", "accessKeyId")?.to_owned();
+    input: DeleteAccessKeyRequest,
+) -> Result<()> {
+    let name = target_user(ctx, &input.user_name)?;
+    let id = req(&input.access_key_id).to_owned();
     let (_, arn) = named_user(state, &name);
     authorize(state, ctx, "iam:DeleteAccessKey", &arn)?;
     state.iam.update_directory(|d| {
@@ -1083,8 +1299,7 @@ fn delete_access_key(
         d.inactive_keys.remove(&id);
         d.created.remove(&id);
         Ok(())
-    })?;
-    Ok(Output::of(&()))
+    })
 }
 
 // ---- roles ---------------------------------------------------------------------
@@ -1094,7 +1309,7 @@ fn role_arn(state: &EmulatorState, path: &str, name: &str) -> String {
 }
 
 fn no_such_role(name: &str) -> IamApiError {
-    IamApiError::no_such_entity(format!("The role with name {name} cannot be found."))
+    IamApiError::NoSuchEntityException(format!("The role with name {name} cannot be found."))
 }
 
 fn named_role(state: &EmulatorState, name: &str) -> (Option<Role>, String) {
@@ -1108,61 +1323,77 @@ fn named_role(state: &EmulatorState, name: &str) -> (Option<Role>, String) {
 /// a principal and none a resource ("Missing required field Principal", "Has
 /// prohibited field Resource": IAM's MalformedPolicyDocument messages), within the
 /// size quota.
-fn trust_member(params: &Params, name: &str, field: &str) -> Result<(String, PolicyDocument)> {
-    let (text, document) = document_member(params, name, field)?;
-    if principals::policy_text_size(&text) > TRUST_POLICY_LIMIT {
-        return Err(IamApiError::limit_exceeded(format!(
+fn trust_document(text: &str) -> Result<PolicyDocument> {
+    let document = parse_document(text)?;
+    if principals::policy_text_size(text) > TRUST_POLICY_LIMIT {
+        return Err(IamApiError::LimitExceededException(format!(
             "Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_LIMIT}"
         )));
     }
     if !document.every_statement_names_a_principal() {
-        return Err(IamApiError::malformed_policy(
+        return Err(IamApiError::MalformedPolicyDocumentException(
             "Missing required field Principal".to_owned(),
         ));
     }
     if document.any_statement_names_a_resource() {
-        return Err(IamApiError::malformed_policy(
+        return Err(IamApiError::MalformedPolicyDocumentException(
             "Has prohibited field Resource".to_owned(),
         ));
     }
-    Ok((text, document))
+    Ok(document)
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct RoleResult {
-    role: RoleView,
+/// The `MaxSessionDuration` member: 3,600 to 43,200 seconds (IAM API Reference,
+/// "CreateRole"; the model's roleMaxSessionDurationType). Checked before the rest of
+/// the model, in the words this emulator has always answered with and its end-to-end
+/// suite holds ("between 3600 and 43200"); AWS's own wording of this one violation is
+/// not on record here.
+fn max_session_rule(value: Option<i32>) -> Result<Option<u32>> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    u32::try_from(value)
+        .ok()
+        .filter(|m| (3600..=43200).contains(m))
+        .map(Some)
+        .ok_or_else(|| {
+            IamApiError::ValidationError(format!(
+                "1 validation error detected: Value '{value}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200"
+            ))
+        })
 }
 
-fn create_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
-    let name = name_member(params, "RoleName", "roleName", 64)?;
-    let path = path_member(params)?;
-    let tags = tags_member(params)?;
-    let (text, trust) = trust_member(
-        params,
-        "AssumeRolePolicyDocument",
-        "assumeRolePolicyDocument",
-    )?;
-    let max = max_session_member(params)?.unwrap_or(3600);
-    let description = description_member(params, true)?;
+fn create_role(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: CreateRoleRequest,
+) -> Result<CreateRoleResponse> {
+    let max = max_session_rule(input.max_session_duration)?.unwrap_or(3600);
+    check(&input)?;
+    let name = req(&input.role_name);
+    let path = path_or_root(&input.path);
+    let tags = tag_map(&input.tags);
+    let text = req(&input.assume_role_policy_document);
+    let trust = trust_document(text)?;
+    let boundary = input.permissions_boundary.as_deref();
     let arn = role_arn(state, &path, name);
     authorize_keys(
         state,
         ctx,
         "iam:CreateRole",
         &arn,
-        creation_keys(params, &tags),
+        creation_keys(boundary, &tags),
     )?;
     let directory = state.iam.update_directory(|d| {
         if d.roles.keys().any(|n| n.eq_ignore_ascii_case(name)) {
-            return Err(IamApiError::already_exists(format!(
+            return Err(IamApiError::EntityAlreadyExistsException(format!(
                 "Role with name {name} already exists."
             )));
         }
-        let boundary = boundary_member(d, params)?;
+        let boundary = boundary_member(d, boundary)?;
         d.created.insert(arn.clone(), now());
         d.documents
-            .insert((arn.clone(), principals::TRUST.to_owned()), text);
+            .insert((arn.clone(), principals::TRUST.to_owned()), text.to_owned());
         d.roles.insert(
             name.to_owned(),
             Role {
@@ -1174,43 +1405,56 @@ fn create_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
                 max_session_duration: max,
                 tags,
                 boundary,
-                description,
+                description: input.description.clone(),
             },
         );
         Ok(d.clone())
     })?;
-    Ok(Output::of(&RoleResult {
-        role: role_view(&directory, &directory.roles[name]),
-    }))
+    Ok(CreateRoleResponse {
+        role: Some(role_view(&directory, &directory.roles[name])),
+    })
 }
 
-fn get_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
-    let name = name_member(params, "RoleName", "roleName", 64)?;
+fn get_role(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: GetRoleRequest,
+) -> Result<GetRoleResponse> {
+    let name = req(&input.role_name);
     let (role, arn) = named_role(state, name);
     authorize(state, ctx, "iam:GetRole", &arn)?;
     let role = role.ok_or_else(|| no_such_role(name))?;
-    Ok(Output::of(&RoleResult {
-        role: role_view(&state.iam.directory(), &role),
-    }))
+    Ok(GetRoleResponse {
+        role: Some(role_view(&state.iam.directory(), &role)),
+    })
 }
 
-fn list_roles(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
+fn list_roles(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: ListRolesRequest,
+) -> Result<ListRolesResponse> {
     // ListRoles names no resource type (Service Authorization Reference).
     authorize(state, ctx, "iam:ListRoles", "*")?;
+    let paging = Paging::of(input.path_prefix, input.marker, input.max_items);
     let directory = state.iam.directory();
-    let roles = by_path(params, "role", directory.roles.values(), |r| {
+    let roles = by_path(&paging, "role", directory.roles.values(), |r| {
         (&r.arn, &r.name)
     });
-    paged(
-        params,
-        "Roles",
+    let page = Page::of(
+        &paging,
         roles.iter().map(|r| role_view(&directory, r)).collect(),
-        |r| r.role_name.clone(),
-    )
+        |r| r.role_name.clone().unwrap_or_default(),
+    );
+    Ok(paged!(ListRolesResponse, roles, page))
 }
 
-fn delete_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
-    let name = name_member(params, "RoleName", "roleName", 64)?;
+fn delete_role(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: DeleteRoleRequest,
+) -> Result<()> {
+    let name = req(&input.role_name);
     let (_, arn) = named_role(state, name);
     authorize(state, ctx, "iam:DeleteRole", &arn)?;
     state.iam.update_directory(|d| {
@@ -1223,7 +1467,7 @@ fn delete_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
             .values()
             .any(|p| p.roles.iter().any(|r| r == name))
         {
-            return Err(IamApiError::delete_conflict(
+            return Err(IamApiError::DeleteConflictException(
                 "Cannot delete entity, must remove roles from instance profile first.".to_owned(),
             ));
         }
@@ -1232,63 +1476,22 @@ fn delete_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
         d.roles.remove(name);
         forget(d, &arn);
         Ok(())
-    })?;
-    Ok(Output::of(&()))
-}
-
-/// The `MaxSessionDuration` member: 3,600 to 43,200 seconds (IAM API Reference,
-/// "CreateRole").
-fn max_session_member(params: &Params) -> Result<Option<u32>> {
-    let Some(value) = params.get("MaxSessionDuration") else {
-        return Ok(None);
-    };
-    value
-        .parse::<u32>()
-        .ok()
-        .filter(|m| (3600..=43200).contains(m))
-        .map(Some)
-        .ok_or_else(|| {
-            validation(
-                "maxSessionDuration",
-                value,
-                "Member must have value between 3600 and 43200",
-            )
-        })
-}
-
-/// The `Description` member: at most 1,000 characters, for a role (`of_role`) of
-/// `[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*` (the model's roleDescriptionType;
-/// its policyDescriptionType has no pattern).
-fn description_member(params: &Params, of_role: bool) -> Result<Option<String>> {
-    let Some(text) = params.get("Description") else {
-        return Ok(None);
-    };
-    if text.chars().count() > 1000 {
-        return Err(validation(
-            "description",
-            text,
-            "Member must have length less than or equal to 1000",
-        ));
-    }
-    let allowed = |c: char| matches!(c, '\u{9}' | '\u{a}' | '\u{d}' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}');
-    if of_role && !text.chars().all(allowed) {
-        return Err(validation(
-            "description",
-            text,
-            "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
-        ));
-    }
-    Ok(Some(text.to_owned()))
+    })
 }
 
 /// UpdateRole: the role's description and longest session, each when sent.
-fn update_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> Result<Output> {
-    let name = name_member(params, "RoleName", "roleName", 64)?;
-    let description = description_member(params, true)?;
-    let max = max_session_member(params)?;
+fn update_role(
+    state: &EmulatorState,
+    ctx: &RequestContext,
+    input: UpdateRoleRequest,
+) -> Result<UpdateRoleResponse> {
+    let max = max_session_rule(input.max_session_duration)?;
+    check(&input)?;
+    let name = req(&input.role_name);
+    let description = input.description.clone();
     let (_, arn) = named_role(state, name);
     authorize(state, ctx, "iam:UpdateRole", &arn)?;
-    state.iam.update_directory(|d| {
+    state.iam.update_directory(|d| -> Result<()> {
         let role = d.roles.get_mut(name).ok_or_else(|| no_such_role(name))?;
         if description.is_some() {
             role.description = description;
@@ -1298,37 +1501,37 @@ fn update_role(state: &EmulatorState, ctx: &RequestContext, params: &Params) -> 
         }
         Ok(())
     })?;
-    Ok(Output::of(&()))
+    Ok(UpdateRoleResponse {})
 }
 
 /// UpdateRoleDescription: the description, answered with the role.
 fn update_role_description(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = name_member(params, "RoleName", "roleName", 64)?;
-    required(params, "Description", "description")?;
-    let description = description_member(params, true)?;
+    input: UpdateRoleDescriptionRequest,
+) -> Result<UpdateRoleDescriptionResponse> {
+    let name = req(&input.role_name);
+    let description = input.description.clone();
     let (_, arn) = named_role(state, name);
     authorize(state, ctx, "iam:UpdateRoleDescription", &arn)?;
-    let directory = state.iam.update_directory(|d| {
+    let directory = state.iam.update_directory(|d| -> Result<Directory> {
         let role = d.roles.get_mut(name).ok_or_else(|| no_such_role(name))?;
         role.description = description;
         Ok(d.clone())
     })?;
-    Ok(Output::of(&RoleResult {
-        role: role_view(&directory, &directory.roles[name]),
-    }))
+    Ok(UpdateRoleDescriptionResponse {
+        role: Some(role_view(&directory, &directory.roles[name])),
+    })
 }
 
 fn update_assume_role_policy(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = name_member(params, "RoleName", "roleName", 64)?;
-    let (text, trust) = trust_member(params, "PolicyDocument", "policyDocument")?;
+    input: UpdateAssumeRolePolicyRequest,
+) -> Result<()> {
+    let name = req(&input.role_name);
+    let text = req(&input.policy_document);
+    let trust = trust_document(text)?;
     let (_, arn) = named_role(state, name);
     authorize(state, ctx, "iam:UpdateAssumeRolePolicy", &arn)?;
     state.iam.update_directory(|d| {
@@ -1336,10 +1539,9 @@ fn update_assume_role_policy(
         role.trust_policy = Arc::new(trust);
         let arn = role.arn.clone();
         d.documents
-            .insert((arn, principals::TRUST.to_owned()), text);
+            .insert((arn, principals::TRUST.to_owned()), text.to_owned());
         Ok(())
-    })?;
-    Ok(Output::of(&()))
+    })
 }
 
 // ---- inline policies -----------------------------------------------------------
@@ -1358,14 +1560,6 @@ impl Owner {
             Owner::User => "user",
             Owner::Role => "role",
             Owner::Group => "group",
-        }
-    }
-
-    fn name_member(self, params: &Params) -> Result<&str> {
-        match self {
-            Owner::User => name_member(params, "UserName", "userName", 128),
-            Owner::Role => name_member(params, "RoleName", "roleName", 64),
-            Owner::Group => name_member(params, "GroupName", "groupName", 128),
         }
     }
 
@@ -1442,7 +1636,7 @@ impl Owner {
     }
 
     fn no_such_policy(self, policy: &str) -> IamApiError {
-        IamApiError::no_such_entity(format!(
+        IamApiError::NoSuchEntityException(format!(
             "The {} policy with name {policy} cannot be found.",
             self.kind()
         ))
@@ -1453,14 +1647,14 @@ fn put_policy(
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = owner.name_member(params)?;
-    let policy = name_member(params, "PolicyName", "policyName", 128)?;
-    let (text, document) = document_member(params, "PolicyDocument", "policyDocument")?;
+    name: &str,
+    policy: &str,
+    text: &str,
+) -> Result<()> {
+    let document = parse_document(text)?;
     document
         .check_identity_policy()
-        .map_err(|e| IamApiError::malformed_policy(e.to_string()))?;
+        .map_err(|e| IamApiError::MalformedPolicyDocumentException(e.to_string()))?;
     let arn = owner.arn(state, name);
     authorize(state, ctx, &owner.action("Put"), &arn)?;
     state.iam.update_directory(|d| {
@@ -1477,15 +1671,15 @@ fn put_policy(
             .filter_map(|n| d.documents.get(&(arn.clone(), principals::inline_key(n))))
             .map(|t| principals::policy_text_size(t))
             .sum();
-        if others + principals::policy_text_size(&text) > owner.limit() {
-            return Err(IamApiError::limit_exceeded(format!(
+        if others + principals::policy_text_size(text) > owner.limit() {
+            return Err(IamApiError::LimitExceededException(format!(
                 "Maximum policy size of {} bytes exceeded for {} {name}",
                 owner.limit(),
                 owner.kind()
             )));
         }
         d.documents
-            .insert((arn, principals::inline_key(policy)), text);
+            .insert((arn, principals::inline_key(policy)), text.to_owned());
         let (_, policies) = owner.policies_mut(d, name)?;
         policies.retain(|p| p.name != policy || principals::is_managed(&managed, p));
         policies.push(Named {
@@ -1493,34 +1687,18 @@ fn put_policy(
             document: Arc::new(document),
         });
         Ok(())
-    })?;
-    Ok(Output::of(&()))
+    })
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct UserPolicyResult {
-    user_name: String,
-    policy_name: String,
-    policy_document: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct RolePolicyResult {
-    role_name: String,
-    policy_name: String,
-    policy_document: String,
-}
-
+/// Get{User,Role,Group}Policy: the owner's name, the policy's name and its document
+/// (URL-encoded, as IAM answers it).
 fn get_policy(
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = owner.name_member(params)?;
-    let policy = name_member(params, "PolicyName", "policyName", 128)?;
+    name: &str,
+    policy: &str,
+) -> Result<(Option<String>, Option<String>, Option<String>)> {
     let arn = owner.arn(state, name);
     authorize(state, ctx, &owner.action("Get"), &arn)?;
     let directory = state.iam.directory();
@@ -1529,34 +1707,20 @@ fn get_policy(
         .documents
         .get(&(arn, principals::inline_key(policy)))
         .ok_or_else(|| owner.no_such_policy(policy))?;
-    let document = query::url_encode_document(text);
-    Ok(match owner {
-        Owner::User => Output::of(&UserPolicyResult {
-            user_name: name.to_owned(),
-            policy_name: policy.to_owned(),
-            policy_document: document,
-        }),
-        Owner::Role => Output::of(&RolePolicyResult {
-            role_name: name.to_owned(),
-            policy_name: policy.to_owned(),
-            policy_document: document,
-        }),
-        Owner::Group => Output::of(&groups::GroupPolicyResult {
-            group_name: name.to_owned(),
-            policy_name: policy.to_owned(),
-            policy_document: document,
-        }),
-    })
+    Ok((
+        Some(name.to_owned()),
+        Some(policy.to_owned()),
+        Some(query::url_encode_document(text)),
+    ))
 }
 
 fn delete_policy(
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = owner.name_member(params)?;
-    let policy = name_member(params, "PolicyName", "policyName", 128)?;
+    name: &str,
+    policy: &str,
+) -> Result<()> {
     let arn = owner.arn(state, name);
     authorize(state, ctx, &owner.action("Delete"), &arn)?;
     state.iam.update_directory(|d| {
@@ -1571,17 +1735,17 @@ fn delete_policy(
         let (_, policies) = owner.policies_mut(d, name)?;
         policies.retain(|p| p.name != policy || principals::is_managed(&managed, p));
         Ok(())
-    })?;
-    Ok(Output::of(&()))
+    })
 }
 
+/// List{User,Role,Group}Policies: one page of the owner's inline policies' names.
 fn list_policies(
     owner: Owner,
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = owner.name_member(params)?;
+    name: &str,
+    paging: &Paging,
+) -> Result<Page<String>> {
     let arn = owner.arn(state, name);
     authorize(state, ctx, &owner.action("List"), &arn)?;
     let directory = state.iam.directory();
@@ -1592,7 +1756,7 @@ fn list_policies(
         .map(|p| p.name.clone())
         .collect();
     names.sort();
-    paged(params, "PolicyNames", names, String::clone)
+    Ok(Page::of(paging, names, String::clone))
 }
 
 #[cfg(test)]
@@ -1609,43 +1773,86 @@ mod tests {
 
     #[test]
     fn pages_follow_their_markers_to_the_end() {
-        let params = |body: &str| QueryRequest::decode(body.as_bytes());
+        let params = |marker: Option<&str>, max: Option<i32>| {
+            Paging::of(None, marker.map(str::to_owned), max)
+        };
         let key = |n: &u32| format!("{n:03}");
         let all = || vec![1, 2, 3, 4, 5];
-        let page = Page::of(&params("MaxItems=2"), all(), key).unwrap();
+        let page = Page::of(&params(None, Some(2)), all(), key);
         assert_eq!((page.items, page.is_truncated), (vec![1, 2], true));
         let marker = page.marker.unwrap();
-        let next = Page::of(&params(&format!("MaxItems=2&Marker={marker}")), all(), key);
-        assert_eq!(next.unwrap().items, vec![3, 4]);
+        let next = Page::of(&params(Some(&marker), Some(2)), all(), key);
+        assert_eq!(next.items, vec![3, 4]);
         // An item created before the marker, or the marked one deleted, changes
         // nothing after it.
         let changed = vec![1, 2, 3, 4, 5, 6]
             .into_iter()
             .filter(|n| *n != 3)
             .collect();
-        let resumed = Page::of(
-            &params(&format!("MaxItems=2&Marker={marker}")),
-            changed,
-            key,
-        );
-        assert_eq!(resumed.unwrap().items, vec![4, 5]);
-        let last = Page::of(&params("MaxItems=2&Marker=005"), all(), key).unwrap();
+        let resumed = Page::of(&params(Some(&marker), Some(2)), changed, key);
+        assert_eq!(resumed.items, vec![4, 5]);
+        let last = Page::of(&params(Some("005"), Some(2)), all(), key);
         assert_eq!(
             (last.items, last.is_truncated, last.marker),
             (vec![5], false, None)
         );
-        assert!(Page::of(&params("MaxItems=0"), all(), key).is_err());
-        assert!(Page::of(&params("Marker=999"), all(), key)
-            .unwrap()
+        // MaxItems 0 is the model's to refuse (maxItemsType: 1 to 1000).
+        let zero = model::ListUsersRequest {
+            max_items: Some(0),
+            ..Default::default()
+        };
+        assert!(check(&zero).is_err());
+        assert!(Page::of(&params(Some("999"), None), all(), key)
             .items
             .is_empty());
         assert_eq!(
-            Page::of(&params(""), (0..150).collect(), key)
-                .unwrap()
+            Page::of(&params(None, None), (0..150).collect(), key)
                 .items
                 .len(),
             100
         );
+    }
+
+    /// A member that breaks the model is refused as IAM refuses it: `ValidationError`,
+    /// 400, in the words of the recorded answer (NixOS/nixops#328: CreateRole with a
+    /// 66-character name, "1 validation error detected: Value '...' at 'roleName'
+    /// failed to satisfy constraint: Member must have length less than or equal to 64").
+    #[test]
+    fn model_violations_are_worded_as_iam_answers_them() {
+        use crate::protocol::AwsError;
+        let name = "charon-31f85414-3f74-11e5-b275-f23c91ae92d9-DynamoReadOnlyPermission";
+        let form = QueryRequest::from_pairs(vec![
+            ("Action".to_owned(), "CreateRole".to_owned()),
+            ("RoleName".to_owned(), name.to_owned()),
+            (
+                "AssumeRolePolicyDocument".to_owned(),
+                r#"{"Version":"2012-10-17","Statement":[]}"#.to_owned(),
+            ),
+        ]);
+        let input = model::CreateRoleRequest::decode(&form).unwrap();
+        let err = check(&input).unwrap_err();
+        assert_eq!(
+            (err.code(), err.status().as_u16()),
+            ("ValidationError", 400)
+        );
+        assert_eq!(
+            err.message(),
+            format!("1 validation error detected: Value '{name}' at 'roleName' failed to satisfy constraint: Member must have length less than or equal to 64")
+        );
+        // A required member not sent, and a list member's element, by their model names.
+        let input = model::TagUserRequest {
+            user_name: Some("u".to_owned()),
+            tags: Some(vec![Tag {
+                key: Some(String::new()),
+                value: Some("v".to_owned()),
+            }]),
+        };
+        let message = check(&input).unwrap_err().message();
+        assert!(message.contains("at 'tags.1.member.key'"), "{message}");
+        let message = check(&model::GetRoleRequest::default())
+            .unwrap_err()
+            .message();
+        assert_eq!(message, "1 validation error detected: Value null at 'roleName' failed to satisfy constraint: Member must not be null");
     }
 
     #[test]

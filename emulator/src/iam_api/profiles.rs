@@ -2,15 +2,16 @@
 //! named container for one role. No instance runs here, so a profile only holds its role
 //! and keeps that role from being deleted while it does.
 
-use super::{
-    authorize, name_member, now, path_member, path_of, role_view, IamApiError, Params, Result,
-    RoleView,
-};
+use super::{authorize, now, path_of, req, role_view, IamApiError, Page, Paging, Result};
 use crate::context::RequestContext;
+use crate::generated::iam::{
+    self as model, CreateInstanceProfileRequest, CreateInstanceProfileResponse,
+    DeleteInstanceProfileRequest, GetInstanceProfileRequest, GetInstanceProfileResponse,
+    ListInstanceProfilesForRoleRequest, ListInstanceProfilesForRoleResponse,
+    ListInstanceProfilesRequest, ListInstanceProfilesResponse,
+};
 use crate::iam::principals::{self, Directory, InstanceProfile};
-use crate::protocol::query::Output;
 use crate::state::EmulatorState;
-use serde::Serialize;
 
 /// Roles in one instance profile (IAM User Guide, "IAM and AWS STS quotas": "Roles in
 /// an instance profile: 1").
@@ -19,7 +20,7 @@ const ROLES_PER_PROFILE: usize = 1;
 /// IAM's words for a missing profile ("NoSuchEntity: Instance Profile X cannot be found",
 /// as public troubleshooting notes quote AWS's answer).
 pub(super) fn no_such_profile(name: &str) -> IamApiError {
-    IamApiError::no_such_entity(format!("Instance Profile {name} cannot be found."))
+    IamApiError::NoSuchEntityException(format!("Instance Profile {name} cannot be found."))
 }
 
 fn profile_arn(state: &EmulatorState, path: &str, name: &str) -> String {
@@ -27,10 +28,6 @@ fn profile_arn(state: &EmulatorState, path: &str, name: &str) -> String {
         "arn:aws:iam::{}:instance-profile{path}{name}",
         state.iam.account
     )
-}
-
-fn profile_name(params: &Params) -> Result<&str> {
-    name_member(params, "InstanceProfileName", "instanceProfileName", 128)
 }
 
 /// The ARN the operations on `name` are authorised on (the default path when the
@@ -44,58 +41,44 @@ pub(super) fn named_profile(state: &EmulatorState, name: &str) -> String {
         .map_or_else(|| profile_arn(state, "/", name), |p| p.arn.clone())
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct ProfileView {
-    path: String,
-    instance_profile_name: String,
-    instance_profile_id: String,
-    arn: String,
-    create_date: String,
-    roles: Vec<RoleView>,
-    /// Answered by CreateInstanceProfile and GetInstanceProfile only (IAM's listings
-    /// leave tags out: IAM API Reference, "ListInstanceProfiles").
-    tags: Option<Vec<super::TagView>>,
-}
-
-impl ProfileView {
-    fn with_tags(mut self, profile: &InstanceProfile) -> Self {
-        self.tags = super::tag_views(&profile.tags);
-        self
+/// A profile as IAM answers it; `tags` only where CreateInstanceProfile and
+/// GetInstanceProfile answer them (IAM's listings leave tags out: IAM API Reference,
+/// "ListInstanceProfiles").
+pub(super) fn profile_view(
+    d: &Directory,
+    profile: &InstanceProfile,
+    with_tags: bool,
+) -> model::InstanceProfile {
+    model::InstanceProfile {
+        path: Some(path_of(&profile.arn, "instance-profile")),
+        instance_profile_name: Some(profile.name.clone()),
+        instance_profile_id: Some(profile.id.clone()),
+        arn: Some(profile.arn.clone()),
+        create_date: Some(super::created(d, &profile.arn)),
+        roles: Some(
+            profile
+                .roles
+                .iter()
+                .filter_map(|r| d.roles.get(r))
+                .map(|r| role_view(d, r))
+                .collect(),
+        ),
+        tags: if with_tags {
+            super::tag_views(&profile.tags)
+        } else {
+            None
+        },
     }
-}
-
-pub(super) fn profile_view(d: &Directory, profile: &InstanceProfile) -> ProfileView {
-    ProfileView {
-        path: path_of(&profile.arn, "instance-profile"),
-        instance_profile_name: profile.name.clone(),
-        instance_profile_id: profile.id.clone(),
-        arn: profile.arn.clone(),
-        create_date: super::created(d, &profile.arn),
-        roles: profile
-            .roles
-            .iter()
-            .filter_map(|r| d.roles.get(r))
-            .map(|r| role_view(d, r))
-            .collect(),
-        tags: None,
-    }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ProfileResult {
-    instance_profile: ProfileView,
 }
 
 pub(super) fn create_instance_profile(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = profile_name(params)?;
-    let path = path_member(params)?;
-    let tags = super::tags_member(params)?;
+    input: CreateInstanceProfileRequest,
+) -> Result<CreateInstanceProfileResponse> {
+    let name = req(&input.instance_profile_name);
+    let path = super::path_or_root(&input.path);
+    let tags = super::tag_map(&input.tags);
     let arn = profile_arn(state, &path, name);
     super::authorize_keys(
         state,
@@ -110,7 +93,7 @@ pub(super) fn create_instance_profile(
             .any(|n| n.eq_ignore_ascii_case(name))
         {
             // IAM's words, as getmoto/moto's iam models give them.
-            return Err(IamApiError::already_exists(format!(
+            return Err(IamApiError::EntityAlreadyExistsException(format!(
                 "Instance Profile {name} already exists."
             )));
         }
@@ -127,18 +110,21 @@ pub(super) fn create_instance_profile(
         );
         Ok(d.clone())
     })?;
-    Ok(Output::of(&ProfileResult {
-        instance_profile: profile_view(&directory, &directory.instance_profiles[name])
-            .with_tags(&directory.instance_profiles[name]),
-    }))
+    Ok(CreateInstanceProfileResponse {
+        instance_profile: Some(profile_view(
+            &directory,
+            &directory.instance_profiles[name],
+            true,
+        )),
+    })
 }
 
 pub(super) fn get_instance_profile(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = profile_name(params)?;
+    input: GetInstanceProfileRequest,
+) -> Result<GetInstanceProfileResponse> {
+    let name = req(&input.instance_profile_name);
     authorize(
         state,
         ctx,
@@ -150,17 +136,17 @@ pub(super) fn get_instance_profile(
         .instance_profiles
         .get(name)
         .ok_or_else(|| no_such_profile(name))?;
-    Ok(Output::of(&ProfileResult {
-        instance_profile: profile_view(&directory, profile).with_tags(profile),
-    }))
+    Ok(GetInstanceProfileResponse {
+        instance_profile: Some(profile_view(&directory, profile, true)),
+    })
 }
 
 pub(super) fn delete_instance_profile(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = profile_name(params)?;
+    input: DeleteInstanceProfileRequest,
+) -> Result<()> {
+    let name = req(&input.instance_profile_name);
     authorize(
         state,
         ctx,
@@ -174,7 +160,7 @@ pub(super) fn delete_instance_profile(
             .ok_or_else(|| no_such_profile(name))?;
         // IAM API Reference, "DeleteInstanceProfile": its roles must be removed first.
         if !profile.roles.is_empty() {
-            return Err(IamApiError::delete_conflict(
+            return Err(IamApiError::DeleteConflictException(
                 "Cannot delete entity, must remove roles from instance profile first.".to_owned(),
             ));
         }
@@ -182,8 +168,7 @@ pub(super) fn delete_instance_profile(
         d.instance_profiles.remove(name);
         d.created.remove(&arn);
         Ok(())
-    })?;
-    Ok(Output::of(&()))
+    })
 }
 
 /// AddRoleToInstanceProfile and RemoveRoleFromInstanceProfile, authorised on the
@@ -192,10 +177,9 @@ pub(super) fn role_membership(
     add: bool,
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let name = profile_name(params)?;
-    let role = name_member(params, "RoleName", "roleName", 64)?;
+    name: &str,
+    role: &str,
+) -> Result<()> {
     let action = if add {
         "iam:AddRoleToInstanceProfile"
     } else {
@@ -215,7 +199,7 @@ pub(super) fn role_membership(
             // The quota's name as IAM answers it (quoted by many public projects that
             // catch it, e.g. Terraform's aws_iam_instance_profile documentation).
             (true, _) if profile.roles.len() >= ROLES_PER_PROFILE => {
-                return Err(IamApiError::limit_exceeded(format!(
+                return Err(IamApiError::LimitExceededException(format!(
                     "Cannot exceed quota for InstanceSessionsPerInstanceProfile: {ROLES_PER_PROFILE}"
                 )))
             }
@@ -226,36 +210,44 @@ pub(super) fn role_membership(
             (false, false) => return Err(super::no_such_role(role)),
         }
         Ok(())
-    })?;
-    Ok(Output::of(&()))
+    })
 }
 
 pub(super) fn list_instance_profiles(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
+    input: ListInstanceProfilesRequest,
+) -> Result<ListInstanceProfilesResponse> {
     // ListInstanceProfiles names the `instance-profile` resource type, of every profile.
     authorize(state, ctx, "iam:ListInstanceProfiles", "*")?;
+    let paging = Paging::of(input.path_prefix, input.marker, input.max_items);
     let d = state.iam.directory();
     let profiles = super::by_path(
-        params,
+        &paging,
         "instance-profile",
         d.instance_profiles.values(),
         |p| (&p.arn, &p.name),
     );
-    let views = profiles.iter().map(|p| profile_view(&d, p)).collect();
-    super::paged(params, "InstanceProfiles", views, |p| {
-        p.instance_profile_name.clone()
-    })
+    let views = profiles
+        .iter()
+        .map(|p| profile_view(&d, p, false))
+        .collect();
+    let page = Page::of(&paging, views, |p| {
+        p.instance_profile_name.clone().unwrap_or_default()
+    });
+    Ok(paged!(
+        ListInstanceProfilesResponse,
+        instance_profiles,
+        page
+    ))
 }
 
 pub(super) fn list_instance_profiles_for_role(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let role = name_member(params, "RoleName", "roleName", 64)?;
+    input: ListInstanceProfilesForRoleRequest,
+) -> Result<ListInstanceProfilesForRoleResponse> {
+    let role = req(&input.role_name);
     let (_, arn) = super::named_role(state, role);
     authorize(state, ctx, "iam:ListInstanceProfilesForRole", &arn)?;
     let d = state.iam.directory();
@@ -268,8 +260,17 @@ pub(super) fn list_instance_profiles_for_role(
         .filter(|p| p.roles.iter().any(|r| r == role))
         .collect();
     profiles.sort_by(|a, b| a.name.cmp(&b.name));
-    let views = profiles.iter().map(|p| profile_view(&d, p)).collect();
-    super::paged(params, "InstanceProfiles", views, |p| {
-        p.instance_profile_name.clone()
-    })
+    let views = profiles
+        .iter()
+        .map(|p| profile_view(&d, p, false))
+        .collect();
+    let paging = Paging::of(None, input.marker.clone(), input.max_items);
+    let page = Page::of(&paging, views, |p| {
+        p.instance_profile_name.clone().unwrap_or_default()
+    });
+    Ok(paged!(
+        ListInstanceProfilesForRoleResponse,
+        instance_profiles,
+        page
+    ))
 }

@@ -5,13 +5,15 @@
 //! boundary), the policies passed in, and the condition keys passed as
 //! `ContextEntries`; no key of the simulating request takes part.
 
-use super::{authorize, required, IamApiError, Params, Result};
+use super::{authorize, req, IamApiError, Page, Paging, Result};
 use crate::context::RequestContext;
+use crate::generated::iam::{
+    ContextEntry, SimulateCustomPolicyRequest, SimulatePrincipalPolicyRequest,
+};
 use crate::iam::policy::{
     self, ContextKeys, Effect, NamedPolicy, Outcome, PolicyDocument, PolicyKind, Request,
 };
 use crate::iam::principals::{Directory, Named};
-use crate::protocol::query::Output;
 use crate::state::EmulatorState;
 use serde::Serialize;
 use std::sync::Arc;
@@ -93,7 +95,7 @@ fn decision_details(resource: &str, account: &str) -> Option<DecisionDetails> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct SimulateResult {
+pub(super) struct SimulateResult {
     evaluation_results: Vec<EvaluationResult>,
     is_truncated: bool,
     marker: Option<String>,
@@ -136,22 +138,16 @@ fn severity(outcome: Outcome) -> u8 {
 /// reported as `LIST.N` of type `none`. A document that is not a policy is
 /// InvalidInput: the simulations' errors in the model are InvalidInput, NoSuchEntity and
 /// PolicyEvaluation (no MalformedPolicyDocument).
-fn input_policies(params: &Params, list: &str, field: &str) -> Result<Vec<Source>> {
-    params
-        .list(list, "")
-        .into_iter()
+fn input_policies(list: &Option<Vec<String>>, name: &str) -> Result<Vec<Source>> {
+    // Each document's length and characters are the model's.
+    list.iter()
+        .flatten()
+        .enumerate()
         .map(|(index, text)| {
-            if text.is_empty() || text.chars().count() > 131_072 {
-                return Err(super::validation(
-                    field,
-                    text,
-                    "Member must have length less than or equal to 131072",
-                ));
-            }
             let document = PolicyDocument::parse(text)
-                .map_err(|e| IamApiError::invalid_input(e.to_string()))?;
+                .map_err(|e| IamApiError::InvalidInputException(e.to_string()))?;
             Ok(Source {
-                id: format!("{list}.{index}"),
+                id: format!("{name}.{}", index + 1),
                 kind: "none",
                 document: Arc::new(document),
                 text: Some(text.to_owned()),
@@ -160,37 +156,40 @@ fn input_policies(params: &Params, list: &str, field: &str) -> Result<Vec<Source
         .collect()
 }
 
-/// `ContextEntries.member.N`: a key, its values and type (the values are compared as
-/// the condition operators read them, whatever type is declared).
-fn context_entries(params: &Params) -> Result<ContextKeys> {
+/// `ContextEntries`: a key, its values and type (the values are compared as the
+/// condition operators read them, whatever type is declared; each key's length is the
+/// model's).
+fn context_entries(entries: &Option<Vec<ContextEntry>>) -> ContextKeys {
     let mut keys = ContextKeys::new();
-    for (index, name) in params.list("ContextEntries", ".ContextKeyName") {
-        if name.is_empty() || name.chars().count() > 256 {
-            return Err(super::validation(
-                &format!("contextEntries.{index}.member.contextKeyName"),
-                name,
-                "Member must have length less than or equal to 256",
-            ));
-        }
-        let values: Vec<String> = params
-            .list(
-                &format!("ContextEntries.member.{index}.ContextKeyValues"),
-                "",
-            )
-            .into_iter()
-            .map(|(_, v)| v.to_owned())
-            .collect();
-        keys.insert_many(name, values);
+    for entry in entries.iter().flatten() {
+        keys.insert_many(
+            req(&entry.context_key_name),
+            entry.context_key_values.clone().unwrap_or_default(),
+        );
     }
-    Ok(keys)
+    keys
 }
 
-fn list_member(params: &Params, name: &str) -> Vec<String> {
-    params
-        .list(name, "")
-        .into_iter()
-        .map(|(_, v)| v.to_owned())
-        .collect()
+/// The members both simulations share besides their policies.
+struct Shared {
+    actions: Vec<String>,
+    resources: Vec<String>,
+    resource_policy: Option<String>,
+    caller_arn: Option<String>,
+    paging: Paging,
+}
+
+/// The shared members of either simulation's input (the two name them alike).
+macro_rules! shared {
+    ($input:expr) => {
+        Shared {
+            actions: $input.action_names.unwrap_or_default(),
+            resources: $input.resource_arns.unwrap_or_default(),
+            resource_policy: $input.resource_policy,
+            caller_arn: $input.caller_arn,
+            paging: Paging::of(None, $input.marker, $input.max_items),
+        }
+    };
 }
 
 /// The text of a managed policy's default version: the one written over the IAM API,
@@ -500,24 +499,26 @@ fn resource_policy_names_caller(source: Option<&Source>, caller: &policy::Princi
 
 /// The members both simulations share, and the answer.
 fn simulate(
-    params: &Params,
+    shared: Shared,
     mut simulation: Simulation,
     extra_boundary: Vec<Source>,
-) -> Result<Output> {
-    let actions = list_member(params, "ActionNames");
-    if actions.is_empty() {
-        return Err(super::missing_list_member("actionNames"));
-    }
-    let resources = list_member(params, "ResourceArns");
+) -> Result<SimulateResult> {
+    let Shared {
+        actions,
+        resources,
+        resource_policy,
+        caller_arn,
+        paging,
+    } = shared;
     // A boundary passed in is simulated in place of the principal's own (IAM API
     // Reference, "SimulatePrincipalPolicy", PermissionsBoundaryPolicyInputList: "the new
     // permissions boundary policy is used for the simulation").
     if !extra_boundary.is_empty() {
         simulation.boundary = extra_boundary;
     }
-    if let Some(text) = params.get("ResourcePolicy") {
-        let document =
-            PolicyDocument::parse(text).map_err(|e| IamApiError::invalid_input(e.to_string()))?;
+    if let Some(text) = resource_policy {
+        let document = PolicyDocument::parse(&text)
+            .map_err(|e| IamApiError::InvalidInputException(e.to_string()))?;
         simulation.resource_policy = Some(Source {
             id: "ResourcePolicy".to_owned(),
             kind: "resource",
@@ -525,18 +526,18 @@ fn simulate(
             text: Some(text.to_owned()),
         });
     }
-    if let Some(arn) = params.get("CallerArn") {
-        simulation.caller.arn = arn.to_owned();
+    if let Some(arn) = caller_arn {
+        simulation.caller.arn = arn;
     }
     let results = simulation.results(&actions, &resources);
     // In the order of ActionNames: the key is the position.
     let numbered: Vec<(usize, EvaluationResult)> = results.into_iter().enumerate().collect();
-    let page = super::Page::of(params, numbered, |(i, _)| format!("{i:05}"))?;
-    Ok(Output::of(&SimulateResult {
+    let page = Page::of(&paging, numbered, |(i, _)| format!("{i:05}"));
+    Ok(SimulateResult {
         evaluation_results: page.items.into_iter().map(|(_, r)| r).collect(),
         is_truncated: page.is_truncated,
         marker: page.marker,
-    }))
+    })
 }
 
 fn caller_of(state: &EmulatorState, arn: &str) -> policy::Principal {
@@ -551,9 +552,9 @@ fn caller_of(state: &EmulatorState, arn: &str) -> policy::Principal {
 pub(super) fn simulate_principal_policy(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
-    let source = required(params, "PolicySourceArn", "policySourceArn")?;
+    input: SimulatePrincipalPolicyRequest,
+) -> Result<SimulateResult> {
+    let source = req(&input.policy_source_arn);
     authorize(state, ctx, "iam:SimulatePrincipalPolicy", source)?;
     let directory = state.iam.directory();
     let mut identity;
@@ -588,11 +589,7 @@ pub(super) fn simulate_principal_policy(
             super::no_such_user(name)
         });
     }
-    identity.extend(input_policies(
-        params,
-        "PolicyInputList",
-        "policyInputList",
-    )?);
+    identity.extend(input_policies(&input.policy_input_list, "PolicyInputList")?);
     let boundary = boundary
         .into_iter()
         .map(|b| {
@@ -610,9 +607,8 @@ pub(super) fn simulate_principal_policy(
         })
         .collect();
     let extra = input_policies(
-        params,
+        &input.permissions_boundary_policy_input_list,
         "PermissionsBoundaryPolicyInputList",
-        "permissionsBoundaryPolicyInputList",
     )?;
     let organizations = directory
         .service_control_policies
@@ -624,15 +620,16 @@ pub(super) fn simulate_principal_policy(
             text: None,
         })
         .collect();
+    let context = context_entries(&input.context_entries);
     simulate(
-        params,
+        shared!(input),
         Simulation {
             identity,
             organizations,
             boundary,
             resource_policy: None,
             caller,
-            context: context_entries(params)?,
+            context,
         },
         extra,
     )
@@ -641,22 +638,19 @@ pub(super) fn simulate_principal_policy(
 pub(super) fn simulate_custom_policy(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<Output> {
+    input: SimulateCustomPolicyRequest,
+) -> Result<SimulateResult> {
     // SimulateCustomPolicy names no resource type (Service Authorization Reference).
     authorize(state, ctx, "iam:SimulateCustomPolicy", "*")?;
-    let identity = input_policies(params, "PolicyInputList", "policyInputList")?;
-    if identity.is_empty() {
-        return Err(super::missing_list_member("policyInputList"));
-    }
+    let identity = input_policies(&input.policy_input_list, "PolicyInputList")?;
     let extra = input_policies(
-        params,
+        &input.permissions_boundary_policy_input_list,
         "PermissionsBoundaryPolicyInputList",
-        "permissionsBoundaryPolicyInputList",
     )?;
     let caller = caller_of(state, &format!("arn:aws:iam::{}:root", state.iam.account));
+    let context = context_entries(&input.context_entries);
     simulate(
-        params,
+        shared!(input),
         // A custom simulation has no principal, so no account's organization: only
         // the policies given take part.
         Simulation {
@@ -665,7 +659,7 @@ pub(super) fn simulate_custom_policy(
             boundary: Vec::new(),
             resource_policy: None,
             caller,
-            context: context_entries(params)?,
+            context,
         },
         extra,
     )
@@ -766,7 +760,10 @@ mod tests {
         let params = QueryRequest::decode(
             b"ContextEntries.member.1.ContextKeyName=aws%3APrincipalTag%2Fteam&ContextEntries.member.1.ContextKeyValues.member.1=blue&ContextEntries.member.1.ContextKeyType=string",
         );
-        sim.context = context_entries(&params).unwrap();
+        let input =
+            <SimulateCustomPolicyRequest as crate::protocol::query::FromQuery>::decode(&params)
+                .unwrap();
+        sim.context = context_entries(&input.context_entries);
         let result = &sim.results(&["ssm:GetParameter".to_owned()], &[])[0];
         assert_eq!(result.eval_decision, "allowed");
         assert!(result.missing_context_values.is_empty());

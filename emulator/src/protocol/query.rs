@@ -71,6 +71,261 @@ impl QueryRequest {
     }
 }
 
+/// A member that does not parse as its model type (`DurationSeconds=abc`): the request
+/// cannot be read, before any constraint is checked.
+///
+/// How AWS's awsQuery services word this is not documented. The one recorded answer is
+/// for a timestamp (Elastic Beanstalk, also awsQuery: `MalformedInput`, "timestamp must
+/// follow ISO8601", briandilley/ebs-deploy#33); for numbers and booleans none was found.
+/// Services answer it as the validation error it is, in their validation wording
+/// ([`Unparsed::message`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unparsed {
+    /// The member's key on the wire (`DurationSeconds`, `Tags.member.1.Value`).
+    pub key: String,
+    /// The text that was sent.
+    pub text: String,
+    /// What the model wants: `an integer`, `a number`, `a boolean`, `a timestamp`.
+    pub expected: &'static str,
+}
+
+impl Unparsed {
+    /// The path as validation messages write it: each segment's first letter lowered
+    /// (`DurationSeconds` -> `durationSeconds`).
+    pub fn path(&self) -> String {
+        self.key
+            .split('.')
+            .map(|segment| {
+                let mut chars = segment.chars();
+                chars
+                    .next()
+                    .map(|f| f.to_lowercase().collect::<String>() + chars.as_str())
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
+    /// The message: `1 validation error detected: Value 'abc' at 'durationSeconds' failed
+    /// to satisfy constraint: Member must be an integer`.
+    pub fn message(&self) -> String {
+        format!(
+            "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: Member must be {}",
+            self.text,
+            self.path(),
+            self.expected
+        )
+    }
+}
+
+/// A structure decoded from an awsQuery form (implemented by the generated input types,
+/// `crate::generated`): its members under `at` (`""` for an operation's input, `Tags.member.1`
+/// for an element).
+pub trait FromQuery: Sized {
+    /// Decodes the members under `at`; a member not sent stays `None`.
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed>;
+
+    /// Decodes an operation's input from its form.
+    fn decode(q: &QueryRequest) -> Result<Self, Unparsed> {
+        Self::from_query(q, "")
+    }
+}
+
+/// The key of member `name` under `at` (`Tags.member.1` + `Key`).
+pub fn key(at: &str, name: &str) -> String {
+    if at.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{at}.{name}")
+    }
+}
+
+impl QueryRequest {
+    /// A string (or base64 blob) member.
+    pub fn string(&self, key: &str) -> Option<String> {
+        self.params.get(key).cloned()
+    }
+
+    /// A number member (`integer`, `long`, `double`).
+    pub fn number<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>, Unparsed> {
+        let Some(text) = self.params.get(key) else {
+            return Ok(None);
+        };
+        let integral = !std::any::type_name::<T>().starts_with('f');
+        text.parse().map(Some).map_err(|_| Unparsed {
+            key: key.to_owned(),
+            text: text.clone(),
+            expected: if integral { "an integer" } else { "a number" },
+        })
+    }
+
+    /// A boolean member: `true` or `false` (botocore writes them so).
+    pub fn boolean(&self, key: &str) -> Result<Option<bool>, Unparsed> {
+        match self.params.get(key).map(String::as_str) {
+            None => Ok(None),
+            Some(t) if t.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(t) if t.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(t) => Err(Unparsed {
+                key: key.to_owned(),
+                text: t.to_owned(),
+                expected: "a boolean",
+            }),
+        }
+    }
+
+    /// A timestamp member: ISO 8601 (botocore's default for awsQuery), or epoch seconds.
+    pub fn timestamp(&self, key: &str) -> Result<Option<time::OffsetDateTime>, Unparsed> {
+        let Some(text) = self.params.get(key) else {
+            return Ok(None);
+        };
+        let parsed =
+            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+                .ok()
+                .or_else(|| {
+                    text.parse::<f64>().ok().and_then(|s| {
+                        time::OffsetDateTime::from_unix_timestamp_nanos((s * 1e9) as i128).ok()
+                    })
+                });
+        parsed.map(Some).ok_or_else(|| Unparsed {
+            key: key.to_owned(),
+            text: text.clone(),
+            expected: "a timestamp",
+        })
+    }
+
+    /// Whether any member lies under `at` (a nested structure was sent).
+    pub fn has_prefix(&self, at: &str) -> bool {
+        self.params
+            .keys()
+            .any(|k| k.strip_prefix(at).is_some_and(|rest| rest.starts_with('.')))
+    }
+
+    /// A nested structure member, when any of its members was sent.
+    pub fn structure<T: FromQuery>(&self, at: &str) -> Result<Option<T>, Unparsed> {
+        if self.has_prefix(at) {
+            T::from_query(self, at).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The indices `N` sent under `prefix` (`Tags.member.` + `N` ...), sorted, once each.
+    fn indices(&self, prefix: &str) -> Vec<u32> {
+        let mut found: Vec<u32> = self
+            .params
+            .keys()
+            .filter_map(|k| {
+                let rest = k.strip_prefix(prefix)?;
+                rest.split('.').next()?.parse().ok()
+            })
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// A list member: `Name.member.N` (`Name.N` when the model flattens it), in the
+    /// order of the indices; `Name=` alone is an empty list (as botocore sends one).
+    pub fn list_of<T>(
+        &self,
+        at: &str,
+        member: &str,
+        flattened: bool,
+        item: impl Fn(&Self, &str) -> Result<Option<T>, Unparsed>,
+    ) -> Result<Option<Vec<T>>, Unparsed> {
+        let prefix = if flattened {
+            format!("{at}.")
+        } else {
+            format!("{at}.{member}.")
+        };
+        let indices = self.indices(&prefix);
+        if indices.is_empty() {
+            return Ok(self.params.contains_key(at).then(Vec::new));
+        }
+        let mut out = Vec::with_capacity(indices.len());
+        for i in indices {
+            if let Some(value) = item(self, &format!("{prefix}{i}"))? {
+                out.push(value);
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// A map member: `Name.entry.N.key` / `Name.entry.N.value` (`Name.N.key` when the
+    /// model flattens it; the key and value names as the model gives them).
+    pub fn map_of<V>(
+        &self,
+        at: &str,
+        names: (&str, &str),
+        flattened: bool,
+        value: impl Fn(&Self, &str) -> Result<Option<V>, Unparsed>,
+    ) -> Result<Option<std::collections::BTreeMap<String, V>>, Unparsed> {
+        let prefix = if flattened {
+            format!("{at}.")
+        } else {
+            format!("{at}.entry.")
+        };
+        let indices = self.indices(&prefix);
+        if indices.is_empty() {
+            return Ok(self
+                .params
+                .contains_key(at)
+                .then(std::collections::BTreeMap::new));
+        }
+        let mut out = std::collections::BTreeMap::new();
+        for i in indices {
+            let entry = format!("{prefix}{i}");
+            let Some(k) = self.string(&key(&entry, names.0)) else {
+                continue;
+            };
+            if let Some(v) = value(self, &key(&entry, names.1))? {
+                out.insert(k, v);
+            }
+        }
+        Ok(Some(out))
+    }
+}
+
+/// Serialises a generated output's timestamp member as awsQuery answers carry it
+/// ([`timestamp`]).
+pub fn serialize_timestamp<S: serde::Serializer>(
+    at: &Option<time::OffsetDateTime>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => s.serialize_str(&timestamp(*at)),
+        None => s.serialize_none(),
+    }
+}
+
+/// The member under which a map is carried in an [`Output`]'s tree: its entries, which
+/// the writer writes as `<entry><key/><value/></entry>` (awsQuery's map form).
+const ENTRIES: &str = "$entries";
+
+/// Serialises a generated output's map member so that it is written in awsQuery's map
+/// form.
+pub fn serialize_map<S: serde::Serializer, V: Serialize>(
+    map: &Option<std::collections::BTreeMap<String, V>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let Some(map) = map else {
+        return s.serialize_none();
+    };
+    #[derive(Serialize)]
+    struct Entry<'a, V> {
+        key: &'a str,
+        value: &'a V,
+    }
+    let entries: Vec<Entry<'_, V>> = map
+        .iter()
+        .map(|(key, value)| Entry { key, value })
+        .collect();
+    let mut out = s.serialize_map(Some(1))?;
+    out.serialize_entry(ENTRIES, &entries)?;
+    out.end()
+}
+
 /// An operation's output as awsQuery writes it: its typed output turned into a tree of
 /// members (structure members by name, lists as `member` elements).
 #[derive(Debug, Clone, PartialEq)]
@@ -154,6 +409,12 @@ fn write_content(out: &mut String, value: &Value) {
             }
         }
         Value::Object(members) => {
+            if let Some(Value::Array(entries)) = members.get(ENTRIES) {
+                for entry in entries {
+                    write_element(out, "entry", entry);
+                }
+                return;
+            }
             for (name, member) in members {
                 if !member.is_null() {
                     write_element(out, name, member);
@@ -225,6 +486,75 @@ mod tests {
         assert_eq!(form.get("RoleSessionName"), Some("a+b"));
         assert_eq!(form.list("Tags", ".Key"), vec![(1, "a"), (2, "b")]);
         assert_eq!(QueryRequest::decode(b"Action=").action(), None);
+    }
+
+    /// The generated inputs read lists, maps, nested members and numbers through these
+    /// readers: in index order, an empty list as `Name=`, and a number that does not parse
+    /// as an error naming the member as validation messages do.
+    #[test]
+    fn members_lists_maps_and_numbers_decode_by_the_form_layout() {
+        let q = QueryRequest::decode(
+            b"Names.member.10=c&Names.member.2=b&Names.member.1=a&Empty=&Attrs.entry.1.key=k&Attrs.entry.1.value=v\
+              &Tags.member.1.Key=x&Tags.member.1.Value=y&N=12&Bad=abc&B=true&T=2026-11-30T14%3A00%3A00Z",
+        );
+        let strings = |q: &QueryRequest, k: &str| Ok(q.string(k));
+        assert_eq!(
+            q.list_of("Names", "member", false, strings).unwrap(),
+            Some(vec!["a".to_owned(), "b".to_owned(), "c".to_owned()])
+        );
+        assert_eq!(
+            q.list_of("Empty", "member", false, strings).unwrap(),
+            Some(vec![])
+        );
+        assert_eq!(
+            q.list_of("Missing", "member", false, strings).unwrap(),
+            None
+        );
+        let attrs = q
+            .map_of("Attrs", ("key", "value"), false, strings)
+            .unwrap()
+            .unwrap();
+        assert_eq!(attrs.get("k").map(String::as_str), Some("v"));
+        let keys = q
+            .list_of("Tags", "member", false, |q, k| Ok(q.string(&key(k, "Key"))))
+            .unwrap();
+        assert_eq!(keys, Some(vec!["x".to_owned()]));
+        assert!(q.has_prefix("Tags") && !q.has_prefix("Tag"));
+        assert_eq!(q.number::<i32>("N").unwrap(), Some(12));
+        assert_eq!(q.boolean("B").unwrap(), Some(true));
+        assert_eq!(
+            q.timestamp("T").unwrap().map(timestamp).as_deref(),
+            Some("2026-11-30T14:00:00Z")
+        );
+        let bad = q.number::<i32>("Bad").unwrap_err();
+        assert_eq!(
+            bad.message(),
+            "1 validation error detected: Value 'abc' at 'bad' failed to satisfy constraint: Member must be an integer"
+        );
+        assert_eq!(q.boolean("Bad").unwrap_err().expected, "a boolean");
+    }
+
+    #[tokio::test]
+    async fn maps_are_written_as_entries() {
+        #[derive(Serialize)]
+        struct WithMap {
+            #[serde(rename = "SummaryMap", serialize_with = "serialize_map")]
+            map: Option<std::collections::BTreeMap<String, i32>>,
+        }
+        let mut map = std::collections::BTreeMap::new();
+        map.insert("Users".to_owned(), 3);
+        let output = Output::of(&WithMap { map: Some(map) });
+        let response = success("https://ns/", "Get", "r", &output);
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(
+            text.contains(
+                "<SummaryMap><entry><key>Users</key><value>3</value></entry></SummaryMap>"
+            ),
+            "{text}"
+        );
     }
 
     #[derive(Serialize)]

@@ -1,18 +1,25 @@
 //! AWS STS over awsQuery: GetCallerIdentity and AssumeRole (trust policy and
 //! `sts:AssumeRole` permission checked; the temporary credentials then authenticate).
+//! Inputs and outputs are the generated types (`crate::generated::sts`: decoded from the
+//! form and checked against the model there); this module holds STS's prose rules only
+//! (role chaining, session tags and policies, the packed size, source identity).
 
 mod key_id;
 
 use crate::context::RequestContext;
 use crate::dispatch::{DispatchTable, Lookup};
+use crate::generated::sts::{
+    AssumeRoleRequest, AssumeRoleResponse, AssumedRoleUser, Credentials, GetAccessKeyInfoRequest,
+    GetAccessKeyInfoResponse, GetCallerIdentityResponse, GetSessionTokenRequest,
+    GetSessionTokenResponse,
+};
 use crate::iam::principals::SessionTags;
-use crate::protocol::query::{self, Output, QueryRequest};
-use crate::protocol::validation::Validator;
+use crate::protocol::query::{self, FromQuery, Output, QueryRequest};
+use crate::protocol::validation::Validate;
 use crate::protocol::AwsError;
 use crate::state::EmulatorState;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Serialize;
 use time::OffsetDateTime;
 
 /// The XML namespace of STS answers (from the model).
@@ -89,8 +96,25 @@ impl From<crate::dispatch::DecodeError> for StsError {
     }
 }
 
-/// An operation's parameters, decoded once from the form by `protocol::query`.
-type Params = QueryRequest;
+impl From<query::Unparsed> for StsError {
+    fn from(e: query::Unparsed) -> Self {
+        StsError::Validation(e.message())
+    }
+}
+
+/// Runs a rule function on its input as the generated type decodes it from the form;
+/// its typed output is what `protocol::query` writes as the `...Result` element.
+fn run<I: FromQuery, O: serde::Serialize>(
+    form: &QueryRequest,
+    op: impl FnOnce(I) -> Result<O, StsError>,
+) -> Result<Output, StsError> {
+    op(I::decode(form)?).map(|out| Output::of(&out))
+}
+
+/// Every modelled constraint of an input, as STS words a violation.
+fn check_model(input: &impl Validate) -> Result<(), StsError> {
+    input.check().map_err(StsError::Validation)
+}
 
 /// Every implemented operation, sorted by full name. Handlers take the decoded form and
 /// answer their typed output, which `protocol::query` writes as the `...Result` element.
@@ -99,13 +123,11 @@ pub static TABLE: DispatchTable<StsError, QueryRequest, Output, EmulatorState> =
     operations: &[
         (
             "AWSSecurityTokenServiceV20110615.AssumeRole",
-            |state, ctx, request| assume_role(state, ctx, request).map(|out| Output::of(&out)),
+            |state, ctx, form| run(form, |input| assume_role(state, ctx, input)),
         ),
         (
             "AWSSecurityTokenServiceV20110615.GetAccessKeyInfo",
-            |state, ctx, request| {
-                get_access_key_info(state, ctx, request).map(|out| Output::of(&out))
-            },
+            |state, ctx, form| run(form, |input| get_access_key_info(state, ctx, input)),
         ),
         (
             "AWSSecurityTokenServiceV20110615.GetCallerIdentity",
@@ -113,9 +135,7 @@ pub static TABLE: DispatchTable<StsError, QueryRequest, Output, EmulatorState> =
         ),
         (
             "AWSSecurityTokenServiceV20110615.GetSessionToken",
-            |state, ctx, request| {
-                get_session_token(state, ctx, request).map(|out| Output::of(&out))
-            },
+            |state, ctx, form| run(form, |input| get_session_token(state, ctx, input)),
         ),
     ],
     all_operations: crate::generated::sts::OPERATIONS,
@@ -155,28 +175,23 @@ pub fn error(ctx: &RequestContext, err: &dyn AwsError) -> Response {
     query::error(NAMESPACE, &ctx.request_id, err)
 }
 
-/// GetCallerIdentity's output.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct GetCallerIdentityResult {
-    user_id: String,
-    account: String,
-    arn: String,
-}
-
-fn get_caller_identity(ctx: &RequestContext) -> GetCallerIdentityResult {
-    GetCallerIdentityResult {
-        user_id: ctx.caller.user_id.clone(),
-        account: ctx.caller.account.clone(),
-        arn: ctx.caller.arn.clone(),
+/// GetCallerIdentity: who the caller is (its input has no member).
+fn get_caller_identity(ctx: &RequestContext) -> GetCallerIdentityResponse {
+    GetCallerIdentityResponse {
+        user_id: Some(ctx.caller.user_id.clone()),
+        account: Some(ctx.caller.account.clone()),
+        arn: Some(ctx.caller.arn.clone()),
     }
 }
 
-/// GetSessionToken's output.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct GetSessionTokenResult {
-    credentials: Credentials,
+/// A session's key as the answers carry it.
+fn credentials_of(key: &crate::iam::principals::AccessKey) -> Credentials {
+    Credentials {
+        access_key_id: Some(key.id.clone()),
+        secret_access_key: Some(key.secret.clone()),
+        session_token: Some(key.session_token.clone().unwrap_or_default()),
+        expiration: key.expires,
+    }
 }
 
 /// GetSessionToken (STS API Reference, "GetSessionToken"): temporary credentials of the
@@ -187,33 +202,15 @@ struct GetSessionTokenResult {
 fn get_session_token(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<GetSessionTokenResult, StsError> {
+    input: GetSessionTokenRequest,
+) -> Result<GetSessionTokenResponse, StsError> {
     use crate::context::CallerKind;
     use crate::iam::principals::KeyOwner;
-    let duration = match params.get("DurationSeconds") {
-        None => 43_200,
-        Some(value) => {
-            let parsed: u32 = value
-                .parse()
-                .map_err(|_| validation("durationSeconds", value, "Member must be a number"))?;
-            if parsed < 900 {
-                return Err(validation(
-                    "durationSeconds",
-                    value,
-                    "Member must have value greater than or equal to 900",
-                ));
-            }
-            if parsed > 129_600 {
-                return Err(validation(
-                    "durationSeconds",
-                    value,
-                    "Member must have value less than or equal to 129600",
-                ));
-            }
-            parsed
-        }
-    };
+    // The model's durationSecondsType: 900 to 129,600.
+    check_model(&input)?;
+    let duration = input
+        .duration_seconds
+        .map_or(43_200, |d| u32::try_from(d).unwrap_or(0));
     let (owner, duration) = match &ctx.caller.kind {
         CallerKind::Root => (KeyOwner::Root, duration.min(3600)),
         CallerKind::User { name } => (KeyOwner::User(name.clone()), duration),
@@ -238,21 +235,10 @@ fn get_session_token(
     let key = state
         .iam
         .start_user_session(owner, duration, OffsetDateTime::now_utc());
-    Ok(GetSessionTokenResult {
-        credentials: Credentials {
-            access_key_id: key.id.clone(),
-            secret_access_key: key.secret.clone(),
-            session_token: key.session_token.clone().unwrap_or_default(),
-            expiration: key.expires.map(query::timestamp).unwrap_or_default(),
-        },
+    Ok(GetSessionTokenResponse {
+        credentials: Some(credentials_of(&key)),
+        ..Default::default()
     })
-}
-
-/// GetAccessKeyInfo's output.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct GetAccessKeyInfoResult {
-    account: String,
 }
 
 /// The account an access key id belongs to (STS API Reference, "GetAccessKeyInfo"),
@@ -263,24 +249,17 @@ struct GetAccessKeyInfoResult {
 fn get_access_key_info(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<GetAccessKeyInfoResult, StsError> {
-    let mut v = Validator::new();
-    let id = params.get("AccessKeyId");
-    v.required("accessKeyId", &id);
-    if let Some(id) = id {
-        // The model's accessKeyIdType: 16 to 128 of `[\w]*`.
-        v.length("accessKeyId", id, 16, 128);
-        let ok = id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        v.pattern("accessKeyId", Some(id), ok, "[\\w]*");
-    }
-    v.finish().map_err(StsError::Validation)?;
+    input: GetAccessKeyInfoRequest,
+) -> Result<GetAccessKeyInfoResponse, StsError> {
+    // The model's accessKeyIdType: 16 to 128 of `[\w]*`.
+    check_model(&input)?;
     state
         .iam
         .authorize(ctx, "sts:GetAccessKeyInfo", "*", &[])
         .map_err(|denied| StsError::AccessDenied(denied.message))?;
-    Ok(GetAccessKeyInfoResult {
-        account: key_info_account(state, id.unwrap_or_default()),
+    let id = input.access_key_id.as_deref().unwrap_or_default();
+    Ok(GetAccessKeyInfoResponse {
+        account: Some(key_info_account(state, id)),
     })
 }
 
@@ -295,44 +274,30 @@ fn key_info_account(state: &EmulatorState, id: &str) -> String {
     }
 }
 
-/// AssumeRole's output.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct AssumeRoleResult {
-    credentials: Credentials,
-    assumed_role_user: AssumedRoleUser,
-    /// Left out when the request passed no session policy or tag.
-    packed_policy_size: Option<u32>,
-    source_identity: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct AssumedRoleUser {
-    assumed_role_id: String,
-    arn: String,
-}
-
-/// A session's credentials (no `Debug`: they hold the secret key and session token).
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct Credentials {
-    access_key_id: String,
-    secret_access_key: String,
-    session_token: String,
-    expiration: String,
-}
-
 fn validation(field: &str, value: &str, constraint: &str) -> StsError {
     StsError::Validation(format!(
         "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}"
     ))
 }
 
-/// The longest inline session policy (`Policy`), as the model constrains it.
+/// The longest inline session policy (`Policy`): "The plaintext that you use for both
+/// inline and managed session policies can't exceed 2,048 characters" (STS API
+/// Reference, "AssumeRole", `Policy`). botocore's model no longer bounds the member
+/// (`unrestrictedSessionPolicyDocumentType`), so this is the API reference's rule.
 const MAX_SESSION_POLICY: usize = 2048;
-/// The most managed session policies (`PolicyArns`).
+/// The most managed session policies (`PolicyArns`): "You can provide up to 10 managed
+/// policy ARNs" (STS API Reference, "AssumeRole"; the model does not bound the list).
 const MAX_POLICY_ARNS: usize = 10;
+
+/// The managed session policies' ARNs (`PolicyArns.member.N.arn`).
+fn policy_arns(input: &AssumeRoleRequest) -> Vec<&str> {
+    input
+        .policy_arns
+        .iter()
+        .flatten()
+        .filter_map(|p| p.arn.as_deref())
+        .collect()
+}
 
 /// The session policies AssumeRole passes: the inline `Policy` and the managed policies
 /// of `PolicyArns.member.N.arn`. The session may then do only what both the role's
@@ -340,13 +305,13 @@ const MAX_POLICY_ARNS: usize = 10;
 /// identity policy IAM would accept.
 fn session_policies(
     state: &EmulatorState,
-    params: &Params,
+    input: &AssumeRoleRequest,
 ) -> Result<Vec<crate::iam::principals::Named>, StsError> {
     use crate::iam::principals::Named;
     use std::sync::Arc;
     let mut policies = Vec::new();
-    if let Some(text) = params.get("Policy") {
-        if text.is_empty() || text.chars().count() > MAX_SESSION_POLICY {
+    if let Some(text) = input.policy.as_deref() {
+        if text.chars().count() > MAX_SESSION_POLICY {
             return Err(validation(
                 "policy",
                 text,
@@ -361,7 +326,7 @@ fn session_policies(
             document: Arc::new(document),
         });
     }
-    let arns = params.list("PolicyArns", ".arn");
+    let arns = policy_arns(input);
     if arns.len() > MAX_POLICY_ARNS {
         return Err(validation(
             "policyArns",
@@ -369,7 +334,7 @@ fn session_policies(
             "Member must have length less than or equal to 10",
         ));
     }
-    for (_, arn) in arns {
+    for arn in arns {
         let directory = state.iam.directory();
         let managed = directory.managed.get(arn).ok_or_else(|| {
             StsError::MalformedPolicyDocument(format!(
@@ -384,134 +349,21 @@ fn session_policies(
     Ok(policies)
 }
 
-/// The most session tags, and transitive tag keys, one AssumeRole takes (STS API
-/// Reference, "AssumeRole": `Tags` and `TransitiveTagKeys`, "Array Members: Maximum
-/// number of 50 items").
-const MAX_SESSION_TAGS: usize = 50;
-
-/// Whether `text` is made of what a session tag allows (STS API Reference, "Tag":
-/// pattern `[\p{L}\p{Z}\p{N}_.:/=+\-@]`).
-fn tag_text(text: &str) -> bool {
-    // \p{Z} is the white space that is not a control character (tab and line breaks
-    // are refused).
-    text.chars().all(|c| {
-        c.is_alphabetic()
-            || (c.is_whitespace() && !c.is_control())
-            || c.is_numeric()
-            || "_.:/=+-@".contains(c)
-    })
-}
-
 /// The session tags AssumeRole passes (`Tags.member.N.Key`/`.Value`,
-/// `TransitiveTagKeys.member.N`), checked as the STS API Reference constrains them ("Tag":
-/// a key of 1 to 128 characters, a value of at most 256; at most 50 of each list).
-fn passed_tags(params: &Params) -> Result<SessionTags, StsError> {
-    let keys = params.list("Tags", ".Key");
-    if keys.len() > MAX_SESSION_TAGS {
-        return Err(validation(
-            "tags",
-            &keys.len().to_string(),
-            "Member must have length less than or equal to 50",
-        ));
+/// `TransitiveTagKeys.member.N`; their lengths, characters and counts are the model's,
+/// already checked). Tag keys are not case sensitive (STS API Reference, "AssumeRole",
+/// `Tags`): `Department` and `department` are one tag, the later value standing.
+fn passed_tags(input: &AssumeRoleRequest) -> SessionTags {
+    let mut tags: Vec<(String, String)> = Vec::new();
+    for tag in input.tags.iter().flatten() {
+        let key = tag.key.clone().unwrap_or_default();
+        tags.retain(|(k, _)| !k.eq_ignore_ascii_case(&key));
+        tags.push((key, tag.value.clone().unwrap_or_default()));
     }
-    let mut tags: Vec<(String, String)> = Vec::with_capacity(keys.len());
-    for (index, key) in keys {
-        let field = format!("tags.{index}.member.key");
-        if key.is_empty() {
-            return Err(validation(
-                &field,
-                key,
-                "Member must have length greater than or equal to 1",
-            ));
-        }
-        if key.chars().count() > 128 {
-            return Err(validation(
-                &field,
-                key,
-                "Member must have length less than or equal to 128",
-            ));
-        }
-        if !tag_text(key) {
-            return Err(validation(
-                &field,
-                key,
-                "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
-            ));
-        }
-        let field = format!("tags.{index}.member.value");
-        let Some(value) = params.get(&format!("Tags.member.{index}.Value")) else {
-            return Err(validation(&field, "null", "Member must not be null"));
-        };
-        if value.chars().count() > 256 {
-            return Err(validation(
-                &field,
-                value,
-                "Member must have length less than or equal to 256",
-            ));
-        }
-        if !tag_text(value) {
-            return Err(validation(
-                &field,
-                value,
-                "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
-            ));
-        }
-        // Tag keys are not case sensitive (STS API Reference, "AssumeRole", `Tags`):
-        // `Department` and `department` are one tag, the later value standing.
-        tags.retain(|(k, _)| !k.eq_ignore_ascii_case(key));
-        tags.push((key.to_owned(), value.to_owned()));
-    }
-    let transitive = params.list("TransitiveTagKeys", "");
-    if transitive.len() > MAX_SESSION_TAGS {
-        return Err(validation(
-            "transitiveTagKeys",
-            &transitive.len().to_string(),
-            "Member must have length less than or equal to 50",
-        ));
-    }
-    let mut transitive_keys = Vec::with_capacity(transitive.len());
-    for (index, key) in transitive {
-        let field = format!("transitiveTagKeys.{index}.member");
-        if key.is_empty() || key.chars().count() > 128 || !tag_text(key) {
-            return Err(validation(
-                &field,
-                key,
-                "Member must have length less than or equal to 128",
-            ));
-        }
-        transitive_keys.push(key.to_owned());
-    }
-    Ok(SessionTags {
+    SessionTags {
         tags,
-        transitive: transitive_keys,
-    })
-}
-
-/// A string member checked against the model's length and character set, each broken
-/// constraint reported (`RoleSessionName` and `SourceIdentity`: 2 to 64 of
-/// `[\w+=,.@-]*`; `ExternalId`: 2 to 1224 of `[\w+=,.@:/-]*`, STS API Reference,
-/// "AssumeRole"), when present.
-fn text_member(
-    v: &mut Validator,
-    field: &str,
-    value: Option<&str>,
-    min: usize,
-    max: usize,
-    extra: &str,
-) {
-    let Some(value) = value else {
-        return;
-    };
-    v.length(field, value, min, max);
-    let ok = value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) || extra.contains(c));
-    let shown = if extra.is_empty() {
-        "[\\w+=,.@-]*"
-    } else {
-        "[\\w+=,.@:\\/-]*"
-    };
-    v.pattern(field, Some(value), ok, shown);
+        transitive: input.transitive_tag_keys.clone().unwrap_or_default(),
+    }
 }
 
 /// The packed budgets this emulator assumes for session policies (the inline `Policy`
@@ -550,18 +402,22 @@ fn percent_of(len: usize, budget: usize) -> u32 {
 /// tests; "Packed size of session tags consumes N% of allotted space.",
 /// aws/containers-roadmap#2413, aws-actions/configure-aws-credentials#1803). See
 /// [`PACKED_POLICY_BUDGET`] for what is estimated.
-fn packed_policy_size(params: &Params, tags: &SessionTags) -> Result<Option<u32>, StsError> {
+fn packed_policy_size(
+    input: &AssumeRoleRequest,
+    tags: &SessionTags,
+) -> Result<Option<u32>, StsError> {
     // The policy as IAM keeps it: without the white space between JSON tokens.
-    let policy = params
-        .get("Policy")
+    let policy = input
+        .policy
+        .as_deref()
         .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
         .map(|v| v.to_string());
-    let arns = params.list("PolicyArns", ".arn");
+    let arns = policy_arns(input);
     if policy.is_none() && arns.is_empty() && tags.is_empty() {
         return Ok(None);
     }
     let mut policy_parts: Vec<&str> = policy.iter().map(String::as_str).collect();
-    policy_parts.extend(arns.iter().map(|(_, arn)| *arn));
+    policy_parts.extend(arns.iter().copied());
     let policy_percent = if policy_parts.is_empty() {
         0
     } else {
@@ -594,38 +450,24 @@ fn packed_policy_size(params: &Params, tags: &SessionTags) -> Result<Option<u32>
 fn assume_role(
     state: &EmulatorState,
     ctx: &RequestContext,
-    params: &Params,
-) -> Result<AssumeRoleResult, StsError> {
+    input: AssumeRoleRequest,
+) -> Result<AssumeRoleResponse, StsError> {
     // Every member's constraints are checked and every failure named, each by the
     // constraint it breaks (the model's: `roleArn` 20 to 2048 characters,
-    // `roleSessionName` 2 to 64 of `[\w+=,.@-]*`, ...), as AWS's validation reports
-    // them ("2 validation errors detected: ...; ...").
-    let mut v = Validator::new();
-    let role_arn = params.get("RoleArn");
-    let session = params.get("RoleSessionName");
-    v.required("roleArn", &role_arn);
-    if let Some(arn) = role_arn {
-        v.length("roleArn", arn, 20, 2048);
-    }
-    v.required("roleSessionName", &session);
-    text_member(&mut v, "roleSessionName", session, 2, 64, "");
-    let external_id = params.get("ExternalId");
-    text_member(&mut v, "externalId", external_id, 2, 1224, ":/");
-    let source_identity = params.get("SourceIdentity");
-    text_member(&mut v, "sourceIdentity", source_identity, 2, 64, "");
-    let duration: u32 = match params.get("DurationSeconds") {
-        None => 3600,
-        Some(text) => text
-            .parse()
-            .map_err(|_| validation("durationSeconds", text, "Member must be an integer"))?,
-    };
-    // The model's roleDurationSecondsType: 900 to 43200 (the role's own maximum is
-    // checked once the role is known).
-    v.range("durationSeconds", Some(i64::from(duration)), 900, 43_200);
-    v.finish().map_err(StsError::Validation)?;
-    let (role_arn, session) = (role_arn.unwrap_or(""), session.unwrap_or(""));
-    let session_policies = session_policies(state, params)?;
-    let passed = passed_tags(params)?;
+    // `roleSessionName` 2 to 64 of `[\w+=,.@-]*`, `durationSeconds` 900 to 43,200 (the
+    // role's own maximum is checked once the role is known), the tags' lengths and
+    // characters...), as AWS's validation reports them ("2 validation errors detected:
+    // ...; ...").
+    check_model(&input)?;
+    let role_arn = input.role_arn.as_deref().unwrap_or("");
+    let session = input.role_session_name.as_deref().unwrap_or("");
+    let external_id = input.external_id.as_deref();
+    let source_identity = input.source_identity.as_deref();
+    let duration = input
+        .duration_seconds
+        .map_or(3600, |d| u32::try_from(d).unwrap_or(0));
+    let session_policies = session_policies(state, &input)?;
+    let passed = passed_tags(&input);
     let iam = &state.iam;
     // Both refusals are AWS's rules rather than a policy's, but authorisation decisions
     // all the same: recorded, and the first one let through under soft enforcement (a
@@ -771,33 +613,35 @@ fn assume_role(
     }
     // Inherited tags count toward the packed size as passed ones do (a chained EKS Pod
     // Identity session starts at 74% with no tags of its own, aws/containers-roadmap#2413).
-    let packed = packed_policy_size(params, &tags)?;
+    let packed = packed_policy_size(&input, &tags)?;
     let key = iam.start_session(role, session, duration, session_policies, tags, now);
     if let Some(source_identity) = source_identity {
         iam.set_source_identity(&key.id, source_identity);
     }
-    Ok(AssumeRoleResult {
-        assumed_role_user: AssumedRoleUser {
-            assumed_role_id: format!("{}:{session}", role.id),
-            arn: format!(
+    Ok(AssumeRoleResponse {
+        credentials: Some(credentials_of(&key)),
+        assumed_role_user: Some(AssumedRoleUser {
+            assumed_role_id: Some(format!("{}:{session}", role.id)),
+            arn: Some(format!(
                 "arn:aws:sts::{}:assumed-role/{}/{session}",
                 iam.account, role.name
-            ),
-        },
-        credentials: Credentials {
-            access_key_id: key.id.clone(),
-            secret_access_key: key.secret.clone(),
-            session_token: key.session_token.clone().unwrap_or_default(),
-            expiration: key.expires.map(query::timestamp).unwrap_or_default(),
-        },
-        packed_policy_size: packed,
+            )),
+        }),
+        // Left out when the request passed no session policy or tag.
+        packed_policy_size: packed.map(|p| i32::try_from(p).unwrap_or(i32::MAX)),
         source_identity: source_identity.map(str::to_owned),
+        ..Default::default()
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An input as the generated type decodes it from a form body.
+    fn form<T: FromQuery>(body: &str) -> T {
+        T::decode(&QueryRequest::decode(body.as_bytes())).unwrap()
+    }
 
     /// A user who may assume `first`, which may assume `second`; both trust policies
     /// allow tagging sessions.
@@ -833,8 +677,8 @@ mod tests {
         let body = format!(
             "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2F{role}&RoleSessionName=chain{extra}"
         );
-        match assume_role(state, &ctx, &QueryRequest::decode(body.as_bytes())) {
-            Ok(out) => Ok(out.credentials.access_key_id),
+        match assume_role(state, &ctx, form(&body)) {
+            Ok(out) => Ok(out.credentials.and_then(|c| c.access_key_id).unwrap()),
             Err(e) => Err(e.code().to_owned()),
         }
     }
@@ -848,7 +692,7 @@ mod tests {
         let caller = state.iam.caller_for(&key).unwrap();
         let ctx = RequestContext::new("us-east-1", "123456789012", caller, None);
         let call = |body: &str| {
-            assume_role(&state, &ctx, &QueryRequest::decode(body.as_bytes()))
+            assume_role(&state, &ctx, form(body))
                 .err()
                 .map(|e| e.message())
         };
@@ -882,8 +726,7 @@ mod tests {
         ));
         // GetAccessKeyInfo: the account of a key, its id checked as the model says, for
         // a caller allowed sts:GetAccessKeyInfo (the root; the user is not).
-        let info =
-            |body: &str| get_access_key_info(&state, &ctx, &QueryRequest::decode(body.as_bytes()));
+        let info = |body: &str| get_access_key_info(&state, &ctx, form(body));
         assert_eq!(
             info("AccessKeyId=AKIACHAINTAGS0000001").unwrap_err().code(),
             "AccessDenied"
@@ -894,19 +737,11 @@ mod tests {
             crate::context::Caller::account_root("123456789012", None),
             None,
         );
-        let answer = get_access_key_info(
-            &state,
-            &root,
-            &QueryRequest::decode(b"AccessKeyId=AKIACHAINTAGS0000001"),
-        );
-        assert_eq!(answer.unwrap().account, "123456789012");
+        let answer = get_access_key_info(&state, &root, form("AccessKeyId=AKIACHAINTAGS0000001"));
+        assert_eq!(answer.unwrap().account.as_deref(), Some("123456789012"));
         // A key id the emulator did not issue names the account it encodes.
-        let answer = get_access_key_info(
-            &state,
-            &root,
-            &QueryRequest::decode(b"AccessKeyId=ASIAY34FZKBOKMUTVV7A"),
-        );
-        assert_eq!(answer.unwrap().account, "609629065308");
+        let answer = get_access_key_info(&state, &root, form("AccessKeyId=ASIAY34FZKBOKMUTVV7A"));
+        assert_eq!(answer.unwrap().account.as_deref(), Some("609629065308"));
         assert_eq!(
             info("AccessKeyId=AKIA").unwrap_err().message(),
             "1 validation error detected: Value 'AKIA' at 'accessKeyId' failed to satisfy constraint: Member must have length greater than or equal to 16"
@@ -1023,7 +858,7 @@ mod tests {
         // The answer carries it.
         let ctx = context_of(&state, user);
         let body = "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Ffirst&RoleSessionName=s1&SourceIdentity=alice";
-        let result = assume_role(&state, &ctx, &Params::decode(body.as_bytes())).unwrap();
+        let result = assume_role(&state, &ctx, form(body)).unwrap();
         assert_eq!(result.source_identity.as_deref(), Some("alice"));
         let first = assume(&state, user, "first", "&SourceIdentity=alice").unwrap();
         let first_ctx = context_of(&state, &first);
@@ -1082,7 +917,7 @@ mod tests {
                 .collect(),
             transitive: Vec::new(),
         };
-        let none = Params::default();
+        let none = AssumeRoleRequest::default();
         assert_eq!(packed_policy_size(&none, &SessionTags::default()), Ok(None));
         let small = packed_policy_size(&none, &tags(2, 8)).unwrap().unwrap();
         assert!((1..=100).contains(&small), "{small}");
@@ -1102,10 +937,10 @@ mod tests {
         let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Action": "ssm:GetParameter", "Resource": resources}]});
         assert!(policy.to_string().len() <= MAX_SESSION_POLICY);
-        let form: String = form_urlencoded::Serializer::new(String::new())
+        let body: String = form_urlencoded::Serializer::new(String::new())
             .append_pair("Policy", &policy.to_string())
             .finish();
-        let params = Params::decode(form.as_bytes());
+        let params: AssumeRoleRequest = form(&body);
         let Err(StsError::PackedPolicyTooLarge(message)) =
             packed_policy_size(&params, &SessionTags::default())
         else {
@@ -1134,7 +969,7 @@ mod tests {
                 None,
             );
             let body = "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Ffirst&RoleSessionName=s1";
-            let result = assume_role(&state, &root, &Params::decode(body.as_bytes()));
+            let result = assume_role(&state, &root, form(body));
             assert_eq!(result.is_ok(), soft, "soft: {soft}");
             let record = state.iam.decisions.recent(true).pop().unwrap();
             assert_eq!(record.request_id, root.request_id);
@@ -1155,8 +990,34 @@ mod tests {
         }
     }
 
+    /// A number that does not parse is refused before any rule, naming the member as
+    /// validation messages do; the operation is not reached.
+    #[test]
+    fn a_number_that_does_not_parse_is_a_validation_error() {
+        let body = QueryRequest::decode(b"RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr&RoleSessionName=ok&DurationSeconds=abc");
+        let err = run(&body, |_: AssumeRoleRequest| -> Result<(), StsError> {
+            panic!("decoded")
+        })
+        .unwrap_err();
+        assert_eq!(err.code(), "ValidationError");
+        assert_eq!(
+            err.message(),
+            "1 validation error detected: Value 'abc' at 'durationSeconds' failed to satisfy constraint: Member must be an integer"
+        );
+    }
+
+    /// A session tag's text (the model's `[\p{L}\p{Z}\p{N}_.:/=+\-@]+`): letters,
+    /// numbers, separators and a few marks.
     #[test]
     fn session_tag_text_is_letters_numbers_separators_and_a_few_marks() {
+        let tag_text = |text: &str| {
+            crate::generated::sts::Tag {
+                key: Some(text.to_owned()),
+                value: Some(text.to_owned()),
+            }
+            .check()
+            .is_ok()
+        };
         assert!(tag_text("Team 1_.:/=+-@é"));
         assert!(!tag_text("a\tb"));
         assert!(!tag_text("a*b"));
