@@ -591,7 +591,13 @@ impl std::fmt::Debug for Credentials {
                     .as_ref()
                     .map(|_| crate::fixtures::REDACTED),
             )
-            .field("session_token", &self.session_token)
+            .field(
+                "session_token",
+                &self
+                    .session_token
+                    .as_ref()
+                    .map(|_| crate::fixtures::REDACTED),
+            )
             .field("expiration", &self.expiration)
             .finish()
     }
