@@ -973,6 +973,39 @@ mod tests {
         }
     }
 
+    /// A generated output is written by `protocol::query` in the model's member order,
+    /// its timestamp as ISO 8601 in whole seconds, members left unset left out.
+    #[tokio::test]
+    async fn generated_outputs_are_written_in_model_order() {
+        let expires = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let out = AssumeRoleResponse {
+            credentials: Some(Credentials {
+                access_key_id: Some("ASIA1".to_owned()),
+                secret_access_key: Some("s".to_owned()),
+                session_token: Some("t".to_owned()),
+                expiration: Some(expires),
+            }),
+            assumed_role_user: Some(AssumedRoleUser {
+                assumed_role_id: Some("AROA1:s".to_owned()),
+                arn: Some("arn:aws:sts::123456789012:assumed-role/r/s".to_owned()),
+            }),
+            packed_policy_size: Some(7),
+            ..Default::default()
+        };
+        let response = query::success(NAMESPACE, "AssumeRole", "req", &Output::of(&out));
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains("<AssumeRoleResult><Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2023-11-14T22:13:20Z</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROA1:s</AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn></AssumedRoleUser><PackedPolicySize>7</PackedPolicySize></AssumeRoleResult>"), "{text}");
+        // The secret and the session token stay out of Debug output.
+        let shown = format!("{:?}", out.credentials);
+        assert!(
+            !shown.contains("\"t\"") && !shown.contains("\"s\""),
+            "{shown}"
+        );
+    }
+
     /// A number that does not parse is refused before any rule, naming the member as
     /// validation messages do; the operation is not reached.
     #[test]
