@@ -16,7 +16,6 @@ use crate::protocol::query::{self, FromQuery, Output, QueryRequest};
 use crate::protocol::validation::Validate;
 use crate::protocol::AwsError;
 use crate::state::EmulatorState;
-use axum::http::StatusCode;
 use axum::response::Response;
 use time::OffsetDateTime;
 
@@ -29,74 +28,20 @@ pub const CHAINED_SESSION_LIMIT: u32 = 3600;
 /// The prefix of STS's full operation names.
 pub const TARGET_PREFIX: &str = "AWSSecurityTokenServiceV20110615";
 
-/// STS's errors; this is the one place codes and statuses are assigned.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StsError {
-    #[error("AccessDenied: {0}")]
-    AccessDenied(String),
-    #[error("ValidationError: {0}")]
-    Validation(String),
-    #[error("MissingAction: {0}")]
-    MissingAction(String),
-    #[error("InvalidAction: {0}")]
-    InvalidAction(String),
-    #[error("NotImplemented: {0}")]
-    NotImplemented(String),
-    #[error("MalformedPolicyDocument: {0}")]
-    MalformedPolicyDocument(String),
-    #[error("InvalidParameterValue: {0}")]
-    InvalidParameterValue(String),
-    #[error("PackedPolicyTooLarge: {0}")]
-    PackedPolicyTooLarge(String),
-}
-
-impl AwsError for StsError {
-    fn code(&self) -> &str {
-        match self {
-            StsError::AccessDenied(_) => "AccessDenied",
-            StsError::Validation(_) => "ValidationError",
-            StsError::MissingAction(_) => "MissingAction",
-            StsError::InvalidAction(_) => "InvalidAction",
-            StsError::NotImplemented(_) => "NotImplemented",
-            StsError::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
-            StsError::InvalidParameterValue(_) => "InvalidParameterValue",
-            // botocore's model: PackedPolicyTooLargeException, code PackedPolicyTooLarge,
-            // HTTP 400.
-            StsError::PackedPolicyTooLarge(_) => "PackedPolicyTooLarge",
-        }
-    }
-
-    fn status(&self) -> StatusCode {
-        match self {
-            StsError::AccessDenied(_) => StatusCode::FORBIDDEN,
-            StsError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
-            _ => StatusCode::BAD_REQUEST,
-        }
-    }
-
-    fn message(&self) -> String {
-        match self {
-            StsError::AccessDenied(m)
-            | StsError::Validation(m)
-            | StsError::MissingAction(m)
-            | StsError::InvalidAction(m)
-            | StsError::NotImplemented(m)
-            | StsError::MalformedPolicyDocument(m)
-            | StsError::InvalidParameterValue(m)
-            | StsError::PackedPolicyTooLarge(m) => m.clone(),
-        }
-    }
-}
+/// STS's errors: generated from the model (`generated::sts::StsError`, one variant per
+/// code, each code's HTTP status assigned there), with the common errors the model does
+/// not list (`AccessDenied`, `ValidationError`, ...) from `codegen/data/overrides.json`.
+pub use crate::generated::sts::StsError;
 
 impl From<crate::dispatch::DecodeError> for StsError {
     fn from(e: crate::dispatch::DecodeError) -> Self {
-        StsError::Validation(e.0)
+        StsError::ValidationError(e.0)
     }
 }
 
 impl From<query::Unparsed> for StsError {
     fn from(e: query::Unparsed) -> Self {
-        StsError::Validation(e.message())
+        StsError::ValidationError(e.message())
     }
 }
 
@@ -111,7 +56,7 @@ fn run<I: FromQuery, O: serde::Serialize>(
 
 /// Every modelled constraint of an input, as STS words a violation.
 fn check_model(input: &impl Validate) -> Result<(), StsError> {
-    input.check().map_err(StsError::Validation)
+    input.check().map_err(StsError::ValidationError)
 }
 
 /// Every implemented operation, sorted by full name. Handlers take the decoded form and
@@ -261,7 +206,7 @@ fn get_access_key_info(
 }
 
 fn validation(field: &str, value: &str, constraint: &str) -> StsError {
-    StsError::Validation(format!(
+    StsError::ValidationError(format!(
         "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}"
     ))
 }
@@ -306,7 +251,7 @@ fn session_policies(
         }
         let document = crate::iam::policy::PolicyDocument::parse(text)
             .and_then(|d| d.check_identity_policy().map(|()| d))
-            .map_err(|e| StsError::MalformedPolicyDocument(e.to_string()))?;
+            .map_err(|e| StsError::MalformedPolicyDocumentException(e.to_string()))?;
         policies.push(Named {
             name: "session policy".to_owned(),
             document: Arc::new(document),
@@ -323,7 +268,7 @@ fn session_policies(
     for arn in arns {
         let directory = state.iam.directory();
         let managed = directory.managed.get(arn).ok_or_else(|| {
-            StsError::MalformedPolicyDocument(format!(
+            StsError::MalformedPolicyDocumentException(format!(
                 "The policy {arn} is not a managed policy this emulator knows."
             ))
         })?;
@@ -421,12 +366,12 @@ fn packed_policy_size(
         percent_of(deflated_len(&tag_parts), PACKED_TAGS_BUDGET)
     };
     if policy_percent > 100 {
-        return Err(StsError::PackedPolicyTooLarge(format!(
+        return Err(StsError::PackedPolicyTooLargeException(format!(
             "Packed policy consumes {policy_percent}% of allotted space"
         )));
     }
     if tags_percent > 100 {
-        return Err(StsError::PackedPolicyTooLarge(format!(
+        return Err(StsError::PackedPolicyTooLargeException(format!(
             "Packed size of session tags consumes {tags_percent}% of allotted space."
         )));
     }
@@ -576,13 +521,13 @@ fn assume_role(
     // role allows; AWS words it as below (aws/eks-anywhere#9485, prowler#7721; IAM User
     // Guide, "Roles terms and concepts": role chaining).
     if duration > CHAINED_SESSION_LIMIT && ctx.caller.is_role_session() {
-        return Err(StsError::Validation(
+        return Err(StsError::ValidationError(
             "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
                 .to_owned(),
         ));
     }
     if duration > role.max_session_duration {
-        return Err(StsError::Validation(
+        return Err(StsError::ValidationError(
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
                 .to_owned(),
         ));
@@ -904,7 +849,8 @@ mod tests {
         assert_eq!(packed_policy_size(&none, &SessionTags::default()), Ok(None));
         let small = packed_policy_size(&none, &tags(2, 8)).unwrap().unwrap();
         assert!((1..=100).contains(&small), "{small}");
-        let Err(StsError::PackedPolicyTooLarge(message)) = packed_policy_size(&none, &tags(50, 60))
+        let Err(StsError::PackedPolicyTooLargeException(message)) =
+            packed_policy_size(&none, &tags(50, 60))
         else {
             panic!("50 long tags fit");
         };
@@ -924,7 +870,7 @@ mod tests {
             .append_pair("Policy", &policy.to_string())
             .finish();
         let params: AssumeRoleRequest = form(&body);
-        let Err(StsError::PackedPolicyTooLarge(message)) =
+        let Err(StsError::PackedPolicyTooLargeException(message)) =
             packed_policy_size(&params, &SessionTags::default())
         else {
             panic!("the policy fits");
@@ -933,8 +879,8 @@ mod tests {
             regex::Regex::new(r"^Packed policy consumes \d+% of allotted space$").unwrap();
         assert!(pattern.is_match(&message), "{message}");
         assert_eq!(
-            StsError::PackedPolicyTooLarge(message).status(),
-            StatusCode::BAD_REQUEST
+            StsError::PackedPolicyTooLargeException(message).status(),
+            axum::http::StatusCode::BAD_REQUEST
         );
     }
 
