@@ -158,6 +158,14 @@ impl Overrides {
         })
     }
 
+    /// Whether a shape the model leaves unmarked holds a secret all the same (kept out
+    /// of `Debug` output and messages).
+    fn sensitive(&self, service: &str, shape: &str) -> bool {
+        self.0["sensitive"][service]["shapes"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|v| v.as_str() == Some(shape)))
+    }
+
     /// A length bound AWS enforces differently from the model (`min` or `max`).
     fn length(&self, service: &str, shape: &str, bound: &str) -> Option<u64> {
         self.0["length"][service][shape][bound].as_u64()
@@ -891,6 +899,7 @@ fn is_sensitive(model: &Model, member: &Value) -> bool {
     let target = member["shape"].as_str().unwrap_or("");
     member["sensitive"].as_bool() == Some(true)
         || model.shape(target)["sensitive"].as_bool() == Some(true)
+        || model.overrides.sensitive(&model.service.name, target)
 }
 
 fn write_struct(

@@ -654,7 +654,10 @@ impl Service for CloudFormation {
         crate::generated::cloudformation::OPERATIONS
     }
     fn reach(&self, name: &str) -> Reach {
-        if crate::cfn::api::IMPLEMENTED.contains(&name) {
+        if crate::generated::cloudformation::IMPLEMENTED
+            .iter()
+            .any(|(op, ..)| *op == name)
+        {
             Reach::Implemented
         } else if crate::generated::cloudformation::OPERATIONS.contains(&name) {
             Reach::NotImplemented

@@ -839,3 +839,59 @@ async fn key_policies_naming_the_session_itself_pass_its_session_policies() {
         "{message}"
     );
 }
+
+/// awsQuery members that do not parse as their model type (a number, a boolean) are a
+/// `ValidationError` naming the member, before any rule or authorisation runs: the
+/// inputs are decoded by the generated types, for STS and CloudFormation alike (a
+/// CloudFormation `TimeoutInMinutes=abc` was once ignored and the stack created).
+#[tokio::test]
+async fn query_members_that_do_not_parse_are_validation_errors() {
+    let query = |body: &'static [u8], service: &'static str| Attack {
+        method: "POST",
+        path: "/",
+        headers: vec![("content-type", "application/x-www-form-urlencoded")],
+        body,
+        service,
+        region: "us-east-1",
+        presigned: false,
+    };
+    let (status, answer) = query(
+        b"Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fx&RoleSessionName=s1&DurationSeconds=abc",
+        "sts",
+    )
+    .send(READER)
+    .await;
+    let answer = answer.replace("&apos;", "'");
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer.contains("<Code>ValidationError</Code>"), "{answer}");
+    assert!(
+        answer.contains("Value 'abc' at 'durationSeconds' failed to satisfy constraint: Member must be an integer"),
+        "{answer}"
+    );
+    let (status, answer) = query(
+        b"Action=CreateStack&Version=2010-05-15&StackName=never&TemplateBody=%7B%7D&TimeoutInMinutes=abc",
+        "cloudformation",
+    )
+    .send(READER)
+    .await;
+    let answer = answer.replace("&apos;", "'");
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer.contains("Value 'abc' at 'timeoutInMinutes' failed to satisfy constraint: Member must be an integer"),
+        "{answer}"
+    );
+    let (status, answer) = query(
+        b"Action=ExecuteChangeSet&Version=2010-05-15&ChangeSetName=x&DisableRollback=maybe",
+        "cloudformation",
+    )
+    .send(READER)
+    .await;
+    let answer = answer.replace("&apos;", "'");
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer.contains(
+            "at 'disableRollback' failed to satisfy constraint: Member must be a boolean"
+        ),
+        "{answer}"
+    );
+}

@@ -207,10 +207,16 @@ pub async fn run_create(
 }
 
 // ---- the awsQuery API --------------------------------------------------------------
+//
+// Each operation takes its input as the generated type decodes it from the form
+// (`crate::generated::cloudformation`), checks it against the model (`check_model`),
+// then applies CloudFormation's own rules; it answers the model's output type, which
+// `protocol::query` writes.
 
-use crate::protocol::query::{self, Output as QueryOutput, QueryRequest};
+use crate::generated::cloudformation as model;
+use crate::protocol::query::{self, FromQuery, Output as QueryOutput, QueryRequest};
+use crate::protocol::validation::Validate;
 use axum::response::Response;
-use serde::Serialize;
 
 /// The XML namespace of CloudFormation answers (from the model).
 pub const NAMESPACE: &str = crate::generated::cloudformation::XML_NAMESPACE;
@@ -219,29 +225,18 @@ pub const SIGNING_NAME: &str = crate::generated::cloudformation::SIGNING_NAME;
 /// The `Version` that names CloudFormation among the awsQuery services.
 pub const API_VERSION: &str = crate::generated::cloudformation::API_VERSION;
 
-/// The operations this emulator implements.
-pub const IMPLEMENTED: &[&str] = &[
-    "CreateChangeSet",
-    "CreateStack",
-    "DeleteChangeSet",
-    "DeleteStack",
-    "DescribeChangeSet",
-    "DescribeStackEvents",
-    "DescribeStackResource",
-    "DescribeStackResources",
-    "DescribeStacks",
-    "ExecuteChangeSet",
-    "GetTemplate",
-    "GetTemplateSummary",
-    "ListChangeSets",
-    "ListExports",
-    "ListStackResources",
-    "ListStacks",
-    "UpdateStack",
-    "ValidateTemplate",
-];
-
 type ApiResult<T> = std::result::Result<T, CfnError>;
+
+/// An input as the generated type decodes it from the form (a number or boolean that
+/// does not parse is a `ValidationError`, see `protocol::query::Unparsed`).
+fn decoded<I: FromQuery>(form: &QueryRequest) -> ApiResult<I> {
+    I::decode(form).map_err(|e| CfnError::Validation(e.message()))
+}
+
+/// Every modelled constraint of an input, as CloudFormation words a violation.
+fn check_model(input: &impl Validate) -> ApiResult<()> {
+    input.check().map_err(CfnError::Validation)
+}
 
 /// Answers an awsQuery request to CloudFormation.
 pub async fn handle(state: &EmulatorState, ctx: &RequestContext, form: &QueryRequest) -> Response {
@@ -252,26 +247,39 @@ pub async fn handle(state: &EmulatorState, ctx: &RequestContext, form: &QueryReq
             &CfnError::InvalidAction("Missing Action parameter.".to_owned()),
         );
     };
+    // An operation: its input decoded, the rule function applied, its output kept for
+    // `protocol::query` to write.
+    macro_rules! op {
+        ($f:ident) => {
+            decoded(form).and_then(|input| $f(state, ctx, input).map(|o| QueryOutput::of(&o)))
+        };
+        (async $f:ident) => {
+            match decoded(form) {
+                Ok(input) => $f(state, ctx, input).await.map(|o| QueryOutput::of(&o)),
+                Err(e) => Err(e),
+            }
+        };
+    }
     let result = match action {
-        "CreateStack" => create_stack(state, ctx, form).await,
-        "UpdateStack" => update_stack(state, ctx, form).await,
-        "DeleteStack" => delete_stack(state, ctx, form).await,
-        "DescribeStacks" => describe_stacks(state, ctx, form),
-        "DescribeStackEvents" => describe_stack_events(state, ctx, form),
-        "DescribeStackResource" => describe_stack_resource(state, ctx, form),
-        "DescribeStackResources" => describe_stack_resources(state, ctx, form),
-        "ListStacks" => list_stacks(state, ctx, form),
-        "ListStackResources" => list_stack_resources(state, ctx, form),
-        "GetTemplate" => get_template(state, ctx, form),
-        "ValidateTemplate" => validate_template(state, ctx, form),
-        "GetTemplateSummary" => get_template_summary(state, ctx, form),
-        "CreateChangeSet" => create_change_set(state, ctx, form),
-        "DescribeChangeSet" => describe_change_set(state, ctx, form),
-        "ExecuteChangeSet" => execute_change_set(state, ctx, form).await,
-        "DeleteChangeSet" => delete_change_set(state, ctx, form),
-        "ListChangeSets" => list_change_sets(state, ctx, form),
-        "ListExports" => list_exports(state, ctx, form),
-        other if crate::generated::cloudformation::OPERATIONS.contains(&other) => Err(CfnError::NotImplemented(format!(
+        "CreateStack" => op!(async create_stack),
+        "UpdateStack" => op!(async update_stack),
+        "DeleteStack" => op!(async delete_stack),
+        "DescribeStacks" => op!(describe_stacks),
+        "DescribeStackEvents" => op!(describe_stack_events),
+        "DescribeStackResource" => op!(describe_stack_resource),
+        "DescribeStackResources" => op!(describe_stack_resources),
+        "ListStacks" => op!(list_stacks),
+        "ListStackResources" => op!(list_stack_resources),
+        "GetTemplate" => op!(get_template),
+        "ValidateTemplate" => op!(validate_template),
+        "GetTemplateSummary" => op!(get_template_summary),
+        "CreateChangeSet" => op!(create_change_set),
+        "DescribeChangeSet" => op!(describe_change_set),
+        "ExecuteChangeSet" => op!(async execute_change_set),
+        "DeleteChangeSet" => op!(delete_change_set),
+        "ListChangeSets" => op!(list_change_sets),
+        "ListExports" => op!(list_exports),
+        other if model::OPERATIONS.contains(&other) => Err(CfnError::NotImplemented(format!(
             "The operation {other} exists in CloudFormation but is not implemented by this emulator."
         ))),
         other => Err(CfnError::InvalidAction(format!("Could not find operation {other} for version {API_VERSION}"))),
@@ -338,10 +346,14 @@ const PAGE_SIZE: usize = 100;
 /// One page of `items` from the offset in the request's `NextToken`, with the token of
 /// the next page. A token names its operation and scope (the stack, or the account),
 /// so a token from another listing is refused.
-fn page<T>(items: Vec<T>, form: &QueryRequest, scope: &str) -> ApiResult<(Vec<T>, Option<String>)> {
+fn page<T>(
+    items: Vec<T>,
+    next_token: Option<&str>,
+    scope: &str,
+) -> ApiResult<(Vec<T>, Option<String>)> {
     use base64::Engine;
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let start = match form.get("NextToken") {
+    let start = match next_token {
         None => 0,
         Some(token) => engine
             .decode(token)
@@ -362,104 +374,84 @@ fn page<T>(items: Vec<T>, form: &QueryRequest, scope: &str) -> ApiResult<(Vec<T>
     Ok((page, next))
 }
 
-fn required<'a>(form: &'a QueryRequest, name: &str) -> ApiResult<&'a str> {
-    form.get(name).filter(|v| !v.is_empty()).ok_or_else(|| {
-        CfnError::Validation(format!(
-            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-            lower_first(name)
-        ))
-    })
-}
-
-fn lower_first(name: &str) -> String {
-    let mut c = name.chars();
-    c.next()
-        .map(|f| f.to_lowercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
-}
-
-fn list_members(form: &QueryRequest, name: &str) -> Vec<String> {
-    form.list(name, "")
-        .into_iter()
-        .map(|(_, v)| v.to_owned())
-        .collect()
+/// A member the model requires, once `check_model` has passed (it is present).
+fn given(member: &Option<String>) -> &str {
+    member.as_deref().unwrap_or_default()
 }
 
 /// `Parameters.member.N.ParameterKey/ParameterValue/UsePreviousValue`: the given values,
 /// and the keys whose previous value is to be kept.
-fn parameters_member(form: &QueryRequest) -> (BTreeMap<String, String>, Vec<String>) {
-    let keys = form.list("Parameters", ".ParameterKey");
-    let values: BTreeMap<u32, &str> = form
-        .list("Parameters", ".ParameterValue")
-        .into_iter()
-        .collect();
-    let previous: BTreeMap<u32, &str> = form
-        .list("Parameters", ".UsePreviousValue")
-        .into_iter()
-        .collect();
+fn parameters_member(
+    parameters: &Option<Vec<model::Parameter>>,
+) -> (BTreeMap<String, String>, Vec<String>) {
     let mut given = BTreeMap::new();
     let mut keep = Vec::new();
-    for (i, key) in keys {
-        if previous
-            .get(&i)
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-        {
-            keep.push(key.to_owned());
-        } else if let Some(v) = values.get(&i) {
-            given.insert(key.to_owned(), (*v).to_owned());
+    for p in parameters.iter().flatten() {
+        let Some(key) = p.parameter_key.clone() else {
+            continue;
+        };
+        if p.use_previous_value == Some(true) {
+            keep.push(key);
+        } else if let Some(v) = &p.parameter_value {
+            given.insert(key, v.clone());
         }
     }
     (given, keep)
 }
 
-/// `OnFailure` (ROLLBACK, DELETE, DO_NOTHING) or `DisableRollback`, not both
-/// (CloudFormation API Reference, "CreateStack").
-fn on_failure_member(form: &QueryRequest) -> ApiResult<deploy::OnFailure> {
-    let disable = form.get("DisableRollback");
-    match (form.get("OnFailure"), disable) {
+/// `OnFailure` (ROLLBACK, DELETE, DO_NOTHING; the model checks the value) or
+/// `DisableRollback`, not both (CloudFormation API Reference, "CreateStack").
+fn on_failure_member(input: &model::CreateStackInput) -> ApiResult<deploy::OnFailure> {
+    match (input.on_failure.as_deref(), input.disable_rollback) {
         (Some(_), Some(_)) => Err(CfnError::Validation(
             "You cannot specify both DisableRollback and OnFailure.".to_owned(),
         )),
-        (Some("ROLLBACK"), None) | (None, None) => Ok(deploy::OnFailure::Rollback),
         (Some("DELETE"), None) => Ok(deploy::OnFailure::Delete),
-        (Some("DO_NOTHING"), None) => Ok(deploy::OnFailure::DoNothing),
-        (Some(other), None) => Err(CfnError::Validation(format!(
-            "1 validation error detected: Value '{other}' at 'onFailure' failed to satisfy constraint: Member must satisfy enum value set: [ROLLBACK, DELETE, DO_NOTHING]"
-        ))),
-        (None, Some("true")) => Ok(deploy::OnFailure::DoNothing),
-        (None, Some(_)) => Ok(deploy::OnFailure::Rollback),
+        (Some("DO_NOTHING"), None) | (None, Some(true)) => Ok(deploy::OnFailure::DoNothing),
+        _ => Ok(deploy::OnFailure::Rollback),
     }
 }
 
-fn tags_member(form: &QueryRequest) -> Vec<(String, String)> {
-    let values: BTreeMap<u32, &str> = form.list("Tags", ".Value").into_iter().collect();
-    form.list("Tags", ".Key")
-        .into_iter()
-        .map(|(i, k)| {
+fn tags_member(tags: &Option<Vec<model::Tag>>) -> Vec<(String, String)> {
+    tags.iter()
+        .flatten()
+        .map(|t| {
             (
-                k.to_owned(),
-                values.get(&i).copied().unwrap_or_default().to_owned(),
+                t.key.clone().unwrap_or_default(),
+                t.value.clone().unwrap_or_default(),
             )
         })
         .collect()
 }
 
-fn template_member(form: &QueryRequest) -> ApiResult<Option<(Template, String)>> {
-    if form.get("TemplateURL").is_some() {
+/// The longest `TemplateBody` this emulator takes: 51,200 bytes, CloudFormation's quota
+/// for a template passed in the request (AWS CloudFormation User Guide, "Quotas":
+/// "Template body size in a request"; larger ones go through S3 on AWS, which does not
+/// exist here). The model itself only requires one character.
+const MAX_TEMPLATE_BODY: usize = 51_200;
+
+/// The template of a request (`TemplateBody`; `TemplateURL` names S3, which this emulator
+/// does not have).
+fn template_member(
+    body: &Option<String>,
+    url: &Option<String>,
+) -> ApiResult<Option<(Template, String)>> {
+    if url.is_some() {
         return Err(CfnError::Validation(
             "TemplateURL is not supported by this emulator (there is no S3 here): send the template in TemplateBody.".to_owned(),
         ));
     }
-    match form.get("TemplateBody") {
-        // The model's constraint on TemplateBody (1 to 51,200 bytes; larger templates
-        // go through S3 on AWS, which does not exist here).
-        Some(body) if body.is_empty() || body.len() > 51_200 => Err(CfnError::Validation(format!(
-            "1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length {}",
-            if body.is_empty() { "greater than or equal to 1" } else { "less than or equal to 51200" }
-        ))),
-        Some(body) => Ok(Some((Template::load(body)?, body.to_owned()))),
+    match body {
+        Some(body) if body.len() > MAX_TEMPLATE_BODY => Err(CfnError::Validation(
+            "1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to 51200".to_owned(),
+        )),
+        Some(body) => Ok(Some((Template::load(body)?, body.clone()))),
         None => Ok(None),
     }
+}
+
+fn no_template() -> CfnError {
+    CfnError::Validation("Either Template URL or Template Body must be specified.".to_owned())
 }
 
 fn code_root(state: &EmulatorState) -> PathBuf {
@@ -476,10 +468,9 @@ fn code_root(state: &EmulatorState) -> PathBuf {
 fn authorized_stack(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
+    name: &str,
     action: &str,
 ) -> ApiResult<Stack> {
-    let name = required(form, "StackName")?;
     authorize(state, ctx, action, &stack_arn(ctx, name))?;
     find_stack(state, ctx, name)
 }
@@ -492,25 +483,19 @@ fn find_stack(state: &EmulatorState, ctx: &RequestContext, name: &str) -> ApiRes
         .ok_or_else(|| CfnError::Validation(format!("Stack with id {name} does not exist")))
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct StackIdResult {
-    stack_id: String,
-}
-
 async fn create_stack(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
-    let name = required(form, "StackName")?;
+    input: model::CreateStackInput,
+) -> ApiResult<model::CreateStackOutput> {
+    check_model(&input)?;
+    let name = given(&input.stack_name);
     authorize(state, ctx, "CreateStack", &stack_arn(ctx, name))?;
-    let (template, body) = template_member(form)?.ok_or_else(|| {
-        CfnError::Validation("Either Template URL or Template Body must be specified.".to_owned())
-    })?;
-    let role_arn = form.get("RoleARN").map(str::to_owned);
-    authorize_pass_role(state, ctx, role_arn.as_deref())?;
-    let (parameters, _) = parameters_member(form);
+    let (template, body) =
+        template_member(&input.template_body, &input.template_url)?.ok_or_else(no_template)?;
+    authorize_pass_role(state, ctx, input.role_arn.as_deref())?;
+    let (parameters, _) = parameters_member(&input.parameters);
+    let on_failure = on_failure_member(&input)?;
     let outcome = run_create(
         state,
         ctx,
@@ -519,39 +504,38 @@ async fn create_stack(
             template,
             body,
             parameters,
-            capabilities: list_members(form, "Capabilities"),
-            role_arn,
-            tags: tags_member(form),
+            capabilities: input.capabilities.clone().unwrap_or_default(),
+            role_arn: input.role_arn.clone(),
+            tags: tags_member(&input.tags),
             code_root: code_root(state),
-            on_failure: on_failure_member(form)?,
+            on_failure,
         },
     )
     .await?;
-    Ok(QueryOutput::of(&StackIdResult {
-        stack_id: outcome.stack_id,
-    }))
+    Ok(model::CreateStackOutput {
+        stack_id: Some(outcome.stack_id),
+        ..Default::default()
+    })
 }
 
 async fn delete_stack(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
-    let name = required(form, "StackName")?;
+    input: model::DeleteStackInput,
+) -> ApiResult<()> {
+    check_model(&input)?;
+    let name = given(&input.stack_name);
     authorize(state, ctx, "DeleteStack", &stack_arn(ctx, name))?;
     // Deleting a stack that does not exist succeeds (CloudFormation API Reference,
     // "DeleteStack": no error is listed for it, and the CLI's waiter then finds none).
     let Ok(mut stack) = find_stack(state, ctx, name) else {
-        return Ok(QueryOutput::of(&serde_json::json!({})));
+        return Ok(());
     };
     if stack.is_deleted() {
-        return Ok(QueryOutput::of(&serde_json::json!({})));
+        return Ok(());
     }
-    let role_arn = form
-        .get("RoleARN")
-        .map(str::to_owned)
-        .or(stack.role_arn.clone());
-    authorize_pass_role(state, ctx, form.get("RoleARN"))?;
+    let role_arn = input.role_arn.clone().or(stack.role_arn.clone());
+    authorize_pass_role(state, ctx, input.role_arn.as_deref())?;
     let d = deployer(state, ctx, &stack, role_arn.as_deref(), code_root(state))?;
     let store = &state.region(&ctx.region).cfn;
     // Not while another operation on the stack runs.
@@ -565,121 +549,73 @@ async fn delete_stack(
             ))
         })?;
     deploy::delete(&d, store, &mut stack).await;
-    Ok(QueryOutput::of(&serde_json::json!({})))
+    Ok(())
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ParameterView {
-    parameter_key: String,
-    parameter_value: String,
+fn parameters_view<'a>(
+    parameters: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> Vec<model::Parameter> {
+    parameters
+        .into_iter()
+        .map(|(k, v)| model::Parameter {
+            parameter_key: Some(k.clone()),
+            parameter_value: Some(v.clone()),
+            ..Default::default()
+        })
+        .collect()
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct OutputView {
-    output_key: String,
-    output_value: String,
-    description: Option<String>,
-    export_name: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct TagView {
-    key: String,
-    value: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct DriftView {
-    stack_drift_status: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct StackView {
-    stack_id: String,
-    stack_name: String,
-    description: Option<String>,
-    parameters: Vec<ParameterView>,
-    creation_time: String,
-    last_updated_time: Option<String>,
-    deletion_time: Option<String>,
-    stack_status: String,
-    stack_status_reason: Option<String>,
-    disable_rollback: bool,
-    notification_ar_ns: Vec<String>,
-    capabilities: Vec<String>,
-    outputs: Vec<OutputView>,
-    #[serde(rename = "RoleARN")]
-    role_arn: Option<String>,
-    tags: Vec<TagView>,
-    enable_termination_protection: bool,
-    drift_information: DriftView,
-}
-
-fn stack_view(s: &Stack) -> StackView {
-    StackView {
-        stack_id: s.id.clone(),
-        stack_name: s.name.clone(),
+fn stack_view(s: &Stack) -> model::Stack {
+    model::Stack {
+        stack_id: Some(s.id.clone()),
+        stack_name: Some(s.name.clone()),
         description: s.description.clone(),
-        parameters: s
-            .parameters
-            .iter()
-            .map(|(k, v)| ParameterView {
-                parameter_key: k.clone(),
-                parameter_value: v.clone(),
-            })
-            .collect(),
-        creation_time: query::timestamp(s.created),
-        last_updated_time: s.updated.map(query::timestamp),
-        deletion_time: s.deleted.map(query::timestamp),
-        stack_status: s.status.clone(),
+        parameters: Some(parameters_view(s.parameters.iter().map(|(k, v)| (k, v)))),
+        creation_time: Some(s.created),
+        deletion_time: s.deleted,
+        last_updated_time: s.updated,
+        stack_status: Some(s.status.clone()),
         stack_status_reason: s.reason.clone(),
-        disable_rollback: s.disable_rollback,
-        notification_ar_ns: Vec::new(),
-        capabilities: s.capabilities.clone(),
-        outputs: s
-            .outputs
-            .iter()
-            .map(|o| OutputView {
-                output_key: o.key.clone(),
-                output_value: o.value.clone(),
-                description: o.description.clone(),
-                export_name: o.export_name.clone(),
-            })
-            .collect(),
+        disable_rollback: Some(s.disable_rollback),
+        notification_ar_ns: Some(Vec::new()),
+        capabilities: Some(s.capabilities.clone()),
+        outputs: Some(
+            s.outputs
+                .iter()
+                .map(|o| model::Output {
+                    output_key: Some(o.key.clone()),
+                    output_value: Some(o.value.clone()),
+                    description: o.description.clone(),
+                    export_name: o.export_name.clone(),
+                })
+                .collect(),
+        ),
         role_arn: s.role_arn.clone(),
-        tags: s
-            .tags
-            .iter()
-            .map(|(k, v)| TagView {
-                key: k.clone(),
-                value: v.clone(),
-            })
-            .collect(),
-        enable_termination_protection: false,
-        drift_information: DriftView {
-            stack_drift_status: "NOT_CHECKED",
-        },
+        tags: Some(
+            s.tags
+                .iter()
+                .map(|(k, v)| model::Tag {
+                    key: Some(k.clone()),
+                    value: Some(v.clone()),
+                })
+                .collect(),
+        ),
+        enable_termination_protection: Some(false),
+        drift_information: Some(model::StackDriftInformation {
+            stack_drift_status: Some("NOT_CHECKED".to_owned()),
+            ..Default::default()
+        }),
+        ..Default::default()
     }
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct StacksResult {
-    stacks: Vec<StackView>,
-    next_token: Option<String>,
 }
 
 fn describe_stacks(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
-    let stacks = match form.get("StackName") {
+    input: model::DescribeStacksInput,
+) -> ApiResult<model::DescribeStacksOutput> {
+    check_model(&input)?;
+    let stacks = match input.stack_name.as_deref() {
         Some(name) => {
             authorize(state, ctx, "DescribeStacks", &stack_arn(ctx, name))?;
             vec![find_stack(state, ctx, name)?]
@@ -697,115 +633,57 @@ fn describe_stacks(
             all
         }
     };
-    let (stacks, next_token) = page(stacks, form, "DescribeStacks")?;
-    Ok(QueryOutput::of(&StacksResult {
-        stacks: stacks.iter().map(stack_view).collect(),
+    let (stacks, next_token) = page(stacks, input.next_token.as_deref(), "DescribeStacks")?;
+    Ok(model::DescribeStacksOutput {
+        stacks: Some(stacks.iter().map(stack_view).collect()),
         next_token,
-    }))
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct EventView {
-    stack_id: String,
-    event_id: String,
-    stack_name: String,
-    logical_resource_id: String,
-    physical_resource_id: String,
-    resource_type: String,
-    timestamp: String,
-    resource_status: String,
-    resource_status_reason: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct EventsResult {
-    stack_events: Vec<EventView>,
-    next_token: Option<String>,
+    })
 }
 
 fn describe_stack_events(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
-    let stack = authorized_stack(state, ctx, form, "DescribeStackEvents")?;
+    input: model::DescribeStackEventsInput,
+) -> ApiResult<model::DescribeStackEventsOutput> {
+    check_model(&input)?;
+    let stack = authorized_stack(state, ctx, given(&input.stack_name), "DescribeStackEvents")?;
     let (events, next_token) = page(
         stack.events.iter().collect(),
-        form,
+        input.next_token.as_deref(),
         &format!("DescribeStackEvents {}", stack.id),
     )?;
     let stack_events = events
         .into_iter()
-        .map(|e| EventView {
-            stack_id: stack.id.clone(),
-            event_id: e.id.clone(),
-            stack_name: stack.name.clone(),
-            logical_resource_id: e.logical_id.clone(),
-            physical_resource_id: e.physical_id.clone(),
-            resource_type: e.resource_type.clone(),
-            timestamp: query::timestamp(e.at),
-            resource_status: e.status.clone(),
+        .map(|e| model::StackEvent {
+            stack_id: Some(stack.id.clone()),
+            event_id: Some(e.id.clone()),
+            stack_name: Some(stack.name.clone()),
+            logical_resource_id: Some(e.logical_id.clone()),
+            physical_resource_id: Some(e.physical_id.clone()),
+            resource_type: Some(e.resource_type.clone()),
+            timestamp: Some(e.at),
+            resource_status: Some(e.status.clone()),
             resource_status_reason: e.reason.clone(),
+            ..Default::default()
         })
         .collect();
-    Ok(QueryOutput::of(&EventsResult {
-        stack_events,
+    Ok(model::DescribeStackEventsOutput {
+        stack_events: Some(stack_events),
         next_token,
-    }))
+    })
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ResourceView {
-    stack_name: Option<String>,
-    stack_id: Option<String>,
-    logical_resource_id: String,
-    physical_resource_id: String,
-    resource_type: String,
-    timestamp: Option<String>,
-    last_updated_timestamp: Option<String>,
-    resource_status: String,
-    resource_status_reason: Option<String>,
-    drift_information: DriftResourceView,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct DriftResourceView {
-    stack_resource_drift_status: &'static str,
-}
-
-fn resource_view(
-    stack: &Stack,
-    r: &super::stack::StackResource,
-    detail: bool,
-    summary: bool,
-) -> ResourceView {
-    ResourceView {
-        stack_name: (!summary).then(|| stack.name.clone()),
-        stack_id: (!summary).then(|| stack.id.clone()),
-        logical_resource_id: r.logical_id.clone(),
-        physical_resource_id: r.physical_id.clone(),
-        resource_type: r.resource_type.clone(),
-        timestamp: (!detail && !summary).then(|| query::timestamp(r.updated)),
-        last_updated_timestamp: (detail || summary).then(|| query::timestamp(r.updated)),
-        resource_status: r.status.clone(),
-        resource_status_reason: r.reason.clone(),
-        drift_information: DriftResourceView {
-            stack_resource_drift_status: "NOT_CHECKED",
-        },
-    }
-}
+/// Resources carry no drift detection here: every one is `NOT_CHECKED`.
+const NOT_CHECKED: &str = "NOT_CHECKED";
 
 fn describe_stack_resource(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
-    let name = required(form, "StackName")?;
-    let logical = required(form, "LogicalResourceId")?;
+    input: model::DescribeStackResourceInput,
+) -> ApiResult<model::DescribeStackResourceOutput> {
+    check_model(&input)?;
+    let name = given(&input.stack_name);
+    let logical = given(&input.logical_resource_id);
     authorize(state, ctx, "DescribeStackResource", &stack_arn(ctx, name))?;
     let stack = find_stack(state, ctx, name)?;
     let r = stack
@@ -817,101 +695,149 @@ fn describe_stack_resource(
                 "Resource {logical} does not exist for stack {name}"
             ))
         })?;
-    Ok(QueryOutput::of(
-        &serde_json::json!({"StackResourceDetail": resource_view(&stack, r, true, false)}),
-    ))
+    Ok(model::DescribeStackResourceOutput {
+        stack_resource_detail: Some(model::StackResourceDetail {
+            stack_name: Some(stack.name.clone()),
+            stack_id: Some(stack.id.clone()),
+            logical_resource_id: Some(r.logical_id.clone()),
+            physical_resource_id: Some(r.physical_id.clone()),
+            resource_type: Some(r.resource_type.clone()),
+            last_updated_timestamp: Some(r.updated),
+            resource_status: Some(r.status.clone()),
+            resource_status_reason: r.reason.clone(),
+            drift_information: Some(model::StackResourceDriftInformation {
+                stack_resource_drift_status: Some(NOT_CHECKED.to_owned()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+    })
 }
 
 fn describe_stack_resources(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
-    let stack = authorized_stack(state, ctx, form, "DescribeStackResources")?;
-    let logical = form.get("LogicalResourceId");
-    let resources: Vec<ResourceView> = stack
+    input: model::DescribeStackResourcesInput,
+) -> ApiResult<model::DescribeStackResourcesOutput> {
+    check_model(&input)?;
+    // The model leaves StackName optional (a physical id may name the stack instead);
+    // this emulator finds stacks by name only.
+    let name = input.stack_name.as_deref().ok_or_else(|| {
+        CfnError::Validation(
+            "1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null".to_owned(),
+        )
+    })?;
+    let stack = authorized_stack(state, ctx, name, "DescribeStackResources")?;
+    let logical = input.logical_resource_id.as_deref();
+    let resources = stack
         .resources
         .iter()
         .filter(|r| logical.is_none_or(|l| l == r.logical_id))
-        .map(|r| resource_view(&stack, r, false, false))
+        .map(|r| model::StackResource {
+            stack_name: Some(stack.name.clone()),
+            stack_id: Some(stack.id.clone()),
+            logical_resource_id: Some(r.logical_id.clone()),
+            physical_resource_id: Some(r.physical_id.clone()),
+            resource_type: Some(r.resource_type.clone()),
+            timestamp: Some(r.updated),
+            resource_status: Some(r.status.clone()),
+            resource_status_reason: r.reason.clone(),
+            drift_information: Some(model::StackResourceDriftInformation {
+                stack_resource_drift_status: Some(NOT_CHECKED.to_owned()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
         .collect();
-    Ok(QueryOutput::of(
-        &serde_json::json!({"StackResources": resources}),
-    ))
+    Ok(model::DescribeStackResourcesOutput {
+        stack_resources: Some(resources),
+    })
 }
 
 fn list_stack_resources(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
-    let stack = authorized_stack(state, ctx, form, "ListStackResources")?;
+    input: model::ListStackResourcesInput,
+) -> ApiResult<model::ListStackResourcesOutput> {
+    check_model(&input)?;
+    let stack = authorized_stack(state, ctx, given(&input.stack_name), "ListStackResources")?;
     let (resources, next_token) = page(
         stack.resources.iter().collect(),
-        form,
+        input.next_token.as_deref(),
         &format!("ListStackResources {}", stack.id),
     )?;
-    let resources: Vec<ResourceView> = resources
+    let summaries = resources
         .into_iter()
-        .map(|r| resource_view(&stack, r, false, true))
+        .map(|r| model::StackResourceSummary {
+            logical_resource_id: Some(r.logical_id.clone()),
+            physical_resource_id: Some(r.physical_id.clone()),
+            resource_type: Some(r.resource_type.clone()),
+            last_updated_timestamp: Some(r.updated),
+            resource_status: Some(r.status.clone()),
+            resource_status_reason: r.reason.clone(),
+            drift_information: Some(model::StackResourceDriftInformationSummary {
+                stack_resource_drift_status: Some(NOT_CHECKED.to_owned()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
         .collect();
-    Ok(QueryOutput::of(
-        &serde_json::json!({"StackResourceSummaries": resources, "NextToken": next_token}),
-    ))
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct SummaryView {
-    stack_id: String,
-    stack_name: String,
-    template_description: Option<String>,
-    creation_time: String,
-    last_updated_time: Option<String>,
-    deletion_time: Option<String>,
-    stack_status: String,
-    stack_status_reason: Option<String>,
+    Ok(model::ListStackResourcesOutput {
+        stack_resource_summaries: Some(summaries),
+        next_token,
+    })
 }
 
 fn list_stacks(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
+    input: model::ListStacksInput,
+) -> ApiResult<model::ListStacksOutput> {
+    check_model(&input)?;
     authorize(state, ctx, "ListStacks", "*")?;
-    let filter = list_members(form, "StackStatusFilter");
+    let filter = input.stack_status_filter.unwrap_or_default();
     let mut all = state.region(&ctx.region).cfn.all();
     all.reverse();
-    let summaries: Vec<SummaryView> = all
+    let summaries: Vec<model::StackSummary> = all
         .into_iter()
         .filter(|s| filter.is_empty() || filter.contains(&s.status))
-        .map(|s| SummaryView {
-            stack_id: s.id,
-            stack_name: s.name,
+        .map(|s| model::StackSummary {
+            stack_id: Some(s.id),
+            stack_name: Some(s.name),
             template_description: s.description,
-            creation_time: query::timestamp(s.created),
-            last_updated_time: s.updated.map(query::timestamp),
-            deletion_time: s.deleted.map(query::timestamp),
-            stack_status: s.status,
+            creation_time: Some(s.created),
+            last_updated_time: s.updated,
+            deletion_time: s.deleted,
+            stack_status: Some(s.status),
             stack_status_reason: s.reason,
+            ..Default::default()
         })
         .collect();
-    let (summaries, next_token) = page(summaries, form, "ListStacks")?;
-    Ok(QueryOutput::of(
-        &serde_json::json!({"StackSummaries": summaries, "NextToken": next_token}),
-    ))
+    let (summaries, next_token) = page(summaries, input.next_token.as_deref(), "ListStacks")?;
+    Ok(model::ListStacksOutput {
+        stack_summaries: Some(summaries),
+        next_token,
+    })
+}
+
+fn template_answer(body: String) -> model::GetTemplateOutput {
+    model::GetTemplateOutput {
+        template_body: Some(body),
+        stages_available: Some(vec!["Original".to_owned(), "Processed".to_owned()]),
+    }
 }
 
 fn get_template(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
-    let processed = form.get("TemplateStage") == Some("Processed");
-    if let Some(set) = form.get("ChangeSetName") {
+    input: model::GetTemplateInput,
+) -> ApiResult<model::GetTemplateOutput> {
+    check_model(&input)?;
+    let processed = input.template_stage.as_deref() == Some("Processed");
+    if let Some(set) = input.change_set_name.as_deref() {
         let store = &state.region(&ctx.region).cfn;
         let set = store
-            .change_set(set, form.get("StackName"))
+            .change_set(set, input.stack_name.as_deref())
             .ok_or_else(|| {
                 CfnError::ChangeSetNotFound(format!("ChangeSet [{set}] does not exist"))
             })?;
@@ -921,107 +847,95 @@ fn get_template(
         } else {
             set.template_body.clone()
         };
-        return Ok(QueryOutput::of(
-            &serde_json::json!({"TemplateBody": body, "StagesAvailable": ["Original", "Processed"]}),
-        ));
+        return Ok(template_answer(body));
     }
-    let stack = authorized_stack(state, ctx, form, "GetTemplate")?;
+    let name = input.stack_name.as_deref().ok_or_else(|| {
+        CfnError::Validation(
+            "1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null".to_owned(),
+        )
+    })?;
+    let stack = authorized_stack(state, ctx, name, "GetTemplate")?;
     let body = match (&stack.template, processed) {
         (Some(t), true) => t.processed.to_string(),
         _ => stack.template_body.clone(),
     };
-    Ok(QueryOutput::of(
-        &serde_json::json!({"TemplateBody": body, "StagesAvailable": ["Original", "Processed"]}),
-    ))
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct TemplateParameterView {
-    parameter_key: String,
-    default_value: Option<String>,
-    no_echo: bool,
-    description: Option<String>,
+    Ok(template_answer(body))
 }
 
 fn validate_template(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
+    input: model::ValidateTemplateInput,
+) -> ApiResult<model::ValidateTemplateOutput> {
+    check_model(&input)?;
     authorize(state, ctx, "ValidateTemplate", "*")?;
-    let (template, _) = template_member(form)?.ok_or_else(|| {
-        CfnError::Validation("Either Template URL or Template Body must be specified.".to_owned())
-    })?;
-    let parameters: Vec<TemplateParameterView> = template
+    let (template, _) =
+        template_member(&input.template_body, &input.template_url)?.ok_or_else(no_template)?;
+    let text = super::intrinsics::text_of;
+    let parameters = template
         .parameters()
         .iter()
-        .map(|(k, d)| TemplateParameterView {
-            parameter_key: k.clone(),
-            default_value: d.get("Default").and_then(super::intrinsics::text_of),
-            no_echo: d
-                .get("NoEcho")
-                .and_then(super::intrinsics::text_of)
-                .is_some_and(|v| v == "true"),
-            description: d.get("Description").and_then(super::intrinsics::text_of),
+        .map(|(k, d)| model::TemplateParameter {
+            parameter_key: Some(k.clone()),
+            default_value: d.get("Default").and_then(text),
+            no_echo: Some(d.get("NoEcho").and_then(text).is_some_and(|v| v == "true")),
+            description: d.get("Description").and_then(text),
         })
         .collect();
-    let out = serde_json::json!({"Parameters": parameters, "Description": template.description()});
-    Ok(QueryOutput::of(&with_requirements(out, &template)))
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ExportView {
-    exporting_stack_id: String,
-    name: String,
-    value: String,
+    let needs = Requirements::of(&template);
+    Ok(model::ValidateTemplateOutput {
+        parameters: Some(parameters),
+        description: template.description().map(str::to_owned),
+        capabilities: needs.capabilities,
+        capabilities_reason: needs.reason,
+        declared_transforms: needs.transforms,
+    })
 }
 
 fn list_exports(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
+    input: model::ListExportsInput,
+) -> ApiResult<model::ListExportsOutput> {
+    check_model(&input)?;
     authorize(state, ctx, "ListExports", "*")?;
-    let exports: Vec<ExportView> = state
+    let exports: Vec<model::Export> = state
         .region(&ctx.region)
         .cfn
         .exports()
         .into_iter()
-        .map(|(name, value, exporting_stack_id)| ExportView {
-            exporting_stack_id,
-            name,
-            value,
+        .map(|(name, value, exporting_stack_id)| model::Export {
+            exporting_stack_id: Some(exporting_stack_id),
+            name: Some(name),
+            value: Some(value),
         })
         .collect();
-    let (exports, next_token) = page(exports, form, "ListExports")?;
-    Ok(QueryOutput::of(
-        &serde_json::json!({"Exports": exports, "NextToken": next_token}),
-    ))
+    let (exports, next_token) = page(exports, input.next_token.as_deref(), "ListExports")?;
+    Ok(model::ListExportsOutput {
+        exports: Some(exports),
+        next_token,
+    })
 }
 
 /// The template and parameters of an update: the new template (or the previous one),
 /// the given values over the previous ones where `UsePreviousValue` is asked.
 fn update_inputs(
     stack: &Stack,
-    form: &QueryRequest,
+    template: ApiResult<Option<(Template, String)>>,
+    use_previous_template: Option<bool>,
+    parameters: &Option<Vec<model::Parameter>>,
 ) -> ApiResult<(Template, String, BTreeMap<String, String>)> {
-    let (template, body) = match template_member(form)? {
+    let (template, body) = match template? {
         Some(t) => t,
-        None if form.get("UsePreviousTemplate") == Some("true") => (
+        None if use_previous_template == Some(true) => (
             stack.template.clone().ok_or_else(|| {
                 CfnError::Validation("The stack has no previous template.".to_owned())
             })?,
             stack.template_body.clone(),
         ),
-        None => {
-            return Err(CfnError::Validation(
-                "Either Template URL or Template Body must be specified.".to_owned(),
-            ))
-        }
+        None => return Err(no_template()),
     };
-    let (mut given, keep) = parameters_member(form);
+    let (mut given, keep) = parameters_member(parameters);
     for key in keep {
         if let Some(v) = stack.given_parameters.get(&key) {
             given.insert(key, v.clone());
@@ -1111,27 +1025,35 @@ async fn run_update(
 async fn update_stack(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
-    let stack = authorized_stack(state, ctx, form, "UpdateStack")?;
+    input: model::UpdateStackInput,
+) -> ApiResult<model::UpdateStackOutput> {
+    check_model(&input)?;
+    let stack = authorized_stack(state, ctx, given(&input.stack_name), "UpdateStack")?;
     updatable(&stack)?;
-    let (template, body, given) = update_inputs(&stack, form)?;
+    let (template, body, given) = update_inputs(
+        &stack,
+        template_member(&input.template_body, &input.template_url),
+        input.use_previous_template,
+        &input.parameters,
+    )?;
     if no_changes(&stack, &template, &given) {
         return Err(CfnError::Validation(
             "No updates are to be performed.".to_owned(),
         ));
     }
-    let role_arn = form.get("RoleARN").map(str::to_owned);
-    authorize_pass_role(state, ctx, role_arn.as_deref())?;
+    authorize_pass_role(state, ctx, input.role_arn.as_deref())?;
     let update = Update {
         template,
         body,
         given,
-        capabilities: list_members(form, "Capabilities"),
-        role_arn,
+        capabilities: input.capabilities.unwrap_or_default(),
+        role_arn: input.role_arn,
     };
     let stack_id = run_update(state, ctx, stack, update).await?;
-    Ok(QueryOutput::of(&StackIdResult { stack_id }))
+    Ok(model::UpdateStackOutput {
+        stack_id: Some(stack_id),
+        ..Default::default()
+    })
 }
 
 /// The changes a change set would make (Add, Modify with replacement, Remove).
@@ -1212,16 +1134,21 @@ fn changes_of(
 fn create_change_set(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
-    let name = required(form, "StackName")?;
-    let set_name = required(form, "ChangeSetName")?;
+    input: model::CreateChangeSetInput,
+) -> ApiResult<model::CreateChangeSetOutput> {
+    check_model(&input)?;
+    let name = given(&input.stack_name);
+    let set_name = given(&input.change_set_name);
     authorize(state, ctx, "CreateChangeSet", &stack_arn(ctx, name))?;
-    let kind = form.get("ChangeSetType").unwrap_or("UPDATE").to_owned();
+    let kind = input
+        .change_set_type
+        .clone()
+        .unwrap_or_else(|| "UPDATE".to_owned());
     let store = &state.region(&ctx.region).cfn;
-    let role_arn = form.get("RoleARN").map(str::to_owned);
+    let role_arn = input.role_arn.clone();
     authorize_pass_role(state, ctx, role_arn.as_deref())?;
-    let capabilities = list_members(form, "Capabilities");
+    let capabilities = input.capabilities.clone().unwrap_or_default();
+    let template = template_member(&input.template_body, &input.template_url);
     let (stack, template, body, given) = match kind.as_str() {
         "CREATE" => {
             if store
@@ -1230,11 +1157,7 @@ fn create_change_set(
             {
                 return Err(CfnError::AlreadyExists(format!("Stack [{name}] already exists and cannot be created again with the changeSet [{set_name}].")));
             }
-            let (template, body) = template_member(form)?.ok_or_else(|| {
-                CfnError::Validation(
-                    "Either Template URL or Template Body must be specified.".to_owned(),
-                )
-            })?;
+            let (template, body) = template?.ok_or_else(no_template)?;
             let stack = match store.find(name) {
                 Some(s) => s,
                 None => {
@@ -1244,12 +1167,17 @@ fn create_change_set(
                     s
                 }
             };
-            let (given, _) = parameters_member(form);
+            let (given, _) = parameters_member(&input.parameters);
             (stack, template, body, given)
         }
         "UPDATE" => {
             let stack = find_stack(state, ctx, name)?;
-            let (template, body, given) = update_inputs(&stack, form)?;
+            let (template, body, given) = update_inputs(
+                &stack,
+                template,
+                input.use_previous_template,
+                &input.parameters,
+            )?;
             (stack, template, body, given)
         }
         other => {
@@ -1289,31 +1217,32 @@ fn create_change_set(
         execution_status: if empty { "UNAVAILABLE" } else { "AVAILABLE" }.to_owned(),
         reason: empty.then(|| "The submitted information didn't contain changes. Submit different information to create a change set.".to_owned()),
         created: time::OffsetDateTime::now_utc(),
-        description: form.get("Description").map(str::to_owned),
+        description: input.description.clone(),
         template,
         template_body: body,
         parameters: given,
         capabilities,
         role_arn,
-        tags: tags_member(form),
+        tags: tags_member(&input.tags),
         changes,
     };
     store.add_change_set(set);
-    Ok(QueryOutput::of(
-        &serde_json::json!({"Id": id, "StackId": stack.id}),
-    ))
+    Ok(model::CreateChangeSetOutput {
+        id: Some(id),
+        stack_id: Some(stack.id),
+    })
 }
 
 fn find_change_set(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
+    name: &str,
+    stack_name: Option<&str>,
     action: &str,
 ) -> ApiResult<super::stack::ChangeSet> {
-    let name = required(form, "ChangeSetName")?;
     let store = &state.region(&ctx.region).cfn;
     let set = store
-        .change_set(name, form.get("StackName"))
+        .change_set(name, stack_name)
         .ok_or_else(|| CfnError::ChangeSetNotFound(format!("ChangeSet [{name}] does not exist")))?;
     authorize(state, ctx, action, &set.stack_id)?;
     Ok(set)
@@ -1322,53 +1251,65 @@ fn find_change_set(
 fn describe_change_set(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
-    let set = find_change_set(state, ctx, form, "DescribeChangeSet")?;
-    let changes: Vec<serde_json::Value> = set
+    input: model::DescribeChangeSetInput,
+) -> ApiResult<model::DescribeChangeSetOutput> {
+    check_model(&input)?;
+    let set = find_change_set(
+        state,
+        ctx,
+        given(&input.change_set_name),
+        input.stack_name.as_deref(),
+        "DescribeChangeSet",
+    )?;
+    let non_empty = |s: &String| (!s.is_empty()).then(|| s.clone());
+    let changes = set
         .changes
         .iter()
-        .map(|(action, logical, physical, ty, replacement)| {
-            let mut change = serde_json::json!({"Action": action, "LogicalResourceId": logical, "ResourceType": ty});
-            if !physical.is_empty() {
-                change["PhysicalResourceId"] = serde_json::json!(physical);
-            }
-            if !replacement.is_empty() {
-                change["Replacement"] = serde_json::json!(replacement);
-            }
-            serde_json::json!({"Type": "Resource", "ResourceChange": change})
-        })
+        .map(
+            |(action, logical, physical, ty, replacement)| model::Change {
+                r#type: Some("Resource".to_owned()),
+                resource_change: Some(model::ResourceChange {
+                    action: Some(action.clone()),
+                    logical_resource_id: Some(logical.clone()),
+                    physical_resource_id: non_empty(physical),
+                    resource_type: Some(ty.clone()),
+                    replacement: non_empty(replacement),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
         .collect();
-    let parameters: Vec<ParameterView> = set
-        .parameters
-        .iter()
-        .map(|(k, v)| ParameterView {
-            parameter_key: k.clone(),
-            parameter_value: v.clone(),
-        })
-        .collect();
-    Ok(QueryOutput::of(&serde_json::json!({
-        "ChangeSetName": set.name,
-        "ChangeSetId": set.id,
-        "StackId": set.stack_id,
-        "StackName": set.stack_name,
-        "Description": set.description,
-        "Parameters": parameters,
-        "CreationTime": query::timestamp(set.created),
-        "ExecutionStatus": set.execution_status,
-        "Status": set.status,
-        "StatusReason": set.reason,
-        "Capabilities": set.capabilities,
-        "Changes": changes,
-    })))
+    Ok(model::DescribeChangeSetOutput {
+        change_set_name: Some(set.name),
+        change_set_id: Some(set.id),
+        stack_id: Some(set.stack_id),
+        stack_name: Some(set.stack_name),
+        description: set.description,
+        parameters: Some(parameters_view(&set.parameters)),
+        creation_time: Some(set.created),
+        execution_status: Some(set.execution_status),
+        status: Some(set.status),
+        status_reason: set.reason,
+        capabilities: Some(set.capabilities),
+        changes: Some(changes),
+        ..Default::default()
+    })
 }
 
 async fn execute_change_set(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
-    let mut set = find_change_set(state, ctx, form, "ExecuteChangeSet")?;
+    input: model::ExecuteChangeSetInput,
+) -> ApiResult<model::ExecuteChangeSetOutput> {
+    check_model(&input)?;
+    let mut set = find_change_set(
+        state,
+        ctx,
+        given(&input.change_set_name),
+        input.stack_name.as_deref(),
+        "ExecuteChangeSet",
+    )?;
     if set.execution_status != "AVAILABLE" {
         return Err(CfnError::InvalidChangeSetStatus(format!(
             "ChangeSet [{}] cannot be executed in its current execution status of [{}]",
@@ -1416,7 +1357,7 @@ async fn execute_change_set(
         stack.template = Some(set.template.clone());
         stack.template_body = set.template_body.clone();
         stack.given_parameters = set.parameters.clone();
-        let on_failure = if form.get("DisableRollback") == Some("true") {
+        let on_failure = if input.disable_rollback == Some(true) {
             deploy::OnFailure::DoNothing
         } else {
             deploy::OnFailure::Rollback
@@ -1441,54 +1382,79 @@ async fn execute_change_set(
             store.remove_change_set(&other.id);
         }
     }
-    Ok(QueryOutput::of(&serde_json::json!({})))
+    Ok(model::ExecuteChangeSetOutput {})
 }
 
 fn delete_change_set(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
-    let set = find_change_set(state, ctx, form, "DeleteChangeSet")?;
+    input: model::DeleteChangeSetInput,
+) -> ApiResult<model::DeleteChangeSetOutput> {
+    check_model(&input)?;
+    let set = find_change_set(
+        state,
+        ctx,
+        given(&input.change_set_name),
+        input.stack_name.as_deref(),
+        "DeleteChangeSet",
+    )?;
     state.region(&ctx.region).cfn.remove_change_set(&set.id);
-    Ok(QueryOutput::of(&serde_json::json!({})))
+    Ok(model::DeleteChangeSetOutput {})
 }
 
 fn list_change_sets(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
-    let stack = authorized_stack(state, ctx, form, "ListChangeSets")?;
-    let summaries: Vec<serde_json::Value> = state
+    input: model::ListChangeSetsInput,
+) -> ApiResult<model::ListChangeSetsOutput> {
+    check_model(&input)?;
+    let stack = authorized_stack(state, ctx, given(&input.stack_name), "ListChangeSets")?;
+    let summaries: Vec<model::ChangeSetSummary> = state
         .region(&ctx.region)
         .cfn
         .change_sets_of(&stack.id)
         .into_iter()
-        .map(|c| serde_json::json!({
-            "StackId": c.stack_id, "StackName": c.stack_name, "ChangeSetId": c.id, "ChangeSetName": c.name,
-            "ExecutionStatus": c.execution_status, "Status": c.status, "StatusReason": c.reason,
-            "CreationTime": query::timestamp(c.created), "Description": c.description,
-        }))
+        .map(|c| model::ChangeSetSummary {
+            stack_id: Some(c.stack_id),
+            stack_name: Some(c.stack_name),
+            change_set_id: Some(c.id),
+            change_set_name: Some(c.name),
+            execution_status: Some(c.execution_status),
+            status: Some(c.status),
+            status_reason: c.reason,
+            creation_time: Some(c.created),
+            description: c.description,
+            ..Default::default()
+        })
         .collect();
-    let (summaries, next_token) = page(summaries, form, &format!("ListChangeSets {}", stack.id))?;
-    Ok(QueryOutput::of(
-        &serde_json::json!({"Summaries": summaries, "NextToken": next_token}),
-    ))
+    let (summaries, next_token) = page(
+        summaries,
+        input.next_token.as_deref(),
+        &format!("ListChangeSets {}", stack.id),
+    )?;
+    Ok(model::ListChangeSetsOutput {
+        summaries: Some(summaries),
+        next_token,
+    })
 }
 
 fn get_template_summary(
     state: &EmulatorState,
     ctx: &RequestContext,
-    form: &QueryRequest,
-) -> ApiResult<QueryOutput> {
-    let template = match template_member(form)? {
+    input: model::GetTemplateSummaryInput,
+) -> ApiResult<model::GetTemplateSummaryOutput> {
+    check_model(&input)?;
+    let template = match template_member(&input.template_body, &input.template_url)? {
         Some((t, _)) => {
             authorize(state, ctx, "GetTemplateSummary", "*")?;
             t
         }
         None => {
-            let name = required(form, "StackName")?;
+            let name = input.stack_name.as_deref().ok_or_else(|| {
+                CfnError::Validation(
+                    "1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null".to_owned(),
+                )
+            })?;
             authorize(state, ctx, "GetTemplateSummary", &stack_arn(ctx, name))?;
             find_stack(state, ctx, name)?.template.ok_or_else(|| {
                 CfnError::Validation(format!("Stack with id {name} has no template"))
@@ -1496,7 +1462,7 @@ fn get_template_summary(
         }
     };
     let text = super::intrinsics::text_of;
-    let parameters: Vec<serde_json::Value> = template
+    let parameters = template
         .parameters()
         .iter()
         .map(|(k, d)| {
@@ -1505,14 +1471,16 @@ fn get_template_summary(
                 .and_then(serde_json::Value::as_array)
                 .map(|a| a.iter().filter_map(text).collect())
                 .unwrap_or_default();
-            serde_json::json!({
-                "ParameterKey": k,
-                "DefaultValue": d.get("Default").and_then(text),
-                "ParameterType": d.get("Type").and_then(text),
-                "NoEcho": d.get("NoEcho").and_then(text).is_some_and(|v| v == "true"),
-                "Description": d.get("Description").and_then(text),
-                "ParameterConstraints": {"AllowedValues": allowed},
-            })
+            model::ParameterDeclaration {
+                parameter_key: Some(k.clone()),
+                default_value: d.get("Default").and_then(text),
+                parameter_type: d.get("Type").and_then(text),
+                no_echo: Some(d.get("NoEcho").and_then(text).is_some_and(|v| v == "true")),
+                description: d.get("Description").and_then(text),
+                parameter_constraints: Some(model::ParameterConstraints {
+                    allowed_values: Some(allowed),
+                }),
+            }
         })
         .collect();
     let mut types: Vec<String> = template
@@ -1527,29 +1495,47 @@ fn get_template_summary(
         .unwrap_or_default();
     types.sort();
     types.dedup();
-    let out = serde_json::json!({
-        "Parameters": parameters,
-        "Description": template.description(),
-        "ResourceTypes": types,
-        "Version": template.original.get("AWSTemplateFormatVersion").and_then(text),
-    });
-    Ok(QueryOutput::of(&with_requirements(out, &template)))
+    let needs = Requirements::of(&template);
+    Ok(model::GetTemplateSummaryOutput {
+        parameters: Some(parameters),
+        description: template.description().map(str::to_owned),
+        capabilities: needs.capabilities,
+        capabilities_reason: needs.reason,
+        resource_types: Some(types),
+        version: template
+            .original
+            .get("AWSTemplateFormatVersion")
+            .and_then(text),
+        declared_transforms: needs.transforms,
+        ..Default::default()
+    })
 }
 
 /// ValidateTemplate's and GetTemplateSummary's common members: the capability the
 /// template needs (and why), and the transforms it declares.
-fn with_requirements(mut out: serde_json::Value, template: &Template) -> serde_json::Value {
-    if let Some((capability, types)) = template.required_capability() {
-        out["Capabilities"] = serde_json::json!([capability]);
-        out["CapabilitiesReason"] = serde_json::json!(format!(
-            "The following resource(s) require capabilities: [{}]",
-            types.join(", ")
-        ));
+struct Requirements {
+    capabilities: Option<Vec<String>>,
+    reason: Option<String>,
+    transforms: Option<Vec<String>>,
+}
+
+impl Requirements {
+    fn of(template: &Template) -> Self {
+        let needed = template.required_capability();
+        Requirements {
+            capabilities: needed.as_ref().map(|(c, _)| vec![(*c).to_owned()]),
+            reason: needed.as_ref().map(|(_, types)| {
+                format!(
+                    "The following resource(s) require capabilities: [{}]",
+                    types.join(", ")
+                )
+            }),
+            transforms: template
+                .original
+                .get("Transform")
+                .map(|_| vec![super::sam::TRANSFORM.to_owned()]),
+        }
     }
-    if template.original.get("Transform").is_some() {
-        out["DeclaredTransforms"] = serde_json::json!([super::sam::TRANSFORM]);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -1563,12 +1549,7 @@ mod tests {
         let mut token: Option<String> = None;
         let mut pages = 0;
         loop {
-            let mut pairs = Vec::new();
-            if let Some(t) = &token {
-                pairs.push(("NextToken".to_owned(), t.clone()));
-            }
-            let form = QueryRequest::from_pairs(pairs);
-            let (got, next) = page(items.clone(), &form, "ListStacks").unwrap();
+            let (got, next) = page(items.clone(), token.as_deref(), "ListStacks").unwrap();
             assert!(got.len() <= PAGE_SIZE);
             seen.extend(got);
             pages += 1;
@@ -1579,15 +1560,9 @@ mod tests {
         }
         assert_eq!((seen, pages), (items.clone(), 3));
         // A token of another listing, or made up, is refused.
-        let (_, next) = page(
-            items.clone(),
-            &QueryRequest::from_pairs(Vec::<(String, String)>::new()),
-            "ListExports",
-        )
-        .unwrap();
+        let (_, next) = page(items.clone(), None, "ListExports").unwrap();
         for bad in [next.unwrap(), "garbage".to_owned()] {
-            let form = QueryRequest::from_pairs(vec![("NextToken".to_owned(), bad)]);
-            assert!(page(items.clone(), &form, "ListStacks").is_err());
+            assert!(page(items.clone(), Some(&bad), "ListStacks").is_err());
         }
     }
 
@@ -1596,10 +1571,11 @@ mod tests {
     /// operation not listed answers NotImplemented, a name that is none InvalidAction).
     #[tokio::test]
     async fn implemented_operations_are_the_models_and_are_answered() {
-        let mut sorted = IMPLEMENTED.to_vec();
+        let implemented: Vec<&str> = model::IMPLEMENTED.iter().map(|(op, ..)| *op).collect();
+        let mut sorted = implemented.clone();
         sorted.sort_unstable();
-        assert_eq!(sorted, IMPLEMENTED);
-        for op in IMPLEMENTED {
+        assert_eq!(sorted, implemented);
+        for op in &implemented {
             assert!(
                 crate::generated::cloudformation::OPERATIONS.contains(op),
                 "{op}"
@@ -1612,7 +1588,7 @@ mod tests {
             crate::context::Caller::account_root("123456789012", None),
             None,
         );
-        for op in IMPLEMENTED {
+        for op in &implemented {
             let form = QueryRequest::from_pairs([("Action", *op), ("Version", API_VERSION)]);
             let response = handle(&state, &ctx, &form).await;
             let code = crate::protocol::error_code_of(&response);

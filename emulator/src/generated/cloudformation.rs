@@ -251,3 +251,3162 @@ impl ErrorCode {
         matches!(self, _ if false)
     }
 }
+
+use crate::protocol::query::{FromQuery, QueryRequest, Unparsed};
+use crate::protocol::validation::{Validate, Validator};
+use regex::Regex;
+use serde::Serialize;
+use std::sync::LazyLock;
+
+/// The operations implemented through these types: name, input, output, and the
+/// errors the model lists for it.
+pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "CreateChangeSet",
+        "CreateChangeSetInput",
+        "CreateChangeSetOutput",
+        &[
+            "AlreadyExistsException",
+            "InsufficientCapabilitiesException",
+            "LimitExceededException",
+        ],
+    ),
+    (
+        "CreateStack",
+        "CreateStackInput",
+        "CreateStackOutput",
+        &[
+            "LimitExceededException",
+            "AlreadyExistsException",
+            "TokenAlreadyExistsException",
+            "InsufficientCapabilitiesException",
+        ],
+    ),
+    (
+        "DeleteChangeSet",
+        "DeleteChangeSetInput",
+        "DeleteChangeSetOutput",
+        &["InvalidChangeSetStatusException"],
+    ),
+    (
+        "DeleteStack",
+        "DeleteStackInput",
+        "",
+        &["TokenAlreadyExistsException"],
+    ),
+    (
+        "DescribeChangeSet",
+        "DescribeChangeSetInput",
+        "DescribeChangeSetOutput",
+        &["ChangeSetNotFoundException"],
+    ),
+    (
+        "DescribeStackEvents",
+        "DescribeStackEventsInput",
+        "DescribeStackEventsOutput",
+        &[],
+    ),
+    (
+        "DescribeStackResource",
+        "DescribeStackResourceInput",
+        "DescribeStackResourceOutput",
+        &[],
+    ),
+    (
+        "DescribeStackResources",
+        "DescribeStackResourcesInput",
+        "DescribeStackResourcesOutput",
+        &[],
+    ),
+    (
+        "DescribeStacks",
+        "DescribeStacksInput",
+        "DescribeStacksOutput",
+        &[],
+    ),
+    (
+        "ExecuteChangeSet",
+        "ExecuteChangeSetInput",
+        "ExecuteChangeSetOutput",
+        &[
+            "InvalidChangeSetStatusException",
+            "ChangeSetNotFoundException",
+            "InsufficientCapabilitiesException",
+            "TokenAlreadyExistsException",
+        ],
+    ),
+    (
+        "GetTemplate",
+        "GetTemplateInput",
+        "GetTemplateOutput",
+        &["ChangeSetNotFoundException"],
+    ),
+    (
+        "GetTemplateSummary",
+        "GetTemplateSummaryInput",
+        "GetTemplateSummaryOutput",
+        &["StackSetNotFoundException"],
+    ),
+    (
+        "ListChangeSets",
+        "ListChangeSetsInput",
+        "ListChangeSetsOutput",
+        &[],
+    ),
+    ("ListExports", "ListExportsInput", "ListExportsOutput", &[]),
+    (
+        "ListStackResources",
+        "ListStackResourcesInput",
+        "ListStackResourcesOutput",
+        &[],
+    ),
+    ("ListStacks", "ListStacksInput", "ListStacksOutput", &[]),
+    (
+        "UpdateStack",
+        "UpdateStackInput",
+        "UpdateStackOutput",
+        &[
+            "InsufficientCapabilitiesException",
+            "TokenAlreadyExistsException",
+        ],
+    ),
+    (
+        "ValidateTemplate",
+        "ValidateTemplateInput",
+        "ValidateTemplateOutput",
+        &[],
+    ),
+];
+
+static RE_STACK_NAME_OR_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        "^(?:([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*))$",
+    )
+    .expect("compiled by the generator")
+});
+
+static RE_CHANGE_SET_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("^(?:[a-zA-Z][-a-zA-Z0-9]*)$").expect("compiled by the generator"));
+
+static RE_CLIENT_REQUEST_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[a-zA-Z0-9][-a-zA-Z0-9]*)$").expect("compiled by the generator")
+});
+
+static RE_CHANGE_SET_NAME_OR_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/]*)$")
+        .expect("compiled by the generator")
+});
+
+static RE_STACK_SET_NAME_OR_ID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new("^(?:[a-zA-Z][-a-zA-Z0-9]*(?::[a-zA-Z0-9]{8}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{12})?)$").expect("compiled by the generator")
+});
+
+/// The `Change` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct Change {
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+    #[serde(
+        rename = "HookInvocationCount",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub hook_invocation_count: Option<i32>,
+    #[serde(rename = "ResourceChange", skip_serializing_if = "Option::is_none")]
+    pub resource_change: Option<ResourceChange>,
+}
+
+/// The `ChangeSetSummary` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ChangeSetSummary {
+    #[serde(rename = "StackId", skip_serializing_if = "Option::is_none")]
+    pub stack_id: Option<String>,
+    #[serde(rename = "StackName", skip_serializing_if = "Option::is_none")]
+    pub stack_name: Option<String>,
+    #[serde(rename = "ChangeSetId", skip_serializing_if = "Option::is_none")]
+    pub change_set_id: Option<String>,
+    #[serde(rename = "ChangeSetName", skip_serializing_if = "Option::is_none")]
+    pub change_set_name: Option<String>,
+    #[serde(rename = "ExecutionStatus", skip_serializing_if = "Option::is_none")]
+    pub execution_status: Option<String>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "StatusReason", skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    #[serde(
+        rename = "CreationTime",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub creation_time: Option<time::OffsetDateTime>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(
+        rename = "IncludeNestedStacks",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub include_nested_stacks: Option<bool>,
+    #[serde(rename = "ParentChangeSetId", skip_serializing_if = "Option::is_none")]
+    pub parent_change_set_id: Option<String>,
+    #[serde(rename = "RootChangeSetId", skip_serializing_if = "Option::is_none")]
+    pub root_change_set_id: Option<String>,
+    #[serde(
+        rename = "ImportExistingResources",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub import_existing_resources: Option<bool>,
+}
+
+/// The `CreateChangeSetInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct CreateChangeSetInput {
+    pub stack_name: Option<String>,
+    pub template_body: Option<String>,
+    pub template_url: Option<String>,
+    pub use_previous_template: Option<bool>,
+    pub parameters: Option<Vec<Parameter>>,
+    pub capabilities: Option<Vec<String>>,
+    pub resource_types: Option<Vec<String>>,
+    pub role_arn: Option<String>,
+    pub rollback_configuration: Option<RollbackConfiguration>,
+    pub notification_ar_ns: Option<Vec<String>>,
+    pub tags: Option<Vec<Tag>>,
+    pub change_set_name: Option<String>,
+    pub client_token: Option<String>,
+    pub description: Option<String>,
+    pub change_set_type: Option<String>,
+    pub resources_to_import: Option<Vec<ResourceToImport>>,
+    pub include_nested_stacks: Option<bool>,
+    pub on_stack_failure: Option<String>,
+    pub import_existing_resources: Option<bool>,
+    pub deployment_mode: Option<String>,
+    pub deployment_config: Option<DeploymentConfig>,
+    pub disable_validation: Option<bool>,
+}
+
+impl Validate for CreateChangeSetInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.stack_name.is_none() {
+            v.violation(
+                &Validator::at(at, "stackName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.stack_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "stackName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if !RE_STACK_NAME_OR_ID.is_match(x) {
+                v.violation(&Validator::at(at, "stackName"), &Validator::quote(x), "Member must satisfy regular expression pattern: ([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)");
+            }
+        }
+        if let Some(x) = &self.template_body {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "templateBody"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+        }
+        if let Some(x) = &self.template_url {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "templateURL"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 5120 {
+                v.violation(
+                    &Validator::at(at, "templateURL"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 5120",
+                );
+            }
+        }
+        if let Some(x) = &self.parameters {
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "parameters"), i + 1),
+                );
+            }
+        }
+        if let Some(x) = &self.capabilities {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if !["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"].contains(&x) && !failed.contains(&"Member must satisfy enum value set: [CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND]") { failed.push("Member must satisfy enum value set: [CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND]"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "capabilities"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.resource_types {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 256
+                    && !failed.contains(&"Member must have length less than or equal to 256")
+                {
+                    failed.push("Member must have length less than or equal to 256");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "resourceTypes"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.role_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "roleARN"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "roleARN"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.rollback_configuration {
+            x.validate(v, &Validator::at(at, "rollbackConfiguration"));
+        }
+        if let Some(x) = &self.notification_ar_ns {
+            if x.len() > 5 {
+                v.violation(
+                    &Validator::at(at, "notificationARNs"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 5",
+                );
+            }
+        }
+        if let Some(x) = &self.tags {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "tags"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
+                );
+            }
+        }
+        if self.change_set_name.is_none() {
+            v.violation(
+                &Validator::at(at, "changeSetName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.change_set_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "changeSetName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "changeSetName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_CHANGE_SET_NAME.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "changeSetName"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*",
+                );
+            }
+        }
+        if let Some(x) = &self.client_token {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "clientToken"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "clientToken"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+        }
+        if let Some(x) = &self.description {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "description"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "description"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+        }
+        if let Some(x) = &self.change_set_type {
+            let x = x.as_str();
+            if !["CREATE", "UPDATE", "IMPORT"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "changeSetType"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [CREATE, UPDATE, IMPORT]",
+                );
+            }
+        }
+        if let Some(x) = &self.resources_to_import {
+            if x.len() > 200 {
+                v.violation(
+                    &Validator::at(at, "resourcesToImport"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 200",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!(
+                        "{}.{}.member",
+                        Validator::at(at, "resourcesToImport"),
+                        i + 1
+                    ),
+                );
+            }
+        }
+        if let Some(x) = &self.on_stack_failure {
+            let x = x.as_str();
+            if !["DO_NOTHING", "ROLLBACK", "DELETE"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "onStackFailure"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]",
+                );
+            }
+        }
+        if let Some(x) = &self.deployment_mode {
+            let x = x.as_str();
+            if !["REVERT_DRIFT"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "deploymentMode"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [REVERT_DRIFT]",
+                );
+            }
+        }
+        if let Some(x) = &self.deployment_config {
+            x.validate(v, &Validator::at(at, "deploymentConfig"));
+        }
+    }
+}
+
+impl FromQuery for CreateChangeSetInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            stack_name: q.string(&crate::protocol::query::key(at, "StackName")),
+            template_body: q.string(&crate::protocol::query::key(at, "TemplateBody")),
+            template_url: q.string(&crate::protocol::query::key(at, "TemplateURL")),
+            use_previous_template: q
+                .boolean(&crate::protocol::query::key(at, "UsePreviousTemplate"))?,
+            parameters: q.list_of(
+                &crate::protocol::query::key(at, "Parameters"),
+                "member",
+                false,
+                |q, k| q.structure::<Parameter>(k),
+            )?,
+            capabilities: q.list_of(
+                &crate::protocol::query::key(at, "Capabilities"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            resource_types: q.list_of(
+                &crate::protocol::query::key(at, "ResourceTypes"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            role_arn: q.string(&crate::protocol::query::key(at, "RoleARN")),
+            rollback_configuration: q.structure::<RollbackConfiguration>(
+                &crate::protocol::query::key(at, "RollbackConfiguration"),
+            )?,
+            notification_ar_ns: q.list_of(
+                &crate::protocol::query::key(at, "NotificationARNs"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            tags: q.list_of(
+                &crate::protocol::query::key(at, "Tags"),
+                "member",
+                false,
+                |q, k| q.structure::<Tag>(k),
+            )?,
+            change_set_name: q.string(&crate::protocol::query::key(at, "ChangeSetName")),
+            client_token: q.string(&crate::protocol::query::key(at, "ClientToken")),
+            description: q.string(&crate::protocol::query::key(at, "Description")),
+            change_set_type: q.string(&crate::protocol::query::key(at, "ChangeSetType")),
+            resources_to_import: q.list_of(
+                &crate::protocol::query::key(at, "ResourcesToImport"),
+                "member",
+                false,
+                |q, k| q.structure::<ResourceToImport>(k),
+            )?,
+            include_nested_stacks: q
+                .boolean(&crate::protocol::query::key(at, "IncludeNestedStacks"))?,
+            on_stack_failure: q.string(&crate::protocol::query::key(at, "OnStackFailure")),
+            import_existing_resources: q
+                .boolean(&crate::protocol::query::key(at, "ImportExistingResources"))?,
+            deployment_mode: q.string(&crate::protocol::query::key(at, "DeploymentMode")),
+            deployment_config: q.structure::<DeploymentConfig>(&crate::protocol::query::key(
+                at,
+                "DeploymentConfig",
+            ))?,
+            disable_validation: q.boolean(&crate::protocol::query::key(at, "DisableValidation"))?,
+        })
+    }
+}
+
+/// The `CreateChangeSetOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct CreateChangeSetOutput {
+    #[serde(rename = "Id", skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "StackId", skip_serializing_if = "Option::is_none")]
+    pub stack_id: Option<String>,
+}
+
+/// The `CreateStackInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct CreateStackInput {
+    pub stack_name: Option<String>,
+    pub template_body: Option<String>,
+    pub template_url: Option<String>,
+    pub parameters: Option<Vec<Parameter>>,
+    pub disable_rollback: Option<bool>,
+    pub rollback_configuration: Option<RollbackConfiguration>,
+    pub timeout_in_minutes: Option<i32>,
+    pub notification_ar_ns: Option<Vec<String>>,
+    pub capabilities: Option<Vec<String>>,
+    pub resource_types: Option<Vec<String>>,
+    pub role_arn: Option<String>,
+    pub on_failure: Option<String>,
+    pub stack_policy_body: Option<String>,
+    pub stack_policy_url: Option<String>,
+    pub tags: Option<Vec<Tag>>,
+    pub client_request_token: Option<String>,
+    pub enable_termination_protection: Option<bool>,
+    pub retain_except_on_create: Option<bool>,
+    pub deployment_config: Option<DeploymentConfig>,
+    pub disable_validation: Option<bool>,
+}
+
+impl Validate for CreateStackInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.stack_name.is_none() {
+            v.violation(
+                &Validator::at(at, "stackName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.template_body {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "templateBody"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+        }
+        if let Some(x) = &self.template_url {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "templateURL"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 5120 {
+                v.violation(
+                    &Validator::at(at, "templateURL"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 5120",
+                );
+            }
+        }
+        if let Some(x) = &self.parameters {
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "parameters"), i + 1),
+                );
+            }
+        }
+        if let Some(x) = &self.rollback_configuration {
+            x.validate(v, &Validator::at(at, "rollbackConfiguration"));
+        }
+        if let Some(x) = &self.timeout_in_minutes {
+            let x = *x;
+            if (x as i64) < 1 as i64 {
+                v.violation(
+                    &Validator::at(at, "timeoutInMinutes"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 1",
+                );
+            }
+        }
+        if let Some(x) = &self.notification_ar_ns {
+            if x.len() > 5 {
+                v.violation(
+                    &Validator::at(at, "notificationARNs"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 5",
+                );
+            }
+        }
+        if let Some(x) = &self.capabilities {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if !["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"].contains(&x) && !failed.contains(&"Member must satisfy enum value set: [CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND]") { failed.push("Member must satisfy enum value set: [CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND]"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "capabilities"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.resource_types {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 256
+                    && !failed.contains(&"Member must have length less than or equal to 256")
+                {
+                    failed.push("Member must have length less than or equal to 256");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "resourceTypes"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.role_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "roleARN"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "roleARN"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.on_failure {
+            let x = x.as_str();
+            if !["DO_NOTHING", "ROLLBACK", "DELETE"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "onFailure"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]",
+                );
+            }
+        }
+        if let Some(x) = &self.stack_policy_body {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "stackPolicyBody"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 16384 {
+                v.violation(
+                    &Validator::at(at, "stackPolicyBody"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 16384",
+                );
+            }
+        }
+        if let Some(x) = &self.stack_policy_url {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "stackPolicyURL"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 5120 {
+                v.violation(
+                    &Validator::at(at, "stackPolicyURL"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 5120",
+                );
+            }
+        }
+        if let Some(x) = &self.tags {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "tags"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
+                );
+            }
+        }
+        if let Some(x) = &self.client_request_token {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "clientRequestToken"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "clientRequestToken"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_CLIENT_REQUEST_TOKEN.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "clientRequestToken"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [a-zA-Z0-9][-a-zA-Z0-9]*",
+                );
+            }
+        }
+        if let Some(x) = &self.deployment_config {
+            x.validate(v, &Validator::at(at, "deploymentConfig"));
+        }
+    }
+}
+
+impl FromQuery for CreateStackInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            stack_name: q.string(&crate::protocol::query::key(at, "StackName")),
+            template_body: q.string(&crate::protocol::query::key(at, "TemplateBody")),
+            template_url: q.string(&crate::protocol::query::key(at, "TemplateURL")),
+            parameters: q.list_of(
+                &crate::protocol::query::key(at, "Parameters"),
+                "member",
+                false,
+                |q, k| q.structure::<Parameter>(k),
+            )?,
+            disable_rollback: q.boolean(&crate::protocol::query::key(at, "DisableRollback"))?,
+            rollback_configuration: q.structure::<RollbackConfiguration>(
+                &crate::protocol::query::key(at, "RollbackConfiguration"),
+            )?,
+            timeout_in_minutes: q
+                .number::<i32>(&crate::protocol::query::key(at, "TimeoutInMinutes"))?,
+            notification_ar_ns: q.list_of(
+                &crate::protocol::query::key(at, "NotificationARNs"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            capabilities: q.list_of(
+                &crate::protocol::query::key(at, "Capabilities"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            resource_types: q.list_of(
+                &crate::protocol::query::key(at, "ResourceTypes"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            role_arn: q.string(&crate::protocol::query::key(at, "RoleARN")),
+            on_failure: q.string(&crate::protocol::query::key(at, "OnFailure")),
+            stack_policy_body: q.string(&crate::protocol::query::key(at, "StackPolicyBody")),
+            stack_policy_url: q.string(&crate::protocol::query::key(at, "StackPolicyURL")),
+            tags: q.list_of(
+                &crate::protocol::query::key(at, "Tags"),
+                "member",
+                false,
+                |q, k| q.structure::<Tag>(k),
+            )?,
+            client_request_token: q.string(&crate::protocol::query::key(at, "ClientRequestToken")),
+            enable_termination_protection: q.boolean(&crate::protocol::query::key(
+                at,
+                "EnableTerminationProtection",
+            ))?,
+            retain_except_on_create: q
+                .boolean(&crate::protocol::query::key(at, "RetainExceptOnCreate"))?,
+            deployment_config: q.structure::<DeploymentConfig>(&crate::protocol::query::key(
+                at,
+                "DeploymentConfig",
+            ))?,
+            disable_validation: q.boolean(&crate::protocol::query::key(at, "DisableValidation"))?,
+        })
+    }
+}
+
+/// The `CreateStackOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct CreateStackOutput {
+    #[serde(rename = "StackId", skip_serializing_if = "Option::is_none")]
+    pub stack_id: Option<String>,
+    #[serde(rename = "OperationId", skip_serializing_if = "Option::is_none")]
+    pub operation_id: Option<String>,
+}
+
+/// The `DeleteChangeSetInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DeleteChangeSetInput {
+    pub change_set_name: Option<String>,
+    pub stack_name: Option<String>,
+}
+
+impl Validate for DeleteChangeSetInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.change_set_name.is_none() {
+            v.violation(
+                &Validator::at(at, "changeSetName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.change_set_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "changeSetName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1600 {
+                v.violation(
+                    &Validator::at(at, "changeSetName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1600",
+                );
+            }
+            if !RE_CHANGE_SET_NAME_OR_ID.is_match(x) {
+                v.violation(&Validator::at(at, "changeSetName"), &Validator::quote(x), "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/]*");
+            }
+        }
+        if let Some(x) = &self.stack_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "stackName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if !RE_STACK_NAME_OR_ID.is_match(x) {
+                v.violation(&Validator::at(at, "stackName"), &Validator::quote(x), "Member must satisfy regular expression pattern: ([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)");
+            }
+        }
+    }
+}
+
+impl FromQuery for DeleteChangeSetInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            change_set_name: q.string(&crate::protocol::query::key(at, "ChangeSetName")),
+            stack_name: q.string(&crate::protocol::query::key(at, "StackName")),
+        })
+    }
+}
+
+/// The `DeleteChangeSetOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct DeleteChangeSetOutput {}
+
+/// The `DeleteStackInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DeleteStackInput {
+    pub stack_name: Option<String>,
+    pub retain_resources: Option<Vec<String>>,
+    pub role_arn: Option<String>,
+    pub client_request_token: Option<String>,
+    pub deletion_mode: Option<String>,
+    pub deployment_config: Option<DeploymentConfig>,
+}
+
+impl Validate for DeleteStackInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.stack_name.is_none() {
+            v.violation(
+                &Validator::at(at, "stackName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.role_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "roleARN"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "roleARN"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.client_request_token {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "clientRequestToken"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "clientRequestToken"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_CLIENT_REQUEST_TOKEN.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "clientRequestToken"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [a-zA-Z0-9][-a-zA-Z0-9]*",
+                );
+            }
+        }
+        if let Some(x) = &self.deletion_mode {
+            let x = x.as_str();
+            if !["STANDARD", "FORCE_DELETE_STACK"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "deletionMode"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [STANDARD, FORCE_DELETE_STACK]",
+                );
+            }
+        }
+        if let Some(x) = &self.deployment_config {
+            x.validate(v, &Validator::at(at, "deploymentConfig"));
+        }
+    }
+}
+
+impl FromQuery for DeleteStackInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            stack_name: q.string(&crate::protocol::query::key(at, "StackName")),
+            retain_resources: q.list_of(
+                &crate::protocol::query::key(at, "RetainResources"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            role_arn: q.string(&crate::protocol::query::key(at, "RoleARN")),
+            client_request_token: q.string(&crate::protocol::query::key(at, "ClientRequestToken")),
+            deletion_mode: q.string(&crate::protocol::query::key(at, "DeletionMode")),
+            deployment_config: q.structure::<DeploymentConfig>(&crate::protocol::query::key(
+                at,
+                "DeploymentConfig",
+            ))?,
+        })
+    }
+}
+
+/// The `DeploymentConfig` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct DeploymentConfig {
+    #[serde(rename = "Mode", skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    #[serde(rename = "DisableRollback", skip_serializing_if = "Option::is_none")]
+    pub disable_rollback: Option<bool>,
+}
+
+impl Validate for DeploymentConfig {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.mode {
+            let x = x.as_str();
+            if !["STANDARD", "EXPRESS"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "mode"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [STANDARD, EXPRESS]",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DeploymentConfig {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            mode: q.string(&crate::protocol::query::key(at, "Mode")),
+            disable_rollback: q.boolean(&crate::protocol::query::key(at, "DisableRollback"))?,
+        })
+    }
+}
+
+/// The `DescribeChangeSetInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DescribeChangeSetInput {
+    pub change_set_name: Option<String>,
+    pub stack_name: Option<String>,
+    pub next_token: Option<String>,
+    pub include_property_values: Option<bool>,
+}
+
+impl Validate for DescribeChangeSetInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.change_set_name.is_none() {
+            v.violation(
+                &Validator::at(at, "changeSetName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.change_set_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "changeSetName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1600 {
+                v.violation(
+                    &Validator::at(at, "changeSetName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1600",
+                );
+            }
+            if !RE_CHANGE_SET_NAME_OR_ID.is_match(x) {
+                v.violation(&Validator::at(at, "changeSetName"), &Validator::quote(x), "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/]*");
+            }
+        }
+        if let Some(x) = &self.stack_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "stackName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if !RE_STACK_NAME_OR_ID.is_match(x) {
+                v.violation(&Validator::at(at, "stackName"), &Validator::quote(x), "Member must satisfy regular expression pattern: ([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)");
+            }
+        }
+        if let Some(x) = &self.next_token {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "nextToken"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "nextToken"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DescribeChangeSetInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            change_set_name: q.string(&crate::protocol::query::key(at, "ChangeSetName")),
+            stack_name: q.string(&crate::protocol::query::key(at, "StackName")),
+            next_token: q.string(&crate::protocol::query::key(at, "NextToken")),
+            include_property_values: q
+                .boolean(&crate::protocol::query::key(at, "IncludePropertyValues"))?,
+        })
+    }
+}
+
+/// The `DescribeChangeSetOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct DescribeChangeSetOutput {
+    #[serde(rename = "ChangeSetName", skip_serializing_if = "Option::is_none")]
+    pub change_set_name: Option<String>,
+    #[serde(rename = "ChangeSetId", skip_serializing_if = "Option::is_none")]
+    pub change_set_id: Option<String>,
+    #[serde(rename = "StackId", skip_serializing_if = "Option::is_none")]
+    pub stack_id: Option<String>,
+    #[serde(rename = "StackName", skip_serializing_if = "Option::is_none")]
+    pub stack_name: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Vec<Parameter>>,
+    #[serde(
+        rename = "CreationTime",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub creation_time: Option<time::OffsetDateTime>,
+    #[serde(rename = "ExecutionStatus", skip_serializing_if = "Option::is_none")]
+    pub execution_status: Option<String>,
+    #[serde(rename = "Status", skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(rename = "StatusReason", skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    #[serde(rename = "StackDriftStatus", skip_serializing_if = "Option::is_none")]
+    pub stack_drift_status: Option<String>,
+    #[serde(rename = "NotificationARNs", skip_serializing_if = "Option::is_none")]
+    pub notification_ar_ns: Option<Vec<String>>,
+    #[serde(
+        rename = "RollbackConfiguration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rollback_configuration: Option<RollbackConfiguration>,
+    #[serde(rename = "Capabilities", skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Vec<String>>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(rename = "Changes", skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Vec<Change>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(
+        rename = "IncludeNestedStacks",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub include_nested_stacks: Option<bool>,
+    #[serde(rename = "ParentChangeSetId", skip_serializing_if = "Option::is_none")]
+    pub parent_change_set_id: Option<String>,
+    #[serde(rename = "RootChangeSetId", skip_serializing_if = "Option::is_none")]
+    pub root_change_set_id: Option<String>,
+    #[serde(rename = "OnStackFailure", skip_serializing_if = "Option::is_none")]
+    pub on_stack_failure: Option<String>,
+    #[serde(
+        rename = "ImportExistingResources",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub import_existing_resources: Option<bool>,
+    #[serde(rename = "DeploymentMode", skip_serializing_if = "Option::is_none")]
+    pub deployment_mode: Option<String>,
+    #[serde(rename = "DeploymentConfig", skip_serializing_if = "Option::is_none")]
+    pub deployment_config: Option<DeploymentConfig>,
+}
+
+/// The `DescribeStackEventsInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DescribeStackEventsInput {
+    pub stack_name: Option<String>,
+    pub next_token: Option<String>,
+}
+
+impl Validate for DescribeStackEventsInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.stack_name.is_none() {
+            v.violation(
+                &Validator::at(at, "stackName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.next_token {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "nextToken"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "nextToken"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DescribeStackEventsInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            stack_name: q.string(&crate::protocol::query::key(at, "StackName")),
+            next_token: q.string(&crate::protocol::query::key(at, "NextToken")),
+        })
+    }
+}
+
+/// The `DescribeStackEventsOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct DescribeStackEventsOutput {
+    #[serde(rename = "StackEvents", skip_serializing_if = "Option::is_none")]
+    pub stack_events: Option<Vec<StackEvent>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// The `DescribeStackResourceInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DescribeStackResourceInput {
+    pub stack_name: Option<String>,
+    pub logical_resource_id: Option<String>,
+}
+
+impl Validate for DescribeStackResourceInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.stack_name.is_none() {
+            v.violation(
+                &Validator::at(at, "stackName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if self.logical_resource_id.is_none() {
+            v.violation(
+                &Validator::at(at, "logicalResourceId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+    }
+}
+
+impl FromQuery for DescribeStackResourceInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            stack_name: q.string(&crate::protocol::query::key(at, "StackName")),
+            logical_resource_id: q.string(&crate::protocol::query::key(at, "LogicalResourceId")),
+        })
+    }
+}
+
+/// The `DescribeStackResourceOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct DescribeStackResourceOutput {
+    #[serde(
+        rename = "StackResourceDetail",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stack_resource_detail: Option<StackResourceDetail>,
+}
+
+/// The `DescribeStackResourcesInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DescribeStackResourcesInput {
+    pub stack_name: Option<String>,
+    pub logical_resource_id: Option<String>,
+    pub physical_resource_id: Option<String>,
+}
+
+impl Validate for DescribeStackResourcesInput {
+    fn validate(&self, _v: &mut Validator, _at: &str) {}
+}
+
+impl FromQuery for DescribeStackResourcesInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            stack_name: q.string(&crate::protocol::query::key(at, "StackName")),
+            logical_resource_id: q.string(&crate::protocol::query::key(at, "LogicalResourceId")),
+            physical_resource_id: q.string(&crate::protocol::query::key(at, "PhysicalResourceId")),
+        })
+    }
+}
+
+/// The `DescribeStackResourcesOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct DescribeStackResourcesOutput {
+    #[serde(rename = "StackResources", skip_serializing_if = "Option::is_none")]
+    pub stack_resources: Option<Vec<StackResource>>,
+}
+
+/// The `DescribeStacksInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct DescribeStacksInput {
+    pub stack_name: Option<String>,
+    pub next_token: Option<String>,
+}
+
+impl Validate for DescribeStacksInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.next_token {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "nextToken"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "nextToken"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for DescribeStacksInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            stack_name: q.string(&crate::protocol::query::key(at, "StackName")),
+            next_token: q.string(&crate::protocol::query::key(at, "NextToken")),
+        })
+    }
+}
+
+/// The `DescribeStacksOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct DescribeStacksOutput {
+    #[serde(rename = "Stacks", skip_serializing_if = "Option::is_none")]
+    pub stacks: Option<Vec<Stack>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// The `ExecuteChangeSetInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ExecuteChangeSetInput {
+    pub change_set_name: Option<String>,
+    pub stack_name: Option<String>,
+    pub client_request_token: Option<String>,
+    pub disable_rollback: Option<bool>,
+    pub retain_except_on_create: Option<bool>,
+}
+
+impl Validate for ExecuteChangeSetInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.change_set_name.is_none() {
+            v.violation(
+                &Validator::at(at, "changeSetName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.change_set_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "changeSetName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1600 {
+                v.violation(
+                    &Validator::at(at, "changeSetName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1600",
+                );
+            }
+            if !RE_CHANGE_SET_NAME_OR_ID.is_match(x) {
+                v.violation(&Validator::at(at, "changeSetName"), &Validator::quote(x), "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/]*");
+            }
+        }
+        if let Some(x) = &self.stack_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "stackName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if !RE_STACK_NAME_OR_ID.is_match(x) {
+                v.violation(&Validator::at(at, "stackName"), &Validator::quote(x), "Member must satisfy regular expression pattern: ([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)");
+            }
+        }
+        if let Some(x) = &self.client_request_token {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "clientRequestToken"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "clientRequestToken"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_CLIENT_REQUEST_TOKEN.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "clientRequestToken"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [a-zA-Z0-9][-a-zA-Z0-9]*",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ExecuteChangeSetInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            change_set_name: q.string(&crate::protocol::query::key(at, "ChangeSetName")),
+            stack_name: q.string(&crate::protocol::query::key(at, "StackName")),
+            client_request_token: q.string(&crate::protocol::query::key(at, "ClientRequestToken")),
+            disable_rollback: q.boolean(&crate::protocol::query::key(at, "DisableRollback"))?,
+            retain_except_on_create: q
+                .boolean(&crate::protocol::query::key(at, "RetainExceptOnCreate"))?,
+        })
+    }
+}
+
+/// The `ExecuteChangeSetOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ExecuteChangeSetOutput {}
+
+/// The `Export` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct Export {
+    #[serde(rename = "ExportingStackId", skip_serializing_if = "Option::is_none")]
+    pub exporting_stack_id: Option<String>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// The `GetTemplateInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct GetTemplateInput {
+    pub stack_name: Option<String>,
+    pub change_set_name: Option<String>,
+    pub template_stage: Option<String>,
+}
+
+impl Validate for GetTemplateInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.change_set_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "changeSetName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1600 {
+                v.violation(
+                    &Validator::at(at, "changeSetName"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1600",
+                );
+            }
+            if !RE_CHANGE_SET_NAME_OR_ID.is_match(x) {
+                v.violation(&Validator::at(at, "changeSetName"), &Validator::quote(x), "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/]*");
+            }
+        }
+        if let Some(x) = &self.template_stage {
+            let x = x.as_str();
+            if !["Original", "Processed"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "templateStage"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [Original, Processed]",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for GetTemplateInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            stack_name: q.string(&crate::protocol::query::key(at, "StackName")),
+            change_set_name: q.string(&crate::protocol::query::key(at, "ChangeSetName")),
+            template_stage: q.string(&crate::protocol::query::key(at, "TemplateStage")),
+        })
+    }
+}
+
+/// The `GetTemplateOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetTemplateOutput {
+    #[serde(rename = "TemplateBody", skip_serializing_if = "Option::is_none")]
+    pub template_body: Option<String>,
+    #[serde(rename = "StagesAvailable", skip_serializing_if = "Option::is_none")]
+    pub stages_available: Option<Vec<String>>,
+}
+
+/// The `GetTemplateSummaryInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct GetTemplateSummaryInput {
+    pub template_body: Option<String>,
+    pub template_url: Option<String>,
+    pub stack_name: Option<String>,
+    pub stack_set_name: Option<String>,
+    pub call_as: Option<String>,
+    pub template_summary_config: Option<TemplateSummaryConfig>,
+}
+
+impl Validate for GetTemplateSummaryInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.template_body {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "templateBody"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+        }
+        if let Some(x) = &self.template_url {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "templateURL"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 5120 {
+                v.violation(
+                    &Validator::at(at, "templateURL"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 5120",
+                );
+            }
+        }
+        if let Some(x) = &self.stack_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "stackName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if !RE_STACK_NAME_OR_ID.is_match(x) {
+                v.violation(&Validator::at(at, "stackName"), &Validator::quote(x), "Member must satisfy regular expression pattern: ([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)");
+            }
+        }
+        if let Some(x) = &self.stack_set_name {
+            let x = x.as_str();
+            if !RE_STACK_SET_NAME_OR_ID.is_match(x) {
+                v.violation(&Validator::at(at, "stackSetName"), &Validator::quote(x), "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*(?::[a-zA-Z0-9]{8}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{12})?");
+            }
+        }
+        if let Some(x) = &self.call_as {
+            let x = x.as_str();
+            if !["SELF", "DELEGATED_ADMIN"].contains(&x) {
+                v.violation(
+                    &Validator::at(at, "callAs"),
+                    &Validator::quote(x),
+                    "Member must satisfy enum value set: [SELF, DELEGATED_ADMIN]",
+                );
+            }
+        }
+        if let Some(x) = &self.template_summary_config {
+            x.validate(v, &Validator::at(at, "templateSummaryConfig"));
+        }
+    }
+}
+
+impl FromQuery for GetTemplateSummaryInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            template_body: q.string(&crate::protocol::query::key(at, "TemplateBody")),
+            template_url: q.string(&crate::protocol::query::key(at, "TemplateURL")),
+            stack_name: q.string(&crate::protocol::query::key(at, "StackName")),
+            stack_set_name: q.string(&crate::protocol::query::key(at, "StackSetName")),
+            call_as: q.string(&crate::protocol::query::key(at, "CallAs")),
+            template_summary_config: q.structure::<TemplateSummaryConfig>(
+                &crate::protocol::query::key(at, "TemplateSummaryConfig"),
+            )?,
+        })
+    }
+}
+
+/// The `GetTemplateSummaryOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct GetTemplateSummaryOutput {
+    #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Vec<ParameterDeclaration>>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "Capabilities", skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Vec<String>>,
+    #[serde(rename = "CapabilitiesReason", skip_serializing_if = "Option::is_none")]
+    pub capabilities_reason: Option<String>,
+    #[serde(rename = "ResourceTypes", skip_serializing_if = "Option::is_none")]
+    pub resource_types: Option<Vec<String>>,
+    #[serde(rename = "Version", skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<String>,
+    #[serde(rename = "DeclaredTransforms", skip_serializing_if = "Option::is_none")]
+    pub declared_transforms: Option<Vec<String>>,
+    #[serde(
+        rename = "ResourceIdentifierSummaries",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_identifier_summaries: Option<Vec<ResourceIdentifierSummary>>,
+    #[serde(rename = "Warnings", skip_serializing_if = "Option::is_none")]
+    pub warnings: Option<Warnings>,
+}
+
+/// The `ListChangeSetsInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListChangeSetsInput {
+    pub stack_name: Option<String>,
+    pub next_token: Option<String>,
+}
+
+impl Validate for ListChangeSetsInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.stack_name.is_none() {
+            v.violation(
+                &Validator::at(at, "stackName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.stack_name {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "stackName"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if !RE_STACK_NAME_OR_ID.is_match(x) {
+                v.violation(&Validator::at(at, "stackName"), &Validator::quote(x), "Member must satisfy regular expression pattern: ([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)");
+            }
+        }
+        if let Some(x) = &self.next_token {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "nextToken"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "nextToken"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListChangeSetsInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            stack_name: q.string(&crate::protocol::query::key(at, "StackName")),
+            next_token: q.string(&crate::protocol::query::key(at, "NextToken")),
+        })
+    }
+}
+
+/// The `ListChangeSetsOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListChangeSetsOutput {
+    #[serde(rename = "Summaries", skip_serializing_if = "Option::is_none")]
+    pub summaries: Option<Vec<ChangeSetSummary>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// The `ListExportsInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListExportsInput {
+    pub next_token: Option<String>,
+}
+
+impl Validate for ListExportsInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.next_token {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "nextToken"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "nextToken"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListExportsInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            next_token: q.string(&crate::protocol::query::key(at, "NextToken")),
+        })
+    }
+}
+
+/// The `ListExportsOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListExportsOutput {
+    #[serde(rename = "Exports", skip_serializing_if = "Option::is_none")]
+    pub exports: Option<Vec<Export>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// The `ListStackResourcesInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListStackResourcesInput {
+    pub stack_name: Option<String>,
+    pub next_token: Option<String>,
+}
+
+impl Validate for ListStackResourcesInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.stack_name.is_none() {
+            v.violation(
+                &Validator::at(at, "stackName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.next_token {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "nextToken"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "nextToken"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListStackResourcesInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            stack_name: q.string(&crate::protocol::query::key(at, "StackName")),
+            next_token: q.string(&crate::protocol::query::key(at, "NextToken")),
+        })
+    }
+}
+
+/// The `ListStackResourcesOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListStackResourcesOutput {
+    #[serde(
+        rename = "StackResourceSummaries",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stack_resource_summaries: Option<Vec<StackResourceSummary>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// The `ListStacksInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ListStacksInput {
+    pub next_token: Option<String>,
+    pub stack_status_filter: Option<Vec<String>>,
+}
+
+impl Validate for ListStacksInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.next_token {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "nextToken"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 1024 {
+                v.violation(
+                    &Validator::at(at, "nextToken"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 1024",
+                );
+            }
+        }
+        if let Some(x) = &self.stack_status_filter {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if !["CREATE_IN_PROGRESS", "CREATE_FAILED", "CREATE_COMPLETE", "ROLLBACK_IN_PROGRESS", "ROLLBACK_FAILED", "ROLLBACK_COMPLETE", "DELETE_IN_PROGRESS", "DELETE_FAILED", "DELETE_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_FAILED", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS", "IMPORT_IN_PROGRESS", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_IN_PROGRESS", "IMPORT_ROLLBACK_FAILED", "IMPORT_ROLLBACK_COMPLETE"].contains(&x) && !failed.contains(&"Member must satisfy enum value set: [CREATE_IN_PROGRESS, CREATE_FAILED, CREATE_COMPLETE, ROLLBACK_IN_PROGRESS, ROLLBACK_FAILED, ROLLBACK_COMPLETE, DELETE_IN_PROGRESS, DELETE_FAILED, DELETE_COMPLETE, UPDATE_IN_PROGRESS, UPDATE_COMPLETE_CLEANUP_IN_PROGRESS, UPDATE_COMPLETE, UPDATE_FAILED, UPDATE_ROLLBACK_IN_PROGRESS, UPDATE_ROLLBACK_FAILED, UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, UPDATE_ROLLBACK_COMPLETE, REVIEW_IN_PROGRESS, IMPORT_IN_PROGRESS, IMPORT_COMPLETE, IMPORT_ROLLBACK_IN_PROGRESS, IMPORT_ROLLBACK_FAILED, IMPORT_ROLLBACK_COMPLETE]") { failed.push("Member must satisfy enum value set: [CREATE_IN_PROGRESS, CREATE_FAILED, CREATE_COMPLETE, ROLLBACK_IN_PROGRESS, ROLLBACK_FAILED, ROLLBACK_COMPLETE, DELETE_IN_PROGRESS, DELETE_FAILED, DELETE_COMPLETE, UPDATE_IN_PROGRESS, UPDATE_COMPLETE_CLEANUP_IN_PROGRESS, UPDATE_COMPLETE, UPDATE_FAILED, UPDATE_ROLLBACK_IN_PROGRESS, UPDATE_ROLLBACK_FAILED, UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, UPDATE_ROLLBACK_COMPLETE, REVIEW_IN_PROGRESS, IMPORT_IN_PROGRESS, IMPORT_COMPLETE, IMPORT_ROLLBACK_IN_PROGRESS, IMPORT_ROLLBACK_FAILED, IMPORT_ROLLBACK_COMPLETE]"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "stackStatusFilter"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ListStacksInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            next_token: q.string(&crate::protocol::query::key(at, "NextToken")),
+            stack_status_filter: q.list_of(
+                &crate::protocol::query::key(at, "StackStatusFilter"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+        })
+    }
+}
+
+/// The `ListStacksOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ListStacksOutput {
+    #[serde(rename = "StackSummaries", skip_serializing_if = "Option::is_none")]
+    pub stack_summaries: Option<Vec<StackSummary>>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// The `LiveResourceDrift` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct LiveResourceDrift {
+    #[serde(rename = "PreviousValue", skip_serializing_if = "Option::is_none")]
+    pub previous_value: Option<String>,
+    #[serde(rename = "ActualValue", skip_serializing_if = "Option::is_none")]
+    pub actual_value: Option<String>,
+    #[serde(
+        rename = "DriftDetectionTimestamp",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub drift_detection_timestamp: Option<time::OffsetDateTime>,
+}
+
+/// The `ModuleInfo` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ModuleInfo {
+    #[serde(rename = "TypeHierarchy", skip_serializing_if = "Option::is_none")]
+    pub type_hierarchy: Option<String>,
+    #[serde(rename = "LogicalIdHierarchy", skip_serializing_if = "Option::is_none")]
+    pub logical_id_hierarchy: Option<String>,
+}
+
+/// The `OperationEntry` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct OperationEntry {
+    #[serde(rename = "OperationType", skip_serializing_if = "Option::is_none")]
+    pub operation_type: Option<String>,
+    #[serde(rename = "OperationId", skip_serializing_if = "Option::is_none")]
+    pub operation_id: Option<String>,
+}
+
+/// The `Output` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct Output {
+    #[serde(rename = "OutputKey", skip_serializing_if = "Option::is_none")]
+    pub output_key: Option<String>,
+    #[serde(rename = "OutputValue", skip_serializing_if = "Option::is_none")]
+    pub output_value: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "ExportName", skip_serializing_if = "Option::is_none")]
+    pub export_name: Option<String>,
+}
+
+/// The `Parameter` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct Parameter {
+    #[serde(rename = "ParameterKey", skip_serializing_if = "Option::is_none")]
+    pub parameter_key: Option<String>,
+    #[serde(rename = "ParameterValue", skip_serializing_if = "Option::is_none")]
+    pub parameter_value: Option<String>,
+    #[serde(rename = "UsePreviousValue", skip_serializing_if = "Option::is_none")]
+    pub use_previous_value: Option<bool>,
+    #[serde(rename = "ResolvedValue", skip_serializing_if = "Option::is_none")]
+    pub resolved_value: Option<String>,
+}
+
+impl Validate for Parameter {
+    fn validate(&self, _v: &mut Validator, _at: &str) {}
+}
+
+impl FromQuery for Parameter {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            parameter_key: q.string(&crate::protocol::query::key(at, "ParameterKey")),
+            parameter_value: q.string(&crate::protocol::query::key(at, "ParameterValue")),
+            use_previous_value: q.boolean(&crate::protocol::query::key(at, "UsePreviousValue"))?,
+            resolved_value: q.string(&crate::protocol::query::key(at, "ResolvedValue")),
+        })
+    }
+}
+
+/// The `ParameterConstraints` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ParameterConstraints {
+    #[serde(rename = "AllowedValues", skip_serializing_if = "Option::is_none")]
+    pub allowed_values: Option<Vec<String>>,
+}
+
+/// The `ParameterDeclaration` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ParameterDeclaration {
+    #[serde(rename = "ParameterKey", skip_serializing_if = "Option::is_none")]
+    pub parameter_key: Option<String>,
+    #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
+    pub default_value: Option<String>,
+    #[serde(rename = "ParameterType", skip_serializing_if = "Option::is_none")]
+    pub parameter_type: Option<String>,
+    #[serde(rename = "NoEcho", skip_serializing_if = "Option::is_none")]
+    pub no_echo: Option<bool>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(
+        rename = "ParameterConstraints",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub parameter_constraints: Option<ParameterConstraints>,
+}
+
+/// The `ResourceChange` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ResourceChange {
+    #[serde(rename = "PolicyAction", skip_serializing_if = "Option::is_none")]
+    pub policy_action: Option<String>,
+    #[serde(rename = "Action", skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    #[serde(rename = "LogicalResourceId", skip_serializing_if = "Option::is_none")]
+    pub logical_resource_id: Option<String>,
+    #[serde(rename = "PhysicalResourceId", skip_serializing_if = "Option::is_none")]
+    pub physical_resource_id: Option<String>,
+    #[serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    #[serde(rename = "Replacement", skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<String>,
+    #[serde(rename = "Scope", skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Vec<String>>,
+    #[serde(
+        rename = "ResourceDriftStatus",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_drift_status: Option<String>,
+    #[serde(
+        rename = "ResourceDriftIgnoredAttributes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_drift_ignored_attributes: Option<Vec<ResourceDriftIgnoredAttribute>>,
+    #[serde(rename = "Details", skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<ResourceChangeDetail>>,
+    #[serde(rename = "ChangeSetId", skip_serializing_if = "Option::is_none")]
+    pub change_set_id: Option<String>,
+    #[serde(rename = "ModuleInfo", skip_serializing_if = "Option::is_none")]
+    pub module_info: Option<ModuleInfo>,
+    #[serde(rename = "BeforeContext", skip_serializing_if = "Option::is_none")]
+    pub before_context: Option<String>,
+    #[serde(rename = "AfterContext", skip_serializing_if = "Option::is_none")]
+    pub after_context: Option<String>,
+    #[serde(
+        rename = "PreviousDeploymentContext",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub previous_deployment_context: Option<String>,
+}
+
+/// The `ResourceChangeDetail` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ResourceChangeDetail {
+    #[serde(rename = "Target", skip_serializing_if = "Option::is_none")]
+    pub target: Option<ResourceTargetDefinition>,
+    #[serde(rename = "Evaluation", skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<String>,
+    #[serde(rename = "ChangeSource", skip_serializing_if = "Option::is_none")]
+    pub change_source: Option<String>,
+    #[serde(rename = "CausingEntity", skip_serializing_if = "Option::is_none")]
+    pub causing_entity: Option<String>,
+}
+
+/// The `ResourceDriftIgnoredAttribute` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ResourceDriftIgnoredAttribute {
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "Reason", skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The `ResourceIdentifierSummary` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ResourceIdentifierSummary {
+    #[serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    #[serde(rename = "LogicalResourceIds", skip_serializing_if = "Option::is_none")]
+    pub logical_resource_ids: Option<Vec<String>>,
+    #[serde(
+        rename = "ResourceIdentifiers",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_identifiers: Option<Vec<String>>,
+}
+
+/// The `ResourceTargetDefinition` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ResourceTargetDefinition {
+    #[serde(rename = "Attribute", skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
+    #[serde(rename = "Name", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "RequiresRecreation", skip_serializing_if = "Option::is_none")]
+    pub requires_recreation: Option<String>,
+    #[serde(rename = "Path", skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(rename = "BeforeValue", skip_serializing_if = "Option::is_none")]
+    pub before_value: Option<String>,
+    #[serde(rename = "AfterValue", skip_serializing_if = "Option::is_none")]
+    pub after_value: Option<String>,
+    #[serde(rename = "BeforeValueFrom", skip_serializing_if = "Option::is_none")]
+    pub before_value_from: Option<String>,
+    #[serde(rename = "AfterValueFrom", skip_serializing_if = "Option::is_none")]
+    pub after_value_from: Option<String>,
+    #[serde(rename = "Drift", skip_serializing_if = "Option::is_none")]
+    pub drift: Option<LiveResourceDrift>,
+    #[serde(
+        rename = "AttributeChangeType",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub attribute_change_type: Option<String>,
+}
+
+/// The `ResourceToImport` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ResourceToImport {
+    pub resource_type: Option<String>,
+    pub logical_resource_id: Option<String>,
+    pub resource_identifier: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl Validate for ResourceToImport {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.resource_type.is_none() {
+            v.violation(
+                &Validator::at(at, "resourceType"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.resource_type {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "resourceType"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "resourceType"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+        }
+        if self.logical_resource_id.is_none() {
+            v.violation(
+                &Validator::at(at, "logicalResourceId"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if self.resource_identifier.is_none() {
+            v.violation(
+                &Validator::at(at, "resourceIdentifier"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.resource_identifier {
+            if x.len() < 1 {
+                v.sensitive_violation(
+                    &Validator::at(at, "resourceIdentifier"),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.len() > 256 {
+                v.sensitive_violation(
+                    &Validator::at(at, "resourceIdentifier"),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.keys().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 2048
+                    && !failed.contains(&"Member must have length less than or equal to 2048")
+                {
+                    failed.push("Member must have length less than or equal to 2048");
+                }
+            }
+            if !failed.is_empty() {
+                v.sensitive_violation(
+                    &Validator::at(at, "resourceIdentifier"),
+                    &format!("Map keys must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.values().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 2048
+                    && !failed.contains(&"Member must have length less than or equal to 2048")
+                {
+                    failed.push("Member must have length less than or equal to 2048");
+                }
+            }
+            if !failed.is_empty() {
+                v.sensitive_violation(
+                    &Validator::at(at, "resourceIdentifier"),
+                    &format!("Map value must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ResourceToImport {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            resource_type: q.string(&crate::protocol::query::key(at, "ResourceType")),
+            logical_resource_id: q.string(&crate::protocol::query::key(at, "LogicalResourceId")),
+            resource_identifier: q.map_of(
+                &crate::protocol::query::key(at, "ResourceIdentifier"),
+                ("key", "value"),
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+        })
+    }
+}
+
+/// The `RollbackConfiguration` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct RollbackConfiguration {
+    #[serde(rename = "RollbackTriggers", skip_serializing_if = "Option::is_none")]
+    pub rollback_triggers: Option<Vec<RollbackTrigger>>,
+    #[serde(
+        rename = "MonitoringTimeInMinutes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub monitoring_time_in_minutes: Option<i32>,
+}
+
+impl Validate for RollbackConfiguration {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.rollback_triggers {
+            if x.len() > 5 {
+                v.violation(
+                    &Validator::at(at, "rollbackTriggers"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 5",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "rollbackTriggers"), i + 1),
+                );
+            }
+        }
+        if let Some(x) = &self.monitoring_time_in_minutes {
+            let x = *x;
+            if (x as i64) < 0 as i64 {
+                v.violation(
+                    &Validator::at(at, "monitoringTimeInMinutes"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value greater than or equal to 0",
+                );
+            }
+            if (x as i64) > 180 as i64 {
+                v.violation(
+                    &Validator::at(at, "monitoringTimeInMinutes"),
+                    &Validator::quote(&x.to_string()),
+                    "Member must have value less than or equal to 180",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for RollbackConfiguration {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            rollback_triggers: q.list_of(
+                &crate::protocol::query::key(at, "RollbackTriggers"),
+                "member",
+                false,
+                |q, k| q.structure::<RollbackTrigger>(k),
+            )?,
+            monitoring_time_in_minutes: q
+                .number::<i32>(&crate::protocol::query::key(at, "MonitoringTimeInMinutes"))?,
+        })
+    }
+}
+
+/// The `RollbackTrigger` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct RollbackTrigger {
+    #[serde(rename = "Arn", skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
+}
+
+impl Validate for RollbackTrigger {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.arn.is_none() {
+            v.violation(&Validator::at(at, "arn"), "null", "Member must not be null");
+        }
+        if self.r#type.is_none() {
+            v.violation(
+                &Validator::at(at, "type"),
+                "null",
+                "Member must not be null",
+            );
+        }
+    }
+}
+
+impl FromQuery for RollbackTrigger {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            arn: q.string(&crate::protocol::query::key(at, "Arn")),
+            r#type: q.string(&crate::protocol::query::key(at, "Type")),
+        })
+    }
+}
+
+/// The `Stack` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct Stack {
+    #[serde(rename = "StackId", skip_serializing_if = "Option::is_none")]
+    pub stack_id: Option<String>,
+    #[serde(rename = "StackName", skip_serializing_if = "Option::is_none")]
+    pub stack_name: Option<String>,
+    #[serde(rename = "ChangeSetId", skip_serializing_if = "Option::is_none")]
+    pub change_set_id: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Vec<Parameter>>,
+    #[serde(
+        rename = "CreationTime",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub creation_time: Option<time::OffsetDateTime>,
+    #[serde(
+        rename = "DeletionTime",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub deletion_time: Option<time::OffsetDateTime>,
+    #[serde(
+        rename = "LastUpdatedTime",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub last_updated_time: Option<time::OffsetDateTime>,
+    #[serde(
+        rename = "RollbackConfiguration",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rollback_configuration: Option<RollbackConfiguration>,
+    #[serde(rename = "StackStatus", skip_serializing_if = "Option::is_none")]
+    pub stack_status: Option<String>,
+    #[serde(rename = "StackStatusReason", skip_serializing_if = "Option::is_none")]
+    pub stack_status_reason: Option<String>,
+    #[serde(rename = "DisableRollback", skip_serializing_if = "Option::is_none")]
+    pub disable_rollback: Option<bool>,
+    #[serde(rename = "DeploymentConfig", skip_serializing_if = "Option::is_none")]
+    pub deployment_config: Option<DeploymentConfig>,
+    #[serde(rename = "NotificationARNs", skip_serializing_if = "Option::is_none")]
+    pub notification_ar_ns: Option<Vec<String>>,
+    #[serde(rename = "TimeoutInMinutes", skip_serializing_if = "Option::is_none")]
+    pub timeout_in_minutes: Option<i32>,
+    #[serde(rename = "Capabilities", skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Vec<String>>,
+    #[serde(rename = "Outputs", skip_serializing_if = "Option::is_none")]
+    pub outputs: Option<Vec<Output>>,
+    #[serde(rename = "RoleARN", skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    #[serde(rename = "Tags", skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(
+        rename = "EnableTerminationProtection",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_termination_protection: Option<bool>,
+    #[serde(rename = "ParentId", skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    #[serde(rename = "RootId", skip_serializing_if = "Option::is_none")]
+    pub root_id: Option<String>,
+    #[serde(rename = "DriftInformation", skip_serializing_if = "Option::is_none")]
+    pub drift_information: Option<StackDriftInformation>,
+    #[serde(
+        rename = "RetainExceptOnCreate",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retain_except_on_create: Option<bool>,
+    #[serde(rename = "DeletionMode", skip_serializing_if = "Option::is_none")]
+    pub deletion_mode: Option<String>,
+    #[serde(rename = "DetailedStatus", skip_serializing_if = "Option::is_none")]
+    pub detailed_status: Option<String>,
+    #[serde(rename = "LastOperations", skip_serializing_if = "Option::is_none")]
+    pub last_operations: Option<Vec<OperationEntry>>,
+    #[serde(rename = "AliasName", skip_serializing_if = "Option::is_none")]
+    pub alias_name: Option<String>,
+}
+
+/// The `StackDriftInformation` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct StackDriftInformation {
+    #[serde(rename = "StackDriftStatus", skip_serializing_if = "Option::is_none")]
+    pub stack_drift_status: Option<String>,
+    #[serde(
+        rename = "LastCheckTimestamp",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub last_check_timestamp: Option<time::OffsetDateTime>,
+}
+
+/// The `StackDriftInformationSummary` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct StackDriftInformationSummary {
+    #[serde(rename = "StackDriftStatus", skip_serializing_if = "Option::is_none")]
+    pub stack_drift_status: Option<String>,
+    #[serde(
+        rename = "LastCheckTimestamp",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub last_check_timestamp: Option<time::OffsetDateTime>,
+}
+
+/// The `StackEvent` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct StackEvent {
+    #[serde(rename = "StackId", skip_serializing_if = "Option::is_none")]
+    pub stack_id: Option<String>,
+    #[serde(rename = "EventId", skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    #[serde(rename = "StackName", skip_serializing_if = "Option::is_none")]
+    pub stack_name: Option<String>,
+    #[serde(rename = "OperationId", skip_serializing_if = "Option::is_none")]
+    pub operation_id: Option<String>,
+    #[serde(rename = "LogicalResourceId", skip_serializing_if = "Option::is_none")]
+    pub logical_resource_id: Option<String>,
+    #[serde(rename = "PhysicalResourceId", skip_serializing_if = "Option::is_none")]
+    pub physical_resource_id: Option<String>,
+    #[serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    #[serde(
+        rename = "Timestamp",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub timestamp: Option<time::OffsetDateTime>,
+    #[serde(rename = "ResourceStatus", skip_serializing_if = "Option::is_none")]
+    pub resource_status: Option<String>,
+    #[serde(
+        rename = "ResourceStatusReason",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_status_reason: Option<String>,
+    #[serde(rename = "ResourceProperties", skip_serializing_if = "Option::is_none")]
+    pub resource_properties: Option<String>,
+    #[serde(rename = "ClientRequestToken", skip_serializing_if = "Option::is_none")]
+    pub client_request_token: Option<String>,
+    #[serde(rename = "HookType", skip_serializing_if = "Option::is_none")]
+    pub hook_type: Option<String>,
+    #[serde(rename = "HookStatus", skip_serializing_if = "Option::is_none")]
+    pub hook_status: Option<String>,
+    #[serde(rename = "HookStatusReason", skip_serializing_if = "Option::is_none")]
+    pub hook_status_reason: Option<String>,
+    #[serde(
+        rename = "HookInvocationPoint",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub hook_invocation_point: Option<String>,
+    #[serde(rename = "HookInvocationId", skip_serializing_if = "Option::is_none")]
+    pub hook_invocation_id: Option<String>,
+    #[serde(rename = "HookFailureMode", skip_serializing_if = "Option::is_none")]
+    pub hook_failure_mode: Option<String>,
+    #[serde(rename = "DetailedStatus", skip_serializing_if = "Option::is_none")]
+    pub detailed_status: Option<String>,
+}
+
+/// The `StackResource` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct StackResource {
+    #[serde(rename = "StackName", skip_serializing_if = "Option::is_none")]
+    pub stack_name: Option<String>,
+    #[serde(rename = "StackId", skip_serializing_if = "Option::is_none")]
+    pub stack_id: Option<String>,
+    #[serde(rename = "LogicalResourceId", skip_serializing_if = "Option::is_none")]
+    pub logical_resource_id: Option<String>,
+    #[serde(rename = "PhysicalResourceId", skip_serializing_if = "Option::is_none")]
+    pub physical_resource_id: Option<String>,
+    #[serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    #[serde(
+        rename = "Timestamp",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub timestamp: Option<time::OffsetDateTime>,
+    #[serde(rename = "ResourceStatus", skip_serializing_if = "Option::is_none")]
+    pub resource_status: Option<String>,
+    #[serde(
+        rename = "ResourceStatusReason",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_status_reason: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "DriftInformation", skip_serializing_if = "Option::is_none")]
+    pub drift_information: Option<StackResourceDriftInformation>,
+    #[serde(rename = "ModuleInfo", skip_serializing_if = "Option::is_none")]
+    pub module_info: Option<ModuleInfo>,
+}
+
+/// The `StackResourceDetail` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct StackResourceDetail {
+    #[serde(rename = "StackName", skip_serializing_if = "Option::is_none")]
+    pub stack_name: Option<String>,
+    #[serde(rename = "StackId", skip_serializing_if = "Option::is_none")]
+    pub stack_id: Option<String>,
+    #[serde(rename = "LogicalResourceId", skip_serializing_if = "Option::is_none")]
+    pub logical_resource_id: Option<String>,
+    #[serde(rename = "PhysicalResourceId", skip_serializing_if = "Option::is_none")]
+    pub physical_resource_id: Option<String>,
+    #[serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    #[serde(
+        rename = "LastUpdatedTimestamp",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub last_updated_timestamp: Option<time::OffsetDateTime>,
+    #[serde(rename = "ResourceStatus", skip_serializing_if = "Option::is_none")]
+    pub resource_status: Option<String>,
+    #[serde(
+        rename = "ResourceStatusReason",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_status_reason: Option<String>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "Metadata", skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<String>,
+    #[serde(rename = "DriftInformation", skip_serializing_if = "Option::is_none")]
+    pub drift_information: Option<StackResourceDriftInformation>,
+    #[serde(rename = "ModuleInfo", skip_serializing_if = "Option::is_none")]
+    pub module_info: Option<ModuleInfo>,
+}
+
+/// The `StackResourceDriftInformation` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct StackResourceDriftInformation {
+    #[serde(
+        rename = "StackResourceDriftStatus",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stack_resource_drift_status: Option<String>,
+    #[serde(
+        rename = "LastCheckTimestamp",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub last_check_timestamp: Option<time::OffsetDateTime>,
+}
+
+/// The `StackResourceDriftInformationSummary` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct StackResourceDriftInformationSummary {
+    #[serde(
+        rename = "StackResourceDriftStatus",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub stack_resource_drift_status: Option<String>,
+    #[serde(
+        rename = "LastCheckTimestamp",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub last_check_timestamp: Option<time::OffsetDateTime>,
+}
+
+/// The `StackResourceSummary` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct StackResourceSummary {
+    #[serde(rename = "LogicalResourceId", skip_serializing_if = "Option::is_none")]
+    pub logical_resource_id: Option<String>,
+    #[serde(rename = "PhysicalResourceId", skip_serializing_if = "Option::is_none")]
+    pub physical_resource_id: Option<String>,
+    #[serde(rename = "ResourceType", skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    #[serde(
+        rename = "LastUpdatedTimestamp",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub last_updated_timestamp: Option<time::OffsetDateTime>,
+    #[serde(rename = "ResourceStatus", skip_serializing_if = "Option::is_none")]
+    pub resource_status: Option<String>,
+    #[serde(
+        rename = "ResourceStatusReason",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub resource_status_reason: Option<String>,
+    #[serde(rename = "DriftInformation", skip_serializing_if = "Option::is_none")]
+    pub drift_information: Option<StackResourceDriftInformationSummary>,
+    #[serde(rename = "ModuleInfo", skip_serializing_if = "Option::is_none")]
+    pub module_info: Option<ModuleInfo>,
+}
+
+/// The `StackSummary` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct StackSummary {
+    #[serde(rename = "StackId", skip_serializing_if = "Option::is_none")]
+    pub stack_id: Option<String>,
+    #[serde(rename = "StackName", skip_serializing_if = "Option::is_none")]
+    pub stack_name: Option<String>,
+    #[serde(
+        rename = "TemplateDescription",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub template_description: Option<String>,
+    #[serde(
+        rename = "CreationTime",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub creation_time: Option<time::OffsetDateTime>,
+    #[serde(
+        rename = "LastUpdatedTime",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub last_updated_time: Option<time::OffsetDateTime>,
+    #[serde(
+        rename = "DeletionTime",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::protocol::query::serialize_timestamp"
+    )]
+    pub deletion_time: Option<time::OffsetDateTime>,
+    #[serde(rename = "StackStatus", skip_serializing_if = "Option::is_none")]
+    pub stack_status: Option<String>,
+    #[serde(rename = "StackStatusReason", skip_serializing_if = "Option::is_none")]
+    pub stack_status_reason: Option<String>,
+    #[serde(rename = "ParentId", skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    #[serde(rename = "RootId", skip_serializing_if = "Option::is_none")]
+    pub root_id: Option<String>,
+    #[serde(rename = "DriftInformation", skip_serializing_if = "Option::is_none")]
+    pub drift_information: Option<StackDriftInformationSummary>,
+    #[serde(rename = "LastOperations", skip_serializing_if = "Option::is_none")]
+    pub last_operations: Option<Vec<OperationEntry>>,
+}
+
+/// The `Tag` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct Tag {
+    #[serde(rename = "Key", skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(rename = "Value", skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+impl Validate for Tag {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.key.is_none() {
+            v.violation(&Validator::at(at, "key"), "null", "Member must not be null");
+        }
+        if let Some(x) = &self.key {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "key"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "key"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+        }
+        if self.value.is_none() {
+            v.violation(
+                &Validator::at(at, "value"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.value {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "value"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 256 {
+                v.violation(
+                    &Validator::at(at, "value"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 256",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for Tag {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            key: q.string(&crate::protocol::query::key(at, "Key")),
+            value: q.string(&crate::protocol::query::key(at, "Value")),
+        })
+    }
+}
+
+/// The `TemplateParameter` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct TemplateParameter {
+    #[serde(rename = "ParameterKey", skip_serializing_if = "Option::is_none")]
+    pub parameter_key: Option<String>,
+    #[serde(rename = "DefaultValue", skip_serializing_if = "Option::is_none")]
+    pub default_value: Option<String>,
+    #[serde(rename = "NoEcho", skip_serializing_if = "Option::is_none")]
+    pub no_echo: Option<bool>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// The `TemplateSummaryConfig` shape.
+#[derive(Clone, Default, Debug)]
+pub struct TemplateSummaryConfig {
+    pub treat_unrecognized_resource_types_as_warnings: Option<bool>,
+}
+
+impl Validate for TemplateSummaryConfig {
+    fn validate(&self, _v: &mut Validator, _at: &str) {}
+}
+
+impl FromQuery for TemplateSummaryConfig {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            treat_unrecognized_resource_types_as_warnings: q.boolean(
+                &crate::protocol::query::key(at, "TreatUnrecognizedResourceTypesAsWarnings"),
+            )?,
+        })
+    }
+}
+
+/// The `UpdateStackInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct UpdateStackInput {
+    pub stack_name: Option<String>,
+    pub template_body: Option<String>,
+    pub template_url: Option<String>,
+    pub use_previous_template: Option<bool>,
+    pub stack_policy_during_update_body: Option<String>,
+    pub stack_policy_during_update_url: Option<String>,
+    pub parameters: Option<Vec<Parameter>>,
+    pub capabilities: Option<Vec<String>>,
+    pub resource_types: Option<Vec<String>>,
+    pub role_arn: Option<String>,
+    pub rollback_configuration: Option<RollbackConfiguration>,
+    pub stack_policy_body: Option<String>,
+    pub stack_policy_url: Option<String>,
+    pub notification_ar_ns: Option<Vec<String>>,
+    pub tags: Option<Vec<Tag>>,
+    pub disable_rollback: Option<bool>,
+    pub client_request_token: Option<String>,
+    pub retain_except_on_create: Option<bool>,
+    pub deployment_config: Option<DeploymentConfig>,
+    pub disable_validation: Option<bool>,
+}
+
+impl Validate for UpdateStackInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if self.stack_name.is_none() {
+            v.violation(
+                &Validator::at(at, "stackName"),
+                "null",
+                "Member must not be null",
+            );
+        }
+        if let Some(x) = &self.template_body {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "templateBody"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+        }
+        if let Some(x) = &self.template_url {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "templateURL"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 5120 {
+                v.violation(
+                    &Validator::at(at, "templateURL"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 5120",
+                );
+            }
+        }
+        if let Some(x) = &self.stack_policy_during_update_body {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "stackPolicyDuringUpdateBody"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 16384 {
+                v.violation(
+                    &Validator::at(at, "stackPolicyDuringUpdateBody"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 16384",
+                );
+            }
+        }
+        if let Some(x) = &self.stack_policy_during_update_url {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "stackPolicyDuringUpdateURL"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 5120 {
+                v.violation(
+                    &Validator::at(at, "stackPolicyDuringUpdateURL"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 5120",
+                );
+            }
+        }
+        if let Some(x) = &self.parameters {
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "parameters"), i + 1),
+                );
+            }
+        }
+        if let Some(x) = &self.capabilities {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if !["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"].contains(&x) && !failed.contains(&"Member must satisfy enum value set: [CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND]") { failed.push("Member must satisfy enum value set: [CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND]"); }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "capabilities"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.resource_types {
+            let mut failed: Vec<&str> = Vec::new();
+            for x in x.iter().map(String::as_str) {
+                if x.chars().count() < 1
+                    && !failed.contains(&"Member must have length greater than or equal to 1")
+                {
+                    failed.push("Member must have length greater than or equal to 1");
+                }
+                if x.chars().count() > 256
+                    && !failed.contains(&"Member must have length less than or equal to 256")
+                {
+                    failed.push("Member must have length less than or equal to 256");
+                }
+            }
+            if !failed.is_empty() {
+                v.violation(
+                    &Validator::at(at, "resourceTypes"),
+                    &Validator::render_strings(x),
+                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
+                );
+            }
+        }
+        if let Some(x) = &self.role_arn {
+            let x = x.as_str();
+            if x.chars().count() < 20 {
+                v.violation(
+                    &Validator::at(at, "roleARN"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 20",
+                );
+            }
+            if x.chars().count() > 2048 {
+                v.violation(
+                    &Validator::at(at, "roleARN"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 2048",
+                );
+            }
+        }
+        if let Some(x) = &self.rollback_configuration {
+            x.validate(v, &Validator::at(at, "rollbackConfiguration"));
+        }
+        if let Some(x) = &self.stack_policy_body {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "stackPolicyBody"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 16384 {
+                v.violation(
+                    &Validator::at(at, "stackPolicyBody"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 16384",
+                );
+            }
+        }
+        if let Some(x) = &self.stack_policy_url {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "stackPolicyURL"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 5120 {
+                v.violation(
+                    &Validator::at(at, "stackPolicyURL"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 5120",
+                );
+            }
+        }
+        if let Some(x) = &self.notification_ar_ns {
+            if x.len() > 5 {
+                v.violation(
+                    &Validator::at(at, "notificationARNs"),
+                    &Validator::render_strings(x),
+                    "Member must have length less than or equal to 5",
+                );
+            }
+        }
+        if let Some(x) = &self.tags {
+            if x.len() > 50 {
+                v.violation(
+                    &Validator::at(at, "tags"),
+                    &Validator::render_count(x.len()),
+                    "Member must have length less than or equal to 50",
+                );
+            }
+            for (i, item) in x.iter().enumerate() {
+                item.validate(
+                    v,
+                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
+                );
+            }
+        }
+        if let Some(x) = &self.client_request_token {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "clientRequestToken"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 128 {
+                v.violation(
+                    &Validator::at(at, "clientRequestToken"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 128",
+                );
+            }
+            if !RE_CLIENT_REQUEST_TOKEN.is_match(x) {
+                v.violation(
+                    &Validator::at(at, "clientRequestToken"),
+                    &Validator::quote(x),
+                    "Member must satisfy regular expression pattern: [a-zA-Z0-9][-a-zA-Z0-9]*",
+                );
+            }
+        }
+        if let Some(x) = &self.deployment_config {
+            x.validate(v, &Validator::at(at, "deploymentConfig"));
+        }
+    }
+}
+
+impl FromQuery for UpdateStackInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            stack_name: q.string(&crate::protocol::query::key(at, "StackName")),
+            template_body: q.string(&crate::protocol::query::key(at, "TemplateBody")),
+            template_url: q.string(&crate::protocol::query::key(at, "TemplateURL")),
+            use_previous_template: q
+                .boolean(&crate::protocol::query::key(at, "UsePreviousTemplate"))?,
+            stack_policy_during_update_body: q.string(&crate::protocol::query::key(
+                at,
+                "StackPolicyDuringUpdateBody",
+            )),
+            stack_policy_during_update_url: q.string(&crate::protocol::query::key(
+                at,
+                "StackPolicyDuringUpdateURL",
+            )),
+            parameters: q.list_of(
+                &crate::protocol::query::key(at, "Parameters"),
+                "member",
+                false,
+                |q, k| q.structure::<Parameter>(k),
+            )?,
+            capabilities: q.list_of(
+                &crate::protocol::query::key(at, "Capabilities"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            resource_types: q.list_of(
+                &crate::protocol::query::key(at, "ResourceTypes"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            role_arn: q.string(&crate::protocol::query::key(at, "RoleARN")),
+            rollback_configuration: q.structure::<RollbackConfiguration>(
+                &crate::protocol::query::key(at, "RollbackConfiguration"),
+            )?,
+            stack_policy_body: q.string(&crate::protocol::query::key(at, "StackPolicyBody")),
+            stack_policy_url: q.string(&crate::protocol::query::key(at, "StackPolicyURL")),
+            notification_ar_ns: q.list_of(
+                &crate::protocol::query::key(at, "NotificationARNs"),
+                "member",
+                false,
+                |q, k| Ok(q.string(k)),
+            )?,
+            tags: q.list_of(
+                &crate::protocol::query::key(at, "Tags"),
+                "member",
+                false,
+                |q, k| q.structure::<Tag>(k),
+            )?,
+            disable_rollback: q.boolean(&crate::protocol::query::key(at, "DisableRollback"))?,
+            client_request_token: q.string(&crate::protocol::query::key(at, "ClientRequestToken")),
+            retain_except_on_create: q
+                .boolean(&crate::protocol::query::key(at, "RetainExceptOnCreate"))?,
+            deployment_config: q.structure::<DeploymentConfig>(&crate::protocol::query::key(
+                at,
+                "DeploymentConfig",
+            ))?,
+            disable_validation: q.boolean(&crate::protocol::query::key(at, "DisableValidation"))?,
+        })
+    }
+}
+
+/// The `UpdateStackOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct UpdateStackOutput {
+    #[serde(rename = "StackId", skip_serializing_if = "Option::is_none")]
+    pub stack_id: Option<String>,
+    #[serde(rename = "OperationId", skip_serializing_if = "Option::is_none")]
+    pub operation_id: Option<String>,
+}
+
+/// The `ValidateTemplateInput` shape.
+#[derive(Clone, Default, Debug)]
+pub struct ValidateTemplateInput {
+    pub template_body: Option<String>,
+    pub template_url: Option<String>,
+}
+
+impl Validate for ValidateTemplateInput {
+    fn validate(&self, v: &mut Validator, at: &str) {
+        if let Some(x) = &self.template_body {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "templateBody"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+        }
+        if let Some(x) = &self.template_url {
+            let x = x.as_str();
+            if x.chars().count() < 1 {
+                v.violation(
+                    &Validator::at(at, "templateURL"),
+                    &Validator::quote(x),
+                    "Member must have length greater than or equal to 1",
+                );
+            }
+            if x.chars().count() > 5120 {
+                v.violation(
+                    &Validator::at(at, "templateURL"),
+                    &Validator::quote(x),
+                    "Member must have length less than or equal to 5120",
+                );
+            }
+        }
+    }
+}
+
+impl FromQuery for ValidateTemplateInput {
+    fn from_query(q: &QueryRequest, at: &str) -> Result<Self, Unparsed> {
+        Ok(Self {
+            template_body: q.string(&crate::protocol::query::key(at, "TemplateBody")),
+            template_url: q.string(&crate::protocol::query::key(at, "TemplateURL")),
+        })
+    }
+}
+
+/// The `ValidateTemplateOutput` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct ValidateTemplateOutput {
+    #[serde(rename = "Parameters", skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Vec<TemplateParameter>>,
+    #[serde(rename = "Description", skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "Capabilities", skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<Vec<String>>,
+    #[serde(rename = "CapabilitiesReason", skip_serializing_if = "Option::is_none")]
+    pub capabilities_reason: Option<String>,
+    #[serde(rename = "DeclaredTransforms", skip_serializing_if = "Option::is_none")]
+    pub declared_transforms: Option<Vec<String>>,
+}
+
+/// The `Warnings` shape.
+#[derive(Clone, Default, Debug, Serialize)]
+pub struct Warnings {
+    #[serde(
+        rename = "UnrecognizedResourceTypes",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub unrecognized_resource_types: Option<Vec<String>>,
+}

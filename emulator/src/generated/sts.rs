@@ -29,65 +29,83 @@ pub const OPERATIONS: &[&str] = &[
 /// Every error code of the service, with its HTTP status and fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
+    AccessDenied,
     ExpiredTokenException,
     ExpiredTradeInTokenException,
     IDPCommunicationErrorException,
     IDPRejectedClaimException,
     InsufficientSessionLifetimeException,
+    InvalidAction,
     InvalidAuthorizationMessageException,
     InvalidContextAssertionException,
     InvalidIdentityTokenException,
+    InvalidParameterValue,
     InvalidSubjectCredentialsException,
     JWTPayloadSizeExceededException,
     MalformedPolicyDocumentException,
+    MissingAction,
+    NotImplemented,
     OutboundWebIdentityFederationDisabledException,
     PackedPolicyTooLargeException,
     RegionDisabledException,
     SessionDurationEscalationException,
+    ValidationError,
 }
 
 impl ErrorCode {
     /// Every code.
     pub const ALL: &[ErrorCode] = &[
+        ErrorCode::AccessDenied,
         ErrorCode::ExpiredTokenException,
         ErrorCode::ExpiredTradeInTokenException,
         ErrorCode::IDPCommunicationErrorException,
         ErrorCode::IDPRejectedClaimException,
         ErrorCode::InsufficientSessionLifetimeException,
+        ErrorCode::InvalidAction,
         ErrorCode::InvalidAuthorizationMessageException,
         ErrorCode::InvalidContextAssertionException,
         ErrorCode::InvalidIdentityTokenException,
+        ErrorCode::InvalidParameterValue,
         ErrorCode::InvalidSubjectCredentialsException,
         ErrorCode::JWTPayloadSizeExceededException,
         ErrorCode::MalformedPolicyDocumentException,
+        ErrorCode::MissingAction,
+        ErrorCode::NotImplemented,
         ErrorCode::OutboundWebIdentityFederationDisabledException,
         ErrorCode::PackedPolicyTooLargeException,
         ErrorCode::RegionDisabledException,
         ErrorCode::SessionDurationEscalationException,
+        ErrorCode::ValidationError,
     ];
 
     /// The code clients match on.
     pub const fn code(self) -> &'static str {
         match self {
+            ErrorCode::AccessDenied => "AccessDenied",
             ErrorCode::ExpiredTokenException => "ExpiredTokenException",
             ErrorCode::ExpiredTradeInTokenException => "ExpiredTradeInTokenException",
             ErrorCode::IDPCommunicationErrorException => "IDPCommunicationError",
             ErrorCode::IDPRejectedClaimException => "IDPRejectedClaim",
             ErrorCode::InsufficientSessionLifetimeException => "InsufficientSessionLifetime",
+            ErrorCode::InvalidAction => "InvalidAction",
             ErrorCode::InvalidAuthorizationMessageException => {
                 "InvalidAuthorizationMessageException"
             }
             ErrorCode::InvalidContextAssertionException => "InvalidContextAssertion",
             ErrorCode::InvalidIdentityTokenException => "InvalidIdentityToken",
+            ErrorCode::InvalidParameterValue => "InvalidParameterValue",
             ErrorCode::InvalidSubjectCredentialsException => "InvalidSubjectCredentials",
             ErrorCode::JWTPayloadSizeExceededException => "JWTPayloadSizeExceededException",
             ErrorCode::MalformedPolicyDocumentException => "MalformedPolicyDocument",
+            ErrorCode::MissingAction => "MissingAction",
+            ErrorCode::NotImplemented => "NotImplemented",
             ErrorCode::OutboundWebIdentityFederationDisabledException => {
                 "OutboundWebIdentityFederationDisabledException"
             }
             ErrorCode::PackedPolicyTooLargeException => "PackedPolicyTooLarge",
             ErrorCode::RegionDisabledException => "RegionDisabledException",
             ErrorCode::SessionDurationEscalationException => "SessionDurationEscalationException",
+            ErrorCode::ValidationError => "ValidationError",
         }
     }
 
@@ -98,23 +116,150 @@ impl ErrorCode {
             | ErrorCode::ExpiredTradeInTokenException
             | ErrorCode::IDPCommunicationErrorException
             | ErrorCode::InsufficientSessionLifetimeException
+            | ErrorCode::InvalidAction
             | ErrorCode::InvalidAuthorizationMessageException
             | ErrorCode::InvalidContextAssertionException
             | ErrorCode::InvalidIdentityTokenException
+            | ErrorCode::InvalidParameterValue
             | ErrorCode::InvalidSubjectCredentialsException
             | ErrorCode::JWTPayloadSizeExceededException
             | ErrorCode::MalformedPolicyDocumentException
-            | ErrorCode::PackedPolicyTooLargeException => 400,
-            ErrorCode::IDPRejectedClaimException
+            | ErrorCode::MissingAction
+            | ErrorCode::PackedPolicyTooLargeException
+            | ErrorCode::ValidationError => 400,
+            ErrorCode::AccessDenied
+            | ErrorCode::IDPRejectedClaimException
             | ErrorCode::OutboundWebIdentityFederationDisabledException
             | ErrorCode::RegionDisabledException
             | ErrorCode::SessionDurationEscalationException => 403,
+            ErrorCode::NotImplemented => 501,
         }
     }
 
     /// Whether the fault is the server's (retried by SDKs) rather than the sender's.
     pub const fn is_server_fault(self) -> bool {
-        matches!(self, _ if false)
+        matches!(self, ErrorCode::NotImplemented)
+    }
+}
+
+/// An error the service answers: one variant per code, carrying its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StsError {
+    AccessDenied(String),
+    ExpiredTokenException(String),
+    ExpiredTradeInTokenException(String),
+    IDPCommunicationErrorException(String),
+    IDPRejectedClaimException(String),
+    InsufficientSessionLifetimeException(String),
+    InvalidAction(String),
+    InvalidAuthorizationMessageException(String),
+    InvalidContextAssertionException(String),
+    InvalidIdentityTokenException(String),
+    InvalidParameterValue(String),
+    InvalidSubjectCredentialsException(String),
+    JWTPayloadSizeExceededException(String),
+    MalformedPolicyDocumentException(String),
+    MissingAction(String),
+    NotImplemented(String),
+    OutboundWebIdentityFederationDisabledException(String),
+    PackedPolicyTooLargeException(String),
+    RegionDisabledException(String),
+    SessionDurationEscalationException(String),
+    ValidationError(String),
+}
+
+impl StsError {
+    /// The variant's code.
+    pub const fn kind(&self) -> ErrorCode {
+        match self {
+            StsError::AccessDenied(_) => ErrorCode::AccessDenied,
+            StsError::ExpiredTokenException(_) => ErrorCode::ExpiredTokenException,
+            StsError::ExpiredTradeInTokenException(_) => ErrorCode::ExpiredTradeInTokenException,
+            StsError::IDPCommunicationErrorException(_) => {
+                ErrorCode::IDPCommunicationErrorException
+            }
+            StsError::IDPRejectedClaimException(_) => ErrorCode::IDPRejectedClaimException,
+            StsError::InsufficientSessionLifetimeException(_) => {
+                ErrorCode::InsufficientSessionLifetimeException
+            }
+            StsError::InvalidAction(_) => ErrorCode::InvalidAction,
+            StsError::InvalidAuthorizationMessageException(_) => {
+                ErrorCode::InvalidAuthorizationMessageException
+            }
+            StsError::InvalidContextAssertionException(_) => {
+                ErrorCode::InvalidContextAssertionException
+            }
+            StsError::InvalidIdentityTokenException(_) => ErrorCode::InvalidIdentityTokenException,
+            StsError::InvalidParameterValue(_) => ErrorCode::InvalidParameterValue,
+            StsError::InvalidSubjectCredentialsException(_) => {
+                ErrorCode::InvalidSubjectCredentialsException
+            }
+            StsError::JWTPayloadSizeExceededException(_) => {
+                ErrorCode::JWTPayloadSizeExceededException
+            }
+            StsError::MalformedPolicyDocumentException(_) => {
+                ErrorCode::MalformedPolicyDocumentException
+            }
+            StsError::MissingAction(_) => ErrorCode::MissingAction,
+            StsError::NotImplemented(_) => ErrorCode::NotImplemented,
+            StsError::OutboundWebIdentityFederationDisabledException(_) => {
+                ErrorCode::OutboundWebIdentityFederationDisabledException
+            }
+            StsError::PackedPolicyTooLargeException(_) => ErrorCode::PackedPolicyTooLargeException,
+            StsError::RegionDisabledException(_) => ErrorCode::RegionDisabledException,
+            StsError::SessionDurationEscalationException(_) => {
+                ErrorCode::SessionDurationEscalationException
+            }
+            StsError::ValidationError(_) => ErrorCode::ValidationError,
+        }
+    }
+
+    /// The message.
+    pub fn text(&self) -> &str {
+        match self {
+            StsError::AccessDenied(m)
+            | StsError::ExpiredTokenException(m)
+            | StsError::ExpiredTradeInTokenException(m)
+            | StsError::IDPCommunicationErrorException(m)
+            | StsError::IDPRejectedClaimException(m)
+            | StsError::InsufficientSessionLifetimeException(m)
+            | StsError::InvalidAction(m)
+            | StsError::InvalidAuthorizationMessageException(m)
+            | StsError::InvalidContextAssertionException(m)
+            | StsError::InvalidIdentityTokenException(m)
+            | StsError::InvalidParameterValue(m)
+            | StsError::InvalidSubjectCredentialsException(m)
+            | StsError::JWTPayloadSizeExceededException(m)
+            | StsError::MalformedPolicyDocumentException(m)
+            | StsError::MissingAction(m)
+            | StsError::NotImplemented(m)
+            | StsError::OutboundWebIdentityFederationDisabledException(m)
+            | StsError::PackedPolicyTooLargeException(m)
+            | StsError::RegionDisabledException(m)
+            | StsError::SessionDurationEscalationException(m)
+            | StsError::ValidationError(m) => m,
+        }
+    }
+}
+
+impl std::fmt::Display for StsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.kind().code(), self.text())
+    }
+}
+
+impl std::error::Error for StsError {}
+
+impl crate::protocol::AwsError for StsError {
+    fn code(&self) -> &str {
+        self.kind().code()
+    }
+    fn status(&self) -> axum::http::StatusCode {
+        axum::http::StatusCode::from_u16(self.kind().status())
+            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+    fn message(&self) -> String {
+        self.text().to_owned()
     }
 }
 
@@ -593,7 +738,13 @@ impl std::fmt::Debug for Credentials {
                     .as_ref()
                     .map(|_| crate::fixtures::REDACTED),
             )
-            .field("session_token", &self.session_token)
+            .field(
+                "session_token",
+                &self
+                    .session_token
+                    .as_ref()
+                    .map(|_| crate::fixtures::REDACTED),
+            )
             .field("expiration", &self.expiration)
             .finish()
     }

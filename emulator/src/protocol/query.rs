@@ -118,6 +118,25 @@ impl Unparsed {
     }
 }
 
+/// The number types of the models (`integer`, `long`, `double`), with what a value that
+/// does not parse is told it must be.
+pub trait QueryNumber: std::str::FromStr {
+    /// `an integer` or `a number`.
+    const EXPECTED: &'static str;
+}
+
+impl QueryNumber for i32 {
+    const EXPECTED: &'static str = "an integer";
+}
+
+impl QueryNumber for i64 {
+    const EXPECTED: &'static str = "an integer";
+}
+
+impl QueryNumber for f64 {
+    const EXPECTED: &'static str = "a number";
+}
+
 /// A structure decoded from an awsQuery form (implemented by the generated input types,
 /// `crate::generated`): its members under `at` (`""` for an operation's input, `Tags.member.1`
 /// for an element).
@@ -147,15 +166,14 @@ impl QueryRequest {
     }
 
     /// A number member (`integer`, `long`, `double`).
-    pub fn number<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>, Unparsed> {
+    pub fn number<T: QueryNumber>(&self, key: &str) -> Result<Option<T>, Unparsed> {
         let Some(text) = self.params.get(key) else {
             return Ok(None);
         };
-        let integral = !std::any::type_name::<T>().starts_with('f');
         text.parse().map(Some).map_err(|_| Unparsed {
             key: key.to_owned(),
             text: text.clone(),
-            expected: if integral { "an integer" } else { "a number" },
+            expected: T::EXPECTED,
         })
     }
 
@@ -182,9 +200,12 @@ impl QueryRequest {
             time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
                 .ok()
                 .or_else(|| {
-                    text.parse::<f64>().ok().and_then(|s| {
-                        time::OffsetDateTime::from_unix_timestamp_nanos((s * 1e9) as i128).ok()
-                    })
+                    text.parse::<f64>()
+                        .ok()
+                        .filter(|s| s.is_finite())
+                        .and_then(|s| {
+                            time::OffsetDateTime::from_unix_timestamp_nanos((s * 1e9) as i128).ok()
+                        })
                 });
         parsed.map(Some).ok_or_else(|| Unparsed {
             key: key.to_owned(),
@@ -327,23 +348,88 @@ pub fn serialize_map<S: serde::Serializer, V: Serialize>(
 }
 
 /// An operation's output as awsQuery writes it: its typed output turned into a tree of
-/// members (structure members by name, lists as `member` elements).
+/// members (structure members by name, in the order the type declares them, which for
+/// the generated types is the model's; lists as `member` elements).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Output(Value);
+pub struct Output {
+    /// The members as a JSON value (for callers inside the emulator that read an answer).
+    value: Value,
+    /// The members in declaration order, as they are written.
+    tree: Node,
+}
+
+/// A serialised output whose structures keep their members' order (`serde_json::Value`
+/// sorts them; its `preserve_order` feature would change every JSON map of the emulator).
+#[derive(Debug, Clone, PartialEq)]
+enum Node {
+    Scalar(Value),
+    Array(Vec<Node>),
+    Object(Vec<(String, Node)>),
+}
+
+impl<'de> serde::Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Nodes;
+        impl<'de> serde::de::Visitor<'de> for Nodes {
+            type Value = Node;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a serialised output")
+            }
+            fn visit_unit<E>(self) -> Result<Node, E> {
+                Ok(Node::Scalar(Value::Null))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
+                Ok(Node::Scalar(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
+                Ok(Node::Scalar(Value::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
+                Ok(Node::Scalar(Value::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
+                Ok(Node::Scalar(Value::from(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Node, E> {
+                Ok(Node::Scalar(Value::String(v.to_owned())))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = a.next_element()? {
+                    items.push(item);
+                }
+                Ok(Node::Array(items))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Node, A::Error> {
+                let mut members = Vec::new();
+                while let Some((k, v)) = a.next_entry::<String, Node>()? {
+                    members.push((k, v));
+                }
+                Ok(Node::Object(members))
+            }
+        }
+        d.deserialize_any(Nodes)
+    }
+}
 
 impl Output {
     /// The output of an operation, from its typed result. Members that are `None` are
     /// left out.
     pub fn of<T: Serialize>(result: &T) -> Self {
         // Serialising our own output types cannot fail: they hold only strings, numbers,
-        // lists and structures.
-        Output(serde_json::to_value(result).unwrap_or(Value::Null))
+        // lists and structures. The text keeps the type's member order, which the tree
+        // read back from it keeps too.
+        let text = serde_json::to_string(result).unwrap_or_default();
+        Output {
+            value: serde_json::from_str(&text).unwrap_or(Value::Null),
+            tree: serde_json::from_str(&text).unwrap_or(Node::Scalar(Value::Null)),
+        }
     }
 
     /// The output's members, for a caller inside the emulator that reads an answer
     /// (CloudFormation reading the ARN CreateRole answered).
     pub fn value(&self) -> &Value {
-        &self.0
+        &self.value
     }
 }
 
@@ -393,30 +479,35 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// Writes `value` as the content of an element: a structure's members as elements, a
-/// list's items as `<member>` elements, a scalar as escaped text.
-fn write_content(out: &mut String, value: &Value) {
-    match value {
-        Value::Null => {}
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => {
+/// Writes `node` as the content of an element: a structure's members as elements (a
+/// map's entries as `entry` elements), a list's items as `<member>` elements, a scalar
+/// as escaped text.
+fn write_content(out: &mut String, node: &Node) {
+    match node {
+        Node::Scalar(Value::Null) => {}
+        Node::Scalar(Value::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
+        Node::Scalar(Value::Number(n)) => {
             let _ = write!(out, "{n}");
         }
-        Value::String(s) => out.push_str(&escape(s)),
-        Value::Array(items) => {
+        Node::Scalar(Value::String(s)) => out.push_str(&escape(s)),
+        // Serialised outputs hold no other scalar.
+        Node::Scalar(other) => out.push_str(&escape(&other.to_string())),
+        Node::Array(items) => {
             for item in items {
                 write_element(out, "member", item);
             }
         }
-        Value::Object(members) => {
-            if let Some(Value::Array(entries)) = members.get(ENTRIES) {
-                for entry in entries {
-                    write_element(out, "entry", entry);
+        Node::Object(members) => {
+            if let [(name, Node::Array(entries))] = members.as_slice() {
+                if name == ENTRIES {
+                    for entry in entries {
+                        write_element(out, "entry", entry);
+                    }
+                    return;
                 }
-                return;
             }
             for (name, member) in members {
-                if !member.is_null() {
+                if *member != Node::Scalar(Value::Null) {
                     write_element(out, name, member);
                 }
             }
@@ -424,9 +515,9 @@ fn write_content(out: &mut String, value: &Value) {
     }
 }
 
-fn write_element(out: &mut String, name: &str, value: &Value) {
+fn write_element(out: &mut String, name: &str, node: &Node) {
     let _ = write!(out, "<{name}>");
-    write_content(out, value);
+    write_content(out, node);
     let _ = write!(out, "</{name}>");
 }
 
@@ -443,7 +534,7 @@ fn xml_response(status: axum::http::StatusCode, request_id: &str, body: String) 
 /// A successful answer: `<{Action}Response xmlns=...><{Action}Result>result</...>`.
 pub fn success(namespace: &str, action: &str, request_id: &str, result: &Output) -> Response {
     let mut body = format!("<{action}Response xmlns=\"{}\">", escape(namespace));
-    write_element(&mut body, &format!("{action}Result"), &result.0);
+    write_element(&mut body, &format!("{action}Result"), &result.tree);
     let _ = write!(
         body,
         "<ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></{action}Response>",
@@ -532,6 +623,8 @@ mod tests {
             "1 validation error detected: Value 'abc' at 'bad' failed to satisfy constraint: Member must be an integer"
         );
         assert_eq!(q.boolean("Bad").unwrap_err().expected, "a boolean");
+        assert_eq!(q.number::<f64>("Bad").unwrap_err().expected, "a number");
+        assert!(QueryRequest::decode(b"T=NaN").timestamp("T").is_err());
     }
 
     #[tokio::test]

@@ -18,7 +18,6 @@ use crate::protocol::query::{self, FromQuery, Output, QueryRequest};
 use crate::protocol::validation::Validate;
 use crate::protocol::AwsError;
 use crate::state::EmulatorState;
-use axum::http::StatusCode;
 use axum::response::Response;
 use time::OffsetDateTime;
 
@@ -31,74 +30,20 @@ pub const CHAINED_SESSION_LIMIT: u32 = 3600;
 /// The prefix of STS's full operation names.
 pub const TARGET_PREFIX: &str = "AWSSecurityTokenServiceV20110615";
 
-/// STS's errors; this is the one place codes and statuses are assigned.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StsError {
-    #[error("AccessDenied: {0}")]
-    AccessDenied(String),
-    #[error("ValidationError: {0}")]
-    Validation(String),
-    #[error("MissingAction: {0}")]
-    MissingAction(String),
-    #[error("InvalidAction: {0}")]
-    InvalidAction(String),
-    #[error("NotImplemented: {0}")]
-    NotImplemented(String),
-    #[error("MalformedPolicyDocument: {0}")]
-    MalformedPolicyDocument(String),
-    #[error("InvalidParameterValue: {0}")]
-    InvalidParameterValue(String),
-    #[error("PackedPolicyTooLarge: {0}")]
-    PackedPolicyTooLarge(String),
-}
-
-impl AwsError for StsError {
-    fn code(&self) -> &str {
-        match self {
-            StsError::AccessDenied(_) => "AccessDenied",
-            StsError::Validation(_) => "ValidationError",
-            StsError::MissingAction(_) => "MissingAction",
-            StsError::InvalidAction(_) => "InvalidAction",
-            StsError::NotImplemented(_) => "NotImplemented",
-            StsError::MalformedPolicyDocument(_) => "MalformedPolicyDocument",
-            StsError::InvalidParameterValue(_) => "InvalidParameterValue",
-            // botocore's model: PackedPolicyTooLargeException, code PackedPolicyTooLarge,
-            // HTTP 400.
-            StsError::PackedPolicyTooLarge(_) => "PackedPolicyTooLarge",
-        }
-    }
-
-    fn status(&self) -> StatusCode {
-        match self {
-            StsError::AccessDenied(_) => StatusCode::FORBIDDEN,
-            StsError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
-            _ => StatusCode::BAD_REQUEST,
-        }
-    }
-
-    fn message(&self) -> String {
-        match self {
-            StsError::AccessDenied(m)
-            | StsError::Validation(m)
-            | StsError::MissingAction(m)
-            | StsError::InvalidAction(m)
-            | StsError::NotImplemented(m)
-            | StsError::MalformedPolicyDocument(m)
-            | StsError::InvalidParameterValue(m)
-            | StsError::PackedPolicyTooLarge(m) => m.clone(),
-        }
-    }
-}
+/// STS's errors: generated from the model (`generated::sts::StsError`, one variant per
+/// code, each code's HTTP status assigned there), with the common errors the model does
+/// not list (`AccessDenied`, `ValidationError`, ...) from `codegen/data/overrides.json`.
+pub use crate::generated::sts::StsError;
 
 impl From<crate::dispatch::DecodeError> for StsError {
     fn from(e: crate::dispatch::DecodeError) -> Self {
-        StsError::Validation(e.0)
+        StsError::ValidationError(e.0)
     }
 }
 
 impl From<query::Unparsed> for StsError {
     fn from(e: query::Unparsed) -> Self {
-        StsError::Validation(e.message())
+        StsError::ValidationError(e.message())
     }
 }
 
@@ -113,7 +58,7 @@ fn run<I: FromQuery, O: serde::Serialize>(
 
 /// Every modelled constraint of an input, as STS words a violation.
 fn check_model(input: &impl Validate) -> Result<(), StsError> {
-    input.check().map_err(StsError::Validation)
+    input.check().map_err(StsError::ValidationError)
 }
 
 /// Every implemented operation, sorted by full name. Handlers take the decoded form and
@@ -275,7 +220,7 @@ fn key_info_account(state: &EmulatorState, id: &str) -> String {
 }
 
 fn validation(field: &str, value: &str, constraint: &str) -> StsError {
-    StsError::Validation(format!(
+    StsError::ValidationError(format!(
         "1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: {constraint}"
     ))
 }
@@ -320,7 +265,7 @@ fn session_policies(
         }
         let document = crate::iam::policy::PolicyDocument::parse(text)
             .and_then(|d| d.check_identity_policy().map(|()| d))
-            .map_err(|e| StsError::MalformedPolicyDocument(e.to_string()))?;
+            .map_err(|e| StsError::MalformedPolicyDocumentException(e.to_string()))?;
         policies.push(Named {
             name: "session policy".to_owned(),
             document: Arc::new(document),
@@ -337,7 +282,7 @@ fn session_policies(
     for arn in arns {
         let directory = state.iam.directory();
         let managed = directory.managed.get(arn).ok_or_else(|| {
-            StsError::MalformedPolicyDocument(format!(
+            StsError::MalformedPolicyDocumentException(format!(
                 "The policy {arn} is not a managed policy this emulator knows."
             ))
         })?;
@@ -435,12 +380,12 @@ fn packed_policy_size(
         percent_of(deflated_len(&tag_parts), PACKED_TAGS_BUDGET)
     };
     if policy_percent > 100 {
-        return Err(StsError::PackedPolicyTooLarge(format!(
+        return Err(StsError::PackedPolicyTooLargeException(format!(
             "Packed policy consumes {policy_percent}% of allotted space"
         )));
     }
     if tags_percent > 100 {
-        return Err(StsError::PackedPolicyTooLarge(format!(
+        return Err(StsError::PackedPolicyTooLargeException(format!(
             "Packed size of session tags consumes {tags_percent}% of allotted space."
         )));
     }
@@ -590,13 +535,13 @@ fn assume_role(
     // role allows; AWS words it as below (aws/eks-anywhere#9485, prowler#7721; IAM User
     // Guide, "Roles terms and concepts": role chaining).
     if duration > CHAINED_SESSION_LIMIT && ctx.caller.is_role_session() {
-        return Err(StsError::Validation(
+        return Err(StsError::ValidationError(
             "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
                 .to_owned(),
         ));
     }
     if duration > role.max_session_duration {
-        return Err(StsError::Validation(
+        return Err(StsError::ValidationError(
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
                 .to_owned(),
         ));
@@ -921,7 +866,8 @@ mod tests {
         assert_eq!(packed_policy_size(&none, &SessionTags::default()), Ok(None));
         let small = packed_policy_size(&none, &tags(2, 8)).unwrap().unwrap();
         assert!((1..=100).contains(&small), "{small}");
-        let Err(StsError::PackedPolicyTooLarge(message)) = packed_policy_size(&none, &tags(50, 60))
+        let Err(StsError::PackedPolicyTooLargeException(message)) =
+            packed_policy_size(&none, &tags(50, 60))
         else {
             panic!("50 long tags fit");
         };
@@ -941,7 +887,7 @@ mod tests {
             .append_pair("Policy", &policy.to_string())
             .finish();
         let params: AssumeRoleRequest = form(&body);
-        let Err(StsError::PackedPolicyTooLarge(message)) =
+        let Err(StsError::PackedPolicyTooLargeException(message)) =
             packed_policy_size(&params, &SessionTags::default())
         else {
             panic!("the policy fits");
@@ -950,8 +896,8 @@ mod tests {
             regex::Regex::new(r"^Packed policy consumes \d+% of allotted space$").unwrap();
         assert!(pattern.is_match(&message), "{message}");
         assert_eq!(
-            StsError::PackedPolicyTooLarge(message).status(),
-            StatusCode::BAD_REQUEST
+            StsError::PackedPolicyTooLargeException(message).status(),
+            axum::http::StatusCode::BAD_REQUEST
         );
     }
 
@@ -988,6 +934,39 @@ mod tests {
             assert_eq!(record.decision(), "ImplicitDeny");
             assert!(record.reason_text().contains("the role does not exist"));
         }
+    }
+
+    /// A generated output is written by `protocol::query` in the model's member order,
+    /// its timestamp as ISO 8601 in whole seconds, members left unset left out.
+    #[tokio::test]
+    async fn generated_outputs_are_written_in_model_order() {
+        let expires = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let out = AssumeRoleResponse {
+            credentials: Some(Credentials {
+                access_key_id: Some("ASIA1".to_owned()),
+                secret_access_key: Some("s".to_owned()),
+                session_token: Some("t".to_owned()),
+                expiration: Some(expires),
+            }),
+            assumed_role_user: Some(AssumedRoleUser {
+                assumed_role_id: Some("AROA1:s".to_owned()),
+                arn: Some("arn:aws:sts::123456789012:assumed-role/r/s".to_owned()),
+            }),
+            packed_policy_size: Some(7),
+            ..Default::default()
+        };
+        let response = query::success(NAMESPACE, "AssumeRole", "req", &Output::of(&out));
+        let body = axum::body::to_bytes(response.into_body(), 4096)
+            .await
+            .unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(text.contains("<AssumeRoleResult><Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2023-11-14T22:13:20Z</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROA1:s</AssumedRoleId><Arn>arn:aws:sts::123456789012:assumed-role/r/s</Arn></AssumedRoleUser><PackedPolicySize>7</PackedPolicySize></AssumeRoleResult>"), "{text}");
+        // The secret and the session token stay out of Debug output.
+        let shown = format!("{:?}", out.credentials);
+        assert!(
+            !shown.contains("\"t\"") && !shown.contains("\"s\""),
+            "{shown}"
+        );
     }
 
     /// A number that does not parse is refused before any rule, naming the member as
