@@ -41,6 +41,7 @@ pub fn template_with_prebuilt_handler() -> PathBuf {
 /// A new directory holding `code/bootstrap`, a copy of the handler binary this test build
 /// made (a directory per emulator: another test's function may be running its copy).
 pub fn prebuilt_handler_dir() -> PathBuf {
+    crate::common::remove_stale_test_files();
     let dir = std::env::temp_dir().join(crate::common::unique(&format!(
         "emulator-tests-{}-cfn-",
         std::process::id()

@@ -94,12 +94,50 @@ fn scenario_function_fixture() -> std::path::PathBuf {
         &format!("path: {}", env!("CARGO_BIN_EXE_scenario-handler")),
     );
     assert_ne!(text, declared, "function.yaml names the handler package");
+    remove_stale_test_files();
     let path = std::env::temp_dir().join(format!(
         "emulator-tests-{}-scenario-function.yaml",
         std::process::id()
     ));
     std::fs::write(&path, text).expect("write the function fixture");
     path
+}
+
+/// Removes what earlier test runs left in the temporary directory: files and directories
+/// named `emulator-tests-PID-...` whose process is gone. The emulators of a test binary run
+/// until it exits (their functions may still use these copies), so a run cannot remove its
+/// own; the next one removes them (the handler copies are tens of megabytes each).
+pub fn remove_stale_test_files() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Whether a process is alive is read from /proc; without it nothing is removed.
+        if !std::path::Path::new("/proc/self").exists() {
+            return;
+        }
+        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(rest) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix("emulator-tests-"))
+            else {
+                continue;
+            };
+            let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+                continue;
+            };
+            if pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                continue;
+            }
+            let path = entry.path();
+            let _ = match path.is_dir() {
+                true => std::fs::remove_dir_all(&path),
+                false => std::fs::remove_file(&path),
+            };
+        }
+    });
 }
 
 /// Starts an emulator with the test fixtures on `127.0.0.1:0`, on a runtime of its own (so
