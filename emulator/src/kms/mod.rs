@@ -27,12 +27,14 @@ pub mod multiregion;
 pub mod oaep;
 pub mod policies;
 pub mod rotation;
+pub mod services;
 pub mod specs;
 pub mod store;
 pub mod tags;
 pub mod usage;
 
 pub use error::KmsError;
+pub use services::KmsServices;
 
 use crate::dispatch::DispatchTable;
 use crate::operation;
@@ -45,7 +47,7 @@ use store::{Key, KeyManager, KeyState, KmsData};
 pub const TARGET_PREFIX: &str = "TrentService";
 
 /// Every implemented operation, sorted by full name.
-pub static TABLE: crate::state::JsonTable<KmsError> = DispatchTable {
+pub static TABLE: DispatchTable<KmsError, [u8], Vec<u8>, dyn KmsServices> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
         operation!(
