@@ -2,7 +2,9 @@
 //! AES-256-GCM, key policies that decide who may use each key, aliases and grants.
 //!
 //! Each operation is a function from its typed input to its typed output or a
-//! [`KmsError`]; [`TABLE`] is the one place operations are reached from. Other services
+//! [`KmsError`], run on the narrow [`KmsServices`] (key stores, IAM's decisions,
+//! principals) rather than the emulator's state; [`TABLE`] is the one place operations
+//! are reached from. Other services
 //! (SSM) encrypt and decrypt as the caller through [`cipher::encrypt_as_caller`] and
 //! [`cipher::decrypt_as_caller`].
 
