@@ -2,9 +2,10 @@
 //! arrives in `X-Amz-Target` (`AmazonSSM.GetParameter`).
 //!
 //! This module knows no service and no emulator state: a table is generic over what its
-//! operations receive (`S`: the whole `EmulatorState` for KMS, STS and IAM, SSM's narrow
-//! `ssm::SsmServices`), so services depend on it and it depends on none of them. Which
-//! service a request is for is decided once, by the registry in `server::SERVICES`.
+//! operations receive (`S`: the whole `EmulatorState` for STS and IAM, the narrow
+//! `ssm::SsmServices` and `kms::KmsServices`), so services depend on it and it depends on
+//! none of them. Which service a request is for is decided once, by the registry in
+//! `server::SERVICES`.
 
 use crate::context::RequestContext;
 use crate::protocol::json;

@@ -1,6 +1,6 @@
 //! Tests of the architecture's rules that hold over the source tree rather than one
-//! module: the layering of `dispatch`, `ssm` and `state` (no dependency cycle among
-//! them), and a repository that stands alone (nothing points outside it).
+//! module: the layering of `dispatch`, `ssm`, `kms` and `state` (no dependency cycle
+//! among them), and a repository that stands alone (nothing points outside it).
 
 use std::path::{Path, PathBuf};
 
@@ -36,10 +36,15 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// reach anything; what counts is what the module itself uses).
 fn code_of(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    let text = match text.find("#[cfg(test)]\nmod tests") {
-        Some(i) => &text[..i],
-        None => &text,
-    };
+    let end = [
+        "#[cfg(test)]\nmod tests",
+        "#[cfg(test)]\npub(crate) mod testing",
+    ]
+    .iter()
+    .filter_map(|marker| text.find(marker))
+    .min()
+    .unwrap_or(text.len());
+    let text = &text[..end];
     text.lines()
         .map(|line| match line.find("//") {
             Some(i) => &line[..i],
@@ -115,6 +120,57 @@ fn ssm_reaches_the_state_and_kms_only_through_its_narrow_services() {
             );
         }
     }
+}
+
+/// Architecture invariant: KMS's operations receive the narrow `kms::KmsServices`,
+/// never the whole state: no file of `kms/` names `crate::state`, the server or
+/// `durable` (`state` implements the traits, in its `kms_wiring`, the only place KMS is
+/// wired to IAM and the Regions; `kms` never depends back on it).
+#[test]
+fn kms_reaches_the_state_only_through_its_narrow_services() {
+    let mut all = Vec::new();
+    files(&root().join("emulator/src/kms"), &mut all);
+    assert!(all.len() > 5);
+    for path in all
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+    {
+        let code = code_of(path);
+        for forbidden in [
+            "crate::state",
+            "crate::server",
+            "crate::durable",
+            "EmulatorState",
+            "RegionState",
+        ] {
+            assert!(
+                !code.contains(forbidden),
+                "{} names {forbidden}",
+                path.display()
+            );
+        }
+    }
+    // The wiring is in one place: only `state.rs` implements KMS's services.
+    let mut sources = Vec::new();
+    files(&root().join("emulator/src"), &mut sources);
+    let wired: Vec<String> = sources
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .filter(|p| {
+            let code = code_of(p);
+            // Built from parts, so that this test's own source does not match.
+            ["KeyStores", "KeyAuthorizer", "Principals", "HoldsKeys"]
+                .iter()
+                .any(|name| code.contains(&format!("impl {name} for")))
+        })
+        .map(|p| p.display().to_string())
+        .collect();
+    assert_eq!(
+        wired.len(),
+        1,
+        "KMS's services are implemented in {wired:?}"
+    );
+    assert!(wired[0].ends_with("emulator/src/state.rs"), "{wired:?}");
 }
 
 /// Architecture invariant: the policy engine (`iam::policy`) is pure: no file of it

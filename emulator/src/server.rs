@@ -378,12 +378,12 @@ static SSM: JsonService<crate::ssm::SsmError, dyn crate::ssm::SsmServices> = Jso
     services: ssm_services,
 };
 
-/// KMS (awsJson, `TrentService.*`).
-static KMS: JsonService<crate::kms::KmsError, EmulatorState> = JsonService {
+/// KMS (awsJson, `TrentService.*`): its operations receive KMS's narrow services.
+static KMS: JsonService<crate::kms::KmsError, dyn crate::kms::KmsServices> = JsonService {
     name: "kms",
     signing_name: crate::generated::kms::SIGNING_NAME,
     table: &crate::kms::TABLE,
-    services: whole_state,
+    services: kms_services,
 };
 
 /// The service an awsJson target names (by its prefix).
@@ -447,7 +447,7 @@ fn ssm_services(state: &EmulatorState) -> &(dyn crate::ssm::SsmServices + 'stati
     state
 }
 
-fn whole_state(state: &EmulatorState) -> &EmulatorState {
+fn kms_services(state: &EmulatorState) -> &(dyn crate::kms::KmsServices + 'static) {
     state
 }
 

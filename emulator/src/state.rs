@@ -12,9 +12,6 @@ use crate::ssm::store::ParameterStore;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-/// The dispatch table of an awsJson service whose operations take the whole state (KMS).
-pub type JsonTable<E> = crate::dispatch::DispatchTable<E, [u8], Vec<u8>, EmulatorState>;
-
 /// Everything one region holds.
 #[derive(Debug, Default)]
 pub struct RegionState {
@@ -333,6 +330,124 @@ mod ssm_wiring {
         ) -> Result<Vec<u8>, KeyFailure> {
             crate::kms::cipher::decrypt_as_caller(self, ctx, VIA, blob, context)
                 .map_err(key_failure)
+        }
+    }
+}
+
+/// KMS's narrow needs (`kms::services`), met by the emulator's state: this is the one
+/// place KMS is wired to IAM and to the Regions.
+mod kms_wiring {
+    use super::{EmulatorState, RegionState};
+    use crate::context::RequestContext;
+    use crate::iam::policy::{ContextKeys, PolicyDocument};
+    use crate::iam::Evaluation;
+    use crate::kms::services::{HoldsKeys, KeyAuthorizer, KeyStores, Principals, RegionKeys};
+    use crate::kms::store::KeyStore;
+    use std::sync::Arc;
+
+    impl HoldsKeys for RegionState {
+        fn key_store(&self) -> &KeyStore {
+            &self.kms
+        }
+    }
+
+    impl KeyStores for EmulatorState {
+        fn keys(&self, region: &str) -> RegionKeys {
+            RegionKeys(self.region(region))
+        }
+        fn every_region(&self) -> Vec<(String, RegionKeys)> {
+            self.regions
+                .all_named()
+                .into_iter()
+                .map(|(name, region)| (name, RegionKeys(region as Arc<dyn HoldsKeys>)))
+                .collect()
+        }
+        fn max_keys(&self) -> usize {
+            self.config.max_keys
+        }
+    }
+
+    impl KeyAuthorizer for EmulatorState {
+        fn evaluate_key_policy(
+            &self,
+            ctx: &RequestContext,
+            action: &str,
+            key_arn: &str,
+            policy: &PolicyDocument,
+            extra: &dyn Fn(&mut ContextKeys),
+        ) -> Evaluation {
+            self.iam.evaluate_with_resource_policy(
+                ctx,
+                action,
+                key_arn,
+                "key policy",
+                policy,
+                extra,
+            )
+        }
+        fn evaluate_grant(
+            &self,
+            ctx: &RequestContext,
+            action: &str,
+            key_arn: &str,
+            grant_id: &str,
+            grantee: &str,
+            extra: &dyn Fn(&mut ContextKeys),
+        ) -> Evaluation {
+            self.iam
+                .evaluate_grant(ctx, action, key_arn, grant_id, grantee, extra)
+        }
+        fn conclude(
+            &self,
+            ctx: &RequestContext,
+            action: &str,
+            resource: &str,
+            evaluation: Evaluation,
+            grant: Option<&str>,
+        ) -> Result<(), String> {
+            self.iam
+                .conclude(ctx, action, resource, evaluation, grant)
+                .map_err(|denied| denied.message)
+        }
+        fn authorize_iam(
+            &self,
+            ctx: &RequestContext,
+            action: &str,
+            resource: &str,
+            extra: &dyn Fn(&mut ContextKeys),
+        ) -> Result<(), String> {
+            self.iam
+                .authorize_with(ctx, action, resource, extra)
+                .map_err(|denied| denied.message)
+        }
+        fn would_allow_under_policy(
+            &self,
+            ctx: &RequestContext,
+            action: &str,
+            key_arn: &str,
+            policy: &PolicyDocument,
+        ) -> bool {
+            self.iam
+                .would_allow_with_resource_policy(ctx, action, key_arn, policy)
+        }
+        fn refuse_by_rule(
+            &self,
+            ctx: &RequestContext,
+            action: &str,
+            resource: &str,
+            rule: &str,
+            message: String,
+            enforce_always: bool,
+        ) -> Result<(), String> {
+            self.iam
+                .refuse_by_rule(ctx, action, resource, rule, message, enforce_always)
+                .map_err(|denied| denied.message)
+        }
+    }
+
+    impl Principals for EmulatorState {
+        fn principal_exists(&self, arn: &str) -> bool {
+            self.iam.principal_exists(arn)
         }
     }
 }

@@ -3,11 +3,11 @@
 
 use super::error::KmsError;
 use super::model::EncryptionContext;
+use super::services::KmsServices;
 use super::store::{Grant, KeySnapshot};
 use crate::context::{CallerKind, RequestContext};
 use crate::iam::no_keys;
 use crate::iam::policy::{ContextKeys, Outcome};
-use crate::state::EmulatorState;
 
 /// How a KMS operation reaches the key: directly, or through another service on the
 /// caller's behalf (`kms:ViaService`, e.g. `ssm.us-east-1.amazonaws.com`).
@@ -51,7 +51,7 @@ fn grant_allows(
 /// the Service Authorization Reference, "Actions, resources, and condition keys for AWS
 /// Key Management Service", and the KMS Developer Guide, "AWS KMS condition keys".
 fn key_keys(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     key: &KeySnapshot,
     context: Option<&EncryptionContext>,
@@ -94,7 +94,7 @@ fn key_keys(
     if let Some(alias) = &key.requested_alias {
         keys.insert("kms:RequestAlias", alias.as_str());
     }
-    state.region(&ctx.region).kms.read(|data| {
+    state.keys(&ctx.region).read(|data| {
         if let Some(stored) = data.keys.get(&key.id) {
             for (k, v) in &stored.tags {
                 keys.insert(&format!("aws:ResourceTag/{k}"), v.as_str());
@@ -114,7 +114,7 @@ fn key_keys(
 /// keys KMS supplies. A grant for the operation allows what the policies do not, unless a
 /// policy denies explicitly; the one decision recorded is the final one.
 pub fn authorize(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     key: &KeySnapshot,
     action: &str,
@@ -127,7 +127,7 @@ pub fn authorize(
 /// [`authorize`] with the operation's own condition keys (`kms:GrantOperations`,
 /// `aws:RequestTag/KEY`, ...) added by `request_keys` when a policy reads keys.
 pub fn authorize_with(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     key: &KeySnapshot,
     action: &str,
@@ -139,14 +139,7 @@ pub fn authorize_with(
         key_keys(state, ctx, key, context, via, keys);
         request_keys(keys);
     };
-    let evaluation = state.iam.evaluate_with_resource_policy(
-        ctx,
-        action,
-        &key.arn,
-        "key policy",
-        &key.policy,
-        &all_keys,
-    );
+    let evaluation = state.evaluate_key_policy(ctx, action, &key.arn, &key.policy, &all_keys);
     let grant = if evaluation.decision.outcome == Outcome::ImplicitDeny {
         let operation = action.strip_prefix("kms:").unwrap_or(action);
         key.grants
@@ -161,14 +154,8 @@ pub fn authorize_with(
             // The grant allows only within the caller's service control policies,
             // permissions boundary and session policies; if one of them stops it, that
             // refusal is the decision.
-            let limited = state.iam.evaluate_grant(
-                ctx,
-                action,
-                &key.arn,
-                &grant.id,
-                &grant.grantee,
-                &all_keys,
-            );
+            let limited =
+                state.evaluate_grant(ctx, action, &key.arn, &grant.id, &grant.grantee, &all_keys);
             if limited.decision.is_allowed() {
                 (evaluation, Some(grant.id.as_str()))
             } else {
@@ -189,15 +176,14 @@ pub fn authorize_with(
         }
     };
     state
-        .iam
         .conclude(ctx, action, &key.arn, evaluation, grant)
-        .map_err(|denied| KmsError::AccessDeniedException(denied.message))
+        .map_err(KmsError::AccessDeniedException)
 }
 
 /// Authorises an operation IAM alone decides (CreateKey, ListKeys, ListAliases,
 /// GenerateRandom, and the alias side of alias operations).
 pub fn authorize_iam(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     action: &str,
     resource: &str,
@@ -207,19 +193,18 @@ pub fn authorize_iam(
 
 /// [`authorize_iam`] with the operation's condition keys, added when a policy reads keys.
 pub fn authorize_iam_with(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     action: &str,
     resource: &str,
     request_keys: &dyn Fn(&mut ContextKeys),
 ) -> Result<(), KmsError> {
     state
-        .iam
-        .authorize_with(ctx, action, resource, &|keys| {
+        .authorize_iam(ctx, action, resource, &|keys| {
             keys.insert("kms:CallerAccount", ctx.caller.account.as_str());
             request_keys(keys);
         })
-        .map_err(|denied| KmsError::AccessDeniedException(denied.message))
+        .map_err(KmsError::AccessDeniedException)
 }
 
 /// `aws:RequestTag/KEY` for each tag of a request, and `aws:TagKeys` (multivalued).

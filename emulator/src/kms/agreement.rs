@@ -8,14 +8,14 @@ use super::cipher::dry_run;
 use super::datakeys::refuse_recipient;
 use super::error::{validated, KmsError};
 use super::model::{Blob, DeriveSharedSecretRequest, DeriveSharedSecretResponse};
+use super::services::KmsServices;
 use super::usage::{key_for_operation, supported_algorithm};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 
 /// DeriveSharedSecret.
 pub fn derive_shared_secret(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: DeriveSharedSecretRequest,
 ) -> Result<DeriveSharedSecretResponse, KmsError> {
@@ -64,6 +64,7 @@ mod tests {
     use super::super::lifecycle::testing::*;
     use super::super::model::{CreateKeyRequest, GetPublicKeyRequest};
     use super::*;
+    use crate::state::EmulatorState;
 
     fn create(state: &EmulatorState, ctx: &RequestContext, spec: &str, usage: &str) -> String {
         crate::kms::lifecycle::testing::create(

@@ -7,11 +7,11 @@ use super::model::{
     AliasListEntry, CreateAliasRequest, DeleteAliasRequest, Empty, ListAliasesRequest,
     ListAliasesResponse, UpdateAliasRequest,
 };
+use super::services::KmsServices;
 use super::store::{Alias, KeyManager, KeySnapshot, KeyState};
 use super::{marker, parse_marker};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
 
@@ -60,7 +60,7 @@ pub(crate) fn alias_arn(ctx: &RequestContext, name: &str) -> String {
 /// CreateAlias: names a customer managed key. Needs `kms:CreateAlias` on the alias (IAM)
 /// and on the key (key policy).
 pub fn create_alias(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: CreateAliasRequest,
 ) -> Result<Empty, KmsError> {
@@ -74,8 +74,8 @@ pub fn create_alias(
             "TargetKeyId must be a key id or key ARN, not an alias.".to_owned(),
         ));
     }
-    let region = state.region(&ctx.region);
-    let key = region.kms.snapshot(&target, &ctx.region, &ctx.account)?;
+    let region = state.keys(&ctx.region);
+    let key = region.snapshot(&target, &ctx.region, &ctx.account)?;
     authorize(state, ctx, &key, "kms:CreateAlias", None, Via::Direct)?;
     if key.manager == KeyManager::Aws {
         return Err(KmsError::UnsupportedOperationException(format!(
@@ -89,7 +89,7 @@ pub fn create_alias(
             key.arn
         )));
     }
-    region.kms.write(|data| {
+    region.write(|data| {
         if data.aliases.contains_key(&name) {
             return Err(KmsError::AlreadyExistsException(format!(
                 "An alias with the name {} already exists",
@@ -131,7 +131,7 @@ fn refuse_aws_managed(name: &str, key: &KeySnapshot) -> Result<(), KmsError> {
 /// policies). The current key may be in any state; the new one must not be pending
 /// deletion.
 pub fn update_alias(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: UpdateAliasRequest,
 ) -> Result<Empty, KmsError> {
@@ -145,21 +145,19 @@ pub fn update_alias(
             "TargetKeyId must be a key id or key ARN, not an alias.".to_owned(),
         ));
     }
-    let region = state.region(&ctx.region);
+    let region = state.keys(&ctx.region);
     let current_id = region
-        .kms
         .read(|data| data.aliases.get(&name).map(|a| a.target.clone()))
         .ok_or_else(|| alias_not_found(ctx, &name))?;
     let current = region
-        .kms
         .snapshot(&current_id, &ctx.region, &ctx.account)
         .map_err(|_| alias_not_found(ctx, &name))?;
-    let new = region.kms.snapshot(&target, &ctx.region, &ctx.account)?;
+    let new = region.snapshot(&target, &ctx.region, &ctx.account)?;
     authorize(state, ctx, &current, "kms:UpdateAlias", None, Via::Direct)?;
     authorize(state, ctx, &new, "kms:UpdateAlias", None, Via::Direct)?;
     refuse_aws_managed(&name, &current)?;
     refuse_aws_managed(&name, &new)?;
-    region.kms.write(|data| {
+    region.write(|data| {
         let new_key = data.keys.get(&new.id).ok_or_else(|| {
             KmsError::NotFoundException(format!("Key '{}' does not exist", new.arn))
         })?;
@@ -182,7 +180,7 @@ pub fn update_alias(
 /// DeleteAlias: removes an alias (its key is untouched), in any key state. Needs
 /// `kms:DeleteAlias` on the alias (IAM) and on its key (key policy).
 pub fn delete_alias(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: DeleteAliasRequest,
 ) -> Result<Empty, KmsError> {
@@ -190,18 +188,16 @@ pub fn delete_alias(
     let name = input.alias_name.unwrap_or_default();
     check_alias_syntax(&name)?;
     authorize_iam(state, ctx, "kms:DeleteAlias", &alias_arn(ctx, &name))?;
-    let region = state.region(&ctx.region);
+    let region = state.keys(&ctx.region);
     let target = region
-        .kms
         .read(|data| data.aliases.get(&name).map(|a| a.target.clone()))
         .ok_or_else(|| alias_not_found(ctx, &name))?;
     let key = region
-        .kms
         .snapshot(&target, &ctx.region, &ctx.account)
         .map_err(|_| alias_not_found(ctx, &name))?;
     authorize(state, ctx, &key, "kms:DeleteAlias", None, Via::Direct)?;
     refuse_aws_managed(&name, &key)?;
-    region.kms.write(|data| {
+    region.write(|data| {
         data.aliases
             .remove(&name)
             .map(|_| Empty {})
@@ -233,7 +229,7 @@ pub const PREDEFINED_AWS_ALIASES: [&str; 14] = [
 /// ListAliases: every alias of the region (with the AWS managed ones), or those of one
 /// key, in pages.
 pub fn list_aliases(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: ListAliasesRequest,
 ) -> Result<ListAliasesResponse, KmsError> {
@@ -241,17 +237,13 @@ pub fn list_aliases(
     authorize_iam(state, ctx, "kms:ListAliases", "*")?;
     let after = input.marker.as_deref().map(parse_marker).transpose()?;
     let limit = input.limit.unwrap_or(100) as usize;
-    let region = state.region(&ctx.region);
+    let region = state.keys(&ctx.region);
     let key_filter = input
         .key_id
         .as_deref()
-        .map(|k| {
-            region
-                .kms
-                .read(|data| data.resolve(k, &ctx.region, &ctx.account))
-        })
+        .map(|k| region.read(|data| data.resolve(k, &ctx.region, &ctx.account)))
         .transpose()?;
-    region.kms.read(|data| {
+    region.read(|data| {
         // Every alias of the region, with the AWS managed aliases that exist in every
         // account and Region even before their keys do (those without a target).
         let mut all: BTreeMap<&str, Option<&Alias>> = data
@@ -305,6 +297,7 @@ pub fn list_aliases(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::EmulatorState;
 
     #[test]
     fn alias_names_follow_the_rules() {

@@ -10,18 +10,18 @@ use super::model::{
     names, Blob, GetPublicKeyRequest, GetPublicKeyResponse, SignRequest, SignResponse,
     VerifyRequest, VerifyResponse,
 };
+use super::services::KmsServices;
 use super::specs::SignKey;
 use super::store::KeySnapshot;
 use super::usage::{key_for_operation, supported_algorithm};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 /// The signing key a request names, authorised for `kms:{operation}` with the request's
 /// `kms:SigningAlgorithm` and `kms:MessageType`, usable, and of the algorithm asked.
 fn signing_key(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     key_id: &str,
     operation: &str,
@@ -95,7 +95,7 @@ fn private_key(key: &KeySnapshot) -> Result<&SignKey, KmsError> {
 
 /// Sign.
 pub fn sign(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: SignRequest,
 ) -> Result<SignResponse, KmsError> {
@@ -125,7 +125,7 @@ pub fn sign(
 /// Verify: a signature that does not verify is `KMSInvalidSignatureException`, never
 /// `SignatureValid: false` (API reference).
 pub fn verify(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: VerifyRequest,
 ) -> Result<VerifyResponse, KmsError> {
@@ -163,7 +163,7 @@ pub fn verify(
 /// GetPublicKey: the DER-encoded SubjectPublicKeyInfo (RFC 5280) of an asymmetric key
 /// (signing, RSA encryption or key agreement).
 pub fn get_public_key(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: GetPublicKeyRequest,
 ) -> Result<GetPublicKeyResponse, KmsError> {
@@ -198,6 +198,7 @@ mod tests {
     use super::super::lifecycle::testing::*;
     use super::super::model::CreateKeyRequest;
     use super::*;
+    use crate::state::EmulatorState;
     use p256::ecdsa::signature::hazmat::PrehashVerifier;
     use p256::ecdsa::DerSignature;
 

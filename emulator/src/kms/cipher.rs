@@ -8,10 +8,10 @@ use super::model::{
     Blob, DecryptRequest, DecryptResponse, EncryptRequest, EncryptResponse, EncryptionContext,
 };
 use super::oaep;
+use super::services::KmsServices;
 use super::store::KeySnapshot;
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 
 /// Checks the `EncryptionAlgorithm` member of a symmetric operation.
 pub(crate) fn check_algorithm(algorithm: &Option<String>) -> Result<(), KmsError> {
@@ -58,7 +58,7 @@ pub(crate) fn refuse_unless_encryption_key(
 
 /// Encrypts under a key the caller may use: authorisation, key state, then AES-GCM.
 pub(crate) fn seal(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     key: &KeySnapshot,
     action: &str,
@@ -99,20 +99,17 @@ pub(crate) struct BlobInfo {
 
 /// The key a ciphertext names, checked against an optional `KeyId` from the request.
 pub(crate) fn key_of_blob(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     blob: &[u8],
     key_id: Option<&str>,
 ) -> Result<(KeySnapshot, BlobInfo), KmsError> {
     let invalid = || KmsError::InvalidCiphertextException(String::new());
     let (header, offset) = crypto::read_header(blob).ok_or_else(invalid)?;
-    let region = state.region(&ctx.region);
-    let mut key = region
-        .kms
-        .snapshot_by_id(&header.key_id)
-        .ok_or_else(invalid)?;
+    let region = state.keys(&ctx.region);
+    let mut key = region.snapshot_by_id(&header.key_id).ok_or_else(invalid)?;
     if let Some(requested) = key_id {
-        let requested = region.kms.snapshot(requested, &ctx.region, &ctx.account)?;
+        let requested = region.snapshot(requested, &ctx.region, &ctx.account)?;
         if requested.id != key.id {
             return Err(KmsError::IncorrectKeyException(
                 "The key ID in the request does not identify a CMK that can perform this operation."
@@ -134,7 +131,7 @@ pub(crate) fn key_of_blob(
 /// Decrypts a ciphertext made by a key the caller may use.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn open(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     key: &KeySnapshot,
     action: &str,
@@ -155,15 +152,14 @@ pub(crate) fn open(
 
 /// Encrypt.
 pub fn encrypt(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: EncryptRequest,
 ) -> Result<EncryptResponse, KmsError> {
     validated(input.check())?;
     let key_id = input.key_id.clone().unwrap_or_default();
     let key = state
-        .region(&ctx.region)
-        .kms
+        .keys(&ctx.region)
         .snapshot(&key_id, &ctx.region, &ctx.account)?;
     if oaep::is_rsa_encryption_key(&key) {
         let requested = input.encryption_algorithm.as_deref();
@@ -207,7 +203,7 @@ pub fn encrypt(
 
 /// Decrypt: the ciphertext names its key, so `KeyId` is optional (and must match).
 pub fn decrypt(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: DecryptRequest,
 ) -> Result<DecryptResponse, KmsError> {
@@ -217,8 +213,7 @@ pub fn decrypt(
     // decides (API reference, Decrypt: KeyId is required for asymmetric keys).
     if let Some(requested) = &input.key_id {
         let key = state
-            .region(&ctx.region)
-            .kms
+            .keys(&ctx.region)
             .snapshot(requested, &ctx.region, &ctx.account)?;
         if oaep::is_rsa_encryption_key(&key) {
             let asked = input.encryption_algorithm.as_deref();
@@ -276,7 +271,7 @@ pub fn decrypt(
 /// request id and a decision record of its own, linked to the caller's request
 /// (`calledBy`; `/_emulator/decisions?requestId=` of the caller's request shows both).
 pub fn encrypt_as_caller(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     service: &str,
     key_id: &str,
@@ -284,17 +279,17 @@ pub fn encrypt_as_caller(
     context: &EncryptionContext,
 ) -> Result<(Vec<u8>, String), KmsError> {
     let ctx = &ctx.on_behalf(service);
-    let region = state.region(&ctx.region);
+    let region = state.keys(&ctx.region);
     // The AWS managed key is made once; after that a read lock suffices (and a state
     // directory is not told the region's keys changed on every SecureString).
     if key_id == format!("alias/aws/{service}")
-        && !region.kms.read(|data| data.aliases.contains_key(key_id))
+        && !region.read(|data| data.aliases.contains_key(key_id))
     {
-        region.kms.write(|data| {
+        region.write(|data| {
             super::ensure_aws_managed_key(data, &ctx.region, &ctx.account, service)
         })?;
     }
-    let key = region.kms.snapshot(key_id, &ctx.region, &ctx.account)?;
+    let key = region.snapshot(key_id, &ctx.region, &ctx.account)?;
     let via = format!("{service}.{}.amazonaws.com", ctx.region);
     let blob = seal(
         state,
@@ -311,7 +306,7 @@ pub fn encrypt_as_caller(
 /// Decrypts as the caller, through `service`: a request of its own, as
 /// [`encrypt_as_caller`] says.
 pub fn decrypt_as_caller(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     service: &str,
     blob: &[u8],

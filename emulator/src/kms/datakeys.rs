@@ -13,10 +13,10 @@ use super::model::{
     RecipientInfo,
 };
 use super::oaep::{check_rsa_request, is_rsa_encryption_key, rsa_decrypt, rsa_encrypt};
+use super::services::KmsServices;
 use super::store::{material_id, KeySnapshot};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 
 /// Refuses a Nitro enclave `Recipient`, which the emulator cannot attest.
 pub(crate) fn refuse_recipient(recipient: &Option<RecipientInfo>) -> Result<(), KmsError> {
@@ -74,12 +74,12 @@ macro_rules! data_key_ask {
 /// The shared part of both GenerateDataKey operations: a random data key encrypted under
 /// the key as `action`. Returns the key, the plaintext and the ciphertext.
 fn generate(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     ask: DataKeyAsk,
     action: &str,
 ) -> Result<(KeySnapshot, Vec<u8>, Vec<u8>), KmsError> {
-    let key = state.region(&ctx.region).kms.snapshot(
+    let key = state.keys(&ctx.region).snapshot(
         ask.key_id.as_deref().unwrap_or_default(),
         &ctx.region,
         &ctx.account,
@@ -98,7 +98,7 @@ fn generate(
 
 /// GenerateDataKey: a data key, in plaintext and encrypted under the key.
 pub fn generate_data_key(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: GenerateDataKeyRequest,
 ) -> Result<GenerateDataKeyResponse, KmsError> {
@@ -116,7 +116,7 @@ pub fn generate_data_key(
 
 /// GenerateDataKeyWithoutPlaintext: a data key encrypted under the key only.
 pub fn generate_data_key_without_plaintext(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: GenerateDataKeyWithoutPlaintextRequest,
 ) -> Result<GenerateDataKeyWithoutPlaintextResponse, KmsError> {
@@ -131,7 +131,7 @@ pub fn generate_data_key_without_plaintext(
 
 /// GenerateRandom: 1–1024 random bytes (IAM alone decides).
 pub fn generate_random(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: GenerateRandomRequest,
 ) -> Result<GenerateRandomResponse, KmsError> {
@@ -158,7 +158,7 @@ pub fn generate_random(
 /// encrypts under the destination key (`kms:ReEncryptTo`), without revealing the
 /// plaintext.
 pub fn re_encrypt(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: ReEncryptRequest,
 ) -> Result<ReEncryptResponse, KmsError> {
@@ -178,7 +178,7 @@ pub fn re_encrypt(
     } else {
         validated(input.check())?;
     }
-    let region = state.region(&ctx.region);
+    let region = state.keys(&ctx.region);
     let destination_id = input.destination_key_id.clone().unwrap_or_default();
     let source_context = input.source_encryption_context.unwrap_or_default();
     let destination_context = input.destination_encryption_context.unwrap_or_default();
@@ -188,7 +188,7 @@ pub fn re_encrypt(
     // key decides that the ciphertext is one (as for Decrypt).
     let rsa_source = match &input.source_key_id {
         Some(id) => {
-            let key = region.kms.snapshot(id, &ctx.region, &ctx.account)?;
+            let key = region.snapshot(id, &ctx.region, &ctx.account)?;
             is_rsa_encryption_key(&key).then_some(key)
         }
         None => None,
@@ -233,9 +233,7 @@ pub fn re_encrypt(
         }
         dry_run(input.dry_run)
     };
-    let destination = region
-        .kms
-        .snapshot(&destination_id, &ctx.region, &ctx.account)?;
+    let destination = region.snapshot(&destination_id, &ctx.region, &ctx.account)?;
     if !is_rsa_encryption_key(&destination) {
         check_algorithm(&input.destination_encryption_algorithm)?;
     }
@@ -245,7 +243,7 @@ pub fn re_encrypt(
                 "SourceKeyId is required when DryRunModifiers is IGNORE_CIPHERTEXT.".to_owned(),
             ));
         };
-        let source = region.kms.snapshot(source_id, &ctx.region, &ctx.account)?;
+        let source = region.snapshot(source_id, &ctx.region, &ctx.account)?;
         check_dry_run(&source, &destination)?;
     }
     let blob = input.ciphertext_blob.unwrap_or_default();
@@ -322,6 +320,7 @@ mod tests {
     use super::super::lifecycle::testing::*;
     use super::*;
     use crate::kms::model::{DecryptRequest, EncryptRequest};
+    use crate::state::EmulatorState;
 
     /// A GenerateDataKey or GenerateDataKeyWithoutPlaintext request (the same members).
     fn data_key_input<T: serde::de::DeserializeOwned>(

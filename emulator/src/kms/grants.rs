@@ -14,11 +14,11 @@ use super::model::{
     GrantListEntry, ListGrantsRequest, ListGrantsResponse, ListRetirableGrantsRequest,
     RetireGrantRequest, RevokeGrantRequest,
 };
+use super::services::KmsServices;
 use super::store::{Grant, GrantConstraints, KeySnapshot};
 use super::{marker, parse_marker};
 use crate::context::{CallerKind, RequestContext};
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 use crate::time::Timestamp;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -155,7 +155,7 @@ fn same_grant(existing: &Grant, new: &Grant) -> bool {
 
 /// CreateGrant: lets a principal perform some operations with an enabled key.
 pub fn create_grant(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: CreateGrantRequest,
 ) -> Result<CreateGrantResponse, KmsError> {
@@ -181,8 +181,7 @@ pub fn create_grant(
     let constraints = input.constraints.clone().unwrap_or_default();
     check_constraints(&constraints)?;
     let key = state
-        .region(&ctx.region)
-        .kms
+        .keys(&ctx.region)
         .snapshot(&key_id, &ctx.region, &ctx.account)?;
     // The grant's own condition keys (KMS Developer Guide, "AWS KMS condition keys"):
     // its operations (multivalued), grantee and retiring principal, whether an AWS
@@ -228,7 +227,7 @@ pub fn create_grant(
         )));
     }
     for principal in std::iter::once(&grantee).chain(input.retiring_principal.as_ref()) {
-        if !state.iam.principal_exists(principal) {
+        if !state.principal_exists(principal) {
             return Err(KmsError::InvalidArnException(format!(
                 "{principal} is not a valid principal."
             )));
@@ -325,7 +324,7 @@ fn page_start(grants: &[&Grant], marker: &str) -> Result<usize, KmsError> {
 /// ListGrants: the grants of one key, oldest first, in pages; optionally only one grant
 /// id or one grantee.
 pub fn list_grants(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: ListGrantsRequest,
 ) -> Result<ListGrantsResponse, KmsError> {
@@ -352,8 +351,7 @@ pub fn list_grants(
         .limit
         .map_or(PAGE_DEFAULT, |l| (l as usize).min(PAGE_MAX));
     let grants = state
-        .region(&ctx.region)
-        .kms
+        .keys(&ctx.region)
         .read(|data| data.keys.get(&key.id).map(|k| k.grants.clone()))
         .ok_or_else(|| super::lifecycle::key_gone(&key.arn))?;
     let matching: Vec<&Grant> = grants
@@ -391,7 +389,7 @@ pub fn list_grants(
 /// the one named, by key id and then in creation order, in pages. IAM alone decides
 /// ("kms:ListRetirableGrants (IAM policy)", API reference).
 pub fn list_retirable_grants(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: ListRetirableGrantsRequest,
 ) -> Result<ListGrantsResponse, KmsError> {
@@ -404,7 +402,7 @@ pub fn list_retirable_grants(
         .limit
         .map_or(PAGE_DEFAULT, |l| (l as usize).min(PAGE_MAX));
     // (key id, key ARN, grant), in the order pages follow.
-    let all: Vec<(String, String, Grant)> = state.region(&ctx.region).kms.read(|data| {
+    let all: Vec<(String, String, Grant)> = state.keys(&ctx.region).read(|data| {
         data.keys
             .values()
             .flat_map(|k| {
@@ -458,19 +456,16 @@ pub fn list_retirable_grants(
 /// the account that issued it (its root), and to principals of that account whom IAM
 /// allows `kms:RetireGrant` on the key (the delegation AWS describes).
 pub fn retire_grant(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: RetireGrantRequest,
 ) -> Result<Empty, KmsError> {
     validated(input.check())?;
-    let region = state.region(&ctx.region);
+    let region = state.keys(&ctx.region);
     let (key, grant) = match (&input.grant_token, &input.key_id, &input.grant_id) {
         (Some(token), _, _) => {
             let key_id = key_of_token(token).ok_or_else(invalid_token)?;
-            let key = region
-                .kms
-                .snapshot_by_id(&key_id)
-                .ok_or_else(invalid_token)?;
+            let key = region.snapshot_by_id(&key_id).ok_or_else(invalid_token)?;
             let grant = key
                 .grants
                 .iter()
@@ -486,7 +481,7 @@ pub fn retire_grant(
         }
         (None, Some(key_id), Some(grant_id)) => {
             refuse_alias(key_id)?;
-            let key = region.kms.snapshot(key_id, &ctx.region, &ctx.account)?;
+            let key = region.snapshot(key_id, &ctx.region, &ctx.account)?;
             let grant = key
                 .grants
                 .iter()
@@ -514,7 +509,6 @@ pub fn retire_grant(
             // account that created it may retire it. Recorded and soft-enforceable like
             // any authorisation decision.
             state
-                .iam
                 .refuse_by_rule(
                     ctx,
                     "kms:RetireGrant",
@@ -526,12 +520,11 @@ pub fn retire_grant(
                     ),
                     false,
                 )
-                .map_err(|denied| KmsError::AccessDeniedException(denied.message))?;
+                .map_err(KmsError::AccessDeniedException)?;
         } else {
             state
-                .iam
-                .authorize(ctx, "kms:RetireGrant", &key.arn, &[])
-                .map_err(|denied| KmsError::AccessDeniedException(denied.message))?;
+                .authorize_iam(ctx, "kms:RetireGrant", &key.arn, &crate::iam::no_keys)
+                .map_err(KmsError::AccessDeniedException)?;
         }
     }
     super::cipher::dry_run(input.dry_run)?;
@@ -540,7 +533,7 @@ pub fn retire_grant(
 
 /// Deletes a grant from its key under the write lock.
 fn remove_grant(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     key: &KeySnapshot,
     grant_id: &str,
@@ -557,7 +550,7 @@ fn remove_grant(
 
 /// RevokeGrant: a key administrator deletes a grant (`kms:RevokeGrant` on the key).
 pub fn revoke_grant(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: RevokeGrantRequest,
 ) -> Result<Empty, KmsError> {
@@ -586,6 +579,7 @@ pub fn revoke_grant(
 mod tests {
     use super::super::lifecycle::testing::*;
     use super::*;
+    use crate::state::EmulatorState;
 
     fn grant_input(key: &str, grantee: &str, ops: &[&str]) -> CreateGrantRequest {
         CreateGrantRequest {

@@ -18,11 +18,11 @@ use super::model::{
     GetParametersForImportRequest, GetParametersForImportResponse, ImportKeyMaterialRequest,
     ImportKeyMaterialResponse,
 };
+use super::services::KmsServices;
 use super::specs::{KeySpec, MacKey};
 use super::store::{Key, KeySnapshot, KeyState};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 use crate::time::Timestamp;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -205,7 +205,7 @@ pub fn refuse_external(key: &KeySnapshot, operation: &str) -> Result<(), KmsErro
 /// GetParametersForImport: a fresh RSA wrapping key of the requested size and an import
 /// token bound to it and to the key, valid for 24 hours.
 pub fn get_parameters_for_import(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: GetParametersForImportRequest,
 ) -> Result<GetParametersForImportResponse, KmsError> {
@@ -371,7 +371,7 @@ fn imported_private_key(spec: KeySpec, der: &[u8]) -> Option<super::specs::SignK
 /// against the key's spec and any earlier import, installed with its expiry; a key
 /// pending import becomes Enabled.
 pub fn import_key_material(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: ImportKeyMaterialRequest,
 ) -> Result<ImportKeyMaterialResponse, KmsError> {
@@ -427,8 +427,7 @@ pub fn import_key_material(
     let token = input.import_token.unwrap_or_default().0;
     let wrapped = input.encrypted_key_material.unwrap_or_default().0;
     let parameters = state
-        .region(&ctx.region)
-        .kms
+        .keys(&ctx.region)
         .read(|data| {
             data.keys
                 .get(&key.id)
@@ -477,7 +476,7 @@ pub fn import_key_material(
     };
     let import_type = input.import_type;
     let requested_material_id = input.key_material_id;
-    state.region(&ctx.region).kms.write(|data| {
+    state.keys(&ctx.region).write(|data| {
         let stored = data
             .keys
             .get_mut(&key.id)
@@ -547,7 +546,7 @@ pub fn import_key_material(
 /// DeleteImportedKeyMaterial: the key keeps its id and metadata but no material; it is
 /// PendingImport (unless pending deletion) until the same material is imported again.
 pub fn delete_imported_key_material(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: DeleteImportedKeyMaterialRequest,
 ) -> Result<DeleteImportedKeyMaterialResponse, KmsError> {
@@ -587,8 +586,7 @@ pub fn delete_imported_key_material(
     })
     .inspect(|_| {
         state
-            .region(&ctx.region)
-            .kms
+            .keys(&ctx.region)
             .write(|data| data.refresh_deletions())
     })
 }
@@ -597,6 +595,7 @@ pub fn delete_imported_key_material(
 mod tests {
     use super::*;
     use crate::kms::lifecycle::testing::{root, state};
+    use crate::state::EmulatorState;
 
     fn external_key(state: &EmulatorState, ctx: &RequestContext, spec: Option<&str>) -> String {
         crate::kms::lifecycle::testing::create(

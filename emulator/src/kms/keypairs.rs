@@ -11,11 +11,11 @@ use super::model::{
     Blob, EncryptionContext, GenerateDataKeyPairRequest, GenerateDataKeyPairResponse,
     GenerateDataKeyPairWithoutPlaintextRequest, GenerateDataKeyPairWithoutPlaintextResponse,
 };
+use super::services::KmsServices;
 use super::specs::KeySpec;
 use super::store::{material_id, KeySnapshot};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 
 /// What both operations ask for, once the request has met the model.
 struct PairAsk {
@@ -70,7 +70,7 @@ fn pair_spec(name: &str) -> Result<KeySpec, KmsError> {
 /// the request's encryption context and `kms:DataKeyPairSpec`, and make and seal the
 /// pair.
 fn generate(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: PairAsk,
     action: &str,
@@ -78,8 +78,7 @@ fn generate(
     let spec_name = input.key_pair_spec.as_str();
     let spec = pair_spec(spec_name)?;
     let key = state
-        .region(&ctx.region)
-        .kms
+        .keys(&ctx.region)
         .snapshot(&input.key_id, &ctx.region, &ctx.account)?;
     let context = input.encryption_context.unwrap_or_default();
     authorize_with(
@@ -115,7 +114,7 @@ fn generate(
 
 /// GenerateDataKeyPair: the pair, its private key also in plaintext.
 pub fn generate_data_key_pair(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: GenerateDataKeyPairRequest,
 ) -> Result<GenerateDataKeyPairResponse, KmsError> {
@@ -140,7 +139,7 @@ pub fn generate_data_key_pair(
 /// model gives this operation no `Recipient`; a stray one is ignored, as unknown members
 /// are.
 pub fn generate_data_key_pair_without_plaintext(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: GenerateDataKeyPairWithoutPlaintextRequest,
 ) -> Result<GenerateDataKeyPairWithoutPlaintextResponse, KmsError> {

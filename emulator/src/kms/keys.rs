@@ -8,6 +8,7 @@ use super::model::{
     CreateKeyRequest, CreateKeyResponse, DescribeKeyRequest, DescribeKeyResponse, KeyListEntry,
     KeyMetadata, ListKeysRequest, ListKeysResponse, Tag,
 };
+use super::services::KmsServices;
 use super::specs::{KeySpec, KeyUsage};
 use super::store::KeyManager;
 use super::{default_key_policy, marker, new_key, parse_marker};
@@ -15,7 +16,6 @@ use crate::context::RequestContext;
 use crate::iam::policy::ContextKeys;
 use crate::iam::policy::PolicyDocument;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 
 /// The AWS principal ARNs a policy document names (`Principal.AWS`, string or list).
 pub(crate) fn named_principals(policy: &serde_json::Value) -> Vec<String> {
@@ -46,7 +46,7 @@ pub const MAX_KEY_POLICY_BYTES: usize = 32_768;
 /// principals it names exist, and (unless `bypass`) the caller could still change it
 /// afterwards. Returns the parsed document.
 pub(crate) fn check_new_policy(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     key_arn: &str,
     text: &str,
@@ -80,17 +80,13 @@ pub(crate) fn check_new_policy(
     let document = document.into_key_policy();
     if named_principals(&value)
         .iter()
-        .any(|arn| arn != "*" && !state.iam.principal_exists(arn))
+        .any(|arn| arn != "*" && !state.principal_exists(arn))
     {
         return Err(KmsError::MalformedPolicyDocumentException(
             "Policy contains a statement with one or more invalid principals.".to_owned(),
         ));
     }
-    if !bypass
-        && !state
-            .iam
-            .would_allow_with_resource_policy(ctx, "kms:PutKeyPolicy", key_arn, &document)
-    {
+    if !bypass && !state.would_allow_under_policy(ctx, "kms:PutKeyPolicy", key_arn, &document) {
         return Err(malformed());
     }
     Ok(document)
@@ -111,7 +107,7 @@ pub(crate) fn tag_pairs(tags: &Option<Vec<Tag>>) -> Vec<(String, String)> {
 
 /// CreateKey: a symmetric encryption key with the given (or the default) policy.
 pub fn create_key(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: CreateKeyRequest,
 ) -> Result<CreateKeyResponse, KmsError> {
@@ -235,8 +231,8 @@ pub fn create_key(
     // AWS's quota: 100,000 customer managed keys per account and Region, whatever their
     // state ("Resource quotas", AWS KMS Developer Guide); `--max-keys` sets it here. The
     // count is only taken once the region holds that many keys of any kind.
-    let max = state.config.max_keys;
-    state.region(&ctx.region).kms.write(|data| {
+    let max = state.max_keys();
+    state.keys(&ctx.region).write(|data| {
         if data.keys.len() >= max {
             let customer = data
                 .keys
@@ -259,17 +255,17 @@ pub fn create_key(
 
 /// DescribeKey: works in every key state.
 pub fn describe_key(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: DescribeKeyRequest,
 ) -> Result<DescribeKeyResponse, KmsError> {
     validated(input.check())?;
     let key_id = input.key_id.unwrap_or_default();
-    let region = state.region(&ctx.region);
-    let snapshot = region.kms.snapshot(&key_id, &ctx.region, &ctx.account)?;
+    let region = state.keys(&ctx.region);
+    let snapshot = region.snapshot(&key_id, &ctx.region, &ctx.account)?;
     authorize(state, ctx, &snapshot, "kms:DescribeKey", None, Via::Direct)?;
     super::multiregion::settle(state, &ctx.region, &snapshot.id);
-    let (mut metadata, role) = region.kms.read(|data| {
+    let (mut metadata, role) = region.read(|data| {
         data.keys
             .get(&snapshot.id)
             .map(|key| (KeyMetadata::of(key), key.multi_region))
@@ -285,7 +281,7 @@ pub fn describe_key(
 
 /// ListKeys: every key of the region, in pages (IAM alone decides).
 pub fn list_keys(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: ListKeysRequest,
 ) -> Result<ListKeysResponse, KmsError> {
@@ -293,7 +289,7 @@ pub fn list_keys(
     authorize_iam(state, ctx, "kms:ListKeys", "*")?;
     let after = input.marker.as_deref().map(parse_marker).transpose()?;
     let limit = input.limit.unwrap_or(100) as usize;
-    state.region(&ctx.region).kms.read(|data| {
+    state.keys(&ctx.region).read(|data| {
         let range = match &after {
             Some(after) => data
                 .keys

@@ -14,10 +14,10 @@ use super::model::{
     CancelKeyDeletionRequest, CancelKeyDeletionResponse, DisableKeyRequest, EnableKeyRequest,
     ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse, UpdateKeyDescriptionRequest,
 };
+use super::services::KmsServices;
 use super::store::{Key, KeyManager, KeySnapshot, KeyState};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 use crate::time::Timestamp;
 
 /// Milliseconds in a day.
@@ -50,15 +50,14 @@ pub(crate) fn refuse_alias(key_id: &str) -> Result<(), KmsError> {
 /// The snapshot of the key a required `KeyId` (key id or key ARN, checked against the
 /// model by the operation) names.
 pub(crate) fn key_by_id(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     key_id: &Option<String>,
 ) -> Result<KeySnapshot, KmsError> {
     let key_id = key_id.as_deref().unwrap_or_default();
     refuse_alias(key_id)?;
     state
-        .region(&ctx.region)
-        .kms
+        .keys(&ctx.region)
         .snapshot(key_id, &ctx.region, &ctx.account)
 }
 
@@ -122,12 +121,12 @@ pub(crate) fn refuse_unless_enabled(key: &Key) -> Result<(), KmsError> {
 /// Applies `change` to the key under the write lock (the key's state is checked there,
 /// so that concurrent requests never act on a stale state).
 pub(crate) fn change_key<T>(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     key: &KeySnapshot,
     change: impl FnOnce(&mut Key) -> Result<T, KmsError>,
 ) -> Result<T, KmsError> {
-    state.region(&ctx.region).kms.write(|data| {
+    state.keys(&ctx.region).write(|data| {
         let stored = data
             .keys
             .get_mut(&key.id)
@@ -139,7 +138,7 @@ pub(crate) fn change_key<T>(
 /// The common steps of a state change: the model's constraints, the key by id, the key
 /// policy, not AWS managed.
 fn managed_customer_key(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: &impl Validate,
     key_id: &Option<String>,
@@ -154,7 +153,7 @@ fn managed_customer_key(
 
 /// EnableKey: an enabled or disabled key becomes enabled.
 pub fn enable_key(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: EnableKeyRequest,
 ) -> Result<super::model::Empty, KmsError> {
@@ -169,7 +168,7 @@ pub fn enable_key(
 
 /// DisableKey: an enabled or disabled key becomes disabled.
 pub fn disable_key(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: DisableKeyRequest,
 ) -> Result<super::model::Empty, KmsError> {
@@ -185,7 +184,7 @@ pub fn disable_key(
 /// ScheduleKeyDeletion: the key is deleted (with its aliases) after 7–30 days (30 by
 /// default); until then it is `PendingDeletion` and unusable.
 pub fn schedule_key_deletion(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: ScheduleKeyDeletionRequest,
 ) -> Result<ScheduleKeyDeletionResponse, KmsError> {
@@ -214,7 +213,7 @@ pub fn schedule_key_deletion(
     // A multi-Region primary key with replicas waits for them (read before this Region's
     // lock is taken: Region locks are never nested).
     let has_replicas = super::multiregion::has_replicas(state, &key);
-    state.region(&ctx.region).kms.write(|data| {
+    state.keys(&ctx.region).write(|data| {
         let stored = data
             .keys
             .get_mut(&key.id)
@@ -243,12 +242,12 @@ pub fn schedule_key_deletion(
 
 /// CancelKeyDeletion: a key pending deletion becomes disabled (not enabled).
 pub fn cancel_key_deletion(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: CancelKeyDeletionRequest,
 ) -> Result<CancelKeyDeletionResponse, KmsError> {
     let key = managed_customer_key(state, ctx, &input, &input.key_id, "kms:CancelKeyDeletion")?;
-    state.region(&ctx.region).kms.write(|data| {
+    state.keys(&ctx.region).write(|data| {
         let stored = data
             .keys
             .get_mut(&key.id)
@@ -272,7 +271,7 @@ pub fn cancel_key_deletion(
 
 /// UpdateKeyDescription: enabled and disabled keys.
 pub fn update_key_description(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: UpdateKeyDescriptionRequest,
 ) -> Result<super::model::Empty, KmsError> {

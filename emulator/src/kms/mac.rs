@@ -6,18 +6,18 @@ use super::error::{validated, KmsError};
 use super::model::{
     Blob, GenerateMacRequest, GenerateMacResponse, VerifyMacRequest, VerifyMacResponse,
 };
+use super::services::KmsServices;
 use super::specs::KeySpec;
 use super::store::KeySnapshot;
 use super::usage::{key_for_operation, supported_algorithm};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 use hmac::{Hmac, KeyInit, Mac};
 
 /// The HMAC key `key` names, authorised for `kms:{operation}`, usable, and of the
 /// algorithm asked.
 fn mac_key(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     key_id: &str,
     operation: &str,
@@ -94,7 +94,7 @@ fn matches(key: &KeySnapshot, message: &[u8], given: &[u8]) -> Result<bool, KmsE
 
 /// GenerateMac.
 pub fn generate_mac(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: GenerateMacRequest,
 ) -> Result<GenerateMacResponse, KmsError> {
@@ -114,7 +114,7 @@ pub fn generate_mac(
 /// VerifyMac: a MAC that does not match is `KMSInvalidMacException`, never
 /// `MacValid: false` (API reference).
 pub fn verify_mac(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: VerifyMacRequest,
 ) -> Result<VerifyMacResponse, KmsError> {
@@ -145,6 +145,7 @@ mod tests {
     use super::super::lifecycle::testing::*;
     use super::super::model::{CreateKeyRequest, EncryptRequest};
     use super::*;
+    use crate::state::EmulatorState;
 
     fn hmac_key(state: &EmulatorState, ctx: &RequestContext, spec: &str) -> String {
         crate::kms::lifecycle::testing::create(

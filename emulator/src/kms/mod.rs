@@ -2,7 +2,9 @@
 //! AES-256-GCM, key policies that decide who may use each key, aliases and grants.
 //!
 //! Each operation is a function from its typed input to its typed output or a
-//! [`KmsError`]; [`TABLE`] is the one place operations are reached from. Other services
+//! [`KmsError`], run on the narrow [`KmsServices`] (key stores, IAM's decisions,
+//! principals) rather than the emulator's state; [`TABLE`] is the one place operations
+//! are reached from. Other services
 //! (SSM) encrypt and decrypt as the caller through [`cipher::encrypt_as_caller`] and
 //! [`cipher::decrypt_as_caller`].
 
@@ -27,12 +29,14 @@ pub mod multiregion;
 pub mod oaep;
 pub mod policies;
 pub mod rotation;
+pub mod services;
 pub mod specs;
 pub mod store;
 pub mod tags;
 pub mod usage;
 
 pub use error::KmsError;
+pub use services::KmsServices;
 
 use crate::dispatch::DispatchTable;
 use crate::operation;
@@ -45,7 +49,7 @@ use store::{Key, KeyManager, KeyState, KmsData};
 pub const TARGET_PREFIX: &str = "TrentService";
 
 /// Every implemented operation, sorted by full name.
-pub static TABLE: crate::state::JsonTable<KmsError> = DispatchTable {
+pub static TABLE: DispatchTable<KmsError, [u8], Vec<u8>, dyn KmsServices> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
         operation!(

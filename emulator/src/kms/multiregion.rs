@@ -18,10 +18,10 @@ use super::model::{
     KeyMetadata, MultiRegionConfiguration, MultiRegionKey, ReplicateKeyRequest,
     ReplicateKeyResponse, UpdatePrimaryRegionRequest,
 };
+use super::services::KmsServices;
 use super::store::{Key, KeySnapshot, KeyState};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 use crate::time::Timestamp;
 
 /// A multi-Region key's role.
@@ -48,13 +48,12 @@ pub fn new_id() -> String {
 }
 
 /// Every Region's copy of the multi-Region key `id`: Region, role and ARN, by Region.
-fn copies(state: &EmulatorState, id: &str) -> Vec<(String, Role, String)> {
+fn copies(state: &dyn KmsServices, id: &str) -> Vec<(String, Role, String)> {
     state
-        .regions
-        .all_named()
+        .every_region()
         .into_iter()
         .filter_map(|(name, region)| {
-            region.kms.read(|data| {
+            region.read(|data| {
                 data.keys.get(id).and_then(|k| {
                     k.multi_region
                         .map(|role| (name.clone(), role, k.arn.clone()))
@@ -65,7 +64,7 @@ fn copies(state: &EmulatorState, id: &str) -> Vec<(String, Role, String)> {
 }
 
 /// The configuration of the multi-Region key `id` as seen from `role`'s copy.
-fn configuration(state: &EmulatorState, id: &str, role: Role) -> MultiRegionConfiguration {
+fn configuration(state: &dyn KmsServices, id: &str, role: Role) -> MultiRegionConfiguration {
     let all = copies(state, id);
     let key = |(region, _, arn): &(String, Role, String)| MultiRegionKey {
         arn: Some(arn.clone()),
@@ -96,7 +95,7 @@ pub fn new_primary(arn: &str, region: &str) -> MultiRegionConfiguration {
 }
 
 /// Adds `MultiRegionConfiguration` to the metadata of a multi-Region key.
-pub fn configure(state: &EmulatorState, metadata: &mut KeyMetadata, role: Option<Role>) {
+pub fn configure(state: &dyn KmsServices, metadata: &mut KeyMetadata, role: Option<Role>) {
     if let Some(role) = role {
         let id = metadata.key_id.clone().unwrap_or_default();
         metadata.multi_region_configuration = Some(configuration(state, &id, role));
@@ -104,7 +103,7 @@ pub fn configure(state: &EmulatorState, metadata: &mut KeyMetadata, role: Option
 }
 
 /// Whether the primary key `id` still has replicas in other Regions.
-pub fn has_replicas(state: &EmulatorState, key: &KeySnapshot) -> bool {
+pub fn has_replicas(state: &dyn KmsServices, key: &KeySnapshot) -> bool {
     key.multi_region_type == Some(Role::Primary.as_str())
         && copies(state, &key.id)
             .iter()
@@ -116,8 +115,8 @@ pub fn has_replicas(state: &EmulatorState, key: &KeySnapshot) -> bool {
 /// just scheduled), the key state of the primary key changes to PendingDeletion", API
 /// reference, ScheduleKeyDeletion). Replicas are deleted by their own Region's store, so
 /// the primary learns of it here, whenever it is described or replicated.
-pub fn settle(state: &EmulatorState, region: &str, id: &str) {
-    let waiting = state.region(region).kms.read(|data| {
+pub fn settle(state: &dyn KmsServices, region: &str, id: &str) {
+    let waiting = state.keys(region).read(|data| {
         data.keys.get(id).is_some_and(|k| {
             matches!(k.state, KeyState::PendingReplicaDeletion { .. })
                 && k.multi_region == Some(Role::Primary)
@@ -126,7 +125,7 @@ pub fn settle(state: &EmulatorState, region: &str, id: &str) {
     if !waiting || copies(state, id).iter().any(|c| c.1 == Role::Replica) {
         return;
     }
-    state.region(region).kms.write(|data| {
+    state.keys(region).write(|data| {
         if let Some(key) = data.keys.get_mut(id) {
             if let KeyState::PendingReplicaDeletion { window_days } = key.state {
                 key.state = KeyState::PendingDeletion {
@@ -142,8 +141,8 @@ pub fn settle(state: &EmulatorState, region: &str, id: &str) {
 /// After a change to the primary key `id` in `region` (rotation), gives every replica the
 /// shared properties the primary now has: material versions and rotation settings (KMS
 /// "automatically synchronizes these shared properties", API reference, ReplicateKey).
-pub fn share(state: &EmulatorState, region: &str, id: &str) {
-    let Some(primary) = state.region(region).kms.read(|data| {
+pub fn share(state: &dyn KmsServices, region: &str, id: &str) {
+    let Some(primary) = state.keys(region).read(|data| {
         data.keys
             .get(id)
             .filter(|k| k.multi_region == Some(Role::Primary))
@@ -155,7 +154,7 @@ pub fn share(state: &EmulatorState, region: &str, id: &str) {
         if role != Role::Replica {
             continue;
         }
-        state.region(&name).kms.write(|data| {
+        state.keys(&name).write(|data| {
             if let Some(replica) = data.keys.get_mut(id) {
                 // Imported material is each copy's own import.
                 if primary.imported.is_none() {
@@ -212,7 +211,7 @@ fn in_region(ctx: &RequestContext, region: &str) -> RequestContext {
 /// origin and rotation settings, and its own policy (default: the default key policy),
 /// description (default empty) and tags (only those of the request).
 pub fn replicate_key(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: ReplicateKeyRequest,
 ) -> Result<ReplicateKeyResponse, KmsError> {
@@ -258,8 +257,7 @@ pub fn replicate_key(
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     let primary = state
-        .region(&ctx.region)
-        .kms
+        .keys(&ctx.region)
         .read(|data| data.keys.get(&key.id).cloned())
         .ok_or_else(|| key_gone(&key.arn))?;
     let create_keys = |keys: &mut crate::iam::policy::ContextKeys| {
@@ -306,8 +304,8 @@ pub fn replicate_key(
         replica.state = KeyState::PendingImport;
     }
     let mut metadata = KeyMetadata::of(&replica);
-    let max = state.config.max_keys;
-    state.region(&replica_region).kms.write(|data| {
+    let max = state.max_keys();
+    state.keys(&replica_region).write(|data| {
         if data.keys.contains_key(&replica.id) {
             // "If the Region already includes a replica of the key you're trying to
             // replicate, ReplicateKey returns an AlreadyExistsException error" (API
@@ -338,7 +336,7 @@ pub fn replicate_key(
 /// current primary a replica. AWS finishes this asynchronously (state `Updating` for a
 /// few seconds); here it is done when the answer is sent.
 pub fn update_primary_region(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: UpdatePrimaryRegionRequest,
 ) -> Result<super::model::Empty, KmsError> {
@@ -367,8 +365,7 @@ pub fn update_primary_region(
     }
     let target_ctx = in_region(ctx, &target);
     let replica = state
-        .region(&target)
-        .kms
+        .keys(&target)
         .snapshot_by_id(&key.id)
         .filter(|r| r.multi_region_type == Some(Role::Replica.as_str()))
         .ok_or_else(|| {
@@ -404,7 +401,7 @@ pub fn update_primary_region(
         }
     }
     let set_role = |region: &str, role: Role| {
-        state.region(region).kms.write(|data| {
+        state.keys(region).write(|data| {
             if let Some(k) = data.keys.get_mut(&key.id) {
                 k.multi_region = Some(role);
             }
@@ -420,6 +417,7 @@ mod tests {
     use super::*;
     use crate::kms::lifecycle::testing::{root, state};
     use crate::kms::model::{CreateKeyRequest, ScheduleKeyDeletionRequest};
+    use crate::state::EmulatorState;
 
     fn create_mrk(state: &EmulatorState, ctx: &RequestContext) -> String {
         crate::kms::lifecycle::testing::create(

@@ -7,10 +7,10 @@
 
 use super::access::{authorize_with, Via};
 use super::error::KmsError;
+use super::services::KmsServices;
 use super::specs::{KeyUsage, SignKey};
 use super::store::KeySnapshot;
 use crate::context::RequestContext;
-use crate::state::EmulatorState;
 
 /// Whether `key` is an RSA key for encryption (its ciphertexts are bare OAEP).
 pub(crate) fn is_rsa_encryption_key(key: &KeySnapshot) -> bool {
@@ -68,7 +68,7 @@ fn rsa_private_key(key: &KeySnapshot) -> Result<&rsa::PrivateKey, KmsError> {
 /// context plays no part: KMS's asymmetric algorithms do not support one (API
 /// reference, Decrypt `EncryptionContext`).
 pub(crate) fn check_rsa_request(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     key: &KeySnapshot,
     action: &str,

@@ -10,9 +10,9 @@ use super::model::{
     ListKeyPoliciesResponse, PutKeyPolicyRequest,
 };
 use super::parse_marker;
+use super::services::KmsServices;
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 use std::sync::Arc;
 
 /// The name of the only key policy a key has.
@@ -30,7 +30,7 @@ fn require_default(name: Option<&str>) -> Result<(), KmsError> {
 
 /// GetKeyPolicy: the policy as it was written.
 pub fn get_key_policy(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: GetKeyPolicyRequest,
 ) -> Result<GetKeyPolicyResponse, KmsError> {
@@ -39,8 +39,7 @@ pub fn get_key_policy(
     authorize(state, ctx, &key, "kms:GetKeyPolicy", None, Via::Direct)?;
     require_default(input.policy_name.as_deref())?;
     let policy = state
-        .region(&ctx.region)
-        .kms
+        .keys(&ctx.region)
         .read(|data| data.keys.get(&key.id).map(|k| k.policy_text.clone()))
         .ok_or_else(|| super::lifecycle::key_gone(&key.arn))?;
     Ok(GetKeyPolicyResponse {
@@ -53,7 +52,7 @@ pub fn get_key_policy(
 /// new key policy passes (syntax, principals that exist, and, unless bypassed, that the
 /// caller could still change the policy afterwards).
 pub fn put_key_policy(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: PutKeyPolicyRequest,
 ) -> Result<Empty, KmsError> {
@@ -92,7 +91,7 @@ pub fn put_key_policy(
 
 /// ListKeyPolicies: `["default"]`.
 pub fn list_key_policies(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: ListKeyPoliciesRequest,
 ) -> Result<ListKeyPoliciesResponse, KmsError> {
@@ -116,6 +115,7 @@ pub fn list_key_policies(
 mod tests {
     use super::super::lifecycle::testing::*;
     use super::*;
+    use crate::state::EmulatorState;
 
     fn get(
         state: &EmulatorState,

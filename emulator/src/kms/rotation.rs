@@ -15,11 +15,11 @@ use super::model::{
     GetKeyRotationStatusResponse, ListKeyRotationsRequest, ListKeyRotationsResponse,
     RotateKeyOnDemandRequest, RotateKeyOnDemandResponse, RotationsListEntry,
 };
+use super::services::KmsServices;
 use super::store::{material_id, KeyManager, KeyState};
 use super::{marker, parse_marker};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 use crate::time::Timestamp;
 
 /// The automatic rotation period a key gets when none is given.
@@ -40,7 +40,7 @@ pub fn next_rotation(created: Timestamp, period_days: u32, now: Timestamp) -> Ti
 
 /// EnableKeyRotation: automatic rotation every 90–2560 days (365 by default).
 pub fn enable_key_rotation(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: EnableKeyRotationRequest,
 ) -> Result<Empty, KmsError> {
@@ -80,7 +80,7 @@ pub fn enable_key_rotation(
 
 /// DisableKeyRotation.
 pub fn disable_key_rotation(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: DisableKeyRotationRequest,
 ) -> Result<Empty, KmsError> {
@@ -109,7 +109,7 @@ pub fn disable_key_rotation(
 /// a key pending deletion reports rotation off (its setting returns if deletion is
 /// cancelled).
 pub fn get_key_rotation_status(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: GetKeyRotationStatusRequest,
 ) -> Result<GetKeyRotationStatusResponse, KmsError> {
@@ -124,8 +124,7 @@ pub fn get_key_rotation_status(
         Via::Direct,
     )?;
     let (created, enabled, period) = state
-        .region(&ctx.region)
-        .kms
+        .keys(&ctx.region)
         .read(|data| {
             data.keys.get(&key.id).map(|k| match k.manager {
                 KeyManager::Aws => (k.creation_date, true, DEFAULT_PERIOD_DAYS),
@@ -164,7 +163,7 @@ fn refuse_unless_symmetric(key: &super::store::KeySnapshot) -> Result<(), KmsErr
 
 /// RotateKeyOnDemand: a new material version, now; at most 25 per key.
 pub fn rotate_key_on_demand(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: RotateKeyOnDemandRequest,
 ) -> Result<RotateKeyOnDemandResponse, KmsError> {
@@ -232,7 +231,7 @@ fn rotation_entries(
 
 /// ListKeyRotations: completed rotations, oldest first, in pages.
 pub fn list_key_rotations(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: ListKeyRotationsRequest,
 ) -> Result<ListKeyRotationsResponse, KmsError> {
@@ -248,8 +247,7 @@ pub fn list_key_rotations(
     let limit = input.limit.unwrap_or(100) as usize;
     let all = input.include_key_material.as_deref() == Some("ALL_KEY_MATERIAL");
     let entries = state
-        .region(&ctx.region)
-        .kms
+        .keys(&ctx.region)
         .read(|data| {
             data.keys
                 .get(&key.id)

@@ -9,10 +9,10 @@ use super::model::{
     Empty, ListResourceTagsRequest, ListResourceTagsResponse, Tag, TagResourceRequest,
     UntagResourceRequest,
 };
+use super::services::KmsServices;
 use super::{marker, parse_marker};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 use std::collections::BTreeMap;
 
 /// The most tags a key may carry.
@@ -79,7 +79,7 @@ pub(crate) fn merged(
 
 /// TagResource: adds tags, or changes the values of existing ones.
 pub fn tag_resource(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: TagResourceRequest,
 ) -> Result<Empty, KmsError> {
@@ -106,7 +106,7 @@ pub fn tag_resource(
 
 /// UntagResource: removes tags by key; keys the key does not carry are ignored.
 pub fn untag_resource(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: UntagResourceRequest,
 ) -> Result<Empty, KmsError> {
@@ -135,7 +135,7 @@ pub fn untag_resource(
 
 /// ListResourceTags: a key's tags sorted by tag key, in pages of at most 50.
 pub fn list_resource_tags(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     input: ListResourceTagsRequest,
 ) -> Result<ListResourceTagsResponse, KmsError> {
@@ -147,8 +147,7 @@ pub fn list_resource_tags(
     // accepted and answered with at most 50, as "might return fewer" permits.
     let limit = input.limit.map_or(PAGE_MAX, |l| (l as usize).min(PAGE_MAX));
     let tags = state
-        .region(&ctx.region)
-        .kms
+        .keys(&ctx.region)
         .read(|data| data.keys.get(&key.id).map(|k| k.tags.clone()))
         .ok_or_else(|| super::lifecycle::key_gone(&key.arn))?;
     let range = match &after {
@@ -182,6 +181,7 @@ pub fn list_resource_tags(
 mod tests {
     use super::super::lifecycle::testing::*;
     use super::*;
+    use crate::state::EmulatorState;
 
     fn tag(k: &str, v: &str) -> Tag {
         Tag {

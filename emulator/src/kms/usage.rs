@@ -4,24 +4,23 @@
 
 use super::access::{authorize_with, Via};
 use super::error::KmsError;
+use super::services::KmsServices;
 use super::specs::wrong_usage;
 use super::store::KeySnapshot;
 use crate::context::RequestContext;
 use crate::iam::policy::ContextKeys;
-use crate::state::EmulatorState;
 
 /// The key `key_id` names, once the caller is allowed `kms:{operation}` on it (with the
 /// request's condition keys from `request_keys`) and the key is enabled.
 pub(crate) fn key_for_operation(
-    state: &EmulatorState,
+    state: &dyn KmsServices,
     ctx: &RequestContext,
     key_id: &str,
     operation: &str,
     request_keys: &dyn Fn(&mut ContextKeys),
 ) -> Result<KeySnapshot, KmsError> {
     let key = state
-        .region(&ctx.region)
-        .kms
+        .keys(&ctx.region)
         .snapshot(key_id, &ctx.region, &ctx.account)?;
     let action = format!("kms:{operation}");
     authorize_with(state, ctx, &key, &action, None, Via::Direct, request_keys)?;
