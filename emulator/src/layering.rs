@@ -1,6 +1,6 @@
 //! Tests of the architecture's rules that hold over the source tree rather than one
-//! module: the layering of `dispatch`, `ssm` and `state` (no dependency cycle among
-//! them), and a repository that stands alone (nothing points outside it).
+//! module: the layering of `dispatch`, `ssm`, `lambda` and `state` (no dependency cycle
+//! among them), and a repository that stands alone (nothing points outside it).
 
 use std::path::{Path, PathBuf};
 
@@ -114,6 +114,50 @@ fn ssm_reaches_the_state_and_kms_only_through_its_narrow_services() {
                 path.display()
             );
         }
+    }
+}
+
+/// Architecture invariant: Lambda's operations and invocations receive the narrow
+/// `lambda::services::LambdaServices`, never the whole state: no file of `lambda/` names
+/// `crate::state`, another service, or IAM beyond the pure policy engine's types (the
+/// traits reach IAM's authorisation and role sessions; `state` implements them, so
+/// `lambda` never depends back on it).
+#[test]
+fn lambda_reaches_the_state_and_iam_only_through_its_narrow_services() {
+    let mut all = Vec::new();
+    files(&root().join("emulator/src/lambda"), &mut all);
+    assert!(all.len() > 10);
+    for path in all
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+    {
+        let code = code_of(path);
+        for forbidden in [
+            "crate::state",
+            "EmulatorState",
+            "crate::server",
+            "crate::kms",
+            "crate::ssm",
+            "crate::sts",
+            "crate::cfn",
+            "crate::iam_api",
+            "crate::durable",
+            "crate::snapshot",
+        ] {
+            assert!(
+                !code.contains(forbidden),
+                "{} names {forbidden}",
+                path.display()
+            );
+        }
+        let beyond_policy = code
+            .match_indices("crate::iam::")
+            .any(|(i, _)| !code[i..].starts_with("crate::iam::policy"));
+        assert!(
+            !beyond_policy,
+            "{} names IAM beyond crate::iam::policy",
+            path.display()
+        );
     }
 }
 
