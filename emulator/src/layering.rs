@@ -161,6 +161,53 @@ fn lambda_reaches_the_state_and_iam_only_through_its_narrow_services() {
     }
 }
 
+/// Architecture invariant: Lambda's lower modules (the code, its archive, processes,
+/// records, X-Ray, environments) form no cycle: each names, of Lambda's modules, only
+/// those before it in this order (never an operation or the execution layer).
+#[test]
+fn lambdas_lower_modules_import_only_lower_ones() {
+    const ORDER: [&str; 13] = [
+        "error",
+        "names",
+        "model",
+        "managed",
+        "logs",
+        "runtime_api",
+        "lifeline",
+        "archive",
+        "code",
+        "config",
+        "records",
+        "xray",
+        "environment",
+    ];
+    let modules: Vec<String> = std::fs::read_dir(root().join("emulator/src/lambda"))
+        .expect("lambda's sources")
+        .flatten()
+        .filter_map(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .strip_suffix(".rs")
+                .map(str::to_owned)
+        })
+        .collect();
+    assert!(modules.len() > 20);
+    for (i, module) in ORDER.iter().enumerate() {
+        let code = code_of(&root().join(format!("emulator/src/lambda/{module}.rs")));
+        for other in modules.iter().filter(|m| m.as_str() != *module) {
+            if ORDER[..i].contains(&other.as_str()) {
+                continue;
+            }
+            for path in [format!("super::{other}"), format!("crate::lambda::{other}")] {
+                let named = code.match_indices(&path).any(|(j, _)| {
+                    !code[j + path.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                });
+                assert!(!named, "lambda::{module} names {path}");
+            }
+        }
+    }
+}
+
 /// Architecture invariant: the policy engine (`iam::policy`) is pure: no file of it
 /// reads a file or the network, reads a clock, logs or reaches the emulator's state
 /// (time, source IP and service keys reach it as condition keys).
