@@ -11,7 +11,7 @@ use super::model::{
     GetFunctionConfigurationRequest, GetFunctionRequest, GetFunctionResponse, ListFunctionsRequest,
     ListFunctionsResponse, UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
 };
-use super::names::{self, FunctionRef, LATEST};
+use super::names::LATEST;
 use super::pool::EnvironmentPool;
 use super::services::LambdaServices;
 use super::store::Function;
@@ -22,83 +22,7 @@ use crate::context::RequestContext;
 use base64::Engine;
 use std::sync::Arc;
 
-/// A function named in a request: parsed, in the request's region, with its ARN.
-#[derive(Debug, Clone)]
-pub struct Target {
-    pub reference: FunctionRef,
-    /// The account the name points into.
-    pub account: String,
-    /// The unqualified function ARN.
-    pub arn: String,
-}
-
-impl Target {
-    /// The ARN with the qualifier, if one was given: what is authorised and reported.
-    pub fn qualified_arn(&self) -> String {
-        match &self.reference.qualifier {
-            Some(q) => format!("{}:{q}", self.arn),
-            None => self.arn.clone(),
-        }
-    }
-}
-
-/// Parses a function name member (`max_len` as the operation's model states).
-pub fn target(ctx: &RequestContext, value: &str, max_len: usize) -> Result<Target, LambdaError> {
-    let reference = names::parse("functionName", value, max_len)?;
-    reference.check_region(&ctx.region)?;
-    let account = reference.account_or(&ctx.account).to_owned();
-    let arn = names::function_arn(&ctx.region, &account, &reference.name);
-    Ok(Target {
-        reference,
-        account,
-        arn,
-    })
-}
-
-/// Authorises `action` on `resource` for the caller. A function of another account needs
-/// a resource policy, which the emulator's functions never have.
-pub fn authorize(
-    state: &dyn LambdaServices,
-    ctx: &RequestContext,
-    action: &str,
-    resource: &str,
-    account: &str,
-) -> Result<(), LambdaError> {
-    authorize_with(state, ctx, action, resource, account, &|_| {})
-}
-
-/// [`authorize`] with the operation's own condition keys (`extra`), besides the
-/// function's tags (`aws:ResourceTag/KEY`, Service Authorization Reference, "Actions,
-/// resources, and condition keys for AWS Lambda": the `function` resource type); both
-/// are computed only when a policy reads condition keys.
-pub fn authorize_with(
-    state: &dyn LambdaServices,
-    ctx: &RequestContext,
-    action: &str,
-    resource: &str,
-    account: &str,
-    extra: &dyn Fn(&mut crate::iam::policy::ContextKeys),
-) -> Result<(), LambdaError> {
-    if account != ctx.account {
-        // Another account's function has no resource policy here: the engine refuses
-        // (recorded, soft-enforceable), in the words above.
-        return state
-            .authorize_action_without_resource_policy(ctx, action, resource)
-            .map_err(LambdaError::AccessDenied);
-    }
-    state
-        .authorize_action(ctx, action, resource, &|keys| {
-            // arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
-            let name = resource.split(':').nth(6);
-            if let Some(function) = name.and_then(|n| state.functions(&ctx.region).get(n)) {
-                for (k, v) in &function.current().config.tags {
-                    keys.insert(&format!("aws:ResourceTag/{k}"), v.as_str());
-                }
-            }
-            extra(keys);
-        })
-        .map_err(LambdaError::AccessDenied)
-}
+pub use super::access::{authorize, authorize_with, target, Target};
 
 /// Checks that the caller may pass `role` to Lambda (`iam:PassRole`) and that the role
 /// exists and trusts Lambda.
@@ -161,19 +85,7 @@ async fn package(
         .map_err(|e| LambdaError::Service(format!("Unpacking the code failed: {e}")))?
 }
 
-/// Lambda refuses to change a function that is still `Pending` (Lambda Developer Guide,
-/// "Lambda function states": while Pending, "invocations or other API actions that
-/// operate on the function" fail), in the words it uses for Invoke (see
-/// `invoke::refuse_unless_active`). A `Failed` function may be updated: that is how it
-/// is repaired.
-pub fn refuse_while_pending(code: &CodePackage) -> Result<(), LambdaError> {
-    match code.state() {
-        code::CodeState::Pending => Err(LambdaError::ResourceConflict(
-            "The operation cannot be performed at this time. The function is currently in the following state: Pending".to_owned(),
-        )),
-        _ => Ok(()),
-    }
-}
+pub use super::updates::refuse_while_pending;
 
 fn check_revision(given: Option<&str>, current: &FunctionConfig) -> Result<(), LambdaError> {
     match given {

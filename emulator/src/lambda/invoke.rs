@@ -4,9 +4,9 @@
 //! (204), `X-Amz-Log-Type: Tail`, `X-Amz-Client-Context`, Lambda's payload limits, and
 //! `TooManyRequestsException` when a synchronous invocation finds every environment busy.
 
+use super::access::{authorize, target, Target};
 use super::error::LambdaError;
 use super::execution::{self, Request};
-use super::functions::{authorize, target, Target};
 use super::model::InvocationRequest;
 use super::services::LambdaServices;
 use crate::context::RequestContext;

@@ -7,6 +7,8 @@
 //! - [`routes`]: every operation by method and path; the one table through which the
 //!   implemented ones are reached.
 //! - [`api`]: decodes a request for its operation and writes the answer.
+//! - [`access`]: a request's function name as a target, and the caller's authorisation
+//!   for an action on it.
 //! - [`functions`]: CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions,
 //!   UpdateFunctionConfiguration, UpdateFunctionCode, DeleteFunction.
 //! - [`versions`]: PublishVersion, ListVersionsByFunction, the alias operations, and the
@@ -35,6 +37,7 @@
 /// The name Lambda requests are signed for (the credential scope's service).
 pub const SIGNING_NAME: &str = "lambda";
 
+pub mod access;
 pub mod api;
 pub mod archive;
 pub mod code;

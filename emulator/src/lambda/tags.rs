@@ -10,9 +10,9 @@
 //! (`tests/aws/services/lambda_/test_lambda_api.snapshot.json`, `TestLambdaTag` and
 //! `TestLambdaTags`).
 
+use super::access::{authorize_with, target, Target};
 use super::config::check_model;
 use super::error::LambdaError;
-use super::functions::{authorize_with, target, Target};
 use super::model::{ListTagsRequest, ListTagsResponse, TagResourceRequest, UntagResourceRequest};
 use super::services::LambdaServices;
 use super::store::Function;

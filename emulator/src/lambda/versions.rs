@@ -12,10 +12,10 @@
 //! as aws/aws-cdk#19464 quotes it: an Invoke with `Qualifier: "1234"` needs
 //! `function:MyFunction:1234`).
 
+use super::access::{authorize, target, Target};
 use super::code::CodePackage;
 use super::config::check_model;
 use super::error::LambdaError;
-use super::functions::{authorize, refuse_while_pending, target, Target};
 use super::model::{
     AliasConfiguration, AliasRoutingConfiguration, CreateAliasRequest, DeleteAliasRequest,
     FunctionConfiguration, GetAliasRequest, ListAliasesRequest, ListAliasesResponse,
@@ -26,6 +26,7 @@ use super::names::LATEST;
 use super::pool::EnvironmentPool;
 use super::services::LambdaServices;
 use super::store::{Alias, Function, FunctionVersion, Published, Resolved};
+use super::updates::refuse_while_pending;
 use crate::context::RequestContext;
 use base64::Engine;
 use std::collections::BTreeMap;
