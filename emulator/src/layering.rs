@@ -1,5 +1,5 @@
 //! Tests of the architecture's rules that hold over the source tree rather than one
-//! module: the layering of `dispatch`, `ssm`, `kms` and `state` (no dependency cycle
+//! module: the layering of `dispatch`, `ssm`, `kms`, `lambda` and `state` (no dependency cycle
 //! among them), and a repository that stands alone (nothing points outside it).
 
 use std::path::{Path, PathBuf};
@@ -202,6 +202,96 @@ fn the_policy_engine_does_no_io_reads_no_clock_and_logs_nothing() {
         let code = code_of(path);
         for name in forbidden {
             assert!(!code.contains(name), "{} names {name}", path.display());
+        }
+    }
+}
+/// Architecture invariant: Lambda's operations and invocations receive the narrow
+/// `lambda::services::LambdaServices`, never the whole state: no file of `lambda/` names
+/// `crate::state`, another service, or IAM beyond the pure policy engine's types (the
+/// traits reach IAM's authorisation and role sessions; `state` implements them, so
+/// `lambda` never depends back on it).
+#[test]
+fn lambda_reaches_the_state_and_iam_only_through_its_narrow_services() {
+    let mut all = Vec::new();
+    files(&root().join("emulator/src/lambda"), &mut all);
+    assert!(all.len() > 10);
+    for path in all
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+    {
+        let code = code_of(path);
+        for forbidden in [
+            "crate::state",
+            "EmulatorState",
+            "crate::server",
+            "crate::kms",
+            "crate::ssm",
+            "crate::sts",
+            "crate::cfn",
+            "crate::iam_api",
+            "crate::durable",
+            "crate::snapshot",
+        ] {
+            assert!(
+                !code.contains(forbidden),
+                "{} names {forbidden}",
+                path.display()
+            );
+        }
+        let beyond_policy = code
+            .match_indices("crate::iam::")
+            .any(|(i, _)| !code[i..].starts_with("crate::iam::policy"));
+        assert!(
+            !beyond_policy,
+            "{} names IAM beyond crate::iam::policy",
+            path.display()
+        );
+    }
+}
+
+/// Architecture invariant: Lambda's lower modules (the code, its archive, processes,
+/// records, X-Ray, environments) form no cycle: each names, of Lambda's modules, only
+/// those before it in this order (never an operation or the execution layer).
+#[test]
+fn lambdas_lower_modules_import_only_lower_ones() {
+    const ORDER: [&str; 13] = [
+        "error",
+        "names",
+        "model",
+        "managed",
+        "logs",
+        "runtime_api",
+        "lifeline",
+        "archive",
+        "code",
+        "config",
+        "records",
+        "xray",
+        "environment",
+    ];
+    let modules: Vec<String> = std::fs::read_dir(root().join("emulator/src/lambda"))
+        .expect("lambda's sources")
+        .flatten()
+        .filter_map(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .strip_suffix(".rs")
+                .map(str::to_owned)
+        })
+        .collect();
+    assert!(modules.len() > 20);
+    for (i, module) in ORDER.iter().enumerate() {
+        let code = code_of(&root().join(format!("emulator/src/lambda/{module}.rs")));
+        for other in modules.iter().filter(|m| m.as_str() != *module) {
+            if ORDER[..i].contains(&other.as_str()) {
+                continue;
+            }
+            for path in [format!("super::{other}"), format!("crate::lambda::{other}")] {
+                let named = code.match_indices(&path).any(|(j, _)| {
+                    !code[j + path.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                });
+                assert!(!named, "lambda::{module} names {path}");
+            }
         }
     }
 }

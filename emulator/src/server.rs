@@ -67,7 +67,7 @@ pub async fn serve(
     let stopping = Arc::clone(&state);
     let shutdown = async move {
         shutdown.await;
-        lambda::stop_all(&stopping).await;
+        lambda::stop_all(&*stopping).await;
     };
     let served = crate::listener::serve(
         listener,
@@ -76,7 +76,7 @@ pub async fn serve(
         shutdown,
     )
     .await;
-    lambda::stop_all(&state).await;
+    lambda::stop_all(&*state).await;
     served
 }
 

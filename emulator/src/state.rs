@@ -1,6 +1,8 @@
 //! The emulator's state: settings, and everything kept separately for each region
 //! (created the first time a region is used). This is the boundary a durable store
-//! replaces: services reach their data only through [`RegionState`].
+//! replaces: services reach their data only through [`RegionState`]. The narrow
+//! services of SSM, KMS and Lambda are implemented here over the state (`ssm_wiring`,
+//! `kms_wiring`, `lambda_wiring`), the one place each is wired to the others.
 
 use crate::config::Config;
 use crate::fixtures::{FixtureError, Fixtures};
@@ -129,7 +131,8 @@ impl EmulatorState {
         }
         for (i, (file, function)) in fixtures.functions.iter().enumerate() {
             let region = function.region.as_deref().unwrap_or(&default_region);
-            crate::lambda::fixture::load_function(state, regions, region, file, i, function)?;
+            let store = regions.get(region);
+            crate::lambda::fixture::load_function(state, &store.lambda, region, file, i, function)?;
         }
         Ok(())
     }
@@ -330,6 +333,133 @@ mod ssm_wiring {
         ) -> Result<Vec<u8>, KeyFailure> {
             crate::kms::cipher::decrypt_as_caller(self, ctx, VIA, blob, context)
                 .map_err(key_failure)
+        }
+    }
+}
+
+/// Lambda's narrow needs (`lambda::services`), met by the emulator's state: this is the
+/// one place Lambda is wired to the regions' stores, IAM and STS's role sessions.
+mod lambda_wiring {
+    use super::{EmulatorState, RegionState};
+    use crate::config::Config;
+    use crate::context::RequestContext;
+    use crate::iam::policy::ContextKeys;
+    use crate::lambda::services::{
+        Authorization, ExecutionRoles, FunctionStores, HoldsFunctions, RegionFunctions, RoleSession,
+    };
+    use crate::lambda::store::FunctionStore;
+    use crate::lambda::Lambda;
+
+    impl HoldsFunctions for RegionState {
+        fn function_store(&self) -> &FunctionStore {
+            &self.lambda
+        }
+    }
+
+    impl FunctionStores for EmulatorState {
+        fn functions(&self, region: &str) -> RegionFunctions {
+            RegionFunctions(self.region(region))
+        }
+        fn every_region(&self) -> Vec<RegionFunctions> {
+            self.regions
+                .all()
+                .into_iter()
+                .map(|region| RegionFunctions(region))
+                .collect()
+        }
+        fn config(&self) -> &Config {
+            &self.config
+        }
+        fn lambda(&self) -> &Lambda {
+            &self.lambda
+        }
+    }
+
+    impl Authorization for EmulatorState {
+        fn authorize_action(
+            &self,
+            ctx: &RequestContext,
+            action: &str,
+            resource: &str,
+            extra: &dyn Fn(&mut ContextKeys),
+        ) -> Result<(), String> {
+            self.iam
+                .authorize_with(ctx, action, resource, extra)
+                .map_err(|denied| denied.message)
+        }
+        fn authorize_action_with_keys(
+            &self,
+            ctx: &RequestContext,
+            action: &str,
+            resource: &str,
+            keys: &[(&str, &str)],
+        ) -> Result<(), String> {
+            self.iam
+                .authorize(ctx, action, resource, keys)
+                .map_err(|denied| denied.message)
+        }
+        fn authorize_action_without_resource_policy(
+            &self,
+            ctx: &RequestContext,
+            action: &str,
+            resource: &str,
+        ) -> Result<(), String> {
+            self.iam
+                .authorize_without_resource_policy(ctx, action, resource, &[])
+                .map_err(|denied| denied.message)
+        }
+    }
+
+    impl ExecutionRoles for EmulatorState {
+        fn role_arn_by_name(&self, name: &str) -> Option<String> {
+            self.iam
+                .directory()
+                .roles
+                .get(name)
+                .map(|role| role.arn.clone())
+        }
+        fn service_may_assume_role(
+            &self,
+            role_arn: &str,
+            service: &str,
+            function_arn: &str,
+        ) -> bool {
+            self.iam
+                .directory()
+                .role_by_arn(role_arn)
+                .is_some_and(|role| {
+                    self.iam
+                        .service_may_assume(role, service, function_arn, &self.config.account)
+                })
+        }
+        fn max_session_duration(&self, role_arn: &str) -> Option<u32> {
+            self.iam
+                .directory()
+                .role_by_arn(role_arn)
+                .map(|role| role.max_session_duration)
+        }
+        fn start_role_session(
+            &self,
+            role_arn: &str,
+            session_name: &str,
+            function_arn: &str,
+            duration_seconds: u32,
+            now: time::OffsetDateTime,
+        ) -> Option<RoleSession> {
+            let directory = self.iam.directory();
+            let role = directory.role_by_arn(role_arn)?;
+            let key = self.iam.start_function_session(
+                role,
+                session_name,
+                function_arn,
+                duration_seconds,
+                now,
+            );
+            Some(RoleSession {
+                access_key_id: key.id,
+                secret_access_key: key.secret,
+                session_token: key.session_token.unwrap_or_default(),
+            })
         }
     }
 }

@@ -6,11 +6,11 @@ use super::functions;
 use super::invoke::{self, InvokeInput};
 use super::model;
 use super::routes::{Matched, Operation};
+use super::services::LambdaServices;
 use super::tags;
 use super::versions;
 use crate::context::RequestContext;
 use crate::protocol::rest_json::{self, HttpMembers, Unparsed};
-use crate::state::EmulatorState;
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
@@ -74,13 +74,16 @@ fn json<O: serde::Serialize>(ctx: &RequestContext, status: StatusCode, output: &
 }
 
 /// Runs the operation a request was matched to and writes its answer.
-pub async fn handle(
-    state: &Arc<EmulatorState>,
+pub async fn handle<S: LambdaServices>(
+    state: &Arc<S>,
     ctx: &RequestContext,
     matched: &Matched,
     request: LambdaRequest<'_>,
 ) -> Response {
-    match run(state, ctx, matched, request).await {
+    // The operations see only Lambda's narrow services; Invoke keeps them alive for
+    // the Event invocations it leaves running.
+    let services: Arc<dyn LambdaServices> = Arc::clone(state) as Arc<dyn LambdaServices>;
+    match run(&services, ctx, matched, request).await {
         Ok(response) => response,
         Err(error) => {
             tracing::debug!(
@@ -157,7 +160,7 @@ fn bind<I: Bound>(input: &mut I, http: &HttpMembers<'_>) -> Result<(), LambdaErr
 }
 
 async fn run(
-    state: &Arc<EmulatorState>,
+    state: &Arc<dyn LambdaServices>,
     ctx: &RequestContext,
     matched: &Matched,
     request: LambdaRequest<'_>,
@@ -174,78 +177,78 @@ async fn run(
         Operation::CreateFunction => {
             // CreateFunction has no member outside its body.
             let input = json_body(&request)?;
-            let output = functions::create(state, ctx, input).await?;
+            let output = functions::create(&**state, ctx, input).await?;
             json(ctx, StatusCode::CREATED, &output)
         }
         Operation::GetFunction => {
             let host = http.header(header::HOST.as_str());
-            let output = functions::get(state, ctx, members(&http)?, host)?;
+            let output = functions::get(&**state, ctx, members(&http)?, host)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::GetFunctionConfiguration => {
-            let output = functions::get_configuration(state, ctx, members(&http)?)?;
+            let output = functions::get_configuration(&**state, ctx, members(&http)?)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::ListFunctions => {
-            let output = functions::list(state, ctx, members(&http)?)?;
+            let output = functions::list(&**state, ctx, members(&http)?)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::UpdateFunctionConfiguration => {
             let output =
-                functions::update_configuration(state, ctx, name, with_body(&request, &http)?)?;
+                functions::update_configuration(&**state, ctx, name, with_body(&request, &http)?)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::UpdateFunctionCode => {
             let input = with_body(&request, &http)?;
-            let output = functions::update_code(state, ctx, name, input).await?;
+            let output = functions::update_code(&**state, ctx, name, input).await?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::DeleteFunction => {
-            functions::delete(state, ctx, members(&http)?)?;
+            functions::delete(&**state, ctx, members(&http)?)?;
             rest_json::empty(&ctx.request_id, StatusCode::NO_CONTENT)
         }
         Operation::PublishVersion => {
             let input = with_body(&request, &http)?;
-            let output = versions::publish_version(state, ctx, name, input)?;
+            let output = versions::publish_version(&**state, ctx, name, input)?;
             json(ctx, StatusCode::CREATED, &output)
         }
         Operation::ListVersionsByFunction => {
-            let output = versions::list_versions(state, ctx, members(&http)?)?;
+            let output = versions::list_versions(&**state, ctx, members(&http)?)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::CreateAlias => {
             let input = with_body(&request, &http)?;
-            let output = versions::create_alias(state, ctx, name, input)?;
+            let output = versions::create_alias(&**state, ctx, name, input)?;
             json(ctx, StatusCode::CREATED, &output)
         }
         Operation::GetAlias => {
-            let output = versions::get_alias(state, ctx, members(&http)?)?;
+            let output = versions::get_alias(&**state, ctx, members(&http)?)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::UpdateAlias => {
             let alias = matched.member("Name").unwrap_or("");
             let input = with_body(&request, &http)?;
-            let output = versions::update_alias(state, ctx, name, alias, input)?;
+            let output = versions::update_alias(&**state, ctx, name, alias, input)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::DeleteAlias => {
-            versions::delete_alias(state, ctx, members(&http)?)?;
+            versions::delete_alias(&**state, ctx, members(&http)?)?;
             rest_json::empty(&ctx.request_id, StatusCode::NO_CONTENT)
         }
         Operation::ListAliases => {
-            let output = versions::list_aliases(state, ctx, members(&http)?)?;
+            let output = versions::list_aliases(&**state, ctx, members(&http)?)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::TagResource => {
-            tags::tag_resource(state, ctx, with_body(&request, &http)?)?;
+            tags::tag_resource(&**state, ctx, with_body(&request, &http)?)?;
             rest_json::empty(&ctx.request_id, StatusCode::NO_CONTENT)
         }
         Operation::UntagResource => {
-            tags::untag_resource(state, ctx, members(&http)?)?;
+            tags::untag_resource(&**state, ctx, members(&http)?)?;
             rest_json::empty(&ctx.request_id, StatusCode::NO_CONTENT)
         }
         Operation::ListTags => {
-            let output = tags::list_tags(state, ctx, members(&http)?)?;
+            let output = tags::list_tags(&**state, ctx, members(&http)?)?;
             json(ctx, StatusCode::OK, &output)
         }
         Operation::Invoke => {

@@ -9,6 +9,13 @@ use sha2::{Digest as _, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The largest unzipped package Lambda accepts.
+pub const MAX_UNZIPPED_BYTES: u64 = 262_144_000;
+/// The name of the executable an OS-only runtime starts.
+pub const BOOTSTRAP: &str = "bootstrap";
+/// The most entries a package may hold. Lambda documents no such limit; this stated bound
+/// keeps a package of millions of empty entries from exhausting the disk's inodes.
+pub const MAX_ENTRIES: usize = 100_000;
 /// What a local package holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Contents {
@@ -77,7 +84,7 @@ fn mode_of(_meta: &std::fs::Metadata) -> u32 {
 fn entries(contents: &Contents) -> std::io::Result<Vec<Entry>> {
     match contents {
         Contents::Executable(path) => Ok(vec![Entry::File {
-            name: super::code::BOOTSTRAP.to_owned(),
+            name: BOOTSTRAP.to_owned(),
             path: path.clone(),
             mode: 0o755,
         }]),
@@ -98,7 +105,7 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<Entry>, total: &mut u64) -> std:
     let mut children: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     children.sort_by_key(|e| e.file_name());
     for child in children {
-        if out.len() >= super::code::MAX_ENTRIES {
+        if out.len() >= MAX_ENTRIES {
             return Err(too_large("more than 100,000 entries"));
         }
         let name = format!("{prefix}{}", child.file_name().to_string_lossy());
@@ -118,7 +125,7 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<Entry>, total: &mut u64) -> std:
             walk(&child.path(), &format!("{name}/"), out, total)?;
         } else if meta.is_file() {
             *total += meta.len();
-            if *total > super::code::MAX_UNZIPPED_BYTES {
+            if *total > MAX_UNZIPPED_BYTES {
                 return Err(too_large("more than 262,144,000 bytes unzipped"));
             }
             out.push(Entry::File {

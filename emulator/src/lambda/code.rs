@@ -4,6 +4,8 @@
 //! `Pending` until the build ends).
 
 use super::archive::{self, Contents, Digest};
+// The package limits live in `archive`, the lowest module that needs them.
+pub use super::archive::{BOOTSTRAP, MAX_ENTRIES, MAX_UNZIPPED_BYTES};
 use super::error::LambdaError;
 use base64::Engine;
 use sha2::{Digest as _, Sha256};
@@ -13,10 +15,6 @@ use std::sync::Arc;
 
 /// The `S3Bucket` value that names a local path in `S3Key` (the emulator's extension).
 pub const LOCAL_BUCKET: &str = "__local__";
-/// The largest unzipped package Lambda accepts.
-pub const MAX_UNZIPPED_BYTES: u64 = 262_144_000;
-/// The name of the executable an OS-only runtime starts.
-pub const BOOTSTRAP: &str = "bootstrap";
 
 /// The message Lambda sends for an archive it cannot read.
 const UNZIP_FAILED: &str =
@@ -202,9 +200,6 @@ fn is_executable(_meta: &std::fs::Metadata) -> bool {
     true
 }
 
-/// The most entries a package may hold. Lambda documents no such limit; this stated bound
-/// keeps a package of millions of empty entries from exhausting the disk's inodes.
-pub const MAX_ENTRIES: usize = 100_000;
 /// The longest link target read from an archive (Linux's `PATH_MAX`).
 const MAX_LINK_BYTES: u64 = 4096;
 /// How many links one path may pass through before it is refused (Linux's `ELOOP` limit).
@@ -778,7 +773,7 @@ struct BuildGroup(Option<u32>);
 impl Drop for BuildGroup {
     fn drop(&mut self) {
         if let Some(pid) = self.0 {
-            super::environment::kill_group(pid);
+            super::lifeline::kill_group(pid);
         }
     }
 }

@@ -22,19 +22,9 @@ use tokio::sync::{oneshot, watch};
 /// initialisation limit).
 pub const INIT_LIMIT: Duration = Duration::from_secs(10);
 
-/// Kills every process of the group whose leader is `pid`.
-#[cfg(unix)]
-pub fn kill_group(pid: u32) {
-    if let Ok(pid) = i32::try_from(pid) {
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-    }
-}
-
-#[cfg(not(unix))]
-pub fn kill_group(_pid: u32) {}
+/// Kills every process of the group whose leader is `pid` (it lives in `lifeline`, the
+/// lowest module that kills groups, so that `code` reaches it without `environment`).
+pub use super::lifeline::kill_group;
 
 /// The peak resident memory of a process, in MB (from `/proc/PID/status`, `VmHWM`).
 pub fn max_memory_mb(pid: u32) -> Option<u64> {
@@ -249,22 +239,6 @@ impl Drop for Environment {
         }
         self.records.unregister(&self.access_key_id);
     }
-}
-
-/// `Root=1-XXXXXXXX-YYYYYYYYYYYYYYYYYYYYYYYY;Parent=ZZZZZZZZZZZZZZZZ;Sampled=0`, a new X-Ray
-/// trace header.
-pub fn new_trace_id() -> String {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let random = uuid::Uuid::new_v4().simple().to_string();
-    let parent = uuid::Uuid::new_v4().simple().to_string();
-    format!(
-        "Root=1-{seconds:08x}-{};Parent={};Sampled=0",
-        &random[..24],
-        &parent[..16]
-    )
 }
 
 /// `2024/01/02/[$LATEST]0123456789abcdef0123456789abcdef`.
@@ -671,7 +645,7 @@ mod tests {
 
     #[test]
     fn trace_ids_and_log_streams_are_shaped_as_lambdas() {
-        let trace = new_trace_id();
+        let trace = crate::lambda::xray::new_trace_id();
         assert!(trace.starts_with("Root=1-"), "{trace}");
         assert_eq!(trace.split(';').count(), 3);
         let stream = log_stream_name(LATEST);

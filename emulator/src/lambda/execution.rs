@@ -10,9 +10,9 @@ use super::logs::{self, InvocationLog, Report};
 use super::pool::EnvironmentPool;
 use super::records::{InvocationRecord, SharedRecord};
 use super::runtime_api::{Reply, MAX_RESPONSE_BYTES};
+use super::services::LambdaServices;
 use super::store::{Function, FunctionVersion, Resolved};
 use super::trust::{role_trusts_lambda, ROLE_NOT_ASSUMABLE};
-use crate::state::EmulatorState;
 use axum::body::Bytes;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -102,13 +102,13 @@ fn exit_message(request_id: &str, exit: &Exit) -> String {
 
 /// Starts a new environment for `version`.
 async fn cold_start(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     pool: &EnvironmentPool,
     version: &FunctionVersion,
     log: &Arc<InvocationLog>,
     record: &SharedRecord,
 ) -> Result<Arc<Environment>, ColdStartError> {
-    if state.lambda.is_stopping() {
+    if state.lambda().is_stopping() {
         return Err(ColdStartError::Api(LambdaError::Service(
             "The emulator is stopping.".to_owned(),
         )));
@@ -124,7 +124,7 @@ async fn cold_start(
     // Lambda's X-Ray variables (Lambda Developer Guide, "Defined runtime environment
     // variables"): the daemon's address (here the emulator's own socket) and what an SDK
     // does outside a trace.
-    if let Some(daemon) = state.lambda.xray_daemon() {
+    if let Some(daemon) = state.lambda().xray_daemon() {
         runtime_variables.push(("AWS_XRAY_DAEMON_ADDRESS".to_owned(), daemon.to_string()));
         runtime_variables.push((
             "AWS_XRAY_CONTEXT_MISSING".to_owned(),
@@ -134,7 +134,7 @@ async fn cold_start(
     if super::managed::family(&config.runtime).is_some() {
         // A managed runtime: its interpreter runs AWS's runtime interface client with the
         // handler (found when the function was created; a fixture's on its first start).
-        let runtimes = state.lambda.runtimes(&state.config);
+        let runtimes = state.lambda().runtimes(state.config());
         let runtime = config.runtime.clone();
         let interpreter = tokio::task::spawn_blocking(move || runtimes.find(&runtime))
             .await
@@ -148,24 +148,27 @@ async fn cold_start(
     }
     // Lambda assumes the role for every new environment: it must still trust Lambda.
     role_trusts_lambda(state, &config.role, &config.arn).map_err(ColdStartError::Api)?;
-    let directory = state.iam.directory();
-    let Some(role) = directory.role_by_arn(&config.role) else {
-        return Err(ColdStartError::Api(LambdaError::InvalidParameterValue(
+    let role_gone = || {
+        ColdStartError::Api(LambdaError::InvalidParameterValue(
             ROLE_NOT_ASSUMABLE.to_owned(),
-        )));
+        ))
+    };
+    let Some(duration) = state.max_session_duration(&config.role) else {
+        return Err(role_gone());
     };
     // One more process, if the emulator-wide limit allows (after idle environments of
     // other functions were stopped to make room).
     let slot = super::environment_slot(state)
         .ok_or_else(|| ColdStartError::Api(LambdaError::throttled()))?;
-    let duration = role.max_session_duration;
-    let key = state.iam.start_function_session(
-        role,
+    let Some(session) = state.start_role_session(
+        &config.role,
         &config.name,
         &config.arn,
         duration,
         time::OffsetDateTime::now_utc(),
-    );
+    ) else {
+        return Err(role_gone());
+    };
     let expires = Instant::now() + Duration::from_secs(u64::from(duration));
     let retire_at = expires.checked_sub(RETIRE_MARGIN).unwrap_or(expires);
     let env = environment::launch(Launch {
@@ -176,15 +179,15 @@ async fn cold_start(
         runtime_variables,
         task_root,
         generation: version.generation,
-        endpoint: state.lambda.endpoint_url(&state.config),
-        access_key_id: key.id.clone(),
-        secret_access_key: key.secret.clone(),
-        session_token: key.session_token.clone().unwrap_or_default(),
+        endpoint: state.lambda().endpoint_url(state.config()),
+        access_key_id: session.access_key_id,
+        secret_access_key: session.secret_access_key,
+        session_token: session.session_token,
         expires: retire_at,
         log: Arc::clone(log),
         record: Arc::clone(record),
-        records: Arc::clone(&state.lambda.records),
-        pass_env: &state.config.lambda_pass_env,
+        records: Arc::clone(&state.lambda().records),
+        pass_env: &state.config().lambda_pass_env,
         slot,
     })
     .await
@@ -259,7 +262,7 @@ fn report(sink_line: &dyn Fn(&str), record: &SharedRecord, finish: &Finish<'_>) 
 /// Runs one invocation of `function` at `resolved` (`$LATEST` or a published version,
 /// each with environments of its own; the caller holds a permit of that pool).
 pub async fn execute(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     function: &Arc<Function>,
     resolved: &Resolved,
     request: Request,
@@ -268,7 +271,7 @@ pub async fn execute(
     let pool = resolved.pool(function);
     let config = &version.config;
     let log = Arc::new(InvocationLog::default());
-    let record = state.lambda.records.begin(InvocationRecord {
+    let record = state.lambda().records.begin(InvocationRecord {
         request_id: request.request_id.clone(),
         function_name: config.name.clone(),
         function_arn: config.arn.clone(),
@@ -289,11 +292,11 @@ pub async fn execute(
         xray: Vec::new(),
     });
     state
-        .lambda
+        .lambda()
         .records
         .keep_log(&request.request_id, Arc::clone(&log));
     // Segments the function sends for this invocation's trace land in its record.
-    state.lambda.traces.expect(&request.trace_id, &record);
+    state.lambda().traces.expect(&request.trace_id, &record);
     let traced = request.trace_id.contains("Sampled=1");
     let request_id = request.request_id.as_str();
     let started = Instant::now();

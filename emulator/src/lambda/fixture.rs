@@ -7,11 +7,12 @@ use super::config::{self, ConfigInput, FunctionConfig};
 use super::model;
 use super::names;
 use super::pool::EnvironmentPool;
+use super::services::LambdaServices;
 use super::store::Function;
+use super::store::FunctionStore;
 use super::updates::Preparation;
 use super::SERVICE_PRINCIPAL;
 use crate::fixtures::{FixtureError, FunctionFixture};
-use crate::state::EmulatorState;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -57,10 +58,10 @@ fn code_spec(file: &Path, fixture: &FunctionFixture) -> Result<CodeSpec, String>
     })
 }
 
-/// Loads fixture function `index` of `file` into `region`.
+/// Loads fixture function `index` of `file` into `store`, the function store of `region`.
 pub fn load_function(
-    state: &EmulatorState,
-    regions: &crate::state::Regions<crate::state::RegionState>,
+    state: &dyn LambdaServices,
+    store: &FunctionStore,
     region: &str,
     file: &Path,
     index: usize,
@@ -73,29 +74,16 @@ pub fn load_function(
             "name must be 1-64 letters, digits, hyphens or underscores".to_owned(),
         ));
     }
-    let account = &state.config.account;
+    let account = &state.config().account;
     let role_arn = if fixture.role.starts_with("arn:") {
         fixture.role.clone()
     } else {
         state
-            .iam
-            .directory()
-            .roles
-            .get(&fixture.role)
-            .map(|r| r.arn.clone())
+            .role_arn_by_name(&fixture.role)
             .ok_or_else(|| fail(format!("no role named {:?} in the fixtures", fixture.role)))?
     };
     let arn = names::function_arn(region, account, &fixture.name);
-    let trusted = state
-        .iam
-        .directory()
-        .role_by_arn(&role_arn)
-        .is_some_and(|role| {
-            state
-                .iam
-                .service_may_assume(role, SERVICE_PRINCIPAL, &arn, account)
-        });
-    if !trusted {
+    if !state.service_may_assume_role(&role_arn, SERVICE_PRINCIPAL, &arn) {
         return Err(fail(format!(
             "the role {role_arn} does not exist or its trust policy does not let {SERVICE_PRINCIPAL} assume it"
         )));
@@ -138,16 +126,16 @@ pub fn load_function(
     })
     .map_err(|e| fail(e.to_string()))?;
     let spec = code_spec(file, fixture).map_err(fail)?;
-    let workdir = state.lambda.workdir().map_err(|e| fail(e.to_string()))?;
+    let workdir = state.lambda().workdir().map_err(|e| fail(e.to_string()))?;
     let managed = super::managed::family(runtime).is_some();
     let package = code::build_for(&workdir, &spec, managed).map_err(|e| fail(e.to_string()))?;
     let config = FunctionConfig::new(&fixture.name, &arn, region, changes);
     let function = Arc::new(Function::new(
         config,
         Arc::new(package),
-        EnvironmentPool::configured(&state.config),
+        EnvironmentPool::configured(state.config()),
     ));
-    if !regions.get(region).lambda.insert(Arc::clone(&function)) {
+    if !store.insert(Arc::clone(&function)) {
         return Err(fail(format!(
             "a function named {} is declared twice in region {region}",
             fixture.name
@@ -156,7 +144,7 @@ pub fn load_function(
     // A managed runtime's interpreter is looked for now, in the background: the function
     // is `Pending` meanwhile, then `Active`, or `Failed` (`InvalidRuntime`) with the
     // reason, never a hang at Invoke.
-    let runtimes = state.lambda.runtimes(&state.config);
+    let runtimes = state.lambda().runtimes(state.config());
     let preparation = Preparation::for_runtime(&runtimes, runtime);
     function.prepare_creation(runtimes, preparation);
     Ok(())

@@ -11,108 +11,29 @@ use super::model::{
     GetFunctionConfigurationRequest, GetFunctionRequest, GetFunctionResponse, ListFunctionsRequest,
     ListFunctionsResponse, UpdateFunctionCodeRequest, UpdateFunctionConfigurationRequest,
 };
-use super::names::{self, FunctionRef, LATEST};
+use super::names::LATEST;
 use super::pool::EnvironmentPool;
+use super::services::LambdaServices;
 use super::store::Function;
 use super::trust::role_trusts_lambda;
 use super::updates::Preparation;
 use super::SERVICE_PRINCIPAL;
 use crate::context::RequestContext;
-use crate::state::EmulatorState;
 use base64::Engine;
 use std::sync::Arc;
 
-/// A function named in a request: parsed, in the request's region, with its ARN.
-#[derive(Debug, Clone)]
-pub struct Target {
-    pub reference: FunctionRef,
-    /// The account the name points into.
-    pub account: String,
-    /// The unqualified function ARN.
-    pub arn: String,
-}
-
-impl Target {
-    /// The ARN with the qualifier, if one was given: what is authorised and reported.
-    pub fn qualified_arn(&self) -> String {
-        match &self.reference.qualifier {
-            Some(q) => format!("{}:{q}", self.arn),
-            None => self.arn.clone(),
-        }
-    }
-}
-
-/// Parses a function name member (`max_len` as the operation's model states).
-pub fn target(ctx: &RequestContext, value: &str, max_len: usize) -> Result<Target, LambdaError> {
-    let reference = names::parse("functionName", value, max_len)?;
-    reference.check_region(&ctx.region)?;
-    let account = reference.account_or(&ctx.account).to_owned();
-    let arn = names::function_arn(&ctx.region, &account, &reference.name);
-    Ok(Target {
-        reference,
-        account,
-        arn,
-    })
-}
-
-/// Authorises `action` on `resource` for the caller. A function of another account needs
-/// a resource policy, which the emulator's functions never have.
-pub fn authorize(
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    action: &str,
-    resource: &str,
-    account: &str,
-) -> Result<(), LambdaError> {
-    authorize_with(state, ctx, action, resource, account, &crate::iam::no_keys)
-}
-
-/// [`authorize`] with the operation's own condition keys (`extra`), besides the
-/// function's tags (`aws:ResourceTag/KEY`, Service Authorization Reference, "Actions,
-/// resources, and condition keys for AWS Lambda": the `function` resource type); both
-/// are computed only when a policy reads condition keys.
-pub fn authorize_with(
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    action: &str,
-    resource: &str,
-    account: &str,
-    extra: &dyn Fn(&mut crate::iam::policy::ContextKeys),
-) -> Result<(), LambdaError> {
-    if account != ctx.account {
-        // Another account's function has no resource policy here: the engine refuses
-        // (recorded, soft-enforceable), in the words above.
-        return state
-            .iam
-            .authorize_without_resource_policy(ctx, action, resource, &[])
-            .map_err(|denied| LambdaError::AccessDenied(denied.message));
-    }
-    state
-        .iam
-        .authorize_with(ctx, action, resource, &|keys| {
-            // arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
-            let name = resource.split(':').nth(6);
-            if let Some(function) = name.and_then(|n| state.region(&ctx.region).lambda.get(n)) {
-                for (k, v) in &function.current().config.tags {
-                    keys.insert(&format!("aws:ResourceTag/{k}"), v.as_str());
-                }
-            }
-            extra(keys);
-        })
-        .map_err(|denied| LambdaError::AccessDenied(denied.message))
-}
+pub use super::access::{authorize, authorize_with, target, Target};
 
 /// Checks that the caller may pass `role` to Lambda (`iam:PassRole`) and that the role
 /// exists and trusts Lambda.
 fn check_role(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     role: &str,
     function_arn: &str,
 ) -> Result<(), LambdaError> {
     state
-        .iam
-        .authorize(
+        .authorize_action_with_keys(
             ctx,
             "iam:PassRole",
             role,
@@ -123,7 +44,7 @@ fn check_role(
                 ("iam:AssociatedResourceArn", function_arn),
             ],
         )
-        .map_err(|denied| LambdaError::AccessDenied(denied.message))?;
+        .map_err(LambdaError::AccessDenied)?;
     role_trusts_lambda(state, role, function_arn)
 }
 
@@ -134,7 +55,7 @@ fn not_found(target: &Target) -> LambdaError {
 /// The function a target names (its qualifier, if any, must name `$LATEST`, a
 /// published version or an alias).
 fn find(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     target: &Target,
 ) -> Result<Arc<Function>, LambdaError> {
@@ -144,8 +65,7 @@ fn find(
         return Err(not_found(target));
     }
     let function = state
-        .region(&ctx.region)
-        .lambda
+        .functions(&ctx.region)
         .get(&target.reference.name)
         .ok_or_else(|| not_found(target))?;
     super::versions::resolve(&function, target, false)?;
@@ -155,29 +75,17 @@ fn find(
 /// Builds a code package off the request's thread (unpacking and hashing block); for a
 /// managed runtime (`managed`) no `bootstrap` is needed.
 async fn package(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     spec: CodeSpec,
     managed: bool,
 ) -> Result<CodePackage, LambdaError> {
-    let workdir = state.lambda.workdir()?;
+    let workdir = state.lambda().workdir()?;
     tokio::task::spawn_blocking(move || code::build_for(&workdir, &spec, managed))
         .await
         .map_err(|e| LambdaError::Service(format!("Unpacking the code failed: {e}")))?
 }
 
-/// Lambda refuses to change a function that is still `Pending` (Lambda Developer Guide,
-/// "Lambda function states": while Pending, "invocations or other API actions that
-/// operate on the function" fail), in the words it uses for Invoke (see
-/// `invoke::refuse_unless_active`). A `Failed` function may be updated: that is how it
-/// is repaired.
-pub fn refuse_while_pending(code: &CodePackage) -> Result<(), LambdaError> {
-    match code.state() {
-        code::CodeState::Pending => Err(LambdaError::ResourceConflict(
-            "The operation cannot be performed at this time. The function is currently in the following state: Pending".to_owned(),
-        )),
-        _ => Ok(()),
-    }
-}
+pub use super::updates::refuse_while_pending;
 
 fn check_revision(given: Option<&str>, current: &FunctionConfig) -> Result<(), LambdaError> {
     match given {
@@ -191,7 +99,7 @@ fn check_revision(given: Option<&str>, current: &FunctionConfig) -> Result<(), L
 /// With `Publish: true`, publishes the new `$LATEST` and answers the version's
 /// configuration (as CreateFunction and UpdateFunctionCode do on Lambda).
 fn published_output(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     function: &Function,
     publish: Option<bool>,
 ) -> Result<Option<FunctionConfiguration>, LambdaError> {
@@ -206,7 +114,7 @@ fn published_output(
 
 /// CreateFunction.
 pub async fn create(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     input: CreateFunctionRequest,
 ) -> Result<FunctionConfiguration, LambdaError> {
@@ -217,7 +125,7 @@ pub async fn create(
 /// CloudFormation deployment of a SAM function built with cargo: `BuildMethod:
 /// rust-cargolambda`); everything else as CreateFunction.
 pub async fn create_with(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     input: CreateFunctionRequest,
     code_spec: Option<code::CodeSpec>,
@@ -293,18 +201,18 @@ pub async fn create_with(
     let managed = super::managed::family(&runtime).is_some();
     if managed {
         // Probing runs processes (each within a time limit): off the request's worker.
-        let runtimes = state.lambda.runtimes(&state.config);
+        let runtimes = state.lambda().runtimes(state.config());
         let probed = runtime.clone();
         tokio::task::spawn_blocking(move || runtimes.find(&probed))
             .await
             .map_err(|e| LambdaError::Service(format!("Looking for the runtime failed: {e}")))?
             .map_err(LambdaError::InvalidParameterValue)?;
     }
-    let region = state.region(&ctx.region);
+    let region = state.functions(&ctx.region);
     let exists = || {
         LambdaError::ResourceConflict(format!("Function already exist: {}", target.reference.name))
     };
-    if region.lambda.get(&target.reference.name).is_some() {
+    if region.get(&target.reference.name).is_some() {
         return Err(exists());
     }
     let package = package(state, spec, managed).await?;
@@ -314,11 +222,11 @@ pub async fn create_with(
     let function = Arc::new(Function::new(
         config,
         Arc::new(package),
-        EnvironmentPool::configured(&state.config),
+        EnvironmentPool::configured(state.config()),
     ));
-    if !region.lambda.insert_within(
+    if !region.insert_within(
         Arc::clone(&function),
-        state.config.lambda_code_storage_bytes,
+        state.config().lambda_code_storage_bytes,
     )? {
         return Err(exists());
     }
@@ -329,7 +237,7 @@ pub async fn create_with(
 /// The function a read names (with an optional qualifier) and the version the qualifier
 /// resolves to, once the caller is authorised for `action` on it.
 fn read_function(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     name: &str,
     qualifier: Option<&str>,
@@ -360,7 +268,7 @@ fn output_of(function: &Function, resolved: &super::store::Resolved) -> Function
 /// (the request's `Host`, which the guard has checked names this machine) for every
 /// package (a cargo package once built); else the code's `file://` location.
 pub fn get(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     input: GetFunctionRequest,
     host: Option<&str>,
@@ -377,7 +285,7 @@ pub fn get(
     let location = host
         .and_then(|h| {
             state
-                .lambda
+                .lambda()
                 .code_links
                 .issue(&format!("http://{h}"), &current.code)
         })
@@ -400,7 +308,7 @@ pub fn get(
 
 /// GetFunctionConfiguration.
 pub fn get_configuration(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     input: GetFunctionConfigurationRequest,
 ) -> Result<FunctionConfiguration, LambdaError> {
@@ -420,7 +328,7 @@ pub fn get_configuration(
 /// ListFunctions: the region's functions in name order, `MaxItems` (1-10000, default 50) at
 /// a time, with an opaque `NextMarker`.
 pub fn list(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     input: ListFunctionsRequest,
 ) -> Result<ListFunctionsResponse, LambdaError> {
@@ -448,7 +356,7 @@ pub fn list(
         .max_items
         .map_or(50, |n| usize::try_from(n).unwrap_or(50));
     let all_versions = input.function_version.as_deref() == Some("ALL");
-    let (page, next) = state.region(&ctx.region).lambda.page(from.as_deref(), max);
+    let (page, next) = state.functions(&ctx.region).page(from.as_deref(), max);
     Ok(ListFunctionsResponse {
         // `FunctionVersion: ALL` lists each function's published versions after it.
         functions: Some(
@@ -474,7 +382,7 @@ pub fn list(
 /// UpdateFunctionConfiguration. A change retires the warm environments: the next
 /// invocation starts cold with the new configuration.
 pub fn update_configuration(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     name: &str,
     mut input: UpdateFunctionConfigurationRequest,
@@ -519,7 +427,7 @@ pub fn update_configuration(
     }
     // The runtime the function will have: its interpreter, if not found yet, is what the
     // update prepares (InProgress meanwhile).
-    let runtimes = state.lambda.runtimes(&state.config);
+    let runtimes = state.lambda().runtimes(state.config());
     let runtime = input
         .runtime
         .clone()
@@ -538,7 +446,7 @@ pub fn update_configuration(
 
 /// UpdateFunctionCode. With `DryRun`, the package is checked and nothing changes.
 pub async fn update_code(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     name: &str,
     input: UpdateFunctionCodeRequest,
@@ -549,7 +457,7 @@ pub async fn update_code(
 /// UpdateFunctionCode with its code given as a spec instead of the request's code members
 /// (a CloudFormation update of a function built with cargo), as [`create_with`].
 pub async fn update_code_with(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     name: &str,
     mut input: UpdateFunctionCodeRequest,
@@ -588,11 +496,10 @@ pub async fn update_code_with(
     // The region's code storage quota, with this function's `$LATEST` code replaced (its
     // published versions keep theirs).
     let others = state
-        .region(&ctx.region)
-        .lambda
+        .functions(&ctx.region)
         .code_bytes(Some(&function.name));
     let kept = others.saturating_add(function.versions_code());
-    if kept.saturating_add(package.size()) > state.config.lambda_code_storage_bytes {
+    if kept.saturating_add(package.size()) > state.config().lambda_code_storage_bytes {
         return Err(LambdaError::code_storage_exceeded());
     }
     if input.dry_run == Some(true) {
@@ -600,7 +507,7 @@ pub async fn update_code_with(
         return Ok(current.config.output(&package));
     }
     let package = Arc::new(package);
-    let runtimes = state.lambda.runtimes(&state.config);
+    let runtimes = state.lambda().runtimes(state.config());
     let preparation = Preparation::for_runtime(&runtimes, &function.current().config.runtime);
     let (output, preparing) = function.begin_update(runtimes, preparation, |current| {
         refuse_while_pending(&current.code)?;
@@ -631,7 +538,7 @@ pub async fn update_code_with(
 /// DeleteFunction: the function goes at once; its idle environments are stopped, busy
 /// ones when their invocation ends.
 pub fn delete(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     input: DeleteFunctionRequest,
 ) -> Result<(), LambdaError> {
@@ -650,7 +557,7 @@ pub fn delete(
         &target.qualified_arn(),
         &target.account,
     )?;
-    let region = state.region(&ctx.region);
+    let region = state.functions(&ctx.region);
     match target.reference.qualifier.as_deref() {
         None => {}
         Some(LATEST) => {
@@ -661,7 +568,6 @@ pub fn delete(
         Some(q) => {
             // A version is deleted on its own; an alias is not a version.
             let function = region
-                .lambda
                 .get(&target.reference.name)
                 .ok_or_else(|| not_found(&target))?;
             let number = q.parse::<u64>().map_err(|_| not_found(&target))?;
@@ -679,7 +585,6 @@ pub fn delete(
         }
     }
     let function = region
-        .lambda
         .remove(&target.reference.name)
         .ok_or_else(|| not_found(&target))?;
     function.close();

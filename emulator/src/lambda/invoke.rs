@@ -4,12 +4,12 @@
 //! (204), `X-Amz-Log-Type: Tail`, `X-Amz-Client-Context`, Lambda's payload limits, and
 //! `TooManyRequestsException` when a synchronous invocation finds every environment busy.
 
+use super::access::{authorize, target, Target};
 use super::error::LambdaError;
 use super::execution::{self, Request};
-use super::functions::{authorize, target, Target};
 use super::model::InvocationRequest;
+use super::services::LambdaServices;
 use crate::context::RequestContext;
-use crate::state::EmulatorState;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
@@ -73,7 +73,7 @@ fn client_context(encoded: &str) -> Result<String, LambdaError> {
 
 /// The function an Invoke names, after authorisation.
 fn resolve(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     input: &InvokeInput<'_>,
 ) -> Result<(Target, Arc<super::store::Function>), LambdaError> {
@@ -94,8 +94,7 @@ fn resolve(
         &target.account,
     )?;
     let function = state
-        .region(&ctx.region)
-        .lambda
+        .functions(&ctx.region)
         .get(&target.reference.name)
         .ok_or_else(|| LambdaError::function_not_found(&target.qualified_arn()))?;
     Ok((target, function))
@@ -122,7 +121,7 @@ fn refuse_unless_active(code: &super::code::CodePackage) -> Result<(), LambdaErr
 
 /// Invoke.
 pub async fn invoke(
-    state: &Arc<EmulatorState>,
+    state: &Arc<dyn LambdaServices>,
     ctx: &RequestContext,
     input: InvokeInput<'_>,
 ) -> Result<InvokeOutput, LambdaError> {
@@ -136,7 +135,7 @@ pub async fn invoke(
         .filter(|c| !c.is_empty())
         .map(client_context)
         .transpose()?;
-    let (target, function) = resolve(state, ctx, &input)?;
+    let (target, function) = resolve(&**state, ctx, &input)?;
     // An alias picks its version here, by its weights, once per invocation.
     let resolved = super::versions::resolve(&function, &target, true)?;
     let snapshot = resolved.snapshot(&function);
@@ -195,9 +194,9 @@ pub async fn invoke(
         "Event" => {
             // Bounded in number and in bytes: a caller cannot queue more than
             // `lambda_max_queued_event_bytes` of payloads behind a busy function.
-            let Some(queued) = state.lambda.queue_event(
+            let Some(queued) = state.lambda().queue_event(
                 request.payload.len(),
-                state.config.lambda_max_queued_event_bytes,
+                state.config().lambda_max_queued_event_bytes,
             ) else {
                 return Err(LambdaError::throttled());
             };
@@ -210,7 +209,7 @@ pub async fn invoke(
                     return;
                 };
                 let request_id = request.request_id.clone();
-                match execution::execute(&state, &function, &resolved, request).await {
+                match execution::execute(&*state, &function, &resolved, request).await {
                     Ok(outcome) => {
                         if outcome.function_error.is_some() {
                             tracing::info!(function = %function.arn, request_id = %request_id, "event invocation failed with a function error");
@@ -237,7 +236,7 @@ pub async fn invoke(
             let state = Arc::clone(state);
             let outcome = tokio::spawn(async move {
                 let _permit = permit;
-                execution::execute(&state, &function, &resolved, request).await
+                execution::execute(&*state, &function, &resolved, request).await
             })
             .await
             .map_err(|e| LambdaError::Service(format!("The invocation failed: {e}")))??;

@@ -63,6 +63,20 @@ impl Lifeline {
     }
 }
 
+/// Kills every process of the group whose leader is `pid`.
+#[cfg(unix)]
+pub fn kill_group(pid: u32) {
+    if let Ok(pid) = i32::try_from(pid) {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+}
+
+#[cfg(not(unix))]
+pub fn kill_group(_pid: u32) {}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
@@ -122,7 +136,7 @@ mod tests {
         let lifeline = Lifeline::attach(pid).expect("attach");
         let early = tokio::time::timeout(Duration::from_millis(300), leader.wait()).await;
         assert!(early.is_err(), "the group lives while the lifeline is held");
-        crate::lambda::environment::kill_group(pid);
+        kill_group(pid);
         let _ = leader.wait().await;
         tokio::time::timeout(Duration::from_secs(10), lifeline.close())
             .await

@@ -7,6 +7,8 @@
 //! - [`routes`]: every operation by method and path; the one table through which the
 //!   implemented ones are reached.
 //! - [`api`]: decodes a request for its operation and writes the answer.
+//! - [`access`]: a request's function name as a target, and the caller's authorisation
+//!   for an action on it.
 //! - [`functions`]: CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions,
 //!   UpdateFunctionConfiguration, UpdateFunctionCode, DeleteFunction.
 //! - [`versions`]: PublishVersion, ListVersionsByFunction, the alias operations, and the
@@ -29,10 +31,13 @@
 //!   `/_emulator/lambda/invocations`.
 //! - [`error`]: [`LambdaError`], the one place codes and statuses are assigned.
 //! - [`fixture`]: functions declared in fixture files.
+//! - [`services`]: what Lambda needs from the rest of the emulator (its stores, IAM's
+//!   authorisation, role sessions), as small traits the state implements.
 
 /// The name Lambda requests are signed for (the credential scope's service).
 pub const SIGNING_NAME: &str = "lambda";
 
+pub mod access;
 pub mod api;
 pub mod archive;
 pub mod code;
@@ -53,6 +58,7 @@ pub mod pool;
 pub mod records;
 pub mod routes;
 pub mod runtime_api;
+pub mod services;
 pub mod store;
 pub mod tags;
 pub mod trust;
@@ -63,9 +69,9 @@ pub mod xray;
 pub use error::LambdaError;
 
 use crate::config::Config;
-use crate::state::EmulatorState;
 use code::WorkDir;
 use records::InvocationRecords;
+use services::LambdaServices;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -189,10 +195,10 @@ impl Lambda {
 /// A permit for one more execution environment, emulator-wide: when all are taken, idle
 /// environments (of any function, the longest idle first) are stopped to make room;
 /// `None` if every environment is busy.
-pub fn environment_slot(state: &EmulatorState) -> Option<OwnedSemaphorePermit> {
-    let permits = state.lambda.environments.get_or_init(|| {
+pub fn environment_slot(state: &dyn LambdaServices) -> Option<OwnedSemaphorePermit> {
+    let permits = state.lambda().environments.get_or_init(|| {
         Arc::new(Semaphore::new(
-            state.config.lambda_max_environments_total.max(1),
+            state.config().lambda_max_environments_total.max(1),
         ))
     });
     loop {
@@ -200,10 +206,9 @@ pub fn environment_slot(state: &EmulatorState) -> Option<OwnedSemaphorePermit> {
             return Some(permit);
         }
         let evicted = state
-            .regions
-            .all()
+            .every_region()
             .iter()
-            .flat_map(|region| region.lambda.all())
+            .flat_map(|region| region.all())
             .flat_map(|function| function.pools())
             .filter_map(|pool| pool.oldest_idle_since().map(|t| (pool, t)))
             .min_by_key(|(_, since)| *since)
@@ -216,13 +221,12 @@ pub fn environment_slot(state: &EmulatorState) -> Option<OwnedSemaphorePermit> {
 
 /// Stops every execution environment of every region and waits until their processes are
 /// gone; no environment starts afterwards. Called when the emulator stops.
-pub async fn stop_all(state: &EmulatorState) {
-    state.lambda.stopping.store(true, Ordering::Release);
+pub async fn stop_all(state: &dyn LambdaServices) {
+    state.lambda().stopping.store(true, Ordering::Release);
     let functions: Vec<_> = state
-        .regions
-        .all()
+        .every_region()
         .iter()
-        .flat_map(|region| region.lambda.all())
+        .flat_map(|region| region.all())
         .collect();
     for function in &functions {
         for pool in function.pools() {

@@ -15,6 +15,42 @@ const KEPT_CALLS: usize = 500;
 /// 256 KiB, so this bounds the memory they hold).
 const KEPT_LOGS: usize = 50;
 
+/// One segment or subsegment of an invocation's timeline.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TraceEntry {
+    /// `segment` or `subsegment`.
+    pub kind: &'static str,
+    pub name: String,
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    /// Nesting depth under the segment the SDK sent (0 for a document's root).
+    pub depth: u32,
+    /// Epoch seconds, as X-Ray writes them.
+    pub start_time: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<f64>,
+    /// `aws` (an AWS call), `remote`, or none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The AWS operation of an `aws` subsegment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// The HTTP status of a downstream call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u64>,
+    /// Whether X-Ray would mark it `error` (4xx), `throttle` (429) or `fault` (5xx).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub error: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub throttle: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fault: bool,
+}
+
 /// One AWS call a function made.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -73,7 +109,7 @@ pub struct InvocationRecord {
     pub aws_calls: Vec<AwsCall>,
     /// The X-Ray segments and subsegments the function sent for this invocation's trace,
     /// by start time (`lambda::xray`).
-    pub xray: Vec<super::xray::TraceEntry>,
+    pub xray: Vec<TraceEntry>,
 }
 
 #[cfg(test)]

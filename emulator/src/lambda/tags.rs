@@ -10,13 +10,13 @@
 //! (`tests/aws/services/lambda_/test_lambda_api.snapshot.json`, `TestLambdaTag` and
 //! `TestLambdaTags`).
 
+use super::access::{authorize_with, target, Target};
 use super::config::check_model;
 use super::error::LambdaError;
-use super::functions::{authorize_with, target, Target};
 use super::model::{ListTagsRequest, ListTagsResponse, TagResourceRequest, UntagResourceRequest};
+use super::services::LambdaServices;
 use super::store::Function;
 use crate::context::RequestContext;
-use crate::state::EmulatorState;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -65,7 +65,7 @@ fn function_target(ctx: &RequestContext, resource: &str) -> Result<Target, Lambd
 
 /// The function a target names in this account and region.
 fn find(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     target: &Target,
 ) -> Result<Arc<Function>, LambdaError> {
@@ -73,8 +73,7 @@ fn find(
         return Err(LambdaError::function_not_found(&target.arn));
     }
     state
-        .region(&ctx.region)
-        .lambda
+        .functions(&ctx.region)
         .get(&target.reference.name)
         .ok_or_else(|| LambdaError::function_not_found(&target.arn))
 }
@@ -84,7 +83,7 @@ fn find(
 /// and `aws:TagKeys` (Service Authorization Reference, "Actions, resources, and condition
 /// keys for AWS Lambda").
 pub fn tag_resource(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     input: TagResourceRequest,
 ) -> Result<(), LambdaError> {
@@ -122,7 +121,7 @@ pub fn tag_resource(
 /// UntagResource: removes the keys given (absent ones are ignored); authorised as
 /// `lambda:UntagResource` with `aws:TagKeys`.
 pub fn untag_resource(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     input: UntagResourceRequest,
 ) -> Result<(), LambdaError> {
@@ -153,7 +152,7 @@ pub fn untag_resource(
 
 /// ListTags: the function's tags (an empty map when it has none).
 pub fn list_tags(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     input: ListTagsRequest,
 ) -> Result<ListTagsResponse, LambdaError> {
@@ -166,7 +165,7 @@ pub fn list_tags(
         "lambda:ListTags",
         &target.arn,
         &target.account,
-        &crate::iam::no_keys,
+        &|_| {},
     )?;
     let function = find(state, ctx, &target)?;
     Ok(ListTagsResponse {

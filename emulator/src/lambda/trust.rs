@@ -3,8 +3,8 @@
 //! so it lives below both.
 
 use super::error::LambdaError;
+use super::services::LambdaServices;
 use super::SERVICE_PRINCIPAL;
-use crate::state::EmulatorState;
 
 /// What Lambda says when the execution role does not trust it.
 pub const ROLE_NOT_ASSUMABLE: &str =
@@ -12,16 +12,11 @@ pub const ROLE_NOT_ASSUMABLE: &str =
 
 /// Whether the role exists and its trust policy lets Lambda assume it for this function.
 pub fn role_trusts_lambda(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     role: &str,
     function_arn: &str,
 ) -> Result<(), LambdaError> {
-    let trusted = state.iam.directory().role_by_arn(role).is_some_and(|role| {
-        state
-            .iam
-            .service_may_assume(role, SERVICE_PRINCIPAL, function_arn, &state.config.account)
-    });
-    if trusted {
+    if state.service_may_assume_role(role, SERVICE_PRINCIPAL, function_arn) {
         Ok(())
     } else {
         Err(LambdaError::InvalidParameterValue(

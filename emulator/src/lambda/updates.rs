@@ -312,6 +312,20 @@ fn apply(status: &Status, out: &mut FunctionConfiguration) {
     }
 }
 
+/// Lambda refuses to change a function that is still `Pending` (Lambda Developer Guide,
+/// "Lambda function states": while Pending, "invocations or other API actions that
+/// operate on the function" fail), in the words it uses for Invoke (see
+/// `invoke::refuse_unless_active`). A `Failed` function may be updated: that is how it
+/// is repaired.
+pub fn refuse_while_pending(code: &super::code::CodePackage) -> Result<(), LambdaError> {
+    match code.state() {
+        super::code::CodeState::Pending => Err(LambdaError::ResourceConflict(
+            "The operation cannot be performed at this time. The function is currently in the following state: Pending".to_owned(),
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,10 +12,10 @@
 //! as aws/aws-cdk#19464 quotes it: an Invoke with `Qualifier: "1234"` needs
 //! `function:MyFunction:1234`).
 
+use super::access::{authorize, target, Target};
 use super::code::CodePackage;
 use super::config::check_model;
 use super::error::LambdaError;
-use super::functions::{authorize, refuse_while_pending, target, Target};
 use super::model::{
     AliasConfiguration, AliasRoutingConfiguration, CreateAliasRequest, DeleteAliasRequest,
     FunctionConfiguration, GetAliasRequest, ListAliasesRequest, ListAliasesResponse,
@@ -24,9 +24,10 @@ use super::model::{
 };
 use super::names::LATEST;
 use super::pool::EnvironmentPool;
+use super::services::LambdaServices;
 use super::store::{Alias, Function, FunctionVersion, Published, Resolved};
+use super::updates::refuse_while_pending;
 use crate::context::RequestContext;
-use crate::state::EmulatorState;
 use base64::Engine;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -37,7 +38,7 @@ const REVISION_MISMATCH: &str = "The Revision Id provided does not match the lat
 /// The function a version or alias operation names: unqualified, authorised for
 /// `action` on the function's ARN, and present.
 fn function_for(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     name: &str,
     action: &str,
@@ -51,8 +52,7 @@ fn function_for(
         )));
     }
     let function = state
-        .region(&ctx.region)
-        .lambda
+        .functions(&ctx.region)
         .get(&target.reference.name)
         .ok_or_else(|| LambdaError::function_not_found(&target.arn))?;
     Ok((target, function))
@@ -154,12 +154,12 @@ impl Resolved {
 
 /// Publishes `$LATEST` of `function` (PublishVersion, or `Publish: true`).
 pub fn publish(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     function: &Function,
     input: &PublishVersionRequest,
 ) -> Result<Arc<Published>, LambdaError> {
     function.refuse_while_changing()?;
-    function.publish(input.description.as_deref(), EnvironmentPool::configured(&state.config), |latest| {
+    function.publish(input.description.as_deref(), EnvironmentPool::configured(state.config()), |latest| {
         refuse_while_pending(&latest.code)?;
         if let Some(revision) = &input.revision_id {
             if *revision != latest.config.revision_id {
@@ -182,7 +182,7 @@ pub fn publish(
 
 /// PublishVersion.
 pub fn publish_version(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     name: &str,
     mut input: PublishVersionRequest,
@@ -228,7 +228,7 @@ fn paged<T>(items: Vec<T>, start: usize, max: usize) -> (Vec<T>, Option<String>)
 
 /// ListVersionsByFunction: `$LATEST` first, then the published versions in order.
 pub fn list_versions(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     input: ListVersionsByFunctionRequest,
 ) -> Result<ListVersionsByFunctionResponse, LambdaError> {
@@ -309,7 +309,7 @@ fn alias_not_found(function_arn: &str, name: &str) -> LambdaError {
 
 /// CreateAlias.
 pub fn create_alias(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     name: &str,
     mut input: CreateAliasRequest,
@@ -340,7 +340,7 @@ pub fn create_alias(
 
 /// GetAlias.
 pub fn get_alias(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     input: GetAliasRequest,
 ) -> Result<AliasConfiguration, LambdaError> {
@@ -357,7 +357,7 @@ pub fn get_alias(
 /// UpdateAlias: members given replace the alias's; a `RoutingConfig` replaces its
 /// weights (an empty one removes them).
 pub fn update_alias(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     name: &str,
     alias: &str,
@@ -409,7 +409,7 @@ pub fn update_alias(
 /// DeleteAlias: 204 whether or not the alias existed (the model lists no
 /// ResourceNotFoundException for it).
 pub fn delete_alias(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     input: DeleteAliasRequest,
 ) -> Result<(), LambdaError> {
@@ -423,7 +423,7 @@ pub fn delete_alias(
 
 /// ListAliases, optionally only those pointing at `FunctionVersion`.
 pub fn list_aliases(
-    state: &EmulatorState,
+    state: &dyn LambdaServices,
     ctx: &RequestContext,
     input: ListAliasesRequest,
 ) -> Result<ListAliasesResponse, LambdaError> {

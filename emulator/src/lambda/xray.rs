@@ -15,7 +15,6 @@
 //! stored or logged.
 
 use super::records::SharedRecord;
-use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -28,41 +27,9 @@ const KEPT_TRACES: usize = 4096;
 /// The largest datagram read (a UDP datagram's maximum).
 const MAX_DATAGRAM: usize = 65_536;
 
-/// One segment or subsegment of an invocation's timeline.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct TraceEntry {
-    /// `segment` or `subsegment`.
-    pub kind: &'static str,
-    pub name: String,
-    pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent_id: Option<String>,
-    /// Nesting depth under the segment the SDK sent (0 for a document's root).
-    pub depth: u32,
-    /// Epoch seconds, as X-Ray writes them.
-    pub start_time: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub end_time: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration_ms: Option<f64>,
-    /// `aws` (an AWS call), `remote`, or none.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub namespace: Option<String>,
-    /// The AWS operation of an `aws` subsegment.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub operation: Option<String>,
-    /// The HTTP status of a downstream call.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub http_status: Option<u64>,
-    /// Whether X-Ray would mark it `error` (4xx), `throttle` (429) or `fault` (5xx).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub error: bool,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub throttle: bool,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub fault: bool,
-}
+/// One segment or subsegment of an invocation's timeline (kept with the record, which
+/// holds the timeline, so that `records` needs nothing of the daemon).
+pub use super::records::TraceEntry;
 
 /// A record held only while the invocation records keep it.
 type WeakRecord = Weak<Mutex<super::records::InvocationRecord>>;
@@ -261,7 +228,7 @@ pub fn header_for(given: Option<&str>, active: bool) -> String {
     match given {
         Some(header) if root_of(header).is_some() => header.to_owned(),
         _ => {
-            let header = super::environment::new_trace_id();
+            let header = new_trace_id();
             if active {
                 header.replace("Sampled=0", "Sampled=1")
             } else {
@@ -269,6 +236,22 @@ pub fn header_for(given: Option<&str>, active: bool) -> String {
             }
         }
     }
+}
+
+/// `Root=1-XXXXXXXX-YYYYYYYYYYYYYYYYYYYYYYYY;Parent=ZZZZZZZZZZZZZZZZ;Sampled=0`, a new X-Ray
+/// trace header.
+pub fn new_trace_id() -> String {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    let parent = uuid::Uuid::new_v4().simple().to_string();
+    format!(
+        "Root=1-{seconds:08x}-{};Parent={};Sampled=0",
+        &random[..24],
+        &parent[..16]
+    )
 }
 
 #[cfg(test)]
