@@ -295,3 +295,31 @@ fn lambdas_lower_modules_import_only_lower_ones() {
         }
     }
 }
+
+/// Architecture invariant: STS reads only IAM's directory (roles, keys, sessions), so its
+/// operations receive `&iam::Iam`, never the whole state: no file of `sts/` names
+/// `crate::state`, the server or `durable` (the server passes the state's `iam`).
+#[test]
+fn sts_receives_only_iam() {
+    let mut all = Vec::new();
+    files(&root().join("emulator/src/sts"), &mut all);
+    assert!(!all.is_empty());
+    for path in all
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+    {
+        let code = code_of(path);
+        for forbidden in [
+            "crate::state",
+            "crate::server",
+            "crate::durable",
+            "EmulatorState",
+        ] {
+            assert!(
+                !code.contains(forbidden),
+                "{} names {forbidden}",
+                path.display()
+            );
+        }
+    }
+}

@@ -581,7 +581,7 @@ impl Service for Sts {
             state,
             Protocol::AwsQuery,
             &ctx.request_id,
-            move || crate::sts::handle(state, ctx, incoming.form.unwrap_or(&EMPTY_FORM)),
+            move || crate::sts::handle(&state.iam, ctx, incoming.form.unwrap_or(&EMPTY_FORM)),
         ))
     }
 }

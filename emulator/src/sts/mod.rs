@@ -14,10 +14,10 @@ use crate::generated::sts::{
     GetSessionTokenResponse,
 };
 use crate::iam::principals::SessionTags;
+use crate::iam::Iam;
 use crate::protocol::query::{self, FromQuery, Output, QueryRequest};
 use crate::protocol::validation::Validate;
 use crate::protocol::AwsError;
-use crate::state::EmulatorState;
 use axum::response::Response;
 use time::OffsetDateTime;
 
@@ -63,16 +63,16 @@ fn check_model(input: &impl Validate) -> Result<(), StsError> {
 
 /// Every implemented operation, sorted by full name. Handlers take the decoded form and
 /// answer their typed output, which `protocol::query` writes as the `...Result` element.
-pub static TABLE: DispatchTable<StsError, QueryRequest, Output, EmulatorState> = DispatchTable {
+pub static TABLE: DispatchTable<StsError, QueryRequest, Output, Iam> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
         (
             "AWSSecurityTokenServiceV20110615.AssumeRole",
-            |state, ctx, form| run(form, |input| assume_role(state, ctx, input)),
+            |iam, ctx, form| run(form, |input| assume_role(iam, ctx, input)),
         ),
         (
             "AWSSecurityTokenServiceV20110615.GetAccessKeyInfo",
-            |state, ctx, form| run(form, |input| get_access_key_info(state, ctx, input)),
+            |iam, ctx, form| run(form, |input| get_access_key_info(iam, ctx, input)),
         ),
         (
             "AWSSecurityTokenServiceV20110615.GetCallerIdentity",
@@ -80,14 +80,14 @@ pub static TABLE: DispatchTable<StsError, QueryRequest, Output, EmulatorState> =
         ),
         (
             "AWSSecurityTokenServiceV20110615.GetSessionToken",
-            |state, ctx, form| run(form, |input| get_session_token(state, ctx, input)),
+            |iam, ctx, form| run(form, |input| get_session_token(iam, ctx, input)),
         ),
     ],
     all_operations: crate::generated::sts::OPERATIONS,
 };
 
 /// Answers an awsQuery request to STS (its form decoded once, by the server).
-pub fn handle(state: &EmulatorState, ctx: &RequestContext, params: &QueryRequest) -> Response {
+pub fn handle(iam: &Iam, ctx: &RequestContext, params: &QueryRequest) -> Response {
     let Some(action) = params.action() else {
         return error(
             ctx,
@@ -96,7 +96,7 @@ pub fn handle(state: &EmulatorState, ctx: &RequestContext, params: &QueryRequest
     };
     let target = format!("{TARGET_PREFIX}.{action}");
     match TABLE.lookup(&target) {
-        Lookup::Found(handler) => match handler(state, ctx, params) {
+        Lookup::Found(handler) => match handler(iam, ctx, params) {
             Ok(result) => query::success(NAMESPACE, action, &ctx.request_id, &result),
             Err(err) => error(ctx, &err),
         },
@@ -145,7 +145,7 @@ fn credentials_of(key: &crate::iam::principals::AccessKey) -> Credentials {
 /// refuses role sessions' credentials. `DurationSeconds` is 900 to 129,600, 43,200 by
 /// default; a root user's session lasts at most 3,600 seconds.
 fn get_session_token(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: GetSessionTokenRequest,
 ) -> Result<GetSessionTokenResponse, StsError> {
@@ -170,16 +170,14 @@ fn get_session_token(
         .caller
         .access_key_id
         .as_deref()
-        .and_then(|id| state.iam.lookup_key(id))
+        .and_then(|id| iam.lookup_key(id))
         .is_some_and(|key| key.session_token.is_some());
     if from_session {
         return Err(StsError::AccessDenied(
             "Cannot call GetSessionToken with session credentials".to_owned(),
         ));
     }
-    let key = state
-        .iam
-        .start_user_session(owner, duration, OffsetDateTime::now_utc());
+    let key = iam.start_user_session(owner, duration, OffsetDateTime::now_utc());
     Ok(GetSessionTokenResponse {
         credentials: Some(credentials_of(&key)),
         ..Default::default()
@@ -192,30 +190,28 @@ fn get_session_token(
 /// account; an unknown key acts as that account's root where the emulator accepts it,
 /// so it is answered with that account too.
 fn get_access_key_info(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: GetAccessKeyInfoRequest,
 ) -> Result<GetAccessKeyInfoResponse, StsError> {
     // The model's accessKeyIdType: 16 to 128 of `[\w]*`.
     check_model(&input)?;
-    state
-        .iam
-        .authorize(ctx, "sts:GetAccessKeyInfo", "*", &[])
+    iam.authorize(ctx, "sts:GetAccessKeyInfo", "*", &[])
         .map_err(|denied| StsError::AccessDenied(denied.message))?;
     let id = input.access_key_id.as_deref().unwrap_or_default();
     Ok(GetAccessKeyInfoResponse {
-        account: Some(key_info_account(state, id)),
+        account: Some(key_info_account(iam, id)),
     })
 }
 
 /// The account GetAccessKeyInfo answers: the emulator's for a key it issued (or
 /// deleted), else the one the id encodes (`key_id`), else, for an id of another shape,
 /// the emulator's.
-fn key_info_account(state: &EmulatorState, id: &str) -> String {
-    let own = state.iam.find_key(id).is_some() || state.iam.directory().deleted_keys.contains(id);
+fn key_info_account(iam: &Iam, id: &str) -> String {
+    let own = iam.find_key(id).is_some() || iam.directory().deleted_keys.contains(id);
     match key_id::account_of(id) {
         Some(account) if !own => account,
-        _ => state.iam.account.clone(),
+        _ => iam.account.clone(),
     }
 }
 
@@ -249,7 +245,7 @@ fn policy_arns(input: &AssumeRoleRequest) -> Vec<&str> {
 /// policies and these allow (IAM User Guide, "Session policies"). Each must be an
 /// identity policy IAM would accept.
 fn session_policies(
-    state: &EmulatorState,
+    iam: &Iam,
     input: &AssumeRoleRequest,
 ) -> Result<Vec<crate::iam::principals::Named>, StsError> {
     use crate::iam::principals::Named;
@@ -280,7 +276,7 @@ fn session_policies(
         ));
     }
     for arn in arns {
-        let directory = state.iam.directory();
+        let directory = iam.directory();
         let managed = directory.managed.get(arn).ok_or_else(|| {
             StsError::MalformedPolicyDocumentException(format!(
                 "The policy {arn} is not a managed policy this emulator knows."
@@ -393,7 +389,7 @@ fn packed_policy_size(
 }
 
 fn assume_role(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: AssumeRoleRequest,
 ) -> Result<AssumeRoleResponse, StsError> {
@@ -411,9 +407,9 @@ fn assume_role(
     let duration = input
         .duration_seconds
         .map_or(3600, |d| u32::try_from(d).unwrap_or(0));
-    let session_policies = session_policies(state, &input)?;
+    let session_policies = session_policies(iam, &input)?;
     let passed = passed_tags(&input);
-    let iam = &state.iam;
+    let iam = &iam;
     // Both refusals are AWS's rules rather than a policy's, but authorisation decisions
     // all the same: recorded, and the first one let through under soft enforcement (a
     // role that does not exist leaves nothing to let through to).
@@ -582,6 +578,7 @@ fn assume_role(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::EmulatorState;
 
     /// An input as the generated type decodes it from a form body.
     fn form<T: FromQuery>(body: &str) -> T {
@@ -622,7 +619,7 @@ mod tests {
         let body = format!(
             "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2F{role}&RoleSessionName=chain{extra}"
         );
-        match assume_role(state, &ctx, form(&body)) {
+        match assume_role(&state.iam, &ctx, form(&body)) {
             Ok(out) => Ok(out.credentials.and_then(|c| c.access_key_id).unwrap()),
             Err(e) => Err(e.code().to_owned()),
         }
@@ -637,7 +634,7 @@ mod tests {
         let caller = state.iam.caller_for(&key).unwrap();
         let ctx = RequestContext::new("us-east-1", "123456789012", caller, None);
         let call = |body: &str| {
-            assume_role(&state, &ctx, form(body))
+            assume_role(&state.iam, &ctx, form(body))
                 .err()
                 .map(|e| e.message())
         };
@@ -671,7 +668,7 @@ mod tests {
         ));
         // GetAccessKeyInfo: the account of a key, its id checked as the model says, for
         // a caller allowed sts:GetAccessKeyInfo (the root; the user is not).
-        let info = |body: &str| get_access_key_info(&state, &ctx, form(body));
+        let info = |body: &str| get_access_key_info(&state.iam, &ctx, form(body));
         assert_eq!(
             info("AccessKeyId=AKIACHAINTAGS0000001").unwrap_err().code(),
             "AccessDenied"
@@ -682,10 +679,12 @@ mod tests {
             crate::context::Caller::account_root("123456789012", None),
             None,
         );
-        let answer = get_access_key_info(&state, &root, form("AccessKeyId=AKIACHAINTAGS0000001"));
+        let answer =
+            get_access_key_info(&state.iam, &root, form("AccessKeyId=AKIACHAINTAGS0000001"));
         assert_eq!(answer.unwrap().account.as_deref(), Some("123456789012"));
         // A key id the emulator did not issue names the account it encodes.
-        let answer = get_access_key_info(&state, &root, form("AccessKeyId=ASIAY34FZKBOKMUTVV7A"));
+        let answer =
+            get_access_key_info(&state.iam, &root, form("AccessKeyId=ASIAY34FZKBOKMUTVV7A"));
         assert_eq!(answer.unwrap().account.as_deref(), Some("609629065308"));
         assert_eq!(
             info("AccessKeyId=AKIA").unwrap_err().message(),
@@ -803,7 +802,7 @@ mod tests {
         // The answer carries it.
         let ctx = context_of(&state, user);
         let body = "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Ffirst&RoleSessionName=s1&SourceIdentity=alice";
-        let result = assume_role(&state, &ctx, form(body)).unwrap();
+        let result = assume_role(&state.iam, &ctx, form(body)).unwrap();
         assert_eq!(result.source_identity.as_deref(), Some("alice"));
         let first = assume(&state, user, "first", "&SourceIdentity=alice").unwrap();
         let first_ctx = context_of(&state, &first);
@@ -915,7 +914,7 @@ mod tests {
                 None,
             );
             let body = "Action=AssumeRole&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Ffirst&RoleSessionName=s1";
-            let result = assume_role(&state, &root, form(body));
+            let result = assume_role(&state.iam, &root, form(body));
             assert_eq!(result.is_ok(), soft, "soft: {soft}");
             let record = state.iam.decisions.recent(true).pop().unwrap();
             assert_eq!(record.request_id, root.request_id);

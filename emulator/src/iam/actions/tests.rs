@@ -993,7 +993,7 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
             &ExternalId=partner-7&SourceIdentity=walker\
             &Tags.member.1.Key=team&Tags.member.1.Value=red&TransitiveTagKeys.member.1=team";
         let response = crate::sts::handle(
-            &state,
+            &state.iam,
             &ctx,
             &crate::protocol::query::QueryRequest::decode(body.as_bytes()),
         );
@@ -1057,7 +1057,7 @@ async fn every_listed_key_reaches_the_engine_for_every_operation() {
         let ctx = context(&state);
         let body = "Action=GetAccessKeyInfo&Version=2011-06-15&AccessKeyId=AKIATABLEWALKER00001";
         let response = crate::sts::handle(
-            &state,
+            &state.iam,
             &ctx,
             &crate::protocol::query::QueryRequest::decode(body.as_bytes()),
         );
