@@ -54,6 +54,32 @@ fn code_of(path: &Path) -> String {
         .join("\n")
 }
 
+/// The Rust files under `emulator/src/DIR` (at least `at_least` of them, so that a moved
+/// directory fails instead of passing empty), each with its code outside tests.
+fn sources(dir: &str, at_least: usize) -> Vec<(PathBuf, String)> {
+    let mut all = Vec::new();
+    files(&root().join("emulator/src").join(dir), &mut all);
+    let sources: Vec<(PathBuf, String)> = all
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .map(|p| {
+            let code = code_of(&p);
+            (p, code)
+        })
+        .collect();
+    assert!(sources.len() >= at_least, "{dir}: {} files", sources.len());
+    sources
+}
+
+/// Asserts that no file under `emulator/src/DIR` names any of `forbidden`.
+fn names_none(dir: &str, at_least: usize, forbidden: &[&str]) {
+    for (path, code) in sources(dir, at_least) {
+        for name in forbidden {
+            assert!(!code.contains(name), "{} names {name}", path.display());
+        }
+    }
+}
+
 /// Architecture invariant: the repository stands alone: no file of it (README, docs,
 /// comments, tests, fixtures) points at a sibling directory `shared` outside it, which a
 /// user who clones the project does not have.
@@ -99,27 +125,16 @@ fn dispatch_names_no_service_and_not_the_state() {
 /// change marks through `ssm::store::collect_touched`).
 #[test]
 fn ssm_reaches_the_state_and_kms_only_through_its_narrow_services() {
-    let mut all = Vec::new();
-    files(&root().join("emulator/src/ssm"), &mut all);
-    assert!(all.len() > 5);
-    for path in all
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-    {
-        let code = code_of(path);
-        for forbidden in [
+    names_none(
+        "ssm",
+        6,
+        &[
             "crate::state",
             "crate::kms",
             "crate::server",
             "EmulatorState",
-        ] {
-            assert!(
-                !code.contains(forbidden),
-                "{} names {forbidden}",
-                path.display()
-            );
-        }
-    }
+        ],
+    );
 }
 
 /// Architecture invariant: KMS's operations receive the narrow `kms::KmsServices`,
@@ -128,42 +143,27 @@ fn ssm_reaches_the_state_and_kms_only_through_its_narrow_services() {
 /// wired to IAM and the Regions; `kms` never depends back on it).
 #[test]
 fn kms_reaches_the_state_only_through_its_narrow_services() {
-    let mut all = Vec::new();
-    files(&root().join("emulator/src/kms"), &mut all);
-    assert!(all.len() > 5);
-    for path in all
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-    {
-        let code = code_of(path);
-        for forbidden in [
+    names_none(
+        "kms",
+        6,
+        &[
             "crate::state",
             "crate::server",
             "crate::durable",
             "EmulatorState",
             "RegionState",
-        ] {
-            assert!(
-                !code.contains(forbidden),
-                "{} names {forbidden}",
-                path.display()
-            );
-        }
-    }
+        ],
+    );
     // The wiring is in one place: only `state.rs` implements KMS's services.
-    let mut sources = Vec::new();
-    files(&root().join("emulator/src"), &mut sources);
-    let wired: Vec<String> = sources
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .filter(|p| {
-            let code = code_of(p);
+    let wired: Vec<String> = sources("", 50)
+        .into_iter()
+        .filter(|(_, code)| {
             // Built from parts, so that this test's own source does not match.
             ["KeyStores", "KeyAuthorizer", "Principals", "HoldsKeys"]
                 .iter()
                 .any(|name| code.contains(&format!("impl {name} for")))
         })
-        .map(|p| p.display().to_string())
+        .map(|(path, _)| path.display().to_string())
         .collect();
     assert_eq!(
         wired.len(),
@@ -212,15 +212,10 @@ fn the_policy_engine_does_no_io_reads_no_clock_and_logs_nothing() {
 /// `lambda` never depends back on it).
 #[test]
 fn lambda_reaches_the_state_and_iam_only_through_its_narrow_services() {
-    let mut all = Vec::new();
-    files(&root().join("emulator/src/lambda"), &mut all);
-    assert!(all.len() > 10);
-    for path in all
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-    {
-        let code = code_of(path);
-        for forbidden in [
+    names_none(
+        "lambda",
+        11,
+        &[
             "crate::state",
             "EmulatorState",
             "crate::server",
@@ -231,13 +226,9 @@ fn lambda_reaches_the_state_and_iam_only_through_its_narrow_services() {
             "crate::iam_api",
             "crate::durable",
             "crate::snapshot",
-        ] {
-            assert!(
-                !code.contains(forbidden),
-                "{} names {forbidden}",
-                path.display()
-            );
-        }
+        ],
+    );
+    for (path, code) in sources("lambda", 11) {
         let beyond_policy = code
             .match_indices("crate::iam::")
             .any(|(i, _)| !code[i..].starts_with("crate::iam::policy"));
@@ -301,25 +292,14 @@ fn lambdas_lower_modules_import_only_lower_ones() {
 /// `crate::state`, the server or `durable` (the server passes the state's `iam`).
 #[test]
 fn sts_receives_only_iam() {
-    let mut all = Vec::new();
-    files(&root().join("emulator/src/sts"), &mut all);
-    assert!(!all.is_empty());
-    for path in all
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-    {
-        let code = code_of(path);
-        for forbidden in [
+    names_none(
+        "sts",
+        1,
+        &[
             "crate::state",
             "crate::server",
             "crate::durable",
             "EmulatorState",
-        ] {
-            assert!(
-                !code.contains(forbidden),
-                "{} names {forbidden}",
-                path.display()
-            );
-        }
-    }
+        ],
+    );
 }
