@@ -29,6 +29,21 @@ impl std::fmt::Debug for AdminToken {
     }
 }
 
+/// The settings of the templates deployed at start (`--template`, repeatable), which
+/// CloudFormation deploys (`cfn::deploy_startup`).
+#[derive(Debug, Clone, Default)]
+pub struct StartupTemplates {
+    /// The template files, deployed in order after the fixtures (and again on reset).
+    pub files: Vec<std::path::PathBuf>,
+    /// `--parameter-overrides Key=Value`: given to every template that declares the key.
+    pub parameters: Vec<(String, String)>,
+    /// `--stack-name` (else the file's stem; with several templates, `NAME-STEM`).
+    pub stack_name: Option<String>,
+    /// `--template-principal`: the IAM user the templates are deployed as (else the
+    /// account root). Its permissions apply to every resource created.
+    pub principal: Option<String>,
+}
+
 /// Settings that apply to the whole emulator.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -97,7 +112,7 @@ pub struct Config {
     /// largest real inputs, a 32 KB key policy or an 8 KB parameter value, fit many times).
     pub api_body_limit: usize,
     /// Templates deployed at start, after the fixtures, and again on every reset.
-    pub templates: crate::cfn::StartupTemplates,
+    pub templates: StartupTemplates,
     /// The directory relative local code paths (`CodeUri`) of templates sent through the
     /// CloudFormation API resolve against (an emulator extension; no S3 here).
     pub template_code_root: Option<std::path::PathBuf>,
@@ -130,7 +145,7 @@ impl Default for Config {
             header_read_timeout: Duration::from_secs(30),
             body_read_timeout: Duration::from_secs(60),
             api_body_limit: 1024 * 1024,
-            templates: crate::cfn::StartupTemplates::default(),
+            templates: StartupTemplates::default(),
             template_code_root: None,
         }
     }

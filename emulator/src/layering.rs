@@ -303,3 +303,58 @@ fn sts_receives_only_iam() {
         ],
     );
 }
+
+/// Architecture invariant: CloudFormation's operations, its deployer and the startup
+/// templates receive the narrow `cfn::CfnServices` (a region's stacks, SSM's, KMS's and
+/// Lambda's narrow services, IAM, a few settings), never the whole state: no file of
+/// `cfn/` names `crate::state`, the server, `durable` or `snapshot` (`state` implements
+/// the trait, in its `cfn_wiring`, the only place CloudFormation is wired to the other
+/// services; `cfn` never depends back on it).
+#[test]
+fn cfn_reaches_the_state_only_through_its_narrow_services() {
+    names_none(
+        "cfn",
+        10,
+        &[
+            "crate::state",
+            "EmulatorState",
+            "RegionState",
+            "crate::server",
+            "crate::durable",
+            "crate::snapshot",
+        ],
+    );
+    // The wiring is in one place: only `state.rs` implements CloudFormation's services.
+    let wired: Vec<String> = sources("", 50)
+        .into_iter()
+        .filter(|(_, code)| {
+            // Built from parts, so that this test's own source does not match.
+            ["CfnServices", "HoldsStacks"]
+                .iter()
+                .any(|name| code.contains(&format!("impl {name} for")))
+        })
+        .map(|(path, _)| path.display().to_string())
+        .collect();
+    assert_eq!(
+        wired.len(),
+        1,
+        "CloudFormation's services are implemented in {wired:?}"
+    );
+    assert!(wired[0].ends_with("emulator/src/state.rs"), "{wired:?}");
+}
+
+/// Architecture invariant: the settings (`config`) are data the binary parses, below
+/// every service: `config.rs` names no service and not the state (the startup
+/// templates' settings live there, and `cfn` reads them), so no cycle runs through it.
+#[test]
+fn config_names_no_service_and_not_the_state() {
+    let code = code_of(&root().join("emulator/src/config.rs"));
+    for module in [
+        "ssm", "kms", "sts", "iam_api", "cfn", "lambda", "state", "server", "durable",
+    ] {
+        assert!(
+            !code.contains(&format!("crate::{module}")),
+            "config names crate::{module}"
+        );
+    }
+}

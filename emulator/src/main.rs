@@ -275,7 +275,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         max_connections: cli.max_connections as usize,
         header_read_timeout: std::time::Duration::from_secs(cli.header_timeout_seconds),
         body_read_timeout: std::time::Duration::from_secs(cli.body_timeout_seconds),
-        templates: emulator::cfn::StartupTemplates {
+        templates: emulator::config::StartupTemplates {
             files: cli.template,
             parameters: cli.parameter_overrides,
             stack_name: cli.stack_name,

@@ -451,6 +451,10 @@ fn kms_services(state: &EmulatorState) -> &(dyn crate::kms::KmsServices + 'stati
     state
 }
 
+fn cfn_services(state: &EmulatorState) -> &dyn crate::cfn::CfnServices {
+    state
+}
+
 /// An awsJson1.1 service: its dispatch table, run on what its operations receive.
 struct JsonService<E: 'static, S: ?Sized + 'static> {
     name: &'static str,
@@ -676,7 +680,7 @@ impl Service for CloudFormation {
             // directory the whole world is written again before the answer leaves
             // (stack operations are rare next to parameter writes).
             let form = incoming.form.unwrap_or(&EMPTY_FORM);
-            let response = crate::cfn::api::handle(state, ctx, form).await;
+            let response = crate::cfn::api::handle(cfn_services(state), ctx, form).await;
             match crate::durable::rewrite(state).await {
                 Ok(()) => response,
                 Err(e) => {
@@ -1024,7 +1028,7 @@ async fn reset(State(state): State<AppState>, request: Request) -> Response {
     let started = std::time::Instant::now();
     let reset = match crate::admin::reset(&state) {
         // The startup templates are deployed again over the fixtures.
-        Ok(()) => crate::cfn::deploy_startup(&state).await,
+        Ok(()) => crate::cfn::deploy_startup(cfn_services(&state)).await,
         Err(e) => Err(e.to_string()),
     };
     // The state directory goes back to the fixtures (and templates) too.

@@ -582,6 +582,72 @@ mod kms_wiring {
     }
 }
 
+/// CloudFormation's narrow needs (`cfn::services`), met by the emulator's state: this
+/// is the one place CloudFormation is wired to the regions' stack stores, the other
+/// services' narrow services, IAM and the settings.
+mod cfn_wiring {
+    use super::{EmulatorState, RegionState};
+    use crate::cfn::services::{CfnServices, HoldsStacks, RegionStacks};
+    use crate::cfn::stack::StackStore;
+    use crate::config::StartupTemplates;
+    use crate::context::RequestContext;
+    use crate::dispatch::Lookup;
+    use crate::iam::Iam;
+    use crate::iam_api::IamApiError;
+    use crate::kms::KmsServices;
+    use crate::lambda::services::LambdaServices;
+    use crate::protocol::query::{Output, QueryRequest};
+    use crate::ssm::SsmServices;
+    use std::path::Path;
+
+    impl HoldsStacks for RegionState {
+        fn stack_store(&self) -> &StackStore {
+            &self.cfn
+        }
+    }
+
+    impl CfnServices for EmulatorState {
+        fn stacks(&self, region: &str) -> RegionStacks {
+            RegionStacks(self.region(region))
+        }
+        fn ssm_services(&self) -> &(dyn SsmServices + 'static) {
+            self
+        }
+        fn kms_services(&self) -> &(dyn KmsServices + 'static) {
+            self
+        }
+        fn lambda_services(&self) -> &(dyn LambdaServices + 'static) {
+            self
+        }
+        fn iam(&self) -> &Iam {
+            &self.iam
+        }
+        fn iam_operation(
+            &self,
+            ctx: &RequestContext,
+            target: &str,
+            form: &QueryRequest,
+        ) -> Option<Result<Output, IamApiError>> {
+            match crate::iam_api::TABLE.lookup(target) {
+                Lookup::Found(handler) => Some(handler(self, ctx, form)),
+                Lookup::NotImplemented | Lookup::Unknown => None,
+            }
+        }
+        fn account(&self) -> &str {
+            &self.config.account
+        }
+        fn default_region(&self) -> &str {
+            &self.config.default_region
+        }
+        fn startup_templates(&self) -> &StartupTemplates {
+            &self.config.templates
+        }
+        fn template_code_root(&self) -> Option<&Path> {
+            self.config.template_code_root.as_deref()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,10 +7,10 @@
 use super::deploy;
 use super::error::CfnError;
 use super::providers::Deployer;
+use super::services::CfnServices;
 use super::stack::Stack;
 use super::template::Template;
 use crate::context::RequestContext;
-use crate::state::EmulatorState;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -52,7 +52,7 @@ pub fn check_capabilities(t: &Template, given: &[String]) -> Result<(), CfnError
 
 /// The deployer of a stack: the caller, or the service role's session.
 fn deployer<'a>(
-    state: &'a EmulatorState,
+    services: &'a dyn CfnServices,
     ctx: &RequestContext,
     stack: &Stack,
     role_arn: Option<&str>,
@@ -60,10 +60,10 @@ fn deployer<'a>(
 ) -> Result<Deployer<'a>, CfnError> {
     let mut ctx = ctx.clone();
     if let Some(role_arn) = role_arn {
-        ctx.caller = role_caller(state, &ctx, role_arn, &stack.id)?;
+        ctx.caller = role_caller(services, &ctx, role_arn, &stack.id)?;
     }
     Ok(Deployer {
-        state,
+        services,
         ctx,
         stack_name: stack.name.clone(),
         code_root,
@@ -74,19 +74,21 @@ fn deployer<'a>(
 /// must exist and trust `cloudformation.amazonaws.com` on behalf of the stack
 /// (`aws:SourceArn` is the stack's ARN, `aws:SourceAccount` its account).
 fn role_caller(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     role_arn: &str,
     stack_id: &str,
 ) -> Result<crate::context::Caller, CfnError> {
-    let directory = state.iam.directory();
+    let directory = services.iam().directory();
     let role = directory.role_by_arn(role_arn).ok_or_else(|| {
         CfnError::Validation(format!("Role {role_arn} is invalid or cannot be assumed"))
     })?;
-    if !state
-        .iam
-        .service_may_assume(role, "cloudformation.amazonaws.com", stack_id, &ctx.account)
-    {
+    if !services.iam().service_may_assume(
+        role,
+        "cloudformation.amazonaws.com",
+        stack_id,
+        &ctx.account,
+    ) {
         return Err(CfnError::Validation(format!(
             "Role {role_arn} is invalid or cannot be assumed"
         )));
@@ -112,7 +114,7 @@ fn role_caller(
 /// `AWS::SSM::Parameter::Value<...>` type, as the caller (CloudFormation resolves them
 /// with the caller's permissions: `ssm:GetParameters`).
 fn ssm_reader<'a>(
-    state: &'a EmulatorState,
+    services: &'a dyn CfnServices,
     ctx: &'a RequestContext,
 ) -> impl Fn(&str) -> Result<String, CfnError> + 'a {
     move |name: &str| {
@@ -125,7 +127,7 @@ fn ssm_reader<'a>(
                 "GetParameters is not available".to_owned(),
             ));
         };
-        let out = handler(state, &call, body.as_bytes()).map_err(|e| {
+        let out = handler(services.ssm_services(), &call, body.as_bytes()).map_err(|e| {
             CfnError::Validation(format!(
                 "Unable to fetch parameters [{name}] from parameter store for this account: {}",
                 crate::protocol::AwsError::message(&e)
@@ -142,12 +144,12 @@ fn ssm_reader<'a>(
 /// Creates a stack and deploys it (rolled back if a resource fails). Errors are those
 /// CreateStack answers before the stack exists.
 pub async fn run_create(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     request: CreateRequest,
 ) -> Result<Outcome, CfnError> {
     check_capabilities(&request.template, &request.capabilities)?;
-    let store = &state.region(&ctx.region).cfn;
+    let store = &services.stacks(&ctx.region);
     let mut stack = Stack::new(
         &ctx.region,
         &ctx.account,
@@ -160,10 +162,10 @@ pub async fn run_create(
         &stack,
         &ctx.account,
         &ctx.region,
-        &ssm_reader(state, ctx),
+        &ssm_reader(services, ctx),
     )?;
     let d = deployer(
-        state,
+        services,
         ctx,
         &stack,
         request.role_arn.as_deref(),
@@ -239,7 +241,11 @@ fn check_model(input: &impl Validate) -> ApiResult<()> {
 }
 
 /// Answers an awsQuery request to CloudFormation.
-pub async fn handle(state: &EmulatorState, ctx: &RequestContext, form: &QueryRequest) -> Response {
+pub async fn handle(
+    services: &dyn CfnServices,
+    ctx: &RequestContext,
+    form: &QueryRequest,
+) -> Response {
     let Some(action) = form.action() else {
         return query::error(
             NAMESPACE,
@@ -251,11 +257,11 @@ pub async fn handle(state: &EmulatorState, ctx: &RequestContext, form: &QueryReq
     // `protocol::query` to write.
     macro_rules! op {
         ($f:ident) => {
-            decoded(form).and_then(|input| $f(state, ctx, input).map(|o| QueryOutput::of(&o)))
+            decoded(form).and_then(|input| $f(services, ctx, input).map(|o| QueryOutput::of(&o)))
         };
         (async $f:ident) => {
             match decoded(form) {
-                Ok(input) => $f(state, ctx, input).await.map(|o| QueryOutput::of(&o)),
+                Ok(input) => $f(services, ctx, input).await.map(|o| QueryOutput::of(&o)),
                 Err(e) => Err(e),
             }
         };
@@ -310,13 +316,13 @@ fn stack_arn(ctx: &RequestContext, name_or_id: &str) -> String {
 
 /// Authorises `cloudformation:ACTION` on `resource` for the caller.
 fn authorize(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     action: &str,
     resource: &str,
 ) -> ApiResult<()> {
-    state
-        .iam
+    services
+        .iam()
         .authorize(ctx, &format!("cloudformation:{action}"), resource, &[])
         .map_err(|denied| CfnError::AccessDenied(denied.message))
 }
@@ -324,13 +330,13 @@ fn authorize(
 /// The caller may pass the stack's service role (`iam:PassRole`), as CloudFormation
 /// requires of whoever names a `RoleARN`.
 fn authorize_pass_role(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     role_arn: Option<&str>,
 ) -> ApiResult<()> {
     if let Some(role) = role_arn {
-        state
-            .iam
+        services
+            .iam()
             .authorize(ctx, "iam:PassRole", role, &[])
             .map_err(|denied| CfnError::AccessDenied(denied.message))?;
     }
@@ -454,11 +460,10 @@ fn no_template() -> CfnError {
     CfnError::Validation("Either Template URL or Template Body must be specified.".to_owned())
 }
 
-fn code_root(state: &EmulatorState) -> PathBuf {
-    state
-        .config
-        .template_code_root
-        .clone()
+fn code_root(services: &dyn CfnServices) -> PathBuf {
+    services
+        .template_code_root()
+        .map(std::path::Path::to_path_buf)
         .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))
 }
 
@@ -466,38 +471,37 @@ fn code_root(state: &EmulatorState) -> PathBuf {
 /// authorisation comes first (on the name's ARN), so a caller refused learns nothing of
 /// whether the stack exists.
 fn authorized_stack(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     name: &str,
     action: &str,
 ) -> ApiResult<Stack> {
-    authorize(state, ctx, action, &stack_arn(ctx, name))?;
-    find_stack(state, ctx, name)
+    authorize(services, ctx, action, &stack_arn(ctx, name))?;
+    find_stack(services, ctx, name)
 }
 
-fn find_stack(state: &EmulatorState, ctx: &RequestContext, name: &str) -> ApiResult<Stack> {
-    state
-        .region(&ctx.region)
-        .cfn
+fn find_stack(services: &dyn CfnServices, ctx: &RequestContext, name: &str) -> ApiResult<Stack> {
+    services
+        .stacks(&ctx.region)
         .find(name)
         .ok_or_else(|| CfnError::Validation(format!("Stack with id {name} does not exist")))
 }
 
 async fn create_stack(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::CreateStackInput,
 ) -> ApiResult<model::CreateStackOutput> {
     check_model(&input)?;
     let name = given(&input.stack_name);
-    authorize(state, ctx, "CreateStack", &stack_arn(ctx, name))?;
+    authorize(services, ctx, "CreateStack", &stack_arn(ctx, name))?;
     let (template, body) =
         template_member(&input.template_body, &input.template_url)?.ok_or_else(no_template)?;
-    authorize_pass_role(state, ctx, input.role_arn.as_deref())?;
+    authorize_pass_role(services, ctx, input.role_arn.as_deref())?;
     let (parameters, _) = parameters_member(&input.parameters);
     let on_failure = on_failure_member(&input)?;
     let outcome = run_create(
-        state,
+        services,
         ctx,
         CreateRequest {
             name: name.to_owned(),
@@ -507,7 +511,7 @@ async fn create_stack(
             capabilities: input.capabilities.clone().unwrap_or_default(),
             role_arn: input.role_arn.clone(),
             tags: tags_member(&input.tags),
-            code_root: code_root(state),
+            code_root: code_root(services),
             on_failure,
         },
     )
@@ -519,25 +523,31 @@ async fn create_stack(
 }
 
 async fn delete_stack(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::DeleteStackInput,
 ) -> ApiResult<()> {
     check_model(&input)?;
     let name = given(&input.stack_name);
-    authorize(state, ctx, "DeleteStack", &stack_arn(ctx, name))?;
+    authorize(services, ctx, "DeleteStack", &stack_arn(ctx, name))?;
     // Deleting a stack that does not exist succeeds (CloudFormation API Reference,
     // "DeleteStack": no error is listed for it, and the CLI's waiter then finds none).
-    let Ok(mut stack) = find_stack(state, ctx, name) else {
+    let Ok(mut stack) = find_stack(services, ctx, name) else {
         return Ok(());
     };
     if stack.is_deleted() {
         return Ok(());
     }
     let role_arn = input.role_arn.clone().or(stack.role_arn.clone());
-    authorize_pass_role(state, ctx, input.role_arn.as_deref())?;
-    let d = deployer(state, ctx, &stack, role_arn.as_deref(), code_root(state))?;
-    let store = &state.region(&ctx.region).cfn;
+    authorize_pass_role(services, ctx, input.role_arn.as_deref())?;
+    let d = deployer(
+        services,
+        ctx,
+        &stack,
+        role_arn.as_deref(),
+        code_root(services),
+    )?;
+    let store = &services.stacks(&ctx.region);
     // Not while another operation on the stack runs.
     let idle = |s: &str| !s.ends_with("_IN_PROGRESS") || s == "REVIEW_IN_PROGRESS";
     store
@@ -610,21 +620,20 @@ fn stack_view(s: &Stack) -> model::Stack {
 }
 
 fn describe_stacks(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::DescribeStacksInput,
 ) -> ApiResult<model::DescribeStacksOutput> {
     check_model(&input)?;
     let stacks = match input.stack_name.as_deref() {
         Some(name) => {
-            authorize(state, ctx, "DescribeStacks", &stack_arn(ctx, name))?;
-            vec![find_stack(state, ctx, name)?]
+            authorize(services, ctx, "DescribeStacks", &stack_arn(ctx, name))?;
+            vec![find_stack(services, ctx, name)?]
         }
         None => {
-            authorize(state, ctx, "DescribeStacks", "*")?;
-            let mut all: Vec<Stack> = state
-                .region(&ctx.region)
-                .cfn
+            authorize(services, ctx, "DescribeStacks", "*")?;
+            let mut all: Vec<Stack> = services
+                .stacks(&ctx.region)
                 .all()
                 .into_iter()
                 .filter(|s| !s.is_deleted())
@@ -641,12 +650,17 @@ fn describe_stacks(
 }
 
 fn describe_stack_events(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::DescribeStackEventsInput,
 ) -> ApiResult<model::DescribeStackEventsOutput> {
     check_model(&input)?;
-    let stack = authorized_stack(state, ctx, given(&input.stack_name), "DescribeStackEvents")?;
+    let stack = authorized_stack(
+        services,
+        ctx,
+        given(&input.stack_name),
+        "DescribeStackEvents",
+    )?;
     let (events, next_token) = page(
         stack.events.iter().collect(),
         input.next_token.as_deref(),
@@ -677,15 +691,20 @@ fn describe_stack_events(
 const NOT_CHECKED: &str = "NOT_CHECKED";
 
 fn describe_stack_resource(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::DescribeStackResourceInput,
 ) -> ApiResult<model::DescribeStackResourceOutput> {
     check_model(&input)?;
     let name = given(&input.stack_name);
     let logical = given(&input.logical_resource_id);
-    authorize(state, ctx, "DescribeStackResource", &stack_arn(ctx, name))?;
-    let stack = find_stack(state, ctx, name)?;
+    authorize(
+        services,
+        ctx,
+        "DescribeStackResource",
+        &stack_arn(ctx, name),
+    )?;
+    let stack = find_stack(services, ctx, name)?;
     let r = stack
         .resources
         .iter()
@@ -715,7 +734,7 @@ fn describe_stack_resource(
 }
 
 fn describe_stack_resources(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::DescribeStackResourcesInput,
 ) -> ApiResult<model::DescribeStackResourcesOutput> {
@@ -727,7 +746,7 @@ fn describe_stack_resources(
             "1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null".to_owned(),
         )
     })?;
-    let stack = authorized_stack(state, ctx, name, "DescribeStackResources")?;
+    let stack = authorized_stack(services, ctx, name, "DescribeStackResources")?;
     let logical = input.logical_resource_id.as_deref();
     let resources = stack
         .resources
@@ -755,12 +774,17 @@ fn describe_stack_resources(
 }
 
 fn list_stack_resources(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::ListStackResourcesInput,
 ) -> ApiResult<model::ListStackResourcesOutput> {
     check_model(&input)?;
-    let stack = authorized_stack(state, ctx, given(&input.stack_name), "ListStackResources")?;
+    let stack = authorized_stack(
+        services,
+        ctx,
+        given(&input.stack_name),
+        "ListStackResources",
+    )?;
     let (resources, next_token) = page(
         stack.resources.iter().collect(),
         input.next_token.as_deref(),
@@ -789,14 +813,14 @@ fn list_stack_resources(
 }
 
 fn list_stacks(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::ListStacksInput,
 ) -> ApiResult<model::ListStacksOutput> {
     check_model(&input)?;
-    authorize(state, ctx, "ListStacks", "*")?;
+    authorize(services, ctx, "ListStacks", "*")?;
     let filter = input.stack_status_filter.unwrap_or_default();
-    let mut all = state.region(&ctx.region).cfn.all();
+    let mut all = services.stacks(&ctx.region).all();
     all.reverse();
     let summaries: Vec<model::StackSummary> = all
         .into_iter()
@@ -828,20 +852,20 @@ fn template_answer(body: String) -> model::GetTemplateOutput {
 }
 
 fn get_template(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::GetTemplateInput,
 ) -> ApiResult<model::GetTemplateOutput> {
     check_model(&input)?;
     let processed = input.template_stage.as_deref() == Some("Processed");
     if let Some(set) = input.change_set_name.as_deref() {
-        let store = &state.region(&ctx.region).cfn;
+        let store = &services.stacks(&ctx.region);
         let set = store
             .change_set(set, input.stack_name.as_deref())
             .ok_or_else(|| {
                 CfnError::ChangeSetNotFound(format!("ChangeSet [{set}] does not exist"))
             })?;
-        authorize(state, ctx, "GetTemplate", &set.stack_id)?;
+        authorize(services, ctx, "GetTemplate", &set.stack_id)?;
         let body = if processed {
             set.template.processed.to_string()
         } else {
@@ -854,7 +878,7 @@ fn get_template(
             "1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null".to_owned(),
         )
     })?;
-    let stack = authorized_stack(state, ctx, name, "GetTemplate")?;
+    let stack = authorized_stack(services, ctx, name, "GetTemplate")?;
     let body = match (&stack.template, processed) {
         (Some(t), true) => t.processed.to_string(),
         _ => stack.template_body.clone(),
@@ -863,12 +887,12 @@ fn get_template(
 }
 
 fn validate_template(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::ValidateTemplateInput,
 ) -> ApiResult<model::ValidateTemplateOutput> {
     check_model(&input)?;
-    authorize(state, ctx, "ValidateTemplate", "*")?;
+    authorize(services, ctx, "ValidateTemplate", "*")?;
     let (template, _) =
         template_member(&input.template_body, &input.template_url)?.ok_or_else(no_template)?;
     let text = super::intrinsics::text_of;
@@ -893,15 +917,14 @@ fn validate_template(
 }
 
 fn list_exports(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::ListExportsInput,
 ) -> ApiResult<model::ListExportsOutput> {
     check_model(&input)?;
-    authorize(state, ctx, "ListExports", "*")?;
-    let exports: Vec<model::Export> = state
-        .region(&ctx.region)
-        .cfn
+    authorize(services, ctx, "ListExports", "*")?;
+    let exports: Vec<model::Export> = services
+        .stacks(&ctx.region)
         .exports()
         .into_iter()
         .map(|(name, value, exporting_stack_id)| model::Export {
@@ -985,7 +1008,7 @@ struct Update {
 }
 
 async fn run_update(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     mut stack: Stack,
     update: Update,
@@ -1004,11 +1027,17 @@ async fn run_update(
         &stack,
         &ctx.account,
         &ctx.region,
-        &ssm_reader(state, ctx),
+        &ssm_reader(services, ctx),
     )?;
     let role_arn = role_arn.or(stack.role_arn.clone());
-    let d = deployer(state, ctx, &stack, role_arn.as_deref(), code_root(state))?;
-    let store = &state.region(&ctx.region).cfn;
+    let d = deployer(
+        services,
+        ctx,
+        &stack,
+        role_arn.as_deref(),
+        code_root(services),
+    )?;
+    let store = &services.stacks(&ctx.region);
     store
         .claim(&stack.id, may_update, "UPDATE_IN_PROGRESS")
         .map_err(|status| cannot_update(&stack.id, &status))?;
@@ -1023,12 +1052,12 @@ async fn run_update(
 }
 
 async fn update_stack(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::UpdateStackInput,
 ) -> ApiResult<model::UpdateStackOutput> {
     check_model(&input)?;
-    let stack = authorized_stack(state, ctx, given(&input.stack_name), "UpdateStack")?;
+    let stack = authorized_stack(services, ctx, given(&input.stack_name), "UpdateStack")?;
     updatable(&stack)?;
     let (template, body, given) = update_inputs(
         &stack,
@@ -1041,7 +1070,7 @@ async fn update_stack(
             "No updates are to be performed.".to_owned(),
         ));
     }
-    authorize_pass_role(state, ctx, input.role_arn.as_deref())?;
+    authorize_pass_role(services, ctx, input.role_arn.as_deref())?;
     let update = Update {
         template,
         body,
@@ -1049,7 +1078,7 @@ async fn update_stack(
         capabilities: input.capabilities.unwrap_or_default(),
         role_arn: input.role_arn,
     };
-    let stack_id = run_update(state, ctx, stack, update).await?;
+    let stack_id = run_update(services, ctx, stack, update).await?;
     Ok(model::UpdateStackOutput {
         stack_id: Some(stack_id),
         ..Default::default()
@@ -1132,21 +1161,21 @@ fn changes_of(
 }
 
 fn create_change_set(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::CreateChangeSetInput,
 ) -> ApiResult<model::CreateChangeSetOutput> {
     check_model(&input)?;
     let name = given(&input.stack_name);
     let set_name = given(&input.change_set_name);
-    authorize(state, ctx, "CreateChangeSet", &stack_arn(ctx, name))?;
+    authorize(services, ctx, "CreateChangeSet", &stack_arn(ctx, name))?;
     let kind = input
         .change_set_type
         .clone()
         .unwrap_or_else(|| "UPDATE".to_owned());
-    let store = &state.region(&ctx.region).cfn;
+    let store = &services.stacks(&ctx.region);
     let role_arn = input.role_arn.clone();
-    authorize_pass_role(state, ctx, role_arn.as_deref())?;
+    authorize_pass_role(services, ctx, role_arn.as_deref())?;
     let capabilities = input.capabilities.clone().unwrap_or_default();
     let template = template_member(&input.template_body, &input.template_url);
     let (stack, template, body, given) = match kind.as_str() {
@@ -1171,7 +1200,7 @@ fn create_change_set(
             (stack, template, body, given)
         }
         "UPDATE" => {
-            let stack = find_stack(state, ctx, name)?;
+            let stack = find_stack(services, ctx, name)?;
             let (template, body, given) = update_inputs(
                 &stack,
                 template,
@@ -1195,7 +1224,7 @@ fn create_change_set(
         &stack,
         &ctx.account,
         &ctx.region,
-        &ssm_reader(state, ctx),
+        &ssm_reader(services, ctx),
     )?;
     let changes = changes_of(&stack, &template, &given);
     let empty = kind == "UPDATE" && (changes.is_empty() || no_changes(&stack, &template, &given));
@@ -1234,28 +1263,28 @@ fn create_change_set(
 }
 
 fn find_change_set(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     name: &str,
     stack_name: Option<&str>,
     action: &str,
 ) -> ApiResult<super::stack::ChangeSet> {
-    let store = &state.region(&ctx.region).cfn;
+    let store = &services.stacks(&ctx.region);
     let set = store
         .change_set(name, stack_name)
         .ok_or_else(|| CfnError::ChangeSetNotFound(format!("ChangeSet [{name}] does not exist")))?;
-    authorize(state, ctx, action, &set.stack_id)?;
+    authorize(services, ctx, action, &set.stack_id)?;
     Ok(set)
 }
 
 fn describe_change_set(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::DescribeChangeSetInput,
 ) -> ApiResult<model::DescribeChangeSetOutput> {
     check_model(&input)?;
     let set = find_change_set(
-        state,
+        services,
         ctx,
         given(&input.change_set_name),
         input.stack_name.as_deref(),
@@ -1298,13 +1327,13 @@ fn describe_change_set(
 }
 
 async fn execute_change_set(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::ExecuteChangeSetInput,
 ) -> ApiResult<model::ExecuteChangeSetOutput> {
     check_model(&input)?;
     let mut set = find_change_set(
-        state,
+        services,
         ctx,
         given(&input.change_set_name),
         input.stack_name.as_deref(),
@@ -1316,10 +1345,10 @@ async fn execute_change_set(
             set.id, set.execution_status
         )));
     }
-    let store = &state.region(&ctx.region).cfn;
+    let store = &services.stacks(&ctx.region);
     set.execution_status = "EXECUTE_IN_PROGRESS".to_owned();
     store.put_change_set(&set);
-    let stack = find_stack(state, ctx, &set.stack_id)?;
+    let stack = find_stack(services, ctx, &set.stack_id)?;
     if set.kind == "CREATE" {
         let mut stack = stack;
         let plan = deploy::plan(
@@ -1328,14 +1357,14 @@ async fn execute_change_set(
             &stack,
             &ctx.account,
             &ctx.region,
-            &ssm_reader(state, ctx),
+            &ssm_reader(services, ctx),
         )?;
         let d = deployer(
-            state,
+            services,
             ctx,
             &stack,
             set.role_arn.as_deref(),
-            code_root(state),
+            code_root(services),
         )?;
         store
             .claim(
@@ -1372,7 +1401,7 @@ async fn execute_change_set(
             capabilities: set.capabilities.clone(),
             role_arn: set.role_arn.clone(),
         };
-        run_update(state, ctx, stack, update).await?;
+        run_update(services, ctx, stack, update).await?;
     }
     set.execution_status = "EXECUTE_COMPLETE".to_owned();
     store.put_change_set(&set);
@@ -1386,32 +1415,31 @@ async fn execute_change_set(
 }
 
 fn delete_change_set(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::DeleteChangeSetInput,
 ) -> ApiResult<model::DeleteChangeSetOutput> {
     check_model(&input)?;
     let set = find_change_set(
-        state,
+        services,
         ctx,
         given(&input.change_set_name),
         input.stack_name.as_deref(),
         "DeleteChangeSet",
     )?;
-    state.region(&ctx.region).cfn.remove_change_set(&set.id);
+    services.stacks(&ctx.region).remove_change_set(&set.id);
     Ok(model::DeleteChangeSetOutput {})
 }
 
 fn list_change_sets(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::ListChangeSetsInput,
 ) -> ApiResult<model::ListChangeSetsOutput> {
     check_model(&input)?;
-    let stack = authorized_stack(state, ctx, given(&input.stack_name), "ListChangeSets")?;
-    let summaries: Vec<model::ChangeSetSummary> = state
-        .region(&ctx.region)
-        .cfn
+    let stack = authorized_stack(services, ctx, given(&input.stack_name), "ListChangeSets")?;
+    let summaries: Vec<model::ChangeSetSummary> = services
+        .stacks(&ctx.region)
         .change_sets_of(&stack.id)
         .into_iter()
         .map(|c| model::ChangeSetSummary {
@@ -1439,14 +1467,14 @@ fn list_change_sets(
 }
 
 fn get_template_summary(
-    state: &EmulatorState,
+    services: &dyn CfnServices,
     ctx: &RequestContext,
     input: model::GetTemplateSummaryInput,
 ) -> ApiResult<model::GetTemplateSummaryOutput> {
     check_model(&input)?;
     let template = match template_member(&input.template_body, &input.template_url)? {
         Some((t, _)) => {
-            authorize(state, ctx, "GetTemplateSummary", "*")?;
+            authorize(services, ctx, "GetTemplateSummary", "*")?;
             t
         }
         None => {
@@ -1455,8 +1483,8 @@ fn get_template_summary(
                     "1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null".to_owned(),
                 )
             })?;
-            authorize(state, ctx, "GetTemplateSummary", &stack_arn(ctx, name))?;
-            find_stack(state, ctx, name)?.template.ok_or_else(|| {
+            authorize(services, ctx, "GetTemplateSummary", &stack_arn(ctx, name))?;
+            find_stack(services, ctx, name)?.template.ok_or_else(|| {
                 CfnError::Validation(format!("Stack with id {name} has no template"))
             })?
         }
@@ -1541,6 +1569,7 @@ impl Requirements {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::EmulatorState;
 
     #[test]
     fn pages_walk_every_item_once_and_tokens_keep_to_their_listing() {

@@ -9,6 +9,8 @@
 //! - [`intrinsics`]: the intrinsic functions.
 //! - [`providers`]: resource types, their properties, how each is created and deleted.
 //! - [`deploy`]: creation in order, rollback, deletion.
+//! - [`services`]: what CloudFormation needs from the rest of the emulator
+//!   ([`CfnServices`]), implemented over the state in `state`.
 //! - [`stack`]: stacks, events, change sets and a region's store of them.
 //! - [`api`]: the CloudFormation API (awsQuery).
 
@@ -19,45 +21,32 @@ pub mod intrinsics;
 pub mod parse;
 pub mod providers;
 pub mod sam;
+pub mod services;
 pub mod stack;
 pub mod template;
 
 pub use error::CfnError;
+pub use services::CfnServices;
 
 use crate::context::{Caller, CallerKind, RequestContext};
-use crate::state::EmulatorState;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The settings of the templates deployed at start (`--template`, repeatable).
-#[derive(Debug, Clone, Default)]
-pub struct StartupTemplates {
-    /// The template files, deployed in order after the fixtures (and again on reset).
-    pub files: Vec<std::path::PathBuf>,
-    /// `--parameter-overrides Key=Value`: given to every template that declares the key.
-    pub parameters: Vec<(String, String)>,
-    /// `--stack-name` (else the file's stem; with several templates, `NAME-STEM`).
-    pub stack_name: Option<String>,
-    /// `--template-principal`: the IAM user the templates are deployed as (else the
-    /// account root). Its permissions apply to every resource created.
-    pub principal: Option<String>,
-}
-
 /// The caller a principal name stands for: a user of the directory by name or ARN,
 /// else the account root.
-pub fn caller_for(state: &EmulatorState, principal: Option<&str>) -> Result<Caller, CfnError> {
-    let account = &state.config.account;
+pub fn caller_for(services: &dyn CfnServices, principal: Option<&str>) -> Result<Caller, CfnError> {
+    let account = services.account();
     let Some(principal) = principal else {
         return Ok(Caller::account_root(account, None));
     };
-    let directory = state.iam.directory();
+    let directory = services.iam().directory();
     let name = principal.rsplit('/').next().unwrap_or(principal);
     let user = directory.users.get(name).ok_or_else(|| {
         CfnError::Validation(format!("--template-principal: no IAM user named {name}"))
     })?;
     Ok(Caller {
         arn: user.arn.clone(),
-        account: account.clone(),
+        account: account.to_owned(),
         user_id: user.id.clone(),
         kind: CallerKind::User {
             name: user.name.clone(),
@@ -84,13 +73,13 @@ fn stem(path: &Path) -> String {
 
 /// Deploys the startup templates into the default region, in order. A template that
 /// does not deploy (after its rollback) is an error naming the file and the reason.
-pub async fn deploy_startup(state: &EmulatorState) -> Result<(), String> {
-    let startup = &state.config.templates;
+pub async fn deploy_startup(services: &dyn CfnServices) -> Result<(), String> {
+    let startup = services.startup_templates();
     if startup.files.is_empty() {
         return Ok(());
     }
-    let caller = caller_for(state, startup.principal.as_deref()).map_err(|e| e.to_string())?;
-    let region = state.config.default_region.clone();
+    let caller = caller_for(services, startup.principal.as_deref()).map_err(|e| e.to_string())?;
+    let region = services.default_region();
     let mut unused: std::collections::BTreeSet<&str> =
         startup.parameters.iter().map(|(k, _)| k.as_str()).collect();
     for file in &startup.files {
@@ -112,13 +101,13 @@ pub async fn deploy_startup(state: &EmulatorState) -> Result<(), String> {
             (Some(n), _) => format!("{n}-{}", stem(file)),
             (None, _) => stem(file),
         };
-        let ctx = RequestContext::new(&region, &state.config.account, caller.clone(), None);
+        let ctx = RequestContext::new(region, services.account(), caller.clone(), None);
         let code_root = file
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| std::path::PathBuf::from("."));
         let outcome = api::run_create(
-            state,
+            services,
             &ctx,
             api::CreateRequest {
                 name: name.clone(),

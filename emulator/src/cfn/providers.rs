@@ -5,10 +5,10 @@
 
 use super::error::CfnError;
 use super::intrinsics::{text_of, Resolved};
+use super::services::CfnServices;
 use crate::context::RequestContext;
 use crate::protocol::query::QueryRequest;
 use crate::protocol::AwsError;
-use crate::state::EmulatorState;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -228,7 +228,8 @@ pub struct Created {
 
 /// Who deploys, where, and how local code paths resolve.
 pub struct Deployer<'a> {
-    pub state: &'a EmulatorState,
+    /// What the resources are created through: the other services' operations.
+    pub services: &'a dyn CfnServices,
     /// The principal the resources are created as (the caller, or the stack's role).
     pub ctx: RequestContext,
     pub stack_name: String,
@@ -259,11 +260,12 @@ impl Deployer<'_> {
         pairs.push(("Action".to_owned(), action.to_owned()));
         pairs.push(("Version".to_owned(), crate::iam_api::API_VERSION.to_owned()));
         let request = QueryRequest::from_pairs(pairs);
-        match crate::iam_api::TABLE.lookup(&format!("{}.{action}", crate::iam_api::TARGET_PREFIX)) {
-            crate::dispatch::Lookup::Found(handler) => handler(self.state, &ctx, &request)
+        let target = format!("{}.{action}", crate::iam_api::TARGET_PREFIX);
+        match self.services.iam_operation(&ctx, &target, &request) {
+            Some(result) => result
                 .map(|out| out.value().clone())
                 .map_err(|e| failed("Iam", &ctx, &e)),
-            _ => Err(CfnError::Resource(format!(
+            None => Err(CfnError::Resource(format!(
                 "IAM {action} is not implemented by this emulator"
             ))),
         }
@@ -279,16 +281,20 @@ impl Deployer<'_> {
             || CfnError::Resource(format!("{target} is not implemented by this emulator"));
         if prefix == crate::kms::TARGET_PREFIX {
             match crate::kms::TABLE.lookup(target) {
-                crate::dispatch::Lookup::Found(h) => h(self.state, &ctx, body.as_bytes())
-                    .map(parse)
-                    .map_err(|e| failed("Kms", &ctx, &e)),
+                crate::dispatch::Lookup::Found(h) => {
+                    h(self.services.kms_services(), &ctx, body.as_bytes())
+                        .map(parse)
+                        .map_err(|e| failed("Kms", &ctx, &e))
+                }
                 _ => Err(lookup_error()),
             }
         } else {
             match crate::ssm::TABLE.lookup(target) {
-                crate::dispatch::Lookup::Found(h) => h(self.state, &ctx, body.as_bytes())
-                    .map(parse)
-                    .map_err(|e| failed("Ssm", &ctx, &e)),
+                crate::dispatch::Lookup::Found(h) => {
+                    h(self.services.ssm_services(), &ctx, body.as_bytes())
+                        .map(parse)
+                        .map_err(|e| failed("Ssm", &ctx, &e))
+                }
                 _ => Err(lookup_error()),
             }
         }
@@ -309,7 +315,7 @@ impl Deployer<'_> {
             Call::DeleteFunction(name) => {
                 let ctx = self.call_ctx();
                 crate::lambda::functions::delete(
-                    self.state,
+                    self.services.lambda_services(),
                     &ctx,
                     crate::lambda::model::DeleteFunctionRequest {
                         function_name: Some(name.clone()),
@@ -321,7 +327,7 @@ impl Deployer<'_> {
             Call::DeleteAlias(function, alias) => {
                 let ctx = self.call_ctx();
                 crate::lambda::versions::delete_alias(
-                    self.state,
+                    self.services.lambda_services(),
                     &ctx,
                     crate::lambda::model::DeleteAliasRequest {
                         function_name: Some(function.clone()),
@@ -751,9 +757,13 @@ impl Deployer<'_> {
                     ..Default::default()
                 };
                 let ctx = self.call_ctx();
-                let out =
-                    crate::lambda::versions::publish_version(self.state, &ctx, &function, input)
-                        .map_err(|e| failed("Lambda", &ctx, &e))?;
+                let out = crate::lambda::versions::publish_version(
+                    self.services.lambda_services(),
+                    &ctx,
+                    &function,
+                    input,
+                )
+                .map_err(|e| failed("Lambda", &ctx, &e))?;
                 let out = serde_json::to_value(&out).unwrap_or(Value::Null);
                 let arn = out
                     .get("FunctionArn")
@@ -779,8 +789,13 @@ impl Deployer<'_> {
                     "Name": name, "FunctionVersion": text("FunctionVersion"), "Description": text("Description"),
                 })).map_err(|e| CfnError::Resource(format!("AWS::Lambda::Alias: {e}")))?;
                 let ctx = self.call_ctx();
-                let out = crate::lambda::versions::create_alias(self.state, &ctx, &function, input)
-                    .map_err(|e| failed("Lambda", &ctx, &e))?;
+                let out = crate::lambda::versions::create_alias(
+                    self.services.lambda_services(),
+                    &ctx,
+                    &function,
+                    input,
+                )
+                .map_err(|e| failed("Lambda", &ctx, &e))?;
                 let out = serde_json::to_value(&out).unwrap_or(Value::Null);
                 c.delete.push(Call::DeleteAlias(function, name));
                 c.resolved.physical_id = out
@@ -795,7 +810,7 @@ impl Deployer<'_> {
                 let function = text("FunctionName").unwrap_or_default();
                 let ctx = self.call_ctx();
                 crate::lambda::functions::get_configuration(
-                    self.state,
+                    self.services.lambda_services(),
                     &ctx,
                     crate::lambda::model::GetFunctionConfigurationRequest {
                         function_name: Some(function.clone()),
@@ -889,9 +904,14 @@ impl Deployer<'_> {
         let input: crate::lambda::model::CreateFunctionRequest = serde_json::from_value(input)
             .map_err(|e| CfnError::Resource(format!("Resources.{logical}.Properties: {e}")))?;
         let ctx = self.call_ctx();
-        let out = crate::lambda::functions::create_with(self.state, &ctx, input, spec)
-            .await
-            .map_err(|e| failed("Lambda", &ctx, &e))?;
+        let out = crate::lambda::functions::create_with(
+            self.services.lambda_services(),
+            &ctx,
+            input,
+            spec,
+        )
+        .await
+        .map_err(|e| failed("Lambda", &ctx, &e))?;
         c.delete.push(Call::DeleteFunction(name.clone()));
         c.resolved.physical_id = name;
         c.resolved
@@ -946,9 +966,15 @@ impl Deployer<'_> {
             input.zip_file = code.get("ZipFile").and_then(text_of);
         }
         let ctx = self.call_ctx();
-        crate::lambda::functions::update_code_with(self.state, &ctx, name, input, spec)
-            .await
-            .map_err(|e| failed("Lambda", &ctx, &e))?;
+        crate::lambda::functions::update_code_with(
+            self.services.lambda_services(),
+            &ctx,
+            name,
+            input,
+            spec,
+        )
+        .await
+        .map_err(|e| failed("Lambda", &ctx, &e))?;
         self.settle_function(name).await;
         Ok(())
     }
@@ -960,7 +986,7 @@ impl Deployer<'_> {
         let ctx = self.call_ctx();
         for _ in 0..600 {
             let status = crate::lambda::functions::get_configuration(
-                self.state,
+                self.services.lambda_services(),
                 &ctx,
                 crate::lambda::model::GetFunctionConfigurationRequest {
                     function_name: Some(name.to_owned()),
@@ -993,7 +1019,7 @@ impl Deployer<'_> {
         let arn = crate::lambda::names::function_arn(&ctx.region, &ctx.account, name);
         if !removed.is_empty() {
             crate::lambda::tags::untag_resource(
-                self.state,
+                self.services.lambda_services(),
                 &ctx,
                 crate::lambda::model::UntagResourceRequest {
                     resource: Some(arn.clone()),
@@ -1005,7 +1031,7 @@ impl Deployer<'_> {
         if !set.is_empty() {
             let ctx = self.call_ctx();
             crate::lambda::tags::tag_resource(
-                self.state,
+                self.services.lambda_services(),
                 &ctx,
                 crate::lambda::model::TagResourceRequest {
                     resource: Some(arn),
@@ -1448,8 +1474,13 @@ impl Deployer<'_> {
                             CfnError::Resource(format!("AWS::Lambda::Function: {e}"))
                         })?;
                     let ctx = self.call_ctx();
-                    crate::lambda::functions::update_configuration(self.state, &ctx, &id, input)
-                        .map_err(|e| failed("Lambda", &ctx, &e))?;
+                    crate::lambda::functions::update_configuration(
+                        self.services.lambda_services(),
+                        &ctx,
+                        &id,
+                        input,
+                    )
+                    .map_err(|e| failed("Lambda", &ctx, &e))?;
                     self.settle_function(&id).await;
                 }
                 if is("Code") || is("Architectures") {
