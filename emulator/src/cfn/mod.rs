@@ -25,6 +25,9 @@ pub mod services;
 pub mod stack;
 pub mod template;
 
+/// The settings of the startup templates: data the binary parses (`config`), which
+/// `deploy_startup` reads; named here too, where a deployment's settings are looked for.
+pub use crate::config::StartupTemplates;
 pub use error::CfnError;
 pub use services::CfnServices;
 
