@@ -25,8 +25,8 @@ pub mod services;
 pub mod stack;
 pub mod template;
 
-/// The settings of the startup templates: data the binary parses (`config`), which
-/// `deploy_startup` reads; named here too, where a deployment's settings are looked for.
+/// The startup templates' settings, kept in `config` (data the binary parses, below
+/// every service) and re-exported here, beside `deploy_startup` which deploys them.
 pub use crate::config::StartupTemplates;
 pub use error::CfnError;
 pub use services::CfnServices;
