@@ -629,7 +629,7 @@ impl Service for IamApi {
             state,
             Protocol::AwsQuery,
             &ctx.request_id,
-            move || crate::iam_api::handle(state, ctx, incoming.form.unwrap_or(&EMPTY_FORM)),
+            move || crate::iam_api::handle(&state.iam, ctx, incoming.form.unwrap_or(&EMPTY_FORM)),
         ))
     }
 }

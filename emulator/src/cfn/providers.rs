@@ -260,7 +260,7 @@ impl Deployer<'_> {
         pairs.push(("Version".to_owned(), crate::iam_api::API_VERSION.to_owned()));
         let request = QueryRequest::from_pairs(pairs);
         match crate::iam_api::TABLE.lookup(&format!("{}.{action}", crate::iam_api::TARGET_PREFIX)) {
-            crate::dispatch::Lookup::Found(handler) => handler(self.state, &ctx, &request)
+            crate::dispatch::Lookup::Found(handler) => handler(&self.state.iam, &ctx, &request)
                 .map(|out| out.value().clone())
                 .map_err(|e| failed("Iam", &ctx, &e)),
             _ => Err(CfnError::Resource(format!(

@@ -14,7 +14,7 @@ use crate::iam::policy::{
     self, ContextKeys, Effect, NamedPolicy, Outcome, PolicyDocument, PolicyKind, Request,
 };
 use crate::iam::principals::{Directory, Named};
-use crate::state::EmulatorState;
+use crate::iam::Iam;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -540,26 +540,26 @@ fn simulate(
     })
 }
 
-fn caller_of(state: &EmulatorState, arn: &str) -> policy::Principal {
+fn caller_of(iam: &Iam, arn: &str) -> policy::Principal {
     policy::Principal {
         arn: arn.to_owned(),
-        account: state.iam.account.clone(),
+        account: iam.account.clone(),
         role_arn: None,
         service: None,
     }
 }
 
 pub(super) fn simulate_principal_policy(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: SimulatePrincipalPolicyRequest,
 ) -> Result<SimulateResult> {
     let source = req(&input.policy_source_arn);
-    authorize(state, ctx, "iam:SimulatePrincipalPolicy", source)?;
-    let directory = state.iam.directory();
+    authorize(iam, ctx, "iam:SimulatePrincipalPolicy", source)?;
+    let directory = iam.directory();
     let mut identity;
     let boundary;
-    let mut caller = caller_of(state, source);
+    let mut caller = caller_of(iam, source);
     if let Some(user) = directory.users.values().find(|u| u.arn == source) {
         identity = principal_sources(&directory, "user", &user.arn, &user.policies);
         for group in user.groups.iter().filter_map(|g| directory.groups.get(g)) {
@@ -636,18 +636,18 @@ pub(super) fn simulate_principal_policy(
 }
 
 pub(super) fn simulate_custom_policy(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: SimulateCustomPolicyRequest,
 ) -> Result<SimulateResult> {
     // SimulateCustomPolicy names no resource type (Service Authorization Reference).
-    authorize(state, ctx, "iam:SimulateCustomPolicy", "*")?;
+    authorize(iam, ctx, "iam:SimulateCustomPolicy", "*")?;
     let identity = input_policies(&input.policy_input_list, "PolicyInputList")?;
     let extra = input_policies(
         &input.permissions_boundary_policy_input_list,
         "PermissionsBoundaryPolicyInputList",
     )?;
-    let caller = caller_of(state, &format!("arn:aws:iam::{}:root", state.iam.account));
+    let caller = caller_of(iam, &format!("arn:aws:iam::{}:root", iam.account));
     let context = context_entries(&input.context_entries);
     simulate(
         shared!(input),
