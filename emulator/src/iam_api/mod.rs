@@ -192,10 +192,7 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output, Iam> = Dispat
         op!("CreateInstanceProfile", profiles::create_instance_profile),
         op!("CreatePolicy", managed::create_policy),
         op!("CreatePolicyVersion", managed::create_policy_version),
-        // Checked after the session rule: see `max_session_rule`.
-        ("IAM.CreateRole", |iam, ctx, form| {
-            run(form, |input| create_role(iam, ctx, input))
-        }),
+        op!("CreateRole", create_role),
         op!("CreateUser", create_user),
         op!("DeleteAccessKey", delete_access_key),
         op!("DeleteGroup", groups::delete_group),
@@ -599,10 +596,7 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output, Iam> = Dispat
         }),
         op!("UpdateAccessKey", update_access_key),
         op!("UpdateAssumeRolePolicy", update_assume_role_policy),
-        // Checked after the session rule: see `max_session_rule`.
-        ("IAM.UpdateRole", |iam, ctx, form| {
-            run(form, |input| update_role(iam, ctx, input))
-        }),
+        op!("UpdateRole", update_role),
         op!("UpdateRoleDescription", update_role_description),
     ],
     all_operations: crate::generated::iam::OPERATIONS,
@@ -1325,24 +1319,15 @@ fn trust_document(text: &str) -> Result<PolicyDocument> {
     Ok(document)
 }
 
-/// The `MaxSessionDuration` member: 3,600 to 43,200 seconds (IAM API Reference,
-/// "CreateRole"; the model's roleMaxSessionDurationType). Checked before the rest of
-/// the model, in the words this emulator has always answered with and its end-to-end
-/// suite holds ("between 3600 and 43200"); AWS's own wording of this one violation is
-/// not on record here.
-fn max_session_rule(value: Option<i32>) -> Result<Option<u32>> {
-    let Some(value) = value else {
-        return Ok(None);
-    };
-    u32::try_from(value)
-        .ok()
-        .filter(|m| (3600..=43200).contains(m))
-        .map(Some)
-        .ok_or_else(|| {
-            IamApiError::ValidationError(format!(
-                "1 validation error detected: Value '{value}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200"
-            ))
-        })
+/// The `MaxSessionDuration` member of CreateRole and UpdateRole, in seconds. Its range,
+/// 3,600 to 43,200 (IAM API Reference, "CreateRole"; the model's
+/// `roleMaxSessionDurationType`), is checked with the rest of the model by `check`, which
+/// words a violation as the model's other ranges ("Member must have value greater than
+/// or equal to 3600"). No record of IAM's own answer to an out-of-range value was found
+/// (moto does not check the range; LocalStack's tests recorded against AWS do not send
+/// one; no issue thread quotes one), so the model's constraint is the source.
+fn session_seconds(member: Option<i32>) -> Option<u32> {
+    member.and_then(|m| u32::try_from(m).ok())
 }
 
 fn create_role(
@@ -1350,8 +1335,8 @@ fn create_role(
     ctx: &RequestContext,
     input: CreateRoleRequest,
 ) -> Result<CreateRoleResponse> {
-    let max = max_session_rule(input.max_session_duration)?.unwrap_or(3600);
-    check(&input)?;
+    // One hour when not sent (IAM API Reference, "CreateRole").
+    let max = session_seconds(input.max_session_duration).unwrap_or(3600);
     let name = req(&input.role_name);
     let path = path_or_root(&input.path);
     let tags = tag_map(&input.tags);
@@ -1459,8 +1444,7 @@ fn update_role(
     ctx: &RequestContext,
     input: UpdateRoleRequest,
 ) -> Result<UpdateRoleResponse> {
-    let max = max_session_rule(input.max_session_duration)?;
-    check(&input)?;
+    let max = session_seconds(input.max_session_duration);
     let name = req(&input.role_name);
     let description = input.description.clone();
     let (_, arn) = named_role(iam, name);
