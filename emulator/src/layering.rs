@@ -358,3 +358,21 @@ fn config_names_no_service_and_not_the_state() {
         );
     }
 }
+
+/// Architecture invariant: the IAM API reads and replaces only IAM's directory (users,
+/// roles, groups, keys, managed policies), so its operations receive `&iam::Iam`, never
+/// the whole state: no file of `iam_api/` names `crate::state`, the server or `durable`
+/// (the server, and CloudFormation's deployer, pass the state's `iam`).
+#[test]
+fn iam_api_receives_only_iam() {
+    names_none(
+        "iam_api",
+        8,
+        &[
+            "crate::state",
+            "crate::server",
+            "crate::durable",
+            "EmulatorState",
+        ],
+    );
+}

@@ -250,8 +250,17 @@ impl Protocol {
     }
 
     /// An authentication failure, named as this protocol's services name it (restJson1
-    /// is Lambda's: HTTP 403 and `Type: User`).
-    fn auth_error(self, request_id: &str, error: &AuthError) -> Response {
+    /// is Lambda's: HTTP 403 and `Type: User`). An awsQuery refusal is written in the
+    /// namespace of the service it is for (IAM's answers, its 403s included, carry
+    /// `https://iam.amazonaws.com/doc/2010-05-08/`, as an aws-sdk-go debug log of a
+    /// refused iam/GetUser shows in 10gen/dsi's documentation; STS's carry STS's, as in
+    /// aws-azure-login/aws-azure-login#251), STS's when no service is known.
+    fn auth_error(
+        self,
+        service: Option<&dyn Service>,
+        request_id: &str,
+        error: &AuthError,
+    ) -> Response {
         match self {
             Protocol::AwsJson => json::error(
                 request_id,
@@ -261,7 +270,9 @@ impl Protocol {
                 },
             ),
             Protocol::AwsQuery => crate::protocol::query::error(
-                crate::sts::NAMESPACE,
+                service
+                    .and_then(|s| s.xml_namespace())
+                    .unwrap_or(crate::sts::NAMESPACE),
                 request_id,
                 &AuthFailure {
                     error,
@@ -350,6 +361,11 @@ pub(crate) trait Service: Sync {
     /// The protocol it speaks (which its recognition implies).
     fn protocol(&self) -> Protocol {
         self.recognition().protocol()
+    }
+    /// The XML namespace of its answers (an awsQuery service's, from its model), in which
+    /// the server also writes the refusals it answers for it.
+    fn xml_namespace(&self) -> Option<&'static str> {
+        None
     }
     /// Every operation its model lists.
     fn model_operations(&self) -> &'static [&'static str];
@@ -563,6 +579,9 @@ impl Service for Sts {
     fn signing_name(&self) -> &'static str {
         crate::sts::SIGNING_NAME
     }
+    fn xml_namespace(&self) -> Option<&'static str> {
+        Some(crate::sts::NAMESPACE)
+    }
     fn recognition(&self) -> Recognition {
         Recognition::QueryVersion {
             version: crate::generated::sts::API_VERSION,
@@ -605,6 +624,9 @@ impl Service for IamApi {
     fn signing_name(&self) -> &'static str {
         crate::iam_api::SIGNING_NAME
     }
+    fn xml_namespace(&self) -> Option<&'static str> {
+        Some(crate::iam_api::NAMESPACE)
+    }
     fn recognition(&self) -> Recognition {
         Recognition::QueryVersion {
             version: crate::iam_api::API_VERSION,
@@ -633,7 +655,7 @@ impl Service for IamApi {
             state,
             Protocol::AwsQuery,
             &ctx.request_id,
-            move || crate::iam_api::handle(state, ctx, incoming.form.unwrap_or(&EMPTY_FORM)),
+            move || crate::iam_api::handle(&state.iam, ctx, incoming.form.unwrap_or(&EMPTY_FORM)),
         ))
     }
 }
@@ -647,6 +669,9 @@ impl Service for CloudFormation {
     }
     fn signing_name(&self) -> &'static str {
         crate::cfn::api::SIGNING_NAME
+    }
+    fn xml_namespace(&self) -> Option<&'static str> {
+        Some(crate::cfn::api::NAMESPACE)
     }
     fn recognition(&self) -> Recognition {
         Recognition::QueryVersion {
@@ -760,6 +785,23 @@ impl Service for Lambda {
     }
 }
 
+/// The service a request's signature is scoped to (`Credential=.../iam/aws4_request`),
+/// for a refusal answered before the body, and so an awsQuery form's `Version`, is read.
+fn service_of_scope(parts: &Parts) -> Option<&'static dyn Service> {
+    let signed = SignedRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        headers: &parts.headers,
+        body: &[],
+    };
+    let scope = auth::sigv4::parse(&signed).ok()?.scope;
+    SERVICES
+        .iter()
+        .copied()
+        .find(|s| s.signing_name() == scope.service)
+}
+
 /// Authenticates a request for `service` (or for none, when no service is recognised:
 /// it is then refused as an unknown operation once authenticated), runs it, and records
 /// it if a Lambda function made it.
@@ -787,7 +829,7 @@ async fn authenticate_and_call(
                 code = error.code(protocol == Protocol::AwsQuery),
                 "authentication failed"
             );
-            return protocol.auth_error(&request_id, &error);
+            return protocol.auth_error(service, &request_id, &error);
         }
     };
     let operation = incoming
@@ -858,7 +900,7 @@ async fn aws_post(State(state): State<AppState>, request: Request) -> Response {
             code = error.code(protocol == Protocol::AwsQuery),
             "authentication failed before the body was read"
         );
-        return protocol.auth_error(&request_id, &error);
+        return protocol.auth_error(service_of_scope(&parts), &request_id, &error);
     }
     let limit = state.config.body_limit.min(state.config.api_body_limit);
     let body = match read_body(&state, body, limit).await {
@@ -910,7 +952,7 @@ async fn lambda_request(State(state): State<AppState>, request: Request) -> Resp
             code = error.code(false),
             "authentication failed before the body was read"
         );
-        return protocol.auth_error(&request_id, &error);
+        return protocol.auth_error(Some(service), &request_id, &error);
     }
     // restJson1's routes and body limits are Lambda's (the one restJson1 service).
     let limit = lambda::api::body_limit(matched.operation, state.config.body_limit);
@@ -1506,6 +1548,36 @@ mod tests {
             assert!(body.contains(&expected), "{name}: {body}");
             let (status, body) = send_scoped(&router, name, service.signing_name()).await;
             assert_eq!(status, 200, "{name}: {body}");
+        }
+    }
+
+    /// An awsQuery service's refusals are written in its own namespace (the model's
+    /// `xmlNamespace`), whether the signature is refused once the form names the service
+    /// (a scope for another service) or, under `--strict`, before the body is read (an
+    /// unknown key: the service is the one the signature is scoped to).
+    #[tokio::test]
+    async fn awsquery_refusals_carry_the_services_own_namespace() {
+        use crate::generated as g;
+        let lenient = app(Arc::new(EmulatorState::new(crate::Config::default())));
+        let strict = app(Arc::new(EmulatorState::new(crate::Config {
+            strict: true,
+            ..crate::Config::default()
+        })));
+        let cases = [
+            ("sts", "iam", g::sts::XML_NAMESPACE),
+            ("iam", "sts", g::iam::XML_NAMESPACE),
+            ("cloudformation", "iam", g::cloudformation::XML_NAMESPACE),
+        ];
+        for (name, wrong, namespace) in cases {
+            let root = format!("<ErrorResponse xmlns=\"{namespace}\">");
+            let (status, body) = send_scoped(&lenient, name, wrong).await;
+            assert_eq!(status, 403, "{name}: {body}");
+            assert!(body.contains("SignatureDoesNotMatch"), "{name}: {body}");
+            assert!(body.contains(&root), "{name}: {body}");
+            let (status, body) = send_scoped(&strict, name, name).await;
+            assert_eq!(status, 403, "{name}: {body}");
+            assert!(body.contains("InvalidClientTokenId"), "{name}: {body}");
+            assert!(body.contains(&root), "{name}: {body}");
         }
     }
 

@@ -590,13 +590,9 @@ mod cfn_wiring {
     use crate::cfn::services::{CfnServices, HoldsStacks, RegionStacks};
     use crate::cfn::stack::StackStore;
     use crate::config::StartupTemplates;
-    use crate::context::RequestContext;
-    use crate::dispatch::Lookup;
     use crate::iam::Iam;
-    use crate::iam_api::IamApiError;
     use crate::kms::KmsServices;
     use crate::lambda::services::LambdaServices;
-    use crate::protocol::query::{Output, QueryRequest};
     use crate::ssm::SsmServices;
     use std::path::Path;
 
@@ -621,17 +617,6 @@ mod cfn_wiring {
         }
         fn iam(&self) -> &Iam {
             &self.iam
-        }
-        fn iam_operation(
-            &self,
-            ctx: &RequestContext,
-            target: &str,
-            form: &QueryRequest,
-        ) -> Option<Result<Output, IamApiError>> {
-            match crate::iam_api::TABLE.lookup(target) {
-                Lookup::Found(handler) => Some(handler(self, ctx, form)),
-                Lookup::NotImplemented | Lookup::Unknown => None,
-            }
         }
         fn account(&self) -> &str {
             &self.config.account

@@ -273,6 +273,53 @@ async fn iam_and_cloudformation_refuse_signatures_for_another_service() {
     }
 }
 
+/// An awsQuery service's refusal of a signature is written in that service's own XML
+/// namespace (its model's `xmlNamespace`; a real refused IAM call answers
+/// `<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">`, as an aws-sdk-go
+/// debug log in 10gen/dsi's documentation shows), not in STS's.
+#[tokio::test]
+async fn awsquery_refusals_are_written_in_the_services_own_namespace() {
+    let root = ("AKIAUNKNOWNSCOPE0001", "whatever");
+    let cases: [(&[u8], &str, &str); 3] = [
+        (
+            b"Action=ListUsers&Version=2010-05-08",
+            "sts",
+            "https://iam.amazonaws.com/doc/2010-05-08/",
+        ),
+        (
+            b"Action=ListStacks&Version=2010-05-15",
+            "iam",
+            "http://cloudformation.amazonaws.com/doc/2010-05-15/",
+        ),
+        (
+            b"Action=GetCallerIdentity&Version=2011-06-15",
+            "iam",
+            "https://sts.amazonaws.com/doc/2011-06-15/",
+        ),
+    ];
+    for (form, wrong, namespace) in cases {
+        let attack = Attack {
+            method: "POST",
+            path: "/",
+            headers: vec![("content-type", "application/x-www-form-urlencoded")],
+            body: form,
+            service: wrong,
+            region: "us-east-1",
+            presigned: false,
+        };
+        let (status, answer) = attack.send(root).await;
+        assert_eq!(status, 403, "{answer}");
+        assert!(
+            answer.contains("<Code>SignatureDoesNotMatch</Code>"),
+            "{answer}"
+        );
+        assert!(
+            answer.starts_with(&format!("<ErrorResponse xmlns=\"{namespace}\">")),
+            "{answer}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn presigned_scopes_with_junk_regions_are_refused_before_anything_else() {
     // A newline smuggled into the region of a presigned credential: refused as no region,

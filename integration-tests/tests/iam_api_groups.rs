@@ -1037,15 +1037,60 @@ async fn a_roles_description_and_session_length_are_updated() {
         .await
         .unwrap();
     assert_eq!(updated.role().unwrap().description(), Some("third"));
+    // Out of the model's range (3600 to 43200, `roleMaxSessionDurationType`): the
+    // model's validation answers, HTTP 400, for UpdateRole and CreateRole alike, and the
+    // role keeps its longest session.
+    let below = iam
+        .update_role()
+        .role_name(&role)
+        .max_session_duration(60)
+        .send()
+        .await;
+    let status = below
+        .as_ref()
+        .err()
+        .and_then(|e| e.raw_response())
+        .map(|r| r.status().as_u16());
+    assert_eq!(status, Some(400));
+    let (code, message) = error_of(below);
+    assert_eq!(code, "ValidationError");
+    assert_eq!(
+        message,
+        "1 validation error detected: Value '60' at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600"
+    );
     let (code, message) = error_of(
         iam.update_role()
             .role_name(&role)
-            .max_session_duration(60)
+            .max_session_duration(43201)
             .send()
             .await,
     );
     assert_eq!(code, "ValidationError");
-    assert!(message.contains("between 3600 and 43200"), "{message}");
+    assert_eq!(
+        message,
+        "1 validation error detected: Value '43201' at 'maxSessionDuration' failed to satisfy constraint: Member must have value less than or equal to 43200"
+    );
+    let got = iam.get_role().role_name(&role).send().await.unwrap();
+    assert_eq!(got.role().unwrap().max_session_duration(), Some(7200));
+    let created = iam
+        .create_role()
+        .role_name(unique("too-long-"))
+        .assume_role_policy_document(trust)
+        .max_session_duration(86400)
+        .send()
+        .await;
+    let status = created
+        .as_ref()
+        .err()
+        .and_then(|e| e.raw_response())
+        .map(|r| r.status().as_u16());
+    assert_eq!(status, Some(400));
+    let (code, message) = error_of(created);
+    assert_eq!(code, "ValidationError");
+    assert_eq!(
+        message,
+        "1 validation error detected: Value '86400' at 'maxSessionDuration' failed to satisfy constraint: Member must have value less than or equal to 43200"
+    );
     let (code, _) = error_of(
         iam.update_role()
             .role_name(unique("missing-"))

@@ -260,12 +260,11 @@ impl Deployer<'_> {
         pairs.push(("Action".to_owned(), action.to_owned()));
         pairs.push(("Version".to_owned(), crate::iam_api::API_VERSION.to_owned()));
         let request = QueryRequest::from_pairs(pairs);
-        let target = format!("{}.{action}", crate::iam_api::TARGET_PREFIX);
-        match self.services.iam_operation(&ctx, &target, &request) {
-            Some(result) => result
+        match crate::iam_api::TABLE.lookup(&format!("{}.{action}", crate::iam_api::TARGET_PREFIX)) {
+            crate::dispatch::Lookup::Found(handler) => handler(self.services.iam(), &ctx, &request)
                 .map(|out| out.value().clone())
                 .map_err(|e| failed("Iam", &ctx, &e)),
-            None => Err(CfnError::Resource(format!(
+            _ => Err(CfnError::Resource(format!(
                 "IAM {action} is not implemented by this emulator"
             ))),
         }

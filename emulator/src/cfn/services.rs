@@ -8,12 +8,9 @@
 
 use super::stack::StackStore;
 use crate::config::StartupTemplates;
-use crate::context::RequestContext;
 use crate::iam::Iam;
-use crate::iam_api::IamApiError;
 use crate::kms::KmsServices;
 use crate::lambda::services::LambdaServices;
-use crate::protocol::query::{Output, QueryRequest};
 use crate::ssm::SsmServices;
 use std::ops::Deref;
 use std::path::Path;
@@ -51,14 +48,6 @@ pub trait CfnServices: Sync {
     /// IAM: the `cloudformation:*` and `iam:PassRole` decisions, the directory's users
     /// (`--template-principal`) and roles (a stack's service role).
     fn iam(&self) -> &Iam;
-    /// Runs IAM's API operation `target` (`IAM.CreateRole`) on `form` as `ctx` (the
-    /// `AWS::IAM::*` resources); `None` if the emulator does not implement it.
-    fn iam_operation(
-        &self,
-        ctx: &RequestContext,
-        target: &str,
-        form: &QueryRequest,
-    ) -> Option<Result<Output, IamApiError>>;
     /// The account every stack belongs to.
     fn account(&self) -> &str;
     /// The region the startup templates deploy into.

@@ -7,7 +7,7 @@ use super::{authorize, tag_views, IamApiError, Owner, Page, Paging, Result};
 use crate::context::RequestContext;
 use crate::generated::iam::Tag;
 use crate::iam::principals::{Directory, Named};
-use crate::state::EmulatorState;
+use crate::iam::Iam;
 use std::collections::BTreeMap;
 
 impl Owner {
@@ -54,12 +54,12 @@ impl Taggable {
     }
 
     /// The ARN the operation is authorised on.
-    fn arn(self, state: &EmulatorState, id: &str) -> String {
+    fn arn(self, iam: &Iam, id: &str) -> String {
         match self {
-            Taggable::User => Owner::User.arn(state, id),
-            Taggable::Role => Owner::Role.arn(state, id),
+            Taggable::User => Owner::User.arn(iam, id),
+            Taggable::Role => Owner::Role.arn(iam, id),
             Taggable::Policy => id.to_owned(),
-            Taggable::InstanceProfile => super::profiles::named_profile(state, id),
+            Taggable::InstanceProfile => super::profiles::named_profile(iam, id),
         }
     }
 
@@ -117,22 +117,16 @@ impl Taggable {
 /// request's `aws:RequestTag/*` and `aws:TagKeys` and the resource's tags.
 pub(super) fn tag(
     taggable: Taggable,
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     id: &str,
     tags: &Option<Vec<Tag>>,
 ) -> Result<()> {
     let tags = super::tag_map(tags);
-    let arn = taggable.arn(state, id);
+    let arn = taggable.arn(iam, id);
     let keys = super::tag_keys(&tags);
-    super::authorize_keys(
-        state,
-        ctx,
-        &format!("iam:Tag{}", taggable.noun()),
-        &arn,
-        keys,
-    )?;
-    state.iam.update_directory(|d| {
+    super::authorize_keys(iam, ctx, &format!("iam:Tag{}", taggable.noun()), &arn, keys)?;
+    iam.update_directory(|d| {
         let current = taggable.tags(d, id)?.cloned().unwrap_or_default();
         let added = tags.keys().filter(|k| !current.contains_key(*k)).count();
         if current.len() + added > MAX_TAGS {
@@ -160,21 +154,21 @@ fn too_many_tags() -> IamApiError {
 /// ignored), authorised with `aws:TagKeys`.
 pub(super) fn untag(
     taggable: Taggable,
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     id: &str,
     keys: Vec<String>,
 ) -> Result<()> {
-    let arn = taggable.arn(state, id);
+    let arn = taggable.arn(iam, id);
     let action = format!("iam:Untag{}", taggable.noun());
     super::authorize_keys(
-        state,
+        iam,
         ctx,
         &action,
         &arn,
         vec![("aws:TagKeys".to_owned(), keys.clone())],
     )?;
-    state.iam.update_directory(|d| {
+    iam.update_directory(|d| {
         taggable.retag(d, id, |current| current.retain(|k, _| !keys.contains(k)))
     })
 }
@@ -182,19 +176,14 @@ pub(super) fn untag(
 /// List{User,Role,Policy,InstanceProfile}Tags, paged by key.
 pub(super) fn list_tags(
     taggable: Taggable,
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     id: &str,
     paging: &Paging,
 ) -> Result<Page<Tag>> {
-    let arn = taggable.arn(state, id);
-    authorize(
-        state,
-        ctx,
-        &format!("iam:List{}Tags", taggable.noun()),
-        &arn,
-    )?;
-    let directory = state.iam.directory();
+    let arn = taggable.arn(iam, id);
+    authorize(iam, ctx, &format!("iam:List{}Tags", taggable.noun()), &arn)?;
+    let directory = iam.directory();
     let tags = taggable.tags(&directory, id)?;
     Ok(Page::of(
         paging,
@@ -205,14 +194,14 @@ pub(super) fn list_tags(
 
 pub(super) fn put_boundary(
     owner: Owner,
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     name: &str,
     policy_arn: &str,
 ) -> Result<()> {
-    let arn = owner.arn(state, name);
+    let arn = owner.arn(iam, name);
     super::authorize_keys(
-        state,
+        iam,
         ctx,
         &format!("iam:Put{}PermissionsBoundary", owner.noun()),
         &arn,
@@ -221,7 +210,7 @@ pub(super) fn put_boundary(
             vec![policy_arn.to_owned()],
         )],
     )?;
-    state.iam.update_directory(|d| {
+    iam.update_directory(|d| {
         // Only the managed policies the emulator knows can be a boundary.
         let policy = d.managed.get(policy_arn).cloned().ok_or_else(|| {
             IamApiError::NoSuchEntityException(format!(
@@ -239,18 +228,18 @@ pub(super) fn put_boundary(
 
 pub(super) fn delete_boundary(
     owner: Owner,
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     name: &str,
 ) -> Result<()> {
-    let arn = owner.arn(state, name);
+    let arn = owner.arn(iam, name);
     authorize(
-        state,
+        iam,
         ctx,
         &format!("iam:Delete{}PermissionsBoundary", owner.noun()),
         &arn,
     )?;
-    state.iam.update_directory(|d| {
+    iam.update_directory(|d| {
         *owner.boundary_mut(d, name)? = None;
         Ok(())
     })

@@ -10,8 +10,8 @@ use crate::generated::iam::{
     ManagedPolicyDetail, PolicyDetail, RoleDetail, UserDetail,
 };
 use crate::iam::principals::{self, Directory, Named};
+use crate::iam::Iam;
 use crate::protocol::query;
-use crate::state::EmulatorState;
 
 /// The inline policies among an owner's, with their text.
 fn inline_views(d: &Directory, owner_arn: &str, policies: &[Named]) -> Vec<PolicyDetail> {
@@ -80,7 +80,7 @@ fn policy_detail(d: &Directory, arn: &str, policy: &Named) -> ManagedPolicyDetai
 }
 
 pub(super) fn get_account_authorization_details(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: GetAccountAuthorizationDetailsRequest,
 ) -> Result<GetAccountAuthorizationDetailsResponse> {
@@ -88,8 +88,8 @@ pub(super) fn get_account_authorization_details(
     let filters = input.filter.unwrap_or_default();
     let wants = |kind: &str| filters.is_empty() || filters.iter().any(|f| f == kind);
     // The action names no resource type (Service Authorization Reference).
-    authorize(state, ctx, "iam:GetAccountAuthorizationDetails", "*")?;
-    let d = state.iam.directory();
+    authorize(iam, ctx, "iam:GetAccountAuthorizationDetails", "*")?;
+    let d = iam.directory();
     let mut entries: Vec<Entry> = Vec::new();
     if wants("User") {
         let mut users: Vec<_> = d.users.values().collect();

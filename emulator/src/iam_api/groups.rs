@@ -9,7 +9,7 @@ use crate::generated::iam::{
     ListGroupsResponse,
 };
 use crate::iam::principals::{self, Group};
-use crate::state::EmulatorState;
+use crate::iam::Iam;
 
 /// The groups one user may belong to (IAM User Guide, "IAM and AWS STS quotas":
 /// "Groups an IAM user can be a member of: 10").
@@ -19,16 +19,16 @@ pub(super) fn no_such_group(name: &str) -> IamApiError {
     IamApiError::NoSuchEntityException(format!("The group with name {name} cannot be found."))
 }
 
-fn group_arn(state: &EmulatorState, path: &str, name: &str) -> String {
-    format!("arn:aws:iam::{}:group{path}{name}", state.iam.account)
+fn group_arn(iam: &Iam, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{}:group{path}{name}", iam.account)
 }
 
 /// The group `GroupName` names and its ARN (with the default path when it does not
 /// exist: the resource its operations are authorised on).
-pub(super) fn named_group(state: &EmulatorState, name: &str) -> (Option<Group>, String) {
-    match state.iam.directory().groups.get(name) {
+pub(super) fn named_group(iam: &Iam, name: &str) -> (Option<Group>, String) {
+    match iam.directory().groups.get(name) {
         Some(group) => (Some(group.clone()), group.arn.clone()),
-        None => (None, group_arn(state, "/", name)),
+        None => (None, group_arn(iam, "/", name)),
     }
 }
 
@@ -43,15 +43,15 @@ pub(super) fn group_view(d: &principals::Directory, group: &Group) -> model::Gro
 }
 
 pub(super) fn create_group(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: CreateGroupRequest,
 ) -> Result<CreateGroupResponse> {
     let name = req(&input.group_name);
     let path = super::path_or_root(&input.path);
-    let arn = group_arn(state, &path, name);
-    authorize(state, ctx, "iam:CreateGroup", &arn)?;
-    let directory = state.iam.update_directory(|d| {
+    let arn = group_arn(iam, &path, name);
+    authorize(iam, ctx, "iam:CreateGroup", &arn)?;
+    let directory = iam.update_directory(|d| {
         // Names are unique without regard to case, as users' and roles'.
         if d.groups.keys().any(|n| n.eq_ignore_ascii_case(name)) {
             return Err(IamApiError::EntityAlreadyExistsException(format!(
@@ -76,14 +76,14 @@ pub(super) fn create_group(
 }
 
 pub(super) fn get_group(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: GetGroupRequest,
 ) -> Result<GetGroupResponse> {
     let name = req(&input.group_name);
-    let (_, arn) = named_group(state, name);
-    authorize(state, ctx, "iam:GetGroup", &arn)?;
-    let directory = state.iam.directory();
+    let (_, arn) = named_group(iam, name);
+    authorize(iam, ctx, "iam:GetGroup", &arn)?;
+    let directory = iam.directory();
     let group = directory
         .groups
         .get(name)
@@ -111,14 +111,14 @@ pub(super) fn get_group(
 }
 
 pub(super) fn list_groups(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: ListGroupsRequest,
 ) -> Result<ListGroupsResponse> {
     // ListGroups names no resource type (Service Authorization Reference).
-    authorize(state, ctx, "iam:ListGroups", "*")?;
+    authorize(iam, ctx, "iam:ListGroups", "*")?;
     let paging = Paging::of(input.path_prefix, input.marker, input.max_items);
-    let directory = state.iam.directory();
+    let directory = iam.directory();
     let groups = super::by_path(&paging, "group", directory.groups.values(), |g| {
         (&g.arn, &g.name)
     });
@@ -128,14 +128,14 @@ pub(super) fn list_groups(
 }
 
 pub(super) fn list_groups_for_user(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: ListGroupsForUserRequest,
 ) -> Result<ListGroupsForUserResponse> {
     let user = req(&input.user_name);
-    let (_, arn) = super::named_user(state, user);
-    authorize(state, ctx, "iam:ListGroupsForUser", &arn)?;
-    let directory = state.iam.directory();
+    let (_, arn) = super::named_user(iam, user);
+    authorize(iam, ctx, "iam:ListGroupsForUser", &arn)?;
+    let directory = iam.directory();
     let member = directory
         .users
         .get(user)
@@ -153,14 +153,14 @@ pub(super) fn list_groups_for_user(
 }
 
 pub(super) fn delete_group(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: DeleteGroupRequest,
 ) -> Result<()> {
     let name = req(&input.group_name);
-    let (_, arn) = named_group(state, name);
-    authorize(state, ctx, "iam:DeleteGroup", &arn)?;
-    state.iam.update_directory(|d| {
+    let (_, arn) = named_group(iam, name);
+    authorize(iam, ctx, "iam:DeleteGroup", &arn)?;
+    iam.update_directory(|d| {
         let group = d.groups.get(name).ok_or_else(|| no_such_group(name))?;
         // IAM API Reference, "DeleteGroup": "The group must not contain any users or
         // have any attached policies"; IAM's words (hashicorp/terraform#29147,
@@ -182,19 +182,19 @@ pub(super) fn delete_group(
 /// Authorization Reference: both act on the `group` resource type).
 pub(super) fn membership(
     add: bool,
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     name: &str,
     user: &str,
 ) -> Result<()> {
-    let (_, arn) = named_group(state, name);
+    let (_, arn) = named_group(iam, name);
     let action = if add {
         "iam:AddUserToGroup"
     } else {
         "iam:RemoveUserFromGroup"
     };
-    authorize(state, ctx, action, &arn)?;
-    state.iam.update_directory(|d| {
+    authorize(iam, ctx, action, &arn)?;
+    iam.update_directory(|d| {
         if !d.groups.contains_key(name) {
             return Err(no_such_group(name));
         }

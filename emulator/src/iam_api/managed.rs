@@ -14,8 +14,8 @@ use crate::generated::iam::{
     SetDefaultPolicyVersionRequest,
 };
 use crate::iam::principals::{self, Directory, Named, PolicyVersion, PolicyVersions};
+use crate::iam::Iam;
 use crate::protocol::query;
-use crate::state::EmulatorState;
 use std::sync::Arc;
 
 /// A managed policy's size (IAM User Guide, "IAM and AWS STS quotas": managed policy
@@ -160,7 +160,7 @@ pub(super) fn policy_view(d: &Directory, arn: &str, policy: &Named) -> model::Po
 }
 
 pub(super) fn create_policy(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: CreatePolicyRequest,
 ) -> Result<CreatePolicyResponse> {
@@ -178,11 +178,11 @@ pub(super) fn create_policy(
     }
     let description = input.description.clone();
     let tags = super::tag_map(&input.tags);
-    let arn = format!("arn:aws:iam::{}:policy{path}{name}", state.iam.account);
+    let arn = format!("arn:aws:iam::{}:policy{path}{name}", iam.account);
     let keys = super::tag_keys(&tags);
-    super::authorize_keys(state, ctx, "iam:CreatePolicy", &arn, keys)?;
-    let directory = state.iam.update_directory(|d| {
-        let prefix = format!("arn:aws:iam::{}:policy/", state.iam.account);
+    super::authorize_keys(iam, ctx, "iam:CreatePolicy", &arn, keys)?;
+    let directory = iam.update_directory(|d| {
+        let prefix = format!("arn:aws:iam::{}:policy/", iam.account);
         let taken = d
             .managed
             .keys()
@@ -232,7 +232,7 @@ pub(super) fn create_policy(
 /// ListPolicies: the managed policies of `Scope` (All, AWS, Local), only those attached
 /// with `OnlyAttached`, under `PathPrefix`, in the order of their ARNs.
 pub(super) fn list_policies(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: ListPoliciesRequest,
 ) -> Result<ListPoliciesResponse> {
@@ -241,8 +241,8 @@ pub(super) fn list_policies(
     let paging = Paging::of(input.path_prefix, input.marker, input.max_items);
     let prefix = paging.prefix();
     // ListPolicies names no resource type (Service Authorization Reference).
-    authorize(state, ctx, "iam:ListPolicies", "*")?;
-    let d = state.iam.directory();
+    authorize(iam, ctx, "iam:ListPolicies", "*")?;
+    let d = iam.directory();
     let mut views: Vec<model::Policy> = d
         .managed
         .iter()
@@ -276,7 +276,7 @@ enum Entity {
 /// (PermissionsBoundary); both when the filter is not sent. `EntityFilter` keeps one
 /// kind, `PathPrefix` the entities under a path.
 pub(super) fn list_entities_for_policy(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: ListEntitiesForPolicyRequest,
 ) -> Result<ListEntitiesForPolicyResponse> {
@@ -284,8 +284,8 @@ pub(super) fn list_entities_for_policy(
     let kind = input.entity_filter.as_deref();
     let usage = input.policy_usage_filter.as_deref();
     let prefix = input.path_prefix.as_deref().unwrap_or("/");
-    authorize(state, ctx, "iam:ListEntitiesForPolicy", arn)?;
-    let d = state.iam.directory();
+    authorize(iam, ctx, "iam:ListEntitiesForPolicy", arn)?;
+    let d = iam.directory();
     let policy = d.managed.get(arn).ok_or_else(|| no_such_policy(arn))?;
     let wants = |k: &str| kind.is_none_or(|f| f == k);
     let this = |p: &Named| Arc::ptr_eq(&p.document, &policy.document);
@@ -366,13 +366,13 @@ pub(super) fn list_entities_for_policy(
 }
 
 pub(super) fn get_policy(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: GetPolicyRequest,
 ) -> Result<GetPolicyResponse> {
     let arn = req(&input.policy_arn);
-    authorize(state, ctx, "iam:GetPolicy", arn)?;
-    let directory = state.iam.directory();
+    authorize(iam, ctx, "iam:GetPolicy", arn)?;
+    let directory = iam.directory();
     let policy = directory
         .managed
         .get(arn)
@@ -416,15 +416,15 @@ pub(super) fn built_in_version(d: &Directory, arn: &str) -> Option<model::Policy
 }
 
 pub(super) fn get_policy_version(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: GetPolicyVersionRequest,
 ) -> Result<GetPolicyVersionResponse> {
     let arn = req(&input.policy_arn);
     let version = req(&input.version_id);
     let number = version_number(version);
-    authorize(state, ctx, "iam:GetPolicyVersion", arn)?;
-    let directory = state.iam.directory();
+    authorize(iam, ctx, "iam:GetPolicyVersion", arn)?;
+    let directory = iam.directory();
     if let (Some(view), Some(1)) = (built_in_version(&directory, arn), number) {
         return Ok(GetPolicyVersionResponse {
             policy_version: Some(view),
@@ -445,7 +445,7 @@ pub(super) fn get_policy_version(
 }
 
 pub(super) fn create_policy_version(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: CreatePolicyVersionRequest,
 ) -> Result<CreatePolicyVersionResponse> {
@@ -461,8 +461,8 @@ pub(super) fn create_policy_version(
         )));
     }
     let set_as_default = input.set_as_default.unwrap_or(false);
-    authorize(state, ctx, "iam:CreatePolicyVersion", arn)?;
-    let directory = state.iam.update_directory(|d| {
+    authorize(iam, ctx, "iam:CreatePolicyVersion", arn)?;
+    let directory = iam.update_directory(|d| {
         let versions = d
             .policy_versions
             .get_mut(arn)
@@ -502,13 +502,13 @@ pub(super) fn create_policy_version(
 }
 
 pub(super) fn list_policy_versions(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: ListPolicyVersionsRequest,
 ) -> Result<ListPolicyVersionsResponse> {
     let arn = req(&input.policy_arn);
-    authorize(state, ctx, "iam:ListPolicyVersions", arn)?;
-    let directory = state.iam.directory();
+    authorize(iam, ctx, "iam:ListPolicyVersions", arn)?;
+    let directory = iam.directory();
     let versions = local_versions(&directory, arn)?;
     // Newest first, as IAM lists them.
     let all: Vec<model::PolicyVersion> = versions
@@ -527,15 +527,15 @@ pub(super) fn list_policy_versions(
 }
 
 pub(super) fn set_default_policy_version(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: SetDefaultPolicyVersionRequest,
 ) -> Result<()> {
     let arn = req(&input.policy_arn);
     let version = req(&input.version_id);
     let number = version_number(version);
-    authorize(state, ctx, "iam:SetDefaultPolicyVersion", arn)?;
-    state.iam.update_directory(|d| {
+    authorize(iam, ctx, "iam:SetDefaultPolicyVersion", arn)?;
+    iam.update_directory(|d| {
         local_versions(d, arn)?;
         let number = number.ok_or_else(|| no_such_version(arn, version))?;
         set_default(d, arn, number)
@@ -543,15 +543,15 @@ pub(super) fn set_default_policy_version(
 }
 
 pub(super) fn delete_policy_version(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: DeletePolicyVersionRequest,
 ) -> Result<()> {
     let arn = req(&input.policy_arn);
     let version = req(&input.version_id);
     let number = version_number(version);
-    authorize(state, ctx, "iam:DeletePolicyVersion", arn)?;
-    state.iam.update_directory(|d| {
+    authorize(iam, ctx, "iam:DeletePolicyVersion", arn)?;
+    iam.update_directory(|d| {
         let versions = d
             .policy_versions
             .get_mut(arn)
@@ -573,13 +573,13 @@ pub(super) fn delete_policy_version(
 }
 
 pub(super) fn delete_policy(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: DeletePolicyRequest,
 ) -> Result<()> {
     let arn = req(&input.policy_arn);
-    authorize(state, ctx, "iam:DeletePolicy", arn)?;
-    state.iam.update_directory(|d| {
+    authorize(iam, ctx, "iam:DeletePolicy", arn)?;
+    iam.update_directory(|d| {
         let versions = local_versions(d, arn)?;
         let policy = d.managed.get(arn).ok_or_else(|| no_such_policy(arn))?;
         // IAM API Reference, "DeletePolicy": the policy must first be detached from every
@@ -610,18 +610,18 @@ pub(super) fn delete_policy(
 pub(super) fn attachment(
     attach: bool,
     owner: Owner,
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     name: &str,
     policy_arn: &str,
 ) -> Result<()> {
-    let arn = owner.arn(state, name);
+    let arn = owner.arn(iam, name);
     // iam:PolicyARN: the managed policy attached or detached (Service Authorization
     // Reference, IAM: Attach/Detach of users, groups and roles).
     let keys = vec![("iam:PolicyARN".to_owned(), vec![policy_arn.to_owned()])];
     let verb = if attach { "Attach" } else { "Detach" };
-    super::authorize_keys(state, ctx, &owner.action(verb), &arn, keys)?;
-    state.iam.update_directory(|d| {
+    super::authorize_keys(iam, ctx, &owner.action(verb), &arn, keys)?;
+    iam.update_directory(|d| {
         let policy = d
             .managed
             .get(policy_arn)
@@ -681,14 +681,14 @@ pub(super) fn attached_views(d: &Directory, policies: &[Named]) -> Vec<AttachedP
 
 pub(super) fn list_attached(
     owner: Owner,
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     name: &str,
     paging: &Paging,
 ) -> Result<Page<AttachedPolicy>> {
-    let arn = owner.arn(state, name);
-    authorize(state, ctx, &owner.action("ListAttached"), &arn)?;
-    let directory = state.iam.directory();
+    let arn = owner.arn(iam, name);
+    authorize(iam, ctx, &owner.action("ListAttached"), &arn)?;
+    let directory = iam.directory();
     let policies = owner.policies(&directory, name)?;
     let attached = attached_views(&directory, policies);
     Ok(Page::of(paging, attached, |a| {

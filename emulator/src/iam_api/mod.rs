@@ -38,9 +38,9 @@ use crate::iam::policy::PolicyDocument;
 use crate::iam::principals::{
     self, AccessKey, Directory, KeyOwner, Named, Role, SessionTags, User,
 };
+use crate::iam::Iam;
 use crate::protocol::query::{self, FromQuery, Output, QueryRequest};
 use crate::protocol::validation::Validate;
-use crate::state::EmulatorState;
 use attributes::Taggable;
 use axum::response::Response;
 use error::validated;
@@ -110,17 +110,17 @@ fn req(member: &Option<String>) -> &str {
 macro_rules! op {
     // An operation whose input the model checks in full before its rules run.
     ($name:literal, $f:path) => {
-        (concat!("IAM.", $name), |state, ctx, form| {
+        (concat!("IAM.", $name), |iam, ctx, form| {
             run(form, |input| {
                 check(&input)?;
-                $f(state, ctx, input)
+                $f(iam, ctx, input)
             })
         })
     };
     // The operations that share one body (users', roles' or groups' policies, adding
     // or removing): the input's members handed to it.
-    ($name:literal, |$state:ident, $ctx:ident, $input:ident: $ty:ty| $body:expr) => {
-        (concat!("IAM.", $name), |$state, $ctx, form| {
+    ($name:literal, |$iam:ident, $ctx:ident, $input:ident: $ty:ty| $body:expr) => {
+        (concat!("IAM.", $name), |$iam, $ctx, form| {
             run(form, |$input: $ty| {
                 check(&$input)?;
                 $body
@@ -130,7 +130,7 @@ macro_rules! op {
 }
 
 /// Every implemented operation, sorted by name.
-pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output, EmulatorState> = DispatchTable {
+pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output, Iam> = DispatchTable {
     prefix: TARGET_PREFIX,
     operations: &[
         op!(
@@ -192,10 +192,7 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output, EmulatorState
         op!("CreateInstanceProfile", profiles::create_instance_profile),
         op!("CreatePolicy", managed::create_policy),
         op!("CreatePolicyVersion", managed::create_policy_version),
-        // Checked after the session rule: see `max_session_rule`.
-        ("IAM.CreateRole", |state, ctx, form| {
-            run(form, |input| create_role(state, ctx, input))
-        }),
+        op!("CreateRole", create_role),
         op!("CreateUser", create_user),
         op!("DeleteAccessKey", delete_access_key),
         op!("DeleteGroup", groups::delete_group),
@@ -599,17 +596,14 @@ pub static TABLE: DispatchTable<IamApiError, QueryRequest, Output, EmulatorState
         }),
         op!("UpdateAccessKey", update_access_key),
         op!("UpdateAssumeRolePolicy", update_assume_role_policy),
-        // Checked after the session rule: see `max_session_rule`.
-        ("IAM.UpdateRole", |state, ctx, form| {
-            run(form, |input| update_role(state, ctx, input))
-        }),
+        op!("UpdateRole", update_role),
         op!("UpdateRoleDescription", update_role_description),
     ],
     all_operations: crate::generated::iam::OPERATIONS,
 };
 
 /// Answers an awsQuery request to IAM (its form decoded once, by the server).
-pub fn handle(state: &EmulatorState, ctx: &RequestContext, params: &QueryRequest) -> Response {
+pub fn handle(iam: &Iam, ctx: &RequestContext, params: &QueryRequest) -> Response {
     let Some(action) = params.action() else {
         return error(
             ctx,
@@ -625,7 +619,7 @@ pub fn handle(state: &EmulatorState, ctx: &RequestContext, params: &QueryRequest
         .access_key_id
         .as_deref()
         .filter(|_| !ctx.caller.is_role_session())
-        .and_then(|id| state.iam.lookup_key(id))
+        .and_then(|id| iam.lookup_key(id))
         .is_some_and(|key| key.session_token.is_some());
     if user_session {
         return error(
@@ -636,7 +630,7 @@ pub fn handle(state: &EmulatorState, ctx: &RequestContext, params: &QueryRequest
         );
     }
     match TABLE.lookup(&format!("{TARGET_PREFIX}.{action}")) {
-        Lookup::Found(handler) => match handler(state, ctx, params) {
+        Lookup::Found(handler) => match handler(iam, ctx, params) {
             Ok(result) => query::success(NAMESPACE, action, &ctx.request_id, &result),
             Err(err) => error(ctx, &err),
         },
@@ -794,8 +788,8 @@ fn by_path<'a, E>(
     listed
 }
 
-fn authorize(state: &EmulatorState, ctx: &RequestContext, action: &str, arn: &str) -> Result<()> {
-    authorize_keys(state, ctx, action, arn, Vec::new())
+fn authorize(iam: &Iam, ctx: &RequestContext, action: &str, arn: &str) -> Result<()> {
+    authorize_keys(iam, ctx, action, arn, Vec::new())
 }
 
 /// Authorises `action` on `arn` with IAM's condition keys, computed only when a policy
@@ -805,59 +799,57 @@ fn authorize(state: &EmulatorState, ctx: &RequestContext, action: &str, arn: &st
 /// actions of [`BOUNDARY_KEYED`]), and the keys of the request (`request`, which
 /// override: `aws:RequestTag/KEY`, `aws:TagKeys`, `iam:PolicyARN`, the boundary set).
 fn authorize_keys(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     action: &str,
     arn: &str,
     request: RequestKeys,
 ) -> Result<()> {
-    state
-        .iam
-        .authorize_with(ctx, action, arn, &|keys| {
-            let d = state.iam.directory();
-            let entity = d
-                .users
-                .values()
-                .find(|u| u.arn == arn)
-                .map(|u| (&u.tags, &u.boundary))
-                .or_else(|| {
-                    d.roles
-                        .values()
-                        .find(|r| r.arn == arn)
-                        .map(|r| (&r.tags, &r.boundary))
-                });
-            if let Some((tags, boundary)) = entity {
-                for (key, value) in tags {
-                    keys.insert(&format!("iam:ResourceTag/{key}"), value.clone());
-                    keys.insert(&format!("aws:ResourceTag/{key}"), value.clone());
-                }
-                if BOUNDARY_KEYED.contains(&action) {
-                    if let Some(arn) =
-                        boundary_view(&d, boundary).and_then(|v| v.permissions_boundary_arn)
-                    {
-                        keys.insert("iam:PermissionsBoundary", arn);
-                    }
-                }
-            }
-            // A customer managed policy's or an instance profile's tags are only its
-            // `aws:ResourceTag/KEY`: the Reference gives `iam:ResourceTag/${TagKey}` to the
-            // `role` and `user` resource types alone (Karpenter's controller policy scopes
-            // iam:TagInstanceProfile with aws:ResourceTag on instance-profile ARNs:
-            // aws/karpenter-provider-aws, "AllowScopedInstanceProfileTagActions").
-            let other = d.policy_tags.get(arn).or_else(|| {
-                d.instance_profiles
+    iam.authorize_with(ctx, action, arn, &|keys| {
+        let d = iam.directory();
+        let entity = d
+            .users
+            .values()
+            .find(|u| u.arn == arn)
+            .map(|u| (&u.tags, &u.boundary))
+            .or_else(|| {
+                d.roles
                     .values()
-                    .find(|p| p.arn == arn)
-                    .map(|p| &p.tags)
+                    .find(|r| r.arn == arn)
+                    .map(|r| (&r.tags, &r.boundary))
             });
-            for (key, value) in other.into_iter().flatten() {
+        if let Some((tags, boundary)) = entity {
+            for (key, value) in tags {
+                keys.insert(&format!("iam:ResourceTag/{key}"), value.clone());
                 keys.insert(&format!("aws:ResourceTag/{key}"), value.clone());
             }
-            for (name, values) in &request {
-                keys.insert_many(name, values.clone());
+            if BOUNDARY_KEYED.contains(&action) {
+                if let Some(arn) =
+                    boundary_view(&d, boundary).and_then(|v| v.permissions_boundary_arn)
+                {
+                    keys.insert("iam:PermissionsBoundary", arn);
+                }
             }
-        })
-        .map_err(|denied| IamApiError::AccessDenied(denied.message))
+        }
+        // A customer managed policy's or an instance profile's tags are only its
+        // `aws:ResourceTag/KEY`: the Reference gives `iam:ResourceTag/${TagKey}` to the
+        // `role` and `user` resource types alone (Karpenter's controller policy scopes
+        // iam:TagInstanceProfile with aws:ResourceTag on instance-profile ARNs:
+        // aws/karpenter-provider-aws, "AllowScopedInstanceProfileTagActions").
+        let other = d.policy_tags.get(arn).or_else(|| {
+            d.instance_profiles
+                .values()
+                .find(|p| p.arn == arn)
+                .map(|p| &p.tags)
+        });
+        for (key, value) in other.into_iter().flatten() {
+            keys.insert(&format!("aws:ResourceTag/{key}"), value.clone());
+        }
+        for (name, values) in &request {
+            keys.insert_many(name, values.clone());
+        }
+    })
+    .map_err(|denied| IamApiError::AccessDenied(denied.message))
 }
 
 fn now() -> OffsetDateTime {
@@ -1001,8 +993,8 @@ fn role_view(directory: &Directory, role: &Role) -> model::Role {
 
 // ---- users ---------------------------------------------------------------------
 
-fn user_arn(state: &EmulatorState, path: &str, name: &str) -> String {
-    format!("arn:aws:iam::{}:user{path}{name}", state.iam.account)
+fn user_arn(iam: &Iam, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{}:user{path}{name}", iam.account)
 }
 
 fn no_such_user(name: &str) -> IamApiError {
@@ -1011,10 +1003,10 @@ fn no_such_user(name: &str) -> IamApiError {
 
 /// The user `UserName` names (its ARN is the resource every user operation authorises
 /// on; a user that does not exist is named with the default path).
-fn named_user(state: &EmulatorState, name: &str) -> (Option<User>, String) {
-    match state.iam.directory().users.get(name) {
+fn named_user(iam: &Iam, name: &str) -> (Option<User>, String) {
+    match iam.directory().users.get(name) {
         Some(user) => (Some(user.clone()), user.arn.clone()),
-        None => (None, user_arn(state, "/", name)),
+        None => (None, user_arn(iam, "/", name)),
     }
 }
 
@@ -1035,7 +1027,7 @@ fn target_user(ctx: &RequestContext, user_name: &Option<String>) -> Result<Strin
 }
 
 fn create_user(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: CreateUserRequest,
 ) -> Result<CreateUserResponse> {
@@ -1043,15 +1035,15 @@ fn create_user(
     let path = path_or_root(&input.path);
     let tags = tag_map(&input.tags);
     let boundary = input.permissions_boundary.as_deref();
-    let arn = user_arn(state, &path, name);
+    let arn = user_arn(iam, &path, name);
     authorize_keys(
-        state,
+        iam,
         ctx,
         "iam:CreateUser",
         &arn,
         creation_keys(boundary, &tags),
     )?;
-    let directory = state.iam.update_directory(|d| {
+    let directory = iam.update_directory(|d| {
         // Names are unique without regard to case (IAM User Guide, "IAM and AWS STS
         // quotas", "IAM name requirements").
         if d.users.keys().any(|n| n.eq_ignore_ascii_case(name)) {
@@ -1084,30 +1076,26 @@ fn create_user(
     })
 }
 
-fn get_user(
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    input: GetUserRequest,
-) -> Result<GetUserResponse> {
+fn get_user(iam: &Iam, ctx: &RequestContext, input: GetUserRequest) -> Result<GetUserResponse> {
     let name = target_user(ctx, &input.user_name)?;
-    let (user, arn) = named_user(state, &name);
-    authorize(state, ctx, "iam:GetUser", &arn)?;
+    let (user, arn) = named_user(iam, &name);
+    authorize(iam, ctx, "iam:GetUser", &arn)?;
     let user = user.ok_or_else(|| no_such_user(&name))?;
     Ok(GetUserResponse {
-        user: Some(user_view(&state.iam.directory(), &user)),
+        user: Some(user_view(&iam.directory(), &user)),
     })
 }
 
 fn list_users(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: ListUsersRequest,
 ) -> Result<ListUsersResponse> {
     // ListUsers names no resource type (Service Authorization Reference, "Actions
     // defined by AWS Identity and Access Management").
-    authorize(state, ctx, "iam:ListUsers", "*")?;
+    authorize(iam, ctx, "iam:ListUsers", "*")?;
     let paging = Paging::of(input.path_prefix, input.marker, input.max_items);
-    let directory = state.iam.directory();
+    let directory = iam.directory();
     let users = by_path(&paging, "user", directory.users.values(), |u| {
         (&u.arn, &u.name)
     });
@@ -1119,15 +1107,11 @@ fn list_users(
     Ok(paged!(ListUsersResponse, users, page))
 }
 
-fn delete_user(
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    input: DeleteUserRequest,
-) -> Result<()> {
+fn delete_user(iam: &Iam, ctx: &RequestContext, input: DeleteUserRequest) -> Result<()> {
     let name = req(&input.user_name);
-    let (_, arn) = named_user(state, name);
-    authorize(state, ctx, "iam:DeleteUser", &arn)?;
-    state.iam.update_directory(|d| {
+    let (_, arn) = named_user(iam, name);
+    authorize(iam, ctx, "iam:DeleteUser", &arn)?;
+    iam.update_directory(|d| {
         let user = d.users.get(name).ok_or_else(|| no_such_user(name))?;
         // IAM refuses to delete a user that still has keys or policies (IAM API
         // Reference, "DeleteUser": the items attached to the user must be deleted
@@ -1164,13 +1148,13 @@ fn status_of(directory: &Directory, id: &str) -> &'static str {
 }
 
 fn create_access_key(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: CreateAccessKeyRequest,
 ) -> Result<CreateAccessKeyResponse> {
     let name = target_user(ctx, &input.user_name)?;
-    let (_, arn) = named_user(state, &name);
-    authorize(state, ctx, "iam:CreateAccessKey", &arn)?;
+    let (_, arn) = named_user(iam, &name);
+    authorize(iam, ctx, "iam:CreateAccessKey", &arn)?;
     // AKIA + 16 of base32's alphabet, as AWS's long-term key ids; a 40-character secret.
     let id = format!(
         "AKIA{}",
@@ -1181,7 +1165,7 @@ fn create_access_key(
         40,
     );
     let created = now();
-    state.iam.update_directory(|d| {
+    iam.update_directory(|d| {
         if !d.users.contains_key(&name) {
             return Err(no_such_user(&name));
         }
@@ -1218,15 +1202,15 @@ fn create_access_key(
 }
 
 fn list_access_keys(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: ListAccessKeysRequest,
 ) -> Result<ListAccessKeysResponse> {
     let name = target_user(ctx, &input.user_name)?;
-    let (user, arn) = named_user(state, &name);
-    authorize(state, ctx, "iam:ListAccessKeys", &arn)?;
+    let (user, arn) = named_user(iam, &name);
+    authorize(iam, ctx, "iam:ListAccessKeys", &arn)?;
     user.ok_or_else(|| no_such_user(&name))?;
-    let directory = state.iam.directory();
+    let directory = iam.directory();
     let owner = KeyOwner::User(name.clone());
     let mut keys: Vec<model::AccessKeyMetadata> = directory
         .keys
@@ -1261,18 +1245,14 @@ fn check_key(d: &Directory, name: &str, id: &str) -> Result<()> {
     }
 }
 
-fn update_access_key(
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    input: UpdateAccessKeyRequest,
-) -> Result<()> {
+fn update_access_key(iam: &Iam, ctx: &RequestContext, input: UpdateAccessKeyRequest) -> Result<()> {
     let name = target_user(ctx, &input.user_name)?;
     let id = req(&input.access_key_id).to_owned();
     // The model's statusType: Active, Inactive or Expired; only an active key signs.
     let active = req(&input.status) == "Active";
-    let (_, arn) = named_user(state, &name);
-    authorize(state, ctx, "iam:UpdateAccessKey", &arn)?;
-    state.iam.update_directory(|d| {
+    let (_, arn) = named_user(iam, &name);
+    authorize(iam, ctx, "iam:UpdateAccessKey", &arn)?;
+    iam.update_directory(|d| {
         check_key(d, &name, &id)?;
         if active {
             d.inactive_keys.remove(&id);
@@ -1283,16 +1263,12 @@ fn update_access_key(
     })
 }
 
-fn delete_access_key(
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    input: DeleteAccessKeyRequest,
-) -> Result<()> {
+fn delete_access_key(iam: &Iam, ctx: &RequestContext, input: DeleteAccessKeyRequest) -> Result<()> {
     let name = target_user(ctx, &input.user_name)?;
     let id = req(&input.access_key_id).to_owned();
-    let (_, arn) = named_user(state, &name);
-    authorize(state, ctx, "iam:DeleteAccessKey", &arn)?;
-    state.iam.update_directory(|d| {
+    let (_, arn) = named_user(iam, &name);
+    authorize(iam, ctx, "iam:DeleteAccessKey", &arn)?;
+    iam.update_directory(|d| {
         check_key(d, &name, &id)?;
         d.keys.remove(&id);
         d.deleted_keys.insert(id.clone());
@@ -1304,18 +1280,18 @@ fn delete_access_key(
 
 // ---- roles ---------------------------------------------------------------------
 
-fn role_arn(state: &EmulatorState, path: &str, name: &str) -> String {
-    format!("arn:aws:iam::{}:role{path}{name}", state.iam.account)
+fn role_arn(iam: &Iam, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{}:role{path}{name}", iam.account)
 }
 
 fn no_such_role(name: &str) -> IamApiError {
     IamApiError::NoSuchEntityException(format!("The role with name {name} cannot be found."))
 }
 
-fn named_role(state: &EmulatorState, name: &str) -> (Option<Role>, String) {
-    match state.iam.directory().roles.get(name) {
+fn named_role(iam: &Iam, name: &str) -> (Option<Role>, String) {
+    match iam.directory().roles.get(name) {
         Some(role) => (Some(role.clone()), role.arn.clone()),
-        None => (None, role_arn(state, "/", name)),
+        None => (None, role_arn(iam, "/", name)),
     }
 }
 
@@ -1343,48 +1319,39 @@ fn trust_document(text: &str) -> Result<PolicyDocument> {
     Ok(document)
 }
 
-/// The `MaxSessionDuration` member: 3,600 to 43,200 seconds (IAM API Reference,
-/// "CreateRole"; the model's roleMaxSessionDurationType). Checked before the rest of
-/// the model, in the words this emulator has always answered with and its end-to-end
-/// suite holds ("between 3600 and 43200"); AWS's own wording of this one violation is
-/// not on record here.
-fn max_session_rule(value: Option<i32>) -> Result<Option<u32>> {
-    let Some(value) = value else {
-        return Ok(None);
-    };
-    u32::try_from(value)
-        .ok()
-        .filter(|m| (3600..=43200).contains(m))
-        .map(Some)
-        .ok_or_else(|| {
-            IamApiError::ValidationError(format!(
-                "1 validation error detected: Value '{value}' at 'maxSessionDuration' failed to satisfy constraint: Member must have value between 3600 and 43200"
-            ))
-        })
+/// The `MaxSessionDuration` member of CreateRole and UpdateRole, in seconds. Its range,
+/// 3,600 to 43,200 (IAM API Reference, "CreateRole"; the model's
+/// `roleMaxSessionDurationType`), is checked with the rest of the model by `check`, which
+/// words a violation as the model's other ranges ("Member must have value greater than
+/// or equal to 3600"). No record of IAM's own answer to an out-of-range value was found
+/// (moto does not check the range; LocalStack's tests recorded against AWS do not send
+/// one; no issue thread quotes one), so the model's constraint is the source.
+fn session_seconds(member: Option<i32>) -> Option<u32> {
+    member.and_then(|m| u32::try_from(m).ok())
 }
 
 fn create_role(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: CreateRoleRequest,
 ) -> Result<CreateRoleResponse> {
-    let max = max_session_rule(input.max_session_duration)?.unwrap_or(3600);
-    check(&input)?;
+    // One hour when not sent (IAM API Reference, "CreateRole").
+    let max = session_seconds(input.max_session_duration).unwrap_or(3600);
     let name = req(&input.role_name);
     let path = path_or_root(&input.path);
     let tags = tag_map(&input.tags);
     let text = req(&input.assume_role_policy_document);
     let trust = trust_document(text)?;
     let boundary = input.permissions_boundary.as_deref();
-    let arn = role_arn(state, &path, name);
+    let arn = role_arn(iam, &path, name);
     authorize_keys(
-        state,
+        iam,
         ctx,
         "iam:CreateRole",
         &arn,
         creation_keys(boundary, &tags),
     )?;
-    let directory = state.iam.update_directory(|d| {
+    let directory = iam.update_directory(|d| {
         if d.roles.keys().any(|n| n.eq_ignore_ascii_case(name)) {
             return Err(IamApiError::EntityAlreadyExistsException(format!(
                 "Role with name {name} already exists."
@@ -1415,29 +1382,25 @@ fn create_role(
     })
 }
 
-fn get_role(
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    input: GetRoleRequest,
-) -> Result<GetRoleResponse> {
+fn get_role(iam: &Iam, ctx: &RequestContext, input: GetRoleRequest) -> Result<GetRoleResponse> {
     let name = req(&input.role_name);
-    let (role, arn) = named_role(state, name);
-    authorize(state, ctx, "iam:GetRole", &arn)?;
+    let (role, arn) = named_role(iam, name);
+    authorize(iam, ctx, "iam:GetRole", &arn)?;
     let role = role.ok_or_else(|| no_such_role(name))?;
     Ok(GetRoleResponse {
-        role: Some(role_view(&state.iam.directory(), &role)),
+        role: Some(role_view(&iam.directory(), &role)),
     })
 }
 
 fn list_roles(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: ListRolesRequest,
 ) -> Result<ListRolesResponse> {
     // ListRoles names no resource type (Service Authorization Reference).
-    authorize(state, ctx, "iam:ListRoles", "*")?;
+    authorize(iam, ctx, "iam:ListRoles", "*")?;
     let paging = Paging::of(input.path_prefix, input.marker, input.max_items);
-    let directory = state.iam.directory();
+    let directory = iam.directory();
     let roles = by_path(&paging, "role", directory.roles.values(), |r| {
         (&r.arn, &r.name)
     });
@@ -1449,15 +1412,11 @@ fn list_roles(
     Ok(paged!(ListRolesResponse, roles, page))
 }
 
-fn delete_role(
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    input: DeleteRoleRequest,
-) -> Result<()> {
+fn delete_role(iam: &Iam, ctx: &RequestContext, input: DeleteRoleRequest) -> Result<()> {
     let name = req(&input.role_name);
-    let (_, arn) = named_role(state, name);
-    authorize(state, ctx, "iam:DeleteRole", &arn)?;
-    state.iam.update_directory(|d| {
+    let (_, arn) = named_role(iam, name);
+    authorize(iam, ctx, "iam:DeleteRole", &arn)?;
+    iam.update_directory(|d| {
         let role = d.roles.get(name).ok_or_else(|| no_such_role(name))?;
         // IAM API Reference, "DeleteRole": the role must first be removed from its
         // instance profiles, its managed policies detached and its inline policies
@@ -1481,17 +1440,16 @@ fn delete_role(
 
 /// UpdateRole: the role's description and longest session, each when sent.
 fn update_role(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: UpdateRoleRequest,
 ) -> Result<UpdateRoleResponse> {
-    let max = max_session_rule(input.max_session_duration)?;
-    check(&input)?;
+    let max = session_seconds(input.max_session_duration);
     let name = req(&input.role_name);
     let description = input.description.clone();
-    let (_, arn) = named_role(state, name);
-    authorize(state, ctx, "iam:UpdateRole", &arn)?;
-    state.iam.update_directory(|d| -> Result<()> {
+    let (_, arn) = named_role(iam, name);
+    authorize(iam, ctx, "iam:UpdateRole", &arn)?;
+    iam.update_directory(|d| -> Result<()> {
         let role = d.roles.get_mut(name).ok_or_else(|| no_such_role(name))?;
         if description.is_some() {
             role.description = description;
@@ -1506,15 +1464,15 @@ fn update_role(
 
 /// UpdateRoleDescription: the description, answered with the role.
 fn update_role_description(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: UpdateRoleDescriptionRequest,
 ) -> Result<UpdateRoleDescriptionResponse> {
     let name = req(&input.role_name);
     let description = input.description.clone();
-    let (_, arn) = named_role(state, name);
-    authorize(state, ctx, "iam:UpdateRoleDescription", &arn)?;
-    let directory = state.iam.update_directory(|d| -> Result<Directory> {
+    let (_, arn) = named_role(iam, name);
+    authorize(iam, ctx, "iam:UpdateRoleDescription", &arn)?;
+    let directory = iam.update_directory(|d| -> Result<Directory> {
         let role = d.roles.get_mut(name).ok_or_else(|| no_such_role(name))?;
         role.description = description;
         Ok(d.clone())
@@ -1525,16 +1483,16 @@ fn update_role_description(
 }
 
 fn update_assume_role_policy(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: UpdateAssumeRolePolicyRequest,
 ) -> Result<()> {
     let name = req(&input.role_name);
     let text = req(&input.policy_document);
     let trust = trust_document(text)?;
-    let (_, arn) = named_role(state, name);
-    authorize(state, ctx, "iam:UpdateAssumeRolePolicy", &arn)?;
-    state.iam.update_directory(|d| {
+    let (_, arn) = named_role(iam, name);
+    authorize(iam, ctx, "iam:UpdateAssumeRolePolicy", &arn)?;
+    iam.update_directory(|d| {
         let role = d.roles.get_mut(name).ok_or_else(|| no_such_role(name))?;
         role.trust_policy = Arc::new(trust);
         let arn = role.arn.clone();
@@ -1563,11 +1521,11 @@ impl Owner {
         }
     }
 
-    fn arn(self, state: &EmulatorState, name: &str) -> String {
+    fn arn(self, iam: &Iam, name: &str) -> String {
         match self {
-            Owner::User => named_user(state, name).1,
-            Owner::Role => named_role(state, name).1,
-            Owner::Group => groups::named_group(state, name).1,
+            Owner::User => named_user(iam, name).1,
+            Owner::Role => named_role(iam, name).1,
+            Owner::Group => groups::named_group(iam, name).1,
         }
     }
 
@@ -1645,7 +1603,7 @@ impl Owner {
 
 fn put_policy(
     owner: Owner,
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     name: &str,
     policy: &str,
@@ -1655,9 +1613,9 @@ fn put_policy(
     document
         .check_identity_policy()
         .map_err(|e| IamApiError::MalformedPolicyDocumentException(e.to_string()))?;
-    let arn = owner.arn(state, name);
-    authorize(state, ctx, &owner.action("Put"), &arn)?;
-    state.iam.update_directory(|d| {
+    let arn = owner.arn(iam, name);
+    authorize(iam, ctx, &owner.action("Put"), &arn)?;
+    iam.update_directory(|d| {
         let managed = d.managed.clone();
         let (arn, policies) = owner.policies_mut(d, name)?;
         let inline: Vec<String> = policies
@@ -1694,14 +1652,14 @@ fn put_policy(
 /// (URL-encoded, as IAM answers it).
 fn get_policy(
     owner: Owner,
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     name: &str,
     policy: &str,
 ) -> Result<(Option<String>, Option<String>, Option<String>)> {
-    let arn = owner.arn(state, name);
-    authorize(state, ctx, &owner.action("Get"), &arn)?;
-    let directory = state.iam.directory();
+    let arn = owner.arn(iam, name);
+    authorize(iam, ctx, &owner.action("Get"), &arn)?;
+    let directory = iam.directory();
     owner.policies(&directory, name)?;
     let text = directory
         .documents
@@ -1716,14 +1674,14 @@ fn get_policy(
 
 fn delete_policy(
     owner: Owner,
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     name: &str,
     policy: &str,
 ) -> Result<()> {
-    let arn = owner.arn(state, name);
-    authorize(state, ctx, &owner.action("Delete"), &arn)?;
-    state.iam.update_directory(|d| {
+    let arn = owner.arn(iam, name);
+    authorize(iam, ctx, &owner.action("Delete"), &arn)?;
+    iam.update_directory(|d| {
         let managed = d.managed.clone();
         let (arn, _) = owner.policies_mut(d, name)?;
         if d.documents
@@ -1741,14 +1699,14 @@ fn delete_policy(
 /// List{User,Role,Group}Policies: one page of the owner's inline policies' names.
 fn list_policies(
     owner: Owner,
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     name: &str,
     paging: &Paging,
 ) -> Result<Page<String>> {
-    let arn = owner.arn(state, name);
-    authorize(state, ctx, &owner.action("List"), &arn)?;
-    let directory = state.iam.directory();
+    let arn = owner.arn(iam, name);
+    authorize(iam, ctx, &owner.action("List"), &arn)?;
+    let directory = iam.directory();
     let policies = owner.policies(&directory, name)?;
     let mut names: Vec<String> = policies
         .iter()

@@ -11,7 +11,7 @@ use crate::generated::iam::{
     ListInstanceProfilesRequest, ListInstanceProfilesResponse,
 };
 use crate::iam::principals::{self, Directory, InstanceProfile};
-use crate::state::EmulatorState;
+use crate::iam::Iam;
 
 /// Roles in one instance profile (IAM User Guide, "IAM and AWS STS quotas": "Roles in
 /// an instance profile: 1").
@@ -23,22 +23,17 @@ pub(super) fn no_such_profile(name: &str) -> IamApiError {
     IamApiError::NoSuchEntityException(format!("Instance Profile {name} cannot be found."))
 }
 
-fn profile_arn(state: &EmulatorState, path: &str, name: &str) -> String {
-    format!(
-        "arn:aws:iam::{}:instance-profile{path}{name}",
-        state.iam.account
-    )
+fn profile_arn(iam: &Iam, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{}:instance-profile{path}{name}", iam.account)
 }
 
 /// The ARN the operations on `name` are authorised on (the default path when the
 /// profile does not exist).
-pub(super) fn named_profile(state: &EmulatorState, name: &str) -> String {
-    state
-        .iam
-        .directory()
+pub(super) fn named_profile(iam: &Iam, name: &str) -> String {
+    iam.directory()
         .instance_profiles
         .get(name)
-        .map_or_else(|| profile_arn(state, "/", name), |p| p.arn.clone())
+        .map_or_else(|| profile_arn(iam, "/", name), |p| p.arn.clone())
 }
 
 /// A profile as IAM answers it; `tags` only where CreateInstanceProfile and
@@ -72,22 +67,22 @@ pub(super) fn profile_view(
 }
 
 pub(super) fn create_instance_profile(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: CreateInstanceProfileRequest,
 ) -> Result<CreateInstanceProfileResponse> {
     let name = req(&input.instance_profile_name);
     let path = super::path_or_root(&input.path);
     let tags = super::tag_map(&input.tags);
-    let arn = profile_arn(state, &path, name);
+    let arn = profile_arn(iam, &path, name);
     super::authorize_keys(
-        state,
+        iam,
         ctx,
         "iam:CreateInstanceProfile",
         &arn,
         super::tag_keys(&tags),
     )?;
-    let directory = state.iam.update_directory(|d| {
+    let directory = iam.update_directory(|d| {
         if d.instance_profiles
             .keys()
             .any(|n| n.eq_ignore_ascii_case(name))
@@ -120,18 +115,18 @@ pub(super) fn create_instance_profile(
 }
 
 pub(super) fn get_instance_profile(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: GetInstanceProfileRequest,
 ) -> Result<GetInstanceProfileResponse> {
     let name = req(&input.instance_profile_name);
     authorize(
-        state,
+        iam,
         ctx,
         "iam:GetInstanceProfile",
-        &named_profile(state, name),
+        &named_profile(iam, name),
     )?;
-    let directory = state.iam.directory();
+    let directory = iam.directory();
     let profile = directory
         .instance_profiles
         .get(name)
@@ -142,18 +137,18 @@ pub(super) fn get_instance_profile(
 }
 
 pub(super) fn delete_instance_profile(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: DeleteInstanceProfileRequest,
 ) -> Result<()> {
     let name = req(&input.instance_profile_name);
     authorize(
-        state,
+        iam,
         ctx,
         "iam:DeleteInstanceProfile",
-        &named_profile(state, name),
+        &named_profile(iam, name),
     )?;
-    state.iam.update_directory(|d| {
+    iam.update_directory(|d| {
         let profile = d
             .instance_profiles
             .get(name)
@@ -175,7 +170,7 @@ pub(super) fn delete_instance_profile(
 /// profile (Service Authorization Reference: `instance-profile`).
 pub(super) fn role_membership(
     add: bool,
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     name: &str,
     role: &str,
@@ -185,8 +180,8 @@ pub(super) fn role_membership(
     } else {
         "iam:RemoveRoleFromInstanceProfile"
     };
-    authorize(state, ctx, action, &named_profile(state, name))?;
-    state.iam.update_directory(|d| {
+    authorize(iam, ctx, action, &named_profile(iam, name))?;
+    iam.update_directory(|d| {
         if !d.roles.contains_key(role) {
             return Err(super::no_such_role(role));
         }
@@ -214,14 +209,14 @@ pub(super) fn role_membership(
 }
 
 pub(super) fn list_instance_profiles(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: ListInstanceProfilesRequest,
 ) -> Result<ListInstanceProfilesResponse> {
     // ListInstanceProfiles names the `instance-profile` resource type, of every profile.
-    authorize(state, ctx, "iam:ListInstanceProfiles", "*")?;
+    authorize(iam, ctx, "iam:ListInstanceProfiles", "*")?;
     let paging = Paging::of(input.path_prefix, input.marker, input.max_items);
-    let d = state.iam.directory();
+    let d = iam.directory();
     let profiles = super::by_path(
         &paging,
         "instance-profile",
@@ -243,14 +238,14 @@ pub(super) fn list_instance_profiles(
 }
 
 pub(super) fn list_instance_profiles_for_role(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: ListInstanceProfilesForRoleRequest,
 ) -> Result<ListInstanceProfilesForRoleResponse> {
     let role = req(&input.role_name);
-    let (_, arn) = super::named_role(state, role);
-    authorize(state, ctx, "iam:ListInstanceProfilesForRole", &arn)?;
-    let d = state.iam.directory();
+    let (_, arn) = super::named_role(iam, role);
+    authorize(iam, ctx, "iam:ListInstanceProfilesForRole", &arn)?;
+    let d = iam.directory();
     if !d.roles.contains_key(role) {
         return Err(super::no_such_role(role));
     }

@@ -5,17 +5,19 @@
 //! boundary), the policies passed in, and the condition keys passed as
 //! `ContextEntries`; no key of the simulating request takes part.
 
+use super::positions::Position;
 use super::{authorize, req, IamApiError, Page, Paging, Result};
 use crate::context::RequestContext;
 use crate::generated::iam::{
-    ContextEntry, SimulateCustomPolicyRequest, SimulatePrincipalPolicyRequest,
+    self as model, ContextEntry, SimulateCustomPolicyRequest, SimulatePolicyResponse,
+    SimulatePrincipalPolicyRequest,
 };
 use crate::iam::policy::{
     self, ContextKeys, Effect, NamedPolicy, Outcome, PolicyDocument, PolicyKind, Request,
 };
 use crate::iam::principals::{Directory, Named};
-use crate::state::EmulatorState;
-use serde::Serialize;
+use crate::iam::Iam;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A policy taking part in a simulation, with the id and type its matched statements
@@ -29,54 +31,35 @@ struct Source {
     text: Option<String>,
 }
 
-#[derive(Serialize, Clone, Copy, PartialEq)]
-#[serde(rename_all = "PascalCase")]
-struct PositionView {
-    line: u32,
-    column: u32,
+/// A matched statement: its policy and, when the policy's text is known, where the
+/// statement lies in it (kept apart from the answer's `Statement` so that a statement
+/// matched for several resources is reported once).
+#[derive(Clone, PartialEq)]
+struct Matched {
+    source_policy_id: String,
+    source_policy_type: &'static str,
+    span: Option<(Position, Position)>,
 }
 
-impl From<super::positions::Position> for PositionView {
-    fn from(p: super::positions::Position) -> Self {
-        PositionView {
-            line: p.line,
-            column: p.column,
+impl Matched {
+    /// The statement as the answer gives it (`Statement`).
+    fn answer(&self) -> model::Statement {
+        let position = |p: Position| model::Position {
+            line: Some(i32::try_from(p.line).unwrap_or(i32::MAX)),
+            column: Some(i32::try_from(p.column).unwrap_or(i32::MAX)),
+        };
+        model::Statement {
+            source_policy_id: Some(self.source_policy_id.clone()),
+            source_policy_type: Some(self.source_policy_type.to_owned()),
+            start_position: self.span.map(|(start, _)| position(start)),
+            end_position: self.span.map(|(_, end)| position(end)),
         }
     }
 }
 
-/// A matched statement: its policy and, when the policy's text is known, where the
-/// statement lies in it.
-#[derive(Serialize, Clone, PartialEq)]
-#[serde(rename_all = "PascalCase")]
-struct StatementView {
-    source_policy_id: String,
-    source_policy_type: &'static str,
-    start_position: Option<PositionView>,
-    end_position: Option<PositionView>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct OrganizationsDetail {
-    allowed_by_organizations: bool,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct BoundaryDetail {
-    allowed_by_permissions_boundary: bool,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ResourceResult {
-    eval_resource_name: String,
-    eval_resource_decision: &'static str,
-    matched_statements: Vec<StatementView>,
-    missing_context_values: Vec<String>,
-    eval_decision_details: Option<DecisionDetails>,
-    permissions_boundary_decision_detail: Option<BoundaryDetail>,
+/// The statements as the answer lists them (present, possibly empty).
+fn statements(matched: &[Matched]) -> Option<Vec<model::Statement>> {
+    Some(matched.iter().map(Matched::answer).collect())
 }
 
 /// `EvalDecisionDetails`: "If the simulation evaluates policies within the same account
@@ -85,34 +68,12 @@ struct ResourceResult {
 /// API Reference, "EvaluationResult"). Its entries for a cross-account simulation (a
 /// summary per policy type, whose names the Reference does not give) are not produced:
 /// the member is left out then.
-type DecisionDetails = serde_json::Map<String, serde_json::Value>;
+type DecisionDetails = BTreeMap<String, String>;
 
 /// The `EvalDecisionDetails` of a simulation on `resource` by a caller of `account`.
 fn decision_details(resource: &str, account: &str) -> Option<DecisionDetails> {
     let owner = resource.split(':').nth(4).unwrap_or("");
     (resource != "*" && (owner.is_empty() || owner == account)).then(DecisionDetails::new)
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub(super) struct SimulateResult {
-    evaluation_results: Vec<EvaluationResult>,
-    is_truncated: bool,
-    marker: Option<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct EvaluationResult {
-    eval_action_name: String,
-    eval_resource_name: Option<String>,
-    eval_decision: &'static str,
-    matched_statements: Vec<StatementView>,
-    missing_context_values: Vec<String>,
-    organizations_decision_detail: Option<OrganizationsDetail>,
-    eval_decision_details: Option<DecisionDetails>,
-    permissions_boundary_decision_detail: Option<BoundaryDetail>,
-    resource_specific_results: Option<Vec<ResourceResult>>,
 }
 
 /// The decision's name in the answer (`PolicyEvaluationDecisionType`).
@@ -266,7 +227,7 @@ struct Simulation {
 
 struct OneResult {
     outcome: Outcome,
-    matched: Vec<StatementView>,
+    matched: Vec<Matched>,
     missing: Vec<String>,
     organizations: Option<bool>,
     boundary: Option<bool>,
@@ -297,7 +258,7 @@ fn named(sources: &[Source]) -> Vec<NamedPolicy<'_>> {
 
 /// The statements of `sources` with `effect` that apply to the request, each with its
 /// place in its policy's text.
-fn matching(sources: &[&Source], effect: Effect, request: &Request<'_>) -> Vec<StatementView> {
+fn matching(sources: &[&Source], effect: Effect, request: &Request<'_>) -> Vec<Matched> {
     let mut out = Vec::new();
     for source in sources {
         let mut spans = None;
@@ -317,11 +278,10 @@ fn matching(sources: &[&Source], effect: Effect, request: &Request<'_>) -> Vec<S
                     .unwrap_or_default()
             });
             let span = spans.get(index);
-            out.push(StatementView {
+            out.push(Matched {
                 source_policy_id: source.id.clone(),
                 source_policy_type: source.kind,
-                start_position: span.map(|(start, _)| (*start).into()),
-                end_position: span.map(|(_, end)| (*end).into()),
+                span: span.copied(),
             });
         }
     }
@@ -397,7 +357,7 @@ impl Simulation {
     }
 
     /// One result per action, over every resource (`*` when none is named).
-    fn results(&self, actions: &[String], resources: &[String]) -> Vec<EvaluationResult> {
+    fn results(&self, actions: &[String], resources: &[String]) -> Vec<model::EvaluationResult> {
         let star = ["*".to_owned()];
         let resources = if resources.is_empty() {
             &star[..]
@@ -416,7 +376,7 @@ impl Simulation {
                     .map(|(_, r)| r.outcome)
                     .max_by_key(|o| severity(*o))
                     .unwrap_or(Outcome::ImplicitDeny);
-                let mut matched: Vec<StatementView> = Vec::new();
+                let mut matched: Vec<Matched> = Vec::new();
                 let mut missing: Vec<String> = Vec::new();
                 let mut boundary: Option<bool> = None;
                 let mut organizations: Option<bool> = None;
@@ -452,37 +412,39 @@ impl Simulation {
                 };
                 let specific = (!single).then(|| {
                     each.into_iter()
-                        .map(|(name, r)| ResourceResult {
+                        .map(|(name, r)| model::ResourceSpecificResult {
                             eval_decision_details: decision_details(&name, account),
-                            eval_resource_name: name,
-                            eval_resource_decision: decision_name(r.outcome),
-                            matched_statements: r.matched,
-                            missing_context_values: r.missing,
-                            permissions_boundary_decision_detail: r.boundary.map(|b| {
-                                BoundaryDetail {
-                                    allowed_by_permissions_boundary: b,
-                                }
-                            }),
+                            eval_resource_name: Some(name),
+                            eval_resource_decision: Some(decision_name(r.outcome).to_owned()),
+                            matched_statements: statements(&r.matched),
+                            missing_context_values: Some(r.missing),
+                            permissions_boundary_decision_detail: r.boundary.map(boundary_detail),
                         })
                         .collect()
                 });
-                EvaluationResult {
-                    eval_action_name: action.clone(),
+                model::EvaluationResult {
+                    eval_action_name: Some(action.clone()),
                     eval_resource_name: resource_name,
-                    eval_decision: decision_name(worst),
-                    matched_statements: matched,
-                    missing_context_values: missing,
-                    organizations_decision_detail: organizations.map(|o| OrganizationsDetail {
-                        allowed_by_organizations: o,
+                    eval_decision: Some(decision_name(worst).to_owned()),
+                    matched_statements: statements(&matched),
+                    missing_context_values: Some(missing),
+                    organizations_decision_detail: organizations.map(|o| {
+                        model::OrganizationsDecisionDetail {
+                            allowed_by_organizations: Some(o),
+                        }
                     }),
+                    permissions_boundary_decision_detail: boundary.map(boundary_detail),
                     eval_decision_details: details,
-                    permissions_boundary_decision_detail: boundary.map(|b| BoundaryDetail {
-                        allowed_by_permissions_boundary: b,
-                    }),
                     resource_specific_results: specific,
                 }
             })
             .collect()
+    }
+}
+
+fn boundary_detail(allowed: bool) -> model::PermissionsBoundaryDecisionDetail {
+    model::PermissionsBoundaryDecisionDetail {
+        allowed_by_permissions_boundary: Some(allowed),
     }
 }
 
@@ -502,7 +464,7 @@ fn simulate(
     shared: Shared,
     mut simulation: Simulation,
     extra_boundary: Vec<Source>,
-) -> Result<SimulateResult> {
+) -> Result<SimulatePolicyResponse> {
     let Shared {
         actions,
         resources,
@@ -531,35 +493,35 @@ fn simulate(
     }
     let results = simulation.results(&actions, &resources);
     // In the order of ActionNames: the key is the position.
-    let numbered: Vec<(usize, EvaluationResult)> = results.into_iter().enumerate().collect();
+    let numbered: Vec<(usize, model::EvaluationResult)> = results.into_iter().enumerate().collect();
     let page = Page::of(&paging, numbered, |(i, _)| format!("{i:05}"));
-    Ok(SimulateResult {
-        evaluation_results: page.items.into_iter().map(|(_, r)| r).collect(),
-        is_truncated: page.is_truncated,
+    Ok(SimulatePolicyResponse {
+        evaluation_results: Some(page.items.into_iter().map(|(_, r)| r).collect()),
+        is_truncated: Some(page.is_truncated),
         marker: page.marker,
     })
 }
 
-fn caller_of(state: &EmulatorState, arn: &str) -> policy::Principal {
+fn caller_of(iam: &Iam, arn: &str) -> policy::Principal {
     policy::Principal {
         arn: arn.to_owned(),
-        account: state.iam.account.clone(),
+        account: iam.account.clone(),
         role_arn: None,
         service: None,
     }
 }
 
 pub(super) fn simulate_principal_policy(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: SimulatePrincipalPolicyRequest,
-) -> Result<SimulateResult> {
+) -> Result<SimulatePolicyResponse> {
     let source = req(&input.policy_source_arn);
-    authorize(state, ctx, "iam:SimulatePrincipalPolicy", source)?;
-    let directory = state.iam.directory();
+    authorize(iam, ctx, "iam:SimulatePrincipalPolicy", source)?;
+    let directory = iam.directory();
     let mut identity;
     let boundary;
-    let mut caller = caller_of(state, source);
+    let mut caller = caller_of(iam, source);
     if let Some(user) = directory.users.values().find(|u| u.arn == source) {
         identity = principal_sources(&directory, "user", &user.arn, &user.policies);
         for group in user.groups.iter().filter_map(|g| directory.groups.get(g)) {
@@ -636,18 +598,18 @@ pub(super) fn simulate_principal_policy(
 }
 
 pub(super) fn simulate_custom_policy(
-    state: &EmulatorState,
+    iam: &Iam,
     ctx: &RequestContext,
     input: SimulateCustomPolicyRequest,
-) -> Result<SimulateResult> {
+) -> Result<SimulatePolicyResponse> {
     // SimulateCustomPolicy names no resource type (Service Authorization Reference).
-    authorize(state, ctx, "iam:SimulateCustomPolicy", "*")?;
+    authorize(iam, ctx, "iam:SimulateCustomPolicy", "*")?;
     let identity = input_policies(&input.policy_input_list, "PolicyInputList")?;
     let extra = input_policies(
         &input.permissions_boundary_policy_input_list,
         "PermissionsBoundaryPolicyInputList",
     )?;
-    let caller = caller_of(state, &format!("arn:aws:iam::{}:root", state.iam.account));
+    let caller = caller_of(iam, &format!("arn:aws:iam::{}:root", iam.account));
     let context = context_entries(&input.context_entries);
     simulate(
         shared!(input),
@@ -716,18 +678,23 @@ mod tests {
         .map(str::to_owned);
         let results = sim.results(&["ssm:GetParameter".to_owned()], &resources);
         let result = &results[0];
-        assert_eq!(result.eval_decision, "explicitDeny");
+        assert_eq!(result.eval_decision.as_deref(), Some("explicitDeny"));
         assert_eq!(result.eval_resource_name, None);
-        assert_eq!(result.matched_statements.len(), 1);
-        assert_eq!(result.matched_statements[0].source_policy_id, "no-b");
+        let matched = result.matched_statements.as_ref().unwrap();
+        assert_eq!(matched.len(), 1);
+        assert_eq!(matched[0].source_policy_id.as_deref(), Some("no-b"));
         let each = result.resource_specific_results.as_ref().unwrap();
-        assert_eq!(each[0].eval_resource_decision, "allowed");
-        assert_eq!(each[0].matched_statements[0].source_policy_id, "read-all");
-        assert_eq!(each[1].eval_resource_decision, "explicitDeny");
+        assert_eq!(each[0].eval_resource_decision.as_deref(), Some("allowed"));
+        let matched = each[0].matched_statements.as_ref().unwrap();
+        assert_eq!(matched[0].source_policy_id.as_deref(), Some("read-all"));
+        assert_eq!(
+            each[1].eval_resource_decision.as_deref(),
+            Some("explicitDeny")
+        );
         // One resource: its name, no resource-specific list.
         let single = sim.results(&["ssm:PutParameter".to_owned()], &[]);
         assert_eq!(single[0].eval_resource_name.as_deref(), Some("*"));
-        assert_eq!(single[0].eval_decision, "implicitDeny");
+        assert_eq!(single[0].eval_decision.as_deref(), Some("implicitDeny"));
         assert!(single[0].resource_specific_results.is_none());
     }
 
@@ -741,22 +708,23 @@ mod tests {
             vec![source("boundary", "none", boundary)],
         );
         let result = &sim.results(&["ssm:GetParameter".to_owned()], &[])[0];
-        assert_eq!(result.eval_decision, "implicitDeny");
-        assert!(
-            !result
-                .permissions_boundary_decision_detail
-                .as_ref()
-                .unwrap()
-                .allowed_by_permissions_boundary
-        );
+        assert_eq!(result.eval_decision.as_deref(), Some("implicitDeny"));
+        let detail = result
+            .permissions_boundary_decision_detail
+            .as_ref()
+            .unwrap();
+        assert_eq!(detail.allowed_by_permissions_boundary, Some(false));
         let tagged = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:GetParameter","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}]}"#;
         let mut sim = simulation(
             vec![source("PolicyInputList.1", "none", tagged)],
             Vec::new(),
         );
         let result = &sim.results(&["ssm:GetParameter".to_owned()], &[])[0];
-        assert_eq!(result.eval_decision, "implicitDeny");
-        assert_eq!(result.missing_context_values, ["aws:principaltag/team"]);
+        assert_eq!(result.eval_decision.as_deref(), Some("implicitDeny"));
+        assert_eq!(
+            result.missing_context_values.as_deref(),
+            Some(&["aws:principaltag/team".to_owned()][..])
+        );
         let params = QueryRequest::decode(
             b"ContextEntries.member.1.ContextKeyName=aws%3APrincipalTag%2Fteam&ContextEntries.member.1.ContextKeyValues.member.1=blue&ContextEntries.member.1.ContextKeyType=string",
         );
@@ -765,8 +733,8 @@ mod tests {
                 .unwrap();
         sim.context = context_entries(&input.context_entries);
         let result = &sim.results(&["ssm:GetParameter".to_owned()], &[])[0];
-        assert_eq!(result.eval_decision, "allowed");
-        assert!(result.missing_context_values.is_empty());
+        assert_eq!(result.eval_decision.as_deref(), Some("allowed"));
+        assert_eq!(result.missing_context_values.as_deref(), Some(&[][..]));
     }
 
     /// The account's service control policies limit the simulation as a real decision,
@@ -777,18 +745,16 @@ mod tests {
         sim.organizations = vec![source("scp", "none", DENY_B)];
         let resources = ["arn:aws:ssm:us-east-1:1:parameter/b".to_owned()];
         let result = &sim.results(&["ssm:GetParameter".to_owned()], &resources)[0];
-        assert_eq!(result.eval_decision, "explicitDeny");
-        assert!(result.matched_statements.is_empty());
-        assert!(
-            !result
-                .organizations_decision_detail
-                .as_ref()
-                .unwrap()
-                .allowed_by_organizations
+        assert_eq!(result.eval_decision.as_deref(), Some("explicitDeny"));
+        assert_eq!(
+            result.matched_statements.as_deref().map(<[_]>::len),
+            Some(0)
         );
+        let detail = result.organizations_decision_detail.as_ref().unwrap();
+        assert_eq!(detail.allowed_by_organizations, Some(false));
         // An SCP with no allow for the action refuses it too.
         let result = &sim.results(&["ssm:GetParameter".to_owned()], &[])[0];
-        assert_eq!(result.eval_decision, "implicitDeny");
+        assert_eq!(result.eval_decision.as_deref(), Some("implicitDeny"));
     }
 
     /// A resource policy naming the caller allows without an identity policy.
@@ -801,7 +767,53 @@ mod tests {
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/u"},"Action":"kms:Decrypt","Resource":"*"}]}"#,
         ));
         let result = &sim.results(&["kms:Decrypt".to_owned()], &[])[0];
-        assert_eq!(result.eval_decision, "allowed");
-        assert_eq!(result.matched_statements[0].source_policy_type, "resource");
+        assert_eq!(result.eval_decision.as_deref(), Some("allowed"));
+        let matched = result.matched_statements.as_ref().unwrap();
+        assert_eq!(matched[0].source_policy_type.as_deref(), Some("resource"));
+    }
+
+    /// The answer is the model's `SimulatePolicyResponse`, written in the model's member
+    /// order (`EvaluationResult`: ..., `MissingContextValues`,
+    /// `PermissionsBoundaryDecisionDetail`, `EvalDecisionDetails`), the empty lists of
+    /// statements and missing keys present, as they were before the generated type.
+    #[tokio::test]
+    async fn the_answer_is_the_models_type_in_the_models_order() {
+        let boundary = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ssm:Describe*","Resource":"*"}]}"#;
+        let sim = simulation(
+            vec![source("read-all", "user", READ_ALL)],
+            vec![source("boundary", "none", boundary)],
+        );
+        let shared = Shared {
+            actions: vec!["ssm:GetParameter".to_owned()],
+            resources: vec!["arn:aws:ssm:us-east-1:123456789012:parameter/a".to_owned()],
+            resource_policy: None,
+            caller_arn: None,
+            paging: Paging::of(None, None, None),
+        };
+        let answer: SimulatePolicyResponse = simulate(shared, sim, Vec::new()).unwrap();
+        let output = crate::protocol::query::Output::of(&answer);
+        let response =
+            crate::protocol::query::success("https://ns/", "SimulateCustomPolicy", "r", &output);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        let order = [
+            "<EvaluationResults><member><EvalActionName>ssm:GetParameter</EvalActionName>",
+            "<EvalResourceName>arn:aws:ssm:us-east-1:123456789012:parameter/a</EvalResourceName>",
+            "<EvalDecision>implicitDeny</EvalDecision>",
+            "<MatchedStatements></MatchedStatements>",
+            "<MissingContextValues></MissingContextValues>",
+            "<PermissionsBoundaryDecisionDetail><AllowedByPermissionsBoundary>false</AllowedByPermissionsBoundary></PermissionsBoundaryDecisionDetail>",
+            "<EvalDecisionDetails></EvalDecisionDetails>",
+            "</member></EvaluationResults><IsTruncated>false</IsTruncated>",
+        ];
+        let mut from = 0;
+        for part in order {
+            let at = text[from..]
+                .find(part)
+                .unwrap_or_else(|| panic!("{part} not after {from} in {text}"));
+            from += at + part.len();
+        }
     }
 }
