@@ -15,12 +15,13 @@
 //! - `lambda/REGION`: a region's Lambda functions (configuration, versions, aliases),
 //!   written again after a Lambda request that may change them; `lambda-code/REGION/SHA`:
 //!   each zip package once, by its SHA-256.
-//! - `cfn/REGION`: a region's CloudFormation stacks (see [`cfn`]), written with the
-//!   whole state after every stack operation (they are rare, and one deploys across
-//!   services); `cfn-sets/REGION`: its change sets, written with them (format version
-//!   2; a version 1 directory has none, and loads).
+//! - `cfn/REGION`: a region's CloudFormation stacks (see [`crate::snapshot::cfn`]),
+//!   written with the whole state after every stack operation (they are rare, and one
+//!   deploys across services); `cfn-sets/REGION`: its change sets, written with them
+//!   (format version 2; a version 1 directory has none, and loads).
 //! - `iam`: the IAM directory (users, roles, long-term access keys, customer managed
-//!   policies; see [`iam`]), written again whenever the IAM API replaces it.
+//!   policies; see [`crate::snapshot::iam`]), written again whenever the IAM API
+//!   replaces it.
 //!
 //! How a change reaches the store without a hook in every operation: the Parameter
 //! Store marks the parameter a request touched (`ssm::store::collect_touched`, collected per
@@ -43,11 +44,8 @@
 //! another program, for another account, or damaged, stops the start with a clear
 //! error; it is never reset silently.
 
-pub(crate) mod cfn;
-pub(crate) mod iam;
-
 use crate::iam::principals::Directory;
-use crate::snapshot::{self, KmsSnap, ParameterSnap, RegionSnap, WorldState};
+use crate::snapshot::{self, iam, KmsSnap, ParameterSnap, RegionSnap, WorldState};
 use crate::state::{EmulatorState, RegionState, Regions};
 use aes_gcm::aead::rand_core::RngCore;
 use aes_gcm::aead::{Aead, KeyInit, OsRng, Payload};
