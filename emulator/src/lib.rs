@@ -53,6 +53,7 @@ pub mod lambda;
 #[cfg(test)]
 mod layering;
 pub mod listener;
+pub mod pipeline;
 pub mod protocol;
 pub mod server;
 pub mod snapshot;

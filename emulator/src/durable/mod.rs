@@ -735,38 +735,33 @@ fn region_of<'a>(world: &'a mut WorldState, region: &str) -> &'a mut RegionSnap 
 }
 
 /// Makes what a request changed durable before it is answered: returns once it is
-/// committed (at once when nothing changed, or without a state directory). The commit
-/// runs on the blocking pool: an fsync must not hold a thread that serves requests.
-pub async fn commit(state: &Arc<EmulatorState>, touched: Touched) -> Result<(), DurableError> {
-    let Some(durable) = &state.durable else {
-        return Ok(());
-    };
+/// committed (at once when nothing changed). The commit runs on the blocking pool: an
+/// fsync must not hold a thread that serves requests.
+pub async fn commit(
+    durable: &Arc<Durable>,
+    state: &Arc<EmulatorState>,
+    touched: Touched,
+) -> Result<(), DurableError> {
     if touched.is_empty() && !durable.changed(state) {
         return Ok(());
     }
     let ticket = durable.enqueue(touched);
-    let state = Arc::clone(state);
-    tokio::task::spawn_blocking(move || match &state.durable {
-        Some(durable) => durable.commit_through(&state, ticket),
-        None => Ok(()),
-    })
-    .await
-    .map_err(|e| DurableError::Store(format!("the commit did not finish: {e}")))?
+    let (durable, state) = (Arc::clone(durable), Arc::clone(state));
+    tokio::task::spawn_blocking(move || durable.commit_through(&state, ticket))
+        .await
+        .map_err(|e| DurableError::Store(format!("the commit did not finish: {e}")))?
 }
 
 /// Writes the whole state again (after a reset or a restored snapshot), on the blocking
 /// pool.
-pub async fn rewrite(state: &Arc<EmulatorState>) -> Result<(), DurableError> {
-    if state.durable.is_none() {
-        return Ok(());
-    }
-    let state = Arc::clone(state);
-    tokio::task::spawn_blocking(move || match &state.durable {
-        Some(durable) => durable.rewrite(&state),
-        None => Ok(()),
-    })
-    .await
-    .map_err(|e| DurableError::Store(format!("the rewrite did not finish: {e}")))?
+pub async fn rewrite(
+    durable: &Arc<Durable>,
+    state: &Arc<EmulatorState>,
+) -> Result<(), DurableError> {
+    let (durable, state) = (Arc::clone(durable), Arc::clone(state));
+    tokio::task::spawn_blocking(move || durable.rewrite(&state))
+        .await
+        .map_err(|e| DurableError::Store(format!("the rewrite did not finish: {e}")))?
 }
 
 #[cfg(test)]

@@ -330,12 +330,7 @@ pub(crate) fn change_sets_snap(region: &RegionState) -> Vec<cfn::ChangeSetSnap> 
 
 /// A region's stacks.
 pub(crate) fn stacks_snap(region: &RegionState) -> Vec<cfn::StackSnap> {
-    region
-        .cfn
-        .all()
-        .iter()
-        .map(cfn::record)
-        .collect()
+    region.cfn.all().iter().map(cfn::record).collect()
 }
 
 /// A region's keys and aliases, read under its KMS lock.
