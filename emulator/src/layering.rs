@@ -1,6 +1,7 @@
 //! Tests of the architecture's rules that hold over the source tree rather than one
-//! module: the layering of `dispatch`, `ssm`, `kms`, `lambda` and `state` (no dependency cycle
-//! among them), and a repository that stands alone (nothing points outside it).
+//! module: no dependency cycle among the crate's top-level modules, the layering of
+//! `dispatch`, `ssm`, `kms`, `lambda`, `sts` and `state` (what each may name), and a
+//! repository that stands alone (nothing points outside it).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
