@@ -1,5 +1,7 @@
-//! The one HTTP listener for every service: authentication, routes, the emulator's own
-//! endpoints under `/_emulator/`, the body limit and graceful shutdown.
+//! The one HTTP listener for every service: routes, the registry of services, the
+//! emulator's own endpoints under `/_emulator/`, the body limit and graceful shutdown.
+//! What the guard and the console share with it (the handlers' `AppState`, a request's
+//! authentication, the awsJson dispatch) is `pipeline`'s, below all three.
 
 use crate::admin::{AdminAction, Admitted};
 use crate::auth::sigv4::SignedRequest;
