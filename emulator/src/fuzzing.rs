@@ -43,7 +43,7 @@ fn emulator() -> &'static AppState {
         let mut world = fixtures::Fixtures::default();
         let parsed = fixtures::parse(path, text).expect("the scenario's world parses");
         fixtures::merge(&mut world, path, parsed, &config.account).expect("it merges");
-        Arc::new(EmulatorState::from_fixtures(config, world).expect("it loads"))
+        Arc::new(EmulatorState::from_fixtures(config, world).expect("it loads")).into()
     })
 }
 
@@ -76,7 +76,7 @@ fn answer(data: &[u8]) -> Option<axum::http::StatusCode> {
     let status = RUNTIME.with(|runtime| {
         runtime.block_on(async {
             use tower::ServiceExt;
-            let service = app(Arc::clone(emulator()));
+            let service = app(emulator().clone());
             match service.oneshot(request).await {
                 Ok(response) => response.status(),
                 Err(never) => match never {},

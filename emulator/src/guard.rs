@@ -4,8 +4,8 @@
 //! cross-site browser requests (a page cannot hide its `Origin` or `Sec-Fetch-Site`).
 
 use crate::config::Config;
+use crate::pipeline::AppState;
 use crate::protocol::{json, query, rest_json, ProtocolError};
-use crate::server::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;

@@ -1,7 +1,9 @@
 //! Tests of the architecture's rules that hold over the source tree rather than one
-//! module: the layering of `dispatch`, `ssm`, `kms`, `lambda` and `state` (no dependency cycle
-//! among them), and a repository that stands alone (nothing points outside it).
+//! module: no dependency cycle among the crate's top-level modules, the layering of
+//! `dispatch`, `ssm`, `kms`, `lambda`, `sts` and `state` (what each may name), and a
+//! repository that stands alone (nothing points outside it).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The workspace root (the emulator crate's parent).
@@ -33,12 +35,14 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// The code of a Rust source file without its comments and its unit tests (a test may
-/// reach anything; what counts is what the module itself uses).
+/// reach anything; what counts is what the module itself uses). The unit tests are the
+/// inline `mod tests { .. }` (or `testing`) that ends a file; a `#[cfg(test)] mod tests;`
+/// declaration leaves the code after it in place.
 fn code_of(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let end = [
-        "#[cfg(test)]\nmod tests",
-        "#[cfg(test)]\npub(crate) mod testing",
+        "#[cfg(test)]\nmod tests {",
+        "#[cfg(test)]\npub(crate) mod testing {",
     ]
     .iter()
     .filter_map(|marker| text.find(marker))
@@ -375,4 +379,284 @@ fn iam_api_receives_only_iam() {
             "EmulatorState",
         ],
     );
+}
+
+/// The files of the crate's top-level modules under `src` (a file `NAME.rs` or a
+/// directory `NAME/`), by module name: without `lib.rs`, `main.rs`, the test-only
+/// `layering` and `fuzzing`, and the files of modules declared `#[cfg(test)] mod NAME;`
+/// (unit tests in their own files).
+fn top_level_modules(src: &Path) -> BTreeMap<String, Vec<PathBuf>> {
+    let mut all = Vec::new();
+    files(src, &mut all);
+    let rust: Vec<PathBuf> = all
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    // Where each `#[cfg(test)] mod NAME;` puts its file(s): `NAME.rs` or `NAME/` beside
+    // a `mod.rs`, under `STEM/` beside any other file.
+    let mut test_only: Vec<PathBuf> = Vec::new();
+    for path in &rust {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let dir = path.parent().expect("a file is in a directory");
+        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+        let base = if stem == "mod" || stem == "lib" {
+            dir.to_path_buf()
+        } else {
+            dir.join(&*stem)
+        };
+        for (i, _) in text.match_indices("#[cfg(test)]") {
+            let rest = text[i + "#[cfg(test)]".len()..].trim_start();
+            let rest = rest.strip_prefix("pub(crate) ").unwrap_or(rest);
+            let Some(rest) = rest.strip_prefix("mod ") else {
+                continue;
+            };
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if rest[name.len()..].starts_with(';') {
+                test_only.push(base.join(format!("{name}.rs")));
+                test_only.push(base.join(&name));
+            }
+        }
+    }
+    let mut modules: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for path in rust {
+        if test_only.iter().any(|t| path.starts_with(t)) {
+            continue;
+        }
+        let Ok(relative) = path.strip_prefix(src) else {
+            continue;
+        };
+        let first = relative
+            .components()
+            .next()
+            .expect("a file under src")
+            .as_os_str()
+            .to_string_lossy()
+            .into_owned();
+        let module = first.strip_suffix(".rs").unwrap_or(&first).to_owned();
+        if ["lib", "main", "layering", "fuzzing"].contains(&module.as_str()) {
+            continue;
+        }
+        modules.entry(module).or_default().push(path);
+    }
+    modules
+}
+
+/// The crate's items `lib.rs` re-exports (`pub use config::Config`): the item's name
+/// and the module it comes from, so that `crate::Config` counts as naming `config`.
+fn reexports(src: &Path) -> BTreeMap<String, String> {
+    let lib = code_of(&src.join("lib.rs"));
+    let mut out = BTreeMap::new();
+    for statement in lib.split(';') {
+        let Some(path) = statement.trim().strip_prefix("pub use ") else {
+            continue;
+        };
+        let Some((module, items)) = path.split_once("::") else {
+            continue;
+        };
+        let items = items.trim().trim_start_matches('{').trim_end_matches('}');
+        for item in items.split(',') {
+            let item = item.trim();
+            let name = item.rsplit(" as ").next().unwrap_or(item).trim();
+            if !name.is_empty() {
+                out.insert(name.to_owned(), module.trim().to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// The first path segment of every `crate::` path in `code`, the members of
+/// `use crate::{a, b::c, d::{e, f}}` groups included.
+fn crate_references(code: &str) -> BTreeSet<String> {
+    fn ident(text: &str) -> String {
+        text.trim_start()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    }
+    let mut out = BTreeSet::new();
+    for (i, _) in code.match_indices("crate::") {
+        // `crate::` inside a longer path (`my_crate::x`) is not the crate's.
+        if code[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        {
+            continue;
+        }
+        let rest = code[i + "crate::".len()..].trim_start();
+        let Some(group) = rest.strip_prefix('{') else {
+            out.insert(ident(rest));
+            continue;
+        };
+        // The group's top-level members, up to its closing brace.
+        let mut depth = 0usize;
+        let mut member_start = true;
+        for (j, c) in group.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => break,
+                '}' => depth -= 1,
+                ',' if depth == 0 => member_start = true,
+                c if member_start && !c.is_whitespace() => {
+                    out.insert(ident(&group[j..]));
+                    member_start = false;
+                }
+                _ => {}
+            }
+        }
+    }
+    out.remove("");
+    out
+}
+
+/// An edge of the module graph: the module a module names, and the files that name it.
+type Graph = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
+
+/// The dependencies among the top-level modules under `src`, outside unit tests.
+fn module_graph(src: &Path) -> Graph {
+    let modules = top_level_modules(src);
+    let reexports = reexports(src);
+    let mut graph = Graph::new();
+    for (module, paths) in &modules {
+        let edges = graph.entry(module.clone()).or_default();
+        for path in paths {
+            for name in crate_references(&code_of(path)) {
+                let target = reexports.get(&name).unwrap_or(&name);
+                if target != module && modules.contains_key(target) {
+                    let file = path.strip_prefix(src).unwrap_or(path);
+                    edges
+                        .entry(target.clone())
+                        .or_default()
+                        .insert(file.display().to_string());
+                }
+            }
+        }
+    }
+    graph
+}
+
+/// The strongly connected components of more than one module (each one or more
+/// cycles), by Tarjan's algorithm.
+fn cycles(graph: &Graph) -> Vec<BTreeSet<String>> {
+    struct Walk<'a> {
+        graph: &'a Graph,
+        index: BTreeMap<&'a str, usize>,
+        low: BTreeMap<&'a str, usize>,
+        stack: Vec<&'a str>,
+        found: Vec<BTreeSet<String>>,
+    }
+    impl<'a> Walk<'a> {
+        fn visit(&mut self, v: &'a str) {
+            let n = self.index.len();
+            self.index.insert(v, n);
+            self.low.insert(v, n);
+            self.stack.push(v);
+            for w in self.graph[v].keys() {
+                let w = w.as_str();
+                if !self.index.contains_key(w) {
+                    self.visit(w);
+                    let low = self.low[v].min(self.low[w]);
+                    self.low.insert(v, low);
+                } else if self.stack.contains(&w) {
+                    let low = self.low[v].min(self.index[w]);
+                    self.low.insert(v, low);
+                }
+            }
+            if self.low[v] == self.index[v] {
+                let mut component = BTreeSet::new();
+                while let Some(w) = self.stack.pop() {
+                    component.insert(w.to_owned());
+                    if w == v {
+                        break;
+                    }
+                }
+                if component.len() > 1 {
+                    self.found.push(component);
+                }
+            }
+        }
+    }
+    let mut walk = Walk {
+        graph,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        found: Vec::new(),
+    };
+    for v in graph.keys() {
+        if !walk.index.contains_key(v.as_str()) {
+            walk.visit(v);
+        }
+    }
+    walk.found
+}
+
+/// The edges inside each cycle of `graph`, with the files that make them, one a line.
+fn describe_cycles(graph: &Graph) -> String {
+    let mut out = String::new();
+    for component in cycles(graph) {
+        out.push_str(&format!("cycle among {component:?}:\n"));
+        for from in &component {
+            for (to, files) in &graph[from] {
+                if component.contains(to) {
+                    out.push_str(&format!("  {from} -> {to}: {files:?}\n"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Architecture invariant: the crate's top-level modules form no dependency cycle
+/// (outside unit tests, which may reach anything): each can be read, tested and
+/// changed knowing only the modules below it. A failure names every edge of each cycle
+/// with the files that make it.
+#[test]
+fn the_modules_form_no_cycle() {
+    let src = root().join("emulator/src");
+    let graph = module_graph(&src);
+    // The walk sees the crate (a moved directory fails here rather than passing empty).
+    assert!(graph.len() >= 20, "{:?}", graph.keys());
+    assert!(
+        graph["server"].contains_key("state"),
+        "server -> state seen"
+    );
+    assert!(
+        graph["durable"].contains_key("snapshot"),
+        "durable -> snapshot seen"
+    );
+    let found = describe_cycles(&graph);
+    assert!(
+        found.is_empty(),
+        "the top-level modules form cycles:\n{found}"
+    );
+}
+
+/// The layering test's parser: single paths, groups, nested groups, re-exports, and
+/// no false hits.
+#[test]
+fn crate_paths_and_groups_are_read() {
+    let code = "use crate::a::X;\nuse crate::{b, c::d::{E, F}, \n  g::H as I};\n\
+                let x = crate::j::k(); let y = my_crate::z;";
+    let found: Vec<String> = crate_references(code).into_iter().collect();
+    assert_eq!(found, ["a", "b", "c", "g", "j"]);
+    let mut graph = Graph::new();
+    for (from, to) in [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")] {
+        graph
+            .entry(from.to_owned())
+            .or_default()
+            .insert(to.to_owned(), BTreeSet::from([format!("{from}.rs")]));
+    }
+    graph.entry("d".to_owned()).or_default();
+    let described = describe_cycles(&graph);
+    assert!(described.contains("c -> a: {\"c.rs\"}"), "{described}");
+    assert!(!described.contains("c -> d"), "{described}");
+    graph.get_mut("c").unwrap().remove("a");
+    assert!(describe_cycles(&graph).is_empty());
+    let reexported = reexports(&root().join("emulator/src"));
+    assert_eq!(reexported.get("Config").map(String::as_str), Some("config"));
 }

@@ -9,6 +9,9 @@
 //!   `serve` runs it until shutdown), the registry of the services it serves
 //!   (`SERVICES`), the health endpoint and the body limits; the admin endpoints behind
 //!   [`admin::admit`].
+//! - [`pipeline`]: what the server, its guard and the console share below them: the
+//!   [`AppState`] every handler holds (the state, and beside it the state directory),
+//!   a request's authentication and the awsJson services' dispatch.
 //! - [`auth`]: reads the caller's SigV4 credential scope (access key, region, service).
 //! - [`context`]: the [`context::RequestContext`] every operation receives: request id,
 //!   region, account and caller.
@@ -53,6 +56,7 @@ pub mod lambda;
 #[cfg(test)]
 mod layering;
 pub mod listener;
+pub mod pipeline;
 pub mod protocol;
 pub mod server;
 pub mod snapshot;

@@ -291,7 +291,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .context("refusing to start on a broken fixture")?
     };
     let banner = welcome(&fixtures);
-    let mut state = EmulatorState::from_fixtures(config, fixtures)
+    let state = EmulatorState::from_fixtures(config, fixtures)
         .context("refusing to start on a broken fixture")?;
     if let Some(path) = &cli.load_snapshot {
         let bytes = std::fs::read(path)
@@ -303,6 +303,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     // The startup templates are deployed over the fixtures, not over a saved world (a
     // snapshot or a state directory that holds state already has what they made).
     let mut saved_world = cli.load_snapshot.is_some();
+    let mut state_dir = None;
     if let Some(dir) = &cli.state_dir {
         let context = || format!("refusing to start on the state directory {}", dir.display());
         let (durable, found) =
@@ -322,7 +323,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!(dir = %dir.display(), "state directory seeded");
         }
         saved_world = true;
-        state.durable = Some(Arc::new(durable));
+        state_dir = Some(durable);
     }
     if !saved_world {
         emulator::cfn::deploy_startup(&state)
@@ -385,6 +386,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     );
     // Returns once the requests in flight are finished and every Lambda execution
     // environment's process is gone.
-    emulator::serve(listener, Arc::new(state), shutdown_signal()).await?;
+    let state = emulator::AppState::new(Arc::new(state), state_dir);
+    emulator::serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }

@@ -1,17 +1,20 @@
-//! The one HTTP listener for every service: authentication, routes, the emulator's own
-//! endpoints under `/_emulator/`, the body limit and graceful shutdown.
+//! The one HTTP listener for every service: routes, the registry of services, the
+//! emulator's own endpoints under `/_emulator/`, the body limit and graceful shutdown.
+//! What the guard and the console share with it (the handlers' `AppState`, a request's
+//! authentication, the awsJson dispatch) is `pipeline`'s, below all three.
 
 use crate::admin::{AdminAction, Admitted};
 use crate::auth::sigv4::SignedRequest;
 use crate::auth::{self, AuthError};
 use crate::context::RequestContext;
-use crate::dispatch::{DispatchTable, Lookup};
+use crate::dispatch::Lookup;
 use crate::lambda::records::{service_of_target, AwsCall, CallTracker};
 use crate::lambda::{self, LambdaError};
+use crate::pipeline::{authenticate_request, JsonService, KMS, SSM};
 use crate::protocol::{json, rest_json, AwsError, ProtocolError};
 use crate::state::EmulatorState;
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,16 +22,15 @@ use axum::routing::{any, get, post};
 use axum::Router;
 use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::net::TcpListener;
 
-/// The state every handler shares.
-pub type AppState = Arc<EmulatorState>;
+pub use crate::pipeline::AppState;
 
 /// The emulator's routes. Tests can drive this without a socket.
-pub fn app(state: AppState) -> Router {
+pub fn app(state: impl Into<AppState>) -> Router {
+    let state = state.into();
     Router::new()
         .route("/", post(aws_post))
         .route("/2015-03-31/functions", any(lambda_request))
@@ -46,7 +48,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(fallback)
         // Every route, the fallback included, is behind the Host and cross-site checks.
         .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state),
+            state.clone(),
             crate::guard::boundary,
         ))
         .with_state(state)
@@ -58,21 +60,22 @@ pub fn app(state: AppState) -> Router {
 /// once), and every one of their processes is gone when this returns.
 pub async fn serve(
     listener: TcpListener,
-    state: AppState,
+    state: impl Into<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let state: AppState = state.into();
     if let Ok(address) = listener.local_addr() {
         state.lambda.set_endpoint(address);
     }
-    let stopping = Arc::clone(&state);
+    let stopping = Arc::clone(state.state());
     let shutdown = async move {
         shutdown.await;
         lambda::stop_all(&*stopping).await;
     };
     let served = crate::listener::serve(
         listener,
-        Arc::clone(&state),
-        app(Arc::clone(&state)),
+        Arc::clone(state.state()),
+        app(state.clone()),
         shutdown,
     )
     .await;
@@ -142,49 +145,6 @@ fn pre_authenticate(state: &EmulatorState, parts: &Parts) -> Result<(), AuthErro
         body: &[],
     };
     auth::pre_authenticate(&state.iam, &signed)
-}
-
-/// Authenticates a request (its SigV4 signature over the body, scoped to `service`, the
-/// signing name of the service it is for) and builds the context every operation
-/// receives: request id, region (from the signature scope), account, caller and source
-/// address.
-pub(crate) fn authenticate_request(
-    state: &EmulatorState,
-    parts: &Parts,
-    body: &[u8],
-    service: Option<&str>,
-    request_id: String,
-) -> Result<RequestContext, AuthError> {
-    let signed = SignedRequest {
-        method: parts.method.as_str(),
-        path: parts.uri.path(),
-        query: parts.uri.query().unwrap_or(""),
-        headers: &parts.headers,
-        body,
-    };
-    let authenticated = auth::authenticate(
-        &state.iam,
-        &signed,
-        service,
-        time::OffsetDateTime::now_utc(),
-    )?;
-    let region = authenticated
-        .scope
-        .as_ref()
-        .map_or(state.config.default_region.as_str(), |s| s.region.as_str());
-    let source_ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    Ok(RequestContext {
-        request_id,
-        region: region.to_owned(),
-        account: state.config.account.clone(),
-        caller: authenticated.caller,
-        source_ip,
-        decisions: Default::default(),
-        called_by: None,
-    })
 }
 
 /// Records a call a Lambda function made back into the emulator (its caller is the
@@ -385,23 +345,6 @@ pub(crate) trait Service: Sync {
 pub(crate) static SERVICES: &[&dyn Service] =
     &[&SSM, &KMS, &Sts, &IamApi, &CloudFormation, &Lambda];
 
-/// Parameter Store (awsJson, `AmazonSSM.*`): its operations receive SSM's narrow
-/// services, not the whole state.
-static SSM: JsonService<crate::ssm::SsmError, dyn crate::ssm::SsmServices> = JsonService {
-    name: "ssm",
-    signing_name: crate::generated::ssm::SIGNING_NAME,
-    table: &crate::ssm::TABLE,
-    services: ssm_services,
-};
-
-/// KMS (awsJson, `TrentService.*`): its operations receive KMS's narrow services.
-static KMS: JsonService<crate::kms::KmsError, dyn crate::kms::KmsServices> = JsonService {
-    name: "kms",
-    signing_name: crate::generated::kms::SIGNING_NAME,
-    table: &crate::kms::TABLE,
-    services: kms_services,
-};
-
 /// The service an awsJson target names (by its prefix).
 fn service_for_target(target: &str) -> Option<&'static dyn Service> {
     let prefix = target.split_once('.').map_or(target, |(prefix, _)| prefix);
@@ -446,11 +389,11 @@ async fn durably(
     request_id: &str,
     operation: impl FnOnce() -> Response,
 ) -> Response {
-    if state.durable.is_none() {
+    if !state.is_durable() {
         return operation();
     }
     let (response, touched) = crate::durable::collecting(operation);
-    match crate::durable::commit(state, touched).await {
+    match state.commit(touched).await {
         Ok(()) => response,
         Err(e) => {
             tracing::error!(error = %e, "a change could not be made durable");
@@ -459,54 +402,8 @@ async fn durably(
     }
 }
 
-fn ssm_services(state: &EmulatorState) -> &(dyn crate::ssm::SsmServices + 'static) {
-    state
-}
-
-fn kms_services(state: &EmulatorState) -> &(dyn crate::kms::KmsServices + 'static) {
-    state
-}
-
 fn cfn_services(state: &EmulatorState) -> &dyn crate::cfn::CfnServices {
     state
-}
-
-/// An awsJson1.1 service: its dispatch table, run on what its operations receive.
-struct JsonService<E: 'static, S: ?Sized + 'static> {
-    name: &'static str,
-    signing_name: &'static str,
-    table: &'static DispatchTable<E, [u8], Vec<u8>, S>,
-    /// What the operations receive, from the state (SSM: its narrow services).
-    services: fn(&EmulatorState) -> &S,
-}
-
-impl<E: AwsError + 'static, S: ?Sized + Sync + 'static> JsonService<E, S> {
-    /// Finds the operation `target` names and runs it (without durability: see `call`).
-    fn run(
-        &self,
-        state: &EmulatorState,
-        ctx: &RequestContext,
-        target: &str,
-        body: &[u8],
-    ) -> Response {
-        match self.table.lookup(target) {
-            Lookup::Found(handler) => match handler((self.services)(state), ctx, body) {
-                Ok(output) => json::success(&ctx.request_id, output),
-                Err(err) => {
-                    tracing::debug!(target, code = err.code(), request_id = %ctx.request_id, "operation failed");
-                    json::error(&ctx.request_id, &err)
-                }
-            },
-            Lookup::NotImplemented => json::error(
-                &ctx.request_id,
-                &ProtocolError::NotImplemented(target.to_owned()),
-            ),
-            Lookup::Unknown => json::error(
-                &ctx.request_id,
-                &ProtocolError::UnknownOperation(target.to_owned()),
-            ),
-        }
-    }
 }
 
 impl<E: AwsError + Sync + 'static, S: ?Sized + Sync + 'static> Service for JsonService<E, S> {
@@ -547,25 +444,6 @@ fn reach_of<E, In: ?Sized, Out, S: ?Sized>(lookup: Lookup<E, In, Out, S>) -> Rea
         Lookup::Found(_) => Reach::Implemented,
         Lookup::NotImplemented => Reach::NotImplemented,
         Lookup::Unknown => Reach::Unknown,
-    }
-}
-
-/// Runs an awsJson request already authenticated, as the console's "Show" does (the same
-/// path as a signed request, without durability: it only reads).
-pub(crate) fn aws_json(
-    state: &EmulatorState,
-    ctx: &RequestContext,
-    target: Option<&str>,
-    body: &[u8],
-) -> Response {
-    let target = target.unwrap_or_default();
-    match target.split_once('.').map(|(prefix, _)| prefix) {
-        Some(prefix) if prefix == SSM.table.prefix => SSM.run(state, ctx, target, body),
-        Some(prefix) if prefix == KMS.table.prefix => KMS.run(state, ctx, target, body),
-        _ => json::error(
-            &ctx.request_id,
-            &ProtocolError::UnknownOperation(target.to_owned()),
-        ),
     }
 }
 
@@ -706,7 +584,7 @@ impl Service for CloudFormation {
             // (stack operations are rare next to parameter writes).
             let form = incoming.form.unwrap_or(&EMPTY_FORM);
             let response = crate::cfn::api::handle(cfn_services(state), ctx, form).await;
-            match crate::durable::rewrite(state).await {
+            match state.rewrite().await {
                 Ok(()) => response,
                 Err(e) => {
                     tracing::error!(error = %e, "a change could not be made durable");
@@ -756,7 +634,7 @@ impl Service for Lambda {
             };
             let parts = incoming.parts;
             let response = lambda::api::handle(
-                state,
+                state.state(),
                 ctx,
                 matched,
                 lambda::api::LambdaRequest {
@@ -770,10 +648,12 @@ impl Service for Lambda {
             // read or an invocation) is answered once they are committed.
             let changes =
                 parts.method != axum::http::Method::GET && !matched.name.starts_with("Invoke");
-            if state.durable.is_none() || !changes {
+            if !state.is_durable() || !changes {
                 return response;
             }
-            match crate::durable::commit(state, crate::durable::Touched::lambda(&ctx.region)).await
+            match state
+                .commit(crate::durable::Touched::lambda(&ctx.region))
+                .await
             {
                 Ok(()) => response,
                 Err(e) => {
@@ -1075,9 +955,7 @@ async fn reset(State(state): State<AppState>, request: Request) -> Response {
     };
     // The state directory goes back to the fixtures (and templates) too.
     let reset = match reset {
-        Ok(()) => crate::durable::rewrite(&state)
-            .await
-            .map_err(|e| e.to_string()),
+        Ok(()) => state.rewrite().await.map_err(|e| e.to_string()),
         Err(e) => Err(e),
     };
     match reset {
@@ -1162,7 +1040,7 @@ async fn restore_snapshot(State(state): State<AppState>, request: Request) -> Re
     let started = std::time::Instant::now();
     match crate::snapshot::restore(&state, &body) {
         Ok(()) => {
-            if let Err(e) = crate::durable::rewrite(&state).await {
+            if let Err(e) = state.rewrite().await {
                 tracing::error!(error = %e, "the restored snapshot could not be made durable");
                 return (
                     StatusCode::INTERNAL_SERVER_ERROR,

@@ -41,9 +41,6 @@ pub struct EmulatorState {
     pub lambda: crate::lambda::Lambda,
     /// The fixtures the emulator started from, loaded again by a reset.
     pub fixtures: Fixtures,
-    /// The state directory every change is committed to before it is answered
-    /// (`--state-dir`); `None`: state in memory only.
-    pub durable: Option<Arc<crate::durable::Durable>>,
 }
 
 impl EmulatorState {
@@ -57,7 +54,6 @@ impl EmulatorState {
             regions: Regions::default(),
             lambda: crate::lambda::Lambda::default(),
             fixtures: Fixtures::default(),
-            durable: None,
         }
     }
 
@@ -75,7 +71,6 @@ impl EmulatorState {
             regions: Regions::default(),
             lambda: crate::lambda::Lambda::default(),
             fixtures,
-            durable: None,
         };
         state.load_regional_fixtures(&state.regions)?;
         Ok(state)

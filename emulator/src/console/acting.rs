@@ -226,7 +226,7 @@ pub async fn show(
         None => name,
     };
     let input = serde_json::json!({ "Name": selector, "WithDecryption": true });
-    let response = crate::server::aws_json(
+    let response = crate::pipeline::aws_json(
         state,
         &ctx,
         Some("AmazonSSM.GetParameter"),

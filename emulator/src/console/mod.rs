@@ -11,8 +11,8 @@ mod acting;
 mod views;
 
 use crate::admin::AdminAction;
+use crate::pipeline::AppState;
 use crate::protocol::{json, AwsError};
-use crate::server::AppState;
 use crate::state::EmulatorState;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Request, State};
@@ -224,7 +224,7 @@ fn refusal(
         state,
         authorization.as_deref(),
         signed,
-        || crate::server::authenticate_request(state, parts, body, None, request_id.clone()),
+        || crate::pipeline::authenticate_request(state, parts, body, None, request_id.clone()),
         actions,
     );
     admitted.err().map(|error| {

@@ -15,12 +15,13 @@
 //! - `lambda/REGION`: a region's Lambda functions (configuration, versions, aliases),
 //!   written again after a Lambda request that may change them; `lambda-code/REGION/SHA`:
 //!   each zip package once, by its SHA-256.
-//! - `cfn/REGION`: a region's CloudFormation stacks (see [`cfn`]), written with the
-//!   whole state after every stack operation (they are rare, and one deploys across
-//!   services); `cfn-sets/REGION`: its change sets, written with them (format version
-//!   2; a version 1 directory has none, and loads).
+//! - `cfn/REGION`: a region's CloudFormation stacks (see [`crate::snapshot::cfn`]),
+//!   written with the whole state after every stack operation (they are rare, and one
+//!   deploys across services); `cfn-sets/REGION`: its change sets, written with them
+//!   (format version 2; a version 1 directory has none, and loads).
 //! - `iam`: the IAM directory (users, roles, long-term access keys, customer managed
-//!   policies; see [`iam`]), written again whenever the IAM API replaces it.
+//!   policies; see [`crate::snapshot::iam`]), written again whenever the IAM API
+//!   replaces it.
 //!
 //! How a change reaches the store without a hook in every operation: the Parameter
 //! Store marks the parameter a request touched (`ssm::store::collect_touched`, collected per
@@ -43,11 +44,8 @@
 //! another program, for another account, or damaged, stops the start with a clear
 //! error; it is never reset silently.
 
-pub(crate) mod cfn;
-pub(crate) mod iam;
-
 use crate::iam::principals::Directory;
-use crate::snapshot::{self, KmsSnap, ParameterSnap, RegionSnap, WorldState};
+use crate::snapshot::{self, iam, KmsSnap, ParameterSnap, RegionSnap, WorldState};
 use crate::state::{EmulatorState, RegionState, Regions};
 use aes_gcm::aead::rand_core::RngCore;
 use aes_gcm::aead::{Aead, KeyInit, OsRng, Payload};
@@ -737,38 +735,33 @@ fn region_of<'a>(world: &'a mut WorldState, region: &str) -> &'a mut RegionSnap 
 }
 
 /// Makes what a request changed durable before it is answered: returns once it is
-/// committed (at once when nothing changed, or without a state directory). The commit
-/// runs on the blocking pool: an fsync must not hold a thread that serves requests.
-pub async fn commit(state: &Arc<EmulatorState>, touched: Touched) -> Result<(), DurableError> {
-    let Some(durable) = &state.durable else {
-        return Ok(());
-    };
+/// committed (at once when nothing changed). The commit runs on the blocking pool: an
+/// fsync must not hold a thread that serves requests.
+pub async fn commit(
+    durable: &Arc<Durable>,
+    state: &Arc<EmulatorState>,
+    touched: Touched,
+) -> Result<(), DurableError> {
     if touched.is_empty() && !durable.changed(state) {
         return Ok(());
     }
     let ticket = durable.enqueue(touched);
-    let state = Arc::clone(state);
-    tokio::task::spawn_blocking(move || match &state.durable {
-        Some(durable) => durable.commit_through(&state, ticket),
-        None => Ok(()),
-    })
-    .await
-    .map_err(|e| DurableError::Store(format!("the commit did not finish: {e}")))?
+    let (durable, state) = (Arc::clone(durable), Arc::clone(state));
+    tokio::task::spawn_blocking(move || durable.commit_through(&state, ticket))
+        .await
+        .map_err(|e| DurableError::Store(format!("the commit did not finish: {e}")))?
 }
 
 /// Writes the whole state again (after a reset or a restored snapshot), on the blocking
 /// pool.
-pub async fn rewrite(state: &Arc<EmulatorState>) -> Result<(), DurableError> {
-    if state.durable.is_none() {
-        return Ok(());
-    }
-    let state = Arc::clone(state);
-    tokio::task::spawn_blocking(move || match &state.durable {
-        Some(durable) => durable.rewrite(&state),
-        None => Ok(()),
-    })
-    .await
-    .map_err(|e| DurableError::Store(format!("the rewrite did not finish: {e}")))?
+pub async fn rewrite(
+    durable: &Arc<Durable>,
+    state: &Arc<EmulatorState>,
+) -> Result<(), DurableError> {
+    let (durable, state) = (Arc::clone(durable), Arc::clone(state));
+    tokio::task::spawn_blocking(move || durable.rewrite(&state))
+        .await
+        .map_err(|e| DurableError::Store(format!("the rewrite did not finish: {e}")))?
 }
 
 #[cfg(test)]

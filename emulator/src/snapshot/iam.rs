@@ -1,7 +1,7 @@
-//! The IAM directory as one record of the state directory: the users, roles, access
-//! keys and customer managed policies the IAM API created or changed, with their
-//! inline policies, attachments, boundaries, tags and key states, so that principals
-//! created through the API survive a restart.
+//! The IAM directory as one record (the state directory's `iam`, a snapshot's `iam`):
+//! the users, roles, access keys and customer managed policies the IAM API created or
+//! changed, with their inline policies, attachments, boundaries, tags and key states,
+//! so that principals created through the API survive a restart.
 //!
 //! Policies are kept as the text IAM answers with (the directory's `documents`) and
 //! parsed again at load; an attached managed policy is kept by ARN (AWS's own are built

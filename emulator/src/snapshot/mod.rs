@@ -17,13 +17,20 @@
 //!
 //! Version 3 adds the IAM directory (users, roles, access keys with their secrets,
 //! groups, managed policies with their versions, instance profiles: the state
-//! directory's `iam` record, [`crate::durable::iam`]) and each region's CloudFormation
-//! stacks ([`crate::durable::cfn`]). A version 1 or 2 document leaves the IAM directory
+//! directory's `iam` record, [`iam`]) and each region's CloudFormation
+//! stacks ([`cfn`]). A version 1 or 2 document leaves the IAM directory
 //! as it is and restores no stacks.
 //!
 //! Version 4 adds each region's CloudFormation change sets (`change_sets`, beside the
 //! stacks); an older document restores none. Not kept: role sessions, recorded
 //! decisions, invocation records, running execution environments.
+//!
+//! The record types and their conversions are shared with the state directory
+//! (`durable`), which keeps the same shapes sealed in its store: `durable` builds on this
+//! module, never the reverse.
+
+pub(crate) mod cfn;
+pub(crate) mod iam;
 
 use crate::kms::crypto::KeyMaterial;
 use crate::kms::specs::{KeySpec, KeyUsage, MacKey, SignKey};
@@ -81,7 +88,7 @@ pub(crate) struct WorldState {
     pub(crate) regions: BTreeMap<String, RegionSnap>,
     /// `None` (versions 1 and 2): the IAM directory is left as it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) iam: Option<crate::durable::iam::IamRecord>,
+    pub(crate) iam: Option<iam::IamRecord>,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -96,10 +103,10 @@ pub(crate) struct RegionSnap {
     /// CloudFormation stacks, oldest first (deleted ones too, as DescribeStacks by id
     /// finds them); `None` (versions 1 and 2): none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) stacks: Option<Vec<crate::durable::cfn::StackSnap>>,
+    pub(crate) stacks: Option<Vec<cfn::StackSnap>>,
     /// CloudFormation change sets, oldest first; `None` (versions 1 to 3): none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) change_sets: Option<Vec<crate::durable::cfn::ChangeSetSnap>>,
+    pub(crate) change_sets: Option<Vec<cfn::ChangeSetSnap>>,
 }
 
 /// A Lambda function: `$LATEST`, its published versions and its aliases.
@@ -290,7 +297,7 @@ pub fn take(state: &EmulatorState) -> Vec<u8> {
         };
         world.regions.insert(name, snap);
     }
-    world.iam = Some(crate::durable::iam::record(&state.iam.directory()));
+    world.iam = Some(iam::record(&state.iam.directory()));
     let checksum = checksum_of(&world);
     let document = Document {
         format: FORMAT.to_owned(),
@@ -312,23 +319,18 @@ fn checksum_of(world: &WorldState) -> String {
 }
 
 /// A region's change sets.
-pub(crate) fn change_sets_snap(region: &RegionState) -> Vec<crate::durable::cfn::ChangeSetSnap> {
+pub(crate) fn change_sets_snap(region: &RegionState) -> Vec<cfn::ChangeSetSnap> {
     region
         .cfn
         .all_change_sets()
         .iter()
-        .map(crate::durable::cfn::set_record)
+        .map(cfn::set_record)
         .collect()
 }
 
 /// A region's stacks.
-pub(crate) fn stacks_snap(region: &RegionState) -> Vec<crate::durable::cfn::StackSnap> {
-    region
-        .cfn
-        .all()
-        .iter()
-        .map(crate::durable::cfn::record)
-        .collect()
+pub(crate) fn stacks_snap(region: &RegionState) -> Vec<cfn::StackSnap> {
+    region.cfn.all().iter().map(cfn::record).collect()
 }
 
 /// A region's keys and aliases, read under its KMS lock.
@@ -684,7 +686,7 @@ pub fn load(state: &EmulatorState, bytes: &[u8]) -> Result<Loaded, SnapshotError
     // directory, not from whatever the IAM API made of it since.
     let directory = match world.iam.take() {
         Some(record) => Some(
-            crate::durable::iam::restore(record, &state.iam.initial_directory())
+            iam::restore(record, &state.iam.initial_directory())
                 .map_err(|e| SnapshotError::Corrupt(format!("the IAM directory: {e}")))?,
         ),
         None => None,
@@ -736,14 +738,14 @@ pub(crate) fn build(
         if let Some(stacks) = snap.stacks {
             let stacks = stacks
                 .into_iter()
-                .map(crate::durable::cfn::restore)
+                .map(cfn::restore)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(SnapshotError::Corrupt)?;
             let change_sets = snap
                 .change_sets
                 .unwrap_or_default()
                 .into_iter()
-                .map(crate::durable::cfn::restore_set)
+                .map(cfn::restore_set)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(SnapshotError::Corrupt)?;
             region.cfn.replace_all(stacks, change_sets);
