@@ -367,6 +367,21 @@ fn lambdas_lower_modules_import_only_lower_ones() {
     );
 }
 
+/// Architecture invariant: KMS's data layer (errors, key material, key specs and their
+/// keys, imported material's record, the key store, the narrow services and the wire
+/// shapes) names no operation module (`keys`, `lifecycle`, `import`, `multiregion`,
+/// `cipher`, ...) and nothing through `kms/mod.rs`; each names, of KMS's modules, only
+/// those before it in this order, so the data layer has no cycle.
+#[test]
+fn kms_store_and_specs_import_no_operation() {
+    layered(
+        "kms",
+        &[
+            "error", "crypto", "mldsa", "specs", "material", "store", "services", "model",
+        ],
+    );
+}
+
 /// Architecture invariant: STS reads only IAM's directory (roles, keys, sessions), so its
 /// operations receive `&iam::Iam`, never the whole state: no file of `sts/` names
 /// `crate::state`, the server or `durable` (the server passes the state's `iam`).

@@ -97,7 +97,7 @@ pub(crate) fn refuse_pending_deletion(key: &Key) -> Result<(), KmsError> {
 /// KMSInvalidStateException for PendingImport).
 fn refuse_pending_import(key: &Key) -> Result<(), KmsError> {
     if key.state == KeyState::PendingImport {
-        return Err(super::import::pending_import(&key.arn));
+        return Err(super::material::pending_import(&key.arn));
     }
     Ok(())
 }
@@ -114,7 +114,7 @@ pub(crate) fn refuse_unless_enabled(key: &Key) -> Result<(), KmsError> {
         KeyState::PendingDeletion { .. } | KeyState::PendingReplicaDeletion { .. } => {
             Err(pending_deletion(&key.arn))
         }
-        KeyState::PendingImport => Err(super::import::pending_import(&key.arn)),
+        KeyState::PendingImport => Err(super::material::pending_import(&key.arn)),
     }
 }
 

@@ -20,26 +20,12 @@ use super::model::{
 };
 use super::services::KmsServices;
 use super::store::{Key, KeySnapshot, KeyState};
+// A key's role is the store's data; named `Role` here, where the rest of the emulator
+// (snapshots) has always found it.
+pub use super::store::MultiRegionRole as Role;
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
 use crate::time::Timestamp;
-
-/// A multi-Region key's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Primary,
-    Replica,
-}
-
-impl Role {
-    /// The model's `MultiRegionKeyType`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Primary => "PRIMARY",
-            Role::Replica => "REPLICA",
-        }
-    }
-}
 
 /// A new multi-Region key id: `mrk-` and 32 hex digits (API reference, CreateKey
 /// MultiRegion: "mrk-1234abcd12ab34cd56ef1234567890ab").
