@@ -244,51 +244,200 @@ fn lambda_reaches_the_state_and_iam_only_through_its_narrow_services() {
     }
 }
 
-/// Architecture invariant: Lambda's lower modules (the code, its archive, processes,
-/// records, X-Ray, environments) form no cycle: each names, of Lambda's modules, only
-/// those before it in this order (never an operation or the execution layer).
-#[test]
-fn lambdas_lower_modules_import_only_lower_ones() {
-    const ORDER: [&str; 13] = [
-        "error",
-        "names",
-        "model",
-        "managed",
-        "logs",
-        "runtime_api",
-        "lifeline",
-        "archive",
-        "code",
-        "config",
-        "records",
-        "xray",
-        "environment",
-    ];
-    let modules: Vec<String> = std::fs::read_dir(root().join("emulator/src/lambda"))
-        .expect("lambda's sources")
-        .flatten()
-        .filter_map(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .strip_suffix(".rs")
-                .map(str::to_owned)
-        })
-        .collect();
-    assert!(modules.len() > 20);
-    for (i, module) in ORDER.iter().enumerate() {
-        let code = code_of(&root().join(format!("emulator/src/lambda/{module}.rs")));
-        for other in modules.iter().filter(|m| m.as_str() != *module) {
-            if ORDER[..i].contains(&other.as_str()) {
-                continue;
-            }
-            for path in [format!("super::{other}"), format!("crate::lambda::{other}")] {
-                let named = code.match_indices(&path).any(|(j, _)| {
-                    !code[j + path.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
-                });
-                assert!(!named, "lambda::{module} names {path}");
+/// What `code` names through `prefix` (`super::` or `crate::SERVICE::`): the first path
+/// segment after it, for a `{...}` group the first segment of each member. A sibling
+/// module comes out as its name, an item of the parent module (`super::Lambda`) as the
+/// item's name, a glob as `*`; `super::super::...` (the crate above) is left out.
+fn named_through(code: &str, prefix: &str) -> Vec<String> {
+    fn leading(path: &str) -> String {
+        let path = path.trim_start();
+        let end = path
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(path.len());
+        match &path[..end] {
+            "" => path.chars().next().map(String::from).unwrap_or_default(),
+            name => name.to_owned(),
+        }
+    }
+    let mut names = Vec::new();
+    for (i, _) in code.match_indices(prefix) {
+        // The tail of a longer path (`super::super::x`) is not a path of its own.
+        if code[..i].ends_with("::") {
+            continue;
+        }
+        let rest = &code[i + prefix.len()..];
+        let Some(group) = rest.strip_prefix('{') else {
+            names.push(leading(rest));
+            continue;
+        };
+        let (mut depth, mut start) = (0usize, 0usize);
+        for (j, c) in group.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => {
+                    names.push(leading(&group[start..j]));
+                    break;
+                }
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    names.push(leading(&group[start..j]));
+                    start = j + 1;
+                }
+                _ => {}
             }
         }
     }
+    names.retain(|name| !name.is_empty() && name != "super");
+    names
+}
+
+/// Asserts that each module of `emulator/src/SERVICE/` in `order` names, of its service,
+/// only the modules before it in `order`: no module above it, and nothing of the
+/// service's `mod.rs` (which is then only a facade, not a layer the others lean on).
+fn layered(service: &str, order: &[&str]) {
+    layered_with(service, order, &[]);
+}
+
+/// [`layered`], where the modules may also name `parent_items`, items of the service's
+/// `mod.rs` (helpers its dispatch table's operations share).
+fn layered_with(service: &str, order: &[&str], parent_items: &[&str]) {
+    let dir = root().join("emulator/src").join(service);
+    for (i, module) in order.iter().enumerate() {
+        let path = dir.join(format!("{module}.rs"));
+        assert!(path.is_file(), "{} exists", path.display());
+        let code = code_of(&path);
+        // `code_of` leaves a test module under another `cfg` (a Unix-only one) in.
+        let code = match code.find("#[cfg(all(test, unix))]\nmod tests") {
+            Some(end) => &code[..end],
+            None => &code,
+        };
+        let crate_path = format!("crate::{service}::");
+        for prefix in ["super::", crate_path.as_str()] {
+            for name in named_through(code, prefix) {
+                assert!(
+                    order[..i].contains(&name.as_str()) || parent_items.contains(&name.as_str()),
+                    "{service}::{module} names {prefix}{name}, which is not below it in {order:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn named_through_reads_paths_groups_and_globs() {
+    let code = "use super::store::{Function, Status};\nuse super::{links, managed::Runtimes, code::{self, X}};\n\
+                let x = super::LambdaError::x(); use super::*; super::super::config::Config; \
+                crate::lambda::xray::f(); crate::lambda::{names, pool};";
+    assert_eq!(
+        named_through(code, "super::"),
+        ["store", "links", "managed", "code", "LambdaError", "*"]
+    );
+    assert_eq!(
+        named_through(code, "crate::lambda::"),
+        ["xray", "names", "pool"]
+    );
+}
+
+/// Architecture invariant: Lambda's lower layers form no cycle and never reach up: the
+/// code, its archive, processes, records, X-Ray and environments; the emulator-wide part
+/// (`global`), the function store and its update rules; the narrow services; then the
+/// execution layer and the access checks and version resolution the operations share.
+/// Each names, of Lambda's modules, only those before it in this order: never an
+/// operation of the API layer (`functions`, `invoke`, `tags`, `api`, `routes`,
+/// `fixture`), and nothing through `lambda/mod.rs`.
+#[test]
+fn lambdas_lower_modules_import_only_lower_ones() {
+    layered(
+        "lambda",
+        &[
+            "error",
+            "names",
+            "model",
+            "managed",
+            "logs",
+            "runtime_api",
+            "lifeline",
+            "archive",
+            "code",
+            "config",
+            "records",
+            "xray",
+            "environment",
+            "pool",
+            "links",
+            "global",
+            "store",
+            "updates",
+            "services",
+            "trust",
+            "execution",
+            "access",
+            "versions",
+        ],
+    );
+}
+
+/// Architecture invariant: KMS's data layer (errors, key material, key specs and their
+/// keys, imported material's record, the key store, the narrow services and the wire
+/// shapes) names no operation module (`keys`, `lifecycle`, `import`, `multiregion`,
+/// `cipher`, ...) and nothing through `kms/mod.rs`; each names, of KMS's modules, only
+/// those before it in this order, so the data layer has no cycle.
+#[test]
+fn kms_store_and_specs_import_no_operation() {
+    layered(
+        "kms",
+        &[
+            "error", "crypto", "mldsa", "specs", "material", "store", "services", "model",
+        ],
+    );
+}
+
+/// Architecture invariant: KMS's operations form no cycle either: above the data layer,
+/// the authorisation (`access`), the shared key checks with the state operations
+/// (`lifecycle`), then each operation module names only those before it in this order,
+/// besides the helpers of `kms/mod.rs` that every operation shares (page markers, the
+/// default key policy, a new key, the AWS managed keys).
+#[test]
+fn kms_operations_form_no_cycle() {
+    layered_with(
+        "kms",
+        &[
+            "error",
+            "crypto",
+            "mldsa",
+            "specs",
+            "material",
+            "store",
+            "services",
+            "model",
+            "access",
+            "lifecycle",
+            "tags",
+            "policies",
+            "import",
+            "oaep",
+            "cipher",
+            "usage",
+            "multiregion",
+            "rotation",
+            "keys",
+            "aliases",
+            "grants",
+            "datakeys",
+            "agreement",
+            "asymmetric",
+            "keypairs",
+            "mac",
+            "fixture",
+        ],
+        &[
+            "marker",
+            "parse_marker",
+            "default_key_policy",
+            "new_key",
+            "ensure_aws_managed_key",
+        ],
+    );
 }
 
 /// Architecture invariant: STS reads only IAM's directory (roles, keys, sessions), so its

@@ -2,9 +2,10 @@
 //! caller, under a fixture key.
 
 use super::crypto::{self, derived_fixture_bytes, BlobHeader, KeyMaterial};
+use super::error::KmsError;
 use super::specs::{KeySpec, KeyUsage, SignKey};
 use super::store::{Alias, KeyManager, KeyState, KmsData};
-use super::{default_key_policy, ensure_aws_managed_key, new_key, KmsError};
+use super::{default_key_policy, ensure_aws_managed_key, new_key};
 use crate::fixtures::{FixtureError, KeyFixture};
 use crate::iam::principals::document_of;
 use crate::iam::Iam;
@@ -54,11 +55,11 @@ pub fn load_key(
     let value: serde_json::Value = serde_json::from_str(&policy_text)
         .map_err(|e| fail(format!("policy is not valid JSON: {e}")))?;
     let policy = document_of(&value).map_err(|e| fail(format!("policy: {e}")))?;
-    if policy_text.len() > super::keys::MAX_KEY_POLICY_BYTES {
+    if policy_text.len() > super::policies::MAX_KEY_POLICY_BYTES {
         return Err(fail(format!(
             "policy is {} bytes, over KMS's key policy quota of {} bytes",
             policy_text.len(),
-            super::keys::MAX_KEY_POLICY_BYTES
+            super::policies::MAX_KEY_POLICY_BYTES
         )));
     }
     if !policy.every_statement_names_a_principal() {
@@ -67,7 +68,7 @@ pub fn load_key(
         ));
     }
     let policy = policy.into_key_policy();
-    for arn in super::keys::named_principals(&value) {
+    for arn in super::policies::named_principals(&value) {
         if arn != "*" && !iam.principal_exists(&arn) {
             return Err(fail(format!(
                 "policy names {arn}, which is no principal of the fixtures"

@@ -21,6 +21,9 @@ use super::model::{
 use super::services::KmsServices;
 use super::specs::{KeySpec, MacKey};
 use super::store::{Key, KeySnapshot, KeyState};
+// The record of imported material is the store's data (`material`); named here too, where
+// the rest of the emulator (snapshots) has always found it.
+pub use super::material::{pending_import, ImportParameters, Imported};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
 use crate::time::Timestamp;
@@ -34,86 +37,6 @@ const PARAMETERS_VALID_MS: i64 = DAY_MS;
 /// The latest ValidTo ImportKeyMaterial accepts: "The maximum value is 365 days from the
 /// request date" (API reference, ImportKeyMaterial ValidTo).
 const MAX_VALID_DAYS: i64 = 365;
-
-/// What an `EXTERNAL` key knows about its imported material.
-#[derive(Clone, Default)]
-pub struct Imported {
-    /// Whether the key holds material now.
-    pub present: bool,
-    /// When the present material expires (`None`: it does not, or there is none).
-    pub valid_to: Option<Timestamp>,
-    /// SHA-256 of the first material imported: a later import must bring the same
-    /// material ("it is not the same key material that was previously imported",
-    /// IncorrectKeyMaterialException). A digest of 256 random bits reveals nothing of them.
-    pub fingerprint: Option<[u8; 32]>,
-    /// The latest GetParametersForImport answer's private wrapping key and token.
-    pub parameters: Option<Arc<ImportParameters>>,
-}
-
-impl std::fmt::Debug for Imported {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The fingerprint is a digest of (possibly low-entropy, user-chosen) material:
-        // not printed either.
-        f.debug_struct("Imported")
-            .field("present", &self.present)
-            .field("valid_to", &self.valid_to)
-            .field("fingerprint", &self.fingerprint.map(|_| "** redacted **"))
-            .field("parameters", &self.parameters)
-            .finish()
-    }
-}
-
-impl Imported {
-    /// When the present material expires.
-    pub fn expires_at(&self) -> Option<Timestamp> {
-        self.valid_to.filter(|_| self.present)
-    }
-
-    /// `KeyMetadata.ExpirationModel` once material has been imported.
-    pub fn expiration_model(&self) -> Option<&'static str> {
-        self.fingerprint.map(|_| match self.valid_to {
-            Some(_) => "KEY_MATERIAL_EXPIRES",
-            None => "KEY_MATERIAL_DOES_NOT_EXPIRE",
-        })
-    }
-
-    /// A replica's record of a primary's import: the same material will be required,
-    /// but none is there yet.
-    pub fn without_material(&self) -> Self {
-        Imported {
-            present: false,
-            valid_to: None,
-            fingerprint: self.fingerprint,
-            parameters: None,
-        }
-    }
-}
-
-/// One GetParametersForImport answer, kept until the next.
-#[derive(Clone)]
-pub struct ImportParameters {
-    pub token: Vec<u8>,
-    pub wrapping_key: rsa::PrivateKey,
-    pub algorithm: &'static str,
-    pub valid_to: Timestamp,
-}
-
-impl std::fmt::Debug for ImportParameters {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The wrapping key protects material in transit: never printed.
-        write!(
-            f,
-            "ImportParameters({}, valid to {:?})",
-            self.algorithm, self.valid_to
-        )
-    }
-}
-
-/// `<ARN> is pending import.`: the state error of a key without material. The wording
-/// follows AWS's "<ARN> is pending deletion." and is not confirmed by a recorded answer.
-pub fn pending_import(arn: &str) -> KmsError {
-    KmsError::KMSInvalidStateException(format!("{arn} is pending import."))
-}
 
 /// Checks CreateKey's `Origin` and `CustomKeyStoreId`; `true` for `EXTERNAL`.
 ///
@@ -145,36 +68,6 @@ pub fn start_without_material(key: &mut Key) {
     key.sign_key = None;
     key.state = KeyState::PendingImport;
     key.imported = Some(Imported::default());
-}
-
-/// Deletes material whose ValidTo has passed: "KMS deletes the key material from the KMS
-/// key on the specified date" (API reference, ImportKeyMaterial). A key pending deletion
-/// stays so.
-pub fn expire_material(key: &mut Key, now: Timestamp) {
-    let due = key
-        .imported
-        .as_ref()
-        .and_then(Imported::expires_at)
-        .is_some_and(|t| t <= now);
-    if due {
-        remove_material(key);
-    }
-}
-
-fn remove_material(key: &mut Key) {
-    key.materials.clear();
-    key.mac_key = None;
-    key.sign_key = None;
-    if let Some(imported) = &mut key.imported {
-        imported.present = false;
-        imported.valid_to = None;
-    }
-    if !matches!(
-        key.state,
-        KeyState::PendingDeletion { .. } | KeyState::PendingReplicaDeletion { .. }
-    ) {
-        key.state = KeyState::PendingImport;
-    }
 }
 
 /// Refuses a key whose material KMS made: the import operations are for `EXTERNAL` keys
@@ -578,7 +471,7 @@ pub fn delete_imported_key_material(
         if stored.state == KeyState::PendingImport {
             return Err(pending_import(&stored.arn));
         }
-        remove_material(stored);
+        stored.remove_material();
         Ok(DeleteImportedKeyMaterialResponse {
             key_id: Some(stored.arn.clone()),
             key_material_id: Some(material_id),
@@ -771,7 +664,7 @@ mod tests {
         // The material expires: the key is PendingImport again, its HMAC secret gone.
         state.region("us-east-1").kms.write(|d| {
             let key = d.keys.get_mut(&id).unwrap();
-            expire_material(key, Timestamp(Timestamp::now().0 + 2 * 3_600_000));
+            key.expire_material(Timestamp(Timestamp::now().0 + 2 * 3_600_000));
             assert_eq!(key.state, KeyState::PendingImport);
             assert!(key.mac_key.is_none());
         });

@@ -15,7 +15,7 @@ use super::model::{
     ScheduleKeyDeletionRequest, ScheduleKeyDeletionResponse, UpdateKeyDescriptionRequest,
 };
 use super::services::KmsServices;
-use super::store::{Key, KeyManager, KeySnapshot, KeyState};
+use super::store::{Key, KeyManager, KeySnapshot, KeyState, MultiRegionRole};
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
 use crate::time::Timestamp;
@@ -97,7 +97,7 @@ pub(crate) fn refuse_pending_deletion(key: &Key) -> Result<(), KmsError> {
 /// KMSInvalidStateException for PendingImport).
 fn refuse_pending_import(key: &Key) -> Result<(), KmsError> {
     if key.state == KeyState::PendingImport {
-        return Err(super::import::pending_import(&key.arn));
+        return Err(super::material::pending_import(&key.arn));
     }
     Ok(())
 }
@@ -114,7 +114,7 @@ pub(crate) fn refuse_unless_enabled(key: &Key) -> Result<(), KmsError> {
         KeyState::PendingDeletion { .. } | KeyState::PendingReplicaDeletion { .. } => {
             Err(pending_deletion(&key.arn))
         }
-        KeyState::PendingImport => Err(super::import::pending_import(&key.arn)),
+        KeyState::PendingImport => Err(super::material::pending_import(&key.arn)),
     }
 }
 
@@ -181,6 +181,19 @@ pub fn disable_key(
     })
 }
 
+/// Whether the multi-Region primary key still has replicas in other Regions, read from
+/// the Regions themselves one lock at a time (as `multiregion` reads a key's copies).
+fn has_replicas(state: &dyn KmsServices, key: &KeySnapshot) -> bool {
+    key.multi_region_type == Some(MultiRegionRole::Primary.as_str())
+        && state.every_region().into_iter().any(|(_, region)| {
+            region.read(|data| {
+                data.keys
+                    .get(&key.id)
+                    .is_some_and(|k| k.multi_region == Some(MultiRegionRole::Replica))
+            })
+        })
+}
+
 /// ScheduleKeyDeletion: the key is deleted (with its aliases) after 7–30 days (30 by
 /// default); until then it is `PendingDeletion` and unusable.
 pub fn schedule_key_deletion(
@@ -212,7 +225,7 @@ pub fn schedule_key_deletion(
     refuse_aws_managed(&key)?;
     // A multi-Region primary key with replicas waits for them (read before this Region's
     // lock is taken: Region locks are never nested).
-    let has_replicas = super::multiregion::has_replicas(state, &key);
+    let has_replicas = has_replicas(state, &key);
     state.keys(&ctx.region).write(|data| {
         let stored = data
             .keys

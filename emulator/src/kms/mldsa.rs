@@ -7,8 +7,17 @@
 
 use super::crypto::random_bytes;
 use super::error::KmsError;
-use super::specs::KeySpec;
 use ml_dsa::{MlDsa44, MlDsa65, MlDsa87, MlDsaParams, Seed, Signature, SigningKey};
+
+/// One of ML-DSA's three parameter sets (FIPS 204, section 4). A key spec names one
+/// (`specs` converts `ML_DSA_44`, ...): this module sits below the key specs, so it takes
+/// anything that converts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParameterSet {
+    MlDsa44,
+    MlDsa65,
+    MlDsa87,
+}
 
 /// An ML-DSA private key of one of the three parameter sets.
 #[derive(Clone)]
@@ -83,20 +92,20 @@ fn verify_with<P: MlDsaParams>(
 }
 
 impl MlDsaKey {
-    /// The key of an ML-DSA spec from its 32-byte seed (`None` for another spec or
-    /// length).
-    pub fn from_seed(spec: KeySpec, seed: &[u8]) -> Option<Self> {
+    /// The key of an ML-DSA spec (or parameter set) from its 32-byte seed (`None` for
+    /// another spec or length).
+    pub fn from_seed(spec: impl TryInto<ParameterSet>, seed: &[u8]) -> Option<Self> {
+        let set = spec.try_into().ok()?;
         let seed = Seed::try_from(seed).ok()?;
-        Some(match spec {
-            KeySpec::MlDsa44 => MlDsaKey::L44(Box::new(SigningKey::from_seed(&seed))),
-            KeySpec::MlDsa65 => MlDsaKey::L65(Box::new(SigningKey::from_seed(&seed))),
-            KeySpec::MlDsa87 => MlDsaKey::L87(Box::new(SigningKey::from_seed(&seed))),
-            _ => return None,
+        Some(match set {
+            ParameterSet::MlDsa44 => MlDsaKey::L44(Box::new(SigningKey::from_seed(&seed))),
+            ParameterSet::MlDsa65 => MlDsaKey::L65(Box::new(SigningKey::from_seed(&seed))),
+            ParameterSet::MlDsa87 => MlDsaKey::L87(Box::new(SigningKey::from_seed(&seed))),
         })
     }
 
-    /// A new key of an ML-DSA spec.
-    pub fn generate(spec: KeySpec) -> Option<Self> {
+    /// A new key of an ML-DSA spec (or parameter set).
+    pub fn generate(spec: impl TryInto<ParameterSet>) -> Option<Self> {
         Self::from_seed(spec, &random_bytes(32))
     }
 
@@ -141,20 +150,20 @@ impl MlDsaKey {
             )))
     }
 
-    /// A key of an ML-DSA spec from PKCS #8 PEM.
-    pub fn from_pkcs8_pem(spec: KeySpec, pem: &str) -> Option<Self> {
+    /// A key of an ML-DSA spec (or parameter set) from PKCS #8 PEM.
+    pub fn from_pkcs8_pem(spec: impl TryInto<ParameterSet>, pem: &str) -> Option<Self> {
         use p256::pkcs8::DecodePrivateKey;
-        Some(match spec {
-            KeySpec::MlDsa44 => MlDsaKey::L44(Box::new(SigningKey::from_pkcs8_pem(pem).ok()?)),
-            KeySpec::MlDsa65 => MlDsaKey::L65(Box::new(SigningKey::from_pkcs8_pem(pem).ok()?)),
-            KeySpec::MlDsa87 => MlDsaKey::L87(Box::new(SigningKey::from_pkcs8_pem(pem).ok()?)),
-            _ => return None,
+        Some(match spec.try_into().ok()? {
+            ParameterSet::MlDsa44 => MlDsaKey::L44(Box::new(SigningKey::from_pkcs8_pem(pem).ok()?)),
+            ParameterSet::MlDsa65 => MlDsaKey::L65(Box::new(SigningKey::from_pkcs8_pem(pem).ok()?)),
+            ParameterSet::MlDsa87 => MlDsaKey::L87(Box::new(SigningKey::from_pkcs8_pem(pem).ok()?)),
         })
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::specs::KeySpec;
     use super::*;
 
     /// Each parameter set signs RAW messages and μ values that it verifies, and not

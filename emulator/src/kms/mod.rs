@@ -23,6 +23,7 @@ pub mod keypairs;
 pub mod keys;
 pub mod lifecycle;
 pub mod mac;
+pub mod material;
 pub mod mldsa;
 pub mod model;
 pub mod multiregion;

@@ -12,34 +12,21 @@
 
 use super::access::{authorize_iam_with, authorize_with, request_tag_keys, Via};
 use super::error::{validated, KmsError};
-use super::keys::{check_new_policy, tag_pairs};
 use super::lifecycle::{key_by_id, key_gone, DAY_MS};
 use super::model::{
     KeyMetadata, MultiRegionConfiguration, MultiRegionKey, ReplicateKeyRequest,
     ReplicateKeyResponse, UpdatePrimaryRegionRequest,
 };
+use super::policies::check_new_policy;
 use super::services::KmsServices;
 use super::store::{Key, KeySnapshot, KeyState};
+use super::tags::tag_pairs;
+// A key's role is the store's data; named `Role` here, where the rest of the emulator
+// (snapshots) has always found it.
+pub use super::store::MultiRegionRole as Role;
 use crate::context::RequestContext;
 use crate::protocol::validation::Validate;
 use crate::time::Timestamp;
-
-/// A multi-Region key's role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Primary,
-    Replica,
-}
-
-impl Role {
-    /// The model's `MultiRegionKeyType`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Primary => "PRIMARY",
-            Role::Replica => "REPLICA",
-        }
-    }
-}
 
 /// A new multi-Region key id: `mrk-` and 32 hex digits (API reference, CreateKey
 /// MultiRegion: "mrk-1234abcd12ab34cd56ef1234567890ab").
@@ -100,14 +87,6 @@ pub fn configure(state: &dyn KmsServices, metadata: &mut KeyMetadata, role: Opti
         let id = metadata.key_id.clone().unwrap_or_default();
         metadata.multi_region_configuration = Some(configuration(state, &id, role));
     }
-}
-
-/// Whether the primary key `id` still has replicas in other Regions.
-pub fn has_replicas(state: &dyn KmsServices, key: &KeySnapshot) -> bool {
-    key.multi_region_type == Some(Role::Primary.as_str())
-        && copies(state, &key.id)
-            .iter()
-            .any(|(_, role, _)| *role == Role::Replica)
 }
 
 /// A primary key scheduled for deletion while it had replicas starts its waiting period

@@ -1,9 +1,10 @@
-//! Key policies: GetKeyPolicy, PutKeyPolicy and ListKeyPolicies. A key has one policy,
-//! named `default`; all three work in every key state.
+//! Key policies: GetKeyPolicy, PutKeyPolicy and ListKeyPolicies, and the checks every
+//! new key policy passes (size, syntax, existing principals, no lockout), shared with
+//! CreateKey and ReplicateKey. A key has one policy, named `default`; all three
+//! operations work in every key state.
 
 use super::access::{authorize, authorize_with, Via};
 use super::error::{validated, KmsError};
-use super::keys::check_new_policy;
 use super::lifecycle::{change_key, key_by_id, refuse_aws_managed};
 use super::model::{
     Empty, GetKeyPolicyRequest, GetKeyPolicyResponse, ListKeyPoliciesRequest,
@@ -12,11 +13,87 @@ use super::model::{
 use super::parse_marker;
 use super::services::KmsServices;
 use crate::context::RequestContext;
+use crate::iam::policy::PolicyDocument;
 use crate::protocol::validation::Validate;
 use std::sync::Arc;
 
 /// The name of the only key policy a key has.
 pub const DEFAULT_POLICY_NAME: &str = "default";
+
+/// The AWS principal ARNs a policy document names (`Principal.AWS`, string or list).
+pub(crate) fn named_principals(policy: &serde_json::Value) -> Vec<String> {
+    let statements = match policy.get("Statement") {
+        Some(serde_json::Value::Array(list)) => list.clone(),
+        Some(single) => vec![single.clone()],
+        None => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for statement in statements {
+        for element in ["Principal", "NotPrincipal"] {
+            match statement.get(element).and_then(|p| p.get("AWS")) {
+                Some(serde_json::Value::String(arn)) => out.push(arn.clone()),
+                Some(serde_json::Value::Array(arns)) => {
+                    out.extend(arns.iter().filter_map(|a| a.as_str().map(str::to_owned)))
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The largest key policy, in bytes.
+pub const MAX_KEY_POLICY_BYTES: usize = 32_768;
+
+/// Checks a key policy about to take effect on the key `key_arn`: it parses, the
+/// principals it names exist, and (unless `bypass`) the caller could still change it
+/// afterwards. Returns the parsed document.
+pub(crate) fn check_new_policy(
+    state: &dyn KmsServices,
+    ctx: &RequestContext,
+    key_arn: &str,
+    text: &str,
+    bypass: bool,
+) -> Result<PolicyDocument, KmsError> {
+    let malformed = || {
+        KmsError::MalformedPolicyDocumentException(
+            "The new key policy will not allow you to update the key policy in the future."
+                .to_owned(),
+        )
+    };
+    // "The key policy size quota is 32 kilobytes (32768 bytes)"; over it, "KMS returns a
+    // LimitExceededException" (KMS API Reference, CreateKey and PutKeyPolicy, Policy).
+    if text.len() > MAX_KEY_POLICY_BYTES {
+        return Err(KmsError::LimitExceededException(format!(
+            "The key policy is {} bytes; the key policy size quota is {MAX_KEY_POLICY_BYTES} bytes.",
+            text.len()
+        )));
+    }
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| {
+        KmsError::MalformedPolicyDocumentException("The policy is not valid JSON.".to_owned())
+    })?;
+    let document = PolicyDocument::from_value(&value).map_err(|e| {
+        KmsError::MalformedPolicyDocumentException(format!("The policy is not valid: {e}"))
+    })?;
+    if !document.every_statement_names_a_principal() {
+        return Err(KmsError::MalformedPolicyDocumentException(
+            "Each statement in the key policy must contain one or more principals.".to_owned(),
+        ));
+    }
+    let document = document.into_key_policy();
+    if named_principals(&value)
+        .iter()
+        .any(|arn| arn != "*" && !state.principal_exists(arn))
+    {
+        return Err(KmsError::MalformedPolicyDocumentException(
+            "Policy contains a statement with one or more invalid principals.".to_owned(),
+        ));
+    }
+    if !bypass && !state.would_allow_under_policy(ctx, "kms:PutKeyPolicy", key_arn, &document) {
+        return Err(malformed());
+    }
+    Ok(document)
+}
 
 /// The only policy name that exists; any other is `NotFoundException`.
 fn require_default(name: Option<&str>) -> Result<(), KmsError> {

@@ -3,7 +3,7 @@
 
 use super::crypto::random_bytes;
 use super::error::KmsError;
-use super::mldsa::MlDsaKey;
+use super::mldsa::{MlDsaKey, ParameterSet};
 
 /// A key's `KeySpec`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,6 +224,19 @@ impl KeySpec {
     /// A new HMAC secret for this spec (`None` for other specs).
     pub fn generate_mac_key(self) -> Option<MacKey> {
         self.mac_key_len().map(|len| MacKey(random_bytes(len)))
+    }
+}
+
+/// The ML-DSA parameter set of an `ML_DSA_*` spec; `Err` for any other spec.
+impl TryFrom<KeySpec> for ParameterSet {
+    type Error = KeySpec;
+    fn try_from(spec: KeySpec) -> Result<Self, KeySpec> {
+        match spec {
+            KeySpec::MlDsa44 => Ok(ParameterSet::MlDsa44),
+            KeySpec::MlDsa65 => Ok(ParameterSet::MlDsa65),
+            KeySpec::MlDsa87 => Ok(ParameterSet::MlDsa87),
+            other => Err(other),
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::crypto::KeyMaterial;
 use super::error::KmsError;
+use super::material::{pending_import, Imported};
 use super::specs::{KeySpec, KeyUsage, MacKey, SignKey};
 use crate::iam::policy::PolicyDocument;
 use crate::time::Timestamp;
@@ -52,6 +53,24 @@ pub enum KeyManager {
     Aws,
 }
 
+/// A multi-Region key's role (the copies themselves are found in the Regions:
+/// `multiregion`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MultiRegionRole {
+    Primary,
+    Replica,
+}
+
+impl MultiRegionRole {
+    /// The model's `MultiRegionKeyType`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MultiRegionRole::Primary => "PRIMARY",
+            MultiRegionRole::Replica => "REPLICA",
+        }
+    }
+}
+
 /// Conditions under which a grant applies.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GrantConstraints {
@@ -92,9 +111,9 @@ pub struct Key {
     pub creation_date: Timestamp,
     pub manager: KeyManager,
     /// A multi-Region key's role (`None`: a single-Region key).
-    pub multi_region: Option<super::multiregion::Role>,
+    pub multi_region: Option<MultiRegionRole>,
     /// Imported key material (`Origin: EXTERNAL`; `None`: KMS made the material).
-    pub imported: Option<super::import::Imported>,
+    pub imported: Option<Imported>,
     /// Key material versions, oldest first; the last encrypts. A blob names the version
     /// (1-based) that made it, so older ciphertexts still decrypt after a rotation.
     pub materials: Vec<KeyMaterial>,
@@ -115,6 +134,38 @@ pub struct Key {
 }
 
 impl Key {
+    /// Deletes material whose ValidTo has passed: "KMS deletes the key material from the
+    /// KMS key on the specified date" (API reference, ImportKeyMaterial). A key pending
+    /// deletion stays so.
+    pub fn expire_material(&mut self, now: Timestamp) {
+        let due = self
+            .imported
+            .as_ref()
+            .and_then(Imported::expires_at)
+            .is_some_and(|t| t <= now);
+        if due {
+            self.remove_material();
+        }
+    }
+
+    /// Removes imported material (expired, or DeleteImportedKeyMaterial): the key is
+    /// `PendingImport` unless it is pending deletion.
+    pub fn remove_material(&mut self) {
+        self.materials.clear();
+        self.mac_key = None;
+        self.sign_key = None;
+        if let Some(imported) = &mut self.imported {
+            imported.present = false;
+            imported.valid_to = None;
+        }
+        if !matches!(
+            self.state,
+            KeyState::PendingDeletion { .. } | KeyState::PendingReplicaDeletion { .. }
+        ) {
+            self.state = KeyState::PendingImport;
+        }
+    }
+
     /// The id of the current key material, as `CurrentKeyMaterialId` shows it.
     pub fn current_material_id(&self) -> String {
         material_id(&self.id, self.materials.len())
@@ -204,7 +255,7 @@ impl KeySnapshot {
             KeyState::PendingDeletion { .. } | KeyState::PendingReplicaDeletion { .. } => Err(
                 KmsError::KMSInvalidStateException(format!("{} is pending deletion.", self.arn)),
             ),
-            KeyState::PendingImport => Err(super::import::pending_import(&self.arn)),
+            KeyState::PendingImport => Err(pending_import(&self.arn)),
         }
     }
 }
@@ -267,7 +318,7 @@ impl KmsData {
         // Imported key material whose ValidTo has passed is deleted: the key is
         // PendingImport until the same material is imported again.
         for key in self.keys.values_mut() {
-            super::import::expire_material(key, now);
+            key.expire_material(now);
         }
         self.refresh_deletions();
     }

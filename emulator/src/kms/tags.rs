@@ -3,7 +3,6 @@
 
 use super::access::{authorize, authorize_with, request_tag_keys, Via};
 use super::error::{validated, KmsError};
-use super::keys::tag_pairs;
 use super::lifecycle::{change_key, key_by_id, refuse_aws_managed, refuse_pending_deletion};
 use super::model::{
     Empty, ListResourceTagsRequest, ListResourceTagsResponse, Tag, TagResourceRequest,
@@ -40,6 +39,19 @@ fn refuse_reserved<'a>(keys: impl IntoIterator<Item = &'a str>) -> Result<(), Km
         }
     }
     Ok(())
+}
+
+/// A request's tags as key and value pairs (the model has checked both are present).
+pub(crate) fn tag_pairs(tags: &Option<Vec<Tag>>) -> Vec<(String, String)> {
+    tags.iter()
+        .flatten()
+        .map(|t| {
+            (
+                t.tag_key.clone().unwrap_or_default(),
+                t.tag_value.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
 }
 
 /// Checks the tags of a CreateKey or TagResource request: no reserved keys, no key twice

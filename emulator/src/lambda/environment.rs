@@ -217,7 +217,7 @@ pub struct Environment {
     max_memory: AtomicU64,
     /// Keeps the code on disk while the process runs.
     _code: Arc<CodePackage>,
-    /// Its place among the emulator's environments (`lambda::environment_slot`).
+    /// Its place among the emulator's environments (`execution::environment_slot`).
     _slot: tokio::sync::OwnedSemaphorePermit,
 }
 

@@ -2,7 +2,9 @@
 //! configuration if one is idle, otherwise in a new one (a cold start: the code built if
 //! it is a cargo package, the execution role re-checked and a session started for it);
 //! framed in the log by `START`, `END` and `REPORT`; timeouts, crashes and failed
-//! initialisations answered with the error documents Lambda sends.
+//! initialisations answered with the error documents Lambda sends. The emulator-wide
+//! environment limit ([`environment_slot`]) and the shutdown ([`stop_all`]) are here too.
+//! This layer names no operation (`functions`, `versions`, `invoke`, `api`).
 
 use super::environment::{self, Environment, Exit, Invocation, Launch, LaunchError, Run};
 use super::error::LambdaError;
@@ -16,6 +18,7 @@ use super::trust::{role_trusts_lambda, ROLE_NOT_ASSUMABLE};
 use axum::body::Bytes;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::OwnedSemaphorePermit;
 
 /// An environment is retired this long before its credentials expire.
 const RETIRE_MARGIN: Duration = Duration::from_secs(300);
@@ -100,6 +103,53 @@ fn exit_message(request_id: &str, exit: &Exit) -> String {
     }
 }
 
+/// A permit for one more execution environment, emulator-wide: when all are taken, idle
+/// environments (of any function, the longest idle first) are stopped to make room;
+/// `None` if every environment is busy.
+pub fn environment_slot(state: &dyn LambdaServices) -> Option<OwnedSemaphorePermit> {
+    let permits = state
+        .lambda()
+        .environments(state.config().lambda_max_environments_total);
+    loop {
+        if let Ok(permit) = Arc::clone(&permits).try_acquire_owned() {
+            return Some(permit);
+        }
+        let evicted = state
+            .every_region()
+            .iter()
+            .flat_map(|region| region.all())
+            .flat_map(|function| function.pools())
+            .filter_map(|pool| pool.oldest_idle_since().map(|t| (pool, t)))
+            .min_by_key(|(_, since)| *since)
+            .is_some_and(|(pool, _)| pool.evict_oldest_idle());
+        if !evicted {
+            return Arc::clone(&permits).try_acquire_owned().ok();
+        }
+    }
+}
+
+/// Stops every execution environment of every region and waits until their processes are
+/// gone; no environment starts afterwards. Called when the emulator stops.
+pub async fn stop_all(state: &dyn LambdaServices) {
+    state.lambda().stop();
+    let functions: Vec<_> = state
+        .every_region()
+        .iter()
+        .flat_map(|region| region.all())
+        .collect();
+    for function in &functions {
+        for pool in function.pools() {
+            pool.stop_all().await;
+        }
+    }
+    if !functions.is_empty() {
+        tracing::debug!(
+            functions = functions.len(),
+            "execution environments stopped"
+        );
+    }
+}
+
 /// Starts a new environment for `version`.
 async fn cold_start(
     state: &dyn LambdaServices,
@@ -158,8 +208,8 @@ async fn cold_start(
     };
     // One more process, if the emulator-wide limit allows (after idle environments of
     // other functions were stopped to make room).
-    let slot = super::environment_slot(state)
-        .ok_or_else(|| ColdStartError::Api(LambdaError::throttled()))?;
+    let slot =
+        environment_slot(state).ok_or_else(|| ColdStartError::Api(LambdaError::throttled()))?;
     let Some(session) = state.start_role_session(
         &config.role,
         &config.name,

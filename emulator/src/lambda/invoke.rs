@@ -21,8 +21,6 @@ pub const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
 pub const MAX_EVENT_PAYLOAD: usize = 256 * 1024;
 /// The longest `X-Amz-Client-Context`.
 pub const MAX_CLIENT_CONTEXT: usize = 3583;
-/// How many Event invocations may wait for an environment, emulator-wide.
-pub const MAX_QUEUED_EVENTS: usize = 10_000;
 
 /// Invoke's answer: a status, the payload and the output headers.
 #[derive(Debug)]

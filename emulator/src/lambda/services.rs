@@ -6,8 +6,8 @@
 //! emulator state, so `lambda` depends on no other service and not on `state`; `state`
 //! implements the traits over `EmulatorState` (the one place Lambda is wired to IAM).
 
+use super::global::Lambda;
 use super::store::FunctionStore;
-use super::Lambda;
 use crate::config::Config;
 use crate::context::RequestContext;
 use crate::iam::policy::ContextKeys;

@@ -53,6 +53,38 @@ pub enum Resolved {
     Version(Arc<Published>),
 }
 
+/// Whether a function can run yet (beyond its code's own state).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Readiness {
+    #[default]
+    Ready,
+    /// Still being prepared: `Pending`.
+    Preparing,
+    /// It cannot run: `Failed`.
+    Failed { reason: String, code: &'static str },
+}
+
+/// The last update of `$LATEST`.
+#[derive(Debug, Clone, Default)]
+pub enum LastUpdate {
+    #[default]
+    Successful,
+    /// This version becomes current once prepared.
+    InProgress(Arc<FunctionVersion>),
+    Failed {
+        reason: String,
+        code: &'static str,
+    },
+}
+
+/// A function's state and last update; `updates` holds the rules that change them
+/// (the store keeps only the data, so it names no module above it).
+#[derive(Debug, Default)]
+pub struct Status {
+    pub creation: Readiness,
+    pub update: LastUpdate,
+}
+
 /// A function.
 #[derive(Debug)]
 pub struct Function {
@@ -66,7 +98,7 @@ pub struct Function {
     last_version: AtomicU64,
     aliases: RwLock<BTreeMap<String, Alias>>,
     /// Its state and the status of its last update (see `updates`).
-    pub(super) status: std::sync::Mutex<super::updates::Status>,
+    pub(super) status: std::sync::Mutex<Status>,
 }
 
 impl Function {
@@ -85,7 +117,7 @@ impl Function {
             versions: RwLock::new(BTreeMap::new()),
             last_version: AtomicU64::new(0),
             aliases: RwLock::new(BTreeMap::new()),
-            status: std::sync::Mutex::new(super::updates::Status::default()),
+            status: std::sync::Mutex::new(Status::default()),
         }
     }
 
@@ -113,7 +145,7 @@ impl Function {
             last_version: AtomicU64::new(last_version),
             aliases: RwLock::new(aliases.into_iter().map(|a| (a.name.clone(), a)).collect()),
             // A restored function's last update is over: its code was built again above.
-            status: std::sync::Mutex::new(super::updates::Status::default()),
+            status: std::sync::Mutex::new(Status::default()),
         }
     }
 
@@ -416,14 +448,14 @@ impl FunctionStore {
         &self,
         function: Arc<Function>,
         code_limit: u64,
-    ) -> Result<bool, super::LambdaError> {
+    ) -> Result<bool, LambdaError> {
         let mut functions = self.functions.write().unwrap_or_else(|e| e.into_inner());
         if functions.contains_key(&function.name) {
             return Ok(false);
         }
         let stored: u64 = functions.values().map(|f| f.stored_code()).sum();
         if stored.saturating_add(function.stored_code()) > code_limit {
-            return Err(super::LambdaError::code_storage_exceeded());
+            return Err(LambdaError::code_storage_exceeded());
         }
         functions.insert(function.name.clone(), function);
         Ok(true)

@@ -4,7 +4,9 @@
 
 use super::error::LambdaError;
 use super::services::LambdaServices;
-use super::SERVICE_PRINCIPAL;
+
+/// The service principal of Lambda (in trust policies).
+pub const SERVICE_PRINCIPAL: &str = "lambda.amazonaws.com";
 
 /// What Lambda says when the execution role does not trust it.
 pub const ROLE_NOT_ASSUMABLE: &str =

@@ -29,7 +29,7 @@
 use super::error::LambdaError;
 use super::managed::Runtimes;
 use super::model::FunctionConfiguration;
-use super::store::{Function, FunctionVersion};
+use super::store::{Function, FunctionVersion, LastUpdate, Readiness, Status};
 use std::sync::{Arc, MutexGuard};
 
 /// `StateReasonCode` / `LastUpdateStatusReasonCode` of a runtime that cannot run here
@@ -39,37 +39,6 @@ pub const INVALID_RUNTIME: &str = "InvalidRuntime";
 pub const CREATING_REASON: &str = "The function is being created.";
 /// The reason code that goes with it.
 pub const CREATING: &str = "Creating";
-
-/// Whether a function can run yet (beyond its code's own state).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Readiness {
-    #[default]
-    Ready,
-    /// Still being prepared: `Pending`.
-    Preparing,
-    /// It cannot run: `Failed`.
-    Failed { reason: String, code: &'static str },
-}
-
-/// The last update of `$LATEST`.
-#[derive(Debug, Clone, Default)]
-pub enum LastUpdate {
-    #[default]
-    Successful,
-    /// This version becomes current once prepared.
-    InProgress(Arc<FunctionVersion>),
-    Failed {
-        reason: String,
-        code: &'static str,
-    },
-}
-
-/// A function's state and last update.
-#[derive(Debug, Default)]
-pub struct Status {
-    pub creation: Readiness,
-    pub update: LastUpdate,
-}
 
 /// What an update must wait for before it applies.
 #[derive(Debug, Clone, PartialEq, Eq)]
