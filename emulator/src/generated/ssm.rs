@@ -1356,26 +1356,7 @@ impl SsmError {
     }
 }
 
-impl std::fmt::Display for SsmError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.kind().code(), self.text())
-    }
-}
-
-impl std::error::Error for SsmError {}
-
-impl crate::protocol::AwsError for SsmError {
-    fn code(&self) -> &str {
-        self.kind().code()
-    }
-    fn status(&self) -> axum::http::StatusCode {
-        axum::http::StatusCode::from_u16(self.kind().status())
-            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
-    }
-    fn message(&self) -> String {
-        self.text().to_owned()
-    }
-}
+super::service_error!(SsmError);
 
 use crate::protocol::validation::{Count, Pattern, Range, Strings, Text, Validate, Validator};
 use serde::{Deserialize, Serialize};

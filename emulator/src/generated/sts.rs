@@ -242,26 +242,7 @@ impl StsError {
     }
 }
 
-impl std::fmt::Display for StsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.kind().code(), self.text())
-    }
-}
-
-impl std::error::Error for StsError {}
-
-impl crate::protocol::AwsError for StsError {
-    fn code(&self) -> &str {
-        self.kind().code()
-    }
-    fn status(&self) -> axum::http::StatusCode {
-        axum::http::StatusCode::from_u16(self.kind().status())
-            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
-    }
-    fn message(&self) -> String {
-        self.text().to_owned()
-    }
-}
+super::service_error!(StsError);
 
 use crate::protocol::query::{FromQuery, QueryRequest, Unparsed};
 use crate::protocol::validation::{Count, Pattern, Range, Strings, Text, Validate, Validator};

@@ -330,7 +330,9 @@ impl<T: Copy + PartialOrd + Debug> Range<T> {
         }
         if let Some(max) = self.max {
             if value > max {
-                out.push(format!("Member must have value less than or equal to {max:?}"));
+                out.push(format!(
+                    "Member must have value less than or equal to {max:?}"
+                ));
             }
         }
         out
@@ -371,7 +373,9 @@ fn length_failures(len: usize, min: Option<usize>, max: Option<usize>, out: &mut
     }
     if let Some(max) = max {
         if len > max {
-            out.push(format!("Member must have length less than or equal to {max}"));
+            out.push(format!(
+                "Member must have length less than or equal to {max}"
+            ));
         }
     }
 }
@@ -639,7 +643,8 @@ impl Validator {
                 collect(&mut failed, x.failures(values));
             }
             if !failed.is_empty() {
-                let constraint = format!("Map value must satisfy constraint: [{}]", failed.join(", "));
+                let constraint =
+                    format!("Map value must satisfy constraint: [{}]", failed.join(", "));
                 self.report(at, name, Shown::Hidden, vec![constraint]);
             }
         }
@@ -754,6 +759,215 @@ mod tests {
         let mut v = Validator::new();
         v.length("name", "abc", 1, 2048);
         v.range("maxResults", None, 1, 10);
+        assert!(v.finish().is_ok());
+    }
+
+    static NAME_PATTERN: Pattern = Pattern::new("[a-z]+", &["^(?:[a-z]+)$"], &[]);
+    static NAME: Text = Text {
+        min: Some(2),
+        max: Some(4),
+        pattern: Some(&NAME_PATTERN),
+        ..Text::NONE
+    };
+    static KIND: Text = Text {
+        values: Some(&["B", "A"]),
+        ..Text::NONE
+    };
+
+    fn message(check: impl FnOnce(&mut Validator)) -> String {
+        let mut v = Validator::new();
+        check(&mut v);
+        v.finish().unwrap_err()
+    }
+
+    /// A string's failures come in AWS's order (length, pattern, enum), each quoting the
+    /// value, at the member's path within `at`.
+    #[test]
+    fn text_rules_report_each_constraint_in_order() {
+        assert_eq!(
+            message(|v| v.text("tags.1.member", "key", Some("ABCDE"), &NAME)),
+            "2 validation errors detected: Value 'ABCDE' at 'tags.1.member.key' failed to satisfy constraint: Member must have length less than or equal to 4; Value 'ABCDE' at 'tags.1.member.key' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-z]+"
+        );
+        assert_eq!(
+            message(|v| v.text("", "type", Some("C"), &KIND)),
+            "1 validation error detected: Value 'C' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [B, A]"
+        );
+        let mut v = Validator::new();
+        v.text("", "name", Some("abc"), &NAME);
+        v.text("", "name", None, &NAME);
+        v.text("", "type", Some("A"), &KIND);
+        assert!(v.finish().is_ok());
+    }
+
+    /// A pattern the regex crate cannot say is checked as its restatement: every `all_of`
+    /// and none of `none_of` (here: not only white space), quoted as the model writes it.
+    #[test]
+    fn restated_patterns_need_all_of_and_none_of() {
+        static NOT_BLANK: Pattern = Pattern::new("^(?!\\s*$).+", &["^(?:.+)$"], &["^(?:\\s*)$"]);
+        assert!(NOT_BLANK.matches(" a "));
+        assert!(!NOT_BLANK.matches("  "));
+        assert!(!NOT_BLANK.matches(""));
+        static RULE: Text = Text {
+            pattern: Some(&NOT_BLANK),
+            ..Text::NONE
+        };
+        assert!(message(|v| v.text("", "name", Some(" "), &RULE))
+            .ends_with("Member must satisfy regular expression pattern: ^(?!\\s*$).+"));
+    }
+
+    #[test]
+    fn secrets_and_blobs_are_shown_as_aws_shows_them() {
+        assert_eq!(
+            message(|v| v.secret_text("", "value", Some("a"), &NAME)),
+            "1 validation error detected: Value at 'value' failed to satisfy constraint: Member must have length greater than or equal to 2"
+        );
+        let bytes = Count {
+            min: Some(1),
+            max: Some(4),
+        };
+        let blob = Blob(vec![0; 5]);
+        assert_eq!(
+            message(|v| v.blob("", "ciphertextBlob", Some(&blob), &bytes)),
+            "1 validation error detected: Value 'java.nio.HeapByteBuffer' at 'ciphertextBlob' failed to satisfy constraint: Member must have length less than or equal to 4"
+        );
+        assert!(
+            message(|v| v.secret_blob("", "plaintext", Some(&blob), &bytes))
+                .starts_with("1 validation error detected: Value at 'plaintext' failed")
+        );
+        // Base64 text counts its decoded bytes: `AAAAAAA=` is 5 bytes, `AAAA` 3.
+        assert_eq!(
+            message(|v| v.blob_text("", "zipFile", Some("AAAAAAA="), &bytes)),
+            "1 validation error detected: Value 'AAAAAAA=' at 'zipFile' failed to satisfy constraint: Member must have length less than or equal to 4"
+        );
+        assert!(
+            message(|v| v.secret_blob_text("", "zipFile", Some("AAAAAAA="), &bytes))
+                .starts_with("1 validation error detected: Value at 'zipFile' failed")
+        );
+        let mut v = Validator::new();
+        v.blob_text("", "zipFile", Some("AAAA"), &bytes);
+        v.blob("", "ciphertextBlob", Some(&Blob(vec![1])), &bytes);
+        assert!(v.finish().is_ok());
+    }
+
+    /// Numbers are quoted; a double's bound is printed as Java prints a double.
+    #[test]
+    fn double_bounds_print_as_aws_prints_them() {
+        static WEIGHT: Range<f64> = Range {
+            min: Some(0.0),
+            max: Some(1.0),
+        };
+        assert_eq!(
+            message(|v| v.float("", "weight", Some(1.5), &WEIGHT)),
+            "1 validation error detected: Value '1.5' at 'weight' failed to satisfy constraint: Member must have value less than or equal to 1.0"
+        );
+        static LIMIT: Range<i64> = Range {
+            min: Some(1),
+            max: Some(10),
+        };
+        assert_eq!(
+            message(|v| {
+                v.int("", "limit", Some(0_i32), &LIMIT);
+                v.int("", "max", Some(11_i64), &LIMIT);
+            }),
+            "2 validation errors detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1; Value '11' at 'max' failed to satisfy constraint: Member must have value less than or equal to 10"
+        );
+    }
+
+    /// A list of strings reports its length, then its elements' failures once for the
+    /// whole list, each constraint once, in the order first met.
+    #[test]
+    fn string_lists_report_their_elements_once() {
+        static NAMES: Strings = Strings {
+            count: Count {
+                min: None,
+                max: Some(2),
+            },
+            each: Some(&NAME),
+        };
+        let list = ["a".to_owned(), "B".to_owned(), "c".to_owned()];
+        assert_eq!(
+            message(|v| v.strings("", "names", Some(&list), &NAMES)),
+            "2 validation errors detected: Value [a, B, c] at 'names' failed to satisfy constraint: Member must have length less than or equal to 2; Value [a, B, c] at 'names' failed to satisfy constraint: Member must satisfy constraint: [Member must have length greater than or equal to 2, Member must satisfy regular expression pattern: [a-z]+]"
+        );
+    }
+
+    #[derive(Default)]
+    struct Item {
+        key: Option<String>,
+    }
+
+    impl Validate for Item {
+        fn validate(&self, v: &mut Validator, at: &str) {
+            v.not_null(at, "key", self.key.is_some());
+            v.text(at, "key", self.key.as_deref(), &NAME);
+        }
+    }
+
+    /// Structures are checked member by member at `name.N.member` (lists) and `name.key`
+    /// (maps); a list of them is shown by its size.
+    #[test]
+    fn nested_structures_are_checked_under_their_paths() {
+        let items = [
+            Item {
+                key: Some("ok".to_owned()),
+            },
+            Item::default(),
+        ];
+        let two = Count {
+            min: None,
+            max: Some(1),
+        };
+        assert_eq!(
+            message(|v| v.structures("", "tags", Some(&items), &two)),
+            "2 validation errors detected: Value [2 items] at 'tags' failed to satisfy constraint: Member must have length less than or equal to 1; Value null at 'tags.2.member.key' failed to satisfy constraint: Member must not be null"
+        );
+        assert_eq!(
+            message(|v| v.structure("input", "item", Some(&Item::default()))),
+            "1 validation error detected: Value null at 'input.item.key' failed to satisfy constraint: Member must not be null"
+        );
+        let map = BTreeMap::from([("k".to_owned(), Item::default())]);
+        assert_eq!(
+            message(|v| v.map_structures("", "items", Some(&map), &Map::NONE)),
+            "1 validation error detected: Value null at 'items.k.key' failed to satisfy constraint: Member must not be null"
+        );
+        let counted: [i32; 2] = [1, 2];
+        assert_eq!(
+            message(|v| v.items("", "ids", Some(&counted), &two)),
+            "1 validation error detected: Value [2 items] at 'ids' failed to satisfy constraint: Member must have length less than or equal to 1"
+        );
+    }
+
+    /// A map's value is never shown: its size, its keys' and its values' failures.
+    #[test]
+    fn maps_leave_their_values_out() {
+        static WEIGHT: Range<f64> = Range {
+            min: Some(0.0),
+            max: Some(1.0),
+        };
+        static WEIGHTS: Map<Range<f64>> = Map {
+            count: Count {
+                min: None,
+                max: Some(1),
+            },
+            keys: Some(&NAME),
+            values: Some(&WEIGHT),
+        };
+        let map = BTreeMap::from([("A".to_owned(), 2.0), ("bb".to_owned(), -1.0)]);
+        assert_eq!(
+            message(|v| v.map("", "weights", Some(&map), &WEIGHTS)),
+            "3 validation errors detected: Value at 'weights' failed to satisfy constraint: Member must have length less than or equal to 1; Value at 'weights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length greater than or equal to 2, Member must satisfy regular expression pattern: [a-z]+]; Value at 'weights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]"
+        );
+        static KEYS: Map<()> = Map {
+            count: Count::NONE,
+            keys: Some(&NAME),
+            values: None,
+        };
+        let flags = BTreeMap::from([("A".to_owned(), vec![true])]);
+        assert!(message(|v| v.map_keys("", "flags", Some(&flags), &KEYS))
+            .starts_with("1 validation error detected: Value at 'flags' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length greater than or equal to 2"));
+        let mut v = Validator::new();
+        v.map::<f64>("", "weights", None, &WEIGHTS);
+        v.not_null("", "present", true);
         assert!(v.finish().is_ok());
     }
 
