@@ -670,14 +670,26 @@ fn generate_service(model: &Model) -> Result<String> {
         let _ = writeln!(out, "            {} => m,", arms.join(" | "));
         let _ = writeln!(
             out,
-            "        }}\n    }}\n}}\n\nimpl std::fmt::Display for {error_type} {{\n    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {{\n        write!(f, \"{{}}: {{}}\", self.kind().code(), self.text())\n    }}\n}}\n\nimpl std::error::Error for {error_type} {{}}\n\nimpl crate::protocol::AwsError for {error_type} {{\n    fn code(&self) -> &str {{\n        self.kind().code()\n    }}\n    fn status(&self) -> axum::http::StatusCode {{\n        axum::http::StatusCode::from_u16(self.kind().status()).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)\n    }}\n    fn message(&self) -> String {{\n        self.text().to_owned()\n    }}\n}}"
+            "        }}\n    }}\n}}\n\nsuper::service_error!({error_type});"
         );
     }
 
     // Types and validation of the implemented operations' shapes.
     let (inputs, outputs) = model.reachable()?;
     let all: BTreeSet<&String> = inputs.iter().chain(outputs.iter()).collect();
-    let mut regexes = Vec::new();
+    let mut rules = Rules::default();
+    for taken in [
+        "SIGNING_NAME",
+        "PROTOCOL",
+        "API_VERSION",
+        "TARGET_PREFIX",
+        "XML_NAMESPACE",
+        "OPERATIONS",
+        "ROUTES",
+        "IMPLEMENTED",
+    ] {
+        rules.taken.insert(taken.to_owned());
+    }
     let mut types = String::new();
     for name in &all {
         let shape = model.shape(name);
@@ -689,7 +701,7 @@ fn generate_service(model: &Model) -> Result<String> {
         let is_output = outputs.contains(*name);
         write_struct(model, name, is_input, is_output, &mut types)?;
         if is_input {
-            write_validation(model, name, shape, &mut types, &mut regexes)?;
+            write_validation(model, name, shape, &mut types, &mut rules)?;
             if is_query(model) {
                 write_from_query(model, name, &mut types)?;
             } else {
@@ -698,11 +710,19 @@ fn generate_service(model: &Model) -> Result<String> {
         }
     }
     if !model.service.implemented.is_empty() {
+        let mut used: Vec<&str> = rules.types.iter().copied().collect();
+        used.extend(["Validate", "Validator"]);
+        used.sort_unstable();
         if is_query(model) {
-            out.push_str("\nuse crate::protocol::query::{FromQuery, QueryRequest, Unparsed};\nuse crate::protocol::validation::{Validate, Validator};\nuse serde::Serialize;\nuse std::sync::LazyLock;\nuse regex::Regex;\n");
+            out.push_str("\nuse crate::protocol::query::{FromQuery, QueryRequest, Unparsed};\nuse serde::Serialize;\n");
         } else {
-            out.push_str("\nuse crate::protocol::validation::{Validate, Validator};\nuse serde::{Deserialize, Serialize};\nuse std::sync::LazyLock;\nuse regex::Regex;\n");
+            out.push_str("\nuse serde::{Deserialize, Serialize};\n");
         }
+        let _ = writeln!(
+            out,
+            "use crate::protocol::validation::{{{}}};",
+            used.join(", ")
+        );
         out.push_str("\n/// The operations implemented through these types: name, input, output, and the\n/// errors the model lists for it.\npub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[\n");
         for op in &model.service.implemented {
             let def = &model.json["operations"][op];
@@ -724,12 +744,9 @@ fn generate_service(model: &Model) -> Result<String> {
             );
         }
         out.push_str("];\n");
-        for (ident, pattern) in &regexes {
-            let _ = writeln!(
-                out,
-                "\nstatic {ident}: LazyLock<Regex> = LazyLock::new(|| Regex::new({}).expect(\"compiled by the generator\"));",
-                rust_str(pattern)
-            );
+        // The constraints of each model shape the inputs use, once per shape.
+        for code in &rules.code {
+            let _ = writeln!(out, "\n{code}");
         }
         out.push_str(&types);
     }
@@ -998,17 +1015,67 @@ fn write_struct(
     Ok(())
 }
 
-/// The constraint checks of a scalar shape, as `Vec` entries of `(condition, constraint
-/// message)` expressions over `x` (a `&str`, `i64` or `&[T]`).
-fn scalar_checks(
-    model: &Model,
-    shape_name: &str,
-    regexes: &mut Vec<(String, String)>,
-) -> Vec<(String, String)> {
+/// The rule values of one service's validation: one `static` per model shape that has
+/// constraints, shared by every member that targets the shape, in the order first needed.
+#[derive(Default)]
+struct Rules {
+    /// Each shape's rule: its identifier, or `None` when the shape constrains nothing.
+    by_shape: BTreeMap<String, Option<String>>,
+    /// The identifiers taken (rules, patterns and the module's constants).
+    taken: BTreeSet<String>,
+    /// The statics' Rust, in order.
+    code: Vec<String>,
+    /// The rule types the statics and calls name (for the `use` line).
+    types: BTreeSet<&'static str>,
+}
+
+impl Rules {
+    /// An identifier for `shape`'s rule (`KeyIdType` → `KEY_ID_TYPE`), suffixed `_PATTERN`
+    /// for its pattern, and numbered where two shape names would collide.
+    fn ident(&mut self, shape: &str, suffix: &str) -> String {
+        let base = format!(
+            "{}{suffix}",
+            snake(shape).trim_start_matches("r#").to_uppercase()
+        );
+        let mut ident = base.clone();
+        let mut n = 2;
+        while self.taken.contains(&ident) {
+            ident = format!("{base}_{n}");
+            n += 1;
+        }
+        self.taken.insert(ident.clone());
+        ident
+    }
+}
+
+/// `Some(n)` or `None` as Rust.
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "None".to_owned(), |v| format!("Some({v})"))
+}
+
+/// A length bound of a list, map or blob shape (a minimum of 0 constrains nothing).
+fn count_of(shape: &Value) -> (Option<u64>, Option<u64>) {
+    (
+        shape["min"].as_u64().filter(|&m| m > 0),
+        shape["max"].as_u64(),
+    )
+}
+
+fn count_literal((min, max): (Option<u64>, Option<u64>)) -> String {
+    format!("Count {{ min: {}, max: {} }}", opt(min), opt(max))
+}
+
+/// The identifier of `shape_name`'s rule static, written on first use; `None` when the
+/// shape has no constraint. The static's type follows the shape's: `Text` (string),
+/// `Range<i64>`/`Range<f64>` (numbers), `Count` (blob, list of anything but strings),
+/// `Strings` (list of strings), `Map<R>` (map, `R` its scalar values' rule or `()`).
+fn rule(model: &Model, shape_name: &str, rules: &mut Rules) -> Result<Option<String>> {
+    if let Some(known) = rules.by_shape.get(shape_name) {
+        return Ok(known.clone());
+    }
     let shape = model.shape(shape_name);
-    let mut checks = Vec::new();
     let ty = shape["type"].as_str().unwrap_or("");
-    match ty {
+    let (ty_name, body) = match ty {
         "string" => {
             let bound = |key: &str| {
                 model
@@ -1016,19 +1083,12 @@ fn scalar_checks(
                     .length(&model.service.name, shape_name, key)
                     .or_else(|| shape[key].as_u64())
             };
-            if let Some(min) = bound("min") {
-                if min > 0 {
-                    checks.push((
-                        format!("x.chars().count() < {min}"),
-                        format!("Member must have length greater than or equal to {min}"),
-                    ));
-                }
+            let mut fields = Vec::new();
+            if let Some(min) = bound("min").filter(|&m| m > 0) {
+                fields.push(format!("min: Some({min})"));
             }
             if let Some(max) = bound("max") {
-                checks.push((
-                    format!("x.chars().count() > {max}"),
-                    format!("Member must have length less than or equal to {max}"),
-                ));
+                fields.push(format!("max: Some({max})"));
             }
             if let Some(pattern) = shape["pattern"].as_str() {
                 let o = model
@@ -1039,34 +1099,21 @@ fn scalar_checks(
                         none_of: Vec::new(),
                         unchecked: false,
                     });
-                let base = format!(
-                    "RE_{}",
-                    snake(shape_name).trim_start_matches("r#").to_uppercase()
-                );
-                let mut terms = Vec::new();
-                for (kind, list) in [("", &o.all_of), ("_NOT", &o.none_of)] {
-                    for (i, p) in list.iter().enumerate() {
-                        let ident = if list.len() == 1 && kind.is_empty() {
-                            base.clone()
-                        } else {
-                            format!("{base}{kind}_{i}")
-                        };
-                        if !regexes.iter().any(|(r, _)| *r == ident) {
-                            regexes.push((ident.clone(), whole(p)));
-                        }
-                        terms.push(if kind.is_empty() {
-                            format!("!{ident}.is_match(x)")
-                        } else {
-                            format!("{ident}.is_match(x)")
-                        });
-                    }
-                }
-                if !o.unchecked && !terms.is_empty() {
-                    let cond = terms.join(" || ");
-                    checks.push((
-                        cond,
-                        format!("Member must satisfy regular expression pattern: {pattern}"),
+                let nothing = o.all_of.is_empty() && o.none_of.is_empty();
+                if !o.unchecked && !nothing {
+                    let list = |l: &[String]| -> String {
+                        let items: Vec<String> = l.iter().map(|p| rust_str(&whole(p))).collect();
+                        format!("&[{}]", items.join(", "))
+                    };
+                    let ident = rules.ident(shape_name, "_PATTERN");
+                    rules.types.insert("Pattern");
+                    rules.code.push(format!(
+                        "static {ident}: Pattern = Pattern::new({}, {}, {});",
+                        rust_str(pattern),
+                        list(&o.all_of),
+                        list(&o.none_of)
                     ));
+                    fields.push(format!("pattern: Some(&{ident})"));
                 }
             }
             if let Some(values) = shape["enum"].as_array() {
@@ -1080,258 +1127,222 @@ fn scalar_checks(
                             .collect()
                     });
                 let list: Vec<String> = values.iter().map(|v| rust_str(v)).collect();
-                checks.push((
-                    format!("![{}].contains(&x)", list.join(", ")),
-                    format!(
-                        "Member must satisfy enum value set: [{}]",
-                        values.join(", ")
-                    ),
-                ));
+                fields.push(format!("values: Some(&[{}])", list.join(", ")));
+            }
+            if fields.is_empty() {
+                (None, String::new())
+            } else {
+                fields.push("..Text::NONE".to_owned());
+                (Some("Text"), format!("Text {{ {} }}", fields.join(", ")))
             }
         }
         "integer" | "long" | "double" | "float" => {
-            let cast = if matches!(ty, "double" | "float") {
-                "f64"
-            } else {
-                "i64"
-            };
+            let float = matches!(ty, "double" | "float");
             // A double's bounds are written as AWS prints a double (`1.0`, `0.0`).
             let bound = |key: &str| -> Option<String> {
-                if cast == "f64" {
+                if float {
                     shape[key].as_f64().map(|b| format!("{b:?}"))
                 } else {
                     shape[key].as_i64().map(|b| b.to_string())
                 }
             };
-            if let Some(min) = bound("min") {
-                checks.push((
-                    format!("(x as {cast}) < {min} as {cast}"),
-                    format!("Member must have value greater than or equal to {min}"),
-                ));
-            }
-            if let Some(max) = bound("max") {
-                checks.push((
-                    format!("(x as {cast}) > {max} as {cast}"),
-                    format!("Member must have value less than or equal to {max}"),
-                ));
+            let (min, max) = (bound("min"), bound("max"));
+            if min.is_none() && max.is_none() {
+                (None, String::new())
+            } else {
+                let t = if float { "Range<f64>" } else { "Range<i64>" };
+                (
+                    Some(t),
+                    format!("Range {{ min: {}, max: {} }}", opt(min), opt(max)),
+                )
             }
         }
-        "list" | "map" | "blob" => {
-            // A blob travels as base64 text; its constraints count the decoded bytes.
-            let len = if ty == "blob" && model.protocol() == "json" {
-                "x.len()"
-            } else if ty == "blob" {
-                "Validator::blob_len(x)"
+        "blob" => match count_of(shape) {
+            (None, None) => (None, String::new()),
+            c => (Some("Count"), count_literal(c)),
+        },
+        "list" => {
+            let element = shape["member"]["shape"].as_str().unwrap_or("");
+            let count = count_of(shape);
+            if model.shape(element)["type"].as_str() == Some("string") {
+                let each = rule(model, element, rules)?;
+                if count == (None, None) && each.is_none() {
+                    (None, String::new())
+                } else {
+                    rules.types.insert("Count");
+                    let each = opt(each.map(|e| format!("&{e}")));
+                    (
+                        Some("Strings"),
+                        format!(
+                            "Strings {{ count: {}, each: {each} }}",
+                            count_literal(count)
+                        ),
+                    )
+                }
+            } else if count == (None, None) {
+                (None, String::new())
             } else {
-                "x.len()"
+                (Some("Count"), count_literal(count))
+            }
+        }
+        "map" => {
+            let key = shape["key"]["shape"].as_str().unwrap_or("");
+            let value = shape["value"]["shape"].as_str().unwrap_or("");
+            let count = count_of(shape);
+            let keys = rule(model, key, rules)?;
+            let vtype = model.shape(value)["type"].as_str().unwrap_or("");
+            let (rtype, values) = match vtype {
+                "string" => ("Text", rule(model, value, rules)?),
+                "integer" | "long" => ("Range<i64>", rule(model, value, rules)?),
+                "double" | "float" => ("Range<f64>", rule(model, value, rules)?),
+                _ => {
+                    if vtype != "structure" && rule(model, value, rules)?.is_some() {
+                        bail!("{shape_name}: constraints on map values of type {vtype:?} are not generated yet");
+                    }
+                    ("()", None)
+                }
             };
-            if let Some(min) = shape["min"].as_u64() {
-                if min > 0 {
-                    checks.push((
-                        format!("{len} < {min}"),
-                        format!("Member must have length greater than or equal to {min}"),
-                    ));
+            if count == (None, None) && keys.is_none() && values.is_none() {
+                (None, String::new())
+            } else {
+                rules.types.insert("Count");
+                (
+                    Some(if rtype == "()" { "Map<()>" } else { "Map" }),
+                    format!(
+                        "Map {{ count: {}, keys: {}, values: {} }}",
+                        count_literal(count),
+                        opt(keys.map(|k| format!("&{k}"))),
+                        opt(values.map(|v| format!("&{v}")))
+                    ),
+                )
+            }
+        }
+        _ => (None, String::new()),
+    };
+    let ident = match ty_name {
+        None => None,
+        Some(t) => {
+            let ident = rules.ident(shape_name, "");
+            let static_type = match t {
+                "Map" => {
+                    let v = shape["value"]["shape"].as_str().unwrap_or("");
+                    match model.shape(v)["type"].as_str().unwrap_or("") {
+                        "string" => "Map<Text>",
+                        "integer" | "long" => "Map<Range<i64>>",
+                        _ => "Map<Range<f64>>",
+                    }
+                }
+                other => other,
+            };
+            for name in ["Text", "Range", "Count", "Strings", "Map"] {
+                if static_type.contains(name) {
+                    rules.types.insert(name);
                 }
             }
-            if let Some(max) = shape["max"].as_u64() {
-                checks.push((
-                    format!("{len} > {max}"),
-                    format!("Member must have length less than or equal to {max}"),
-                ));
-            }
+            rules
+                .code
+                .push(format!("static {ident}: {static_type} = {body};"));
+            Some(ident)
         }
-        _ => {}
-    }
-    checks
+    };
+    rules.by_shape.insert(shape_name.to_owned(), ident.clone());
+    Ok(ident)
 }
 
-/// A condition as one operand of `&&` (an alternative of patterns is parenthesised).
-fn grouped(cond: &str) -> String {
-    if cond.contains(" || ") {
-        format!("({cond})")
-    } else {
-        cond.to_owned()
-    }
-}
-
+/// `Validate` for an input structure: one call per member check, in the model's member
+/// order (AWS lists violations in that order), each naming the rule of the member's shape.
 fn write_validation(
     model: &Model,
     name: &str,
     shape: &Value,
     out: &mut String,
-    regexes: &mut Vec<(String, String)>,
+    rules: &mut Rules,
 ) -> Result<()> {
     let ident = type_name(name);
     let required: BTreeSet<&str> = shape["required"]
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let members = model.members(name);
     let mut body = String::new();
-    for (member, def) in &members {
+    for (member, def) in &model.members(name) {
         let field = snake(member);
         let target = def["shape"].as_str().unwrap_or("");
         let tshape = model.shape(target);
         let sensitive = is_sensitive(model, def);
-        let path = format!("Validator::at(at, {})", rust_str(&message_name(member)));
+        let shown = rust_str(&message_name(member));
         if required.contains(member.as_str()) {
             let _ = writeln!(
                 body,
-                "        if self.{field}.is_none() {{ v.violation(&{path}, \"null\", \"Member must not be null\"); }}"
+                "        v.not_null(at, {shown}, self.{field}.is_some());"
             );
         }
-        let ttype = tshape["type"].as_str().unwrap_or("");
-        let checks = scalar_checks(model, target, regexes);
-        let mut inner = String::new();
-        match ttype {
-            "string" | "blob" => {
-                let decoded = ttype == "blob" && model.protocol() == "json";
-                for (cond, msg) in &checks {
-                    let call = if sensitive {
-                        format!("v.sensitive_violation(&{path}, {})", rust_str(msg))
-                    } else if decoded {
-                        format!(
-                            "v.violation(&{path}, Validator::BLOB_VALUE, {})",
-                            rust_str(msg)
-                        )
-                    } else {
-                        format!(
-                            "v.violation(&{path}, &Validator::quote(x), {})",
-                            rust_str(msg)
-                        )
-                    };
-                    let _ = writeln!(inner, "            if {cond} {{ {call}; }}");
-                }
-                if !inner.is_empty() {
-                    let bind = if decoded { "&x.0" } else { "x.as_str()" };
-                    inner = format!("            let x = {bind};\n{inner}");
-                }
+        let secret = if sensitive { "secret_" } else { "" };
+        let rule_of = |rules: &mut Rules| rule(model, target, rules);
+        let call = match tshape["type"].as_str().unwrap_or("") {
+            "string" => rule_of(rules)?
+                .map(|r| format!("v.{secret}text(at, {shown}, self.{field}.as_deref(), &{r})")),
+            // awsJson decodes a blob's base64 with the body; the other protocols keep the
+            // text, whose decoded length counts.
+            "blob" if model.protocol() == "json" => rule_of(rules)?
+                .map(|r| format!("v.{secret}blob(at, {shown}, self.{field}.as_ref(), &{r})")),
+            "blob" => rule_of(rules)?.map(|r| {
+                format!("v.{secret}blob_text(at, {shown}, self.{field}.as_deref(), &{r})")
+            }),
+            "integer" | "long" => {
+                rule_of(rules)?.map(|r| format!("v.int(at, {shown}, self.{field}, &{r})"))
             }
-            "integer" | "long" | "double" | "float" => {
-                for (cond, msg) in &checks {
-                    let _ = writeln!(
-                        inner,
-                        "            if {cond} {{ v.violation(&{path}, &Validator::quote(&x.to_string()), {}); }}",
-                        rust_str(msg)
-                    );
-                }
-                if !inner.is_empty() {
-                    inner = format!("            let x = *x;\n{inner}");
-                }
+            "double" | "float" => {
+                rule_of(rules)?.map(|r| format!("v.float(at, {shown}, self.{field}, &{r})"))
             }
             "list" => {
                 let element = tshape["member"]["shape"].as_str().unwrap_or("");
-                let eshape = model.shape(element);
-                let render = if eshape["type"].as_str() == Some("string") {
-                    "Validator::render_strings(x)"
-                } else {
-                    "Validator::render_count(x.len())"
-                };
-                for (cond, msg) in &checks {
-                    let _ = writeln!(
-                        inner,
-                        "            if {cond} {{ v.violation(&{path}, &{render}, {}); }}",
-                        rust_str(msg)
-                    );
-                }
-                match eshape["type"].as_str().unwrap_or("") {
+                let r = rule_of(rules)?;
+                match model.shape(element)["type"].as_str().unwrap_or("") {
                     "structure" => {
-                        let _ = writeln!(
-                            inner,
-                            "            for (i, item) in x.iter().enumerate() {{ item.validate(v, &format!(\"{{}}.{{}}.member\", {path}, i + 1)); }}"
-                        );
-                    }
-                    "string" => {
-                        let echecks = scalar_checks(model, element, regexes);
-                        if !echecks.is_empty() {
-                            // A list's elements are reported once for the whole list, each
-                            // failed constraint inside `Member must satisfy constraint: [...]`.
-                            let _ = writeln!(
-                                inner,
-                                "            let mut failed: Vec<&str> = Vec::new();\n            for x in x.iter().map(String::as_str) {{"
-                            );
-                            for (cond, msg) in &echecks {
-                                let _ = writeln!(
-                                    inner,
-                                    "                if {1} && !failed.contains(&{0}) {{ failed.push({0}); }}",
-                                    rust_str(msg), grouped(cond)
-                                );
-                            }
-                            let _ = writeln!(
-                                inner,
-                                "            }}\n            if !failed.is_empty() {{ v.violation(&{path}, &{render}, &format!(\"Member must satisfy constraint: [{{}}]\", failed.join(\", \"))); }}"
-                            );
-                        }
+                        let r = r.unwrap_or_else(|| "Count::NONE".to_owned());
+                        rules.types.insert("Count");
+                        Some(format!(
+                            "v.structures(at, {shown}, self.{field}.as_deref(), &{r})"
+                        ))
                     }
                     "list" | "map" => {
                         bail!("{name}.{member}: nested collections are not generated yet")
                     }
-                    _ => {}
+                    "string" => {
+                        r.map(|r| format!("v.strings(at, {shown}, self.{field}.as_deref(), &{r})"))
+                    }
+                    _ => r.map(|r| format!("v.items(at, {shown}, self.{field}.as_deref(), &{r})")),
                 }
             }
             "map" => {
-                for (cond, msg) in &checks {
-                    let _ = writeln!(
-                        inner,
-                        "            if {cond} {{ v.sensitive_violation(&{path}, {}); }}",
-                        rust_str(msg)
-                    );
-                }
-                for (part, label) in [("key", "Map keys"), ("value", "Map value")] {
-                    let pshape = tshape[part]["shape"].as_str().unwrap_or("");
-                    if model.shape(pshape)["type"].as_str() == Some("structure") {
-                        // A structure value is checked member by member under its key
-                        // (how AWS writes such a path is not recorded).
-                        let _ = writeln!(
-                            inner,
-                            "            for (k, item) in x {{ item.validate(v, &format!(\"{{}}.{{}}\", {path}, k)); }}"
-                        );
-                        continue;
+                let value = tshape["value"]["shape"].as_str().unwrap_or("");
+                let r = rule_of(rules)?;
+                match model.shape(value)["type"].as_str().unwrap_or("") {
+                    "structure" => {
+                        let r = r.unwrap_or_else(|| "Map::NONE".to_owned());
+                        rules.types.insert("Map");
+                        Some(format!(
+                            "v.map_structures(at, {shown}, self.{field}.as_ref(), &{r})"
+                        ))
                     }
-                    let pchecks = scalar_checks(model, pshape, regexes);
-                    if pchecks.is_empty() {
-                        continue;
+                    "string" | "integer" | "long" | "double" | "float" => {
+                        r.map(|r| format!("v.map(at, {shown}, self.{field}.as_ref(), &{r})"))
                     }
-                    let iter = match (part, model.shape(pshape)["type"].as_str()) {
-                        ("key", _) => "x.keys().map(String::as_str)",
-                        (_, Some("string")) => "x.values().map(String::as_str)",
-                        _ => "x.values().copied()",
-                    };
-                    let _ = writeln!(
-                        inner,
-                        "            let mut failed: Vec<&str> = Vec::new();\n            for x in {iter} {{"
-                    );
-                    for (cond, msg) in &pchecks {
-                        let _ = writeln!(
-                            inner,
-                            "                if {1} && !failed.contains(&{0}) {{ failed.push({0}); }}",
-                            rust_str(msg), grouped(cond)
-                        );
-                    }
-                    let _ = writeln!(
-                        inner,
-                        "            }}\n            if !failed.is_empty() {{ v.sensitive_violation(&{path}, &format!(\"{label} must satisfy constraint: [{{}}]\", failed.join(\", \"))); }}"
-                    );
+                    _ => r.map(|r| format!("v.map_keys(at, {shown}, self.{field}.as_ref(), &{r})")),
                 }
             }
-            "structure" => {
-                let _ = writeln!(inner, "            x.validate(v, &{path});");
-            }
-            _ => {}
-        }
-        if !inner.is_empty() {
-            let _ = writeln!(
-                body,
-                "        if let Some(x) = &self.{field} {{\n{inner}        }}"
-            );
+            "structure" => Some(format!("v.structure(at, {shown}, self.{field}.as_ref())")),
+            _ => None,
+        };
+        if let Some(call) = call {
+            let _ = writeln!(body, "        {call};");
         }
     }
-    let at = if body.contains("Validator::at(at") {
-        "at"
+    let (vname, at) = if body.is_empty() {
+        ("_v", "_at")
     } else {
-        "_at"
+        ("v", "at")
     };
-    let vname = if body.is_empty() { "_v" } else { "v" };
     let _ = writeln!(
         out,
         "\nimpl Validate for {ident} {{\n    fn validate(&self, {vname}: &mut Validator, {at}: &str) {{\n{body}    }}\n}}"
@@ -1344,6 +1355,8 @@ fn generate_mod(services: &[ServiceConfig]) -> String {
     let mut out = format!(
         "//! Generated by `{COMMAND}` from `{MODELS_DIR}/*.json`; do not edit.\n//! One module per AWS service: error codes, operation tables, and the types and validation of\n//! the operations implemented through them.\n\n"
     );
+    // Defined before the modules, which name it by its textual scope.
+    out.push_str("/// `Display`, `Error` and `AwsError` for a service's generated error enum, from its\n/// `kind()` (the service's `ErrorCode`: code and status) and `text()`: written once here\n/// rather than once per service.\nmacro_rules! service_error {\n    ($error:ident) => {\n        impl std::fmt::Display for $error {\n            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {\n                write!(f, \"{}: {}\", self.kind().code(), self.text())\n            }\n        }\n\n        impl std::error::Error for $error {}\n\n        impl crate::protocol::AwsError for $error {\n            fn code(&self) -> &str {\n                self.kind().code()\n            }\n            fn status(&self) -> axum::http::StatusCode {\n                axum::http::StatusCode::from_u16(self.kind().status())\n                    .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)\n            }\n            fn message(&self) -> String {\n                self.text().to_owned()\n            }\n        }\n    };\n}\nuse service_error;\n\n");
     for s in services {
         let _ = writeln!(out, "pub mod {};", s.name);
     }
@@ -1577,8 +1590,16 @@ mod tests {
         assert!(code.contains("self.name = http.label(\"Name\").map(str::to_owned);"));
         assert!(code.contains("self.max = http.parsed_query(\"MaxItems\")?;"));
         assert!(code.contains("self.mode = http.header(\"X-Mode\").map(str::to_owned);"));
-        assert!(code.contains("Member must have value less than or equal to 1.0"));
-        assert!(code.contains("Member must have value greater than or equal to 0.0"));
+        // The bounds stay doubles (`f64`'s `Debug` prints them as AWS does: `1.0`, see
+        // `protocol::validation`'s `double_bounds_print_as_aws_prints_them`).
+        assert!(
+            code.contains("static W: Range<f64> = Range { min: Some(0.0), max: Some(1.0) };"),
+            "{code}"
+        );
+        assert!(
+            code.contains("v.float(at, \"weight\", self.weight, &W);"),
+            "{code}"
+        );
     }
 
     /// Every operation of the awsQuery models (STS, IAM, CloudFormation) generates: a

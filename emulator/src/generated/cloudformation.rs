@@ -253,10 +253,8 @@ impl ErrorCode {
 }
 
 use crate::protocol::query::{FromQuery, QueryRequest, Unparsed};
-use crate::protocol::validation::{Validate, Validator};
-use regex::Regex;
+use crate::protocol::validation::{Count, Map, Pattern, Range, Strings, Text, Validate, Validator};
 use serde::Serialize;
-use std::sync::LazyLock;
 
 /// The operations implemented through these types: name, input, output, and the
 /// errors the model lists for it.
@@ -378,28 +376,296 @@ pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
     ),
 ];
 
-static RE_STACK_NAME_OR_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        "^(?:([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*))$",
-    )
-    .expect("compiled by the generator")
-});
+static STACK_NAME_OR_ID_PATTERN: Pattern = Pattern::new(
+    "([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)",
+    &["^(?:([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*))$"],
+    &[],
+);
 
-static RE_CHANGE_SET_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[a-zA-Z][-a-zA-Z0-9]*)$").expect("compiled by the generator"));
+static STACK_NAME_OR_ID: Text = Text {
+    min: Some(1),
+    pattern: Some(&STACK_NAME_OR_ID_PATTERN),
+    ..Text::NONE
+};
 
-static RE_CLIENT_REQUEST_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:[a-zA-Z0-9][-a-zA-Z0-9]*)$").expect("compiled by the generator")
-});
+static TEMPLATE_BODY: Text = Text {
+    min: Some(1),
+    ..Text::NONE
+};
 
-static RE_CHANGE_SET_NAME_OR_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:[a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/]*)$")
-        .expect("compiled by the generator")
-});
+static TEMPLATE_URL: Text = Text {
+    min: Some(1),
+    max: Some(5120),
+    ..Text::NONE
+};
 
-static RE_STACK_SET_NAME_OR_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:[a-zA-Z][-a-zA-Z0-9]*(?::[a-zA-Z0-9]{8}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{12})?)$").expect("compiled by the generator")
-});
+static CAPABILITY: Text = Text {
+    values: Some(&[
+        "CAPABILITY_IAM",
+        "CAPABILITY_NAMED_IAM",
+        "CAPABILITY_AUTO_EXPAND",
+    ]),
+    ..Text::NONE
+};
+
+static CAPABILITIES: Strings = Strings {
+    count: Count {
+        min: None,
+        max: None,
+    },
+    each: Some(&CAPABILITY),
+};
+
+static RESOURCE_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(256),
+    ..Text::NONE
+};
+
+static RESOURCE_TYPES: Strings = Strings {
+    count: Count {
+        min: None,
+        max: None,
+    },
+    each: Some(&RESOURCE_TYPE),
+};
+
+static ROLE_ARN: Text = Text {
+    min: Some(20),
+    max: Some(2048),
+    ..Text::NONE
+};
+
+static NOTIFICATION_AR_NS: Strings = Strings {
+    count: Count {
+        min: None,
+        max: Some(5),
+    },
+    each: None,
+};
+
+static TAGS: Count = Count {
+    min: None,
+    max: Some(50),
+};
+
+static CHANGE_SET_NAME_PATTERN: Pattern = Pattern::new(
+    "[a-zA-Z][-a-zA-Z0-9]*",
+    &["^(?:[a-zA-Z][-a-zA-Z0-9]*)$"],
+    &[],
+);
+
+static CHANGE_SET_NAME: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&CHANGE_SET_NAME_PATTERN),
+    ..Text::NONE
+};
+
+static CLIENT_TOKEN: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    ..Text::NONE
+};
+
+static DESCRIPTION: Text = Text {
+    min: Some(1),
+    max: Some(1024),
+    ..Text::NONE
+};
+
+static CHANGE_SET_TYPE: Text = Text {
+    values: Some(&["CREATE", "UPDATE", "IMPORT"]),
+    ..Text::NONE
+};
+
+static RESOURCES_TO_IMPORT: Count = Count {
+    min: None,
+    max: Some(200),
+};
+
+static ON_STACK_FAILURE: Text = Text {
+    values: Some(&["DO_NOTHING", "ROLLBACK", "DELETE"]),
+    ..Text::NONE
+};
+
+static DEPLOYMENT_MODE: Text = Text {
+    values: Some(&["REVERT_DRIFT"]),
+    ..Text::NONE
+};
+
+static TIMEOUT_MINUTES: Range<i64> = Range {
+    min: Some(1),
+    max: None,
+};
+
+static ON_FAILURE: Text = Text {
+    values: Some(&["DO_NOTHING", "ROLLBACK", "DELETE"]),
+    ..Text::NONE
+};
+
+static STACK_POLICY_BODY: Text = Text {
+    min: Some(1),
+    max: Some(16384),
+    ..Text::NONE
+};
+
+static STACK_POLICY_URL: Text = Text {
+    min: Some(1),
+    max: Some(5120),
+    ..Text::NONE
+};
+
+static CLIENT_REQUEST_TOKEN_PATTERN: Pattern = Pattern::new(
+    "[a-zA-Z0-9][-a-zA-Z0-9]*",
+    &["^(?:[a-zA-Z0-9][-a-zA-Z0-9]*)$"],
+    &[],
+);
+
+static CLIENT_REQUEST_TOKEN: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&CLIENT_REQUEST_TOKEN_PATTERN),
+    ..Text::NONE
+};
+
+static CHANGE_SET_NAME_OR_ID_PATTERN: Pattern = Pattern::new(
+    "[a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/]*",
+    &["^(?:[a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/]*)$"],
+    &[],
+);
+
+static CHANGE_SET_NAME_OR_ID: Text = Text {
+    min: Some(1),
+    max: Some(1600),
+    pattern: Some(&CHANGE_SET_NAME_OR_ID_PATTERN),
+    ..Text::NONE
+};
+
+static DELETION_MODE: Text = Text {
+    values: Some(&["STANDARD", "FORCE_DELETE_STACK"]),
+    ..Text::NONE
+};
+
+static DEPLOYMENT_CONFIG_MODE: Text = Text {
+    values: Some(&["STANDARD", "EXPRESS"]),
+    ..Text::NONE
+};
+
+static NEXT_TOKEN: Text = Text {
+    min: Some(1),
+    max: Some(1024),
+    ..Text::NONE
+};
+
+static TEMPLATE_STAGE: Text = Text {
+    values: Some(&["Original", "Processed"]),
+    ..Text::NONE
+};
+
+static STACK_SET_NAME_OR_ID_PATTERN: Pattern = Pattern::new("[a-zA-Z][-a-zA-Z0-9]*(?::[a-zA-Z0-9]{8}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{12})?", &["^(?:[a-zA-Z][-a-zA-Z0-9]*(?::[a-zA-Z0-9]{8}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{12})?)$"], &[]);
+
+static STACK_SET_NAME_OR_ID: Text = Text {
+    pattern: Some(&STACK_SET_NAME_OR_ID_PATTERN),
+    ..Text::NONE
+};
+
+static CALL_AS: Text = Text {
+    values: Some(&["SELF", "DELEGATED_ADMIN"]),
+    ..Text::NONE
+};
+
+static STACK_STATUS: Text = Text {
+    values: Some(&[
+        "CREATE_IN_PROGRESS",
+        "CREATE_FAILED",
+        "CREATE_COMPLETE",
+        "ROLLBACK_IN_PROGRESS",
+        "ROLLBACK_FAILED",
+        "ROLLBACK_COMPLETE",
+        "DELETE_IN_PROGRESS",
+        "DELETE_FAILED",
+        "DELETE_COMPLETE",
+        "UPDATE_IN_PROGRESS",
+        "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+        "UPDATE_COMPLETE",
+        "UPDATE_FAILED",
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "UPDATE_ROLLBACK_FAILED",
+        "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+        "UPDATE_ROLLBACK_COMPLETE",
+        "REVIEW_IN_PROGRESS",
+        "IMPORT_IN_PROGRESS",
+        "IMPORT_COMPLETE",
+        "IMPORT_ROLLBACK_IN_PROGRESS",
+        "IMPORT_ROLLBACK_FAILED",
+        "IMPORT_ROLLBACK_COMPLETE",
+    ]),
+    ..Text::NONE
+};
+
+static STACK_STATUS_FILTER: Strings = Strings {
+    count: Count {
+        min: None,
+        max: None,
+    },
+    each: Some(&STACK_STATUS),
+};
+
+static RESOURCE_IDENTIFIER_PROPERTY_KEY: Text = Text {
+    min: Some(1),
+    max: Some(2048),
+    ..Text::NONE
+};
+
+static RESOURCE_IDENTIFIER_PROPERTY_VALUE: Text = Text {
+    min: Some(1),
+    max: Some(2048),
+    ..Text::NONE
+};
+
+static RESOURCE_IDENTIFIER_PROPERTIES: Map<Text> = Map {
+    count: Count {
+        min: Some(1),
+        max: Some(256),
+    },
+    keys: Some(&RESOURCE_IDENTIFIER_PROPERTY_KEY),
+    values: Some(&RESOURCE_IDENTIFIER_PROPERTY_VALUE),
+};
+
+static ROLLBACK_TRIGGERS: Count = Count {
+    min: None,
+    max: Some(5),
+};
+
+static MONITORING_TIME_IN_MINUTES: Range<i64> = Range {
+    min: Some(0),
+    max: Some(180),
+};
+
+static TAG_KEY: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    ..Text::NONE
+};
+
+static TAG_VALUE: Text = Text {
+    min: Some(1),
+    max: Some(256),
+    ..Text::NONE
+};
+
+static STACK_POLICY_DURING_UPDATE_BODY: Text = Text {
+    min: Some(1),
+    max: Some(16384),
+    ..Text::NONE
+};
+
+static STACK_POLICY_DURING_UPDATE_URL: Text = Text {
+    min: Some(1),
+    max: Some(5120),
+    ..Text::NONE
+};
 
 /// The `Change` shape.
 #[derive(Clone, Default, Debug, Serialize)]
@@ -485,257 +751,90 @@ pub struct CreateChangeSetInput {
 
 impl Validate for CreateChangeSetInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.stack_name.is_none() {
-            v.violation(
-                &Validator::at(at, "stackName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.stack_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "stackName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if !RE_STACK_NAME_OR_ID.is_match(x) {
-                v.violation(&Validator::at(at, "stackName"), &Validator::quote(x), "Member must satisfy regular expression pattern: ([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)");
-            }
-        }
-        if let Some(x) = &self.template_body {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "templateBody"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-        }
-        if let Some(x) = &self.template_url {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "templateURL"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 5120 {
-                v.violation(
-                    &Validator::at(at, "templateURL"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 5120",
-                );
-            }
-        }
-        if let Some(x) = &self.parameters {
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "parameters"), i + 1),
-                );
-            }
-        }
-        if let Some(x) = &self.capabilities {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if !["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"].contains(&x) && !failed.contains(&"Member must satisfy enum value set: [CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND]") { failed.push("Member must satisfy enum value set: [CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND]"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "capabilities"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.resource_types {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 256
-                    && !failed.contains(&"Member must have length less than or equal to 256")
-                {
-                    failed.push("Member must have length less than or equal to 256");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "resourceTypes"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.role_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "roleARN"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "roleARN"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.rollback_configuration {
-            x.validate(v, &Validator::at(at, "rollbackConfiguration"));
-        }
-        if let Some(x) = &self.notification_ar_ns {
-            if x.len() > 5 {
-                v.violation(
-                    &Validator::at(at, "notificationARNs"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 5",
-                );
-            }
-        }
-        if let Some(x) = &self.tags {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "tags"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
-        if self.change_set_name.is_none() {
-            v.violation(
-                &Validator::at(at, "changeSetName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.change_set_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "changeSetName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "changeSetName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_CHANGE_SET_NAME.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "changeSetName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*",
-                );
-            }
-        }
-        if let Some(x) = &self.client_token {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "clientToken"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "clientToken"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-        }
-        if let Some(x) = &self.description {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "description"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "description"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-        }
-        if let Some(x) = &self.change_set_type {
-            let x = x.as_str();
-            if !["CREATE", "UPDATE", "IMPORT"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "changeSetType"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [CREATE, UPDATE, IMPORT]",
-                );
-            }
-        }
-        if let Some(x) = &self.resources_to_import {
-            if x.len() > 200 {
-                v.violation(
-                    &Validator::at(at, "resourcesToImport"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 200",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!(
-                        "{}.{}.member",
-                        Validator::at(at, "resourcesToImport"),
-                        i + 1
-                    ),
-                );
-            }
-        }
-        if let Some(x) = &self.on_stack_failure {
-            let x = x.as_str();
-            if !["DO_NOTHING", "ROLLBACK", "DELETE"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "onStackFailure"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]",
-                );
-            }
-        }
-        if let Some(x) = &self.deployment_mode {
-            let x = x.as_str();
-            if !["REVERT_DRIFT"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "deploymentMode"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [REVERT_DRIFT]",
-                );
-            }
-        }
-        if let Some(x) = &self.deployment_config {
-            x.validate(v, &Validator::at(at, "deploymentConfig"));
-        }
+        v.not_null(at, "stackName", self.stack_name.is_some());
+        v.text(
+            at,
+            "stackName",
+            self.stack_name.as_deref(),
+            &STACK_NAME_OR_ID,
+        );
+        v.text(
+            at,
+            "templateBody",
+            self.template_body.as_deref(),
+            &TEMPLATE_BODY,
+        );
+        v.text(
+            at,
+            "templateURL",
+            self.template_url.as_deref(),
+            &TEMPLATE_URL,
+        );
+        v.structures(at, "parameters", self.parameters.as_deref(), &Count::NONE);
+        v.strings(
+            at,
+            "capabilities",
+            self.capabilities.as_deref(),
+            &CAPABILITIES,
+        );
+        v.strings(
+            at,
+            "resourceTypes",
+            self.resource_types.as_deref(),
+            &RESOURCE_TYPES,
+        );
+        v.text(at, "roleARN", self.role_arn.as_deref(), &ROLE_ARN);
+        v.structure(
+            at,
+            "rollbackConfiguration",
+            self.rollback_configuration.as_ref(),
+        );
+        v.strings(
+            at,
+            "notificationARNs",
+            self.notification_ar_ns.as_deref(),
+            &NOTIFICATION_AR_NS,
+        );
+        v.structures(at, "tags", self.tags.as_deref(), &TAGS);
+        v.not_null(at, "changeSetName", self.change_set_name.is_some());
+        v.text(
+            at,
+            "changeSetName",
+            self.change_set_name.as_deref(),
+            &CHANGE_SET_NAME,
+        );
+        v.text(
+            at,
+            "clientToken",
+            self.client_token.as_deref(),
+            &CLIENT_TOKEN,
+        );
+        v.text(at, "description", self.description.as_deref(), &DESCRIPTION);
+        v.text(
+            at,
+            "changeSetType",
+            self.change_set_type.as_deref(),
+            &CHANGE_SET_TYPE,
+        );
+        v.structures(
+            at,
+            "resourcesToImport",
+            self.resources_to_import.as_deref(),
+            &RESOURCES_TO_IMPORT,
+        );
+        v.text(
+            at,
+            "onStackFailure",
+            self.on_stack_failure.as_deref(),
+            &ON_STACK_FAILURE,
+        );
+        v.text(
+            at,
+            "deploymentMode",
+            self.deployment_mode.as_deref(),
+            &DEPLOYMENT_MODE,
+        );
+        v.structure(at, "deploymentConfig", self.deployment_config.as_ref());
     }
 }
 
@@ -842,208 +941,71 @@ pub struct CreateStackInput {
 
 impl Validate for CreateStackInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.stack_name.is_none() {
-            v.violation(
-                &Validator::at(at, "stackName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.template_body {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "templateBody"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-        }
-        if let Some(x) = &self.template_url {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "templateURL"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 5120 {
-                v.violation(
-                    &Validator::at(at, "templateURL"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 5120",
-                );
-            }
-        }
-        if let Some(x) = &self.parameters {
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "parameters"), i + 1),
-                );
-            }
-        }
-        if let Some(x) = &self.rollback_configuration {
-            x.validate(v, &Validator::at(at, "rollbackConfiguration"));
-        }
-        if let Some(x) = &self.timeout_in_minutes {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "timeoutInMinutes"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-        }
-        if let Some(x) = &self.notification_ar_ns {
-            if x.len() > 5 {
-                v.violation(
-                    &Validator::at(at, "notificationARNs"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 5",
-                );
-            }
-        }
-        if let Some(x) = &self.capabilities {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if !["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"].contains(&x) && !failed.contains(&"Member must satisfy enum value set: [CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND]") { failed.push("Member must satisfy enum value set: [CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND]"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "capabilities"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.resource_types {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 256
-                    && !failed.contains(&"Member must have length less than or equal to 256")
-                {
-                    failed.push("Member must have length less than or equal to 256");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "resourceTypes"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.role_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "roleARN"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "roleARN"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.on_failure {
-            let x = x.as_str();
-            if !["DO_NOTHING", "ROLLBACK", "DELETE"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "onFailure"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]",
-                );
-            }
-        }
-        if let Some(x) = &self.stack_policy_body {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "stackPolicyBody"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 16384 {
-                v.violation(
-                    &Validator::at(at, "stackPolicyBody"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 16384",
-                );
-            }
-        }
-        if let Some(x) = &self.stack_policy_url {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "stackPolicyURL"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 5120 {
-                v.violation(
-                    &Validator::at(at, "stackPolicyURL"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 5120",
-                );
-            }
-        }
-        if let Some(x) = &self.tags {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "tags"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
-        if let Some(x) = &self.client_request_token {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "clientRequestToken"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "clientRequestToken"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_CLIENT_REQUEST_TOKEN.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "clientRequestToken"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [a-zA-Z0-9][-a-zA-Z0-9]*",
-                );
-            }
-        }
-        if let Some(x) = &self.deployment_config {
-            x.validate(v, &Validator::at(at, "deploymentConfig"));
-        }
+        v.not_null(at, "stackName", self.stack_name.is_some());
+        v.text(
+            at,
+            "templateBody",
+            self.template_body.as_deref(),
+            &TEMPLATE_BODY,
+        );
+        v.text(
+            at,
+            "templateURL",
+            self.template_url.as_deref(),
+            &TEMPLATE_URL,
+        );
+        v.structures(at, "parameters", self.parameters.as_deref(), &Count::NONE);
+        v.structure(
+            at,
+            "rollbackConfiguration",
+            self.rollback_configuration.as_ref(),
+        );
+        v.int(
+            at,
+            "timeoutInMinutes",
+            self.timeout_in_minutes,
+            &TIMEOUT_MINUTES,
+        );
+        v.strings(
+            at,
+            "notificationARNs",
+            self.notification_ar_ns.as_deref(),
+            &NOTIFICATION_AR_NS,
+        );
+        v.strings(
+            at,
+            "capabilities",
+            self.capabilities.as_deref(),
+            &CAPABILITIES,
+        );
+        v.strings(
+            at,
+            "resourceTypes",
+            self.resource_types.as_deref(),
+            &RESOURCE_TYPES,
+        );
+        v.text(at, "roleARN", self.role_arn.as_deref(), &ROLE_ARN);
+        v.text(at, "onFailure", self.on_failure.as_deref(), &ON_FAILURE);
+        v.text(
+            at,
+            "stackPolicyBody",
+            self.stack_policy_body.as_deref(),
+            &STACK_POLICY_BODY,
+        );
+        v.text(
+            at,
+            "stackPolicyURL",
+            self.stack_policy_url.as_deref(),
+            &STACK_POLICY_URL,
+        );
+        v.structures(at, "tags", self.tags.as_deref(), &TAGS);
+        v.text(
+            at,
+            "clientRequestToken",
+            self.client_request_token.as_deref(),
+            &CLIENT_REQUEST_TOKEN,
+        );
+        v.structure(at, "deploymentConfig", self.deployment_config.as_ref());
     }
 }
 
@@ -1127,46 +1089,19 @@ pub struct DeleteChangeSetInput {
 
 impl Validate for DeleteChangeSetInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.change_set_name.is_none() {
-            v.violation(
-                &Validator::at(at, "changeSetName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.change_set_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "changeSetName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1600 {
-                v.violation(
-                    &Validator::at(at, "changeSetName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1600",
-                );
-            }
-            if !RE_CHANGE_SET_NAME_OR_ID.is_match(x) {
-                v.violation(&Validator::at(at, "changeSetName"), &Validator::quote(x), "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/]*");
-            }
-        }
-        if let Some(x) = &self.stack_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "stackName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if !RE_STACK_NAME_OR_ID.is_match(x) {
-                v.violation(&Validator::at(at, "stackName"), &Validator::quote(x), "Member must satisfy regular expression pattern: ([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)");
-            }
-        }
+        v.not_null(at, "changeSetName", self.change_set_name.is_some());
+        v.text(
+            at,
+            "changeSetName",
+            self.change_set_name.as_deref(),
+            &CHANGE_SET_NAME_OR_ID,
+        );
+        v.text(
+            at,
+            "stackName",
+            self.stack_name.as_deref(),
+            &STACK_NAME_OR_ID,
+        );
     }
 }
 
@@ -1196,67 +1131,21 @@ pub struct DeleteStackInput {
 
 impl Validate for DeleteStackInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.stack_name.is_none() {
-            v.violation(
-                &Validator::at(at, "stackName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "roleARN"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "roleARN"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.client_request_token {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "clientRequestToken"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "clientRequestToken"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_CLIENT_REQUEST_TOKEN.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "clientRequestToken"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [a-zA-Z0-9][-a-zA-Z0-9]*",
-                );
-            }
-        }
-        if let Some(x) = &self.deletion_mode {
-            let x = x.as_str();
-            if !["STANDARD", "FORCE_DELETE_STACK"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "deletionMode"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [STANDARD, FORCE_DELETE_STACK]",
-                );
-            }
-        }
-        if let Some(x) = &self.deployment_config {
-            x.validate(v, &Validator::at(at, "deploymentConfig"));
-        }
+        v.not_null(at, "stackName", self.stack_name.is_some());
+        v.text(at, "roleARN", self.role_arn.as_deref(), &ROLE_ARN);
+        v.text(
+            at,
+            "clientRequestToken",
+            self.client_request_token.as_deref(),
+            &CLIENT_REQUEST_TOKEN,
+        );
+        v.text(
+            at,
+            "deletionMode",
+            self.deletion_mode.as_deref(),
+            &DELETION_MODE,
+        );
+        v.structure(at, "deploymentConfig", self.deployment_config.as_ref());
     }
 }
 
@@ -1292,16 +1181,7 @@ pub struct DeploymentConfig {
 
 impl Validate for DeploymentConfig {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.mode {
-            let x = x.as_str();
-            if !["STANDARD", "EXPRESS"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "mode"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [STANDARD, EXPRESS]",
-                );
-            }
-        }
+        v.text(at, "mode", self.mode.as_deref(), &DEPLOYMENT_CONFIG_MODE);
     }
 }
 
@@ -1325,63 +1205,20 @@ pub struct DescribeChangeSetInput {
 
 impl Validate for DescribeChangeSetInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.change_set_name.is_none() {
-            v.violation(
-                &Validator::at(at, "changeSetName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.change_set_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "changeSetName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1600 {
-                v.violation(
-                    &Validator::at(at, "changeSetName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1600",
-                );
-            }
-            if !RE_CHANGE_SET_NAME_OR_ID.is_match(x) {
-                v.violation(&Validator::at(at, "changeSetName"), &Validator::quote(x), "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/]*");
-            }
-        }
-        if let Some(x) = &self.stack_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "stackName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if !RE_STACK_NAME_OR_ID.is_match(x) {
-                v.violation(&Validator::at(at, "stackName"), &Validator::quote(x), "Member must satisfy regular expression pattern: ([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)");
-            }
-        }
-        if let Some(x) = &self.next_token {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "nextToken"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "nextToken"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-        }
+        v.not_null(at, "changeSetName", self.change_set_name.is_some());
+        v.text(
+            at,
+            "changeSetName",
+            self.change_set_name.as_deref(),
+            &CHANGE_SET_NAME_OR_ID,
+        );
+        v.text(
+            at,
+            "stackName",
+            self.stack_name.as_deref(),
+            &STACK_NAME_OR_ID,
+        );
+        v.text(at, "nextToken", self.next_token.as_deref(), &NEXT_TOKEN);
     }
 }
 
@@ -1472,30 +1309,8 @@ pub struct DescribeStackEventsInput {
 
 impl Validate for DescribeStackEventsInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.stack_name.is_none() {
-            v.violation(
-                &Validator::at(at, "stackName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.next_token {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "nextToken"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "nextToken"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-        }
+        v.not_null(at, "stackName", self.stack_name.is_some());
+        v.text(at, "nextToken", self.next_token.as_deref(), &NEXT_TOKEN);
     }
 }
 
@@ -1526,20 +1341,8 @@ pub struct DescribeStackResourceInput {
 
 impl Validate for DescribeStackResourceInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.stack_name.is_none() {
-            v.violation(
-                &Validator::at(at, "stackName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if self.logical_resource_id.is_none() {
-            v.violation(
-                &Validator::at(at, "logicalResourceId"),
-                "null",
-                "Member must not be null",
-            );
-        }
+        v.not_null(at, "stackName", self.stack_name.is_some());
+        v.not_null(at, "logicalResourceId", self.logical_resource_id.is_some());
     }
 }
 
@@ -1600,23 +1403,7 @@ pub struct DescribeStacksInput {
 
 impl Validate for DescribeStacksInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.next_token {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "nextToken"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "nextToken"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-        }
+        v.text(at, "nextToken", self.next_token.as_deref(), &NEXT_TOKEN);
     }
 }
 
@@ -1650,70 +1437,25 @@ pub struct ExecuteChangeSetInput {
 
 impl Validate for ExecuteChangeSetInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.change_set_name.is_none() {
-            v.violation(
-                &Validator::at(at, "changeSetName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.change_set_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "changeSetName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1600 {
-                v.violation(
-                    &Validator::at(at, "changeSetName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1600",
-                );
-            }
-            if !RE_CHANGE_SET_NAME_OR_ID.is_match(x) {
-                v.violation(&Validator::at(at, "changeSetName"), &Validator::quote(x), "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/]*");
-            }
-        }
-        if let Some(x) = &self.stack_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "stackName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if !RE_STACK_NAME_OR_ID.is_match(x) {
-                v.violation(&Validator::at(at, "stackName"), &Validator::quote(x), "Member must satisfy regular expression pattern: ([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)");
-            }
-        }
-        if let Some(x) = &self.client_request_token {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "clientRequestToken"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "clientRequestToken"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_CLIENT_REQUEST_TOKEN.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "clientRequestToken"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [a-zA-Z0-9][-a-zA-Z0-9]*",
-                );
-            }
-        }
+        v.not_null(at, "changeSetName", self.change_set_name.is_some());
+        v.text(
+            at,
+            "changeSetName",
+            self.change_set_name.as_deref(),
+            &CHANGE_SET_NAME_OR_ID,
+        );
+        v.text(
+            at,
+            "stackName",
+            self.stack_name.as_deref(),
+            &STACK_NAME_OR_ID,
+        );
+        v.text(
+            at,
+            "clientRequestToken",
+            self.client_request_token.as_deref(),
+            &CLIENT_REQUEST_TOKEN,
+        );
     }
 }
 
@@ -1755,36 +1497,18 @@ pub struct GetTemplateInput {
 
 impl Validate for GetTemplateInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.change_set_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "changeSetName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1600 {
-                v.violation(
-                    &Validator::at(at, "changeSetName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1600",
-                );
-            }
-            if !RE_CHANGE_SET_NAME_OR_ID.is_match(x) {
-                v.violation(&Validator::at(at, "changeSetName"), &Validator::quote(x), "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*|arn:[-a-zA-Z0-9:/]*");
-            }
-        }
-        if let Some(x) = &self.template_stage {
-            let x = x.as_str();
-            if !["Original", "Processed"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "templateStage"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [Original, Processed]",
-                );
-            }
-        }
+        v.text(
+            at,
+            "changeSetName",
+            self.change_set_name.as_deref(),
+            &CHANGE_SET_NAME_OR_ID,
+        );
+        v.text(
+            at,
+            "templateStage",
+            self.template_stage.as_deref(),
+            &TEMPLATE_STAGE,
+        );
     }
 }
 
@@ -1820,65 +1544,36 @@ pub struct GetTemplateSummaryInput {
 
 impl Validate for GetTemplateSummaryInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.template_body {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "templateBody"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-        }
-        if let Some(x) = &self.template_url {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "templateURL"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 5120 {
-                v.violation(
-                    &Validator::at(at, "templateURL"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 5120",
-                );
-            }
-        }
-        if let Some(x) = &self.stack_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "stackName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if !RE_STACK_NAME_OR_ID.is_match(x) {
-                v.violation(&Validator::at(at, "stackName"), &Validator::quote(x), "Member must satisfy regular expression pattern: ([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)");
-            }
-        }
-        if let Some(x) = &self.stack_set_name {
-            let x = x.as_str();
-            if !RE_STACK_SET_NAME_OR_ID.is_match(x) {
-                v.violation(&Validator::at(at, "stackSetName"), &Validator::quote(x), "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*(?::[a-zA-Z0-9]{8}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{4}-[a-zA-Z0-9]{12})?");
-            }
-        }
-        if let Some(x) = &self.call_as {
-            let x = x.as_str();
-            if !["SELF", "DELEGATED_ADMIN"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "callAs"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [SELF, DELEGATED_ADMIN]",
-                );
-            }
-        }
-        if let Some(x) = &self.template_summary_config {
-            x.validate(v, &Validator::at(at, "templateSummaryConfig"));
-        }
+        v.text(
+            at,
+            "templateBody",
+            self.template_body.as_deref(),
+            &TEMPLATE_BODY,
+        );
+        v.text(
+            at,
+            "templateURL",
+            self.template_url.as_deref(),
+            &TEMPLATE_URL,
+        );
+        v.text(
+            at,
+            "stackName",
+            self.stack_name.as_deref(),
+            &STACK_NAME_OR_ID,
+        );
+        v.text(
+            at,
+            "stackSetName",
+            self.stack_set_name.as_deref(),
+            &STACK_SET_NAME_OR_ID,
+        );
+        v.text(at, "callAs", self.call_as.as_deref(), &CALL_AS);
+        v.structure(
+            at,
+            "templateSummaryConfig",
+            self.template_summary_config.as_ref(),
+        );
     }
 }
 
@@ -1934,43 +1629,14 @@ pub struct ListChangeSetsInput {
 
 impl Validate for ListChangeSetsInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.stack_name.is_none() {
-            v.violation(
-                &Validator::at(at, "stackName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.stack_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "stackName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if !RE_STACK_NAME_OR_ID.is_match(x) {
-                v.violation(&Validator::at(at, "stackName"), &Validator::quote(x), "Member must satisfy regular expression pattern: ([a-zA-Z][-a-zA-Z0-9]*)|(arn:\\b(aws|aws-us-gov|aws-cn)\\b:[-a-zA-Z0-9:/._+]*)");
-            }
-        }
-        if let Some(x) = &self.next_token {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "nextToken"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "nextToken"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-        }
+        v.not_null(at, "stackName", self.stack_name.is_some());
+        v.text(
+            at,
+            "stackName",
+            self.stack_name.as_deref(),
+            &STACK_NAME_OR_ID,
+        );
+        v.text(at, "nextToken", self.next_token.as_deref(), &NEXT_TOKEN);
     }
 }
 
@@ -2000,23 +1666,7 @@ pub struct ListExportsInput {
 
 impl Validate for ListExportsInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.next_token {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "nextToken"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "nextToken"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-        }
+        v.text(at, "nextToken", self.next_token.as_deref(), &NEXT_TOKEN);
     }
 }
 
@@ -2046,30 +1696,8 @@ pub struct ListStackResourcesInput {
 
 impl Validate for ListStackResourcesInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.stack_name.is_none() {
-            v.violation(
-                &Validator::at(at, "stackName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.next_token {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "nextToken"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "nextToken"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-        }
+        v.not_null(at, "stackName", self.stack_name.is_some());
+        v.text(at, "nextToken", self.next_token.as_deref(), &NEXT_TOKEN);
     }
 }
 
@@ -2103,36 +1731,13 @@ pub struct ListStacksInput {
 
 impl Validate for ListStacksInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.next_token {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "nextToken"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "nextToken"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-        }
-        if let Some(x) = &self.stack_status_filter {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if !["CREATE_IN_PROGRESS", "CREATE_FAILED", "CREATE_COMPLETE", "ROLLBACK_IN_PROGRESS", "ROLLBACK_FAILED", "ROLLBACK_COMPLETE", "DELETE_IN_PROGRESS", "DELETE_FAILED", "DELETE_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED", "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_FAILED", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS", "IMPORT_IN_PROGRESS", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_IN_PROGRESS", "IMPORT_ROLLBACK_FAILED", "IMPORT_ROLLBACK_COMPLETE"].contains(&x) && !failed.contains(&"Member must satisfy enum value set: [CREATE_IN_PROGRESS, CREATE_FAILED, CREATE_COMPLETE, ROLLBACK_IN_PROGRESS, ROLLBACK_FAILED, ROLLBACK_COMPLETE, DELETE_IN_PROGRESS, DELETE_FAILED, DELETE_COMPLETE, UPDATE_IN_PROGRESS, UPDATE_COMPLETE_CLEANUP_IN_PROGRESS, UPDATE_COMPLETE, UPDATE_FAILED, UPDATE_ROLLBACK_IN_PROGRESS, UPDATE_ROLLBACK_FAILED, UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, UPDATE_ROLLBACK_COMPLETE, REVIEW_IN_PROGRESS, IMPORT_IN_PROGRESS, IMPORT_COMPLETE, IMPORT_ROLLBACK_IN_PROGRESS, IMPORT_ROLLBACK_FAILED, IMPORT_ROLLBACK_COMPLETE]") { failed.push("Member must satisfy enum value set: [CREATE_IN_PROGRESS, CREATE_FAILED, CREATE_COMPLETE, ROLLBACK_IN_PROGRESS, ROLLBACK_FAILED, ROLLBACK_COMPLETE, DELETE_IN_PROGRESS, DELETE_FAILED, DELETE_COMPLETE, UPDATE_IN_PROGRESS, UPDATE_COMPLETE_CLEANUP_IN_PROGRESS, UPDATE_COMPLETE, UPDATE_FAILED, UPDATE_ROLLBACK_IN_PROGRESS, UPDATE_ROLLBACK_FAILED, UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, UPDATE_ROLLBACK_COMPLETE, REVIEW_IN_PROGRESS, IMPORT_IN_PROGRESS, IMPORT_COMPLETE, IMPORT_ROLLBACK_IN_PROGRESS, IMPORT_ROLLBACK_FAILED, IMPORT_ROLLBACK_COMPLETE]"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "stackStatusFilter"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.text(at, "nextToken", self.next_token.as_deref(), &NEXT_TOKEN);
+        v.strings(
+            at,
+            "stackStatusFilter",
+            self.stack_status_filter.as_deref(),
+            &STACK_STATUS_FILTER,
+        );
     }
 }
 
@@ -2378,96 +1983,21 @@ pub struct ResourceToImport {
 
 impl Validate for ResourceToImport {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.resource_type.is_none() {
-            v.violation(
-                &Validator::at(at, "resourceType"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.resource_type {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "resourceType"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "resourceType"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-        }
-        if self.logical_resource_id.is_none() {
-            v.violation(
-                &Validator::at(at, "logicalResourceId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if self.resource_identifier.is_none() {
-            v.violation(
-                &Validator::at(at, "resourceIdentifier"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.resource_identifier {
-            if x.len() < 1 {
-                v.sensitive_violation(
-                    &Validator::at(at, "resourceIdentifier"),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 256 {
-                v.sensitive_violation(
-                    &Validator::at(at, "resourceIdentifier"),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.keys().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 2048
-                    && !failed.contains(&"Member must have length less than or equal to 2048")
-                {
-                    failed.push("Member must have length less than or equal to 2048");
-                }
-            }
-            if !failed.is_empty() {
-                v.sensitive_violation(
-                    &Validator::at(at, "resourceIdentifier"),
-                    &format!("Map keys must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.values().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 2048
-                    && !failed.contains(&"Member must have length less than or equal to 2048")
-                {
-                    failed.push("Member must have length less than or equal to 2048");
-                }
-            }
-            if !failed.is_empty() {
-                v.sensitive_violation(
-                    &Validator::at(at, "resourceIdentifier"),
-                    &format!("Map value must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "resourceType", self.resource_type.is_some());
+        v.text(
+            at,
+            "resourceType",
+            self.resource_type.as_deref(),
+            &RESOURCE_TYPE,
+        );
+        v.not_null(at, "logicalResourceId", self.logical_resource_id.is_some());
+        v.not_null(at, "resourceIdentifier", self.resource_identifier.is_some());
+        v.map(
+            at,
+            "resourceIdentifier",
+            self.resource_identifier.as_ref(),
+            &RESOURCE_IDENTIFIER_PROPERTIES,
+        );
     }
 }
 
@@ -2500,38 +2030,18 @@ pub struct RollbackConfiguration {
 
 impl Validate for RollbackConfiguration {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.rollback_triggers {
-            if x.len() > 5 {
-                v.violation(
-                    &Validator::at(at, "rollbackTriggers"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 5",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "rollbackTriggers"), i + 1),
-                );
-            }
-        }
-        if let Some(x) = &self.monitoring_time_in_minutes {
-            let x = *x;
-            if (x as i64) < 0 as i64 {
-                v.violation(
-                    &Validator::at(at, "monitoringTimeInMinutes"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 0",
-                );
-            }
-            if (x as i64) > 180 as i64 {
-                v.violation(
-                    &Validator::at(at, "monitoringTimeInMinutes"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 180",
-                );
-            }
-        }
+        v.structures(
+            at,
+            "rollbackTriggers",
+            self.rollback_triggers.as_deref(),
+            &ROLLBACK_TRIGGERS,
+        );
+        v.int(
+            at,
+            "monitoringTimeInMinutes",
+            self.monitoring_time_in_minutes,
+            &MONITORING_TIME_IN_MINUTES,
+        );
     }
 }
 
@@ -2561,16 +2071,8 @@ pub struct RollbackTrigger {
 
 impl Validate for RollbackTrigger {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.arn.is_none() {
-            v.violation(&Validator::at(at, "arn"), "null", "Member must not be null");
-        }
-        if self.r#type.is_none() {
-            v.violation(
-                &Validator::at(at, "type"),
-                "null",
-                "Member must not be null",
-            );
-        }
+        v.not_null(at, "arn", self.arn.is_some());
+        v.not_null(at, "type", self.r#type.is_some());
     }
 }
 
@@ -2929,50 +2431,10 @@ pub struct Tag {
 
 impl Validate for Tag {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key.is_none() {
-            v.violation(&Validator::at(at, "key"), "null", "Member must not be null");
-        }
-        if let Some(x) = &self.key {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "key"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "key"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-        }
-        if self.value.is_none() {
-            v.violation(
-                &Validator::at(at, "value"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.value {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "value"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "value"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-        }
+        v.not_null(at, "key", self.key.is_some());
+        v.text(at, "key", self.key.as_deref(), &TAG_KEY);
+        v.not_null(at, "value", self.value.is_some());
+        v.text(at, "value", self.value.as_deref(), &TAG_VALUE);
     }
 }
 
@@ -3045,222 +2507,76 @@ pub struct UpdateStackInput {
 
 impl Validate for UpdateStackInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.stack_name.is_none() {
-            v.violation(
-                &Validator::at(at, "stackName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.template_body {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "templateBody"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-        }
-        if let Some(x) = &self.template_url {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "templateURL"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 5120 {
-                v.violation(
-                    &Validator::at(at, "templateURL"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 5120",
-                );
-            }
-        }
-        if let Some(x) = &self.stack_policy_during_update_body {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "stackPolicyDuringUpdateBody"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 16384 {
-                v.violation(
-                    &Validator::at(at, "stackPolicyDuringUpdateBody"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 16384",
-                );
-            }
-        }
-        if let Some(x) = &self.stack_policy_during_update_url {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "stackPolicyDuringUpdateURL"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 5120 {
-                v.violation(
-                    &Validator::at(at, "stackPolicyDuringUpdateURL"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 5120",
-                );
-            }
-        }
-        if let Some(x) = &self.parameters {
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "parameters"), i + 1),
-                );
-            }
-        }
-        if let Some(x) = &self.capabilities {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if !["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"].contains(&x) && !failed.contains(&"Member must satisfy enum value set: [CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND]") { failed.push("Member must satisfy enum value set: [CAPABILITY_IAM, CAPABILITY_NAMED_IAM, CAPABILITY_AUTO_EXPAND]"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "capabilities"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.resource_types {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 256
-                    && !failed.contains(&"Member must have length less than or equal to 256")
-                {
-                    failed.push("Member must have length less than or equal to 256");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "resourceTypes"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.role_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "roleARN"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "roleARN"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.rollback_configuration {
-            x.validate(v, &Validator::at(at, "rollbackConfiguration"));
-        }
-        if let Some(x) = &self.stack_policy_body {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "stackPolicyBody"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 16384 {
-                v.violation(
-                    &Validator::at(at, "stackPolicyBody"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 16384",
-                );
-            }
-        }
-        if let Some(x) = &self.stack_policy_url {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "stackPolicyURL"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 5120 {
-                v.violation(
-                    &Validator::at(at, "stackPolicyURL"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 5120",
-                );
-            }
-        }
-        if let Some(x) = &self.notification_ar_ns {
-            if x.len() > 5 {
-                v.violation(
-                    &Validator::at(at, "notificationARNs"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 5",
-                );
-            }
-        }
-        if let Some(x) = &self.tags {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "tags"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
-        if let Some(x) = &self.client_request_token {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "clientRequestToken"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "clientRequestToken"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_CLIENT_REQUEST_TOKEN.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "clientRequestToken"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [a-zA-Z0-9][-a-zA-Z0-9]*",
-                );
-            }
-        }
-        if let Some(x) = &self.deployment_config {
-            x.validate(v, &Validator::at(at, "deploymentConfig"));
-        }
+        v.not_null(at, "stackName", self.stack_name.is_some());
+        v.text(
+            at,
+            "templateBody",
+            self.template_body.as_deref(),
+            &TEMPLATE_BODY,
+        );
+        v.text(
+            at,
+            "templateURL",
+            self.template_url.as_deref(),
+            &TEMPLATE_URL,
+        );
+        v.text(
+            at,
+            "stackPolicyDuringUpdateBody",
+            self.stack_policy_during_update_body.as_deref(),
+            &STACK_POLICY_DURING_UPDATE_BODY,
+        );
+        v.text(
+            at,
+            "stackPolicyDuringUpdateURL",
+            self.stack_policy_during_update_url.as_deref(),
+            &STACK_POLICY_DURING_UPDATE_URL,
+        );
+        v.structures(at, "parameters", self.parameters.as_deref(), &Count::NONE);
+        v.strings(
+            at,
+            "capabilities",
+            self.capabilities.as_deref(),
+            &CAPABILITIES,
+        );
+        v.strings(
+            at,
+            "resourceTypes",
+            self.resource_types.as_deref(),
+            &RESOURCE_TYPES,
+        );
+        v.text(at, "roleARN", self.role_arn.as_deref(), &ROLE_ARN);
+        v.structure(
+            at,
+            "rollbackConfiguration",
+            self.rollback_configuration.as_ref(),
+        );
+        v.text(
+            at,
+            "stackPolicyBody",
+            self.stack_policy_body.as_deref(),
+            &STACK_POLICY_BODY,
+        );
+        v.text(
+            at,
+            "stackPolicyURL",
+            self.stack_policy_url.as_deref(),
+            &STACK_POLICY_URL,
+        );
+        v.strings(
+            at,
+            "notificationARNs",
+            self.notification_ar_ns.as_deref(),
+            &NOTIFICATION_AR_NS,
+        );
+        v.structures(at, "tags", self.tags.as_deref(), &TAGS);
+        v.text(
+            at,
+            "clientRequestToken",
+            self.client_request_token.as_deref(),
+            &CLIENT_REQUEST_TOKEN,
+        );
+        v.structure(at, "deploymentConfig", self.deployment_config.as_ref());
     }
 }
 
@@ -3347,33 +2663,18 @@ pub struct ValidateTemplateInput {
 
 impl Validate for ValidateTemplateInput {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.template_body {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "templateBody"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-        }
-        if let Some(x) = &self.template_url {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "templateURL"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 5120 {
-                v.violation(
-                    &Validator::at(at, "templateURL"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 5120",
-                );
-            }
-        }
+        v.text(
+            at,
+            "templateBody",
+            self.template_body.as_deref(),
+            &TEMPLATE_BODY,
+        );
+        v.text(
+            at,
+            "templateURL",
+            self.template_url.as_deref(),
+            &TEMPLATE_URL,
+        );
     }
 }
 

@@ -587,32 +587,11 @@ impl IamError {
     }
 }
 
-impl std::fmt::Display for IamError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.kind().code(), self.text())
-    }
-}
-
-impl std::error::Error for IamError {}
-
-impl crate::protocol::AwsError for IamError {
-    fn code(&self) -> &str {
-        self.kind().code()
-    }
-    fn status(&self) -> axum::http::StatusCode {
-        axum::http::StatusCode::from_u16(self.kind().status())
-            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
-    }
-    fn message(&self) -> String {
-        self.text().to_owned()
-    }
-}
+super::service_error!(IamError);
 
 use crate::protocol::query::{FromQuery, QueryRequest, Unparsed};
-use crate::protocol::validation::{Validate, Validator};
-use regex::Regex;
+use crate::protocol::validation::{Count, Pattern, Range, Strings, Text, Validate, Validator};
 use serde::Serialize;
-use std::sync::LazyLock;
 
 /// The operations implemented through these types: name, input, output, and the
 /// errors the model lists for it.
@@ -1375,66 +1354,361 @@ pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
     ),
 ];
 
-static RE_INSTANCE_PROFILE_NAME_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]+)$").expect("compiled by the generator"));
+static INSTANCE_PROFILE_NAME_TYPE_PATTERN: Pattern =
+    Pattern::new("[\\w+=,.@-]+", &["^(?:[[0-9A-Za-z_]+=,.@-]+)$"], &[]);
 
-static RE_ROLE_NAME_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]+)$").expect("compiled by the generator"));
+static INSTANCE_PROFILE_NAME_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&INSTANCE_PROFILE_NAME_TYPE_PATTERN),
+    ..Text::NONE
+};
 
-static RE_GROUP_NAME_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]+)$").expect("compiled by the generator"));
+static ROLE_NAME_TYPE_PATTERN: Pattern =
+    Pattern::new("[\\w+=,.@-]+", &["^(?:[[0-9A-Za-z_]+=,.@-]+)$"], &[]);
 
-static RE_EXISTING_USER_NAME_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]+)$").expect("compiled by the generator"));
+static ROLE_NAME_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(64),
+    pattern: Some(&ROLE_NAME_TYPE_PATTERN),
+    ..Text::NONE
+};
 
-static RE_USER_NAME_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]+)$").expect("compiled by the generator"));
+static GROUP_NAME_TYPE_PATTERN: Pattern =
+    Pattern::new("[\\w+=,.@-]+", &["^(?:[[0-9A-Za-z_]+=,.@-]+)$"], &[]);
 
-static RE_PATH_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F))$")
-        .expect("compiled by the generator")
-});
+static GROUP_NAME_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&GROUP_NAME_TYPE_PATTERN),
+    ..Text::NONE
+};
 
-static RE_POLICY_NAME_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]+)$").expect("compiled by the generator"));
+static EXISTING_USER_NAME_TYPE_PATTERN: Pattern =
+    Pattern::new("[\\w+=,.@-]+", &["^(?:[[0-9A-Za-z_]+=,.@-]+)$"], &[]);
 
-static RE_POLICY_PATH_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:((/[A-Za-z0-9\\.,\\+@=_-]+)*)/)$").expect("compiled by the generator")
-});
+static EXISTING_USER_NAME_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&EXISTING_USER_NAME_TYPE_PATTERN),
+    ..Text::NONE
+};
 
-static RE_POLICY_DOCUMENT_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+)$").expect("compiled by the generator")
-});
+static ARN_TYPE: Text = Text {
+    min: Some(20),
+    max: Some(2048),
+    ..Text::NONE
+};
 
-static RE_ROLE_DESCRIPTION_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*)$")
-        .expect("compiled by the generator")
-});
+static USER_NAME_TYPE_PATTERN: Pattern =
+    Pattern::new("[\\w+=,.@-]+", &["^(?:[[0-9A-Za-z_]+=,.@-]+)$"], &[]);
 
-static RE_ACCESS_KEY_ID_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]]+)$").expect("compiled by the generator"));
+static USER_NAME_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(64),
+    pattern: Some(&USER_NAME_TYPE_PATTERN),
+    ..Text::NONE
+};
 
-static RE_POLICY_VERSION_ID_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?)$").expect("compiled by the generator")
-});
+static CONTEXT_KEY_NAME_TYPE: Text = Text {
+    min: Some(5),
+    max: Some(256),
+    ..Text::NONE
+};
 
-static RE_MARKER_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[\\u0020-\\u00FF]+)$").expect("compiled by the generator"));
+static CONTEXT_KEY_TYPE_ENUM: Text = Text {
+    values: Some(&[
+        "string",
+        "stringList",
+        "numeric",
+        "numericList",
+        "boolean",
+        "booleanList",
+        "ip",
+        "ipList",
+        "binary",
+        "binaryList",
+        "date",
+        "dateList",
+    ]),
+    ..Text::NONE
+};
 
-static RE_ATTACHMENT_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]+)$").expect("compiled by the generator"));
+static PATH_TYPE_PATTERN: Pattern = Pattern::new(
+    "(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)",
+    &["^(?:(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F))$"],
+    &[],
+);
 
-static RE_PATH_PREFIX_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:\\u002F[\\u0021-\\u007F]*)$").expect("compiled by the generator")
-});
+static PATH_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(512),
+    pattern: Some(&PATH_TYPE_PATTERN),
+    ..Text::NONE
+};
 
-static RE_TAG_KEY_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$").expect("compiled by the generator")
-});
+static TAG_LIST_TYPE: Count = Count {
+    min: None,
+    max: Some(50),
+};
 
-static RE_TAG_VALUE_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$").expect("compiled by the generator")
-});
+static POLICY_NAME_TYPE_PATTERN: Pattern =
+    Pattern::new("[\\w+=,.@-]+", &["^(?:[[0-9A-Za-z_]+=,.@-]+)$"], &[]);
+
+static POLICY_NAME_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&POLICY_NAME_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static POLICY_PATH_TYPE_PATTERN: Pattern = Pattern::new(
+    "((/[A-Za-z0-9\\.,\\+@=_-]+)*)/",
+    &["^(?:((/[A-Za-z0-9\\.,\\+@=_-]+)*)/)$"],
+    &[],
+);
+
+static POLICY_PATH_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(512),
+    pattern: Some(&POLICY_PATH_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static POLICY_DOCUMENT_TYPE_PATTERN: Pattern = Pattern::new(
+    "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+    &["^(?:[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+)$"],
+    &[],
+);
+
+static POLICY_DOCUMENT_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(131072),
+    pattern: Some(&POLICY_DOCUMENT_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static POLICY_DESCRIPTION_TYPE: Text = Text {
+    max: Some(1000),
+    ..Text::NONE
+};
+
+static ROLE_DESCRIPTION_TYPE_PATTERN: Pattern = Pattern::new(
+    "[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*",
+    &["^(?:[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*)$"],
+    &[],
+);
+
+static ROLE_DESCRIPTION_TYPE: Text = Text {
+    max: Some(1000),
+    pattern: Some(&ROLE_DESCRIPTION_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static ROLE_MAX_SESSION_DURATION_TYPE: Range<i64> = Range {
+    min: Some(3600),
+    max: Some(43200),
+};
+
+static MAX_SIGNIN_SESSION_DURATION_TYPE: Range<i64> = Range {
+    min: Some(3600),
+    max: Some(7776000),
+};
+
+static ACCESS_KEY_ID_TYPE_PATTERN: Pattern =
+    Pattern::new("[\\w]+", &["^(?:[[0-9A-Za-z_]]+)$"], &[]);
+
+static ACCESS_KEY_ID_TYPE: Text = Text {
+    min: Some(16),
+    max: Some(128),
+    pattern: Some(&ACCESS_KEY_ID_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static POLICY_VERSION_ID_TYPE_PATTERN: Pattern = Pattern::new(
+    "v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?",
+    &["^(?:v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?)$"],
+    &[],
+);
+
+static POLICY_VERSION_ID_TYPE: Text = Text {
+    pattern: Some(&POLICY_VERSION_ID_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static ENTITY_TYPE: Text = Text {
+    values: Some(&[
+        "User",
+        "Role",
+        "Group",
+        "LocalManagedPolicy",
+        "AWSManagedPolicy",
+    ]),
+    ..Text::NONE
+};
+
+static ENTITY_LIST_TYPE: Strings = Strings {
+    count: Count {
+        min: None,
+        max: None,
+    },
+    each: Some(&ENTITY_TYPE),
+};
+
+static MAX_ITEMS_TYPE: Range<i64> = Range {
+    min: Some(1),
+    max: Some(1000),
+};
+
+static MARKER_TYPE_PATTERN: Pattern =
+    Pattern::new("[\\u0020-\\u00FF]+", &["^(?:[\\u0020-\\u00FF]+)$"], &[]);
+
+static MARKER_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(320),
+    pattern: Some(&MARKER_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static ATTACHMENT_TYPE: Text = Text {
+    values: Some(&["user", "group", "role"]),
+    ..Text::NONE
+};
+
+static ATTACHMENT_NAME_PATTERN: Pattern =
+    Pattern::new("[\\w+=,.@-]+", &["^(?:[[0-9A-Za-z_]+=,.@-]+)$"], &[]);
+
+static ATTACHMENT_NAME: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&ATTACHMENT_NAME_PATTERN),
+    ..Text::NONE
+};
+
+static POLICY_USAGE_TYPE: Text = Text {
+    values: Some(&["PermissionsPolicy", "PermissionsBoundary"]),
+    ..Text::NONE
+};
+
+static PATH_PREFIX_TYPE_PATTERN: Pattern = Pattern::new(
+    "\\u002F[\\u0021-\\u007F]*",
+    &["^(?:\\u002F[\\u0021-\\u007F]*)$"],
+    &[],
+);
+
+static PATH_PREFIX_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(512),
+    pattern: Some(&PATH_PREFIX_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static POLICY_SCOPE_TYPE: Text = Text {
+    values: Some(&["All", "AWS", "Local"]),
+    ..Text::NONE
+};
+
+static SIMULATION_POLICY_LIST_TYPE: Strings = Strings {
+    count: Count {
+        min: None,
+        max: None,
+    },
+    each: Some(&POLICY_DOCUMENT_TYPE),
+};
+
+static POLICY_IDENTIFIER_POLICY_TYPE: Text = Text {
+    values: Some(&[
+        "inline",
+        "aws-managed",
+        "user-managed",
+        "permission-boundary",
+        "scp",
+        "rcp",
+    ]),
+    ..Text::NONE
+};
+
+static ORGANIZATION_POLICY_LIST_TYPE: Count = Count {
+    min: None,
+    max: Some(7),
+};
+
+static ACTION_NAME_TYPE: Text = Text {
+    min: Some(3),
+    max: Some(128),
+    ..Text::NONE
+};
+
+static ACTION_NAME_LIST_TYPE: Strings = Strings {
+    count: Count {
+        min: None,
+        max: None,
+    },
+    each: Some(&ACTION_NAME_TYPE),
+};
+
+static RESOURCE_NAME_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(2048),
+    ..Text::NONE
+};
+
+static RESOURCE_NAME_LIST_TYPE: Strings = Strings {
+    count: Count {
+        min: None,
+        max: None,
+    },
+    each: Some(&RESOURCE_NAME_TYPE),
+};
+
+static RESOURCE_HANDLING_OPTION_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(64),
+    ..Text::NONE
+};
+
+static POLICY_EXCLUSIONS_LIST_TYPE: Count = Count {
+    min: None,
+    max: Some(256),
+};
+
+static TAG_KEY_TYPE_PATTERN: Pattern = Pattern::new(
+    "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+    &["^(?:[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$"],
+    &[],
+);
+
+static TAG_KEY_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&TAG_KEY_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static TAG_VALUE_TYPE_PATTERN: Pattern = Pattern::new(
+    "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
+    &["^(?:[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$"],
+    &[],
+);
+
+static TAG_VALUE_TYPE: Text = Text {
+    max: Some(256),
+    pattern: Some(&TAG_VALUE_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static TAG_KEY_LIST_TYPE: Strings = Strings {
+    count: Count {
+        min: None,
+        max: Some(50),
+    },
+    each: Some(&TAG_KEY_TYPE),
+};
+
+static STATUS_TYPE: Text = Text {
+    values: Some(&["Active", "Inactive", "Expired"]),
+    ..Text::NONE
+};
 
 /// The `AccessKey` shape.
 #[derive(Clone, Default, Serialize)]
@@ -1499,68 +1773,19 @@ pub struct AddRoleToInstanceProfileRequest {
 
 impl Validate for AddRoleToInstanceProfileRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.instance_profile_name.is_none() {
-            v.violation(
-                &Validator::at(at, "instanceProfileName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.instance_profile_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_INSTANCE_PROFILE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(
+            at,
+            "instanceProfileName",
+            self.instance_profile_name.is_some(),
+        );
+        v.text(
+            at,
+            "instanceProfileName",
+            self.instance_profile_name.as_deref(),
+            &INSTANCE_PROFILE_NAME_TYPE,
+        );
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
     }
 }
 
@@ -1583,68 +1808,20 @@ pub struct AddUserToGroupRequest {
 
 impl Validate for AddUserToGroupRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.group_name.is_none() {
-            v.violation(
-                &Validator::at(at, "groupName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.group_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_GROUP_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(at, "groupName", self.group_name.is_some());
+        v.text(
+            at,
+            "groupName",
+            self.group_name.as_deref(),
+            &GROUP_NAME_TYPE,
+        );
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(
+            at,
+            "userName",
+            self.user_name.as_deref(),
+            &EXISTING_USER_NAME_TYPE,
+        );
     }
 }
 
@@ -1666,61 +1843,15 @@ pub struct AttachGroupPolicyRequest {
 
 impl Validate for AttachGroupPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.group_name.is_none() {
-            v.violation(
-                &Validator::at(at, "groupName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.group_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_GROUP_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "groupName", self.group_name.is_some());
+        v.text(
+            at,
+            "groupName",
+            self.group_name.as_deref(),
+            &GROUP_NAME_TYPE,
+        );
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
     }
 }
 
@@ -1742,61 +1873,10 @@ pub struct AttachRolePolicyRequest {
 
 impl Validate for AttachRolePolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
     }
 }
 
@@ -1818,61 +1898,10 @@ pub struct AttachUserPolicyRequest {
 
 impl Validate for AttachUserPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(at, "userName", self.user_name.as_deref(), &USER_NAME_TYPE);
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
     }
 }
 
@@ -1919,44 +1948,18 @@ pub struct ContextEntry {
 
 impl Validate for ContextEntry {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.context_key_name {
-            let x = x.as_str();
-            if x.chars().count() < 5 {
-                v.violation(
-                    &Validator::at(at, "contextKeyName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 5",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "contextKeyName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-        }
-        if let Some(x) = &self.context_key_type {
-            let x = x.as_str();
-            if ![
-                "string",
-                "stringList",
-                "numeric",
-                "numericList",
-                "boolean",
-                "booleanList",
-                "ip",
-                "ipList",
-                "binary",
-                "binaryList",
-                "date",
-                "dateList",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "contextKeyType"), &Validator::quote(x), "Member must satisfy enum value set: [string, stringList, numeric, numericList, boolean, booleanList, ip, ipList, binary, binaryList, date, dateList]");
-            }
-        }
+        v.text(
+            at,
+            "contextKeyName",
+            self.context_key_name.as_deref(),
+            &CONTEXT_KEY_NAME_TYPE,
+        );
+        v.text(
+            at,
+            "contextKeyType",
+            self.context_key_type.as_deref(),
+            &CONTEXT_KEY_TYPE_ENUM,
+        );
     }
 }
 
@@ -1983,30 +1986,12 @@ pub struct CreateAccessKeyRequest {
 
 impl Validate for CreateAccessKeyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.text(
+            at,
+            "userName",
+            self.user_name.as_deref(),
+            &EXISTING_USER_NAME_TYPE,
+        );
     }
 }
 
@@ -2034,57 +2019,14 @@ pub struct CreateGroupRequest {
 
 impl Validate for CreateGroupRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.path {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "path"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 512 {
-                v.violation(
-                    &Validator::at(at, "path"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 512",
-                );
-            }
-            if !RE_PATH_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "path"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)");
-            }
-        }
-        if self.group_name.is_none() {
-            v.violation(
-                &Validator::at(at, "groupName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.group_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_GROUP_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.text(at, "path", self.path.as_deref(), &PATH_TYPE);
+        v.not_null(at, "groupName", self.group_name.is_some());
+        v.text(
+            at,
+            "groupName",
+            self.group_name.as_deref(),
+            &GROUP_NAME_TYPE,
+        );
     }
 }
 
@@ -2114,72 +2056,19 @@ pub struct CreateInstanceProfileRequest {
 
 impl Validate for CreateInstanceProfileRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.instance_profile_name.is_none() {
-            v.violation(
-                &Validator::at(at, "instanceProfileName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.instance_profile_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_INSTANCE_PROFILE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.path {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "path"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 512 {
-                v.violation(
-                    &Validator::at(at, "path"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 512",
-                );
-            }
-            if !RE_PATH_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "path"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)");
-            }
-        }
-        if let Some(x) = &self.tags {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "tags"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
+        v.not_null(
+            at,
+            "instanceProfileName",
+            self.instance_profile_name.is_some(),
+        );
+        v.text(
+            at,
+            "instanceProfileName",
+            self.instance_profile_name.as_deref(),
+            &INSTANCE_PROFILE_NAME_TYPE,
+        );
+        v.text(at, "path", self.path.as_deref(), &PATH_TYPE);
+        v.structures(at, "tags", self.tags.as_deref(), &TAG_LIST_TYPE);
     }
 }
 
@@ -2218,109 +2107,28 @@ pub struct CreatePolicyRequest {
 
 impl Validate for CreatePolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.policy_name.is_none() {
-            v.violation(
-                &Validator::at(at, "policyName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_POLICY_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.path {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "path"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 512 {
-                v.violation(
-                    &Validator::at(at, "path"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 512",
-                );
-            }
-            if !RE_POLICY_PATH_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "path"), &Validator::quote(x), "Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
-            }
-        }
-        if self.policy_document.is_none() {
-            v.violation(
-                &Validator::at(at, "policyDocument"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_document {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyDocument"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 131072 {
-                v.violation(
-                    &Validator::at(at, "policyDocument"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 131072",
-                );
-            }
-            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "policyDocument"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
-            }
-        }
-        if let Some(x) = &self.description {
-            let x = x.as_str();
-            if x.chars().count() > 1000 {
-                v.violation(
-                    &Validator::at(at, "description"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1000",
-                );
-            }
-        }
-        if let Some(x) = &self.tags {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "tags"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
+        v.not_null(at, "policyName", self.policy_name.is_some());
+        v.text(
+            at,
+            "policyName",
+            self.policy_name.as_deref(),
+            &POLICY_NAME_TYPE,
+        );
+        v.text(at, "path", self.path.as_deref(), &POLICY_PATH_TYPE);
+        v.not_null(at, "policyDocument", self.policy_document.is_some());
+        v.text(
+            at,
+            "policyDocument",
+            self.policy_document.as_deref(),
+            &POLICY_DOCUMENT_TYPE,
+        );
+        v.text(
+            at,
+            "description",
+            self.description.as_deref(),
+            &POLICY_DESCRIPTION_TYPE,
+        );
+        v.structures(at, "tags", self.tags.as_deref(), &TAG_LIST_TYPE);
     }
 }
 
@@ -2358,57 +2166,15 @@ pub struct CreatePolicyVersionRequest {
 
 impl Validate for CreatePolicyVersionRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.policy_document.is_none() {
-            v.violation(
-                &Validator::at(at, "policyDocument"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_document {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyDocument"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 131072 {
-                v.violation(
-                    &Validator::at(at, "policyDocument"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 131072",
-                );
-            }
-            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "policyDocument"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
-            }
-        }
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
+        v.not_null(at, "policyDocument", self.policy_document.is_some());
+        v.text(
+            at,
+            "policyDocument",
+            self.policy_document.as_deref(),
+            &POLICY_DOCUMENT_TYPE,
+        );
     }
 }
 
@@ -2444,163 +2210,45 @@ pub struct CreateRoleRequest {
 
 impl Validate for CreateRoleRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.path {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "path"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 512 {
-                v.violation(
-                    &Validator::at(at, "path"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 512",
-                );
-            }
-            if !RE_PATH_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "path"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)");
-            }
-        }
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.assume_role_policy_document.is_none() {
-            v.violation(
-                &Validator::at(at, "assumeRolePolicyDocument"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.assume_role_policy_document {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "assumeRolePolicyDocument"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 131072 {
-                v.violation(
-                    &Validator::at(at, "assumeRolePolicyDocument"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 131072",
-                );
-            }
-            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "assumeRolePolicyDocument"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
-            }
-        }
-        if let Some(x) = &self.description {
-            let x = x.as_str();
-            if x.chars().count() > 1000 {
-                v.violation(
-                    &Validator::at(at, "description"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1000",
-                );
-            }
-            if !RE_ROLE_DESCRIPTION_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "description"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*");
-            }
-        }
-        if let Some(x) = &self.max_session_duration {
-            let x = *x;
-            if (x as i64) < 3600 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxSessionDuration"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 3600",
-                );
-            }
-            if (x as i64) > 43200 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxSessionDuration"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 43200",
-                );
-            }
-        }
-        if let Some(x) = &self.max_signin_session_duration {
-            let x = *x;
-            if (x as i64) < 3600 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxSigninSessionDuration"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 3600",
-                );
-            }
-            if (x as i64) > 7776000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxSigninSessionDuration"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 7776000",
-                );
-            }
-        }
-        if let Some(x) = &self.permissions_boundary {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "permissionsBoundary"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "permissionsBoundary"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.tags {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "tags"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
+        v.text(at, "path", self.path.as_deref(), &PATH_TYPE);
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
+        v.not_null(
+            at,
+            "assumeRolePolicyDocument",
+            self.assume_role_policy_document.is_some(),
+        );
+        v.text(
+            at,
+            "assumeRolePolicyDocument",
+            self.assume_role_policy_document.as_deref(),
+            &POLICY_DOCUMENT_TYPE,
+        );
+        v.text(
+            at,
+            "description",
+            self.description.as_deref(),
+            &ROLE_DESCRIPTION_TYPE,
+        );
+        v.int(
+            at,
+            "maxSessionDuration",
+            self.max_session_duration,
+            &ROLE_MAX_SESSION_DURATION_TYPE,
+        );
+        v.int(
+            at,
+            "maxSigninSessionDuration",
+            self.max_signin_session_duration,
+            &MAX_SIGNIN_SESSION_DURATION_TYPE,
+        );
+        v.text(
+            at,
+            "permissionsBoundary",
+            self.permissions_boundary.as_deref(),
+            &ARN_TYPE,
+        );
+        v.structures(at, "tags", self.tags.as_deref(), &TAG_LIST_TYPE);
     }
 }
 
@@ -2645,89 +2293,16 @@ pub struct CreateUserRequest {
 
 impl Validate for CreateUserRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.path {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "path"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 512 {
-                v.violation(
-                    &Validator::at(at, "path"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 512",
-                );
-            }
-            if !RE_PATH_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "path"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)");
-            }
-        }
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.permissions_boundary {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "permissionsBoundary"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "permissionsBoundary"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.tags {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "tags"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
+        v.text(at, "path", self.path.as_deref(), &PATH_TYPE);
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(at, "userName", self.user_name.as_deref(), &USER_NAME_TYPE);
+        v.text(
+            at,
+            "permissionsBoundary",
+            self.permissions_boundary.as_deref(),
+            &ARN_TYPE,
+        );
+        v.structures(at, "tags", self.tags.as_deref(), &TAG_LIST_TYPE);
     }
 }
 
@@ -2763,61 +2338,19 @@ pub struct DeleteAccessKeyRequest {
 
 impl Validate for DeleteAccessKeyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.access_key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "accessKeyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.access_key_id {
-            let x = x.as_str();
-            if x.chars().count() < 16 {
-                v.violation(
-                    &Validator::at(at, "accessKeyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 16",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "accessKeyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_ACCESS_KEY_ID_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "accessKeyId"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w]+",
-                );
-            }
-        }
+        v.text(
+            at,
+            "userName",
+            self.user_name.as_deref(),
+            &EXISTING_USER_NAME_TYPE,
+        );
+        v.not_null(at, "accessKeyId", self.access_key_id.is_some());
+        v.text(
+            at,
+            "accessKeyId",
+            self.access_key_id.as_deref(),
+            &ACCESS_KEY_ID_TYPE,
+        );
     }
 }
 
@@ -2839,68 +2372,20 @@ pub struct DeleteGroupPolicyRequest {
 
 impl Validate for DeleteGroupPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.group_name.is_none() {
-            v.violation(
-                &Validator::at(at, "groupName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.group_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_GROUP_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_name.is_none() {
-            v.violation(
-                &Validator::at(at, "policyName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_POLICY_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(at, "groupName", self.group_name.is_some());
+        v.text(
+            at,
+            "groupName",
+            self.group_name.as_deref(),
+            &GROUP_NAME_TYPE,
+        );
+        v.not_null(at, "policyName", self.policy_name.is_some());
+        v.text(
+            at,
+            "policyName",
+            self.policy_name.as_deref(),
+            &POLICY_NAME_TYPE,
+        );
     }
 }
 
@@ -2921,37 +2406,13 @@ pub struct DeleteGroupRequest {
 
 impl Validate for DeleteGroupRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.group_name.is_none() {
-            v.violation(
-                &Validator::at(at, "groupName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.group_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_GROUP_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(at, "groupName", self.group_name.is_some());
+        v.text(
+            at,
+            "groupName",
+            self.group_name.as_deref(),
+            &GROUP_NAME_TYPE,
+        );
     }
 }
 
@@ -2971,37 +2432,17 @@ pub struct DeleteInstanceProfileRequest {
 
 impl Validate for DeleteInstanceProfileRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.instance_profile_name.is_none() {
-            v.violation(
-                &Validator::at(at, "instanceProfileName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.instance_profile_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_INSTANCE_PROFILE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(
+            at,
+            "instanceProfileName",
+            self.instance_profile_name.is_some(),
+        );
+        v.text(
+            at,
+            "instanceProfileName",
+            self.instance_profile_name.as_deref(),
+            &INSTANCE_PROFILE_NAME_TYPE,
+        );
     }
 }
 
@@ -3022,30 +2463,8 @@ pub struct DeletePolicyRequest {
 
 impl Validate for DeletePolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
     }
 }
 
@@ -3066,43 +2485,15 @@ pub struct DeletePolicyVersionRequest {
 
 impl Validate for DeletePolicyVersionRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.version_id.is_none() {
-            v.violation(
-                &Validator::at(at, "versionId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.version_id {
-            let x = x.as_str();
-            if !RE_POLICY_VERSION_ID_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "versionId"), &Validator::quote(x), "Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?");
-            }
-        }
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
+        v.not_null(at, "versionId", self.version_id.is_some());
+        v.text(
+            at,
+            "versionId",
+            self.version_id.as_deref(),
+            &POLICY_VERSION_ID_TYPE,
+        );
     }
 }
 
@@ -3123,37 +2514,8 @@ pub struct DeleteRolePermissionsBoundaryRequest {
 
 impl Validate for DeleteRolePermissionsBoundaryRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
     }
 }
 
@@ -3174,68 +2536,15 @@ pub struct DeleteRolePolicyRequest {
 
 impl Validate for DeleteRolePolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_name.is_none() {
-            v.violation(
-                &Validator::at(at, "policyName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_POLICY_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
+        v.not_null(at, "policyName", self.policy_name.is_some());
+        v.text(
+            at,
+            "policyName",
+            self.policy_name.as_deref(),
+            &POLICY_NAME_TYPE,
+        );
     }
 }
 
@@ -3256,37 +2565,8 @@ pub struct DeleteRoleRequest {
 
 impl Validate for DeleteRoleRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
     }
 }
 
@@ -3306,37 +2586,8 @@ pub struct DeleteUserPermissionsBoundaryRequest {
 
 impl Validate for DeleteUserPermissionsBoundaryRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(at, "userName", self.user_name.as_deref(), &USER_NAME_TYPE);
     }
 }
 
@@ -3357,68 +2608,20 @@ pub struct DeleteUserPolicyRequest {
 
 impl Validate for DeleteUserPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_name.is_none() {
-            v.violation(
-                &Validator::at(at, "policyName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_POLICY_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(
+            at,
+            "userName",
+            self.user_name.as_deref(),
+            &EXISTING_USER_NAME_TYPE,
+        );
+        v.not_null(at, "policyName", self.policy_name.is_some());
+        v.text(
+            at,
+            "policyName",
+            self.policy_name.as_deref(),
+            &POLICY_NAME_TYPE,
+        );
     }
 }
 
@@ -3439,37 +2642,13 @@ pub struct DeleteUserRequest {
 
 impl Validate for DeleteUserRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(
+            at,
+            "userName",
+            self.user_name.as_deref(),
+            &EXISTING_USER_NAME_TYPE,
+        );
     }
 }
 
@@ -3490,61 +2669,15 @@ pub struct DetachGroupPolicyRequest {
 
 impl Validate for DetachGroupPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.group_name.is_none() {
-            v.violation(
-                &Validator::at(at, "groupName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.group_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_GROUP_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "groupName", self.group_name.is_some());
+        v.text(
+            at,
+            "groupName",
+            self.group_name.as_deref(),
+            &GROUP_NAME_TYPE,
+        );
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
     }
 }
 
@@ -3566,61 +2699,10 @@ pub struct DetachRolePolicyRequest {
 
 impl Validate for DetachRolePolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
     }
 }
 
@@ -3642,61 +2724,10 @@ pub struct DetachUserPolicyRequest {
 
 impl Validate for DetachUserPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(at, "userName", self.user_name.as_deref(), &USER_NAME_TYPE);
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
     }
 }
 
@@ -3758,60 +2789,9 @@ pub struct GetAccountAuthorizationDetailsRequest {
 
 impl Validate for GetAccountAuthorizationDetailsRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.filter {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if !["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"].contains(&x) && !failed.contains(&"Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]") { failed.push("Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "filter"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
+        v.strings(at, "filter", self.filter.as_deref(), &ENTITY_LIST_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
     }
 }
 
@@ -3856,68 +2836,20 @@ pub struct GetGroupPolicyRequest {
 
 impl Validate for GetGroupPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.group_name.is_none() {
-            v.violation(
-                &Validator::at(at, "groupName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.group_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_GROUP_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_name.is_none() {
-            v.violation(
-                &Validator::at(at, "policyName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_POLICY_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(at, "groupName", self.group_name.is_some());
+        v.text(
+            at,
+            "groupName",
+            self.group_name.as_deref(),
+            &GROUP_NAME_TYPE,
+        );
+        v.not_null(at, "policyName", self.policy_name.is_some());
+        v.text(
+            at,
+            "policyName",
+            self.policy_name.as_deref(),
+            &POLICY_NAME_TYPE,
+        );
     }
 }
 
@@ -3951,78 +2883,15 @@ pub struct GetGroupRequest {
 
 impl Validate for GetGroupRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.group_name.is_none() {
-            v.violation(
-                &Validator::at(at, "groupName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.group_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_GROUP_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.not_null(at, "groupName", self.group_name.is_some());
+        v.text(
+            at,
+            "groupName",
+            self.group_name.as_deref(),
+            &GROUP_NAME_TYPE,
+        );
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -4057,37 +2926,17 @@ pub struct GetInstanceProfileRequest {
 
 impl Validate for GetInstanceProfileRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.instance_profile_name.is_none() {
-            v.violation(
-                &Validator::at(at, "instanceProfileName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.instance_profile_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_INSTANCE_PROFILE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(
+            at,
+            "instanceProfileName",
+            self.instance_profile_name.is_some(),
+        );
+        v.text(
+            at,
+            "instanceProfileName",
+            self.instance_profile_name.as_deref(),
+            &INSTANCE_PROFILE_NAME_TYPE,
+        );
     }
 }
 
@@ -4115,30 +2964,8 @@ pub struct GetPolicyRequest {
 
 impl Validate for GetPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
     }
 }
 
@@ -4166,43 +2993,15 @@ pub struct GetPolicyVersionRequest {
 
 impl Validate for GetPolicyVersionRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.version_id.is_none() {
-            v.violation(
-                &Validator::at(at, "versionId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.version_id {
-            let x = x.as_str();
-            if !RE_POLICY_VERSION_ID_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "versionId"), &Validator::quote(x), "Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?");
-            }
-        }
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
+        v.not_null(at, "versionId", self.version_id.is_some());
+        v.text(
+            at,
+            "versionId",
+            self.version_id.as_deref(),
+            &POLICY_VERSION_ID_TYPE,
+        );
     }
 }
 
@@ -4231,68 +3030,15 @@ pub struct GetRolePolicyRequest {
 
 impl Validate for GetRolePolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_name.is_none() {
-            v.violation(
-                &Validator::at(at, "policyName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_POLICY_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
+        v.not_null(at, "policyName", self.policy_name.is_some());
+        v.text(
+            at,
+            "policyName",
+            self.policy_name.as_deref(),
+            &POLICY_NAME_TYPE,
+        );
     }
 }
 
@@ -4324,37 +3070,8 @@ pub struct GetRoleRequest {
 
 impl Validate for GetRoleRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
     }
 }
 
@@ -4382,68 +3099,20 @@ pub struct GetUserPolicyRequest {
 
 impl Validate for GetUserPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_name.is_none() {
-            v.violation(
-                &Validator::at(at, "policyName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_POLICY_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(
+            at,
+            "userName",
+            self.user_name.as_deref(),
+            &EXISTING_USER_NAME_TYPE,
+        );
+        v.not_null(at, "policyName", self.policy_name.is_some());
+        v.text(
+            at,
+            "policyName",
+            self.policy_name.as_deref(),
+            &POLICY_NAME_TYPE,
+        );
     }
 }
 
@@ -4475,30 +3144,12 @@ pub struct GetUserRequest {
 
 impl Validate for GetUserRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.text(
+            at,
+            "userName",
+            self.user_name.as_deref(),
+            &EXISTING_USER_NAME_TYPE,
+        );
     }
 }
 
@@ -4572,85 +3223,27 @@ pub struct InlinePolicyIdentifierType {
 
 impl Validate for InlinePolicyIdentifierType {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.policy_name.is_none() {
-            v.violation(
-                &Validator::at(at, "policyName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_POLICY_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.attachment_type.is_none() {
-            v.violation(
-                &Validator::at(at, "attachmentType"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.attachment_type {
-            let x = x.as_str();
-            if !["user", "group", "role"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "attachmentType"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [user, group, role]",
-                );
-            }
-        }
-        if self.attachment_name.is_none() {
-            v.violation(
-                &Validator::at(at, "attachmentName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.attachment_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "attachmentName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "attachmentName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_ATTACHMENT_NAME.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "attachmentName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(at, "policyName", self.policy_name.is_some());
+        v.text(
+            at,
+            "policyName",
+            self.policy_name.as_deref(),
+            &POLICY_NAME_TYPE,
+        );
+        v.not_null(at, "attachmentType", self.attachment_type.is_some());
+        v.text(
+            at,
+            "attachmentType",
+            self.attachment_type.as_deref(),
+            &ATTACHMENT_TYPE,
+        );
+        v.not_null(at, "attachmentName", self.attachment_name.is_some());
+        v.text(
+            at,
+            "attachmentName",
+            self.attachment_name.as_deref(),
+            &ATTACHMENT_NAME,
+        );
     }
 }
 
@@ -4700,71 +3293,14 @@ pub struct ListAccessKeysRequest {
 
 impl Validate for ListAccessKeysRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.text(
+            at,
+            "userName",
+            self.user_name.as_deref(),
+            &EXISTING_USER_NAME_TYPE,
+        );
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -4800,98 +3336,21 @@ pub struct ListAttachedGroupPoliciesRequest {
 
 impl Validate for ListAttachedGroupPoliciesRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.group_name.is_none() {
-            v.violation(
-                &Validator::at(at, "groupName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.group_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_GROUP_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.path_prefix {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 512 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 512",
-                );
-            }
-            if !RE_POLICY_PATH_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "pathPrefix"), &Validator::quote(x), "Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.not_null(at, "groupName", self.group_name.is_some());
+        v.text(
+            at,
+            "groupName",
+            self.group_name.as_deref(),
+            &GROUP_NAME_TYPE,
+        );
+        v.text(
+            at,
+            "pathPrefix",
+            self.path_prefix.as_deref(),
+            &POLICY_PATH_TYPE,
+        );
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -4928,98 +3387,16 @@ pub struct ListAttachedRolePoliciesRequest {
 
 impl Validate for ListAttachedRolePoliciesRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.path_prefix {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 512 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 512",
-                );
-            }
-            if !RE_POLICY_PATH_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "pathPrefix"), &Validator::quote(x), "Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
+        v.text(
+            at,
+            "pathPrefix",
+            self.path_prefix.as_deref(),
+            &POLICY_PATH_TYPE,
+        );
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -5056,98 +3433,16 @@ pub struct ListAttachedUserPoliciesRequest {
 
 impl Validate for ListAttachedUserPoliciesRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.path_prefix {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 512 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 512",
-                );
-            }
-            if !RE_POLICY_PATH_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "pathPrefix"), &Validator::quote(x), "Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(at, "userName", self.user_name.as_deref(), &USER_NAME_TYPE);
+        v.text(
+            at,
+            "pathPrefix",
+            self.path_prefix.as_deref(),
+            &POLICY_PATH_TYPE,
+        );
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -5186,115 +3481,23 @@ pub struct ListEntitiesForPolicyRequest {
 
 impl Validate for ListEntitiesForPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.entity_filter {
-            let x = x.as_str();
-            if ![
-                "User",
-                "Role",
-                "Group",
-                "LocalManagedPolicy",
-                "AWSManagedPolicy",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "entityFilter"), &Validator::quote(x), "Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]");
-            }
-        }
-        if let Some(x) = &self.path_prefix {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 512 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 512",
-                );
-            }
-            if !RE_PATH_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "pathPrefix"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)");
-            }
-        }
-        if let Some(x) = &self.policy_usage_filter {
-            let x = x.as_str();
-            if !["PermissionsPolicy", "PermissionsBoundary"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "policyUsageFilter"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
+        v.text(
+            at,
+            "entityFilter",
+            self.entity_filter.as_deref(),
+            &ENTITY_TYPE,
+        );
+        v.text(at, "pathPrefix", self.path_prefix.as_deref(), &PATH_TYPE);
+        v.text(
+            at,
+            "policyUsageFilter",
+            self.policy_usage_filter.as_deref(),
+            &POLICY_USAGE_TYPE,
+        );
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -5336,78 +3539,15 @@ pub struct ListGroupPoliciesRequest {
 
 impl Validate for ListGroupPoliciesRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.group_name.is_none() {
-            v.violation(
-                &Validator::at(at, "groupName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.group_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_GROUP_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.not_null(at, "groupName", self.group_name.is_some());
+        v.text(
+            at,
+            "groupName",
+            self.group_name.as_deref(),
+            &GROUP_NAME_TYPE,
+        );
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -5442,78 +3582,15 @@ pub struct ListGroupsForUserRequest {
 
 impl Validate for ListGroupsForUserRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(
+            at,
+            "userName",
+            self.user_name.as_deref(),
+            &EXISTING_USER_NAME_TYPE,
+        );
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -5548,71 +3625,14 @@ pub struct ListGroupsRequest {
 
 impl Validate for ListGroupsRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.path_prefix {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 512 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 512",
-                );
-            }
-            if !RE_PATH_PREFIX_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.text(
+            at,
+            "pathPrefix",
+            self.path_prefix.as_deref(),
+            &PATH_PREFIX_TYPE,
+        );
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -5647,78 +3667,19 @@ pub struct ListInstanceProfileTagsRequest {
 
 impl Validate for ListInstanceProfileTagsRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.instance_profile_name.is_none() {
-            v.violation(
-                &Validator::at(at, "instanceProfileName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.instance_profile_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_INSTANCE_PROFILE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.not_null(
+            at,
+            "instanceProfileName",
+            self.instance_profile_name.is_some(),
+        );
+        v.text(
+            at,
+            "instanceProfileName",
+            self.instance_profile_name.as_deref(),
+            &INSTANCE_PROFILE_NAME_TYPE,
+        );
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -5754,78 +3715,10 @@ pub struct ListInstanceProfilesForRoleRequest {
 
 impl Validate for ListInstanceProfilesForRoleRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -5860,71 +3753,14 @@ pub struct ListInstanceProfilesRequest {
 
 impl Validate for ListInstanceProfilesRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.path_prefix {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 512 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 512",
-                );
-            }
-            if !RE_PATH_PREFIX_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.text(
+            at,
+            "pathPrefix",
+            self.path_prefix.as_deref(),
+            &PATH_PREFIX_TYPE,
+        );
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -5962,87 +3798,21 @@ pub struct ListPoliciesRequest {
 
 impl Validate for ListPoliciesRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.scope {
-            let x = x.as_str();
-            if !["All", "AWS", "Local"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "scope"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [All, AWS, Local]",
-                );
-            }
-        }
-        if let Some(x) = &self.path_prefix {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 512 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 512",
-                );
-            }
-            if !RE_POLICY_PATH_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "pathPrefix"), &Validator::quote(x), "Member must satisfy regular expression pattern: ((/[A-Za-z0-9\\.,\\+@=_-]+)*)/");
-            }
-        }
-        if let Some(x) = &self.policy_usage_filter {
-            let x = x.as_str();
-            if !["PermissionsPolicy", "PermissionsBoundary"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "policyUsageFilter"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.text(at, "scope", self.scope.as_deref(), &POLICY_SCOPE_TYPE);
+        v.text(
+            at,
+            "pathPrefix",
+            self.path_prefix.as_deref(),
+            &POLICY_PATH_TYPE,
+        );
+        v.text(
+            at,
+            "policyUsageFilter",
+            self.policy_usage_filter.as_deref(),
+            &POLICY_USAGE_TYPE,
+        );
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -6080,71 +3850,10 @@ pub struct ListPolicyTagsRequest {
 
 impl Validate for ListPolicyTagsRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -6179,71 +3888,10 @@ pub struct ListPolicyVersionsRequest {
 
 impl Validate for ListPolicyVersionsRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -6278,78 +3926,10 @@ pub struct ListRolePoliciesRequest {
 
 impl Validate for ListRolePoliciesRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -6384,78 +3964,10 @@ pub struct ListRoleTagsRequest {
 
 impl Validate for ListRoleTagsRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -6490,71 +4002,14 @@ pub struct ListRolesRequest {
 
 impl Validate for ListRolesRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.path_prefix {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 512 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 512",
-                );
-            }
-            if !RE_PATH_PREFIX_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.text(
+            at,
+            "pathPrefix",
+            self.path_prefix.as_deref(),
+            &PATH_PREFIX_TYPE,
+        );
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -6589,78 +4044,15 @@ pub struct ListUserPoliciesRequest {
 
 impl Validate for ListUserPoliciesRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(
+            at,
+            "userName",
+            self.user_name.as_deref(),
+            &EXISTING_USER_NAME_TYPE,
+        );
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -6695,78 +4087,15 @@ pub struct ListUserTagsRequest {
 
 impl Validate for ListUserTagsRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(
+            at,
+            "userName",
+            self.user_name.as_deref(),
+            &EXISTING_USER_NAME_TYPE,
+        );
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -6801,71 +4130,14 @@ pub struct ListUsersRequest {
 
 impl Validate for ListUsersRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.path_prefix {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 512 {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 512",
-                );
-            }
-            if !RE_PATH_PREFIX_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "pathPrefix"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
+        v.text(
+            at,
+            "pathPrefix",
+            self.path_prefix.as_deref(),
+            &PATH_PREFIX_TYPE,
+        );
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
     }
 }
 
@@ -6938,29 +4210,12 @@ pub struct OrderedOrganizationPolicyType {
 
 impl Validate for OrderedOrganizationPolicyType {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.service_control_policy_input_list {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 131072
-                    && !failed.contains(&"Member must have length less than or equal to 131072")
-                {
-                    failed.push("Member must have length less than or equal to 131072");
-                }
-                if !RE_POLICY_DOCUMENT_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+") { failed.push("Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "serviceControlPolicyInputList"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.strings(
+            at,
+            "serviceControlPolicyInputList",
+            self.service_control_policy_input_list.as_deref(),
+            &SIMULATION_POLICY_LIST_TYPE,
+        );
     }
 }
 
@@ -7065,41 +4320,18 @@ pub struct PolicyIdentifier {
 
 impl Validate for PolicyIdentifier {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.policy_type {
-            let x = x.as_str();
-            if ![
-                "inline",
-                "aws-managed",
-                "user-managed",
-                "permission-boundary",
-                "scp",
-                "rcp",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "policyType"), &Validator::quote(x), "Member must satisfy enum value set: [inline, aws-managed, user-managed, permission-boundary, scp, rcp]");
-            }
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.inline_policy_identifier {
-            x.validate(v, &Validator::at(at, "inlinePolicyIdentifier"));
-        }
+        v.text(
+            at,
+            "policyType",
+            self.policy_type.as_deref(),
+            &POLICY_IDENTIFIER_POLICY_TYPE,
+        );
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
+        v.structure(
+            at,
+            "inlinePolicyIdentifier",
+            self.inline_policy_identifier.as_ref(),
+        );
     }
 }
 
@@ -7169,95 +4401,27 @@ pub struct PutGroupPolicyRequest {
 
 impl Validate for PutGroupPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.group_name.is_none() {
-            v.violation(
-                &Validator::at(at, "groupName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.group_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_GROUP_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_name.is_none() {
-            v.violation(
-                &Validator::at(at, "policyName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_POLICY_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_document.is_none() {
-            v.violation(
-                &Validator::at(at, "policyDocument"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_document {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyDocument"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 131072 {
-                v.violation(
-                    &Validator::at(at, "policyDocument"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 131072",
-                );
-            }
-            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "policyDocument"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
-            }
-        }
+        v.not_null(at, "groupName", self.group_name.is_some());
+        v.text(
+            at,
+            "groupName",
+            self.group_name.as_deref(),
+            &GROUP_NAME_TYPE,
+        );
+        v.not_null(at, "policyName", self.policy_name.is_some());
+        v.text(
+            at,
+            "policyName",
+            self.policy_name.as_deref(),
+            &POLICY_NAME_TYPE,
+        );
+        v.not_null(at, "policyDocument", self.policy_document.is_some());
+        v.text(
+            at,
+            "policyDocument",
+            self.policy_document.as_deref(),
+            &POLICY_DOCUMENT_TYPE,
+        );
     }
 }
 
@@ -7280,61 +4444,19 @@ pub struct PutRolePermissionsBoundaryRequest {
 
 impl Validate for PutRolePermissionsBoundaryRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.permissions_boundary.is_none() {
-            v.violation(
-                &Validator::at(at, "permissionsBoundary"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.permissions_boundary {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "permissionsBoundary"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "permissionsBoundary"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
+        v.not_null(
+            at,
+            "permissionsBoundary",
+            self.permissions_boundary.is_some(),
+        );
+        v.text(
+            at,
+            "permissionsBoundary",
+            self.permissions_boundary.as_deref(),
+            &ARN_TYPE,
+        );
     }
 }
 
@@ -7357,95 +4479,22 @@ pub struct PutRolePolicyRequest {
 
 impl Validate for PutRolePolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_name.is_none() {
-            v.violation(
-                &Validator::at(at, "policyName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_POLICY_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_document.is_none() {
-            v.violation(
-                &Validator::at(at, "policyDocument"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_document {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyDocument"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 131072 {
-                v.violation(
-                    &Validator::at(at, "policyDocument"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 131072",
-                );
-            }
-            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "policyDocument"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
+        v.not_null(at, "policyName", self.policy_name.is_some());
+        v.text(
+            at,
+            "policyName",
+            self.policy_name.as_deref(),
+            &POLICY_NAME_TYPE,
+        );
+        v.not_null(at, "policyDocument", self.policy_document.is_some());
+        v.text(
+            at,
+            "policyDocument",
+            self.policy_document.as_deref(),
+            &POLICY_DOCUMENT_TYPE,
+        );
     }
 }
 
@@ -7468,61 +4517,19 @@ pub struct PutUserPermissionsBoundaryRequest {
 
 impl Validate for PutUserPermissionsBoundaryRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.permissions_boundary.is_none() {
-            v.violation(
-                &Validator::at(at, "permissionsBoundary"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.permissions_boundary {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "permissionsBoundary"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "permissionsBoundary"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(at, "userName", self.user_name.as_deref(), &USER_NAME_TYPE);
+        v.not_null(
+            at,
+            "permissionsBoundary",
+            self.permissions_boundary.is_some(),
+        );
+        v.text(
+            at,
+            "permissionsBoundary",
+            self.permissions_boundary.as_deref(),
+            &ARN_TYPE,
+        );
     }
 }
 
@@ -7545,95 +4552,27 @@ pub struct PutUserPolicyRequest {
 
 impl Validate for PutUserPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_name.is_none() {
-            v.violation(
-                &Validator::at(at, "policyName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_POLICY_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_document.is_none() {
-            v.violation(
-                &Validator::at(at, "policyDocument"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_document {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyDocument"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 131072 {
-                v.violation(
-                    &Validator::at(at, "policyDocument"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 131072",
-                );
-            }
-            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "policyDocument"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
-            }
-        }
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(
+            at,
+            "userName",
+            self.user_name.as_deref(),
+            &EXISTING_USER_NAME_TYPE,
+        );
+        v.not_null(at, "policyName", self.policy_name.is_some());
+        v.text(
+            at,
+            "policyName",
+            self.policy_name.as_deref(),
+            &POLICY_NAME_TYPE,
+        );
+        v.not_null(at, "policyDocument", self.policy_document.is_some());
+        v.text(
+            at,
+            "policyDocument",
+            self.policy_document.as_deref(),
+            &POLICY_DOCUMENT_TYPE,
+        );
     }
 }
 
@@ -7656,68 +4595,19 @@ pub struct RemoveRoleFromInstanceProfileRequest {
 
 impl Validate for RemoveRoleFromInstanceProfileRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.instance_profile_name.is_none() {
-            v.violation(
-                &Validator::at(at, "instanceProfileName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.instance_profile_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_INSTANCE_PROFILE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(
+            at,
+            "instanceProfileName",
+            self.instance_profile_name.is_some(),
+        );
+        v.text(
+            at,
+            "instanceProfileName",
+            self.instance_profile_name.as_deref(),
+            &INSTANCE_PROFILE_NAME_TYPE,
+        );
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
     }
 }
 
@@ -7740,68 +4630,20 @@ pub struct RemoveUserFromGroupRequest {
 
 impl Validate for RemoveUserFromGroupRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.group_name.is_none() {
-            v.violation(
-                &Validator::at(at, "groupName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.group_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_GROUP_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "groupName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
+        v.not_null(at, "groupName", self.group_name.is_some());
+        v.text(
+            at,
+            "groupName",
+            self.group_name.as_deref(),
+            &GROUP_NAME_TYPE,
+        );
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(
+            at,
+            "userName",
+            self.user_name.as_deref(),
+            &EXISTING_USER_NAME_TYPE,
+        );
     }
 }
 
@@ -7955,43 +4797,15 @@ pub struct SetDefaultPolicyVersionRequest {
 
 impl Validate for SetDefaultPolicyVersionRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.version_id.is_none() {
-            v.violation(
-                &Validator::at(at, "versionId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.version_id {
-            let x = x.as_str();
-            if !RE_POLICY_VERSION_ID_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "versionId"), &Validator::quote(x), "Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?");
-            }
-        }
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
+        v.not_null(at, "versionId", self.version_id.is_some());
+        v.text(
+            at,
+            "versionId",
+            self.version_id.as_deref(),
+            &POLICY_VERSION_ID_TYPE,
+        );
     }
 }
 
@@ -8023,249 +4837,70 @@ pub struct SimulateCustomPolicyRequest {
 
 impl Validate for SimulateCustomPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.policy_input_list.is_none() {
-            v.violation(
-                &Validator::at(at, "policyInputList"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_input_list {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 131072
-                    && !failed.contains(&"Member must have length less than or equal to 131072")
-                {
-                    failed.push("Member must have length less than or equal to 131072");
-                }
-                if !RE_POLICY_DOCUMENT_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+") { failed.push("Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "policyInputList"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.permissions_boundary_policy_input_list {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 131072
-                    && !failed.contains(&"Member must have length less than or equal to 131072")
-                {
-                    failed.push("Member must have length less than or equal to 131072");
-                }
-                if !RE_POLICY_DOCUMENT_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+") { failed.push("Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "permissionsBoundaryPolicyInputList"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.ordered_organization_policy_input_list {
-            if x.len() > 7 {
-                v.violation(
-                    &Validator::at(at, "orderedOrganizationPolicyInputList"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 7",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!(
-                        "{}.{}.member",
-                        Validator::at(at, "orderedOrganizationPolicyInputList"),
-                        i + 1
-                    ),
-                );
-            }
-        }
-        if self.action_names.is_none() {
-            v.violation(
-                &Validator::at(at, "actionNames"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.action_names {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 3
-                    && !failed.contains(&"Member must have length greater than or equal to 3")
-                {
-                    failed.push("Member must have length greater than or equal to 3");
-                }
-                if x.chars().count() > 128
-                    && !failed.contains(&"Member must have length less than or equal to 128")
-                {
-                    failed.push("Member must have length less than or equal to 128");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "actionNames"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.resource_arns {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 2048
-                    && !failed.contains(&"Member must have length less than or equal to 2048")
-                {
-                    failed.push("Member must have length less than or equal to 2048");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "resourceArns"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.resource_policy {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "resourcePolicy"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 131072 {
-                v.violation(
-                    &Validator::at(at, "resourcePolicy"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 131072",
-                );
-            }
-            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "resourcePolicy"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
-            }
-        }
-        if let Some(x) = &self.resource_owner {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "resourceOwner"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "resourceOwner"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.caller_arn {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "callerArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "callerArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.context_entries {
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "contextEntries"), i + 1),
-                );
-            }
-        }
-        if let Some(x) = &self.resource_handling_option {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "resourceHandlingOption"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "resourceHandlingOption"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
+        v.not_null(at, "policyInputList", self.policy_input_list.is_some());
+        v.strings(
+            at,
+            "policyInputList",
+            self.policy_input_list.as_deref(),
+            &SIMULATION_POLICY_LIST_TYPE,
+        );
+        v.strings(
+            at,
+            "permissionsBoundaryPolicyInputList",
+            self.permissions_boundary_policy_input_list.as_deref(),
+            &SIMULATION_POLICY_LIST_TYPE,
+        );
+        v.structures(
+            at,
+            "orderedOrganizationPolicyInputList",
+            self.ordered_organization_policy_input_list.as_deref(),
+            &ORGANIZATION_POLICY_LIST_TYPE,
+        );
+        v.not_null(at, "actionNames", self.action_names.is_some());
+        v.strings(
+            at,
+            "actionNames",
+            self.action_names.as_deref(),
+            &ACTION_NAME_LIST_TYPE,
+        );
+        v.strings(
+            at,
+            "resourceArns",
+            self.resource_arns.as_deref(),
+            &RESOURCE_NAME_LIST_TYPE,
+        );
+        v.text(
+            at,
+            "resourcePolicy",
+            self.resource_policy.as_deref(),
+            &POLICY_DOCUMENT_TYPE,
+        );
+        v.text(
+            at,
+            "resourceOwner",
+            self.resource_owner.as_deref(),
+            &RESOURCE_NAME_TYPE,
+        );
+        v.text(
+            at,
+            "callerArn",
+            self.caller_arn.as_deref(),
+            &RESOURCE_NAME_TYPE,
+        );
+        v.structures(
+            at,
+            "contextEntries",
+            self.context_entries.as_deref(),
+            &Count::NONE,
+        );
+        v.text(
+            at,
+            "resourceHandlingOption",
+            self.resource_handling_option.as_deref(),
+            &RESOURCE_HANDLING_OPTION_TYPE,
+        );
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
     }
 }
 
@@ -8350,266 +4985,76 @@ pub struct SimulatePrincipalPolicyRequest {
 
 impl Validate for SimulatePrincipalPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.policy_source_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policySourceArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_source_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policySourceArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policySourceArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.policy_input_list {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 131072
-                    && !failed.contains(&"Member must have length less than or equal to 131072")
-                {
-                    failed.push("Member must have length less than or equal to 131072");
-                }
-                if !RE_POLICY_DOCUMENT_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+") { failed.push("Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "policyInputList"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.permissions_boundary_policy_input_list {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 131072
-                    && !failed.contains(&"Member must have length less than or equal to 131072")
-                {
-                    failed.push("Member must have length less than or equal to 131072");
-                }
-                if !RE_POLICY_DOCUMENT_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+") { failed.push("Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "permissionsBoundaryPolicyInputList"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.policy_exclusion_list {
-            if x.len() > 256 {
-                v.violation(
-                    &Validator::at(at, "policyExclusionList"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!(
-                        "{}.{}.member",
-                        Validator::at(at, "policyExclusionList"),
-                        i + 1
-                    ),
-                );
-            }
-        }
-        if self.action_names.is_none() {
-            v.violation(
-                &Validator::at(at, "actionNames"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.action_names {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 3
-                    && !failed.contains(&"Member must have length greater than or equal to 3")
-                {
-                    failed.push("Member must have length greater than or equal to 3");
-                }
-                if x.chars().count() > 128
-                    && !failed.contains(&"Member must have length less than or equal to 128")
-                {
-                    failed.push("Member must have length less than or equal to 128");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "actionNames"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.resource_arns {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 2048
-                    && !failed.contains(&"Member must have length less than or equal to 2048")
-                {
-                    failed.push("Member must have length less than or equal to 2048");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "resourceArns"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.resource_policy {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "resourcePolicy"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 131072 {
-                v.violation(
-                    &Validator::at(at, "resourcePolicy"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 131072",
-                );
-            }
-            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "resourcePolicy"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
-            }
-        }
-        if let Some(x) = &self.resource_owner {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "resourceOwner"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "resourceOwner"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.caller_arn {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "callerArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "callerArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.context_entries {
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "contextEntries"), i + 1),
-                );
-            }
-        }
-        if let Some(x) = &self.resource_handling_option {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "resourceHandlingOption"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "resourceHandlingOption"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 320 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 320",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]+",
-                );
-            }
-        }
+        v.not_null(at, "policySourceArn", self.policy_source_arn.is_some());
+        v.text(
+            at,
+            "policySourceArn",
+            self.policy_source_arn.as_deref(),
+            &ARN_TYPE,
+        );
+        v.strings(
+            at,
+            "policyInputList",
+            self.policy_input_list.as_deref(),
+            &SIMULATION_POLICY_LIST_TYPE,
+        );
+        v.strings(
+            at,
+            "permissionsBoundaryPolicyInputList",
+            self.permissions_boundary_policy_input_list.as_deref(),
+            &SIMULATION_POLICY_LIST_TYPE,
+        );
+        v.structures(
+            at,
+            "policyExclusionList",
+            self.policy_exclusion_list.as_deref(),
+            &POLICY_EXCLUSIONS_LIST_TYPE,
+        );
+        v.not_null(at, "actionNames", self.action_names.is_some());
+        v.strings(
+            at,
+            "actionNames",
+            self.action_names.as_deref(),
+            &ACTION_NAME_LIST_TYPE,
+        );
+        v.strings(
+            at,
+            "resourceArns",
+            self.resource_arns.as_deref(),
+            &RESOURCE_NAME_LIST_TYPE,
+        );
+        v.text(
+            at,
+            "resourcePolicy",
+            self.resource_policy.as_deref(),
+            &POLICY_DOCUMENT_TYPE,
+        );
+        v.text(
+            at,
+            "resourceOwner",
+            self.resource_owner.as_deref(),
+            &RESOURCE_NAME_TYPE,
+        );
+        v.text(
+            at,
+            "callerArn",
+            self.caller_arn.as_deref(),
+            &RESOURCE_NAME_TYPE,
+        );
+        v.structures(
+            at,
+            "contextEntries",
+            self.context_entries.as_deref(),
+            &Count::NONE,
+        );
+        v.text(
+            at,
+            "resourceHandlingOption",
+            self.resource_handling_option.as_deref(),
+            &RESOURCE_HANDLING_OPTION_TYPE,
+        );
+        v.int(at, "maxItems", self.max_items, &MAX_ITEMS_TYPE);
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
     }
 }
 
@@ -8700,49 +5145,10 @@ pub struct Tag {
 
 impl Validate for Tag {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key.is_none() {
-            v.violation(&Validator::at(at, "key"), "null", "Member must not be null");
-        }
-        if let Some(x) = &self.key {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "key"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "key"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_TAG_KEY_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "key"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
-            }
-        }
-        if self.value.is_none() {
-            v.violation(
-                &Validator::at(at, "value"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.value {
-            let x = x.as_str();
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "value"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_TAG_VALUE_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "value"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
-            }
-        }
+        v.not_null(at, "key", self.key.is_some());
+        v.text(at, "key", self.key.as_deref(), &TAG_KEY_TYPE);
+        v.not_null(at, "value", self.value.is_some());
+        v.text(at, "value", self.value.as_deref(), &TAG_VALUE_TYPE);
     }
 }
 
@@ -8764,59 +5170,19 @@ pub struct TagInstanceProfileRequest {
 
 impl Validate for TagInstanceProfileRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.instance_profile_name.is_none() {
-            v.violation(
-                &Validator::at(at, "instanceProfileName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.instance_profile_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_INSTANCE_PROFILE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.tags.is_none() {
-            v.violation(
-                &Validator::at(at, "tags"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tags {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "tags"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
+        v.not_null(
+            at,
+            "instanceProfileName",
+            self.instance_profile_name.is_some(),
+        );
+        v.text(
+            at,
+            "instanceProfileName",
+            self.instance_profile_name.as_deref(),
+            &INSTANCE_PROFILE_NAME_TYPE,
+        );
+        v.not_null(at, "tags", self.tags.is_some());
+        v.structures(at, "tags", self.tags.as_deref(), &TAG_LIST_TYPE);
     }
 }
 
@@ -8844,52 +5210,10 @@ pub struct TagPolicyRequest {
 
 impl Validate for TagPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.tags.is_none() {
-            v.violation(
-                &Validator::at(at, "tags"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tags {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "tags"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
+        v.not_null(at, "tags", self.tags.is_some());
+        v.structures(at, "tags", self.tags.as_deref(), &TAG_LIST_TYPE);
     }
 }
 
@@ -8916,59 +5240,10 @@ pub struct TagRoleRequest {
 
 impl Validate for TagRoleRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.tags.is_none() {
-            v.violation(
-                &Validator::at(at, "tags"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tags {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "tags"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
+        v.not_null(at, "tags", self.tags.is_some());
+        v.structures(at, "tags", self.tags.as_deref(), &TAG_LIST_TYPE);
     }
 }
 
@@ -8995,59 +5270,15 @@ pub struct TagUserRequest {
 
 impl Validate for TagUserRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.tags.is_none() {
-            v.violation(
-                &Validator::at(at, "tags"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tags {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "tags"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(
+            at,
+            "userName",
+            self.user_name.as_deref(),
+            &EXISTING_USER_NAME_TYPE,
+        );
+        v.not_null(at, "tags", self.tags.is_some());
+        v.structures(at, "tags", self.tags.as_deref(), &TAG_LIST_TYPE);
     }
 }
 
@@ -9074,74 +5305,19 @@ pub struct UntagInstanceProfileRequest {
 
 impl Validate for UntagInstanceProfileRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.instance_profile_name.is_none() {
-            v.violation(
-                &Validator::at(at, "instanceProfileName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.instance_profile_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_INSTANCE_PROFILE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "instanceProfileName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.tag_keys.is_none() {
-            v.violation(
-                &Validator::at(at, "tagKeys"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tag_keys {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "tagKeys"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 128
-                    && !failed.contains(&"Member must have length less than or equal to 128")
-                {
-                    failed.push("Member must have length less than or equal to 128");
-                }
-                if !RE_TAG_KEY_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+") { failed.push("Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "tagKeys"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(
+            at,
+            "instanceProfileName",
+            self.instance_profile_name.is_some(),
+        );
+        v.text(
+            at,
+            "instanceProfileName",
+            self.instance_profile_name.as_deref(),
+            &INSTANCE_PROFILE_NAME_TYPE,
+        );
+        v.not_null(at, "tagKeys", self.tag_keys.is_some());
+        v.strings(at, "tagKeys", self.tag_keys.as_deref(), &TAG_KEY_LIST_TYPE);
     }
 }
 
@@ -9169,67 +5345,10 @@ pub struct UntagPolicyRequest {
 
 impl Validate for UntagPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.policy_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "policyArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "policyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.tag_keys.is_none() {
-            v.violation(
-                &Validator::at(at, "tagKeys"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tag_keys {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "tagKeys"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 128
-                    && !failed.contains(&"Member must have length less than or equal to 128")
-                {
-                    failed.push("Member must have length less than or equal to 128");
-                }
-                if !RE_TAG_KEY_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+") { failed.push("Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "tagKeys"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "policyArn", self.policy_arn.is_some());
+        v.text(at, "policyArn", self.policy_arn.as_deref(), &ARN_TYPE);
+        v.not_null(at, "tagKeys", self.tag_keys.is_some());
+        v.strings(at, "tagKeys", self.tag_keys.as_deref(), &TAG_KEY_LIST_TYPE);
     }
 }
 
@@ -9256,74 +5375,10 @@ pub struct UntagRoleRequest {
 
 impl Validate for UntagRoleRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.tag_keys.is_none() {
-            v.violation(
-                &Validator::at(at, "tagKeys"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tag_keys {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "tagKeys"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 128
-                    && !failed.contains(&"Member must have length less than or equal to 128")
-                {
-                    failed.push("Member must have length less than or equal to 128");
-                }
-                if !RE_TAG_KEY_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+") { failed.push("Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "tagKeys"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
+        v.not_null(at, "tagKeys", self.tag_keys.is_some());
+        v.strings(at, "tagKeys", self.tag_keys.as_deref(), &TAG_KEY_LIST_TYPE);
     }
 }
 
@@ -9350,74 +5405,15 @@ pub struct UntagUserRequest {
 
 impl Validate for UntagUserRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.user_name.is_none() {
-            v.violation(
-                &Validator::at(at, "userName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.tag_keys.is_none() {
-            v.violation(
-                &Validator::at(at, "tagKeys"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tag_keys {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "tagKeys"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 128
-                    && !failed.contains(&"Member must have length less than or equal to 128")
-                {
-                    failed.push("Member must have length less than or equal to 128");
-                }
-                if !RE_TAG_KEY_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+") { failed.push("Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "tagKeys"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "userName", self.user_name.is_some());
+        v.text(
+            at,
+            "userName",
+            self.user_name.as_deref(),
+            &EXISTING_USER_NAME_TYPE,
+        );
+        v.not_null(at, "tagKeys", self.tag_keys.is_some());
+        v.strings(at, "tagKeys", self.tag_keys.as_deref(), &TAG_KEY_LIST_TYPE);
     }
 }
 
@@ -9445,78 +5441,21 @@ pub struct UpdateAccessKeyRequest {
 
 impl Validate for UpdateAccessKeyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.user_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_EXISTING_USER_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "userName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.access_key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "accessKeyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.access_key_id {
-            let x = x.as_str();
-            if x.chars().count() < 16 {
-                v.violation(
-                    &Validator::at(at, "accessKeyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 16",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "accessKeyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_ACCESS_KEY_ID_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "accessKeyId"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w]+",
-                );
-            }
-        }
-        if self.status.is_none() {
-            v.violation(
-                &Validator::at(at, "status"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.status {
-            let x = x.as_str();
-            if !["Active", "Inactive", "Expired"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "status"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [Active, Inactive, Expired]",
-                );
-            }
-        }
+        v.text(
+            at,
+            "userName",
+            self.user_name.as_deref(),
+            &EXISTING_USER_NAME_TYPE,
+        );
+        v.not_null(at, "accessKeyId", self.access_key_id.is_some());
+        v.text(
+            at,
+            "accessKeyId",
+            self.access_key_id.as_deref(),
+            &ACCESS_KEY_ID_TYPE,
+        );
+        v.not_null(at, "status", self.status.is_some());
+        v.text(at, "status", self.status.as_deref(), &STATUS_TYPE);
     }
 }
 
@@ -9539,64 +5478,15 @@ pub struct UpdateAssumeRolePolicyRequest {
 
 impl Validate for UpdateAssumeRolePolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.policy_document.is_none() {
-            v.violation(
-                &Validator::at(at, "policyDocument"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy_document {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyDocument"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 131072 {
-                v.violation(
-                    &Validator::at(at, "policyDocument"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 131072",
-                );
-            }
-            if !RE_POLICY_DOCUMENT_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "policyDocument"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
+        v.not_null(at, "policyDocument", self.policy_document.is_some());
+        v.text(
+            at,
+            "policyDocument",
+            self.policy_document.as_deref(),
+            &POLICY_DOCUMENT_TYPE,
+        );
     }
 }
 
@@ -9618,57 +5508,15 @@ pub struct UpdateRoleDescriptionRequest {
 
 impl Validate for UpdateRoleDescriptionRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if self.description.is_none() {
-            v.violation(
-                &Validator::at(at, "description"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.description {
-            let x = x.as_str();
-            if x.chars().count() > 1000 {
-                v.violation(
-                    &Validator::at(at, "description"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1000",
-                );
-            }
-            if !RE_ROLE_DESCRIPTION_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "description"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*");
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
+        v.not_null(at, "description", self.description.is_some());
+        v.text(
+            at,
+            "description",
+            self.description.as_deref(),
+            &ROLE_DESCRIPTION_TYPE,
+        );
     }
 }
 
@@ -9700,84 +5548,26 @@ pub struct UpdateRoleRequest {
 
 impl Validate for UpdateRoleRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]+",
-                );
-            }
-        }
-        if let Some(x) = &self.description {
-            let x = x.as_str();
-            if x.chars().count() > 1000 {
-                v.violation(
-                    &Validator::at(at, "description"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1000",
-                );
-            }
-            if !RE_ROLE_DESCRIPTION_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "description"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*");
-            }
-        }
-        if let Some(x) = &self.max_session_duration {
-            let x = *x;
-            if (x as i64) < 3600 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxSessionDuration"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 3600",
-                );
-            }
-            if (x as i64) > 43200 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxSessionDuration"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 43200",
-                );
-            }
-        }
-        if let Some(x) = &self.max_signin_session_duration {
-            let x = *x;
-            if (x as i64) < 3600 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxSigninSessionDuration"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 3600",
-                );
-            }
-            if (x as i64) > 7776000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxSigninSessionDuration"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 7776000",
-                );
-            }
-        }
+        v.not_null(at, "roleName", self.role_name.is_some());
+        v.text(at, "roleName", self.role_name.as_deref(), &ROLE_NAME_TYPE);
+        v.text(
+            at,
+            "description",
+            self.description.as_deref(),
+            &ROLE_DESCRIPTION_TYPE,
+        );
+        v.int(
+            at,
+            "maxSessionDuration",
+            self.max_session_duration,
+            &ROLE_MAX_SESSION_DURATION_TYPE,
+        );
+        v.int(
+            at,
+            "maxSigninSessionDuration",
+            self.max_signin_session_duration,
+            &MAX_SIGNIN_SESSION_DURATION_TYPE,
+        );
     }
 }
 

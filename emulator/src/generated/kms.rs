@@ -527,31 +527,10 @@ impl KmsError {
     }
 }
 
-impl std::fmt::Display for KmsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.kind().code(), self.text())
-    }
-}
+super::service_error!(KmsError);
 
-impl std::error::Error for KmsError {}
-
-impl crate::protocol::AwsError for KmsError {
-    fn code(&self) -> &str {
-        self.kind().code()
-    }
-    fn status(&self) -> axum::http::StatusCode {
-        axum::http::StatusCode::from_u16(self.kind().status())
-            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
-    }
-    fn message(&self) -> String {
-        self.text().to_owned()
-    }
-}
-
-use crate::protocol::validation::{Validate, Validator};
-use regex::Regex;
+use crate::protocol::validation::{Count, Pattern, Range, Strings, Text, Validate, Validator};
 use serde::{Deserialize, Serialize};
-use std::sync::LazyLock;
 
 /// The operations implemented through these types: name, input, output, and the
 /// errors the model lists for it.
@@ -1225,49 +1204,466 @@ pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
     ),
 ];
 
-static RE_ALIAS_NAME_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:^[a-zA-Z0-9:/_-]+$)$").expect("compiled by the generator"));
+static KEY_ID_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(2048),
+    ..Text::NONE
+};
 
-static RE_PRINCIPAL_ID_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:^[[0-9A-Za-z_]+=,.@:/-]+$)$").expect("compiled by the generator")
-});
+static ALIAS_NAME_TYPE_PATTERN: Pattern =
+    Pattern::new("^[a-zA-Z0-9:/_-]+$", &["^(?:^[a-zA-Z0-9:/_-]+$)$"], &[]);
 
-static RE_GRANT_NAME_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:^[a-zA-Z0-9:/_-]+$)$").expect("compiled by the generator"));
+static ALIAS_NAME_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(256),
+    pattern: Some(&ALIAS_NAME_TYPE_PATTERN),
+    ..Text::NONE
+};
 
-static RE_SERVICE_PRINCIPAL_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:^([A-Za-z0-9\\-]+)\\.([A-Za-z0-9\\-]+)(\\.[A-Za-z0-9\\-]+)+$)$")
-        .expect("compiled by the generator")
-});
+static PRINCIPAL_ID_TYPE_PATTERN: Pattern = Pattern::new(
+    "^[\\w+=,.@:/-]+$",
+    &["^(?:^[[0-9A-Za-z_]+=,.@:/-]+$)$"],
+    &[],
+);
 
-static RE_POLICY_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+)$").expect("compiled by the generator")
-});
+static PRINCIPAL_ID_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(256),
+    pattern: Some(&PRINCIPAL_ID_TYPE_PATTERN),
+    ..Text::NONE
+};
 
-static RE_XKS_KEY_ID_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:^[a-zA-Z0-9-_.]+$)$").expect("compiled by the generator"));
+static GRANT_OPERATION: Text = Text {
+    values: Some(&[
+        "Decrypt",
+        "Encrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "ReEncryptFrom",
+        "ReEncryptTo",
+        "Sign",
+        "Verify",
+        "GetPublicKey",
+        "CreateGrant",
+        "RetireGrant",
+        "DescribeKey",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+        "GenerateMac",
+        "VerifyMac",
+        "DeriveSharedSecret",
+        "Encapsulate",
+        "Decapsulate",
+    ]),
+    ..Text::NONE
+};
 
-static RE_BACKING_KEY_ID_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:^[a-f0-9]+$)$").expect("compiled by the generator"));
+static GRANT_OPERATION_LIST: Strings = Strings {
+    count: Count {
+        min: None,
+        max: None,
+    },
+    each: Some(&GRANT_OPERATION),
+};
 
-static RE_POLICY_NAME_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]]+)$").expect("compiled by the generator"));
+static GRANT_TOKEN_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(8192),
+    ..Text::NONE
+};
 
-static RE_GRANT_CONSTRAINT_SOURCE_ARN_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:^arn:aws[a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:.+$)$")
-        .expect("compiled by the generator")
-});
+static GRANT_TOKEN_LIST: Strings = Strings {
+    count: Count {
+        min: None,
+        max: Some(10),
+    },
+    each: Some(&GRANT_TOKEN_TYPE),
+};
 
-static RE_KEY_MATERIAL_DESCRIPTION_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:^[a-zA-Z0-9:/_\\s.-]+$)$").expect("compiled by the generator")
-});
+static GRANT_NAME_TYPE_PATTERN: Pattern =
+    Pattern::new("^[a-zA-Z0-9:/_-]+$", &["^(?:^[a-zA-Z0-9:/_-]+$)$"], &[]);
 
-static RE_MARKER_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[\\u0020-\\u00FF]*)$").expect("compiled by the generator"));
+static GRANT_NAME_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(256),
+    pattern: Some(&GRANT_NAME_TYPE_PATTERN),
+    ..Text::NONE
+};
 
-static RE_REGION_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:^([a-z]+-){2,3}[0-9]+$)$").expect("compiled by the generator")
-});
+static SERVICE_PRINCIPAL_TYPE_PATTERN: Pattern = Pattern::new(
+    "^([A-Za-z0-9\\-]+)\\.([A-Za-z0-9\\-]+)(\\.[A-Za-z0-9\\-]+)+$",
+    &["^(?:^([A-Za-z0-9\\-]+)\\.([A-Za-z0-9\\-]+)(\\.[A-Za-z0-9\\-]+)+$)$"],
+    &[],
+);
+
+static SERVICE_PRINCIPAL_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&SERVICE_PRINCIPAL_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static POLICY_TYPE_PATTERN: Pattern = Pattern::new(
+    "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+    &["^(?:[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+)$"],
+    &[],
+);
+
+static POLICY_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(131072),
+    pattern: Some(&POLICY_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static DESCRIPTION_TYPE: Text = Text {
+    max: Some(8192),
+    ..Text::NONE
+};
+
+static KEY_USAGE_TYPE: Text = Text {
+    values: Some(&[
+        "SIGN_VERIFY",
+        "ENCRYPT_DECRYPT",
+        "GENERATE_VERIFY_MAC",
+        "KEY_AGREEMENT",
+        "ENCAPSULATE_DECAPSULATE",
+    ]),
+    ..Text::NONE
+};
+
+static CUSTOMER_MASTER_KEY_SPEC: Text = Text {
+    values: Some(&[
+        "RSA_2048",
+        "RSA_3072",
+        "RSA_4096",
+        "ECC_NIST_P256",
+        "ECC_NIST_P384",
+        "ECC_NIST_P521",
+        "ECC_SECG_P256K1",
+        "SYMMETRIC_DEFAULT",
+        "HMAC_224",
+        "HMAC_256",
+        "HMAC_384",
+        "HMAC_512",
+        "SM2",
+    ]),
+    ..Text::NONE
+};
+
+static KEY_SPEC: Text = Text {
+    values: Some(&[
+        "RSA_2048",
+        "RSA_3072",
+        "RSA_4096",
+        "ECC_NIST_P256",
+        "ECC_NIST_P384",
+        "ECC_NIST_P521",
+        "ECC_SECG_P256K1",
+        "SYMMETRIC_DEFAULT",
+        "HMAC_224",
+        "HMAC_256",
+        "HMAC_384",
+        "HMAC_512",
+        "SM2",
+        "ML_DSA_44",
+        "ML_DSA_65",
+        "ML_DSA_87",
+        "ECC_NIST_EDWARDS25519",
+        "ML_KEM_512",
+        "ML_KEM_768",
+        "ML_KEM_1024",
+    ]),
+    ..Text::NONE
+};
+
+static ORIGIN_TYPE: Text = Text {
+    values: Some(&["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"]),
+    ..Text::NONE
+};
+
+static CUSTOM_KEY_STORE_ID_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(64),
+    ..Text::NONE
+};
+
+static XKS_KEY_ID_TYPE_PATTERN: Pattern =
+    Pattern::new("^[a-zA-Z0-9-_.]+$", &["^(?:^[a-zA-Z0-9-_.]+$)$"], &[]);
+
+static XKS_KEY_ID_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&XKS_KEY_ID_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static CIPHERTEXT_TYPE: Count = Count {
+    min: Some(1),
+    max: Some(6144),
+};
+
+static ENCRYPTION_ALGORITHM_SPEC: Text = Text {
+    values: Some(&[
+        "SYMMETRIC_DEFAULT",
+        "RSAES_OAEP_SHA_1",
+        "RSAES_OAEP_SHA_256",
+        "SM2PKE",
+    ]),
+    ..Text::NONE
+};
+
+static DRY_RUN_MODIFIER_TYPE: Text = Text {
+    values: Some(&["IGNORE_CIPHERTEXT"]),
+    ..Text::NONE
+};
+
+static DRY_RUN_MODIFIER_LIST: Strings = Strings {
+    count: Count {
+        min: None,
+        max: None,
+    },
+    each: Some(&DRY_RUN_MODIFIER_TYPE),
+};
+
+static BACKING_KEY_ID_TYPE_PATTERN: Pattern =
+    Pattern::new("^[a-f0-9]+$", &["^(?:^[a-f0-9]+$)$"], &[]);
+
+static BACKING_KEY_ID_TYPE: Text = Text {
+    min: Some(64),
+    max: Some(64),
+    pattern: Some(&BACKING_KEY_ID_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static KEY_AGREEMENT_ALGORITHM_SPEC: Text = Text {
+    values: Some(&["ECDH"]),
+    ..Text::NONE
+};
+
+static PUBLIC_KEY_TYPE: Count = Count {
+    min: Some(1),
+    max: Some(8192),
+};
+
+static ROTATION_PERIOD_IN_DAYS_TYPE: Range<i64> = Range {
+    min: Some(90),
+    max: Some(2560),
+};
+
+static PLAINTEXT_TYPE: Count = Count {
+    min: Some(1),
+    max: Some(4096),
+};
+
+static DATA_KEY_PAIR_SPEC: Text = Text {
+    values: Some(&[
+        "RSA_2048",
+        "RSA_3072",
+        "RSA_4096",
+        "ECC_NIST_P256",
+        "ECC_NIST_P384",
+        "ECC_NIST_P521",
+        "ECC_SECG_P256K1",
+        "SM2",
+        "ECC_NIST_EDWARDS25519",
+        "ML_KEM_512",
+        "ML_KEM_768",
+        "ML_KEM_1024",
+    ]),
+    ..Text::NONE
+};
+
+static NUMBER_OF_BYTES_TYPE: Range<i64> = Range {
+    min: Some(1),
+    max: Some(1024),
+};
+
+static DATA_KEY_SPEC: Text = Text {
+    values: Some(&["AES_256", "AES_128"]),
+    ..Text::NONE
+};
+
+static MAC_ALGORITHM_SPEC: Text = Text {
+    values: Some(&[
+        "HMAC_SHA_224",
+        "HMAC_SHA_256",
+        "HMAC_SHA_384",
+        "HMAC_SHA_512",
+    ]),
+    ..Text::NONE
+};
+
+static POLICY_NAME_TYPE_PATTERN: Pattern = Pattern::new("[\\w]+", &["^(?:[[0-9A-Za-z_]]+)$"], &[]);
+
+static POLICY_NAME_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&POLICY_NAME_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static ALGORITHM_SPEC: Text = Text {
+    values: Some(&[
+        "RSAES_PKCS1_V1_5",
+        "RSAES_OAEP_SHA_1",
+        "RSAES_OAEP_SHA_256",
+        "RSA_AES_KEY_WRAP_SHA_1",
+        "RSA_AES_KEY_WRAP_SHA_256",
+        "SM2PKE",
+    ]),
+    ..Text::NONE
+};
+
+static WRAPPING_KEY_SPEC: Text = Text {
+    values: Some(&["RSA_2048", "RSA_3072", "RSA_4096", "SM2"]),
+    ..Text::NONE
+};
+
+static GRANT_CONSTRAINT_SOURCE_ARN_TYPE_PATTERN: Pattern = Pattern::new(
+    "^arn:aws[a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:.+$",
+    &["^(?:^arn:aws[a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:.+$)$"],
+    &[],
+);
+
+static GRANT_CONSTRAINT_SOURCE_ARN_TYPE: Text = Text {
+    min: Some(20),
+    max: Some(512),
+    pattern: Some(&GRANT_CONSTRAINT_SOURCE_ARN_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static EXPIRATION_MODEL_TYPE: Text = Text {
+    values: Some(&["KEY_MATERIAL_EXPIRES", "KEY_MATERIAL_DOES_NOT_EXPIRE"]),
+    ..Text::NONE
+};
+
+static IMPORT_TYPE: Text = Text {
+    values: Some(&["NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL"]),
+    ..Text::NONE
+};
+
+static KEY_MATERIAL_DESCRIPTION_TYPE_PATTERN: Pattern = Pattern::new(
+    "^[a-zA-Z0-9:/_\\s.-]+$",
+    &["^(?:^[a-zA-Z0-9:/_\\s.-]+$)$"],
+    &[],
+);
+
+static KEY_MATERIAL_DESCRIPTION_TYPE: Text = Text {
+    max: Some(256),
+    pattern: Some(&KEY_MATERIAL_DESCRIPTION_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static LIMIT_TYPE: Range<i64> = Range {
+    min: Some(1),
+    max: Some(1000),
+};
+
+static MARKER_TYPE_PATTERN: Pattern =
+    Pattern::new("[\\u0020-\\u00FF]*", &["^(?:[\\u0020-\\u00FF]*)$"], &[]);
+
+static MARKER_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(1024),
+    pattern: Some(&MARKER_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static GRANT_ID_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    ..Text::NONE
+};
+
+static INCLUDE_KEY_MATERIAL: Text = Text {
+    values: Some(&["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"]),
+    ..Text::NONE
+};
+
+static RESOURCE_OWNER_TYPE: Text = Text {
+    values: Some(&["SELF", "OTHER_ACCOUNTS_VIA_RAM"]),
+    ..Text::NONE
+};
+
+static RESOURCE_OWNERS_LIST: Strings = Strings {
+    count: Count {
+        min: Some(1),
+        max: Some(2),
+    },
+    each: Some(&RESOURCE_OWNER_TYPE),
+};
+
+static KEY_ENCRYPTION_MECHANISM: Text = Text {
+    values: Some(&["RSAES_OAEP_SHA_256"]),
+    ..Text::NONE
+};
+
+static ATTESTATION_DOCUMENT_TYPE: Count = Count {
+    min: Some(1),
+    max: Some(262144),
+};
+
+static REGION_TYPE_PATTERN: Pattern = Pattern::new(
+    "^([a-z]+-){2,3}\\d+$",
+    &["^(?:^([a-z]+-){2,3}[0-9]+$)$"],
+    &[],
+);
+
+static REGION_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(32),
+    pattern: Some(&REGION_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static PENDING_WINDOW_IN_DAYS_TYPE: Range<i64> = Range {
+    min: Some(1),
+    max: Some(365),
+};
+
+static MESSAGE_TYPE: Text = Text {
+    values: Some(&["RAW", "DIGEST", "EXTERNAL_MU"]),
+    ..Text::NONE
+};
+
+static SIGNING_ALGORITHM_SPEC: Text = Text {
+    values: Some(&[
+        "RSASSA_PSS_SHA_256",
+        "RSASSA_PSS_SHA_384",
+        "RSASSA_PSS_SHA_512",
+        "RSASSA_PKCS1_V1_5_SHA_256",
+        "RSASSA_PKCS1_V1_5_SHA_384",
+        "RSASSA_PKCS1_V1_5_SHA_512",
+        "ECDSA_SHA_256",
+        "ECDSA_SHA_384",
+        "ECDSA_SHA_512",
+        "SM2DSA",
+        "ML_DSA_SHAKE_256",
+        "ED25519_SHA_512",
+        "ED25519_PH_SHA_512",
+    ]),
+    ..Text::NONE
+};
+
+static TAG_KEY_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    ..Text::NONE
+};
+
+static TAG_VALUE_TYPE: Text = Text {
+    max: Some(256),
+    ..Text::NONE
+};
+
+static TAG_KEY_LIST: Strings = Strings {
+    count: Count {
+        min: None,
+        max: None,
+    },
+    each: Some(&TAG_KEY_TYPE),
+};
 
 /// The `AliasListEntry` shape.
 #[derive(Clone, Default, Debug, Serialize)]
@@ -1305,30 +1701,8 @@ pub struct CancelKeyDeletionRequest {
 
 impl Validate for CancelKeyDeletionRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
     }
 }
 
@@ -1354,61 +1728,20 @@ pub struct CreateAliasRequest {
 
 impl Validate for CreateAliasRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.alias_name.is_none() {
-            v.violation(
-                &Validator::at(at, "aliasName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.alias_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "aliasName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "aliasName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_ALIAS_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "aliasName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$",
-                );
-            }
-        }
-        if self.target_key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "targetKeyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.target_key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "targetKeyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "targetKeyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "aliasName", self.alias_name.is_some());
+        v.text(
+            at,
+            "aliasName",
+            self.alias_name.as_deref(),
+            &ALIAS_NAME_TYPE,
+        );
+        v.not_null(at, "targetKeyId", self.target_key_id.is_some());
+        v.text(
+            at,
+            "targetKeyId",
+            self.target_key_id.as_deref(),
+            &KEY_ID_TYPE,
+        );
     }
 }
 
@@ -1467,194 +1800,47 @@ pub struct CreateGrantRequest {
 
 impl Validate for CreateGrantRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.grantee_principal {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "granteePrincipal"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "granteePrincipal"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_PRINCIPAL_ID_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "granteePrincipal"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: ^[\\w+=,.@:/-]+$",
-                );
-            }
-        }
-        if let Some(x) = &self.retiring_principal {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "retiringPrincipal"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "retiringPrincipal"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_PRINCIPAL_ID_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "retiringPrincipal"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: ^[\\w+=,.@:/-]+$",
-                );
-            }
-        }
-        if self.operations.is_none() {
-            v.violation(
-                &Validator::at(at, "operations"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.operations {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if !["Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "Sign", "Verify", "GetPublicKey", "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateMac", "VerifyMac", "DeriveSharedSecret", "Encapsulate", "Decapsulate"].contains(&x) && !failed.contains(&"Member must satisfy enum value set: [Decrypt, Encrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext, ReEncryptFrom, ReEncryptTo, Sign, Verify, GetPublicKey, CreateGrant, RetireGrant, DescribeKey, GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext, GenerateMac, VerifyMac, DeriveSharedSecret, Encapsulate, Decapsulate]") { failed.push("Member must satisfy enum value set: [Decrypt, Encrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext, ReEncryptFrom, ReEncryptTo, Sign, Verify, GetPublicKey, CreateGrant, RetireGrant, DescribeKey, GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext, GenerateMac, VerifyMac, DeriveSharedSecret, Encapsulate, Decapsulate]"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "operations"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.constraints {
-            x.validate(v, &Validator::at(at, "constraints"));
-        }
-        if let Some(x) = &self.grant_tokens {
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 8192
-                    && !failed.contains(&"Member must have length less than or equal to 8192")
-                {
-                    failed.push("Member must have length less than or equal to 8192");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_GRANT_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$",
-                );
-            }
-        }
-        if let Some(x) = &self.grantee_service_principal {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "granteeServicePrincipal"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "granteeServicePrincipal"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_SERVICE_PRINCIPAL_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "granteeServicePrincipal"), &Validator::quote(x), "Member must satisfy regular expression pattern: ^([A-Za-z0-9\\-]+)\\.([A-Za-z0-9\\-]+)(\\.[A-Za-z0-9\\-]+)+$");
-            }
-        }
-        if let Some(x) = &self.retiring_service_principal {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "retiringServicePrincipal"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "retiringServicePrincipal"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_SERVICE_PRINCIPAL_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "retiringServicePrincipal"), &Validator::quote(x), "Member must satisfy regular expression pattern: ^([A-Za-z0-9\\-]+)\\.([A-Za-z0-9\\-]+)(\\.[A-Za-z0-9\\-]+)+$");
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.text(
+            at,
+            "granteePrincipal",
+            self.grantee_principal.as_deref(),
+            &PRINCIPAL_ID_TYPE,
+        );
+        v.text(
+            at,
+            "retiringPrincipal",
+            self.retiring_principal.as_deref(),
+            &PRINCIPAL_ID_TYPE,
+        );
+        v.not_null(at, "operations", self.operations.is_some());
+        v.strings(
+            at,
+            "operations",
+            self.operations.as_deref(),
+            &GRANT_OPERATION_LIST,
+        );
+        v.structure(at, "constraints", self.constraints.as_ref());
+        v.strings(
+            at,
+            "grantTokens",
+            self.grant_tokens.as_deref(),
+            &GRANT_TOKEN_LIST,
+        );
+        v.text(at, "name", self.name.as_deref(), &GRANT_NAME_TYPE);
+        v.text(
+            at,
+            "granteeServicePrincipal",
+            self.grantee_service_principal.as_deref(),
+            &SERVICE_PRINCIPAL_TYPE,
+        );
+        v.text(
+            at,
+            "retiringServicePrincipal",
+            self.retiring_service_principal.as_deref(),
+            &SERVICE_PRINCIPAL_TYPE,
+        );
     }
 }
 
@@ -1720,156 +1906,30 @@ pub struct CreateKeyRequest {
 
 impl Validate for CreateKeyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.policy {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policy"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 131072 {
-                v.violation(
-                    &Validator::at(at, "policy"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 131072",
-                );
-            }
-            if !RE_POLICY_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "policy"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
-            }
-        }
-        if let Some(x) = &self.description {
-            let x = x.as_str();
-            if x.chars().count() > 8192 {
-                v.violation(
-                    &Validator::at(at, "description"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 8192",
-                );
-            }
-        }
-        if let Some(x) = &self.key_usage {
-            let x = x.as_str();
-            if ![
-                "SIGN_VERIFY",
-                "ENCRYPT_DECRYPT",
-                "GENERATE_VERIFY_MAC",
-                "KEY_AGREEMENT",
-                "ENCAPSULATE_DECAPSULATE",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "keyUsage"), &Validator::quote(x), "Member must satisfy enum value set: [SIGN_VERIFY, ENCRYPT_DECRYPT, GENERATE_VERIFY_MAC, KEY_AGREEMENT, ENCAPSULATE_DECAPSULATE]");
-            }
-        }
-        if let Some(x) = &self.customer_master_key_spec {
-            let x = x.as_str();
-            if ![
-                "RSA_2048",
-                "RSA_3072",
-                "RSA_4096",
-                "ECC_NIST_P256",
-                "ECC_NIST_P384",
-                "ECC_NIST_P521",
-                "ECC_SECG_P256K1",
-                "SYMMETRIC_DEFAULT",
-                "HMAC_224",
-                "HMAC_256",
-                "HMAC_384",
-                "HMAC_512",
-                "SM2",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "customerMasterKeySpec"), &Validator::quote(x), "Member must satisfy enum value set: [RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, SM2]");
-            }
-        }
-        if let Some(x) = &self.key_spec {
-            let x = x.as_str();
-            if ![
-                "RSA_2048",
-                "RSA_3072",
-                "RSA_4096",
-                "ECC_NIST_P256",
-                "ECC_NIST_P384",
-                "ECC_NIST_P521",
-                "ECC_SECG_P256K1",
-                "SYMMETRIC_DEFAULT",
-                "HMAC_224",
-                "HMAC_256",
-                "HMAC_384",
-                "HMAC_512",
-                "SM2",
-                "ML_DSA_44",
-                "ML_DSA_65",
-                "ML_DSA_87",
-                "ECC_NIST_EDWARDS25519",
-                "ML_KEM_512",
-                "ML_KEM_768",
-                "ML_KEM_1024",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "keySpec"), &Validator::quote(x), "Member must satisfy enum value set: [RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SYMMETRIC_DEFAULT, HMAC_224, HMAC_256, HMAC_384, HMAC_512, SM2, ML_DSA_44, ML_DSA_65, ML_DSA_87, ECC_NIST_EDWARDS25519, ML_KEM_512, ML_KEM_768, ML_KEM_1024]");
-            }
-        }
-        if let Some(x) = &self.origin {
-            let x = x.as_str();
-            if !["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"].contains(&x) {
-                v.violation(&Validator::at(at, "origin"), &Validator::quote(x), "Member must satisfy enum value set: [AWS_KMS, EXTERNAL, AWS_CLOUDHSM, EXTERNAL_KEY_STORE]");
-            }
-        }
-        if let Some(x) = &self.custom_key_store_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "customKeyStoreId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "customKeyStoreId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-        }
-        if let Some(x) = &self.tags {
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
-        if let Some(x) = &self.xks_key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "xksKeyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "xksKeyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_XKS_KEY_ID_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "xksKeyId"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: ^[a-zA-Z0-9-_.]+$",
-                );
-            }
-        }
+        v.text(at, "policy", self.policy.as_deref(), &POLICY_TYPE);
+        v.text(
+            at,
+            "description",
+            self.description.as_deref(),
+            &DESCRIPTION_TYPE,
+        );
+        v.text(at, "keyUsage", self.key_usage.as_deref(), &KEY_USAGE_TYPE);
+        v.text(
+            at,
+            "customerMasterKeySpec",
+            self.customer_master_key_spec.as_deref(),
+            &CUSTOMER_MASTER_KEY_SPEC,
+        );
+        v.text(at, "keySpec", self.key_spec.as_deref(), &KEY_SPEC);
+        v.text(at, "origin", self.origin.as_deref(), &ORIGIN_TYPE);
+        v.text(
+            at,
+            "customKeyStoreId",
+            self.custom_key_store_id.as_deref(),
+            &CUSTOM_KEY_STORE_ID_TYPE,
+        );
+        v.structures(at, "tags", self.tags.as_deref(), &Count::NONE);
+        v.text(at, "xksKeyId", self.xks_key_id.as_deref(), &XKS_KEY_ID_TYPE);
     }
 }
 
@@ -1927,102 +1987,32 @@ pub struct DecryptRequest {
 
 impl Validate for DecryptRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.ciphertext_blob {
-            let x = &x.0;
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "ciphertextBlob"),
-                    Validator::BLOB_VALUE,
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 6144 {
-                v.violation(
-                    &Validator::at(at, "ciphertextBlob"),
-                    Validator::BLOB_VALUE,
-                    "Member must have length less than or equal to 6144",
-                );
-            }
-        }
-        if let Some(x) = &self.grant_tokens {
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 8192
-                    && !failed.contains(&"Member must have length less than or equal to 8192")
-                {
-                    failed.push("Member must have length less than or equal to 8192");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.encryption_algorithm {
-            let x = x.as_str();
-            if ![
-                "SYMMETRIC_DEFAULT",
-                "RSAES_OAEP_SHA_1",
-                "RSAES_OAEP_SHA_256",
-                "SM2PKE",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "encryptionAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE]");
-            }
-        }
-        if let Some(x) = &self.recipient {
-            x.validate(v, &Validator::at(at, "recipient"));
-        }
-        if let Some(x) = &self.dry_run_modifiers {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if !["IGNORE_CIPHERTEXT"].contains(&x)
-                    && !failed.contains(&"Member must satisfy enum value set: [IGNORE_CIPHERTEXT]")
-                {
-                    failed.push("Member must satisfy enum value set: [IGNORE_CIPHERTEXT]");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "dryRunModifiers"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.blob(
+            at,
+            "ciphertextBlob",
+            self.ciphertext_blob.as_ref(),
+            &CIPHERTEXT_TYPE,
+        );
+        v.strings(
+            at,
+            "grantTokens",
+            self.grant_tokens.as_deref(),
+            &GRANT_TOKEN_LIST,
+        );
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.text(
+            at,
+            "encryptionAlgorithm",
+            self.encryption_algorithm.as_deref(),
+            &ENCRYPTION_ALGORITHM_SPEC,
+        );
+        v.structure(at, "recipient", self.recipient.as_ref());
+        v.strings(
+            at,
+            "dryRunModifiers",
+            self.dry_run_modifiers.as_deref(),
+            &DRY_RUN_MODIFIER_LIST,
+        );
     }
 }
 
@@ -2077,37 +2067,13 @@ pub struct DeleteAliasRequest {
 
 impl Validate for DeleteAliasRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.alias_name.is_none() {
-            v.violation(
-                &Validator::at(at, "aliasName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.alias_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "aliasName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "aliasName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_ALIAS_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "aliasName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$",
-                );
-            }
-        }
+        v.not_null(at, "aliasName", self.alias_name.is_some());
+        v.text(
+            at,
+            "aliasName",
+            self.alias_name.as_deref(),
+            &ALIAS_NAME_TYPE,
+        );
     }
 }
 
@@ -2126,54 +2092,14 @@ pub struct DeleteImportedKeyMaterialRequest {
 
 impl Validate for DeleteImportedKeyMaterialRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.key_material_id {
-            let x = x.as_str();
-            if x.chars().count() < 64 {
-                v.violation(
-                    &Validator::at(at, "keyMaterialId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 64",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "keyMaterialId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_BACKING_KEY_ID_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "keyMaterialId"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: ^[a-f0-9]+$",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.text(
+            at,
+            "keyMaterialId",
+            self.key_material_id.as_deref(),
+            &BACKING_KEY_ID_TYPE,
+        );
     }
 }
 
@@ -2217,103 +2143,28 @@ pub struct DeriveSharedSecretRequest {
 
 impl Validate for DeriveSharedSecretRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.key_agreement_algorithm.is_none() {
-            v.violation(
-                &Validator::at(at, "keyAgreementAlgorithm"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_agreement_algorithm {
-            let x = x.as_str();
-            if !["ECDH"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "keyAgreementAlgorithm"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [ECDH]",
-                );
-            }
-        }
-        if self.public_key.is_none() {
-            v.violation(
-                &Validator::at(at, "publicKey"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.public_key {
-            let x = &x.0;
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "publicKey"),
-                    Validator::BLOB_VALUE,
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 8192 {
-                v.violation(
-                    &Validator::at(at, "publicKey"),
-                    Validator::BLOB_VALUE,
-                    "Member must have length less than or equal to 8192",
-                );
-            }
-        }
-        if let Some(x) = &self.grant_tokens {
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 8192
-                    && !failed.contains(&"Member must have length less than or equal to 8192")
-                {
-                    failed.push("Member must have length less than or equal to 8192");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.recipient {
-            x.validate(v, &Validator::at(at, "recipient"));
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.not_null(
+            at,
+            "keyAgreementAlgorithm",
+            self.key_agreement_algorithm.is_some(),
+        );
+        v.text(
+            at,
+            "keyAgreementAlgorithm",
+            self.key_agreement_algorithm.as_deref(),
+            &KEY_AGREEMENT_ALGORITHM_SPEC,
+        );
+        v.not_null(at, "publicKey", self.public_key.is_some());
+        v.blob(at, "publicKey", self.public_key.as_ref(), &PUBLIC_KEY_TYPE);
+        v.strings(
+            at,
+            "grantTokens",
+            self.grant_tokens.as_deref(),
+            &GRANT_TOKEN_LIST,
+        );
+        v.structure(at, "recipient", self.recipient.as_ref());
     }
 }
 
@@ -2377,59 +2228,14 @@ pub struct DescribeKeyRequest {
 
 impl Validate for DescribeKeyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.grant_tokens {
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 8192
-                    && !failed.contains(&"Member must have length less than or equal to 8192")
-                {
-                    failed.push("Member must have length less than or equal to 8192");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.strings(
+            at,
+            "grantTokens",
+            self.grant_tokens.as_deref(),
+            &GRANT_TOKEN_LIST,
+        );
     }
 }
 
@@ -2453,30 +2259,8 @@ pub struct DisableKeyRequest {
 
 impl Validate for DisableKeyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
     }
 }
 
@@ -2489,30 +2273,8 @@ pub struct DisableKeyRotationRequest {
 
 impl Validate for DisableKeyRotationRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
     }
 }
 
@@ -2525,30 +2287,8 @@ pub struct EnableKeyRequest {
 
 impl Validate for EnableKeyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
     }
 }
 
@@ -2567,47 +2307,14 @@ pub struct EnableKeyRotationRequest {
 
 impl Validate for EnableKeyRotationRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.rotation_period_in_days {
-            let x = *x;
-            if (x as i64) < 90 as i64 {
-                v.violation(
-                    &Validator::at(at, "rotationPeriodInDays"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 90",
-                );
-            }
-            if (x as i64) > 2560 as i64 {
-                v.violation(
-                    &Validator::at(at, "rotationPeriodInDays"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 2560",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.int(
+            at,
+            "rotationPeriodInDays",
+            self.rotation_period_in_days,
+            &ROTATION_PERIOD_IN_DAYS_TYPE,
+        );
     }
 }
 
@@ -2658,94 +2365,22 @@ impl std::fmt::Debug for EncryptRequest {
 
 impl Validate for EncryptRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.plaintext.is_none() {
-            v.violation(
-                &Validator::at(at, "plaintext"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.plaintext {
-            let x = &x.0;
-            if x.len() < 1 {
-                v.sensitive_violation(
-                    &Validator::at(at, "plaintext"),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 4096 {
-                v.sensitive_violation(
-                    &Validator::at(at, "plaintext"),
-                    "Member must have length less than or equal to 4096",
-                );
-            }
-        }
-        if let Some(x) = &self.grant_tokens {
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 8192
-                    && !failed.contains(&"Member must have length less than or equal to 8192")
-                {
-                    failed.push("Member must have length less than or equal to 8192");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.encryption_algorithm {
-            let x = x.as_str();
-            if ![
-                "SYMMETRIC_DEFAULT",
-                "RSAES_OAEP_SHA_1",
-                "RSAES_OAEP_SHA_256",
-                "SM2PKE",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "encryptionAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE]");
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.not_null(at, "plaintext", self.plaintext.is_some());
+        v.secret_blob(at, "plaintext", self.plaintext.as_ref(), &PLAINTEXT_TYPE);
+        v.strings(
+            at,
+            "grantTokens",
+            self.grant_tokens.as_deref(),
+            &GRANT_TOKEN_LIST,
+        );
+        v.text(
+            at,
+            "encryptionAlgorithm",
+            self.encryption_algorithm.as_deref(),
+            &ENCRYPTION_ALGORITHM_SPEC,
+        );
     }
 }
 
@@ -2799,90 +2434,22 @@ pub struct GenerateDataKeyPairRequest {
 
 impl Validate for GenerateDataKeyPairRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.key_pair_spec.is_none() {
-            v.violation(
-                &Validator::at(at, "keyPairSpec"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_pair_spec {
-            let x = x.as_str();
-            if ![
-                "RSA_2048",
-                "RSA_3072",
-                "RSA_4096",
-                "ECC_NIST_P256",
-                "ECC_NIST_P384",
-                "ECC_NIST_P521",
-                "ECC_SECG_P256K1",
-                "SM2",
-                "ECC_NIST_EDWARDS25519",
-                "ML_KEM_512",
-                "ML_KEM_768",
-                "ML_KEM_1024",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "keyPairSpec"), &Validator::quote(x), "Member must satisfy enum value set: [RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SM2, ECC_NIST_EDWARDS25519, ML_KEM_512, ML_KEM_768, ML_KEM_1024]");
-            }
-        }
-        if let Some(x) = &self.grant_tokens {
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 8192
-                    && !failed.contains(&"Member must have length less than or equal to 8192")
-                {
-                    failed.push("Member must have length less than or equal to 8192");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.recipient {
-            x.validate(v, &Validator::at(at, "recipient"));
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.not_null(at, "keyPairSpec", self.key_pair_spec.is_some());
+        v.text(
+            at,
+            "keyPairSpec",
+            self.key_pair_spec.as_deref(),
+            &DATA_KEY_PAIR_SPEC,
+        );
+        v.strings(
+            at,
+            "grantTokens",
+            self.grant_tokens.as_deref(),
+            &GRANT_TOKEN_LIST,
+        );
+        v.structure(at, "recipient", self.recipient.as_ref());
     }
 }
 
@@ -2977,87 +2544,21 @@ pub struct GenerateDataKeyPairWithoutPlaintextRequest {
 
 impl Validate for GenerateDataKeyPairWithoutPlaintextRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.key_pair_spec.is_none() {
-            v.violation(
-                &Validator::at(at, "keyPairSpec"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_pair_spec {
-            let x = x.as_str();
-            if ![
-                "RSA_2048",
-                "RSA_3072",
-                "RSA_4096",
-                "ECC_NIST_P256",
-                "ECC_NIST_P384",
-                "ECC_NIST_P521",
-                "ECC_SECG_P256K1",
-                "SM2",
-                "ECC_NIST_EDWARDS25519",
-                "ML_KEM_512",
-                "ML_KEM_768",
-                "ML_KEM_1024",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "keyPairSpec"), &Validator::quote(x), "Member must satisfy enum value set: [RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SM2, ECC_NIST_EDWARDS25519, ML_KEM_512, ML_KEM_768, ML_KEM_1024]");
-            }
-        }
-        if let Some(x) = &self.grant_tokens {
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 8192
-                    && !failed.contains(&"Member must have length less than or equal to 8192")
-                {
-                    failed.push("Member must have length less than or equal to 8192");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.not_null(at, "keyPairSpec", self.key_pair_spec.is_some());
+        v.text(
+            at,
+            "keyPairSpec",
+            self.key_pair_spec.as_deref(),
+            &DATA_KEY_PAIR_SPEC,
+        );
+        v.strings(
+            at,
+            "grantTokens",
+            self.grant_tokens.as_deref(),
+            &GRANT_TOKEN_LIST,
+        );
     }
 }
 
@@ -3121,89 +2622,22 @@ pub struct GenerateDataKeyRequest {
 
 impl Validate for GenerateDataKeyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.number_of_bytes {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "numberOfBytes"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1024 as i64 {
-                v.violation(
-                    &Validator::at(at, "numberOfBytes"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1024",
-                );
-            }
-        }
-        if let Some(x) = &self.key_spec {
-            let x = x.as_str();
-            if !["AES_256", "AES_128"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "keySpec"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [AES_256, AES_128]",
-                );
-            }
-        }
-        if let Some(x) = &self.grant_tokens {
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 8192
-                    && !failed.contains(&"Member must have length less than or equal to 8192")
-                {
-                    failed.push("Member must have length less than or equal to 8192");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.recipient {
-            x.validate(v, &Validator::at(at, "recipient"));
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.int(
+            at,
+            "numberOfBytes",
+            self.number_of_bytes,
+            &NUMBER_OF_BYTES_TYPE,
+        );
+        v.text(at, "keySpec", self.key_spec.as_deref(), &DATA_KEY_SPEC);
+        v.strings(
+            at,
+            "grantTokens",
+            self.grant_tokens.as_deref(),
+            &GRANT_TOKEN_LIST,
+        );
+        v.structure(at, "recipient", self.recipient.as_ref());
     }
 }
 
@@ -3280,86 +2714,21 @@ pub struct GenerateDataKeyWithoutPlaintextRequest {
 
 impl Validate for GenerateDataKeyWithoutPlaintextRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.key_spec {
-            let x = x.as_str();
-            if !["AES_256", "AES_128"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "keySpec"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [AES_256, AES_128]",
-                );
-            }
-        }
-        if let Some(x) = &self.number_of_bytes {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "numberOfBytes"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1024 as i64 {
-                v.violation(
-                    &Validator::at(at, "numberOfBytes"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1024",
-                );
-            }
-        }
-        if let Some(x) = &self.grant_tokens {
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 8192
-                    && !failed.contains(&"Member must have length less than or equal to 8192")
-                {
-                    failed.push("Member must have length less than or equal to 8192");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.text(at, "keySpec", self.key_spec.as_deref(), &DATA_KEY_SPEC);
+        v.int(
+            at,
+            "numberOfBytes",
+            self.number_of_bytes,
+            &NUMBER_OF_BYTES_TYPE,
+        );
+        v.strings(
+            at,
+            "grantTokens",
+            self.grant_tokens.as_deref(),
+            &GRANT_TOKEN_LIST,
+        );
     }
 }
 
@@ -3422,101 +2791,23 @@ impl std::fmt::Debug for GenerateMacRequest {
 
 impl Validate for GenerateMacRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.message.is_none() {
-            v.violation(
-                &Validator::at(at, "message"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.message {
-            let x = &x.0;
-            if x.len() < 1 {
-                v.sensitive_violation(
-                    &Validator::at(at, "message"),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 4096 {
-                v.sensitive_violation(
-                    &Validator::at(at, "message"),
-                    "Member must have length less than or equal to 4096",
-                );
-            }
-        }
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.mac_algorithm.is_none() {
-            v.violation(
-                &Validator::at(at, "macAlgorithm"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.mac_algorithm {
-            let x = x.as_str();
-            if ![
-                "HMAC_SHA_224",
-                "HMAC_SHA_256",
-                "HMAC_SHA_384",
-                "HMAC_SHA_512",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "macAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512]");
-            }
-        }
-        if let Some(x) = &self.grant_tokens {
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 8192
-                    && !failed.contains(&"Member must have length less than or equal to 8192")
-                {
-                    failed.push("Member must have length less than or equal to 8192");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "message", self.message.is_some());
+        v.secret_blob(at, "message", self.message.as_ref(), &PLAINTEXT_TYPE);
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.not_null(at, "macAlgorithm", self.mac_algorithm.is_some());
+        v.text(
+            at,
+            "macAlgorithm",
+            self.mac_algorithm.as_deref(),
+            &MAC_ALGORITHM_SPEC,
+        );
+        v.strings(
+            at,
+            "grantTokens",
+            self.grant_tokens.as_deref(),
+            &GRANT_TOKEN_LIST,
+        );
     }
 }
 
@@ -3556,43 +2847,19 @@ pub struct GenerateRandomRequest {
 
 impl Validate for GenerateRandomRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.number_of_bytes {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "numberOfBytes"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1024 as i64 {
-                v.violation(
-                    &Validator::at(at, "numberOfBytes"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1024",
-                );
-            }
-        }
-        if let Some(x) = &self.custom_key_store_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "customKeyStoreId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "customKeyStoreId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-        }
-        if let Some(x) = &self.recipient {
-            x.validate(v, &Validator::at(at, "recipient"));
-        }
+        v.int(
+            at,
+            "numberOfBytes",
+            self.number_of_bytes,
+            &NUMBER_OF_BYTES_TYPE,
+        );
+        v.text(
+            at,
+            "customKeyStoreId",
+            self.custom_key_store_id.as_deref(),
+            &CUSTOM_KEY_STORE_ID_TYPE,
+        );
+        v.structure(at, "recipient", self.recipient.as_ref());
     }
 }
 
@@ -3636,54 +2903,14 @@ pub struct GetKeyPolicyRequest {
 
 impl Validate for GetKeyPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.policy_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_POLICY_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w]+",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.text(
+            at,
+            "policyName",
+            self.policy_name.as_deref(),
+            &POLICY_NAME_TYPE,
+        );
     }
 }
 
@@ -3709,30 +2936,8 @@ pub struct GetKeyRotationStatusRequest {
 
 impl Validate for GetKeyRotationStatusRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
     }
 }
 
@@ -3788,69 +2993,22 @@ pub struct GetParametersForImportRequest {
 
 impl Validate for GetParametersForImportRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.wrapping_algorithm.is_none() {
-            v.violation(
-                &Validator::at(at, "wrappingAlgorithm"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.wrapping_algorithm {
-            let x = x.as_str();
-            if ![
-                "RSAES_PKCS1_V1_5",
-                "RSAES_OAEP_SHA_1",
-                "RSAES_OAEP_SHA_256",
-                "RSA_AES_KEY_WRAP_SHA_1",
-                "RSA_AES_KEY_WRAP_SHA_256",
-                "SM2PKE",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "wrappingAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [RSAES_PKCS1_V1_5, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, RSA_AES_KEY_WRAP_SHA_1, RSA_AES_KEY_WRAP_SHA_256, SM2PKE]");
-            }
-        }
-        if self.wrapping_key_spec.is_none() {
-            v.violation(
-                &Validator::at(at, "wrappingKeySpec"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.wrapping_key_spec {
-            let x = x.as_str();
-            if !["RSA_2048", "RSA_3072", "RSA_4096", "SM2"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "wrappingKeySpec"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [RSA_2048, RSA_3072, RSA_4096, SM2]",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.not_null(at, "wrappingAlgorithm", self.wrapping_algorithm.is_some());
+        v.text(
+            at,
+            "wrappingAlgorithm",
+            self.wrapping_algorithm.as_deref(),
+            &ALGORITHM_SPEC,
+        );
+        v.not_null(at, "wrappingKeySpec", self.wrapping_key_spec.is_some());
+        v.text(
+            at,
+            "wrappingKeySpec",
+            self.wrapping_key_spec.as_deref(),
+            &WRAPPING_KEY_SPEC,
+        );
     }
 }
 
@@ -3904,59 +3062,14 @@ pub struct GetPublicKeyRequest {
 
 impl Validate for GetPublicKeyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.grant_tokens {
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 8192
-                    && !failed.contains(&"Member must have length less than or equal to 8192")
-                {
-                    failed.push("Member must have length less than or equal to 8192");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.strings(
+            at,
+            "grantTokens",
+            self.grant_tokens.as_deref(),
+            &GRANT_TOKEN_LIST,
+        );
     }
 }
 
@@ -4024,26 +3137,12 @@ pub struct GrantConstraints {
 
 impl Validate for GrantConstraints {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.source_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "sourceArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 512 {
-                v.violation(
-                    &Validator::at(at, "sourceArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 512",
-                );
-            }
-            if !RE_GRANT_CONSTRAINT_SOURCE_ARN_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "sourceArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: ^arn:aws[a-z0-9-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{12}:.+$");
-            }
-        }
+        v.text(
+            at,
+            "sourceArn",
+            self.source_arn.as_deref(),
+            &GRANT_CONSTRAINT_SOURCE_ARN_TYPE,
+        );
     }
 }
 
@@ -4153,135 +3252,45 @@ pub struct ImportKeyMaterialRequest {
 
 impl Validate for ImportKeyMaterialRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.import_token.is_none() {
-            v.violation(
-                &Validator::at(at, "importToken"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.import_token {
-            let x = &x.0;
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "importToken"),
-                    Validator::BLOB_VALUE,
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 6144 {
-                v.violation(
-                    &Validator::at(at, "importToken"),
-                    Validator::BLOB_VALUE,
-                    "Member must have length less than or equal to 6144",
-                );
-            }
-        }
-        if self.encrypted_key_material.is_none() {
-            v.violation(
-                &Validator::at(at, "encryptedKeyMaterial"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.encrypted_key_material {
-            let x = &x.0;
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "encryptedKeyMaterial"),
-                    Validator::BLOB_VALUE,
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 6144 {
-                v.violation(
-                    &Validator::at(at, "encryptedKeyMaterial"),
-                    Validator::BLOB_VALUE,
-                    "Member must have length less than or equal to 6144",
-                );
-            }
-        }
-        if let Some(x) = &self.expiration_model {
-            let x = x.as_str();
-            if !["KEY_MATERIAL_EXPIRES", "KEY_MATERIAL_DOES_NOT_EXPIRE"].contains(&x) {
-                v.violation(&Validator::at(at, "expirationModel"), &Validator::quote(x), "Member must satisfy enum value set: [KEY_MATERIAL_EXPIRES, KEY_MATERIAL_DOES_NOT_EXPIRE]");
-            }
-        }
-        if let Some(x) = &self.import_type {
-            let x = x.as_str();
-            if !["NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "importType"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [NEW_KEY_MATERIAL, EXISTING_KEY_MATERIAL]",
-                );
-            }
-        }
-        if let Some(x) = &self.key_material_description {
-            let x = x.as_str();
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "keyMaterialDescription"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_KEY_MATERIAL_DESCRIPTION_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "keyMaterialDescription"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_\\s.-]+$",
-                );
-            }
-        }
-        if let Some(x) = &self.key_material_id {
-            let x = x.as_str();
-            if x.chars().count() < 64 {
-                v.violation(
-                    &Validator::at(at, "keyMaterialId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 64",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "keyMaterialId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_BACKING_KEY_ID_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "keyMaterialId"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: ^[a-f0-9]+$",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.not_null(at, "importToken", self.import_token.is_some());
+        v.blob(
+            at,
+            "importToken",
+            self.import_token.as_ref(),
+            &CIPHERTEXT_TYPE,
+        );
+        v.not_null(
+            at,
+            "encryptedKeyMaterial",
+            self.encrypted_key_material.is_some(),
+        );
+        v.blob(
+            at,
+            "encryptedKeyMaterial",
+            self.encrypted_key_material.as_ref(),
+            &CIPHERTEXT_TYPE,
+        );
+        v.text(
+            at,
+            "expirationModel",
+            self.expiration_model.as_deref(),
+            &EXPIRATION_MODEL_TYPE,
+        );
+        v.text(at, "importType", self.import_type.as_deref(), &IMPORT_TYPE);
+        v.text(
+            at,
+            "keyMaterialDescription",
+            self.key_material_description.as_deref(),
+            &KEY_MATERIAL_DESCRIPTION_TYPE,
+        );
+        v.text(
+            at,
+            "keyMaterialId",
+            self.key_material_id.as_deref(),
+            &BACKING_KEY_ID_TYPE,
+        );
     }
 }
 
@@ -4455,64 +3464,9 @@ pub struct ListAliasesRequest {
 
 impl Validate for ListAliasesRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.limit {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "limit"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "limit"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]*",
-                );
-            }
-        }
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.int(at, "limit", self.limit, &LIMIT_TYPE);
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
     }
 }
 
@@ -4558,132 +3512,23 @@ pub struct ListGrantsRequest {
 
 impl Validate for ListGrantsRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.limit {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "limit"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "limit"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]*",
-                );
-            }
-        }
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.grant_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "grantId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "grantId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-        }
-        if let Some(x) = &self.grantee_principal {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "granteePrincipal"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "granteePrincipal"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_PRINCIPAL_ID_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "granteePrincipal"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: ^[\\w+=,.@:/-]+$",
-                );
-            }
-        }
-        if let Some(x) = &self.grantee_service_principal {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "granteeServicePrincipal"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "granteeServicePrincipal"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_SERVICE_PRINCIPAL_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "granteeServicePrincipal"), &Validator::quote(x), "Member must satisfy regular expression pattern: ^([A-Za-z0-9\\-]+)\\.([A-Za-z0-9\\-]+)(\\.[A-Za-z0-9\\-]+)+$");
-            }
-        }
+        v.int(at, "limit", self.limit, &LIMIT_TYPE);
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.text(at, "grantId", self.grant_id.as_deref(), &GRANT_ID_TYPE);
+        v.text(
+            at,
+            "granteePrincipal",
+            self.grantee_principal.as_deref(),
+            &PRINCIPAL_ID_TYPE,
+        );
+        v.text(
+            at,
+            "granteeServicePrincipal",
+            self.grantee_service_principal.as_deref(),
+            &SERVICE_PRINCIPAL_TYPE,
+        );
     }
 }
 
@@ -4715,71 +3560,10 @@ pub struct ListKeyPoliciesRequest {
 
 impl Validate for ListKeyPoliciesRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.limit {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "limit"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "limit"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]*",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.int(at, "limit", self.limit, &LIMIT_TYPE);
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
     }
 }
 
@@ -4821,81 +3605,16 @@ pub struct ListKeyRotationsRequest {
 
 impl Validate for ListKeyRotationsRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.include_key_material {
-            let x = x.as_str();
-            if !["ALL_KEY_MATERIAL", "ROTATIONS_ONLY"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "includeKeyMaterial"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [ALL_KEY_MATERIAL, ROTATIONS_ONLY]",
-                );
-            }
-        }
-        if let Some(x) = &self.limit {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "limit"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "limit"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]*",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.text(
+            at,
+            "includeKeyMaterial",
+            self.include_key_material.as_deref(),
+            &INCLUDE_KEY_MATERIAL,
+        );
+        v.int(at, "limit", self.limit, &LIMIT_TYPE);
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
     }
 }
 
@@ -4931,81 +3650,14 @@ pub struct ListKeysRequest {
 
 impl Validate for ListKeysRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.limit {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "limit"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "limit"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]*",
-                );
-            }
-        }
-        if let Some(x) = &self.resource_owners {
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "resourceOwners"),
-                    &Validator::render_strings(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 2 {
-                v.violation(
-                    &Validator::at(at, "resourceOwners"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 2",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if !["SELF", "OTHER_ACCOUNTS_VIA_RAM"].contains(&x)
-                    && !failed.contains(
-                        &"Member must satisfy enum value set: [SELF, OTHER_ACCOUNTS_VIA_RAM]",
-                    )
-                {
-                    failed
-                        .push("Member must satisfy enum value set: [SELF, OTHER_ACCOUNTS_VIA_RAM]");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "resourceOwners"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.int(at, "limit", self.limit, &LIMIT_TYPE);
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.strings(
+            at,
+            "resourceOwners",
+            self.resource_owners.as_deref(),
+            &RESOURCE_OWNERS_LIST,
+        );
     }
 }
 
@@ -5037,71 +3689,10 @@ pub struct ListResourceTagsRequest {
 
 impl Validate for ListResourceTagsRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.limit {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "limit"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "limit"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]*",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.int(at, "limit", self.limit, &LIMIT_TYPE);
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
     }
 }
 
@@ -5143,91 +3734,20 @@ pub struct ListRetirableGrantsRequest {
 
 impl Validate for ListRetirableGrantsRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.limit {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "limit"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1000 as i64 {
-                v.violation(
-                    &Validator::at(at, "limit"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1000",
-                );
-            }
-        }
-        if let Some(x) = &self.marker {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-            if !RE_MARKER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "marker"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\u0020-\\u00FF]*",
-                );
-            }
-        }
-        if let Some(x) = &self.retiring_principal {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "retiringPrincipal"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "retiringPrincipal"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_PRINCIPAL_ID_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "retiringPrincipal"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: ^[\\w+=,.@:/-]+$",
-                );
-            }
-        }
-        if let Some(x) = &self.retiring_service_principal {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "retiringServicePrincipal"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "retiringServicePrincipal"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_SERVICE_PRINCIPAL_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "retiringServicePrincipal"), &Validator::quote(x), "Member must satisfy regular expression pattern: ^([A-Za-z0-9\\-]+)\\.([A-Za-z0-9\\-]+)(\\.[A-Za-z0-9\\-]+)+$");
-            }
-        }
+        v.int(at, "limit", self.limit, &LIMIT_TYPE);
+        v.text(at, "marker", self.marker.as_deref(), &MARKER_TYPE);
+        v.text(
+            at,
+            "retiringPrincipal",
+            self.retiring_principal.as_deref(),
+            &PRINCIPAL_ID_TYPE,
+        );
+        v.text(
+            at,
+            "retiringServicePrincipal",
+            self.retiring_service_principal.as_deref(),
+            &SERVICE_PRINCIPAL_TYPE,
+        );
     }
 }
 
@@ -5286,81 +3806,16 @@ pub struct PutKeyPolicyRequest {
 
 impl Validate for PutKeyPolicyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.policy_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_POLICY_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "policyName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w]+",
-                );
-            }
-        }
-        if self.policy.is_none() {
-            v.violation(
-                &Validator::at(at, "policy"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.policy {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policy"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 131072 {
-                v.violation(
-                    &Validator::at(at, "policy"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 131072",
-                );
-            }
-            if !RE_POLICY_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "policy"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.text(
+            at,
+            "policyName",
+            self.policy_name.as_deref(),
+            &POLICY_NAME_TYPE,
+        );
+        v.not_null(at, "policy", self.policy.is_some());
+        v.text(at, "policy", self.policy.as_deref(), &POLICY_TYPE);
     }
 }
 
@@ -5427,136 +3882,49 @@ pub struct ReEncryptRequest {
 
 impl Validate for ReEncryptRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.ciphertext_blob {
-            let x = &x.0;
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "ciphertextBlob"),
-                    Validator::BLOB_VALUE,
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 6144 {
-                v.violation(
-                    &Validator::at(at, "ciphertextBlob"),
-                    Validator::BLOB_VALUE,
-                    "Member must have length less than or equal to 6144",
-                );
-            }
-        }
-        if let Some(x) = &self.source_key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "sourceKeyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "sourceKeyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.destination_key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "destinationKeyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.destination_key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "destinationKeyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "destinationKeyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.source_encryption_algorithm {
-            let x = x.as_str();
-            if ![
-                "SYMMETRIC_DEFAULT",
-                "RSAES_OAEP_SHA_1",
-                "RSAES_OAEP_SHA_256",
-                "SM2PKE",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "sourceEncryptionAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE]");
-            }
-        }
-        if let Some(x) = &self.destination_encryption_algorithm {
-            let x = x.as_str();
-            if ![
-                "SYMMETRIC_DEFAULT",
-                "RSAES_OAEP_SHA_1",
-                "RSAES_OAEP_SHA_256",
-                "SM2PKE",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "destinationEncryptionAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE]");
-            }
-        }
-        if let Some(x) = &self.grant_tokens {
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 8192
-                    && !failed.contains(&"Member must have length less than or equal to 8192")
-                {
-                    failed.push("Member must have length less than or equal to 8192");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.dry_run_modifiers {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if !["IGNORE_CIPHERTEXT"].contains(&x)
-                    && !failed.contains(&"Member must satisfy enum value set: [IGNORE_CIPHERTEXT]")
-                {
-                    failed.push("Member must satisfy enum value set: [IGNORE_CIPHERTEXT]");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "dryRunModifiers"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.blob(
+            at,
+            "ciphertextBlob",
+            self.ciphertext_blob.as_ref(),
+            &CIPHERTEXT_TYPE,
+        );
+        v.text(
+            at,
+            "sourceKeyId",
+            self.source_key_id.as_deref(),
+            &KEY_ID_TYPE,
+        );
+        v.not_null(at, "destinationKeyId", self.destination_key_id.is_some());
+        v.text(
+            at,
+            "destinationKeyId",
+            self.destination_key_id.as_deref(),
+            &KEY_ID_TYPE,
+        );
+        v.text(
+            at,
+            "sourceEncryptionAlgorithm",
+            self.source_encryption_algorithm.as_deref(),
+            &ENCRYPTION_ALGORITHM_SPEC,
+        );
+        v.text(
+            at,
+            "destinationEncryptionAlgorithm",
+            self.destination_encryption_algorithm.as_deref(),
+            &ENCRYPTION_ALGORITHM_SPEC,
+        );
+        v.strings(
+            at,
+            "grantTokens",
+            self.grant_tokens.as_deref(),
+            &GRANT_TOKEN_LIST,
+        );
+        v.strings(
+            at,
+            "dryRunModifiers",
+            self.dry_run_modifiers.as_deref(),
+            &DRY_RUN_MODIFIER_LIST,
+        );
     }
 }
 
@@ -5622,33 +3990,18 @@ pub struct RecipientInfo {
 
 impl Validate for RecipientInfo {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.key_encryption_algorithm {
-            let x = x.as_str();
-            if !["RSAES_OAEP_SHA_256"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "keyEncryptionAlgorithm"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [RSAES_OAEP_SHA_256]",
-                );
-            }
-        }
-        if let Some(x) = &self.attestation_document {
-            let x = &x.0;
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "attestationDocument"),
-                    Validator::BLOB_VALUE,
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 262144 {
-                v.violation(
-                    &Validator::at(at, "attestationDocument"),
-                    Validator::BLOB_VALUE,
-                    "Member must have length less than or equal to 262144",
-                );
-            }
-        }
+        v.text(
+            at,
+            "keyEncryptionAlgorithm",
+            self.key_encryption_algorithm.as_deref(),
+            &KEY_ENCRYPTION_MECHANISM,
+        );
+        v.blob(
+            at,
+            "attestationDocument",
+            self.attestation_document.as_ref(),
+            &ATTESTATION_DOCUMENT_TYPE,
+        );
     }
 }
 
@@ -5683,99 +4036,23 @@ pub struct ReplicateKeyRequest {
 
 impl Validate for ReplicateKeyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.replica_region.is_none() {
-            v.violation(
-                &Validator::at(at, "replicaRegion"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.replica_region {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "replicaRegion"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 32 {
-                v.violation(
-                    &Validator::at(at, "replicaRegion"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 32",
-                );
-            }
-            if !RE_REGION_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "replicaRegion"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: ^([a-z]+-){2,3}\\d+$",
-                );
-            }
-        }
-        if let Some(x) = &self.policy {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policy"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 131072 {
-                v.violation(
-                    &Validator::at(at, "policy"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 131072",
-                );
-            }
-            if !RE_POLICY_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "policy"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
-            }
-        }
-        if let Some(x) = &self.description {
-            let x = x.as_str();
-            if x.chars().count() > 8192 {
-                v.violation(
-                    &Validator::at(at, "description"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 8192",
-                );
-            }
-        }
-        if let Some(x) = &self.tags {
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.not_null(at, "replicaRegion", self.replica_region.is_some());
+        v.text(
+            at,
+            "replicaRegion",
+            self.replica_region.as_deref(),
+            &REGION_TYPE,
+        );
+        v.text(at, "policy", self.policy.as_deref(), &POLICY_TYPE);
+        v.text(
+            at,
+            "description",
+            self.description.as_deref(),
+            &DESCRIPTION_TYPE,
+        );
+        v.structures(at, "tags", self.tags.as_deref(), &Count::NONE);
     }
 }
 
@@ -5821,57 +4098,14 @@ pub struct RetireGrantRequest {
 
 impl Validate for RetireGrantRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.grant_token {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "grantToken"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 8192 {
-                v.violation(
-                    &Validator::at(at, "grantToken"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 8192",
-                );
-            }
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.grant_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "grantId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "grantId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-        }
+        v.text(
+            at,
+            "grantToken",
+            self.grant_token.as_deref(),
+            &GRANT_TOKEN_TYPE,
+        );
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.text(at, "grantId", self.grant_id.as_deref(), &GRANT_ID_TYPE);
     }
 }
 
@@ -5888,54 +4122,10 @@ pub struct RevokeGrantRequest {
 
 impl Validate for RevokeGrantRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.grant_id.is_none() {
-            v.violation(
-                &Validator::at(at, "grantId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.grant_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "grantId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "grantId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.not_null(at, "grantId", self.grant_id.is_some());
+        v.text(at, "grantId", self.grant_id.as_deref(), &GRANT_ID_TYPE);
     }
 }
 
@@ -5948,30 +4138,8 @@ pub struct RotateKeyOnDemandRequest {
 
 impl Validate for RotateKeyOnDemandRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
     }
 }
 
@@ -6048,47 +4216,14 @@ pub struct ScheduleKeyDeletionRequest {
 
 impl Validate for ScheduleKeyDeletionRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.pending_window_in_days {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "pendingWindowInDays"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 365 as i64 {
-                v.violation(
-                    &Validator::at(at, "pendingWindowInDays"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 365",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.int(
+            at,
+            "pendingWindowInDays",
+            self.pending_window_in_days,
+            &PENDING_WINDOW_IN_DAYS_TYPE,
+        );
     }
 }
 
@@ -6160,120 +4295,29 @@ impl std::fmt::Debug for SignRequest {
 
 impl Validate for SignRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.message.is_none() {
-            v.violation(
-                &Validator::at(at, "message"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.message {
-            let x = &x.0;
-            if x.len() < 1 {
-                v.sensitive_violation(
-                    &Validator::at(at, "message"),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 4096 {
-                v.sensitive_violation(
-                    &Validator::at(at, "message"),
-                    "Member must have length less than or equal to 4096",
-                );
-            }
-        }
-        if let Some(x) = &self.message_type {
-            let x = x.as_str();
-            if !["RAW", "DIGEST", "EXTERNAL_MU"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "messageType"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [RAW, DIGEST, EXTERNAL_MU]",
-                );
-            }
-        }
-        if let Some(x) = &self.grant_tokens {
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 8192
-                    && !failed.contains(&"Member must have length less than or equal to 8192")
-                {
-                    failed.push("Member must have length less than or equal to 8192");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if self.signing_algorithm.is_none() {
-            v.violation(
-                &Validator::at(at, "signingAlgorithm"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.signing_algorithm {
-            let x = x.as_str();
-            if ![
-                "RSASSA_PSS_SHA_256",
-                "RSASSA_PSS_SHA_384",
-                "RSASSA_PSS_SHA_512",
-                "RSASSA_PKCS1_V1_5_SHA_256",
-                "RSASSA_PKCS1_V1_5_SHA_384",
-                "RSASSA_PKCS1_V1_5_SHA_512",
-                "ECDSA_SHA_256",
-                "ECDSA_SHA_384",
-                "ECDSA_SHA_512",
-                "SM2DSA",
-                "ML_DSA_SHAKE_256",
-                "ED25519_SHA_512",
-                "ED25519_PH_SHA_512",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "signingAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [RSASSA_PSS_SHA_256, RSASSA_PSS_SHA_384, RSASSA_PSS_SHA_512, RSASSA_PKCS1_V1_5_SHA_256, RSASSA_PKCS1_V1_5_SHA_384, RSASSA_PKCS1_V1_5_SHA_512, ECDSA_SHA_256, ECDSA_SHA_384, ECDSA_SHA_512, SM2DSA, ML_DSA_SHAKE_256, ED25519_SHA_512, ED25519_PH_SHA_512]");
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.not_null(at, "message", self.message.is_some());
+        v.secret_blob(at, "message", self.message.as_ref(), &PLAINTEXT_TYPE);
+        v.text(
+            at,
+            "messageType",
+            self.message_type.as_deref(),
+            &MESSAGE_TYPE,
+        );
+        v.strings(
+            at,
+            "grantTokens",
+            self.grant_tokens.as_deref(),
+            &GRANT_TOKEN_LIST,
+        );
+        v.not_null(at, "signingAlgorithm", self.signing_algorithm.is_some());
+        v.text(
+            at,
+            "signingAlgorithm",
+            self.signing_algorithm.as_deref(),
+            &SIGNING_ALGORITHM_SPEC,
+        );
     }
 }
 
@@ -6303,47 +4347,10 @@ pub struct Tag {
 
 impl Validate for Tag {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.tag_key.is_none() {
-            v.violation(
-                &Validator::at(at, "tagKey"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tag_key {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "tagKey"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "tagKey"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-        }
-        if self.tag_value.is_none() {
-            v.violation(
-                &Validator::at(at, "tagValue"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tag_value {
-            let x = x.as_str();
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "tagValue"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-        }
+        v.not_null(at, "tagKey", self.tag_key.is_some());
+        v.text(at, "tagKey", self.tag_key.as_deref(), &TAG_KEY_TYPE);
+        v.not_null(at, "tagValue", self.tag_value.is_some());
+        v.text(at, "tagValue", self.tag_value.as_deref(), &TAG_VALUE_TYPE);
     }
 }
 
@@ -6358,45 +4365,10 @@ pub struct TagResourceRequest {
 
 impl Validate for TagResourceRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.tags.is_none() {
-            v.violation(
-                &Validator::at(at, "tags"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tags {
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.not_null(at, "tags", self.tags.is_some());
+        v.structures(at, "tags", self.tags.as_deref(), &Count::NONE);
     }
 }
 
@@ -6411,59 +4383,10 @@ pub struct UntagResourceRequest {
 
 impl Validate for UntagResourceRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.tag_keys.is_none() {
-            v.violation(
-                &Validator::at(at, "tagKeys"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tag_keys {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 128
-                    && !failed.contains(&"Member must have length less than or equal to 128")
-                {
-                    failed.push("Member must have length less than or equal to 128");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "tagKeys"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.not_null(at, "tagKeys", self.tag_keys.is_some());
+        v.strings(at, "tagKeys", self.tag_keys.as_deref(), &TAG_KEY_LIST);
     }
 }
 
@@ -6482,61 +4405,20 @@ pub struct UpdateAliasRequest {
 
 impl Validate for UpdateAliasRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.alias_name.is_none() {
-            v.violation(
-                &Validator::at(at, "aliasName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.alias_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "aliasName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "aliasName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_ALIAS_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "aliasName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$",
-                );
-            }
-        }
-        if self.target_key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "targetKeyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.target_key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "targetKeyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "targetKeyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "aliasName", self.alias_name.is_some());
+        v.text(
+            at,
+            "aliasName",
+            self.alias_name.as_deref(),
+            &ALIAS_NAME_TYPE,
+        );
+        v.not_null(at, "targetKeyId", self.target_key_id.is_some());
+        v.text(
+            at,
+            "targetKeyId",
+            self.target_key_id.as_deref(),
+            &KEY_ID_TYPE,
+        );
     }
 }
 
@@ -6555,47 +4437,15 @@ pub struct UpdateKeyDescriptionRequest {
 
 impl Validate for UpdateKeyDescriptionRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.description.is_none() {
-            v.violation(
-                &Validator::at(at, "description"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.description {
-            let x = x.as_str();
-            if x.chars().count() > 8192 {
-                v.violation(
-                    &Validator::at(at, "description"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 8192",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.not_null(at, "description", self.description.is_some());
+        v.text(
+            at,
+            "description",
+            self.description.as_deref(),
+            &DESCRIPTION_TYPE,
+        );
     }
 }
 
@@ -6614,61 +4464,15 @@ pub struct UpdatePrimaryRegionRequest {
 
 impl Validate for UpdatePrimaryRegionRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.primary_region.is_none() {
-            v.violation(
-                &Validator::at(at, "primaryRegion"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.primary_region {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "primaryRegion"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 32 {
-                v.violation(
-                    &Validator::at(at, "primaryRegion"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 32",
-                );
-            }
-            if !RE_REGION_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "primaryRegion"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: ^([a-z]+-){2,3}\\d+$",
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.not_null(at, "primaryRegion", self.primary_region.is_some());
+        v.text(
+            at,
+            "primaryRegion",
+            self.primary_region.as_deref(),
+            &REGION_TYPE,
+        );
     }
 }
 
@@ -6715,121 +4519,25 @@ impl std::fmt::Debug for VerifyMacRequest {
 
 impl Validate for VerifyMacRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.message.is_none() {
-            v.violation(
-                &Validator::at(at, "message"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.message {
-            let x = &x.0;
-            if x.len() < 1 {
-                v.sensitive_violation(
-                    &Validator::at(at, "message"),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 4096 {
-                v.sensitive_violation(
-                    &Validator::at(at, "message"),
-                    "Member must have length less than or equal to 4096",
-                );
-            }
-        }
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.mac_algorithm.is_none() {
-            v.violation(
-                &Validator::at(at, "macAlgorithm"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.mac_algorithm {
-            let x = x.as_str();
-            if ![
-                "HMAC_SHA_224",
-                "HMAC_SHA_256",
-                "HMAC_SHA_384",
-                "HMAC_SHA_512",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "macAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512]");
-            }
-        }
-        if self.mac.is_none() {
-            v.violation(&Validator::at(at, "mac"), "null", "Member must not be null");
-        }
-        if let Some(x) = &self.mac {
-            let x = &x.0;
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "mac"),
-                    Validator::BLOB_VALUE,
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 6144 {
-                v.violation(
-                    &Validator::at(at, "mac"),
-                    Validator::BLOB_VALUE,
-                    "Member must have length less than or equal to 6144",
-                );
-            }
-        }
-        if let Some(x) = &self.grant_tokens {
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 8192
-                    && !failed.contains(&"Member must have length less than or equal to 8192")
-                {
-                    failed.push("Member must have length less than or equal to 8192");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "message", self.message.is_some());
+        v.secret_blob(at, "message", self.message.as_ref(), &PLAINTEXT_TYPE);
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.not_null(at, "macAlgorithm", self.mac_algorithm.is_some());
+        v.text(
+            at,
+            "macAlgorithm",
+            self.mac_algorithm.as_deref(),
+            &MAC_ALGORITHM_SPEC,
+        );
+        v.not_null(at, "mac", self.mac.is_some());
+        v.blob(at, "mac", self.mac.as_ref(), &CIPHERTEXT_TYPE);
+        v.strings(
+            at,
+            "grantTokens",
+            self.grant_tokens.as_deref(),
+            &GRANT_TOKEN_LIST,
+        );
     }
 }
 
@@ -6898,144 +4606,31 @@ impl std::fmt::Debug for VerifyRequest {
 
 impl Validate for VerifyRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "keyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.message.is_none() {
-            v.violation(
-                &Validator::at(at, "message"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.message {
-            let x = &x.0;
-            if x.len() < 1 {
-                v.sensitive_violation(
-                    &Validator::at(at, "message"),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 4096 {
-                v.sensitive_violation(
-                    &Validator::at(at, "message"),
-                    "Member must have length less than or equal to 4096",
-                );
-            }
-        }
-        if let Some(x) = &self.message_type {
-            let x = x.as_str();
-            if !["RAW", "DIGEST", "EXTERNAL_MU"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "messageType"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [RAW, DIGEST, EXTERNAL_MU]",
-                );
-            }
-        }
-        if self.signature.is_none() {
-            v.violation(
-                &Validator::at(at, "signature"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.signature {
-            let x = &x.0;
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "signature"),
-                    Validator::BLOB_VALUE,
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 6144 {
-                v.violation(
-                    &Validator::at(at, "signature"),
-                    Validator::BLOB_VALUE,
-                    "Member must have length less than or equal to 6144",
-                );
-            }
-        }
-        if self.signing_algorithm.is_none() {
-            v.violation(
-                &Validator::at(at, "signingAlgorithm"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.signing_algorithm {
-            let x = x.as_str();
-            if ![
-                "RSASSA_PSS_SHA_256",
-                "RSASSA_PSS_SHA_384",
-                "RSASSA_PSS_SHA_512",
-                "RSASSA_PKCS1_V1_5_SHA_256",
-                "RSASSA_PKCS1_V1_5_SHA_384",
-                "RSASSA_PKCS1_V1_5_SHA_512",
-                "ECDSA_SHA_256",
-                "ECDSA_SHA_384",
-                "ECDSA_SHA_512",
-                "SM2DSA",
-                "ML_DSA_SHAKE_256",
-                "ED25519_SHA_512",
-                "ED25519_PH_SHA_512",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "signingAlgorithm"), &Validator::quote(x), "Member must satisfy enum value set: [RSASSA_PSS_SHA_256, RSASSA_PSS_SHA_384, RSASSA_PSS_SHA_512, RSASSA_PKCS1_V1_5_SHA_256, RSASSA_PKCS1_V1_5_SHA_384, RSASSA_PKCS1_V1_5_SHA_512, ECDSA_SHA_256, ECDSA_SHA_384, ECDSA_SHA_512, SM2DSA, ML_DSA_SHAKE_256, ED25519_SHA_512, ED25519_PH_SHA_512]");
-            }
-        }
-        if let Some(x) = &self.grant_tokens {
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 8192
-                    && !failed.contains(&"Member must have length less than or equal to 8192")
-                {
-                    failed.push("Member must have length less than or equal to 8192");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "grantTokens"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "keyId", self.key_id.is_some());
+        v.text(at, "keyId", self.key_id.as_deref(), &KEY_ID_TYPE);
+        v.not_null(at, "message", self.message.is_some());
+        v.secret_blob(at, "message", self.message.as_ref(), &PLAINTEXT_TYPE);
+        v.text(
+            at,
+            "messageType",
+            self.message_type.as_deref(),
+            &MESSAGE_TYPE,
+        );
+        v.not_null(at, "signature", self.signature.is_some());
+        v.blob(at, "signature", self.signature.as_ref(), &CIPHERTEXT_TYPE);
+        v.not_null(at, "signingAlgorithm", self.signing_algorithm.is_some());
+        v.text(
+            at,
+            "signingAlgorithm",
+            self.signing_algorithm.as_deref(),
+            &SIGNING_ALGORITHM_SPEC,
+        );
+        v.strings(
+            at,
+            "grantTokens",
+            self.grant_tokens.as_deref(),
+            &GRANT_TOKEN_LIST,
+        );
     }
 }
 

@@ -1024,10 +1024,8 @@ impl ErrorCode {
     }
 }
 
-use crate::protocol::validation::{Validate, Validator};
-use regex::Regex;
+use crate::protocol::validation::{Count, Map, Pattern, Range, Strings, Text, Validate, Validator};
 use serde::{Deserialize, Serialize};
-use std::sync::LazyLock;
 
 /// The operations implemented through these types: name, input, output, and the
 /// errors the model lists for it.
@@ -1301,120 +1299,583 @@ pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
     ),
 ];
 
-static RE_ADDITIONAL_VERSION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[0-9]+)$").expect("compiled by the generator"));
+static ADDITIONAL_VERSION_PATTERN: Pattern = Pattern::new("[0-9]+", &["^(?:[0-9]+)$"], &[]);
 
-static RE_FUNCTION_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:)?([0-9]{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?)$").expect("compiled by the generator")
-});
+static ADDITIONAL_VERSION: Text = Text {
+    min: Some(1),
+    max: Some(1024),
+    pattern: Some(&ADDITIONAL_VERSION_PATTERN),
+    ..Text::NONE
+};
 
-static RE_ALIAS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[a-zA-Z0-9-_]+)$").expect("compiled by the generator"));
+static WEIGHT: Range<f64> = Range {
+    min: Some(0.0),
+    max: Some(1.0),
+};
 
-static RE_ALIAS_NOT_0: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[0-9]+)$").expect("compiled by the generator"));
+static ADDITIONAL_VERSION_WEIGHTS: Map<Range<f64>> = Map {
+    count: Count {
+        min: None,
+        max: None,
+    },
+    keys: Some(&ADDITIONAL_VERSION),
+    values: Some(&WEIGHT),
+};
 
-static RE_VERSION_WITH_LATEST_PUBLISHED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:(\\$LATEST(\\.PUBLISHED)?|[0-9]+))$").expect("compiled by the generator")
-});
+static FUNCTION_NAME_PATTERN: Pattern = Pattern::new("(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?", &["^(?:(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:)?([0-9]{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?)$"], &[]);
 
-static RE_ROLE_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:arn:(aws[a-zA-Z-]*)?:iam::[0-9]{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+)$")
-        .expect("compiled by the generator")
-});
+static FUNCTION_NAME: Text = Text {
+    min: Some(1),
+    max: Some(140),
+    pattern: Some(&FUNCTION_NAME_PATTERN),
+    ..Text::NONE
+};
 
-static RE_HANDLER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[^\\s]+)$").expect("compiled by the generator"));
+static ALIAS_PATTERN: Pattern = Pattern::new(
+    "(?!^[0-9]+$)([a-zA-Z0-9-_]+)",
+    &["^(?:[a-zA-Z0-9-_]+)$"],
+    &["^(?:[0-9]+)$"],
+);
 
-static RE_KMS_KEY_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|())$").expect("compiled by the generator")
-});
+static ALIAS: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&ALIAS_PATTERN),
+    ..Text::NONE
+};
 
-static RE_TAG_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*))$").expect("compiled by the generator")
-});
+static VERSION_WITH_LATEST_PUBLISHED_PATTERN: Pattern = Pattern::new(
+    "(\\$LATEST(\\.PUBLISHED)?|[0-9]+)",
+    &["^(?:(\\$LATEST(\\.PUBLISHED)?|[0-9]+))$"],
+    &[],
+);
 
-static RE_TAG_VALUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*))$").expect("compiled by the generator")
-});
+static VERSION_WITH_LATEST_PUBLISHED: Text = Text {
+    min: Some(1),
+    max: Some(1024),
+    pattern: Some(&VERSION_WITH_LATEST_PUBLISHED_PATTERN),
+    ..Text::NONE
+};
 
-static RE_LAYER_VERSION_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:[0-9]{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)))$").expect("compiled by the generator")
-});
+static DESCRIPTION: Text = Text {
+    max: Some(256),
+    ..Text::NONE
+};
 
-static RE_CODE_SIGNING_CONFIG_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17})$").expect("compiled by the generator")
-});
+static RUNTIME: Text = Text {
+    values: Some(&[
+        "nodejs",
+        "nodejs4.3",
+        "nodejs6.10",
+        "nodejs8.10",
+        "nodejs10.x",
+        "nodejs12.x",
+        "nodejs14.x",
+        "nodejs16.x",
+        "nodejs18.x",
+        "nodejs20.x",
+        "nodejs22.x",
+        "nodejs24.x",
+        "java8",
+        "java8.al2",
+        "java11",
+        "java17",
+        "java21",
+        "java25",
+        "python2.7",
+        "python3.6",
+        "python3.7",
+        "python3.8",
+        "python3.9",
+        "python3.10",
+        "python3.11",
+        "python3.12",
+        "python3.13",
+        "python3.14",
+        "dotnetcore1.0",
+        "dotnetcore2.0",
+        "dotnetcore2.1",
+        "dotnetcore3.1",
+        "dotnet6",
+        "dotnet8",
+        "dotnet10",
+        "nodejs4.3-edge",
+        "go1.x",
+        "ruby2.5",
+        "ruby2.7",
+        "ruby3.2",
+        "ruby3.3",
+        "ruby3.4",
+        "ruby4.0",
+        "provided",
+        "provided.al2",
+        "provided.al2023",
+        "nodejs26.x",
+        "python3.15",
+        "java8.al2023",
+        "java11.al2023",
+        "java17.al2023",
+        "custom",
+    ]),
+    ..Text::NONE
+};
 
-static RE_RESOURCE_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|())$").expect("compiled by the generator")
-});
+static ROLE_ARN_PATTERN: Pattern = Pattern::new(
+    "arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
+    &["^(?:arn:(aws[a-zA-Z-]*)?:iam::[0-9]{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+)$"],
+    &[],
+);
 
-static RE_NAMESPACED_FUNCTION_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:)?([0-9]{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?)$").expect("compiled by the generator")
-});
+static ROLE_ARN: Text = Text {
+    max: Some(10000),
+    pattern: Some(&ROLE_ARN_PATTERN),
+    ..Text::NONE
+};
 
-static RE_NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+)$")
-        .expect("compiled by the generator")
-});
+static HANDLER_PATTERN: Pattern = Pattern::new("[^\\s]+", &["^(?:[^\\s]+)$"], &[]);
 
-static RE_ENVIRONMENT_VARIABLE_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:[a-zA-Z]([a-zA-Z0-9_])+)$").expect("compiled by the generator")
-});
+static HANDLER: Text = Text {
+    max: Some(128),
+    pattern: Some(&HANDLER_PATTERN),
+    ..Text::NONE
+};
 
-static RE_FILE_SYSTEM_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:[0-9]{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40})$").expect("compiled by the generator")
-});
+static TIMEOUT: Range<i64> = Range {
+    min: Some(1),
+    max: Some(5400),
+};
 
-static RE_LOCAL_MOUNT_PATH: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:/mnt/[a-zA-Z0-9-_.]+)$").expect("compiled by the generator"));
+static MEMORY_SIZE: Range<i64> = Range {
+    min: Some(128),
+    max: Some(32768),
+};
 
-static RE_S3_BUCKET: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[0-9A-Za-z\\.\\-_]*)$").expect("compiled by the generator"));
+static FUNCTION_VERSION_LATEST_PUBLISHED: Text = Text {
+    values: Some(&["LATEST_PUBLISHED"]),
+    ..Text::NONE
+};
 
-static RE_S3_BUCKET_NOT_0: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:.*\\.)$").expect("compiled by the generator"));
+static PACKAGE_TYPE: Text = Text {
+    values: Some(&["Zip", "Image"]),
+    ..Text::NONE
+};
 
-static RE_S3_KEY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:.*)$").expect("compiled by the generator"));
+static KMS_KEY_ARN_PATTERN: Pattern = Pattern::new(
+    "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()",
+    &["^(?:(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|())$"],
+    &[],
+);
 
-static RE_S3_OBJECT_VERSION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:.*)$").expect("compiled by the generator"));
+static KMS_KEY_ARN: Text = Text {
+    max: Some(10000),
+    pattern: Some(&KMS_KEY_ARN_PATTERN),
+    ..Text::NONE
+};
 
-static RE_FUNCTION_RUNTIME_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:arn:[a-z-]+:lambda:[a-z0-9-]+:[0-9]{12}:runtime/.+)$")
-        .expect("compiled by the generator")
-});
+static TAG_KEY_PATTERN: Pattern = Pattern::new(
+    "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)",
+    &["^(?:([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*))$"],
+    &[],
+);
 
-static RE_DURABLE_EXECUTION_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[a-zA-Z0-9-_]+)$").expect("compiled by the generator"));
+static TAG_KEY: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&TAG_KEY_PATTERN),
+    ..Text::NONE
+};
 
-static RE_TENANT_ID: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:[a-zA-Z0-9\\._:\\/=+\\-@ ]+)$").expect("compiled by the generator")
-});
+static TAG_VALUE_PATTERN: Pattern = Pattern::new(
+    "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)",
+    &["^(?:([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*))$"],
+    &[],
+);
 
-static RE_CAPACITY_PROVIDER_ARN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:[0-9]{12}:capacity-provider:[a-zA-Z0-9-_]+)$").expect("compiled by the generator")
-});
+static TAG_VALUE: Text = Text {
+    max: Some(256),
+    pattern: Some(&TAG_VALUE_PATTERN),
+    ..Text::NONE
+};
 
-static RE_MASTER_REGION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:ALL|(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1})$")
-        .expect("compiled by the generator")
-});
+static TAGS: Map<Text> = Map {
+    count: Count {
+        min: None,
+        max: None,
+    },
+    keys: Some(&TAG_KEY),
+    values: Some(&TAG_VALUE),
+};
 
-static RE_TAGGABLE_RESOURCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:[0-9]{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64}))$").expect("compiled by the generator")
-});
+static LAYER_VERSION_ARN_PATTERN: Pattern = Pattern::new("((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))", &["^(?:((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:[0-9]{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)))$"], &[]);
 
-static RE_LOG_GROUP: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[\\.\\-_/#A-Za-z0-9]+)$").expect("compiled by the generator"));
+static LAYER_VERSION_ARN: Text = Text {
+    min: Some(1),
+    max: Some(2048),
+    pattern: Some(&LAYER_VERSION_ARN_PATTERN),
+    ..Text::NONE
+};
 
-static RE_SUBNET_ID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:subnet-[0-9a-z]*)$").expect("compiled by the generator"));
+static LAYER_LIST: Strings = Strings {
+    count: Count {
+        min: None,
+        max: None,
+    },
+    each: Some(&LAYER_VERSION_ARN),
+};
 
-static RE_SECURITY_GROUP_ID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:sg-[0-9a-zA-Z]*)$").expect("compiled by the generator"));
+static FILE_SYSTEM_CONFIG_LIST: Count = Count {
+    min: None,
+    max: Some(1),
+};
+
+static CODE_SIGNING_CONFIG_ARN_PATTERN: Pattern = Pattern::new("arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17}", &["^(?:arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:[0-9]{12}:code-signing-config:csc-[a-z0-9]{17})$"], &[]);
+
+static CODE_SIGNING_CONFIG_ARN: Text = Text {
+    max: Some(200),
+    pattern: Some(&CODE_SIGNING_CONFIG_ARN_PATTERN),
+    ..Text::NONE
+};
+
+static ARCHITECTURE: Text = Text {
+    values: Some(&["x86_64", "arm64"]),
+    ..Text::NONE
+};
+
+static ARCHITECTURES_LIST: Strings = Strings {
+    count: Count {
+        min: Some(1),
+        max: Some(1),
+    },
+    each: Some(&ARCHITECTURE),
+};
+
+static RESOURCE_ARN_PATTERN: Pattern = Pattern::new(
+    "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()",
+    &["^(?:(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|())$"],
+    &[],
+);
+
+static RESOURCE_ARN: Text = Text {
+    max: Some(10000),
+    pattern: Some(&RESOURCE_ARN_PATTERN),
+    ..Text::NONE
+};
+
+static NAMESPACED_FUNCTION_NAME_PATTERN: Pattern = Pattern::new("(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?", &["^(?:(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:)?([0-9]{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?)$"], &[]);
+
+static NAMESPACED_FUNCTION_NAME: Text = Text {
+    min: Some(1),
+    max: Some(256),
+    pattern: Some(&NAMESPACED_FUNCTION_NAME_PATTERN),
+    ..Text::NONE
+};
+
+static NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER_PATTERN: Pattern = Pattern::new(
+    "\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+",
+    &["^(?:\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+)$"],
+    &[],
+);
+
+static NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER_PATTERN),
+    ..Text::NONE
+};
+
+static RETENTION_PERIOD_IN_DAYS: Range<i64> = Range {
+    min: Some(1),
+    max: Some(90),
+};
+
+static EXECUTION_TIMEOUT: Range<i64> = Range {
+    min: Some(1),
+    max: Some(31622400),
+};
+
+static ENVIRONMENT_VARIABLE_NAME_PATTERN: Pattern = Pattern::new(
+    "[a-zA-Z]([a-zA-Z0-9_])+",
+    &["^(?:[a-zA-Z]([a-zA-Z0-9_])+)$"],
+    &[],
+);
+
+static ENVIRONMENT_VARIABLE_NAME: Text = Text {
+    pattern: Some(&ENVIRONMENT_VARIABLE_NAME_PATTERN),
+    ..Text::NONE
+};
+
+static ENVIRONMENT_VARIABLES: Map<Text> = Map {
+    count: Count {
+        min: None,
+        max: None,
+    },
+    keys: Some(&ENVIRONMENT_VARIABLE_NAME),
+    values: None,
+};
+
+static EPHEMERAL_STORAGE_SIZE: Range<i64> = Range {
+    min: Some(512),
+    max: Some(32768),
+};
+
+static FILE_SYSTEM_ARN_PATTERN: Pattern = Pattern::new("arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}", &["^(?:arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:[0-9]{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40})$"], &[]);
+
+static FILE_SYSTEM_ARN: Text = Text {
+    max: Some(256),
+    pattern: Some(&FILE_SYSTEM_ARN_PATTERN),
+    ..Text::NONE
+};
+
+static LOCAL_MOUNT_PATH_PATTERN: Pattern =
+    Pattern::new("/mnt/[a-zA-Z0-9-_.]+", &["^(?:/mnt/[a-zA-Z0-9-_.]+)$"], &[]);
+
+static LOCAL_MOUNT_PATH: Text = Text {
+    max: Some(160),
+    pattern: Some(&LOCAL_MOUNT_PATH_PATTERN),
+    ..Text::NONE
+};
+
+static S3_BUCKET_PATTERN: Pattern = Pattern::new(
+    "[0-9A-Za-z\\.\\-_]*(?<!\\.)",
+    &["^(?:[0-9A-Za-z\\.\\-_]*)$"],
+    &["^(?:.*\\.)$"],
+);
+
+static S3_BUCKET: Text = Text {
+    min: Some(3),
+    max: Some(63),
+    pattern: Some(&S3_BUCKET_PATTERN),
+    ..Text::NONE
+};
+
+static S3_KEY_PATTERN: Pattern = Pattern::new(".*", &["^(?:.*)$"], &[]);
+
+static S3_KEY: Text = Text {
+    min: Some(1),
+    max: Some(1024),
+    pattern: Some(&S3_KEY_PATTERN),
+    ..Text::NONE
+};
+
+static S3_OBJECT_VERSION_PATTERN: Pattern = Pattern::new(".*", &["^(?:.*)$"], &[]);
+
+static S3_OBJECT_VERSION: Text = Text {
+    min: Some(1),
+    max: Some(1024),
+    pattern: Some(&S3_OBJECT_VERSION_PATTERN),
+    ..Text::NONE
+};
+
+static S3_OBJECT_STORAGE_MODE: Text = Text {
+    values: Some(&["COPY", "REFERENCE"]),
+    ..Text::NONE
+};
+
+static FUNCTION_RUNTIME_ARN_PATTERN: Pattern = Pattern::new(
+    "arn:[a-z-]+:lambda:[a-z0-9-]+:\\d{12}:runtime/.+",
+    &["^(?:arn:[a-z-]+:lambda:[a-z0-9-]+:[0-9]{12}:runtime/.+)$"],
+    &[],
+);
+
+static FUNCTION_RUNTIME_ARN: Text = Text {
+    min: Some(48),
+    max: Some(2048),
+    pattern: Some(&FUNCTION_RUNTIME_ARN_PATTERN),
+    ..Text::NONE
+};
+
+static FUNCTION_RUNTIME_ALIAS: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    ..Text::NONE
+};
+
+static STRING_LIST: Strings = Strings {
+    count: Count {
+        min: None,
+        max: Some(1500),
+    },
+    each: None,
+};
+
+static WORKING_DIRECTORY: Text = Text {
+    max: Some(1000),
+    ..Text::NONE
+};
+
+static INVOCATION_TYPE: Text = Text {
+    values: Some(&["Event", "RequestResponse", "DryRun"]),
+    ..Text::NONE
+};
+
+static LOG_TYPE: Text = Text {
+    values: Some(&["None", "Tail"]),
+    ..Text::NONE
+};
+
+static DURABLE_EXECUTION_NAME_PATTERN: Pattern =
+    Pattern::new("[a-zA-Z0-9-_]+", &["^(?:[a-zA-Z0-9-_]+)$"], &[]);
+
+static DURABLE_EXECUTION_NAME: Text = Text {
+    min: Some(1),
+    max: Some(64),
+    pattern: Some(&DURABLE_EXECUTION_NAME_PATTERN),
+    ..Text::NONE
+};
+
+static TENANT_ID_PATTERN: Pattern = Pattern::new(
+    "[a-zA-Z0-9\\._:\\/=+\\-@ ]+",
+    &["^(?:[a-zA-Z0-9\\._:\\/=+\\-@ ]+)$"],
+    &[],
+);
+
+static TENANT_ID: Text = Text {
+    min: Some(1),
+    max: Some(256),
+    pattern: Some(&TENANT_ID_PATTERN),
+    ..Text::NONE
+};
+
+static CAPACITY_PROVIDER_ARN_PATTERN: Pattern = Pattern::new("arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+", &["^(?:arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:[0-9]{12}:capacity-provider:[a-zA-Z0-9-_]+)$"], &[]);
+
+static CAPACITY_PROVIDER_ARN: Text = Text {
+    min: Some(1),
+    max: Some(140),
+    pattern: Some(&CAPACITY_PROVIDER_ARN_PATTERN),
+    ..Text::NONE
+};
+
+static PER_EXECUTION_ENVIRONMENT_MAX_CONCURRENCY: Range<i64> = Range {
+    min: Some(1),
+    max: Some(1600),
+};
+
+static EXECUTION_ENVIRONMENT_MEMORY_GI_B_PER_V_CPU: Range<f64> = Range {
+    min: Some(2.0),
+    max: Some(8.0),
+};
+
+static MAX_LIST_ITEMS: Range<i64> = Range {
+    min: Some(1),
+    max: Some(10000),
+};
+
+static MASTER_REGION_PATTERN: Pattern = Pattern::new(
+    "ALL|(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}",
+    &["^(?:ALL|(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1})$"],
+    &[],
+);
+
+static MASTER_REGION: Text = Text {
+    min: Some(1),
+    max: Some(50),
+    pattern: Some(&MASTER_REGION_PATTERN),
+    ..Text::NONE
+};
+
+static FUNCTION_VERSION: Text = Text {
+    values: Some(&["ALL"]),
+    ..Text::NONE
+};
+
+static TAGGABLE_RESOURCE_PATTERN: Pattern = Pattern::new("arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64})", &["^(?:arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-[0-9]{1}:[0-9]{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64}))$"], &[]);
+
+static TAGGABLE_RESOURCE: Text = Text {
+    min: Some(1),
+    max: Some(10000),
+    pattern: Some(&TAGGABLE_RESOURCE_PATTERN),
+    ..Text::NONE
+};
+
+static LOG_FORMAT: Text = Text {
+    values: Some(&["JSON", "Text"]),
+    ..Text::NONE
+};
+
+static APPLICATION_LOG_LEVEL: Text = Text {
+    values: Some(&["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"]),
+    ..Text::NONE
+};
+
+static SYSTEM_LOG_LEVEL: Text = Text {
+    values: Some(&["DEBUG", "INFO", "WARN"]),
+    ..Text::NONE
+};
+
+static LOG_GROUP_PATTERN: Pattern = Pattern::new(
+    "[\\.\\-_/#A-Za-z0-9]+",
+    &["^(?:[\\.\\-_/#A-Za-z0-9]+)$"],
+    &[],
+);
+
+static LOG_GROUP: Text = Text {
+    min: Some(1),
+    max: Some(512),
+    pattern: Some(&LOG_GROUP_PATTERN),
+    ..Text::NONE
+};
+
+static DIRECT_S3_READ: Text = Text {
+    values: Some(&["ENABLED", "DISABLED", "AUTO"]),
+    ..Text::NONE
+};
+
+static SNAP_START_APPLY_ON: Text = Text {
+    values: Some(&["PublishedVersions", "None"]),
+    ..Text::NONE
+};
+
+static TENANT_ISOLATION_MODE: Text = Text {
+    values: Some(&["PER_TENANT"]),
+    ..Text::NONE
+};
+
+static TRACING_MODE: Text = Text {
+    values: Some(&["Active", "PassThrough"]),
+    ..Text::NONE
+};
+
+static TAG_KEY_LIST: Strings = Strings {
+    count: Count {
+        min: None,
+        max: None,
+    },
+    each: Some(&TAG_KEY),
+};
+
+static SUBNET_ID_PATTERN: Pattern =
+    Pattern::new("subnet-[0-9a-z]*", &["^(?:subnet-[0-9a-z]*)$"], &[]);
+
+static SUBNET_ID: Text = Text {
+    max: Some(1024),
+    pattern: Some(&SUBNET_ID_PATTERN),
+    ..Text::NONE
+};
+
+static SUBNET_IDS: Strings = Strings {
+    count: Count {
+        min: None,
+        max: Some(16),
+    },
+    each: Some(&SUBNET_ID),
+};
+
+static SECURITY_GROUP_ID_PATTERN: Pattern =
+    Pattern::new("sg-[0-9a-zA-Z]*", &["^(?:sg-[0-9a-zA-Z]*)$"], &[]);
+
+static SECURITY_GROUP_ID: Text = Text {
+    max: Some(1024),
+    pattern: Some(&SECURITY_GROUP_ID_PATTERN),
+    ..Text::NONE
+};
+
+static SECURITY_GROUP_IDS: Strings = Strings {
+    count: Count {
+        min: None,
+        max: Some(5),
+    },
+    each: Some(&SECURITY_GROUP_ID),
+};
 
 /// The `AcceleratorConfig` shape.
 #[derive(Clone, Default, Debug, Deserialize, Serialize)]
@@ -1429,13 +1890,11 @@ pub struct AcceleratorConfig {
 
 impl Validate for AcceleratorConfig {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.accelerator_memory_size.is_none() {
-            v.violation(
-                &Validator::at(at, "acceleratorMemorySize"),
-                "null",
-                "Member must not be null",
-            );
-        }
+        v.not_null(
+            at,
+            "acceleratorMemorySize",
+            self.accelerator_memory_size.is_some(),
+        );
     }
 }
 
@@ -1485,51 +1944,12 @@ pub struct AliasRoutingConfiguration {
 
 impl Validate for AliasRoutingConfiguration {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.additional_version_weights {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.keys().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 1024
-                    && !failed.contains(&"Member must have length less than or equal to 1024")
-                {
-                    failed.push("Member must have length less than or equal to 1024");
-                }
-                if !RE_ADDITIONAL_VERSION.is_match(x)
-                    && !failed.contains(&"Member must satisfy regular expression pattern: [0-9]+")
-                {
-                    failed.push("Member must satisfy regular expression pattern: [0-9]+");
-                }
-            }
-            if !failed.is_empty() {
-                v.sensitive_violation(
-                    &Validator::at(at, "additionalVersionWeights"),
-                    &format!("Map keys must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.values().copied() {
-                if (x as f64) < 0.0 as f64
-                    && !failed.contains(&"Member must have value greater than or equal to 0.0")
-                {
-                    failed.push("Member must have value greater than or equal to 0.0");
-                }
-                if (x as f64) > 1.0 as f64
-                    && !failed.contains(&"Member must have value less than or equal to 1.0")
-                {
-                    failed.push("Member must have value less than or equal to 1.0");
-                }
-            }
-            if !failed.is_empty() {
-                v.sensitive_violation(
-                    &Validator::at(at, "additionalVersionWeights"),
-                    &format!("Map value must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.map(
+            at,
+            "additionalVersionWeights",
+            self.additional_version_weights.as_ref(),
+            &ADDITIONAL_VERSION_WEIGHTS,
+        );
     }
 }
 
@@ -1547,22 +1967,18 @@ pub struct CapacityProviderConfig {
 
 impl Validate for CapacityProviderConfig {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self
-            .lambda_managed_instances_capacity_provider_config
-            .is_none()
-        {
-            v.violation(
-                &Validator::at(at, "lambdaManagedInstancesCapacityProviderConfig"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.lambda_managed_instances_capacity_provider_config {
-            x.validate(
-                v,
-                &Validator::at(at, "lambdaManagedInstancesCapacityProviderConfig"),
-            );
-        }
+        v.not_null(
+            at,
+            "lambdaManagedInstancesCapacityProviderConfig",
+            self.lambda_managed_instances_capacity_provider_config
+                .is_some(),
+        );
+        v.structure(
+            at,
+            "lambdaManagedInstancesCapacityProviderConfig",
+            self.lambda_managed_instances_capacity_provider_config
+                .as_ref(),
+        );
     }
 }
 
@@ -1606,104 +2022,24 @@ pub struct CreateAliasRequest {
 
 impl Validate for CreateAliasRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.function_name.is_none() {
-            v.violation(
-                &Validator::at(at, "functionName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.function_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 140 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 140",
-                );
-            }
-            if !RE_FUNCTION_NAME.is_match(x) {
-                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
-            }
-        }
-        if self.name.is_none() {
-            v.violation(
-                &Validator::at(at, "name"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_ALIAS.is_match(x) || RE_ALIAS_NOT_0.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)",
-                );
-            }
-        }
-        if self.function_version.is_none() {
-            v.violation(
-                &Validator::at(at, "functionVersion"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.function_version {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionVersion"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "functionVersion"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-            if !RE_VERSION_WITH_LATEST_PUBLISHED.is_match(x) {
-                v.violation(&Validator::at(at, "functionVersion"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\$LATEST(\\.PUBLISHED)?|[0-9]+)");
-            }
-        }
-        if let Some(x) = &self.description {
-            let x = x.as_str();
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "description"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-        }
-        if let Some(x) = &self.routing_config {
-            x.validate(v, &Validator::at(at, "routingConfig"));
-        }
+        v.not_null(at, "functionName", self.function_name.is_some());
+        v.text(
+            at,
+            "functionName",
+            self.function_name.as_deref(),
+            &FUNCTION_NAME,
+        );
+        v.not_null(at, "name", self.name.is_some());
+        v.text(at, "name", self.name.as_deref(), &ALIAS);
+        v.not_null(at, "functionVersion", self.function_version.is_some());
+        v.text(
+            at,
+            "functionVersion",
+            self.function_version.as_deref(),
+            &VERSION_WITH_LATEST_PUBLISHED,
+        );
+        v.text(at, "description", self.description.as_deref(), &DESCRIPTION);
+        v.structure(at, "routingConfig", self.routing_config.as_ref());
     }
 }
 
@@ -1857,380 +2193,72 @@ pub struct CreateFunctionRequest {
 
 impl Validate for CreateFunctionRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.function_name.is_none() {
-            v.violation(
-                &Validator::at(at, "functionName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.function_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 140 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 140",
-                );
-            }
-            if !RE_FUNCTION_NAME.is_match(x) {
-                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
-            }
-        }
-        if let Some(x) = &self.runtime {
-            let x = x.as_str();
-            if ![
-                "nodejs",
-                "nodejs4.3",
-                "nodejs6.10",
-                "nodejs8.10",
-                "nodejs10.x",
-                "nodejs12.x",
-                "nodejs14.x",
-                "nodejs16.x",
-                "nodejs18.x",
-                "nodejs20.x",
-                "nodejs22.x",
-                "nodejs24.x",
-                "java8",
-                "java8.al2",
-                "java11",
-                "java17",
-                "java21",
-                "java25",
-                "python2.7",
-                "python3.6",
-                "python3.7",
-                "python3.8",
-                "python3.9",
-                "python3.10",
-                "python3.11",
-                "python3.12",
-                "python3.13",
-                "python3.14",
-                "dotnetcore1.0",
-                "dotnetcore2.0",
-                "dotnetcore2.1",
-                "dotnetcore3.1",
-                "dotnet6",
-                "dotnet8",
-                "dotnet10",
-                "nodejs4.3-edge",
-                "go1.x",
-                "ruby2.5",
-                "ruby2.7",
-                "ruby3.2",
-                "ruby3.3",
-                "ruby3.4",
-                "ruby4.0",
-                "provided",
-                "provided.al2",
-                "provided.al2023",
-                "nodejs26.x",
-                "python3.15",
-                "java8.al2023",
-                "java11.al2023",
-                "java17.al2023",
-                "custom",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "runtime"), &Validator::quote(x), "Member must satisfy enum value set: [nodejs, nodejs4.3, nodejs6.10, nodejs8.10, nodejs10.x, nodejs12.x, nodejs14.x, nodejs16.x, nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x, java8, java8.al2, java11, java17, java21, java25, python2.7, python3.6, python3.7, python3.8, python3.9, python3.10, python3.11, python3.12, python3.13, python3.14, dotnetcore1.0, dotnetcore2.0, dotnetcore2.1, dotnetcore3.1, dotnet6, dotnet8, dotnet10, nodejs4.3-edge, go1.x, ruby2.5, ruby2.7, ruby3.2, ruby3.3, ruby3.4, ruby4.0, provided, provided.al2, provided.al2023, nodejs26.x, python3.15, java8.al2023, java11.al2023, java17.al2023, custom]");
-            }
-        }
-        if self.role.is_none() {
-            v.violation(
-                &Validator::at(at, "role"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role {
-            let x = x.as_str();
-            if x.chars().count() > 10000 {
-                v.violation(
-                    &Validator::at(at, "role"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 10000",
-                );
-            }
-            if !RE_ROLE_ARN.is_match(x) {
-                v.violation(&Validator::at(at, "role"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
-            }
-        }
-        if let Some(x) = &self.handler {
-            let x = x.as_str();
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "handler"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_HANDLER.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "handler"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [^\\s]+",
-                );
-            }
-        }
-        if self.code.is_none() {
-            v.violation(
-                &Validator::at(at, "code"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.code {
-            x.validate(v, &Validator::at(at, "code"));
-        }
-        if let Some(x) = &self.description {
-            let x = x.as_str();
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "description"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-        }
-        if let Some(x) = &self.timeout {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "timeout"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 5400 as i64 {
-                v.violation(
-                    &Validator::at(at, "timeout"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 5400",
-                );
-            }
-        }
-        if let Some(x) = &self.memory_size {
-            let x = *x;
-            if (x as i64) < 128 as i64 {
-                v.violation(
-                    &Validator::at(at, "memorySize"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 128",
-                );
-            }
-            if (x as i64) > 32768 as i64 {
-                v.violation(
-                    &Validator::at(at, "memorySize"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 32768",
-                );
-            }
-        }
-        if let Some(x) = &self.publish_to {
-            let x = x.as_str();
-            if !["LATEST_PUBLISHED"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "publishTo"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [LATEST_PUBLISHED]",
-                );
-            }
-        }
-        if let Some(x) = &self.vpc_config {
-            x.validate(v, &Validator::at(at, "vpcConfig"));
-        }
-        if let Some(x) = &self.package_type {
-            let x = x.as_str();
-            if !["Zip", "Image"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "packageType"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [Zip, Image]",
-                );
-            }
-        }
-        if let Some(x) = &self.dead_letter_config {
-            x.validate(v, &Validator::at(at, "deadLetterConfig"));
-        }
-        if let Some(x) = &self.environment {
-            x.validate(v, &Validator::at(at, "environment"));
-        }
-        if let Some(x) = &self.kms_key_arn {
-            let x = x.as_str();
-            if x.chars().count() > 10000 {
-                v.violation(
-                    &Validator::at(at, "kMSKeyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 10000",
-                );
-            }
-            if !RE_KMS_KEY_ARN.is_match(x) {
-                v.violation(&Validator::at(at, "kMSKeyArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()");
-            }
-        }
-        if let Some(x) = &self.tracing_config {
-            x.validate(v, &Validator::at(at, "tracingConfig"));
-        }
-        if let Some(x) = &self.tags {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.keys().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 128
-                    && !failed.contains(&"Member must have length less than or equal to 128")
-                {
-                    failed.push("Member must have length less than or equal to 128");
-                }
-                if !RE_TAG_KEY.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)") { failed.push("Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)"); }
-            }
-            if !failed.is_empty() {
-                v.sensitive_violation(
-                    &Validator::at(at, "tags"),
-                    &format!("Map keys must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.values().map(String::as_str) {
-                if x.chars().count() > 256
-                    && !failed.contains(&"Member must have length less than or equal to 256")
-                {
-                    failed.push("Member must have length less than or equal to 256");
-                }
-                if !RE_TAG_VALUE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)") { failed.push("Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)"); }
-            }
-            if !failed.is_empty() {
-                v.sensitive_violation(
-                    &Validator::at(at, "tags"),
-                    &format!("Map value must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.layers {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 2048
-                    && !failed.contains(&"Member must have length less than or equal to 2048")
-                {
-                    failed.push("Member must have length less than or equal to 2048");
-                }
-                if !RE_LAYER_VERSION_ARN.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: ((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))") { failed.push("Member must satisfy regular expression pattern: ((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "layers"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.file_system_configs {
-            if x.len() > 1 {
-                v.violation(
-                    &Validator::at(at, "fileSystemConfigs"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 1",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!(
-                        "{}.{}.member",
-                        Validator::at(at, "fileSystemConfigs"),
-                        i + 1
-                    ),
-                );
-            }
-        }
-        if let Some(x) = &self.code_signing_config_arn {
-            let x = x.as_str();
-            if x.chars().count() > 200 {
-                v.violation(
-                    &Validator::at(at, "codeSigningConfigArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 200",
-                );
-            }
-            if !RE_CODE_SIGNING_CONFIG_ARN.is_match(x) {
-                v.violation(&Validator::at(at, "codeSigningConfigArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17}");
-            }
-        }
-        if let Some(x) = &self.image_config {
-            x.validate(v, &Validator::at(at, "imageConfig"));
-        }
-        if let Some(x) = &self.architectures {
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "architectures"),
-                    &Validator::render_strings(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 1 {
-                v.violation(
-                    &Validator::at(at, "architectures"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 1",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if !["x86_64", "arm64"].contains(&x)
-                    && !failed.contains(&"Member must satisfy enum value set: [x86_64, arm64]")
-                {
-                    failed.push("Member must satisfy enum value set: [x86_64, arm64]");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "architectures"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.ephemeral_storage {
-            x.validate(v, &Validator::at(at, "ephemeralStorage"));
-        }
-        if let Some(x) = &self.snap_start {
-            x.validate(v, &Validator::at(at, "snapStart"));
-        }
-        if let Some(x) = &self.logging_config {
-            x.validate(v, &Validator::at(at, "loggingConfig"));
-        }
-        if let Some(x) = &self.tenancy_config {
-            x.validate(v, &Validator::at(at, "tenancyConfig"));
-        }
-        if let Some(x) = &self.capacity_provider_config {
-            x.validate(v, &Validator::at(at, "capacityProviderConfig"));
-        }
-        if let Some(x) = &self.durable_config {
-            x.validate(v, &Validator::at(at, "durableConfig"));
-        }
-        if let Some(x) = &self.runtime_config {
-            x.validate(v, &Validator::at(at, "runtimeConfig"));
-        }
-        if let Some(x) = &self.accelerator_config {
-            x.validate(v, &Validator::at(at, "acceleratorConfig"));
-        }
+        v.not_null(at, "functionName", self.function_name.is_some());
+        v.text(
+            at,
+            "functionName",
+            self.function_name.as_deref(),
+            &FUNCTION_NAME,
+        );
+        v.text(at, "runtime", self.runtime.as_deref(), &RUNTIME);
+        v.not_null(at, "role", self.role.is_some());
+        v.text(at, "role", self.role.as_deref(), &ROLE_ARN);
+        v.text(at, "handler", self.handler.as_deref(), &HANDLER);
+        v.not_null(at, "code", self.code.is_some());
+        v.structure(at, "code", self.code.as_ref());
+        v.text(at, "description", self.description.as_deref(), &DESCRIPTION);
+        v.int(at, "timeout", self.timeout, &TIMEOUT);
+        v.int(at, "memorySize", self.memory_size, &MEMORY_SIZE);
+        v.text(
+            at,
+            "publishTo",
+            self.publish_to.as_deref(),
+            &FUNCTION_VERSION_LATEST_PUBLISHED,
+        );
+        v.structure(at, "vpcConfig", self.vpc_config.as_ref());
+        v.text(
+            at,
+            "packageType",
+            self.package_type.as_deref(),
+            &PACKAGE_TYPE,
+        );
+        v.structure(at, "deadLetterConfig", self.dead_letter_config.as_ref());
+        v.structure(at, "environment", self.environment.as_ref());
+        v.text(at, "kMSKeyArn", self.kms_key_arn.as_deref(), &KMS_KEY_ARN);
+        v.structure(at, "tracingConfig", self.tracing_config.as_ref());
+        v.map(at, "tags", self.tags.as_ref(), &TAGS);
+        v.strings(at, "layers", self.layers.as_deref(), &LAYER_LIST);
+        v.structures(
+            at,
+            "fileSystemConfigs",
+            self.file_system_configs.as_deref(),
+            &FILE_SYSTEM_CONFIG_LIST,
+        );
+        v.text(
+            at,
+            "codeSigningConfigArn",
+            self.code_signing_config_arn.as_deref(),
+            &CODE_SIGNING_CONFIG_ARN,
+        );
+        v.structure(at, "imageConfig", self.image_config.as_ref());
+        v.strings(
+            at,
+            "architectures",
+            self.architectures.as_deref(),
+            &ARCHITECTURES_LIST,
+        );
+        v.structure(at, "ephemeralStorage", self.ephemeral_storage.as_ref());
+        v.structure(at, "snapStart", self.snap_start.as_ref());
+        v.structure(at, "loggingConfig", self.logging_config.as_ref());
+        v.structure(at, "tenancyConfig", self.tenancy_config.as_ref());
+        v.structure(
+            at,
+            "capacityProviderConfig",
+            self.capacity_provider_config.as_ref(),
+        );
+        v.structure(at, "durableConfig", self.durable_config.as_ref());
+        v.structure(at, "runtimeConfig", self.runtime_config.as_ref());
+        v.structure(at, "acceleratorConfig", self.accelerator_config.as_ref());
     }
 }
 
@@ -2243,19 +2271,7 @@ pub struct DeadLetterConfig {
 
 impl Validate for DeadLetterConfig {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.target_arn {
-            let x = x.as_str();
-            if x.chars().count() > 10000 {
-                v.violation(
-                    &Validator::at(at, "targetArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 10000",
-                );
-            }
-            if !RE_RESOURCE_ARN.is_match(x) {
-                v.violation(&Validator::at(at, "targetArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()");
-            }
-        }
+        v.text(at, "targetArn", self.target_arn.as_deref(), &RESOURCE_ARN);
     }
 }
 
@@ -2270,64 +2286,15 @@ pub struct DeleteAliasRequest {
 
 impl Validate for DeleteAliasRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.function_name.is_none() {
-            v.violation(
-                &Validator::at(at, "functionName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.function_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 140 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 140",
-                );
-            }
-            if !RE_FUNCTION_NAME.is_match(x) {
-                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
-            }
-        }
-        if self.name.is_none() {
-            v.violation(
-                &Validator::at(at, "name"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_ALIAS.is_match(x) || RE_ALIAS_NOT_0.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)",
-                );
-            }
-        }
+        v.not_null(at, "functionName", self.function_name.is_some());
+        v.text(
+            at,
+            "functionName",
+            self.function_name.as_deref(),
+            &FUNCTION_NAME,
+        );
+        v.not_null(at, "name", self.name.is_some());
+        v.text(at, "name", self.name.as_deref(), &ALIAS);
     }
 }
 
@@ -2354,53 +2321,19 @@ pub struct DeleteFunctionRequest {
 
 impl Validate for DeleteFunctionRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.function_name.is_none() {
-            v.violation(
-                &Validator::at(at, "functionName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.function_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_NAMESPACED_FUNCTION_NAME.is_match(x) {
-                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?");
-            }
-        }
-        if let Some(x) = &self.qualifier {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "qualifier"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "qualifier"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER.is_match(x) {
-                v.violation(&Validator::at(at, "qualifier"), &Validator::quote(x), "Member must satisfy regular expression pattern: \\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+");
-            }
-        }
+        v.not_null(at, "functionName", self.function_name.is_some());
+        v.text(
+            at,
+            "functionName",
+            self.function_name.as_deref(),
+            &NAMESPACED_FUNCTION_NAME,
+        );
+        v.text(
+            at,
+            "qualifier",
+            self.qualifier.as_deref(),
+            &NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER,
+        );
     }
 }
 
@@ -2444,53 +2377,19 @@ pub struct DurableConfig {
 
 impl Validate for DurableConfig {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.kms_key_arn {
-            let x = x.as_str();
-            if x.chars().count() > 10000 {
-                v.violation(
-                    &Validator::at(at, "kMSKeyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 10000",
-                );
-            }
-            if !RE_KMS_KEY_ARN.is_match(x) {
-                v.violation(&Validator::at(at, "kMSKeyArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()");
-            }
-        }
-        if let Some(x) = &self.retention_period_in_days {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "retentionPeriodInDays"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 90 as i64 {
-                v.violation(
-                    &Validator::at(at, "retentionPeriodInDays"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 90",
-                );
-            }
-        }
-        if let Some(x) = &self.execution_timeout {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "executionTimeout"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 31622400 as i64 {
-                v.violation(
-                    &Validator::at(at, "executionTimeout"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 31622400",
-                );
-            }
-        }
+        v.text(at, "kMSKeyArn", self.kms_key_arn.as_deref(), &KMS_KEY_ARN);
+        v.int(
+            at,
+            "retentionPeriodInDays",
+            self.retention_period_in_days,
+            &RETENTION_PERIOD_IN_DAYS,
+        );
+        v.int(
+            at,
+            "executionTimeout",
+            self.execution_timeout,
+            &EXECUTION_TIMEOUT,
+        );
     }
 }
 
@@ -2514,26 +2413,12 @@ impl std::fmt::Debug for Environment {
 
 impl Validate for Environment {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.variables {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.keys().map(String::as_str) {
-                if !RE_ENVIRONMENT_VARIABLE_NAME.is_match(x)
-                    && !failed.contains(
-                        &"Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+",
-                    )
-                {
-                    failed.push(
-                        "Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+",
-                    );
-                }
-            }
-            if !failed.is_empty() {
-                v.sensitive_violation(
-                    &Validator::at(at, "variables"),
-                    &format!("Map keys must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.map(
+            at,
+            "variables",
+            self.variables.as_ref(),
+            &ENVIRONMENT_VARIABLES,
+        );
     }
 }
 
@@ -2588,30 +2473,8 @@ pub struct EphemeralStorage {
 
 impl Validate for EphemeralStorage {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.size.is_none() {
-            v.violation(
-                &Validator::at(at, "size"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.size {
-            let x = *x;
-            if (x as i64) < 512 as i64 {
-                v.violation(
-                    &Validator::at(at, "size"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 512",
-                );
-            }
-            if (x as i64) > 32768 as i64 {
-                v.violation(
-                    &Validator::at(at, "size"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 32768",
-                );
-            }
-        }
+        v.not_null(at, "size", self.size.is_some());
+        v.int(at, "size", self.size, &EPHEMERAL_STORAGE_SIZE);
     }
 }
 
@@ -2636,49 +2499,16 @@ pub struct FileSystemConfig {
 
 impl Validate for FileSystemConfig {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.arn.is_none() {
-            v.violation(&Validator::at(at, "arn"), "null", "Member must not be null");
-        }
-        if let Some(x) = &self.arn {
-            let x = x.as_str();
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "arn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_FILE_SYSTEM_ARN.is_match(x) {
-                v.violation(&Validator::at(at, "arn"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}");
-            }
-        }
-        if self.local_mount_path.is_none() {
-            v.violation(
-                &Validator::at(at, "localMountPath"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.local_mount_path {
-            let x = x.as_str();
-            if x.chars().count() > 160 {
-                v.violation(
-                    &Validator::at(at, "localMountPath"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 160",
-                );
-            }
-            if !RE_LOCAL_MOUNT_PATH.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "localMountPath"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: /mnt/[a-zA-Z0-9-_.]+",
-                );
-            }
-        }
-        if let Some(x) = &self.s3_files_config {
-            x.validate(v, &Validator::at(at, "s3FilesConfig"));
-        }
+        v.not_null(at, "arn", self.arn.is_some());
+        v.text(at, "arn", self.arn.as_deref(), &FILE_SYSTEM_ARN);
+        v.not_null(at, "localMountPath", self.local_mount_path.is_some());
+        v.text(
+            at,
+            "localMountPath",
+            self.local_mount_path.as_deref(),
+            &LOCAL_MOUNT_PATH,
+        );
+        v.structure(at, "s3FilesConfig", self.s3_files_config.as_ref());
     }
 }
 
@@ -2732,101 +2562,26 @@ impl std::fmt::Debug for FunctionCode {
 
 impl Validate for FunctionCode {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.s3_bucket {
-            let x = x.as_str();
-            if x.chars().count() < 3 {
-                v.violation(
-                    &Validator::at(at, "s3Bucket"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 3",
-                );
-            }
-            if x.chars().count() > 63 {
-                v.violation(
-                    &Validator::at(at, "s3Bucket"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 63",
-                );
-            }
-            if !RE_S3_BUCKET.is_match(x) || RE_S3_BUCKET_NOT_0.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "s3Bucket"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [0-9A-Za-z\\.\\-_]*(?<!\\.)",
-                );
-            }
-        }
-        if let Some(x) = &self.s3_key {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "s3Key"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "s3Key"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-            if !RE_S3_KEY.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "s3Key"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: .*",
-                );
-            }
-        }
-        if let Some(x) = &self.s3_object_version {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "s3ObjectVersion"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "s3ObjectVersion"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-            if !RE_S3_OBJECT_VERSION.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "s3ObjectVersion"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: .*",
-                );
-            }
-        }
-        if let Some(x) = &self.s3_object_storage_mode {
-            let x = x.as_str();
-            if !["COPY", "REFERENCE"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "s3ObjectStorageMode"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [COPY, REFERENCE]",
-                );
-            }
-        }
-        if let Some(x) = &self.source_kms_key_arn {
-            let x = x.as_str();
-            if x.chars().count() > 10000 {
-                v.violation(
-                    &Validator::at(at, "sourceKMSKeyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 10000",
-                );
-            }
-            if !RE_KMS_KEY_ARN.is_match(x) {
-                v.violation(&Validator::at(at, "sourceKMSKeyArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()");
-            }
-        }
+        v.text(at, "s3Bucket", self.s3_bucket.as_deref(), &S3_BUCKET);
+        v.text(at, "s3Key", self.s3_key.as_deref(), &S3_KEY);
+        v.text(
+            at,
+            "s3ObjectVersion",
+            self.s3_object_version.as_deref(),
+            &S3_OBJECT_VERSION,
+        );
+        v.text(
+            at,
+            "s3ObjectStorageMode",
+            self.s3_object_storage_mode.as_deref(),
+            &S3_OBJECT_STORAGE_MODE,
+        );
+        v.text(
+            at,
+            "sourceKMSKeyArn",
+            self.source_kms_key_arn.as_deref(),
+            &KMS_KEY_ARN,
+        );
     }
 }
 
@@ -3114,57 +2869,20 @@ pub struct FunctionRuntimeConfig {
 
 impl Validate for FunctionRuntimeConfig {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.runtime_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "runtimeArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.runtime_arn {
-            let x = x.as_str();
-            if x.chars().count() < 48 {
-                v.violation(
-                    &Validator::at(at, "runtimeArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 48",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "runtimeArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-            if !RE_FUNCTION_RUNTIME_ARN.is_match(x) {
-                v.violation(&Validator::at(at, "runtimeArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:[a-z-]+:lambda:[a-z0-9-]+:\\d{12}:runtime/.+");
-            }
-        }
-        if self.runtime_alias.is_none() {
-            v.violation(
-                &Validator::at(at, "runtimeAlias"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.runtime_alias {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "runtimeAlias"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "runtimeAlias"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-        }
+        v.not_null(at, "runtimeArn", self.runtime_arn.is_some());
+        v.text(
+            at,
+            "runtimeArn",
+            self.runtime_arn.as_deref(),
+            &FUNCTION_RUNTIME_ARN,
+        );
+        v.not_null(at, "runtimeAlias", self.runtime_alias.is_some());
+        v.text(
+            at,
+            "runtimeAlias",
+            self.runtime_alias.as_deref(),
+            &FUNCTION_RUNTIME_ALIAS,
+        );
     }
 }
 
@@ -3179,64 +2897,15 @@ pub struct GetAliasRequest {
 
 impl Validate for GetAliasRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.function_name.is_none() {
-            v.violation(
-                &Validator::at(at, "functionName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.function_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 140 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 140",
-                );
-            }
-            if !RE_FUNCTION_NAME.is_match(x) {
-                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
-            }
-        }
-        if self.name.is_none() {
-            v.violation(
-                &Validator::at(at, "name"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_ALIAS.is_match(x) || RE_ALIAS_NOT_0.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)",
-                );
-            }
-        }
+        v.not_null(at, "functionName", self.function_name.is_some());
+        v.text(
+            at,
+            "functionName",
+            self.function_name.as_deref(),
+            &FUNCTION_NAME,
+        );
+        v.not_null(at, "name", self.name.is_some());
+        v.text(at, "name", self.name.as_deref(), &ALIAS);
     }
 }
 
@@ -3263,53 +2932,19 @@ pub struct GetFunctionConfigurationRequest {
 
 impl Validate for GetFunctionConfigurationRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.function_name.is_none() {
-            v.violation(
-                &Validator::at(at, "functionName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.function_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_NAMESPACED_FUNCTION_NAME.is_match(x) {
-                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?");
-            }
-        }
-        if let Some(x) = &self.qualifier {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "qualifier"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "qualifier"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER.is_match(x) {
-                v.violation(&Validator::at(at, "qualifier"), &Validator::quote(x), "Member must satisfy regular expression pattern: \\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+");
-            }
-        }
+        v.not_null(at, "functionName", self.function_name.is_some());
+        v.text(
+            at,
+            "functionName",
+            self.function_name.as_deref(),
+            &NAMESPACED_FUNCTION_NAME,
+        );
+        v.text(
+            at,
+            "qualifier",
+            self.qualifier.as_deref(),
+            &NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER,
+        );
     }
 }
 
@@ -3336,53 +2971,19 @@ pub struct GetFunctionRequest {
 
 impl Validate for GetFunctionRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.function_name.is_none() {
-            v.violation(
-                &Validator::at(at, "functionName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.function_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_NAMESPACED_FUNCTION_NAME.is_match(x) {
-                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?");
-            }
-        }
-        if let Some(x) = &self.qualifier {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "qualifier"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "qualifier"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER.is_match(x) {
-                v.violation(&Validator::at(at, "qualifier"), &Validator::quote(x), "Member must satisfy regular expression pattern: \\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+");
-            }
-        }
+        v.not_null(at, "functionName", self.function_name.is_some());
+        v.text(
+            at,
+            "functionName",
+            self.function_name.as_deref(),
+            &NAMESPACED_FUNCTION_NAME,
+        );
+        v.text(
+            at,
+            "qualifier",
+            self.qualifier.as_deref(),
+            &NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER,
+        );
     }
 }
 
@@ -3442,34 +3043,14 @@ pub struct ImageConfig {
 
 impl Validate for ImageConfig {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.entry_point {
-            if x.len() > 1500 {
-                v.violation(
-                    &Validator::at(at, "entryPoint"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 1500",
-                );
-            }
-        }
-        if let Some(x) = &self.command {
-            if x.len() > 1500 {
-                v.violation(
-                    &Validator::at(at, "command"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 1500",
-                );
-            }
-        }
-        if let Some(x) = &self.working_directory {
-            let x = x.as_str();
-            if x.chars().count() > 1000 {
-                v.violation(
-                    &Validator::at(at, "workingDirectory"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1000",
-                );
-            }
-        }
+        v.strings(at, "entryPoint", self.entry_point.as_deref(), &STRING_LIST);
+        v.strings(at, "command", self.command.as_deref(), &STRING_LIST);
+        v.text(
+            at,
+            "workingDirectory",
+            self.working_directory.as_deref(),
+            &WORKING_DIRECTORY,
+        );
     }
 }
 
@@ -3548,121 +3129,33 @@ impl std::fmt::Debug for InvocationRequest {
 
 impl Validate for InvocationRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.function_name.is_none() {
-            v.violation(
-                &Validator::at(at, "functionName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.function_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_NAMESPACED_FUNCTION_NAME.is_match(x) {
-                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?");
-            }
-        }
-        if let Some(x) = &self.invocation_type {
-            let x = x.as_str();
-            if !["Event", "RequestResponse", "DryRun"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "invocationType"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [Event, RequestResponse, DryRun]",
-                );
-            }
-        }
-        if let Some(x) = &self.log_type {
-            let x = x.as_str();
-            if !["None", "Tail"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "logType"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [None, Tail]",
-                );
-            }
-        }
-        if let Some(x) = &self.durable_execution_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "durableExecutionName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "durableExecutionName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_DURABLE_EXECUTION_NAME.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "durableExecutionName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+",
-                );
-            }
-        }
-        if let Some(x) = &self.qualifier {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "qualifier"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "qualifier"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER.is_match(x) {
-                v.violation(&Validator::at(at, "qualifier"), &Validator::quote(x), "Member must satisfy regular expression pattern: \\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+");
-            }
-        }
-        if let Some(x) = &self.tenant_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "tenantId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "tenantId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_TENANT_ID.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "tenantId"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [a-zA-Z0-9\\._:\\/=+\\-@ ]+",
-                );
-            }
-        }
+        v.not_null(at, "functionName", self.function_name.is_some());
+        v.text(
+            at,
+            "functionName",
+            self.function_name.as_deref(),
+            &NAMESPACED_FUNCTION_NAME,
+        );
+        v.text(
+            at,
+            "invocationType",
+            self.invocation_type.as_deref(),
+            &INVOCATION_TYPE,
+        );
+        v.text(at, "logType", self.log_type.as_deref(), &LOG_TYPE);
+        v.text(
+            at,
+            "durableExecutionName",
+            self.durable_execution_name.as_deref(),
+            &DURABLE_EXECUTION_NAME,
+        );
+        v.text(
+            at,
+            "qualifier",
+            self.qualifier.as_deref(),
+            &NUMERIC_LATEST_PUBLISHED_OR_ALIAS_QUALIFIER,
+        );
+        v.text(at, "tenantId", self.tenant_id.as_deref(), &TENANT_ID);
     }
 }
 
@@ -3743,67 +3236,29 @@ pub struct LambdaManagedInstancesCapacityProviderConfig {
 
 impl Validate for LambdaManagedInstancesCapacityProviderConfig {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.capacity_provider_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "capacityProviderArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.capacity_provider_arn {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "capacityProviderArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 140 {
-                v.violation(
-                    &Validator::at(at, "capacityProviderArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 140",
-                );
-            }
-            if !RE_CAPACITY_PROVIDER_ARN.is_match(x) {
-                v.violation(&Validator::at(at, "capacityProviderArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+");
-            }
-        }
-        if let Some(x) = &self.per_execution_environment_max_concurrency {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "perExecutionEnvironmentMaxConcurrency"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 1600 as i64 {
-                v.violation(
-                    &Validator::at(at, "perExecutionEnvironmentMaxConcurrency"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 1600",
-                );
-            }
-        }
-        if let Some(x) = &self.execution_environment_memory_gi_b_per_v_cpu {
-            let x = *x;
-            if (x as f64) < 2.0 as f64 {
-                v.violation(
-                    &Validator::at(at, "executionEnvironmentMemoryGiBPerVCpu"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 2.0",
-                );
-            }
-            if (x as f64) > 8.0 as f64 {
-                v.violation(
-                    &Validator::at(at, "executionEnvironmentMemoryGiBPerVCpu"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 8.0",
-                );
-            }
-        }
+        v.not_null(
+            at,
+            "capacityProviderArn",
+            self.capacity_provider_arn.is_some(),
+        );
+        v.text(
+            at,
+            "capacityProviderArn",
+            self.capacity_provider_arn.as_deref(),
+            &CAPACITY_PROVIDER_ARN,
+        );
+        v.int(
+            at,
+            "perExecutionEnvironmentMaxConcurrency",
+            self.per_execution_environment_max_concurrency,
+            &PER_EXECUTION_ENVIRONMENT_MAX_CONCURRENCY,
+        );
+        v.float(
+            at,
+            "executionEnvironmentMemoryGiBPerVCpu",
+            self.execution_environment_memory_gi_b_per_v_cpu,
+            &EXECUTION_ENVIRONMENT_MEMORY_GI_B_PER_V_CPU,
+        );
     }
 }
 
@@ -3843,70 +3298,20 @@ pub struct ListAliasesRequest {
 
 impl Validate for ListAliasesRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.function_name.is_none() {
-            v.violation(
-                &Validator::at(at, "functionName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.function_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 140 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 140",
-                );
-            }
-            if !RE_FUNCTION_NAME.is_match(x) {
-                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
-            }
-        }
-        if let Some(x) = &self.function_version {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionVersion"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "functionVersion"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-            if !RE_VERSION_WITH_LATEST_PUBLISHED.is_match(x) {
-                v.violation(&Validator::at(at, "functionVersion"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\$LATEST(\\.PUBLISHED)?|[0-9]+)");
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 10000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 10000",
-                );
-            }
-        }
+        v.not_null(at, "functionName", self.function_name.is_some());
+        v.text(
+            at,
+            "functionName",
+            self.function_name.as_deref(),
+            &FUNCTION_NAME,
+        );
+        v.text(
+            at,
+            "functionVersion",
+            self.function_version.as_deref(),
+            &VERSION_WITH_LATEST_PUBLISHED,
+        );
+        v.int(at, "maxItems", self.max_items, &MAX_LIST_ITEMS);
     }
 }
 
@@ -3952,53 +3357,19 @@ pub struct ListFunctionsRequest {
 
 impl Validate for ListFunctionsRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.master_region {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "masterRegion"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 50 {
-                v.violation(
-                    &Validator::at(at, "masterRegion"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            if !RE_MASTER_REGION.is_match(x) {
-                v.violation(&Validator::at(at, "masterRegion"), &Validator::quote(x), "Member must satisfy regular expression pattern: ALL|(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}");
-            }
-        }
-        if let Some(x) = &self.function_version {
-            let x = x.as_str();
-            if !["ALL"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "functionVersion"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [ALL]",
-                );
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 10000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 10000",
-                );
-            }
-        }
+        v.text(
+            at,
+            "masterRegion",
+            self.master_region.as_deref(),
+            &MASTER_REGION,
+        );
+        v.text(
+            at,
+            "functionVersion",
+            self.function_version.as_deref(),
+            &FUNCTION_VERSION,
+        );
+        v.int(at, "maxItems", self.max_items, &MAX_LIST_ITEMS);
     }
 }
 
@@ -4038,33 +3409,8 @@ pub struct ListTagsRequest {
 
 impl Validate for ListTagsRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.resource.is_none() {
-            v.violation(
-                &Validator::at(at, "resource"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.resource {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "resource"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 10000 {
-                v.violation(
-                    &Validator::at(at, "resource"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 10000",
-                );
-            }
-            if !RE_TAGGABLE_RESOURCE.is_match(x) {
-                v.violation(&Validator::at(at, "resource"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64})");
-            }
-        }
+        v.not_null(at, "resource", self.resource.is_some());
+        v.text(at, "resource", self.resource.as_deref(), &TAGGABLE_RESOURCE);
     }
 }
 
@@ -4099,50 +3445,14 @@ pub struct ListVersionsByFunctionRequest {
 
 impl Validate for ListVersionsByFunctionRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.function_name.is_none() {
-            v.violation(
-                &Validator::at(at, "functionName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.function_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_NAMESPACED_FUNCTION_NAME.is_match(x) {
-                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?");
-            }
-        }
-        if let Some(x) = &self.max_items {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 10000 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxItems"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 10000",
-                );
-            }
-        }
+        v.not_null(at, "functionName", self.function_name.is_some());
+        v.text(
+            at,
+            "functionName",
+            self.function_name.as_deref(),
+            &NAMESPACED_FUNCTION_NAME,
+        );
+        v.int(at, "maxItems", self.max_items, &MAX_LIST_ITEMS);
     }
 }
 
@@ -4195,60 +3505,20 @@ pub struct LoggingConfig {
 
 impl Validate for LoggingConfig {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.log_format {
-            let x = x.as_str();
-            if !["JSON", "Text"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "logFormat"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [JSON, Text]",
-                );
-            }
-        }
-        if let Some(x) = &self.application_log_level {
-            let x = x.as_str();
-            if !["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "applicationLogLevel"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [TRACE, DEBUG, INFO, WARN, ERROR, FATAL]",
-                );
-            }
-        }
-        if let Some(x) = &self.system_log_level {
-            let x = x.as_str();
-            if !["DEBUG", "INFO", "WARN"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "systemLogLevel"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [DEBUG, INFO, WARN]",
-                );
-            }
-        }
-        if let Some(x) = &self.log_group {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "logGroup"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 512 {
-                v.violation(
-                    &Validator::at(at, "logGroup"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 512",
-                );
-            }
-            if !RE_LOG_GROUP.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "logGroup"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+",
-                );
-            }
-        }
+        v.text(at, "logFormat", self.log_format.as_deref(), &LOG_FORMAT);
+        v.text(
+            at,
+            "applicationLogLevel",
+            self.application_log_level.as_deref(),
+            &APPLICATION_LOG_LEVEL,
+        );
+        v.text(
+            at,
+            "systemLogLevel",
+            self.system_log_level.as_deref(),
+            &SYSTEM_LOG_LEVEL,
+        );
+        v.text(at, "logGroup", self.log_group.as_deref(), &LOG_GROUP);
     }
 }
 
@@ -4281,53 +3551,20 @@ pub struct PublishVersionRequest {
 
 impl Validate for PublishVersionRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.function_name.is_none() {
-            v.violation(
-                &Validator::at(at, "functionName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.function_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 140 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 140",
-                );
-            }
-            if !RE_FUNCTION_NAME.is_match(x) {
-                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
-            }
-        }
-        if let Some(x) = &self.description {
-            let x = x.as_str();
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "description"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-        }
-        if let Some(x) = &self.publish_to {
-            let x = x.as_str();
-            if !["LATEST_PUBLISHED"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "publishTo"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [LATEST_PUBLISHED]",
-                );
-            }
-        }
+        v.not_null(at, "functionName", self.function_name.is_some());
+        v.text(
+            at,
+            "functionName",
+            self.function_name.as_deref(),
+            &FUNCTION_NAME,
+        );
+        v.text(at, "description", self.description.as_deref(), &DESCRIPTION);
+        v.text(
+            at,
+            "publishTo",
+            self.publish_to.as_deref(),
+            &FUNCTION_VERSION_LATEST_PUBLISHED,
+        );
     }
 }
 
@@ -4404,16 +3641,12 @@ pub struct S3FilesConfig {
 
 impl Validate for S3FilesConfig {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.direct_s3_read {
-            let x = x.as_str();
-            if !["ENABLED", "DISABLED", "AUTO"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "directS3Read"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [ENABLED, DISABLED, AUTO]",
-                );
-            }
-        }
+        v.text(
+            at,
+            "directS3Read",
+            self.direct_s3_read.as_deref(),
+            &DIRECT_S3_READ,
+        );
     }
 }
 
@@ -4426,16 +3659,12 @@ pub struct SnapStart {
 
 impl Validate for SnapStart {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.apply_on {
-            let x = x.as_str();
-            if !["PublishedVersions", "None"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "applyOn"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [PublishedVersions, None]",
-                );
-            }
-        }
+        v.text(
+            at,
+            "applyOn",
+            self.apply_on.as_deref(),
+            &SNAP_START_APPLY_ON,
+        );
     }
 }
 
@@ -4463,77 +3692,10 @@ pub struct TagResourceRequest {
 
 impl Validate for TagResourceRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.resource.is_none() {
-            v.violation(
-                &Validator::at(at, "resource"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.resource {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "resource"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 10000 {
-                v.violation(
-                    &Validator::at(at, "resource"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 10000",
-                );
-            }
-            if !RE_TAGGABLE_RESOURCE.is_match(x) {
-                v.violation(&Validator::at(at, "resource"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64})");
-            }
-        }
-        if self.tags.is_none() {
-            v.violation(
-                &Validator::at(at, "tags"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tags {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.keys().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 128
-                    && !failed.contains(&"Member must have length less than or equal to 128")
-                {
-                    failed.push("Member must have length less than or equal to 128");
-                }
-                if !RE_TAG_KEY.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)") { failed.push("Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)"); }
-            }
-            if !failed.is_empty() {
-                v.sensitive_violation(
-                    &Validator::at(at, "tags"),
-                    &format!("Map keys must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.values().map(String::as_str) {
-                if x.chars().count() > 256
-                    && !failed.contains(&"Member must have length less than or equal to 256")
-                {
-                    failed.push("Member must have length less than or equal to 256");
-                }
-                if !RE_TAG_VALUE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)") { failed.push("Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)"); }
-            }
-            if !failed.is_empty() {
-                v.sensitive_violation(
-                    &Validator::at(at, "tags"),
-                    &format!("Map value must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "resource", self.resource.is_some());
+        v.text(at, "resource", self.resource.as_deref(), &TAGGABLE_RESOURCE);
+        v.not_null(at, "tags", self.tags.is_some());
+        v.map(at, "tags", self.tags.as_ref(), &TAGS);
     }
 }
 
@@ -4570,23 +3732,17 @@ pub struct TenancyConfig {
 
 impl Validate for TenancyConfig {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.tenant_isolation_mode.is_none() {
-            v.violation(
-                &Validator::at(at, "tenantIsolationMode"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tenant_isolation_mode {
-            let x = x.as_str();
-            if !["PER_TENANT"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "tenantIsolationMode"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [PER_TENANT]",
-                );
-            }
-        }
+        v.not_null(
+            at,
+            "tenantIsolationMode",
+            self.tenant_isolation_mode.is_some(),
+        );
+        v.text(
+            at,
+            "tenantIsolationMode",
+            self.tenant_isolation_mode.as_deref(),
+            &TENANT_ISOLATION_MODE,
+        );
     }
 }
 
@@ -4599,16 +3755,7 @@ pub struct TracingConfig {
 
 impl Validate for TracingConfig {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.mode {
-            let x = x.as_str();
-            if !["Active", "PassThrough"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "mode"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [Active, PassThrough]",
-                );
-            }
-        }
+        v.text(at, "mode", self.mode.as_deref(), &TRACING_MODE);
     }
 }
 
@@ -4630,63 +3777,10 @@ pub struct UntagResourceRequest {
 
 impl Validate for UntagResourceRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.resource.is_none() {
-            v.violation(
-                &Validator::at(at, "resource"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.resource {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "resource"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 10000 {
-                v.violation(
-                    &Validator::at(at, "resource"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 10000",
-                );
-            }
-            if !RE_TAGGABLE_RESOURCE.is_match(x) {
-                v.violation(&Validator::at(at, "resource"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|code-signing-config:csc-[a-z0-9]{17}|event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|(capacity-provider|network-connector):[a-zA-Z0-9-_]{1,64})");
-            }
-        }
-        if self.tag_keys.is_none() {
-            v.violation(
-                &Validator::at(at, "tagKeys"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tag_keys {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 128
-                    && !failed.contains(&"Member must have length less than or equal to 128")
-                {
-                    failed.push("Member must have length less than or equal to 128");
-                }
-                if !RE_TAG_KEY.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)") { failed.push("Member must satisfy regular expression pattern: ([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "tagKeys"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "resource", self.resource.is_some());
+        v.text(at, "resource", self.resource.as_deref(), &TAGGABLE_RESOURCE);
+        v.not_null(at, "tagKeys", self.tag_keys.is_some());
+        v.strings(at, "tagKeys", self.tag_keys.as_deref(), &TAG_KEY_LIST);
     }
 }
 
@@ -4737,97 +3831,23 @@ pub struct UpdateAliasRequest {
 
 impl Validate for UpdateAliasRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.function_name.is_none() {
-            v.violation(
-                &Validator::at(at, "functionName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.function_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 140 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 140",
-                );
-            }
-            if !RE_FUNCTION_NAME.is_match(x) {
-                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
-            }
-        }
-        if self.name.is_none() {
-            v.violation(
-                &Validator::at(at, "name"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_ALIAS.is_match(x) || RE_ALIAS_NOT_0.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)",
-                );
-            }
-        }
-        if let Some(x) = &self.function_version {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionVersion"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "functionVersion"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-            if !RE_VERSION_WITH_LATEST_PUBLISHED.is_match(x) {
-                v.violation(&Validator::at(at, "functionVersion"), &Validator::quote(x), "Member must satisfy regular expression pattern: (\\$LATEST(\\.PUBLISHED)?|[0-9]+)");
-            }
-        }
-        if let Some(x) = &self.description {
-            let x = x.as_str();
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "description"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-        }
-        if let Some(x) = &self.routing_config {
-            x.validate(v, &Validator::at(at, "routingConfig"));
-        }
+        v.not_null(at, "functionName", self.function_name.is_some());
+        v.text(
+            at,
+            "functionName",
+            self.function_name.as_deref(),
+            &FUNCTION_NAME,
+        );
+        v.not_null(at, "name", self.name.is_some());
+        v.text(at, "name", self.name.as_deref(), &ALIAS);
+        v.text(
+            at,
+            "functionVersion",
+            self.function_version.as_deref(),
+            &VERSION_WITH_LATEST_PUBLISHED,
+        );
+        v.text(at, "description", self.description.as_deref(), &DESCRIPTION);
+        v.structure(at, "routingConfig", self.routing_config.as_ref());
     }
 }
 
@@ -4919,169 +3939,45 @@ impl std::fmt::Debug for UpdateFunctionCodeRequest {
 
 impl Validate for UpdateFunctionCodeRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.function_name.is_none() {
-            v.violation(
-                &Validator::at(at, "functionName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.function_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 140 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 140",
-                );
-            }
-            if !RE_FUNCTION_NAME.is_match(x) {
-                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
-            }
-        }
-        if let Some(x) = &self.s3_bucket {
-            let x = x.as_str();
-            if x.chars().count() < 3 {
-                v.violation(
-                    &Validator::at(at, "s3Bucket"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 3",
-                );
-            }
-            if x.chars().count() > 63 {
-                v.violation(
-                    &Validator::at(at, "s3Bucket"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 63",
-                );
-            }
-            if !RE_S3_BUCKET.is_match(x) || RE_S3_BUCKET_NOT_0.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "s3Bucket"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [0-9A-Za-z\\.\\-_]*(?<!\\.)",
-                );
-            }
-        }
-        if let Some(x) = &self.s3_key {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "s3Key"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "s3Key"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-            if !RE_S3_KEY.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "s3Key"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: .*",
-                );
-            }
-        }
-        if let Some(x) = &self.s3_object_version {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "s3ObjectVersion"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "s3ObjectVersion"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-            if !RE_S3_OBJECT_VERSION.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "s3ObjectVersion"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: .*",
-                );
-            }
-        }
-        if let Some(x) = &self.s3_object_storage_mode {
-            let x = x.as_str();
-            if !["COPY", "REFERENCE"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "s3ObjectStorageMode"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [COPY, REFERENCE]",
-                );
-            }
-        }
-        if let Some(x) = &self.architectures {
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "architectures"),
-                    &Validator::render_strings(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 1 {
-                v.violation(
-                    &Validator::at(at, "architectures"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 1",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if !["x86_64", "arm64"].contains(&x)
-                    && !failed.contains(&"Member must satisfy enum value set: [x86_64, arm64]")
-                {
-                    failed.push("Member must satisfy enum value set: [x86_64, arm64]");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "architectures"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.publish_to {
-            let x = x.as_str();
-            if !["LATEST_PUBLISHED"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "publishTo"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [LATEST_PUBLISHED]",
-                );
-            }
-        }
-        if let Some(x) = &self.source_kms_key_arn {
-            let x = x.as_str();
-            if x.chars().count() > 10000 {
-                v.violation(
-                    &Validator::at(at, "sourceKMSKeyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 10000",
-                );
-            }
-            if !RE_KMS_KEY_ARN.is_match(x) {
-                v.violation(&Validator::at(at, "sourceKMSKeyArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()");
-            }
-        }
+        v.not_null(at, "functionName", self.function_name.is_some());
+        v.text(
+            at,
+            "functionName",
+            self.function_name.as_deref(),
+            &FUNCTION_NAME,
+        );
+        v.text(at, "s3Bucket", self.s3_bucket.as_deref(), &S3_BUCKET);
+        v.text(at, "s3Key", self.s3_key.as_deref(), &S3_KEY);
+        v.text(
+            at,
+            "s3ObjectVersion",
+            self.s3_object_version.as_deref(),
+            &S3_OBJECT_VERSION,
+        );
+        v.text(
+            at,
+            "s3ObjectStorageMode",
+            self.s3_object_storage_mode.as_deref(),
+            &S3_OBJECT_STORAGE_MODE,
+        );
+        v.strings(
+            at,
+            "architectures",
+            self.architectures.as_deref(),
+            &ARCHITECTURES_LIST,
+        );
+        v.text(
+            at,
+            "publishTo",
+            self.publish_to.as_deref(),
+            &FUNCTION_VERSION_LATEST_PUBLISHED,
+        );
+        v.text(
+            at,
+            "sourceKMSKeyArn",
+            self.source_kms_key_arn.as_deref(),
+            &KMS_KEY_ARN,
+        );
     }
 }
 
@@ -5205,259 +4101,43 @@ pub struct UpdateFunctionConfigurationRequest {
 
 impl Validate for UpdateFunctionConfigurationRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.function_name.is_none() {
-            v.violation(
-                &Validator::at(at, "functionName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.function_name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 140 {
-                v.violation(
-                    &Validator::at(at, "functionName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 140",
-                );
-            }
-            if !RE_FUNCTION_NAME.is_match(x) {
-                v.violation(&Validator::at(at, "functionName"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
-            }
-        }
-        if let Some(x) = &self.role {
-            let x = x.as_str();
-            if x.chars().count() > 10000 {
-                v.violation(
-                    &Validator::at(at, "role"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 10000",
-                );
-            }
-            if !RE_ROLE_ARN.is_match(x) {
-                v.violation(&Validator::at(at, "role"), &Validator::quote(x), "Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+");
-            }
-        }
-        if let Some(x) = &self.handler {
-            let x = x.as_str();
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "handler"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_HANDLER.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "handler"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [^\\s]+",
-                );
-            }
-        }
-        if let Some(x) = &self.description {
-            let x = x.as_str();
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "description"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-        }
-        if let Some(x) = &self.timeout {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "timeout"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 5400 as i64 {
-                v.violation(
-                    &Validator::at(at, "timeout"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 5400",
-                );
-            }
-        }
-        if let Some(x) = &self.memory_size {
-            let x = *x;
-            if (x as i64) < 128 as i64 {
-                v.violation(
-                    &Validator::at(at, "memorySize"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 128",
-                );
-            }
-            if (x as i64) > 32768 as i64 {
-                v.violation(
-                    &Validator::at(at, "memorySize"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 32768",
-                );
-            }
-        }
-        if let Some(x) = &self.vpc_config {
-            x.validate(v, &Validator::at(at, "vpcConfig"));
-        }
-        if let Some(x) = &self.environment {
-            x.validate(v, &Validator::at(at, "environment"));
-        }
-        if let Some(x) = &self.runtime {
-            let x = x.as_str();
-            if ![
-                "nodejs",
-                "nodejs4.3",
-                "nodejs6.10",
-                "nodejs8.10",
-                "nodejs10.x",
-                "nodejs12.x",
-                "nodejs14.x",
-                "nodejs16.x",
-                "nodejs18.x",
-                "nodejs20.x",
-                "nodejs22.x",
-                "nodejs24.x",
-                "java8",
-                "java8.al2",
-                "java11",
-                "java17",
-                "java21",
-                "java25",
-                "python2.7",
-                "python3.6",
-                "python3.7",
-                "python3.8",
-                "python3.9",
-                "python3.10",
-                "python3.11",
-                "python3.12",
-                "python3.13",
-                "python3.14",
-                "dotnetcore1.0",
-                "dotnetcore2.0",
-                "dotnetcore2.1",
-                "dotnetcore3.1",
-                "dotnet6",
-                "dotnet8",
-                "dotnet10",
-                "nodejs4.3-edge",
-                "go1.x",
-                "ruby2.5",
-                "ruby2.7",
-                "ruby3.2",
-                "ruby3.3",
-                "ruby3.4",
-                "ruby4.0",
-                "provided",
-                "provided.al2",
-                "provided.al2023",
-                "nodejs26.x",
-                "python3.15",
-                "java8.al2023",
-                "java11.al2023",
-                "java17.al2023",
-                "custom",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "runtime"), &Validator::quote(x), "Member must satisfy enum value set: [nodejs, nodejs4.3, nodejs6.10, nodejs8.10, nodejs10.x, nodejs12.x, nodejs14.x, nodejs16.x, nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x, java8, java8.al2, java11, java17, java21, java25, python2.7, python3.6, python3.7, python3.8, python3.9, python3.10, python3.11, python3.12, python3.13, python3.14, dotnetcore1.0, dotnetcore2.0, dotnetcore2.1, dotnetcore3.1, dotnet6, dotnet8, dotnet10, nodejs4.3-edge, go1.x, ruby2.5, ruby2.7, ruby3.2, ruby3.3, ruby3.4, ruby4.0, provided, provided.al2, provided.al2023, nodejs26.x, python3.15, java8.al2023, java11.al2023, java17.al2023, custom]");
-            }
-        }
-        if let Some(x) = &self.dead_letter_config {
-            x.validate(v, &Validator::at(at, "deadLetterConfig"));
-        }
-        if let Some(x) = &self.kms_key_arn {
-            let x = x.as_str();
-            if x.chars().count() > 10000 {
-                v.violation(
-                    &Validator::at(at, "kMSKeyArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 10000",
-                );
-            }
-            if !RE_KMS_KEY_ARN.is_match(x) {
-                v.violation(&Validator::at(at, "kMSKeyArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()");
-            }
-        }
-        if let Some(x) = &self.tracing_config {
-            x.validate(v, &Validator::at(at, "tracingConfig"));
-        }
-        if let Some(x) = &self.layers {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 2048
-                    && !failed.contains(&"Member must have length less than or equal to 2048")
-                {
-                    failed.push("Member must have length less than or equal to 2048");
-                }
-                if !RE_LAYER_VERSION_ARN.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: ((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))") { failed.push("Member must satisfy regular expression pattern: ((arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+))"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "layers"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.file_system_configs {
-            if x.len() > 1 {
-                v.violation(
-                    &Validator::at(at, "fileSystemConfigs"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 1",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!(
-                        "{}.{}.member",
-                        Validator::at(at, "fileSystemConfigs"),
-                        i + 1
-                    ),
-                );
-            }
-        }
-        if let Some(x) = &self.image_config {
-            x.validate(v, &Validator::at(at, "imageConfig"));
-        }
-        if let Some(x) = &self.ephemeral_storage {
-            x.validate(v, &Validator::at(at, "ephemeralStorage"));
-        }
-        if let Some(x) = &self.snap_start {
-            x.validate(v, &Validator::at(at, "snapStart"));
-        }
-        if let Some(x) = &self.logging_config {
-            x.validate(v, &Validator::at(at, "loggingConfig"));
-        }
-        if let Some(x) = &self.capacity_provider_config {
-            x.validate(v, &Validator::at(at, "capacityProviderConfig"));
-        }
-        if let Some(x) = &self.durable_config {
-            x.validate(v, &Validator::at(at, "durableConfig"));
-        }
-        if let Some(x) = &self.runtime_config {
-            x.validate(v, &Validator::at(at, "runtimeConfig"));
-        }
-        if let Some(x) = &self.accelerator_config {
-            x.validate(v, &Validator::at(at, "acceleratorConfig"));
-        }
+        v.not_null(at, "functionName", self.function_name.is_some());
+        v.text(
+            at,
+            "functionName",
+            self.function_name.as_deref(),
+            &FUNCTION_NAME,
+        );
+        v.text(at, "role", self.role.as_deref(), &ROLE_ARN);
+        v.text(at, "handler", self.handler.as_deref(), &HANDLER);
+        v.text(at, "description", self.description.as_deref(), &DESCRIPTION);
+        v.int(at, "timeout", self.timeout, &TIMEOUT);
+        v.int(at, "memorySize", self.memory_size, &MEMORY_SIZE);
+        v.structure(at, "vpcConfig", self.vpc_config.as_ref());
+        v.structure(at, "environment", self.environment.as_ref());
+        v.text(at, "runtime", self.runtime.as_deref(), &RUNTIME);
+        v.structure(at, "deadLetterConfig", self.dead_letter_config.as_ref());
+        v.text(at, "kMSKeyArn", self.kms_key_arn.as_deref(), &KMS_KEY_ARN);
+        v.structure(at, "tracingConfig", self.tracing_config.as_ref());
+        v.strings(at, "layers", self.layers.as_deref(), &LAYER_LIST);
+        v.structures(
+            at,
+            "fileSystemConfigs",
+            self.file_system_configs.as_deref(),
+            &FILE_SYSTEM_CONFIG_LIST,
+        );
+        v.structure(at, "imageConfig", self.image_config.as_ref());
+        v.structure(at, "ephemeralStorage", self.ephemeral_storage.as_ref());
+        v.structure(at, "snapStart", self.snap_start.as_ref());
+        v.structure(at, "loggingConfig", self.logging_config.as_ref());
+        v.structure(
+            at,
+            "capacityProviderConfig",
+            self.capacity_provider_config.as_ref(),
+        );
+        v.structure(at, "durableConfig", self.durable_config.as_ref());
+        v.structure(at, "runtimeConfig", self.runtime_config.as_ref());
+        v.structure(at, "acceleratorConfig", self.accelerator_config.as_ref());
     }
 }
 
@@ -5493,68 +4173,13 @@ pub struct VpcConfig {
 
 impl Validate for VpcConfig {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.subnet_ids {
-            if x.len() > 16 {
-                v.violation(
-                    &Validator::at(at, "subnetIds"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 16",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() > 1024
-                    && !failed.contains(&"Member must have length less than or equal to 1024")
-                {
-                    failed.push("Member must have length less than or equal to 1024");
-                }
-                if !RE_SUBNET_ID.is_match(x)
-                    && !failed.contains(
-                        &"Member must satisfy regular expression pattern: subnet-[0-9a-z]*",
-                    )
-                {
-                    failed.push("Member must satisfy regular expression pattern: subnet-[0-9a-z]*");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "subnetIds"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.security_group_ids {
-            if x.len() > 5 {
-                v.violation(
-                    &Validator::at(at, "securityGroupIds"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 5",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() > 1024
-                    && !failed.contains(&"Member must have length less than or equal to 1024")
-                {
-                    failed.push("Member must have length less than or equal to 1024");
-                }
-                if !RE_SECURITY_GROUP_ID.is_match(x)
-                    && !failed.contains(
-                        &"Member must satisfy regular expression pattern: sg-[0-9a-zA-Z]*",
-                    )
-                {
-                    failed.push("Member must satisfy regular expression pattern: sg-[0-9a-zA-Z]*");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "securityGroupIds"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.strings(at, "subnetIds", self.subnet_ids.as_deref(), &SUBNET_IDS);
+        v.strings(
+            at,
+            "securityGroupIds",
+            self.security_group_ids.as_deref(),
+            &SECURITY_GROUP_IDS,
+        );
     }
 }
 

@@ -2,6 +2,35 @@
 //! One module per AWS service: error codes, operation tables, and the types and validation of
 //! the operations implemented through them.
 
+/// `Display`, `Error` and `AwsError` for a service's generated error enum, from its
+/// `kind()` (the service's `ErrorCode`: code and status) and `text()`: written once here
+/// rather than once per service.
+macro_rules! service_error {
+    ($error:ident) => {
+        impl std::fmt::Display for $error {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}: {}", self.kind().code(), self.text())
+            }
+        }
+
+        impl std::error::Error for $error {}
+
+        impl crate::protocol::AwsError for $error {
+            fn code(&self) -> &str {
+                self.kind().code()
+            }
+            fn status(&self) -> axum::http::StatusCode {
+                axum::http::StatusCode::from_u16(self.kind().status())
+                    .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            fn message(&self) -> String {
+                self.text().to_owned()
+            }
+        }
+    };
+}
+use service_error;
+
 pub mod cloudformation;
 pub mod iam;
 pub mod kms;

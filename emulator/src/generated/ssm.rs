@@ -1356,31 +1356,10 @@ impl SsmError {
     }
 }
 
-impl std::fmt::Display for SsmError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.kind().code(), self.text())
-    }
-}
+super::service_error!(SsmError);
 
-impl std::error::Error for SsmError {}
-
-impl crate::protocol::AwsError for SsmError {
-    fn code(&self) -> &str {
-        self.kind().code()
-    }
-    fn status(&self) -> axum::http::StatusCode {
-        axum::http::StatusCode::from_u16(self.kind().status())
-            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
-    }
-    fn message(&self) -> String {
-        self.text().to_owned()
-    }
-}
-
-use crate::protocol::validation::{Validate, Validator};
-use regex::Regex;
+use crate::protocol::validation::{Count, Pattern, Range, Strings, Text, Validate, Validator};
 use serde::{Deserialize, Serialize};
-use std::sync::LazyLock;
 
 /// The operations implemented through these types: name, input, output, and the
 /// errors the model lists for it.
@@ -1530,21 +1509,190 @@ pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
     ),
 ];
 
-static RE_PARAMETER_STRING_FILTER_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:^(tag:.+|Name|Type|KeyId|Path|Label|Tier|DataType)$)$")
-        .expect("compiled by the generator")
-});
+static RESOURCE_TYPE_FOR_TAGGING: Text = Text {
+    values: Some(&[
+        "Document",
+        "ManagedInstance",
+        "MaintenanceWindow",
+        "Parameter",
+        "PatchBaseline",
+        "OpsItem",
+        "OpsMetadata",
+        "Automation",
+        "Association",
+        "CloudConnector",
+    ]),
+    ..Text::NONE
+};
 
-static RE_PARAMETER_KEY_ID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:^([a-zA-Z0-9:/_-]+)$)$").expect("compiled by the generator"));
+static TAG_LIST: Count = Count {
+    min: None,
+    max: Some(1000),
+};
 
-static RE_TAG_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$)$").expect("compiled by the generator")
-});
+static PS_PARAMETER_NAME: Text = Text {
+    min: Some(1),
+    max: Some(2048),
+    ..Text::NONE
+};
 
-static RE_TAG_VALUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$)$").expect("compiled by the generator")
-});
+static PARAMETER_NAME_LIST: Strings = Strings {
+    count: Count {
+        min: Some(1),
+        max: Some(10),
+    },
+    each: Some(&PS_PARAMETER_NAME),
+};
+
+static MAX_RESULTS: Range<i64> = Range {
+    min: Some(1),
+    max: Some(50),
+};
+
+static GET_PARAMETERS_BY_PATH_MAX_RESULTS: Range<i64> = Range {
+    min: Some(1),
+    max: Some(10),
+};
+
+static PARAMETER_LABEL: Text = Text {
+    min: Some(1),
+    max: Some(100),
+    ..Text::NONE
+};
+
+static PARAMETER_LABEL_LIST: Strings = Strings {
+    count: Count {
+        min: Some(1),
+        max: Some(10),
+    },
+    each: Some(&PARAMETER_LABEL),
+};
+
+static PARAMETER_STRING_FILTER_KEY_PATTERN: Pattern = Pattern::new(
+    "^(tag:.+|Name|Type|KeyId|Path|Label|Tier|DataType)$",
+    &["^(?:^(tag:.+|Name|Type|KeyId|Path|Label|Tier|DataType)$)$"],
+    &[],
+);
+
+static PARAMETER_STRING_FILTER_KEY: Text = Text {
+    min: Some(1),
+    max: Some(132),
+    pattern: Some(&PARAMETER_STRING_FILTER_KEY_PATTERN),
+    ..Text::NONE
+};
+
+static PARAMETER_STRING_QUERY_OPTION: Text = Text {
+    min: Some(1),
+    max: Some(10),
+    ..Text::NONE
+};
+
+static PARAMETER_STRING_FILTER_VALUE: Text = Text {
+    min: Some(1),
+    max: Some(1024),
+    ..Text::NONE
+};
+
+static PARAMETER_STRING_FILTER_VALUE_LIST: Strings = Strings {
+    count: Count {
+        min: Some(1),
+        max: Some(50),
+    },
+    each: Some(&PARAMETER_STRING_FILTER_VALUE),
+};
+
+static PARAMETERS_FILTER_KEY: Text = Text {
+    values: Some(&["Name", "Type", "KeyId"]),
+    ..Text::NONE
+};
+
+static PARAMETERS_FILTER_VALUE: Text = Text {
+    min: Some(1),
+    max: Some(1024),
+    ..Text::NONE
+};
+
+static PARAMETERS_FILTER_VALUE_LIST: Strings = Strings {
+    count: Count {
+        min: Some(1),
+        max: Some(50),
+    },
+    each: Some(&PARAMETERS_FILTER_VALUE),
+};
+
+static PARAMETER_DESCRIPTION: Text = Text {
+    max: Some(1024),
+    ..Text::NONE
+};
+
+static PARAMETER_TYPE: Text = Text {
+    values: Some(&["SecureString", "StringList", "String"]),
+    ..Text::NONE
+};
+
+static PARAMETER_KEY_ID_PATTERN: Pattern =
+    Pattern::new("^([a-zA-Z0-9:/_-]+)$", &["^(?:^([a-zA-Z0-9:/_-]+)$)$"], &[]);
+
+static PARAMETER_KEY_ID: Text = Text {
+    min: Some(1),
+    max: Some(256),
+    pattern: Some(&PARAMETER_KEY_ID_PATTERN),
+    ..Text::NONE
+};
+
+static ALLOWED_PATTERN: Text = Text {
+    max: Some(1024),
+    ..Text::NONE
+};
+
+static PARAMETER_TIER: Text = Text {
+    values: Some(&["Standard", "Advanced", "Intelligent-Tiering"]),
+    ..Text::NONE
+};
+
+static PARAMETER_POLICIES: Text = Text {
+    min: Some(1),
+    max: Some(4096),
+    ..Text::NONE
+};
+
+static PARAMETER_DATA_TYPE: Text = Text {
+    max: Some(128),
+    ..Text::NONE
+};
+
+static TAG_KEY_PATTERN: Pattern = Pattern::new(
+    "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
+    &["^(?:^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$)$"],
+    &[],
+);
+
+static TAG_KEY: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&TAG_KEY_PATTERN),
+    ..Text::NONE
+};
+
+static KEY_LIST: Strings = Strings {
+    count: Count {
+        min: None,
+        max: None,
+    },
+    each: Some(&TAG_KEY),
+};
+
+static TAG_VALUE_PATTERN: Pattern = Pattern::new(
+    "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$",
+    &["^(?:^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$)$"],
+    &[],
+);
+
+static TAG_VALUE: Text = Text {
+    max: Some(256),
+    pattern: Some(&TAG_VALUE_PATTERN),
+    ..Text::NONE
+};
 
 /// The `AddTagsToResourceRequest` shape.
 #[derive(Clone, Default, Debug, Deserialize)]
@@ -1567,61 +1715,16 @@ pub struct AddTagsToResourceRequest {
 
 impl Validate for AddTagsToResourceRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.resource_type.is_none() {
-            v.violation(
-                &Validator::at(at, "resourceType"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.resource_type {
-            let x = x.as_str();
-            if ![
-                "Document",
-                "ManagedInstance",
-                "MaintenanceWindow",
-                "Parameter",
-                "PatchBaseline",
-                "OpsItem",
-                "OpsMetadata",
-                "Automation",
-                "Association",
-                "CloudConnector",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "resourceType"), &Validator::quote(x), "Member must satisfy enum value set: [Document, ManagedInstance, MaintenanceWindow, Parameter, PatchBaseline, OpsItem, OpsMetadata, Automation, Association, CloudConnector]");
-            }
-        }
-        if self.resource_id.is_none() {
-            v.violation(
-                &Validator::at(at, "resourceId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if self.tags.is_none() {
-            v.violation(
-                &Validator::at(at, "tags"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tags {
-            if x.len() > 1000 {
-                v.violation(
-                    &Validator::at(at, "tags"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 1000",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
+        v.not_null(at, "resourceType", self.resource_type.is_some());
+        v.text(
+            at,
+            "resourceType",
+            self.resource_type.as_deref(),
+            &RESOURCE_TYPE_FOR_TAGGING,
+        );
+        v.not_null(at, "resourceId", self.resource_id.is_some());
+        v.not_null(at, "tags", self.tags.is_some());
+        v.structures(at, "tags", self.tags.as_deref(), &TAG_LIST);
     }
 }
 
@@ -1638,30 +1741,8 @@ pub struct DeleteParameterRequest {
 
 impl Validate for DeleteParameterRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.name.is_none() {
-            v.violation(
-                &Validator::at(at, "name"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "name", self.name.is_some());
+        v.text(at, "name", self.name.as_deref(), &PS_PARAMETER_NAME);
     }
 }
 
@@ -1678,49 +1759,8 @@ pub struct DeleteParametersRequest {
 
 impl Validate for DeleteParametersRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.names.is_none() {
-            v.violation(
-                &Validator::at(at, "names"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.names {
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "names"),
-                    &Validator::render_strings(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "names"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 2048
-                    && !failed.contains(&"Member must have length less than or equal to 2048")
-                {
-                    failed.push("Member must have length less than or equal to 2048");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "names"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "names", self.names.is_some());
+        v.strings(at, "names", self.names.as_deref(), &PARAMETER_NAME_LIST);
     }
 }
 
@@ -1766,39 +1806,14 @@ pub struct DescribeParametersRequest {
 
 impl Validate for DescribeParametersRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.filters {
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "filters"), i + 1),
-                );
-            }
-        }
-        if let Some(x) = &self.parameter_filters {
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "parameterFilters"), i + 1),
-                );
-            }
-        }
-        if let Some(x) = &self.max_results {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxResults"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 50 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxResults"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 50",
-                );
-            }
-        }
+        v.structures(at, "filters", self.filters.as_deref(), &Count::NONE);
+        v.structures(
+            at,
+            "parameterFilters",
+            self.parameter_filters.as_deref(),
+            &Count::NONE,
+        );
+        v.int(at, "maxResults", self.max_results, &MAX_RESULTS);
     }
 }
 
@@ -1838,47 +1853,9 @@ pub struct GetParameterHistoryRequest {
 
 impl Validate for GetParameterHistoryRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.name.is_none() {
-            v.violation(
-                &Validator::at(at, "name"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.max_results {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxResults"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 50 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxResults"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 50",
-                );
-            }
-        }
+        v.not_null(at, "name", self.name.is_some());
+        v.text(at, "name", self.name.as_deref(), &PS_PARAMETER_NAME);
+        v.int(at, "maxResults", self.max_results, &MAX_RESULTS);
     }
 }
 
@@ -1910,30 +1887,8 @@ pub struct GetParameterRequest {
 
 impl Validate for GetParameterRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.name.is_none() {
-            v.violation(
-                &Validator::at(at, "name"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
+        v.not_null(at, "name", self.name.is_some());
+        v.text(at, "name", self.name.as_deref(), &PS_PARAMETER_NAME);
     }
 }
 
@@ -1975,55 +1930,20 @@ pub struct GetParametersByPathRequest {
 
 impl Validate for GetParametersByPathRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.path.is_none() {
-            v.violation(
-                &Validator::at(at, "path"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.path {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "path"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "path"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.parameter_filters {
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "parameterFilters"), i + 1),
-                );
-            }
-        }
-        if let Some(x) = &self.max_results {
-            let x = *x;
-            if (x as i64) < 1 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxResults"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 1",
-                );
-            }
-            if (x as i64) > 10 as i64 {
-                v.violation(
-                    &Validator::at(at, "maxResults"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 10",
-                );
-            }
-        }
+        v.not_null(at, "path", self.path.is_some());
+        v.text(at, "path", self.path.as_deref(), &PS_PARAMETER_NAME);
+        v.structures(
+            at,
+            "parameterFilters",
+            self.parameter_filters.as_deref(),
+            &Count::NONE,
+        );
+        v.int(
+            at,
+            "maxResults",
+            self.max_results,
+            &GET_PARAMETERS_BY_PATH_MAX_RESULTS,
+        );
     }
 }
 
@@ -2055,49 +1975,8 @@ pub struct GetParametersRequest {
 
 impl Validate for GetParametersRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.names.is_none() {
-            v.violation(
-                &Validator::at(at, "names"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.names {
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "names"),
-                    &Validator::render_strings(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "names"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 2048
-                    && !failed.contains(&"Member must have length less than or equal to 2048")
-                {
-                    failed.push("Member must have length less than or equal to 2048");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "names"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "names", self.names.is_some());
+        v.strings(at, "names", self.names.as_deref(), &PARAMETER_NAME_LIST);
     }
 }
 
@@ -2135,73 +2014,10 @@ pub struct LabelParameterVersionRequest {
 
 impl Validate for LabelParameterVersionRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.name.is_none() {
-            v.violation(
-                &Validator::at(at, "name"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.labels.is_none() {
-            v.violation(
-                &Validator::at(at, "labels"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.labels {
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "labels"),
-                    &Validator::render_strings(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "labels"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 100
-                    && !failed.contains(&"Member must have length less than or equal to 100")
-                {
-                    failed.push("Member must have length less than or equal to 100");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "labels"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "name", self.name.is_some());
+        v.text(at, "name", self.name.as_deref(), &PS_PARAMETER_NAME);
+        v.not_null(at, "labels", self.labels.is_some());
+        v.strings(at, "labels", self.labels.as_deref(), &PARAMETER_LABEL_LIST);
     }
 }
 
@@ -2241,39 +2057,14 @@ pub struct ListTagsForResourceRequest {
 
 impl Validate for ListTagsForResourceRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.resource_type.is_none() {
-            v.violation(
-                &Validator::at(at, "resourceType"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.resource_type {
-            let x = x.as_str();
-            if ![
-                "Document",
-                "ManagedInstance",
-                "MaintenanceWindow",
-                "Parameter",
-                "PatchBaseline",
-                "OpsItem",
-                "OpsMetadata",
-                "Automation",
-                "Association",
-                "CloudConnector",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "resourceType"), &Validator::quote(x), "Member must satisfy enum value set: [Document, ManagedInstance, MaintenanceWindow, Parameter, PatchBaseline, OpsItem, OpsMetadata, Automation, Association, CloudConnector]");
-            }
-        }
-        if self.resource_id.is_none() {
-            v.violation(
-                &Validator::at(at, "resourceId"),
-                "null",
-                "Member must not be null",
-            );
-        }
+        v.not_null(at, "resourceType", self.resource_type.is_some());
+        v.text(
+            at,
+            "resourceType",
+            self.resource_type.as_deref(),
+            &RESOURCE_TYPE_FOR_TAGGING,
+        );
+        v.not_null(at, "resourceId", self.resource_id.is_some());
     }
 }
 
@@ -2485,82 +2276,20 @@ pub struct ParameterStringFilter {
 
 impl Validate for ParameterStringFilter {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key.is_none() {
-            v.violation(&Validator::at(at, "key"), "null", "Member must not be null");
-        }
-        if let Some(x) = &self.key {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "key"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 132 {
-                v.violation(
-                    &Validator::at(at, "key"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 132",
-                );
-            }
-            if !RE_PARAMETER_STRING_FILTER_KEY.is_match(x) {
-                v.violation(&Validator::at(at, "key"), &Validator::quote(x), "Member must satisfy regular expression pattern: ^(tag:.+|Name|Type|KeyId|Path|Label|Tier|DataType)$");
-            }
-        }
-        if let Some(x) = &self.option {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "option"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 10 {
-                v.violation(
-                    &Validator::at(at, "option"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-        }
-        if let Some(x) = &self.values {
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "values"),
-                    &Validator::render_strings(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "values"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 1024
-                    && !failed.contains(&"Member must have length less than or equal to 1024")
-                {
-                    failed.push("Member must have length less than or equal to 1024");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "values"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "key", self.key.is_some());
+        v.text(at, "key", self.key.as_deref(), &PARAMETER_STRING_FILTER_KEY);
+        v.text(
+            at,
+            "option",
+            self.option.as_deref(),
+            &PARAMETER_STRING_QUERY_OPTION,
+        );
+        v.strings(
+            at,
+            "values",
+            self.values.as_deref(),
+            &PARAMETER_STRING_FILTER_VALUE_LIST,
+        );
     }
 }
 
@@ -2575,62 +2304,15 @@ pub struct ParametersFilter {
 
 impl Validate for ParametersFilter {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key.is_none() {
-            v.violation(&Validator::at(at, "key"), "null", "Member must not be null");
-        }
-        if let Some(x) = &self.key {
-            let x = x.as_str();
-            if !["Name", "Type", "KeyId"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "key"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [Name, Type, KeyId]",
-                );
-            }
-        }
-        if self.values.is_none() {
-            v.violation(
-                &Validator::at(at, "values"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.values {
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "values"),
-                    &Validator::render_strings(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "values"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 1024
-                    && !failed.contains(&"Member must have length less than or equal to 1024")
-                {
-                    failed.push("Member must have length less than or equal to 1024");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "values"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "key", self.key.is_some());
+        v.text(at, "key", self.key.as_deref(), &PARAMETERS_FILTER_KEY);
+        v.not_null(at, "values", self.values.is_some());
+        v.strings(
+            at,
+            "values",
+            self.values.as_deref(),
+            &PARAMETERS_FILTER_VALUE_LIST,
+        );
     }
 }
 
@@ -2692,143 +2374,37 @@ impl std::fmt::Debug for PutParameterRequest {
 
 impl Validate for PutParameterRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.name.is_none() {
-            v.violation(
-                &Validator::at(at, "name"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if let Some(x) = &self.description {
-            let x = x.as_str();
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "description"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-        }
-        if self.value.is_none() {
-            v.violation(
-                &Validator::at(at, "value"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.r#type {
-            let x = x.as_str();
-            if !["SecureString", "StringList", "String"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "type"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [SecureString, StringList, String]",
-                );
-            }
-        }
-        if let Some(x) = &self.key_id {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_PARAMETER_KEY_ID.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "keyId"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: ^([a-zA-Z0-9:/_-]+)$",
-                );
-            }
-        }
-        if let Some(x) = &self.allowed_pattern {
-            let x = x.as_str();
-            if x.chars().count() > 1024 {
-                v.violation(
-                    &Validator::at(at, "allowedPattern"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1024",
-                );
-            }
-        }
-        if let Some(x) = &self.tags {
-            if x.len() > 1000 {
-                v.violation(
-                    &Validator::at(at, "tags"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 1000",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
-        if let Some(x) = &self.tier {
-            let x = x.as_str();
-            if !["Standard", "Advanced", "Intelligent-Tiering"].contains(&x) {
-                v.violation(
-                    &Validator::at(at, "tier"),
-                    &Validator::quote(x),
-                    "Member must satisfy enum value set: [Standard, Advanced, Intelligent-Tiering]",
-                );
-            }
-        }
-        if let Some(x) = &self.policies {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policies"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 4096 {
-                v.violation(
-                    &Validator::at(at, "policies"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 4096",
-                );
-            }
-        }
-        if let Some(x) = &self.data_type {
-            let x = x.as_str();
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "dataType"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-        }
+        v.not_null(at, "name", self.name.is_some());
+        v.text(at, "name", self.name.as_deref(), &PS_PARAMETER_NAME);
+        v.text(
+            at,
+            "description",
+            self.description.as_deref(),
+            &PARAMETER_DESCRIPTION,
+        );
+        v.not_null(at, "value", self.value.is_some());
+        v.text(at, "type", self.r#type.as_deref(), &PARAMETER_TYPE);
+        v.text(at, "keyId", self.key_id.as_deref(), &PARAMETER_KEY_ID);
+        v.text(
+            at,
+            "allowedPattern",
+            self.allowed_pattern.as_deref(),
+            &ALLOWED_PATTERN,
+        );
+        v.structures(at, "tags", self.tags.as_deref(), &TAG_LIST);
+        v.text(at, "tier", self.tier.as_deref(), &PARAMETER_TIER);
+        v.text(
+            at,
+            "policies",
+            self.policies.as_deref(),
+            &PARAMETER_POLICIES,
+        );
+        v.text(
+            at,
+            "dataType",
+            self.data_type.as_deref(),
+            &PARAMETER_DATA_TYPE,
+        );
     }
 }
 
@@ -2862,69 +2438,16 @@ pub struct RemoveTagsFromResourceRequest {
 
 impl Validate for RemoveTagsFromResourceRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.resource_type.is_none() {
-            v.violation(
-                &Validator::at(at, "resourceType"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.resource_type {
-            let x = x.as_str();
-            if ![
-                "Document",
-                "ManagedInstance",
-                "MaintenanceWindow",
-                "Parameter",
-                "PatchBaseline",
-                "OpsItem",
-                "OpsMetadata",
-                "Automation",
-                "Association",
-                "CloudConnector",
-            ]
-            .contains(&x)
-            {
-                v.violation(&Validator::at(at, "resourceType"), &Validator::quote(x), "Member must satisfy enum value set: [Document, ManagedInstance, MaintenanceWindow, Parameter, PatchBaseline, OpsItem, OpsMetadata, Automation, Association, CloudConnector]");
-            }
-        }
-        if self.resource_id.is_none() {
-            v.violation(
-                &Validator::at(at, "resourceId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if self.tag_keys.is_none() {
-            v.violation(
-                &Validator::at(at, "tagKeys"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.tag_keys {
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 128
-                    && !failed.contains(&"Member must have length less than or equal to 128")
-                {
-                    failed.push("Member must have length less than or equal to 128");
-                }
-                if !RE_TAG_KEY.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$") { failed.push("Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "tagKeys"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "resourceType", self.resource_type.is_some());
+        v.text(
+            at,
+            "resourceType",
+            self.resource_type.as_deref(),
+            &RESOURCE_TYPE_FOR_TAGGING,
+        );
+        v.not_null(at, "resourceId", self.resource_id.is_some());
+        v.not_null(at, "tagKeys", self.tag_keys.is_some());
+        v.strings(at, "tagKeys", self.tag_keys.as_deref(), &KEY_LIST);
     }
 }
 
@@ -2943,49 +2466,10 @@ pub struct Tag {
 
 impl Validate for Tag {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key.is_none() {
-            v.violation(&Validator::at(at, "key"), "null", "Member must not be null");
-        }
-        if let Some(x) = &self.key {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "key"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "key"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_TAG_KEY.is_match(x) {
-                v.violation(&Validator::at(at, "key"), &Validator::quote(x), "Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$");
-            }
-        }
-        if self.value.is_none() {
-            v.violation(
-                &Validator::at(at, "value"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.value {
-            let x = x.as_str();
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "value"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_TAG_VALUE.is_match(x) {
-                v.violation(&Validator::at(at, "value"), &Validator::quote(x), "Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$");
-            }
-        }
+        v.not_null(at, "key", self.key.is_some());
+        v.text(at, "key", self.key.as_deref(), &TAG_KEY);
+        v.not_null(at, "value", self.value.is_some());
+        v.text(at, "value", self.value.as_deref(), &TAG_VALUE);
     }
 }
 
@@ -3006,80 +2490,11 @@ pub struct UnlabelParameterVersionRequest {
 
 impl Validate for UnlabelParameterVersionRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.name.is_none() {
-            v.violation(
-                &Validator::at(at, "name"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.name {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "name"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-        }
-        if self.parameter_version.is_none() {
-            v.violation(
-                &Validator::at(at, "parameterVersion"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if self.labels.is_none() {
-            v.violation(
-                &Validator::at(at, "labels"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.labels {
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "labels"),
-                    &Validator::render_strings(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 10 {
-                v.violation(
-                    &Validator::at(at, "labels"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 10",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 100
-                    && !failed.contains(&"Member must have length less than or equal to 100")
-                {
-                    failed.push("Member must have length less than or equal to 100");
-                }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "labels"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
+        v.not_null(at, "name", self.name.is_some());
+        v.text(at, "name", self.name.as_deref(), &PS_PARAMETER_NAME);
+        v.not_null(at, "parameterVersion", self.parameter_version.is_some());
+        v.not_null(at, "labels", self.labels.is_some());
+        v.strings(at, "labels", self.labels.as_deref(), &PARAMETER_LABEL_LIST);
     }
 }
 

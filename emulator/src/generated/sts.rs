@@ -242,32 +242,11 @@ impl StsError {
     }
 }
 
-impl std::fmt::Display for StsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.kind().code(), self.text())
-    }
-}
-
-impl std::error::Error for StsError {}
-
-impl crate::protocol::AwsError for StsError {
-    fn code(&self) -> &str {
-        self.kind().code()
-    }
-    fn status(&self) -> axum::http::StatusCode {
-        axum::http::StatusCode::from_u16(self.kind().status())
-            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
-    }
-    fn message(&self) -> String {
-        self.text().to_owned()
-    }
-}
+super::service_error!(StsError);
 
 use crate::protocol::query::{FromQuery, QueryRequest, Unparsed};
-use crate::protocol::validation::{Validate, Validator};
-use regex::Regex;
+use crate::protocol::validation::{Count, Pattern, Range, Strings, Text, Validate, Validator};
 use serde::Serialize;
-use std::sync::LazyLock;
 
 /// The operations implemented through these types: name, input, output, and the
 /// errors the model lists for it.
@@ -304,41 +283,152 @@ pub const IMPLEMENTED: &[(&str, &str, &str, &[&str])] = &[
     ),
 ];
 
-static RE_ARN_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+)$").expect("compiled by the generator")
-});
+static ARN_TYPE_PATTERN: Pattern = Pattern::new("[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+", &["^(?:[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+)$"], &[]);
 
-static RE_ROLE_SESSION_NAME_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]*)$").expect("compiled by the generator"));
+static ARN_TYPE: Text = Text {
+    min: Some(20),
+    max: Some(2048),
+    pattern: Some(&ARN_TYPE_PATTERN),
+    ..Text::NONE
+};
 
-static RE_UNRESTRICTED_SESSION_POLICY_DOCUMENT_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+)$").expect("compiled by the generator")
-});
+static ROLE_SESSION_NAME_TYPE_PATTERN: Pattern =
+    Pattern::new("[\\w+=,.@-]*", &["^(?:[[0-9A-Za-z_]+=,.@-]*)$"], &[]);
 
-static RE_TAG_KEY_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$").expect("compiled by the generator")
-});
+static ROLE_SESSION_NAME_TYPE: Text = Text {
+    min: Some(2),
+    max: Some(64),
+    pattern: Some(&ROLE_SESSION_NAME_TYPE_PATTERN),
+    ..Text::NONE
+};
 
-static RE_EXTERNAL_ID_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:[[0-9A-Za-z_]+=,.@:\\/-]*)$").expect("compiled by the generator")
-});
+static UNRESTRICTED_SESSION_POLICY_DOCUMENT_TYPE_PATTERN: Pattern = Pattern::new(
+    "[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+    &["^(?:[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+)$"],
+    &[],
+);
 
-static RE_SERIAL_NUMBER_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:[[0-9A-Za-z_]+=/:,.@-]*)$").expect("compiled by the generator")
-});
+static UNRESTRICTED_SESSION_POLICY_DOCUMENT_TYPE: Text = Text {
+    min: Some(1),
+    pattern: Some(&UNRESTRICTED_SESSION_POLICY_DOCUMENT_TYPE_PATTERN),
+    ..Text::NONE
+};
 
-static RE_TOKEN_CODE_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[[0-9]]*)$").expect("compiled by the generator"));
+static ROLE_DURATION_SECONDS_TYPE: Range<i64> = Range {
+    min: Some(900),
+    max: Some(43200),
+};
 
-static RE_SOURCE_IDENTITY_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]+=,.@-]*)$").expect("compiled by the generator"));
+static TAG_LIST_TYPE: Count = Count {
+    min: None,
+    max: Some(50),
+};
 
-static RE_ACCESS_KEY_ID_TYPE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new("^(?:[[0-9A-Za-z_]]*)$").expect("compiled by the generator"));
+static TAG_KEY_TYPE_PATTERN: Pattern = Pattern::new(
+    "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+",
+    &["^(?:[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$"],
+    &[],
+);
 
-static RE_TAG_VALUE_TYPE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new("^(?:[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$").expect("compiled by the generator")
-});
+static TAG_KEY_TYPE: Text = Text {
+    min: Some(1),
+    max: Some(128),
+    pattern: Some(&TAG_KEY_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static TAG_KEY_LIST_TYPE: Strings = Strings {
+    count: Count {
+        min: None,
+        max: Some(50),
+    },
+    each: Some(&TAG_KEY_TYPE),
+};
+
+static EXTERNAL_ID_TYPE_PATTERN: Pattern = Pattern::new(
+    "[\\w+=,.@:\\/-]*",
+    &["^(?:[[0-9A-Za-z_]+=,.@:\\/-]*)$"],
+    &[],
+);
+
+static EXTERNAL_ID_TYPE: Text = Text {
+    min: Some(2),
+    max: Some(1224),
+    pattern: Some(&EXTERNAL_ID_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static SERIAL_NUMBER_TYPE_PATTERN: Pattern =
+    Pattern::new("[\\w+=/:,.@-]*", &["^(?:[[0-9A-Za-z_]+=/:,.@-]*)$"], &[]);
+
+static SERIAL_NUMBER_TYPE: Text = Text {
+    min: Some(9),
+    max: Some(256),
+    pattern: Some(&SERIAL_NUMBER_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static TOKEN_CODE_TYPE_PATTERN: Pattern = Pattern::new("[\\d]*", &["^(?:[[0-9]]*)$"], &[]);
+
+static TOKEN_CODE_TYPE: Text = Text {
+    min: Some(6),
+    max: Some(6),
+    pattern: Some(&TOKEN_CODE_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static SOURCE_IDENTITY_TYPE_PATTERN: Pattern =
+    Pattern::new("[\\w+=,.@-]*", &["^(?:[[0-9A-Za-z_]+=,.@-]*)$"], &[]);
+
+static SOURCE_IDENTITY_TYPE: Text = Text {
+    min: Some(2),
+    max: Some(64),
+    pattern: Some(&SOURCE_IDENTITY_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static PROVIDED_CONTEXTS_LIST_TYPE: Count = Count {
+    min: Some(1),
+    max: Some(5),
+};
+
+static MINIMUM_SESSION_TOKEN_SIZE_TYPE: Range<i64> = Range {
+    min: Some(0),
+    max: Some(4096),
+};
+
+static ACCESS_KEY_ID_TYPE_PATTERN: Pattern =
+    Pattern::new("[\\w]*", &["^(?:[[0-9A-Za-z_]]*)$"], &[]);
+
+static ACCESS_KEY_ID_TYPE: Text = Text {
+    min: Some(16),
+    max: Some(128),
+    pattern: Some(&ACCESS_KEY_ID_TYPE_PATTERN),
+    ..Text::NONE
+};
+
+static DURATION_SECONDS_TYPE: Range<i64> = Range {
+    min: Some(900),
+    max: Some(129600),
+};
+
+static CONTEXT_ASSERTION_TYPE: Text = Text {
+    min: Some(4),
+    max: Some(3072),
+    ..Text::NONE
+};
+
+static TAG_VALUE_TYPE_PATTERN: Pattern = Pattern::new(
+    "[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
+    &["^(?:[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$"],
+    &[],
+);
+
+static TAG_VALUE_TYPE: Text = Text {
+    max: Some(256),
+    pattern: Some(&TAG_VALUE_TYPE_PATTERN),
+    ..Text::NONE
+};
 
 /// The `AssumeRoleRequest` shape.
 #[derive(Clone, Default, Debug)]
@@ -360,282 +450,71 @@ pub struct AssumeRoleRequest {
 
 impl Validate for AssumeRoleRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.role_arn.is_none() {
-            v.violation(
-                &Validator::at(at, "roleArn"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "roleArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "roleArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-            if !RE_ARN_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "roleArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+");
-            }
-        }
-        if self.role_session_name.is_none() {
-            v.violation(
-                &Validator::at(at, "roleSessionName"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.role_session_name {
-            let x = x.as_str();
-            if x.chars().count() < 2 {
-                v.violation(
-                    &Validator::at(at, "roleSessionName"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 2",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "roleSessionName"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_ROLE_SESSION_NAME_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "roleSessionName"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
-                );
-            }
-        }
-        if let Some(x) = &self.policy_arns {
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "policyArns"), i + 1),
-                );
-            }
-        }
-        if let Some(x) = &self.policy {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "policy"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if !RE_UNRESTRICTED_SESSION_POLICY_DOCUMENT_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "policy"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+");
-            }
-        }
-        if let Some(x) = &self.duration_seconds {
-            let x = *x;
-            if (x as i64) < 900 as i64 {
-                v.violation(
-                    &Validator::at(at, "durationSeconds"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 900",
-                );
-            }
-            if (x as i64) > 43200 as i64 {
-                v.violation(
-                    &Validator::at(at, "durationSeconds"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 43200",
-                );
-            }
-        }
-        if let Some(x) = &self.tags {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "tags"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "tags"), i + 1),
-                );
-            }
-        }
-        if let Some(x) = &self.transitive_tag_keys {
-            if x.len() > 50 {
-                v.violation(
-                    &Validator::at(at, "transitiveTagKeys"),
-                    &Validator::render_strings(x),
-                    "Member must have length less than or equal to 50",
-                );
-            }
-            let mut failed: Vec<&str> = Vec::new();
-            for x in x.iter().map(String::as_str) {
-                if x.chars().count() < 1
-                    && !failed.contains(&"Member must have length greater than or equal to 1")
-                {
-                    failed.push("Member must have length greater than or equal to 1");
-                }
-                if x.chars().count() > 128
-                    && !failed.contains(&"Member must have length less than or equal to 128")
-                {
-                    failed.push("Member must have length less than or equal to 128");
-                }
-                if !RE_TAG_KEY_TYPE.is_match(x) && !failed.contains(&"Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+") { failed.push("Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"); }
-            }
-            if !failed.is_empty() {
-                v.violation(
-                    &Validator::at(at, "transitiveTagKeys"),
-                    &Validator::render_strings(x),
-                    &format!("Member must satisfy constraint: [{}]", failed.join(", ")),
-                );
-            }
-        }
-        if let Some(x) = &self.external_id {
-            let x = x.as_str();
-            if x.chars().count() < 2 {
-                v.violation(
-                    &Validator::at(at, "externalId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 2",
-                );
-            }
-            if x.chars().count() > 1224 {
-                v.violation(
-                    &Validator::at(at, "externalId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 1224",
-                );
-            }
-            if !RE_EXTERNAL_ID_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "externalId"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*",
-                );
-            }
-        }
-        if let Some(x) = &self.serial_number {
-            let x = x.as_str();
-            if x.chars().count() < 9 {
-                v.violation(
-                    &Validator::at(at, "serialNumber"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 9",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "serialNumber"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_SERIAL_NUMBER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "serialNumber"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=/:,.@-]*",
-                );
-            }
-        }
-        if let Some(x) = &self.token_code {
-            let x = x.as_str();
-            if x.chars().count() < 6 {
-                v.violation(
-                    &Validator::at(at, "tokenCode"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 6",
-                );
-            }
-            if x.chars().count() > 6 {
-                v.violation(
-                    &Validator::at(at, "tokenCode"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 6",
-                );
-            }
-            if !RE_TOKEN_CODE_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "tokenCode"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\d]*",
-                );
-            }
-        }
-        if let Some(x) = &self.source_identity {
-            let x = x.as_str();
-            if x.chars().count() < 2 {
-                v.violation(
-                    &Validator::at(at, "sourceIdentity"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 2",
-                );
-            }
-            if x.chars().count() > 64 {
-                v.violation(
-                    &Validator::at(at, "sourceIdentity"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 64",
-                );
-            }
-            if !RE_SOURCE_IDENTITY_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "sourceIdentity"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
-                );
-            }
-        }
-        if let Some(x) = &self.provided_contexts {
-            if x.len() < 1 {
-                v.violation(
-                    &Validator::at(at, "providedContexts"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.len() > 5 {
-                v.violation(
-                    &Validator::at(at, "providedContexts"),
-                    &Validator::render_count(x.len()),
-                    "Member must have length less than or equal to 5",
-                );
-            }
-            for (i, item) in x.iter().enumerate() {
-                item.validate(
-                    v,
-                    &format!("{}.{}.member", Validator::at(at, "providedContexts"), i + 1),
-                );
-            }
-        }
-        if let Some(x) = &self.minimum_session_token_size {
-            let x = *x;
-            if (x as i64) < 0 as i64 {
-                v.violation(
-                    &Validator::at(at, "minimumSessionTokenSize"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 0",
-                );
-            }
-            if (x as i64) > 4096 as i64 {
-                v.violation(
-                    &Validator::at(at, "minimumSessionTokenSize"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 4096",
-                );
-            }
-        }
+        v.not_null(at, "roleArn", self.role_arn.is_some());
+        v.text(at, "roleArn", self.role_arn.as_deref(), &ARN_TYPE);
+        v.not_null(at, "roleSessionName", self.role_session_name.is_some());
+        v.text(
+            at,
+            "roleSessionName",
+            self.role_session_name.as_deref(),
+            &ROLE_SESSION_NAME_TYPE,
+        );
+        v.structures(at, "policyArns", self.policy_arns.as_deref(), &Count::NONE);
+        v.text(
+            at,
+            "policy",
+            self.policy.as_deref(),
+            &UNRESTRICTED_SESSION_POLICY_DOCUMENT_TYPE,
+        );
+        v.int(
+            at,
+            "durationSeconds",
+            self.duration_seconds,
+            &ROLE_DURATION_SECONDS_TYPE,
+        );
+        v.structures(at, "tags", self.tags.as_deref(), &TAG_LIST_TYPE);
+        v.strings(
+            at,
+            "transitiveTagKeys",
+            self.transitive_tag_keys.as_deref(),
+            &TAG_KEY_LIST_TYPE,
+        );
+        v.text(
+            at,
+            "externalId",
+            self.external_id.as_deref(),
+            &EXTERNAL_ID_TYPE,
+        );
+        v.text(
+            at,
+            "serialNumber",
+            self.serial_number.as_deref(),
+            &SERIAL_NUMBER_TYPE,
+        );
+        v.text(
+            at,
+            "tokenCode",
+            self.token_code.as_deref(),
+            &TOKEN_CODE_TYPE,
+        );
+        v.text(
+            at,
+            "sourceIdentity",
+            self.source_identity.as_deref(),
+            &SOURCE_IDENTITY_TYPE,
+        );
+        v.structures(
+            at,
+            "providedContexts",
+            self.provided_contexts.as_deref(),
+            &PROVIDED_CONTEXTS_LIST_TYPE,
+        );
+        v.int(
+            at,
+            "minimumSessionTokenSize",
+            self.minimum_session_token_size,
+            &MINIMUM_SESSION_TOKEN_SIZE_TYPE,
+        );
     }
 }
 
@@ -758,37 +637,13 @@ pub struct GetAccessKeyInfoRequest {
 
 impl Validate for GetAccessKeyInfoRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.access_key_id.is_none() {
-            v.violation(
-                &Validator::at(at, "accessKeyId"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.access_key_id {
-            let x = x.as_str();
-            if x.chars().count() < 16 {
-                v.violation(
-                    &Validator::at(at, "accessKeyId"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 16",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "accessKeyId"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_ACCESS_KEY_ID_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "accessKeyId"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w]*",
-                );
-            }
-        }
+        v.not_null(at, "accessKeyId", self.access_key_id.is_some());
+        v.text(
+            at,
+            "accessKeyId",
+            self.access_key_id.as_deref(),
+            &ACCESS_KEY_ID_TYPE,
+        );
     }
 }
 
@@ -843,88 +698,30 @@ pub struct GetSessionTokenRequest {
 
 impl Validate for GetSessionTokenRequest {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.duration_seconds {
-            let x = *x;
-            if (x as i64) < 900 as i64 {
-                v.violation(
-                    &Validator::at(at, "durationSeconds"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 900",
-                );
-            }
-            if (x as i64) > 129600 as i64 {
-                v.violation(
-                    &Validator::at(at, "durationSeconds"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 129600",
-                );
-            }
-        }
-        if let Some(x) = &self.serial_number {
-            let x = x.as_str();
-            if x.chars().count() < 9 {
-                v.violation(
-                    &Validator::at(at, "serialNumber"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 9",
-                );
-            }
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "serialNumber"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_SERIAL_NUMBER_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "serialNumber"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\w+=/:,.@-]*",
-                );
-            }
-        }
-        if let Some(x) = &self.token_code {
-            let x = x.as_str();
-            if x.chars().count() < 6 {
-                v.violation(
-                    &Validator::at(at, "tokenCode"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 6",
-                );
-            }
-            if x.chars().count() > 6 {
-                v.violation(
-                    &Validator::at(at, "tokenCode"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 6",
-                );
-            }
-            if !RE_TOKEN_CODE_TYPE.is_match(x) {
-                v.violation(
-                    &Validator::at(at, "tokenCode"),
-                    &Validator::quote(x),
-                    "Member must satisfy regular expression pattern: [\\d]*",
-                );
-            }
-        }
-        if let Some(x) = &self.minimum_session_token_size {
-            let x = *x;
-            if (x as i64) < 0 as i64 {
-                v.violation(
-                    &Validator::at(at, "minimumSessionTokenSize"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value greater than or equal to 0",
-                );
-            }
-            if (x as i64) > 4096 as i64 {
-                v.violation(
-                    &Validator::at(at, "minimumSessionTokenSize"),
-                    &Validator::quote(&x.to_string()),
-                    "Member must have value less than or equal to 4096",
-                );
-            }
-        }
+        v.int(
+            at,
+            "durationSeconds",
+            self.duration_seconds,
+            &DURATION_SECONDS_TYPE,
+        );
+        v.text(
+            at,
+            "serialNumber",
+            self.serial_number.as_deref(),
+            &SERIAL_NUMBER_TYPE,
+        );
+        v.text(
+            at,
+            "tokenCode",
+            self.token_code.as_deref(),
+            &TOKEN_CODE_TYPE,
+        );
+        v.int(
+            at,
+            "minimumSessionTokenSize",
+            self.minimum_session_token_size,
+            &MINIMUM_SESSION_TOKEN_SIZE_TYPE,
+        );
     }
 }
 
@@ -963,26 +760,7 @@ pub struct PolicyDescriptorType {
 
 impl Validate for PolicyDescriptorType {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "arn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "arn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-            if !RE_ARN_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "arn"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+");
-            }
-        }
+        v.text(at, "arn", self.arn.as_deref(), &ARN_TYPE);
     }
 }
 
@@ -1003,43 +781,13 @@ pub struct ProvidedContext {
 
 impl Validate for ProvidedContext {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if let Some(x) = &self.provider_arn {
-            let x = x.as_str();
-            if x.chars().count() < 20 {
-                v.violation(
-                    &Validator::at(at, "providerArn"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 20",
-                );
-            }
-            if x.chars().count() > 2048 {
-                v.violation(
-                    &Validator::at(at, "providerArn"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 2048",
-                );
-            }
-            if !RE_ARN_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "providerArn"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD\\u10000-\\u10FFFF]+");
-            }
-        }
-        if let Some(x) = &self.context_assertion {
-            let x = x.as_str();
-            if x.chars().count() < 4 {
-                v.violation(
-                    &Validator::at(at, "contextAssertion"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 4",
-                );
-            }
-            if x.chars().count() > 3072 {
-                v.violation(
-                    &Validator::at(at, "contextAssertion"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 3072",
-                );
-            }
-        }
+        v.text(at, "providerArn", self.provider_arn.as_deref(), &ARN_TYPE);
+        v.text(
+            at,
+            "contextAssertion",
+            self.context_assertion.as_deref(),
+            &CONTEXT_ASSERTION_TYPE,
+        );
     }
 }
 
@@ -1061,49 +809,10 @@ pub struct Tag {
 
 impl Validate for Tag {
     fn validate(&self, v: &mut Validator, at: &str) {
-        if self.key.is_none() {
-            v.violation(&Validator::at(at, "key"), "null", "Member must not be null");
-        }
-        if let Some(x) = &self.key {
-            let x = x.as_str();
-            if x.chars().count() < 1 {
-                v.violation(
-                    &Validator::at(at, "key"),
-                    &Validator::quote(x),
-                    "Member must have length greater than or equal to 1",
-                );
-            }
-            if x.chars().count() > 128 {
-                v.violation(
-                    &Validator::at(at, "key"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 128",
-                );
-            }
-            if !RE_TAG_KEY_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "key"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+");
-            }
-        }
-        if self.value.is_none() {
-            v.violation(
-                &Validator::at(at, "value"),
-                "null",
-                "Member must not be null",
-            );
-        }
-        if let Some(x) = &self.value {
-            let x = x.as_str();
-            if x.chars().count() > 256 {
-                v.violation(
-                    &Validator::at(at, "value"),
-                    &Validator::quote(x),
-                    "Member must have length less than or equal to 256",
-                );
-            }
-            if !RE_TAG_VALUE_TYPE.is_match(x) {
-                v.violation(&Validator::at(at, "value"), &Validator::quote(x), "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*");
-            }
-        }
+        v.not_null(at, "key", self.key.is_some());
+        v.text(at, "key", self.key.as_deref(), &TAG_KEY_TYPE);
+        v.not_null(at, "value", self.value.is_some());
+        v.text(at, "value", self.value.as_deref(), &TAG_VALUE_TYPE);
     }
 }
 

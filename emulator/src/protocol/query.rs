@@ -252,7 +252,9 @@ impl QueryRequest {
         at: &str,
         member: &str,
         flattened: bool,
-        item: impl Fn(&Self, &str) -> Result<Option<T>, Unparsed>,
+        // A function, not a closure type: one copy of this reader per element type
+        // rather than one per generated call site.
+        item: fn(&Self, &str) -> Result<Option<T>, Unparsed>,
     ) -> Result<Option<Vec<T>>, Unparsed> {
         let prefix = if flattened {
             format!("{at}.")
@@ -279,7 +281,8 @@ impl QueryRequest {
         at: &str,
         names: (&str, &str),
         flattened: bool,
-        value: impl Fn(&Self, &str) -> Result<Option<V>, Unparsed>,
+        // A function, as in `list_of`: one copy per value type.
+        value: fn(&Self, &str) -> Result<Option<V>, Unparsed>,
     ) -> Result<Option<std::collections::BTreeMap<String, V>>, Unparsed> {
         let prefix = if flattened {
             format!("{at}.")
