@@ -111,13 +111,22 @@ fn no_file_points_outside_the_repository() {
 /// no dependency cycle runs through it.
 #[test]
 fn dispatch_names_no_service_and_not_the_state() {
-    let code = code_of(&root().join("emulator/src/dispatch.rs"));
-    for module in [
-        "ssm", "kms", "sts", "iam_api", "cfn", "lambda", "state", "server",
-    ] {
+    file_names_no_module(
+        "dispatch.rs",
+        &[
+            "ssm", "kms", "sts", "iam_api", "cfn", "lambda", "state", "server",
+        ],
+    );
+}
+
+/// Asserts that the code of `emulator/src/FILE` (outside unit tests) names none of
+/// `modules` as `crate::MODULE`.
+fn file_names_no_module(file: &str, modules: &[&str]) {
+    let code = code_of(&root().join("emulator/src").join(file));
+    for module in modules {
         assert!(
             !code.contains(&format!("crate::{module}")),
-            "dispatch names crate::{module}"
+            "{file} names crate::{module}"
         );
     }
 }
@@ -501,15 +510,12 @@ fn cfn_reaches_the_state_only_through_its_narrow_services() {
 /// templates' settings live there, and `cfn` reads them), so no cycle runs through it.
 #[test]
 fn config_names_no_service_and_not_the_state() {
-    let code = code_of(&root().join("emulator/src/config.rs"));
-    for module in [
-        "ssm", "kms", "sts", "iam_api", "cfn", "lambda", "state", "server", "durable",
-    ] {
-        assert!(
-            !code.contains(&format!("crate::{module}")),
-            "config names crate::{module}"
-        );
-    }
+    file_names_no_module(
+        "config.rs",
+        &[
+            "ssm", "kms", "sts", "iam_api", "cfn", "lambda", "state", "server", "durable",
+        ],
+    );
 }
 
 /// Architecture invariant: the IAM API reads and replaces only IAM's directory (users,
