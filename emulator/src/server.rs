@@ -327,6 +327,16 @@ pub(crate) trait Service: Sync {
     fn xml_namespace(&self) -> Option<&'static str> {
         None
     }
+    /// An error the server raises for this service (a change that could not be made
+    /// durable), in its protocol's shape and, for an awsQuery service, its namespace.
+    fn protocol_error(&self, request_id: &str, err: &ProtocolError) -> Response {
+        match (self.protocol(), self.xml_namespace()) {
+            (Protocol::AwsQuery, Some(namespace)) => {
+                crate::protocol::query::error(namespace, request_id, err)
+            }
+            (protocol, _) => protocol.error(request_id, err),
+        }
+    }
     /// Every operation its model lists.
     fn model_operations(&self) -> &'static [&'static str];
     /// How it answers the operation `name` (a short name: `GetParameter`).
@@ -385,7 +395,7 @@ fn service_for_path(path: &str) -> Option<&'static dyn Service> {
 /// survives a crash).
 async fn durably(
     state: &AppState,
-    protocol: Protocol,
+    service: &dyn Service,
     request_id: &str,
     operation: impl FnOnce() -> Response,
 ) -> Response {
@@ -397,7 +407,7 @@ async fn durably(
         Ok(()) => response,
         Err(e) => {
             tracing::error!(error = %e, "a change could not be made durable");
-            protocol.error(request_id, &ProtocolError::NotDurable(e.to_string()))
+            service.protocol_error(request_id, &ProtocolError::NotDurable(e.to_string()))
         }
     }
 }
@@ -430,12 +440,9 @@ impl<E: AwsError + Sync + 'static, S: ?Sized + Sync + 'static> Service for JsonS
     ) -> Answer<'a> {
         let target = incoming.target.unwrap_or_default();
         let body = incoming.body;
-        Box::pin(durably(
-            state,
-            Protocol::AwsJson,
-            &ctx.request_id,
-            move || self.run(state, ctx, target, body),
-        ))
+        Box::pin(durably(state, self, &ctx.request_id, move || {
+            self.run(state, ctx, target, body)
+        }))
     }
 }
 
@@ -478,12 +485,9 @@ impl Service for Sts {
         ctx: &'a RequestContext,
         incoming: Incoming<'a>,
     ) -> Answer<'a> {
-        Box::pin(durably(
-            state,
-            Protocol::AwsQuery,
-            &ctx.request_id,
-            move || crate::sts::handle(&state.iam, ctx, incoming.form.unwrap_or(&EMPTY_FORM)),
-        ))
+        Box::pin(durably(state, self, &ctx.request_id, move || {
+            crate::sts::handle(&state.iam, ctx, incoming.form.unwrap_or(&EMPTY_FORM))
+        }))
     }
 }
 
@@ -529,12 +533,9 @@ impl Service for IamApi {
         ctx: &'a RequestContext,
         incoming: Incoming<'a>,
     ) -> Answer<'a> {
-        Box::pin(durably(
-            state,
-            Protocol::AwsQuery,
-            &ctx.request_id,
-            move || crate::iam_api::handle(&state.iam, ctx, incoming.form.unwrap_or(&EMPTY_FORM)),
-        ))
+        Box::pin(durably(state, self, &ctx.request_id, move || {
+            crate::iam_api::handle(&state.iam, ctx, incoming.form.unwrap_or(&EMPTY_FORM))
+        }))
     }
 }
 
@@ -588,8 +589,7 @@ impl Service for CloudFormation {
                 Ok(()) => response,
                 Err(e) => {
                     tracing::error!(error = %e, "a change could not be made durable");
-                    Protocol::AwsQuery
-                        .error(&ctx.request_id, &ProtocolError::NotDurable(e.to_string()))
+                    self.protocol_error(&ctx.request_id, &ProtocolError::NotDurable(e.to_string()))
                 }
             }
         })
@@ -1456,6 +1456,45 @@ mod tests {
             assert_eq!(status, 403, "{name}: {body}");
             assert!(body.contains("InvalidClientTokenId"), "{name}: {body}");
             assert!(body.contains(&root), "{name}: {body}");
+        }
+    }
+
+    /// A change that could not be made durable answers 500 `InternalFailure` in the
+    /// service's own shape: for IAM and CloudFormation in their namespace, not STS's.
+    #[tokio::test]
+    async fn server_errors_for_awsquery_services_carry_their_namespace() {
+        for service in SERVICES {
+            let response =
+                service.protocol_error("rid", &ProtocolError::NotDurable("disk full".into()));
+            assert_eq!(response.status(), 500, "{}", service.name());
+            // restJson1 names the code in a header only.
+            let header = response
+                .headers()
+                .get("x-amzn-errortype")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap();
+            let body = String::from_utf8_lossy(&body);
+            assert!(
+                body.contains("InternalFailure") || header.starts_with("InternalFailure"),
+                "{}: {header} {body}",
+                service.name()
+            );
+            match service.xml_namespace() {
+                Some(namespace) => assert!(
+                    body.contains(&format!("<ErrorResponse xmlns=\"{namespace}\">")),
+                    "{}: {body}",
+                    service.name()
+                ),
+                None => assert!(
+                    !body.contains("<ErrorResponse"),
+                    "{}: {body}",
+                    service.name()
+                ),
+            }
         }
     }
 
