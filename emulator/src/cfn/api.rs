@@ -240,6 +240,15 @@ fn check_model(input: &impl Validate) -> ApiResult<()> {
     input.check().map_err(CfnError::Validation)
 }
 
+/// The `StackName` of an operation whose model leaves it optional (a physical id may
+/// name the stack instead), required here: this emulator finds stacks by name only.
+fn named_stack(name: &Option<String>) -> ApiResult<&str> {
+    let mut v = crate::protocol::validation::Validator::new();
+    v.not_null("", "stackName", name.is_some());
+    v.finish().map_err(CfnError::Validation)?;
+    Ok(name.as_deref().unwrap_or_default())
+}
+
 /// Answers an awsQuery request to CloudFormation.
 pub async fn handle(
     services: &dyn CfnServices,
@@ -739,13 +748,7 @@ fn describe_stack_resources(
     input: model::DescribeStackResourcesInput,
 ) -> ApiResult<model::DescribeStackResourcesOutput> {
     check_model(&input)?;
-    // The model leaves StackName optional (a physical id may name the stack instead);
-    // this emulator finds stacks by name only.
-    let name = input.stack_name.as_deref().ok_or_else(|| {
-        CfnError::Validation(
-            "1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null".to_owned(),
-        )
-    })?;
+    let name = named_stack(&input.stack_name)?;
     let stack = authorized_stack(services, ctx, name, "DescribeStackResources")?;
     let logical = input.logical_resource_id.as_deref();
     let resources = stack
@@ -873,11 +876,7 @@ fn get_template(
         };
         return Ok(template_answer(body));
     }
-    let name = input.stack_name.as_deref().ok_or_else(|| {
-        CfnError::Validation(
-            "1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null".to_owned(),
-        )
-    })?;
+    let name = named_stack(&input.stack_name)?;
     let stack = authorized_stack(services, ctx, name, "GetTemplate")?;
     let body = match (&stack.template, processed) {
         (Some(t), true) => t.processed.to_string(),
@@ -1478,11 +1477,7 @@ fn get_template_summary(
             t
         }
         None => {
-            let name = input.stack_name.as_deref().ok_or_else(|| {
-                CfnError::Validation(
-                    "1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null".to_owned(),
-                )
-            })?;
+            let name = named_stack(&input.stack_name)?;
             authorize(services, ctx, "GetTemplateSummary", &stack_arn(ctx, name))?;
             find_stack(services, ctx, name)?.template.ok_or_else(|| {
                 CfnError::Validation(format!("Stack with id {name} has no template"))
@@ -1570,6 +1565,20 @@ impl Requirements {
 mod tests {
     use super::*;
     use crate::state::EmulatorState;
+
+    /// DescribeStackResources, GetTemplate and GetTemplateSummary without a stack name
+    /// answer the model's not-null message, as the generated validation words it.
+    #[test]
+    fn a_missing_stack_name_is_a_validation_error() {
+        match named_stack(&None) {
+            Err(CfnError::Validation(message)) => assert_eq!(
+                message,
+                "1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(named_stack(&Some("s".to_owned())).unwrap(), "s");
+    }
 
     #[test]
     fn pages_walk_every_item_once_and_tokens_keep_to_their_listing() {
