@@ -227,17 +227,51 @@ fn soft_enforcement(config: &Config, fixtures: &Fixtures) -> crate::iam::SoftEnf
     }
 }
 
+/// IAM's authorisation of a request's caller, as SSM's and Lambda's operations ask for it.
+impl crate::iam::authorizer::Authorizer for EmulatorState {
+    fn authorize(
+        &self,
+        ctx: &crate::context::RequestContext,
+        action: &str,
+        resource: &str,
+        extra: &dyn Fn(&mut crate::iam::policy::ContextKeys),
+    ) -> Result<(), String> {
+        self.iam
+            .authorize_with(ctx, action, resource, extra)
+            .map_err(|denied| denied.message)
+    }
+    fn authorize_with_keys(
+        &self,
+        ctx: &crate::context::RequestContext,
+        action: &str,
+        resource: &str,
+        keys: &[(&str, &str)],
+    ) -> Result<(), String> {
+        self.iam
+            .authorize(ctx, action, resource, keys)
+            .map_err(|denied| denied.message)
+    }
+    fn authorize_without_resource_policy(
+        &self,
+        ctx: &crate::context::RequestContext,
+        action: &str,
+        resource: &str,
+    ) -> Result<(), String> {
+        self.iam
+            .authorize_without_resource_policy(ctx, action, resource, &[])
+            .map_err(|denied| denied.message)
+    }
+}
+
 /// SSM's narrow needs (`ssm::services`), met by the emulator's state: this is the one
 /// place Parameter Store is wired to IAM and KMS.
 mod ssm_wiring {
     use super::{EmulatorState, RegionState};
     use crate::context::RequestContext;
-    use crate::iam::policy::ContextKeys;
     use crate::kms::KmsError;
     use crate::protocol::AwsError;
     use crate::ssm::services::{
-        Authorizer, CallerKeys, HoldsParameters, KeyFailure, KeyFailureKind, ParameterStores,
-        RegionParameters,
+        CallerKeys, HoldsParameters, KeyFailure, KeyFailureKind, ParameterStores, RegionParameters,
     };
     use crate::ssm::store::{ParameterQuota, ParameterStore};
     use std::collections::BTreeMap;
@@ -260,30 +294,6 @@ mod ssm_wiring {
                 standard: self.config.max_standard_parameters,
                 advanced: self.config.max_advanced_parameters,
             }
-        }
-    }
-
-    impl Authorizer for EmulatorState {
-        fn authorize(
-            &self,
-            ctx: &RequestContext,
-            action: &str,
-            resource: &str,
-            extra: &dyn Fn(&mut ContextKeys),
-        ) -> Result<(), String> {
-            self.iam
-                .authorize_with(ctx, action, resource, extra)
-                .map_err(|denied| denied.message)
-        }
-        fn authorize_without_resource_policy(
-            &self,
-            ctx: &RequestContext,
-            action: &str,
-            resource: &str,
-        ) -> Result<(), String> {
-            self.iam
-                .authorize_without_resource_policy(ctx, action, resource, &[])
-                .map_err(|denied| denied.message)
         }
     }
 
@@ -337,10 +347,8 @@ mod ssm_wiring {
 mod lambda_wiring {
     use super::{EmulatorState, RegionState};
     use crate::config::Config;
-    use crate::context::RequestContext;
-    use crate::iam::policy::ContextKeys;
     use crate::lambda::services::{
-        Authorization, ExecutionRoles, FunctionStores, HoldsFunctions, RegionFunctions, RoleSession,
+        ExecutionRoles, FunctionStores, HoldsFunctions, RegionFunctions, RoleSession,
     };
     use crate::lambda::store::FunctionStore;
     use crate::lambda::Lambda;
@@ -367,41 +375,6 @@ mod lambda_wiring {
         }
         fn lambda(&self) -> &Lambda {
             &self.lambda
-        }
-    }
-
-    impl Authorization for EmulatorState {
-        fn authorize_action(
-            &self,
-            ctx: &RequestContext,
-            action: &str,
-            resource: &str,
-            extra: &dyn Fn(&mut ContextKeys),
-        ) -> Result<(), String> {
-            self.iam
-                .authorize_with(ctx, action, resource, extra)
-                .map_err(|denied| denied.message)
-        }
-        fn authorize_action_with_keys(
-            &self,
-            ctx: &RequestContext,
-            action: &str,
-            resource: &str,
-            keys: &[(&str, &str)],
-        ) -> Result<(), String> {
-            self.iam
-                .authorize(ctx, action, resource, keys)
-                .map_err(|denied| denied.message)
-        }
-        fn authorize_action_without_resource_policy(
-            &self,
-            ctx: &RequestContext,
-            action: &str,
-            resource: &str,
-        ) -> Result<(), String> {
-            self.iam
-                .authorize_without_resource_policy(ctx, action, resource, &[])
-                .map_err(|denied| denied.message)
         }
     }
 

@@ -10,6 +10,7 @@
 //! answers "may this caller do this?" for the services, recording each decision.
 
 pub mod actions;
+pub mod authorizer;
 pub mod decisions;
 pub mod managed;
 pub mod policy;

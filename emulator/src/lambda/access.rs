@@ -69,11 +69,11 @@ pub fn authorize_with(
         // Another account's function has no resource policy here: the engine refuses
         // (recorded, soft-enforceable), in the words above.
         return state
-            .authorize_action_without_resource_policy(ctx, action, resource)
+            .authorize_without_resource_policy(ctx, action, resource)
             .map_err(LambdaError::AccessDenied);
     }
     state
-        .authorize_action(ctx, action, resource, &|keys| {
+        .authorize(ctx, action, resource, &|keys| {
             // arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
             let name = resource.split(':').nth(6);
             if let Some(function) = name.and_then(|n| state.functions(&ctx.region).get(n)) {

@@ -32,7 +32,7 @@ fn check_role(
     function_arn: &str,
 ) -> Result<(), LambdaError> {
     state
-        .authorize_action_with_keys(
+        .authorize_with_keys(
             ctx,
             "iam:PassRole",
             role,

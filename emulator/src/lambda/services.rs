@@ -9,8 +9,6 @@
 use super::global::Lambda;
 use super::store::FunctionStore;
 use crate::config::Config;
-use crate::context::RequestContext;
-use crate::iam::policy::ContextKeys;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -44,33 +42,7 @@ pub trait FunctionStores {
     fn lambda(&self) -> &Lambda;
 }
 
-/// IAM's authorisation of the caller (a refusal carries AWS's denial message).
-pub trait Authorization {
-    /// Whether the caller may perform `action` on `resource`; `extra` adds the
-    /// operation's condition keys, called only when a policy reads condition keys.
-    fn authorize_action(
-        &self,
-        ctx: &RequestContext,
-        action: &str,
-        resource: &str,
-        extra: &dyn Fn(&mut ContextKeys),
-    ) -> Result<(), String>;
-    /// The same with fixed condition keys (a repeated key accumulates values).
-    fn authorize_action_with_keys(
-        &self,
-        ctx: &RequestContext,
-        action: &str,
-        resource: &str,
-        keys: &[(&str, &str)],
-    ) -> Result<(), String>;
-    /// The same for a resource of another account, which no resource policy shares.
-    fn authorize_action_without_resource_policy(
-        &self,
-        ctx: &RequestContext,
-        action: &str,
-        resource: &str,
-    ) -> Result<(), String>;
-}
+pub use crate::iam::authorizer::Authorizer;
 
 /// The credentials of a role session started for an execution environment. Never logged
 /// (no `Debug`): they hold a secret key and a session token.
@@ -104,11 +76,11 @@ pub trait ExecutionRoles {
 
 /// Everything a Lambda operation or invocation may use besides its request context.
 pub trait LambdaServices:
-    FunctionStores + Authorization + ExecutionRoles + Send + Sync + 'static
+    FunctionStores + Authorizer + ExecutionRoles + Send + Sync + 'static
 {
 }
 
-impl<T: FunctionStores + Authorization + ExecutionRoles + Send + Sync + 'static + ?Sized>
+impl<T: FunctionStores + Authorizer + ExecutionRoles + Send + Sync + 'static + ?Sized>
     LambdaServices for T
 {
 }

@@ -6,7 +6,6 @@
 
 use super::store::{ParameterQuota, ParameterStore};
 use crate::context::RequestContext;
-use crate::iam::policy::ContextKeys;
 use std::collections::BTreeMap;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -36,25 +35,7 @@ pub trait ParameterStores {
     fn quota(&self) -> ParameterQuota;
 }
 
-/// IAM's authorisation of the caller (a refusal carries AWS's denial message).
-pub trait Authorizer {
-    /// Whether the caller may perform `action` on `resource`; `extra` adds the
-    /// operation's condition keys, called only when a policy reads condition keys.
-    fn authorize(
-        &self,
-        ctx: &RequestContext,
-        action: &str,
-        resource: &str,
-        extra: &dyn Fn(&mut ContextKeys),
-    ) -> Result<(), String>;
-    /// The same for a resource of another account, which no resource policy shares.
-    fn authorize_without_resource_policy(
-        &self,
-        ctx: &RequestContext,
-        action: &str,
-        resource: &str,
-    ) -> Result<(), String>;
-}
+pub use crate::iam::authorizer::Authorizer;
 
 /// Why KMS refused to encrypt or decrypt for SSM, in the terms SSM answers with.
 #[derive(Debug, Clone, PartialEq, Eq)]
