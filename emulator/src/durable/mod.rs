@@ -15,12 +15,12 @@
 //! - `lambda/REGION`: a region's Lambda functions (configuration, versions, aliases),
 //!   written again after a Lambda request that may change them; `lambda-code/REGION/SHA`:
 //!   each zip package once, by its SHA-256.
-//! - `cfn/REGION`: a region's CloudFormation stacks (see [`crate::snapshot::cfn`]),
+//! - `cfn/REGION`: a region's CloudFormation stacks (see `snapshot::cfn`),
 //!   written with the whole state after every stack operation (they are rare, and one
 //!   deploys across services); `cfn-sets/REGION`: its change sets, written with them
 //!   (format version 2; a version 1 directory has none, and loads).
 //! - `iam`: the IAM directory (users, roles, long-term access keys, customer managed
-//!   policies; see [`crate::snapshot::iam`]), written again whenever the IAM API
+//!   policies; see `snapshot::iam`), written again whenever the IAM API
 //!   replaces it.
 //!
 //! How a change reaches the store without a hook in every operation: the Parameter

@@ -17,8 +17,8 @@
 //!
 //! Version 3 adds the IAM directory (users, roles, access keys with their secrets,
 //! groups, managed policies with their versions, instance profiles: the state
-//! directory's `iam` record, [`iam`]) and each region's CloudFormation
-//! stacks ([`cfn`]). A version 1 or 2 document leaves the IAM directory
+//! directory's `iam` record, `iam`) and each region's CloudFormation
+//! stacks (`cfn`). A version 1 or 2 document leaves the IAM directory
 //! as it is and restores no stacks.
 //!
 //! Version 4 adds each region's CloudFormation change sets (`change_sets`, beside the
