@@ -1,5 +1,5 @@
-//! An offline emulator of AWS Systems Manager Parameter Store (and, as it grows, KMS and
-//! Lambda) that speaks the real wire protocols, for testing services against it.
+//! An offline emulator of AWS Systems Manager Parameter Store, KMS, Lambda, STS, IAM and
+//! CloudFormation that speaks the real wire protocols, for testing services against it.
 //!
 //! The components, in the order a request meets them:
 //! - [`listener`]: the accept loop (connection limit, header read timeout, graceful

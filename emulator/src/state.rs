@@ -1,8 +1,9 @@
 //! The emulator's state: settings, and everything kept separately for each region
 //! (created the first time a region is used). This is the boundary a durable store
 //! replaces: services reach their data only through [`RegionState`]. The narrow
-//! services of SSM, KMS and Lambda are implemented here over the state (`ssm_wiring`,
-//! `kms_wiring`, `lambda_wiring`), the one place each is wired to the others.
+//! services of SSM, KMS, Lambda and CloudFormation (and the `Authorizer` SSM and Lambda
+//! share) are implemented here over the state (`ssm_wiring`, `kms_wiring`,
+//! `lambda_wiring`, `cfn_wiring`), the one place each is wired to the others.
 
 use crate::config::Config;
 use crate::fixtures::{FixtureError, Fixtures};
