@@ -1,7 +1,7 @@
 //! The emulator's state: settings, and everything kept separately for each region
 //! (created the first time a region is used). This is the boundary a durable store
 //! replaces: services reach their data only through [`RegionState`]. The narrow
-//! services of SSM, KMS, Lambda and CloudFormation (and the `Authorizer` SSM and Lambda
+//! services of SSM, KMS, Lambda and CloudFormation (and the `Authorizer` SSM, KMS and Lambda
 //! share) are implemented here over the state (`ssm_wiring`, `kms_wiring`,
 //! `lambda_wiring`, `cfn_wiring`), the one place each is wired to the others.
 
@@ -228,7 +228,7 @@ fn soft_enforcement(config: &Config, fixtures: &Fixtures) -> crate::iam::SoftEnf
     }
 }
 
-/// IAM's authorisation of a request's caller, as SSM's and Lambda's operations ask for it.
+/// IAM's authorisation of a request's caller, as SSM's, KMS's and Lambda's operations ask for it.
 impl crate::iam::authorizer::Authorizer for EmulatorState {
     fn authorize(
         &self,
@@ -506,17 +506,6 @@ mod kms_wiring {
         ) -> Result<(), String> {
             self.iam
                 .conclude(ctx, action, resource, evaluation, grant)
-                .map_err(|denied| denied.message)
-        }
-        fn authorize_iam(
-            &self,
-            ctx: &RequestContext,
-            action: &str,
-            resource: &str,
-            extra: &dyn Fn(&mut ContextKeys),
-        ) -> Result<(), String> {
-            self.iam
-                .authorize_with(ctx, action, resource, extra)
                 .map_err(|denied| denied.message)
         }
         fn would_allow_under_policy(

@@ -1,6 +1,6 @@
 //! What a service's operations ask of IAM about a request's caller, as one small trait:
-//! SSM's and Lambda's narrow services both take it (`state` implements it once, over
-//! IAM's directory), so neither names IAM's evaluator nor the state.
+//! SSM's, KMS's and Lambda's narrow services all take it (`state` implements it once, over
+//! IAM's directory), so none of them names IAM's evaluator or the state.
 
 use super::policy::ContextKeys;
 use crate::context::RequestContext;

@@ -200,7 +200,7 @@ pub fn authorize_iam_with(
     request_keys: &dyn Fn(&mut ContextKeys),
 ) -> Result<(), KmsError> {
     state
-        .authorize_iam(ctx, action, resource, &|keys| {
+        .authorize(ctx, action, resource, &|keys| {
             keys.insert("kms:CallerAccount", ctx.caller.account.as_str());
             request_keys(keys);
         })

@@ -523,7 +523,7 @@ pub fn retire_grant(
                 .map_err(KmsError::AccessDeniedException)?;
         } else {
             state
-                .authorize_iam(ctx, "kms:RetireGrant", &key.arn, &crate::iam::no_keys)
+                .authorize(ctx, "kms:RetireGrant", &key.arn, &crate::iam::no_keys)
                 .map_err(KmsError::AccessDeniedException)?;
         }
     }

@@ -1,12 +1,14 @@
 //! What KMS's operations need from the rest of the emulator, as small traits: the key
 //! store of each Region (a multi-Region key reads every Region's), IAM's evaluation of
-//! key policies and grants, and whether a principal exists. The operations take
+//! key policies and grants (and, through the shared `Authorizer`, IAM-only decisions),
+//! and whether a principal exists. The operations take
 //! `&dyn KmsServices`, never the whole emulator state, so `kms` depends on no other
 //! service and not on the state; `state` implements the traits over `EmulatorState`
 //! (the one place KMS is wired to IAM and the Regions).
 
 use super::store::KeyStore;
 use crate::context::RequestContext;
+pub use crate::iam::authorizer::Authorizer;
 use crate::iam::policy::{ContextKeys, PolicyDocument};
 use crate::iam::Evaluation;
 use std::ops::Deref;
@@ -74,15 +76,6 @@ pub trait KeyAuthorizer {
         evaluation: Evaluation,
         grant: Option<&str>,
     ) -> Result<(), String>;
-    /// Whether IAM alone (no resource policy) lets the caller perform `action` on
-    /// `resource`, recorded as a decision.
-    fn authorize_iam(
-        &self,
-        ctx: &RequestContext,
-        action: &str,
-        resource: &str,
-        extra: &dyn Fn(&mut ContextKeys),
-    ) -> Result<(), String>;
     /// Whether the caller would still be allowed `action` on `key_arn` under the new key
     /// policy `policy` (the lockout safety check), without recording a decision.
     fn would_allow_under_policy(
@@ -112,6 +105,6 @@ pub trait Principals {
 }
 
 /// Everything a KMS operation may use besides its request context.
-pub trait KmsServices: KeyStores + KeyAuthorizer + Principals + Sync {}
+pub trait KmsServices: KeyStores + KeyAuthorizer + Authorizer + Principals + Sync {}
 
-impl<T: KeyStores + KeyAuthorizer + Principals + Sync + ?Sized> KmsServices for T {}
+impl<T: KeyStores + KeyAuthorizer + Authorizer + Principals + Sync + ?Sized> KmsServices for T {}
