@@ -168,21 +168,23 @@ fn kms_reaches_the_state_only_through_its_narrow_services() {
         ],
     );
     // The wiring is in one place: only `state.rs` implements KMS's services.
+    wired_only_in_state(&["KeyStores", "KeyAuthorizer", "Principals", "HoldsKeys"]);
+}
+
+/// Asserts that of the crate's files only `state.rs` implements the traits `names` (the
+/// one place a service's narrow services are wired over the state).
+fn wired_only_in_state(names: &[&str]) {
     let wired: Vec<String> = sources("", 50)
         .into_iter()
         .filter(|(_, code)| {
             // Built from parts, so that this test's own source does not match.
-            ["KeyStores", "KeyAuthorizer", "Principals", "HoldsKeys"]
+            names
                 .iter()
                 .any(|name| code.contains(&format!("impl {name} for")))
         })
         .map(|(path, _)| path.display().to_string())
         .collect();
-    assert_eq!(
-        wired.len(),
-        1,
-        "KMS's services are implemented in {wired:?}"
-    );
+    assert_eq!(wired.len(), 1, "{names:?} are implemented in {wired:?}");
     assert!(wired[0].ends_with("emulator/src/state.rs"), "{wired:?}");
 }
 
@@ -489,22 +491,7 @@ fn cfn_reaches_the_state_only_through_its_narrow_services() {
         ],
     );
     // The wiring is in one place: only `state.rs` implements CloudFormation's services.
-    let wired: Vec<String> = sources("", 50)
-        .into_iter()
-        .filter(|(_, code)| {
-            // Built from parts, so that this test's own source does not match.
-            ["CfnServices", "HoldsStacks"]
-                .iter()
-                .any(|name| code.contains(&format!("impl {name} for")))
-        })
-        .map(|(path, _)| path.display().to_string())
-        .collect();
-    assert_eq!(
-        wired.len(),
-        1,
-        "CloudFormation's services are implemented in {wired:?}"
-    );
-    assert!(wired[0].ends_with("emulator/src/state.rs"), "{wired:?}");
+    wired_only_in_state(&["CfnServices", "HoldsStacks"]);
 }
 
 /// Architecture invariant: the settings (`config`) are data the binary parses, below

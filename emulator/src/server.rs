@@ -1376,7 +1376,13 @@ mod tests {
             .await
             .unwrap();
         let status = response.status().as_u16();
-        // restJson1 names the code in a header only.
+        let (code, body) = code_and_body(response).await;
+        (status, format!("{code} {}", body.replace("&apos;", "'")))
+    }
+
+    /// An answer's `X-Amzn-ErrorType` header (restJson1 names its code there only) and
+    /// its body as text.
+    async fn code_and_body(response: Response) -> (String, String) {
         let code = response
             .headers()
             .get("x-amzn-errortype")
@@ -1386,13 +1392,7 @@ mod tests {
         let body = axum::body::to_bytes(response.into_body(), 1 << 20)
             .await
             .unwrap();
-        (
-            status,
-            format!(
-                "{code} {}",
-                String::from_utf8_lossy(&body).replace("&apos;", "'")
-            ),
-        )
+        (code, String::from_utf8_lossy(&body).into_owned())
     }
 
     /// Architecture invariant: every registered service refuses a signature whose
@@ -1467,17 +1467,7 @@ mod tests {
             let response =
                 service.protocol_error("rid", &ProtocolError::NotDurable("disk full".into()));
             assert_eq!(response.status(), 500, "{}", service.name());
-            // restJson1 names the code in a header only.
-            let header = response
-                .headers()
-                .get("x-amzn-errortype")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            let body = axum::body::to_bytes(response.into_body(), 1 << 20)
-                .await
-                .unwrap();
-            let body = String::from_utf8_lossy(&body);
+            let (header, body) = code_and_body(response).await;
             assert!(
                 body.contains("InternalFailure") || header.starts_with("InternalFailure"),
                 "{}: {header} {body}",
